@@ -1,0 +1,131 @@
+"""A trained model as a self-describing folder; ``load_bundle`` needs no training data.
+
+Layout: ``weights.safetensors``, ``config.json`` (model name and args, fitted preprocessing,
+label names, task, decision threshold), ``metrics.json``, ``model_card.md`` and
+``meddx_version``. Nothing is pickled, so loading a bundle cannot run code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from meddx.core.errors import BundleError
+
+FORMAT = "meddx-bundle/1"
+REQUIRED_FILES = ("weights.safetensors", "config.json", "metrics.json", "model_card.md", "meddx_version")
+
+
+def save_bundle(
+    path: str | Path,
+    *,
+    net: Any,
+    config: dict[str, Any],
+    metrics: dict[str, Any],
+    model_card: str,
+    overwrite: bool = False,
+) -> Path:
+    """Write a bundle folder atomically: built in a temporary sibling, then renamed into place.
+
+    An existing bundle is never half-overwritten: without ``overwrite`` it is an error, with
+    it the old folder is replaced only once the new one is complete.
+    """
+    from safetensors.torch import save_file
+
+    from meddx import __version__
+
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise BundleError(f"{path}: a bundle already exists there; choose another --output or remove it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+    try:
+        state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
+        save_file(state, str(tmp / "weights.safetensors"), metadata={"format": FORMAT})
+        _write_json(tmp / "config.json", {"format": FORMAT, **config})
+        _write_json(tmp / "metrics.json", metrics)
+        (tmp / "model_card.md").write_text(model_card)
+        (tmp / "meddx_version").write_text(__version__ + "\n")
+        if path.exists():
+            old = path.with_name(f".{path.name}-old")
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def read_bundle_config(path: str | Path) -> dict[str, Any]:
+    """Check the bundle folder is complete and return its ``config.json``."""
+    path = Path(path)
+    if not path.is_dir():
+        raise BundleError(f"{path}: not a bundle folder (no such directory)")
+    missing = [name for name in REQUIRED_FILES if not (path / name).is_file()]
+    if missing:
+        raise BundleError(
+            f"{path}: incomplete bundle, missing {', '.join(missing)}; a bundle holds {', '.join(REQUIRED_FILES)}"
+        )
+    config = _read_json(path / "config.json")
+    if config.get("format") != FORMAT:
+        raise BundleError(f"{path / 'config.json'}: format {config.get('format')!r} is not {FORMAT!r}")
+    for key in ("task", "label_names", "model", "preprocessing"):
+        if key not in config:
+            raise BundleError(f"{path / 'config.json'}: missing field {key!r}")
+    return config
+
+
+def load_bundle(path: str | Path) -> "Predictor":
+    """Rebuild the predictor (network, preprocessing, threshold) from a bundle folder."""
+    from safetensors import SafetensorsError
+    from safetensors.torch import load_file
+
+    from meddx.bundle.predictor import Predictor
+    from meddx.models.registry import create_model
+
+    path = Path(path)
+    config = read_bundle_config(path)
+    spec = config["model"]
+    net = create_model(spec["name"], num_classes=spec["num_classes"], **spec.get("args", {}))
+    try:
+        state = load_file(str(path / "weights.safetensors"))
+    except (SafetensorsError, OSError) as exc:
+        raise BundleError(f"{path / 'weights.safetensors'}: cannot read weights ({exc})") from None
+    result = net.load_state_dict(state, strict=False)
+    if result.missing_keys or result.unexpected_keys:
+        raise BundleError(
+            f"{path / 'weights.safetensors'}: weights do not match model {spec['name']!r} "
+            f"(missing {len(result.missing_keys)} tensors, unexpected {len(result.unexpected_keys)})"
+        )
+    net.eval()
+    return Predictor(config=config, net=net, path=path, metrics=_read_json(path / "metrics.json"))
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise BundleError(f"{path}: not valid JSON ({exc})") from None

@@ -1,0 +1,108 @@
+"""Inference from a loaded bundle: preprocessing, network, head and decision rule."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from meddx.core.errors import DataError
+
+
+@dataclass
+class Prediction:
+    """One prediction: the decided label(s) and the probability of every class."""
+
+    source: str
+    label: str | list[str]
+    probabilities: dict[str, float]
+    threshold: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "label": self.label, "probabilities": self.probabilities, "threshold": self.threshold}
+
+
+class Predictor:
+    """A bundle ready to predict; build it with ``meddx.bundle.load_bundle``."""
+
+    def __init__(self, config: dict[str, Any], net: torch.nn.Module, path: Path | None = None, metrics: dict | None = None) -> None:
+        from meddx.transforms.image import ImagePreprocessor
+
+        self.config = config
+        self.net = net.eval()
+        self.path = path
+        self.metrics = metrics or {}
+        self.task: str = config["task"]
+        self.label_names: list[str] = list(config["label_names"])
+        self.preprocessor = ImagePreprocessor.from_dict(config["preprocessing"])
+        self.threshold: float | None = config.get("decision", {}).get("threshold")
+        self.tta: list[str] = list(config.get("tta", []))
+
+    @property
+    def name(self) -> str:
+        return str(self.config.get("name", self.path.name if self.path else "bundle"))
+
+    def preprocess(self, images: Sequence[np.ndarray]) -> torch.Tensor:
+        """Apply the bundle's fitted preprocessing to raw channel-first arrays."""
+        return torch.from_numpy(self.preprocessor.transform_many(images))
+
+    @torch.inference_mode()
+    def predict_tensor(self, x: torch.Tensor, batch_size: int = 128) -> np.ndarray:
+        """Class probabilities ``(N, K)`` for preprocessed inputs, averaged over TTA flips."""
+        from meddx.tasks.classification import probs_from_logits
+
+        outs = []
+        for start in range(0, len(x), batch_size):
+            xb = x[start : start + batch_size]
+            probs = probs_from_logits(self.net(xb).float(), self.task)  # type: ignore[arg-type]
+            if "hflip" in self.tta:
+                flipped = probs_from_logits(self.net(torch.flip(xb, dims=[-1])).float(), self.task)  # type: ignore[arg-type]
+                probs = (probs + flipped) / 2
+            outs.append(probs)
+        if not outs:
+            return np.zeros((0, len(self.label_names)), dtype=np.float32)
+        return torch.cat(outs).numpy()
+
+    def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128) -> np.ndarray:
+        """Class probabilities for raw (not yet preprocessed) channel-first arrays."""
+        return self.predict_tensor(self.preprocess(images), batch_size=batch_size)
+
+    def decide(self, probs: np.ndarray) -> list[str | list[str]]:
+        """Labels from probabilities with the bundle's rule (threshold for binary/multi-label)."""
+        if self.task == "binary":
+            t = 0.5 if self.threshold is None else self.threshold
+            return [self.label_names[int(p[1] >= t)] for p in probs]
+        if self.task == "multiclass":
+            return [self.label_names[int(i)] for i in probs.argmax(axis=1)]
+        t = 0.5 if self.threshold is None else self.threshold
+        return [[n for n, p in zip(self.label_names, row) if p >= t] for row in probs]
+
+    def predict_files(self, paths: Sequence[str | Path]) -> list[Prediction]:
+        """Read PNG/JPEG/DICOM/NIfTI files (or DICOM series folders) and predict each."""
+        from meddx.data.io import read_image
+
+        dims = len(self.preprocessor.spatial_size)
+        images = []
+        for p in paths:
+            img = read_image(p).array
+            if img.ndim - 1 != dims:
+                raise DataError(
+                    f"{p}: image has {img.ndim - 1} spatial dimensions (shape {tuple(img.shape)}), "
+                    f"but bundle {self.name!r} expects {dims}D input"
+                )
+            images.append(img)
+        probs = self.predict_arrays(images)
+        labels = self.decide(probs)
+        return [
+            Prediction(
+                source=str(p),
+                label=lab,
+                probabilities={n: round(float(v), 6) for n, v in zip(self.label_names, row)},
+                threshold=self.threshold,
+            )
+            for p, lab, row in zip(paths, labels, probs)
+        ]

@@ -1,0 +1,1 @@
+"""Command-line interface: one Typer app, one module per command group."""

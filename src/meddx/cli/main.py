@@ -1,0 +1,57 @@
+"""The ``meddx`` command: one Typer app; each command group lives in its own module.
+
+Errors a user can fix (``MeddxError``) print one line and exit 2; ``--debug`` shows the
+traceback instead. Heavy libraries are imported inside the commands so ``meddx --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from meddx.cli import data, demo, models, registry, train
+
+app = typer.Typer(
+    name="meddx",
+    help="Medical data to evaluated, explained, servable diagnostic models.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(data.app, name="data")
+app.add_typer(registry.app, name="registry")
+app.command("train")(train.train)
+app.command("evaluate")(train.evaluate)
+app.command("predict")(train.predict)
+app.command("models")(models.models)
+app.command("demo")(demo.demo)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks instead of one-line errors."),
+) -> None:
+    """Medical data to evaluated, explained, servable diagnostic models."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    from meddx.core.errors import MeddxError
+
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="meddx")
+    except MeddxError as exc:
+        if "--debug" in args:
+            raise
+        typer.echo(f"meddx: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("meddx: interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,116 @@
+"""``meddx train``, ``meddx evaluate`` and ``meddx predict``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def train(
+    config: Optional[Path] = typer.Argument(None, help="YAML config; flags override its fields."),
+    data: Optional[str] = typer.Option(None, "--data", "-d", help="medmnist:NAME, .npz, image folder or CSV manifest."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Registered model (see `meddx models`)."),
+    epochs: Optional[int] = typer.Option(None, help="Epochs (default: from --time-budget, else 20)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size"),
+    time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Minutes of training; sets epochs."),
+    image_size: Optional[int] = typer.Option(None, "--image-size", help="Side length after resizing."),
+    channels: Optional[int] = typer.Option(None, help="Input channels (1 grey, 3 RGB)."),
+    augment: Optional[str] = typer.Option(None, help="Augmentation preset: none, light, strong."),
+    lr: Optional[float] = typer.Option(None, help="Peak learning rate (AdamW, cosine schedule)."),
+    class_weights: Optional[bool] = typer.Option(None, "--class-weights/--no-class-weights", help="Inverse-frequency loss weights (default: when imbalanced)."),
+    patience: Optional[int] = typer.Option(None, "--patience", help="Early-stopping patience in epochs (val AUC)."),
+    precision: Optional[str] = typer.Option(None, help="32-true or bf16-mixed."),
+    seed: Optional[int] = typer.Option(None),
+    deterministic: Optional[bool] = typer.Option(None, "--deterministic/--non-deterministic"),
+    devices: Optional[int] = typer.Option(None, help="Processes for data-parallel training (gloo on CPU)."),
+    num_nodes: Optional[int] = typer.Option(None, "--num-nodes"),
+    threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads per process (default: free cores / devices)."),
+    name: Optional[str] = typer.Option(None, help="Bundle name in the registry."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Bundle folder (default under MEDDX_HOME/bundles)."),
+    plan: Optional[Path] = typer.Option(None, "--plan", help="An edited plan.json whose fields override the automatic plan."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Run folder to resume from its last checkpoint."),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Train a classifier and save it as an evaluated, registered bundle."""
+    from meddx.training.config import TrainConfig, load_config
+    from meddx.training.fit import fit
+
+    if resume is not None:
+        cfg = TrainConfig(data=data or "resume")  # replaced by the run's own config
+    else:
+        cfg = load_config(
+            config, data=data, model=model, epochs=epochs, batch_size=batch_size, time_budget=time_budget,
+            image_size=image_size, channels=channels, augment=augment, lr=lr, class_weights=class_weights,
+            early_stopping_patience=patience, precision=precision, seed=seed, deterministic=deterministic,
+            devices=devices, num_nodes=num_nodes, num_threads=threads, name=name, output=output,
+        )
+    result = fit(cfg, plan_file=plan, resume=resume, progress=progress)
+    if result.bundle_path is None:  # a non-zero rank of a multi-process run
+        return
+    _print_summary(result)
+
+
+def _print_summary(result: object) -> None:
+    from rich.console import Console
+
+    console = Console()
+    metrics = result.metrics or {}  # type: ignore[attr-defined]
+    for split in ("val", "test"):
+        m = metrics.get(split)
+        if m:
+            console.print(f"{split}: AUC {_f(m.get('auc'))}  ACC {_f(m.get('accuracy'))}  (n={m.get('n')})")
+    console.print(f"run:    {result.run_dir}")  # type: ignore[attr-defined]
+    console.print(f"bundle: {result.bundle_path}")  # type: ignore[attr-defined]
+    if result.registry_ref:  # type: ignore[attr-defined]
+        console.print(f"registered as {result.registry_ref}")  # type: ignore[attr-defined]
+
+
+def evaluate(
+    bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
+    data: str = typer.Option(..., "--data", "-d", help="Labelled source to evaluate on."),
+    split: str = typer.Option("test", help="train, val or test."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for metrics.json (default: inside the bundle)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+) -> None:
+    """Evaluate a bundle on a split of a labelled source; writes metrics.json."""
+    from meddx.evaluation.evaluate import evaluate_bundle
+
+    metrics, path = evaluate_bundle(bundle, data, split=split, out=out)
+    if as_json:
+        typer.echo(json.dumps(metrics, indent=2))
+        return
+    typer.echo(f"{split}: AUC {_f(metrics.get('auc'))}  ACC {_f(metrics.get('accuracy'))}  "
+               f"balanced ACC {_f(metrics.get('balanced_accuracy'))}  (n={metrics.get('n')})")
+    typer.echo(f"metrics: {path}")
+
+
+def predict(
+    bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
+    files: list[Path] = typer.Argument(..., help="PNG/JPEG/DICOM/NIfTI files or DICOM series folders."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
+) -> None:
+    """Predict the label and class probabilities of raw image files."""
+    from meddx.bundle.bundle import load_bundle
+    from meddx.registry.store import resolve_bundle_path
+
+    predictor = load_bundle(resolve_bundle_path(bundle))
+    predictions = predictor.predict_files(files)
+    if as_json:
+        for p in predictions:
+            typer.echo(json.dumps(p.to_dict()))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("file", "label", *predictor.label_names)
+    for p in predictions:
+        label = p.label if isinstance(p.label, str) else ",".join(p.label) or "-"
+        table.add_row(p.source, label, *[f"{v:.3f}" for v in p.probabilities.values()])
+    Console().print(table)
+
+
+def _f(value: object) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

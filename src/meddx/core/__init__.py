@@ -1,0 +1,1 @@
+"""Core types shared by every stage: errors, paths under the data root, name registries."""

@@ -1,0 +1,67 @@
+"""A name -> factory registry with helpful errors (the timm pattern, with close matches)."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import inspect
+from typing import Any, Callable, Generic, TypeVar
+
+from meddx.core.errors import ModelError
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Maps names to factories; ``create`` validates the name and the keyword arguments."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._factories: dict[str, Callable[..., T]] = {}
+        self._info: dict[str, dict[str, Any]] = {}
+
+    def register(self, name: str, **info: Any) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        """Decorator registering ``fn`` under ``name``; ``info`` holds metadata (e.g. dims)."""
+
+        def deco(fn: Callable[..., T]) -> Callable[..., T]:
+            if name in self._factories:
+                raise ValueError(f"{self.kind} {name!r} is registered twice")
+            self._factories[name] = fn
+            self._info[name] = dict(info)
+            return fn
+
+        return deco
+
+    def names(self, pattern: str = "*") -> list[str]:
+        """Registered names matching a shell-style ``pattern``, sorted."""
+        return sorted(n for n in self._factories if fnmatch.fnmatch(n, pattern))
+
+    def info(self, name: str) -> dict[str, Any]:
+        """Metadata registered with ``name``."""
+        self._check_name(name)
+        return dict(self._info[name])
+
+    def create(self, name: str, **kwargs: Any) -> T:
+        """Build ``name`` with ``kwargs``; ``None`` values are dropped (use the default)."""
+        self._check_name(name)
+        fn = self._factories[name]
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        params = inspect.signature(fn).parameters
+        if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+            unknown = sorted(set(kwargs) - set(params))
+            if unknown:
+                valid = ", ".join(sorted(params)) or "(none)"
+                raise ModelError(
+                    f"{self.kind} {name!r} got unknown argument(s) {', '.join(unknown)}; "
+                    f"valid arguments: {valid}"
+                )
+        return fn(**kwargs)
+
+    def _check_name(self, name: str) -> None:
+        if name in self._factories:
+            return
+        close = difflib.get_close_matches(name, list(self._factories), n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ModelError(
+            f"unknown {self.kind} {name!r}.{hint} Valid names: {', '.join(self.names())}"
+        )

@@ -1,0 +1,87 @@
+"""The in-memory description of an image classification source, shared by every reader.
+
+A reader (MedMNIST npz, image folder, CSV manifest, DICOM/NIfTI) returns an ``ImageSource``:
+per split, the sample ids, labels, optional patient ids, and either the decoded arrays
+(small sources such as MedMNIST) or the file paths (decoded lazily with ``read_image``).
+Arrays are channel-first: ``(C, H, W)`` for 2D, ``(C, D, H, W)`` for 3D.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+TaskType = Literal["binary", "multiclass", "multilabel"]
+SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class SplitData:
+    """One split of a source.
+
+    ``labels`` is ``(N,)`` int64 class indices for binary/multi-class and ``(N, L)`` 0/1 for
+    multi-label. Exactly one of ``images`` (``(N, C, *spatial)``, original dtype) and ``paths``
+    is set.
+    """
+
+    ids: list[str]
+    labels: np.ndarray
+    patient_ids: list[str] | None = None
+    images: np.ndarray | None = None
+    paths: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def subset(self, index: np.ndarray | list[int]) -> "SplitData":
+        """A new split holding the samples at ``index`` (in that order)."""
+        idx = np.asarray(index, dtype=np.int64)
+        return SplitData(
+            ids=[self.ids[i] for i in idx],
+            labels=self.labels[idx],
+            patient_ids=None if self.patient_ids is None else [self.patient_ids[i] for i in idx],
+            images=None if self.images is None else self.images[idx],
+            paths=None if self.paths is None else [self.paths[i] for i in idx],
+        )
+
+
+@dataclass
+class ImageSource:
+    """A labelled image source with its splits, as read from disk.
+
+    ``notes`` records what the reader decided (e.g. how a validation split was carved) so the
+    decision can be written next to the run.
+    """
+
+    name: str
+    origin: str
+    task: TaskType
+    label_names: list[str]
+    spatial_dims: int
+    splits: dict[str, SplitData]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.label_names)
+
+    def split(self, name: str) -> SplitData:
+        """The split called ``name``; a clear error listing the available ones otherwise."""
+        from meddx.core.errors import DataError
+
+        if name not in self.splits:
+            raise DataError(
+                f"{self.origin}: no split {name!r}; available splits: {', '.join(self.splits)}"
+            )
+        return self.splits[name]
+
+    def get_image(self, split: str, index: int) -> np.ndarray:
+        """Channel-first array of one sample (decoded from disk when the split holds paths)."""
+        data = self.split(split)
+        if data.images is not None:
+            return np.asarray(data.images[index])
+        from meddx.data.io import read_image
+
+        return read_image(data.paths[index]).array  # type: ignore[index]

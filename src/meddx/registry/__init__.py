@@ -1,0 +1,1 @@
+"""SQLite index of bundles and runs under the data root."""

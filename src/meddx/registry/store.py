@@ -1,0 +1,147 @@
+"""SQLite index of bundles under the data root: names, versions, where they are, headline metrics.
+
+The bundle folder is the truth; the index only finds it. One file, no server, safe for
+several processes (SQLite's own locking; each call is one short transaction).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from meddx.core.errors import BundleError
+from meddx.core.paths import registry_db
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS bundles (
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    task TEXT NOT NULL,
+    model TEXT NOT NULL,
+    data TEXT,
+    labels TEXT NOT NULL,
+    metrics TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (name, version)
+);
+"""
+
+
+@dataclass
+class BundleRecord:
+    """One registered bundle version."""
+
+    name: str
+    version: int
+    path: str
+    task: str
+    model: str
+    data: str | None
+    labels: list[str]
+    metrics: dict[str, Any]
+    created: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@contextmanager
+def _connect(db: Path | None = None) -> Iterator[sqlite3.Connection]:
+    conn = sqlite3.connect(str(db or registry_db()), timeout=30)
+    try:
+        conn.execute(SCHEMA)
+        with conn:
+            yield conn
+    finally:
+        conn.close()
+
+
+def next_version(name: str) -> int:
+    """The version number the next bundle called ``name`` will get."""
+    with _connect() as conn:
+        row = conn.execute("SELECT MAX(version) FROM bundles WHERE name = ?", (name,)).fetchone()
+    return int(row[0] or 0) + 1
+
+
+def register_bundle(path: str | Path, version: int | None = None) -> BundleRecord:
+    """Index a bundle folder under its config name; returns the record (with its version)."""
+    from meddx.bundle.bundle import read_bundle_config
+
+    path = Path(path).resolve()
+    config = read_bundle_config(path)
+    metrics = json.loads((path / "metrics.json").read_text())
+    name = str(config.get("name") or path.name)
+    record = BundleRecord(
+        name=name,
+        version=version or next_version(name),
+        path=str(path),
+        task=config["task"],
+        model=config["model"]["name"],
+        data=config.get("training", {}).get("data"),
+        labels=list(config["label_names"]),
+        metrics=_headline(metrics),
+        created=time.time(),
+    )
+    with _connect() as conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO bundles VALUES (?,?,?,?,?,?,?,?,?)",
+            (record.name, record.version, record.path, record.task, record.model, record.data,
+             json.dumps(record.labels), json.dumps(record.metrics), record.created),
+        )
+    return record
+
+
+def list_bundles(name: str | None = None) -> list[BundleRecord]:
+    """All registered bundles (or all versions of ``name``), newest version first per name."""
+    query = "SELECT * FROM bundles" + (" WHERE name = ?" if name else "") + " ORDER BY name, version DESC"
+    with _connect() as conn:
+        rows = conn.execute(query, (name,) if name else ()).fetchall()
+    return [_record(r) for r in rows]
+
+
+def get_bundle(ref: str) -> BundleRecord:
+    """Resolve ``NAME`` (latest version) or ``NAME:VERSION`` to its record."""
+    name, _, version = ref.partition(":")
+    records = list_bundles(name)
+    if version:
+        records = [r for r in records if str(r.version) == version]
+    if not records:
+        known = sorted({r.name for r in list_bundles()})
+        raise BundleError(
+            f"no registered bundle {ref!r}; registered: {', '.join(known) or '(none)'} "
+            f"(see `meddx registry list`, or pass a bundle folder path)"
+        )
+    return records[0]
+
+
+def resolve_bundle_path(ref: str | Path) -> Path:
+    """A bundle folder path, or a registry reference ``NAME[:VERSION]`` resolved to its path."""
+    path = Path(ref)
+    if path.exists():
+        return path
+    if any(sep in str(ref) for sep in ("/", "\\")) or str(ref).startswith("."):
+        raise BundleError(f"{ref}: no such bundle folder")
+    return Path(get_bundle(str(ref)).path)
+
+
+def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for split in ("val", "test"):
+        m = metrics.get(split) or {}
+        for key in ("auc", "accuracy"):
+            if m.get(key) is not None:
+                out[f"{split}_{key}"] = m[key]
+    return out
+
+
+def _record(row: tuple) -> BundleRecord:
+    return BundleRecord(
+        name=row[0], version=row[1], path=row[2], task=row[3], model=row[4], data=row[5],
+        labels=json.loads(row[6]), metrics=json.loads(row[7]), created=row[8],
+    )

@@ -1,0 +1,1 @@
+"""What is predicted: each task is a LightningModule holding loss, outputs and metrics."""

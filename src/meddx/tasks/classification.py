@@ -1,0 +1,115 @@
+"""Image classification (binary, multi-class, multi-label) as a Lightning module.
+
+The module holds the loss, the output head semantics (``probs_from_logits``) and the
+validation metric; the architecture comes from the model registry. Every step returns
+``{"loss", "logits", "probs"}`` so evaluation, explanation and serving never re-implement
+the head.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import lightning as L
+import torch
+from torch import nn
+
+from meddx.data.base import TaskType
+
+
+def probs_from_logits(logits: torch.Tensor, task: TaskType) -> torch.Tensor:
+    """Softmax over classes for binary/multi-class (binary has 2 columns), sigmoid per label."""
+    if task == "multilabel":
+        return torch.sigmoid(logits)
+    return torch.softmax(logits, dim=-1)
+
+
+class ClassificationTask(L.LightningModule):
+    """Loss, optimiser, schedule and validation AUC around a registered architecture.
+
+    Constructor arguments are plain values so that a Lightning checkpoint reloads with
+    ``weights_only=True`` and a bundle config can rebuild the network without the data.
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        model_args: dict[str, Any],
+        task: TaskType,
+        num_classes: int,
+        class_weights: list[float] | None = None,
+        lr: float = 3e-3,
+        weight_decay: float = 5e-4,
+        max_epochs: int = 10,
+        warmup_epochs: float = 0.5,
+        label_smoothing: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        from meddx.models.registry import create_model
+
+        self.task = task
+        self.net = create_model(model_name, num_classes=num_classes, **model_args)
+        weight = torch.tensor(class_weights, dtype=torch.float32) if class_weights else None
+        if task == "multilabel":
+            self.loss_fn: nn.Module = nn.BCEWithLogitsLoss(pos_weight=weight)
+        else:
+            self.loss_fn = nn.CrossEntropyLoss(weight=weight, label_smoothing=label_smoothing)
+        self.val_auc = _auroc(task, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Forward one batch: loss, logits and probabilities."""
+        x, y = batch
+        logits = self(x)
+        target = y.float() if self.task == "multilabel" else y.long()
+        loss = self.loss_fn(logits.float(), target)
+        return {"loss": loss, "logits": logits, "probs": probs_from_logits(logits.float(), self.task)}
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        out = self.step(batch)
+        self.log("train_loss", out["loss"], prog_bar=True, on_step=True, on_epoch=True, batch_size=len(batch[1]))
+        return out["loss"]
+
+    def validation_step(self, batch: Any, batch_idx: int) -> dict[str, torch.Tensor]:
+        out = self.step(batch)
+        y = batch[1]
+        probs = out["probs"][:, 1] if self.task == "binary" else out["probs"]
+        self.val_auc.update(probs, y.long())
+        self.log("val_loss", out["loss"], prog_bar=True, on_epoch=True, batch_size=len(y), sync_dist=True)
+        self.log("val_auc", self.val_auc, prog_bar=True, on_epoch=True, batch_size=len(y))
+        return out
+
+    def configure_optimizers(self) -> Any:
+        hp = self.hparams
+        decay, no_decay = [], []
+        for name, param in self.net.named_parameters():
+            (no_decay if param.ndim <= 1 else decay).append(param)
+        optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": hp.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=hp.lr,
+        )
+        total = max(1, int(self.trainer.estimated_stepping_batches))
+        warmup = min(total // 2, int(total * hp.warmup_epochs / max(1, hp.max_epochs)))
+
+        def schedule(step: int) -> float:  # linear warm-up, then cosine to zero
+            if step < warmup:
+                return (step + 1) / max(1, warmup)
+            progress = (step - warmup) / max(1, total - warmup)
+            return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
+
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+
+
+def _auroc(task: TaskType, num_classes: int) -> Any:
+    from torchmetrics.classification import BinaryAUROC, MultilabelAUROC, MulticlassAUROC
+
+    if task == "binary":
+        return BinaryAUROC()
+    if task == "multiclass":
+        return MulticlassAUROC(num_classes=num_classes, average="macro")
+    return MultilabelAUROC(num_labels=num_classes, average="macro")

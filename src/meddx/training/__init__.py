@@ -1,0 +1,1 @@
+"""fit(): the Lightning Trainer, callbacks, checkpoint/resume, seeds, multi-process strategy."""

@@ -1,0 +1,90 @@
+"""Typed training configuration, loadable from YAML, with CLI flags as overrides.
+
+Fields left as ``None`` are decided from the data by the planner and written to
+``plan.json`` beside the run; setting them here (or in an edited plan) overrides that choice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from meddx.core.errors import ConfigError
+
+
+class TrainConfig(BaseModel):
+    """Everything a classification training run needs; YAML/JSON data only, no code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    data: str = Field(description="source: medmnist:NAME, .npz, image folder or CSV manifest")
+    name: str | None = Field(None, description="bundle name (default: derived from the data)")
+    model: str | None = Field(None, description="registered model name (default: resnet18 / resnet18-3d)")
+    model_args: dict[str, Any] = Field(default_factory=dict)
+    image_size: int | list[int] | None = None
+    channels: int | None = None
+    scaling: Literal["auto", "dtype", "minmax", "percentile", "none"] = "auto"
+    augment: Literal["none", "light", "strong"] = "light"
+    epochs: int | None = Field(None, ge=1)
+    batch_size: int | None = Field(None, ge=1)
+    time_budget: float | None = Field(None, gt=0, description="minutes for training; sets epochs")
+    lr: float = Field(2e-3, gt=0)
+    weight_decay: float = Field(0.05, ge=0)
+    label_smoothing: float = Field(0.0, ge=0, lt=1)
+    class_weights: bool | None = Field(None, description="weight the loss by inverse class frequency (auto: when imbalanced)")
+    early_stopping_patience: int | None = Field(None, ge=1, description="epochs without val AUC gain (auto: epochs//3, at least 4)")
+    threshold_rule: str = Field("youden", description="how the binary decision threshold is chosen on validation")
+    tta: bool = Field(True, description="average predictions over left-right flips at evaluation")
+    precision: Literal["32-true", "bf16-mixed"] = "32-true"
+    seed: int = 0
+    deterministic: bool = False
+    devices: int = Field(1, ge=1)
+    num_nodes: int = Field(1, ge=1)
+    num_threads: int | None = Field(None, ge=1)
+    val_fraction: float = Field(0.1, gt=0, lt=0.5)
+    output: str | None = Field(None, description="bundle folder (default: MEDDX_HOME/bundles/NAME/VERSION)")
+    add_to_registry: bool = Field(True, description="index the bundle in the registry")
+    evaluate_test: bool = Field(True, description="report test-split metrics in the bundle (never used to choose anything)")
+
+    @field_validator("image_size")
+    @classmethod
+    def _positive_size(cls, value: int | list[int] | None) -> int | list[int] | None:
+        sizes = [value] if isinstance(value, int) else (value or [])
+        if any(s < 8 for s in sizes):
+            raise ValueError("image_size must be at least 8 pixels per axis")
+        return value
+
+
+def load_config(path: str | Path | None = None, **overrides: Any) -> TrainConfig:
+    """Read a YAML config (optional) and apply non-``None`` overrides, with one-line errors."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        data = _read_yaml(Path(path))
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    if "data" not in data:
+        raise ConfigError("no data source given: pass --data SOURCE or set 'data:' in the YAML config")
+    try:
+        return TrainConfig(**data)
+    except ValidationError as exc:
+        where = f"{path}: " if path else ""
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']} (got {err.get('input')!r})"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"{where}invalid training config: {problems}") from None
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    import yaml
+
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc.__class__.__name__}: {exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of config fields, got {type(data).__name__}")
+    return data

@@ -1,0 +1,69 @@
+"""Tensors for training: deterministic preprocessing done once per split, augmentation per sample.
+
+Decoding and resizing are the same every epoch, so each split is preprocessed once into a
+float array held in memory (PneumoniaMNIST: 15 MB; 2,870 brain MRIs at 128 px: 190 MB);
+only the random augmentation runs per sample and epoch.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from meddx.data.base import ImageSource
+from meddx.transforms.image import ImagePreprocessor
+
+
+class ArrayDataset(Dataset):
+    """Preprocessed images ``(N, C, *size)`` with labels and an optional augmentation."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, augment: Callable[[Any], Any] | None = None) -> None:
+        self.images = torch.from_numpy(np.ascontiguousarray(images, dtype=np.float32))
+        self.labels = torch.from_numpy(np.asarray(labels))
+        self.augment = augment
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.images[index]
+        if self.augment is not None:
+            x = torch.as_tensor(self.augment(x), dtype=torch.float32)
+            if hasattr(x, "as_tensor"):  # MONAI MetaTensor -> plain tensor for collation
+                x = x.as_tensor()
+        return x, self.labels[index]
+
+
+def preprocess_split(source: ImageSource, split: str, pre: ImagePreprocessor, progress: bool = True) -> np.ndarray:
+    """Decode and preprocess every image of ``split`` into ``(N, C, *size)`` float32."""
+    data = source.split(split)
+    n = len(data)
+    out = np.empty((n, pre.channels, *pre.spatial_size), dtype=np.float32)
+    for i in _progress(range(n), f"preprocessing {split}", progress and data.paths is not None):
+        out[i] = pre.transform(source.get_image(split, i))
+    return out
+
+
+def training_images(source: ImageSource, limit: int = 2000, seed: int = 0):  # type: ignore[no-untyped-def]
+    """Yield (a random sample of at most ``limit``) training images for fitting statistics."""
+    n = len(source.split("train"))
+    idx = np.arange(n) if n <= limit else np.random.default_rng(seed).choice(n, limit, replace=False)
+    for i in idx:
+        yield source.get_image("train", int(i))
+
+
+def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader:
+    """Single-process loader: on two cores, worker processes compete with the model's threads."""
+    gen = torch.Generator().manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, num_workers=0, generator=gen, drop_last=False)
+
+
+def _progress(it: range, description: str, enabled: bool):  # type: ignore[no-untyped-def]
+    if not enabled:
+        return it
+    from rich.progress import track
+
+    return track(it, description=description, transient=True)

@@ -1,0 +1,196 @@
+"""``fit``: from a training config to an evaluated, saved and registered bundle.
+
+Reading order: load the source -> plan -> fit preprocessing on train -> (measure speed for a
+time budget) -> Lightning ``Trainer.fit`` with per-epoch atomic checkpoints and early
+stopping -> best weights -> threshold on validation -> metrics -> bundle -> registry.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from meddx.core.errors import ConfigError
+from meddx.training.config import TrainConfig
+from meddx.training.plan import Plan
+
+
+@dataclass
+class FitResult:
+    """Where a finished run put things, and its metrics (``None`` fields on non-zero ranks)."""
+
+    run_dir: Path
+    plan: Plan
+    bundle_path: Path | None = None
+    metrics: dict[str, Any] | None = None
+    registry_ref: str | None = None
+
+
+def fit(config: TrainConfig, *, plan_file: str | Path | None = None, resume: str | Path | None = None,
+        progress: bool = True) -> FitResult:
+    """Train a classification model as ``config`` says; see the module docstring for the flow."""
+    import lightning as L
+
+    from meddx.data.sources import load_source
+    from meddx.training import run as runlib
+    from meddx.training.plan import make_plan, read_plan
+
+    if resume is not None:
+        config, run_dir = _resume_config(Path(resume))
+    _quiet_lightning()
+    _set_threads(config)
+    L.seed_everything(config.seed, workers=True, verbose=False)
+    source = load_source(config.data, val_fraction=config.val_fraction, seed=config.seed)
+    name = config.name or _default_name(source.name)
+    if resume is None:
+        run_dir = runlib.new_run_dir(name)
+    os.environ[runlib.RUN_DIR_ENV] = str(run_dir)  # extra DDP processes re-run this and must agree
+
+    existing = run_dir / "plan.json"
+    overrides: dict[str, Any] = {}
+    if existing.is_file():  # resume, or a DDP worker: the plan was fixed by the first process
+        plan = Plan(**runlib.read_json(existing))
+    else:
+        overrides = read_plan(plan_file) if plan_file else {}
+        plan = make_plan(config, source, overrides)
+
+    from meddx.training.data import ArrayDataset, make_loader, preprocess_split, training_images
+    from meddx.transforms.image import ImagePreprocessor, build_augmentation
+
+    pre = ImagePreprocessor(plan.image_size, plan.channels, config.scaling)
+    if plan.normalization:
+        pre.mean_, pre.std_ = plan.normalization["mean"], plan.normalization["std"]
+    else:
+        pre.fit(training_images(source, seed=config.seed))
+    x_train = preprocess_split(source, "train", pre, progress)
+    x_val = preprocess_split(source, "val", pre, progress)
+    train_ds = ArrayDataset(x_train, source.split("train").labels, build_augmentation(config.augment, plan.image_size))
+    val_ds = ArrayDataset(x_val, source.split("val").labels)
+
+    if not existing.is_file():
+        plan = plan.model_copy(update={"normalization": {"mean": pre.mean_, "std": pre.std_}})
+        if config.time_budget and config.epochs is None and "epochs" not in overrides:
+            from meddx.training.plan import plan_epochs
+            from meddx.training.speed import seconds_per_sample
+
+            sps = seconds_per_sample(_build_task(config, source, plan), train_ds, plan.batch_size, config.precision)
+            plan = plan_epochs(plan, len(train_ds), config.time_budget, sps)
+        plan.write(run_dir / "plan.json")
+        runlib.write_json(run_dir / "config.json", config.model_dump())
+        runlib.write_json(run_dir / "data.json", runlib.data_fingerprint(source))
+        runlib.write_json(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
+
+    task = _build_task(config, source, plan)
+    trainer, ckpt = _build_trainer(config, plan, run_dir, progress)
+    last = run_dir / "checkpoints" / "last.ckpt"
+    trainer.fit(
+        task,
+        make_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
+        make_loader(val_ds, plan.batch_size * 2, shuffle=False),
+        ckpt_path=str(last) if resume is not None and last.is_file() else None,
+        weights_only=True,
+    )
+    if not trainer.is_global_zero:
+        return FitResult(run_dir=run_dir, plan=plan)
+    _load_best(task, ckpt.best_model_path or str(last))
+    from meddx.training.finish import finish_run
+
+    return finish_run(config, source, plan, pre, task.net, run_dir, name)
+
+
+def _build_task(config: TrainConfig, source: Any, plan: Plan) -> Any:
+    from meddx.tasks.classification import ClassificationTask
+
+    return ClassificationTask(
+        model_name=plan.model,
+        model_args=plan.model_args,
+        task=source.task,
+        num_classes=source.num_classes,
+        class_weights=plan.class_weights,
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+        max_epochs=plan.epochs,
+        label_smoothing=config.label_smoothing,
+    )
+
+
+def _build_trainer(config: TrainConfig, plan: Plan, run_dir: Path, progress: bool) -> tuple[Any, Any]:
+    import lightning as L
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, RichProgressBar
+    from lightning.pytorch.loggers import CSVLogger
+
+    # Lightning writes checkpoints through an fsspec transaction (temporary file, then move),
+    # so an interrupted save never leaves a truncated checkpoint behind.
+    ckpt = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints", filename="best-{epoch:03d}", monitor="val_auc", mode="max",
+        save_top_k=1, save_last=True, every_n_epochs=1,
+    )
+    callbacks: list[Any] = [ckpt, EarlyStopping(monitor="val_auc", mode="max", patience=plan.early_stopping_patience)]
+    if progress:
+        callbacks.append(RichProgressBar(leave=True))
+    max_time = {"minutes": config.time_budget * 1.25} if config.time_budget else None
+    trainer = L.Trainer(
+        accelerator="cpu",
+        devices=config.devices,
+        num_nodes=config.num_nodes,
+        strategy="ddp" if config.devices * config.num_nodes > 1 else "auto",
+        precision=config.precision,
+        max_epochs=plan.epochs,
+        max_time=max_time,
+        deterministic=config.deterministic,
+        callbacks=callbacks,
+        logger=CSVLogger(run_dir, name="logs", version=""),
+        default_root_dir=run_dir,
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=10,
+    )
+    return trainer, ckpt
+
+
+def _load_best(task: Any, path: str) -> None:
+    import torch
+
+    state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+    task.load_state_dict(state)
+    task.eval()
+
+
+def _quiet_lightning() -> None:
+    """Keep Lightning's banners (GPU availability, tips) and known-harmless warnings out of the
+    user's terminal; real warnings still show."""
+    import logging
+    import warnings
+
+    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*treespec.*LeafSpec.*")
+    warnings.filterwarnings("ignore", message=".*number of training batches.*logging interval.*")
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+
+
+def _set_threads(config: TrainConfig) -> None:
+    import torch
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    per_process = config.num_threads or max(1, cores // max(1, config.devices))
+    torch.set_num_threads(per_process)
+
+
+def _resume_config(run_dir: Path) -> tuple[TrainConfig, Path]:
+    from meddx.training.run import read_json
+
+    if not (run_dir / "checkpoints" / "last.ckpt").is_file():
+        raise ConfigError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
+    return TrainConfig(**read_json(run_dir / "config.json")), run_dir
+
+
+def _default_name(source_name: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in source_name.lower()).strip("-")
+    return safe or f"model-{int(time.time())}"

@@ -1,0 +1,172 @@
+"""Self-configuration: decisions taken from the data, written to ``plan.json`` (nnU-Net style).
+
+Each choice records why it was made. A user edits the JSON and passes it back with
+``--plan`` (or sets the matching config field) to override any of them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from meddx.core.errors import ConfigError
+from meddx.data.base import ImageSource
+from meddx.training.config import TrainConfig
+
+MAX_SIDE_2D = 128  # larger 2D images are resized to this: CPU training cost grows with pixels
+MAX_SIDE_3D = 64
+
+
+class Plan(BaseModel):
+    """The resolved automatic choices of one run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    model_args: dict[str, Any]
+    image_size: list[int]
+    channels: int
+    batch_size: int
+    epochs: int
+    class_weights: list[float] | None
+    early_stopping_patience: int
+    normalization: dict[str, list[float]] | None = None
+    seconds_per_sample: float | None = None
+    reasons: dict[str, str] = {}
+
+    def write(self, path: Path) -> None:
+        """Write the plan as indented JSON (atomically)."""
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.model_dump(), indent=2))
+        tmp.replace(path)
+
+
+def read_plan(path: str | Path) -> dict[str, Any]:
+    """Read a (possibly hand-edited) plan file; only the fields present override."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: plan file not found") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+    unknown = set(data) - set(Plan.model_fields)
+    if unknown:
+        raise ConfigError(f"{path}: unknown plan field(s) {sorted(unknown)}; valid: {sorted(Plan.model_fields)}")
+    return data
+
+
+def native_geometry(source: ImageSource, sample: int = 32) -> tuple[list[int], int, str]:
+    """Median spatial size and channel count of the training images, with a description."""
+    train = source.split("train")
+    if train.images is not None:
+        return list(train.images.shape[2:]), int(train.images.shape[1]), "array shape"
+    rng = np.random.default_rng(0)
+    picks = rng.choice(len(train), size=min(sample, len(train)), replace=False)
+    shapes, grey_as_rgb, channels = [], True, 1
+    for i in picks:
+        img = source.get_image("train", int(i))
+        shapes.append(img.shape[1:])
+        channels = max(channels, img.shape[0])
+        if img.shape[0] >= 3 and not (np.array_equal(img[0], img[1]) and np.array_equal(img[0], img[2])):
+            grey_as_rgb = False
+    size = [int(v) for v in np.median(np.array(shapes), axis=0)]
+    if channels >= 3 and grey_as_rgb:
+        return size, 1, f"median of {len(picks)} files; RGB files hold grey content (equal channels), using 1 channel"
+    return size, min(channels, 3), f"median of {len(picks)} files"
+
+
+def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any] | None = None) -> Plan:
+    """Decide model, size, channels, batch size, class weights and (provisional) epochs."""
+    reasons: dict[str, str] = {}
+    native, channels, how = native_geometry(source)
+    dims = source.spatial_dims
+    if config.image_size is not None:
+        size = [config.image_size] * dims if isinstance(config.image_size, int) else list(config.image_size)
+        reasons["image_size"] = "set in config"
+    else:
+        cap = MAX_SIDE_2D if dims == 2 else MAX_SIDE_3D
+        side = min(cap, int(max(native)))
+        size = [side] * dims if len(set(native)) > 1 or max(native) > cap else native
+        reasons["image_size"] = f"native size {native} ({how}), capped at {cap} per axis"
+    if config.channels is not None:
+        channels, reasons["channels"] = config.channels, "set in config"
+    else:
+        reasons["channels"] = f"from the data ({how})"
+    model = config.model or ("resnet18" if dims == 2 else "resnet18-3d")
+    reasons["model"] = "set in config" if config.model else f"default for {dims}D classification"
+    pixels = int(np.prod(size))
+    batch = config.batch_size or (128 if pixels <= 64 * 64 else 32 if pixels <= 128 * 128 else 16)
+    if dims == 3 and not config.batch_size:
+        batch = 32 if pixels <= 32**3 else 8
+    reasons["batch_size"] = "set in config" if config.batch_size else f"default for {pixels} voxels per sample"
+    weights, reasons["class_weights"] = _class_weights(config, source)
+    epochs = config.epochs or 20
+    reasons["epochs"] = "set in config" if config.epochs else "default (no time budget given)"
+    patience = config.early_stopping_patience or max(4, epochs // 3)
+    plan = Plan(
+        model=model,
+        model_args={"in_channels": channels, "spatial_dims": dims, "image_size": size[0], **config.model_args},
+        image_size=size,
+        channels=channels,
+        batch_size=batch,
+        epochs=epochs,
+        class_weights=weights,
+        early_stopping_patience=patience,
+        reasons=reasons,
+    )
+    return apply_overrides(plan, overrides or {})
+
+
+def apply_overrides(plan: Plan, overrides: dict[str, Any]) -> Plan:
+    """Replace plan fields with user-edited values, marking them in ``reasons``."""
+    if not overrides:
+        return plan
+    data = plan.model_dump()
+    for key, value in overrides.items():
+        if key in ("reasons", "normalization", "seconds_per_sample"):
+            continue
+        data[key] = value
+        data["reasons"][key] = "overridden by the given plan file"
+    try:
+        return Plan(**data)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid plan override: {exc.errors()[0]['msg']}") from None
+
+
+def plan_epochs(plan: Plan, n_train: int, budget_minutes: float, seconds_per_sample: float) -> Plan:
+    """Fit the number of epochs into a time budget from a measured training speed.
+
+    Validation is about a third of a training step per sample; 10% of the budget is kept
+    for loading, evaluation and saving.
+    """
+    per_epoch = n_train * seconds_per_sample * 1.15
+    epochs = int(max(1, min(200, (budget_minutes * 60 * 0.9) // max(per_epoch, 1e-6))))
+    data = plan.model_dump()
+    data.update(epochs=epochs, seconds_per_sample=seconds_per_sample)
+    data["early_stopping_patience"] = max(4, epochs // 3)
+    data["reasons"]["epochs"] = (
+        f"{budget_minutes:g} min budget / ({n_train} samples x {seconds_per_sample * 1000:.1f} ms measured per sample)"
+    )
+    return Plan(**data)
+
+
+def _class_weights(config: TrainConfig, source: ImageSource) -> tuple[list[float] | None, str]:
+    labels = source.split("train").labels
+    if source.task == "multilabel":
+        pos = labels.sum(axis=0).astype(float)
+        ratio = (len(labels) - pos) / np.maximum(pos, 1.0)
+        weights, imbalance = ratio, float(ratio.max())
+    else:
+        counts = np.bincount(labels, minlength=source.num_classes).astype(float)
+        weights = len(labels) / (source.num_classes * np.maximum(counts, 1.0))
+        imbalance = float(counts.max() / max(counts.min(), 1.0))
+    use = config.class_weights if config.class_weights is not None else imbalance > 1.5
+    if not use:
+        return None, "off" + (" (set in config)" if config.class_weights is False else f" (classes balanced, ratio {imbalance:.2f})")
+    why = "set in config" if config.class_weights else f"imbalance ratio {imbalance:.2f} > 1.5"
+    return [round(float(w), 6) for w in weights], f"inverse class frequency ({why})"

@@ -1,0 +1,95 @@
+"""A run folder: resolved config, plan, data fingerprint, environment, checkpoints, logs.
+
+Everything needed to understand (or resume) a run sits next to its outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from meddx.core.errors import ConfigError
+from meddx.core.paths import runs_dir
+from meddx.data.base import ImageSource
+
+RUN_DIR_ENV = "MEDDX_RUN_DIR"  # lets the extra processes of a multi-process run find the run
+PACKAGES = ("torch", "monai", "lightning", "torchmetrics", "scikit-learn", "numpy", "pydicom", "nibabel", "meddx")
+
+
+def new_run_dir(name: str) -> Path:
+    """``MEDDX_HOME/runs/<name>-<UTC time>``, or the folder a parent process already chose."""
+    inherited = os.environ.get(RUN_DIR_ENV)
+    if inherited:
+        return Path(inherited)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    path = runs_dir() / f"{name}-{stamp}"
+    suffix = 1
+    while path.exists():
+        suffix += 1
+        path = runs_dir() / f"{name}-{stamp}-{suffix}"
+    path.mkdir(parents=True)
+    return path
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write indented JSON atomically (temporary file, then rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    tmp.replace(path)
+
+
+def read_json(path: Path) -> Any:
+    """Read JSON written by ``write_json``, with a clear error when missing."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: missing; is {path.parent} a meddx run folder?")
+    return json.loads(path.read_text())
+
+
+def environment() -> dict[str, Any]:
+    """Package versions, Python and machine: what a reader needs to reproduce the run."""
+    versions = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "packages": versions,
+    }
+
+
+def data_fingerprint(source: ImageSource) -> dict[str, Any]:
+    """Counts per split and class, reader notes, and a hash of every (id, label) pair."""
+    splits = {}
+    for name, split in source.splits.items():
+        digest = hashlib.sha256()
+        for sid, label in zip(split.ids, split.labels):
+            digest.update(f"{sid}\t{np.asarray(label).tolist()}\n".encode())
+        labels = np.asarray(split.labels)
+        counts = labels.sum(axis=0) if labels.ndim == 2 else np.bincount(labels, minlength=source.num_classes)
+        splits[name] = {
+            "n": len(split),
+            "per_class": {n: int(c) for n, c in zip(source.label_names, counts)},
+            "patients": len(set(split.patient_ids)) if split.patient_ids else None,
+            "sha256_ids_labels": digest.hexdigest(),
+        }
+    return {
+        "name": source.name,
+        "origin": source.origin,
+        "task": source.task,
+        "label_names": source.label_names,
+        "spatial_dims": source.spatial_dims,
+        "splits": splits,
+        "notes": source.notes,
+    }

@@ -1,0 +1,1 @@
+"""Preprocessing that learns statistics on the training split (fit -> transform), and augmentation."""

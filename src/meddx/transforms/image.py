@@ -1,0 +1,211 @@
+"""Image preprocessing fitted on the training split, and train-time augmentation presets.
+
+``ImagePreprocessor`` follows the scikit-learn estimator contract: ``__init__`` stores
+parameters, ``fit`` learns the per-channel intensity statistics on training images only and
+returns ``self``, learned attributes end in ``_``. Its ``to_dict``/``from_dict`` round trip
+is what a bundle's ``config.json`` carries, so serving applies exactly the training-time
+preprocessing. The work itself is done by MONAI transforms.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Literal, Sequence
+
+import numpy as np
+
+from meddx.core.errors import ConfigError, DataError, NotFittedError
+
+Scaling = Literal["auto", "dtype", "minmax", "percentile", "none"]
+AUGMENT_PRESETS = ("none", "light", "strong")
+
+
+class ImagePreprocessor:
+    """Channel handling, intensity scaling, resize and per-channel z-score normalisation.
+
+    ``scaling='auto'`` divides 8-bit images by 255 (keeps absolute brightness, as MedMNIST
+    baselines do) and maps anything else (CT in HU, 16-bit MR/X-ray) to [0, 1] by the 0.5 and
+    99.5 intensity percentiles of each image.
+    """
+
+    def __init__(
+        self,
+        spatial_size: Sequence[int],
+        channels: int,
+        scaling: Scaling = "auto",
+        normalize: bool = True,
+    ) -> None:
+        self.spatial_size = tuple(int(s) for s in spatial_size)
+        self.channels = int(channels)
+        self.scaling = scaling
+        self.normalize = normalize
+
+    # -- estimator contract -------------------------------------------------------------
+    def fit(self, images: Iterable[np.ndarray]) -> "ImagePreprocessor":
+        """Learn per-channel mean and std of the scaled, resized training images."""
+        total = np.zeros(self.channels, dtype=np.float64)
+        total_sq = np.zeros(self.channels, dtype=np.float64)
+        count = 0
+        for image in images:
+            x = self._scaled_resized(image)
+            flat = x.reshape(self.channels, -1).astype(np.float64)
+            total += flat.sum(axis=1)
+            total_sq += (flat**2).sum(axis=1)
+            count += flat.shape[1]
+        if count == 0:
+            raise DataError("cannot fit preprocessing: the training split has no images")
+        mean = total / count
+        std = np.sqrt(np.maximum(total_sq / count - mean**2, 1e-12))
+        self.mean_ = [float(m) for m in mean]
+        self.std_ = [float(max(s, 1e-6)) for s in std]
+        return self
+
+    def transform(self, image: np.ndarray) -> np.ndarray:
+        """Preprocess one channel-first image to a float32 array of ``(channels, *size)``."""
+        self._check_fitted()
+        x = self._scaled_resized(image)
+        if self.normalize:
+            from monai.transforms import NormalizeIntensity
+
+            norm = NormalizeIntensity(
+                subtrahend=np.asarray(self.mean_, dtype=np.float32),
+                divisor=np.asarray(self.std_, dtype=np.float32),
+                channel_wise=True,
+            )
+            x = np.asarray(norm(x), dtype=np.float32)
+        return x
+
+    def transform_many(self, images: Iterable[np.ndarray]) -> np.ndarray:
+        """Stack preprocessed images into ``(N, channels, *size)`` float32."""
+        arrays = [self.transform(img) for img in images]
+        if not arrays:
+            return np.zeros((0, self.channels, *self.spatial_size), dtype=np.float32)
+        return np.stack(arrays)
+
+    # -- (de)serialisation ----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Parameters and fitted statistics, JSON-serialisable (goes into the bundle)."""
+        self._check_fitted()
+        return {
+            "type": "image",
+            "spatial_size": list(self.spatial_size),
+            "channels": self.channels,
+            "scaling": self.scaling,
+            "normalize": self.normalize,
+            "mean": self.mean_,
+            "std": self.std_,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ImagePreprocessor":
+        """Rebuild a fitted preprocessor from ``to_dict`` output."""
+        try:
+            pre = cls(data["spatial_size"], data["channels"], data["scaling"], data["normalize"])
+            pre.mean_ = [float(v) for v in data["mean"]]
+            pre.std_ = [float(v) for v in data["std"]]
+        except KeyError as exc:
+            raise ConfigError(f"image preprocessing config lacks field {exc}") from exc
+        return pre
+
+    # -- internals ------------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "mean_"):
+            raise NotFittedError("ImagePreprocessor is not fitted: call fit(train_images) first")
+
+    def _scaled_resized(self, image: np.ndarray) -> np.ndarray:
+        x = np.asarray(image)
+        dims = len(self.spatial_size)
+        if x.ndim == dims:  # no channel axis
+            x = x[None]
+        if x.ndim != dims + 1:
+            raise DataError(
+                f"expected a channel-first image with {dims} spatial dimensions, "
+                f"got an array of shape {tuple(x.shape)}"
+            )
+        x = _match_channels(self._scale(x), self.channels)
+        if tuple(x.shape[1:]) != self.spatial_size:
+            from monai.transforms import Resize
+
+            shrinking = all(s <= o for s, o in zip(self.spatial_size, x.shape[1:]))
+            resize = Resize(self.spatial_size, mode="area" if shrinking else "bilinear" if dims == 2 else "trilinear")
+            x = np.asarray(resize(x), dtype=np.float32)
+        return x
+
+    def _scale(self, x: np.ndarray) -> np.ndarray:
+        mode = self.scaling
+        if mode == "auto":
+            mode = "dtype" if x.dtype == np.uint8 else "percentile"
+        if mode == "dtype":
+            info = np.iinfo(x.dtype) if np.issubdtype(x.dtype, np.integer) else None
+            return x.astype(np.float32) / (float(info.max) if info else 1.0)
+        if mode in ("minmax", "percentile"):
+            from monai.transforms import ScaleIntensity, ScaleIntensityRangePercentiles
+
+            xf = x.astype(np.float32)
+            if mode == "minmax":
+                return np.asarray(ScaleIntensity(minv=0.0, maxv=1.0)(xf), dtype=np.float32)
+            pct = ScaleIntensityRangePercentiles(0.5, 99.5, 0.0, 1.0, clip=True, channel_wise=True)
+            return np.asarray(pct(xf), dtype=np.float32)
+        if mode == "none":
+            return x.astype(np.float32)
+        raise ConfigError(
+            f"unknown intensity scaling {self.scaling!r}; expected one of auto, dtype, minmax, percentile, none"
+        )
+
+
+def _match_channels(x: np.ndarray, channels: int) -> np.ndarray:
+    """Grey -> RGB by repetition, RGB -> grey by channel mean (luminance is not meaningful
+    for medical greyscale stored as RGB, where the three channels are equal)."""
+    c = x.shape[0]
+    if c == channels:
+        return x
+    if channels == 1:
+        return x.mean(axis=0, keepdims=True)
+    if c == 1:
+        return np.repeat(x, channels, axis=0)
+    if c == 4 and channels == 3:
+        return x[:3]
+    raise DataError(f"cannot convert an image with {c} channels to {channels} channels")
+
+
+def build_augmentation(preset: str, spatial_size: Sequence[int]) -> Callable[[Any], Any] | None:
+    """MONAI random transforms for one channel-first tensor; ``None`` for preset ``none``.
+
+    ``light``: flips and a mild affine. ``strong``: a wider affine plus noise, contrast and
+    blur. Left-right flips are included because the benchmark sources are symmetric enough;
+    turn augmentation off or write a config for data where laterality is the label.
+    """
+    if preset not in AUGMENT_PRESETS:
+        raise ConfigError(f"unknown augmentation preset {preset!r}; expected one of {', '.join(AUGMENT_PRESETS)}")
+    if preset == "none":
+        return None
+    from monai.transforms import (
+        Compose,
+        RandAdjustContrast,
+        RandAffine,
+        RandFlip,
+        RandGaussianNoise,
+        RandGaussianSmooth,
+    )
+
+    spatial_dims = len(spatial_size)
+    flip_axis = spatial_dims - 1  # the last axis: left-right in (H, W) and (D, H, W)
+    angle = np.deg2rad(10 if preset == "light" else 15)
+    rotate = angle if spatial_dims == 2 else (angle, angle, angle)
+    scale = 0.1 if preset == "light" else 0.15
+    steps: list[Any] = [
+        RandFlip(prob=0.5, spatial_axis=flip_axis),
+        RandAffine(
+            prob=0.7,
+            rotate_range=rotate,
+            scale_range=[scale] * spatial_dims,
+            translate_range=[(0.06 if preset == "light" else 0.1) * s for s in spatial_size],
+            padding_mode="border",
+        ),
+    ]
+    if preset == "strong":
+        steps += [
+            RandGaussianNoise(prob=0.3, std=0.05),
+            RandAdjustContrast(prob=0.3, gamma=(0.8, 1.25)),
+            RandGaussianSmooth(prob=0.2),
+        ]
+    return Compose(steps)
