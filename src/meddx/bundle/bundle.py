@@ -84,7 +84,7 @@ def read_bundle_config(path: str | Path) -> dict[str, Any]:
 
 def load_bundle(path: str | Path) -> "Predictor":
     """Rebuild the predictor (network, preprocessing, threshold) from a bundle folder."""
-    from safetensors import SafetensorsError
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     from meddx.bundle.predictor import Predictor
@@ -96,7 +96,7 @@ def load_bundle(path: str | Path) -> "Predictor":
     net = create_model(spec["name"], num_classes=spec["num_classes"], **spec.get("args", {}))
     try:
         state = load_file(str(path / "weights.safetensors"))
-    except (SafetensorsError, OSError) as exc:
+    except (SafetensorError, OSError) as exc:
         raise BundleError(f"{path / 'weights.safetensors'}: cannot read weights ({exc})") from None
     result = net.load_state_dict(state, strict=False)
     if result.missing_keys or result.unexpected_keys:

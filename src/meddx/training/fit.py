@@ -15,9 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from meddx.core.errors import ConfigError
+from meddx.core.errors import ConfigError, MeddxError
 from meddx.training.config import TrainConfig
 from meddx.training.plan import Plan
+
+
+class TrainingInterrupted(MeddxError):
+    """Training stopped early by the user; the last checkpoint can be resumed."""
 
 
 @dataclass
@@ -97,6 +101,15 @@ def fit(config: TrainConfig, *, plan_file: str | Path | None = None, resume: str
     )
     if not trainer.is_global_zero:
         return FitResult(run_dir=run_dir, plan=plan)
+    if trainer.interrupted:
+        raise TrainingInterrupted(
+            f"training interrupted at epoch {trainer.current_epoch}; resume with: meddx train --resume {run_dir}"
+        )
+    runlib.write_json(run_dir / "trainer.json", {
+        "world_size": trainer.world_size, "strategy": type(trainer.strategy).__name__,
+        "epochs_run": trainer.current_epoch, "best_checkpoint": ckpt.best_model_path,
+        "best_val_auc": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
+    })
     _load_best(task, ckpt.best_model_path or str(last))
     from meddx.training.finish import finish_run
 

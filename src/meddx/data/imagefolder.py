@@ -1,0 +1,172 @@
+"""A folder with one sub-folder per class, optionally under split folders.
+
+Accepted layouts (split folder names compared in lower case: train/training, val/valid/
+validation, test/testing)::
+
+    root/<class>/<image>                      every image goes to train
+    root/<split>/<class>/<image>              e.g. Training/glioma_tumor/gg (1).jpg
+
+Images are PNG/JPEG/BMP/TIFF/DICOM/NIfTI files directly inside a class folder (sub-folders of a
+class folder are ignored and counted in the notes). Paths are sorted, ids are paths relative to
+the root with ``/`` separators, and classes are sorted by name, so the same folder always gives
+the same source.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from meddx.core.errors import DataError
+from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType
+from meddx.data.io import is_image_file, read_image
+from meddx.data.splits import split_alias
+
+
+_MASK_FOLDERS = {"labels", "labelstr", "labelsts", "masks", "segmentations", "annotations"}
+
+
+def split_folders(root: Path) -> dict[str, Path]:
+    """Map split name -> folder for the split-named sub-folders of ``root`` (may be empty).
+
+    Raises ``DataError`` when two folders name the same split or when split folders sit next
+    to folders that are not split names (ambiguous layout).
+    """
+    found: dict[str, Path] = {}
+    others = []
+    for sub in _subdirs(root):
+        split = split_alias(sub.name)
+        if split is None:
+            others.append(sub.name)
+            continue
+        if split in found:
+            raise DataError(
+                f"{root}: folders {found[split].name!r} and {sub.name!r} both mean split {split!r}; "
+                "expected one folder per split: merge or rename one"
+            )
+        found[split] = sub
+    if found and others:
+        raise DataError(
+            f"{root}: mixes split folders ({', '.join(p.name for p in found.values())}) with other folders "
+            f"({', '.join(others)}); expected either split folders (train/val/test) or class folders"
+        )
+    return found
+
+
+def looks_like_imagefolder(root: Path) -> bool:
+    """True when ``root`` has at least one sub-folder (class or split folder)."""
+    return root.is_dir() and any(True for _ in _subdirs(root))
+
+
+def load_imagefolder(root: str | Path) -> ImageSource:
+    """Read a class-per-folder image tree into an :class:`ImageSource` holding file paths.
+
+    Raises ``DataError`` for fewer than two classes, a split without images, or a class that
+    has images in val/test but none in train.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"{root}: no such folder; expected a folder with one sub-folder per class")
+    by_split = split_folders(root)
+    notes: list[str] = []
+    if not by_split:
+        by_split = {"train": root}
+        notes.append(f"{root.name}: no train/val/test folders; every image is in train")
+
+    files: dict[str, dict[str, list[Path]]] = {}
+    ignored_files = ignored_dirs = 0
+    for split, folder in by_split.items():
+        classes: dict[str, list[Path]] = {}
+        for cls_dir in _subdirs(folder):
+            images, skipped, subdirs = _class_images(cls_dir)
+            ignored_files += skipped
+            ignored_dirs += subdirs
+            if images:
+                classes[cls_dir.name] = images
+        if not classes:
+            raise DataError(
+                f"{folder}: no class sub-folders with images; expected {folder}/<class>/<image> "
+                "(PNG, JPEG, BMP, TIFF, DICOM or NIfTI)"
+            )
+        files[split] = classes
+    if ignored_files or ignored_dirs:
+        notes.append(
+            f"ignored {ignored_files} non-image file(s) and {ignored_dirs} sub-folder(s) inside class folders"
+        )
+
+    label_names = sorted({c for classes in files.values() for c in classes})
+    if "train" in files:
+        missing = [c for c in label_names if c not in files["train"]]
+        if missing:
+            where = {c: [s for s in files if c in files[s]] for c in missing}
+            detail = "; ".join(f"{c!r} only in {'/'.join(s)}" for c, s in where.items())
+            raise DataError(
+                f"{by_split['train']}: class(es) with no training images: {detail}; expected every class "
+                "to have a train folder: add training images or remove the class"
+            )
+    mask_dirs = [c for c in label_names if c.lower() in _MASK_FOLDERS]
+    if mask_dirs and any(c.lower().startswith("image") for c in label_names):
+        raise DataError(
+            f"{root}: folders {', '.join(label_names)} look like a segmentation layout (images + "
+            f"{mask_dirs[0]}), not classes; expected one sub-folder per class"
+        )
+    if len(label_names) < 2:
+        raise DataError(
+            f"{root}: found {len(label_names)} class folder(s) ({', '.join(label_names)}); "
+            "expected at least 2 class sub-folders"
+        )
+    index = {c: i for i, c in enumerate(label_names)}
+
+    splits: dict[str, SplitData] = {}
+    for split in [s for s in SPLITS if s in files]:
+        pairs = sorted(
+            (_rel(p, root), p, index[c]) for c, paths in files[split].items() for p in paths
+        )
+        splits[split] = SplitData(
+            ids=[r for r, _, _ in pairs],
+            labels=np.asarray([y for _, _, y in pairs], dtype=np.int64),
+            paths=[str(p) for _, p, _ in pairs],
+        )
+    task: TaskType = "binary" if len(label_names) == 2 else "multiclass"
+    spatial_dims = guess_spatial_dims([p for d in splits.values() for p in d.paths or []], notes)
+    return ImageSource(name=root.name, origin=str(root), task=task, label_names=label_names,
+                       spatial_dims=spatial_dims, splits=splits, notes=notes)
+
+
+def guess_spatial_dims(paths: list[str], notes: list[str], tries: int = 5) -> int:
+    """2 or 3, from the first of ``paths`` that decodes; a broken first file must not stop
+    ``verify`` from reporting it, so after ``tries`` failures assume 2D and say so."""
+    for path in paths[:tries]:
+        try:
+            return 3 if read_image(path).array.ndim == 4 else 2
+        except DataError:
+            continue
+    if paths:
+        notes.append(f"could not decode any of the first {min(tries, len(paths))} images; assuming 2D")
+    return 2
+
+
+def _subdirs(folder: Path) -> list[Path]:
+    """Visible sub-folders (skips ``.git``, ``.ipynb_checkpoints``, ``__MACOSX``), sorted."""
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_dir() and not p.name.startswith((".", "__"))
+    )
+
+
+def _class_images(folder: Path) -> tuple[list[Path], int, int]:
+    """Image files directly in ``folder``, and how many other files / sub-folders were skipped."""
+    images, skipped, subdirs = [], 0, 0
+    for p in sorted(folder.iterdir()):
+        if p.is_dir():
+            subdirs += 0 if p.name.startswith(".") else 1
+        elif is_image_file(p):
+            images.append(p)
+        elif not p.name.startswith("."):
+            skipped += 1
+    return images, skipped, subdirs
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()

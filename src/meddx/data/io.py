@@ -1,0 +1,340 @@
+"""Decode one medical image file (or one DICOM series folder) into a channel-first array.
+
+Every reader in ``meddx.data`` goes through :func:`read_image`, so PNG/JPEG/BMP/TIFF, DICOM
+(single file, multi-frame, series folder) and NIfTI give the same layout: ``(C, H, W)`` for 2D
+and ``(C, D, H, W)`` for 3D, the original dtype kept unless a rescale (DICOM slope/intercept,
+NIfTI ``scl_slope``) makes the values fractional. ``spacing`` follows the spatial axes of the
+array (``(dy, dx)`` or ``(dz, dy, dx)``, millimetres) when the file records it.
+
+The type is detected from the content (magic bytes), with the extension as a fallback, because
+medical files are often misnamed or extension-less (``IM0001``). Any failure becomes a
+one-line :class:`~meddx.core.errors.DataError` naming the file; no PIL/pydicom traceback
+reaches the user.
+"""
+
+from __future__ import annotations
+
+import gzip
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from meddx.core.errors import DataError
+
+PIL_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
+DICOM_EXTENSIONS = frozenset({".dcm", ".dicom"})
+NIFTI_EXTENSIONS = frozenset({".nii", ".nii.gz"})
+IMAGE_EXTENSIONS = PIL_EXTENSIONS | DICOM_EXTENSIONS | NIFTI_EXTENSIONS
+"""File name endings (lower case) that :func:`read_image` accepts."""
+
+ImageKind = Literal["pil", "dicom", "nifti"]
+_EXPECTED = "expected PNG/JPEG/DICOM/NIfTI"
+
+
+@dataclass
+class LoadedImage:
+    """A decoded image: channel-first ``array``, voxel ``spacing`` (mm) when known, ``path``."""
+
+    array: np.ndarray
+    spacing: tuple[float, ...] | None
+    path: str
+
+
+def image_suffix(path: str | Path) -> str:
+    """Lower-case extension, treating ``.nii.gz`` as one suffix."""
+    name = Path(path).name.lower()
+    return ".nii.gz" if name.endswith(".nii.gz") else Path(name).suffix
+
+
+def detect_kind(path: str | Path) -> ImageKind | None:
+    """Which decoder handles ``path``: magic bytes first, the extension as a fallback.
+
+    Returns ``None`` when neither the content nor the name looks like a supported image.
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(544)
+    except OSError:
+        head = b""
+    if head[128:132] == b"DICM":  # first: a DICOM preamble may itself hold a TIFF header
+        return "dicom"
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"BM", b"II*\x00", b"MM\x00*")):
+        return "pil"
+    if _is_nifti_header(head) or (head[:2] == b"\x1f\x8b" and _is_nifti_header(_gunzip_head(path))):
+        return "nifti"
+    suffix = image_suffix(path)
+    if suffix in PIL_EXTENSIONS:
+        return "pil"
+    if suffix in DICOM_EXTENSIONS:
+        return "dicom"
+    if suffix in NIFTI_EXTENSIONS:
+        return "nifti"
+    return None
+
+
+def is_image_file(path: str | Path) -> bool:
+    """True for a file :func:`read_image` would try: a known extension, or magic bytes when the
+    name has no extension (DICOM files are often called ``IM0001``)."""
+    p = Path(path)
+    if p.name.startswith(".") or not p.is_file():
+        return False
+    suffix = image_suffix(p)
+    if suffix in IMAGE_EXTENSIONS:
+        return True
+    return suffix == "" and detect_kind(p) is not None
+
+
+def read_image(path: str | Path) -> LoadedImage:
+    """Decode ``path`` (an image file or a DICOM series folder) into a :class:`LoadedImage`.
+
+    Raises ``DataError`` when the path is missing or cannot be decoded, with the reason.
+    """
+    p = Path(path)
+    if p.is_dir():
+        return read_dicom_series(p)
+    if not p.exists():
+        raise DataError(f"{p}: no such file; {_EXPECTED} file or a DICOM series folder")
+    kind = detect_kind(p)
+    if kind is None:
+        raise DataError(f"{p}: cannot decode image (unrecognised content and extension); {_EXPECTED}")
+    try:
+        if kind == "pil":
+            loaded = _read_pil(p)
+        elif kind == "dicom":
+            loaded = _read_dicom_file(p)
+        else:
+            loaded = _read_nifti(p)
+    except DataError:
+        raise
+    except Exception as exc:  # decoder libraries raise many types; keep the reason, drop the trace
+        raise DataError(f"{p}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
+    loaded.array = _native(loaded.array)
+    return loaded
+
+
+def read_dicom_series(folder: str | Path) -> LoadedImage:
+    """Stack the DICOM slices of one series folder into a ``(1, D, H, W)`` volume.
+
+    Slices are ordered by their position along the slice normal (ImagePositionPatient projected
+    on the ImageOrientationPatient normal; InstanceNumber when positions are missing), and the
+    z spacing is the median distance between consecutive positions. Each slice gets its own
+    rescale slope/intercept. A folder holding several series, or slices of different sizes,
+    raises ``DataError``.
+    """
+    import pydicom
+
+    folder = Path(folder)
+    files = sorted(f for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
+    files = [f for f in files if f.name.upper() != "DICOMDIR" and detect_kind(f) == "dicom"]
+    if not files:
+        raise DataError(f"{folder}: no DICOM files in this folder; expected a DICOM series folder")
+    slices = []
+    for f in files:
+        try:
+            slices.append((f, pydicom.dcmread(f, force=True)))
+        except Exception as exc:
+            raise DataError(f"{f}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
+    series = {str(ds.get("SeriesInstanceUID", "")) for _, ds in slices}
+    if len(series) > 1:
+        raise DataError(
+            f"{folder}: holds {len(series)} DICOM series (SeriesInstanceUID {', '.join(sorted(series))}); "
+            "expected one series per folder: move each series into its own folder"
+        )
+    positions = _slice_positions([ds for _, ds in slices])
+    if positions is not None:
+        order = np.argsort(positions, kind="stable")
+    else:
+        order = np.argsort([int(ds.get("InstanceNumber", 0) or 0) for _, ds in slices], kind="stable")
+    planes = []
+    for i in order:
+        f, ds = slices[i]
+        try:
+            planes.append(_dicom_pixels(ds))
+        except Exception as exc:
+            raise DataError(f"{f}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
+    shapes = {a.shape for a in planes}
+    if len(shapes) > 1:
+        raise DataError(
+            f"{folder}: slices have different sizes {sorted(shapes)}; expected one series of equal-size slices"
+        )
+    if any(a.ndim != 2 for a in planes):
+        raise DataError(f"{folder}: series slices must be single-frame greyscale; found shape {planes[0].shape}")
+    dtype = np.result_type(*[a.dtype for a in planes])
+    volume = np.stack([a.astype(dtype, copy=False) for a in planes])[None]
+    spacing = None
+    in_plane = _pixel_spacing(slices[order[0]][1])
+    if in_plane is not None:
+        dz = None
+        if positions is not None and len(positions) > 1:
+            steps = np.diff(np.sort(positions))
+            dz = float(np.median(steps)) if np.all(steps > 0) else None
+        if dz is None:
+            dz = _slice_thickness(slices[order[0]][1])
+        spacing = None if dz is None else (dz, *in_plane)
+    return LoadedImage(_native(volume), spacing, str(folder))
+
+
+# --------------------------------------------------------------------------------------- PIL
+def _read_pil(path: Path) -> LoadedImage:
+    from PIL import Image, ImageOps
+
+    with warnings.catch_warnings(), Image.open(path) as img:
+        warnings.simplefilter("ignore")  # e.g. "Corrupt EXIF data": harmless, and not one line
+        frames = getattr(img, "n_frames", 1)
+        arrays = []
+        for k in range(frames):
+            img.seek(k)
+            frame = img.copy()
+            frame.load()
+            arrays.append(_pil_to_array(ImageOps.exif_transpose(frame) if k == 0 and frames == 1 else frame))
+    if len(arrays) == 1:
+        return LoadedImage(arrays[0], None, str(path))
+    return LoadedImage(np.stack(arrays, axis=1), None, str(path))  # (C, D, H, W) multi-page TIFF
+
+
+def _pil_to_array(img) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Grey modes stay one channel in their own dtype; colour modes become RGB uint8."""
+    mode = img.mode
+    if mode in ("1", "LA"):
+        img, mode = img.convert("L"), "L"
+    elif mode == "PA":
+        img, mode = img.convert("RGB"), "RGB"
+    if mode in ("L", "I", "F") or mode.startswith("I;16"):
+        return np.ascontiguousarray(np.asarray(img))[None]
+    if mode != "RGB":
+        img = img.convert("RGB")
+    return np.ascontiguousarray(np.asarray(img).transpose(2, 0, 1))
+
+
+# ------------------------------------------------------------------------------------- DICOM
+def _read_dicom_file(path: Path) -> LoadedImage:
+    import pydicom
+
+    with open(path, "rb") as fh:
+        has_preamble = fh.read(132)[128:132] == b"DICM"
+    ds = pydicom.dcmread(path, force=not has_preamble)
+    if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
+        modality = ds.get("Modality", "unknown")
+        raise DataError(
+            f"{path}: cannot decode image (DICOM without pixel data, modality {modality}); {_EXPECTED} image"
+        )
+    arr = _dicom_pixels(ds)
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    if samples > 1:  # colour: (H, W, C) or (F, H, W, C)
+        arr = np.moveaxis(arr, -1, 0)
+    else:
+        arr = arr[None]
+    in_plane = _pixel_spacing(ds)
+    spacing: tuple[float, ...] | None = in_plane
+    if frames > 1:
+        dz = _slice_thickness(ds)
+        spacing = None if in_plane is None or dz is None else (dz, *in_plane)
+    return LoadedImage(np.ascontiguousarray(arr), spacing, str(path))
+
+
+def _dicom_pixels(ds) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Pixel array with the modality rescale applied and MONOCHROME1 turned into MONOCHROME2.
+
+    Integer pixels stay integer unless slope/intercept are not the identity (then float32), so
+    uint8/int16 data keeps its compact dtype.
+    """
+    from pydicom.pixels import apply_rescale
+
+    arr = ds.pixel_array
+    slope = float(ds.get("RescaleSlope", 1) or 1)
+    intercept = float(ds.get("RescaleIntercept", 0) or 0)
+    if slope != 1.0 or intercept != 0.0:
+        arr = apply_rescale(arr, ds).astype(np.float32)
+    if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1":
+        # MONOCHROME1 shows high values dark; flip so bright means high in every image.
+        arr = (arr.max() + arr.min()) - arr
+    return arr
+
+
+def _pixel_spacing(ds) -> tuple[float, float] | None:  # type: ignore[no-untyped-def]
+    """(row, column) spacing from PixelSpacing, or the enhanced multi-frame shared groups."""
+    value = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
+    if value is None:
+        try:
+            value = ds.SharedFunctionalGroupsSequence[0].PixelMeasuresSequence[0].PixelSpacing
+        except (AttributeError, IndexError, KeyError):
+            return None
+    try:
+        return float(value[0]), float(value[1])
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _slice_thickness(ds) -> float | None:  # type: ignore[no-untyped-def]
+    for key in ("SpacingBetweenSlices", "SliceThickness"):
+        value = ds.get(key)
+        if value not in (None, ""):
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+def _slice_positions(datasets: list) -> np.ndarray | None:  # type: ignore[type-arg]
+    """Position of each slice along the slice normal, or None when any tag is missing."""
+    try:
+        orient = np.asarray(datasets[0].ImageOrientationPatient, dtype=float)
+        normal = np.cross(orient[:3], orient[3:])
+        return np.asarray([np.dot(normal, np.asarray(ds.ImagePositionPatient, dtype=float)) for ds in datasets])
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+# ------------------------------------------------------------------------------------- NIfTI
+def _read_nifti(path: Path) -> LoadedImage:
+    """NIfTI stores (x, y, z[, t]); return (C, z, y, x) so D/H/W match a DICOM series.
+
+    The voxel order on disk is kept (no reorientation to RAS); spacing is the header zooms in
+    the same (z, y, x) order. A 4th axis (time or modality) becomes the channel axis.
+    """
+    import nibabel as nib
+
+    img = nib.load(str(path))
+    data = np.asanyarray(img.dataobj)
+    zooms = tuple(float(z) for z in img.header.get_zooms())
+    if data.ndim == 5 and data.shape[3] == 1:  # NIfTI vector images: (x, y, z, 1, c)
+        data = data[:, :, :, 0, :]
+    if data.ndim == 2:
+        return LoadedImage(np.ascontiguousarray(data.T)[None], (zooms[1], zooms[0]), str(path))
+    if data.ndim == 3:
+        arr = np.ascontiguousarray(data.transpose(2, 1, 0))[None]
+    elif data.ndim == 4:
+        arr = np.ascontiguousarray(data.transpose(3, 2, 1, 0))
+    else:
+        raise DataError(f"{path}: cannot decode image (NIfTI with {data.ndim} dimensions); expected 2D, 3D or 4D")
+    return LoadedImage(arr, (zooms[2], zooms[1], zooms[0]), str(path))
+
+
+def _is_nifti_header(head: bytes) -> bool:
+    if len(head) >= 348 and head[344:348] in (b"n+1\x00", b"ni1\x00"):
+        return True
+    return len(head) >= 8 and head[4:8] in (b"n+2\x00", b"ni2\x00")
+
+
+def _gunzip_head(path: str | Path) -> bytes:
+    try:
+        with gzip.open(path, "rb") as fh:
+            return fh.read(544)
+    except (OSError, EOFError):
+        return b""
+
+
+def _native(arr: np.ndarray) -> np.ndarray:
+    """Native byte order (big-endian DICOM/NIfTI/TIFF data would otherwise leak '>i2' dtypes)."""
+    return arr if arr.dtype.isnative else arr.astype(arr.dtype.newbyteorder("="))
+
+
+def _reason(exc: BaseException) -> str:
+    """First line of an exception message, short enough for a one-line error."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

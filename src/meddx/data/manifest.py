@@ -1,0 +1,164 @@
+"""A CSV manifest: one row per image with ``path,label[,patient_id][,split]``.
+
+Paths are relative to the CSV's folder (or absolute). Labels are strings; a label holding
+``|`` (``effusion|mass``) makes the source multi-label, and an empty label there means "no
+finding". Labels that are all integers are ordered numerically ("2" before "10"), others
+alphabetically. Rows without a ``split`` column all go to train. Line numbers in errors count
+the header as line 1, as a spreadsheet shows them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from meddx.core.errors import DataError
+from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType
+from meddx.data.imagefolder import guess_spatial_dims
+from meddx.data.splits import SPLIT_ALIASES, split_alias
+
+COLUMNS = "path,label[,patient_id][,split]"
+MULTILABEL_SEP = "|"
+
+
+def load_manifest(csv_path: str | Path) -> ImageSource:
+    """Read a CSV manifest into an :class:`ImageSource` holding file paths.
+
+    Raises ``DataError`` for a missing ``path``/``label`` column, a row whose file does not
+    exist, a duplicated path, an empty single-label value or an unknown split value, naming
+    the CSV line.
+    """
+    import pandas as pd
+
+    csv_path = Path(csv_path)
+    if not csv_path.is_file():
+        raise DataError(f"{csv_path}: no such file; expected a CSV manifest with columns {COLUMNS}")
+    try:
+        df = pd.read_csv(csv_path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except Exception as exc:  # empty file, bad quoting, binary content
+        raise DataError(f"{csv_path}: cannot read as CSV ({exc}); expected columns {COLUMNS}") from exc
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    for column in ("path", "label"):
+        if column not in df.columns:
+            raise DataError(
+                f"{csv_path}: no {column!r} column; found columns: {', '.join(df.columns)}; expected {COLUMNS}"
+            )
+    if len(df) == 0:
+        raise DataError(f"{csv_path}: no rows; expected one row per image with columns {COLUMNS}")
+
+    base = csv_path.parent
+    raw_paths = [p.strip() for p in df["path"]]
+    lines = list(range(2, len(df) + 2))
+    paths = _resolve_paths(raw_paths, lines, base, csv_path)
+    labels_raw = [lbl.strip() for lbl in df["label"]]
+    multilabel = any(MULTILABEL_SEP in lbl for lbl in labels_raw)
+    splits_col = _split_values(df, lines, csv_path)
+    patients, notes = _patients(df, raw_paths, lines, csv_path)
+
+    if multilabel:
+        sets = [[x.strip() for x in lbl.split(MULTILABEL_SEP) if x.strip()] for lbl in labels_raw]
+        label_names = _ordered({x for s in sets for x in s})
+        index = {n: i for i, n in enumerate(label_names)}
+        labels = np.zeros((len(df), len(label_names)), dtype=np.int64)
+        for row, names in enumerate(sets):
+            labels[row, [index[n] for n in names]] = 1
+        task: TaskType = "multilabel"
+    else:
+        empty = [line for line, lbl in zip(lines, labels_raw) if not lbl]
+        if empty:
+            raise DataError(
+                f"{csv_path}: line {empty[0]}: empty label ({len(empty)} row(s) in all); expected a class "
+                "name in every row (use a|b for multi-label rows)"
+            )
+        label_names = _ordered(set(labels_raw))
+        index = {n: i for i, n in enumerate(label_names)}
+        labels = np.asarray([index[lbl] for lbl in labels_raw], dtype=np.int64)
+        task = "binary" if len(label_names) == 2 else "multiclass"
+    if len(label_names) < 2:
+        raise DataError(
+            f"{csv_path}: found {len(label_names)} label value(s) ({', '.join(label_names)}); expected at least 2"
+        )
+
+    splits: dict[str, SplitData] = {}
+    for split in SPLITS:
+        rows = [i for i, s in enumerate(splits_col) if s == split]
+        if not rows:
+            continue
+        splits[split] = SplitData(
+            ids=[raw_paths[i] for i in rows],
+            labels=labels[rows],
+            patient_ids=None if patients is None else [patients[i] for i in rows],
+            paths=[paths[i] for i in rows],
+        )
+    if "train" not in splits:
+        notes.append(f"{csv_path.name}: no train rows")
+    spatial_dims = guess_spatial_dims(paths, notes)
+    return ImageSource(name=csv_path.stem, origin=str(csv_path), task=task, label_names=label_names,
+                       spatial_dims=spatial_dims, splits=splits, notes=notes)
+
+
+def _resolve_paths(raw: list[str], lines: list[int], base: Path, csv_path: Path) -> list[str]:
+    """Absolute paths; the first missing file, empty cell or repeated path raises."""
+    seen: dict[str, int] = {}
+    out = []
+    missing = []
+    for line, p in zip(lines, raw):
+        if not p:
+            raise DataError(f"{csv_path}: line {line}: empty path; expected a file path relative to {base}")
+        full = Path(p) if Path(p).is_absolute() else base / p
+        key = str(full.resolve())
+        if key in seen:
+            raise DataError(
+                f"{csv_path}: line {line}: path {p!r} already listed on line {seen[key]}; expected one row "
+                "per image (join multi-label names with '|')"
+            )
+        seen[key] = line
+        if not full.exists():
+            missing.append((line, p, full))
+        out.append(str(full))
+    if missing:
+        line, p, full = missing[0]
+        raise DataError(
+            f"{csv_path}: line {line}: file {p!r} not found (looked for {full}); {len(missing)} missing "
+            f"file(s) in all; expected paths relative to {base} or absolute"
+        )
+    return out
+
+
+def _split_values(df, lines: list[int], csv_path: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    if "split" not in df.columns:
+        return ["train"] * len(df)
+    out = []
+    for line, value in zip(lines, df["split"]):
+        split = split_alias(value)
+        if split is None:
+            raise DataError(
+                f"{csv_path}: line {line}: unknown split {value!r}; expected one of "
+                f"{', '.join(sorted(set(SPLIT_ALIASES)))}"
+            )
+        out.append(split)
+    return out
+
+
+def _patients(df, raw_paths: list[str], lines: list[int],  # type: ignore[no-untyped-def]
+              csv_path: Path) -> tuple[list[str] | None, list[str]]:
+    """Patient ids, with an empty cell replaced by the sample's own path (its own group)."""
+    if "patient_id" not in df.columns:
+        return None, []
+    values = [v.strip() for v in df["patient_id"]]
+    empty = [line for line, v in zip(lines, values) if not v]
+    notes = []
+    if empty:
+        notes.append(
+            f"{csv_path.name}: {len(empty)} row(s) with an empty patient_id (first on line {empty[0]}) "
+            "are treated as separate patients"
+        )
+    return [v or f"path:{p}" for v, p in zip(values, raw_paths)], notes
+
+
+def _ordered(names: set[str]) -> list[str]:
+    """Numeric order when every name is an integer, alphabetical otherwise."""
+    if names and all(n.lstrip("-").isdigit() for n in names):
+        return sorted(names, key=int)
+    return sorted(names)

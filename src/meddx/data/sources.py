@@ -1,0 +1,93 @@
+"""One entry point from a user's source string to a labelled :class:`ImageSource`.
+
+``medmnist:NAME`` and ``*.npz`` go to the MedMNIST reader, ``*.csv`` to the manifest reader,
+a folder with sub-folders to the image-folder reader. A lone image, DICOM series or NIfTI
+volume carries no label, so it is refused with an explanation of what a labelled source is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from meddx.core.errors import DataError
+from meddx.data.base import ImageSource
+
+EXPECTED_SOURCE = (
+    "expected a folder with one sub-folder per class (optionally under train/val/test), "
+    "a CSV manifest (path,label[,patient_id][,split]), a MedMNIST .npz or medmnist:NAME"
+)
+
+
+def load_source(spec: str | Path, *, val_fraction: float = 0.1, seed: int = 0,
+                carve_val: bool = True) -> ImageSource:
+    """Load the labelled image source named by ``spec``.
+
+    When ``carve_val`` is true and the source has no ``val`` split, one is carved from train
+    (``val_fraction``, ``seed``; see :func:`meddx.data.splits.carve_validation`). A missing
+    ``test`` split is allowed and recorded in ``notes``.
+    """
+    source = _read(spec)
+    if carve_val and "val" not in source.splits:
+        from meddx.data.splits import carve_validation
+
+        source = carve_validation(source, fraction=val_fraction, seed=seed)
+    if "test" not in source.splits:
+        source.notes.append("no test split: evaluate on a separate held-out source")
+    return source
+
+
+def _read(spec: str | Path) -> ImageSource:
+    text = str(spec).strip()
+    if text.lower().startswith("medmnist:"):
+        from meddx.data.medmnist import load_medmnist
+
+        return load_medmnist(text)
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder; {EXPECTED_SOURCE}")
+    suffix = path.suffix.lower()
+    if path.is_file():
+        if suffix == ".npz":
+            from meddx.data.medmnist import load_medmnist_file
+
+            return load_medmnist_file(path)
+        if suffix == ".csv":
+            from meddx.data.manifest import load_manifest
+
+            return load_manifest(path)
+        from meddx.data.io import detect_kind
+
+        kind = detect_kind(path)
+        if kind is not None:
+            raise DataError(
+                f"{path}: a single {_KIND_NAMES[kind]} image has no label, so it is not a labelled source; "
+                f"{EXPECTED_SOURCE}"
+            )
+        raise DataError(f"{path}: unsupported file type {suffix or '(no extension)'!r}; {EXPECTED_SOURCE}")
+    from meddx.data.imagefolder import load_imagefolder, looks_like_imagefolder
+
+    if looks_like_imagefolder(path):
+        return load_imagefolder(path)
+    what = _describe_flat_folder(path)
+    raise DataError(f"{path}: {what}, not a labelled source; {EXPECTED_SOURCE}")
+
+
+_KIND_NAMES = {"pil": "PNG/JPEG/BMP/TIFF", "dicom": "DICOM", "nifti": "NIfTI"}
+
+
+def _describe_flat_folder(path: Path) -> str:
+    """What a folder without sub-folders holds, in words, for the error message."""
+    from meddx.data.io import detect_kind
+
+    files = [p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")]
+    if not files:
+        return "an empty folder"
+    kinds = {detect_kind(p) for p in files}
+    if kinds == {"dicom"}:
+        return f"a DICOM series folder ({len(files)} files: one unlabelled volume)"
+    csvs = [p.name for p in files if p.suffix.lower() == ".csv"]
+    if csvs:
+        return f"a folder without class sub-folders (pass the manifest instead, e.g. {path / csvs[0]})"
+    if kinds - {None}:
+        return f"a folder of {len(files)} images without class sub-folders"
+    return "a folder without images or class sub-folders"

@@ -1,0 +1,143 @@
+"""Validation carving and patient-overlap checks.
+
+A validation split carved from train is stratified by label (so rare classes appear in it) and
+grouped by patient when patient ids exist (so no patient sits on both sides, which would make
+model selection optimistic). The choice is recorded in ``source.notes``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter, defaultdict
+from dataclasses import replace
+
+import numpy as np
+
+from meddx.core.errors import ConfigError, DataError
+from meddx.data.base import SPLITS, ImageSource, SplitData
+
+SPLIT_ALIASES = {
+    "train": "train", "training": "train",
+    "val": "val", "valid": "val", "validation": "val",
+    "test": "test", "testing": "test",
+}
+"""Folder names and CSV ``split`` values (compared in lower case) and the split they mean."""
+
+
+def split_alias(name: str) -> str | None:
+    """``"Training"`` -> ``"train"``; ``None`` for a name that is not a split name."""
+    return SPLIT_ALIASES.get(name.strip().lower())
+
+
+def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0) -> ImageSource:
+    """Return ``source`` with a ``val`` split carved from ``train`` when it has none.
+
+    Stratified by label (label combination for multi-label) and grouped by patient when the
+    train split has patient ids; deterministic for a given ``seed``. The new source's ``notes``
+    end with a sentence saying how the split was made and the resulting counts. A source that
+    already has ``val`` (or has no ``train``) is returned unchanged.
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ConfigError(f"val_fraction: expected a number between 0 and 1 (exclusive); got {fraction}")
+    if "val" in source.splits or "train" not in source.splits:
+        return source
+    train = source.splits["train"]
+    n = len(train)
+    if n < 2:
+        raise DataError(
+            f"{source.origin}: train has {n} sample(s); at least 2 are needed to carve a validation split"
+        )
+    strata = _strata(train.labels)
+    if train.patient_ids is not None:
+        tr, va, how = _grouped(strata, np.asarray(train.patient_ids), fraction, seed, source.origin)
+    else:
+        tr, va, how = _stratified(strata, fraction, seed)
+    splits: dict[str, SplitData] = {"train": train.subset(tr), "val": train.subset(va)}
+    splits.update({k: v for k, v in source.splits.items() if k not in splits})
+    splits = {k: splits[k] for k in SPLITS if k in splits} | {k: v for k, v in splits.items() if k not in SPLITS}
+    note = (
+        f"validation carved from train: fraction {fraction}, seed {seed}, {how}; "
+        f"train {len(tr)} / val {len(va)} samples"
+    )
+    if train.patient_ids is not None:
+        pats = np.asarray(train.patient_ids)
+        note += f" ({len(set(pats[tr]))} / {len(set(pats[va]))} patients)"
+    return replace(source, splits=splits, notes=[*source.notes, note])
+
+
+def check_patient_overlap(source: ImageSource) -> list[dict]:
+    """Patients present in more than one split, one dict each.
+
+    Each dict: ``patient_id``, ``splits`` (split -> number of samples) and ``ids`` (split ->
+    sample ids). Empty when no split has patient ids.
+    """
+    where: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for split, data in source.splits.items():
+        if data.patient_ids is None:
+            continue
+        for sid, pid in zip(data.ids, data.patient_ids):
+            where[pid][split].append(sid)
+    overlaps = []
+    for pid in sorted(where):
+        per_split = where[pid]
+        if len(per_split) > 1:
+            overlaps.append({
+                "patient_id": pid,
+                "splits": {s: len(ids) for s, ids in per_split.items()},
+                "ids": {s: list(ids) for s, ids in per_split.items()},
+            })
+    return overlaps
+
+
+def _strata(labels: np.ndarray) -> np.ndarray:
+    """One stratum per sample: the class, or the label combination for multi-label.
+
+    Multi-label combinations seen fewer than twice share one "rare" stratum so stratification
+    stays possible.
+    """
+    if labels.ndim == 1:
+        return labels.astype(np.int64)
+    keys = ["".join(map(str, row)) for row in labels.astype(np.int64)]
+    counts = Counter(keys)
+    keys = [k if counts[k] >= 2 else "rare" for k in keys]
+    _, codes = np.unique(keys, return_inverse=True)
+    return codes
+
+
+def _stratified(strata: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
+    from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+
+    idx = np.zeros(len(strata))
+    try:
+        tr, va = next(StratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=seed).split(idx, strata))
+        how = "stratified by label"
+    except ValueError as exc:  # a class with one sample, or fewer val slots than classes
+        tr, va = next(ShuffleSplit(n_splits=1, test_size=fraction, random_state=seed).split(idx))
+        how = f"not stratified ({str(exc).splitlines()[0]})"
+    return np.sort(tr), np.sort(va), how
+
+
+def _grouped(strata: np.ndarray, groups: np.ndarray, fraction: float, seed: int,
+             origin: str) -> tuple[np.ndarray, np.ndarray, str]:
+    """One fold of StratifiedGroupKFold with about 1/fraction folds: whole patients move."""
+    from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
+
+    n_groups = len(set(groups.tolist()))
+    if n_groups < 2:
+        raise DataError(
+            f"{origin}: train holds a single patient ({groups[0]}); at least 2 patients are needed to carve a "
+            "patient-grouped validation split: provide a val split"
+        )
+    n_splits = min(max(2, int(round(1.0 / fraction))), n_groups)
+    idx = np.zeros(len(strata))
+    try:
+        cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        with warnings.catch_warnings():  # "least populated class has only k members": expected
+            warnings.simplefilter("ignore", UserWarning)
+            tr, va = next(cv.split(idx, strata, groups))
+        how = f"stratified by label and grouped by patient (fold 1 of {n_splits} of StratifiedGroupKFold)"
+    except ValueError as exc:
+        gss = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+        tr, va = next(gss.split(idx, groups=groups))
+        how = f"grouped by patient, not stratified ({str(exc).splitlines()[0]})"
+    return np.sort(tr), np.sort(va), how

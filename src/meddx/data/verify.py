@@ -1,0 +1,349 @@
+"""Integrity and leakage checks for a labelled source, before any training.
+
+``verify_source`` decodes every sample once and reports:
+
+- undecodable files (path and reason);
+- exact duplicates: SHA-256 of the file bytes (path sources) or of the array bytes with dtype
+  and shape (array sources), grouped, within and across splits;
+- near duplicates: perceptual hash (``imagehash.phash``) of each distinct content, 2D images
+  directly and 3D volumes by their middle slice along each axis; pairs within ``max_distance``
+  bits are found by pigeonhole banding (split the hash into ``max_distance + 1`` bands, compare
+  only items sharing a band exactly), not by comparing all pairs, then confirmed by the
+  correlation of 32x32 thumbnails (``min_correlation``), since hashes of 28 px images or sparse
+  masks collide for images that are only alike;
+- duplicate groups whose members carry different labels;
+- patients on more than one split.
+
+A duplicate group or patient on two splits is leakage: the test score would partly measure
+memorisation. The report is a dataclass with a JSON-serialisable ``to_dict()``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from meddx.core.errors import DataError
+from meddx.data.base import ImageSource
+from meddx.data.splits import check_patient_overlap
+
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint16)
+_ROW_CHUNK = 512
+_THUMB = 32  # thumbnail side for confirming near duplicates (the size phash itself looks at)
+
+
+@dataclass
+class VerifyReport:
+    """What ``verify_source`` found; ``to_dict()`` is the JSON report."""
+
+    source: dict
+    settings: dict
+    summary: dict
+    undecodable: list[dict] = field(default_factory=list)
+    exact_duplicates: list[dict] = field(default_factory=list)
+    near_duplicates: list[dict] = field(default_factory=list)
+    conflicting_labels: list[dict] = field(default_factory=list)
+    patient_overlap: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_leakage(self) -> bool:
+        """True when a duplicate group (exact or near) or a patient spans two splits."""
+        return (
+            any(g["cross_split"] for g in self.exact_duplicates)
+            or any(g["cross_split"] for g in self.near_duplicates)
+            or bool(self.patient_overlap)
+        )
+
+    def to_dict(self) -> dict:
+        """The whole report as plain JSON types, ``summary.has_leakage`` included."""
+        out = asdict(self)
+        out["summary"]["has_leakage"] = self.has_leakage
+        return out
+
+
+@dataclass
+class _Item:
+    split: str
+    id: str
+    path: str | None
+    label: str
+    digest: str | None = None
+
+
+def verify_source(
+    source: ImageSource,
+    *,
+    near_duplicates: bool = True,
+    hash_size: int = 8,
+    max_distance: int | None = None,
+    min_correlation: float = 0.98,
+    progress: Callable[[int, int], None] | None = None,
+) -> VerifyReport:
+    """Check ``source`` for undecodable files, duplicates, label conflicts and leakage.
+
+    ``max_distance`` is the largest Hamming distance between perceptual hashes counted as a
+    near duplicate; by default 2 bits per 64 (so 2 for 2D with ``hash_size=8``, 6 for 3D,
+    whose hash joins three slices). A candidate pair also needs a thumbnail correlation of at
+    least ``min_correlation`` (re-encoded, resized or +1-brightness copies score > 0.999;
+    neighbouring MRI slices about 0.95). ``progress(done, total)`` is called as samples are read.
+    """
+    start = time.perf_counter()
+    items: list[_Item] = []
+    undecodable: list[dict] = []
+    prints: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    total = sum(len(d) for d in source.splits.values())
+    for split, data in source.splits.items():
+        for i in range(len(data)):
+            item = _Item(split, data.ids[i], data.paths[i] if data.paths else None, _label(source, data.labels[i]))
+            array = _read_item(source, split, i, item, undecodable)
+            items.append(item)
+            if near_duplicates and array is not None and item.digest and item.digest not in prints:
+                prints[item.digest] = _fingerprint(array, hash_size)
+            if progress is not None:
+                progress(len(items), total)
+
+    by_digest: dict[str, list[int]] = defaultdict(list)
+    for k, item in enumerate(items):
+        if item.digest is not None:
+            by_digest[item.digest].append(k)
+    exact = [_group(items, members, digest=d) for d, members in by_digest.items() if len(members) > 1]
+
+    notes: list[str] = []
+    near: list[dict] = []
+    if near_duplicates and prints:
+        digests = list(prints)
+        bits = np.stack([prints[d][0] for d in digests])
+        thumbs = np.stack([prints[d][1] for d in digests])
+        limit = max_distance if max_distance is not None else round(2 * bits.shape[1] / 64)
+        for component, dist in _near_components(bits, limit, thumbs, min_correlation):
+            members = sorted(k for c in component for k in by_digest[digests[c]])
+            near.append(_group(items, members, max_distance=dist))
+        if source.spatial_dims == 3:
+            notes.append("3D near duplicates compare the middle slice along each axis (3 perceptual hashes)")
+    else:
+        limit = max_distance
+        notes.append("near-duplicate search skipped")
+
+    conflicts = [
+        {"kind": kind, "group": n, "labels": g["labels"], "splits": g["splits"]}
+        for kind, groups in (("exact", exact), ("near", near))
+        for n, g in enumerate(groups) if g["conflicting_labels"]
+    ]
+    overlap = check_patient_overlap(source)
+    summary = _summary(source, items, undecodable, exact, near, conflicts, overlap)
+    summary["seconds"] = round(time.perf_counter() - start, 2)
+    return VerifyReport(
+        source={"name": source.name, "origin": source.origin, "task": source.task,
+                "label_names": list(source.label_names), "spatial_dims": source.spatial_dims},
+        settings={"near_duplicates": near_duplicates, "hash_size": hash_size, "max_distance": limit,
+                  "min_correlation": min_correlation},
+        summary=summary, undecodable=undecodable, exact_duplicates=exact, near_duplicates=near,
+        conflicting_labels=conflicts, patient_overlap=overlap, notes=[*source.notes, *notes],
+    )
+
+
+# ------------------------------------------------------------------------------ reading
+def _read_item(source: ImageSource, split: str, i: int, item: _Item, undecodable: list[dict]) -> np.ndarray | None:
+    """Set ``item.digest`` and return the decoded array (None, recorded, when undecodable)."""
+    data = source.splits[split]
+    if data.images is not None:
+        array = np.ascontiguousarray(data.images[i])
+        h = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
+        h.update(array.tobytes())
+        item.digest = h.hexdigest()
+        return array
+    assert item.path is not None
+    try:
+        item.digest = _file_digest(Path(item.path))
+    except OSError as exc:
+        undecodable.append({"split": split, "id": item.id, "path": item.path, "reason": f"cannot read ({exc})"})
+        return None
+    try:
+        return source.get_image(split, i)
+    except DataError as exc:
+        undecodable.append({"split": split, "id": item.id, "path": item.path, "reason": str(exc)})
+        return None
+
+
+def _file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes; for a folder (DICOM series), of its sorted files' bytes."""
+    h = hashlib.sha256()
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _label(source: ImageSource, label: np.ndarray) -> str:
+    names = source.label_names
+    if np.ndim(label) == 1:
+        return "|".join(names[j] for j in np.flatnonzero(label)) or "(none)"
+    y = int(label)
+    return names[y] if 0 <= y < len(names) else str(y)
+
+
+# ------------------------------------------------------------------------ perceptual hash
+def _fingerprint(array: np.ndarray, hash_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Perceptual-hash bits and a 32x32 grey thumbnail per plane (uint8, flattened).
+
+    2D images give one plane; 3D volumes the middle slice along each axis.
+    """
+    import imagehash
+    from PIL import Image
+
+    if array.ndim == 4:
+        _, d, h, w = array.shape
+        planes = [array[:, d // 2], array[:, :, h // 2], array[:, :, :, w // 2]]
+    else:
+        planes = [array]
+    bits, thumbs = [], []
+    for plane in planes:
+        img = _to_pil(plane)
+        bits.append(imagehash.phash(img, hash_size).hash.ravel())
+        thumbs.append(np.asarray(img.convert("L").resize((_THUMB, _THUMB), Image.LANCZOS), dtype=np.uint8).ravel())
+    return np.concatenate(bits), np.concatenate(thumbs)
+
+
+def _to_pil(plane: np.ndarray):  # type: ignore[no-untyped-def]
+    """A (C,H,W) plane as a PIL image: RGB uint8 as is, anything else as 8-bit grey."""
+    from PIL import Image
+
+    if plane.shape[0] == 3 and plane.dtype == np.uint8:
+        return Image.fromarray(np.ascontiguousarray(plane.transpose(1, 2, 0)))
+    grey = plane[0] if plane.shape[0] == 1 else plane.astype(np.float64).mean(axis=0)
+    if grey.dtype != np.uint8:
+        grey = grey.astype(np.float64)
+        lo, hi = float(grey.min()), float(grey.max())
+        grey = ((grey - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(grey)).astype(np.uint8)
+    return Image.fromarray(np.ascontiguousarray(grey))
+
+
+def _near_components(bits: np.ndarray, limit: int, thumbs: np.ndarray | None = None,
+                     min_correlation: float = 0.98) -> list[tuple[list[int], int]]:
+    """Connected groups of near-identical items, and the largest hash distance linking them.
+
+    Candidates: pigeonhole banding. Two hashes differing in at most ``limit`` bits agree exactly
+    on at least one of ``limit + 1`` disjoint bands, so only items sharing a band value are
+    compared. Confirmation (when ``thumbs`` is given): the thumbnails' Pearson correlation must
+    reach ``min_correlation``, because the hashes of small or sparse images (28 px MedMNIST,
+    binary masks) collide for images that are merely alike.
+    """
+    n, nbits = bits.shape
+    packed = np.packbits(bits, axis=1)
+    unit = None if thumbs is None else _standardise(thumbs)
+    found: list[tuple[int, int, int]] = []
+    for band in np.array_split(np.arange(nbits), min(limit + 1, nbits)):
+        _, bucket = np.unique(np.packbits(bits[:, band], axis=1), axis=0, return_inverse=True)
+        bucket = bucket.ravel()
+        order = np.argsort(bucket, kind="stable")
+        for members in np.split(order, np.flatnonzero(np.diff(bucket[order])) + 1):
+            if len(members) > 1:
+                found.extend(_close_pairs(packed, members, limit, unit, min_correlation))
+
+    parent = list(range(n))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for a, b, _ in found:
+        parent[find(a)] = find(b)
+    edge_max: dict[int, int] = defaultdict(int)
+    for a, _, dist in found:
+        edge_max[find(a)] = max(edge_max[find(a)], dist)
+    comps: dict[int, list[int]] = defaultdict(list)
+    for a in range(n):
+        comps[find(a)].append(a)
+    return [(sorted(c), edge_max[r]) for r, c in comps.items() if len(c) > 1]
+
+
+def _standardise(thumbs: np.ndarray) -> np.ndarray:
+    """Rows scaled so a dot product is the Pearson correlation; constant rows stay zero."""
+    x = thumbs.astype(np.float32)
+    x -= x.mean(axis=1, keepdims=True)
+    norm = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.divide(x, norm, out=np.zeros_like(x), where=norm > 1e-6)
+
+
+def _close_pairs(packed: np.ndarray, members: np.ndarray, limit: int, unit: np.ndarray | None,
+                 min_correlation: float) -> list[tuple[int, int, int]]:
+    """Pairs (i < j) among ``members`` within ``limit`` hash bits (and correlated, if ``unit``)."""
+    out = []
+    block = packed[members]
+    for start in range(0, len(members), _ROW_CHUNK):
+        rows = members[start:start + _ROW_CHUNK]
+        dist = _POPCOUNT[block[start:start + _ROW_CHUNK, None, :] ^ block[None, :, :]].sum(axis=-1)
+        ii, jj = np.nonzero(dist <= limit)
+        a, b, d = rows[ii], members[jj], dist[ii, jj]
+        keep = a < b
+        a, b, d = a[keep], b[keep], d[keep]
+        if unit is not None and len(a):
+            corr = np.einsum("ij,ij->i", unit[a], unit[b])
+            both_flat = ~unit[a].any(axis=1) & ~unit[b].any(axis=1)  # two blank images
+            keep = (corr >= min_correlation) | both_flat
+            a, b, d = a[keep], b[keep], d[keep]
+        out.extend(zip(a.tolist(), b.tolist(), d.tolist()))
+    return out
+
+
+# ------------------------------------------------------------------------------ reporting
+def _group(items: list[_Item], members: list[int], **extra: object) -> dict:
+    rows = [items[k] for k in members]
+    splits = sorted({r.split for r in rows})
+    labels = sorted({r.label for r in rows})
+    return {
+        **extra,
+        "size": len(rows),
+        "splits": splits,
+        "cross_split": len(splits) > 1,
+        "labels": labels,
+        "conflicting_labels": len(labels) > 1,
+        "members": [{"split": r.split, "id": r.id, "path": r.path, "label": r.label} for r in rows],
+    }
+
+
+def _cross_split_samples(groups: list[dict]) -> dict[str, int]:
+    """Per split: samples whose group also has a member in another split (each counted once)."""
+    seen = {(m["split"], m["id"]) for g in groups if g["cross_split"] for m in g["members"]}
+    counts: dict[str, int] = defaultdict(int)
+    for split, _ in seen:
+        counts[split] += 1
+    return dict(sorted(counts.items()))
+
+
+def _summary(source: ImageSource, items: list[_Item], undecodable: list[dict], exact: list[dict],
+             near: list[dict], conflicts: list[dict], overlap: list[dict]) -> dict:
+    redundant_within: dict[str, int] = defaultdict(int)
+    for g in exact:
+        per_split: dict[str, int] = defaultdict(int)
+        for m in g["members"]:
+            per_split[m["split"]] += 1
+        for split, k in per_split.items():
+            redundant_within[split] += k - 1
+    return {
+        "samples": len(items),
+        "samples_per_split": {s: len(d) for s, d in source.splits.items()},
+        "undecodable": len(undecodable),
+        "distinct_contents": len({i.digest for i in items if i.digest is not None}),
+        "exact_duplicate_groups": len(exact),
+        "exact_duplicate_groups_within_split": sum(not g["cross_split"] for g in exact),
+        "exact_duplicate_groups_cross_split": sum(g["cross_split"] for g in exact),
+        "exact_redundant_copies": sum(g["size"] - 1 for g in exact),
+        "exact_redundant_copies_within_split": dict(redundant_within),
+        "exact_cross_split_samples": _cross_split_samples(exact),
+        "near_duplicate_groups": len(near),
+        "near_duplicate_groups_cross_split": sum(g["cross_split"] for g in near),
+        "near_cross_split_samples": _cross_split_samples(near),
+        "any_cross_split_samples": _cross_split_samples(exact + near),
+        "conflicting_label_groups": len(conflicts),
+        "patients_across_splits": len(overlap),
+    }

@@ -1,0 +1,73 @@
+"""The model registry: every architecture is a small factory registered by name.
+
+``create_model("resnet18", in_channels=3, num_classes=9)`` is the only way the rest of meddx
+builds a network, so a model is chosen by a name in a config file and rebuilt from a bundle's
+``config.json`` without code. The family modules (``vision``, ``segmentation``, ...) register
+their factories when imported; they are imported on the first call here, never at
+``import meddx.models``, so ``import meddx`` stays fast and does not import torch or MONAI.
+
+Metadata registered with each name (``model_info``):
+
+- ``dims``: tuple of the spatial dimensions the factory supports, e.g. ``(2, 3)``;
+- ``description``: one line for ``meddx models list``;
+- ``input``: the key of the Sample the model reads (``"image"``, ``"text"``, ...);
+- ``output``: ``"logits"`` for ``(B, num_classes)`` or ``"segmentation"`` for
+  ``(B, num_classes, *spatial)``.
+
+The contract test (``tests/unit/models/test_model_contract.py``) reads ``input``/``output``
+to know how to exercise a model, so a newly registered model is tested at once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+from meddx.core.registry import Registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from torch import nn
+
+MODELS: Registry[Any] = Registry("model")
+
+# One module per family under meddx.models (DESIGN.md). A family that does not exist yet is
+# skipped (checked with find_spec, so a real ImportError inside an existing family still
+# surfaces instead of silently hiding its models).
+_FAMILIES: tuple[str, ...] = ("vision", "segmentation", "text", "timeseries", "tabular")
+_loaded = False
+
+
+def _load_families() -> None:
+    """Import every existing family module once so that its ``@MODELS.register`` calls run."""
+    global _loaded
+    if _loaded:
+        return
+    for family in _FAMILIES:
+        module = f"meddx.models.{family}"
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+    _loaded = True
+
+
+def create_model(name: str, **kwargs: Any) -> nn.Module:
+    """Build the registered model ``name``.
+
+    ``None`` keyword values are dropped (the factory default applies). An unknown name, or an
+    argument the factory does not take, raises :class:`meddx.core.errors.ModelError` listing
+    close matches / the valid arguments.
+    """
+    _load_families()
+    return MODELS.create(name, **kwargs)
+
+
+def list_models(pattern: str = "*") -> list[str]:
+    """Registered model names matching the shell-style ``pattern`` (e.g. ``"resnet*"``), sorted."""
+    _load_families()
+    return MODELS.names(pattern)
+
+
+def model_info(name: str) -> dict[str, Any]:
+    """Metadata of ``name``: at least ``dims`` (supported spatial dims) and ``description``."""
+    _load_families()
+    return MODELS.info(name)

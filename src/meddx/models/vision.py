@@ -1,0 +1,332 @@
+"""Image classifiers: the seed article's CNN, and ResNet / DenseNet / EfficientNet from MONAI.
+
+Every factory has the keyword signature ``(in_channels=1, num_classes=2, spatial_dims=2,
+image_size=28, ...own options)`` and returns an ``nn.Module`` mapping
+``(B, in_channels, *spatial)`` to logits ``(B, num_classes)`` (no softmax: the task owns the
+head). ``image_size`` is used to size the seed CNN's linear layer and to pick the stem of the
+deeper nets; it is not a hard input-size constraint for those (they end in adaptive pooling).
+
+The deeper nets come from MONAI so that one implementation serves 2D and 3D; we only choose
+their arguments. The one thing MONAI does not offer is a small-image stem for DenseNet, added
+in :func:`_small_stem_densenet`. No model here uses lazy modules or tied weights, so
+``safetensors.torch.save_file(model.state_dict(), ...)`` round-trips every one of them.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Literal, Sequence
+
+from monai.networks.layers.factories import Conv, Pool
+from monai.networks.nets import DenseNet121, EfficientNet, ResNet
+from monai.networks.nets.efficientnet import efficientnet_params
+from torch import nn
+
+from meddx.core.errors import ModelError
+from meddx.models.registry import MODELS
+
+Stem = Literal["auto", "small", "standard"]
+_STEMS = ("auto", "small", "standard")
+# Images at most this size (smallest side) get the small-image stem under stem="auto":
+# MedMNIST's 28 and 64 px; 128 px and up (ImageNet-like) get the standard 7x7/2 + max-pool.
+_SMALL_STEM_MAX = 64
+_IMAGE = {"input": "image", "output": "logits"}
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _check_common(
+    name: str,
+    in_channels: int,
+    num_classes: int,
+    spatial_dims: int,
+    image_size: int | Sequence[int],
+    supported: tuple[int, ...],
+) -> tuple[int, ...]:
+    """Validate the shared arguments; return ``image_size`` as one int per spatial dim."""
+    if spatial_dims not in supported:
+        raise ModelError(
+            f"model {name!r} supports spatial_dims {', '.join(map(str, supported))}; "
+            f"got spatial_dims={spatial_dims}. Pick one of those or another model "
+            f"(meddx models list shows each model's dims)"
+        )
+    if int(in_channels) < 1 or int(num_classes) < 1:
+        raise ModelError(
+            f"model {name!r} needs in_channels >= 1 and num_classes >= 1; "
+            f"got in_channels={in_channels}, num_classes={num_classes}"
+        )
+    sizes = (image_size,) * spatial_dims if isinstance(image_size, int) else tuple(image_size)
+    if len(sizes) != spatial_dims or any(int(s) < 1 for s in sizes):
+        raise ModelError(
+            f"model {name!r}: image_size must be a positive int or {spatial_dims} positive ints "
+            f"(one per spatial dim); got {image_size!r}"
+        )
+    return tuple(int(s) for s in sizes)
+
+
+def _resolve_stem(name: str, stem: str, sizes: tuple[int, ...]) -> str:
+    """``auto`` -> ``small`` for images whose smallest side is <= 64 px, else ``standard``."""
+    if stem not in _STEMS:
+        raise ModelError(f"model {name!r}: stem must be one of {', '.join(_STEMS)}; got {stem!r}")
+    if stem == "auto":
+        return "small" if min(sizes) <= _SMALL_STEM_MAX else "standard"
+    return stem
+
+
+# ----------------------------------------------------------------------------- seed CNN
+
+
+class SeedCNN(nn.Sequential):
+    """The seed article's Keras network, layer for layer (2D, or the same structure in 3D).
+
+    ``Conv(in,32,3) ReLU MaxPool(2) Conv(32,64,3) ReLU MaxPool(2) Flatten Linear(->K)`` with
+    'valid' (no) padding like Keras' default. Note: torch flattens channel-first (C,H,W) while
+    Keras flattens (H,W,C), so Keras weights need the Linear's columns permuted to load here.
+    """
+
+    def __init__(self, in_channels: int, num_classes: int, sizes: tuple[int, ...]) -> None:
+        dims = len(sizes)
+        conv, pool = Conv[Conv.CONV, dims], Pool[Pool.MAX, dims]
+        out = [((s - 2) // 2 - 2) // 2 for s in sizes]  # valid conv 3, pool 2, twice
+        if min(out) < 1:
+            raise ModelError(
+                f"model 'seed-cnn': image_size {sizes} is too small (two valid 3x3 convolutions "
+                f"and two 2x pools need at least 10 px per side)"
+            )
+        features = 64
+        for o in out:
+            features *= o
+        super().__init__(
+            OrderedDict(
+                [
+                    ("conv1", conv(in_channels, 32, kernel_size=3)),
+                    ("relu1", nn.ReLU()),
+                    ("pool1", pool(kernel_size=2)),
+                    ("conv2", conv(32, 64, kernel_size=3)),
+                    ("relu2", nn.ReLU()),
+                    ("pool2", pool(kernel_size=2)),
+                    ("flatten", nn.Flatten(1)),
+                    ("fc", nn.Linear(features, num_classes)),
+                ]
+            )
+        )
+
+
+@MODELS.register(
+    "seed-cnn", dims=(2, 3), description="The seed article's 2-conv CNN (22k params at 28 px)", **_IMAGE
+)
+def seed_cnn(
+    in_channels: int = 1,
+    num_classes: int = 2,
+    spatial_dims: int = 2,
+    image_size: int | tuple[int, ...] = 28,
+) -> nn.Module:
+    """The seed article's CNN; its Linear layer is sized from ``image_size`` (fixed input)."""
+    sizes = _check_common("seed-cnn", in_channels, num_classes, spatial_dims, image_size, (2, 3))
+    return SeedCNN(in_channels, num_classes, sizes)
+
+
+# ----------------------------------------------------------------------------- ResNet
+
+
+def _resnet(
+    name: str,
+    block: str,
+    layers: list[int],
+    in_channels: int,
+    num_classes: int,
+    spatial_dims: int,
+    image_size: int | Sequence[int],
+    stem: str,
+    supported: tuple[int, ...],
+) -> nn.Module:
+    """MONAI ResNet with a small (3x3/1, no max-pool) or standard (7x7/2 + max-pool) stem."""
+    sizes = _check_common(name, in_channels, num_classes, spatial_dims, image_size, supported)
+    small = _resolve_stem(name, stem, sizes) == "small"
+    return ResNet(
+        block=block,
+        layers=layers,
+        block_inplanes=[64, 128, 256, 512],
+        spatial_dims=spatial_dims,
+        n_input_channels=in_channels,
+        conv1_t_size=3 if small else 7,
+        conv1_t_stride=1 if small else 2,
+        no_max_pool=small,
+        shortcut_type="B",
+        # BatchNorm follows the projection, so its bias is redundant (torchvision has none).
+        bias_downsample=False,
+        num_classes=num_classes,
+        feed_forward=True,
+    )
+
+
+_STEM_DOC = "stem: small (3x3/1, no pool; MedMNIST), standard (7x7/2 + pool) or auto (<=64 px: small)"
+
+
+@MODELS.register("resnet18", dims=(2, 3), description="ResNet-18 (MONAI), 2D/3D; " + _STEM_DOC, **_IMAGE)
+def resnet18(
+    in_channels: int = 1,
+    num_classes: int = 2,
+    spatial_dims: int = 2,
+    image_size: int | tuple[int, ...] = 28,
+    stem: Stem = "auto",
+) -> nn.Module:
+    """ResNet-18 (basic blocks [2,2,2,2]), the MedMNIST benchmark's baseline."""
+    return _resnet("resnet18", "basic", [2, 2, 2, 2], in_channels, num_classes, spatial_dims,
+                   image_size, stem, (2, 3))
+
+
+@MODELS.register("resnet50", dims=(2, 3), description="ResNet-50 (MONAI), 2D/3D; " + _STEM_DOC, **_IMAGE)
+def resnet50(
+    in_channels: int = 1,
+    num_classes: int = 2,
+    spatial_dims: int = 2,
+    image_size: int | tuple[int, ...] = 28,
+    stem: Stem = "auto",
+) -> nn.Module:
+    """ResNet-50 (bottleneck blocks [3,4,6,3])."""
+    return _resnet("resnet50", "bottleneck", [3, 4, 6, 3], in_channels, num_classes, spatial_dims,
+                   image_size, stem, (2, 3))
+
+
+@MODELS.register("resnet18-3d", dims=(3,), description="ResNet-18 for volumes; " + _STEM_DOC, **_IMAGE)
+def resnet18_3d(
+    in_channels: int = 1,
+    num_classes: int = 2,
+    spatial_dims: int = 3,
+    image_size: int | tuple[int, ...] = 28,
+    stem: Stem = "auto",
+) -> nn.Module:
+    """ResNet-18 with 3D convolutions (MedMNIST3D's ResNet-18 3D baseline)."""
+    return _resnet("resnet18-3d", "basic", [2, 2, 2, 2], in_channels, num_classes, spatial_dims,
+                   image_size, stem, (3,))
+
+
+@MODELS.register("resnet50-3d", dims=(3,), description="ResNet-50 for volumes; " + _STEM_DOC, **_IMAGE)
+def resnet50_3d(
+    in_channels: int = 1,
+    num_classes: int = 2,
+    spatial_dims: int = 3,
+    image_size: int | tuple[int, ...] = 28,
+    stem: Stem = "auto",
+) -> nn.Module:
+    """ResNet-50 with 3D convolutions."""
+    return _resnet("resnet50-3d", "bottleneck", [3, 4, 6, 3], in_channels, num_classes, spatial_dims,
+                   image_size, stem, (3,))
+
+
+# ----------------------------------------------------------------------------- DenseNet
+
+
+def _small_stem_densenet(model: nn.Module, in_channels: int, spatial_dims: int) -> None:
+    """Swap DenseNet's 7x7/2 conv + max-pool for a 3x3/1 conv (MONAI has no option for this).
+
+    Without it a 28 px image shrinks to 0 px by the third transition (28 -> 7 after the stem).
+    """
+    old = model.features.conv0
+    conv_type = Conv[Conv.CONV, spatial_dims]
+    conv = conv_type(in_channels, old.out_channels, kernel_size=3, padding=1, bias=False)
+    nn.init.kaiming_normal_(conv.weight)  # as MONAI initialises its convolutions
+    model.features.conv0 = conv
+    model.features.pool0 = nn.Identity()
+
+
+def _densenet_out_size(size: int, small: bool) -> int:
+    """Spatial size after DenseNet-121's stem and its three 2x average-pool transitions."""
+    if not small:
+        size = (size - 1) // 2 + 1  # conv0 7x7 stride 2 padding 3
+        size = (size - 1) // 2 + 1  # pool0 3x3 stride 2 padding 1
+    return size // 8
+
+
+@MODELS.register(
+    "densenet121", dims=(2, 3), description="DenseNet-121 (MONAI), 2D/3D; " + _STEM_DOC, **_IMAGE
+)
+def densenet121(
+    in_channels: int = 1,
+    num_classes: int = 2,
+    spatial_dims: int = 2,
+    image_size: int | tuple[int, ...] = 28,
+    stem: Stem = "auto",
+    dropout_prob: float = 0.0,
+) -> nn.Module:
+    """DenseNet-121 (blocks 6/12/24/16, growth 32) from MONAI, with a small-image stem option."""
+    sizes = _check_common("densenet121", in_channels, num_classes, spatial_dims, image_size, (2, 3))
+    small = _resolve_stem("densenet121", stem, sizes) == "small"
+    if min(_densenet_out_size(s, small) for s in sizes) < 1:
+        need = 8 if small else 29
+        raise ModelError(
+            f"model 'densenet121' with the {'small' if small else 'standard'} stem needs "
+            f"image_size >= {need} per side; got {sizes}. Use stem='small' or larger images"
+        )
+    model = DenseNet121(
+        spatial_dims=spatial_dims,
+        in_channels=in_channels,
+        out_channels=num_classes,
+        pretrained=False,
+        dropout_prob=dropout_prob,
+    )
+    if small:
+        _small_stem_densenet(model, in_channels, spatial_dims)
+    return model
+
+
+# ----------------------------------------------------------------------------- EfficientNet
+
+
+# EfficientNet-B0's stages (Tan & Le 2019, table 1) in MONAI's block-string format. MONAI keeps
+# this list inside EfficientNetBN.__init__, which fixes the 'same' padding for 224 px inputs and
+# then fails on 28 px; we pass it to MONAI's EfficientNet with our image_size instead.
+_B0_BLOCKS = [
+    "r1_k3_s11_e1_i32_o16_se0.25",
+    "r2_k3_s22_e6_i16_o24_se0.25",
+    "r2_k5_s22_e6_i24_o40_se0.25",
+    "r3_k3_s22_e6_i40_o80_se0.25",
+    "r3_k5_s11_e6_i80_o112_se0.25",
+    "r4_k5_s22_e6_i112_o192_se0.25",
+    "r1_k3_s11_e6_i192_o320_se0.25",
+]
+
+
+@MODELS.register(
+    "efficientnet-b0", dims=(2, 3), description="EfficientNet-B0 (MONAI, no pretrained weights), 2D/3D",
+    **_IMAGE,
+)
+def efficientnet_b0(
+    in_channels: int = 1,
+    num_classes: int = 2,
+    spatial_dims: int = 2,
+    image_size: int | tuple[int, ...] = 28,
+) -> nn.Module:
+    """EfficientNet-B0 from MONAI (pure torch, no torchvision), randomly initialised.
+
+    MONAI bakes TensorFlow-style 'same' padding into the layers for one input size: build with
+    the ``image_size`` you will feed (the smallest side is used for non-square sizes). It
+    downsamples 32x, so 28 px images end at 1x1: prefer the small-stem ResNet for MedMNIST.
+    """
+    sizes = _check_common("efficientnet-b0", in_channels, num_classes, spatial_dims, image_size, (2, 3))
+    width, depth, _, dropout, drop_connect = efficientnet_params["efficientnet-b0"]
+    return EfficientNet(
+        blocks_args_str=_B0_BLOCKS,
+        spatial_dims=spatial_dims,
+        in_channels=in_channels,
+        num_classes=num_classes,
+        width_coefficient=width,
+        depth_coefficient=depth,
+        dropout_rate=dropout,
+        image_size=min(sizes),
+        drop_connect_rate=drop_connect,
+    )
+
+
+__all__ = [
+    "SeedCNN",
+    "densenet121",
+    "efficientnet_b0",
+    "resnet18",
+    "resnet18_3d",
+    "resnet50",
+    "resnet50_3d",
+    "seed_cnn",
+]

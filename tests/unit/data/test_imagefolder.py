@@ -1,0 +1,97 @@
+"""Class-per-folder sources and the load_source dispatch around them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from meddx.core.errors import DataError
+from meddx.data.imagefolder import load_imagefolder
+from meddx.data.sources import load_source
+
+
+def put(path: Path, seed: int = 0) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.random.default_rng(seed).integers(0, 255, (8, 8), dtype=np.uint8)).save(path)
+    return path
+
+
+def test_flat_class_folders_go_to_train(tmp_path: Path) -> None:
+    for i in range(3):
+        put(tmp_path / "normal" / f"n{i}.png", i)
+        put(tmp_path / "pneumonia" / f"p{i}.png", 10 + i)
+    (tmp_path / "normal" / "readme.txt").write_text("not an image")
+    (tmp_path / "normal" / ".DS_Store").write_bytes(b"\0")
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    src = load_imagefolder(tmp_path)
+    assert src.task == "binary" and src.label_names == ["normal", "pneumonia"]
+    assert list(src.splits) == ["train"] and src.spatial_dims == 2
+    train = src.split("train")
+    assert train.ids == [f"normal/n{i}.png" for i in range(3)] + [f"pneumonia/p{i}.png" for i in range(3)]
+    assert train.labels.tolist() == [0, 0, 0, 1, 1, 1] and train.paths[0] == str(tmp_path / "normal" / "n0.png")
+    assert any("ignored 1 non-image" in n for n in src.notes)
+    assert src.get_image("train", 0).shape == (1, 8, 8)
+
+
+def test_split_folders_case_insensitive(tmp_path: Path) -> None:
+    seed = 0
+    for split, n in (("Training", 3), ("Testing", 2)):
+        for c in ("glioma", "meningioma", "pituitary"):
+            for i in range(n):
+                seed += 1
+                put(tmp_path / split / c / f"{c}{i}.jpg", seed)
+    src = load_imagefolder(tmp_path)
+    assert list(src.splits) == ["train", "test"] and src.task == "multiclass"
+    assert src.label_names == ["glioma", "meningioma", "pituitary"]
+    assert src.split("test").ids[0] == "Testing/glioma/glioma0.jpg"
+    assert src.split("test").labels.tolist() == [0, 0, 1, 1, 2, 2]
+
+
+def test_class_missing_from_a_split_is_fine_but_not_from_train(tmp_path: Path) -> None:
+    put(tmp_path / "train" / "a" / "1.png")
+    put(tmp_path / "train" / "b" / "1.png", 1)
+    put(tmp_path / "val" / "a" / "1.png", 2)
+    assert load_imagefolder(tmp_path).split("val").labels.tolist() == [0]
+    put(tmp_path / "test" / "c" / "1.png", 3)
+    with pytest.raises(DataError, match="'c' only in test"):
+        load_imagefolder(tmp_path)
+
+
+def test_layout_errors(tmp_path: Path) -> None:
+    put(tmp_path / "one" / "only" / "1.png")
+    with pytest.raises(DataError, match="expected at least 2 class sub-folders"):
+        load_imagefolder(tmp_path / "one")
+    put(tmp_path / "mixed" / "train" / "a" / "1.png")
+    put(tmp_path / "mixed" / "cats" / "1.png")
+    with pytest.raises(DataError, match="mixes split folders"):
+        load_imagefolder(tmp_path / "mixed")
+    put(tmp_path / "twice" / "train" / "a" / "1.png")
+    put(tmp_path / "twice" / "Training" / "a" / "1.png")
+    with pytest.raises(DataError, match="both mean split 'train'"):
+        load_imagefolder(tmp_path / "twice")
+    put(tmp_path / "seg" / "imagesTr" / "1.png")
+    put(tmp_path / "seg" / "labelsTr" / "1.png")
+    with pytest.raises(DataError, match="segmentation layout"):
+        load_imagefolder(tmp_path / "seg")
+
+
+def test_load_source_carves_val_and_refuses_unlabelled_inputs(tmp_path: Path) -> None:
+    for c in ("a", "b"):
+        for i in range(10):
+            put(tmp_path / "data" / c / f"{i}.png", i + (100 if c == "b" else 0))
+    src = load_source(tmp_path / "data", val_fraction=0.2, seed=1)
+    assert set(src.splits) == {"train", "val"}
+    assert len(src.split("val")) == 4 and sorted(src.split("val").labels.tolist()) == [0, 0, 1, 1]
+    assert any("validation carved" in n for n in src.notes) and any("no test split" in n for n in src.notes)
+    assert load_source(tmp_path / "data", val_fraction=0.2, seed=1).split("val").ids == src.split("val").ids
+
+    with pytest.raises(DataError, match="no such file or folder; expected a folder"):
+        load_source(tmp_path / "nope")
+    with pytest.raises(DataError, match="single PNG/JPEG/BMP/TIFF image has no label"):
+        load_source(tmp_path / "data" / "a" / "0.png")
+    put(tmp_path / "flat" / "1.png")
+    with pytest.raises(DataError, match="without class sub-folders"):
+        load_source(tmp_path / "flat")
