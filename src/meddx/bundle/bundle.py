@@ -98,11 +98,15 @@ def load_bundle(path: str | Path) -> "Predictor":
         state = load_file(str(path / "weights.safetensors"))
     except (SafetensorError, OSError) as exc:
         raise BundleError(f"{path / 'weights.safetensors'}: cannot read weights ({exc})") from None
-    result = net.load_state_dict(state, strict=False)
+    mismatch = f"{path / 'weights.safetensors'}: weights do not match model {spec['name']!r}"
+    try:
+        result = net.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # tensor shapes differ
+        first = str(exc).split("\n\t")[1] if "\n\t" in str(exc) else str(exc)
+        raise BundleError(f"{mismatch} ({first.strip()})") from None
     if result.missing_keys or result.unexpected_keys:
         raise BundleError(
-            f"{path / 'weights.safetensors'}: weights do not match model {spec['name']!r} "
-            f"(missing {len(result.missing_keys)} tensors, unexpected {len(result.unexpected_keys)})"
+            f"{mismatch} (missing {len(result.missing_keys)} tensors, unexpected {len(result.unexpected_keys)})"
         )
     net.eval()
     return Predictor(config=config, net=net, path=path, metrics=_read_json(path / "metrics.json"))

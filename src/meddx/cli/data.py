@@ -48,6 +48,9 @@ def verify(
     max_distance: Optional[int] = typer.Option(
         None, "--max-distance", min=0, help="Hash bits that may differ for a near duplicate (default 2 per 64)."
     ),
+    clean_manifest: Optional[Path] = typer.Option(
+        None, "--clean-manifest", help="Also write a CSV manifest without val/test samples that leak from train."
+    ),
 ) -> None:
     """Undecodable files, exact and near duplicates, label conflicts, patient overlap.
 
@@ -68,6 +71,12 @@ def verify(
                                progress=lambda done, total: bar.update(task, completed=done))
     _write_json_atomic(report, result.to_dict())
     _print_verify(result.to_dict(), report)
+    if clean_manifest is not None:
+        from meddx.data.dedupe import write_clean_manifest
+
+        cleaned = write_clean_manifest(src, result.to_dict(), clean_manifest)
+        removed = ", ".join(f"{len(v)} from {k}" for k, v in cleaned.removed.items()) or "nothing"
+        console.print(f"clean manifest: {cleaned.manifest} (removed {removed}; kept {cleaned.kept})")
     if result.has_leakage:
         raise typer.Exit(1)
 

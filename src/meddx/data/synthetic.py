@@ -83,12 +83,13 @@ LABEL_NAMES = ["normal", "lesion"]
 
 
 def make_lesion_source(
-    n_train: int = 600, n_val: int = 150, n_test: int = 250, size: int | tuple[int, ...] = 28, seed: int = 0
+    n_train: int = 600, n_val: int = 150, n_test: int = 250, size: int | tuple[int, ...] = 28, seed: int = 0,
+    contrast: float = 0.9,
 ) -> ImageSource:
     """An in-memory binary ``ImageSource`` with train/val/test splits drawn independently."""
     splits = {}
     for offset, (name, n) in enumerate((("train", n_train), ("val", n_val), ("test", n_test))):
-        data = make_lesion_images(n, size, seed=seed * 1000 + offset)
+        data = make_lesion_images(n, size, contrast=contrast, seed=seed * 1000 + offset)
         splits[name] = SplitData(
             ids=[f"{name}-{i}" for i in range(n)], labels=data.labels, images=data.images
         )

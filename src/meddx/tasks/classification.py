@@ -51,6 +51,8 @@ class ClassificationTask(L.LightningModule):
 
         self.task = task
         self.net = create_model(model_name, num_classes=num_classes, **model_args)
+        if model_args.get("spatial_dims", 2) == 2:  # channels_last: ~25% faster convolutions on CPU
+            self.net = self.net.to(memory_format=torch.channels_last)
         weight = torch.tensor(class_weights, dtype=torch.float32) if class_weights else None
         if task == "multilabel":
             self.loss_fn: nn.Module = nn.BCEWithLogitsLoss(pos_weight=weight)
@@ -59,6 +61,8 @@ class ClassificationTask(L.LightningModule):
         self.val_auc = _auroc(task, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.ndim == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
         return self.net(x)
 
     def step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor]:

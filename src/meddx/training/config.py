@@ -37,7 +37,9 @@ class TrainConfig(BaseModel):
     early_stopping_patience: int | None = Field(None, ge=1, description="epochs without val AUC gain (auto: epochs//3, at least 4)")
     threshold_rule: str = Field("youden", description="how the binary decision threshold is chosen on validation")
     tta: bool = Field(True, description="average predictions over left-right flips at evaluation")
-    precision: Literal["32-true", "bf16-mixed"] = "32-true"
+    precision: Literal["auto", "32-true", "bf16-mixed"] = Field(
+        "auto", description="auto: bf16-mixed where the CPU has bf16 instructions (2x faster here), else 32-true"
+    )
     seed: int = 0
     deterministic: bool = False
     devices: int = Field(1, ge=1)

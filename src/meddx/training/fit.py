@@ -48,12 +48,12 @@ def fit(config: TrainConfig, *, plan_file: str | Path | None = None, resume: str
         config, run_dir = _resume_config(Path(resume))
     _quiet_lightning()
     _set_threads(config)
+    config = config.model_copy(update={"precision": resolve_precision(config.precision)})
     L.seed_everything(config.seed, workers=True, verbose=False)
     source = load_source(config.data, val_fraction=config.val_fraction, seed=config.seed)
     name = config.name or _default_name(source.name)
     if resume is None:
         run_dir = runlib.new_run_dir(name)
-    os.environ[runlib.RUN_DIR_ENV] = str(run_dir)  # extra DDP processes re-run this and must agree
 
     existing = run_dir / "plan.json"
     overrides: dict[str, Any] = {}
@@ -92,13 +92,21 @@ def fit(config: TrainConfig, *, plan_file: str | Path | None = None, resume: str
     task = _build_task(config, source, plan)
     trainer, ckpt = _build_trainer(config, plan, run_dir, progress)
     last = run_dir / "checkpoints" / "last.ckpt"
-    trainer.fit(
-        task,
-        make_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
-        make_loader(val_ds, plan.batch_size * 2, shuffle=False),
-        ckpt_path=str(last) if resume is not None and last.is_file() else None,
-        weights_only=True,
-    )
+    previous = os.environ.get(runlib.RUN_DIR_ENV)
+    os.environ[runlib.RUN_DIR_ENV] = str(run_dir)  # extra DDP processes re-run this and must agree
+    try:
+        trainer.fit(
+            task,
+            make_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
+            make_loader(val_ds, plan.batch_size * 2, shuffle=False),
+            ckpt_path=str(last) if resume is not None and last.is_file() else None,
+            weights_only=True,
+        )
+    finally:
+        if previous is None:
+            os.environ.pop(runlib.RUN_DIR_ENV, None)
+        else:
+            os.environ[runlib.RUN_DIR_ENV] = previous
     if not trainer.is_global_zero:
         return FitResult(run_dir=run_dir, plan=plan)
     if trainer.interrupted:
@@ -157,7 +165,7 @@ def _build_trainer(config: TrainConfig, plan: Plan, run_dir: Path, progress: boo
         max_time=max_time,
         deterministic=config.deterministic,
         callbacks=callbacks,
-        logger=CSVLogger(run_dir, name="logs", version=""),
+        logger=CSVLogger(run_dir, name="logs"),  # logs/version_N: a resumed run keeps earlier logs
         default_root_dir=run_dir,
         enable_progress_bar=progress,
         enable_model_summary=False,
@@ -175,6 +183,19 @@ def _load_best(task: Any, path: str) -> None:
     task.eval()
 
 
+def resolve_precision(precision: str) -> str:
+    """``auto`` -> ``bf16-mixed`` when the CPU runs bf16 natively, else ``32-true``."""
+    if precision != "auto":
+        return precision
+    import torch
+
+    try:
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        native = False
+    return "bf16-mixed" if native else "32-true"
+
+
 def _quiet_lightning() -> None:
     """Keep Lightning's banners (GPU availability, tips) and known-harmless warnings out of the
     user's terminal; real warnings still show."""
@@ -186,6 +207,7 @@ def _quiet_lightning() -> None:
     warnings.filterwarnings("ignore", message=".*treespec.*LeafSpec.*")
     warnings.filterwarnings("ignore", message=".*number of training batches.*logging interval.*")
     warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    warnings.filterwarnings("ignore", message=".*Checkpoint directory .* exists and is not empty.*")
 
 
 def _set_threads(config: TrainConfig) -> None:

@@ -119,7 +119,23 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
         early_stopping_patience=patience,
         reasons=reasons,
     )
-    return apply_overrides(plan, overrides or {})
+    plan = apply_overrides(plan, overrides or {})
+    _check_model(plan, source)
+    return plan
+
+
+def _check_model(plan: Plan, source: ImageSource) -> None:
+    """Build the network once, so a bad name or argument fails before any data is decoded."""
+    from meddx.core.errors import ModelError
+    from meddx.models.registry import create_model, model_info
+
+    dims = model_info(plan.model).get("dims", (2, 3))
+    if source.spatial_dims not in dims:
+        raise ModelError(
+            f"model {plan.model!r} supports {'/'.join(f'{d}D' for d in dims)} input, but {source.origin} "
+            f"holds {source.spatial_dims}D images; pick one from `meddx models`"
+        )
+    create_model(plan.model, num_classes=source.num_classes, **plan.model_args)
 
 
 def apply_overrides(plan: Plan, overrides: dict[str, Any]) -> Plan:

@@ -8,20 +8,22 @@ from typing import Any
 import torch
 
 
-def seconds_per_sample(task: Any, dataset: Any, batch_size: int, precision: str = "32-true", steps: int = 3) -> float:
+def seconds_per_sample(task: Any, dataset: Any, batch_size: int, precision: str = "32-true", steps: int = 5,
+                       warmup: int = 2) -> float:
     """Wall-clock seconds per training sample: augmentation, forward, backward, optimiser step.
 
-    One warm-up step is discarded (first-call allocations); the task is left untouched
-    because a copy of its parameters is what gets updated.
+    Warm-up steps are discarded (first calls allocate and pick kernels), and the median step
+    is used so one slow step does not shrink the plan; the task itself is left untouched
+    because a copy of it is what gets updated.
     """
     import copy
 
-    model = copy.deepcopy(task.net).train()
+    model = copy.deepcopy(task).train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     n = min(len(dataset), batch_size)
     use_bf16 = precision == "bf16-mixed"
-    elapsed = 0.0
-    for step in range(steps + 1):
+    times = []
+    for step in range(warmup + steps):
         start = time.perf_counter()
         idx = torch.randint(0, len(dataset), (n,))
         batch = [dataset[int(i)] for i in idx]
@@ -34,6 +36,6 @@ def seconds_per_sample(task: Any, dataset: Any, batch_size: int, precision: str 
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        if step > 0:
-            elapsed += time.perf_counter() - start
-    return elapsed / (steps * n)
+        if step >= warmup:
+            times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2] / n

@@ -1,0 +1,79 @@
+"""Remove what ``verify`` found from the evaluation splits, as a new CSV manifest.
+
+Training data is left as it is; from the evaluation splits (val, test) we drop every sample
+whose content (exact or near duplicate) also appears in train, and keep one copy of exact
+duplicates within a split. The result is an ordinary CSV manifest (``path,label,split``), so
+any meddx command can use it and the original folder is never touched.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from meddx.core.errors import DataError
+from meddx.data.base import ImageSource
+
+EVAL_SPLITS = ("val", "test")
+
+
+@dataclass
+class DedupeResult:
+    """Where the manifest went and what was removed from which split."""
+
+    manifest: Path
+    removed: dict[str, list[str]]
+    kept: dict[str, int]
+
+
+def leaked_ids(report: dict[str, Any], eval_splits: tuple[str, ...] = EVAL_SPLITS) -> dict[str, set[str]]:
+    """Per evaluation split, ids to drop: copies of training content, and redundant copies."""
+    drop: dict[str, set[str]] = {s: set() for s in eval_splits}
+    for kind in ("exact_duplicates", "near_duplicates"):
+        for group in report.get(kind, []):
+            members = group["members"]
+            in_train = any(m["split"] == "train" for m in members)
+            for m in members:
+                if m["split"] in drop and in_train:
+                    drop[m["split"]].add(m["id"])
+            if kind == "exact_duplicates":  # one copy per evaluation split survives
+                for split in eval_splits:
+                    copies = sorted(m["id"] for m in members if m["split"] == split)
+                    drop[split].update(copies[1:])
+    return drop
+
+
+def write_clean_manifest(source: ImageSource, report: dict[str, Any], out: str | Path) -> DedupeResult:
+    """Write ``out`` (CSV) listing the source without the leaked evaluation samples."""
+    out = Path(out)
+    drop = leaked_ids(report)
+    rows, removed, kept = [], {s: sorted(ids) for s, ids in drop.items() if ids}, {}
+    with_patients = all(d.patient_ids for d in source.splits.values())
+    for split, data in source.splits.items():
+        if data.paths is None:
+            raise DataError(
+                f"{source.origin}: a clean manifest lists files, but this source holds arrays "
+                "(e.g. an .npz); filter it in Python with SplitData.subset instead"
+            )
+        n = 0
+        for i, sid in enumerate(data.ids):
+            if sid in drop.get(split, set()):
+                continue
+            label = data.labels[i]
+            text = "|".join(n for n, v in zip(source.label_names, label) if v) if source.task == "multilabel" \
+                else source.label_names[int(label)]
+            patient = [data.patient_ids[i]] if with_patients and data.patient_ids else []
+            rows.append([os.path.abspath(data.paths[i]), text, *patient, split])
+            n += 1
+        kept[split] = n
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    with tmp.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["path", "label", *(["patient_id"] if with_patients else []), "split"])
+        writer.writerows(rows)
+    tmp.replace(out)
+    return DedupeResult(manifest=out, removed=removed, kept=kept)

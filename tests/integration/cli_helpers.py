@@ -1,0 +1,30 @@
+"""Run the real CLI in-process and capture its exit code and output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> CliResult:
+    """Run ``meddx ARGV`` through the console-script entry point; return exit code and output."""
+    from meddx.cli.main import main
+
+    capsys.readouterr()
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0) if not isinstance(exc.code, str) else 1
+    captured = capsys.readouterr()
+    return CliResult(code, captured.out, captured.err)
+
+

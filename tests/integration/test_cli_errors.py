@@ -1,0 +1,98 @@
+"""Every user mistake gives one line naming what and where, exit code 2, no traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_helpers import run_cli
+
+
+def _assert_one_line_error(result, *fragments: str) -> None:  # type: ignore[no-untyped-def]
+    assert result.code == 2, (result.code, result.out, result.err)
+    lines = [line for line in result.err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("meddx: error:")
+    assert "Traceback" not in result.err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+
+
+def test_missing_path(tmp_path: Path, capsys) -> None:
+    missing = tmp_path / "nowhere"
+    _assert_one_line_error(run_cli(["train", "--data", str(missing)], capsys), str(missing))
+
+
+def test_undecodable_image(trained: dict, tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("MEDDX_HOME", str(trained["home"]))
+    bad = tmp_path / "scan.png"
+    bad.write_bytes(b"this is not an image at all")
+    _assert_one_line_error(run_cli(["predict", str(trained["bundle"]), str(bad)], capsys), str(bad))
+
+
+def test_csv_without_label_column(tmp_path: Path, capsys) -> None:
+    csv_path = tmp_path / "manifest.csv"
+    csv_path.write_text("path,diagnosis\na.png,x\n")
+    _assert_one_line_error(run_cli(["data", "info", str(csv_path)], capsys), "manifest.csv", "label")
+
+
+def test_npz_without_expected_keys(tmp_path: Path, capsys) -> None:
+    npz = tmp_path / "broken.npz"
+    np.savez(npz, images=np.zeros((2, 28, 28), np.uint8))
+    _assert_one_line_error(run_cli(["data", "info", str(npz)], capsys), "broken.npz", "train_images")
+
+
+def test_unknown_model_name_suggests_close_matches(lesion_folder: Path, capsys) -> None:
+    result = run_cli(["train", "--data", str(lesion_folder), "--model", "resnet19", "--epochs", "1"], capsys)
+    _assert_one_line_error(result, "resnet19", "resnet18")
+
+
+def test_unknown_model_argument(lesion_folder: Path, tmp_path: Path, capsys) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(f"data: {lesion_folder}\nmodel: seed-cnn\nmodel_args: {{depth: 7}}\nepochs: 1\n")
+    _assert_one_line_error(run_cli(["train", str(cfg)], capsys), "depth", "valid arguments")
+
+
+def test_unknown_config_field(lesion_folder: Path, tmp_path: Path, capsys) -> None:
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(f"data: {lesion_folder}\nepoch: 3\n")
+    _assert_one_line_error(run_cli(["train", str(cfg)], capsys), "cfg.yaml", "epoch")
+
+
+def test_incomplete_bundle_folder(trained: dict, tmp_path: Path, capsys) -> None:
+    broken = tmp_path / "bundle"
+    shutil.copytree(trained["bundle"], broken)
+    (broken / "weights.safetensors").unlink()
+    png = next((trained["folder"] / "test" / "lesion").glob("*.png"))
+    _assert_one_line_error(run_cli(["predict", str(broken), str(png)], capsys), "weights.safetensors", "incomplete")
+
+
+def test_wrong_dimensionality_for_bundle(trained: dict, tmp_path: Path, capsys) -> None:
+    import nibabel as nib
+
+    volume = tmp_path / "ct.nii.gz"
+    nib.save(nib.Nifti1Image(np.zeros((16, 16, 16), np.float32), np.eye(4)), volume)
+    _assert_one_line_error(run_cli(["predict", str(trained["bundle"]), str(volume)], capsys), "ct.nii.gz", "2D")
+
+
+def test_console_script_debug_flag_shows_traceback(tmp_path: Path) -> None:
+    """The real entry point: one line without --debug, the full traceback with it."""
+    env = {**os.environ, "MEDDX_HOME": str(tmp_path / "home")}
+    missing = str(tmp_path / "nowhere.npz")
+    quiet = subprocess.run([sys.executable, "-m", "meddx.cli.main", "data", "info", missing],
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 2 and "Traceback" not in quiet.stderr and missing in quiet.stderr
+    loud = subprocess.run([sys.executable, "-m", "meddx.cli.main", "--debug", "data", "info", missing],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert loud.returncode != 0 and "Traceback" in loud.stderr
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["train", "--help"], ["data", "verify", "--help"]])
+def test_help_works(argv: list[str], capsys) -> None:
+    result = run_cli(argv, capsys)
+    assert result.code == 0 and "Usage" in result.out

@@ -1,0 +1,94 @@
+"""train -> evaluate -> predict -> registry through the CLI, on synthetic lesions (known answer)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_helpers import run_cli
+from sklearn.metrics import accuracy_score, roc_auc_score
+
+
+@pytest.fixture
+def home(trained: dict, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MEDDX_HOME", str(trained["home"]))
+    return trained["home"]
+
+
+def test_train_writes_bundle_run_folder_and_learns_the_lesion(trained: dict) -> None:
+    bundle, run_dir = trained["bundle"], trained["run_dir"]
+    for name in ("weights.safetensors", "config.json", "metrics.json", "model_card.md", "meddx_version"):
+        assert (bundle / name).is_file(), name
+    for name in ("plan.json", "config.json", "data.json", "environment.json", "trainer.json", "checkpoints/last.ckpt"):
+        assert (run_dir / name).is_file(), name
+    metrics = json.loads((bundle / "metrics.json").read_text())
+    assert metrics["test"]["auc"] >= 0.95, metrics["test"]
+    assert metrics["test"]["n"] == 200
+    config = json.loads((bundle / "config.json").read_text())
+    assert config["label_names"] == ["lesion", "normal"]
+    assert 0.0 < config["decision"]["threshold"] < 1.0
+    plan = json.loads((run_dir / "plan.json").read_text())
+    assert plan["image_size"] == [28, 28] and plan["channels"] == 1 and plan["epochs"] == 12
+    assert plan["normalization"]["mean"] and plan["reasons"]["image_size"]
+
+
+def test_evaluate_writes_metrics_that_match_sklearn(home: Path, trained: dict, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "eval"
+    result = run_cli(["evaluate", "lesions", "--data", str(trained["folder"]), "--split", "test", "--out", str(out)], capsys)
+    assert result.code == 0, result.err
+    metrics = json.loads((out / "metrics.json").read_text())
+    with (out / "predictions.csv").open() as fh:
+        rows = list(csv.DictReader(fh))
+    y = np.array([int(r["label"]) for r in rows])
+    p_pos = np.array([float(r["p_normal"]) for r in rows])  # class 1 is "normal" (classes sorted by name)
+    assert metrics["auc"] == pytest.approx(roc_auc_score(y, p_pos), abs=1e-4)
+    threshold = json.loads((trained["bundle"] / "config.json").read_text())["decision"]["threshold"]
+    assert metrics["accuracy"] == pytest.approx(accuracy_score(y, (p_pos >= threshold).astype(int)), abs=1e-4)
+    assert metrics["auc"] >= 0.95
+
+
+def test_predict_raw_png_files_json(home: Path, trained: dict, capsys) -> None:
+    lesion = sorted((trained["folder"] / "test" / "lesion").glob("*.png"))[:5]
+    normal = sorted((trained["folder"] / "test" / "normal").glob("*.png"))[:5]
+    result = run_cli(["predict", str(trained["bundle"]), *map(str, lesion + normal), "--json"], capsys)
+    assert result.code == 0, result.err
+    preds = [json.loads(line) for line in result.out.strip().splitlines()]
+    assert len(preds) == 10
+    assert all(set(p["probabilities"]) == {"lesion", "normal"} for p in preds)
+    assert all(abs(sum(p["probabilities"].values()) - 1) < 1e-4 for p in preds)
+    correct = sum(p["label"] == Path(p["source"]).parent.name for p in preds)
+    assert correct >= 8
+
+
+def test_predict_table_and_registry_commands(home: Path, trained: dict, capsys) -> None:
+    png = next((trained["folder"] / "test" / "lesion").glob("*.png"))
+    table = run_cli(["predict", "lesions:1", str(png)], capsys)
+    assert table.code == 0 and png.name in table.out
+    listed = run_cli(["registry", "list", "--json"], capsys)
+    records = json.loads(listed.out)
+    assert [(r["name"], r["version"]) for r in records] == [("lesions", 1)]
+    assert records[0]["metrics"]["test_auc"] >= 0.95
+    shown = run_cli(["registry", "show", "lesions"], capsys)
+    assert json.loads(shown.out)["config"]["model"]["name"] == "seed-cnn"
+
+
+def test_python_api_round_trip(home: Path, trained: dict) -> None:
+    import meddx
+
+    predictor = meddx.load_bundle(trained["bundle"])
+    source = meddx.load_source(str(trained["folder"]))
+    from meddx.evaluation.evaluate import predict_split
+
+    preds = predict_split(predictor, source, "test")
+    assert roc_auc_score(preds.labels, preds.probs[:, 1]) >= 0.95
+
+
+def test_models_and_data_commands(home: Path, trained: dict, capsys) -> None:
+    result = run_cli(["models"], capsys)
+    assert result.code == 0 and "seed-cnn" in result.out and "resnet18-3d" in result.out
+    info = run_cli(["data", "info", str(trained["folder"]), "--json"], capsys)
+    assert info.code == 0
+    assert json.loads(info.out)["splits"]["train"]["count"] == 300

@@ -1,0 +1,98 @@
+"""Training mechanics through the CLI: resume, plan override, two real processes, the demo."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_helpers import run_cli
+
+
+def _val_rows(run_dir: Path) -> list[list[tuple[int, int]]]:
+    """(epoch, global step) of each validation result, per (re)start's log."""
+    out = []
+    for log in sorted((run_dir / "logs").glob("version_*/metrics.csv")):
+        with log.open() as fh:
+            out.append([(int(r["epoch"]), int(r["step"])) for r in csv.DictReader(fh) if r.get("val_auc")])
+    return out
+
+
+def test_resume_continues_from_last_checkpoint(lesion_folder: Path, meddx_home: Path, capsys) -> None:
+    first = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs", "2",
+                     "--name", "resumable", "--no-progress"], capsys)
+    assert first.code == 0, first.err
+    run_dir = next((meddx_home / "runs").iterdir())
+    assert _val_rows(run_dir) == [[(0, 2), (1, 5)]]  # 300 samples / batch 128 = 3 steps per epoch
+    # Extend the plan by one epoch, then resume: only epoch 2 may run, from the saved state.
+    plan = json.loads((run_dir / "plan.json").read_text())
+    plan["epochs"] = 3
+    (run_dir / "plan.json").write_text(json.dumps(plan))
+    mtime_before = (run_dir / "checkpoints" / "last.ckpt").stat().st_mtime_ns
+    second = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
+    assert second.code == 0, second.err
+    trainer = json.loads((run_dir / "trainer.json").read_text())
+    assert trainer["epochs_run"] == 3
+    first_log, resumed_log = _val_rows(run_dir)
+    assert first_log == [(0, 2), (1, 5)]  # the first run's log is kept
+    # The resumed process starts at the saved global step 5 (it does not retrain epochs 0-1;
+    # Lightning re-validates the checkpointed epoch first) and trains epoch 2 only.
+    assert resumed_log[0][1] == 5 and resumed_log[-1] == (2, 8)
+    assert (run_dir / "checkpoints" / "last.ckpt").stat().st_mtime_ns > mtime_before
+    assert (meddx_home / "bundles" / "resumable" / "v2" / "weights.safetensors").is_file()
+
+
+def test_resume_without_checkpoint_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    result = run_cli(["train", "--resume", str(tmp_path)], capsys)
+    assert result.code == 2
+    assert "nothing to resume" in result.err and "Traceback" not in result.err
+
+
+def test_plan_file_overrides_automatic_choice(lesion_folder: Path, meddx_home: Path, tmp_path: Path, capsys) -> None:
+    edited = tmp_path / "plan.json"
+    edited.write_text(json.dumps({"batch_size": 50, "epochs": 1}))
+    result = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--plan", str(edited),
+                      "--name", "planned", "--no-progress"], capsys)
+    assert result.code == 0, result.err
+    run_dir = next((meddx_home / "runs").iterdir())
+    plan = json.loads((run_dir / "plan.json").read_text())
+    assert plan["batch_size"] == 50 and plan["epochs"] == 1
+    assert "overridden" in plan["reasons"]["batch_size"]
+
+
+def test_time_budget_sets_epochs_from_measured_speed(lesion_folder: Path, meddx_home: Path, capsys) -> None:
+    result = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--time-budget", "0.1",
+                      "--name", "budget", "--no-progress"], capsys)
+    assert result.code == 0, result.err
+    plan = json.loads(next((meddx_home / "runs").iterdir()).joinpath("plan.json").read_text())
+    assert plan["seconds_per_sample"] > 0
+    assert "budget" in plan["reasons"]["epochs"]
+    assert 1 <= plan["epochs"] <= 200
+
+
+@pytest.mark.slow
+def test_two_processes_data_parallel(lesion_folder: Path, meddx_home: Path) -> None:
+    """``--devices 2`` really starts two processes (gloo) and still produces one bundle."""
+    env = {**os.environ, "MEDDX_HOME": str(meddx_home)}
+    env.pop("MEDDX_RUN_DIR", None)
+    cmd = [sys.executable, "-m", "meddx.cli.main", "train", "--data", str(lesion_folder), "--model", "seed-cnn",
+           "--epochs", "2", "--devices", "2", "--name", "ddp", "--no-progress"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_dir = next((meddx_home / "runs").iterdir())
+    trainer = json.loads((run_dir / "trainer.json").read_text())
+    assert trainer["world_size"] == 2 and trainer["strategy"] == "DDPStrategy"
+    assert (meddx_home / "bundles" / "ddp" / "v1" / "weights.safetensors").is_file()
+
+
+@pytest.mark.slow
+def test_demo_runs_offline_end_to_end(meddx_home: Path, capsys) -> None:
+    result = run_cli(["demo", "--time-budget", "0.15", "--model", "seed-cnn", "--no-progress"], capsys)
+    assert result.code == 0, result.err
+    assert "test AUC" in result.out and "demo-lesions:1" in result.out
+    assert (meddx_home / "bundles" / "demo-lesions" / "v1" / "model_card.md").is_file()
+    assert (meddx_home / "datasets" / "demo-lesions" / ".complete").is_file()

@@ -1,0 +1,86 @@
+"""Bundles: atomic save, load without training data, no pickles, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from meddx.bundle.bundle import load_bundle, read_bundle_config, save_bundle
+from meddx.core.errors import BundleError
+from meddx.models.registry import create_model
+from meddx.transforms.image import ImagePreprocessor
+
+
+def _config(pre: ImagePreprocessor) -> dict:
+    return {
+        "name": "unit", "task": "binary", "label_names": ["neg", "pos"], "spatial_dims": 2,
+        "model": {"name": "seed-cnn", "args": {"in_channels": 1, "image_size": 28}, "num_classes": 2},
+        "preprocessing": pre.to_dict(), "decision": {"threshold": 0.3, "rule": "youden"}, "tta": [],
+    }
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> tuple[Path, torch.nn.Module, list[np.ndarray]]:
+    torch.manual_seed(0)
+    images = [np.random.default_rng(i).integers(0, 255, (1, 32, 32), dtype=np.uint8) for i in range(6)]
+    pre = ImagePreprocessor((28, 28), 1).fit(images)
+    net = create_model("seed-cnn", in_channels=1, num_classes=2, image_size=28).eval()
+    path = save_bundle(tmp_path / "b", net=net, config=_config(pre), metrics={"val": {"auc": 0.9}}, model_card="# card")
+    return path, net, images
+
+
+def test_round_trip_gives_identical_predictions(saved) -> None:
+    path, net, images = saved
+    predictor = load_bundle(path)
+    expected = torch.softmax(net(torch.from_numpy(predictor.preprocessor.transform_many(images))), -1).detach().numpy()
+    assert np.allclose(predictor.predict_arrays(images), expected, atol=1e-6)
+    assert predictor.threshold == 0.3 and predictor.label_names == ["neg", "pos"]
+    probs = np.array([[0.75, 0.25], [0.65, 0.35]])
+    assert predictor.decide(probs) == ["neg", "pos"]  # the stored threshold, not 0.5
+
+
+def test_bundle_has_no_pickles(saved) -> None:
+    path, _, _ = saved
+    assert sorted(p.name for p in path.iterdir()) == sorted(
+        ["weights.safetensors", "config.json", "metrics.json", "model_card.md", "meddx_version"])
+    assert (path / "weights.safetensors").read_bytes()[8:9] == b"{"  # safetensors JSON header, not a pickle
+
+
+def test_existing_bundle_is_not_overwritten(saved) -> None:
+    path, net, _ = saved
+    config = read_bundle_config(path)
+    with pytest.raises(BundleError, match="already exists"):
+        save_bundle(path, net=net, config=config, metrics={}, model_card="")
+    before = (path / "weights.safetensors").read_bytes()
+    save_bundle(path, net=net, config=config, metrics={"new": 1}, model_card="x", overwrite=True)
+    assert (path / "weights.safetensors").read_bytes() == before
+    assert json.loads((path / "metrics.json").read_text()) == {"new": 1}
+    assert not list(path.parent.glob(".b-*"))  # no temporary folders left behind
+
+
+@pytest.mark.parametrize("missing", ["weights.safetensors", "config.json", "model_card.md"])
+def test_incomplete_bundle_names_the_missing_file(saved, missing: str) -> None:
+    path, _, _ = saved
+    (path / missing).unlink()
+    with pytest.raises(BundleError, match=missing):
+        load_bundle(path)
+
+
+def test_weights_that_do_not_match_the_model(saved) -> None:
+    from safetensors.torch import save_file
+
+    path, _, _ = saved
+    save_file({"fc.weight": torch.zeros(2, 3)}, str(path / "weights.safetensors"))
+    with pytest.raises(BundleError, match="do not match"):
+        load_bundle(path)
+
+
+def test_corrupted_config(saved) -> None:
+    path, _, _ = saved
+    (path / "config.json").write_text("{not json")
+    with pytest.raises(BundleError, match="config.json"):
+        load_bundle(path)

@@ -1,0 +1,44 @@
+"""The SQLite registry: versions per name, resolution of NAME[:VERSION], clear misses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from meddx.bundle.bundle import save_bundle
+from meddx.core.errors import BundleError
+from meddx.models.registry import create_model
+from meddx.registry.store import get_bundle, list_bundles, register_bundle, resolve_bundle_path
+from meddx.transforms.image import ImagePreprocessor
+
+
+def _bundle(path: Path, name: str) -> Path:
+    pre = ImagePreprocessor((28, 28), 1).fit([np.zeros((1, 28, 28), np.uint8)])
+    config = {"name": name, "task": "binary", "label_names": ["a", "b"], "preprocessing": pre.to_dict(),
+              "model": {"name": "seed-cnn", "args": {}, "num_classes": 2}, "training": {"data": "synthetic"}}
+    metrics = {"val": {"auc": 0.8, "accuracy": 0.7}, "test": {"auc": 0.75, "accuracy": None}}
+    return save_bundle(path, net=create_model("seed-cnn"), config=config, metrics=metrics, model_card="")
+
+
+def test_versions_and_resolution(tmp_path: Path, meddx_home: Path) -> None:
+    first = register_bundle(_bundle(tmp_path / "one", "xray"))
+    second = register_bundle(_bundle(tmp_path / "two", "xray"))
+    register_bundle(_bundle(tmp_path / "three", "ct"))
+    assert (first.version, second.version) == (1, 2)
+    assert [(r.name, r.version) for r in list_bundles()] == [("ct", 1), ("xray", 2), ("xray", 1)]
+    assert get_bundle("xray").path == str((tmp_path / "two").resolve())
+    assert get_bundle("xray:1").path == str((tmp_path / "one").resolve())
+    assert second.metrics == {"val_auc": 0.8, "val_accuracy": 0.7, "test_auc": 0.75}
+    assert resolve_bundle_path("xray:1") == (tmp_path / "one").resolve()
+    assert resolve_bundle_path(tmp_path / "three") == tmp_path / "three"
+    assert (meddx_home / "registry.db").is_file()
+
+
+def test_unknown_names_list_what_is_registered(tmp_path: Path) -> None:
+    register_bundle(_bundle(tmp_path / "one", "xray"))
+    with pytest.raises(BundleError, match="xray"):
+        get_bundle("mri")
+    with pytest.raises(BundleError, match="no such bundle folder"):
+        resolve_bundle_path("./missing/bundle")

@@ -1,0 +1,85 @@
+"""Self-configuration and typed configs: the automatic choices, their reasons, overrides."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from meddx.core.errors import ConfigError, ModelError
+from meddx.data.base import ImageSource, SplitData
+from meddx.data.synthetic import make_lesion_source
+from meddx.training.config import TrainConfig, load_config
+from meddx.training.plan import make_plan, plan_epochs, read_plan
+
+
+def _imbalanced_source() -> ImageSource:
+    labels = np.array([0] * 90 + [1] * 10)
+    images = np.zeros((100, 1, 28, 28), np.uint8)
+    split = SplitData(ids=[str(i) for i in range(100)], labels=labels, images=images)
+    return ImageSource("imb", "memory", "binary", ["a", "b"], 2, {"train": split, "val": split})
+
+
+def test_plan_uses_native_size_and_balanced_classes() -> None:
+    plan = make_plan(TrainConfig(data="x"), make_lesion_source(50, 10, 10))
+    assert plan.image_size == [28, 28] and plan.channels == 1
+    assert plan.model == "resnet18" and plan.class_weights is None
+    assert plan.model_args == {"in_channels": 1, "spatial_dims": 2, "image_size": 28}
+    assert set(plan.reasons) >= {"image_size", "channels", "model", "batch_size", "class_weights", "epochs"}
+
+
+def test_plan_weights_imbalanced_classes_by_inverse_frequency() -> None:
+    plan = make_plan(TrainConfig(data="x"), _imbalanced_source())
+    assert plan.class_weights == pytest.approx([100 / (2 * 90), 100 / (2 * 10)])
+    off = make_plan(TrainConfig(data="x", class_weights=False), _imbalanced_source())
+    assert off.class_weights is None
+
+
+def test_plan_for_3d_and_large_images() -> None:
+    vol = make_lesion_source(8, 4, 4, size=(20, 20, 20))
+    plan = make_plan(TrainConfig(data="x"), vol)
+    assert plan.model == "resnet18-3d" and plan.image_size == [20, 20, 20]
+    assert make_plan(TrainConfig(data="x", image_size=16), vol).image_size == [16, 16, 16]
+
+
+def test_plan_rejects_model_for_wrong_dims_before_any_training() -> None:
+    with pytest.raises(ModelError, match="3D"):
+        make_plan(TrainConfig(data="x", model="resnet18-3d"), make_lesion_source(8, 4, 4))
+
+
+def test_plan_epochs_fits_the_budget() -> None:
+    plan = make_plan(TrainConfig(data="x"), make_lesion_source(50, 10, 10))
+    fitted = plan_epochs(plan, n_train=1000, budget_minutes=10, seconds_per_sample=0.01)
+    # 600 s * 0.9 / (1000 * 0.01 * 1.15 s per epoch) = 46.9
+    assert fitted.epochs == 46 and fitted.seconds_per_sample == 0.01
+    assert "10 min budget" in fitted.reasons["epochs"]
+
+
+def test_read_plan_rejects_unknown_fields(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"epochz": 3}))
+    with pytest.raises(ConfigError, match="epochz"):
+        read_plan(path)
+
+
+def test_yaml_config_with_flag_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("data: medmnist:pneumoniamnist\nepochs: 5\naugment: strong\n")
+    cfg = load_config(path, epochs=7, model=None)
+    assert cfg.epochs == 7 and cfg.augment == "strong" and cfg.model is None
+
+
+def test_bad_config_values_are_one_line_config_errors(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("data: x\nepochs: -1\naugment: wild\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert "c.yaml" in message and "epochs" in message and "augment" in message and "\n" not in message
+    with pytest.raises(ConfigError, match="--data"):
+        load_config(None)
+    path.write_text("- a list\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(path)
