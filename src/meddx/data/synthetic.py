@@ -104,6 +104,67 @@ def make_lesion_source(
     )
 
 
+FINDINGS = ("bright", "dark")
+
+
+def make_findings_source(
+    task: str = "multilabel", n_train: int = 300, n_val: int = 100, n_test: int = 200, size: int = 28,
+    seed: int = 0, contrast: float = 2.0,
+) -> ImageSource:
+    """Two findings, a bright blob and a dark blob, on tissue texture.
+
+    ``multilabel``: each finding present independently (labels ``bright``, ``dark``).
+    ``multiclass``: exactly one of ``bright``, ``dark`` or ``none`` per image.
+    """
+    if task not in ("multilabel", "multiclass"):
+        raise ValueError("task must be 'multilabel' or 'multiclass'")
+    shape = (size, size)
+    splits = {}
+    for offset, (name, n) in enumerate((("train", n_train), ("val", n_val), ("test", n_test))):
+        rng = np.random.default_rng(seed * 1000 + offset)
+        if task == "multilabel":
+            labels = (rng.random((n, 2)) < 0.5).astype(np.int64)
+            present = labels.astype(bool)
+        else:
+            labels = rng.integers(0, 3, n).astype(np.int64)  # 0 bright, 1 dark, 2 none (names sorted)
+            present = np.stack([labels == 0, labels == 1], axis=1)
+        images = np.empty((n, 1, *shape), dtype=np.uint8)
+        for i in range(n):
+            tissue = 0.5 + 0.1 * _smooth_noise(rng, shape, sigma=1.2)
+            for k, sign in enumerate((1.0, -1.0)):
+                if present[i, k]:
+                    tissue += sign * contrast * 0.15 * _blob(rng, shape, min(shape) / 7)
+            images[i, 0] = np.clip((tissue + 0.03 * rng.standard_normal(shape)) * 255, 0, 255).astype(np.uint8)
+        splits[name] = SplitData(ids=[f"{name}-{i}" for i in range(n)], labels=labels, images=images)
+    names = list(FINDINGS) if task == "multilabel" else [*FINDINGS, "none"]
+    return ImageSource(name=f"synthetic-findings-{task}", origin="meddx.data.synthetic", task=task,  # type: ignore[arg-type]
+                       label_names=names, spatial_dims=2, splits=splits)
+
+
+def write_manifest(source: ImageSource, root: str | Path) -> Path:
+    """Write a 2D source as PNG files plus ``root/manifest.csv`` (``path,label,split``)."""
+    import csv
+
+    from PIL import Image
+
+    root = Path(root)
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    manifest = root / "manifest.csv"
+    with manifest.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["path", "label", "split"])
+        for split, data in source.splits.items():
+            for sid, label, image in zip(data.ids, data.labels, data.images):  # type: ignore[arg-type]
+                rel = f"images/{sid}.png"
+                Image.fromarray(image[0]).save(root / rel)
+                if source.task == "multilabel":
+                    text = "|".join(n for n, v in zip(source.label_names, label) if v)
+                else:
+                    text = source.label_names[int(label)]
+                writer.writerow([rel, text, split])
+    return manifest
+
+
 def write_image_folder(source: ImageSource, root: str | Path) -> Path:
     """Write a 2D source as PNG files in ``root/<split>/<label>/<id>.png`` (an image folder)."""
     from PIL import Image

@@ -1,8 +1,9 @@
 """``fit``: from a training config to an evaluated, saved and registered bundle.
 
-Reading order: load the source -> plan -> fit preprocessing on train -> (measure speed for a
-time budget) -> Lightning ``Trainer.fit`` with per-epoch atomic checkpoints and early
-stopping -> best weights -> threshold on validation -> metrics -> bundle -> registry.
+Reading order: load the source -> plan -> (measure speed for a time budget: epochs, and a
+smaller input if too few epochs fit) -> fit preprocessing on train -> Lightning
+``Trainer.fit`` with per-epoch atomic checkpoints and early stopping -> best weights ->
+threshold on validation -> metrics -> bundle -> registry.
 """
 
 from __future__ import annotations
@@ -63,27 +64,33 @@ def fit(config: TrainConfig, *, plan_file: str | Path | None = None, resume: str
         overrides = read_plan(plan_file) if plan_file else {}
         plan = make_plan(config, source, overrides)
 
+    if not existing.is_file() and config.time_budget and config.epochs is None and "epochs" not in overrides:
+        from meddx.training.speed import fit_to_budget
+        from meddx.transforms.image import build_augmentation
+
+        plan = fit_to_budget(
+            plan, len(source.split("train")), config.time_budget, config.precision,
+            build_task=lambda p: _build_task(config, source, p),
+            augment_for=lambda size: build_augmentation(config.augment, size),
+            size_is_automatic=config.image_size is None and "image_size" not in overrides,
+        )
+
     from meddx.training.data import ArrayDataset, make_loader, preprocess_split, training_images
     from meddx.transforms.image import ImagePreprocessor, build_augmentation
 
-    pre = ImagePreprocessor(plan.image_size, plan.channels, config.scaling)
-    if plan.normalization:
-        pre.mean_, pre.std_ = plan.normalization["mean"], plan.normalization["std"]
+    if plan.normalization:  # fitted by the first process (resume, DDP worker): reuse, never refit
+        pre = ImagePreprocessor.from_dict(plan.normalization)
     else:
+        pre = ImagePreprocessor(plan.image_size, plan.channels, config.scaling)
         pre.fit(training_images(source, seed=config.seed))
     x_train = preprocess_split(source, "train", pre, progress)
     x_val = preprocess_split(source, "val", pre, progress)
-    train_ds = ArrayDataset(x_train, source.split("train").labels, build_augmentation(config.augment, plan.image_size))
+    augment = build_augmentation(config.augment, plan.image_size, seed=config.seed)
+    train_ds = ArrayDataset(x_train, source.split("train").labels, augment)
     val_ds = ArrayDataset(x_val, source.split("val").labels)
 
     if not existing.is_file():
-        plan = plan.model_copy(update={"normalization": {"mean": pre.mean_, "std": pre.std_}})
-        if config.time_budget and config.epochs is None and "epochs" not in overrides:
-            from meddx.training.plan import plan_epochs
-            from meddx.training.speed import seconds_per_sample
-
-            sps = seconds_per_sample(_build_task(config, source, plan), train_ds, plan.batch_size, config.precision)
-            plan = plan_epochs(plan, len(train_ds), config.time_budget, sps)
+        plan = plan.model_copy(update={"normalization": pre.to_dict()})
         plan.write(run_dir / "plan.json")
         runlib.write_json(run_dir / "config.json", config.model_dump())
         runlib.write_json(run_dir / "data.json", runlib.data_fingerprint(source))

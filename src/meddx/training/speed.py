@@ -1,41 +1,73 @@
-"""Measure training speed on the real model and data, to fit epochs into a time budget."""
+"""Fit a run into a time budget from measured training speed (epochs, and size if needed).
+
+Speed is measured on random tensors of the planned shape with the real network, loss,
+optimiser, precision and augmentation, before any data is preprocessed, so the input size
+can still change. Warm-up steps are discarded (first calls allocate and pick kernels) and the
+median step is used so one slow step does not shrink the plan.
+"""
 
 from __future__ import annotations
 
+import copy
 import time
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
+from meddx.training.plan import Plan, plan_epochs
 
-def seconds_per_sample(task: Any, dataset: Any, batch_size: int, precision: str = "32-true", steps: int = 5,
-                       warmup: int = 2) -> float:
-    """Wall-clock seconds per training sample: augmentation, forward, backward, optimiser step.
+MIN_EPOCHS = 15  # below this, a shorter schedule costs more accuracy than a smaller input
+MIN_SIDE = 28
 
-    Warm-up steps are discarded (first calls allocate and pick kernels), and the median step
-    is used so one slow step does not shrink the plan; the task itself is left untouched
-    because a copy of it is what gets updated.
-    """
-    import copy
 
+def seconds_per_sample(task: Any, shape: tuple[int, ...], batch_size: int, precision: str = "32-true",
+                       augment: Callable[[Any], Any] | None = None, steps: int = 4, warmup: int = 2) -> float:
+    """Seconds per training sample: augmentation, forward, backward and optimiser step."""
     model = copy.deepcopy(task).train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    n = min(len(dataset), batch_size)
     use_bf16 = precision == "bf16-mixed"
+    x = torch.randn(batch_size, *shape)
+    y = torch.zeros(batch_size, task.hparams.num_classes) if task.task == "multilabel" else torch.zeros(batch_size).long()
     times = []
     for step in range(warmup + steps):
         start = time.perf_counter()
-        idx = torch.randint(0, len(dataset), (n,))
-        batch = [dataset[int(i)] for i in idx]
-        x = torch.stack([b[0] for b in batch])
-        y = torch.stack([b[1] for b in batch])
+        if augment is not None:
+            for i in range(min(batch_size, 8)):  # augmentation is per sample: time a few, scale up
+                augment(x[i])
+            aug_time = (time.perf_counter() - start) * batch_size / min(batch_size, 8)
+            start = time.perf_counter() - aug_time
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
             logits = model(x)
-        target = y.float() if task.task == "multilabel" else y.long()
-        loss = task.loss_fn(logits.float(), target)
+        loss = task.loss_fn(logits.float(), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         if step >= warmup:
             times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2] / n
+    return sorted(times)[len(times) // 2] / batch_size
+
+
+def fit_to_budget(plan: Plan, n_train: int, budget_minutes: float, precision: str,
+                  build_task: Callable[[Plan], Any], augment_for: Callable[[list[int]], Any],
+                  size_is_automatic: bool) -> Plan:
+    """Epochs for the budget; when fewer than ``MIN_EPOCHS`` fit and the size was chosen
+    automatically, shrink the input (cost ~ number of pixels/voxels) and measure again."""
+    for _ in range(3):
+        shape = (plan.channels, *plan.image_size)
+        sps = seconds_per_sample(build_task(plan), shape, plan.batch_size, precision, augment_for(plan.image_size))
+        fitted = plan_epochs(plan, n_train, budget_minutes, sps)
+        side = min(plan.image_size)
+        if fitted.epochs >= MIN_EPOCHS or not size_is_automatic or side <= MIN_SIDE:
+            return fitted
+        dims = len(plan.image_size)
+        ratio = (fitted.epochs / MIN_EPOCHS) ** (1 / dims)
+        new_side = max(MIN_SIDE, int(side * ratio) // 4 * 4)
+        data = plan.model_dump()
+        data["image_size"] = [new_side] * dims
+        data["model_args"]["image_size"] = new_side
+        data["reasons"]["image_size"] = (
+            f"{plan.reasons.get('image_size', '')}; reduced from {side} to {new_side} per axis so that at least "
+            f"{MIN_EPOCHS} epochs fit the {budget_minutes:g} min budget ({fitted.epochs} would have at {side})"
+        )
+        plan = Plan(**data)
+    return fitted

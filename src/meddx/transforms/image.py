@@ -41,11 +41,18 @@ class ImagePreprocessor:
 
     # -- estimator contract -------------------------------------------------------------
     def fit(self, images: Iterable[np.ndarray]) -> "ImagePreprocessor":
-        """Learn per-channel mean and std of the scaled, resized training images."""
+        """Learn per-channel mean and std of the scaled, resized training images.
+
+        ``auto`` scaling is resolved here, from the training images' dtype, and frozen: a
+        model trained on 8-bit PNGs then scales a float NIfTI or a 16-bit DICOM of the same
+        content the same way at prediction time.
+        """
         total = np.zeros(self.channels, dtype=np.float64)
         total_sq = np.zeros(self.channels, dtype=np.float64)
         count = 0
         for image in images:
+            if not hasattr(self, "scaling_"):
+                self.scaling_, self.dtype_max_ = self._resolve_scaling(np.asarray(image))
             x = self._scaled_resized(image)
             flat = x.reshape(self.channels, -1).astype(np.float64)
             total += flat.sum(axis=1)
@@ -89,7 +96,8 @@ class ImagePreprocessor:
             "type": "image",
             "spatial_size": list(self.spatial_size),
             "channels": self.channels,
-            "scaling": self.scaling,
+            "scaling": self.scaling_,
+            "dtype_max": self.dtype_max_,
             "normalize": self.normalize,
             "mean": self.mean_,
             "std": self.std_,
@@ -100,6 +108,7 @@ class ImagePreprocessor:
         """Rebuild a fitted preprocessor from ``to_dict`` output."""
         try:
             pre = cls(data["spatial_size"], data["channels"], data["scaling"], data["normalize"])
+            pre.scaling_, pre.dtype_max_ = data["scaling"], float(data.get("dtype_max") or 1.0)
             pre.mean_ = [float(v) for v in data["mean"]]
             pre.std_ = [float(v) for v in data["std"]]
         except KeyError as exc:
@@ -130,13 +139,21 @@ class ImagePreprocessor:
             x = np.asarray(resize(x), dtype=np.float32)
         return x
 
-    def _scale(self, x: np.ndarray) -> np.ndarray:
+    def _resolve_scaling(self, x: np.ndarray) -> tuple[str, float]:
         mode = self.scaling
         if mode == "auto":
             mode = "dtype" if x.dtype == np.uint8 else "percentile"
+        if mode not in ("dtype", "minmax", "percentile", "none"):
+            raise ConfigError(
+                f"unknown intensity scaling {self.scaling!r}; expected one of auto, dtype, minmax, percentile, none"
+            )
+        dtype_max = float(np.iinfo(x.dtype).max) if np.issubdtype(x.dtype, np.integer) else 1.0
+        return mode, dtype_max
+
+    def _scale(self, x: np.ndarray) -> np.ndarray:
+        mode, dtype_max = (self.scaling_, self.dtype_max_) if hasattr(self, "scaling_") else self._resolve_scaling(x)
         if mode == "dtype":
-            info = np.iinfo(x.dtype) if np.issubdtype(x.dtype, np.integer) else None
-            return x.astype(np.float32) / (float(info.max) if info else 1.0)
+            return x.astype(np.float32) / dtype_max
         if mode in ("minmax", "percentile"):
             from monai.transforms import ScaleIntensity, ScaleIntensityRangePercentiles
 
@@ -145,11 +162,7 @@ class ImagePreprocessor:
                 return np.asarray(ScaleIntensity(minv=0.0, maxv=1.0)(xf), dtype=np.float32)
             pct = ScaleIntensityRangePercentiles(0.5, 99.5, 0.0, 1.0, clip=True, channel_wise=True)
             return np.asarray(pct(xf), dtype=np.float32)
-        if mode == "none":
-            return x.astype(np.float32)
-        raise ConfigError(
-            f"unknown intensity scaling {self.scaling!r}; expected one of auto, dtype, minmax, percentile, none"
-        )
+        return x.astype(np.float32)  # "none"
 
 
 def _match_channels(x: np.ndarray, channels: int) -> np.ndarray:
@@ -167,12 +180,14 @@ def _match_channels(x: np.ndarray, channels: int) -> np.ndarray:
     raise DataError(f"cannot convert an image with {c} channels to {channels} channels")
 
 
-def build_augmentation(preset: str, spatial_size: Sequence[int]) -> Callable[[Any], Any] | None:
+def build_augmentation(preset: str, spatial_size: Sequence[int], seed: int | None = None) -> Callable[[Any], Any] | None:
     """MONAI random transforms for one channel-first tensor; ``None`` for preset ``none``.
 
     ``light``: flips and a mild affine. ``strong``: a wider affine plus noise, contrast and
     blur. Left-right flips are included because the benchmark sources are symmetric enough;
-    turn augmentation off or write a config for data where laterality is the label.
+    turn augmentation off or write a config for data where laterality is the label. MONAI's
+    random transforms carry their own random state, seeded here from ``seed`` so that runs
+    with the same seed augment identically.
     """
     if preset not in AUGMENT_PRESETS:
         raise ConfigError(f"unknown augmentation preset {preset!r}; expected one of {', '.join(AUGMENT_PRESETS)}")
@@ -208,4 +223,7 @@ def build_augmentation(preset: str, spatial_size: Sequence[int]) -> Callable[[An
             RandAdjustContrast(prob=0.3, gamma=(0.8, 1.25)),
             RandGaussianSmooth(prob=0.2),
         ]
-    return Compose(steps)
+    compose = Compose(steps)
+    if seed is not None:
+        compose.set_random_state(seed=seed)
+    return compose

@@ -83,3 +83,25 @@ def test_bad_config_values_are_one_line_config_errors(tmp_path: Path) -> None:
     path.write_text("- a list\n")
     with pytest.raises(ConfigError, match="mapping"):
         load_config(path)
+
+
+def test_3d_default_model_is_sized_for_cpu() -> None:
+    plan = make_plan(TrainConfig(data="x"), make_lesion_source(8, 4, 4, size=(20, 20, 20)))
+    assert plan.model_args["stem"] == "strided" and plan.model_args["width"] == 32
+    explicit = make_plan(TrainConfig(data="x", model="resnet18-3d"), make_lesion_source(8, 4, 4, size=(20, 20, 20)))
+    assert "stem" not in explicit.model_args  # a model the user names keeps its own defaults
+
+
+def test_budget_shrinks_an_automatic_size_until_enough_epochs_fit() -> None:
+    from meddx.training.fit import _build_task
+    from meddx.training.speed import MIN_SIDE, fit_to_budget
+
+    cfg = TrainConfig(data="x", model="seed-cnn")
+    source = make_lesion_source(8, 4, 4, size=(48, 48, 48))
+    plan = make_plan(cfg, source)
+    kwargs = dict(build_task=lambda p: _build_task(cfg, source, p), augment_for=lambda size: None)
+    small = fit_to_budget(plan, 100_000, 0.05, "32-true", size_is_automatic=True, **kwargs)
+    assert small.image_size == [MIN_SIDE] * 3 and small.model_args["image_size"] == MIN_SIDE
+    assert "reduced from 48" in small.reasons["image_size"]
+    fixed = fit_to_budget(plan, 100_000, 0.05, "32-true", size_is_automatic=False, **kwargs)
+    assert fixed.image_size == [48, 48, 48] and fixed.epochs == 1

@@ -31,10 +31,22 @@ def test_statistics_come_from_fit_data_only() -> None:
 
 def test_uint8_scaled_by_dtype_and_16bit_by_percentiles() -> None:
     pre = ImagePreprocessor((4, 4), channels=1, normalize=False).fit([np.full((1, 4, 4), 255, np.uint8)])
+    assert pre.to_dict()["scaling"] == "dtype" and pre.to_dict()["dtype_max"] == 255
     assert np.allclose(pre.transform(np.full((1, 4, 4), 51, np.uint8)), 0.2)
     ramp = np.arange(16, dtype=np.uint16).reshape(1, 4, 4) * 1000
-    scaled = pre.transform(ramp)
+    pre16 = ImagePreprocessor((4, 4), channels=1, normalize=False).fit([ramp])
+    assert pre16.to_dict()["scaling"] == "percentile"
+    scaled = pre16.transform(ramp)
     assert scaled.min() == pytest.approx(0.0) and scaled.max() == pytest.approx(1.0)
+
+
+def test_scaling_resolved_at_fit_applies_to_other_dtypes() -> None:
+    """Trained on 8-bit PNGs, a float copy of the same pixels (e.g. NIfTI) is scaled the same."""
+    train = _images()
+    pre = ImagePreprocessor((28, 28), channels=1).fit(train)
+    assert np.allclose(pre.transform(train[0]), pre.transform(train[0].astype(np.float32)), atol=1e-5)
+    clone = ImagePreprocessor.from_dict(pre.to_dict())
+    assert np.allclose(clone.transform(train[0].astype(np.float32)), pre.transform(train[0]), atol=1e-5)
 
 
 def test_round_trip_through_dict_gives_identical_output() -> None:
