@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
 from cli_helpers import run_cli
 
 from meddx.data.synthetic import make_findings_source, make_lesion_source, write_image_folder, write_manifest

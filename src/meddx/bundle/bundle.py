@@ -12,9 +12,12 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meddx.core.errors import BundleError
+
+if TYPE_CHECKING:
+    from meddx.bundle.predictor import Predictor
 
 FORMAT = "meddx-bundle/1"
 REQUIRED_FILES = ("weights.safetensors", "config.json", "metrics.json", "model_card.md", "meddx_version")
@@ -82,7 +85,7 @@ def read_bundle_config(path: str | Path) -> dict[str, Any]:
     return config
 
 
-def load_bundle(path: str | Path) -> "Predictor":
+def load_bundle(path: str | Path) -> Predictor:
     """Rebuild the predictor (network, preprocessing, threshold) from a bundle folder."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
@@ -113,19 +116,9 @@ def load_bundle(path: str | Path) -> "Predictor":
 
 
 def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, default=_json_default))
+    from meddx.core.files import to_json
 
-
-def _json_default(value: Any) -> Any:
-    import numpy as np
-
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+    path.write_text(to_json(data))  # inside the temporary bundle folder: the folder rename is atomic
 
 
 def _read_json(path: Path) -> Any:

@@ -8,8 +8,6 @@ commands so ``import meddx.cli.data`` stays fast.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -69,7 +67,9 @@ def verify(
         task = bar.add_task("verify", total=sum(len(d) for d in src.splits.values()))
         result = verify_source(src, near_duplicates=near, max_distance=max_distance,
                                progress=lambda done, total: bar.update(task, completed=done))
-    _write_json_atomic(report, result.to_dict())
+    from meddx.core.files import write_json_atomic
+
+    write_json_atomic(report, result.to_dict())
     _print_verify(result.to_dict(), report)
     if clean_manifest is not None:
         from meddx.data.dedupe import write_clean_manifest
@@ -154,22 +154,3 @@ def _print_verify(report: dict, path: Path) -> None:
 
 def _per_split(counts: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "0"
-
-
-def _write_json_atomic(path: Path, payload: dict) -> None:
-    """Write JSON to a temp file beside ``path`` then rename it: no half-written report."""
-    from meddx.core.errors import DataError
-
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise DataError(f"{path}: cannot write the report ({exc}); expected a writable folder") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, indent=2)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -9,12 +9,14 @@ any meddx command can use it and the original folder is never touched.
 from __future__ import annotations
 
 import csv
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from meddx.core.errors import DataError
+from meddx.core.files import write_text_atomic
 from meddx.data.base import ImageSource
 
 EVAL_SPLITS = ("val", "test")
@@ -69,11 +71,9 @@ def write_clean_manifest(source: ImageSource, report: dict[str, Any], out: str |
             rows.append([os.path.abspath(data.paths[i]), text, *patient, split])
             n += 1
         kept[split] = n
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    with tmp.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["path", "label", *(["patient_id"] if with_patients else []), "split"])
-        writer.writerows(rows)
-    tmp.replace(out)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["path", "label", *(["patient_id"] if with_patients else []), "split"])
+    writer.writerows(rows)
+    write_text_atomic(out, buffer.getvalue())
     return DedupeResult(manifest=out, removed=removed, kept=kept)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from meddx.core.files import write_json_atomic, write_text_atomic
 from meddx.data.base import ImageSource
 
 
@@ -77,21 +78,18 @@ def evaluate_bundle(
     metrics.update(bundle=str(path), data=str(data))
     out_dir = Path(out) if out else path / "evaluations" / f"{source.name}-{split}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "metrics.json"
-    tmp = out_dir / ".metrics.json.tmp"
-    tmp.write_text(json.dumps(metrics, indent=2))
-    tmp.replace(target)
+    target = write_json_atomic(out_dir / "metrics.json", metrics)
     _write_predictions(out_dir / "predictions.csv", preds, predictor.label_names)
     return metrics, target
 
 
 def _write_predictions(path: Path, preds: SplitPredictions, label_names: list[str]) -> None:
     import csv
+    import io
 
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["id", "label", *[f"p_{n}" for n in label_names]])
-        for sid, label, row in zip(preds.ids, preds.labels, preds.probs):
-            writer.writerow([sid, json.dumps(np.asarray(label).tolist()), *[f"{v:.6f}" for v in row]])
-    tmp.replace(path)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "label", *[f"p_{n}" for n in label_names]])
+    for sid, label, row in zip(preds.ids, preds.labels, preds.probs):
+        writer.writerow([sid, json.dumps(np.asarray(label).tolist()), *[f"{v:.6f}" for v in row]])
+    write_text_atomic(path, buffer.getvalue())

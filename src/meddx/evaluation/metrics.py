@@ -197,7 +197,7 @@ def classification_metrics(
         m: _mean([per_class[c][m] for c in names])
         for m in ("sensitivity", "specificity", "precision", "f1")
     }
-    for m, v in macro.items():
+    for m in macro:
         defined = sum(per_class[c][m] is not None for c in names)
         if defined < k:
             notes.append(f"macro {m} averages the {defined} of {k} classes where it is defined")

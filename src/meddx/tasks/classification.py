@@ -75,6 +75,13 @@ class ClassificationTask(L.LightningModule):
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         out = self.step(batch)
+        if not torch.isfinite(out["loss"]):
+            from meddx.core.errors import MeddxError
+
+            raise MeddxError(
+                f"training diverged: the loss is {out['loss'].item()} at epoch {self.current_epoch}, step "
+                f"{self.global_step}; try --precision 32-true or a lower --lr (now {self.hparams.lr})"
+            )
         self.log("train_loss", out["loss"], prog_bar=True, on_step=True, on_epoch=True, batch_size=len(batch[1]))
         return out["loss"]
 
@@ -90,7 +97,7 @@ class ClassificationTask(L.LightningModule):
     def configure_optimizers(self) -> Any:
         hp = self.hparams
         decay, no_decay = [], []
-        for name, param in self.net.named_parameters():
+        for param in self.net.parameters():
             (no_decay if param.ndim <= 1 else decay).append(param)
         optimizer = torch.optim.AdamW(
             [{"params": decay, "weight_decay": hp.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
 from meddx.core.errors import ConfigError, MeddxError
 from meddx.training.config import TrainConfig
@@ -49,9 +48,9 @@ def fit(config: TrainConfig, *, plan_file: str | Path | None = None, resume: str
         config, run_dir = _resume_config(Path(resume))
     _quiet_lightning()
     _set_threads(config)
-    config = config.model_copy(update={"precision": resolve_precision(config.precision)})
     L.seed_everything(config.seed, workers=True, verbose=False)
     source = load_source(config.data, val_fraction=config.val_fraction, seed=config.seed)
+    config = config.model_copy(update={"precision": resolve_precision(config.precision, source.spatial_dims)})
     name = config.name or _default_name(source.name)
     if resume is None:
         run_dir = runlib.new_run_dir(name)
@@ -190,10 +189,16 @@ def _load_best(task: Any, path: str) -> None:
     task.eval()
 
 
-def resolve_precision(precision: str) -> str:
-    """``auto`` -> ``bf16-mixed`` when the CPU runs bf16 natively, else ``32-true``."""
+def resolve_precision(precision: str, spatial_dims: int = 2) -> str:
+    """``auto`` -> ``bf16-mixed`` for 2D when the CPU runs bf16 natively, else ``32-true``.
+
+    3D stays in fp32: on this CPU (torch 2.13, oneDNN) the bf16 backward of 3D convolutions
+    on small feature maps gave non-finite gradients within two steps, where fp32 was clean.
+    """
     if precision != "auto":
         return precision
+    if spatial_dims != 2:
+        return "32-true"
     import torch
 
     try:

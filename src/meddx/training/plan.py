@@ -40,9 +40,9 @@ class Plan(BaseModel):
 
     def write(self, path: Path) -> None:
         """Write the plan as indented JSON (atomically)."""
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.model_dump(), indent=2))
-        tmp.replace(path)
+        from meddx.core.files import write_json_atomic
+
+        write_json_atomic(path, self.model_dump())
 
 
 def read_plan(path: str | Path) -> dict[str, Any]:

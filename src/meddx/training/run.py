@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import ConfigError
+from meddx.core.files import write_json_atomic as write_json  # noqa: F401  (re-exported for the run folder)
 from meddx.core.paths import runs_dir
 from meddx.data.base import ImageSource
 
@@ -37,13 +38,6 @@ def new_run_dir(name: str) -> Path:
         path = runs_dir() / f"{name}-{stamp}-{suffix}"
     path.mkdir(parents=True)
     return path
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write indented JSON atomically (temporary file, then rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    tmp.replace(path)
 
 
 def read_json(path: Path) -> Any:

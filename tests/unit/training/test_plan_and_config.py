@@ -105,3 +105,23 @@ def test_budget_shrinks_an_automatic_size_until_enough_epochs_fit() -> None:
     assert "reduced from 48" in small.reasons["image_size"]
     fixed = fit_to_budget(plan, 100_000, 0.05, "32-true", size_is_automatic=False, **kwargs)
     assert fixed.image_size == [48, 48, 48] and fixed.epochs == 1
+
+
+def test_auto_precision_is_bf16_only_for_2d() -> None:
+    from meddx.training.fit import resolve_precision
+
+    assert resolve_precision("auto", 3) == "32-true"
+    assert resolve_precision("auto", 2) in ("bf16-mixed", "32-true")
+    assert resolve_precision("bf16-mixed", 3) == "bf16-mixed"  # an explicit choice is kept
+
+
+def test_non_finite_loss_stops_training_with_a_clear_error() -> None:
+    import torch
+
+    from meddx.core.errors import MeddxError
+    from meddx.tasks.classification import ClassificationTask
+
+    task = ClassificationTask("seed-cnn", {"in_channels": 1, "image_size": 28}, "binary", 2)
+    x = torch.full((2, 1, 28, 28), float("nan"))
+    with pytest.raises(MeddxError, match="diverged.*--precision 32-true"):
+        task.training_step((x, torch.tensor([0, 1])), 0)
