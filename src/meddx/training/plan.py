@@ -105,11 +105,8 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
         # strided 3x3 stem and 32 first-stage channels cost ~7 ms (bf16), so tens of epochs fit.
         default_args = {"stem": "strided", "width": 32}
         reasons["model"] += "; strided stem and width 32 so 3D training fits a CPU budget"
-    pixels = int(np.prod(size))
-    batch = config.batch_size or (128 if pixels <= 64 * 64 else 32 if pixels <= 128 * 128 else 16)
-    if dims == 3 and not config.batch_size:
-        batch = 32 if pixels <= 32**3 else 8
-    reasons["batch_size"] = "set in config" if config.batch_size else f"default for {pixels} voxels per sample"
+    batch = config.batch_size or default_batch_size(size)
+    reasons["batch_size"] = "set in config" if config.batch_size else f"default for {int(np.prod(size))} pixels per sample"
     weights, reasons["class_weights"] = _class_weights(config, source)
     epochs = config.epochs or 20
     reasons["epochs"] = "set in config" if config.epochs else "default (no time budget given)"
@@ -129,6 +126,14 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
     plan = apply_overrides(plan, overrides or {})
     _check_model(plan, source)
     return plan
+
+
+def default_batch_size(size: list[int]) -> int:
+    """Batch size by pixels (voxels) per sample: large batches for small images."""
+    pixels = int(np.prod(size))
+    if len(size) == 3:
+        return 32 if pixels <= 32**3 else 8
+    return 128 if pixels <= 64 * 64 else 32 if pixels <= 128 * 128 else 16
 
 
 def _check_model(plan: Plan, source: ImageSource) -> None:
@@ -167,8 +172,7 @@ def plan_epochs(plan: Plan, n_train: int, budget_minutes: float, seconds_per_sam
     Validation is about a third of a training step per sample; 10% of the budget is kept
     for loading, evaluation and saving.
     """
-    per_epoch = n_train * seconds_per_sample * 1.15
-    epochs = int(max(1, min(200, (budget_minutes * 60 * 0.9) // max(per_epoch, 1e-6))))
+    epochs = int(max(1, min(200, epochs_in_budget(n_train, budget_minutes, seconds_per_sample))))
     data = plan.model_dump()
     data.update(epochs=epochs, seconds_per_sample=seconds_per_sample)
     data["early_stopping_patience"] = max(4, epochs // 3)
@@ -176,6 +180,12 @@ def plan_epochs(plan: Plan, n_train: int, budget_minutes: float, seconds_per_sam
         f"{budget_minutes:g} min budget / ({n_train} samples x {seconds_per_sample * 1000:.1f} ms measured per sample)"
     )
     return Plan(**data)
+
+
+def epochs_in_budget(n_train: int, budget_minutes: float, seconds_per_sample: float) -> float:
+    """Epochs (fractional) that fit the budget; see ``plan_epochs`` for the allowances."""
+    per_epoch = n_train * seconds_per_sample * 1.15
+    return budget_minutes * 60 * 0.9 / max(per_epoch, 1e-9)
 
 
 def _class_weights(config: TrainConfig, source: ImageSource) -> tuple[list[float] | None, str]:

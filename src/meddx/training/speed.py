@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import torch
 
-from meddx.training.plan import Plan, plan_epochs
+from meddx.training.plan import Plan, default_batch_size, epochs_in_budget, plan_epochs
 
 MIN_EPOCHS = 15  # below this, a shorter schedule costs more accuracy than a smaller input
 MIN_SIDE = 28
@@ -60,11 +60,14 @@ def fit_to_budget(plan: Plan, n_train: int, budget_minutes: float, precision: st
         if fitted.epochs >= MIN_EPOCHS or not size_is_automatic or side <= MIN_SIDE:
             return fitted
         dims = len(plan.image_size)
-        ratio = (fitted.epochs / MIN_EPOCHS) ** (1 / dims)
+        ratio = (epochs_in_budget(n_train, budget_minutes, sps) / MIN_EPOCHS) ** (1 / dims)
         new_side = max(MIN_SIDE, int(side * ratio) // 4 * 4)
         data = plan.model_dump()
         data["image_size"] = [new_side] * dims
         data["model_args"]["image_size"] = new_side
+        if data["reasons"].get("batch_size", "").startswith("default"):
+            data["batch_size"] = default_batch_size(data["image_size"])
+            data["reasons"]["batch_size"] = f"default for {new_side ** dims} pixels per sample"
         data["reasons"]["image_size"] = (
             f"{plan.reasons.get('image_size', '')}; reduced from {side} to {new_side} per axis so that at least "
             f"{MIN_EPOCHS} epochs fit the {budget_minutes:g} min budget ({fitted.epochs} would have at {side})"

@@ -102,6 +102,7 @@ def test_budget_shrinks_an_automatic_size_until_enough_epochs_fit() -> None:
     kwargs = dict(build_task=lambda p: _build_task(cfg, source, p), augment_for=lambda size: None)
     small = fit_to_budget(plan, 100_000, 0.05, "32-true", size_is_automatic=True, **kwargs)
     assert small.image_size == [MIN_SIDE] * 3 and small.model_args["image_size"] == MIN_SIDE
+    assert plan.batch_size == 8 and small.batch_size == 32  # automatic batch size follows the new size
     assert "reduced from 48" in small.reasons["image_size"]
     fixed = fit_to_budget(plan, 100_000, 0.05, "32-true", size_is_automatic=False, **kwargs)
     assert fixed.image_size == [48, 48, 48] and fixed.epochs == 1
