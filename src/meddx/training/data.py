@@ -37,22 +37,23 @@ class ArrayDataset(Dataset):
         return x, self.labels[index]
 
 
-def preprocess_split(source: ImageSource, split: str, pre: ImagePreprocessor, progress: bool = True) -> np.ndarray:
-    """Decode and preprocess every image of ``split`` into ``(N, C, *size)`` float32."""
+def preprocess_split(source: ImageSource, split: str, pre: ImagePreprocessor, progress: bool = True,
+                     fit: bool = False) -> np.ndarray:
+    """Decode and preprocess every image of ``split`` into ``(N, C, *size)`` float32.
+
+    With ``fit`` the preprocessor learns its statistics from this split on the way (use it for
+    train only), so every image is decoded once.
+    """
     data = source.split(split)
     n = len(data)
+    indices = _progress(range(n), f"preprocessing {split}", progress and data.paths is not None)
+    images = (source.get_image(split, i) for i in indices)
+    if fit:
+        return pre.fit_transform(images)
     out = np.empty((n, pre.channels, *pre.spatial_size), dtype=np.float32)
-    for i in _progress(range(n), f"preprocessing {split}", progress and data.paths is not None):
-        out[i] = pre.transform(source.get_image(split, i))
+    for i, image in enumerate(images):
+        out[i] = pre.transform(image)
     return out
-
-
-def training_images(source: ImageSource, limit: int = 2000, seed: int = 0):  # type: ignore[no-untyped-def]
-    """Yield (a random sample of at most ``limit``) training images for fitting statistics."""
-    n = len(source.split("train"))
-    idx = np.arange(n) if n <= limit else np.random.default_rng(seed).choice(n, limit, replace=False)
-    for i in idx:
-        yield source.get_image("train", int(i))
 
 
 def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader:

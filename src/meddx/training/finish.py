@@ -39,12 +39,18 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
 
 
 def finish_run(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, net: Any,
-               run_dir: Path, name: str) -> Any:
-    """Threshold, metrics, bundle and registry entry for a trained network."""
+               run_dir: Path, name: str, val_inputs: Any = None) -> Any:
+    """Threshold, metrics, bundle and registry entry for a trained network.
+
+    ``val_inputs`` is the already preprocessed validation split, reused instead of decoded again.
+    """
+    import numpy as np
+    import torch
+
     from meddx.bundle.bundle import save_bundle
     from meddx.bundle.predictor import Predictor
     from meddx.core.paths import bundles_dir
-    from meddx.evaluation.evaluate import metrics_for, predict_split
+    from meddx.evaluation.evaluate import SplitPredictions, metrics_for, predict_split
     from meddx.evaluation.metrics import choose_threshold
     from meddx.registry.store import next_version, register_bundle
     from meddx.training.fit import FitResult
@@ -52,7 +58,12 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, n
 
     cfg = bundle_config(config, source, plan, pre, name, None, run_dir)
     predictor = Predictor(cfg, net)
-    val = predict_split(predictor, source, "val")
+    if val_inputs is not None:
+        data = source.split("val")
+        probs = predictor.predict_tensor(torch.from_numpy(np.asarray(val_inputs)))
+        val = SplitPredictions("val", list(data.ids), np.asarray(data.labels), probs)
+    else:
+        val = predict_split(predictor, source, "val")
     if source.task == "binary":
         predictor.threshold = float(choose_threshold(val.labels, val.probs[:, 1], rule=config.threshold_rule))
     elif source.task == "multilabel":

@@ -74,15 +74,15 @@ def fit(config: TrainConfig, *, plan_file: str | Path | None = None, resume: str
             size_is_automatic=config.image_size is None and "image_size" not in overrides,
         )
 
-    from meddx.training.data import ArrayDataset, make_loader, preprocess_split, training_images
+    from meddx.training.data import ArrayDataset, make_loader, preprocess_split
     from meddx.transforms.image import ImagePreprocessor, build_augmentation
 
     if plan.normalization:  # fitted by the first process (resume, DDP worker): reuse, never refit
         pre = ImagePreprocessor.from_dict(plan.normalization)
-    else:
+        x_train = preprocess_split(source, "train", pre, progress)
+    else:  # statistics from the training split only
         pre = ImagePreprocessor(plan.image_size, plan.channels, config.scaling)
-        pre.fit(training_images(source, seed=config.seed))
-    x_train = preprocess_split(source, "train", pre, progress)
+        x_train = preprocess_split(source, "train", pre, progress, fit=True)
     x_val = preprocess_split(source, "val", pre, progress)
     augment = build_augmentation(config.augment, plan.image_size, seed=config.seed)
     train_ds = ArrayDataset(x_train, source.split("train").labels, augment)
@@ -127,7 +127,7 @@ def fit(config: TrainConfig, *, plan_file: str | Path | None = None, resume: str
     _load_best(task, ckpt.best_model_path or str(last))
     from meddx.training.finish import finish_run
 
-    return finish_run(config, source, plan, pre, task.net, run_dir, name)
+    return finish_run(config, source, plan, pre, task.net, run_dir, name, val_inputs=x_val)
 
 
 def _build_task(config: TrainConfig, source: Any, plan: Plan) -> Any:

@@ -47,13 +47,29 @@ class ImagePreprocessor:
         model trained on 8-bit PNGs then scales a float NIfTI or a 16-bit DICOM of the same
         content the same way at prediction time.
         """
+        self._fit_stats(self._scaled_resized_fitting(image) for image in images)
+        return self
+
+    def fit_transform(self, images: Iterable[np.ndarray]) -> np.ndarray:
+        """Fit on ``images`` and return them preprocessed as ``(N, channels, *size)`` float32.
+
+        Each image is decoded, scaled and resized once (``fit`` then ``transform_many`` would
+        do it twice: for 2,870 brain MRI JPEGs that is the larger part of the start-up time).
+        """
+        scaled = [self._scaled_resized_fitting(image) for image in images]
+        self._fit_stats(scaled)
+        return self._normalise(np.stack(scaled)) if self.normalize else np.stack(scaled)
+
+    def _scaled_resized_fitting(self, image: np.ndarray) -> np.ndarray:
+        if not hasattr(self, "scaling_"):
+            self.scaling_, self.dtype_max_ = self._resolve_scaling(np.asarray(image))
+        return self._scaled_resized(image)
+
+    def _fit_stats(self, arrays: Iterable[np.ndarray]) -> None:
         total = np.zeros(self.channels, dtype=np.float64)
         total_sq = np.zeros(self.channels, dtype=np.float64)
         count = 0
-        for image in images:
-            if not hasattr(self, "scaling_"):
-                self.scaling_, self.dtype_max_ = self._resolve_scaling(np.asarray(image))
-            x = self._scaled_resized(image)
+        for x in arrays:
             flat = x.reshape(self.channels, -1).astype(np.float64)
             total += flat.sum(axis=1)
             total_sq += (flat**2).sum(axis=1)
@@ -64,22 +80,19 @@ class ImagePreprocessor:
         std = np.sqrt(np.maximum(total_sq / count - mean**2, 1e-12))
         self.mean_ = [float(m) for m in mean]
         self.std_ = [float(max(s, 1e-6)) for s in std]
-        return self
+
+    def _normalise(self, x: np.ndarray) -> np.ndarray:
+        """Per-channel z-score with the fitted statistics; channel axis is -1 - spatial dims."""
+        shape = (self.channels,) + (1,) * len(self.spatial_size)
+        mean = np.asarray(self.mean_, dtype=np.float32).reshape(shape)
+        std = np.asarray(self.std_, dtype=np.float32).reshape(shape)
+        return ((x - mean) / std).astype(np.float32, copy=False)
 
     def transform(self, image: np.ndarray) -> np.ndarray:
         """Preprocess one channel-first image to a float32 array of ``(channels, *size)``."""
         self._check_fitted()
         x = self._scaled_resized(image)
-        if self.normalize:
-            from monai.transforms import NormalizeIntensity
-
-            norm = NormalizeIntensity(
-                subtrahend=np.asarray(self.mean_, dtype=np.float32),
-                divisor=np.asarray(self.std_, dtype=np.float32),
-                channel_wise=True,
-            )
-            x = np.asarray(norm(x), dtype=np.float32)
-        return x
+        return self._normalise(x) if self.normalize else x
 
     def transform_many(self, images: Iterable[np.ndarray]) -> np.ndarray:
         """Stack preprocessed images into ``(N, channels, *size)`` float32."""

@@ -91,3 +91,12 @@ def test_augmentation_none_and_unknown_preset() -> None:
     assert build_augmentation("none", (28, 28)) is None
     with pytest.raises(ConfigError, match="light"):
         build_augmentation("extreme", (28, 28))
+
+
+def test_fit_transform_equals_fit_then_transform() -> None:
+    train = _images(seed=3)
+    once = ImagePreprocessor((28, 28), channels=1)
+    stacked = once.fit_transform(iter(train))
+    twice = ImagePreprocessor((28, 28), channels=1).fit(train)
+    assert np.allclose(stacked, twice.transform_many(train), atol=1e-6)
+    assert once.to_dict() == twice.to_dict()
