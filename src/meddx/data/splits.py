@@ -48,8 +48,11 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0) 
             f"{source.origin}: train has {n} sample(s); at least 2 are needed to carve a validation split"
         )
     strata = _strata(train.labels)
+    copies = None if train.patient_ids is not None else _content_groups(train, source.origin)
     if train.patient_ids is not None:
         tr, va, how = _grouped(strata, np.asarray(train.patient_ids), fraction, seed, source.origin)
+    elif copies is not None:  # byte-identical samples stay on one side, as verify demands
+        tr, va, how = _grouped(strata, copies, fraction, seed, source.origin, unit="identical content")
     else:
         tr, va, how = _stratified(strata, fraction, seed)
     splits: dict[str, SplitData] = {"train": train.subset(tr), "val": train.subset(va)}
@@ -117,16 +120,36 @@ def _stratified(strata: np.ndarray, fraction: float, seed: int) -> tuple[np.ndar
     return np.sort(tr), np.sort(va), how
 
 
+def _content_groups(split: SplitData, origin: str) -> np.ndarray | None:
+    """A group id per sample by SHA-256 of its file bytes (or array bytes); ``None`` when every
+    sample is unique, so sources without duplicates keep the plain stratified split."""
+    import hashlib
+    from pathlib import Path
+
+    digests = []
+    for i in range(len(split)):
+        if split.paths is not None:
+            try:
+                data = Path(split.paths[i]).read_bytes()
+            except OSError as exc:
+                raise DataError(f"{origin}: cannot read {split.paths[i]} ({exc})") from None
+        else:
+            data = np.ascontiguousarray(split.images[i]).tobytes()  # type: ignore[index]
+        digests.append(hashlib.sha256(data).hexdigest())
+    _, codes = np.unique(digests, return_inverse=True)
+    return codes if codes.max() + 1 < len(digests) else None
+
+
 def _grouped(strata: np.ndarray, groups: np.ndarray, fraction: float, seed: int,
-             origin: str) -> tuple[np.ndarray, np.ndarray, str]:
-    """One fold of StratifiedGroupKFold with about 1/fraction folds: whole patients move."""
+             origin: str, unit: str = "patient") -> tuple[np.ndarray, np.ndarray, str]:
+    """One fold of StratifiedGroupKFold with about 1/fraction folds: whole groups move."""
     from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
 
     n_groups = len(set(groups.tolist()))
     if n_groups < 2:
         raise DataError(
-            f"{origin}: train holds a single patient ({groups[0]}); at least 2 patients are needed to carve a "
-            "patient-grouped validation split: provide a val split"
+            f"{origin}: train holds a single {unit} group; at least 2 are needed to carve a validation split "
+            f"grouped by {unit}: provide a val split"
         )
     n_splits = min(max(2, int(round(1.0 / fraction))), n_groups)
     idx = np.zeros(len(strata))
@@ -135,9 +158,9 @@ def _grouped(strata: np.ndarray, groups: np.ndarray, fraction: float, seed: int,
         with warnings.catch_warnings():  # "least populated class has only k members": expected
             warnings.simplefilter("ignore", UserWarning)
             tr, va = next(cv.split(idx, strata, groups))
-        how = f"stratified by label and grouped by patient (fold 1 of {n_splits} of StratifiedGroupKFold)"
+        how = f"stratified by label and grouped by {unit} (fold 1 of {n_splits} of StratifiedGroupKFold)"
     except ValueError as exc:
         gss = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
         tr, va = next(gss.split(idx, groups=groups))
-        how = f"grouped by patient, not stratified ({str(exc).splitlines()[0]})"
+        how = f"grouped by {unit}, not stratified ({str(exc).splitlines()[0]})"
     return np.sort(tr), np.sort(va), how

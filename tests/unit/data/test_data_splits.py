@@ -14,7 +14,7 @@ def source(n: int = 100, patients: bool = False, with_val: bool = False) -> Imag
     labels = np.array([0] * (n * 4 // 5) + [1] * (n - n * 4 // 5), dtype=np.int64)  # 80/20 imbalance
     pids = [f"p{i // 4}" for i in range(n)] if patients else None
     splits = {"train": SplitData(ids=[f"s{i}" for i in range(n)], labels=labels, patient_ids=pids,
-                                 images=np.zeros((n, 1, 2, 2), np.uint8))}
+                                 images=np.arange(n * 4, dtype=np.int32).reshape(n, 1, 2, 2))}
     if with_val:
         splits["val"] = splits["train"].subset([0, 1])
     splits["test"] = splits["train"].subset([2, 3])
@@ -66,3 +66,17 @@ def test_patient_overlap() -> None:
                         "ids": {"train": ["s0", "s1", "s2", "s3"], "test": ["s2", "s3"]}}]
     assert check_patient_overlap(source()) == []
     assert split_alias(" Validation ") == "val" and split_alias("holdout") is None
+
+
+def test_identical_samples_stay_on_one_side_of_a_carved_split() -> None:
+    """Without patient ids, byte-identical copies are grouped: none straddles train and val."""
+    src = source(n=100)
+    images = src.splits["train"].images.copy()
+    for i in range(0, 60, 2):  # 30 pairs of exact copies
+        images[i + 1] = images[i]
+    src.splits["train"] = SplitData(ids=src.splits["train"].ids, labels=src.splits["train"].labels, images=images)
+    out = carve_validation(src, fraction=0.2, seed=1)
+    train_bytes = {img.tobytes() for img in out.split("train").images}
+    assert not any(img.tobytes() in train_bytes for img in out.split("val").images)
+    assert "grouped by identical content" in out.notes[-1]
+    assert carve_validation(source(n=100), fraction=0.2, seed=1).notes[-1].count("identical") == 0
