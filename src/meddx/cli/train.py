@@ -35,12 +35,11 @@ def train(
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Train a classifier and save it as an evaluated, registered bundle."""
-    from meddx.training.config import TrainConfig, load_config
+    from meddx.training.config import load_config
     from meddx.training.fit import fit
 
-    if resume is not None:
-        cfg = TrainConfig(data=data or "resume")  # replaced by the run's own config
-    else:
+    cfg = None  # resuming uses the run's own config and plan
+    if resume is None:
         cfg = load_config(
             config, data=data, model=model, epochs=epochs, batch_size=batch_size, time_budget=time_budget,
             image_size=image_size, channels=channels, augment=augment, lr=lr, class_weights=class_weights,

@@ -71,7 +71,8 @@ def evaluate_bundle(
     path = resolve_bundle_path(bundle)
     predictor = load_bundle(path)
     training = predictor.config.get("training", {})
-    source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0))
+    source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
+                         carve_val=split == "val")  # carving hashes every training file: only when asked
     check_compatible(predictor, source)
     preds = predict_split(predictor, source, split)
     metrics = metrics_for(predictor, preds)

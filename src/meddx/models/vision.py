@@ -173,60 +173,37 @@ _STEM_DOC = ("stem: small (3x3/1, no pool; MedMNIST), strided (3x3/2, no pool), 
              "or auto (<=64 px: small); width: first-stage channels (64)")
 
 
-@MODELS.register("resnet18", dims=(2, 3), description="ResNet-18 (MONAI), 2D/3D; " + _STEM_DOC, **_IMAGE)
-def resnet18(
-    in_channels: int = 1,
-    num_classes: int = 2,
-    spatial_dims: int = 2,
-    image_size: int | tuple[int, ...] = 28,
-    stem: Stem = "auto",
-    width: int = 64,
-) -> nn.Module:
-    """ResNet-18 (basic blocks [2,2,2,2]), the MedMNIST benchmark's baseline."""
-    return _resnet("resnet18", "basic", [2, 2, 2, 2], in_channels, num_classes, spatial_dims,
-                   image_size, stem, (2, 3), width)
+# (name, block, layers per stage, supported dims, default dims, what it is)
+_RESNETS = (
+    ("resnet18", "basic", [2, 2, 2, 2], (2, 3), 2, "ResNet-18 (MONAI), 2D/3D; the MedMNIST baseline"),
+    ("resnet50", "bottleneck", [3, 4, 6, 3], (2, 3), 2, "ResNet-50 (MONAI), 2D/3D"),
+    ("resnet18-3d", "basic", [2, 2, 2, 2], (3,), 3, "ResNet-18 for volumes (MedMNIST3D's 3D baseline)"),
+    ("resnet50-3d", "bottleneck", [3, 4, 6, 3], (3,), 3, "ResNet-50 for volumes"),
+)
 
 
-@MODELS.register("resnet50", dims=(2, 3), description="ResNet-50 (MONAI), 2D/3D; " + _STEM_DOC, **_IMAGE)
-def resnet50(
-    in_channels: int = 1,
-    num_classes: int = 2,
-    spatial_dims: int = 2,
-    image_size: int | tuple[int, ...] = 28,
-    stem: Stem = "auto",
-    width: int = 64,
-) -> nn.Module:
-    """ResNet-50 (bottleneck blocks [3,4,6,3])."""
-    return _resnet("resnet50", "bottleneck", [3, 4, 6, 3], in_channels, num_classes, spatial_dims,
-                   image_size, stem, (2, 3), width)
+def _register_resnet(name: str, block: str, layers: list[int], dims: tuple[int, ...], default_dims: int,
+                     what: str) -> None:
+    """Register one ResNet variant; the factory keeps an explicit signature so the registry can
+    reject unknown arguments and list the valid ones."""
+
+    def factory(
+        in_channels: int = 1,
+        num_classes: int = 2,
+        spatial_dims: int = default_dims,
+        image_size: int | tuple[int, ...] = 28,
+        stem: Stem = "auto",
+        width: int = 64,
+    ) -> nn.Module:
+        return _resnet(name, block, layers, in_channels, num_classes, spatial_dims, image_size, stem, dims, width)
+
+    factory.__name__ = name.replace("-", "_")
+    factory.__doc__ = f"{what}: {block} blocks {layers}."
+    MODELS.register(name, dims=dims, description=f"{what}; {_STEM_DOC}", **_IMAGE)(factory)
 
 
-@MODELS.register("resnet18-3d", dims=(3,), description="ResNet-18 for volumes; " + _STEM_DOC, **_IMAGE)
-def resnet18_3d(
-    in_channels: int = 1,
-    num_classes: int = 2,
-    spatial_dims: int = 3,
-    image_size: int | tuple[int, ...] = 28,
-    stem: Stem = "auto",
-    width: int = 64,
-) -> nn.Module:
-    """ResNet-18 with 3D convolutions (MedMNIST3D's ResNet-18 3D baseline)."""
-    return _resnet("resnet18-3d", "basic", [2, 2, 2, 2], in_channels, num_classes, spatial_dims,
-                   image_size, stem, (3,), width)
-
-
-@MODELS.register("resnet50-3d", dims=(3,), description="ResNet-50 for volumes; " + _STEM_DOC, **_IMAGE)
-def resnet50_3d(
-    in_channels: int = 1,
-    num_classes: int = 2,
-    spatial_dims: int = 3,
-    image_size: int | tuple[int, ...] = 28,
-    stem: Stem = "auto",
-    width: int = 64,
-) -> nn.Module:
-    """ResNet-50 with 3D convolutions."""
-    return _resnet("resnet50-3d", "bottleneck", [3, 4, 6, 3], in_channels, num_classes, spatial_dims,
-                   image_size, stem, (3,), width)
+for _spec in _RESNETS:
+    _register_resnet(*_spec)
 
 
 # ----------------------------------------------------------------------------- DenseNet
@@ -337,9 +314,5 @@ __all__ = [
     "SeedCNN",
     "densenet121",
     "efficientnet_b0",
-    "resnet18",
-    "resnet18_3d",
-    "resnet50",
-    "resnet50_3d",
     "seed_cnn",
 ]

@@ -54,7 +54,7 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, n
     from meddx.evaluation.metrics import choose_threshold
     from meddx.registry.store import next_version, register_bundle
     from meddx.training.fit import FitResult
-    from meddx.training.run import write_json
+    from meddx.core.files import write_json_atomic
 
     cfg = bundle_config(config, source, plan, pre, name, None, run_dir)
     predictor = Predictor(cfg, net)
@@ -78,7 +78,7 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, n
     path = Path(config.output) if config.output else bundles_dir() / name / f"v{version}"
     card = model_card(cfg, metrics, plan)
     save_bundle(path, net=net, config=cfg, metrics=metrics, model_card=card)
-    write_json(run_dir / "metrics.json", metrics)
+    write_json_atomic(run_dir / "metrics.json", metrics)
     ref = None
     if config.add_to_registry:
         record = register_bundle(path, version=version)

@@ -16,6 +16,7 @@ from typing import Any
 
 
 from meddx.core.errors import ConfigError, MeddxError
+from meddx.core.files import write_json_atomic
 from meddx.training.config import TrainConfig
 from meddx.training.plan import Plan
 
@@ -35,9 +36,13 @@ class FitResult:
     registry_ref: str | None = None
 
 
-def fit(config: TrainConfig, *, plan_file: str | Path | None = None, resume: str | Path | None = None,
+def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resume: str | Path | None = None,
         progress: bool = True) -> FitResult:
-    """Train a classification model as ``config`` says; see the module docstring for the flow."""
+    """Train a classification model as ``config`` says; see the module docstring for the flow.
+
+    With ``resume`` (a run folder) the run's own config and plan are used and ``config`` must
+    be ``None``.
+    """
     import lightning as L
 
     from meddx.data.sources import load_source
@@ -46,6 +51,8 @@ def fit(config: TrainConfig, *, plan_file: str | Path | None = None, resume: str
 
     if resume is not None:
         config, run_dir = _resume_config(Path(resume))
+    elif config is None:
+        raise ConfigError("no training config given: pass a TrainConfig, or a run folder to resume")
     _quiet_lightning()
     _set_threads(config)
     L.seed_everything(config.seed, workers=True, verbose=False)
@@ -91,9 +98,9 @@ def fit(config: TrainConfig, *, plan_file: str | Path | None = None, resume: str
     if not existing.is_file():
         plan = plan.model_copy(update={"normalization": pre.to_dict()})
         plan.write(run_dir / "plan.json")
-        runlib.write_json(run_dir / "config.json", config.model_dump())
-        runlib.write_json(run_dir / "data.json", runlib.data_fingerprint(source))
-        runlib.write_json(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
+        write_json_atomic(run_dir / "config.json", config.model_dump())
+        write_json_atomic(run_dir / "data.json", runlib.data_fingerprint(source))
+        write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     task = _build_task(config, source, plan)
     trainer, ckpt = _build_trainer(config, plan, run_dir, progress)
@@ -119,7 +126,7 @@ def fit(config: TrainConfig, *, plan_file: str | Path | None = None, resume: str
         raise TrainingInterrupted(
             f"training interrupted at epoch {trainer.current_epoch}; resume with: meddx train --resume {run_dir}"
         )
-    runlib.write_json(run_dir / "trainer.json", {
+    write_json_atomic(run_dir / "trainer.json", {
         "world_size": trainer.world_size, "strategy": type(trainer.strategy).__name__,
         "epochs_run": trainer.current_epoch, "best_checkpoint": ckpt.best_model_path,
         "best_val_auc": None if ckpt.best_model_score is None else float(ckpt.best_model_score),

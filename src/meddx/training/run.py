@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import ConfigError
-from meddx.core.files import write_json_atomic as write_json  # noqa: F401  (re-exported for the run folder)
 from meddx.core.paths import runs_dir
 from meddx.data.base import ImageSource
 
@@ -41,7 +40,7 @@ def new_run_dir(name: str) -> Path:
 
 
 def read_json(path: Path) -> Any:
-    """Read JSON written by ``write_json``, with a clear error when missing."""
+    """Read a JSON file of the run folder, with a clear error when it is missing."""
     if not path.is_file():
         raise ConfigError(f"{path}: missing; is {path.parent} a meddx run folder?")
     return json.loads(path.read_text())

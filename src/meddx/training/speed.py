@@ -8,7 +8,6 @@ median step is used so one slow step does not shrink the plan.
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import Any, Callable
 
@@ -22,20 +21,24 @@ MIN_SIDE = 28
 
 def seconds_per_sample(task: Any, shape: tuple[int, ...], batch_size: int, precision: str = "32-true",
                        augment: Callable[[Any], Any] | None = None, steps: int = 4, warmup: int = 2) -> float:
-    """Seconds per training sample: augmentation, forward, backward and optimiser step."""
-    model = copy.deepcopy(task).train()
+    """Seconds per training sample: augmentation, forward, backward and optimiser step.
+
+    ``task`` is trained by the measurement: pass one built for it (``fit_to_budget`` does).
+    """
+    model = task.train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     use_bf16 = precision == "bf16-mixed"
     x = torch.randn(batch_size, *shape)
     y = torch.zeros(batch_size, task.hparams.num_classes) if task.task == "multilabel" else torch.zeros(batch_size).long()
     times = []
     for step in range(warmup + steps):
-        start = time.perf_counter()
-        if augment is not None:
-            for i in range(min(batch_size, 8)):  # augmentation is per sample: time a few, scale up
+        aug_time = 0.0
+        if augment is not None:  # per-sample cost: time a few samples, scale to the batch
+            start = time.perf_counter()
+            for i in range(min(batch_size, 8)):
                 augment(x[i])
             aug_time = (time.perf_counter() - start) * batch_size / min(batch_size, 8)
-            start = time.perf_counter() - aug_time
+        start = time.perf_counter()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
             logits = model(x)
         loss = task.loss_fn(logits.float(), y)
@@ -43,7 +46,7 @@ def seconds_per_sample(task: Any, shape: tuple[int, ...], batch_size: int, preci
         loss.backward()
         opt.step()
         if step >= warmup:
-            times.append(time.perf_counter() - start)
+            times.append(time.perf_counter() - start + aug_time)
     return sorted(times)[len(times) // 2] / batch_size
 
 
