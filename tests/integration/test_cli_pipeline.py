@@ -28,7 +28,7 @@ def test_train_writes_bundle_run_folder_and_learns_the_lesion(trained: dict) -> 
     assert metrics["test"]["auc"] >= 0.95, metrics["test"]
     assert metrics["test"]["n"] == 200
     config = json.loads((bundle / "config.json").read_text())
-    assert config["label_names"] == ["lesion", "normal"]
+    assert config["label_names"] == ["normal", "lesion"]  # the no-finding class first: lesion is positive
     assert 0.0 < config["decision"]["threshold"] < 1.0
     plan = json.loads((run_dir / "plan.json").read_text())
     assert plan["image_size"] == [28, 28] and plan["channels"] == 1 and plan["epochs"] == 12
@@ -43,7 +43,7 @@ def test_evaluate_writes_metrics_that_match_sklearn(home: Path, trained: dict, t
     with (out / "predictions.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     y = np.array([int(r["label"]) for r in rows])
-    p_pos = np.array([float(r["p_normal"]) for r in rows])  # class 1 is "normal" (classes sorted by name)
+    p_pos = np.array([float(r["p_lesion"]) for r in rows])  # class 1 is "lesion" (the no-finding class comes first)
     assert metrics["auc"] == pytest.approx(roc_auc_score(y, p_pos), abs=1e-4)
     threshold = json.loads((trained["bundle"] / "config.json").read_text())["decision"]["threshold"]
     assert metrics["accuracy"] == pytest.approx(accuracy_score(y, (p_pos >= threshold).astype(int)), abs=1e-4)

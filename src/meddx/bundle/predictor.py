@@ -19,7 +19,7 @@ class Prediction:
     source: str
     label: str | list[str]
     probabilities: dict[str, float]
-    threshold: float | None = None
+    threshold: float | dict[str, float] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -39,7 +39,11 @@ class Predictor:
         self.task: str = config["task"]
         self.label_names: list[str] = list(config["label_names"])
         self.preprocessor = ImagePreprocessor.from_dict(config["preprocessing"])
-        self.threshold: float | None = config.get("decision", {}).get("threshold")
+        decision = config.get("decision", {})
+        self.threshold: float | None = decision.get("threshold")
+        # Per-label thresholds (multi-label); multi-class per-class thresholds are for reporting only.
+        self.class_thresholds: dict[str, float] | None = decision.get("class_thresholds")
+        self.temperature: float = float(config.get("calibration", {}).get("temperature") or 1.0)
         self.tta: list[str] = list(config.get("tta", []))
 
     @property
@@ -50,9 +54,29 @@ class Predictor:
         """Apply the bundle's fitted preprocessing to raw channel-first arrays."""
         return torch.from_numpy(self.preprocessor.transform_many(images))
 
+    @property
+    def decision_thresholds(self) -> float | list[float] | None:
+        """The threshold argument of ``classification_metrics`` for this bundle's decision rule."""
+        from meddx.evaluation.operating import thresholds_of
+
+        return thresholds_of(self.config.get("decision", {}), self.label_names)
+
+    def calibrate(self, probs: np.ndarray) -> np.ndarray:
+        """Apply the bundle's temperature (fitted on validation); identity when there is none."""
+        if self.temperature == 1.0 or len(probs) == 0:
+            return probs
+        from meddx.evaluation.calibration import apply_temperature
+
+        return apply_temperature(probs, self.temperature, self.task)
+
+    def predict_tensor(self, x: torch.Tensor, batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
+        """Class probabilities ``(N, K)`` for preprocessed inputs: averaged over TTA flips, then
+        temperature-scaled unless ``calibrated=False`` (the raw network output, for calibration reports)."""
+        probs = self._raw_probs(x, batch_size)
+        return self.calibrate(probs) if calibrated else probs
+
     @torch.inference_mode()
-    def predict_tensor(self, x: torch.Tensor, batch_size: int = 128) -> np.ndarray:
-        """Class probabilities ``(N, K)`` for preprocessed inputs, averaged over TTA flips."""
+    def _raw_probs(self, x: torch.Tensor, batch_size: int) -> np.ndarray:
         from meddx.tasks.classification import probs_from_logits
 
         outs = []
@@ -67,9 +91,9 @@ class Predictor:
             return np.zeros((0, len(self.label_names)), dtype=np.float32)
         return torch.cat(outs).numpy()
 
-    def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128) -> np.ndarray:
+    def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
         """Class probabilities for raw (not yet preprocessed) channel-first arrays."""
-        return self.predict_tensor(self.preprocess(images), batch_size=batch_size)
+        return self.predict_tensor(self.preprocess(images), batch_size=batch_size, calibrated=calibrated)
 
     def decide(self, probs: np.ndarray) -> list[str | list[str]]:
         """Labels from probabilities with the bundle's rule (threshold for binary/multi-label)."""
@@ -79,7 +103,8 @@ class Predictor:
         if self.task == "multiclass":
             return [self.label_names[int(i)] for i in probs.argmax(axis=1)]
         t = 0.5 if self.threshold is None else self.threshold
-        return [[n for n, p in zip(self.label_names, row) if p >= t] for row in probs]
+        per_label = [self.class_thresholds.get(n, t) if self.class_thresholds else t for n in self.label_names]
+        return [[n for n, p, tn in zip(self.label_names, row, per_label) if p >= tn] for row in probs]
 
     def predict_files(self, paths: Sequence[str | Path]) -> list[Prediction]:
         """Read PNG/JPEG/DICOM/NIfTI files (or DICOM series folders) and predict each."""
@@ -102,7 +127,7 @@ class Predictor:
                 source=str(p),
                 label=lab,
                 probabilities={n: round(float(v), 6) for n, v in zip(self.label_names, row)},
-                threshold=self.threshold,
+                threshold=self.class_thresholds if self.task == "multilabel" and self.class_thresholds else self.threshold,
             )
             for p, lab, row in zip(paths, labels, probs)
         ]

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from meddx.cli import data, demo, models, registry, train
+from meddx.cli import data, demo, evaluate, models, registry, train
 
 app = typer.Typer(
     name="meddx",
@@ -23,7 +23,9 @@ app = typer.Typer(
 app.add_typer(data.app, name="data")
 app.add_typer(registry.app, name="registry")
 app.command("train")(train.train)
-app.command("evaluate")(train.evaluate)
+app.command("evaluate")(evaluate.evaluate)
+app.command("compare")(evaluate.compare)
+app.command("cv")(evaluate.cv)
 app.command("predict")(train.predict)
 app.command("models")(models.models)
 app.command("demo")(demo.demo)

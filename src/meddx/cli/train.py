@@ -1,4 +1,4 @@
-"""``meddx train``, ``meddx evaluate`` and ``meddx predict``."""
+"""``meddx train`` and ``meddx predict`` (evaluation commands live in ``cli/evaluate.py``)."""
 
 from __future__ import annotations
 
@@ -65,25 +65,6 @@ def _print_summary(result: object) -> None:
     console.print(f"bundle: {result.bundle_path}")  # type: ignore[attr-defined]
     if result.registry_ref:  # type: ignore[attr-defined]
         console.print(f"registered as {result.registry_ref}")  # type: ignore[attr-defined]
-
-
-def evaluate(
-    bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
-    data: str = typer.Option(..., "--data", "-d", help="Labelled source to evaluate on."),
-    split: str = typer.Option("test", help="train, val or test."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder for metrics.json (default: inside the bundle)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
-) -> None:
-    """Evaluate a bundle on a split of a labelled source; writes metrics.json."""
-    from meddx.evaluation.evaluate import evaluate_bundle
-
-    metrics, path = evaluate_bundle(bundle, data, split=split, out=out)
-    if as_json:
-        typer.echo(json.dumps(metrics, indent=2))
-        return
-    typer.echo(f"{split}: AUC {_f(metrics.get('auc'))}  ACC {_f(metrics.get('accuracy'))}  "
-               f"balanced ACC {_f(metrics.get('balanced_accuracy'))}  (n={metrics.get('n')})")
-    typer.echo(f"metrics: {path}")
 
 
 def predict(

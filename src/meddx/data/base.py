@@ -15,6 +15,28 @@ import numpy as np
 
 TaskType = Literal["binary", "multiclass", "multilabel"]
 SPLITS = ("train", "val", "test")
+# Class names that mean "no finding": in a two-class source this class becomes class 0, so the
+# finding is the positive class that sensitivity, PPV and the ROC curve refer to.
+NEGATIVE_NAMES = frozenset({"normal", "negative", "healthy", "benign", "none", "no", "absent", "control",
+                            "no_finding", "no finding", "no_tumor", "notumor", "no_tumour", "nofinding"})
+
+
+def order_label_names(names: set[str] | list[str]) -> list[str]:
+    """Class order for a source read from folder or manifest labels.
+
+    Numeric when every name is an integer, else alphabetical; with exactly two classes, one of
+    which names the absence of a finding (``normal``, ``negative``, ``healthy``, ...), that one
+    comes first so the finding is the positive class.
+    """
+    names = set(names)
+    if names and all(n.lstrip("-").isdigit() for n in names):
+        return sorted(names, key=int)
+    ordered = sorted(names)
+    negatives = [n for n in ordered if n.strip().lower() in NEGATIVE_NAMES]
+    if len(ordered) == 2 and len(negatives) == 1:
+        ordered.remove(negatives[0])
+        ordered.insert(0, negatives[0])
+    return ordered
 
 
 @dataclass

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType
+from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType, order_label_names
 from meddx.data.io import is_image_file, read_image
 from meddx.data.splits import split_alias
 
@@ -95,7 +95,7 @@ def load_imagefolder(root: str | Path) -> ImageSource:
             f"ignored {ignored_files} non-image file(s) and {ignored_dirs} sub-folder(s) inside class folders"
         )
 
-    label_names = sorted({c for classes in files.values() for c in classes})
+    label_names = order_label_names({c for classes in files.values() for c in classes})
     if "train" in files:
         missing = [c for c in label_names if c not in files["train"]]
         if missing:

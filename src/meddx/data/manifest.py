@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType
+from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType, order_label_names
 from meddx.data.imagefolder import guess_spatial_dims
 from meddx.data.splits import SPLIT_ALIASES, split_alias
 
@@ -58,7 +58,7 @@ def load_manifest(csv_path: str | Path) -> ImageSource:
 
     if multilabel:
         sets = [[x.strip() for x in lbl.split(MULTILABEL_SEP) if x.strip()] for lbl in labels_raw]
-        label_names = _ordered({x for s in sets for x in s})
+        label_names = order_label_names({x for s in sets for x in s})
         index = {n: i for i, n in enumerate(label_names)}
         labels = np.zeros((len(df), len(label_names)), dtype=np.int64)
         for row, names in enumerate(sets):
@@ -71,7 +71,7 @@ def load_manifest(csv_path: str | Path) -> ImageSource:
                 f"{csv_path}: line {empty[0]}: empty label ({len(empty)} row(s) in all); expected a class "
                 "name in every row (use a|b for multi-label rows)"
             )
-        label_names = _ordered(set(labels_raw))
+        label_names = order_label_names(set(labels_raw))
         index = {n: i for i, n in enumerate(label_names)}
         labels = np.asarray([index[lbl] for lbl in labels_raw], dtype=np.int64)
         task = "binary" if len(label_names) == 2 else "multiclass"
@@ -157,8 +157,3 @@ def _patients(df, raw_paths: list[str], lines: list[int],  # type: ignore[no-unt
     return [v or f"path:{p}" for v, p in zip(values, raw_paths)], notes
 
 
-def _ordered(names: set[str]) -> list[str]:
-    """Numeric order when every name is an integer, alphabetical otherwise."""
-    if names and all(n.lstrip("-").isdigit() for n in names):
-        return sorted(names, key=int)
-    return sorted(names)

@@ -1,9 +1,16 @@
-"""Run a bundle over a split of a source and compute its metrics (``meddx evaluate``)."""
+"""Run a bundle over a split of a source and write the clinical evaluation (``meddx evaluate``).
+
+One function, ``assess``, turns predictions into the full ``metrics.json`` (schema in
+docs/evaluation.md): point metrics at the bundle's operating point, bootstrap CIs, calibration
+before/after temperature scaling, extra operating points chosen on validation, and subgroups.
+Training (``training/finish.py``), ``meddx evaluate`` and ``meddx cv`` all call it, so the
+numbers in a bundle, a report and a model card are computed the same way.
+"""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +19,41 @@ import numpy as np
 from meddx.core.files import write_json_atomic, write_text_atomic
 from meddx.data.base import ImageSource
 
+SCHEMA_VERSION = 1
+
 
 @dataclass
 class SplitPredictions:
-    """Probabilities of one split, with the ids and true labels they belong to."""
+    """Probabilities of one split, with the ids, true labels and patients they belong to.
+
+    ``probs`` are what ``predict`` returns (temperature-scaled); ``raw_probs`` the network's own,
+    kept for the before/after calibration report (``None`` when they are the same).
+    """
 
     split: str
     ids: list[str]
     labels: np.ndarray
     probs: np.ndarray
+    raw_probs: np.ndarray | None = None
+    patient_ids: list[str] | None = None
+
+
+@dataclass
+class EvalSettings:
+    """How uncertainty and calibration are estimated; stored in ``metrics.json``."""
+
+    n_resamples: int = 1000
+    level: float = 0.95
+    seed: int = 0
+    n_bins: int = 15
+    extra_rules: list[str] = field(default_factory=list)
+
+
+def predictions_from_raw(predictor: Any, split: str, data: Any, raw: np.ndarray) -> SplitPredictions:
+    """Wrap raw (uncalibrated) probabilities of a split; the bundle's temperature is applied here."""
+    probs = predictor.calibrate(raw)
+    return SplitPredictions(split=split, ids=list(data.ids), labels=np.asarray(data.labels), probs=probs,
+                            raw_probs=None if probs is raw else raw, patient_ids=data.patient_ids)
 
 
 def predict_split(predictor: Any, source: ImageSource, split: str, batch_size: int = 128) -> SplitPredictions:
@@ -29,20 +62,132 @@ def predict_split(predictor: Any, source: ImageSource, split: str, batch_size: i
     chunks = []
     for start in range(0, len(data), 512):  # bounded memory for large file sources
         images = [source.get_image(split, i) for i in range(start, min(start + 512, len(data)))]
-        chunks.append(predictor.predict_arrays(images, batch_size=batch_size))
-    probs = np.concatenate(chunks) if chunks else np.zeros((0, len(predictor.label_names)), dtype=np.float32)
-    return SplitPredictions(split=split, ids=list(data.ids), labels=np.asarray(data.labels), probs=probs)
+        chunks.append(predictor.predict_arrays(images, batch_size=batch_size, calibrated=False))
+    raw = np.concatenate(chunks) if chunks else np.zeros((0, len(predictor.label_names)), dtype=np.float32)
+    return predictions_from_raw(predictor, split, data, raw)
 
 
 def metrics_for(predictor: Any, preds: SplitPredictions) -> dict[str, Any]:
-    """Metrics at the bundle's own decision rule (its threshold, chosen on validation)."""
+    """Point metrics at the bundle's own decision rule (its threshold(s), chosen on validation)."""
     from meddx.evaluation.metrics import classification_metrics
 
-    metrics = classification_metrics(
-        preds.labels, preds.probs, predictor.task, threshold=predictor.threshold, label_names=predictor.label_names
-    )
+    metrics = classification_metrics(preds.labels, preds.probs, predictor.task,
+                                     threshold=predictor.decision_thresholds, label_names=predictor.label_names)
     metrics["split"] = preds.split
     return metrics
+
+
+def _groups(preds: SplitPredictions) -> np.ndarray | None:
+    """Patient ids for resampling whole patients, when the source has them."""
+    return None if preds.patient_ids is None else np.asarray(preds.patient_ids)
+
+
+def assess(
+    predictor: Any,
+    preds: SplitPredictions,
+    settings: EvalSettings | None = None,
+    *,
+    val: SplitPredictions | None = None,
+    attributes: Any = None,
+) -> dict[str, Any]:
+    """The full evaluation of one split: everything ``metrics.json`` holds except dataset/plan.
+
+    ``val`` (validation predictions) is needed only for ``settings.extra_rules``: each extra
+    rule is applied to validation to choose its threshold, which is then reported on ``preds``.
+    """
+    import datetime
+
+    import meddx
+    from meddx.evaluation.bootstrap import metric_intervals
+    from meddx.evaluation.calibration import calibration_summary
+
+    settings = settings or EvalSettings()
+    task, names = predictor.task, predictor.label_names
+    metrics = metrics_for(predictor, preds)
+    metrics.update(
+        schema_version=SCHEMA_VERSION,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        meddx_version=meddx.__version__,
+        n_patients=None if preds.patient_ids is None else len(set(preds.patient_ids)),
+        operating_point=dict(predictor.config.get("decision", {})),
+    )
+    warnings: list[str] = []
+    if settings.n_resamples and len(preds.ids) >= 2:
+        ci = metric_intervals(preds.labels, preds.probs, task, threshold=predictor.decision_thresholds,
+                              label_names=names, groups=_groups(preds), n_resamples=settings.n_resamples,
+                              level=settings.level, seed=settings.seed)
+        ci["method"] = "bca"
+        metrics["ci"] = ci
+    else:
+        metrics["ci"] = None
+    before = calibration_summary(preds.labels, preds.probs if preds.raw_probs is None else preds.raw_probs,
+                                 task, n_bins=settings.n_bins)
+    metrics["calibration"] = {
+        "temperature": predictor.temperature,
+        "fitted_on": predictor.config.get("calibration", {}).get("fitted_on"),
+        "before": before,
+        "after": None if preds.raw_probs is None else calibration_summary(preds.labels, preds.probs, task,
+                                                                          n_bins=settings.n_bins),
+    }
+    if settings.extra_rules:
+        metrics["operating_points"] = _extra_operating_points(predictor, preds, val, settings)
+    if attributes is not None:
+        from meddx.evaluation.subgroups import subgroup_metrics
+
+        subgroups, sub_warnings = subgroup_metrics(
+            preds.labels, preds.probs, task, ids=preds.ids, attributes=attributes,
+            threshold=predictor.decision_thresholds, label_names=names, groups=_groups(preds),
+            n_resamples=max(settings.n_resamples, 0) or 200, level=settings.level, seed=settings.seed)
+        metrics["subgroups"], metrics["subgroup_warnings"] = subgroups, sub_warnings
+        warnings += [f"subgroup {w}" for w in sub_warnings]
+    metrics["warnings"] = warnings
+    return metrics
+
+
+def _extra_operating_points(predictor: Any, preds: SplitPredictions, val: SplitPredictions | None,
+                            settings: EvalSettings) -> list[dict[str, Any]]:
+    """Each rule's threshold chosen on validation, with the test rates and their CIs."""
+    from meddx.core.errors import DataError
+    from meddx.evaluation.bootstrap import metric_intervals
+    from meddx.evaluation.operating import choose_operating_point, thresholds_of
+
+    if val is None:
+        raise DataError("extra operating points need the validation split, to choose their thresholds on")
+    task, names = predictor.task, predictor.label_names
+    points = []
+    for rule in settings.extra_rules:
+        point = choose_operating_point(val.labels, val.probs, task, rule, per_class=task != "binary", label_names=names)
+        ci = metric_intervals(preds.labels, preds.probs, task, threshold=thresholds_of(point, names), label_names=names,
+                              groups=_groups(preds), n_resamples=max(settings.n_resamples, 10), level=settings.level,
+                              seed=settings.seed)
+        keep = ("sensitivity", "specificity", "ppv", "npv")
+        classes = [names[1]] if task == "binary" else names
+        point[preds.split] = {c: {m: ci["per_class"][c][m] for m in keep} for c in classes}
+        points.append(point)
+    return points
+
+
+def dataset_summary(source: ImageSource, verify: bool = True) -> dict[str, Any]:
+    """Counts per split and class, patients, and (when ``verify``) the duplicates ``data verify`` finds."""
+    from meddx.data.info import class_counts
+
+    splits = {
+        name: {"n": len(data), "classes": class_counts(source, data),
+               "patients": None if data.patient_ids is None else len(set(data.patient_ids))}
+        for name, data in source.splits.items()
+    }
+    summary: dict[str, Any] = {"source": source.origin, "task": source.task, "label_names": list(source.label_names),
+                               "splits": splits, "notes": list(source.notes), "duplicates": None}
+    if verify:
+        from meddx.data.verify import verify_source
+
+        s = verify_source(source).to_dict()["summary"]
+        summary["duplicates"] = {
+            "checked": True, "exact_groups": s["exact_duplicate_groups"], "near_groups": s["near_duplicate_groups"],
+            "cross_split": s["any_cross_split_samples"], "conflicting_labels": s["conflicting_label_groups"],
+            "patients_across_splits": s["patients_across_splits"], "leakage": s["has_leakage"], "report": None,
+        }
+    return summary
 
 
 def check_compatible(predictor: Any, source: ImageSource) -> None:
@@ -57,40 +202,77 @@ def check_compatible(predictor: Any, source: ImageSource) -> None:
 
 
 def evaluate_bundle(
-    bundle: str | Path, data: str, split: str = "test", out: str | Path | None = None
+    bundle: str | Path,
+    data: str,
+    split: str = "test",
+    out: str | Path | None = None,
+    *,
+    settings: EvalSettings | None = None,
+    attributes: str | Path | None = None,
+    verify: bool = True,
+    report: bool = True,
 ) -> tuple[dict[str, Any], Path]:
-    """Evaluate a bundle (folder or registry name) on ``split`` of ``data``; write ``metrics.json``.
+    """Evaluate a bundle (folder or registry name) on ``split`` of ``data``.
 
-    A validation split carved from train is carved exactly as during training (same fraction
-    and seed, read from the bundle), so ``--split val`` means the same samples.
+    Writes ``metrics.json``, ``predictions.csv`` and (unless ``report=False``) ``report.html``
+    to ``out`` (default: ``BUNDLE/evaluations/SOURCE-SPLIT``); returns the metrics and the
+    path of ``metrics.json``. A validation split carved from train is carved exactly as during
+    training (same fraction and seed, read from the bundle), so ``--split val`` means the same
+    samples, and extra operating points are chosen on those.
     """
     from meddx.bundle.bundle import load_bundle
     from meddx.data.sources import load_source
     from meddx.registry.store import resolve_bundle_path
 
+    settings = settings or EvalSettings()
     path = resolve_bundle_path(bundle)
     predictor = load_bundle(path)
+    attrs = None
+    if attributes is not None:
+        from meddx.evaluation.subgroups import read_attributes
+
+        attrs = read_attributes(attributes)  # fail on a bad file before any prediction
     training = predictor.config.get("training", {})
+    need_val = split == "val" or bool(settings.extra_rules)
     source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
-                         carve_val=split == "val")  # carving hashes every training file: only when asked
+                         carve_val=need_val)  # carving hashes every training file: only when needed
     check_compatible(predictor, source)
     preds = predict_split(predictor, source, split)
-    metrics = metrics_for(predictor, preds)
-    metrics.update(bundle=str(path), data=str(data))
+    val = None
+    if settings.extra_rules:
+        val = preds if split == "val" else predict_split(predictor, source, "val")
+    metrics = assess(predictor, preds, settings, val=val, attributes=attrs)
+    metrics.update(bundle=str(path), data=str(data), dataset=dataset_summary(source, verify=verify),
+                   plan=training.get("plan"), plan_reasons=training.get("plan_reasons"))
+    if metrics["dataset"]["duplicates"] and metrics["dataset"]["duplicates"]["leakage"]:
+        metrics["warnings"].insert(0, "data verify found the same content or patient on more than one split: "
+                                      "test numbers may be optimistic (run `meddx data verify` for the list)")
     out_dir = Path(out) if out else path / "evaluations" / f"{source.name}-{split}"
     out_dir.mkdir(parents=True, exist_ok=True)
     target = write_json_atomic(out_dir / "metrics.json", metrics)
-    _write_predictions(out_dir / "predictions.csv", preds, predictor.label_names)
+    write_predictions(out_dir / "predictions.csv", preds, predictor.label_names)
+    if report:
+        from meddx.evaluation.report import write_report
+
+        write_report(out_dir / "report.html", metrics, preds.labels, preds.probs,
+                     title=f"{predictor.name} on {source.name} ({split})")
     return metrics, target
 
 
-def _write_predictions(path: Path, preds: SplitPredictions, label_names: list[str]) -> None:
+def write_predictions(path: Path, preds: SplitPredictions, label_names: list[str],
+                      extra: dict[str, list[Any]] | None = None) -> Path:
+    """One row per sample: id, patient (when known), true label, probabilities, extra columns."""
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["id", "label", *[f"p_{n}" for n in label_names]])
-    for sid, label, row in zip(preds.ids, preds.labels, preds.probs):
-        writer.writerow([sid, json.dumps(np.asarray(label).tolist()), *[f"{v:.6f}" for v in row]])
-    write_text_atomic(path, buffer.getvalue())
+    extra = extra or {}
+    patients = preds.patient_ids is not None
+    writer.writerow(["id", *(["patient_id"] if patients else []), "label", *extra,
+                     *[f"p_{n}" for n in label_names]])
+    for i, (sid, label, row) in enumerate(zip(preds.ids, preds.labels, preds.probs)):
+        writer.writerow([sid, *([preds.patient_ids[i]] if patients else []),  # type: ignore[index]
+                         json.dumps(np.asarray(label).tolist()), *[values[i] for values in extra.values()],
+                         *[f"{v:.6f}" for v in row]])
+    return write_text_atomic(path, buffer.getvalue())

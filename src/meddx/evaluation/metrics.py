@@ -5,6 +5,8 @@ are comparable with its published tables:
 
 - ``auc``: binary = ROC AUC of the positive column (1); multiclass = mean over classes of the
   one-vs-rest AUC; multilabel = mean over labels of the per-label AUC.
+- ``auprc``: average precision (scikit-learn's step-function area under the precision-recall
+  curve, no interpolation), averaged over classes like ``auc``.
 - ``accuracy``: binary = ``probs[:, 1] >= threshold``; multiclass = argmax; multilabel = mean
   over labels of the per-label accuracy at ``threshold``. (MedMNIST uses ``>``; the two differ
   only for a probability exactly equal to the threshold.)
@@ -21,24 +23,24 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 from sklearn.metrics import (
     accuracy_score,
+    average_precision_score,
     balanced_accuracy_score,
     confusion_matrix,
     multilabel_confusion_matrix,
     precision_recall_fscore_support,
     roc_auc_score,
-    roc_curve,
 )
 
 from meddx.core.errors import ConfigError, DataError
 
 Task = Literal["binary", "multiclass", "multilabel"]
 TASKS: tuple[str, ...] = ("binary", "multiclass", "multilabel")
-THRESHOLD_RULES: tuple[str, ...] = ("youden", "accuracy", "fixed:<p>")
 
 
 def _num(x: Any) -> float | None:
@@ -112,12 +114,156 @@ def _label_names(label_names: list[str] | None, k: int) -> list[str]:
     return names
 
 
+def _resolve_threshold(
+    threshold: float | Sequence[float] | None, task: str, k: int
+) -> tuple[float | list[float] | None, np.ndarray | None, list[str]]:
+    """Check ``threshold`` for ``task`` with ``k`` columns.
+
+    Returns ``(reported, cut, notes)``: ``reported`` is what the metrics dict shows under
+    ``threshold`` (a float, a list of ``k`` floats, or ``None``); ``cut`` is the (k,) array of
+    per-column cut-offs for one-vs-rest predictions, or ``None`` where predictions are argmax
+    (multiclass without per-class thresholds). Shared with the bootstrap module so both read
+    a threshold the same way.
+    """
+    if threshold is None or np.ndim(threshold) == 0:
+        if task == "multiclass":
+            notes = [] if threshold is None else [
+                f"threshold {threshold} ignored: multiclass predictions use argmax"]
+            return None, None, notes
+        t = _check_threshold(threshold)
+        return t, np.full(k, t), []
+    if task == "binary":
+        raise ConfigError(
+            "binary threshold must be one probability (applied to column 1, P(positive)); "
+            f"got a sequence of {len(threshold)} values"
+        )
+    try:
+        values = np.asarray(threshold, dtype=float)
+    except (TypeError, ValueError):
+        raise ConfigError(f"threshold must be numbers in [0, 1], one per class; got {threshold!r}") from None
+    if values.shape != (k,):
+        raise ConfigError(
+            f"{task} threshold sequence must hold one value per class ({k}, in probs column "
+            f"order); got shape {values.shape}"
+        )
+    bad = [i for i, t in enumerate(values) if not 0.0 <= t <= 1.0]
+    if bad:
+        raise ConfigError(
+            f"threshold[{bad[0]}] must be a probability in [0, 1]; got {threshold[bad[0]]!r}"
+        )
+    notes = []
+    if task == "multiclass":
+        notes.append(
+            "per-class thresholds: per-class sensitivity, specificity, ppv/precision, npv and f1 "
+            "are one-vs-rest at probs[:, c] >= threshold[c]; accuracy, balanced_accuracy and "
+            "confusion_matrix use argmax"
+        )
+    return [float(t) for t in values], values, notes
+
+
+def _predictions(
+    y: np.ndarray, p: np.ndarray, task: str, cut: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``(truth, pred, pred_idx)``: (N, K) one-vs-rest 0/1 indicator matrices of the truth and
+    of the per-class predictions, and the (N,) predicted class (``None`` for multilabel) that
+    accuracy, balanced accuracy and the confusion matrix use. One code path for all tasks."""
+    k = p.shape[1]
+    if task == "multilabel":
+        return y, (p >= cut).astype(int), None
+    eye = np.eye(k, dtype=int)
+    pred_idx = (p[:, 1] >= cut[1]).astype(int) if task == "binary" else p.argmax(axis=1)
+    pred = (p >= cut).astype(int) if task == "multiclass" and cut is not None else eye[pred_idx]
+    return eye[y], pred, pred_idx
+
+
+def _class_notes(name: str, positives: int, n: int, tp: int, fp: int, tn: int, fn: int,
+                 f1: float | None) -> str | None:
+    """One note saying why values of class ``name`` are ``None``; ``None`` when all are defined."""
+    reasons = []
+    if positives == 0:
+        reasons.append("no positives in y_true: sensitivity, auc and auprc undefined")
+    if positives == n:
+        reasons.append("no negatives in y_true: specificity, auc and auprc undefined")
+    if tp + fp == 0:
+        reasons.append("never predicted: precision (ppv) undefined")
+    if tn + fn == 0:
+        reasons.append("always predicted: npv undefined")
+    if f1 is None:
+        reasons.append("no positives and never predicted: f1 undefined")
+    return f"class {name!r}: " + "; ".join(reasons) if reasons else None
+
+
+def _per_class(
+    truth: np.ndarray, pred: np.ndarray, p: np.ndarray, names: list[str]
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """One-vs-rest metrics per class (sklearn as engine) and the notes explaining each ``None``."""
+    n = truth.shape[0]
+    # zero_division=nan makes sklearn return NaN (and not warn) where a ratio is 0/0.
+    precision, recall, f1, support = precision_recall_fscore_support(
+        truth, pred, average=None, zero_division=np.nan
+    )
+    mcm = multilabel_confusion_matrix(truth, pred)  # (K, 2, 2): [[tn, fp], [fn, tp]]
+    per_class: dict[str, dict[str, Any]] = {}
+    notes: list[str] = []
+    for c, name in enumerate(names):
+        (tn, fp), (fn, tp) = mcm[c]
+        positives = int(truth[:, c].sum())
+        both = 0 < positives < n
+        # Specificity (TN rate) and NPV have no sklearn function; they are the recall and
+        # precision of the negative class.
+        entry = {
+            "sensitivity": _num(recall[c]),
+            "specificity": _num(tn / (tn + fp) if tn + fp else None),
+            "precision": _num(precision[c]),
+            "ppv": _num(precision[c]),  # = precision; the name clinical readers look for
+            "npv": _num(tn / (tn + fn) if tn + fn else None),
+            "f1": _num(f1[c]),
+            "support": int(support[c]),
+            "auc": _num(roc_auc_score(truth[:, c], p[:, c]) if both else None),
+            "auprc": _num(average_precision_score(truth[:, c], p[:, c]) if both else None),
+        }
+        per_class[name] = entry
+        note = _class_notes(name, positives, n, tp, fp, tn, fn, entry["f1"])
+        if note:
+            notes.append(note)
+    return per_class, notes
+
+
+def _macro(per_class: dict[str, dict[str, Any]], names: list[str]) -> tuple[dict[str, Any], list[str]]:
+    """Mean over classes of each defined per-class value, with a note where some are undefined."""
+    k = len(names)
+    macro: dict[str, Any] = {}
+    notes: list[str] = []
+    for m in ("sensitivity", "specificity", "precision", "f1", "ppv", "npv", "auprc"):
+        values = [per_class[c][m] for c in names]
+        macro[m] = _mean(values)
+        defined = sum(v is not None for v in values)
+        if defined < k:
+            notes.append(f"macro {m} averages the {defined} of {k} classes where it is defined")
+    return macro, notes
+
+
+def _headline(per_class: dict[str, dict[str, Any]], names: list[str], task: str,
+              metric: str) -> tuple[float | None, list[str]]:
+    """Top-level ``auc``/``auprc``: the positive class for binary, else the mean over the classes
+    where it is defined (MedMNIST convention), with a note naming the skipped classes."""
+    if task == "binary":
+        return per_class[names[1]][metric], []
+    k = len(names)
+    skipped = [c for c in names if per_class[c][metric] is None]
+    notes = []
+    if skipped:
+        notes.append(f"{metric} is the mean over {k - len(skipped)} of {k} classes; skipped "
+                     f"(only one class in y_true): {', '.join(skipped)}")
+    return _mean([per_class[c][metric] for c in names]), notes
+
+
 def classification_metrics(
     y_true: np.ndarray,
     probs: np.ndarray,
     task: Task,
     *,
-    threshold: float | None = None,
+    threshold: float | Sequence[float] | None = None,
     label_names: list[str] | None = None,
 ) -> dict[str, Any]:
     """Discrimination and confusion-matrix metrics for one set of predictions.
@@ -127,90 +273,35 @@ def classification_metrics(
         probs: (N, K) probabilities: softmax for binary (K=2, column 1 = positive; a (N,)
             P(positive) is accepted too) and multiclass, sigmoid per label for multilabel.
         task: ``"binary"``, ``"multiclass"`` or ``"multilabel"``.
-        threshold: operating threshold on P(positive) / each label (default 0.5); ignored
-            (with a note) by multiclass, which predicts the argmax.
+        threshold: operating threshold on P(positive) / each label (default 0.5). A sequence
+            of K values gives one threshold per class: per label for multilabel; for
+            multiclass, one-vs-rest per-class predictions ``probs[:, c] >= t_c`` for the
+            per-class values (accuracy, balanced accuracy and the confusion matrix stay
+            argmax). A scalar is ignored (with a note) by multiclass, which predicts the
+            argmax; a sequence is a ConfigError for binary (one threshold on column 1).
         label_names: one name per column (default ``"0"``, ``"1"``, ...).
 
     Returns:
-        A JSON-serialisable dict with ``n``, ``task``, ``auc``, ``accuracy``,
-        ``balanced_accuracy``, ``threshold``, ``per_class`` ({name: {sensitivity, specificity,
-        precision, f1, support, auc}}, one-vs-rest), ``macro`` (mean over classes of the
-        defined values), ``confusion_matrix`` (rows = truth, columns = prediction; multilabel:
-        one ``[[tn, fp], [fn, tp]]`` per label in ``label_names`` order), ``label_names`` and
-        ``notes`` (why any value is ``None`` or averaged over fewer classes).
+        A JSON-serialisable dict with ``n``, ``task``, ``auc``, ``auprc`` (average precision;
+        binary: of the positive column, else the mean over classes), ``accuracy``,
+        ``balanced_accuracy``, ``threshold`` (scalar, list, or ``None`` for argmax),
+        ``per_class`` ({name: {sensitivity, specificity, precision, ppv, npv, f1, support,
+        auc, auprc}}, one-vs-rest; ``ppv`` = ``precision``), ``macro`` (mean over classes of
+        the defined values), ``confusion_matrix`` (rows = truth, columns = prediction;
+        multilabel: one ``[[tn, fp], [fn, tp]]`` per label in ``label_names`` order),
+        ``label_names`` and ``notes`` (why any value is ``None`` or averaged over fewer classes).
     """
     y, p = _validate(y_true, probs, task)
     n, k = p.shape
     names = _label_names(label_names, k)
-    notes: list[str] = []
-    if task == "multiclass":
-        if threshold is not None:
-            notes.append(f"threshold {threshold} ignored: multiclass predictions use argmax")
-        thr = None
-    else:
-        thr = _check_threshold(threshold)
+    thr, cut, notes = _resolve_threshold(threshold, task, k)
+    truth, pred, pred_idx = _predictions(y, p, task, cut)
 
-    # One-vs-rest indicator matrices (N, K) let one code path serve all three tasks.
-    if task == "multilabel":
-        truth, pred = y, (p >= thr).astype(int)
-        pred_idx = None
-    else:
-        pred_idx = (p[:, 1] >= thr).astype(int) if task == "binary" else p.argmax(axis=1)
-        truth, pred = np.eye(k, dtype=int)[y], np.eye(k, dtype=int)[pred_idx]
-
-    # zero_division=nan makes sklearn return NaN (and not warn) where a ratio is 0/0.
-    precision, recall, f1, support = precision_recall_fscore_support(
-        truth, pred, average=None, zero_division=np.nan
-    )
-    mcm = multilabel_confusion_matrix(truth, pred)  # (K, 2, 2): [[tn, fp], [fn, tp]]
-
-    per_class: dict[str, dict[str, Any]] = {}
-    for c, name in enumerate(names):
-        (tn, fp), (fn, tp) = mcm[c]
-        positives = int(truth[:, c].sum())
-        both = 0 < positives < n
-        # Specificity (TN rate) has no sklearn function; it is recall of the negative class.
-        spec = tn / (tn + fp) if tn + fp else None
-        auc = roc_auc_score(truth[:, c], p[:, c]) if both else None
-        entry = {
-            "sensitivity": _num(recall[c]),
-            "specificity": _num(spec),
-            "precision": _num(precision[c]),
-            "f1": _num(f1[c]),
-            "support": int(support[c]),
-            "auc": _num(auc),
-        }
-        per_class[name] = entry
-        reasons = []
-        if positives == 0:
-            reasons.append("no positives in y_true: sensitivity and auc undefined")
-        if positives == n:
-            reasons.append("no negatives in y_true: specificity and auc undefined")
-        if tp + fp == 0:
-            reasons.append("never predicted: precision undefined")
-        if entry["f1"] is None:
-            reasons.append("no positives and never predicted: f1 undefined")
-        if reasons:
-            notes.append(f"class {name!r}: " + "; ".join(reasons))
-
-    macro = {
-        m: _mean([per_class[c][m] for c in names])
-        for m in ("sensitivity", "specificity", "precision", "f1")
-    }
-    for m in macro:
-        defined = sum(per_class[c][m] is not None for c in names)
-        if defined < k:
-            notes.append(f"macro {m} averages the {defined} of {k} classes where it is defined")
-
-    class_aucs = [per_class[c]["auc"] for c in names]
-    if task == "binary":
-        auc = class_aucs[1]
-    else:
-        auc = _mean(class_aucs)
-        skipped = [c for c in names if per_class[c]["auc"] is None]
-        if skipped:
-            notes.append(f"auc is the mean over {k - len(skipped)} of {k} classes; skipped "
-                         f"(only one class in y_true): {', '.join(skipped)}")
+    per_class, class_notes = _per_class(truth, pred, p, names)
+    macro, macro_notes = _macro(per_class, names)
+    auc, auc_notes = _headline(per_class, names, task, "auc")
+    auprc, auprc_notes = _headline(per_class, names, task, "auprc")
+    notes += class_notes + macro_notes + auc_notes + auprc_notes
 
     with warnings.catch_warnings():
         # sklearn warns when a predicted class is absent from y_true; the notes above say so.
@@ -226,7 +317,7 @@ def classification_metrics(
                     f"balanced_accuracy averages the {len(bal)} of {k} labels "
                     "with both classes in y_true"
                 )
-            cm = mcm.tolist()
+            cm = multilabel_confusion_matrix(truth, pred).tolist()
         else:
             accuracy = float(accuracy_score(y, pred_idx))
             balanced = float(balanced_accuracy_score(y, pred_idx))  # mean recall over classes in y_true
@@ -236,6 +327,7 @@ def classification_metrics(
         "n": int(n),
         "task": task,
         "auc": _num(auc),
+        "auprc": _num(auprc),
         "accuracy": _num(accuracy),
         "balanced_accuracy": _num(balanced),
         "threshold": thr,
@@ -245,55 +337,3 @@ def classification_metrics(
         "label_names": names,
         "notes": notes,
     }
-
-
-def _parse_rule(rule: str) -> float | None:
-    """``None`` for a data-driven rule, the value for ``fixed:<p>``; bad rule -> ConfigError."""
-    if rule in ("youden", "accuracy"):
-        return None
-    if isinstance(rule, str) and rule.startswith("fixed:"):
-        try:
-            return _check_threshold(float(rule.split(":", 1)[1]))
-        except (ValueError, ConfigError):
-            pass
-    raise ConfigError(
-        f"unknown threshold rule {rule!r}; valid rules: {', '.join(THRESHOLD_RULES)} "
-        "(e.g. 'fixed:0.5', with p in [0, 1])"
-    )
-
-
-def choose_threshold(y_true: np.ndarray, p_pos: np.ndarray, rule: str = "youden") -> float:
-    """Pick an operating threshold on P(positive) (predict positive when ``p >= threshold``).
-
-    Rules:
-        ``youden``: maximise sensitivity + specificity - 1 over the ROC thresholds;
-        ``accuracy``: maximise accuracy over the same thresholds;
-        ``fixed:<p>``: return ``p`` (e.g. ``fixed:0.5``).
-    Ties go to the threshold closest to 0.5. Candidates are the distinct scores (sklearn
-    ``roc_curve``), plus "everything negative", represented by the next float above the top
-    score (which may exceed 1 when that score is 1.0).
-
-    Degenerate input (``y_true`` has only one class): no threshold can be estimated, 0.5 is
-    returned. Choose the threshold on validation data, never on the test split.
-    """
-    fixed = _parse_rule(rule)
-    if fixed is not None:
-        return fixed
-    y = np.asarray(y_true).reshape(-1)
-    p = np.asarray(p_pos, dtype=float).reshape(-1)
-    if y.shape != p.shape or not np.isin(y, (0, 1)).all() or not np.isfinite(p).all():
-        raise DataError(
-            f"choose_threshold needs 0/1 y_true and finite p_pos of the same length; "
-            f"got shapes {np.shape(y_true)} and {np.shape(p_pos)}"
-        )
-    if len(np.unique(y)) < 2:
-        return 0.5
-    fpr, tpr, thresholds = roc_curve(y, p, drop_intermediate=False)
-    thresholds = np.where(np.isfinite(thresholds), thresholds, np.nextafter(p.max(), np.inf))
-    if rule == "youden":
-        score = tpr - fpr
-    else:  # accuracy = (TP + TN) / N from the ROC rates
-        pos = y.sum()
-        score = (tpr * pos + (1.0 - fpr) * (len(y) - pos)) / len(y)
-    best = np.flatnonzero(np.isclose(score, score.max(), rtol=0.0, atol=1e-12))
-    return float(thresholds[best[np.argmin(np.abs(thresholds[best] - 0.5))]])

@@ -35,7 +35,16 @@ class TrainConfig(BaseModel):
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     class_weights: bool | None = Field(None, description="weight the loss by inverse class frequency (auto: when imbalanced)")
     early_stopping_patience: int | None = Field(None, ge=1, description="epochs without val AUC gain (auto: epochs//3, at least 4)")
-    threshold_rule: str = Field("youden", description="how the binary decision threshold is chosen on validation")
+    threshold_rule: str = Field(
+        "youden", description="operating point chosen on validation: youden, accuracy, sensitivity>=X, "
+        "specificity>=X, ppv>=X or fixed:X (binary; per label for multi-label)")
+    per_class_thresholds: bool = Field(False, description="multi-class: also choose a one-vs-rest threshold per class")
+    calibrate: bool = Field(True, description="fit temperature scaling on validation; predict uses it")
+    ci_resamples: int = Field(1000, ge=0, description="bootstrap resamples for the confidence intervals (0: none)")
+    verify: bool = Field(True, description="check the source for duplicates and leakage; findings go to the model card")
+    attributes: str | None = Field(None, description="CSV keyed by sample id (sex, age band, site, ...) for subgroups")
+    intended_use: str | None = Field(None, description="intended use, written to the model card")
+    outcome: str | None = Field(None, description="outcome definition (what a label means), written to the model card")
     tta: bool = Field(True, description="average predictions over left-right flips at evaluation")
     precision: Literal["auto", "32-true", "bf16-mixed"] = Field(
         "auto", description="auto: bf16-mixed where the CPU has bf16 instructions (2x faster here), else 32-true"
@@ -49,6 +58,16 @@ class TrainConfig(BaseModel):
     output: str | None = Field(None, description="bundle folder (default: MEDDX_HOME/bundles/NAME/VERSION)")
     add_to_registry: bool = Field(True, description="index the bundle in the registry")
     evaluate_test: bool = Field(True, description="report test-split metrics in the bundle (never used to choose anything)")
+
+    @field_validator("threshold_rule")
+    @classmethod
+    def _known_rule(cls, value: str) -> str:
+        from meddx.evaluation.operating import parse_rule
+
+        try:
+            return parse_rule(value).text
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("image_size")
     @classmethod

@@ -1,7 +1,7 @@
-"""After training: choose the decision threshold on validation, measure, save and register.
+"""After training: calibrate and choose the operating point on validation, measure, save, register.
 
-Nothing here looks at the test split except to report it: the threshold and the best epoch
-are chosen on validation only.
+Nothing here looks at the test split except to report it: the temperature, the threshold and
+the best epoch are chosen on validation only.
 """
 
 from __future__ import annotations
@@ -15,8 +15,13 @@ from meddx.training.plan import Plan
 
 
 def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, name: str,
-                  threshold: float | None, run_dir: Path) -> dict[str, Any]:
-    """The ``config.json`` of a bundle: all a predictor needs, and where it came from."""
+                  run_dir: Path) -> dict[str, Any]:
+    """The ``config.json`` of a bundle: all a predictor needs, and where it came from.
+
+    ``decision`` (the operating point) and ``calibration`` (the temperature) are filled in by
+    ``finish_run`` once they have been chosen on validation.
+    """
+    plan_fields = plan.model_dump(exclude={"normalization", "reasons"})
     return {
         "name": name,
         "task": source.task,
@@ -24,9 +29,11 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
         "spatial_dims": source.spatial_dims,
         "model": {"name": plan.model, "args": plan.model_args, "num_classes": source.num_classes},
         "preprocessing": pre.to_dict(),
-        "decision": {"threshold": threshold, "rule": config.threshold_rule if source.task == "binary" else
-                     ("fixed:0.5" if source.task == "multilabel" else "argmax")},
+        "decision": {"rule": "argmax" if source.task == "multiclass" else config.threshold_rule, "threshold": None,
+                     "class_thresholds": None, "chosen_on": "val", "val": None},
+        "calibration": {"temperature": 1.0, "fitted_on": None, "method": None},
         "tta": ["hflip"] if config.tta else [],
+        "card": {"intended_use": config.intended_use, "outcome": config.outcome},
         "training": {
             "data": config.data,
             "run_dir": str(run_dir),
@@ -34,49 +41,66 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
             "val_fraction": config.val_fraction,
             "epochs": plan.epochs,
             "source_notes": source.notes,
+            "plan": {**plan_fields, "augment": config.augment, "lr": config.lr, "weight_decay": config.weight_decay,
+                     "precision": config.precision, "label_smoothing": config.label_smoothing},
+            "plan_reasons": dict(plan.reasons),
         },
     }
 
 
 def finish_run(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, net: Any,
                run_dir: Path, name: str, val_inputs: Any = None) -> Any:
-    """Threshold, metrics, bundle and registry entry for a trained network.
+    """Calibration, operating point, evaluation, bundle and registry entry for a trained network.
 
+    On validation only: the temperature is fitted on the network's probabilities, then the
+    operating point is chosen on the temperature-scaled ones (what ``predict`` will output).
     ``val_inputs`` is the already preprocessed validation split, reused instead of decoded again.
     """
     import numpy as np
     import torch
 
     from meddx.bundle.bundle import save_bundle
+    from meddx.bundle.model_card import render_model_card
     from meddx.bundle.predictor import Predictor
+    from meddx.core.files import write_json_atomic
     from meddx.core.paths import bundles_dir
-    from meddx.evaluation.evaluate import SplitPredictions, metrics_for, predict_split
-    from meddx.evaluation.metrics import choose_threshold
+    from meddx.evaluation.calibration import fit_temperature
+    from meddx.evaluation.evaluate import EvalSettings, assess, dataset_summary, predict_split, predictions_from_raw
+    from meddx.evaluation.operating import choose_operating_point
     from meddx.registry.store import next_version, register_bundle
     from meddx.training.fit import FitResult
-    from meddx.core.files import write_json_atomic
 
-    cfg = bundle_config(config, source, plan, pre, name, None, run_dir)
-    predictor = Predictor(cfg, net)
+    attributes = None
+    if config.attributes:
+        from meddx.evaluation.subgroups import read_attributes
+
+        attributes = read_attributes(config.attributes)
+    cfg = bundle_config(config, source, plan, pre, name, run_dir)
+    data = source.split("val")
     if val_inputs is not None:
-        data = source.split("val")
-        probs = predictor.predict_tensor(torch.from_numpy(np.asarray(val_inputs)))
-        val = SplitPredictions("val", list(data.ids), np.asarray(data.labels), probs)
+        raw = Predictor(cfg, net).predict_tensor(torch.from_numpy(np.asarray(val_inputs)), calibrated=False)
     else:
-        val = predict_split(predictor, source, "val")
-    if source.task == "binary":
-        predictor.threshold = float(choose_threshold(val.labels, val.probs[:, 1], rule=config.threshold_rule))
-    elif source.task == "multilabel":
-        predictor.threshold = 0.5
-    cfg["decision"]["threshold"] = predictor.threshold
-    metrics: dict[str, Any] = {"val": metrics_for(predictor, val)}
+        raw = predict_split(Predictor(cfg, net), source, "val").probs  # temperature 1: raw
+    labels = np.asarray(data.labels)
+    if config.calibrate:
+        cfg["calibration"] = {"temperature": fit_temperature(labels, raw, source.task), "fitted_on": "val",
+                              "method": "temperature scaling (Guo et al. 2017), validation negative log-likelihood"}
+    predictor = Predictor(cfg, net)
+    val = predictions_from_raw(predictor, "val", data, raw)
+    cfg["decision"] = choose_operating_point(val.labels, val.probs, source.task, config.threshold_rule,
+                                             per_class=config.per_class_thresholds, label_names=predictor.label_names)
+    predictor = Predictor(cfg, net)
+
+    settings = EvalSettings(n_resamples=config.ci_resamples, seed=config.seed)
+    metrics: dict[str, Any] = {"val": assess(predictor, val, settings)}
     if config.evaluate_test and "test" in source.splits:
-        metrics["test"] = metrics_for(predictor, predict_split(predictor, source, "test"))
-    metrics["note"] = "threshold and best epoch chosen on val; test reported only"
+        metrics["test"] = assess(predictor, predict_split(predictor, source, "test"), settings, attributes=attributes)
+    metrics["dataset"] = dataset_summary(source, verify=config.verify)
+    metrics["note"] = "temperature, operating point and best epoch chosen on val; test reported only"
 
     version = next_version(name)
     path = Path(config.output) if config.output else bundles_dir() / name / f"v{version}"
-    card = model_card(cfg, metrics, plan)
+    card = render_model_card(cfg, metrics)
     save_bundle(path, net=net, config=cfg, metrics=metrics, model_card=card)
     write_json_atomic(run_dir / "metrics.json", metrics)
     ref = None
@@ -84,46 +108,3 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, n
         record = register_bundle(path, version=version)
         ref = f"{record.name}:{record.version}"
     return FitResult(run_dir=run_dir, plan=plan, bundle_path=path, metrics=metrics, registry_ref=ref)
-
-
-def model_card(cfg: dict[str, Any], metrics: dict[str, Any], plan: Plan) -> str:
-    """A short Markdown model card: what the model is, how it was trained, how well it does."""
-    lines = [
-        f"# Model card: {cfg['name']}",
-        "",
-        "## Model",
-        f"- Task: {cfg['task']} classification, labels: {', '.join(cfg['label_names'])}",
-        f"- Architecture: `{cfg['model']['name']}` {cfg['model']['args']}",
-        f"- Input: {cfg['preprocessing']['channels']} channel(s), size {cfg['preprocessing']['spatial_size']}, "
-        f"scaling `{cfg['preprocessing']['scaling']}`, normalised with training mean/std",
-        f"- Decision rule: {cfg['decision']['rule']} (threshold {cfg['decision']['threshold']})",
-        "",
-        "## Training",
-        f"- Data: `{cfg['training']['data']}`; seed {cfg['training']['seed']}; {plan.epochs} epochs planned, "
-        f"batch {plan.batch_size}",
-        *[f"- Data note: {note}" for note in cfg["training"]["source_notes"]],
-        *[f"- Plan: {key}: {why}" for key, why in plan.reasons.items()],
-        "",
-        "## Performance",
-        "| split | n | AUC | accuracy | balanced accuracy |",
-        "|---|---|---|---|---|",
-    ]
-    for split in ("val", "test"):
-        m = metrics.get(split)
-        if m:
-            lines.append(f"| {split} | {m.get('n')} | {_fmt(m.get('auc'))} | {_fmt(m.get('accuracy'))} | "
-                         f"{_fmt(m.get('balanced_accuracy'))} |")
-    lines += [
-        "",
-        "The threshold and the best epoch were chosen on the validation split; test numbers are reported only.",
-        "",
-        "## Intended use and limits",
-        "Research use. Not a medical device: validate on data from the intended site, population and device "
-        "before any clinical use. Performance on other scanners, populations or acquisition settings is unknown.",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def _fmt(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.3f}"

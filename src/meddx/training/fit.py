@@ -37,11 +37,12 @@ class FitResult:
 
 
 def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resume: str | Path | None = None,
-        progress: bool = True) -> FitResult:
+        progress: bool = True, source: Any = None) -> FitResult:
     """Train a classification model as ``config`` says; see the module docstring for the flow.
 
     With ``resume`` (a run folder) the run's own config and plan are used and ``config`` must
-    be ``None``.
+    be ``None``. ``source`` (an ``ImageSource`` already split, e.g. one cross-validation fold)
+    replaces reading ``config.data``; it cannot be combined with resume or several processes.
     """
     import lightning as L
 
@@ -56,7 +57,10 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
     _quiet_lightning()
     _set_threads(config)
     L.seed_everything(config.seed, workers=True, verbose=False)
-    source = load_source(config.data, val_fraction=config.val_fraction, seed=config.seed)
+    if source is not None and (resume is not None or config.devices * config.num_nodes > 1):
+        raise ConfigError("a prepared source (cross-validation fold) trains in one process and cannot be resumed")
+    if source is None:
+        source = load_source(config.data, val_fraction=config.val_fraction, seed=config.seed)
     config = config.model_copy(update={"precision": resolve_precision(config.precision, source.spatial_dims)})
     name = config.name or _default_name(source.name)
     if resume is None:

@@ -1,4 +1,4 @@
-"""classification_metrics and choose_threshold checked against scikit-learn called directly."""
+"""classification_metrics checked against scikit-learn called directly (thresholds: test_operating.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import (
     accuracy_score,
+    average_precision_score,
     balanced_accuracy_score,
     confusion_matrix,
     multilabel_confusion_matrix,
@@ -17,7 +18,7 @@ from sklearn.metrics import (
 )
 
 from meddx.core.errors import ConfigError, DataError
-from meddx.evaluation.metrics import choose_threshold, classification_metrics
+from meddx.evaluation.metrics import classification_metrics
 
 N = 200
 
@@ -108,7 +109,9 @@ def test_perfect_predictions(task: str) -> None:
         probs = np.eye(3 if task == "multiclass" else 2)[y] * 0.9 + 0.05
     res = classification_metrics(y, probs, task)
     assert res["auc"] == 1.0 and res["accuracy"] == 1.0 and res["balanced_accuracy"] == 1.0
-    assert res["macro"] == {"sensitivity": 1.0, "specificity": 1.0, "precision": 1.0, "f1": 1.0}
+    assert res["auprc"] == 1.0
+    assert res["macro"] == {"sensitivity": 1.0, "specificity": 1.0, "precision": 1.0, "f1": 1.0,
+                            "ppv": 1.0, "npv": 1.0, "auprc": 1.0}
 
 
 def test_class_never_predicted_and_absent_class() -> None:
@@ -140,22 +143,146 @@ def test_bad_inputs_raise_clear_errors() -> None:
         classification_metrics(y, probs, "binary", label_names=["one"])
 
 
-def test_choose_threshold_youden_known_answer() -> None:
-    y = np.array([0, 0, 0, 1, 1, 1])
-    assert choose_threshold(y, np.array([0.1, 0.2, 0.3, 0.35, 0.8, 0.9])) == 0.35  # J = 1 only there
-    # J = 2/3 at both 0.4 and 0.7: the tie goes to the threshold closest to 0.5
-    assert choose_threshold(y, np.array([0.1, 0.2, 0.6, 0.4, 0.7, 0.9])) == 0.4
+# --- auprc, ppv, npv and per-class thresholds ---------------------------------------------
 
 
-def test_choose_threshold_accuracy_fixed_and_degenerate() -> None:
-    y, p = np.array([0, 0, 1, 1, 1]), np.array([0.1, 0.6, 0.55, 0.7, 0.8])
-    assert choose_threshold(y, p, "youden") == 0.7  # J: 0.667 at 0.7, 0.5 at 0.55
-    assert choose_threshold(y, p, "accuracy") == 0.55  # 4/5 at 0.55 and 0.7; 0.55 closer to 0.5
-    assert choose_threshold(y, p, "fixed:0.3") == 0.3
-    assert choose_threshold(np.zeros(4), np.array([0.1, 0.9, 0.4, 0.6])) == 0.5  # one class only
+def _npv(truth: np.ndarray, pred: np.ndarray) -> float:
+    """NPV = precision of the negative class, by sklearn."""
+    return precision_recall_fscore_support(1 - truth, 1 - pred, average="binary", zero_division=0)[0]
 
 
-@pytest.mark.parametrize("rule", ["f1", "fixed:abc", "fixed:1.5"])
-def test_choose_threshold_bad_rule(rule: str) -> None:
-    with pytest.raises(ConfigError, match="youden, accuracy, fixed"):
-        choose_threshold(np.array([0, 1]), np.array([0.2, 0.8]), rule)
+def _check_clinical(res: dict, truth: np.ndarray, pred: np.ndarray, probs: np.ndarray) -> None:
+    """ppv, npv and auprc per class and in macro against sklearn on indicator matrices."""
+    aps, npvs = [], []
+    for c, name in enumerate(res["label_names"]):
+        pc = res["per_class"][name]
+        assert pc["ppv"] == pc["precision"]
+        npvs.append(_npv(truth[:, c], pred[:, c]))
+        aps.append(average_precision_score(truth[:, c], probs[:, c]))
+        assert pc["npv"] == pytest.approx(npvs[-1])
+        assert pc["auprc"] == pytest.approx(aps[-1])
+    assert res["macro"]["ppv"] == res["macro"]["precision"]
+    assert res["macro"]["npv"] == pytest.approx(np.mean(npvs))
+    assert res["macro"]["auprc"] == pytest.approx(np.mean(aps))
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_binary_auprc_npv_match_sklearn(ties: bool) -> None:
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, N)
+    probs = _softmax_probs(rng, 2)
+    if ties:  # one decimal: many equal scores, some exactly at the threshold
+        probs = np.round(probs, 1)
+    res = classification_metrics(y, probs, "binary", threshold=0.4)
+    assert res["auprc"] == pytest.approx(average_precision_score(y, probs[:, 1]))
+    assert res["auprc"] == res["per_class"]["1"]["auprc"]
+    eye = np.eye(2, dtype=int)
+    pred = (probs[:, 1] >= 0.4).astype(int)
+    _check_clinical(res, eye[y], eye[pred], probs)
+    _check_per_class(res, eye[y], eye[pred], probs)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_multiclass_auprc_matches_sklearn(ties: bool) -> None:
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 4, N)
+    probs = _softmax_probs(rng, 4)
+    if ties:
+        probs = np.round(probs, 1)
+    res = classification_metrics(y, probs, "multiclass")
+    eye = np.eye(4, dtype=int)
+    assert res["auprc"] == pytest.approx(average_precision_score(eye[y], probs, average="macro"))
+    _check_clinical(res, eye[y], eye[probs.argmax(axis=1)], probs)
+
+
+def test_multilabel_auprc_matches_sklearn() -> None:
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, (N, 3))
+    probs = np.round(rng.uniform(size=(N, 3)), 2)
+    res = classification_metrics(y, probs, "multilabel", threshold=0.3)
+    assert res["auprc"] == pytest.approx(average_precision_score(y, probs, average="macro"))
+    _check_clinical(res, y, (probs >= 0.3).astype(int), probs)
+
+
+def test_absent_class_auprc_none_and_noted() -> None:
+    rng = np.random.default_rng(6)
+    y = rng.integers(0, 3, N)  # class 3 never true
+    probs = _softmax_probs(rng, 4)
+    res = classification_metrics(y, probs, "multiclass", label_names=["a", "b", "c", "d"])
+    assert res["per_class"]["d"]["auprc"] is None and res["per_class"]["d"]["auc"] is None
+    eye = np.eye(4, dtype=int)
+    aps = [average_precision_score(eye[y][:, c], probs[:, c]) for c in range(3)]
+    assert res["auprc"] == pytest.approx(np.mean(aps))
+    assert res["macro"]["auprc"] == pytest.approx(np.mean(aps))
+    assert any(n.startswith("auprc is the mean over 3 of 4") and "d" in n for n in res["notes"])
+    assert any("'d'" in n and "auprc undefined" in n for n in res["notes"])
+    json.dumps(res, allow_nan=False)
+
+
+def test_useless_model_auprc_is_prevalence_and_npv_undefined() -> None:
+    y = np.array([0, 1, 1, 0, 0, 0, 1, 0])
+    res = classification_metrics(y, np.full(8, 0.5), "binary")  # everyone predicted positive
+    assert res["auc"] == 0.5 and res["auprc"] == pytest.approx(3 / 8)
+    assert res["auprc"] == pytest.approx(average_precision_score(y, np.full(8, 0.5)))
+    pos = res["per_class"]["1"]
+    assert pos["npv"] is None and pos["ppv"] == pytest.approx(3 / 8)
+    assert any("'1'" in n and "npv undefined" in n for n in res["notes"])
+    assert res["macro"]["npv"] == res["per_class"]["0"]["npv"]  # the one defined value
+
+
+def test_multilabel_per_label_thresholds() -> None:
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 2, (N, 3))
+    probs = rng.uniform(size=(N, 3))
+    thr = [0.2, 0.5, 0.8]
+    res = classification_metrics(y, probs, "multilabel", threshold=thr)
+    pred = (probs >= np.array(thr)).astype(int)
+    assert res["threshold"] == thr
+    assert res["confusion_matrix"] == multilabel_confusion_matrix(y, pred).tolist()
+    assert res["accuracy"] == pytest.approx(np.mean([accuracy_score(y[:, i], pred[:, i]) for i in range(3)]))
+    _check_per_class(res, y, pred, probs)
+    _check_clinical(res, y, pred, probs)
+    # a tuple / numpy array reads the same; the reported threshold is a plain list
+    assert classification_metrics(y, probs, "multilabel", threshold=np.array(thr)) == res
+
+
+def test_multiclass_per_class_thresholds_one_vs_rest() -> None:
+    rng = np.random.default_rng(8)
+    y = rng.integers(0, 3, N)
+    probs = _softmax_probs(rng, 3)
+    thr = (0.3, 0.4, 0.25)
+    res = classification_metrics(y, probs, "multiclass", threshold=thr)
+    argmax = classification_metrics(y, probs, "multiclass")
+    eye = np.eye(3, dtype=int)
+    pred = (probs >= np.array(thr)).astype(int)
+    assert res["threshold"] == list(thr)
+    for key in ("accuracy", "balanced_accuracy", "confusion_matrix", "auc", "auprc"):
+        assert res[key] == argmax[key]
+    assert res["per_class"] != argmax["per_class"]
+    prec, rec, f1, _ = precision_recall_fscore_support(eye[y], pred, average=None, zero_division=0)
+    for c in range(3):
+        pc = res["per_class"][str(c)]
+        assert pc["sensitivity"] == pytest.approx(rec[c]) and pc["f1"] == pytest.approx(f1[c])
+        assert pc["specificity"] == pytest.approx(recall_score(eye[y][:, c], pred[:, c], pos_label=0))
+    _check_clinical(res, eye[y], pred, probs)
+    assert any("per-class thresholds" in n and "argmax" in n for n in res["notes"])
+
+
+@pytest.mark.parametrize(
+    ("task", "threshold", "match"),
+    [
+        ("binary", [0.5, 0.5], "binary threshold must be one probability"),
+        ("multiclass", [0.5, 0.5], r"one value per class \(3"),
+        ("multilabel", [0.5, 0.5, 0.5, 0.5], r"one value per class \(3"),
+        ("multilabel", [0.5, 1.5, 0.5], r"threshold\[1\] must be a probability in \[0, 1\]; got 1.5"),
+        ("multiclass", [0.5, "x", 0.5], "numbers in"),
+        ("multilabel", 2.0, r"\[0, 1\]"),
+    ],
+)
+def test_bad_thresholds_raise_config_error(task: str, threshold: object, match: str) -> None:
+    if task == "multilabel":
+        y, probs = np.array([[0, 1, 1], [1, 0, 0]]), np.full((2, 3), 0.5)
+    else:
+        y, probs = np.array([0, 1]), (np.full((2, 2), 0.5) if task == "binary" else np.full((2, 3), 1 / 3))
+    with pytest.raises(ConfigError, match=match):
+        classification_metrics(y, probs, task, threshold=threshold)  # type: ignore[arg-type]

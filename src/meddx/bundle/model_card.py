@@ -1,0 +1,285 @@
+"""The bundle's ``model_card.md``, written from facts the run knows, mapped to TRIPOD+AI.
+
+TRIPOD+AI (Collins et al., BMJ 2024;385:e078378) lists what a report of a clinical prediction
+model built with AI must state. A meddx run knows some of it exactly (data, splits, model,
+training, performance with CIs, calibration, subgroups, duplicates found); the rest (setting,
+eligibility, ethics, ...) only the developer knows. The card fills the first kind and lists
+the second as "to fill", so nothing is silently missing. No library writes such a card from a
+run, hence this module.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+TO_FILL = "**to fill**"
+
+# (item, topic, where this card covers it or None when the developer must fill it in)
+TRIPOD_AI_ITEMS: tuple[tuple[str, str, str | None], ...] = (
+    ("1", "Title: development/evaluation of a prediction model, population, outcome", None),
+    ("2", "Abstract", None),
+    ("3a-c", "Background: healthcare context, rationale, known models", None),
+    ("4", "Objectives, including intended use and users", "Intended use"),
+    ("5a", "Data sources", "Data"),
+    ("5b", "Dates of data collection", None),
+    ("6a-c", "Setting, eligibility criteria, treatments received", None),
+    ("7", "Data preparation (pre-processing, quality checks)", "Model; Data (duplicates)"),
+    ("8a", "Outcome definition and timing", "Outcome"),
+    ("8b-c", "Outcome assessment: who, blinding", None),
+    ("9a-c", "Predictors: choice, definition, assessment", "Model (input: the image)"),
+    ("10", "Sample size", "Data"),
+    ("11", "Missing data", None),
+    ("12a", "Use of the data: development, validation, test", "Data"),
+    ("12b", "Handling of predictors (pre-processing)", "Model"),
+    ("12c", "Model type, building, hyperparameter choice, internal validation", "Model; Training"),
+    ("12d", "Heterogeneity across clusters (e.g. sites)", "Subgroups (when attributes were given)"),
+    ("12e", "Performance measures, including calibration", "Performance; Calibration"),
+    ("12f", "Model updating / recalibration", "Calibration (temperature on validation)"),
+    ("13", "Class imbalance handling", "Training"),
+    ("14", "Fairness", "Subgroups"),
+    ("15", "Model output and decision threshold", "Operating point"),
+    ("16", "Differences between development and evaluation data", "Limitations"),
+    ("17", "Ethical approval", None),
+    ("18a-f", "Funding, conflicts, protocol, registration, data and code availability", None),
+    ("19", "Patient and public involvement", None),
+    ("20a", "Flow of participants, numbers per split", "Data"),
+    ("20b-c", "Participant characteristics, development vs evaluation", None),
+    ("21", "Number of participants and outcome events in each analysis", "Data"),
+    ("22", "Full model specification", "Model (weights in this bundle)"),
+    ("23a", "Model performance with confidence intervals", "Performance"),
+    ("23b", "Performance in key subgroups", "Subgroups"),
+    ("24", "Model updating results", None),
+    ("25", "Interpretation", None),
+    ("26", "Limitations", "Limitations (found automatically; add your own)"),
+    ("27a-c", "Usability: poor-quality input, users' expertise, future research", None),
+)
+
+
+def render_model_card(cfg: dict[str, Any], metrics: dict[str, Any]) -> str:
+    """Markdown model card from a bundle's ``config.json`` and training ``metrics.json``."""
+    import meddx
+
+    card = cfg.get("card", {})
+    today = datetime.date.today().isoformat()
+    lines = [
+        f"# Model card: {cfg['name']}",
+        "",
+        f"Written by meddx {meddx.__version__} on {today} from what the training run measured. "
+        f"Items marked {TO_FILL} are known only to the developer (see the TRIPOD+AI checklist at the end).",
+        "",
+        "## Intended use",
+        card.get("intended_use") or f"{TO_FILL}: the clinical question, population, setting and users "
+        "(set `intended_use` in the training config).",
+        "",
+        "Research use. Not a medical device: validate on data from the intended site, population and device before "
+        "any clinical use.",
+        "",
+        "## Outcome",
+        card.get("outcome") or f"{TO_FILL}: how and when the reference label was determined "
+        "(set `outcome` in the training config).",
+        f"Task: {cfg['task']} classification; labels: {', '.join(cfg['label_names'])}.",
+        "",
+        *_data_section(cfg, metrics.get("dataset")),
+        *_model_section(cfg),
+        *_operating_section(cfg),
+        *_performance_section(cfg, metrics),
+        *_calibration_section(metrics),
+        *_subgroup_section(metrics.get("test") or {}),
+        *_limitations_section(cfg, metrics),
+        *_checklist(),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _with_ci(interval: dict[str, Any] | None, fallback: Any = None, method: str = "bca") -> str:
+    """'0.912 (0.881–0.940)' from a bootstrap interval entry; the point value when there is none."""
+    if not interval:
+        return _fmt(fallback)
+    lo, hi = interval.get(method) or interval.get("percentile") or [None, None]
+    text = _fmt(interval.get("estimate"))
+    return text if lo is None or hi is None else f"{text} ({lo:.3f}–{hi:.3f})"
+
+
+def _data_section(cfg: dict[str, Any], dataset: dict[str, Any] | None) -> list[str]:
+    training = cfg.get("training", {})
+    lines = ["## Data", f"- Source: `{training.get('data')}`"]
+    if dataset:
+        names = dataset["label_names"]
+        lines += ["", f"| split | n | patients | {' | '.join(names)} |", "|---|---|---|" + "---|" * len(names)]
+        for split, s in dataset["splits"].items():
+            patients = "n/a" if s.get("patients") is None else s["patients"]
+            lines.append(f"| {split} | {s['n']} | {patients} | " + " | ".join(str(s["classes"].get(n, 0)) for n in names)
+                         + " |")
+        lines.append("")
+        dup = dataset.get("duplicates")
+        if dup:
+            lines.append(f"- Duplicate check (`meddx data verify`): {dup['exact_groups']} exact and {dup['near_groups']} "
+                         f"near-duplicate groups, {dup['cross_split']} samples with a copy on another split, "
+                         f"{dup['conflicting_labels']} groups with conflicting labels, "
+                         f"{dup['patients_across_splits']} patients on several splits.")
+        else:
+            lines.append("- Duplicates: not checked (training ran with `verify: false`).")
+    lines += [f"- {note}" for note in training.get("source_notes", [])]
+    lines += [f"- Dates of collection, setting and eligibility: {TO_FILL}.", ""]
+    return lines
+
+
+def _model_section(cfg: dict[str, Any]) -> list[str]:
+    pre, training = cfg["preprocessing"], cfg.get("training", {})
+    plan, reasons = training.get("plan") or {}, training.get("plan_reasons") or {}
+    lines = [
+        "## Model and training",
+        f"- Architecture: `{cfg['model']['name']}` with {cfg['model']['args']}; weights in `weights.safetensors`.",
+        f"- Input: {pre['channels']} channel(s), resized to {pre['spatial_size']}, intensity scaling `{pre['scaling']}`, "
+        "normalised with the training split's mean and standard deviation (fitted on training only).",
+        f"- Test-time augmentation: {', '.join(cfg.get('tta') or []) or 'none'}.",
+        f"- Seed {training.get('seed')}; validation fraction {training.get('val_fraction')} when carved.",
+    ]
+    for key in ("epochs", "batch_size", "augment", "lr", "weight_decay", "precision", "class_weights",
+                "early_stopping_patience"):
+        if key in plan:
+            why = f" ({reasons[key]})" if key in reasons else ""
+            lines.append(f"- {key}: {plan[key]}{why}")
+    lines += ["- Hyperparameters are meddx defaults or the automatic plan; the best epoch is chosen by validation AUC. "
+              "Nothing was tuned on the test split.", ""]
+    return lines
+
+
+def _operating_section(cfg: dict[str, Any]) -> list[str]:
+    decision, calibration = cfg.get("decision", {}), cfg.get("calibration", {})
+    lines = ["## Model output and operating point",
+             "- Output: a probability per class"
+             + (f", temperature-scaled with T = {calibration['temperature']:.3f} fitted on validation."
+                if calibration.get("fitted_on") else " (not recalibrated).")]
+    if decision.get("threshold") is not None:
+        lines.append(f"- Decision: positive when P({cfg['label_names'][-1]}) >= {decision['threshold']:.4f}, "
+                     f"chosen on validation by rule `{decision['rule']}` and applied unchanged to every other split.")
+        rates = decision.get("val") or {}
+        lines.append(f"- On validation: sensitivity {_fmt(rates.get('sensitivity'))}, specificity "
+                     f"{_fmt(rates.get('specificity'))}.")
+    elif decision.get("class_thresholds"):
+        pairs = ", ".join(f"{k}: {v:.4f}" for k, v in decision["class_thresholds"].items())
+        lines.append(f"- Decision: `{decision['rule']}`; thresholds chosen on validation: {pairs}.")
+    else:
+        lines.append(f"- Decision: `{decision.get('rule', 'argmax')}` (the most probable class).")
+    return [*lines, ""]
+
+
+def _performance_section(cfg: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
+    lines = ["## Performance", "", "95% bootstrap confidence intervals (BCa) in brackets.", "",
+             "| split | n | AUC | AUPRC | accuracy | balanced accuracy |", "|---|---|---|---|---|---|"]
+    for split in ("val", "test"):
+        m = metrics.get(split)
+        if not m:
+            continue
+        ci = m.get("ci") or {}
+        lines.append(f"| {split} | {m['n']} | {_with_ci(ci.get('auc'), m.get('auc'))} | "
+                     f"{_with_ci(ci.get('auprc'), m.get('auprc'))} | {_with_ci(ci.get('accuracy'), m.get('accuracy'))} | "
+                     f"{_with_ci(ci.get('balanced_accuracy'), m.get('balanced_accuracy'))} |")
+    test = metrics.get("test")
+    if test:
+        ci = (test.get("ci") or {}).get("per_class", {})
+        lines += ["", "Per class on the test split, at the operating point:", "",
+                  "| class | support | sensitivity | specificity | PPV | NPV | F1 |", "|---|---|---|---|---|---|---|"]
+        for name, pc in test["per_class"].items():
+            c = ci.get(name, {})
+            lines.append(f"| {name} | {pc['support']} | " + " | ".join(
+                _with_ci(c.get(m), pc.get(m)) for m in ("sensitivity", "specificity", "ppv", "npv", "f1")) + " |")
+    else:
+        lines.append("\nNo test split was evaluated: the numbers above are validation numbers, which chose the "
+                     "operating point and the best epoch and are therefore optimistic.")
+    return [*lines, ""]
+
+
+def _calibration_section(metrics: dict[str, Any]) -> list[str]:
+    lines = ["## Calibration", "", "| split | ECE before | ECE after | adaptive ECE after | MCE after | Brier after |",
+             "|---|---|---|---|---|---|"]
+    for split in ("val", "test"):
+        cal = (metrics.get(split) or {}).get("calibration")
+        if not cal:
+            continue
+        before, after = cal["before"], cal.get("after") or cal["before"]
+        lines.append(f"| {split} | {_fmt(before['ece'])} | {_fmt(after['ece'])} | {_fmt(after['ece_adaptive'])} | "
+                     f"{_fmt(after['mce'])} | {_fmt(after['brier'])} |")
+    lines += ["", "The temperature was fitted on validation, so validation 'after' numbers are optimistic; read the "
+              "test row.", ""]
+    return lines
+
+
+def _subgroup_section(test: dict[str, Any]) -> list[str]:
+    groups = test.get("subgroups")
+    if not groups:
+        return ["## Subgroups", f"Not assessed: no attributes file was given. {TO_FILL}: performance by sex, age, "
+                "site and device (train with `attributes: FILE.csv` or run `meddx evaluate --attributes`).", ""]
+    lines = ["## Subgroups (test split)", "", "| attribute | group | n | AUC | accuracy | note |", "|---|---|---|---|---|---|"]
+    for attribute, entry in groups.items():
+        for value, g in entry["groups"].items():
+            lines.append(f"| {attribute} | {value} | {g['n']} | {_with_ci(g.get('auc'))} | "
+                         f"{_with_ci(g.get('accuracy'))} | {g.get('warning') or ''} |")
+        gap = entry.get("largest_gap")
+        if gap:
+            lines.append(f"| {attribute} | largest gap | | {gap['metric']} {gap['gap']:.3f} between "
+                         f"{gap['between'][0]} and {gap['between'][1]} | | |")
+    return [*lines, ""]
+
+
+def _limitations_section(cfg: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
+    found = limitations(cfg, metrics)
+    lines = ["## Limitations", *[f"- {text}" for text in found]]
+    lines += [f"- {TO_FILL}: known differences between the development data and the intended population.", ""]
+    return lines
+
+
+def limitations(cfg: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
+    """Limitations the run can see for itself: small samples, leakage, shift, small subgroups."""
+    found: list[str] = []
+    test, val = metrics.get("test") or {}, metrics.get("val") or {}
+    dataset = metrics.get("dataset") or {}
+    if not test:
+        found.append("No independent test split: only validation performance is known.")
+    if test and test.get("n", 0) < 100:
+        found.append(f"Small test split (n={test['n']}): the confidence intervals are wide.")
+    ci_auc = ((test.get("ci") or {}).get("auc") or {}).get("bca") or [None, None]
+    if None not in ci_auc and ci_auc[1] - ci_auc[0] > 0.1:
+        found.append(f"The test AUC interval is wide ({ci_auc[0]:.3f}–{ci_auc[1]:.3f}).")
+    dup = dataset.get("duplicates")
+    if dup and dup.get("leakage"):
+        found.append(f"`data verify` found {dup['cross_split']} samples with a copy (or the same patient) on another "
+                     "split: test numbers may be optimistic; evaluate on a de-duplicated test set "
+                     "(`meddx data verify --clean-manifest`).")
+    if dup and dup.get("conflicting_labels"):
+        found.append(f"{dup['conflicting_labels']} groups of duplicate images carry different labels (label noise).")
+    if val.get("auc") is not None and test.get("auc") is not None and val["auc"] - test["auc"] > 0.05:
+        found.append(f"Test AUC ({test['auc']:.3f}) is well below validation AUC ({val['auc']:.3f}): the test split "
+                     "may differ from the training distribution.")
+    found += _prevalence_shift(dataset)
+    found += [f"Subgroup {w}" for w in test.get("subgroup_warnings", [])]
+    return found
+
+
+def _prevalence_shift(dataset: dict[str, Any]) -> list[str]:
+    splits = dataset.get("splits") or {}
+    if "train" not in splits or "test" not in splits or not splits["train"]["n"] or not splits["test"]["n"]:
+        return []
+    out = []
+    for name in dataset.get("label_names", []):
+        p_train = splits["train"]["classes"].get(name, 0) / splits["train"]["n"]
+        p_test = splits["test"]["classes"].get(name, 0) / splits["test"]["n"]
+        if abs(p_train - p_test) > 0.1:
+            out.append(f"Class '{name}' makes up {p_train:.0%} of training but {p_test:.0%} of test: PPV and NPV "
+                       "depend on prevalence and will differ at other sites.")
+    return out
+
+
+def _checklist() -> list[str]:
+    lines = ["## TRIPOD+AI checklist", "", "| item | topic | in this card |", "|---|---|---|"]
+    for item, topic, where in TRIPOD_AI_ITEMS:
+        lines.append(f"| {item} | {topic} | {where or TO_FILL} |")
+    lines += ["", "Items marked to fill are for the developer to add before publication (Collins et al., "
+              "BMJ 2024;385:e078378)."]
+    return lines

@@ -1,0 +1,141 @@
+"""``meddx evaluate``, ``meddx compare`` and ``meddx cv``: the clinical evaluation commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+
+def evaluate(
+    bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
+    data: str = typer.Option(..., "--data", "-d", help="Labelled source to evaluate on."),
+    split: str = typer.Option("test", help="train, val or test."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for metrics.json and report.html (default: inside the bundle)."),
+    attributes: Optional[Path] = typer.Option(None, "--attributes", help="CSV keyed by sample id (id,sex,age_band,site,...) for subgroup metrics."),
+    operating_point: Optional[list[str]] = typer.Option(None, "--operating-point", help="Extra rule chosen on val and reported, e.g. 'sensitivity>=0.95' (repeatable)."),
+    bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for the CIs (0: none)."),
+    level: float = typer.Option(0.95, "--level", min=0.5, max=0.999, help="Confidence level of the intervals."),
+    seed: int = typer.Option(0, help="Seed of the bootstrap."),
+    verify: bool = typer.Option(True, "--verify/--no-verify", help="Check the source for duplicates and leakage (shown in the report)."),
+    report: bool = typer.Option(True, "--report/--no-report", help="Write report.html."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+) -> None:
+    """Evaluate a bundle on a split: metrics with CIs, calibration, subgroups; writes metrics.json and report.html."""
+    from meddx.evaluation.evaluate import EvalSettings, evaluate_bundle
+
+    settings = EvalSettings(n_resamples=bootstrap, level=level, seed=seed, extra_rules=list(operating_point or []))
+    metrics, path = evaluate_bundle(bundle, data, split=split, out=out, settings=settings, attributes=attributes,
+                                    verify=verify, report=report)
+    if as_json:
+        typer.echo(json.dumps(metrics, indent=2))
+        return
+    for line in headline(metrics):
+        typer.echo(line)
+    typer.echo(f"metrics: {path}")
+    if report:
+        typer.echo(f"report:  {path.parent / 'report.html'}")
+
+
+def headline(metrics: dict[str, Any]) -> list[str]:
+    """The few lines a clinician reads first: AUC with CI, the operating point, calibration, warnings."""
+    ci = metrics.get("ci") or {}
+    lines = [f"{metrics.get('split')}: n={metrics['n']}  AUC {_ci(ci.get('auc'), metrics.get('auc'))}  "
+             f"AUPRC {_ci(ci.get('auprc'), metrics.get('auprc'))}  accuracy {_ci(ci.get('accuracy'), metrics.get('accuracy'))}"]
+    point = metrics.get("operating_point") or {}
+    if metrics["task"] == "binary":
+        positive = metrics["label_names"][1]
+        pc, pci = metrics["per_class"][positive], (ci.get("per_class") or {}).get(positive, {})
+        lines.append(f"operating point ({point.get('rule')}, threshold {_f(point.get('threshold'))}, chosen on val): "
+                     f"sensitivity {_ci(pci.get('sensitivity'), pc['sensitivity'])}  "
+                     f"specificity {_ci(pci.get('specificity'), pc['specificity'])}")
+    for extra in metrics.get("operating_points", []):
+        for name, rates in extra.get(metrics.get("split"), {}).items():
+            lines.append(f"  {extra['rule']} ({name}): sensitivity {_ci(rates['sensitivity'])}  "
+                         f"specificity {_ci(rates['specificity'])}")
+    cal = metrics.get("calibration") or {}
+    if cal.get("before"):
+        after = cal.get("after")
+        lines.append(f"calibration: ECE {_f(cal['before']['ece'])}"
+                     + (f" -> {_f(after['ece'])} after temperature {cal['temperature']:.2f}" if after else "")
+                     + f"  Brier {_f((after or cal['before'])['brier'])}")
+    lines += [f"warning: {w}" for w in metrics.get("warnings", [])]
+    return lines
+
+
+def compare(
+    bundle_a: str = typer.Argument(..., help="First bundle (folder or NAME[:VERSION])."),
+    bundle_b: str = typer.Argument(..., help="Second bundle."),
+    data: str = typer.Option(..., "--data", "-d", help="Labelled source both are evaluated on."),
+    split: str = typer.Option("test", help="train, val or test."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for comparison.json (default: inside bundle A)."),
+    bootstrap: int = typer.Option(1000, "--bootstrap", min=10, help="Paired bootstrap resamples."),
+    level: float = typer.Option(0.95, "--level", min=0.5, max=0.999),
+    seed: int = typer.Option(0),
+    as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
+) -> None:
+    """Compare two bundles on the same cases: DeLong (AUC), McNemar (accuracy), paired bootstrap CIs."""
+    from meddx.evaluation.compare import compare_bundles
+
+    result, path = compare_bundles(bundle_a, bundle_b, data, split, str(out) if out else None,
+                                   n_resamples=bootstrap, level=level, seed=seed)
+    if as_json:
+        typer.echo(json.dumps(result, indent=2))
+        return
+    typer.echo(f"{split}: n={result['n']}  (difference = A - B)")
+    for name, d in result["delong"].items():
+        if "skipped" in d:
+            typer.echo(f"  AUC {name}: skipped ({d['skipped']})")
+            continue
+        typer.echo(f"  AUC {name}: A {_f(d['auc_a'])}  B {_f(d['auc_b'])}  difference {_f(d['difference'])} "
+                   f"({_f(d['ci'][0])}–{_f(d['ci'][1])})  DeLong p={_p(d['p_value'])}")
+    m = result["mcnemar"]
+    typer.echo(f"  accuracy: A {_f(m['accuracy_a'])}  B {_f(m['accuracy_b'])}  "
+               f"difference {_ci(result['difference']['accuracy'])}  McNemar p={_p(m['p_value'])} ({m['method']})")
+    typer.echo(f"comparison: {path}")
+
+
+def cv(
+    config: Optional[Path] = typer.Argument(None, help="YAML training config; flags override its fields."),
+    folds: int = typer.Option(5, "--folds", "-k", min=2, help="Number of folds."),
+    data: Optional[str] = typer.Option(None, "--data", "-d", help="Source (overrides the config's data)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m"),
+    epochs: Optional[int] = typer.Option(None),
+    time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Minutes of training per fold."),
+    seed: Optional[int] = typer.Option(None),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for cv.json, oof_predictions.csv and fold bundles."),
+    progress: bool = typer.Option(False, "--progress/--no-progress"),
+) -> None:
+    """Cross-validate a training config: folds stratified and grouped by patient, mean ± sd, out-of-fold predictions."""
+    from meddx.evaluation.cv import cross_validate
+    from meddx.training.config import load_config
+
+    cfg = load_config(config, data=data, model=model, epochs=epochs, time_budget=time_budget, seed=seed)
+    summary = cross_validate(cfg, folds=folds, out=out, progress=progress)
+    typer.echo(summary["how"])
+    for f in summary["folds"]:
+        typer.echo(f"  fold {f['fold']}: n_test={f['n_test']}  AUC {_f(f['auc'])}  accuracy {_f(f['accuracy'])}")
+    for m, mean in summary["mean"].items():
+        sd = summary["sd"].get(m)
+        typer.echo(f"  {m}: {_f(mean)} ± {_f(sd)}")
+    typer.echo(f"  pooled out-of-fold AUC {_ci(summary['pooled']['auc'])}")
+    typer.echo(f"cv: {summary['out_dir']}/cv.json")
+
+
+def _f(value: object) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _p(value: object) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def _ci(interval: dict[str, Any] | None, fallback: Any = None) -> str:
+    if not interval:
+        return _f(fallback)
+    lo, hi = interval.get("bca") or interval.get("percentile") or [None, None]
+    if lo is None or hi is None:
+        return _f(interval.get("estimate"))
+    return f"{_f(interval.get('estimate'))} ({lo:.3f}–{hi:.3f})"

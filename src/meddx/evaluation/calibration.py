@@ -1,0 +1,314 @@
+"""Calibration: do the predicted probabilities mean what they say?
+
+A model with AUC 0.95 can still report "90 % risk" for cases that are positive half the time;
+clinicians read the probability, so it has to be checked (reliability bins, ECE/MCE, Brier)
+and, where needed, corrected on validation data (temperature scaling, Guo et al. 2017).
+
+Conventions are those of :mod:`meddx.evaluation.metrics`: ``probs`` is (N, K), softmax for
+binary (K=2, column 1 = positive; (N,) P(positive) accepted) and multiclass, per-label sigmoid
+for multilabel. What the calibration metrics are computed on (see ``calibration_targets``):
+
+- binary: P(positive) against y, the risk a clinician reads;
+- multiclass: top-label confidence against "argmax is correct" (Guo et al. 2017);
+- multilabel: every (sample, label) probability against its 0/1 outcome, pooled.
+
+scikit-learn provides ``brier_score_loss`` and ``calibration_curve`` (used here and in the
+tests as cross-checks); it has no ECE, MCE, adaptive (equal-count) ECE or temperature scaling,
+so those are implemented here with numpy/scipy.
+
+Bundles store probabilities (averaged over test-time flips), never logits, so temperature
+scaling works on log-probabilities: ``softmax(log p / T)`` for binary/multiclass (``log p``
+equals the logits up to a per-row constant, which softmax ignores) and
+``sigmoid(logit(p) / T)`` per label for multilabel, with ``p`` clipped to
+[1e-12, 1 - 1e-12] before the logs.
+
+Everything returned is JSON-serialisable (plain floats, ints, lists, dicts).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import expit, log_expit, log_softmax, logit, softmax
+from sklearn.metrics import brier_score_loss
+
+from meddx.core.errors import ConfigError, DataError
+from meddx.evaluation.metrics import TASKS, _validate
+
+STRATEGIES: tuple[str, ...] = ("uniform", "quantile")
+TARGETS: dict[str, str] = {
+    "binary": "positive-class probability",
+    "multiclass": "top-label confidence",
+    "multilabel": "per-label probability (pooled)",
+}
+EPS = 1e-12
+T_BOUNDS: tuple[float, float] = (0.05, 20.0)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_n_bins(n_bins: int) -> int:
+    """``n_bins`` must be a positive integer (bools rejected: ``True`` is not a bin count)."""
+    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
+        raise ConfigError(f"n_bins must be an integer >= 1; got {n_bins!r}")
+    return int(n_bins)
+
+
+def _check_strategy(strategy: str) -> str:
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}; got {strategy!r}")
+    return strategy
+
+
+def _check_temperature(temperature: float) -> float:
+    try:
+        t = float(temperature)
+    except (TypeError, ValueError):
+        t = math.nan
+    if not math.isfinite(t) or t <= 0.0:
+        raise ConfigError(f"temperature must be a finite number > 0; got {temperature!r}")
+    return t
+
+
+def _check_pairs(confidence: Any, outcome: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Flat float confidences in [0, 1] and 0/1 outcomes of the same, non-zero length."""
+    c = np.asarray(confidence, dtype=float).reshape(-1)
+    o = np.asarray(outcome).reshape(-1)
+    if c.size == 0 or c.shape != o.shape:
+        raise DataError(
+            "confidence and outcome must be non-empty and of the same length; "
+            f"got shapes {np.shape(confidence)} and {np.shape(outcome)}"
+        )
+    if not np.isfinite(c).all() or c.min() < 0.0 or c.max() > 1.0:
+        raise DataError("confidence must hold finite probabilities in [0, 1]; found values outside")
+    if not np.isin(o, (0, 1)).all():
+        raise DataError(f"outcome must be 0/1; found values {sorted(set(np.unique(o).tolist()) - {0, 1})}")
+    return c, o.astype(float)
+
+
+def _validate_probs(probs: Any, task: str) -> np.ndarray:
+    """(N, K) float probabilities, checked by ``metrics._validate`` with placeholder labels
+    (only ``probs`` is known when applying a temperature)."""
+    if task not in TASKS:
+        raise ConfigError(f"task must be one of {', '.join(TASKS)}; got {task!r}")
+    shape = np.shape(probs)
+    if task == "multilabel":
+        dummy = np.zeros(shape, dtype=int)
+    else:
+        dummy = np.zeros(shape[:1], dtype=int)
+    return _validate(dummy, probs, task)[1]
+
+
+# --------------------------------------------------------------------------- targets and bins
+
+
+def calibration_targets(y_true: Any, probs: Any, task: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(confidence, outcome)`` pairs the calibration metrics are computed on.
+
+    binary: P(positive) vs y (the clinically read risk);
+    multiclass: top-label confidence vs (argmax == y) (Guo et al. 2017);
+    multilabel: every (sample, label) P vs its 0/1 outcome, pooled.
+    Both arrays are 1-D floats of the same length.
+    """
+    y, p = _validate(y_true, probs, task)
+    if task == "binary":
+        return p[:, 1].copy(), y.astype(float)
+    if task == "multiclass":
+        return p.max(axis=1), (p.argmax(axis=1) == y).astype(float)
+    return p.reshape(-1).copy(), y.reshape(-1).astype(float)
+
+
+def _bin_edges(confidence: np.ndarray, n_bins: int, strategy: str) -> np.ndarray:
+    """``n_bins + 1`` edges: equal width on [0, 1], or quantiles of ``confidence`` (adaptive,
+    equal-count bins; ties stay together, so such bins may hold more or be empty)."""
+    if strategy == "uniform":
+        return np.linspace(0.0, 1.0, n_bins + 1)
+    # Same float expression as sklearn: a data point sitting exactly on an edge then falls
+    # in the same bin as in ``calibration_curve``.
+    return np.percentile(confidence, np.linspace(0.0, 1.0, n_bins + 1) * 100)
+
+
+def _bin_stats(
+    confidence: np.ndarray, outcome: np.ndarray, n_bins: int, strategy: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per-bin (edges, count, mean confidence, observed frequency), empty bins included.
+
+    Bin assignment is that of sklearn ``calibration_curve`` (``searchsorted`` on the inner
+    edges: bins are (lo, hi], the first one [0, hi]) so its output is an exact cross-check.
+    """
+    edges = _bin_edges(confidence, n_bins, strategy)
+    ids = np.searchsorted(edges[1:-1], confidence)
+    count = np.bincount(ids, minlength=n_bins)
+    sum_conf = np.bincount(ids, weights=confidence, minlength=n_bins)
+    sum_out = np.bincount(ids, weights=outcome, minlength=n_bins)
+    safe = np.maximum(count, 1)
+    return edges, count, sum_conf / safe, sum_out / safe
+
+
+def reliability_bins(
+    confidence: Any, outcome: Any, n_bins: int = 15, strategy: str = "uniform"
+) -> list[dict[str, Any]]:
+    """Reliability-diagram bins.
+
+    ``strategy`` is ``"uniform"`` (equal-width in [0, 1]) or ``"quantile"`` (adaptive:
+    equal-count bins, edges at the quantiles of ``confidence``). One dict per non-empty bin:
+    ``{"lo", "hi", "count", "confidence" (mean predicted), "accuracy" (observed frequency)}``.
+    """
+    n_bins, strategy = _check_n_bins(n_bins), _check_strategy(strategy)
+    c, o = _check_pairs(confidence, outcome)
+    edges, count, conf, acc = _bin_stats(c, o, n_bins, strategy)
+    return [
+        {
+            "lo": float(edges[b]),
+            "hi": float(edges[b + 1]),
+            "count": int(count[b]),
+            "confidence": float(conf[b]),
+            "accuracy": float(acc[b]),
+        }
+        for b in range(n_bins)
+        if count[b] > 0
+    ]
+
+
+def _gaps(confidence: Any, outcome: Any, n_bins: int, strategy: str) -> tuple[np.ndarray, np.ndarray]:
+    """(|accuracy - confidence|, weight = count / N) of every non-empty bin."""
+    bins = reliability_bins(confidence, outcome, n_bins, strategy)
+    gaps = np.array([abs(b["accuracy"] - b["confidence"]) for b in bins])
+    counts = np.array([b["count"] for b in bins], dtype=float)
+    return gaps, counts / counts.sum()
+
+
+def expected_calibration_error(
+    confidence: Any, outcome: Any, n_bins: int = 15, strategy: str = "uniform"
+) -> float:
+    """ECE: count-weighted mean over bins of |observed frequency - mean confidence|.
+
+    Not in scikit-learn. ``strategy="quantile"`` gives the adaptive ECE (Nixon et al. 2019),
+    less biased when predictions crowd into a few uniform bins.
+    """
+    gaps, weights = _gaps(confidence, outcome, n_bins, strategy)
+    return float(np.sum(weights * gaps))
+
+
+def maximum_calibration_error(
+    confidence: Any, outcome: Any, n_bins: int = 15, strategy: str = "uniform"
+) -> float:
+    """MCE: the largest |observed frequency - mean confidence| over non-empty bins (worst
+    case; noisy for sparsely populated bins). Not in scikit-learn."""
+    gaps, _ = _gaps(confidence, outcome, n_bins, strategy)
+    return float(gaps.max())
+
+
+# --------------------------------------------------------------------------- Brier, summary
+
+
+def brier_score(y_true: Any, probs: Any, task: str) -> float:
+    """Brier score (lower is better; 0 = perfect).
+
+    binary: sklearn ``brier_score_loss`` on P(positive); multiclass: mean over samples of the
+    sum over classes of (p - onehot)^2 (range [0, 2]); multilabel: mean over labels of the
+    per-label Brier.
+    """
+    y, p = _validate(y_true, probs, task)
+    if task == "binary":
+        return float(brier_score_loss(y, p[:, 1], pos_label=1))
+    if task == "multiclass":
+        onehot = np.eye(p.shape[1])[y]
+        return float(np.mean(np.sum((p - onehot) ** 2, axis=1)))
+    return float(np.mean(np.mean((p - y) ** 2, axis=0)))
+
+
+def calibration_summary(y_true: Any, probs: Any, task: str, n_bins: int = 15) -> dict[str, Any]:
+    """Everything a report needs about calibration, JSON-serialisable.
+
+    ``{"ece": uniform-bin ECE, "ece_adaptive": quantile-bin ECE, "mce": uniform-bin MCE,
+    "brier", "n_bins", "target": what was binned (see ``calibration_targets``),
+    "reliability": {"uniform": [...bins], "quantile": [...bins]}}``.
+    """
+    n_bins = _check_n_bins(n_bins)
+    conf, out = calibration_targets(y_true, probs, task)
+    return {
+        "ece": expected_calibration_error(conf, out, n_bins, "uniform"),
+        "ece_adaptive": expected_calibration_error(conf, out, n_bins, "quantile"),
+        "mce": maximum_calibration_error(conf, out, n_bins, "uniform"),
+        "brier": brier_score(y_true, probs, task),
+        "n_bins": n_bins,
+        "target": TARGETS[task],
+        "reliability": {
+            "uniform": reliability_bins(conf, out, n_bins, "uniform"),
+            "quantile": reliability_bins(conf, out, n_bins, "quantile"),
+        },
+    }
+
+
+# --------------------------------------------------------------------------- temperature scaling
+
+
+def _scores(p: np.ndarray, task: str) -> np.ndarray:
+    """Logit surrogates: log p (binary/multiclass; logits up to a per-row constant) or
+    logit(p) per label (multilabel), after clipping p to [EPS, 1 - EPS]."""
+    q = np.clip(p, EPS, 1.0 - EPS)
+    return logit(q) if task == "multilabel" else np.log(q)
+
+
+def _nll(y: np.ndarray, scores: np.ndarray, temperature: float, task: str) -> float:
+    """Mean negative log-likelihood of the labels under the probabilities rescaled by T
+    (multilabel: mean binary cross-entropy over all (sample, label) pairs)."""
+    z = scores / temperature
+    if task == "multilabel":
+        return float(-np.mean(y * log_expit(z) + (1 - y) * log_expit(-z)))
+    logp = log_softmax(z, axis=1)
+    return float(-np.mean(logp[np.arange(len(y)), y]))
+
+
+def _degenerate(y: np.ndarray) -> bool:
+    """Fewer than 2 samples, or a single class in y (pooled over labels for multilabel):
+    the likelihood then rewards ever sharper (or flatter) probabilities without limit."""
+    return y.shape[0] < 2 or np.unique(y).size < 2
+
+
+def fit_temperature(y_true: Any, probs: Any, task: str) -> float:
+    """Temperature T > 0 minimising the validation NLL of the rescaled probabilities
+    (Guo et al. 2017). T > 1 softens over-confident predictions, T < 1 sharpens.
+
+    Bounded 1-D optimisation of log T (``scipy.optimize.minimize_scalar``, T in [0.05, 20]);
+    the result may sit on a bound when the data push further. Degenerate validation data
+    (fewer than 2 samples, or only one class in ``y_true``) cannot identify T: 1.0 (no
+    change) is returned. Fit on validation data, never on the test split.
+    """
+    y, p = _validate(y_true, probs, task)
+    if _degenerate(y):
+        return 1.0
+    scores = _scores(p, task)
+    lo, hi = np.log(T_BOUNDS[0]), np.log(T_BOUNDS[1])
+    res = minimize_scalar(
+        lambda log_t: _nll(y, scores, float(np.exp(log_t)), task),
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": 1e-6},
+    )
+    return float(np.clip(np.exp(res.x), *T_BOUNDS))
+
+
+def apply_temperature(probs: np.ndarray, temperature: float, task: str) -> np.ndarray:
+    """Rescale probabilities by T: ``softmax(log p / T)`` (binary, multiclass) or
+    ``sigmoid(logit(p) / T)`` per label (multilabel).
+
+    T = 1 returns ``probs`` unchanged up to float error (and the 1e-12 clipping); rows still
+    sum to 1 for binary/multiclass; the argmax is kept, and for binary the ranking of
+    P(positive) (so AUC is unchanged, up to ties float32 rounding may create). The output has
+    the shape of ``probs`` (a binary (N,) P(positive) stays (N,)); float32 in -> float32 out,
+    anything else -> float64.
+    """
+    t = _check_temperature(temperature)
+    p = _validate_probs(probs, task)
+    z = _scores(p, task) / t
+    out = expit(z) if task == "multilabel" else softmax(z, axis=1)
+    if task == "binary" and (np.ndim(probs) == 1 or np.shape(probs)[1] == 1):  # P(positive) given
+        out = out[:, 1].reshape(np.shape(probs))
+    dtype = np.float32 if np.asarray(probs).dtype == np.float32 else np.float64
+    return out.astype(dtype)

@@ -1,0 +1,384 @@
+"""Paired statistical comparison of two models scored on the same test cases.
+
+Two questions, two tests, both paired because both models saw the same cases:
+
+- Is one model's ROC AUC higher? ``delong_test`` (and ``delong_per_class`` for each class or
+  label): the DeLong, DeLong & Clarke-Pearson (1988) test for correlated AUCs.
+- Does one model classify more cases correctly at its operating point? ``mcnemar_test`` on the
+  per-case ``correctness`` of each model.
+
+Conventions follow ``meddx.evaluation.metrics``: probs are (N, K), binary column 1 is the
+positive class, and every result is JSON-serialisable (plain floats/ints/lists, ``None`` never
+NaN). Bad input raises ``DataError`` (data) or ``ConfigError`` (settings) with a message that
+names the field, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from meddx.core.errors import ConfigError, DataError
+from meddx.evaluation.metrics import _check_threshold, _label_names, _validate
+
+DELONG_METHOD = "DeLong (Sun & Xu 2014 fast algorithm)"
+MCNEMAR_EXACT_BELOW = 25  # discordant pairs; below this the chi-square approximation is poor
+MIN_PER_CLASS = 2  # DeLong's variance needs >= 2 positives and >= 2 negatives (ddof=1)
+
+
+# --------------------------------------------------------------------------- DeLong
+
+
+def _check_level(level: float) -> float:
+    """Confidence level as a float strictly inside (0, 1)."""
+    try:
+        lv = float(level)
+    except (TypeError, ValueError):
+        lv = math.nan
+    if not 0.0 < lv < 1.0:
+        raise ConfigError(f"level must be a confidence level strictly between 0 and 1 (e.g. 0.95); got {level!r}")
+    return lv
+
+
+def _binary_outcome(y_true: np.ndarray) -> np.ndarray:
+    """``y_true`` as a (N,) int array of 0/1; (N, 1) and booleans are accepted."""
+    y = np.asarray(y_true)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or y.size == 0:
+        raise DataError(f"y_true must be a non-empty (N,) array of 0/1 outcomes; got shape {y.shape}")
+    if not np.isin(y, (0, 1)).all():
+        found = sorted(set(np.unique(y).tolist()) - {0, 1})[:5]
+        raise DataError(f"y_true must hold binary outcomes 0/1 (1 = positive); found other values {found}")
+    return y.astype(int)
+
+
+def _score_vector(scores: np.ndarray, name: str, n: int) -> np.ndarray:
+    """``scores`` as a finite (n,) float array; ``name`` is the argument named in errors."""
+    s = np.asarray(scores, dtype=float)
+    if s.ndim == 2 and s.shape[1] == 1:
+        s = s[:, 0]
+    if s.shape != (n,):
+        raise DataError(f"{name} must have shape ({n},) to match y_true (one score per case); got {s.shape}")
+    if not np.isfinite(s).all():
+        raise DataError(f"{name} must be finite; found {int((~np.isfinite(s)).sum())} NaN/inf value(s)")
+    return s
+
+
+def _class_count_problem(y: np.ndarray) -> str | None:
+    """Why DeLong cannot run on outcome vector ``y`` (too few of a class), or ``None``."""
+    n_pos = int(y.sum())
+    n_neg = int(y.size - n_pos)
+    if n_pos == 0 or n_neg == 0:
+        present = "positive (1)" if n_neg == 0 else "negative (0)"
+        return (f"y_true has only one class ({y.size} {present} cases); an AUC needs both "
+                "positive and negative cases")
+    if n_pos < MIN_PER_CLASS or n_neg < MIN_PER_CLASS:
+        return (f"y_true has {n_pos} positive and {n_neg} negative cases; the DeLong variance "
+                f"needs at least {MIN_PER_CLASS} of each")
+    return None
+
+
+def _auc_placements(pos: np.ndarray, neg: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """AUC and DeLong placement values (structural components) from midranks.
+
+    Hand-written because no maintained library provides DeLong's test (scikit-learn has none,
+    and there is no well-kept PyPI package). This is the midrank algorithm of Sun & Xu (2014),
+    "Fast implementation of DeLong's algorithm for comparing the areas under correlated
+    receiver operating characteristic curves", IEEE Signal Processing Letters 21(11):1389-1393,
+    which gives DeLong et al.'s (1988, Biometrics 44:837-845) components in O(N log N):
+
+    - ``v10[i]`` = fraction of negatives scored below positive ``i`` (ties count 1/2)
+      = (midrank of ``pos[i]`` among all cases - midrank among positives) / n_neg;
+    - ``v01[j]`` = fraction of positives scored above negative ``j`` (ties count 1/2)
+      = 1 - (midrank of ``neg[j]`` among all cases - midrank among negatives) / n_pos;
+    - AUC = mean(v10) = mean(v01) (the Mann-Whitney statistic).
+
+    Midranks (``rankdata(method="average")``) are what make ties count 1/2.
+    """
+    m, n = pos.size, neg.size
+    tx = stats.rankdata(pos, method="average")
+    ty = stats.rankdata(neg, method="average")
+    tz = stats.rankdata(np.concatenate([pos, neg]), method="average")
+    auc = (tz[:m].sum() - m * (m + 1) / 2.0) / (m * n)
+    v10 = (tz[:m] - tx) / n
+    v01 = 1.0 - (tz[m:] - ty) / m
+    return float(auc), v10, v01
+
+
+def _difference_variance(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    """``(auc_a, auc_b, var(auc_a - auc_b))`` under DeLong's paired covariance estimate.
+
+    DeLong's Var(A - B) = S10[aa] + S10[bb] - 2 S10[ab] over n_pos plus the same for S01 over
+    n_neg, written here as var(v10_a - v10_b) / n_pos + var(v01_a - v01_b) / n_neg (ddof=1):
+    algebraically identical, never negative, and exactly 0 when the two scores are identical.
+    """
+    pos, neg = y == 1, y == 0
+    auc_a, v10_a, v01_a = _auc_placements(a[pos], a[neg])
+    auc_b, v10_b, v01_b = _auc_placements(b[pos], b[neg])
+    var = np.var(v10_a - v10_b, ddof=1) / pos.sum() + np.var(v01_a - v01_b, ddof=1) / neg.sum()
+    return auc_a, auc_b, float(var)
+
+
+def delong_test(
+    y_true: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray, level: float = 0.95
+) -> dict[str, Any]:
+    """Paired DeLong test for two correlated ROC AUCs on the same cases (DeLong, DeLong &
+    Clarke-Pearson 1988), computed with the fast midrank algorithm of Sun & Xu (2014).
+
+    Args:
+        y_true: (N,) 0/1 outcomes (1 = positive).
+        scores_a, scores_b: (N,) scores of model A and model B for the same cases (higher =
+            more likely positive); any monotone scale (probabilities, logits).
+        level: confidence level of the interval for the difference.
+
+    Returns:
+        ``auc_a``, ``auc_b``, ``difference`` (a - b), ``se``, ``z``, ``p_value`` (two-sided),
+        ``ci`` ([lo, hi], normal approximation at ``level``), ``n_positive``, ``n_negative``,
+        ``method``. When the variance of the difference is 0 (e.g. identical scores) ``z`` is
+        ``None``; ``p_value`` is then 1.0 if the difference is 0, else ``None`` with a
+        ``note`` (the normal approximation says nothing for a degenerate variance).
+
+    Raises:
+        DataError: y_true not 0/1, only one class present (or fewer than 2 of a class),
+            scores of the wrong length or not finite.
+        ConfigError: ``level`` outside (0, 1).
+    """
+    lv = _check_level(level)
+    y = _binary_outcome(y_true)
+    a = _score_vector(scores_a, "scores_a", y.size)
+    b = _score_vector(scores_b, "scores_b", y.size)
+    problem = _class_count_problem(y)
+    if problem:
+        raise DataError(problem)
+    auc_a, auc_b, var = _difference_variance(y, a, b)
+    return _delong_result(auc_a, auc_b, var, lv, int(y.sum()), int(y.size - y.sum()))
+
+
+def _delong_result(
+    auc_a: float, auc_b: float, var: float, level: float, n_pos: int, n_neg: int
+) -> dict[str, Any]:
+    """Assemble the JSON-serialisable DeLong result from the AUCs and Var(a - b)."""
+    diff = auc_a - auc_b
+    se = math.sqrt(max(var, 0.0))
+    half = float(stats.norm.ppf(0.5 + level / 2.0)) * se
+    out: dict[str, Any] = {
+        "auc_a": auc_a,
+        "auc_b": auc_b,
+        "difference": diff,
+        "se": se,
+        "z": None,
+        "p_value": None,
+        "ci": [diff - half, diff + half],
+        "n_positive": n_pos,
+        "n_negative": n_neg,
+        "method": DELONG_METHOD,
+    }
+    if se > 0.0:
+        z = diff / se
+        out["z"] = z
+        out["p_value"] = float(min(1.0, 2.0 * stats.norm.sf(abs(z))))
+    elif diff == 0.0:
+        out["p_value"] = 1.0
+    else:
+        out["note"] = ("the DeLong variance of the difference is 0 although the AUCs differ; "
+                       "z and p_value are undefined (use a permutation or bootstrap test)")
+    return out
+
+
+def delong_per_class(
+    y_true: np.ndarray,
+    probs_a: np.ndarray,
+    probs_b: np.ndarray,
+    task: str,
+    label_names: list[str] | None = None,
+    level: float = 0.95,
+) -> dict[str, dict[str, Any]]:
+    """DeLong test per class, keyed by class name, so a report can compare AUCs class by class.
+
+    Binary: one entry, for the positive class (column 1). Multiclass: one-vs-rest per class
+    (``y == c`` against ``probs[:, c]``), as in the MedMNIST macro AUC. Multilabel: per label.
+    A class whose outcome vector lacks positives or negatives (fewer than 2 of either) gets
+    ``{"skipped": reason}`` instead of raising, so one rare class does not sink the report.
+    """
+    lv = _check_level(level)
+    y, pa = _validate(y_true, probs_a, task)
+    _, pb = _validate(y_true, probs_b, task)
+    if pa.shape != pb.shape:
+        raise DataError(f"probs_a and probs_b must have the same shape (same cases, same classes); "
+                        f"got {pa.shape} and {pb.shape}")
+    names = _label_names(label_names, pa.shape[1])
+    columns = [1] if task == "binary" else range(pa.shape[1])
+    out: dict[str, dict[str, Any]] = {}
+    for c in columns:
+        yc = y[:, c] if task == "multilabel" else (y == c).astype(int)
+        problem = _class_count_problem(yc)
+        if problem:
+            out[names[c]] = {"skipped": f"class {names[c]!r}: {problem}"}
+            continue
+        auc_a, auc_b, var = _difference_variance(yc, pa[:, c], pb[:, c])
+        out[names[c]] = _delong_result(auc_a, auc_b, var, lv, int(yc.sum()), int(yc.size - yc.sum()))
+    return out
+
+
+# --------------------------------------------------------------------------- McNemar
+
+
+def _boolean_vector(x: np.ndarray, name: str) -> np.ndarray:
+    """``x`` as a non-empty (N,) bool array; accepts bools and 0/1 numbers."""
+    v = np.asarray(x)
+    if v.ndim != 1 or v.size == 0:
+        raise DataError(f"{name} must be a non-empty (N,) array of per-case booleans; got shape {v.shape}")
+    if v.dtype != bool and not np.isin(v, (0, 1)).all():
+        raise DataError(f"{name} must hold booleans or 0/1 (was each case classified correctly); "
+                        f"found other values {sorted(set(np.unique(v).tolist()) - {0, 1})[:5]}")
+    return v.astype(bool)
+
+
+def mcnemar_test(correct_a: np.ndarray, correct_b: np.ndarray) -> dict[str, Any]:
+    """McNemar's test: do models A and B have the same accuracy on the same (paired) cases?
+
+    Only discordant cases carry information: ``a_only`` (b: A right, B wrong) and ``b_only``
+    (c: B right, A wrong). Under the null each discordant case is a fair coin.
+
+    - fewer than 25 discordant pairs: exact two-sided binomial test of ``a_only`` out of
+      ``a_only + b_only`` at p = 0.5 (``scipy.stats.binomtest``); ``statistic`` = min(b, c).
+    - otherwise: chi-square with continuity correction (Edwards 1948),
+      ``(|b - c| - 1)^2 / (b + c)`` on 1 df (as R's ``mcnemar.test``; statsmodels, which has
+      it, is not a dependency here).
+    - no discordant pairs: nothing to test; ``statistic`` 0 and ``p_value`` 1.0.
+    """
+    a = _boolean_vector(correct_a, "correct_a")
+    b_ = _boolean_vector(correct_b, "correct_b")
+    if a.shape != b_.shape:
+        raise DataError(f"correct_a and correct_b must be paired (same cases, same length); "
+                        f"got {a.size} and {b_.size}")
+    b = int((a & ~b_).sum())
+    c = int((~a & b_).sum())
+    statistic, p_value, method = _mcnemar_p(b, c)
+    acc_a, acc_b = float(a.mean()), float(b_.mean())
+    return {
+        "n": int(a.size),
+        "both_correct": int((a & b_).sum()),
+        "a_only": b,
+        "b_only": c,
+        "both_wrong": int((~a & ~b_).sum()),
+        "accuracy_a": acc_a,
+        "accuracy_b": acc_b,
+        "difference": acc_a - acc_b,
+        "statistic": statistic,
+        "p_value": p_value,
+        "method": method,
+    }
+
+
+def _mcnemar_p(b: int, c: int) -> tuple[float, float, str]:
+    """``(statistic, p_value, method)`` for discordant counts ``b`` (A only) and ``c`` (B only)."""
+    discordant = b + c
+    if discordant == 0:
+        return 0.0, 1.0, "McNemar: no discordant pairs (models agree on every case)"
+    if discordant < MCNEMAR_EXACT_BELOW:
+        p = stats.binomtest(b, discordant, 0.5, alternative="two-sided").pvalue
+        return float(min(b, c)), float(min(1.0, p)), "McNemar exact (two-sided binomial test)"
+    statistic = (abs(b - c) - 1.0) ** 2 / discordant
+    p = stats.chi2.sf(statistic, df=1)
+    return float(statistic), float(p), "McNemar chi-square with continuity correction"
+
+
+# --------------------------------------------------------------------------- correctness
+
+
+def _thresholds(threshold: float | Sequence[float] | None, task: str, k: int) -> np.ndarray | float:
+    """One threshold (binary; multilabel broadcast) or K per-label thresholds (multilabel)."""
+    if threshold is None or np.ndim(threshold) == 0:
+        return _check_threshold(None if threshold is None else float(threshold))
+    values = list(threshold)
+    if task == "binary" and len(values) == 1:
+        return _check_threshold(values[0])
+    if task != "multilabel" or len(values) != k:
+        expected = "one threshold" if task == "binary" else f"one threshold or {k} (one per label)"
+        raise ConfigError(f"threshold for a {task} task must be {expected}; got {len(values)} values")
+    return np.array([_check_threshold(t) for t in values])
+
+
+def correctness(
+    y_true: np.ndarray,
+    probs: np.ndarray,
+    task: str,
+    threshold: float | Sequence[float] | None,
+) -> np.ndarray:
+    """Per-case correctness (N,) bool, the input of ``mcnemar_test``.
+
+    Binary: ``(probs[:, 1] >= threshold) == y``. Multiclass: ``argmax == y`` (``threshold`` is
+    ignored). Multilabel: exact match, i.e. every label right at its threshold (a scalar, or
+    one per label). ``threshold=None`` means 0.5, as in ``classification_metrics``.
+    """
+    y, p = _validate(y_true, probs, task)
+    if task == "multiclass":
+        return p.argmax(axis=1) == y
+    thr = _thresholds(threshold, task, p.shape[1])
+    if task == "binary":
+        return (p[:, 1] >= thr).astype(int) == y
+    return ((p >= thr).astype(int) == y).all(axis=1)
+
+
+# --------------------------------------------------------------------------- two bundles
+
+
+def compare_bundles(
+    bundle_a: str,
+    bundle_b: str,
+    data: str,
+    split: str = "test",
+    out: str | None = None,
+    *,
+    n_resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[dict[str, Any], Any]:
+    """``meddx compare``: both bundles on the same split; DeLong, McNemar and paired bootstrap CIs.
+
+    Each bundle decides at its own operating point (chosen on its own validation split).
+    Writes ``comparison.json`` to ``out`` (default: ``BUNDLE_A/comparisons/<B>-<source>-<split>``)
+    and returns ``(result, path)``.
+    """
+    from pathlib import Path
+
+    from meddx.bundle.bundle import load_bundle
+    from meddx.core.files import write_json_atomic
+    from meddx.data.sources import load_source
+    from meddx.evaluation.bootstrap import paired_difference_intervals
+    from meddx.evaluation.evaluate import check_compatible, predict_split
+    from meddx.registry.store import resolve_bundle_path
+
+    paths = [resolve_bundle_path(b) for b in (bundle_a, bundle_b)]
+    a, b = (load_bundle(p) for p in paths)
+    if a.task != b.task or a.label_names != b.label_names:
+        raise DataError(f"bundles {a.name!r} ({a.task}, {a.label_names}) and {b.name!r} ({b.task}, {b.label_names}) "
+                        "predict different things and cannot be compared")
+    training = a.config.get("training", {})
+    source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
+                         carve_val=split == "val")
+    check_compatible(a, source)
+    pa, pb = predict_split(a, source, split), predict_split(b, source, split)
+    y, names, task = pa.labels, a.label_names, a.task
+    correct_a = correctness(y, pa.probs, task, a.decision_thresholds)
+    correct_b = correctness(y, pb.probs, task, b.decision_thresholds)
+    groups = None if pa.patient_ids is None else np.asarray(pa.patient_ids)
+    result = {
+        "bundle_a": str(paths[0]), "bundle_b": str(paths[1]), "data": str(data), "split": split, "n": len(y),
+        "task": task, "label_names": names,
+        "operating_points": {"a": a.config.get("decision"), "b": b.config.get("decision")},
+        "delong": delong_per_class(y, pa.probs, pb.probs, task, label_names=names, level=level),
+        "mcnemar": mcnemar_test(correct_a, correct_b),
+        "difference": paired_difference_intervals(
+            y, pa.probs, pb.probs, task, threshold_a=a.decision_thresholds, threshold_b=b.decision_thresholds,
+            label_names=names, groups=groups, n_resamples=n_resamples, level=level, seed=seed),
+        "note": "difference = A - B on the same cases; each bundle decides at its own validation-chosen threshold",
+    }
+    out_dir = Path(out) if out else paths[0] / "comparisons" / f"{b.name}-{source.name}-{split}"
+    return result, write_json_atomic(out_dir / "comparison.json", result)

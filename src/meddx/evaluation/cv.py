@@ -1,0 +1,157 @@
+"""K-fold cross-validation (``meddx cv``): per-fold and mean ± sd metrics, out-of-fold predictions.
+
+The development data (train, plus val when the source has one) is cut into K folds with
+scikit-learn's ``StratifiedGroupKFold``: stratified by label and grouped by patient, or, without
+patient ids, by identical content (so byte-identical copies never sit on both sides). Each fold
+trains the normal way (``training.fit`` with a validation split carved from its training part,
+temperature and threshold chosen there) and is tested on its held-out fold. A source's own test
+split is never touched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from meddx.core.errors import ConfigError, DataError
+from meddx.data.base import ImageSource, SplitData
+
+SUMMARY_METRICS = ("auc", "auprc", "accuracy", "balanced_accuracy")
+
+
+def development_split(source: ImageSource) -> SplitData:
+    """Train and val pooled into one split (the data cross-validation may use)."""
+    parts = [source.splits[s] for s in ("train", "val") if s in source.splits]
+    if not parts:
+        raise DataError(f"{source.origin}: no train split to cross-validate")
+    if len(parts) == 1:
+        return parts[0]
+    a, b = parts
+    both = (a.patient_ids is not None) and (b.patient_ids is not None)
+    images = None if a.images is None or b.images is None else np.concatenate([a.images, b.images])
+    paths = None if a.paths is None or b.paths is None else [*a.paths, *b.paths]
+    return SplitData(ids=[*a.ids, *b.ids], labels=np.concatenate([a.labels, b.labels]),
+                     patient_ids=[*a.patient_ids, *b.patient_ids] if both else None,  # type: ignore[misc]
+                     images=images, paths=paths)
+
+
+def make_folds(split: SplitData, origin: str, k: int, seed: int = 0) -> tuple[list[np.ndarray], str]:
+    """Test indices of each of ``k`` folds, and a sentence saying how they were made."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from meddx.data.splits import _content_groups, _strata
+
+    if k < 2:
+        raise ConfigError(f"--folds must be at least 2; got {k}")
+    if split.patient_ids is not None:
+        groups, unit = np.unique(np.asarray(split.patient_ids), return_inverse=True)[1], "patient"
+    else:
+        copies = _content_groups(split, origin)
+        groups, unit = (copies, "identical content") if copies is not None else (np.arange(len(split)), "sample")
+    n_groups = len(np.unique(groups))
+    if n_groups < k:
+        raise DataError(f"{origin}: {n_groups} {unit} group(s) cannot make {k} folds; use --folds {max(2, n_groups)}")
+    strata = _strata(split.labels)
+    folds = [test for _, test in StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+             .split(np.zeros(len(split)), strata, groups)]
+    return folds, f"{k} folds, stratified by label and grouped by {unit} (StratifiedGroupKFold, seed {seed})"
+
+
+def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
+    """Train and test one model per fold; write ``cv.json`` and ``oof_predictions.csv`` to ``out``.
+
+    Returns the ``cv.json`` content: ``folds`` (per-fold metrics, threshold, temperature,
+    bundle), ``mean``/``sd`` over folds, ``pooled`` (threshold-free AUC/AUPRC with bootstrap CIs
+    over all out-of-fold predictions; each fold's decisions used its own threshold) and ``how``.
+    """
+    from meddx.bundle.bundle import load_bundle
+    from meddx.core.files import write_json_atomic
+    from meddx.data.sources import load_source
+    from meddx.data.splits import carve_validation
+    from meddx.evaluation.bootstrap import metric_intervals
+    from meddx.evaluation.evaluate import SplitPredictions, predict_split, write_predictions
+    from meddx.training import run as runlib
+    from meddx.training.fit import fit
+
+    if config.devices * config.num_nodes > 1:
+        raise ConfigError("meddx cv trains its folds one after another in one process; set devices: 1")
+    source = load_source(config.data, carve_val=False)
+    dev = development_split(source)
+    fold_index, how = make_folds(dev, source.origin, folds, config.seed)
+    name = config.name or source.name
+    out_dir = Path(out) if out else runlib.new_run_dir(f"{name}-cv{folds}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    per_fold: list[dict[str, Any]] = []
+    oof: list[tuple[int, SplitPredictions, list[str]]] = []
+    for k, test_idx in enumerate(fold_index):
+        train_idx = np.setdiff1d(np.arange(len(dev)), test_idx)
+        fold = ImageSource(name=f"{source.name}-fold{k}", origin=f"{source.origin} (fold {k + 1}/{folds})",
+                           task=source.task, label_names=list(source.label_names), spatial_dims=source.spatial_dims,
+                           splits={"train": dev.subset(train_idx), "test": dev.subset(test_idx)}, notes=[how])
+        fold = carve_validation(fold, fraction=config.val_fraction, seed=config.seed)
+        fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
+                                             "add_to_registry": False, "verify": False, "evaluate_test": True})
+        result = fit(fold_cfg, source=fold, progress=progress)
+        predictor = load_bundle(result.bundle_path)
+        preds = predict_split(predictor, fold, "test")
+        oof.append((k, preds, predictor.decide(preds.probs)))
+        per_fold.append(_fold_entry(k, fold, result, predictor))
+
+    pooled_preds = _pool([p for _, p, _ in oof])
+    fold_column = [k for k, p, _ in oof for _ in p.ids]
+    decided = [json_label(d) for _, _, ds in oof for d in ds]
+    write_predictions(out_dir / "oof_predictions.csv", pooled_preds, list(source.label_names),
+                      extra={"fold": fold_column, "predicted": decided})
+    pooled = metric_intervals(pooled_preds.labels, pooled_preds.probs, source.task, label_names=list(source.label_names),
+                              groups=None if pooled_preds.patient_ids is None else np.asarray(pooled_preds.patient_ids),
+                              n_resamples=max(config.ci_resamples, 10), seed=config.seed)
+    summary = {
+        "data": config.data, "task": source.task, "label_names": list(source.label_names), "folds": per_fold,
+        "k": folds, "how": how, "n": len(dev),
+        "mean": {m: _stat(per_fold, m, np.mean) for m in _fold_metric_names(per_fold)},
+        "sd": {m: _stat(per_fold, m, lambda v: np.std(v, ddof=1)) for m in _fold_metric_names(per_fold)},
+        "pooled": {"auc": pooled["auc"], "auprc": pooled["auprc"], "n": len(pooled_preds.ids),
+                   "note": "out-of-fold probabilities pooled over folds; threshold-free metrics only, because each "
+                           "fold chose its own threshold"},
+        "out_dir": str(out_dir),
+    }
+    write_json_atomic(out_dir / "cv.json", summary)
+    return summary
+
+
+def json_label(label: str | list[str]) -> str:
+    return label if isinstance(label, str) else "|".join(label)
+
+
+def _fold_entry(k: int, fold: ImageSource, result: Any, predictor: Any) -> dict[str, Any]:
+    test = result.metrics["test"]
+    entry: dict[str, Any] = {
+        "fold": k, "n_train": len(fold.split("train")), "n_val": len(fold.split("val")), "n_test": test["n"],
+        **{m: test.get(m) for m in SUMMARY_METRICS},
+        "threshold": predictor.threshold, "temperature": predictor.temperature, "bundle": str(result.bundle_path),
+    }
+    if fold.task == "binary":
+        positive = test["per_class"][fold.label_names[1]]
+        entry.update(sensitivity=positive["sensitivity"], specificity=positive["specificity"])
+    return entry
+
+
+def _fold_metric_names(per_fold: list[dict[str, Any]]) -> list[str]:
+    return [m for m in (*SUMMARY_METRICS, "sensitivity", "specificity") if m in per_fold[0]]
+
+
+def _stat(per_fold: list[dict[str, Any]], metric: str, fn: Any) -> float | None:
+    values = [f[metric] for f in per_fold if f.get(metric) is not None]
+    return float(fn(values)) if len(values) >= (2 if fn is not np.mean else 1) else None
+
+
+def _pool(parts: list[Any]) -> Any:
+    from meddx.evaluation.evaluate import SplitPredictions
+
+    patients = None if any(p.patient_ids is None for p in parts) else [i for p in parts for i in p.patient_ids]
+    return SplitPredictions(split="oof", ids=[i for p in parts for i in p.ids],
+                            labels=np.concatenate([p.labels for p in parts]),
+                            probs=np.concatenate([p.probs for p in parts]), patient_ids=patients)

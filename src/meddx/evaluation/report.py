@@ -1,0 +1,608 @@
+"""One self-contained ``report.html`` for an evaluation, readable by clinicians and regulators.
+
+``render_report(metrics, y_true, probs)`` turns the dict that ``meddx evaluate`` writes to
+``metrics.json`` (``classification_metrics`` at the top level, plus optional ``ci``,
+``operating_point``, ``calibration``, ``subgroups``, ``dataset``, ``plan``, ``warnings``) into
+HTML. Any optional part may be absent or ``None``: its section then says "not computed".
+
+The page has no external resources and no script: plots are PNG data URIs drawn with
+matplotlib's object API (no pyplot state, nothing to close), CSS is inline, and a
+Content-Security-Policy forbids anything else. Every user-provided string goes through
+``html.escape``.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from meddx.core.files import write_text_atomic
+
+NC = '<span class="nc" title="not computed">—</span>'
+_CSS = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1d2327;margin:0;background:#fff}
+main{max-width:1080px;margin:0 auto;padding:24px 28px 40px}
+h1{font-size:1.7em;margin:0 0 6px}h2{font-size:1.3em;margin:0 0 4px;border-bottom:2px solid #dde3e8;padding-bottom:3px}
+h3{font-size:1.05em;margin:14px 0 4px}section{margin:26px 0}
+.how{color:#50606b;font-size:.92em;margin:2px 0 10px}.how b{color:#3a4750}
+.meta{display:grid;grid-template-columns:max-content 1fr;gap:1px 14px;font-size:.93em;margin:8px 0}
+.meta dt{color:#50606b}.meta dd{margin:0;overflow-wrap:break-word}
+.warn{border:2px solid #c0392b;background:#fdf0ee;border-radius:6px;padding:8px 14px;margin:12px 0}
+.warn h2{border:0;color:#a93226;font-size:1.1em}.warn ul{margin:4px 0;padding-left:20px}
+.ok{color:#50606b;font-size:.93em}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:8px 0}
+.card{border:1px solid #cfd8df;border-radius:6px;padding:8px 14px;min-width:130px}
+.card .k{font-size:.85em;color:#50606b}.card .v{font-size:1.6em;font-weight:600}.card .c{font-size:.85em;color:#50606b}
+table{border-collapse:collapse;margin:6px 0 10px;font-size:.9em}
+th,td{border:1px solid #cfd8df;padding:3px 8px;text-align:right;vertical-align:top}
+th{background:#f1f4f6}td.l,th.l{text-align:left;overflow-wrap:break-word;max-width:420px}
+.ci{color:#50606b;font-size:.88em;white-space:nowrap}.nc{color:#8a969e}
+.figs{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}.figs img{max-width:100%;height:auto}
+.bad{color:#a93226;font-weight:600}code{font-size:.92em;background:#f1f4f6;padding:0 3px;overflow-wrap:anywhere}
+nav{font-size:.88em;margin:8px 0}nav a{margin-right:10px;color:#1f5f8b}
+footer{border-top:2px solid #dde3e8;margin-top:30px;padding-top:6px;font-size:.9em;color:#3a4750}
+@media print{nav{display:none}main{max-width:none;padding:0}section,figure,table,.card,img{break-inside:avoid}
+ h2{break-after:avoid}body{font-size:11pt}}
+@page{margin:1.4cm}
+"""
+_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+_SECTIONS = [("summary", "Summary"), ("curves", "ROC and precision–recall curves"),
+             ("confusion", "Confusion matrix"), ("per-class", "Per-class results"),
+             ("calibration", "Calibration"), ("subgroups", "Subgroups"), ("dataset", "Dataset"),
+             ("plan", "Training plan"), ("notes", "Notes"), ("method", "How these numbers were computed")]
+_METRIC_NAMES = {"auc": "AUC", "auprc": "AUPRC", "accuracy": "accuracy", "sensitivity": "sensitivity",
+                 "specificity": "specificity", "ppv": "PPV", "npv": "NPV", "f1": "F1",
+                 "balanced_accuracy": "balanced accuracy"}
+_PER_CLASS = [("sensitivity", "Sensitivity"), ("specificity", "Specificity"), ("ppv", "PPV"), ("npv", "NPV"),
+              ("f1", "F1"), ("auc", "AUC"), ("auprc", "AUPRC")]
+
+
+# ---------------------------------------------------------------- formatting helpers
+def _e(x: Any) -> str:
+    return escape(str(x), quote=True)
+
+
+def _d(x: Any) -> dict:
+    return x if isinstance(x, dict) else {}
+
+
+def _l(x: Any) -> list:
+    return list(x) if isinstance(x, (list, tuple)) else []
+
+
+def _f(x: Any) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
+def _num(x: Any, digits: int = 3) -> str:
+    if isinstance(x, bool) or x is None:
+        return NC if x is None else _e(x)
+    if isinstance(x, int):
+        return str(x)
+    v = _f(x)
+    return f"{v:.{digits}f}" if v is not None else _e(x)
+
+
+def _bounds(interval: Any, method: str) -> tuple[float, float] | None:
+    iv = _d(interval)
+    b = _l(iv.get(method)) or _l(iv.get("percentile"))
+    lo, hi = (_f(b[0]), _f(b[1])) if len(b) == 2 else (None, None)
+    return None if lo is None or hi is None else (lo, hi)
+
+
+def _vci(value: Any, interval: Any, method: str) -> str:
+    """``0.912 (0.880–0.940)``; the interval's estimate when ``value`` is missing."""
+    value = value if value is not None else _d(interval).get("estimate")
+    if value is None:
+        return NC
+    b = _bounds(interval, method)
+    return _num(value) + (f' <span class="ci">({b[0]:.3f}–{b[1]:.3f})</span>' if b else "")
+
+
+def _table(head: list[str], rows: list[list[str]], left: tuple[int, ...] = (0,)) -> str:
+    """Cells are already-escaped HTML; columns ``left`` (indices, -1 = last) align left, numbers right."""
+    left = tuple(i % len(head) for i in left)
+
+    def cells(tag: str, row: list[str]) -> str:
+        return "".join(f'<{tag}{" class=l" if i in left else ""}>{c}</{tag}>' for i, c in enumerate(row))
+    body = "".join(f"<tr>{cells('td', r)}</tr>" for r in rows)
+    return f"<table><thead><tr>{cells('th', head)}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _section(sid: str, how: str, body: str) -> str:
+    title = dict(_SECTIONS)[sid]
+    how_html = f'<p class="how"><b>How to read this:</b> {how}</p>' if how else ""
+    return f'<section id="{sid}"><h2>{title}</h2>{how_html}{body}</section>'
+
+
+def _not_computed(what: str) -> str:
+    return f'<p class="nc">Not computed: {what}</p>'
+
+
+def _ul(items: list[Any]) -> str:
+    return "<ul>" + "".join(f"<li>{_e(i)}</li>" for i in items) + "</ul>"
+
+
+# ---------------------------------------------------------------- plots
+def _img(fig: Any, alt: str) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{_e(alt)}">'
+
+
+def _short(name: str, n: int = 22) -> str:
+    return name if len(name) <= n else name[: n - 1] + "…"
+
+
+def _rc() -> Any:
+    import matplotlib
+
+    # parse_math off: a '$' in a label name must not be read as TeX (or crash the report).
+    return matplotlib.rc_context({"text.parse_math": False, "font.size": 9, "axes.titlesize": 10,
+                                  "legend.fontsize": 8, "axes.spines.top": False, "axes.spines.right": False})
+
+
+def _class_threshold(metrics: dict, c: int, name: str) -> float | None:
+    op = _d(metrics.get("operating_point"))
+    t = _d(op.get("class_thresholds")).get(name)
+    if t is None and op.get("threshold") is not None and metrics.get("task") != "multiclass":
+        t = op.get("threshold")
+    if t is None:
+        t = metrics.get("threshold")
+        t = _l(t)[c] if isinstance(t, (list, tuple)) and c < len(t) else t
+    return _f(t)
+
+
+def _op_points(metrics: dict, task: str, truth: np.ndarray, p: np.ndarray, cols: list[int], names: list[str]
+               ) -> dict[int, tuple[float | None, float | None, float | None]]:
+    """Per plotted class: (1 - specificity, sensitivity, precision) at the operating point."""
+    out = {}
+    for c in cols:
+        t = _class_threshold(metrics, c, names[c])
+        if t is not None:
+            pred = p[:, c] >= t
+        elif task == "multiclass":  # argmax: the one-vs-rest point of each class
+            pred = p.argmax(axis=1) == c
+        else:
+            continue
+        pos = truth[:, c] == 1
+        tp, fp = int((pred & pos).sum()), int((pred & ~pos).sum())
+        fn, tn = int((~pred & pos).sum()), int((~pred & ~pos).sum())
+        out[c] = (fp / (fp + tn) if fp + tn else None, tp / (tp + fn) if tp + fn else None,
+                  tp / (tp + fp) if tp + fp else None)
+    return out
+
+
+def _curves(metrics: dict, task: str, names: list[str], y_true: Any, probs: Any) -> str:
+    import matplotlib
+    from matplotlib.figure import Figure
+    from sklearn.metrics import auc as area, precision_recall_curve, roc_curve
+
+    from meddx.evaluation.metrics import _validate
+
+    try:
+        y, p = _validate(y_true, probs, task)
+    except Exception as exc:  # a report must not be lost to bad curve inputs: say why instead
+        return _not_computed(f"curves not drawn ({_e(exc)})")
+    k = p.shape[1]
+    truth = y if task == "multilabel" else np.eye(k, dtype=int)[y]
+    if len(names) != k:
+        names = [str(i) for i in range(k)]
+    cols = [1] if task == "binary" else list(range(k))
+    ops = _op_points(metrics, task, truth, p, cols, names)
+    many = len(cols) > 6
+    imgs = []
+    with _rc():
+        for kind in ("roc", "pr"):
+            fig = Figure(figsize=(4.4, 4.0))
+            ax = fig.add_subplot()
+            colors = [f"C{i}" for i in range(len(cols))] if len(cols) <= 10 else \
+                [matplotlib.colormaps["tab20"](i % 20) for i in range(len(cols))]
+            marked = False
+            for color, c in zip(colors, cols):
+                yc, pc = truth[:, c], p[:, c]
+                if yc.min() == yc.max():
+                    continue  # one class only: no curve
+                label = _short(names[c])
+                if kind == "roc":
+                    fpr, tpr, _ = roc_curve(yc, pc)
+                    ax.plot(fpr, tpr, color=color, lw=1.5, label=f"{label} (AUC {area(fpr, tpr):.3f})")
+                    x, yv = (ops[c][0], ops[c][1]) if c in ops else (None, None)
+                else:
+                    prec, rec, _ = precision_recall_curve(yc, pc)
+                    ax.plot(rec, prec, color=color, lw=1.5, drawstyle="steps-post", label=label)
+                    ax.axhline(yc.mean(), color=color, lw=0.8, ls=":", alpha=0.8)
+                    x, yv = (ops[c][1], ops[c][2]) if c in ops else (None, None)
+                if x is not None and yv is not None:
+                    ax.plot([x], [yv], "o", ms=7, mfc=color, mec="black", mew=1.2, zorder=5)
+                    marked = True
+            if marked:  # one legend entry for all markers, after the curves
+                ax.plot([], [], "o", ms=7, mfc="white", mec="black", mew=1.2, label="operating point")
+            if kind == "roc":
+                ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+                ax.set(xlabel="1 − specificity (false-positive rate)", ylabel="Sensitivity (true-positive rate)",
+                       title="ROC curve" + ("s (one-vs-rest)" if task != "binary" else ""))
+            else:
+                ax.set(xlabel="Sensitivity (recall)", ylabel="Precision (PPV)",
+                       title="Precision–recall" + (" (one-vs-rest)" if task != "binary" else "")
+                       + "; dotted = prevalence")
+            ax.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.02))
+            ax.grid(alpha=0.3)
+            if ax.get_legend_handles_labels()[0]:
+                if many or (kind == "pr" and len(cols) > 2):  # PR curves fill the lower left: legend outside
+                    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, frameon=False)
+                else:
+                    ax.legend(loc="lower right" if kind == "roc" else "lower left")
+            what = "ROC curve" if kind == "roc" else "Precision-recall curve"
+            subject = f"for {names[1]}" if task == "binary" else f"one per class ({', '.join(names)})"
+            imgs.append(_img(fig, f"{what} {subject}, operating point marked"))
+    return f'<div class="figs">{"".join(imgs)}</div>'
+
+
+def _confusion_plot(task: str, cm: np.ndarray, names: list[str]) -> str:
+    from matplotlib.figure import Figure
+
+    with _rc():
+        if task == "multilabel":
+            k = len(cm)
+            ncol = min(k, 5)
+            nrow = -(-k // ncol)
+            fig = Figure(figsize=(1.9 * ncol, 1.9 * nrow + 0.2))
+            axes = fig.subplots(nrow, ncol, squeeze=False)
+            for i, ax in enumerate(axes.flat):
+                if i >= k:
+                    ax.axis("off")
+                    continue
+                m = cm[i]
+                ax.imshow(m, cmap="Blues", vmin=0)
+                for (r, c), v in np.ndenumerate(m):
+                    ax.text(c, r, str(int(v)), ha="center", va="center", fontsize=8,
+                            color="white" if v > m.max() / 2 else "black")
+                ax.set_title(_short(names[i], 18), fontsize=8)
+                ax.set_xticks([0, 1], ["pred −", "pred +"], fontsize=7)
+                ax.set_yticks([0, 1], ["true −", "true +"], fontsize=7)
+            fig.tight_layout()
+            return _img(fig, "Per-label 2x2 confusion matrices (rows truth, columns prediction)")
+        k = cm.shape[0]
+        size = min(1.8 + 0.45 * k, 7.0)
+        fig = Figure(figsize=(size + 0.8, size))
+        ax = fig.add_subplot()
+        ax.imshow(cm, cmap="Blues", vmin=0)
+        rows = cm.sum(axis=1, keepdims=True)
+        fs = 9 if k <= 6 else 7 if k <= 12 else 5
+        for (r, c), v in np.ndenumerate(cm):
+            txt = str(int(v)) + (f"\n{100 * v / rows[r, 0]:.0f}%" if k <= 8 and rows[r, 0] else "")
+            ax.text(c, r, txt, ha="center", va="center", fontsize=fs, color="white" if v > cm.max() / 2 else "black")
+        short = [_short(n, 16) for n in names]
+        ax.set_xticks(range(k), short, rotation=40 if k > 3 else 0, ha="right" if k > 3 else "center")
+        ax.set_yticks(range(k), short)
+        ax.set(xlabel="Predicted", ylabel="Truth", title="Counts (and % of each true class)")
+        return _img(fig, f"Confusion matrix, rows truth and columns prediction, classes {', '.join(names)}")
+
+
+def _reliability_plot(before: dict, after: dict) -> str | None:
+    from matplotlib.figure import Figure
+
+    series = [(lab, col, _l(_d(_d(c).get("reliability")).get("uniform")))
+              for lab, col, c in (("before", "C3", before), ("after", "C0", after))]
+    series = [s for s in series if s[2]]
+    if not series:
+        return None
+    with _rc():
+        fig = Figure(figsize=(4.6, 4.6))
+        top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+        top.plot([0, 1], [0, 1], color="grey", ls="--", lw=0.8, label="perfect calibration")
+        for j, (lab, col, bins) in enumerate(series):
+            pts = [(_f(b.get("confidence")), _f(b.get("accuracy"))) for b in map(_d, bins) if _f(b.get("count"))]
+            pts = [q for q in pts if None not in q]
+            if pts:
+                top.plot(*zip(*pts), "o-", color=col, ms=4, lw=1.4,
+                         label=f"{lab} calibration" if len(series) > 1 else "model")
+            width = [(_f(b.get("lo")), _f(b.get("hi")), _f(b.get("count")) or 0.0) for b in map(_d, bins)]
+            width = [w for w in width if w[0] is not None and w[1] is not None]
+            half = len(series) > 1
+            for lo, hi, cnt in width:
+                w = (hi - lo) / (2 if half else 1)
+                bottom.bar(lo + j * w if half else lo, cnt, width=w, align="edge", color=col, alpha=0.7)
+        top.set(ylabel="Observed frequency", xlim=(0, 1), ylim=(0, 1.02), title="Reliability (uniform bins)")
+        top.grid(alpha=0.3)
+        top.legend(loc="upper left")
+        bottom.set(xlabel="Predicted probability (confidence)", ylabel="Samples")
+        fig.tight_layout()
+        return _img(fig, "Reliability diagram: predicted probability against observed frequency, "
+                         "before and after calibration, with a histogram of samples per bin")
+
+
+# ---------------------------------------------------------------- sections
+def _header(m: dict, title: str, names: list[str]) -> str:
+    fields = [("Bundle", m.get("bundle")), ("Data", m.get("data")), ("Split", m.get("split")),
+              ("Samples (n)", m.get("n")), ("Task", m.get("task")), ("Classes", ", ".join(names) or None),
+              ("Created", m.get("created")), ("meddx version", m.get("meddx_version"))]
+    meta = "".join(f"<dt>{k}</dt><dd>{NC if v is None else _e(v)}</dd>" for k, v in fields)
+    warnings = [w for w in _l(m.get("warnings")) if w]
+    box = (f'<div class="warn" id="warnings"><h2>Warnings ({len(warnings)})</h2>{_ul(warnings)}</div>' if warnings
+           else '<p class="ok" id="warnings">No warnings were raised for this evaluation.</p>')
+    nav = "".join(f'<a href="#{sid}">{t}</a>' for sid, t in _SECTIONS)
+    return f"<header><h1>{_e(title)}</h1><dl class=meta>{meta}</dl>{box}<nav>{nav}</nav></header>"
+
+
+def _rule_text(rule: str) -> str:
+    if rule == "youden":
+        return "maximising sensitivity + specificity − 1, Youden's J"
+    if rule == "argmax":
+        return "predicting the most probable class (argmax)"
+    if rule.startswith("fixed:"):
+        return f"a fixed threshold of {_e(rule[6:])}"
+    match = re.fullmatch(r"(sensitivity|specificity|ppv|npv)\s*>=\s*([0-9.]+)", rule)
+    if match:
+        return f"the threshold reaching {match[1].upper() if len(match[1]) == 3 else match[1]} ≥ {match[2]}"
+    return _e(rule)
+
+
+def _operating_point(m: dict, task: str) -> str:
+    op = _d(m.get("operating_point"))
+    if not op:
+        if task == "multiclass":
+            return "<p>Predictions are the most probable class (argmax).</p>"
+        thr = m.get("threshold")
+        return (f"<p>Threshold {_num(thr) if not isinstance(thr, list) else 'per class'}; how it was chosen is "
+                "not recorded (no operating-point record).</p>")
+    rule, on = str(op.get("rule") or "unknown"), _e(op.get("chosen_on") or "an unrecorded split")
+    if rule == "argmax" and not op.get("class_thresholds"):
+        text = "Predictions are the most probable class (argmax); no threshold is involved."
+    else:
+        what = (f"Threshold <b>{_num(op.get('threshold'))}</b> was" if op.get("threshold") is not None
+                else "Per-class thresholds (see the per-class table) were")
+        text = (f"{what} chosen on the <b>{on}</b> split by rule <code>{_e(rule)}</code> ({_rule_text(rule)}) "
+                f"and applied unchanged to this {_e(m.get('split') or 'evaluation')} split.")
+    val = _d(op.get("val"))
+    if val:
+        text += " On that split it gave " + ", ".join(f"{_e(k)} {_num(v)}" for k, v in val.items()) + "."
+    return f"<p>{text}</p>"
+
+
+def _summary(m: dict, task: str, names: list[str]) -> str:
+    ci = _d(m.get("ci"))
+    method = str(ci.get("method") or "percentile")
+    level = _f(ci.get("level"))
+    ci_name = f"{level * 100:g}% CI" if level else "CI"
+    cards = [("AUC (ROC)", m.get("auc"), ci.get("auc")), ("AUPRC", m.get("auprc"), ci.get("auprc")),
+             ("Accuracy", m.get("accuracy"), ci.get("accuracy")),
+             ("Balanced accuracy", m.get("balanced_accuracy"), ci.get("balanced_accuracy"))]
+    if task == "binary" and len(names) == 2:
+        pc, pci = _d(_d(m.get("per_class")).get(names[1])), _d(_d(ci.get("per_class")).get(names[1]))
+        cards += [(f"Sensitivity ({_short(names[1])})", pc.get("sensitivity"), pci.get("sensitivity")),
+                  ("Specificity", pc.get("specificity"), pci.get("specificity"))]
+    html_cards = []
+    for label, value, interval in cards:
+        value = value if value is not None else _d(interval).get("estimate")
+        b = _bounds(interval, method)
+        sub = f"{ci_name} {b[0]:.3f}–{b[1]:.3f}" if b else ("CI not computed" if value is not None else "not computed")
+        html_cards.append(f'<div class="card"><div class="k">{_e(label)}</div><div class="v">{_num(value)}</div>'
+                          f'<div class="c">{sub}</div></div>')
+    how = ("AUC and AUPRC summarise how well the model ranks cases (1.0 is perfect; AUC 0.5 is chance). "
+           f"The range under each value is its {ci_name}: the true value is plausibly anywhere in it.")
+    return _section("summary", how, f'<div class="cards">{"".join(html_cards)}</div>{_operating_point(m, task)}')
+
+
+def _confusion(m: dict, task: str, names: list[str]) -> str:
+    how = ("Rows are the true class, columns the model's prediction; the diagonal counts correct predictions."
+           if task != "multilabel" else
+           "One 2x2 table per label: TN/FP/FN/TP count true negatives, false positives, false negatives, "
+           "true positives at that label's threshold.")
+    try:
+        cm = np.asarray(m.get("confusion_matrix") or [], dtype=float)
+        cm = cm.astype(int) if np.isfinite(cm).all() else np.zeros((0,))
+        ok = (cm.ndim == 3 and cm.shape[1:] == (2, 2)) if task == "multilabel" else \
+            (cm.ndim == 2 and cm.shape[0] == cm.shape[1] and cm.size > 0)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        return _section("confusion", how, _not_computed("no confusion matrix in the metrics."))
+    k = cm.shape[0]
+    names = names if len(names) == k else [str(i) for i in range(k)]
+    if task == "multilabel":
+        rows = [[_e(n), *(str(v) for v in cm[i].ravel()), str(int(cm[i, 1].sum()))] for i, n in enumerate(names)]
+        table = _table(["Label", "TN", "FP", "FN", "TP", "Positives"], rows)
+    else:
+        rows = [[_e(n), *(str(v) for v in cm[i]), str(int(cm[i].sum()))] for i, n in enumerate(names)]
+        table = _table(["Truth ↓ / predicted →", *(_e(n) for n in names), "Total"], rows)
+    return _section("confusion", how, f'<div class="figs">{_confusion_plot(task, cm, names)}</div>{table}')
+
+
+def _per_class(m: dict, task: str, names: list[str]) -> str:
+    per, cis = _d(m.get("per_class")), _d(_d(m.get("ci")).get("per_class"))
+    method = str(_d(m.get("ci")).get("method") or "percentile")
+    how = ("Sensitivity: share of true cases found. Specificity: share of non-cases correctly cleared. "
+           "PPV/NPV: how often a positive/negative prediction is right (they depend on prevalence). "
+           "Each class is scored one-vs-rest; support is its number of true cases. Brackets: confidence interval.")
+    if not per:
+        return _section("per-class", how, _not_computed("no per-class metrics."))
+    op_thr = _d(_d(m.get("operating_point")).get("class_thresholds"))
+    show_thr = bool(op_thr) or isinstance(m.get("threshold"), list)
+    head = ["Class", *(t for _, t in _PER_CLASS), "Support"] + (["Threshold"] if show_thr else [])
+    rows = []
+    for i, name in enumerate(names or list(per)):
+        pc, pci = _d(per.get(name)), _d(cis.get(name))
+        vals = [_vci(pc.get(k) if k != "ppv" else pc.get("ppv", pc.get("precision")), pci.get(k), method)
+                for k, _ in _PER_CLASS]
+        row = [_e(name), *vals, _num(pc.get("support"))]
+        if show_thr:
+            row.append(_num(_class_threshold(m, i, name)))
+        rows.append(row)
+    macro = _d(m.get("macro"))
+    if macro:
+        fallback = {"ppv": macro.get("precision"), "auc": m.get("auc") if task != "binary" else None}
+        row = ["<i>Macro mean</i>", *(_num(macro.get(k) if macro.get(k) is not None else fallback.get(k))
+                                      for k, _ in _PER_CLASS), ""]
+        rows.append(row + ([""] if show_thr else []))
+    return _section("per-class", how, _table(head, rows))
+
+
+def _calibration(m: dict) -> str:
+    cal = _d(m.get("calibration"))
+    how = ("A calibrated model's 70% means the condition is present about 70% of the time: points on the dashed "
+           "diagonal. ECE/MCE are the average/worst gap between predicted and observed (lower is better); "
+           "Brier is the mean squared error of the probabilities.")
+    before, after = _d(cal.get("before")), _d(cal.get("after"))
+    if not before and not after:
+        return _section("calibration", how, _not_computed("no calibration analysis in the metrics."))
+    img = _reliability_plot(before, after)
+    rows = [[label, _num(before.get(k), 4), _num(after.get(k), 4) if after else NC]
+            for k, label in (("ece", "ECE"), ("ece_adaptive", "ECE (adaptive bins)"), ("mce", "MCE"),
+                             ("brier", "Brier score"))]
+    t = cal.get("temperature")
+    temp = (f"<p>Temperature scaling: T = {_num(t)} (fitted on validation; T &gt; 1 softens over-confident "
+            "probabilities, T &lt; 1 sharpens them).</p>" if t is not None
+            else "<p>No temperature scaling was applied (“after” not computed).</p>" if not after
+            else "<p>Temperature: not recorded.</p>")
+    c = before or after
+    extra = f"<p>Calibration target: {_e(c.get('target') or 'not recorded')}; {_num(c.get('n_bins'))} bins.</p>"
+    figs = f'<div class="figs">{img}</div>' if img else _not_computed("no reliability bins to plot.")
+    return _section("calibration", how, figs + _table(["Measure", "Before", "After"], rows) + temp + extra)
+
+
+def _subgroups(m: dict) -> str:
+    subs, warnings = _d(m.get("subgroups")), [w for w in _l(m.get("subgroup_warnings")) if w]
+    method = str(_d(m.get("ci")).get("method") or "percentile")
+    how = ("The same metrics within each group of a patient attribute. Wide intervals mean few cases; a large "
+           "gap between groups can mean the model works less well for some patients.")
+    if not subs:
+        body = _not_computed("no subgroup attributes were given (e.g. sex, age band, site).")
+        return _section("subgroups", how, body + (f"<h3>Subgroup warnings</h3>{_ul(warnings)}" if warnings else ""))
+    parts = []
+    keys = ("auc", "accuracy", "sensitivity", "specificity")
+    for attr, info in subs.items():
+        info = _d(info)
+        rows = []
+        for value, g in _d(info.get("groups")).items():
+            g = _d(g)
+            warn = g.get("warning")
+            rows.append([_e(value), _num(g.get("n")), _num(g.get("n_positive")),
+                         *(_vci(None, g.get(k), method) for k in keys),
+                         f'<span class="bad">{_e(warn)}</span>' if warn else ""])
+        table = _table(["Group", "n", "Positives", "AUC", "Accuracy", "Sensitivity", "Specificity", "Warning"],
+                       rows, left=(0, -1)) if rows else _not_computed("no groups.")
+        gap = _d(info.get("largest_gap"))
+        between = _l(gap.get("between"))
+        metric = _METRIC_NAMES.get(str(gap.get("metric")), str(gap.get("metric")))
+        sentence = (f"<p>Largest gap: {_e(metric)} differs by <b>{_num(gap.get('gap'))}</b> between "
+                    f"“{_e(between[0])}” and “{_e(between[1])}”.</p>" if gap and len(between) == 2 else "")
+        parts.append(f"<h3>{_e(attr)}</h3>{table}{sentence}")
+    extra = f"<h3>Subgroup warnings</h3>{_ul(warnings)}" if warnings else ""
+    return _section("subgroups", how, "".join(parts) + extra)
+
+
+def _dataset(m: dict) -> str:
+    ds = _d(m.get("dataset"))
+    how = "How many images (and patients) each split holds per class, and whether duplicates could inflate results."
+    if not ds:
+        return _section("dataset", how, _not_computed("no dataset summary in the metrics."))
+    splits = _d(ds.get("splits"))
+    classes = [str(c) for c in _l(ds.get("label_names"))]
+    for s in splits.values():
+        classes += [str(c) for c in _d(_d(s).get("classes")) if str(c) not in classes]
+    rows = [[_e(name), _num(_d(s).get("n")), _num(_d(s).get("patients")),
+             *(_num({str(k): v for k, v in _d(_d(s).get("classes")).items()}.get(c)) for c in classes)]
+            for name, s in splits.items()]
+    body = f"<p>Source: <code>{_e(ds.get('source') or 'not recorded')}</code>; task {_e(ds.get('task') or '—')}.</p>"
+    body += _table(["Split", "Images", "Patients", *(_e(c) for c in classes)], rows) if rows else \
+        _not_computed("no split counts.")
+    dup = _d(ds.get("duplicates"))
+    if not dup or not dup.get("checked"):
+        body += "<p>Duplicates: <b>not checked</b>.</p>"
+    else:
+        leak = dup.get("leakage")
+        drows = [["Exact-duplicate groups", _num(dup.get("exact_groups"))],
+                 ["Near-duplicate groups", _num(dup.get("near_groups"))],
+                 ["Groups crossing splits", _num(dup.get("cross_split"))],
+                 ["Groups with conflicting labels", _num(dup.get("conflicting_labels"))],
+                 ["Leakage between splits", '<span class="bad">YES</span>' if leak else "no" if leak is not None else NC]]
+        if dup.get("report"):
+            drows.append(["Full report", f"<code>{_e(dup['report'])}</code>"])
+        body += "<h3>Duplicates</h3>" + _table(["Check", "Result"], drows)
+    return _section("dataset", how, body)
+
+
+def _plan(m: dict) -> str:
+    plan, reasons = _d(m.get("plan")), _d(m.get("plan_reasons"))
+    how = "The training settings, including those meddx chose from the data, with the reason where recorded."
+    if not plan:
+        return _section("plan", how, _not_computed("no training plan in the metrics."))
+    rows = []
+    for k, v in plan.items():
+        value = _e(v) if isinstance(v, (str, int, float, bool)) or v is None else \
+            f"<code>{_e(json.dumps(v, sort_keys=True, default=str))}</code>"
+        rows.append([_e(k), value, _e(reasons.get(k, ""))])
+    return _section("plan", how, _table(["Field", "Value", "Why"], rows, left=(0, 1, 2)))
+
+
+def _notes(m: dict) -> str:
+    groups = [("Metrics", m.get("notes")), ("Confidence intervals", _d(m.get("ci")).get("notes"))]
+    body = "".join(f"<h3>{t}</h3>{_ul(_l(n))}" for t, n in groups if _l(n))
+    return _section("notes", "Why a value is empty or averaged over fewer classes.", body or "<p>No notes.</p>")
+
+
+def _method(m: dict) -> str:
+    ci = _d(m.get("ci"))
+    text = (f"<p>Point estimates use all {_num(m.get('n'))} samples of the {_e(m.get('split') or 'evaluated')} "
+            "split, with the probabilities the bundle outputs (after calibration where applied).</p>")
+    if ci:
+        level = _f(ci.get("level"))
+        strat = "stratified " if ci.get("stratified") else ""
+        method = {"bca": "BCa (bias-corrected and accelerated)"}.get(str(ci.get("method")), ci.get("method"))
+        unit = str(ci.get("unit") or "sample")
+        text += (f"<p>Intervals are {f'{level * 100:g}%' if level else ''} {_e(method or 'percentile')} "
+                 f"bootstrap intervals from {_num(ci.get('n_resamples'))} {strat}resamples drawn at the "
+                 f"{_e(unit)} level ({_num(ci.get('n_units'))} {_e(unit)}s), seed {_num(ci.get('seed'))}. "
+                 "Resamples where a metric is undefined (e.g. no positives) are skipped for that metric.</p>")
+    else:
+        text += "<p>No confidence intervals were computed: point estimates only.</p>"
+    text += (f"<p>Generated by meddx {_e(m.get('meddx_version') or '(version not recorded)')}; metrics schema "
+             f"version {_e(m.get('schema_version') or '—')}.</p>")
+    return f'<footer id="method"><h2>{dict(_SECTIONS)["method"]}</h2>{text}</footer>'
+
+
+# ---------------------------------------------------------------- API
+def render_report(metrics: dict[str, Any], y_true: np.ndarray, probs: np.ndarray, *, title: str | None = None) -> str:
+    """The HTML text of the evaluation report (self-contained: no external resource, no script)."""
+    m = _d(metrics)
+    names = [str(n) for n in _l(m.get("label_names")) or _l(_d(m.get("dataset")).get("label_names"))]
+    task = str(m.get("task") or _d(m.get("dataset")).get("task") or "")
+    if task not in ("binary", "multiclass", "multilabel"):
+        p = np.asarray(probs)
+        task = "multilabel" if np.ndim(y_true) == 2 and np.shape(y_true) == p.shape else \
+            "binary" if p.ndim == 2 and p.shape[1] == 2 else "multiclass"
+    m = {**m, "task": task}
+    if title is None:
+        title = f"Evaluation report: {Path(str(m['bundle'])).name}" if m.get("bundle") else "meddx evaluation report"
+    curves_how = ("Each curve shows the trade-off as the threshold moves; the dot is where this model operates. "
+                  "ROC: higher and further left is better. Precision–recall: higher is better; the dotted line "
+                  "is the prevalence, what a useless model would reach.")
+    body = [_header(m, title, names), _summary(m, task, names),
+            _section("curves", curves_how, _curves(m, task, names, y_true, probs)),
+            _confusion(m, task, names), _per_class(m, task, names), _calibration(m), _subgroups(m),
+            _dataset(m), _plan(m), _notes(m), _method(m)]
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">'
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head>\n<body><main>\n"
+            + "\n".join(body) + "\n</main></body></html>\n")
+
+
+def write_report(path: str | Path, metrics: dict[str, Any], y_true: np.ndarray, probs: np.ndarray, *,
+                 title: str | None = None) -> Path:
+    """Render the report and write it atomically to ``path``; return the path."""
+    return write_text_atomic(path, render_report(metrics, y_true, probs, title=title))

@@ -1,0 +1,173 @@
+"""Performance per subgroup (sex, age band, site, device, ...), with confidence intervals and gaps.
+
+A model that is good on average can fail a subgroup. The user gives an attributes CSV keyed by
+sample id; every attribute column is a grouping. Each group gets the headline metrics with
+bootstrap CIs (the shared ``metric_intervals``), a warning when it is too small for its CI to
+mean anything, and each attribute reports its largest gap between adequately sized groups.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from meddx.core.errors import DataError
+
+ID_COLUMNS = ("id", "sample_id")
+MIN_EVENTS = 10  # fewer positives (or negatives) than this: a CI of sensitivity/AUC spans most of [0, 1]
+MIN_SAMPLES = 30
+MAX_LEVELS_BEFORE_BANDING = 10
+GAP_METRICS = ("auc", "sensitivity", "specificity", "balanced_accuracy", "accuracy")
+
+
+def read_attributes(path: str | Path) -> Any:
+    """The attributes CSV as a pandas DataFrame indexed by sample id (strings), attributes as columns.
+
+    Numeric columns with more than 10 distinct values (e.g. age in years) are cut into quartile
+    bands, so every group has enough samples; the band edges show in the group names.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: attributes file not found (expected a CSV with an 'id' column and one column "
+                        "per attribute, e.g. id,sex,age_band,site)")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except Exception as exc:  # pandas raises several parser error types
+        raise DataError(f"{path}: cannot read the attributes CSV: {exc}") from None
+    id_col = next((c for c in frame.columns if c.strip().lower() in ID_COLUMNS), None)
+    if id_col is None:
+        raise DataError(f"{path}: no sample id column; expected one named {' or '.join(ID_COLUMNS)} "
+                        f"(found columns: {', '.join(map(str, frame.columns))})")
+    if len(frame.columns) < 2:
+        raise DataError(f"{path}: no attribute columns besides {id_col!r}; add e.g. sex, age_band, site")
+    duplicated = frame[id_col][frame[id_col].duplicated()].tolist()
+    if duplicated:
+        raise DataError(f"{path}: sample ids listed twice: {', '.join(duplicated[:5])}")
+    frame = frame.set_index(id_col)
+    for column in frame.columns:
+        frame[column] = _band_if_numeric(frame[column])
+    return frame
+
+
+def _band_if_numeric(values: Any) -> Any:
+    import pandas as pd
+
+    numeric = pd.to_numeric(values.replace("", np.nan), errors="coerce")
+    present = values != ""
+    if not numeric[present].notna().all() or numeric.nunique() <= MAX_LEVELS_BEFORE_BANDING:
+        return values
+    bands = pd.qcut(numeric, 4, duplicates="drop").astype(str)
+    return bands.where(present, "")
+
+
+def subgroup_metrics(
+    y_true: np.ndarray,
+    probs: np.ndarray,
+    task: str,
+    *,
+    ids: Sequence[str],
+    attributes: Any,
+    threshold: float | list[float] | None = None,
+    label_names: list[str] | None = None,
+    groups: np.ndarray | None = None,
+    n_resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[dict[str, Any], list[str]]:
+    """Metrics with CIs per value of every attribute column, the largest gap, and warnings.
+
+    Returns ``({attribute: {"groups": {value: {...}}, "largest_gap": {...} | None}}, warnings)``.
+    Samples without a row in ``attributes`` are left out of every group (and a warning says how
+    many); an empty attribute value forms the group ``(missing)``.
+    """
+    from meddx.evaluation.metrics import _label_names, _validate
+
+    y, p = _validate(y_true, probs, task)
+    names = _label_names(label_names, p.shape[1])
+    ids = [str(i) for i in ids]
+    known = np.array([i in attributes.index for i in ids])
+    warnings: list[str] = []
+    if not known.any():
+        raise DataError(
+            f"no sample id of the evaluated split is in the attributes file (split ids look like "
+            f"{', '.join(ids[:3])}; the file has {', '.join(map(str, attributes.index[:3]))})"
+        )
+    if not known.all():
+        warnings.append(f"{int((~known).sum())} of {len(ids)} samples have no row in the attributes file "
+                        "and are in no subgroup")
+    rows = attributes.reindex([i for i, k in zip(ids, known) if k])
+    index_of_known = np.flatnonzero(known)
+    result: dict[str, Any] = {}
+    for column in rows.columns:
+        values = rows[column].replace("", "(missing)").to_numpy()
+        per_group: dict[str, Any] = {}
+        for value in sorted(set(values), key=str):
+            idx = index_of_known[values == value]
+            entry = _group_entry(y[idx], p[idx], task, threshold, names,
+                                 None if groups is None else np.asarray(groups)[idx], n_resamples, level, seed)
+            if entry["warning"]:
+                warnings.append(f"{column}={value}: {entry['warning']}")
+            per_group[str(value)] = entry
+        result[str(column)] = {"groups": per_group, "largest_gap": largest_gap(per_group)}
+    return result, warnings
+
+
+def _group_entry(y: np.ndarray, p: np.ndarray, task: str, threshold: Any, names: list[str],
+                 groups: np.ndarray | None, n_resamples: int, level: float, seed: int) -> dict[str, Any]:
+    from meddx.evaluation.bootstrap import metric_intervals
+
+    n = len(y)
+    counts = y.sum(axis=0) if task == "multilabel" else np.bincount(y, minlength=len(names))
+    n_positive = int(counts[1]) if task == "binary" else None
+    warning = _size_warning(n, counts, task)
+    empty = {"estimate": None, "percentile": [None, None], "bca": [None, None], "n_valid": 0}
+    entry: dict[str, Any] = {"n": int(n), "n_positive": n_positive, "class_counts": dict(zip(names, map(int, counts))),
+                             "warning": warning}
+    if n < 2:
+        entry.update({m: empty for m in ("auc", "accuracy", "balanced_accuracy", "sensitivity", "specificity")})
+        return entry
+    ci = metric_intervals(y, p, task, threshold=threshold, label_names=names, groups=groups,
+                          n_resamples=n_resamples, level=level, seed=seed)
+    entry.update(auc=ci["auc"], accuracy=ci["accuracy"], balanced_accuracy=ci["balanced_accuracy"])
+    if task == "binary":
+        positive = ci["per_class"][names[1]]
+        entry.update(sensitivity=positive["sensitivity"], specificity=positive["specificity"])
+    else:
+        entry.update(sensitivity=None, specificity=None)
+    return entry
+
+
+def _size_warning(n: int, counts: np.ndarray, task: str) -> str | None:
+    if task == "multilabel":
+        smallest = int(min(counts.min(), (n - counts).min()))
+    else:
+        smallest = int(counts.min())
+    if n < MIN_SAMPLES or smallest < MIN_EVENTS:
+        what = "positives or negatives of a label" if task == "multilabel" else "samples of a class"
+        return (f"too small for a meaningful CI: n={n}, fewest {what}: {smallest} "
+                f"(want n >= {MIN_SAMPLES} and >= {MIN_EVENTS} per class)")
+    return None
+
+
+def largest_gap(per_group: dict[str, Any]) -> dict[str, Any] | None:
+    """The widest difference of a headline metric between two groups large enough to compare.
+
+    Groups flagged as too small are left out; when fewer than two remain, there is no gap.
+    """
+    adequate = {v: e for v, e in per_group.items() if not e["warning"]}
+    best: dict[str, Any] | None = None
+    for metric in GAP_METRICS:
+        values = {v: (e.get(metric) or {}).get("estimate") for v, e in adequate.items()}
+        values = {v: x for v, x in values.items() if x is not None}
+        if len(values) < 2:
+            continue
+        high, low = max(values, key=values.get), min(values, key=values.get)  # type: ignore[arg-type]
+        gap = values[high] - values[low]
+        if best is None or gap > best["gap"]:
+            best = {"metric": metric, "gap": float(gap), "between": [high, low],
+                    "values": [values[high], values[low]]}
+    return best

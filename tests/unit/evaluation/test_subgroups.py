@@ -1,0 +1,103 @@
+"""Subgroup metrics: reading attributes, known-answer gaps, small-group warnings, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from meddx.core.errors import DataError
+from meddx.evaluation.subgroups import largest_gap, read_attributes, subgroup_metrics
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _data(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """400 samples: site A perfectly separated, site B random scores, site C only 15 samples."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, 415)
+    p = np.where(y == 1, 0.9, 0.1).astype(float)
+    p[200:400] = rng.random(200)  # site B: useless model
+    return y, np.column_stack([1 - p, p]), [f"s{i}" for i in range(415)]
+
+
+def test_known_answer_gap_and_small_group_warning(tmp_path: Path) -> None:
+    y, probs, ids = _data()
+    sites = ["A"] * 200 + ["B"] * 200 + ["C"] * 15
+    rows = "\n".join(f"{i},{s}" for i, s in zip(ids, sites))
+    attrs = read_attributes(_write(tmp_path / "a.csv", "id,site\n" + rows))
+    result, warnings = subgroup_metrics(y, probs, "binary", ids=ids, attributes=attrs, threshold=0.5,
+                                        label_names=["neg", "pos"], n_resamples=200)
+    groups = result["site"]["groups"]
+    assert groups["A"]["auc"]["estimate"] == 1.0 and groups["A"]["sensitivity"]["estimate"] == 1.0
+    assert abs(groups["B"]["auc"]["estimate"] - 0.5) < 0.1
+    assert groups["A"]["n"] == 200 and groups["C"]["n"] == 15
+    assert groups["C"]["warning"] and "too small" in groups["C"]["warning"]
+    assert any(w.startswith("site=C") for w in warnings)
+    gap = result["site"]["largest_gap"]
+    assert gap["between"] == ["A", "B"] and gap["gap"] > 0.35  # C is too small to count
+    lo, hi = groups["B"]["auc"]["bca"]
+    assert lo < 0.5 < hi
+
+
+def test_numeric_attribute_is_banded_and_missing_values_grouped(tmp_path: Path) -> None:
+    y, probs, ids = _data(1)
+    ages = [str(20 + i % 60) for i in range(415)]
+    ages[0] = ""
+    rows = "\n".join(f"{i},{a}" for i, a in zip(ids, ages))
+    attrs = read_attributes(_write(tmp_path / "a.csv", "sample_id,age\n" + rows))
+    result, _ = subgroup_metrics(y, probs, "binary", ids=ids, attributes=attrs, n_resamples=50)
+    names = set(result["age"]["groups"])
+    assert "(missing)" in names and len(names) == 5  # four quartile bands + missing
+    assert sum(g["n"] for g in result["age"]["groups"].values()) == 415
+
+
+def test_unlisted_samples_are_counted_in_a_warning(tmp_path: Path) -> None:
+    y, probs, ids = _data(2)
+    rows = "\n".join(f"{i},A" for i in ids[:300])
+    attrs = read_attributes(_write(tmp_path / "a.csv", "id,site\n" + rows))
+    _, warnings = subgroup_metrics(y, probs, "binary", ids=ids, attributes=attrs, n_resamples=50)
+    assert any("115 of 415 samples have no row" in w for w in warnings)
+
+
+def test_multiclass_subgroups() -> None:
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 300)
+    logits = rng.normal(size=(300, 3)) + 3 * np.eye(3)[y]
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    ids = [str(i) for i in range(300)]
+    attrs = pd.DataFrame({"sex": ["F", "M"] * 150}, index=ids)
+    result, _ = subgroup_metrics(y, probs, "multiclass", ids=ids, attributes=attrs, n_resamples=50)
+    assert set(result["sex"]["groups"]) == {"F", "M"}
+    assert result["sex"]["groups"]["F"]["sensitivity"] is None  # binary-only entries
+    assert result["sex"]["groups"]["F"]["balanced_accuracy"]["estimate"] > 0.7
+
+
+@pytest.mark.parametrize("text, message", [
+    ("site\nA\n", "no sample id column"),
+    ("id\ns0\n", "no attribute columns"),
+    ("id,site\ns0,A\ns0,B\n", "listed twice"),
+])
+def test_bad_attribute_files(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(DataError, match=message):
+        read_attributes(_write(tmp_path / "a.csv", text))
+    with pytest.raises(DataError, match="not found"):
+        read_attributes(tmp_path / "missing.csv")
+
+
+def test_no_matching_ids_is_an_error(tmp_path: Path) -> None:
+    y, probs, ids = _data()
+    attrs = read_attributes(_write(tmp_path / "a.csv", "id,site\nother-1,A\n"))
+    with pytest.raises(DataError, match="no sample id of the evaluated split"):
+        subgroup_metrics(y, probs, "binary", ids=ids, attributes=attrs, n_resamples=10)
+
+
+def test_largest_gap_needs_two_adequate_groups() -> None:
+    interval = {"estimate": 0.9}
+    assert largest_gap({"A": {"warning": None, "auc": interval}, "B": {"warning": "small", "auc": {"estimate": 0.5}}}) is None
