@@ -14,6 +14,7 @@ Python API (imported lazily, so ``import meddx`` stays fast)::
     result = meddx.fit(meddx.TrainConfig(data="medmnist:pneumoniamnist", time_budget=10))
     predictor = meddx.load_bundle(result.bundle_path)
     predictor.predict_files(["xray.png"])
+    metrics, path = meddx.evaluate_bundle(result.bundle_path, "medmnist:pneumoniamnist")  # + report.html
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ _LAZY = {
     "fit": "meddx.training.fit",
     "classification_metrics": "meddx.evaluation.metrics",
     "evaluate_bundle": "meddx.evaluation.evaluate",
+    "EvalSettings": "meddx.evaluation.evaluate",
+    "metric_intervals": "meddx.evaluation.bootstrap",
+    "choose_threshold": "meddx.evaluation.operating",
+    "calibration_summary": "meddx.evaluation.calibration",
+    "compare_bundles": "meddx.evaluation.compare",
+    "cross_validate": "meddx.evaluation.cv",
     "save_bundle": "meddx.bundle.bundle",
     "load_bundle": "meddx.bundle.bundle",
     "list_bundles": "meddx.registry.store",

@@ -184,7 +184,8 @@ def dataset_summary(source: ImageSource, verify: bool = True) -> dict[str, Any]:
         s = verify_source(source).to_dict()["summary"]
         summary["duplicates"] = {
             "checked": True, "exact_groups": s["exact_duplicate_groups"], "near_groups": s["near_duplicate_groups"],
-            "cross_split": s["any_cross_split_samples"], "conflicting_labels": s["conflicting_label_groups"],
+            "cross_split": sum(s["any_cross_split_samples"].values()),
+            "cross_split_by_split": s["any_cross_split_samples"], "conflicting_labels": s["conflicting_label_groups"],
             "patients_across_splits": s["patients_across_splits"], "leakage": s["has_leakage"], "report": None,
         }
     return summary
@@ -245,8 +246,11 @@ def evaluate_bundle(
     metrics.update(bundle=str(path), data=str(data), dataset=dataset_summary(source, verify=verify),
                    plan=training.get("plan"), plan_reasons=training.get("plan_reasons"))
     if metrics["dataset"]["duplicates"] and metrics["dataset"]["duplicates"]["leakage"]:
-        metrics["warnings"].insert(0, "data verify found the same content or patient on more than one split: "
-                                      "test numbers may be optimistic (run `meddx data verify` for the list)")
+        dup = metrics["dataset"]["duplicates"]
+        where = ", ".join(f"{k} {v}" for k, v in dup["cross_split_by_split"].items())
+        metrics["warnings"].insert(0, f"data verify found {dup['cross_split']} samples ({where}) whose content or "
+                                      "patient also appears on another split: test numbers may be optimistic "
+                                      "(`meddx data verify --clean-manifest` lists and removes them)")
     out_dir = Path(out) if out else path / "evaluations" / f"{source.name}-{split}"
     out_dir.mkdir(parents=True, exist_ok=True)
     target = write_json_atomic(out_dir / "metrics.json", metrics)

@@ -394,7 +394,31 @@ def _summary(m: dict, task: str, names: list[str]) -> str:
                           f'<div class="c">{sub}</div></div>')
     how = ("AUC and AUPRC summarise how well the model ranks cases (1.0 is perfect; AUC 0.5 is chance). "
            f"The range under each value is its {ci_name}: the true value is plausibly anywhere in it.")
-    return _section("summary", how, f'<div class="cards">{"".join(html_cards)}</div>{_operating_point(m, task)}')
+    body = f'<div class="cards">{"".join(html_cards)}</div>{_operating_point(m, task)}{_other_points(m, method)}'
+    return _section("summary", how, body)
+
+
+def _other_points(m: dict, method: str) -> str:
+    """Extra operating points (``--operating-point``): each chosen on validation, reported on this split."""
+    rows = []
+    split = str(m.get("split") or "test")
+    for point in _l(m.get("operating_points")):
+        point = _d(point)
+        thresholds = _d(point.get("class_thresholds"))
+        for name, rates in _d(point.get(split)).items():
+            rates = _d(rates)
+            thr = point.get("threshold") if point.get("threshold") is not None else thresholds.get(name)
+            val = _d(point.get("val"))
+            val = _d(val.get(name)) if name in val else val
+            rows.append([_e(point.get("rule")), _e(name), _num(thr, 4),
+                         f"{_num(val.get('sensitivity'))} / {_num(val.get('specificity'))}",
+                         *[_vci(_d(rates.get(k)).get("estimate"), rates.get(k), method)
+                           for k in ("sensitivity", "specificity", "ppv", "npv")]])
+    if not rows:
+        return ""
+    head = ["Rule", "Class", "Threshold", "Val sens. / spec.", "Sensitivity", "Specificity", "PPV", "NPV"]
+    return ("<h3>Other operating points</h3><p>Each threshold was chosen on the validation split by its rule and "
+            f"applied unchanged to this {_e(split)} split.</p>" + _table(head, rows, left=(0, 1)))
 
 
 def _confusion(m: dict, task: str, names: list[str]) -> str:
@@ -527,7 +551,10 @@ def _dataset(m: dict) -> str:
         leak = dup.get("leakage")
         drows = [["Exact-duplicate groups", _num(dup.get("exact_groups"))],
                  ["Near-duplicate groups", _num(dup.get("near_groups"))],
-                 ["Groups crossing splits", _num(dup.get("cross_split"))],
+                 ["Samples with a copy on another split", _num(dup.get("cross_split"))
+                  + (" (" + ", ".join(f"{_e(k)} {_num(v)}" for k, v in _d(dup.get("cross_split_by_split")).items())
+                     + ")" if dup.get("cross_split_by_split") else "")],
+                 ["Patients on several splits", _num(dup.get("patients_across_splits"))],
                  ["Groups with conflicting labels", _num(dup.get("conflicting_labels"))],
                  ["Leakage between splits", '<span class="bad">YES</span>' if leak else "no" if leak is not None else NC]]
         if dup.get("report"):

@@ -289,3 +289,17 @@ def test_curve_markers_sit_at_the_reported_operating_point(make: Any) -> None:
     for c in cols:
         pc = m["per_class"][m["label_names"][c]]
         assert points[c] == pytest.approx((1 - pc["specificity"], pc["sensitivity"], pc["ppv"]))
+
+
+def test_extra_operating_points_and_duplicate_counts_are_shown() -> None:
+    m, y, probs = _binary()
+    m["operating_points"] = [{
+        "rule": "sensitivity>=0.95", "threshold": 0.2113, "class_thresholds": None, "chosen_on": "val",
+        "val": {"sensitivity": 0.96, "specificity": 0.7},
+        "test": {"pneumonia": {"sensitivity": _interval(0.94), "specificity": _interval(0.66),
+                               "ppv": _interval(0.6), "npv": _interval(0.95)}}}]
+    m["dataset"]["duplicates"]["cross_split_by_split"] = {"train": 2, "test": 1}
+    html = render_report(m, y, probs)
+    assert "Other operating points" in html and "sensitivity&gt;=0.95" in html and "0.2113" in html
+    assert "0.960 / 0.700" in html  # validation sensitivity / specificity of that rule
+    assert "Samples with a copy on another split" in html and "train 2, test 1" in html
