@@ -36,7 +36,7 @@ _LAZY = {
     "classification_metrics": "meddx.evaluation.metrics",
     "evaluate_bundle": "meddx.evaluation.evaluate",
     "EvalSettings": "meddx.evaluation.evaluate",
-    "metric_intervals": "meddx.evaluation.bootstrap",
+    "metric_intervals": "meddx.evaluation.intervals",
     "choose_threshold": "meddx.evaluation.operating",
     "calibration_summary": "meddx.evaluation.calibration",
     "compare_bundles": "meddx.evaluation.compare",

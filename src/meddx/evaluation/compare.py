@@ -351,7 +351,7 @@ def compare_bundles(
     from meddx.bundle.bundle import load_bundle
     from meddx.core.files import write_json_atomic
     from meddx.data.sources import load_source
-    from meddx.evaluation.bootstrap import paired_difference_intervals
+    from meddx.evaluation.intervals import paired_difference_intervals
     from meddx.evaluation.evaluate import check_compatible, predict_split
     from meddx.registry.store import resolve_bundle_path
 

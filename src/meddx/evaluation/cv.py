@@ -70,7 +70,7 @@ def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, p
     from meddx.core.files import write_json_atomic
     from meddx.data.sources import load_source
     from meddx.data.splits import carve_validation
-    from meddx.evaluation.bootstrap import metric_intervals
+    from meddx.evaluation.intervals import metric_intervals
     from meddx.evaluation.evaluate import SplitPredictions, predict_split, write_predictions
     from meddx.training import run as runlib
     from meddx.training.fit import fit

@@ -98,7 +98,7 @@ def assess(
     import datetime
 
     import meddx
-    from meddx.evaluation.bootstrap import metric_intervals
+    from meddx.evaluation.intervals import metric_intervals
     from meddx.evaluation.calibration import calibration_summary
 
     settings = settings or EvalSettings()
@@ -148,7 +148,7 @@ def _extra_operating_points(predictor: Any, preds: SplitPredictions, val: SplitP
                             settings: EvalSettings) -> list[dict[str, Any]]:
     """Each rule's threshold chosen on validation, with the test rates and their CIs."""
     from meddx.core.errors import DataError
-    from meddx.evaluation.bootstrap import metric_intervals
+    from meddx.evaluation.intervals import metric_intervals
     from meddx.evaluation.operating import choose_operating_point, thresholds_of
 
     if val is None:

@@ -118,7 +118,7 @@ def subgroup_metrics(
 
 def _group_entry(y: np.ndarray, p: np.ndarray, task: str, threshold: Any, names: list[str],
                  groups: np.ndarray | None, n_resamples: int, level: float, seed: int) -> dict[str, Any]:
-    from meddx.evaluation.bootstrap import metric_intervals
+    from meddx.evaluation.intervals import metric_intervals
 
     n = len(y)
     counts = y.sum(axis=0) if task == "multilabel" else np.bincount(y, minlength=len(names))

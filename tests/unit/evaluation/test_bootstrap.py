@@ -11,11 +11,10 @@ import pytest
 from scipy import stats
 
 from meddx.core.errors import ConfigError, DataError
-from meddx.evaluation.bootstrap import (
+from meddx.evaluation.bootstrap import _bca, bootstrap_ci
+from meddx.evaluation.intervals import (
     CLASS_METRICS,
-    _bca,
     _FastMetrics,
-    bootstrap_ci,
     metric_intervals,
     paired_difference_intervals,
 )
