@@ -13,6 +13,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from meddx.evaluation.report_format import text_number as _fmt
+from meddx.evaluation.report_format import text_with_ci as _with_ci
+
 TO_FILL = "**to fill**"
 
 # (item, topic, where this card covers it or None when the developer must fill it in)
@@ -90,19 +93,6 @@ def render_model_card(cfg: dict[str, Any], metrics: dict[str, Any]) -> str:
         *_checklist(),
     ]
     return "\n".join(lines) + "\n"
-
-
-def _fmt(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def _with_ci(interval: dict[str, Any] | None, fallback: Any = None, method: str = "bca") -> str:
-    """'0.912 (0.881–0.940)' from a bootstrap interval entry; the point value when there is none."""
-    if not interval:
-        return _fmt(fallback)
-    lo, hi = interval.get(method) or interval.get("percentile") or [None, None]
-    text = _fmt(interval.get("estimate"))
-    return text if lo is None or hi is None else f"{text} ({lo:.3f}–{hi:.3f})"
 
 
 def _data_section(cfg: dict[str, Any], dataset: dict[str, Any] | None) -> list[str]:

@@ -8,6 +8,9 @@ from typing import Any, Optional
 
 import typer
 
+from meddx.evaluation.report_format import text_number as _f
+from meddx.evaluation.report_format import text_with_ci as _ci
+
 
 def evaluate(
     bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
@@ -124,18 +127,5 @@ def cv(
     typer.echo(f"cv: {summary['out_dir']}/cv.json")
 
 
-def _f(value: object) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
 def _p(value: object) -> str:
     return "n/a" if value is None else f"{value:.3g}"
-
-
-def _ci(interval: dict[str, Any] | None, fallback: Any = None) -> str:
-    if not interval:
-        return _f(fallback)
-    lo, hi = interval.get("bca") or interval.get("percentile") or [None, None]
-    if lo is None or hi is None:
-        return _f(interval.get("estimate"))
-    return f"{_f(interval.get('estimate'))} ({lo:.3f}–{hi:.3f})"

@@ -71,7 +71,7 @@ def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, p
     from meddx.data.sources import load_source
     from meddx.data.splits import carve_validation
     from meddx.evaluation.intervals import metric_intervals
-    from meddx.evaluation.evaluate import SplitPredictions, predict_split, write_predictions
+    from meddx.evaluation.evaluate import SplitPredictions, write_predictions
     from meddx.training import run as runlib
     from meddx.training.fit import fit
 
@@ -95,8 +95,8 @@ def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, p
         fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
                                              "add_to_registry": False, "verify": False, "evaluate_test": True})
         result = fit(fold_cfg, source=fold, progress=progress)
-        predictor = load_bundle(result.bundle_path)
-        preds = predict_split(predictor, fold, "test")
+        predictor = load_bundle(result.bundle_path)  # its threshold and temperature decide the fold's labels
+        preds = result.predictions["test"]  # already predicted (and calibrated) by training
         oof.append((k, preds, predictor.decide(preds.probs)))
         per_fold.append(_fold_entry(k, fold, result, predictor))
 

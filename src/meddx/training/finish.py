@@ -92,9 +92,11 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, n
     predictor = Predictor(cfg, net)
 
     settings = EvalSettings(n_resamples=config.ci_resamples, seed=config.seed)
+    predictions = {"val": val}
     metrics: dict[str, Any] = {"val": assess(predictor, val, settings)}
     if config.evaluate_test and "test" in source.splits:
-        metrics["test"] = assess(predictor, predict_split(predictor, source, "test"), settings, attributes=attributes)
+        predictions["test"] = predict_split(predictor, source, "test")
+        metrics["test"] = assess(predictor, predictions["test"], settings, attributes=attributes)
     metrics["dataset"] = dataset_summary(source, verify=config.verify)
     metrics["note"] = "temperature, operating point and best epoch chosen on val; test reported only"
 
@@ -107,4 +109,5 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, n
     if config.add_to_registry:
         record = register_bundle(path, version=version)
         ref = f"{record.name}:{record.version}"
-    return FitResult(run_dir=run_dir, plan=plan, bundle_path=path, metrics=metrics, registry_ref=ref)
+    return FitResult(run_dir=run_dir, plan=plan, bundle_path=path, metrics=metrics, registry_ref=ref,
+                     predictions=predictions)

@@ -34,6 +34,9 @@ class FitResult:
     bundle_path: Path | None = None
     metrics: dict[str, Any] | None = None
     registry_ref: str | None = None
+    # The evaluated splits' predictions (SplitPredictions by split name), for callers such as
+    # cross-validation that need them without predicting again.
+    predictions: dict[str, Any] | None = None
 
 
 def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resume: str | Path | None = None,

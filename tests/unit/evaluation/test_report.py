@@ -278,7 +278,7 @@ def test_report_opens_cleanly_in_a_browser(case: tuple, browser: Any, tmp_path: 
 
 @pytest.mark.parametrize("make", [_binary, _multiclass])
 def test_curve_markers_sit_at_the_reported_operating_point(make: Any) -> None:
-    from meddx.evaluation.report import _op_points
+    from meddx.evaluation.report_plots import _op_points
 
     m, y, probs = make()
     k = probs.shape[1]
