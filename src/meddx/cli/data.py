@@ -1,8 +1,10 @@
 """``meddx data``: look at a source (``info``) and check it for leakage (``verify``).
 
 Both commands read the source as it is on disk (no validation split is carved), so what they
-show is the data's own split. Heavy imports (numpy, PIL, pandas, rich tables) happen inside the
-commands so ``import meddx.cli.data`` stays fast.
+show is the data's own split. Segmentation sources (image + mask pairs, recognised by
+``meddx.data.segmentation.is_segmentation_source``) get their own summary and checks. Heavy
+imports (numpy, PIL, pandas, rich tables) happen inside the commands so ``import
+meddx.cli.data`` stays fast.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-SOURCE_HELP = "Folder of class sub-folders, CSV manifest, MedMNIST .npz or medmnist:NAME."
+SOURCE_HELP = ("Folder of class sub-folders, CSV manifest, MedMNIST .npz or medmnist:NAME; or a segmentation "
+               "source (images/ + labels/ folders, image,mask CSV, HC18 folder).")
 
 
 @app.command()
@@ -29,6 +32,17 @@ def info(
 ) -> None:
     """Counts per split and class, image shapes, channels and intensity range."""
     from meddx.data.info import source_info
+    from meddx.data.segmentation import is_segmentation_source
+
+    if is_segmentation_source(source):
+        from meddx.data.segmentation import load_seg_source, seg_source_info
+
+        seg = seg_source_info(load_seg_source(source, val_fraction=0.0, test_fraction=0.0), max_decode=max_decode)
+        if as_json:
+            typer.echo(json.dumps(seg, indent=2))
+        else:
+            _print_seg_info(seg)
+        return
     from meddx.data.sources import load_source
 
     result = source_info(load_source(source, carve_val=False), max_decode=max_decode)
@@ -52,24 +66,43 @@ def verify(
 ) -> None:
     """Undecodable files, exact and near duplicates, label conflicts, patient overlap.
 
-    Exits with code 1 when content or a patient is shared between splits (leakage).
+    Exits with code 1 when content or a patient is shared between splits (leakage); for a
+    segmentation source also when an image or mask is undecodable, a pair's shape or affine
+    differs, or a mask holds values outside the label set.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from meddx.core.files import write_json_atomic
+    from meddx.data.segmentation import is_segmentation_source
     from meddx.data.sources import load_source
     from meddx.data.verify import verify_source
 
-    src = load_source(source, carve_val=False)
+    segmentation = is_segmentation_source(source)
+    if segmentation:
+        from meddx.data.segmentation import load_seg_source
+        from meddx.data.seg_verify import verify_seg_source
+
+        src = load_seg_source(source, val_fraction=0.0, test_fraction=0.0)
+        check = verify_seg_source
+        if clean_manifest is not None:
+            raise typer.BadParameter("--clean-manifest is for classification sources only",
+                                     param_hint="--clean-manifest")
+    else:
+        src = load_source(source, carve_val=False)
+        check = verify_source
     console = Console(stderr=True)
     with Progress("verifying", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task("verify", total=sum(len(d) for d in src.splits.values()))
-        result = verify_source(src, near_duplicates=near, max_distance=max_distance,
-                               progress=lambda done, total: bar.update(task, completed=done))
-    from meddx.core.files import write_json_atomic
-
+        result = check(src, near_duplicates=near, max_distance=max_distance,  # type: ignore[arg-type]
+                       progress=lambda done, total: bar.update(task, completed=done))
     write_json_atomic(report, result.to_dict())
+    if segmentation:
+        _print_seg_verify(result.to_dict(), report)
+        if result.has_leakage or result.has_errors:  # type: ignore[union-attr]
+            raise typer.Exit(1)
+        return
     _print_verify(result.to_dict(), report)
     if clean_manifest is not None:
         from meddx.data.dedupe import write_clean_manifest
@@ -154,3 +187,88 @@ def _print_verify(report: dict, path: Path) -> None:
 
 def _per_split(counts: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "0"
+
+
+def _print_seg_info(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(
+        f"[bold]{result['name']}[/bold] ({result['origin']}): segmentation, {result['spatial_dims']}D, "
+        f"{result['num_classes']} classes ({', '.join(result['label_names'])}), masks: {result['mask_kind']}, "
+        f"{result['total']} cases"
+    )
+    splits = result["splits"]
+    table = Table("", *splits, title="cases per split")
+    rows: dict[str, list[str]] = {k: [] for k in ("cases", "patients", "decoded", "shape min", "shape median",
+                                                  "shape max", "spacing median (mm)", "channels", "dtype",
+                                                  "intensity min..max", "mask values", "empty masks")}
+    for s in splits.values():
+        shape, inten = s["shape"] or {}, s["intensity"] or {}
+        rows["cases"].append(str(s["count"]))
+        rows["patients"].append("-" if s["patients"] is None else str(s["patients"]))
+        rows["decoded"].append(f"{s['decoded']}/{s['count']}")
+        for k in ("min", "median", "max"):
+            rows[f"shape {k}"].append("x".join(f"{v:g}" for v in shape.get(k, [])) or "-")
+        rows["spacing median (mm)"].append("x".join(f"{v:.3g}" for v in (s["spacing"] or {}).get("median", [])) or "-")
+        rows["channels"].append(",".join(map(str, s["channels"])))
+        rows["dtype"].append(",".join(s["dtypes"]))
+        rows["intensity min..max"].append(f"{inten['min']:.4g}..{inten['max']:.4g}" if inten else "-")
+        rows["mask values"].append(",".join(map(str, s["mask_values"])))
+        rows["empty masks"].append(str(s["empty_masks"]))
+    for name, values in rows.items():
+        table.add_row(name, *values)
+    console.print(table)
+    fractions = Table("class", *result["splits"], title="voxel fraction per class")
+    for name in result["label_names"]:
+        fractions.add_row(name, *(f"{s['class_fraction'].get(name, 0.0):.4f}" for s in result["splits"].values()))
+    console.print(fractions)
+    if any(s["sampled"] for s in result["splits"].values()):
+        console.print("shapes, intensities and fractions come from an evenly spread sample of the cases")
+    for split, s in result["splits"].items():
+        for bad in s["undecodable"][:5]:
+            console.print(f"[red]problem[/red] {split}: {bad['reason']}")
+    for note in result["notes"]:
+        console.print(f"note: {note}")
+
+
+def _print_seg_verify(report: dict, path: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    s = report["summary"]
+    title = f"verify {report['source']['name']} ({s['samples']} cases, {s['seconds']} s)"
+    table = Table("check", "result", title=title)
+    table.add_row("undecodable images or masks", str(s["undecodable"]))
+    table.add_row("image/mask shape or affine mismatches", str(s["mismatched_pairs"]))
+    table.add_row("masks with values outside the label set", str(s["masks_with_values_outside_labels"]))
+    table.add_row("empty masks (warning)", str(s["empty_masks"]))
+    table.add_row("exact duplicate images (groups across splits)",
+                  f"{s['exact_duplicate_groups']} ({s['exact_duplicate_groups_cross_split']})")
+    table.add_row("near duplicate images (groups across splits)",
+                  f"{s['near_duplicate_groups']} ({s['near_duplicate_groups_cross_split']})"
+                  if report["settings"]["near_duplicates"] else "skipped")
+    table.add_row("cases with a copy in another split", _per_split(s["any_cross_split_samples"]))
+    table.add_row("patients in more than one split", str(s["patients_across_splits"]))
+    console.print(table)
+    for bad in report["undecodable"][:5]:
+        console.print(f"[red]undecodable[/red] {bad['reason']}")
+    for bad in report["mismatches"][:5]:
+        detail = (f"image {bad['image_shape']} vs mask {bad['mask_shape']}" if bad["kind"] == "shape"
+                  else f"affines differ by up to {bad['max_difference']:.3g}")
+        console.print(f"[red]mismatch[/red] {bad['split']}:{bad['id']}: {detail} ({bad['mask']})")
+    for bad in report["bad_values"][:5]:
+        console.print(f"[red]values outside {bad['allowed']}[/red] {bad['values']} in {bad['mask']}")
+    cross = [g for g in report["exact_duplicates"] + report["near_duplicates"] if g["cross_split"]]
+    for g in cross[:5]:
+        console.print("[yellow]shared across splits:[/yellow] " + ", ".join(
+            f"{m['split']}:{m['id']}" for m in g["members"][:4]) + (" ..." if g["size"] > 4 else ""))
+    if s["has_leakage"]:
+        console.print("[bold red]leakage:[/bold red] the same image or patient appears in more than one split")
+    if s["has_errors"]:
+        console.print("[bold red]errors:[/bold red] fix the pairs above before training")
+    if not s["has_leakage"] and not s["has_errors"]:
+        console.print("[green]no broken pairs, cross-split duplicates or shared patients found[/green]")
+    console.print(f"report: {path}")

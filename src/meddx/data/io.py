@@ -36,11 +36,16 @@ _EXPECTED = "expected PNG/JPEG/DICOM/NIfTI"
 
 @dataclass
 class LoadedImage:
-    """A decoded image: channel-first ``array``, voxel ``spacing`` (mm) when known, ``path``."""
+    """A decoded image: channel-first ``array``, voxel ``spacing`` (mm) when known, ``path``.
+
+    ``affine`` is the file's 4x4 voxel-to-world matrix for NIfTI (nibabel ``img.affine``, in the
+    file's (x, y, z) voxel order, not the array's); ``None`` for other formats.
+    """
 
     array: np.ndarray
     spacing: tuple[float, ...] | None
     path: str
+    affine: np.ndarray | None = None
 
 
 def image_suffix(path: str | Path) -> str:
@@ -302,17 +307,18 @@ def _read_nifti(path: Path) -> LoadedImage:
     img = nib.load(str(path))
     data = np.asanyarray(img.dataobj)
     zooms = tuple(float(z) for z in img.header.get_zooms())
+    affine = np.asarray(img.affine, dtype=np.float64)
     if data.ndim == 5 and data.shape[3] == 1:  # NIfTI vector images: (x, y, z, 1, c)
         data = data[:, :, :, 0, :]
     if data.ndim == 2:
-        return LoadedImage(np.ascontiguousarray(data.T)[None], (zooms[1], zooms[0]), str(path))
+        return LoadedImage(np.ascontiguousarray(data.T)[None], (zooms[1], zooms[0]), str(path), affine)
     if data.ndim == 3:
         arr = np.ascontiguousarray(data.transpose(2, 1, 0))[None]
     elif data.ndim == 4:
         arr = np.ascontiguousarray(data.transpose(3, 2, 1, 0))
     else:
         raise DataError(f"{path}: cannot decode image (NIfTI with {data.ndim} dimensions); expected 2D, 3D or 4D")
-    return LoadedImage(arr, (zooms[2], zooms[1], zooms[0]), str(path))
+    return LoadedImage(arr, (zooms[2], zooms[1], zooms[0]), str(path), affine)
 
 
 def _is_nifti_header(head: bytes) -> bool:
