@@ -15,6 +15,7 @@ Python API (imported lazily, so ``import meddx`` stays fast)::
     predictor = meddx.load_bundle(result.bundle_path)
     predictor.predict_files(["xray.png"])
     metrics, path = meddx.evaluate_bundle(result.bundle_path, "medmnist:pneumoniamnist")  # + report.html
+    # segmentation: the same fit/load_bundle; meddx.load_seg_source, meddx.evaluate_seg_bundle
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ _LAZY = {
     "calibration_summary": "meddx.evaluation.calibration",
     "compare_bundles": "meddx.evaluation.compare",
     "cross_validate": "meddx.evaluation.cv",
+    "load_seg_source": "meddx.data.segmentation",
+    "evaluate_seg_bundle": "meddx.evaluation.seg_evaluate",
+    "head_circumference_mm": "meddx.evaluation.measure",
     "save_bundle": "meddx.bundle.bundle",
     "load_bundle": "meddx.bundle.bundle",
     "list_bundles": "meddx.registry.store",

@@ -112,6 +112,10 @@ def load_bundle(path: str | Path) -> Predictor:
             f"{mismatch} (missing {len(result.missing_keys)} tensors, unexpected {len(result.unexpected_keys)})"
         )
     net.eval()
+    if config["task"] == "segmentation":
+        from meddx.bundle.seg_predictor import SegPredictor
+
+        return SegPredictor(config=config, net=net, path=path, metrics=_read_json(path / "metrics.json"))  # type: ignore[return-value]
     return Predictor(config=config, net=net, path=path, metrics=_read_json(path / "metrics.json"))
 
 

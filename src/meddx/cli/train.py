@@ -30,11 +30,14 @@ def train(
     threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads per process (default: free cores / devices)."),
     name: Optional[str] = typer.Option(None, help="Bundle name in the registry."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Bundle folder (default under MEDDX_HOME/bundles)."),
+    labels: Optional[str] = typer.Option(None, "--labels", help="Segmentation: names of the mask values, comma-separated, background first."),
+    largest_component: Optional[bool] = typer.Option(None, "--largest-component/--no-largest-component", help="Segmentation: keep the largest connected component per class (default: decided on val)."),
+    test_fraction: Optional[float] = typer.Option(None, "--test-fraction", help="Segmentation: test split carved when the source has none (default 0.2)."),
     plan: Optional[Path] = typer.Option(None, "--plan", help="An edited plan.json whose fields override the automatic plan."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Run folder to resume from its last checkpoint."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
-    """Train a classifier and save it as an evaluated, registered bundle."""
+    """Train a classifier or a segmentation model (image + mask sources) and save it as an evaluated, registered bundle."""
     from meddx.training.config import load_config
     from meddx.training.fit import fit
 
@@ -45,6 +48,8 @@ def train(
             image_size=image_size, channels=channels, augment=augment, lr=lr, class_weights=class_weights,
             early_stopping_patience=patience, precision=precision, seed=seed, deterministic=deterministic,
             devices=devices, num_nodes=num_nodes, num_threads=threads, name=name, output=output,
+            label_names=[n.strip() for n in labels.split(",")] if labels else None,
+            largest_component=largest_component, test_fraction=test_fraction,
         )
     result = fit(cfg, plan_file=plan, resume=resume, progress=progress)
     if result.bundle_path is None:  # a non-zero rank of a multi-process run
@@ -57,7 +62,14 @@ def _print_summary(result: object) -> None:
 
     console = Console()
     metrics = result.metrics or {}  # type: ignore[attr-defined]
-    for split in ("val", "test"):
+    if metrics.get("task") == "segmentation":
+        from meddx.cli.evaluate import seg_headline
+
+        for split in ("val", "test"):
+            if metrics.get(split):
+                for line in seg_headline(metrics[split]):
+                    typer.echo(line)  # plain: long lines must not be wrapped by the console width
+    for split in ("val", "test") if metrics.get("task") != "segmentation" else ():
         m = metrics.get(split)
         if m:
             console.print(f"{split}: AUC {_f(m.get('auc'))}  ACC {_f(m.get('accuracy'))}  (n={m.get('n')})")
@@ -71,12 +83,18 @@ def predict(
     bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
     files: list[Path] = typer.Argument(..., help="PNG/JPEG/DICOM/NIfTI files or DICOM series folders."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Segmentation: folder for the masks (input's format and geometry) and overlays."),
+    pixel_size: Optional[float] = typer.Option(None, "--pixel-size", help="Segmentation: mm per pixel for files without spacing (PNG/JPEG), for measurements."),
+    overlays: bool = typer.Option(True, "--overlays/--no-overlays", help="Segmentation: write an overlay PNG per input."),
 ) -> None:
-    """Predict the label and class probabilities of raw image files."""
+    """Predict raw image files: label and class probabilities, or masks and measurements for segmentation."""
     from meddx.bundle.bundle import load_bundle
     from meddx.registry.store import resolve_bundle_path
 
     predictor = load_bundle(resolve_bundle_path(bundle))
+    if predictor.task == "segmentation":
+        _predict_masks(predictor, files, output, pixel_size, overlays, as_json)
+        return
     predictions = predictor.predict_files(files)
     if as_json:
         for p in predictions:
@@ -90,6 +108,26 @@ def predict(
         label = p.label if isinstance(p.label, str) else ",".join(p.label) or "-"
         table.add_row(p.source, label, *[f"{v:.3f}" for v in p.probabilities.values()])
     Console().print(table)
+
+
+def _predict_masks(predictor: object, files: list[Path], output: Optional[Path], pixel_size: Optional[float],
+                   overlays: bool, as_json: bool) -> None:
+    rows = predictor.predict_files(files, output, pixel_size=pixel_size, overlays=overlays)  # type: ignore[attr-defined]
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, default=str))
+        return
+    for row in rows:
+        parts = [row["source"]]
+        if row.get("head_circumference_mm") is not None:
+            parts.append(f"head circumference {row['head_circumference_mm']:.1f} mm")
+        for name, ml in (row.get("volume_ml") or {}).items():
+            parts.append(f"{name} {ml:.3f} mL" if ml is not None else f"{name} {row['voxels'][name]} voxels")
+        if row.get("mask"):
+            parts.append(f"mask {row['mask']}")
+        typer.echo("  ".join(parts))
+    if output is None:
+        typer.echo("(no masks written: pass --output DIR)")
 
 
 def _f(value: object) -> str:

@@ -134,6 +134,9 @@ def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for split in ("val", "test"):
         m = metrics.get(split) or {}
+        dice = (m.get("mean_foreground") or {}).get("dice") or {}
+        if dice.get("mean") is not None:  # segmentation: mean foreground Dice
+            out[f"{split}_dice"] = dice["mean"]
         for key in ("auc", "accuracy"):
             if m.get(key) is not None:
                 out[f"{split}_{key}"] = m[key]

@@ -8,7 +8,6 @@ the head.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import lightning as L
@@ -95,25 +94,11 @@ class ClassificationTask(L.LightningModule):
         return out
 
     def configure_optimizers(self) -> Any:
+        from meddx.tasks.optim import adamw_cosine
+
         hp = self.hparams
-        decay, no_decay = [], []
-        for param in self.net.parameters():
-            (no_decay if param.ndim <= 1 else decay).append(param)
-        optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": hp.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=hp.lr,
-        )
-        total = max(1, int(self.trainer.estimated_stepping_batches))
-        warmup = min(total // 2, int(total * hp.warmup_epochs / max(1, hp.max_epochs)))
-
-        def schedule(step: int) -> float:  # linear warm-up, then cosine to zero
-            if step < warmup:
-                return (step + 1) / max(1, warmup)
-            progress = (step - warmup) / max(1, total - warmup)
-            return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
-
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        return adamw_cosine(self.net, hp.lr, hp.weight_decay, self.trainer.estimated_stepping_batches,
+                            hp.warmup_epochs / max(1, hp.max_epochs))
 
 
 def _auroc(task: TaskType, num_classes: int) -> Any:

@@ -15,7 +15,7 @@ from meddx.core.errors import ConfigError
 
 
 class TrainConfig(BaseModel):
-    """Everything a classification training run needs; YAML/JSON data only, no code."""
+    """Everything a training run needs (classification or segmentation); YAML/JSON data only, no code."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -45,6 +45,13 @@ class TrainConfig(BaseModel):
     attributes: str | None = Field(None, description="CSV keyed by sample id (sex, age band, site, ...) for subgroups")
     intended_use: str | None = Field(None, description="intended use, written to the model card")
     outcome: str | None = Field(None, description="outcome definition (what a label means), written to the model card")
+    # Segmentation (image + mask sources); ignored by classification.
+    patch_size: list[int] | None = Field(None, description="segmentation: training patch (default: from the fingerprint)")
+    target_spacing: list[float] | None = Field(None, description="segmentation 3D: resample to this spacing in mm")
+    largest_component: bool | None = Field(
+        None, description="segmentation: keep the largest connected component per class (default: when it helps on val)")
+    label_names: list[str] | None = Field(None, description="segmentation: names of the mask values, background first")
+    test_fraction: float = Field(0.2, ge=0, lt=0.5, description="segmentation: test split carved when the source has none")
     tta: bool = Field(True, description="average predictions over left-right flips at evaluation")
     precision: Literal["auto", "32-true", "bf16-mixed"] = Field(
         "auto", description="auto: bf16-mixed where the CPU has bf16 instructions (2x faster here), else 32-true"

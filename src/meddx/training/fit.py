@@ -41,7 +41,8 @@ class FitResult:
 
 def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resume: str | Path | None = None,
         progress: bool = True, source: Any = None) -> FitResult:
-    """Train a classification model as ``config`` says; see the module docstring for the flow.
+    """Train a model as ``config`` says; see the module docstring for the flow. Image + mask
+    sources go to :func:`meddx.training.seg_fit.fit_segmentation`.
 
     With ``resume`` (a run folder) the run's own config and plan are used and ``config`` must
     be ``None``. ``source`` (an ``ImageSource`` already split, e.g. one cross-validation fold)
@@ -60,6 +61,11 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
     _quiet_lightning()
     _set_threads(config)
     L.seed_everything(config.seed, workers=True, verbose=False)
+    if source is None and _is_segmentation(config.data):
+        from meddx.training.seg_fit import fit_segmentation
+
+        return fit_segmentation(config, run_dir if resume is not None else None, plan_file=plan_file,
+                                resume=resume is not None, progress=progress)
     if source is not None and (resume is not None or config.devices * config.num_nodes > 1):
         raise ConfigError("a prepared source (cross-validation fold) trains in one process and cannot be resumed")
     if source is None:
@@ -160,7 +166,14 @@ def _build_task(config: TrainConfig, source: Any, plan: Plan) -> Any:
     )
 
 
-def _build_trainer(config: TrainConfig, plan: Plan, run_dir: Path, progress: bool) -> tuple[Any, Any]:
+def _is_segmentation(data: str) -> bool:
+    from meddx.data.segmentation import is_segmentation_source
+
+    return is_segmentation_source(data)
+
+
+def _build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool,
+                   monitor: str = "val_auc") -> tuple[Any, Any]:
     import lightning as L
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, RichProgressBar
     from lightning.pytorch.loggers import CSVLogger
@@ -168,10 +181,10 @@ def _build_trainer(config: TrainConfig, plan: Plan, run_dir: Path, progress: boo
     # Lightning writes checkpoints through an fsspec transaction (temporary file, then move),
     # so an interrupted save never leaves a truncated checkpoint behind.
     ckpt = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints", filename="best-{epoch:03d}", monitor="val_auc", mode="max",
+        dirpath=run_dir / "checkpoints", filename="best-{epoch:03d}", monitor=monitor, mode="max",
         save_top_k=1, save_last=True, every_n_epochs=1,
     )
-    callbacks: list[Any] = [ckpt, EarlyStopping(monitor="val_auc", mode="max", patience=plan.early_stopping_patience)]
+    callbacks: list[Any] = [ckpt, EarlyStopping(monitor=monitor, mode="max", patience=plan.early_stopping_patience)]
     if progress:
         callbacks.append(RichProgressBar(leave=True))
     max_time = {"minutes": config.time_budget * 1.25} if config.time_budget else None

@@ -1,0 +1,192 @@
+"""Inference from a segmentation bundle: preprocessing, sliding window, original grid, clean-up.
+
+A case goes to the network grid (``SegPreprocessor``), through sliding-window inference with
+the training patch size (Gaussian-weighted overlapping windows, MONAI), back to the original
+grid as class probabilities, then to a label map (argmax) with optional largest connected
+component per class. Masks written by ``predict_files`` have the input's format and geometry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from meddx.core.errors import DataError
+
+
+@dataclass
+class SegOutput:
+    """One case's prediction on its original grid."""
+
+    labels: np.ndarray                 # (*spatial) uint8 label map after post-processing
+    probs: np.ndarray                  # (K, *spatial) float32 class probabilities
+    measurements: dict[str, Any] = field(default_factory=dict)
+
+
+def largest_component(labels: np.ndarray, classes: Sequence[int]) -> np.ndarray:
+    """Keep, for each class in ``classes``, only its largest connected component (face
+    connectivity); removed voxels become background.
+
+    MONAI's ``KeepLargestConnectedComponent`` needs scikit-image or cuCIM, neither of which is a
+    dependency here, so this uses ``scipy.ndimage.label`` directly.
+    """
+    from scipy import ndimage
+
+    out = labels.copy()
+    for c in classes:
+        region = labels == c
+        if not region.any():
+            continue
+        comp, n = ndimage.label(region)
+        if n <= 1:
+            continue
+        sizes = np.bincount(comp.ravel())
+        sizes[0] = 0
+        out[region & (comp != int(sizes.argmax()))] = 0
+    return out
+
+
+def soft_region(out: SegOutput, label: int, margin: int = 2) -> np.ndarray:
+    """Probability map of ``label`` kept only near its post-processed region: sub-pixel for
+    measurements by moments, without the faint responses elsewhere in the image."""
+    from scipy import ndimage
+
+    region = out.labels == label
+    if not region.any():
+        return region.astype(np.float32)
+    near = ndimage.binary_dilation(region, iterations=margin)
+    return out.probs[label] * near
+
+
+class SegPredictor:
+    """A segmentation bundle ready to predict; build it with ``meddx.bundle.load_bundle``."""
+
+    task = "segmentation"
+
+    def __init__(self, config: dict[str, Any], net: torch.nn.Module, path: Path | None = None,
+                 metrics: dict | None = None) -> None:
+        from meddx.transforms.segmentation import SegPreprocessor
+
+        self.config = config
+        self.net = net.eval()
+        self.path = path
+        self.metrics = metrics or {}
+        self.label_names: list[str] = list(config["label_names"])
+        self.preprocessor = SegPreprocessor.from_dict(config["preprocessing"])
+        inference = config.get("inference", {})
+        self.patch_size: list[int] = list(inference["patch_size"])
+        self.overlap: float = float(inference.get("overlap", 0.5))
+        self.mirror: bool = bool(inference.get("mirror", False))
+        self.largest_component: dict[str, bool] = dict(config.get("postprocess", {}).get("largest_component", {}))
+        # Replace structure 1 by the ellipse fitted to it (fetal heads are elliptical by definition).
+        self.ellipse: bool = bool(config.get("postprocess", {}).get("ellipse", False))
+        self.measurement: str | None = config.get("measurement")
+
+    @property
+    def name(self) -> str:
+        return str(self.config.get("name", self.path.name if self.path else "bundle"))
+
+    @property
+    def spatial_dims(self) -> int:
+        return self.preprocessor.spatial_dims
+
+    @torch.inference_mode()
+    def grid_probs(self, x: torch.Tensor) -> torch.Tensor:
+        """Softmax probabilities ``(B, K, *grid)`` for preprocessed inputs ``(B, C, *grid)``."""
+        from monai.inferers import sliding_window_inference
+
+        def run(inp: torch.Tensor) -> torch.Tensor:
+            logits = sliding_window_inference(inp, roi_size=self.patch_size, sw_batch_size=4, predictor=self.net,
+                                              overlap=self.overlap, mode="gaussian")
+            return torch.softmax(logits.float(), dim=1)
+
+        probs = run(x)
+        if self.mirror:  # test-time mirroring along each spatial axis (nnU-Net's default)
+            axes = list(range(2, x.ndim))
+            for axis in axes:
+                probs = probs + torch.flip(run(torch.flip(x, dims=[axis])), dims=[axis])
+            probs = probs / (1 + len(axes))
+        return probs
+
+    def predict_case(self, image: np.ndarray, spacing: Sequence[float] | None = None,
+                     postprocess: bool = True) -> SegOutput:
+        """Label map and probabilities of one raw channel-first image on its own grid."""
+        if image.ndim - 1 != self.spatial_dims:
+            raise DataError(
+                f"image has {image.ndim - 1} spatial dimensions (shape {tuple(image.shape)}), but bundle "
+                f"{self.name!r} segments {self.spatial_dims}D images"
+            )
+        x = torch.from_numpy(self.preprocessor.image(image, spacing))[None]
+        probs = self.preprocessor.inverse(self.grid_probs(x)[0], image.shape[1:])
+        out = SegOutput(labels=probs.argmax(0).numpy().astype(np.uint8), probs=probs.numpy().astype(np.float32))
+        return self.postprocess(out) if postprocess else out
+
+    def postprocess(self, out: SegOutput, largest: dict[str, bool] | None = None,
+                    ellipse: bool | None = None) -> SegOutput:
+        """Largest connected component for the configured classes, then (HC bundles) the
+        ellipse fit; ``largest``/``ellipse`` override the bundle's choices (used to choose them)."""
+        largest = self.largest_component if largest is None else largest
+        ellipse = self.ellipse if ellipse is None else ellipse
+        classes = [i for i, n in enumerate(self.label_names) if i > 0 and largest.get(n, False)]
+        labels = largest_component(out.labels, classes) if classes else out.labels
+        result = SegOutput(labels=labels, probs=out.probs)
+        if ellipse and self.spatial_dims == 2:
+            from meddx.evaluation.measure import ellipse_from_mask, fill_ellipse
+
+            fitted = ellipse_from_mask(soft_region(result, 1))
+            if fitted is not None:
+                filled = fill_ellipse(fitted, labels.shape)
+                labels = np.where(filled, 1, np.where(labels == 1, 0, labels)).astype(np.uint8)
+                result = SegOutput(labels=labels, probs=out.probs)
+        return result
+
+    def measure(self, out: SegOutput, spacing: Sequence[float] | None) -> dict[str, Any]:
+        """Clinical measurements of a prediction: head circumference (mm) for HC bundles, else
+        the structure volumes (mL, 3D) with known spacing."""
+        from meddx.evaluation import measure
+
+        if self.measurement == "head_circumference":
+            if spacing is None:
+                return {"head_circumference_mm": None, "note": "pixel size unknown: pass --pixel-size"}
+            return {"head_circumference_mm": measure.head_circumference_mm(soft_region(out, 1), float(spacing[-1]))}
+        if self.spatial_dims == 3:
+            return {"volume_ml": measure.structure_volumes_ml(out.labels, spacing, self.label_names)}
+        return {}
+
+    def predict_files(self, paths: Sequence[str | Path], out_dir: str | Path | None = None, *,
+                      pixel_size: float | None = None, overlays: bool = True) -> list[dict[str, Any]]:
+        """Segment image files (or DICOM series folders); with ``out_dir`` write each mask in the
+        input's format and geometry (``<stem>_mask.png`` / ``.nii.gz``) and an overlay PNG."""
+        from meddx.data.io import image_suffix, read_image
+
+        results = []
+        for p in paths:
+            loaded = read_image(p)
+            spacing = loaded.spacing or ((pixel_size,) * self.spatial_dims if pixel_size else None)
+            out = self.predict_case(loaded.array, spacing)
+            row: dict[str, Any] = {"source": str(p), "spacing": spacing, **self.measure(out, spacing)}
+            row["voxels"] = {n: int((out.labels == i).sum()) for i, n in enumerate(self.label_names) if i > 0}
+            if out_dir is not None:
+                from meddx.data.segmentation import write_mask
+
+                folder = Path(out_dir)
+                folder.mkdir(parents=True, exist_ok=True)
+                stem = Path(p).name[: -len(image_suffix(p))] if image_suffix(p) else Path(p).name
+                row["mask"] = str(write_mask(folder / f"{stem}_mask{_mask_suffix(p)}", out.labels, p))
+                if overlays:
+                    from meddx.evaluation.seg_overlays import overlay_png
+
+                    row["overlay"] = str(overlay_png(folder / f"{stem}_overlay.png", loaded.array, None, out.labels,
+                                                     self.label_names, title=Path(p).name))
+            results.append(row)
+        return results
+
+
+def _mask_suffix(path: str | Path) -> str:
+    from meddx.data.io import detect_kind
+
+    return ".png" if Path(path).is_file() and detect_kind(path) == "pil" else ".nii.gz"

@@ -1,0 +1,80 @@
+"""After segmentation training: post-processing chosen on val, evaluation, bundle, registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from meddx.training.config import TrainConfig
+
+
+def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, run_dir: Path) -> dict[str, Any]:
+    """The bundle's ``config.json``: everything ``load_bundle`` needs to segment new images."""
+    first = source.split("train")
+    measurement = ("head_circumference" if "reference_hc_mm" in first.meta
+                   else "volume" if source.spatial_dims == 3 else None)
+    return {
+        "name": name,
+        "task": "segmentation",
+        "label_names": list(source.label_names),
+        "model": {"name": plan.model, "num_classes": source.num_classes, "args": plan.model_args},
+        "preprocessing": plan.preprocessor().to_dict(),
+        "inference": {"patch_size": plan.patch_size, "overlap": 0.5, "mirror": False},
+        "postprocess": {"largest_component": {}},
+        "measurement": measurement,
+        "training": {
+            "data": config.data, "seed": config.seed, "val_fraction": config.val_fraction,
+            "test_fraction": config.test_fraction, "run_dir": str(run_dir), "plan": plan.model_dump(),
+            "plan_reasons": plan.reasons, "mask_kind": source.mask_kind,
+        },
+        "intended_use": config.intended_use,
+    }
+
+
+def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, run_dir: Path, name: str,
+                        progress: bool = True) -> dict[str, Any]:
+    """Choose mirroring and post-processing on val, evaluate val and test, save and register the bundle.
+
+    Returns the ``FitResult`` fields ``bundle_path``, ``metrics`` and ``registry_ref``.
+    """
+    from meddx.bundle.bundle import save_bundle
+    from meddx.bundle.seg_card import render_seg_model_card
+    from meddx.bundle.seg_predictor import SegPredictor
+    from meddx.core.files import write_json_atomic
+    from meddx.core.paths import bundles_dir
+    from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_split, write_outputs
+    from meddx.evaluation.seg_postprocess import choose_postprocessing
+    from meddx.registry.store import next_version, register_bundle
+
+    cfg = seg_bundle_config(config, source, plan, name, run_dir)
+    chosen, evidence = choose_postprocessing(SegPredictor(cfg, net), source, "val",
+                                             try_ellipse=cfg["measurement"] == "head_circumference")
+    if config.largest_component is not None:  # forced by the user: recorded as such
+        chosen["largest_component"] = {n: bool(config.largest_component) for n in source.label_names[1:]}
+        evidence["largest_component"] = "set in config"
+    cfg["inference"]["mirror"] = chosen["mirror"]
+    cfg["postprocess"] = {"largest_component": chosen["largest_component"], "ellipse": chosen["ellipse"],
+                          "evidence": evidence}
+    predictor = SegPredictor(cfg, net)
+    settings = SegEvalSettings(n_resamples=config.ci_resamples, seed=config.seed, progress=progress)
+    metrics: dict[str, Any] = {"task": "segmentation"}
+    outputs = run_dir / "evaluation"
+    for split in ("val", "test"):
+        if split == "test" and not (config.evaluate_test and "test" in source.splits):
+            continue
+        metrics[split], rows = evaluate_split(predictor, source, split, settings, outputs / split)
+        write_outputs(outputs / split, metrics[split], rows, source.label_names,
+                      title=f"{name} on {source.name} ({split})")
+    metrics["dataset"] = {"name": source.name, "notes": source.notes,
+                          "splits": {k: len(v) for k, v in source.splits.items()}}
+    metrics["note"] = "best epoch and post-processing chosen on val; test reported only"
+
+    version = next_version(name)
+    path = Path(config.output) if config.output else bundles_dir() / name / f"v{version}"
+    save_bundle(path, net=net, config=cfg, metrics=metrics, model_card=render_seg_model_card(cfg, metrics))
+    write_json_atomic(run_dir / "metrics.json", metrics)
+    ref = None
+    if config.add_to_registry:
+        record = register_bundle(path, version=version)
+        ref = f"{record.name}:{record.version}"
+    return {"bundle_path": path, "metrics": metrics, "registry_ref": ref}
