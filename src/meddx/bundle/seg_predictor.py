@@ -81,6 +81,8 @@ class SegPredictor:
         self.patch_size: list[int] = list(inference["patch_size"])
         self.overlap: float = float(inference.get("overlap", 0.5))
         self.mirror: bool = bool(inference.get("mirror", False))
+        axes = inference.get("mirror_axes")
+        self.mirror_axes: list[int] = list(range(self.preprocessor.spatial_dims)) if axes is None else list(axes)
         self.largest_component: dict[str, bool] = dict(config.get("postprocess", {}).get("largest_component", {}))
         # Replace structure 1 by the ellipse fitted to it (fetal heads are elliptical by definition).
         self.ellipse: bool = bool(config.get("postprocess", {}).get("ellipse", False))
@@ -105,8 +107,8 @@ class SegPredictor:
             return torch.softmax(logits.float(), dim=1)
 
         probs = run(x)
-        if self.mirror:  # test-time mirroring along each spatial axis (nnU-Net's default)
-            axes = list(range(2, x.ndim))
+        if self.mirror:  # test-time mirroring along the axes training mirrored (nnU-Net's default)
+            axes = [2 + a for a in self.mirror_axes]
             for axis in axes:
                 probs = probs + torch.flip(run(torch.flip(x, dims=[axis])), dims=[axis])
             probs = probs / (1 + len(axes))

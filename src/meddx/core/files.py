@@ -17,6 +17,12 @@ from meddx.core.errors import MeddxError
 
 def write_text_atomic(path: str | Path, text: str) -> Path:
     """Write ``text`` to ``path`` atomically, creating the parent folder."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary sibling, then rename), creating the parent
+    folder: a reader never sees a half-written file, and an existing file survives a failure."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -24,8 +30,8 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
     except OSError as exc:
         raise MeddxError(f"{path}: cannot write ({exc}); expected a writable folder") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from meddx.core.errors import DataError, MeddxError
+from meddx.core.errors import DataError
+from meddx.core.files import write_bytes_atomic
 
 # Class c (1-based foreground label) uses entry (c - 1) % len(...).
 TRUTH_COLOURS: tuple[tuple[int, int, int], ...] = (
@@ -140,22 +139,6 @@ def _as_label_map(x: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
     return np.rint(arr).astype(np.int64) if arr.dtype.kind == "f" else arr.astype(np.int64)
 
 
-def _write_bytes_atomic(path: Path, data: bytes) -> Path:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise MeddxError(f"{path}: cannot write ({exc}); expected a writable folder") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
 def overlay_png(path: Path, image: np.ndarray, truth: np.ndarray | None, pred: np.ndarray,
                 label_names: list[str], *, title: str | None = None, max_side: int = 512,
                 spacing: Sequence[float] | None = None) -> Path:
@@ -215,7 +198,7 @@ def overlay_png(path: Path, image: np.ndarray, truth: np.ndarray | None, pred: n
     picture = np.concatenate([_header(width, title, names), canvas], axis=0)
     buf = io.BytesIO()
     Image.fromarray(picture).save(buf, format="PNG", optimize=True)
-    return _write_bytes_atomic(Path(path), buf.getvalue())
+    return write_bytes_atomic(Path(path), buf.getvalue())
 
 
 def _file_stem(case_id: str, used: set[str]) -> str:

@@ -39,13 +39,17 @@ def choose_postprocessing(predictor: Any, source: Any, split: str = "val",
     evidence: dict[str, Any] = {"chosen_on": split, "n": len(cases), "metric": "mean Dice"}
     try:
         outs = {}
-        for mirror in (False, True):
+        for mirror in (False, True) if predictor.mirror_axes else (False,):
             predictor.mirror = mirror
             outs[mirror] = [predictor.predict_case(c.image, c.spacing, postprocess=False) for c in cases]
-        plain, mirrored = (np.mean(list(_mean_dice(outs[m], truths, classes).values())) for m in (False, True))
-        mirror = bool(mirrored > plain)
-        evidence["mirror"] = {"dice_without": round(float(plain), 6), "dice_with": round(float(mirrored), 6),
-                              "applied": mirror}
+        mirror = False
+        if True in outs:
+            plain, mirrored = (np.mean(list(_mean_dice(outs[m], truths, classes).values())) for m in (False, True))
+            mirror = bool(mirrored > plain)
+            evidence["mirror"] = {"dice_without": round(float(plain), 6), "dice_with": round(float(mirrored), 6),
+                                  "applied": mirror, "axes": predictor.mirror_axes}
+        else:
+            evidence["mirror"] = {"applied": False, "why": "no axis may be mirrored (label order, see plan.json)"}
         raw = outs[mirror]
         base = _mean_dice(raw, truths, classes)
         largest: dict[str, bool] = {}

@@ -45,18 +45,20 @@ class Plan(BaseModel):
         write_json_atomic(path, self.model_dump())
 
 
-def read_plan(path: str | Path) -> dict[str, Any]:
-    """Read a (possibly hand-edited) plan file; only the fields present override."""
+def read_plan(path: str | Path, schema: type[BaseModel] | None = None) -> dict[str, Any]:
+    """Read a (possibly hand-edited) plan file of ``schema`` (default: the classification
+    :class:`Plan`); only the fields present override, unknown fields are an error."""
     path = Path(path)
+    fields = (schema or Plan).model_fields
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
         raise ConfigError(f"{path}: plan file not found") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not valid JSON ({exc})") from None
-    unknown = set(data) - set(Plan.model_fields)
+    unknown = set(data) - set(fields)
     if unknown:
-        raise ConfigError(f"{path}: unknown plan field(s) {sorted(unknown)}; valid: {sorted(Plan.model_fields)}")
+        raise ConfigError(f"{path}: unknown plan field(s) {sorted(unknown)}; valid: {sorted(fields)}")
     return data
 
 

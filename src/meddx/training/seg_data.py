@@ -34,10 +34,10 @@ def preprocess_cases(source: Any, split: str, pre: Any, progress: bool = False) 
     return images, masks
 
 
-def build_seg_augmentation(preset: str, spatial_dims: int, seed: int = 0) -> Any:
+def build_seg_augmentation(preset: str, spatial_dims: int, seed: int = 0, mirror_axes: list[int] | None = None) -> Any:
     """MONAI dictionary transforms (keys ``image``, ``label``) for ``preset``; ``None`` for none.
 
-    Spatial: mirroring on every axis and a random rotation/scaling (nnU-Net's defaults, milder
+    Spatial: mirroring on ``mirror_axes`` (default every axis) and a random rotation/scaling (nnU-Net's defaults, milder
     for ``light``); intensity: scaling, gamma and Gaussian noise on the image only.
     """
     if preset not in AUGMENT_PRESETS:
@@ -54,7 +54,8 @@ def build_seg_augmentation(preset: str, spatial_dims: int, seed: int = 0) -> Any
     angle = (0.52 if strong else 0.26)  # radians: 30 / 15 degrees
     rotate = (angle,) if spatial_dims == 2 else (angle, angle, angle)
     keys = ["image", "label"]
-    transforms = [RandFlipd(keys, prob=0.5, spatial_axis=axis) for axis in range(spatial_dims)]
+    axes = range(spatial_dims) if mirror_axes is None else mirror_axes
+    transforms = [RandFlipd(keys, prob=0.5, spatial_axis=axis) for axis in axes]
     transforms += [
         RandAffined(keys, prob=0.4 if strong else 0.25, rotate_range=rotate, scale_range=(0.2 if strong else 0.1,) * spatial_dims,
                     mode=("bilinear", "nearest"), padding_mode="zeros"),

@@ -19,7 +19,8 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
         "label_names": list(source.label_names),
         "model": {"name": plan.model, "num_classes": source.num_classes, "args": plan.model_args},
         "preprocessing": plan.preprocessor().to_dict(),
-        "inference": {"patch_size": plan.patch_size, "overlap": 0.5, "mirror": False},
+        "inference": {"patch_size": plan.patch_size, "overlap": 0.5, "mirror": False,
+                      "mirror_axes": plan.mirror_axes},
         "postprocess": {"largest_component": {}},
         "measurement": measurement,
         "training": {
@@ -55,6 +56,7 @@ def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, r
     cfg["inference"]["mirror"] = chosen["mirror"]
     cfg["postprocess"] = {"largest_component": chosen["largest_component"], "ellipse": chosen["ellipse"],
                           "evidence": evidence}
+    write_json_atomic(run_dir / "postprocess.json", {"inference": cfg["inference"], "postprocess": cfg["postprocess"]})
     predictor = SegPredictor(cfg, net)
     settings = SegEvalSettings(n_resamples=config.ci_resamples, seed=config.seed, progress=progress)
     metrics: dict[str, Any] = {"task": "segmentation"}

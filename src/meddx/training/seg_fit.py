@@ -51,7 +51,7 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
     pre = plan.preprocessor()
     x_train, y_train = preprocess_cases(source, "train", pre, progress)
     x_val, y_val = preprocess_cases(source, "val", pre, progress)
-    augment = build_seg_augmentation(plan.augment, plan.spatial_dims, seed=config.seed)
+    augment = build_seg_augmentation(plan.augment, plan.spatial_dims, seed=config.seed, mirror_axes=plan.mirror_axes)
     train_ds = PatchDataset(x_train, y_train, plan.patch_size, plan.foreground_oversample, augment, seed=config.seed,
                             length=plan.samples_per_epoch)
     if not existing.is_file():
@@ -140,8 +140,7 @@ def _fit_budget(plan: Any, config: TrainConfig, source: Any, train_ds: Any, x_va
     val_seconds = (time.perf_counter() - start) / max(1, min(4, len(x_val))) * len(x_val)
     epochs = epochs_for_budget(len(train_ds), config.time_budget, sps, val_seconds)
     data = plan.model_dump()
-    data.update(epochs=epochs, seconds_per_sample=sps, early_stopping_patience=config.early_stopping_patience
-                or max(10, epochs // 3))
+    data.update(epochs=epochs, seconds_per_sample=sps, early_stopping_patience=config.early_stopping_patience or epochs)
     data["reasons"]["epochs"] = (f"{config.time_budget:g} min budget / ({len(train_ds)} patches x {sps * 1000:.0f} ms "
                                  f"measured + {val_seconds:.1f} s validation per epoch)")
     return type(plan)(**data)

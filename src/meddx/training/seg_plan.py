@@ -9,7 +9,6 @@ passes it back with ``--plan`` to override any field, as for classification.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -45,6 +44,7 @@ class SegPlan(BaseModel):
     samples_per_epoch: int | None = None
     foreground_oversample: float = 0.33
     augment: str = "light"
+    mirror_axes: list[int] | None = None  # spatial axes mirrored in augmentation and test-time mirroring
     largest_component: dict[str, bool] | None = None
     early_stopping_patience: int
     seconds_per_sample: float | None = None
@@ -72,7 +72,7 @@ def fingerprint(cases: Iterable[Any], label_names: list[str], seed: int = 0) -> 
     nnU-Net does, because the background (air, padding) says little about the tissue.
     """
     rng = np.random.default_rng(seed)
-    shapes, spacings, channels, fg, everything = [], [], [], [], []
+    shapes, spacings, channels, fg, everything, offsets = [], [], [], [], [], []
     voxels = np.zeros(len(label_names), dtype=np.int64)
     present = np.zeros(len(label_names), dtype=np.int64)
     for case in cases:
@@ -87,6 +87,8 @@ def fingerprint(cases: Iterable[Any], label_names: list[str], seed: int = 0) -> 
         counts = np.bincount(case.mask.ravel(), minlength=len(label_names))[: len(label_names)]
         voxels += counts
         present += counts > 0
+        if len(label_names) > 2 and counts[1] and counts[2]:
+            offsets.append(_centroid(case.mask == 2) - _centroid(case.mask == 1))
         values = first[case.mask > 0]
         if values.size:
             fg.append(rng.choice(values, size=min(values.size, FG_SAMPLES_PER_CASE), replace=False))
@@ -109,11 +111,36 @@ def fingerprint(cases: Iterable[Any], label_names: list[str], seed: int = 0) -> 
             for i, name in enumerate(label_names)
         },
     }
+    out["ordered_axes"] = _ordered_axes(offsets)
     if spacings:
         sp = np.array(spacings, dtype=np.float64)
         out["spacing"] = {"median": _floats(np.median(sp, axis=0)), "min": _floats(sp.min(0)), "max": _floats(sp.max(0)),
                           "cases_with_spacing": len(spacings)}
     return out
+
+
+def _centroid(region: np.ndarray) -> np.ndarray:
+    return np.array([float(i.mean()) for i in np.nonzero(region)])
+
+
+def _ordered_axes(offsets: list[np.ndarray], consistency: float = 0.9, min_separation: float = 1.0) -> dict[str, Any]:
+    """Axes along which structure 2 lies on the same side of structure 1 in (nearly) every case.
+
+    Mirroring such an axis swaps the anatomical order of the labels (anterior/posterior
+    hippocampus along the head-foot axis), so the plan does not mirror it: with a short
+    schedule the network would have to learn both orders from shape alone.
+    """
+    if not offsets:
+        return {"axes": [], "evidence": "fewer than two structures present together"}
+    arr = np.array(offsets)
+    axes, evidence = [], {}
+    for axis in range(arr.shape[1]):
+        same_side = float(max((arr[:, axis] > 0).mean(), (arr[:, axis] < 0).mean()))
+        separation = float(np.median(np.abs(arr[:, axis])))
+        evidence[str(axis)] = {"same_side": round(same_side, 3), "median_separation_voxels": round(separation, 2)}
+        if same_side >= consistency and separation >= min_separation:
+            axes.append(axis)
+    return {"axes": axes, "evidence": evidence}
 
 
 def _stats(values: np.ndarray) -> dict[str, float]:
@@ -183,6 +210,11 @@ def make_seg_plan(config: TrainConfig, fp: dict[str, Any], overrides: dict[str, 
         size = patch  # the fixed 2D grid is the patch: one window covers the image
     args["image_size"] = patch
     normalization, ct_stats, reasons["normalization"] = _normalization(fp)
+    ordered = (fp.get("ordered_axes") or {}).get("axes", [])
+    mirror_axes = [a for a in range(dims) if a not in ordered]
+    reasons["mirror_axes"] = (f"not axes {ordered}: structure 2 lies on one side of structure 1 along them in the "
+                              "training cases, and mirroring would swap that order" if ordered else
+                              "all axes (no label order along any axis)")
     voxels = int(np.prod(patch))
     batch = config.batch_size or (2 if voxels > 64 ** 3 else 4 if dims == 3 else 8 if voxels > 128 ** 2 else 16)
     reasons["batch_size"] = "set in config" if config.batch_size else f"default for {voxels} voxels per patch"
@@ -193,10 +225,15 @@ def make_seg_plan(config: TrainConfig, fp: dict[str, Any], overrides: dict[str, 
                                     f"(cases are revisited: {n_train} training cases)")
     epochs = config.epochs or DEFAULT_EPOCHS
     reasons["epochs"] = "set in config" if config.epochs else "default (no time budget given)"
+    # No early stopping unless asked: the cosine schedule gains most in its last, low-rate epochs
+    # (hippocampus: val Dice flat from epoch 18 at full rate; stopping there forfeits the decay).
+    reasons["early_stopping_patience"] = ("set in config" if config.early_stopping_patience else
+                                          "off (= epochs): the schedule runs to its end; the best val epoch is kept")
     plan = SegPlan(
         spatial_dims=dims, channels=fp["channels"], size=size, target_spacing=target_spacing, patch_size=patch,
         normalization=normalization, ct_stats=ct_stats, model=model, model_args=args, batch_size=batch,
-        epochs=epochs, samples_per_epoch=samples, augment=config.augment, early_stopping_patience=config.early_stopping_patience or max(10, epochs // 3),
+        epochs=epochs, samples_per_epoch=samples, augment=config.augment, mirror_axes=mirror_axes,
+        early_stopping_patience=config.early_stopping_patience or epochs,
         largest_component=None if config.largest_component is None else {"all": config.largest_component},
         reasons=reasons,
     )
@@ -244,17 +281,9 @@ def apply_seg_overrides(plan: SegPlan, overrides: dict[str, Any]) -> SegPlan:
 
 def read_seg_plan(path: str | Path) -> dict[str, Any]:
     """Read a (possibly hand-edited) segmentation plan; only the fields present override."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: plan file not found") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
-    unknown = set(data) - set(SegPlan.model_fields)
-    if unknown:
-        raise ConfigError(f"{path}: unknown plan field(s) {sorted(unknown)}; valid: {sorted(SegPlan.model_fields)}")
-    return data
+    from meddx.training.plan import read_plan
+
+    return read_plan(path, SegPlan)
 
 
 def epochs_for_budget(n_train: int, budget_minutes: float, seconds_per_sample: float, val_seconds: float) -> int:

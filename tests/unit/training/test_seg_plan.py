@@ -111,3 +111,21 @@ def test_preprocessor_3d_resamples_to_target_spacing_and_rejects_2d_input() -> N
     assert pre.grid_shape((10, 20, 20), (2.0, 1.0, 1.0)) == [10, 20, 20]  # already there: untouched
     with pytest.raises(DataError, match="3D input"):
         pre.image(np.ones((1, 20, 20), np.float32))
+
+
+def test_axes_with_a_fixed_label_order_are_not_mirrored() -> None:
+    rng = np.random.default_rng(0)
+    cases = []
+    for i in range(12):
+        mask = np.zeros((24, 24), dtype=np.int64)
+        row = int(rng.integers(4, 16))
+        shift = 3 if i % 2 else -3  # along axis 0 the order flips between cases
+        mask[row:row + 4, 2:6] = 1
+        mask[row + shift:row + shift + 4, 14:18] = 2  # along axis 1, structure 2 is always right of 1
+        cases.append(_Case(np.ones((1, 24, 24), np.float32), mask, None))
+    fp = fingerprint(cases, ["bg", "a", "b"])
+    assert fp["ordered_axes"]["axes"] == [1]
+    plan = make_seg_plan(TrainConfig(data="x"), fp)
+    assert plan.mirror_axes == [0] and "axes [1]" in plan.reasons["mirror_axes"]
+    binary = make_seg_plan(TrainConfig(data="x"), fingerprint(_cases((30, 30), None), ["bg", "a"]))
+    assert binary.mirror_axes == [0, 1]
