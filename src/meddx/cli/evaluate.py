@@ -31,16 +31,23 @@ def evaluate(
     from meddx.evaluation.evaluate import EvalSettings, evaluate_bundle
 
     if _is_segmentation_bundle(bundle):
-        _evaluate_segmentation(bundle, data, split, out, bootstrap, level, seed, report, as_json)
-        return
+        from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_seg_bundle
 
+        metrics, path = evaluate_seg_bundle(bundle, data, split=split, out=out, report=report,
+                                            settings=SegEvalSettings(n_resamples=bootstrap, level=level, seed=seed))
+        _print_evaluation(metrics, path, seg_headline(metrics), report, as_json)
+        return
     settings = EvalSettings(n_resamples=bootstrap, level=level, seed=seed, extra_rules=list(operating_point or []))
     metrics, path = evaluate_bundle(bundle, data, split=split, out=out, settings=settings, attributes=attributes,
                                     verify=verify, report=report)
+    _print_evaluation(metrics, path, headline(metrics), report, as_json)
+
+
+def _print_evaluation(metrics: dict[str, Any], path: Path, lines: list[str], report: bool, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps(metrics, indent=2))
         return
-    for line in headline(metrics):
+    for line in lines:
         typer.echo(line)
     typer.echo(f"metrics: {path}")
     if report:
@@ -52,22 +59,6 @@ def _is_segmentation_bundle(bundle: str) -> bool:
     from meddx.registry.store import resolve_bundle_path
 
     return read_bundle_config(resolve_bundle_path(bundle)).get("task") == "segmentation"
-
-
-def _evaluate_segmentation(bundle: str, data: str, split: str, out: Optional[Path], bootstrap: int, level: float,
-                           seed: int, report: bool, as_json: bool) -> None:
-    from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_seg_bundle
-
-    settings = SegEvalSettings(n_resamples=bootstrap, level=level, seed=seed)
-    metrics, path = evaluate_seg_bundle(bundle, data, split=split, out=out, settings=settings, report=report)
-    if as_json:
-        typer.echo(json.dumps(metrics, indent=2))
-        return
-    for line in seg_headline(metrics):
-        typer.echo(line)
-    typer.echo(f"metrics: {path}")
-    if report:
-        typer.echo(f"report:  {path.parent / 'report.html'}")
 
 
 def seg_headline(metrics: dict[str, Any]) -> list[str]:

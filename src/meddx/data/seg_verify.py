@@ -18,13 +18,14 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from meddx.core.errors import DataError
 from meddx.data.segmentation import SegSource, check_mask, fill_outline
+from meddx.data.verify import VerifyReport
 
 AFFINE_TOLERANCE = 1e-3
 
@@ -81,26 +82,13 @@ def seg_source_info(source: SegSource, *, max_decode: int = 200) -> dict:
 
 
 @dataclass
-class SegVerifyReport:
-    """What ``verify_seg_source`` found; ``to_dict()`` is the JSON report."""
+class SegVerifyReport(VerifyReport):
+    """What ``verify_seg_source`` found: the classification report's findings (leakage is
+    defined once, there) plus the pair checks; ``conflicting_labels`` stays empty for masks."""
 
-    source: dict
-    settings: dict
-    summary: dict
-    undecodable: list[dict] = field(default_factory=list)
     mismatches: list[dict] = field(default_factory=list)
     bad_values: list[dict] = field(default_factory=list)
     empty_masks: list[dict] = field(default_factory=list)
-    exact_duplicates: list[dict] = field(default_factory=list)
-    near_duplicates: list[dict] = field(default_factory=list)
-    patient_overlap: list[dict] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def has_leakage(self) -> bool:
-        """True when a duplicate group (exact or near) or a patient spans two splits."""
-        return (any(g["cross_split"] for g in self.exact_duplicates + self.near_duplicates)
-                or bool(self.patient_overlap))
 
     @property
     def has_errors(self) -> bool:
@@ -109,8 +97,7 @@ class SegVerifyReport:
 
     def to_dict(self) -> dict:
         """The whole report as plain JSON types, ``summary.has_leakage``/``has_errors`` included."""
-        out = asdict(self)
-        out["summary"]["has_leakage"] = self.has_leakage
+        out = super().to_dict()
         out["summary"]["has_errors"] = self.has_errors
         return out
 
