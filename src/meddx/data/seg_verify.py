@@ -108,7 +108,7 @@ def verify_seg_source(source: SegSource, *, near_duplicates: bool = True, hash_s
     """Check every case of ``source``; near-duplicate settings mean what they mean in
     :func:`meddx.data.verify.verify_source`. ``progress(done, total)`` is called per case."""
     from meddx.data.splits import check_patient_overlap
-    from meddx.data.verify import _file_digest, _fingerprint, _near_components
+    from meddx.data.verify import _file_digest, _fingerprint, near_duplicate_members
 
     start = time.perf_counter()
     found: dict[str, list[dict]] = {k: [] for k in ("undecodable", "mismatches", "bad_values", "empty_masks")}
@@ -137,12 +137,8 @@ def verify_seg_source(source: SegSource, *, near_duplicates: bool = True, hash_s
     notes: list[str] = []
     limit = max_distance
     if near_duplicates and prints:
-        digests = list(prints)
-        bits = np.stack([prints[d][0] for d in digests])
-        thumbs = np.stack([prints[d][1] for d in digests])
-        limit = max_distance if max_distance is not None else round(2 * bits.shape[1] / 64)
-        for component, dist in _near_components(bits, limit, thumbs, min_correlation):
-            near.append(_group(members, sorted(k for c in component for k in by_digest[digests[c]]), max_distance=dist))
+        groups, limit = near_duplicate_members(prints, by_digest, max_distance, min_correlation)
+        near = [_group(members, indices, max_distance=dist) for indices, dist in groups]
     elif not near_duplicates:
         notes.append("near-duplicate search skipped")
     overlap = check_patient_overlap(source)  # type: ignore[arg-type]  # same ids/patient_ids shape

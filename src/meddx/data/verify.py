@@ -118,13 +118,8 @@ def verify_source(
     notes: list[str] = []
     near: list[dict] = []
     if near_duplicates and prints:
-        digests = list(prints)
-        bits = np.stack([prints[d][0] for d in digests])
-        thumbs = np.stack([prints[d][1] for d in digests])
-        limit = max_distance if max_distance is not None else round(2 * bits.shape[1] / 64)
-        for component, dist in _near_components(bits, limit, thumbs, min_correlation):
-            members = sorted(k for c in component for k in by_digest[digests[c]])
-            near.append(_group(items, members, max_distance=dist))
+        found, limit = near_duplicate_members(prints, by_digest, max_distance, min_correlation)
+        near = [_group(items, members, max_distance=dist) for members, dist in found]
         if source.spatial_dims == 3:
             notes.append("3D near duplicates compare the middle slice along each axis (3 perceptual hashes)")
     else:
@@ -150,6 +145,24 @@ def verify_source(
 
 
 # ------------------------------------------------------------------------------ reading
+def near_duplicate_members(prints: dict[str, tuple[np.ndarray, np.ndarray]], by_digest: dict[str, list[int]],
+                           max_distance: int | None, min_correlation: float) -> tuple[list[tuple[list[int], int]], int]:
+    """Groups of near-duplicate samples from the fingerprints of each distinct content.
+
+    ``prints`` maps a content digest to its ``_fingerprint`` (hash bits, thumbnail) and
+    ``by_digest`` a digest to the sample indices holding that content. Returns each group's
+    sorted sample indices with its largest hash distance, and the distance limit used
+    (default: 2 bits per 64).
+    """
+    digests = list(prints)
+    bits = np.stack([prints[d][0] for d in digests])
+    thumbs = np.stack([prints[d][1] for d in digests])
+    limit = max_distance if max_distance is not None else round(2 * bits.shape[1] / 64)
+    groups = [(sorted(k for c in component for k in by_digest[digests[c]]), dist)
+              for component, dist in _near_components(bits, limit, thumbs, min_correlation)]
+    return groups, limit
+
+
 def _read_item(source: ImageSource, split: str, i: int, item: _Item, undecodable: list[dict]) -> np.ndarray | None:
     """Set ``item.digest`` and return the decoded array (None, recorded, when undecodable)."""
     data = source.splits[split]
