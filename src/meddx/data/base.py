@@ -44,8 +44,8 @@ class SplitData:
     """One split of a source.
 
     ``labels`` is ``(N,)`` int64 class indices for binary/multi-class and ``(N, L)`` 0/1 for
-    multi-label. Exactly one of ``images`` (``(N, C, *spatial)``, original dtype) and ``paths``
-    is set.
+    multi-label. Exactly one of ``images`` (``(N, C, *spatial)``, original dtype), ``paths``
+    and ``texts`` (documents of a :class:`TextSource`) is set.
     """
 
     ids: list[str]
@@ -53,6 +53,7 @@ class SplitData:
     patient_ids: list[str] | None = None
     images: np.ndarray | None = None
     paths: list[str] | None = None
+    texts: list[str] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -66,6 +67,7 @@ class SplitData:
             patient_ids=None if self.patient_ids is None else [self.patient_ids[i] for i in idx],
             images=None if self.images is None else self.images[idx],
             paths=None if self.paths is None else [self.paths[i] for i in idx],
+            texts=None if self.texts is None else [self.texts[i] for i in idx],
         )
 
 
@@ -107,3 +109,30 @@ class ImageSource:
         from meddx.data.io import read_image
 
         return read_image(data.paths[index]).array  # type: ignore[index]
+
+
+@dataclass
+class TextSource(ImageSource):
+    """A labelled text source (notes, abstracts): every split holds ``texts``; ``spatial_dims`` is 0.
+
+    It is an :class:`ImageSource` so that everything that only needs ids, labels, patients and
+    splits (validation carving, cross-validation folds, class counts) works unchanged.
+    ``columns`` records which input columns held the text, label, id and patient, so that
+    evaluation re-reads a file exactly as training did.
+    """
+
+    columns: dict[str, str | None] = field(default_factory=dict)
+
+    def get_text(self, split: str, index: int) -> str:
+        """The document at ``index`` of ``split``."""
+        return self.split(split).texts[index]  # type: ignore[index]
+
+    def get_image(self, split: str, index: int) -> np.ndarray:
+        from meddx.core.errors import DataError
+
+        raise DataError(f"{self.origin}: a text source has no images (sample {self.split(split).ids[index]!r})")
+
+
+def is_text_source(source: ImageSource) -> bool:
+    """True for a :class:`TextSource` (documents), false for image sources."""
+    return isinstance(source, TextSource)
