@@ -2,7 +2,7 @@
 
 Layout: ``weights.safetensors``, ``config.json`` (model name and args, fitted preprocessing,
 label names, task, decision threshold), ``metrics.json``, ``model_card.md`` and
-``meddx_version``. Nothing is pickled, so loading a bundle cannot run code.
+``meddx_version``; a text bundle adds ``tokenizer.json`` and its TF-IDF baseline's arrays. Nothing is pickled, so loading a bundle cannot run code.
 """
 
 from __future__ import annotations
@@ -31,11 +31,13 @@ def save_bundle(
     metrics: dict[str, Any],
     model_card: str,
     overwrite: bool = False,
+    extra_files: dict[str, bytes] | None = None,
 ) -> Path:
     """Write a bundle folder atomically: built in a temporary sibling, then renamed into place.
 
     An existing bundle is never half-overwritten: without ``overwrite`` it is an error, with
-    it the old folder is replaced only once the new one is complete.
+    it the old folder is replaced only once the new one is complete. ``extra_files`` (name ->
+    bytes) are written beside the standard files, e.g. a text bundle's ``tokenizer.json``.
     """
     from safetensors.torch import save_file
 
@@ -53,6 +55,10 @@ def save_bundle(
         _write_json(tmp / "metrics.json", metrics)
         (tmp / "model_card.md").write_text(model_card)
         (tmp / "meddx_version").write_text(__version__ + "\n")
+        for fname, data in (extra_files or {}).items():
+            if Path(fname).name != fname or fname in REQUIRED_FILES:
+                raise BundleError(f"extra bundle file {fname!r}: must be a plain file name, not a standard file")
+            (tmp / fname).write_bytes(data)
         if path.exists():
             old = path.with_name(f".{path.name}-old")
             os.replace(path, old)
@@ -112,6 +118,10 @@ def load_bundle(path: str | Path) -> Predictor:
             f"{mismatch} (missing {len(result.missing_keys)} tensors, unexpected {len(result.unexpected_keys)})"
         )
     net.eval()
+    if config.get("modality") == "text":
+        from meddx.bundle.text_predictor import load_text_predictor
+
+        return load_text_predictor(path, config, net, _read_json(path / "metrics.json"))
     if config["task"] == "segmentation":
         from meddx.bundle.seg_predictor import SegPredictor
 

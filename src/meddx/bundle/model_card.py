@@ -87,6 +87,7 @@ def render_model_card(cfg: dict[str, Any], metrics: dict[str, Any]) -> str:
         *_model_section(cfg),
         *_operating_section(cfg),
         *_performance_section(cfg, metrics),
+        *_baseline_section(metrics),
         *_calibration_section(metrics),
         *_subgroup_section(metrics.get("test") or {}),
         *_limitations_section(cfg, metrics),
@@ -125,8 +126,7 @@ def _model_section(cfg: dict[str, Any]) -> list[str]:
     lines = [
         "## Model and training",
         f"- Architecture: `{cfg['model']['name']}` with {cfg['model']['args']}; weights in `weights.safetensors`.",
-        f"- Input: {pre['channels']} channel(s), resized to {pre['spatial_size']}, intensity scaling `{pre['scaling']}`, "
-        "normalised with the training split's mean and standard deviation (fitted on training only).",
+        _input_line(pre),
         f"- Test-time augmentation: {', '.join(cfg.get('tta') or []) or 'none'}.",
         f"- Seed {training.get('seed')}; validation fraction {training.get('val_fraction')} when carved.",
     ]
@@ -138,6 +138,35 @@ def _model_section(cfg: dict[str, Any]) -> list[str]:
     lines += ["- Hyperparameters are meddx defaults or the automatic plan; the best epoch is chosen by validation AUC. "
               "Nothing was tuned on the test split.", ""]
     return lines
+
+
+def _input_line(pre: dict[str, Any]) -> str:
+    if pre.get("kind") == "tokenizer":
+        return (f"- Input: documents tokenised by a `{pre['tokenizer']}` tokenizer (vocabulary {pre.get('vocab_size')}, "
+                f"fitted on the training documents only; `tokenizer.json`), at most {pre['max_length']} tokens.")
+    return (f"- Input: {pre['channels']} channel(s), resized to {pre['spatial_size']}, intensity scaling "
+            f"`{pre['scaling']}`, normalised with the training split's mean and standard deviation (fitted on "
+            "training only).")
+
+
+def _baseline_section(metrics: dict[str, Any]) -> list[str]:
+    base = metrics.get("baseline")
+    if not base:
+        return []
+    lines = ["## Baseline", "", f"`{base.get('model')}` fitted on the same training documents, scored on the same "
+             "cases; difference = this model - baseline (paired bootstrap, 95% CI).", "",
+             "| split | baseline AUC | baseline macro-F1 | baseline accuracy | Δ AUC | Δ macro-F1 | Δ accuracy |",
+             "|---|---|---|---|---|---|---|"]
+    for split in ("val", "test"):
+        entry = base.get(split)
+        if not entry:
+            continue
+        m, d = entry["metrics"], entry.get("difference") or {}
+        ci = m.get("ci") or {}
+        lines.append(f"| {split} | " + " | ".join(_with_ci(ci.get(k), m.get(k)) for k in ("auc", "macro_f1", "accuracy"))
+                     + " | " + " | ".join(_with_ci(d.get(k), (d.get(k) or {}).get("estimate"))
+                                          for k in ("auc", "macro_f1", "accuracy")) + " |")
+    return [*lines, ""]
 
 
 def _operating_section(cfg: dict[str, Any]) -> list[str]:
@@ -162,7 +191,7 @@ def _operating_section(cfg: dict[str, Any]) -> list[str]:
 
 def _performance_section(cfg: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
     lines = ["## Performance", "", "95% bootstrap confidence intervals (BCa) in brackets.", "",
-             "| split | n | AUC | AUPRC | accuracy | balanced accuracy |", "|---|---|---|---|---|---|"]
+             "| split | n | AUC | AUPRC | accuracy | balanced accuracy | macro-F1 |", "|---|---|---|---|---|---|---|"]
     for split in ("val", "test"):
         m = metrics.get(split)
         if not m:
@@ -170,7 +199,8 @@ def _performance_section(cfg: dict[str, Any], metrics: dict[str, Any]) -> list[s
         ci = m.get("ci") or {}
         lines.append(f"| {split} | {m['n']} | {_with_ci(ci.get('auc'), m.get('auc'))} | "
                      f"{_with_ci(ci.get('auprc'), m.get('auprc'))} | {_with_ci(ci.get('accuracy'), m.get('accuracy'))} | "
-                     f"{_with_ci(ci.get('balanced_accuracy'), m.get('balanced_accuracy'))} |")
+                     f"{_with_ci(ci.get('balanced_accuracy'), m.get('balanced_accuracy'))} | "
+                     f"{_with_ci(ci.get('macro_f1'), m.get('macro_f1'))} |")
     test = metrics.get("test")
     if test:
         ci = (test.get("ci") or {}).get("per_class", {})

@@ -30,21 +30,25 @@ class Predictor:
     """A bundle ready to predict; build it with ``meddx.bundle.load_bundle``."""
 
     def __init__(self, config: dict[str, Any], net: torch.nn.Module, path: Path | None = None, metrics: dict | None = None) -> None:
-        from meddx.transforms.image import ImagePreprocessor
-
         self.config = config
         self.net = net.eval()
         self.path = path
         self.metrics = metrics or {}
         self.task: str = config["task"]
         self.label_names: list[str] = list(config["label_names"])
-        self.preprocessor = ImagePreprocessor.from_dict(config["preprocessing"])
+        self.preprocessor = self._build_preprocessor(config)
         decision = config.get("decision", {})
         self.threshold: float | None = decision.get("threshold")
         # Per-label thresholds (multi-label); multi-class per-class thresholds are for reporting only.
         self.class_thresholds: dict[str, float] | None = decision.get("class_thresholds")
         self.temperature: float = float(config.get("calibration", {}).get("temperature") or 1.0)
         self.tta: list[str] = list(config.get("tta", []))
+
+    def _build_preprocessor(self, config: dict[str, Any]) -> Any:
+        """The fitted input transform of this kind of bundle (images: ``ImagePreprocessor``)."""
+        from meddx.transforms.image import ImagePreprocessor
+
+        return ImagePreprocessor.from_dict(config["preprocessing"])
 
     @property
     def name(self) -> str:

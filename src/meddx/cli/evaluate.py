@@ -85,7 +85,14 @@ def headline(metrics: dict[str, Any]) -> list[str]:
     """The few lines a clinician reads first: AUC with CI, the operating point, calibration, warnings."""
     ci = metrics.get("ci") or {}
     lines = [f"{metrics.get('split')}: n={metrics['n']}  AUC {_ci(ci.get('auc'), metrics.get('auc'))}  "
-             f"AUPRC {_ci(ci.get('auprc'), metrics.get('auprc'))}  accuracy {_ci(ci.get('accuracy'), metrics.get('accuracy'))}"]
+             f"AUPRC {_ci(ci.get('auprc'), metrics.get('auprc'))}  accuracy {_ci(ci.get('accuracy'), metrics.get('accuracy'))}"
+             + (f"  macro-F1 {_ci(ci.get('macro_f1'), metrics.get('macro_f1'))}" if metrics["task"] != "binary" else "")]
+    base = (metrics.get("baseline") or {}).get(metrics.get("split"))
+    if base:
+        b, d = base["metrics"], base.get("difference") or {}
+        lines.append(f"baseline ({metrics['baseline'].get('model')}): AUC {_f(b.get('auc'))}  accuracy "
+                     f"{_f(b.get('accuracy'))}  macro-F1 {_f(b.get('macro_f1'))}; model - baseline: "
+                     f"AUC {_ci(d.get('auc'))}  macro-F1 {_ci(d.get('macro_f1'))}")
     point = metrics.get("operating_point") or {}
     if metrics["task"] == "binary":
         positive = metrics["label_names"][1]
@@ -147,6 +154,8 @@ def cv(
     epochs: Optional[int] = typer.Option(None),
     time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Minutes of training per fold."),
     seed: Optional[int] = typer.Option(None),
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document."),
+    label_column: Optional[str] = typer.Option(None, "--label-column", help="Text: column holding the label(s)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for cv.json, oof_predictions.csv and fold bundles."),
     progress: bool = typer.Option(False, "--progress/--no-progress"),
 ) -> None:
@@ -154,7 +163,8 @@ def cv(
     from meddx.evaluation.cv import cross_validate
     from meddx.training.config import load_config
 
-    cfg = load_config(config, data=data, model=model, epochs=epochs, time_budget=time_budget, seed=seed)
+    cfg = load_config(config, data=data, model=model, epochs=epochs, time_budget=time_budget, seed=seed,
+                      text_column=text_column, label_column=label_column)
     summary = cross_validate(cfg, folds=folds, out=out, progress=progress)
     typer.echo(summary["how"])
     for f in summary["folds"]:
@@ -162,7 +172,13 @@ def cv(
     for m, mean in summary["mean"].items():
         sd = summary["sd"].get(m)
         typer.echo(f"  {m}: {_f(mean)} ± {_f(sd)}")
-    typer.echo(f"  pooled out-of-fold AUC {_ci(summary['pooled']['auc'])}")
+    typer.echo(f"  pooled out-of-fold AUC {_ci(summary['pooled']['auc'])}"
+               + (f"  macro-F1 {_ci(summary['pooled']['macro_f1'])}" if "macro_f1" in summary["pooled"] else ""))
+    base = summary.get("baseline")
+    if base:
+        typer.echo(f"  baseline ({base['model']}): " + "  ".join(
+            f"{m} {_f(v)} ± {_f(base['sd'].get(m))}" for m, v in base["mean"].items()))
+        typer.echo("  model - baseline (pooled): " + "  ".join(f"{m} {_ci(v)}" for m, v in base["difference"].items()))
     typer.echo(f"cv: {summary['out_dir']}/cv.json")
 
 

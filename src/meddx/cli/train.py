@@ -11,7 +11,7 @@ import typer
 
 def train(
     config: Optional[Path] = typer.Argument(None, help="YAML config; flags override its fields."),
-    data: Optional[str] = typer.Option(None, "--data", "-d", help="medmnist:NAME, .npz, image folder or CSV manifest."),
+    data: Optional[str] = typer.Option(None, "--data", "-d", help="medmnist:NAME, .npz, image folder, CSV manifest; or documents (CSV/JSONL/Parquet, .txt folders)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Registered model (see `meddx models`)."),
     epochs: Optional[int] = typer.Option(None, help="Epochs (default: from --time-budget, else 20)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size"),
@@ -33,11 +33,21 @@ def train(
     labels: Optional[str] = typer.Option(None, "--labels", help="Segmentation: names of the mask values, comma-separated, background first."),
     largest_component: Optional[bool] = typer.Option(None, "--largest-component/--no-largest-component", help="Segmentation: keep the largest connected component per class (default: decided on val)."),
     test_fraction: Optional[float] = typer.Option(None, "--test-fraction", help="Segmentation: test split carved when the source has none (default 0.2)."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document (default: text, else the longest)."),
+    label_column: Optional[str] = typer.Option(None, "--label-column", help="Text: column holding the label(s) (default: label)."),
+    id_column: Optional[str] = typer.Option(None, "--id-column", help="Text: column with document ids."),
+    patient_column: Optional[str] = typer.Option(None, "--patient-column", help="Text: column with patient ids (splits grouped by patient)."),
+    label_delimiter: Optional[str] = typer.Option(None, "--label-delimiter", help="Text: multi-label cells joined by this, e.g. '|'."),
+    tokenizer: Optional[str] = typer.Option(None, "--tokenizer", help="Text: word, wordpiece or bpe (fitted on train only; default word)."),
+    max_length: Optional[int] = typer.Option(None, "--max-length", help="Text: tokens per document (default: 95th percentile of train)."),
+    vocab_size: Optional[int] = typer.Option(None, "--vocab-size", help="Text: tokenizer vocabulary size (default 20000)."),
+    pretrained: Optional[str] = typer.Option(None, "--pretrained", help="Text: local Hugging Face model folder to fine-tune (offline)."),
+    baseline: Optional[bool] = typer.Option(None, "--baseline/--no-baseline", help="Text: fit and report the TF-IDF + logistic regression baseline (default on)."),
     plan: Optional[Path] = typer.Option(None, "--plan", help="An edited plan.json whose fields override the automatic plan."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Run folder to resume from its last checkpoint."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
-    """Train a classifier or a segmentation model (image + mask sources) and save it as an evaluated, registered bundle."""
+    """Train a classifier (images or documents) or a segmentation model (image + mask sources) and save it as an evaluated, registered bundle."""
     from meddx.training.config import load_config
     from meddx.training.fit import fit
 
@@ -50,6 +60,9 @@ def train(
             devices=devices, num_nodes=num_nodes, num_threads=threads, name=name, output=output,
             label_names=[n.strip() for n in labels.split(",")] if labels else None,
             largest_component=largest_component, test_fraction=test_fraction,
+            text_column=text_column, label_column=label_column, id_column=id_column, patient_column=patient_column,
+            label_delimiter=label_delimiter, tokenizer=tokenizer, max_length=max_length, vocab_size=vocab_size,
+            pretrained=pretrained, baseline=baseline,
         )
     result = fit(cfg, plan_file=plan, resume=resume, progress=progress)
     if result.bundle_path is None:  # a non-zero rank of a multi-process run
@@ -72,7 +85,13 @@ def _print_summary(result: object) -> None:
     for split in ("val", "test") if metrics.get("task") != "segmentation" else ():
         m = metrics.get(split)
         if m:
-            console.print(f"{split}: AUC {_f(m.get('auc'))}  ACC {_f(m.get('accuracy'))}  (n={m.get('n')})")
+            console.print(f"{split}: AUC {_f(m.get('auc'))}  ACC {_f(m.get('accuracy'))}  "
+                          f"macro-F1 {_f(m.get('macro_f1'))}  (n={m.get('n')})")
+        base = (metrics.get("baseline") or {}).get(split)
+        if base:
+            b = base["metrics"]
+            console.print(f"{split} baseline (TF-IDF + LR): AUC {_f(b.get('auc'))}  ACC {_f(b.get('accuracy'))}  "
+                          f"macro-F1 {_f(b.get('macro_f1'))}")
     console.print(f"run:    {result.run_dir}")  # type: ignore[attr-defined]
     console.print(f"bundle: {result.bundle_path}")  # type: ignore[attr-defined]
     if result.registry_ref:  # type: ignore[attr-defined]
@@ -81,17 +100,30 @@ def _print_summary(result: object) -> None:
 
 def predict(
     bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
-    files: list[Path] = typer.Argument(..., help="PNG/JPEG/DICOM/NIfTI files or DICOM series folders."),
+    files: Optional[list[Path]] = typer.Argument(None, help="PNG/JPEG/DICOM/NIfTI files or DICOM series folders; for a text bundle .txt files or a CSV/JSONL/Parquet of documents."),
+    text: Optional[list[str]] = typer.Option(None, "--text", "-t", help="Text bundle: a document to classify (repeatable)."),
+    explain: Optional[Path] = typer.Option(None, "--explain", help="Text bundle: folder for one HTML page per document with its token attributions highlighted."),
+    attribution: str = typer.Option("auto", "--attribution", help="Text bundle: attention, integrated-gradients or auto (attention when the model has it)."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="Text bundle: column of the documents in a CSV/JSONL/Parquet (default: the training column)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Segmentation: folder for the masks (input's format and geometry) and overlays."),
     pixel_size: Optional[float] = typer.Option(None, "--pixel-size", help="Segmentation: mm per pixel for files without spacing (PNG/JPEG), for measurements."),
     overlays: bool = typer.Option(True, "--overlays/--no-overlays", help="Segmentation: write an overlay PNG per input."),
 ) -> None:
-    """Predict raw image files: label and class probabilities, or masks and measurements for segmentation."""
+    """Predict raw image files or documents: label and class probabilities, or masks and measurements for segmentation."""
     from meddx.bundle.bundle import load_bundle
     from meddx.registry.store import resolve_bundle_path
 
     predictor = load_bundle(resolve_bundle_path(bundle))
+    if predictor.config.get("modality") == "text":
+        from meddx.cli.predict_text import predict_text
+
+        predict_text(predictor, files or [], text or [], explain, attribution, text_column, as_json)
+        return
+    if text:
+        raise typer.BadParameter(f"bundle {predictor.name!r} does not classify text", param_hint="--text")
+    if not files:
+        raise typer.BadParameter("give at least one file to predict", param_hint="FILES")
     if predictor.task == "segmentation":
         _predict_masks(predictor, files, output, pixel_size, overlays, as_json)
         return

@@ -10,6 +10,7 @@ split is never touched.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import numpy as np
 from meddx.core.errors import ConfigError, DataError
 from meddx.data.base import ImageSource, SplitData
 
-SUMMARY_METRICS = ("auc", "auprc", "accuracy", "balanced_accuracy")
+SUMMARY_METRICS = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
 
 
 def development_split(source: ImageSource) -> SplitData:
@@ -32,9 +33,10 @@ def development_split(source: ImageSource) -> SplitData:
     both = (a.patient_ids is not None) and (b.patient_ids is not None)
     images = None if a.images is None or b.images is None else np.concatenate([a.images, b.images])
     paths = None if a.paths is None or b.paths is None else [*a.paths, *b.paths]
+    texts = None if a.texts is None or b.texts is None else [*a.texts, *b.texts]
     return SplitData(ids=[*a.ids, *b.ids], labels=np.concatenate([a.labels, b.labels]),
                      patient_ids=[*a.patient_ids, *b.patient_ids] if both else None,  # type: ignore[misc]
-                     images=images, paths=paths)
+                     images=images, paths=paths, texts=texts)
 
 
 def make_folds(split: SplitData, origin: str, k: int, seed: int = 0) -> tuple[list[np.ndarray], str]:
@@ -77,7 +79,7 @@ def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, p
 
     if config.devices * config.num_nodes > 1:
         raise ConfigError("meddx cv trains its folds one after another in one process; set devices: 1")
-    source = load_source(config.data, carve_val=False)
+    source = load_source(config.data, carve_val=False, text_options=config.text_options)
     dev = development_split(source)
     fold_index, how = make_folds(dev, source.origin, folds, config.seed)
     name = config.name or source.name
@@ -86,11 +88,11 @@ def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, p
 
     per_fold: list[dict[str, Any]] = []
     oof: list[tuple[int, SplitPredictions, list[str]]] = []
+    baseline_oof: list[SplitPredictions] = []
     for k, test_idx in enumerate(fold_index):
         train_idx = np.setdiff1d(np.arange(len(dev)), test_idx)
-        fold = ImageSource(name=f"{source.name}-fold{k}", origin=f"{source.origin} (fold {k + 1}/{folds})",
-                           task=source.task, label_names=list(source.label_names), spatial_dims=source.spatial_dims,
-                           splits={"train": dev.subset(train_idx), "test": dev.subset(test_idx)}, notes=[how])
+        fold = replace(source, name=f"{source.name}-fold{k}", origin=f"{source.origin} (fold {k + 1}/{folds})",
+                       splits={"train": dev.subset(train_idx), "test": dev.subset(test_idx)}, notes=[how])
         fold = carve_validation(fold, fraction=config.val_fraction, seed=config.seed)
         fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
                                              "add_to_registry": False, "verify": False, "evaluate_test": True})
@@ -99,6 +101,8 @@ def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, p
         preds = result.predictions["test"]  # already predicted (and calibrated) by training
         oof.append((k, preds, predictor.decide(preds.probs)))
         per_fold.append(_fold_entry(k, fold, result, predictor))
+        if "baseline_test" in result.predictions:
+            baseline_oof.append(result.predictions["baseline_test"])
 
     pooled_preds = _pool([p for _, p, _ in oof])
     fold_column = [k for k, p, _ in oof for _ in p.ids]
@@ -108,16 +112,21 @@ def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, p
     pooled = metric_intervals(pooled_preds.labels, pooled_preds.probs, source.task, label_names=list(source.label_names),
                               groups=None if pooled_preds.patient_ids is None else np.asarray(pooled_preds.patient_ids),
                               n_resamples=max(config.ci_resamples, 10), seed=config.seed)
+    pooled_extra = {}
+    if source.task == "multiclass":  # argmax decisions need no per-fold threshold: pool them too
+        pooled_extra = {m: pooled[m] for m in ("accuracy", "balanced_accuracy", "macro_f1")}
     summary = {
         "data": config.data, "task": source.task, "label_names": list(source.label_names), "folds": per_fold,
         "k": folds, "how": how, "n": len(dev),
         "mean": {m: _stat(per_fold, m, np.mean) for m in _fold_metric_names(per_fold)},
         "sd": {m: _stat(per_fold, m, lambda v: np.std(v, ddof=1)) for m in _fold_metric_names(per_fold)},
-        "pooled": {"auc": pooled["auc"], "auprc": pooled["auprc"], "n": len(pooled_preds.ids),
-                   "note": "out-of-fold probabilities pooled over folds; threshold-free metrics only, because each "
-                           "fold chose its own threshold"},
+        "pooled": {"auc": pooled["auc"], "auprc": pooled["auprc"], **pooled_extra, "n": len(pooled_preds.ids),
+                   "note": "out-of-fold probabilities pooled over folds; threshold-free metrics (and argmax ones "
+                           "for multi-class) only, because each fold chose its own threshold"},
         "out_dir": str(out_dir),
     }
+    if len(baseline_oof) == len(per_fold):
+        summary["baseline"] = _baseline_summary(per_fold, baseline_oof, pooled_preds, source, config)
     write_json_atomic(out_dir / "cv.json", summary)
     return summary
 
@@ -133,10 +142,40 @@ def _fold_entry(k: int, fold: ImageSource, result: Any, predictor: Any) -> dict[
         **{m: test.get(m) for m in SUMMARY_METRICS},
         "threshold": predictor.threshold, "temperature": predictor.temperature, "bundle": str(result.bundle_path),
     }
+    base = (result.metrics.get("baseline") or {}).get("test")
+    if base:
+        entry["baseline"] = {m: base["metrics"].get(m) for m in SUMMARY_METRICS}
+        entry["baseline_model"] = result.metrics["baseline"].get("model")
     if fold.task == "binary":
         positive = test["per_class"][fold.label_names[1]]
         entry.update(sensitivity=positive["sensitivity"], specificity=positive["specificity"])
     return entry
+
+
+def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network: Any, source: ImageSource,
+                      config: Any) -> dict[str, Any]:
+    """The bundled baseline's per-fold mean ± sd, its pooled out-of-fold intervals, and the paired
+    pooled difference network − baseline (multi-class: argmax metrics as well)."""
+    from meddx.evaluation.intervals import paired_difference_intervals
+
+    metrics = [m for m in SUMMARY_METRICS if per_fold[0].get("baseline", {}).get(m) is not None]
+    rows = [f["baseline"] for f in per_fold]
+    base = _pool(parts)
+    keys = ["auc", "auprc"] + (["accuracy", "balanced_accuracy", "macro_f1"] if source.task == "multiclass" else [])
+    common = dict(label_names=list(source.label_names), n_resamples=max(config.ci_resamples, 10), seed=config.seed)
+    pooled = metric_intervals_of(base, source.task, common)
+    diff = paired_difference_intervals(network.labels, network.probs, base.probs, source.task, **common)
+    return {"model": per_fold[0].get("baseline_model"),
+            "mean": {m: _stat(rows, m, np.mean) for m in metrics},
+            "sd": {m: _stat(rows, m, lambda v: np.std(v, ddof=1)) for m in metrics},
+            "pooled": {k: pooled[k] for k in keys}, "difference": {k: diff[k] for k in keys},
+            "note": "difference = network - baseline on the pooled out-of-fold predictions (paired bootstrap)"}
+
+
+def metric_intervals_of(preds: Any, task: str, common: dict[str, Any]) -> dict[str, Any]:
+    from meddx.evaluation.intervals import metric_intervals
+
+    return metric_intervals(preds.labels, preds.probs, task, **common)
 
 
 def _fold_metric_names(per_fold: list[dict[str, Any]]) -> list[str]:

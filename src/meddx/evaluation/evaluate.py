@@ -59,6 +59,8 @@ def predictions_from_raw(predictor: Any, split: str, data: Any, raw: np.ndarray)
 def predict_split(predictor: Any, source: ImageSource, split: str, batch_size: int = 128) -> SplitPredictions:
     """Preprocess a split with the bundle's fitted preprocessing and predict it in chunks."""
     data = source.split(split)
+    if data.texts is not None:  # documents: the text predictor tokenises them itself
+        return predictions_from_raw(predictor, split, data, predictor.predict_texts(data.texts, calibrated=False))
     chunks = []
     for start in range(0, len(data), 512):  # bounded memory for large file sources
         images = [source.get_image(split, i) for i in range(start, min(start + 512, len(data)))]
@@ -236,13 +238,19 @@ def evaluate_bundle(
     training = predictor.config.get("training", {})
     need_val = split == "val" or bool(settings.extra_rules)
     source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
-                         carve_val=need_val)  # carving hashes every training file: only when needed
+                         carve_val=need_val,  # carving hashes every training file: only when needed
+                         text_options=training.get("text_options"))  # read documents as training did
     check_compatible(predictor, source)
     preds = predict_split(predictor, source, split)
     val = None
     if settings.extra_rules:
         val = preds if split == "val" else predict_split(predictor, source, "val")
     metrics = assess(predictor, preds, settings, val=val, attributes=attrs)
+    from meddx.evaluation.baseline import baseline_metrics
+
+    baseline = baseline_metrics(predictor, source, {split: preds}, settings)
+    if baseline is not None:
+        metrics["baseline"] = baseline
     metrics.update(bundle=str(path), data=str(data), dataset=dataset_summary(source, verify=verify),
                    plan=training.get("plan"), plan_reasons=training.get("plan_reasons"))
     if metrics["dataset"]["duplicates"] and metrics["dataset"]["duplicates"]["leakage"]:

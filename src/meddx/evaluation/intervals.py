@@ -30,7 +30,7 @@ from meddx.evaluation.metrics import (
     classification_metrics,
 )
 
-TOP_METRICS: tuple[str, ...] = ("auc", "auprc", "accuracy", "balanced_accuracy")
+TOP_METRICS: tuple[str, ...] = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
 CLASS_METRICS: tuple[str, ...] = ("sensitivity", "specificity", "ppv", "npv", "f1", "auc", "auprc")
 
 
@@ -107,7 +107,7 @@ class _FastMetrics:
             hits = counts[4]
             accuracy = float(hits.sum() / total)
             balanced = _nanmean(_ratio(hits, pos))  # mean recall over classes present
-        out = {"accuracy": accuracy, "balanced_accuracy": balanced}
+        out = {"accuracy": accuracy, "balanced_accuracy": balanced, "macro_f1": _nanmean(per["f1"])}
         for m in ("auc", "auprc"):
             out[m] = float(per[m][1]) if self.task == "binary" else _nanmean(per[m])
         for m in CLASS_METRICS:
@@ -209,7 +209,7 @@ def metric_intervals(
 
     Returns:
         ``{"level", "n_resamples", "seed", "stratified": True, "unit": "patient"|"sample",
-        "n_units", "auc", "auprc", "accuracy", "balanced_accuracy", "per_class": {name:
+        "n_units", "auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1", "per_class": {name:
         {"sensitivity", "specificity", "ppv", "npv", "f1", "auc", "auprc"}}, "notes"}``, each
         metric a ``bootstrap_ci`` entry.
     """

@@ -284,7 +284,8 @@ def classification_metrics(
     Returns:
         A JSON-serialisable dict with ``n``, ``task``, ``auc``, ``auprc`` (average precision;
         binary: of the positive column, else the mean over classes), ``accuracy``,
-        ``balanced_accuracy``, ``threshold`` (scalar, list, or ``None`` for argmax),
+        ``balanced_accuracy``, ``macro_f1`` (mean of the per-class F1 where defined),
+        ``threshold`` (scalar, list, or ``None`` for argmax),
         ``per_class`` ({name: {sensitivity, specificity, precision, ppv, npv, f1, support,
         auc, auprc}}, one-vs-rest; ``ppv`` = ``precision``), ``macro`` (mean over classes of
         the defined values), ``confusion_matrix`` (rows = truth, columns = prediction;
@@ -330,6 +331,7 @@ def classification_metrics(
         "auprc": _num(auprc),
         "accuracy": _num(accuracy),
         "balanced_accuracy": _num(balanced),
+        "macro_f1": _num(macro["f1"]),
         "threshold": thr,
         "per_class": per_class,
         "macro": macro,

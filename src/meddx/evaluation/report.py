@@ -56,6 +56,7 @@ footer{border-top:2px solid #dde3e8;margin-top:30px;padding-top:6px;font-size:.9
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 _SECTIONS = [("summary", "Summary"), ("curves", "ROC and precision–recall curves"),
              ("confusion", "Confusion matrix"), ("per-class", "Per-class results"),
+             ("baseline", "Baseline: what the model adds"),
              ("calibration", "Calibration"), ("subgroups", "Subgroups"), ("dataset", "Dataset"),
              ("plan", "Training plan"), ("notes", "Notes"), ("method", "How these numbers were computed")]
 _METRIC_NAMES = {"auc": "AUC", "auprc": "AUPRC", "accuracy": "accuracy", "sensitivity": "sensitivity",
@@ -80,7 +81,7 @@ def _header(m: dict, title: str, names: list[str]) -> str:
     warnings = [w for w in _l(m.get("warnings")) if w]
     box = (f'<div class="warn" id="warnings"><h2>Warnings ({len(warnings)})</h2>{_ul(warnings)}</div>' if warnings
            else '<p class="ok" id="warnings">No warnings were raised for this evaluation.</p>')
-    nav = "".join(f'<a href="#{sid}">{t}</a>' for sid, t in _SECTIONS)
+    nav = "".join(f'<a href="#{sid}">{t}</a>' for sid, t in _SECTIONS if sid != "baseline" or m.get("baseline"))
     return f"<header><h1>{_e(title)}</h1><dl class=meta>{meta}</dl>{box}<nav>{nav}</nav></header>"
 
 
@@ -127,6 +128,8 @@ def _summary(m: dict, task: str, names: list[str]) -> str:
     cards = [("AUC (ROC)", m.get("auc"), ci.get("auc")), ("AUPRC", m.get("auprc"), ci.get("auprc")),
              ("Accuracy", m.get("accuracy"), ci.get("accuracy")),
              ("Balanced accuracy", m.get("balanced_accuracy"), ci.get("balanced_accuracy"))]
+    if task != "binary" and m.get("macro_f1") is not None:
+        cards.append(("Macro-F1", m.get("macro_f1"), ci.get("macro_f1")))
     if task == "binary" and len(names) == 2:
         pc, pci = _d(_d(m.get("per_class")).get(names[1])), _d(_d(ci.get("per_class")).get(names[1]))
         cards += [(f"Sensitivity ({_short(names[1])})", pc.get("sensitivity"), pci.get("sensitivity")),
@@ -322,6 +325,13 @@ def _plan(m: dict) -> str:
     return _section("plan", how, _table(["Field", "Value", "Why"], rows, left=(0, 1, 2)))
 
 
+def _baseline(m: dict) -> str:
+    from meddx.evaluation.report_baseline import HOW, baseline_body
+
+    body = baseline_body(m)
+    return "" if body is None else _section("baseline", HOW, body)
+
+
 def _notes(m: dict) -> str:
     groups = [("Metrics", m.get("notes")), ("Confidence intervals", _d(m.get("ci")).get("notes"))]
     body = "".join(f"<h3>{t}</h3>{_ul(_l(n))}" for t, n in groups if _l(n))
@@ -366,7 +376,7 @@ def render_report(metrics: dict[str, Any], y_true: np.ndarray, probs: np.ndarray
                   "is the prevalence, what a useless model would reach.")
     body = [_header(m, title, names), _summary(m, task, names),
             _section("curves", curves_how, _curves(m, task, names, y_true, probs)),
-            _confusion(m, task, names), _per_class(m, task, names), _calibration(m), _subgroups(m),
+            _confusion(m, task, names), _per_class(m, task, names), _baseline(m), _calibration(m), _subgroups(m),
             _dataset(m), _plan(m), _notes(m), _method(m)]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'

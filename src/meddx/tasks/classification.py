@@ -1,9 +1,10 @@
-"""Image classification (binary, multi-class, multi-label) as a Lightning module.
+"""Classification (binary, multi-class, multi-label) of images or documents as a Lightning module.
 
 The module holds the loss, the output head semantics (``probs_from_logits``) and the
 validation metric; the architecture comes from the model registry. Every step returns
 ``{"loss", "logits", "probs"}`` so evaluation, explanation and serving never re-implement
-the head.
+the head. A batch is ``(*inputs, labels)``: ``(images, labels)`` for image models,
+``(input_ids, attention_mask, labels)`` for text models; the inputs go to the network as they are.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class ClassificationTask(L.LightningModule):
 
         self.task = task
         self.net = create_model(model_name, num_classes=num_classes, **model_args)
-        if model_args.get("spatial_dims", 2) == 2:  # channels_last: ~25% faster convolutions on CPU
+        if model_args.get("spatial_dims") == 2:  # channels_last: ~25% faster convolutions on CPU
             self.net = self.net.to(memory_format=torch.channels_last)
         weight = torch.tensor(class_weights, dtype=torch.float32) if class_weights else None
         if task == "multilabel":
@@ -59,15 +60,15 @@ class ClassificationTask(L.LightningModule):
             self.loss_fn = nn.CrossEntropyLoss(weight=weight, label_smoothing=label_smoothing)
         self.val_auc = _auroc(task, num_classes)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim == 4:
+    def forward(self, x: torch.Tensor, *rest: torch.Tensor) -> torch.Tensor:
+        if x.ndim == 4 and x.is_floating_point():
             x = x.contiguous(memory_format=torch.channels_last)
-        return self.net(x)
+        return self.net(x, *rest)
 
-    def step(self, batch: tuple[torch.Tensor, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Forward one batch: loss, logits and probabilities."""
-        x, y = batch
-        logits = self(x)
+    def step(self, batch: tuple[torch.Tensor, ...]) -> dict[str, torch.Tensor]:
+        """Forward one batch ``(*inputs, labels)``: loss, logits and probabilities."""
+        *inputs, y = batch
+        logits = self(*inputs)
         target = y.float() if self.task == "multilabel" else y.long()
         loss = self.loss_fn(logits.float(), target)
         return {"loss": loss, "logits": logits, "probs": probs_from_logits(logits.float(), self.task)}
@@ -81,12 +82,12 @@ class ClassificationTask(L.LightningModule):
                 f"training diverged: the loss is {out['loss'].item()} at epoch {self.current_epoch}, step "
                 f"{self.global_step}; try --precision 32-true or a lower --lr (now {self.hparams.lr})"
             )
-        self.log("train_loss", out["loss"], prog_bar=True, on_step=True, on_epoch=True, batch_size=len(batch[1]))
+        self.log("train_loss", out["loss"], prog_bar=True, on_step=True, on_epoch=True, batch_size=len(batch[-1]))
         return out["loss"]
 
     def validation_step(self, batch: Any, batch_idx: int) -> dict[str, torch.Tensor]:
         out = self.step(batch)
-        y = batch[1]
+        y = batch[-1]
         probs = out["probs"][:, 1] if self.task == "binary" else out["probs"]
         self.val_auc.update(probs, y.long())
         self.log("val_loss", out["loss"], prog_bar=True, on_epoch=True, batch_size=len(y), sync_dist=True)

@@ -52,6 +52,18 @@ class TrainConfig(BaseModel):
         None, description="segmentation: keep the largest connected component per class (default: when it helps on val)")
     label_names: list[str] | None = Field(None, description="segmentation: names of the mask values, background first")
     test_fraction: float = Field(0.2, ge=0, lt=0.5, description="segmentation: test split carved when the source has none")
+    # Text (documents from CSV/JSONL/Parquet columns or folders of .txt); ignored by images.
+    text_column: str | None = Field(None, description="text: column holding the document (default: text, else the longest)")
+    label_column: str | None = Field(None, description="text: column holding the label(s) (default: label)")
+    id_column: str | None = Field(None, description="text: column with document ids (default: row numbers)")
+    patient_column: str | None = Field(None, description="text: column with patient ids (splits group by patient)")
+    label_delimiter: str | None = Field(None, description="text: multi-label cells joined by this, e.g. '|'")
+    tokenizer: Literal["word", "wordpiece", "bpe"] | None = Field(
+        None, description="text: word vocabulary or subword tokenizer, trained on train only (default: word)")
+    vocab_size: int | None = Field(None, ge=8, description="text: tokenizer vocabulary size (default 20000)")
+    max_length: int | None = Field(None, ge=4, description="text: tokens per document (default: 95th percentile of train)")
+    pretrained: str | None = Field(None, description="text: local Hugging Face model folder to fine-tune (offline)")
+    baseline: bool = Field(True, description="text: fit TF-IDF + logistic regression on train and report it beside the network")
     tta: bool = Field(True, description="average predictions over left-right flips at evaluation")
     precision: Literal["auto", "32-true", "bf16-mixed"] = Field(
         "auto", description="auto: bf16-mixed where the CPU has bf16 instructions (2x faster here), else 32-true"
@@ -65,6 +77,12 @@ class TrainConfig(BaseModel):
     output: str | None = Field(None, description="bundle folder (default: MEDDX_HOME/bundles/NAME/VERSION)")
     add_to_registry: bool = Field(True, description="index the bundle in the registry")
     evaluate_test: bool = Field(True, description="report test-split metrics in the bundle (never used to choose anything)")
+
+    @property
+    def text_options(self) -> dict[str, str]:
+        """The column options of a text source, as ``load_source(text_options=...)`` takes them."""
+        keys = ("text_column", "label_column", "id_column", "patient_column", "label_delimiter")
+        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
     @field_validator("threshold_rule")
     @classmethod

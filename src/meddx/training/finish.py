@@ -7,7 +7,7 @@ the best epoch are chosen on validation only.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from meddx.data.base import ImageSource
 from meddx.training.config import TrainConfig
@@ -48,13 +48,18 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
     }
 
 
-def finish_run(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, net: Any,
-               run_dir: Path, name: str, val_inputs: Any = None) -> Any:
+def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, net: Any,
+               run_dir: Path, name: str, val_inputs: Any = None, *, cfg: dict[str, Any] | None = None,
+               make_predictor: Callable[[dict[str, Any], Any], Any] | None = None,
+               extra_files: dict[str, bytes] | None = None) -> Any:
     """Calibration, operating point, evaluation, bundle and registry entry for a trained network.
 
     On validation only: the temperature is fitted on the network's probabilities, then the
     operating point is chosen on the temperature-scaled ones (what ``predict`` will output).
     ``val_inputs`` is the already preprocessed validation split, reused instead of decoded again.
+    Other input kinds (text) pass their own bundle ``cfg``, a ``make_predictor(cfg, net)`` and the
+    ``extra_files`` their bundle needs (tokenizer, baseline); a bundled baseline is scored beside
+    the network (``evaluation.baseline``).
     """
     import numpy as np
     import torch
@@ -64,6 +69,7 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, n
     from meddx.bundle.predictor import Predictor
     from meddx.core.files import write_json_atomic
     from meddx.core.paths import bundles_dir
+    from meddx.evaluation.baseline import baseline_metrics, choose_baseline_operating_point
     from meddx.evaluation.calibration import fit_temperature
     from meddx.evaluation.evaluate import EvalSettings, assess, dataset_summary, predict_split, predictions_from_raw
     from meddx.evaluation.operating import choose_operating_point
@@ -75,21 +81,23 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, n
         from meddx.evaluation.subgroups import read_attributes
 
         attributes = read_attributes(config.attributes)
-    cfg = bundle_config(config, source, plan, pre, name, run_dir)
+    make = make_predictor or Predictor
+    cfg = cfg if cfg is not None else bundle_config(config, source, plan, pre, name, run_dir)
     data = source.split("val")
     if val_inputs is not None:
-        raw = Predictor(cfg, net).predict_tensor(torch.from_numpy(np.asarray(val_inputs)), calibrated=False)
+        raw = make(cfg, net).predict_tensor(torch.from_numpy(np.asarray(val_inputs)), calibrated=False)
     else:
-        raw = predict_split(Predictor(cfg, net), source, "val").probs  # temperature 1: raw
+        raw = predict_split(make(cfg, net), source, "val").probs  # temperature 1: raw
     labels = np.asarray(data.labels)
     if config.calibrate:
         cfg["calibration"] = {"temperature": fit_temperature(labels, raw, source.task), "fitted_on": "val",
                               "method": "temperature scaling (Guo et al. 2017), validation negative log-likelihood"}
-    predictor = Predictor(cfg, net)
+    predictor = make(cfg, net)
     val = predictions_from_raw(predictor, "val", data, raw)
     cfg["decision"] = choose_operating_point(val.labels, val.probs, source.task, config.threshold_rule,
                                              per_class=config.per_class_thresholds, label_names=predictor.label_names)
-    predictor = Predictor(cfg, net)
+    predictor = make(cfg, net)
+    choose_baseline_operating_point(predictor, source)
 
     settings = EvalSettings(n_resamples=config.ci_resamples, seed=config.seed)
     predictions = {"val": val}
@@ -97,17 +105,22 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, n
     if config.evaluate_test and "test" in source.splits:
         predictions["test"] = predict_split(predictor, source, "test")
         metrics["test"] = assess(predictor, predictions["test"], settings, attributes=attributes)
+    kept: dict[str, Any] = {}
+    baseline = baseline_metrics(predictor, source, predictions, settings, keep=kept)
+    if baseline is not None:
+        metrics["baseline"] = baseline
     metrics["dataset"] = dataset_summary(source, verify=config.verify)
     metrics["note"] = "temperature, operating point and best epoch chosen on val; test reported only"
 
     version = next_version(name)
     path = Path(config.output) if config.output else bundles_dir() / name / f"v{version}"
     card = render_model_card(cfg, metrics)
-    save_bundle(path, net=net, config=cfg, metrics=metrics, model_card=card)
+    save_bundle(path, net=net, config=cfg, metrics=metrics, model_card=card, extra_files=extra_files)
     write_json_atomic(run_dir / "metrics.json", metrics)
     ref = None
     if config.add_to_registry:
         record = register_bundle(path, version=version)
         ref = f"{record.name}:{record.version}"
+    predictions.update({f"baseline_{split}": preds for split, preds in kept.items()})
     return FitResult(run_dir=run_dir, plan=plan, bundle_path=path, metrics=metrics, registry_ref=ref,
                      predictions=predictions)

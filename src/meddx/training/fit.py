@@ -42,7 +42,8 @@ class FitResult:
 def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resume: str | Path | None = None,
         progress: bool = True, source: Any = None) -> FitResult:
     """Train a model as ``config`` says; see the module docstring for the flow. Image + mask
-    sources go to :func:`meddx.training.seg_fit.fit_segmentation`.
+    sources go to :func:`meddx.training.seg_fit.fit_segmentation`, documents to
+    :func:`meddx.training.text_fit.fit_text`.
 
     With ``resume`` (a run folder) the run's own config and plan are used and ``config`` must
     be ``None``. ``source`` (an ``ImageSource`` already split, e.g. one cross-validation fold)
@@ -69,7 +70,15 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
     if source is not None and (resume is not None or config.devices * config.num_nodes > 1):
         raise ConfigError("a prepared source (cross-validation fold) trains in one process and cannot be resumed")
     if source is None:
-        source = load_source(config.data, val_fraction=config.val_fraction, seed=config.seed)
+        source = load_source(config.data, val_fraction=config.val_fraction, seed=config.seed,
+                             text_options=config.text_options)
+    from meddx.data.base import is_text_source
+
+    if is_text_source(source):
+        from meddx.training.text_fit import fit_text
+
+        return fit_text(config, source, run_dir if resume is not None else None, plan_file=plan_file,
+                        progress=progress)
     config = config.model_copy(update={"precision": resolve_precision(config.precision, source.spatial_dims)})
     name = config.name or _default_name(source.name)
     if resume is None:

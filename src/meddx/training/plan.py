@@ -152,8 +152,9 @@ def _check_model(plan: Plan, source: ImageSource) -> None:
     create_model(plan.model, num_classes=source.num_classes, **plan.model_args)
 
 
-def apply_overrides(plan: Plan, overrides: dict[str, Any]) -> Plan:
-    """Replace plan fields with user-edited values, marking them in ``reasons``."""
+def apply_overrides(plan: Any, overrides: dict[str, Any]) -> Any:
+    """Replace plan fields with user-edited values, marking them in ``reasons`` (any plan schema:
+    classification ``Plan`` or ``TextPlan``)."""
     if not overrides:
         return plan
     data = plan.model_dump()
@@ -163,12 +164,12 @@ def apply_overrides(plan: Plan, overrides: dict[str, Any]) -> Plan:
         data[key] = value
         data["reasons"][key] = "overridden by the given plan file"
     try:
-        return Plan(**data)
+        return type(plan)(**data)
     except ValidationError as exc:
         raise ConfigError(f"invalid plan override: {exc.errors()[0]['msg']}") from None
 
 
-def plan_epochs(plan: Plan, n_train: int, budget_minutes: float, seconds_per_sample: float) -> Plan:
+def plan_epochs(plan: Any, n_train: int, budget_minutes: float, seconds_per_sample: float) -> Any:
     """Fit the number of epochs into a time budget from a measured training speed.
 
     Validation is about a third of a training step per sample; 10% of the budget is kept
@@ -181,7 +182,7 @@ def plan_epochs(plan: Plan, n_train: int, budget_minutes: float, seconds_per_sam
     data["reasons"]["epochs"] = (
         f"{budget_minutes:g} min budget / ({n_train} samples x {seconds_per_sample * 1000:.1f} ms measured per sample)"
     )
-    return Plan(**data)
+    return type(plan)(**data)
 
 
 def epochs_in_budget(n_train: int, budget_minutes: float, seconds_per_sample: float) -> float:

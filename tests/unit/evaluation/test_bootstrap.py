@@ -230,7 +230,7 @@ def _fast_vs_reference(y: np.ndarray, p: np.ndarray, task: str, threshold: objec
     _, cut, _ = _resolve_threshold(threshold, task, pv.shape[1])
     fast = _FastMetrics(yv, pv, task, cut)(idx)
     ref = classification_metrics(yv[idx], pv[idx], task, threshold=threshold)
-    expected = {m: ref[m] for m in ("auc", "auprc", "accuracy", "balanced_accuracy")}
+    expected = {m: ref[m] for m in ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")}
     for c, name in enumerate(ref["label_names"]):
         expected.update({f"per_class/{c}/{m}": ref["per_class"][name][m] for m in CLASS_METRICS})
     assert fast.keys() == expected.keys()
@@ -281,7 +281,7 @@ def test_metric_intervals_estimates_equal_classification_metrics(task: str, thre
     ref = classification_metrics(y, p, task, threshold=threshold, label_names=names)
     assert {k: res[k] for k in ("level", "n_resamples", "seed", "stratified", "unit", "n_units")} == {
         "level": 0.95, "n_resamples": 100, "seed": 3, "stratified": True, "unit": "sample", "n_units": 120}
-    for m in ("auc", "auprc", "accuracy", "balanced_accuracy"):
+    for m in ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1"):
         assert res[m]["estimate"] == pytest.approx(ref[m], rel=1e-12)
         assert res[m]["percentile"][0] <= res[m]["estimate"] <= res[m]["percentile"][1]
     assert list(res["per_class"]) == names

@@ -1,0 +1,183 @@
+"""Inference from a text bundle: the saved tokenizer, the network, and the TF-IDF baseline beside it.
+
+A text bundle is an ordinary bundle (``weights.safetensors``, ``config.json``, ...) plus
+``tokenizer.json`` (the tokenizer fitted on the training documents) and, when the baseline was
+fitted, ``baseline.safetensors`` + ``baseline.json``. ``TextPredictor`` reuses the image
+``Predictor``'s decision rule, calibration and thresholds; only the input path differs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+
+from meddx.bundle.predictor import Prediction, Predictor
+from meddx.core.errors import BundleError, DataError
+
+TOKENIZER_FILE = "tokenizer.json"
+BASELINE_FILES = ("baseline.safetensors", "baseline.json")
+
+
+class TextPredictor(Predictor):
+    """A text bundle ready to predict documents; build it with ``meddx.bundle.load_bundle``."""
+
+    def __init__(self, config: dict[str, Any], net: torch.nn.Module, tokenizer: Any, baseline: Any = None,
+                 path: Path | None = None, metrics: dict | None = None) -> None:
+        self.tokenizer = tokenizer
+        self.baseline = baseline
+        super().__init__(config, net, path=path, metrics=metrics)
+
+    def _build_preprocessor(self, config: dict[str, Any]) -> Any:
+        return self.tokenizer
+
+    @property
+    def max_length(self) -> int:
+        return int(self.config["preprocessing"]["max_length"])
+
+    def encode(self, texts: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Token ids and attention mask ``(N, L)`` with the bundle's tokenizer and length."""
+        ids, mask = self.tokenizer.encode_batch(list(texts), max_length=self.max_length)
+        return torch.from_numpy(np.asarray(ids, dtype=np.int64)), torch.from_numpy(np.asarray(mask, dtype=np.int64))
+
+    @torch.inference_mode()
+    def _raw_text_probs(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        from meddx.tasks.classification import probs_from_logits
+
+        outs = []
+        for start in range(0, len(texts), batch_size):
+            ids, mask = self.encode(texts[start:start + batch_size])
+            outs.append(probs_from_logits(self.net(ids, mask).float(), self.task))  # type: ignore[arg-type]
+        if not outs:
+            return np.zeros((0, len(self.label_names)), dtype=np.float32)
+        return torch.cat(outs).numpy()
+
+    def predict_texts(self, texts: Sequence[str], batch_size: int = 64, calibrated: bool = True) -> np.ndarray:
+        """Class probabilities ``(N, K)`` of documents: temperature-scaled unless ``calibrated=False``."""
+        bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+        if bad:
+            raise DataError(f"document {bad[0]} is {type(texts[bad[0]]).__name__}, not text")
+        probs = self._raw_text_probs(list(texts), batch_size)
+        return self.calibrate(probs) if calibrated else probs
+
+    def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
+        raise DataError(f"bundle {self.name!r} classifies text; pass documents (--text or .txt/CSV files)")
+
+    def predict_documents(self, texts: Sequence[str], sources: Sequence[str] | None = None) -> list[Prediction]:
+        """Label and probabilities per document; ``sources`` names each (file, row id) in the output."""
+        probs = self.predict_texts(texts)
+        labels = self.decide(probs)
+        names = list(sources) if sources is not None else [f"text{i + 1}" for i in range(len(texts))]
+        return [Prediction(source=s, label=lab, probabilities={n: round(float(v), 6) for n, v in zip(self.label_names, row)},
+                           threshold=self.class_thresholds if self.task == "multilabel" and self.class_thresholds
+                           else self.threshold)
+                for s, lab, row in zip(names, labels, probs)]
+
+    def baseline_predictor(self) -> "BaselinePredictor | None":
+        """The TF-IDF + logistic regression baseline stored with this bundle, as a predictor."""
+        if self.baseline is None or "baseline" not in self.config:
+            return None
+        return BaselinePredictor(self.config, self.baseline)
+
+
+class BaselinePredictor(Predictor):
+    """The bundle's TF-IDF baseline behind the ``Predictor`` interface (its own operating point,
+    chosen on the same validation split; no temperature), so ``assess`` scores it like the network."""
+
+    def __init__(self, bundle_config: dict[str, Any], baseline: Any) -> None:
+        self.baseline = baseline
+        section = bundle_config.get("baseline") or {}
+        config = {**bundle_config, "name": f"{bundle_config.get('name', 'bundle')} baseline ({section.get('model')})",
+                  "decision": section.get("decision") or {"rule": "argmax", "threshold": None},
+                  "calibration": {"temperature": 1.0, "fitted_on": None, "method": None}, "tta": []}
+        super().__init__(config, torch.nn.Identity())
+
+    def _build_preprocessor(self, config: dict[str, Any]) -> Any:
+        return None
+
+    def predict_texts(self, texts: Sequence[str], batch_size: int = 64, calibrated: bool = True) -> np.ndarray:
+        return self.baseline.predict_proba(list(texts))
+
+
+def text_bundle_config(config: Any, source: Any, plan: Any, name: str, run_dir: Path) -> dict[str, Any]:
+    """The ``config.json`` of a text bundle (decision and calibration are filled in by ``finish_run``)."""
+    plan_fields = plan.model_dump(exclude={"reasons"})
+    return {
+        "name": name,
+        "task": source.task,
+        "modality": "text",
+        "label_names": list(source.label_names),
+        "spatial_dims": 0,
+        "model": {"name": plan.model, "args": plan.model_args, "num_classes": source.num_classes},
+        "preprocessing": {"kind": "tokenizer", "tokenizer": plan.tokenizer, "file": TOKENIZER_FILE,
+                          "max_length": plan.max_length, "vocab_size": plan.vocab_size},
+        "decision": {"rule": "argmax" if source.task == "multiclass" else config.threshold_rule, "threshold": None,
+                     "class_thresholds": None, "chosen_on": "val", "val": None},
+        "calibration": {"temperature": 1.0, "fitted_on": None, "method": None},
+        "tta": [],
+        "card": {"intended_use": config.intended_use, "outcome": config.outcome},
+        "training": {
+            "data": config.data,
+            "text_options": reader_options(getattr(source, "columns", {}) or {}),
+            "run_dir": str(run_dir),
+            "seed": config.seed,
+            "val_fraction": config.val_fraction,
+            "epochs": plan.epochs,
+            "source_notes": source.notes,
+            "plan": {**plan_fields, "lr": plan.lr, "weight_decay": config.weight_decay,
+                     "precision": config.precision, "label_smoothing": config.label_smoothing},
+            "plan_reasons": dict(plan.reasons),
+        },
+    }
+
+
+def reader_options(columns: dict[str, Any]) -> dict[str, str]:
+    """``load_source(text_options=...)`` from a TextSource's recorded ``columns``, so evaluation
+    reads a file's documents and labels from the same columns as training."""
+    out = {f"{k}_column": str(columns[k]) for k in ("text", "label", "id", "patient", "split") if columns.get(k)}
+    if columns.get("label_delimiter"):
+        out["label_delimiter"] = str(columns["label_delimiter"])
+    return out
+
+
+def text_bundle_files(tokenizer: Any, baseline: Any) -> dict[str, bytes]:
+    """The extra files of a text bundle: the tokenizer and, when fitted, the baseline."""
+    files = {TOKENIZER_FILE: tokenizer.to_json().encode()}
+    if baseline is not None:
+        files.update(baseline.to_files())
+    return files
+
+
+def text_predictor_factory(tokenizer: Any, baseline: Any) -> Callable[[dict[str, Any], Any], TextPredictor]:
+    """``make_predictor`` for ``finish_run``: a TextPredictor around the trained network."""
+    def make(config: dict[str, Any], net: Any) -> TextPredictor:
+        if baseline is not None and "baseline" not in config:
+            from meddx.evaluation.text_baseline import NAME
+
+            config["baseline"] = {"model": NAME, "settings": {k: v for k, v in baseline.settings.items()},
+                                  "decision": None}
+        return TextPredictor(config, net, tokenizer, baseline)
+
+    return make
+
+
+def load_text_predictor(path: Path, config: dict[str, Any], net: Any, metrics: dict[str, Any]) -> TextPredictor:
+    """The text half of ``load_bundle``: tokenizer and baseline files next to the weights."""
+    from meddx.transforms.text import TextTokenizer
+
+    tok_path = path / config["preprocessing"].get("file", TOKENIZER_FILE)
+    if not tok_path.is_file():
+        raise BundleError(f"{path}: text bundle without {tok_path.name} (the tokenizer fitted on its training data)")
+    tokenizer = TextTokenizer.from_json(tok_path.read_text())
+    tokenizer.max_length = int(config["preprocessing"]["max_length"])
+    baseline = None
+    if "baseline" in config:
+        arrays, meta = (path / f for f in BASELINE_FILES)
+        if not (arrays.is_file() and meta.is_file()):
+            raise BundleError(f"{path}: config.json names a baseline but {BASELINE_FILES} are missing")
+        from meddx.evaluation.text_baseline import TfidfBaseline
+
+        baseline = TfidfBaseline.from_files(arrays.read_bytes(), meta.read_text(), where=str(path))
+    return TextPredictor(config, net, tokenizer, baseline, path=path, metrics=metrics)

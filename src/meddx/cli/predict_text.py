@@ -1,0 +1,98 @@
+"""``meddx predict`` for a text bundle: documents from ``--text``, ``.txt`` files or a table.
+
+Output is the label and class probabilities per document (never the document itself, which may
+hold PHI); with ``--explain DIR`` one HTML page per document shows its token attributions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from meddx.core.errors import DataError
+
+
+def read_documents(files: list[Path], text_column: Optional[str], id_column: Optional[str] = None,
+                   encoding: str = "utf-8") -> tuple[list[str], list[str]]:
+    """Documents and their names: a ``.txt`` file is one document; a CSV/TSV/JSONL/Parquet file
+    gives one per row from ``text_column`` (default ``text``), named ``FILE:ID`` or ``FILE:rowN``."""
+    from meddx.data.text import TABLE_SUFFIXES, _decode, _read_table
+
+    texts: list[str] = []
+    names: list[str] = []
+    for path in files:
+        if not path.is_file():
+            raise DataError(f"{path}: no such file; expected .txt documents or a CSV/JSONL/Parquet of documents")
+        suffix = path.suffix.lower()
+        if suffix == ".txt":
+            texts.append(_decode(path.read_bytes(), path, encoding))
+            names.append(str(path))
+            continue
+        if suffix not in (*TABLE_SUFFIXES, ".jsonl", ".ndjson", ".parquet"):
+            raise DataError(f"{path}: unsupported document file {suffix or '(no extension)'!r}; expected .txt, "
+                            ".csv, .tsv, .jsonl or .parquet")
+        table = _read_table(path, encoding)
+        column = text_column or "text"
+        if column not in table:
+            raise DataError(f"{path}: no column {column!r} (columns: {', '.join(table)}); pass --text-column")
+        ids = table.get(id_column) if id_column else None
+        for row, value in enumerate(table[column], start=1):
+            if not isinstance(value, str) or not value.strip():
+                raise DataError(f"{path}: row {row}, column {column!r}: empty or not text; drop the row or fill it")
+            texts.append(value)
+            names.append(f"{path}:{ids[row - 1] if ids else f'row{row}'}")
+    return texts, names
+
+
+def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: Optional[Path], attribution: str,
+                 text_column: Optional[str], as_json: bool) -> None:
+    """Classify the documents and print one row (or JSON line) per document."""
+    training = predictor.config.get("training", {}).get("text_options", {})
+    column = text_column or training.get("text_column")
+    file_texts, file_names = read_documents(files, column)
+    docs = [*texts, *file_texts]
+    names = [f"text{i + 1}" for i in range(len(texts))] + file_names
+    if not docs:
+        raise typer.BadParameter("give documents with --text or as files (.txt, CSV/JSONL/Parquet)",
+                                 param_hint="--text / FILES")
+    empty = [n for n, d in zip(names, docs) if not d.strip()]
+    if empty:
+        raise DataError(f"{empty[0]}: empty document; there is nothing to classify")
+    predictions = predictor.predict_documents(docs, names)
+    pages = _write_explanations(predictor, docs, predictions, explain, attribution) if explain else {}
+    if as_json:
+        for p in predictions:
+            row = p.to_dict()
+            if p.source in pages:
+                row["explanation"] = str(pages[p.source])
+            typer.echo(json.dumps(row))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("document", "label", *predictor.label_names)
+    for p in predictions:
+        label = p.label if isinstance(p.label, str) else ",".join(p.label) or "-"
+        table.add_row(p.source, label, *[f"{v:.3f}" for v in p.probabilities.values()])
+    Console().print(table)
+    if pages:
+        typer.echo(f"explanations: {explain} ({len(pages)} HTML pages)")
+
+
+def _write_explanations(predictor: Any, docs: list[str], predictions: list[Any], folder: Path,
+                        attribution: str) -> dict[str, Path]:
+    from meddx.core.files import write_text_atomic
+    from meddx.explain.text import render_attribution_html, token_attributions
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = {}
+    for i, (doc, pred) in enumerate(zip(docs, predictions), start=1):
+        result = token_attributions(predictor, doc, method=attribution)
+        page = folder / f"document{i:04d}.html"
+        write_text_atomic(page, render_attribution_html(doc, result, title=f"{predictor.name}: {pred.source}",
+                                                        probabilities=pred.probabilities))
+        pages[pred.source] = page
+    return pages

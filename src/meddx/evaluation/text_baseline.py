@@ -1,0 +1,128 @@
+"""TF-IDF + logistic regression: the linear baseline every text report is measured against.
+
+A network earns its cost only by beating this. It is fitted on the same training documents as
+the network (scikit-learn's ``TfidfVectorizer`` and ``LogisticRegressionCV``, the regularisation
+chosen by 5-fold cross-validation inside train), evaluated by the same code on the same splits,
+and stored in the bundle as plain arrays (``baseline.safetensors``: idf, coefficients,
+intercepts) plus its vocabulary (``baseline.json``), so loading it unpickles nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+import numpy as np
+
+from meddx.core.errors import BundleError
+
+NAME = "tfidf-logreg"
+SETTINGS = {"ngram_range": [1, 2], "min_df": 2, "sublinear_tf": True, "max_features": 100_000,
+            "lowercase": True, "Cs": [0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]}
+
+
+class TfidfBaseline:
+    """A fitted TF-IDF vectoriser and linear classifier; ``predict_proba`` gives ``(N, K)``.
+
+    Binary tasks give two columns (like every meddx head); multi-label tasks one sigmoid per label
+    (one-vs-rest logistic regressions).
+    """
+
+    def __init__(self, vocabulary: dict[str, int], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray,
+                 task: str, settings: dict[str, Any]) -> None:
+        self.vocabulary, self.idf, self.task, self.settings = vocabulary, idf, task, settings
+        self.coef, self.intercept = np.asarray(coef, dtype=np.float64), np.asarray(intercept, dtype=np.float64)
+        self._vectorizer = _vectorizer(settings, vocabulary, idf)
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], labels: np.ndarray, task: str, seed: int = 0) -> "TfidfBaseline":
+        """Fit on training documents; C chosen by stratified 5-fold CV (log-loss) within them."""
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegressionCV
+
+        s = SETTINGS
+        vec = TfidfVectorizer(ngram_range=tuple(s["ngram_range"]), min_df=s["min_df"], sublinear_tf=s["sublinear_tf"],
+                              max_features=s["max_features"], lowercase=s["lowercase"], dtype=np.float64)
+        min_df_fallback = False
+        try:
+            x = vec.fit_transform(texts)
+        except ValueError:  # tiny corpora: no term in two documents
+            vec.set_params(min_df=1)
+            x, min_df_fallback = vec.fit_transform(texts), True
+        labels = np.asarray(labels)
+        columns = [labels[:, j] for j in range(labels.shape[1])] if task == "multilabel" else [labels]
+        coefs, intercepts = [], []
+        for y in columns:
+            folds = int(min(5, np.bincount(y.astype(int)).min())) if len(np.unique(y)) > 1 else 0
+            if folds < 2:
+                raise_too_small(y)
+            model = LogisticRegressionCV(Cs=s["Cs"], cv=folds, scoring="neg_log_loss", max_iter=3000,
+                                         random_state=seed)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                warnings.simplefilter("ignore", FutureWarning)  # sklearn 1.9 announces 1.10 attribute changes
+                model.fit(x, y)
+            coefs.append(model.coef_)
+            intercepts.append(model.intercept_)
+        settings = {**s, "min_df": 1 if min_df_fallback else s["min_df"], "task": task}
+        return cls({t: int(i) for t, i in vec.vocabulary_.items()}, vec.idf_, np.concatenate(coefs), np.concatenate(intercepts), task, settings)
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Class probabilities ``(N, K)`` (float32), the same layout as a network's head."""
+        x = self._vectorizer.transform(list(texts))
+        logits = np.asarray(x @ self.coef.T) + self.intercept
+        if self.task == "multilabel":
+            return _sigmoid(logits).astype(np.float32)
+        if self.task == "binary":
+            p1 = _sigmoid(logits[:, 0])
+            return np.stack([1 - p1, p1], axis=1).astype(np.float32)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+    def to_files(self) -> dict[str, bytes]:
+        """``baseline.safetensors`` (arrays) and ``baseline.json`` (vocabulary, settings) for a bundle."""
+        from safetensors.numpy import save
+
+        # C order: safetensors writes the raw buffer, and sklearn's coef_ may be Fortran-ordered
+        arrays = {k: np.ascontiguousarray(v, dtype=np.float64)
+                  for k, v in (("idf", self.idf), ("coef", self.coef), ("intercept", self.intercept))}
+        meta = {"name": NAME, "settings": self.settings, "vocabulary": self.vocabulary}
+        return {"baseline.safetensors": save(arrays), "baseline.json": json.dumps(meta).encode()}
+
+    @classmethod
+    def from_files(cls, arrays: bytes, meta_json: str, where: str = "bundle") -> "TfidfBaseline":
+        """Rebuild from the two bundle files (no pickle)."""
+        from safetensors.numpy import load
+
+        try:
+            a, meta = load(arrays), json.loads(meta_json)
+            return cls(meta["vocabulary"], a["idf"], a["coef"], a["intercept"], meta["settings"]["task"],
+                       meta["settings"])
+        except (KeyError, ValueError, json.JSONDecodeError) as exc:
+            raise BundleError(f"{where}: unreadable TF-IDF baseline ({exc.__class__.__name__}: {exc})") from None
+
+
+def raise_too_small(y: np.ndarray) -> None:
+    from meddx.core.errors import DataError
+
+    counts = np.bincount(np.asarray(y).astype(int))
+    raise DataError(f"the TF-IDF baseline needs at least 2 training documents of each class (counts {counts.tolist()}); "
+                    "add documents or train with --no-baseline")
+
+
+def _vectorizer(settings: dict[str, Any], vocabulary: dict[str, int], idf: np.ndarray) -> Any:
+    """A TfidfVectorizer with the fitted vocabulary and idf weights, ready to transform."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(ngram_range=tuple(settings["ngram_range"]), sublinear_tf=settings["sublinear_tf"],
+                          lowercase=settings["lowercase"], vocabulary=vocabulary, dtype=np.float64)
+    vec.idf_ = np.asarray(idf, dtype=np.float64)
+    return vec
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))

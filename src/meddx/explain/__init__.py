@@ -1,0 +1,1 @@
+"""Explanations of predictions (token attributions now; CAMs and faithfulness as they land)."""

@@ -1,0 +1,242 @@
+"""``fit`` for documents: tokenizer fitted on train -> token tensors -> the shared Lightning loop.
+
+Reading order: plan (model, tokenizer kind) -> fit the tokenizer on the training documents only
+(or take a pretrained model's own) -> sequence length from the training lengths -> encode train
+and val -> (measure speed for a time budget) -> ``Trainer.fit`` with the same checkpointing,
+early stopping and resume as images (``training.fit._build_trainer``) -> best weights ->
+TF-IDF + logistic regression baseline on the same training documents -> ``finish_run`` (the same
+calibration, operating point, evaluation, bundle and registry code as images).
+
+Note text never reaches a log line: only counts, lengths and ids are reported.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from meddx.core.files import write_json_atomic, write_text_atomic
+from meddx.data.base import TextSource
+from meddx.training.config import TrainConfig
+from meddx.training.text_plan import TextPlan
+
+TOKENIZER_FILE = "tokenizer.json"
+
+
+class TokenDataset(Dataset):
+    """Encoded documents ``(N, L)`` (ids, attention mask) with their labels."""
+
+    def __init__(self, ids: np.ndarray, mask: np.ndarray, labels: np.ndarray) -> None:
+        self.ids = torch.from_numpy(np.ascontiguousarray(ids, dtype=np.int64))
+        self.mask = torch.from_numpy(np.ascontiguousarray(mask, dtype=np.int64))
+        self.labels = torch.from_numpy(np.asarray(labels))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.ids[index], self.mask[index], self.labels[index]
+
+
+def trim_collate(batch: list[tuple[torch.Tensor, ...]]) -> tuple[torch.Tensor, ...]:
+    """Stack a batch and drop the padding columns no document of the batch reaches (right
+    padding), so a batch of short notes does not pay for the longest note of the corpus."""
+    ids, mask, labels = (torch.stack(t) for t in zip(*batch))
+    width = max(1, int(mask.sum(dim=1).max()))
+    return ids[:, :width], mask[:, :width], labels
+
+
+def token_loader(dataset: TokenDataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader:
+    gen = torch.Generator().manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, num_workers=0, generator=gen,
+                      collate_fn=trim_collate)
+
+
+def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, plan_file: str | Path | None = None,
+             progress: bool = True) -> Any:
+    """Train a text classifier as ``config`` says; ``run_dir`` is given when resuming."""
+    from meddx.training import run as runlib
+    from meddx.training.fit import TrainingInterrupted, _build_trainer, _default_name, _load_best
+    from meddx.training.finish import finish_run
+
+    from meddx.training.fit import resolve_precision
+
+    # 32-bit unless asked: bf16 autocast brings little to embedding/LSTM layers on CPU
+    config = config.model_copy(update={"precision": resolve_precision(config.precision, 0)})
+    resume = run_dir is not None
+    name = config.name or _default_name(source.name)
+    if run_dir is None:
+        run_dir = runlib.new_run_dir(name)
+    existing = run_dir / "plan.json"
+    if existing.is_file():  # resume or a DDP worker: the plan and tokenizer were fixed by the first process
+        plan = TextPlan(**runlib.read_json(existing))
+        tokenizer = _load_tokenizer(run_dir / TOKENIZER_FILE)
+        pretrained = None
+    else:
+        plan, tokenizer, pretrained = _plan_and_tokenizer(config, source, plan_file)
+    train_ds = _encode(tokenizer, source, "train", plan.max_length)
+    val_ds = _encode(tokenizer, source, "val", plan.max_length)
+    if not existing.is_file():
+        overridden = plan.reasons.get("epochs") == "overridden by the given plan file"
+        if config.time_budget and config.epochs is None and not overridden:
+            plan = _fit_budget(config, source, plan, train_ds, pretrained)
+        write_text_atomic(run_dir / TOKENIZER_FILE, tokenizer.to_json())
+        plan.write(run_dir / "plan.json")
+        write_json_atomic(run_dir / "config.json", config.model_dump())
+        write_json_atomic(run_dir / "data.json", runlib.data_fingerprint(source))
+        write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
+
+    task = _build_task(config, source, plan, pretrained)
+    trainer, ckpt = _build_trainer(config, plan, run_dir, progress)
+    last = run_dir / "checkpoints" / "last.ckpt"
+    previous = os.environ.get(runlib.RUN_DIR_ENV)
+    os.environ[runlib.RUN_DIR_ENV] = str(run_dir)  # extra DDP processes re-run this and must agree
+    try:
+        trainer.fit(task, token_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
+                    token_loader(val_ds, plan.batch_size * 2, shuffle=False),
+                    ckpt_path=str(last) if resume and last.is_file() else None, weights_only=True)
+    finally:
+        if previous is None:
+            os.environ.pop(runlib.RUN_DIR_ENV, None)
+        else:
+            os.environ[runlib.RUN_DIR_ENV] = previous
+    if not trainer.is_global_zero:
+        from meddx.training.fit import FitResult
+
+        return FitResult(run_dir=run_dir, plan=plan)
+    if trainer.interrupted:
+        raise TrainingInterrupted(
+            f"training interrupted at epoch {trainer.current_epoch}; resume with: meddx train --resume {run_dir}")
+    write_json_atomic(run_dir / "trainer.json", {
+        "world_size": trainer.world_size, "strategy": type(trainer.strategy).__name__,
+        "epochs_run": trainer.current_epoch, "best_checkpoint": ckpt.best_model_path,
+        "best_val_auc": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
+    })
+    _load_best(task, ckpt.best_model_path or str(last))
+    baseline = _fit_baseline(config, source)
+    from meddx.bundle.text_predictor import text_bundle_config, text_bundle_files, text_predictor_factory
+
+    cfg = text_bundle_config(config, source, plan, name, run_dir)
+    return finish_run(config, source, plan, None, task.net, run_dir, name, cfg=cfg,
+                      make_predictor=text_predictor_factory(tokenizer, baseline),
+                      extra_files=text_bundle_files(tokenizer, baseline))
+
+
+def _plan_and_tokenizer(config: TrainConfig, source: TextSource, plan_file: str | Path | None) -> tuple[TextPlan, Any, Any]:
+    """The plan with the fitted (or pretrained) tokenizer's decisions filled in."""
+    from meddx.training.plan import apply_overrides, read_plan
+    from meddx.training.text_plan import MAX_LENGTH_CAP, choose_max_length, initial_text_plan, with_tokenizer
+    from meddx.transforms.text import TextTokenizer
+
+    plan = initial_text_plan(config, source)
+    overrides = read_plan(plan_file, TextPlan) if plan_file else {}
+    plan = apply_overrides(plan, {k: v for k, v in overrides.items() if k not in ("max_length", "model_args")})
+    train_texts = source.split("train").texts or []
+    pretrained = None
+    if config.pretrained:
+        from meddx.models.text import load_pretrained
+
+        tokenizer = TextTokenizer.from_pretrained(config.pretrained)
+        args, pretrained = load_pretrained(config.pretrained, source.num_classes)
+        plan = plan.model_copy(update={"model_args": {**args, **plan.model_args}, "vocab_size": tokenizer.vocab_size})
+    else:
+        tokenizer = TextTokenizer.fit(train_texts, kind=plan.tokenizer, vocab_size=plan.vocab_size,
+                                      min_frequency=plan.min_frequency, max_length=MAX_LENGTH_CAP)
+    configured = overrides.get("max_length") or config.max_length
+    length, why = choose_max_length(tokenizer.lengths(train_texts), configured)
+    if config.pretrained:
+        limit = int((plan.model_args.get("hf_config") or {}).get("max_position_embeddings") or length)
+        if length > limit:
+            length, why = limit, f"{why}; cut to the pretrained model's {limit} positions"
+        data = plan.model_dump()
+        data["max_length"], data["reasons"]["max_length"] = length, why
+        plan = TextPlan(**data)
+    else:
+        plan = with_tokenizer(plan, tokenizer.vocab_size, tokenizer.pad_id, length, why)
+    if "model_args" in overrides:
+        plan = apply_overrides(plan, {"model_args": {**plan.model_args, **overrides["model_args"]}})
+    tokenizer.max_length = plan.max_length
+    _check_model(plan, source)
+    return plan, tokenizer, pretrained
+
+
+def _check_model(plan: TextPlan, source: TextSource) -> None:
+    """Build the network once, so a bad name or argument fails before training starts."""
+    from meddx.core.errors import ModelError
+    from meddx.models.registry import create_model, model_info
+
+    if model_info(plan.model).get("input") != "text":
+        raise ModelError(f"model {plan.model!r} reads {model_info(plan.model).get('input', 'image')}s, but "
+                         f"{source.origin} holds documents; pick a text model from `meddx models` "
+                         "(lstm, bilstm-attention, transformer)")
+    create_model(plan.model, num_classes=source.num_classes, **plan.model_args)
+
+
+def _encode(tokenizer: Any, source: TextSource, split: str, max_length: int) -> TokenDataset:
+    data = source.split(split)
+    ids, mask = tokenizer.encode_batch(data.texts or [], max_length=max_length)
+    if ids.shape[1] < max_length:  # fixed width so trim_collate can cut per batch
+        pad = max_length - ids.shape[1]
+        ids = np.pad(ids, ((0, 0), (0, pad)), constant_values=tokenizer.pad_id)
+        mask = np.pad(mask, ((0, 0), (0, pad)))
+    return TokenDataset(ids, mask, data.labels)
+
+
+def _build_task(config: TrainConfig, source: TextSource, plan: TextPlan, pretrained: Any) -> Any:
+    from meddx.tasks.classification import ClassificationTask
+
+    task = ClassificationTask(model_name=plan.model, model_args=plan.model_args, task=source.task,
+                              num_classes=source.num_classes, class_weights=plan.class_weights, lr=plan.lr,
+                              weight_decay=config.weight_decay, max_epochs=plan.epochs,
+                              label_smoothing=config.label_smoothing)
+    if pretrained is not None:  # the pretrained encoder's weights; the new head stays as initialised
+        task.net.load_state_dict(pretrained.state_dict())
+    return task
+
+
+def _fit_budget(config: TrainConfig, source: TextSource, plan: TextPlan, train_ds: TokenDataset,
+                pretrained: Any) -> TextPlan:
+    """Epochs for ``--time-budget`` from the measured time of real training batches."""
+    from meddx.training.plan import plan_epochs
+
+    task = _build_task(config, source, plan, pretrained).train()
+    opt = torch.optim.AdamW(task.parameters(), lr=1e-5)
+    loader = iter(token_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed))
+    times, samples = [], 0
+    for step in range(6):
+        try:
+            batch = next(loader)
+        except StopIteration:
+            break
+        start = time.perf_counter()
+        loss = task.step(batch)["loss"]
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step >= 2:  # the first steps allocate and pick kernels
+            times.append(time.perf_counter() - start)
+            samples += len(batch[-1])
+    if not times:
+        return plan
+    return plan_epochs(plan, len(train_ds), config.time_budget or 0, sum(times) / samples)
+
+
+def _fit_baseline(config: TrainConfig, source: TextSource) -> Any:
+    if not config.baseline:
+        return None
+    from meddx.evaluation.text_baseline import TfidfBaseline
+
+    train = source.split("train")
+    return TfidfBaseline.fit(train.texts or [], train.labels, source.task, seed=config.seed)
+
+
+def _load_tokenizer(path: Path) -> Any:
+    from meddx.transforms.text import TextTokenizer
+
+    return TextTokenizer.from_json(path.read_text())

@@ -1,0 +1,103 @@
+"""The plan of a text run: tokenizer, sequence length, model and schedule, each with its reason.
+
+Like the image plan (``training/plan.py``) it is written to ``plan.json`` beside the run, and an
+edited copy passed back with ``--plan`` overrides any field. The tokenizer is fitted on the
+training split only, and the sequence length is read from that fitted tokenizer, so nothing here
+looks at validation or test documents.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from meddx.data.base import TextSource
+from meddx.training.config import TrainConfig
+
+DEFAULT_MODEL = "bilstm-attention"
+DEFAULT_VOCAB = 20000
+MAX_LENGTH_CAP = 512
+SCRATCH_LR = 2e-3  # AdamW from scratch (the config default)
+FINE_TUNE_LR = 5e-5  # fine-tuning a pretrained transformer: a from-scratch rate destroys its weights
+
+
+class TextPlan(BaseModel):
+    """The resolved automatic choices of one text run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str
+    model_args: dict[str, Any]
+    tokenizer: str
+    vocab_size: int
+    min_frequency: int
+    max_length: int
+    lr: float
+    batch_size: int
+    epochs: int
+    class_weights: list[float] | None
+    early_stopping_patience: int
+    seconds_per_sample: float | None = None
+    reasons: dict[str, str] = {}
+
+    def write(self, path: Path) -> None:
+        """Write the plan as indented JSON (atomically)."""
+        from meddx.core.files import write_json_atomic
+
+        write_json_atomic(path, self.model_dump())
+
+
+def initial_text_plan(config: TrainConfig, source: TextSource) -> TextPlan:
+    """Everything decidable before the tokenizer is fitted (``max_length`` comes after)."""
+    from meddx.training.plan import _class_weights
+
+    reasons: dict[str, str] = {}
+    if config.pretrained:
+        model, reasons["model"] = "hf-sequence-classifier", f"pretrained model folder {config.pretrained}"
+        kind, reasons["tokenizer"] = "pretrained", "the pretrained model's own tokenizer"
+    else:
+        model = config.model or DEFAULT_MODEL
+        reasons["model"] = "set in config" if config.model else "default for text (its attention weights explain it)"
+        kind = config.tokenizer or "word"
+        reasons["tokenizer"] = "set in config" if config.tokenizer else "default: word-level vocabulary from train"
+    lr_set = "lr" in config.model_fields_set
+    lr = config.lr if lr_set or not config.pretrained else FINE_TUNE_LR
+    reasons["lr"] = "set in config" if lr_set else ("fine-tuning rate for a pretrained model" if config.pretrained
+                                                    else "default AdamW rate for training from scratch")
+    weights, reasons["class_weights"] = _class_weights(config, source)
+    epochs = config.epochs or 20
+    reasons["epochs"] = "set in config" if config.epochs else "default (no time budget given)"
+    return TextPlan(
+        model=model, model_args=dict(config.model_args), tokenizer=kind,
+        vocab_size=config.vocab_size or DEFAULT_VOCAB, min_frequency=2, max_length=config.max_length or 0,
+        lr=lr, batch_size=config.batch_size or 32, epochs=epochs, class_weights=weights,
+        early_stopping_patience=config.early_stopping_patience or max(4, epochs // 3), reasons=reasons,
+    )
+
+
+def choose_max_length(lengths: np.ndarray, configured: int | None) -> tuple[int, str]:
+    """Tokens per document: the 95th percentile of the training lengths, rounded up to a multiple
+    of 16 and capped at 512 (longer inputs cost time quadratically in a transformer)."""
+    if configured:
+        return int(configured), "set in config"
+    if len(lengths) == 0:
+        return 16, "no training documents: minimum length"
+    p95 = float(np.percentile(lengths, 95))
+    value = int(min(MAX_LENGTH_CAP, max(16, int(np.ceil(p95 / 16)) * 16)))
+    return value, (f"95th percentile of {len(lengths)} training documents is {p95:.0f} tokens "
+                   f"(median {np.median(lengths):.0f}); rounded up to a multiple of 16, capped at {MAX_LENGTH_CAP}")
+
+
+def with_tokenizer(plan: TextPlan, vocab_size: int, pad_id: int, max_length: int, why: str) -> TextPlan:
+    """Fill in what the fitted tokenizer decides: vocabulary size, padding id and sequence length."""
+    data = plan.model_dump()
+    data["max_length"], data["reasons"]["max_length"] = max_length, why
+    data["vocab_size"] = vocab_size
+    args = {"vocab_size": vocab_size, "pad_id": pad_id}
+    if plan.model == "transformer":
+        args["max_length"] = max_length
+    data["model_args"] = {**args, **plan.model_args}
+    return TextPlan(**data)

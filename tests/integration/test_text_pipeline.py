@@ -1,0 +1,164 @@
+"""Clinical text end to end through the real CLI, on keyword documents with a known answer.
+
+The class of each synthetic document is decided only by one keyword (``infarction``,
+``seizure``, ``carcinoma``), so a working pipeline reaches accuracy near 1, its attributions
+must point at the keyword, and the TF-IDF baseline is reported beside it. One document carries a
+unique canary string: it must appear in no output and no file meddx writes (logs, run folder,
+bundle), because notes carry PHI.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.integration.cli_helpers import run_cli
+
+CANARY = "Zyxwvutsrq Canaryname"
+
+
+@pytest.fixture(scope="module")
+def notes_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from meddx.data.synthetic_text import write_text_csv
+
+    path = write_text_csv(tmp_path_factory.mktemp("notes") / "notes.csv", n=300, seed=3)
+    rows = list(csv.reader(path.open()))
+    rows[5][1] = f"{rows[5][1]} Seen by {CANARY}."  # once only: never in a vocabulary either
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def text_run(tmp_path_factory: pytest.TempPathFactory, notes_csv: Path) -> dict:
+    """One training run (bilstm-attention) shared by the tests that read its outputs."""
+    from meddx.cli.main import main
+
+    home = tmp_path_factory.mktemp("text_home")
+    old = os.environ.get("MEDDX_HOME")
+    os.environ["MEDDX_HOME"] = str(home)
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(["train", "--data", str(notes_csv), "--model", "bilstm-attention", "--epochs", "10",
+                      "--name", "notes", "--no-progress", "--seed", "0"])
+            except SystemExit as exc:
+                assert not exc.code, f"training failed with exit code {exc.code}: {err.getvalue()}"
+    finally:
+        if old is None:
+            os.environ.pop("MEDDX_HOME", None)
+        else:
+            os.environ["MEDDX_HOME"] = old
+    bundle = home / "bundles" / "notes" / "v1"
+    return {"home": home, "bundle": bundle, "stdout": out.getvalue(), "stderr": err.getvalue(),
+            "metrics": json.loads((bundle / "metrics.json").read_text())}
+
+
+def test_training_learns_the_keyword_task_and_reports_the_baseline(text_run: dict) -> None:
+    m = text_run["metrics"]
+    assert m["test"]["accuracy"] >= 0.95 and m["test"]["macro_f1"] >= 0.95
+    assert m["test"]["n"] == 60  # the CSV's own test split
+    base = m["baseline"]["test"]
+    assert base["metrics"]["accuracy"] >= 0.95
+    assert set(base["difference"]) >= {"auc", "macro_f1", "accuracy"}
+    bundle = text_run["bundle"]
+    for name in ("tokenizer.json", "baseline.safetensors", "baseline.json", "weights.safetensors"):
+        assert (bundle / name).is_file(), name
+    card = (bundle / "model_card.md").read_text()
+    assert "## Baseline" in card and "tokenizer" in card
+    config = json.loads((bundle / "config.json").read_text())
+    assert config["modality"] == "text" and config["training"]["text_options"]["text_column"] == "note"
+    assert config["label_names"] == ["cardiology", "neurology", "oncology"]
+
+
+def test_no_note_text_in_any_output_or_file(text_run: dict, notes_csv: Path) -> None:
+    assert CANARY.split()[0] in notes_csv.read_text()  # the canary is really in the input
+    words = CANARY.split()
+    outputs = text_run["stdout"] + text_run["stderr"]
+    for word in words:
+        assert word not in outputs and word.lower() not in outputs.lower()
+    run_dir = Path(json.loads((text_run["bundle"] / "config.json").read_text())["training"]["run_dir"])
+    for root in (text_run["home"], run_dir):
+        for path in root.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes().lower()
+                for word in words:
+                    assert word.lower().encode() not in data, f"{word} written to {path}"
+
+
+def test_predict_text_and_explanations_point_at_the_keyword(text_run: dict, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
+    docs = ["Patient presented with seizure noted on exam and fatigue",
+            "Review labs normal carcinoma treatment continued"]
+    args = ["predict", "notes:1", "--json", "--explain", str(tmp_path / "expl")]
+    for d in docs:
+        args += ["--text", d]
+    result = run_cli(args, capsys)
+    assert result.code == 0, result.err
+    rows = [json.loads(line) for line in result.out.strip().splitlines()]
+    assert [r["label"] for r in rows] == ["neurology", "oncology"]
+    assert "seizure" not in result.out  # predictions name documents, never quote them
+    page = Path(rows[0]["explanation"]).read_text()
+    assert "<mark" in page and "seizure" in page
+
+    from meddx.bundle import load_bundle
+    from meddx.explain.text import token_attributions
+
+    predictor = load_bundle(text_run["bundle"])
+    for method in ("attention", "integrated-gradients"):
+        attribution = token_attributions(predictor, docs[0], method=method)
+        assert attribution.top(1)[0]["token"] == "seizure", method
+        start, end = attribution.top(1)[0]["start"], attribution.top(1)[0]["end"]
+        assert docs[0][start:end] == "seizure"
+
+
+def test_predict_reads_a_txt_file_and_matches_the_python_api(text_run: dict, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
+    doc = tmp_path / "note.txt"
+    doc.write_text("history of infarction and chest pain follow up clinic")
+    result = run_cli(["predict", str(text_run["bundle"]), str(doc), "--json"], capsys)
+    assert result.code == 0, result.err
+    row = json.loads(result.out)
+    assert row["label"] == "cardiology" and row["source"] == str(doc)
+
+    from meddx.bundle import load_bundle
+
+    predictor = load_bundle(text_run["bundle"])
+    raw = predictor.predict_texts([doc.read_text()], calibrated=False)
+    expected = predictor.calibrate(raw)[0]
+    np.testing.assert_allclose(list(row["probabilities"].values()), expected, atol=1e-5)
+
+
+def test_evaluate_writes_a_report_with_the_baseline(text_run: dict, notes_csv: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
+    result = run_cli(["evaluate", "notes:1", "--data", str(notes_csv), "--out", str(tmp_path / "ev")], capsys)
+    assert result.code == 0, result.err
+    assert "macro-F1" in result.out and "baseline (tfidf-logreg)" in result.out
+    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    assert metrics["accuracy"] == pytest.approx(text_run["metrics"]["test"]["accuracy"])
+    report = (tmp_path / "ev" / "report.html").read_text()
+    assert 'id="baseline"' in report and "difference (model − baseline)" in report
+
+
+def test_text_errors_are_one_line_and_name_the_column(notes_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(["train", "--data", str(notes_csv), "--text-column", "nothere", "--epochs", "1"], capsys)
+    assert result.code == 2
+    assert "nothere" in result.err and str(notes_csv) in result.err and "Traceback" not in result.err
+    result = run_cli(["train", "--data", str(notes_csv), "--model", "resnet18", "--epochs", "1", "--no-progress"],
+                     capsys)
+    assert result.code == 2 and "text model" in result.err
