@@ -2,7 +2,8 @@
 
 Both commands read the source as it is on disk (no validation split is carved), so what they
 show is the data's own split. Segmentation sources (image + mask pairs, recognised by
-``meddx.data.segmentation.is_segmentation_source``) get their own summary and checks. Heavy
+``meddx.data.segmentation.is_segmentation_source``) get their own summary and checks; so do text
+sources (documents: document lengths, normalised and MinHash near-duplicate checks, ``--fix``). Heavy
 imports (numpy, PIL, pandas, rich tables) happen inside the commands so ``import
 meddx.cli.data`` stays fast.
 """
@@ -10,8 +11,9 @@ meddx.cli.data`` stays fast.
 from __future__ import annotations
 
 import json
+from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -20,8 +22,31 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-SOURCE_HELP = ("Folder of class sub-folders, CSV manifest, MedMNIST .npz or medmnist:NAME; or a segmentation "
-               "source (images/ + labels/ folders, image,mask CSV, HC18 folder).")
+SOURCE_HELP = ("Folder of class sub-folders, CSV manifest, MedMNIST .npz or medmnist:NAME; a segmentation "
+               "source (images/ + labels/ folders, image,mask CSV, HC18 folder); or a text source (CSV/TSV, JSONL "
+               "or Parquet with one document per row, or class folders of .txt files).")
+TEXT_COLUMN = typer.Option(None, "--text-column", help="Text sources: the document column (default 'text', else "
+                           "the longest string column).")
+LABEL_COLUMN = typer.Option(None, "--label-column", help="Text sources: the label column (default 'label'/'labels').")
+ID_COLUMN = typer.Option(None, "--id-column", help="Text sources: the id column (default 'id', else row numbers).")
+PATIENT_COLUMN = typer.Option(None, "--patient-column", help="Text sources: the patient column (default 'patient_id').")
+LABEL_DELIMITER = typer.Option(None, "--label-delimiter",
+                               help="Text sources: split label cells on this (e.g. '|') for multi-label.")
+
+
+class FixPolicy(str, Enum):
+    """What ``--fix`` does with duplicate groups of a text source."""
+
+    drop_conflicting = "drop-conflicting"
+    drop_duplicates = "drop-duplicates"
+    merge = "merge"
+
+
+def _text_options(text: Optional[str], label: Optional[str], ident: Optional[str], patient: Optional[str],
+                  delimiter: Optional[str]) -> dict[str, Any]:
+    options = {"text_column": text, "label_column": label, "id_column": ident, "patient_column": patient,
+               "label_delimiter": delimiter}
+    return {k: v for k, v in options.items() if v is not None}
 
 
 @app.command()
@@ -29,8 +54,13 @@ def info(
     source: str = typer.Argument(..., help=SOURCE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     max_decode: int = typer.Option(200, "--max-decode", min=1, help="Files decoded per split for shapes/intensities."),
+    text_column: Optional[str] = TEXT_COLUMN,
+    label_column: Optional[str] = LABEL_COLUMN,
+    id_column: Optional[str] = ID_COLUMN,
+    patient_column: Optional[str] = PATIENT_COLUMN,
+    label_delimiter: Optional[str] = LABEL_DELIMITER,
 ) -> None:
-    """Counts per split and class, image shapes, channels and intensity range."""
+    """Counts per split and class; image shapes, channels and intensity range, or document lengths."""
     from meddx.data.info import source_info
     from meddx.data.segmentation import is_segmentation_source
 
@@ -43,9 +73,18 @@ def info(
         else:
             _print_seg_info(seg)
         return
+    from meddx.data.base import is_text_source
     from meddx.data.sources import load_source
 
-    result = source_info(load_source(source, carve_val=False), max_decode=max_decode)
+    options = _text_options(text_column, label_column, id_column, patient_column, label_delimiter)
+    src = load_source(source, carve_val=False, text_options=options)
+    if is_text_source(src):
+        from meddx.data.text_info import text_source_info
+
+        text = text_source_info(src)  # type: ignore[arg-type]
+        typer.echo(json.dumps(text, indent=2)) if as_json else _print_text_info(text)
+        return
+    result = source_info(src, max_decode=max_decode)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
@@ -63,12 +102,25 @@ def verify(
     clean_manifest: Optional[Path] = typer.Option(
         None, "--clean-manifest", help="Also write a CSV manifest without val/test samples that leak from train."
     ),
+    near_threshold: float = typer.Option(0.8, "--near-threshold", min=0.01, max=1.0,
+                                         help="Text sources: Jaccard similarity of word 5-grams for a near duplicate."),
+    fix: Optional[FixPolicy] = typer.Option(None, "--fix", help="Text sources: drop-conflicting (every row of a "
+                                            "group with different labels), drop-duplicates (also keep one row of "
+                                            "other groups) or merge (one row per group, majority/union label)."),
+    fixed_output: Optional[Path] = typer.Option(None, "--fixed-output",
+                                                help="Where --fix writes the cleaned text source (.csv or .jsonl)."),
+    text_column: Optional[str] = TEXT_COLUMN,
+    label_column: Optional[str] = LABEL_COLUMN,
+    id_column: Optional[str] = ID_COLUMN,
+    patient_column: Optional[str] = PATIENT_COLUMN,
+    label_delimiter: Optional[str] = LABEL_DELIMITER,
 ) -> None:
     """Undecodable files, exact and near duplicates, label conflicts, patient overlap.
 
     Exits with code 1 when content or a patient is shared between splits (leakage); for a
     segmentation source also when an image or mask is undecodable, a pair's shape or affine
-    differs, or a mask holds values outside the label set.
+    differs, or a mask holds values outside the label set. A text source is checked for copies
+    after normalisation and MinHash near copies; ``--fix`` writes it without the groups found.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -78,6 +130,8 @@ def verify(
     from meddx.data.sources import load_source
     from meddx.data.verify import verify_source
 
+    if (fix is None) != (fixed_output is None):
+        raise typer.BadParameter("--fix and --fixed-output go together", param_hint="--fix")
     segmentation = is_segmentation_source(source)
     if segmentation:
         from meddx.data.segmentation import load_seg_source
@@ -89,8 +143,23 @@ def verify(
             raise typer.BadParameter("--clean-manifest is for classification sources only",
                                      param_hint="--clean-manifest")
     else:
-        src = load_source(source, carve_val=False)
+        from meddx.data.base import is_text_source
+
+        options = _text_options(text_column, label_column, id_column, patient_column, label_delimiter)
+        src = load_source(source, carve_val=False, text_options=options)
         check = verify_source
+    text = not segmentation and is_text_source(src)  # type: ignore[arg-type]
+    if fix is not None and not text:
+        raise typer.BadParameter("--fix is for text sources (use --clean-manifest for images)", param_hint="--fix")
+    if text:
+        import functools
+
+        from meddx.data.text_verify import verify_text_source
+
+        check = functools.partial(verify_text_source, threshold=near_threshold)
+        if clean_manifest is not None:
+            raise typer.BadParameter("--clean-manifest lists image files; for a text source use --fix and "
+                                     "--fixed-output", param_hint="--clean-manifest")
     console = Console(stderr=True)
     with Progress("verifying", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
@@ -104,6 +173,17 @@ def verify(
             raise typer.Exit(1)
         return
     _print_verify(result.to_dict(), report)
+    if text:
+        _print_text_conflicts(result.to_dict())
+    if fix is not None:
+        from meddx.data.text_verify import clean_text_source, write_text_source
+
+        cleaned, done = clean_text_source(src, result.to_dict(), fix.value)  # type: ignore[arg-type]
+        out = write_text_source(cleaned, fixed_output)  # type: ignore[arg-type]
+        removed = ", ".join(f"{len(v)} from {k}" for k, v in done["removed"].items()) or "nothing"
+        extra = (f"; {done['dropped_without_majority']} group(s) without a strict majority label dropped"
+                 if done.get("dropped_without_majority") else "")
+        typer.echo(f"fixed source ({fix.value}): {out} (removed {removed}{extra}; kept {_per_split(done['kept'])})")
     if clean_manifest is not None:
         from meddx.data.dedupe import write_clean_manifest
 
@@ -183,6 +263,49 @@ def _print_verify(report: dict, path: Path) -> None:
     else:
         console.print("[green]no cross-split duplicates or shared patients found[/green]")
     console.print(f"report: {path}")
+
+
+def _print_text_info(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{result['name']}[/bold] ({result['origin']}): text, {result['task']}, "
+                  f"{result['num_classes']} classes, {result['total']} documents")
+    splits = result["splits"]
+    counts = Table("class", *splits, title="documents per split and class"
+                   + (" (positives per label)" if result["task"] == "multilabel" else ""))
+    for name in result["label_names"]:
+        counts.add_row(name, *(str(s["class_counts"].get(name, 0)) for s in splits.values()))
+    counts.add_row("[bold]total[/bold]", *(f"[bold]{s['count']}[/bold]" for s in splits.values()))
+    console.print(counts)
+    lengths = Table("split", "in", "min", "median", "p95", "max", "mean", "empty", "patients", title="document lengths")
+    for split, s in [*splits.items(), ("all", {**result["overall"], "patients": None})]:
+        for unit in ("chars", "words"):
+            v = s[unit] or {}
+            lengths.add_row(split if unit == "chars" else "", unit, *(f"{v[k]:g}" if v else "-" for k in
+                            ("min", "median", "p95", "max", "mean")), str(s["empty"]) if unit == "chars" else "",
+                            ("-" if s["patients"] is None else str(s["patients"])) if unit == "chars" else "")
+    console.print(lengths)
+    console.print("columns: " + ", ".join(f"{k}={v}" for k, v in result["columns"].items() if v is not None))
+    for note in result["notes"]:
+        console.print(f"note: {note}")
+
+
+def _print_text_conflicts(report: dict) -> None:
+    """Duplicate groups with different labels, by id (documents are never printed)."""
+    from rich.console import Console
+
+    console = Console()
+    s = report["summary"]
+    console.print(f"conflicting labels: {s['conflicting_exact_groups']} exact group(s) ({s['conflicting_exact_rows']} "
+                  f"rows), {s['conflicting_near_groups']} near group(s); {s['conflicting_label_rows']} rows in all")
+    groups = [(kind, g) for kind in ("exact", "near") for g in report[f"{kind}_duplicates"] if g["conflicting_labels"]]
+    for kind, g in groups[:10]:
+        console.print(f"[yellow]{kind} copies, labels differ:[/yellow] " + ", ".join(
+            f"{m['split']}:{m['id']} ({m['label']})" for m in g["members"][:6]) + (" ..." if g["size"] > 6 else ""))
+    if len(groups) > 10:
+        console.print(f"... and {len(groups) - 10} more in the report")
 
 
 def _per_split(counts: dict) -> str:

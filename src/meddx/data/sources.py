@@ -1,32 +1,41 @@
 """One entry point from a user's source string to a labelled :class:`ImageSource`.
 
-``medmnist:NAME`` and ``*.npz`` go to the MedMNIST reader, ``*.csv`` to the manifest reader,
-a folder with sub-folders to the image-folder reader. A lone image, DICOM series or NIfTI
+``medmnist:NAME`` and ``*.npz`` go to the MedMNIST reader; text sources (JSONL, Parquet, a
+CSV/TSV without a ``path``/``image``/``mask`` column, class folders of ``.txt`` files; see
+:func:`meddx.data.text.is_text_spec`) to the text reader; other ``*.csv`` to the image manifest
+reader, a folder with sub-folders to the image-folder reader. A lone image, DICOM series or NIfTI
 volume carries no label, so it is refused with an explanation of what a labelled source is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from meddx.core.errors import DataError
 from meddx.data.base import ImageSource
 
 EXPECTED_SOURCE = (
     "expected a folder with one sub-folder per class (optionally under train/val/test), "
-    "a CSV manifest (path,label[,patient_id][,split]), a MedMNIST .npz or medmnist:NAME"
+    "a CSV manifest (path,label[,patient_id][,split]), a MedMNIST .npz or medmnist:NAME; "
+    "or, for text, a CSV/TSV, JSONL or Parquet file with one document per row (text,label[,id][,patient_id]"
+    "[,split]) or a folder of class sub-folders holding .txt files"
 )
 
 
 def load_source(spec: str | Path, *, val_fraction: float = 0.1, seed: int = 0,
-                carve_val: bool = True) -> ImageSource:
+                carve_val: bool = True, text_options: Mapping[str, Any] | None = None) -> ImageSource:
     """Load the labelled image source named by ``spec``.
 
     When ``carve_val`` is true and the source has no ``val`` split, one is carved from train
     (``val_fraction``, ``seed``; see :func:`meddx.data.splits.carve_validation`). A missing
-    ``test`` split is allowed and recorded in ``notes``.
+    ``test`` split is allowed and recorded in ``notes``. ``text_options`` (``text_column``,
+    ``label_column``, ``id_column``, ``patient_column``, ``split_column``, ``label_delimiter``,
+    ``encoding``) go to :func:`meddx.data.text.load_text_source` for a text source and are
+    ignored for any other.
     """
-    source = _read(spec)
+    source = _read(spec, text_options)
     if carve_val and "val" not in source.splits:
         from meddx.data.splits import carve_validation
 
@@ -36,7 +45,7 @@ def load_source(spec: str | Path, *, val_fraction: float = 0.1, seed: int = 0,
     return source
 
 
-def _read(spec: str | Path) -> ImageSource:
+def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None) -> ImageSource:
     text = str(spec).strip()
     if text.lower().startswith("medmnist:"):
         from meddx.data.medmnist import load_medmnist
@@ -46,6 +55,12 @@ def _read(spec: str | Path) -> ImageSource:
     if not path.exists():
         raise DataError(f"{path}: no such file or folder; {EXPECTED_SOURCE}")
     suffix = path.suffix.lower()
+    from meddx.data.text import is_text_spec
+
+    if is_text_spec(path):
+        from meddx.data.text import load_text_source
+
+        return load_text_source(path, **dict(text_options or {}))
     if path.is_file():
         if suffix == ".npz":
             from meddx.data.medmnist import load_medmnist_file

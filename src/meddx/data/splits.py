@@ -121,11 +121,18 @@ def _stratified(strata: np.ndarray, fraction: float, seed: int) -> tuple[np.ndar
 
 
 def _content_groups(split: SplitData, origin: str) -> np.ndarray | None:
-    """A group id per sample by SHA-256 of its file bytes (or array bytes); ``None`` when every
-    sample is unique, so sources without duplicates keep the plain stratified split."""
+    """A group id per sample by SHA-256 of its file bytes (or array bytes, or normalised text, so
+    copies of a document that differ only in case or whitespace stay together); ``None`` when
+    every sample is unique, so sources without duplicates keep the plain stratified split."""
     import hashlib
     from pathlib import Path
 
+    if split.texts is not None:
+        from meddx.data.text import text_digest
+
+        digests = [text_digest(t) for t in split.texts]
+        _, codes = np.unique(digests, return_inverse=True)
+        return codes if len(digests) and codes.max() + 1 < len(digests) else None
     digests = []
     for i in range(len(split)):
         if split.paths is not None:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import ImageSource
+from meddx.data.base import ImageSource, is_text_source
 from meddx.data.splits import check_patient_overlap
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint16)
@@ -93,7 +93,12 @@ def verify_source(
     whose hash joins three slices). A candidate pair also needs a thumbnail correlation of at
     least ``min_correlation`` (re-encoded, resized or +1-brightness copies score > 0.999;
     neighbouring MRI slices about 0.95). ``progress(done, total)`` is called as samples are read.
+    A text source goes to :func:`meddx.data.text_verify.verify_text_source` (the same report).
     """
+    if is_text_source(source):
+        from meddx.data.text_verify import verify_text_source
+
+        return verify_text_source(source, near_duplicates=near_duplicates, progress=progress)  # type: ignore[arg-type]
     start = time.perf_counter()
     items: list[_Item] = []
     undecodable: list[dict] = []

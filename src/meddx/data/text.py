@@ -1,0 +1,397 @@
+"""Clinical text sources: CSV/TSV, JSON lines, Parquet, or folders of ``.txt`` files per class.
+
+A table has one document per row, a label column and optionally ``id``, ``patient_id`` and
+``split`` columns; a folder is ``root/[<split>/]<class>/<doc>.txt``. Which column is which is
+found by name (``text``, ``label``/``labels``, ``id``, ``patient_id``, ``split``) or given with the
+``*_column`` arguments (CLI ``--text-column`` ...); a guess (the longest string column as text,
+the one column with few distinct values as label) is written to ``notes``. A label cell holding
+a JSON list (``["a", "b"]``), or any cell when ``label_delimiter`` is given (``a|b``), makes the
+source multi-label.
+
+"Row N" in messages and ids ``rowN`` count data rows from 1 (the header is not a row). Documents
+may hold protected health information: no message, note or log line quotes any part of one.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from meddx.core.errors import DataError
+from meddx.data.base import SPLITS, SplitData, TaskType, TextSource, order_label_names
+from meddx.data.splits import SPLIT_ALIASES, split_alias
+
+TABLE_SUFFIXES = (".csv", ".tsv")
+RECORD_SUFFIXES = (".jsonl", ".ndjson", ".parquet")
+_IMAGE_COLUMNS = {"path", "image", "mask"}
+_MAX_LABEL_VALUES = 50  # a column with more distinct values is not guessed to be the label
+_SHOW = 5  # row numbers quoted in a message
+_FILE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".dcm", ".gz", ".nii", ".npy"}
+
+
+def normalize_text(text: str) -> str:
+    """NFKC-normalised, case-folded text with every run of whitespace made one space, stripped.
+
+    Two documents equal after this are the same document for duplicate and leakage checks
+    (a re-export that changed line breaks, case or Unicode forms must not hide a copy)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 hex digest of :func:`normalize_text` (the identity of a document's content)."""
+    return hashlib.sha256(normalize_text(text).encode("utf-8")).hexdigest()
+
+
+def is_text_spec(spec: str | Path) -> bool:
+    """True when ``spec`` names a text source; only a CSV header or folder listing is read.
+
+    JSONL/NDJSON/Parquet files are always text; a CSV/TSV is text unless its header has a
+    ``path``, ``image`` or ``mask`` column (image and segmentation manifests); a folder is text
+    when its class folders (optionally under split folders) hold ``.txt`` files and no images.
+    """
+    path = Path(str(spec).strip()).expanduser()  # medmnist:NAME is neither a file nor a folder
+    suffix = path.suffix.lower()
+    if path.is_file():
+        if suffix in RECORD_SUFFIXES:
+            return True
+        if suffix in TABLE_SUFFIXES:
+            try:
+                with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+                    header = next(csv.reader(fh, delimiter="\t" if suffix == ".tsv" else ","), [])
+            except OSError:
+                return False
+            return bool(header) and not ({h.strip().lower() for h in header} & _IMAGE_COLUMNS)
+        return False
+    if not path.is_dir():
+        return False
+    from meddx.data.io import is_image_file
+
+    txt = 0
+    for f in (f for d in _class_dirs(path) for f in d.iterdir() if not f.name.startswith(".")):
+        if f.suffix.lower() == ".txt":
+            txt += 1
+        elif is_image_file(f):
+            return False  # an image folder (notes beside images do not make it text)
+    return txt > 0
+
+
+def load_text_source(path: str | Path, *, text_column: str | None = None, label_column: str | None = None,
+                     id_column: str | None = None, patient_column: str | None = None,
+                     split_column: str | None = None, label_delimiter: str | None = None,
+                     encoding: str = "utf-8") -> TextSource:
+    """Read the text source at ``path`` (see the module docstring for formats and defaults).
+
+    Raises ``DataError`` naming the file, row(s) and column for a missing column, an empty
+    document, a missing label, an unknown split, a repeated id, bytes that are not ``encoding``
+    or an unreadable JSON line or Parquet file; the message never quotes a document.
+    """
+    path = Path(str(path).strip()).expanduser()
+    if not path.exists():
+        raise DataError(f"{path}: no such file or folder; expected a text CSV/TSV, JSONL, Parquet or a folder "
+                        "of class sub-folders holding .txt files")
+    if path.is_dir():
+        return _load_folder(path, encoding)
+    table = _read_table(path, encoding)
+    notes: list[str] = []
+    ordered, used = list(table), {}
+    for role, wanted, default, flag in (("id", id_column, "id", "--id-column"),
+                                        ("patient", patient_column, "patient_id", "--patient-column"),
+                                        ("split", split_column, "split", "split_column="),
+                                        ("label", label_column, None, "--label-column"),
+                                        ("text", text_column, "text", "--text-column")):
+        used[role] = _find(ordered, wanted or default)
+        if wanted and used[role] is None:
+            raise DataError(f"{path}: no column {wanted!r} (given with {flag}); available columns: "
+                            f"{', '.join(ordered)}; pass one of them with {flag}")
+    if used["label"] is None:
+        used["label"] = _find(ordered, "label") or _find(ordered, "labels")
+    taken = {c for c in used.values() if c}
+    if used["text"] is None:
+        used["text"] = _guess_text(path, table, [c for c in ordered if c not in taken], notes)
+        taken.add(used["text"])
+    if used["label"] is None:
+        used["label"] = _guess_label(path, table, [c for c in ordered if c not in taken], notes)
+    rows = list(range(1, len(table[used["text"]]) + 1))
+    if not rows:
+        raise DataError(f"{path}: no rows; expected one document per row")
+    texts = _texts(path, table[used["text"]], used["text"], rows)
+    try:
+        ids = _ids(path, table[used["id"]], used["id"]) if used["id"] else [f"row{r}" for r in rows]
+    except DataError:
+        if id_column:
+            raise
+        ids, used["id"] = [f"row{r}" for r in rows], None  # an 'id' column that is no unique id
+        notes.append(f"{path.name}: column 'id' is empty or repeated in some rows; rows are numbered instead")
+    names, labels, task = _labels(path, table[used["label"]], used["label"], label_delimiter, rows)
+    split_of = _splits(path, table[used["split"]], used["split"], rows) if used["split"] else ["train"] * len(rows)
+    patients = [_cell(v) for v in table[used["patient"]]] if used["patient"] else None
+    empty = [r for r, p in zip(rows, patients or []) if not p]
+    if empty:
+        notes.append(f"{path.name}: {len(empty)} row(s) with an empty {used['patient']!r} (first: row {empty[0]}) "
+                     "are treated as separate patients")
+    patients = None if patients is None else [p or f"id:{i}" for p, i in zip(patients, ids)]
+    ignored = [c for c in ordered if c not in set(used.values())]
+    notes += [f"{path.name}: ignored column(s) {', '.join(ignored)}"] if ignored else []
+    columns = {k: used[k] for k in ("text", "label", "id", "patient", "split")} | {"label_delimiter": label_delimiter}
+    return _build(path, texts, ids, labels, names, task, split_of, patients, columns, notes)
+
+
+# ----------------------------------------------------------------------------- reading
+def _decode(data: bytes, where: Path, encoding: str) -> str:
+    """Bytes to text; a bad byte gives its offset and line, never the surrounding text."""
+    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    try:
+        return data.decode(codec)
+    except LookupError:
+        raise DataError(f"--encoding {encoding!r}: unknown text encoding; expected e.g. utf-8 or latin-1") from None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"{where}: byte offset {exc.start} (line {line}) is not valid {encoding} ({exc.reason}); re-encode "
+            f"the file as UTF-8 (e.g. iconv -f latin1 -t utf-8) or pass its encoding, e.g. --encoding latin-1"
+        ) from None
+
+
+def _read_table(path: Path, encoding: str) -> dict[str, list[Any]]:
+    """Column name -> cell values (strings for CSV/TSV, JSON/Arrow values otherwise)."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pandas as pd
+
+        try:
+            df = pd.read_parquet(path)
+        except ImportError as exc:
+            raise DataError(f"{path}: reading Parquet needs pyarrow: pip install 'meddx[text]' ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - corrupt or not Parquet at all
+            raise DataError(f"{path}: cannot read as Parquet ({type(exc).__name__}); expected a Parquet file "
+                            "with one document per row: re-export it, or save it as CSV/JSONL") from None
+        return {str(c).strip(): df[c].tolist() for c in df.columns}
+    text = _decode(path.read_bytes(), path, encoding)
+    if suffix in (".jsonl", ".ndjson"):
+        return _read_jsonl(path, text)
+    if suffix not in TABLE_SUFFIXES:
+        raise DataError(f"{path}: unsupported text file type {suffix or '(no extension)'!r}; expected .csv, .tsv, "
+                        ".jsonl, .ndjson or .parquet")
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(io.StringIO(text), sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
+    except Exception as exc:  # noqa: BLE001 - pandas parser errors name lines, not contents
+        reason = str(exc).splitlines()[0] if type(exc).__name__ == "ParserError" else type(exc).__name__
+        raise DataError(f"{path}: cannot read as {suffix[1:].upper()} ({reason}); expected a header row and one "
+                        "document per row, quoted when it holds separators or line breaks") from None
+    return {str(c).strip(): df[c].tolist() for c in df.columns}
+
+
+def _read_jsonl(path: Path, text: str) -> dict[str, list[Any]]:
+    records: list[dict] = []
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        try:
+            record = json.loads(line) if line.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}: line {line_no}: not valid JSON ({exc.msg} at column {exc.colno}); expected "
+                            "one JSON object per line: fix or drop that line") from None
+        if not isinstance(record, dict):
+            raise DataError(f"{path}: line {line_no}: a JSON {type(record).__name__}, expected one JSON object "
+                            'per line, e.g. {"text": ..., "label": ...}')
+        records += [record] if record else []
+    if not records:
+        raise DataError(f"{path}: no records; expected one JSON object per line")
+    keys = list(dict.fromkeys(k for r in records for k in r))
+    return {str(k).strip(): [r.get(k) for r in records] for k in keys}
+
+
+def _class_dirs(root: Path) -> list[Path]:
+    """Class folders: sub-folders of ``root``, or of its split folders when it has those."""
+    subs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if any(split_alias(p.name) for p in subs):
+        return [c for s in subs if split_alias(s.name)
+                for c in sorted(s.iterdir()) if c.is_dir() and not c.name.startswith(".")]
+    return subs
+
+
+def _load_folder(root: Path, encoding: str) -> TextSource:
+    from meddx.data.imagefolder import split_folders
+
+    layout = split_folders(root) or {"train": root}
+    texts, ids, label_raw, split_of, empty = [], [], [], [], []
+    for split in (s for s in SPLITS if s in layout):
+        for class_dir in sorted(p for p in layout[split].iterdir() if p.is_dir() and not p.name.startswith(".")):
+            for f in sorted(f for f in class_dir.glob("*.txt") if not f.name.startswith(".")):
+                texts.append(_decode(f.read_bytes(), f, encoding))
+                if not texts[-1].strip():
+                    empty.append(f)
+                ids.append(f.relative_to(root).with_suffix("").as_posix())
+                label_raw.append(class_dir.name)
+                split_of.append(split)
+    if empty:
+        raise DataError(f"{root}: {len(empty)} empty or whitespace-only .txt file(s) (first: "
+                        f"{', '.join(str(p) for p in empty[:_SHOW])}); expected a document in every file: remove them")
+    if not texts:
+        raise DataError(f"{root}: no .txt files in class sub-folders; expected root/[split/]class/doc.txt")
+    names = order_label_names(set(label_raw))
+    if len(names) < 2:
+        raise DataError(f"{root}: found {len(names)} class folder(s); expected at least 2")
+    labels = np.asarray([names.index(v) for v in label_raw], dtype=np.int64)
+    task: TaskType = "binary" if len(names) == 2 else "multiclass"
+    columns = dict.fromkeys(("text", "label", "id", "patient", "split", "label_delimiter"))
+    notes = [f"{root.name}: folder of .txt files, one class per sub-folder"]
+    return _build(root, texts, ids, labels, names, task, split_of, None, columns, notes)
+
+
+def _build(path: Path, texts: list[str], ids: list[str], labels: np.ndarray, names: list[str], task: TaskType,
+           split_of: list[str], patients: list[str] | None, columns: dict, notes: list[str]) -> TextSource:
+    splits = {}
+    for split in SPLITS:
+        rows = [i for i, s in enumerate(split_of) if s == split]
+        if rows:
+            splits[split] = SplitData(ids=[ids[i] for i in rows], labels=labels[rows],
+                                      patient_ids=None if patients is None else [patients[i] for i in rows],
+                                      texts=[texts[i] for i in rows])
+    notes += [] if "train" in splits else [f"{path.name}: no train rows"]
+    return TextSource(name=path.stem if path.is_file() else path.name, origin=str(path), task=task,
+                      label_names=names, spatial_dims=0, splits=splits, notes=notes, columns=columns)
+
+
+# ----------------------------------------------------------------------------- columns
+def _find(columns: list[str], name: str | None) -> str | None:
+    """``name`` itself, else a column equal to it ignoring case; None when absent."""
+    if name is None or name in columns:
+        return name
+    return next((c for c in columns if c.lower() == name.lower()), None)
+
+
+def _cell(value: Any) -> str:
+    """A scalar cell as stripped text; missing (None, NaN) as ''."""
+    if value is None or (isinstance(value, float) and (math.isnan(value) or value.is_integer())):
+        return "" if value is None or math.isnan(value) else str(int(value))
+    return str(value).strip()
+
+
+def _guess_text(path: Path, table: dict[str, list[Any]], candidates: list[str], notes: list[str]) -> str:
+    lengths = {}
+    for c in candidates:
+        values = [v for v in table[c] if v is not None and not (isinstance(v, float) and math.isnan(v))]
+        if values and all(isinstance(v, str) for v in values):
+            lengths[c] = sum(len(v) for v in values) / len(values)
+    if not lengths:
+        raise DataError(f"{path}: no 'text' column and no other string column; available columns: "
+                        f"{', '.join(table)}; name the document column with --text-column")
+    best = max(lengths, key=lambda c: lengths[c])
+    notes.append(f"{path.name}: no 'text' column; using {best!r}, the string column with the longest mean length "
+                 f"({lengths[best]:.0f} characters); override with --text-column")
+    values = [v.strip() for v in table[best] if isinstance(v, str) and v.strip()]
+    files = sum(" " not in v and Path(v).suffix.lower() in _FILE_SUFFIXES for v in values)
+    if values and files > len(values) / 2:
+        raise DataError(f"{path}: column {best!r} holds file names, not documents; an image manifest needs a 'path' "
+                        f"column (found columns: {', '.join(table)}): rename it; for text, name the document column "
+                        "with --text-column")
+    return best
+
+
+def _guess_label(path: Path, table: dict[str, list[Any]], candidates: list[str], notes: list[str]) -> str:
+    hint = (f"available columns: {', '.join(table)}; name the label column with --label-column (and the document "
+            "column with --text-column)")
+    named = [c for c in candidates if c.lower().endswith(("label", "labels"))]
+    if len(named) == 1:
+        notes.append(f"{path.name}: no 'label' column; using {named[0]!r}; override with --label-column")
+        return named[0]
+    n = len(table[candidates[0]]) if candidates else 0
+    few = []
+    for c in candidates:
+        values = {_cell(v) if not isinstance(v, (list, tuple, np.ndarray)) else json.dumps(list(map(str, v)))
+                  for v in table[c]}
+        values.discard("")
+        if 2 <= len(values) <= min(_MAX_LABEL_VALUES, max(2, n // 2)):
+            few.append((c, len(values)))
+    if len(few) != 1:
+        which = "no column" if not few else f"{len(few)} columns ({', '.join(c for c, _ in few)})"
+        raise DataError(f"{path}: no 'label' column, and {which} with few distinct values; {hint}")
+    notes.append(f"{path.name}: no 'label' column; using {few[0][0]!r}, the one other column with few distinct "
+                 f"values ({few[0][1]}); override with --label-column")
+    return few[0][0]
+
+
+def _rows_text(rows: list[int]) -> str:
+    return ", ".join(map(str, rows[:_SHOW])) + (", ..." if len(rows) > _SHOW else "")
+
+
+def _texts(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:
+    texts = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values]
+    empty = [r for r, t in zip(rows, texts) if not t.strip()]
+    if empty:
+        raise DataError(f"{path}: column {column!r}: {len(empty)} row(s) with empty or whitespace-only text "
+                        f"(rows {_rows_text(empty)}); expected a document in every row: drop those rows, or "
+                        "name the document column with --text-column")
+    return texts
+
+
+def _ids(path: Path, values: list[Any], column: str) -> list[str]:
+    """Ids from ``column``; values are not quoted in errors (a mistyped column may hold documents)."""
+    ids, seen = [_cell(v) for v in values], {}
+    for row, sid in enumerate(ids, start=1):
+        if not sid or sid in seen:
+            found = "an empty id" if not sid else f"the same id as row {seen[sid]}"
+            raise DataError(f"{path}: row {row}: column {column!r} holds {found}; expected a unique id in every row "
+                            "(or leave out --id-column to number the rows)")
+        seen[sid] = row
+    return ids
+
+
+def _label_list(value: Any, delimiter: str | None) -> list[str] | None:
+    """The label names of a multi-label cell, or None for a single-label cell."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_cell(x) for x in value if _cell(x)]
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, list):
+            return [_cell(x) for x in parsed if _cell(x)]
+    if delimiter is not None and isinstance(value, str) and value.strip():
+        return [x.strip() for x in value.split(delimiter) if x.strip()]
+    return None
+
+
+def _labels(path: Path, values: list[Any], column: str, delimiter: str | None,
+            rows: list[int]) -> tuple[list[str], np.ndarray, TaskType]:
+    lists = [_label_list(v, delimiter) for v in values]
+    scalars = [_cell(v) if lst is None else "" for v, lst in zip(values, lists)]
+    missing = [r for r, lst, s in zip(rows, lists, scalars) if lst is None and not s]
+    if missing:
+        raise DataError(f"{path}: column {column!r}: {len(missing)} row(s) without a label (rows "
+                        f"{_rows_text(missing)}); expected a label in every row (a JSON list such as [] for "
+                        "multi-label rows): fill or drop those rows, or pass the label column with --label-column")
+    multi = delimiter is not None or any(lst is not None for lst in lists)
+    sets = [lst if lst is not None else [s] for lst, s in zip(lists, scalars)]
+    names = order_label_names({x for s in sets for x in s})
+    index = {n: i for i, n in enumerate(names)}
+    labels = np.asarray([index[s[0]] for s in sets] if not multi else np.zeros((len(sets), len(names))), np.int64)
+    for i, s in enumerate(sets if multi else []):
+        labels[i, [index[x] for x in s]] = 1
+    task: TaskType = "multilabel" if multi else "binary" if len(names) == 2 else "multiclass"
+    if len(names) < 2:
+        raise DataError(f"{path}: column {column!r} holds {len(names)} distinct label value(s); expected at least 2 "
+                        "(is it the label column? pass it with --label-column)")
+    return names, labels, task
+
+
+def _splits(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:
+    out = [split_alias(c) if c else "train" for c in map(_cell, values)]
+    bad = [r for r, s in zip(rows, out) if s is None]
+    if bad:
+        cell = _cell(values[bad[0] - 1])  # quoted only when it is a short word, never a document
+        shown = repr(cell) if len(cell) <= 20 and " " not in cell else f"a {len(cell)}-character value"
+        raise DataError(f"{path}: column {column!r}: {len(bad)} row(s) with an unknown split (rows {_rows_text(bad)};"
+                        f" row {bad[0]} holds {shown}); expected one of {', '.join(sorted(SPLIT_ALIASES))} "
+                        "(empty means train)")
+    return out  # type: ignore[return-value]

@@ -1,0 +1,63 @@
+"""Describe a text source before training: counts per split and class, and document lengths.
+
+Lengths (characters and whitespace-separated words: min, median, 95th percentile, max, mean)
+show whether a model's maximum sequence length cuts most documents, and the count of empty
+documents shows rows that carry no evidence. Only numbers leave this module, never text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from meddx.data.base import TextSource
+from meddx.data.info import class_counts
+
+
+def text_source_info(source: TextSource) -> dict:
+    """JSON-serialisable summary of ``source``: per split counts, class counts, patients and
+    length statistics, plus the same statistics over all splits."""
+    splits = {}
+    all_texts: list[str] = []
+    for name, data in source.splits.items():
+        texts = data.texts or []
+        all_texts.extend(texts)
+        splits[name] = {
+            "count": len(data),
+            "class_counts": class_counts(source, data),
+            "patients": None if data.patient_ids is None else len(set(data.patient_ids)),
+            **length_stats(texts),
+        }
+    return {
+        "name": source.name,
+        "origin": source.origin,
+        "kind": "text",
+        "task": source.task,
+        "spatial_dims": 0,
+        "label_names": list(source.label_names),
+        "num_classes": source.num_classes,
+        "columns": dict(source.columns),
+        "total": sum(len(d) for d in source.splits.values()),
+        "splits": splits,
+        "overall": length_stats(all_texts),
+        "notes": list(source.notes),
+    }
+
+
+def length_stats(texts: list[str]) -> dict:
+    """``chars`` and ``words`` statistics (min/median/p95/max/mean; None when there are no
+    documents) and ``empty``, the number of documents that are empty or only whitespace."""
+    chars = np.asarray([len(t) for t in texts], dtype=np.float64)
+    words = np.asarray([len(t.split()) for t in texts], dtype=np.float64)
+    return {"chars": _stats(chars), "words": _stats(words), "empty": int(sum(1 for t in texts if not t.strip()))}
+
+
+def _stats(values: np.ndarray) -> dict | None:
+    if values.size == 0:
+        return None
+    return {
+        "min": int(values.min()),
+        "median": float(np.median(values)),
+        "p95": float(np.percentile(values, 95)),
+        "max": int(values.max()),
+        "mean": round(float(values.mean()), 1),
+    }

@@ -1,0 +1,288 @@
+"""Duplicate, label-conflict and leakage checks for a text source, and cleaning what they find.
+
+``verify_text_source`` returns the same :class:`~meddx.data.verify.VerifyReport` (same summary
+keys) as image verify, so ``meddx data verify`` and evaluation's dataset summary read it alike:
+
+- exact duplicates: documents equal after :func:`~meddx.data.text.normalize_text` (Unicode
+  NFKC, case, whitespace), within and across splits;
+- near duplicates: MinHash signatures of each distinct document's word ``shingle``-grams,
+  candidates from MinHashLSH (at a threshold a little below ``threshold`` so that pairs just
+  above it are rarely missed), confirmed by the exact Jaccard similarity of the shingle sets
+  (``>= threshold``), grouped by connected components;
+- groups whose members carry different labels, and patients on two splits.
+
+Reports hold ids, splits and labels only, never the documents (they may hold protected health
+information). ``clean_text_source`` removes or merges what a report found; ``write_text_source``
+writes the result as CSV or JSONL that :func:`~meddx.data.text.load_text_source` reads back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from meddx.core.errors import ConfigError, DataError
+from meddx.data.base import TextSource
+from meddx.data.splits import check_patient_overlap
+from meddx.data.text import normalize_text, text_digest
+from meddx.data.verify import VerifyReport, _group, _Item, _label, _summary
+
+POLICIES = ("drop-conflicting", "drop-duplicates", "merge")
+_LSH_MARGIN = 0.1
+
+
+def verify_text_source(source: TextSource, *, near_duplicates: bool = True, threshold: float = 0.8,
+                       num_perm: int = 128, shingle: int = 5, progress: Callable[[int, int], None] | None = None,
+                       max_distance: int | None = None) -> VerifyReport:
+    """Check ``source`` for exact and near-duplicate documents, label conflicts and leakage.
+
+    ``threshold`` is the Jaccard similarity of word ``shingle``-gram sets from which two
+    documents are near duplicates (0.8 with 5-grams: a 200-word abstract with about three words
+    changed); ``num_perm`` is the MinHash signature length. ``max_distance`` (an image-hash
+    setting) is accepted so callers can treat every source alike, and ignored.
+    ``progress(done, total)`` is called as documents are hashed.
+    """
+    if not 0.0 < threshold <= 1.0:
+        raise ConfigError(f"near threshold: expected a Jaccard similarity in (0, 1]; got {threshold}")
+    if shingle < 1:
+        raise ConfigError(f"shingle: expected at least 1 word; got {shingle}")
+    start = time.perf_counter()
+    items: list[_Item] = []
+    undecodable: list[dict] = []
+    shingles: dict[str, set[str]] = {}
+    total = sum(len(d) for d in source.splits.values())
+    for split, data in source.splits.items():
+        texts = data.texts or []
+        for i, sid in enumerate(data.ids):
+            item = _Item(split, sid, None, _label(source, data.labels[i]))
+            norm = normalize_text(texts[i]) if i < len(texts) and texts[i] is not None else ""
+            if not norm:
+                undecodable.append({"split": split, "id": sid, "path": None, "reason": "empty or whitespace-only text"})
+            else:
+                item.digest = text_digest(texts[i])
+                if near_duplicates and item.digest not in shingles:
+                    shingles[item.digest] = _shingles(norm, shingle)
+            items.append(item)
+            if progress is not None:
+                progress(len(items), total)
+
+    by_digest: dict[str, list[int]] = defaultdict(list)
+    for k, item in enumerate(items):
+        if item.digest is not None:
+            by_digest[item.digest].append(k)
+    exact = [_group(items, members, digest=d) for d, members in by_digest.items() if len(members) > 1]
+    near: list[dict] = []
+    notes: list[str] = []
+    if near_duplicates and len(shingles) > 1:
+        near = [_group(items, members, max_similarity=round(hi, 4), min_similarity=round(lo, 4))
+                for members, hi, lo in _near_groups(shingles, by_digest, threshold, num_perm)]
+    elif not near_duplicates:
+        notes.append("near-duplicate search skipped")
+    conflicts = [
+        {"kind": kind, "group": n, "size": g["size"], "labels": g["labels"], "splits": g["splits"],
+         "ids": [m["id"] for m in g["members"]]}
+        for kind, groups in (("exact", exact), ("near", near))
+        for n, g in enumerate(groups) if g["conflicting_labels"]
+    ]
+    overlap = check_patient_overlap(source)
+    summary = _summary(source, items, undecodable, exact, near, conflicts, overlap)
+    conflict_rows = {(m["split"], m["id"]) for g in exact + near if g["conflicting_labels"] for m in g["members"]}
+    summary.update(
+        conflicting_exact_groups=sum(g["conflicting_labels"] for g in exact),
+        conflicting_exact_rows=sum(g["size"] for g in exact if g["conflicting_labels"]),
+        conflicting_near_groups=sum(g["conflicting_labels"] for g in near),
+        conflicting_label_rows=len(conflict_rows),
+        seconds=round(time.perf_counter() - start, 2),
+    )
+    return VerifyReport(
+        source={"name": source.name, "origin": source.origin, "task": source.task, "kind": "text",
+                "label_names": list(source.label_names), "spatial_dims": 0, "columns": dict(source.columns)},
+        settings={"near_duplicates": near_duplicates, "threshold": threshold, "num_perm": num_perm,
+                  "shingle": shingle, "lsh_threshold": max(0.05, threshold - _LSH_MARGIN),
+                  "normalisation": "NFKC, casefold, whitespace collapsed"},
+        summary=summary, undecodable=undecodable, exact_duplicates=exact, near_duplicates=near,
+        conflicting_labels=conflicts, patient_overlap=overlap, notes=[*source.notes, *notes],
+    )
+
+
+def _shingles(norm: str, size: int) -> set[str]:
+    """Word ``size``-grams of a normalised document (the whole document when it is shorter)."""
+    words = norm.split(" ")
+    if len(words) <= size:
+        return {norm}
+    return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def _near_groups(shingles: dict[str, set[str]], by_digest: dict[str, list[int]], threshold: float,
+                 num_perm: int) -> list[tuple[list[int], float, float]]:
+    """Components of distinct documents linked by Jaccard >= ``threshold``, as sorted sample
+    indices with the largest and smallest confirmed similarity inside the component."""
+    from datasketch import MinHash, MinHashLSH
+
+    digests = list(shingles)
+    signatures = MinHash.bulk([[s.encode("utf-8") for s in shingles[d]] for d in digests], num_perm=num_perm)
+    lsh = MinHashLSH(threshold=max(0.05, threshold - _LSH_MARGIN), num_perm=num_perm)
+    for k, sig in enumerate(signatures):
+        lsh.insert(k, sig)
+    parent = list(range(len(digests)))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    edges: list[tuple[int, int, float]] = []
+    for a, sig in enumerate(signatures):
+        for b in lsh.query(sig):
+            if b <= a:
+                continue
+            sa, sb = shingles[digests[a]], shingles[digests[b]]
+            jaccard = len(sa & sb) / len(sa | sb)
+            if jaccard >= threshold:
+                edges.append((a, b, jaccard))
+                parent[find(a)] = find(b)
+    comps: dict[int, list[int]] = defaultdict(list)
+    for a in range(len(digests)):
+        comps[find(a)].append(a)
+    sims: dict[int, list[float]] = defaultdict(list)
+    for a, _, jaccard in edges:
+        sims[find(a)].append(jaccard)
+    out = []
+    for root, members in comps.items():
+        if len(members) > 1:
+            rows = sorted(k for c in members for k in by_digest[digests[c]])
+            out.append((rows, max(sims[root]), min(sims[root])))
+    return sorted(out)
+
+
+# ------------------------------------------------------------------------------ cleaning
+def clean_text_source(source: TextSource, report: dict[str, Any] | VerifyReport,
+                      policy: str) -> tuple[TextSource, dict[str, Any]]:
+    """A new source without what ``report`` (from :func:`verify_text_source`) found, and a summary.
+
+    Exact and near groups sharing a document are cleaned as one group. ``drop-conflicting``
+    removes every row of each group whose labels differ; ``drop-duplicates`` also keeps only
+    the first row (in split order train, val, test, then file order) of every other group, which
+    removes cross-split copies; ``merge`` keeps one row per group: for multi-label the union of
+    the group's labels, else the label held by a strict majority of the group (the first row
+    carrying it is kept); a group without a strict majority is dropped. The summary says, per
+    split, which ids were removed (and, for merge, relabelled).
+    """
+    if policy not in POLICIES:
+        raise ConfigError(f"--fix {policy!r}: expected one of {', '.join(POLICIES)}")
+    if isinstance(report, VerifyReport):
+        report = report.to_dict()
+    position = {(split, sid): (split, i) for split, data in source.splits.items() for i, sid in enumerate(data.ids)}
+    groups = _merged_groups(report, position, source.origin)
+    labels = {split: data.labels.copy() for split, data in source.splits.items()}
+    drop: dict[str, set[int]] = defaultdict(set)
+    relabelled: dict[str, list[str]] = defaultdict(list)
+    conflicting = no_majority = 0
+    for members in groups:
+        rows = [position[m] for m in members]
+        values = [tuple(np.atleast_1d(labels[s][i]).tolist()) for s, i in rows]
+        conflict = len(set(values)) > 1
+        conflicting += conflict
+        if policy == "drop-conflicting" and not conflict:
+            continue  # copies that agree stay as they are
+        keep: tuple[str, int] | None = None if conflict else rows[0]
+        if policy == "merge" and source.task == "multilabel":
+            keep = rows[0]
+            if conflict:
+                labels[keep[0]][keep[1]] = np.max(np.stack([labels[s][i] for s, i in rows]), axis=0)
+                relabelled[keep[0]].append(source.splits[keep[0]].ids[keep[1]])
+        elif policy == "merge":
+            (top, count), = Counter(values).most_common(1)
+            keep = rows[values.index(top)] if count * 2 > len(values) else None
+            no_majority += keep is None
+        for row in rows:
+            if row != keep:
+                drop[row[0]].add(row[1])
+    splits = {}
+    for split, data in source.splits.items():
+        kept = [i for i in range(len(data)) if i not in drop[split]]
+        if kept:
+            splits[split] = replace(data, labels=labels[split]).subset(kept)
+    removed = {s: [source.splits[s].ids[i] for i in sorted(drop[s])] for s in source.splits if drop[s]}
+    summary = {
+        "policy": policy, "groups": len(groups), "conflicting_groups": conflicting,
+        "removed_rows": sum(len(v) for v in removed.values()), "removed": removed,
+        "kept": {s: len(d) for s, d in splits.items()},
+    }
+    if policy == "merge":
+        summary["relabelled"] = dict(relabelled)
+        summary["dropped_without_majority"] = no_majority
+    note = f"cleaned with {policy}: removed {summary['removed_rows']} row(s) from {len(groups)} duplicate group(s)"
+    cleaned = replace(source, splits=splits, notes=[*source.notes, note])
+    return cleaned, summary
+
+
+def _merged_groups(report: dict[str, Any], position: dict, origin: str) -> list[list[tuple[str, str]]]:
+    """Exact and near groups that share a member joined into one, members in source order."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(a: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(a, a)
+        while parent[a] != a:
+            a = parent[a]
+        return a
+
+    for kind in ("exact_duplicates", "near_duplicates"):
+        for group in report.get(kind, []):
+            keys = [(m["split"], m["id"]) for m in group["members"]]
+            for key in keys:
+                if key not in position:
+                    raise DataError(f"{origin}: the verify report names {key[0]}:{key[1]}, which this source does "
+                                    "not hold; expected the report of this very source: run verify again")
+                parent[find(key)] = find(keys[0])
+    comps: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for key in parent:
+        comps[find(key)].append(key)
+    order = {key: n for n, key in enumerate(position)}
+    return sorted((sorted(c, key=order.__getitem__) for c in comps.values() if len(c) > 1),
+                  key=lambda c: order[c[0]])
+
+
+def write_text_source(source: TextSource, path: str | Path) -> Path:
+    """Write ``source`` to ``path`` (``.csv`` or ``.jsonl``/``.ndjson``) atomically.
+
+    Columns ``id,text,label[,patient_id],split``; a multi-label row's label is a JSON list.
+    The file reads back with :func:`~meddx.data.text.load_text_source` to the same source.
+    """
+    from meddx.core.files import write_text_atomic
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".jsonl", ".ndjson"):
+        raise DataError(f"{path}: unsupported output type {suffix or '(no extension)'!r}; expected .csv or .jsonl")
+    with_patients = bool(source.splits) and all(d.patient_ids is not None for d in source.splits.values())
+    fields = ["id", "text", "label", *(["patient_id"] if with_patients else []), "split"]
+    records = []
+    for split, data in source.splits.items():
+        for i, sid in enumerate(data.ids):
+            y = data.labels[i]
+            label: Any = ([n for n, v in zip(source.label_names, y) if v] if source.task == "multilabel"
+                          else source.label_names[int(y)])
+            record = {"id": sid, "text": data.texts[i], "label": label}  # type: ignore[index]
+            if with_patients:
+                record["patient_id"] = data.patient_ids[i]  # type: ignore[index]
+            record["split"] = split
+            records.append(record)
+    if suffix == ".csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=fields)
+        writer.writeheader()
+        for r in records:
+            writer.writerow({**r, "label": json.dumps(r["label"]) if isinstance(r["label"], list) else r["label"]})
+        return write_text_atomic(path, buffer.getvalue())
+    return write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
