@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from meddx.cli import data, demo, evaluate, models, registry, train
+from meddx.cli import data, deid, demo, evaluate, models, registry, train
 
 app = typer.Typer(
     name="meddx",
@@ -29,6 +29,7 @@ app.command("cv")(evaluate.cv)
 app.command("predict")(train.predict)
 app.command("models")(models.models)
 app.command("demo")(demo.demo)
+app.command("deid")(deid.deid)
 
 
 @app.callback()

@@ -1,0 +1,226 @@
+"""Dates: find every element of a date except a lone year, and shift a date keeping its format.
+
+Formats found: 03/14/2021, 3/14/21, 14/03/2021 (day first when the first number is > 12),
+2021-03-14, 03.14.2021, March 14, 2021, Mar 14th, 14 March 2021, 14th of March, 14-Mar-2021,
+14MAR21, March 2021, 03/2021, "on 3/14" (a month/day pair only after a date word, so "pain 7/10"
+and "strength 5/5" stay), a weekday before a date, and a year after a birth word ("born in
+1931", "YOB 1931": birth years are scrubbed even though Safe Harbor allows years, because
+they reveal ages over 89). A year alone ("in 2019") is kept.
+
+Shifting adds the same number of days to every date of a patient, so intervals survive, and
+renders the result in the input's own style (month names full/abbreviated/upper case, zero
+padding, ordinal suffix, 2- or 4-digit year). Dates without a year are shifted within a leap
+reference year; month-year dates are shifted from the 15th.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_MONTH_NAMES = list(calendar.month_name)[1:]
+_MONTH_WORDS: list[str] = []
+for _name in _MONTH_NAMES:
+    _forms = {_name, _name[:3]} | ({"Sept"} if _name == "September" else set())
+    _MONTH_WORDS += sorted(_forms | {f.upper() for f in _forms}, key=len, reverse=True)
+MN = r"(?P<mn>" + "|".join(_MONTH_WORDS) + r")(?![A-Za-z])\.?"
+_WEEKDAYS = list(calendar.day_name)
+WD = r"(?:(?P<wd>" + "|".join(_WEEKDAYS + [w.upper() for w in _WEEKDAYS]) + r"),?\s+)?"
+_SUF = r"(?P<suf>st|nd|rd|th|ST|ND|RD|TH)?"
+
+# (rule, core regex) - the core is the date itself; detection adds boundaries and context.
+CORES: list[tuple[str, str]] = [
+    ("name-d-y", WD + MN + r"\s+(?P<d>\d{1,2})" + _SUF + r"(?!\d)(?:,?\s+(?P<y>\d{4}|'\d{2}))?(?![\d:])"),
+    ("d-name-y", WD + r"(?P<d>\d{1,2})" + _SUF + r"\s+(?:of\s+)?" + MN + r"(?:,?\s+(?P<y>\d{4}))?(?!\d)"),
+    ("d-mon-y", r"(?P<d>\d{1,2})(?P<s1>[-\s/]?)" + MN + r"(?P=s1)(?P<y>\d{4}|\d{2})(?!\d)"),
+    ("numeric", WD + r"(?P<a>\d{1,2})(?P<sep>[/\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d/]|[.\-]\d)"),
+    ("numeric-dot", r"(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?P<y>\d{4})(?![\d/]|[.\-]\d)"),
+    ("iso", r"(?P<y>(?:19|20)\d{2})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d]|[.\-/]\d)"),
+    ("name-y", MN + r",?[\s\-]+(?P<y>(?:18|19|20)\d{2})(?![\d/\-])"),
+    ("m-y", r"(?P<m>0?[1-9]|1[0-2])/(?P<y>(?:19|20)\d{2})(?![\d/])"),
+    ("m-d", r"(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/]|\.\d)"),
+    ("year", r"(?P<y>(?:18|19|20)\d{2})(?![\d/\-])"),
+]
+_DATE_WORDS = (r"on|since|from|until|till|through|thru|to|by|dated|date|dos|admitted|admission|discharged|discharge"
+               r"|seen|starting|started|effective|as\s+of|between|last|next|due|scheduled|before|after"
+               r"|(?:scheduled|planned|booked|set|arranged|rescheduled|moved)\s+(?:for|to)|appointment(?:\s+on)?")
+_BIRTH = r"(?:born(?:\s+(?:in|on))?|year\s+of\s+birth|yob|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*(?:date|year)|birthday)"
+_BEFORE = r"(?<![\w/.:\-])"
+DETECTORS: list[tuple[str, re.Pattern[str]]] = []
+for _rule, _core in CORES:
+    if _rule == "m-d":
+        _rx = rf"(?i:\b(?:{_DATE_WORDS})\b[\s:]*){_BEFORE}(?P<core>{_core})"
+    elif _rule == "year":
+        _rx = rf"(?i:\b{_BIRTH}[\s:]*(?:in\s+)?){_BEFORE}(?P<core>{_core})"
+    else:
+        _rx = rf"{_BEFORE}\b(?P<core>{_core})"
+    DETECTORS.append((_rule, re.compile(_rx)))
+FULL = [(rule, re.compile(core)) for rule, core in CORES]
+_FULL_BY_RULE = dict(FULL)
+_RANGE_WORD_RE = re.compile(r"(?i:\b(?:to|through|thru))[\s:]*$")
+_AFTER_DATE_RE = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?\s*(?i:to|through|thru)[\s:]*$")
+BIRTH_BEFORE_RE = re.compile(rf"(?i:\b{_BIRTH}\b)[\s:]*(?:in\s+|on\s+)?$")
+
+
+@dataclass(frozen=True)
+class DateHit:
+    """A date found in a text: where it is, the rule, and whether a birth word precedes it."""
+
+    start: int
+    end: int
+    rule: str
+    birth: bool
+
+
+def find_dates(text: str) -> list[DateHit]:
+    """Every date in ``text`` (overlaps between rules are left to the caller's resolution)."""
+    hits: list[DateHit] = []
+    for rule, pattern in DETECTORS:
+        for m in pattern.finditer(text):
+            start, end = m.span("core")
+            if _parse(_FULL_BY_RULE[rule].fullmatch(text, start, end), rule) is None:
+                continue
+            if rule == "m-d" and _RANGE_WORD_RE.search(text, max(0, start - 12), start) and not _AFTER_DATE_RE.search(
+                    text, max(0, start - 40), start):
+                continue  # "improved to 3/10": "to"/"through" count only after another date
+            birth = bool(BIRTH_BEFORE_RE.search(text, max(0, start - 24), start))
+            hits.append(DateHit(start, end, rule, birth or rule == "year"))
+    return hits
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    year: int | None
+    month: int | None
+    day: int | None
+
+
+def parse_date(value: str) -> tuple[int | None, int | None, int | None] | None:
+    """``(year, month, day)`` of a date string as written (missing parts ``None``), or ``None``."""
+    for rule, pattern in FULL:
+        parsed = _parse(pattern.fullmatch(value), rule)
+        if parsed is not None:
+            return parsed.year, parsed.month, parsed.day
+    return None
+
+
+def shift_date(value: str, days: int) -> str | None:
+    """``value`` moved by ``days`` and written in its own format; ``None`` if it is not a date."""
+    for rule, pattern in FULL:
+        m = pattern.fullmatch(value)
+        parsed = _parse(m, rule)
+        if m is None or parsed is None:
+            continue
+        if parsed.month is None:  # a birth year alone
+            new = dt.date(parsed.year or 2000, 7, 1) + dt.timedelta(days=days)
+        else:
+            base = dt.date(parsed.year or 2000, parsed.month, parsed.day or 15)
+            new = base + dt.timedelta(days=days)
+        return _render(m, rule, new)
+    return None
+
+
+def _parse(m: re.Match[str] | None, rule: str) -> _Parsed | None:
+    if m is None:
+        return None
+    g = m.groupdict()
+    year = _year(g.get("y"))
+    if rule in ("numeric", "numeric-dot"):
+        a, b = int(g["a"]), int(g["b"])
+        month, day = (a, b) if a <= 12 else (b, a)
+    else:
+        month = _month_number(g["mn"]) if g.get("mn") else (int(g["m"]) if g.get("m") else None)
+        day = int(g["d"]) if g.get("d") else None
+    if rule == "year":
+        return _Parsed(year, None, None) if year else None
+    if month is None or not 1 <= month <= 12:
+        return None
+    if year is not None and not 1850 <= year <= 2100:
+        return None
+    if day is not None:
+        last = calendar.monthrange(year or 2000, month)[1]
+        if not 1 <= day <= last:
+            return None
+    return _Parsed(year, month, day)
+
+
+def _year(value: str | None) -> int | None:
+    if not value:
+        return None
+    digits = value.lstrip("'")
+    if len(digits) == 4:
+        return int(digits)
+    yy = int(digits)
+    return 2000 + yy if yy <= (dt.date.today().year % 100) + 1 else 1900 + yy
+
+
+def _month_number(word: str) -> int:
+    key = word.rstrip(".")[:3].title()
+    return [name[:3] for name in _MONTH_NAMES].index(key) + 1
+
+
+def _render(m: re.Match[str], rule: str, new: dt.date) -> str:
+    """Rewrite the groups of ``m`` (weekday, month, day, suffix, year) for the date ``new``."""
+    g = m.groupdict()
+    edits: list[tuple[int, int, str]] = []
+
+    def put(group: str, value: str) -> None:
+        if g.get(group) is not None:
+            edits.append((m.start(group), m.end(group), value))
+
+    if rule == "year":
+        put("y", str(new.year))
+    else:
+        if g.get("wd"):
+            put("wd", _styled(calendar.day_name[new.weekday()], g["wd"]))
+        if g.get("mn"):
+            put("mn", _month_word(new.month, g["mn"]))
+        numbers = [g[k] for k in ("a", "b", "m", "d") if g.get(k)]
+        padded = any(v.startswith("0") for v in numbers) or all(len(v) == 2 for v in numbers)
+        if rule in ("numeric", "numeric-dot"):
+            first_is_month = int(g["a"]) <= 12
+            put("a", _pad(new.month if first_is_month else new.day, padded))
+            put("b", _pad(new.day if first_is_month else new.month, padded))
+        else:
+            if g.get("m"):
+                put("m", _pad(new.month, padded))
+            if g.get("d"):
+                # numeric and DD-Mon-YYYY styles pad two-digit days; "March 14" pads only "March 04"
+                put("d", _pad(new.day, padded if rule in ("iso", "d-mon-y", "m-d") else g["d"].startswith("0")))
+        if g.get("suf"):
+            put("suf", _ordinal(new.day, g["suf"]))
+        if g.get("y"):
+            old = g["y"]
+            put("y", ("'" if old.startswith("'") else "") + (f"{new.year % 100:02d}" if len(old.lstrip("'")) == 2
+                                                               else str(new.year)))
+    text = m.group(0)
+    base = m.start()
+    for start, end, value in sorted(edits, reverse=True):
+        text = text[:start - base] + value + text[end - base:]
+    return text
+
+
+def _pad(value: int, padded: bool) -> str:
+    return f"{value:02d}" if padded else str(value)
+
+
+def _styled(word: str, like: str) -> str:
+    return word.upper() if like.isupper() else word
+
+
+def _month_word(month: int, like: str) -> str:
+    full = calendar.month_name[month]
+    if len(like) > 4 or (len(like) == 4 and like.lower() != "sept"):
+        word = full
+    elif like.lower() == "sept":
+        word = "Sept" if month == 9 else full[:3]
+    else:
+        word = full[:3]
+    return _styled(word, like)
+
+
+def _ordinal(day: int, like: str) -> str:
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return suffix.upper() if like.isupper() else suffix

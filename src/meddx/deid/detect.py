@@ -1,0 +1,144 @@
+"""Find the Safe Harbor identifiers in one text: run every rule, keep the best non-overlapping
+candidates, then grow names over adjacent capitalised words and find their other mentions.
+
+Why our own rules: we checked what exists. Presidio needs a spaCy language model (not
+installable offline here), Philter needs NLTK corpora and the Stanford tagger, and the
+neural de-identifiers need model weights: the field has nothing that runs offline without a
+language model, so this detector is regular expressions + context words + capitalisation +
+small embedded name lists (``meddx/deid/data``). Its limits are measured on synthetic notes
+(``meddx.deid.synthetic``) and listed in ``docs/deid.md``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from meddx.deid import lexicon
+from meddx.deid.dates import find_dates
+from meddx.deid.locations import find_locations
+from meddx.deid.names import TOKEN_RE, find_names, is_eponym_use, name_like
+from meddx.deid.patterns import Cand, find_context_ids, find_generic_ids, find_structured
+from meddx.deid.spans import Span
+
+# Name rules whose words are searched again elsewhere in the same document.
+_PROPAGATE_FROM = frozenset({"title", "label", "header", "relation", "person-verb", "dict-pair", "grown"})
+
+
+def detect(text: str) -> list[Span]:
+    """Non-overlapping identifier spans of ``text`` in order, typed with ``PHI_TYPES`` names."""
+    cands: list[Cand] = []
+    cands += find_structured(text)
+    cands += find_context_ids(text)
+    cands += [Cand(h.start, h.end, "DATE", "date-birth" if h.birth else f"date-{h.rule}", 70) for h in find_dates(text)]
+    cands += find_locations(text)
+    cands += find_names(text)
+    cands += find_generic_ids(text)
+    chosen = resolve(cands)
+    chosen = _grow_names(text, chosen)
+    chosen = _propagate_names(text, chosen)
+    chosen = _merge_adjacent_names(text, _grow_names(text, chosen))
+    return [Span(c.start, c.end, c.type, c.rule) for c in chosen]
+
+
+def resolve(cands: list[Cand]) -> list[Cand]:
+    """Greedy: highest priority first, then longest, then leftmost; drop what overlaps a kept one."""
+    kept: list[Cand] = []
+    starts: list[int] = []
+    for cand in sorted(cands, key=lambda c: (-c.priority, -(c.end - c.start), c.start)):
+        if cand.end <= cand.start:
+            continue
+        i = bisect.bisect_left(starts, cand.start)
+        if (i > 0 and kept[i - 1].end > cand.start) or (i < len(kept) and kept[i].start < cand.end):
+            continue
+        kept.insert(i, cand)
+        starts.insert(i, cand.start)
+    return kept
+
+
+def _free(chosen: list[Cand], start: int, end: int) -> bool:
+    starts = [c.start for c in chosen]
+    i = bisect.bisect_left(starts, start)
+    return not ((i > 0 and chosen[i - 1].end > start) or (i < len(chosen) and chosen[i].start < end))
+
+
+_RIGHT_RE = re.compile(r"([ \t]+)(" + TOKEN_RE.pattern + r"|[A-Z]\.(?=[ \t]+[A-Z]))")
+_LEFT_RE = re.compile(r"(" + TOKEN_RE.pattern + r"|[A-Z]\.)([ \t]+)$")
+# "Fairbanks, Juana" at the start of a line or after a colon: the surname before the comma.
+_LEFT_COMMA_RE = re.compile(r"(?:^|(?<=[\n:]))[ \t]*(" + TOKEN_RE.pattern + r"),[ \t]*$")
+
+
+def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
+    """Extend each name over adjacent name-shaped words ("Xavi" + " Quonset") that no other
+    span holds; a word already known as a name from the lists is taken even if capitalised
+    only because it starts a sentence."""
+    out = list(chosen)
+    for idx, cand in enumerate(out):
+        if cand.type != "NAME":
+            continue
+        start, end = cand.start, cand.end
+        for _ in range(3):
+            m = _RIGHT_RE.match(text, end)
+            if not m or not _growable(text, m.group(2), m.start(2), m.end(2), out, idx):
+                break
+            end = m.end(2)
+        for _ in range(3):
+            m = _LEFT_RE.search(text, max(0, start - 40), start)
+            if not m or not _growable(text, m.group(1), m.start(1), m.end(1), out, idx):
+                break
+            start = m.start(1)
+        m = _LEFT_COMMA_RE.search(text, max(0, start - 40), start)
+        single = " " not in text[start:end].strip()
+        if m and single and _growable(text, m.group(1), m.start(1), m.end(1), out, idx, caps=text[start:end].isupper()):
+            start = m.start(1)
+        if (start, end) != (cand.start, cand.end):
+            rule = "grown" if cand.rule in _PROPAGATE_FROM else cand.rule
+            out[idx] = Cand(start, end, "NAME", rule, cand.priority)
+    return out
+
+
+def _growable(text: str, word: str, start: int, end: int, spans: list[Cand], self_idx: int,
+              caps: bool = False) -> bool:
+    others = spans[:self_idx] + spans[self_idx + 1:]
+    if not _free(others, start, end) or (word.isupper() and len(word) > 1 and not caps):
+        return False
+    if caps and word.isupper():
+        return word.lower() not in lexicon.common_words()
+    if len(word.rstrip(".")) == 1:
+        return True
+    if word in lexicon.AMBIGUOUS and not (word in lexicon.surnames() or word in lexicon.first_names()):
+        return False
+    return name_like(word, caps_ok=False) and not is_eponym_use(text, end)
+
+
+def _propagate_names(text: str, chosen: list[Cand]) -> list[Cand]:
+    """Every other capitalised mention of a word of a confidently found name is a name too
+    ("Mr. Quonset" ... "Quonset tolerated the procedure")."""
+    words: set[str] = set()
+    common = lexicon.common_words()
+    for cand in chosen:
+        if cand.type == "NAME" and cand.rule in _PROPAGATE_FROM:
+            for m in TOKEN_RE.finditer(text, cand.start, cand.end):
+                word = m.group()
+                if len(word) > 1 and word.lower() not in common:
+                    words.update({word.title() if word.isupper() else word, word.upper()})
+    if not words:
+        return chosen
+    out = list(chosen)
+    for m in TOKEN_RE.finditer(text):
+        if m.group() in words and _free(out, m.start(), m.end()) and not is_eponym_use(text, m.end()):
+            bisect.insort(out, Cand(m.start(), m.end(), "NAME", "propagated", 20), key=lambda c: c.start)
+    return out
+
+
+def _merge_adjacent_names(text: str, chosen: list[Cand]) -> list[Cand]:
+    """One span for "Xavi" + " " + "Quonset" found by different rules."""
+    out: list[Cand] = []
+    for cand in chosen:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.type == cand.type == "NAME"
+                and re.fullmatch(r"[ \t]+(?:[A-Z]\.?[ \t]+)?", text[prev.end:cand.start])):
+            out[-1] = Cand(prev.start, cand.end, "NAME", prev.rule, max(prev.priority, cand.priority))
+        else:
+            out.append(cand)
+    return out

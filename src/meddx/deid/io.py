@@ -1,0 +1,258 @@
+"""``deid_path``: de-identify a .txt file, a folder of .txt files (recursive, the output mirrors
+the tree), or a CSV / JSONL / Parquet table (the text column replaced, every other column
+kept), and write the span report.
+
+Safety: the input is never overwritten (an output or report path that is an input file is
+refused); every output is written atomically (temporary file, then rename), so a failure
+leaves what was already written intact. Errors and logs name files, rows, lines, columns and
+document ids, never note text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from meddx.core.errors import ConfigError, DataError, MeddxError
+from meddx.core.files import write_bytes_atomic, write_text_atomic
+from meddx.deid.report import span_records, write_report
+from meddx.deid.spans import DeidResult, DeidSettings
+
+log = logging.getLogger("meddx.deid")
+
+TABLE_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+
+
+@dataclass
+class DeidSummary:
+    """What ``deid_path`` did: documents, span counts per type, where outputs and report went."""
+
+    kind: str
+    documents: int
+    output: Path
+    report: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    empty: int = 0
+
+    @property
+    def spans(self) -> int:
+        """Total replaced spans."""
+        return sum(self.counts.values())
+
+
+def deid_path(input: str | Path, out: str | Path, *, report: str | Path | None = None,
+              settings: DeidSettings | None = None, text_column: str = "text", id_column: str | None = None,
+              patient_column: str | None = None, encoding: str = "utf-8") -> DeidSummary:
+    """De-identify ``input`` into ``out`` and write the span report (default ``OUT.spans.jsonl``)."""
+    src, dst = Path(input), Path(out)
+    if not src.exists():
+        raise DataError(f"{src}: no such file or folder; expected a .txt file, a folder of .txt files, "
+                        f"or a .csv/.jsonl/.parquet table")
+    kind = "folder" if src.is_dir() else ("text" if src.suffix.lower() == ".txt" else TABLE_SUFFIXES.get(src.suffix.lower()))
+    if kind is None:
+        raise ConfigError(f"{src}: unsupported input type {src.suffix!r}; expected .txt, a folder, "
+                          f".csv, .jsonl/.ndjson or .parquet")
+    if kind == "text" and dst.is_dir():
+        dst = dst / src.name
+    report_path = Path(report) if report is not None else Path(str(dst).rstrip("/\\") + ".spans.jsonl")
+    settings = _with_key(settings or DeidSettings(), patient_column is not None)
+    run = _Run(settings, encoding)
+    if kind == "folder":
+        _check_folder_paths(src, dst, report_path)
+        run.folder(src, dst)
+    else:
+        _check_not_input(src, [dst, report_path])
+        if kind == "text":
+            run.text_file(src, dst)
+        else:
+            run.table(src, dst, kind, text_column, id_column, patient_column)
+    write_report(report_path, run.records)
+    summary = DeidSummary(kind, run.documents, dst, report_path, dict(sorted(run.counts.items())), run.empty)
+    log.info("deid: %d documents, %d spans replaced (%s)", summary.documents, summary.spans,
+             ", ".join(f"{k} {v}" for k, v in summary.counts.items()) or "none")
+    if run.empty:
+        log.warning("deid: %d documents had empty text", run.empty)
+    return summary
+
+
+def _with_key(settings: DeidSettings, has_patients: bool) -> DeidSettings:
+    """Resolve the key once (not per document) when surrogates or date shifting need it."""
+    needs = settings.mode == "surrogate" or settings.dates == "shift" or (settings.dates is None and has_patients)
+    if not needs:
+        return settings
+    from meddx.deid.surrogate import resolve_key
+
+    return dataclasses.replace(settings, key=resolve_key(settings.key))
+
+
+def _check_not_input(src: Path, outputs: list[Path]) -> None:
+    for path in outputs:
+        if path.exists() and path.resolve() == src.resolve():
+            raise ConfigError(f"{path}: is the input file; choose another --out/--report (the input is never overwritten)")
+
+
+def _check_folder_paths(src: Path, dst: Path, report: Path) -> None:
+    root, out = src.resolve(), dst.resolve()
+    if out == root or root in out.parents:
+        raise ConfigError(f"{dst}: the output folder is the input folder or inside it; choose --out outside {src}")
+    if report.resolve() == root or root in report.resolve().parents:
+        raise ConfigError(f"{report}: the report would be written inside the input folder {src}; choose --report elsewhere")
+
+
+class _Run:
+    """State of one ``deid_path`` call: counts, report records, settings."""
+
+    def __init__(self, settings: DeidSettings, encoding: str) -> None:
+        self.settings, self.encoding = settings, encoding
+        self.records: list[dict[str, Any]] = []
+        self.counts: Counter[str] = Counter()
+        self.documents = self.empty = 0
+
+    def deid(self, text: str, doc_id: str, patient_id: str | None, where: str) -> DeidResult:
+        from meddx.deid.replace import deidentify
+
+        try:
+            result = deidentify(text, patient_id=patient_id, doc_id=doc_id, settings=self.settings)
+        except MeddxError:
+            raise
+        except Exception as exc:  # a bug: name the place, never the text
+            raise MeddxError(f"{where}: de-identification failed ({type(exc).__name__}); "
+                             f"rerun with --debug for the traceback") from exc
+        self.documents += 1
+        self.empty += not text.strip()
+        self.counts.update(s.type for s in result.spans)
+        self.records += span_records(doc_id, result.spans)
+        log.debug("deid: document %d: %d spans", self.documents, len(result.spans))
+        return result
+
+    def decode(self, data: bytes, path: Path) -> str:
+        try:
+            return data.decode("utf-8-sig" if self.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else self.encoding)
+        except LookupError:
+            raise ConfigError(f"unknown --encoding {self.encoding!r}; use e.g. utf-8, latin-1, cp1252") from None
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise DataError(f"{path}: byte {exc.start} (line {line}) is not valid {self.encoding}; re-encode the file "
+                            f"as UTF-8 or pass --encoding latin-1") from None
+
+    def text_file(self, src: Path, dst: Path, doc_id: str | None = None, allow_empty: bool = False) -> None:
+        data = src.read_bytes()
+        if not data and not allow_empty:
+            raise DataError(f"{src}: the file is empty; expected note text")
+        result = self.deid(self.decode(data, src), doc_id or src.name, None, str(src))
+        write_text_atomic(dst, result.text)
+
+    def folder(self, src: Path, dst: Path) -> None:
+        files = sorted(p for p in src.rglob("*") if p.is_file() and p.suffix.lower() == ".txt")
+        if not files:
+            raise DataError(f"{src}: no .txt files in this folder or below; expected notes as .txt files")
+        inputs = {p.resolve() for p in files}
+        for path in files:
+            rel = path.relative_to(src)
+            target = dst / rel
+            if target.resolve() in inputs:
+                raise ConfigError(f"{target}: is an input file; choose an --out folder outside the input tree")
+            self.text_file(path, target, doc_id=rel.as_posix(), allow_empty=True)
+        skipped = sum(1 for p in src.rglob("*") if p.is_file()) - len(files)
+        if skipped:
+            log.info("deid: %d files without .txt suffix left out", skipped)
+
+    def table(self, src: Path, dst: Path, kind: str, text_column: str, id_column: str | None,
+              patient_column: str | None) -> None:
+        if kind == "jsonl":
+            self._jsonl(src, dst, text_column, id_column, patient_column)
+            return
+        import pandas as pd
+
+        frame = self._read_frame(src, kind, pd)
+        for column, flag in ((text_column, "--text-column"), (id_column, "--id-column"), (patient_column, "--patient-column")):
+            if column is not None and column not in frame.columns:
+                raise DataError(f"{src}: no column {column!r} ({flag}); available columns: "
+                                f"{', '.join(map(str, frame.columns))}")
+        texts = []
+        for i, value in enumerate(frame[text_column].tolist()):
+            row = f"{src}: row {i + 1}, column {text_column!r}"
+            if value is None or (isinstance(value, float) and value != value):
+                texts.append(value)
+                self.empty += 1
+                continue
+            if not isinstance(value, str):
+                raise DataError(f"{row}: expected text, got {type(value).__name__}")
+            doc = _cell(frame, id_column, i) or f"row-{i + 1}"
+            texts.append(self.deid(value, doc, _cell(frame, patient_column, i), row).text)
+        frame[text_column] = texts
+        if kind == "csv":
+            write_text_atomic(dst, frame.to_csv(index=False))
+        else:
+            import io
+
+            buffer = io.BytesIO()
+            frame.to_parquet(buffer, index=False)
+            write_bytes_atomic(dst, buffer.getvalue())
+
+    def _read_frame(self, src: Path, kind: str, pd: Any) -> Any:
+        if kind == "csv":
+            import io
+
+            text = self.decode(src.read_bytes(), src)
+            if not text.strip():
+                raise DataError(f"{src}: the file is empty; expected a CSV with a header row")
+            try:
+                frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+            except pd.errors.ParserError as exc:
+                raise DataError(f"{src}: not a readable CSV ({str(exc).splitlines()[0][:160]})") from None
+        else:
+            try:
+                frame = pd.read_parquet(src)
+            except ImportError:
+                raise ConfigError("reading Parquet needs pyarrow: pip install 'meddx[text]'") from None
+            except Exception as exc:
+                raise DataError(f"{src}: not a readable Parquet file ({type(exc).__name__})") from None
+        if frame.empty:
+            raise DataError(f"{src}: the table has no rows; expected one note per row")
+        return frame
+
+    def _jsonl(self, src: Path, dst: Path, text_column: str, id_column: str | None, patient_column: str | None) -> None:
+        lines = self.decode(src.read_bytes(), src).splitlines()
+        out: list[str] = []
+        for n, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f"{src}: line {n}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+            if not isinstance(record, dict):
+                raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
+            for key, flag in ((text_column, "--text-column"), (id_column, "--id-column"), (patient_column, "--patient-column")):
+                if key is not None and key not in record:
+                    raise DataError(f"{where}: no key {key!r} ({flag}); keys on this line: {', '.join(map(str, record))}")
+            value = record[text_column]
+            if value is None:
+                self.empty += 1
+            elif not isinstance(value, str):
+                raise DataError(f"{where}, key {text_column!r}: expected text, got {type(value).__name__}")
+            else:
+                doc = str(record[id_column]) if id_column and record[id_column] is not None else f"line-{n}"
+                patient = record.get(patient_column) if patient_column else None
+                record[text_column] = self.deid(value, doc, None if patient in (None, "") else str(patient),
+                                                f"{where}, key {text_column!r}").text
+            out.append(json.dumps(record, ensure_ascii=False))
+        if not out:
+            raise DataError(f"{src}: the file has no JSON lines; expected one object per line")
+        write_text_atomic(dst, "\n".join(out) + "\n")
+
+
+def _cell(frame: Any, column: str | None, i: int) -> str | None:
+    if column is None:
+        return None
+    value = frame[column].iloc[i]
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        return None
+    return str(value)

@@ -1,0 +1,160 @@
+"""Geographic units smaller than a state: street addresses, P.O. boxes, cities, counties, ZIP
+codes and named facilities (a hospital's name usually carries its town).
+
+States are kept (Safe Harbor allows them). A city is found when it is in the city list, sits
+before ", ST" / ", State" (a ZIP code is required after abbreviations that are also
+credentials, "Smith, MD"), or follows a place phrase ("lives in", "born in", "moved to").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from meddx.deid import lexicon
+from meddx.deid.patterns import Cand
+
+_CAP = r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’.\-]*"
+_SUFFIXES = (
+    "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|Way|Terrace|Ter|Circle|Cir|"
+    "Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Path|Row|Alley|Plaza|Crescent|Loop|Pike|Turnpike|Expressway|"
+    "Freeway|Run|Landing|Commons|Ridge|Crossing|Close|Walk|Green|Heights|Point|Hollow|Glen|Mews|Wharf|"
+    "STREET|ST|AVENUE|AVE|ROAD|RD|BOULEVARD|BLVD|DRIVE|LANE|LN|COURT|PLACE|WAY|TERRACE|CIRCLE|PARKWAY|HIGHWAY"
+)
+_UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Fl|Floor|Rm|Room|Bldg|Building|APT|UNIT|SUITE|#)\.?\s*#?\s*[A-Za-z0-9-]+\b)?"
+STREET_RE = re.compile(
+    r"(?<![\w/.-])\d{1,6}[A-Za-z]?\s+(?:(?:[NSEW]|North|South|East|West|N\.|S\.|E\.|W\.)\s+)?"
+    r"(?:(?:" + _CAP + r"|\d{1,3}(?:st|nd|rd|th))\s+){1,4}(?:" + _SUFFIXES + r")\b\.?"
+    r"(?:\s+(?:NE|NW|SE|SW|N|S|E|W)\b\.?)?" + _UNIT
+)
+PO_BOX_RE = re.compile(r"\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|PO\s+BOX)\s+\d{1,7}\b", re.I)
+_STATE_ALT = "|".join(sorted(lexicon.STATE_ABBRS)) + "|" + "|".join(sorted(lexicon.STATE_NAMES, key=len, reverse=True))
+CITY_STATE_RE = re.compile(
+    r"(?P<city>(?:" + _CAP + r"\s){0,2}" + _CAP + r"),\s*(?P<state>" + _STATE_ALT + r")\b\.?"
+    r"(?:,?\s+(?P<zip>\d{5}(?:-\d{4})?)(?![\d-]))?"
+)
+ZIP_CTX_RE = re.compile(r"(?i:\bzip(?:\s*code)?|\bpostal\s+code)[\s:#]*(?P<zip>\d{5}(?:-\d{4})?)(?![\d-])")
+STATE_ZIP_RE = re.compile(r"\b(?:" + _STATE_ALT + r")\s+(?P<zip>\d{5}(?:-\d{4})?)(?![\d-])")
+COUNTY_RE = re.compile(r"\b(?:" + _CAP + r"\s){1,2}(?:County|Parish|Borough)\b")
+_FACILITY_END = (r"Hospital|Medical Center|Medical Centre|Health Center|Health Centre|Health System|Healthcare|Clinic"
+                 r"|Infirmary|Nursing Home|Rehabilitation Center|Rehab Center|Rehab|Hospice|Care Center|Surgery Center"
+                 r"|Cancer Center|Heart Institute|Institute|Sanatorium|Nursing Center|Senior Living")
+FACILITY_RE = re.compile(r"(?:(?:St\.|Saint|Mt\.|Mount)\s)?(?:" + _CAP + r"\s){1,4}(?:" + _FACILITY_END + r")\b")
+_PLACE_WORDS = (r"lives\s+in|living\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+(?:here\s+)?(?:to|from)"
+                r"|relocated\s+(?:to|from)|born\s+in|native\s+of|hometown(?:\s+of|\s+is)?|town\s+of|city\s+of|village\s+of"
+                r"|traveled\s+to|travelled\s+to|trip\s+to|visiting\s+from|returned\s+from|vacation\s+in|vacationing\s+in"
+                r"|emigrated\s+from|immigrated\s+from|grew\s+up\s+in|works\s+in|transferred\s+from|raised\s+in"
+                r"|originally\s+from|born\s+and\s+raised\s+in|hails\s+from|comes\s+from|visiting|visited"
+                r"|(?:lives|living|resides|residing|stays|staying)\s+with\b[^.\n]{0,60}?\bin"
+                r"|city|town|hometown")
+PLACE_CTX_RE = re.compile(r"(?i:\b(?:" + _PLACE_WORDS + r"))[\s:]+(?:the\s+)?(?P<city>(?:" + _CAP + r"\s){0,2}" + _CAP + r")")
+
+
+_STATE_BEFORE_ZIP_RE = re.compile(r",?[ \t]+\d{5}(?:-\d{4})?(?![\d-])")
+
+
+@lru_cache(maxsize=1)
+def _city_re() -> re.Pattern[str]:
+    names = "|".join(re.escape(c) for c in lexicon.cities())
+    return re.compile(r"(?<![\w-])(?:" + names + r")(?![\w-])")
+
+
+def find_locations(text: str) -> list[Cand]:
+    """Addresses, P.O. boxes, city+state(+ZIP), ZIP codes, counties, facilities and listed cities."""
+    common = lexicon.common_words()
+    out: list[Cand] = []
+    out += [Cand(m.start(), m.end(), "LOCATION", "street", 62) for m in STREET_RE.finditer(text)]
+    out += [Cand(m.start(), m.end(), "LOCATION", "po-box", 62) for m in PO_BOX_RE.finditer(text)]
+    for m in CITY_STATE_RE.finditer(text):
+        state, zip_code = m.group("state"), m.group("zip")
+        city = _trailing_proper(text, m.start("city"), m.end("city"), common)
+        if zip_code:
+            out.append(Cand(m.start("zip"), m.end("zip"), "LOCATION", "zip", 60))
+        if city is None or (state in lexicon.AMBIGUOUS_STATES and not zip_code):
+            continue
+        if not zip_code and (text[city[0]:city[1]].isupper() or city[1] - city[0] < 3):
+            continue  # "VE, VT" in a list of abbreviations, not "Burlington, VT"
+        out.append(Cand(city[0], city[1], "LOCATION", "city-state", 58))
+    out += [Cand(m.start("zip"), m.end("zip"), "LOCATION", "zip", 60) for m in ZIP_CTX_RE.finditer(text)]
+    out += [Cand(m.start("zip"), m.end("zip"), "LOCATION", "zip", 60) for m in STATE_ZIP_RE.finditer(text)]
+    for m in COUNTY_RE.finditer(text):
+        name = _trailing_proper(text, m.start(), m.end() - len(m.group().split()[-1]) - 1, common)
+        if name is not None:
+            out.append(Cand(name[0], m.end(), "LOCATION", "county", 58))
+    for m in FACILITY_RE.finditer(text):
+        start = _facility_start(text, m.start(), m.end(), common)
+        if start is not None:
+            out.append(Cand(start, m.end(), "LOCATION", "facility", 57))
+    for m in PLACE_CTX_RE.finditer(text):
+        city = _leading_proper(text, m.start("city"), m.end("city"), common)
+        if city is not None and not _eponym(text, city[1]):
+            out.append(Cand(city[0], city[1], "LOCATION", "place-context", 52))
+    out += [Cand(m.start(), m.end(), "LOCATION", "city-list", 50) for m in _city_re().finditer(text)
+            if not _STATE_BEFORE_ZIP_RE.match(text, m.end())  # "Albany, New York 12207": New York is the state
+            and not _eponym(text, m.end())]  # "Framingham risk score"
+    return out
+
+
+def _eponym(text: str, end: int) -> bool:
+    from meddx.deid.names import is_eponym_use
+
+    return is_eponym_use(text, end)
+
+
+def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+
+
+def _proper(text: str, s: int, e: int, common: frozenset[str]) -> bool:
+    word = text[s:e].strip(".,'’").lower()
+    return bool(word) and text[s].isupper() and word not in common
+
+
+def _span(text: str, keep: list[tuple[int, int]]) -> tuple[int, int] | None:
+    if not keep:
+        return None
+    end = keep[-1][1]
+    while end > keep[0][0] and text[end - 1] in ".,'’":
+        end -= 1
+    return keep[0][0], end
+
+
+def _trailing_proper(text: str, start: int, end: int, common: frozenset[str]) -> tuple[int, int] | None:
+    """The trailing run of proper words: "Seen at Quincy" -> "Quincy"; ``None`` if none."""
+    keep: list[tuple[int, int]] = []
+    for s, e in reversed(_words(text, start, end)):
+        if not _proper(text, s, e, common):
+            break
+        keep.insert(0, (s, e))
+    return _span(text, keep)
+
+
+def _leading_proper(text: str, start: int, end: int, common: frozenset[str]) -> tuple[int, int] | None:
+    """The leading run of proper words: "Pocatello Hospital" -> "Pocatello"; ``None`` if none."""
+    keep: list[tuple[int, int]] = []
+    for s, e in _words(text, start, end):
+        if not _proper(text, s, e, common):
+            break
+        keep.append((s, e))
+        if text[e - 1] in ".,":
+            break
+    return _span(text, keep)
+
+
+def _facility_start(text: str, start: int, end: int, common: frozenset[str]) -> int | None:
+    """Start of a facility name with at least one proper word ("St. Brigid Regional Hospital"),
+    dropping leading common words ("the", "Seen at"). ``None`` for "Regional Hospital"."""
+    words = _words(text, start, end)
+    tail = len(re.findall(r"\S+", re.search(r"(?:" + _FACILITY_END + r")$", text[start:end]).group()))
+    body = words[:-tail]
+    first = None
+    for i, (s, e) in enumerate(body):
+        word = text[s:e].strip(".,'’").lower()
+        if first is None and word in common and word not in ("st", "saint", "mt", "mount"):
+            continue
+        if first is None:
+            first = i
+    if first is None:
+        return None
+    proper = [text[s:e].strip(".,'’").lower() not in common for s, e in body[first:]]
+    return body[first][0] if any(proper) else None

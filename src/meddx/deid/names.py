@@ -1,0 +1,210 @@
+"""Person names (patients, relatives, clinicians, employers) from context, dictionaries and
+capitalisation.
+
+Rules, strongest first: a title ("Dr.", "Mrs.") or a label ("Patient:", "Attending:", "cc:",
+"seen by", "Sincerely,") or a relation word ("daughter", "husband") followed by capitalised
+name-shaped words; a name-shaped run followed by "is a 67-year-old" / "reports" / "denies"; a
+listed first name followed by a name-shaped word; a listed name alone (not one that is also an
+ordinary word, "Will", "Hill"). ``detect`` then grows each name over adjacent capitalised words
+and finds the other mentions of its words in the same document.
+
+Eponyms: a known name followed by a disease/sign/test word ("Wilson disease", "Murphy sign",
+"Allen test") is left alone; the surname list leaves out pure eponyms (Parkinson, Hodgkin,
+Crohn, Graves); with a title or label ("Dr. Wilson") it is a name.
+"""
+
+from __future__ import annotations
+
+import re
+
+from meddx.deid import lexicon
+from meddx.deid.patterns import Cand
+
+_UP = "A-ZÀ-ÖØ-Þ"
+_LOW = "a-zß-öø-ÿ"
+TOKEN = rf"[{_UP}](?:[{_LOW}]+|['’][{_UP}][{_LOW}]+)(?:(?:-|['’](?![sS]\b))[{_UP}]?[{_LOW}]+|[{_UP}][{_LOW}]+)*"
+CAPS = rf"[{_UP}](?:[{_UP}]+|['’][{_UP}]+)(?:['’\-][{_UP}]+)*(?![{_LOW}])"
+INITIAL = rf"[{_UP}]\.?(?![{_UP}{_LOW}'’])"
+PARTICLES = frozenset("de del della der den van von da di du le la bin al st. ter".split())
+_PARTICLE = "(?i:" + "|".join(re.escape(p) for p in sorted(PARTICLES, key=len, reverse=True)) + r")(?=[ \t]+\w)"
+_PIECE_RE = re.compile(rf"(?P<sep>[ \t]*,[ \t]*|[ \t]+)?(?P<tok>{_PARTICLE}|{TOKEN}|{CAPS}|{INITIAL})")
+TOKEN_RE = re.compile(rf"(?<![\w'’-])(?:{TOKEN}|{CAPS})(?![\w-])(?!['’](?![sS]\b))")
+
+_TITLES = r"(?:Dr|DR|Doctor|Mr|Mrs|MRS|Ms|Miss|Mx|Prof|Professor|Nurse|Rev|Sister|Brother|Father)"
+TITLE_RE = re.compile(rf"(?<![\w.])(?:{_TITLES})\b\.?[ \t]+")
+_COLON_LABELS = (
+    r"patient(?:'s)?\s+name|patient|pt\s+name|pt|name|full\s+name|attending(?:\s+physician)?|resident|fellow|intern"
+    r"|surgeon|assistant|assisting|anesthesiologist|anesthesia|physician|provider|pcp|primary\s+care(?:\s+(?:physician"
+    r"|provider|doctor))?|referring(?:\s+(?:physician|provider|doctor|md))?|consultant|consulting\s+physician"
+    r"|radiologist|interpreting\s+physician|reading\s+physician|author|nurse|rn|np|case\s+manager|social\s+worker"
+    r"|therapist|pharmacist|midwife|chaplain|interpreter|witness|informant|to|from|re|attn|cc|bcc|contact"
+    r"|emergency\s+contact|nok|next\s+of\s+kin|health\s*care\s+proxy|hcp|guardian|caregiver|spouse"
+    r"|mother|father|son|daughter|husband|wife|parent|signature|signed|cosigned|dictated|transcribed|recipient"
+)
+_PHRASE_LABELS = (
+    r"(?:electronically\s+)?signed\s+by|cosigned\s+by|dictated\s+by|transcribed\s+by|reviewed\s+by|seen\s+by"
+    r"|seen\s+with|evaluated\s+by|examined\s+by|discussed\s+with|spoke\s+with|d/w|performed\s+by|read\s+by"
+    r"|interpreted\s+by|ordered\s+by|requested\s+by|authori[sz]ed\s+by|verified\s+by|collected\s+by|referred\s+by"
+    r"|accompanied\s+by|lives\s+with|living\s+with|c/o|care\s+of|dear|cc"
+    r"|sincerely|regards|respectfully|best\s+wishes|thank\s+you|yours\s+truly|covering\s+for|on\s+behalf\s+of"
+)
+LABEL_RE = re.compile(
+    rf"(?i:\b(?:(?:{_COLON_LABELS})[ \t]*:|(?:{_PHRASE_LABELS})\b[ \t]*[:,]?))[ \t]*(?:\r?\n[ \t]*){{0,2}}"
+)
+_RELATIONS = (r"daughter|son|husband|wife|mother|father|brother|sister|spouse|partner|friend|neighbou?r|niece|nephew"
+              r"|aunt|uncle|cousin|grandson|granddaughter|grandmother|grandfather|caregiver|guardian|fianc[ée]e?"
+              r"|boyfriend|girlfriend|roommate|proxy|sibling|stepson|stepdaughter|stepmother|stepfather|mom|dad|twin")
+EMPLOYER_RE = re.compile(r"(?i:\b(?:employer[ \t]*:|employed\s+by|works\s+(?:for|at)|working\s+(?:for|at)))[ \t]*")
+RELATION_RE = re.compile(
+    rf"(?i:\b(?:{_RELATIONS})\b(?:'s\s+name\s+is)?)[ \t]*,?[ \t]*(?:\(|(?i:named|is|was|called)[ \t]+)?"
+)
+_PERSON_VERBS = (r"presents|presented|reports|reported|denies|denied|states|stated|complains|complained|endorses"
+                 r"|endorsed|returns|returned|arrived|tolerated|underwent|ambulates|agrees|agreed|understands"
+                 r"|smokes|drinks|lives|works|was\s+seen|was\s+admitted|was\s+discharged|is\s+an?|was\s+an?")
+RIGHT_CTX_RE = re.compile(
+    rf"(?<![\w'’-])(?P<name>(?:(?:{TOKEN}|{INITIAL})[ \t]+){{0,3}}{TOKEN})(?:['’]s)?,?[ \t]+(?:{_PERSON_VERBS})\b"
+)
+
+
+LINE_START_RE = re.compile(r"(?m)^[ \t]*(?=\S)")
+HEADER_FOLLOW_RE = re.compile(r"[ \t]*[,;(]?[ \t]*(?i:mrn|mr\s*#|dob|d\.o\.b|medical\s+record|date\s+of\s+birth|age\b|acct)")
+
+
+def find_names(text: str) -> list[Cand]:
+    """Names from titles, labels, relation words, person verbs and the name lists."""
+    out: list[Cand] = []
+    for m in TITLE_RE.finditer(text):
+        _add(out, text, _take_name(text, m.end(), caps_ok=True), "title", 56)
+    for m in LABEL_RE.finditer(text):
+        span = _take_name(text, m.end(), caps_ok=True)
+        if span is not None and not is_eponym_use(text, span[1]):  # "examined by Doppler echocardiography"
+            _add(out, text, span, "label", 55)
+    for m in EMPLOYER_RE.finditer(text):
+        _add(out, text, _take_name(text, m.end(), caps_ok=True), "employer", 55)
+    for m in RELATION_RE.finditer(text):
+        _add(out, text, _take_name(text, m.end(), caps_ok=False), "relation", 55)
+    for m in LINE_START_RE.finditer(text):  # header line "Quonset, Xavi, MRN: ..."
+        span = _take_name(text, m.end(), caps_ok=True)
+        if span is not None and HEADER_FOLLOW_RE.match(text, span[1]):
+            _add(out, text, span, "header", 55)
+    for m in RIGHT_CTX_RE.finditer(text):
+        span = _right_context_name(text, m.start("name"), m.end("name"))
+        if span and not is_eponym_use(text, span[1]):
+            _add(out, text, span, "person-verb", 54)
+    out += _dictionary_names(text)
+    return out
+
+
+def _add(out: list[Cand], text: str, span: tuple[int, int] | None, rule: str, priority: int) -> None:
+    if span is not None:
+        out.append(Cand(span[0], span[1], "NAME", rule, priority))
+
+
+def name_like(token: str, caps_ok: bool = True) -> bool:
+    """Could ``token`` be part of a name: a listed name, or capitalised and not a common word."""
+    bare = token.rstrip(".")
+    if len(bare) == 1:
+        return bare.isupper()
+    title = bare if not bare.isupper() else bare.title()
+    if bare.isupper() and not caps_ok:
+        return False
+    if title in lexicon.first_names() or title in lexicon.surnames():
+        return True
+    return bare[0].isupper() and bare.lower() not in lexicon.common_words()
+
+
+def _take_name(text: str, pos: int, *, caps_ok: bool) -> tuple[int, int] | None:
+    """The name that starts at ``pos`` ("Xavi J. Quonset", "QUONSET, XAVI", "de la Cruz, Ana")."""
+    pieces: list[tuple[int, int, str]] = []
+    i, comma_used = pos, False
+    while len(pieces) < 5:
+        m = _PIECE_RE.match(text, i)
+        if m is None:
+            break
+        sep, tok = m.group("sep") or "", m.group("tok")
+        if (pieces and not sep) or (not pieces and sep):
+            break
+        kind = "particle" if tok.lower() in PARTICLES else ("initial" if len(tok.rstrip(".")) == 1 else "word")
+        if "," in sep:
+            words = sum(k == "word" for _, _, k in pieces)
+            if comma_used or words != 1 or kind != "word" or not name_like(tok, caps_ok):
+                break
+            comma_used = True
+        if kind != "particle" and not name_like(tok, caps_ok):
+            break
+        pieces.append((m.start("tok"), m.end("tok"), kind))
+        i = m.end()
+    while pieces and pieces[-1][2] == "particle":
+        pieces.pop()
+    if not any(kind == "word" for _, _, kind in pieces):
+        return None
+    return pieces[0][0], pieces[-1][1]
+
+
+def _right_context_name(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Drop leading common words ("Patient Xavi Quonset is a ..." -> "Xavi Quonset")."""
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    while words and not name_like(text[words[0][0]:words[0][1]], caps_ok=False):
+        words.pop(0)
+    if not words or any(not name_like(text[s:e], caps_ok=False) for s, e in words):
+        return None
+    names = [text[s:e] for s, e in words]
+    if len(names) == 1 and names[0] in lexicon.AMBIGUOUS:
+        return None
+    listed = any(_title(n) in lexicon.first_names() or _title(n) in lexicon.surnames() for n in names)
+    if not listed and not _AGE_AFTER_RE.match(text, end):
+        return None  # "Recent reports", "Bleeding was": a listed name or "is a 67-year-old" is required
+    return words[0][0], words[-1][1]
+
+
+_AGE_AFTER_RE = re.compile(r"(?:['’]s)?,?[ \t]+(?:is|was)[ \t]+an?[ \t]+(?:\d{1,3}|[a-z]+(?:-[a-z]+)?)[ \t-]*"
+                           r"(?:years?|yo\b|y/o|months?)"
+                           r"|,[ \t]+an?[ \t]+\d{1,3}[ \t-]*(?:years?|yo\b|y/o)")
+
+
+def _title(word: str) -> str:
+    return word.title() if word.isupper() else word
+
+
+def is_eponym_use(text: str, end: int) -> bool:
+    """True when the word ending at ``end`` names a disease/sign/test ("Wilson disease",
+    "Bell's palsy", "Guillain-Barré syndrome")."""
+    m = re.match(r"(?:['’]s)?(?:[-–][A-ZÀ-Þ][\w'’-]*)?\s+([A-Za-z]+)", text[end:end + 40])
+    return bool(m) and m.group(1).lower() in lexicon.EPONYM_NEXT
+
+
+def _dictionary_names(text: str) -> list[Cand]:
+    """First name + name-shaped word, "Surname, First", and unambiguous listed names alone."""
+    first, last, common = lexicon.first_names(), lexicon.surnames(), lexicon.common_words()
+    out: list[Cand] = []
+    tokens = list(TOKEN_RE.finditer(text))
+    for idx, m in enumerate(tokens):
+        word = m.group()
+        title = word.title() if word.isupper() else word
+        if word.isupper() and len(word) < 3:
+            continue
+        nxt = tokens[idx + 1] if idx + 1 < len(tokens) else None
+        gap = text[m.end():nxt.start()] if nxt else ""
+        if title in first and nxt is not None and _pair_gap(gap):
+            other = nxt.group()
+            other_title = other.title() if other.isupper() else other
+            good = other_title in last if (word in lexicon.AMBIGUOUS or word.isupper()) else (
+                other_title in last or name_like(other, caps_ok=False))
+            if good and other_title.lower() not in common and not is_eponym_use(text, nxt.end()):
+                out.append(Cand(m.start(), nxt.end(), "NAME", "dict-pair", 48))
+                continue
+        if title in last and nxt is not None and re.fullmatch(r"[ \t]*,[ \t]*", gap):
+            other = nxt.group()
+            if (other.title() if other.isupper() else other) in first:
+                out.append(Cand(m.start(), nxt.end(), "NAME", "dict-pair", 48))
+                continue
+        if word.isupper() or word in lexicon.AMBIGUOUS or word.lower() in common:
+            continue
+        if (title in first or title in last) and not is_eponym_use(text, m.end()):
+            out.append(Cand(m.start(), m.end(), "NAME", "dict-solo", 40))
+    return out
+
+
+def _pair_gap(gap: str) -> bool:
+    """A single space, or a middle initial between two name words ("John Q. Public")."""
+    return bool(re.fullmatch(rf"[ \t]+(?:[{_UP}]\.?[ \t]+)?", gap))

@@ -1,0 +1,186 @@
+"""Regular expressions for the identifiers that have a shape: phones, e-mails, URLs, IPs, SSNs,
+ages over 89, and numbers announced by a context word (MRN, member id, serial number...).
+
+Each finder returns ``Cand`` tuples (start, end, type, rule, priority); ``detect`` resolves
+overlaps by priority, then length. Nothing here keeps or logs the matched text.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+class Cand(NamedTuple):
+    """A candidate span before overlap resolution (``rule`` names the pattern, never text)."""
+
+    start: int
+    end: int
+    type: str
+    rule: str
+    priority: int
+
+
+# ---- shapes without context -------------------------------------------------------------------
+
+EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+URL_RE = re.compile(
+    r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"'()\[\]]+"
+    r"|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|edu|gov|io|info|health|us)\b(?:/[^\s<>\"'()\[\]]*)?",
+    re.I,
+)
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+IPV4_RE = re.compile(rf"(?<![\d.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\d]|\.\d)")
+IPV6_RE = re.compile(
+    r"(?<![\w:])(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}"
+    r"|(?:[0-9A-Fa-f]{1,4}:){1,6}(?::[0-9A-Fa-f]{1,4}){1,6}"
+    r"|(?:[0-9A-Fa-f]{1,4}:){1,7}:)(?![\w:])"
+)
+MAC_RE = re.compile(r"(?<![\w:-])[0-9A-Fa-f]{2}(?:([:-])[0-9A-Fa-f]{2})(?:\1[0-9A-Fa-f]{2}){4}(?![\w:-])")
+PHONE_RE = re.compile(
+    r"(?<![\w+/-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
+    r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?(?![\w/]|-\d)",
+    re.I,
+)
+PHONE_CTX_DIGITS_RE = re.compile(
+    r"(?i:\b(?:phone|tel|telephone|cell|mobile|pager|beeper|fax|contact|call|home|work)\b[\s:#.]*)(\d{10})(?!\d)"
+)
+FAX_BEFORE_RE = re.compile(r"(?i:\bfax\b|\bf\s*:|facsimile)[^\n\d]{0,14}$")
+FAX_AFTER_RE = re.compile(r"^\s*(?i:\(\s*(?:fax|facsimile)\s*\)|(?:fax|facsimile)\b(?![\s:#.]*(?:number|no\.?|#)?[\s:#.]*[\d(+]))")
+SSN_RE = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])")
+SSN_CTX_RE = re.compile(
+    r"(?i:\b(?:ssn|ss\s*#|soc(?:ial)?\.?\s+sec(?:urity)?\.?)(?:[\s:#.]|\b(?:number|no|on\s+file|is|of)\b)*)"
+    r"(\d{3}[\s.-]?\d{2}[\s.-]?\d{4}|[Xx*]{3}-?[Xx*]{2}-?\d{4})(?!\d)"
+)
+VIN_RE = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]*\d)(?=[A-HJ-NPR-Z0-9]*[A-HJ-NPR-Z])[A-HJ-NPR-Z0-9]{17}\b")
+
+# ---- ages over 89 -----------------------------------------------------------------------------
+
+_OLD = r"(?:9\d|1[01]\d)"
+_TENS_WORD = r"(?:ninety(?:[-\s](?:one|two|three|four|five|six|seven|eight|nine))?|one[-\s]hundred(?:[-\s](?:and[-\s])?\w+)?)"
+AGE_RES = [
+    re.compile(rf"(?<![\d.])(?P<age>{_OLD})(?=\s*-?\s*(?:years?|yrs?|y)\s*-?\s*(?:old|o\.?(?![a-z])|of\s+age))", re.I),
+    re.compile(rf"(?<![\d.])(?P<age>{_OLD})(?=\s*(?:yo|y/o|y\.o\.|yr\.?\s*old)\b)", re.I),
+    re.compile(rf"\b(?:age[ds]?|aged)\s*(?:of\s*)?:?\s*(?P<age>{_OLD})(?![\d.])", re.I),
+    re.compile(rf"\b(?P<age>{_TENS_WORD})(?=[-\s]years?[-\s]old)", re.I),
+]
+
+# ---- identifiers announced by a context word ---------------------------------------------------
+
+_SEP = r"(?i:[\s:#=.\-]|\b(?:number|num|nbr|no|id|identifier|code|template|record|hash|ref|reference|is|was|on|file|as|of)\b)*"
+_VALUE = (r"(?=[A-Za-z0-9_\-./]*\d)[A-Za-z0-9][A-Za-z0-9_\-./]*[A-Za-z0-9]"
+          r"(?:\s(?=[A-Z0-9]{2,6}\b)(?=[A-Z]*\d)[A-Z0-9]{2,6}\b){0,2}")
+
+# (type, context) in order; the first context that matches at a position wins.
+CONTEXT_IDS: list[tuple[str, str]] = [
+    ("VEHICLE", r"vin|vehicle\s+identification(?:\s+number)?|vehicle\s*(?:id|#)|licen[cs]e\s+plate(?:\s+number)?"
+                r"|plate\s*(?:number|no\.?|#)?|tag\s*#|registration\s+plate"),
+    ("BIOMETRIC", r"finger\s?print(?:\s+scan)?|thumb\s?print|retina(?:l)?\s+scan|retina|iris\s+scan|iris"
+                  r"|voice\s?print|palm\s?print|palm\s+vein|biometric|facial\s+recognition|face\s+template"
+                  r"|hand\s+geometry|gait\s+signature|dna\s+profile"),
+    ("PHOTO", r"full[-\s]face\s+(?:photo(?:graph)?|image|picture)|facial\s+(?:photo(?:graph)?|image)|photo(?:graph)?\s*id"
+              r"|photo(?:graph)?|headshot|portrait\s+(?:photo|image)|clinical\s+photo(?:graph)?|id\s+photo"),
+    ("MRN", r"mrn|mr\s*#|mr\s*no|mr\s*number|medical\s+record(?:\s+(?:number|no|#))?|med\.?\s*rec(?:ord)?"
+            r"|record\s*#|chart\s*(?:#|no|number)|hospital\s*(?:#|no|number)|unit\s*(?:#|no|number)"
+            r"|patient\s*id|pt\s*id|hospital\s+id"),
+    ("HEALTH_PLAN", r"member\s*(?:id|#|no|number)|policy(?:\s*(?:id|#|no|number))?|subscriber(?:\s*(?:id|#|no|number))?"
+                    r"|insurance\s*(?:id|#|no|number)|health\s*plan(?:\s*(?:id|#|no|number))?"
+                    r"|group\s*(?:#|no|number)|medicare(?:\s*(?:id|#|no|number|beneficiary))?"
+                    r"|medicaid(?:\s*(?:id|#|no|number))?|mbi|hicn|beneficiary(?:\s*(?:id|#|no|number))?|plan\s*id"),
+    ("ACCOUNT", r"account|acct|billing\s*(?:#|no|number|id)|invoice(?:\s*(?:#|no|number))?|financial\s*(?:#|no|number)"
+                r"|fin\s*#|har\s*#"),
+    ("DEVICE", r"serial(?=[\s:#.]*(?:number|no\b|num|nbr|#|:))|s/n|sn|device\s*(?:id|#|identifier|number|serial)"
+               r"|udi|imei|implant\s*(?:id|#)|lot\s*(?:#|no|number)"
+               r"|model\s*(?:#|no|number)|pacemaker\s*(?:id|#)|asset\s*(?:tag|#)|pump\s*(?:id|#)"),
+    ("LICENSE", r"licen[cs]e(?!\s+plate)|lic\.?\s*#|dl\s*#|dea(?:\s*(?:#|no|number))?|npi|certificate|cert\.?\s*#"
+                r"|board\s+cert(?:ification)?|passport|permit|registration\s*(?:#|no|number)"),
+    ("ID", r"study\s*(?:id|#|no|number)|subject\s*(?:id|#|no|number)|case\s*(?:#|no|number|id)|accession"
+           r"|specimen\s*(?:#|id|no|number)?|order\s*(?:#|no|number|id)|requisition(?:\s*(?:#|no|number))?"
+           r"|encounter\s*(?:#|id|no|number)|visit\s*(?:#|id|no|number)|claim\s*(?:#|no|number|id)"
+           r"|reference\s*(?:#|no|number)|ref\s*#|employee\s*(?:id|#|no|number)|badge\s*(?:#|id|no)"
+           r"|student\s*(?:id|#)|trial\s*(?:id|#)|registry\s*(?:id|#)|barcode|wristband|confirmation\s*(?:#|no|number)"
+           r"|tracking\s*(?:#|no|number)|ticket\s*(?:#|no)|id\s*#|id"),
+]
+CONTEXT_RES = [
+    (kind, re.compile(rf"(?P<ctx>(?i:\b(?:{ctx})))(?![A-Za-z]){_SEP}(?P<val>{_VALUE})")) for kind, ctx in CONTEXT_IDS
+]
+
+# Generic "other identifier": long digit runs and letter+digit codes with no context word.
+GENERIC_ID_RE = re.compile(r"(?<![\w.\-/])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w/]|\.\d)")
+CODE_CONTEXT_RE = re.compile(r"(?i:\b(?:ndc|loinc|cpt|icd(?:-?\d+)?(?:-cm)?|snomed|rxnorm|hcpcs|drg)\b)[\s:#-]*$")
+
+
+def find_structured(text: str) -> list[Cand]:
+    """Every shaped identifier in ``text``: e-mail, URL, IP, MAC, phone/fax, SSN, VIN, ages > 89."""
+    out: list[Cand] = []
+    out += [Cand(m.start(), m.end(), "EMAIL", "email", 100) for m in EMAIL_RE.finditer(text)]
+    for m in URL_RE.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in ".,;:!?":
+            end -= 1
+        out.append(Cand(m.start(), end, "URL", "url", 95))
+    out += [Cand(m.start(), m.end(), "IP", "ipv4", 95) for m in IPV4_RE.finditer(text)]
+    out += [Cand(m.start(), m.end(), "IP", "ipv6", 95) for m in IPV6_RE.finditer(text) if _looks_ipv6(m.group())]
+    out += [Cand(m.start(), m.end(), "DEVICE", "mac", 90) for m in MAC_RE.finditer(text)]
+    out += [Cand(m.start(), m.end(), "SSN", "ssn", 90) for m in SSN_RE.finditer(text)]
+    out += [Cand(m.start(1), m.end(1), "SSN", "ssn-context", 92) for m in SSN_CTX_RE.finditer(text)]
+    out += [Cand(m.start(), m.end(), "VEHICLE", "vin", 86) for m in VIN_RE.finditer(text)]
+    for m in PHONE_RE.finditer(text):
+        out.append(Cand(m.start(), m.end(), _phone_or_fax(text, m.start(), m.end()), "phone", 80))
+    for m in PHONE_CTX_DIGITS_RE.finditer(text):
+        out.append(Cand(m.start(1), m.end(1), _phone_or_fax(text, m.start(1), m.end(1)), "phone-context", 80))
+    for pattern in AGE_RES:
+        out += [Cand(m.start("age"), m.end("age"), "AGE", "age", 75) for m in pattern.finditer(text)]
+    return out
+
+
+def find_context_ids(text: str) -> list[Cand]:
+    """Values announced by a context word ("MRN: 0048213", "serial number PJN4920")."""
+    out: list[Cand] = []
+    for kind, pattern in CONTEXT_RES:
+        for m in pattern.finditer(text):
+            val = m.group("val")
+            if len(val) < 3 or (kind == "ID" and len(val) < 4):
+                continue
+            if m.group("ctx") == "ID" and text[max(0, m.start() - 2):m.start()] == ", ":
+                continue  # "Boise, ID 83702": the state Idaho, not an identifier label
+            out.append(Cand(m.start("val"), m.end("val"), kind, f"context-{kind.lower()}", 85))
+    return out
+
+
+def find_generic_ids(text: str) -> list[Cand]:
+    """Codes with no context word: >= 5 digits, or >= 2 letters and >= 4 digits (not ICD/NDC/LOINC...)."""
+    out: list[Cand] = []
+    for m in GENERIC_ID_RE.finditer(text):
+        token = m.group()
+        digits = sum(ch.isdigit() for ch in token)
+        letters = sum(ch.isalpha() for ch in token)
+        if not (digits >= 5 or (letters >= 2 and digits >= 4)):
+            continue
+        if CODE_CONTEXT_RE.search(text, max(0, m.start() - 16), m.start()) or _is_range(token):
+            continue
+        out.append(Cand(m.start(), m.end(), "ID", "generic-id", 30))
+    return out
+
+
+def _is_range(token: str) -> bool:
+    """"1966-1985", "200-300": a numeric range, not an identifier."""
+    parts = token.split("-")
+    if len(parts) != 2 or not all(p.isdigit() and len(p) <= 4 for p in parts):
+        return False
+    low, high = int(parts[0]), int(parts[1])
+    if len(parts[0]) == 4 and len(parts[1]) == 2:  # "1974-78"
+        low %= 100
+    return low < high and len(parts[0]) >= len(parts[1]) - 1
+
+
+def _phone_or_fax(text: str, start: int, end: int) -> str:
+    """FAX when "fax" (or "F:") sits just before the number or "(fax)" just after it."""
+    if FAX_BEFORE_RE.search(text[max(0, start - 24):start]) or FAX_AFTER_RE.match(text[end:end + 12]):
+        return "FAX"
+    return "PHONE"
+
+
+def _looks_ipv6(value: str) -> bool:
+    """Rule out clock times ("14:30:00"): an IPv6 address has "::" or more than three groups."""
+    return "::" in value or value.count(":") >= 4

@@ -1,0 +1,113 @@
+"""``deidentify``: detect, then write each span's replacement and record where it landed.
+
+Tag mode writes ``[NAME]``, ``[DATE]``, ``[AGE>89]``...; surrogate mode writes consistent
+fake values (``Surrogates``). Dates are shifted by the patient's offset (``dates="shift"``,
+the default when a patient id is known) or tagged. A birth date or birth year that makes the
+patient 90 or older at the latest date of the note becomes ``[DATE>89]`` even when shifting,
+because a shifted birth date would still reveal an age over 89.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import replace as dc_replace
+from typing import TYPE_CHECKING
+
+from meddx.deid.dates import parse_date, shift_date
+from meddx.deid.detect import detect
+from meddx.deid.spans import TAGS, DeidResult, DeidSettings, Span
+
+if TYPE_CHECKING:
+    from meddx.deid.surrogate import Surrogates
+
+log = logging.getLogger("meddx.deid")
+
+_PATTERNED = frozenset({"PHONE", "FAX", "SSN", "MRN", "HEALTH_PLAN", "ACCOUNT", "LICENSE", "VEHICLE", "DEVICE",
+                        "BIOMETRIC", "PHOTO", "ID"})
+
+
+def deidentify(text: str, *, patient_id: str | None = None, doc_id: str | None = None,
+               settings: DeidSettings | None = None) -> DeidResult:
+    """Scrub the Safe Harbor identifiers of ``text``.
+
+    ``patient_id`` scopes surrogates and the date offset (the same patient gets the same fakes
+    and the same shift in every note); without it the scope is ``doc_id`` (or the empty scope).
+    Returns the new text and the replaced spans with original and output offsets.
+    """
+    settings = settings or DeidSettings()
+    if not isinstance(text, str):
+        from meddx.core.errors import DataError
+
+        raise DataError(f"document {doc_id or '?'}: expected text (str), got {type(text).__name__}")
+    spans = detect(text)
+    if settings.types is not None:
+        spans = [s for s in spans if s.type in settings.types]
+    date_mode = settings.dates or ("shift" if patient_id else "tag")
+    surrogates = None
+    if settings.mode == "surrogate" or (date_mode == "shift" and any(s.type == "DATE" for s in spans)):
+        from meddx.deid.surrogate import Surrogates, resolve_key
+
+        scope = patient_id if patient_id is not None else (doc_id or "")
+        surrogates = Surrogates(resolve_key(settings.key), scope, settings.shift_days)
+    ref_year = _reference_year(text, spans)
+    pieces: list[str] = []
+    out_spans: list[Span] = []
+    pos = out_len = 0
+    for span in spans:
+        pieces.append(text[pos:span.start])
+        out_len += span.start - pos
+        new = _replacement(text[span.start:span.end], span, settings, date_mode, surrogates, ref_year)
+        out_spans.append(dc_replace(span, out_start=out_len, out_end=out_len + len(new)))
+        pieces.append(new)
+        out_len += len(new)
+        pos = span.end
+    pieces.append(text[pos:])
+    return DeidResult("".join(pieces), out_spans)
+
+
+def _replacement(original: str, span: Span, settings: DeidSettings, date_mode: str, surrogates: Surrogates | None,
+                 ref_year: int) -> str:
+    """The text written in place of ``original``."""
+    kind = span.type
+    if kind == "DATE":
+        if span.source == "date-birth" and _birth_over_89(original, ref_year):
+            return "[DATE>89]"
+        if date_mode == "shift" and surrogates is not None:
+            shifted = shift_date(original, surrogates.date_offset())
+            if shifted is not None:
+                return shifted
+        return TAGS["DATE"]
+    if settings.mode == "tag" or surrogates is None:
+        return TAGS[kind]
+    if kind == "AGE":
+        return "90+"
+    if kind == "NAME":
+        return surrogates.name(original)
+    if kind == "EMAIL":
+        return surrogates.email(original)
+    if kind == "URL":
+        return surrogates.url(original)
+    if kind == "IP":
+        return surrogates.ip(original)
+    if kind == "LOCATION":
+        return surrogates.location(original)
+    if kind in _PATTERNED:
+        return surrogates.pattern(kind, original)
+    return TAGS.get(kind, f"[{kind}]")
+
+
+def _reference_year(text: str, spans: list[Span]) -> int:
+    """The latest year among the note's non-birth dates (else this year): the "now" of the note."""
+    years = []
+    for span in spans:
+        if span.type == "DATE" and span.source != "date-birth":
+            parsed = parse_date(text[span.start:span.end])
+            if parsed and parsed[0]:
+                years.append(parsed[0])
+    return max(years) if years else dt.date.today().year
+
+
+def _birth_over_89(original: str, ref_year: int) -> bool:
+    parsed = parse_date(original)
+    return bool(parsed and parsed[0] and ref_year - parsed[0] >= 90)

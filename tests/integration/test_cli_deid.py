@@ -1,0 +1,129 @@
+"""``meddx deid`` end to end on synthetic notes: a .txt file, a folder tree, a CSV with a
+patient column, a JSONL file; the report's offsets match both texts and hold no text; the
+input is left untouched."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from cli_helpers import run_cli
+
+from meddx.deid.report import FIELDS, read_report
+from meddx.deid.spans import TAGS
+from meddx.deid.synthetic import generate_notes
+
+
+def _digest(path: Path) -> str:
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()
+
+
+def _check_report(records: list[dict], originals: dict[str, str], outputs: dict[str, str], tag_mode: bool) -> None:
+    assert records, "the report is empty"
+    for r in records:
+        assert tuple(r) == FIELDS, r
+        assert all(isinstance(r[k], int) for k in FIELDS[2:])
+        original, output = originals[r["doc"]], outputs[r["doc"]]
+        assert r["length"] == r["end"] - r["start"] > 0
+        replacement = output[r["out_start"]:r["out_end"]]
+        if tag_mode:
+            assert replacement in set(TAGS.values()) | {"[DATE>89]"}, replacement
+        assert {k for k, v in r.items() if isinstance(v, str)} == {"doc", "type"}, "no text in the report"
+        assert original[r["start"]:r["end"]] not in (r["doc"], r["type"])
+
+
+@pytest.fixture()
+def notes():
+    return generate_notes(12, seed=21)
+
+
+def test_txt_file(tmp_path: Path, notes, capsys) -> None:
+    src = tmp_path / "note.txt"
+    src.write_text(notes[0].text, encoding="utf-8")
+    before = _digest(src)
+    result = run_cli(["deid", str(src), "--out", str(tmp_path / "clean.txt")], capsys)
+    assert result.code == 0, result.err
+    assert "NAME" in result.out and "report:" in result.out
+    out_text = (tmp_path / "clean.txt").read_text(encoding="utf-8")
+    records = read_report(tmp_path / "clean.txt.spans.jsonl")
+    _check_report(records, {"note.txt": notes[0].text}, {"note.txt": out_text}, tag_mode=True)
+    assert len(records) >= len(notes[0].spans) * 0.9
+    assert _digest(src) == before
+    for planted in notes[0].spans:
+        value = notes[0].text[planted.start:planted.end]
+        assert len(value) < 4 or value not in out_text, planted.type
+
+
+def test_folder_tree_is_mirrored(tmp_path: Path, notes, capsys) -> None:
+    src = tmp_path / "in"
+    for i, note in enumerate(notes[:6]):
+        path = src / f"ward{i % 2}" / "day1" / f"n{i}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(note.text, encoding="utf-8")
+    (src / "ignore.pdf").write_bytes(b"%PDF")
+    before = _digest(src)
+    result = run_cli(["deid", str(src), "-o", str(tmp_path / "out"), "--mode", "surrogate"], capsys)
+    assert result.code == 0, result.err
+    out_files = sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*.txt"))
+    assert out_files == sorted(p.relative_to(src).as_posix() for p in src.rglob("*.txt"))
+    originals = {p.relative_to(src).as_posix(): p.read_text() for p in src.rglob("*.txt")}
+    outputs = {k: (tmp_path / "out" / k).read_text() for k in originals}
+    _check_report(read_report(tmp_path / "out.spans.jsonl"), originals, outputs, tag_mode=False)
+    assert _digest(src) == before
+    assert run_cli(["deid", str(src), "-o", str(src / "sub")], capsys).code == 2, "output inside the input folder"
+
+
+def test_csv_with_patient_column_keeps_columns_and_shifts_dates(tmp_path: Path, notes, capsys) -> None:
+    src = tmp_path / "notes.csv"
+    with src.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["note_id", "patient", "text", "ward"])
+        for note in notes:
+            writer.writerow([note.id, note.patient_id, note.text, "7B"])
+    before = _digest(src)
+    result = run_cli(["deid", str(src), "-o", str(tmp_path / "out.csv"), "--patient-column", "patient",
+                      "--id-column", "note_id", "--key", "k1"], capsys)
+    assert result.code == 0, result.err
+    with (tmp_path / "out.csv").open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["note_id"] for r in rows] == [n.id for n in notes]
+    assert all(r["ward"] == "7B" and r["patient"] == n.patient_id for r, n in zip(rows, notes))
+    outputs = {r["note_id"]: r["text"] for r in rows}
+    records = read_report(tmp_path / "out.csv.spans.jsonl")
+    _check_report(records, {n.id: n.text for n in notes}, outputs, tag_mode=False)
+    dates = [r for r in records if r["type"] == "DATE"]
+    assert dates and all(outputs[r["doc"]][r["out_start"]:r["out_end"]] != "[DATE]" for r in dates), "dates shifted"
+    assert _digest(src) == before
+
+
+def test_jsonl_and_types_subset(tmp_path: Path, notes, capsys) -> None:
+    src = tmp_path / "notes.jsonl"
+    src.write_text("".join(json.dumps({"id": n.id, "body": n.text, "n": i}) + "\n" for i, n in enumerate(notes)))
+    result = run_cli(["deid", str(src), "-o", str(tmp_path / "o.jsonl"), "--text-column", "body", "--types", "PHONE,EMAIL",
+                      "--report", str(tmp_path / "r.jsonl")], capsys)
+    assert result.code == 0, result.err
+    rows = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert [r["n"] for r in rows] == list(range(len(notes)))
+    assert {r["type"] for r in read_report(tmp_path / "r.jsonl")} <= {"PHONE", "EMAIL"}
+    assert "[PHONE]" in "".join(r["body"] for r in rows)
+
+
+def test_refuses_to_overwrite_the_input(tmp_path: Path, notes, capsys) -> None:
+    src = tmp_path / "note.txt"
+    src.write_text(notes[1].text, encoding="utf-8")
+    before = _digest(src)
+    assert run_cli(["deid", str(src), "-o", str(src)], capsys).code == 2
+    assert run_cli(["deid", str(src), "-o", str(tmp_path / "x.txt"), "--report", str(src)], capsys).code == 2
+    assert _digest(src) == before
+
+
+def test_bad_options_fail_with_one_line(tmp_path: Path, notes, capsys) -> None:
+    src = tmp_path / "note.txt"
+    src.write_text(notes[2].text, encoding="utf-8")
+    for extra in (["--mode", "fake"], ["--dates", "later"], ["--types", "NAMES"], ["--encoding", "klingon"]):
+        result = run_cli(["deid", str(src), "-o", str(tmp_path / "y.txt"), *extra], capsys)
+        assert result.code == 2 and result.err.count("\n") == 1 and result.err.startswith("meddx: error:"), result.err
