@@ -162,3 +162,40 @@ def test_text_errors_are_one_line_and_name_the_column(notes_csv: Path, capsys: p
     result = run_cli(["train", "--data", str(notes_csv), "--model", "resnet18", "--epochs", "1", "--no-progress"],
                      capsys)
     assert result.code == 2 and "text model" in result.err
+
+
+def test_pretrained_local_model_folder_trains_offline(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """--pretrained with a tiny BERT folder: its tokenizer and encoder are used, nothing is downloaded."""
+    from meddx.data.synthetic_text import keyword_documents, write_text_csv
+    from tests.tiny_bert import save_tiny_bert
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    folder = tmp_path / "tiny-bert"
+    save_tiny_bert(folder, keyword_documents(200, seed=9)[0])
+    data = write_text_csv(tmp_path / "more-notes.csv", n=600, seed=4)  # a random tiny BERT needs ~100 steps
+    out = tmp_path / "bundle"
+    result = run_cli(["train", "--data", str(data), "--pretrained", str(folder), "--epochs", "10", "--lr", "0.003",
+                      "--no-progress", "--output", str(out), "--no-baseline"], capsys)
+    assert result.code == 0, result.err
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["test"]["auc"] >= 0.95 and "baseline" not in metrics  # a random tiny BERT ranks well first
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"]["name"] == "hf-sequence-classifier" and config["preprocessing"]["tokenizer"] == "pretrained"
+    from meddx.bundle import load_bundle
+
+    predictor = load_bundle(out)
+    assert predictor.decide(predictor.predict_texts(["history of carcinoma noted"]))[0] == "oncology"
+
+
+def test_cross_validation_of_a_text_model_reports_the_baseline(notes_csv: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(["cv", "--data", str(notes_csv), "--model", "bilstm-attention", "--epochs", "6", "--folds", "3",
+                      "--out", str(tmp_path / "cv")], capsys)
+    assert result.code == 0, result.err
+    summary = json.loads((tmp_path / "cv" / "cv.json").read_text())
+    assert summary["n"] == 240 and len(summary["folds"]) == 3  # the CSV's train rows only
+    assert summary["pooled"]["macro_f1"]["estimate"] >= 0.9
+    assert summary["baseline"]["mean"]["macro_f1"] >= 0.9 and "macro_f1" in summary["baseline"]["difference"]
+    assert "baseline (tfidf-logreg)" in result.out

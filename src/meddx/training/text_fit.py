@@ -27,6 +27,7 @@ from meddx.training.config import TrainConfig
 from meddx.training.text_plan import TextPlan
 
 TOKENIZER_FILE = "tokenizer.json"
+SELECTION = "val_select"  # best epoch and early stopping: val AUC, ties by loss (ClassificationTask)
 
 
 class TokenDataset(Dataset):
@@ -93,7 +94,7 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     task = _build_task(config, source, plan, pretrained)
-    trainer, ckpt = _build_trainer(config, plan, run_dir, progress)
+    trainer, ckpt = _build_trainer(config, plan, run_dir, progress, monitor=SELECTION)
     last = run_dir / "checkpoints" / "last.ckpt"
     previous = os.environ.get(runlib.RUN_DIR_ENV)
     os.environ[runlib.RUN_DIR_ENV] = str(run_dir)  # extra DDP processes re-run this and must agree
@@ -116,7 +117,7 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
     write_json_atomic(run_dir / "trainer.json", {
         "world_size": trainer.world_size, "strategy": type(trainer.strategy).__name__,
         "epochs_run": trainer.current_epoch, "best_checkpoint": ckpt.best_model_path,
-        "best_val_auc": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
+        "selection": SELECTION, "best_score": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
     })
     _load_best(task, ckpt.best_model_path or str(last))
     baseline = _fit_baseline(config, source)

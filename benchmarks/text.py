@@ -1,0 +1,137 @@
+"""Medical abstracts (5 classes): 5-fold cross-validation of the text models against TF-IDF baselines.
+
+    python benchmarks/text.py ../shared/data/medical-abstracts-tc/medical_tc_test.csv --budget 2
+
+Protocol (the text issue's): ``meddx data verify`` finds 113 abstracts that occur 2-3 times with
+different labels (231 rows); all 231 are dropped (``--fix drop-conflicting``), leaving 2,657. The
+rest is cut into 5 folds stratified by label (``meddx cv``: ``StratifiedGroupKFold``, copies of one
+text kept together). In every fold each network trains under the same time budget (validation
+carved from the fold's training part, 10%, chooses the epoch and the temperature), and the
+TF-IDF + logistic regression baseline (class-balanced, C = 1) is fitted on the same documents and
+scored on the same held-out fold. TF-IDF + linear SVM (class-balanced) is fitted here on the same
+folds for reference. Macro-F1 and accuracy: mean ± sd over folds, and the pooled out-of-fold
+estimate with a 95% bootstrap CI; "vs LR" is the paired pooled difference network - baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import print_table  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", type=Path, help="medical_tc_test.csv")
+    parser.add_argument("--budget", type=float, default=2.0, help="training minutes per fold and model")
+    parser.add_argument("--models", default="lstm,bilstm-attention,transformer")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path("/tmp/meddx-bench-text"))
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+
+    clean = _clean(args.data, args.out)
+    rows, results = [], {}
+    for model in args.models.split(","):
+        results[model] = _cross_validate(clean, model, args.budget, args.folds, args.out)
+    first = results[next(iter(results))]
+    svm = _svm_reference(clean, args.folds)
+    base = first["summary"]["baseline"]
+    rows.append(["TF-IDF + LR (balanced, C=1)", _msd(base, "macro_f1"), _ci(base["pooled"]["macro_f1"]),
+                 _msd(base, "accuracy"), _ci(base["pooled"]["accuracy"]), "-", "-", "-"])
+    rows.append(["TF-IDF + linear SVM (balanced)", f"{np.mean(svm['f1']):.3f} ± {np.std(svm['f1'], ddof=1):.3f}", "-",
+                 f"{np.mean(svm['acc']):.3f} ± {np.std(svm['acc'], ddof=1):.3f}", "-", "-", "-", f"{svm['cpu']:.2f}"])
+    for model, r in results.items():
+        s = r["summary"]
+        diff = s["baseline"]["difference"]["macro_f1"]
+        rows.append([model, _msd(s, "macro_f1"), _ci(s["pooled"]["macro_f1"]), _msd(s, "accuracy"),
+                     _ci(s["pooled"]["accuracy"]), _ci(diff, signed=True), r["epochs"], f"{r['cpu_minutes']:.1f}"])
+    print_table(f"Medical abstracts, {args.folds}-fold CV, {clean['n']} abstracts after dropping {clean['dropped']} "
+                f"conflicting rows; {args.budget:g} min training per fold",
+                ["model", "macro-F1 (mean ± sd)", "macro-F1 pooled (95% CI)", "accuracy (mean ± sd)",
+                 "accuracy pooled (95% CI)", "macro-F1 vs LR (paired)", "epochs per fold", "CPU min"], rows)
+    if args.json:
+        args.json.write_text(json.dumps({"clean": clean, "svm": svm, "results": results}, indent=2, default=str))
+
+
+def _clean(data: Path, out: Path) -> dict:
+    """Verify, drop every row of an abstract that carries conflicting labels, write the rest."""
+    from meddx.data.text import load_text_source
+    from meddx.data.text_verify import clean_text_source, verify_text_source, write_text_source
+
+    source = load_text_source(data)
+    report = verify_text_source(source).to_dict()
+    cleaned, summary = clean_text_source(source, report, "drop-conflicting")
+    out.mkdir(parents=True, exist_ok=True)
+    path = write_text_source(cleaned, out / "abstracts-clean.csv")
+    s = report["summary"]
+    kept = summary["kept"]
+    return {"path": str(path), "n": sum(kept.values()) if isinstance(kept, dict) else kept,
+            "dropped": summary["removed_rows"], "conflicting_groups": s.get("conflicting_exact_groups")}
+
+
+def _cross_validate(clean: dict, model: str, budget: float, folds: int, out: Path) -> dict:
+    from meddx.evaluation.cv import cross_validate
+    from meddx.training.config import TrainConfig
+
+    config = TrainConfig(data=clean["path"], model=model, time_budget=budget, name=f"abstracts-{model}",
+                         max_length=256 if model == "transformer" else None, ci_resamples=1000)
+    wall, cpu = time.perf_counter(), time.process_time()
+    summary = cross_validate(config, folds=folds, out=out / f"cv-{model}")
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    epochs = []
+    for fold in summary["folds"]:
+        run = json.loads((Path(fold["bundle"]) / "config.json").read_text())["training"]["run_dir"]
+        trainer = Path(run) / "trainer.json"
+        epochs.append(json.loads(trainer.read_text())["epochs_run"])
+    return {"summary": summary, "wall_minutes": wall / 60, "cpu_minutes": cpu / 60,
+            "epochs": f"{min(epochs)}-{max(epochs)}" if min(epochs) != max(epochs) else str(epochs[0])}
+
+
+def _svm_reference(clean: dict, folds: int) -> dict:
+    """TF-IDF + class-balanced linear SVM on the same folds as ``meddx cv``."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.svm import LinearSVC
+
+    from meddx.data.sources import load_source
+    from meddx.evaluation.cv import development_split, make_folds
+
+    source = load_source(clean["path"], carve_val=False)
+    dev = development_split(source)
+    fold_index, _ = make_folds(dev, source.origin, folds, 0)
+    texts, y = np.array(dev.texts, dtype=object), np.asarray(dev.labels)
+    f1, acc, cpu = [], [], time.process_time()
+    for test in fold_index:
+        train = np.setdiff1d(np.arange(len(y)), test)
+        vec = TfidfVectorizer()
+        clf = LinearSVC(class_weight="balanced").fit(vec.fit_transform(texts[train]), y[train])
+        pred = clf.predict(vec.transform(texts[test]))
+        f1.append(float(f1_score(y[test], pred, average="macro")))
+        acc.append(float(accuracy_score(y[test], pred)))
+    return {"f1": f1, "acc": acc, "cpu": (time.process_time() - cpu) / 60}
+
+
+def _msd(summary: dict, metric: str) -> str:
+    mean, sd = summary["mean"].get(metric), summary["sd"].get(metric)
+    return "-" if mean is None else f"{mean:.3f} ± {sd:.3f}"
+
+
+def _ci(entry: dict | None, signed: bool = False) -> str:
+    if not entry:
+        return "-"
+    lo, hi = entry.get("bca") or entry.get("percentile") or (None, None)
+    fmt = "{:+.3f}" if signed else "{:.3f}"
+    est = fmt.format(entry["estimate"])
+    return est if lo is None else f"{est} ({fmt.format(lo)} to {fmt.format(hi)})"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+"""Sequence length from training lengths, plan fields from config, overrides."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from meddx.data.base import SplitData, TextSource
+from meddx.training.config import TrainConfig
+from meddx.training.text_plan import FINE_TUNE_LR, choose_max_length, initial_text_plan, with_tokenizer
+
+
+def _source(labels: list[int]) -> TextSource:
+    split = SplitData(ids=[str(i) for i in range(len(labels))], labels=np.array(labels), texts=["a b"] * len(labels))
+    return TextSource(name="s", origin="s.csv", task="binary", label_names=["no", "yes"], spatial_dims=0,
+                      splits={"train": split})
+
+
+def test_max_length_is_the_rounded_95th_percentile_capped() -> None:
+    value, why = choose_max_length(np.arange(1, 101), None)
+    assert value == 96 and "95th percentile" in why  # p95 = 95.05 -> 96
+    assert choose_max_length(np.full(10, 3000), None)[0] == 512
+    assert choose_max_length(np.full(10, 2), None)[0] == 16
+    assert choose_max_length(np.full(10, 300), 64) == (64, "set in config")
+
+
+def test_plan_defaults_and_class_weights() -> None:
+    plan = initial_text_plan(TrainConfig(data="x.csv"), _source([0] * 30 + [1] * 5))
+    assert plan.model == "bilstm-attention" and plan.tokenizer == "word" and plan.lr == 2e-3
+    assert plan.class_weights is not None and plan.class_weights[1] > plan.class_weights[0]
+    plan = with_tokenizer(plan, vocab_size=500, pad_id=0, max_length=64, why="test")
+    assert plan.model_args == {"vocab_size": 500, "pad_id": 0} and plan.max_length == 64
+
+
+def test_pretrained_uses_a_fine_tuning_rate_unless_lr_is_set() -> None:
+    source = _source([0, 1] * 10)
+    plan = initial_text_plan(TrainConfig(data="x.csv", pretrained="/m"), source)
+    assert plan.model == "hf-sequence-classifier" and plan.tokenizer == "pretrained" and plan.lr == FINE_TUNE_LR
+    assert initial_text_plan(TrainConfig(data="x.csv", pretrained="/m", lr=1e-3), source).lr == 1e-3
+
+
+def test_transformer_gets_its_position_table_size() -> None:
+    plan = initial_text_plan(TrainConfig(data="x.csv", model="transformer"), _source([0, 1] * 5))
+    assert with_tokenizer(plan, 100, 0, 128, "x").model_args["max_length"] == 128
