@@ -32,7 +32,7 @@ def test_integrated_gradients_are_aligned_and_complete(kind: str, model: str) ->
     text = "Patient presented with seizure, noted on exam."
     result = token_attributions(predictor, text, method="integrated-gradients", steps=64)
     assert len(result.scores) == len(result.tokens) > 0
-    for token, start, end in result.tokens:
+    for _token, start, end in result.tokens:
         assert 0 <= start <= end <= len(text)
     # completeness: the attributions add up to logit(text) - logit(all-padding baseline)
     ids, mask = predictor.encode([text])
