@@ -6,14 +6,18 @@ import typer
 
 
 def models(pattern: str = typer.Argument("*", help="Shell-style filter, e.g. 'resnet*'.")) -> None:
-    """List the registered model architectures and the spatial dimensions they support."""
+    """List the registered model architectures, the input each reads and the dimensions it supports."""
     from rich.console import Console
     from rich.table import Table
 
     from meddx.models.registry import list_models, model_info
 
-    table = Table("name", "dims", "description")
+    table = Table("name", "input", "description")
     for name in list_models(pattern):
         info = model_info(name)
-        table.add_row(name, ",".join(f"{d}D" for d in info.get("dims", ())), info.get("description", ""))
+        kind = info.get("input", "image")
+        dims = "documents" if kind == "text" else ",".join(f"{d}D" for d in info.get("dims", ())) + f" {kind}s"
+        if info.get("output") == "segmentation":
+            dims += " (masks)"
+        table.add_row(name, dims, info.get("description", ""))
     Console().print(table)

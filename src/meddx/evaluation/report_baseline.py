@@ -10,7 +10,7 @@ from meddx.evaluation.report_format import _d, _e, _num, _table, _vci
 
 ROWS = (("auc", "AUC"), ("auprc", "AUPRC"), ("accuracy", "accuracy"), ("balanced_accuracy", "balanced accuracy"),
         ("macro_f1", "macro-F1"))
-HOW = ("The same metrics for a simple linear model (TF-IDF word and word-pair weights + logistic regression) fitted "
+HOW = ("The same metrics for a simple linear model (TF-IDF word weights + logistic regression) fitted "
        "on the same training documents and scored on the same cases. The difference column is this model minus "
        "the baseline with a paired bootstrap interval: an interval that excludes 0 means the network really adds "
        "(or loses) something; one that spans 0 means it has not shown it is better than the simple model.")

@@ -122,7 +122,8 @@ def render_attribution_html(text: str, attribution: TokenAttribution, *, title: 
     pieces.append(html.escape(text[cursor:]))
     how = ("attention weight (where the model looked; all non-negative)" if attribution.method == "attention"
            else "integrated gradients: red tokens push towards the class, blue away from it")
-    rows = "".join(f"<tr><td>{html.escape(t['token'])}</td><td>{t['score']:+.4f}</td></tr>" for t in attribution.top(10))
+    rows = "".join(f"<tr><td>{html.escape(text[t['start']:t['end']])}</td><td>{html.escape(t['token'])}</td>"
+                   f"<td>{t['score']:+.4f}</td></tr>" for t in attribution.top(10))
     probs = "".join(f"<tr><td>{html.escape(str(n))}</td><td>{p:.3f}</td></tr>"
                     for n, p in (probabilities or {}).items())
     delta = attribution.extra.get("convergence_delta")
@@ -134,4 +135,4 @@ def render_attribution_html(text: str, attribution: TokenAttribution, *, title: 
             + (f" Integrated-gradients convergence delta {delta:.2e}." if delta is not None else "")
             + f"</p><div class=\"doc\">{''.join(pieces)}</div>"
             + (f"<h2>Probabilities</h2><table>{probs}</table>" if probs else "")
-            + f"<h2>Top tokens</h2><table><tr><th>token</th><th>score</th></tr>{rows}</table></body></html>\n")
+            + f"<h2>Top tokens</h2><table><tr><th>text</th><th>token</th><th>score</th></tr>{rows}</table></body></html>\n")

@@ -125,25 +125,41 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     task = _build_task(config, source, plan)
-    trainer, ckpt = _build_trainer(config, plan, run_dir, progress)
+    if not train_and_restore(config, plan, task, make_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
+                             make_loader(val_ds, plan.batch_size * 2, shuffle=False), run_dir, progress,
+                             resume=resume is not None):
+        return FitResult(run_dir=run_dir, plan=plan)
+    from meddx.training.finish import finish_run
+
+    return finish_run(config, source, plan, pre, task.net, run_dir, name, val_inputs=x_val)
+
+
+def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: Any, val_loader: Any, run_dir: Path,
+                      progress: bool, *, resume: bool, monitor: str = "val_auc") -> bool:
+    """``Trainer.fit`` with per-epoch checkpoints and early stopping on ``monitor``, then the best
+    epoch's weights loaded into ``task``; ``trainer.json`` records the run. Every task kind
+    (classification, text, segmentation) trains through here.
+
+    Returns ``False`` on the extra processes of a multi-process run (only rank 0 goes on to
+    evaluate and save). A run stopped by the user raises :class:`TrainingInterrupted`, naming
+    the command that resumes it from ``checkpoints/last.ckpt``.
+    """
+    from meddx.training import run as runlib
+
+    trainer, ckpt = _build_trainer(config, plan, run_dir, progress, monitor=monitor)
     last = run_dir / "checkpoints" / "last.ckpt"
     previous = os.environ.get(runlib.RUN_DIR_ENV)
     os.environ[runlib.RUN_DIR_ENV] = str(run_dir)  # extra DDP processes re-run this and must agree
     try:
-        trainer.fit(
-            task,
-            make_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
-            make_loader(val_ds, plan.batch_size * 2, shuffle=False),
-            ckpt_path=str(last) if resume is not None and last.is_file() else None,
-            weights_only=True,
-        )
+        trainer.fit(task, train_loader, val_loader, ckpt_path=str(last) if resume and last.is_file() else None,
+                    weights_only=True)
     finally:
         if previous is None:
             os.environ.pop(runlib.RUN_DIR_ENV, None)
         else:
             os.environ[runlib.RUN_DIR_ENV] = previous
     if not trainer.is_global_zero:
-        return FitResult(run_dir=run_dir, plan=plan)
+        return False
     if trainer.interrupted:
         raise TrainingInterrupted(
             f"training interrupted at epoch {trainer.current_epoch}; resume with: meddx train --resume {run_dir}"
@@ -151,12 +167,10 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
     write_json_atomic(run_dir / "trainer.json", {
         "world_size": trainer.world_size, "strategy": type(trainer.strategy).__name__,
         "epochs_run": trainer.current_epoch, "best_checkpoint": ckpt.best_model_path,
-        "best_val_auc": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
+        f"best_{monitor}": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
     })
     _load_best(task, ckpt.best_model_path or str(last))
-    from meddx.training.finish import finish_run
-
-    return finish_run(config, source, plan, pre, task.net, run_dir, name, val_inputs=x_val)
+    return True
 
 
 def _build_task(config: TrainConfig, source: Any, plan: Plan) -> Any:

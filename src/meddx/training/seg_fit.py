@@ -26,7 +26,7 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
     from meddx.data.segmentation import load_seg_source
     from meddx.training import run as runlib
     from meddx.training.fit import (
-        FitResult, TrainingInterrupted, _build_trainer, _default_name, _load_best, resolve_precision,
+        FitResult, _default_name, resolve_precision, train_and_restore,
     )
     from meddx.training.seg_data import CaseDataset, PatchDataset, build_seg_augmentation, preprocess_cases
     from meddx.training.seg_plan import SegPlan, fingerprint, make_seg_plan, read_seg_plan
@@ -63,24 +63,9 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     task = _build_task(config, source, plan)
-    trainer, ckpt = _build_trainer(config, plan, run_dir, progress, monitor="val_dice")
-    last = run_dir / "checkpoints" / "last.ckpt"
-    trainer.fit(
-        task,
-        _loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
-        _loader(CaseDataset(x_val, y_val), plan.batch_size if plan.spatial_dims == 2 else 1, shuffle=False),
-        ckpt_path=str(last) if resume and last.is_file() else None,
-        weights_only=True,
-    )
-    if trainer.interrupted:
-        raise TrainingInterrupted(
-            f"training interrupted at epoch {trainer.current_epoch}; resume with: meddx train --resume {run_dir}"
-        )
-    write_json_atomic(run_dir / "trainer.json", {
-        "epochs_run": trainer.current_epoch, "best_checkpoint": ckpt.best_model_path,
-        "best_val_dice": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
-    })
-    _load_best(task, ckpt.best_model_path or str(last))
+    train_and_restore(config, plan, task, _loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
+                      _loader(CaseDataset(x_val, y_val), plan.batch_size if plan.spatial_dims == 2 else 1, shuffle=False),
+                      run_dir, progress, resume=resume, monitor="val_dice")
     from meddx.training.seg_finish import finish_segmentation
 
     result = finish_segmentation(config, source, plan, task.net, run_dir, name, progress)

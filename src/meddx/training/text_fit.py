@@ -3,7 +3,7 @@
 Reading order: plan (model, tokenizer kind) -> fit the tokenizer on the training documents only
 (or take a pretrained model's own) -> sequence length from the training lengths -> encode train
 and val -> (measure speed for a time budget) -> ``Trainer.fit`` with the same checkpointing,
-early stopping and resume as images (``training.fit._build_trainer``) -> best weights ->
+early stopping and resume as images (``training.fit.train_and_restore``) -> best weights ->
 TF-IDF + logistic regression baseline on the same training documents -> ``finish_run`` (the same
 calibration, operating point, evaluation, bundle and registry code as images).
 
@@ -12,7 +12,6 @@ Note text never reaches a log line: only counts, lengths and ids are reported.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -63,7 +62,7 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
              progress: bool = True) -> Any:
     """Train a text classifier as ``config`` says; ``run_dir`` is given when resuming."""
     from meddx.training import run as runlib
-    from meddx.training.fit import TrainingInterrupted, _build_trainer, _default_name, _load_best
+    from meddx.training.fit import _default_name, train_and_restore
     from meddx.training.finish import finish_run
 
     from meddx.training.fit import resolve_precision
@@ -94,32 +93,12 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     task = _build_task(config, source, plan, pretrained)
-    trainer, ckpt = _build_trainer(config, plan, run_dir, progress, monitor=SELECTION)
-    last = run_dir / "checkpoints" / "last.ckpt"
-    previous = os.environ.get(runlib.RUN_DIR_ENV)
-    os.environ[runlib.RUN_DIR_ENV] = str(run_dir)  # extra DDP processes re-run this and must agree
-    try:
-        trainer.fit(task, token_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
-                    token_loader(val_ds, plan.batch_size * 2, shuffle=False),
-                    ckpt_path=str(last) if resume and last.is_file() else None, weights_only=True)
-    finally:
-        if previous is None:
-            os.environ.pop(runlib.RUN_DIR_ENV, None)
-        else:
-            os.environ[runlib.RUN_DIR_ENV] = previous
-    if not trainer.is_global_zero:
+    if not train_and_restore(config, plan, task, token_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
+                             token_loader(val_ds, plan.batch_size * 2, shuffle=False), run_dir, progress,
+                             resume=resume, monitor=SELECTION):
         from meddx.training.fit import FitResult
 
         return FitResult(run_dir=run_dir, plan=plan)
-    if trainer.interrupted:
-        raise TrainingInterrupted(
-            f"training interrupted at epoch {trainer.current_epoch}; resume with: meddx train --resume {run_dir}")
-    write_json_atomic(run_dir / "trainer.json", {
-        "world_size": trainer.world_size, "strategy": type(trainer.strategy).__name__,
-        "epochs_run": trainer.current_epoch, "best_checkpoint": ckpt.best_model_path,
-        "selection": SELECTION, "best_score": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
-    })
-    _load_best(task, ckpt.best_model_path or str(last))
     baseline = _fit_baseline(config, source)
     from meddx.bundle.text_predictor import text_bundle_config, text_bundle_files, text_predictor_factory
 
