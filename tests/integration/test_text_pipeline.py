@@ -199,3 +199,19 @@ def test_cross_validation_of_a_text_model_reports_the_baseline(notes_csv: Path, 
     assert summary["pooled"]["macro_f1"]["estimate"] >= 0.9
     assert summary["baseline"]["mean"]["macro_f1"] >= 0.9 and "macro_f1" in summary["baseline"]["difference"]
     assert "baseline (tfidf-logreg)" in result.out
+
+
+def test_a_text_run_resumes_from_its_run_folder(notes_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """--resume reuses the run's plan and tokenizer.json and continues from checkpoints/last.ckpt."""
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    first = run_cli(["train", "--data", str(notes_csv), "--model", "lstm", "--epochs", "2", "--no-progress",
+                     "--no-baseline", "--name", "r"], capsys)
+    assert first.code == 0, first.err
+    run_dir = next((tmp_path / "home" / "runs").iterdir())
+    tokenizer = (run_dir / "tokenizer.json").read_text()
+    again = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
+    assert again.code == 0, again.err
+    assert (run_dir / "tokenizer.json").read_text() == tokenizer
+    assert json.loads((run_dir / "trainer.json").read_text())["epochs_run"] == 2
+    assert (tmp_path / "home" / "bundles" / "r" / "v2" / "tokenizer.json").is_file()

@@ -45,7 +45,8 @@ CORES: list[tuple[str, str]] = [
 ]
 _DATE_WORDS = (r"on|since|from|until|till|through|thru|to|by|dated|date|dos|admitted|admission|discharged|discharge"
                r"|seen|starting|started|effective|as\s+of|between|last|next|due|scheduled|before|after"
-               r"|(?:scheduled|planned|booked|set|arranged|rescheduled|moved)\s+(?:for|to)|appointment(?:\s+on)?")
+               r"|(?:scheduled|planned|booked|set|arranged|rescheduled|moved)\s+(?:for|to)|appointment(?:\s+on)?"
+               r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri")
 _BIRTH = r"(?:born(?:\s+(?:in|on))?|year\s+of\s+birth|yob|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*(?:date|year)|birthday)"
 _BEFORE = r"(?<![\w/.:\-])"
 DETECTORS: list[tuple[str, re.Pattern[str]]] = []
@@ -58,6 +59,13 @@ for _rule, _core in CORES:
         _rx = rf"{_BEFORE}\b(?P<core>{_core})"
     DETECTORS.append((_rule, re.compile(_rx)))
 FULL = [(rule, re.compile(core)) for rule, core in CORES]
+# Spelled-out ordinal days: "the fourth of May", "March the third", "twenty-first of June, 2022"
+# (found and tagged; not shifted, since the words are not rewritten).
+_ORD = (r"(?:(?:twenty|thirty)[-\s])?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|tenth|eleventh"
+        r"|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth")
+_MN_PLAIN = MN.replace("(?P<mn>", "(?:")
+WORD_DATE_RE = re.compile(rf"(?<![\w-])(?:(?i:the\s+)?(?i:{_ORD})\s+of\s+{_MN_PLAIN}|{_MN_PLAIN}\s+(?i:the\s+)?"
+                          rf"(?i:{_ORD})(?![\w-]))(?:,?\s+(?:18|19|20)\d{{2}}(?!\d))?")
 _FULL_BY_RULE = dict(FULL)
 _RANGE_WORD_RE = re.compile(r"(?i:\b(?:to|through|thru))[\s:]*$")
 _AFTER_DATE_RE = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?\s*(?i:to|through|thru)[\s:]*$")
@@ -87,6 +95,9 @@ def find_dates(text: str) -> list[DateHit]:
                 continue  # "improved to 3/10": "to"/"through" count only after another date
             birth = bool(BIRTH_BEFORE_RE.search(text, max(0, start - 24), start))
             hits.append(DateHit(start, end, rule, birth or rule == "year"))
+    for m in WORD_DATE_RE.finditer(text):
+        hits.append(DateHit(m.start(), m.end(), "words", bool(BIRTH_BEFORE_RE.search(text, max(0, m.start() - 24),
+                                                                                       m.start()))))
     return hits
 
 

@@ -17,12 +17,14 @@ import re
 from meddx.deid import lexicon
 from meddx.deid.dates import find_dates
 from meddx.deid.locations import find_locations
-from meddx.deid.names import TOKEN_RE, find_names, is_eponym_use, name_like
+from meddx.deid.names import TOKEN_RE, find_names, is_eponym_use, lower_name_ok, name_like
+from meddx.deid.names_cues import find_cue_names
 from meddx.deid.patterns import Cand, find_context_ids, find_generic_ids, find_structured
 from meddx.deid.spans import Span
 
 # Name rules whose words are searched again elsewhere in the same document.
-_PROPAGATE_FROM = frozenset({"title", "label", "header", "relation", "person-verb", "dict-pair", "grown"})
+_PROPAGATE_FROM = frozenset({"title", "label", "header", "relation", "person-verb", "dict-pair", "grown", "pt-prefix",
+                             "credential", "pair", "named", "name-age"})
 
 
 def detect(text: str) -> list[Span]:
@@ -33,11 +35,13 @@ def detect(text: str) -> list[Span]:
     cands += [Cand(h.start, h.end, "DATE", "date-birth" if h.birth else f"date-{h.rule}", 70) for h in find_dates(text)]
     cands += find_locations(text)
     cands += find_names(text)
+    cands += find_cue_names(text)
     cands += find_generic_ids(text)
     chosen = resolve(cands)
     chosen = _grow_names(text, chosen)
     chosen = _propagate_names(text, chosen)
     chosen = _merge_adjacent_names(text, _grow_names(text, chosen))
+    chosen = _ages_after_names(text, chosen)
     return [Span(c.start, c.end, c.type, c.rule) for c in chosen]
 
 
@@ -115,19 +119,42 @@ def _propagate_names(text: str, chosen: list[Cand]) -> list[Cand]:
     """Every other capitalised mention of a word of a confidently found name is a name too
     ("Mr. Quonset" ... "Quonset tolerated the procedure")."""
     words: set[str] = set()
+    lower: set[str] = set()
     common = lexicon.common_words()
     for cand in chosen:
         if cand.type == "NAME" and cand.rule in _PROPAGATE_FROM:
-            for m in TOKEN_RE.finditer(text, cand.start, cand.end):
+            for m in _ANY_WORD_RE.finditer(text, cand.start, cand.end):
                 word = m.group()
                 if len(word) > 1 and word.lower() not in common:
-                    words.update({word.title() if word.isupper() else word, word.upper()})
+                    title = word if word[0].isupper() and not word.isupper() else word.title()
+                    words.update({title, word.upper()})
+                    if lower_name_ok(word) and len(word) > 2:
+                        lower.add(word.lower())  # "Ingrid" found: "wife ingrid" later is her too
     if not words:
         return chosen
     out = list(chosen)
     for m in TOKEN_RE.finditer(text):
         if m.group() in words and _free(out, m.start(), m.end()) and not is_eponym_use(text, m.end()):
             bisect.insort(out, Cand(m.start(), m.end(), "NAME", "propagated", 20), key=lambda c: c.start)
+    if lower:
+        pattern = re.compile(r"(?<![\w'’-])(?:" + "|".join(re.escape(w) for w in sorted(lower)) + r")(?![\w-])")
+        for m in pattern.finditer(text):
+            if _free(out, m.start(), m.end()) and not is_eponym_use(text, m.end()):
+                bisect.insort(out, Cand(m.start(), m.end(), "NAME", "propagated", 20), key=lambda c: c.start)
+    return out
+
+
+_ANY_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_AGE_AFTER_NAME_RE = re.compile(r",[ \t]*(?P<age>9\d|1[01]\d)(?=[ \t]*(?:[,;]|y/?o\b|yo\b|[FM]\b|years?\b|-year))")
+
+
+def _ages_after_names(text: str, chosen: list[Cand]) -> list[Cand]:
+    """"Eleanor Vance-Whitaker, 96, end-stage heart failure": an age over 89 right after a name."""
+    out = list(chosen)
+    for cand in chosen:
+        m = _AGE_AFTER_NAME_RE.match(text, cand.end) if cand.type == "NAME" else None
+        if m and _free(out, m.start("age"), m.end("age")):
+            bisect.insort(out, Cand(m.start("age"), m.end("age"), "AGE", "age-after-name", 75), key=lambda c: c.start)
     return out
 
 

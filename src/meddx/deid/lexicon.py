@@ -46,6 +46,18 @@ def common_words() -> frozenset[str]:
         w.lower() for w in COUNTRIES)
 
 
+def is_listed(word: str, *, parts: bool = False) -> bool:
+    """``word`` (any case) is a listed first name or surname; with ``parts``, a hyphenated word
+    counts when one of its parts is ("Hernandez-Cruz"), ambiguous parts ("White") excepted."""
+    title = word.title() if word.isupper() or word.islower() else word
+    if title in first_names() or title in surnames():
+        return True
+    if parts and "-" in title:
+        return any(len(p) > 2 and p not in AMBIGUOUS and (p in first_names() or p in surnames())
+                   for p in title.split("-"))
+    return False
+
+
 # Names that are also ordinary words: never matched alone, only with context or next to a name.
 AMBIGUOUS = frozenset("""
 Will May June April Grace Hope Faith Joy Rose Mark Bill Art Frank Sue Pat Dawn Summer Autumn Ginger Iris Ruby
@@ -73,7 +85,8 @@ patch ligament duct space pouch valve angle canal gland glands granules nodules 
 ataxia coma apnea hypothesis rule rules staging stage grade grading class questionnaire inventory
 echocardiography ultrasound ultrasonography sonography imaging color colour flow analysis regression hazards
 proportional model models rats rat mice mouse antigen antigens protein proteins strain study studies cohort trial
-heart risk probe kit assay counter plot curve agar medium solution proteinuria
+heart risk probe kit assay counter plot curve agar medium solution proteinuria level levels depth drain pattern
+tear lesions spots murmur respirations contracture monitor purpura
 """.split())
 
 STATE_ABBRS = frozenset("""

@@ -38,14 +38,37 @@ STATE_ZIP_RE = re.compile(r"\b(?:" + _STATE_ALT + r")\s+(?P<zip>\d{5}(?:-\d{4})?
 COUNTY_RE = re.compile(r"\b(?:" + _CAP + r"\s){1,2}(?:County|Parish|Borough)\b")
 _FACILITY_END = (r"Hospital|Medical Center|Medical Centre|Health Center|Health Centre|Health System|Healthcare|Clinic"
                  r"|Infirmary|Nursing Home|Rehabilitation Center|Rehab Center|Rehab|Hospice|Care Center|Surgery Center"
-                 r"|Cancer Center|Heart Institute|Institute|Sanatorium|Nursing Center|Senior Living")
+                 r"|Cancer Center|Heart Institute|Institute|Sanatorium|Nursing Center|Senior Living|Manor|Assisted Living"
+                 r"|Memory Care|Retirement Home|Retirement Community|Retirement Village|Care Home|Rest Home"
+                 r"|Convalescent Home|Convalescent Center|Pediatrics|Physical Therapy|Daycare|Day Care|Urgent Care"
+                 r"|Family Practice|Family Medicine|Medical Group|Medical Associates|Dialysis Center|Surgical Center"
+                 r"|Birth Center|Health(?![ \t]+[A-Z])")
 FACILITY_RE = re.compile(r"(?:(?:St\.|Saint|Mt\.|Mount)\s)?(?:" + _CAP + r"\s){1,4}(?:" + _FACILITY_END + r")\b")
+# "went to St. Vincent's", "transferred to St. Mary's" (not "St. John's wort")
+SAINT_RE = re.compile(r"(?<![\w.])(?:St\.?|Saint)[ \t]+[A-Z][a-z]+['’]s(?![\w'’])(?![ \t]+(?:[A-Z]|wort\b))")
+_ADDR_CTX = (r"(?:lives|living|live|resides|residing|located|stays|staying|moved|moving|home|address|addr"
+             r"|discharged|returned|returning)")
+# "lives at 412 Birchwood, Duluth": a street address without a suffix, after a residence word
+BARE_STREET_RE = re.compile(r"(?i:\b" + _ADDR_CTX + r"\b[^.\d]{0,60}?(?:\bat|\bto|\bis|:))[ \t]*(?P<addr>\d{1,6}[A-Za-z]?"
+                            r"[ \t]+" + _CAP + r"(?:[ \t]+" + _CAP + r"){0,3})(?=[ \t]*(?:[,;(]|\r?\n|$|\.(?:\s|$)|[ \t]in\b))")
+_CITY_AFTER_RE = re.compile(r",[ \t]*(?P<city>(?:" + _CAP + r"[ \t]){0,2}" + _CAP + r")(?=[ \t]*(?:[,.;)]|\r?\n|$"
+                            r"|[ \t][A-Z]{1,2}\d))")
+_IN_CITY_RE = re.compile(r"[ \t]+in[ \t]+(?P<city>(?:" + _CAP + r"[ \t]){0,2}" + _CAP + r")")
+# UK postcodes ("LS6 2AB", "SW1A 1AA"); the town is the capitalised run just before one
+POSTCODE_RE = re.compile(r"(?<![\w-])[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2}(?![\w-])")
+_TOWN_BEFORE_RE = re.compile(r"(?<![\w'’-])((?:[A-Z][\w'’.-]*[ \t]){0,2}[A-Z][\w'’.-]*),?[ \t]+$")
+_ADJECTIVE_RE = re.compile(r"(?:al|ic|ive|ary|ory|ous)$")
+# Endings that are also ordinary phrases ("Mental Health", "Developmental Pediatrics"): the name
+# before them needs a word that is neither common nor shaped like an adjective.
+_WEAK_END_RE = re.compile(r"(?:Health|Pediatrics|Physical Therapy|Family Medicine|Family Practice|Manor|Daycare|Day Care"
+                          r"|Urgent Care|Medical Group|Medical Associates|Memory Care|Birth Center)$")
 _PLACE_WORDS = (r"lives\s+in|living\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+(?:here\s+)?(?:to|from)"
                 r"|relocated\s+(?:to|from)|born\s+in|native\s+of|hometown(?:\s+of|\s+is)?|town\s+of|city\s+of|village\s+of"
                 r"|traveled\s+to|travelled\s+to|trip\s+to|visiting\s+from|returned\s+from|vacation\s+in|vacationing\s+in"
                 r"|emigrated\s+from|immigrated\s+from|grew\s+up\s+in|works\s+in|transferred\s+from|raised\s+in"
                 r"|originally\s+from|born\s+and\s+raised\s+in|hails\s+from|comes\s+from|visiting|visited"
                 r"|(?:lives|living|resides|residing|stays|staying)\s+with\b[^.\n]{0,60}?\bin"
+                r"|(?:house|home|apartment|flat|farm|condo)\s+in"
                 r"|city|town|hometown")
 PLACE_CTX_RE = re.compile(r"(?i:\b(?:" + _PLACE_WORDS + r"))[\s:]+(?:the\s+)?(?P<city>(?:" + _CAP + r"\s){0,2}" + _CAP + r")")
 
@@ -85,6 +108,20 @@ def find_locations(text: str) -> list[Cand]:
         start = _facility_start(text, m.start(), m.end(), common)
         if start is not None:
             out.append(Cand(start, m.end(), "LOCATION", "facility", 57))
+            out += _city_after(text, _IN_CITY_RE.match(text, m.end()), common)
+    out += [Cand(m.start(), m.end(), "LOCATION", "facility", 57) for m in SAINT_RE.finditer(text)]
+    for m in BARE_STREET_RE.finditer(text):
+        if any(_proper_word(w, common) for w in m.group("addr").split()[1:]):
+            out.append(Cand(m.start("addr"), m.end("addr"), "LOCATION", "street", 61))
+    for c in [c for c in out if c.rule == "street"]:
+        out += _city_after(text, _CITY_AFTER_RE.match(text, c.end), common)
+    for m in POSTCODE_RE.finditer(text):
+        out.append(Cand(m.start(), m.end(), "LOCATION", "zip", 60))
+        town = _TOWN_BEFORE_RE.search(text, max(0, m.start() - 60), m.start())
+        if town is not None:
+            span = _trailing_proper(text, town.start(1), town.end(1), common)
+            if span is not None:
+                out.append(Cand(span[0], span[1], "LOCATION", "city-postcode", 58))
     for m in PLACE_CTX_RE.finditer(text):
         city = _leading_proper(text, m.start("city"), m.end("city"), common)
         if city is not None and not _eponym(text, city[1]):
@@ -95,6 +132,16 @@ def find_locations(text: str) -> list[Cand]:
     return out
 
 
+def _city_after(text: str, m: re.Match[str] | None, common: frozenset[str]) -> list[Cand]:
+    """The city in ``m`` (after a street address or a facility), if it has a proper word."""
+    if m is None:
+        return []
+    city = _leading_proper(text, m.start("city"), m.end("city"), common)
+    if city is None or _eponym(text, city[1]):
+        return []
+    return [Cand(city[0], city[1], "LOCATION", "city-after", 56)]
+
+
 def _eponym(text: str, end: int) -> bool:
     from meddx.deid.names import is_eponym_use
 
@@ -103,6 +150,13 @@ def _eponym(text: str, end: int) -> bool:
 
 def _words(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+
+
+def _proper_word(word: str, common: frozenset[str]) -> bool:
+    """A capitalised word that is not common nor shaped like an adjective ("Regional", "Academic")."""
+    low = re.sub(r"['’]s$", "", word.strip(".,'’")).lower()
+    return bool(low) and word[0].isupper() and low not in common and low not in ("am", "pm") \
+        and not _ADJECTIVE_RE.search(low)
 
 
 def _proper(text: str, s: int, e: int, common: frozenset[str]) -> bool:
@@ -156,5 +210,8 @@ def _facility_start(text: str, start: int, end: int, common: frozenset[str]) -> 
             first = i
     if first is None:
         return None
-    proper = [text[s:e].strip(".,'’").lower() not in common for s, e in body[first:]]
+    if _WEAK_END_RE.search(text[start:end]):
+        proper = [_proper_word(text[s:e], common) for s, e in body[first:]]
+    else:
+        proper = [text[s:e].strip(".,'’").lower() not in common for s, e in body[first:]]
     return body[first][0] if any(proper) else None

@@ -47,27 +47,38 @@ _PHRASE_LABELS = (
     r"|interpreted\s+by|ordered\s+by|requested\s+by|authori[sz]ed\s+by|verified\s+by|collected\s+by|referred\s+by"
     r"|accompanied\s+by|lives\s+with|living\s+with|c/o|care\s+of|dear|cc"
     r"|sincerely|regards|respectfully|best\s+wishes|thank\s+you|yours\s+truly|covering\s+for|on\s+behalf\s+of"
+    r"|hi|hello|(?:many\s+)?thanks|(?:submitted|prepared|completed|written|entered|documented|approved|witnessed"
+    r"|translated|sent|faxed|called\s+in)\s+by"
 )
 LABEL_RE = re.compile(
     rf"(?i:\b(?:(?:{_COLON_LABELS})[ \t]*:|(?:{_PHRASE_LABELS})\b[ \t]*[:,]?))[ \t]*(?:\r?\n[ \t]*){{0,2}}"
 )
-_RELATIONS = (r"daughter|son|husband|wife|mother|father|brother|sister|spouse|partner|friend|neighbou?r|niece|nephew"
+_RELATIONS = (r"(?:father|mother|dad|mom)\s+of\s+(?:the\s+)?(?:baby|infant|child)|fob|mob|widow(?:er)?\s+of\s+the\s+late"
+              r"|widow(?:er)?|dtr|dau|hubby|sis|bro|grandma|grandpa|granny|stepdad|stepmom|godmother|godfather"
+              r"|(?:son|daughter|brother|sister|mother|father)-in-law"
+              r"|daughter|son|husband|wife|mother|father|brother|sister|spouse|partner|friend|neighbou?r|niece|nephew"
               r"|aunt|uncle|cousin|grandson|granddaughter|grandmother|grandfather|caregiver|guardian|fianc[ée]e?"
               r"|boyfriend|girlfriend|roommate|proxy|sibling|stepson|stepdaughter|stepmother|stepfather|mom|dad|twin")
-EMPLOYER_RE = re.compile(r"(?i:\b(?:employer[ \t]*:|employed\s+by|works\s+(?:for|at)|working\s+(?:for|at)))[ \t]*")
+EMPLOYER_RE = re.compile(r"(?i:\b(?:employer[ \t]*:|employed\s+(?:by|at)|(?:works|working|worked)\s+"
+                         r"(?:(?:part[ -]time\s+|full[ -]time\s+|nights\s+)?as\s+an?\s+(?:[a-z-]+\s+){1,3})?(?:for|at)))[ \t]*")
 RELATION_RE = re.compile(
-    rf"(?i:\b(?:{_RELATIONS})\b(?:'s\s+name\s+is)?)[ \t]*,?[ \t]*(?:\(|(?i:named|is|was|called)[ \t]+)?"
+    rf"(?i:\b(?:{_RELATIONS})\b(?!-)(?:'s\s+name\s+is)?)[ \t]*(?:\r?\n[ \t]*)?,?[ \t]*(?:\(|(?i:named|is|was|called)[ \t]+)?"
 )
 _PERSON_VERBS = (r"presents|presented|reports|reported|denies|denied|states|stated|complains|complained|endorses"
                  r"|endorsed|returns|returned|arrived|tolerated|underwent|ambulates|agrees|agreed|understands"
-                 r"|smokes|drinks|lives|works|was\s+seen|was\s+admitted|was\s+discharged|is\s+an?|was\s+an?")
+                 r"|smokes|drinks|lives|works|was\s+seen|was\s+admitted|was\s+discharged|is\s+an?|was\s+an?"
+                 r"|here\s+(?:with|for|today)|is\s+here|comes\s+in|came\s+in|was\s+brought|joined")
+# Verbs after which two unlisted name-shaped words are taken ("Bartholomew Quigley presents with").
+_STRONG_VERB_RE = re.compile(r"(?:presents|presented|reports|reported|denies|denied|states|stated|complains|complained"
+                             r"|endorses|endorsed|here\s|is\s+here|came\s+in|comes\s+in|was\s+brought|joined)")
 RIGHT_CTX_RE = re.compile(
-    rf"(?<![\w'’-])(?P<name>(?:(?:{TOKEN}|{INITIAL})[ \t]+){{0,3}}{TOKEN})(?:['’]s)?,?[ \t]+(?:{_PERSON_VERBS})\b"
+    rf"(?<![\w'’-])(?P<name>(?:(?:{TOKEN}|{INITIAL})[ \t]+){{0,3}}{TOKEN})(?:['’]s)?,?[ \t]+(?P<verb>{_PERSON_VERBS})\b"
 )
 
 
 LINE_START_RE = re.compile(r"(?m)^[ \t]*(?=\S)")
-HEADER_FOLLOW_RE = re.compile(r"[ \t]*[,;(]?[ \t]*(?i:mrn|mr\s*#|dob|d\.o\.b|medical\s+record|date\s+of\s+birth|age\b|acct)")
+HEADER_FOLLOW_RE = re.compile(r"[ \t]*[,;(]?[ \t]*(?i:mrn|mr\s*#|dob|d\.o\.b|medical\s+record|date\s+of\s+birth|age\b|acct)"
+                              r"|[ \t]+\d{1,3}[ \t]*(?:[FM]|yo|y/o|y\.o\.)(?![\w/])")
 
 
 def find_names(text: str) -> list[Cand]:
@@ -82,13 +93,16 @@ def find_names(text: str) -> list[Cand]:
     for m in EMPLOYER_RE.finditer(text):
         _add(out, text, _take_name(text, m.end(), caps_ok=True), "employer", 55)
     for m in RELATION_RE.finditer(text):
+        if "\n" in text[m.start():m.end()] and not re.search(r"[a-z]{2}", text[text.rfind("\n", 0, m.start()) + 1:m.start()]):
+            continue  # "Mother\nLupus" in a family-history list, not "His daughter\nClaire"
         _add(out, text, _take_name(text, m.end(), caps_ok=False), "relation", 55)
     for m in LINE_START_RE.finditer(text):  # header line "Quonset, Xavi, MRN: ..."
         span = _take_name(text, m.end(), caps_ok=True)
         if span is not None and HEADER_FOLLOW_RE.match(text, span[1]):
             _add(out, text, span, "header", 55)
     for m in RIGHT_CTX_RE.finditer(text):
-        span = _right_context_name(text, m.start("name"), m.end("name"))
+        strong = _STRONG_VERB_RE.match(m.group("verb")) is not None
+        span = _right_context_name(text, m.start("name"), m.end("name"), strong=strong)
         if span and not is_eponym_use(text, span[1]):
             _add(out, text, span, "person-verb", 54)
     out += _dictionary_names(text)
@@ -111,6 +125,43 @@ def name_like(token: str, caps_ok: bool = True) -> bool:
     if title in lexicon.first_names() or title in lexicon.surnames():
         return True
     return bare[0].isupper() and bare.lower() not in lexicon.common_words()
+
+
+_ENGLISH_END_RE = re.compile(
+    r"(?:ed|ing|ly|tion|sion|ment|ness|nce|ncy|ous|ive|ful|less|able|ible|ity|ism|ics|ogy|al|ward|wise|oma|emia|itis|osis"
+    r"|pathy|algia|plasty|ectomy|otomy|scopy|gram|graphy|iasis|trophy|plegia|uria|rrhea|cyte|ase|['’]s)$")
+
+
+def english_looking(word: str) -> bool:
+    """A word shaped like English vocabulary: an inflection or a derivational/medical suffix, or a
+    plural ("Services", "updated", "melanoma"; "Silas" and "Tobias" pass)."""
+    low = word.lower().rstrip(".")
+    if _ENGLISH_END_RE.search(low):
+        return True
+    return low.endswith("s") and not re.search(r"[aiou]s$", low) or bool(re.search(r"(?:sis|tis|ous|us)$", low))
+
+
+def cap_name_ok(word: str) -> bool:
+    """A capitalised word for the weaker cues: ``name_like`` and, unless listed, not English-looking."""
+    bare = word.rstrip(".")
+    if len(bare) == 1:
+        return bare.isupper()
+    if not name_like(bare, caps_ok=False):
+        return False
+    return lexicon.is_listed(bare, parts=True) or not english_looking(bare)
+
+
+def lower_name_ok(word: str, *, listed_only: bool = False) -> bool:
+    """A lower-case word that may be a name ("ingrid", "o'neill"): a listed name, or (unless
+    ``listed_only``) a word with a vowel that is neither common nor English-looking."""
+    low = word.lower()
+    if not re.fullmatch(rf"[{_LOW}]+(?:['’-][{_LOW}]+)*", low) or low in lexicon.common_words():
+        return False
+    if low.title() in lexicon.AMBIGUOUS:
+        return False
+    if lexicon.is_listed(low, parts=True):
+        return True
+    return not listed_only and len(low) >= 3 and bool(re.search("[aeiouy]", low)) and not english_looking(low)
 
 
 def _take_name(text: str, pos: int, *, caps_ok: bool) -> tuple[int, int] | None:
@@ -141,8 +192,9 @@ def _take_name(text: str, pos: int, *, caps_ok: bool) -> tuple[int, int] | None:
     return pieces[0][0], pieces[-1][1]
 
 
-def _right_context_name(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """Drop leading common words ("Patient Xavi Quonset is a ..." -> "Xavi Quonset")."""
+def _right_context_name(text: str, start: int, end: int, *, strong: bool = False) -> tuple[int, int] | None:
+    """Drop leading common words ("Patient Xavi Quonset is a ..." -> "Xavi Quonset"). A listed
+    name, "is a 67-year-old" after it, or (``strong`` verb) two unlisted name-shaped words."""
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
     while words and not name_like(text[words[0][0]:words[0][1]], caps_ok=False):
         words.pop(0)
@@ -151,8 +203,9 @@ def _right_context_name(text: str, start: int, end: int) -> tuple[int, int] | No
     names = [text[s:e] for s, e in words]
     if len(names) == 1 and names[0] in lexicon.AMBIGUOUS:
         return None
-    listed = any(_title(n) in lexicon.first_names() or _title(n) in lexicon.surnames() for n in names)
-    if not listed and not _AGE_AFTER_RE.match(text, end):
+    listed = any(lexicon.is_listed(n, parts=True) and n not in lexicon.AMBIGUOUS for n in names)
+    unlisted_ok = strong and len(names) >= 2 and all(cap_name_ok(n) for n in names)
+    if not listed and not unlisted_ok and not _AGE_AFTER_RE.match(text, end):
         return None  # "Recent reports", "Bleeding was": a listed name or "is a 67-year-old" is required
     return words[0][0], words[-1][1]
 

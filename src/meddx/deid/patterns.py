@@ -42,6 +42,13 @@ PHONE_RE = re.compile(
     r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?(?![\w/]|-\d)",
     re.I,
 )
+# "+33 6 12 34 56 78", "+44 (0)20 7946 0958", "+4915112345678" (8-15 digits, checked in code)
+INTL_PHONE_RE = re.compile(r"(?<![\w+])\+[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?[ .-]?\d{1,5}(?:[ .-]\d{1,5}){1,6}(?![\w-])"
+                           r"|(?<![\w+])\+[1-9]\d{7,14}(?![\w-])")
+# "can be reached on 07700 900461", "Call us at 555-0148": loose digit groups after a phone word
+PHONE_WORD_RE = re.compile(r"(?i:\b(?:phone|ph|tel|telephone|cell|cellphone|mobile|mob|pager|call(?:back)?|reached|reach"
+                           r"|landline|whatsapp)\b)[^\d\n]{0,14}?(?P<num>\(?\d[\d() -]{5,16}\d)(?![\d/.-]\d)(?!\d)")
+_DATE_SHAPED_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{2,4}")
 PHONE_CTX_DIGITS_RE = re.compile(
     r"(?i:\b(?:phone|tel|telephone|cell|mobile|pager|beeper|fax|contact|call|home|work)\b[\s:#.]*)(\d{10})(?!\d)"
 )
@@ -68,7 +75,10 @@ AGE_RES = [
 # ---- identifiers announced by a context word ---------------------------------------------------
 
 _SEP = r"(?i:[\s:#=.\-]|\b(?:number|num|nbr|no|id|identifier|code|template|record|hash|ref|reference|is|was|on|file|as|of)\b)*"
-_VALUE = (r"(?=[A-Za-z0-9_\-./]*\d)[A-Za-z0-9][A-Za-z0-9_\-./]*[A-Za-z0-9]"
+# A value written in groups ("XYP 884 21 9034", "W 2918 4471 03", "2 84 05 75 123 456 78", "CX 55218 Q"),
+# else one code with an optional short suffix group ("7ABC 123").
+_SPACED_VALUE = r"(?:[A-Z]{1,4}[ ])?\d[\dA-Z]*(?:[ ]\d[\dA-Z]*){0,7}(?:[ ][A-Z]{1,2}(?!\w))?(?![\w/:-])"
+_VALUE = (_SPACED_VALUE + r"|(?=[A-Za-z0-9_\-./]*\d)[A-Za-z0-9][A-Za-z0-9_\-./]*[A-Za-z0-9]"
           r"(?:\s(?=[A-Z0-9]{2,6}\b)(?=[A-Z]*\d)[A-Z0-9]{2,6}\b){0,2}")
 
 # (type, context) in order; the first context that matches at a position wins.
@@ -86,7 +96,9 @@ CONTEXT_IDS: list[tuple[str, str]] = [
     ("HEALTH_PLAN", r"member\s*(?:id|#|no|number)|policy(?:\s*(?:id|#|no|number))?|subscriber(?:\s*(?:id|#|no|number))?"
                     r"|insurance\s*(?:id|#|no|number)|health\s*plan(?:\s*(?:id|#|no|number))?"
                     r"|group\s*(?:#|no|number)|medicare(?:\s*(?:id|#|no|number|beneficiary))?"
-                    r"|medicaid(?:\s*(?:id|#|no|number))?|mbi|hicn|beneficiary(?:\s*(?:id|#|no|number))?|plan\s*id"),
+                    r"|medicaid(?:\s*(?:id|#|no|number))?|mbi|hicn|beneficiary(?:\s*(?:id|#|no|number))?|plan\s*id"
+                    r"|nhs\s*(?:number|no|#)|(?:insurance|insurer|coverage|carrier|payer|payor)\b[^\n\d]{0,30}?"
+                    r"(?:\b(?:id|no|number|num)\b|#)"),
     ("ACCOUNT", r"account|acct|billing\s*(?:#|no|number|id)|invoice(?:\s*(?:#|no|number))?|financial\s*(?:#|no|number)"
                 r"|fin\s*#|har\s*#"),
     ("DEVICE", r"serial(?=[\s:#.]*(?:number|no\b|num|nbr|#|:))|s/n|sn|device\s*(?:id|#|identifier|number|serial)"
@@ -101,6 +113,10 @@ CONTEXT_IDS: list[tuple[str, str]] = [
            r"|student\s*(?:id|#)|trial\s*(?:id|#)|registry\s*(?:id|#)|barcode|wristband|confirmation\s*(?:#|no|number)"
            r"|tracking\s*(?:#|no|number)|ticket\s*(?:#|no)|id\s*#|id"),
 ]
+# "group 00 2271" is a plan number only near an insurance word ("age group 40-49" is not)
+GROUP_RE = re.compile(rf"(?i:\bgroup\b(?:\s*(?:#|no\b|number|id))?)[\s:#.]*(?P<val>{_SPACED_VALUE})")
+_INSURANCE_NEAR_RE = re.compile(r"(?i:insurance|insurer|member|policy|subscriber|\bplan\b|payer|payor|bcbs|blue\s*(?:cross"
+                                r"|shield)|aetna|cigna|humana|united\s*health|medicaid|medicare|ppo|hmo)")
 CONTEXT_RES = [
     (kind, re.compile(rf"(?P<ctx>(?i:\b(?:{ctx})))(?![A-Za-z]){_SEP}(?P<val>{_VALUE})")) for kind, ctx in CONTEXT_IDS
 ]
@@ -127,6 +143,14 @@ def find_structured(text: str) -> list[Cand]:
     out += [Cand(m.start(), m.end(), "VEHICLE", "vin", 86) for m in VIN_RE.finditer(text)]
     for m in PHONE_RE.finditer(text):
         out.append(Cand(m.start(), m.end(), _phone_or_fax(text, m.start(), m.end()), "phone", 80))
+    for m in INTL_PHONE_RE.finditer(text):
+        if 8 <= sum(ch.isdigit() for ch in m.group()) <= 15:
+            out.append(Cand(m.start(), m.end(), _phone_or_fax(text, m.start(), m.end()), "phone-intl", 80))
+    for m in PHONE_WORD_RE.finditer(text):
+        num = m.group("num").strip("() -")
+        start = m.start("num") + m.group("num").index(num)
+        if 7 <= sum(ch.isdigit() for ch in num) <= 13 and not _DATE_SHAPED_RE.fullmatch(num):
+            out.append(Cand(start, start + len(num), _phone_or_fax(text, start, start + len(num)), "phone-context", 79))
     for m in PHONE_CTX_DIGITS_RE.finditer(text):
         out.append(Cand(m.start(1), m.end(1), _phone_or_fax(text, m.start(1), m.end(1)), "phone-context", 80))
     for pattern in AGE_RES:
@@ -140,11 +164,16 @@ def find_context_ids(text: str) -> list[Cand]:
     for kind, pattern in CONTEXT_RES:
         for m in pattern.finditer(text):
             val = m.group("val")
-            if len(val) < 3 or (kind == "ID" and len(val) < 4):
+            if len(val) < 3 or (kind == "ID" and len(val) < 4) or (" " in val and sum(c.isdigit() for c in val) < 4):
                 continue
-            if m.group("ctx") == "ID" and text[max(0, m.start() - 2):m.start()] == ", ":
+            if m.group("ctx") == "ID" and text[max(0, m.start() - 2):m.start()] == ", " and re.fullmatch(
+                    r"\d{5}(?:-\d{4})?", val):
                 continue  # "Boise, ID 83702": the state Idaho, not an identifier label
             out.append(Cand(m.start("val"), m.end("val"), kind, f"context-{kind.lower()}", 85))
+    for m in GROUP_RE.finditer(text):
+        if sum(c.isdigit() for c in m.group("val")) >= 4 and _INSURANCE_NEAR_RE.search(text, max(0, m.start() - 100),
+                                                                                       m.start()):
+            out.append(Cand(m.start("val"), m.end("val"), "HEALTH_PLAN", "context-group", 85))
     return out
 
 

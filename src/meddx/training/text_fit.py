@@ -62,10 +62,8 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
              progress: bool = True) -> Any:
     """Train a text classifier as ``config`` says; ``run_dir`` is given when resuming."""
     from meddx.training import run as runlib
-    from meddx.training.fit import _default_name, train_and_restore
     from meddx.training.finish import finish_run
-
-    from meddx.training.fit import resolve_precision
+    from meddx.training.fit import FitResult, _default_name, resolve_precision, train_and_restore
 
     # 32-bit unless asked: bf16 autocast brings little to embedding/LSTM layers on CPU
     config = config.model_copy(update={"precision": resolve_precision(config.precision, 0)})
@@ -96,9 +94,7 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
     if not train_and_restore(config, plan, task, token_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
                              token_loader(val_ds, plan.batch_size * 2, shuffle=False), run_dir, progress,
                              resume=resume, monitor=SELECTION):
-        from meddx.training.fit import FitResult
-
-        return FitResult(run_dir=run_dir, plan=plan)
+        return FitResult(run_dir=run_dir, plan=plan)  # an extra process of a multi-process run
     baseline = _fit_baseline(config, source)
     from meddx.bundle.text_predictor import text_bundle_config, text_bundle_files, text_predictor_factory
 

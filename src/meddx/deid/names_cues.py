@@ -1,0 +1,223 @@
+"""Names from cues that real notes use and the strong rules in ``names`` miss: lower-case names
+after a person cue ("pt john o'neill", "wife ingrid", "dtr kirsten called"), signatures with a
+credential ("A. Mbeki, PA-C", "-- dana, rn"), "Pt Eleanor Vance-Whitaker", "Surname, Firstname"
+with one part listed ("Ng, Henry reports"), "named Abena" / "goes by", a name before an age
+("Camille Lefebvre, 41, visiting") and lower-case header lines ("bakker, femke  45F").
+
+A lower-case word is taken only after such a cue and only when it is a listed name or has a vowel
+and is neither a common word nor English-looking (inflections, derivational and medical suffixes,
+plurals): after a relation word an unlisted one also needs a verb, a pronoun-like word or
+punctuation after it ("dtr kirsten called", not "uncle colon ca").
+"""
+
+from __future__ import annotations
+
+import re
+
+from meddx.deid import lexicon
+from meddx.deid.names import (
+    _LOW,
+    CAPS,
+    HEADER_FOLLOW_RE,
+    INITIAL,
+    RELATION_RE,
+    RIGHT_CTX_RE,
+    TOKEN,
+    _take_name,
+    cap_name_ok,
+    is_eponym_use,
+    lower_name_ok,
+    name_like,
+)
+from meddx.deid.patterns import Cand
+
+_LW = rf"[{_LOW}]+(?:['’-][{_LOW}]+)*"
+_LOWER_WORD_RE = re.compile(rf"[ \t]+({_LW})(?![\w'’-])")
+_PT_RE = re.compile(r"(?i:\b(?:pt|patient|resident|client))\b(?![:'’.-])[ \t]+")
+_PERSON_LABEL_RE = re.compile(
+    r"(?i:\b(?:patient(?:'s)?\s+name|pt\s+name|name|full\s+name|patient|pt|caller|emergency\s+contact|nok"
+    r"|next\s+of\s+kin|hcp|guardian|caregiver|spouse|signed|signature|nurse|rn|attending|pcp)[ \t]*:)"
+)
+_NAMED_RE = re.compile(r"(?i:\b(?:(?:to\s+be\s+|is\s+|was\s+|be\s+)?(?:named|nicknamed)|goes\s+by"
+                       r"|prefers\s+to\s+be\s+called|a\.?k\.?a\.?))[ \t]+")
+_CREDS = (r"M\.?D\.?|D\.?O\.?|R\.?N\.?|BSN|MSN|N\.?P\.?|FNP(?:-[A-Z]{1,2})?|ANP|AGNP|APRN|CNM|CRNA|CNS|PA-C|PA|PharmD"
+          r"|RPh|LCSW|LICSW|LMSW|MSW|LPN|LVN|CNA|CMA|MA|DNP|DPT|OTR(?:/L)?|SLP|CCC-SLP|RDN?|CDCES|CDE|RRT|EMT(?:-P)?"
+          r"|PhD|PsyD|DDS|DMD|DPM|MBBS|MBChB|MRCP|FRCP|FACP|FACS|FACC|MPH|CCRN|LMFT|LPC|LMHC|BCBA|IBCLC")
+CRED_RE = re.compile(rf",[ \t]*(?:{_CREDS})(?![\w-])")
+_BEFORE_CRED_RE = re.compile(rf"(?<![\w'’.-])((?:(?:{TOKEN}|{INITIAL}|{CAPS})[ \t]+){{0,3}}(?:{TOKEN}|{CAPS}))$")
+_LOWER_SIG_RE = re.compile(
+    rf"(?m)(?:^|--|—|(?<=\s)-)[ \t]*(?P<name>{_LW}(?:[ \t]+{_LW})?),[ \t]*(?i:rn|lpn|lvn|cna|np|md|do|pa-c|pa|lcsw"
+    rf"|msw|pharmd|slp|rd|rrt|cma|ma)\b"
+)
+_ZIP_AFTER_RE = re.compile(r"[ \t]+\d{5}(?:-\d{4})?(?!\d)")
+PAIR_RE = re.compile(rf"(?<![\w'’-])(?P<a>{TOKEN}|{CAPS})[ \t]*,[ \t]*(?P<b>{TOKEN}|{CAPS})(?![\w'’-])")
+_AGE_TAIL = r",[ \t]*(?:age[ \t]*|aged[ \t]*)?\d{1,3}(?:[ \t]*(?:[,;]|y/?o\b|yo\b|y\.o\.|[FM]\b|years?\b|-year|yrs?\b))"
+NAME_AGE_RE = re.compile(rf"(?<![\w'’-])(?P<name>(?:(?:{TOKEN}|{INITIAL})[ \t]+){{0,3}}{TOKEN})(?={_AGE_TAIL})")
+_LOWER_HEADER_RE = re.compile(
+    rf"(?m)^[ \t]*(?P<a>{_LW}),[ \t]*(?P<b>{_LW})(?=[ \t]+\d{{1,3}}[ \t]*(?:[FfMm]\b|y/?o\b|yo\b|years?\b)"
+    rf"|[ \t]*[,;(]?[ \t]*(?i:mrn|dob|d\.o\.b)\b)"
+)
+_LOWER_AGE_RE = re.compile(r"(?<=[a-z])[ \t]+(?:is|was)[ \t]+an?[ \t]+\d{1,3}[ \t-]*(?:years?|yo\b|y/o|y\.o\.)")
+_LOWER_RUN_RE = re.compile(rf"(?:(?<=^)|(?<=[\s(,;:]))((?:{_LW}[ \t]+){{0,2}}{_LW})$")
+_LOWER_RELATION_RE = re.compile(
+    r"(?i:wife|husband|hubby|son|daughter|dtr|dau|mother|father|mom|dad|brother|sister|sis|bro|spouse|partner|boyfriend"
+    r"|girlfriend|fianc[ée]e?|niece|nephew|aunt|uncle|cousin|grandson|granddaughter|grandmother|grandfather|grandma"
+    r"|grandpa|friend|neighbou?r|caregiver|(?:son|daughter|brother|sister)-in-law)[ \t]+")
+# After a relation word, an unlisted lower-case word is a name only before one of these.
+_CONTINUE_RE = re.compile(r"[ \t]*(?:[,.;:()]|\r?\n|$|(?:at|is|was|will|would|can|and|who|has|had|to|on|in|with|from"
+                          r"|by|via|here|present|also|too|today|tonight|[a-z]+ed|[a-z]+s)(?![\w'’-]))")
+
+
+def find_cue_names(text: str) -> list[Cand]:
+    """Names from the cues above, as ``Cand``s of type NAME."""
+    out: list[Cand] = []
+    for m in _PT_RE.finditer(text):
+        span = _after_pt(text, m.end())
+        if span:
+            out.append(Cand(span[0], span[1], "NAME", "pt-prefix", 54))
+    for m in _PERSON_LABEL_RE.finditer(text):
+        words = _lower_words(text, m.end(), 3)
+        if words and (lexicon.is_listed(_w(text, words[0])) or len(words) >= 2):
+            out.append(Cand(words[0][0], words[-1][1], "NAME", "label", 55))
+    for m in RELATION_RE.finditer(text):
+        span = _after_relation(text, m.start(), m.end())
+        if span:
+            out.append(Cand(span[0], span[1], "NAME", "relation", 55))
+    for m in _NAMED_RE.finditer(text):
+        span = _take_name(text, m.end(), caps_ok=False)
+        if span and all(cap_name_ok(w) for w in text[span[0]:span[1]].split()):
+            out.append(Cand(span[0], span[1], "NAME", "named", 55))
+    out += _credential_names(text)
+    out += _pairs(text)
+    for m in NAME_AGE_RE.finditer(text):
+        span = _strip_to_names(text, m.start("name"), m.end("name"))
+        if span:
+            out.append(Cand(span[0], span[1], "NAME", "name-age", 54))
+    for m in _LOWER_AGE_RE.finditer(text):  # "jamal reed is a 27yo man"
+        span = _lower_run_before(text, m.start())
+        if span:
+            out.append(Cand(span[0], span[1], "NAME", "person-verb", 54))
+    for m in _LOWER_HEADER_RE.finditer(text):
+        if lower_name_ok(m.group("a")) and lower_name_ok(m.group("b")):
+            out.append(Cand(m.start("a"), m.end("b"), "NAME", "header", 55))
+    return out
+
+
+def _w(text: str, span: tuple[int, int]) -> str:
+    return text[span[0]:span[1]]
+
+
+def _lower_words(text: str, pos: int, limit: int) -> list[tuple[int, int]]:
+    """Up to ``limit`` lower-case name-like words from ``pos`` (each after spaces)."""
+    words: list[tuple[int, int]] = []
+    while len(words) < limit:
+        m = _LOWER_WORD_RE.match(text, pos)
+        if m is None or not lower_name_ok(m.group(1)):
+            break
+        words.append((m.start(1), m.end(1)))
+        pos = m.end(1)
+    return words
+
+
+def _lower_run_before(text: str, end: int) -> tuple[int, int] | None:
+    """Lower-case name words ending at ``end``, at least one of them a listed name."""
+    m = _LOWER_RUN_RE.search(text, max(0, end - 60), end)
+    if m is None:
+        return None
+    words = [(w.start() + m.start(1), w.end() + m.start(1)) for w in re.finditer(r"\S+", m.group(1))]
+    while words and not lower_name_ok(_w(text, words[0])):
+        words.pop(0)
+    if not words or not all(lower_name_ok(_w(text, w)) for w in words):
+        return None
+    if not any(lexicon.is_listed(_w(text, w)) for w in words):
+        return None
+    return words[0][0], words[-1][1]
+
+
+def _after_pt(text: str, pos: int) -> tuple[int, int] | None:
+    """"Pt Eleanor Vance-Whitaker, 96" (two name-shaped words or a listed one) and "pt john o'neill"
+    (a listed first name, then an optional surname)."""
+    if pos < len(text) and text[pos].isupper():
+        span = _take_name(text, pos, caps_ok=False)
+        if span is None or text[span[1]:span[1] + 1] == ":" or is_eponym_use(text, span[1]):
+            return None
+        words = text[span[0]:span[1]].split()
+        if not all(cap_name_ok(w) for w in words):
+            return None
+        listed = any(lexicon.is_listed(w.rstrip(".")) and w not in lexicon.AMBIGUOUS for w in words)
+        full = sum(len(w.rstrip(".")) > 1 for w in words)
+        return span if listed or full >= 2 else None
+    words = _lower_words(text, pos - 1, 2)
+    if not words or _w(text, words[0]).title() not in lexicon.first_names():
+        return None
+    return words[0][0], words[-1][1]
+
+
+def _after_relation(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """"wife ingrid", "dtr kirsten called": lower-case first names after a relation word."""
+    if not _LOWER_RELATION_RE.fullmatch(text, start, end):
+        return None  # "mother: breast ca", "father - MI" (family-history lists), "twin is put at risk"
+    words = _lower_words(text, end - 1, 2)
+    if not words:
+        return None
+    first = _w(text, words[0])
+    if lexicon.is_listed(first):
+        if len(words) == 2 and not (lexicon.is_listed(_w(text, words[1])) or _CONTINUE_RE.match(text, words[1][1])):
+            words = words[:1]
+        return words[0][0], words[-1][1]
+    return words[0] if _CONTINUE_RE.match(text, words[0][1]) else None
+
+
+def _credential_names(text: str) -> list[Cand]:
+    """"A. Mbeki, PA-C", "Tamara Jovanovic, CMA", "-- dana, rn"."""
+    out: list[Cand] = []
+    for m in CRED_RE.finditer(text):
+        b = _BEFORE_CRED_RE.search(text, max(0, m.start() - 80), m.start())
+        if b is None or _ZIP_AFTER_RE.match(text, m.end()):
+            continue  # "Frederick, MD 21702" is a city and state
+        span = _strip_to_names(text, b.start(1), b.end(1), need_two=False)
+        if span and _w(text, span) not in lexicon.cities():
+            out.append(Cand(span[0], span[1], "NAME", "credential", 54))
+    for m in _LOWER_SIG_RE.finditer(text):
+        words = m.group("name").split()
+        if all(lower_name_ok(w) for w in words):
+            out.append(Cand(m.start("name"), m.end("name"), "NAME", "credential", 54))
+    return out
+
+
+def _strip_to_names(text: str, start: int, end: int, *, need_two: bool = True) -> tuple[int, int] | None:
+    """Drop leading words that are not name-shaped; the rest must all be (initials allowed).
+    ``need_two``: two full words unless one is a listed, unambiguous name."""
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    while words and not (cap_name_ok(_w(text, words[0])) or name_like(_w(text, words[0]))):
+        words.pop(0)
+    while words and len(_w(text, words[0]).rstrip(".")) == 1 and len(words) > 1 and not _w(text, words[0]).endswith("."):
+        words.pop(0)
+    names = [_w(text, w) for w in words]
+    if not names or not all(cap_name_ok(n) or (n.isupper() and name_like(n)) for n in names):
+        return None
+    full = [n for n in names if len(n.rstrip(".")) > 1]
+    listed = any(lexicon.is_listed(n, parts=True) and n not in lexicon.AMBIGUOUS for n in full)
+    if not full or (need_two and len(full) < 2 and not listed) or is_eponym_use(text, words[-1][1]):
+        return None
+    return words[0][0], words[-1][1]
+
+
+def _pairs(text: str) -> list[Cand]:
+    """"Surname, Firstname" with one part listed: "Ng, Henry reports", "Whitfield, Karen"."""
+    out: list[Cand] = []
+    first, cities = lexicon.first_names(), set(lexicon.cities())
+    for m in PAIR_RE.finditer(text):
+        a, b = m.group("a"), m.group("b")
+        a_t, b_t = (w.title() if w.isupper() else w for w in (a, b))
+        if not (name_like(a) and name_like(b)) or a_t in cities or is_eponym_use(text, m.end()):
+            continue
+        if not (b_t in first or (a_t in lexicon.surnames() and cap_name_ok(b_t))):
+            continue
+        strong = (re.search(r"(?:^|[\n:])[ \t]*$", text[max(0, m.start() - 40):m.start()]) is not None
+                  or HEADER_FOLLOW_RE.match(text, m.end()) is not None
+                  or RIGHT_CTX_RE.match(text, m.start("b")) is not None)
+        if (a_t in lexicon.AMBIGUOUS or b_t in lexicon.AMBIGUOUS or not lexicon.is_listed(a_t)) and not strong:
+            continue
+        out.append(Cand(m.start(), m.end(), "NAME", "pair", 50))
+    return out
