@@ -64,6 +64,11 @@ FULL = [(rule, re.compile(core)) for rule, core in CORES]
 _ORD = (r"(?:(?:twenty|thirty)[-\s])?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|tenth|eleventh"
         r"|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|thirtieth")
 _MN_PLAIN = MN.replace("(?P<mn>", "(?:")
+# "Friday the 19th", "on Tuesday, the 3rd": a weekday and an ordinal day
+_WD_PLAIN = "|".join(_WEEKDAYS + [w.upper() for w in _WEEKDAYS])
+WEEKDAY_ORD_RE = re.compile(rf"\b(?:{_WD_PLAIN}),?\s+the\s+\d{{1,2}}(?:st|nd|rd|th)\b")
+_ORD_DAY_GATE_RE = re.compile(r"\bthe\s+\d{1,2}(?:st|nd|rd|th)\b")
+_ORD_GATE_RE = re.compile(r"(?i:first|second|third|th\b|fifth|ninth|twelfth)")
 WORD_DATE_RE = re.compile(rf"(?<![\w-])(?:(?i:the\s+)?(?i:{_ORD})\s+of\s+{_MN_PLAIN}|{_MN_PLAIN}\s+(?i:the\s+)?"
                           rf"(?i:{_ORD})(?![\w-]))(?:,?\s+(?:18|19|20)\d{{2}}(?!\d))?")
 _FULL_BY_RULE = dict(FULL)
@@ -95,9 +100,12 @@ def find_dates(text: str) -> list[DateHit]:
                 continue  # "improved to 3/10": "to"/"through" count only after another date
             birth = bool(BIRTH_BEFORE_RE.search(text, max(0, start - 24), start))
             hits.append(DateHit(start, end, rule, birth or rule == "year"))
-    for m in WORD_DATE_RE.finditer(text):
-        hits.append(DateHit(m.start(), m.end(), "words", bool(BIRTH_BEFORE_RE.search(text, max(0, m.start() - 24),
-                                                                                       m.start()))))
+    if _ORD_DAY_GATE_RE.search(text):
+        hits += [DateHit(m.start(), m.end(), "words", False) for m in WEEKDAY_ORD_RE.finditer(text)]
+    for m in WORD_DATE_RE.finditer(text) if _ORD_GATE_RE.search(text) else ():
+        end = m.end() - (m.group().endswith("."))  # the full stop of "the fourth of May."
+        hits.append(DateHit(m.start(), end, "words", bool(BIRTH_BEFORE_RE.search(text, max(0, m.start() - 24),
+                                                                                   m.start()))))
     return hits
 
 

@@ -66,7 +66,7 @@ def _free(chosen: list[Cand], start: int, end: int) -> bool:
     return not ((i > 0 and chosen[i - 1].end > start) or (i < len(chosen) and chosen[i].start < end))
 
 
-_RIGHT_RE = re.compile(r"([ \t]+)(" + TOKEN_RE.pattern + r"|[A-Z]\.(?=[ \t]+[A-Z]))")
+_RIGHT_RE = re.compile(r"([ \t])(" + TOKEN_RE.pattern + r"|[A-Z]\.(?=[ \t]+[A-Z]))")
 _LEFT_RE = re.compile(r"(" + TOKEN_RE.pattern + r"|[A-Z]\.)([ \t]+)$")
 # "Fairbanks, Juana" at the start of a line or after a colon: the surname before the comma.
 _LEFT_COMMA_RE = re.compile(r"(?:^|(?<=[\n:]))[ \t]*(" + TOKEN_RE.pattern + r"),[ \t]*$")
@@ -137,15 +137,17 @@ def _propagate_names(text: str, chosen: list[Cand]) -> list[Cand]:
         if m.group() in words and _free(out, m.start(), m.end()) and not is_eponym_use(text, m.end()):
             bisect.insort(out, Cand(m.start(), m.end(), "NAME", "propagated", 20), key=lambda c: c.start)
     if lower:
-        pattern = re.compile(r"(?<![\w'’-])(?:" + "|".join(re.escape(w) for w in sorted(lower)) + r")(?![\w-])")
-        for m in pattern.finditer(text):
-            if _free(out, m.start(), m.end()) and not is_eponym_use(text, m.end()):
+        hits = [m for m in _LOWER_TOKEN_RE.finditer(text) if m.group() in lower]
+        counts = {w: sum(m.group() == w for m in hits) for w in lower}
+        for m in hits:  # a word seen more than 5 times in lower case is an ordinary word, not a name
+            if counts[m.group()] <= 5 and _free(out, m.start(), m.end()) and not is_eponym_use(text, m.end()):
                 bisect.insort(out, Cand(m.start(), m.end(), "NAME", "propagated", 20), key=lambda c: c.start)
     return out
 
 
+_LOWER_TOKEN_RE = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ]+(?:['’-][a-zß-öø-ÿ]+)*(?![\w-])")
 _ANY_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_AGE_AFTER_NAME_RE = re.compile(r",[ \t]*(?P<age>9\d|1[01]\d)(?=[ \t]*(?:[,;]|y/?o\b|yo\b|[FM]\b|years?\b|-year))")
+_AGE_AFTER_NAME_RE = re.compile(r"[ \t]*[-–,][ \t]*(?P<age>9\d|1[01]\d)(?=[ \t]*(?:[,;]|y/?o\b|yo\b|[FM]\b|years?\b|-year))")
 
 
 def _ages_after_names(text: str, chosen: list[Cand]) -> list[Cand]:

@@ -86,7 +86,7 @@ ataxia coma apnea hypothesis rule rules staging stage grade grading class questi
 echocardiography ultrasound ultrasonography sonography imaging color colour flow analysis regression hazards
 proportional model models rats rat mice mouse antigen antigens protein proteins strain study studies cohort trial
 heart risk probe kit assay counter plot curve agar medium solution proteinuria level levels depth drain pattern
-tear lesions spots murmur respirations contracture monitor purpura
+tear lesions spots murmur respirations contracture monitor purpura wort
 """.split())
 
 STATE_ABBRS = frozenset("""

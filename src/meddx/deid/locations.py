@@ -18,7 +18,8 @@ _CAP = r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’.\-]*"
 _SUFFIXES = (
     "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|Way|Terrace|Ter|Circle|Cir|"
     "Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Path|Row|Alley|Plaza|Crescent|Loop|Pike|Turnpike|Expressway|"
-    "Freeway|Run|Landing|Commons|Ridge|Crossing|Close|Walk|Green|Heights|Point|Hollow|Glen|Mews|Wharf|"
+    "Freeway|Run|Landing|Commons|Ridge|Crossing|Close|Walk|Green|Heights|Point|Hollow|Glen|Mews|Wharf|View|Vista|"
+    "Bend|Grove|Park|Gardens|Estates|Hill|Knoll|Meadows|Meadow|Brook|Rise|Gate|Cove|Route|Rte|Quay|"
     "STREET|ST|AVENUE|AVE|ROAD|RD|BOULEVARD|BLVD|DRIVE|LANE|LN|COURT|PLACE|WAY|TERRACE|CIRCLE|PARKWAY|HIGHWAY"
 )
 _UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Fl|Floor|Rm|Room|Bldg|Building|APT|UNIT|SUITE|#)\.?\s*#?\s*[A-Za-z0-9-]+\b)?"
@@ -36,23 +37,35 @@ CITY_STATE_RE = re.compile(
 ZIP_CTX_RE = re.compile(r"(?i:\bzip(?:\s*code)?|\bpostal\s+code)[\s:#]*(?P<zip>\d{5}(?:-\d{4})?)(?![\d-])")
 STATE_ZIP_RE = re.compile(r"\b(?:" + _STATE_ALT + r")\s+(?P<zip>\d{5}(?:-\d{4})?)(?![\d-])")
 COUNTY_RE = re.compile(r"\b(?:" + _CAP + r"\s){1,2}(?:County|Parish|Borough)\b")
-_FACILITY_END = (r"Hospital|Medical Center|Medical Centre|Health Center|Health Centre|Health System|Healthcare|Clinic"
+_FACILITY_END = (r"(?:Rehabilitation|Nursing|Health|Healthcare)(?: and | & )(?:Nursing|Rehabilitation|Rehab)(?: Center)?"
+                 r"|Hospital|Medical Center|Medical Centre|Health Center|Health Centre|Health System|Healthcare|Clinic"
                  r"|Infirmary|Nursing Home|Rehabilitation Center|Rehab Center|Rehab|Hospice|Care Center|Surgery Center"
                  r"|Cancer Center|Heart Institute|Institute|Sanatorium|Nursing Center|Senior Living|Manor|Assisted Living"
                  r"|Memory Care|Retirement Home|Retirement Community|Retirement Village|Care Home|Rest Home"
                  r"|Convalescent Home|Convalescent Center|Pediatrics|Physical Therapy|Daycare|Day Care|Urgent Care"
                  r"|Family Practice|Family Medicine|Medical Group|Medical Associates|Dialysis Center|Surgical Center"
-                 r"|Birth Center|Health(?![ \t]+[A-Z])")
+                 r"|Birth Center|Senior Apartments|Apartments|Health(?![ \t]+[A-Z])")
+_FACILITY_END_UPPER = "|".join(e.upper() for e in _FACILITY_END.split("|")  # "EASTSIDE FAMILY CLINIC"
+                               if "(" not in e and e not in ("Health", "Pediatrics", "Manor", "Institute", "Daycare"))
 FACILITY_RE = re.compile(r"(?:(?:St\.|Saint|Mt\.|Mount)\s)?(?:" + _CAP + r"\s){1,4}(?:" + _FACILITY_END + r")\b")
+# In upper-case text capitals say nothing: a facility needs "AT/TO/FROM" before it and name-shaped words
+FACILITY_UPPER_RE = re.compile(r"\b(?:AT|TO|FROM|@)\s+(?:THE\s+)?(?P<fac>(?:(?:ST\.|SAINT|MT\.)\s)?(?:[A-Z][A-Z'’\-]*\s){1,3}"
+                               r"(?:" + _FACILITY_END_UPPER + r"))\b")
 # "went to St. Vincent's", "transferred to St. Mary's" (not "St. John's wort")
 SAINT_RE = re.compile(r"(?<![\w.])(?:St\.?|Saint)[ \t]+[A-Z][a-z]+['’]s(?![\w'’])(?![ \t]+(?:[A-Z]|wort\b))")
 _ADDR_CTX = (r"(?:lives|living|live|resides|residing|located|stays|staying|moved|moving|home|address|addr"
              r"|discharged|returned|returning)")
 # "lives at 412 Birchwood, Duluth": a street address without a suffix, after a residence word
+_LOWER_SUFFIX = r"(?:street|st|avenue|ave|road|rd|drive|lane|ln|court|ct|boulevard|blvd|way|place|pl|terrace|circle|cir)"
 BARE_STREET_RE = re.compile(r"(?i:\b" + _ADDR_CTX + r"\b[^.\d]{0,60}?(?:\bat|\bto|\bis|:))[ \t]*(?P<addr>\d{1,6}[A-Za-z]?"
-                            r"[ \t]+" + _CAP + r"(?:[ \t]+" + _CAP + r"){0,3})(?=[ \t]*(?:[,;(]|\r?\n|$|\.(?:\s|$)|[ \t]in\b))")
+                            r"[ \t]+(?:(?:" + _CAP + r")(?:[ \t]+" + _CAP + r"){0,3}|(?:[a-z]+[ \t]+){1,3}" + _LOWER_SUFFIX
+                            + r"\b\.?)" + _UNIT + r")(?=[ \t]*(?:[,;(]|\r?\n|$|\.(?:\s|$)|[ \t]in\b))")
+# "55 Harbour View, Jersey City, NJ": a number and capitalised words before ", City, ST"
+ADDRESS_LINE_RE = re.compile(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+(?:" + _CAP + r"[ \t]+){0,3}" + _CAP + r"(?=,[ \t]*(?:"
+                             + _CAP + r"[ \t]){0,2}" + _CAP + r",?[ \t]+(?:" + _STATE_ALT + r")\b)")
 _CITY_AFTER_RE = re.compile(r",[ \t]*(?P<city>(?:" + _CAP + r"[ \t]){0,2}" + _CAP + r")(?=[ \t]*(?:[,.;)]|\r?\n|$"
                             r"|[ \t][A-Z]{1,2}\d))")
+_PAREN_CITY_RE = re.compile(r"[ \t]*\((?P<city>(?:" + _CAP + r"[ \t]){0,2}" + _CAP + r")(?:,[ \t]*[A-Z]{2})?\)")
 _IN_CITY_RE = re.compile(r"[ \t]+in[ \t]+(?P<city>(?:" + _CAP + r"[ \t]){0,2}" + _CAP + r")")
 # UK postcodes ("LS6 2AB", "SW1A 1AA"); the town is the capitalised run just before one
 POSTCODE_RE = re.compile(r"(?<![\w-])[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2}(?![\w-])")
@@ -65,7 +78,8 @@ _WEAK_END_RE = re.compile(r"(?:Health|Pediatrics|Physical Therapy|Family Medicin
 _PLACE_WORDS = (r"lives\s+in|living\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+(?:here\s+)?(?:to|from)"
                 r"|relocated\s+(?:to|from)|born\s+in|native\s+of|hometown(?:\s+of|\s+is)?|town\s+of|city\s+of|village\s+of"
                 r"|traveled\s+to|travelled\s+to|trip\s+to|visiting\s+from|returned\s+from|vacation\s+in|vacationing\s+in"
-                r"|emigrated\s+from|immigrated\s+from|grew\s+up\s+in|works\s+in|transferred\s+from|raised\s+in"
+                r"|emigrated\s+from|immigrated\s+from|grew\s+up\s+in|works\s+in|transferr?(?:ed|ing)\s+(?:to|from)"
+                r"|transfer\s+(?:to|from)|raised\s+in"
                 r"|originally\s+from|born\s+and\s+raised\s+in|hails\s+from|comes\s+from|visiting|visited"
                 r"|(?:lives|living|resides|residing|stays|staying)\s+with\b[^.\n]{0,60}?\bin"
                 r"|(?:house|home|apartment|flat|farm|condo)\s+in"
@@ -108,11 +122,24 @@ def find_locations(text: str) -> list[Cand]:
         start = _facility_start(text, m.start(), m.end(), common)
         if start is not None:
             out.append(Cand(start, m.end(), "LOCATION", "facility", 57))
-            out += _city_after(text, _IN_CITY_RE.match(text, m.end()), common)
-    out += [Cand(m.start(), m.end(), "LOCATION", "facility", 57) for m in SAINT_RE.finditer(text)]
+            out += _city_after(text, _IN_CITY_RE.match(text, m.end()) or _PAREN_CITY_RE.match(text, m.end()), common)
+    upper = any(w in text for w in ("AT ", "TO ", "FROM ", "@"))
+    for m in FACILITY_UPPER_RE.finditer(text) if upper else ():
+        words = m.group("fac").split()
+        tail = len(re.search(r"(?:" + _FACILITY_END_UPPER + r")$", m.group("fac")).group().split())
+        body = [w for w in words[:-tail] if w not in ("ST.", "SAINT", "MT.")]
+        proper = [_proper_word(w.title(), common) for w in body]
+        if any(proper) and not any(p and _english(w) for p, w in zip(proper, body)):
+            out.append(Cand(m.start("fac"), m.end("fac"), "LOCATION", "facility", 57))
+    if "St" in text or "Saint" in text:
+        out += [Cand(m.start(), m.end(), "LOCATION", "facility", 57) for m in SAINT_RE.finditer(text)]
     for m in BARE_STREET_RE.finditer(text):
-        if any(_proper_word(w, common) for w in m.group("addr").split()[1:]):
+        words = m.group("addr").split()[1:]
+        if words[0][0].islower() or any(_proper_word(w, common) and not w.isupper() for w in words):
             out.append(Cand(m.start("addr"), m.end("addr"), "LOCATION", "street", 61))
+    for m in ADDRESS_LINE_RE.finditer(text):
+        if any(_proper_word(w, common) and not w.isupper() and not _english(w) for w in m.group().split()[1:]):
+            out.append(Cand(m.start(), m.end(), "LOCATION", "street", 61))
     for c in [c for c in out if c.rule == "street"]:
         out += _city_after(text, _CITY_AFTER_RE.match(text, c.end), common)
     for m in POSTCODE_RE.finditer(text):
@@ -137,9 +164,15 @@ def _city_after(text: str, m: re.Match[str] | None, common: frozenset[str]) -> l
     if m is None:
         return []
     city = _leading_proper(text, m.start("city"), m.end("city"), common)
-    if city is None or _eponym(text, city[1]):
+    if city is None or _eponym(text, city[1]) or text[city[0]:city[1]].isupper():  # "(NCI)" is no city
         return []
     return [Cand(city[0], city[1], "LOCATION", "city-after", 56)]
+
+
+def _english(word: str) -> bool:
+    from meddx.deid.names import english_looking
+
+    return english_looking(word)
 
 
 def _eponym(text: str, end: int) -> bool:
@@ -201,6 +234,11 @@ def _facility_start(text: str, start: int, end: int, common: frozenset[str]) -> 
     words = _words(text, start, end)
     tail = len(re.findall(r"\S+", re.search(r"(?:" + _FACILITY_END + r")$", text[start:end]).group()))
     body = words[:-tail]
+    for i in range(len(body) - 1, -1, -1):  # "Physical Therapy. Home Health": the name starts after a full stop
+        word = text[body[i][0]:body[i][1]]
+        if word.endswith(".") and len(word) > 3 and word.lower() not in ("st.", "mt."):
+            body = body[i + 1:]
+            break
     first = None
     for i, (s, e) in enumerate(body):
         word = text[s:e].strip(".,'’").lower()

@@ -11,11 +11,15 @@ and finds the other mentions of its words in the same document.
 Eponyms: a known name followed by a disease/sign/test word ("Wilson disease", "Murphy sign",
 "Allen test") is left alone; the surname list leaves out pure eponyms (Parkinson, Hodgkin,
 Crohn, Graves); with a title or label ("Dr. Wilson") it is a name.
+
+Weaker and style-specific cues (lower-case names, credentials, "Surname, Firstname", "Pt X Y",
+a name before an age) are in ``meddx.deid.names_cues``.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from meddx.deid import lexicon
 from meddx.deid.patterns import Cand
@@ -27,7 +31,7 @@ CAPS = rf"[{_UP}](?:[{_UP}]+|['’][{_UP}]+)(?:['’\-][{_UP}]+)*(?![{_LOW}])"
 INITIAL = rf"[{_UP}]\.?(?![{_UP}{_LOW}'’])"
 PARTICLES = frozenset("de del della der den van von da di du le la bin al st. ter".split())
 _PARTICLE = "(?i:" + "|".join(re.escape(p) for p in sorted(PARTICLES, key=len, reverse=True)) + r")(?=[ \t]+\w)"
-_PIECE_RE = re.compile(rf"(?P<sep>[ \t]*,[ \t]*|[ \t]+)?(?P<tok>{_PARTICLE}|{TOKEN}|{CAPS}|{INITIAL})")
+_PIECE_RE = re.compile(rf"(?P<sep>[ \t]{{0,2}},[ \t]*|[ \t]{{1,2}}(?![ \t]))?(?P<tok>{_PARTICLE}|{TOKEN}|{CAPS}|{INITIAL})")
 TOKEN_RE = re.compile(rf"(?<![\w'’-])(?:{TOKEN}|{CAPS})(?![\w-])(?!['’](?![sS]\b))")
 
 _TITLES = r"(?:Dr|DR|Doctor|Mr|Mrs|MRS|Ms|Miss|Mx|Prof|Professor|Nurse|Rev|Sister|Brother|Father)"
@@ -38,7 +42,8 @@ _COLON_LABELS = (
     r"|provider|doctor))?|referring(?:\s+(?:physician|provider|doctor|md))?|consultant|consulting\s+physician"
     r"|radiologist|interpreting\s+physician|reading\s+physician|author|nurse|rn|np|case\s+manager|social\s+worker"
     r"|therapist|pharmacist|midwife|chaplain|interpreter|witness|informant|to|from|re|attn|cc|bcc|contact"
-    r"|emergency\s+contact|nok|next\s+of\s+kin|health\s*care\s+proxy|hcp|guardian|caregiver|spouse"
+    r"|emergency\s+contact|nok|next\s+of\s+kin|health\s*care\s+proxy|hcp|guardian|caregiver|spouse|guarantor|insured"
+    r"|policy\s*holder|responsible\s+party"
     r"|mother|father|son|daughter|husband|wife|parent|signature|signed|cosigned|dictated|transcribed|recipient"
 )
 _PHRASE_LABELS = (
@@ -92,7 +97,7 @@ def find_names(text: str) -> list[Cand]:
             _add(out, text, span, "label", 55)
     for m in EMPLOYER_RE.finditer(text):
         _add(out, text, _take_name(text, m.end(), caps_ok=True), "employer", 55)
-    for m in RELATION_RE.finditer(text):
+    for m in relation_matches(text):
         if "\n" in text[m.start():m.end()] and not re.search(r"[a-z]{2}", text[text.rfind("\n", 0, m.start()) + 1:m.start()]):
             continue  # "Mother\nLupus" in a family-history list, not "His daughter\nClaire"
         _add(out, text, _take_name(text, m.end(), caps_ok=False), "relation", 55)
@@ -107,6 +112,12 @@ def find_names(text: str) -> list[Cand]:
             _add(out, text, span, "person-verb", 54)
     out += _dictionary_names(text)
     return out
+
+
+@lru_cache(maxsize=4)
+def relation_matches(text: str) -> tuple[re.Match[str], ...]:
+    """``RELATION_RE`` matches of ``text`` (shared by ``find_names`` and ``names_cues``)."""
+    return tuple(RELATION_RE.finditer(text))
 
 
 def _add(out: list[Cand], text: str, span: tuple[int, int] | None, rule: str, priority: int) -> None:
@@ -128,7 +139,7 @@ def name_like(token: str, caps_ok: bool = True) -> bool:
 
 
 _ENGLISH_END_RE = re.compile(
-    r"(?:ed|ing|ly|tion|sion|ment|ness|nce|ncy|ous|ive|ful|less|able|ible|ity|ism|ics|ogy|al|ward|wise|oma|emia|itis|osis"
+    r"(?:ed|ing|ly|tion|sion|ment|ness|nce|ncy|ous|ive|ful|less|able|ible|ity|ism|ics|ogy|al|ward|wise|emia|itis|osis"
     r"|pathy|algia|plasty|ectomy|otomy|scopy|gram|graphy|iasis|trophy|plegia|uria|rrhea|cyte|ase|['’]s)$")
 
 

@@ -6,8 +6,9 @@ with one part listed ("Ng, Henry reports"), "named Abena" / "goes by", a name be
 
 A lower-case word is taken only after such a cue and only when it is a listed name or has a vowel
 and is neither a common word nor English-looking (inflections, derivational and medical suffixes,
-plurals): after a relation word an unlisted one also needs a verb, a pronoun-like word or
-punctuation after it ("dtr kirsten called", not "uncle colon ca").
+plurals): after a relation word an unlisted one also needs a verb or a preposition after it
+("dtr kirsten called", not "uncle colon ca" or "husband angry."). Lower-case "dr"/"mrs." count as
+titles ("paged dr nwosu"), roles as titles too ("caseworker Latoya Briggs", "RN Kelsey").
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from meddx.deid.names import (
     CAPS,
     HEADER_FOLLOW_RE,
     INITIAL,
-    RELATION_RE,
     RIGHT_CTX_RE,
+    _PERSON_VERBS,
     TOKEN,
     _take_name,
     cap_name_ok,
     is_eponym_use,
     lower_name_ok,
     name_like,
+    relation_matches,
 )
 from meddx.deid.patterns import Cand
 
@@ -39,11 +41,21 @@ _PERSON_LABEL_RE = re.compile(
     r"|next\s+of\s+kin|hcp|guardian|caregiver|spouse|signed|signature|nurse|rn|attending|pcp)[ \t]*:)"
 )
 _NAMED_RE = re.compile(r"(?i:\b(?:(?:to\s+be\s+|is\s+|was\s+|be\s+)?(?:named|nicknamed)|goes\s+by"
-                       r"|prefers\s+to\s+be\s+called|a\.?k\.?a\.?))[ \t]+")
+                       r"|prefers\s+to\s+be\s+called|a\.?k\.?a\.?))[ \t]+[\"“'‘]?|(?i:\bprefers)[ \t]+[\"“'‘]")
+# "RN Kelsey", "caseworker Latoya Briggs", "Fr. Okonjo": a role or credential used as a title
+_CRED_TITLE_RE = re.compile(r"(?<![\w-])(?:RN|LPN|NP|CNA|PA-C|SW|CM|Fr\.|(?i:case\s*worker|social\s+worker|chaplain"
+                            r"|interpreter|translator|dietitian|pharmacist|coordinator|navigator|counsel+or|advocate"
+                            r"|therapist|aide|doula|midwife|priest|pastor|rabbi|imam))[ \t]+(?=[A-Z][a-z])")
+# "paged dr nwosu", "ms. achebe": lower-case titles in lower-case notes
+_LOWER_TITLE_RE = re.compile(r"(?<![\w.-])(?<!the )(?<!dq )(?:dr\.?|mrs\.|mr\.|ms\.)[ \t]+(?=[a-z])")
+# "sons Aaron and Eli", "daughters Mia, Zoe and Leah"
+_PLURAL_REL_RE = re.compile(r"(?i:\b(?:sons|daughters|brothers|sisters|children|kids|grandchildren|grandsons"
+                            r"|granddaughters|parents|siblings))[ \t]+\(?")
+_LIST_NEXT_RE = re.compile(rf"(?:[ \t]*,[ \t]*|[ \t]+and[ \t]+|[ \t]*&[ \t]*)(?={TOKEN})")
 _CREDS = (r"M\.?D\.?|D\.?O\.?|R\.?N\.?|BSN|MSN|N\.?P\.?|FNP(?:-[A-Z]{1,2})?|ANP|AGNP|APRN|CNM|CRNA|CNS|PA-C|PA|PharmD"
           r"|RPh|LCSW|LICSW|LMSW|MSW|LPN|LVN|CNA|CMA|MA|DNP|DPT|OTR(?:/L)?|SLP|CCC-SLP|RDN?|CDCES|CDE|RRT|EMT(?:-P)?"
           r"|PhD|PsyD|DDS|DMD|DPM|MBBS|MBChB|MRCP|FRCP|FACP|FACS|FACC|MPH|CCRN|LMFT|LPC|LMHC|BCBA|IBCLC")
-CRED_RE = re.compile(rf",[ \t]*(?:{_CREDS})(?![\w-])")
+CRED_RE = re.compile(rf",[ \t]*(?:{_CREDS})(?![\w-])|(?<=[{_LOW}])[ \t]+(?:{_CREDS})(?![\w-])")
 _BEFORE_CRED_RE = re.compile(rf"(?<![\w'’.-])((?:(?:{TOKEN}|{INITIAL}|{CAPS})[ \t]+){{0,3}}(?:{TOKEN}|{CAPS}))$")
 _LOWER_SIG_RE = re.compile(
     rf"(?m)(?:^|--|—|(?<=\s)-)[ \t]*(?P<name>{_LW}(?:[ \t]+{_LW})?),[ \t]*(?i:rn|lpn|lvn|cna|np|md|do|pa-c|pa|lcsw"
@@ -52,20 +64,35 @@ _LOWER_SIG_RE = re.compile(
 _ZIP_AFTER_RE = re.compile(r"[ \t]+\d{5}(?:-\d{4})?(?!\d)")
 PAIR_RE = re.compile(rf"(?<![\w'’-])(?P<a>{TOKEN}|{CAPS})[ \t]*,[ \t]*(?P<b>{TOKEN}|{CAPS})(?![\w'’-])")
 _AGE_TAIL = r",[ \t]*(?:age[ \t]*|aged[ \t]*)?\d{1,3}(?:[ \t]*(?:[,;]|y/?o\b|yo\b|y\.o\.|[FM]\b|years?\b|-year|yrs?\b))"
-NAME_AGE_RE = re.compile(rf"(?<![\w'’-])(?P<name>(?:(?:{TOKEN}|{INITIAL})[ \t]+){{0,3}}{TOKEN})(?={_AGE_TAIL})")
+_AGE_TAIL_RE = re.compile(_AGE_TAIL)
+# searched backwards from an age tail: the name that ends there
+NAME_BEFORE_RE = re.compile(rf"(?<![\w'’-])(?P<name>(?:(?:{TOKEN}|{INITIAL})[ \t]+){{0,3}}{TOKEN})$")
+_LOWER_NAME_BEFORE_RE = re.compile(rf"(?:\A|(?<=\n)|(?<=:))[ \t]*(?P<name>{_LW}(?:[ \t]+{_LW}){{1,2}})$")
 _LOWER_HEADER_RE = re.compile(
     rf"(?m)^[ \t]*(?P<a>{_LW}),[ \t]*(?P<b>{_LW})(?=[ \t]+\d{{1,3}}[ \t]*(?:[FfMm]\b|y/?o\b|yo\b|years?\b)"
     rf"|[ \t]*[,;(]?[ \t]*(?i:mrn|dob|d\.o\.b)\b)"
 )
+_PERSON_VERB_AFTER_RE = re.compile(rf"[ \t]+(?:{_PERSON_VERBS})\b")
 _LOWER_AGE_RE = re.compile(r"(?<=[a-z])[ \t]+(?:is|was)[ \t]+an?[ \t]+\d{1,3}[ \t-]*(?:years?|yo\b|y/o|y\.o\.)")
 _LOWER_RUN_RE = re.compile(rf"(?:(?<=^)|(?<=[\s(,;:]))((?:{_LW}[ \t]+){{0,2}}{_LW})$")
 _LOWER_RELATION_RE = re.compile(
     r"(?i:wife|husband|hubby|son|daughter|dtr|dau|mother|father|mom|dad|brother|sister|sis|bro|spouse|partner|boyfriend"
     r"|girlfriend|fianc[ée]e?|niece|nephew|aunt|uncle|cousin|grandson|granddaughter|grandmother|grandfather|grandma"
     r"|grandpa|friend|neighbou?r|caregiver|(?:son|daughter|brother|sister)-in-law)[ \t]+")
-# After a relation word, an unlisted lower-case word is a name only before one of these.
-_CONTINUE_RE = re.compile(r"[ \t]*(?:[,.;:()]|\r?\n|$|(?:at|is|was|will|would|can|and|who|has|had|to|on|in|with|from"
-                          r"|by|via|here|present|also|too|today|tonight|[a-z]+ed|[a-z]+s)(?![\w'’-]))")
+_PAREN_LOWER_RE = re.compile(rf"({_LW})\)")
+_CAPS_NAME_RE = re.compile(rf"({CAPS})(?:[ \t]+({CAPS}))?")
+# "Rm 514 - feldman, ruth - 94F", "okonkwo - 67M", "bakker, femke  45F": a name before age and sex
+_AGE_SEX = r"(?:[ \t]+[-–,(]?|[ \t]*[,(]|[ \t]*[-–][ \t])[ \t]*\d{1,3}[ \t]*(?:[FM]|yo|y/o|y\.o\.)(?![\w/])"
+_AGE_SEX_RE = re.compile(_AGE_SEX)
+_AGE_SEX_NAME_RE = re.compile(
+    rf"(?:\A|(?<=\n)|(?<=[-–:|][ \t])|(?<=[-–:|]))[ \t]*(?P<name>(?:{_LW}|{TOKEN}|{CAPS})(?:[ \t]*,[ \t]*(?:{_LW}|{TOKEN}"
+    rf"|{CAPS}))?(?:[ \t]+(?:{_LW}|{TOKEN}))?)$")
+_SELF_RE = re.compile(r"(?i:\b(?:this\s+is|my\s+name\s+is|i\s+am|i['’]m))[ \t]+")
+# After a relation word, an unlisted lower-case word is a name only before a verb or a preposition
+# ("dtr kirsten called", "son tomasz at 16 elm ct"), not before punctuation ("husband angry.").
+_CONTINUE_RE = re.compile(r"(?:[ \t]+|[ \t]*\r?\n[ \t]*)(?:is|was|will|would|can|could|and|who|has|had|here|also|at|with"
+                          r"|in|on|to|from|went|came|left|took|brought|drove|said|told|got|gave|made|saw|felt|kept"
+                          r"|[a-z]+ed|[a-z]+s)(?![\w'’-])")
 
 
 def find_cue_names(text: str) -> list[Cand]:
@@ -79,18 +106,38 @@ def find_cue_names(text: str) -> list[Cand]:
         words = _lower_words(text, m.end(), 3)
         if words and (lexicon.is_listed(_w(text, words[0])) or len(words) >= 2):
             out.append(Cand(words[0][0], words[-1][1], "NAME", "label", 55))
-    for m in RELATION_RE.finditer(text):
+    for m in relation_matches(text):
         span = _after_relation(text, m.start(), m.end())
         if span:
             out.append(Cand(span[0], span[1], "NAME", "relation", 55))
-    for m in _NAMED_RE.finditer(text):
+    low = text.lower()
+    for m in (_NAMED_RE.finditer(text) if any(w in low for w in ("named", "goes by", "prefers", "a.k.a", "aka")) else ()):
         span = _take_name(text, m.end(), caps_ok=False)
-        if span and all(cap_name_ok(w) for w in text[span[0]:span[1]].split()):
+        if span and all(cap_name_ok(w) for w in text[span[0]:span[1]].split()) and not is_eponym_use(text, span[1]):
             out.append(Cand(span[0], span[1], "NAME", "named", 55))
+    for m in _CRED_TITLE_RE.finditer(text):
+        if m.group().startswith("Fr.") and re.search(r"\d[ \t]*$", text[max(0, m.start() - 4):m.start()]):
+            continue  # "16 Fr. Foley": French gauge
+        span = _take_name(text, m.end(), caps_ok=False)
+        words = text[span[0]:span[1]].split() if span else []
+        short = m.group().strip() in ("RN", "LPN", "NP", "CNA", "PA-C", "SW", "CM", "Fr.")
+        if words and names_ok(words) and not is_eponym_use(text, span[1]) and (
+                short or len(words) >= 2 or lexicon.is_listed(words[0])):
+            out.append(Cand(span[0], span[1], "NAME", "title", 55))
+    for m in _LOWER_TITLE_RE.finditer(text):
+        words = _lower_words(text, m.end() - 1, 2)
+        if words:
+            out.append(Cand(words[0][0], words[-1][1], "NAME", "title", 55))
+    for m in (_PLURAL_REL_RE.finditer(text) if re.search(r"(?:son|ter|her|ren|ids|nts|ngs)s?\b", low) else ()):
+        out += _name_list(text, m.end())
     out += _credential_names(text)
     out += _pairs(text)
-    for m in NAME_AGE_RE.finditer(text):
-        span = _strip_to_names(text, m.start("name"), m.end("name"))
+    for tail in _AGE_TAIL_RE.finditer(text):  # "Camille Lefebvre, 41, visiting"; "seen today: priya desai, 36,"
+        lm = _LOWER_NAME_BEFORE_RE.search(text, max(0, tail.start() - 60), tail.start())
+        if lm and all(lower_name_ok(w) for w in lm.group("name").split()):
+            out.append(Cand(lm.start("name"), lm.end("name"), "NAME", "name-age", 54))
+        m = NAME_BEFORE_RE.search(text, max(0, tail.start() - 80), tail.start())
+        span = _strip_to_names(text, m.start("name"), m.end("name")) if m else None
         if span:
             out.append(Cand(span[0], span[1], "NAME", "name-age", 54))
     for m in _LOWER_AGE_RE.finditer(text):  # "jamal reed is a 27yo man"
@@ -100,7 +147,27 @@ def find_cue_names(text: str) -> list[Cand]:
     for m in _LOWER_HEADER_RE.finditer(text):
         if lower_name_ok(m.group("a")) and lower_name_ok(m.group("b")):
             out.append(Cand(m.start("a"), m.end("b"), "NAME", "header", 55))
+    for tail in _AGE_SEX_RE.finditer(text):
+        m = _AGE_SEX_NAME_RE.search(text, max(0, tail.start() - 60), tail.start())
+        if m is None:
+            continue
+        words = re.findall(r"[^\s,]+", m.group("name"))
+        if all(lower_name_ok(w) if w.islower() else (cap_name_ok(w) or (w.isupper() and name_like(w))) for w in words):
+            out.append(Cand(m.start("name"), m.end("name"), "NAME", "header", 55))
+    selfish = ("this is" in low or "my name" in low or "i am" in low or "i'm" in low or "i’m" in low)
+    for m in (_SELF_RE.finditer(text) if selfish else ()):  # "this is Grace Otieno", "my name is ..."
+        span = _take_name(text, m.end(), caps_ok=False)
+        words = text[span[0]:span[1]].split() if span else []
+        if words and all(cap_name_ok(w) for w in words) and (len(words) >= 2 or lexicon.is_listed(words[0])):
+            out.append(Cand(span[0], span[1], "NAME", "named", 55))
     return out
+
+
+def names_ok(words: list[str]) -> bool:
+    """Every word passes ``cap_name_ok``; a last word may be a surname in -s ("Latoya Briggs")."""
+    if len(words) >= 2 and cap_name_ok(words[0]) and words[-1].endswith("s") and cap_name_ok(words[-1][:-1]):
+        words = words[:-1]
+    return bool(words) and all(cap_name_ok(w) for w in words)
 
 
 def _w(text: str, span: tuple[int, int]) -> str:
@@ -142,21 +209,46 @@ def _after_pt(text: str, pos: int) -> tuple[int, int] | None:
         if span is None or text[span[1]:span[1] + 1] == ":" or is_eponym_use(text, span[1]):
             return None
         words = text[span[0]:span[1]].split()
-        if not all(cap_name_ok(w) for w in words):
+        if not names_ok(words):
             return None
         listed = any(lexicon.is_listed(w.rstrip(".")) and w not in lexicon.AMBIGUOUS for w in words)
         full = sum(len(w.rstrip(".")) > 1 for w in words)
         return span if listed or full >= 2 else None
     words = _lower_words(text, pos - 1, 2)
+    if len(words) == 2 and _PERSON_VERB_AFTER_RE.match(text, words[1][1]):  # "Pt reginald okoye arrived"
+        return words[0][0], words[1][1]
     if not words or _w(text, words[0]).title() not in lexicon.first_names():
         return None
     return words[0][0], words[-1][1]
 
 
+def _name_list(text: str, pos: int) -> list[Cand]:
+    """Capitalised names separated by commas / "and" from ``pos`` ("sons Aaron and Eli")."""
+    out: list[Cand] = []
+    while len(out) < 6:
+        span = _take_name(text, pos, caps_ok=False)
+        if span is None or not all(cap_name_ok(w) for w in text[span[0]:span[1]].split()):
+            break
+        out.append(Cand(span[0], span[1], "NAME", "relation", 55))
+        nxt = _LIST_NEXT_RE.match(text, span[1])
+        if nxt is None:
+            break
+        pos = nxt.end()
+    return out
+
+
 def _after_relation(text: str, start: int, end: int) -> tuple[int, int] | None:
     """"wife ingrid", "dtr kirsten called": lower-case first names after a relation word."""
+    paren = _PAREN_LOWER_RE.match(text, end) if text[start:end].rstrip().endswith("(") else None
+    if paren and lower_name_ok(paren.group(1)):  # "mom (keisha)"
+        return paren.span(1)
     if not _LOWER_RELATION_RE.fullmatch(text, start, end):
         return None  # "mother: breast ca", "father - MI" (family-history lists), "twin is put at risk"
+    caps = _CAPS_NAME_RE.match(text, end)  # "W/ SON MIGUEL" in an upper-case note: listed names only
+    if caps and lexicon.is_listed(caps.group(1)) and caps.group(1).title() not in lexicon.AMBIGUOUS:
+        more = caps.group(2)
+        keep = more and lexicon.is_listed(more) and more.title() not in lexicon.AMBIGUOUS
+        return caps.start(1), caps.end(2) if keep else caps.end(1)
     words = _lower_words(text, end - 1, 2)
     if not words:
         return None
@@ -175,6 +267,8 @@ def _credential_names(text: str) -> list[Cand]:
         b = _BEFORE_CRED_RE.search(text, max(0, m.start() - 80), m.start())
         if b is None or _ZIP_AFTER_RE.match(text, m.end()):
             continue  # "Frederick, MD 21702" is a city and state
+        if not text[m.start()] == "," and not re.search(r"(?:^|\n|--|—|(?<=\s)-)[ \t]*$", text[max(0, b.start(1) - 4):b.start(1)]):
+            continue  # "T. Robichaux RN" without a comma only where a signature starts
         span = _strip_to_names(text, b.start(1), b.end(1), need_two=False)
         if span and _w(text, span) not in lexicon.cities():
             out.append(Cand(span[0], span[1], "NAME", "credential", 54))
@@ -194,7 +288,7 @@ def _strip_to_names(text: str, start: int, end: int, *, need_two: bool = True) -
     while words and len(_w(text, words[0]).rstrip(".")) == 1 and len(words) > 1 and not _w(text, words[0]).endswith("."):
         words.pop(0)
     names = [_w(text, w) for w in words]
-    if not names or not all(cap_name_ok(n) or (n.isupper() and name_like(n)) for n in names):
+    if not names or not (names_ok(names) or all(cap_name_ok(n) or (n.isupper() and name_like(n)) for n in names)):
         return None
     full = [n for n in names if len(n.rstrip(".")) > 1]
     listed = any(lexicon.is_listed(n, parts=True) and n not in lexicon.AMBIGUOUS for n in full)

@@ -43,7 +43,7 @@ PHONE_RE = re.compile(
     re.I,
 )
 # "+33 6 12 34 56 78", "+44 (0)20 7946 0958", "+4915112345678" (8-15 digits, checked in code)
-INTL_PHONE_RE = re.compile(r"(?<![\w+])\+[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?[ .-]?\d{1,5}(?:[ .-]\d{1,5}){1,6}(?![\w-])"
+INTL_PHONE_RE = re.compile(r"(?<![\w+])\+[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?[ .-]?\d{1,5}(?:[ .-]\d{1,8}){1,6}(?![\w-])"
                            r"|(?<![\w+])\+[1-9]\d{7,14}(?![\w-])")
 # "can be reached on 07700 900461", "Call us at 555-0148": loose digit groups after a phone word
 PHONE_WORD_RE = re.compile(r"(?i:\b(?:phone|ph|tel|telephone|cell|cellphone|mobile|mob|pager|call(?:back)?|reached|reach"
@@ -143,7 +143,7 @@ def find_structured(text: str) -> list[Cand]:
     out += [Cand(m.start(), m.end(), "VEHICLE", "vin", 86) for m in VIN_RE.finditer(text)]
     for m in PHONE_RE.finditer(text):
         out.append(Cand(m.start(), m.end(), _phone_or_fax(text, m.start(), m.end()), "phone", 80))
-    for m in INTL_PHONE_RE.finditer(text):
+    for m in INTL_PHONE_RE.finditer(text) if "+" in text else ():
         if 8 <= sum(ch.isdigit() for ch in m.group()) <= 15:
             out.append(Cand(m.start(), m.end(), _phone_or_fax(text, m.start(), m.end()), "phone-intl", 80))
     for m in PHONE_WORD_RE.finditer(text):

@@ -4,13 +4,17 @@ Each identifier is marked inline as ``{TYPE|text}`` and parsed into ``SyntheticN
 ``PlantedSpan`` so ``meddx.deid.evaluate.score`` can score it. Everything left unmarked (drugs,
 doses, lab values, eponyms, sentence-initial words, scales) must not be flagged.
 
-The rules were improved while looking at this set, so its numbers are optimistic too; a separate
-held-out hand-written set (``test_handwritten.py``) is scored by the lead and not used for tuning.
+Notes 1-35 (below) were written before any rule change and measured first; notes 36-63
+(``dev_notes_later.txt``) were written in three batches after rule changes, each scored before the
+rules were changed again (docs/deid.md has the numbers). The rules were then improved while looking
+at all of them, so the floors here say "no regression", not "recall on new notes": a separate
+held-out hand-written set (``test_handwritten.py``) is scored by the lead and never used for tuning.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -288,9 +292,11 @@ Surgery consulted (Dr. {NAME|Hightower}); cefoxitin given. Mother {NAME|Grace Od
 
 _MARK_RE = re.compile(r"\{([A-Z_]+)\|([^{}|]+)\}")
 
-# Measured on this set after the rule changes (see docs/deid.md); floors sit just below.
-RECALL_FLOOR = {"overall": 0.0, "NAME": 0.0, "LOCATION": 0.0, "DATE": 0.0, "PHONE": 0.0, "HEALTH_PLAN": 0.0}
-PRECISION_FLOOR = 0.0
+# Measured on the 63 notes after the rule changes (docs/deid.md): recall overall .982 (372/379), NAME .994,
+# LOCATION .937, DATE .984, PHONE 1.000, HEALTH_PLAN 1.000; precision 1.000 (371/371). Before: .726 overall,
+# NAME .688, LOCATION .620, DATE .921, PHONE .821, HEALTH_PLAN .500, precision .996. Floors sit just below.
+RECALL_FLOOR = {"overall": 0.97, "NAME": 0.98, "LOCATION": 0.92, "DATE": 0.97, "PHONE": 0.96, "HEALTH_PLAN": 0.92}
+PRECISION_FLOOR = 0.98
 
 
 def parse(index: int, marked: str) -> SyntheticNote:
@@ -311,8 +317,15 @@ def parse(index: int, marked: str) -> SyntheticNote:
     return SyntheticNote(f"dev-{index:02d}", f"dev-{index:02d}", "".join(parts), spans)
 
 
+def later_notes() -> list[str]:
+    """Notes 36-63 from ``dev_notes_later.txt`` (a note starts after a ``=== `` line)."""
+    text = (Path(__file__).parent / "dev_notes_later.txt").read_text(encoding="utf-8")
+    blocks = re.split(r"(?m)^=== .*\n", text)[1:]
+    return [block.strip("\n") for block in blocks]
+
+
 def dev_notes() -> list[SyntheticNote]:
-    return [parse(i, note) for i, note in enumerate(NOTES)]
+    return [parse(i + 1, note) for i, note in enumerate(NOTES + later_notes())]
 
 
 @pytest.fixture(scope="module")
@@ -323,7 +336,7 @@ def scored() -> dict:
 
 def test_markup_is_well_formed() -> None:
     notes = dev_notes()
-    assert len(notes) >= 25
+    assert len(notes) == 63
     for note in notes:
         assert "{" not in note.text and "}" not in note.text and "|" not in note.text, note.id
         assert note.spans and all(s.type in PHI_TYPES for s in note.spans), note.id

@@ -91,8 +91,8 @@ def test_confounders_are_planted() -> None:
 @pytest.mark.realdata
 def test_few_flags_on_real_abstracts_without_phi(shared_data) -> None:
     """Medical abstracts hold no patient identifiers: count what the detector flags anyway.
-    Measured on the 2,888 abstracts (523k words): NAME 29, ID 124, DATE 167 (month-year dates,
-    which Safe Harbor does remove), LOCATION 150 (cities and hospitals, also removed by rule)."""
+    Measured on the 2,888 abstracts (523k words): NAME 31, ID 116, DATE 167 (month-year dates,
+    which Safe Harbor does remove), LOCATION 152 (cities and hospitals, also removed by rule)."""
     import pandas as pd
 
     path = shared_data / "medical-abstracts-tc" / "medical_tc_test.csv"
