@@ -28,6 +28,8 @@ def _cases() -> list[Any]:
     for name in list_models():
         if model_info(name).get("output") == "segmentation":
             continue  # per-voxel outputs: tests/unit/models/test_seg_models.py holds their contract
+        if model_info(name).get("input", "image") != "image":
+            continue  # documents: tests/unit/models/test_text_models.py holds their contract
         for dims in model_info(name)["dims"]:
             for in_channels in ((1, 3) if dims == 2 else (1,)):
                 cases.append(pytest.param(name, dims, in_channels, id=f"{name}/{dims}d/c{in_channels}"))
