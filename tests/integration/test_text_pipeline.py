@@ -45,21 +45,39 @@ def text_run(tmp_path_factory: pytest.TempPathFactory, notes_csv: Path) -> dict:
     import contextlib
     import io
 
+    import logging
+    import warnings
+
     out, err = io.StringIO(), io.StringIO()
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(self.format(record))
+
+    handler, root = Collect(level=logging.DEBUG), logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)  # every library's debug records too
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             try:
                 main(["train", "--data", str(notes_csv), "--model", "bilstm-attention", "--epochs", "10",
                       "--name", "notes", "--no-progress", "--seed", "0"])
             except SystemExit as exc:
                 assert not exc.code, f"training failed with exit code {exc.code}: {err.getvalue()}"
     finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
         if old is None:
             os.environ.pop("MEDDX_HOME", None)
         else:
             os.environ["MEDDX_HOME"] = old
     bundle = home / "bundles" / "notes" / "v1"
-    return {"home": home, "bundle": bundle, "stdout": out.getvalue(), "stderr": err.getvalue(),
+    logged = "\n".join(records + [str(w.message) for w in caught])
+    return {"home": home, "bundle": bundle, "stdout": out.getvalue(), "stderr": err.getvalue(), "logged": logged,
             "metrics": json.loads((bundle / "metrics.json").read_text())}
 
 
@@ -83,7 +101,8 @@ def test_training_learns_the_keyword_task_and_reports_the_baseline(text_run: dic
 def test_no_note_text_in_any_output_or_file(text_run: dict, notes_csv: Path) -> None:
     assert CANARY.split()[0] in notes_csv.read_text()  # the canary is really in the input
     words = CANARY.split()
-    outputs = text_run["stdout"] + text_run["stderr"]
+    outputs = text_run["stdout"] + text_run["stderr"] + text_run["logged"]
+    assert text_run["logged"]  # the capture works: debug records were emitted during training
     for word in words:
         assert word not in outputs and word.lower() not in outputs.lower()
     run_dir = Path(json.loads((text_run["bundle"] / "config.json").read_text())["training"]["run_dir"])
@@ -215,3 +234,12 @@ def test_a_text_run_resumes_from_its_run_folder(notes_csv: Path, tmp_path: Path,
     assert (run_dir / "tokenizer.json").read_text() == tokenizer
     assert json.loads((run_dir / "trainer.json").read_text())["epochs_run"] == 2
     assert (tmp_path / "home" / "bundles" / "r" / "v2" / "tokenizer.json").is_file()
+
+
+def test_compare_a_text_bundle_with_itself(text_run: dict, notes_csv: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
+    result = run_cli(["compare", "notes:1", "notes:1", "--data", str(notes_csv), "--out", str(tmp_path)], capsys)
+    assert result.code == 0, result.err
+    comparison = json.loads((tmp_path / "comparison.json").read_text())
+    assert comparison["n"] == 60 and comparison["difference"]["accuracy"]["estimate"] == 0.0
