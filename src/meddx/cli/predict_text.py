@@ -6,7 +6,6 @@ hold PHI); with ``--explain DIR`` one HTML page per document shows its token att
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Optional
 
@@ -63,22 +62,11 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
         raise DataError(f"{empty[0]}: empty document; there is nothing to classify")
     predictions = predictor.predict_documents(docs, names)
     pages = _write_explanations(predictor, docs, predictions, explain, attribution) if explain else {}
-    if as_json:
-        for p in predictions:
-            row = p.to_dict()
-            if p.source in pages:
-                row["explanation"] = str(pages[p.source])
-            typer.echo(json.dumps(row))
-        return
-    from rich.console import Console
-    from rich.table import Table
+    from meddx.cli.train import print_predictions
 
-    table = Table("document", "label", *predictor.label_names)
-    for p in predictions:
-        label = p.label if isinstance(p.label, str) else ",".join(p.label) or "-"
-        table.add_row(p.source, label, *[f"{v:.3f}" for v in p.probabilities.values()])
-    Console().print(table)
-    if pages:
+    extra = {source: {"explanation": str(page)} for source, page in pages.items()}
+    print_predictions(predictions, predictor.label_names, as_json, "document", extra)
+    if pages and not as_json:
         typer.echo(f"explanations: {explain} ({len(pages)} HTML pages)")
 
 

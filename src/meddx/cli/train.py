@@ -127,15 +127,20 @@ def predict(
     if predictor.task == "segmentation":
         _predict_masks(predictor, files, output, pixel_size, overlays, as_json)
         return
-    predictions = predictor.predict_files(files)
+    print_predictions(predictor.predict_files(files), predictor.label_names, as_json, "file")
+
+
+def print_predictions(predictions: list, label_names: list[str], as_json: bool, what: str,
+                      extra: dict[str, dict] | None = None) -> None:
+    """One JSON line per prediction (plus ``extra[source]`` fields), or a table: source, label, probabilities."""
     if as_json:
         for p in predictions:
-            typer.echo(json.dumps(p.to_dict()))
+            typer.echo(json.dumps({**p.to_dict(), **(extra or {}).get(p.source, {})}))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("file", "label", *predictor.label_names)
+    table = Table(what, "label", *label_names)
     for p in predictions:
         label = p.label if isinstance(p.label, str) else ",".join(p.label) or "-"
         table.add_row(p.source, label, *[f"{v:.3f}" for v in p.probabilities.values()])

@@ -34,7 +34,7 @@ from meddx.core.errors import ConfigError, DataError
 from meddx.data.base import TextSource
 from meddx.data.splits import check_patient_overlap
 from meddx.data.text import normalize_text, text_digest
-from meddx.data.verify import VerifyReport, _group, _Item, _label, _summary
+from meddx.data.verify import VerifyReport, _group, _Item, _label, _summary, conflict_entries, exact_groups
 
 POLICIES = ("drop-conflicting", "drop-duplicates", "merge")
 _LSH_MARGIN = 0.1
@@ -75,11 +75,7 @@ def verify_text_source(source: TextSource, *, near_duplicates: bool = True, thre
             if progress is not None:
                 progress(len(items), total)
 
-    by_digest: dict[str, list[int]] = defaultdict(list)
-    for k, item in enumerate(items):
-        if item.digest is not None:
-            by_digest[item.digest].append(k)
-    exact = [_group(items, members, digest=d) for d, members in by_digest.items() if len(members) > 1]
+    by_digest, exact = exact_groups(items)
     near: list[dict] = []
     notes: list[str] = []
     if near_duplicates and len(shingles) > 1:
@@ -87,12 +83,7 @@ def verify_text_source(source: TextSource, *, near_duplicates: bool = True, thre
                 for members, hi, lo in _near_groups(shingles, by_digest, threshold, num_perm)]
     elif not near_duplicates:
         notes.append("near-duplicate search skipped")
-    conflicts = [
-        {"kind": kind, "group": n, "size": g["size"], "labels": g["labels"], "splits": g["splits"],
-         "ids": [m["id"] for m in g["members"]]}
-        for kind, groups in (("exact", exact), ("near", near))
-        for n, g in enumerate(groups) if g["conflicting_labels"]
-    ]
+    conflicts = conflict_entries(exact, near)
     overlap = check_patient_overlap(source)
     summary = _summary(source, items, undecodable, exact, near, conflicts, overlap)
     conflict_rows = {(m["split"], m["id"]) for g in exact + near if g["conflicting_labels"] for m in g["members"]}

@@ -114,12 +114,7 @@ def verify_source(
             if progress is not None:
                 progress(len(items), total)
 
-    by_digest: dict[str, list[int]] = defaultdict(list)
-    for k, item in enumerate(items):
-        if item.digest is not None:
-            by_digest[item.digest].append(k)
-    exact = [_group(items, members, digest=d) for d, members in by_digest.items() if len(members) > 1]
-
+    by_digest, exact = exact_groups(items)
     notes: list[str] = []
     near: list[dict] = []
     if near_duplicates and prints:
@@ -131,11 +126,7 @@ def verify_source(
         limit = max_distance
         notes.append("near-duplicate search skipped")
 
-    conflicts = [
-        {"kind": kind, "group": n, "labels": g["labels"], "splits": g["splits"]}
-        for kind, groups in (("exact", exact), ("near", near))
-        for n, g in enumerate(groups) if g["conflicting_labels"]
-    ]
+    conflicts = conflict_entries(exact, near)
     overlap = check_patient_overlap(source)
     summary = _summary(source, items, undecodable, exact, near, conflicts, overlap)
     summary["seconds"] = round(time.perf_counter() - start, 2)
@@ -314,6 +305,26 @@ def _close_pairs(packed: np.ndarray, members: np.ndarray, limit: int, unit: np.n
 
 
 # ------------------------------------------------------------------------------ reporting
+def exact_groups(items: list[_Item]) -> tuple[dict[str, list[int]], list[dict]]:
+    """Sample indices per content digest, and one group (``_group``) per digest that several
+    samples share; shared by image, segmentation and text verify."""
+    by_digest: dict[str, list[int]] = defaultdict(list)
+    for k, item in enumerate(items):
+        if item.digest is not None:
+            by_digest[item.digest].append(k)
+    return by_digest, [_group(items, members, digest=d) for d, members in by_digest.items() if len(members) > 1]
+
+
+def conflict_entries(exact: list[dict], near: list[dict]) -> list[dict]:
+    """One entry per exact or near group whose members carry different labels (ids, no content)."""
+    return [
+        {"kind": kind, "group": n, "size": g["size"], "labels": g["labels"], "splits": g["splits"],
+         "ids": [m["id"] for m in g["members"]]}
+        for kind, groups in (("exact", exact), ("near", near))
+        for n, g in enumerate(groups) if g["conflicting_labels"]
+    ]
+
+
 def _group(items: list[_Item], members: list[int], **extra: object) -> dict:
     rows = [items[k] for k in members]
     splits = sorted({r.split for r in rows})
