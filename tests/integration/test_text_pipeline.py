@@ -243,3 +243,20 @@ def test_compare_a_text_bundle_with_itself(text_run: dict, notes_csv: Path, tmp_
     assert result.code == 0, result.err
     comparison = json.loads((tmp_path / "comparison.json").read_text())
     assert comparison["n"] == 60 and comparison["difference"]["accuracy"]["estimate"] == 0.0
+
+
+def test_explain_api_and_cli_on_a_text_bundle(text_run: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from meddx.explain.api import explain
+
+    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
+    doc = "Review labs normal carcinoma treatment continued"
+    results = explain(text_run["bundle"], [doc], "all")
+    assert [r.method for r in results] == ["attention", "integrated-gradients"]
+    for r in results:
+        top = int(np.argmax(np.abs(r.attribution)))
+        assert r.target == "oncology" and doc[r.tokens[top][1]:r.tokens[top][2]] == "carcinoma"
+    result = run_cli(["explain", "notes:1", "--text", doc, "--out", str(tmp_path / "e"), "--json"], capsys)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["method"] == "attention" and "carcinoma" not in result.out
+    assert len(list((tmp_path / "e").glob("*.html"))) == 1

@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from meddx.cli import data, deid, demo, evaluate, models, registry, train
+from meddx.cli import data, deid, demo, evaluate, explain, models, registry, train
 
 app = typer.Typer(
     name="meddx",
@@ -27,6 +27,7 @@ app.command("evaluate")(evaluate.evaluate)
 app.command("compare")(evaluate.compare)
 app.command("cv")(evaluate.cv)
 app.command("predict")(train.predict)
+app.command("explain")(explain.explain)
 app.command("models")(models.models)
 app.command("demo")(demo.demo)
 app.command("deid")(deid.deid)

@@ -1,0 +1,79 @@
+"""``meddx explain``: attributions for inputs (overlays, HTML), or their faithfulness over a dataset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def explain(
+    bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
+    inputs: Optional[list[Path]] = typer.Argument(None, help="Image files (PNG/JPEG/DICOM/NIfTI); .txt documents for a text bundle."),
+    method: Optional[list[str]] = typer.Option(None, "--method", "-m", help="gradcam, gradcam++, occlusion, integrated-gradients, saliency, attention (text); auto (default) or all. Repeatable."),
+    text: Optional[list[str]] = typer.Option(None, "--text", "-t", help="Text bundle: a document to explain (repeatable)."),
+    target: Optional[str] = typer.Option(None, "--target", help="Class to explain (default: the class the bundle decides)."),
+    out: Path = typer.Option(Path("explanations"), "--out", "-o", help="Folder for the overlays, HTML pages and explanations.json."),
+    data: Optional[str] = typer.Option(None, "--data", "-d", help="With --evaluate: the source whose split is sampled."),
+    evaluate: bool = typer.Option(False, "--evaluate", help="Measure faithfulness (deletion/insertion AUC, randomisation check) over --data."),
+    split: str = typer.Option("test", "--split", help="With --evaluate: the split to sample."),
+    n: int = typer.Option(50, "--n", min=1, help="With --evaluate: inputs sampled."),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Explain predictions with attribution maps, or measure how faithful each method is."""
+    methods = method or (["all"] if evaluate else ["auto"])
+    if evaluate:
+        if not data:
+            raise typer.BadParameter("--evaluate needs --data SOURCE", param_hint="--data")
+        from meddx.explain.evaluate import evaluate_explanations
+
+        report, path = evaluate_explanations(bundle, data, split=split, methods=methods, n=n, seed=seed)
+        _print_faithfulness(report, path, as_json)
+        return
+    from meddx.explain.api import _predictor, explain as run, write_explanations
+
+    predictor = _predictor(bundle)
+    if predictor.config.get("modality") == "text":
+        from meddx.cli.predict_text import read_documents
+
+        docs = [*(text or []), *read_documents(list(inputs or []), None)[0]]
+        items: list = docs
+    else:
+        if text:
+            raise typer.BadParameter(f"bundle {predictor.name!r} does not read text", param_hint="--text")
+        items = list(inputs or [])
+    if not items:
+        raise typer.BadParameter("give inputs to explain (files, or --text for a text bundle), or --evaluate --data",
+                                 param_hint="INPUTS")
+    explanations = run(predictor, items, methods, target=target)
+    files = write_explanations(predictor, explanations, items, out)
+    if as_json:
+        for e in explanations:
+            typer.echo(json.dumps(e.to_dict()))
+        return
+    for e in explanations:
+        typer.echo(f"{e.source}  {e.method}: {e.target} (p={e.probability:.3f})  {e.seconds * 1000:.1f} ms")
+    typer.echo(f"written: {len(files)} files in {out}")
+
+
+def _print_faithfulness(report: dict, path: Path, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(report["table"], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("method", "deletion AUC (lower better)", "random", "insertion AUC (higher better)", "random",
+                  "pointing game", "randomisation check", "ms/input",
+                  title=f"faithfulness on {report['n']} inputs of {report['split']}")
+    for row in report["table"]:
+        sanity = {True: "passed", False: "FAILED", None: "-"}[row["randomisation_passed"]]
+        pointing = "-" if row["pointing_game"] is None else f"{row['pointing_game']:.2f}"
+        table.add_row(row["method"], f"{row['deletion_auc']:.3f}", f"{row['random_deletion_auc']:.3f}",
+                      f"{row['insertion_auc']:.3f}", f"{row['random_insertion_auc']:.3f}", pointing, sanity,
+                      f"{row['milliseconds']:.1f}")
+    Console().print(table)
+    typer.echo(f"faithfulness: {path}")

@@ -1,0 +1,200 @@
+"""``explain(bundle, inputs, method=...)``: one entry point for every bundle kind, and its files.
+
+Image bundles: the raw files (PNG/JPEG/DICOM/NIfTI) go through the bundle's own preprocessing,
+then ``explain.image`` (Grad-CAM, Grad-CAM++, occlusion, integrated gradients, saliency); maps
+come back at the model's input resolution and are drawn on the image at its original resolution.
+Text bundles: documents go to ``explain.text`` (attention, integrated gradients). The class
+explained is the one the bundle decides (its own threshold or argmax) unless ``target`` names one.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from meddx.core.errors import ConfigError
+
+TEXT_METHODS = ("attention", "integrated-gradients")
+
+
+@dataclass
+class Explanation:
+    """One input's attribution for one method and class.
+
+    ``attribution``: ``(*spatial)`` at the model's input size for images, ``(n_tokens,)`` for
+    text (``tokens`` then holds each token's character span).
+    """
+
+    source: str
+    method: str
+    target: str
+    probability: float
+    attribution: np.ndarray
+    seconds: float
+    tokens: list[tuple[str, int, int]] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON summary: no arrays, no document text (token spans are offsets only)."""
+        a = self.attribution
+        peak = [int(i) for i in np.unravel_index(int(np.argmax(a)), a.shape)] if a.size else None
+        return {"source": self.source, "method": self.method, "target": self.target,
+                "probability": round(self.probability, 6), "milliseconds": round(self.seconds * 1000, 2),
+                "shape": list(a.shape), "peak": peak, **self.extra}
+
+
+def methods_for(predictor: Any) -> tuple[str, ...]:
+    """The attribution methods a bundle supports."""
+    from meddx.explain.image import METHODS
+
+    if predictor.config.get("modality") == "text":
+        return TEXT_METHODS if hasattr(predictor.net, "attention") else ("integrated-gradients",)
+    return METHODS
+
+
+def resolve_methods(predictor: Any, methods: Sequence[str]) -> list[str]:
+    """``auto`` -> the fastest sound method; ``all`` -> every supported one; unknown -> error."""
+    valid = methods_for(predictor)
+    out: list[str] = []
+    for m in methods or ["auto"]:
+        if m == "all":
+            out += [v for v in valid if v not in out]
+        elif m == "auto":
+            out.append(valid[0] if predictor.config.get("modality") == "text" else "gradcam")
+        elif m not in valid:
+            raise ConfigError(f"method {m!r} is not available for bundle {predictor.name!r}; choose from "
+                              f"{', '.join(valid)}, auto or all")
+        else:
+            out.append(m)
+    return list(dict.fromkeys(out))
+
+
+def target_index(predictor: Any, probs: np.ndarray, target: str | None) -> int:
+    """The class to explain: ``target`` by name, else the bundle's decision for these probabilities."""
+    names = list(predictor.label_names)
+    if target is not None:
+        if target not in names:
+            raise ConfigError(f"--target {target!r} is not a class of bundle {predictor.name!r}: {', '.join(names)}")
+        return names.index(target)
+    decided = predictor.decide(probs[None])[0]
+    if isinstance(decided, list):  # multi-label: the most probable label
+        return int(np.argmax(probs))
+    return names.index(decided)
+
+
+def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "auto", *,
+            target: str | None = None, **options: Any) -> list[Explanation]:
+    """Explain each input with each method; ``bundle`` is a loaded predictor, a folder or NAME[:VERSION].
+
+    Image inputs are file paths or raw channel-first arrays; text inputs are strings.
+    ``options`` go to the method (``steps``, ``window``, ``layer``).
+    """
+    predictor = _predictor(bundle)
+    methods = resolve_methods(predictor, [method] if isinstance(method, str) else list(method))
+    if predictor.config.get("modality") == "text":
+        return [_explain_text(predictor, text, f"text{i + 1}", m, target, options)
+                for i, text in enumerate(inputs) for m in methods]
+    out = []
+    for i, item in enumerate(inputs):
+        image, name = _read(item, i)
+        for m in methods:
+            out.append(_explain_image(predictor, image, name, m, target, options))
+    return out
+
+
+def _predictor(bundle: Any) -> Any:
+    if hasattr(bundle, "net") and hasattr(bundle, "config"):
+        return bundle
+    from meddx.bundle.bundle import load_bundle
+    from meddx.registry.store import resolve_bundle_path
+
+    return load_bundle(resolve_bundle_path(str(bundle)))
+
+
+def _read(item: Any, i: int) -> tuple[np.ndarray, str]:
+    if isinstance(item, np.ndarray):
+        return item, f"input{i + 1}"
+    from meddx.data.io import read_image
+
+    return read_image(item).array, str(item)
+
+
+def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, target: str | None,
+                   options: dict[str, Any]) -> Explanation:
+    from meddx.explain.image import image_attributions
+
+    x = predictor.preprocess([image])
+    probs = predictor.predict_tensor(x)[0]
+    k = target_index(predictor, probs, target)
+    start = time.perf_counter()
+    attribution = image_attributions(predictor.net, x, method, k, **options)[0]
+    return Explanation(source=name, method=method, target=predictor.label_names[k], probability=float(probs[k]),
+                       attribution=attribution, seconds=time.perf_counter() - start)
+
+
+def _explain_text(predictor: Any, text: str, name: str, method: str, target: str | None,
+                  options: dict[str, Any]) -> Explanation:
+    from meddx.explain.text import token_attributions
+
+    probs = predictor.predict_texts([text])[0]
+    k = target_index(predictor, probs, target)
+    start = time.perf_counter()
+    result = token_attributions(predictor, text, method=method, target=k, **options)
+    return Explanation(source=name, method=method, target=result.target, probability=result.probability,
+                       attribution=np.asarray(result.scores, dtype=np.float32), seconds=time.perf_counter() - start,
+                       tokens=result.tokens, extra={k2: v for k2, v in result.extra.items()})
+
+
+def write_explanations(predictor: Any, explanations: list[Explanation], inputs: Sequence[Any], out: Path) -> list[Path]:
+    """Files people look at: an overlay PNG per image and method (3D: three slices through the
+    peak), an HTML page per document and method, and one comparison figure per image when several
+    methods ran; plus ``explanations.json`` (summaries, no arrays, no text)."""
+    from meddx.core.files import write_json_atomic, write_text_atomic
+
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    by_source: dict[str, list[Explanation]] = {}
+    for e in explanations:
+        by_source.setdefault(e.source, []).append(e)
+    text = predictor.config.get("modality") == "text"
+    for i, (source, group) in enumerate(by_source.items()):
+        stem = f"{i + 1:04d}-{_safe(Path(source).name)}"
+        if text:
+            from meddx.explain.text import TokenAttribution, render_attribution_html
+
+            document = inputs[i]
+            for e in group:
+                attribution = TokenAttribution(tokens=e.tokens or [], scores=e.attribution, method=e.method,
+                                               target=e.target, probability=e.probability, extra=e.extra)
+                written.append(write_text_atomic(out / f"{stem}-{e.method}.html", render_attribution_html(
+                    document, attribution, title=f"{predictor.name}: {source} ({e.method})")))
+            continue
+        image, _ = _read(inputs[i], i)
+        written += _image_files(image, group, out, stem)
+    written.append(write_json_atomic(out / "explanations.json", [e.to_dict() for e in explanations]))
+    return written
+
+
+def _image_files(image: np.ndarray, group: list[Explanation], out: Path, stem: str) -> list[Path]:
+    from meddx.explain.image import comparison_png, overlay_png, volume_overlay_png
+
+    files = []
+    for e in group:
+        title = f"{e.method}: {e.target} ({e.probability:.2f})"
+        path = out / f"{stem}-{e.method}.png"
+        if image.ndim == 4:
+            files.append(volume_overlay_png(image, e.attribution, path, title=title))
+        else:
+            files.append(overlay_png(image, e.attribution, path, title=title))
+    if len(group) > 1 and image.ndim == 3:
+        files.append(comparison_png(image, {e.method: e.attribution for e in group}, out / f"{stem}-methods.png",
+                                    title=f"{group[0].target} ({group[0].probability:.2f})"))
+    return files
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60] or "input"
