@@ -102,35 +102,19 @@ class BaselinePredictor(Predictor):
 
 
 def text_bundle_config(config: Any, source: Any, plan: Any, name: str, run_dir: Path) -> dict[str, Any]:
-    """The ``config.json`` of a text bundle (decision and calibration are filled in by ``finish_run``)."""
-    plan_fields = plan.model_dump(exclude={"reasons"})
-    return {
-        "name": name,
-        "task": source.task,
-        "modality": "text",
-        "label_names": list(source.label_names),
-        "spatial_dims": 0,
-        "model": {"name": plan.model, "args": plan.model_args, "num_classes": source.num_classes},
-        "preprocessing": {"kind": "tokenizer", "tokenizer": plan.tokenizer, "file": TOKENIZER_FILE,
-                          "max_length": plan.max_length, "vocab_size": plan.vocab_size},
-        "decision": {"rule": "argmax" if source.task == "multiclass" else config.threshold_rule, "threshold": None,
-                     "class_thresholds": None, "chosen_on": "val", "val": None},
-        "calibration": {"temperature": 1.0, "fitted_on": None, "method": None},
-        "tta": [],
-        "card": {"intended_use": config.intended_use, "outcome": config.outcome},
-        "training": {
-            "data": config.data,
-            "text_options": reader_options(getattr(source, "columns", {}) or {}),
-            "run_dir": str(run_dir),
-            "seed": config.seed,
-            "val_fraction": config.val_fraction,
-            "epochs": plan.epochs,
-            "source_notes": source.notes,
-            "plan": {**plan_fields, "lr": plan.lr, "weight_decay": config.weight_decay,
-                     "precision": config.precision, "label_smoothing": config.label_smoothing},
-            "plan_reasons": dict(plan.reasons),
-        },
-    }
+    """The image bundle's ``config.json`` (``training.finish.bundle_config``) with what differs for
+    documents: the tokenizer as preprocessing, no test-time flips, the columns read, the plan's rate."""
+    from meddx.training.finish import bundle_config
+
+    preprocessing = {"kind": "tokenizer", "tokenizer": plan.tokenizer, "file": TOKENIZER_FILE,
+                     "max_length": plan.max_length, "vocab_size": plan.vocab_size}
+    cfg = bundle_config(config.model_copy(update={"tta": False}), source, plan, preprocessing, name, run_dir)
+    cfg["modality"] = "text"
+    training = cfg["training"]
+    training["text_options"] = reader_options(getattr(source, "columns", {}) or {})
+    training["plan"].pop("augment", None)
+    training["plan"]["lr"] = plan.lr
+    return cfg
 
 
 def reader_options(columns: dict[str, Any]) -> dict[str, str]:

@@ -33,9 +33,9 @@ def explain(
         report, path = evaluate_explanations(bundle, data, split=split, methods=methods, n=n, seed=seed)
         _print_faithfulness(report, path, as_json)
         return
-    from meddx.explain.api import _predictor, explain as run, write_explanations
+    from meddx.explain.api import as_predictor, explain as run, write_explanations
 
-    predictor = _predictor(bundle)
+    predictor = as_predictor(bundle)
     if predictor.config.get("modality") == "text":
         from meddx.cli.predict_text import read_documents
 

@@ -93,7 +93,7 @@ def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "a
     Image inputs are file paths or raw channel-first arrays; text inputs are strings.
     ``options`` go to the method (``steps``, ``window``, ``layer``).
     """
-    predictor = _predictor(bundle)
+    predictor = as_predictor(bundle)
     methods = resolve_methods(predictor, [method] if isinstance(method, str) else list(method))
     if predictor.config.get("modality") == "text":
         return [_explain_text(predictor, text, f"text{i + 1}", m, target, options)
@@ -106,7 +106,8 @@ def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "a
     return out
 
 
-def _predictor(bundle: Any) -> Any:
+def as_predictor(bundle: Any) -> Any:
+    """A loaded predictor as is; a bundle folder or registry NAME[:VERSION] loaded."""
     if hasattr(bundle, "net") and hasattr(bundle, "config"):
         return bundle
     from meddx.bundle.bundle import load_bundle

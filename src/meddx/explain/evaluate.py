@@ -33,9 +33,9 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
     """
     from meddx.core.files import write_json_atomic
     from meddx.data.sources import load_source
-    from meddx.explain.api import _predictor, resolve_methods, target_index
+    from meddx.explain.api import as_predictor, resolve_methods, target_index
 
-    predictor = _predictor(bundle)
+    predictor = as_predictor(bundle)
     if predictor.config.get("modality") == "text" or predictor.task == "segmentation":
         raise ConfigError(f"bundle {predictor.name!r}: --evaluate measures image classifiers for now")
     chosen = resolve_methods(predictor, list(methods))

@@ -18,6 +18,9 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
                   run_dir: Path) -> dict[str, Any]:
     """The ``config.json`` of a bundle: all a predictor needs, and where it came from.
 
+    ``pre`` is the fitted preprocessing (an object with ``to_dict()``, or that dict itself, as a
+    text bundle passes its tokenizer description).
+
     ``decision`` (the operating point) and ``calibration`` (the temperature) are filled in by
     ``finish_run`` once they have been chosen on validation.
     """
@@ -28,7 +31,7 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
         "label_names": list(source.label_names),
         "spatial_dims": source.spatial_dims,
         "model": {"name": plan.model, "args": plan.model_args, "num_classes": source.num_classes},
-        "preprocessing": pre.to_dict(),
+        "preprocessing": pre if isinstance(pre, dict) else pre.to_dict(),
         "decision": {"rule": "argmax" if source.task == "multiclass" else config.threshold_rule, "threshold": None,
                      "class_thresholds": None, "chosen_on": "val", "val": None},
         "calibration": {"temperature": 1.0, "fitted_on": None, "method": None},
