@@ -43,6 +43,19 @@ def train(
     vocab_size: Optional[int] = typer.Option(None, "--vocab-size", help="Text: tokenizer vocabulary size (default 20000)."),
     pretrained: Optional[str] = typer.Option(None, "--pretrained", help="Text: local Hugging Face model folder to fine-tune (offline)."),
     baseline: Optional[bool] = typer.Option(None, "--baseline/--no-baseline", help="Text: fit and report the TF-IDF + logistic regression baseline (default on)."),
+    labels_file: Optional[str] = typer.Option(None, "--labels-file", help="Series: outcomes/labels file (default: found beside the data)."),
+    window_hours: Optional[float] = typer.Option(None, "--window-hours", help="Series: hours from admission used (default 48)."),
+    resample: Optional[str] = typer.Option(None, "--resample", help="Series: irregular (observation times) or hourly bins (default: per model)."),
+    columns: Optional[str] = typer.Option(None, "--columns", help="Tables: comma-separated column names of a file without a header row."),
+    categorical: Optional[str] = typer.Option(None, "--categorical", help="Tables: comma-separated columns to one-hot encode (default: detected)."),
+    missing_values: Optional[str] = typer.Option(None, "--missing-values", help="Tables: comma-separated cell values meaning missing, e.g. '?'."),
+    zero_as_missing: Optional[str] = typer.Option(None, "--zero-as-missing", help="Tables: comma-separated columns where 0 means missing."),
+    positive_labels: Optional[str] = typer.Option(None, "--positive-labels", help="Tables: comma-separated label values of the positive class."),
+    dp: Optional[bool] = typer.Option(None, "--dp/--no-dp", help="Train with differential privacy (DP-SGD via Opacus)."),
+    epsilon: Optional[float] = typer.Option(None, "--epsilon", help="DP: target epsilon; training stops before exceeding it."),
+    delta: Optional[float] = typer.Option(None, "--delta", help="DP: delta (default 1e-5)."),
+    noise_multiplier: Optional[float] = typer.Option(None, "--noise-multiplier", help="DP: noise multiplier instead of a target epsilon."),
+    max_grad_norm: Optional[float] = typer.Option(None, "--max-grad-norm", help="DP: per-sample gradient clipping norm (default 1.0)."),
     plan: Optional[Path] = typer.Option(None, "--plan", help="An edited plan.json whose fields override the automatic plan."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Run folder to resume from its last checkpoint."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
@@ -63,11 +76,20 @@ def train(
             text_column=text_column, label_column=label_column, id_column=id_column, patient_column=patient_column,
             label_delimiter=label_delimiter, tokenizer=tokenizer, max_length=max_length, vocab_size=vocab_size,
             pretrained=pretrained, baseline=baseline,
+            labels_file=labels_file, window_hours=window_hours, resample=resample, columns=_csv(columns),
+            categorical_columns=_csv(categorical), missing_values=_csv(missing_values),
+            zero_as_missing=_csv(zero_as_missing), positive_labels=_csv(positive_labels),
+            dp=dp, epsilon=epsilon, delta=delta, noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm,
         )
     result = fit(cfg, plan_file=plan, resume=resume, progress=progress)
     if result.bundle_path is None:  # a non-zero rank of a multi-process run
         return
     _print_summary(result)
+
+
+def _csv(value: Optional[str]) -> Optional[list[str]]:
+    """A comma-separated flag as a list (``None`` stays ``None``)."""
+    return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
 
 
 def _print_summary(result: object) -> None:

@@ -9,7 +9,7 @@ Arrays are channel-first: ``(C, H, W)`` for 2D, ``(C, D, H, W)`` for 3D.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -44,8 +44,10 @@ class SplitData:
     """One split of a source.
 
     ``labels`` is ``(N,)`` int64 class indices for binary/multi-class and ``(N, L)`` 0/1 for
-    multi-label. Exactly one of ``images`` (``(N, C, *spatial)``, original dtype), ``paths``
-    and ``texts`` (documents of a :class:`TextSource`) is set.
+    multi-label. Exactly one of ``images`` (``(N, C, *spatial)``, original dtype), ``paths``,
+    ``texts`` (documents of a :class:`TextSource`), ``records`` (irregular time series of a
+    ``SeriesSource``, one ``SeriesRecord`` per stay) and ``table`` (the feature columns of a
+    ``TabularSource``, a pandas DataFrame with one row per sample) is set.
     """
 
     ids: list[str]
@@ -54,6 +56,8 @@ class SplitData:
     images: np.ndarray | None = None
     paths: list[str] | None = None
     texts: list[str] | None = None
+    records: list[Any] | None = None
+    table: Any = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -68,6 +72,8 @@ class SplitData:
             images=None if self.images is None else self.images[idx],
             paths=None if self.paths is None else [self.paths[i] for i in idx],
             texts=None if self.texts is None else [self.texts[i] for i in idx],
+            records=None if self.records is None else [self.records[i] for i in idx],
+            table=None if self.table is None else self.table.iloc[idx].reset_index(drop=True),
         )
 
 

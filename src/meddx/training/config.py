@@ -64,6 +64,24 @@ class TrainConfig(BaseModel):
     max_length: int | None = Field(None, ge=4, description="text: tokens per document (default: 95th percentile of train)")
     pretrained: str | None = Field(None, description="text: local Hugging Face model folder to fine-tune (offline)")
     baseline: bool = Field(True, description="text: fit TF-IDF + logistic regression on train and report it beside the network")
+    # Series (PhysioNet 2012, MIMIC-III tables, long CSV) and tables (one row per patient); ignored by others.
+    labels_file: str | None = Field(None, description="series: outcomes/labels file (default: found beside the data)")
+    window_hours: float | None = Field(None, gt=0, description="series: hours from admission used (default 48)")
+    resample: Literal["irregular", "hourly"] | None = Field(
+        None, description="series: keep the observation times, or bin to hours (default: per model)")
+    columns: list[str] | None = Field(None, description="tables: column names of a file without a header row")
+    categorical_columns: list[str] | None = Field(None, description="tables: columns to one-hot encode (default: detected)")
+    missing_values: list[str] | None = Field(None, description="tables: cell values meaning missing, e.g. '?'")
+    zero_as_missing: list[str] | None = Field(
+        None, description="tables: columns where 0 is physiologically impossible and means missing")
+    positive_labels: list[str] | None = Field(
+        None, description="tables: label values that mean the positive class (binarises a graded label)")
+    # Differential privacy (Opacus DP-SGD); ignored unless dp is true.
+    dp: bool = Field(False, description="train with DP-SGD (Opacus)")
+    epsilon: float | None = Field(None, gt=0, description="dp: target epsilon; training stops before exceeding it")
+    delta: float = Field(1e-5, gt=0, lt=1, description="dp: delta of the (epsilon, delta) guarantee")
+    noise_multiplier: float | None = Field(None, gt=0, description="dp: noise multiplier (instead of a target epsilon)")
+    max_grad_norm: float = Field(1.0, gt=0, description="dp: per-sample gradient clipping norm")
     tta: bool = Field(True, description="average predictions over left-right flips at evaluation")
     precision: Literal["auto", "32-true", "bf16-mixed"] = Field(
         "auto", description="auto: bf16-mixed where the CPU has bf16 instructions (2x faster here), else 32-true"
