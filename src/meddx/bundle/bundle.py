@@ -122,6 +122,11 @@ def load_bundle(path: str | Path) -> Predictor:
         from meddx.bundle.text_predictor import load_text_predictor
 
         return load_text_predictor(path, config, net, _read_json(path / "metrics.json"))
+    if config.get("modality") in ("series", "tabular"):  # fitted encoders in the bundle's JSON files
+        import importlib
+
+        module = importlib.import_module(f"meddx.bundle.{config['modality']}_predictor")
+        return module.load_predictor(path, config, net, _read_json(path / "metrics.json"))
     if config["task"] == "segmentation":
         from meddx.bundle.seg_predictor import SegPredictor
 

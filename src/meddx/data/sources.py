@@ -25,7 +25,8 @@ EXPECTED_SOURCE = (
 
 
 def load_source(spec: str | Path, *, val_fraction: float = 0.1, seed: int = 0,
-                carve_val: bool = True, text_options: Mapping[str, Any] | None = None) -> ImageSource:
+                carve_val: bool = True, text_options: Mapping[str, Any] | None = None,
+                options: Mapping[str, Any] | None = None) -> ImageSource:
     """Load the labelled image source named by ``spec``.
 
     When ``carve_val`` is true and the source has no ``val`` split, one is carved from train
@@ -33,9 +34,12 @@ def load_source(spec: str | Path, *, val_fraction: float = 0.1, seed: int = 0,
     ``test`` split is allowed and recorded in ``notes``. ``text_options`` (``text_column``,
     ``label_column``, ``id_column``, ``patient_column``, ``split_column``, ``label_delimiter``,
     ``encoding``) go to :func:`meddx.data.text.load_text_source` for a text source and are
-    ignored for any other.
+    ignored for any other. ``options`` are reader options of time-series and table sources
+    (``labels_file``, ``window_hours``, ``label_column``, ``columns``, ...; see
+    :meth:`meddx.training.config.TrainConfig.source_options`): each reader receives the ones its
+    signature names (:func:`reader_kwargs`).
     """
-    source = _read(spec, text_options)
+    source = _read(spec, text_options, options)
     if carve_val and "val" not in source.splits:
         from meddx.data.splits import carve_validation
 
@@ -45,7 +49,17 @@ def load_source(spec: str | Path, *, val_fraction: float = 0.1, seed: int = 0,
     return source
 
 
-def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None) -> ImageSource:
+def reader_kwargs(reader: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The non-``None`` entries of ``options`` that ``reader`` takes as keyword arguments, so one
+    set of user options (config fields, CLI flags) can be offered to every reader."""
+    import inspect
+
+    accepted = inspect.signature(reader).parameters
+    return {k: v for k, v in (options or {}).items() if v is not None and k in accepted}
+
+
+def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
+          options: Mapping[str, Any] | None = None) -> ImageSource:
     text = str(spec).strip()
     if text.lower().startswith("medmnist:"):
         from meddx.data.medmnist import load_medmnist

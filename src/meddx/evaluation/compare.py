@@ -362,7 +362,8 @@ def compare_bundles(
                         "predict different things and cannot be compared")
     training = a.config.get("training", {})
     source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
-                         carve_val=split == "val", text_options=training.get("text_options"))
+                         carve_val=split == "val", text_options=training.get("text_options"),
+                         options=training.get("source_options"))
     check_compatible(a, source)
     pa, pb = predict_split(a, source, split), predict_split(b, source, split)
     y, names, task = pa.labels, a.label_names, a.task

@@ -79,7 +79,8 @@ def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, p
 
     if config.devices * config.num_nodes > 1:
         raise ConfigError("meddx cv trains its folds one after another in one process; set devices: 1")
-    source = load_source(config.data, carve_val=False, text_options=config.text_options)
+    source = load_source(config.data, carve_val=False, text_options=config.text_options,
+                         options=config.source_options)
     dev = development_split(source)
     fold_index, how = make_folds(dev, source.origin, folds, config.seed)
     name = config.name or source.name

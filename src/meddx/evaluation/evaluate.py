@@ -61,6 +61,8 @@ def predict_split(predictor: Any, source: ImageSource, split: str, batch_size: i
     data = source.split(split)
     if data.texts is not None:  # documents: the text predictor tokenises them itself
         return predictions_from_raw(predictor, split, data, predictor.predict_texts(data.texts, calibrated=False))
+    if data.records is not None or data.table is not None:  # series, tables: the predictor encodes the split
+        return predictions_from_raw(predictor, split, data, predictor.predict_split_data(data, calibrated=False))
     chunks = []
     for start in range(0, len(data), 512):  # bounded memory for large file sources
         images = [source.get_image(split, i) for i in range(start, min(start + 512, len(data)))]
@@ -239,7 +241,8 @@ def evaluate_bundle(
     need_val = split == "val" or bool(settings.extra_rules)
     source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
                          carve_val=need_val,  # carving hashes every training file: only when needed
-                         text_options=training.get("text_options"))  # read documents as training did
+                         text_options=training.get("text_options"),  # read documents as training did
+                         options=training.get("source_options"))  # series and tables: same columns, window
     check_compatible(predictor, source)
     preds = predict_split(predictor, source, split)
     val = None

@@ -102,6 +102,13 @@ class TrainConfig(BaseModel):
         keys = ("text_column", "label_column", "id_column", "patient_column", "label_delimiter")
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
+    @property
+    def source_options(self) -> dict[str, Any]:
+        """Reader options of time-series and table sources (``load_source(options=...)``)."""
+        keys = ("labels_file", "window_hours", "label_column", "id_column", "patient_column", "columns",
+                "categorical_columns", "missing_values", "zero_as_missing", "positive_labels")
+        return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
+
     @field_validator("threshold_rule")
     @classmethod
     def _known_rule(cls, value: str) -> str:

@@ -71,9 +71,19 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
         raise ConfigError("a prepared source (cross-validation fold) trains in one process and cannot be resumed")
     if source is None:
         source = load_source(config.data, val_fraction=config.val_fraction, seed=config.seed,
-                             text_options=config.text_options)
+                             text_options=config.text_options, options=config.source_options)
     from meddx.data.base import is_text_source
 
+    if getattr(source, "modality", None) == "series":
+        from meddx.training.series_fit import fit_series
+
+        return fit_series(config, source, run_dir if resume is not None else None, plan_file=plan_file,
+                          progress=progress)
+    if getattr(source, "modality", None) == "tabular":
+        from meddx.training.tabular_fit import fit_tabular
+
+        return fit_tabular(config, source, run_dir if resume is not None else None, plan_file=plan_file,
+                           progress=progress)
     if is_text_source(source):
         from meddx.training.text_fit import fit_text
 
