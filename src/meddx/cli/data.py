@@ -32,6 +32,13 @@ ID_COLUMN = typer.Option(None, "--id-column", help="Text sources: the id column 
 PATIENT_COLUMN = typer.Option(None, "--patient-column", help="Text sources: the patient column (default 'patient_id').")
 LABEL_DELIMITER = typer.Option(None, "--label-delimiter",
                                help="Text sources: split label cells on this (e.g. '|') for multi-label.")
+COLUMNS = typer.Option(None, "--columns", help="Tables: comma-separated column names of a file without a header row.")
+CATEGORICAL = typer.Option(None, "--categorical", help="Tables: comma-separated columns to one-hot encode.")
+MISSING_VALUES = typer.Option(None, "--missing-values", help="Tables: comma-separated cell values meaning missing.")
+ZERO_AS_MISSING = typer.Option(None, "--zero-as-missing", help="Tables: comma-separated columns where 0 means missing.")
+POSITIVE_LABELS = typer.Option(None, "--positive-labels", help="Tables: comma-separated label values of the positive class.")
+LABELS_FILE = typer.Option(None, "--labels-file", help="Series: outcomes/labels file (default: found beside the data).")
+WINDOW_HOURS = typer.Option(None, "--window-hours", help="Series: hours from admission used (default 48).")
 
 
 class FixPolicy(str, Enum):
@@ -49,6 +56,11 @@ def _text_options(text: Optional[str], label: Optional[str], ident: Optional[str
     return {k: v for k, v in options.items() if v is not None}
 
 
+def _table_options(*values: Optional[str]) -> dict[str, list[str]]:
+    keys = ("columns", "categorical_columns", "missing_values", "zero_as_missing", "positive_labels")
+    return {k: [x.strip() for x in v.split(",") if x.strip()] for k, v in zip(keys, values) if v is not None}
+
+
 @app.command()
 def info(
     source: str = typer.Argument(..., help=SOURCE_HELP),
@@ -59,6 +71,10 @@ def info(
     id_column: Optional[str] = ID_COLUMN,
     patient_column: Optional[str] = PATIENT_COLUMN,
     label_delimiter: Optional[str] = LABEL_DELIMITER,
+    columns: Optional[str] = COLUMNS, categorical: Optional[str] = CATEGORICAL,
+    missing_values: Optional[str] = MISSING_VALUES, zero_as_missing: Optional[str] = ZERO_AS_MISSING,
+    positive_labels: Optional[str] = POSITIVE_LABELS,
+    labels_file: Optional[str] = LABELS_FILE, window_hours: Optional[float] = WINDOW_HOURS,
 ) -> None:
     """Counts per split and class; image shapes, channels and intensity range, or document lengths."""
     from meddx.data.info import source_info
@@ -77,7 +93,21 @@ def info(
     from meddx.data.sources import load_source
 
     options = _text_options(text_column, label_column, id_column, patient_column, label_delimiter)
-    src = load_source(source, carve_val=False, text_options=options)
+    tables = _table_options(columns, categorical, missing_values, zero_as_missing, positive_labels)
+    src = load_source(source, carve_val=False, text_options=options, options={**options, **tables,
+                      "labels_file": labels_file, "window_hours": window_hours})
+    if getattr(src, "modality", None) == "series":  # ICU stays: observations, variables, cleaning
+        from meddx.data.series_info import print_series_info, series_source_info
+
+        summary = series_source_info(src)  # type: ignore[arg-type]
+        typer.echo(json.dumps(summary, indent=2)) if as_json else print_series_info(summary)
+        return
+    if getattr(src, "modality", None) == "tabular":
+        from meddx.data.tabular_info import print_table_info, table_source_info
+
+        table = table_source_info(src)  # type: ignore[arg-type]
+        typer.echo(json.dumps(table, indent=2)) if as_json else print_table_info(table)
+        return
     if is_text_source(src):
         from meddx.data.text_info import text_source_info
 
@@ -114,6 +144,10 @@ def verify(
     id_column: Optional[str] = ID_COLUMN,
     patient_column: Optional[str] = PATIENT_COLUMN,
     label_delimiter: Optional[str] = LABEL_DELIMITER,
+    columns: Optional[str] = COLUMNS, categorical: Optional[str] = CATEGORICAL,
+    missing_values: Optional[str] = MISSING_VALUES, zero_as_missing: Optional[str] = ZERO_AS_MISSING,
+    positive_labels: Optional[str] = POSITIVE_LABELS,
+    labels_file: Optional[str] = LABELS_FILE, window_hours: Optional[float] = WINDOW_HOURS,
 ) -> None:
     """Undecodable files, exact and near duplicates, label conflicts, patient overlap.
 
@@ -146,8 +180,15 @@ def verify(
         from meddx.data.base import is_text_source
 
         options = _text_options(text_column, label_column, id_column, patient_column, label_delimiter)
-        src = load_source(source, carve_val=False, text_options=options)
+        tables = _table_options(columns, categorical, missing_values, zero_as_missing, positive_labels)
+        src = load_source(source, carve_val=False, text_options=options, options={**options, **tables,
+                          "labels_file": labels_file, "window_hours": window_hours})
         check = verify_source
+        if getattr(src, "modality", None) == "series":  # duplicate ids, identical stays, shared patients
+            from meddx.data.series_info import verify_series_source as check  # type: ignore[assignment]
+
+            if clean_manifest is not None:
+                raise typer.BadParameter("--clean-manifest lists image files", param_hint="--clean-manifest")
     text = not segmentation and is_text_source(src)  # type: ignore[arg-type]
     if fix is not None and not text:
         raise typer.BadParameter("--fix is for text sources (use --clean-manifest for images)", param_hint="--fix")
@@ -173,6 +214,10 @@ def verify(
             raise typer.Exit(1)
         return
     _print_verify(result.to_dict(), report)
+    if getattr(src, "modality", None) == "series":
+        from meddx.data.series_info import print_series_verify
+
+        print_series_verify(result.to_dict())
     if text:
         _print_text_conflicts(result.to_dict())
     if fix is not None:

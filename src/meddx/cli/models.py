@@ -16,7 +16,8 @@ def models(pattern: str = typer.Argument("*", help="Shell-style filter, e.g. 're
     for name in list_models(pattern):
         info = model_info(name)
         kind = info.get("input", "image")
-        dims = "documents" if kind == "text" else ",".join(f"{d}D" for d in info.get("dims", ())) + f" {kind}s"
+        named = {"text": "documents", "series": "time series", "features": "table rows / aggregates"}
+        dims = named.get(kind) or ",".join(f"{d}D" for d in info.get("dims", ())) + f" {kind}s"
         if info.get("output") == "segmentation":
             dims += " (masks)"
         table.add_row(name, dims, info.get("description", ""))

@@ -65,6 +65,18 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
         from meddx.data.medmnist import load_medmnist
 
         return load_medmnist(text)
+    from meddx.data.series import is_series_spec  # PhysioNet 2012, MIMIC-III, long CSV, or physionet2012:/mimic3:/series:
+
+    if is_series_spec(text):
+        from meddx.data.series import load_series_source
+
+        return load_series_source(text, **reader_kwargs(load_series_source, options))
+    from meddx.data.tabular import is_tabular_spec  # tables (one row per patient), or tabular:PATH
+
+    if is_tabular_spec(text):
+        from meddx.data.tabular import load_tabular_source
+
+        return load_tabular_source(text, **reader_kwargs(load_tabular_source, options))
     path = Path(text).expanduser()
     if not path.exists():
         raise DataError(f"{path}: no such file or folder; {EXPECTED_SOURCE}")

@@ -133,6 +133,11 @@ def _content_groups(split: SplitData, origin: str) -> np.ndarray | None:
         digests = [text_digest(t) for t in split.texts]
         _, codes = np.unique(digests, return_inverse=True)
         return codes if len(digests) and codes.max() + 1 < len(digests) else None
+    if split.table is not None:  # table rows: identical feature values
+        from meddx.data.tabular_info import row_digests
+
+        _, codes = np.unique(row_digests(split.table), return_inverse=True)
+        return codes if len(codes) and codes.max() + 1 < len(codes) else None
     digests = []
     for i in range(len(split)):
         if split.paths is not None:

@@ -95,6 +95,14 @@ def verify_source(
     neighbouring MRI slices about 0.95). ``progress(done, total)`` is called as samples are read.
     A text source goes to :func:`meddx.data.text_verify.verify_text_source` (the same report).
     """
+    if getattr(source, "modality", None) == "tabular":  # rows: exact duplicates of feature values
+        from meddx.data.tabular_info import verify_table_source
+
+        return verify_table_source(source, progress=progress)  # type: ignore[arg-type]
+    if getattr(source, "modality", None) == "series":  # stays: duplicate records, patients across splits
+        from meddx.data.series_info import verify_series_source
+
+        return verify_series_source(source, progress=progress)  # type: ignore[arg-type]
     if is_text_source(source):
         from meddx.data.text_verify import verify_text_source
 

@@ -1,0 +1,345 @@
+"""Tables with one row per patient (CSV, TSV, UCI ``.data``): features, a label, optional ids.
+
+``load_tabular_source`` reads a delimited file with or without a header (without: pass the
+column names with ``columns``) into a :class:`TabularSource`. Which column is which:
+
+- label: ``label_column``, else the first column named ``label``, ``outcome``, ``target``,
+  ``class``, ``num`` or ``y`` (any case), else the last column (the choice goes to ``notes``);
+  ``positive_labels`` turns a graded label into two classes (Cleveland ``num`` 1-4 = disease);
+- ids: ``id_column`` or a column ``id``; patients: ``patient_column`` or ``patient_id``; a
+  ``split`` column (train/val/test) is honoured;
+- every other column is a feature. A feature is *categorical* when its cells are not numbers,
+  or when it is named in ``categorical_columns``; numeric columns stay numeric even when they
+  hold few distinct integers (``cp`` 1-4), because ordered codes often carry their order, so
+  one-hot encoding them is the user's choice (``--categorical cp,thal``), listed in ``notes``.
+
+Missing cells (see :mod:`meddx.data.tabular_read`) become NaN/None; ``zero_as_missing`` names
+columns where 0 is physiologically impossible (Pima glucose, blood pressure, BMI, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from meddx.core.errors import DataError
+from meddx.data.base import SPLITS, ImageSource, SplitData, order_label_names
+from meddx.data.tabular_read import (find_column, looks_like_header, missing_tokens, normalise_value, number, parse_rows,
+                                     read_lines, read_rows, split_cells, typed_column)
+
+PREFIX = "tabular:"
+SPEC_SUFFIXES = (".csv", ".tsv", ".data")
+LABEL_NAMES = ("label", "outcome", "target", "class", "num", "y")
+TEXT_NAMES = frozenset({"text", "note", "notes", "document", "report", "abstract", "body", "sentence", "narrative"})
+_IMAGE_COLUMNS = frozenset({"path", "image", "mask"})
+_FEW_VALUES = 10  # integer columns with at most this many values are listed as candidates for --categorical
+
+
+@dataclass
+class TabularSource(ImageSource):
+    """A labelled table: every split holds ``table`` (features only, raw values, NaN/None for
+    missing); ``spatial_dims`` is 0. ``options`` are the reader options used, so evaluation
+    re-reads a file exactly as training did."""
+
+    feature_columns: list[str] = field(default_factory=list)
+    categorical: list[str] = field(default_factory=list)
+    numeric: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    modality: ClassVar[str] = "tabular"
+
+    def get_image(self, split: str, index: int) -> np.ndarray:
+        raise DataError(f"{self.origin}: a table has no images (sample {self.split(split).ids[index]!r})")
+
+
+def strip_prefix(spec: str | Path) -> Path:
+    """``tabular:PATH`` -> ``PATH`` (the prefix forces the table reader)."""
+    text = str(spec).strip()
+    return Path(text[len(PREFIX):] if text.lower().startswith(PREFIX) else text).expanduser()
+
+
+def load_tabular_source(path: str | Path, *, label_column: str | None = None, id_column: str | None = None,
+                        patient_column: str | None = None, columns: list[str] | None = None,
+                        categorical_columns: list[str] | None = None, missing_values: list[str] | None = None,
+                        zero_as_missing: list[str] | None = None,
+                        positive_labels: list[str] | None = None) -> TabularSource:
+    """Read the table at ``path`` (see the module docstring for the rules); ``DataError`` names
+    the file, row and column of anything it cannot use."""
+    path = strip_prefix(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file; expected a CSV/TSV/.data table with one row per patient")
+    header, rows, _ = read_rows(path, columns)
+    notes: list[str] = []
+    cols = {h: [row[i] for row in rows] for i, h in enumerate(header)}
+    label = _label_column(path, header, label_column, notes)
+    ident = _role(path, header, id_column, "id", "--id-column")
+    patient = _role(path, header, patient_column, "patient_id", "--patient-column")
+    split_col = find_column(header, "split")
+    missing = missing_tokens(missing_values)
+    names, labels = _labels(path, label, cols[label], missing, positive_labels)
+    ids = _ids(path, ident, cols[ident]) if ident else [f"row{r}" for r in range(1, len(rows) + 1)]
+    patients = _patients(path, patient, cols[patient], missing) if patient else None
+    split_of = _splits(path, split_col, cols[split_col]) if split_col else ["train"] * len(rows)
+    features = [h for h in header if h not in {label, ident, patient, split_col}]
+    if not features:
+        raise DataError(f"{path}: no feature columns besides the label {label!r}; expected at least one")
+    table, numeric, categorical = _typed_table(path, features, cols, missing, categorical_columns, notes)
+    _zero_as_missing(path, table, numeric, zero_as_missing, notes)
+    notes.append(f"{path.name}: {len(rows)} rows, {len(numeric)} numeric and {len(categorical)} categorical feature(s)"
+                 + (f" (categorical: {', '.join(categorical)})" if categorical else ""))
+    options = {"label_column": label, "id_column": ident, "patient_column": patient, "columns": columns,
+               "categorical_columns": categorical_columns, "missing_values": missing_values,
+               "zero_as_missing": zero_as_missing, "positive_labels": positive_labels}
+    return _build(path, table, ids, labels, names, patients, split_of, notes, numeric, categorical,
+                  {k: v for k, v in options.items() if v is not None})
+
+
+def read_feature_table(path: str | Path, options: dict[str, Any], numeric: list[str],
+                       categorical: list[str]) -> tuple[list[str], Any]:
+    """Rows to predict: ``(names, DataFrame of the feature columns)``, read with the training
+    ``options`` (missing values, zero as missing); the label column may be absent. A file without
+    a header must have the training ``columns`` or exactly the feature columns, in order."""
+    path = strip_prefix(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file; expected a CSV/TSV table with one row per patient to predict")
+    lines = read_lines(path)
+    first = split_cells(path, lines[:1])[0]
+    names = None
+    if not looks_like_header(first):  # no header: the training columns, or the features alone, in order
+        columns = options.get("columns") or []
+        names = list(columns) if len(columns) == len(first) else [*numeric, *categorical]
+        if len(names) != len(first):
+            raise DataError(f"{path}: no header row and {len(first)} cells per row; expected a header, or the "
+                            f"{len(columns) or len(names)} training columns in order ({', '.join(columns or names)})")
+    header, rows, _ = parse_rows(path, lines, names)
+    cols = {h: [row[i] for row in rows] for i, h in enumerate(header)}
+    lookup = {h.lower(): h for h in header}
+    absent = [c for c in (*numeric, *categorical) if c.lower() not in lookup]
+    if absent:
+        raise DataError(f"{path}: missing feature column(s) {', '.join(absent)} that the model was trained on; "
+                        f"the file has: {', '.join(header)}")
+    missing = missing_tokens(options.get("missing_values"))
+    import pandas as pd
+
+    data: dict[str, Any] = {}
+    for name in [*numeric, *categorical]:
+        kind, values = typed_column(path, name, cols[lookup[name.lower()]], missing, categorical=name in categorical)
+        if kind != "numeric" and name in numeric:
+            raise DataError(f"{path}: column {name!r} holds text, but the model was trained on it as numbers")
+        data[name] = pd.Series(values, dtype="float64" if name in numeric else object)
+    table = pd.DataFrame(data)
+    _zero_as_missing(path, table, numeric, [c for c in options.get("zero_as_missing") or [] if c in numeric], [])
+    ident = find_column(header, options.get("id_column") or "id")
+    ids = [f"{path.name}:{c or f'row{r}'}" for r, c in enumerate(cols[ident], 1)] if ident else \
+        [f"{path.name}:row{r}" for r in range(1, len(rows) + 1)]
+    return ids, table
+
+
+# ----------------------------------------------------------------------------- columns
+def _label_column(path: Path, header: list[str], wanted: str | None, notes: list[str]) -> str:
+    if wanted:
+        found = find_column(header, wanted)
+        if found is None:
+            raise DataError(f"{path}: no label column {wanted!r} (given with --label-column); available columns: "
+                            f"{', '.join(header)}")
+        return found
+    for name in LABEL_NAMES:
+        found = find_column(header, name)
+        if found:
+            notes.append(f"{path.name}: label column {found!r} (found by name; --label-column chooses another)")
+            return found
+    notes.append(f"{path.name}: label column {header[-1]!r} (the last column; --label-column chooses another)")
+    return header[-1]
+
+
+def _role(path: Path, header: list[str], wanted: str | None, default: str, flag: str) -> str | None:
+    found = find_column(header, wanted or default)
+    if wanted and found is None:
+        raise DataError(f"{path}: no column {wanted!r} (given with {flag}); available columns: {', '.join(header)}")
+    return found
+
+
+def _labels(path: Path, column: str, cells: list[str], missing: frozenset[str],
+            positive: list[str] | None) -> tuple[list[str], np.ndarray]:
+    empty = [r for r, c in enumerate(cells, start=1) if c.strip().lower() in missing]
+    if empty:
+        shown = ", ".join(map(str, empty[:5])) + (", ..." if len(empty) > 5 else "")
+        raise DataError(f"{path}: label column {column!r} is empty or missing in {len(empty)} row(s) (row {shown}); "
+                        "drop those rows or fill in their labels (a label is never guessed)")
+    values = [normalise_value(c) for c in cells]
+    seen = sorted(set(values), key=lambda v: (number(v) is None, number(v) or 0.0, v))
+    if positive:
+        wanted = sorted({normalise_value(str(p)) for p in positive}, key=lambda v: (number(v) is None, number(v) or 0.0, v))
+        if not set(wanted) & set(seen):  # some may be absent (another site's file), but not all: a typo
+            raise DataError(f"{path}: none of the positive label(s) {', '.join(wanted)} occurs in column {column!r} "
+                            f"(values: {', '.join(seen)}); check --positive-labels")
+        negatives = [v for v in seen if v not in wanted]
+        if not negatives:
+            raise DataError(f"{path}: every value of {column!r} is a positive label ({', '.join(seen)}); "
+                            "--positive-labels must leave at least one negative value")
+        names = [_group_name(column, negatives), _group_name(column, wanted)]  # from the option: same in every file
+        return names, np.asarray([int(v in wanted) for v in values], dtype=np.int64)
+    if len(seen) < 2:
+        raise DataError(f"{path}: label column {column!r} holds a single value ({seen[0]!r}); a classifier needs "
+                        "at least two classes (check --label-column)")
+    numeric = all(number(v) is not None for v in seen)
+    names = [f"{column}={v}" for v in seen] if numeric else order_label_names(seen)
+    raw = seen if numeric else names
+    index = {v: i for i, v in enumerate(raw)}
+    return names, np.asarray([index[v] for v in values], dtype=np.int64)
+
+
+def _group_name(column: str, values: list[str]) -> str:
+    return f"{column}={values[0]}" if len(values) == 1 else f"{column} in {{{','.join(values)}}}"
+
+
+def _ids(path: Path, column: str, cells: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    for r, cell in enumerate(cells, start=1):
+        if not cell:
+            raise DataError(f"{path}: row {r}: empty id in column {column!r}; every row needs a unique id")
+        if cell in seen:
+            raise DataError(f"{path}: row {r}: column {column!r} holds the same id as row {seen[cell]} ({cell!r}); "
+                            "ids must be unique (pass --id-column for another column)")
+        seen[cell] = r
+    return list(cells)
+
+
+def _patients(path: Path, column: str, cells: list[str], missing: frozenset[str]) -> list[str]:
+    empty = [r for r, c in enumerate(cells, start=1) if c.strip().lower() in missing]
+    if empty:
+        raise DataError(f"{path}: row {empty[0]}: empty patient id in column {column!r} ({len(empty)} row(s)); "
+                        "fill it in, or drop --patient-column")
+    return list(cells)
+
+
+def _splits(path: Path, column: str, cells: list[str]) -> list[str]:
+    from meddx.data.splits import split_alias
+
+    out = []
+    for r, cell in enumerate(cells, start=1):
+        name = split_alias(cell) if cell else "train"
+        if name is None:
+            raise DataError(f"{path}: row {r}: split {cell!r} in column {column!r} is not train, val or test")
+        out.append(name)
+    return out
+
+
+def _typed_table(path: Path, features: list[str], cols: dict[str, list[str]], missing: frozenset[str],
+                 categorical_columns: list[str] | None, notes: list[str]) -> tuple[Any, list[str], list[str]]:
+    import pandas as pd
+
+    forced = set()
+    for name in categorical_columns or []:
+        found = find_column(features, name)
+        if found is None:
+            raise DataError(f"{path}: --categorical names {name!r}, which is not a feature column; features: "
+                            f"{', '.join(features)}")
+        forced.add(found)
+    data, numeric, categorical, few = {}, [], [], []
+    for name in features:
+        kind, values = typed_column(path, name, cols[name], missing, categorical=name in forced)
+        if kind == "numeric" and np.isnan(values).all():
+            notes.append(f"{path.name}: column {name!r} is empty in every row and was dropped")
+            continue
+        data[name] = pd.Series(values, dtype="float64" if kind == "numeric" else object)
+        (numeric if kind == "numeric" else categorical).append(name)
+        present = [v for v in values if kind == "numeric" and not np.isnan(v)]
+        if present and all(float(v).is_integer() for v in present) and 2 < len(set(present)) <= _FEW_VALUES:
+            few.append(name)
+    if few:
+        notes.append(f"{path.name}: integer column(s) with few values kept numeric: {', '.join(few)} "
+                     "(pass --categorical to one-hot encode codes without an order)")
+    return pd.DataFrame(data), numeric, categorical
+
+
+def _zero_as_missing(path: Path, table: Any, numeric: list[str], columns: list[str] | None, notes: list[str]) -> None:
+    for name in columns or []:
+        found = find_column(numeric, name)
+        if found is None:
+            raise DataError(f"{path}: --zero-as-missing names {name!r}, which is not a numeric feature column; "
+                            f"numeric features: {', '.join(numeric)}")
+        zeros = table[found] == 0
+        table.loc[zeros, found] = np.nan
+        notes.append(f"{path.name}: {int(zeros.sum())} zero(s) in {found!r} read as missing")
+
+
+def _build(path: Path, table: Any, ids: list[str], labels: np.ndarray, names: list[str], patients: list[str] | None,
+           split_of: list[str], notes: list[str], numeric: list[str], categorical: list[str],
+           options: dict[str, Any]) -> TabularSource:
+    where = np.asarray(split_of)
+    splits = {}
+    for name in SPLITS:
+        idx = np.flatnonzero(where == name)
+        if len(idx):
+            splits[name] = SplitData(ids=[ids[i] for i in idx], labels=labels[idx],
+                                     patient_ids=None if patients is None else [patients[i] for i in idx],
+                                     table=table.iloc[idx].reset_index(drop=True))
+    if "train" not in splits:
+        raise DataError(f"{path}: no training rows (every row's split is val or test)")
+    task = "binary" if len(names) == 2 else "multiclass"
+    return TabularSource(name=path.stem, origin=str(path), task=task, label_names=names,
+                         spatial_dims=0, splits=splits, notes=notes, feature_columns=[*table.columns],
+                         categorical=categorical, numeric=numeric, options=options)
+
+
+# ----------------------------------------------------------------------------- routing
+def is_tabular_spec(spec: str | Path) -> bool:
+    """True when ``spec`` names a table: ``tabular:PATH``, or a .csv/.tsv/.data file whose first
+    rows show at least one numeric column, no ``path``/``image``/``mask`` column, no text-like
+    column (a text name such as ``note``, or strings averaging 40+ characters or 6+ words), no
+    image file names, and no long-format series header (time + variable + value columns)."""
+    text = str(spec).strip()
+    if text.lower().startswith(PREFIX):
+        return True
+    path = Path(text).expanduser()
+    if not path.is_file() or path.suffix.lower() not in SPEC_SUFFIXES:
+        return False
+    try:
+        with path.open(encoding="utf-8-sig", errors="replace") as fh:
+            head = [line.rstrip("\r\n") for _, line in zip(range(201), fh) if line.strip()]
+        header, rows, had_header = _head_rows(path, head)
+    except (OSError, DataError):
+        return False
+    names = {h.lower() for h in header} if had_header else set()
+    if names & (_IMAGE_COLUMNS | TEXT_NAMES) or _is_series_header(names):
+        return False
+    numeric_columns = 0
+    for i in range(len(header)):
+        cells = [row[i] for row in rows if i < len(row) and row[i].strip().lower() not in missing_tokens(None)]
+        if cells and all(number(c) is not None for c in cells):
+            numeric_columns += 1
+        elif cells and (_text_like(cells) or any(_file_like(c) for c in cells)):
+            return False
+    return numeric_columns > 0
+
+
+def _head_rows(path: Path, lines: list[str]) -> tuple[list[str], list[list[str]], bool]:
+    """Header and rows of the first lines of a file (routing looks at a prefix only); a file
+    without a header gets numbered column names."""
+    first = split_cells(path, lines[:1])[0]
+    if looks_like_header(first):
+        return parse_rows(path, lines, None)
+    header, rows, _ = parse_rows(path, lines, [f"column{i + 1}" for i in range(len(first))])
+    return header, rows, False
+
+
+def _is_series_header(names: set[str]) -> bool:
+    time = names & {"time", "charttime", "timestamp", "hours", "hour", "datetime"}
+    variable = names & {"variable", "parameter", "itemid", "param"}
+    value = names & {"value", "valuenum"}
+    return bool(time and variable and value)
+
+
+def _text_like(cells: list[str]) -> bool:
+    lengths = [len(c) for c in cells]
+    words = [len(c.split()) for c in cells]
+    return sum(lengths) / len(lengths) >= 40 or sum(words) / len(words) >= 6
+
+
+def _file_like(cell: str) -> bool:
+    from meddx.data.text import _FILE_SUFFIXES
+
+    return Path(cell.strip().lower()).suffix in _FILE_SUFFIXES
