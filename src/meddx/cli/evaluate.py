@@ -155,7 +155,17 @@ def cv(
     time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Minutes of training per fold."),
     seed: Optional[int] = typer.Option(None),
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document."),
-    label_column: Optional[str] = typer.Option(None, "--label-column", help="Text: column holding the label(s)."),
+    label_column: Optional[str] = typer.Option(None, "--label-column", help="Text/series/tables: column holding the label(s)."),
+    lr: Optional[float] = typer.Option(None, help="Peak learning rate."),
+    labels_file: Optional[str] = typer.Option(None, "--labels-file", help="Series: outcomes/labels file (default: found beside the data)."),
+    window_hours: Optional[float] = typer.Option(None, "--window-hours", help="Series: hours from admission used (default 48)."),
+    resample: Optional[str] = typer.Option(None, "--resample", help="Series: irregular or hourly (default: per model)."),
+    columns: Optional[str] = typer.Option(None, "--columns", help="Tables: comma-separated column names of a file without a header row."),
+    categorical: Optional[str] = typer.Option(None, "--categorical", help="Tables: comma-separated columns to one-hot encode."),
+    missing_values: Optional[str] = typer.Option(None, "--missing-values", help="Tables: comma-separated cell values meaning missing."),
+    zero_as_missing: Optional[str] = typer.Option(None, "--zero-as-missing", help="Tables: comma-separated columns where 0 means missing."),
+    positive_labels: Optional[str] = typer.Option(None, "--positive-labels", help="Tables: comma-separated label values of the positive class."),
+    baseline: Optional[bool] = typer.Option(None, "--baseline/--no-baseline", help="Text/series: fit and report the bundled baseline."),
     out: Optional[Path] = typer.Option(None, "--out", help="Folder for cv.json, oof_predictions.csv and fold bundles."),
     progress: bool = typer.Option(False, "--progress/--no-progress"),
 ) -> None:
@@ -163,8 +173,13 @@ def cv(
     from meddx.evaluation.cv import cross_validate
     from meddx.training.config import load_config
 
+    from meddx.cli.train import _csv
+
     cfg = load_config(config, data=data, model=model, epochs=epochs, time_budget=time_budget, seed=seed,
-                      text_column=text_column, label_column=label_column)
+                      text_column=text_column, label_column=label_column, lr=lr, labels_file=labels_file,
+                      window_hours=window_hours, resample=resample, columns=_csv(columns),
+                      categorical_columns=_csv(categorical), missing_values=_csv(missing_values),
+                      zero_as_missing=_csv(zero_as_missing), positive_labels=_csv(positive_labels), baseline=baseline)
     summary = cross_validate(cfg, folds=folds, out=out, progress=progress)
     typer.echo(summary["how"])
     for f in summary["folds"]:

@@ -1,8 +1,8 @@
 """How much the network adds: its bundled baseline scored on the same cases, with paired intervals.
 
 A text bundle carries a TF-IDF + logistic regression baseline fitted on the same training
-documents. Training chooses the baseline's operating point on the same validation split by the
-same rule as the network's; training and ``meddx evaluate`` then score it with ``assess`` on
+documents; a time-series bundle, gradient boosting on per-variable aggregates of the same
+stays. Training chooses the baseline's operating point on the same validation split by the same rule as the network's; training and ``meddx evaluate`` then score it with ``assess`` on
 the same split and add the paired bootstrap difference network − baseline (both models on the
 same resampled cases each time, so an interval excluding 0 is evidence of a real difference).
 """
@@ -18,6 +18,13 @@ from meddx.evaluation.evaluate import EvalSettings, SplitPredictions, assess, pr
 HEADLINE = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
 
 
+def baseline_raw_probs(base: Any, data: Any) -> np.ndarray:
+    """The baseline predictor's probabilities of one split: documents, or stays / rows."""
+    if data.texts is not None:
+        return base.predict_texts(data.texts)
+    return base.predict_split_data(data, calibrated=False)
+
+
 def choose_baseline_operating_point(predictor: Any, source: Any) -> None:
     """Choose the baseline's operating point on validation with the network's rule (in place, in
     ``predictor.config["baseline"]``); a no-op for bundles without a baseline."""
@@ -26,7 +33,7 @@ def choose_baseline_operating_point(predictor: Any, source: Any) -> None:
     if getattr(predictor, "baseline", None) is None or "baseline" not in predictor.config:
         return
     val = source.split("val")
-    probs = predictor.baseline.predict_proba(val.texts)
+    probs = baseline_raw_probs(predictor.baseline_predictor(), val)
     decision = predictor.config.get("decision", {})
     rule = decision.get("rule") or "youden"
     rule = "youden" if rule == "argmax" else rule  # multi-class argmax: the rule only sets per-class thresholds
@@ -53,7 +60,7 @@ def baseline_metrics(predictor: Any, source: Any, predictions: dict[str, SplitPr
                                    "validation split by the same rule; difference = network - baseline, paired"}
     for split, preds in predictions.items():
         data = source.split(split)
-        raw = base.predict_texts(data.texts or [])
+        raw = baseline_raw_probs(base, data)
         base_preds = predictions_from_raw(base, split, data, raw)
         if keep is not None:
             keep[split] = base_preds

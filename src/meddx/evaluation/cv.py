@@ -34,9 +34,15 @@ def development_split(source: ImageSource) -> SplitData:
     images = None if a.images is None or b.images is None else np.concatenate([a.images, b.images])
     paths = None if a.paths is None or b.paths is None else [*a.paths, *b.paths]
     texts = None if a.texts is None or b.texts is None else [*a.texts, *b.texts]
+    records = None if a.records is None or b.records is None else [*a.records, *b.records]
+    table = None
+    if a.table is not None and b.table is not None:  # table rows (pandas)
+        import pandas as pd
+
+        table = pd.concat([a.table, b.table], ignore_index=True)
     return SplitData(ids=[*a.ids, *b.ids], labels=np.concatenate([a.labels, b.labels]),
                      patient_ids=[*a.patient_ids, *b.patient_ids] if both else None,  # type: ignore[misc]
-                     images=images, paths=paths, texts=texts)
+                     images=images, paths=paths, texts=texts, records=records, table=table)
 
 
 def make_folds(split: SplitData, origin: str, k: int, seed: int = 0) -> tuple[list[np.ndarray], str]:

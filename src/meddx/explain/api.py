@@ -3,8 +3,9 @@
 Image bundles: the raw files (PNG/JPEG/DICOM/NIfTI) go through the bundle's own preprocessing,
 then ``explain.image`` (Grad-CAM, Grad-CAM++, occlusion, integrated gradients, saliency); maps
 come back at the model's input resolution and are drawn on the image at its original resolution.
-Text bundles: documents go to ``explain.text`` (attention, integrated gradients). The class
-explained is the one the bundle decides (its own threshold or argmax) unless ``target`` names one.
+Text bundles: documents go to ``explain.text`` (attention, integrated gradients). Time-series
+bundles: stays (``SeriesRecord`` or patient files) go to ``explain.series`` (integrated gradients,
+occlusion) and come back as variable x hour grids. The class explained is the one the bundle decides (its own threshold or argmax) unless ``target`` names one.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ class Explanation:
     """One input's attribution for one method and class.
 
     ``attribution``: ``(*spatial)`` at the model's input size for images, ``(n_tokens,)`` for
-    text (``tokens`` then holds each token's character span).
+    text (``tokens`` then holds each token's character span), ``(variables, hours)`` for series
+    (``extra["variables"]`` names the rows, ``extra["top"]`` lists the largest cells).
     """
 
     source: str
@@ -53,6 +55,10 @@ def methods_for(predictor: Any) -> tuple[str, ...]:
 
     if predictor.config.get("modality") == "text":
         return TEXT_METHODS if hasattr(predictor.net, "attention") else ("integrated-gradients",)
+    if predictor.config.get("modality") == "series":
+        from meddx.explain.series import methods_for_series
+
+        return methods_for_series(predictor)
     return METHODS
 
 
@@ -64,7 +70,7 @@ def resolve_methods(predictor: Any, methods: Sequence[str]) -> list[str]:
         if m == "all":
             out += [v for v in valid if v not in out]
         elif m == "auto":
-            out.append(valid[0] if predictor.config.get("modality") == "text" else "gradcam")
+            out.append("gradcam" if predictor.config.get("modality") in (None, "image") else valid[0])
         elif m not in valid:
             raise ConfigError(f"method {m!r} is not available for bundle {predictor.name!r}; choose from "
                               f"{', '.join(valid)}, auto or all")
@@ -90,7 +96,8 @@ def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "a
             target: str | None = None, **options: Any) -> list[Explanation]:
     """Explain each input with each method; ``bundle`` is a loaded predictor, a folder or NAME[:VERSION].
 
-    Image inputs are file paths or raw channel-first arrays; text inputs are strings.
+    Image inputs are file paths or raw channel-first arrays; text inputs are strings; series
+    inputs are ``SeriesRecord`` objects or patient files (PhysioNet ``.txt``, long CSV).
     ``options`` go to the method (``steps``, ``window``, ``layer``).
     """
     predictor = as_predictor(bundle)
@@ -98,6 +105,9 @@ def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "a
     if predictor.config.get("modality") == "text":
         return [_explain_text(predictor, text, f"text{i + 1}", m, target, options)
                 for i, text in enumerate(inputs) for m in methods]
+    if predictor.config.get("modality") == "series":
+        return [_explain_series(predictor, record, m, target, options)
+                for record in series_inputs(predictor, inputs) for m in methods]
     out = []
     for i, item in enumerate(inputs):
         image, name = _read(item, i)
@@ -150,6 +160,33 @@ def _explain_text(predictor: Any, text: str, name: str, method: str, target: str
                        tokens=result.tokens, extra={k2: v for k2, v in result.extra.items()})
 
 
+def series_inputs(predictor: Any, inputs: Sequence[Any]) -> list[Any]:
+    """Stays to explain: ``SeriesRecord`` objects as they are, patient files read with the bundle's
+    variables and window."""
+    from meddx.data.series import SeriesRecord
+
+    records = [x for x in inputs if isinstance(x, SeriesRecord)]
+    files = [x for x in inputs if not isinstance(x, SeriesRecord)]
+    if files:
+        from meddx.data.series_files import read_patient_files
+
+        records += read_patient_files(files, predictor.config)
+    return records
+
+
+def _explain_series(predictor: Any, record: Any, method: str, target: str | None,
+                    options: dict[str, Any]) -> Explanation:
+    from meddx.explain.series import series_attributions, top_contributors
+
+    probs = predictor.predict_records([record])[0]
+    k = target_index(predictor, probs, target)
+    start = time.perf_counter()
+    attribution = series_attributions(predictor, record, method, k, **options)
+    return Explanation(source=record.id, method=method, target=predictor.label_names[k], probability=float(probs[k]),
+                       attribution=attribution, seconds=time.perf_counter() - start,
+                       extra={"top": top_contributors(attribution, predictor.variables, record)})
+
+
 def write_explanations(predictor: Any, explanations: list[Explanation], inputs: Sequence[Any], out: Path) -> list[Path]:
     """Files people look at: an overlay PNG per image and method (3D: three slices through the
     peak), an HTML page per document and method, and one comparison figure per image when several
@@ -164,6 +201,12 @@ def write_explanations(predictor: Any, explanations: list[Explanation], inputs: 
     text = predictor.config.get("modality") == "text"
     for i, (source, group) in enumerate(by_source.items()):
         stem = f"{i + 1:04d}-{_safe(Path(source).name)}"
+        if predictor.config.get("modality") == "series":
+            from meddx.explain.series import heatmap_png
+
+            written += [heatmap_png(e.attribution, predictor.variables, out / f"{stem}-{e.method}.png",
+                                    title=f"{source}: {e.method}, {e.target} ({e.probability:.2f})") for e in group]
+            continue
         if text:
             from meddx.explain.text import TokenAttribution, render_attribution_html
 

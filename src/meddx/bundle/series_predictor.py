@@ -1,0 +1,195 @@
+"""Inference from a time-series bundle: the fitted series preprocessing, the network, and the
+gradient-boosting baseline beside it.
+
+A series bundle is an ordinary bundle whose ``config.json`` holds the fitted preprocessing
+(variables, normalisation from the training stays, binning) and, for models on aggregates, the
+fitted feature imputation/scaling; ``baseline.safetensors`` holds the boosting baseline's trees
+when one was fitted (its preprocessing and operating point are in ``config.json["baseline"]``).
+``SeriesPredictor`` reuses the image ``Predictor``'s decision rule, calibration and thresholds;
+only the input path differs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+
+from meddx.bundle.predictor import Prediction, Predictor
+from meddx.core.errors import BundleError, DataError
+
+BASELINE_FILE = "baseline.safetensors"
+
+
+class SeriesPredictor(Predictor):
+    """A series bundle ready to score stays; build it with ``meddx.bundle.load_bundle``."""
+
+    def __init__(self, config: dict[str, Any], net: torch.nn.Module, baseline: Any = None,
+                 path: Path | None = None, metrics: dict | None = None) -> None:
+        self.baseline = baseline
+        super().__init__(config, net, path=path, metrics=metrics)
+        prep = config["preprocessing"]
+        self.pipeline: str = prep["pipeline"]
+        self.features = None
+        if prep.get("features") is not None:
+            from meddx.transforms.tabular import TabularPreprocessor
+
+            self.features = TabularPreprocessor.from_dict(prep["features"])
+
+    def _build_preprocessor(self, config: dict[str, Any]) -> Any:
+        from meddx.transforms.timeseries import SeriesPreprocessor
+
+        return SeriesPreprocessor.from_dict(config["preprocessing"]["series"])
+
+    @property
+    def variables(self) -> list[str]:
+        return list(self.preprocessor.variables)
+
+    def encode(self, records: Sequence[Any]) -> tuple[torch.Tensor, ...]:
+        """The network's inputs for ``records``: the series arrays, or the aggregate features."""
+        if self.pipeline == "sequence":
+            from meddx.training.series_fit import encode_sequences
+
+            return encode_sequences(self.preprocessor, list(records))
+        from meddx.training.series_fit import aggregate_frame
+
+        x = self.features.transform(aggregate_frame(self.preprocessor, list(records)))  # type: ignore[union-attr]
+        return (torch.from_numpy(np.asarray(x, dtype=np.float32)),)
+
+    @torch.inference_mode()
+    def _raw_record_probs(self, records: Sequence[Any], batch_size: int) -> np.ndarray:
+        from meddx.tasks.classification import probs_from_logits
+
+        outs = []
+        for start in range(0, len(records), batch_size):
+            inputs = self.encode(records[start:start + batch_size])
+            outs.append(probs_from_logits(self.net(*inputs).float(), self.task))  # type: ignore[arg-type]
+        if not outs:
+            return np.zeros((0, len(self.label_names)), dtype=np.float32)
+        return torch.cat(outs).numpy()
+
+    def predict_records(self, records: Sequence[Any], batch_size: int = 256, calibrated: bool = True) -> np.ndarray:
+        """Class probabilities ``(N, K)`` of stays (``SeriesRecord``): temperature-scaled unless
+        ``calibrated=False``."""
+        self._check_records(records)
+        probs = self._raw_record_probs(list(records), batch_size)
+        return self.calibrate(probs) if calibrated else probs
+
+    def predict_split_data(self, data: Any, calibrated: bool = True) -> np.ndarray:
+        """Probabilities of a split's stays (``evaluation.evaluate.predict_split`` calls this)."""
+        return self.predict_records(data.records or [], calibrated=calibrated)
+
+    def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
+        raise DataError(f"bundle {self.name!r} scores ICU/EHR time series; pass patient files (PhysioNet .txt "
+                        "or a long CSV patient_id,time,variable,value)")
+
+    def predict_stays(self, records: Sequence[Any], sources: Sequence[str] | None = None) -> list[Prediction]:
+        """Label and probabilities per stay; ``sources`` names each (file, record id) in the output."""
+        probs = self.predict_records(records)
+        labels = self.decide(probs)
+        names = list(sources) if sources is not None else [r.id for r in records]
+        return [Prediction(source=s, label=lab, probabilities={n: round(float(v), 6) for n, v in zip(self.label_names, row)},
+                           threshold=self.threshold)
+                for s, lab, row in zip(names, labels, probs)]
+
+    def baseline_predictor(self) -> "SeriesPredictor | None":
+        """The gradient-boosting baseline stored with this bundle, as a predictor with its own
+        operating point (chosen on the same validation split by the same rule)."""
+        if self.baseline is None or "baseline" not in self.config:
+            return None
+        section = self.config["baseline"]
+        config = {**self.config, "name": f"{self.name} baseline ({section['model']})",
+                  "model": section["spec"], "preprocessing": section["preprocessing"],
+                  "decision": section.get("decision") or {"rule": self.config["decision"].get("rule"), "threshold": None},
+                  "calibration": {"temperature": 1.0, "fitted_on": None, "method": None}, "tta": []}
+        config.pop("baseline", None)
+        return SeriesPredictor(config, self.baseline)
+
+    def _check_records(self, records: Sequence[Any]) -> None:
+        n_vars = len(self.preprocessor.variables)
+        for r in records:
+            if len(r.variables) and int(np.max(r.variables)) >= n_vars:
+                raise DataError(f"stay {r.id!r}: variable index {int(np.max(r.variables))} is not one of the "
+                                f"bundle's {n_vars} variables")
+
+
+def series_bundle_config(config: Any, source: Any, plan: Any, pre: Any, features: Any, name: str,
+                         run_dir: Path) -> dict[str, Any]:
+    """The shared bundle ``config.json`` (``training.finish.bundle_config``) with what differs for
+    series: the fitted series (and feature) preprocessing, no test-time flips, the reader options."""
+    from meddx.training.finish import bundle_config
+
+    preprocessing = {"kind": "series", "pipeline": plan.pipeline, "series": pre.to_dict(),
+                     "features": None if features is None else features.to_dict(),
+                     "description": _describe(pre, plan)}
+    cfg = bundle_config(config.model_copy(update={"tta": False}), source, plan, preprocessing, name, run_dir)
+    cfg["modality"] = "series"
+    cfg["series"] = {"variables": list(source.variables), "static_names": list(source.static_names),
+                     "window_hours": plan.window_hours, "resample": plan.resample}
+    training = cfg["training"]
+    training["source_options"] = dict(getattr(source, "options", {}) or {})
+    training["cleaning"] = getattr(source, "cleaning", {})
+    training["plan"].pop("augment", None)
+    training["plan"]["lr"] = plan.lr
+    return cfg
+
+
+def _describe(pre: Any, plan: Any) -> str:
+    """The model card's input line."""
+    what = (f"{len(pre.variables)} time-series variables and {len(pre.static_names)} static descriptors over the "
+            f"first {plan.window_hours:g} h of each stay")
+    if plan.pipeline == "aggregate":
+        return (f"{what}, summarised per variable as first/last/min/max/mean/count (missing where never observed; "
+                "imputation and scaling fitted on the training stays only)")
+    steps = "hourly bins (last value per hour)" if plan.resample == "hourly" else "the observation times"
+    return (f"{what}, on {steps} with observation masks and time since last observation; values normalised with "
+            "the training stays' mean and standard deviation only")
+
+
+def series_predictor_factory(baseline: dict[str, Any] | None) -> Callable[[dict[str, Any], Any], SeriesPredictor]:
+    """``make_predictor`` for ``finish_run``: a SeriesPredictor around the trained network, with the
+    baseline (when fitted) described in the config."""
+    def make(config: dict[str, Any], net: Any) -> SeriesPredictor:
+        if baseline is not None and "baseline" not in config:
+            config["baseline"] = {
+                "model": baseline["model"],
+                "spec": baseline["spec"],
+                "preprocessing": {**config["preprocessing"], "pipeline": "aggregate",
+                                  "features": baseline["features"].to_dict()},
+                "settings": "gradient boosting on per-variable first/last/min/max/mean/count (NaN kept), "
+                            "balanced class weights, fitted on the same training stays",
+                "decision": None,
+            }
+        return SeriesPredictor(config, net, None if baseline is None else baseline["net"])
+
+    return make
+
+
+def series_bundle_files(baseline: dict[str, Any] | None) -> dict[str, bytes]:
+    """The extra files of a series bundle: the baseline's weights, when fitted."""
+    if baseline is None:
+        return {}
+    from safetensors.torch import save
+
+    state = {k: v.detach().cpu().contiguous() for k, v in baseline["net"].state_dict().items()}
+    return {BASELINE_FILE: save(state)}
+
+
+def load_predictor(path: Path, config: dict[str, Any], net: Any, metrics: dict[str, Any]) -> SeriesPredictor:
+    """The series half of ``load_bundle``: the baseline's weights beside the network's."""
+    baseline = None
+    if "baseline" in config:
+        file = path / BASELINE_FILE
+        if not file.is_file():
+            raise BundleError(f"{path}: config.json names a baseline but {BASELINE_FILE} is missing")
+        from safetensors.torch import load_file
+
+        from meddx.models.registry import create_model
+
+        spec = config["baseline"]["spec"]
+        baseline = create_model(spec["name"], num_classes=spec["num_classes"], **spec.get("args", {}))
+        baseline.load_state_dict(load_file(str(file)))
+        baseline.eval()
+    return SeriesPredictor(config, net, baseline, path=path, metrics=metrics)

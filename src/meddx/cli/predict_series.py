@@ -1,0 +1,57 @@
+"""``meddx predict`` for time-series bundles: risk per stay, with the variables and hours behind it.
+
+Input: PhysioNet 2012 patient files (``Time,Parameter,Value``) or a long CSV
+(``patient_id,time,variable,value``; several patients per file). Each stay gets its label at the
+bundle's operating point, its calibrated probabilities, and its top contributing (variable, hour)
+cells (contributions to the probability of the outcome class, the last label, e.g. ``died``):
+integrated gradients for sequence models, occlusion for models on aggregates. With
+``--explain DIR`` a variable x hour heatmap PNG per stay is written there too.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+
+def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path], method: str, as_json: bool,
+                   top: int = 5) -> None:
+    """Score the stays in ``files`` and print one line (or JSON object) per stay."""
+    from meddx.explain.api import explain, write_explanations
+    from meddx.explain.series import top_contributors
+
+    if not files:
+        raise typer.BadParameter("give at least one patient file (PhysioNet .txt or a long CSV)", param_hint="FILES")
+    from meddx.data.series_files import read_patient_files
+
+    records = read_patient_files(files, predictor.config)
+    predictions = predictor.predict_stays(records)
+    positive = predictor.label_names[-1]  # contributions to the risk of the outcome, whatever the decision
+    explanations = explain(predictor, records, method, target=positive)
+    first = {}
+    for e in explanations:
+        first.setdefault(e.source, e)
+    if explain_dir is not None:
+        write_explanations(predictor, explanations, records, explain_dir)
+    for p, record in zip(predictions, records):
+        e = first.get(record.id)
+        contributors = top_contributors(e.attribution, predictor.variables, record, k=top) if e else []
+        row = {**p.to_dict(), "risk": p.probabilities[positive], "method": e.method if e else None,
+               "top_contributors": contributors}
+        if as_json:
+            typer.echo(json.dumps(row))
+            continue
+        typer.echo(f"{p.source}: {p.label}  risk of {positive} {row['risk']:.3f} (threshold {_f(p.threshold)})")
+        for c in contributors:
+            values = ", ".join(f"{v:g}" for v in c.get("values", []))
+            typer.echo(f"    {c['variable']:>12} h{c['hours'][0]:02d}-{c['hours'][1]:02d}  {c['contribution']:+.4f}"
+                       + (f"  (observed {values})" if values else ""))
+    if explain_dir is not None and not as_json:
+        typer.echo(f"heatmaps: {explain_dir}")
+
+
+def _f(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.3f}"

@@ -1,0 +1,82 @@
+"""Unlabelled stays for prediction: patient files read with a bundle's variables and window.
+
+Two formats: PhysioNet 2012 record files (``Time,Parameter,Value``; one stay per file, cleaned
+with the challenge reader's range table) and long CSVs (``patient_id,time,variable,value``; one
+stay per id; times as in :mod:`meddx.data.series_long`). A variable or static name the bundle
+was not trained on is an error naming it, the file and the bundle's variables: silently dropping
+it would score a different patient than the one given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from meddx.core.errors import DataError
+from meddx.data.series import PHYSIONET_HEADER, SeriesRecord, build_records
+
+
+def read_patient_files(paths: Sequence[str | Path], bundle_config: dict[str, Any]) -> list[SeriesRecord]:
+    """The stays in ``paths`` (PhysioNet record files or long CSVs), in the bundle's variable order."""
+    spec = bundle_config.get("series") or {}
+    variables, static_names = list(spec.get("variables", [])), list(spec.get("static_names", []))
+    window = float(spec.get("window_hours", 48.0))
+    records: list[SeriesRecord] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_file():
+            raise DataError(f"{path}: no such patient file")
+        with path.open(encoding="utf-8-sig", errors="replace") as fh:
+            header = fh.readline().strip()
+        if header == PHYSIONET_HEADER:
+            records += _physionet(path, variables, window)
+        elif not header:
+            raise DataError(f"{path}: empty file; expected a PhysioNet record ({PHYSIONET_HEADER}) or a long CSV "
+                            "(patient_id,time,variable,value)")
+        else:
+            records += _long(path, variables, static_names, window, (bundle_config.get("training") or {})
+                             .get("source_options", {}).get("id_column") or "patient_id")
+    return records
+
+
+def _physionet(path: Path, variables: list[str], window: float) -> list[SeriesRecord]:
+    from meddx.data import series_physionet as phys
+
+    if variables != list(phys.VARIABLES):
+        raise DataError(f"{path}: a PhysioNet 2012 record, but the bundle was trained on other variables "
+                        f"({', '.join(variables[:8])}...); give the stay as a long CSV with those variables")
+    rows = phys._parse_files([path])
+    ids, static, _ = phys._statics(rows, [path])
+    rec, times, var, values, _, keep = phys._series(rows, window)
+    return build_records(ids, rec[keep], times[keep], var[keep], values[keep], static)
+
+
+def _long(path: Path, variables: list[str], static_names: list[str], window: float, id_column: str) -> list[SeriesRecord]:
+    from meddx.data.series_long import _hours, _numbers, _read_csv
+
+    table = _read_csv(path, [id_column, "time", "variable", "value"], "series")
+    ids_col, time_col, var_col, value_col = (table.pop(k) for k in ("__0", "__1", "__2", "__3"))
+    values = _numbers(value_col, path)
+    is_static = (time_col.str.strip() == "").to_numpy()
+    hours = _hours(time_col, ids_col, time_col.str.strip() == "", path)
+    ids = list(dict.fromkeys(ids_col))
+    index = {sid: i for i, sid in enumerate(ids)}
+    rec = ids_col.map(index).to_numpy(np.int64)
+    var_index = {n: j for j, n in enumerate(variables)}
+    static_index = {n: j for j, n in enumerate(static_names)}
+    for i, (name, static_row) in enumerate(zip(var_col, is_static)):
+        known = static_index if static_row else var_index
+        if name not in known:
+            kind = "static descriptor" if static_row else "variable"
+            raise DataError(f"{path}, line {i + 2}: unknown {kind} {name!r}; the bundle knows "
+                            f"{', '.join(known) or '(none)'}")
+    static = np.full((len(ids), len(static_names)), np.nan)
+    sel = is_static
+    static[rec[sel], var_col[sel].map(static_index).to_numpy(np.int64)] = values[sel]
+    ts = ~sel
+    t, x, r = hours[ts], values[ts], rec[ts]
+    var = var_col[ts].map(var_index).to_numpy(np.int64)
+    keep = (t >= 0) & (t <= window)
+    return build_records(ids, r[keep], t[keep], var[keep], x[keep], static)
