@@ -1,8 +1,9 @@
 """``meddx explain BUNDLE --data SOURCE --evaluate``: how far each method's maps can be believed.
 
-Over a seeded sample of a split (image bundles), for every method: deletion and insertion AUC of
-the explained class's probability as the most important pixels are removed (set to 0, the
-training mean after the bundle's normalisation) or put back, next to the same curves for random
+Over a seeded sample of a split, for every method: deletion and insertion AUC of the explained
+class's probability as the most important pixels are removed (set to 0, the training mean after
+the bundle's normalisation) or put back -- for documents the most important tokens, for stays the
+most important observed (variable, hour) cells (``explain.evaluate_sequence``) -- next to the same curves for random
 orders (``explain.faithfulness``); the pointing game when lesion masks are given; and the
 cascading model-parameter randomisation check on the first few inputs. The summary goes to
 ``BUNDLE/explanations/faithfulness-SOURCE-SPLIT.json``.
@@ -36,15 +37,19 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
     from meddx.explain.api import as_predictor, resolve_methods, target_index
 
     predictor = as_predictor(bundle)
-    if predictor.config.get("modality") == "text" or predictor.task == "segmentation":
-        raise ConfigError(f"bundle {predictor.name!r}: --evaluate measures image classifiers for now")
+    if predictor.task == "segmentation":
+        raise ConfigError(f"bundle {predictor.name!r}: --evaluate measures classifiers (images, text, series)")
     chosen = resolve_methods(predictor, list(methods))
     training = predictor.config.get("training", {})
     source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
-                         carve_val=split == "val")
+                         carve_val=split == "val", text_options=training.get("text_options"),
+                         options=training.get("source_options"))
     split_data = source.split(split)
     rng = np.random.default_rng(seed)
     picks = sorted(rng.choice(len(split_data), size=min(n, len(split_data)), replace=False).tolist())
+    modality = predictor.config.get("modality")
+    if modality in ("text", "series"):
+        return _evaluate_sequences(predictor, source, split, chosen, picks, seed, steps, sanity_inputs, data, out)
     x = predictor.preprocess([source.get_image(split, i) for i in picks])
     probs = predictor.predict_tensor(x)
     targets = [target_index(predictor, p, None) for p in probs]
@@ -60,6 +65,35 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
     for method in chosen:
         report["methods"][method] = _evaluate_method(predictor, x, targets, method, picks, split_data.ids, steps,
                                                      sanity_inputs, masks, point_at, options or {})
+    report["table"] = _table(report["methods"])
+    path = Path(out) if out else Path(predictor.path) / "explanations" / f"faithfulness-{source.name}-{split}.json"
+    return report, write_json_atomic(path, report)
+
+
+def _evaluate_sequences(predictor: Any, source: Any, split: str, methods: list[str], picks: list[int], seed: int,
+                        steps: int, sanity_inputs: int, data: str, out: str | Path | None) -> tuple[dict[str, Any], Path]:
+    """Documents (token positions) and stays (observed variable x hour cells): see
+    ``explain.evaluate_sequence``."""
+    from meddx.core.files import write_json_atomic
+    from meddx.explain.api import target_index
+    from meddx.explain.evaluate_sequence import evaluate_documents, evaluate_stays
+
+    split_data = source.split(split)
+    if predictor.config.get("modality") == "text":
+        inputs = [split_data.texts[i] for i in picks]
+        probs, measure = predictor.predict_texts(inputs), evaluate_documents
+        removal = "token id replaced by the padding id (zero embedding), length kept"
+    else:
+        inputs = [split_data.records[i] for i in picks]
+        probs, measure = predictor.predict_records(inputs), evaluate_stays
+        removal = "all observations of a (variable, hour) cell dropped, stay re-scored through the bundle"
+    targets = [target_index(predictor, p, None) for p in probs]
+    report: dict[str, Any] = {"bundle": str(predictor.path), "data": str(data), "split": split, "n": len(picks),
+                              "seed": seed, "steps": steps, "methods": {},
+                              "settings": {"removal": removal, "order": "most important first; ties in array order",
+                                           "sanity_inputs": sanity_inputs}}
+    for method in methods:
+        report["methods"][method] = measure(predictor, inputs, targets, method, steps, sanity_inputs)
     report["table"] = _table(report["methods"])
     path = Path(out) if out else Path(predictor.path) / "explanations" / f"faithfulness-{source.name}-{split}.json"
     return report, write_json_atomic(path, report)
