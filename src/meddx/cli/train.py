@@ -87,6 +87,14 @@ def train(
     _print_summary(result)
 
 
+def _privacy_of(bundle: object) -> dict:
+    """The bundle's ``privacy`` section (DP runs), or an empty dict."""
+    try:
+        return json.loads((Path(str(bundle)) / "config.json").read_text()).get("privacy") or {}
+    except (OSError, ValueError):
+        return {}
+
+
 def _csv(value: Optional[str]) -> Optional[list[str]]:
     """A comma-separated flag as a list (``None`` stays ``None``)."""
     return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
@@ -114,6 +122,10 @@ def _print_summary(result: object) -> None:
             b = base["metrics"]
             console.print(f"{split} baseline (TF-IDF + LR): AUC {_f(b.get('auc'))}  ACC {_f(b.get('accuracy'))}  "
                           f"macro-F1 {_f(b.get('macro_f1'))}")
+    privacy = _privacy_of(result.bundle_path)  # type: ignore[attr-defined]
+    if privacy:
+        console.print(f"privacy: DP-SGD, epsilon {privacy.get('epsilon'):.3f} spent at delta {privacy.get('delta'):g} "
+                      f"({privacy.get('accountant')} accountant; target {privacy.get('target_epsilon')})")
     console.print(f"run:    {result.run_dir}")  # type: ignore[attr-defined]
     console.print(f"bundle: {result.bundle_path}")  # type: ignore[attr-defined]
     if result.registry_ref:  # type: ignore[attr-defined]
@@ -124,8 +136,8 @@ def predict(
     bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
     files: Optional[list[Path]] = typer.Argument(None, help="PNG/JPEG/DICOM/NIfTI files or DICOM series folders; for a text bundle .txt files or a CSV/JSONL/Parquet of documents."),
     text: Optional[list[str]] = typer.Option(None, "--text", "-t", help="Text bundle: a document to classify (repeatable)."),
-    explain: Optional[Path] = typer.Option(None, "--explain", help="Text bundle: folder for one HTML page per document with its token attributions highlighted."),
-    attribution: str = typer.Option("auto", "--attribution", help="Text bundle: attention, integrated-gradients or auto (attention when the model has it)."),
+    explain: Optional[Path] = typer.Option(None, "--explain", help="Text bundle: folder for one HTML page per document with its token attributions highlighted; series bundle: a variable x hour heatmap PNG per stay."),
+    attribution: str = typer.Option("auto", "--attribution", help="Text: attention, integrated-gradients or auto (attention when the model has it); series: integrated-gradients, occlusion or auto."),
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text bundle: column of the documents in a CSV/JSONL/Parquet (default: the training column)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Segmentation: folder for the masks (input's format and geometry) and overlays."),
@@ -141,6 +153,16 @@ def predict(
         from meddx.cli.predict_text import predict_text
 
         predict_text(predictor, files or [], text or [], explain, attribution, text_column, as_json)
+        return
+    if predictor.config.get("modality") == "series":
+        from meddx.cli.predict_series import predict_series
+
+        predict_series(predictor, files or [], explain, attribution, as_json)
+        return
+    if predictor.config.get("modality") == "tabular":  # one prediction per row of CSV/TSV files
+        from meddx.cli.predict_tabular import predict_tabular
+
+        predict_tabular(predictor, files or [], explain, attribution, as_json)
         return
     if text:
         raise typer.BadParameter(f"bundle {predictor.name!r} does not classify text", param_hint="--text")

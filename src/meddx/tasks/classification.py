@@ -70,7 +70,8 @@ class ClassificationTask(L.LightningModule):
         *inputs, y = batch
         logits = self(*inputs)
         target = y.float() if self.task == "multilabel" else y.long()
-        loss = self.loss_fn(logits.float(), target)
+        # An empty batch (Poisson sampling under DP-SGD) still takes a noisy step: a zero loss, not NaN.
+        loss = self.loss_fn(logits.float(), target) if len(y) else logits.float().sum() * 0.0
         return {"loss": loss, "logits": logits, "probs": probs_from_logits(logits.float(), self.task)}
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:

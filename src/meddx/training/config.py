@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from meddx.core.errors import ConfigError
 
@@ -126,6 +126,23 @@ class TrainConfig(BaseModel):
         if any(s < 8 for s in sizes):
             raise ValueError("image_size must be at least 8 pixels per axis")
         return value
+
+    @model_validator(mode="after")
+    def _privacy_settings(self) -> "TrainConfig":
+        """DP needs exactly one of a target epsilon and a noise multiplier, and one process."""
+        given = [f for f in ("epsilon", "noise_multiplier") if getattr(self, f) is not None]
+        if not self.dp:
+            if given:
+                raise ConfigError(f"{' and '.join(given)} set without dp: add --dp (dp: true) to train with "
+                                  "differential privacy, or drop them")
+            return self
+        if len(given) != 1:
+            raise ConfigError("--dp needs exactly one of --epsilon (a target; the noise is chosen for it) or "
+                              f"--noise-multiplier; got {'both' if given else 'neither'}")
+        if self.devices * self.num_nodes > 1:
+            raise ConfigError("--dp trains in one process: drop --devices/--num-nodes (multi-process DP-SGD is "
+                              "not supported)")
+        return self
 
 
 def load_config(path: str | Path | None = None, **overrides: Any) -> TrainConfig:

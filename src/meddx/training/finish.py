@@ -86,6 +86,10 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
         attributes = read_attributes(config.attributes)
     make = make_predictor or Predictor
     cfg = cfg if cfg is not None else bundle_config(config, source, plan, pre, name, run_dir)
+    if config.dp:  # the run's privacy.json: epsilon spent, accountant, noise, per epoch
+        from meddx.training.privacy import add_to_bundle_config
+
+        add_to_bundle_config(cfg, run_dir)
     data = source.split("val")
     if val_inputs is not None:
         raw = make(cfg, net).predict_tensor(torch.from_numpy(np.asarray(val_inputs)), calibrated=False)

@@ -156,7 +156,13 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     """
     from meddx.training import run as runlib
 
-    trainer, ckpt = _build_trainer(config, plan, run_dir, progress, monitor=monitor)
+    privacy = None
+    if config.dp:  # DP-SGD (Opacus): compatible layers, Poisson loader, fp32; see training/privacy.py
+        from meddx.training.privacy import private_training
+
+        config, train_loader, privacy = private_training(config, plan, task, train_loader, run_dir)
+    trainer, ckpt = _build_trainer(config, plan, run_dir, progress, monitor=monitor,
+                                   extra_callbacks=[privacy] if privacy else None)
     last = run_dir / "checkpoints" / "last.ckpt"
     previous = os.environ.get(runlib.RUN_DIR_ENV)
     os.environ[runlib.RUN_DIR_ENV] = str(run_dir)  # extra DDP processes re-run this and must agree
@@ -180,6 +186,8 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         f"best_{monitor}": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
     })
     _load_best(task, ckpt.best_model_path or str(last))
+    if privacy is not None:
+        privacy.finalize(task)  # the plain network for the bundle; final privacy.json
     return True
 
 
@@ -206,7 +214,7 @@ def _is_segmentation(data: str) -> bool:
 
 
 def _build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool,
-                   monitor: str = "val_auc") -> tuple[Any, Any]:
+                   monitor: str = "val_auc", extra_callbacks: list[Any] | None = None) -> tuple[Any, Any]:
     import lightning as L
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, RichProgressBar
     from lightning.pytorch.loggers import CSVLogger
@@ -218,6 +226,7 @@ def _build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool
         save_top_k=1, save_last=True, every_n_epochs=1,
     )
     callbacks: list[Any] = [ckpt, EarlyStopping(monitor=monitor, mode="max", patience=plan.early_stopping_patience)]
+    callbacks += extra_callbacks or []
     if progress:
         callbacks.append(RichProgressBar(leave=True))
     max_time = {"minutes": config.time_budget * 1.25} if config.time_budget else None
