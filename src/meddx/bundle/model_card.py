@@ -85,6 +85,8 @@ def render_model_card(cfg: dict[str, Any], metrics: dict[str, Any]) -> str:
         "",
         *_data_section(cfg, metrics.get("dataset")),
         *_model_section(cfg),
+        *_privacy_section(cfg.get("privacy")),
+        *_federated_section(cfg),
         *_operating_section(cfg),
         *_performance_section(cfg, metrics),
         *_baseline_section(metrics),
@@ -140,7 +142,63 @@ def _model_section(cfg: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _federated_section(cfg: dict[str, Any]) -> list[str]:
+    """How a federated run trained the model (``config["federated"]``, written by meddx.federated)."""
+    fed = cfg.get("federated")
+    if not fed:
+        return []
+    sizes = fed.get("site_sizes") or {}
+    sites = ", ".join(f"{n} (train {sizes[n]['train']}, val {sizes[n]['val']})" if n in sizes else str(n)
+                      for n in fed.get("site_names", []))
+    mu = f" (mu = {fed['mu']})" if fed.get("mu") is not None else ""
+    dp = fed.get("differential_privacy")
+    return ["## Federated training",
+            f"- {fed['framework']}: {fed['sites']} sites ({sites}); partition: {fed['partition']}.",
+            f"- Strategy {fed['strategy']}{mu}; {fed['rounds']} rounds x {fed['local_epochs']} local epoch(s), "
+            f"{fed['optimizer']} lr {fed['lr']}, batch {fed['batch_size']}; sites sent weights only.",
+            f"- Input normalisation: {fed['normalisation']} (the statistics line above does not apply).",
+            f"- Model: {fed['model_selection']}; per-round AUC in {fed['per_round']}.",
+            f"- Evaluation data held by the coordinator: {fed.get('evaluation_data') or 'none (not evaluated)'}.",
+            f"- Differential privacy: {_dp_text(dp) if dp else 'none'}.", ""]
+
+
+def _dp_text(dp: dict[str, Any]) -> str:
+    noise = dp["noise_multiplier"] if dp.get("noise_multiplier") is not None else \
+        f"chosen for target epsilon {dp.get('target_epsilon')}"
+    spent = dp.get("epsilon_per_site") or {}
+    eps = "; epsilon spent " + ", ".join(f"{k} {_fmt(v)}" for k, v in spent.items()) + f" (delta {dp['delta']})"
+    return f"{dp['method']}: noise multiplier {noise}, clipping norm {dp['clipping_norm']}{eps if spent else ''}"
+
+
+def _privacy_section(privacy: dict[str, Any] | None) -> list[str]:
+    """Differential privacy of a DP-SGD run (``config["privacy"]``): epsilon spent, accounting, scope."""
+    if not privacy:
+        return []
+    target = privacy.get("target_epsilon")
+    lines = ["## Privacy",
+             f"- Trained with {privacy['mechanism']} ({privacy['library']}): ({privacy['epsilon']:.3f}, "
+             f"{privacy['delta']:g})-differential privacy, {privacy['accountant'].upper()} accountant"
+             + (f", target epsilon {target:g}." if target is not None else " (noise multiplier given, no target)."),
+             f"- Noise multiplier {privacy['noise_multiplier']:.4f} ({privacy.get('noise_chosen', '')}), per-sample "
+             f"gradient clipping norm {privacy['max_grad_norm']:g}, Poisson sampling rate {privacy['sample_rate']:.4g} "
+             f"(expected batch {privacy.get('expected_batch_size')}), {privacy['steps']} noisy steps over "
+             f"{privacy['epochs']} epoch(s).",
+             "- Epsilon after each epoch: " + ", ".join(f"{e['epoch']}: {e['epsilon']:.3f}"
+                                                        for e in privacy.get("per_epoch", [])) + "."]
+    if privacy.get("stopped_early"):
+        lines.append(f"- Training {privacy['stopped_early']}.")
+    if privacy.get("replaced_layers"):
+        lines.append(f"- Layers replaced for per-sample gradients: {'; '.join(privacy['replaced_layers'])}.")
+    lines += [f"- {note}." for note in privacy.get("notes", [])]
+    lines += ["- The guarantee is per training sample: a patient with k samples in the training data is protected "
+              "at k times epsilon (group privacy). Validation (epoch and threshold choice) and test data are not "
+              "covered by it.", ""]
+    return lines
+
+
 def _input_line(pre: dict[str, Any]) -> str:
+    if pre.get("description"):  # tables (and any input kind that describes itself)
+        return f"- Input: {pre['description']}."
     if pre.get("kind") == "tokenizer":
         return (f"- Input: documents tokenised by a `{pre['tokenizer']}` tokenizer (vocabulary {pre.get('vocab_size')}, "
                 f"fitted on the training documents only; `tokenizer.json`), at most {pre['max_length']} tokens.")
@@ -153,7 +211,7 @@ def _baseline_section(metrics: dict[str, Any]) -> list[str]:
     base = metrics.get("baseline")
     if not base:
         return []
-    lines = ["## Baseline", "", f"`{base.get('model')}` fitted on the same training documents, scored on the same "
+    lines = ["## Baseline", "", f"`{base.get('model')}` fitted on the same training data, scored on the same "
              "cases; difference = this model - baseline (paired bootstrap, 95% CI).", "",
              "| split | baseline AUC | baseline macro-F1 | baseline accuracy | Δ AUC | Δ macro-F1 | Δ accuracy |",
              "|---|---|---|---|---|---|---|"]
