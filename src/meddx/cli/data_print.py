@@ -1,0 +1,138 @@
+"""Printing for ``meddx data`` of text and segmentation sources (split from ``cli/data.py``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+
+def _print_text_info(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{result['name']}[/bold] ({result['origin']}): text, {result['task']}, "
+                  f"{result['num_classes']} classes, {result['total']} documents")
+    splits = result["splits"]
+    counts = Table("class", *splits, title="documents per split and class"
+                   + (" (positives per label)" if result["task"] == "multilabel" else ""))
+    for name in result["label_names"]:
+        counts.add_row(name, *(str(s["class_counts"].get(name, 0)) for s in splits.values()))
+    counts.add_row("[bold]total[/bold]", *(f"[bold]{s['count']}[/bold]" for s in splits.values()))
+    console.print(counts)
+    lengths = Table("split", "in", "min", "median", "p95", "max", "mean", "empty", "patients", title="document lengths")
+    for split, s in [*splits.items(), ("all", {**result["overall"], "patients": None})]:
+        for unit in ("chars", "words"):
+            v = s[unit] or {}
+            lengths.add_row(split if unit == "chars" else "", unit, *(f"{v[k]:g}" if v else "-" for k in
+                            ("min", "median", "p95", "max", "mean")), str(s["empty"]) if unit == "chars" else "",
+                            ("-" if s["patients"] is None else str(s["patients"])) if unit == "chars" else "")
+    console.print(lengths)
+    console.print("columns: " + ", ".join(f"{k}={v}" for k, v in result["columns"].items() if v is not None))
+    for note in result["notes"]:
+        console.print(f"note: {note}")
+
+
+def _print_text_conflicts(report: dict) -> None:
+    """Duplicate groups with different labels, by id (documents are never printed)."""
+    from rich.console import Console
+
+    console = Console()
+    s = report["summary"]
+    console.print(f"conflicting labels: {s['conflicting_exact_groups']} exact group(s) ({s['conflicting_exact_rows']} "
+                  f"rows), {s['conflicting_near_groups']} near group(s); {s['conflicting_label_rows']} rows in all")
+    groups = [(kind, g) for kind in ("exact", "near") for g in report[f"{kind}_duplicates"] if g["conflicting_labels"]]
+    for kind, g in groups[:10]:
+        console.print(f"[yellow]{kind} copies, labels differ:[/yellow] " + ", ".join(
+            f"{m['split']}:{m['id']} ({m['label']})" for m in g["members"][:6]) + (" ..." if g["size"] > 6 else ""))
+    if len(groups) > 10:
+        console.print(f"... and {len(groups) - 10} more in the report")
+
+
+def _per_split(counts: dict) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "0"
+
+
+def _print_seg_info(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(
+        f"[bold]{result['name']}[/bold] ({result['origin']}): segmentation, {result['spatial_dims']}D, "
+        f"{result['num_classes']} classes ({', '.join(result['label_names'])}), masks: {result['mask_kind']}, "
+        f"{result['total']} cases"
+    )
+    splits = result["splits"]
+    table = Table("", *splits, title="cases per split")
+    rows: dict[str, list[str]] = {k: [] for k in ("cases", "patients", "decoded", "shape min", "shape median",
+                                                  "shape max", "spacing median (mm)", "channels", "dtype",
+                                                  "intensity min..max", "mask values", "empty masks")}
+    for s in splits.values():
+        shape, inten = s["shape"] or {}, s["intensity"] or {}
+        rows["cases"].append(str(s["count"]))
+        rows["patients"].append("-" if s["patients"] is None else str(s["patients"]))
+        rows["decoded"].append(f"{s['decoded']}/{s['count']}")
+        for k in ("min", "median", "max"):
+            rows[f"shape {k}"].append("x".join(f"{v:g}" for v in shape.get(k, [])) or "-")
+        rows["spacing median (mm)"].append("x".join(f"{v:.3g}" for v in (s["spacing"] or {}).get("median", [])) or "-")
+        rows["channels"].append(",".join(map(str, s["channels"])))
+        rows["dtype"].append(",".join(s["dtypes"]))
+        rows["intensity min..max"].append(f"{inten['min']:.4g}..{inten['max']:.4g}" if inten else "-")
+        rows["mask values"].append(",".join(map(str, s["mask_values"])))
+        rows["empty masks"].append(str(s["empty_masks"]))
+    for name, values in rows.items():
+        table.add_row(name, *values)
+    console.print(table)
+    fractions = Table("class", *result["splits"], title="voxel fraction per class")
+    for name in result["label_names"]:
+        fractions.add_row(name, *(f"{s['class_fraction'].get(name, 0.0):.4f}" for s in result["splits"].values()))
+    console.print(fractions)
+    if any(s["sampled"] for s in result["splits"].values()):
+        console.print("shapes, intensities and fractions come from an evenly spread sample of the cases")
+    for split, s in result["splits"].items():
+        for bad in s["undecodable"][:5]:
+            console.print(f"[red]problem[/red] {split}: {bad['reason']}")
+    for note in result["notes"]:
+        console.print(f"note: {note}")
+
+
+def _print_seg_verify(report: dict, path: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    s = report["summary"]
+    title = f"verify {report['source']['name']} ({s['samples']} cases, {s['seconds']} s)"
+    table = Table("check", "result", title=title)
+    table.add_row("undecodable images or masks", str(s["undecodable"]))
+    table.add_row("image/mask shape or affine mismatches", str(s["mismatched_pairs"]))
+    table.add_row("masks with values outside the label set", str(s["masks_with_values_outside_labels"]))
+    table.add_row("empty masks (warning)", str(s["empty_masks"]))
+    table.add_row("exact duplicate images (groups across splits)",
+                  f"{s['exact_duplicate_groups']} ({s['exact_duplicate_groups_cross_split']})")
+    table.add_row("near duplicate images (groups across splits)",
+                  f"{s['near_duplicate_groups']} ({s['near_duplicate_groups_cross_split']})"
+                  if report["settings"]["near_duplicates"] else "skipped")
+    table.add_row("cases with a copy in another split", _per_split(s["any_cross_split_samples"]))
+    table.add_row("patients in more than one split", str(s["patients_across_splits"]))
+    console.print(table)
+    for bad in report["undecodable"][:5]:
+        console.print(f"[red]undecodable[/red] {bad['reason']}")
+    for bad in report["mismatches"][:5]:
+        detail = (f"image {bad['image_shape']} vs mask {bad['mask_shape']}" if bad["kind"] == "shape"
+                  else f"affines differ by up to {bad['max_difference']:.3g}")
+        console.print(f"[red]mismatch[/red] {bad['split']}:{bad['id']}: {detail} ({bad['mask']})")
+    for bad in report["bad_values"][:5]:
+        console.print(f"[red]values outside {bad['allowed']}[/red] {bad['values']} in {bad['mask']}")
+    cross = [g for g in report["exact_duplicates"] + report["near_duplicates"] if g["cross_split"]]
+    for g in cross[:5]:
+        console.print("[yellow]shared across splits:[/yellow] " + ", ".join(
+            f"{m['split']}:{m['id']}" for m in g["members"][:4]) + (" ..." if g["size"] > 4 else ""))
+    if s["has_leakage"]:
+        console.print("[bold red]leakage:[/bold red] the same image or patient appears in more than one split")
+    if s["has_errors"]:
+        console.print("[bold red]errors:[/bold red] fix the pairs above before training")
+    if not s["has_leakage"] and not s["has_errors"]:
+        console.print("[green]no broken pairs, cross-split duplicates or shared patients found[/green]")
+    console.print(f"report: {path}")
