@@ -11,7 +11,9 @@ import sys
 
 import typer
 
-from meddx.cli import data, deid, demo, evaluate, explain, models, registry, train
+from meddx.cli import data, deid, demo, evaluate, explain, keys, models, registry, serve, train
+from meddx.cli import federated  # Typer group; Flower is imported only inside its commands
+from meddx.cli import audit  # privacy audits (membership inference)
 
 app = typer.Typer(
     name="meddx",
@@ -22,6 +24,9 @@ app = typer.Typer(
 )
 app.add_typer(data.app, name="data")
 app.add_typer(registry.app, name="registry")
+app.add_typer(audit.app, name="audit")
+app.add_typer(federated.app, name="federated")
+app.add_typer(keys.app, name="keys")
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("compare")(evaluate.compare)
@@ -31,6 +36,7 @@ app.command("explain")(explain.explain)
 app.command("models")(models.models)
 app.command("demo")(demo.demo)
 app.command("deid")(deid.deid)
+app.command("serve")(serve.serve)
 
 
 @app.callback()

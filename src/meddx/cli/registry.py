@@ -7,7 +7,7 @@ import time
 
 import typer
 
-app = typer.Typer(help="List and inspect registered bundles.", no_args_is_help=True)
+app = typer.Typer(help="List, inspect, promote and roll back registered bundles.", no_args_is_help=True)
 
 
 @app.command("list")
@@ -18,15 +18,21 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON inst
 
     from meddx.registry.store import list_bundles
 
+    from meddx.registry.store import stages
+
     records = list_bundles()
     if as_json:
         typer.echo(json.dumps([r.to_dict() for r in records], indent=2))
         return
-    table = Table("name", "version", "task", "model", "metrics", "created", "path")
+    staged: dict[tuple[str, int], list[str]] = {}
+    for (name, stage), version in stages().items():
+        staged.setdefault((name, version), []).append(stage)
+    table = Table("name", "version", "stage", "task", "model", "metrics", "created", "path")
     for r in records:
         metrics = ", ".join(f"{k} {v:.3f}" for k, v in r.metrics.items())
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
-        table.add_row(r.name, str(r.version), r.task, r.model, metrics, created, r.path)
+        stage = ", ".join(sorted(staged.get((r.name, r.version), [])))
+        table.add_row(r.name, str(r.version), stage, r.task, r.model, metrics, created, r.path)
     Console().print(table if records else "no bundles registered yet (train one with `meddx train` or `meddx demo`)")
 
 
@@ -39,3 +45,37 @@ def show(ref: str = typer.Argument(..., help="NAME (latest version) or NAME:VERS
     record = get_bundle(ref)
     config = read_bundle_config(record.path)
     typer.echo(json.dumps({"record": record.to_dict(), "config": config}, indent=2))
+
+
+@app.command("promote")
+def promote_cmd(
+    name: str = typer.Argument(..., help="Registered bundle name."),
+    version: int = typer.Argument(..., help="Version to promote (see `meddx registry list`)."),
+    stage: str = typer.Option("production", "--stage", help="Stage alias to move."),
+) -> None:
+    """Make NAME:VERSION the one a stage serves; `meddx serve` picks it up within seconds."""
+    from meddx.registry.store import promote
+
+    before = _current(name, stage)
+    now = promote(name, version, stage)
+    change = "unchanged" if before == now else f"was {'v' + str(before) if before else 'none'}"
+    typer.echo(f"{name} {stage}: v{now} ({change})")
+
+
+@app.command("rollback")
+def rollback_cmd(
+    name: str = typer.Argument(..., help="Registered bundle name."),
+    stage: str = typer.Option("production", "--stage", help="Stage alias to move back."),
+) -> None:
+    """Return a stage to the version promoted before the current one (history is kept)."""
+    from meddx.registry.store import rollback
+
+    before = _current(name, stage)
+    now = rollback(name, stage)
+    typer.echo(f"{name} {stage}: v{now} (rolled back from v{before})")
+
+
+def _current(name: str, stage: str) -> int | None:
+    from meddx.registry.store import stage_version
+
+    return stage_version(name, stage)

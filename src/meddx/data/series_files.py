@@ -80,3 +80,60 @@ def _long(path: Path, variables: list[str], static_names: list[str], window: flo
     var = var_col[ts].map(var_index).to_numpy(np.int64)
     keep = (t >= 0) & (t <= window)
     return build_records(ids, r[keep], t[keep], var[keep], x[keep], static)
+
+
+def record_from_json(obj: Any, bundle_config: dict[str, Any]) -> SeriesRecord:
+    """One stay sent as JSON (the serving API's ``{"record": ...}``)::
+
+        {"id": "p1", "static": {"Age": 54, "Gender": 0},
+         "observations": [{"time": 0.5, "variable": "HR", "value": 73}, ...]}
+
+    ``time`` is hours since admission; an observation may also be a ``[time, variable, value]``
+    list. Unknown names, non-numeric values and times outside the window are errors naming the
+    observation, never silently dropped."""
+    spec = bundle_config.get("series") or {}
+    variables, static_names = list(spec.get("variables", [])), list(spec.get("static_names", []))
+    window = float(spec.get("window_hours", 48.0))
+    if not isinstance(obj, dict):
+        raise DataError('record: expected a JSON object with "observations" (and optionally "id", "static")')
+    unknown_keys = sorted(set(obj) - {"id", "static", "observations"})
+    if unknown_keys:
+        raise DataError(f"record: unknown field(s) {', '.join(unknown_keys)}; expected id, static, observations")
+    static = np.full(len(static_names), np.nan, dtype=np.float32)
+    for name, value in (obj.get("static") or {}).items():
+        if name not in static_names:
+            raise DataError(f"record.static: unknown descriptor {name!r}; the bundle knows {', '.join(static_names)}")
+        static[static_names.index(name)] = _number(value, f"record.static.{name}")
+    rows = obj.get("observations")
+    if not isinstance(rows, list):
+        raise DataError('record.observations: expected a list of {"time", "variable", "value"} objects')
+    times, var, values = [], [], []
+    for i, row in enumerate(rows):
+        where = f"record.observations[{i}]"
+        if isinstance(row, dict):
+            row = [row.get("time"), row.get("variable"), row.get("value")]
+        if not isinstance(row, (list, tuple)) or len(row) != 3:
+            raise DataError(f"{where}: expected {{\"time\", \"variable\", \"value\"}} or [time, variable, value]")
+        t, name, value = row
+        if name not in variables:
+            raise DataError(f"{where}: unknown variable {name!r}; the bundle knows {', '.join(variables)}")
+        hours = _number(t, f"{where}.time")
+        if not 0 <= hours <= window:
+            raise DataError(f"{where}.time: {hours:g} h is outside the bundle's window [0, {window:g}] h")
+        times.append(hours)
+        var.append(variables.index(name))
+        values.append(_number(value, f"{where}.value"))
+    order = np.argsort(np.asarray(times, dtype=np.float64), kind="stable")
+    return SeriesRecord(id=str(obj.get("id") or "record"), times=np.asarray(times, dtype=np.float32)[order],
+                        variables=np.asarray(var, dtype=np.int16)[order],
+                        values=np.asarray(values, dtype=np.float32)[order], static=static)
+
+
+def _number(value: Any, where: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: {value!r} is not a number") from None
+    if not np.isfinite(number):
+        raise DataError(f"{where}: {value!r} is not a finite number")
+    return number

@@ -32,6 +32,20 @@ CREATE TABLE IF NOT EXISTS bundles (
 );
 """
 
+# Stage aliases (``production``) as an append-only event log: a promotion pushes a version on the
+# stage's stack, a rollback pops it, so the history is kept and a rollback returns exactly to the
+# version promoted before.
+STAGES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS stage_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    action TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    time REAL NOT NULL
+);
+"""
+
 
 @dataclass
 class BundleRecord:
@@ -56,6 +70,7 @@ def _connect(db: Path | None = None) -> Iterator[sqlite3.Connection]:
     conn = sqlite3.connect(str(db or registry_db()), timeout=30)
     try:
         conn.execute(SCHEMA)
+        conn.execute(STAGES_SCHEMA)
         with conn:
             yield conn
     finally:
@@ -148,3 +163,96 @@ def _record(row: tuple) -> BundleRecord:
         name=row[0], version=row[1], path=row[2], task=row[3], model=row[4], data=row[5],
         labels=json.loads(row[6]), metrics=json.loads(row[7]), created=row[8],
     )
+
+
+# ----------------------------------------------------------------------------- stages
+_STAGE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _check_stage(stage: str) -> str:
+    if not stage or len(stage) > 32 or not set(stage) <= _STAGE_CHARS:
+        raise BundleError(f"stage {stage!r}: use lower-case letters, digits, '-' or '_' (e.g. production)")
+    return stage
+
+
+def _stage_stack(conn: sqlite3.Connection, name: str, stage: str) -> list[int]:
+    """Replay the stage's events: promote pushes a version, rollback pops the top one."""
+    stack: list[int] = []
+    rows = conn.execute("SELECT action, version FROM stage_events WHERE name = ? AND stage = ? ORDER BY id",
+                        (name, stage)).fetchall()
+    for action, version in rows:
+        if action == "promote":
+            stack.append(int(version))
+        elif stack:
+            stack.pop()
+    return stack
+
+
+def promote(name: str, version: int, stage: str = "production") -> int:
+    """Make ``name:version`` the bundle of ``stage``; returns the version. Promoting the version
+    already there is a no-op. The version must be registered and its folder a valid bundle."""
+    from meddx.bundle.bundle import read_bundle_config
+
+    stage = _check_stage(stage)
+    record = get_bundle(f"{name}:{int(version)}")
+    read_bundle_config(record.path)  # refuse a folder that is incomplete or holds a pickle
+    with _connect() as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        stack = _stage_stack(conn, name, stage)
+        if not stack or stack[-1] != record.version:
+            conn.execute("INSERT INTO stage_events (name, stage, action, version, time) VALUES (?,?,?,?,?)",
+                         (name, stage, "promote", record.version, time.time()))
+    return record.version
+
+
+def rollback(name: str, stage: str = "production") -> int:
+    """Return ``stage`` to the version promoted before the current one; returns that version.
+
+    Raises ``BundleError`` when there is no earlier promotion to go back to.
+    """
+    stage = _check_stage(stage)
+    with _connect() as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        stack = _stage_stack(conn, name, stage)
+        if len(stack) < 2:
+            now = f"only v{stack[0]} was promoted" if stack else "nothing was promoted"
+            raise BundleError(f"cannot roll back {name!r} {stage}: {now}; promote a version with "
+                              f"`meddx registry promote {name} VERSION`")
+        conn.execute("INSERT INTO stage_events (name, stage, action, version, time) VALUES (?,?,?,?,?)",
+                     (name, stage, "rollback", stack[-2], time.time()))
+    return stack[-2]
+
+
+def stage_version(name: str, stage: str = "production") -> int | None:
+    """The version currently in ``stage`` for ``name``, or ``None`` when none was promoted."""
+    with _connect() as conn:
+        stack = _stage_stack(conn, name, _check_stage(stage))
+    return stack[-1] if stack else None
+
+
+def production_version(name: str) -> int | None:
+    """The version promoted to ``production`` for ``name``, or ``None``."""
+    return stage_version(name, "production")
+
+
+def stage_history(name: str, stage: str = "production") -> list[dict[str, Any]]:
+    """Every promotion and rollback of ``name`` in ``stage``, oldest first (``version`` is the one
+    that became current)."""
+    with _connect() as conn:
+        rows = conn.execute("SELECT action, version, time FROM stage_events WHERE name = ? AND stage = ? ORDER BY id",
+                            (name, _check_stage(stage))).fetchall()
+    return [{"action": a, "version": int(v), "time": t} for a, v, t in rows]
+
+
+def stages() -> dict[tuple[str, str], int]:
+    """Current version of every (name, stage) that has one, in one query (for listings and polling)."""
+    with _connect() as conn:
+        rows = conn.execute("SELECT name, stage, action, version FROM stage_events ORDER BY id").fetchall()
+    stacks: dict[tuple[str, str], list[int]] = {}
+    for name, stage, action, version in rows:
+        stack = stacks.setdefault((name, stage), [])
+        if action == "promote":
+            stack.append(int(version))
+        elif stack:
+            stack.pop()
+    return {key: stack[-1] for key, stack in stacks.items() if stack}

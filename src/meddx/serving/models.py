@@ -1,0 +1,319 @@
+"""Loaded models, keyed by name and version, with hot swap when the registry changes.
+
+The server serves, per bundle name, the version promoted to ``production`` or else the latest
+registered one. ``refresh`` (at start, every ``poll_seconds``, and after an admin promotes or
+rolls back) loads any new target version in a loader thread, warms it up, and only then swaps
+the name's entry in one dict assignment: requests that already hold the old ``ServedModel``
+finish on it, new ones get the new one, and the old batcher is closed once its last request is
+done. A version that fails to load (a pickle in the folder, missing files) is reported and the
+version already serving stays.
+
+Explanations run on a private copy of the network (``explainer``): Grad-CAM registers hooks and
+flips ``requires_grad`` flags, which must not race with the batched forward passes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import threading
+import time
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from meddx.serving.batching import MicroBatcher
+from meddx.serving.problems import Problem
+from meddx.serving.settings import ServeSettings
+from meddx.serving.summary import card_summary, modality, model_summary
+
+log = logging.getLogger("meddx.serving")
+
+
+@dataclass
+class ServedModel:
+    """One loaded bundle version and its batcher."""
+
+    name: str
+    version: int
+    stage: str
+    path: str
+    predictor: Any
+    batcher: MicroBatcher
+    summary: dict[str, Any]
+    card: dict[str, Any]
+    loaded_at: float = field(default_factory=time.time)
+    inflight: int = 0
+    explainer: Any = None
+    cam_layer: str | None = None
+    explain_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def modality(self) -> str:
+        return modality(self.predictor.config)
+
+
+def predict_batch(predictor: Any, inputs: list[Any]) -> list[dict[str, Any]]:
+    """Run one batch (preprocessed image arrays, texts or records) and shape each answer."""
+    kind = modality(predictor.config)
+    if kind == "series":  # SeriesRecord objects, checked against the bundle's variables by the route
+        raw = predictor.predict_records(inputs, calibrated=False)
+    elif kind == "text":
+        raw = predictor.predict_texts(inputs, calibrated=False)
+    else:
+        import torch
+
+        raw = predictor.predict_tensor(torch.from_numpy(np.stack(inputs)), calibrated=False)
+    calibrated = predictor.calibrate(raw)
+    labels = predictor.decide(calibrated)
+    return [answer(predictor, lab, cal, r) for lab, cal, r in zip(labels, calibrated, raw)]
+
+
+def answer(predictor: Any, label: Any, calibrated: np.ndarray, raw: np.ndarray) -> dict[str, Any]:
+    """Label at the operating point, calibrated probabilities (what the decision uses), the
+    network's own (uncalibrated) ones, and the calibrated probability behind the label."""
+    names = list(predictor.label_names)
+    if predictor.task == "binary":
+        headline: float | None = float(calibrated[1])
+    elif predictor.task == "multiclass":
+        headline = float(calibrated[names.index(label)])
+    else:
+        headline = None
+    threshold = predictor.class_thresholds if predictor.task == "multilabel" and predictor.class_thresholds \
+        else predictor.threshold
+    return {"label": label, "calibrated_probability": None if headline is None else round(headline, 6),
+            "probabilities": {n: round(float(v), 6) for n, v in zip(names, calibrated)},
+            "uncalibrated_probabilities": {n: round(float(v), 6) for n, v in zip(names, raw)},
+            "threshold": threshold}
+
+
+class ModelManager:
+    """The name -> ``ServedModel`` map the routes read, and the loading behind it."""
+
+    def __init__(self, settings: ServeSettings, executor: Executor) -> None:
+        self.settings = settings
+        self.executor = executor
+        self.models: dict[str, ServedModel] = {}
+        self.errors: dict[str, str] = {}
+        self._failed: set[tuple[str, int]] = set()
+        self._loader = ThreadPoolExecutor(1, thread_name_prefix="meddx-loader")
+        self._refresh_lock = asyncio.Lock()
+        self.ready = False
+
+    # ------------------------------------------------------------------ lookup
+    def get(self, name: str) -> ServedModel:
+        served = self.models.get(name)
+        if served is not None:
+            return served
+        if name in self.errors:
+            raise Problem(503, "model-unavailable", f"model {name!r} could not be loaded: {self.errors[name]}")
+        raise Problem(404, "unknown-model", f"no served model {name!r}; served: {', '.join(sorted(self.models)) or '(none)'}"
+                      " (GET /v1/models)")
+
+    # ------------------------------------------------------------------ loading
+    def _targets(self) -> dict[str, tuple[int, str, str]]:
+        """name -> (version, stage, path): production when promoted, else the latest version."""
+        from meddx.registry.store import list_bundles, stages
+
+        promoted = {name: v for (name, stage), v in stages().items() if stage == "production"}
+        wanted = set(self.settings.models)
+        by_name: dict[str, list[Any]] = {}
+        for record in list_bundles():  # newest version first per name
+            if not wanted or record.name in wanted:
+                by_name.setdefault(record.name, []).append(record)
+        out: dict[str, tuple[int, str, str]] = {}
+        for name, records in by_name.items():
+            chosen = next((r for r in records if r.version == promoted.get(name)), None)
+            stage = "production" if chosen is not None else "latest"
+            chosen = chosen or records[0]
+            out[name] = (chosen.version, stage, chosen.path)
+        missing = wanted - set(out)
+        for name in missing:
+            self.errors[name] = "not in the registry (meddx registry list)"
+        return out
+
+    async def refresh(self) -> list[str]:
+        """Load and swap in every changed target; returns ``name:version`` of what was swapped in."""
+        async with self._refresh_lock:
+            loop = asyncio.get_running_loop()
+            targets = await loop.run_in_executor(self._loader, self._targets)
+            swapped = []
+            for name, (version, stage, path) in sorted(targets.items()):
+                current = self.models.get(name)
+                if current is not None and current.version == version:
+                    current.stage = current.summary["stage"] = stage
+                    continue
+                if (name, version) in self._failed:
+                    continue
+                try:
+                    served = await loop.run_in_executor(self._loader, self._load, name, version, stage, path)
+                except Exception as exc:  # keep serving the old version; say why in /v1/models
+                    self._failed.add((name, version))
+                    self.errors[name] = f"v{version}: {exc}"
+                    log.error("model %s v%s not loaded: %s", name, version, exc)
+                    continue
+                self.models[name] = served  # the atomic swap: one reference assignment
+                self.errors.pop(name, None)
+                swapped.append(f"{name}:{version}")
+                log.info("serving %s v%s (%s)", name, version, stage)
+                if current is not None:
+                    loop.create_task(self._retire(current))
+            for name in set(self.models) - set(targets):  # unregistered: stop serving it
+                loop.create_task(self._retire(self.models.pop(name)))
+            self.ready = True
+            return swapped
+
+    def _load(self, name: str, version: int, stage: str, path: str) -> ServedModel:
+        from meddx.bundle.bundle import load_bundle
+
+        predictor = load_bundle(path)
+        kind = modality(predictor.config)
+        if predictor.task == "segmentation":
+            raise Problem(422, "not-servable", "segmentation bundles are not served by this API")
+        if kind == "series" and not hasattr(predictor, "predict_records"):
+            raise Problem(422, "not-servable", "this series bundle's predictor has no predict_records")
+        from meddx.explain.api import methods_for
+
+        methods = list(methods_for(predictor))
+        batcher = MicroBatcher(lambda inputs: predict_batch(predictor, inputs), self.executor,
+                               max_batch=self.settings.max_batch, max_wait_ms=self.settings.max_wait_ms,
+                               name=f"{name}:{version}")
+        card_md = (Path(path) / "model_card.md").read_text(encoding="utf-8", errors="replace")
+        served = ServedModel(name=name, version=version, stage=stage, path=path, predictor=predictor,
+                             batcher=batcher, summary=model_summary(name, version, stage, predictor.config,
+                                                                    predictor.metrics, methods),
+                             card=card_summary(predictor.config, predictor.metrics, card_md))
+        if self.settings.warmup:
+            self._warm_up(served)
+        return served
+
+    def _warm_up(self, served: ServedModel) -> None:
+        """First forward passes (allocator, kernels, lazy imports) happen before the first request."""
+        if served.modality == "text":
+            predict_batch(served.predictor, ["warm-up"] * 2)
+            return
+        if served.modality != "image":
+            return
+        pre = served.predictor.config["preprocessing"]
+        blank = np.zeros((int(pre["channels"]), *pre["spatial_size"]), dtype=np.uint8)
+        x = preprocess(served, blank)
+        for n in sorted({1, min(4, self.settings.max_batch), self.settings.max_batch}):
+            predict_batch(served.predictor, [x] * n)
+        if "gradcam" in served.summary["explain_methods"]:
+            explainer(served)
+
+    async def _retire(self, old: ServedModel) -> None:
+        """Close a replaced model's batcher after its in-flight requests finished (at most 60 s)."""
+        deadline = time.monotonic() + 60
+        while old.inflight > 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        await old.batcher.close()
+
+    async def poll_forever(self) -> None:
+        """Notice promotions, rollbacks and new registrations made by other processes."""
+        while True:
+            await asyncio.sleep(self.settings.poll_seconds)
+            try:
+                await self.refresh()
+            except Exception as exc:  # a locked or missing registry must not stop the server
+                log.warning("registry poll failed: %s", type(exc).__name__)
+
+    async def close(self) -> None:
+        for served in list(self.models.values()):
+            await served.batcher.close()
+        self._loader.shutdown(wait=False, cancel_futures=True)
+
+
+def preprocess(served: ServedModel, image: np.ndarray) -> np.ndarray:
+    """The bundle's preprocessing of one decoded image (done per request, in parallel threads)."""
+    dims = len(served.predictor.config["preprocessing"]["spatial_size"])
+    if image.ndim - 1 != dims:
+        raise Problem(422, "wrong-dimensions", f"the image has {image.ndim - 1} spatial dimensions (shape "
+                      f"{tuple(image.shape)}) but model {served.name!r} expects {dims}D input")
+    return served.predictor.preprocessor.transform(image)
+
+
+def explainer(served: ServedModel) -> Any:
+    """The model's private predictor copy for explanations (made once), with its CAM layer."""
+    with served.explain_lock:
+        if served.explainer is None:
+            twin = copy.deepcopy(served.predictor)
+            if served.modality == "image" and "gradcam" in served.summary["explain_methods"]:
+                from meddx.explain.image import target_layer
+
+                pre = twin.config["preprocessing"]
+                served.cam_layer = target_layer(twin.net, _zeros(pre))
+                explain_image(served, twin, np.zeros((int(pre["channels"]), *pre["spatial_size"]), np.uint8),
+                              "gradcam", lock=False)
+            served.explainer = twin
+    return served.explainer
+
+
+def explain_text(served: ServedModel, twin: Any, text: str, method: str) -> dict[str, Any]:
+    """Token attributions for one note: character spans and scores (the client has the text)."""
+    from meddx.explain.api import explain
+
+    start = time.perf_counter()
+    with served.explain_lock:
+        e = explain(twin, [text], method)[0]
+    spans = [{"start": int(s), "end": int(t), "score": round(float(v), 6)}
+             for (_, s, t), v in zip(e.tokens or [], e.attribution)]
+    return {"method": method, "target": e.target, "probability": round(e.probability, 6),
+            "milliseconds": round((time.perf_counter() - start) * 1000, 2), "tokens": spans}
+
+
+def explain_series(served: ServedModel, twin: Any, record: Any, method: str) -> dict[str, Any]:
+    """The (variable, hour) cells behind one stay's risk of the outcome class: the largest
+    contributions with the values observed there (the client sent them)."""
+    from meddx.explain.api import explain
+
+    start = time.perf_counter()
+    positive = twin.label_names[-1]
+    with served.explain_lock:
+        e = explain(twin, [record], method, target=positive)[0]
+    return {"method": method, "target": e.target, "probability": round(e.probability, 6),
+            "milliseconds": round((time.perf_counter() - start) * 1000, 2), "top_contributors": e.extra["top"],
+            "variables": list(twin.variables), "hours": int(e.attribution.shape[1])}
+
+
+def _zeros(pre: dict[str, Any]) -> Any:
+    import torch
+
+    return torch.zeros(1, int(pre["channels"]), *pre["spatial_size"])
+
+
+def explain_image(served: ServedModel, twin: Any, image: np.ndarray, method: str, lock: bool = True) -> dict[str, Any]:
+    """Attribution for one image with ``method`` and its overlay PNG (base64), on the private copy."""
+    import base64
+    import tempfile
+    import uuid
+
+    from meddx.explain.api import explain
+    from meddx.explain.image import overlay_png, volume_overlay_png
+
+    options = {"layer": served.cam_layer} if method in ("gradcam", "gradcam++") and served.cam_layer else {}
+    start = time.perf_counter()
+    if lock:
+        with served.explain_lock:
+            e = explain(twin, [image], method, **options)[0]
+    else:
+        e = explain(twin, [image], method, **options)[0]
+    # the overlay writers take a path: a uniquely named file, removed at once (no temporary folder:
+    # its rmdir alone cost ~2 ms per request on this machine's /tmp)
+    path = Path(tempfile.gettempdir()) / f"meddx-overlay-{uuid.uuid4().hex}.png"
+    title = f"{method}: {e.target} ({e.probability:.2f})"
+    try:
+        if image.ndim == 4:
+            png = volume_overlay_png(image, e.attribution, path, title=title).read_bytes()
+        else:
+            scale = int(np.clip(256 // max(image.shape[1:]), 1, 8))
+            png = overlay_png(image, e.attribution, path, title=title, scale=scale).read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+    return {"method": method, "target": e.target, "probability": round(e.probability, 6),
+            "milliseconds": round((time.perf_counter() - start) * 1000, 2),
+            "overlay_png_base64": base64.b64encode(png).decode("ascii")}

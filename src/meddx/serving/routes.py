@@ -1,0 +1,269 @@
+"""The HTTP routes: health, models, predict, registry changes, audit, and the web page."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request, Security
+from fastapi.responses import FileResponse
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from meddx.serving.app import EXPLAIN_PATTERN, STATIC, read_json
+from meddx.serving.auth import KeyRecord
+from meddx.serving.batching import BatcherClosed
+from meddx.serving.problems import Problem
+
+log = logging.getLogger("meddx.serving")
+router = APIRouter()
+_bearer = HTTPBearer(auto_error=False, description="An API key from `meddx keys create`.")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="The same key, as a header.")
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="meddx"'}
+
+
+def _require(role: str) -> Any:
+    async def dependency(request: Request, bearer: HTTPAuthorizationCredentials | None = Security(_bearer),
+                         header: str | None = Security(_header)) -> KeyRecord:
+        token = bearer.credentials if bearer is not None else header
+        if not token:
+            raise Problem(401, "missing-key", "this endpoint needs an API key: send `Authorization: Bearer <key>`",
+                          headers=_CHALLENGE)
+        key = request.app.state.keys.verify(token)
+        if key is None:
+            raise Problem(401, "invalid-key", "the API key is not valid (unknown, mistyped or revoked)",
+                          headers=_CHALLENGE)
+        if not key.allows(role):
+            raise Problem(403, "forbidden", f"this endpoint needs an {role} key; this key's role is {key.role}")
+        request.state.key_id = key.id
+        return key
+    return dependency
+
+
+viewer = _require("viewer")
+admin = _require("admin")
+
+
+# ----------------------------------------------------------------------------- public
+@router.get("/healthz", tags=["health"])
+async def healthz() -> dict[str, str]:
+    """The process is up (no key needed)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["health"])
+async def readyz(request: Request) -> dict[str, Any]:
+    """Models are loaded and the audit log is writable (no key needed); 503 otherwise."""
+    state = request.app.state
+    if not getattr(state, "manager", None) or not state.manager.ready:
+        raise Problem(503, "not-ready", "models are still loading", headers={"Retry-After": "2"})
+    if not state.audit.healthy:
+        raise Problem(503, "audit-unavailable", "the audit log cannot be written; predictions would go unrecorded")
+    return {"status": "ready", "models": len(state.manager.models)}
+
+
+@router.get("/", include_in_schema=False)
+async def page() -> FileResponse:
+    return FileResponse(STATIC / "index.html", media_type="text/html")
+
+
+# ----------------------------------------------------------------------------- models
+@router.get("/v1/models", tags=["models"])
+async def list_models(request: Request, key: KeyRecord = Depends(viewer)) -> dict[str, Any]:
+    """Served bundles: version, stage, task, labels, metrics headline and operating point."""
+    manager = request.app.state.manager
+    return {"models": [m.summary for _, m in sorted(manager.models.items())], "unavailable": dict(manager.errors)}
+
+
+@router.get("/v1/models/{name}", tags=["models"])
+async def model_detail(name: str, request: Request, key: KeyRecord = Depends(viewer)) -> dict[str, Any]:
+    """One served bundle with its model card summary and batching statistics."""
+    served = request.app.state.manager.get(name)
+    return {**served.summary, "card": served.card, "batching": served.batcher.stats(), "loaded_at": served.loaded_at}
+
+
+_PREDICT_BODY = {"requestBody": {"required": True, "content": {
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "PNG, JPEG, DICOM or NIfTI (.nii/.nii.gz)"}}}},
+    "application/json": {"schema": {"type": "object", "description": 'text bundles: {"text": "..."}; '
+                                    'series bundles: {"record": {...}}'}}}}}
+
+
+@router.post("/v1/models/{name}/predict", tags=["predict"], openapi_extra=_PREDICT_BODY)
+async def predict(name: str, request: Request, key: KeyRecord = Depends(viewer),
+                  explain: str | None = Query(None, pattern=EXPLAIN_PATTERN,
+                                              description="add an explanation: gradcam (images), attention (text)...")
+                  ) -> dict[str, Any]:
+    """Probabilities, the label at the bundle's operating point, the calibrated probability,
+    and optionally an explanation (image: overlay PNG in base64)."""
+    state, settings = request.app.state, request.app.state.settings
+    start = time.perf_counter()
+    served = state.manager.get(name)
+    if state.busy >= settings.max_queue:
+        raise Problem(503, "busy", "too many predictions in progress; retry shortly", headers={"Retry-After": "1"})
+    state.busy += 1
+    served.inflight += 1
+    try:
+        payload, raw_input = await _read_payload(request, served)
+        method = _method(served, explain)
+        result = await asyncio.wait_for(_run(request, served, payload, raw_input, method), settings.predict_timeout_s)
+    except asyncio.TimeoutError:
+        raise Problem(503, "timeout", f"the prediction took longer than {settings.predict_timeout_s:g} s") from None
+    except BatcherClosed:
+        raise Problem(503, "model-reloading", "the model version was replaced during this request; send it again",
+                      headers={"Retry-After": "1"}) from None
+    finally:
+        state.busy -= 1
+        served.inflight -= 1
+    ms = (time.perf_counter() - start) * 1000
+    _audit(request, key, served, payload, result, method, ms)
+    return {"model": served.name, "version": served.version, "stage": served.stage,
+            "request_id": request.state.request_id,
+            "input": {"kind": payload.kind, "sha256": payload.sha256, "bytes": payload.nbytes},
+            **result, "milliseconds": round(ms, 2)}
+
+
+async def _read_payload(request: Request, served: Any) -> tuple[Any, Any]:
+    """The checked input (and, for images, the decoded array and the preprocessed one)."""
+    from meddx.serving.uploads import json_payload
+
+    settings = request.app.state.settings
+    ctype = request.headers.get("content-type", "").lower()
+    wants = served.modality
+    if ctype.startswith("multipart/form-data"):
+        if wants != "image":
+            raise Problem(415, "wrong-input-kind", f"model {served.name!r} takes {wants} as JSON, not a file upload")
+        form = await request.form(max_files=1, max_fields=4, max_part_size=64 * 1024)
+        try:
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise Problem(422, "missing-file", 'send the image as the multipart/form-data field "file"')
+            data = await upload.read()
+        finally:
+            await form.close()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(request.app.state.executor, _prepare_image, served, data, settings)
+    if ctype.startswith("application/json"):
+        if wants == "image":
+            raise Problem(415, "wrong-input-kind", f"model {served.name!r} takes an image as multipart/form-data "
+                          'field "file", not JSON')
+        payload = json_payload(await read_json(request), settings.max_text_chars)
+        if (wants == "text") != (payload.kind == "text"):
+            raise Problem(422, "wrong-input-kind", f"model {served.name!r} takes "
+                          + ('"text"' if wants == "text" else '"record"'))
+        if payload.kind == "text":
+            return payload, payload.text
+        from meddx.data.series_files import record_from_json
+
+        return payload, record_from_json(payload.record, served.predictor.config)  # names checked: 422 on error
+    raise Problem(415, "unsupported-media-type", "send multipart/form-data (images) or application/json (text, series)")
+
+
+def _prepare_image(served: Any, data: bytes, settings: Any) -> tuple[Any, Any]:
+    from meddx.serving.models import preprocess
+    from meddx.serving.uploads import decode_image, image_payload
+
+    payload = image_payload(data, settings.max_pixels, settings.max_voxels)
+    image = decode_image(payload.kind, data)
+    return payload, (image, preprocess(served, image))
+
+
+def _method(served: Any, explain: str | None) -> str | None:
+    if explain is None:
+        return None
+    methods = served.summary["explain_methods"]
+    method = ("gradcam" if served.modality == "image" else (methods or [None])[0]) if explain == "auto" else explain
+    if method not in methods:
+        raise Problem(422, "unknown-method", f"explanation {explain!r} is not available for model {served.name!r}; "
+                      f"choose from {', '.join(methods) or '(none)'}")
+    return method
+
+
+async def _run(request: Request, served: Any, payload: Any, raw_input: Any, method: str | None) -> dict[str, Any]:
+    from meddx.serving.models import explain_image, explain_series, explain_text, explainer
+
+    loop = asyncio.get_running_loop()
+    executor = request.app.state.executor
+    if payload.kind == "text" or payload.kind == "record":
+        out = await served.batcher.submit(raw_input)
+        if method:
+            twin = await loop.run_in_executor(executor, explainer, served)
+            how = explain_text if payload.kind == "text" else explain_series
+            out["explanation"] = await loop.run_in_executor(executor, how, served, twin, raw_input, method)
+        return out
+    image, x = raw_input
+    out = await served.batcher.submit(x)
+    if method:
+        twin = await loop.run_in_executor(executor, explainer, served)
+        out["explanation"] = await loop.run_in_executor(executor, explain_image, served, twin, image, method)
+    return out
+
+
+def _audit(request: Request, key: KeyRecord, served: Any, payload: Any, result: dict[str, Any],
+           method: str | None, ms: float) -> None:
+    from meddx.serving.audit import AuditEntry
+
+    output = {k: result.get(k) for k in ("label", "calibrated_probability", "probabilities")}
+    request.app.state.audit.record(AuditEntry(
+        request_id=request.state.request_id, key_id=key.id, model=served.name, version=served.version,
+        input_kind=payload.kind, input_sha256=payload.sha256, input_bytes=payload.nbytes, output=output,
+        explain=method, latency_ms=ms))
+    log.info("predict %s key=%s model=%s:%s input=%s/%s bytes=%d %.1f ms", request.state.request_id, key.id,
+             served.name, served.version, payload.kind, payload.sha256[:12], payload.nbytes, ms)
+
+
+# ----------------------------------------------------------------------------- admin
+class PromoteBody(BaseModel):
+    version: int = Field(..., ge=1, description="registered version to promote")
+    stage: str = Field("production", pattern=r"^[a-z0-9_-]{1,32}$")
+
+
+class RollbackBody(BaseModel):
+    stage: str = Field("production", pattern=r"^[a-z0-9_-]{1,32}$")
+
+
+@router.post("/v1/models/{name}/promote", tags=["registry"])
+async def promote(name: str, body: PromoteBody, request: Request, key: KeyRecord = Depends(admin)) -> dict[str, Any]:
+    """Promote NAME:VERSION to a stage (admin); the server swaps to it before answering."""
+    from meddx.registry.store import list_bundles, promote as promote_version
+
+    loop = asyncio.get_running_loop()
+    versions = [r.version for r in await loop.run_in_executor(None, list_bundles, name)]
+    if body.version not in versions:
+        raise Problem(404, "unknown-version", f"{name!r} has no registered version {body.version}; "
+                      f"registered: {', '.join(map(str, versions)) or '(none)'}")
+    version = await loop.run_in_executor(None, promote_version, name, body.version, body.stage)
+    log.info("promote %s:%s to %s by key %s", name, version, body.stage, key.id)
+    return await _serving_answer(request, name, body.stage, version)
+
+
+@router.post("/v1/models/{name}/rollback", tags=["registry"])
+async def rollback(name: str, request: Request, key: KeyRecord = Depends(admin),
+                   body: RollbackBody | None = None) -> dict[str, Any]:
+    """Return a stage to the previously promoted version (admin); history is kept."""
+    from meddx.registry.store import rollback as rollback_stage
+
+    stage = body.stage if body else "production"
+    version = await asyncio.get_running_loop().run_in_executor(None, rollback_stage, name, stage)
+    log.info("rollback %s %s to v%s by key %s", name, stage, version, key.id)
+    return await _serving_answer(request, name, stage, version)
+
+
+async def _serving_answer(request: Request, name: str, stage: str, version: int) -> dict[str, Any]:
+    manager = request.app.state.manager
+    await manager.refresh()
+    served = manager.models.get(name)
+    return {"name": name, "stage": stage, "version": version, "serving": served.version if served else None,
+            "error": manager.errors.get(name)}
+
+
+@router.get("/v1/audit", tags=["audit"])
+async def audit(request: Request, key: KeyRecord = Depends(admin), limit: int = Query(100, ge=1, le=10_000),
+                model: str | None = None) -> dict[str, Any]:
+    """The newest audit rows (admin): time, key id, model, version, input hash, output."""
+    loop = asyncio.get_running_loop()
+    log_ = request.app.state.audit
+    await loop.run_in_executor(None, log_.flush)
+    return {"rows": await loop.run_in_executor(None, log_.recent, limit, model)}

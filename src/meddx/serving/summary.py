@@ -1,0 +1,113 @@
+"""What the API and the web page show about a bundle: its headline, operating point and card.
+
+Pure functions over a bundle's ``config.json`` and ``metrics.json``; no file paths of the
+server and no training data leave through them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _round(value: Any, digits: int = 4) -> Any:
+    return round(float(value), digits) if isinstance(value, (int, float)) and value is not None else None
+
+
+def modality(config: dict[str, Any]) -> str:
+    """``image``, ``text`` or ``series`` (what a prediction request must carry)."""
+    kind = config.get("modality")
+    return str(kind) if kind in ("text", "series") else "image"
+
+
+def positive_label(config: dict[str, Any]) -> str | None:
+    names = list(config.get("label_names", []))
+    return names[1] if config.get("task") == "binary" and len(names) == 2 else None
+
+
+def operating_point(config: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
+    """The decision rule and threshold, and sensitivity/specificity at it on validation and test.
+
+    Binary: of the positive class. Multi-class and multi-label: per class (one-vs-rest at the
+    bundle's own rule), as the evaluation measured them.
+    """
+    decision = config.get("decision") or {}
+    out: dict[str, Any] = {"rule": decision.get("rule"), "threshold": _round(decision.get("threshold"), 6),
+                           "chosen_on": decision.get("chosen_on")}
+    if decision.get("class_thresholds"):
+        out["class_thresholds"] = {k: _round(v, 6) for k, v in decision["class_thresholds"].items()}
+    positive = positive_label(config)
+    out["positive_label"] = positive
+    for split in ("val", "test"):
+        per_class = (metrics.get(split) or {}).get("per_class") or {}
+        if not per_class:
+            continue
+        if positive is not None and positive in per_class:
+            pc = per_class[positive]
+            out[split] = {"n": (metrics.get(split) or {}).get("n"), "sensitivity": _round(pc.get("sensitivity")),
+                          "specificity": _round(pc.get("specificity")), "ppv": _round(pc.get("ppv")),
+                          "npv": _round(pc.get("npv"))}
+        else:
+            out[split] = {"n": (metrics.get(split) or {}).get("n"),
+                          "per_class": {k: {"sensitivity": _round(v.get("sensitivity")),
+                                            "specificity": _round(v.get("specificity"))} for k, v in per_class.items()}}
+    return out
+
+
+def headline(metrics: dict[str, Any]) -> dict[str, Any]:
+    """AUC and accuracy per split with the 95% bootstrap interval when measured."""
+    out: dict[str, Any] = {}
+    for split in ("val", "test"):
+        m = metrics.get(split) or {}
+        for key in ("auc", "accuracy", "balanced_accuracy", "macro_f1"):
+            if m.get(key) is None:
+                continue
+            ci = ((m.get("ci") or {}).get(key) or {})
+            interval = ci.get("bca") or ci.get("percentile")
+            out[f"{split}_{key}"] = {"value": _round(m[key]),
+                                     "ci95": [_round(v) for v in interval] if interval else None}
+    return out
+
+
+def input_spec(config: dict[str, Any]) -> dict[str, Any]:
+    """What to send: an image (size, channels, 2D/3D) or a note or a series record."""
+    kind = modality(config)
+    pre = config.get("preprocessing") or {}
+    if kind == "image":
+        size = list(pre.get("spatial_size") or [])
+        return {"kind": "image", "spatial_dims": len(size), "spatial_size": size, "channels": pre.get("channels"),
+                "formats": ["png", "jpeg", "dicom", "nifti"], "field": "file (multipart/form-data)"}
+    if kind == "text":
+        return {"kind": "text", "max_length": pre.get("max_length"), "body": '{"text": "..."} (application/json)'}
+    return {"kind": "series", "body": '{"record": {...}} (application/json)'}
+
+
+def model_summary(name: str, version: int, stage: str, config: dict[str, Any], metrics: dict[str, Any],
+                  explain_methods: list[str]) -> dict[str, Any]:
+    """The entry of ``GET /v1/models``."""
+    calibration = config.get("calibration") or {}
+    return {
+        "name": name, "version": version, "stage": stage, "task": config.get("task"), "modality": modality(config),
+        "labels": list(config.get("label_names", [])), "model": (config.get("model") or {}).get("name"),
+        "metrics": headline(metrics), "operating_point": operating_point(config, metrics),
+        "calibration": {"temperature": _round(calibration.get("temperature")), "fitted_on": calibration.get("fitted_on")},
+        "input": input_spec(config), "explain_methods": explain_methods,
+    }
+
+
+def card_summary(config: dict[str, Any], metrics: dict[str, Any], card_markdown: str) -> dict[str, Any]:
+    """The model card essentials for a clinician, plus the full card (Markdown)."""
+    card = config.get("card") or {}
+    dataset = metrics.get("dataset") or {}
+    splits = (dataset.get("splits") or {}) if isinstance(dataset, dict) else {}
+    warnings = []
+    for split in ("val", "test"):
+        warnings += [f"{split}: {w}" for w in (metrics.get(split) or {}).get("warnings") or []]
+    return {
+        "intended_use": card.get("intended_use") or "not stated by the developer (research use only)",
+        "outcome": card.get("outcome") or "not stated by the developer",
+        "splits": {k: {"n": v.get("n"), "classes": v.get("classes")} for k, v in splits.items() if isinstance(v, dict)},
+        "duplicates_checked": bool((dataset.get("duplicates") or {}).get("checked")) if isinstance(dataset, dict) else False,
+        "warnings": warnings[:20],
+        "note": metrics.get("note"),
+        "model_card_markdown": card_markdown[:200_000],
+    }

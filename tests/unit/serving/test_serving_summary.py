@@ -1,0 +1,43 @@
+"""What /v1/models says about a bundle: the operating point and its sensitivity/specificity."""
+
+from __future__ import annotations
+
+from meddx.serving.summary import card_summary, headline, model_summary, operating_point
+
+CONFIG = {"task": "binary", "label_names": ["normal", "lesion"], "model": {"name": "seed-cnn"},
+          "preprocessing": {"spatial_size": [28, 28], "channels": 1},
+          "decision": {"rule": "youden", "threshold": 0.61234567, "chosen_on": "val"},
+          "calibration": {"temperature": 0.5, "fitted_on": "val"}, "card": {"intended_use": "triage"}}
+METRICS = {
+    "val": {"n": 100, "auc": 0.9, "per_class": {"lesion": {"sensitivity": 0.8, "specificity": 0.7},
+                                                 "normal": {"sensitivity": 0.7, "specificity": 0.8}},
+            "ci": {"auc": {"bca": [0.85, 0.95]}}},
+    "test": {"n": 200, "auc": 0.88, "accuracy": 0.81,
+             "per_class": {"lesion": {"sensitivity": 0.75, "specificity": 0.72, "ppv": 0.7}}},
+    "dataset": {"splits": {"train": {"n": 300, "classes": {"normal": 150, "lesion": 150}}}},
+}
+
+
+def test_binary_operating_point_reports_the_positive_class() -> None:
+    op = operating_point(CONFIG, METRICS)
+    assert op["positive_label"] == "lesion" and op["threshold"] == 0.612346 and op["rule"] == "youden"
+    assert op["val"]["sensitivity"] == 0.8 and op["val"]["specificity"] == 0.7
+    assert op["test"] == {"n": 200, "sensitivity": 0.75, "specificity": 0.72, "ppv": 0.7, "npv": None}
+
+
+def test_multiclass_gives_per_class_values() -> None:
+    config = {**CONFIG, "task": "multiclass", "label_names": ["a", "b", "c"], "decision": {"rule": "argmax"}}
+    metrics = {"test": {"n": 5, "per_class": {k: {"sensitivity": 0.5, "specificity": 0.9} for k in "abc"}}}
+    op = operating_point(config, metrics)
+    assert op["positive_label"] is None and set(op["test"]["per_class"]) == {"a", "b", "c"}
+
+
+def test_headline_and_summary_and_card() -> None:
+    h = headline(METRICS)
+    assert h["val_auc"] == {"value": 0.9, "ci95": [0.85, 0.95]} and h["test_accuracy"]["ci95"] is None
+    s = model_summary("lesions", 3, "production", CONFIG, METRICS, ["gradcam"])
+    assert s["version"] == 3 and s["modality"] == "image" and s["input"]["spatial_size"] == [28, 28]
+    assert s["calibration"]["temperature"] == 0.5
+    card = card_summary(CONFIG, METRICS, "# card")
+    assert card["intended_use"] == "triage" and card["splits"]["train"]["n"] == 300
+    assert "not stated" in card["outcome"]
