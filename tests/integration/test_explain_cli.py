@@ -64,3 +64,19 @@ def test_explain_evaluate_cli_prints_a_table(trained: dict, tmp_path: Path, caps
     assert all(0 <= r["deletion_auc"] <= 1 and r["randomisation_passed"] is not None for r in table)
     missing = run_cli(["explain", str(trained["bundle"]), "--evaluate"], capsys)
     assert missing.code != 0 and "--data" in missing.err
+
+
+def test_faithfulness_stored_in_the_bundle_reaches_the_evaluation_report(trained: dict, tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from meddx.explain.evaluate import evaluate_explanations
+
+    evaluate_explanations(trained["bundle"], str(trained["folder"]), methods=["gradcam", "saliency"], n=6,
+                          sanity_inputs=1)
+    result = run_cli(["evaluate", str(trained["bundle"]), "--data", str(trained["folder"]), "--split", "test",
+                      "--out", str(tmp_path / "ev")], capsys)
+    assert result.code == 0, result.err
+    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    stored = {row["method"] for entry in metrics["explanations"] for row in entry["table"]}
+    assert {"gradcam", "saliency"} <= stored
+    html = (tmp_path / "ev" / "report.html").read_text()
+    assert "Explanations: can they be believed?" in html and "gradcam" in html and "randomisation check" in html

@@ -254,6 +254,11 @@ def evaluate_bundle(
     baseline = baseline_metrics(predictor, source, {split: preds}, settings)
     if baseline is not None:
         metrics["baseline"] = baseline
+    from meddx.evaluation.report_explain import read_faithfulness
+
+    explanations = read_faithfulness(path)  # measured by `meddx explain --evaluate`, stored in the bundle
+    if explanations:
+        metrics["explanations"] = explanations
     metrics.update(bundle=str(path), data=str(data), dataset=dataset_summary(source, verify=verify),
                    plan=training.get("plan"), plan_reasons=training.get("plan_reasons"))
     if metrics["dataset"]["duplicates"] and metrics["dataset"]["duplicates"]["leakage"]:

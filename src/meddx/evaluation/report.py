@@ -56,7 +56,7 @@ footer{border-top:2px solid #dde3e8;margin-top:30px;padding-top:6px;font-size:.9
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 _SECTIONS = [("summary", "Summary"), ("curves", "ROC and precision–recall curves"),
              ("confusion", "Confusion matrix"), ("per-class", "Per-class results"),
-             ("baseline", "Baseline: what the model adds"),
+             ("baseline", "Baseline: what the model adds"), ("explanations", "Explanations: can they be believed?"),
              ("calibration", "Calibration"), ("subgroups", "Subgroups"), ("dataset", "Dataset"),
              ("plan", "Training plan"), ("notes", "Notes"), ("method", "How these numbers were computed")]
 _METRIC_NAMES = {"auc": "AUC", "auprc": "AUPRC", "accuracy": "accuracy", "sensitivity": "sensitivity",
@@ -81,7 +81,7 @@ def _header(m: dict, title: str, names: list[str]) -> str:
     warnings = [w for w in _l(m.get("warnings")) if w]
     box = (f'<div class="warn" id="warnings"><h2>Warnings ({len(warnings)})</h2>{_ul(warnings)}</div>' if warnings
            else '<p class="ok" id="warnings">No warnings were raised for this evaluation.</p>')
-    nav = "".join(f'<a href="#{sid}">{t}</a>' for sid, t in _SECTIONS if sid != "baseline" or m.get("baseline"))
+    nav = "".join(f'<a href="#{sid}">{t}</a>' for sid, t in _SECTIONS if sid not in ("baseline", "explanations") or m.get(sid))
     return f"<header><h1>{_e(title)}</h1><dl class=meta>{meta}</dl>{box}<nav>{nav}</nav></header>"
 
 
@@ -332,6 +332,13 @@ def _baseline(m: dict) -> str:
     return "" if body is None else _section("baseline", HOW, body)
 
 
+def _explanations(m: dict) -> str:
+    from meddx.evaluation.report_explain import HOW, explanations_body
+
+    body = explanations_body(m)
+    return "" if body is None else _section("explanations", HOW, body)
+
+
 def _notes(m: dict) -> str:
     groups = [("Metrics", m.get("notes")), ("Confidence intervals", _d(m.get("ci")).get("notes"))]
     body = "".join(f"<h3>{t}</h3>{_ul(_l(n))}" for t, n in groups if _l(n))
@@ -376,7 +383,8 @@ def render_report(metrics: dict[str, Any], y_true: np.ndarray, probs: np.ndarray
                   "is the prevalence, what a useless model would reach.")
     body = [_header(m, title, names), _summary(m, task, names),
             _section("curves", curves_how, _curves(m, task, names, y_true, probs)),
-            _confusion(m, task, names), _per_class(m, task, names), _baseline(m), _calibration(m), _subgroups(m),
+            _confusion(m, task, names), _per_class(m, task, names), _baseline(m), _explanations(m), _calibration(m),
+            _subgroups(m),
             _dataset(m), _plan(m), _notes(m), _method(m)]
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'

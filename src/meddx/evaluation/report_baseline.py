@@ -1,7 +1,7 @@
 """The report's "Baseline" section: the bundled baseline on the same cases, and the difference.
 
 Rendered only when ``metrics["baseline"]`` exists (text bundles carry a TF-IDF + logistic
-regression baseline; see ``evaluation/baseline.py``).
+regression baseline, series bundles a gradient-boosting one; see ``evaluation/baseline.py``).
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from meddx.evaluation.report_format import _d, _e, _num, _table, _vci
 
 ROWS = (("auc", "AUC"), ("auprc", "AUPRC"), ("accuracy", "accuracy"), ("balanced_accuracy", "balanced accuracy"),
         ("macro_f1", "macro-F1"))
-HOW = ("The same metrics for a simple linear model (TF-IDF word weights + logistic regression) fitted "
-       "on the same training documents and scored on the same cases. The difference column is this model minus "
+HOW = ("The same metrics for the simpler model bundled with this one (named in the column header: TF-IDF + "
+       "logistic regression for documents, gradient boosting on per-variable aggregates for time series), fitted "
+       "on the same training data and scored on the same cases. The difference column is this model minus "
        "the baseline with a paired bootstrap interval: an interval that excludes 0 means the network really adds "
        "(or loses) something; one that spans 0 means it has not shown it is better than the simple model.")
 
