@@ -84,6 +84,11 @@ def test_predict_names_late_lactate_as_the_reason(gbm_bundle: Path, long_csv: di
     assert top["variable"] == "lactate" and top["hours"][0] >= 36 and top["contribution"] > 0
     assert len(list((tmp_path / "why").glob("*-occlusion.png"))) == 1
     assert positive.id in row["source"]
+    explained = run_cli(["explain", str(gbm_bundle), str(patient), "--out", str(tmp_path / "ex"), "--json"], capsys)
+    assert explained.code == 0, explained.err
+    summary = json.loads(explained.out.splitlines()[0])
+    assert summary["method"] == "occlusion" and summary["shape"] == [len(source.variables), 48]
+    assert len(list((tmp_path / "ex").glob("*-occlusion.png"))) == 1
 
 
 def test_predict_refuses_a_variable_the_bundle_does_not_know(gbm_bundle: Path, tmp_path: Path,

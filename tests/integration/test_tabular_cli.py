@@ -89,6 +89,20 @@ def test_explanations_name_the_rule_columns(table: Path, tmp_path: Path, capsys:
     share = np.mean([f["top"][0]["column"] in ("x1", "x2") for f in found if f["top"][0]["attribution"] != 0])
     assert share >= 0.8  # x3 (noise) and site (weak) rarely lead
 
+    # the same attributions through the one explanation interface and `meddx explain`
+    from meddx.explain.api import explain, methods_for
+
+    assert methods_for(predictor) == ("ablation",)
+    more = tmp_path / "more.csv"
+    unified = explain(predictor, [more], "auto")
+    assert len(unified) == 60 and unified[0].attribution.shape == (4,)
+    assert unified[0].extra["columns"] == ["x1", "x2", "x3", "site"]
+    assert [u.extra["top"][0]["column"] for u in unified[:5]] == [f["top"][0]["column"] for f in found[:5]]
+    result = run_cli(["explain", str(bundle), str(more), "--out", str(tmp_path / "why"), "--json"], capsys)
+    assert result.code == 0, result.err
+    assert json.loads(result.out.splitlines()[0])["method"] == "ablation"
+    assert (tmp_path / "why" / "explanations.json").is_file()
+
 
 @pytest.mark.slow
 def test_mlp_trains_through_lightning(table: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

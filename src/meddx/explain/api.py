@@ -28,7 +28,7 @@ class Explanation:
 
     ``attribution``: ``(*spatial)`` at the model's input size for images, ``(n_tokens,)`` for
     text (``tokens`` then holds each token's character span), ``(variables, hours)`` for series
-    (``extra["variables"]`` names the rows, ``extra["top"]`` lists the largest cells).
+    (``extra["top"]`` lists the largest cells), ``(columns,)`` for table rows (``extra["columns"]``).
     """
 
     source: str
@@ -59,6 +59,11 @@ def methods_for(predictor: Any) -> tuple[str, ...]:
         from meddx.explain.series import methods_for_series
 
         return methods_for_series(predictor)
+    if predictor.config.get("modality") == "tabular":
+        from meddx.explain.tabular import METHODS as TABLE_METHODS
+
+        has_grad = any(p.requires_grad for p in predictor.net.parameters())
+        return TABLE_METHODS if has_grad else ("ablation",)
     return METHODS
 
 
@@ -108,6 +113,8 @@ def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "a
     if predictor.config.get("modality") == "series":
         return [_explain_series(predictor, record, m, target, options)
                 for record in series_inputs(predictor, inputs) for m in methods]
+    if predictor.config.get("modality") == "tabular":
+        return [e for m in methods for e in _explain_rows(predictor, inputs, m, target)]
     out = []
     for i, item in enumerate(inputs):
         image, name = _read(item, i)
@@ -174,6 +181,42 @@ def series_inputs(predictor: Any, inputs: Sequence[Any]) -> list[Any]:
     return records
 
 
+def _explain_rows(predictor: Any, inputs: Sequence[Any], method: str, target: str | None) -> list[Explanation]:
+    """Table rows (a DataFrame, or CSV files read with the training options): one attribution per
+    raw column, one-hot and missing-indicator inputs summed back to their column."""
+    import pandas as pd
+
+    from meddx.explain.tabular import row_attributions
+
+    names: list[str] = []
+    frames = []
+    for i, item in enumerate(inputs):
+        if isinstance(item, pd.DataFrame):
+            names += [f"input{i + 1}-row{j + 1}" for j in range(len(item))]
+            frames.append(item)
+        else:
+            rows, frame = predictor.read_rows(item)
+            names += [f"{Path(str(item)).name}:{r}" for r in rows]
+            frames.append(frame)
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    probs = predictor.predict_tensor(predictor.encode(table))
+    targets = [target_index(predictor, p, target) for p in probs]
+    start = time.perf_counter()
+    attr, columns, _ = row_attributions(predictor, table, method, target=targets)
+    seconds = (time.perf_counter() - start) / max(1, len(table))
+    from meddx.explain.tabular import _value
+
+    def top(i: int) -> list[dict[str, Any]]:
+        order = np.argsort(-np.abs(attr[i]), kind="stable")[:5]
+        return [{"column": columns[j], "value": _value(table[columns[j]].iloc[i]),
+                 "attribution": round(float(attr[i, j]), 6)} for j in order]
+
+    return [Explanation(source=name, method=method, target=predictor.label_names[k], probability=float(probs[i, k]),
+                        attribution=attr[i].astype(np.float32), seconds=seconds,
+                        extra={"columns": columns, "top": top(i)})
+            for i, (name, k) in enumerate(zip(names, targets))]
+
+
 def _explain_series(predictor: Any, record: Any, method: str, target: str | None,
                     options: dict[str, Any]) -> Explanation:
     from meddx.explain.series import series_attributions, top_contributors
@@ -201,6 +244,8 @@ def write_explanations(predictor: Any, explanations: list[Explanation], inputs: 
     text = predictor.config.get("modality") == "text"
     for i, (source, group) in enumerate(by_source.items()):
         stem = f"{i + 1:04d}-{_safe(Path(source).name)}"
+        if predictor.config.get("modality") == "tabular":
+            continue  # rows: explanations.json holds each row's attribution per column
         if predictor.config.get("modality") == "series":
             from meddx.explain.series import heatmap_png
 
