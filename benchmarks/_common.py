@@ -47,3 +47,20 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3f}"
     return str(value)
+
+
+def mean_sd(summary: dict, metric: str) -> str:
+    """``mean ± sd`` of a cross-validation summary's metric (``meddx cv``), or ``-``."""
+    mean, sd = summary["mean"].get(metric), summary["sd"].get(metric)
+    return "-" if mean is None else f"{mean:.3f} ± {sd:.3f}"
+
+
+def ci_text(entry: dict | None, signed: bool = False) -> str:
+    """``estimate (low to high)`` of a bootstrap entry (BCa when present), or ``-``."""
+    if not entry:
+        return "-"
+    lo, hi = entry.get("bca") or entry.get("percentile") or (None, None)
+    fmt = "{:+.3f}" if signed else "{:.3f}"
+    est = fmt.format(entry["estimate"])
+    return est if lo is None else f"{est} ({fmt.format(lo)} to {fmt.format(hi)})"
+

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table  # noqa: E402
+from _common import ci_text, mean_sd, print_table  # noqa: E402
 
 
 def main() -> None:
@@ -49,15 +49,15 @@ def main() -> None:
     first = results[next(iter(results))]
     svm = _svm_reference(clean, args.folds)
     base = first["summary"]["baseline"]
-    rows.append(["TF-IDF + LR (balanced, C=1)", _msd(base, "macro_f1"), _ci(base["pooled"]["macro_f1"]),
-                 _msd(base, "accuracy"), _ci(base["pooled"]["accuracy"]), "-", "-", "-"])
+    rows.append(["TF-IDF + LR (balanced, C=1)", mean_sd(base, "macro_f1"), ci_text(base["pooled"]["macro_f1"]),
+                 mean_sd(base, "accuracy"), ci_text(base["pooled"]["accuracy"]), "-", "-", "-"])
     rows.append(["TF-IDF + linear SVM (balanced)", f"{np.mean(svm['f1']):.3f} ± {np.std(svm['f1'], ddof=1):.3f}", "-",
                  f"{np.mean(svm['acc']):.3f} ± {np.std(svm['acc'], ddof=1):.3f}", "-", "-", "-", f"{svm['cpu']:.2f}"])
     for model, r in results.items():
         s = r["summary"]
         diff = s["baseline"]["difference"]["macro_f1"]
-        rows.append([model, _msd(s, "macro_f1"), _ci(s["pooled"]["macro_f1"]), _msd(s, "accuracy"),
-                     _ci(s["pooled"]["accuracy"]), _ci(diff, signed=True), r["epochs"], f"{r['cpu_minutes']:.1f}"])
+        rows.append([model, mean_sd(s, "macro_f1"), ci_text(s["pooled"]["macro_f1"]), mean_sd(s, "accuracy"),
+                     ci_text(s["pooled"]["accuracy"]), ci_text(diff, signed=True), r["epochs"], f"{r['cpu_minutes']:.1f}"])
     how = f"epochs per model {args.epochs}" if args.epochs else f"{args.budget:g} min training per fold"
     print_table(f"Medical abstracts, {args.folds}-fold CV, {clean['n']} abstracts after dropping {clean['dropped']} "
                 f"conflicting rows; {how}",
@@ -124,20 +124,6 @@ def _svm_reference(clean: dict, folds: int) -> dict:
         f1.append(float(f1_score(y[test], pred, average="macro")))
         acc.append(float(accuracy_score(y[test], pred)))
     return {"f1": f1, "acc": acc, "cpu": (time.process_time() - cpu) / 60}
-
-
-def _msd(summary: dict, metric: str) -> str:
-    mean, sd = summary["mean"].get(metric), summary["sd"].get(metric)
-    return "-" if mean is None else f"{mean:.3f} ± {sd:.3f}"
-
-
-def _ci(entry: dict | None, signed: bool = False) -> str:
-    if not entry:
-        return "-"
-    lo, hi = entry.get("bca") or entry.get("percentile") or (None, None)
-    fmt = "{:+.3f}" if signed else "{:.3f}"
-    est = fmt.format(entry["estimate"])
-    return est if lo is None else f"{est} ({fmt.format(lo)} to {fmt.format(hi)})"
 
 
 if __name__ == "__main__":

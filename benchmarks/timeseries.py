@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table  # noqa: E402
+from _common import ci_text, mean_sd, print_table  # noqa: E402
 
 PUBLISHED = [("GRU-D (published, P12)", ".819", ".461"), ("Raindrop (published, P12)", ".828", ".440"),
              ("mTAND (published, P12)", ".842", ".482")]
@@ -55,8 +55,8 @@ def main() -> None:
         vs = "-"
         if base:
             d = base["difference"]
-            vs = f"AUROC {_ci(d.get('auc'), True)}; AUPRC {_ci(d.get('auprc'), True)}"
-        rows.append([model, _msd(s, "auc"), _ci(s["pooled"]["auc"]), _msd(s, "auprc"), _ci(s["pooled"].get("auprc")),
+            vs = f"AUROC {ci_text(d.get('auc'), True)}; AUPRC {ci_text(d.get('auprc'), True)}"
+        rows.append([model, mean_sd(s, "auc"), ci_text(s["pooled"]["auc"]), mean_sd(s, "auprc"), ci_text(s["pooled"].get("auprc")),
                      vs, r["epochs"], f"{r['cpu_minutes']:.1f}"])
     rows += [[name, auc, "-", auprc, "-", "-", "-", "-"] for name, auc, auprc in PUBLISHED]
     print_table(f"PhysioNet 2012 set A, in-hospital mortality, {args.folds}-fold CV by patient (meddx cv)",
@@ -84,20 +84,6 @@ def _cross_validate(data: str, model: str, epochs: int | None, folds: int, out: 
     label = "-" if not ran else (str(ran[0]) if min(ran) == max(ran) else f"{min(ran)}-{max(ran)}")
     print(f"{model}: {summary['mean'].get('auc'):.3f} AUROC, {wall / 60:.1f} min", flush=True)
     return {"summary": summary, "wall_minutes": wall / 60, "cpu_minutes": cpu / 60, "epochs": label}
-
-
-def _msd(summary: dict, metric: str) -> str:
-    mean, sd = summary["mean"].get(metric), summary["sd"].get(metric)
-    return "-" if mean is None else f"{mean:.3f} ± {sd:.3f}"
-
-
-def _ci(entry: dict | None, signed: bool = False) -> str:
-    if not entry:
-        return "-"
-    lo, hi = entry.get("bca") or entry.get("percentile") or (None, None)
-    fmt = "{:+.3f}" if signed else "{:.3f}"
-    est = fmt.format(entry["estimate"])
-    return est if lo is None else f"{est} ({fmt.format(lo)} to {fmt.format(hi)})"
 
 
 if __name__ == "__main__":

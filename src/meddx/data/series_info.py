@@ -12,7 +12,6 @@ patients on two splits; it returns the image verifier's :class:`~meddx.data.veri
 from __future__ import annotations
 
 import hashlib
-import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -21,8 +20,8 @@ import numpy as np
 
 from meddx.data.info import class_counts
 from meddx.data.series import SeriesRecord, SeriesSource
-from meddx.data.splits import check_patient_overlap
-from meddx.data.verify import VerifyReport, _Item, _label, _summary, conflict_entries, exact_groups
+from meddx.data.verify import VerifyReport
+from meddx.data.verify_digest import verify_by_digest
 
 
 def series_source_info(source: SeriesSource) -> dict[str, Any]:
@@ -106,32 +105,15 @@ def verify_series_source(source: SeriesSource, *, near_duplicates: bool = True, 
                          progress: Callable[[int, int], None] | None = None, **_: Any) -> VerifyReport:
     """Duplicate ids, identical stays (exact duplicates, label conflicts) and patients on two
     splits. ``near_duplicates`` and ``max_distance`` are image settings, accepted and ignored."""
-    start = time.perf_counter()
-    items: list[_Item] = []
-    total = sum(len(d) for d in source.splits.values())
-    for split, data in source.splits.items():
-        for sid, label, rec in zip(data.ids, data.labels, data.records or []):
-            items.append(_Item(split, sid, None, _label(source, label), record_digest(rec)))
-        if progress is not None:
-            progress(len(items), total)
-    _, exact = exact_groups(items)
-    conflicts = conflict_entries(exact, [])
-    overlap = check_patient_overlap(source)
-    summary = _summary(source, items, [], exact, [], conflicts, overlap)
+    report, items = verify_by_digest(source, lambda data: [record_digest(r) for r in data.records or []],
+                                     "series: exact duplicates compare a stay's times, variables, values and static "
+                                     "features (not its id); near-duplicate search does not apply", progress)
     repeated = sorted(k for k, c in Counter(i.id for i in items).items() if c > 1)
     where = {k: sorted({i.split for i in items if i.id == k}) for k in repeated[:20]}
-    summary.update(seconds=round(time.perf_counter() - start, 2), duplicate_record_ids=len(repeated),
-                   duplicate_record_id_examples=where)
-    notes = [*source.notes, "series: exact duplicates compare a stay's times, variables, values and static "
-             "features (not its id); near-duplicate search does not apply"]
+    report.summary.update(duplicate_record_ids=len(repeated), duplicate_record_id_examples=where)
     if repeated:
-        notes.append(f"{len(repeated)} record id(s) appear more than once: " + ", ".join(repeated[:10]))
-    return VerifyReport(
-        source={"name": source.name, "origin": source.origin, "task": source.task,
-                "label_names": list(source.label_names), "spatial_dims": 0},
-        settings={"near_duplicates": False, "hash_size": None, "max_distance": None, "min_correlation": None},
-        summary=summary, exact_duplicates=exact, conflicting_labels=conflicts, patient_overlap=overlap, notes=notes,
-    )
+        report.notes.append(f"{len(repeated)} record id(s) appear more than once: " + ", ".join(repeated[:10]))
+    return report
 
 
 def print_series_verify(report: dict[str, Any]) -> None:

@@ -12,16 +12,15 @@ rounded value) and are reported as not searched.
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from meddx.data.info import class_counts
-from meddx.data.splits import check_patient_overlap
 from meddx.data.tabular import TabularSource
-from meddx.data.verify import VerifyReport, _Item, _label, _summary, conflict_entries, exact_groups
+from meddx.data.verify import VerifyReport
+from meddx.data.verify_digest import verify_by_digest
 
 
 def table_source_info(source: TabularSource) -> dict[str, Any]:
@@ -79,27 +78,10 @@ def verify_table_source(source: TabularSource, *, near_duplicates: bool = True, 
                         progress: Callable[[int, int], None] | None = None, **_: Any) -> VerifyReport:
     """Exact duplicate rows (same feature values), label conflicts among them, patients on two
     splits. ``near_duplicates`` and ``max_distance`` are image settings, accepted and ignored."""
-    start = time.perf_counter()
-    items: list[_Item] = []
-    total = sum(len(d) for d in source.splits.values())
-    for split, data in source.splits.items():
-        for sid, label, digest in zip(data.ids, data.labels, row_digests(data.table)):
-            items.append(_Item(split, sid, None, _label(source, label), digest))
-        if progress is not None:
-            progress(len(items), total)
-    _, exact = exact_groups(items)
-    conflicts = conflict_entries(exact, [])
-    overlap = check_patient_overlap(source)
-    summary = _summary(source, items, [], exact, [], conflicts, overlap)
-    summary["seconds"] = round(time.perf_counter() - start, 2)
-    return VerifyReport(
-        source={"name": source.name, "origin": source.origin, "task": source.task,
-                "label_names": list(source.label_names), "spatial_dims": 0},
-        settings={"near_duplicates": False, "hash_size": None, "max_distance": None, "min_correlation": None},
-        summary=summary, exact_duplicates=exact, conflicting_labels=conflicts, patient_overlap=overlap,
-        notes=[*source.notes, "tables: exact duplicates compare every feature value of a row (label excluded); "
-               "near-duplicate search does not apply"],
-    )
+    report, _ = verify_by_digest(source, lambda data: row_digests(data.table),
+                                 "tables: exact duplicates compare every feature value of a row (label excluded); "
+                                 "near-duplicate search does not apply", progress)
+    return report
 
 
 def print_table_info(result: dict[str, Any]) -> None:
