@@ -117,13 +117,9 @@ def _evaluated(train_cfg: Any, source: Any, plan: Any, pre: Any, net: Any, run_d
 
 def _unevaluated(train_cfg: Any, spec: FederationSpec, plan: Any, pre: Any, net: Any, run_dir: Path, name: str,
                  log: RoundLog, section: dict[str, Any], plot: Path) -> FederatedResult:
-    from meddx.bundle.bundle import save_bundle
     from meddx.bundle.model_card import render_model_card
-    from meddx.core.files import write_json_atomic
-    from meddx.core.paths import bundles_dir
     from meddx.data.base import ImageSource
-    from meddx.registry.store import next_version, register_bundle
-    from meddx.training.finish import bundle_config
+    from meddx.training.finish import bundle_config, save_and_register
 
     shell = ImageSource(name=name, origin="federated sites", task=spec.task, label_names=list(spec.label_names),  # type: ignore[arg-type]
                         spatial_dims=spec.spatial_dims, splits={})
@@ -134,14 +130,7 @@ def _unevaluated(train_cfg: Any, spec: FederationSpec, plan: Any, pre: Any, net:
     note = ("not evaluated: the coordinator held no data (start the server with --eval-data); the operating point "
             "is fixed at 0.5 and the output is not recalibrated")
     metrics: dict[str, Any] = {"note": note, "federated": log.to_dict()}
-    version = next_version(name)
-    path = Path(train_cfg.output) if train_cfg.output else bundles_dir() / name / f"v{version}"
-    save_bundle(path, net=net, config=cfg, metrics=metrics, model_card=render_model_card(cfg, metrics))
-    write_json_atomic(run_dir / "metrics.json", metrics)
-    ref = None
-    if train_cfg.add_to_registry:
-        record = register_bundle(path, version=version)
-        ref = f"{record.name}:{record.version}"
+    path, ref = save_and_register(train_cfg, name, net, cfg, metrics, render_model_card(cfg, metrics), run_dir)
     return FederatedResult(run_dir=run_dir, bundle_path=path, metrics=metrics, rounds=log.to_dict()["rounds"],
                            registry_ref=ref, plot=plot)
 

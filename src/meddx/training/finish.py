@@ -67,16 +67,12 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     import numpy as np
     import torch
 
-    from meddx.bundle.bundle import save_bundle
     from meddx.bundle.model_card import render_model_card
     from meddx.bundle.predictor import Predictor
-    from meddx.core.files import write_json_atomic
-    from meddx.core.paths import bundles_dir
     from meddx.evaluation.baseline import baseline_metrics, choose_baseline_operating_point
     from meddx.evaluation.calibration import fit_temperature
     from meddx.evaluation.evaluate import EvalSettings, assess, dataset_summary, predict_split, predictions_from_raw
     from meddx.evaluation.operating import choose_operating_point
-    from meddx.registry.store import next_version, register_bundle
     from meddx.training.fit import FitResult
 
     attributes = None
@@ -119,15 +115,29 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     metrics["dataset"] = dataset_summary(source, verify=config.verify)
     metrics["note"] = "temperature, operating point and best epoch chosen on val; test reported only"
 
-    version = next_version(name)
-    path = Path(config.output) if config.output else bundles_dir() / name / f"v{version}"
-    card = render_model_card(cfg, metrics)
-    save_bundle(path, net=net, config=cfg, metrics=metrics, model_card=card, extra_files=extra_files)
-    write_json_atomic(run_dir / "metrics.json", metrics)
-    ref = None
-    if config.add_to_registry:
-        record = register_bundle(path, version=version)
-        ref = f"{record.name}:{record.version}"
+    path, ref = save_and_register(config, name, net, cfg, metrics, render_model_card(cfg, metrics), run_dir,
+                                  extra_files=extra_files)
     predictions.update({f"baseline_{split}": preds for split, preds in kept.items()})
     return FitResult(run_dir=run_dir, plan=plan, bundle_path=path, metrics=metrics, registry_ref=ref,
                      predictions=predictions)
+
+
+def save_and_register(config: Any, name: str, net: Any, cfg: dict[str, Any], metrics: dict[str, Any], card: str,
+                      run_dir: Path, extra_files: dict[str, bytes] | None = None) -> tuple[Path, str | None]:
+    """Write the bundle (``config.output``, else the next version under the data root), the run's
+    ``metrics.json``, and the registry entry unless ``config.add_to_registry`` is off; returns the
+    bundle path and the registry reference ``NAME:VERSION`` (``None`` when not registered). Every
+    kind of run (classification, text, series, tables, segmentation, federated) ends here."""
+    from meddx.bundle.bundle import save_bundle
+    from meddx.core.files import write_json_atomic
+    from meddx.core.paths import bundles_dir
+    from meddx.registry.store import next_version, register_bundle
+
+    version = next_version(name)
+    path = Path(config.output) if config.output else bundles_dir() / name / f"v{version}"
+    save_bundle(path, net=net, config=cfg, metrics=metrics, model_card=card, extra_files=extra_files)
+    write_json_atomic(run_dir / "metrics.json", metrics)
+    if not config.add_to_registry:
+        return path, None
+    record = register_bundle(path, version=version)
+    return path, f"{record.name}:{record.version}"

@@ -38,14 +38,12 @@ def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, r
 
     Returns the ``FitResult`` fields ``bundle_path``, ``metrics`` and ``registry_ref``.
     """
-    from meddx.bundle.bundle import save_bundle
     from meddx.bundle.seg_card import render_seg_model_card
     from meddx.bundle.seg_predictor import SegPredictor
     from meddx.core.files import write_json_atomic
-    from meddx.core.paths import bundles_dir
     from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_split, write_outputs
     from meddx.evaluation.seg_postprocess import choose_postprocessing
-    from meddx.registry.store import next_version, register_bundle
+    from meddx.training.finish import save_and_register
 
     cfg = seg_bundle_config(config, source, plan, name, run_dir)
     chosen, evidence = choose_postprocessing(SegPredictor(cfg, net), source, "val",
@@ -71,12 +69,5 @@ def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, r
                           "splits": {k: len(v) for k, v in source.splits.items()}}
     metrics["note"] = "best epoch and post-processing chosen on val; test reported only"
 
-    version = next_version(name)
-    path = Path(config.output) if config.output else bundles_dir() / name / f"v{version}"
-    save_bundle(path, net=net, config=cfg, metrics=metrics, model_card=render_seg_model_card(cfg, metrics))
-    write_json_atomic(run_dir / "metrics.json", metrics)
-    ref = None
-    if config.add_to_registry:
-        record = register_bundle(path, version=version)
-        ref = f"{record.name}:{record.version}"
+    path, ref = save_and_register(config, name, net, cfg, metrics, render_seg_model_card(cfg, metrics), run_dir)
     return {"bundle_path": path, "metrics": metrics, "registry_ref": ref}
