@@ -47,6 +47,22 @@ def test_resume_continues_from_last_checkpoint(lesion_folder: Path, meddx_home: 
     assert (meddx_home / "bundles" / "resumable" / "v2" / "weights.safetensors").is_file()
 
 
+def test_last_checkpoint_follows_every_epoch_not_only_the_best(lesion_folder: Path, meddx_home: Path,
+                                                               capsys) -> None:
+    """With a learning rate too small to change validation, only epoch 0 is the best, yet
+    last.ckpt (what --resume continues from) must hold the final epoch."""
+    import torch
+
+    result = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs", "3", "--lr", "1e-12",
+                      "--patience", "5", "--name", "flat", "--no-progress"], capsys)
+    assert result.code == 0, result.err
+    run_dir = next((meddx_home / "runs").iterdir())
+    ckpts = run_dir / "checkpoints"
+    assert [p.name for p in ckpts.glob("best-*.ckpt")] == ["best-epoch=000.ckpt"]
+    last = torch.load(ckpts / "last.ckpt", map_location="cpu", weights_only=True)
+    assert last["epoch"] == 2 and last["global_step"] == 9  # 3 epochs x 3 steps
+
+
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path: Path, capsys) -> None:
     result = run_cli(["train", "--resume", str(tmp_path)], capsys)
     assert result.code == 2

@@ -223,9 +223,12 @@ def _build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool
     # so an interrupted save never leaves a truncated checkpoint behind.
     ckpt = ModelCheckpoint(
         dirpath=run_dir / "checkpoints", filename="best-{epoch:03d}", monitor=monitor, mode="max",
-        save_top_k=1, save_last=True, every_n_epochs=1,
+        save_top_k=1, save_last=False, every_n_epochs=1,
     )
-    callbacks: list[Any] = [ckpt, EarlyStopping(monitor=monitor, mode="max", patience=plan.early_stopping_patience)]
+    from meddx.training.checkpoint import LastEveryEpoch
+
+    callbacks: list[Any] = [ckpt, LastEveryEpoch(run_dir / "checkpoints" / "last.ckpt"),
+                            EarlyStopping(monitor=monitor, mode="max", patience=plan.early_stopping_patience)]
     callbacks += extra_callbacks or []
     if progress:
         callbacks.append(RichProgressBar(leave=True))
