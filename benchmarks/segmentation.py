@@ -65,12 +65,17 @@ def hippocampus(root: str, budget: float, out: Path, **extra: Any) -> dict[str, 
         rows.append([name, test["n"], _ci(c["dice"]), _ci(c["hd95"]), *_err(vol)[:2]])
     rows.append(["mean", test["n"], _ci(test["mean_foreground"]["dice"]), _ci(test["mean_foreground"]["hd95"]), "-", "-"])
     print_table(
-        f"MSD hippocampus (3D MRI), test split by volume; {r['epochs']} epochs, "
+        f"MSD hippocampus (3D MRI), test split by volume; {_networks(r)}{r['epochs']} epochs, "
         f"{r['wall_minutes']:.1f} wall min, {r['cpu_minutes']:.1f} CPU min",
         ["class", "n", "Dice (95% CI)", "HD95 mm", "volume |error| mL mean (CI)", "median"], rows,
     )
     print("target: mean Dice >= .88 within 20 CPU-minutes (nnU-Net ~.90 with far more compute)")
     return r
+
+
+def _networks(r: dict[str, Any]) -> str:
+    k = int(r["plan"].get("ensemble", 1))
+    return f"mean of {k} networks x " if k > 1 else ""
 
 
 def main() -> None:
@@ -79,6 +84,8 @@ def main() -> None:
     parser.add_argument("--hippocampus", default=None, help="the msd-hippocampus folder (images/, labels/)")
     parser.add_argument("--budget-hc18", type=float, default=12.0, help="training minutes for HC18")
     parser.add_argument("--budget-hippocampus", type=float, default=12.0, help="training minutes for hippocampus")
+    parser.add_argument("--ensemble-hippocampus", type=int, default=1,
+                        help="networks trained for hippocampus, sharing its budget (meddx train --ensemble)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
     if not (args.hc18 or args.hippocampus):
@@ -88,7 +95,8 @@ def main() -> None:
         if args.hc18:
             results["hc18"] = hc18(args.hc18, args.budget_hc18, Path(tmp))
         if args.hippocampus:
-            results["hippocampus"] = hippocampus(args.hippocampus, args.budget_hippocampus, Path(tmp))
+            extra = {"ensemble": args.ensemble_hippocampus} if args.ensemble_hippocampus > 1 else {}
+            results["hippocampus"] = hippocampus(args.hippocampus, args.budget_hippocampus, Path(tmp), **extra)
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from meddx.data.synthetic_seg import write_seg_folder
 from tests.integration.cli_helpers import run_cli
 
 
@@ -121,3 +122,55 @@ def test_plan_override_and_bad_source(tmp_path: Path, seg_home: Path, capsys: py
     (data / "labels" / "case_000.png").unlink()
     result = run_cli(["train", "--data", str(data), "--epochs", "1", "--no-progress"], capsys)
     assert result.code != 0 and "case_000" in result.err and "Traceback" not in result.err
+
+
+def test_ensemble_trains_members_and_averages_them(tmp_path: Path, seg_home: Path,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """--ensemble 2: two seeds trained in the run (members/1 beside the first), one bundle whose
+    probabilities are the mean of the two trained networks', and a resume that retrains nothing."""
+    import torch
+
+    from meddx.bundle import load_bundle
+    from meddx.bundle.seg_predictor import SegPredictor
+    from meddx.models.registry import create_model
+
+    data = write_seg_folder(tmp_path / "ens2d", n=24, spatial_dims=2, size=48, classes=2, seed=5)
+    run = _train(data, seg_home, "ens2d", ["--epochs", "12", "--ensemble", "2"], capsys, monkeypatch)
+    assert run["metrics"]["test"]["classes"]["ellipse"]["dice"]["mean"] >= 0.95
+    assert run["config"]["model"]["ensemble"] == 2
+    assert "mean probabilities of 2 networks trained with seeds 0..1" in (run["bundle"] / "model_card.md").read_text()
+    run_dir = next((seg_home / "runs").glob("ens2d-*"))
+    plan = json.loads((run_dir / "plan.json").read_text())
+    assert plan["ensemble"] == 2 and "set in config" in plan["reasons"]["ensemble"]
+    members = [run_dir, run_dir / "members" / "1"]
+    best = [json.loads((m / "trainer.json").read_text())["best_checkpoint"] for m in members]
+    assert all(Path(b).is_file() for b in best) and Path(best[0]).parent != Path(best[1]).parent
+
+    # The bundle's probabilities are the mean of the two members' (each rebuilt from its own
+    # best checkpoint, so the bundle really holds the trained networks, not copies of one).
+    bundle = load_bundle(run["bundle"])
+    single_cfg = {**run["config"], "model": {k: v for k, v in run["config"]["model"].items() if k != "ensemble"}}
+    x = torch.from_numpy(bundle.preprocessor.image(np.asarray(_png(data / "images" / "case_001.png"))[None]))[None]
+    member_probs = []
+    for path in best:
+        net = create_model(run["config"]["model"]["name"], num_classes=run["config"]["model"]["num_classes"],
+                           **run["config"]["model"]["args"])
+        state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+        net.load_state_dict({k[len("net."):]: v for k, v in state.items() if k.startswith("net.")})
+        member_probs.append(SegPredictor(single_cfg, net).grid_probs(x))
+    assert not torch.allclose(member_probs[0], member_probs[1], atol=1e-3)
+    torch.testing.assert_close(bundle.grid_probs(x), (member_probs[0] + member_probs[1]) / 2, atol=1e-5, rtol=1e-4)
+
+    # Resume after the end: both members restore their last state and train nothing more.
+    logs_before = sorted(p.name for p in (members[1] / "logs").iterdir())
+    result = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
+    assert result.code == 0, result.err
+    assert json.loads((members[1] / "trainer.json").read_text())["epochs_run"] == 12
+    assert len(list((members[1] / "logs").iterdir())) == len(logs_before) + 1  # a new, empty log version
+
+
+def _png(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(path))

@@ -63,6 +63,13 @@ def test_last_checkpoint_follows_every_epoch_not_only_the_best(lesion_folder: Pa
     assert last["epoch"] == 2 and last["global_step"] == 9  # 3 epochs x 3 steps
 
 
+def test_ensemble_is_refused_for_classification(lesion_folder: Path, meddx_home: Path, capsys) -> None:
+    result = run_cli(["train", "--data", str(lesion_folder), "--epochs", "1", "--ensemble", "2", "--no-progress"],
+                     capsys)
+    assert result.code == 2 and "segmentation" in result.err and "--ensemble" in result.err
+    assert "Traceback" not in result.err and not list((meddx_home / "runs").glob("*"))
+
+
 def test_resume_without_checkpoint_is_a_clear_error(tmp_path: Path, capsys) -> None:
     result = run_cli(["train", "--resume", str(tmp_path)], capsys)
     assert result.code == 2

@@ -136,12 +136,12 @@ def load_bundle(path: str | Path) -> Predictor:
     from safetensors.torch import load_file
 
     from meddx.bundle.predictor import Predictor
-    from meddx.models.registry import create_model
+    from meddx.models.ensemble import build_network
 
     path = Path(path)
     config = read_bundle_config(path)
     spec = config["model"]
-    net = create_model(spec["name"], num_classes=spec["num_classes"], **spec.get("args", {}))
+    net = build_network(spec)
     if spec.get("opacus_substitutions"):  # a DP-trained network keeps the layers Opacus needed (GroupNorm, ...)
         from meddx.training.privacy_layers import apply_substitutions
 

@@ -21,7 +21,7 @@ def render_seg_model_card(config: dict[str, Any], metrics: dict[str, Any]) -> st
         "",
         "## Model",
         f"- network: `{config['model']['name']}` ({plan.get('spatial_dims')}D), patch {plan.get('patch_size')}, "
-        f"normalisation {plan.get('normalization')}",
+        f"normalisation {plan.get('normalization')}{_ensemble_text(config)}",
         f"- grid: {'fixed size ' + str(plan.get('size')) if plan.get('size') else 'target spacing ' + str(plan.get('target_spacing'))}",
         f"- post-processing (chosen on val): largest connected component for "
         f"{', '.join(n for n, v in config.get('postprocess', {}).get('largest_component', {}).items() if v) or 'no class'}"
@@ -83,3 +83,10 @@ def _num(x: Any) -> str:
         return "n/a"
     x = float(x)
     return f"{x:.3f}" if abs(x) < 10 else f"{x:.1f}" if abs(x) < 1000 else f"{x:.0f}"
+
+
+def _ensemble_text(config: dict[str, Any]) -> str:
+    """``; mean probabilities of K networks ...`` for ensemble bundles, else nothing."""
+    k = int(config["model"].get("ensemble", 1) or 1)
+    seed = int(config.get("training", {}).get("seed", 0))
+    return f"; mean probabilities of {k} networks trained with seeds {seed}..{seed + k - 1}" if k > 1 else ""

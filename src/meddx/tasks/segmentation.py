@@ -36,12 +36,19 @@ class SegmentationTask(L.LightningModule):
         from meddx.models.registry import create_model
 
         self.net = create_model(model_name, num_classes=num_classes, **model_args)
+        # channels_last_3d: 3D convolutions train 1.1-1.8x faster on this CPU (oneDNN), measured
+        # on the hippocampus U-Nets (16-128 and 32-256 channels, 40x56x40 patches, batch 4).
+        self._memory_format = torch.channels_last_3d if model_args.get("spatial_dims") == 3 else None
+        if self._memory_format is not None:
+            self.net = self.net.to(memory_format=self._memory_format)
         self.loss_fn = DiceCELoss(include_background=False, to_onehot_y=True, softmax=True, batch=True)
         self.num_classes = num_classes
         self._dice_sum = torch.zeros(max(1, num_classes - 1))
         self._dice_n = torch.zeros(max(1, num_classes - 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self._memory_format is not None:
+            x = x.contiguous(memory_format=self._memory_format)
         return self.net(x)
 
     def step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -66,7 +73,7 @@ class SegmentationTask(L.LightningModule):
         from monai.inferers import sliding_window_inference
 
         return sliding_window_inference(
-            image, roi_size=list(self.hparams.patch_size), sw_batch_size=4, predictor=self.net,
+            image, roi_size=list(self.hparams.patch_size), sw_batch_size=4, predictor=self,
             overlap=self.hparams.sw_overlap, mode="gaussian",
         )
 

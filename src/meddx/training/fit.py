@@ -67,6 +67,9 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
 
         return fit_segmentation(config, run_dir if resume is not None else None, plan_file=plan_file,
                                 resume=resume is not None, progress=progress)
+    if (config.ensemble or 1) > 1:
+        raise ConfigError(f"ensemble={config.ensemble}: ensembles are trained for segmentation sources (image + "
+                          f"mask) only; drop --ensemble for {config.data}")
     if source is not None and (resume is not None or config.devices * config.num_nodes > 1):
         raise ConfigError("a prepared source (cross-validation fold) trains in one process and cannot be resumed")
     if source is None:
@@ -145,14 +148,15 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
 
 
 def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: Any, val_loader: Any, run_dir: Path,
-                      progress: bool, *, resume: bool, monitor: str = "val_auc") -> bool:
+                      progress: bool, *, resume: bool, monitor: str = "val_auc", resume_dir: Path | None = None) -> bool:
     """``Trainer.fit`` with per-epoch checkpoints and early stopping on ``monitor``, then the best
     epoch's weights loaded into ``task``; ``trainer.json`` records the run. Every task kind
     (classification, text, segmentation) trains through here.
 
     Returns ``False`` on the extra processes of a multi-process run (only rank 0 goes on to
     evaluate and save). A run stopped by the user raises :class:`TrainingInterrupted`, naming
-    the command that resumes it from ``checkpoints/last.ckpt``.
+    the command that resumes it from ``checkpoints/last.ckpt`` (of ``resume_dir`` when the
+    checkpoints live in a sub-folder of the run, as an ensemble member's do).
     """
     from meddx.training import run as runlib
 
@@ -178,7 +182,8 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         return False
     if trainer.interrupted:
         raise TrainingInterrupted(
-            f"training interrupted at epoch {trainer.current_epoch}; resume with: meddx train --resume {run_dir}"
+            f"training interrupted at epoch {trainer.current_epoch}; resume with: meddx train --resume "
+            f"{resume_dir or run_dir}"
         )
     write_json_atomic(run_dir / "trainer.json", {
         "world_size": trainer.world_size, "strategy": type(trainer.strategy).__name__,

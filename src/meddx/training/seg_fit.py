@@ -24,11 +24,14 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
                      resume: bool = False, progress: bool = True) -> Any:
     """Train a segmentation model as ``config`` says; returns a ``FitResult``."""
     from meddx.data.segmentation import load_seg_source
+    import lightning as L
+
+    from meddx.models.ensemble import SoftmaxMean
     from meddx.training import run as runlib
     from meddx.training.fit import (
         FitResult, _default_name, resolve_precision, train_and_restore,
     )
-    from meddx.training.seg_data import CaseDataset, PatchDataset, build_seg_augmentation, preprocess_cases
+    from meddx.training.seg_data import CaseDataset, preprocess_cases
     from meddx.training.seg_plan import SegPlan, fingerprint, make_seg_plan, read_seg_plan
 
     if config.devices * config.num_nodes > 1:
@@ -51,25 +54,46 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
     pre = plan.preprocessor()
     x_train, y_train = preprocess_cases(source, "train", pre, progress)
     x_val, y_val = preprocess_cases(source, "val", pre, progress)
-    augment = build_seg_augmentation(plan.augment, plan.spatial_dims, seed=config.seed, mirror_axes=plan.mirror_axes)
-    train_ds = PatchDataset(x_train, y_train, plan.patch_size, plan.foreground_oversample, augment, seed=config.seed,
-                            length=plan.samples_per_epoch)
     if not existing.is_file():
         if config.time_budget and config.epochs is None:
-            plan = _fit_budget(plan, config, source, train_ds, x_val)
+            plan = _fit_budget(plan, config, source, _train_dataset(plan, x_train, y_train, config.seed), x_val)
         plan.write(existing)
         write_json_atomic(run_dir / "config.json", config.model_dump())
         write_json_atomic(run_dir / "data.json", _data_summary(source))
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
-    task = _build_task(config, source, plan)
-    train_and_restore(config, plan, task, _loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
-                      _loader(CaseDataset(x_val, y_val), plan.batch_size if plan.spatial_dims == 2 else 1, shuffle=False),
-                      run_dir, progress, resume=resume, monitor="val_dice")
+    val_loader = _loader(CaseDataset(x_val, y_val), plan.batch_size if plan.spatial_dims == 2 else 1, shuffle=False)
+    nets = []
+    for member in range(plan.ensemble):
+        # Member 0 trains in the run folder itself, member m in members/m with seed + m
+        # (initial weights, patch order and augmentation all differ).
+        seed = config.seed + member
+        member_dir = run_dir if member == 0 else run_dir / "members" / str(member)
+        member_dir.mkdir(parents=True, exist_ok=True)
+        L.seed_everything(seed, workers=True, verbose=False)
+        task = _build_task(config, source, plan)
+        train_ds = _train_dataset(plan, x_train, y_train, seed)
+        # On resume, a member that had finished restores its last state and stops at once
+        # (unless plan.json was edited to train longer); the interrupted one continues.
+        train_and_restore(config, plan, task, _loader(train_ds, plan.batch_size, shuffle=True, seed=seed),
+                          val_loader, member_dir, progress,
+                          resume=resume and (member_dir / "checkpoints" / "last.ckpt").is_file(), monitor="val_dice",
+                          resume_dir=run_dir)
+        nets.append(task.net.eval())
+    net = nets[0] if len(nets) == 1 else SoftmaxMean(nets).eval()
     from meddx.training.seg_finish import finish_segmentation
 
-    result = finish_segmentation(config, source, plan, task.net, run_dir, name, progress)
+    result = finish_segmentation(config, source, plan, net, run_dir, name, progress)
     return FitResult(run_dir=run_dir, plan=plan, **result)  # type: ignore[arg-type]
+
+
+def _train_dataset(plan: Any, x_train: list[np.ndarray], y_train: list[np.ndarray], seed: int) -> Any:
+    """Training patches with the plan's sampling and augmentation, drawn with ``seed``."""
+    from meddx.training.seg_data import PatchDataset, build_seg_augmentation
+
+    augment = build_seg_augmentation(plan.augment, plan.spatial_dims, seed=seed, mirror_axes=plan.mirror_axes)
+    return PatchDataset(x_train, y_train, plan.patch_size, plan.foreground_oversample, augment, seed=seed,
+                        length=plan.samples_per_epoch)
 
 
 def _cases(source: Any, split: str) -> Any:
@@ -123,11 +147,12 @@ def _fit_budget(plan: Any, config: TrainConfig, source: Any, train_ds: Any, x_va
         for x in x_val[: min(4, len(x_val))]:
             task.sliding_window(torch.from_numpy(x)[None])
     val_seconds = (time.perf_counter() - start) / max(1, min(4, len(x_val))) * len(x_val)
-    epochs = epochs_for_budget(len(train_ds), config.time_budget, sps, val_seconds)
+    epochs = epochs_for_budget(len(train_ds), config.time_budget / plan.ensemble, sps, val_seconds)
     data = plan.model_dump()
     data.update(epochs=epochs, seconds_per_sample=sps, early_stopping_patience=config.early_stopping_patience or epochs)
-    data["reasons"]["epochs"] = (f"{config.time_budget:g} min budget / ({len(train_ds)} patches x {sps * 1000:.0f} ms "
-                                 f"measured + {val_seconds:.1f} s validation per epoch)")
+    shared = f" shared by {plan.ensemble} networks" if plan.ensemble > 1 else ""
+    data["reasons"]["epochs"] = (f"{config.time_budget:g} min budget{shared} / ({len(train_ds)} patches x "
+                                 f"{sps * 1000:.0f} ms measured + {val_seconds:.1f} s validation per epoch)")
     return type(plan)(**data)
 
 

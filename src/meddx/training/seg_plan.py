@@ -47,6 +47,7 @@ class SegPlan(BaseModel):
     mirror_axes: list[int] | None = None  # spatial axes mirrored in augmentation and test-time mirroring
     largest_component: dict[str, bool] | None = None
     early_stopping_patience: int
+    ensemble: int = 1  # networks trained (seeds seed..seed+K-1); the bundle averages their probabilities
     seconds_per_sample: float | None = None
     reasons: dict[str, str] = {}
 
@@ -229,11 +230,14 @@ def make_seg_plan(config: TrainConfig, fp: dict[str, Any], overrides: dict[str, 
     # (hippocampus: val Dice flat from epoch 18 at full rate; stopping there forfeits the decay).
     reasons["early_stopping_patience"] = ("set in config" if config.early_stopping_patience else
                                           "off (= epochs): the schedule runs to its end; the best val epoch is kept")
+    ensemble = config.ensemble or 1
+    reasons["ensemble"] = ("set in config: the mean of the networks' probabilities" if config.ensemble
+                           else "one network (default)")
     plan = SegPlan(
         spatial_dims=dims, channels=fp["channels"], size=size, target_spacing=target_spacing, patch_size=patch,
         normalization=normalization, ct_stats=ct_stats, model=model, model_args=args, batch_size=batch,
         epochs=epochs, samples_per_epoch=samples, augment=config.augment, mirror_axes=mirror_axes,
-        early_stopping_patience=config.early_stopping_patience or epochs,
+        early_stopping_patience=config.early_stopping_patience or epochs, ensemble=ensemble,
         largest_component=None if config.largest_component is None else {"all": config.largest_component},
         reasons=reasons,
     )
