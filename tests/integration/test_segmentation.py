@@ -76,6 +76,11 @@ def test_2d_three_classes_train_evaluate_predict(tmp_path: Path, seg_home: Path,
     assert (mask == truth).mean() > 0.97
     assert (tmp_path / "pred" / "case_000_overlay.png").is_file()
 
+    # explain: a segmentation bundle is refused in one line that says what to run instead
+    result = run_cli(["explain", str(run["bundle"]), str(image), "--out", str(tmp_path / "expl")], capsys)
+    assert result.code == 2 and "segmentation model" in result.err and "meddx predict" in result.err
+    assert "Traceback" not in result.err and not (tmp_path / "expl").exists()
+
 
 def test_3d_nifti_geometry_kept(tmp_path: Path, seg_home: Path, capsys: pytest.CaptureFixture[str],
                                 monkeypatch: pytest.MonkeyPatch) -> None:

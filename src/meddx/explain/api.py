@@ -50,9 +50,15 @@ class Explanation:
 
 
 def methods_for(predictor: Any) -> tuple[str, ...]:
-    """The attribution methods a bundle supports."""
+    """The attribution methods a bundle supports; a segmentation bundle gets a clear refusal."""
     from meddx.explain.image import METHODS
 
+    if getattr(predictor, "task", None) == "segmentation" or predictor.config.get("task") == "segmentation":
+        raise ConfigError(
+            f"bundle {predictor.name!r} is a segmentation model: its output is already a per-voxel map, so there "
+            "is no decision to attribute; explanations are for classification bundles (images, documents, series, "
+            f"tables). For its masks and overlays run: meddx predict {predictor.name} FILE --output DIR"
+        )
     if predictor.config.get("modality") == "text":
         return TEXT_METHODS if hasattr(predictor.net, "attention") else ("integrated-gradients",)
     if predictor.config.get("modality") == "series":
