@@ -80,6 +80,13 @@ def test_2d_three_classes_train_evaluate_predict(tmp_path: Path, seg_home: Path,
     result = run_cli(["explain", str(run["bundle"]), str(image), "--out", str(tmp_path / "expl")], capsys)
     assert result.code == 2 and "segmentation model" in result.err and "meddx predict" in result.err
     assert "Traceback" not in result.err and not (tmp_path / "expl").exists()
+    # compare, the membership audit and cv are for classifiers: one-line refusals that say so
+    for args, words in ((["compare", str(run["bundle"]), str(run["bundle"]), "--data", str(data)], "cases.csv"),
+                        (["audit", "membership", str(run["bundle"]), "--data", str(data)], "classifiers"),
+                        (["cv", "--data", str(data), "--folds", "2"], "meddx train")):
+        result = run_cli(args, capsys)
+        assert result.code == 2 and "segmentation" in result.err and words in result.err, (args, result.err)
+        assert "Traceback" not in result.err
 
 
 def test_3d_nifti_geometry_kept(tmp_path: Path, seg_home: Path, capsys: pytest.CaptureFixture[str],

@@ -260,6 +260,13 @@ def test_explain_api_and_cli_on_a_text_bundle(text_run: dict, tmp_path: Path, ca
     assert result.code == 0, result.err
     assert json.loads(result.out)["method"] == "attention" and "carcinoma" not in result.out
     assert len(list((tmp_path / "e").glob("*.html"))) == 1
+    # A table of notes is read from the column the bundle was trained on ("note", found at
+    # training), as `predict` does, without --text-column.
+    table = tmp_path / "two.csv"
+    table.write_text("note,diagnosis\n" + f"{doc},oncology\nheart failure follow up,cardiology\n")
+    result = run_cli(["explain", "notes:1", str(table), "--out", str(tmp_path / "t"), "--json"], capsys)
+    assert result.code == 0, result.err
+    assert len(list((tmp_path / "t").glob("*.html"))) == 2
 
 
 def test_token_faithfulness_beats_random_orders(text_run: dict, notes_csv: Path, tmp_path: Path,

@@ -46,12 +46,15 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
     return texts, names
 
 
+def bundle_text_column(predictor: Any) -> Optional[str]:
+    """The column the bundle was trained on (found or given at training), for reading tables."""
+    return predictor.config.get("training", {}).get("text_options", {}).get("text_column")
+
+
 def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: Optional[Path], attribution: str,
                  text_column: Optional[str], as_json: bool) -> None:
     """Classify the documents and print one row (or JSON line) per document."""
-    training = predictor.config.get("training", {}).get("text_options", {})
-    column = text_column or training.get("text_column")
-    file_texts, file_names = read_documents(files, column)
+    file_texts, file_names = read_documents(files, text_column or bundle_text_column(predictor))
     docs = [*texts, *file_texts]
     names = [f"text{i + 1}" for i in range(len(texts))] + file_names
     if not docs:

@@ -11,7 +11,7 @@ import typer
 
 def train(
     config: Optional[Path] = typer.Argument(None, help="YAML config; flags override its fields."),
-    data: Optional[str] = typer.Option(None, "--data", "-d", help="medmnist:NAME, .npz, image folder, CSV manifest; or documents (CSV/JSONL/Parquet, .txt folders)."),
+    data: Optional[str] = typer.Option(None, "--data", "-d", help="medmnist:NAME, .npz, image folder, CSV manifest, image + mask folders; documents (CSV/JSONL/Parquet, .txt folders); physionet2012:/mimic3: folders or long series CSV; a table (CSV/TSV/.data)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Registered model (see `meddx models`)."),
     epochs: Optional[int] = typer.Option(None, help="Epochs (default: from --time-budget, else 20)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size"),
@@ -61,7 +61,7 @@ def train(
     resume: Optional[Path] = typer.Option(None, "--resume", help="Run folder to resume from its last checkpoint."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
-    """Train a classifier (images or documents) or a segmentation model (image + mask sources) and save it as an evaluated, registered bundle."""
+    """Train a classifier (images, documents, ICU/EHR series, tables) or a segmentation model (image + mask sources) and save it as an evaluated, registered bundle."""
     from meddx.training.config import load_config
     from meddx.training.fit import fit
 

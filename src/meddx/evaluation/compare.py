@@ -357,6 +357,11 @@ def compare_bundles(
 
     paths = [resolve_bundle_path(b) for b in (bundle_a, bundle_b)]
     a, b = (load_bundle(p) for p in paths)
+    if "segmentation" in (a.task, b.task):
+        raise ConfigError(
+            f"meddx compare tests classifiers (DeLong, McNemar); {a.name!r} and {b.name!r} include a segmentation "
+            "model. Evaluate each with `meddx evaluate BUNDLE --data SOURCE`: cases.csv holds the per-case Dice "
+            "of the same cases for a paired comparison")
     if a.task != b.task or a.label_names != b.label_names:
         raise DataError(f"bundles {a.name!r} ({a.task}, {a.label_names}) and {b.name!r} ({b.task}, {b.label_names}) "
                         "predict different things and cannot be compared")

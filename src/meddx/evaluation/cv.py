@@ -85,6 +85,11 @@ def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, p
 
     if config.devices * config.num_nodes > 1:
         raise ConfigError("meddx cv trains its folds one after another in one process; set devices: 1")
+    from meddx.data.segmentation import is_segmentation_source
+
+    if is_segmentation_source(config.data):
+        raise ConfigError(f"{config.data}: a segmentation source (images + masks); meddx cv cross-validates "
+                          "classifiers. Train it with `meddx train --data ...`, which carves val and test by patient")
     source = load_source(config.data, carve_val=False, text_options=config.text_options,
                          options=config.source_options)
     dev = development_split(source)

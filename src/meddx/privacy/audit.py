@@ -145,6 +145,9 @@ def membership_audit(bundle: str | Path, *, data: str | None = None, train: str 
                           "(default: --train train --holdout test)")
     path = resolve_bundle_path(str(bundle))
     predictor = load_private_bundle(path)
+    if getattr(predictor, "task", None) == "segmentation":
+        raise ConfigError(f"bundle {predictor.name!r} is a segmentation model; the membership audit attacks "
+                          "classifiers (per-sample loss of the label), not per-voxel masks")
     training = predictor.config.get("training", {})
 
     def load(spec: str) -> Any:

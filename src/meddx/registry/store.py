@@ -136,13 +136,26 @@ def get_bundle(ref: str) -> BundleRecord:
 
 
 def resolve_bundle_path(ref: str | Path) -> Path:
-    """A bundle folder path, or a registry reference ``NAME[:VERSION]`` resolved to its path."""
+    """A bundle folder path, or a registry reference ``NAME[:VERSION]`` resolved to its path.
+
+    A folder that is not a bundle (no ``config.json``) but shares its name with a registered
+    bundle (say the data folder ``img`` and the bundle ``img``) means the registered bundle.
+    """
     path = Path(ref)
     if path.exists():
+        if path.is_dir() and not (path / "config.json").is_file() and _is_plain_name(str(ref)):
+            try:
+                return Path(get_bundle(str(ref)).path)
+            except BundleError:
+                pass
         return path
-    if any(sep in str(ref) for sep in ("/", "\\")) or str(ref).startswith("."):
+    if not _is_plain_name(str(ref)):
         raise BundleError(f"{ref}: no such bundle folder")
     return Path(get_bundle(str(ref)).path)
+
+
+def _is_plain_name(ref: str) -> bool:
+    return not any(sep in ref for sep in ("/", "\\")) and not ref.startswith(".")
 
 
 def _headline(metrics: dict[str, Any]) -> dict[str, Any]:

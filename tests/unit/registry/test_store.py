@@ -42,3 +42,17 @@ def test_unknown_names_list_what_is_registered(tmp_path: Path) -> None:
         get_bundle("mri")
     with pytest.raises(BundleError, match="no such bundle folder"):
         resolve_bundle_path("./missing/bundle")
+
+
+def test_a_data_folder_named_like_a_bundle_means_the_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`meddx predict img ...` run beside a data folder called `img`: the folder is not a bundle
+    (no config.json), so the registered bundle `img` is meant; a real bundle folder still wins."""
+    record = register_bundle(_bundle(tmp_path / "bundles" / "img", "img"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "img" / "train").mkdir(parents=True)  # a data folder, same name
+    assert resolve_bundle_path("img") == Path(record.path)
+    (tmp_path / "other").mkdir()  # not a bundle, not registered: left to the bundle loader's error
+    assert resolve_bundle_path("other") == Path("other")
+    local = _bundle(tmp_path / "local", "img")  # a bundle folder given by its own name
+    monkeypatch.chdir(local.parent)
+    assert resolve_bundle_path("local") == Path("local")
