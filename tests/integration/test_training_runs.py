@@ -98,6 +98,26 @@ def test_time_budget_sets_epochs_from_measured_speed(lesion_folder: Path, meddx_
     assert 1 <= plan["epochs"] <= 200
 
 
+def test_a_probe_taken_under_load_is_corrected_after_the_first_epoch(lesion_folder: Path, meddx_home: Path,
+                                                                     capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The speed probe is made to read 50x slow (as under another job's load): the plan starts
+    with 1 epoch, the measured first epoch shows more fit, and the run trains them."""
+    import meddx.training.speed as speed
+
+    real = speed.seconds_per_sample
+    monkeypatch.setattr(speed, "seconds_per_sample", lambda *a, **k: real(*a, **k) * 50)
+    result = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--time-budget", "0.25",
+                      "--image-size", "28", "--name", "loaded", "--no-progress"], capsys)
+    assert result.code == 0, result.err
+    run_dir = next((meddx_home / "runs").iterdir())
+    plan = json.loads((run_dir / "plan.json").read_text())
+    trainer = json.loads((run_dir / "trainer.json").read_text())
+    assert "re-planned after epoch 1" in plan["reasons"]["epochs"] and plan["epochs"] > 2
+    assert 2 < trainer["epochs_run"] <= plan["epochs"]  # (early stopping may end it sooner)
+    bundle_plan = json.loads((meddx_home / "bundles" / "loaded" / "v1" / "config.json").read_text())
+    assert bundle_plan["training"]["plan"]["epochs"] == plan["epochs"]  # the bundle records what ran
+
+
 @pytest.mark.slow
 def test_two_processes_data_parallel(lesion_folder: Path, meddx_home: Path) -> None:
     """``--devices 2`` really starts two processes (gloo) and still produces one bundle."""

@@ -105,7 +105,8 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
         overrides = read_plan(plan_file) if plan_file else {}
         plan = make_plan(config, source, overrides)
 
-    if not existing.is_file() and config.time_budget and config.epochs is None and "epochs" not in overrides:
+    budget_planned = not existing.is_file() and config.time_budget and config.epochs is None and "epochs" not in overrides
+    if budget_planned:
         from meddx.training.speed import fit_to_budget
         from meddx.transforms.image import build_augmentation
 
@@ -140,7 +141,7 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
     task = _build_task(config, source, plan)
     if not train_and_restore(config, plan, task, make_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
                              make_loader(val_ds, plan.batch_size * 2, shuffle=False), run_dir, progress,
-                             resume=resume is not None):
+                             resume=resume is not None, budget_minutes=config.time_budget if budget_planned else None):
         return FitResult(run_dir=run_dir, plan=plan)
     from meddx.training.finish import finish_run
 
@@ -148,7 +149,8 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
 
 
 def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: Any, val_loader: Any, run_dir: Path,
-                      progress: bool, *, resume: bool, monitor: str = "val_auc", resume_dir: Path | None = None) -> bool:
+                      progress: bool, *, resume: bool, monitor: str = "val_auc", resume_dir: Path | None = None,
+                      budget_minutes: float | None = None) -> bool:
     """``Trainer.fit`` with per-epoch checkpoints and early stopping on ``monitor``, then the best
     epoch's weights loaded into ``task``; ``trainer.json`` records the run. Every task kind
     (classification, text, segmentation) trains through here.
@@ -157,6 +159,10 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     evaluate and save). A run stopped by the user raises :class:`TrainingInterrupted`, naming
     the command that resumes it from ``checkpoints/last.ckpt`` (of ``resume_dir`` when the
     checkpoints live in a sub-folder of the run, as an ensemble member's do).
+
+    ``budget_minutes`` (when the plan's epochs came from a time budget): Lightning stops at 1.25x
+    it, and a single-process run re-fits its epochs to it after measuring the first two epochs
+    (:class:`meddx.training.budget.BudgetReplan`; ``plan`` and ``plan.json`` record the change).
     """
     from meddx.training import run as runlib
 
@@ -165,8 +171,13 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         from meddx.training.privacy import private_training
 
         config, train_loader, privacy = private_training(config, plan, task, train_loader, run_dir)
-    trainer, ckpt = _build_trainer(config, plan, run_dir, progress, monitor=monitor,
-                                   extra_callbacks=[privacy] if privacy else None)
+    extra: list[Any] = [privacy] if privacy else []
+    if budget_minutes and not resume and config.devices * config.num_nodes == 1:
+        from meddx.training.budget import BudgetReplan
+
+        extra.append(BudgetReplan(budget_minutes, plan, run_dir / "plan.json"))
+    trainer, ckpt = _build_trainer(config, plan, run_dir, progress, monitor=monitor, extra_callbacks=extra,
+                                   budget_minutes=budget_minutes or config.time_budget)
     last = run_dir / "checkpoints" / "last.ckpt"
     previous = os.environ.get(runlib.RUN_DIR_ENV)
     os.environ[runlib.RUN_DIR_ENV] = str(run_dir)  # extra DDP processes re-run this and must agree
@@ -219,7 +230,8 @@ def _is_segmentation(data: str) -> bool:
 
 
 def _build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool,
-                   monitor: str = "val_auc", extra_callbacks: list[Any] | None = None) -> tuple[Any, Any]:
+                   monitor: str = "val_auc", extra_callbacks: list[Any] | None = None,
+                   budget_minutes: float | None = None) -> tuple[Any, Any]:
     import lightning as L
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, RichProgressBar
     from lightning.pytorch.loggers import CSVLogger
@@ -237,7 +249,7 @@ def _build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool
     callbacks += extra_callbacks or []
     if progress:
         callbacks.append(RichProgressBar(leave=True))
-    max_time = {"minutes": config.time_budget * 1.25} if config.time_budget else None
+    max_time = {"minutes": budget_minutes * 1.25} if budget_minutes else None
     trainer = L.Trainer(
         accelerator="cpu",
         devices=config.devices,

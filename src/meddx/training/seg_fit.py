@@ -54,8 +54,10 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
     pre = plan.preprocessor()
     x_train, y_train = preprocess_cases(source, "train", pre, progress)
     x_val, y_val = preprocess_cases(source, "val", pre, progress)
+    budget_planned = bool(not existing.is_file() and config.time_budget and config.epochs is None
+                          and plan.reasons.get("epochs") != "overridden by the given plan file")
     if not existing.is_file():
-        if config.time_budget and config.epochs is None:
+        if budget_planned:
             plan = _fit_budget(plan, config, source, _train_dataset(plan, x_train, y_train, config.seed), x_val)
         plan.write(existing)
         write_json_atomic(run_dir / "config.json", config.model_dump())
@@ -78,7 +80,8 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
         train_and_restore(config, plan, task, _loader(train_ds, plan.batch_size, shuffle=True, seed=seed),
                           val_loader, member_dir, progress,
                           resume=resume and (member_dir / "checkpoints" / "last.ckpt").is_file(), monitor="val_dice",
-                          resume_dir=run_dir)
+                          resume_dir=run_dir,
+                          budget_minutes=config.time_budget / plan.ensemble if budget_planned else None)
         nets.append(task.net.eval())
     net = nets[0] if len(nets) == 1 else SoftmaxMean(nets).eval()
     from meddx.training.seg_finish import finish_segmentation

@@ -80,9 +80,11 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
         plan, tokenizer, pretrained = _plan_and_tokenizer(config, source, plan_file)
     train_ds = _encode(tokenizer, source, "train", plan.max_length)
     val_ds = _encode(tokenizer, source, "val", plan.max_length)
+    budget_planned = False
     if not existing.is_file():
         overridden = plan.reasons.get("epochs") == "overridden by the given plan file"
-        if config.time_budget and config.epochs is None and not overridden:
+        budget_planned = bool(config.time_budget and config.epochs is None and not overridden)
+        if budget_planned:
             plan = _fit_budget(config, source, plan, train_ds, pretrained)
         write_text_atomic(run_dir / TOKENIZER_FILE, tokenizer.to_json())
         plan.write(run_dir / "plan.json")
@@ -93,7 +95,8 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
     task = _build_task(config, source, plan, pretrained)
     if not train_and_restore(config, plan, task, token_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
                              token_loader(val_ds, plan.batch_size * 2, shuffle=False), run_dir, progress,
-                             resume=resume, monitor=SELECTION):
+                             resume=resume, monitor=SELECTION,
+                             budget_minutes=config.time_budget if budget_planned else None):
         return FitResult(run_dir=run_dir, plan=plan)  # an extra process of a multi-process run
     baseline = _fit_baseline(config, source)
     from meddx.bundle.text_predictor import text_bundle_config, text_bundle_files, text_predictor_factory

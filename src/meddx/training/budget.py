@@ -1,0 +1,80 @@
+"""Keep a ``--time-budget`` run inside its budget when the machine's speed changes.
+
+The planner sets the epochs from a speed probe taken before training. A probe taken while
+another job loaded the CPU once measured 98.8 ms per sample instead of 5.6 and planned a single
+epoch; a probe on an idle machine followed by contention overruns the budget (Lightning's
+``max_time`` then cuts the run with the learning rate still high). This callback measures the
+real first and second epochs (training + validation) and, when the epochs that fit the rest of
+the budget differ by more than 15% from the plan, changes ``max_epochs``, moves the end of the
+cosine schedule to the new last step and records the change in ``plan.json``.
+Lightning has no callback for this (``Timer``/``max_time`` only stops), hence our own.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from lightning.pytorch.callbacks import Callback
+
+SHARE_FOR_TRAINING = 0.9  # as the planners: 10% of the budget is left for evaluation and saving
+MAX_EPOCHS = 1000
+
+
+class BudgetReplan(Callback):
+    """Re-fit the number of epochs to ``budget_minutes`` after epochs 1 and 2 (single process)."""
+
+    def __init__(self, budget_minutes: float, plan: Any, plan_path: Path | None, tolerance: float = 0.15,
+                 replan_after: tuple[int, ...] = (0, 1)) -> None:
+        self.budget_s = float(budget_minutes) * 60
+        self.plan = plan
+        self.plan_path = plan_path
+        self.tolerance = tolerance
+        self.replan_after = replan_after
+        self.history: list[dict[str, Any]] = []
+        self._start = self._epoch_start = 0.0
+
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        self._start = time.perf_counter()
+
+    def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
+        self._epoch_start = time.perf_counter()
+
+    def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+        # Runs after this epoch's validation, so the measured time is a whole epoch.
+        epoch = trainer.current_epoch
+        if epoch not in self.replan_after or trainer.should_stop:
+            return
+        now = time.perf_counter()
+        took = max(now - self._epoch_start, 1e-6)
+        remaining = self.budget_s * SHARE_FOR_TRAINING - (now - self._start)
+        new = int(min(MAX_EPOCHS, epoch + 1 + max(0, int(remaining // took))))
+        old = int(trainer.fit_loop.max_epochs)
+        if abs(new - old) <= max(1.0, self.tolerance * old):
+            return
+        trainer.fit_loop.max_epochs = new
+        _retarget_schedules(trainer, int(trainer.num_training_batches) * new)
+        self.history.append({"after_epoch": epoch + 1, "seconds_per_epoch": round(took, 3), "from": old, "to": new})
+        self.plan.epochs = new
+        reason = (f"re-planned after epoch {epoch + 1}: {took:.1f} s per epoch measured, "
+                  f"{old} -> {new} epochs to fit the budget")
+        self.plan.reasons["epochs"] = f"{self.plan.reasons.get('epochs', '')}; {reason}".lstrip("; ")
+        if self.plan_path is not None:
+            self.plan.write(self.plan_path)
+
+
+def _retarget_schedules(trainer: Any, total_steps: int) -> None:
+    """Move the end of every ``WarmupCosine`` schedule to ``total_steps`` and set the rate of the
+    next step from it (the scheduler already computed that rate from the old end)."""
+    for config in trainer.lr_scheduler_configs:
+        scheduler = config.scheduler
+        lambdas = getattr(scheduler, "lr_lambdas", [])
+        if not any(hasattr(fn, "retarget") for fn in lambdas):
+            continue
+        for fn in lambdas:
+            if hasattr(fn, "retarget"):
+                fn.retarget(total_steps)
+        for group, base, fn in zip(scheduler.optimizer.param_groups, scheduler.base_lrs, lambdas):
+            group["lr"] = base * fn(scheduler.last_epoch)
+        scheduler._last_lr = [group["lr"] for group in scheduler.optimizer.param_groups]
