@@ -53,7 +53,7 @@ def methods_for(predictor: Any) -> tuple[str, ...]:
     """The attribution methods a bundle supports; a segmentation bundle gets a clear refusal."""
     from meddx.explain.image import METHODS
 
-    if getattr(predictor, "task", None) == "segmentation" or predictor.config.get("task") == "segmentation":
+    if predictor.config.get("task") == "segmentation":
         raise ConfigError(
             f"bundle {predictor.name!r} is a segmentation model: its output is already a per-voxel map, so there "
             "is no decision to attribute; explanations are for classification bundles (images, documents, series, "
