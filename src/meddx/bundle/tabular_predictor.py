@@ -68,6 +68,14 @@ class TabularPredictor(Predictor):
         return read_feature_table(path, self.reader_options, list(features.get("numeric", [])),
                                   list(features.get("categorical", [])))
 
+    def row_from_json(self, row: dict[str, Any]) -> Any:
+        """The one-row feature table of a row sent as JSON (the API's ``{"row": {...}}``)."""
+        from meddx.data.tabular import feature_row_from_json
+
+        features = self.config.get("features") or {}
+        return feature_row_from_json(row, self.reader_options, list(features.get("numeric", [])),
+                                     list(features.get("categorical", [])))
+
     def predict_files(self, paths: Sequence[str | Path]) -> list[Prediction]:
         """One prediction per row of each CSV/TSV file (named ``FILE:ID`` or ``FILE:rowN``)."""
         import pandas as pd

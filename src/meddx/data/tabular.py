@@ -96,6 +96,37 @@ def load_tabular_source(path: str | Path, *, label_column: str | None = None, id
                   {k: v for k, v in options.items() if v is not None})
 
 
+def feature_row_from_json(row: dict[str, Any], options: dict[str, Any], numeric: list[str],
+                          categorical: list[str]) -> Any:
+    """One row sent as JSON (``{"column": value, ...}``) as the one-row feature table a CSV row
+    of the same values gives: the training missing-value tokens and zero-as-missing columns
+    apply, ``null`` is missing, and every feature column must be present (extra keys, such as
+    an id or the label, are ignored)."""
+    import pandas as pd
+
+    where = Path("row")
+    lookup = {str(k).lower(): k for k in row}
+    absent = [c for c in (*numeric, *categorical) if c.lower() not in lookup]
+    if absent:
+        raise DataError(f"row: missing feature column(s) {', '.join(absent)} that the model was trained on; "
+                        f"the row has: {', '.join(map(str, row)) or '(nothing)'}")
+    missing = missing_tokens(options.get("missing_values"))
+    data: dict[str, Any] = {}
+    for name in [*numeric, *categorical]:
+        value = row[lookup[name.lower()]]
+        if isinstance(value, (dict, list)):
+            raise DataError(f"row: column {name!r} must be a number, a string or null; got {type(value).__name__}")
+        cell = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+        kind, values = typed_column(where, name, [cell], missing, categorical=name in categorical)
+        if kind != "numeric" and name in numeric and values[0] is not None:
+            raise DataError(f"row: column {name!r} holds text ({value!r}), but the model was trained on it as numbers")
+        data[name] = pd.Series([np.nan if v is None else v for v in values] if name in numeric else values,
+                               dtype="float64" if name in numeric else object)
+    table = pd.DataFrame(data)
+    _zero_as_missing(where, table, numeric, [c for c in options.get("zero_as_missing") or [] if c in numeric], [])
+    return table
+
+
 def read_feature_table(path: str | Path, options: dict[str, Any], numeric: list[str],
                        categorical: list[str]) -> tuple[list[str], Any]:
     """Rows to predict: ``(names, DataFrame of the feature columns)``, read with the training

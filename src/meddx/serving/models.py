@@ -64,6 +64,10 @@ def predict_batch(predictor: Any, inputs: list[Any]) -> list[dict[str, Any]]:
         raw = predictor.predict_records(inputs, calibrated=False)
     elif kind == "text":
         raw = predictor.predict_texts(inputs, calibrated=False)
+    elif kind == "tabular":  # one-row DataFrames, typed by the route
+        import pandas as pd
+
+        raw = predictor.predict_rows(pd.concat(inputs, ignore_index=True), calibrated=False)
     else:
         import torch
 
@@ -278,6 +282,17 @@ def explain_series(served: ServedModel, twin: Any, record: Any, method: str) -> 
     return {"method": method, "target": e.target, "probability": round(e.probability, 6),
             "milliseconds": round((time.perf_counter() - start) * 1000, 2), "top_contributors": e.extra["top"],
             "variables": list(twin.variables), "hours": int(e.attribution.shape[1])}
+
+
+def explain_row(served: ServedModel, twin: Any, row: Any, method: str) -> dict[str, Any]:
+    """The columns behind one table row's decision, largest contribution first, with their values."""
+    from meddx.explain.api import explain
+
+    start = time.perf_counter()
+    with served.explain_lock:
+        e = explain(twin, [row], method)[0]
+    return {"method": method, "target": e.target, "probability": round(e.probability, 6),
+            "milliseconds": round((time.perf_counter() - start) * 1000, 2), "top_contributors": e.extra["top"]}
 
 
 def _zeros(pre: dict[str, Any]) -> Any:

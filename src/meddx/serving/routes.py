@@ -150,15 +150,18 @@ async def _read_payload(request: Request, served: Any) -> tuple[Any, Any]:
             raise Problem(415, "wrong-input-kind", f"model {served.name!r} takes an image as multipart/form-data "
                           'field "file", not JSON')
         payload = json_payload(await read_json(request), settings.max_text_chars)
-        if (wants == "text") != (payload.kind == "text"):
-            raise Problem(422, "wrong-input-kind", f"model {served.name!r} takes "
-                          + ('"text"' if wants == "text" else '"record"'))
+        expected = {"text": "text", "series": "record", "tabular": "row"}[wants]
+        if payload.kind != expected:
+            raise Problem(422, "wrong-input-kind", f'model {served.name!r} takes "{expected}"')
         if payload.kind == "text":
             return payload, payload.text
+        if payload.kind == "row":  # columns and values checked as a CSV row would be: 422 on error
+            return payload, served.predictor.row_from_json(payload.record)
         from meddx.data.series_files import record_from_json
 
         return payload, record_from_json(payload.record, served.predictor.config)  # names checked: 422 on error
-    raise Problem(415, "unsupported-media-type", "send multipart/form-data (images) or application/json (text, series)")
+    raise Problem(415, "unsupported-media-type",
+                  "send multipart/form-data (images) or application/json (text, series, table rows)")
 
 
 def _prepare_image(served: Any, data: bytes, settings: Any) -> tuple[Any, Any]:
@@ -182,15 +185,15 @@ def _method(served: Any, explain: str | None) -> str | None:
 
 
 async def _run(request: Request, served: Any, payload: Any, raw_input: Any, method: str | None) -> dict[str, Any]:
-    from meddx.serving.models import explain_image, explain_series, explain_text, explainer
+    from meddx.serving.models import explain_image, explain_row, explain_series, explain_text, explainer
 
     loop = asyncio.get_running_loop()
     executor = request.app.state.executor
-    if payload.kind == "text" or payload.kind == "record":
+    if payload.kind in ("text", "record", "row"):
         out = await served.batcher.submit(raw_input)
         if method:
             twin = await loop.run_in_executor(executor, explainer, served)
-            how = explain_text if payload.kind == "text" else explain_series
+            how = {"text": explain_text, "record": explain_series, "row": explain_row}[payload.kind]
             out["explanation"] = await loop.run_in_executor(executor, how, served, twin, raw_input, method)
         return out
     image, x = raw_input

@@ -14,9 +14,9 @@ def _round(value: Any, digits: int = 4) -> Any:
 
 
 def modality(config: dict[str, Any]) -> str:
-    """``image``, ``text`` or ``series`` (what a prediction request must carry)."""
+    """``image``, ``text``, ``series`` or ``tabular`` (what a prediction request must carry)."""
     kind = config.get("modality")
-    return str(kind) if kind in ("text", "series") else "image"
+    return str(kind) if kind in ("text", "series", "tabular") else "image"
 
 
 def positive_label(config: dict[str, Any]) -> str | None:

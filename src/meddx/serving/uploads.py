@@ -36,7 +36,8 @@ _ACCEPTED = "PNG, JPEG, DICOM (with the DICM preamble) or NIfTI (.nii, .nii.gz)"
 
 @dataclass
 class Payload:
-    """One request's input: an image (``raw`` bytes + sniffed ``kind``), a ``text`` or a ``record``."""
+    """One request's input: an image (``raw`` bytes + sniffed ``kind``), a ``text``, or a
+    ``record`` (kind ``record``: one series stay; kind ``row``: one table row)."""
 
     kind: str
     sha256: str
@@ -220,12 +221,14 @@ def image_payload(data: bytes, max_pixels: int, max_voxels: int) -> Payload:
 
 
 def json_payload(body: dict[str, Any], max_chars: int) -> Payload:
-    """``{"text": "..."}`` for text bundles, ``{"record": {...}}`` for series bundles."""
+    """``{"text": "..."}`` for text bundles, ``{"record": {...}}`` for series bundles,
+    ``{"row": {"column": value, ...}}`` for table bundles."""
     import json
 
-    if not isinstance(body, dict) or ("text" in body) == ("record" in body):
-        raise Problem(422, "invalid-request", 'send a JSON object with exactly one of "text" (a note) or '
-                      '"record" (one series record); images go as multipart/form-data field "file"')
+    if not isinstance(body, dict) or sum(k in body for k in ("text", "record", "row")) != 1:
+        raise Problem(422, "invalid-request", 'send a JSON object with exactly one of "text" (a note), '
+                      '"record" (one series record) or "row" (one table row); images go as multipart/form-data '
+                      'field "file"')
     if "text" in body:
         text = body["text"]
         if not isinstance(text, str) or not text.strip():
@@ -234,8 +237,9 @@ def json_payload(body: dict[str, Any], max_chars: int) -> Payload:
             raise Problem(413, "text-too-long", f"the text has {len(text):,} characters, over the limit of {max_chars:,}")
         raw = text.encode("utf-8")
         return Payload(kind="text", sha256=hashlib.sha256(raw).hexdigest(), nbytes=len(raw), text=text)
-    record = body["record"]
+    kind = "record" if "record" in body else "row"
+    record = body[kind]
     if not isinstance(record, dict):
-        raise Problem(422, "invalid-request", '"record" must be a JSON object')
+        raise Problem(422, "invalid-request", f'"{kind}" must be a JSON object')
     raw = json.dumps(record, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    return Payload(kind="record", sha256=hashlib.sha256(raw).hexdigest(), nbytes=len(raw), record=record)
+    return Payload(kind=kind, sha256=hashlib.sha256(raw).hexdigest(), nbytes=len(raw), record=record)

@@ -64,6 +64,13 @@ function fillModels(data) {
   chooseModel();
 }
 
+// Series and table models take JSON: {"record": {...}} (one stay) or {"row": {...}} (one row).
+const JSON_KEY = { series: "record", tabular: "row" };
+const JSON_HINT = {
+  series: '{"id": "stay1", "static": {"Age": 70}, "observations": [{"time": 1.5, "variable": "HR", "value": 88}]}',
+  tabular: '{"column": value, ...} with every feature column of the model',
+};
+
 async function chooseModel() {
   const name = $("model").value;
   $("result").hidden = true;
@@ -74,6 +81,8 @@ async function chooseModel() {
   const text = detail.modality !== "image";
   $("image-input").hidden = text;
   $("text-input").hidden = !text;
+  $("note").placeholder = JSON_KEY[detail.modality]
+    ? `Paste one JSON object: ${JSON_HINT[detail.modality]}` : "Paste the note here";
   renderCard(detail);
 }
 
@@ -128,8 +137,16 @@ async function predict() {
     options = { method: "POST", body: form };
   } else {
     const note = $("note").value;
-    if (!note.trim()) { $("predict-error").textContent = "Paste a note first."; return; }
-    options = { method: "POST", body: JSON.stringify({ text: note }), headers: { "Content-Type": "application/json" } };
+    const key = JSON_KEY[m.modality];
+    if (!note.trim()) { $("predict-error").textContent = key ? "Paste the JSON first." : "Paste a note first."; return; }
+    let body = { text: note };
+    if (key) {
+      try { body = { [key]: JSON.parse(note) }; } catch (err) {
+        $("predict-error").textContent = `Not valid JSON (${err.message}); expected ${JSON_HINT[m.modality]}`;
+        return;
+      }
+    }
+    options = { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } };
   }
   $("predict").disabled = true;
   try {
