@@ -146,3 +146,23 @@ def test_bad_configurations_are_one_line_errors(argv: list[str], needle: str, le
     result = run_cli(["federated", "simulate", "--data", str(lesions_npz), *argv], capsys)
     assert result.code == 2
     assert needle in result.err and "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("kind", ["documents", "table", "segmentation"])
+def test_sources_other_than_images_are_refused_in_one_line(kind: str, tmp_path: Path, meddx_home: Path,
+                                                             capsys) -> None:
+    """Federated runs train image classifiers: other sources stop before any site is carved."""
+    from meddx.data.synthetic_seg import write_seg_folder
+    from meddx.data.synthetic_text import write_text_csv
+
+    if kind == "documents":
+        data = write_text_csv(tmp_path / "notes.csv", n=60)
+    elif kind == "table":
+        data = tmp_path / "rows.csv"
+        data.write_text("age,bp,label\n" + "\n".join(f"{50 + i},{i % 7},{i % 2}" for i in range(60)) + "\n")
+    else:
+        data = write_seg_folder(tmp_path / "seg", n=8, spatial_dims=2, size=32, classes=2, seed=0)
+    result = run_cli(["federated", "simulate", "--data", str(data), "--sites", "2", "--rounds", "1"], capsys)
+    assert result.code == 2 and "trains image classifiers" in result.err and "Traceback" not in result.err
+    runs = meddx_home / "runs"
+    assert not runs.exists() or not any(runs.iterdir())  # nothing was started

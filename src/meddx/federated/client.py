@@ -123,10 +123,10 @@ def run_client(data: str, server: str, *, site: str | None = None, root_certific
     """
     from pathlib import Path
 
-    from meddx.data.sources import load_source
     from meddx.federated.logs import quiet_flower
+    from meddx.federated.spec import load_image_source
 
-    source = load_source(data, val_fraction=val_fraction, seed=seed)
+    source = load_image_source(data, val_fraction=val_fraction, seed=seed)
     name = site or source.name
     quiet_flower(verbose)
     import flwr.client

@@ -153,14 +153,13 @@ def run_server(cfg: FederatedConfig, address: str, *, certificates: tuple[str, s
     """
     import torch
 
-    from meddx.data.sources import load_source
     from meddx.federated.finish import finalize, federated_section, prepare_run
     from meddx.federated.logs import quiet_flower
-    from meddx.federated.spec import build_task, get_weights, spec_from_flags, spec_from_source
+    from meddx.federated.spec import build_task, get_weights, load_image_source, spec_from_flags, spec_from_source
 
     quiet_flower(verbose)
     certs = _read_certificates(certificates)
-    source = load_source(cfg.eval_data, val_fraction=cfg.val_fraction, seed=cfg.seed) if cfg.eval_data else None
+    source = load_image_source(cfg.eval_data, val_fraction=cfg.val_fraction, seed=cfg.seed) if cfg.eval_data else None
     spec = spec_from_source(cfg, source) if source is not None else spec_from_flags(cfg)
     if source is not None and cfg.labels and list(cfg.labels) != list(source.label_names):
         raise ConfigError(f"--labels {cfg.labels} differ from the labels of --eval-data {cfg.eval_data}: "

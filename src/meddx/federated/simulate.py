@@ -67,18 +67,17 @@ def simulate(cfg: FederatedConfig, *, verbose: bool = False, echo: Callable[[str
     """
     import torch
 
-    from meddx.data.sources import load_source
     from meddx.federated.finish import finalize, federated_section, prepare_run
     from meddx.federated.logs import quiet_flower
     from meddx.federated.partition import pooled_source, split_into_sites
-    from meddx.federated.spec import build_task, get_weights, spec_from_source
+    from meddx.federated.spec import build_task, get_weights, load_image_source, spec_from_source
 
     if source is None and not cfg.data:
         raise ConfigError("no data source given: pass --data SOURCE or set 'data:' in the federated config")
     quiet_flower(verbose)
     _set_threads(cfg)
     if source is None:
-        source = load_source(cfg.data, carve_val=False, seed=cfg.seed)  # train + val are pooled anyway
+        source = load_image_source(cfg.data, carve_val=False, seed=cfg.seed)  # train + val are pooled anyway
     sites = split_into_sites(source, cfg.sites, cfg.partition, seed=cfg.seed, val_fraction=cfg.site_val_fraction,
                              min_size=cfg.min_site_samples, attributes=cfg.attributes)
     names = [s.name[len(source.name) + 1:] for s in sites]

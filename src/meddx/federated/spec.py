@@ -71,6 +71,26 @@ class FederationSpec:
             raise ConfigError(f"the server's federation spec cannot be read ({exc}); update meddx on both sides") from None
 
 
+def load_image_source(data: str, **options: Any) -> ImageSource:
+    """``load_source`` for federated runs, which train image classifiers: a segmentation,
+    document, series or table source is refused in one line instead of failing inside a site."""
+    from meddx.data.base import is_text_source
+    from meddx.data.segmentation import is_segmentation_source
+    from meddx.data.sources import load_source
+
+    if is_segmentation_source(data):
+        kind = "a segmentation source (images + masks)"
+    else:
+        source = load_source(data, **options)
+        modality = getattr(source, "modality", None) or ("text" if is_text_source(source) else "image")
+        if modality == "image":
+            return source
+        kind = {"text": "a document source", "series": "an ICU/EHR series source",
+                "tabular": "a table"}.get(modality, f"a {modality} source")
+    raise ConfigError(f"{data}: {kind}; federated learning in meddx trains image classifiers (2D/3D) for now. "
+                      "Train this source centrally with `meddx train --data ...`")
+
+
 def spec_from_source(cfg: Any, source: ImageSource) -> FederationSpec:
     """The spec of a federation whose data look like ``source`` (geometry from its train split)."""
     from meddx.training.plan import MAX_SIDE_2D, MAX_SIDE_3D, native_geometry
