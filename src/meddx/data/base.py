@@ -102,9 +102,9 @@ class ImageSource:
         from meddx.core.errors import DataError
 
         if name not in self.splits:
-            raise DataError(
-                f"{self.origin}: no split {name!r}; available splits: {', '.join(self.splits)}"
-            )
+            hint = ("; evaluate on val (--split val, carved as in training), or give a source with a test "
+                    "split (a split column or folder, or a separate test file)") if name == "test" else ""
+            raise DataError(f"{self.origin}: no split {name!r}; available splits: {', '.join(self.splits)}{hint}")
         return self.splits[name]
 
     def get_image(self, split: str, index: int) -> np.ndarray:
