@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any, AsyncIterator, Iterator
 
+import numpy as np
+
 
 @contextlib.contextmanager
 def data_root(home: Path) -> Iterator[Path]:
@@ -41,6 +43,17 @@ def make_home(bundle: Path, home: Path) -> dict[str, Any]:
         revoke_key(record.id)
     assert (v1.version, v2.version) == (1, 2)
     return {"home": home, "viewer": viewer, "admin": admin, "revoked": revoked, "v1": Path(v1.path), "v2": copy}
+
+
+def write_marker_table(path: Path, n: int = 400, seed: int = 0) -> Path:
+    """Known answer: positive when 2*marker + bp > 0; ``site`` (categorical) and ``noise`` carry nothing."""
+    rng = np.random.default_rng(seed)
+    marker, bp, noise = rng.normal(size=(3, n))
+    site = rng.choice(["north", "south"], n)
+    label = np.where(2 * marker + bp > 0, "disease", "healthy")
+    rows = [f"{m:.4f},{b:.4f},{z:.4f},{s},{lab}" for m, b, z, s, lab in zip(marker, bp, noise, site, label)]
+    path.write_text("marker,bp,noise,site,label\n" + "\n".join(rows) + "\n")
+    return path
 
 
 def test_settings(**overrides: Any) -> Any:

@@ -95,3 +95,42 @@ def test_web_page_signs_in_predicts_and_shows_the_heatmap(trained: dict, browser
         page.click("#signout")
         assert page.is_visible("#signin-panel") and page.evaluate("sessionStorage.getItem('meddx-key')") is None
         page.close()
+
+
+def test_web_page_sends_a_table_row_as_json(browser: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A table model on the page: the box asks for JSON, a pasted row gets the known label, and
+    text that is not JSON is explained on the page without a request."""
+    from meddx.serving.app import create_app
+    from meddx.serving.auth import create_key
+    from meddx.training.config import TrainConfig
+    from meddx.training.fit import fit
+    from tests.integration.serve_helpers import write_marker_table
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("MEDDX_HOME", str(home))
+    with data_root(home):
+        fit(TrainConfig(data=str(write_marker_table(tmp_path / "patients.csv")), name="rows", ci_resamples=0,
+                        verify=False), progress=False)
+        viewer, _ = create_key("viewer", "page")
+    with data_root(home), live_server(create_app(test_settings())) as url:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        problems: list[str] = []
+        page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
+        page.on("console", lambda msg: problems.append(f"console: {msg.text}") if msg.type == "error" else None)
+        page.goto(url + "/")
+        page.fill("#key", viewer)
+        page.click("#signin")
+        page.wait_for_selector("#card .card-grid")
+        assert page.input_value("#model") == "rows" and page.is_visible("#note")
+        assert "JSON" in page.get_attribute("#note", "placeholder")
+        assert page.inner_text('label[for="note"]') == "One patient row (JSON)"
+        page.fill("#note", '{"marker": -1.9, "bp": -0.3, "noise": 0.4, "site": "north"}')
+        page.click("#predict")
+        page.wait_for_selector("#result:not([hidden])")
+        assert page.inner_text("#label") == "healthy"
+        page.fill("#note", "marker is high")
+        page.click("#predict")
+        _wait(page, "document.querySelector('#predict-error').textContent.length > 0")
+        assert "Not valid JSON" in page.inner_text("#predict-error")
+        assert problems == []
+        page.close()

@@ -9,18 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.integration.serve_helpers import auth, data_root, test_settings
-
-
-def _write_table(path: Path, n: int = 400, seed: int = 0) -> Path:
-    """Known answer: positive when 2*marker + bp > 0; ``site`` (categorical) and ``noise`` carry nothing."""
-    rng = np.random.default_rng(seed)
-    marker, bp, noise = rng.normal(size=(3, n))
-    site = rng.choice(["north", "south"], n)
-    label = np.where(2 * marker + bp > 0, "disease", "healthy")
-    rows = [f"{m:.4f},{b:.4f},{z:.4f},{s},{lab}" for m, b, z, s, lab in zip(marker, bp, noise, site, label)]
-    path.write_text("marker,bp,noise,site,label\n" + "\n".join(rows) + "\n")
-    return path
+from tests.integration.serve_helpers import auth, data_root, test_settings, write_marker_table
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +22,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from meddx.training.fit import fit
 
     home = tmp_path_factory.mktemp("serve_tables")
-    table = _write_table(home / "patients.csv")
+    table = write_marker_table(home / "patients.csv")
     with data_root(home):
         result = fit(TrainConfig(data=str(table), name="rows", ci_resamples=0, verify=False), progress=False)
         viewer, _ = create_key("viewer", "clinic")

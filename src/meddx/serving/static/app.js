@@ -81,8 +81,10 @@ async function chooseModel() {
   const text = detail.modality !== "image";
   $("image-input").hidden = text;
   $("text-input").hidden = !text;
-  $("note").placeholder = JSON_KEY[detail.modality]
-    ? `Paste one JSON object: ${JSON_HINT[detail.modality]}` : "Paste the note here";
+  const json = Boolean(JSON_KEY[detail.modality]);
+  $("note").placeholder = json ? `Paste one JSON object: ${JSON_HINT[detail.modality]}` : "Paste the note here";
+  document.querySelector('label[for="note"]').textContent =
+    json ? (detail.modality === "series" ? "One ICU stay (JSON)" : "One patient row (JSON)") : "Clinical note";
   renderCard(detail);
 }
 
