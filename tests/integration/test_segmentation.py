@@ -75,6 +75,10 @@ def test_2d_three_classes_train_evaluate_predict(tmp_path: Path, seg_home: Path,
     assert mask.shape == truth.shape
     assert (mask == truth).mean() > 0.97
     assert (tmp_path / "pred" / "case_000_overlay.png").is_file()
+    # without --output: the area of each structure, in pixels (mm² with --pixel-size)
+    result = run_cli(["predict", str(run["bundle"]), str(image), "--pixel-size", "0.5"], capsys)
+    assert result.code == 0, result.err
+    assert f"ellipse {(mask == 1).sum() * 0.25:.1f} mm²" in result.out and "box " in result.out
 
     # explain: a segmentation bundle is refused in one line that says what to run instead
     result = run_cli(["explain", str(run["bundle"]), str(image), "--out", str(tmp_path / "expl")], capsys)

@@ -203,8 +203,14 @@ def _predict_masks(predictor: object, files: list[Path], output: Optional[Path],
         parts = [row["source"]]
         if row.get("head_circumference_mm") is not None:
             parts.append(f"head circumference {row['head_circumference_mm']:.1f} mm")
-        for name, ml in (row.get("volume_ml") or {}).items():
+        volumes = row.get("volume_ml") or {}
+        for name, ml in volumes.items():
             parts.append(f"{name} {ml:.3f} mL" if ml is not None else f"{name} {row['voxels'][name]} voxels")
+        if not volumes:  # 2D: the area of each structure (mm² with a known pixel size)
+            spacing = row.get("spacing")
+            for name, n in (row.get("voxels") or {}).items():
+                area = f"{n * float(spacing[0]) * float(spacing[-1]):.1f} mm²" if spacing else f"{n} pixels"
+                parts.append(f"{name} {area}")
         if row.get("mask"):
             parts.append(f"mask {row['mask']}")
         typer.echo("  ".join(parts))
