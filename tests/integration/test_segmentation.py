@@ -84,9 +84,15 @@ def test_2d_three_classes_train_evaluate_predict(tmp_path: Path, seg_home: Path,
     result = run_cli(["explain", str(run["bundle"]), str(image), "--out", str(tmp_path / "expl")], capsys)
     assert result.code == 2 and "segmentation model" in result.err and "meddx predict" in result.err
     assert "Traceback" not in result.err and not (tmp_path / "expl").exists()
-    # compare, the membership audit and cv are for classifiers: one-line refusals that say so
-    for args, words in ((["compare", str(run["bundle"]), str(run["bundle"]), "--data", str(data)], "cases.csv"),
-                        (["audit", "membership", str(run["bundle"]), "--data", str(data)], "classifiers"),
+    # compare with itself: every paired Dice difference is exactly 0 (p = 1)
+    result = run_cli(["compare", str(run["bundle"]), str(run["bundle"]), "--data", str(data), "--json",
+                      "--bootstrap", "50"], capsys)
+    assert result.code == 0, result.err
+    dice = json.loads(result.out)["dice"]
+    assert set(dice) == {"ellipse", "box", "mean_foreground"}
+    assert all(d["difference"] == 0.0 and d["wilcoxon_p"] == 1.0 and d["n"] == 8 for d in dice.values())
+    # the membership audit and cv are for classifiers: one-line refusals that say so
+    for args, words in ((["audit", "membership", str(run["bundle"]), "--data", str(data)], "classifiers"),
                         (["cv", "--data", str(data), "--folds", "2"], "meddx train")):
         result = run_cli(args, capsys)
         assert result.code == 2 and "segmentation" in result.err and words in result.err, (args, result.err)
@@ -177,6 +183,19 @@ def test_ensemble_trains_members_and_averages_them(tmp_path: Path, seg_home: Pat
         member_probs.append(SegPredictor(single_cfg, net).grid_probs(x))
     assert not torch.allclose(member_probs[0], member_probs[1], atol=1e-3)
     torch.testing.assert_close(bundle.grid_probs(x), (member_probs[0] + member_probs[1]) / 2, atol=1e-5, rtol=1e-4)
+
+    # compare: the ensemble against a one-epoch network on the same test cases is clearly better
+    weak = _train(data, seg_home, "ens2d-weak", ["--epochs", "1"], capsys, monkeypatch)
+    result = run_cli(["compare", str(run["bundle"]), str(weak["bundle"]), "--data", str(data), "--bootstrap", "200"],
+                     capsys)
+    assert result.code == 0, result.err
+    assert "Dice ellipse" in result.out
+    saved = json.loads((run["bundle"] / "comparisons" / "ens2d-weak-ens2d-test" / "comparison.json").read_text())
+    gain = saved["dice"]["ellipse"]
+    assert gain["difference"] > 0.05 and gain["ci"][0] > 0
+    # every test case is better: the smallest p an exact two-sided Wilcoxon test gives for n cases
+    assert gain["wilcoxon_p"] == pytest.approx(2 / 2 ** saved["n"])
+    assert gain["a"] == pytest.approx(run["metrics"]["test"]["classes"]["ellipse"]["dice"]["mean"], abs=1e-6)
 
     # Resume after the end: both members restore their last state and train nothing more.
     logs_before = sorted(p.name for p in (members[1] / "logs").iterdir())

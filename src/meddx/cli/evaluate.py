@@ -125,7 +125,7 @@ def compare(
     seed: int = typer.Option(0),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
 ) -> None:
-    """Compare two bundles on the same cases: DeLong (AUC), McNemar (accuracy), paired bootstrap CIs."""
+    """Compare two bundles on the same cases: DeLong (AUC), McNemar (accuracy), paired bootstrap CIs; segmentation: paired Dice differences (Wilcoxon)."""
     from meddx.evaluation.compare import compare_bundles
 
     result, path = compare_bundles(bundle_a, bundle_b, data, split, str(out) if out else None,
@@ -134,6 +134,13 @@ def compare(
         typer.echo(json.dumps(result, indent=2))
         return
     typer.echo(f"{split}: n={result['n']}  (difference = A - B)")
+    if result["task"] == "segmentation":
+        for name, d in result["dice"].items():
+            ci = f" ({_f(d['ci'][0])}–{_f(d['ci'][1])})" if d["ci"] else ""
+            typer.echo(f"  Dice {name}: A {_f(d['a'])}  B {_f(d['b'])}  difference {_f(d['difference'])}{ci}  "
+                       f"Wilcoxon p={_p(d['wilcoxon_p'])}")
+        typer.echo(f"comparison: {path}")
+        return
     for name, d in result["delong"].items():
         if "skipped" in d:
             typer.echo(f"  AUC {name}: skipped ({d['skipped']})")

@@ -340,7 +340,8 @@ def compare_bundles(
     level: float = 0.95,
     seed: int = 0,
 ) -> tuple[dict[str, Any], Any]:
-    """``meddx compare``: both bundles on the same split; DeLong, McNemar and paired bootstrap CIs.
+    """``meddx compare``: both bundles on the same split; DeLong, McNemar and paired bootstrap CIs
+    (segmentation bundles: paired per-case Dice differences, ``evaluation.seg_compare``).
 
     Each bundle decides at its own operating point (chosen on its own validation split).
     Writes ``comparison.json`` to ``out`` (default: ``BUNDLE_A/comparisons/<B>-<source>-<split>``)
@@ -357,14 +358,13 @@ def compare_bundles(
 
     paths = [resolve_bundle_path(b) for b in (bundle_a, bundle_b)]
     a, b = (load_bundle(p) for p in paths)
-    if "segmentation" in (a.task, b.task):
-        raise ConfigError(
-            f"meddx compare tests classifiers (DeLong, McNemar); {a.name!r} and {b.name!r} include a segmentation "
-            "model. Evaluate each with `meddx evaluate BUNDLE --data SOURCE`: cases.csv holds the per-case Dice "
-            "of the same cases for a paired comparison")
     if a.task != b.task or a.label_names != b.label_names:
         raise DataError(f"bundles {a.name!r} ({a.task}, {a.label_names}) and {b.name!r} ({b.task}, {b.label_names}) "
                         "predict different things and cannot be compared")
+    if a.task == "segmentation":  # paired Dice differences instead of DeLong/McNemar
+        from meddx.evaluation.seg_compare import compare_segmentation
+
+        return compare_segmentation(a, b, paths, data, split, out, n_resamples=n_resamples, level=level, seed=seed)
     training = a.config.get("training", {})
     source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
                          carve_val=split == "val", text_options=training.get("text_options"),

@@ -160,6 +160,11 @@ def _matrix(rows: list[dict], label_names: list[str], metrics: Sequence[str]) ->
     return out
 
 
+def case_values(rows: list[dict], label_names: list[str], metric: str = "dice") -> np.ndarray:
+    """(N cases, C foreground classes) values of one metric from ``case_metrics`` rows, NaN where undefined."""
+    return _matrix(rows, label_names, [metric])[:, :, 0]
+
+
 def _mean_foreground(cube: np.ndarray) -> np.ndarray:
     """(N, Q) nanmean over the class axis of an (N, C, Q) array (NaN where all are NaN)."""
     valid = ~np.isnan(cube)

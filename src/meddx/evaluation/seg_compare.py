@@ -1,0 +1,99 @@
+"""``meddx compare`` for segmentation bundles: both on the same cases, paired Dice differences.
+
+Per structure and for the per-case mean over structures: each bundle's mean Dice, the mean
+difference A - B with a paired bootstrap interval (BCa; whole patients resampled when the
+source has patient ids) and the Wilcoxon signed-rank test of the per-case differences, the
+paired test segmentation papers report (DeLong and McNemar are for classifiers).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from meddx.core.errors import DataError
+
+
+def paired_dice(rows_a: list[dict], rows_b: list[dict], label_names: list[str], *, groups: np.ndarray | None = None,
+                n_resamples: int = 1000, level: float = 0.95, seed: int = 0) -> dict[str, dict[str, Any]]:
+    """Mean Dice of A and B, difference A - B with its interval, and the Wilcoxon p per structure
+    and for ``mean_foreground``; ``rows_*`` are ``case_metrics`` rows of the same cases, in order."""
+    from meddx.evaluation.bootstrap import bootstrap_ci
+    from meddx.evaluation.seg_metrics import case_values
+
+    ids_a, ids_b = [r["id"] for r in rows_a], [r["id"] for r in rows_b]
+    if ids_a != ids_b:
+        raise DataError("the two evaluations are not of the same cases in the same order; cannot pair them")
+    a, b = case_values(rows_a, label_names), case_values(rows_b, label_names)
+    columns = {name: (a[:, c], b[:, c]) for c, name in enumerate(label_names[1:])}
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a case where no structure is defined: NaN is meant
+        columns["mean_foreground"] = (np.nanmean(a, axis=1), np.nanmean(b, axis=1))
+
+    def statistic(idx: np.ndarray) -> dict[str, float | None]:
+        out: dict[str, float | None] = {}
+        for name, (x, y) in columns.items():
+            d = x[idx] - y[idx]
+            d = d[~np.isnan(d)]
+            out[name] = float(d.mean()) if len(d) else None
+        return out
+
+    intervals = bootstrap_ci(statistic, len(rows_a), groups=groups, n_resamples=n_resamples, level=level,
+                             seed=seed) if n_resamples else {}
+    result = {}
+    for name, (x, y) in columns.items():
+        ok = ~(np.isnan(x) | np.isnan(y))
+        d = x[ok] - y[ok]
+        bounds = (intervals.get(name) or {}).get("bca") or [None, None]
+        result[name] = {"n": int(ok.sum()), "a": _mean(x[ok]), "b": _mean(y[ok]), "difference": _mean(d),
+                        "ci": None if bounds[0] is None else [float(bounds[0]), float(bounds[1])],
+                        "wilcoxon_p": _wilcoxon(d)}
+    return result
+
+
+def compare_segmentation(a: Any, b: Any, paths: list[Path], data: str, split: str, out: str | None, *,
+                         n_resamples: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[dict[str, Any], Path]:
+    """Evaluate both segmentation bundles on ``split`` of ``data`` (carved as A was trained) and
+    write ``comparison.json`` (default ``BUNDLE_A/comparisons/<B>-<source>-<split>``)."""
+    from meddx.core.files import write_json_atomic
+    from meddx.data.segmentation import load_seg_source
+    from meddx.evaluation.seg_evaluate import SegEvalSettings, check_seg_compatible, evaluate_split
+
+    training = a.config.get("training", {})
+    source = load_seg_source(data, val_fraction=training.get("val_fraction", 0.1),
+                             test_fraction=training.get("test_fraction", 0.2), seed=training.get("seed", 0),
+                             label_names=a.label_names)
+    check_seg_compatible(a, source)
+    check_seg_compatible(b, source)
+    settings = SegEvalSettings(n_resamples=0, progress=False)
+    _, rows_a = evaluate_split(a, source, split, settings)
+    _, rows_b = evaluate_split(b, source, split, settings)
+    ids = source.split(split).patient_ids
+    result = {
+        "bundle_a": str(paths[0]), "bundle_b": str(paths[1]), "data": str(data), "split": split, "n": len(rows_a),
+        "task": "segmentation", "label_names": list(a.label_names),
+        "dice": paired_dice(rows_a, rows_b, list(a.label_names), groups=None if ids is None else np.asarray(ids),
+                            n_resamples=n_resamples, level=level, seed=seed),
+        "note": "difference = A - B of per-case Dice on the same cases, each bundle with its own post-processing; "
+                "interval: paired bootstrap (BCa) over patients; p: Wilcoxon signed-rank",
+    }
+    out_dir = Path(out) if out else paths[0] / "comparisons" / f"{b.name}-{source.name}-{split}"
+    return result, write_json_atomic(out_dir / "comparison.json", result)
+
+
+def _mean(values: np.ndarray) -> float | None:
+    return float(values.mean()) if len(values) else None
+
+
+def _wilcoxon(d: np.ndarray) -> float | None:
+    if len(d) == 0:
+        return None
+    if np.allclose(d, 0.0):
+        return 1.0  # no case differs: nothing to test (scipy refuses all-zero differences)
+    from scipy.stats import wilcoxon
+
+    return float(wilcoxon(d).pvalue)
