@@ -7,6 +7,8 @@ do. The CLI prints it on one line and exits with ``exit_code`` (2); no traceback
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 
 class MeddxError(Exception):
     """Base class of every error meddx raises on purpose for bad input or bad state."""
@@ -36,3 +38,12 @@ class LeakageError(DataError):
 
 class NotFittedError(MeddxError):
     """A transform or estimator was used before ``fit``."""
+
+
+def parsed_text(parse: Callable[[str], Any], value: str) -> str:
+    """``parse(value).text`` (the canonical spelling) for a pydantic field validator: the
+    parser's ``ConfigError`` becomes the ``ValueError`` pydantic reports against the field."""
+    try:
+        return parse(value).text
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from meddx.core.errors import ConfigError
+from meddx.core.errors import ConfigError, parsed_text
 
 STRATEGIES = ("fedavg", "fedprox")
 
@@ -95,10 +95,7 @@ class FederatedConfig(BaseModel):
     def _known_partition(cls, value: str) -> str:
         from meddx.federated.partition import parse_partition
 
-        try:
-            return parse_partition(value).text
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
+        return parsed_text(parse_partition, value)
 
     @model_validator(mode="after")
     def _dp_settings(self) -> "FederatedConfig":
@@ -117,10 +114,7 @@ class FederatedConfig(BaseModel):
     def _known_rule(cls, value: str) -> str:
         from meddx.evaluation.operating import parse_rule
 
-        try:
-            return parse_rule(value).text
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
+        return parsed_text(parse_rule, value)
 
 
 def load_federated_config(path: str | Path | None = None, **overrides: Any) -> FederatedConfig:

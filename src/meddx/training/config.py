@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from meddx.core.errors import ConfigError
+from meddx.core.errors import ConfigError, parsed_text
 
 
 class TrainConfig(BaseModel):
@@ -117,10 +117,7 @@ class TrainConfig(BaseModel):
     def _known_rule(cls, value: str) -> str:
         from meddx.evaluation.operating import parse_rule
 
-        try:
-            return parse_rule(value).text
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
+        return parsed_text(parse_rule, value)
 
     @field_validator("image_size")
     @classmethod
