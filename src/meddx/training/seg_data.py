@@ -4,7 +4,9 @@ Each case is decoded, resampled/resized and normalised once (``preprocess_cases`
 memory on the network grid; the training dataset draws one patch per case and epoch, centred
 on foreground with probability ``foreground_oversample`` (nnU-Net: 1/3; without it small
 structures are rarely seen), then applies the augmentation preset (MONAI dictionary
-transforms, image and mask moved together).
+transforms, image and mask moved together). A case smaller than the patch lands at a random
+place inside it, as in nnU-Net's loader: always centring it would let the network learn
+absolute positions from the padding and see every case at one offset only.
 """
 
 from __future__ import annotations
@@ -129,10 +131,11 @@ class CaseDataset(Dataset):
 
 
 def _pad_to(image: np.ndarray, mask: np.ndarray, patch: Sequence[int]) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Zero-pad (after normalisation: the mean intensity) so every axis is at least the patch;
-    also returns the offset of the original case inside the padded one."""
+    """Zero-pad (after normalisation: the mean intensity) each axis shorter than the patch by its
+    shortfall on both sides, so a patch drawn anywhere in the padded case holds the whole case
+    at any offset; also returns the offset of the original case inside the padded one."""
     short = [max(0, p - s) for s, p in zip(mask.shape, patch)]
     if not any(short):
         return image, mask, [0] * len(short)
-    pads = [(d // 2, d - d // 2) for d in short]
-    return np.pad(image, [(0, 0), *pads]), np.pad(mask, pads), [p[0] for p in pads]
+    pads = [(d, d) for d in short]
+    return np.pad(image, [(0, 0), *pads]), np.pad(mask, pads), list(short)

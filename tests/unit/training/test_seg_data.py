@@ -35,6 +35,26 @@ def test_small_cases_are_padded_to_the_patch_and_cycled() -> None:
     assert item["label"].sum().item() == mask.sum()  # the whole case (and its structure) is inside the patch
 
 
+@pytest.mark.parametrize("oversample", [0.0, 1.0])
+def test_small_cases_land_anywhere_inside_the_patch(oversample: float) -> None:
+    image, mask = _case((10, 12, 9))
+    image = image + 10.0  # the case is bright, the padding is 0
+    ds = PatchDataset([image], [mask], [16, 16, 16], foreground_oversample=oversample, seed=1, length=60)
+    corners = set()
+    for i in range(60):
+        item = ds[i]
+        assert item["label"].sum().item() == mask.sum()  # never cut
+        inside = np.argwhere(item["image"][0].numpy() > 5.0)
+        low, high = inside.min(0), inside.max(0)
+        assert (high - low + 1).tolist() == [10, 12, 9]
+        corners.add(tuple(low.tolist()))
+    # offsets 0..6, 0..4, 0..7 per axis: the case is not always centred (it was, at (3, 2, 3));
+    # centring on the small corner structure leaves fewer places, but still more than one
+    assert len(corners) > (20 if oversample == 0.0 else 3)
+    if oversample == 0.0:
+        assert {c[0] for c in corners} >= {0, 6}
+
+
 def test_augmentation_moves_image_and_mask_together() -> None:
     image = np.zeros((1, 32, 32), np.float32)
     mask = np.zeros((32, 32), np.uint8)
