@@ -53,6 +53,9 @@ def test_2d_three_classes_train_evaluate_predict(tmp_path: Path, seg_home: Path,
     assert plan["size"] == [64, 64] and plan["reasons"]["size"]
     assert set(run["config"]["postprocess"]["largest_component"]) == {"ellipse", "box"}
     assert run["config"]["postprocess"]["evidence"]["mirror"]["applied"] == run["config"]["inference"]["mirror"]
+    shift = run["config"]["postprocess"]["evidence"]["shift"]
+    assert shift["applied"] == run["config"]["inference"]["shift"] and shift["passes"] == 4
+    assert shift["applied"] == (shift["dice_with"] > shift["dice_without"])
     assert plan["mirror_axes"] == [] and run["config"]["inference"]["mirror"] is False  # the box is always top-left
 
     # evaluate: metrics.json, per-case table, report and overlays of the worst and best cases

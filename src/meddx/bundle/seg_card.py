@@ -26,7 +26,8 @@ def render_seg_model_card(config: dict[str, Any], metrics: dict[str, Any]) -> st
         f"- post-processing (chosen on val): largest connected component for "
         f"{', '.join(n for n, v in config.get('postprocess', {}).get('largest_component', {}).items() if v) or 'no class'}"
         f"{'; head replaced by its fitted ellipse' if config.get('postprocess', {}).get('ellipse') else ''}; "
-        f"test-time mirroring {'on' if config.get('inference', {}).get('mirror') else 'off'}",
+        f"test-time mirroring {'on' if config.get('inference', {}).get('mirror') else 'off'}, "
+        f"shifts {'on' if config.get('inference', {}).get('shift') else 'off'}",
         f"- measurement: {config.get('measurement') or 'none'}",
         "",
         "## Data",

@@ -3,7 +3,9 @@
 Each option is kept only when it raises the mean validation Dice, and the evidence (Dice
 without and with) is stored in the bundle:
 
-- test-time mirroring along every spatial axis (averaged probabilities; costs 1 + dims passes);
+- test-time mirroring along the plan's mirror axes (averaged probabilities; 1 + axes passes);
+- test-time shifts by one voxel along every combination of axes (2**dims passes), alone or
+  with mirroring;
 - per class, keeping only the largest connected component;
 - for head-circumference bundles, replacing the head by the ellipse fitted to it (the structure
   is an ellipse by definition; a smooth fitted boundary removes ragged edges and small leaks).
@@ -28,29 +30,37 @@ def _mean_dice(outs: list[Any], truths: list[np.ndarray], labels: list[int]) -> 
 
 def choose_postprocessing(predictor: Any, source: Any, split: str = "val",
                           try_ellipse: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Options for ``predictor`` chosen on ``split``: ``{"mirror", "largest_component",
+    """Options for ``predictor`` chosen on ``split``: ``{"mirror", "shift", "largest_component",
     "ellipse"}`` and the evidence. The predictor is left as it was."""
     names = predictor.label_names
     classes = list(range(1, len(names)))
     data = source.split(split)
     cases = [source.load_case(split, i) for i in range(len(data))]
     truths = [c.mask for c in cases]
-    saved = (predictor.mirror, predictor.largest_component, predictor.ellipse)
+    saved = (predictor.mirror, predictor.shift, predictor.largest_component, predictor.ellipse)
     evidence: dict[str, Any] = {"chosen_on": split, "n": len(cases), "metric": "mean Dice"}
     try:
-        outs = {}
-        for mirror in (False, True) if predictor.mirror_axes else (False,):
-            predictor.mirror = mirror
-            outs[mirror] = [predictor.predict_case(c.image, c.spacing, postprocess=False) for c in cases]
-        mirror = False
-        if True in outs:
-            plain, mirrored = (np.mean(list(_mean_dice(outs[m], truths, classes).values())) for m in (False, True))
-            mirror = bool(mirrored > plain)
-            evidence["mirror"] = {"dice_without": round(float(plain), 6), "dice_with": round(float(mirrored), 6),
-                                  "applied": mirror, "axes": predictor.mirror_axes}
+        dice: dict[tuple[bool, bool], float] = {}
+        best, raw = (False, False), []
+        # (mirror, shift), cheapest first: a costlier option must be strictly better to be kept;
+        # only the best option's predictions are held (they are whole probability maps)
+        for option in [(False, False), (True, False), (False, True), (True, True)]:
+            if option[0] and not predictor.mirror_axes:
+                continue
+            predictor.mirror, predictor.shift = option
+            outs = [predictor.predict_case(c.image, c.spacing, postprocess=False) for c in cases]
+            dice[option] = float(np.mean(list(_mean_dice(outs, truths, classes).values())))
+            if option == (False, False) or dice[option] > dice[best]:
+                best, raw = option, outs
+        mirror, shift = best
+        if predictor.mirror_axes:
+            evidence["mirror"] = {"dice_without": round(dice[(False, shift)], 6),
+                                  "dice_with": round(dice[(True, shift)], 6), "applied": mirror,
+                                  "axes": predictor.mirror_axes}
         else:
             evidence["mirror"] = {"applied": False, "why": "no axis may be mirrored (label order, see plan.json)"}
-        raw = outs[mirror]
+        evidence["shift"] = {"dice_without": round(dice[(mirror, False)], 6), "dice_with": round(dice[(mirror, True)], 6),
+                             "applied": shift, "passes": 2 ** predictor.spatial_dims}
         base = _mean_dice(raw, truths, classes)
         largest: dict[str, bool] = {}
         evidence["largest_component"] = {}
@@ -69,5 +79,5 @@ def choose_postprocessing(predictor: Any, source: Any, split: str = "val",
             ellipse = with_ > without
             evidence["ellipse"] = {"dice_without": round(without, 6), "dice_with": round(with_, 6), "applied": ellipse}
     finally:
-        predictor.mirror, predictor.largest_component, predictor.ellipse = saved
-    return {"mirror": mirror, "largest_component": largest, "ellipse": ellipse}, evidence
+        predictor.mirror, predictor.shift, predictor.largest_component, predictor.ellipse = saved
+    return {"mirror": mirror, "shift": shift, "largest_component": largest, "ellipse": ellipse}, evidence

@@ -21,7 +21,7 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
                   "ensemble": plan.ensemble},
         "preprocessing": plan.preprocessor().to_dict(),
         "inference": {"patch_size": plan.patch_size, "overlap": 0.5, "mirror": False,
-                      "mirror_axes": plan.mirror_axes},
+                      "mirror_axes": plan.mirror_axes, "shift": False},
         "postprocess": {"largest_component": {}},
         "measurement": measurement,
         "training": {
@@ -53,6 +53,7 @@ def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, r
         chosen["largest_component"] = {n: bool(config.largest_component) for n in source.label_names[1:]}
         evidence["largest_component"] = "set in config"
     cfg["inference"]["mirror"] = chosen["mirror"]
+    cfg["inference"]["shift"] = chosen["shift"]
     cfg["postprocess"] = {"largest_component": chosen["largest_component"], "ellipse": chosen["ellipse"],
                           "evidence": evidence}
     write_json_atomic(run_dir / "postprocess.json", {"inference": cfg["inference"], "postprocess": cfg["postprocess"]})
