@@ -1,0 +1,88 @@
+"""Which test-time options ``choose_postprocessing`` keeps, on predictions with known Dice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pytest
+
+from meddx.evaluation.seg_postprocess import MIN_INFERENCE_GAIN, choose_postprocessing
+
+
+@dataclass
+class _Out:
+    labels: np.ndarray
+
+
+@dataclass
+class _Case:
+    image: np.ndarray
+    mask: np.ndarray
+    spacing: Any = None
+
+
+class _Source:
+    """Twenty cases of a 40-voxel structure in a 1D row (Dice moves in steps of 1/80 per voxel)."""
+
+    def __init__(self) -> None:
+        mask = np.zeros(100, np.uint8)
+        mask[30:70] = 1
+        self.cases = [_Case(np.zeros((1, 100), np.float32), mask) for _ in range(20)]
+
+    def split(self, name: str) -> list[_Case]:
+        return self.cases
+
+    def load_case(self, name: str, index: int) -> _Case:
+        return self.cases[index]
+
+
+class _Predictor:
+    """Misses ``miss[(mirror, shift)]`` voxels of the structure in the first case."""
+
+    label_names = ["background", "structure"]
+    spatial_dims = 3
+
+    def __init__(self, miss: dict[tuple[bool, bool], int], mirror_axes: list[int]) -> None:
+        self.miss, self.mirror_axes = miss, mirror_axes
+        self.mirror = self.shift = self.ellipse = False
+        self.largest_component: dict[str, bool] = {}
+        self.calls = 0
+
+    def predict_case(self, image: np.ndarray, spacing: Any, postprocess: bool = True) -> _Out:
+        self.calls += 1
+        labels = np.zeros(100, np.uint8)
+        labels[30:70] = 1
+        if self.calls % 20 == 1:  # first case of each pass
+            labels[30:30 + self.miss[(self.mirror, self.shift)]] = 0
+        return _Out(labels)
+
+    def postprocess(self, out: _Out, largest: Any = None, ellipse: bool = False) -> _Out:
+        return out
+
+
+def _dice_gain(voxels: int) -> float:  # mean Dice over twenty cases when one case misses `voxels`
+    return (1 - (2 * (40 - voxels) / (80 - voxels))) / 20
+
+
+@pytest.mark.parametrize(("miss", "axes", "expected"), [
+    # shifts recover 4 voxels (gain ~.005): kept; mirroring recovers nothing: not kept
+    ({(False, False): 4, (True, False): 4, (False, True): 0, (True, True): 0}, [0], (False, True)),
+    # a gain below MIN_INFERENCE_GAIN does not pay for 8 passes
+    ({(False, False): 1, (True, False): 1, (False, True): 0, (True, True): 0}, [0], (False, False)),
+    # both help: the combination wins only by beating the best single option by the margin
+    ({(False, False): 12, (True, False): 6, (False, True): 6, (True, True): 0}, [0], (True, True)),
+    # no axis may be mirrored: mirroring is never tried
+    ({(False, False): 4, (False, True): 0}, [], (False, True)),
+])
+def test_test_time_options_need_a_real_validation_gain(miss: dict, axes: list[int], expected: tuple) -> None:
+    assert _dice_gain(1) < MIN_INFERENCE_GAIN < _dice_gain(4)
+    predictor = _Predictor(miss, axes)
+    chosen, evidence = choose_postprocessing(predictor, _Source())
+    assert (chosen["mirror"], chosen["shift"]) == expected
+    assert evidence["shift"]["applied"] == expected[1] and evidence["mirror"]["applied"] == expected[0]
+    assert predictor.calls == 20 * len(miss)
+    assert (predictor.mirror, predictor.shift) == (False, False)  # left as it was
+    if not axes:
+        assert "why" in evidence["mirror"]
