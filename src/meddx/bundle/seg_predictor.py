@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from meddx.core.errors import DataError
 
@@ -70,8 +71,6 @@ def shifted(predict: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, of
     the sliding window pads all of them alike and the content really moves by ``offset``
     relative to the windows, also for images smaller than the patch.
     """
-    import torch.nn.functional as F
-
     pads: list[int] = []
     for o in reversed(offset):  # F.pad lists the last axis first
         pads += [int(o), 1 - int(o)]
