@@ -46,7 +46,7 @@ def hc18(root: str, budget: float, out: Path, **extra: Any) -> dict[str, Any]:
     test = r["metrics"]["test"]
     hc = (test.get("measurement") or {}).get("head_circumference")
     print_table(
-        "HC18 fetal head (2D ultrasound), test split by subject",
+        f"HC18 fetal head (2D ultrasound), test split by subject; {_networks(r)}{r['epochs']} epochs",
         ["n", "Dice (95% CI)", "HD95 mm", "HC |error| mm mean (CI)", "median", "p95", "epochs", "wall min", "CPU min"],
         [[test["n"], _ci(test["classes"]["head"]["dice"]), _ci(test["classes"]["head"]["hd95"]), *_err(hc),
           r["epochs"], f"{r['wall_minutes']:.1f}", f"{r['cpu_minutes']:.1f}"]],
@@ -84,6 +84,8 @@ def main() -> None:
     parser.add_argument("--hippocampus", default=None, help="the msd-hippocampus folder (images/, labels/)")
     parser.add_argument("--budget-hc18", type=float, default=12.0, help="training minutes for HC18")
     parser.add_argument("--budget-hippocampus", type=float, default=12.0, help="training minutes for hippocampus")
+    parser.add_argument("--ensemble-hc18", type=int, default=1,
+                        help="networks trained for HC18, sharing its budget (meddx train --ensemble)")
     parser.add_argument("--ensemble-hippocampus", type=int, default=1,
                         help="networks trained for hippocampus, sharing its budget (meddx train --ensemble)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
@@ -93,7 +95,8 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory(prefix="meddx-seg-bench-") as tmp:
         if args.hc18:
-            results["hc18"] = hc18(args.hc18, args.budget_hc18, Path(tmp))
+            extra = {"ensemble": args.ensemble_hc18} if args.ensemble_hc18 > 1 else {}
+            results["hc18"] = hc18(args.hc18, args.budget_hc18, Path(tmp), **extra)
         if args.hippocampus:
             extra = {"ensemble": args.ensemble_hippocampus} if args.ensemble_hippocampus > 1 else {}
             results["hippocampus"] = hippocampus(args.hippocampus, args.budget_hippocampus, Path(tmp), **extra)
