@@ -78,6 +78,11 @@ def _networks(r: dict[str, Any]) -> str:
     return f"mean of {k} networks x " if k > 1 else ""
 
 
+def _ensemble(k: int) -> dict[str, Any]:
+    """Training config for ``k`` networks (nothing for one: the default)."""
+    return {"ensemble": k} if k > 1 else {}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hc18", default=None, help="the hc18 folder (training_set/, pixel size CSV)")
@@ -95,11 +100,10 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory(prefix="meddx-seg-bench-") as tmp:
         if args.hc18:
-            extra = {"ensemble": args.ensemble_hc18} if args.ensemble_hc18 > 1 else {}
-            results["hc18"] = hc18(args.hc18, args.budget_hc18, Path(tmp), **extra)
+            results["hc18"] = hc18(args.hc18, args.budget_hc18, Path(tmp), **_ensemble(args.ensemble_hc18))
         if args.hippocampus:
-            extra = {"ensemble": args.ensemble_hippocampus} if args.ensemble_hippocampus > 1 else {}
-            results["hippocampus"] = hippocampus(args.hippocampus, args.budget_hippocampus, Path(tmp), **extra)
+            results["hippocampus"] = hippocampus(args.hippocampus, args.budget_hippocampus, Path(tmp),
+                                                 **_ensemble(args.ensemble_hippocampus))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2, default=str))
 
