@@ -140,3 +140,30 @@ def test_demo_runs_offline_end_to_end(meddx_home: Path, capsys) -> None:
     assert "test AUC" in result.out and "demo-lesions:1" in result.out
     assert (meddx_home / "bundles" / "demo-lesions" / "v1" / "model_card.md").is_file()
     assert (meddx_home / "datasets" / "demo-lesions" / ".complete").is_file()
+
+
+def test_ema_bundle_holds_the_average_and_resume_continues_it(lesion_folder: Path, meddx_home: Path,
+                                                              capsys) -> None:
+    import torch
+    from safetensors.torch import load_file
+
+    result = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs", "2", "--ema", "1",
+                      "--name", "averaged", "--no-progress"], capsys)
+    assert result.code == 0, result.err
+    run_dir = next((meddx_home / "runs").iterdir())
+    trainer = json.loads((run_dir / "trainer.json").read_text())
+    assert trainer["ema"] == {"epochs": 1.0, "steps_per_epoch": 3, "decay": round(1 - 1 / 3, 8)}
+    last = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert int(last["averaging_state"]["n_averaged"]) == 6  # one update per step, 2 epochs x 3 steps
+    raw, average = last["current_model_state"], last["state_dict"]
+    assert any(not torch.equal(raw[k], average[k]) for k in raw)  # the average is not the raw weights
+    best = torch.load(trainer["best_checkpoint"], map_location="cpu", weights_only=True)["state_dict"]
+    bundle = load_file(str(meddx_home / "bundles" / "averaged" / "v1" / "weights.safetensors"))
+    assert all(torch.equal(bundle[k], best["net." + k]) for k in bundle)  # the bundle is the averaged best epoch
+
+    plan = json.loads((run_dir / "plan.json").read_text())
+    plan["epochs"] = 3
+    (run_dir / "plan.json").write_text(json.dumps(plan))
+    assert run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys).code == 0
+    resumed = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert int(resumed["averaging_state"]["n_averaged"]) == 9  # the average went on, not restarted

@@ -23,6 +23,7 @@ def train(
     class_weights: Optional[bool] = typer.Option(None, "--class-weights/--no-class-weights", help="Inverse-frequency loss weights (default: when imbalanced)."),
     patience: Optional[int] = typer.Option(None, "--patience", help="Early-stopping patience in epochs (val AUC)."),
     precision: Optional[str] = typer.Option(None, help="32-true or bf16-mixed."),
+    ema: Optional[float] = typer.Option(None, "--ema", help="Average the weights (EMA) over about this many epochs; validation and the bundle use the average."),
     seed: Optional[int] = typer.Option(None),
     deterministic: Optional[bool] = typer.Option(None, "--deterministic/--non-deterministic"),
     devices: Optional[int] = typer.Option(None, help="Processes for data-parallel training (gloo on CPU)."),
@@ -70,7 +71,7 @@ def train(
         cfg = load_config(
             config, data=data, model=model, epochs=epochs, batch_size=batch_size, time_budget=time_budget,
             image_size=image_size, channels=channels, augment=augment, lr=lr, class_weights=class_weights,
-            early_stopping_patience=patience, precision=precision, seed=seed, deterministic=deterministic,
+            early_stopping_patience=patience, precision=precision, ema_epochs=ema, seed=seed, deterministic=deterministic,
             devices=devices, num_nodes=num_nodes, num_threads=threads, name=name, output=output,
             label_names=[n.strip() for n in labels.split(",")] if labels else None,
             largest_component=largest_component, test_fraction=test_fraction, ensemble=ensemble,

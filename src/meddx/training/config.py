@@ -85,6 +85,9 @@ class TrainConfig(BaseModel):
     delta: float = Field(1e-5, gt=0, lt=1, description="dp: delta of the (epsilon, delta) guarantee")
     noise_multiplier: float | None = Field(None, gt=0, description="dp: noise multiplier (instead of a target epsilon)")
     max_grad_norm: float = Field(1.0, gt=0, description="dp: per-sample gradient clipping norm")
+    ema_epochs: float | None = Field(
+        None, gt=0, description="average the weights (EMA) over about this many epochs; validation, the chosen epoch "
+        "and the bundle use the average (default: off)")
     tta: bool = Field(True, description="average predictions over left-right flips at evaluation")
     precision: Literal["auto", "32-true", "bf16-mixed"] = Field(
         "auto", description="auto: bf16-mixed where the CPU has bf16 instructions (2x faster here), else 32-true"
@@ -131,6 +134,9 @@ class TrainConfig(BaseModel):
     def _privacy_settings(self) -> "TrainConfig":
         """DP needs exactly one of a target epsilon and a noise multiplier, and one process."""
         given = [f for f in ("epsilon", "noise_multiplier") if getattr(self, f) is not None]
+        if self.dp and self.ema_epochs is not None:
+            raise ConfigError("--ema cannot be combined with --dp (DP-SGD accounts for the released weights "
+                              "step by step; an average of them is not covered): drop one of them")
         if not self.dp:
             if given:
                 raise ConfigError(f"{' and '.join(given)} set without dp: add --dp (dp: true) to train with "

@@ -176,6 +176,12 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         from meddx.training.budget import BudgetReplan
 
         extra.append(BudgetReplan(budget_minutes, plan, run_dir / "plan.json"))
+    ema: dict[str, float] | None = None
+    if config.ema_epochs is not None:
+        from meddx.training.averaging import ema_callback
+
+        callback, ema = ema_callback(config.ema_epochs, len(train_loader))
+        extra.append(callback)
     trainer, ckpt = _build_trainer(config, plan, run_dir, progress, monitor=monitor, extra_callbacks=extra,
                                    budget_minutes=budget_minutes or config.time_budget)
     last = run_dir / "checkpoints" / "last.ckpt"
@@ -200,6 +206,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         "world_size": trainer.world_size, "strategy": type(trainer.strategy).__name__,
         "epochs_run": trainer.current_epoch, "best_checkpoint": ckpt.best_model_path,
         f"best_{monitor}": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
+        "ema": ema,
     })
     _load_best(task, ckpt.best_model_path or str(last))
     if privacy is not None:
