@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from meddx.bundle.seg_predictor import SegPredictor
 from meddx.evaluation.measure import Ellipse, ellipse_perimeter, fill_ellipse
 
 
@@ -47,6 +48,7 @@ class _TruthPredictor:
     measurement = "head_circumference"
     label_names = ["background", "head"]
     spatial_dims = 2
+    hc_method = "moments"
 
     def __init__(self, source, split: str, erode: int = 0) -> None:  # type: ignore[no-untyped-def]
         self.masks = {}
@@ -87,3 +89,52 @@ def test_hc_error_is_zero_for_the_reference_and_grows_with_erosion(tmp_path: Pat
     # 3 px erosion shrinks both semi-axes by ~3 px: HC falls by ~2*pi*3 px, i.e. ~19 px * pixel size
     assert err["mean_signed"] < -2.0 and err["mean_abs"] > 2.0
     assert eroded["classes"]["head"]["dice"]["mean"] < 0.97
+
+
+class _LeakyPredictor(_TruthPredictor):
+    """The reference head plus a blob of 'fluid' attached to its left side (a fifth of the
+    outline), post-processed by the real ``SegPredictor.postprocess``."""
+
+    postprocess = SegPredictor.postprocess
+    mirror_axes: list[int] = []
+
+    def __init__(self, source, split: str) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(source, split)
+        self.mirror = self.shift = False
+        self.largest_component: dict[str, bool] = {}
+        self.ellipse = None
+
+    def predict_case(self, image: np.ndarray, spacing=None, postprocess: bool = True):  # type: ignore[no-untyped-def]
+        from meddx.bundle.seg_predictor import SegOutput
+
+        mask = self.masks[image.tobytes()].astype(bool)
+        rows, cols = np.nonzero(mask)
+        cx, cy = cols.mean(), rows.mean()
+        a = (cols.max() - cols.min()) / 2
+        mask = mask | fill_ellipse(Ellipse(cx - 0.9 * a, cy, 0.35 * a, 0.3 * a, 0.0), mask.shape)
+        probs = torch.nn.functional.one_hot(torch.from_numpy(mask.astype(np.int64)), 2).movedim(-1, 0).float().numpy()
+        out = SegOutput(labels=mask.astype(np.uint8), probs=probs)
+        return self.postprocess(out) if postprocess else out
+
+
+def test_validation_picks_the_outline_fit_when_the_network_leaks(tmp_path: Path) -> None:
+    from meddx.data.segmentation import load_seg_source
+    from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_split
+    from meddx.evaluation.seg_postprocess import choose_postprocessing
+
+    source = load_seg_source(_write_hc18(tmp_path / "hc", n=16), test_fraction=0.25, val_fraction=0.25)
+    predictor = _LeakyPredictor(source, "val")
+    chosen, evidence = choose_postprocessing(predictor, source, "val", try_ellipse=True)
+    fits = evidence["ellipse"]
+    assert chosen["ellipse"] == "contour" and fits["applied"] == "contour"
+    assert fits["dice_contour"] > 0.99 > fits["dice_without"] and fits["dice_contour"] > fits["dice_moments"] + 0.01
+
+    settings = SegEvalSettings(n_resamples=20, overlays=0)
+    test = _LeakyPredictor(source, "test")
+    results = {}
+    for method in ("moments", "contour"):
+        test.ellipse = test.hc_method = method
+        results[method], _ = evaluate_split(test, source, "test", settings)
+    hc = {m: r["measurement"]["head_circumference"]["mean_abs"] for m, r in results.items()}
+    assert results["contour"]["classes"]["head"]["dice"]["mean"] > 0.99
+    assert hc["contour"] < 0.5 < hc["moments"], hc  # mm: the leak inflates the moments ellipse

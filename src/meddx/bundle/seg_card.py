@@ -25,7 +25,7 @@ def render_seg_model_card(config: dict[str, Any], metrics: dict[str, Any]) -> st
         f"- grid: {'fixed size ' + str(plan.get('size')) if plan.get('size') else 'target spacing ' + str(plan.get('target_spacing'))}",
         f"- post-processing (chosen on val): largest connected component for "
         f"{', '.join(n for n, v in config.get('postprocess', {}).get('largest_component', {}).items() if v) or 'no class'}"
-        f"{'; head replaced by its fitted ellipse' if config.get('postprocess', {}).get('ellipse') else ''}; "
+        f"{_ellipse_text(config.get('postprocess', {}).get('ellipse'))}; "
         f"test-time mirroring {'on' if config.get('inference', {}).get('mirror') else 'off'}, "
         f"shifts {'on' if config.get('inference', {}).get('shift') else 'off'}",
         f"- measurement: {config.get('measurement') or 'none'}",
@@ -91,3 +91,11 @@ def _ensemble_text(config: dict[str, Any]) -> str:
     k = int(config["model"].get("ensemble", 1) or 1)
     seed = int(config.get("training", {}).get("seed", 0))
     return f"; mean probabilities of {k} networks trained with seeds {seed}..{seed + k - 1}" if k > 1 else ""
+
+
+def _ellipse_text(ellipse: object) -> str:
+    """The card's words for the head's ellipse fit (``true`` in bundles older than the choice)."""
+    if not ellipse:
+        return ""
+    how = "a robust fit through its outline" if ellipse == "contour" else "its area moments"
+    return f"; head replaced by its fitted ellipse ({how})"

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from meddx.core.errors import DataError
+from meddx.core.errors import BundleError, DataError
 
 
 @dataclass
@@ -50,6 +50,20 @@ def largest_component(labels: np.ndarray, classes: Sequence[int]) -> np.ndarray:
         sizes[0] = 0
         out[region & (comp != int(sizes.argmax()))] = 0
     return out
+
+
+def ellipse_method(value: str | bool | None) -> str | None:
+    """A bundle's ``postprocess.ellipse`` as a method name: None/false (off), true (moments, as
+    bundles written before the contour fit meant), or ``moments``/``contour``."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return "moments"
+    from meddx.evaluation.ellipse_contour import ELLIPSE_METHODS
+
+    if value not in ELLIPSE_METHODS:
+        raise BundleError(f"postprocess.ellipse is {value!r}; expected true/false or one of {', '.join(ELLIPSE_METHODS)}")
+    return str(value)
 
 
 def soft_region(out: SegOutput, label: int, margin: int = 2) -> np.ndarray:
@@ -105,13 +119,20 @@ class SegPredictor:
         axes = inference.get("mirror_axes")
         self.mirror_axes: list[int] = list(range(self.preprocessor.spatial_dims)) if axes is None else list(axes)
         self.largest_component: dict[str, bool] = dict(config.get("postprocess", {}).get("largest_component", {}))
-        # Replace structure 1 by the ellipse fitted to it (fetal heads are elliptical by definition).
-        self.ellipse: bool = bool(config.get("postprocess", {}).get("ellipse", False))
+        # Replace structure 1 by the ellipse fitted to it (fetal heads are elliptical by definition):
+        # None (off), "moments" or "contour" (evaluation/ellipse_contour.py); bundles written
+        # before the choice existed say true, which meant moments.
+        self.ellipse: str | None = ellipse_method(config.get("postprocess", {}).get("ellipse"))
         self.measurement: str | None = config.get("measurement")
 
     @property
     def name(self) -> str:
         return str(self.config.get("name", self.path.name if self.path else "bundle"))
+
+    @property
+    def hc_method(self) -> str:
+        """How head circumference is measured: the bundle's ellipse fit, moments when it has none."""
+        return self.ellipse or "moments"
 
     @property
     def spatial_dims(self) -> int:
@@ -155,18 +176,20 @@ class SegPredictor:
         return self.postprocess(out) if postprocess else out
 
     def postprocess(self, out: SegOutput, largest: dict[str, bool] | None = None,
-                    ellipse: bool | None = None) -> SegOutput:
+                    ellipse: str | bool | None = None) -> SegOutput:
         """Largest connected component for the configured classes, then (HC bundles) the
-        ellipse fit; ``largest``/``ellipse`` override the bundle's choices (used to choose them)."""
+        ellipse fit; ``largest``/``ellipse`` override the bundle's choices (used to choose them:
+        ``ellipse=False`` turns the fit off, a method name picks it)."""
         largest = self.largest_component if largest is None else largest
-        ellipse = self.ellipse if ellipse is None else ellipse
+        ellipse = self.ellipse if ellipse is None else ellipse_method(ellipse)
         classes = [i for i, n in enumerate(self.label_names) if i > 0 and largest.get(n, False)]
         labels = largest_component(out.labels, classes) if classes else out.labels
         result = SegOutput(labels=labels, probs=out.probs)
         if ellipse and self.spatial_dims == 2:
-            from meddx.evaluation.measure import ellipse_from_mask, fill_ellipse
+            from meddx.evaluation.ellipse_contour import head_ellipse
+            from meddx.evaluation.measure import fill_ellipse
 
-            fitted = ellipse_from_mask(soft_region(result, 1))
+            fitted = head_ellipse(soft_region(result, 1), ellipse)
             if fitted is not None:
                 filled = fill_ellipse(fitted, labels.shape)
                 labels = np.where(filled, 1, np.where(labels == 1, 0, labels)).astype(np.uint8)
@@ -181,7 +204,8 @@ class SegPredictor:
         if self.measurement == "head_circumference":
             if spacing is None:
                 return {"head_circumference_mm": None, "note": "pixel size unknown: pass --pixel-size"}
-            return {"head_circumference_mm": measure.head_circumference_mm(soft_region(out, 1), float(spacing[-1]))}
+            return {"head_circumference_mm": measure.head_circumference_mm(soft_region(out, 1), float(spacing[-1]),
+                                                                           self.hc_method)}
         if self.spatial_dims == 3:
             return {"volume_ml": measure.structure_volumes_ml(out.labels, spacing, self.label_names)}
         return {}

@@ -98,7 +98,7 @@ def _conic_to_ellipse(conic: np.ndarray) -> Ellipse | None:
     return Ellipse(cx=cx, cy=cy, a=float(axes[major]), b=float(axes[1 - major]), theta=theta)
 
 
-def fit_ellipse(points_xy: np.ndarray) -> Ellipse:
+def fit_ellipse(points_xy: np.ndarray, weights: np.ndarray | None = None) -> Ellipse:
     """Direct least-squares ellipse fit through points (Fitzgibbon, Pilu & Fisher 1999).
 
     Uses the numerically stable form of Halir & Flusser (1998): the design matrix is split into
@@ -110,6 +110,8 @@ def fit_ellipse(points_xy: np.ndarray) -> Ellipse:
 
     Args:
         points_xy: (N, 2) array of ``(x, y)`` = ``(column, row)`` coordinates, N >= 5.
+        weights: optional (N,) non-negative weight per point (weighted least squares; points
+            with weight 0 are ignored), as a robust refit needs.
 
     Raises:
         DataError: fewer than 5 finite points, or points (e.g. collinear) that fit no ellipse.
@@ -117,17 +119,22 @@ def fit_ellipse(points_xy: np.ndarray) -> Ellipse:
     pts = np.asarray(points_xy, dtype=np.float64)
     if pts.ndim != 2 or pts.shape[1] != 2:
         raise DataError(f"fit_ellipse: expected an (N, 2) array of (x, y) points; got shape {pts.shape}")
-    pts = pts[np.all(np.isfinite(pts), axis=1)]
+    w = np.ones(len(pts)) if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+    if len(w) != len(pts) or not np.all(np.isfinite(w) & (w >= 0)):
+        raise DataError(f"fit_ellipse: weights must be {len(pts)} finite values >= 0; got shape {w.shape}")
+    keep = np.all(np.isfinite(pts), axis=1) & (w > 0)
+    pts, w = pts[keep], w[keep] / w[keep].max() if keep.any() else w[keep]
     if len(pts) < 5:
         raise DataError(f"fit_ellipse: an ellipse needs at least 5 finite points; got {len(pts)}. "
                         "Check that the outline or mask is not empty.")
-    mean = pts.mean(axis=0)
-    scale = float(np.sqrt(((pts - mean) ** 2).sum(axis=1).mean()))
+    mean = (pts * w[:, None]).sum(axis=0) / w.sum()
+    scale = float(np.sqrt((w * ((pts - mean) ** 2).sum(axis=1)).sum() / w.sum()))
     if not scale > 0:
         raise DataError(f"fit_ellipse: all {len(pts)} points coincide; no ellipse fits them")
     x, y = ((pts - mean) / scale).T
-    d1 = np.column_stack([x * x, x * y, y * y])
-    d2 = np.column_stack([x, y, np.ones_like(x)])
+    root = np.sqrt(w)[:, None]
+    d1 = np.column_stack([x * x, x * y, y * y]) * root
+    d2 = np.column_stack([x, y, np.ones_like(x)]) * root
     s1, s2, s3 = d1.T @ d1, d1.T @ d2, d2.T @ d2
     try:
         t = -np.linalg.solve(s3, s2.T)
@@ -260,8 +267,9 @@ def ellipse_from_mask(mask_or_prob: np.ndarray) -> Ellipse | None:
     return Ellipse(cx=cx, cy=cy, a=a, b=b, theta=theta)
 
 
-def head_circumference_mm(mask_or_prob: np.ndarray, pixel_size_mm: float) -> float | None:
-    """Head circumference in mm: perimeter of ``ellipse_from_mask`` times the pixel size.
+def head_circumference_mm(mask_or_prob: np.ndarray, pixel_size_mm: float, method: str = "moments") -> float | None:
+    """Head circumference in mm: perimeter of the head's ellipse (``method``: ``moments`` or
+    ``contour``, see ``ellipse_contour.head_ellipse``) times the pixel size.
 
     Returns None when the mask is empty (no head found), so a caller counts it as missing
     rather than as a 0 mm head.
@@ -269,7 +277,9 @@ def head_circumference_mm(mask_or_prob: np.ndarray, pixel_size_mm: float) -> flo
     pixel = float(pixel_size_mm)
     if not (math.isfinite(pixel) and pixel > 0):
         raise DataError(f"head_circumference_mm: pixel_size_mm must be a positive number; got {pixel_size_mm!r}")
-    ellipse = ellipse_from_mask(mask_or_prob)
+    from meddx.evaluation.ellipse_contour import head_ellipse
+
+    ellipse = head_ellipse(mask_or_prob, method)
     return None if ellipse is None else ellipse.perimeter * pixel
 
 

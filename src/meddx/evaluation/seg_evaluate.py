@@ -57,7 +57,7 @@ def evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSet
         row: dict[str, Any] = {"id": case.id, "metrics": case_metrics(out.labels, case.mask, names, case.spacing)}
         if predictor.measurement == "head_circumference":
             size = case.meta.get("pixel_size_mm") or (case.spacing[-1] if case.spacing else None)
-            value = head_circumference_mm(soft_region(out, 1), float(size)) if size else None
+            value = head_circumference_mm(soft_region(out, 1), float(size), predictor.hc_method) if size else None
             row["hc_mm"], row["hc_reference_mm"] = value, case.meta.get("reference_hc_mm")
             hc_pred.append(value)
             hc_ref.append(row["hc_reference_mm"])

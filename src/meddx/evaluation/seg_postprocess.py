@@ -76,13 +76,20 @@ def choose_postprocessing(predictor: Any, source: Any, split: str = "val",
             largest[name] = with_ > base[c]
             evidence["largest_component"][name] = {"dice_without": round(base[c], 6), "dice_with": round(with_, 6),
                                                    "applied": largest[name]}
-        ellipse = False
+        ellipse: str | bool = False
         if try_ellipse:
+            # Off, or the ellipse by area moments or by a robust fit through the outline
+            # (evaluation/ellipse_contour.py): the best on val, off unless a fit gains.
             before = [predictor.postprocess(o, largest=largest, ellipse=False) for o in raw]
-            after = [predictor.postprocess(o, largest=largest, ellipse=True) for o in raw]
-            without, with_ = _mean_dice(before, truths, [1])[1], _mean_dice(after, truths, [1])[1]
-            ellipse = with_ > without
-            evidence["ellipse"] = {"dice_without": round(without, 6), "dice_with": round(with_, 6), "applied": ellipse}
+            scores = {"without": _mean_dice(before, truths, [1])[1]}
+            for method in ("moments", "contour"):
+                after = [predictor.postprocess(o, largest=largest, ellipse=method) for o in raw]
+                scores[method] = _mean_dice(after, truths, [1])[1]
+            best_fit = max(("moments", "contour"), key=lambda m: scores[m])
+            ellipse = best_fit if scores[best_fit] > scores["without"] else False
+            evidence["ellipse"] = {"dice_without": round(scores["without"], 6),
+                                   "dice_moments": round(scores["moments"], 6),
+                                   "dice_contour": round(scores["contour"], 6), "applied": ellipse}
     finally:
         predictor.mirror, predictor.shift, predictor.largest_component, predictor.ellipse = saved
     return {"mirror": mirror, "shift": shift, "largest_component": largest, "ellipse": ellipse}, evidence
