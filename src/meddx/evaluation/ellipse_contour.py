@@ -23,21 +23,12 @@ import math
 
 import numpy as np
 
-from meddx.evaluation.measure import Ellipse, _plane, ellipse_from_mask, fit_ellipse
+from meddx.core.errors import ConfigError, DataError
+from meddx.evaluation.measure import Ellipse, _plane, ellipse_from_mask, fit_ellipse, largest_region
 
 ELLIPSE_METHODS = ("moments", "contour")
 _TUKEY_C = 4.685  # 95% efficiency at Gaussian residuals
 _MIN_SCALE_PX = 0.5  # outline points are not located better than this; keeps the weights from collapsing
-
-
-def largest_region(weights: np.ndarray) -> np.ndarray | None:
-    """Boolean mask of the largest connected component of ``weights >= 0.5`` (None if empty)."""
-    from scipy import ndimage
-
-    labels, count = ndimage.label(weights >= 0.5)
-    if count == 0:
-        return None
-    return labels == int(np.argmax(np.bincount(labels.ravel())[1:])) + 1
 
 
 def outline_points(mask_or_prob: np.ndarray) -> np.ndarray | None:
@@ -82,8 +73,6 @@ def ellipse_from_contour(mask_or_prob: np.ndarray, iterations: int = 15) -> Elli
     distances ``d``, at least 0.5 px). Falls back to the moments ellipse when the outline has
     fewer than 5 points or fits no ellipse (a region of a few pixels).
     """
-    from meddx.core.errors import DataError
-
     points = outline_points(mask_or_prob)
     if points is None:
         return None
@@ -108,6 +97,4 @@ def head_ellipse(mask_or_prob: np.ndarray, method: str = "moments") -> Ellipse |
         return ellipse_from_mask(mask_or_prob)
     if method == "contour":
         return ellipse_from_contour(mask_or_prob)
-    from meddx.core.errors import ConfigError
-
     raise ConfigError(f"unknown ellipse method {method!r}; expected one of {', '.join(ELLIPSE_METHODS)}")

@@ -5,7 +5,7 @@
   annotation is an ellipse *outline*; ``outline_to_mask`` turns it into the filled region a
   segmentation network is trained on.
 - ``ellipse_from_mask``, ``head_circumference_mm``: the measurement from a predicted mask or
-  probability map.
+  probability map (the robust outline fit is in ``ellipse_contour``).
 - ``structure_volumes_ml``, ``structure_areas_mm2``: size of each labelled structure.
 - ``measurement_errors``: agreement of predicted with reference measurements, with a bootstrap
   interval for the mean absolute error (clustered by patient when ids are given).
@@ -14,8 +14,7 @@ The ellipse code is our own because scikit-image (``EllipseModel``) and OpenCV
 (``cv2.fitEllipse``) are not dependencies of meddx, and neither is worth adding for ~60 lines.
 
 Coordinates: ``x`` is the column and ``y`` the row of a pixel, both at the pixel centre, in
-pixels; angles are measured from +x towards +y (that is, clockwise on screen, since rows grow
-downwards).
+pixels; angles go from +x towards +y (clockwise on screen, since rows grow downwards).
 """
 
 from __future__ import annotations
@@ -110,8 +109,7 @@ def fit_ellipse(points_xy: np.ndarray, weights: np.ndarray | None = None) -> Ell
 
     Args:
         points_xy: (N, 2) array of ``(x, y)`` = ``(column, row)`` coordinates, N >= 5.
-        weights: optional (N,) non-negative weight per point (weighted least squares; points
-            with weight 0 are ignored), as a robust refit needs.
+        weights: optional (N,) weights >= 0 (weighted least squares; 0 ignores a point).
 
     Raises:
         DataError: fewer than 5 finite points, or points (e.g. collinear) that fit no ellipse.
@@ -132,9 +130,8 @@ def fit_ellipse(points_xy: np.ndarray, weights: np.ndarray | None = None) -> Ell
     if not scale > 0:
         raise DataError(f"fit_ellipse: all {len(pts)} points coincide; no ellipse fits them")
     x, y = ((pts - mean) / scale).T
-    root = np.sqrt(w)[:, None]
-    d1 = np.column_stack([x * x, x * y, y * y]) * root
-    d2 = np.column_stack([x, y, np.ones_like(x)]) * root
+    d1, d2 = np.column_stack([x * x, x * y, y * y]), np.column_stack([x, y, np.ones_like(x)])
+    d1, d2 = d1 * np.sqrt(w)[:, None], d2 * np.sqrt(w)[:, None]
     s1, s2, s3 = d1.T @ d1, d1.T @ d2, d2.T @ d2
     try:
         t = -np.linalg.solve(s3, s2.T)
@@ -222,6 +219,14 @@ def _plane(mask_or_prob: np.ndarray, where: str) -> np.ndarray:
     return arr
 
 
+def largest_region(weights: np.ndarray) -> np.ndarray | None:
+    """Boolean mask of the largest connected component of ``weights >= 0.5`` (None if empty)."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(weights >= 0.5)
+    return None if count == 0 else labels == int(np.argmax(np.bincount(labels.ravel())[1:])) + 1
+
+
 def ellipse_from_mask(mask_or_prob: np.ndarray) -> Ellipse | None:
     """The ellipse with the same zeroth, first and second moments as the region, or None if empty.
 
@@ -242,11 +247,9 @@ def ellipse_from_mask(mask_or_prob: np.ndarray) -> Ellipse | None:
     from scipy import ndimage
 
     weights = _plane(mask_or_prob, "ellipse_from_mask")
-    labels, count = ndimage.label(weights >= 0.5)
-    if count == 0:
+    component = largest_region(weights)
+    if component is None:
         return None
-    sizes = np.bincount(labels.ravel())[1:]
-    component = labels == int(np.argmax(sizes)) + 1
     if np.all((weights == 0) | (weights == 1)):
         w = component.astype(np.float64)
     else:
@@ -268,17 +271,15 @@ def ellipse_from_mask(mask_or_prob: np.ndarray) -> Ellipse | None:
 
 
 def head_circumference_mm(mask_or_prob: np.ndarray, pixel_size_mm: float, method: str = "moments") -> float | None:
-    """Head circumference in mm: perimeter of the head's ellipse (``method``: ``moments`` or
-    ``contour``, see ``ellipse_contour.head_ellipse``) times the pixel size.
+    """Head circumference in mm: perimeter of ``ellipse_contour.head_ellipse`` times the pixel size.
 
-    Returns None when the mask is empty (no head found), so a caller counts it as missing
-    rather than as a 0 mm head.
+    Returns None for an empty mask (no head found: a caller counts it missing, not as 0 mm).
     """
+    from meddx.evaluation.ellipse_contour import head_ellipse
+
     pixel = float(pixel_size_mm)
     if not (math.isfinite(pixel) and pixel > 0):
         raise DataError(f"head_circumference_mm: pixel_size_mm must be a positive number; got {pixel_size_mm!r}")
-    from meddx.evaluation.ellipse_contour import head_ellipse
-
     ellipse = head_ellipse(mask_or_prob, method)
     return None if ellipse is None else ellipse.perimeter * pixel
 

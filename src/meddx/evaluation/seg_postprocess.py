@@ -82,10 +82,12 @@ def choose_postprocessing(predictor: Any, source: Any, split: str = "val",
             # (evaluation/ellipse_contour.py): the best on val, off unless a fit gains.
             before = [predictor.postprocess(o, largest=largest, ellipse=False) for o in raw]
             scores = {"without": _mean_dice(before, truths, [1])[1]}
-            for method in ("moments", "contour"):
+            from meddx.evaluation.ellipse_contour import ELLIPSE_METHODS
+
+            for method in ELLIPSE_METHODS:
                 after = [predictor.postprocess(o, largest=largest, ellipse=method) for o in raw]
                 scores[method] = _mean_dice(after, truths, [1])[1]
-            best_fit = max(("moments", "contour"), key=lambda m: scores[m])
+            best_fit = max(ELLIPSE_METHODS, key=lambda m: scores[m])
             ellipse = best_fit if scores[best_fit] > scores["without"] else False
             evidence["ellipse"] = {"dice_without": round(scores["without"], 6),
                                    "dice_moments": round(scores["moments"], 6),
