@@ -21,7 +21,7 @@ def membership(
     seed: int = typer.Option(0, "--seed"),
     resamples: int = typer.Option(1000, "--resamples", min=0, help="Bootstrap resamples for the AUC interval (0: none)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder for membership.json (default: BUNDLE/privacy/)."),
+    out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for membership.json (default: BUNDLE/privacy/)."),
 ) -> None:
     """Loss-threshold membership-inference attack: attack AUC (95% CI), TPR at FPR 0.1% and 1%, advantage."""
     from meddx.privacy.audit import membership_audit, write_membership

@@ -14,7 +14,7 @@ import typer
 
 def deid(
     input: Path = typer.Argument(..., help="A .txt note, a folder of .txt notes (recursive), or a .csv/.jsonl/.parquet table."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output file or folder (mirrors the input kind; never the input)."),
+    out: Path = typer.Option(..., "--out", "--output", "-o", help="Output file or folder (mirrors the input kind; never the input)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Span report, JSON Lines, offsets only (default: OUT.spans.jsonl)."),
     mode: str = typer.Option("tag", "--mode", help="tag: [NAME], [DATE]...; surrogate: consistent fake values."),
     dates: Optional[str] = typer.Option(None, "--dates", help="shift (per-patient offset, intervals kept) or tag "

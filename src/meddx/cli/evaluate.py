@@ -16,7 +16,7 @@ def evaluate(
     bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
     data: str = typer.Option(..., "--data", "-d", help="Labelled source to evaluate on."),
     split: str = typer.Option("test", help="train, val or test."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder for metrics.json and report.html (default: inside the bundle)."),
+    out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for metrics.json and report.html (default: inside the bundle)."),
     attributes: Optional[Path] = typer.Option(None, "--attributes", help="CSV keyed by sample id (id,sex,age_band,site,...) for subgroup metrics."),
     operating_point: Optional[list[str]] = typer.Option(None, "--operating-point", help="Extra rule chosen on val and reported, e.g. 'sensitivity>=0.95' (repeatable)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for the CIs (0: none)."),
@@ -119,7 +119,7 @@ def compare(
     bundle_b: str = typer.Argument(..., help="Second bundle."),
     data: str = typer.Option(..., "--data", "-d", help="Labelled source both are evaluated on."),
     split: str = typer.Option("test", help="train, val or test."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder for comparison.json (default: inside bundle A)."),
+    out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for comparison.json (default: inside bundle A)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=10, help="Paired bootstrap resamples."),
     level: float = typer.Option(0.95, "--level", min=0.5, max=0.999),
     seed: int = typer.Option(0),
@@ -173,7 +173,7 @@ def cv(
     zero_as_missing: Optional[str] = typer.Option(None, "--zero-as-missing", help="Tables: comma-separated columns where 0 means missing."),
     positive_labels: Optional[str] = typer.Option(None, "--positive-labels", help="Tables: comma-separated label values of the positive class."),
     baseline: Optional[bool] = typer.Option(None, "--baseline/--no-baseline", help="Text/series: fit and report the bundled baseline."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder for cv.json, oof_predictions.csv and fold bundles."),
+    out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for cv.json, oof_predictions.csv and fold bundles."),
     progress: bool = typer.Option(False, "--progress/--no-progress"),
 ) -> None:
     """Cross-validate a training config: folds stratified and grouped by patient, mean ± sd, out-of-fold predictions."""

@@ -27,7 +27,7 @@ LR = typer.Option(None, "--lr", help="Local learning rate (default 1e-3).")
 BATCH = typer.Option(None, "--batch-size", help="Local batch size (default 64).")
 SEED = typer.Option(None, "--seed")
 NAME = typer.Option(None, "--name", help="Bundle name in the registry.")
-OUTPUT = typer.Option(None, "--output", "-o", help="Bundle folder (default under MEDDX_HOME/bundles).")
+OUTPUT = typer.Option(None, "--output", "--out", "-o", help="Bundle folder (default under MEDDX_HOME/bundles).")
 IMAGE_SIZE = typer.Option(None, "--image-size", help="Side length after resizing (default: native, at most 128).")
 DP = typer.Option(None, "--dp", help="Differential privacy: none (default), server (Flower: clip updates, noise the "
                  "aggregate) or client (Opacus DP-SGD at every site).")

@@ -30,7 +30,7 @@ def train(
     num_nodes: Optional[int] = typer.Option(None, "--num-nodes"),
     threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads per process (default: free cores / devices)."),
     name: Optional[str] = typer.Option(None, help="Bundle name in the registry."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Bundle folder (default under MEDDX_HOME/bundles)."),
+    output: Optional[str] = typer.Option(None, "--output", "--out", "-o", help="Bundle folder (default under MEDDX_HOME/bundles)."),
     labels: Optional[str] = typer.Option(None, "--labels", help="Segmentation: names of the mask values, comma-separated, background first."),
     largest_component: Optional[bool] = typer.Option(None, "--largest-component/--no-largest-component", help="Segmentation: keep the largest connected component per class (default: decided on val)."),
     test_fraction: Optional[float] = typer.Option(None, "--test-fraction", help="Segmentation: test split carved when the source has none (default 0.2)."),
@@ -142,7 +142,7 @@ def predict(
     attribution: str = typer.Option("auto", "--attribution", help="Text: attention, integrated-gradients or auto (attention when the model has it); series: integrated-gradients, occlusion or auto."),
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text bundle: column of the documents in a CSV/JSONL/Parquet (default: the training column)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Segmentation: folder for the masks (input's format and geometry) and overlays."),
+    output: Optional[Path] = typer.Option(None, "--output", "--out", "-o", help="Segmentation: folder for the masks (input's format and geometry) and overlays."),
     pixel_size: Optional[float] = typer.Option(None, "--pixel-size", help="Segmentation: mm per pixel for files without spacing (PNG/JPEG), for measurements."),
     overlays: bool = typer.Option(True, "--overlays/--no-overlays", help="Segmentation: write an overlay PNG per input."),
 ) -> None:
