@@ -96,3 +96,10 @@ def test_console_script_debug_flag_shows_traceback(tmp_path: Path) -> None:
 def test_help_works(argv: list[str], capsys) -> None:
     result = run_cli(argv, capsys)
     assert result.code == 0 and "Usage" in result.out
+
+
+def test_column_options_on_an_image_bundle(trained: dict, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("MEDDX_HOME", str(trained["home"]))
+    result = run_cli(["evaluate", str(trained["bundle"]), "--data", str(trained["folder"]), "--label-column", "dx"],
+                     capsys)
+    _assert_one_line_error(result, "--label-column", "does not read columns")

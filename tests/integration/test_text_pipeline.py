@@ -236,6 +236,36 @@ def test_a_text_run_resumes_from_its_run_folder(notes_csv: Path, tmp_path: Path,
     assert (tmp_path / "home" / "bundles" / "r" / "v2" / "tokenizer.json").is_file()
 
 
+def test_evaluate_an_external_file_with_other_columns_and_a_missing_class(
+        text_run: dict, notes_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hospital's own test file: other column names, no oncology note. ``--text-column`` and
+    ``--label-column`` read it; its labels map onto the bundle's three classes."""
+    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
+    rows = [r for r in csv.DictReader(notes_csv.open()) if r["split"] == "test" and r["diagnosis"] != "oncology"]
+    external = tmp_path / "external.csv"
+    with external.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["report", "dx"])
+        writer.writerows([r["note"], r["diagnosis"]] for r in rows)
+    result = run_cli(["evaluate", "notes:1", "--data", str(external), "--split", "train", "--text-column", "report",
+                      "--label-column", "dx", "--out", str(tmp_path / "ev"), "--bootstrap", "50"], capsys)
+    assert result.code == 0, result.err
+    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    assert metrics["n"] == len(rows) and metrics["label_names"] == ["cardiology", "neurology", "oncology"]
+    assert metrics["per_class"]["oncology"]["support"] == 0
+    assert metrics["per_class"]["oncology"]["sensitivity"] is None
+    assert metrics["accuracy"] >= 0.95  # the keyword task, as on the training file
+    assert any("oncology" in note for note in metrics["dataset"]["notes"])
+    compared = run_cli(["compare", "notes:1", "notes:1", "--data", str(external), "--split", "train",
+                        "--text-column", "report", "--label-column", "dx", "--out", str(tmp_path / "cmp")], capsys)
+    assert compared.code == 0, compared.err
+    # Without the column flags the training file's columns are missing: the error names one, the
+    # columns the file has, and the flag to pass.
+    missing = run_cli(["evaluate", "notes:1", "--data", str(external), "--split", "train"], capsys)
+    assert missing.code == 2 and "available columns: report, dx" in missing.err and "pass one of them with --" in missing.err
+
+
 def test_compare_a_text_bundle_with_itself(text_run: dict, notes_csv: Path, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))

@@ -17,6 +17,9 @@ def evaluate(
     data: str = typer.Option(..., "--data", "-d", help="Labelled source to evaluate on."),
     split: str = typer.Option("test", help="train, val or test."),
     out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for metrics.json and report.html (default: inside the bundle)."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document (default: the one training read)."),
+    label_column: Optional[str] = typer.Option(None, "--label-column", help="Text/series/tables: column holding the label(s) (default: training's)."),
+    id_column: Optional[str] = typer.Option(None, "--id-column", help="Text/series/tables: column holding the sample id (default: training's)."),
     attributes: Optional[Path] = typer.Option(None, "--attributes", help="CSV keyed by sample id (id,sex,age_band,site,...) for subgroup metrics."),
     operating_point: Optional[list[str]] = typer.Option(None, "--operating-point", help="Extra rule chosen on val and reported, e.g. 'sensitivity>=0.95' (repeatable)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for the CIs (0: none)."),
@@ -39,8 +42,15 @@ def evaluate(
         return
     settings = EvalSettings(n_resamples=bootstrap, level=level, seed=seed, extra_rules=list(operating_point or []))
     metrics, path = evaluate_bundle(bundle, data, split=split, out=out, settings=settings, attributes=attributes,
-                                    verify=verify, report=report)
+                                    verify=verify, report=report,
+                                    columns=_columns(text_column, label_column, id_column))
     _print_evaluation(metrics, path, headline(metrics), report, as_json)
+
+
+def _columns(text_column: str | None, label_column: str | None, id_column: str | None) -> dict[str, str]:
+    """The column overrides given on the command line (``evaluate_bundle(columns=...)``)."""
+    given = {"text_column": text_column, "label_column": label_column, "id_column": id_column}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def _print_evaluation(metrics: dict[str, Any], path: Path, lines: list[str], report: bool, as_json: bool) -> None:
@@ -120,6 +130,9 @@ def compare(
     data: str = typer.Option(..., "--data", "-d", help="Labelled source both are evaluated on."),
     split: str = typer.Option("test", help="train, val or test."),
     out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for comparison.json (default: inside bundle A)."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document (default: the one training read)."),
+    label_column: Optional[str] = typer.Option(None, "--label-column", help="Text/series/tables: column holding the label(s) (default: training's)."),
+    id_column: Optional[str] = typer.Option(None, "--id-column", help="Text/series/tables: column holding the sample id (default: training's)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=10, help="Paired bootstrap resamples."),
     level: float = typer.Option(0.95, "--level", min=0.5, max=0.999),
     seed: int = typer.Option(0),
@@ -129,7 +142,8 @@ def compare(
     from meddx.evaluation.compare import compare_bundles
 
     result, path = compare_bundles(bundle_a, bundle_b, data, split, str(out) if out else None,
-                                   n_resamples=bootstrap, level=level, seed=seed)
+                                   n_resamples=bootstrap, level=level, seed=seed,
+                                   columns=_columns(text_column, label_column, id_column))
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return

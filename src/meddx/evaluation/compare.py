@@ -339,21 +339,21 @@ def compare_bundles(
     n_resamples: int = 1000,
     level: float = 0.95,
     seed: int = 0,
+    columns: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], Any]:
     """``meddx compare``: both bundles on the same split; DeLong, McNemar and paired bootstrap CIs
     (segmentation bundles: paired per-case Dice differences, ``evaluation.seg_compare``).
 
     Each bundle decides at its own operating point (chosen on its own validation split).
     Writes ``comparison.json`` to ``out`` (default: ``BUNDLE_A/comparisons/<B>-<source>-<split>``)
-    and returns ``(result, path)``.
+    and returns ``(result, path)``. ``columns`` as for ``evaluate_bundle``.
     """
     from pathlib import Path
 
     from meddx.bundle.bundle import load_bundle
     from meddx.core.files import write_json_atomic
-    from meddx.data.sources import load_source
+    from meddx.evaluation.evaluate import load_source_as_trained, predict_split
     from meddx.evaluation.intervals import paired_difference_intervals
-    from meddx.evaluation.evaluate import check_compatible, predict_split
     from meddx.registry.store import resolve_bundle_path
 
     paths = [resolve_bundle_path(b) for b in (bundle_a, bundle_b)]
@@ -365,11 +365,7 @@ def compare_bundles(
         from meddx.evaluation.seg_compare import compare_segmentation
 
         return compare_segmentation(a, b, paths, data, split, out, n_resamples=n_resamples, level=level, seed=seed)
-    training = a.config.get("training", {})
-    source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
-                         carve_val=split == "val", text_options=training.get("text_options"),
-                         options=training.get("source_options"))
-    check_compatible(a, source)
+    source = load_source_as_trained(a, data, carve_val=split == "val", columns=columns)
     pa, pb = predict_split(a, source, split), predict_split(b, source, split)
     y, names, task = pa.labels, a.label_names, a.task
     correct_a = correctness(y, pa.probs, task, a.decision_thresholds)

@@ -206,6 +206,73 @@ def check_compatible(predictor: Any, source: ImageSource) -> None:
         )
 
 
+COLUMN_OPTIONS = ("text_column", "label_column", "id_column")
+
+
+def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: dict[str, str] | None = None) -> Any:
+    """``data`` read as the bundle's training read its source, checked against the bundle.
+
+    Same validation fraction and seed (so a carved ``val`` is the same samples), the same reader
+    options (document, label and id columns; series window; table columns). ``columns`` overrides
+    the recorded ``text_column``/``label_column``/``id_column`` for a file laid out differently
+    (then the recorded id, patient and split columns are detected afresh unless given); carving
+    val hashes every training file, so it happens only when ``carve_val``. Labels of a source that
+    lacks some of the bundle's classes are mapped onto them (:func:`align_labels`).
+    """
+    from meddx.core.errors import ConfigError
+    from meddx.data.sources import load_source
+
+    training = predictor.config.get("training", {})
+    text_options, options = training.get("text_options"), training.get("source_options")
+    given = {k: v for k, v in (columns or {}).items() if v is not None}
+    unknown = sorted(set(given) - set(COLUMN_OPTIONS))
+    if unknown:
+        raise ConfigError(f"unknown column option(s) {unknown}; expected some of {list(COLUMN_OPTIONS)}")
+    # A file laid out differently: the recorded optional columns (id, patient, split) are not
+    # carried over unless given; the reader detects them as it did for training.
+    optional = ("id_column", "patient_column", "split_column")
+    if given and text_options is not None:
+        text_options = {**{k: v for k, v in text_options.items() if k not in optional}, **given}
+    elif given and options is not None and "text_column" not in given:
+        options = {**{k: v for k, v in options.items() if k not in optional}, **given}
+    elif given:
+        flags = ", ".join("--" + k.replace("_", "-") for k in given)
+        raise ConfigError(f"{flags}: bundle {predictor.name!r} ({predictor.config.get('modality', 'image')}) does not "
+                          "read columns; column options apply to documents (all three) and to series and tables "
+                          "(label and id)")
+    source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
+                         carve_val=carve_val, text_options=text_options, options=options)
+    align_labels(predictor, source)
+    check_compatible(predictor, source)
+    return source
+
+
+def align_labels(predictor: Any, source: ImageSource) -> None:
+    """Put a source whose classes are a subset of the bundle's into the bundle's label order.
+
+    An external test set often lacks a class (no ``digestive`` abstracts this month): its
+    labels are re-indexed to the bundle's classes, and the source takes the bundle's task and
+    label names, so metrics are computed over the classes the bundle predicts. A source with a
+    class the bundle does not know is left alone for :func:`check_compatible` to refuse.
+    """
+    names, wanted = list(source.label_names), list(predictor.label_names)
+    multilabel = predictor.task == "multilabel"
+    if names == wanted or not set(names) <= set(wanted) or multilabel != (source.task == "multilabel"):
+        return
+    index = np.array([wanted.index(n) for n in names], dtype=np.int64)
+    for data in source.splits.values():
+        if multilabel:
+            labels = np.zeros((len(data.labels), len(wanted)), dtype=data.labels.dtype)
+            labels[:, index] = data.labels
+            data.labels = labels
+        else:
+            data.labels = index[np.asarray(data.labels, dtype=np.int64)]
+    absent = [n for n in wanted if n not in names]
+    source.notes.append(f"{source.origin}: no sample of class(es) {absent}; labels mapped onto the bundle's "
+                        f"classes {wanted}")
+    source.label_names, source.task = wanted, predictor.task
+
+
 def evaluate_bundle(
     bundle: str | Path,
     data: str,
@@ -216,6 +283,7 @@ def evaluate_bundle(
     attributes: str | Path | None = None,
     verify: bool = True,
     report: bool = True,
+    columns: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], Path]:
     """Evaluate a bundle (folder or registry name) on ``split`` of ``data``.
 
@@ -223,10 +291,10 @@ def evaluate_bundle(
     to ``out`` (default: ``BUNDLE/evaluations/SOURCE-SPLIT``); returns the metrics and the
     path of ``metrics.json``. A validation split carved from train is carved exactly as during
     training (same fraction and seed, read from the bundle), so ``--split val`` means the same
-    samples, and extra operating points are chosen on those.
+    samples, and extra operating points are chosen on those. ``columns`` reads a file laid out
+    differently from the training file (see :func:`load_source_as_trained`).
     """
     from meddx.bundle.bundle import load_bundle
-    from meddx.data.sources import load_source
     from meddx.registry.store import resolve_bundle_path
 
     settings = settings or EvalSettings()
@@ -238,12 +306,8 @@ def evaluate_bundle(
 
         attrs = read_attributes(attributes)  # fail on a bad file before any prediction
     training = predictor.config.get("training", {})
-    need_val = split == "val" or bool(settings.extra_rules)
-    source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
-                         carve_val=need_val,  # carving hashes every training file: only when needed
-                         text_options=training.get("text_options"),  # read documents as training did
-                         options=training.get("source_options"))  # series and tables: same columns, window
-    check_compatible(predictor, source)
+    source = load_source_as_trained(predictor, data, carve_val=split == "val" or bool(settings.extra_rules),
+                                    columns=columns)
     preds = predict_split(predictor, source, split)
     val = None
     if settings.extra_rules:

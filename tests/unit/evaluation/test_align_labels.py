@@ -1,0 +1,51 @@
+"""An evaluation source that lacks some of the bundle's classes is mapped onto the bundle's labels."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from meddx.core.errors import ConfigError
+from meddx.data.base import ImageSource, SplitData
+from meddx.evaluation.evaluate import align_labels, load_source_as_trained
+
+
+def _source(task: str, names: list[str], labels: np.ndarray) -> ImageSource:
+    split = SplitData(ids=[f"s{i}" for i in range(len(labels))], labels=labels)
+    return ImageSource(name="x", origin="x.csv", task=task, label_names=names, spatial_dims=2, splits={"test": split})
+
+
+def _bundle(task: str, names: list[str]) -> SimpleNamespace:
+    return SimpleNamespace(task=task, label_names=names, name="b", config={"training": {}})
+
+
+def test_missing_classes_are_re_indexed_to_the_bundle_order() -> None:
+    # Classes "b" and "d" of a four-class bundle; two classes make the reader call it binary.
+    source = _source("binary", ["b", "d"], np.array([0, 1, 1, 0]))
+    align_labels(_bundle("multiclass", ["a", "b", "c", "d"]), source)
+    assert source.task == "multiclass" and source.label_names == ["a", "b", "c", "d"]
+    np.testing.assert_array_equal(source.splits["test"].labels, [1, 3, 3, 1])
+    assert "['a', 'c']" in source.notes[-1]
+
+
+def test_multilabel_columns_are_placed_under_their_names() -> None:
+    source = _source("multilabel", ["edema", "effusion"], np.array([[1, 0], [0, 1], [1, 1]]))
+    align_labels(_bundle("multilabel", ["atelectasis", "edema", "effusion"]), source)
+    np.testing.assert_array_equal(source.splits["test"].labels, [[0, 1, 0], [0, 0, 1], [0, 1, 1]])
+
+
+def test_an_unknown_class_or_another_task_is_left_for_the_compatibility_check() -> None:
+    unknown = _source("binary", ["a", "zebra"], np.array([0, 1]))
+    align_labels(_bundle("multiclass", ["a", "b", "c"]), unknown)
+    assert unknown.label_names == ["a", "zebra"] and unknown.notes == []
+    multilabel = _source("multilabel", ["a", "b"], np.array([[1, 0]]))
+    align_labels(_bundle("multiclass", ["a", "b", "c"]), multilabel)
+    assert multilabel.task == "multilabel" and multilabel.label_names == ["a", "b"]
+
+
+def test_unknown_column_option_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="patient_column"):
+        load_source_as_trained(_bundle("binary", ["a", "b"]), "x.csv", carve_val=False,
+                               columns={"patient_column": "pid"})
