@@ -103,3 +103,9 @@ def test_column_options_on_an_image_bundle(trained: dict, capsys, monkeypatch) -
     result = run_cli(["evaluate", str(trained["bundle"]), "--data", str(trained["folder"]), "--label-column", "dx"],
                      capsys)
     _assert_one_line_error(result, "--label-column", "does not read columns")
+
+
+def test_malformed_yaml_config_is_one_line_with_its_position(tmp_path: Path, capsys) -> None:
+    config = tmp_path / "train.yaml"
+    config.write_text("model: seed-cnn\ndata: [unclosed\n")
+    _assert_one_line_error(run_cli(["train", str(config)], capsys), str(config), "not valid YAML", "line 3")
