@@ -109,3 +109,14 @@ def test_malformed_yaml_config_is_one_line_with_its_position(tmp_path: Path, cap
     config = tmp_path / "train.yaml"
     config.write_text("model: seed-cnn\ndata: [unclosed\n")
     _assert_one_line_error(run_cli(["train", str(config)], capsys), str(config), "not valid YAML", "line 3")
+
+
+def test_a_multi_line_error_message_is_printed_on_one_line(capsys, monkeypatch) -> None:
+    from meddx.cli import main as cli_main
+    from meddx.core.errors import DataError
+
+    def fail(**_: object) -> None:
+        raise DataError("scan.dcm: cannot decode\n  (a library's detail on a second line)\n")
+
+    monkeypatch.setattr(cli_main, "app", fail)
+    _assert_one_line_error(run_cli(["train"], capsys), "scan.dcm: cannot decode | (a library's detail")

@@ -56,7 +56,9 @@ def main(argv: list[str] | None = None) -> None:
     except MeddxError as exc:
         if "--debug" in args:
             raise
-        typer.echo(f"meddx: error: {exc}", err=True)
+        # One line whatever a library put into the message (a wrapped parser error spans several).
+        message = " | ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+        typer.echo(f"meddx: error: {message}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         typer.echo("meddx: interrupted", err=True)
