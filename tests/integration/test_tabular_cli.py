@@ -83,7 +83,7 @@ def test_explanations_name_the_rule_columns(table: Path, tmp_path: Path, capsys:
     metrics = _train(table, bundle, capsys, "--model", "gbm")
     assert metrics["test"]["auc"] >= 0.9
     predictor = load_bundle(bundle)
-    _, rows = predictor.read_rows(write_table(tmp_path / "more.csv", n=60, seed=3, split=False))
+    names, rows = predictor.read_rows(write_table(tmp_path / "more.csv", n=60, seed=3, split=False))
     found = top_features(predictor, rows, top=1)
     assert found[0]["method"] == "ablation"
     share = np.mean([f["top"][0]["column"] in ("x1", "x2") for f in found if f["top"][0]["attribution"] != 0])
@@ -100,7 +100,8 @@ def test_explanations_name_the_rule_columns(table: Path, tmp_path: Path, capsys:
     assert [u.extra["top"][0]["column"] for u in unified[:5]] == [f["top"][0]["column"] for f in found[:5]]
     result = run_cli(["explain", str(bundle), str(more), "--out", str(tmp_path / "why"), "--json"], capsys)
     assert result.code == 0, result.err
-    assert json.loads(result.out.splitlines()[0])["method"] == "ablation"
+    first = json.loads(result.out.splitlines()[0])
+    assert first["method"] == "ablation" and first["source"] == names[0] == "more.csv:p3-0"  # FILE:ID, the file named once
     assert (tmp_path / "why" / "explanations.json").is_file()
 
 

@@ -202,7 +202,7 @@ def _explain_rows(predictor: Any, inputs: Sequence[Any], method: str, target: st
             frames.append(item)
         else:
             rows, frame = predictor.read_rows(item)
-            names += [f"{Path(str(item)).name}:{r}" for r in rows]
+            names += rows  # already FILE:ID or FILE:rowN
             frames.append(frame)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     probs = predictor.predict_tensor(predictor.encode(table))
