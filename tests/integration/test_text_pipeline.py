@@ -88,6 +88,7 @@ def test_training_learns_the_keyword_task_and_reports_the_baseline(text_run: dic
     base = m["baseline"]["test"]
     assert base["metrics"]["accuracy"] >= 0.95
     assert set(base["difference"]) >= {"auc", "macro_f1", "accuracy"}
+    assert "test baseline (tfidf-logreg): AUC" in text_run["stdout"]  # the bundle's own baseline, by name
     bundle = text_run["bundle"]
     for name in ("tokenizer.json", "baseline.safetensors", "baseline.json", "weights.safetensors"):
         assert (bundle / name).is_file(), name

@@ -122,7 +122,7 @@ def _print_summary(result: object) -> None:
         base = (metrics.get("baseline") or {}).get(split)
         if base:
             b = base["metrics"]
-            console.print(f"{split} baseline (TF-IDF + LR): AUC {_f(b.get('auc'))}  ACC {_f(b.get('accuracy'))}  "
+            console.print(f"{split} baseline ({metrics['baseline'].get('model', 'baseline')}): AUC {_f(b.get('auc'))}  ACC {_f(b.get('accuracy'))}  "
                           f"macro-F1 {_f(b.get('macro_f1'))}")
     privacy = _privacy_of(result.bundle_path)  # type: ignore[attr-defined]
     if privacy:
