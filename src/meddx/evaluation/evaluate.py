@@ -233,7 +233,10 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
     optional = ("id_column", "patient_column", "split_column")
     if given and text_options is not None:
         text_options = {**{k: v for k, v in text_options.items() if k not in optional}, **given}
-    elif given and options is not None and "text_column" not in given:
+    elif given and options is not None:
+        if "text_column" in given:
+            raise ConfigError(f"--text-column: bundle {predictor.name!r} reads no documents; for its series or table "
+                              "source give --label-column and --id-column only")
         options = {**{k: v for k, v in options.items() if k not in optional}, **given}
     elif given:
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
@@ -268,8 +271,8 @@ def align_labels(predictor: Any, source: ImageSource) -> None:
         else:
             data.labels = index[np.asarray(data.labels, dtype=np.int64)]
     absent = [n for n in wanted if n not in names]
-    source.notes.append(f"{source.origin}: no sample of class(es) {absent}; labels mapped onto the bundle's "
-                        f"classes {wanted}")
+    source.notes.append(f"{source.origin}: " + (f"no sample of class(es) {absent}; " if absent else "")
+                        + f"labels mapped onto the bundle's classes {wanted}")
     source.label_names, source.task = wanted, predictor.task
 
 

@@ -49,3 +49,17 @@ def test_unknown_column_option_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="patient_column"):
         load_source_as_trained(_bundle("binary", ["a", "b"]), "x.csv", carve_val=False,
                                columns={"patient_column": "pid"})
+
+
+def test_same_classes_in_another_order_are_reordered() -> None:
+    source = _source("multiclass", ["c", "a", "b"], np.array([0, 1, 2]))
+    align_labels(_bundle("multiclass", ["a", "b", "c"]), source)
+    np.testing.assert_array_equal(source.splits["test"].labels, [2, 0, 1])
+    assert "no sample" not in source.notes[-1]
+
+
+def test_text_column_on_a_table_bundle_is_a_config_error() -> None:
+    bundle = _bundle("binary", ["a", "b"])
+    bundle.config = {"training": {"source_options": {"label_column": "y"}}}
+    with pytest.raises(ConfigError, match="--text-column: bundle 'b' reads no documents"):
+        load_source_as_trained(bundle, "x.csv", carve_val=False, columns={"text_column": "note"})
