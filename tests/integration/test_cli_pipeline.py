@@ -63,6 +63,18 @@ def test_predict_raw_png_files_json(home: Path, trained: dict, capsys) -> None:
     assert correct >= 8
 
 
+def test_predict_a_folder_predicts_every_image_beneath_it(home: Path, trained: dict, capsys) -> None:
+    """``meddx predict BUNDLE test/`` reads test/lesion/*.png and test/normal/*.png, sorted."""
+    test = trained["folder"] / "test"
+    expected = sorted(str(p) for p in test.rglob("*.png"))
+    result = run_cli(["predict", str(trained["bundle"]), str(test), "--json"], capsys)
+    assert result.code == 0, result.err
+    preds = [json.loads(line) for line in result.out.strip().splitlines()]
+    assert [p["source"] for p in preds] == expected and len(preds) == 200
+    correct = np.mean([p["label"] == Path(p["source"]).parent.name for p in preds])
+    assert correct >= 0.9  # the known answer: the folder each image sits in
+
+
 def test_predict_table_and_registry_commands(home: Path, trained: dict, capsys) -> None:
     png = next((trained["folder"] / "test" / "lesion").glob("*.png"))
     table = run_cli(["predict", "lesions:1", str(png)], capsys)

@@ -79,6 +79,18 @@ def test_2d_three_classes_train_evaluate_predict(tmp_path: Path, seg_home: Path,
     assert mask.shape == truth.shape
     assert (mask == truth).mean() > 0.97
     assert (tmp_path / "pred" / "case_000_overlay.png").is_file()
+    # a folder: every image beneath it; two inputs named alike get masks named by their folders
+    import shutil
+
+    for site, case in (("site_a", "case_000"), ("site_b", "case_001")):
+        (tmp_path / "day" / site).mkdir(parents=True)
+        shutil.copy(data / "images" / f"{case}.png", tmp_path / "day" / site / "scan.png")
+    result = run_cli(["predict", str(run["bundle"]), str(tmp_path / "day"), "--output", str(tmp_path / "day_pred")],
+                     capsys)
+    assert result.code == 0, result.err
+    for site, case in (("site_a", "case_000"), ("site_b", "case_001")):
+        written = np.asarray(Image.open(tmp_path / "day_pred" / f"{site}_scan_mask.png"))
+        assert (written == np.asarray(Image.open(data / "labels" / f"{case}.png"))).mean() > 0.97
     # without --output: the area of each structure, in pixels (mm² with --pixel-size)
     result = run_cli(["predict", str(run["bundle"]), str(image), "--pixel-size", "0.5"], capsys)
     assert result.code == 0, result.err

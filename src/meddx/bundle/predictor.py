@@ -111,10 +111,13 @@ class Predictor:
         return [[n for n, p, tn in zip(self.label_names, row, per_label) if p >= tn] for row in probs]
 
     def predict_files(self, paths: Sequence[str | Path]) -> list[Prediction]:
-        """Read PNG/JPEG/DICOM/NIfTI files (or DICOM series folders) and predict each."""
+        """Read PNG/JPEG/DICOM/NIfTI files and predict each; a folder stands for the image files
+        beneath it (3D bundles: its DICOM series and NIfTI volumes; ``data.inputs``)."""
+        from meddx.data.inputs import expand_image_inputs
         from meddx.data.io import read_image
 
         dims = len(self.preprocessor.spatial_size)
+        paths = expand_image_inputs(paths, dims)
         images = []
         for p in paths:
             img = read_image(p).array

@@ -212,12 +212,16 @@ class SegPredictor:
 
     def predict_files(self, paths: Sequence[str | Path], out_dir: str | Path | None = None, *,
                       pixel_size: float | None = None, overlays: bool = True) -> list[dict[str, Any]]:
-        """Segment image files (or DICOM series folders); with ``out_dir`` write each mask in the
-        input's format and geometry (``<stem>_mask.png`` / ``.nii.gz``) and an overlay PNG."""
+        """Segment image files, folders of them, or DICOM series folders (``data.inputs``); with
+        ``out_dir`` write each mask in the input's format and geometry (``<stem>_mask.png`` /
+        ``.nii.gz``, stems made unique) and an overlay PNG."""
+        from meddx.data.inputs import expand_image_inputs, unique_stems
         from meddx.data.io import image_suffix, read_image
 
+        paths = expand_image_inputs(paths, self.spatial_dims)
+        stems = unique_stems(paths, lambda p: p.name[: -len(image_suffix(p))] if image_suffix(p) else p.name)
         results = []
-        for p in paths:
+        for p, stem in zip(paths, stems):
             loaded = read_image(p)
             spacing = loaded.spacing or ((pixel_size,) * self.spatial_dims if pixel_size else None)
             out = self.predict_case(loaded.array, spacing)
@@ -228,7 +232,6 @@ class SegPredictor:
 
                 folder = Path(out_dir)
                 folder.mkdir(parents=True, exist_ok=True)
-                stem = Path(p).name[: -len(image_suffix(p))] if image_suffix(p) else Path(p).name
                 row["mask"] = str(write_mask(folder / f"{stem}_mask{_mask_suffix(p)}", out.labels, p))
                 if overlays:
                     from meddx.evaluation.seg_overlays import overlay_png

@@ -1,0 +1,76 @@
+"""What ``meddx predict`` reads from the paths a user names: files, image folders, DICOM series.
+
+A user points ``predict`` at a folder as often as at a file (a day's X-rays, a study export).
+For a 2D bundle every image file beneath the folder is one input; for a 3D bundle a folder that
+directly holds DICOM files is one series (a volume), and NIfTI files beneath it are volumes too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Callable, Sequence
+
+from meddx.core.errors import DataError
+
+
+def expand_image_inputs(paths: Sequence[str | Path], spatial_dims: int) -> list[Path]:
+    """The inputs ``paths`` name, in order: files as given; each folder replaced by its image
+    files (recursively, sorted) or, for a 3D bundle, by its DICOM series folders.
+
+    DICOM objects of a known non-image class beneath a folder (structure sets, segmentations,
+    reports) are not inputs and are skipped. A folder holding no image a bundle of
+    ``spatial_dims`` dimensions can read is an error that names it; a path that does not exist
+    is passed on for the reader to report.
+    """
+    from meddx.data.io import detect_kind
+
+    expanded: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            expanded.append(path)
+            continue
+        files = sorted(f for f in path.rglob("*") if f.is_file() and not f.name.startswith("."))
+        kinds = {f: detect_kind(f) for f in files}
+        kinds = {f: None if k == "dicom" and not _dicom_image_object(f) else k for f, k in kinds.items()}
+        if spatial_dims == 3:
+            series = sorted({f.parent for f in files if kinds[f] == "dicom"})
+            found = series + [f for f in files if kinds[f] == "nifti"]
+            what = "DICOM series folders or NIfTI volumes"
+        else:
+            found = [f for f in files if kinds[f] is not None]
+            what = "image files (PNG, JPEG, BMP, TIFF, DICOM, NIfTI)"
+        if not found:
+            raise DataError(f"{path}: a folder with no {what} in it or below it; name image files, or a folder "
+                            "that holds them")
+        expanded += sorted(found)
+    return expanded
+
+
+
+def _dicom_image_object(path: Path) -> bool:
+    """False for a DICOM file whose SOP class is known and is not an image (RT structure set,
+    segmentation, structured report...); True otherwise, undecodable files included, so the
+    reader reports those."""
+    import pydicom
+
+    try:
+        uid = pydicom.dcmread(path, stop_before_pixels=True, force=True, specific_tags=["SOPClassUID"]).get("SOPClassUID")
+    except Exception:  # noqa: BLE001 - any unreadable header is the reader's to report
+        return True
+    name = getattr(uid, "name", "") if uid is not None else ""
+    return uid is None or name == str(uid) or "Image" in name
+
+
+def unique_stems(paths: Sequence[Path], stem_of: Callable[[Path], str]) -> list[str]:
+    """An output name per input: ``stem_of(path)``, prefixed with its parent folders' names where
+    two inputs would otherwise share one (``glioma/image1.jpg`` and ``meningioma/image1.jpg``
+    become ``glioma_image1`` and ``meningioma_image1``), so that no written mask overwrites another."""
+    stems = [stem_of(p) for p in paths]
+    for depth in range(1, 8):
+        counts = Counter(stems)
+        if all(n == 1 for n in counts.values()):
+            return stems
+        stems = ["_".join([*Path(p).parent.parts[-depth:], stem_of(p)]) if counts[s] > 1 else s
+                 for p, s in zip(paths, stems)]
+    return stems if len(set(stems)) == len(stems) else [f"{i:04d}_{s}" for i, s in enumerate(stems)]
