@@ -35,6 +35,13 @@ def test_explain_files_writes_overlays_at_the_image_size(trained: dict, tmp_path
     assert len(pngs) == 2 and Image.open(pngs[0]).size == Image.open(files[0]).size
     assert len(list(out.glob("*-methods.png"))) == 2
     assert len(json.loads((out / "explanations.json").read_text())) == 4
+    folder = trained["folder"] / "test" / "normal"
+    whole = run_cli(["explain", str(trained["bundle"]), str(folder), "-m", "gradcam", "--out", str(tmp_path / "f"),
+                     "--json"], capsys)
+    assert whole.code == 0, whole.err
+    sources = [json.loads(line)["source"] for line in whole.out.strip().splitlines()]
+    assert sources == sorted(str(f) for f in folder.glob("*.png"))
+    assert len(list((tmp_path / "f").glob("*-gradcam.png"))) == len(sources)
     bad = run_cli(["explain", str(trained["bundle"]), str(files[0]), "-m", "attention"], capsys)
     assert bad.code == 2 and "gradcam" in bad.err
 

@@ -89,6 +89,17 @@ def test_predict_names_late_lactate_as_the_reason(gbm_bundle: Path, long_csv: di
     summary = json.loads(explained.out.splitlines()[0])
     assert summary["method"] == "occlusion" and summary["shape"] == [len(source.variables), 48]
     assert len(list((tmp_path / "ex").glob("*-occlusion.png"))) == 1
+    # a folder of patient files: one prediction per stay, in file order
+    negative = next(r for r, y in zip(test.records, test.labels) if y == 0)
+    ward = tmp_path / "ward"
+    (ward / "a").mkdir(parents=True)
+    _write_patient(positive, source.variables, source.static_names, ward / "a" / "p1.csv")
+    _write_patient(negative, source.variables, source.static_names, ward / "p2.csv")
+    result = run_cli(["predict", str(gbm_bundle), str(ward), "--json"], capsys)
+    assert result.code == 0, result.err
+    rows = [json.loads(line) for line in result.out.strip().splitlines()]
+    assert [positive.id in rows[0]["source"], negative.id in rows[1]["source"]] == [True, True]
+    assert rows[0]["risk"] > rows[1]["risk"]
 
 
 def test_predict_refuses_a_variable_the_bundle_does_not_know(gbm_bundle: Path, tmp_path: Path,

@@ -160,6 +160,14 @@ def test_predict_reads_a_txt_file_and_matches_the_python_api(text_run: dict, tmp
     raw = predictor.predict_texts([doc.read_text()], calibrated=False)
     expected = predictor.calibrate(raw)[0]
     np.testing.assert_allclose(list(row["probabilities"].values()), expected, atol=1e-5)
+    # a folder: every document beneath it, sorted by path
+    (tmp_path / "inbox" / "old").mkdir(parents=True)
+    (tmp_path / "inbox" / "b.txt").write_text("seizure observed overnight on the ward")
+    (tmp_path / "inbox" / "old" / "a.txt").write_text("carcinoma of the colon staged today")
+    result = run_cli(["predict", str(text_run["bundle"]), str(tmp_path / "inbox"), "--json"], capsys)
+    assert result.code == 0, result.err
+    rows = [json.loads(line) for line in result.out.strip().splitlines()]
+    assert [(Path(r["source"]).name, r["label"]) for r in rows] == [("b.txt", "neurology"), ("a.txt", "oncology")]
 
 
 def test_evaluate_writes_a_report_with_the_baseline(text_run: dict, notes_csv: Path, tmp_path: Path,

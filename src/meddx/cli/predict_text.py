@@ -17,12 +17,14 @@ from meddx.core.errors import DataError
 def read_documents(files: list[Path], text_column: Optional[str], id_column: Optional[str] = None,
                    encoding: str = "utf-8") -> tuple[list[str], list[str]]:
     """Documents and their names: a ``.txt`` file is one document; a CSV/TSV/JSONL/Parquet file
-    gives one per row from ``text_column`` (default ``text``), named ``FILE:ID`` or ``FILE:rowN``."""
+    gives one per row from ``text_column`` (default ``text``), named ``FILE:ID`` or ``FILE:rowN``;
+    a folder stands for those files beneath it."""
+    from meddx.data.inputs import expand_files
     from meddx.data.text import TABLE_SUFFIXES, _decode, _read_table
 
     texts: list[str] = []
     names: list[str] = []
-    for path in files:
+    for path in expand_files(files, (".txt", *TABLE_SUFFIXES, ".jsonl", ".ndjson", ".parquet"), "documents"):
         if not path.is_file():
             raise DataError(f"{path}: no such file; expected .txt documents or a CSV/JSONL/Parquet of documents")
         suffix = path.suffix.lower()

@@ -1,4 +1,4 @@
-"""What ``meddx predict`` reads from the paths a user names: files, image folders, DICOM series.
+"""What ``meddx predict`` reads from the paths a user names: files, folders, DICOM series.
 
 A user points ``predict`` at a folder as often as at a file (a day's X-rays, a study export).
 For a 2D bundle every image file beneath the folder is one input; for a 3D bundle a folder that
@@ -46,6 +46,25 @@ def expand_image_inputs(paths: Sequence[str | Path], spatial_dims: int) -> list[
         expanded += sorted(found)
     return expanded
 
+
+
+
+def expand_files(paths: Sequence[str | Path], suffixes: Sequence[str], what: str) -> list[Path]:
+    """``paths`` with each folder replaced by the files beneath it whose suffix is one of
+    ``suffixes`` (recursively, sorted; hidden files skipped): documents for a text bundle,
+    patient files for a series bundle. A folder with none is an error naming it and ``what``."""
+    expanded: list[Path] = []
+    wanted = {x.lower() for x in suffixes}
+    for path in map(Path, paths):
+        if not path.is_dir():
+            expanded.append(path)
+            continue
+        found = sorted(f for f in path.rglob("*") if f.is_file() and not f.name.startswith(".")
+                       and f.suffix.lower() in wanted)
+        if not found:
+            raise DataError(f"{path}: a folder with no {what} ({', '.join(sorted(wanted))}) in it or below it")
+        expanded += found
+    return expanded
 
 
 def _dicom_image_object(path: Path) -> bool:

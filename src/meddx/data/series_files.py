@@ -15,17 +15,18 @@ from typing import Any, Sequence
 import numpy as np
 
 from meddx.core.errors import DataError
+from meddx.data.inputs import expand_files
 from meddx.data.series import PHYSIONET_HEADER, SeriesRecord, build_records
 
 
 def read_patient_files(paths: Sequence[str | Path], bundle_config: dict[str, Any]) -> list[SeriesRecord]:
-    """The stays in ``paths`` (PhysioNet record files or long CSVs), in the bundle's variable order."""
+    """The stays in ``paths`` (PhysioNet record files or long CSVs, or folders of them), in the
+    bundle's variable order."""
     spec = bundle_config.get("series") or {}
     variables, static_names = list(spec.get("variables", [])), list(spec.get("static_names", []))
     window = float(spec.get("window_hours", 48.0))
     records: list[SeriesRecord] = []
-    for raw in paths:
-        path = Path(raw)
+    for path in expand_files(paths, (".txt", ".csv", ".tsv"), "patient files"):
         if not path.is_file():
             raise DataError(f"{path}: no such patient file")
         with path.open(encoding="utf-8-sig", errors="replace") as fh:

@@ -107,7 +107,8 @@ def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "a
             target: str | None = None, **options: Any) -> list[Explanation]:
     """Explain each input with each method; ``bundle`` is a loaded predictor, a folder or NAME[:VERSION].
 
-    Image inputs are file paths or raw channel-first arrays; text inputs are strings; series
+    Image inputs are file paths (a folder: the images beneath it) or raw channel-first arrays;
+    text inputs are strings; series
     inputs are ``SeriesRecord`` objects or patient files (PhysioNet ``.txt``, long CSV).
     ``options`` go to the method (``steps``, ``window``, ``layer``).
     """
@@ -122,7 +123,7 @@ def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "a
     if predictor.config.get("modality") == "tabular":
         return [e for m in methods for e in _explain_rows(predictor, inputs, m, target)]
     out = []
-    for i, item in enumerate(inputs):
+    for i, item in enumerate(image_items(predictor, inputs)):
         image, name = _read(item, i)
         for m in methods:
             out.append(_explain_image(predictor, image, name, m, target, options))
@@ -137,6 +138,14 @@ def as_predictor(bundle: Any) -> Any:
     from meddx.registry.store import resolve_bundle_path
 
     return load_bundle(resolve_bundle_path(str(bundle)))
+
+
+def image_items(predictor: Any, inputs: Sequence[Any]) -> list[Any]:
+    """Image inputs one per image: arrays as given, a folder replaced by the images beneath it."""
+    from meddx.data.inputs import expand_image_inputs
+
+    dims = len(predictor.preprocessor.spatial_size)
+    return [x for item in inputs for x in ([item] if isinstance(item, np.ndarray) else expand_image_inputs([item], dims))]
 
 
 def _read(item: Any, i: int) -> tuple[np.ndarray, str]:
@@ -248,6 +257,8 @@ def write_explanations(predictor: Any, explanations: list[Explanation], inputs: 
     for e in explanations:
         by_source.setdefault(e.source, []).append(e)
     text = predictor.config.get("modality") == "text"
+    if predictor.config.get("modality") in (None, "image"):
+        inputs = image_items(predictor, inputs)  # aligned with the explanations, folders expanded
     for i, (source, group) in enumerate(by_source.items()):
         stem = f"{i + 1:04d}-{_safe(Path(source).name)}"
         if predictor.config.get("modality") == "tabular":
