@@ -173,7 +173,7 @@ def verify(
         from meddx.data.segmentation import load_seg_source
         from meddx.data.seg_verify import verify_seg_source
 
-        src = load_seg_source(source, val_fraction=0.0, test_fraction=0.0)
+        src = load_seg_source(source, val_fraction=0.0, test_fraction=0.0, lenient_labels=True)  # report, not stop
         check = verify_seg_source
         if clean_manifest is not None:
             raise typer.BadParameter("--clean-manifest is for classification sources only",

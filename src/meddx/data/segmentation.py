@@ -170,12 +170,14 @@ def is_segmentation_source(spec: str | Path) -> bool:
 
 
 def load_seg_source(spec: str | Path, *, val_fraction: float = 0.1, test_fraction: float = 0.2,
-                    seed: int = 0, label_names: list[str] | None = None) -> SegSource:
+                    seed: int = 0, label_names: list[str] | None = None, lenient_labels: bool = False) -> SegSource:
     """Load the segmentation source at ``spec``; see the module docstring for layouts and names.
 
     A missing test split is carved from train (``test_fraction``; 0 carves none), then a
     missing val split from what remains (``val_fraction``; 0 carves none), deterministically for
     ``seed`` and never splitting a patient. ``label_names`` overrides any names file.
+    ``lenient_labels`` (``data verify``): mask values that skip a label do not stop the load; the
+    label set is the consecutive values from 0, and verify reports the masks beyond it.
     """
     from meddx.data.imagefolder import guess_spatial_dims
     from meddx.data.seg_readers import read_layout
@@ -188,7 +190,7 @@ def load_seg_source(spec: str | Path, *, val_fraction: float = 0.1, test_fractio
         raise DataError(f"{path}: no such file or folder; expected a segmentation folder or CSV manifest")
     raw = read_layout(path)
     notes = list(raw.notes)
-    names = _label_names(raw, label_names, notes)
+    names = _label_names(raw, label_names, notes, lenient_labels)
     first = [p for s in raw.splits.values() for p in s.images[:5]]
     source = SegSource(name=raw.name, origin=raw.origin, label_names=names,
                        spatial_dims=guess_spatial_dims(first, notes), splits=raw.splits, notes=notes,
@@ -236,7 +238,7 @@ def _carve(train: SegSplit, fraction: float, seed: int, origin: str, name: str) 
 
 
 # --------------------------------------------------------------------------- label names
-def _label_names(raw: Any, given: list[str] | None, notes: list[str]) -> list[str]:
+def _label_names(raw: Any, given: list[str] | None, notes: list[str], lenient: bool = False) -> list[str]:
     if given is not None:
         names = [str(n) for n in given]
         if len(names) < 2:
@@ -252,7 +254,7 @@ def _label_names(raw: Any, given: list[str] | None, notes: list[str]) -> list[st
             notes.append(f"label names from {file}")
             return names
     splits = {"train": raw.splits["train"]} if "train" in raw.splits else raw.splits
-    return _names_from_masks(splits, notes)
+    return _names_from_masks(splits, notes, lenient)
 
 
 def _names_from_json(path: Path) -> list[str]:
@@ -279,8 +281,9 @@ def _names_from_json(path: Path) -> list[str]:
     return names
 
 
-def _names_from_masks(splits: dict[str, SegSplit], notes: list[str]) -> list[str]:
-    """Names for the values seen in ``splits``' masks (DICOM-SEG: its segment labels)."""
+def _names_from_masks(splits: dict[str, SegSplit], notes: list[str], lenient: bool = False) -> list[str]:
+    """Names for the values seen in ``splits``' masks (DICOM-SEG: its segment labels); ``lenient``:
+    a skipped value ends the label set instead of raising."""
     from meddx.data.masks import load_mask
 
     where: dict[int, str] = {}
@@ -298,6 +301,9 @@ def _names_from_masks(splits: dict[str, SegSplit], notes: list[str]) -> list[str
         raise DataError("no masks to infer label names from; expected masks, labels.json or label_names")
     top = max(where)
     missing = [v for v in range(1, top + 1) if v not in where]
+    if missing and lenient and missing[0] > 1:
+        notes.append(f"mask values {sorted(where)[:20]} skip {missing[:10]}: label set taken as 0..{missing[0] - 1}")
+        top, missing = missing[0] - 1, []
     if missing:
         raise DataError(f"{where[top]}: mask value {top} but no mask holds value(s) {missing[:10]} (values seen "
                         f"{sorted(where)[:20]}); expected consecutive labels 0..K-1: relabel, or name the labels "

@@ -116,3 +116,25 @@ def test_cli_info_and_verify_dispatch_to_segmentation(tmp_path: Path, capsys: py
     assert run(["data", "verify", str(root), "--report", str(tmp_path / "leak.json")]) == 1
     report = json.loads((tmp_path / "leak.json").read_text())
     assert report["summary"]["has_leakage"] is True and report["summary"]["exact_duplicate_groups_cross_split"] == 1
+
+
+def test_verify_reports_a_mask_value_that_skips_labels_instead_of_stopping(tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A stray value 7 in one {0, 1} mask: loading for training refuses it; verify loads the
+    source with labels 0..1 and lists that mask among its findings (exit 1, report written)."""
+    from meddx.cli.main import main
+    from meddx.core.errors import DataError
+
+    root = make_split_folders(tmp_path / "src")
+    mask = np.asarray(Image.open(root / "train" / "labels" / "a2.png")).copy()
+    mask[0, 0] = 7
+    png(root / "train" / "labels" / "a2.png", mask)
+    with pytest.raises(DataError, match="mask value 7"):
+        load_seg_source(root, val_fraction=0)
+    report = tmp_path / "r.json"
+    with pytest.raises(SystemExit) as exc:
+        main(["data", "verify", str(root), "--report", str(report)])
+    assert exc.value.code == 1
+    found = json.loads(report.read_text())
+    assert found["summary"]["masks_with_values_outside_labels"] == 1
+    assert "a2.png" in capsys.readouterr().out
