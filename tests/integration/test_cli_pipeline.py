@@ -104,3 +104,24 @@ def test_models_and_data_commands(home: Path, trained: dict, capsys) -> None:
     info = run_cli(["data", "info", str(trained["folder"]), "--json"], capsys)
     assert info.code == 0
     assert json.loads(info.out)["splits"]["train"]["count"] == 300
+
+
+def test_training_on_patients_shared_across_splits_warns(trained: dict, tmp_path: Path, capsys) -> None:
+    """A manifest whose test split shares patients with train: the run still trains, and the
+    summary, metrics.json and model card say that test numbers may be optimistic."""
+    rows = []
+    for split in ("train", "test"):
+        paths = [p for label in ("lesion", "normal") for p in sorted((trained["folder"] / split / label).glob("*.png"))[:30]]
+        for i, path in enumerate(paths):
+            rows.append([str(path), path.parent.name, f"p{i % 30}", split])  # p0..p29 on both splits
+    manifest = tmp_path / "shared.csv"
+    with manifest.open("w", newline="") as f:
+        csv.writer(f).writerows([["path", "label", "patient_id", "split"], *rows])
+    out = tmp_path / "bundle"
+    result = run_cli(["train", "--data", str(manifest), "--model", "seed-cnn", "--epochs", "1", "--output", str(out),
+                      "--no-progress"], capsys)
+    assert result.code == 0, result.err
+    assert "warning: data verify found 30 patients with samples on more than one split" in " ".join(result.out.split())
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["warnings"] and "30 patients" in metrics["warnings"][0]
+    assert "30 patients with samples on more than one split" in (out / "model_card.md").read_text()

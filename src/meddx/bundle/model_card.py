@@ -325,11 +325,12 @@ def limitations(cfg: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
     ci_auc = ((test.get("ci") or {}).get("auc") or {}).get("bca") or [None, None]
     if None not in ci_auc and ci_auc[1] - ci_auc[0] > 0.1:
         found.append(f"The test AUC interval is wide ({ci_auc[0]:.3f}–{ci_auc[1]:.3f}).")
+    from meddx.evaluation.evaluate import leakage_warning
+
     dup = dataset.get("duplicates")
-    if dup and dup.get("leakage"):
-        found.append(f"`data verify` found {dup['cross_split']} samples with a copy (or the same patient) on another "
-                     "split: test numbers may be optimistic; evaluate on a de-duplicated test set "
-                     "(`meddx data verify --clean-manifest`).")
+    leak = leakage_warning(dataset)
+    if leak:
+        found.append(f"{leak[0].upper()}{leak[1:]}; evaluate on a de-duplicated test set.")
     if dup and dup.get("conflicting_labels"):
         found.append(f"{dup['conflicting_labels']} groups of duplicate images carry different labels (label noise).")
     if val.get("auc") is not None and test.get("auc") is not None and val["auc"] - test["auc"] > 0.05:

@@ -124,6 +124,8 @@ def _print_summary(result: object) -> None:
             b = base["metrics"]
             console.print(f"{split} baseline ({metrics['baseline'].get('model', 'baseline')}): AUC {_f(b.get('auc'))}  ACC {_f(b.get('accuracy'))}  "
                           f"macro-F1 {_f(b.get('macro_f1'))}")
+    for warning in metrics.get("warnings") or []:
+        console.print(f"warning: {warning}")
     privacy = _privacy_of(result.bundle_path)  # type: ignore[attr-defined]
     if privacy:
         console.print(f"privacy: DP-SGD, epsilon {privacy.get('epsilon'):.3f} spent at delta {privacy.get('delta'):g} "

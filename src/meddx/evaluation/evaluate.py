@@ -195,6 +195,23 @@ def dataset_summary(source: ImageSource, verify: bool = True) -> dict[str, Any]:
     return summary
 
 
+def leakage_warning(dataset: dict[str, Any]) -> str | None:
+    """The warning a report carries when ``data verify`` (``dataset_summary``) found content or
+    patients shared across splits; ``None`` when it found none or did not run."""
+    dup = dataset.get("duplicates") or {}
+    if not dup.get("leakage"):
+        return None
+    found = []
+    if dup.get("cross_split"):
+        where = ", ".join(f"{k} {v}" for k, v in (dup.get("cross_split_by_split") or {}).items())
+        found.append(f"{dup['cross_split']} samples{f' ({where})' if where else ''} whose content also appears on "
+                     "another split")
+    if dup.get("patients_across_splits"):
+        found.append(f"{dup['patients_across_splits']} patients with samples on more than one split")
+    return (f"data verify found {' and '.join(found) or 'leakage across splits'}: test numbers may be optimistic "
+            "(`meddx data verify --clean-manifest` lists and removes them)")
+
+
 def check_compatible(predictor: Any, source: ImageSource) -> None:
     """Refuse a source whose task or labels differ from the bundle's."""
     from meddx.core.errors import DataError
@@ -328,12 +345,9 @@ def evaluate_bundle(
         metrics["explanations"] = explanations
     metrics.update(bundle=str(path), data=str(data), dataset=dataset_summary(source, verify=verify),
                    plan=training.get("plan"), plan_reasons=training.get("plan_reasons"))
-    if metrics["dataset"]["duplicates"] and metrics["dataset"]["duplicates"]["leakage"]:
-        dup = metrics["dataset"]["duplicates"]
-        where = ", ".join(f"{k} {v}" for k, v in dup["cross_split_by_split"].items())
-        metrics["warnings"].insert(0, f"data verify found {dup['cross_split']} samples ({where}) whose content or "
-                                      "patient also appears on another split: test numbers may be optimistic "
-                                      "(`meddx data verify --clean-manifest` lists and removes them)")
+    leak = leakage_warning(metrics["dataset"])
+    if leak:
+        metrics["warnings"].insert(0, leak)
     out_dir = Path(out) if out else path / "evaluations" / f"{source.name}-{split}"
     out_dir.mkdir(parents=True, exist_ok=True)
     target = write_json_atomic(out_dir / "metrics.json", metrics)

@@ -71,7 +71,8 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     from meddx.bundle.predictor import Predictor
     from meddx.evaluation.baseline import baseline_metrics, choose_baseline_operating_point
     from meddx.evaluation.calibration import fit_temperature
-    from meddx.evaluation.evaluate import EvalSettings, assess, dataset_summary, predict_split, predictions_from_raw
+    from meddx.evaluation.evaluate import (EvalSettings, assess, dataset_summary, leakage_warning, predict_split,
+                                           predictions_from_raw)
     from meddx.evaluation.operating import choose_operating_point
     from meddx.training.fit import FitResult
 
@@ -113,6 +114,9 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     if baseline is not None:
         metrics["baseline"] = baseline
     metrics["dataset"] = dataset_summary(source, verify=config.verify)
+    leak = leakage_warning(metrics["dataset"])
+    if leak:
+        metrics["warnings"] = [leak]
     metrics["note"] = "temperature, operating point and best epoch chosen on val; test reported only"
 
     path, ref = save_and_register(config, name, net, cfg, metrics, render_model_card(cfg, metrics), run_dir,

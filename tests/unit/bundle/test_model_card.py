@@ -68,9 +68,15 @@ def test_missing_user_fields_are_marked_to_fill() -> None:
 def test_limitations_the_run_can_see() -> None:
     found = " ".join(limitations(_cfg(), _metrics()))
     assert "Small test split (n=80)" in found
-    assert "4 samples with a copy" in found and "1 groups of duplicate images carry different labels" in found
+    assert "4 samples whose content also appears on another split" in found
+    assert "1 groups of duplicate images carry different labels" in found
     assert "Test AUC (0.900) is well below validation AUC (0.990)" in found
     assert "Class 'normal' makes up 26% of training but 62% of test" in found
     clean = " ".join(limitations(_cfg(), _metrics(leakage=False)))
-    assert "copy" not in clean
+    assert "copy" not in clean and "optimistic" not in clean
+    patients_only = _metrics()
+    patients_only["dataset"]["duplicates"].update(cross_split=0, patients_across_splits=40)
+    found = " ".join(limitations(_cfg(), patients_only))
+    assert "found 40 patients with samples on more than one split: test numbers may be optimistic" in found
+    assert "0 samples" not in found.split("Data verify found")[1]
 
