@@ -321,3 +321,30 @@ def test_token_faithfulness_beats_random_orders(text_run: dict, notes_csv: Path,
         assert row["insertion_auc"] > row["random_insertion_auc"], method
     assert rows["integrated-gradients"]["randomisation_passed"] in (True, False)
     assert "carcinoma" not in result.out
+
+
+def test_a_latin1_export_is_read_with_encoding_everywhere(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Notes exported as Latin-1: the UTF-8 error names --encoding, and every verb that reads the
+    file takes it; the bundle records it, so evaluate and predict read such files back unasked."""
+    from meddx.data.synthetic_text import write_text_csv
+
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    utf8 = write_text_csv(tmp_path / "notes.csv", n=120, seed=1).read_text(encoding="utf-8")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(utf8.replace("treatment", "tréatment").encode("latin-1"))
+    refused = run_cli(["data", "info", str(latin)], capsys)
+    assert refused.code == 2 and "--encoding latin-1" in refused.err
+    assert run_cli(["data", "info", str(latin), "--encoding", "latin-1", "--json"], capsys).code == 0
+    trained = run_cli(["train", "--data", str(latin), "--model", "lstm", "--epochs", "1", "--name", "lat",
+                       "--encoding", "latin-1", "--no-progress"], capsys)
+    assert trained.code == 0, trained.err
+    bundle = tmp_path / "home" / "bundles" / "lat" / "v1"
+    assert json.loads((bundle / "config.json").read_text())["training"]["text_options"]["encoding"] == "latin-1"
+    evaluated = run_cli(["evaluate", "lat:1", "--data", str(latin), "--bootstrap", "20", "--out", str(tmp_path / "ev")],
+                        capsys)
+    assert evaluated.code == 0, evaluated.err
+    note = tmp_path / "note.txt"
+    note.write_bytes("café seizure overnight".encode("latin-1"))
+    assert run_cli(["predict", "lat:1", str(note), "--json"], capsys).code == 0
+    assert run_cli(["predict", "lat:1", str(note), "--encoding", "utf-8"], capsys).code == 2

@@ -112,6 +112,8 @@ def text_bundle_config(config: Any, source: Any, plan: Any, name: str, run_dir: 
     cfg["modality"] = "text"
     training = cfg["training"]
     training["text_options"] = reader_options(getattr(source, "columns", {}) or {})
+    if getattr(config, "encoding", None):  # files that are not UTF-8 are read back the same way
+        training["text_options"]["encoding"] = config.encoding
     training["plan"].pop("augment", None)
     training["plan"]["lr"] = plan.lr
     return cfg

@@ -32,6 +32,7 @@ TEXT_COLUMN = typer.Option(None, "--text-column", help="Text sources: the docume
 LABEL_COLUMN = typer.Option(None, "--label-column", help="Text sources: the label column (default 'label'/'labels').")
 ID_COLUMN = typer.Option(None, "--id-column", help="Text sources: the id column (default 'id', else row numbers).")
 PATIENT_COLUMN = typer.Option(None, "--patient-column", help="Text sources: the patient column (default 'patient_id').")
+ENCODING = typer.Option(None, "--encoding", help="Text sources: encoding of the files, e.g. latin-1 (default utf-8).")
 LABEL_DELIMITER = typer.Option(None, "--label-delimiter",
                                help="Text sources: split label cells on this (e.g. '|') for multi-label.")
 COLUMNS = typer.Option(None, "--columns", help="Tables: comma-separated column names of a file without a header row.")
@@ -53,9 +54,16 @@ class FixPolicy(str, Enum):
 
 def _text_options(text: Optional[str], label: Optional[str], ident: Optional[str], patient: Optional[str],
                   delimiter: Optional[str]) -> dict[str, Any]:
+    """Column options a text source shares with series and tables (``--encoding`` is added for text only)."""
     options = {"text_column": text, "label_column": label, "id_column": ident, "patient_column": patient,
                "label_delimiter": delimiter}
     return {k: v for k, v in options.items() if v is not None}
+
+
+
+def _with_encoding(options: dict[str, Any], encoding: Optional[str]) -> dict[str, Any]:
+    """Text reader options with the file encoding (series and table readers take no encoding)."""
+    return {**options, "encoding": encoding} if encoding else options
 
 
 def _table_options(*values: Optional[str]) -> dict[str, list[str]]:
@@ -73,6 +81,7 @@ def info(
     id_column: Optional[str] = ID_COLUMN,
     patient_column: Optional[str] = PATIENT_COLUMN,
     label_delimiter: Optional[str] = LABEL_DELIMITER,
+    encoding: Optional[str] = ENCODING,
     columns: Optional[str] = COLUMNS, categorical: Optional[str] = CATEGORICAL,
     missing_values: Optional[str] = MISSING_VALUES, zero_as_missing: Optional[str] = ZERO_AS_MISSING,
     positive_labels: Optional[str] = POSITIVE_LABELS,
@@ -96,7 +105,8 @@ def info(
 
     options = _text_options(text_column, label_column, id_column, patient_column, label_delimiter)
     tables = _table_options(columns, categorical, missing_values, zero_as_missing, positive_labels)
-    src = load_source(source, carve_val=False, text_options=options, options={**options, **tables,
+    src = load_source(source, carve_val=False, text_options=_with_encoding(options, encoding),
+                      options={**options, **tables,
                       "labels_file": labels_file, "window_hours": window_hours})
     if getattr(src, "modality", None) == "series":  # ICU stays: observations, variables, cleaning
         from meddx.data.series_info import print_series_info, series_source_info
@@ -146,6 +156,7 @@ def verify(
     id_column: Optional[str] = ID_COLUMN,
     patient_column: Optional[str] = PATIENT_COLUMN,
     label_delimiter: Optional[str] = LABEL_DELIMITER,
+    encoding: Optional[str] = ENCODING,
     columns: Optional[str] = COLUMNS, categorical: Optional[str] = CATEGORICAL,
     missing_values: Optional[str] = MISSING_VALUES, zero_as_missing: Optional[str] = ZERO_AS_MISSING,
     positive_labels: Optional[str] = POSITIVE_LABELS,
@@ -183,7 +194,8 @@ def verify(
 
         options = _text_options(text_column, label_column, id_column, patient_column, label_delimiter)
         tables = _table_options(columns, categorical, missing_values, zero_as_missing, positive_labels)
-        src = load_source(source, carve_val=False, text_options=options, options={**options, **tables,
+        src = load_source(source, carve_val=False, text_options=_with_encoding(options, encoding),
+                          options={**options, **tables,
                           "labels_file": labels_file, "window_hours": window_hours})
         check = verify_source
         if getattr(src, "modality", None) == "series":  # duplicate ids, identical stays, shared patients

@@ -20,6 +20,7 @@ def evaluate(
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document (default: the one training read)."),
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Text/series/tables: column holding the label(s) (default: training's)."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="Text/series/tables: column holding the sample id (default: training's)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the file (default: training's, else utf-8)."),
     attributes: Optional[Path] = typer.Option(None, "--attributes", help="CSV keyed by sample id (id,sex,age_band,site,...) for subgroup metrics."),
     operating_point: Optional[list[str]] = typer.Option(None, "--operating-point", help="Extra rule chosen on val and reported, e.g. 'sensitivity>=0.95' (repeatable)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for the CIs (0: none)."),
@@ -43,13 +44,14 @@ def evaluate(
     settings = EvalSettings(n_resamples=bootstrap, level=level, seed=seed, extra_rules=list(operating_point or []))
     metrics, path = evaluate_bundle(bundle, data, split=split, out=out, settings=settings, attributes=attributes,
                                     verify=verify, report=report,
-                                    columns=_columns(text_column, label_column, id_column))
+                                    columns=_columns(text_column, label_column, id_column, encoding))
     _print_evaluation(metrics, path, headline(metrics), report, as_json)
 
 
-def _columns(text_column: str | None, label_column: str | None, id_column: str | None) -> dict[str, str]:
-    """The column overrides given on the command line (``evaluate_bundle(columns=...)``)."""
-    given = {"text_column": text_column, "label_column": label_column, "id_column": id_column}
+def _columns(text_column: str | None, label_column: str | None, id_column: str | None,
+             encoding: str | None = None) -> dict[str, str]:
+    """The reader overrides given on the command line (``evaluate_bundle(columns=...)``)."""
+    given = {"text_column": text_column, "label_column": label_column, "id_column": id_column, "encoding": encoding}
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -133,6 +135,7 @@ def compare(
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document (default: the one training read)."),
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Text/series/tables: column holding the label(s) (default: training's)."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="Text/series/tables: column holding the sample id (default: training's)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the file (default: training's, else utf-8)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=10, help="Paired bootstrap resamples."),
     level: float = typer.Option(0.95, "--level", min=0.5, max=0.999),
     seed: int = typer.Option(0),
@@ -143,7 +146,7 @@ def compare(
 
     result, path = compare_bundles(bundle_a, bundle_b, data, split, str(out) if out else None,
                                    n_resamples=bootstrap, level=level, seed=seed,
-                                   columns=_columns(text_column, label_column, id_column))
+                                   columns=_columns(text_column, label_column, id_column, encoding))
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
@@ -177,6 +180,7 @@ def cv(
     seed: Optional[int] = typer.Option(None),
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document."),
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Text/series/tables: column holding the label(s)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the document files (default utf-8)."),
     lr: Optional[float] = typer.Option(None, help="Peak learning rate."),
     labels_file: Optional[str] = typer.Option(None, "--labels-file", help="Series: outcomes/labels file (default: found beside the data)."),
     window_hours: Optional[float] = typer.Option(None, "--window-hours", help="Series: hours from admission used (default 48)."),
@@ -197,7 +201,7 @@ def cv(
     from meddx.cli.train import _csv
 
     cfg = load_config(config, data=data, model=model, epochs=epochs, time_budget=time_budget, seed=seed,
-                      text_column=text_column, label_column=label_column, lr=lr, labels_file=labels_file,
+                      text_column=text_column, label_column=label_column, encoding=encoding, lr=lr, labels_file=labels_file,
                       window_hours=window_hours, resample=resample, columns=_csv(columns),
                       categorical_columns=_csv(categorical), missing_values=_csv(missing_values),
                       zero_as_missing=_csv(zero_as_missing), positive_labels=_csv(positive_labels), baseline=baseline)

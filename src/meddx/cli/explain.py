@@ -37,9 +37,10 @@ def explain(
 
     predictor = as_predictor(bundle)
     if predictor.config.get("modality") == "text":
-        from meddx.cli.predict_text import bundle_text_column, read_documents
+        from meddx.cli.predict_text import bundle_encoding, bundle_text_column, read_documents
 
-        docs = [*(text or []), *read_documents(list(inputs or []), bundle_text_column(predictor))[0]]
+        docs = [*(text or []), *read_documents(list(inputs or []), bundle_text_column(predictor),
+                                               encoding=bundle_encoding(predictor))[0]]
         items: list = docs
     else:
         if text:

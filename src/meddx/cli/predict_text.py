@@ -48,15 +48,21 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
     return texts, names
 
 
+def bundle_encoding(predictor: Any) -> str:
+    """The encoding the bundle's training files were read with (utf-8 unless ``--encoding`` was given)."""
+    return predictor.config.get("training", {}).get("text_options", {}).get("encoding") or "utf-8"
+
+
 def bundle_text_column(predictor: Any) -> Optional[str]:
     """The column the bundle was trained on (found or given at training), for reading tables."""
     return predictor.config.get("training", {}).get("text_options", {}).get("text_column")
 
 
 def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: Optional[Path], attribution: str,
-                 text_column: Optional[str], as_json: bool) -> None:
+                 text_column: Optional[str], as_json: bool, encoding: Optional[str] = None) -> None:
     """Classify the documents and print one row (or JSON line) per document."""
-    file_texts, file_names = read_documents(files, text_column or bundle_text_column(predictor))
+    file_texts, file_names = read_documents(files, text_column or bundle_text_column(predictor),
+                                            encoding=encoding or bundle_encoding(predictor))
     docs = [*texts, *file_texts]
     names = [f"text{i + 1}" for i in range(len(texts))] + file_names
     if not docs:

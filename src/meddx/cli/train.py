@@ -40,6 +40,7 @@ def train(
     id_column: Optional[str] = typer.Option(None, "--id-column", help="Text: column with document ids."),
     patient_column: Optional[str] = typer.Option(None, "--patient-column", help="Text: column with patient ids (splits grouped by patient)."),
     label_delimiter: Optional[str] = typer.Option(None, "--label-delimiter", help="Text: multi-label cells joined by this, e.g. '|'."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the document files, e.g. latin-1 (default utf-8); recorded in the bundle."),
     tokenizer: Optional[str] = typer.Option(None, "--tokenizer", help="Text: word, wordpiece or bpe (fitted on train only; default word)."),
     max_length: Optional[int] = typer.Option(None, "--max-length", help="Text: tokens per document (default: 95th percentile of train)."),
     vocab_size: Optional[int] = typer.Option(None, "--vocab-size", help="Text: tokenizer vocabulary size (default 20000)."),
@@ -76,7 +77,7 @@ def train(
             label_names=[n.strip() for n in labels.split(",")] if labels else None,
             largest_component=largest_component, test_fraction=test_fraction, ensemble=ensemble,
             text_column=text_column, label_column=label_column, id_column=id_column, patient_column=patient_column,
-            label_delimiter=label_delimiter, tokenizer=tokenizer, max_length=max_length, vocab_size=vocab_size,
+            label_delimiter=label_delimiter, encoding=encoding, tokenizer=tokenizer, max_length=max_length, vocab_size=vocab_size,
             pretrained=pretrained, baseline=baseline,
             labels_file=labels_file, window_hours=window_hours, resample=resample, columns=_csv(columns),
             categorical_columns=_csv(categorical), missing_values=_csv(missing_values),
@@ -143,6 +144,7 @@ def predict(
     explain: Optional[Path] = typer.Option(None, "--explain", help="Text bundle: folder for one HTML page per document with its token attributions highlighted; series bundle: a variable x hour heatmap PNG per stay."),
     attribution: str = typer.Option("auto", "--attribution", help="Text: attention, integrated-gradients or auto (attention when the model has it); series: integrated-gradients, occlusion or auto."),
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text bundle: column of the documents in a CSV/JSONL/Parquet (default: the training column)."),
+    encoding: Optional[str] = typer.Option(None, "--encoding", help="Text bundle: encoding of the document files (default: the one training used, else utf-8)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON lines instead of a table."),
     output: Optional[Path] = typer.Option(None, "--output", "--out", "-o", help="Segmentation: folder for the masks (input's format and geometry) and overlays."),
     pixel_size: Optional[float] = typer.Option(None, "--pixel-size", help="Segmentation: mm per pixel for files without spacing (PNG/JPEG), for measurements."),
@@ -156,7 +158,7 @@ def predict(
     if predictor.config.get("modality") == "text":
         from meddx.cli.predict_text import predict_text
 
-        predict_text(predictor, files or [], text or [], explain, attribution, text_column, as_json)
+        predict_text(predictor, files or [], text or [], explain, attribution, text_column, as_json, encoding)
         return
     if predictor.config.get("modality") == "series":
         from meddx.cli.predict_series import predict_series

@@ -223,7 +223,7 @@ def check_compatible(predictor: Any, source: ImageSource) -> None:
         )
 
 
-COLUMN_OPTIONS = ("text_column", "label_column", "id_column")
+COLUMN_OPTIONS = ("text_column", "label_column", "id_column", "encoding")
 
 
 def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: dict[str, str] | None = None) -> Any:
@@ -231,7 +231,8 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
 
     Same validation fraction and seed (so a carved ``val`` is the same samples), the same reader
     options (document, label and id columns; series window; table columns). ``columns`` overrides
-    the recorded ``text_column``/``label_column``/``id_column`` for a file laid out differently
+    the recorded ``text_column``/``label_column``/``id_column`` (and a text file's ``encoding``)
+    for a file laid out differently
     (then the recorded id, patient and split columns are detected afresh unless given); carving
     val hashes every training file, so it happens only when ``carve_val``. Labels of a source that
     lacks some of the bundle's classes are mapped onto them (:func:`align_labels`).
@@ -251,8 +252,9 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
     if given and text_options is not None:
         text_options = {**{k: v for k, v in text_options.items() if k not in optional}, **given}
     elif given and options is not None:
-        if "text_column" in given:
-            raise ConfigError(f"--text-column: bundle {predictor.name!r} reads no documents; for its series or table "
+        if "text_column" in given or "encoding" in given:
+            flag = "--text-column" if "text_column" in given else "--encoding"
+            raise ConfigError(f"{flag}: bundle {predictor.name!r} reads no documents; for its series or table "
                               "source give --label-column and --id-column only")
         options = {**{k: v for k, v in options.items() if k not in optional}, **given}
     elif given:

@@ -61,6 +61,7 @@ class TrainConfig(BaseModel):
     id_column: str | None = Field(None, description="text: column with document ids (default: row numbers)")
     patient_column: str | None = Field(None, description="text: column with patient ids (splits group by patient)")
     label_delimiter: str | None = Field(None, description="text: multi-label cells joined by this, e.g. '|'")
+    encoding: str | None = Field(None, description="text: encoding of the document files, e.g. latin-1 (default utf-8)")
     tokenizer: Literal["word", "wordpiece", "bpe"] | None = Field(
         None, description="text: word vocabulary or subword tokenizer, trained on train only (default: word)")
     vocab_size: int | None = Field(None, ge=8, description="text: tokenizer vocabulary size (default 20000)")
@@ -105,7 +106,7 @@ class TrainConfig(BaseModel):
     @property
     def text_options(self) -> dict[str, str]:
         """The column options of a text source, as ``load_source(text_options=...)`` takes them."""
-        keys = ("text_column", "label_column", "id_column", "patient_column", "label_delimiter")
+        keys = ("text_column", "label_column", "id_column", "patient_column", "label_delimiter", "encoding")
         return {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
 
     @property
