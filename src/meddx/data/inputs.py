@@ -30,7 +30,7 @@ def expand_image_inputs(paths: Sequence[str | Path], spatial_dims: int) -> list[
         if not path.is_dir():
             expanded.append(path)
             continue
-        files = sorted(f for f in path.rglob("*") if f.is_file() and not f.name.startswith("."))
+        files = _files_beneath(path)
         kinds = {f: detect_kind(f) for f in files}
         kinds = {f: None if k == "dicom" and not _dicom_image_object(f) else k for f, k in kinds.items()}
         if spatial_dims == 3:
@@ -47,8 +47,6 @@ def expand_image_inputs(paths: Sequence[str | Path], spatial_dims: int) -> list[
     return expanded
 
 
-
-
 def expand_files(paths: Sequence[str | Path], suffixes: Sequence[str], what: str) -> list[Path]:
     """``paths`` with each folder replaced by the files beneath it whose suffix is one of
     ``suffixes`` (recursively, sorted; hidden files skipped): documents for a text bundle,
@@ -59,12 +57,16 @@ def expand_files(paths: Sequence[str | Path], suffixes: Sequence[str], what: str
         if not path.is_dir():
             expanded.append(path)
             continue
-        found = sorted(f for f in path.rglob("*") if f.is_file() and not f.name.startswith(".")
-                       and f.suffix.lower() in wanted)
+        found = [f for f in _files_beneath(path) if f.suffix.lower() in wanted]
         if not found:
             raise DataError(f"{path}: a folder with no {what} ({', '.join(sorted(wanted))}) in it or below it")
         expanded += found
     return expanded
+
+
+def _files_beneath(folder: Path) -> list[Path]:
+    """Every file below ``folder`` (recursively), sorted by path; hidden files left out."""
+    return sorted(f for f in folder.rglob("*") if f.is_file() and not f.name.startswith("."))
 
 
 def _dicom_image_object(path: Path) -> bool:
