@@ -112,8 +112,6 @@ def text_bundle_config(config: Any, source: Any, plan: Any, name: str, run_dir: 
     cfg["modality"] = "text"
     training = cfg["training"]
     training["text_options"] = reader_options(getattr(source, "columns", {}) or {})
-    if getattr(config, "encoding", None):  # files that are not UTF-8 are read back the same way
-        training["text_options"]["encoding"] = config.encoding
     training["plan"].pop("augment", None)
     training["plan"]["lr"] = plan.lr
     return cfg
@@ -123,8 +121,9 @@ def reader_options(columns: dict[str, Any]) -> dict[str, str]:
     """``load_source(text_options=...)`` from a TextSource's recorded ``columns``, so evaluation
     reads a file's documents and labels from the same columns as training."""
     out = {f"{k}_column": str(columns[k]) for k in ("text", "label", "id", "patient", "split") if columns.get(k)}
-    if columns.get("label_delimiter"):
-        out["label_delimiter"] = str(columns["label_delimiter"])
+    for key in ("label_delimiter", "encoding"):  # a file that is not UTF-8 is read back the same way
+        if columns.get(key):
+            out[key] = str(columns[key])
     return out
 
 

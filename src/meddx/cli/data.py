@@ -60,7 +60,6 @@ def _text_options(text: Optional[str], label: Optional[str], ident: Optional[str
     return {k: v for k, v in options.items() if v is not None}
 
 
-
 def _with_encoding(options: dict[str, Any], encoding: Optional[str]) -> dict[str, Any]:
     """Text reader options with the file encoding (series and table readers take no encoding)."""
     return {**options, "encoding": encoding} if encoding else options

@@ -33,7 +33,7 @@ def explain(
         report, path = evaluate_explanations(bundle, data, split=split, methods=methods, n=n, seed=seed)
         _print_faithfulness(report, path, as_json)
         return
-    from meddx.explain.api import as_predictor, explain as run, write_explanations
+    from meddx.explain.api import as_predictor, explain as run, image_items, methods_for, write_explanations
 
     predictor = as_predictor(bundle)
     if predictor.config.get("modality") == "text":
@@ -46,6 +46,9 @@ def explain(
         if text:
             raise typer.BadParameter(f"bundle {predictor.name!r} does not read text", param_hint="--text")
         items = list(inputs or [])
+        if predictor.config.get("modality") is None:  # images: a folder becomes its files, walked once here
+            methods_for(predictor)  # a segmentation bundle is refused before its inputs are read
+            items = image_items(predictor, items)
     if not items:
         raise typer.BadParameter("give inputs to explain (files, or --text for a text bundle), or --evaluate --data",
                                  param_hint="INPUTS")

@@ -257,8 +257,8 @@ def write_explanations(predictor: Any, explanations: list[Explanation], inputs: 
     for e in explanations:
         by_source.setdefault(e.source, []).append(e)
     text = predictor.config.get("modality") == "text"
-    if predictor.config.get("modality") in (None, "image"):
-        inputs = image_items(predictor, inputs)  # aligned with the explanations, folders expanded
+    if predictor.config.get("modality") is None:  # images: aligned with the explanations (the CLI passes
+        inputs = image_items(predictor, inputs)    # files already, so this only checks they are not folders)
     for i, (source, group) in enumerate(by_source.items()):
         stem = f"{i + 1:04d}-{_safe(Path(source).name)}"
         if predictor.config.get("modality") == "tabular":
