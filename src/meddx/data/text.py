@@ -140,15 +140,16 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
     patients = None if patients is None else [p or f"id:{i}" for p, i in zip(patients, ids)]
     ignored = [c for c in ordered if c not in set(used.values())]
     notes += [f"{path.name}: ignored column(s) {', '.join(ignored)}"] if ignored else []
-    columns = {k: used[k] for k in ("text", "label", "id", "patient", "split")} | {"label_delimiter": label_delimiter,
-                                                                                "encoding": _recorded(encoding)}
+    columns = {k: used[k] for k in ("text", "label", "id", "patient", "split")} | {"label_delimiter": label_delimiter}
+    columns |= _recorded(encoding)
     return _build(path, texts, ids, labels, names, task, split_of, patients, columns, notes)
 
 
 # ----------------------------------------------------------------------------- reading
-def _recorded(encoding: str) -> str | None:
-    """The encoding a source records for re-reading it: ``None`` for UTF-8, the default."""
-    return None if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else encoding
+def _recorded(encoding: str) -> dict[str, str]:
+    """``{"encoding": ...}`` for a source to record so that it is re-read the same way; nothing
+    for UTF-8, the default."""
+    return {} if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else {"encoding": encoding}
 
 
 def _decode(data: bytes, where: Path, encoding: str) -> str:
@@ -248,7 +249,7 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
         raise DataError(f"{root}: found {len(names)} class folder(s); expected at least 2")
     labels = np.asarray([names.index(v) for v in label_raw], dtype=np.int64)
     task: TaskType = "binary" if len(names) == 2 else "multiclass"
-    columns = dict.fromkeys(("text", "label", "id", "patient", "split", "label_delimiter")) | {"encoding": _recorded(encoding)}
+    columns = dict.fromkeys(("text", "label", "id", "patient", "split", "label_delimiter")) | _recorded(encoding)
     notes = [f"{root.name}: folder of .txt files, one class per sub-folder"]
     return _build(root, texts, ids, labels, names, task, split_of, None, columns, notes)
 
