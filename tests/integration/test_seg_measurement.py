@@ -97,10 +97,11 @@ class _LeakyPredictor(_TruthPredictor):
 
     postprocess = SegPredictor.postprocess
     mirror_axes: list[int] = []
+    zoom_available = False
 
     def __init__(self, source, split: str) -> None:  # type: ignore[no-untyped-def]
         super().__init__(source, split)
-        self.mirror = self.shift = False
+        self.mirror = self.shift = self.zoom = False
         self.largest_component: dict[str, bool] = {}
         self.ellipse = None
 

@@ -27,7 +27,8 @@ def render_seg_model_card(config: dict[str, Any], metrics: dict[str, Any]) -> st
         f"{', '.join(n for n, v in config.get('postprocess', {}).get('largest_component', {}).items() if v) or 'no class'}"
         f"{_ellipse_text(config.get('postprocess', {}).get('ellipse'))}; "
         f"test-time mirroring {'on' if config.get('inference', {}).get('mirror') else 'off'}, "
-        f"shifts {'on' if config.get('inference', {}).get('shift') else 'off'}",
+        f"shifts {'on' if config.get('inference', {}).get('shift') else 'off'}, "
+        f"zoom {'on' if config.get('inference', {}).get('zoom') else 'off'}",
         f"- measurement: {config.get('measurement') or 'none'}",
         "",
         "## Data",

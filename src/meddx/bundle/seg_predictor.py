@@ -116,6 +116,9 @@ class SegPredictor:
         # axes (2**dims passes). Strided U-Nets are not shift-equivariant, and averaging over
         # sub-patch shifts smooths the boundary errors that dominate small structures.
         self.shift: bool = bool(inference.get("shift", False))
+        # Test-time zoom (bundle/seg_zoom.py): a second pass on a crop around the found structures,
+        # magnified to the grid; only for fixed-size (2D) grids, where magnifying means anything.
+        self.zoom: bool = bool(inference.get("zoom", False)) and self.zoom_available
         axes = inference.get("mirror_axes")
         self.mirror_axes: list[int] = list(range(self.preprocessor.spatial_dims)) if axes is None else list(axes)
         self.largest_component: dict[str, bool] = dict(config.get("postprocess", {}).get("largest_component", {}))
@@ -137,6 +140,11 @@ class SegPredictor:
     @property
     def spatial_dims(self) -> int:
         return self.preprocessor.spatial_dims
+
+    @property
+    def zoom_available(self) -> bool:
+        """Whether test-time zoom applies: the plan resizes images to a fixed grid (2D)."""
+        return self.preprocessor.size is not None
 
     @torch.inference_mode()
     def grid_probs(self, x: torch.Tensor) -> torch.Tensor:
@@ -170,10 +178,20 @@ class SegPredictor:
                 f"image has {image.ndim - 1} spatial dimensions (shape {tuple(image.shape)}), but bundle "
                 f"{self.name!r} segments {self.spatial_dims}D images"
             )
-        x = torch.from_numpy(self.preprocessor.image(image, spacing))[None]
-        probs = self.preprocessor.inverse(self.grid_probs(x)[0], image.shape[1:])
-        out = SegOutput(labels=probs.argmax(0).numpy().astype(np.uint8), probs=probs.numpy().astype(np.float32))
+        probs = self._probs(image, spacing)
+        if self.zoom:
+            from meddx.bundle.seg_zoom import crop_padded, paste_average, zoom_box
+
+            box = zoom_box(probs.argmax(0), self.preprocessor.size)  # type: ignore[arg-type]
+            if box is not None:
+                probs = paste_average(probs, self._probs(crop_padded(image, *box), spacing), box[0])
+        out = SegOutput(labels=probs.argmax(0).astype(np.uint8), probs=probs)
         return self.postprocess(out) if postprocess else out
+
+    def _probs(self, image: np.ndarray, spacing: Sequence[float] | None) -> np.ndarray:
+        """Float32 class probabilities ``(K, *spatial)`` of a raw image on its own grid."""
+        x = torch.from_numpy(self.preprocessor.image(image, spacing))[None]
+        return self.preprocessor.inverse(self.grid_probs(x)[0], image.shape[1:]).numpy().astype(np.float32)
 
     def postprocess(self, out: SegOutput, largest: dict[str, bool] | None = None,
                     ellipse: str | bool | None = None) -> SegOutput:

@@ -6,6 +6,8 @@ Each option is kept only when it raises the mean validation Dice (test-time pass
 - test-time mirroring along the plan's mirror axes (averaged probabilities; 1 + axes passes);
 - test-time shifts by one voxel along every combination of axes (2**dims passes), alone or
   with mirroring;
+- test-time zoom on fixed-size (2D) grids: a second pass on a magnified crop around the
+  found structures (bundle/seg_zoom.py), on top of the chosen mirroring and shifts;
 - per class, keeping only the largest connected component;
 - for head-circumference bundles, replacing the head by the ellipse fitted to it (the structure
   is an ellipse by definition; a smooth fitted boundary removes ragged edges and small leaks).
@@ -35,14 +37,14 @@ def _mean_dice(outs: list[Any], truths: list[np.ndarray], labels: list[int]) -> 
 
 def choose_postprocessing(predictor: Any, source: Any, split: str = "val",
                           try_ellipse: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Options for ``predictor`` chosen on ``split``: ``{"mirror", "shift", "largest_component",
-    "ellipse"}`` and the evidence. The predictor is left as it was."""
+    """Options for ``predictor`` chosen on ``split``: ``{"mirror", "shift", "zoom",
+    "largest_component", "ellipse"}`` and the evidence. The predictor is left as it was."""
     names = predictor.label_names
     classes = list(range(1, len(names)))
     data = source.split(split)
     cases = [source.load_case(split, i) for i in range(len(data))]
     truths = [c.mask for c in cases]
-    saved = (predictor.mirror, predictor.shift, predictor.largest_component, predictor.ellipse)
+    saved = (predictor.mirror, predictor.shift, predictor.zoom, predictor.largest_component, predictor.ellipse)
     evidence: dict[str, Any] = {"chosen_on": split, "n": len(cases), "metric": "mean Dice"}
     try:
         dice: dict[tuple[bool, bool], float] = {}
@@ -66,6 +68,7 @@ def choose_postprocessing(predictor: Any, source: Any, split: str = "val",
             evidence["mirror"] = {"applied": False, "why": "no axis may be mirrored (label order, see plan.json)"}
         evidence["shift"] = {"dice_without": round(dice[(mirror, False)], 6), "dice_with": round(dice[(mirror, True)], 6),
                              "applied": shift, "passes": 2 ** predictor.spatial_dims}
+        zoom, raw = _choose_zoom(predictor, cases, truths, classes, dice[best], raw, evidence)
         base = _mean_dice(raw, truths, classes)
         largest: dict[str, bool] = {}
         evidence["largest_component"] = {}
@@ -93,5 +96,23 @@ def choose_postprocessing(predictor: Any, source: Any, split: str = "val",
                                    "dice_moments": round(scores["moments"], 6),
                                    "dice_contour": round(scores["contour"], 6), "applied": ellipse}
     finally:
-        predictor.mirror, predictor.shift, predictor.largest_component, predictor.ellipse = saved
-    return {"mirror": mirror, "shift": shift, "largest_component": largest, "ellipse": ellipse}, evidence
+        predictor.mirror, predictor.shift, predictor.zoom, predictor.largest_component, predictor.ellipse = saved
+    return {"mirror": mirror, "shift": shift, "zoom": zoom, "largest_component": largest, "ellipse": ellipse}, evidence
+
+
+def _choose_zoom(predictor: Any, cases: list[Any], truths: list[np.ndarray], classes: list[int], base: float,
+                 raw: list[Any], evidence: dict[str, Any]) -> tuple[bool, list[Any]]:
+    """Test-time zoom (bundle/seg_zoom.py) on top of the chosen mirroring/shifts, kept when it
+    raises val Dice by ``MIN_INFERENCE_GAIN``: ``(applied, the predictions to post-process)``."""
+    if not predictor.zoom_available:
+        evidence["zoom"] = {"applied": False, "why": "the plan resamples by spacing, not to a fixed grid"}
+        return False, raw
+    from meddx.bundle.seg_zoom import ZOOM_MARGIN
+
+    predictor.zoom = True
+    zoomed = [predictor.predict_case(c.image, c.spacing, postprocess=False) for c in cases]
+    with_ = float(np.mean(list(_mean_dice(zoomed, truths, classes).values())))
+    applied = with_ >= base + MIN_INFERENCE_GAIN
+    evidence["zoom"] = {"dice_without": round(base, 6), "dice_with": round(with_, 6), "applied": applied,
+                        "margin": ZOOM_MARGIN}
+    return applied, zoomed if applied else raw

@@ -21,7 +21,7 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
                   "ensemble": plan.ensemble},
         "preprocessing": plan.preprocessor().to_dict(),
         "inference": {"patch_size": plan.patch_size, "overlap": 0.5, "mirror": False,
-                      "mirror_axes": plan.mirror_axes, "shift": False},
+                      "mirror_axes": plan.mirror_axes, "shift": False, "zoom": False},
         "postprocess": {"largest_component": {}},
         "measurement": measurement,
         "training": {
@@ -35,7 +35,7 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
 
 def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, run_dir: Path, name: str,
                         progress: bool = True) -> dict[str, Any]:
-    """Choose mirroring and post-processing on val, evaluate val and test, save and register the bundle.
+    """Choose test-time passes (mirroring, shifts, zoom) and post-processing on val, evaluate val and test, save and register the bundle.
 
     Returns the ``FitResult`` fields ``bundle_path``, ``metrics`` and ``registry_ref``.
     """
@@ -54,6 +54,7 @@ def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, r
         evidence["largest_component"] = "set in config"
     cfg["inference"]["mirror"] = chosen["mirror"]
     cfg["inference"]["shift"] = chosen["shift"]
+    cfg["inference"]["zoom"] = chosen["zoom"]
     cfg["postprocess"] = {"largest_component": chosen["largest_component"], "ellipse": chosen["ellipse"],
                           "evidence": evidence}
     write_json_atomic(run_dir / "postprocess.json", {"inference": cfg["inference"], "postprocess": cfg["postprocess"]})

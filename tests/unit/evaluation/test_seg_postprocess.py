@@ -39,14 +39,16 @@ class _Source:
 
 
 class _Predictor:
-    """Misses ``miss[(mirror, shift)]`` voxels of the structure in the first case."""
+    """Misses ``miss[(mirror, shift)]`` voxels of the structure in the first case, or
+    ``zoom_miss`` with zoom on (``None``: zoom is not available, as for a spacing-based plan)."""
 
     label_names = ["background", "structure"]
     spatial_dims = 3
 
-    def __init__(self, miss: dict[tuple[bool, bool], int], mirror_axes: list[int]) -> None:
-        self.miss, self.mirror_axes = miss, mirror_axes
-        self.mirror = self.shift = self.ellipse = False
+    def __init__(self, miss: dict[tuple[bool, bool], int], mirror_axes: list[int], zoom_miss: int | None = None) -> None:
+        self.miss, self.mirror_axes, self.zoom_miss = miss, mirror_axes, zoom_miss
+        self.zoom_available = zoom_miss is not None
+        self.mirror = self.shift = self.zoom = self.ellipse = False
         self.largest_component: dict[str, bool] = {}
         self.calls = 0
 
@@ -55,7 +57,7 @@ class _Predictor:
         labels = np.zeros(100, np.uint8)
         labels[30:70] = 1
         if self.calls % 20 == 1:  # first case of each pass
-            labels[30:30 + self.miss[(self.mirror, self.shift)]] = 0
+            labels[30:30 + (self.zoom_miss if self.zoom else self.miss[(self.mirror, self.shift)])] = 0
         return _Out(labels)
 
     def postprocess(self, out: _Out, largest: Any = None, ellipse: bool = False) -> _Out:
@@ -86,3 +88,18 @@ def test_test_time_options_need_a_real_validation_gain(miss: dict, axes: list[in
     assert (predictor.mirror, predictor.shift) == (False, False)  # left as it was
     if not axes:
         assert "why" in evidence["mirror"]
+    assert chosen["zoom"] is False and "why" in evidence["zoom"]  # not available: never tried
+
+
+@pytest.mark.parametrize(("zoom_miss", "kept"), [(0, True), (3, False)])
+def test_zoom_is_tried_on_top_of_the_chosen_passes_and_kept_for_a_real_gain(zoom_miss: int, kept: bool) -> None:
+    # shifts are chosen (8 -> 4 missed voxels, mirroring adds nothing); zoom on top misses `zoom_miss`:
+    # 4 -> 0 gains ~.0026 (kept), 4 -> 3 gains ~.0007 < MIN_INFERENCE_GAIN (not worth a second pass)
+    miss = {(False, False): 8, (True, False): 8, (False, True): 4, (True, True): 4}
+    predictor = _Predictor(miss, [0], zoom_miss=zoom_miss)
+    chosen, evidence = choose_postprocessing(predictor, _Source())
+    assert (chosen["mirror"], chosen["shift"]) == (False, True)
+    assert chosen["zoom"] is kept and evidence["zoom"]["applied"] is kept
+    assert evidence["zoom"]["dice_with"] > evidence["zoom"]["dice_without"]
+    assert predictor.calls == 20 * (len(miss) + 1)
+    assert predictor.zoom is False  # left as it was
