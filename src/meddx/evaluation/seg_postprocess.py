@@ -68,6 +68,7 @@ def choose_postprocessing(predictor: Any, source: Any, split: str = "val",
             evidence["mirror"] = {"applied": False, "why": "no axis may be mirrored (label order, see plan.json)"}
         evidence["shift"] = {"dice_without": round(dice[(mirror, False)], 6), "dice_with": round(dice[(mirror, True)], 6),
                              "applied": shift, "passes": 2 ** predictor.spatial_dims}
+        predictor.mirror, predictor.shift = mirror, shift  # zoom is tried with the chosen passes
         zoom, raw = _choose_zoom(predictor, cases, truths, classes, dice[best], raw, evidence)
         base = _mean_dice(raw, truths, classes)
         largest: dict[str, bool] = {}

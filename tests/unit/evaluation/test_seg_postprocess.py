@@ -51,9 +51,12 @@ class _Predictor:
         self.mirror = self.shift = self.zoom = self.ellipse = False
         self.largest_component: dict[str, bool] = {}
         self.calls = 0
+        self.zoomed_with: set[tuple[bool, bool]] = set()  # the (mirror, shift) passes zoom ran with
 
     def predict_case(self, image: np.ndarray, spacing: Any, postprocess: bool = True) -> _Out:
         self.calls += 1
+        if self.zoom:
+            self.zoomed_with.add((self.mirror, self.shift))
         labels = np.zeros(100, np.uint8)
         labels[30:70] = 1
         if self.calls % 20 == 1:  # first case of each pass
@@ -99,6 +102,7 @@ def test_zoom_is_tried_on_top_of_the_chosen_passes_and_kept_for_a_real_gain(zoom
     predictor = _Predictor(miss, [0], zoom_miss=zoom_miss)
     chosen, evidence = choose_postprocessing(predictor, _Source())
     assert (chosen["mirror"], chosen["shift"]) == (False, True)
+    assert predictor.zoomed_with == {(False, True)}  # zoom ran on top of the chosen passes, not the last tried
     assert chosen["zoom"] is kept and evidence["zoom"]["applied"] is kept
     assert evidence["zoom"]["dice_with"] > evidence["zoom"]["dice_without"]
     assert predictor.calls == 20 * (len(miss) + 1)
