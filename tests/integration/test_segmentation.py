@@ -58,6 +58,9 @@ def test_2d_three_classes_train_evaluate_predict(tmp_path: Path, seg_home: Path,
     assert shift["applied"] == run["config"]["inference"]["shift"] and shift["passes"] == 4
     assert shift["applied"] == (shift["dice_with"] - shift["dice_without"] >= MIN_INFERENCE_GAIN - 1e-6)
     assert plan["mirror_axes"] == [] and run["config"]["inference"]["mirror"] is False  # the box is always top-left
+    zoom = run["config"]["postprocess"]["evidence"]["zoom"]  # tried on the fixed 2D grid, kept only for a gain
+    assert zoom["applied"] == run["config"]["inference"]["zoom"] and zoom["margin"] == 1.5
+    assert zoom["applied"] == (zoom["dice_with"] - zoom["dice_without"] >= MIN_INFERENCE_GAIN - 1e-6)
 
     # evaluate: metrics.json, per-case table, report and overlays of the worst and best cases
     out = tmp_path / "eval"
@@ -128,6 +131,8 @@ def test_3d_nifti_geometry_kept(tmp_path: Path, seg_home: Path, capsys: pytest.C
     assert test["unit"]["hd95"] == "mm" and test["classes"]["ellipse"]["hd95"]["mean"] < 3.0
     assert "volume_ellipse" in test["measurement"] and test["measurement"]["volume_ellipse"]["unit"] == "mL"
     assert run["config"]["preprocessing"]["target_spacing"] == [1.0, 1.0, 1.5]
+    zoom = run["config"]["postprocess"]["evidence"]["zoom"]  # resampled by spacing: cropping would not magnify
+    assert zoom["applied"] is False and "spacing" in zoom["why"] and run["config"]["inference"]["zoom"] is False
 
     source = data / "images" / "case_003.nii.gz"
     result = run_cli(["predict", str(run["bundle"]), str(source), "--output", str(tmp_path / "pred"), "--json"], capsys)
