@@ -116,7 +116,7 @@ class SegPredictor:
         # axes (2**dims passes). Strided U-Nets are not shift-equivariant, and averaging over
         # sub-patch shifts smooths the boundary errors that dominate small structures.
         self.shift: bool = bool(inference.get("shift", False))
-        # Test-time zoom (bundle/seg_zoom.py): a second pass on a crop around the found structures,
+        # Test-time zoom (bundle/seg_zoom.py): a second pass on a crop around the largest found region,
         # magnified to the grid; only for fixed-size (2D) grids, where magnifying means anything.
         self.zoom: bool = bool(inference.get("zoom", False)) and self.zoom_available
         axes = inference.get("mirror_axes")

@@ -7,7 +7,7 @@ Each option is kept only when it raises the mean validation Dice (test-time pass
 - test-time shifts by one voxel along every combination of axes (2**dims passes), alone or
   with mirroring;
 - test-time zoom on fixed-size (2D) grids: a second pass on a magnified crop around the
-  found structures (bundle/seg_zoom.py), on top of the chosen mirroring and shifts;
+  largest found region (bundle/seg_zoom.py), on top of the chosen mirroring and shifts;
 - per class, keeping only the largest connected component;
 - for head-circumference bundles, replacing the head by the ellipse fitted to it (the structure
   is an ellipse by definition; a smooth fitted boundary removes ragged edges and small leaks).

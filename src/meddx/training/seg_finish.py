@@ -35,7 +35,8 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
 
 def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, run_dir: Path, name: str,
                         progress: bool = True) -> dict[str, Any]:
-    """Choose test-time passes (mirroring, shifts, zoom) and post-processing on val, evaluate val and test, save and register the bundle.
+    """Choose test-time passes (mirroring, shifts, zoom) and post-processing on val, evaluate val
+    and test, save and register the bundle.
 
     Returns the ``FitResult`` fields ``bundle_path``, ``metrics`` and ``registry_ref``.
     """
