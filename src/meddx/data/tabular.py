@@ -370,6 +370,6 @@ def _text_like(cells: list[str]) -> bool:
 
 
 def _file_like(cell: str) -> bool:
-    from meddx.data.text import _FILE_SUFFIXES
+    from meddx.data.text_columns import FILE_SUFFIXES
 
-    return Path(cell.strip().lower()).suffix in _FILE_SUFFIXES
+    return Path(cell.strip().lower()).suffix in FILE_SUFFIXES

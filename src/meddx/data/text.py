@@ -18,7 +18,6 @@ import csv
 import hashlib
 import io
 import json
-import math
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -27,14 +26,14 @@ import numpy as np
 
 from meddx.core.errors import DataError
 from meddx.data.base import SPLITS, SplitData, TaskType, TextSource, order_label_names
-from meddx.data.splits import SPLIT_ALIASES, split_alias
+from meddx.data.splits import split_alias
+from meddx.data.text_columns import (
+    SHOW, cell, find_column, guess_label, guess_text, id_values, label_values, split_values, text_values,
+)
 
 TABLE_SUFFIXES = (".csv", ".tsv")
 RECORD_SUFFIXES = (".jsonl", ".ndjson", ".parquet")
 _IMAGE_COLUMNS = {"path", "image", "mask"}
-_MAX_LABEL_VALUES = 50  # a column with more distinct values is not guessed to be the label
-_SHOW = 5  # row numbers quoted in a message
-_FILE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".dcm", ".gz", ".nii", ".npy"}
 
 
 def normalize_text(text: str) -> str:
@@ -107,32 +106,32 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
                                         ("split", split_column, "split", "split_column="),
                                         ("label", label_column, None, "--label-column"),
                                         ("text", text_column, "text", "--text-column")):
-        used[role] = _find(ordered, wanted or default)
+        used[role] = find_column(ordered, wanted or default)
         if wanted and used[role] is None:
             raise DataError(f"{path}: no column {wanted!r} (given with {flag}); available columns: "
                             f"{', '.join(ordered)}; pass one of them with {flag}")
     if used["label"] is None:
-        used["label"] = _find(ordered, "label") or _find(ordered, "labels")
+        used["label"] = find_column(ordered, "label") or find_column(ordered, "labels")
     taken = {c for c in used.values() if c}
     if used["text"] is None:
-        used["text"] = _guess_text(path, table, [c for c in ordered if c not in taken], notes)
+        used["text"] = guess_text(path, table, [c for c in ordered if c not in taken], notes)
         taken.add(used["text"])
     if used["label"] is None:
-        used["label"] = _guess_label(path, table, [c for c in ordered if c not in taken], notes)
+        used["label"] = guess_label(path, table, [c for c in ordered if c not in taken], notes)
     rows = list(range(1, len(table[used["text"]]) + 1))
     if not rows:
         raise DataError(f"{path}: no rows; expected one document per row")
-    texts = _texts(path, table[used["text"]], used["text"], rows)
+    texts = text_values(path, table[used["text"]], used["text"], rows)
     try:
-        ids = _ids(path, table[used["id"]], used["id"]) if used["id"] else [f"row{r}" for r in rows]
+        ids = id_values(path, table[used["id"]], used["id"]) if used["id"] else [f"row{r}" for r in rows]
     except DataError:
         if id_column:
             raise
         ids, used["id"] = [f"row{r}" for r in rows], None  # an 'id' column that is no unique id
         notes.append(f"{path.name}: column 'id' is empty or repeated in some rows; rows are numbered instead")
-    names, labels, task = _labels(path, table[used["label"]], used["label"], label_delimiter, rows)
-    split_of = _splits(path, table[used["split"]], used["split"], rows) if used["split"] else ["train"] * len(rows)
-    patients = [_cell(v) for v in table[used["patient"]]] if used["patient"] else None
+    names, labels, task = label_values(path, table[used["label"]], used["label"], label_delimiter, rows)
+    split_of = split_values(path, table[used["split"]], used["split"], rows) if used["split"] else ["train"] * len(rows)
+    patients = [cell(v) for v in table[used["patient"]]] if used["patient"] else None
     empty = [r for r, p in zip(rows, patients or []) if not p]
     if empty:
         notes.append(f"{path.name}: {len(empty)} row(s) with an empty {used['patient']!r} (first: row {empty[0]}) "
@@ -241,7 +240,7 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
                 split_of.append(split)
     if empty:
         raise DataError(f"{root}: {len(empty)} empty or whitespace-only .txt file(s) (first: "
-                        f"{', '.join(str(p) for p in empty[:_SHOW])}); expected a document in every file: remove them")
+                        f"{', '.join(str(p) for p in empty[:SHOW])}); expected a document in every file: remove them")
     if not texts:
         raise DataError(f"{root}: no .txt files in class sub-folders; expected root/[split/]class/doc.txt")
     names = order_label_names(set(label_raw))
@@ -266,139 +265,3 @@ def _build(path: Path, texts: list[str], ids: list[str], labels: np.ndarray, nam
     notes += [] if "train" in splits else [f"{path.name}: no train rows"]
     return TextSource(name=path.stem if path.is_file() else path.name, origin=str(path), task=task,
                       label_names=names, spatial_dims=0, splits=splits, notes=notes, columns=columns)
-
-
-# ----------------------------------------------------------------------------- columns
-def _find(columns: list[str], name: str | None) -> str | None:
-    """``name`` itself, else a column equal to it ignoring case; None when absent."""
-    if name is None or name in columns:
-        return name
-    return next((c for c in columns if c.lower() == name.lower()), None)
-
-
-def _cell(value: Any) -> str:
-    """A scalar cell as stripped text; missing (None, NaN) as ''."""
-    if value is None or (isinstance(value, float) and (math.isnan(value) or value.is_integer())):
-        return "" if value is None or math.isnan(value) else str(int(value))
-    return str(value).strip()
-
-
-def _guess_text(path: Path, table: dict[str, list[Any]], candidates: list[str], notes: list[str]) -> str:
-    lengths = {}
-    for c in candidates:
-        values = [v for v in table[c] if v is not None and not (isinstance(v, float) and math.isnan(v))]
-        if values and all(isinstance(v, str) for v in values):
-            lengths[c] = sum(len(v) for v in values) / len(values)
-    if not lengths:
-        raise DataError(f"{path}: no 'text' column and no other string column; available columns: "
-                        f"{', '.join(table)}; name the document column with --text-column")
-    best = max(lengths, key=lambda c: lengths[c])
-    notes.append(f"{path.name}: no 'text' column; using {best!r}, the string column with the longest mean length "
-                 f"({lengths[best]:.0f} characters); override with --text-column")
-    values = [v.strip() for v in table[best] if isinstance(v, str) and v.strip()]
-    files = sum(" " not in v and Path(v).suffix.lower() in _FILE_SUFFIXES for v in values)
-    if values and files > len(values) / 2:
-        raise DataError(f"{path}: column {best!r} holds file names, not documents; an image manifest needs a 'path' "
-                        f"column (found columns: {', '.join(table)}): rename it; for text, name the document column "
-                        "with --text-column")
-    return best
-
-
-def _guess_label(path: Path, table: dict[str, list[Any]], candidates: list[str], notes: list[str]) -> str:
-    hint = (f"available columns: {', '.join(table)}; name the label column with --label-column (and the document "
-            "column with --text-column)")
-    named = [c for c in candidates if c.lower().endswith(("label", "labels"))]
-    if len(named) == 1:
-        notes.append(f"{path.name}: no 'label' column; using {named[0]!r}; override with --label-column")
-        return named[0]
-    n = len(table[candidates[0]]) if candidates else 0
-    few = []
-    for c in candidates:
-        values = {_cell(v) if not isinstance(v, (list, tuple, np.ndarray)) else json.dumps(list(map(str, v)))
-                  for v in table[c]}
-        values.discard("")
-        if 2 <= len(values) <= min(_MAX_LABEL_VALUES, max(2, n // 2)):
-            few.append((c, len(values)))
-    if len(few) != 1:
-        which = "no column" if not few else f"{len(few)} columns ({', '.join(c for c, _ in few)})"
-        raise DataError(f"{path}: no 'label' column, and {which} with few distinct values; {hint}")
-    notes.append(f"{path.name}: no 'label' column; using {few[0][0]!r}, the one other column with few distinct "
-                 f"values ({few[0][1]}); override with --label-column")
-    return few[0][0]
-
-
-def _rows_text(rows: list[int]) -> str:
-    return ", ".join(map(str, rows[:_SHOW])) + (", ..." if len(rows) > _SHOW else "")
-
-
-def _texts(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:
-    texts = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values]
-    empty = [r for r, t in zip(rows, texts) if not t.strip()]
-    if empty:
-        raise DataError(f"{path}: column {column!r}: {len(empty)} row(s) with empty or whitespace-only text "
-                        f"(rows {_rows_text(empty)}); expected a document in every row: drop those rows, or "
-                        "name the document column with --text-column")
-    return texts
-
-
-def _ids(path: Path, values: list[Any], column: str) -> list[str]:
-    """Ids from ``column``; values are not quoted in errors (a mistyped column may hold documents)."""
-    ids, seen = [_cell(v) for v in values], {}
-    for row, sid in enumerate(ids, start=1):
-        if not sid or sid in seen:
-            found = "an empty id" if not sid else f"the same id as row {seen[sid]}"
-            raise DataError(f"{path}: row {row}: column {column!r} holds {found}; expected a unique id in every row "
-                            "(or leave out --id-column to number the rows)")
-        seen[sid] = row
-    return ids
-
-
-def _label_list(value: Any, delimiter: str | None) -> list[str] | None:
-    """The label names of a multi-label cell, or None for a single-label cell."""
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_cell(x) for x in value if _cell(x)]
-    if isinstance(value, str) and value.strip().startswith("["):
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            parsed = None
-        if isinstance(parsed, list):
-            return [_cell(x) for x in parsed if _cell(x)]
-    if delimiter is not None and isinstance(value, str) and value.strip():
-        return [x.strip() for x in value.split(delimiter) if x.strip()]
-    return None
-
-
-def _labels(path: Path, values: list[Any], column: str, delimiter: str | None,
-            rows: list[int]) -> tuple[list[str], np.ndarray, TaskType]:
-    lists = [_label_list(v, delimiter) for v in values]
-    scalars = [_cell(v) if lst is None else "" for v, lst in zip(values, lists)]
-    missing = [r for r, lst, s in zip(rows, lists, scalars) if lst is None and not s]
-    if missing:
-        raise DataError(f"{path}: column {column!r}: {len(missing)} row(s) without a label (rows "
-                        f"{_rows_text(missing)}); expected a label in every row (a JSON list such as [] for "
-                        "multi-label rows): fill or drop those rows, or pass the label column with --label-column")
-    multi = delimiter is not None or any(lst is not None for lst in lists)
-    sets = [lst if lst is not None else [s] for lst, s in zip(lists, scalars)]
-    names = order_label_names({x for s in sets for x in s})
-    index = {n: i for i, n in enumerate(names)}
-    labels = np.asarray([index[s[0]] for s in sets] if not multi else np.zeros((len(sets), len(names))), np.int64)
-    for i, s in enumerate(sets if multi else []):
-        labels[i, [index[x] for x in s]] = 1
-    task: TaskType = "multilabel" if multi else "binary" if len(names) == 2 else "multiclass"
-    if len(names) < 2:
-        raise DataError(f"{path}: column {column!r} holds {len(names)} distinct label value(s); expected at least 2 "
-                        "(is it the label column? pass it with --label-column)")
-    return names, labels, task
-
-
-def _splits(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:
-    out = [split_alias(c) if c else "train" for c in map(_cell, values)]
-    bad = [r for r, s in zip(rows, out) if s is None]
-    if bad:
-        cell = _cell(values[bad[0] - 1])  # quoted only when it is a short word, never a document
-        shown = repr(cell) if len(cell) <= 20 and " " not in cell else f"a {len(cell)}-character value"
-        raise DataError(f"{path}: column {column!r}: {len(bad)} row(s) with an unknown split (rows {_rows_text(bad)};"
-                        f" row {bad[0]} holds {shown}); expected one of {', '.join(sorted(SPLIT_ALIASES))} "
-                        "(empty means train)")
-    return out  # type: ignore[return-value]

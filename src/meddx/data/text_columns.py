@@ -1,0 +1,157 @@
+"""Columns of a text table: which column is which, and each column's cells checked and parsed.
+
+Split from :mod:`meddx.data.text` (the readers). Messages name the file, the column and row
+numbers, never a document's words: cells may hold protected health information.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from meddx.core.errors import DataError
+from meddx.data.base import TaskType, order_label_names
+from meddx.data.splits import SPLIT_ALIASES, split_alias
+
+MAX_LABEL_VALUES = 50  # a column with more distinct values is not guessed to be the label
+SHOW = 5  # row numbers quoted in a message
+FILE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".dcm", ".gz", ".nii", ".npy"}
+
+
+def find_column(columns: list[str], name: str | None) -> str | None:
+    """``name`` itself, else a column equal to it ignoring case; None when absent."""
+    if name is None or name in columns:
+        return name
+    return next((c for c in columns if c.lower() == name.lower()), None)
+
+
+def cell(value: Any) -> str:
+    """A scalar cell as stripped text; missing (None, NaN) as ''."""
+    if value is None or (isinstance(value, float) and (math.isnan(value) or value.is_integer())):
+        return "" if value is None or math.isnan(value) else str(int(value))
+    return str(value).strip()
+
+
+def guess_text(path: Path, table: dict[str, list[Any]], candidates: list[str], notes: list[str]) -> str:
+    lengths = {}
+    for c in candidates:
+        values = [v for v in table[c] if v is not None and not (isinstance(v, float) and math.isnan(v))]
+        if values and all(isinstance(v, str) for v in values):
+            lengths[c] = sum(len(v) for v in values) / len(values)
+    if not lengths:
+        raise DataError(f"{path}: no 'text' column and no other string column; available columns: "
+                        f"{', '.join(table)}; name the document column with --text-column")
+    best = max(lengths, key=lambda c: lengths[c])
+    notes.append(f"{path.name}: no 'text' column; using {best!r}, the string column with the longest mean length "
+                 f"({lengths[best]:.0f} characters); override with --text-column")
+    values = [v.strip() for v in table[best] if isinstance(v, str) and v.strip()]
+    files = sum(" " not in v and Path(v).suffix.lower() in FILE_SUFFIXES for v in values)
+    if values and files > len(values) / 2:
+        raise DataError(f"{path}: column {best!r} holds file names, not documents; an image manifest needs a 'path' "
+                        f"column (found columns: {', '.join(table)}): rename it; for text, name the document column "
+                        "with --text-column")
+    return best
+
+
+def guess_label(path: Path, table: dict[str, list[Any]], candidates: list[str], notes: list[str]) -> str:
+    hint = (f"available columns: {', '.join(table)}; name the label column with --label-column (and the document "
+            "column with --text-column)")
+    named = [c for c in candidates if c.lower().endswith(("label", "labels"))]
+    if len(named) == 1:
+        notes.append(f"{path.name}: no 'label' column; using {named[0]!r}; override with --label-column")
+        return named[0]
+    n = len(table[candidates[0]]) if candidates else 0
+    few = []
+    for c in candidates:
+        values = {cell(v) if not isinstance(v, (list, tuple, np.ndarray)) else json.dumps(list(map(str, v)))
+                  for v in table[c]}
+        values.discard("")
+        if 2 <= len(values) <= min(MAX_LABEL_VALUES, max(2, n // 2)):
+            few.append((c, len(values)))
+    if len(few) != 1:
+        which = "no column" if not few else f"{len(few)} columns ({', '.join(c for c, _ in few)})"
+        raise DataError(f"{path}: no 'label' column, and {which} with few distinct values; {hint}")
+    notes.append(f"{path.name}: no 'label' column; using {few[0][0]!r}, the one other column with few distinct "
+                 f"values ({few[0][1]}); override with --label-column")
+    return few[0][0]
+
+
+def _rows_text(rows: list[int]) -> str:
+    return ", ".join(map(str, rows[:SHOW])) + (", ..." if len(rows) > SHOW else "")
+
+
+def text_values(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:
+    texts = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values]
+    empty = [r for r, t in zip(rows, texts) if not t.strip()]
+    if empty:
+        raise DataError(f"{path}: column {column!r}: {len(empty)} row(s) with empty or whitespace-only text "
+                        f"(rows {_rows_text(empty)}); expected a document in every row: drop those rows, or "
+                        "name the document column with --text-column")
+    return texts
+
+
+def id_values(path: Path, values: list[Any], column: str) -> list[str]:
+    """Ids from ``column``; values are not quoted in errors (a mistyped column may hold documents)."""
+    ids, seen = [cell(v) for v in values], {}
+    for row, sid in enumerate(ids, start=1):
+        if not sid or sid in seen:
+            found = "an empty id" if not sid else f"the same id as row {seen[sid]}"
+            raise DataError(f"{path}: row {row}: column {column!r} holds {found}; expected a unique id in every row "
+                            "(or leave out --id-column to number the rows)")
+        seen[sid] = row
+    return ids
+
+
+def _label_list(value: Any, delimiter: str | None) -> list[str] | None:
+    """The label names of a multi-label cell, or None for a single-label cell."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [cell(x) for x in value if cell(x)]
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, list):
+            return [cell(x) for x in parsed if cell(x)]
+    if delimiter is not None and isinstance(value, str) and value.strip():
+        return [x.strip() for x in value.split(delimiter) if x.strip()]
+    return None
+
+
+def label_values(path: Path, values: list[Any], column: str, delimiter: str | None,
+            rows: list[int]) -> tuple[list[str], np.ndarray, TaskType]:
+    lists = [_label_list(v, delimiter) for v in values]
+    scalars = [cell(v) if lst is None else "" for v, lst in zip(values, lists)]
+    missing = [r for r, lst, s in zip(rows, lists, scalars) if lst is None and not s]
+    if missing:
+        raise DataError(f"{path}: column {column!r}: {len(missing)} row(s) without a label (rows "
+                        f"{_rows_text(missing)}); expected a label in every row (a JSON list such as [] for "
+                        "multi-label rows): fill or drop those rows, or pass the label column with --label-column")
+    multi = delimiter is not None or any(lst is not None for lst in lists)
+    sets = [lst if lst is not None else [s] for lst, s in zip(lists, scalars)]
+    names = order_label_names({x for s in sets for x in s})
+    index = {n: i for i, n in enumerate(names)}
+    labels = np.asarray([index[s[0]] for s in sets] if not multi else np.zeros((len(sets), len(names))), np.int64)
+    for i, s in enumerate(sets if multi else []):
+        labels[i, [index[x] for x in s]] = 1
+    task: TaskType = "multilabel" if multi else "binary" if len(names) == 2 else "multiclass"
+    if len(names) < 2:
+        raise DataError(f"{path}: column {column!r} holds {len(names)} distinct label value(s); expected at least 2 "
+                        "(is it the label column? pass it with --label-column)")
+    return names, labels, task
+
+
+def split_values(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:
+    out = [split_alias(c) if c else "train" for c in map(cell, values)]
+    bad = [r for r, s in zip(rows, out) if s is None]
+    if bad:
+        value = cell(values[bad[0] - 1])  # quoted only when it is a short word, never a document
+        shown = repr(value) if len(value) <= 20 and " " not in value else f"a {len(value)}-character value"
+        raise DataError(f"{path}: column {column!r}: {len(bad)} row(s) with an unknown split (rows {_rows_text(bad)};"
+                        f" row {bad[0]} holds {shown}); expected one of {', '.join(sorted(SPLIT_ALIASES))} "
+                        "(empty means train)")
+    return out  # type: ignore[return-value]
