@@ -28,13 +28,13 @@ def zoom_box(labels: np.ndarray, grid: Sequence[int], margin: float = ZOOM_MARGI
     crop would magnify it by less than ``MIN_MAGNIFICATION``. The crop may extend past the image."""
     from scipy import ndimage
 
+    from meddx.evaluation.measure import largest_region
+
     shape = labels.shape
-    comp, n = ndimage.label(labels > 0)
-    if n == 0:
+    region = largest_region((labels > 0).astype(np.float32))
+    if region is None:
         return None
-    sizes = np.bincount(comp.ravel())
-    sizes[0] = 0
-    box = ndimage.find_objects(comp)[int(sizes.argmax()) - 1]
+    box = ndimage.find_objects(region.astype(np.int8))[0]
     extent = [(s.stop - s.start) * margin for s in box]
     ratio = max(e / g for e, g in zip(extent, grid))  # original pixels per grid pixel in the crop
     first_pass = max(s / g for s, g in zip(shape, grid))

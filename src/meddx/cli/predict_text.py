@@ -20,11 +20,11 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
     gives one per row from ``text_column`` (default ``text``), named ``FILE:ID`` or ``FILE:rowN``;
     a folder stands for those files beneath it."""
     from meddx.data.inputs import expand_files
-    from meddx.data.text import TABLE_SUFFIXES, _decode, _read_table
+    from meddx.data.text import RECORD_SUFFIXES, TABLE_SUFFIXES, _decode, _read_table
 
     texts: list[str] = []
     names: list[str] = []
-    for path in expand_files(files, (".txt", *TABLE_SUFFIXES, ".jsonl", ".ndjson", ".parquet"), "documents"):
+    for path in expand_files(files, (".txt", *TABLE_SUFFIXES, *RECORD_SUFFIXES), "documents"):
         if not path.is_file():
             raise DataError(f"{path}: no such file; expected .txt documents or a CSV/JSONL/Parquet of documents")
         suffix = path.suffix.lower()

@@ -232,8 +232,8 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
     Same validation fraction and seed (so a carved ``val`` is the same samples), the same reader
     options (document, label and id columns; series window; table columns). ``columns`` overrides
     the recorded ``text_column``/``label_column``/``id_column`` (and a text file's ``encoding``)
-    for a file laid out differently
-    (then the recorded id, patient and split columns are detected afresh unless given); carving
+    for a file laid out differently (then the recorded id, patient and split columns are
+    detected afresh unless given); carving
     val hashes every training file, so it happens only when ``carve_val``. Labels of a source that
     lacks some of the bundle's classes are mapped onto them (:func:`align_labels`).
     """

@@ -108,8 +108,8 @@ def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "a
     """Explain each input with each method; ``bundle`` is a loaded predictor, a folder or NAME[:VERSION].
 
     Image inputs are file paths (a folder: the images beneath it) or raw channel-first arrays;
-    text inputs are strings; series
-    inputs are ``SeriesRecord`` objects or patient files (PhysioNet ``.txt``, long CSV).
+    text inputs are strings; series inputs are ``SeriesRecord`` objects or patient files
+    (PhysioNet ``.txt``, long CSV).
     ``options`` go to the method (``steps``, ``window``, ``layer``).
     """
     predictor = as_predictor(bundle)

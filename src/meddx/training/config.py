@@ -192,4 +192,3 @@ def yaml_problem(exc: Exception) -> str:
     where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
     context = getattr(exc, "context", None)
     return f"{problem}{where}" + (f" ({context})" if context else "")
-
