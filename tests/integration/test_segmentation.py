@@ -52,6 +52,13 @@ def test_2d_three_classes_train_evaluate_predict(tmp_path: Path, seg_home: Path,
     assert (runs[0] / "fingerprint.json").is_file() and (runs[0] / "plan.json").is_file()
     plan = json.loads((runs[0] / "plan.json").read_text())
     assert plan["size"] == [64, 64] and plan["reasons"]["size"]
+    # the schedule ran to its end, so its final epoch is kept (nnU-Net's choice), not the best on val
+    trainer = json.loads((runs[0] / "trainer.json").read_text())
+    assert plan["checkpoint"] == "final" and trainer["kept"] == "final" and trainer["epochs_run"] == 20
+    assert trainer["restored_checkpoint"] == str(runs[0] / "checkpoints" / "last.ckpt")
+    assert run["config"]["training"]["kept_epoch"] == ["final"]
+    assert "final epoch of the schedule was kept" in run["metrics"]["note"]
+    assert "final epoch of the schedule was kept" in (run["bundle"] / "model_card.md").read_text()
     assert set(run["config"]["postprocess"]["largest_component"]) == {"ellipse", "box"}
     assert run["config"]["postprocess"]["evidence"]["mirror"]["applied"] == run["config"]["inference"]["mirror"]
     shift = run["config"]["postprocess"]["evidence"]["shift"]
@@ -187,11 +194,14 @@ def test_ensemble_trains_members_and_averages_them(tmp_path: Path, seg_home: Pat
     plan = json.loads((run_dir / "plan.json").read_text())
     assert plan["ensemble"] == 2 and "set in config" in plan["reasons"]["ensemble"]
     members = [run_dir, run_dir / "members" / "1"]
-    best = [json.loads((m / "trainer.json").read_text())["best_checkpoint"] for m in members]
+    trainers = [json.loads((m / "trainer.json").read_text()) for m in members]
+    assert all(t["kept"] == "final" and t["restored_checkpoint"].endswith("last.ckpt") for t in trainers)
+    best = [t["restored_checkpoint"] for t in trainers]
     assert all(Path(b).is_file() for b in best) and Path(best[0]).parent != Path(best[1]).parent
+    assert run["config"]["training"]["kept_epoch"] == ["final", "final"]
 
-    # The bundle's probabilities are the mean of the two members' (each rebuilt from its own
-    # best checkpoint, so the bundle really holds the trained networks, not copies of one).
+    # The bundle's probabilities are the mean of the two members' (each rebuilt from the
+    # checkpoint it kept, so the bundle really holds the trained networks, not copies of one).
     bundle = load_bundle(run["bundle"])
     single_cfg = {**run["config"], "model": {k: v for k, v in run["config"]["model"].items() if k != "ensemble"}}
     x = torch.from_numpy(bundle.preprocessor.image(np.asarray(_png(data / "images" / "case_001.png"))[None]))[None]

@@ -150,10 +150,15 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
 
 def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: Any, val_loader: Any, run_dir: Path,
                       progress: bool, *, resume: bool, monitor: str = "val_auc", resume_dir: Path | None = None,
-                      budget_minutes: float | None = None) -> bool:
-    """``Trainer.fit`` with per-epoch checkpoints and early stopping on ``monitor``, then the best
+                      budget_minutes: float | None = None, keep: str = "best") -> bool:
+    """``Trainer.fit`` with per-epoch checkpoints and early stopping on ``monitor``, then the kept
     epoch's weights loaded into ``task``; ``trainer.json`` records the run. Every task kind
     (classification, text, segmentation) trains through here.
+
+    ``keep``: ``"best"`` restores the epoch with the best ``monitor``; ``"final"`` keeps the last
+    epoch when the schedule ran to its end (nnU-Net's choice: the cosine schedule ends at rate 0,
+    and a best epoch picked on a small validation split is partly noise), and falls back to the
+    best epoch when training stopped early (early stopping, the time limit).
 
     Returns ``False`` on the extra processes of a multi-process run (only rank 0 goes on to
     evaluate and save). A run stopped by the user raises :class:`TrainingInterrupted`, naming
@@ -202,13 +207,19 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
             f"training interrupted at epoch {trainer.current_epoch}; resume with: meddx train --resume "
             f"{resume_dir or run_dir}"
         )
+    finished = trainer.current_epoch >= int(trainer.fit_loop.max_epochs)
+    kept = "final" if keep == "final" and finished and last.is_file() else "best"
+    restored = str(last) if kept == "final" else ckpt.best_model_path or str(last)
+    final_score = trainer.callback_metrics.get(monitor)
     write_json_atomic(run_dir / "trainer.json", {
         "world_size": trainer.world_size, "strategy": type(trainer.strategy).__name__,
         "epochs_run": trainer.current_epoch, "best_checkpoint": ckpt.best_model_path,
         f"best_{monitor}": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
+        f"final_{monitor}": None if final_score is None else float(final_score),
+        "kept": kept, "restored_checkpoint": restored,
         "ema": ema,
     })
-    _load_best(task, ckpt.best_model_path or str(last))
+    _load_best(task, restored)
     if privacy is not None:
         privacy.finalize(task)  # the plain network for the bundle; final privacy.json
     return True

@@ -28,9 +28,23 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
             "data": config.data, "seed": config.seed, "val_fraction": config.val_fraction,
             "test_fraction": config.test_fraction, "run_dir": str(run_dir), "plan": plan.model_dump(),
             "plan_reasons": plan.reasons, "mask_kind": source.mask_kind,
+            "kept_epoch": kept_epochs(run_dir, plan.ensemble),
         },
         "intended_use": config.intended_use,
     }
+
+
+def kept_epochs(run_dir: Path, ensemble: int = 1) -> list[str]:
+    """Per network, which epoch training kept: ``"final"`` or ``"best"`` (on val), from each
+    member's ``trainer.json`` (``"best"`` where it predates the choice or is missing)."""
+    import json
+
+    dirs = [run_dir] + [run_dir / "members" / str(m) for m in range(1, ensemble)]
+    out = []
+    for folder in dirs:
+        path = folder / "trainer.json"
+        out.append(str(json.loads(path.read_text()).get("kept", "best")) if path.is_file() else "best")
+    return out
 
 
 def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, run_dir: Path, name: str,
@@ -71,7 +85,9 @@ def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, r
                       title=f"{name} on {source.name} ({split})")
     metrics["dataset"] = {"name": source.name, "notes": source.notes,
                           "splits": {k: len(v) for k, v in source.splits.items()}}
-    metrics["note"] = "best epoch and post-processing chosen on val; test reported only"
+    from meddx.bundle.seg_card import epoch_note
+
+    metrics["note"] = f"{epoch_note(cfg['training']['kept_epoch'])}; post-processing chosen on val; test reported only"
 
     path, ref = save_and_register(config, name, net, cfg, metrics, render_seg_model_card(cfg, metrics), run_dir)
     return {"bundle_path": path, "metrics": metrics, "registry_ref": ref}

@@ -81,7 +81,8 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
                           val_loader, member_dir, progress,
                           resume=resume and (member_dir / "checkpoints" / "last.ckpt").is_file(), monitor="val_dice",
                           resume_dir=run_dir,
-                          budget_minutes=config.time_budget / plan.ensemble if budget_planned else None)
+                          budget_minutes=config.time_budget / plan.ensemble if budget_planned else None,
+                          keep=plan.checkpoint)
         nets.append(task.net.eval())
     net = nets[0] if len(nets) == 1 else SoftmaxMean(nets).eval()
     from meddx.training.seg_finish import finish_segmentation

@@ -10,7 +10,7 @@ passes it back with ``--plan`` to override any field, as for classification.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -47,6 +47,8 @@ class SegPlan(BaseModel):
     mirror_axes: list[int] | None = None  # spatial axes mirrored in augmentation and test-time mirroring
     largest_component: dict[str, bool] | None = None
     early_stopping_patience: int
+    # "final": the last epoch when the schedule ran to its end (nnU-Net), else the best val epoch; or "best"
+    checkpoint: Literal["final", "best"] = "final"
     ensemble: int = 1  # networks trained (seeds seed..seed+K-1); the bundle averages their probabilities
     seconds_per_sample: float | None = None
     reasons: dict[str, str] = {}
@@ -230,6 +232,8 @@ def make_seg_plan(config: TrainConfig, fp: dict[str, Any], overrides: dict[str, 
     # (hippocampus: val Dice flat from epoch 18 at full rate; stopping there forfeits the decay).
     reasons["early_stopping_patience"] = ("set in config" if config.early_stopping_patience else
                                           "off (= epochs): the schedule runs to its end; the best val epoch is kept")
+    reasons["checkpoint"] = ("the final epoch (nnU-Net's choice: the cosine schedule ends at rate 0, and the best of "
+                             "a small validation split is partly noise); the best val epoch if training stops early")
     ensemble = config.ensemble or 1
     reasons["ensemble"] = ("set in config: the mean of the networks' probabilities" if config.ensemble
                            else "one network (default)")

@@ -1,0 +1,70 @@
+"""Which epoch training keeps: the final one when the schedule ran to its end, else the best."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import lightning as L
+import pytest
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from meddx.training.config import TrainConfig
+from meddx.training.fit import train_and_restore
+
+
+class _Scripted(L.LightningModule):
+    """One weight that moves every step; validation reports a scripted score per epoch."""
+
+    def __init__(self, scores: list[float]) -> None:
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.tensor([5.0]))
+        self.scores = scores
+
+    def training_step(self, batch: tuple[torch.Tensor], batch_idx: int) -> torch.Tensor:
+        return ((self.w - batch[0]) ** 2).mean()
+
+    def validation_step(self, batch: tuple[torch.Tensor], batch_idx: int) -> None:
+        self.log("val_dice", self.scores[self.current_epoch])
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+def _run(tmp_path: Path, scores: list[float], keep: str, patience: int) -> tuple[_Scripted, dict]:
+    task = _Scripted(scores)
+    loader = DataLoader(TensorDataset(torch.zeros(4, 1)), batch_size=2)
+    plan = SimpleNamespace(epochs=len(scores), early_stopping_patience=patience)
+    config = TrainConfig(data="x", precision="32-true")
+    assert train_and_restore(config, plan, task, loader, loader, tmp_path, progress=False, resume=False,
+                             monitor="val_dice", keep=keep)
+    return task, json.loads((tmp_path / "trainer.json").read_text())
+
+
+def _weights(path: str) -> torch.Tensor:
+    return torch.load(path, map_location="cpu", weights_only=True)["state_dict"]["w"]
+
+
+def test_a_finished_schedule_keeps_its_final_epoch_not_the_best_on_val(tmp_path: Path) -> None:
+    task, trainer = _run(tmp_path, [0.9, 0.5, 0.6, 0.7], keep="final", patience=10)
+    assert trainer["kept"] == "final" and trainer["epochs_run"] == 4
+    assert trainer["restored_checkpoint"] == str(tmp_path / "checkpoints" / "last.ckpt")
+    assert "epoch=000" in trainer["best_checkpoint"] and trainer["best_val_dice"] == pytest.approx(0.9)
+    assert trainer["final_val_dice"] == pytest.approx(0.7)
+    assert torch.equal(task.w.detach(), _weights(trainer["restored_checkpoint"]))
+    assert not torch.equal(task.w.detach(), _weights(trainer["best_checkpoint"]))  # the weights did move
+
+
+def test_training_stopped_early_falls_back_to_the_best_epoch(tmp_path: Path) -> None:
+    task, trainer = _run(tmp_path, [0.9, 0.5, 0.4, 0.3, 0.2, 0.1], keep="final", patience=1)
+    assert trainer["epochs_run"] < 6 and trainer["kept"] == "best"  # early stopping cut the schedule
+    assert trainer["restored_checkpoint"] == trainer["best_checkpoint"] and "epoch=000" in trainer["best_checkpoint"]
+    assert torch.equal(task.w.detach(), _weights(trainer["best_checkpoint"]))
+
+
+def test_keep_best_restores_the_best_epoch_after_a_full_schedule(tmp_path: Path) -> None:
+    task, trainer = _run(tmp_path, [0.5, 0.9, 0.6], keep="best", patience=10)
+    assert trainer["kept"] == "best" and "epoch=001" in trainer["restored_checkpoint"]
+    assert torch.equal(task.w.detach(), _weights(trainer["restored_checkpoint"]))
