@@ -12,7 +12,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 
 from meddx.core.errors import ConfigError, MeddxError
@@ -150,7 +150,7 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
 
 def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: Any, val_loader: Any, run_dir: Path,
                       progress: bool, *, resume: bool, monitor: str = "val_auc", resume_dir: Path | None = None,
-                      budget_minutes: float | None = None, keep: str = "best") -> bool:
+                      budget_minutes: float | None = None, keep: Literal["best", "final"] = "best") -> bool:
     """``Trainer.fit`` with per-epoch checkpoints and early stopping on ``monitor``, then the kept
     epoch's weights loaded into ``task``; ``trainer.json`` records the run. Every task kind
     (classification, text, segmentation) trains through here.
@@ -171,6 +171,8 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     """
     from meddx.training import run as runlib
 
+    if keep not in ("best", "final"):
+        raise ConfigError(f"checkpoint to keep must be 'best' or 'final'; got {keep!r}")
     privacy = None
     if config.dp:  # DP-SGD (Opacus): compatible layers, Poisson loader, fp32; see training/privacy.py
         from meddx.training.privacy import private_training

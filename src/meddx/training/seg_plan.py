@@ -231,7 +231,7 @@ def make_seg_plan(config: TrainConfig, fp: dict[str, Any], overrides: dict[str, 
     # No early stopping unless asked: the cosine schedule gains most in its last, low-rate epochs
     # (hippocampus: val Dice flat from epoch 18 at full rate; stopping there forfeits the decay).
     reasons["early_stopping_patience"] = ("set in config" if config.early_stopping_patience else
-                                          "off (= epochs): the schedule runs to its end; the best val epoch is kept")
+                                          "off (= epochs): the schedule runs to its end (see checkpoint for the epoch kept)")
     reasons["checkpoint"] = ("the final epoch (nnU-Net's choice: the cosine schedule ends at rate 0, and the best of "
                              "a small validation split is partly noise); the best val epoch if training stops early")
     ensemble = config.ensemble or 1

@@ -68,3 +68,11 @@ def test_keep_best_restores_the_best_epoch_after_a_full_schedule(tmp_path: Path)
     task, trainer = _run(tmp_path, [0.5, 0.9, 0.6], keep="best", patience=10)
     assert trainer["kept"] == "best" and "epoch=001" in trainer["restored_checkpoint"]
     assert torch.equal(task.w.detach(), _weights(trainer["restored_checkpoint"]))
+
+
+def test_an_unknown_choice_is_refused_before_training(tmp_path: Path) -> None:
+    from meddx.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="'best' or 'final'; got 'latest'"):
+        _run(tmp_path, [0.5], keep="latest", patience=10)
+    assert not (tmp_path / "checkpoints").exists()

@@ -82,6 +82,13 @@ def test_plan_file_overrides_and_rejects_unknown_fields(tmp_path: Path) -> None:
     plan = make_seg_plan(TrainConfig(data="x"), fp, read_seg_plan(path))
     assert plan.patch_size == plan.size == plan.model_args["image_size"] == [16, 16] and plan.epochs == 3
     assert plan.reasons["epochs"] == "overridden by the given plan file"
+    assert plan.checkpoint == "final"  # the default: the schedule's last epoch
+    path.write_text(json.dumps({"checkpoint": "best"}))
+    best = make_seg_plan(TrainConfig(data="x"), fp, read_seg_plan(path))
+    assert best.checkpoint == "best" and best.reasons["checkpoint"] == "overridden by the given plan file"
+    path.write_text(json.dumps({"checkpoint": "latest"}))
+    with pytest.raises(ConfigError, match="checkpoint"):
+        make_seg_plan(TrainConfig(data="x"), fp, read_seg_plan(path))
     path.write_text(json.dumps({"patchsize": [16, 16]}))
     with pytest.raises(ConfigError, match="patchsize"):
         read_seg_plan(path)
