@@ -58,24 +58,21 @@ def render_seg_model_card(config: dict[str, Any], metrics: dict[str, Any]) -> st
     lines += [
         "## Limitations",
         "- Trained on CPU with a short schedule chosen by the time budget; nnU-Net trains far longer.",
-        f"- Epoch: {_epoch_note(config)}. Test-time passes and post-processing were chosen on the validation "
-        "split; the test split was used for reporting only. Scores hold for images like the training data "
-        "(same scanner and protocol).",
+        f"- Epoch: {epoch_note((config.get('training') or {}).get('kept_epoch') or [])}. Test-time passes and "
+        "post-processing were chosen on the validation split; the test split was used for reporting only. "
+        "Scores hold for images like the training data (same scanner and protocol).",
         "- Distances are in mm only where the input carries spacing (NIfTI/DICOM headers or a pixel-size column).",
     ]
     return "\n".join(lines) + "\n"
 
 
-def _epoch_note(config: dict[str, Any]) -> str:
-    return epoch_note(list((config.get("training") or {}).get("kept_epoch") or []))
-
-
 def epoch_note(kept: list[str]) -> str:
     """How the kept epoch was chosen, for the metrics note and the model card."""
-    if kept and all(k == "final" for k in kept):
+    if all(k == "best" for k in kept):  # also bundles written before the choice existed (no record)
+        return "the best epoch on val was kept"
+    if all(k == "final" for k in kept):
         return "the final epoch of the schedule was kept (not chosen on val)"
-    return "the best epoch on val was kept" if not kept or all(k == "best" for k in kept) else \
-        "each network kept its final epoch, or its best on val where training stopped early"
+    return "each network kept its final epoch, or its best on val where training stopped early"
 
 
 def _cell(v: Any) -> str:

@@ -150,7 +150,7 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
 
 def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: Any, val_loader: Any, run_dir: Path,
                       progress: bool, *, resume: bool, monitor: str = "val_auc", resume_dir: Path | None = None,
-                      budget_minutes: float | None = None, keep: Literal["best", "final"] = "best") -> bool:
+                      budget_minutes: float | None = None, keep: Literal["best", "final"] = "best") -> str | None:
     """``Trainer.fit`` with per-epoch checkpoints and early stopping on ``monitor``, then the kept
     epoch's weights loaded into ``task``; ``trainer.json`` records the run. Every task kind
     (classification, text, segmentation) trains through here.
@@ -160,8 +160,8 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     and a best epoch picked on a small validation split is partly noise), and falls back to the
     best epoch when training stopped early (early stopping, the time limit).
 
-    Returns ``False`` on the extra processes of a multi-process run (only rank 0 goes on to
-    evaluate and save). A run stopped by the user raises :class:`TrainingInterrupted`, naming
+    Returns the epoch kept (``"best"`` or ``"final"``), or ``None`` on the extra processes of a
+    multi-process run (only rank 0 goes on to evaluate and save). A run stopped by the user raises :class:`TrainingInterrupted`, naming
     the command that resumes it from ``checkpoints/last.ckpt`` (of ``resume_dir`` when the
     checkpoints live in a sub-folder of the run, as an ensemble member's do).
 
@@ -203,7 +203,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         else:
             os.environ[runlib.RUN_DIR_ENV] = previous
     if not trainer.is_global_zero:
-        return False
+        return None
     if trainer.interrupted:
         raise TrainingInterrupted(
             f"training interrupted at epoch {trainer.current_epoch}; resume with: meddx train --resume "
@@ -224,7 +224,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     _load_best(task, restored)
     if privacy is not None:
         privacy.finalize(task)  # the plain network for the bundle; final privacy.json
-    return True
+    return kept
 
 
 def _build_task(config: TrainConfig, source: Any, plan: Plan) -> Any:

@@ -8,8 +8,10 @@ from typing import Any
 from meddx.training.config import TrainConfig
 
 
-def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, run_dir: Path) -> dict[str, Any]:
-    """The bundle's ``config.json``: everything ``load_bundle`` needs to segment new images."""
+def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, run_dir: Path,
+                      kept: list[str] | None = None) -> dict[str, Any]:
+    """The bundle's ``config.json``: everything ``load_bundle`` needs to segment new images;
+    ``kept`` says which epoch each network kept (``"best"``/``"final"``, from ``train_and_restore``)."""
     first = source.split("train")
     measurement = ("head_circumference" if "reference_hc_mm" in first.meta
                    else "volume" if source.spatial_dims == 3 else None)
@@ -28,27 +30,14 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
             "data": config.data, "seed": config.seed, "val_fraction": config.val_fraction,
             "test_fraction": config.test_fraction, "run_dir": str(run_dir), "plan": plan.model_dump(),
             "plan_reasons": plan.reasons, "mask_kind": source.mask_kind,
-            "kept_epoch": kept_epochs(run_dir, plan.ensemble),
+            "kept_epoch": list(kept or []),
         },
         "intended_use": config.intended_use,
     }
 
 
-def kept_epochs(run_dir: Path, ensemble: int = 1) -> list[str]:
-    """Per network, which epoch training kept: ``"final"`` or ``"best"`` (on val), from each
-    member's ``trainer.json`` (``"best"`` where it predates the choice or is missing)."""
-    import json
-
-    dirs = [run_dir] + [run_dir / "members" / str(m) for m in range(1, ensemble)]
-    out = []
-    for folder in dirs:
-        path = folder / "trainer.json"
-        out.append(str(json.loads(path.read_text()).get("kept", "best")) if path.is_file() else "best")
-    return out
-
-
 def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, run_dir: Path, name: str,
-                        progress: bool = True) -> dict[str, Any]:
+                        progress: bool = True, kept: list[str] | None = None) -> dict[str, Any]:
     """Choose test-time passes (mirroring, shifts, zoom) and post-processing on val, evaluate val
     and test, save and register the bundle.
 
@@ -61,7 +50,7 @@ def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, r
     from meddx.evaluation.seg_postprocess import choose_postprocessing
     from meddx.training.finish import save_and_register
 
-    cfg = seg_bundle_config(config, source, plan, name, run_dir)
+    cfg = seg_bundle_config(config, source, plan, name, run_dir, kept)
     chosen, evidence = choose_postprocessing(SegPredictor(cfg, net), source, "val",
                                              try_ellipse=cfg["measurement"] == "head_circumference")
     if config.largest_component is not None:  # forced by the user: recorded as such

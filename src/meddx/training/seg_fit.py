@@ -65,7 +65,7 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     val_loader = _loader(CaseDataset(x_val, y_val), plan.batch_size if plan.spatial_dims == 2 else 1, shuffle=False)
-    nets = []
+    nets, kept = [], []
     for member in range(plan.ensemble):
         # Member 0 trains in the run folder itself, member m in members/m with seed + m
         # (initial weights, patch order and augmentation all differ).
@@ -77,17 +77,17 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
         train_ds = _train_dataset(plan, x_train, y_train, seed)
         # On resume, a member that had finished restores its last state and stops at once
         # (unless plan.json was edited to train longer); the interrupted one continues.
-        train_and_restore(config, plan, task, _loader(train_ds, plan.batch_size, shuffle=True, seed=seed),
+        kept.append(train_and_restore(config, plan, task, _loader(train_ds, plan.batch_size, shuffle=True, seed=seed),
                           val_loader, member_dir, progress,
                           resume=resume and (member_dir / "checkpoints" / "last.ckpt").is_file(), monitor="val_dice",
                           resume_dir=run_dir,
                           budget_minutes=config.time_budget / plan.ensemble if budget_planned else None,
-                          keep=plan.checkpoint)
+                          keep=plan.checkpoint))
         nets.append(task.net.eval())
     net = nets[0] if len(nets) == 1 else SoftmaxMean(nets).eval()
     from meddx.training.seg_finish import finish_segmentation
 
-    result = finish_segmentation(config, source, plan, net, run_dir, name, progress)
+    result = finish_segmentation(config, source, plan, net, run_dir, name, progress, kept=kept)
     return FitResult(run_dir=run_dir, plan=plan, **result)  # type: ignore[arg-type]
 
 

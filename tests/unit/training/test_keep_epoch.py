@@ -76,3 +76,11 @@ def test_an_unknown_choice_is_refused_before_training(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="'best' or 'final'; got 'latest'"):
         _run(tmp_path, [0.5], keep="latest", patience=10)
     assert not (tmp_path / "checkpoints").exists()
+
+
+def test_the_card_says_how_each_networks_epoch_was_chosen() -> None:
+    from meddx.bundle.seg_card import epoch_note
+
+    assert epoch_note(["final", "final"]) == "the final epoch of the schedule was kept (not chosen on val)"
+    assert epoch_note(["best"]) == epoch_note([]) == "the best epoch on val was kept"  # [] : an older bundle
+    assert "or its best on val where training stopped early" in epoch_note(["final", "best"])
