@@ -161,9 +161,10 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     best epoch when training stopped early (early stopping, the time limit).
 
     Returns the epoch kept (``"best"`` or ``"final"``), or ``None`` on the extra processes of a
-    multi-process run (only rank 0 goes on to evaluate and save). A run stopped by the user raises :class:`TrainingInterrupted`, naming
-    the command that resumes it from ``checkpoints/last.ckpt`` (of ``resume_dir`` when the
-    checkpoints live in a sub-folder of the run, as an ensemble member's do).
+    multi-process run (only rank 0 goes on to evaluate and save). A run stopped by the user
+    raises :class:`TrainingInterrupted`, naming the command that resumes it from
+    ``checkpoints/last.ckpt`` (of ``resume_dir`` when the checkpoints live in a sub-folder of the
+    run, as an ensemble member's do).
 
     ``budget_minutes`` (when the plan's epochs came from a time budget): Lightning stops at 1.25x
     it, and a single-process run re-fits its epochs to it after measuring the first two epochs
@@ -221,7 +222,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         "kept": kept, "restored_checkpoint": restored,
         "ema": ema,
     })
-    _load_best(task, restored)
+    _load_checkpoint(task, restored)
     if privacy is not None:
         privacy.finalize(task)  # the plain network for the bundle; final privacy.json
     return kept
@@ -290,7 +291,7 @@ def _build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool
     return trainer, ckpt
 
 
-def _load_best(task: Any, path: str) -> None:
+def _load_checkpoint(task: Any, path: str) -> None:
     import torch
 
     state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]

@@ -43,7 +43,7 @@ def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, r
 
     Returns the ``FitResult`` fields ``bundle_path``, ``metrics`` and ``registry_ref``.
     """
-    from meddx.bundle.seg_card import render_seg_model_card
+    from meddx.bundle.seg_card import epoch_note, render_seg_model_card
     from meddx.bundle.seg_predictor import SegPredictor
     from meddx.core.files import write_json_atomic
     from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_split, write_outputs
@@ -74,8 +74,6 @@ def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, r
                       title=f"{name} on {source.name} ({split})")
     metrics["dataset"] = {"name": source.name, "notes": source.notes,
                           "splits": {k: len(v) for k, v in source.splits.items()}}
-    from meddx.bundle.seg_card import epoch_note
-
     metrics["note"] = f"{epoch_note(cfg['training']['kept_epoch'])}; post-processing chosen on val; test reported only"
 
     path, ref = save_and_register(config, name, net, cfg, metrics, render_seg_model_card(cfg, metrics), run_dir)

@@ -77,12 +77,11 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
         train_ds = _train_dataset(plan, x_train, y_train, seed)
         # On resume, a member that had finished restores its last state and stops at once
         # (unless plan.json was edited to train longer); the interrupted one continues.
-        kept.append(train_and_restore(config, plan, task, _loader(train_ds, plan.batch_size, shuffle=True, seed=seed),
-                          val_loader, member_dir, progress,
-                          resume=resume and (member_dir / "checkpoints" / "last.ckpt").is_file(), monitor="val_dice",
-                          resume_dir=run_dir,
-                          budget_minutes=config.time_budget / plan.ensemble if budget_planned else None,
-                          keep=plan.checkpoint))
+        kept.append(train_and_restore(
+            config, plan, task, _loader(train_ds, plan.batch_size, shuffle=True, seed=seed), val_loader, member_dir,
+            progress, resume=resume and (member_dir / "checkpoints" / "last.ckpt").is_file(), monitor="val_dice",
+            resume_dir=run_dir, budget_minutes=config.time_budget / plan.ensemble if budget_planned else None,
+            keep=plan.checkpoint))
         nets.append(task.net.eval())
     net = nets[0] if len(nets) == 1 else SoftmaxMean(nets).eval()
     from meddx.training.seg_finish import finish_segmentation
