@@ -28,6 +28,9 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=20.0, help="training minutes")
     parser.add_argument("--model", default=None)
     parser.add_argument("--image-size", type=int, default=None)
+    parser.add_argument("--augment", default=None, help="augmentation preset instead of the default (e.g. shift)")
+    parser.add_argument("--checkpoint", choices=("best", "final"), default=None, help="epoch kept (default: best)")
+    parser.add_argument("--seed", type=int, default=None, help="training seed (default 0)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
 
@@ -44,7 +47,8 @@ def main() -> None:
         lenient = write_clean_manifest(source, exact_only, Path(tmp) / "clean-exact.csv")
         print(f"removed from test: {len(strict.removed.get('test', []))} (exact+near), "
               f"{len(lenient.removed.get('test', []))} (exact only)", flush=True)
-        extra = {k: v for k, v in {"model": args.model, "image_size": args.image_size}.items() if v}
+        extra = {k: v for k, v in {"model": args.model, "image_size": args.image_size, "augment": args.augment,
+                                   "checkpoint": args.checkpoint, "seed": args.seed}.items() if v is not None}
         r = train_and_time(str(strict.manifest), "brain-tumor-mri", args.budget, Path(tmp), **extra)
         exact_metrics, _ = evaluate_bundle(Path(tmp) / "brain-tumor-mri", str(lenient.manifest), split="test",
                                            out=Path(tmp) / "eval-exact")

@@ -41,6 +41,9 @@ def main() -> None:
     parser.add_argument("files", nargs="+", help="MedMNIST .npz files")
     parser.add_argument("--budget", type=float, default=10.0, help="training minutes per dataset")
     parser.add_argument("--model", default=None, help="override the default model")
+    parser.add_argument("--augment", default=None, help="augmentation preset instead of the default (e.g. shift)")
+    parser.add_argument("--checkpoint", choices=("best", "final"), default=None, help="epoch kept (default: best)")
+    parser.add_argument("--seed", type=int, default=None, help="training seed (default 0); repeat runs to see the spread")
     parser.add_argument("--json", type=Path, default=None, help="also write all results here")
     args = parser.parse_args()
 
@@ -48,8 +51,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="meddx-bench-") as tmp:
         for path in args.files:
             name = Path(path).stem
-            extra = {"model": args.model} if args.model else {}
+            extra = {k: v for k, v in {"model": args.model, "augment": args.augment, "checkpoint": args.checkpoint,
+                                       "seed": args.seed}.items() if v is not None}
             results.append(train_and_time(path, name, args.budget, Path(tmp), **extra))
+            results[-1]["variant"] = " ".join(f"{k}={v}" for k, v in extra.items() if k != "model")
             r = results[-1]
             print(f"{name}: test AUC {r['metrics']['test']['auc']:.3f} ACC {r['metrics']['test']['accuracy']:.3f} "
                   f"({r['epochs']} epochs, {r['wall_minutes']:.1f} min)", flush=True)
@@ -57,7 +62,8 @@ def main() -> None:
     for r in results:
         flag = r["name"].split("_")[0]
         test, val = r["metrics"]["test"], r["metrics"]["val"]
-        rows = [[f"**meddx {r['plan']['model']} {r['plan']['image_size']}**", test["auc"], test["accuracy"],
+        label = " ".join(filter(None, ["meddx", r["plan"]["model"], str(r["plan"]["image_size"]), r["variant"]]))
+        rows = [[f"**{label}**", test["auc"], test["accuracy"],
                  val["auc"], r["wall_minutes"], r["cpu_minutes"], r["epochs"]]]
         for method, (auc, acc) in BASELINES.get(flag, {}).items():
             rows.append([method, auc, acc, None, None, None, None])

@@ -167,3 +167,34 @@ def test_ema_bundle_holds_the_average_and_resume_continues_it(lesion_folder: Pat
     assert run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys).code == 0
     resumed = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     assert int(resumed["averaging_state"]["n_averaged"]) == 9  # the average went on, not restarted
+
+
+def test_shift_augmentation_and_final_epoch_through_the_cli(lesion_folder: Path, meddx_home: Path, capsys) -> None:
+    """``--augment shift --checkpoint final``: the schedule runs to its end (no early stopping),
+    the bundle holds the final epoch and says so, and the lesions are still learnt."""
+    result = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs", "12", "--lr", "0.005",
+                      "--augment", "shift", "--checkpoint", "final", "--name", "shifted", "--no-progress",
+                      "--seed", "1"], capsys)
+    assert result.code == 0, result.err
+    run_dir = next((meddx_home / "runs").iterdir())
+    plan = json.loads((run_dir / "plan.json").read_text())
+    assert plan["checkpoint"] == "final" and plan["early_stopping_patience"] == 12
+    trainer = json.loads((run_dir / "trainer.json").read_text())
+    assert trainer["kept"] == "final" and trainer["epochs_run"] == 12 and trainer["early_stopping"] is False
+    bundle = meddx_home / "bundles" / "shifted" / "v1"
+    config = json.loads((bundle / "config.json").read_text())
+    assert config["training"]["kept_epoch"] == ["final"] and config["training"]["plan"]["augment"] == "shift"
+    assert "the final epoch of the schedule was kept" in (bundle / "model_card.md").read_text()
+    metrics = json.loads((bundle / "metrics.json").read_text())
+    assert metrics["note"].startswith("the final epoch of the schedule was kept")
+    assert metrics["test"]["auc"] >= 0.95
+
+
+def test_shift_augmentation_is_refused_for_segmentation(meddx_home: Path, tmp_path: Path, capsys) -> None:
+    from meddx.data.synthetic_seg import write_seg_folder
+
+    write_seg_folder(tmp_path / "seg", n=6, size=32, seed=0)
+    result = run_cli(["train", "--data", str(tmp_path / "seg"), "--epochs", "1", "--augment", "shift",
+                      "--no-progress"], capsys)
+    assert result.code == 2 and "classification" in result.err and "none, light, strong" in result.err
+    assert "Traceback" not in result.err

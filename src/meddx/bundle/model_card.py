@@ -133,13 +133,23 @@ def _model_section(cfg: dict[str, Any]) -> list[str]:
         f"- Seed {training.get('seed')}; validation fraction {training.get('val_fraction')} when carved.",
     ]
     for key in ("epochs", "batch_size", "augment", "lr", "weight_decay", "precision", "class_weights",
-                "early_stopping_patience"):
+                "early_stopping_patience", "checkpoint"):
         if key in plan:
             why = f" ({reasons[key]})" if key in reasons else ""
             lines.append(f"- {key}: {plan[key]}{why}")
-    lines += ["- Hyperparameters are meddx defaults or the automatic plan; the best epoch is chosen by validation AUC. "
-              "Nothing was tuned on the test split.", ""]
+    kept = epoch_note(training.get("kept_epoch") or [])
+    lines += [f"- Hyperparameters are meddx defaults or the automatic plan; {kept}. Nothing was tuned on the test split.",
+              ""]
     return lines
+
+
+def epoch_note(kept: list[str]) -> str:
+    """How the kept epoch was chosen (one entry per trained network), for metrics and model cards."""
+    if all(k == "best" for k in kept):  # also bundles written before the choice existed (no record)
+        return "the best epoch on val was kept"
+    if all(k == "final" for k in kept):
+        return "the final epoch of the schedule was kept (not chosen on val)"
+    return "each network kept its final epoch, or its best on val where training stopped early"
 
 
 def _federated_section(cfg: dict[str, Any]) -> list[str]:

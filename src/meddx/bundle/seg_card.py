@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from meddx.bundle.model_card import epoch_note
+
 METRICS = (("dice", "Dice"), ("iou", "IoU"), ("hd95", "HD95"), ("asd", "ASD"))
 
 
@@ -64,15 +66,6 @@ def render_seg_model_card(config: dict[str, Any], metrics: dict[str, Any]) -> st
         "- Distances are in mm only where the input carries spacing (NIfTI/DICOM headers or a pixel-size column).",
     ]
     return "\n".join(lines) + "\n"
-
-
-def epoch_note(kept: list[str]) -> str:
-    """How the kept epoch was chosen, for the metrics note and the model card."""
-    if all(k == "best" for k in kept):  # also bundles written before the choice existed (no record)
-        return "the best epoch on val was kept"
-    if all(k == "final" for k in kept):
-        return "the final epoch of the schedule was kept (not chosen on val)"
-    return "each network kept its final epoch, or its best on val where training stopped early"
 
 
 def _cell(v: Any) -> str:

@@ -30,7 +30,7 @@ class FederatedConfig(BaseModel):
     channels: int | None = Field(None, ge=1, description="input channels (default: from the data)")
     scaling: Literal["dtype", "minmax", "percentile"] = Field(
         "dtype", description="fixed per-image intensity scaling; no intensity statistic leaves a site")
-    augment: Literal["none", "light", "strong"] = "none"
+    augment: Literal["none", "light", "strong", "shift"] = "none"
     rounds: int = Field(10, ge=1, description="federated rounds")
     local_epochs: int = Field(1, ge=1, description="epochs each site trains per round")
     strategy: str = Field("fedavg", description="fedavg or fedprox")

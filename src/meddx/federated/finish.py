@@ -100,6 +100,7 @@ def _evaluated(train_cfg: Any, source: Any, plan: Any, pre: Any, net: Any, run_d
     write_json_atomic(run_dir / "data.json", runlib.data_fingerprint(source))
     cfg = bundle_config(train_cfg, source, plan, pre, name, run_dir)
     cfg["federated"] = section
+    cfg["training"]["kept_epoch"] = ["final"]  # the last round's model
     result = finish_run(train_cfg, source, plan, pre, net, run_dir, name, cfg=cfg)
     metrics = result.metrics or {}
     split = "test" if metrics.get("test") else "val"
@@ -125,6 +126,7 @@ def _unevaluated(train_cfg: Any, spec: FederationSpec, plan: Any, pre: Any, net:
                         spatial_dims=spec.spatial_dims, splits={})
     cfg = bundle_config(train_cfg, shell, plan, pre, name, run_dir)
     cfg["federated"] = section
+    cfg["training"]["kept_epoch"] = ["final"]  # the last round's model
     if spec.task != "multiclass":
         cfg["decision"].update(rule="fixed:0.5", threshold=0.5, chosen_on=None)
     note = ("not evaluated: the coordinator held no data (start the server with --eval-data); the operating point "
@@ -142,9 +144,10 @@ def _plan(cfg: FederatedConfig, spec: FederationSpec, pre: Any) -> Any:
     why = f"federated: {cfg.rounds} rounds x {cfg.local_epochs} local epoch(s) per site"
     return Plan(model=spec.model, model_args=dict(spec.model_args), image_size=list(spec.image_size),
                 channels=spec.channels, batch_size=spec.batch_size, epochs=epochs, class_weights=None,
-                early_stopping_patience=epochs, normalization=pre.to_dict(),
+                early_stopping_patience=epochs, checkpoint="final", normalization=pre.to_dict(),
                 reasons={"epochs": why, "class_weights": "off (class counts stay at the sites)",
                          "early_stopping_patience": "none: the last round's model is kept",
+                         "checkpoint": "the last round's model",
                          "batch_size": "set in the federated config", "model": "set in the federated config"})
 
 

@@ -26,7 +26,9 @@ class TrainConfig(BaseModel):
     image_size: int | list[int] | None = None
     channels: int | None = None
     scaling: Literal["auto", "dtype", "minmax", "percentile", "none"] = "auto"
-    augment: Literal["none", "light", "strong"] = "light"
+    augment: Literal["none", "light", "strong", "shift"] = Field(
+        "light", description="train-time augmentation preset; shift (whole-pixel translations, no resampling) is "
+        "for classification only")
     epochs: int | None = Field(None, ge=1)
     batch_size: int | None = Field(None, ge=1)
     time_budget: float | None = Field(None, gt=0, description="minutes for training; sets epochs")
@@ -34,7 +36,11 @@ class TrainConfig(BaseModel):
     weight_decay: float = Field(0.05, ge=0)
     label_smoothing: float = Field(0.0, ge=0, lt=1)
     class_weights: bool | None = Field(None, description="weight the loss by inverse class frequency (auto: when imbalanced)")
-    early_stopping_patience: int | None = Field(None, ge=1, description="epochs without val AUC gain (auto: epochs//3, at least 4)")
+    early_stopping_patience: int | None = Field(
+        None, ge=1, description="epochs without val AUC gain (auto: epochs//3, at least 4; off with checkpoint final)")
+    checkpoint: Literal["best", "final"] | None = Field(
+        None, description="epoch kept: best (best val metric) or final (last epoch of a schedule run to its end; "
+        "early stopping off unless a patience is set). Default: best for classification, final for segmentation")
     threshold_rule: str = Field(
         "youden", description="operating point chosen on validation: youden, accuracy, sensitivity>=X, "
         "specificity>=X, ppv>=X or fixed:X (binary; per label for multi-label)")

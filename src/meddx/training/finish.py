@@ -62,12 +62,13 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     ``val_inputs`` is the already preprocessed validation split, reused instead of decoded again.
     Other input kinds (text) pass their own bundle ``cfg``, a ``make_predictor(cfg, net)`` and the
     ``extra_files`` their bundle needs (tokenizer, baseline); a bundled baseline is scored beside
-    the network (``evaluation.baseline``).
+    the network (``evaluation.baseline``). The epoch kept (``trainer.json`` of the run, written
+    by ``train_and_restore``) is recorded in the bundle and named in the card.
     """
     import numpy as np
     import torch
 
-    from meddx.bundle.model_card import render_model_card
+    from meddx.bundle.model_card import epoch_note, render_model_card
     from meddx.bundle.predictor import Predictor
     from meddx.evaluation.baseline import baseline_metrics, choose_baseline_operating_point
     from meddx.evaluation.calibration import fit_temperature
@@ -83,6 +84,9 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
         attributes = read_attributes(config.attributes)
     make = make_predictor or Predictor
     cfg = cfg if cfg is not None else bundle_config(config, source, plan, pre, name, run_dir)
+    kept_epoch = _kept_epoch(run_dir)
+    if kept_epoch is not None:
+        cfg.setdefault("training", {})["kept_epoch"] = [kept_epoch]
     if config.dp:  # the run's privacy.json: epsilon spent, accountant, noise, per epoch
         from meddx.training.privacy import add_to_bundle_config
 
@@ -117,13 +121,25 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     leak = leakage_warning(metrics["dataset"])
     if leak:
         metrics["warnings"] = [leak]
-    metrics["note"] = "temperature, operating point and best epoch chosen on val; test reported only"
+    kept_note = epoch_note((cfg.get("training") or {}).get("kept_epoch") or [])
+    metrics["note"] = f"{kept_note}; temperature and operating point chosen on val; test reported only"
 
     path, ref = save_and_register(config, name, net, cfg, metrics, render_model_card(cfg, metrics), run_dir,
                                   extra_files=extra_files)
     predictions.update({f"baseline_{split}": preds for split, preds in kept.items()})
     return FitResult(run_dir=run_dir, plan=plan, bundle_path=path, metrics=metrics, registry_ref=ref,
                      predictions=predictions)
+
+
+def _kept_epoch(run_dir: Path) -> str | None:
+    """``"best"`` or ``"final"`` as the run's ``trainer.json`` records it; ``None`` for models
+    fitted without epochs (scikit-learn) and for runs from before the record existed."""
+    import json
+
+    try:
+        return json.loads((run_dir / "trainer.json").read_text()).get("kept")
+    except (OSError, ValueError):
+        return None
 
 
 def save_and_register(config: Any, name: str, net: Any, cfg: dict[str, Any], metrics: dict[str, Any], card: str,

@@ -139,9 +139,10 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     task = _build_task(config, source, plan)
-    if not train_and_restore(config, plan, task, make_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
+    kept = train_and_restore(config, plan, task, make_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
                              make_loader(val_ds, plan.batch_size * 2, shuffle=False), run_dir, progress,
-                             resume=resume is not None, budget_minutes=config.time_budget if budget_planned else None):
+                             resume=resume is not None, budget_minutes=config.time_budget if budget_planned else None)
+    if kept is None:  # a non-zero rank of a multi-process run
         return FitResult(run_dir=run_dir, plan=plan)
     from meddx.training.finish import finish_run
 
@@ -150,7 +151,7 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
 
 def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: Any, val_loader: Any, run_dir: Path,
                       progress: bool, *, resume: bool, monitor: str = "val_auc", resume_dir: Path | None = None,
-                      budget_minutes: float | None = None, keep: Literal["best", "final"] = "best") -> str | None:
+                      budget_minutes: float | None = None, keep: Literal["best", "final"] | None = None) -> str | None:
     """``Trainer.fit`` with per-epoch checkpoints and early stopping on ``monitor``, then the kept
     epoch's weights loaded into ``task``; ``trainer.json`` records the run. Every task kind
     (classification, text, segmentation) trains through here.
@@ -158,7 +159,9 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     ``keep``: ``"best"`` restores the epoch with the best ``monitor``; ``"final"`` keeps the last
     epoch when the schedule ran to its end (nnU-Net's choice: the cosine schedule ends at rate 0,
     and a best epoch picked on a small validation split is partly noise), and falls back to the
-    best epoch when training stopped early (early stopping, the time limit).
+    best epoch when training stopped early (early stopping, the time limit). ``None``: the plan's
+    ``checkpoint``, else ``config.checkpoint``, else ``"best"``; with ``"final"``, early stopping
+    is off unless a patience was chosen (config or plan file).
 
     Returns the epoch kept (``"best"`` or ``"final"``), or ``None`` on the extra processes of a
     multi-process run (only rank 0 goes on to evaluate and save). A run stopped by the user
@@ -172,8 +175,11 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     """
     from meddx.training import run as runlib
 
+    keep = keep or getattr(plan, "checkpoint", None) or config.checkpoint or "best"
     if keep not in ("best", "final"):
         raise ConfigError(f"checkpoint to keep must be 'best' or 'final'; got {keep!r}")
+    why = (getattr(plan, "reasons", None) or {}).get("early_stopping_patience", "")
+    early_stopping = keep == "best" or config.early_stopping_patience is not None or why.startswith("overridden")
     privacy = None
     if config.dp:  # DP-SGD (Opacus): compatible layers, Poisson loader, fp32; see training/privacy.py
         from meddx.training.privacy import private_training
@@ -191,7 +197,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         callback, ema = ema_callback(config.ema_epochs, len(train_loader))
         extra.append(callback)
     trainer, ckpt = _build_trainer(config, plan, run_dir, progress, monitor=monitor, extra_callbacks=extra,
-                                   budget_minutes=budget_minutes or config.time_budget)
+                                   budget_minutes=budget_minutes or config.time_budget, early_stopping=early_stopping)
     last = run_dir / "checkpoints" / "last.ckpt"
     previous = os.environ.get(runlib.RUN_DIR_ENV)
     os.environ[runlib.RUN_DIR_ENV] = str(run_dir)  # extra DDP processes re-run this and must agree
@@ -219,7 +225,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         "epochs_run": trainer.current_epoch, "best_checkpoint": ckpt.best_model_path,
         f"best_{monitor}": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
         f"final_{monitor}": None if final_score is None else float(final_score),
-        "kept": kept, "restored_checkpoint": restored,
+        "kept": kept, "restored_checkpoint": restored, "early_stopping": early_stopping,
         "ema": ema,
     })
     _load_checkpoint(task, restored)
@@ -252,7 +258,7 @@ def _is_segmentation(data: str) -> bool:
 
 def _build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool,
                    monitor: str = "val_auc", extra_callbacks: list[Any] | None = None,
-                   budget_minutes: float | None = None) -> tuple[Any, Any]:
+                   budget_minutes: float | None = None, early_stopping: bool = True) -> tuple[Any, Any]:
     import lightning as L
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, RichProgressBar
     from lightning.pytorch.loggers import CSVLogger
@@ -265,8 +271,9 @@ def _build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool
     )
     from meddx.training.checkpoint import LastEveryEpoch
 
-    callbacks: list[Any] = [ckpt, LastEveryEpoch(run_dir / "checkpoints" / "last.ckpt"),
-                            EarlyStopping(monitor=monitor, mode="max", patience=plan.early_stopping_patience)]
+    callbacks: list[Any] = [ckpt, LastEveryEpoch(run_dir / "checkpoints" / "last.ckpt")]
+    if early_stopping:
+        callbacks.append(EarlyStopping(monitor=monitor, mode="max", patience=plan.early_stopping_patience))
     callbacks += extra_callbacks or []
     if progress:
         callbacks.append(RichProgressBar(leave=True))

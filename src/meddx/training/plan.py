@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -34,6 +34,8 @@ class Plan(BaseModel):
     epochs: int
     class_weights: list[float] | None
     early_stopping_patience: int
+    # "best": the epoch with the best val AUC; "final": the last epoch when the schedule ran to its end
+    checkpoint: Literal["best", "final"] = "best"
     normalization: dict[str, Any] | None = None
     seconds_per_sample: float | None = None
     reasons: dict[str, str] = {}
@@ -112,7 +114,10 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
     weights, reasons["class_weights"] = _class_weights(config, source)
     epochs = config.epochs or 20
     reasons["epochs"] = "set in config" if config.epochs else "default (no time budget given)"
-    patience = config.early_stopping_patience or max(4, epochs // 3)
+    checkpoint = config.checkpoint or "best"
+    reasons["checkpoint"] = ("set in config" if config.checkpoint else
+                             "default: the epoch with the best val AUC (a schedule cut short keeps its best epoch too)")
+    patience, reasons["early_stopping_patience"] = default_patience(config.early_stopping_patience, checkpoint, epochs)
     plan = Plan(
         model=model,
         model_args={"in_channels": channels, "spatial_dims": dims, "image_size": size[0], **default_args,
@@ -123,11 +128,23 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
         epochs=epochs,
         class_weights=weights,
         early_stopping_patience=patience,
+        checkpoint=checkpoint,
         reasons=reasons,
     )
     plan = apply_overrides(plan, overrides or {})
     _check_model(plan, source)
     return plan
+
+
+def default_patience(configured: int | None, checkpoint: str, epochs: int) -> tuple[int, str]:
+    """Early-stopping patience and why: the configured one, else off (= epochs) when the final
+    epoch is kept (stopping early would forfeit the schedule's low-rate end), else a third of
+    the epochs and at least 4."""
+    if configured:
+        return configured, "set in config"
+    if checkpoint == "final":
+        return epochs, "off (= epochs): the final epoch is kept, so the schedule runs to its end"
+    return max(4, epochs // 3), "epochs // 3, at least 4"
 
 
 def default_batch_size(size: list[int]) -> int:
@@ -178,7 +195,9 @@ def plan_epochs(plan: Any, n_train: int, budget_minutes: float, seconds_per_samp
     epochs = int(max(1, min(200, epochs_in_budget(n_train, budget_minutes, seconds_per_sample))))
     data = plan.model_dump()
     data.update(epochs=epochs, seconds_per_sample=seconds_per_sample)
-    data["early_stopping_patience"] = max(4, epochs // 3)
+    why = data["reasons"].get("early_stopping_patience", "")
+    if not why.startswith(("set in config", "overridden")):  # a chosen patience stays; an automatic one follows
+        data["early_stopping_patience"] = default_patience(None, data.get("checkpoint", "best"), epochs)[0]
     data["reasons"]["epochs"] = (
         f"{budget_minutes:g} min budget / ({n_train} samples x {seconds_per_sample * 1000:.1f} ms measured per sample)"
     )

@@ -166,7 +166,11 @@ def _floats(a: np.ndarray) -> list[float]:
 def make_seg_plan(config: TrainConfig, fp: dict[str, Any], overrides: dict[str, Any] | None = None) -> SegPlan:
     """Decide grid, patch, normalisation, model, batch size and (provisional) epochs."""
     from meddx.models.segmentation import required_divisor
+    from meddx.training.seg_data import AUGMENT_PRESETS
 
+    if config.augment not in AUGMENT_PRESETS:
+        raise ConfigError(f"augment {config.augment!r} is for classification; segmentation takes "
+                          f"{', '.join(AUGMENT_PRESETS)}")
     dims = fp["spatial_dims"]
     reasons: dict[str, str] = {}
     median = fp["shape"]["median"]
@@ -232,7 +236,8 @@ def make_seg_plan(config: TrainConfig, fp: dict[str, Any], overrides: dict[str, 
     # (hippocampus: val Dice flat from epoch 18 at full rate; stopping there forfeits the decay).
     reasons["early_stopping_patience"] = ("set in config" if config.early_stopping_patience else
                                           "off (= epochs): the schedule runs to its end (see checkpoint for the epoch kept)")
-    reasons["checkpoint"] = ("the final epoch (nnU-Net's choice: the cosine schedule ends at rate 0, and the best of "
+    reasons["checkpoint"] = ("set in config" if config.checkpoint else
+                             "the final epoch (nnU-Net's choice: the cosine schedule ends at rate 0, and the best of "
                              "a small validation split is partly noise); the best val epoch if training stops early")
     ensemble = config.ensemble or 1
     reasons["ensemble"] = ("set in config: the mean of the networks' probabilities" if config.ensemble
@@ -241,7 +246,8 @@ def make_seg_plan(config: TrainConfig, fp: dict[str, Any], overrides: dict[str, 
         spatial_dims=dims, channels=fp["channels"], size=size, target_spacing=target_spacing, patch_size=patch,
         normalization=normalization, ct_stats=ct_stats, model=model, model_args=args, batch_size=batch,
         epochs=epochs, samples_per_epoch=samples, augment=config.augment, mirror_axes=mirror_axes,
-        early_stopping_patience=config.early_stopping_patience or epochs, ensemble=ensemble,
+        early_stopping_patience=config.early_stopping_patience or epochs, checkpoint=config.checkpoint or "final",
+        ensemble=ensemble,
         largest_component=None if config.largest_component is None else {"all": config.largest_component},
         reasons=reasons,
     )

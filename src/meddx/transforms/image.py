@@ -16,7 +16,8 @@ import numpy as np
 from meddx.core.errors import ConfigError, DataError, NotFittedError
 
 Scaling = Literal["auto", "dtype", "minmax", "percentile", "none"]
-AUGMENT_PRESETS = ("none", "light", "strong")
+AUGMENT_PRESETS = ("none", "light", "strong", "shift")
+SHIFT_FRACTION = 0.1  # preset "shift": largest translation per axis, as a fraction of the side
 
 
 class ImagePreprocessor:
@@ -197,10 +198,13 @@ def build_augmentation(preset: str, spatial_size: Sequence[int], seed: int | Non
     """MONAI random transforms for one channel-first tensor; ``None`` for preset ``none``.
 
     ``light``: flips and a mild affine. ``strong``: a wider affine plus noise, contrast and
-    blur. Left-right flips are included because the benchmark sources are symmetric enough;
-    turn augmentation off or write a config for data where laterality is the label. MONAI's
-    random transforms carry their own random state, seeded here from ``seed`` so that runs
-    with the same seed augment identically.
+    blur. ``shift``: flips and whole-pixel translations of up to 10% of each side (edge pixels
+    repeated), with no resampling: at 28 px, bilinear resampling blurs what little detail there
+    is (a hand-written PneumoniaMNIST loop lost about .006 test AUC with ``light`` instead of
+    shifts; ``benchmarks/RESULTS.md``). Left-right flips are included because the benchmark
+    sources are symmetric enough; turn augmentation off or write a config for data where
+    laterality is the label. MONAI's random transforms carry their own random state, seeded here
+    from ``seed`` so that runs with the same seed augment identically.
     """
     if preset not in AUGMENT_PRESETS:
         raise ConfigError(f"unknown augmentation preset {preset!r}; expected one of {', '.join(AUGMENT_PRESETS)}")
@@ -217,6 +221,8 @@ def build_augmentation(preset: str, spatial_size: Sequence[int], seed: int | Non
 
     spatial_dims = len(spatial_size)
     flip_axis = spatial_dims - 1  # the last axis: left-right in (H, W) and (D, H, W)
+    if preset == "shift":
+        return _seeded(Compose(_shift_steps(spatial_size, flip_axis)), seed)
     angle = np.deg2rad(10 if preset == "light" else 15)
     rotate = angle if spatial_dims == 2 else (angle, angle, angle)
     scale = 0.1 if preset == "light" else 0.15
@@ -236,7 +242,20 @@ def build_augmentation(preset: str, spatial_size: Sequence[int], seed: int | Non
             RandAdjustContrast(prob=0.3, gamma=(0.8, 1.25)),
             RandGaussianSmooth(prob=0.2),
         ]
-    compose = Compose(steps)
+    return _seeded(Compose(steps), seed)
+
+
+def _shift_steps(spatial_size: Sequence[int], flip_axis: int) -> list[Any]:
+    """Flip, then pad every side by the largest shift and crop back at a random offset: a uniform
+    whole-pixel translation per axis (MONAI has no random integer shift without resampling)."""
+    from monai.transforms import BorderPad, RandFlip, RandSpatialCrop
+
+    border = [max(1, round(SHIFT_FRACTION * s)) for s in spatial_size]
+    return [RandFlip(prob=0.5, spatial_axis=flip_axis), BorderPad(spatial_border=border, mode="replicate"),
+            RandSpatialCrop(roi_size=list(spatial_size), random_size=False)]
+
+
+def _seeded(compose: Any, seed: int | None) -> Any:
     if seed is not None:
         compose.set_random_state(seed=seed)
     return compose

@@ -33,11 +33,13 @@ class _Scripted(L.LightningModule):
         return torch.optim.SGD(self.parameters(), lr=0.1)
 
 
-def _run(tmp_path: Path, scores: list[float], keep: str, patience: int) -> tuple[_Scripted, dict]:
+def _run(tmp_path: Path, scores: list[float], keep: str | None, patience: int, *, chosen: bool = False,
+         plan_keep: str | None = None) -> tuple[_Scripted, dict]:
+    """``chosen``: the patience is set in the config (else it is the plan's automatic one)."""
     task = _Scripted(scores)
     loader = DataLoader(TensorDataset(torch.zeros(4, 1)), batch_size=2)
-    plan = SimpleNamespace(epochs=len(scores), early_stopping_patience=patience)
-    config = TrainConfig(data="x", precision="32-true")
+    plan = SimpleNamespace(epochs=len(scores), early_stopping_patience=patience, checkpoint=plan_keep, reasons={})
+    config = TrainConfig(data="x", precision="32-true", early_stopping_patience=patience if chosen else None)
     assert train_and_restore(config, plan, task, loader, loader, tmp_path, progress=False, resume=False,
                              monitor="val_dice", keep=keep)
     return task, json.loads((tmp_path / "trainer.json").read_text())
@@ -58,10 +60,25 @@ def test_a_finished_schedule_keeps_its_final_epoch_not_the_best_on_val(tmp_path:
 
 
 def test_training_stopped_early_falls_back_to_the_best_epoch(tmp_path: Path) -> None:
-    task, trainer = _run(tmp_path, [0.9, 0.5, 0.4, 0.3, 0.2, 0.1], keep="final", patience=1)
+    task, trainer = _run(tmp_path, [0.9, 0.5, 0.4, 0.3, 0.2, 0.1], keep="final", patience=1, chosen=True)
     assert trainer["epochs_run"] < 6 and trainer["kept"] == "best"  # early stopping cut the schedule
+    assert trainer["early_stopping"] is True
     assert trainer["restored_checkpoint"] == trainer["best_checkpoint"] and "epoch=000" in trainer["best_checkpoint"]
     assert torch.equal(task.w.detach(), _weights(trainer["best_checkpoint"]))
+
+
+def test_keeping_the_final_epoch_turns_an_automatic_patience_off(tmp_path: Path) -> None:
+    # The plan's checkpoint decides when train_and_restore is not told; its patience of 1 would
+    # have stopped this falling score after epoch 2, but it was not chosen, so the schedule runs out.
+    task, trainer = _run(tmp_path, [0.9, 0.5, 0.4, 0.3, 0.2, 0.1], keep=None, patience=1, plan_keep="final")
+    assert trainer["early_stopping"] is False
+    assert trainer["epochs_run"] == 6 and trainer["kept"] == "final"
+    assert torch.equal(task.w.detach(), _weights(str(tmp_path / "checkpoints" / "last.ckpt")))
+
+
+def test_keeping_the_best_epoch_stops_early_on_an_automatic_patience(tmp_path: Path) -> None:
+    _, trainer = _run(tmp_path, [0.9, 0.5, 0.4, 0.3, 0.2, 0.1], keep=None, patience=1)
+    assert trainer["early_stopping"] is True and trainer["epochs_run"] < 6 and trainer["kept"] == "best"
 
 
 def test_keep_best_restores_the_best_epoch_after_a_full_schedule(tmp_path: Path) -> None:

@@ -57,6 +57,33 @@ def test_plan_epochs_fits_the_budget() -> None:
     assert "10 min budget" in fitted.reasons["epochs"]
 
 
+def test_keeping_the_final_epoch_turns_automatic_early_stopping_off() -> None:
+    source = make_lesion_source(50, 10, 10)
+    best = make_plan(TrainConfig(data="x", epochs=21), source)
+    assert best.checkpoint == "best" and best.early_stopping_patience == 7
+    final = make_plan(TrainConfig(data="x", epochs=21, checkpoint="final"), source)
+    assert final.checkpoint == "final" and final.early_stopping_patience == 21
+    assert final.reasons["checkpoint"] == "set in config"
+    assert "off (= epochs)" in final.reasons["early_stopping_patience"]
+    # a budget re-plan follows the automatic choice: off stays off at the new length
+    assert plan_epochs(final, n_train=1000, budget_minutes=10, seconds_per_sample=0.01).early_stopping_patience == 46
+    assert plan_epochs(best, n_train=1000, budget_minutes=10, seconds_per_sample=0.01).early_stopping_patience == 15
+
+
+def test_a_patience_set_in_the_config_survives_the_budget() -> None:
+    # plan_epochs used to reset every patience to epochs // 3, also one the user had set
+    config = TrainConfig(data="x", early_stopping_patience=3, checkpoint="final")
+    plan = make_plan(config, make_lesion_source(50, 10, 10))
+    assert plan.early_stopping_patience == 3
+    assert plan_epochs(plan, n_train=1000, budget_minutes=10, seconds_per_sample=0.01).early_stopping_patience == 3
+
+
+def test_checkpoint_and_shift_preset_are_validated_config_fields() -> None:
+    assert load_config(data="x", checkpoint="final", augment="shift").checkpoint == "final"
+    with pytest.raises(ConfigError, match="checkpoint"):
+        load_config(data="x", checkpoint="latest")
+
+
 def test_read_plan_rejects_unknown_fields(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     path.write_text(json.dumps({"epochz": 3}))

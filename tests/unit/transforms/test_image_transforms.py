@@ -76,7 +76,7 @@ def test_use_before_fit_and_bad_input_are_clear_errors() -> None:
         ImagePreprocessor((8, 8), 3).fit([np.zeros((2, 8, 8), np.uint8)])
 
 
-@pytest.mark.parametrize("preset", ["light", "strong"])
+@pytest.mark.parametrize("preset", ["light", "strong", "shift"])
 @pytest.mark.parametrize("size", [(28, 28), (16, 16, 16)])
 def test_augmentation_presets_keep_shape_and_change_pixels(preset: str, size: tuple) -> None:
     aug = build_augmentation(preset, size)
@@ -85,6 +85,32 @@ def test_augmentation_presets_keep_shape_and_change_pixels(preset: str, size: tu
     outs = [torch.as_tensor(aug(x)) for _ in range(5)]
     assert all(o.shape == x.shape for o in outs)
     assert any(not torch.allclose(o, x) for o in outs)
+
+
+@pytest.mark.parametrize("size", [(28, 28), (12, 20, 16)])
+def test_shift_preset_is_a_whole_pixel_translation_of_the_image_or_its_mirror(size: tuple) -> None:
+    import itertools
+
+    import torch.nn.functional as F
+
+    x = torch.rand(1, *size)
+    border = [max(1, round(0.1 * s)) for s in size]  # 10% of each side
+    pad = [b for b in reversed(border) for _ in range(2)]  # F.pad wants the last axis first
+    padded = {flip: F.pad((torch.flip(x, dims=[-1]) if flip else x)[None], pad, mode="replicate")[0]
+              for flip in (False, True)}
+    candidates = {(flip, offset): padded[flip][(slice(None),) + tuple(slice(o, o + n) for o, n in zip(offset, size))]
+                  for flip in (False, True)
+                  for offset in itertools.product(*(range(2 * b + 1) for b in border))}
+    aug = build_augmentation("shift", size, seed=0)
+    drawn = []
+    for _ in range(30):
+        out = torch.as_tensor(aug(x))
+        match = [key for key, ref in candidates.items() if torch.equal(out, ref)]
+        assert match, "output is not an exact shifted copy (resampled?)"
+        drawn.append(match[0])
+    assert len({offset for _, offset in drawn}) > 3 and {flip for flip, _ in drawn} == {False, True}
+    same = [torch.as_tensor(build_augmentation("shift", size, seed=0)(x)) for _ in range(2)]
+    assert torch.equal(*same)  # seeded: reproducible
 
 
 def test_augmentation_none_and_unknown_preset() -> None:
