@@ -118,13 +118,14 @@ def _print_seg_verify(report: dict, path: Path) -> None:
     table.add_row("patients in more than one split", str(s["patients_across_splits"]))
     console.print(table)
     for bad in report["undecodable"][:5]:
-        console.print(f"[red]undecodable[/red] {bad['reason']}")
+        console.print(f"[red]undecodable[/red] {bad['reason']}", soft_wrap=True)
     for bad in report["mismatches"][:5]:
         detail = (f"image {bad['image_shape']} vs mask {bad['mask_shape']}" if bad["kind"] == "shape"
                   else f"affines differ by up to {bad['max_difference']:.3g}")
-        console.print(f"[red]mismatch[/red] {bad['split']}:{bad['id']}: {detail} ({bad['mask']})")
+        console.print(f"[red]mismatch[/red] {bad['split']}:{bad['id']}: {detail} ({bad['mask']})", soft_wrap=True)
     for bad in report["bad_values"][:5]:
-        console.print(f"[red]values outside {bad['allowed']}[/red] {bad['values']} in {bad['mask']}")
+        # soft_wrap: a long path stays on one line (copyable), never broken inside a file name
+        console.print(f"[red]values outside {bad['allowed']}[/red] {bad['values']} in {bad['mask']}", soft_wrap=True)
     cross = [g for g in report["exact_duplicates"] + report["near_duplicates"] if g["cross_split"]]
     for g in cross[:5]:
         console.print("[yellow]shared across splits:[/yellow] " + ", ".join(
