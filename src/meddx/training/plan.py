@@ -197,7 +197,8 @@ def plan_epochs(plan: Any, n_train: int, budget_minutes: float, seconds_per_samp
     data.update(epochs=epochs, seconds_per_sample=seconds_per_sample)
     why = data["reasons"].get("early_stopping_patience", "")
     if not why.startswith(("set in config", "overridden")):  # a chosen patience stays; an automatic one follows
-        data["early_stopping_patience"] = default_patience(None, data.get("checkpoint", "best"), epochs)[0]
+        keep = data.get("checkpoint") or ("final" if why.startswith("off") else "best")  # plans without the field
+        data["early_stopping_patience"] = default_patience(None, keep, epochs)[0]
     data["reasons"]["epochs"] = (
         f"{budget_minutes:g} min budget / ({n_train} samples x {seconds_per_sample * 1000:.1f} ms measured per sample)"
     )

@@ -52,7 +52,7 @@ class TextPlan(BaseModel):
 
 def initial_text_plan(config: TrainConfig, source: TextSource) -> TextPlan:
     """Everything decidable before the tokenizer is fitted (``max_length`` comes after)."""
-    from meddx.training.plan import _class_weights
+    from meddx.training.plan import _class_weights, default_patience
 
     reasons: dict[str, str] = {}
     if config.pretrained:
@@ -70,11 +70,13 @@ def initial_text_plan(config: TrainConfig, source: TextSource) -> TextPlan:
     weights, reasons["class_weights"] = _class_weights(config, source)
     epochs = config.epochs or 20
     reasons["epochs"] = "set in config" if config.epochs else "default (no time budget given)"
+    patience, reasons["early_stopping_patience"] = default_patience(config.early_stopping_patience, config.checkpoint or "best",
+                                                                  epochs)
     return TextPlan(
         model=model, model_args=dict(config.model_args), tokenizer=kind,
         vocab_size=config.vocab_size or DEFAULT_VOCAB, min_frequency=2, max_length=config.max_length or 0,
         lr=lr, batch_size=config.batch_size or 32, epochs=epochs, class_weights=weights,
-        early_stopping_patience=config.early_stopping_patience or max(4, epochs // 3), reasons=reasons,
+        early_stopping_patience=patience, reasons=reasons,
     )
 
 

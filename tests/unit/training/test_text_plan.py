@@ -41,3 +41,18 @@ def test_pretrained_uses_a_fine_tuning_rate_unless_lr_is_set() -> None:
 def test_transformer_gets_its_position_table_size() -> None:
     plan = initial_text_plan(TrainConfig(data="x.csv", model="transformer"), _source([0, 1] * 5))
     assert with_tokenizer(plan, 100, 0, 128, "x").model_args["max_length"] == 128
+
+
+def test_text_patience_follows_the_budget_unless_chosen_and_is_off_with_the_final_epoch() -> None:
+    from meddx.training.plan import plan_epochs
+
+    source = _source([0, 1] * 10)
+
+    def fitted(**config: object) -> tuple[int, int]:
+        plan = initial_text_plan(TrainConfig(data="x.csv", epochs=21, **config), source)
+        # 600 s * 0.9 / (1000 * 0.01 * 1.15 s per epoch) -> 46 epochs
+        return plan.early_stopping_patience, plan_epochs(plan, 1000, 10, 0.01).early_stopping_patience
+
+    assert fitted() == (7, 15)  # epochs // 3, before and after the budget
+    assert fitted(early_stopping_patience=3) == (3, 3)  # a chosen patience is kept (was reset to 15)
+    assert fitted(checkpoint="final") == (21, 46)  # off: as many as there are epochs
