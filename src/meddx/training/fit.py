@@ -115,6 +115,8 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
             build_task=lambda p: _build_task(config, source, p),
             augment_for=lambda size: build_augmentation(config.augment, size),
             size_is_automatic=config.image_size is None and "image_size" not in overrides,
+            width_is_automatic=(config.model is None and "width" not in config.model_args
+                                and not {"model", "model_args"} & set(overrides)),
         )
 
     from meddx.training.data import ArrayDataset, make_loader, preprocess_split

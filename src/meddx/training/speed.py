@@ -17,6 +17,8 @@ from meddx.training.plan import Plan, default_batch_size, epochs_in_budget, plan
 
 MIN_EPOCHS = 15  # below this, a shorter schedule costs more accuracy than a smaller input
 MIN_SIDE = 28
+DEFAULT_WIDTH = 64  # first-stage channels of the ResNets (meddx.models.vision)
+MIN_WIDTH = 32  # the 3D default is already this narrow
 
 
 def seconds_per_sample(task: Any, shape: tuple[int, ...], batch_size: int, precision: str = "32-true",
@@ -52,28 +54,52 @@ def seconds_per_sample(task: Any, shape: tuple[int, ...], batch_size: int, preci
 
 def fit_to_budget(plan: Plan, n_train: int, budget_minutes: float, precision: str,
                   build_task: Callable[[Plan], Any], augment_for: Callable[[list[int]], Any],
-                  size_is_automatic: bool) -> Plan:
-    """Epochs for the budget; when fewer than ``MIN_EPOCHS`` fit and the size was chosen
-    automatically, shrink the input (cost ~ number of pixels/voxels) and measure again."""
-    for _ in range(3):
+                  size_is_automatic: bool, width_is_automatic: bool = False) -> Plan:
+    """Epochs for the budget. When fewer than ``MIN_EPOCHS`` fit: shrink an automatic input size
+    (cost ~ number of pixels/voxels), and once it is at ``MIN_SIDE``, halve the width of an
+    automatic network (cost ~ width squared; not below ``MIN_WIDTH``); measure after each change."""
+    for _ in range(4):
         shape = (plan.channels, *plan.image_size)
         sps = seconds_per_sample(build_task(plan), shape, plan.batch_size, precision, augment_for(plan.image_size))
         fitted = plan_epochs(plan, n_train, budget_minutes, sps)
-        side = min(plan.image_size)
-        if fitted.epochs >= MIN_EPOCHS or not size_is_automatic or side <= MIN_SIDE:
+        if fitted.epochs >= MIN_EPOCHS:
             return fitted
-        dims = len(plan.image_size)
-        ratio = (epochs_in_budget(n_train, budget_minutes, sps) / MIN_EPOCHS) ** (1 / dims)
-        new_side = max(MIN_SIDE, int(side * ratio) // 4 * 4)
-        data = plan.model_dump()
-        data["image_size"] = [new_side] * dims
-        data["model_args"]["image_size"] = new_side
-        if data["reasons"].get("batch_size", "").startswith("default"):
-            data["batch_size"] = default_batch_size(data["image_size"])
-            data["reasons"]["batch_size"] = f"default for {new_side ** dims} pixels per sample"
-        data["reasons"]["image_size"] = (
-            f"{plan.reasons.get('image_size', '')}; reduced from {side} to {new_side} per axis so that at least "
-            f"{MIN_EPOCHS} epochs fit the {budget_minutes:g} min budget ({fitted.epochs} would have at {side})"
-        )
-        plan = Plan(**data)
+        shortfall = epochs_in_budget(n_train, budget_minutes, sps) / MIN_EPOCHS  # < 1
+        if size_is_automatic and min(plan.image_size) > MIN_SIDE:
+            plan = _smaller(plan, shortfall, budget_minutes, fitted.epochs)
+        elif width_is_automatic and plan.model_args.get("width", DEFAULT_WIDTH) > MIN_WIDTH:
+            plan = _narrower(plan, budget_minutes, fitted.epochs)
+        else:
+            return fitted
     return fitted
+
+
+def _smaller(plan: Plan, shortfall: float, budget_minutes: float, epochs: int) -> Plan:
+    side, dims = min(plan.image_size), len(plan.image_size)
+    new_side = max(MIN_SIDE, int(side * shortfall ** (1 / dims)) // 4 * 4)
+    data = plan.model_dump()
+    data["image_size"] = [new_side] * dims
+    data["model_args"]["image_size"] = new_side
+    if data["reasons"].get("batch_size", "").startswith("default"):
+        data["batch_size"] = default_batch_size(data["image_size"])
+        data["reasons"]["batch_size"] = f"default for {new_side ** dims} pixels per sample"
+    data["reasons"]["image_size"] = (
+        f"{plan.reasons.get('image_size', '')}; reduced from {side} to {new_side} per axis so that at least "
+        f"{MIN_EPOCHS} epochs fit the {budget_minutes:g} min budget ({epochs} would have at {side})"
+    )
+    return Plan(**data)
+
+
+def _narrower(plan: Plan, budget_minutes: float, epochs: int) -> Plan:
+    """Halve the first-stage width (about a quarter of the cost): on a CPU where a full-width
+    ResNet gets only a few epochs, the narrower one trained for more epochs did better
+    (``benchmarks/RESULTS.md``). One halving only (``MIN_WIDTH``): narrower than that is unmeasured."""
+    width = int(plan.model_args.get("width", DEFAULT_WIDTH))
+    new_width = max(MIN_WIDTH, width // 2)
+    data = plan.model_dump()
+    data["model_args"]["width"] = new_width
+    data["reasons"]["model"] = (
+        f"{plan.reasons.get('model', '')}; first-stage width {width} -> {new_width} so that more epochs fit the "
+        f"{budget_minutes:g} min budget ({epochs} would have at width {width}, fewer than {MIN_EPOCHS})"
+    )
+    return Plan(**data)

@@ -153,3 +153,21 @@ def test_non_finite_loss_stops_training_with_a_clear_error() -> None:
     x = torch.full((2, 1, 28, 28), float("nan"))
     with pytest.raises(MeddxError, match="diverged.*--precision 32-true"):
         task.training_step((x, torch.tensor([0, 1])), 0)
+
+
+def test_budget_halves_the_width_of_an_automatic_network_at_the_smallest_size() -> None:
+    from meddx.training.fit import _build_task
+    from meddx.training.speed import fit_to_budget
+
+    cfg = TrainConfig(data="x", batch_size=4)  # small probes: the test is about the decision, not the speed
+    source = make_lesion_source(8, 4, 4, size=28)
+    plan = make_plan(cfg, source)
+    kwargs = dict(build_task=lambda p: _build_task(cfg, source, p), augment_for=lambda size: None,
+                  size_is_automatic=True)
+    narrow = fit_to_budget(plan, 100_000, 0.05, "32-true", width_is_automatic=True, **kwargs)
+    assert narrow.model_args["width"] == 32 and narrow.image_size == [28, 28]  # once, and no smaller than 28 px
+    assert "width 64 -> 32" in narrow.reasons["model"]
+    kept = fit_to_budget(plan, 100_000, 0.05, "32-true", width_is_automatic=False, **kwargs)
+    assert "width" not in kept.model_args  # a model or width chosen by the user is left alone
+    roomy = fit_to_budget(plan, 10, 10, "32-true", width_is_automatic=True, **kwargs)
+    assert "width" not in roomy.model_args and roomy.epochs >= 15  # enough epochs fit: nothing changes
