@@ -18,7 +18,7 @@ from typing import Any, Literal
 from meddx.core.errors import ConfigError, MeddxError
 from meddx.core.files import write_json_atomic
 from meddx.training.config import TrainConfig
-from meddx.training.plan import Plan
+from meddx.training.plan import Plan, patience_is_chosen
 
 
 class TrainingInterrupted(MeddxError):
@@ -180,8 +180,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     keep = keep or getattr(plan, "checkpoint", None) or config.checkpoint or "best"
     if keep not in ("best", "final"):
         raise ConfigError(f"checkpoint to keep must be 'best' or 'final'; got {keep!r}")
-    why = (getattr(plan, "reasons", None) or {}).get("early_stopping_patience", "")
-    early_stopping = keep == "best" or config.early_stopping_patience is not None or why.startswith("overridden")
+    early_stopping = keep == "best" or config.early_stopping_patience is not None or patience_is_chosen(plan)
     privacy = None
     if config.dp:  # DP-SGD (Opacus): compatible layers, Poisson loader, fp32; see training/privacy.py
         from meddx.training.privacy import private_training

@@ -147,6 +147,13 @@ def default_patience(configured: int | None, checkpoint: str, epochs: int) -> tu
     return max(4, epochs // 3), "epochs // 3, at least 4"
 
 
+def patience_is_chosen(plan: Any) -> bool:
+    """Whether the plan's patience was set by the user (config or plan file), as its reason
+    records, rather than derived from the epochs (any plan schema)."""
+    why = (getattr(plan, "reasons", None) or {}).get("early_stopping_patience", "")
+    return why.startswith(("set in config", "overridden"))
+
+
 def default_batch_size(size: list[int]) -> int:
     """Batch size by pixels (voxels) per sample: large batches for small images."""
     pixels = int(np.prod(size))
@@ -195,8 +202,8 @@ def plan_epochs(plan: Any, n_train: int, budget_minutes: float, seconds_per_samp
     epochs = int(max(1, min(200, epochs_in_budget(n_train, budget_minutes, seconds_per_sample))))
     data = plan.model_dump()
     data.update(epochs=epochs, seconds_per_sample=seconds_per_sample)
-    why = data["reasons"].get("early_stopping_patience", "")
-    if not why.startswith(("set in config", "overridden")):  # a chosen patience stays; an automatic one follows
+    if not patience_is_chosen(plan):  # a chosen patience stays; an automatic one follows the epochs
+        why = data["reasons"].get("early_stopping_patience", "")
         keep = data.get("checkpoint") or ("final" if why.startswith("off") else "best")  # plans without the field
         data["early_stopping_patience"] = default_patience(None, keep, epochs)[0]
     data["reasons"]["epochs"] = (

@@ -70,8 +70,8 @@ def initial_text_plan(config: TrainConfig, source: TextSource) -> TextPlan:
     weights, reasons["class_weights"] = _class_weights(config, source)
     epochs = config.epochs or 20
     reasons["epochs"] = "set in config" if config.epochs else "default (no time budget given)"
-    patience, reasons["early_stopping_patience"] = default_patience(config.early_stopping_patience, config.checkpoint or "best",
-                                                                  epochs)
+    patience, reasons["early_stopping_patience"] = default_patience(
+        config.early_stopping_patience, config.checkpoint or "best", epochs)
     return TextPlan(
         model=model, model_args=dict(config.model_args), tokenizer=kind,
         vocab_size=config.vocab_size or DEFAULT_VOCAB, min_frequency=2, max_length=config.max_length or 0,
