@@ -37,7 +37,8 @@ def preprocess_cases(source: Any, split: str, pre: Any, progress: bool = False) 
 
 
 def build_seg_augmentation(preset: str, spatial_dims: int, seed: int = 0, mirror_axes: list[int] | None = None) -> Any:
-    """MONAI dictionary transforms (keys ``image``, ``label``) for ``preset``; ``None`` for none.
+    """MONAI dictionary transforms (keys ``image``, ``label``) for ``preset``, run on plain tensors
+    (``PlainTensors``: no metadata tracking); ``None`` for none.
 
     Spatial: mirroring on ``mirror_axes`` (default every axis) and a random rotation/scaling (nnU-Net's defaults, milder
     for ``light``); intensity: scaling, gamma and Gaussian noise on the image only.
@@ -65,9 +66,9 @@ def build_seg_augmentation(preset: str, spatial_dims: int, seed: int = 0, mirror
         RandAdjustContrastd("image", gamma=(0.7, 1.5), prob=0.3 if strong else 0.15),
         RandGaussianNoised("image", prob=0.15, std=0.1),
     ]
-    compose = Compose(transforms)
-    compose.set_random_state(seed=seed)
-    return compose
+    from meddx.transforms.plain import PlainTensors
+
+    return PlainTensors(Compose(transforms)).set_random_state(seed=seed)
 
 
 class PatchDataset(Dataset):

@@ -195,7 +195,8 @@ def _match_channels(x: np.ndarray, channels: int) -> np.ndarray:
 
 
 def build_augmentation(preset: str, spatial_size: Sequence[int], seed: int | None = None) -> Callable[[Any], Any] | None:
-    """MONAI random transforms for one channel-first tensor; ``None`` for preset ``none``.
+    """MONAI random transforms for one channel-first tensor, run on plain tensors (``PlainTensors``:
+    no metadata tracking, which costs more than the arithmetic on small images); ``None`` for ``none``.
 
     ``light``: flips and a mild affine. ``strong``: a wider affine plus noise, contrast and
     blur. ``shift``: flips and whole-pixel translations of up to 10% of each side (edge pixels
@@ -256,6 +257,10 @@ def _shift_steps(spatial_size: Sequence[int], flip_axis: int) -> list[Any]:
 
 
 def _seeded(compose: Any, seed: int | None) -> Any:
+    """``compose`` seeded when ``seed`` is given, run on plain tensors (``PlainTensors``)."""
+    from meddx.transforms.plain import PlainTensors
+
+    wrapped = PlainTensors(compose)
     if seed is not None:
-        compose.set_random_state(seed=seed)
-    return compose
+        wrapped.set_random_state(seed=seed)
+    return wrapped
