@@ -42,11 +42,13 @@ def test_medmnist_3d_reads_with_official_splits(shared_data: Path) -> None:
 
 @pytest.mark.timeout(600)
 def test_3d_training_runs_on_adrenalmnist3d(shared_data: Path, meddx_home: Path) -> None:
+    """End to end on real 3D data (one epoch: what is checked is the 3D path, not the accuracy,
+    which benchmarks/medmnist.py measures)."""
     from meddx.training.config import TrainConfig
     from meddx.training.fit import fit
 
     npz = _need(shared_data / "medmnist" / "adrenalmnist3d.npz")
-    result = fit(TrainConfig(data=str(npz), model="seed-cnn", epochs=2, name="adrenal"), progress=False)
+    result = fit(TrainConfig(data=str(npz), model="seed-cnn", epochs=1, name="adrenal"), progress=False)
     assert result.plan.image_size == [28, 28, 28]
     assert 0.0 <= result.metrics["test"]["auc"] <= 1.0 and result.metrics["test"]["n"] == 298
 
