@@ -3,7 +3,7 @@
 MONAI wraps every tensor a transform touches in a ``MetaTensor`` and records each step (affine,
 applied operations) so that it can be inverted. Training augmentation never inverts anything,
 and on small images that bookkeeping costs more than the arithmetic: a flip + affine on a
-28 px image takes 2.9 ms with tracking and 1.2 ms without, with identical values (measured
+28 px image takes 2.3 ms with tracking and 1.3 ms without, with identical values (measured
 with ``benchmarks/augment_speed.py``). MONAI's switch for this, ``set_track_meta(False)``, is
 process-wide, so ``PlainTensors`` turns it off only for the duration of one call and restores
 what it found.
