@@ -31,6 +31,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MODELS: Registry[Any] = Registry("model")
 
+# First-stage channels of the meddx ResNets: the paper's 64, and the narrower 32 that the 3D
+# default and the budget planner use. Here, in the light module, so that planners can read them
+# without importing MONAI.
+RESNET_WIDTH = 64
+RESNET_NARROW_WIDTH = 32
+
 # One module per family under meddx.models (DESIGN.md). A family that does not exist yet is
 # skipped (checked with find_spec, so a real ImportError inside an existing family still
 # surfaces instead of silently hiding its models).

@@ -23,7 +23,7 @@ from monai.networks.nets.efficientnet import efficientnet_params
 from torch import nn
 
 from meddx.core.errors import ModelError
-from meddx.models.registry import MODELS
+from meddx.models.registry import MODELS, RESNET_WIDTH
 
 Stem = Literal["auto", "small", "strided", "standard"]
 _STEMS = ("auto", "small", "strided", "standard")
@@ -140,7 +140,7 @@ def _resnet(
     image_size: int | Sequence[int],
     stem: str,
     supported: tuple[int, ...],
-    width: int = 64,
+    width: int = RESNET_WIDTH,
 ) -> nn.Module:
     """MONAI ResNet with a small (3x3/1), strided (3x3/2) or standard (7x7/2 + max-pool) stem.
 
@@ -193,7 +193,7 @@ def _register_resnet(name: str, block: str, layers: list[int], dims: tuple[int, 
         spatial_dims: int = default_dims,
         image_size: int | tuple[int, ...] = 28,
         stem: Stem = "auto",
-        width: int = 64,
+        width: int = RESNET_WIDTH,
     ) -> nn.Module:
         return _resnet(name, block, layers, in_channels, num_classes, spatial_dims, image_size, stem, dims, width)
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from meddx.core.errors import ConfigError
 from meddx.data.base import ImageSource
+from meddx.models.registry import RESNET_NARROW_WIDTH
 from meddx.training.config import TrainConfig
 
 MAX_SIDE_2D = 128  # larger 2D images are resized to this: CPU training cost grows with pixels
@@ -107,8 +108,8 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
     if dims == 3 and not config.model:
         # On CPU the paper's small-stem 3D ResNet-18 costs ~0.4 s per 28^3 training sample; a
         # strided 3x3 stem and 32 first-stage channels cost ~7 ms (bf16), so tens of epochs fit.
-        default_args = {"stem": "strided", "width": 32}
-        reasons["model"] += "; strided stem and width 32 so 3D training fits a CPU budget"
+        default_args = {"stem": "strided", "width": RESNET_NARROW_WIDTH}
+        reasons["model"] += f"; strided stem and width {RESNET_NARROW_WIDTH} so 3D training fits a CPU budget"
     batch = config.batch_size or default_batch_size(size)
     reasons["batch_size"] = "set in config" if config.batch_size else f"default for {int(np.prod(size))} pixels per sample"
     weights, reasons["class_weights"] = _class_weights(config, source)

@@ -13,12 +13,13 @@ from typing import Any, Callable
 
 import torch
 
+from meddx.models.registry import RESNET_NARROW_WIDTH, RESNET_WIDTH
 from meddx.training.plan import Plan, default_batch_size, epochs_in_budget, plan_epochs
 
 MIN_EPOCHS = 15  # below this, a shorter schedule costs more accuracy than a smaller input
 MIN_SIDE = 28
-DEFAULT_WIDTH = 64  # first-stage channels of the ResNets (meddx.models.vision)
-MIN_WIDTH = 32  # the 3D default is already this narrow
+DEFAULT_WIDTH = RESNET_WIDTH  # first-stage channels of an automatic ResNet
+MIN_WIDTH = RESNET_NARROW_WIDTH  # one halving; the 3D default is already this narrow
 
 
 def seconds_per_sample(task: Any, shape: tuple[int, ...], batch_size: int, precision: str = "32-true",

@@ -261,6 +261,4 @@ def _seeded(compose: Any, seed: int | None) -> Any:
     from meddx.transforms.plain import PlainTensors
 
     wrapped = PlainTensors(compose)
-    if seed is not None:
-        wrapped.set_random_state(seed=seed)
-    return wrapped
+    return wrapped if seed is None else wrapped.set_random_state(seed=seed)
