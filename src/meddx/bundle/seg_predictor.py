@@ -78,19 +78,45 @@ def soft_region(out: SegOutput, label: int, margin: int = 2) -> np.ndarray:
     return out.probs[label] * near
 
 
-def shifted(predict: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, offset: Sequence[int]) -> torch.Tensor:
-    """``predict`` on ``x`` moved by ``offset`` (0 or 1 voxels per spatial axis), moved back.
+def _axis_shift(n: int, patch: int, o: int) -> tuple[tuple[int, int], slice, slice, slice]:
+    """How one axis of ``n`` voxels moves by ``o`` (0 or 1) against windows of ``patch`` voxels.
 
-    Every offset pads each axis by one voxel in total (``offset`` before, the rest after), so
-    the sliding window pads all of them alike and the content really moves by ``offset``
-    relative to the windows, also for images smaller than the patch.
+    Returns (padding before/after, crop of the padded input, slice of the prediction, where that
+    slice goes on the original axis). Smaller than the patch: pad one voxel in total, ``o``
+    before, so the window pads every offset alike and nothing is lost. Otherwise keep ``n``
+    voxels (a padded axis of ``n + 1`` would need one more window per axis: 2**dims times the
+    work for an image the size of the patch): the last ``o`` voxels fall off this pass and the
+    other passes cover them.
     """
-    pads: list[int] = []
-    for o in reversed(offset):  # F.pad lists the last axis first
-        pads += [int(o), 1 - int(o)]
-    out = predict(F.pad(x, pads))
-    crop = tuple(slice(int(o), int(o) + n) for o, n in zip(offset, x.shape[2:]))
-    return out[(slice(None), slice(None), *crop)]
+    if n < patch:
+        return (o, 1 - o), slice(None), slice(o, o + n), slice(0, n)
+    return (o, 0), slice(0, n), slice(o, n), slice(0, n - o)
+
+
+def shift_average(predict: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
+                  patch_size: Sequence[int]) -> torch.Tensor:
+    """Mean of ``predict`` over ``x`` moved by 0 or 1 voxels along every combination of axes.
+
+    Each pass is moved back onto ``x``'s grid and every voxel is averaged over the passes that
+    saw it. Each pass needs as many windows as ``x`` itself.
+    """
+    spatial = x.shape[2:]
+    total: torch.Tensor | None = None
+    count: torch.Tensor | None = None
+    for offset in itertools.product((0, 1), repeat=len(spatial)):
+        plans = [_axis_shift(int(n), int(p), o) for n, p, o in zip(spatial, patch_size, offset)]
+        pads = [v for plan in reversed(plans) for v in plan[0]]  # F.pad lists the last axis first
+        moved = F.pad(x, pads)[(slice(None), slice(None), *(plan[1] for plan in plans))]
+        out = predict(moved)
+        src = (slice(None), slice(None), *(plan[2] for plan in plans))
+        dst = tuple(plan[3] for plan in plans)
+        if total is None:
+            total = torch.zeros((*out.shape[:2], *spatial), dtype=out.dtype, device=out.device)
+            count = torch.zeros(spatial, dtype=out.dtype, device=out.device)
+        total[(slice(None), slice(None), *dst)] += out[src]
+        count[dst] += 1  # type: ignore[index]
+    assert total is not None and count is not None
+    return total / count
 
 
 class SegPredictor:
@@ -159,8 +185,7 @@ class SegPredictor:
         def run(inp: torch.Tensor) -> torch.Tensor:
             if not self.shift:
                 return window(inp)
-            offsets = list(itertools.product((0, 1), repeat=inp.ndim - 2))
-            return sum(shifted(window, inp, offset) for offset in offsets) / len(offsets)
+            return shift_average(window, inp, self.patch_size)
 
         probs = run(x)
         if self.mirror:  # test-time mirroring along the axes training mirrored (nnU-Net's default)
