@@ -197,7 +197,9 @@ def overlay_png(path: Path, image: np.ndarray, truth: np.ndarray | None, pred: n
     names = list(label_names) + [f"class {i}" for i in range(len(label_names), k)]
     picture = np.concatenate([_header(width, title, names), canvas], axis=0)
     buf = io.BytesIO()
-    Image.fromarray(picture).save(buf, format="PNG", optimize=True)
+    # zlib's default level: 5x faster than optimize=True (0.05 s against 0.25 s for a 3D overlay,
+    # one per evaluated case) for a file 17% larger (137 kB against 117 kB)
+    Image.fromarray(picture).save(buf, format="PNG")
     return write_bytes_atomic(Path(path), buf.getvalue())
 
 
