@@ -26,16 +26,17 @@ class _Plan(BaseModel):
 
 
 class _Slow(L.LightningModule):
-    """A linear model whose training steps take ``delay`` seconds (a machine of known speed)."""
+    """A linear model whose training steps take ``delay`` seconds (a machine of known speed), or
+    ``delay[epoch]`` seconds (the last entry for later epochs: a machine whose load changes)."""
 
-    def __init__(self, delay: float) -> None:
+    def __init__(self, delay: float | list[float]) -> None:
         super().__init__()
         self.net = nn.Linear(2, 1)
-        self.delay = delay
+        self.delays = [delay] if isinstance(delay, float) else list(delay)
         self.lrs: list[float] = []
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        time.sleep(self.delay)
+        time.sleep(self.delays[min(self.current_epoch, len(self.delays) - 1)])
         self.lrs.append(self.trainer.optimizers[0].param_groups[0]["lr"])
         x, y = batch
         return nn.functional.mse_loss(self.net(x), y)
@@ -44,7 +45,8 @@ class _Slow(L.LightningModule):
         return adamw_cosine(self.net, 0.1, 0.0, self.trainer.estimated_stepping_batches, 0.0)
 
 
-def _fit(tmp_path: Path, planned: int, budget_minutes: float, delay: float) -> tuple[_Slow, _Plan, BudgetReplan]:
+def _fit(tmp_path: Path, planned: int, budget_minutes: float,
+         delay: float | list[float]) -> tuple[_Slow, _Plan, BudgetReplan]:
     plan = _Plan(epochs=planned, reasons={"epochs": "from the probe"})
     callback = BudgetReplan(budget_minutes, plan, tmp_path / "plan.json")
     model = _Slow(delay)
@@ -72,6 +74,18 @@ def test_a_probe_that_planned_too_many_epochs_is_cut(tmp_path: Path) -> None:
     model, plan, callback = _fit(tmp_path, planned=200, budget_minutes=0.05, delay=0.05)
     assert plan.epochs <= 16 and len(model.lrs) == 4 * plan.epochs
     assert model.lrs[-1] < 0.1 * 0.05  # the schedule still reaches its end instead of stopping at a high rate
+
+
+def test_a_machine_busy_for_the_first_two_epochs_is_corrected_later(tmp_path: Path) -> None:
+    # 0.6 s per epoch for two epochs (another job), then 0.2 s. Budget 3 s (2.7 s for training):
+    # epochs 1 and 2 confirm the 4 planned; after epoch 3 (a quarter of the plan, and one epoch
+    # past the second) the mean of the epochs since the second (0.2 s) fits about 6 more.
+    model, plan, callback = _fit(tmp_path, planned=4, budget_minutes=0.05, delay=[0.15, 0.15, 0.05])
+    assert [h["after_epoch"] for h in callback.history] == [3], callback.history
+    assert 7 <= plan.epochs <= 10 and len(model.lrs) == 4 * plan.epochs
+    written = json.loads((tmp_path / "plan.json").read_text())["reasons"]["epochs"]
+    assert "re-planned after epoch 3" in written and "s (epoch 3) per epoch measured" in written
+    assert model.lrs[-1] < 0.1 * 0.05  # the schedule still ends at the new last epoch
 
 
 def test_small_differences_leave_the_plan_alone(tmp_path: Path) -> None:
