@@ -101,8 +101,8 @@ def shift_average(predict: Callable[[torch.Tensor], torch.Tensor], x: torch.Tens
     saw it. Each pass needs as many windows as ``x`` itself.
     """
     spatial = x.shape[2:]
-    total: torch.Tensor | None = None
-    count: torch.Tensor | None = None
+    total: torch.Tensor | None = None  # (B, K, *spatial): K is known after the first pass
+    count = torch.zeros(spatial, device=x.device)
     for offset in itertools.product((0, 1), repeat=len(spatial)):
         plans = [_axis_shift(int(n), int(p), o) for n, p, o in zip(spatial, patch_size, offset)]
         pads = [v for plan in reversed(plans) for v in plan[0]]  # F.pad lists the last axis first
@@ -112,11 +112,10 @@ def shift_average(predict: Callable[[torch.Tensor], torch.Tensor], x: torch.Tens
         dst = tuple(plan[3] for plan in plans)
         if total is None:
             total = torch.zeros((*out.shape[:2], *spatial), dtype=out.dtype, device=out.device)
-            count = torch.zeros(spatial, dtype=out.dtype, device=out.device)
         total[(slice(None), slice(None), *dst)] += out[src]
-        count[dst] += 1  # type: ignore[index]
-    assert total is not None and count is not None
-    return total / count
+        count[dst] += 1
+    assert total is not None
+    return total / count.to(total.device, total.dtype)
 
 
 class SegPredictor:

@@ -41,8 +41,8 @@ class BudgetReplan(Callback):
         self.late_fraction = late_fraction
         self.history: list[dict[str, Any]] = []
         self._start = self._epoch_start = 0.0
-        self._late_from: tuple[float, int] | None = None  # (time, epoch) where the late check's mean starts
-        self._late_done = False
+        # (time, epoch) where the late check's mean starts; None before epoch 2 and after the check
+        self._late_from: tuple[float, int] | None = None
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._start = time.perf_counter()
@@ -57,24 +57,24 @@ class BudgetReplan(Callback):
             return
         now = time.perf_counter()
         if epoch in self.replan_after:
-            self._replan(trainer, epoch, max(now - self._epoch_start, 1e-6), now, f"{now - self._epoch_start:.1f} s")
+            self._replan(trainer, epoch, now - self._epoch_start, now)
             if epoch == max(self.replan_after):
                 self._late_from = (now, epoch + 1)
             return
-        if self._late_done or self._late_from is None or self.late_fraction is None:
+        if self._late_from is None or self.late_fraction is None:
             return
         since, first = self._late_from
         planned = int(trainer.fit_loop.max_epochs)
         if epoch + 1 < math.ceil(self.late_fraction * planned) or epoch + 1 >= planned:
             return  # too early, or the last epoch (extending it would restart a finished schedule)
-        self._late_done = True
-        took = max((now - since) / (epoch + 1 - first), 1e-6)
+        self._late_from = None
         span = f"epoch {epoch + 1}" if epoch == first else f"mean of epochs {first + 1}-{epoch + 1}"
-        self._replan(trainer, epoch, took, now, f"{took:.1f} s ({span})")
+        self._replan(trainer, epoch, (now - since) / (epoch + 1 - first), now, f" ({span})")
 
-    def _replan(self, trainer: Any, epoch: int, took: float, now: float, measured: str) -> None:
-        """Set the epochs that fit the rest of the budget at ``took`` seconds each, when they differ
-        from the plan by more than the tolerance."""
+    def _replan(self, trainer: Any, epoch: int, took: float, now: float, span: str = "") -> None:
+        """Set the epochs that fit the rest of the budget at ``took`` seconds each (measured over
+        ``span``), when they differ from the plan by more than the tolerance."""
+        took = max(took, 1e-6)
         remaining = self.budget_s * SHARE_FOR_TRAINING - (now - self._start)
         new = int(min(MAX_EPOCHS, epoch + 1 + max(0, int(remaining // took))))
         old = int(trainer.fit_loop.max_epochs)
@@ -84,7 +84,8 @@ class BudgetReplan(Callback):
         _retarget_schedules(trainer, int(trainer.num_training_batches) * new)
         self.history.append({"after_epoch": epoch + 1, "seconds_per_epoch": round(took, 3), "from": old, "to": new})
         self.plan.epochs = new
-        reason = f"re-planned after epoch {epoch + 1}: {measured} per epoch measured, {old} -> {new} epochs to fit the budget"
+        reason = (f"re-planned after epoch {epoch + 1}: {took:.1f} s{span} per epoch measured, "
+                  f"{old} -> {new} epochs to fit the budget")
         self.plan.reasons["epochs"] = f"{self.plan.reasons.get('epochs', '')}; {reason}".lstrip("; ")
         if self.plan_path is not None:
             self.plan.write(self.plan_path)
