@@ -26,9 +26,9 @@ class TrainConfig(BaseModel):
     image_size: int | list[int] | None = None
     channels: int | None = None
     scaling: Literal["auto", "dtype", "minmax", "percentile", "none"] = "auto"
-    augment: Literal["none", "light", "strong", "shift"] = Field(
-        "light", description="train-time augmentation preset; shift (whole-pixel translations, no resampling) is "
-        "for classification only")
+    augment: Literal["none", "light", "strong", "shift"] | None = Field(
+        None, description="train-time augmentation preset; shift (whole-pixel translations, no resampling) is "
+        "for classification only. Default: shift for classification inputs of at most 32 px per side, else light")
     epochs: int | None = Field(None, ge=1)
     batch_size: int | None = Field(None, ge=1)
     time_budget: float | None = Field(None, gt=0, description="minutes for training; sets epochs")
@@ -40,7 +40,8 @@ class TrainConfig(BaseModel):
         None, ge=1, description="epochs without val AUC gain (auto: epochs//3, at least 4; off with checkpoint final)")
     checkpoint: Literal["best", "final"] | None = Field(
         None, description="epoch kept: best (best val metric) or final (last epoch of a schedule run to its end; "
-        "early stopping off unless a patience is set). Default: best for classification, final for segmentation")
+        "early stopping off unless a patience is set). Default: final for segmentation and for classification inputs "
+        "of at most 32 px per side, else best")
     threshold_rule: str = Field(
         "youden", description="operating point chosen on validation: youden, accuracy, sensitivity>=X, "
         "specificity>=X, ppv>=X or fixed:X (binary; per label for multi-label)")

@@ -44,7 +44,7 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
             "val_fraction": config.val_fraction,
             "epochs": plan.epochs,
             "source_notes": source.notes,
-            "plan": {**plan_fields, "augment": config.augment, "lr": config.lr, "weight_decay": config.weight_decay,
+            "plan": {**plan_fields, "augment": getattr(plan, "augment", config.augment), "lr": config.lr, "weight_decay": config.weight_decay,
                      "precision": config.precision, "label_smoothing": config.label_smoothing},
             "plan_reasons": dict(plan.reasons),
         },

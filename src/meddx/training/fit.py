@@ -113,7 +113,7 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
         plan = fit_to_budget(
             plan, len(source.split("train")), config.time_budget, config.precision,
             build_task=lambda p: _build_task(config, source, p),
-            augment_for=lambda size: build_augmentation(config.augment, size),
+            augment_for=lambda p: build_augmentation(p.augment, p.image_size),
             size_is_automatic=config.image_size is None and "image_size" not in overrides,
             width_is_automatic=(config.model is None and "width" not in config.model_args
                                 and not {"model", "model_args"} & set(overrides)),
@@ -129,7 +129,7 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
         pre = ImagePreprocessor(plan.image_size, plan.channels, config.scaling)
         x_train = preprocess_split(source, "train", pre, progress, fit=True)
     x_val = preprocess_split(source, "val", pre, progress)
-    augment = build_augmentation(config.augment, plan.image_size, seed=config.seed)
+    augment = build_augmentation(plan.augment, plan.image_size, seed=config.seed)
     train_ds = ArrayDataset(x_train, source.split("train").labels, augment)
     val_ds = ArrayDataset(x_val, source.split("val").labels)
 

@@ -20,6 +20,13 @@ from meddx.training.config import TrainConfig
 
 MAX_SIDE_2D = 128  # larger 2D images are resized to this: CPU training cost grows with pixels
 MAX_SIDE_3D = 64
+# At or below this side (28 px MedMNIST), bilinear resampling by the `light` affine blurs what
+# little detail there is, and a validation AUC near 1 stops a schedule early on noise: whole-pixel
+# shifts with the schedule run to its end won test AUC in every such pair of 8 or more epochs
+# measured, lost at 96 px, and lost on validation in 2-3-epoch runs (benchmarks/RESULTS.md,
+# "Size-dependent defaults").
+SMALL_SIDE = 32
+SMALL_MIN_EPOCHS = 8
 
 
 class Plan(BaseModel):
@@ -37,6 +44,7 @@ class Plan(BaseModel):
     early_stopping_patience: int
     # "best": the epoch with the best val AUC; "final": the last epoch when the schedule ran to its end
     checkpoint: Literal["best", "final"] = "best"
+    augment: Literal["none", "light", "strong", "shift"] = "light"  # train-time preset (plans before it: light)
     normalization: dict[str, Any] | None = None
     seconds_per_sample: float | None = None
     reasons: dict[str, str] = {}
@@ -116,8 +124,11 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
     epochs = config.epochs or 20
     reasons["epochs"] = "set in config" if config.epochs else "default (no time budget given)"
     checkpoint = config.checkpoint or "best"
-    reasons["checkpoint"] = ("set in config" if config.checkpoint else
-                             "default: the epoch with the best val AUC (a schedule cut short keeps its best epoch too)")
+    if config.checkpoint:
+        reasons["checkpoint"] = "set in config"
+    augment = config.augment or "light"
+    if config.augment:
+        reasons["augment"] = "set in config"
     patience, reasons["early_stopping_patience"] = default_patience(config.early_stopping_patience, checkpoint, epochs)
     plan = Plan(
         model=model,
@@ -130,9 +141,10 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
         class_weights=weights,
         early_stopping_patience=patience,
         checkpoint=checkpoint,
+        augment=augment,
         reasons=reasons,
     )
-    plan = apply_overrides(plan, overrides or {})
+    plan = size_defaults(apply_overrides(plan, overrides or {}))
     _check_model(plan, source)
     return plan
 
@@ -151,8 +163,41 @@ def default_patience(configured: int | None, checkpoint: str, epochs: int) -> tu
 def patience_is_chosen(plan: Any) -> bool:
     """Whether the plan's patience was set by the user (config or plan file), as its reason
     records, rather than derived from the epochs (any plan schema)."""
-    why = (getattr(plan, "reasons", None) or {}).get("early_stopping_patience", "")
+    return is_chosen(plan, "early_stopping_patience")
+
+
+def is_chosen(plan: Any, field: str) -> bool:
+    """Whether ``field`` was set by the user (config or plan file), as the plan's reason for it
+    records, rather than decided by the planner (any plan schema)."""
+    why = (getattr(plan, "reasons", None) or {}).get(field, "")
     return why.startswith(("set in config", "overridden"))
+
+
+def size_defaults(plan: Plan) -> Plan:
+    """Augmentation and kept epoch for the planned input size and epochs, where the user chose
+    neither: whole-pixel shifts and the final epoch at ``SMALL_SIDE`` or less with at least
+    ``SMALL_MIN_EPOCHS`` epochs, else ``light`` and the best val epoch. Called again once a time
+    budget has fixed the input size and the epochs."""
+    side, small = max(plan.image_size), max(plan.image_size) <= SMALL_SIDE
+    long = plan.epochs >= SMALL_MIN_EPOCHS
+    why = (f"{side} px per side <= {SMALL_SIDE} and {plan.epochs} epochs >= {SMALL_MIN_EPOCHS}" if small and long else
+           f"{side} px per side > {SMALL_SIDE}" if not small else
+           f"{side} px per side but only {plan.epochs} epochs (< {SMALL_MIN_EPOCHS})")
+    small = small and long
+    data = plan.model_dump()
+    if not is_chosen(plan, "augment"):
+        data["augment"] = "shift" if small else "light"
+        data["reasons"]["augment"] = (f"default ({why}): " + (
+            "whole-pixel shifts and flips, no resampling of tiny images" if small else "flips and a small affine"))
+    if not is_chosen(plan, "checkpoint"):
+        data["checkpoint"] = "final" if small else "best"
+        data["reasons"]["checkpoint"] = (f"default ({why}): " + (
+            "the final epoch, the schedule run to its end" if small
+            else "the epoch with the best val AUC (a schedule cut short keeps its best epoch too)"))
+    if not patience_is_chosen(plan):
+        data["early_stopping_patience"], data["reasons"]["early_stopping_patience"] = default_patience(
+            None, data["checkpoint"], plan.epochs)
+    return Plan(**data)
 
 
 def default_batch_size(size: list[int]) -> int:

@@ -168,7 +168,8 @@ def make_seg_plan(config: TrainConfig, fp: dict[str, Any], overrides: dict[str, 
     from meddx.models.segmentation import required_divisor
     from meddx.training.seg_data import AUGMENT_PRESETS
 
-    if config.augment not in AUGMENT_PRESETS:
+    augment = config.augment or "light"
+    if augment not in AUGMENT_PRESETS:
         raise ConfigError(f"augment {config.augment!r} is for classification; segmentation takes "
                           f"{', '.join(AUGMENT_PRESETS)}")
     dims = fp["spatial_dims"]
@@ -245,7 +246,7 @@ def make_seg_plan(config: TrainConfig, fp: dict[str, Any], overrides: dict[str, 
     plan = SegPlan(
         spatial_dims=dims, channels=fp["channels"], size=size, target_spacing=target_spacing, patch_size=patch,
         normalization=normalization, ct_stats=ct_stats, model=model, model_args=args, batch_size=batch,
-        epochs=epochs, samples_per_epoch=samples, augment=config.augment, mirror_axes=mirror_axes,
+        epochs=epochs, samples_per_epoch=samples, augment=augment, mirror_axes=mirror_axes,
         early_stopping_patience=config.early_stopping_patience or epochs, checkpoint=config.checkpoint or "final",
         ensemble=ensemble,
         largest_component=None if config.largest_component is None else {"all": config.largest_component},

@@ -14,7 +14,7 @@ from typing import Any, Callable
 import torch
 
 from meddx.models.registry import RESNET_NARROW_WIDTH, RESNET_WIDTH
-from meddx.training.plan import Plan, default_batch_size, epochs_in_budget, plan_epochs
+from meddx.training.plan import Plan, default_batch_size, epochs_in_budget, plan_epochs, size_defaults
 
 MIN_EPOCHS = 15  # below this, a shorter schedule costs more accuracy than a smaller input
 MIN_SIDE = 28
@@ -54,25 +54,28 @@ def seconds_per_sample(task: Any, shape: tuple[int, ...], batch_size: int, preci
 
 
 def fit_to_budget(plan: Plan, n_train: int, budget_minutes: float, precision: str,
-                  build_task: Callable[[Plan], Any], augment_for: Callable[[list[int]], Any],
+                  build_task: Callable[[Plan], Any], augment_for: Callable[[Plan], Any],
                   size_is_automatic: bool, width_is_automatic: bool = False) -> Plan:
     """Epochs for the budget. When fewer than ``MIN_EPOCHS`` fit: shrink an automatic input size
     (cost ~ number of pixels/voxels), and once it is at ``MIN_SIDE``, halve the width of an
     automatic network (cost ~ width squared; not below ``MIN_WIDTH``); measure after each change."""
     for _ in range(4):
         shape = (plan.channels, *plan.image_size)
-        sps = seconds_per_sample(build_task(plan), shape, plan.batch_size, precision, augment_for(plan.image_size))
+        sps = seconds_per_sample(build_task(plan), shape, plan.batch_size, precision, augment_for(plan))
         fitted = plan_epochs(plan, n_train, budget_minutes, sps)
         if fitted.epochs >= MIN_EPOCHS:
-            return fitted
+            break
         shortfall = epochs_in_budget(n_train, budget_minutes, sps) / MIN_EPOCHS  # < 1
         if size_is_automatic and min(plan.image_size) > MIN_SIDE:
             plan = _smaller(plan, shortfall, budget_minutes, fitted.epochs)
         elif width_is_automatic and plan.model_args.get("width", DEFAULT_WIDTH) > MIN_WIDTH:
             plan = _narrower(plan, budget_minutes, fitted.epochs)
         else:
-            return fitted
-    return fitted
+            break
+    # The epochs that fit decide the automatic augmentation and kept epoch. The last probe may
+    # have timed the other preset (they differ by about a millisecond per sample at 28 px); the
+    # re-plan after the first epochs corrects the epochs if that matters.
+    return size_defaults(fitted)
 
 
 def _smaller(plan: Plan, shortfall: float, budget_minutes: float, epochs: int) -> Plan:
@@ -88,7 +91,7 @@ def _smaller(plan: Plan, shortfall: float, budget_minutes: float, epochs: int) -
         f"{plan.reasons.get('image_size', '')}; reduced from {side} to {new_side} per axis so that at least "
         f"{MIN_EPOCHS} epochs fit the {budget_minutes:g} min budget ({epochs} would have at {side})"
     )
-    return Plan(**data)
+    return size_defaults(Plan(**data))  # the next probe times the preset planned for the smaller input
 
 
 def _narrower(plan: Plan, budget_minutes: float, epochs: int) -> Plan:

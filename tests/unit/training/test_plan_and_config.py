@@ -58,7 +58,7 @@ def test_plan_epochs_fits_the_budget() -> None:
 
 
 def test_keeping_the_final_epoch_turns_automatic_early_stopping_off() -> None:
-    source = make_lesion_source(50, 10, 10)
+    source = make_lesion_source(50, 10, 10, size=64)  # above SMALL_SIDE: the best val epoch by default
     best = make_plan(TrainConfig(data="x", epochs=21), source)
     assert best.checkpoint == "best" and best.early_stopping_patience == 7
     final = make_plan(TrainConfig(data="x", epochs=21, checkpoint="final"), source)
@@ -126,8 +126,10 @@ def test_budget_shrinks_an_automatic_size_until_enough_epochs_fit() -> None:
     cfg = TrainConfig(data="x", model="seed-cnn")
     source = make_lesion_source(8, 4, 4, size=(48, 48, 48))
     plan = make_plan(cfg, source)
-    kwargs = dict(build_task=lambda p: _build_task(cfg, source, p), augment_for=lambda size: None)
+    seen: list[str] = []
+    kwargs = dict(build_task=lambda p: _build_task(cfg, source, p), augment_for=lambda p: seen.append(p.augment))
     small = fit_to_budget(plan, 100_000, 0.05, "32-true", size_is_automatic=True, **kwargs)
+    assert seen[0] == "light" and seen[-1] == "shift"  # each probe times the preset planned for its size
     assert small.image_size == [MIN_SIDE] * 3 and small.model_args["image_size"] == MIN_SIDE
     assert plan.batch_size == 8 and small.batch_size == 32  # automatic batch size follows the new size
     assert "reduced from 48" in small.reasons["image_size"]
@@ -162,7 +164,7 @@ def test_budget_halves_the_width_of_an_automatic_network_at_the_smallest_size() 
     cfg = TrainConfig(data="x", batch_size=4)  # small probes: the test is about the decision, not the speed
     source = make_lesion_source(8, 4, 4, size=28)
     plan = make_plan(cfg, source)
-    kwargs = dict(build_task=lambda p: _build_task(cfg, source, p), augment_for=lambda size: None,
+    kwargs = dict(build_task=lambda p: _build_task(cfg, source, p), augment_for=lambda p: None,
                   size_is_automatic=True)
     narrow = fit_to_budget(plan, 100_000, 0.05, "32-true", width_is_automatic=True, **kwargs)
     assert narrow.model_args["width"] == 32 and narrow.image_size == [28, 28]  # once, and no smaller than 28 px
