@@ -169,16 +169,17 @@ def test_ema_bundle_holds_the_average_and_resume_continues_it(lesion_folder: Pat
     assert int(resumed["averaging_state"]["n_averaged"]) == 9  # the average went on, not restarted
 
 
-def test_shift_augmentation_and_final_epoch_through_the_cli(lesion_folder: Path, meddx_home: Path, capsys) -> None:
-    """``--augment shift --checkpoint final``: the schedule runs to its end (no early stopping),
-    the bundle holds the final epoch and says so, and the lesions are still learnt."""
+def test_small_images_default_to_shift_augmentation_and_the_final_epoch_through_the_cli(
+        lesion_folder: Path, meddx_home: Path, capsys) -> None:
+    """28-px images, 12 epochs, no option given: shift augmentation, the schedule runs to its end
+    (no early stopping), the bundle holds the final epoch and says so, and the lesions are learnt."""
     result = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs", "12", "--lr", "0.005",
-                      "--augment", "shift", "--checkpoint", "final", "--name", "shifted", "--no-progress",
-                      "--seed", "1"], capsys)
+                      "--name", "shifted", "--no-progress", "--seed", "1"], capsys)
     assert result.code == 0, result.err
     run_dir = next((meddx_home / "runs").iterdir())
     plan = json.loads((run_dir / "plan.json").read_text())
-    assert plan["checkpoint"] == "final" and plan["early_stopping_patience"] == 12
+    assert plan["checkpoint"] == "final" and plan["early_stopping_patience"] == 12 and plan["augment"] == "shift"
+    assert plan["reasons"]["augment"].startswith("default (28 px per side <= 32 and 12 epochs >= 8)")
     trainer = json.loads((run_dir / "trainer.json").read_text())
     assert trainer["kept"] == "final" and trainer["epochs_run"] == 12 and trainer["early_stopping"] is False
     bundle = meddx_home / "bundles" / "shifted" / "v1"

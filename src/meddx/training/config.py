@@ -28,7 +28,8 @@ class TrainConfig(BaseModel):
     scaling: Literal["auto", "dtype", "minmax", "percentile", "none"] = "auto"
     augment: Literal["none", "light", "strong", "shift"] | None = Field(
         None, description="train-time augmentation preset; shift (whole-pixel translations, no resampling) is "
-        "for classification only. Default: shift for classification inputs of at most 32 px per side, else light")
+        "for classification only. Default: shift for classification inputs of at most 32 px per side trained for "
+        "8+ epochs, else light")
     epochs: int | None = Field(None, ge=1)
     batch_size: int | None = Field(None, ge=1)
     time_budget: float | None = Field(None, gt=0, description="minutes for training; sets epochs")
@@ -41,7 +42,7 @@ class TrainConfig(BaseModel):
     checkpoint: Literal["best", "final"] | None = Field(
         None, description="epoch kept: best (best val metric) or final (last epoch of a schedule run to its end; "
         "early stopping off unless a patience is set). Default: final for segmentation and for classification inputs "
-        "of at most 32 px per side, else best")
+        "of at most 32 px per side trained for 8+ epochs, else best")
     threshold_rule: str = Field(
         "youden", description="operating point chosen on validation: youden, accuracy, sensitivity>=X, "
         "specificity>=X, ppv>=X or fixed:X (binary; per label for multi-label)")
