@@ -28,8 +28,9 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=20.0, help="training minutes")
     parser.add_argument("--model", default=None)
     parser.add_argument("--image-size", type=int, default=None)
-    parser.add_argument("--augment", default=None, help="augmentation preset instead of the default (e.g. shift)")
-    parser.add_argument("--checkpoint", choices=("best", "final"), default=None, help="epoch kept (default: best)")
+    parser.add_argument("--augment", default=None, help="augmentation preset instead of the plan's (by input size)")
+    parser.add_argument("--checkpoint", choices=("best", "final"), default=None,
+                        help="epoch kept instead of the plan's (by input size)")
     parser.add_argument("--seed", type=int, default=None, help="training seed (default 0)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()

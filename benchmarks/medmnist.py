@@ -41,8 +41,9 @@ def main() -> None:
     parser.add_argument("files", nargs="+", help="MedMNIST .npz files")
     parser.add_argument("--budget", type=float, default=10.0, help="training minutes per dataset")
     parser.add_argument("--model", default=None, help="override the default model")
-    parser.add_argument("--augment", default=None, help="augmentation preset instead of the default (e.g. shift)")
-    parser.add_argument("--checkpoint", choices=("best", "final"), default=None, help="epoch kept (default: best)")
+    parser.add_argument("--augment", default=None, help="augmentation preset instead of the plan's (by input size)")
+    parser.add_argument("--checkpoint", choices=("best", "final"), default=None,
+                        help="epoch kept instead of the plan's (by input size)")
     parser.add_argument("--seed", type=int, default=None, help="training seed (default 0); repeat runs to see the spread")
     parser.add_argument("--json", type=Path, default=None, help="also write all results here")
     args = parser.parse_args()
