@@ -221,10 +221,15 @@ def _fingerprint(array: np.ndarray, hash_size: int) -> tuple[np.ndarray, np.ndar
     else:
         planes = [array]
     bits, thumbs = [], []
+    side = hash_size * 4  # what phash shrinks to (its highfreq_factor 4)
     for plane in planes:
-        img = _to_pil(plane)
-        bits.append(imagehash.phash(img, hash_size).hash.ravel())
-        thumbs.append(np.asarray(img.convert("L").resize((_THUMB, _THUMB), Image.LANCZOS), dtype=np.uint8).ravel())
+        grey = _to_pil(plane).convert("L")
+        # One resize of the full image serves both: phash repeats the same grey LANCZOS resize,
+        # which on an image already at its size is a copy (same bits, half the work).
+        small = grey.resize((side, side), Image.LANCZOS)
+        bits.append(imagehash.phash(small, hash_size).hash.ravel())
+        thumb = small if side == _THUMB else grey.resize((_THUMB, _THUMB), Image.LANCZOS)
+        thumbs.append(np.asarray(thumb, dtype=np.uint8).ravel())
     return np.concatenate(bits), np.concatenate(thumbs)
 
 

@@ -8,6 +8,7 @@ from itertools import combinations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -148,3 +149,21 @@ def test_cli_verify_clean_exits_0_and_info_json(tmp_path: Path) -> None:
     assert parsed["splits"]["train"]["shapes"] == [{"shape": [1, 64, 64], "count": 2}]
     table = runner.invoke(app, ["info", str(tmp_path / "d")])
     assert table.exit_code == 0 and "total" in table.output
+
+
+@pytest.mark.parametrize("hash_size", [8, 16])
+def test_fingerprint_matches_phash_and_a_direct_thumbnail_of_the_full_image(hash_size: int) -> None:
+    # the fingerprint resizes once and hashes the small image: the bits must be phash's own
+    import imagehash
+
+    from meddx.data.verify import _THUMB, _fingerprint, _to_pil
+
+    rng = np.random.default_rng(3)
+    for plane in (rng.integers(0, 256, (1, 150, 200), dtype=np.uint8),
+                  rng.integers(0, 256, (3, 97, 61), dtype=np.uint8),
+                  rng.normal(size=(1, 64, 80)).astype(np.float32)):
+        bits, thumb = _fingerprint(plane, hash_size)
+        img = _to_pil(plane)
+        assert np.array_equal(bits, imagehash.phash(img, hash_size).hash.ravel())
+        direct = np.asarray(img.convert("L").resize((_THUMB, _THUMB), Image.LANCZOS), dtype=np.uint8).ravel()
+        assert np.array_equal(thumb, direct)
