@@ -123,12 +123,10 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
     weights, reasons["class_weights"] = _class_weights(config, source)
     epochs = config.epochs or 20
     reasons["epochs"] = "set in config" if config.epochs else "default (no time budget given)"
-    checkpoint = config.checkpoint or "best"
-    if config.checkpoint:
-        reasons["checkpoint"] = "set in config"
-    augment = config.augment or "light"
-    if config.augment:
-        reasons["augment"] = "set in config"
+    checkpoint, augment = config.checkpoint or "best", config.augment or "light"  # unless chosen: size_defaults
+    for field in ("checkpoint", "augment"):
+        if getattr(config, field):
+            reasons[field] = "set in config"
     patience, reasons["early_stopping_patience"] = default_patience(config.early_stopping_patience, checkpoint, epochs)
     plan = Plan(
         model=model,
@@ -178,12 +176,14 @@ def size_defaults(plan: Plan) -> Plan:
     neither: whole-pixel shifts and the final epoch at ``SMALL_SIDE`` or less with at least
     ``SMALL_MIN_EPOCHS`` epochs, else ``light`` and the best val epoch. Called again once a time
     budget has fixed the input size and the epochs."""
-    side, small = max(plan.image_size), max(plan.image_size) <= SMALL_SIDE
-    long = plan.epochs >= SMALL_MIN_EPOCHS
-    why = (f"{side} px per side <= {SMALL_SIDE} and {plan.epochs} epochs >= {SMALL_MIN_EPOCHS}" if small and long else
-           f"{side} px per side > {SMALL_SIDE}" if not small else
-           f"{side} px per side but only {plan.epochs} epochs (< {SMALL_MIN_EPOCHS})")
-    small = small and long
+    side = max(plan.image_size)
+    small = side <= SMALL_SIDE and plan.epochs >= SMALL_MIN_EPOCHS
+    if side > SMALL_SIDE:
+        why = f"{side} px per side > {SMALL_SIDE}"
+    elif not small:
+        why = f"{side} px per side but only {plan.epochs} epochs (< {SMALL_MIN_EPOCHS})"
+    else:
+        why = f"{side} px per side <= {SMALL_SIDE} and {plan.epochs} epochs >= {SMALL_MIN_EPOCHS}"
     data = plan.model_dump()
     if not is_chosen(plan, "augment"):
         data["augment"] = "shift" if small else "light"
