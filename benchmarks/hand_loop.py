@@ -69,6 +69,8 @@ def _arrays(data):  # type: ignore[no-untyped-def]
 
 
 def _shift_and_flip(x, max_shift: int = 3):  # type: ignore[no-untyped-def]
+    """The loop's own batch augmentation, deliberately not meddx's `shift` preset: the reference
+    must not share code with what it checks."""
     import torch
     import torch.nn.functional as F
 

@@ -195,8 +195,7 @@ def size_defaults(plan: Plan) -> Plan:
             "the final epoch, the schedule run to its end" if small
             else "the epoch with the best val AUC (a schedule cut short keeps its best epoch too)"))
     if not patience_is_chosen(plan):
-        data["early_stopping_patience"], data["reasons"]["early_stopping_patience"] = default_patience(
-            None, data["checkpoint"], plan.epochs)
+        data["early_stopping_patience"], data["reasons"]["early_stopping_patience"] = _automatic_patience(data)
     return Plan(**data)
 
 
@@ -249,13 +248,19 @@ def plan_epochs(plan: Any, n_train: int, budget_minutes: float, seconds_per_samp
     data = plan.model_dump()
     data.update(epochs=epochs, seconds_per_sample=seconds_per_sample)
     if not patience_is_chosen(plan):  # a chosen patience stays; an automatic one follows the epochs
-        why = data["reasons"].get("early_stopping_patience", "")
-        keep = data.get("checkpoint") or ("final" if why.startswith("off") else "best")  # plans without the field
-        data["early_stopping_patience"] = default_patience(None, keep, epochs)[0]
+        data["early_stopping_patience"] = _automatic_patience(data)[0]
     data["reasons"]["epochs"] = (
         f"{budget_minutes:g} min budget / ({n_train} samples x {seconds_per_sample * 1000:.1f} ms measured per sample)"
     )
     return type(plan)(**data)
+
+
+def _automatic_patience(data: dict[str, Any]) -> tuple[int, str]:
+    """The automatic patience, and why, for the epochs and kept epoch in ``data`` (a dumped plan of
+    any schema; one without a ``checkpoint`` field keeps what its patience reason says)."""
+    why = data["reasons"].get("early_stopping_patience", "")
+    keep = data.get("checkpoint") or ("final" if why.startswith("off") else "best")
+    return default_patience(None, keep, data["epochs"])
 
 
 def epochs_in_budget(n_train: int, budget_minutes: float, seconds_per_sample: float) -> float:
