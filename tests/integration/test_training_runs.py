@@ -135,9 +135,14 @@ def test_two_processes_data_parallel(lesion_folder: Path, meddx_home: Path) -> N
 
 @pytest.mark.slow
 def test_demo_runs_offline_end_to_end(meddx_home: Path, capsys) -> None:
-    result = run_cli(["demo", "--time-budget", "0.15", "--model", "seed-cnn", "--no-progress"], capsys)
+    # No --model: the demo leaves the network to the planner, which narrows resnet18 when a short
+    # budget fits few epochs at full width (a named model would keep width 64).
+    result = run_cli(["demo", "--time-budget", "0.15", "--no-progress"], capsys)
     assert result.code == 0, result.err
     assert "test AUC" in result.out and "demo-lesions:1" in result.out
+    plan = json.loads(next((meddx_home / "runs").glob("demo-lesions-*/plan.json")).read_text())
+    assert plan["model"] == "resnet18" and plan["model_args"]["width"] == 32, plan["reasons"]["model"]
+    assert "plan: resnet18 (width 32)" in " ".join(result.out.split())
     assert (meddx_home / "bundles" / "demo-lesions" / "v1" / "model_card.md").is_file()
     assert (meddx_home / "datasets" / "demo-lesions" / ".complete").is_file()
 

@@ -12,7 +12,9 @@ DEMO_SPLITS = {"train": 800, "val": 200, "test": 300}
 
 def demo(
     time_budget: float = typer.Option(1.0, "--time-budget", help="Minutes of training."),
-    model: str = typer.Option("resnet18", "--model", "-m", help="Registered model to train."),
+    model: Optional[str] = typer.Option(
+        None, "--model", "-m",
+        help="Registered model to train (default: resnet18, its width planned for the budget)."),
     folder: Optional[Path] = typer.Option(None, "--folder", help="Where to write the synthetic images (default under MEDDX_HOME/datasets)."),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
@@ -33,10 +35,16 @@ def demo(
     _make_dataset(root)
     console.print(f"[bold]1/4 data[/]: synthetic lesion images (28 px, label 'lesion' = a bright blob) in {root}")
 
-    console.print(f"[bold]2/4 train[/]: {model}, {time_budget:g} min budget")
+    console.print(f"[bold]2/4 train[/]: {model or 'automatic model'}, {time_budget:g} min budget")
+    # No model by default: the planner then narrows resnet18 when few epochs would fit the budget,
+    # which on two CPU cores trains 10 epochs instead of 3 in the same minute (docs/training.md).
     cfg = TrainConfig(data=str(root), model=model, time_budget=time_budget, name="demo-lesions", seed=0)
     result = fit(cfg, progress=progress)
     assert result.bundle_path is not None and result.metrics is not None
+    plan = result.plan
+    width = plan.model_args.get("width")
+    console.print(f"plan: {plan.model}{f' (width {width})' if width else ''}, {plan.epochs} epochs, augmentation "
+                  f"{plan.augment!r}, kept the {plan.checkpoint} epoch (reasons in {result.run_dir / 'plan.json'})")
 
     console.print("[bold]3/4 predict[/] on raw PNG files with the saved bundle:")
     predictor = load_bundle(result.bundle_path)
