@@ -138,6 +138,8 @@ def test_model_card_reports_cis_calibration_and_tripod_items(trained: dict) -> N
     assert f"{metrics['test']['auc']:.3f} ({lo:.3f}–{hi:.3f})" in card
     assert "**to fill**" in card and "| 17 | Ethical approval | **to fill** |" in card
     assert "| test | 200 |" in card  # split counts from the dataset summary
+    assert ("by rule `youden` (maximising sensitivity + specificity − 1, Youden's J, averaged over 100 bootstrap "
+            "resamples of the validation split)") in " ".join(card.split())
 
 
 def test_compare_with_itself_and_with_an_untrained_model(trained: dict, tmp_path: Path,

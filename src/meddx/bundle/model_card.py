@@ -238,6 +238,8 @@ def _baseline_section(metrics: dict[str, Any]) -> list[str]:
 
 
 def _operating_section(cfg: dict[str, Any]) -> list[str]:
+    from meddx.evaluation.operating import describe_rule
+
     decision, calibration = cfg.get("decision", {}), cfg.get("calibration", {})
     lines = ["## Model output and operating point",
              "- Output: a probability per class"
@@ -245,7 +247,8 @@ def _operating_section(cfg: dict[str, Any]) -> list[str]:
                 if calibration.get("fitted_on") else " (not recalibrated).")]
     if decision.get("threshold") is not None:
         lines.append(f"- Decision: positive when P({cfg['label_names'][-1]}) >= {decision['threshold']:.4f}, "
-                     f"chosen on validation by rule `{decision['rule']}` and applied unchanged to every other split.")
+                     f"chosen on validation by rule `{decision['rule']}` ({describe_rule(decision['rule'])}) "
+                     "and applied unchanged to every other split.")
         rates = decision.get("val") or {}
         lines.append(f"- On validation: sensitivity {_fmt(rates.get('sensitivity'))}, specificity "
                      f"{_fmt(rates.get('specificity'))}.")

@@ -15,13 +15,13 @@ Content-Security-Policy forbids anything else. Every user-provided string goes t
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from meddx.core.files import write_text_atomic
+from meddx.evaluation.operating import describe_rule
 from meddx.evaluation.report_format import (
     NC, _bounds, _d, _e, _f, _l, _not_computed, _num, _short, _table, _ul, _vci,
 )
@@ -85,19 +85,6 @@ def _header(m: dict, title: str, names: list[str]) -> str:
     return f"<header><h1>{_e(title)}</h1><dl class=meta>{meta}</dl>{box}<nav>{nav}</nav></header>"
 
 
-def _rule_text(rule: str) -> str:
-    if rule == "youden":
-        return "maximising sensitivity + specificity − 1, Youden's J"
-    if rule == "argmax":
-        return "predicting the most probable class (argmax)"
-    if rule.startswith("fixed:"):
-        return f"a fixed threshold of {_e(rule[6:])}"
-    match = re.fullmatch(r"(sensitivity|specificity|ppv|npv)\s*>=\s*([0-9.]+)", rule)
-    if match:
-        return f"the threshold reaching {match[1].upper() if len(match[1]) == 3 else match[1]} ≥ {match[2]}"
-    return _e(rule)
-
-
 def _operating_point(m: dict, task: str) -> str:
     op = _d(m.get("operating_point"))
     if not op:
@@ -112,7 +99,7 @@ def _operating_point(m: dict, task: str) -> str:
     else:
         what = (f"Threshold <b>{_num(op.get('threshold'))}</b> was" if op.get("threshold") is not None
                 else "Per-class thresholds (see the per-class table) were")
-        text = (f"{what} chosen on the <b>{on}</b> split by rule <code>{_e(rule)}</code> ({_rule_text(rule)}) "
+        text = (f"{what} chosen on the <b>{on}</b> split by rule <code>{_e(rule)}</code> ({_e(describe_rule(rule))}) "
                 f"and applied unchanged to this {_e(m.get('split') or 'evaluation')} split.")
     val = _d(op.get("val"))
     if val:

@@ -44,7 +44,8 @@ class TrainConfig(BaseModel):
         "early stopping off unless a patience is set). Default: final for segmentation and for classification inputs "
         "of at most 32 px per side trained for 8+ epochs, else best")
     threshold_rule: str = Field(
-        "youden", description="operating point chosen on validation: youden, accuracy, sensitivity>=X, "
+        "youden", description="operating point chosen on validation: youden, accuracy (both averaged over "
+        "bootstrap resamples of validation; youden-empirical, accuracy-empirical: not), sensitivity>=X, "
         "specificity>=X, ppv>=X or fixed:X (binary; per label for multi-label)")
     per_class_thresholds: bool = Field(False, description="multi-class: also choose a one-vs-rest threshold per class")
     calibrate: bool = Field(True, description="fit temperature scaling on validation; predict uses it")

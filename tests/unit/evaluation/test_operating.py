@@ -11,6 +11,7 @@ from meddx.evaluation.operating import (
     candidate_table,
     choose_operating_point,
     choose_threshold,
+    describe_rule,
     parse_rule,
     rates_at,
     thresholds_of,
@@ -20,23 +21,67 @@ from meddx.evaluation.operating import (
 def test_youden_known_answer_is_a_midpoint() -> None:
     y = np.array([0, 0, 0, 1, 1, 1])
     # J = 1 only between 0.3 (highest negative) and 0.35 (lowest positive): the midpoint.
-    assert choose_threshold(y, np.array([0.1, 0.2, 0.3, 0.35, 0.8, 0.9])) == pytest.approx(0.325)
+    assert choose_threshold(y, np.array([0.1, 0.2, 0.3, 0.35, 0.8, 0.9]), "youden-empirical") == pytest.approx(0.325)
     # J = 2/3 at 0.3 (between 0.2|0.4) and at 0.65 (0.6|0.7); the tie goes to the one closer to 0.5.
-    assert choose_threshold(y, np.array([0.1, 0.2, 0.6, 0.4, 0.7, 0.9])) == pytest.approx(0.65)
+    assert choose_threshold(y, np.array([0.1, 0.2, 0.6, 0.4, 0.7, 0.9]), "youden-empirical") == pytest.approx(0.65)
 
 
 def test_youden_and_accuracy_ties() -> None:
     y, p = np.array([0, 0, 1, 1, 1]), np.array([0.1, 0.6, 0.55, 0.7, 0.8])
-    assert choose_threshold(y, p, "youden") == pytest.approx(0.65)  # J 2/3 between 0.6 and 0.7
+    assert choose_threshold(y, p, "youden-empirical") == pytest.approx(0.65)  # J 2/3 between 0.6 and 0.7
     # accuracy 4/5 at 0.65 and at 0.325 (0.1|0.55): the tie goes to 0.65, nearer 0.5
-    assert choose_threshold(y, p, "accuracy") == pytest.approx(0.65)
+    assert choose_threshold(y, p, "accuracy-empirical") == pytest.approx(0.65)
 
 
 def test_separable_validation_puts_threshold_in_the_middle_of_the_gap() -> None:
     y = np.array([0] * 50 + [1] * 50)
     p = np.concatenate([np.linspace(0.01, 0.2, 50), np.linspace(0.8, 0.99, 50)])
-    assert choose_threshold(y, p, "youden") == pytest.approx(0.5)
-    assert choose_threshold(y, p, "accuracy") == pytest.approx(0.5)
+    for rule in ("youden-empirical", "accuracy-empirical"):
+        assert choose_threshold(y, p, rule) == pytest.approx(0.5)
+    for rule in ("youden", "accuracy"):  # resamples drop the edge scores symmetrically: still mid-gap
+        assert choose_threshold(y, p, rule) == pytest.approx(0.5, abs=0.01)
+
+
+def _binormal(rng: np.random.Generator, n: int, shift: float = 2.9) -> tuple[np.ndarray, np.ndarray]:
+    """Half negatives N(0, 1), half positives N(shift, 1) on the logit scale (AUC about .98)."""
+    y = np.repeat([0, 1], n // 2)
+    return y, 1.0 / (1.0 + np.exp(-(rng.normal(size=n) + shift * y)))
+
+
+def _youden_on_the_population(threshold: float, shift: float = 2.9) -> float:
+    from scipy.stats import norm
+
+    z = np.log(threshold / (1.0 - threshold))
+    return float(norm.cdf(z) - norm.cdf(z - shift))  # specificity + sensitivity - 1
+
+
+def test_resampled_youden_is_closer_to_the_best_cut_on_new_data() -> None:
+    """On 120 validation splits of 200 binormal scores, the threshold averaged over bootstrap
+    resamples reaches a higher and steadier Youden index on the population than the single best cut
+    (cutpointr's finding, Thiele & Hirschfeld 2021). A rule that ignored the resamples, or averaged
+    them wrongly, would not."""
+    rng = np.random.default_rng(0)
+    single, resampled = [], []
+    for _ in range(120):
+        y, p = _binormal(rng, 200)
+        single.append(_youden_on_the_population(choose_threshold(y, p, "youden-empirical")))
+        resampled.append(_youden_on_the_population(choose_threshold(y, p, "youden")))
+    best = _youden_on_the_population(1.0 / (1.0 + np.exp(-1.45)))  # the optimal cut: halfway, logit 1.45
+    assert np.mean(resampled) > np.mean(single) + 0.002
+    assert np.std(resampled) < 0.75 * np.std(single)  # about half the spread (.56)
+    assert best - np.mean(resampled) < 0.7 * (best - np.mean(single))  # about half the shortfall (.51)
+
+
+def test_resampled_rules_are_deterministic_and_constraint_rules_are_not_resampled() -> None:
+    rng = np.random.default_rng(3)
+    y, p = _binormal(rng, 150)
+    assert choose_threshold(y, p) == choose_threshold(y, p, "youden") == choose_threshold(y.copy(), p.copy())
+    assert choose_threshold(y, p, "youden") != choose_threshold(y, p, "youden-empirical")
+    assert parse_rule("youden").resampled and parse_rule("accuracy").resampled
+    assert not parse_rule("youden-empirical").resampled and parse_rule("accuracy-empirical").kind == "accuracy"
+    assert not parse_rule("sensitivity>=0.9").resampled  # its target must hold on validation itself
+    assert rates_at(y, p, choose_threshold(y, p, "sensitivity>=0.9"))["sensitivity"] >= 0.9
+    assert "bootstrap resamples" in describe_rule("youden") and "once" in describe_rule("accuracy-empirical")
 
 
 def test_constraint_rules_honour_their_target_and_are_optimal() -> None:
@@ -75,7 +120,7 @@ def test_fixed_degenerate_and_bad_rules() -> None:
     assert choose_threshold(np.array([0, 1]), np.array([0.2, 0.8]), "fixed:0.3") == 0.3
     assert choose_threshold(np.zeros(4), np.array([0.1, 0.9, 0.4, 0.6])) == 0.5  # one class only
     assert parse_rule(" sensitivity >= 0.95 ").text == "sensitivity>=0.95"
-    for bad in ("yuden", "fixed:2", "fixed:x", "sensitivity>0.9", "npv>=0.9", "specificity>=1.5"):
+    for bad in ("yuden", "youden-empiric", "sensitivity>=0.9-empirical", "fixed:2", "fixed:x", "sensitivity>0.9", "npv>=0.9", "specificity>=1.5"):
         with pytest.raises(ConfigError, match="valid rules"):
             parse_rule(bad)
     with pytest.raises(DataError, match="same length"):
