@@ -181,6 +181,7 @@ def test_ci_formatting_uses_the_chosen_method() -> None:
     # Headline: binary sensitivity/specificity at the operating point, with rule and threshold.
     assert "Sensitivity (pneumonia)" in html and "Specificity" in html
     assert "Threshold <b>0.420</b> was chosen on the <b>val</b> split by rule <code>youden</code>" in html
+    assert "Youden&#x27;s J, averaged over 100 bootstrap resamples of the validation split)" in html
     assert "applied unchanged" in html
     assert "1000 stratified resamples drawn at the patient level (187 patients)" in html
 
@@ -223,7 +224,7 @@ def test_multilabel_thresholds_and_grid() -> None:
     html = render_report(m, y, probs)
     assert "<th>TN</th><th>FP</th><th>FN</th><th>TP</th>" in html
     assert "<th>Threshold</th>" in html and "<td>0.550</td>" in html  # hernia's class threshold
-    assert "rule <code>sensitivity&gt;=0.95</code>" in html
+    assert "rule <code>sensitivity&gt;=0.95</code> (the threshold reaching sensitivity ≥ 0.95)" in html
 
 
 def test_write_report_is_atomic_and_returns_path(tmp_path: Path) -> None:
