@@ -86,7 +86,7 @@ def parse_rule(rule: str) -> ThresholdRule:
 def describe_rule(rule: str) -> str:
     """Plain words for a stored decision rule (reports and model cards); unknown text is returned as is."""
     text = str(rule).strip()
-    if text.replace(EMPIRICAL, "") in _MAXIMISED:
+    if text in _MAXIMISED or (text.endswith(EMPIRICAL) and text[: -len(EMPIRICAL)] in _MAXIMISED):
         parsed = parse_rule(text)
         what = "maximising sensitivity + specificity − 1, Youden's J" if parsed.kind == "youden" else "maximising accuracy"
         return what + (f", averaged over {THRESHOLD_RESAMPLES} bootstrap resamples of the validation split"

@@ -82,6 +82,7 @@ def test_resampled_rules_are_deterministic_and_constraint_rules_are_not_resample
     assert not parse_rule("sensitivity>=0.9").resampled  # its target must hold on validation itself
     assert rates_at(y, p, choose_threshold(y, p, "sensitivity>=0.9"))["sensitivity"] >= 0.9
     assert "bootstrap resamples" in describe_rule("youden") and "once" in describe_rule("accuracy-empirical")
+    assert describe_rule("youden-empirical-empirical") == "youden-empirical-empirical"  # words, never an error
 
 
 def test_constraint_rules_honour_their_target_and_are_optimal() -> None:
