@@ -247,8 +247,9 @@ def _operating_section(cfg: dict[str, Any]) -> list[str]:
                 if calibration.get("fitted_on") else " (not recalibrated).")]
     if decision.get("threshold") is not None:
         lines.append(f"- Decision: positive when P({cfg['label_names'][-1]}) >= {decision['threshold']:.4f}, "
-                     f"chosen on validation by rule `{decision['rule']}` ({describe_rule(decision['rule'])}) "
-                     "and applied unchanged to every other split.")
+                     f"chosen on validation by rule `{decision['rule']}` "
+                     f"({describe_rule(decision['rule'], decision.get('resamples'))}) and applied unchanged to every "
+                     "other split.")
         rates = decision.get("val") or {}
         lines.append(f"- On validation: sensitivity {_fmt(rates.get('sensitivity'))}, specificity "
                      f"{_fmt(rates.get('specificity'))}.")

@@ -83,14 +83,18 @@ def parse_rule(rule: str) -> ThresholdRule:
     return ThresholdRule(kind, value, f"fixed:{value:g}" if kind == "fixed" else f"{kind}>={value:g}")
 
 
-def describe_rule(rule: str) -> str:
-    """Plain words for a stored decision rule (reports and model cards); unknown text is returned as is."""
+def describe_rule(rule: str, resamples: int | None = None) -> str:
+    """Plain words for a stored decision rule (reports and model cards); unknown text is returned as is.
+
+    ``resamples`` is what the operating point recorded. A ``youden`` record without it comes from a
+    bundle made before thresholds were averaged, so no averaging is claimed for it."""
     text = str(rule).strip()
     if text in _MAXIMISED or (text.endswith(EMPIRICAL) and text[: -len(EMPIRICAL)] in _MAXIMISED):
         parsed = parse_rule(text)
         what = "maximising sensitivity + specificity − 1, Youden's J" if parsed.kind == "youden" else "maximising accuracy"
-        return what + (f", averaged over {THRESHOLD_RESAMPLES} bootstrap resamples of the validation split"
-                       if parsed.resampled else ", on the validation split once")
+        if not parsed.resampled:
+            return what + ", on the validation split once"
+        return what + (f", averaged over {resamples} bootstrap resamples of the validation split" if resamples else "")
     if text == "argmax":
         return "predicting the most probable class (argmax)"
     if text.startswith("fixed:"):
@@ -236,6 +240,8 @@ def choose_operating_point(
     names = _label_names(label_names, p.shape[1])
     point: dict[str, Any] = {"rule": parsed.text, "threshold": None, "class_thresholds": None,
                              "chosen_on": "val", "val": None}
+    if parsed.resampled and not (task == "multiclass" and not per_class):
+        point["resamples"] = THRESHOLD_RESAMPLES  # recorded, so reports can say how the threshold was found
     if task == "binary":
         t = choose_threshold(y, p[:, 1], parsed.text)
         point.update(threshold=t, val=rates_at(y, p[:, 1], t))

@@ -99,7 +99,8 @@ def _operating_point(m: dict, task: str) -> str:
     else:
         what = (f"Threshold <b>{_num(op.get('threshold'))}</b> was" if op.get("threshold") is not None
                 else "Per-class thresholds (see the per-class table) were")
-        text = (f"{what} chosen on the <b>{on}</b> split by rule <code>{_e(rule)}</code> ({_e(describe_rule(rule))}) "
+        words = _e(describe_rule(rule, op.get("resamples")))
+        text = (f"{what} chosen on the <b>{on}</b> split by rule <code>{_e(rule)}</code> ({words}) "
                 f"and applied unchanged to this {_e(m.get('split') or 'evaluation')} split.")
     val = _d(op.get("val"))
     if val:

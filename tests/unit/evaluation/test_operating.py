@@ -81,8 +81,15 @@ def test_resampled_rules_are_deterministic_and_constraint_rules_are_not_resample
     assert not parse_rule("youden-empirical").resampled and parse_rule("accuracy-empirical").kind == "accuracy"
     assert not parse_rule("sensitivity>=0.9").resampled  # its target must hold on validation itself
     assert rates_at(y, p, choose_threshold(y, p, "sensitivity>=0.9"))["sensitivity"] >= 0.9
-    assert "bootstrap resamples" in describe_rule("youden") and "once" in describe_rule("accuracy-empirical")
+    assert "once" in describe_rule("accuracy-empirical")
     assert describe_rule("youden-empirical-empirical") == "youden-empirical-empirical"  # words, never an error
+    # The operating point records the resamples; a "youden" record without them (a bundle made before
+    # averaging) is described without claiming any.
+    point = choose_operating_point(y, np.column_stack([1 - p, p]), "binary")
+    assert point["resamples"] == 100 and point["threshold"] == choose_threshold(y, p)
+    assert "resamples" not in choose_operating_point(y, np.column_stack([1 - p, p]), "binary", "youden-empirical")
+    assert "averaged over 100 bootstrap" in describe_rule("youden", point["resamples"])
+    assert describe_rule("youden") == "maximising sensitivity + specificity − 1, Youden's J"
 
 
 def test_constraint_rules_honour_their_target_and_are_optimal() -> None:

@@ -74,7 +74,7 @@ def _binary() -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
                                                   label_names=["normal", "pneumonia"]))
     raw = np.clip(p1 ** 0.6, 0, 1)  # an over-confident "before"
     m["operating_point"] = {"rule": "youden", "threshold": 0.42, "class_thresholds": None, "chosen_on": "val",
-                            "val": {"sensitivity": 0.91, "specificity": 0.84}}
+                            "val": {"sensitivity": 0.91, "specificity": 0.84}, "resamples": 100}
     m["calibration"] = {"temperature": 1.37, "before": _reliability(raw, y), "after": _reliability(p1, y)}
     m["dataset"] = {
         "source": "medmnist:pneumoniamnist", "task": "binary", "label_names": ["normal", "pneumonia"],
