@@ -84,25 +84,26 @@ def parse_rule(rule: str) -> ThresholdRule:
 
 
 def describe_rule(rule: str, resamples: int | None = None) -> str:
-    """Plain words for a stored decision rule (reports and model cards); unknown text is returned as is.
+    """Plain words for a stored decision rule (reports and model cards); text that is not a rule
+    (``argmax`` aside) is returned as is, never an error.
 
     ``resamples`` is what the operating point recorded. A ``youden`` record without it comes from a
     bundle made before thresholds were averaged, so no averaging is claimed for it."""
     text = str(rule).strip()
-    if text in _MAXIMISED or (text.endswith(EMPIRICAL) and text[: -len(EMPIRICAL)] in _MAXIMISED):
-        parsed = parse_rule(text)
-        what = "maximising sensitivity + specificity − 1, Youden's J" if parsed.kind == "youden" else "maximising accuracy"
-        if not parsed.resampled:
-            return what + ", on the validation split once"
-        return what + (f", averaged over {resamples} bootstrap resamples of the validation split" if resamples else "")
     if text == "argmax":
         return "predicting the most probable class (argmax)"
-    if text.startswith("fixed:"):
-        return f"a fixed threshold of {text[6:]}"
-    match = re.fullmatch(r"(sensitivity|specificity|ppv|npv)\s*>=\s*([0-9.]+)", text)
-    if match:
-        return f"the threshold reaching {match[1].upper() if len(match[1]) == 3 else match[1]} ≥ {match[2]}"
-    return text
+    try:
+        parsed = parse_rule(text)
+    except ConfigError:
+        return text
+    if parsed.kind == "fixed":
+        return f"a fixed threshold of {parsed.value:g}"
+    if parsed.kind not in _MAXIMISED:
+        return f"the threshold reaching {parsed.kind.upper() if parsed.kind == 'ppv' else parsed.kind} ≥ {parsed.value:g}"
+    what = "maximising sensitivity + specificity − 1, Youden's J" if parsed.kind == "youden" else "maximising accuracy"
+    if not parsed.resampled:
+        return what + ", on the validation split once"
+    return what + (f", averaged over {resamples} bootstrap resamples of the validation split" if resamples else "")
 
 
 def _check_binary(y_true: np.ndarray, p_pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -167,11 +168,10 @@ def _resampled_threshold(y: np.ndarray, p: np.ndarray, parsed: ThresholdRule,
     Seeded: the same validation split always gives the same threshold."""
     rng = np.random.default_rng(seed)
     positives, negatives = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    cuts = [
-        _best_threshold(y[idx], p[idx], parsed)
-        for idx in (np.concatenate([rng.choice(positives, len(positives)), rng.choice(negatives, len(negatives))])
-                    for _ in range(resamples))
-    ]
+    cuts = []
+    for _ in range(resamples):
+        idx = np.concatenate([rng.choice(positives, len(positives)), rng.choice(negatives, len(negatives))])
+        cuts.append(_best_threshold(y[idx], p[idx], parsed))
     return float(np.mean(cuts))
 
 
