@@ -348,3 +348,25 @@ def test_a_latin1_export_is_read_with_encoding_everywhere(tmp_path: Path, capsys
     note.write_bytes("café seizure overnight".encode("latin-1"))
     assert run_cli(["predict", "lat:1", str(note), "--json"], capsys).code == 0
     assert run_cli(["predict", "lat:1", str(note), "--encoding", "utf-8"], capsys).code == 2
+
+
+def test_embeddings_start_from_ppmi_vectors_when_the_vocabulary_is_wider_than_the_table(
+        notes_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The keyword notes have 61 word types: a 32-wide table gets PPMI vectors and still learns the
+    task; the default 128-wide table is too wide for them, so asking for ppmi is a one-line error."""
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    config = tmp_path / "narrow.yaml"
+    config.write_text("model: bilstm-attention\nmodel_args:\n  embedding_dim: 32\n")
+    result = run_cli(["train", str(config), "--data", str(notes_csv), "--epochs", "10", "--no-progress", "--no-baseline",
+                      "--name", "ppmi", "--seed", "0"], capsys)
+    assert result.code == 0, result.err
+    plan = json.loads((next((tmp_path / "home" / "runs").iterdir()) / "plan.json").read_text())
+    assert plan["embedding_init"] == "ppmi" and "PPMI" in plan["reasons"]["embedding_init"]
+    bundle = tmp_path / "home" / "bundles" / "ppmi" / "v1"
+    assert json.loads((bundle / "metrics.json").read_text())["test"]["accuracy"] >= 0.95
+    assert "- embedding_init: ppmi (default: 32-dimensional PPMI-SVD word vectors" in (bundle / "model_card.md").read_text()
+
+    refused = run_cli(["train", "--data", str(notes_csv), "--model", "lstm", "--epochs", "1", "--no-progress",
+                       "--embedding-init", "ppmi", "--name", "wide"], capsys)
+    assert refused.code == 2 and "Traceback" not in refused.err
+    assert "vocabulary 61, table width 128" in refused.err and "--embedding-init random" in refused.err

@@ -114,6 +114,7 @@ def text_bundle_config(config: Any, source: Any, plan: Any, name: str, run_dir: 
     training["text_options"] = reader_options(getattr(source, "columns", {}) or {})
     training["plan"].pop("augment", None)
     training["plan"]["lr"] = plan.lr
+    training["plan"]["embedding_init"] = plan.embedding_init
     return cfg
 
 

@@ -76,6 +76,9 @@ class TrainConfig(BaseModel):
     vocab_size: int | None = Field(None, ge=8, description="text: tokenizer vocabulary size (default 20000)")
     max_length: int | None = Field(None, ge=4, description="text: tokens per document (default: 95th percentile of train)")
     pretrained: str | None = Field(None, description="text: local Hugging Face model folder to fine-tune (offline)")
+    embedding_init: Literal["ppmi", "random"] | None = Field(
+        None, description="text: start the embedding table from PPMI word vectors of the training split, or random "
+        "(default: ppmi for networks trained from scratch)")
     baseline: bool = Field(True, description="text: fit TF-IDF + logistic regression on train and report it beside the network")
     # Series (PhysioNet 2012, MIMIC-III tables, long CSV) and tables (one row per patient); ignored by others.
     labels_file: str | None = Field(None, description="series: outcomes/labels file (default: found beside the data)")

@@ -93,6 +93,10 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     task = _build_task(config, source, plan, pretrained)
+    if plan.embedding_init == "ppmi" and not resume:  # deterministic, so every process of a run agrees
+        from meddx.training.text_embeddings import init_embeddings
+
+        init_embeddings(task.net, train_ds.ids.numpy(), train_ds.mask.numpy(), tokenizer.pad_id, seed=config.seed)
     if not train_and_restore(config, plan, task, token_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
                              token_loader(val_ds, plan.batch_size * 2, shuffle=False), run_dir, progress,
                              resume=resume, monitor=SELECTION,
@@ -110,7 +114,9 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
 def _plan_and_tokenizer(config: TrainConfig, source: TextSource, plan_file: str | Path | None) -> tuple[TextPlan, Any, Any]:
     """The plan with the fitted (or pretrained) tokenizer's decisions filled in."""
     from meddx.training.plan import apply_overrides, read_plan
-    from meddx.training.text_plan import MAX_LENGTH_CAP, choose_max_length, initial_text_plan, with_tokenizer
+    from meddx.training.text_embeddings import embedding_dim
+    from meddx.training.text_plan import (MAX_LENGTH_CAP, choose_max_length, initial_text_plan, with_embedding_init,
+                                          with_tokenizer)
     from meddx.transforms.text import TextTokenizer
 
     plan = initial_text_plan(config, source)
@@ -141,11 +147,12 @@ def _plan_and_tokenizer(config: TrainConfig, source: TextSource, plan_file: str 
     if "model_args" in overrides:
         plan = apply_overrides(plan, {"model_args": {**plan.model_args, **overrides["model_args"]}})
     tokenizer.max_length = plan.max_length
-    _check_model(plan, source)
+    net = _check_model(plan, source)
+    plan = with_embedding_init(plan, config, embedding_dim(net), overridden="embedding_init" in overrides)
     return plan, tokenizer, pretrained
 
 
-def _check_model(plan: TextPlan, source: TextSource) -> None:
+def _check_model(plan: TextPlan, source: TextSource) -> Any:
     """Build the network once, so a bad name or argument fails before training starts."""
     from meddx.core.errors import ModelError
     from meddx.models.registry import create_model, model_info
@@ -154,7 +161,7 @@ def _check_model(plan: TextPlan, source: TextSource) -> None:
         raise ModelError(f"model {plan.model!r} reads {model_info(plan.model).get('input', 'image')}s, but "
                          f"{source.origin} holds documents; pick a text model from `meddx models` "
                          "(lstm, bilstm-attention, transformer)")
-    create_model(plan.model, num_classes=source.num_classes, **plan.model_args)
+    return create_model(plan.model, num_classes=source.num_classes, **plan.model_args)
 
 
 def _encode(tokenizer: Any, source: TextSource, split: str, max_length: int) -> TokenDataset:

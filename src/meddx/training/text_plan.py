@@ -41,6 +41,7 @@ class TextPlan(BaseModel):
     class_weights: list[float] | None
     early_stopping_patience: int
     seconds_per_sample: float | None = None
+    embedding_init: str = "random"  # ppmi, random or pretrained (plans written before it existed: random)
     reasons: dict[str, str] = {}
 
     def write(self, path: Path) -> None:
@@ -102,4 +103,30 @@ def with_tokenizer(plan: TextPlan, vocab_size: int, pad_id: int, max_length: int
     if plan.model == "transformer":
         args["max_length"] = max_length
     data["model_args"] = {**args, **plan.model_args}
+    return TextPlan(**data)
+
+
+def with_embedding_init(plan: TextPlan, config: TrainConfig, dim: int, overridden: bool = False) -> TextPlan:
+    """How the embedding table starts: the pretrained model's, random (as set), or PPMI vectors of the
+    training split (``training/text_embeddings.py``) whenever the vocabulary is wider than the table."""
+    from meddx.core.errors import ConfigError
+
+    data = plan.model_dump()
+    if config.pretrained:
+        value, why = "pretrained", "the pretrained model's own embeddings"
+    elif overridden:
+        value, why = plan.embedding_init, "overridden by the given plan file"
+    elif config.embedding_init:
+        value, why = config.embedding_init, "set in config"
+    elif plan.vocab_size > dim:
+        value, why = "ppmi", (f"default: {dim}-dimensional PPMI-SVD word vectors of the training split; from-scratch "
+                              "networks on small corpora start from what co-occurrence alone says about each token")
+    else:
+        value, why = "random", f"vocabulary ({plan.vocab_size}) not wider than the {dim}-dimensional table"
+    if not config.pretrained and value not in ("ppmi", "random"):
+        raise ConfigError(f"plan field embedding_init: expected ppmi or random, got {value!r}")
+    if value == "ppmi" and plan.vocab_size <= dim:
+        raise ConfigError(f"embedding_init ppmi needs a vocabulary wider than the embedding table: vocabulary "
+                          f"{plan.vocab_size}, table width {dim}; use --embedding-init random or a larger --vocab-size")
+    data["embedding_init"], data["reasons"]["embedding_init"] = value, why
     return TextPlan(**data)
