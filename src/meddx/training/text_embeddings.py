@@ -81,7 +81,8 @@ def embedding_dim(net: Any) -> int:
 def init_embeddings(net: Any, ids: np.ndarray, mask: np.ndarray, pad_id: int, seed: int = 0) -> dict[str, Any]:
     """Overwrite ``net``'s embedding rows of the tokens seen in ``ids`` with PPMI vectors rescaled
     to the standard deviation of the table's random initialisation; other rows keep their random
-    values, the padding row stays zero. Returns counts for the run's record."""
+    values, the padding row stays zero. Returns what was done (rows written, table size, window,
+    scale) for the caller to log."""
     import torch
 
     table = net.get_input_embeddings().weight

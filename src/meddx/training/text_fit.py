@@ -12,6 +12,7 @@ Note text never reaches a log line: only counts, lengths and ids are reported.
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,9 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
     if plan.embedding_init == "ppmi" and not resume:  # deterministic, so every process of a run agrees
         from meddx.training.text_embeddings import init_embeddings
 
-        init_embeddings(task.net, train_ds.ids.numpy(), train_ds.mask.numpy(), tokenizer.pad_id, seed=config.seed)
+        info = init_embeddings(task.net, train_ds.ids.numpy(), train_ds.mask.numpy(), tokenizer.pad_id, seed=config.seed)
+        logging.getLogger(__name__).info("embedding table: %d of %d token rows started from %d-dimensional PPMI-SVD "
+                                         "vectors", info["tokens_initialised"], info["vocab_size"], info["dim"])
     if not train_and_restore(config, plan, task, token_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
                              token_loader(val_ds, plan.batch_size * 2, shuffle=False), run_dir, progress,
                              resume=resume, monitor=SELECTION,
