@@ -42,6 +42,8 @@ def main() -> None:
     parser.add_argument("--tokenizer", choices=("word", "wordpiece", "bpe"), default=None,
                         help="the networks' tokenizer (default: meddx's plan, word)")
     parser.add_argument("--vocab-size", type=int, default=None, help="tokenizer vocabulary (default: meddx's, 20000)")
+    parser.add_argument("--ensemble", type=int, default=None,
+                        help="train K networks per fold (seeds 0..K-1) and average their probabilities")
     parser.add_argument("--out", type=Path, default=Path("/tmp/meddx-bench-text"))
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -52,7 +54,7 @@ def main() -> None:
     for model in args.models.split(","):
         fixed = int(epochs[model]) if model in epochs else None
         results[model] = _cross_validate(clean, model, None if fixed else args.budget, args.folds, args.out, fixed,
-                                         args.embedding_init, args.tokenizer, args.vocab_size)
+                                         args.embedding_init, args.tokenizer, args.vocab_size, args.ensemble)
     first = results[next(iter(results))]
     svm = _svm_reference(clean, args.folds)
     base = first["summary"]["baseline"]
@@ -71,6 +73,7 @@ def main() -> None:
     how = f"epochs per model {args.epochs}" if args.epochs else f"{args.budget:g} min training per fold"
     how += f"; embeddings start {args.embedding_init or 'as planned (ppmi)'}"
     how += f"; tokenizer {args.tokenizer or 'as planned (word)'}" + (f", vocabulary {args.vocab_size}" if args.vocab_size else "")
+    how += f"; {args.ensemble} networks averaged per fold" if args.ensemble else ""
     print_table(f"Medical abstracts, {args.folds}-fold CV, {clean['n']} abstracts after dropping {clean['dropped']} "
                 f"conflicting rows; {how}",
                 ["model", "macro-F1 (mean ± sd)", "macro-F1 pooled (95% CI)", "accuracy (mean ± sd)",
@@ -105,13 +108,14 @@ def _clean(data: Path, out: Path) -> dict:
 
 def _cross_validate(clean: dict, model: str, budget: float | None, folds: int, out: Path,
                     epochs: int | None = None, embedding_init: str | None = None, tokenizer: str | None = None,
-                    vocab_size: int | None = None) -> dict:
+                    vocab_size: int | None = None, ensemble: int | None = None) -> dict:
     from meddx.evaluation.cv import cross_validate
     from meddx.training.config import TrainConfig
 
     config = TrainConfig(data=clean["path"], model=model, time_budget=budget, epochs=epochs, name=f"abstracts-{model}",
                          max_length=256 if model == "transformer" else None, ci_resamples=1000,
-                         embedding_init=embedding_init, tokenizer=tokenizer, vocab_size=vocab_size)
+                         embedding_init=embedding_init, tokenizer=tokenizer, vocab_size=vocab_size,
+                         ensemble=ensemble)
     wall, cpu = time.perf_counter(), time.process_time()
     summary = cross_validate(config, folds=folds, out=out / f"cv-{model}")
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

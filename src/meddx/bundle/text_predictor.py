@@ -115,6 +115,9 @@ def text_bundle_config(config: Any, source: Any, plan: Any, name: str, run_dir: 
     training["plan"].pop("augment", None)
     training["plan"]["lr"] = plan.lr
     training["plan"]["embedding_init"] = plan.embedding_init
+    if plan.ensemble > 1:  # load_bundle builds this many networks and averages their probabilities
+        cfg["model"]["ensemble"] = plan.ensemble
+        training["plan"]["ensemble"] = plan.ensemble
     return cfg
 
 

@@ -191,6 +191,7 @@ def cv(
     zero_as_missing: Optional[str] = typer.Option(None, "--zero-as-missing", help="Tables: comma-separated columns where 0 means missing."),
     positive_labels: Optional[str] = typer.Option(None, "--positive-labels", help="Tables: comma-separated label values of the positive class."),
     baseline: Optional[bool] = typer.Option(None, "--baseline/--no-baseline", help="Text/series: fit and report the bundled baseline."),
+    ensemble: Optional[int] = typer.Option(None, "--ensemble", help="Text: train K networks per fold (seeds seed..seed+K-1) and average their probabilities."),
     out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for cv.json, oof_predictions.csv and fold bundles."),
     progress: bool = typer.Option(False, "--progress/--no-progress"),
 ) -> None:
@@ -204,7 +205,8 @@ def cv(
                       text_column=text_column, label_column=label_column, encoding=encoding, lr=lr, labels_file=labels_file,
                       window_hours=window_hours, resample=resample, columns=_csv(columns),
                       categorical_columns=_csv(categorical), missing_values=_csv(missing_values),
-                      zero_as_missing=_csv(zero_as_missing), positive_labels=_csv(positive_labels), baseline=baseline)
+                      zero_as_missing=_csv(zero_as_missing), positive_labels=_csv(positive_labels), baseline=baseline,
+                      ensemble=ensemble)
     summary = cross_validate(cfg, folds=folds, out=out, progress=progress)
     typer.echo(summary["how"])
     for f in summary["folds"]:

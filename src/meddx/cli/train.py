@@ -36,7 +36,7 @@ def train(
     labels: Optional[str] = typer.Option(None, "--labels", help="Segmentation: names of the mask values, comma-separated, background first."),
     largest_component: Optional[bool] = typer.Option(None, "--largest-component/--no-largest-component", help="Segmentation: keep the largest connected component per class (default: decided on val)."),
     test_fraction: Optional[float] = typer.Option(None, "--test-fraction", help="Segmentation: test split carved when the source has none (default 0.2)."),
-    ensemble: Optional[int] = typer.Option(None, "--ensemble", help="Segmentation: train K networks (seeds seed..seed+K-1) sharing the time budget; the bundle averages their probabilities."),
+    ensemble: Optional[int] = typer.Option(None, "--ensemble", help="Segmentation and text: train K networks (seeds seed..seed+K-1) sharing the time budget; the bundle averages their probabilities."),
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document (default: text, else the longest)."),
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Text: column holding the label(s) (default: label)."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="Text: column with document ids."),

@@ -98,7 +98,8 @@ def _with_net(predictor: Any, net: Any) -> Any:
 
 
 def _evaluate(net: Any, items: list[tuple], steps: int, sanity_inputs: int) -> dict[str, Any]:
-    from meddx.explain.faithfulness import _parameterised_layers, deletion_insertion, randomisation_check, summarise
+    from meddx.explain.faithfulness import (_parameterised_layers, deletion_insertion, randomisation_check, summarise,
+                                            top_layers)
 
     results, times, sanity = [], [], []
     can_randomise = bool(_parameterised_layers(net))
@@ -108,8 +109,7 @@ def _evaluate(net: Any, items: list[tuple], steps: int, sanity_inputs: int) -> d
         times.append(time.perf_counter() - start)
         results.append(deletion_insertion(score, x, attribution, baseline=baseline, steps=steps))
         if j < sanity_inputs and can_randomise:
-            layers = min(2, len(_parameterised_layers(net)))
-            sanity.append(randomisation_check(attribute, net, layers=layers))
+            sanity.append(randomisation_check(attribute, net, layers=top_layers(net, 2)))
     out: dict[str, Any] = {"faithfulness": summarise(results),
                            "milliseconds_per_input": round(1000 * float(np.median(times)), 2) if times else None,
                            "n": len(results)}

@@ -178,6 +178,20 @@ def _parameterised_layers(net: torch.nn.Module) -> list[str]:
             if name and any(True for _ in module.parameters(recurse=False))]
 
 
+def top_layers(net: torch.nn.Module, k: int = 2) -> int | list[str]:
+    """What the randomisation check re-initialises: the top ``k`` parameterised layers or, for an
+    ensemble (``members``, as in :class:`meddx.models.ensemble.SoftmaxMean`), the top ``k`` of every
+    member, so that no member keeps its trained output layers while the check calls the model destroyed."""
+    members = getattr(net, "members", None)
+    if members is None:
+        return min(k, len(_parameterised_layers(net)))
+    names: list[str] = []
+    for i, member in enumerate(members):
+        own = _parameterised_layers(member)
+        names += [f"members.{i}.{name}" for name in reversed(own[len(own) - min(k, len(own)):])]
+    return names
+
+
 def _reinitialise(module: torch.nn.Module) -> None:
     if hasattr(module, "reset_parameters"):
         module.reset_parameters()

@@ -14,6 +14,7 @@ for evidence for the class, blue against), escaped, in a self-contained page wit
 from __future__ import annotations
 
 import html
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,11 +82,17 @@ def _integrated_gradients(net: Any, ids: torch.Tensor, mask: torch.Tensor, targe
     def forward(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return net(input_ids, attention_mask)
 
-    lig = LayerIntegratedGradients(forward, net.get_input_embeddings())
+    # An ensemble (SoftmaxMean) has one embedding layer per member: they are interpolated together,
+    # and a token's score is the sum over them, so the scores still add up to the output's change.
+    layers = net.input_embeddings() if hasattr(net, "input_embeddings") else net.get_input_embeddings()
+    with warnings.catch_warnings():  # Captum's note on several layers: the members' tables are independent
+        warnings.filterwarnings("ignore", message="Multiple layers provided")
+        lig = LayerIntegratedGradients(forward, layers)
     baseline = torch.full_like(ids, pad_id)
     attributions, delta = lig.attribute(ids, baselines=baseline, additional_forward_args=(mask,), target=target,
                                         n_steps=steps, return_convergence_delta=True)
-    return attributions.sum(dim=-1)[0].detach().float().numpy(), float(delta.abs().max())
+    total = sum(attributions) if isinstance(attributions, (list, tuple)) else attributions
+    return total.sum(dim=-1)[0].detach().float().numpy(), float(delta.abs().max())
 
 
 def _align(weights: np.ndarray, mask: np.ndarray, n_tokens: int, real: int) -> np.ndarray:

@@ -1,7 +1,7 @@
 """Networks averaged into one: the mean of their class probabilities.
 
-A segmentation bundle trained with ``--ensemble K`` holds K networks of the same architecture
-(one ``weights.safetensors``, keys ``members.<i>.<tensor>``). Averaging the probabilities of
+A segmentation or text bundle trained with ``--ensemble K`` holds K networks of the same
+architecture (one ``weights.safetensors``, keys ``members.<i>.<tensor>``). Averaging the probabilities of
 networks trained with different seeds is what nnU-Net does with its five folds; MONAI's
 ``EnsembleEvaluator``/``MeanEnsemble`` work on engines and post-transforms rather than on one
 module a sliding-window inferer can call, hence this small module.
@@ -29,13 +29,28 @@ class SoftmaxMean(nn.Module):
             raise ValueError("an ensemble needs at least one network")
         self.members = nn.ModuleList(members)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, *inputs: Any) -> torch.Tensor:
         total = None
         for net in self.members:
-            probs = torch.softmax(net(x).float(), dim=1)
+            probs = torch.softmax(net(*inputs).float(), dim=1)
             total = probs if total is None else total + probs
         assert total is not None
         return torch.log((total / len(self.members)).clamp_min(1e-12))
+
+    @property
+    def attention(self) -> Any:
+        """The members' mean attention weights, for members with attention pooling (a text
+        ``bilstm-attention``); absent otherwise, so ``hasattr(net, "attention")`` tells."""
+        if not all(hasattr(net, "attention") for net in self.members):
+            raise AttributeError("attention")
+        return self._mean_attention
+
+    def _mean_attention(self, *inputs: Any) -> torch.Tensor:
+        return torch.stack([net.attention(*inputs) for net in self.members]).mean(dim=0)
+
+    def input_embeddings(self) -> list[nn.Module]:
+        """Every member's embedding layer (text members): integrated gradients interpolate them together."""
+        return [net.get_input_embeddings() for net in self.members]
 
 
 def build_network(spec: dict[str, Any]) -> nn.Module:

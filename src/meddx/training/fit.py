@@ -67,9 +67,6 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
 
         return fit_segmentation(config, run_dir if resume is not None else None, plan_file=plan_file,
                                 resume=resume is not None, progress=progress)
-    if (config.ensemble or 1) > 1:
-        raise ConfigError(f"ensemble={config.ensemble}: ensembles are trained for segmentation sources (image + "
-                          f"mask) only; drop --ensemble for {config.data}")
     if source is not None and (resume is not None or config.devices * config.num_nodes > 1):
         raise ConfigError("a prepared source (cross-validation fold) trains in one process and cannot be resumed")
     if source is None:
@@ -77,6 +74,9 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
                              text_options=config.text_options, options=config.source_options)
     from meddx.data.base import is_text_source
 
+    if (config.ensemble or 1) > 1 and not is_text_source(source):
+        raise ConfigError(f"ensemble={config.ensemble}: ensembles are trained for segmentation sources (image + "
+                          f"mask) and documents only; drop --ensemble for {config.data}")
     if getattr(source, "modality", None) == "series":
         from meddx.training.series_fit import fit_series
 

@@ -62,6 +62,9 @@ def token_loader(dataset: TokenDataset, batch_size: int, shuffle: bool, seed: in
 def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, plan_file: str | Path | None = None,
              progress: bool = True) -> Any:
     """Train a text classifier as ``config`` says; ``run_dir`` is given when resuming."""
+    import lightning as L
+
+    from meddx.models.ensemble import SoftmaxMean
     from meddx.training import run as runlib
     from meddx.training.finish import finish_run
     from meddx.training.fit import FitResult, _default_name, resolve_precision, train_and_restore
@@ -69,6 +72,7 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
     # 32-bit unless asked: bf16 autocast brings little to embedding/LSTM layers on CPU
     config = config.model_copy(update={"precision": resolve_precision(config.precision, 0)})
     resume = run_dir is not None
+    _check_ensemble(config, source, config.ensemble or 1)  # before anything is written
     name = config.name or _default_name(source.name)
     if run_dir is None:
         run_dir = runlib.new_run_dir(name)
@@ -86,30 +90,39 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
         overridden = plan.reasons.get("epochs") == "overridden by the given plan file"
         budget_planned = bool(config.time_budget and config.epochs is None and not overridden)
         if budget_planned:
-            plan = _fit_budget(config, source, plan, train_ds, pretrained)
+            plan = _fit_budget(config, source, plan, train_ds, pretrained)  # each member gets its share
         write_text_atomic(run_dir / TOKENIZER_FILE, tokenizer.to_json())
         plan.write(run_dir / "plan.json")
         write_json_atomic(run_dir / "config.json", config.model_dump())
         write_json_atomic(run_dir / "data.json", runlib.data_fingerprint(source))
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
-    task = _build_task(config, source, plan, pretrained)
-    if plan.embedding_init == "ppmi" and not resume:  # deterministic, so every process of a run agrees
-        from meddx.training.text_embeddings import init_embeddings
-
-        info = init_embeddings(task.net, train_ds.ids.numpy(), train_ds.mask.numpy(), tokenizer.pad_id, seed=config.seed)
-        logging.getLogger(__name__).info("embedding table: %d of %d token rows started from %d-dimensional PPMI-SVD "
-                                         "vectors", info["tokens_initialised"], info["vocab_size"], info["dim"])
-    if not train_and_restore(config, plan, task, token_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),
-                             token_loader(val_ds, plan.batch_size * 2, shuffle=False), run_dir, progress,
-                             resume=resume, monitor=SELECTION,
-                             budget_minutes=config.time_budget if budget_planned else None):
-        return FitResult(run_dir=run_dir, plan=plan)  # an extra process of a multi-process run
+    _check_ensemble(config, source, plan.ensemble)  # a plan file may have changed it
+    nets = []
+    for member in range(plan.ensemble):
+        # Member 0 trains in the run folder itself, member m in members/m with seed + m (initial
+        # weights, dropout and batch order differ); the bundle averages their probabilities.
+        seed = config.seed + member
+        member_dir = run_dir if member == 0 else run_dir / "members" / str(member)
+        member_dir.mkdir(parents=True, exist_ok=True)
+        member_resume = resume and (member_dir / "checkpoints" / "last.ckpt").is_file()
+        if member:
+            L.seed_everything(seed, workers=True, verbose=False)
+        task = _build_task(config, source, plan, pretrained)
+        if plan.embedding_init == "ppmi" and not member_resume:  # deterministic: every process of a run agrees
+            _start_embeddings(task.net, train_ds, tokenizer.pad_id, config.seed)
+        budget = config.time_budget / plan.ensemble if budget_planned and config.time_budget else None
+        if not train_and_restore(config, plan, task, token_loader(train_ds, plan.batch_size, shuffle=True, seed=seed),
+                                 token_loader(val_ds, plan.batch_size * 2, shuffle=False), member_dir, progress,
+                                 resume=member_resume, monitor=SELECTION, resume_dir=run_dir, budget_minutes=budget):
+            return FitResult(run_dir=run_dir, plan=plan)  # an extra process of a multi-process run
+        nets.append(task.net.eval())
+    net = nets[0] if len(nets) == 1 else SoftmaxMean(nets).eval()
     baseline = _fit_baseline(config, source)
     from meddx.bundle.text_predictor import text_bundle_config, text_bundle_files, text_predictor_factory
 
     cfg = text_bundle_config(config, source, plan, name, run_dir)
-    return finish_run(config, source, plan, None, task.net, run_dir, name, cfg=cfg,
+    return finish_run(config, source, plan, None, net, run_dir, name, cfg=cfg,
                       make_predictor=text_predictor_factory(tokenizer, baseline),
                       extra_files=text_bundle_files(tokenizer, baseline))
 
@@ -153,6 +166,29 @@ def _plan_and_tokenizer(config: TrainConfig, source: TextSource, plan_file: str 
     net = _check_model(plan, source)
     plan = with_embedding_init(plan, config, embedding_dim(net), overridden="embedding_init" in overrides)
     return plan, tokenizer, pretrained
+
+
+def _check_ensemble(config: TrainConfig, source: TextSource, k: int) -> None:
+    """An ensemble averages the class probabilities of networks trained one after another in one
+    process: refuse what it cannot do."""
+    from meddx.core.errors import ConfigError
+
+    if k < 1:
+        raise ConfigError(f"plan field ensemble: expected 1 or more networks, got {k}")
+    if k > 1 and source.task == "multilabel":
+        raise ConfigError(f"ensemble={k}: ensembles average the class probabilities of single-label tasks; "
+                          f"{source.origin} is multi-label, so drop --ensemble")
+    if k > 1 and config.devices * config.num_nodes > 1:
+        raise ConfigError(f"ensemble={k}: ensemble members train one after another in one process; "
+                          "drop --devices/--num-nodes or --ensemble")
+
+
+def _start_embeddings(net: Any, train_ds: TokenDataset, pad_id: int, seed: int) -> None:
+    from meddx.training.text_embeddings import init_embeddings
+
+    info = init_embeddings(net, train_ds.ids.numpy(), train_ds.mask.numpy(), pad_id, seed=seed)
+    logging.getLogger(__name__).info("embedding table: %d of %d token rows started from %d-dimensional PPMI-SVD "
+                                     "vectors", info["tokens_initialised"], info["vocab_size"], info["dim"])
 
 
 def _check_model(plan: TextPlan, source: TextSource) -> Any:
@@ -213,7 +249,10 @@ def _fit_budget(config: TrainConfig, source: TextSource, plan: TextPlan, train_d
             samples += len(batch[-1])
     if not times:
         return plan
-    return plan_epochs(plan, len(train_ds), config.time_budget or 0, sum(times) / samples)
+    plan = plan_epochs(plan, len(train_ds), (config.time_budget or 0) / plan.ensemble, sum(times) / samples)
+    if plan.ensemble > 1:
+        plan.reasons["epochs"] += f" (each of {plan.ensemble} networks' share of {config.time_budget:g} min)"
+    return plan
 
 
 def _fit_baseline(config: TrainConfig, source: TextSource) -> Any:

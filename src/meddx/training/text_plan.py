@@ -42,6 +42,7 @@ class TextPlan(BaseModel):
     early_stopping_patience: int
     seconds_per_sample: float | None = None
     embedding_init: str = "random"  # ppmi, random or pretrained (plans written before it existed: random)
+    ensemble: int = 1  # networks trained (seeds seed..seed+K-1); the bundle averages their probabilities
     reasons: dict[str, str] = {}
 
     def write(self, path: Path) -> None:
@@ -73,11 +74,14 @@ def initial_text_plan(config: TrainConfig, source: TextSource) -> TextPlan:
     reasons["epochs"] = "set in config" if config.epochs else "default (no time budget given)"
     patience, reasons["early_stopping_patience"] = default_patience(
         config.early_stopping_patience, config.checkpoint or "best", epochs)
+    ensemble = config.ensemble or 1
+    reasons["ensemble"] = ("set in config: the mean of the networks' probabilities" if config.ensemble
+                           else "default: one network")
     return TextPlan(
         model=model, model_args=dict(config.model_args), tokenizer=kind,
         vocab_size=config.vocab_size or DEFAULT_VOCAB, min_frequency=2, max_length=config.max_length or 0,
         lr=lr, batch_size=config.batch_size or 32, epochs=epochs, class_weights=weights,
-        early_stopping_patience=patience, reasons=reasons,
+        early_stopping_patience=patience, ensemble=ensemble, reasons=reasons,
     )
 
 

@@ -180,3 +180,25 @@ def test_summarise_means_and_bootstrap_ci() -> None:
         summarise([])
     with pytest.raises(DataError, match="missing keys"):
         summarise([{"deletion_auc": 0.1}])
+
+
+def test_top_layers_of_an_ensemble_cover_every_member() -> None:
+    """Randomising only the last member's head would leave the other networks trained: the check
+    must re-initialise the top layers of each member."""
+    from meddx.explain.faithfulness import top_layers
+    from meddx.models.ensemble import SoftmaxMean
+    from meddx.models.registry import create_model
+
+    single = create_model("bilstm-attention", num_classes=3, vocab_size=30)
+    assert top_layers(single, 2) == 2
+    ensemble = SoftmaxMean([create_model("bilstm-attention", num_classes=3, vocab_size=30) for _ in range(2)])
+    names = top_layers(ensemble, 2)
+    assert names == ["members.0.fc", "members.0.attn_score", "members.1.fc", "members.1.attn_score"]
+    ids = torch.tensor([[3, 7, 9, 12, 4, 5]])
+
+    def explain(net: torch.nn.Module) -> np.ndarray:
+        with torch.no_grad():
+            return net.attention(ids, None)[0].numpy()
+
+    result = randomisation_check(explain, ensemble, layers=names)
+    assert result["layers_randomised"] == names and len(result["cascade"]) == 4

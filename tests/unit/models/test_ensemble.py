@@ -53,3 +53,31 @@ def test_build_network_from_a_bundle_spec() -> None:
     with torch.no_grad():
         torch.testing.assert_close(ensemble.members[0].eval()(x), single.eval()(x))
         assert not torch.allclose(ensemble.members[1].eval()(x), single(x))
+
+
+def _text_pair(name: str) -> tuple[nn.Module, nn.Module]:
+    from meddx.models.registry import create_model
+
+    torch.manual_seed(0)
+    return tuple(create_model(name, num_classes=3, vocab_size=40).eval() for _ in range(2))  # type: ignore[return-value]
+
+
+def test_text_members_get_ids_and_mask_and_their_attention_is_averaged() -> None:
+    a, b = _text_pair("bilstm-attention")
+    ids = torch.tensor([[5, 9, 12, 3, 0, 0], [7, 7, 2, 30, 11, 4]])
+    mask = (ids != 0).long()
+    net = SoftmaxMean([a, b]).eval()
+    with torch.no_grad():
+        expected = (torch.softmax(a(ids, mask), 1) + torch.softmax(b(ids, mask), 1)) / 2
+        torch.testing.assert_close(torch.softmax(net(ids, mask), 1), expected)
+        weights = net.attention(ids, mask)
+        torch.testing.assert_close(weights, (a.attention(ids, mask) + b.attention(ids, mask)) / 2)
+    torch.testing.assert_close(weights.sum(1), torch.ones(2))
+    assert float(weights[0, 4:].abs().sum()) == 0.0  # padding gets no weight in any member
+    assert net.input_embeddings() == [a.get_input_embeddings(), b.get_input_embeddings()]
+
+
+def test_attention_is_absent_when_the_members_have_none() -> None:
+    assert hasattr(SoftmaxMean(list(_text_pair("bilstm-attention"))), "attention")
+    assert not hasattr(SoftmaxMean(list(_text_pair("transformer"))), "attention")
+    assert not hasattr(SoftmaxMean([_Fixed([0.0, 1.0])]), "attention")
