@@ -56,3 +56,29 @@ def test_text_patience_follows_the_budget_unless_chosen_and_is_off_with_the_fina
     assert fitted() == (7, 15)  # epochs // 3, before and after the budget
     assert fitted(early_stopping_patience=3) == (3, 3)  # a chosen patience is kept (was reset to 15)
     assert fitted(checkpoint="final") == (21, 46)  # off: as many as there are epochs
+
+
+def test_ensemble_is_one_network_unless_set_and_each_network_gets_its_share_of_the_budget(monkeypatch) -> None:
+    import meddx.training.plan as planlib
+    from meddx.training.text_fit import TokenDataset, _fit_budget
+
+    source = _source([0, 1] * 10)
+    single = initial_text_plan(TrainConfig(data="x.csv"), source)
+    assert single.ensemble == 1 and single.reasons["ensemble"] == "default: one network"
+    config = TrainConfig(data="x.csv", ensemble=3, time_budget=9, model="lstm")
+    three = with_tokenizer(initial_text_plan(config, source), vocab_size=50, pad_id=0, max_length=8, why="test")
+    assert three.ensemble == 3 and "mean of the networks' probabilities" in three.reasons["ensemble"]
+
+    budgets = []
+    real = planlib.plan_epochs
+
+    def recording(plan, n_train, budget_minutes, seconds_per_sample):  # type: ignore[no-untyped-def]
+        budgets.append(budget_minutes)
+        return real(plan, n_train, budget_minutes, seconds_per_sample)
+
+    monkeypatch.setattr(planlib, "plan_epochs", recording)
+    rng = np.random.default_rng(0)
+    data = TokenDataset(rng.integers(1, 50, (256, 8)), np.ones((256, 8), dtype=np.int64), np.array([0, 1] * 128))
+    planned = _fit_budget(config, source, three, data, None)
+    assert budgets == [3.0]  # 9 minutes shared by 3 networks
+    assert "each of 3 networks' share of 9 min" in planned.reasons["epochs"]
