@@ -3,7 +3,8 @@
 Reading order: plan (model, tokenizer kind) -> fit the tokenizer on the training documents only
 (or take a pretrained model's own) -> sequence length from the training lengths -> encode train
 and val -> (measure speed for a time budget) -> ``Trainer.fit`` with the same checkpointing,
-early stopping and resume as images (``training.fit.train_and_restore``) -> best weights ->
+early stopping and resume as images (``training.fit.train_and_restore``) -> best weights (with
+``--ensemble K``: K networks one after another, seeds seed..seed+K-1, averaged by ``SoftmaxMean``) ->
 TF-IDF + logistic regression baseline on the same training documents -> ``finish_run`` (the same
 calibration, operating point, evaluation, bundle and registry code as images).
 
