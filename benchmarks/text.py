@@ -72,7 +72,8 @@ def main() -> None:
                      ci_text(s["pooled"]["accuracy"]), ci_text(diff, signed=True), r["epochs"], f"{r['cpu_minutes']:.1f}"])
     how = f"epochs per model {args.epochs}" if args.epochs else f"{args.budget:g} min training per fold"
     how += f"; embeddings start {args.embedding_init or 'as planned (ppmi)'}"
-    how += f"; tokenizer {args.tokenizer or 'as planned (word)'}" + (f", vocabulary {args.vocab_size}" if args.vocab_size else "")
+    how += f"; tokenizer {args.tokenizer or 'as planned (word)'}"
+    how += f", vocabulary {args.vocab_size}" if args.vocab_size else ""
     how += f"; {args.ensemble} networks averaged per fold" if args.ensemble else ""
     print_table(f"Medical abstracts, {args.folds}-fold CV, {clean['n']} abstracts after dropping {clean['dropped']} "
                 f"conflicting rows; {how}",

@@ -62,8 +62,8 @@ class TrainConfig(BaseModel):
     label_names: list[str] | None = Field(None, description="segmentation: names of the mask values, background first")
     test_fraction: float = Field(0.2, ge=0, lt=0.5, description="segmentation: test split carved when the source has none")
     ensemble: int | None = Field(
-        None, ge=1, le=10, description="segmentation and text: train this many networks (seeds seed..seed+K-1) and average "
-        "their probabilities; a time budget is shared between them (default 1)")
+        None, ge=1, le=10, description="segmentation and text: train this many networks (seeds seed..seed+K-1) "
+        "and average their probabilities; a time budget is shared between them (default 1)")
     # Text (documents from CSV/JSONL/Parquet columns or folders of .txt); ignored by images.
     text_column: str | None = Field(None, description="text: column holding the document (default: text, else the longest)")
     label_column: str | None = Field(None, description="text: column holding the label(s) (default: label)")

@@ -59,7 +59,8 @@ def _text_pair(name: str) -> tuple[nn.Module, nn.Module]:
     from meddx.models.registry import create_model
 
     torch.manual_seed(0)
-    return tuple(create_model(name, num_classes=3, vocab_size=40).eval() for _ in range(2))  # type: ignore[return-value]
+    a, b = (create_model(name, num_classes=3, vocab_size=40).eval() for _ in range(2))
+    return a, b
 
 
 def test_text_members_get_ids_and_mask_and_their_attention_is_averaged() -> None:
