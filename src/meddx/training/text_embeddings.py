@@ -78,16 +78,21 @@ def embedding_dim(net: Any) -> int:
     return int(net.get_input_embeddings().weight.shape[1])
 
 
-def init_embeddings(net: Any, ids: np.ndarray, mask: np.ndarray, pad_id: int, seed: int = 0) -> dict[str, Any]:
+def init_embeddings(net: Any, ids: np.ndarray, mask: np.ndarray, pad_id: int, seed: int = 0,
+                    vectors: np.ndarray | None = None) -> dict[str, Any]:
     """Overwrite ``net``'s embedding rows of the tokens seen in ``ids`` with PPMI vectors rescaled
     to the standard deviation of the table's random initialisation; other rows keep their random
-    values, the padding row stays zero. Returns what was done (rows written, table size, window,
-    scale) for the caller to log."""
+    values, the padding row stays zero. ``vectors`` (``ppmi_vectors`` of the same ids, table-sized)
+    are computed here unless given: an ensemble computes them once for all its networks. Returns
+    what was done (rows written, table size, window, scale) for the caller to log."""
     import torch
 
     table = net.get_input_embeddings().weight
     vocab_size, dim = table.shape
-    vectors = ppmi_vectors(ids, mask, vocab_size, dim, seed=seed)
+    if vectors is None:
+        vectors = ppmi_vectors(ids, mask, vocab_size, dim, seed=seed)
+    elif vectors.shape != (vocab_size, dim):
+        raise ValueError(f"vectors of shape {vectors.shape} do not fit an embedding table of {(vocab_size, dim)}")
     seen = np.flatnonzero(np.abs(vectors).sum(axis=1) > 0)
     seen = seen[seen != pad_id]
     with torch.no_grad():

@@ -99,7 +99,7 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     _check_ensemble(config, source, plan.ensemble)  # a plan file may have changed it
-    nets = []
+    nets, vectors = [], None
     for member in range(plan.ensemble):
         # Member 0 trains in the run folder itself, member m in members/m with seed + m (initial
         # weights, dropout and batch order differ); the bundle averages their probabilities.
@@ -111,7 +111,7 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
             L.seed_everything(seed, workers=True, verbose=False)
         task = _build_task(config, source, plan, pretrained)
         if plan.embedding_init == "ppmi" and not member_resume:  # deterministic: every process of a run agrees
-            _start_embeddings(task.net, train_ds, tokenizer.pad_id, config.seed)
+            vectors = _start_embeddings(task.net, train_ds, tokenizer.pad_id, config.seed, vectors)
         budget = config.time_budget / plan.ensemble if budget_planned and config.time_budget else None
         if not train_and_restore(config, plan, task, token_loader(train_ds, plan.batch_size, shuffle=True, seed=seed),
                                  token_loader(val_ds, plan.batch_size * 2, shuffle=False), member_dir, progress,
@@ -184,12 +184,20 @@ def _check_ensemble(config: TrainConfig, source: TextSource, k: int) -> None:
                           "drop --devices/--num-nodes or --ensemble")
 
 
-def _start_embeddings(net: Any, train_ds: TokenDataset, pad_id: int, seed: int) -> None:
-    from meddx.training.text_embeddings import init_embeddings
+def _start_embeddings(net: Any, train_ds: TokenDataset, pad_id: int, seed: int,
+                      vectors: np.ndarray | None) -> np.ndarray:
+    """Start ``net``'s table from PPMI-SVD vectors of the training ids, computed on the first call
+    only: they are the same for every network of an ensemble. Returns them for the next network."""
+    from meddx.training.text_embeddings import embedding_dim, init_embeddings, ppmi_vectors
 
-    info = init_embeddings(net, train_ds.ids.numpy(), train_ds.mask.numpy(), pad_id, seed=seed)
+    ids, mask = train_ds.ids.numpy(), train_ds.mask.numpy()
+    if vectors is None:
+        table = net.get_input_embeddings().weight
+        vectors = ppmi_vectors(ids, mask, int(table.shape[0]), embedding_dim(net), seed=seed)
+    info = init_embeddings(net, ids, mask, pad_id, seed=seed, vectors=vectors)
     logging.getLogger(__name__).info("embedding table: %d of %d token rows started from %d-dimensional PPMI-SVD "
                                      "vectors", info["tokens_initialised"], info["vocab_size"], info["dim"])
+    return vectors
 
 
 def _check_model(plan: TextPlan, source: TextSource) -> Any:

@@ -82,6 +82,23 @@ def test_init_writes_the_vectors_at_the_tables_own_scale() -> None:
     assert sims[:20, :20].mean() > 0.5 and abs(sims[:20, 20:].mean()) < 0.1  # the topic structure survives
 
 
+
+def test_given_vectors_are_written_as_computed_ones_and_must_fit_the_table() -> None:
+    """An ensemble computes the vectors once and hands them to every network."""
+    from meddx.models.text import BiLSTMAttention
+    from meddx.training.text_embeddings import ppmi_vectors
+
+    ids, mask, _, _ = _topics()
+    nets = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        nets.append(BiLSTMAttention(num_classes=2, vocab_size=50, pad_id=PAD, embedding_dim=8))
+    init_embeddings(nets[0], ids, mask, pad_id=PAD)
+    init_embeddings(nets[1], ids, mask, pad_id=PAD, vectors=ppmi_vectors(ids, mask, 50, 8))
+    torch.testing.assert_close(nets[0].get_input_embeddings().weight, nets[1].get_input_embeddings().weight)
+    with pytest.raises(ValueError, match="do not fit"):
+        init_embeddings(nets[1], ids, mask, pad_id=PAD, vectors=np.zeros((50, 4), dtype=np.float32))
+
 def _plan(vocab_size: int, **config: object):  # noqa: ANN202
     from meddx.data.base import SplitData, TextSource
     from meddx.training.config import TrainConfig
