@@ -45,6 +45,8 @@ def test_an_ensemble_of_two_text_networks_trains_saves_predicts_and_explains(
     bundle = tmp_path / "home" / "bundles" / "ens" / "v1"
     cfg = json.loads((bundle / "config.json").read_text())
     assert cfg["model"]["ensemble"] == 2 and cfg["training"]["plan"]["ensemble"] == 2
+    kept = [json.loads((d / "trainer.json").read_text())["kept"] for d in (run_dir, run_dir / "members" / "1")]
+    assert cfg["training"]["kept_epoch"] == kept  # one entry per network, as segmentation ensembles record
     assert json.loads((bundle / "metrics.json").read_text())["test"]["accuracy"] >= 0.95
     assert "- ensemble: 2 (set in config" in (bundle / "model_card.md").read_text()
 

@@ -55,7 +55,7 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
 def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, net: Any,
                run_dir: Path, name: str, val_inputs: Any = None, *, cfg: dict[str, Any] | None = None,
                make_predictor: Callable[[dict[str, Any], Any], Any] | None = None,
-               extra_files: dict[str, bytes] | None = None) -> Any:
+               extra_files: dict[str, bytes] | None = None, kept: list[str] | None = None) -> Any:
     """Calibration, operating point, evaluation, bundle and registry entry for a trained network.
 
     On validation only: the temperature is fitted on the network's probabilities, then the
@@ -64,7 +64,8 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     Other input kinds (text) pass their own bundle ``cfg``, a ``make_predictor(cfg, net)`` and the
     ``extra_files`` their bundle needs (tokenizer, baseline); a bundled baseline is scored beside
     the network (``evaluation.baseline``). The epoch kept (``trainer.json`` of the run, written
-    by ``train_and_restore``) is recorded in the bundle and named in the card.
+    by ``train_and_restore``) is recorded in the bundle and named in the card; an ensemble passes
+    ``kept``, one entry per network, since its other networks' records live in ``members/<i>``.
     """
     import numpy as np
     import torch
@@ -85,9 +86,11 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
         attributes = read_attributes(config.attributes)
     make = make_predictor or Predictor
     cfg = cfg if cfg is not None else bundle_config(config, source, plan, pre, name, run_dir)
-    kept_epoch = _kept_epoch(run_dir)
-    if kept_epoch is not None:
-        cfg.setdefault("training", {})["kept_epoch"] = [kept_epoch]
+    if kept is None:
+        kept_epoch = _kept_epoch(run_dir)
+        kept = [kept_epoch] if kept_epoch is not None else None
+    if kept:
+        cfg.setdefault("training", {})["kept_epoch"] = list(kept)
     if config.dp:  # the run's privacy.json: epsilon spent, accountant, noise, per epoch
         from meddx.training.privacy import add_to_bundle_config
 

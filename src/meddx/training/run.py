@@ -39,6 +39,14 @@ def new_run_dir(name: str) -> Path:
     return path
 
 
+def member_dir(run_dir: Path, member: int) -> Path:
+    """Where network ``member`` of an ensemble trains (created): the run folder itself for the
+    first, ``members/<member>`` for the others, each with its own checkpoints and ``trainer.json``."""
+    path = run_dir if member == 0 else run_dir / "members" / str(member)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def read_json(path: Path) -> Any:
     """Read a JSON file of the run folder, with a clear error when it is missing."""
     if not path.is_file():

@@ -70,8 +70,7 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
         # Member 0 trains in the run folder itself, member m in members/m with seed + m
         # (initial weights, patch order and augmentation all differ).
         seed = config.seed + member
-        member_dir = run_dir if member == 0 else run_dir / "members" / str(member)
-        member_dir.mkdir(parents=True, exist_ok=True)
+        member_dir = runlib.member_dir(run_dir, member)
         L.seed_everything(seed, workers=True, verbose=False)
         task = _build_task(config, source, plan)
         train_ds = _train_dataset(plan, x_train, y_train, seed)

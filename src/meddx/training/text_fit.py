@@ -99,13 +99,12 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     _check_ensemble(config, source, plan.ensemble)  # a plan file may have changed it
-    nets, vectors = [], None
+    nets, kept, vectors = [], [], None
     for member in range(plan.ensemble):
         # Member 0 trains in the run folder itself, member m in members/m with seed + m (initial
         # weights, dropout and batch order differ); the bundle averages their probabilities.
         seed = config.seed + member
-        member_dir = run_dir if member == 0 else run_dir / "members" / str(member)
-        member_dir.mkdir(parents=True, exist_ok=True)
+        member_dir = runlib.member_dir(run_dir, member)
         member_resume = resume and (member_dir / "checkpoints" / "last.ckpt").is_file()
         if member:
             L.seed_everything(seed, workers=True, verbose=False)
@@ -113,9 +112,11 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
         if plan.embedding_init == "ppmi" and not member_resume:  # deterministic: every process of a run agrees
             vectors = _start_embeddings(task.net, train_ds, tokenizer.pad_id, config.seed, vectors)
         budget = config.time_budget / plan.ensemble if budget_planned and config.time_budget else None
-        if not train_and_restore(config, plan, task, token_loader(train_ds, plan.batch_size, shuffle=True, seed=seed),
-                                 token_loader(val_ds, plan.batch_size * 2, shuffle=False), member_dir, progress,
-                                 resume=member_resume, monitor=SELECTION, resume_dir=run_dir, budget_minutes=budget):
+        kept.append(train_and_restore(
+            config, plan, task, token_loader(train_ds, plan.batch_size, shuffle=True, seed=seed),
+            token_loader(val_ds, plan.batch_size * 2, shuffle=False), member_dir, progress, resume=member_resume,
+            monitor=SELECTION, resume_dir=run_dir, budget_minutes=budget))
+        if kept[-1] is None:
             return FitResult(run_dir=run_dir, plan=plan)  # an extra process of a multi-process run
         nets.append(task.net.eval())
     net = nets[0] if len(nets) == 1 else SoftmaxMean(nets).eval()
@@ -123,7 +124,7 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
     from meddx.bundle.text_predictor import text_bundle_config, text_bundle_files, text_predictor_factory
 
     cfg = text_bundle_config(config, source, plan, name, run_dir)
-    return finish_run(config, source, plan, None, net, run_dir, name, cfg=cfg,
+    return finish_run(config, source, plan, None, net, run_dir, name, cfg=cfg, kept=kept,
                       make_predictor=text_predictor_factory(tokenizer, baseline),
                       extra_files=text_bundle_files(tokenizer, baseline))
 
