@@ -74,7 +74,8 @@ WORD_DATE_RE = re.compile(rf"(?<![\w-])(?:(?i:the\s+)?(?i:{_ORD})\s+of\s+{_MN_PL
 _FULL_BY_RULE = dict(FULL)
 _RANGE_WORD_RE = re.compile(r"(?i:\b(?:to|through|thru))[\s:]*$")
 _AFTER_DATE_RE = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?\s*(?i:to|through|thru)[\s:]*$")
-BIRTH_BEFORE_RE = re.compile(rf"(?i:\b{_BIRTH}\b)[\s:]*(?:in\s+|on\s+)?$")
+# "D.O.B. 1/2/1930" (no word boundary after the last dot), "birthday is Jan 2 1930", "b. 1/2/1930"
+BIRTH_BEFORE_RE = re.compile(rf"(?i:\b(?:{_BIRTH}|b\.)(?!\w))[\s:]*(?:(?:in|on|is|was|of)\s+)*$")
 
 
 @dataclass(frozen=True)

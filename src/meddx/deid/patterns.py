@@ -65,12 +65,22 @@ VIN_RE = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]*\d)(?=[A-HJ-NPR-Z0-9]*[A-HJ-NPR-Z])[A
 
 _OLD = r"(?:9\d|1[01]\d)"
 _TENS_WORD = r"(?:ninety(?:[-\s](?:one|two|three|four|five|six|seven|eight|nine))?|one[-\s]hundred(?:[-\s](?:and[-\s])?\w+)?)"
+_NO_DECIMAL = r"(?!\d|\.\d)"  # "95." ends a sentence; "95.5" is a measurement
 AGE_RES = [
     re.compile(rf"(?<![\d.])(?P<age>{_OLD})(?=\s*-?\s*(?:years?|yrs?|y)\s*-?\s*(?:old|o\.?(?![a-z])|of\s+age))", re.I),
-    re.compile(rf"(?<![\d.])(?P<age>{_OLD})(?=\s*(?:yo|y/o|y\.o\.|yr\.?\s*old)\b)", re.I),
-    re.compile(rf"\b(?:age[ds]?|aged)\s*(?:of\s*)?:?\s*(?P<age>{_OLD})(?![\d.])", re.I),
+    re.compile(rf"(?<![\d.])(?P<age>{_OLD})(?=\s*(?:yo|y/o|y\.o\.?|yr\.?\s*old)(?!\w))", re.I),
+    re.compile(rf"\b(?:age[ds]?|aged)\s*(?:of\s*)?:?\s*(?P<age>{_OLD}){_NO_DECIMAL}", re.I),
     re.compile(rf"\b(?P<age>{_TENS_WORD})(?=[-\s]years?[-\s]old)", re.I),
+    # "94 years", "92 yrs": no span of 90+ years in a note is anything but an age
+    re.compile(rf"(?<![\d.])(?P<age>{_OLD})(?=\s*(?:years?|yrs?)(?!\w))", re.I),
+    # "She is 94.", "he's 91": a person, then the number alone (not "BP is 94/60", "sat is 94%")
+    re.compile(rf"\b(?:she|he|patient|pt)(?:\s+(?:is|was)|'s)\s+(?:now\s+)?(?P<age>{_OLD}){_NO_DECIMAL}"
+               r"(?!\s*(?:%|/|°|mm|kg|lb|bpm|cm|mg|percent))", re.I),
+    # "92F with CHF", "a 92 M": sex right after the number (temperatures are filtered in find_patterned)
+    re.compile(rf"(?<![\w.°])(?P<age>{_OLD})\s?(?:F|M)(?![\w°])"),
 ]
+_TEMPERATURE_BEFORE_RE = re.compile(r"(?i:\b(?:t|temp|temperature|t\s*max|tm|fever|febrile|afebrile|pyrexia)\b"
+                                    r"[\s:=]*(?:(?:of|to|was|is|at|up\s+to)\s+)?)$")
 
 # ---- identifiers announced by a context word ---------------------------------------------------
 
@@ -154,7 +164,9 @@ def find_structured(text: str) -> list[Cand]:
     for m in PHONE_CTX_DIGITS_RE.finditer(text):
         out.append(Cand(m.start(1), m.end(1), _phone_or_fax(text, m.start(1), m.end(1)), "phone-context", 80))
     for pattern in AGE_RES:
-        out += [Cand(m.start("age"), m.end("age"), "AGE", "age", 75) for m in pattern.finditer(text)]
+        out += [Cand(m.start("age"), m.end("age"), "AGE", "age", 75) for m in pattern.finditer(text)
+                if not (m.group(0)[-1] in "FM" and _TEMPERATURE_BEFORE_RE.search(text, max(0, m.start() - 24),
+                                                                                m.start()))]
     return out
 
 

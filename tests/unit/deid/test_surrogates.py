@@ -87,6 +87,30 @@ def test_ages_over_89_are_aggregated() -> None:
     assert deidentify(text, settings=SURR).text.startswith("A 90+-year-old man")
 
 
+@pytest.mark.parametrize("text, scrubbed", [
+    ("Age 95.", "Age [AGE>89]."),
+    ("She is 94.", "She is [AGE>89]."),
+    ("She is 94 years.", "She is [AGE>89] years."),
+    ("92 y.o. male", "[AGE>89] y.o. male"),
+    ("92F with CHF.", "[AGE>89]F with CHF."),
+    ("Pt is a 91 M, admitted.", "Pt is a [AGE>89] M, admitted."),
+])
+def test_ages_over_89_in_short_clinical_forms_are_found(text: str, scrubbed: str) -> None:
+    assert deidentify(text).text == scrubbed
+
+
+@pytest.mark.parametrize("text", ["Temp 99F today.", "T max 101F.", "BP is 94/60.", "Sat is 94%.", "HR 92 bpm.",
+                                  "weight 95.5 kg", "smoked for 40 years"])
+def test_measurements_near_ninety_are_not_taken_for_ages(text: str) -> None:
+    assert deidentify(text).text == text
+
+
+@pytest.mark.parametrize("birth", ["D.O.B. 01/02/1930", "Her birthday is Jan 2 1930", "b. 1/2/1930"])
+def test_birth_dates_after_every_birth_word_are_removed_when_the_patient_is_over_89(birth: str) -> None:
+    r = deidentify(f"{birth}. Seen 03/14/2021.", patient_id="p1", settings=SURR)
+    assert "[DATE>89]" in r.text and "1930" not in r.text and "1929" not in r.text, r.text
+
+
 def test_birth_date_of_someone_over_89_is_not_shifted() -> None:
     r = deidentify("DOB: 03/14/1925. Seen 03/14/2021.", patient_id="p1", settings=SURR)
     assert "[DATE>89]" in r.text and "1925" not in r.text
