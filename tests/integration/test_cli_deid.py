@@ -127,3 +127,33 @@ def test_bad_options_fail_with_one_line(tmp_path: Path, notes, capsys) -> None:
     for extra in (["--mode", "fake"], ["--dates", "later"], ["--types", "NAMES"], ["--encoding", "klingon"]):
         result = run_cli(["deid", str(src), "-o", str(tmp_path / "y.txt"), *extra], capsys)
         assert result.code == 2 and result.err.count("\n") == 1 and result.err.startswith("meddx: error:"), result.err
+
+
+def test_table_output_paths_that_would_write_the_wrong_thing_are_refused_before_anything_is_written(
+        tmp_path: Path, capsys) -> None:
+    """Found by an outside-in audit: a row with an extra field shifted every column (the note went
+    out unscrubbed in the id column, exit 0); a folder as --report crashed after the output was
+    written; --id-column naming the text column put whole notes into the span report."""
+    note = "Dr. Zebulon Quixley, SSN 123-45-6789"
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text(f'id,text\n1,"{note}",extra\n2,"{note}"\n', encoding="utf-8")
+    good = tmp_path / "notes.csv"
+    good.write_text(f'id,text\n1,"{note}"\n2,"fine"\n', encoding="utf-8")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    refused = [
+        (["deid", str(ragged), "-o", str(tmp_path / "r.csv"), "--id-column", "id"], "line 2 has 3 field(s)"),
+        (["deid", str(good), "-o", str(tmp_path / "o.csv"), "--report", str(folder)], "--report is a folder"),
+        (["deid", str(good), "-o", str(tmp_path / "o.csv"), "--id-column", "text"], "is the text column"),
+        (["deid", str(good), "-o", str(tmp_path / "o.parquet")], "in the input's format (csv)"),
+    ]
+    for args, message in refused:
+        result = run_cli(args, capsys)
+        assert result.code == 2 and message in result.err and result.err.count("\n") == 1, (args, result.err)
+        assert "Quixley" not in result.err + result.out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder", "notes.csv", "ragged.csv"]
+    assert not list(folder.iterdir()), "nothing written"
+
+    inside = run_cli(["deid", str(good), "-o", str(folder)], capsys)  # a folder as --out: the file goes inside
+    assert inside.code == 0 and "Quixley" not in (folder / "notes.csv").read_text(encoding="utf-8")
+    assert (folder / "notes.csv.spans.jsonl").is_file()

@@ -370,3 +370,22 @@ def test_embeddings_start_from_ppmi_vectors_when_the_vocabulary_is_wider_than_th
                        "--embedding-init", "ppmi", "--name", "wide"], capsys)
     assert refused.code == 2 and "Traceback" not in refused.err
     assert "vocabulary 61, table width 128" in refused.err and "--embedding-init random" in refused.err
+
+
+def test_data_verify_never_writes_over_its_input(notes_csv: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by an outside-in audit: --report or --fixed-output naming the source replaced the corpus."""
+    source = tmp_path / "corpus.csv"
+    source.write_bytes(notes_csv.read_bytes())
+    before = source.read_bytes()
+    for extra in (["--report", str(source)], ["--fix", "drop-conflicting", "--fixed-output", str(source)],
+                  ["--report", str(tmp_path / "r.json"), "--fix", "merge", "--fixed-output", str(tmp_path / "r.json")]):
+        result = run_cli(["data", "verify", str(source), *extra], capsys)
+        assert result.code == 2 and ("is the input file" in result.err or "is also given to" in result.err), result.err
+    assert source.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["corpus.csv"]
+
+
+def test_note_text_typed_without_text_flag_is_not_echoed(text_run: dict, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(["predict", str(text_run["bundle"]), "Zanzibarina Plumwhistle has glioma"], capsys)
+    assert result.code == 2 and "no such file" in result.err and "--text" in result.err
+    assert "Plumwhistle" not in result.err + result.out

@@ -178,6 +178,8 @@ def verify(
 
     if (fix is None) != (fixed_output is None):
         raise typer.BadParameter("--fix and --fixed-output go together", param_hint="--fix")
+    _check_outputs([source, labels_file], {"--report": report, "--fixed-output": fixed_output,
+                                           "--clean-manifest": clean_manifest})
     segmentation = is_segmentation_source(source)
     if segmentation:
         from meddx.data.segmentation import load_seg_source
@@ -250,6 +252,22 @@ def verify(
         console.print(f"clean manifest: {cleaned.manifest} (removed {removed}; kept {cleaned.kept})")
     if result.has_leakage:
         raise typer.Exit(1)
+
+
+def _check_outputs(inputs: list[str | None], outputs: dict[str, Path | None]) -> None:
+    """Before anything is read or written: no output may be an input file, or another output."""
+    sources = {Path(p).resolve(): p for p in inputs if p and Path(p).is_file()}
+    seen: dict[Path, str] = {}
+    for flag, path in outputs.items():
+        if path is None:
+            continue
+        where = path.resolve()
+        if where in sources:
+            raise typer.BadParameter(f"{path} is the input file {sources[where]}; choose another path (the "
+                                     "input is never overwritten)", param_hint=flag)
+        if where in seen:
+            raise typer.BadParameter(f"{path} is also given to {seen[where]}; choose two paths", param_hint=flag)
+        seen[where] = flag
 
 
 # ------------------------------------------------------------------------------- printing

@@ -14,6 +14,18 @@ import typer
 from meddx.core.errors import DataError
 
 
+def _named(path: Path) -> str:
+    """``path`` for an error message, unless it looks like note text typed without ``--text``
+    (spaces, no folder and no document suffix): that is never echoed, since it may hold PHI."""
+    raw = str(path)
+    from meddx.data.text import RECORD_SUFFIXES, TABLE_SUFFIXES
+
+    known = path.suffix.lower() in (".txt", *TABLE_SUFFIXES, *RECORD_SUFFIXES)
+    if not known and "/" not in raw and "\\" not in raw and (any(c.isspace() for c in raw) or len(raw) > 80):
+        return f"an argument of {len(raw)} characters that is not a file (not shown: it may be note text)"
+    return raw
+
+
 def read_documents(files: list[Path], text_column: Optional[str], id_column: Optional[str] = None,
                    encoding: str = "utf-8") -> tuple[list[str], list[str]]:
     """Documents and their names: a ``.txt`` file is one document; a CSV/TSV/JSONL/Parquet file
@@ -26,7 +38,8 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
     names: list[str] = []
     for path in expand_files(files, (".txt", *TABLE_SUFFIXES, *RECORD_SUFFIXES), "documents"):
         if not path.is_file():
-            raise DataError(f"{path}: no such file; expected .txt documents or a CSV/JSONL/Parquet of documents")
+            raise DataError(f"{_named(path)}: no such file; expected .txt documents or a CSV/JSONL/Parquet of "
+                            "documents (note text goes after --text)")
         suffix = path.suffix.lower()
         if suffix == ".txt":
             texts.append(_decode(path.read_bytes(), path, encoding))

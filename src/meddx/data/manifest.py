@@ -34,6 +34,9 @@ def load_manifest(csv_path: str | Path) -> ImageSource:
     csv_path = Path(csv_path)
     if not csv_path.is_file():
         raise DataError(f"{csv_path}: no such file; expected a CSV manifest with columns {COLUMNS}")
+    from meddx.data.csv_rows import check_field_counts
+
+    check_field_counts(csv_path, skipinitialspace=True)
     try:
         df = pd.read_csv(csv_path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except Exception as exc:  # empty file, bad quoting, binary content

@@ -107,6 +107,9 @@ def _read_csv(path: Path, wanted: list[str], what: str, optional: tuple[str, ...
         raise DataError(f"{path}: {what} file not found")
     if not path.read_bytes()[:4096].strip():
         raise DataError(f"{path}: empty file; expected a header line ({','.join(wanted)}) and rows")
+    from meddx.data.csv_rows import check_field_counts
+
+    check_field_counts(path, skipinitialspace=True)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:

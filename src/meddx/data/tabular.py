@@ -126,7 +126,7 @@ def _feature_frame(where: Path, cells: dict[str, list[str]], options: dict[str, 
     missing = missing_tokens(options.get("missing_values"))
     data: dict[str, Any] = {}
     for name in [*numeric, *categorical]:
-        kind, values = typed_column(where, name, cells[name], missing, categorical=name in categorical)
+        kind, values = typed_column(where, name, cells[name], missing, categorical=name in categorical, trained=True)
         if name in numeric and kind != "numeric":  # (cells that are all missing read as numeric NaN)
             raise DataError(f"{where}: column {name!r} holds text, but the model was trained on it as numbers")
         data[name] = pd.Series(values, dtype="float64" if name in numeric else object)

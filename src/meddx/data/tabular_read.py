@@ -103,11 +103,12 @@ def normalise_value(cell: str) -> str:
 
 
 def typed_column(path: Path, name: str, cells: list[str], missing: frozenset[str], *,
-                 categorical: bool) -> tuple[str, list[Any]]:
+                 categorical: bool, trained: bool = False) -> tuple[str, list[Any]]:
     """``("numeric", floats with NaN)`` or ``("categorical", strings with None)`` for one column.
 
     ``categorical=True`` forces categories. A mostly numeric column with a few cells that are
-    neither numbers nor missing tokens raises ``DataError`` naming the first such row and value.
+    neither numbers nor missing tokens raises ``DataError`` naming the first such row and value
+    (``trained``: rows to predict, read with a model's fixed settings, so the advice differs).
     """
     present = [(r, c) for r, c in enumerate(cells, start=1) if c.strip().lower() not in missing]
     if categorical:
@@ -118,9 +119,12 @@ def typed_column(path: Path, name: str, cells: list[str], missing: frozenset[str
         return "numeric", [float("nan") if c.strip().lower() in missing else float(c) for c in cells]
     if present and len(odd) <= (1 - NUMERIC_SHARE) * len(present):
         r, c = odd[0]
+        advice = (f"fix the cell, or leave it empty if the value is missing (the model's missing-value tokens are "
+                  f"fixed at training: retrain with --missing-values '{c}' to read it as missing)" if trained else
+                  f"if {c!r} means missing pass --missing-values '{c}', if the column holds categories pass "
+                  f"--categorical {name}")
         raise DataError(f"{path}: row {r}, column {name!r}: {c!r} is not a number, but {len(present) - len(odd)} of "
-                        f"{len(present)} filled cells of the column are ({len(odd)} odd cell(s)); if {c!r} means "
-                        f"missing pass --missing-values '{c}', if the column holds categories pass --categorical {name}")
+                        f"{len(present)} filled cells of the column are ({len(odd)} odd cell(s)); {advice}")
     return "categorical", [None if c.strip().lower() in missing else normalise_value(c) for c in cells]
 
 

@@ -108,7 +108,7 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
                                         ("text", text_column, "text", "--text-column")):
         used[role] = find_column(ordered, wanted or default)
         if wanted and used[role] is None:
-            raise DataError(f"{path}: no column {wanted!r} (given with {flag}); available columns: "
+            raise DataError(f"{path}: no column {wanted!r} for the {role}; available columns: "
                             f"{', '.join(ordered)}; pass one of them with {flag}")
     if used["label"] is None:
         used["label"] = find_column(ordered, "label") or find_column(ordered, "labels")
@@ -188,6 +188,9 @@ def _read_table(path: Path, encoding: str) -> dict[str, list[Any]]:
                         ".jsonl, .ndjson or .parquet")
     import pandas as pd
 
+    from meddx.data.csv_rows import check_field_counts
+
+    check_field_counts(path, text, delimiter="\t" if suffix == ".tsv" else ",")
     try:
         df = pd.read_csv(io.StringIO(text), sep="\t" if suffix == ".tsv" else ",", dtype=str, keep_default_na=False)
     except Exception as exc:  # noqa: BLE001 - pandas parser errors name lines, not contents

@@ -57,9 +57,10 @@ def deid_path(input: str | Path, out: str | Path, *, report: str | Path | None =
     if kind is None:
         raise ConfigError(f"{src}: unsupported input type {src.suffix!r}; expected .txt, a folder, "
                           f".csv, .jsonl/.ndjson or .parquet")
-    if kind == "text" and dst.is_dir():
-        dst = dst / src.name
+    if kind != "folder" and (dst.is_dir() or str(out).endswith(("/", "\\"))):
+        dst = dst / src.name  # a folder given for one file's output: the file goes inside, under its own name
     report_path = Path(report) if report is not None else Path(str(dst).rstrip("/\\") + ".spans.jsonl")
+    _check_output_paths(src, kind, dst, report_path, text_column, id_column, patient_column)
     settings = _with_key(settings or DeidSettings(), patient_column is not None)
     run = _Run(settings, encoding)
     if kind == "folder":
@@ -88,6 +89,21 @@ def _with_key(settings: DeidSettings, has_patients: bool) -> DeidSettings:
     from meddx.deid.surrogate import resolve_key
 
     return dataclasses.replace(settings, key=resolve_key(settings.key))
+
+
+def _check_output_paths(src: Path, kind: str, dst: Path, report: Path, text_column: str, id_column: str | None,
+                        patient_column: str | None) -> None:
+    """Refuse, before anything is read or written, what would write the wrong thing or a note where
+    the report should hold none."""
+    if report.is_dir():
+        raise ConfigError(f"{report}: --report is a folder; give a file path for the span report (JSONL)")
+    if kind in ("csv", "jsonl", "parquet") and TABLE_SUFFIXES.get(dst.suffix.lower()) != kind:
+        raise ConfigError(f"{dst}: the output is written in the input's format ({kind}); name --out with the input's "
+                          f"extension {src.suffix!r}")
+    for column, flag in ((id_column, "--id-column"), (patient_column, "--patient-column")):
+        if column is not None and column == text_column:
+            raise ConfigError(f"{flag} {column!r} is the text column: its values go into the span report and the "
+                              f"date-shift scope, so it must be an id column, not the notes")
 
 
 def _check_not_input(src: Path, outputs: list[Path]) -> None:
@@ -202,6 +218,9 @@ class _Run:
             text = self.decode(src.read_bytes(), src)
             if not text.strip():
                 raise DataError(f"{src}: the file is empty; expected a CSV with a header row")
+            from meddx.data.csv_rows import check_field_counts
+
+            check_field_counts(src, text)  # before anything is written: a shifted row would leave a note unscrubbed
             try:
                 frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
             except pd.errors.ParserError as exc:

@@ -124,3 +124,11 @@ def test_rows_to_predict_read_with_training_options(tmp_path: Path) -> None:
     assert ids == ["b.csv:x7"] and table.iloc[0].tolist() == [50.0, 1.0, 4.0, 200.0]
     with pytest.raises(DataError, match=r"missing feature column\(s\) chol"):
         read_feature_table(write(tmp_path / "c.csv", ["age,sex,cp", "1,1,1"]), options, ["age", "sex", "cp", "chol"], [])
+
+
+def test_a_typo_in_rows_to_predict_gets_advice_that_predict_can_follow(tmp_path: Path) -> None:
+    """``predict`` reads with the model's fixed settings: it must not advise a training flag it lacks."""
+    path = write(tmp_path / "p.csv", ["a,b"] + [f"{i},{i}" for i in range(12)] + ["12O,1"])
+    with pytest.raises(DataError, match=r"row 13, column 'a': '12O' is not a number") as err:
+        read_feature_table(path, {}, ["a", "b"], [])
+    assert "retrain with --missing-values '12O'" in str(err.value) and "pass --missing-values" not in str(err.value)

@@ -180,7 +180,8 @@ def test_missing_label(tmp_path: Path) -> None:
 
 def test_non_utf8_bytes_give_offset_and_line(tmp_path: Path) -> None:
     path = tmp_path / "n.csv"
-    body = f"text,label\n{doc(0)},a\n{doc(1)} caf".encode() + b"\xe9" + f" {CANARY},b\n".encode()
+    # quoted: the documents hold commas (unquoted, pandas had shifted the columns, now refused)
+    body = f'text,label\n"{doc(0)}",a\n"{doc(1)} caf'.encode() + b"\xe9" + f' {CANARY}",b\n'.encode()
     path.write_bytes(body)
     message = error_of(path)
     offset = body.index(b"\xe9")

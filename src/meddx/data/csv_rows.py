@@ -1,0 +1,40 @@
+"""Refuse CSV rows whose number of fields differs from the header's, naming the line.
+
+pandas reads a first data row with one field too many as "the first column is the index" and
+shifts every column by one (a note lands in the id column, and ``meddx deid`` would write it out
+unscrubbed), and it pads short rows with empty cells (a note silently vanishes). Neither is what
+the file's author meant, so the table readers check the counts with the standard ``csv`` module
+before pandas parses the file. The message names the line and the counts, never the contents:
+cells may hold note text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from meddx.core.errors import DataError
+
+
+def check_field_counts(path: str | Path, text: str | None = None, *, delimiter: str = ",",
+                       skipinitialspace: bool = False) -> None:
+    """Raise :class:`DataError` at the first row (blank lines aside) whose field count is not the
+    header's. ``text`` is the decoded file when the caller has it; else ``path`` is read (bytes
+    that do not decode are replaced: they cannot change where fields split)."""
+    if text is None:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=skipinitialspace)
+    header: int | None = None
+    try:
+        for row in reader:
+            if not row:
+                continue
+            if header is None:
+                header = len(row)
+            elif len(row) != header:
+                raise DataError(
+                    f"{path}: line {reader.line_num} has {len(row)} field(s) but the header has {header}; quote "
+                    f"cells that contain the separator {delimiter!r} (\"...\"), or fix that line")
+    except csv.Error:
+        return  # malformed quoting, an oversized cell: pandas reports those with its own line numbers
