@@ -180,7 +180,9 @@ def _read_labels(path: Path, id_column: str, label_column: str, patient_column: 
     empty = np.flatnonzero((table["__0"] == "").to_numpy() | (table["__1"] == "").to_numpy())
     if empty.size:
         raise DataError(f"{path}, line {int(empty[0]) + 2}: empty id or {label_column!r} cell")
-    raw = table["__1"].tolist()
+    from meddx.data.tabular_read import normalise_value
+
+    raw = [normalise_value(v) for v in table["__1"].tolist()]  # "1.0" is the class "1", as in tables
     names = _order_names(set(raw))
     if len(names) == 1:
         if names[0] not in ("0", "1"):
@@ -198,6 +200,12 @@ def _read_labels(path: Path, id_column: str, label_column: str, patient_column: 
     else:
         split = ["train"] * len(ids)
         notes.append("labels file has no split column: every record is in train")
+    counts = {n: raw.count(n) for n in names}
+    rare = [f"{n!r} ({c} record(s))" for n, c in counts.items()
+            if len(names) > 2 and c < 5 and 5 * c < max(counts.values())]
+    if rare:
+        notes.append(f"{label_column!r} has {len(names)} classes, some nearly empty: {', '.join(rare)}; check the "
+                     "labels file if the outcome is meant to be binary")
     patients = table["__2"].tolist() if patient_column else list(ids)
     return {"ids": ids, "y": np.asarray([lookup[v] for v in raw], np.int64), "names": names, "split": split,
             "patients": patients, "notes": notes}

@@ -178,6 +178,22 @@ def test_long_csv_round_trip_of_synthetic(tmp_path: Path) -> None:
     assert back.options["labels_file"] == str(labels) and back.options["patient_column"] == "subject_id"
 
 
+
+def test_long_csv_numeric_labels_written_as_floats_are_the_same_class(tmp_path: Path) -> None:
+    """Found by an outside-in audit: one ``1.0`` among 0/1 labels made a silent third class."""
+    from meddx.data.series import load_long_csv
+
+    rows = "".join(f"{p},1,hr,{80 + i}\n" for i, p in enumerate("abcdefgh"))
+    s, lab = _long(tmp_path, "patient_id,time,variable,value\n" + rows,
+                   "patient_id,label\na,0\nb,1\nc,1.0\nd,0\ne,1\nf,0\ng,1\nh,0\n")
+    src = load_long_csv(s, labels_file=lab)
+    assert src.label_names == ["0", "1"] and src.split("train").labels.tolist() == [0, 1, 1, 0, 1, 0, 1, 0]
+    ids = [f"p{i}" for i in range(30)]
+    s, lab = _long(tmp_path, "patient_id,time,variable,value\n" + "".join(f"{p},1,hr,80\n" for p in ids),
+                   "patient_id,label\n" + "".join(f"{p},{2 if i == 7 else i % 2}\n" for i, p in enumerate(ids)))
+    src = load_long_csv(s, labels_file=lab)
+    assert src.num_classes == 3 and any("some nearly empty: '2' (1 record(s))" in n for n in src.notes), src.notes
+
 def test_long_csv_time_formats_and_static(tmp_path: Path) -> None:
     from meddx.data.series import load_long_csv
 
