@@ -47,6 +47,30 @@ def test_npz_without_expected_keys(tmp_path: Path, capsys) -> None:
     _assert_one_line_error(run_cli(["data", "info", str(npz)], capsys), "broken.npz", "train_images")
 
 
+
+def _npz(path: Path, train_labels: np.ndarray) -> Path:
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (len(train_labels), 28, 28), dtype=np.uint8)
+    np.savez(path, train_images=images, train_labels=train_labels.reshape(-1, 1), val_images=images[:4],
+             val_labels=np.array([[0], [1], [0], [1]]))
+    return path
+
+
+def test_npz_labels_that_are_not_class_indices(tmp_path: Path, capsys) -> None:
+    """Found by an outside-in audit: 0.5/1.5 labels were truncated to 0/1 without a word."""
+    npz = _npz(tmp_path / "scores.npz", np.array([0.5, 1.5] * 6))
+    _assert_one_line_error(run_cli(["data", "info", str(npz)], capsys), "scores.npz", "train_labels", "non-integer")
+
+
+def test_a_training_split_with_one_class_is_refused_before_anything_is_written(tmp_path: Path, capsys,
+                                                                               monkeypatch) -> None:
+    """Found by an outside-in audit: it trained and registered a "binary" model with accuracy 1.000."""
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    npz = _npz(tmp_path / "one.npz", np.zeros(12, np.int64))
+    _assert_one_line_error(run_cli(["train", "--data", str(npz), "--epochs", "1", "--no-progress"], capsys),
+                           "one.npz", "one class only")
+    assert not (tmp_path / "home" / "runs").exists() or not any((tmp_path / "home" / "runs").iterdir())
+
 def test_unknown_model_name_suggests_close_matches(lesion_folder: Path, capsys) -> None:
     result = run_cli(["train", "--data", str(lesion_folder), "--model", "resnet19", "--epochs", "1"], capsys)
     _assert_one_line_error(result, "resnet19", "resnet18")

@@ -42,7 +42,14 @@ def show(ref: str = typer.Argument(..., help="NAME (latest version) or NAME:VERS
     from meddx.bundle.bundle import read_bundle_config
     from meddx.registry.store import get_bundle
 
-    record = get_bundle(ref)
+    from pathlib import Path
+
+    from meddx.registry.store import list_bundles
+
+    folder = Path(ref)  # a registered bundle's folder, as `predict` accepts it
+    by_path = [r for r in list_bundles() if ref.strip() and (folder / "config.json").is_file()
+               and Path(r.path).resolve() == folder.resolve()]
+    record = by_path[0] if by_path else get_bundle(ref)
     config = read_bundle_config(record.path)
     typer.echo(json.dumps({"record": record.to_dict(), "config": config}, indent=2))
 

@@ -289,6 +289,11 @@ def _labels(labels: np.ndarray, n: int, path: Path, split: str) -> np.ndarray:
         labels = labels[:, 0]
     if labels.ndim not in (1, 2):
         raise DataError(f"{path}: {split}_labels has shape {labels.shape}; expected (N,), (N,1) or (N,L)")
+    if not np.issubdtype(labels.dtype, np.number) or np.issubdtype(labels.dtype, np.complexfloating):
+        raise DataError(f"{path}: {split}_labels holds {labels.dtype} values; expected integer class indices")
+    if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
+        raise DataError(f"{path}: {split}_labels has non-integer or non-finite values; expected class indices "
+                        "(0, 1, ...), not scores")
     if np.any(labels < 0):
         raise DataError(f"{path}: {split}_labels has negative values; expected class indices >= 0")
     return labels.astype(np.int64)

@@ -123,8 +123,13 @@ def list_bundles(name: str | None = None) -> list[BundleRecord]:
 def get_bundle(ref: str) -> BundleRecord:
     """Resolve ``NAME`` (latest version) or ``NAME:VERSION`` to its record."""
     name, _, version = ref.partition(":")
+    if not name.strip():  # list_bundles("") lists every bundle: an unset $MODEL must not pick one
+        raise BundleError(f"bundle reference {ref!r} has no name; expected NAME, NAME:VERSION or a bundle folder path")
     records = list_bundles(name)
-    if version:
+    if version and records:
+        versions = [str(r.version) for r in records]
+        if version not in versions:
+            raise BundleError(f"{name} has no version {version}; versions: {', '.join(sorted(versions, key=int))}")
         records = [r for r in records if str(r.version) == version]
     if not records:
         known = sorted({r.name for r in list_bundles()})
@@ -141,6 +146,8 @@ def resolve_bundle_path(ref: str | Path) -> Path:
     A folder that is not a bundle (no ``config.json``) but shares its name with a registered
     bundle (say the data folder ``img`` and the bundle ``img``) means the registered bundle.
     """
+    if not str(ref).strip():  # Path("") is the current folder
+        raise BundleError("empty bundle reference; expected NAME, NAME:VERSION or a bundle folder path")
     path = Path(ref)
     if path.exists():
         if path.is_dir() and not (path / "config.json").is_file() and _is_plain_name(str(ref)):

@@ -92,6 +92,7 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
 
         return fit_text(config, source, run_dir if resume is not None else None, plan_file=plan_file,
                         progress=progress)
+    _check_classes_present(source)
     config = config.model_copy(update={"precision": resolve_precision(config.precision, source.spatial_dims)})
     name = config.name or _default_name(source.name)
     if resume is None:
@@ -249,6 +250,20 @@ def _build_task(config: TrainConfig, source: Any, plan: Plan) -> Any:
         max_epochs=plan.epochs,
         label_smoothing=config.label_smoothing,
     )
+
+
+def _check_classes_present(source: Any) -> None:
+    """A single-label image source whose training split holds one class cannot train a classifier
+    (it would report perfect accuracy and an undefined AUC): refuse before anything is written."""
+    import numpy as np
+
+    from meddx.core.errors import DataError
+
+    labels = np.asarray(source.split("train").labels)
+    if source.task != "multilabel" and labels.ndim == 1 and len(np.unique(labels)) < 2:
+        only = source.label_names[int(labels[0])] if len(labels) else "none"
+        raise DataError(f"{source.origin}: the training split holds one class only ({only!r}, {len(labels)} samples); "
+                        "expected examples of at least two classes")
 
 
 def _is_segmentation(data: str) -> bool:

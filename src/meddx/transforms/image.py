@@ -45,8 +45,8 @@ class ImagePreprocessor:
         """Learn per-channel mean and std of the scaled, resized training images.
 
         ``auto`` scaling is resolved here, from the training images' dtype, and frozen: a
-        model trained on 8-bit PNGs then scales a float NIfTI or a 16-bit DICOM of the same
-        content the same way at prediction time.
+        model trained on 8-bit PNGs then scales every image by its bit depth at prediction
+        time (a 16-bit PNG of the same picture gives the same input), and a float NIfTI by 255.
         """
         self._fit_stats(self._scaled_resized_fitting(image) for image in images)
         return self
@@ -167,6 +167,11 @@ class ImagePreprocessor:
     def _scale(self, x: np.ndarray) -> np.ndarray:
         mode, dtype_max = (self.scaling_, self.dtype_max_) if hasattr(self, "scaling_") else self._resolve_scaling(x)
         if mode == "dtype":
+            # An integer image is scaled by its own bit depth: the same picture saved as 16-bit
+            # (x257) must not come out 257 times brighter than the 8-bit one the model saw. Floats
+            # carry no bit depth and keep the training images' divisor.
+            if np.issubdtype(x.dtype, np.integer):
+                dtype_max = float(np.iinfo(x.dtype).max)
             return x.astype(np.float32) / dtype_max
         if mode in ("minmax", "percentile"):
             from monai.transforms import ScaleIntensity, ScaleIntensityRangePercentiles

@@ -56,3 +56,14 @@ def test_a_data_folder_named_like_a_bundle_means_the_bundle(tmp_path: Path, monk
     local = _bundle(tmp_path / "local", "img")  # a bundle folder given by its own name
     monkeypatch.chdir(local.parent)
     assert resolve_bundle_path("local") == Path("local")
+
+
+def test_an_empty_name_or_an_unknown_version_never_picks_some_bundle(tmp_path: Path) -> None:
+    """Found by an outside-in audit: ``meddx predict "" ...`` (an unset $MODEL) or ``:1`` used whichever
+    bundle the registry listed first."""
+    register_bundle(_bundle(tmp_path / "one", "xray"))
+    for ref in ("", ":1", " "):
+        with pytest.raises(BundleError, match="no name|empty bundle reference"):
+            resolve_bundle_path(ref)
+    with pytest.raises(BundleError, match="xray has no version 9; versions: 1"):
+        get_bundle("xray:9")

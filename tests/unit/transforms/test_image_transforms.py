@@ -49,6 +49,15 @@ def test_scaling_resolved_at_fit_applies_to_other_dtypes() -> None:
     assert np.allclose(clone.transform(train[0].astype(np.float32)), pre.transform(train[0]), atol=1e-5)
 
 
+
+def test_a_16_bit_copy_of_an_8_bit_training_image_gives_the_same_input() -> None:
+    """Found by an outside-in audit: divided by the training images' 255, the same picture saved as
+    16-bit PNG (x257) came out 257 times brighter and every prediction was 1.000."""
+    train = _images()
+    pre = ImagePreprocessor.from_dict(ImagePreprocessor((28, 28), channels=1).fit(train).to_dict())
+    sixteen = train[0].astype(np.uint16) * 257
+    assert np.allclose(pre.transform(sixteen), pre.transform(train[0]), atol=1e-5)
+
 def test_round_trip_through_dict_gives_identical_output() -> None:
     train = _images()
     pre = ImagePreprocessor((28, 28), channels=3).fit(train)
