@@ -71,6 +71,25 @@ def test_a_training_split_with_one_class_is_refused_before_anything_is_written(t
                            "one.npz", "one class only")
     assert not (tmp_path / "home" / "runs").exists() or not any((tmp_path / "home" / "runs").iterdir())
 
+
+def test_non_finite_intensities_are_named_by_file(trained: dict, tmp_path: Path, capsys, monkeypatch) -> None:
+    """Found by an outside-in audit: NaN pixels gave a diverged loss blaming the settings, and at
+    prediction an internal probability error that named no file."""
+    import nibabel as nib
+
+    rng = np.random.default_rng(0)
+    images = rng.random((12, 28, 28)).astype(np.float32)
+    images[3, 5, 5] = np.nan
+    np.savez(tmp_path / "nan.npz", train_images=images, train_labels=np.arange(12).reshape(-1, 1) % 2)
+    _assert_one_line_error(run_cli(["data", "info", str(tmp_path / "nan.npz")], capsys), "train_images",
+                           "1 non-finite")
+    monkeypatch.setenv("MEDDX_HOME", str(trained["home"]))
+    volume = rng.random((28, 28)).astype(np.float32)
+    volume[0, 0] = np.inf
+    nib.save(nib.Nifti1Image(volume, np.eye(4)), str(tmp_path / "inf.nii.gz"))
+    _assert_one_line_error(run_cli(["predict", str(trained["bundle"]), str(tmp_path / "inf.nii.gz")], capsys),
+                           "inf.nii.gz", "non-finite")
+
 def test_unknown_model_name_suggests_close_matches(lesion_folder: Path, capsys) -> None:
     result = run_cli(["train", "--data", str(lesion_folder), "--model", "resnet19", "--epochs", "1"], capsys)
     _assert_one_line_error(result, "resnet19", "resnet18")
@@ -144,3 +163,14 @@ def test_a_multi_line_error_message_is_printed_on_one_line(capsys, monkeypatch) 
 
     monkeypatch.setattr(cli_main, "app", fail)
     _assert_one_line_error(run_cli(["train"], capsys), "scan.dcm: cannot decode | (a library's detail")
+
+
+@pytest.mark.parametrize("name", ["../../escaped", "a:b", ".hidden", "with space"])
+def test_a_bundle_name_that_is_not_a_plain_name_is_refused(name: str, lesion_folder: Path, tmp_path: Path, capsys,
+                                                           monkeypatch) -> None:
+    """Found by an outside-in audit: ``../../x`` wrote outside the data root; ``a:b`` registered a
+    bundle that no reference could resolve."""
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    result = run_cli(["train", "--data", str(lesion_folder), "--epochs", "1", "--name", name, "--no-progress"], capsys)
+    _assert_one_line_error(result, "name", "letters, digits")
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "home" / "runs").exists()

@@ -117,7 +117,18 @@ def read_image(path: str | Path) -> LoadedImage:
     except Exception as exc:  # decoder libraries raise many types; keep the reason, drop the trace
         raise DataError(f"{p}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
     loaded.array = _native(loaded.array)
+    check_finite(loaded.array, str(p))
     return loaded
+
+
+def check_finite(array: np.ndarray, where: str) -> None:
+    """Refuse NaN or infinite intensities (float NIfTI, npz), naming where: left in, they surface
+    later as a diverged loss or an internal probability error that names no file."""
+    if np.issubdtype(array.dtype, np.floating):
+        bad = int(array.size - np.count_nonzero(np.isfinite(array)))
+        if bad:
+            raise DataError(f"{where}: {bad} non-finite intensity value(s) (NaN or inf) of {array.size}; expected "
+                            "finite values: fill or mask them before training or prediction")
 
 
 def read_dicom_series(folder: str | Path) -> LoadedImage:

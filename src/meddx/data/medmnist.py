@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from meddx.core.errors import DataError
+from meddx.data.io import check_finite
 from meddx.core.paths import datasets_dir
 from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType
 
@@ -215,6 +216,7 @@ def load_medmnist_file(path: str | Path, *, flag: str | None = None, size: int |
     splits: dict[str, SplitData] = {}
     for split, (images, labels) in raw.items():
         images = _channel_first(images, is_3d, path, split)
+        check_finite(images, f"{path}: {split}_images")
         labels = _labels(labels, len(images), path, split)
         ids = [f"{split}-{i}" for i in range(len(images))]
         splits[split] = SplitData(ids=ids, labels=labels, images=images)
