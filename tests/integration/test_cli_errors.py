@@ -174,3 +174,19 @@ def test_a_bundle_name_that_is_not_a_plain_name_is_refused(name: str, lesion_fol
     result = run_cli(["train", "--data", str(lesion_folder), "--epochs", "1", "--name", name, "--no-progress"], capsys)
     _assert_one_line_error(result, "name", "letters, digits")
     assert not (tmp_path / "escaped").exists() and not (tmp_path / "home" / "runs").exists()
+
+
+def test_an_output_path_of_the_wrong_kind_is_one_line(trained: dict, tmp_path: Path, capsys, monkeypatch) -> None:
+    """Found by an outside-in audit: an existing file as ``--out`` folder, or a folder as a report
+    file, ended in a FileExistsError / IsADirectoryError traceback."""
+    monkeypatch.setenv("MEDDX_HOME", str(trained["home"]))
+    taken = tmp_path / "taken"
+    taken.write_text("keep me")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    image = next(p for p in sorted(Path(trained["folder"]).rglob("*.png")))
+    _assert_one_line_error(run_cli(["explain", str(trained["bundle"]), str(image), "--out", str(taken)], capsys),
+                           str(taken))
+    _assert_one_line_error(run_cli(["data", "verify", str(trained["folder"]), "--no-near", "--report", str(folder)],
+                                   capsys), str(folder), "is a folder")
+    assert taken.read_text() == "keep me" and not list(folder.iterdir())

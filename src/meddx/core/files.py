@@ -33,6 +33,8 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
+    except IsADirectoryError:
+        raise MeddxError(f"{path}: is a folder; expected a file path to write") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
