@@ -33,8 +33,16 @@ def test_resume_continues_from_last_checkpoint(lesion_folder: Path, meddx_home: 
     plan["epochs"] = 3
     (run_dir / "plan.json").write_text(json.dumps(plan))
     mtime_before = (run_dir / "checkpoints" / "last.ckpt").stat().st_mtime_ns
+    import torch
+
+    before = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)["state_dict"]
     second = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
     assert second.code == 0, second.err
+    after = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    # Found by an outside-in audit: the restored schedule had ended at rate 0, so the extra epoch
+    # changed no weight. Its end now follows the plan: 3 epochs x 3 steps.
+    assert any(not torch.equal(before[k], after["state_dict"][k]) for k in before)
+    assert after["lr_schedulers"][0]["lr_lambdas"][0]["total"] == 9
     trainer = json.loads((run_dir / "trainer.json").read_text())
     assert trainer["epochs_run"] == 3
     first_log, resumed_log = _val_rows(run_dir)

@@ -91,6 +91,22 @@ class BudgetReplan(Callback):
             self.plan.write(self.plan_path)
 
 
+class ScheduleToPlan(Callback):
+    """On a resumed run, end the cosine schedule at the plan's last step.
+
+    The checkpoint restores the schedule it was saved with. After ``plan.json`` was edited to
+    train longer, that schedule had already reached rate 0, so the extra epochs ran without
+    changing a weight. This moves its end to the plan's epochs (a smaller warm restart, then
+    the cosine down to 0 again) before the first resumed step; an unchanged plan is untouched.
+    """
+
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        total = int(trainer.estimated_stepping_batches)
+        if any(getattr(fn, "total", total) != total for config in trainer.lr_scheduler_configs
+               for fn in getattr(config.scheduler, "lr_lambdas", [])):
+            _retarget_schedules(trainer, total)
+
+
 def _retarget_schedules(trainer: Any, total_steps: int) -> None:
     """Move the end of every ``WarmupCosine`` schedule to ``total_steps`` and set the rate of the
     next step from it (the scheduler already computed that rate from the old end)."""

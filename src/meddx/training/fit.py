@@ -188,6 +188,10 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
 
         config, train_loader, privacy = private_training(config, plan, task, train_loader, run_dir)
     extra: list[Any] = [privacy] if privacy else []
+    if resume:  # plan.json may have been edited to train longer: the schedule follows it
+        from meddx.training.budget import ScheduleToPlan
+
+        extra.append(ScheduleToPlan())
     if budget_minutes and not resume and config.devices * config.num_nodes == 1:
         from meddx.training.budget import BudgetReplan
 
