@@ -190,3 +190,20 @@ def test_an_output_path_of_the_wrong_kind_is_one_line(trained: dict, tmp_path: P
     _assert_one_line_error(run_cli(["data", "verify", str(trained["folder"]), "--no-near", "--report", str(folder)],
                                    capsys), str(folder), "is a folder")
     assert taken.read_text() == "keep me" and not list(folder.iterdir())
+
+
+def test_resume_of_a_damaged_run_folder_is_one_line(tmp_path: Path, capsys) -> None:
+    """Found by an outside-in audit: an emptied or cut config.json and a junk checkpoint ended in
+    pydantic, json and torch unpickler tracebacks."""
+    import zipfile
+
+    run = tmp_path / "run"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "checkpoints" / "last.ckpt").write_text("junk")
+    _assert_one_line_error(run_cli(["train", "--resume", str(run)], capsys), "last.ckpt", "not a readable checkpoint")
+    with zipfile.ZipFile(run / "checkpoints" / "last.ckpt", "w") as archive:  # a well-formed archive
+        archive.writestr("data.pkl", b"")
+    for text, fragment in (("{}", "no 'data' field"), ('{"data": ', "not valid JSON"),
+                           ('{"data": "x", "epochs": "many"}', "epochs")):
+        (run / "config.json").write_text(text)
+        _assert_one_line_error(run_cli(["train", "--resume", str(run)], capsys), "config.json", fragment)

@@ -184,6 +184,11 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TrainConfig
     data.update({k: v for k, v in overrides.items() if v is not None})
     if "data" not in data:
         raise ConfigError("no data source given: pass --data SOURCE or set 'data:' in the YAML config")
+    return validated_config(data, path)
+
+
+def validated_config(data: dict[str, Any], path: str | Path | None = None) -> TrainConfig:
+    """``TrainConfig(**data)``, a validation failure as one line naming ``path`` and each field."""
     try:
         return TrainConfig(**data)
     except ValidationError as exc:

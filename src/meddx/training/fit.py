@@ -370,9 +370,19 @@ def _set_threads(config: TrainConfig) -> None:
 def _resume_config(run_dir: Path) -> tuple[TrainConfig, Path]:
     from meddx.training.run import read_json
 
-    if not (run_dir / "checkpoints" / "last.ckpt").is_file():
+    import zipfile
+
+    from meddx.training.config import validated_config
+
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if not last.is_file():
         raise ConfigError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
-    return TrainConfig(**read_json(run_dir / "config.json")), run_dir
+    if not zipfile.is_zipfile(last):  # torch checkpoints are zip archives: a cut or foreign file is not
+        raise ConfigError(f"{last}: not a readable checkpoint (truncated or not written by meddx); start a new run")
+    data = read_json(run_dir / "config.json")
+    if not isinstance(data, dict) or "data" not in data:
+        raise ConfigError(f"{run_dir / 'config.json'}: not a meddx run config (no 'data' field); start a new run")
+    return validated_config(data, run_dir / "config.json"), run_dir
 
 
 def _default_name(source_name: str) -> str:

@@ -51,7 +51,10 @@ def read_json(path: Path) -> Any:
     """Read a JSON file of the run folder, with a clear error when it is missing."""
     if not path.is_file():
         raise ConfigError(f"{path}: missing; is {path.parent} a meddx run folder?")
-    return json.loads(path.read_text())
+    try:
+        return json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as exc:  # truncated or edited by hand
+        raise ConfigError(f"{path}: not valid JSON ({exc}); restore it, or start a new run") from None
 
 
 def environment() -> dict[str, Any]:
