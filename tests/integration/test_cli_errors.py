@@ -207,3 +207,19 @@ def test_resume_of_a_damaged_run_folder_is_one_line(tmp_path: Path, capsys) -> N
                            ('{"data": "x", "epochs": "many"}', "epochs")):
         (run / "config.json").write_text(text)
         _assert_one_line_error(run_cli(["train", "--resume", str(run)], capsys), "config.json", fragment)
+
+
+def test_a_segmentation_network_or_an_impossible_plan_for_classification_is_one_line(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    """Found by an outside-in audit: ``--model unet`` on a classification source and a plan file
+    with ``image_size: [0, 0]`` ended in tensor-shape tracebacks."""
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    npz = _npz(tmp_path / "two.npz", np.arange(12) % 2)
+    for model in ("unet", "dynunet"):
+        _assert_one_line_error(run_cli(["train", "--data", str(npz), "--model", model, "--epochs", "1"], capsys),
+                               model, "segmentation network")
+    plan = tmp_path / "plan.json"
+    for text, fragment in (('{"image_size": [0, 0]}', "image_size"), ('{"epochs": "x"}', "epochs")):
+        plan.write_text(text)
+        _assert_one_line_error(run_cli(["train", "--data", str(npz), "--epochs", "1", "--plan", str(plan),
+                                        "--no-progress"], capsys), "invalid plan override", fragment)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from meddx.core.errors import ConfigError
 from meddx.data.base import ImageSource
@@ -36,10 +36,10 @@ class Plan(BaseModel):
 
     model: str
     model_args: dict[str, Any]
-    image_size: list[int]
-    channels: int
-    batch_size: int
-    epochs: int
+    image_size: list[Annotated[int, Field(ge=1)]]  # a hand-edited plan: [0, 0] must not reach the resize
+    channels: Annotated[int, Field(ge=1)]
+    batch_size: Annotated[int, Field(ge=1)]
+    epochs: Annotated[int, Field(ge=1)]
     class_weights: list[float] | None
     early_stopping_patience: int
     # "best": the epoch with the best val AUC; "final": the last epoch when the schedule ran to its end
@@ -212,7 +212,11 @@ def _check_model(plan: Plan, source: ImageSource) -> None:
     from meddx.core.errors import ModelError
     from meddx.models.registry import create_model, model_info
 
-    dims = model_info(plan.model).get("dims", (2, 3))
+    info = model_info(plan.model)
+    if info.get("output") == "segmentation":
+        raise ModelError(f"model {plan.model!r} is a segmentation network (image -> mask), but {source.origin} is a "
+                         "classification source; pick a classifier from `meddx models` (e.g. resnet18, densenet121)")
+    dims = info.get("dims", (2, 3))
     if source.spatial_dims not in dims:
         raise ModelError(
             f"model {plan.model!r} supports {'/'.join(f'{d}D' for d in dims)} input, but {source.origin} "
@@ -235,7 +239,10 @@ def apply_overrides(plan: Any, overrides: dict[str, Any]) -> Any:
     try:
         return type(plan)(**data)
     except ValidationError as exc:
-        raise ConfigError(f"invalid plan override: {exc.errors()[0]['msg']}") from None
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "plan"
+        raise ConfigError(f"invalid plan override {field} (--plan file): {err['msg']} "
+                          f"(got {err.get('input')!r})") from None
 
 
 def plan_epochs(plan: Any, n_train: int, budget_minutes: float, seconds_per_sample: float) -> Any:
