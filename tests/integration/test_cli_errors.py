@@ -223,3 +223,19 @@ def test_a_segmentation_network_or_an_impossible_plan_for_classification_is_one_
         plan.write_text(text)
         _assert_one_line_error(run_cli(["train", "--data", str(npz), "--epochs", "1", "--plan", str(plan),
                                         "--no-progress"], capsys), "invalid plan override", fragment)
+
+
+def test_a_taken_output_is_refused_before_training_not_after(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Found by an outside-in audit: ``--output`` naming a folder of images, or ``cv --out`` run twice,
+    trained fully (or fold 0) and only then said "a bundle already exists there"."""
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    npz = _npz(tmp_path / "two.npz", np.arange(12) % 2)
+    taken = tmp_path / "images"
+    taken.mkdir()
+    (taken / "a.png").write_bytes(b"")
+    _assert_one_line_error(run_cli(["train", "--data", str(npz), "--epochs", "1", "--output", str(taken)], capsys),
+                           "images", "a folder that is not a bundle")
+    (tmp_path / "cv" / "fold1").mkdir(parents=True)
+    _assert_one_line_error(run_cli(["cv", "--data", str(npz), "--epochs", "1", "--folds", "2", "--out",
+                                    str(tmp_path / "cv")], capsys), "fold1", "already exists")
+    assert not (tmp_path / "home" / "runs").exists() and not (tmp_path / "cv" / "fold0").exists()

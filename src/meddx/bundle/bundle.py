@@ -23,6 +23,18 @@ FORMAT = "meddx-bundle/1"
 REQUIRED_FILES = ("weights.safetensors", "config.json", "metrics.json", "model_card.md", "meddx_version")
 
 
+def check_destination_free(path: str | Path, flag: str = "--output") -> None:
+    """Refuse a bundle destination that exists, saying what is there. Training calls it before
+    the first epoch too, so a taken ``--output`` does not cost a whole run."""
+    path = Path(path)
+    if not path.exists():
+        return
+    what = ("a bundle" if (path / "config.json").is_file() else "a file" if path.is_file()
+            else "a folder that is not a bundle")
+    raise BundleError(f"{path}: {what} already exists there; choose another {flag} or remove it "
+                      "(a bundle is never written over)")
+
+
 def save_bundle(
     path: str | Path,
     *,
@@ -44,8 +56,8 @@ def save_bundle(
     from meddx import __version__
 
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise BundleError(f"{path}: a bundle already exists there; choose another --output or remove it")
+    if not overwrite:
+        check_destination_free(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
     try:

@@ -96,6 +96,10 @@ def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, p
     fold_index, how = make_folds(dev, source.origin, folds, config.seed)
     name = config.name or source.name
     out_dir = Path(out) if out else runlib.new_run_dir(f"{name}-cv{folds}")
+    from meddx.bundle.bundle import check_destination_free
+
+    for k in range(len(fold_index)):  # before fold 0 trains, not when fold k is saved
+        check_destination_free(out_dir / f"fold{k}", "--out")
     out_dir.mkdir(parents=True, exist_ok=True)
 
     per_fold: list[dict[str, Any]] = []

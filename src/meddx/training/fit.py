@@ -59,6 +59,10 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
         config, run_dir = _resume_config(Path(resume))
     elif config is None:
         raise ConfigError("no training config given: pass a TrainConfig, or a run folder to resume")
+    if config.output and resume is None and source is None:  # before any data is read or epoch run
+        from meddx.bundle.bundle import check_destination_free
+
+        check_destination_free(config.output)
     _quiet_lightning()
     _set_threads(config)
     L.seed_everything(config.seed, workers=True, verbose=False)
