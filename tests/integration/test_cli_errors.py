@@ -239,3 +239,9 @@ def test_a_taken_output_is_refused_before_training_not_after(tmp_path: Path, cap
     _assert_one_line_error(run_cli(["cv", "--data", str(npz), "--epochs", "1", "--folds", "2", "--out",
                                     str(tmp_path / "cv")], capsys), "fold1", "already exists")
     assert not (tmp_path / "home" / "runs").exists() and not (tmp_path / "cv" / "fold0").exists()
+
+
+def test_a_model_filter_that_matches_nothing_is_an_error(capsys) -> None:
+    """Found by an outside-in audit: ``meddx models nosuch`` printed an empty table, exit 0."""
+    _assert_one_line_error(run_cli(["models", "nosuch"], capsys), "nosuch", "resnet18")
+    assert run_cli(["models", "resnet*"], capsys).code == 0

@@ -12,8 +12,14 @@ def models(pattern: str = typer.Argument("*", help="Shell-style filter, e.g. 're
 
     from meddx.models.registry import list_models, model_info
 
+    names = list_models(pattern)
+    if not names:
+        from meddx.core.errors import ModelError
+
+        raise ModelError(f"no registered model matches {pattern!r}; `meddx models` lists all "
+                         f"({', '.join(list_models())})")
     table = Table("name", "input", "description")
-    for name in list_models(pattern):
+    for name in names:
         info = model_info(name)
         kind = info.get("input", "image")
         named = {"text": "documents", "series": "time series", "features": "table rows / aggregates"}

@@ -49,9 +49,12 @@ def leaked_ids(report: dict[str, Any], eval_splits: tuple[str, ...] = EVAL_SPLIT
 
 
 def write_clean_manifest(source: ImageSource, report: dict[str, Any], out: str | Path) -> DedupeResult:
-    """Write ``out`` (CSV) listing the source without the leaked evaluation samples."""
+    """Write ``out`` (CSV) listing the source without the leaked evaluation samples, and without
+    the files ``verify`` could not decode (in any split: the manifest must train as it is)."""
     out = Path(out)
     drop = leaked_ids(report)
+    for bad in report.get("undecodable", []):
+        drop.setdefault(bad["split"], set()).add(bad["id"])
     rows, removed, kept = [], {s: sorted(ids) for s, ids in drop.items() if ids}, {}
     with_patients = all(d.patient_ids for d in source.splits.values())
     for split, data in source.splits.items():

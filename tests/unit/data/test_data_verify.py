@@ -167,3 +167,20 @@ def test_fingerprint_matches_phash_and_a_direct_thumbnail_of_the_full_image(hash
         assert np.array_equal(bits, imagehash.phash(img, hash_size).hash.ravel())
         direct = np.asarray(img.convert("L").resize((_THUMB, _THUMB), Image.LANCZOS), dtype=np.uint8).ravel()
         assert np.array_equal(thumb, direct)
+
+
+def test_clean_manifest_leaves_out_leaked_copies_and_undecodable_files(tmp_path: Path) -> None:
+    """Found by an outside-in audit: the undecodable files stayed in the "clean" manifest, so
+    ``meddx train`` on it stopped at the first of them."""
+    import csv
+
+    root = leaky_folder(tmp_path / "data")
+    out = tmp_path / "clean.csv"
+    result = CliRunner().invoke(app, ["verify", str(root), "--report", str(tmp_path / "r.json"),
+                                      "--clean-manifest", str(out)])
+    assert result.exit_code == 1, result.output  # the source itself leaks
+    with out.open() as fh:
+        listed = {Path(row["path"]).relative_to(root).as_posix() for row in csv.DictReader(fh)}
+    assert "test/benign/broken.png" not in listed and "test/benign/copy.png" not in listed
+    assert "test/malignant/scan_again.jpg" not in listed and "train/benign/orig.png" in listed
+    assert len(listed) == 23 - 3  # every file but copy.png, scan_again.jpg and broken.png
