@@ -245,3 +245,14 @@ def test_a_model_filter_that_matches_nothing_is_an_error(capsys) -> None:
     """Found by an outside-in audit: ``meddx models nosuch`` printed an empty table, exit 0."""
     _assert_one_line_error(run_cli(["models", "nosuch"], capsys), "nosuch", "resnet18")
     assert run_cli(["models", "resnet*"], capsys).code == 0
+
+
+def test_predict_options_an_image_classifier_cannot_use_are_refused(trained: dict, tmp_path: Path, capsys,
+                                                                    monkeypatch) -> None:
+    """Found by an outside-in audit: ``--output`` and ``--explain`` exited 0 and wrote nothing."""
+    monkeypatch.setenv("MEDDX_HOME", str(trained["home"]))
+    image = next(p for p in sorted(Path(trained["folder"]).rglob("*.png")))
+    for flag, hint in (("--output", "segmentation"), ("--explain", "meddx explain")):
+        result = run_cli(["predict", str(trained["bundle"]), str(image), flag, str(tmp_path / "out")], capsys)
+        assert result.code == 2 and flag in result.err and hint in " ".join(result.err.split()), result.err
+    assert not (tmp_path / "out").exists()

@@ -180,6 +180,11 @@ def predict(
     if predictor.task == "segmentation":
         _predict_masks(predictor, files, output, pixel_size, overlays, as_json)
         return
+    for given, flag, instead in ((output, "--output", "masks of a segmentation bundle"),
+                                 (explain, "--explain", "text, series and table bundles; for images run "
+                                  f"`meddx explain {bundle} FILE...` (Grad-CAM overlays)")):
+        if given is not None:  # silently writing nothing would look like success
+            raise typer.BadParameter(f"image classifier {predictor.name!r}: {flag} is for {instead}", param_hint=flag)
     print_predictions(predictor.predict_files(files), predictor.label_names, as_json, "file")
 
 
