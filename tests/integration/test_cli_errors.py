@@ -256,3 +256,15 @@ def test_predict_options_an_image_classifier_cannot_use_are_refused(trained: dic
         result = run_cli(["predict", str(trained["bundle"]), str(image), flag, str(tmp_path / "out")], capsys)
         assert result.code == 2 and flag in result.err and hint in " ".join(result.err.split()), result.err
     assert not (tmp_path / "out").exists()
+
+
+def test_explain_names_the_file_whose_shape_the_bundle_cannot_read(trained: dict, tmp_path: Path, capsys,
+                                                                   monkeypatch) -> None:
+    """Found by an outside-in audit: ``explain`` said "expected ... 2 spatial dimensions" without the file."""
+    import nibabel as nib
+
+    monkeypatch.setenv("MEDDX_HOME", str(trained["home"]))
+    volume = tmp_path / "vol3d.nii.gz"
+    nib.save(nib.Nifti1Image(np.random.default_rng(0).random((10, 28, 28)).astype(np.float32), np.eye(4)), str(volume))
+    _assert_one_line_error(run_cli(["explain", str(trained["bundle"]), str(volume), "--out", str(tmp_path / "ex")],
+                                   capsys), "vol3d.nii.gz")

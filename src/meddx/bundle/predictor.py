@@ -115,6 +115,7 @@ class Predictor:
         beneath it (3D bundles: its DICOM series and NIfTI volumes; ``data.inputs``)."""
         from meddx.data.inputs import expand_image_inputs
         from meddx.data.io import read_image
+        from meddx.transforms.image import channels_convertible
 
         dims = len(self.preprocessor.spatial_size)
         paths = expand_image_inputs(paths, dims)
@@ -126,6 +127,9 @@ class Predictor:
                     f"{p}: image has {img.ndim - 1} spatial dimensions (shape {tuple(img.shape)}), "
                     f"but bundle {self.name!r} expects {dims}D input"
                 )
+            if not channels_convertible(img.shape[0], self.preprocessor.channels):
+                raise DataError(f"{p}: {img.shape[0]} channels, but bundle {self.name!r} reads "
+                                f"{self.preprocessor.channels}-channel images (grey or RGB convert automatically)")
             images.append(img)
         probs = self.predict_arrays(images)
         labels = self.decide(probs)

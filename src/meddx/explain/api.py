@@ -160,7 +160,12 @@ def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, ta
                    options: dict[str, Any]) -> Explanation:
     from meddx.explain.image import image_attributions
 
-    x = predictor.preprocess([image])
+    from meddx.core.errors import DataError
+
+    try:
+        x = predictor.preprocess([image])
+    except DataError as exc:  # wrong dimensionality or channels: name the file
+        raise DataError(f"{name}: {exc}") from None
     probs = predictor.predict_tensor(x)[0]
     k = target_index(predictor, probs, target)
     start = time.perf_counter()

@@ -184,6 +184,11 @@ class ImagePreprocessor:
         return x.astype(np.float32)  # "none"
 
 
+def channels_convertible(c: int, channels: int) -> bool:
+    """Whether an image with ``c`` channels converts to ``channels`` (see ``_match_channels``)."""
+    return c == channels or channels == 1 or c == 1 or (c, channels) == (4, 3)
+
+
 def _match_channels(x: np.ndarray, channels: int) -> np.ndarray:
     """Grey -> RGB by repetition, RGB -> grey by channel mean (luminance is not meaningful
     for medical greyscale stored as RGB, where the three channels are equal)."""
