@@ -233,3 +233,14 @@ def test_long_csv_errors(tmp_path: Path, series: str, labels: str | None, match:
     s, lab = _long(tmp_path, series, *([labels] if labels else []))
     with pytest.raises(DataError, match=match):
         load_series_source(f"series:{s}", labels_file=lab)
+
+
+def test_a_labels_file_with_a_csv_that_is_not_a_long_series_names_the_missing_column(tmp_path: Path) -> None:
+    """Found by an outside-in audit: without its ``value`` column the file was read as a table (label
+    column ``variable``) and ``--labels-file`` silently dropped."""
+    from meddx.core.errors import DataError
+    from meddx.data.sources import load_source
+
+    s, lab = _long(tmp_path, "patient_id,time,variable\na,1,hr\nb,1,hr\n")
+    with pytest.raises(DataError, match=r"s\.csv: --labels-file is for a long-format time series.*missing: value"):
+        load_source(s, options={"labels_file": str(lab)})
