@@ -129,7 +129,8 @@ def get_bundle(ref: str) -> BundleRecord:
     if version and records:
         versions = [str(r.version) for r in records]
         if version not in versions:
-            raise BundleError(f"{name} has no version {version}; versions: {', '.join(sorted(versions, key=int))}")
+            raise BundleError(f"no registered bundle {ref!r}: {name} has no version {version}; versions: "
+                              f"{', '.join(sorted(versions, key=int))}")
         records = [r for r in records if str(r.version) == version]
     if not records:
         known = sorted({r.name for r in list_bundles()})

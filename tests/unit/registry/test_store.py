@@ -65,5 +65,5 @@ def test_an_empty_name_or_an_unknown_version_never_picks_some_bundle(tmp_path: P
     for ref in ("", ":1", " "):
         with pytest.raises(BundleError, match="no name|empty bundle reference"):
             resolve_bundle_path(ref)
-    with pytest.raises(BundleError, match="xray has no version 9; versions: 1"):
+    with pytest.raises(BundleError, match="no registered bundle .xray:9.: xray has no version 9; versions: 1"):
         get_bundle("xray:9")
