@@ -125,3 +125,23 @@ def test_training_on_patients_shared_across_splits_warns(trained: dict, tmp_path
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["warnings"] and "30 patients" in metrics["warnings"][0]
     assert "30 patients with samples on more than one split" in (out / "model_card.md").read_text()
+
+
+def test_a_2d_image_saved_as_a_one_slice_nifti_predicts_as_the_png(trained: dict, tmp_path: Path, capsys,
+                                                                    monkeypatch) -> None:
+    """Found by an outside-in audit: a 2D NIfTI stored as x*y*1 was refused by a 2D bundle as 3D."""
+    import nibabel as nib
+    from PIL import Image
+
+    monkeypatch.setenv("MEDDX_HOME", str(trained["home"]))
+    png = next(p for p in sorted(Path(trained["folder"]).rglob("*.png")))
+    pixels = np.asarray(Image.open(png).convert("L"), dtype=np.float32)  # (H, W), 0..255
+    nifti = tmp_path / "slice.nii.gz"
+    nib.save(nib.Nifti1Image(pixels.T[:, :, None], np.eye(4)), str(nifti))  # NIfTI order x, y, z=1
+    rows = []
+    for path in (png, nifti):
+        result = run_cli(["predict", str(trained["bundle"]), str(path), "--json"], capsys)
+        assert result.code == 0, result.err
+        rows.append(json.loads(result.out.strip().splitlines()[0])["probabilities"])
+    assert rows[0].keys() == rows[1].keys()
+    assert all(abs(rows[0][k] - rows[1][k]) < 1e-4 for k in rows[0]), rows

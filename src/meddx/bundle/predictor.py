@@ -121,7 +121,7 @@ class Predictor:
         paths = expand_image_inputs(paths, dims)
         images = []
         for p in paths:
-            img = read_image(p).array
+            img = single_slice_as_2d(read_image(p).array, dims)
             if img.ndim - 1 != dims:
                 raise DataError(
                     f"{p}: image has {img.ndim - 1} spatial dimensions (shape {tuple(img.shape)}), "
@@ -142,3 +142,11 @@ class Predictor:
             )
             for p, lab, row in zip(paths, labels, probs)
         ]
+
+
+def single_slice_as_2d(image: Any, dims: int) -> Any:
+    """A volume of one slice, ``(C, 1, H, W)`` (a 2D NIfTI saved as x*y*1), as the 2D image
+    ``(C, H, W)`` a 2D bundle reads; anything else unchanged."""
+    if dims == 2 and image.ndim == 4 and image.shape[1] == 1:
+        return image[:, 0]
+    return image

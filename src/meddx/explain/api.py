@@ -162,8 +162,10 @@ def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, ta
 
     from meddx.core.errors import DataError
 
+    from meddx.bundle.predictor import single_slice_as_2d
+
     try:
-        x = predictor.preprocess([image])
+        x = predictor.preprocess([single_slice_as_2d(image, len(predictor.preprocessor.spatial_size))])
     except DataError as exc:  # wrong dimensionality or channels: name the file
         raise DataError(f"{name}: {exc}") from None
     probs = predictor.predict_tensor(x)[0]
