@@ -291,6 +291,8 @@ def _labels(labels: np.ndarray, n: int, path: Path, split: str) -> np.ndarray:
         labels = labels[:, 0]
     if labels.ndim not in (1, 2):
         raise DataError(f"{path}: {split}_labels has shape {labels.shape}; expected (N,), (N,1) or (N,L)")
+    if labels.dtype == np.bool_:  # multi-label 0/1 stored as booleans
+        labels = labels.astype(np.uint8)
     if not np.issubdtype(labels.dtype, np.number) or np.issubdtype(labels.dtype, np.complexfloating):
         raise DataError(f"{path}: {split}_labels holds {labels.dtype} values; expected integer class indices")
     if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):

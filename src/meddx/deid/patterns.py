@@ -76,9 +76,10 @@ AGE_RES = [
     # "She is 94.", "he's 91": a person, then the number alone (not "BP is 94/60", "sat is 94%")
     re.compile(rf"\b(?:she|he|patient|pt)(?:\s+(?:is|was)|'s)\s+(?:now\s+)?(?P<age>{_OLD}){_NO_DECIMAL}"
                r"(?!\s*(?:%|/|°|mm|kg|lb|bpm|cm|mg|percent))", re.I),
-    # "92F with CHF", "a 92 M": sex right after the number (temperatures are filtered in find_patterned)
-    re.compile(rf"(?<![\w.°])(?P<age>{_OLD})\s?(?:F|M)(?![\w°])"),
+    # "92F with CHF", "a 92 M": sex right after the number (AGE_SEX_RE, below: not after a temperature word)
 ]
+AGE_SEX_RE = re.compile(rf"(?<![\w.°])(?P<age>{_OLD})\s?(?:F|M)(?![\w°])")
+AGE_RES.append(AGE_SEX_RE)
 _TEMPERATURE_BEFORE_RE = re.compile(r"(?i:\b(?:t|temp|temperature|t\s*max|tm|fever|febrile|afebrile|pyrexia)\b"
                                     r"[\s:=]*(?:(?:of|to|was|is|at|up\s+to)\s+)?)$")
 
@@ -165,7 +166,7 @@ def find_structured(text: str) -> list[Cand]:
         out.append(Cand(m.start(1), m.end(1), _phone_or_fax(text, m.start(1), m.end(1)), "phone-context", 80))
     for pattern in AGE_RES:
         out += [Cand(m.start("age"), m.end("age"), "AGE", "age", 75) for m in pattern.finditer(text)
-                if not (m.group(0)[-1] in "FM" and _TEMPERATURE_BEFORE_RE.search(text, max(0, m.start() - 24),
+                if not (pattern is AGE_SEX_RE and _TEMPERATURE_BEFORE_RE.search(text, max(0, m.start() - 24),
                                                                                 m.start()))]
     return out
 
