@@ -145,3 +145,5 @@ def test_a_2d_image_saved_as_a_one_slice_nifti_predicts_as_the_png(trained: dict
         rows.append(json.loads(result.out.strip().splitlines()[0])["probabilities"])
     assert rows[0].keys() == rows[1].keys()
     assert all(abs(rows[0][k] - rows[1][k]) < 1e-4 for k in rows[0]), rows
+    explained = run_cli(["explain", str(trained["bundle"]), str(nifti), "--out", str(tmp_path / "ex")], capsys)
+    assert explained.code == 0 and list((tmp_path / "ex").glob("*slice.nii.gz-gradcam.png")), explained.err

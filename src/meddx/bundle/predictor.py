@@ -110,27 +110,29 @@ class Predictor:
         per_label = [self.class_thresholds.get(n, t) if self.class_thresholds else t for n in self.label_names]
         return [[n for n, p, tn in zip(self.label_names, row, per_label) if p >= tn] for row in probs]
 
+    def readable_image(self, image: np.ndarray, where: str) -> np.ndarray:
+        """``image`` (channel first) as this bundle reads it, or a ``DataError`` naming ``where``
+        when its dimensionality or channels cannot be: one check for predict and explain."""
+        from meddx.transforms.image import channels_convertible
+
+        dims = len(self.preprocessor.spatial_size)
+        image = single_slice_as_2d(image, dims)
+        if image.ndim - 1 != dims:
+            raise DataError(f"{where}: image has {image.ndim - 1} spatial dimensions (shape {tuple(image.shape)}), "
+                            f"but bundle {self.name!r} expects {dims}D input")
+        if not channels_convertible(image.shape[0], self.preprocessor.channels):
+            raise DataError(f"{where}: {image.shape[0]} channels, but bundle {self.name!r} reads "
+                            f"{self.preprocessor.channels}-channel images (grey or RGB convert automatically)")
+        return image
+
     def predict_files(self, paths: Sequence[str | Path]) -> list[Prediction]:
         """Read PNG/JPEG/DICOM/NIfTI files and predict each; a folder stands for the image files
         beneath it (3D bundles: its DICOM series and NIfTI volumes; ``data.inputs``)."""
         from meddx.data.inputs import expand_image_inputs
         from meddx.data.io import read_image
-        from meddx.transforms.image import channels_convertible
 
-        dims = len(self.preprocessor.spatial_size)
-        paths = expand_image_inputs(paths, dims)
-        images = []
-        for p in paths:
-            img = single_slice_as_2d(read_image(p).array, dims)
-            if img.ndim - 1 != dims:
-                raise DataError(
-                    f"{p}: image has {img.ndim - 1} spatial dimensions (shape {tuple(img.shape)}), "
-                    f"but bundle {self.name!r} expects {dims}D input"
-                )
-            if not channels_convertible(img.shape[0], self.preprocessor.channels):
-                raise DataError(f"{p}: {img.shape[0]} channels, but bundle {self.name!r} reads "
-                                f"{self.preprocessor.channels}-channel images (grey or RGB convert automatically)")
-            images.append(img)
+        paths = expand_image_inputs(paths, len(self.preprocessor.spatial_size))
+        images = [self.readable_image(read_image(p).array, str(p)) for p in paths]
         probs = self.predict_arrays(images)
         labels = self.decide(probs)
         return [

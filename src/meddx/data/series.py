@@ -176,8 +176,21 @@ def _is_mimic_folder(path: Path) -> bool:
 def _is_long_csv(path: Path) -> bool:
     if not path.is_file() or path.suffix.lower() != ".csv":
         return False
-    header = set(_csv_header(path))
-    return {"time", "variable", "value"} <= header
+    return set(LONG_COLUMNS) <= set(_csv_header(path))
+
+
+LONG_COLUMNS = ("time", "variable", "value")
+
+
+def refuse_labels_file(path: Path) -> None:
+    """``--labels-file`` belongs to long-format series: a file that is not one (say its ``value``
+    column is missing) must not be read as a table or as documents with the option dropped."""
+    columns = _csv_header(path) if path.is_file() else []
+    missing = [c for c in LONG_COLUMNS if c not in columns]
+    raise DataError(f"{path}: --labels-file is for a long-format time series (columns ID,time,variable,value), but "
+                    f"this {'file' if path.is_file() else 'path'} has columns {', '.join(columns) or '(none)'}"
+                    f"{' (missing: ' + ', '.join(missing) + ')' if missing else ''}; fix the header, or drop "
+                    "--labels-file for a table with a label column")
 
 
 def series_kind(spec: str | Path) -> str | None:

@@ -72,7 +72,9 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
 
         return load_series_source(text, **reader_kwargs(load_series_source, options))
     if (options or {}).get("labels_file"):
-        _not_a_long_series(Path(text).expanduser())
+        from meddx.data.series import refuse_labels_file
+
+        refuse_labels_file(Path(text).expanduser())
     from meddx.data.tabular import is_tabular_spec  # tables (one row per patient), or tabular:PATH
 
     if is_tabular_spec(text):
@@ -135,18 +137,3 @@ def _describe_flat_folder(path: Path) -> str:
         return f"a folder of {len(files)} images without class sub-folders"
     return "a folder without images or class sub-folders"
 
-
-def _not_a_long_series(path: Path) -> None:
-    """``--labels-file`` belongs to long-format series: a file that is not one (say its ``value``
-    column is missing) must not be read as a table or as documents with the option dropped."""
-    columns: list[str] = []
-    if path.is_file():
-        import csv
-
-        with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-            columns = [c.strip() for c in next(csv.reader(fh), [])]
-    missing = [c for c in ("time", "variable", "value") if c not in {x.lower() for x in columns}]
-    raise DataError(f"{path}: --labels-file is for a long-format time series (columns ID,time,variable,value), but "
-                    f"this {'file' if path.is_file() else 'path'} has columns {', '.join(columns) or '(none)'}"
-                    f"{' (missing: ' + ', '.join(missing) + ')' if missing else ''}; fix the header, or drop "
-                    "--labels-file for a table with a label column")

@@ -124,7 +124,7 @@ def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "a
         return [e for m in methods for e in _explain_rows(predictor, inputs, m, target)]
     out = []
     for i, item in enumerate(image_items(predictor, inputs)):
-        image, name = _read(item, i)
+        image, name = _read(predictor, item, i)
         for m in methods:
             out.append(_explain_image(predictor, image, name, m, target, options))
     return out
@@ -148,26 +148,21 @@ def image_items(predictor: Any, inputs: Sequence[Any]) -> list[Any]:
     return [x for item in inputs for x in ([item] if isinstance(item, np.ndarray) else expand_image_inputs([item], dims))]
 
 
-def _read(item: Any, i: int) -> tuple[np.ndarray, str]:
+def _read(predictor: Any, item: Any, i: int) -> tuple[np.ndarray, str]:
+    """The image as the bundle reads it (checked: dimensionality, channels) and its name; the
+    explanation and the overlay drawn on it use the same array."""
     if isinstance(item, np.ndarray):
-        return item, f"input{i + 1}"
+        return predictor.readable_image(item, f"input{i + 1}"), f"input{i + 1}"
     from meddx.data.io import read_image
 
-    return read_image(item).array, str(item)
+    return predictor.readable_image(read_image(item).array, str(item)), str(item)
 
 
 def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, target: str | None,
                    options: dict[str, Any]) -> Explanation:
     from meddx.explain.image import image_attributions
 
-    from meddx.core.errors import DataError
-
-    from meddx.bundle.predictor import single_slice_as_2d
-
-    try:
-        x = predictor.preprocess([single_slice_as_2d(image, len(predictor.preprocessor.spatial_size))])
-    except DataError as exc:  # wrong dimensionality or channels: name the file
-        raise DataError(f"{name}: {exc}") from None
+    x = predictor.preprocess([image])
     probs = predictor.predict_tensor(x)[0]
     k = target_index(predictor, probs, target)
     start = time.perf_counter()
@@ -286,7 +281,7 @@ def write_explanations(predictor: Any, explanations: list[Explanation], inputs: 
                 written.append(write_text_atomic(out / f"{stem}-{e.method}.html", render_attribution_html(
                     document, attribution, title=f"{predictor.name}: {source} ({e.method})")))
             continue
-        image, _ = _read(inputs[i], i)
+        image, _ = _read(predictor, inputs[i], i)
         written += _image_files(image, group, out, stem)
     written.append(write_json_atomic(out / "explanations.json", [e.to_dict() for e in explanations]))
     return written

@@ -199,9 +199,9 @@ def _match_channels(x: np.ndarray, channels: int) -> np.ndarray:
         return x.mean(axis=0, keepdims=True)
     if c == 1:
         return np.repeat(x, channels, axis=0)
-    if c == 4 and channels == 3:
-        return x[:3]
-    raise DataError(f"cannot convert an image with {c} channels to {channels} channels")
+    if not channels_convertible(c, channels):
+        raise DataError(f"cannot convert an image with {c} channels to {channels} channels")
+    return x[:3]  # RGBA -> RGB
 
 
 def build_augmentation(preset: str, spatial_size: Sequence[int], seed: int | None = None) -> Callable[[Any], Any] | None:
