@@ -225,6 +225,25 @@ def test_a_segmentation_network_or_an_impossible_plan_for_classification_is_one_
                                         "--no-progress"], capsys), "invalid plan override", fragment)
 
 
+def test_a_channel_count_the_images_cannot_become_is_one_line_and_leaves_no_run_folder(
+        tmp_path: Path, capsys, monkeypatch) -> None:
+    """Found by an outside-in audit: ``--channels 0`` ended in a pydantic traceback (exit 1),
+    ``--channels 2`` on grey images trained on two copies of one channel, and every refusal
+    while planning left an empty ``runs/<name>-<time>`` folder behind."""
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    npz = _npz(tmp_path / "two.npz", np.arange(12) % 2)
+    _assert_one_line_error(run_cli(["train", "--data", str(npz), "--epochs", "1", "--channels", "0"], capsys),
+                           "channels", "greater than or equal to 1")
+    for channels in ("2", "4"):
+        _assert_one_line_error(run_cli(["train", "--data", str(npz), "--epochs", "1", "--channels", channels],
+                                       capsys), f"channels={channels}", "1 channel(s)", "1 (grey) or 3 (RGB)")
+    _assert_one_line_error(run_cli(["train", "--data", str(npz), "--model", "unet", "--epochs", "1"], capsys), "unet")
+    _assert_one_line_error(run_cli(["cv", "--data", str(npz), "--epochs", "1", "--folds", "2", "--model", "unet"],
+                                   capsys), "unet")
+    runs = tmp_path / "home" / "runs"
+    assert not runs.exists() or not any(runs.iterdir()), sorted(p.name for p in runs.iterdir())
+
+
 def test_a_taken_output_is_refused_before_training_not_after(tmp_path: Path, capsys, monkeypatch) -> None:
     """Found by an outside-in audit: ``--output`` naming a folder of images, or ``cv --out`` run twice,
     trained fully (or fold 0) and only then said "a bundle already exists there"."""

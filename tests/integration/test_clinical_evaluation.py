@@ -100,6 +100,34 @@ def test_evaluate_operating_points_and_calibration(trained: dict, tmp_path: Path
     assert "sensitivity>=0.95 (lesion)" in res.out and "calibration: ECE" in res.out
 
 
+def test_evaluate_a_folder_of_one_class_reports_its_sensitivity_or_specificity(
+        trained: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An external set of confirmed lesions only (or of normals only): every reader used to refuse a
+    source with one label value. Its labels map onto the bundle's two classes; the rate it measures
+    equals the share of predictions above the bundle's threshold."""
+    import shutil
+
+    threshold = json.loads((trained["bundle"] / "config.json").read_text())["decision"]["threshold"]
+    for only, measure, rate in (("lesion", "sensitivity", "sensitivity"), ("normal", "specificity", "specificity")):
+        external = tmp_path / only
+        shutil.copytree(trained["folder"] / "test" / only, external / "test" / only)
+        out = tmp_path / f"eval-{only}"
+        res = run_cli(["evaluate", str(trained["bundle"]), "--data", str(external), "--out", str(out),
+                       "--bootstrap", "100"], capsys)
+        assert res.code == 0, res.err
+        metrics = json.loads((out / "metrics.json").read_text())
+        with (out / "predictions.csv").open() as f:
+            positive = [float(r["p_lesion"]) >= threshold for r in csv.DictReader(f)]
+        expected = np.mean(positive) if only == "lesion" else 1 - np.mean(positive)
+        assert metrics["label_names"] == ["normal", "lesion"] and metrics["n"] == len(positive) > 50
+        assert metrics["per_class"]["lesion"][rate] == pytest.approx(expected)
+        assert metrics["accuracy"] == pytest.approx(expected) and metrics["auc"] is None
+        ci = metrics["ci"]["per_class"]["lesion"][rate]
+        assert ci["bca"][0] <= ci["estimate"] <= ci["bca"][1]
+        assert any(f"one class only ({only!r}" in w and measure in w for w in metrics["warnings"])
+        assert f"{rate} {expected:.3f}" in res.out and (out / "report.html").is_file()
+
+
 def test_extra_operating_point_needs_a_validation_split(trained: dict, two_sites: tuple[Path, Path], tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     res = run_cli(["evaluate", str(trained["bundle"]), "--data", str(two_sites[0]), "--out", str(tmp_path),

@@ -275,6 +275,31 @@ def test_evaluate_an_external_file_with_other_columns_and_a_missing_class(
     assert missing.code == 2 and "available columns: report, dx" in missing.err and "pass one of them with --" in missing.err
 
 
+def test_evaluate_an_external_file_of_one_class(text_run: dict, notes_csv: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A set of confirmed neurology notes only (a sensitivity study): readers used to refuse a
+    single label value; it is evaluated on the bundle's classes, sensitivity from predictions."""
+    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
+    rows = [r for r in csv.DictReader(notes_csv.open()) if r["diagnosis"] == "neurology"]
+    external = tmp_path / "neurology.csv"
+    with external.open("w", newline="") as f:
+        csv.writer(f).writerows([["note", "diagnosis"], *([r["note"], r["diagnosis"]] for r in rows)])
+    result = run_cli(["evaluate", "notes:1", "--data", str(external), "--split", "train", "--text-column", "note",
+                      "--label-column", "diagnosis", "--out", str(tmp_path / "ev"), "--bootstrap", "50"], capsys)
+    assert result.code == 0, result.err
+    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
+    with (tmp_path / "ev" / "predictions.csv").open() as f:
+        predicted = [max(("cardiology", "neurology", "oncology"), key=lambda c: float(r[f"p_{c}"]))
+                     for r in csv.DictReader(f)]
+    assert metrics["n"] == len(rows) == len(predicted)
+    assert metrics["per_class"]["neurology"]["sensitivity"] == pytest.approx(predicted.count("neurology") / len(rows))
+    assert metrics["per_class"]["neurology"]["sensitivity"] >= 0.95  # the keyword task
+    assert metrics["auc"] is None and metrics["per_class"]["oncology"]["support"] == 0
+    assert any("one class only ('neurology'" in w for w in metrics["warnings"])
+    assert "sensitivity for 'neurology'" in result.out
+
+
 def test_compare_a_text_bundle_with_itself(text_run: dict, notes_csv: Path, tmp_path: Path,
                                            capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))

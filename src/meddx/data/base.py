@@ -8,6 +8,9 @@ Arrays are channel-first: ``(C, H, W)`` for 2D, ``(C, D, H, W)`` for 3D.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -19,6 +22,27 @@ SPLITS = ("train", "val", "test")
 # finding is the positive class that sensitivity, PPV and the ROC curve refer to.
 NEGATIVE_NAMES = frozenset({"normal", "negative", "healthy", "benign", "none", "no", "absent", "control",
                             "no_finding", "no finding", "no_tumor", "notumor", "no_tumour", "nofinding"})
+
+
+# Readers refuse a source with fewer label values than this: a classifier cannot be trained on one
+# class. ``meddx evaluate`` lowers it to 1 (``one_class_allowed``) for an external set drawn from a
+# single class (a sensitivity study on confirmed cases), whose labels it maps onto the bundle's.
+_MIN_CLASSES: ContextVar[int] = ContextVar("meddx_min_classes", default=2)
+
+
+@contextlib.contextmanager
+def one_class_allowed() -> Iterator[None]:
+    """Inside the block, readers accept a source whose labels hold a single value."""
+    token = _MIN_CLASSES.set(1)
+    try:
+        yield
+    finally:
+        _MIN_CLASSES.reset(token)
+
+
+def too_few_classes(n: int) -> bool:
+    """Whether a reader must refuse a source with ``n`` distinct label values."""
+    return n < _MIN_CLASSES.get()
 
 
 def order_label_names(names: set[str] | list[str]) -> list[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType, order_label_names
+from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType, order_label_names, too_few_classes
 from meddx.data.io import is_image_file, read_image
 from meddx.data.splits import split_alias
 
@@ -111,7 +111,7 @@ def load_imagefolder(root: str | Path) -> ImageSource:
             f"{root}: folders {', '.join(label_names)} look like a segmentation layout (images + "
             f"{mask_dirs[0]}), not classes; expected one sub-folder per class"
         )
-    if len(label_names) < 2:
+    if too_few_classes(len(label_names)):
         raise DataError(
             f"{root}: found {len(label_names)} class folder(s) ({', '.join(label_names)}); "
             "expected at least 2 class sub-folders"

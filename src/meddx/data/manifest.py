@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType, order_label_names
+from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType, order_label_names, too_few_classes
 from meddx.data.imagefolder import guess_spatial_dims
 from meddx.data.splits import SPLIT_ALIASES, split_alias
 
@@ -78,7 +78,7 @@ def load_manifest(csv_path: str | Path) -> ImageSource:
         index = {n: i for i, n in enumerate(label_names)}
         labels = np.asarray([index[lbl] for lbl in labels_raw], dtype=np.int64)
         task = "binary" if len(label_names) == 2 else "multiclass"
-    if len(label_names) < 2:
+    if too_few_classes(len(label_names)):
         raise DataError(
             f"{csv_path}: found {len(label_names)} label value(s) ({', '.join(label_names)}); expected at least 2"
         )

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import SPLITS, ImageSource, SplitData, order_label_names
+from meddx.data.base import SPLITS, ImageSource, SplitData, order_label_names, too_few_classes
 from meddx.data.tabular_read import (find_column, looks_like_header, missing_tokens, normalise_value, number, parse_rows,
                                      read_lines, read_rows, split_cells, typed_column)
 
@@ -211,7 +211,7 @@ def _labels(path: Path, column: str, cells: list[str], missing: frozenset[str],
                             "--positive-labels must leave at least one negative value")
         names = [_group_name(column, negatives), _group_name(column, wanted)]  # from the option: same in every file
         return names, np.asarray([int(v in wanted) for v in values], dtype=np.int64)
-    if len(seen) < 2:
+    if too_few_classes(len(seen)):
         raise DataError(f"{path}: label column {column!r} holds a single value ({seen[0]!r}); a classifier needs "
                         "at least two classes (check --label-column)")
     numeric = all(number(v) is not None for v in seen)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import SPLITS, SplitData, TaskType, TextSource, order_label_names
+from meddx.data.base import SPLITS, SplitData, TaskType, TextSource, order_label_names, too_few_classes
 from meddx.data.splits import split_alias
 from meddx.data.text_columns import (
     SHOW, cell, find_column, guess_label, guess_text, id_values, label_values, split_values, text_values,
@@ -247,7 +247,7 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
     if not texts:
         raise DataError(f"{root}: no .txt files in class sub-folders; expected root/[split/]class/doc.txt")
     names = order_label_names(set(label_raw))
-    if len(names) < 2:
+    if too_few_classes(len(names)):
         raise DataError(f"{root}: found {len(names)} class folder(s); expected at least 2")
     labels = np.asarray([names.index(v) for v in label_raw], dtype=np.int64)
     task: TaskType = "binary" if len(names) == 2 else "multiclass"

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import TaskType, order_label_names
+from meddx.data.base import TaskType, order_label_names, too_few_classes
 from meddx.data.splits import SPLIT_ALIASES, split_alias
 
 MAX_LABEL_VALUES = 50  # a column with more distinct values is not guessed to be the label
@@ -139,7 +139,7 @@ def label_values(path: Path, values: list[Any], column: str, delimiter: str | No
     for i, s in enumerate(sets if multi else []):
         labels[i, [index[x] for x in s]] = 1
     task: TaskType = "multilabel" if multi else "binary" if len(names) == 2 else "multiclass"
-    if len(names) < 2:
+    if too_few_classes(len(names)):
         raise DataError(f"{path}: column {column!r} holds {len(names)} distinct label value(s); expected at least 2 "
                         "(is it the label column? pass it with --label-column)")
     return names, labels, task

@@ -73,7 +73,15 @@ def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, p
     Returns the ``cv.json`` content: ``folds`` (per-fold metrics, threshold, temperature,
     bundle), ``mean``/``sd`` over folds, ``pooled`` (threshold-free AUC/AUPRC with bootstrap CIs
     over all out-of-fold predictions; each fold's decisions used its own threshold) and ``how``.
+    A cross-validation that fails before writing anything leaves no empty run folder.
     """
+    from meddx.training.run import removing_empty_runs
+
+    with removing_empty_runs():
+        return _cross_validate(config, folds, out, progress)
+
+
+def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: bool) -> dict[str, Any]:
     from meddx.bundle.bundle import load_bundle
     from meddx.core.files import write_json_atomic
     from meddx.data.sources import load_source

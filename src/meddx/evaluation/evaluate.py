@@ -115,7 +115,7 @@ def assess(
         n_patients=None if preds.patient_ids is None else len(set(preds.patient_ids)),
         operating_point=dict(predictor.config.get("decision", {})),
     )
-    warnings: list[str] = []
+    warnings: list[str] = _one_class_warning(preds, task, names)
     if settings.n_resamples and len(preds.ids) >= 2:
         ci = metric_intervals(preds.labels, preds.probs, task, threshold=predictor.decision_thresholds,
                               label_names=names, groups=_groups(preds), n_resamples=settings.n_resamples,
@@ -146,6 +146,17 @@ def assess(
         warnings += [f"subgroup {w}" for w in sub_warnings]
     metrics["warnings"] = warnings
     return metrics
+
+
+def _one_class_warning(preds: SplitPredictions, task: str, names: list[str]) -> list[str]:
+    """A split of one class (an external set of confirmed cases) has no AUC: say what it does measure."""
+    labels = np.asarray(preds.labels)
+    if task == "multilabel" or labels.ndim != 1 or len(np.unique(labels)) != 1:
+        return []
+    only = names[int(labels[0])]
+    measure = "specificity" if task == "binary" and int(labels[0]) == 0 else f"the sensitivity for {only!r}"
+    return [f"{preds.split} holds one class only ({only!r}, {len(labels)} samples): AUC and AUPRC are undefined; "
+            f"this set measures {measure} (equal to accuracy here)"]
 
 
 def _extra_operating_points(predictor: Any, preds: SplitPredictions, val: SplitPredictions | None,
@@ -235,7 +246,8 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
     for a file laid out differently (then the recorded id, patient and split columns are
     detected afresh unless given); carving
     val hashes every training file, so it happens only when ``carve_val``. Labels of a source that
-    lacks some of the bundle's classes are mapped onto them (:func:`align_labels`).
+    lacks some of the bundle's classes are mapped onto them (:func:`align_labels`), down to a
+    source of a single class (positives only: sensitivity is defined, AUC and specificity are not).
     """
     from meddx.core.errors import ConfigError
     from meddx.data.sources import load_source
@@ -262,8 +274,11 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
         raise ConfigError(f"{flags}: bundle {predictor.name!r} ({predictor.config.get('modality', 'image')}) does not "
                           "read columns; column options apply to documents (all three) and to series and tables "
                           "(label and id)")
-    source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
-                         carve_val=carve_val, text_options=text_options, options=options)
+    from meddx.data.base import one_class_allowed
+
+    with one_class_allowed():  # a set of one class (positives only) is evaluated on the bundle's classes
+        source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
+                             carve_val=carve_val, text_options=text_options, options=options)
     align_labels(predictor, source)
     check_compatible(predictor, source)
     return source

@@ -24,7 +24,8 @@ class TrainConfig(BaseModel):
     model: str | None = Field(None, description="registered model name (default: resnet18 / resnet18-3d)")
     model_args: dict[str, Any] = Field(default_factory=dict)
     image_size: int | list[int] | None = None
-    channels: int | None = None
+    channels: int | None = Field(None, ge=1, description="input channels: 1 (grey), 3 (RGB) or the images' own "
+                                 "count (default: from the data)")
     scaling: Literal["auto", "dtype", "minmax", "percentile", "none"] = "auto"
     augment: Literal["none", "light", "strong", "shift"] | None = Field(
         None, description="train-time augmentation preset; shift (whole-pixel translations, no resampling) is "

@@ -48,12 +48,21 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
     With ``resume`` (a run folder) the run's own config and plan are used and ``config`` must
     be ``None``. ``source`` (an ``ImageSource`` already split, e.g. one cross-validation fold)
     replaces reading ``config.data``; it cannot be combined with resume or several processes.
+    A run that fails before writing anything leaves no empty run folder.
     """
+    from meddx.training.run import removing_empty_runs
+
+    with removing_empty_runs():
+        return _fit(config, plan_file=plan_file, resume=resume, progress=progress, source=source)
+
+
+def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: str | Path | None,
+         progress: bool, source: Any) -> FitResult:
     import lightning as L
 
     from meddx.data.sources import load_source
     from meddx.training import run as runlib
-    from meddx.training.plan import make_plan, read_plan
+    from meddx.training.plan import check_classes_present, make_plan, read_plan
 
     if resume is not None:
         config, run_dir = _resume_config(Path(resume))
@@ -96,7 +105,7 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
 
         return fit_text(config, source, run_dir if resume is not None else None, plan_file=plan_file,
                         progress=progress)
-    _check_classes_present(source)
+    check_classes_present(source)
     config = config.model_copy(update={"precision": resolve_precision(config.precision, source.spatial_dims)})
     name = config.name or _default_name(source.name)
     if resume is None:
@@ -258,20 +267,6 @@ def _build_task(config: TrainConfig, source: Any, plan: Plan) -> Any:
         max_epochs=plan.epochs,
         label_smoothing=config.label_smoothing,
     )
-
-
-def _check_classes_present(source: Any) -> None:
-    """A single-label image source whose training split holds one class cannot train a classifier
-    (it would report perfect accuracy and an undefined AUC): refuse before anything is written."""
-    import numpy as np
-
-    from meddx.core.errors import DataError
-
-    labels = np.asarray(source.split("train").labels)
-    if source.task != "multilabel" and labels.ndim == 1 and len(np.unique(labels)) < 2:
-        only = source.label_names[int(labels[0])] if len(labels) else "none"
-        raise DataError(f"{source.origin}: the training split holds one class only ({only!r}, {len(labels)} samples); "
-                        "expected examples of at least two classes")
 
 
 def _is_segmentation(data: str) -> bool:

@@ -107,6 +107,7 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
         size = [side] * dims if len(set(native)) > 1 or max(native) > cap else native
         reasons["image_size"] = f"native size {native} ({how}), capped at {cap} per axis"
     if config.channels is not None:
+        check_channels(config.channels, channels, how)
         channels, reasons["channels"] = config.channels, "set in config"
     else:
         reasons["channels"] = f"from the data ({how})"
@@ -145,6 +146,31 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
     plan = size_defaults(apply_overrides(plan, overrides or {}))
     _check_model(plan, source)
     return plan
+
+
+def check_classes_present(source: ImageSource) -> None:
+    """A single-label image source whose training split holds one class cannot train a classifier
+    (it would report perfect accuracy and an undefined AUC): refuse before anything is written."""
+    from meddx.core.errors import DataError
+
+    labels = np.asarray(source.split("train").labels)
+    if source.task != "multilabel" and labels.ndim == 1 and len(np.unique(labels)) < 2:
+        only = source.label_names[int(labels[0])] if len(labels) else "none"
+        raise DataError(f"{source.origin}: the training split holds one class only ({only!r}, {len(labels)} samples); "
+                        "expected examples of at least two classes")
+
+
+def check_channels(wanted: int, native: int, how: str) -> None:
+    """Refuse a channel count the images cannot meaningfully become: grey (1), RGB (3) or their
+    own count are accepted (grey repeated into 2 channels is no input a network can use)."""
+    from meddx.transforms.image import channels_convertible
+
+    accepted = {native: f"{native} (their own)", 1: "1 (grey)"}
+    if channels_convertible(native, 3):
+        accepted.setdefault(3, "3 (RGB)")
+    if wanted not in accepted:
+        raise ConfigError(f"channels={wanted}: the training images have {native} channel(s) ({how}); expected "
+                          + " or ".join(accepted[c] for c in sorted(accepted)))
 
 
 def default_patience(configured: int | None, checkpoint: str, epochs: int) -> tuple[int, str]:

@@ -5,11 +5,13 @@ Everything needed to understand (or resume) a run sits next to its outputs.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import platform
 import time
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from meddx.core.paths import runs_dir
 from meddx.data.base import ImageSource
 
 RUN_DIR_ENV = "MEDDX_RUN_DIR"  # lets the extra processes of a multi-process run find the run
+_CREATED: list[Path] = []  # run folders made by new_run_dir, for removing_empty_runs
 PACKAGES = ("torch", "monai", "lightning", "torchmetrics", "scikit-learn", "numpy", "pydicom", "nibabel", "meddx")
 
 
@@ -36,7 +39,28 @@ def new_run_dir(name: str) -> Path:
         suffix += 1
         path = runs_dir() / f"{name}-{stamp}-{suffix}"
     path.mkdir(parents=True)
+    _CREATED.append(path)
     return path
+
+
+@contextlib.contextmanager
+def removing_empty_runs() -> Iterator[None]:
+    """Remove the run folders made inside the block that are still empty when it fails.
+
+    A run refused before its first file (a bad option found while planning) then leaves no
+    empty ``runs/<name>-<time>`` behind; a folder holding anything (a plan, checkpoints to
+    resume from) is kept.
+    """
+    start = len(_CREATED)
+    try:
+        yield
+    except BaseException:
+        for path in _CREATED[start:]:
+            with contextlib.suppress(OSError):
+                path.rmdir()  # fails, and keeps the folder, unless it is empty
+        raise
+    finally:
+        del _CREATED[start:]
 
 
 def member_dir(run_dir: Path, member: int) -> Path:
