@@ -7,6 +7,11 @@ from dataclasses import dataclass
 import pytest
 
 
+# A unique string planted once in the shared text run's notes (conftest ``notes_csv``): it must
+# appear in no output and no file meddx writes, because notes carry PHI.
+CANARY = "Zyxwvutsrq Canaryname"
+
+
 @dataclass
 class CliResult:
     code: int

@@ -1,11 +1,14 @@
-"""Fixtures for the integration tests: synthetic data with a known answer, one shared training run."""
+"""Fixtures for the integration tests: synthetic data with a known answer, shared training runs (images, text)."""
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 from pathlib import Path
 
 import pytest
+from cli_helpers import CANARY
 
 
 @pytest.fixture(autouse=True)
@@ -45,3 +48,62 @@ def trained(tmp_path_factory: pytest.TempPathFactory, lesion_folder: Path) -> di
     bundle = home / "bundles" / "lesions" / "v1"
     runs = sorted((home / "runs").iterdir())
     return {"home": home, "bundle": bundle, "run_dir": runs[0], "folder": lesion_folder}
+
+
+@pytest.fixture(scope="session")
+def notes_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from meddx.data.synthetic_text import write_text_csv
+
+    path = write_text_csv(tmp_path_factory.mktemp("notes") / "notes.csv", n=300, seed=3)
+    rows = list(csv.reader(path.open()))
+    rows[5][1] = f"{rows[5][1]} Seen by {CANARY}."  # once only: never in a vocabulary either
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="session")
+def text_run(tmp_path_factory: pytest.TempPathFactory, notes_csv: Path) -> dict:
+    """One training run (bilstm-attention) shared by the tests that read its outputs."""
+    from meddx.cli.main import main
+
+    home = tmp_path_factory.mktemp("text_home")
+    old = os.environ.get("MEDDX_HOME")
+    os.environ["MEDDX_HOME"] = str(home)
+    import contextlib
+    import io
+
+    import logging
+    import warnings
+
+    out, err = io.StringIO(), io.StringIO()
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(self.format(record))
+
+    handler, root = Collect(level=logging.DEBUG), logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)  # every library's debug records too
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                main(["train", "--data", str(notes_csv), "--model", "bilstm-attention", "--epochs", "10",
+                      "--name", "notes", "--no-progress", "--seed", "0"])
+            except SystemExit as exc:
+                assert not exc.code, f"training failed with exit code {exc.code}: {err.getvalue()}"
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        if old is None:
+            os.environ.pop("MEDDX_HOME", None)
+        else:
+            os.environ["MEDDX_HOME"] = old
+    bundle = home / "bundles" / "notes" / "v1"
+    logged = "\n".join(records + [str(w.message) for w in caught])
+    return {"home": home, "bundle": bundle, "stdout": out.getvalue(), "stderr": err.getvalue(), "logged": logged,
+            "metrics": json.loads((bundle / "metrics.json").read_text())}

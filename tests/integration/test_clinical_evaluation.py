@@ -128,6 +128,33 @@ def test_evaluate_a_folder_of_one_class_reports_its_sensitivity_or_specificity(
         assert f"{rate} {expected:.3f}" in res.out and (out / "report.html").is_file()
 
 
+def test_evaluate_split_train_of_the_training_file_leaves_out_the_carved_validation(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by an audit: on a source without a val split, ``--split train`` counted the samples
+    training had carved for validation, and its n changed when ``--operating-point`` was added."""
+    from meddx.data.synthetic import LABEL_NAMES, make_lesion_images
+
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    data = make_lesion_images(120, 28, contrast=2.0, seed=5)
+    manifest = _write_pngs(tmp_path / "data", [(f"{i}.png", image, LABEL_NAMES[int(label)], "train", f"p{i}")
+                                               for i, (image, label) in enumerate(zip(data.images, data.labels))])
+    res = run_cli(["train", "--data", str(manifest), "--model", "seed-cnn", "--epochs", "2", "--name", "carved",
+                   "--no-progress"], capsys)
+    assert res.code == 0, res.err
+    ids = {}
+    for extra in ([], ["--operating-point", "fixed:0.5"]):
+        for split in ("train", "val"):
+            out = tmp_path / f"ev-{split}-{len(extra)}"
+            res = run_cli(["evaluate", "carved:1", "--data", str(manifest), "--split", split, "--out", str(out),
+                           "--bootstrap", "0", "--no-verify", "--no-report", *extra], capsys)
+            assert res.code == 0, res.err
+            with (out / "predictions.csv").open() as f:
+                ids[split, len(extra)] = {r["id"] for r in csv.DictReader(f)}
+    assert ids["train", 0] == ids["train", 2] and ids["val", 0] == ids["val", 2]
+    assert not ids["train", 0] & ids["val", 0] and len(ids["train", 0]) + len(ids["val", 0]) == 120
+    assert 100 <= len(ids["train", 0]) < 120
+
+
 def test_extra_operating_point_needs_a_validation_split(trained: dict, two_sites: tuple[Path, Path], tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     res = run_cli(["evaluate", str(trained["bundle"]), "--data", str(two_sites[0]), "--out", str(tmp_path),

@@ -9,77 +9,13 @@ bundle), because notes carry PHI.
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.integration.cli_helpers import run_cli
-
-CANARY = "Zyxwvutsrq Canaryname"
-
-
-@pytest.fixture(scope="module")
-def notes_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from meddx.data.synthetic_text import write_text_csv
-
-    path = write_text_csv(tmp_path_factory.mktemp("notes") / "notes.csv", n=300, seed=3)
-    rows = list(csv.reader(path.open()))
-    rows[5][1] = f"{rows[5][1]} Seen by {CANARY}."  # once only: never in a vocabulary either
-    with path.open("w", newline="") as f:
-        csv.writer(f).writerows(rows)
-    return path
-
-
-@pytest.fixture(scope="module")
-def text_run(tmp_path_factory: pytest.TempPathFactory, notes_csv: Path) -> dict:
-    """One training run (bilstm-attention) shared by the tests that read its outputs."""
-    from meddx.cli.main import main
-
-    home = tmp_path_factory.mktemp("text_home")
-    old = os.environ.get("MEDDX_HOME")
-    os.environ["MEDDX_HOME"] = str(home)
-    import contextlib
-    import io
-
-    import logging
-    import warnings
-
-    out, err = io.StringIO(), io.StringIO()
-    records: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(self.format(record))
-
-    handler, root = Collect(level=logging.DEBUG), logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)  # every library's debug records too
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-                warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                main(["train", "--data", str(notes_csv), "--model", "bilstm-attention", "--epochs", "10",
-                      "--name", "notes", "--no-progress", "--seed", "0"])
-            except SystemExit as exc:
-                assert not exc.code, f"training failed with exit code {exc.code}: {err.getvalue()}"
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-        if old is None:
-            os.environ.pop("MEDDX_HOME", None)
-        else:
-            os.environ["MEDDX_HOME"] = old
-    bundle = home / "bundles" / "notes" / "v1"
-    logged = "\n".join(records + [str(w.message) for w in caught])
-    return {"home": home, "bundle": bundle, "stdout": out.getvalue(), "stderr": err.getvalue(), "logged": logged,
-            "metrics": json.loads((bundle / "metrics.json").read_text())}
-
+from tests.integration.cli_helpers import CANARY, run_cli
 
 def test_training_learns_the_keyword_task_and_reports_the_baseline(text_run: dict) -> None:
     m = text_run["metrics"]
@@ -170,19 +106,6 @@ def test_predict_reads_a_txt_file_and_matches_the_python_api(text_run: dict, tmp
     assert [(Path(r["source"]).name, r["label"]) for r in rows] == [("b.txt", "neurology"), ("a.txt", "oncology")]
 
 
-def test_evaluate_writes_a_report_with_the_baseline(text_run: dict, notes_csv: Path, tmp_path: Path,
-                                                   capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
-    result = run_cli(["evaluate", "notes:1", "--data", str(notes_csv), "--out", str(tmp_path / "ev")], capsys)
-    assert result.code == 0, result.err
-    assert "macro-F1" in result.out and "baseline (tfidf-logreg)" in result.out
-    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
-    assert metrics["accuracy"] == pytest.approx(text_run["metrics"]["test"]["accuracy"])
-    report = (tmp_path / "ev" / "report.html").read_text()
-    assert 'id="baseline"' in report and "difference (model − baseline)" in report
-
-
 def test_text_errors_are_one_line_and_name_the_column(notes_csv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(["train", "--data", str(notes_csv), "--text-column", "nothere", "--epochs", "1"], capsys)
     assert result.code == 2
@@ -243,70 +166,6 @@ def test_a_text_run_resumes_from_its_run_folder(notes_csv: Path, tmp_path: Path,
     assert (run_dir / "tokenizer.json").read_text() == tokenizer
     assert json.loads((run_dir / "trainer.json").read_text())["epochs_run"] == 2
     assert (tmp_path / "home" / "bundles" / "r" / "v2" / "tokenizer.json").is_file()
-
-
-def test_evaluate_an_external_file_with_other_columns_and_a_missing_class(
-        text_run: dict, notes_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A hospital's own test file: other column names, no oncology note. ``--text-column`` and
-    ``--label-column`` read it; its labels map onto the bundle's three classes."""
-    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
-    rows = [r for r in csv.DictReader(notes_csv.open()) if r["split"] == "test" and r["diagnosis"] != "oncology"]
-    external = tmp_path / "external.csv"
-    with external.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["report", "dx"])
-        writer.writerows([r["note"], r["diagnosis"]] for r in rows)
-    result = run_cli(["evaluate", "notes:1", "--data", str(external), "--split", "train", "--text-column", "report",
-                      "--label-column", "dx", "--out", str(tmp_path / "ev"), "--bootstrap", "50"], capsys)
-    assert result.code == 0, result.err
-    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
-    assert metrics["n"] == len(rows) and metrics["label_names"] == ["cardiology", "neurology", "oncology"]
-    assert metrics["per_class"]["oncology"]["support"] == 0
-    assert metrics["per_class"]["oncology"]["sensitivity"] is None
-    assert metrics["accuracy"] >= 0.95  # the keyword task, as on the training file
-    assert any("oncology" in note for note in metrics["dataset"]["notes"])
-    compared = run_cli(["compare", "notes:1", "notes:1", "--data", str(external), "--split", "train",
-                        "--text-column", "report", "--label-column", "dx", "--out", str(tmp_path / "cmp")], capsys)
-    assert compared.code == 0, compared.err
-    # Without the column flags the training file's columns are missing: the error names one, the
-    # columns the file has, and the flag to pass.
-    missing = run_cli(["evaluate", "notes:1", "--data", str(external), "--split", "train"], capsys)
-    assert missing.code == 2 and "available columns: report, dx" in missing.err and "pass one of them with --" in missing.err
-
-
-def test_evaluate_an_external_file_of_one_class(text_run: dict, notes_csv: Path, tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """A set of confirmed neurology notes only (a sensitivity study): readers used to refuse a
-    single label value; it is evaluated on the bundle's classes, sensitivity from predictions."""
-    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
-    rows = [r for r in csv.DictReader(notes_csv.open()) if r["diagnosis"] == "neurology"]
-    external = tmp_path / "neurology.csv"
-    with external.open("w", newline="") as f:
-        csv.writer(f).writerows([["note", "diagnosis"], *([r["note"], r["diagnosis"]] for r in rows)])
-    result = run_cli(["evaluate", "notes:1", "--data", str(external), "--split", "train", "--text-column", "note",
-                      "--label-column", "diagnosis", "--out", str(tmp_path / "ev"), "--bootstrap", "50"], capsys)
-    assert result.code == 0, result.err
-    metrics = json.loads((tmp_path / "ev" / "metrics.json").read_text())
-    with (tmp_path / "ev" / "predictions.csv").open() as f:
-        predicted = [max(("cardiology", "neurology", "oncology"), key=lambda c: float(r[f"p_{c}"]))
-                     for r in csv.DictReader(f)]
-    assert metrics["n"] == len(rows) == len(predicted)
-    assert metrics["per_class"]["neurology"]["sensitivity"] == pytest.approx(predicted.count("neurology") / len(rows))
-    assert metrics["per_class"]["neurology"]["sensitivity"] >= 0.95  # the keyword task
-    assert metrics["auc"] is None and metrics["per_class"]["oncology"]["support"] == 0
-    assert any("one class only ('neurology'" in w for w in metrics["warnings"])
-    assert "sensitivity for 'neurology'" in result.out
-
-
-def test_compare_a_text_bundle_with_itself(text_run: dict, notes_csv: Path, tmp_path: Path,
-                                           capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
-    result = run_cli(["compare", "notes:1", "notes:1", "--data", str(notes_csv), "--out", str(tmp_path)], capsys)
-    assert result.code == 0, result.err
-    comparison = json.loads((tmp_path / "comparison.json").read_text())
-    assert comparison["n"] == 60 and comparison["difference"]["accuracy"]["estimate"] == 0.0
 
 
 def test_explain_api_and_cli_on_a_text_bundle(text_run: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str],

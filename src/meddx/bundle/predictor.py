@@ -86,13 +86,13 @@ class Predictor:
         outs = []
         for start in range(0, len(x), batch_size):
             xb = x[start : start + batch_size]
-            probs = probs_from_logits(self.net(xb).float(), self.task)  # type: ignore[arg-type]
+            probs = probs_from_logits(self.net(xb).double(), self.task)  # type: ignore[arg-type]
             if "hflip" in self.tta:
-                flipped = probs_from_logits(self.net(torch.flip(xb, dims=[-1])).float(), self.task)  # type: ignore[arg-type]
+                flipped = probs_from_logits(self.net(torch.flip(xb, dims=[-1])).double(), self.task)  # type: ignore[arg-type]
                 probs = (probs + flipped) / 2
             outs.append(probs)
         if not outs:
-            return np.zeros((0, len(self.label_names)), dtype=np.float32)
+            return np.zeros((0, len(self.label_names)), dtype=np.float64)
         return torch.cat(outs).numpy()
 
     def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
@@ -139,7 +139,7 @@ class Predictor:
             Prediction(
                 source=str(p),
                 label=lab,
-                probabilities={n: round(float(v), 6) for n, v in zip(self.label_names, row)},
+                probabilities={n: float(v) for n, v in zip(self.label_names, row)},
                 threshold=self.class_thresholds if self.task == "multilabel" and self.class_thresholds else self.threshold,
             )
             for p, lab, row in zip(paths, labels, probs)

@@ -65,9 +65,9 @@ class SeriesPredictor(Predictor):
         outs = []
         for start in range(0, len(records), batch_size):
             inputs = self.encode(records[start:start + batch_size])
-            outs.append(probs_from_logits(self.net(*inputs).float(), self.task))  # type: ignore[arg-type]
+            outs.append(probs_from_logits(self.net(*inputs).double(), self.task))  # type: ignore[arg-type]
         if not outs:
-            return np.zeros((0, len(self.label_names)), dtype=np.float32)
+            return np.zeros((0, len(self.label_names)), dtype=np.float64)
         return torch.cat(outs).numpy()
 
     def predict_records(self, records: Sequence[Any], batch_size: int = 256, calibrated: bool = True) -> np.ndarray:
@@ -90,7 +90,7 @@ class SeriesPredictor(Predictor):
         probs = self.predict_records(records)
         labels = self.decide(probs)
         names = list(sources) if sources is not None else [r.id for r in records]
-        return [Prediction(source=s, label=lab, probabilities={n: round(float(v), 6) for n, v in zip(self.label_names, row)},
+        return [Prediction(source=s, label=lab, probabilities={n: float(v) for n, v in zip(self.label_names, row)},
                            threshold=self.threshold)
                 for s, lab, row in zip(names, labels, probs)]
 

@@ -56,7 +56,7 @@ class TabularPredictor(Predictor):
         probs = self.predict_rows(df)
         labels = self.decide(probs)
         names = list(names) if names is not None else [f"row{i + 1}" for i in range(len(df))]
-        return [Prediction(source=s, label=lab, probabilities={n: round(float(v), 6) for n, v in zip(self.label_names, row)},
+        return [Prediction(source=s, label=lab, probabilities={n: float(v) for n, v in zip(self.label_names, row)},
                            threshold=self.threshold)
                 for s, lab, row in zip(names, labels, probs)]
 

@@ -49,9 +49,9 @@ class TextPredictor(Predictor):
         outs = []
         for start in range(0, len(texts), batch_size):
             ids, mask = self.encode(texts[start:start + batch_size])
-            outs.append(probs_from_logits(self.net(ids, mask).float(), self.task))  # type: ignore[arg-type]
+            outs.append(probs_from_logits(self.net(ids, mask).double(), self.task))  # type: ignore[arg-type]
         if not outs:
-            return np.zeros((0, len(self.label_names)), dtype=np.float32)
+            return np.zeros((0, len(self.label_names)), dtype=np.float64)
         return torch.cat(outs).numpy()
 
     def predict_texts(self, texts: Sequence[str], batch_size: int = 64, calibrated: bool = True) -> np.ndarray:
@@ -70,7 +70,7 @@ class TextPredictor(Predictor):
         probs = self.predict_texts(texts)
         labels = self.decide(probs)
         names = list(sources) if sources is not None else [f"text{i + 1}" for i in range(len(texts))]
-        return [Prediction(source=s, label=lab, probabilities={n: round(float(v), 6) for n, v in zip(self.label_names, row)},
+        return [Prediction(source=s, label=lab, probabilities={n: float(v) for n, v in zip(self.label_names, row)},
                            threshold=self.class_thresholds if self.task == "multilabel" and self.class_thresholds
                            else self.threshold)
                 for s, lab, row in zip(names, labels, probs)]

@@ -52,7 +52,7 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
         column = text_column or "text"
         if column not in table:
             raise DataError(f"{path}: no column {column!r} (columns: {', '.join(table)}); pass --text-column")
-        ids = table.get(id_column) if id_column else None
+        ids = table.get(id_column) if id_column else None  # absent from this file: row numbers
         for row, value in enumerate(table[column], start=1):
             if not isinstance(value, str) or not value.strip():
                 raise DataError(f"{path}: row {row}, column {column!r}: empty or not text; drop the row or fill it")
@@ -74,7 +74,11 @@ def bundle_text_column(predictor: Any) -> Optional[str]:
 def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: Optional[Path], attribution: str,
                  text_column: Optional[str], as_json: bool, encoding: Optional[str] = None) -> None:
     """Classify the documents and print one row (or JSON line) per document."""
+    recorded = predictor.config.get("training", {}).get("text_options", {})
+    # Rows are named FILE:ID by the training file's id column when this file has it (as in
+    # evaluate's predictions.csv), else FILE:rowN.
     file_texts, file_names = read_documents(files, text_column or bundle_text_column(predictor),
+                                            id_column=recorded.get("id_column"),
                                             encoding=encoding or bundle_encoding(predictor))
     docs = [*texts, *file_texts]
     names = [f"text{i + 1}" for i in range(len(texts))] + file_names

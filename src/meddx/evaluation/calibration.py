@@ -44,7 +44,7 @@ TARGETS: dict[str, str] = {
     "multiclass": "top-label confidence",
     "multilabel": "per-label probability (pooled)",
 }
-EPS = 1e-12
+TINY = np.finfo(np.float64).tiny
 T_BOUNDS: tuple[float, float] = (0.05, 20.0)
 
 
@@ -250,9 +250,17 @@ def calibration_summary(y_true: Any, probs: Any, task: str, n_bins: int = 15) ->
 
 def _scores(p: np.ndarray, task: str) -> np.ndarray:
     """Logit surrogates: log p (binary/multiclass; logits up to a per-row constant) or
-    logit(p) per label (multilabel), after clipping p to [EPS, 1 - EPS]."""
-    q = np.clip(p, EPS, 1.0 - EPS)
-    return logit(q) if task == "multilabel" else np.log(q)
+    logit(p) per label (multilabel), in float64.
+
+    Only zeros (and, per label, ones) are clipped, to the smallest positive double: clipping at a
+    coarser bound would flatten the confident cases' ranking. A network's float64 softmax keeps
+    the smaller class probability exactly far beyond the point where the larger rounds to 1, so
+    ``log p`` recovers logit margins of several hundred and T rescales them without ties."""
+    q = np.asarray(p, dtype=np.float64)
+    if task == "multilabel":
+        q = np.clip(q, TINY, 1.0 - np.finfo(np.float64).epsneg)
+        return logit(q)
+    return np.log(np.maximum(q, TINY))
 
 
 def _nll(y: np.ndarray, scores: np.ndarray, temperature: float, task: str) -> float:
@@ -298,9 +306,10 @@ def apply_temperature(probs: np.ndarray, temperature: float, task: str) -> np.nd
     """Rescale probabilities by T: ``softmax(log p / T)`` (binary, multiclass) or
     ``sigmoid(logit(p) / T)`` per label (multilabel).
 
-    T = 1 returns ``probs`` unchanged up to float error (and the 1e-12 clipping); rows still
-    sum to 1 for binary/multiclass; the argmax is kept, and for binary the ranking of
-    P(positive) (so AUC is unchanged, up to ties float32 rounding may create). The output has
+    T = 1 returns ``probs`` unchanged up to float error; rows still sum to 1 for
+    binary/multiclass; the argmax is kept, and for binary the ranking of P(positive), so AUC is
+    unchanged, as long as the input still holds it: float32 probabilities tie at 1.0 from a
+    logit margin of about 17, which is why the predictors return float64. The output has
     the shape of ``probs`` (a binary (N,) P(positive) stays (N,)); float32 in -> float32 out,
     anything else -> float64.
     """

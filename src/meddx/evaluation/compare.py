@@ -352,7 +352,8 @@ def compare_bundles(
 
     from meddx.bundle.bundle import load_bundle
     from meddx.core.files import write_json_atomic
-    from meddx.evaluation.evaluate import load_source_as_trained, predict_split
+    from meddx.evaluation.as_trained import is_training_source, load_source_as_trained
+    from meddx.evaluation.evaluate import predict_split
     from meddx.evaluation.intervals import paired_difference_intervals
     from meddx.registry.store import resolve_bundle_path
 
@@ -365,7 +366,8 @@ def compare_bundles(
         from meddx.evaluation.seg_compare import compare_segmentation
 
         return compare_segmentation(a, b, paths, data, split, out, n_resamples=n_resamples, level=level, seed=seed)
-    source = load_source_as_trained(a, data, carve_val=split == "val", columns=columns)
+    carve = split == "val" or (split == "train" and is_training_source(a, data))  # train: without carved val
+    source = load_source_as_trained(a, data, carve_val=carve, columns=columns)
     pa, pb = predict_split(a, source, split), predict_split(b, source, split)
     y, names, task = pa.labels, a.label_names, a.task
     correct_a = correctness(y, pa.probs, task, a.decision_thresholds)

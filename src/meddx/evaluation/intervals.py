@@ -65,8 +65,9 @@ class _FastMetrics:
         self.task, self.n, self.k = task, p.shape[0], p.shape[1]
         t, d = truth.astype(float), pred.astype(float)
         cols = [t * d, (1 - t) * d, t * (1 - d), t]  # tp, fp, fn, positives per class
-        if pred_idx is not None:  # hits of the argmax / P(positive) decision, for accuracy
-            cols.append(t * np.eye(self.k)[pred_idx])
+        if pred_idx is not None:  # hits and predictions of the argmax / P(positive) decision:
+            decided = np.eye(self.k)[pred_idx]  # accuracy, and the headline macro-F1
+            cols += [t * decided, decided]
         self.design = np.hstack(cols)
         self.truth = t
         # 0-based codes of the distinct scores of each column, highest score first.
@@ -97,17 +98,21 @@ class _FastMetrics:
         neg = total - pos
         tn = neg - fp
         per = {"sensitivity": _ratio(tp, pos), "specificity": _ratio(tn, neg), "ppv": _ratio(tp, tp + fp),
-               "npv": _ratio(tn, tn + fn), "f1": _ratio(2 * tp, 2 * tp + fp + fn)}
+               "npv": _ratio(tn, tn + fn), "f1": np.where(pos > 0, _ratio(2 * tp, 2 * tp + fp + fn), np.nan)}
         per["auc"], per["auprc"] = map(np.array, zip(*(self._ranking(w, c) for c in range(self.k))))
         if self.task == "multilabel":
             accuracy = float(np.mean((tp + tn) / total))
             both = (pos > 0) & (neg > 0)
             balanced = _nanmean(np.where(both, (per["sensitivity"] + per["specificity"]) / 2, np.nan))
         else:
-            hits = counts[4]
+            hits, decided = counts[4], counts[5]
             accuracy = float(hits.sum() / total)
             balanced = _nanmean(_ratio(hits, pos))  # mean recall over classes present
-        out = {"accuracy": accuracy, "balanced_accuracy": balanced, "macro_f1": _nanmean(per["f1"])}
+        if self.task == "multilabel":
+            macro_f1 = _nanmean(per["f1"])
+        else:  # of the decisions (argmax for multi-class, whatever per-class thresholds say)
+            macro_f1 = _nanmean(np.where(pos > 0, _ratio(2 * hits, decided + pos), np.nan))
+        out = {"accuracy": accuracy, "balanced_accuracy": balanced, "macro_f1": macro_f1}
         for m in ("auc", "auprc"):
             out[m] = float(per[m][1]) if self.task == "binary" else _nanmean(per[m])
         for m in CLASS_METRICS:
@@ -216,10 +221,24 @@ def metric_intervals(
     y, p = _validate(y_true, probs, task)
     names = _label_names(label_names, p.shape[1])
     _, cut, _ = _resolve_threshold(threshold, task, p.shape[1])
-    notes = classification_metrics(y, p, task, threshold=threshold, label_names=names)["notes"]  # type: ignore[arg-type]
+    point = classification_metrics(y, p, task, threshold=threshold, label_names=names)  # type: ignore[arg-type]
     intervals = bootstrap_ci(_FastMetrics(y, p, task, cut), len(y), strata=_strata(y, task), groups=groups,
                              n_resamples=n_resamples, level=level, seed=seed)
-    return _shape(intervals, names, task, groups, len(y), n_resamples, level, seed, notes)
+    shaped = _shape(intervals, names, task, groups, len(y), n_resamples, level, seed, point["notes"])
+    # The estimates are the point metrics themselves, not their fast recomputation, which can
+    # differ in the last bits (0.99249999... against 0.9925) and then round differently on screen.
+    for m in TOP_METRICS:
+        _set_estimate(shaped[m], point[m])
+    for name in names:
+        for m in CLASS_METRICS:
+            _set_estimate(shaped["per_class"][name][m], point["per_class"][name][m])
+    return shaped
+
+
+def _set_estimate(interval: dict[str, Any], value: float | None) -> None:
+    """Replace an interval's estimate by the equal point value (same up to float rounding)."""
+    if interval.get("estimate") is not None and value is not None and abs(interval["estimate"] - value) < 1e-9:
+        interval["estimate"] = value
 
 
 def paired_difference_intervals(

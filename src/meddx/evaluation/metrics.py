@@ -181,15 +181,15 @@ def _class_notes(name: str, positives: int, n: int, tp: int, fp: int, tn: int, f
     """One note saying why values of class ``name`` are ``None``; ``None`` when all are defined."""
     reasons = []
     if positives == 0:
-        reasons.append("no positives in y_true: sensitivity, auc and auprc undefined")
+        reasons.append("no positives in y_true: sensitivity, f1, auc and auprc undefined")
     if positives == n:
         reasons.append("no negatives in y_true: specificity, auc and auprc undefined")
     if tp + fp == 0:
         reasons.append("never predicted: precision (ppv) undefined")
     if tn + fn == 0:
         reasons.append("always predicted: npv undefined")
-    if f1 is None:
-        reasons.append("no positives and never predicted: f1 undefined")
+    if f1 is None and positives:
+        reasons.append("f1 undefined")
     return f"class {name!r}: " + "; ".join(reasons) if reasons else None
 
 
@@ -217,7 +217,9 @@ def _per_class(
             "precision": _num(precision[c]),
             "ppv": _num(precision[c]),  # = precision; the name clinical readers look for
             "npv": _num(tn / (tn + fn) if tn + fn else None),
-            "f1": _num(f1[c]),
+            # Without positives F1 is 0 whenever the class is predicted at all, which would
+            # pull a macro mean down for a class the data cannot judge: undefined instead.
+            "f1": _num(f1[c]) if positives else None,
             "support": int(support[c]),
             "auc": _num(roc_auc_score(truth[:, c], p[:, c]) if both else None),
             "auprc": _num(average_precision_score(truth[:, c], p[:, c]) if both else None),
@@ -227,6 +229,13 @@ def _per_class(
         if note:
             notes.append(note)
     return per_class, notes
+
+
+def _decision_macro_f1(truth: np.ndarray, decided: np.ndarray) -> float | None:
+    """Mean F1 over the classes with positives of the 0/1 decision matrix ``decided``."""
+    tp, predicted, positives = (truth * decided).sum(0), decided.sum(0), truth.sum(0)
+    return _mean([float(2 * tp[c] / (predicted[c] + positives[c])) if positives[c] else None
+                  for c in range(truth.shape[1])])
 
 
 def _macro(per_class: dict[str, dict[str, Any]], names: list[str]) -> tuple[dict[str, Any], list[str]]:
@@ -300,6 +309,10 @@ def classification_metrics(
 
     per_class, class_notes = _per_class(truth, pred, p, names)
     macro, macro_notes = _macro(per_class, names)
+    macro_f1 = macro["f1"]
+    if task == "multiclass" and cut is not None:  # per-class F1 at the one-vs-rest thresholds, the
+        macro_f1 = _decision_macro_f1(truth, np.eye(k, dtype=int)[pred_idx])  # headline at the argmax
+        notes.append("macro_f1 is of the argmax predictions; macro.f1 averages the one-vs-rest per-class f1")
     auc, auc_notes = _headline(per_class, names, task, "auc")
     auprc, auprc_notes = _headline(per_class, names, task, "auprc")
     notes += class_notes + macro_notes + auc_notes + auprc_notes
@@ -331,7 +344,7 @@ def classification_metrics(
         "auprc": _num(auprc),
         "accuracy": _num(accuracy),
         "balanced_accuracy": _num(balanced),
-        "macro_f1": _num(macro["f1"]),
+        "macro_f1": _num(macro_f1),
         "threshold": thr,
         "per_class": per_class,
         "macro": macro,

@@ -104,8 +104,15 @@ def _operating_point(m: dict, task: str) -> str:
                 f"and applied unchanged to this {_e(m.get('split') or 'evaluation')} split.")
     val = _d(op.get("val"))
     if val:
-        text += " On that split it gave " + ", ".join(f"{_e(k)} {_num(v)}" for k, v in val.items()) + "."
+        text += " On that split it gave " + _rates(val) + "."
     return f"<p>{text}</p>"
+
+
+def _rates(values: dict) -> str:
+    """``sensitivity 0.912, specificity 0.880``; per label (multi-label) ``edema: sensitivity 0.742, ...; ...``."""
+    if any(isinstance(v, dict) for v in values.values()):
+        return "; ".join(f"{_e(k)}: {_rates(_d(v))}" for k, v in values.items())
+    return ", ".join(f"{_e(k)} {_num(v)}" for k, v in values.items())
 
 
 def _summary(m: dict, task: str, names: list[str]) -> str:

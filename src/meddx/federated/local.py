@@ -114,7 +114,7 @@ def evaluate_arrays(task: Any, x: np.ndarray, y: np.ndarray, batch_size: int = 2
             yb = torch.from_numpy(np.asarray(y[start:start + batch_size]))
             out = task.step((xb, yb))
             losses.append(float(out["loss"]) * len(xb))
-            probs.append(out["probs"].float().numpy())
+            probs.append(out["probs"].numpy())
     return sum(losses) / len(x), auc_of(np.asarray(y), np.concatenate(probs), task.task)
 
 

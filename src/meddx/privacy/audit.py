@@ -99,7 +99,8 @@ def _resolve(value: str, default: Any, load: Any) -> tuple[Any, list[str], str]:
 def _scores(predictor: Any, source: Any, splits: list[str]) -> tuple[np.ndarray, list[str]]:
     """Negative loss of every sample of ``splits`` (higher = looks like a member), and its label
     as a string (the stratum used to balance members and non-members)."""
-    from meddx.evaluation.evaluate import check_compatible, predict_split
+    from meddx.evaluation.as_trained import check_compatible
+    from meddx.evaluation.evaluate import predict_split
 
     check_compatible(predictor, source)
     scores, strata = [], []

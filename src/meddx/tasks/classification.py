@@ -72,7 +72,9 @@ class ClassificationTask(L.LightningModule):
         target = y.float() if self.task == "multilabel" else y.long()
         # An empty batch (Poisson sampling under DP-SGD) still takes a noisy step: a zero loss, not NaN.
         loss = self.loss_fn(logits.float(), target) if len(y) else logits.float().sum() * 0.0
-        return {"loss": loss, "logits": logits, "probs": probs_from_logits(logits.float(), self.task)}
+        # float64: in float32 P(positive) rounds to 1.0 from a logit margin of about 17, and the
+        # validation AUC that picks the epoch would tie confident cases.
+        return {"loss": loss, "logits": logits, "probs": probs_from_logits(logits.double(), self.task)}
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         out = self.step(batch)

@@ -39,6 +39,7 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
         "card": {"intended_use": config.intended_use, "outcome": config.outcome},
         "training": {
             "data": config.data,
+            "data_path": local_path(config.data),
             "run_dir": str(run_dir),
             "seed": config.seed,
             "val_fraction": config.val_fraction,
@@ -50,6 +51,13 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
             "plan_reasons": dict(plan.reasons),
         },
     }
+
+
+def local_path(data: str) -> str | None:
+    """The absolute path of a source on this machine (``None`` for a ``medmnist:`` name or a
+    path that does not exist), so that evaluation can tell the training file from another."""
+    path = Path(str(data)).expanduser()
+    return str(path.resolve()) if ":" not in str(data).split("/")[0] and path.exists() else None
 
 
 def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, net: Any,

@@ -84,3 +84,39 @@ def test_corrupted_config(saved) -> None:
     (path / "config.json").write_text("{not json")
     with pytest.raises(BundleError, match="config.json"):
         load_bundle(path)
+
+
+class _Margins(torch.nn.Module):
+    """A 'network' whose logit margin (positive minus negative) is the first pixel times 100."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        margin = x.reshape(len(x), -1)[:, 0] * 100
+        return torch.stack([-margin / 2, margin / 2], dim=1)
+
+
+def test_confident_outputs_keep_their_ranking_through_temperature_and_predictions_csv(tmp_path: Path) -> None:
+    """Found by an audit: float32 softmax rounded P(positive) to 1.0 from a logit margin of about 17,
+    and calibration clipped p at 1e-12, so margins 18-55 all became one value: AUC .500 for a
+    network that ranks perfectly. Raw probabilities are float64 and written at full precision."""
+    import csv
+
+    from meddx.bundle.predictor import Predictor
+    from meddx.evaluation.calibration import fit_temperature
+    from meddx.evaluation.evaluate import SplitPredictions, write_predictions
+    from sklearn.metrics import roc_auc_score
+
+    pre = ImagePreprocessor((4, 4), 1).fit([np.random.default_rng(0).random((1, 4, 4))])  # unused by predict_tensor
+    predictor = Predictor({**_config(pre), "calibration": {"temperature": 20.0}}, _Margins())
+    margins = np.linspace(0.18, 0.55, 30)  # x100: logit margins 18-55, all confidently positive
+    x = torch.from_numpy(np.repeat(margins[:, None, None, None], 16, axis=-1).reshape(30, 1, 4, 4).astype(np.float32))
+    raw = predictor.predict_tensor(x, calibrated=False)
+    labels = (np.arange(30) >= 10).astype(np.int64)  # the higher the margin, the more often positive
+    assert raw.dtype == np.float64 and len(np.unique(np.log(raw[:, 0]))) == 30
+    calibrated = predictor.calibrate(raw)
+    assert roc_auc_score(labels, calibrated[:, 1]) == 1.0 and len(np.unique(calibrated[:, 1])) == 30
+    assert 0.5 < calibrated[:, 1].min() < calibrated[:, 1].max() < 1.0  # margins / 20: 0.9 to 2.75
+    assert fit_temperature(labels, raw, "binary") == pytest.approx(20.0)  # the bound: the data want softer
+    path = write_predictions(tmp_path / "predictions.csv", SplitPredictions(
+        "test", [str(i) for i in range(30)], labels, calibrated), ["neg", "pos"])
+    written = np.array([float(r["p_pos"]) for r in csv.DictReader(path.open())])
+    np.testing.assert_array_equal(written, calibrated[:, 1])

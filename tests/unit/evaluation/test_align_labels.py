@@ -9,7 +9,7 @@ import pytest
 
 from meddx.core.errors import ConfigError
 from meddx.data.base import ImageSource, SplitData
-from meddx.evaluation.evaluate import align_labels, load_source_as_trained
+from meddx.evaluation.as_trained import align_labels, load_source_as_trained
 
 
 def _source(task: str, names: list[str], labels: np.ndarray) -> ImageSource:

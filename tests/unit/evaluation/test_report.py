@@ -227,6 +227,17 @@ def test_multilabel_thresholds_and_grid() -> None:
     assert "rule <code>sensitivity&gt;=0.95</code> (the threshold reaching sensitivity ≥ 0.95)" in html
 
 
+def test_per_label_validation_rates_are_rounded_not_printed_as_dicts() -> None:
+    """Found by an audit: a multi-label operating point's validation rates showed as raw Python dicts."""
+    m, y, probs = _multilabel()
+    first, second = m["label_names"][:2]
+    m["operating_point"]["val"] = {first: {"sensitivity": 0.7419354838709677, "specificity": 0.5},
+                                   second: {"sensitivity": 1.0, "specificity": 0.25}}
+    html = render_report(m, y, probs)
+    assert f"{first}: sensitivity 0.742, specificity 0.500; {second}: sensitivity 1.000" in html
+    assert "0.7419354838709677" not in html and "{&#x27;" not in html and "{'" not in html
+
+
 def test_write_report_is_atomic_and_returns_path(tmp_path: Path) -> None:
     m, y, probs = _binary()
     out = write_report(tmp_path / "sub" / "report.html", m, y, probs, title="Pneumonia <v2>")
