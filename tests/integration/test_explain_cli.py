@@ -46,6 +46,25 @@ def test_explain_files_writes_overlays_at_the_image_size(trained: dict, tmp_path
     assert bad.code == 2 and "gradcam" in bad.err
 
 
+def test_a_file_given_twice_is_explained_twice_and_each_overlay_is_drawn_on_its_own_image(
+        trained: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by an audit: inputs were grouped by path, so with A, A, B the overlay of B was drawn on
+    A's image and a two-"method" comparison of A was written."""
+    from meddx.explain.api import as_predictor, explain, write_explanations
+
+    a, b = sorted((trained["folder"] / "test" / "lesion").glob("*.png"))[:2]
+    out = tmp_path / "dup"
+    result = run_cli(["explain", str(trained["bundle"]), str(a), str(a), str(b), "-m", "gradcam", "--out", str(out)],
+                     capsys)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in out.glob("*.png")) == [f"0001-{a.name}-gradcam.png", f"0002-{a.name}-gradcam.png",
+                                                         f"0003-{b.name}-gradcam.png"]
+    # the third overlay is the one drawn on B itself
+    predictor = as_predictor(trained["bundle"])
+    write_explanations(predictor, explain(predictor, [b], "gradcam"), [b], tmp_path / "b-only")
+    assert (out / f"0003-{b.name}-gradcam.png").read_bytes() == (tmp_path / "b-only" / f"0001-{b.name}-gradcam.png").read_bytes()
+
+
 def test_gradcam_points_at_the_lesion_and_beats_random_orders(trained: dict) -> None:
     from meddx.data.sources import load_source
     from meddx.explain.evaluate import evaluate_explanations

@@ -77,6 +77,11 @@ def test_predict_text_and_explanations_point_at_the_keyword(text_run: dict, tmp_
         assert attribution.top(1)[0]["token"] == "seizure", method
         start, end = attribution.top(1)[0]["start"], attribution.top(1)[0]["end"]
         assert docs[0][start:end] == "seizure"
+    # The page explains the class predict reports, which is the bundle's decision (a binary bundle's
+    # threshold), not the most probable class (found by an audit: "cardiac" predicted, "seizure" explained)
+    monkeypatch.setattr(predictor, "decide", lambda probs: ["oncology"] * len(probs))
+    assert token_attributions(predictor, docs[0]).target == "oncology"
+    assert token_attributions(predictor, docs[0], target=1).target == "neurology"
 
 
 def test_predict_reads_a_txt_file_and_matches_the_python_api(text_run: dict, tmp_path: Path,

@@ -16,6 +16,7 @@ import re
 
 from meddx.deid import lexicon
 from meddx.deid.dates import find_dates
+from meddx.deid.letters import LOWER
 from meddx.deid.locations import find_locations
 from meddx.deid.names import TOKEN_RE, find_names, is_eponym_use, lower_name_ok, name_like
 from meddx.deid.names_cues import find_cue_names
@@ -128,7 +129,7 @@ def _propagate_names(text: str, chosen: list[Cand]) -> list[Cand]:
                 if len(word) > 1 and word.lower() not in common:
                     title = word if word[0].isupper() and not word.isupper() else word.title()
                     words.update({title, word.upper()})
-                    if lower_name_ok(word) and len(word) > 2:
+                    if lower_name_ok(word, found=True) and len(word) > 2:
                         lower.add(word.lower())  # "Ingrid" found: "wife ingrid" later is her too
     if not words:
         return chosen
@@ -145,7 +146,7 @@ def _propagate_names(text: str, chosen: list[Cand]) -> list[Cand]:
     return out
 
 
-_LOWER_TOKEN_RE = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ]+(?:['’-][a-zß-öø-ÿ]+)*(?![\w-])")
+_LOWER_TOKEN_RE = re.compile(rf"(?<![\w'’-])[{LOWER}]+(?:['’-][{LOWER}]+)*(?![\w-])")
 _ANY_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _AGE_AFTER_NAME_RE = re.compile(r"[ \t]*[-–,][ \t]*(?P<age>9\d|1[01]\d)(?=[ \t]*(?:[,;]|y/?o\b|yo\b|[FM]\b|years?\b|-year))")
 

@@ -12,9 +12,10 @@ import re
 from functools import lru_cache
 
 from meddx.deid import lexicon
+from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.patterns import Cand
 
-_CAP = r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ'’.\-]*"
+_CAP = rf"[{UPPER}][{UPPER}{LOWER}'’.\-]*"
 _SUFFIXES = (
     "Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|Way|Terrace|Ter|Circle|Cir|"
     "Parkway|Pkwy|Highway|Hwy|Square|Sq|Trail|Trl|Path|Row|Alley|Plaza|Crescent|Loop|Pike|Turnpike|Expressway|"

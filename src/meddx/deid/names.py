@@ -22,17 +22,21 @@ import re
 from functools import lru_cache
 
 from meddx.deid import lexicon
+from meddx.deid.letters import LOWER as _LOW
+from meddx.deid.letters import MARKS, UNCASED
+from meddx.deid.letters import UPPER as _UP
 from meddx.deid.patterns import Cand
 
-_UP = "A-ZÀ-ÖØ-Þ"
-_LOW = "a-zß-öø-ÿ"
 TOKEN = rf"[{_UP}](?:[{_LOW}]+|['’][{_UP}][{_LOW}]+)(?:(?:-|['’](?![sS]\b))[{_UP}]?[{_LOW}]+|[{_UP}][{_LOW}]+)*"
 CAPS = rf"[{_UP}](?:[{_UP}]+|['’][{_UP}]+)(?:['’\-][{_UP}]+)*(?![{_LOW}])"
 INITIAL = rf"[{_UP}]\.?(?![{_UP}{_LOW}'’])"
+# A word of a script without capitals ("王伟", "محمد"): name-shaped wherever a capitalised word is.
+UNCASED_WORD = rf"[{UNCASED}][{UNCASED}{MARKS}]*"
 PARTICLES = frozenset("de del della der den van von da di du le la bin al st. ter".split())
 _PARTICLE = "(?i:" + "|".join(re.escape(p) for p in sorted(PARTICLES, key=len, reverse=True)) + r")(?=[ \t]+\w)"
-_PIECE_RE = re.compile(rf"(?P<sep>[ \t]{{0,2}},[ \t]*|[ \t]{{1,2}}(?![ \t]))?(?P<tok>{_PARTICLE}|{TOKEN}|{CAPS}|{INITIAL})")
-TOKEN_RE = re.compile(rf"(?<![\w'’-])(?:{TOKEN}|{CAPS})(?![\w-])(?!['’](?![sS]\b))")
+_PIECE_RE = re.compile(rf"(?P<sep>[ \t]{{0,2}},[ \t]*|[ \t]{{1,2}}(?![ \t]))?(?P<tok>{_PARTICLE}|{TOKEN}|{CAPS}|{INITIAL}"
+                       rf"|{UNCASED_WORD})")
+TOKEN_RE = re.compile(rf"(?<![\w'’-])(?:{TOKEN}|{CAPS}|{UNCASED_WORD})(?![\w-])(?!['’](?![sS]\b))")
 
 _TITLES = r"(?:Dr|DR|Doctor|Mr|Mrs|MRS|Ms|Miss|Mx|Prof|Professor|Nurse|Rev|Sister|Brother|Father)"
 TITLE_RE = re.compile(rf"(?<![\w.])(?:{_TITLES})\b\.?[ \t]+")
@@ -125,6 +129,9 @@ def _add(out: list[Cand], text: str, span: tuple[int, int] | None, rule: str, pr
         out.append(Cand(span[0], span[1], "NAME", rule, priority))
 
 
+_UNCASED_RE = re.compile(UNCASED_WORD)
+
+
 def name_like(token: str, caps_ok: bool = True) -> bool:
     """Could ``token`` be part of a name: a listed name, or capitalised and not a common word."""
     bare = token.rstrip(".")
@@ -134,6 +141,8 @@ def name_like(token: str, caps_ok: bool = True) -> bool:
     if bare.isupper() and not caps_ok:
         return False
     if title in lexicon.first_names() or title in lexicon.surnames():
+        return True
+    if _UNCASED_RE.fullmatch(bare):
         return True
     return bare[0].isupper() and bare.lower() not in lexicon.common_words()
 
@@ -162,9 +171,11 @@ def cap_name_ok(word: str) -> bool:
     return lexicon.is_listed(bare, parts=True) or not english_looking(bare)
 
 
-def lower_name_ok(word: str, *, listed_only: bool = False) -> bool:
+def lower_name_ok(word: str, *, listed_only: bool = False, found: bool = False) -> bool:
     """A lower-case word that may be a name ("ingrid", "o'neill"): a listed name, or (unless
-    ``listed_only``) a word with a vowel that is neither common nor English-looking."""
+    ``listed_only``) a word with a vowel that is neither common nor English-looking. A word of a
+    name already ``found`` in the document may look English ("vance", "kettering"): the
+    document has shown it is a name."""
     low = word.lower()
     if not re.fullmatch(rf"[{_LOW}]+(?:['’-][{_LOW}]+)*", low) or low in lexicon.common_words():
         return False
@@ -172,7 +183,8 @@ def lower_name_ok(word: str, *, listed_only: bool = False) -> bool:
         return False
     if lexicon.is_listed(low, parts=True):
         return True
-    return not listed_only and len(low) >= 3 and bool(re.search("[aeiouy]", low)) and not english_looking(low)
+    return (not listed_only and len(low) >= 3 and bool(re.search("[aeiouy]", low))
+            and (found or not english_looking(low)))
 
 
 def _take_name(text: str, pos: int, *, caps_ok: bool) -> tuple[int, int] | None:
@@ -233,7 +245,7 @@ def _title(word: str) -> str:
 def is_eponym_use(text: str, end: int) -> bool:
     """True when the word ending at ``end`` names a disease/sign/test ("Wilson disease",
     "Bell's palsy", "Guillain-Barré syndrome")."""
-    m = re.match(r"(?:['’]s)?(?:[-–][A-ZÀ-Þ][\w'’-]*)?\s+([A-Za-z]+)", text[end:end + 40])
+    m = re.match(rf"(?:['’]s)?(?:[-–][{_UP}][\w'’-]*)?\s+([A-Za-z]+)", text[end:end + 40])
     return bool(m) and m.group(1).lower() in lexicon.EPONYM_NEXT
 
 

@@ -26,6 +26,7 @@ from meddx.deid.names import (
     TOKEN,
     _take_name,
     cap_name_ok,
+    english_looking,
     is_eponym_use,
     lower_name_ok,
     name_like,
@@ -163,11 +164,19 @@ def find_cue_names(text: str) -> list[Cand]:
     return out
 
 
-def names_ok(words: list[str]) -> bool:
-    """Every word passes ``cap_name_ok``; a last word may be a surname in -s ("Latoya Briggs")."""
+def names_ok(words: list[str], *, surname_free: bool = False) -> bool:
+    """Every word passes ``cap_name_ok``; a last word may be a surname in -s ("Latoya Briggs").
+
+    With ``surname_free`` (after "Pt"/"Patient"), a last word that fails only for looking like
+    English ("Vance", "Kettering", "Florence") passes after first words that pass and do not look
+    English themselves: "Pt Eleanor Vance" is a name, "Pt Denied Chest" is not."""
     if len(words) >= 2 and cap_name_ok(words[0]) and words[-1].endswith("s") and cap_name_ok(words[-1][:-1]):
         words = words[:-1]
-    return bool(words) and all(cap_name_ok(w) for w in words)
+    if bool(words) and all(cap_name_ok(w) for w in words):
+        return True
+    last = words[-1].rstrip(".") if words else ""
+    return (surname_free and len(words) >= 2 and all(cap_name_ok(w) and not english_looking(w) for w in words[:-1])
+            and name_like(last, caps_ok=False) and last.lower() not in lexicon.common_words())
 
 
 def _w(text: str, span: tuple[int, int]) -> str:
@@ -209,7 +218,7 @@ def _after_pt(text: str, pos: int) -> tuple[int, int] | None:
         if span is None or text[span[1]:span[1] + 1] == ":" or is_eponym_use(text, span[1]):
             return None
         words = text[span[0]:span[1]].split()
-        if not names_ok(words):
+        if not names_ok(words, surname_free=True):
             return None
         listed = any(lexicon.is_listed(w.rstrip(".")) and w not in lexicon.AMBIGUOUS for w in words)
         full = sum(len(w.rstrip(".")) > 1 for w in words)

@@ -50,14 +50,14 @@ def deidentify(text: str, *, patient_id: str | None = None, doc_id: str | None =
 
         scope = patient_id if patient_id is not None else (doc_id or "")
         surrogates = Surrogates(resolve_key(settings.key), scope, settings.shift_days)
-    ref_year = _reference_year(text, spans)
+    ref = _reference_date(text, spans)
     pieces: list[str] = []
     out_spans: list[Span] = []
     pos = out_len = 0
     for span in spans:
         pieces.append(text[pos:span.start])
         out_len += span.start - pos
-        new = _replacement(text[span.start:span.end], span, settings, date_mode, surrogates, ref_year)
+        new = _replacement(text[span.start:span.end], span, settings, date_mode, surrogates, ref)
         out_spans.append(dc_replace(span, out_start=out_len, out_end=out_len + len(new)))
         pieces.append(new)
         out_len += len(new)
@@ -67,11 +67,11 @@ def deidentify(text: str, *, patient_id: str | None = None, doc_id: str | None =
 
 
 def _replacement(original: str, span: Span, settings: DeidSettings, date_mode: str, surrogates: Surrogates | None,
-                 ref_year: int) -> str:
+                 ref: tuple[int, int | None, int | None]) -> str:
     """The text written in place of ``original``."""
     kind = span.type
     if kind == "DATE":
-        if span.source == "date-birth" and _birth_over_89(original, ref_year):
+        if span.source == "date-birth" and _birth_over_89(original, ref):
             return "[DATE>89]"
         if date_mode == "shift" and surrogates is not None:
             shifted = shift_date(original, surrogates.date_offset())
@@ -97,17 +97,30 @@ def _replacement(original: str, span: Span, settings: DeidSettings, date_mode: s
     return TAGS.get(kind, f"[{kind}]")
 
 
-def _reference_year(text: str, spans: list[Span]) -> int:
-    """The latest year among the note's non-birth dates (else this year): the "now" of the note."""
-    years = []
+def _reference_date(text: str, spans: list[Span]) -> tuple[int, int | None, int | None]:
+    """The latest of the note's non-birth dates as ``(year, month, day)`` (unknown parts ``None``),
+    else today: the "now" at which a birth date gives the patient's age."""
+    dates = []
     for span in spans:
         if span.type == "DATE" and span.source != "date-birth":
             parsed = parse_date(text[span.start:span.end])
             if parsed and parsed[0]:
-                years.append(parsed[0])
-    return max(years) if years else dt.date.today().year
+                dates.append(parsed)
+    if not dates:
+        today = dt.date.today()
+        return today.year, today.month, today.day
+    return max(dates, key=lambda d: (d[0], d[1] or 0, d[2] or 0))  # type: ignore[return-value]
 
 
-def _birth_over_89(original: str, ref_year: int) -> bool:
+def _birth_over_89(original: str, ref: tuple[int, int | None, int | None]) -> bool:
+    """Whether the patient born on ``original`` is 90 or older on ``ref``. With months (and days)
+    on both sides the age is exact; where a part is missing, the birthday is taken as passed, so
+    an age that may be 90 counts as 90 (Safe Harbor errs towards removal)."""
     parsed = parse_date(original)
-    return bool(parsed and parsed[0] and ref_year - parsed[0] >= 90)
+    if not parsed or not parsed[0]:
+        return False
+    (year, month, day), (ref_year, ref_month, ref_day) = parsed, ref
+    age = ref_year - year
+    if month and ref_month and (ref_month < month or (ref_month == month and day and ref_day and ref_day < day)):
+        age -= 1  # the birthday of the reference year is still to come
+    return age >= 90

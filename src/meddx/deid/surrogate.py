@@ -19,6 +19,7 @@ import stat
 from pathlib import Path
 
 from meddx.core.errors import ConfigError
+from meddx.deid.letters import LOWER, UPPER
 
 log = logging.getLogger("meddx.deid")
 
@@ -116,7 +117,7 @@ class Surrogates:
             fake = pool[self.number("name", title.lower(), len(pool))]
             return fake.upper() if token.isupper() else fake
 
-        return re.sub(r"[A-Za-zÀ-ÖØ-öø-ÿ'’\-]+\.?", word, original)
+        return re.sub(rf"[{UPPER}{LOWER}'’\-]+\.?", word, original)
 
     def pattern(self, kind: str, original: str) -> str:
         """Same shape: digits -> digits, letters -> letters (case kept), punctuation kept."""
@@ -161,7 +162,10 @@ class Surrogates:
         if words and words[0][0].isdigit():
             street = FAKE_STREETS[self.number("street", original.lower(), len(FAKE_STREETS))]
             suffix = next((w for w in words[1:] if w.rstrip(".,").title() in _SUFFIX_WORDS), "Street")
-            return f"{self.pattern('house', words[0])} {street} {suffix.rstrip(',')}"
+            house = self.pattern("house", words[0])
+            if house[:1] == "0":  # "067 Juniper Lane": a house number never starts with 0
+                house = str(1 + self.number("house-lead", words[0], 9)) + house[1:]
+            return f"{house} {street} {suffix.rstrip(',')}"
         if words and words[-1] in ("County", "Parish", "Borough"):
             return f"{city} {words[-1]}"
         tail = re.search(r"(?:Medical Center|Health Center|Hospital|Clinic|Infirmary|Nursing Home|Hospice|"

@@ -255,13 +255,11 @@ def write_explanations(predictor: Any, explanations: list[Explanation], inputs: 
 
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    by_source: dict[str, list[Explanation]] = {}
-    for e in explanations:
-        by_source.setdefault(e.source, []).append(e)
     text = predictor.config.get("modality") == "text"
     if predictor.config.get("modality") is None:  # images: aligned with the explanations (the CLI passes
         inputs = image_items(predictor, inputs)    # files already, so this only checks they are not folders)
-    for i, (source, group) in enumerate(by_source.items()):
+    for i, group in enumerate(per_input(explanations)):
+        source = group[0].source
         stem = f"{i + 1:04d}-{_safe(Path(source).name)}"
         if predictor.config.get("modality") == "tabular":
             continue  # rows: explanations.json holds each row's attribution per column
@@ -285,6 +283,19 @@ def write_explanations(predictor: Any, explanations: list[Explanation], inputs: 
         written += _image_files(image, group, out, stem)
     written.append(write_json_atomic(out / "explanations.json", [e.to_dict() for e in explanations]))
     return written
+
+
+def per_input(explanations: list[Explanation]) -> list[list[Explanation]]:
+    """The explanations of each input in input order. :func:`explain` gives every method of one
+    input in turn, so a new input starts where the source changes or a method repeats: the same
+    file given twice is two inputs, not one group drawn on the wrong image."""
+    groups: list[list[Explanation]] = []
+    for e in explanations:
+        if not groups or groups[-1][0].source != e.source or any(g.method == e.method for g in groups[-1]):
+            groups.append([e])
+        else:
+            groups[-1].append(e)
+    return groups
 
 
 def _image_files(image: np.ndarray, group: list[Explanation], out: Path, stem: str) -> list[Path]:

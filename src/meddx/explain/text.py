@@ -46,7 +46,8 @@ class TokenAttribution:
 
 def token_attributions(predictor: Any, text: str, *, method: str = "auto", target: int | None = None,
                        steps: int = 32) -> TokenAttribution:
-    """Attribute one document's prediction to its tokens; ``target`` defaults to the predicted class."""
+    """Attribute one document's prediction to its tokens; ``target`` defaults to the class the bundle
+    decides (its threshold, not the most probable class, for a binary bundle)."""
     if method not in METHODS:
         raise ConfigError(f"attribution method {method!r} is not one of {', '.join(METHODS)}")
     net = predictor.net.eval()
@@ -57,7 +58,12 @@ def token_attributions(predictor: Any, text: str, *, method: str = "auto", targe
                           "use --attribution integrated-gradients")
     ids, mask = predictor.encode([text])
     probs = predictor.predict_texts([text])[0]
-    k = int(np.argmax(probs)) if target is None else int(target)
+    if target is None:
+        from meddx.explain.api import target_index
+
+        k = target_index(predictor, probs, None)
+    else:
+        k = int(target)
     if not 0 <= k < len(predictor.label_names):
         raise ConfigError(f"target class {k} is not one of 0..{len(predictor.label_names) - 1}")
     tokens = predictor.tokenizer.tokens(text, max_length=predictor.max_length)

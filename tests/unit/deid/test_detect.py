@@ -117,3 +117,39 @@ def test_spans_are_sorted_and_disjoint() -> None:
     text = "Dr. Ann Lee (617) 555-0123 on 3/14/2021 at 12 Elm St, Boston, MA 02114; MRN 1234567."
     spans = detect(text)
     assert spans and all(a.end <= b.start for a, b in zip(spans, spans[1:]))
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Dr. Łukasz Dvořák saw the patient.", "Łukasz Dvořák"),
+    ("Dr. Иван Петров saw the patient.", "Иван Петров"),
+    ("Dr. Nguyễn Văn saw the patient.", "Nguyễn Văn"),
+    ("Dr. Øyvind Šimić reviewed the film.", "Øyvind Šimić"),
+    ("Patient: Zoë Ŝtraŭs", "Zoë Ŝtraŭs"),
+    ("Dr. Nguye\u0303n Va\u0306n saw the patient.", "Nguye\u0303n Va\u0306n"),  # decomposed accents
+    ("Dr. 王伟 saw the patient.", "王伟"),  # scripts without capitals: name-shaped after a cue
+    ("Patient: محمد علي", "محمد علي"),
+    ("Seen by Dr. राम today.", "राम"),
+])
+def test_names_in_any_script_are_found_whole(text: str, name: str) -> None:
+    """Found by an audit: letters outside Latin-1 were not letters to the name patterns, so these
+    names leaked or were cut mid-word ("Dr. [NAME]ễn Văn")."""
+    found = [text[s.start:s.end] for s in detect(text) if s.type == "NAME"]
+    assert found == [name], found
+
+
+@pytest.mark.parametrize("text, names", [
+    ("Patient: Eleanor Vance. Later vance called back.", ["Eleanor Vance", "vance"]),
+    ("Pt Eleanor Vance reports pain.", ["Eleanor Vance"]),
+    ("Patient Eleanor Vance, DOB 01/02/1950, seen.", ["Eleanor Vance"]),
+    ("Patient Eleanor Kettering was seen; kettering agreed.", ["Eleanor Kettering", "kettering"]),
+])
+def test_surnames_shaped_like_english_words_are_found_after_a_patient_cue_and_again_in_lower_case(
+        text: str, names: list[str]) -> None:
+    """Found by an audit: "Vance", "Kettering" or "Florence" end like English words ("-nce", "-ing"),
+    so "Pt Eleanor Vance" was left whole and a lower-case re-mention of a found name was missed."""
+    assert [text[s.start:s.end] for s in detect(text) if s.type == "NAME"] == names
+
+
+@pytest.mark.parametrize("text", ["Pt Denied Chest pain today.", "Patient Following Instructions well."])
+def test_capitalised_english_words_after_a_patient_cue_stay(text: str) -> None:
+    assert [s for s in detect(text) if s.type == "NAME"] == []

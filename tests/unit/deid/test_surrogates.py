@@ -166,3 +166,24 @@ def test_bad_settings_are_refused() -> None:
 def test_types_subset_only_scrubs_those() -> None:
     r = deidentify("Dr. Quonset on 3/14/2021, phone 617-555-0123.", settings=DeidSettings(types=frozenset({"PHONE"})))
     assert r.text == "Dr. Quonset on 3/14/2021, phone [PHONE]."
+
+
+@pytest.mark.parametrize("text, over", [
+    ("DOB 06/15/1931. Seen 03/04/2021.", False),   # 89 years and 8 months
+    ("DOB 12/31/1931. Seen 01/01/2021.", False),   # 89 the day after New Year
+    ("DOB 03/05/1931. Seen 03/04/2021.", False),   # 90 tomorrow
+    ("DOB 03/04/1931. Seen 03/04/2021.", True),    # 90 today
+    ("DOB 1931. Seen 03/04/2021.", True),          # 89 or 90: Safe Harbor errs towards removal
+])
+def test_a_birth_date_is_removed_from_the_ninetieth_birthday_not_the_year(text: str, over: bool) -> None:
+    """Found by an audit: the age was the difference of years, so patients of 89 lost their birth date."""
+    r = deidentify(text, patient_id="p1", settings=SURR)
+    assert ("[DATE>89]" in r.text) is over, r.text
+
+
+def test_surrogate_house_numbers_never_start_with_zero() -> None:
+    """Found by an audit: "412 Birchwood Lane" could become "067 Juniper Lane"."""
+    for i in range(200):
+        r = deidentify("Lives at 412 Birchwood Lane, Springfield.", patient_id=f"p{i}", settings=SURR)
+        number = re.search(r"at (\d+) ", r.text)
+        assert number and not number.group(1).startswith("0"), r.text
