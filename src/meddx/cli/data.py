@@ -236,10 +236,12 @@ def verify(
     if text:
         _print_text_conflicts(result.to_dict())
     if fix is not None:
+        from meddx.data.text_rows import write_kept_rows
         from meddx.data.text_verify import clean_text_source, write_text_source
 
         cleaned, done = clean_text_source(src, result.to_dict(), fix.value)  # type: ignore[arg-type]
-        out = write_text_source(cleaned, fixed_output)  # type: ignore[arg-type]
+        # the input file minus rows (same format); a folder or another format: meddx's own layout
+        out = write_kept_rows(src, cleaned, fixed_output) or write_text_source(cleaned, fixed_output)  # type: ignore[arg-type]
         removed = ", ".join(f"{len(v)} from {k}" for k, v in done["removed"].items()) or "nothing"
         extra = (f"; {done['dropped_without_majority']} group(s) without a strict majority label dropped"
                  if done.get("dropped_without_majority") else "")

@@ -159,5 +159,80 @@ def test_cli_info_and_verify_fix(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 1 and "leakage" in out and "labels differ" in out and "C1 (a)" in out and CANARY not in out
     assert "removed 3 from train, 2 from test" in out.replace("\n", " ")
     assert {k: len(v) for k, v in load_text_source(fixed).splits.items()} == {"train": 21, "test": 6}
+    kept = fixed.read_text().splitlines()  # the input's own lines, without the removed rows
+    assert kept[0] == path.read_text().splitlines()[0] and set(kept) <= set(path.read_text().splitlines())
     code, out = run("data", "verify", str(fixed), "--report", str(tmp_path / "r2.json"))
     assert code == 0 and "no cross-split duplicates" in out
+
+
+def _rows_corpus(tmp_path: Path) -> tuple[list[list[str]], list[int]]:
+    """Rows (header first) with a conflicting copy (rows 2 and 5) and an agreeing copy (rows 3 and 6);
+    extra columns, a quoted cell with a comma and a line break, no id column."""
+    words = [" ".join(f"w{(i * 7 + j) % 97}" for j in range(30)) for i in range(8)]
+    rows = [["site", "text", "label", "extra"]]
+    for i, (text, label) in enumerate([(words[0], "a"), (words[1], "b"), (words[2], "a"), (words[3], "b"),
+                                       (words[1], "a"), (words[2], "a"), ('say "hi", then\nleave ' + words[4], "b"),
+                                       (words[5], "a")]):
+        rows.append([f"s{i}", text, label, "" if i % 2 else f"x,{i}"])
+    return rows, [1, 4]  # dropped (0-based records) by drop-conflicting
+
+
+@pytest.mark.parametrize("suffix, terminator", [(".csv", "\r\n"), (".csv", "\n"), (".tsv", "\n"), (".jsonl", "\n"),
+                                                (".parquet", "\n")])
+def test_fix_writes_the_input_file_minus_rows(tmp_path: Path, suffix: str, terminator: str) -> None:
+    """Found by an audit: --fixed-output renamed the columns to id,text,label,split, dropped the
+    others, added a split column and regrouped the rows; it is now the input without the rows."""
+    from meddx.data.text_rows import write_kept_rows
+
+    rows, dropped = _rows_corpus(tmp_path)
+    source_path = tmp_path / f"in{suffix}"
+    if suffix == ".parquet":
+        import pandas as pd
+
+        pd.DataFrame(rows[1:], columns=rows[0]).to_parquet(source_path, index=False)
+    elif suffix == ".jsonl":
+        source_path.write_text("".join(json.dumps(dict(zip(rows[0], r))) + "\n" for r in rows[1:]) + "\n")
+    else:
+        with source_path.open("w", newline="") as f:
+            csv.writer(f, delimiter="\t" if suffix == ".tsv" else ",", lineterminator=terminator,
+                       quoting=csv.QUOTE_ALL).writerows(rows)
+    source = load_text_source(source_path)
+    cleaned, summary = clean_text_source(source, verify_text_source(source), "drop-conflicting")
+    assert summary["removed_rows"] == 2
+    out = write_kept_rows(source, cleaned, tmp_path / f"out{suffix}")
+    kept = [r for i, r in enumerate(rows[1:]) if i not in dropped]
+    if suffix == ".parquet":
+        import pandas as pd
+
+        assert pd.read_parquet(out).values.tolist() == kept
+    elif suffix == ".jsonl":
+        assert out.read_text() == "".join(json.dumps(dict(zip(rows[0], r))) + "\n" for r in kept)
+    else:
+        import io
+
+        expected = io.StringIO(newline="")  # the header and the kept records as the file wrote them
+        csv.writer(expected, delimiter="\t" if suffix == ".tsv" else ",", lineterminator=terminator,
+                   quoting=csv.QUOTE_ALL).writerows([rows[0], *kept])
+        assert out.read_bytes() == expected.getvalue().encode()
+        from meddx.cli.main import main  # the same file from the command line
+
+        with pytest.raises(SystemExit) as done:  # exit 1: the verify report found duplicates
+            main(["data", "verify", str(source_path), "--report", str(tmp_path / "r.json"), "--fix", "drop-conflicting",
+                  "--fixed-output", str(tmp_path / f"cli{suffix}")])
+        assert done.value.code in (0, 1) and (tmp_path / f"cli{suffix}").read_bytes() == out.read_bytes()
+    assert write_kept_rows(source, cleaned, tmp_path / ("o.jsonl" if suffix != ".jsonl" else "o.csv")) is None
+
+
+def test_a_multi_label_merge_rewrites_only_the_kept_label_cell(tmp_path: Path) -> None:
+    from meddx.data.text_rows import write_kept_rows
+
+    text = " ".join(f"w{j}" for j in range(40))
+    path = tmp_path / "ml.csv"
+    path.write_text("id,text,labels,note\nd1,%s,a,keep\nd2,other words entirely here %s,b,x\nd3,%s,b|c,y\n"
+                    % (text, text[:40], text))
+    source = load_text_source(path, label_column="labels", label_delimiter="|")
+    cleaned, summary = clean_text_source(source, verify_text_source(source), "merge")
+    assert summary["removed"] == {"train": ["d3"]}
+    out = write_kept_rows(source, cleaned, tmp_path / "out.csv")
+    assert out.read_text() == "id,text,labels,note\nd1,%s,a|b|c,keep\nd2,other words entirely here %s,b,x\n" % (
+        text, text[:40])

@@ -1,0 +1,134 @@
+"""``data verify --fix``: the input file minus the removed rows, in its own layout.
+
+A cleaned corpus goes back into a hospital's own pipeline, so it must be the input file with rows
+left out: the same columns (also those meddx ignored), names, order, quoting, line endings and
+encoding. CSV/TSV and JSONL records are copied verbatim from the input text; Parquet is filtered
+as a table. Only a multi-label ``merge`` rewrites cells: the label of a kept row that took the
+union of its group's labels. No library keeps a CSV's formatting while dropping records, hence
+this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from meddx.data.base import TextSource
+
+_SAME_FORMAT = {".csv": ".csv", ".tsv": ".tsv", ".jsonl": ".jsonl", ".ndjson": ".jsonl", ".parquet": ".parquet"}
+
+
+def write_kept_rows(source: TextSource, cleaned: TextSource, out: str | Path) -> Path | None:
+    """Write the rows of ``source``'s file that ``cleaned`` keeps to ``out``, in file order.
+
+    Returns ``None`` (nothing written) when ``source`` is not a file or ``out`` has another format
+    than it: the caller then writes meddx's own layout (``write_text_source``).
+    """
+    path, out = Path(source.origin), Path(out)
+    fmt = _SAME_FORMAT.get(path.suffix.lower())
+    if not path.is_file() or fmt is None or _SAME_FORMAT.get(out.suffix.lower()) != fmt:
+        return None
+    rows = _file_rows(source)
+    kept = sorted(rows[(split, sid)] for split, data in cleaned.splits.items() for sid in data.ids)
+    relabel = _new_labels(source, cleaned, rows)
+    if fmt == ".parquet":
+        return _write_parquet(path, out, kept, relabel, source.columns.get("label"))
+    encoding = source.columns.get("encoding") or "utf-8"
+    raw = path.read_bytes()
+    bom = raw.startswith(b"\xef\xbb\xbf") and encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+    text = raw.decode("utf-8-sig" if bom else encoding)
+    if fmt == ".jsonl":
+        body = _jsonl_rows(text, kept, relabel, source.columns.get("label"))
+    else:
+        body = _csv_rows(text, "\t" if fmt == ".tsv" else ",", kept, relabel, source.columns.get("label"),
+                         source.columns.get("label_delimiter"))
+    from meddx.core.files import write_bytes_atomic
+
+    return write_bytes_atomic(out, (b"\xef\xbb\xbf" if bom else b"") + body.encode(encoding))
+
+
+def _file_rows(source: TextSource) -> dict[tuple[str, str], int]:
+    """(split, id) -> the record's index in the file: by the id column, else ids ``rowN``."""
+    from meddx.data.text import _read_table
+    from meddx.data.text_columns import id_values
+
+    column = source.columns.get("id")
+    path = Path(source.origin)
+    if column:
+        table = _read_table(path, source.columns.get("encoding") or "utf-8")
+        index = {sid: i for i, sid in enumerate(id_values(path, table[column], column))}
+    return {(split, sid): index[sid] if column else int(sid[3:]) - 1
+            for split, data in source.splits.items() for sid in data.ids}
+
+
+def _new_labels(source: TextSource, cleaned: TextSource, rows: dict[tuple[str, str], int]) -> dict[int, list[str]]:
+    """File row -> label names, for the kept rows whose labels the cleaning changed (multi-label merge)."""
+    before = {(split, sid): data.labels[i] for split, data in source.splits.items() for i, sid in enumerate(data.ids)}
+    changed = {}
+    for split, data in cleaned.splits.items():
+        for i, sid in enumerate(data.ids):
+            if not np.array_equal(before[(split, sid)], data.labels[i]):
+                changed[rows[(split, sid)]] = [n for n, v in zip(cleaned.label_names, data.labels[i]) if v]
+    return changed
+
+
+def _label_cell(names: list[str], delimiter: str | None) -> str:
+    return delimiter.join(names) if delimiter else json.dumps(names, ensure_ascii=False)
+
+
+def _csv_rows(text: str, sep: str, kept: list[int], relabel: dict[int, list[str]], label: str | None,
+              delimiter: str | None) -> str:
+    """The header and the kept records' own lines; a relabelled record written again in the file's
+    delimiter and line ending. Blank lines are not records (as when the file was read)."""
+    lines = text.splitlines(keepends=True)
+    reader = csv.reader(iter(lines), delimiter=sep)
+    header = next(reader)
+    parts, start, records = lines[:reader.line_num], reader.line_num, []
+    for fields in reader:
+        if fields:
+            records.append((start, reader.line_num, fields))
+        start = reader.line_num
+    column = [h.strip() for h in header].index(label) if label in [h.strip() for h in header] else None
+    for k in kept:
+        first, end, fields = records[k]
+        if k in relabel and column is not None:
+            ending = lines[end - 1][len(lines[end - 1].rstrip("\r\n")):] or "\n"
+            fields = [*fields[:column], _label_cell(relabel[k], delimiter), *fields[column + 1:]]
+            buffer = io.StringIO()
+            csv.writer(buffer, delimiter=sep, lineterminator=ending).writerow(fields)
+            parts.append(buffer.getvalue())
+        else:
+            parts.extend(lines[first:end])
+    return "".join(parts)
+
+
+def _jsonl_rows(text: str, kept: list[int], relabel: dict[int, list[str]], label: str | None) -> str:
+    """The kept records' own lines (empty objects and blank lines are not records)."""
+    lines = [line for line in text.splitlines(keepends=True) if line.strip() and json.loads(line)]
+    out = []
+    for k in kept:
+        line = lines[k]
+        if k in relabel and label:
+            record: dict[str, Any] = json.loads(line)
+            record[label] = relabel[k]
+            line = json.dumps(record, ensure_ascii=False) + "\n"
+        out.append(line if line.endswith("\n") else line + "\n")
+    return "".join(out)
+
+
+def _write_parquet(path: Path, out: Path, kept: list[int], relabel: dict[int, list[str]], label: str | None) -> Path:
+    import pandas as pd
+
+    from meddx.core.files import write_bytes_atomic
+
+    frame = pd.read_parquet(path)
+    if relabel and label:
+        frame[label] = [relabel.get(i, value) for i, value in enumerate(frame[label].tolist())]
+    buffer = io.BytesIO()
+    frame.iloc[kept].to_parquet(buffer, index=False)
+    return write_bytes_atomic(out, buffer.getvalue())
