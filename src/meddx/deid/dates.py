@@ -1,6 +1,7 @@
 """Dates: find every element of a date except a lone year, and shift a date keeping its format.
 
-Formats found: 03/14/2021, 3/14/21, 14/03/2021 (day first when the first number is > 12),
+Formats found: 03/14/2021, 3/14/21, 14/03/2021 (day first when the first number is > 12, and
+05/04/2021 too in a note whose numeric dates are day first: ``day_first``),
 2021-03-14, 03.14.2021, March 14, 2021, Mar 14th, 14 March 2021, 14th of March, 14-Mar-2021,
 14MAR21, March 2021, 03/2021, "on 3/14" (a month/day pair only after a date word, so "pain 7/10"
 and "strength 5/5" stay), a weekday before a date, and a year after a birth word ("born in
@@ -117,20 +118,36 @@ class _Parsed:
     day: int | None
 
 
-def parse_date(value: str) -> tuple[int | None, int | None, int | None] | None:
-    """``(year, month, day)`` of a date string as written (missing parts ``None``), or ``None``."""
+def day_first(text: str) -> bool:
+    """Whether the note writes numeric dates day first: some of its numeric dates can only be read
+    day first (14/03/2021) and none only month first (03/14/2021). Its ambiguous ones (05/04/2021)
+    are then read, and written back, day first too, so a UK letter's intervals survive."""
+    day, month = 0, 0
+    for rule, pattern in DETECTORS:
+        if rule in ("numeric", "numeric-dot"):
+            for m in pattern.finditer(text):
+                a, b = int(m.group("a")), int(m.group("b"))
+                day += a > 12 >= b
+                month += b > 12 >= a
+    return day > 0 and month == 0
+
+
+def parse_date(value: str, *, day_first: bool = False) -> tuple[int | None, int | None, int | None] | None:
+    """``(year, month, day)`` of a date string as written (missing parts ``None``), or ``None``;
+    ``day_first`` reads an ambiguous numeric date (05/04/2021) as 5 April."""
     for rule, pattern in FULL:
-        parsed = _parse(pattern.fullmatch(value), rule)
+        parsed = _parse(pattern.fullmatch(value), rule, day_first)
         if parsed is not None:
             return parsed.year, parsed.month, parsed.day
     return None
 
 
-def shift_date(value: str, days: int) -> str | None:
-    """``value`` moved by ``days`` and written in its own format; ``None`` if it is not a date."""
+def shift_date(value: str, days: int, *, day_first: bool = False) -> str | None:
+    """``value`` moved by ``days`` and written in its own format (``day_first``: an ambiguous numeric
+    date read and written day first); ``None`` if it is not a date."""
     for rule, pattern in FULL:
         m = pattern.fullmatch(value)
-        parsed = _parse(m, rule)
+        parsed = _parse(m, rule, day_first)
         if m is None or parsed is None:
             continue
         if parsed.month is None:  # a birth year alone
@@ -138,18 +155,24 @@ def shift_date(value: str, days: int) -> str | None:
         else:
             base = dt.date(parsed.year or 2000, parsed.month, parsed.day or 15)
             new = base + dt.timedelta(days=days)
-        return _render(m, rule, new)
+        return _render(m, rule, new, day_first)
     return None
 
 
-def _parse(m: re.Match[str] | None, rule: str) -> _Parsed | None:
+def _month_first(a: int, b: int, day_first: bool) -> bool:
+    """Whether a numeric date a/b/y names the month first: when it must, or when it may and the
+    note does not write dates day first."""
+    return a <= 12 and not (day_first and b <= 12)
+
+
+def _parse(m: re.Match[str] | None, rule: str, day_first: bool = False) -> _Parsed | None:
     if m is None:
         return None
     g = m.groupdict()
     year = _year(g.get("y"))
     if rule in ("numeric", "numeric-dot"):
         a, b = int(g["a"]), int(g["b"])
-        month, day = (a, b) if a <= 12 else (b, a)
+        month, day = (a, b) if _month_first(a, b, day_first) else (b, a)
     else:
         month = _month_number(g["mn"]) if g.get("mn") else (int(g["m"]) if g.get("m") else None)
         day = int(g["d"]) if g.get("d") else None
@@ -181,7 +204,7 @@ def _month_number(word: str) -> int:
     return [name[:3] for name in _MONTH_NAMES].index(key) + 1
 
 
-def _render(m: re.Match[str], rule: str, new: dt.date) -> str:
+def _render(m: re.Match[str], rule: str, new: dt.date, day_first: bool = False) -> str:
     """Rewrite the groups of ``m`` (weekday, month, day, suffix, year) for the date ``new``."""
     g = m.groupdict()
     edits: list[tuple[int, int, str]] = []
@@ -200,7 +223,7 @@ def _render(m: re.Match[str], rule: str, new: dt.date) -> str:
         numbers = [g[k] for k in ("a", "b", "m", "d") if g.get(k)]
         padded = any(v.startswith("0") for v in numbers) or all(len(v) == 2 for v in numbers)
         if rule in ("numeric", "numeric-dot"):
-            first_is_month = int(g["a"]) <= 12
+            first_is_month = _month_first(int(g["a"]), int(g["b"]), day_first)
             put("a", _pad(new.month if first_is_month else new.day, padded))
             put("b", _pad(new.day if first_is_month else new.month, padded))
         else:

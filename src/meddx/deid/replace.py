@@ -14,7 +14,7 @@ import logging
 from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING
 
-from meddx.deid.dates import parse_date, shift_date
+from meddx.deid.dates import day_first, parse_date, shift_date
 from meddx.deid.detect import detect
 from meddx.deid.spans import TAGS, DeidResult, DeidSettings, Span
 
@@ -50,14 +50,15 @@ def deidentify(text: str, *, patient_id: str | None = None, doc_id: str | None =
 
         scope = patient_id if patient_id is not None else (doc_id or "")
         surrogates = Surrogates(resolve_key(settings.key), scope, settings.shift_days)
-    ref = _reference_date(text, spans)
+    dmy = day_first(text)  # a note that writes 14/03/2021 also means 5 April by 05/04/2021
+    ref = _reference_date(text, spans, dmy)
     pieces: list[str] = []
     out_spans: list[Span] = []
     pos = out_len = 0
     for span in spans:
         pieces.append(text[pos:span.start])
         out_len += span.start - pos
-        new = _replacement(text[span.start:span.end], span, settings, date_mode, surrogates, ref)
+        new = _replacement(text[span.start:span.end], span, settings, date_mode, surrogates, ref, dmy)
         out_spans.append(dc_replace(span, out_start=out_len, out_end=out_len + len(new)))
         pieces.append(new)
         out_len += len(new)
@@ -67,14 +68,14 @@ def deidentify(text: str, *, patient_id: str | None = None, doc_id: str | None =
 
 
 def _replacement(original: str, span: Span, settings: DeidSettings, date_mode: str, surrogates: Surrogates | None,
-                 ref: tuple[int, int | None, int | None]) -> str:
+                 ref: tuple[int, int | None, int | None], dmy: bool = False) -> str:
     """The text written in place of ``original``."""
     kind = span.type
     if kind == "DATE":
-        if span.source == "date-birth" and _birth_over_89(original, ref):
+        if span.source == "date-birth" and _birth_over_89(original, ref, dmy):
             return "[DATE>89]"
         if date_mode == "shift" and surrogates is not None:
-            shifted = shift_date(original, surrogates.date_offset())
+            shifted = shift_date(original, surrogates.date_offset(), day_first=dmy)
             if shifted is not None:
                 return shifted
         return TAGS["DATE"]
@@ -97,13 +98,13 @@ def _replacement(original: str, span: Span, settings: DeidSettings, date_mode: s
     return TAGS.get(kind, f"[{kind}]")
 
 
-def _reference_date(text: str, spans: list[Span]) -> tuple[int, int | None, int | None]:
+def _reference_date(text: str, spans: list[Span], dmy: bool = False) -> tuple[int, int | None, int | None]:
     """The latest of the note's non-birth dates as ``(year, month, day)`` (unknown parts ``None``),
     else today: the "now" at which a birth date gives the patient's age."""
     dates = []
     for span in spans:
         if span.type == "DATE" and span.source != "date-birth":
-            parsed = parse_date(text[span.start:span.end])
+            parsed = parse_date(text[span.start:span.end], day_first=dmy)
             if parsed and parsed[0]:
                 dates.append(parsed)
     if not dates:
@@ -112,11 +113,11 @@ def _reference_date(text: str, spans: list[Span]) -> tuple[int, int | None, int 
     return max(dates, key=lambda d: (d[0], d[1] or 0, d[2] or 0))  # type: ignore[return-value]
 
 
-def _birth_over_89(original: str, ref: tuple[int, int | None, int | None]) -> bool:
+def _birth_over_89(original: str, ref: tuple[int, int | None, int | None], dmy: bool = False) -> bool:
     """Whether the patient born on ``original`` is 90 or older on ``ref``. With months (and days)
     on both sides the age is exact; where a part is missing, the birthday is taken as passed, so
     an age that may be 90 counts as 90 (Safe Harbor errs towards removal)."""
-    parsed = parse_date(original)
+    parsed = parse_date(original, day_first=dmy)
     if not parsed or not parsed[0]:
         return False
     (year, month, day), (ref_year, ref_month, ref_day) = parsed, ref

@@ -187,3 +187,17 @@ def test_surrogate_house_numbers_never_start_with_zero() -> None:
         r = deidentify("Lives at 412 Birchwood Lane, Springfield.", patient_id=f"p{i}", settings=SURR)
         number = re.search(r"at (\d+) ", r.text)
         assert number and not number.group(1).startswith("0"), r.text
+
+
+def test_a_note_that_writes_dates_day_first_keeps_its_ambiguous_dates_day_first() -> None:
+    """Found by an audit: 05/04/2021 beside 14/03/2021 was read as May 4 and written month first,
+    so the UK letter got an impossible mix and lost its 22-day interval."""
+    import datetime as dt
+
+    text = "Admitted 14/03/2021, discharged 20/03/2021, follow-up 05/04/2021."
+    out = deidentify(text, patient_id="p1", settings=SURR).text
+    dates = [dt.datetime.strptime(d, "%d/%m/%Y").date() for d in re.findall(r"\d{2}/\d{2}/\d{4}", out)]
+    assert len(dates) == 3 and [(d - dates[0]).days for d in dates] == [0, 6, 22], out
+    us = deidentify("Admitted 03/14/2021, follow-up 05/04/2021.", patient_id="p1", settings=SURR).text
+    first, second = (dt.datetime.strptime(d, "%m/%d/%Y").date() for d in re.findall(r"\d{2}/\d{2}/\d{4}", us))
+    assert (second - first).days == 51, us  # month first stays month first (March 14 to May 4)
