@@ -100,6 +100,21 @@ def test_csv_with_patient_column_keeps_columns_and_shifts_dates(tmp_path: Path, 
     assert _digest(src) == before
 
 
+@pytest.mark.parametrize("terminator, quote_all", [("\r\n", True), ("\n", False)])
+def test_csv_output_keeps_the_input_line_endings_and_quoting(tmp_path: Path, capsys, terminator: str,
+                                                             quote_all: bool) -> None:
+    """Found by an audit: CRLF came back as LF and an all-quoted file quoted only where needed."""
+    src = tmp_path / "in.csv"
+    with src.open("w", newline="") as f:
+        csv.writer(f, lineterminator=terminator, quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL).writerows(
+            [["id", "text", "site"], ["1", "Dr. Quonset saw her on 03/14/2021.", "A"], ["2", "No identifiers.", "B"]])
+    result = run_cli(["deid", str(src), "--out", str(tmp_path / "out.csv"), "--report", str(tmp_path / "r.json"),
+                      "--key", "k" * 16], capsys)
+    assert result.code == 0, result.err
+    expected = src.read_bytes().replace(b"Dr. Quonset", b"Dr. [NAME]").replace(b"03/14/2021", b"[DATE]")
+    assert (tmp_path / "out.csv").read_bytes() == expected
+
+
 def test_jsonl_and_types_subset(tmp_path: Path, notes, capsys) -> None:
     src = tmp_path / "notes.jsonl"
     src.write_text("".join(json.dumps({"id": n.id, "body": n.text, "n": i}) + "\n" for i, n in enumerate(notes)))

@@ -202,8 +202,9 @@ class _Run:
             doc = _cell(frame, id_column, i) or f"row-{i + 1}"
             texts.append(self.deid(value, doc, _cell(frame, patient_column, i), row).text)
         frame[text_column] = texts
-        if kind == "csv":
-            write_text_atomic(dst, frame.to_csv(index=False))
+        if kind == "csv":  # the input's line endings and quoting (every field quoted, or as needed)
+            terminator, quoting = frame.attrs.get("csv_style", ("\n", 0))
+            write_text_atomic(dst, frame.to_csv(index=False, lineterminator=terminator, quoting=quoting))
         else:
             import io
 
@@ -225,6 +226,7 @@ class _Run:
                 frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
             except pd.errors.ParserError as exc:
                 raise DataError(f"{src}: not a readable CSV ({str(exc).splitlines()[0][:160]})") from None
+            frame.attrs["csv_style"] = csv_style(text)
         else:
             try:
                 frame = pd.read_parquet(src)
@@ -275,3 +277,14 @@ def _cell(frame: Any, column: str | None, i: int) -> str | None:
     if value is None or (isinstance(value, float) and value != value) or value == "":
         return None
     return str(value)
+
+
+def csv_style(text: str) -> tuple[str, int]:
+    """``(line terminator, csv quoting)`` of a CSV's header line: CRLF or LF, and ``QUOTE_ALL`` when
+    every header field is quoted (else ``QUOTE_MINIMAL``), so the scrubbed copy is written alike."""
+    import csv
+
+    first = text.split("\n", 1)[0]
+    fields = first.rstrip("\r").split(",")
+    quoted = bool(first.strip()) and all(len(f) >= 2 and f[0] == f[-1] == '"' for f in fields)
+    return ("\r\n" if first.endswith("\r") else "\n"), (csv.QUOTE_ALL if quoted else csv.QUOTE_MINIMAL)
