@@ -118,19 +118,38 @@ _CSS = ("body{font:16px/1.7 system-ui,Arial,sans-serif;max-width:900px;margin:24
         "td,th{border:1px solid #cfd8df;padding:2px 8px;text-align:left}mark{border-radius:3px;padding:0 1px}")
 
 
+def _regions(attribution: TokenAttribution) -> list[tuple[int, int, float, int]]:
+    """``(start, end, summed score, tokens)`` per stretch of text: tokens that share characters
+    (byte-level BPE pieces of one character, WordPiece pieces of a ligature) are one stretch with
+    their scores added, and a token without characters (a byte-level space) joins the next one, so
+    every token's score is shown and no empty mark is drawn."""
+    regions: list[list[float]] = []
+    carry, carried = 0.0, 0
+    for (_, start, end), score in sorted(zip(attribution.tokens, attribution.scores), key=lambda t: t[0][1]):
+        if end <= start:
+            carry, carried = carry + float(score), carried + 1
+        elif regions and start < regions[-1][1]:
+            last = regions[-1]
+            last[1], last[2], last[3] = max(last[1], end), last[2] + float(score) + carry, last[3] + 1 + carried
+            carry, carried = 0.0, 0
+        else:
+            regions.append([start, end, float(score) + carry, 1 + carried])
+            carry, carried = 0.0, 0
+    return [(int(a), int(b), s, int(n)) for a, b, s, n in regions]
+
+
 def render_attribution_html(text: str, attribution: TokenAttribution, *, title: str = "Token attributions",
                             probabilities: dict[str, float] | None = None) -> str:
     """A self-contained HTML page: the document with tokens shaded by their score."""
     scale = float(np.abs(attribution.scores).max()) or 1.0
     pieces, cursor = [], 0
-    for (tok, start, end), score in sorted(zip(attribution.tokens, attribution.scores), key=lambda t: t[0][1]):
-        if start < cursor:
-            continue
+    for start, end, score, count in _regions(attribution):
         pieces.append(html.escape(text[cursor:start]))
-        alpha = min(1.0, abs(float(score)) / scale)
+        alpha = min(1.0, abs(score) / scale)
         rgb = "220,50,47" if score >= 0 else "38,110,200"
-        pieces.append(f'<mark style="background:rgba({rgb},{alpha * 0.75:.3f})" title="{html.escape(tok)}: '
-                      f'{float(score):+.4f}">{html.escape(text[start:end])}</mark>')
+        what = f" ({count} tokens)" if count > 1 else ""
+        pieces.append(f'<mark style="background:rgba({rgb},{alpha * 0.75:.3f})" title="{html.escape(text[start:end])}'
+                      f'{what}: {score:+.4f}">{html.escape(text[start:end])}</mark>')
         cursor = end
     pieces.append(html.escape(text[cursor:]))
     how = ("attention weight (where the model looked; all non-negative)" if attribution.method == "attention"

@@ -60,3 +60,24 @@ def test_html_escapes_the_document() -> None:
     page = render_attribution_html(text, token_attributions(predictor, text), title="<b>t</b>")
     assert "<script>" not in page and "&lt;" in page and "<b>t</b>" not in page
     assert page.count("<mark") >= 3 and "default-src 'none'" in page
+
+
+def test_html_shows_every_tokens_score_when_tokens_share_characters() -> None:
+    """Found by an audit: with byte-level BPE every byte token after the first of a non-ASCII
+    character was dropped from the page, and empty-span tokens drew invisible marks."""
+    import re
+
+    from meddx.explain.text import TokenAttribution
+
+    text = "café 東京 ok"
+    tokens = [("caf", 0, 3), ("Ã", 3, 4), ("©", 3, 4), ("Ġ", 4, 4), ("æ", 5, 6), ("Ŀ", 5, 6), ("±", 5, 6),
+              ("äº¬", 6, 7), ("Ġok", 8, 10)]
+    scores = np.array([0.1, 0.2, 0.3, 0.05, 0.4, 0.1, 0.1, -0.2, 0.5])
+    page = render_attribution_html(text, TokenAttribution(tokens=tokens, scores=scores, method="integrated-gradients",
+                                                          target="a", probability=0.9))
+    doc = page.split('<div class="doc">')[1].split("</div>")[0]
+    marks = re.findall(r'<mark[^>]*title="([^"]*)">([^<]*)</mark>', doc)
+    assert [text for _, text in marks] == ["caf", "é", "東", "京", "ok"]  # no empty mark, every character once
+    assert marks[1][0] == "é (2 tokens): +0.5000" and marks[2][0] == "東 (4 tokens): +0.6500"
+    assert re.sub(r"<[^>]+>", "", doc) == text
+    assert sum(float(t.rsplit(": ", 1)[1]) for t, _ in marks) == pytest.approx(float(scores.sum()))
