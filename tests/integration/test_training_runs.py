@@ -31,6 +31,9 @@ def test_resume_continues_from_last_checkpoint(lesion_folder: Path, meddx_home: 
     # Extend the plan by one epoch, then resume: only epoch 2 may run, from the saved state.
     plan = json.loads((run_dir / "plan.json").read_text())
     plan["epochs"] = 3
+    # Found by an audit: edited class weights were overwritten by the checkpoint's loss buffer (or,
+    # added to a run without weights, crashed the resume with a missing state-dict key).
+    plan["class_weights"] = [1.0, 5.0]
     (run_dir / "plan.json").write_text(json.dumps(plan))
     mtime_before = (run_dir / "checkpoints" / "last.ckpt").stat().st_mtime_ns
     import torch
@@ -53,6 +56,56 @@ def test_resume_continues_from_last_checkpoint(lesion_folder: Path, meddx_home: 
     assert all(step >= 5 and epoch >= 1 for epoch, step in resumed_log) and resumed_log[-1] == (2, 8)
     assert (run_dir / "checkpoints" / "last.ckpt").stat().st_mtime_ns > mtime_before
     assert (meddx_home / "bundles" / "resumable" / "v2" / "weights.safetensors").is_file()
+    assert after["state_dict"]["loss_fn.weight"].tolist() == [1.0, 5.0]
+    bundle = json.loads((meddx_home / "bundles" / "resumable" / "v2" / "config.json").read_text())["training"]
+    assert bundle["epochs_run"] == 3 and bundle["plan"]["class_weights"] == [1.0, 5.0]
+    assert "epochs run: 3 of 3 planned" in (meddx_home / "bundles" / "resumable" / "v2" / "model_card.md").read_text()
+    # Found by an audit: resuming a finished run registered a copy, and flags beside --resume were ignored.
+    again = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
+    assert again.code == 2 and "this run finished: 3 of 3 planned epochs" in again.err
+    flags = run_cli(["train", "--resume", str(run_dir), "--epochs", "5", "--model", "resnet18"], capsys)
+    assert flags.code == 2 and "--model, --epochs: not used with --resume" in flags.err
+    assert not (meddx_home / "bundles" / "resumable" / "v3").exists()
+
+
+def test_resume_refuses_other_data_at_the_recorded_path(tmp_path: Path, meddx_home: Path, capsys,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by an audit: a resume read whatever file the (relative) recorded path now named, and
+    trained on it with the first data's normalisation and class weights."""
+    import numpy as np
+
+    def npz(path: Path, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        arrays = {}
+        for split, n in (("train", 60), ("val", 20), ("test", 20)):
+            arrays[f"{split}_images"] = rng.integers(0, 255, (n, 28, 28), dtype=np.uint8)
+            arrays[f"{split}_labels"] = rng.integers(0, 2, (n, 1))
+        np.savez(path, **arrays)
+
+    monkeypatch.chdir(tmp_path)
+    npz(tmp_path / "scans.npz", 0)
+    first = run_cli(["train", "--data", "scans.npz", "--model", "seed-cnn", "--epochs", "1", "--no-progress"], capsys)
+    assert first.code == 0, first.err
+    run_dir = next((meddx_home / "runs").iterdir())
+    assert json.loads((run_dir / "config.json").read_text())["data"] == str(tmp_path / "scans.npz")
+    plan = json.loads((run_dir / "plan.json").read_text())
+    (run_dir / "plan.json").write_text(json.dumps({**plan, "epochs": 2}))
+    npz(tmp_path / "scans.npz", 1)  # other images and labels at the same path
+    monkeypatch.chdir(meddx_home)
+    refused = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
+    assert refused.code == 2 and "not the data run" in refused.err and "train" in refused.err
+
+
+def test_an_unregistered_bundle_folder_is_not_overwritten_by_the_next_run(lesion_folder: Path, meddx_home: Path,
+                                                                         tmp_path: Path, capsys) -> None:
+    """Found by an audit: with add_to_registry off, a second run of the same name trained fully and
+    then failed on the first run's bundle folder (v1 again)."""
+    config = tmp_path / "noreg.yaml"
+    config.write_text(f"data: {lesion_folder}\nname: noreg\nmodel: seed-cnn\nepochs: 1\nadd_to_registry: false\n")
+    for _ in range(2):
+        result = run_cli(["train", str(config), "--no-progress"], capsys)
+        assert result.code == 0, result.err
+    assert sorted(p.name for p in (meddx_home / "bundles" / "noreg").iterdir()) == ["v1", "v2"]
 
 
 def test_last_checkpoint_follows_every_epoch_not_only_the_best(lesion_folder: Path, meddx_home: Path,
@@ -176,6 +229,7 @@ def test_ema_bundle_holds_the_average_and_resume_continues_it(lesion_folder: Pat
 
     plan = json.loads((run_dir / "plan.json").read_text())
     plan["epochs"] = 3
+    plan["class_weights"] = [1.0, 5.0]  # added on resume: the averaged state loads with them too
     (run_dir / "plan.json").write_text(json.dumps(plan))
     assert run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys).code == 0
     resumed = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)

@@ -10,6 +10,7 @@ import typer
 
 
 def train(
+    ctx: typer.Context,
     config: Optional[Path] = typer.Argument(None, help="YAML config; flags override its fields."),
     data: Optional[str] = typer.Option(None, "--data", "-d", help="medmnist:NAME, .npz, image folder, CSV manifest, image + mask folders; documents (CSV/JSONL/Parquet, .txt folders); physionet2012:/mimic3: folders or long series CSV; a table (CSV/TSV/.data)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Registered model (see `meddx models`)."),
@@ -71,6 +72,8 @@ def train(
     from meddx.training.fit import fit
 
     cfg = None  # resuming uses the run's own config and plan
+    if resume is not None:
+        _refuse_with_resume(ctx)
     if resume is None:
         cfg = load_config(
             config, data=data, model=model, epochs=epochs, batch_size=batch_size, time_budget=time_budget,
@@ -91,6 +94,22 @@ def train(
     if result.bundle_path is None:  # a non-zero rank of a multi-process run
         return
     _print_summary(result)
+
+
+def _refuse_with_resume(ctx: typer.Context) -> None:
+    """``--resume`` continues a run as its config.json and plan.json say: any other training
+    option would be silently ignored, so it is refused, naming what to do instead."""
+    from click.core import ParameterSource
+
+    from meddx.core.errors import ConfigError
+
+    given = [p for p in ctx.command.params if p.name not in ("resume", "progress")
+             and ctx.get_parameter_source(p.name) not in (None, ParameterSource.DEFAULT)]
+    if given:
+        names = ", ".join(p.opts[0] if p.opts and p.opts[0].startswith("-") else p.human_readable_name for p in given)
+        raise ConfigError(f"{names}: not used with --resume, which continues the run as its config.json and "
+                          "plan.json say; to train longer raise \"epochs\" in the run's plan.json, to change "
+                          "anything else start a new run")
 
 
 def _privacy_of(bundle: object) -> dict:

@@ -60,6 +60,22 @@ class ClassificationTask(L.LightningModule):
             self.loss_fn = nn.CrossEntropyLoss(weight=weight, label_smoothing=label_smoothing)
         self.val_auc = _auroc(task, num_classes)
 
+    def with_own_loss_weights(self, state: dict[str, Any]) -> dict[str, Any]:
+        """``state`` (a checkpoint's state dict) with the loss-weight buffers replaced by this task's.
+
+        The class weights come from the plan: a run resumed after editing ``class_weights`` in
+        plan.json trains with the new ones, and a checkpoint saved with or without weights loads
+        into a task without or with them (strict loading would refuse the missing key).
+        """
+        own = {k: v for k, v in self.state_dict().items() if k.startswith("loss_fn.")}
+        return {**{k: v for k, v in state.items() if not k.startswith("loss_fn.")}, **own}
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        # "current_model_state": the raw weights the averaging callback (--ema) restores
+        for key in ("state_dict", "current_model_state"):
+            if key in checkpoint:
+                checkpoint[key] = self.with_own_loss_weights(checkpoint[key])
+
     def forward(self, x: torch.Tensor, *rest: torch.Tensor) -> torch.Tensor:
         if x.ndim == 4 and x.is_floating_point():
             x = x.contiguous(memory_format=torch.channels_last)

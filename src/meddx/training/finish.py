@@ -99,6 +99,7 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
         kept = [kept_epoch] if kept_epoch is not None else None
     if kept:
         cfg.setdefault("training", {})["kept_epoch"] = list(kept)
+    cfg.setdefault("training", {}).update(_epochs_run(run_dir))
     if config.dp:  # the run's privacy.json: epsilon spent, accountant, noise, per epoch
         from meddx.training.privacy import add_to_bundle_config
 
@@ -154,6 +155,22 @@ def _kept_epoch(run_dir: Path) -> str | None:
         return None
 
 
+def _epochs_run(run_dir: Path) -> dict[str, Any]:
+    """``epochs_run`` and ``kept_weights`` (the epoch index whose weights the bundle holds) from the
+    run's ``trainer.json``: the plan's ``epochs`` is what was planned, early stopping may end sooner."""
+    import json
+    import re
+
+    try:
+        done = json.loads((run_dir / "trainer.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    restored = Path(str(done.get("restored_checkpoint") or "")).name
+    m = re.search(r"epoch=(\d+)", restored)
+    kept = int(m.group(1)) if m else (done["epochs_run"] - 1 if restored == "last.ckpt" and done.get("epochs_run") else None)
+    return {"epochs_run": done.get("epochs_run"), "kept_weights_epoch": kept}
+
+
 def save_and_register(config: Any, name: str, net: Any, cfg: dict[str, Any], metrics: dict[str, Any], card: str,
                       run_dir: Path, extra_files: dict[str, bytes] | None = None) -> tuple[Path, str | None]:
     """Write the bundle (``config.output``, else the next version under the data root), the run's
@@ -166,6 +183,8 @@ def save_and_register(config: Any, name: str, net: Any, cfg: dict[str, Any], met
     from meddx.registry.store import next_version, register_bundle
 
     version = next_version(name)
+    while not config.output and (bundles_dir() / name / f"v{version}").exists():
+        version += 1  # the folder of an unregistered run (add_to_registry: false) is taken
     path = Path(config.output) if config.output else bundles_dir() / name / f"v{version}"
     save_bundle(path, net=net, config=cfg, metrics=metrics, model_card=card, extra_files=extra_files)
     write_json_atomic(run_dir / "metrics.json", metrics)

@@ -65,9 +65,13 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
     from meddx.training.plan import check_classes_present, make_plan, read_plan
 
     if resume is not None:
-        config, run_dir = _resume_config(Path(resume))
+        config, run_dir = runlib.resume_config(Path(resume).expanduser().resolve())
     elif config is None:
         raise ConfigError("no training config given: pass a TrainConfig, or a run folder to resume")
+    else:  # an absolute path in config.json and the bundle: a resume from elsewhere reads the same file
+        from meddx.training.finish import local_path
+
+        config = config.model_copy(update={"data": local_path(config.data) or config.data})
     if config.output and resume is None and source is None:  # before any data is read or epoch run
         from meddx.bundle.bundle import check_destination_free
 
@@ -85,6 +89,8 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
     if source is None:
         source = load_source(config.data, val_fraction=config.val_fraction, seed=config.seed,
                              text_options=config.text_options, options=config.source_options)
+    if resume is not None:
+        runlib.check_same_data(run_dir, source)
     from meddx.data.base import is_text_source
 
     if (config.ensemble or 1) > 1 and not is_text_source(source):
@@ -241,7 +247,8 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     final_score = trainer.callback_metrics.get(monitor)
     write_json_atomic(run_dir / "trainer.json", {
         "world_size": trainer.world_size, "strategy": type(trainer.strategy).__name__,
-        "epochs_run": trainer.current_epoch, "best_checkpoint": ckpt.best_model_path,
+        "epochs_run": trainer.current_epoch, "epochs_planned": int(trainer.fit_loop.max_epochs),
+        "best_checkpoint": ckpt.best_model_path,
         f"best_{monitor}": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
         f"final_{monitor}": None if final_score is None else float(final_score),
         "kept": kept, "restored_checkpoint": restored, "early_stopping": early_stopping,
@@ -321,7 +328,7 @@ def _load_checkpoint(task: Any, path: str) -> None:
     import torch
 
     state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
-    task.load_state_dict(state)
+    task.load_state_dict(task.with_own_loss_weights(state) if hasattr(task, "with_own_loss_weights") else state)
     task.eval()
 
 
@@ -364,24 +371,6 @@ def _set_threads(config: TrainConfig) -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     per_process = config.num_threads or max(1, cores // max(1, config.devices))
     torch.set_num_threads(per_process)
-
-
-def _resume_config(run_dir: Path) -> tuple[TrainConfig, Path]:
-    from meddx.training.run import read_json
-
-    import zipfile
-
-    from meddx.training.config import validated_config
-
-    last = run_dir / "checkpoints" / "last.ckpt"
-    if not last.is_file():
-        raise ConfigError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
-    if not zipfile.is_zipfile(last):  # torch checkpoints are zip archives: a cut or foreign file is not
-        raise ConfigError(f"{last}: not a readable checkpoint (truncated or not written by meddx); start a new run")
-    data = read_json(run_dir / "config.json")
-    if not isinstance(data, dict) or "data" not in data:
-        raise ConfigError(f"{run_dir / 'config.json'}: not a meddx run config (no 'data' field); start a new run")
-    return validated_config(data, run_dir / "config.json"), run_dir
 
 
 def _default_name(source_name: str) -> str:

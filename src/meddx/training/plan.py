@@ -143,9 +143,25 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
         augment=augment,
         reasons=reasons,
     )
-    plan = size_defaults(apply_overrides(plan, overrides or {}))
+    plan = size_defaults(_sync_model_args(apply_overrides(plan, overrides or {}), overrides or {}, channels, how))
     _check_model(plan, source)
     return plan
+
+
+def _sync_model_args(plan: Plan, overrides: dict[str, Any], native_channels: int, how: str) -> Plan:
+    """A plan file that changes ``image_size`` or ``channels`` changes the network built for them
+    (seed-cnn's dense layer, a ResNet's stem, the first convolution), as the same flag does, unless
+    it also gives ``model_args``; a channel count the images cannot become is refused."""
+    if "channels" in overrides:
+        check_channels(plan.channels, native_channels, how)
+    if "model_args" in overrides:
+        return plan
+    args = dict(plan.model_args)
+    if "image_size" in overrides:
+        args["image_size"] = plan.image_size[0]
+    if "channels" in overrides:
+        args["in_channels"] = plan.channels
+    return plan if args == plan.model_args else plan.model_copy(update={"model_args": args})
 
 
 def check_classes_present(source: ImageSource) -> None:
@@ -316,4 +332,5 @@ def _class_weights(config: TrainConfig, source: ImageSource) -> tuple[list[float
     if not use:
         return None, "off" + (" (set in config)" if config.class_weights is False else f" (classes balanced, ratio {imbalance:.2f})")
     why = "set in config" if config.class_weights else f"imbalance ratio {imbalance:.2f} > 1.5"
-    return [round(float(w), 6) for w in weights], f"inverse class frequency ({why})"
+    what = "negatives per positive of each label (pos_weight)" if source.task == "multilabel" else "inverse class frequency"
+    return [round(float(w), 6) for w in weights], f"{what} ({why})"

@@ -97,6 +97,22 @@ def environment() -> dict[str, Any]:
     }
 
 
+def check_same_data(run_dir: Path, source: ImageSource) -> None:
+    """Refuse to resume ``run_dir`` on data other than it started on: the samples or labels of a
+    split differ from its ``data.json`` (another file at the recorded path, an edited file); the
+    plan's normalisation and class weights were fitted on the first."""
+    path = run_dir / "data.json"
+    if not path.is_file():
+        return
+    recorded, now = read_json(path).get("splits") or {}, data_fingerprint(source)["splits"]
+    changed = sorted(s for s in set(recorded) | set(now)
+                     if (recorded.get(s) or {}).get("sha256_ids_labels") != (now.get(s) or {}).get("sha256_ids_labels"))
+    if changed:
+        raise ConfigError(f"{source.origin}: not the data run {run_dir.name} started on: the samples or labels of "
+                          f"split(s) {', '.join(changed)} differ from its data.json; restore that data, or start a "
+                          "new run")
+
+
 def data_fingerprint(source: ImageSource) -> dict[str, Any]:
     """Counts per split and class, reader notes, and a hash of every (id, label) pair."""
     splits = {}
@@ -121,3 +137,36 @@ def data_fingerprint(source: ImageSource) -> dict[str, Any]:
         "splits": splits,
         "notes": source.notes,
     }
+
+
+def resume_config(run_dir: Path) -> tuple[Any, Path]:
+    """The run's own config, checked: a readable last checkpoint, a meddx config, an unfinished plan."""
+    import zipfile
+
+    from meddx.training.config import validated_config
+
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if not last.is_file():
+        raise ConfigError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
+    if not zipfile.is_zipfile(last):  # torch checkpoints are zip archives: a cut or foreign file is not
+        raise ConfigError(f"{last}: not a readable checkpoint (truncated or not written by meddx); start a new run")
+    data = read_json(run_dir / "config.json")
+    if not isinstance(data, dict) or "data" not in data:
+        raise ConfigError(f"{run_dir / 'config.json'}: not a meddx run config (no 'data' field); start a new run")
+    _check_unfinished(run_dir)
+    return validated_config(data, run_dir / "config.json"), run_dir
+
+
+def _check_unfinished(run_dir: Path) -> None:
+    """Refuse to resume a run that finished its plan (``trainer.json`` is written when training
+    ends): it would train nothing, or one epoch that early stopping ends again, and register a
+    second bundle. Raising ``epochs`` in its plan.json is the documented way to train longer."""
+    if not (run_dir / "trainer.json").is_file() or not (run_dir / "plan.json").is_file():
+        return
+    done, planned = read_json(run_dir / "trainer.json"), read_json(run_dir / "plan.json").get("epochs")
+    before = done.get("epochs_planned", done.get("epochs_run"))
+    if isinstance(planned, int) and isinstance(before, int) and planned <= before:
+        stopped = " (early stopping)" if done.get("epochs_run", before) < before else ""
+        raise ConfigError(f"{run_dir}: this run finished: {done.get('epochs_run')} of {before} planned epochs "
+                          f"run{stopped}, bundle saved; to train it longer raise \"epochs\" in its plan.json above "
+                          f"{before} and resume, to change anything else start a new run")

@@ -173,3 +173,17 @@ def test_budget_halves_the_width_of_an_automatic_network_at_the_smallest_size() 
     assert "width" not in kept.model_args  # a model or width chosen by the user is left alone
     roomy = fit_to_budget(plan, 10, 10, "32-true", width_is_automatic=True, **kwargs)
     assert "width" not in roomy.model_args and roomy.epochs >= 15  # enough epochs fit: nothing changes
+
+
+def test_a_plan_file_changing_size_or_channels_changes_the_network_built_for_them() -> None:
+    """Found by an audit: image_size/channels from a plan file were not passed to model_args, so
+    seed-cnn crashed mid-training (shape mismatch) and resnet18 kept the small-image stem."""
+    source = make_lesion_source(50, 10, 10)
+    config = TrainConfig(data="x", model="seed-cnn")
+    plan = make_plan(config, source, {"image_size": [20, 20], "channels": 3})
+    assert plan.image_size == [20, 20] and plan.model_args["image_size"] == 20 and plan.model_args["in_channels"] == 3
+    assert make_plan(TrainConfig(data="x"), source, {"image_size": [72, 72]}).model_args["image_size"] == 72
+    given = make_plan(config, source, {"image_size": [20, 20], "model_args": {"in_channels": 1, "image_size": 20}})
+    assert given.model_args == {"in_channels": 1, "image_size": 20}  # model_args given too: taken as written
+    with pytest.raises(ConfigError, match="channels=2"):
+        make_plan(config, source, {"channels": 2})
