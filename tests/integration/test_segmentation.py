@@ -234,8 +234,14 @@ def test_ensemble_trains_members_and_averages_them(tmp_path: Path, seg_home: Pat
     assert gain["wilcoxon_p"] == pytest.approx(2 / 2 ** saved["n"])
     assert gain["a"] == pytest.approx(run["metrics"]["test"]["classes"]["ellipse"]["dice"]["mean"], abs=1e-6)
 
-    # Resume after the end: both members restore their last state and train nothing more.
+    # Resume after the end is refused (it trained nothing and registered a copy of the bundle).
     logs_before = sorted(p.name for p in (members[1] / "logs").iterdir())
+    refused = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
+    assert refused.code == 2 and "this run finished: 8 of 8 planned epochs" in refused.err
+    assert sorted(p.name for p in (members[1] / "logs").iterdir()) == logs_before
+    # Interrupted before its bundle was saved (no metrics.json): both members restore their last
+    # state and train nothing more.
+    (run_dir / "metrics.json").unlink()
     result = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
     assert result.code == 0, result.err
     assert json.loads((members[1] / "trainer.json").read_text())["epochs_run"] == 8

@@ -90,6 +90,9 @@ def test_an_ensemble_run_resumes_without_retraining_finished_members(
                      "--no-progress", "--no-baseline", "--name", "r"], capsys)
     assert first.code == 0, first.err
     run_dir = next((tmp_path / "home" / "runs").iterdir())
+    refused = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)  # finished: nothing to do
+    assert refused.code == 2 and "this run finished" in refused.err
+    (run_dir / "metrics.json").unlink()  # as if interrupted before the bundle was saved
     again = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
     assert again.code == 0, again.err
     for member_dir in (run_dir, run_dir / "members" / "1"):

@@ -166,6 +166,9 @@ def test_a_text_run_resumes_from_its_run_folder(notes_csv: Path, tmp_path: Path,
     assert first.code == 0, first.err
     run_dir = next((tmp_path / "home" / "runs").iterdir())
     tokenizer = (run_dir / "tokenizer.json").read_text()
+    refused = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)  # finished: nothing to do
+    assert refused.code == 2 and "this run finished" in refused.err
+    (run_dir / "metrics.json").unlink()  # as if interrupted before the bundle was saved
     again = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
     assert again.code == 0, again.err
     assert (run_dir / "tokenizer.json").read_text() == tokenizer

@@ -158,10 +158,12 @@ def resume_config(run_dir: Path) -> tuple[Any, Path]:
 
 
 def _check_unfinished(run_dir: Path) -> None:
-    """Refuse to resume a run that finished its plan (``trainer.json`` is written when training
-    ends): it would train nothing, or one epoch that early stopping ends again, and register a
-    second bundle. Raising ``epochs`` in its plan.json is the documented way to train longer."""
-    if not (run_dir / "trainer.json").is_file() or not (run_dir / "plan.json").is_file():
+    """Refuse to resume a run that finished: its bundle was saved (``metrics.json``, written last)
+    and its plan's epochs were all run (``trainer.json``). It would train nothing, or one epoch
+    that early stopping ends again, and register a second bundle. Raising ``epochs`` in its
+    plan.json is the documented way to train longer. An ensemble interrupted after its first
+    network (whose ``trainer.json`` is complete) has no ``metrics.json`` yet and resumes."""
+    if not all((run_dir / f).is_file() for f in ("metrics.json", "trainer.json", "plan.json")):
         return
     done, planned = read_json(run_dir / "trainer.json"), read_json(run_dir / "plan.json").get("epochs")
     before = done.get("epochs_planned", done.get("epochs_run"))
