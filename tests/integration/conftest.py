@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,25 +28,32 @@ def lesion_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@contextlib.contextmanager
+def _meddx_home(home: Path) -> Iterator[None]:
+    """``MEDDX_HOME`` set to ``home`` inside the block (session fixtures cannot use monkeypatch)."""
+    old = os.environ.get("MEDDX_HOME")
+    os.environ["MEDDX_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("MEDDX_HOME", None)
+        else:
+            os.environ["MEDDX_HOME"] = old
+
+
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory, lesion_folder: Path) -> dict:
     """One CLI training run shared by the tests that only read its outputs."""
     from meddx.cli.main import main
 
     home = tmp_path_factory.mktemp("trained_home")
-    old = os.environ.get("MEDDX_HOME")
-    os.environ["MEDDX_HOME"] = str(home)
-    try:
+    with _meddx_home(home):
         try:
             main(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs", "12",
                   "--name", "lesions", "--lr", "0.005", "--no-progress", "--seed", "1"])
         except SystemExit as exc:
             assert not exc.code, f"training failed with exit code {exc.code}"
-    finally:
-        if old is None:
-            os.environ.pop("MEDDX_HOME", None)
-        else:
-            os.environ["MEDDX_HOME"] = old
     bundle = home / "bundles" / "lesions" / "v1"
     runs = sorted((home / "runs").iterdir())
     return {"home": home, "bundle": bundle, "run_dir": runs[0], "folder": lesion_folder}
@@ -68,9 +77,6 @@ def text_run(tmp_path_factory: pytest.TempPathFactory, notes_csv: Path) -> dict:
     from meddx.cli.main import main
 
     home = tmp_path_factory.mktemp("text_home")
-    old = os.environ.get("MEDDX_HOME")
-    os.environ["MEDDX_HOME"] = str(home)
-    import contextlib
     import io
 
     import logging
@@ -88,7 +94,7 @@ def text_run(tmp_path_factory: pytest.TempPathFactory, notes_csv: Path) -> dict:
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)  # every library's debug records too
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+        with _meddx_home(home), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
                 warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -99,10 +105,6 @@ def text_run(tmp_path_factory: pytest.TempPathFactory, notes_csv: Path) -> dict:
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
-        if old is None:
-            os.environ.pop("MEDDX_HOME", None)
-        else:
-            os.environ["MEDDX_HOME"] = old
     bundle = home / "bundles" / "notes" / "v1"
     logged = "\n".join(records + [str(w.message) for w in caught])
     return {"home": home, "bundle": bundle, "stdout": out.getvalue(), "stderr": err.getvalue(), "logged": logged,

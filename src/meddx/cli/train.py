@@ -74,7 +74,7 @@ def train(
     cfg = None  # resuming uses the run's own config and plan
     if resume is not None:
         _refuse_with_resume(ctx)
-    if resume is None:
+    else:
         cfg = load_config(
             config, data=data, model=model, epochs=epochs, batch_size=batch_size, time_budget=time_budget,
             image_size=image_size, channels=channels, augment=augment, lr=lr, class_weights=class_weights,

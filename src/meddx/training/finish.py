@@ -156,8 +156,9 @@ def _kept_epoch(run_dir: Path) -> str | None:
 
 
 def _epochs_run(run_dir: Path) -> dict[str, Any]:
-    """``epochs_run`` and ``kept_weights`` (the epoch index whose weights the bundle holds) from the
-    run's ``trainer.json``: the plan's ``epochs`` is what was planned, early stopping may end sooner."""
+    """``epochs_run`` and ``kept_weights_epoch`` (the 0-based epoch whose weights the bundle holds)
+    from the run's ``trainer.json`` (of the first network, for an ensemble): the plan's ``epochs``
+    is what was planned, and early stopping may end sooner."""
     import json
     import re
 
