@@ -144,27 +144,30 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
                      predictions=predictions)
 
 
-def _kept_epoch(run_dir: Path) -> str | None:
-    """``"best"`` or ``"final"`` as the run's ``trainer.json`` records it; ``None`` for models
-    fitted without epochs (scikit-learn) and for runs from before the record existed."""
+def _trainer_record(run_dir: Path) -> dict[str, Any]:
+    """The run's ``trainer.json`` (empty for models fitted without epochs, scikit-learn, and for
+    runs from before the record existed)."""
     import json
 
     try:
-        return json.loads((run_dir / "trainer.json").read_text()).get("kept")
+        return json.loads((run_dir / "trainer.json").read_text())
     except (OSError, ValueError):
-        return None
+        return {}
+
+
+def _kept_epoch(run_dir: Path) -> str | None:
+    """``"best"`` or ``"final"`` as the run's ``trainer.json`` records it, else ``None``."""
+    return _trainer_record(run_dir).get("kept")
 
 
 def _epochs_run(run_dir: Path) -> dict[str, Any]:
     """``epochs_run`` and ``kept_weights_epoch`` (the 0-based epoch whose weights the bundle holds)
     from the run's ``trainer.json`` (of the first network, for an ensemble): the plan's ``epochs``
     is what was planned, and early stopping may end sooner."""
-    import json
     import re
 
-    try:
-        done = json.loads((run_dir / "trainer.json").read_text())
-    except (OSError, ValueError):
+    done = _trainer_record(run_dir)
+    if not done:
         return {}
     restored = Path(str(done.get("restored_checkpoint") or "")).name
     m = re.search(r"epoch=(\d+)", restored)
