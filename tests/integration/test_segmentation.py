@@ -242,6 +242,15 @@ def test_ensemble_trains_members_and_averages_them(tmp_path: Path, seg_home: Pat
     # Interrupted before its bundle was saved (no metrics.json): both members restore their last
     # state and train nothing more.
     (run_dir / "metrics.json").unlink()
+    # ... but not on masks that changed since the run started (its plan was fitted on the first)
+    mask = data / "labels" / "case_001.png"
+    original = mask.read_bytes()
+    from PIL import Image
+
+    Image.fromarray(np.zeros_like(_png(mask))).save(mask)
+    refused = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
+    assert refused.code == 2 and "differ from its data.json" in refused.err, refused.err
+    mask.write_bytes(original)
     result = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
     assert result.code == 0, result.err
     assert json.loads((members[1] / "trainer.json").read_text())["epochs_run"] == 8

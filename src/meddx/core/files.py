@@ -6,6 +6,7 @@ Each write goes to a uniquely named temporary file beside the target and is rena
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -61,3 +62,13 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes; for a folder (DICOM series), of its sorted files' bytes."""
+    path = Path(path)
+    h = hashlib.sha256()
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()

@@ -107,8 +107,9 @@ def verify_seg_source(source: SegSource, *, near_duplicates: bool = True, hash_s
                       progress: Callable[[int, int], None] | None = None) -> SegVerifyReport:
     """Check every case of ``source``; near-duplicate settings mean what they mean in
     :func:`meddx.data.verify.verify_source`. ``progress(done, total)`` is called per case."""
+    from meddx.core.files import file_digest
     from meddx.data.splits import check_patient_overlap
-    from meddx.data.verify import _file_digest, _fingerprint, near_duplicate_members
+    from meddx.data.verify import _fingerprint, near_duplicate_members
 
     start = time.perf_counter()
     found: dict[str, list[dict]] = {k: [] for k in ("undecodable", "mismatches", "bad_values", "empty_masks")}
@@ -120,7 +121,7 @@ def verify_seg_source(source: SegSource, *, near_duplicates: bool = True, hash_s
         for i in range(len(data)):
             row = {"split": split, "id": data.ids[i], "path": data.images[i]}
             try:
-                digest: str | None = _file_digest(Path(data.images[i]))
+                digest: str | None = file_digest(Path(data.images[i]))
                 by_digest[digest].append(len(members))  # type: ignore[index]
             except OSError:  # missing or unreadable: _check_case records it once
                 digest = None

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from meddx.core.errors import DataError
+from meddx.core.files import file_digest
 from meddx.data.base import ImageSource, is_text_source
 from meddx.data.splits import check_patient_overlap
 
@@ -178,7 +179,7 @@ def _read_item(source: ImageSource, split: str, i: int, item: _Item, undecodable
         return array
     assert item.path is not None
     try:
-        item.digest = _file_digest(Path(item.path))
+        item.digest = file_digest(Path(item.path))
     except OSError as exc:
         undecodable.append({"split": split, "id": item.id, "path": item.path, "reason": f"cannot read ({exc})"})
         return None
@@ -187,15 +188,6 @@ def _read_item(source: ImageSource, split: str, i: int, item: _Item, undecodable
     except DataError as exc:
         undecodable.append({"split": split, "id": item.id, "path": item.path, "reason": str(exc)})
         return None
-
-
-def _file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes; for a folder (DICOM series), of its sorted files' bytes."""
-    h = hashlib.sha256()
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
-    for f in files:
-        h.update(f.read_bytes())
-    return h.hexdigest()
 
 
 def _label(source: ImageSource, label: np.ndarray) -> str:

@@ -97,14 +97,19 @@ def environment() -> dict[str, Any]:
     }
 
 
-def check_same_data(run_dir: Path, source: ImageSource) -> None:
+def check_same_data(run_dir: Path, source: Any, now: dict[str, Any] | None = None) -> None:
     """Refuse to resume ``run_dir`` on data other than it started on: the samples or labels of a
     split differ from its ``data.json`` (another file at the recorded path, an edited file); the
-    plan's normalisation and class weights were fitted on the first."""
+    plan's normalisation and class weights were fitted on the first. ``now`` is the source's
+    fingerprint (default :func:`data_fingerprint`; segmentation passes its own, which hashes the
+    masks). A ``data.json`` written before the hashes were recorded is not compared."""
     path = run_dir / "data.json"
     if not path.is_file():
         return
-    recorded, now = read_json(path).get("splits") or {}, data_fingerprint(source)["splits"]
+    recorded = read_json(path).get("splits") or {}
+    if not any(isinstance(v, dict) and "sha256_ids_labels" in v for v in recorded.values()):
+        return
+    now = (now or data_fingerprint(source))["splits"]
     changed = sorted(s for s in set(recorded) | set(now)
                      if (recorded.get(s) or {}).get("sha256_ids_labels") != (now.get(s) or {}).get("sha256_ids_labels"))
     if changed:

@@ -44,6 +44,8 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
     config = config.model_copy(update={"precision": resolve_precision(config.precision, source.spatial_dims)})
     name = config.name or _default_name(source.name)
     run_dir = run_dir or runlib.new_run_dir(name)
+    if resume:
+        runlib.check_same_data(run_dir, source, data_summary(source))
     existing = run_dir / "plan.json"
     if existing.is_file():  # resume: the plan was fixed by the first run
         plan = SegPlan(**runlib.read_json(existing))
@@ -61,7 +63,7 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
             plan = _fit_budget(plan, config, source, _train_dataset(plan, x_train, y_train, config.seed), x_val)
         plan.write(existing)
         write_json_atomic(run_dir / "config.json", config.model_dump())
-        write_json_atomic(run_dir / "data.json", _data_summary(source))
+        write_json_atomic(run_dir / "data.json", data_summary(source))
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     val_loader = _loader(CaseDataset(x_val, y_val), plan.batch_size if plan.spatial_dims == 2 else 1, shuffle=False)
@@ -158,10 +160,33 @@ def _fit_budget(plan: Any, config: TrainConfig, source: Any, train_ds: Any, x_va
     return type(plan)(**data)
 
 
-def _data_summary(source: Any) -> dict[str, Any]:
+def data_summary(source: Any) -> dict[str, Any]:
+    """What ``data.json`` records of a segmentation source: names, notes, and per split the case
+    ids and a hash of every (id, mask file bytes, meta) triple, which a resume compares (the
+    masks are a segmentation's labels; :func:`meddx.training.run.check_same_data`)."""
     return {
         "name": source.name, "origin": source.origin, "task": source.task, "label_names": source.label_names,
         "spatial_dims": source.spatial_dims, "mask_kind": source.mask_kind, "notes": source.notes,
         "splits": {k: {"n": len(v), "patients": len(set(v.patient_ids)) if v.patient_ids else None,
-                       "ids": list(v.ids)} for k, v in source.splits.items()},
+                       "ids": list(v.ids), "sha256_ids_labels": _split_digest(v)}
+                   for k, v in source.splits.items()},
     }
+
+
+def _split_digest(split: Any) -> str:
+    import hashlib
+
+    from meddx.core.errors import DataError
+    from meddx.core.files import file_digest
+
+    digest = hashlib.sha256()
+    for i, sid in enumerate(split.ids):
+        mask = None
+        if split.masks is not None:
+            try:
+                mask = file_digest(split.masks[i])
+            except OSError as exc:
+                raise DataError(f"{split.masks[i]}: cannot read the mask of case {sid} ({exc})") from None
+        meta = {k: v[i] for k, v in sorted(split.meta.items())}
+        digest.update(f"{sid}\t{mask}\t{meta}\n".encode())
+    return digest.hexdigest()
