@@ -140,3 +140,41 @@ def test_data_info_and_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert report["conflicting_labels"][0]["ids"] == ["row1", "row3"]
     result = run_cli(["data", "info", str(path)], capsys)
     assert result.code == 2 and "--columns" in result.err
+
+
+def test_evaluate_a_graded_table_of_one_class(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bundle trained with --positive-labels (a graded label, 1-4 = disease) evaluated on an
+    external file of confirmed cases only, then of negatives only: the reader refused both (every
+    value positive; no positive value). The rate each measures equals the share of predictions on
+    the bundle's side of its threshold."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for i in range(400):
+        x1, x2 = rng.normal(size=2)
+        grade = int(rng.integers(1, 5)) if x1 + 2 * x2 + rng.normal(scale=0.3) > 0 else 0
+        rows.append([f"q{i}", f"{x1:.4f}", f"{x2:.4f}", "test" if i < 80 else "train", grade])
+    header = ["id", "x1", "x2", "split", "num"]
+
+    def write(path: Path, kept: list[list]) -> Path:
+        with path.open("w", newline="") as fh:
+            csv.writer(fh).writerows([header, *kept])
+        return path
+
+    bundle = tmp_path / "bundle"
+    metrics = _train(write(tmp_path / "graded.csv", rows), bundle, capsys, "--positive-labels", "1,2,3,4")
+    assert metrics["test"]["label_names"] == ["num=0", "num in {1,2,3,4}"] and metrics["test"]["auc"] >= 0.9
+    threshold = json.loads((bundle / "config.json").read_text())["decision"]["threshold"]
+    for only, rate in (("positives", "sensitivity"), ("negatives", "specificity")):
+        kept = [r[:3] + ["train", r[4]] for r in rows if (r[4] > 0) == (only == "positives") and r[4] != 3]
+        out = tmp_path / f"eval-{only}"
+        result = run_cli(["evaluate", str(bundle), "--data", str(write(tmp_path / f"{only}.csv", kept)),
+                          "--split", "train", "--out", str(out), "--bootstrap", "100"], capsys)
+        assert result.code == 0, result.out + result.err
+        evaluated = json.loads((out / "metrics.json").read_text())
+        with (out / "predictions.csv").open() as f:
+            above = [float(r["p_num in {1,2,3,4}"]) >= threshold for r in csv.DictReader(f)]
+        expected = np.mean(above) if only == "positives" else 1 - np.mean(above)
+        assert evaluated["n"] == len(kept) == len(above) > 100 and evaluated["auc"] is None
+        assert evaluated["label_names"] == ["num=0", "num in {1,2,3,4}"]
+        assert evaluated["per_class"]["num in {1,2,3,4}"][rate] == pytest.approx(expected)
+        assert any("one class only" in w and rate in w for w in evaluated["warnings"])

@@ -202,15 +202,19 @@ def _labels(path: Path, column: str, cells: list[str], missing: frozenset[str],
     seen = sorted(set(values), key=lambda v: (number(v) is None, number(v) or 0.0, v))
     if positive:
         wanted = sorted({normalise_value(str(p)) for p in positive}, key=lambda v: (number(v) is None, number(v) or 0.0, v))
-        if not set(wanted) & set(seen):  # some may be absent (another site's file), but not all: a typo
+        present, negatives = set(wanted) & set(seen), [v for v in seen if v not in wanted]
+        # Training needs both classes. Some positive values may be absent (another site's file),
+        # but not all: a typo. ``meddx evaluate`` accepts either class alone (one_class_allowed):
+        # an external set of confirmed cases, or of negatives, mapped onto the bundle's classes.
+        if not present and too_few_classes(1):
             raise DataError(f"{path}: none of the positive label(s) {', '.join(wanted)} occurs in column {column!r} "
                             f"(values: {', '.join(seen)}); check --positive-labels")
-        negatives = [v for v in seen if v not in wanted]
-        if not negatives:
+        if not negatives and too_few_classes(1):
             raise DataError(f"{path}: every value of {column!r} is a positive label ({', '.join(seen)}); "
                             "--positive-labels must leave at least one negative value")
-        names = [_group_name(column, negatives), _group_name(column, wanted)]  # from the option: same in every file
-        return names, np.asarray([int(v in wanted) for v in values], dtype=np.int64)
+        names = ([_group_name(column, negatives)] if negatives else []) + ([_group_name(column, wanted)] if present else [])
+        # the positive class's name comes from the option, so it is the same in every file
+        return names, np.asarray([int(v in wanted and bool(negatives)) for v in values], dtype=np.int64)
     if too_few_classes(len(seen)):
         raise DataError(f"{path}: label column {column!r} holds a single value ({seen[0]!r}); a classifier needs "
                         "at least two classes (check --label-column)")
