@@ -37,7 +37,7 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON inst
 
 
 @app.command("show")
-def show(ref: str = typer.Argument(..., help="NAME (latest version) or NAME:VERSION.")) -> None:
+def show(ref: str = typer.Argument(..., help="NAME (its production version, else the latest) or NAME:VERSION.")) -> None:
     """One bundle: its registry record, config and metrics headline."""
     from meddx.bundle.bundle import read_bundle_config
     from meddx.registry.store import get_bundle
@@ -51,7 +51,10 @@ def show(ref: str = typer.Argument(..., help="NAME (latest version) or NAME:VERS
                and Path(r.path).resolve() == folder.resolve()]
     record = by_path[0] if by_path else get_bundle(ref)
     config = read_bundle_config(record.path)
-    typer.echo(json.dumps({"record": record.to_dict(), "config": config}, indent=2))
+    from meddx.registry.store import stages
+
+    staged = sorted(stage for (name, stage), v in stages().items() if name == record.name and v == record.version)
+    typer.echo(json.dumps({"record": record.to_dict(), "stages": staged, "config": config}, indent=2))
 
 
 @app.command("promote")

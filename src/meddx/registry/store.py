@@ -121,7 +121,9 @@ def list_bundles(name: str | None = None) -> list[BundleRecord]:
 
 
 def get_bundle(ref: str) -> BundleRecord:
-    """Resolve ``NAME`` (latest version) or ``NAME:VERSION`` to its record."""
+    """Resolve ``NAME:VERSION``, or ``NAME`` to the version promoted to production (what
+    ``meddx serve`` serves; after a rollback, the version rolled back to) or, when none was
+    promoted, the latest version. A bare name never means a version that was rolled back."""
     name, _, version = ref.partition(":")
     if not name.strip():  # list_bundles("") lists every bundle: an unset $MODEL must not pick one
         raise BundleError(f"bundle reference {ref!r} has no name; expected NAME, NAME:VERSION or a bundle folder path")
@@ -132,6 +134,9 @@ def get_bundle(ref: str) -> BundleRecord:
             raise BundleError(f"no registered bundle {ref!r}: {name} has no version {version}; versions: "
                               f"{', '.join(sorted(versions, key=int))}")
         records = [r for r in records if str(r.version) == version]
+    elif records:
+        production = production_version(name)
+        records = [r for r in records if r.version == production] or records
     if not records:
         known = sorted({r.name for r in list_bundles()})
         raise BundleError(

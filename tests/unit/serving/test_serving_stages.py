@@ -58,3 +58,18 @@ def test_promoting_a_folder_that_gained_a_pickle_is_refused(three_versions: str)
     with pytest.raises(BundleError, match="extra.pkl"):
         store.promote("unit", 2)
     assert store.production_version("unit") is None
+
+
+def test_a_bare_name_means_the_production_version(three_versions: str, tmp_path: Path) -> None:
+    """Found by an audit: after promote 1, promote 2, rollback, ``meddx serve`` served v1 while
+    ``meddx predict NAME`` and ``registry show NAME`` used v3 (the latest), a version never promoted."""
+    name = three_versions
+    assert store.get_bundle(name).version == 3  # nothing promoted: the latest
+    store.promote(name, 1)
+    store.promote(name, 2)
+    store.rollback(name)
+    assert store.get_bundle(name).version == 1
+    assert store.resolve_bundle_path(name) == Path(store.get_bundle(f"{name}:1").path)
+    assert store.get_bundle(f"{name}:3").version == 3  # an explicit version is still any version
+    store.promote(name, 2, stage="staging")  # another stage does not change what the name means
+    assert store.get_bundle(name).version == 1
