@@ -108,7 +108,7 @@ def test_served_predictions_match_the_python_api_and_the_truth(client: Any, home
             expected = predictor.predict_files([path])[0]
             assert body["label"] == expected.label and body["version"] in (1, 2)  # same weights in both versions
             for name, p in expected.probabilities.items():
-                assert body["probabilities"][name] == pytest.approx(p, abs=1e-5)
+                assert body["probabilities"][name] == p  # full precision, as `predict --json` (audit)
             assert (body["calibrated_probability"] >= predictor.threshold) == (body["label"] == "lesion")
             assert body["threshold"] == pytest.approx(predictor.threshold)
             assert sum(body["uncalibrated_probabilities"].values()) == pytest.approx(1, abs=1e-4)

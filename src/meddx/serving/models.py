@@ -89,9 +89,11 @@ def answer(predictor: Any, label: Any, calibrated: np.ndarray, raw: np.ndarray) 
         headline = None
     threshold = predictor.class_thresholds if predictor.task == "multilabel" and predictor.class_thresholds \
         else predictor.threshold
-    return {"label": label, "calibrated_probability": None if headline is None else round(headline, 6),
-            "probabilities": {n: round(float(v), 6) for n, v in zip(names, calibrated)},
-            "uncalibrated_probabilities": {n: round(float(v), 6) for n, v in zip(names, raw)},
+    # full precision, as `meddx predict --json` writes them: a client can reproduce the decision
+    # at the threshold exactly (a rounded .500000 may sit on either side of it)
+    return {"label": label, "calibrated_probability": headline,
+            "probabilities": {n: float(v) for n, v in zip(names, calibrated)},
+            "uncalibrated_probabilities": {n: float(v) for n, v in zip(names, raw)},
             "threshold": threshold}
 
 
