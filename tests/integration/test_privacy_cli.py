@@ -50,6 +50,8 @@ def test_dp_training_spends_at_most_the_target_and_is_evaluated(lesion_folder: P
     privacy = cfg["privacy"]
     assert privacy["mechanism"] == "DP-SGD" and privacy["accountant"] == "rdp"
     assert privacy["target_epsilon"] == 3.0 and 0 < privacy["epsilon"] <= 3.0
+    # nothing computed across training images is published (audit): fixed intensity statistics
+    assert cfg["preprocessing"]["mean"] == [0.5] and cfg["preprocessing"]["std"] == [0.5]
     per_epoch = [e["epsilon"] for e in privacy["per_epoch"]]
     assert [e["epoch"] for e in privacy["per_epoch"]] == [1, 2, 3, 4]
     assert per_epoch == sorted(per_epoch) and per_epoch[-1] == privacy["epsilon"]
@@ -147,6 +149,7 @@ def test_the_audit_sees_memorisation_and_dp_hides_it(random_labels: Path, tmp_pa
     (["--dp", "--epsilon", "3", "--noise-multiplier", "1.1"], ["exactly one", "both"]),
     (["--epsilon", "3"], ["without dp", "--dp"]),
     (["--dp", "--epsilon", "3", "--devices", "2"], ["one process"]),
+    (["--dp", "--epsilon", "3", "--delta", "0.05"], ["--delta 0.05 is not below 1/n", "training samples"]),  # audit
 ])
 def test_bad_dp_settings_are_one_line_errors(lesion_folder: Path, flags: list[str], fragments: list[str],
                                              capsys) -> None:
@@ -157,7 +160,7 @@ def test_bad_dp_settings_are_one_line_errors(lesion_folder: Path, flags: list[st
 def test_a_model_opacus_cannot_handle_is_a_one_line_error(tmp_path: Path, capsys) -> None:
     from meddx.data.synthetic_text import write_text_csv
 
-    notes = write_text_csv(tmp_path / "notes.csv", n=60, seed=1)
+    notes = write_text_csv(tmp_path / "notes.csv", n=600, seed=1)  # enough documents for a private vocabulary
     result = run_cli(["train", "--data", str(notes), "--model", "transformer", "--epochs", "1", "--dp",
                       "--epsilon", "3", "--no-baseline", "--no-progress"], capsys)
     _one_line_error(result, "'transformer' cannot be trained with DP-SGD", "choose another model")
@@ -167,3 +170,46 @@ def test_audit_errors_are_one_line(tmp_path: Path, capsys) -> None:
     _one_line_error(run_cli(["audit", "membership", str(tmp_path / "nothing")], capsys), "nothing")
     _one_line_error(run_cli(["audit", "membership", str(tmp_path), "--train", "test", "--holdout", "test"], capsys),
                     "both 'test'")
+
+
+@pytest.mark.slow
+def test_a_dp_text_bundle_holds_no_word_of_a_few_notes(tmp_path: Path, meddx_home: Path, capsys) -> None:
+    """Found by an audit: a --dp text bundle held a patient's name and record number from six training
+    notes (the counted vocabulary, and a TF-IDF baseline fitted without privacy). The vocabulary is
+    now released privately and counted by the accountant; the baseline is not fitted; class
+    weights are off. The reported epsilon is the accountant's on the whole recorded history."""
+    from opacus.accountants import RDPAccountant
+
+    from meddx.data.synthetic_text import write_text_csv
+
+    notes = write_text_csv(tmp_path / "notes.csv", n=300, seed=2)
+    with notes.open() as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows[:6]:
+        row["note"] = "patient Zebediah Quarrington MRN 99887766 " + row["note"]
+    with notes.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = run_cli(["train", _fast_config(tmp_path), "--data", str(notes), "--model", "lstm", "--epochs", "2",
+                      "--dp", "--epsilon", "8", "--no-progress", "--name", "private-notes"], capsys)
+    assert result.code == 0, result.err
+    bundle = meddx_home / "bundles" / "private-notes" / "v1"
+    for path in bundle.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes().lower()
+            assert not any(w in data for w in (b"zebediah", b"quarrington", b"99887766")), path
+    assert not (bundle / "baseline.json").exists()
+    cfg = json.loads((bundle / "config.json").read_text())
+    privacy, plan = cfg["privacy"], json.loads((Path(cfg["training"]["run_dir"]) / "plan.json").read_text())
+    vocab = privacy["vocabulary"]
+    assert vocab == plan["dp_vocabulary"] and vocab["words"] == plan["vocab_size"] - 2 > 0
+    assert plan["embedding_init"] == "random" and plan["class_weights"] is None and plan["max_length"] == 256
+    assert privacy["accountant_delta"] == pytest.approx(privacy["delta"] - vocab["delta"])
+    assert privacy["accountant_history"][0] == [vocab["noise"], 1.0, 1]
+    rdp = RDPAccountant()
+    rdp.history = [tuple(h) for h in privacy["accountant_history"]]
+    assert privacy["epsilon"] == pytest.approx(rdp.get_epsilon(delta=privacy["accountant_delta"]), rel=1e-9)
+    assert 7 < privacy["epsilon"] <= 8  # the noise was chosen for the target with the vocabulary counted
+    card = (bundle / "model_card.md").read_text()
+    assert "vocabulary released privately" in card

@@ -38,18 +38,18 @@ class ArrayDataset(Dataset):
 
 
 def preprocess_split(source: ImageSource, split: str, pre: ImagePreprocessor, progress: bool = True,
-                     fit: bool = False) -> np.ndarray:
+                     fit: bool = False, fixed_statistics: bool = False) -> np.ndarray:
     """Decode and preprocess every image of ``split`` into ``(N, C, *size)`` float32.
 
     With ``fit`` the preprocessor learns its statistics from this split on the way (use it for
-    train only), so every image is decoded once.
+    train only), so every image is decoded once; ``fixed_statistics`` (DP) fixes them instead.
     """
     data = source.split(split)
     n = len(data)
     indices = _progress(range(n), f"preprocessing {split}", progress and data.paths is not None)
     images = (source.get_image(split, i) for i in indices)
     if fit:
-        return pre.fit_transform(images)
+        return pre.fit_transform(images, fixed_statistics=fixed_statistics)
     out = np.empty((n, pre.channels, *pre.spatial_size), dtype=np.float32)
     for i, image in enumerate(images):
         out[i] = pre.transform(image)

@@ -145,9 +145,9 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
     if plan.normalization:  # fitted by the first process (resume, DDP worker): reuse, never refit
         pre = ImagePreprocessor.from_dict(plan.normalization)
         x_train = preprocess_split(source, "train", pre, progress)
-    else:  # statistics from the training split only
+    else:  # statistics from the training split only (fixed under --dp: they would be published)
         pre = ImagePreprocessor(plan.image_size, plan.channels, config.scaling)
-        x_train = preprocess_split(source, "train", pre, progress, fit=True)
+        x_train = preprocess_split(source, "train", pre, progress, fit=True, fixed_statistics=config.dp)
     x_val = preprocess_split(source, "val", pre, progress)
     augment = build_augmentation(plan.augment, plan.image_size, seed=config.seed)
     train_ds = ArrayDataset(x_train, source.split("train").labels, augment)

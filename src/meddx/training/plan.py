@@ -328,6 +328,9 @@ def _class_weights(config: TrainConfig, source: ImageSource) -> tuple[list[float
         counts = np.bincount(labels, minlength=source.num_classes).astype(float)
         weights = len(labels) / (source.num_classes * np.maximum(counts, 1.0))
         imbalance = float(counts.max() / max(counts.min(), 1.0))
+    if config.dp and config.class_weights is None:  # the weights would publish the training class counts
+        return None, ("off under --dp: weights from the training class counts would be released without privacy "
+                      "(--class-weights sets them anyway, outside the guarantee)")
     use = config.class_weights if config.class_weights is not None else imbalance > 1.5
     if not use:
         return None, "off" + (" (set in config)" if config.class_weights is False else f" (classes balanced, ratio {imbalance:.2f})")

@@ -48,18 +48,70 @@ def require_opacus() -> Any:
     return opacus
 
 
-def noise_for(config: Any, sample_rate: float, steps: int) -> float:
-    """The noise multiplier: given, or the smallest that keeps ``config.epsilon`` after ``steps``."""
+def check_delta(delta: float, n: int) -> None:
+    """Refuse a ``delta`` that is not below ``1 / n`` for a training set of ``n`` samples: an
+    (epsilon, delta) guarantee with delta >= 1/n is met by a mechanism that publishes some
+    training samples outright, so it protects nobody in particular (Dwork & Roth 2014, 2.3)."""
+    import math
+
+    if n > 0 and delta * n >= 1:
+        suggest = 10.0 ** math.floor(math.log10(1.0 / n) - 1)
+        raise ConfigError(f"--delta {delta:g} is not below 1/n = 1/{n} for the {n} training samples (delta*n = "
+                          f"{delta * n:.3g}): such a guarantee allows publishing some samples whole; use a delta "
+                          f"well below 1/n, e.g. --delta {suggest:g}")
+
+
+def noise_for(config: Any, sample_rate: float, steps: int, prior: list[tuple[float, float, int]] | None = None,
+              delta: float | None = None) -> float:
+    """The noise multiplier: given, or the smallest that keeps ``config.epsilon`` after ``steps``
+    (at ``delta``, default ``config.delta``), counting the ``prior`` mechanisms' accountant entries
+    (the private vocabulary) before DP-SGD's."""
     if config.noise_multiplier is not None:
         return float(config.noise_multiplier)
+    delta = config.delta if delta is None else delta
+    if prior:
+        return _noise_after(prior, config.epsilon, delta, sample_rate, max(1, steps))
     from opacus.accountants.utils import get_noise_multiplier
 
     try:
-        return float(get_noise_multiplier(target_epsilon=config.epsilon, target_delta=config.delta,
+        return float(get_noise_multiplier(target_epsilon=config.epsilon, target_delta=delta,
                                           sample_rate=sample_rate, steps=max(1, steps), accountant=ACCOUNTANT))
     except ValueError as exc:
-        raise ConfigError(f"epsilon {config.epsilon} at delta {config.delta} cannot be reached in {steps} steps at "
+        raise ConfigError(f"epsilon {config.epsilon} at delta {delta} cannot be reached in {steps} steps at "
                           f"sample rate {sample_rate:.4g} ({exc}); raise --epsilon or lower --epochs") from None
+
+
+def _noise_after(prior: list[tuple[float, float, int]], target: float, delta: float, sample_rate: float,
+                 steps: int) -> float:
+    """Bisection, as Opacus' ``get_noise_multiplier`` does, over the composed history (Opacus'
+    helper starts from an empty one)."""
+    from opacus.accountants import create_accountant
+
+    def epsilon(noise: float) -> float:
+        accountant = create_accountant(mechanism=ACCOUNTANT)
+        accountant.history = [*prior, (noise, sample_rate, steps)]
+        return float(accountant.get_epsilon(delta=delta))
+
+    floor = epsilon(1e6)
+    if floor >= target:
+        raise ConfigError(f"epsilon {target}: the private vocabulary alone spends {floor:.3f} at delta {delta:g}; "
+                          "raise --epsilon, or the vocabulary's noise (plan field dp_vocabulary.noise)")
+    low, high = 0.0, 10.0
+    while epsilon(high) > target:
+        low, high = high, 2 * high
+    while target - epsilon(high) > 0.01:
+        mid = (low + high) / 2
+        low, high = (mid, high) if epsilon(mid) > target else (low, mid)
+    return high
+
+
+def prior_mechanisms(plan: Any) -> tuple[list[tuple[float, float, int]], float]:
+    """Mechanisms that read the training data before DP-SGD (the private vocabulary of a text
+    run): their accountant entries and the share of delta they took."""
+    vocab = getattr(plan, "dp_vocabulary", None)
+    if not vocab:
+        return [], 0.0
+    return [(float(vocab["noise"]), 1.0, 1)], float(vocab["delta"])
 
 
 class DPEngine:
@@ -70,11 +122,13 @@ class DPEngine:
     """
 
     def __init__(self, *, noise_multiplier: float, max_grad_norm: float, sample_rate: float, delta: float,
-                 target_epsilon: float | None = None, accountant: str = ACCOUNTANT) -> None:
+                 target_epsilon: float | None = None, accountant: str = ACCOUNTANT,
+                 prior: list[tuple[float, float, int]] | None = None) -> None:
         self.noise_multiplier, self.max_grad_norm = float(noise_multiplier), float(max_grad_norm)
         self.sample_rate, self.delta, self.target_epsilon = float(sample_rate), float(delta), target_epsilon
         self.accountant = accountant
         self.history: list[tuple[float, float, int]] = []
+        self.prior = list(prior or [])  # mechanisms before DP-SGD (private vocabulary), counted in epsilon
         self._gsm: Any = None
 
     @property
@@ -86,7 +140,7 @@ class DPEngine:
         """Epsilon spent at ``delta`` so far, or after ``extra_steps`` more steps."""
         from opacus.accountants import create_accountant
 
-        history = list(self.history)
+        history = [*self.prior, *self.history]
         if extra_steps:
             history.append((self.noise_multiplier, self.sample_rate, int(extra_steps)))
         if not history:
@@ -163,6 +217,7 @@ def make_private_for(net: Any, optimizer: Any, loader: Any, config: Any, *,
     if ModuleValidator.validate(net.train(), strict=False):
         raise ConfigError("the network has layers Opacus cannot handle: call "
                           "meddx.training.privacy.make_compatible(net) before building its optimizer")
+    check_delta(config.delta, len(loader.dataset))
     dp_loader = poisson_loader(loader)
     total_epochs = epochs or getattr(config, "epochs", None)
     if config.noise_multiplier is None and not total_epochs:
@@ -190,16 +245,19 @@ def private_training(config: Any, plan: Any, task: Any, train_loader: Any, run_d
     if not isinstance(task, ClassificationTask):
         raise ConfigError("--dp applies to classification (images, documents, series, tables); "
                           f"{type(task).__name__} training cannot be made private here")
+    check_delta(config.delta, len(train_loader.dataset))
     _quiet_opacus()
     name = task.hparams.get("model_name", "the model")
     task.net, replaced = make_compatible(task.net, name)
     _trial_step(task, train_loader, name)
     loader = poisson_loader(train_loader)
     steps_per_epoch = len(loader)
-    noise = noise_for(config, loader.sample_rate, steps_per_epoch * plan.epochs)
+    prior, prior_delta = prior_mechanisms(plan)
+    delta = config.delta - prior_delta  # the accountant's share; the vocabulary's threshold took the rest
+    noise = noise_for(config, loader.sample_rate, steps_per_epoch * plan.epochs, prior, delta)
     engine = DPEngine(noise_multiplier=noise, max_grad_norm=config.max_grad_norm, sample_rate=loader.sample_rate,
-                      delta=config.delta, target_epsilon=config.epsilon)
-    notes = []
+                      delta=delta, target_epsilon=config.epsilon, prior=prior)
+    notes = outside_the_guarantee(plan)
     if config.precision != "32-true":
         notes.append(f"precision forced to 32-true (was {config.precision}): Opacus' per-sample gradients run in fp32")
     base = {"mechanism": "DP-SGD", "library": f"opacus {require_opacus().__version__}", "accountant": ACCOUNTANT,
@@ -208,9 +266,27 @@ def private_training(config: Any, plan: Any, task: Any, train_loader: Any, run_d
             "expected_batch_size": int(len(train_loader.dataset) * loader.sample_rate),
             "steps_per_epoch": steps_per_epoch, "planned_epochs": plan.epochs, "replaced_layers": replaced,
             "noise_chosen": "for the target epsilon over the planned epochs" if config.noise_multiplier is None
-            else "given", "notes": notes}
+            else "given", "notes": notes, "accountant_delta": delta,
+            "vocabulary": getattr(plan, "dp_vocabulary", None)}
     callback = PrivacyCallback(engine, base, run_dir / PRIVACY_FILE, steps_per_epoch)
     return config.model_copy(update={"precision": "32-true"}), loader, callback
+
+
+def outside_the_guarantee(plan: Any) -> list[str]:
+    """What the run fitted on its training data without privacy, for the bundle and model card.
+    Image statistics are fixed and class weights off under ``--dp`` unless set; text vocabularies
+    are released privately, lengths fixed and the TF-IDF baseline not fitted."""
+    kind, outside = type(plan).__name__, []
+    if getattr(plan, "class_weights", None):
+        outside.append("class weights from the training class counts (set by the user)")
+    if kind == "SeriesPlan":
+        outside.append("per-variable normalisation statistics (means, standard deviations) of the training split")
+    if kind == "TabularPlan":
+        outside.append("feature standardisation, imputation values and category levels of the training split")
+    notes = [f"outside the guarantee: {what}" for what in outside]
+    if getattr(plan, "dp_vocabulary", None):
+        notes.append("vocabulary released privately (counted in epsilon); sequence length fixed; no TF-IDF baseline")
+    return notes
 
 
 def _quiet_opacus() -> None:

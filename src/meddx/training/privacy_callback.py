@@ -77,7 +77,7 @@ class PrivacyCallback(Callback):
         entries = self._entries()
         return {**self.base, "epsilon": self.engine.epsilon(), "steps": self.engine.steps, "epochs": len(entries),
                 "per_epoch": entries, "stopped_early": self.stopped, "bundle_layers": self.bundle_layers,
-                "accountant_history": [list(h) for h in self.engine.history]}
+                "accountant_history": [list(h) for h in [*self.engine.prior, *self.engine.history]]}
 
     def write(self) -> None:
         write_json_atomic(self.path, self.section())

@@ -139,7 +139,7 @@ def _plan_and_tokenizer(config: TrainConfig, source: TextSource, plan_file: str 
 
     plan = initial_text_plan(config, source)
     overrides = read_plan(plan_file, TextPlan) if plan_file else {}
-    plan = apply_overrides(plan, {k: v for k, v in overrides.items() if k not in ("max_length", "model_args")})
+    plan = apply_overrides(plan, {k: v for k, v in overrides.items() if k not in ("max_length", "model_args", "dp_vocabulary")})
     train_texts = source.split("train").texts or []
     pretrained = None
     if config.pretrained:
@@ -148,11 +148,16 @@ def _plan_and_tokenizer(config: TrainConfig, source: TextSource, plan_file: str 
         tokenizer = TextTokenizer.from_pretrained(config.pretrained)
         args, pretrained = load_pretrained(config.pretrained, source.num_classes)
         plan = plan.model_copy(update={"model_args": {**args, **plan.model_args}, "vocab_size": tokenizer.vocab_size})
+    elif config.dp:  # never a vocabulary counted as is: it would hold names and record numbers verbatim
+        from meddx.training.text_plan import private_tokenizer
+
+        tokenizer, plan = private_tokenizer(config, plan, train_texts, overrides.get("dp_vocabulary"))
     else:
         tokenizer = TextTokenizer.fit(train_texts, kind=plan.tokenizer, vocab_size=plan.vocab_size,
                                       min_frequency=plan.min_frequency, max_length=MAX_LENGTH_CAP)
     configured = overrides.get("max_length") or config.max_length
-    length, why = choose_max_length(tokenizer.lengths(train_texts), configured)
+    length, why = choose_max_length(np.zeros(0) if config.dp else tokenizer.lengths(train_texts), configured,
+                                    private=config.dp)
     if config.pretrained:
         limit = int((plan.model_args.get("hf_config") or {}).get("max_position_embeddings") or length)
         if length > limit:
@@ -266,7 +271,7 @@ def _fit_budget(config: TrainConfig, source: TextSource, plan: TextPlan, train_d
 
 
 def _fit_baseline(config: TrainConfig, source: TextSource) -> Any:
-    if not config.baseline:
+    if not config.baseline or config.dp:  # under --dp it would be a second, non-private model of the notes
         return None
     from meddx.evaluation.text_baseline import TfidfBaseline
 

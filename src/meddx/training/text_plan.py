@@ -42,6 +42,9 @@ class TextPlan(BaseModel):
     early_stopping_patience: int
     seconds_per_sample: float | None = None
     embedding_init: str = "random"  # ppmi, random or pretrained (plans written before it existed: random)
+    # --dp: the private vocabulary's mechanism (privacy/vocabulary.py): noise, max_words, threshold,
+    # delta, words; a plan file may set noise and max_words
+    dp_vocabulary: dict[str, Any] | None = None
     ensemble: int = 1  # networks trained (seeds seed..seed+K-1); the bundle averages their probabilities
     reasons: dict[str, str] = {}
 
@@ -85,11 +88,18 @@ def initial_text_plan(config: TrainConfig, source: TextSource) -> TextPlan:
     )
 
 
-def choose_max_length(lengths: np.ndarray, configured: int | None) -> tuple[int, str]:
+DP_MAX_LENGTH = 256  # --dp: a fixed length, as the training documents' lengths are not released
+
+
+def choose_max_length(lengths: np.ndarray, configured: int | None, private: bool = False) -> tuple[int, str]:
     """Tokens per document: the 95th percentile of the training lengths, rounded up to a multiple
-    of 16 and capped at 512 (longer inputs cost time quadratically in a transformer)."""
+    of 16 and capped at 512 (longer inputs cost time quadratically in a transformer); under
+    ``--dp`` (``private``) a fixed length instead."""
     if configured:
         return int(configured), "set in config"
+    if private:
+        return DP_MAX_LENGTH, ("fixed under --dp: a percentile of the training documents' lengths would be "
+                               "released without privacy (--max-length sets another)")
     if len(lengths) == 0:
         return 16, "no training documents: minimum length"
     p95 = float(np.percentile(lengths, 95))
@@ -120,8 +130,13 @@ def with_embedding_init(plan: TextPlan, config: TrainConfig, dim: int, overridde
         value, why = "pretrained", "the pretrained model's own embeddings"
     elif overridden:
         value, why = plan.embedding_init, "overridden by the given plan file"
+    elif config.dp and config.embedding_init == "ppmi":
+        raise ConfigError("--embedding-init ppmi with --dp: PPMI vectors of the training split would be released "
+                          "without privacy; drop --embedding-init (random under --dp)")
     elif config.embedding_init:
         value, why = config.embedding_init, "set in config"
+    elif config.dp:
+        value, why = "random", "--dp: PPMI vectors of the training split would be released without privacy"
     elif plan.vocab_size > dim:
         value, why = "ppmi", (f"default: {dim}-dimensional PPMI-SVD word vectors of the training split; from-scratch "
                               "networks on small corpora start from what co-occurrence alone says about each token")
@@ -134,3 +149,30 @@ def with_embedding_init(plan: TextPlan, config: TrainConfig, dim: int, overridde
                           f"{plan.vocab_size}, table width {dim}; use --embedding-init random or a larger --vocab-size")
     data["embedding_init"], data["reasons"]["embedding_init"] = value, why
     return TextPlan(**data)
+
+
+def private_tokenizer(config: TrainConfig, plan: TextPlan, texts: list[str],
+                      given: dict[str, Any] | None = None) -> tuple[Any, TextPlan]:
+    """``--dp``: a word tokenizer over a vocabulary released privately (``privacy/vocabulary.py``;
+    ``given`` is a plan file's ``dp_vocabulary``, whose ``noise`` and ``max_words`` apply), and
+    the plan recording the mechanism, which the training's accountant then counts."""
+    from meddx.core.errors import ConfigError
+    from meddx.privacy.vocabulary import DELTA_SHARE, MAX_WORDS, NOISE, release_vocabulary
+    from meddx.transforms.text import _SPECIALS, TextTokenizer
+
+    if plan.tokenizer != "word":
+        raise ConfigError(f"--tokenizer {plan.tokenizer} with --dp: subword tokenizers are not trained privately; "
+                          "use --tokenizer word (a private word vocabulary) or --pretrained with a public tokenizer")
+    given = given or {}
+    release = release_vocabulary(texts, limit=plan.vocab_size - len(_SPECIALS["word"]),
+                                 delta=config.delta * DELTA_SHARE, seed=config.seed,
+                                 noise=float(given.get("noise", NOISE)), max_words=int(given.get("max_words", MAX_WORDS)))
+    # The released words are the only corpus: what the tokenizer holds is the mechanism's output.
+    tokenizer = TextTokenizer.fit([" ".join(release.words)], kind="word", vocab_size=len(release.words) + 2,
+                                  min_frequency=1, max_length=MAX_LENGTH_CAP)
+    data = plan.model_dump()
+    data["dp_vocabulary"] = release.to_dict()
+    data["reasons"]["tokenizer"] = (f"--dp: {len(release.words)} words released privately (Gaussian noise "
+                                    f"{release.noise:g} on weighted document counts, threshold {release.threshold:.1f}, "
+                                    f"at most {release.max_words} words per document)")
+    return tokenizer, TextPlan(**data)
