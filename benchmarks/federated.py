@@ -8,7 +8,7 @@ its validation split. The official test split (624) is the coordinator's held-ou
 no site. Every run trains the seed CNN (28 px, fixed /255 scaling, no augmentation, AdamW lr 1e-3,
 batch 64, no class weights) with the same local loop (``meddx.federated.local.train_local``):
 
-- FedAvg and FedProx (mu 0.1): ``meddx.federated.simulate`` (in-process backend), R rounds x E local
+- FedAvg and FedProx (mu 0.1): ``meddx.federated.simulation`` (in-process backend), R rounds x E local
   epochs per site, all 5 sites every round; AUC of the global model on the test split after each
   round. The final bundle is calibrated and thresholded on the union of the site-val splits and
   reports test AUC with a 95% bootstrap CI.
@@ -83,7 +83,7 @@ def main() -> None:
 
 
 def federated_run(cfg: Any, source: Any) -> dict[str, Any]:
-    from meddx.federated.simulate import simulate
+    from meddx.federated.simulation import simulate
 
     start = time.perf_counter()
     result = simulate(cfg, source=source, echo=lambda line: print(f"[{cfg.strategy}] {line}", flush=True))

@@ -72,7 +72,7 @@ def test_one_round_is_the_weighted_mean_of_the_sites_weights(strategy: str, lesi
     from meddx.bundle.bundle import load_bundle
     from meddx.federated.client import SiteClient
     from meddx.federated.config import FederatedConfig
-    from meddx.federated.simulate import simulate
+    from meddx.federated.simulation import simulate
 
     seen: dict = {"configs": []}
     original_aggregate, original_fit = FedAvg.aggregate_fit, SiteClient.fit
@@ -116,7 +116,7 @@ def test_a_site_with_other_labels_stops_the_run_before_training(lesions_npz: Pat
     from meddx.federated.config import FederatedConfig
     from meddx.federated.records import RoundLog
     from meddx.federated.server import MeddxServer, build_strategy
-    from meddx.federated.simulate import InProcessProxy
+    from meddx.federated.simulation import InProcessProxy
     from meddx.federated.spec import build_task, get_weights, spec_from_source
 
     good = load_source(lesions_npz)

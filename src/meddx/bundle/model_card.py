@@ -178,11 +178,24 @@ def _federated_section(cfg: dict[str, Any]) -> list[str]:
 
 
 def _dp_text(dp: dict[str, Any]) -> str:
+    """A federated run's DP as recorded: server-side DP has no accountant, so its own record says why no epsilon
+    is claimed; client DP gives each site's noise multiplier, sample rate, steps and epsilon (to recompute it)."""
+    if dp.get("where") == "server":
+        return (f"{dp['method']}; noise multiplier {dp['noise_multiplier']}, clipping norm {dp['clipping_norm']}, "
+                f"{dp.get('sites_per_round')} sites per round, noise std {_fmt(dp.get('noise_std'))}, "
+                f"{dp.get('rounds')} rounds. Level: {dp.get('level')}. Epsilon: {dp.get('accounting')}. "
+                f"Not covered: {dp.get('not_covered')}")
     noise = dp["noise_multiplier"] if dp.get("noise_multiplier") is not None else \
         f"chosen for target epsilon {dp.get('target_epsilon')}"
+    rates, steps = dp.get("sample_rate_per_site") or {}, dp.get("steps_per_site") or {}
+    used = "; per site (noise multiplier, Poisson sample rate, noisy steps): " + ", ".join(
+        f"{k} ({_fmt(v)}, {_fmt(rates.get(k))}, {steps.get(k)})"
+        for k, v in (dp.get("noise_multiplier_per_site") or {}).items())
     spent = dp.get("epsilon_per_site") or {}
-    eps = "; epsilon spent " + ", ".join(f"{k} {_fmt(v)}" for k, v in spent.items()) + f" (delta {dp['delta']})"
-    return f"{dp['method']}: noise multiplier {noise}, clipping norm {dp['clipping_norm']}{eps if spent else ''}"
+    eps = (f"; epsilon spent ({str(dp.get('accountant') or 'rdp').upper()} accountant, delta {dp.get('delta')}) "
+           + ", ".join(f"{k} {_fmt(v)}" for k, v in spent.items()))
+    return (f"{dp['method']}: noise multiplier {noise}, clipping norm {dp['clipping_norm']}"
+            f"{used if dp.get('noise_multiplier_per_site') else ''}{eps if spent else ''}")
 
 
 def _privacy_section(privacy: dict[str, Any] | None) -> list[str]:

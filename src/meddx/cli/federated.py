@@ -57,7 +57,7 @@ def simulate(
 ) -> None:
     """Simulate K sites from one source on this machine (Flower), then bundle and evaluate the global model."""
     from meddx.federated.config import load_federated_config
-    from meddx.federated.simulate import simulate as run
+    from meddx.federated.simulation import simulate as run
 
     cfg = load_federated_config(
         config, data=data, sites=sites, partition=partition, attributes=attributes, backend=backend, rounds=rounds,

@@ -23,11 +23,12 @@ _WHERE = {
     "split_into_sites": "meddx.federated.partition",
     "run_client": "meddx.federated.client",
     "run_server": "meddx.federated.server",
-    "simulate": "meddx.federated.simulate",
+    "simulate": "meddx.federated.simulation",
 }
 
 
 def __getattr__(name: str) -> Any:
+    """The public API, imported on first use (``from meddx.federated import simulate``)."""
     if name in _WHERE:
         import importlib
 

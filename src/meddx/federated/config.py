@@ -75,6 +75,15 @@ class FederatedConfig(BaseModel):
     output: str | None = Field(None, description="bundle folder (default: MEDDX_HOME/bundles/NAME/VERSION)")
     add_to_registry: bool = True
 
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str | None) -> str | None:
+        """The bundle name becomes a run folder, a bundle folder and a registry entry: the same rule as
+        ``TrainConfig.name`` (its validator, reused), checked before anything is written."""
+        from meddx.training.config import TrainConfig
+
+        return TrainConfig._plain_name(value)
+
     @field_validator("strategy")
     @classmethod
     def _known_strategy(cls, value: str) -> str:

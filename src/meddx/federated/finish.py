@@ -51,16 +51,9 @@ def federated_section(cfg: FederatedConfig, sites: list[str], *, partition: str,
     """The bundle's ``config["federated"]``: how the model was trained, for the model card."""
     dp: dict[str, Any] | None = None
     if cfg.dp == "server":
-        dp = {"where": "server", "method": "Flower DifferentialPrivacyServerSideFixedClipping (update-level: "
-              "each site's update clipped, Gaussian noise added to the aggregate)",
-              "noise_multiplier": cfg.dp_noise_multiplier, "clipping_norm": cfg.dp_clipping_norm}
+        dp = _server_dp(cfg, len(sites))
     elif cfg.dp == "client":
-        dp = {"where": "client", "method": "DP-SGD at every site (Opacus; example-level, per site)",
-              "noise_multiplier": cfg.dp_noise_multiplier, "target_epsilon": cfg.dp_epsilon, "delta": cfg.dp_delta,
-              "clipping_norm": cfg.dp_clipping_norm, "epsilon_per_site": None}
-        if log is not None and log.rounds:
-            last = log.rounds[max(log.rounds)]["sites"]
-            dp["epsilon_per_site"] = {name: site.get("epsilon") for name, site in sorted(last.items())}
+        dp = _client_dp(cfg, log)
     return {
         "framework": "Flower (flwr)", "strategy": cfg.strategy, "mu": cfg.mu if cfg.strategy == "fedprox" else None,
         "rounds": cfg.rounds, "local_epochs": cfg.local_epochs, "sites": len(sites), "site_names": list(sites),
@@ -69,6 +62,62 @@ def federated_section(cfg: FederatedConfig, sites: list[str], *, partition: str,
         "normalisation": "fixed: per-image scaling, then mean 0.5 / std 0.5; no intensity statistic left a site",
         "model_selection": "the last round's global model (no round chosen on any split)",
         "per_round": "federated.json and federated.png in the run folder",
+    }
+
+
+def _server_dp(cfg: FederatedConfig, connected: int) -> dict[str, Any]:
+    """What server-side DP did, as recorded: the mechanism's parameters, and no epsilon.
+
+    Flower's fixed-clipping wrapper is a per-round Gaussian mechanism over whole sites; a
+    site-level (user-level, one site = one user) (epsilon, delta) follows only from composing the
+    rounds with an accountant, which neither Flower nor meddx runs here.
+    """
+    k = cfg.sites  # the noise is sized for this many sites (Flower's num_sampled_clients)
+    sigma, clip = float(cfg.dp_noise_multiplier or 0.0), cfg.dp_clipping_norm
+    return {
+        "where": "server", "level": "site (user-level DP with each site as the user: a site's whole contribution "
+                                    "to a round is the protected unit)",
+        "method": "Flower DifferentialPrivacyServerSideFixedClipping: each round every site's update (its weights "
+                  "minus the global weights) is clipped to the clipping norm (L2), the clipped updates are averaged "
+                  "with equal weights (1 / sites per round; site sizes are ignored), and Gaussian noise with standard "
+                  "deviation noise multiplier x clipping norm / sites per round is added to every weight",
+        "noise_multiplier": sigma, "clipping_norm": clip, "sites_per_round": k, "sites_connected": connected,
+        "aggregation": "unweighted mean of the clipped updates", "noise_std": sigma * clip / k,
+        "rounds": cfg.rounds, "sampling_rate": 1.0,
+        "epsilon": None, "delta": None,
+        "accounting": "not computed. meddx runs no privacy accountant for server-side DP, so no (epsilon, delta) "
+                      "guarantee is claimed; one needs an accountant (e.g. RDP) composing the rounds' Gaussian "
+                      "mechanisms at this noise multiplier and sampling rate 1 (every site, every round)",
+        "not_covered": "the coordinator sees each site's unclipped, noise-free update (no secure aggregation); "
+                       "the temperature and operating point fitted afterwards on validation data",
+    }
+
+
+def _client_dp(cfg: FederatedConfig, log: RoundLog | None) -> dict[str, Any]:
+    """What client-side DP-SGD did at each site: the noise multiplier and Poisson sample rate each
+    site actually used, its noisy steps and the epsilon its accountant reported, so that a reader
+    can recompute every site's epsilon (RDP accountant, ``delta``)."""
+    from meddx.training.privacy import ACCOUNTANT
+
+    per_site: dict[str, dict[str, Any]] = {}
+    for rnd in sorted(log.rounds) if log is not None else []:  # a site's latest report wins
+        for name, site in log.rounds[rnd]["sites"].items():
+            if "epsilon" in site:
+                per_site[name] = site
+
+    def column(key: str, cast: Any = float) -> dict[str, Any] | None:
+        values = {n: (None if s.get(key) is None else cast(s[key])) for n, s in sorted(per_site.items())}
+        return values or None
+
+    return {
+        "where": "client", "level": "example (each training sample at its own site; not patient-level)",
+        "method": "DP-SGD at every site (Opacus; example-level, per site)", "accountant": ACCOUNTANT,
+        "noise_multiplier": cfg.dp_noise_multiplier,
+        "noise_chosen": "given" if cfg.dp_noise_multiplier is not None
+        else "per site, for the target epsilon over rounds x local_epochs passes of its data",
+        "target_epsilon": cfg.dp_epsilon, "delta": cfg.dp_delta, "clipping_norm": cfg.dp_clipping_norm,
+        "noise_multiplier_per_site": column("noise_multiplier"), "sample_rate_per_site": column("sample_rate"),
+        "steps_per_site": column("dp_steps", int), "epsilon_per_site": column("epsilon"),
     }
 
 

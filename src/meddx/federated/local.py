@@ -26,7 +26,8 @@ def train_local(task: Any, x: np.ndarray, y: np.ndarray, spec: FederationSpec, *
     ``after_epoch(epoch)`` is called after each epoch (a centralised baseline evaluates there).
     With ``spec.client_dp`` the steps are DP-SGD (Opacus, via ``meddx.training.privacy``);
     ``privacy`` (the site's own dict) carries the accountant from round to round.
-    Returns the mean training loss, the number of optimiser steps and, with DP, epsilon so far.
+    Returns the mean training loss, the number of optimiser steps and, with DP, epsilon so far, the
+    noise multiplier and Poisson sample rate this site uses, and its noisy steps over all rounds so far.
     """
     import torch
 
@@ -52,8 +53,9 @@ def train_local(task: Any, x: np.ndarray, y: np.ndarray, spec: FederationSpec, *
             engine.detach()
     task.eval()
     stats = {"train_loss": total / max(steps, 1), "steps": float(steps)}
-    if engine is not None:
-        stats["epsilon"] = engine.epsilon()
+    if engine is not None:  # what a reader needs to recompute epsilon: (noise, sample rate, steps) at delta
+        stats.update(epsilon=engine.epsilon(), noise_multiplier=engine.noise_multiplier,
+                     sample_rate=engine.sample_rate, dp_steps=float(engine.steps))
         if privacy is not None:
             privacy.update(engine.state_dict())
     return stats

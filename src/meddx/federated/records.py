@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 
+DP_KEYS = ("epsilon", "noise_multiplier", "sample_rate", "dp_steps")  # what a site's DP-SGD reports
+
+
 def _num(value: Any) -> float | None:
     try:
         v = float(value)
@@ -50,8 +53,9 @@ class RoundLog:
         for n, m in results:
             site = self._round(int(m.get("round", 0)))["sites"].setdefault(str(m.get("site")), {})
             site.update(n_train=int(n), train_loss=_num(m.get("train_loss")))
-            if "epsilon" in m:  # client DP: privacy spent so far at this site
-                site["epsilon"] = _num(m.get("epsilon"))
+            for key in DP_KEYS:  # client DP: privacy spent so far at this site, and how to recompute it
+                if key in m:
+                    site[key] = _num(m.get(key))
         self.write()
         return {"train_loss": _weighted(results, "train_loss")}
 

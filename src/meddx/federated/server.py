@@ -32,8 +32,12 @@ Echo = Callable[[str], None]
 
 def build_strategy(cfg: FederatedConfig, spec: FederationSpec, initial: list[np.ndarray],
                    evaluate_fn: Callable[..., Any] | None, log: RoundLog) -> Any:
-    """FedAvg or FedProx over every connected site each round (optionally wrapped in Flower's
-    server-side DP with fixed clipping), sending the spec and round number with each instruction."""
+    """FedAvg or FedProx over every connected site each round, sending the spec and round number
+    with each instruction.
+
+    With ``cfg.dp == "server"`` the strategy is wrapped in Flower's server-side DP with fixed
+    clipping and aggregates the clipped updates with equal weights (:class:`EqualWeightFedAvg`),
+    the mean that wrapper's noise is sized for."""
     from flwr.common import ndarrays_to_parameters
     from flwr.server.strategy import DifferentialPrivacyServerSideFixedClipping, FedAvg, FedProx
 
@@ -46,17 +50,59 @@ def build_strategy(cfg: FederatedConfig, spec: FederationSpec, initial: list[np.
                   on_evaluate_config_fn=instructions, accept_failures=True,
                   initial_parameters=ndarrays_to_parameters(initial),
                   fit_metrics_aggregation_fn=log.fit_metrics, evaluate_metrics_aggregation_fn=log.evaluate_metrics)
+    server_dp = cfg.dp == "server"
     if cfg.strategy == "fedprox":
-        strategy: Any = FedProx(proximal_mu=cfg.mu, **kwargs)
+        strategy: Any = (EqualWeightFedProx if server_dp else FedProx)(proximal_mu=cfg.mu, **kwargs)
     elif cfg.strategy == "fedavg":
-        strategy = FedAvg(**kwargs)
+        strategy = (EqualWeightFedAvg if server_dp else FedAvg)(**kwargs)
     else:  # FederatedConfig validates this; kept for direct callers
         raise ConfigError(f"unknown strategy {cfg.strategy!r}; expected fedavg or fedprox")
-    if cfg.dp == "server":
+    if server_dp:
         strategy = DifferentialPrivacyServerSideFixedClipping(
             strategy, noise_multiplier=cfg.dp_noise_multiplier, clipping_norm=cfg.dp_clipping_norm,
             num_sampled_clients=k)
     return strategy
+
+
+class _EqualWeights:
+    """Mixin for FedAvg/FedProx: the plain mean of the sites' parameters, every site weighing 1/k.
+
+    Why: Flower's ``DifferentialPrivacyServerSideFixedClipping`` clips each site's update to norm C
+    and adds Gaussian noise with standard deviation ``noise_multiplier * C / k`` to the aggregate,
+    which is the sensitivity of an *unweighted* mean of k clipped updates (DP-FedAvg, McMahan et
+    al. 2018). FedAvg's sample-weighted mean gives a large site more than 1/k, so its update would
+    move the model by more than C/k and get less protection than the noise multiplier says.
+    The metrics hook still receives each site's real sample count.
+    """
+
+    def aggregate_fit(self, server_round: int, results: list[tuple[Any, Any]],
+                      failures: list[Any]) -> tuple[Any, dict[str, Any]]:
+        """Unweighted mean of the (already clipped) parameters; metrics as FedAvg reports them."""
+        from flwr.common import ndarrays_to_parameters, parameters_to_ndarrays
+        from flwr.server.strategy.aggregate import aggregate
+
+        if not results or (failures and not self.accept_failures):  # type: ignore[attr-defined]
+            return None, {}
+        mean = aggregate([(parameters_to_ndarrays(res.parameters), 1) for _, res in results])
+        metrics: dict[str, Any] = {}
+        if self.fit_metrics_aggregation_fn:  # type: ignore[attr-defined]
+            metrics = self.fit_metrics_aggregation_fn(  # type: ignore[attr-defined]
+                [(res.num_examples, res.metrics) for _, res in results])
+        return ndarrays_to_parameters(mean), metrics
+
+
+def _strategy_classes() -> tuple[type, type]:
+    from flwr.server.strategy import FedAvg, FedProx
+
+    return FedAvg, FedProx
+
+
+class EqualWeightFedAvg(_EqualWeights, _strategy_classes()[0]):  # type: ignore[misc]
+    """FedAvg with an unweighted mean of the sites' parameters (server-side DP)."""
+
+
+class EqualWeightFedProx(_EqualWeights, _strategy_classes()[1]):  # type: ignore[misc]
+    """FedProx (proximal term sent to the sites) with an unweighted mean (server-side DP)."""
 
 
 def make_evaluate_fn(task: Any, x: np.ndarray, y: np.ndarray, log: RoundLog) -> Callable[..., Any]:

@@ -142,8 +142,15 @@ def test_client_dp_reports_growing_epsilon_and_sends_weights_only(site_source, s
     epsilons = []
     for rnd in (1, 2):
         res = client.fit(FitIns(ndarrays_to_parameters(weights), _instructions(private, rnd)))
-        assert set(res.metrics) == ALLOWED_FIT | {"epsilon"}
+        assert set(res.metrics) == ALLOWED_FIT | {"epsilon", "noise_multiplier", "sample_rate", "dp_steps"}
         epsilons.append(res.metrics["epsilon"])
         weights = parameters_to_ndarrays(res.parameters)
     assert 0 < epsilons[0] < epsilons[1]  # the accountant carries over between rounds
+    # What the site reports is enough to recompute its epsilon (RDP, as the site's accountant).
+    from opacus.accountants import RDPAccountant
+
+    accountant = RDPAccountant()
+    accountant.history = [(res.metrics["noise_multiplier"], res.metrics["sample_rate"], int(res.metrics["dp_steps"]))]
+    assert res.metrics["noise_multiplier"] == 1.0 and 0 < res.metrics["sample_rate"] < 1
+    assert accountant.get_epsilon(delta=1e-5) == pytest.approx(epsilons[1], rel=1e-9)
     assert [w.shape for w in weights] == [w.shape for w in get_weights(build_task(spec).net)]

@@ -1,5 +1,8 @@
 """``simulate``: K sites carved from one source, trained with Flower on this machine.
 
+The module is ``simulation``, not ``simulate``, so that the documented ``from meddx.federated
+import simulate`` gives the function and not a submodule of the same name.
+
 Two backends run the same Flower ``Server`` loop, strategy and ``SiteClient``:
 
 - ``inprocess`` (default): every site is a client object in this process behind a small
