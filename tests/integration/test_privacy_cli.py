@@ -50,15 +50,19 @@ def test_dp_training_spends_at_most_the_target_and_is_evaluated(lesion_folder: P
     privacy = cfg["privacy"]
     assert privacy["mechanism"] == "DP-SGD" and privacy["accountant"] == "rdp"
     assert privacy["target_epsilon"] == 3.0 and 0 < privacy["epsilon"] <= 3.0
-    # nothing computed across training images is published (audit): fixed intensity statistics
-    assert cfg["preprocessing"]["mean"] == [0.5] and cfg["preprocessing"]["std"] == [0.5]
+    # nothing computed across training images is published as is (audit): the intensity statistics
+    # are a Gaussian release, counted by the accountant before DP-SGD's steps
+    stats = privacy["statistics"]
+    assert privacy["accountant_history"][0] == [stats["noise"], 1.0, 1] and len(privacy["accountant_history"]) == 2
+    assert 0 < cfg["preprocessing"]["mean"][0] < 1 and cfg["preprocessing"]["std"][0] > 0
     per_epoch = [e["epsilon"] for e in privacy["per_epoch"]]
     assert [e["epoch"] for e in privacy["per_epoch"]] == [1, 2, 3, 4]
     assert per_epoch == sorted(per_epoch) and per_epoch[-1] == privacy["epsilon"]
     assert privacy["steps"] == 4 * privacy["steps_per_epoch"] == 4 * 10  # 300 samples, batch 32 -> 10 per epoch
     # Independently: Opacus' accountants on the stored noise, sample rate and step count.
     rdp = RDPAccountant()
-    rdp.history = [(privacy["noise_multiplier"], privacy["sample_rate"], privacy["steps"])]
+    rdp.history = [(stats["noise"], 1.0, 1), (privacy["noise_multiplier"], privacy["sample_rate"], privacy["steps"])]
+    assert privacy["accountant_delta"] == privacy["delta"]  # no threshold took a share
     assert privacy["epsilon"] == pytest.approx(rdp.get_epsilon(delta=privacy["delta"]), rel=1e-9)
     prv = PRVAccountant()
     prv.history = rdp.history

@@ -145,9 +145,14 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
     if plan.normalization:  # fitted by the first process (resume, DDP worker): reuse, never refit
         pre = ImagePreprocessor.from_dict(plan.normalization)
         x_train = preprocess_split(source, "train", pre, progress)
-    else:  # statistics from the training split only (fixed under --dp: they would be published)
+    else:  # statistics from the training split only (under --dp a private release of them)
         pre = ImagePreprocessor(plan.image_size, plan.channels, config.scaling)
         x_train = preprocess_split(source, "train", pre, progress, fit=True, fixed_statistics=config.dp)
+        if config.dp:  # released privately instead, and counted by the run's accountant
+            from meddx.privacy.statistics import private_image_statistics
+
+            x_train, released = private_image_statistics(pre, x_train, seed=config.seed)
+            plan = plan.model_copy(update={"dp_statistics": released})
     x_val = preprocess_split(source, "val", pre, progress)
     augment = build_augmentation(plan.augment, plan.image_size, seed=config.seed)
     train_ds = ArrayDataset(x_train, source.split("train").labels, augment)

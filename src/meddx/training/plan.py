@@ -46,6 +46,7 @@ class Plan(BaseModel):
     checkpoint: Literal["best", "final"] = "best"
     augment: Literal["none", "light", "strong", "shift"] = "light"  # train-time preset (plans before it: light)
     normalization: dict[str, Any] | None = None
+    dp_statistics: dict[str, Any] | None = None  # --dp: the private release of normalization (privacy/statistics.py)
     seconds_per_sample: float | None = None
     reasons: dict[str, str] = {}
 
@@ -274,7 +275,7 @@ def apply_overrides(plan: Any, overrides: dict[str, Any]) -> Any:
         return plan
     data = plan.model_dump()
     for key, value in overrides.items():
-        if key in ("reasons", "normalization", "seconds_per_sample"):
+        if key in ("reasons", "normalization", "seconds_per_sample", "dp_statistics"):
             continue
         data[key] = value
         data["reasons"][key] = "overridden by the given plan file"

@@ -106,12 +106,11 @@ def _noise_after(prior: list[tuple[float, float, int]], target: float, delta: fl
 
 
 def prior_mechanisms(plan: Any) -> tuple[list[tuple[float, float, int]], float]:
-    """Mechanisms that read the training data before DP-SGD (the private vocabulary of a text
-    run): their accountant entries and the share of delta they took."""
-    vocab = getattr(plan, "dp_vocabulary", None)
-    if not vocab:
-        return [], 0.0
-    return [(float(vocab["noise"]), 1.0, 1)], float(vocab["delta"])
+    """Mechanisms that read the training data before DP-SGD (an image run's normalisation
+    statistics, a text run's vocabulary): their accountant entries and the share of delta they took."""
+    vocab, stats = getattr(plan, "dp_vocabulary", None), getattr(plan, "dp_statistics", None)
+    entries = [(float(m["noise"]), 1.0, 1) for m in (stats, vocab) if m]
+    return entries, float(vocab["delta"]) if vocab else 0.0
 
 
 class DPEngine:
@@ -267,15 +266,15 @@ def private_training(config: Any, plan: Any, task: Any, train_loader: Any, run_d
             "steps_per_epoch": steps_per_epoch, "planned_epochs": plan.epochs, "replaced_layers": replaced,
             "noise_chosen": "for the target epsilon over the planned epochs" if config.noise_multiplier is None
             else "given", "notes": notes, "accountant_delta": delta,
-            "vocabulary": getattr(plan, "dp_vocabulary", None)}
+            "vocabulary": getattr(plan, "dp_vocabulary", None), "statistics": getattr(plan, "dp_statistics", None)}
     callback = PrivacyCallback(engine, base, run_dir / PRIVACY_FILE, steps_per_epoch)
     return config.model_copy(update={"precision": "32-true"}), loader, callback
 
 
 def outside_the_guarantee(plan: Any) -> list[str]:
     """What the run fitted on its training data without privacy, for the bundle and model card.
-    Image statistics are fixed and class weights off under ``--dp`` unless set; text vocabularies
-    are released privately, lengths fixed and the TF-IDF baseline not fitted."""
+    Image statistics are released privately and class weights off under ``--dp`` unless set; text
+    vocabularies are released privately, lengths fixed and the TF-IDF baseline not fitted."""
     kind, outside = type(plan).__name__, []
     if getattr(plan, "class_weights", None):
         outside.append("class weights from the training class counts (set by the user)")
@@ -284,6 +283,8 @@ def outside_the_guarantee(plan: Any) -> list[str]:
     if kind == "TabularPlan":
         outside.append("feature standardisation, imputation values and category levels of the training split")
     notes = [f"outside the guarantee: {what}" for what in outside]
+    if getattr(plan, "dp_statistics", None):
+        notes.append("intensity normalisation statistics released privately (counted in epsilon)")
     if getattr(plan, "dp_vocabulary", None):
         notes.append("vocabulary released privately (counted in epsilon); sequence length fixed; no TF-IDF baseline")
     return notes
