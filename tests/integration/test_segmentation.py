@@ -227,7 +227,7 @@ def test_ensemble_trains_members_and_averages_them(tmp_path: Path, seg_home: Pat
                      capsys)
     assert result.code == 0, result.err
     assert "Dice ellipse" in result.out
-    saved = json.loads((run["bundle"] / "comparisons" / "ens2d-weak-ens2d-test" / "comparison.json").read_text())
+    saved = json.loads(next((run["bundle"] / "comparisons").glob("ens2d-weak-ens2d-test-*/comparison.json")).read_text())
     gain = saved["dice"]["ellipse"]
     assert gain["difference"] > 0.05 and gain["ci"][0] > 0
     # every test case is better: the smallest p an exact two-sided Wilcoxon test gives for n cases

@@ -246,7 +246,9 @@ class SegPredictor:
         if self.measurement == "head_circumference":
             if spacing is None:
                 return {"head_circumference_mm": None, "note": "pixel size unknown: pass --pixel-size"}
-            return {"head_circumference_mm": measure.head_circumference_mm(soft_region(out, 1), float(spacing[-1]),
+            # (row, column) spacing: non-square pixels are measured in mm per axis
+            rows_cols = (float(spacing[-2]), float(spacing[-1])) if len(spacing) >= 2 else float(spacing[-1])
+            return {"head_circumference_mm": measure.head_circumference_mm(soft_region(out, 1), rows_cols,
                                                                            self.hc_method)}
         if self.spatial_dims == 3:
             return {"volume_ml": measure.structure_volumes_ml(out.labels, spacing, self.label_names)}

@@ -89,6 +89,8 @@ class SegSource:
     notes: list[str] = field(default_factory=list)
     mask_kind: str = "labels"
     task: str = "segmentation"
+    label_origin: str = "given"  # where the names came from; "masks": inferred from the mask values
+    value_map: list[int] | None = None  # mask value -> label index, when the names were mapped onto a bundle's
 
     @property
     def num_classes(self) -> int:
@@ -119,6 +121,12 @@ class SegSource:
         if data.masks is not None:
             mask_path = data.masks[index]
             mask = load_mask(mask_path, reference=data.images[index]).array
+            if self.value_map is not None:  # the source's own values, mapped onto the bundle's classes
+                bad = sorted(int(v) for v in np.unique(mask) if not 0 <= v < len(self.value_map))
+                if bad:
+                    raise DataError(f"{mask_path}: mask values {bad[:10]} are outside the source's label set "
+                                    f"0..{len(self.value_map) - 1}; expected one value per label name")
+                mask = np.asarray(self.value_map, dtype=np.int64)[mask]
             check_mask(self, mask, mask_path, image.array.shape[1:], data.images[index])
             if self.mask_kind == "outline":
                 mask = fill_outline(mask, mask_path)
@@ -194,8 +202,47 @@ def load_seg_source(spec: str | Path, *, val_fraction: float = 0.1, test_fractio
     first = [p for s in raw.splits.values() for p in s.images[:5]]
     source = SegSource(name=raw.name, origin=raw.origin, label_names=names,
                        spatial_dims=guess_spatial_dims(first, notes), splits=raw.splits, notes=notes,
-                       mask_kind=raw.mask_kind)
+                       mask_kind=raw.mask_kind, label_origin=_label_origin(raw, label_names, notes))
+    check_pixel_sizes(source, lenient=lenient_labels)
     return carve_splits(source, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed)
+
+
+def check_pixel_sizes(source: SegSource, lenient: bool = False) -> None:
+    """Refuse a source whose ``pixel_size_mm`` column gives some raster cases (PNG, JPEG, ...:
+    no spacing in the file) a pixel size and leaves others empty or non-numeric: their distances
+    and areas would be in pixels and the rest in mm, under one unit. ``lenient`` (``data
+    verify``): a note instead."""
+    from meddx.data.io import detect_kind
+
+    missing, sized = [], 0
+    for data in source.splits.values():
+        for i, value in enumerate(data.meta.get("pixel_size_mm") or []):
+            if detect_kind(data.images[i]) != "pil":
+                continue  # NIfTI/DICOM: the spacing comes from the header
+            if isinstance(value, float) and np.isfinite(value) and value > 0:
+                sized += 1
+            else:
+                missing.append(data.ids[i])
+    if not (missing and sized):
+        return
+    message = (f"{source.origin}: column pixel_size_mm is empty or not a positive number for {len(missing)} "
+               f"case(s) ({', '.join(missing[:8])}{', ...' if len(missing) > 8 else ''}) but set for {sized}; "
+               "their distances and sizes would be in pixels and the others' in mm: give every case a pixel "
+               "size, or none")
+    if not lenient:
+        raise DataError(message)
+    source.notes.append(message)
+
+
+def _label_origin(raw: Any, given: list[str] | None, notes: list[str]) -> str:
+    """Where ``_label_names`` took the names from: ``given``, ``reader``, a names file, or
+    ``masks`` (inferred from the mask values: they carry no meaning beyond their order)."""
+    if given is not None:
+        return "given"
+    if raw.label_names is not None:
+        return "reader"
+    last = notes[-1] if notes else ""
+    return "masks" if last.startswith("label names inferred") else "file"
 
 
 def carve_splits(source: SegSource, *, val_fraction: float, test_fraction: float, seed: int) -> SegSource:

@@ -345,7 +345,7 @@ def compare_bundles(
     (segmentation bundles: paired per-case Dice differences, ``evaluation.seg_compare``).
 
     Each bundle decides at its own operating point (chosen on its own validation split).
-    Writes ``comparison.json`` to ``out`` (default: ``BUNDLE_A/comparisons/<B>-<source>-<split>``)
+    Writes ``comparison.json`` to ``out`` (default: ``BUNDLE_A/comparisons/<B>-<source>-<split>-<hash>``)
     and returns ``(result, path)``. ``columns`` as for ``evaluate_bundle``.
     """
     from pathlib import Path
@@ -384,5 +384,7 @@ def compare_bundles(
             label_names=names, groups=groups, n_resamples=n_resamples, level=level, seed=seed),
         "note": "difference = A - B on the same cases; each bundle decides at its own validation-chosen threshold",
     }
-    out_dir = Path(out) if out else paths[0] / "comparisons" / f"{b.name}-{source.name}-{split}"
+    from meddx.evaluation.output_dirs import comparison_dir  # <B>-<source>-<split>-<hash>: never collide
+
+    out_dir = Path(out) if out else comparison_dir(paths[0], paths[1], b.name, source.name, data, split)
     return result, write_json_atomic(out_dir / "comparison.json", result)

@@ -98,3 +98,22 @@ def head_ellipse(mask_or_prob: np.ndarray, method: str = "moments") -> Ellipse |
     if method == "contour":
         return ellipse_from_contour(mask_or_prob)
     raise ConfigError(f"unknown ellipse method {method!r}; expected one of {', '.join(ELLIPSE_METHODS)}")
+
+
+def physical_ellipse(ellipse: Ellipse, spacing: tuple[float, float]) -> Ellipse:
+    """``ellipse`` (pixel coordinates) in mm, for pixels of ``spacing`` = (row, column) mm.
+
+    Scaling x by the column and y by the row spacing maps an ellipse to an ellipse; its axes
+    are those of the quadratic form ``S^-1 R diag(a^-2, b^-2) R^T S^-1``. For the moments fit
+    this equals scaling every pixel's coordinates before fitting (moments transform linearly).
+    """
+    sy, sx = float(spacing[0]), float(spacing[1])
+    cos, sin = math.cos(ellipse.theta), math.sin(ellipse.theta)
+    rot = np.array([[cos, -sin], [sin, cos]])
+    form = rot @ np.diag([ellipse.a ** -2, ellipse.b ** -2]) @ rot.T
+    inv = np.diag([1.0 / sx, 1.0 / sy])
+    evals, evecs = np.linalg.eigh(inv @ form @ inv)  # ascending: the major axis first
+    theta = math.atan2(evecs[1, 0], evecs[0, 0])
+    theta = theta + math.pi if theta <= -math.pi / 2 else theta - math.pi if theta > math.pi / 2 else theta
+    return Ellipse(cx=ellipse.cx * sx, cy=ellipse.cy * sy, a=float(evals[0] ** -0.5), b=float(evals[1] ** -0.5),
+                   theta=theta)

@@ -238,7 +238,7 @@ def evaluate_bundle(
     """Evaluate a bundle (folder or registry name) on ``split`` of ``data``.
 
     Writes ``metrics.json``, ``predictions.csv`` and (unless ``report=False``) ``report.html``
-    to ``out`` (default: ``BUNDLE/evaluations/SOURCE-SPLIT``); returns the metrics and the
+    to ``out`` (default: ``BUNDLE/evaluations/SOURCE-SPLIT-HASH``); returns the metrics and the
     path of ``metrics.json``. A validation split carved from train is carved exactly as during
     training (same fraction and seed, read from the bundle), so ``--split val`` means the same
     samples, and extra operating points are chosen on those. ``columns`` reads a file laid out
@@ -280,7 +280,9 @@ def evaluate_bundle(
     leak = leakage_warning(metrics["dataset"])
     if leak:
         metrics["warnings"].insert(0, leak)
-    out_dir = Path(out) if out else path / "evaluations" / f"{source.name}-{split}"
+    from meddx.evaluation.output_dirs import evaluation_dir  # <source>-<split>-<hash>: sources never collide
+
+    out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = write_json_atomic(out_dir / "metrics.json", metrics)
     write_predictions(out_dir / "predictions.csv", preds, predictor.label_names)

@@ -58,17 +58,21 @@ def paired_dice(rows_a: list[dict], rows_b: list[dict], label_names: list[str], 
 def compare_segmentation(a: Any, b: Any, paths: list[Path], data: str, split: str, out: str | None, *,
                          n_resamples: int = 1000, level: float = 0.95, seed: int = 0) -> tuple[dict[str, Any], Path]:
     """Evaluate both segmentation bundles on ``split`` of ``data`` (carved as A was trained) and
-    write ``comparison.json`` (default ``BUNDLE_A/comparisons/<B>-<source>-<split>``)."""
-    from meddx.core.files import write_json_atomic
-    from meddx.data.segmentation import load_seg_source
-    from meddx.evaluation.seg_evaluate import SegEvalSettings, check_seg_compatible, evaluate_split
+    write ``comparison.json`` (default ``BUNDLE_A/comparisons/<B>-<source>-<split>-<hash>``).
 
-    training = a.config.get("training", {})
-    source = load_seg_source(data, val_fraction=training.get("val_fraction", 0.1),
-                             test_fraction=training.get("test_fraction", 0.2), seed=training.get("seed", 0),
-                             label_names=a.label_names)
-    check_seg_compatible(a, source)
+    Cases either bundle trained or chose on are refused on ``test`` (a paired test on one
+    bundle's training cases favours it) and warned about on ``train``/``val``
+    (``seg_seen.check_unseen``); the warnings go to ``comparison.json``."""
+    from meddx.core.files import write_json_atomic
+    from meddx.evaluation.output_dirs import comparison_dir
+    from meddx.evaluation.seg_as_trained import check_seg_compatible, load_seg_as_trained
+    from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_split
+    from meddx.evaluation.seg_seen import check_unseen
+
+    source, warnings = load_seg_as_trained(a, data)
     check_seg_compatible(b, source)
+    warnings = (check_unseen(a, source, split, data, role="bundle A")
+                + check_unseen(b, source, split, data, role="bundle B") + warnings)
     settings = SegEvalSettings(n_resamples=0, progress=False)
     _, rows_a = evaluate_split(a, source, split, settings)
     _, rows_b = evaluate_split(b, source, split, settings)
@@ -80,8 +84,9 @@ def compare_segmentation(a: Any, b: Any, paths: list[Path], data: str, split: st
                             n_resamples=n_resamples, level=level, seed=seed),
         "note": "difference = A - B of per-case Dice on the same cases, each bundle with its own post-processing; "
                 "interval: paired bootstrap (BCa) over patients; p: Wilcoxon signed-rank",
+        "warnings": warnings,
     }
-    out_dir = Path(out) if out else paths[0] / "comparisons" / f"{b.name}-{source.name}-{split}"
+    out_dir = Path(out) if out else comparison_dir(paths[0], paths[1], b.name, source.name, data, split)
     return result, write_json_atomic(out_dir / "comparison.json", result)
 
 

@@ -13,9 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import shutil
+
 import numpy as np
 
+from meddx.core.errors import DataError
 from meddx.core.files import write_json_atomic
+from meddx.evaluation.seg_as_trained import check_seg_compatible
+
+__all__ = ["SegEvalSettings", "check_seg_compatible", "evaluate_seg_bundle", "evaluate_split", "write_outputs"]
 
 
 @dataclass
@@ -33,7 +39,10 @@ def evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSet
                    out_dir: Path | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Metrics of ``predictor`` on ``split`` of a segmentation source, and the per-case rows.
 
-    With ``out_dir``, overlays of the worst and best cases are written to ``out_dir/overlays``.
+    With ``out_dir``, overlays of the worst and best cases are drawn into a staging folder
+    ``out_dir/.overlays-new``; :func:`write_outputs` puts them in place of ``out_dir/overlays``
+    once everything else is written (``metrics["overlays"]`` names their final paths). Every
+    case must have a spacing, or none: distances in mm and in pixels are never mixed.
     """
     from meddx.bundle.seg_predictor import soft_region
     from meddx.evaluation.measure import head_circumference_mm, measurement_errors
@@ -46,24 +55,30 @@ def evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSet
     hc_pred: list[float | None] = []
     hc_ref: list[float | None] = []
     predicted: dict[str, np.ndarray] = {}
+    first: Any = None  # the first case, whose spacing (known or not) every other case must share
     for i in _indices(len(data), f"evaluating {split}", settings.progress):
         case = source.load_case(split, i)
         if case.mask is None:
-            from meddx.core.errors import DataError
-
             raise DataError(f"{case.image_path}: no reference mask; evaluation needs a labelled split")
+        first = first or case
+        if (case.spacing is None) != (first.spacing is None):
+            spaced, unspaced = (first, case) if case.spacing is None else (case, first)
+            raise DataError(f"{source.origin}: case {unspaced.id} ({unspaced.image_path}) has no spacing (no header "
+                            f"spacing, no pixel_size_mm) but case {spaced.id} has {spaced.spacing}; distances "
+                            "would mix pixels and mm: give every case a spacing, or none")
         out = predictor.predict_case(case.image, case.spacing)
         predicted[case.id] = out.labels
         row: dict[str, Any] = {"id": case.id, "metrics": case_metrics(out.labels, case.mask, names, case.spacing)}
         if predictor.measurement == "head_circumference":
-            size = case.meta.get("pixel_size_mm") or (case.spacing[-1] if case.spacing else None)
-            value = head_circumference_mm(soft_region(out, 1), float(size), predictor.hc_method) if size else None
+            # per-axis (row, column) spacing: non-square pixels are measured in mm along each axis
+            value = (head_circumference_mm(soft_region(out, 1), tuple(case.spacing[-2:]), predictor.hc_method)
+                     if case.spacing else None)
             row["hc_mm"], row["hc_reference_mm"] = value, case.meta.get("reference_hc_mm")
             hc_pred.append(value)
             hc_ref.append(row["hc_reference_mm"])
         rows.append(row)
     groups = np.asarray(data.patient_ids) if data.patient_ids is not None else None
-    spaced = _has_spacing(source, data)
+    spaced = first is not None and first.spacing is not None
     volume_unit = ("mL" if source.spatial_dims == 3 else "mm^2") if spaced else "voxels"
     metrics: dict[str, Any] = {"split": split, "label_names": names, **summarize_cases(
         rows, names, groups=groups, n_resamples=settings.n_resamples, level=settings.level, seed=settings.seed,
@@ -83,8 +98,14 @@ def evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSet
     if measurement:
         metrics["measurement"] = measurement
     if out_dir is not None and settings.overlays > 0 and rows:
-        metrics["overlays"] = _overlays(source, split, rows, predicted, names, Path(out_dir) / "overlays",
-                                        settings.overlays)
+        staged = Path(out_dir) / STAGED_OVERLAYS
+        shutil.rmtree(staged, ignore_errors=True)  # left by an evaluation that failed here
+        try:
+            drawn = _overlays(source, split, rows, predicted, names, staged, settings.overlays)
+        except BaseException:
+            shutil.rmtree(staged, ignore_errors=True)
+            raise
+        metrics["overlays"] = {k: [str(Path(out_dir) / "overlays" / Path(p).name) for p in v] for k, v in drawn.items()}
     return metrics, rows
 
 
@@ -92,22 +113,23 @@ def evaluate_seg_bundle(bundle: str | Path, data: str, split: str = "test", out:
                         settings: SegEvalSettings | None = None, report: bool = True) -> tuple[dict[str, Any], Path]:
     """Evaluate a segmentation bundle on ``split`` of ``data``; writes ``metrics.json``,
     ``cases.csv``, overlays and ``report.html`` to ``out`` (default
-    ``BUNDLE/evaluations/SOURCE-SPLIT``). Splits carved from train are carved as in training."""
+    ``BUNDLE/evaluations/SOURCE-SPLIT-<hash of the source's location>``). Splits carved from
+    train are carved as in training; cases the bundle trained on are refused on ``test`` and
+    warned about on ``train``/``val`` (``seg_seen.check_unseen``)."""
     from meddx.bundle.bundle import load_bundle
-    from meddx.data.segmentation import load_seg_source
+    from meddx.evaluation.output_dirs import evaluation_dir
+    from meddx.evaluation.seg_as_trained import load_seg_as_trained
+    from meddx.evaluation.seg_seen import check_unseen
     from meddx.registry.store import resolve_bundle_path
 
     path = resolve_bundle_path(bundle)
     predictor = load_bundle(path)
-    training = predictor.config.get("training", {})
-    source = load_seg_source(data, val_fraction=training.get("val_fraction", 0.1),
-                             test_fraction=training.get("test_fraction", 0.2), seed=training.get("seed", 0),
-                             label_names=predictor.label_names)
-    check_seg_compatible(predictor, source)
-    out_dir = Path(out) if out else path / "evaluations" / f"{source.name}-{split}"
+    source, warnings = load_seg_as_trained(predictor, data)
+    warnings = check_unseen(predictor, source, split, data) + warnings
+    out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split)
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics, rows = evaluate_split(predictor, source, split, settings, out_dir)
-    metrics.update(bundle=str(path), data=str(data), notes=source.notes)
+    metrics.update(bundle=str(path), data=str(data), notes=source.notes, warnings=warnings)
     target = write_outputs(out_dir, metrics, rows, predictor.label_names,
                            title=f"{predictor.name} on {source.name} ({split})" if report else None)
     return metrics, target
@@ -115,40 +137,49 @@ def evaluate_seg_bundle(bundle: str | Path, data: str, split: str = "test", out:
 
 def write_outputs(out_dir: Path, metrics: dict[str, Any], rows: list[dict[str, Any]], label_names: list[str],
                   title: str | None) -> Path:
-    """``metrics.json``, ``cases.csv`` and (with a ``title``) ``report.html`` in ``out_dir``."""
+    """``cases.csv``, (with a ``title``) ``report.html``, the overlays staged by
+    :func:`evaluate_split` and, last, ``metrics.json`` in ``out_dir``. Each file is replaced
+    atomically and the overlay folder as a whole, so a reused folder keeps no overlay, report
+    or table of an earlier evaluation, and a failure before the end leaves the earlier files."""
     from meddx.evaluation.seg_metrics import write_case_table
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = write_json_atomic(out_dir / "metrics.json", metrics)
+    staged = out_dir / STAGED_OVERLAYS
     write_case_table(out_dir / "cases.csv", rows, label_names)
     if title:
         from meddx.evaluation.seg_report import write_seg_report
 
-        write_seg_report(out_dir / "report.html", metrics, title=title, overlays=metrics.get("overlays"))
+        drawn = metrics.get("overlays")
+        if drawn and staged.is_dir():  # the report embeds the new pictures, not the ones they replace
+            drawn = {k: [str(staged / Path(p).name) for p in v] for k, v in drawn.items()}
+        write_seg_report(out_dir / "report.html", metrics, title=title, overlays=drawn)
+    _replace_overlays(out_dir, staged)
+    target = write_json_atomic(out_dir / "metrics.json", metrics)
+    if not title:
+        (out_dir / "report.html").unlink(missing_ok=True)  # an earlier evaluation's: it would contradict
     return target
 
 
-def check_seg_compatible(predictor: Any, source: Any) -> None:
-    """Refuse a source that is not segmentation, or whose classes or dimensions differ."""
-    from meddx.core.errors import DataError
-
-    if getattr(source, "task", None) != "segmentation":
-        raise DataError(f"{source.origin}: a {source.task} source; bundle {predictor.name!r} segments images")
-    if source.num_classes != len(predictor.label_names) or source.spatial_dims != predictor.spatial_dims:
-        raise DataError(
-            f"{source.origin}: {source.spatial_dims}D masks with classes {source.label_names} do not match bundle "
-            f"{predictor.name!r} ({predictor.spatial_dims}D, classes {predictor.label_names})"
-        )
+STAGED_OVERLAYS = ".overlays-new"
 
 
-def _has_spacing(source: Any, data: Any) -> bool:
-    if "pixel_size_mm" in data.meta:
-        return True
-    return len(data) > 0 and source.load_case(_first_split(source, data), 0).spacing is not None
-
-
-def _first_split(source: Any, data: Any) -> str:
-    return next(name for name, d in source.splits.items() if d is data)
+def _replace_overlays(out_dir: Path, staged: Path) -> None:
+    """Put ``staged`` in place of ``out_dir/overlays`` (renames; the old folder is restored if
+    the swap fails); without a staged folder, an old one is stale and removed."""
+    final, old = out_dir / "overlays", out_dir / ".overlays-old"
+    shutil.rmtree(old, ignore_errors=True)
+    if not staged.is_dir():
+        shutil.rmtree(final, ignore_errors=True)
+        return
+    if final.exists():
+        final.rename(old)
+    try:
+        staged.rename(final)
+    except OSError:
+        if old.exists():
+            old.rename(final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _overlays(source: Any, split: str, rows: list[dict[str, Any]], predicted: dict[str, np.ndarray],

@@ -256,9 +256,15 @@ def summarize_cases(rows: list[dict], label_names: list[str], *, groups: np.ndar
 # --- per-case listing -----------------------------------------------------------------------------
 
 
+MEASUREMENT_COLUMNS: tuple[str, ...] = ("hc_mm", "hc_reference_mm")
+
+
 def case_table(rows: list[dict], label_names: list[str]) -> list[dict[str, Any]]:
-    """Flat per-case rows ``{"id", "<metric>_<class>"..., "mean_dice"}`` (None where undefined)."""
+    """Flat per-case rows ``{"id", "<metric>_<class>"..., "mean_dice"}`` (None where undefined),
+    then the per-case measurements the rows carry (``hc_mm``, ``hc_reference_mm`` for head
+    circumference), so each case's measurement can be audited against its reference."""
     classes = label_names[1:]
+    measured = [m for m in MEASUREMENT_COLUMNS if any(m in row for row in rows)]
     cube = _matrix(rows, label_names, CASE_METRICS)
     mean_dice = _mean_foreground(cube[:, :, [CASE_METRICS.index("dice")]])[:, 0]
     table = []
@@ -269,6 +275,9 @@ def case_table(rows: list[dict], label_names: list[str]) -> list[dict[str, Any]]
                 v = cube[i, c, q]
                 flat[f"{metric}_{name}"] = None if math.isnan(v) else float(v)
         flat["mean_dice"] = None if math.isnan(mean_dice[i]) else float(mean_dice[i])
+        for m in measured:
+            value = row.get(m)
+            flat[m] = None if value is None or not math.isfinite(float(value)) else float(value)
         table.append(flat)
     return table
 

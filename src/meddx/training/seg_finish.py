@@ -31,9 +31,24 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
             "test_fraction": config.test_fraction, "run_dir": str(run_dir), "plan": plan.model_dump(),
             "plan_reasons": plan.reasons, "mask_kind": source.mask_kind,
             "kept_epoch": list(kept or []),
+            "cases": training_cases(run_dir),
         },
         "intended_use": config.intended_use,
     }
+
+
+def training_cases(run_dir: Path) -> dict[str, dict[str, Any]] | None:
+    """The train and val case ids and image digests from the run's ``data.json`` (written by
+    ``seg_fit.data_summary``), so the bundle alone tells ``evaluate``/``compare`` which cases it
+    learned from or chose on (``evaluation.seg_seen``); None when the run recorded none."""
+    import json
+
+    path = Path(run_dir) / "data.json"
+    if not path.is_file():
+        return None
+    splits = json.loads(path.read_text(encoding="utf-8")).get("splits") or {}
+    return {s: {"ids": list(v.get("ids") or []), "image_sha256": v.get("image_sha256")}
+            for s, v in splits.items() if s in ("train", "val") and isinstance(v, dict)} or None
 
 
 def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, run_dir: Path, name: str,

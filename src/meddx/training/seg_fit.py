@@ -163,12 +163,23 @@ def _fit_budget(plan: Any, config: TrainConfig, source: Any, train_ds: Any, x_va
 def data_summary(source: Any) -> dict[str, Any]:
     """What ``data.json`` records of a segmentation source: names, notes, and per split the case
     ids and a hash of every (id, mask file bytes, meta) triple, which a resume compares (the
-    masks are a segmentation's labels; :func:`meddx.training.run.check_same_data`)."""
+    masks are a segmentation's labels; :func:`meddx.training.run.check_same_data`), and the
+    SHA-256 of each case's image file, which ``evaluate``/``compare`` match to find training
+    cases in any layout (``evaluation.seg_seen``)."""
+    from meddx.core.errors import DataError
+    from meddx.core.files import file_digest
+
+    def images(split: Any) -> list[str]:
+        try:
+            return [file_digest(p) for p in split.images]
+        except OSError as exc:
+            raise DataError(f"{source.origin}: cannot read an image to record its digest ({exc})") from None
+
     return {
         "name": source.name, "origin": source.origin, "task": source.task, "label_names": source.label_names,
         "spatial_dims": source.spatial_dims, "mask_kind": source.mask_kind, "notes": source.notes,
         "splits": {k: {"n": len(v), "patients": len(set(v.patient_ids)) if v.patient_ids else None,
-                       "ids": list(v.ids), "sha256_ids_labels": _split_digest(v)}
+                       "ids": list(v.ids), "sha256_ids_labels": _split_digest(v), "image_sha256": images(v)}
                    for k, v in source.splits.items()},
     }
 
