@@ -178,3 +178,41 @@ def test_evaluate_a_graded_table_of_one_class(tmp_path: Path, capsys: pytest.Cap
         assert evaluated["label_names"] == ["num=0", "num in {1,2,3,4}"]
         assert evaluated["per_class"]["num in {1,2,3,4}"][rate] == pytest.approx(expected)
         assert any("one class only" in w and rate in w for w in evaluated["warnings"])
+
+
+def test_evaluate_keeps_the_patient_column_and_reads_a_test_only_file(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by an audit: ``--label-column`` (even the training one) dropped the recorded patient
+    column, so val was re-carved by row and the CI resampled rows while saying patients; and an
+    external file whose split column holds only ``test`` was refused. Two rows per patient."""
+    with write_table(tmp_path / "raw.csv", n=300, seed=5).open() as fh:
+        rows = list(csv.reader(fh))
+    table = tmp_path / "t.csv"
+    with table.open("w", newline="") as fh:
+        csv.writer(fh).writerows([rows[0] + ["subject"], *[r + [f"s{i // 2}"] for i, r in enumerate(rows[1:])]])
+    bundle = tmp_path / "bundle"
+    _train(table, bundle, capsys, "--patient-column", "subject")
+
+    def evaluate(name: str, *extra: str, data: Path = table, split: str = "val") -> tuple[dict, list[str]]:
+        out = tmp_path / name
+        result = run_cli(["evaluate", str(bundle), "--data", str(data), "--split", split, "--out", str(out),
+                          "--no-report", "--bootstrap", "50", *extra], capsys)
+        assert result.code == 0, result.out + result.err
+        with (out / "predictions.csv").open() as fh:
+            ids = [r["id"] for r in csv.DictReader(fh)]
+        return json.loads((out / "metrics.json").read_text()), ids
+
+    plain, plain_ids = evaluate("val")
+    given, given_ids = evaluate("val_lc", "--label-column", "label")
+    assert given_ids == plain_ids and given["auc"] == plain["auc"]
+    assert given["n_patients"] == given["n"] // 2 and given["ci"]["unit"] == "patient"
+    assert given["ci"]["n_units"] == given["n"] // 2
+    site2 = tmp_path / "site2.csv"  # the test rows only: every split cell is 'test'
+    with site2.open("w", newline="") as fh:
+        csv.writer(fh).writerows([rows[0], *[r for r in rows[1:] if r[5] == "test"]])
+    external, ids = evaluate("site2", data=site2, split="test")
+    assert external["n"] == len(ids) == 60 and external["auc"] >= 0.9
+    assert external["ci"]["unit"] == "sample"  # site2 has no 'subject' column: rows, not patients, and it says so
+    assert any("no column 'subject'" in n for n in external["dataset"]["notes"])
+    refused = run_cli(["train", "--data", str(site2), "--output", str(tmp_path / "no"), "--no-progress"], capsys)
+    assert refused.code == 2 and "no training rows" in refused.err

@@ -41,7 +41,7 @@ MISSING_VALUES = typer.Option(None, "--missing-values", help="Tables: comma-sepa
 ZERO_AS_MISSING = typer.Option(None, "--zero-as-missing", help="Tables: comma-separated columns where 0 means missing.")
 POSITIVE_LABELS = typer.Option(None, "--positive-labels", help="Tables: comma-separated label values of the positive class.")
 LABELS_FILE = typer.Option(None, "--labels-file", help="Series: outcomes/labels file (default: found beside the data).")
-WINDOW_HOURS = typer.Option(None, "--window-hours", help="Series: hours from admission used (default 48).")
+WINDOW_HOURS = typer.Option(None, "--window-hours", help="Series: hours from admission used (default: 48 for PhysioNet and MIMIC-III; a long CSV's last observation, rounded up to an hour).")
 
 
 class FixPolicy(str, Enum):

@@ -20,6 +20,8 @@ def evaluate(
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document (default: the one training read)."),
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Text/series/tables: column holding the label(s) (default: training's)."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="Text/series/tables: column holding the sample id (default: training's)."),
+    patient_column: Optional[str] = typer.Option(None, "--patient-column", help="Text/series/tables: column holding the patient id (default: training's, when the file has it)."),
+    labels_file: Optional[str] = typer.Option(None, "--labels-file", help="Long-format series: labels CSV of --data (default: the one training read, stored absolute)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the file (default: training's, else utf-8)."),
     attributes: Optional[Path] = typer.Option(None, "--attributes", help="CSV keyed by sample id (id,sex,age_band,site,...) for subgroup metrics."),
     operating_point: Optional[list[str]] = typer.Option(None, "--operating-point", help="Extra rule chosen on val and reported, e.g. 'sensitivity>=0.95' (repeatable)."),
@@ -44,14 +46,17 @@ def evaluate(
     settings = EvalSettings(n_resamples=bootstrap, level=level, seed=seed, extra_rules=list(operating_point or []))
     metrics, path = evaluate_bundle(bundle, data, split=split, out=out, settings=settings, attributes=attributes,
                                     verify=verify, report=report,
-                                    columns=_columns(text_column, label_column, id_column, encoding))
+                                    columns=_columns(text_column, label_column, id_column, encoding,
+                                                     patient_column, labels_file))
     _print_evaluation(metrics, path, headline(metrics), report, as_json)
 
 
 def _columns(text_column: str | None, label_column: str | None, id_column: str | None,
-             encoding: str | None = None) -> dict[str, str]:
+             encoding: str | None = None, patient_column: str | None = None,
+             labels_file: str | None = None) -> dict[str, str]:
     """The reader overrides given on the command line (``evaluate_bundle(columns=...)``)."""
-    given = {"text_column": text_column, "label_column": label_column, "id_column": id_column, "encoding": encoding}
+    given = {"text_column": text_column, "label_column": label_column, "id_column": id_column, "encoding": encoding,
+             "patient_column": patient_column, "labels_file": labels_file}
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -83,7 +88,7 @@ def seg_headline(metrics: dict[str, Any]) -> list[str]:
     for what, err in (metrics.get("measurement") or {}).items():
         lines.append(f"  {what}: mean absolute difference {_ci((err.get('ci') or {}).get('mean_abs'), err.get('mean_abs'))} "
                      f"{err.get('unit', '')}, median {_f(err.get('median_abs'))}, 95th percentile {_f(err.get('p95_abs'))}")
-    return lines
+    return lines + [f"warning: {w}" for w in metrics.get("warnings", [])]
 
 
 def _ci_of(values: dict[str, Any] | None) -> str:
@@ -135,6 +140,8 @@ def compare(
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document (default: the one training read)."),
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Text/series/tables: column holding the label(s) (default: training's)."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="Text/series/tables: column holding the sample id (default: training's)."),
+    patient_column: Optional[str] = typer.Option(None, "--patient-column", help="Text/series/tables: column holding the patient id (default: training's, when the file has it)."),
+    labels_file: Optional[str] = typer.Option(None, "--labels-file", help="Long-format series: labels CSV of --data (default: the one training read, stored absolute)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the file (default: training's, else utf-8)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=10, help="Paired bootstrap resamples."),
     level: float = typer.Option(0.95, "--level", min=0.5, max=0.999),
@@ -146,7 +153,8 @@ def compare(
 
     result, path = compare_bundles(bundle_a, bundle_b, data, split, str(out) if out else None,
                                    n_resamples=bootstrap, level=level, seed=seed,
-                                   columns=_columns(text_column, label_column, id_column, encoding))
+                                   columns=_columns(text_column, label_column, id_column, encoding,
+                                                    patient_column, labels_file))
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
@@ -156,6 +164,8 @@ def compare(
             ci = f" ({_f(d['ci'][0])}–{_f(d['ci'][1])})" if d["ci"] else ""
             typer.echo(f"  Dice {name}: A {_f(d['a'])}  B {_f(d['b'])}  difference {_f(d['difference'])}{ci}  "
                        f"Wilcoxon p={_p(d['wilcoxon_p'])}")
+        for warning in result.get("warnings", []):
+            typer.echo(f"warning: {warning}")
         typer.echo(f"comparison: {path}")
         return
     for name, d in result["delong"].items():
@@ -180,10 +190,11 @@ def cv(
     seed: Optional[int] = typer.Option(None),
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document."),
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Text/series/tables: column holding the label(s)."),
+    patient_column: Optional[str] = typer.Option(None, "--patient-column", help="Text/series/tables: column holding the patient id; folds keep a patient's samples together (default: a column patient_id; a long series: each id its own patient)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the document files (default utf-8)."),
     lr: Optional[float] = typer.Option(None, help="Peak learning rate."),
     labels_file: Optional[str] = typer.Option(None, "--labels-file", help="Series: outcomes/labels file (default: found beside the data)."),
-    window_hours: Optional[float] = typer.Option(None, "--window-hours", help="Series: hours from admission used (default 48)."),
+    window_hours: Optional[float] = typer.Option(None, "--window-hours", help="Series: hours from admission used (default: 48 for PhysioNet and MIMIC-III; a long CSV's last observation, rounded up to an hour)."),
     resample: Optional[str] = typer.Option(None, "--resample", help="Series: irregular or hourly (default: per model)."),
     columns: Optional[str] = typer.Option(None, "--columns", help="Tables: comma-separated column names of a file without a header row."),
     categorical: Optional[str] = typer.Option(None, "--categorical", help="Tables: comma-separated columns to one-hot encode."),
@@ -202,7 +213,8 @@ def cv(
     from meddx.cli.train import _csv
 
     cfg = load_config(config, data=data, model=model, epochs=epochs, time_budget=time_budget, seed=seed,
-                      text_column=text_column, label_column=label_column, encoding=encoding, lr=lr, labels_file=labels_file,
+                      text_column=text_column, label_column=label_column, patient_column=patient_column,
+                      encoding=encoding, lr=lr, labels_file=labels_file,
                       window_hours=window_hours, resample=resample, columns=_csv(columns),
                       categorical_columns=_csv(categorical), missing_values=_csv(missing_values),
                       zero_as_missing=_csv(zero_as_missing), positive_labels=_csv(positive_labels), baseline=baseline,

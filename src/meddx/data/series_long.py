@@ -11,7 +11,8 @@ a row with an *empty* time is a static feature of the patient (age, sex, ...). `
 a finite number. There is no range table for free-form variables: clean impossible values before
 (or use the PhysioNet/MIMIC readers, which have one); rows before 0 h or after ``window_hours``
 are dropped and counted (``window_hours=None`` keeps all and sets the window to the last
-observation, rounded up to an hour).
+observation, rounded up to an hour; ``options["window_hours"]`` records the window used, so a
+bundle's evaluation re-reads other files with the training window).
 
 Labels file (CSV): the id column, ``label_column`` (0/1, or two class names: a "no finding" name
 such as ``survived``/``negative`` is class 0, else alphabetical; more names make a multi-class
@@ -94,8 +95,10 @@ def load_long_csv(path: str | Path, *, labels_file: str | Path, label_column: st
         name=path.stem, origin=str(path), task="binary" if len(names) == 2 else "multiclass", label_names=names,
         spatial_dims=0, splits=splits, notes=notes, variables=variables, static_names=static_names,
         window_hours=window, cleaning={"variables": cleaning_table(variables, counts), "ranges": {}},
-        options={"kind": "long", "labels_file": str(labels_path), "label_column": label_column,
-                 "id_column": id_column, "patient_column": patient_column, "window_hours": window_hours},
+        # The labels file absolute (evaluation from another folder reads the same file) and the window
+        # actually used (the last observation when none was given), so a re-read matches this one.
+        options={"kind": "long", "labels_file": str(labels_path.resolve()), "label_column": label_column,
+                 "id_column": id_column, "patient_column": patient_column, "window_hours": window},
     )
 
 

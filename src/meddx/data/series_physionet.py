@@ -103,7 +103,7 @@ def load_physionet2012(path: str | Path, *, labels_file: str | Path | None = Non
         name=f"physionet2012-{folder.name}", origin=str(folder), task="binary", label_names=list(MORTALITY_LABELS),
         spatial_dims=0, splits={"train": split}, notes=notes, variables=list(VARIABLES),
         static_names=list(STATIC_NAMES), window_hours=float(window_hours), cleaning=cleaning,
-        options={"kind": "physionet2012", "labels_file": str(outcomes), "label_column": label_column,
+        options={"kind": "physionet2012", "labels_file": str(outcomes.resolve()), "label_column": label_column,
                  "window_hours": float(window_hours)},
     )
 

@@ -19,9 +19,11 @@ columns where 0 is physiologically impossible (Pima glucose, blood pressure, BMI
 
 from __future__ import annotations
 
+import contextlib
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterator
 
 import numpy as np
 
@@ -36,6 +38,19 @@ LABEL_NAMES = ("label", "outcome", "target", "class", "num", "y")
 TEXT_NAMES = frozenset({"text", "note", "notes", "document", "report", "abstract", "body", "sentence", "narrative"})
 _IMAGE_COLUMNS = frozenset({"path", "image", "mask"})
 _FEW_VALUES = 10  # integer columns with at most this many values are listed as candidates for --categorical
+# Training needs training rows; ``meddx evaluate`` reads an external test set (split column all
+# ``test``) inside ``trainless_allowed``, as the series reader accepts the equivalent labels file.
+_TRAIN_REQUIRED: ContextVar[bool] = ContextVar("meddx_table_train_required", default=True)
+
+
+@contextlib.contextmanager
+def trainless_allowed() -> Iterator[None]:
+    """Inside the block, a table whose split column holds no ``train`` row is read (evaluation)."""
+    token = _TRAIN_REQUIRED.set(False)
+    try:
+        yield
+    finally:
+        _TRAIN_REQUIRED.reset(token)
 
 
 @dataclass
@@ -311,7 +326,7 @@ def _build(path: Path, table: Any, ids: list[str], labels: np.ndarray, names: li
             splits[name] = SplitData(ids=[ids[i] for i in idx], labels=labels[idx],
                                      patient_ids=None if patients is None else [patients[i] for i in idx],
                                      table=table.iloc[idx].reset_index(drop=True))
-    if "train" not in splits:
+    if "train" not in splits and _TRAIN_REQUIRED.get():
         raise DataError(f"{path}: no training rows (every row's split is val or test)")
     task = "binary" if len(names) == 2 else "multiclass"
     return TabularSource(name=path.stem, origin=str(path), task=task, label_names=names,

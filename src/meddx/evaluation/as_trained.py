@@ -6,6 +6,7 @@ source whose task or classes differ refused.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,54 +25,144 @@ def check_compatible(predictor: Any, source: ImageSource) -> None:
         )
 
 
-COLUMN_OPTIONS = ("text_column", "label_column", "id_column", "encoding")
+COLUMN_OPTIONS = ("text_column", "label_column", "id_column", "patient_column", "labels_file", "encoding")
+OPTIONAL_COLUMNS = ("id_column", "patient_column", "split_column")
 
 
 def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: dict[str, str] | None = None) -> Any:
     """``data`` read as the bundle's training read its source, checked against the bundle.
 
     Same validation fraction and seed (so a carved ``val`` is the same samples), the same reader
-    options (document, label and id columns; series window; table columns). ``columns`` overrides
-    the recorded ``text_column``/``label_column``/``id_column`` (and a text file's ``encoding``)
-    for a file laid out differently (then the recorded id, patient and split columns are
-    detected afresh unless given); carving
-    val hashes every training file, so it happens only when ``carve_val``. Labels of a source that
-    lacks some of the bundle's classes are mapped onto them (:func:`align_labels`), down to a
-    source of a single class (positives only: sensitivity is defined, AUC and specificity are not).
+    options (document, label, id and patient columns; series window; table columns). ``columns``
+    overrides the recorded ``text_column``/``label_column``/``id_column``/``patient_column`` (and a
+    text file's ``encoding``, a long series' ``labels_file``) for a file laid out differently; a
+    recorded id, patient or split column that is not given is kept whenever the file's header
+    has it (dropping it would re-carve val by sample and resample samples while the metrics say
+    patients). A series is read with the window its preprocessor was fitted with, so ``evaluate``
+    scores a stay exactly as ``predict`` does. Carving val hashes every training file, so it
+    happens only when ``carve_val``. Labels of a source that lacks some of the bundle's classes
+    are mapped onto them (:func:`align_labels`), down to a source of a single class (positives
+    only: sensitivity is defined, AUC and specificity are not); a table without training rows (an
+    external test set) is accepted.
     """
-    from meddx.core.errors import ConfigError
+    from meddx.core.errors import ConfigError, DataError
     from meddx.data.sources import load_source
 
     training = predictor.config.get("training", {})
+    modality = predictor.config.get("modality", "image")
     text_options, options = training.get("text_options"), training.get("source_options")
     given = {k: v for k, v in (columns or {}).items() if v is not None}
     unknown = sorted(set(given) - set(COLUMN_OPTIONS))
     if unknown:
         raise ConfigError(f"unknown column option(s) {unknown}; expected some of {list(COLUMN_OPTIONS)}")
-    # A file laid out differently: the recorded optional columns (id, patient, split) are not
-    # carried over unless given; the reader detects them as it did for training.
-    optional = ("id_column", "patient_column", "split_column")
+    if "labels_file" in given and (modality != "series" or options is None):
+        raise ConfigError(f"--labels-file: bundle {predictor.name!r} ({modality}) reads no long-format time series; "
+                          "the option names the labels CSV of a series file (ID,time,variable,value)")
+    dropped: dict[str, str] = {}
     if given and text_options is not None:
-        text_options = {**{k: v for k, v in text_options.items() if k not in optional}, **given}
-    elif given and options is not None:
+        text_options, dropped = _with_given(text_options, given, _text_header(data))
+    elif options is not None:
         if "text_column" in given or "encoding" in given:
             flag = "--text-column" if "text_column" in given else "--encoding"
             raise ConfigError(f"{flag}: bundle {predictor.name!r} reads no documents; for its series or table "
-                              "source give --label-column and --id-column only")
-        options = {**{k: v for k, v in options.items() if k not in optional}, **given}
+                              "source give --label-column, --id-column and --patient-column only")
+        header = (_csv_header(given.get("labels_file") or options.get("labels_file")) if modality == "series"
+                  else _table_header(data, options.get("columns")))
+        if given or header is not None:
+            options, dropped = _with_given(options, given, header)
     elif given:
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
-        raise ConfigError(f"{flags}: bundle {predictor.name!r} ({predictor.config.get('modality', 'image')}) does not "
-                          "read columns; column options apply to documents (all three) and to series and tables "
-                          "(label and id)")
+        raise ConfigError(f"{flags}: bundle {predictor.name!r} ({modality}) does not read columns; column options "
+                          "apply to documents (all three) and to series and tables (label, id and patient)")
+    window = (predictor.config.get("series") or {}).get("window_hours")
+    if modality == "series" and options is not None and window:
+        options = {**options, "window_hours": float(window)}  # the window the preprocessor was fitted with
     from meddx.data.base import one_class_allowed
+    from meddx.data.tabular import trainless_allowed
 
-    with one_class_allowed():  # a set of one class (positives only) is evaluated on the bundle's classes
-        source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
-                             carve_val=carve_val, text_options=text_options, options=options)
+    try:  # a set of one class (positives only) is evaluated on the bundle's classes
+        with one_class_allowed(), trainless_allowed():
+            source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
+                                 carve_val=carve_val, text_options=text_options, options=options)
+    except DataError as exc:
+        recorded = (options or {}).get("labels_file")
+        if (options or {}).get("kind") == "long" and "labels_file" not in given and recorded \
+                and not is_training_source(predictor, data):
+            raise DataError(f"{exc} (labels were read from the bundle's recorded labels file {recorded}; "
+                            f"give --labels-file with the labels of {data})") from None
+        raise
+    for key, column in dropped.items():  # say so: without the patient column, units are not patients
+        source.notes.append(f"{data}: no column {column!r} (training's {key.replace('_', ' ')}); read without it")
     align_labels(predictor, source)
     check_compatible(predictor, source)
     return source
+
+
+def _with_given(recorded: dict[str, Any], given: dict[str, str],
+                header: list[str] | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """The recorded reader options with ``given`` on top, and the recorded optional columns left
+    out: a recorded id, patient or split column that is not given is kept when the file's
+    ``header`` has it (case-insensitive) and no given column already takes that name, else left
+    out (the reader detects one afresh); an unreadable header (``None``) keeps none of them."""
+    names = {str(h).strip().lower() for h in header or []}
+    taken = {str(v).strip().lower() for v in given.values()}
+    kept: dict[str, Any] = {}
+    dropped: dict[str, str] = {}
+    for key, value in recorded.items():
+        if key in OPTIONAL_COLUMNS and key not in given and value:
+            if str(value).strip().lower() not in names - taken:
+                dropped[key] = str(value)
+                continue
+        kept[key] = value
+    return {**kept, **given}, dropped
+
+
+def _csv_header(path: str | Path | None) -> list[str] | None:
+    """The first line of a comma- or tab-separated file, or ``None`` when it cannot be read."""
+    import csv
+
+    if not path or not Path(path).expanduser().is_file():
+        return None
+    file = Path(path).expanduser()
+    try:
+        with file.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+            first = fh.readline()
+    except OSError:
+        return None
+    delimiter = "\t" if file.suffix.lower() == ".tsv" or ("\t" in first and "," not in first) else ","
+    return next(csv.reader([first], delimiter=delimiter), None)
+
+
+def _text_header(data: str) -> list[str] | None:
+    """Column names of a document file (CSV/TSV header, or the keys of a JSONL file's first
+    object); ``None`` for a folder or a format whose header is not read here."""
+    import json
+
+    path = Path(data.split(":", 1)[1] if data.lower().startswith("text:") else data).expanduser()
+    if path.suffix.lower() in (".jsonl", ".ndjson") and path.is_file():
+        try:
+            with path.open(encoding="utf-8-sig", errors="replace") as fh:
+                row = json.loads(fh.readline() or "{}")
+        except (OSError, ValueError):
+            return None
+        return list(row) if isinstance(row, dict) else None
+    return _csv_header(path) if path.suffix.lower() in (".csv", ".tsv", ".txt") else None
+
+
+def _table_header(data: str, columns: list[str] | None) -> list[str] | None:
+    """Column names of a table file: the recorded ``columns`` of a header-less file, else its
+    first line split as the table reader splits it; ``None`` when it cannot be read."""
+    if columns:
+        return list(columns)
+    from meddx.core.errors import DataError
+    from meddx.data.tabular import strip_prefix
+    from meddx.data.tabular_read import read_lines, split_cells
+
+    path = strip_prefix(data)
+    try:
+        return split_cells(path, read_lines(path)[:1])[0] if path.is_file() else None
+    except DataError:
+        return None
 
 
 def is_training_source(predictor: Any, data: str) -> bool:

@@ -18,6 +18,10 @@ from meddx.evaluation.evaluate import EvalSettings, SplitPredictions, assess, pr
 HEADLINE = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
 
 
+TRAINING_UNITS = {"text": "documents", "series": "stays", "tabular": "rows"}
+"""What a bundle's training samples are called in the baseline's note, per modality."""
+
+
 def baseline_raw_probs(base: Any, data: Any) -> np.ndarray:
     """The baseline predictor's probabilities of one split: documents, or stays / rows."""
     if data.texts is not None:
@@ -54,9 +58,10 @@ def baseline_metrics(predictor: Any, source: Any, predictions: dict[str, SplitPr
         return None
     settings = settings or EvalSettings()
     section = predictor.config["baseline"]
+    what = TRAINING_UNITS.get(predictor.config.get("modality"), "samples")
     out: dict[str, Any] = {"model": section.get("model"), "settings": section.get("settings"),
                            "decision": section.get("decision"),
-                           "note": "fitted on the same training documents; operating point chosen on the same "
+                           "note": f"fitted on the same training {what}; operating point chosen on the same "
                                    "validation split by the same rule; difference = network - baseline, paired"}
     for split, preds in predictions.items():
         data = source.split(split)

@@ -64,6 +64,8 @@ def make_folds(split: SplitData, origin: str, k: int, seed: int = 0) -> tuple[li
     strata = _strata(split.labels)
     folds = [test for _, test in StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
              .split(np.zeros(len(split)), strata, groups)]
+    if unit == "patient" and n_groups == len(split):  # say so: no two samples were kept together
+        unit = "patient, one sample per patient id (no patient column, or one sample each)"
     return folds, f"{k} folds, stratified by label and grouped by {unit} (StratifiedGroupKFold, seed {seed})"
 
 

@@ -19,6 +19,7 @@ ID_COLUMNS = ("id", "sample_id")
 MIN_EVENTS = 10  # fewer positives (or negatives) than this: a CI of sensitivity/AUC spans most of [0, 1]
 MIN_SAMPLES = 30
 MAX_LEVELS_BEFORE_BANDING = 10
+BANDED = "meddx_unbanded"  # DataFrame.attrs key: raw values of the columns cut into quartile bands
 GAP_METRICS = ("auc", "sensitivity", "specificity", "balanced_accuracy", "accuracy")
 
 
@@ -26,7 +27,9 @@ def read_attributes(path: str | Path) -> Any:
     """The attributes CSV as a pandas DataFrame indexed by sample id (strings), attributes as columns.
 
     Numeric columns with more than 10 distinct values (e.g. age in years) are cut into quartile
-    bands, so every group has enough samples; the band edges show in the group names.
+    bands, so every group has enough samples; the band edges show in the group names. These
+    bands are the file's quartiles; the raw values travel in ``frame.attrs[BANDED]`` so that
+    :func:`subgroup_metrics` cuts the bands at the quartiles of the evaluated split's samples.
     """
     import pandas as pd
 
@@ -48,17 +51,26 @@ def read_attributes(path: str | Path) -> Any:
     if duplicated:
         raise DataError(f"{path}: sample ids listed twice: {', '.join(duplicated[:5])}")
     frame = frame.set_index(id_col)
+    raw = {}
     for column in frame.columns:
-        frame[column] = _band_if_numeric(frame[column])
+        banded = _band_if_numeric(frame[column])
+        if banded is not frame[column]:
+            raw[column] = frame[column].copy()
+        frame[column] = banded
+    frame.attrs[BANDED] = raw
     return frame
 
 
-def _band_if_numeric(values: Any) -> Any:
+def _band_if_numeric(values: Any, force: bool = False) -> Any:
+    """Quartile bands of a numeric column with more than 10 distinct values (``force``: of any
+    numeric column); ``values`` itself otherwise. Empty cells stay empty."""
     import pandas as pd
 
     numeric = pd.to_numeric(values.replace("", np.nan), errors="coerce")
     present = values != ""
-    if not numeric[present].notna().all() or numeric.nunique() <= MAX_LEVELS_BEFORE_BANDING:
+    if not numeric[present].notna().all() or (numeric.nunique() <= MAX_LEVELS_BEFORE_BANDING and not force):
+        return values
+    if numeric.nunique() < 2:  # one value (a small split): it is its own group
         return values
     bands = pd.qcut(numeric, 4, duplicates="drop").astype(str)
     return bands.where(present, "")
@@ -100,6 +112,8 @@ def subgroup_metrics(
         warnings.append(f"{int((~known).sum())} of {len(ids)} samples have no row in the attributes file "
                         "and are in no subgroup")
     rows = attributes.reindex([i for i, k in zip(ids, known) if k])
+    for column, raw in (attributes.attrs.get(BANDED) or {}).items():  # quartiles of this split, not the file
+        rows[column] = _band_if_numeric(raw.reindex(rows.index), force=True)
     index_of_known = np.flatnonzero(known)
     result: dict[str, Any] = {}
     for column in rows.columns:

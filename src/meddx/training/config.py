@@ -69,7 +69,9 @@ class TrainConfig(BaseModel):
     text_column: str | None = Field(None, description="text: column holding the document (default: text, else the longest)")
     label_column: str | None = Field(None, description="text: column holding the label(s) (default: label)")
     id_column: str | None = Field(None, description="text: column with document ids (default: row numbers)")
-    patient_column: str | None = Field(None, description="text: column with patient ids (splits group by patient)")
+    patient_column: str | None = Field(
+        None, description="text, series, tables: column with patient ids (splits, folds and bootstrap group by "
+        "patient; a long series: a column of its labels file)")
     label_delimiter: str | None = Field(None, description="text: multi-label cells joined by this, e.g. '|'")
     encoding: str | None = Field(None, description="text: encoding of the document files, e.g. latin-1 (default utf-8)")
     tokenizer: Literal["word", "wordpiece", "bpe"] | None = Field(
@@ -83,7 +85,9 @@ class TrainConfig(BaseModel):
     baseline: bool = Field(True, description="text: fit TF-IDF + logistic regression on train and report it beside the network")
     # Series (PhysioNet 2012, MIMIC-III tables, long CSV) and tables (one row per patient); ignored by others.
     labels_file: str | None = Field(None, description="series: outcomes/labels file (default: found beside the data)")
-    window_hours: float | None = Field(None, gt=0, description="series: hours from admission used (default 48)")
+    window_hours: float | None = Field(
+        None, gt=0, description="series: hours from admission used (default: 48 for PhysioNet and MIMIC-III; a long "
+        "CSV's last observation, rounded up to an hour)")
     resample: Literal["irregular", "hourly"] | None = Field(
         None, description="series: keep the observation times, or bin to hours (default: per model)")
     columns: list[str] | None = Field(None, description="tables: column names of a file without a header row")

@@ -138,13 +138,16 @@ def _train_sequence(config: TrainConfig, source: Any, plan: SeriesPlan, pre: Any
 
 def aggregate_frame(pre: Any, records: list[Any]) -> Any:
     """Per-variable first/last/min/max/mean/count (NaN where never observed) and the raw static
-    descriptors of ``records``, as a DataFrame with named columns."""
+    descriptors of ``records``, as a DataFrame with named columns; only observations within the
+    preprocessor's window count (the window the model was fitted with, whatever the records'
+    reader used), so ``evaluate`` and ``predict`` score a stay alike."""
     import pandas as pd
 
     from meddx.transforms.timeseries import aggregate_feature_names, aggregate_features
 
     names = aggregate_feature_names(pre.variables, pre.static_names)
-    return pd.DataFrame(aggregate_features(records, len(pre.variables), static=True), columns=names)
+    x = aggregate_features(records, len(pre.variables), static=True, window_hours=pre.window_hours)
+    return pd.DataFrame(x, columns=names)
 
 
 def fit_aggregate_model(model: str, source: Any, pre: Any, plan: SeriesPlan, config: TrainConfig, run_dir: Path,

@@ -266,14 +266,22 @@ def aggregate_feature_names(variables: Sequence[str], static_names: Sequence[str
     return [f"{v}:{a}" for v in variables for a in AGGREGATES] + [f"static:{s}" for s in static_names]
 
 
-def aggregate_features(records: Sequence[Any], n_variables: int, static: bool = True) -> np.ndarray:
+def aggregate_features(records: Sequence[Any], n_variables: int, static: bool = True,
+                       window_hours: float | None = None) -> np.ndarray:
     """``(N, 6 V [+ S])`` float64: per variable first, last, min, max, mean and count of its
     observations (first/last by time; NaN, and count 0, when never observed), then the raw static
-    features (NaN where missing). Vectorised over all records (``bincount``, ``reduceat``)."""
+    features (NaN where missing). Vectorised over all records (``bincount``, ``reduceat``).
+
+    With ``window_hours``, observations outside ``[0, window_hours]`` are ignored, as
+    :meth:`SeriesPreprocessor.transform` ignores them: a stay read with a longer window (another
+    file) gets the same features as when read with the window the model was fitted on."""
     records = list(records)
     n, n_var = len(records), int(n_variables)
     n_stat = len(records[0].static) if records and static else 0
     rec, var, t, x, stat = _flatten(records, n_var, n_stat if static else None)
+    if window_hours is not None:
+        inside = (t >= 0) & (t <= float(window_hours))
+        rec, var, t, x = rec[inside], var[inside], t[inside], x[inside]
     key = rec * n_var + var
     order = np.lexsort((t, key))  # by stay and variable, then time (stable for equal times)
     key, x = key[order], x[order]

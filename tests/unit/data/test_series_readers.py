@@ -214,6 +214,21 @@ def test_long_csv_time_formats_and_static(tmp_path: Path) -> None:
     assert src.get_record("train", 1).times.tolist() == [0] and src.window_hours == 3.0
 
 
+def test_long_csv_records_the_labels_file_absolute_and_the_window_used(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by an audit: the bundle kept ``labels.csv`` as typed, so evaluation from another folder
+    read (or silently used) another file; and ``window_hours`` None let evaluation derive another
+    window from another file."""
+    from meddx.data.series import load_long_csv
+
+    s, lab = _long(tmp_path, "patient_id,time,variable,value\na,1,hr,80\nb,2.5,hr,90\n")
+    monkeypatch.chdir(tmp_path)
+    src = load_long_csv("s.csv", labels_file="l.csv")
+    assert src.options["labels_file"] == str(lab.resolve()) and Path(src.options["labels_file"]).is_absolute()
+    assert src.window_hours == 3.0 and src.options["window_hours"] == 3.0
+    assert load_long_csv("s.csv", labels_file="l.csv", window_hours=2).options["window_hours"] == 2.0
+
+
 @pytest.mark.parametrize("series, labels, match", [
     ("", None, r"s\.csv: empty file"),
     ("a,1.0,hr,80\n", None, r"s\.csv, line 1: missing column\(s\) patient_id, time, variable, value; found columns"),

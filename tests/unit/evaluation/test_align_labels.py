@@ -46,9 +46,12 @@ def test_an_unknown_class_or_another_task_is_left_for_the_compatibility_check() 
 
 
 def test_unknown_column_option_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="patient_column"):
+    with pytest.raises(ConfigError, match="split_column"):  # (patient_column is an option since the audit)
         load_source_as_trained(_bundle("binary", ["a", "b"]), "x.csv", carve_val=False,
-                               columns={"patient_column": "pid"})
+                               columns={"split_column": "fold"})
+    with pytest.raises(ConfigError, match="--labels-file: bundle 'b' .* reads no long-format time series"):
+        load_source_as_trained(_bundle("binary", ["a", "b"]), "x.csv", carve_val=False,
+                               columns={"labels_file": "labels.csv"})
 
 
 def test_same_classes_in_another_order_are_reordered() -> None:

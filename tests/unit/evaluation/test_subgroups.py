@@ -56,6 +56,19 @@ def test_numeric_attribute_is_banded_and_missing_values_grouped(tmp_path: Path) 
     assert sum(g["n"] for g in result["age"]["groups"].values()) == 415
 
 
+def test_quartile_bands_are_cut_on_the_evaluated_split(tmp_path: Path) -> None:
+    """Found by an audit: the band edges came from the whole attributes file, so the evaluated
+    split's "quartiles" were unequal. Ages 0..399 in the file; the split holds the 120 samples aged
+    0..119: its quartile bands hold 30 each (the file's quartiles would give 100 and 20)."""
+    y, probs, ids = _data(3)
+    rows = "\n".join(f"s{i},{i}" for i in range(400))
+    attrs = read_attributes(_write(tmp_path / "a.csv", "id,age\n" + rows))
+    result, _ = subgroup_metrics(y[:120], probs[:120], "binary", ids=ids[:120], attributes=attrs, n_resamples=20)
+    groups = result["age"]["groups"]
+    assert [g["n"] for g in groups.values()] == [30, 30, 30, 30], list(groups)
+    assert "(29.75, 59.5]" in groups  # the split's quartile edges show in the names
+
+
 def test_unlisted_samples_are_counted_in_a_warning(tmp_path: Path) -> None:
     y, probs, ids = _data(2)
     rows = "\n".join(f"{i},A" for i in ids[:300])

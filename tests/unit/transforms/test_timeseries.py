@@ -141,6 +141,18 @@ def test_aggregate_features_by_hand() -> None:
     assert aggregate_features(recs, 2, static=False).shape == (3, 12)
 
 
+def test_aggregate_features_ignore_observations_outside_the_window() -> None:
+    """Found by an audit: a stay read from another file with a longer window had its later values
+    in the aggregates (evaluate) although predict read it with the bundle's window."""
+    late = _rec("r1", [(0.5, A, 1.0), (0.7, A, 3.0), (2.2, B, 10.0), (4.0, A, 5.0), (9.0, A, 100.0)], [2.0])
+    f = aggregate_features([late], 2, window_hours=4.0)
+    names = aggregate_feature_names(["a", "b"], ["s"])
+    row = dict(zip(names, f[0]))
+    assert [row[f"a:{k}"] for k in ("first", "last", "min", "max", "mean", "count")] == [1, 5, 1, 5, 3, 3]
+    np.testing.assert_array_equal(f, aggregate_features(_pair()[:1], 2))  # as if read with the 4 h window
+    assert aggregate_features([late], 2)[0, 5] == 4  # without a window every observation counts
+
+
 def test_rows_do_not_depend_on_the_batch() -> None:
     src = make_threshold_series(300, seed=7)
     recs = [_rec("empty", [], [50.0, 1.0])] + [r for d in src.splits.values() for r in d.records]
