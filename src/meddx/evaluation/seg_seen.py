@@ -57,7 +57,7 @@ def training_overlap(predictor: Any, source: Any, split: str) -> dict[str, Any]:
                               "train": [], "val": []}
     if recorded is None:
         return result
-    by_content = all(v.get("image_sha256") for v in recorded.values())
+    by_content = all(v.get("image_sha256") is not None for v in recorded.values())  # an empty val is still []
     result["matched_by"] = "image content" if by_content else "case id"
     if by_content:
         try:
