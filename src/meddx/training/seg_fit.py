@@ -45,7 +45,7 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
     name = config.name or _default_name(source.name)
     run_dir = run_dir or runlib.new_run_dir(name)
     if resume:
-        runlib.check_same_data(run_dir, source, data_summary(source))
+        runlib.check_same_data(run_dir, source, mask_digests(source))
     existing = run_dir / "plan.json"
     if existing.is_file():  # resume: the plan was fixed by the first run
         plan = SegPlan(**runlib.read_json(existing))
@@ -166,38 +166,39 @@ def data_summary(source: Any) -> dict[str, Any]:
     masks are a segmentation's labels; :func:`meddx.training.run.check_same_data`), and the
     SHA-256 of each case's image file, which ``evaluate``/``compare`` match to find training
     cases in any layout (``evaluation.seg_seen``)."""
-    from meddx.core.errors import DataError
-    from meddx.core.files import file_digest
-
-    def images(split: Any) -> list[str]:
-        try:
-            return [file_digest(p) for p in split.images]
-        except OSError as exc:
-            raise DataError(f"{source.origin}: cannot read an image to record its digest ({exc})") from None
-
     return {
         "name": source.name, "origin": source.origin, "task": source.task, "label_names": source.label_names,
         "spatial_dims": source.spatial_dims, "mask_kind": source.mask_kind, "notes": source.notes,
         "splits": {k: {"n": len(v), "patients": len(set(v.patient_ids)) if v.patient_ids else None,
-                       "ids": list(v.ids), "sha256_ids_labels": _split_digest(v), "image_sha256": images(v)}
+                       "ids": list(v.ids), "sha256_ids_labels": _split_digest(v),
+                       "image_sha256": [_digest(p, "image") for p in v.images]}
                    for k, v in source.splits.items()},
     }
+
+
+def mask_digests(source: Any) -> dict[str, Any]:
+    """Only what a resume compares (:func:`meddx.training.run.check_same_data`): the per-split
+    hash of (id, mask bytes, meta), without reading every image as :func:`data_summary` does."""
+    return {"splits": {k: {"sha256_ids_labels": _split_digest(v)} for k, v in source.splits.items()}}
 
 
 def _split_digest(split: Any) -> str:
     import hashlib
 
-    from meddx.core.errors import DataError
-    from meddx.core.files import file_digest
-
     digest = hashlib.sha256()
     for i, sid in enumerate(split.ids):
-        mask = None
-        if split.masks is not None:
-            try:
-                mask = file_digest(split.masks[i])
-            except OSError as exc:
-                raise DataError(f"{split.masks[i]}: cannot read the mask of case {sid} ({exc})") from None
+        mask = None if split.masks is None else _digest(split.masks[i], f"mask of case {sid}")
         meta = {k: v[i] for k, v in sorted(split.meta.items())}
         digest.update(f"{sid}\t{mask}\t{meta}\n".encode())
     return digest.hexdigest()
+
+
+def _digest(path: str, what: str) -> str:
+    """SHA-256 of a case's file, with a one-line error naming it when it cannot be read."""
+    from meddx.core.errors import DataError
+    from meddx.core.files import file_digest
+
+    try:
+        return file_digest(path)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read the {what} ({exc})") from None
