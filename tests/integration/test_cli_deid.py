@@ -172,3 +172,21 @@ def test_table_output_paths_that_would_write_the_wrong_thing_are_refused_before_
     inside = run_cli(["deid", str(good), "-o", str(folder)], capsys)  # a folder as --out: the file goes inside
     assert inside.code == 0 and "Quixley" not in (folder / "notes.csv").read_text(encoding="utf-8")
     assert (folder / "notes.csv.spans.jsonl").is_file()
+
+
+def test_a_headerless_csv_or_a_jsonl_with_line_separators(tmp_path: Path, capsys) -> None:
+    """Found by an audit: a CSV without a header row had its first note read as a column name and
+    quoted in the error (or written out unscrubbed as the header); a JSONL note holding U+2028 was
+    split into two invalid lines."""
+    note = "Zebulon Quixley seen by Dr. Quonset on 03/14/2021 for pneumonia follow up"
+    headerless = tmp_path / "headerless.csv"
+    headerless.write_text(f"{note}\nsecond note without identifiers here\n", encoding="utf-8")
+    result = run_cli(["deid", str(headerless), "-o", str(tmp_path / "h.csv")], capsys)
+    assert result.code == 2 and "does not look like a header row" in result.err and "Quixley" not in result.err
+    assert not (tmp_path / "h.csv").exists()
+    src = tmp_path / "notes.jsonl"
+    src.write_text(json.dumps({"id": "1", "text": "Seen by Dr. Quonset\u2028on 03/14/2021."}, ensure_ascii=False) + "\n",
+                   encoding="utf-8")
+    result = run_cli(["deid", str(src), "-o", str(tmp_path / "o.jsonl"), "--report", str(tmp_path / "r.jsonl")], capsys)
+    assert result.code == 0, result.err
+    assert json.loads((tmp_path / "o.jsonl").read_text(encoding="utf-8"))["text"] == "Seen by Dr. [NAME]\u2028on [DATE]."

@@ -72,6 +72,23 @@ def test_a_training_split_with_one_class_is_refused_before_anything_is_written(t
     assert not (tmp_path / "home" / "runs").exists() or not any((tmp_path / "home" / "runs").iterdir())
 
 
+def test_a_class_without_training_documents_is_refused_before_anything_is_written(tmp_path: Path, capsys,
+                                                                                  monkeypatch) -> None:
+    """Found by an audit: a text class present only in val/test trained the whole network, then
+    died in the baseline with 'y_true must hold class indices 0..0' naming no file or class."""
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    rows = ["id,text,label,split"]
+    for i in range(36):
+        label, split = ["cardiac", "neuro", "migraine"][i % 3], ["train", "train", "val", "test"][i % 4]
+        if not (label == "migraine" and split == "train"):
+            rows.append(f"d{i},note {i} about {label} symptoms,{label},{split}")
+    data = tmp_path / "notes.csv"
+    data.write_text("\n".join(rows) + "\n")
+    _assert_one_line_error(run_cli(["train", "--data", str(data), "--epochs", "1", "--no-progress"], capsys),
+                           "notes.csv", "class 'migraine' has no training sample")
+    assert not (tmp_path / "home" / "runs").exists() or not any((tmp_path / "home" / "runs").iterdir())
+
+
 def test_non_finite_intensities_are_named_by_file(trained: dict, tmp_path: Path, capsys, monkeypatch) -> None:
     """Found by an outside-in audit: NaN pixels gave a diverged loss blaming the settings, and at
     prediction an internal probability error that named no file."""

@@ -151,6 +151,9 @@ def _recorded(encoding: str) -> dict[str, str]:
     return {} if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else {"encoding": encoding}
 
 
+HEADER_CHARS, HEADER_WORDS = 64, 6  # longer first-line cells are a document, not a column name
+
+
 def _decode(data: bytes, where: Path, encoding: str) -> str:
     """Bytes to text; a bad byte gives its offset and line, never the surrounding text."""
     codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
@@ -197,12 +200,27 @@ def _read_table(path: Path, encoding: str) -> dict[str, list[Any]]:
         reason = str(exc).splitlines()[0] if type(exc).__name__ == "ParserError" else type(exc).__name__
         raise DataError(f"{path}: cannot read as {suffix[1:].upper()} ({reason}); expected a header row and one "
                         "document per row, quoted when it holds separators or line breaks") from None
+    check_header(path, [str(c) for c in df.columns])
     return {str(c).strip(): df[c].tolist() for c in df.columns}
+
+
+def check_header(path: Path, names: list[str]) -> None:
+    """Refuse a first line that reads as a document rather than column names (a file exported
+    without a header row): its note would become a column name, be quoted in messages and be
+    written into the bundle. The message gives sizes, never the cell."""
+    for i, name in enumerate(names, start=1):
+        words = len(name.split())
+        if len(name) > HEADER_CHARS or words > HEADER_WORDS:
+            raise DataError(f"{path}: the first line does not look like a header row (cell {i} has {len(name)} "
+                            f"characters, {words} words); expected column names such as text,label: add a header "
+                            "line (e.g. text,label) at the top of the file")
 
 
 def _read_jsonl(path: Path, text: str) -> dict[str, list[Any]]:
     records: list[dict] = []
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    from meddx.data.text_rows import physical_lines
+
+    for line_no, line in enumerate(physical_lines(text), start=1):
         try:
             record = json.loads(line) if line.strip() else {}
         except json.JSONDecodeError as exc:

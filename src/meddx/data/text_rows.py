@@ -42,11 +42,12 @@ def write_kept_rows(source: TextSource, cleaned: TextSource, out: str | Path) ->
     raw = path.read_bytes()
     bom = raw.startswith(b"\xef\xbb\xbf") and encoding.lower().replace("_", "-") in ("utf-8", "utf8")
     text = raw.decode("utf-8-sig" if bom else encoding)
+    records = sum(len(data.ids) for data in source.splits.values())
     if fmt == ".jsonl":
-        body = _jsonl_rows(text, kept, relabel, source.columns.get("label"))
+        body = _jsonl_rows(text, kept, relabel, source.columns.get("label"), records, path)
     else:
         body = _csv_rows(text, "\t" if fmt == ".tsv" else ",", kept, relabel, source.columns.get("label"),
-                         source.columns.get("label_delimiter"))
+                         source.columns.get("label_delimiter"), records, path)
     from meddx.core.files import write_bytes_atomic
 
     return write_bytes_atomic(out, (b"\xef\xbb\xbf" if bom else b"") + body.encode(encoding))
@@ -77,15 +78,31 @@ def _new_labels(source: TextSource, cleaned: TextSource, rows: dict[tuple[str, s
     return changed
 
 
+def physical_lines(text: str) -> list[str]:
+    """The file's lines with their endings, broken at \\n, \\r\\n and \\r only: ``str.splitlines``
+    also breaks at form feeds, U+2028 and other characters that CSV and JSON keep inside a record
+    (a PDF page break in an unquoted note would shift every record after it)."""
+    return io.StringIO(text, newline="").readlines()
+
+
 def _label_cell(names: list[str], delimiter: str | None) -> str:
     return delimiter.join(names) if delimiter else json.dumps(names, ensure_ascii=False)
 
 
+def _check_count(found: int, expected: int, path: Path) -> None:
+    """Copying records by index is only right when this split of the file finds the rows the reader read."""
+    if found != expected:
+        from meddx.core.errors import DataError
+
+        raise DataError(f"{path}: found {found} records where the reader read {expected}; nothing was written: "
+                        "write the cleaned source in meddx's layout instead (--fixed-output with another format)")
+
+
 def _csv_rows(text: str, sep: str, kept: list[int], relabel: dict[int, list[str]], label: str | None,
-              delimiter: str | None) -> str:
+              delimiter: str | None, expected: int, path: Path) -> str:
     """The header and the kept records' own lines; a relabelled record written again in the file's
     delimiter and line ending. Blank lines are not records (as when the file was read)."""
-    lines = text.splitlines(keepends=True)
+    lines = physical_lines(text)
     reader = csv.reader(iter(lines), delimiter=sep)
     header = next(reader)
     parts, start, records = lines[:reader.line_num], reader.line_num, []
@@ -93,6 +110,7 @@ def _csv_rows(text: str, sep: str, kept: list[int], relabel: dict[int, list[str]
         if fields:
             records.append((start, reader.line_num, fields))
         start = reader.line_num
+    _check_count(len(records), expected, path)
     column = [h.strip() for h in header].index(label) if label in [h.strip() for h in header] else None
     for k in kept:
         first, end, fields = records[k]
@@ -107,9 +125,11 @@ def _csv_rows(text: str, sep: str, kept: list[int], relabel: dict[int, list[str]
     return "".join(parts)
 
 
-def _jsonl_rows(text: str, kept: list[int], relabel: dict[int, list[str]], label: str | None) -> str:
+def _jsonl_rows(text: str, kept: list[int], relabel: dict[int, list[str]], label: str | None, expected: int,
+                path: Path) -> str:
     """The kept records' own lines (empty objects and blank lines are not records)."""
-    lines = [line for line in text.splitlines(keepends=True) if line.strip() and json.loads(line)]
+    lines = [line for line in physical_lines(text) if line.strip() and json.loads(line)]
+    _check_count(len(lines), expected, path)
     out = []
     for k in kept:
         line = lines[k]

@@ -226,6 +226,9 @@ class _Run:
                 frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
             except pd.errors.ParserError as exc:
                 raise DataError(f"{src}: not a readable CSV ({str(exc).splitlines()[0][:160]})") from None
+            from meddx.data.text import check_header
+
+            check_header(src, [str(c) for c in frame.columns])  # a note read as the header would be echoed
             frame.attrs["csv_style"] = csv_style(text)
         else:
             try:
@@ -239,7 +242,9 @@ class _Run:
         return frame
 
     def _jsonl(self, src: Path, dst: Path, text_column: str, id_column: str | None, patient_column: str | None) -> None:
-        lines = self.decode(src.read_bytes(), src).splitlines()
+        from meddx.data.text_rows import physical_lines
+
+        lines = [line.rstrip("\r\n") for line in physical_lines(self.decode(src.read_bytes(), src))]
         out: list[str] = []
         for n, line in enumerate(lines, start=1):
             if not line.strip():

@@ -96,6 +96,7 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
     if (config.ensemble or 1) > 1 and not is_text_source(source):
         raise ConfigError(f"ensemble={config.ensemble}: ensembles are trained for segmentation sources (image + "
                           f"mask) and documents only; drop --ensemble for {config.data}")
+    check_classes_present(source)
     if getattr(source, "modality", None) == "series":
         from meddx.training.series_fit import fit_series
 
@@ -111,7 +112,6 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
 
         return fit_text(config, source, run_dir if resume is not None else None, plan_file=plan_file,
                         progress=progress)
-    check_classes_present(source)
     config = config.model_copy(update={"precision": resolve_precision(config.precision, source.spatial_dims)})
     name = config.name or _default_name(source.name)
     if resume is None:

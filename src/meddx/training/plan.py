@@ -166,15 +166,27 @@ def _sync_model_args(plan: Plan, overrides: dict[str, Any], native_channels: int
 
 
 def check_classes_present(source: ImageSource) -> None:
-    """A single-label image source whose training split holds one class cannot train a classifier
-    (it would report perfect accuracy and an undefined AUC): refuse before anything is written."""
+    """Refuse, before anything is written, a single-label source whose training split cannot teach
+    every class: one class only (it would report perfect accuracy and an undefined AUC), or a
+    class that occurs only in val/test (the network would never predict it, and the baseline and
+    calibration fitted on train have no column for it)."""
     from meddx.core.errors import DataError
 
     labels = np.asarray(source.split("train").labels)
-    if source.task != "multilabel" and labels.ndim == 1 and len(np.unique(labels)) < 2:
+    if source.task == "multilabel" or labels.ndim != 1:
+        return
+    if len(np.unique(labels)) < 2:
         only = source.label_names[int(labels[0])] if len(labels) else "none"
         raise DataError(f"{source.origin}: the training split holds one class only ({only!r}, {len(labels)} samples); "
                         "expected examples of at least two classes")
+    missing = [i for i in range(len(source.label_names)) if not np.any(labels == i)]
+    if missing:
+        where = {name: int(np.sum(np.asarray(data.labels) == missing[0])) for name, data in source.splits.items()
+                 if name != "train"}
+        found = ", ".join(f"{n} {split}" for split, n in where.items() if n)
+        raise DataError(f"{source.origin}: class {source.label_names[missing[0]]!r} has no training sample "
+                        f"({found or 'only outside train'}; {len(missing)} such class(es)); expected every class "
+                        "in the training split: move some of its samples to train, or drop the class")
 
 
 def check_channels(wanted: int, native: int, how: str) -> None:

@@ -221,3 +221,21 @@ def test_file_name_column_is_not_taken_for_text(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "m.csv", ["file", "label"], [["img/0.png", "a"], ["img/1.png", "b"]])
     with pytest.raises(DataError, match="holds file names, not documents; an image manifest needs a 'path'"):
         load_source(path)
+
+
+def test_a_csv_without_a_header_row_is_refused_without_quoting_the_note(tmp_path: Path) -> None:
+    """Found by an audit: the first note became a column name, was quoted in messages and written
+    into the bundle's config and model card, and that document was dropped from training."""
+    path = tmp_path / "headerless.csv"
+    path.write_text("".join(f"{doc(i)},{'ab'[i % 2]}\n" for i in range(12)))
+    assert "does not look like a header row" in error_of(path)
+    assert "does not look like a header row" in error_of(path, text_column="text")
+
+
+def test_jsonl_notes_may_hold_line_separators(tmp_path: Path) -> None:
+    """Found by an audit: valid JSONL whose note held U+2028 or U+0085 was refused as invalid JSON."""
+    path = tmp_path / "notes.jsonl"
+    path.write_text("".join(json.dumps({"text": f"note {i}\u2028second\x85line", "label": "ab"[i % 2]},
+                                       ensure_ascii=False) + "\n" for i in range(6)), encoding="utf-8")
+    source = load_text_source(path)
+    assert source.split("train").texts[0] == "note 0\u2028second\x85line"

@@ -236,3 +236,30 @@ def test_a_multi_label_merge_rewrites_only_the_kept_label_cell(tmp_path: Path) -
     out = write_kept_rows(source, cleaned, tmp_path / "out.csv")
     assert out.read_text() == "id,text,labels,note\nd1,%s,a|b|c,keep\nd2,other words entirely here %s,b,x\n" % (
         text, text[:40])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_fix_keeps_records_whose_text_holds_a_form_feed_or_line_separator(tmp_path: Path, suffix: str) -> None:
+    """Found by an audit: records were split with str.splitlines, which also breaks at a form feed
+    (a PDF page break in an unquoted note) and U+2028, so --fix wrote half a note joined to a
+    dropped row and lost the last row."""
+    from meddx.data.text_rows import write_kept_rows
+
+    texts = ["chest pain page one\x0cpage two of the note", "headache with aura noted today in clinic",
+             "headache with aura noted today in clinic", "shortness of breath on exertion\u2028and chest pain",
+             "numbness of the left arm and slurred speech"]
+    labels = ["cardiac", "neuro", "cardiac", "cardiac", "neuro"]
+    path = tmp_path / f"ff{suffix}"
+    if suffix == ".csv":
+        records = [f"a{i},{t},{lab}\n" for i, (t, lab) in enumerate(zip(texts, labels))]  # unquoted, as pandas writes
+        path.write_text("id,text,label\n" + "".join(records), encoding="utf-8", newline="")
+    else:
+        records = [json.dumps({"id": f"a{i}", "text": t, "label": lab}, ensure_ascii=False) + "\n"
+                   for i, (t, lab) in enumerate(zip(texts, labels))]
+        path.write_text("".join(records), encoding="utf-8", newline="")
+    source = load_text_source(path)
+    assert sum(len(d.ids) for d in source.splits.values()) == 5
+    cleaned, _ = clean_text_source(source, verify_text_source(source), "drop-conflicting")
+    out = write_kept_rows(source, cleaned, tmp_path / f"out{suffix}")
+    expected = ("id,text,label\n" if suffix == ".csv" else "") + "".join(records[i] for i in (0, 3, 4))
+    assert out.read_bytes() == expected.encode("utf-8")
