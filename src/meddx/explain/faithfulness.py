@@ -223,8 +223,10 @@ def randomisation_check(explain: Callable[[torch.nn.Module], np.ndarray], net: t
     input -> output; pass a list of module names to choose them explicitly) of a deep copy of
     ``net`` -- the original is never touched -- and recomputes ``explain(copy)`` after each. The
     Spearman rank correlation of the flattened absolute maps, original vs fully randomised, is
-    ``spearman``; the check ``passed`` when it is below ``threshold``. A method that returns the
-    same map for a destroyed model (an edge detector, a constant) explains the input, not the model.
+    ``spearman``; the check ``passed`` when its absolute value is below ``threshold``. A method that
+    returns the same map for a destroyed model (an edge detector, a constant) explains the input,
+    not the model; so does one whose map is the original's ranks reversed (rho near -1), which is
+    why the absolute value is compared, as in Adebayo et al.'s absolute rank correlation.
     ``cascade`` lists the correlation after each layer. Identical maps count as 1, a map that turns
     flat as 0.
     """
@@ -252,7 +254,7 @@ def randomisation_check(explain: Callable[[torch.nn.Module], np.ndarray], net: t
             _reinitialise(modules[name])
             cascade.append({"layer": name, "spearman": _spearman(original, np.asarray(explain(randomised)))})
     rho = cascade[-1]["spearman"]
-    return {"spearman": rho, "passed": bool(rho < threshold), "layers_randomised": chosen,
+    return {"spearman": rho, "passed": bool(abs(rho) < threshold), "layers_randomised": chosen,
             "threshold": float(threshold), "cascade": cascade}
 
 

@@ -159,6 +159,15 @@ def test_randomisation_check_passes_gradient_and_fails_constant(kind: str) -> No
     assert not input_only["passed"]
 
 
+def test_randomisation_check_fails_a_map_that_reverses_the_original() -> None:
+    """Found by an audit: rho -1 (the randomised model's map is the original's ranks reversed, so
+    still set by the input) passed because the rule was rho < 0.5; it is |rho| < 0.5."""
+    net = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Linear(4, 2))
+    image = np.arange(64, dtype=float).reshape(8, 8)
+    out = randomisation_check(lambda m: image if m is net else image.max() - image + 1, net)
+    assert out["spearman"] == pytest.approx(-1.0) and not out["passed"]
+
+
 def test_randomisation_check_bad_layers() -> None:
     net = torch.nn.Sequential(torch.nn.Linear(4, 2))
     with pytest.raises(ConfigError, match=r"between 1 and 1.*\['0'\]"):
