@@ -108,10 +108,13 @@ class ClassificationTask(L.LightningModule):
         self._val_loss_sum, self._val_n = 0.0, 0
 
     def validation_step(self, batch: Any, batch_idx: int) -> dict[str, torch.Tensor]:
+        from meddx.tasks.distributed import real_rows
+
         out = self.step(batch)
         y = batch[-1]
         probs = out["probs"][:, 1] if self.task == "binary" else out["probs"]
-        self.val_auc.update(probs, y.long())
+        real = real_rows(self, len(y), batch_idx)  # --devices N: the sampler's repeated samples left out
+        self.val_auc.update(probs if real is None else probs[real], (y if real is None else y[real]).long())
         self.log("val_loss", out["loss"], prog_bar=True, on_epoch=True, batch_size=len(y), sync_dist=True)
         self.log("val_auc", self.val_auc, prog_bar=True, on_epoch=True, batch_size=len(y))
         self._val_loss_sum += float(out["loss"]) * len(y)
