@@ -168,15 +168,18 @@ def compare(
             typer.echo(f"warning: {warning}")
         typer.echo(f"comparison: {path}")
         return
+    tests, boot = result.get("paired_tests") or {}, result["difference"]
+    if tests:
+        typer.echo(f"  DeLong and McNemar units: {tests['n_units']} {tests['unit']}(s) ({tests['note']})")
     for name, d in result["delong"].items():
         if "skipped" in d:
             typer.echo(f"  AUC {name}: skipped ({d['skipped']})")
             continue
         typer.echo(f"  AUC {name}: A {_f(d['auc_a'])}  B {_f(d['auc_b'])}  difference {_f(d['difference'])} "
-                   f"({_f(d['ci'][0])}–{_f(d['ci'][1])})  DeLong p={_p(d['p_value'])}")
+                   f"(DeLong CI {_f(d['ci'][0])}–{_f(d['ci'][1])})  DeLong p={_p(d['p_value'])}")
     m = result["mcnemar"]
     typer.echo(f"  accuracy: A {_f(m['accuracy_a'])}  B {_f(m['accuracy_b'])}  "
-               f"difference {_ci(result['difference']['accuracy'])}  McNemar p={_p(m['p_value'])} ({m['method']})")
+               f"difference {_bootstrap_ci(boot['accuracy'], boot)}  McNemar p={_p(m['p_value'])} ({m['method']})")
     typer.echo(f"comparison: {path}")
 
 
@@ -234,6 +237,15 @@ def cv(
             f"{m} {_f(v)} ± {_f(base['sd'].get(m))}" for m, v in base["mean"].items()))
         typer.echo("  model - baseline (pooled): " + "  ".join(f"{m} {_ci(v)}" for m, v in base["difference"].items()))
     typer.echo(f"cv: {summary['out_dir']}/cv.json")
+
+
+def _bootstrap_ci(interval: dict[str, Any] | None, block: dict[str, Any]) -> str:
+    """``0.050 (bootstrap CI 0.000–0.127, 50 patients resampled)`` from a paired bootstrap entry."""
+    lo, hi = ((interval or {}).get("bca") or [None, None])
+    text = _f((interval or {}).get("estimate"))
+    if lo is None or hi is None:
+        return f"{text} (no bootstrap CI)"
+    return f"{text} (bootstrap CI {lo:.3f}–{hi:.3f}, {block.get('n_units')} {block.get('unit')}s resampled)"
 
 
 def _p(value: object) -> str:

@@ -25,6 +25,8 @@ from scipy.stats import norm
 from meddx.core.errors import ConfigError, DataError
 
 Statistic = Callable[[np.ndarray], dict[str, Any]]
+ONE_CLUSTER_NOTE = ("fewer than 2 patients (groups): samples resampled instead of patients, so the interval "
+                    "ignores that the samples share a patient")
 
 
 # --- resampling units --------------------------------------------------------------------
@@ -73,16 +75,17 @@ def _per_sample(values: np.ndarray | None, n: int, field: str) -> np.ndarray | N
 
 def _make_units(n: int, strata: np.ndarray | None, groups: np.ndarray | None) -> _Units:
     """Units and their strata. A cluster's stratum is the largest stratum value among its
-    samples: with 0/1 labels, "the patient has any positive sample"."""
+    samples: with 0/1 labels, "the patient has any positive sample". Fewer than 2 clusters
+    cannot be resampled (every resample would be the same patient): samples are the units then,
+    and ``bootstrap_ci`` says so in a note (a one-patient validation split must not abort the
+    training run that evaluates it)."""
     # np.unique sorts, so stratum codes keep the order of the stratum values (max is meaningful).
     codes = np.zeros(n, dtype=int) if strata is None else np.unique(strata, return_inverse=True)[1]
-    if groups is None:
+    inverse = None if groups is None else np.unique(groups, return_inverse=True)[1].reshape(-1)
+    if inverse is None or inverse.max(initial=0) < 1:
         idx = np.arange(n)
         return _Units(idx, idx, np.ones(n, dtype=int), codes, clustered=False)
-    inverse = np.unique(groups, return_inverse=True)[1].reshape(-1)
     sizes = np.bincount(inverse)
-    if len(sizes) < 2:
-        raise DataError(f"groups must name at least 2 clusters (patients) to resample; got {len(sizes)}")
     unit_strata = np.full(len(sizes), -1)
     np.maximum.at(unit_strata, inverse, codes)
     return _Units(np.argsort(inverse, kind="stable"), np.cumsum(sizes) - sizes, sizes, unit_strata, True)
@@ -204,7 +207,8 @@ def bootstrap_ci(
             count of units. With ``groups``, a cluster's stratum is the largest stratum value
             among its samples (0/1 labels: "patient has any positive").
         groups: (n,) cluster id per sample (patient id): whole clusters are resampled, and the
-            jackknife leaves out whole clusters.
+            jackknife leaves out whole clusters. With fewer than 2 clusters samples are resampled
+            and every entry gets a ``note`` saying so.
         n_resamples: bootstrap resamples (>= 10).
         level: confidence level in (0, 1).
         seed: seeds the resampling and the jackknife block assignment (deterministic).
@@ -230,7 +234,11 @@ def bootstrap_ci(
     estimates = [_as_float(full[name]) for name in names]
     boot = _evaluate(statistic, _resamples(units, n_resamples, np.random.default_rng(resample_seed)), names)
     jack = _evaluate(statistic, _jackknife_sets(units, max_jackknife, np.random.default_rng(jackknife_seed)), names)
-    return {
+    out = {
         name: _interval(None if math.isnan(est) else est, boot[:, i], jack[:, i], level)
         for i, (name, est) in enumerate(zip(names, estimates))
     }
+    if groups is not None and not units.clustered:
+        for entry in out.values():
+            entry["note"] = ONE_CLUSTER_NOTE
+    return out

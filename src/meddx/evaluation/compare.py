@@ -5,7 +5,7 @@ Two questions, two tests, both paired because both models saw the same cases:
 - Is one model's ROC AUC higher? ``delong_test`` (and ``delong_per_class`` for each class or
   label): the DeLong, DeLong & Clarke-Pearson (1988) test for correlated AUCs.
 - Does one model classify more cases correctly at its operating point? ``mcnemar_test`` on the
-  per-case ``correctness`` of each model.
+  per-case ``correctness`` of each model. Several samples per patient: ``compare_clustered``.
 
 Conventions follow ``meddx.evaluation.metrics``: probs are (N, K), binary column 1 is the
 positive class, and every result is JSON-serialisable (plain floats/ints/lists, ``None`` never
@@ -197,6 +197,7 @@ def delong_per_class(
     task: str,
     label_names: list[str] | None = None,
     level: float = 0.95,
+    groups: np.ndarray | None = None,
 ) -> dict[str, dict[str, Any]]:
     """DeLong test per class, keyed by class name, so a report can compare AUCs class by class.
 
@@ -204,7 +205,12 @@ def delong_per_class(
     (``y == c`` against ``probs[:, c]``), as in the MedMNIST macro AUC. Multilabel: per label.
     A class whose outcome vector lacks positives or negatives (fewer than 2 of either) gets
     ``{"skipped": reason}`` instead of raising, so one rare class does not sink the report.
+    ``groups`` (patient ids): the clustered DeLong of Obuchowski (1997) with patients as units
+    (``evaluation.compare_clustered``); each entry then also holds ``n_clusters``.
     """
+    from meddx.evaluation.compare_clustered import (
+        CLUSTERED_DELONG_METHOD, cluster_codes, cluster_count_problem, clustered_delong_variance)
+
     lv = _check_level(level)
     y, pa = _validate(y_true, probs_a, task)
     _, pb = _validate(y_true, probs_b, task)
@@ -213,15 +219,21 @@ def delong_per_class(
                         f"got {pa.shape} and {pb.shape}")
     names = _label_names(label_names, pa.shape[1])
     columns = [1] if task == "binary" else range(pa.shape[1])
+    codes = None if groups is None else cluster_codes(groups, len(pa))
     out: dict[str, dict[str, Any]] = {}
     for c in columns:
         yc = y[:, c] if task == "multilabel" else (y == c).astype(int)
-        problem = _class_count_problem(yc)
+        problem = _class_count_problem(yc) or (None if codes is None else cluster_count_problem(yc, codes))
         if problem:
             out[names[c]] = {"skipped": f"class {names[c]!r}: {problem}"}
             continue
-        auc_a, auc_b, var = _difference_variance(yc, pa[:, c], pb[:, c])
+        if codes is None:
+            auc_a, auc_b, var = _difference_variance(yc, pa[:, c], pb[:, c])
+        else:
+            auc_a, auc_b, var = clustered_delong_variance(yc, pa[:, c], pb[:, c], codes)
         out[names[c]] = _delong_result(auc_a, auc_b, var, lv, int(yc.sum()), int(yc.size - yc.sum()))
+        if codes is not None:
+            out[names[c]].update(method=CLUSTERED_DELONG_METHOD, n_clusters=int(codes.max()) + 1)
     return out
 
 
@@ -344,7 +356,9 @@ def compare_bundles(
     """``meddx compare``: both bundles on the same split; DeLong, McNemar and paired bootstrap CIs
     (segmentation bundles: paired per-case Dice differences, ``evaluation.seg_compare``).
 
-    Each bundle decides at its own operating point (chosen on its own validation split).
+    Each bundle reads ``data`` as its own training read it (``evaluation.compare_pair``) and decides
+    at its own operating point (chosen on its own validation split). With patient ids and several
+    samples per patient, DeLong and McNemar are clustered (patients as units).
     Writes ``comparison.json`` to ``out`` (default: ``BUNDLE_A/comparisons/<B>-<source>-<split>-<hash>``)
     and returns ``(result, path)``. ``columns`` as for ``evaluate_bundle``.
     """
@@ -352,8 +366,7 @@ def compare_bundles(
 
     from meddx.bundle.bundle import load_bundle
     from meddx.core.files import write_json_atomic
-    from meddx.evaluation.as_trained import is_training_source, load_source_as_trained
-    from meddx.evaluation.evaluate import predict_split
+    from meddx.evaluation.compare_pair import paired_tests, patient_groups, predict_both
     from meddx.evaluation.intervals import paired_difference_intervals
     from meddx.registry.store import resolve_bundle_path
 
@@ -366,25 +379,20 @@ def compare_bundles(
         from meddx.evaluation.seg_compare import compare_segmentation
 
         return compare_segmentation(a, b, paths, data, split, out, n_resamples=n_resamples, level=level, seed=seed)
-    carve = split == "val" or (split == "train" and is_training_source(a, data))  # train: without carved val
-    source = load_source_as_trained(a, data, carve_val=carve, columns=columns)
-    pa, pb = predict_split(a, source, split), predict_split(b, source, split)
+    pa, pb, source_name = predict_both(a, b, data, split, columns)  # each read as it was trained, aligned by id
     y, names, task = pa.labels, a.label_names, a.task
-    correct_a = correctness(y, pa.probs, task, a.decision_thresholds)
-    correct_b = correctness(y, pb.probs, task, b.decision_thresholds)
-    groups = None if pa.patient_ids is None else np.asarray(pa.patient_ids)
     result = {
         "bundle_a": str(paths[0]), "bundle_b": str(paths[1]), "data": str(data), "split": split, "n": len(y),
         "task": task, "label_names": names,
         "operating_points": {"a": a.config.get("decision"), "b": b.config.get("decision")},
-        "delong": delong_per_class(y, pa.probs, pb.probs, task, label_names=names, level=level),
-        "mcnemar": mcnemar_test(correct_a, correct_b),
+        **paired_tests(y, pa, pb, a, b, level),
         "difference": paired_difference_intervals(
             y, pa.probs, pb.probs, task, threshold_a=a.decision_thresholds, threshold_b=b.decision_thresholds,
-            label_names=names, groups=groups, n_resamples=n_resamples, level=level, seed=seed),
-        "note": "difference = A - B on the same cases; each bundle decides at its own validation-chosen threshold",
+            label_names=names, groups=patient_groups(pa), n_resamples=n_resamples, level=level, seed=seed),
+        "note": "difference = A - B on the same cases, each bundle reading the data as it was trained; each "
+                "decides at its own validation-chosen threshold",
     }
     from meddx.evaluation.output_dirs import comparison_dir  # <B>-<source>-<split>-<hash>: never collide
 
-    out_dir = Path(out) if out else comparison_dir(paths[0], paths[1], b.name, source.name, data, split)
+    out_dir = Path(out) if out else comparison_dir(paths[0], paths[1], b.name, source_name, data, split)
     return result, write_json_atomic(out_dir / "comparison.json", result)

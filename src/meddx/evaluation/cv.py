@@ -136,8 +136,8 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     write_predictions(out_dir / "oof_predictions.csv", pooled_preds, list(source.label_names),
                       extra={"fold": fold_column, "predicted": decided})
     pooled = metric_intervals(pooled_preds.labels, pooled_preds.probs, source.task, label_names=list(source.label_names),
-                              groups=None if pooled_preds.patient_ids is None else np.asarray(pooled_preds.patient_ids),
-                              n_resamples=max(config.ci_resamples, 10), seed=config.seed)
+                              groups=_patient_groups(pooled_preds), n_resamples=max(config.ci_resamples, 10),
+                              seed=config.seed)
     pooled_extra = {}
     if source.task == "multiclass":  # argmax decisions need no per-fold threshold: pool them too
         pooled_extra = {m: pooled[m] for m in ("accuracy", "balanced_accuracy", "macro_f1")}
@@ -181,20 +181,23 @@ def _fold_entry(k: int, fold: ImageSource, result: Any, predictor: Any) -> dict[
 def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network: Any, source: ImageSource,
                       config: Any) -> dict[str, Any]:
     """The bundled baseline's per-fold mean ± sd, its pooled out-of-fold intervals, and the paired
-    pooled difference network − baseline (multi-class: argmax metrics as well)."""
+    pooled difference network − baseline (multi-class: argmax metrics as well); whole patients are
+    resampled when the source has patient ids, as for the network's pooled intervals."""
     from meddx.evaluation.intervals import paired_difference_intervals
 
     metrics = [m for m in SUMMARY_METRICS if per_fold[0].get("baseline", {}).get(m) is not None]
     rows = [f["baseline"] for f in per_fold]
     base = _pool(parts)
     keys = ["auc", "auprc"] + (["accuracy", "balanced_accuracy", "macro_f1"] if source.task == "multiclass" else [])
-    common = dict(label_names=list(source.label_names), n_resamples=max(config.ci_resamples, 10), seed=config.seed)
+    common = dict(label_names=list(source.label_names), n_resamples=max(config.ci_resamples, 10), seed=config.seed,
+                  groups=_patient_groups(network))  # the same cases (and patients) as the baseline's pooled rows
     pooled = metric_intervals_of(base, source.task, common)
     diff = paired_difference_intervals(network.labels, network.probs, base.probs, source.task, **common)
     return {"model": per_fold[0].get("baseline_model"),
             "mean": {m: _stat(rows, m, np.mean) for m in metrics},
             "sd": {m: _stat(rows, m, lambda v: np.std(v, ddof=1)) for m in metrics},
             "pooled": {k: pooled[k] for k in keys}, "difference": {k: diff[k] for k in keys},
+            "unit": diff["unit"], "n_units": diff["n_units"],
             "note": "difference = network - baseline on the pooled out-of-fold predictions (paired bootstrap)"}
 
 
@@ -211,6 +214,11 @@ def _fold_metric_names(per_fold: list[dict[str, Any]]) -> list[str]:
 def _stat(per_fold: list[dict[str, Any]], metric: str, fn: Any) -> float | None:
     values = [f[metric] for f in per_fold if f.get(metric) is not None]
     return float(fn(values)) if len(values) >= (2 if fn is not np.mean else 1) else None
+
+
+def _patient_groups(preds: Any) -> np.ndarray | None:
+    """Patient ids of pooled predictions (bootstrap resamples whole patients), or ``None``."""
+    return None if preds.patient_ids is None else np.asarray(preds.patient_ids)
 
 
 def _pool(parts: list[Any]) -> Any:

@@ -177,6 +177,11 @@ def _shape(
     """Nest the flat ``bootstrap_ci`` result into the metric_intervals JSON shape."""
     unit_notes = ["resampling stratified by class" if task != "multilabel" else
                   "resampling stratified by the first label (multilabel)"]
+    if groups is not None and len(np.unique(groups)) < 2:  # bootstrap_ci resampled samples (its note says why)
+        from meddx.evaluation.bootstrap import ONE_CLUSTER_NOTE
+
+        groups = None
+        unit_notes.append(ONE_CLUSTER_NOTE)
     if groups is not None:
         unit_notes.append("whole patients resampled (groups); a patient's stratum is their "
                           "highest class index (binary/first label: has any positive)")

@@ -211,7 +211,6 @@ def test_bootstrap_ci_rejects_bad_statistic() -> None:
         ({"max_jackknife": 1}, ConfigError, "max_jackknife"),
         ({"strata": np.zeros(9)}, DataError, r"strata must have shape \(10,\).*got shape \(9,\)"),
         ({"groups": np.zeros((10, 2))}, DataError, r"groups must have shape \(10,\)"),
-        ({"groups": np.zeros(10)}, DataError, "at least 2 clusters"),
         ({"groups": np.array([1.0, np.nan] * 5)}, DataError, "groups must not contain NaN"),
     ],
 )
@@ -333,3 +332,18 @@ def test_paired_difference_estimates_and_direction() -> None:
     assert res["auc"]["bca"][0] > 0  # the informative model is better, clearly
     with pytest.raises(DataError, match="same shape"):
         paired_difference_intervals(np.array([0, 1, 2]), np.full((3, 3), 1 / 3), np.full((3, 4), 0.25), "multiclass")
+
+
+def test_one_patient_falls_back_to_resampling_samples_with_a_note() -> None:
+    """A validation split of one patient (meddx cv, small folds) must not abort training: samples
+    are resampled instead, and every interval says so."""
+    values = np.random.default_rng(5).normal(size=30)
+    _, statistic = _recorder(values)
+    one = bootstrap_ci(statistic, 30, groups=np.array(["p1"] * 30), n_resamples=100, seed=3)
+    plain = bootstrap_ci(statistic, 30, n_resamples=100, seed=3)
+    assert one["mean"]["percentile"] == plain["mean"]["percentile"] and one["mean"]["bca"] == plain["mean"]["bca"]
+    assert "samples resampled instead of patients" in one["mean"]["note"] and "note" not in plain["mean"]
+    y, p = _data("binary", n=40, seed=6)
+    res = metric_intervals(y, p, "binary", groups=np.zeros(40), n_resamples=50)  # raised before
+    assert res["auc"]["percentile"][0] is not None and "instead of patients" in res["auc"]["note"]
+    assert res["unit"] == "sample" and res["n_units"] == 40 and any("instead of patients" in n for n in res["notes"])

@@ -1,0 +1,38 @@
+"""``compare``'s two readings aligned case by case by sample id, or refused (audit 51, defect 2)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from meddx.core.errors import DataError
+from meddx.evaluation.compare_pair import align_to
+from meddx.evaluation.evaluate import SplitPredictions
+
+
+def _preds(ids: list[str], labels: list[int], patients: list[str] | None = None) -> SplitPredictions:
+    p = np.linspace(0.1, 0.9, len(ids))
+    return SplitPredictions(split="test", ids=ids, labels=np.array(labels), probs=np.column_stack([1 - p, p]),
+                            patient_ids=patients)
+
+
+def test_b_is_reordered_to_a_by_sample_id() -> None:
+    a = _preds(["s1", "s2", "s3"], [0, 1, 1], ["p1", "p1", "p2"])
+    b = _preds(["s3", "s1", "s2"], [1, 0, 1])
+    aligned = align_to(a, b, "t.csv (test)", "A", "B")
+    assert aligned.ids == ["s1", "s2", "s3"] and aligned.labels.tolist() == [0, 1, 1]
+    assert aligned.probs[:, 1].tolist() == pytest.approx([0.5, 0.9, 0.1])
+    assert aligned.patient_ids == ["p1", "p1", "p2"]  # A's patients when B's reading has none
+
+
+@pytest.mark.parametrize(("b", "match"), [
+    (_preds(["s1", "s2", "s4"], [0, 1, 1]), r"read different samples .*1 id\(s\) only in the reading of 'A'"),
+    (_preds(["s1", "s2"], [0, 1]), "read different samples"),
+    (_preds(["s2", "s1", "s3"], [0, 0, 1]), r"different labels for 1 sample\(s\) \(e.g. id 's2'\)"),
+    (_preds(["s1", "s2", "s3"], [0, 1, 1], ["p1", "p2", "p2"]), "different patient ids"),
+])
+def test_readings_that_cannot_be_aligned_are_refused_in_one_line(b: SplitPredictions, match: str) -> None:
+    a = _preds(["s1", "s2", "s3"], [0, 1, 1], ["p1", "p1", "p2"])
+    with pytest.raises(DataError, match=match) as info:
+        align_to(a, b, "t.csv (test)", "A", "B")
+    assert "\n" not in str(info.value) and str(info.value).startswith("t.csv (test): bundles 'A' and 'B'")
