@@ -115,7 +115,7 @@ def assess(
         n_patients=None if preds.patient_ids is None else len(set(preds.patient_ids)),
         operating_point=dict(predictor.config.get("decision", {})),
     )
-    warnings: list[str] = _one_class_warning(preds, task, names)
+    warnings: list[str] = _one_class_warning(preds, task, names) + _saturation_warning(preds, task)
     if settings.n_resamples and len(preds.ids) >= 2:
         ci = metric_intervals(preds.labels, preds.probs, task, threshold=predictor.decision_thresholds,
                               label_names=names, groups=_groups(preds), n_resamples=settings.n_resamples,
@@ -157,6 +157,24 @@ def _one_class_warning(preds: SplitPredictions, task: str, names: list[str]) -> 
     measure = "specificity" if task == "binary" and int(labels[0]) == 0 else f"the sensitivity for {only!r}"
     return [f"{preds.split} holds one class only ({only!r}, {len(labels)} samples): AUC and AUPRC are undefined; "
             f"this set measures {measure} (equal to accuracy here)"]
+
+
+def _saturation_warning(preds: SplitPredictions, task: str) -> list[str]:
+    """Probabilities of exactly 0 or 1 (logit margins beyond float64's ~37) tie their cases, so
+    AUC and AUPRC cannot rank them: a network with extreme outputs (diverged training) can read
+    AUC 0.5 although its logits rank the cases. Say so when it happens to a tenth of the cases."""
+    probs = np.asarray(preds.probs, dtype=np.float64)
+    if task == "multilabel":
+        saturated = np.any((probs == 0.0) | (probs == 1.0), axis=1)
+    else:
+        saturated = np.any(probs == 1.0, axis=1)
+    count = int(saturated.sum())
+    if len(probs) == 0 or count < max(2, 0.1 * len(probs)):
+        return []
+    return [f"{preds.split}: {count} of {len(probs)} cases have a probability of exactly 0 or 1 (the network's logit "
+            "margins exceed what float64 can tell apart, ~37): AUC and AUPRC treat them as ties, so they understate "
+            "any ranking the logits hold; such outputs usually mean training diverged (check val_loss in the run's "
+            "logs) or the inputs are far outside the training data"]
 
 
 def _extra_operating_points(predictor: Any, preds: SplitPredictions, val: SplitPredictions | None,
