@@ -212,8 +212,8 @@ def check_header(path: Path, names: list[str]) -> None:
         words = len(name.split())
         if len(name) > HEADER_CHARS or words > HEADER_WORDS:
             raise DataError(f"{path}: the first line does not look like a header row (cell {i} has {len(name)} "
-                            f"characters, {words} words); expected column names such as text,label: add a header "
-                            "line (e.g. text,label) at the top of the file")
+                            f"characters, {words} words; at most {HEADER_CHARS} and {HEADER_WORDS} expected): add a "
+                            "header line (e.g. text,label) at the top of the file, or shorten that column name")
 
 
 def _read_jsonl(path: Path, text: str) -> dict[str, list[Any]]:
