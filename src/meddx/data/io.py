@@ -4,7 +4,9 @@ Every reader in ``meddx.data`` goes through :func:`read_image`, so PNG/JPEG/BMP/
 (single file, multi-frame, series folder) and NIfTI give the same layout: ``(C, H, W)`` for 2D
 and ``(C, D, H, W)`` for 3D, the original dtype kept unless a rescale (DICOM slope/intercept,
 NIfTI ``scl_slope``) makes the values fractional. ``spacing`` follows the spatial axes of the
-array (``(dy, dx)`` or ``(dz, dy, dx)``, millimetres) when the file records it.
+array (``(dy, dx)`` or ``(dz, dy, dx)``, millimetres) when the file records it. DICOM decoding
+lives in :mod:`meddx.data.dicom`; raw DICOM integers stored in fewer bits than their dtype (12 of
+16) carry that depth as ``array.value_max``, which intensity scaling divides by.
 
 The type is detected from the content (magic bytes), with the extension as a fallback, because
 medical files are often misnamed or extension-less (``IM0001``). Any failure becomes a
@@ -23,6 +25,10 @@ from typing import Literal
 import numpy as np
 
 from meddx.core.errors import DataError
+from meddx.data.dicom import headerless_dicom, read_dicom_file, read_dicom_series
+
+__all__ = ["IMAGE_EXTENSIONS", "LoadedImage", "check_finite", "detect_kind", "image_suffix", "is_image_file",
+           "read_dicom_series", "read_image"]
 
 PIL_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"})
 DICOM_EXTENSIONS = frozenset({".dcm", ".dicom"})
@@ -77,6 +83,8 @@ def detect_kind(path: str | Path) -> ImageKind | None:
         return "dicom"
     if suffix in NIFTI_EXTENSIONS:
         return "nifti"
+    if suffix == "" and headerless_dicom(path, head):  # DICOM without preamble, named IM0001
+        return "dicom"
     return None
 
 
@@ -109,7 +117,7 @@ def read_image(path: str | Path) -> LoadedImage:
         if kind == "pil":
             loaded = _read_pil(p)
         elif kind == "dicom":
-            loaded = _read_dicom_file(p)
+            loaded = read_dicom_file(p)
         else:
             loaded = _read_nifti(p)
     except DataError:
@@ -129,68 +137,6 @@ def check_finite(array: np.ndarray, where: str) -> None:
         if bad:
             raise DataError(f"{where}: {bad} non-finite intensity value(s) (NaN or inf) of {array.size}; expected "
                             "finite values: fill or mask them before training or prediction")
-
-
-def read_dicom_series(folder: str | Path) -> LoadedImage:
-    """Stack the DICOM slices of one series folder into a ``(1, D, H, W)`` volume.
-
-    Slices are ordered by their position along the slice normal (ImagePositionPatient projected
-    on the ImageOrientationPatient normal; InstanceNumber when positions are missing), and the
-    z spacing is the median distance between consecutive positions. Each slice gets its own
-    rescale slope/intercept. A folder holding several series, or slices of different sizes,
-    raises ``DataError``.
-    """
-    import pydicom
-
-    folder = Path(folder)
-    files = sorted(f for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
-    files = [f for f in files if f.name.upper() != "DICOMDIR" and detect_kind(f) == "dicom"]
-    if not files:
-        raise DataError(f"{folder}: no DICOM files in this folder; expected a DICOM series folder")
-    slices = []
-    for f in files:
-        try:
-            slices.append((f, pydicom.dcmread(f, force=True)))
-        except Exception as exc:
-            raise DataError(f"{f}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
-    series = {str(ds.get("SeriesInstanceUID", "")) for _, ds in slices}
-    if len(series) > 1:
-        raise DataError(
-            f"{folder}: holds {len(series)} DICOM series (SeriesInstanceUID {', '.join(sorted(series))}); "
-            "expected one series per folder: move each series into its own folder"
-        )
-    positions = _slice_positions([ds for _, ds in slices])
-    if positions is not None:
-        order = np.argsort(positions, kind="stable")
-    else:
-        order = np.argsort([int(ds.get("InstanceNumber", 0) or 0) for _, ds in slices], kind="stable")
-    planes = []
-    for i in order:
-        f, ds = slices[i]
-        try:
-            planes.append(_dicom_pixels(ds))
-        except Exception as exc:
-            raise DataError(f"{f}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
-    shapes = {a.shape for a in planes}
-    if len(shapes) > 1:
-        raise DataError(
-            f"{folder}: slices have different sizes {sorted(shapes)}; expected one series of equal-size slices"
-        )
-    if any(a.ndim != 2 for a in planes):
-        raise DataError(f"{folder}: series slices must be single-frame greyscale; found shape {planes[0].shape}")
-    dtype = np.result_type(*[a.dtype for a in planes])
-    volume = np.stack([a.astype(dtype, copy=False) for a in planes])[None]
-    spacing = None
-    in_plane = _pixel_spacing(slices[order[0]][1])
-    if in_plane is not None:
-        dz = None
-        if positions is not None and len(positions) > 1:
-            steps = np.diff(np.sort(positions))
-            dz = float(np.median(steps)) if np.all(steps > 0) else None
-        if dz is None:
-            dz = _slice_thickness(slices[order[0]][1])
-        spacing = None if dz is None else (dz, *in_plane)
-    return LoadedImage(_native(volume), spacing, str(folder))
 
 
 # --------------------------------------------------------------------------------------- PIL
@@ -223,87 +169,6 @@ def _pil_to_array(img) -> np.ndarray:  # type: ignore[no-untyped-def]
     if mode != "RGB":
         img = img.convert("RGB")
     return np.ascontiguousarray(np.asarray(img).transpose(2, 0, 1))
-
-
-# ------------------------------------------------------------------------------------- DICOM
-def _read_dicom_file(path: Path) -> LoadedImage:
-    import pydicom
-
-    with open(path, "rb") as fh:
-        has_preamble = fh.read(132)[128:132] == b"DICM"
-    ds = pydicom.dcmread(path, force=not has_preamble)
-    if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
-        modality = ds.get("Modality", "unknown")
-        raise DataError(
-            f"{path}: cannot decode image (DICOM without pixel data, modality {modality}); {_EXPECTED} image"
-        )
-    arr = _dicom_pixels(ds)
-    frames = int(ds.get("NumberOfFrames", 1) or 1)
-    samples = int(ds.get("SamplesPerPixel", 1) or 1)
-    if samples > 1:  # colour: (H, W, C) or (F, H, W, C)
-        arr = np.moveaxis(arr, -1, 0)
-    else:
-        arr = arr[None]
-    in_plane = _pixel_spacing(ds)
-    spacing: tuple[float, ...] | None = in_plane
-    if frames > 1:
-        dz = _slice_thickness(ds)
-        spacing = None if in_plane is None or dz is None else (dz, *in_plane)
-    return LoadedImage(np.ascontiguousarray(arr), spacing, str(path))
-
-
-def _dicom_pixels(ds) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Pixel array with the modality rescale applied and MONOCHROME1 turned into MONOCHROME2.
-
-    Integer pixels stay integer unless slope/intercept are not the identity (then float32), so
-    uint8/int16 data keeps its compact dtype.
-    """
-    from pydicom.pixels import apply_rescale
-
-    arr = ds.pixel_array
-    slope = float(ds.get("RescaleSlope", 1) or 1)
-    intercept = float(ds.get("RescaleIntercept", 0) or 0)
-    if slope != 1.0 or intercept != 0.0:
-        arr = apply_rescale(arr, ds).astype(np.float32)
-    if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1":
-        # MONOCHROME1 shows high values dark; flip so bright means high in every image.
-        arr = (arr.max() + arr.min()) - arr
-    return arr
-
-
-def _pixel_spacing(ds) -> tuple[float, float] | None:  # type: ignore[no-untyped-def]
-    """(row, column) spacing from PixelSpacing, or the enhanced multi-frame shared groups."""
-    value = ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
-    if value is None:
-        try:
-            value = ds.SharedFunctionalGroupsSequence[0].PixelMeasuresSequence[0].PixelSpacing
-        except (AttributeError, IndexError, KeyError):
-            return None
-    try:
-        return float(value[0]), float(value[1])
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def _slice_thickness(ds) -> float | None:  # type: ignore[no-untyped-def]
-    for key in ("SpacingBetweenSlices", "SliceThickness"):
-        value = ds.get(key)
-        if value not in (None, ""):
-            try:
-                return float(value)
-            except (TypeError, ValueError):
-                continue
-    return None
-
-
-def _slice_positions(datasets: list) -> np.ndarray | None:  # type: ignore[type-arg]
-    """Position of each slice along the slice normal, or None when any tag is missing."""
-    try:
-        orient = np.asarray(datasets[0].ImageOrientationPatient, dtype=float)
-        normal = np.cross(orient[:3], orient[3:])
-        return np.asarray([np.dot(normal, np.asarray(ds.ImagePositionPatient, dtype=float)) for ds in datasets])
-    except (AttributeError, TypeError, ValueError):
-        return None
 
 
 # ------------------------------------------------------------------------------------- NIfTI

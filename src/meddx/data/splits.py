@@ -121,11 +121,12 @@ def _stratified(strata: np.ndarray, fraction: float, seed: int) -> tuple[np.ndar
 
 
 def _content_groups(split: SplitData, origin: str) -> np.ndarray | None:
-    """A group id per sample by SHA-256 of its file bytes (or array bytes, or normalised text, so
+    """A group id per sample by SHA-256 of its file bytes (a series folder's files; or array bytes, or normalised text, so
     copies of a document that differ only in case or whitespace stay together); ``None`` when
     every sample is unique, so sources without duplicates keep the plain stratified split."""
     import hashlib
-    from pathlib import Path
+
+    from meddx.core.files import file_digest
 
     if split.texts is not None:
         from meddx.data.text import text_digest
@@ -141,13 +142,13 @@ def _content_groups(split: SplitData, origin: str) -> np.ndarray | None:
     digests = []
     for i in range(len(split)):
         if split.paths is not None:
-            try:
-                data = Path(split.paths[i]).read_bytes()
+            try:  # a path may be a DICOM series folder: file_digest hashes its sorted files
+                digests.append(file_digest(split.paths[i]))
             except OSError as exc:
                 raise DataError(f"{origin}: cannot read {split.paths[i]} ({exc})") from None
         else:
             data = np.ascontiguousarray(split.images[i]).tobytes()  # type: ignore[index]
-        digests.append(hashlib.sha256(data).hexdigest())
+            digests.append(hashlib.sha256(data).hexdigest())
     _, codes = np.unique(digests, return_inverse=True)
     return codes if codes.max() + 1 < len(digests) else None
 

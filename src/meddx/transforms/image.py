@@ -68,7 +68,7 @@ class ImagePreprocessor:
 
     def _scaled_resized_fitting(self, image: np.ndarray) -> np.ndarray:
         if not hasattr(self, "scaling_"):
-            self.scaling_, self.dtype_max_ = self._resolve_scaling(np.asarray(image))
+            self.scaling_, self.dtype_max_ = self._resolve_scaling(np.asanyarray(image))
         return self._scaled_resized(image)
 
     def _fit_stats(self, arrays: Iterable[np.ndarray]) -> None:
@@ -140,7 +140,7 @@ class ImagePreprocessor:
             raise NotFittedError("ImagePreprocessor is not fitted: call fit(train_images) first")
 
     def _scaled_resized(self, image: np.ndarray) -> np.ndarray:
-        x = np.asarray(image)
+        x = np.asanyarray(image)  # "any": keep a DICOM BitDepthArray's value_max for _scale
         dims = len(self.spatial_size)
         if x.ndim == dims:  # no channel axis
             x = x[None]
@@ -149,7 +149,7 @@ class ImagePreprocessor:
                 f"expected a channel-first image with {dims} spatial dimensions, "
                 f"got an array of shape {tuple(x.shape)}"
             )
-        x = _match_channels(self._scale(x), self.channels)
+        x = _match_channels(np.asarray(self._scale(x)), self.channels)
         if tuple(x.shape[1:]) != self.spatial_size:
             from monai.transforms import Resize
 
@@ -166,27 +166,34 @@ class ImagePreprocessor:
             raise ConfigError(
                 f"unknown intensity scaling {self.scaling!r}; expected one of auto, dtype, minmax, percentile, none"
             )
-        dtype_max = float(np.iinfo(x.dtype).max) if np.issubdtype(x.dtype, np.integer) else 1.0
-        return mode, dtype_max
+        return mode, integer_max(x) if np.issubdtype(x.dtype, np.integer) else 1.0
 
     def _scale(self, x: np.ndarray) -> np.ndarray:
         mode, dtype_max = (self.scaling_, self.dtype_max_) if hasattr(self, "scaling_") else self._resolve_scaling(x)
         if mode == "dtype":
             # An integer image is scaled by its own bit depth: the same picture saved as 16-bit
-            # (x257) must not come out 257 times brighter than the 8-bit one the model saw. Floats
-            # carry no bit depth and keep the training images' divisor.
+            # (x257), or as a 12-bit DICOM, must not come out brighter or darker than the 8-bit one
+            # the model saw. Floats (rescaled DICOM, NIfTI) carry no bit depth and keep the
+            # training images' divisor.
             if np.issubdtype(x.dtype, np.integer):
-                dtype_max = float(np.iinfo(x.dtype).max)
-            return x.astype(np.float32) / dtype_max
+                dtype_max = integer_max(x)
+            return np.asarray(x, dtype=np.float32) / dtype_max
         if mode in ("minmax", "percentile"):
             from monai.transforms import ScaleIntensity, ScaleIntensityRangePercentiles
 
-            xf = x.astype(np.float32)
+            xf = np.asarray(x, dtype=np.float32)
             if mode == "minmax":
                 return np.asarray(ScaleIntensity(minv=0.0, maxv=1.0)(xf), dtype=np.float32)
             pct = ScaleIntensityRangePercentiles(0.5, 99.5, 0.0, 1.0, clip=True, channel_wise=True)
             return np.asarray(pct(xf), dtype=np.float32)
-        return x.astype(np.float32)  # "none"
+        return np.asarray(x, dtype=np.float32)  # "none"
+
+
+def integer_max(x: np.ndarray) -> float:
+    """The largest value an integer image can hold: its stored bit depth when the reader recorded
+    one (``value_max`` of a DICOM ``BitDepthArray``: 4095 for 12 bits in uint16), else its dtype's."""
+    value_max = getattr(x, "value_max", None)
+    return float(value_max) if value_max else float(np.iinfo(x.dtype).max)
 
 
 def channels_convertible(c: int, channels: int) -> bool:

@@ -1,0 +1,340 @@
+"""DICOM decoding for :func:`meddx.data.io.read_image`: single files, enhanced multi-frame files
+and series folders, plus the header check that recognises extension-less files without a preamble.
+
+Intensities follow the DICOM pixel pipeline: MONOCHROME1 is turned into MONOCHROME2 with one
+constant per file taken from BitsStored (the standard's "minimum value displays white", not the
+image's own range, so every slice of a series inverts alike), then the modality rescale
+(RescaleSlope/Intercept) is applied. Raw integers that are not rescaled keep their dtype and, when
+BitsStored is narrower than the container (12 bits in 16), come back as a :class:`BitDepthArray`
+whose ``value_max`` (``2**BitsStored - 1``) is what intensity scaling divides by.
+
+Enhanced multi-frame files keep rescale, pixel spacing and positions in the functional groups:
+they are read per frame, then shared, then top level, and frames are put in ascending position
+along the slice normal, as a series folder's slices are.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from meddx.core.errors import DataError
+
+if TYPE_CHECKING:
+    from meddx.data.io import LoadedImage
+
+STEP_REL_TOLERANCE = 1e-3
+"""Slice steps may differ from the series' median step by this fraction (float jitter) ..."""
+STEP_ABS_TOLERANCE_MM = 0.05
+"""... or by this many mm (positions written with few decimals), but never by a quarter step."""
+
+
+class BitDepthArray(np.ndarray):
+    """Raw stored integers whose valid range is narrower than their dtype: ``value_max`` is the
+    largest storable value (``2**BitsStored - 1``, or ``2**(BitsStored-1) - 1`` when signed).
+
+    Views and slices keep ``value_max``; arithmetic gives a plain array, because its values are
+    no longer stored values. ``ImagePreprocessor`` divides by ``value_max`` under ``dtype``
+    scaling, so a 12-bit X-ray matches the same picture saved as an 8-bit PNG.
+    """
+
+    value_max: float | None = None
+
+    def __array_finalize__(self, obj: Any) -> None:
+        integer = np.issubdtype(self.dtype, np.integer)  # astype(float) values are no longer stored ones
+        self.value_max = getattr(obj, "value_max", None) if integer else None
+
+    def __array_wrap__(self, arr: Any, context: Any = None, return_scalar: bool = False) -> Any:
+        arr = arr.view(np.ndarray)
+        return arr[()] if return_scalar else arr
+
+    def __reduce__(self) -> Any:  # pickled copies (data loader workers) keep the bit depth
+        fn, args, state = super().__reduce__()  # type: ignore[misc]
+        return fn, args, (state, self.value_max)
+
+    def __setstate__(self, state: Any) -> None:
+        super().__setstate__(state[0])  # type: ignore[misc]
+        self.value_max = state[1]
+
+
+def with_bit_depth(arr: np.ndarray, value_max: float | None) -> np.ndarray:
+    """``arr`` as a :class:`BitDepthArray` when ``value_max`` is below its integer dtype's maximum;
+    ``arr`` unchanged otherwise (floats, full-depth integers)."""
+    if value_max is None or not np.issubdtype(arr.dtype, np.integer) or value_max >= np.iinfo(arr.dtype).max:
+        return arr
+    out = arr.view(BitDepthArray)
+    out.value_max = float(value_max)
+    return out
+
+
+def headerless_dicom(path: str | Path, head: bytes) -> bool:
+    """Whether an extension-less file without the 128-byte preamble is DICOM: it starts with a
+    group 0002/0008 tag and a header-only pydicom read finds a SOP class or image-pixel tags."""
+    if head[:2] not in (b"\x02\x00", b"\x08\x00"):  # cheap check first: README, LICENSE, ...
+        return False
+    import pydicom
+
+    try:
+        with warnings.catch_warnings():  # a non-DICOM file parsed by force warns about every "tag"
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(path, force=True, stop_before_pixels=True)
+    except Exception:  # noqa: BLE001 - not DICOM, whatever the parser says
+        return False
+    return "SOPClassUID" in ds or ("Rows" in ds and "Columns" in ds)
+
+
+def read_dicom_file(path: Path) -> LoadedImage:
+    """One DICOM file: ``(C, H, W)``, or ``(1, F, H, W)`` for a multi-frame file in ascending
+    position along the slice normal when every frame records a distinct position."""
+    import pydicom
+
+    from meddx.data.io import _EXPECTED, LoadedImage
+
+    with open(path, "rb") as fh:
+        has_preamble = fh.read(132)[128:132] == b"DICM"
+    ds = pydicom.dcmread(path, force=not has_preamble)
+    if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
+        modality = ds.get("Modality", "unknown")
+        raise DataError(
+            f"{path}: cannot decode image (DICOM without pixel data, modality {modality}); {_EXPECTED} image"
+        )
+    arr = dicom_pixels(ds)
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    in_plane = pixel_spacing(ds)
+    if int(ds.get("SamplesPerPixel", 1) or 1) > 1:  # colour: (H, W, C) or (F, H, W, C)
+        dz = slice_thickness(ds) if frames > 1 else None
+        spacing = in_plane if frames == 1 or in_plane is None or dz is None else (dz, *in_plane)
+        return LoadedImage(np.ascontiguousarray(np.moveaxis(arr, -1, 0)), spacing, str(path))
+    if frames == 1:
+        return LoadedImage(_contiguous(arr)[None], in_plane, str(path))
+    positions = _frame_positions(ds, frames)
+    dz = None
+    if positions is not None and len(np.unique(positions)) == frames:
+        order = np.argsort(positions, kind="stable")
+        arr = arr[order]
+        step, duplicates, gaps = _step_problems(positions[order])
+        dz = abs(step) if not duplicates and not gaps else None
+    dz = dz if dz is not None else slice_thickness(ds)
+    spacing = None if in_plane is None or dz is None else (dz, *in_plane)
+    return LoadedImage(_contiguous(arr)[None], spacing, str(path))
+
+
+def read_dicom_series(folder: str | Path) -> LoadedImage:
+    """Stack the DICOM slices of one series folder into a ``(1, D, H, W)`` volume.
+
+    Slices are ordered by their position along the slice normal (ImagePositionPatient projected
+    on the ImageOrientationPatient normal; InstanceNumber when positions are missing), and the
+    z spacing is the median distance between consecutive positions. Non-image objects exported
+    with the series (RT structure sets, SEG, SR) are skipped. Each slice gets its own rescale
+    slope/intercept. ``DataError`` for a folder holding several series, slices of different
+    sizes, a repeated position (duplicate slice) or an uneven step (missing slice): stacked
+    with one spacing, those would put anatomy in the wrong place.
+    """
+    import pydicom
+
+    from meddx.data.inputs import _dicom_image_object
+    from meddx.data.io import _EXPECTED, LoadedImage, _reason, detect_kind
+
+    folder = Path(folder)
+    files = sorted(f for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
+    files = [f for f in files if f.name.upper() != "DICOMDIR" and detect_kind(f) == "dicom"]
+    files = [f for f in files if _dicom_image_object(f)]
+    if not files:
+        raise DataError(f"{folder}: no DICOM image files in this folder; expected a DICOM series folder")
+    slices = []
+    for f in files:
+        try:
+            slices.append((f, pydicom.dcmread(f, force=True)))
+        except Exception as exc:
+            raise DataError(f"{f}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
+    _check_one_series(folder, [ds for _, ds in slices])
+    positions = _slice_positions([ds for _, ds in slices])
+    if positions is not None:
+        order = np.argsort(positions, kind="stable")
+    else:
+        order = np.argsort([int(ds.get("InstanceNumber", 0) or 0) for _, ds in slices], kind="stable")
+    planes = []
+    for i in order:
+        f, ds = slices[i]
+        try:
+            planes.append(dicom_pixels(ds))
+        except Exception as exc:
+            raise DataError(f"{f}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
+    _check_planes(folder, planes)
+    dz = None
+    if positions is not None and len(positions) > 1:
+        dz = _series_step(folder, positions[order], [slices[i][0].name for i in order])
+    dtype = np.result_type(*[a.dtype for a in planes])
+    volume = np.stack([np.asarray(a).astype(dtype, copy=False) for a in planes])[None]
+    value_max = max(_stored_max(ds) for _, ds in slices)
+    spacing = None
+    in_plane = pixel_spacing(slices[order[0]][1])
+    if in_plane is not None:
+        dz = dz if dz is not None else slice_thickness(slices[order[0]][1])
+        spacing = None if dz is None else (dz, *in_plane)
+    return LoadedImage(with_bit_depth(volume, value_max), spacing, str(folder))
+
+
+def _check_one_series(folder: Path, datasets: list) -> None:  # type: ignore[type-arg]
+    series = {str(ds.get("SeriesInstanceUID", "")) for ds in datasets}
+    if len(series) > 1:
+        raise DataError(
+            f"{folder}: holds {len(series)} DICOM series (SeriesInstanceUID {', '.join(sorted(series))}); "
+            "expected one series per folder: move each series into its own folder"
+        )
+
+
+def _check_planes(folder: Path, planes: list[np.ndarray]) -> None:
+    shapes = {a.shape for a in planes}
+    if len(shapes) > 1:
+        raise DataError(
+            f"{folder}: slices have different sizes {sorted(shapes)}; expected one series of equal-size slices"
+        )
+    if any(a.ndim != 2 for a in planes):
+        raise DataError(f"{folder}: series slices must be single-frame greyscale; found shape {planes[0].shape}")
+
+
+def _series_step(folder: Path, positions: np.ndarray, names: list[str]) -> float:
+    """The slice step of sorted ``positions``; ``DataError`` naming the files for a repeated
+    position or a step that differs from the others (a missing slice)."""
+    step, duplicates, gaps = _step_problems(positions)
+    if duplicates:
+        pairs = "; ".join(f"{names[i]} and {names[i + 1]} at {positions[i]:g} mm" for i in duplicates[:3])
+        raise DataError(f"{folder}: {len(duplicates)} repeated slice position(s) along the slice normal ({pairs}); "
+                        "expected one slice per position: remove the duplicate files")
+    if gaps:
+        where = "; ".join(f"{positions[i + 1] - positions[i]:g} mm from {positions[i]:g} to {positions[i + 1]:g} "
+                          f"between {names[i]} and {names[i + 1]}" for i in gaps[:3])
+        raise DataError(f"{folder}: uneven slice positions, step {where}, where the series steps {step:g} mm "
+                        "(a missing slice?); expected evenly spaced slices: add the missing files")
+    return abs(step)
+
+
+def _step_problems(positions: np.ndarray) -> tuple[float, list[int], list[int]]:
+    """Median step of sorted ``positions``, and the indices ``i`` of steps ``i -> i+1`` that are
+    repeats (about zero) or uneven (off the median beyond the tolerances above)."""
+    steps = np.diff(positions)
+    step = float(np.median(steps))
+    tol = max(STEP_REL_TOLERANCE * abs(step), min(STEP_ABS_TOLERANCE_MM, abs(step) / 4))
+    duplicates = [int(i) for i in np.flatnonzero(np.abs(steps) <= tol)]
+    gaps = [int(i) for i in np.flatnonzero(np.abs(steps - step) > tol) if int(i) not in duplicates]
+    return step, duplicates, gaps
+
+
+def dicom_pixels(ds: Any) -> np.ndarray:
+    """Pixel array (frames first) with MONOCHROME1 turned into MONOCHROME2 and the modality
+    rescale applied, per frame for enhanced multi-frame files.
+
+    Integer pixels stay integer unless slope/intercept are not the identity (then float32), so
+    uint8/int16 data keeps its compact dtype.
+    """
+    arr = ds.pixel_array
+    if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1":
+        arr = _invert(arr, ds)  # before the rescale: the same as inverting the rescaled range
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    if frames > 1 and int(ds.get("SamplesPerPixel", 1) or 1) == 1:
+        pairs = np.asarray([_rescale(ds, k) for k in range(frames)], dtype=np.float64)
+        slope, intercept = pairs[:, 0].reshape(-1, 1, 1), pairs[:, 1].reshape(-1, 1, 1)
+    else:
+        slope, intercept = (np.float64(v) for v in _rescale(ds, None))
+    if np.any(slope != 1.0) or np.any(intercept != 0.0):
+        return (arr.astype(np.float64) * slope + intercept).astype(np.float32)
+    return with_bit_depth(arr, _stored_max(ds))
+
+
+def _invert(arr: np.ndarray, ds: Any) -> np.ndarray:
+    """MONOCHROME1 -> MONOCHROME2 with one constant for the file: the lowest plus the highest
+    storable value (from BitsStored and PixelRepresentation), minus the stored value."""
+    if not np.issubdtype(arr.dtype, np.integer):  # float pixel data has no bit depth: the file's range
+        return (np.max(arr) + np.min(arr)) - arr
+    bits = _bits_stored(ds, arr)
+    lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if arr.dtype.kind == "i" else (0, 2**bits - 1)
+    out = (lo + hi) - np.clip(arr.astype(np.int64), lo, hi)
+    return out.astype(arr.dtype)
+
+
+def _bits_stored(ds: Any, arr: np.ndarray) -> int:
+    bits = int(ds.get("BitsStored", 0) or ds.get("BitsAllocated", 0) or 0)
+    return bits if 0 < bits <= arr.dtype.itemsize * 8 else arr.dtype.itemsize * 8
+
+
+def _stored_max(ds: Any) -> float:
+    """Largest storable raw value of ``ds`` (BitsStored; signed when PixelRepresentation is 1)."""
+    bits = int(ds.get("BitsStored", 0) or ds.get("BitsAllocated", 16) or 16)
+    return float(2 ** (bits - 1) - 1 if int(ds.get("PixelRepresentation", 0) or 0) == 1 else 2**bits - 1)
+
+
+def _rescale(ds: Any, frame: int | None) -> tuple[float, float]:
+    """(slope, intercept) of ``frame``: per-frame, then shared functional groups, then top level."""
+    item = _functional_item(ds, "PixelValueTransformationSequence", frame or 0)
+    slope = item.get("RescaleSlope") if item is not None else ds.get("RescaleSlope")
+    intercept = item.get("RescaleIntercept") if item is not None else ds.get("RescaleIntercept")
+    return float(slope if slope not in (None, "") else 1), float(intercept if intercept not in (None, "") else 0)
+
+
+def _functional_item(ds: Any, sequence: str, frame: int) -> Any:
+    """The first item of functional group macro ``sequence`` for ``frame`` (per-frame groups over
+    shared ones), or ``None`` when the file has no such macro (classic DICOM)."""
+    for groups, index in (("PerFrameFunctionalGroupsSequence", frame), ("SharedFunctionalGroupsSequence", 0)):
+        try:
+            item = getattr(ds, groups)[index]
+            return getattr(item, sequence)[0]
+        except (AttributeError, IndexError, KeyError, TypeError):
+            continue
+    return None
+
+
+def _frame_positions(ds: Any, frames: int) -> np.ndarray | None:
+    """Each frame's position along the slice normal (PlanePositionSequence), or None."""
+    orient_item = _functional_item(ds, "PlaneOrientationSequence", 0)
+    try:
+        orient = np.asarray((orient_item or ds).ImageOrientationPatient, dtype=float)
+        normal = np.cross(orient[:3], orient[3:])
+        items = [_functional_item(ds, "PlanePositionSequence", k) for k in range(frames)]
+        return np.asarray([np.dot(normal, np.asarray(it.ImagePositionPatient, dtype=float)) for it in items])
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def pixel_spacing(ds: Any) -> tuple[float, float] | None:
+    """(row, column) spacing: PixelMeasuresSequence (per-frame, then shared), then PixelSpacing or
+    ImagerPixelSpacing at the top level."""
+    item = _functional_item(ds, "PixelMeasuresSequence", 0)
+    value = item.get("PixelSpacing") if item is not None else None
+    value = value or ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
+    try:
+        return float(value[0]), float(value[1])
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def slice_thickness(ds: Any) -> float | None:
+    """SpacingBetweenSlices, else SliceThickness: from PixelMeasuresSequence, then the top level."""
+    item = _functional_item(ds, "PixelMeasuresSequence", 0)
+    for source in (item, ds):
+        for key in ("SpacingBetweenSlices", "SliceThickness"):
+            value = source.get(key) if source is not None else None
+            if value not in (None, ""):
+                try:
+                    return float(value)
+                except (TypeError, ValueError):
+                    continue
+    return None
+
+
+def _slice_positions(datasets: list) -> np.ndarray | None:  # type: ignore[type-arg]
+    """Position of each slice along the slice normal, or None when any tag is missing."""
+    try:
+        orient = np.asarray(datasets[0].ImageOrientationPatient, dtype=float)
+        normal = np.cross(orient[:3], orient[3:])
+        return np.asarray([np.dot(normal, np.asarray(ds.ImagePositionPatient, dtype=float)) for ds in datasets])
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _contiguous(arr: np.ndarray) -> np.ndarray:
+    """``np.ascontiguousarray`` that keeps a :class:`BitDepthArray`'s ``value_max``."""
+    return with_bit_depth(np.ascontiguousarray(arr), getattr(arr, "value_max", None))
