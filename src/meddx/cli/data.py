@@ -327,7 +327,9 @@ def _print_verify(report: dict, path: Path) -> None:
     table.add_row("samples with a near copy in another split", _per_split(s["near_cross_split_samples"]))
     table.add_row("samples with any copy in another split", _per_split(s["any_cross_split_samples"]))
     table.add_row("duplicate groups with conflicting labels", str(s["conflicting_label_groups"]))
-    table.add_row("patients in more than one split", str(s["patients_across_splits"]))
+    patients = s.get("patient_ids_known", True)
+    table.add_row("patients in more than one split",
+                  str(s["patients_across_splits"]) if patients else "not checked (no patient ids)")
     console.print(table)
     for bad in report["undecodable"][:5]:
         console.print(f"[red]undecodable[/red] {bad['reason']}")
@@ -339,5 +341,7 @@ def _print_verify(report: dict, path: Path) -> None:
         console.print("[bold red]leakage:[/bold red] the same content or patient appears in more than one split; "
                       "deduplicate before trusting test metrics")
     else:
-        console.print("[green]no cross-split duplicates or shared patients found[/green]")
+        console.print("[green]no cross-split duplicates or shared patients found[/green]" if patients else
+                      "[green]no cross-split duplicates found[/green] (no patient ids, so patient overlap was not "
+                      "checked)")
     console.print(f"report: {path}")

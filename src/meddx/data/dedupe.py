@@ -1,9 +1,10 @@
 """Remove what ``verify`` found from the evaluation splits, as a new CSV manifest.
 
 Training data is left as it is; from the evaluation splits (val, test) we drop every sample
-whose content (exact or near duplicate) also appears in train, and keep one copy of exact
-duplicates within a split. The result is an ordinary CSV manifest (``path,label,split``), so
-any meddx command can use it and the original folder is never touched.
+whose content (exact or near duplicate) also appears in an earlier split (train, then val: a
+test image copied in val leaves test), and keep one copy of exact duplicates within a split.
+The result is an ordinary CSV manifest (``path,label,split``), so any meddx command can use it
+and the original folder is never touched.
 """
 
 from __future__ import annotations
@@ -32,14 +33,16 @@ class DedupeResult:
 
 
 def leaked_ids(report: dict[str, Any], eval_splits: tuple[str, ...] = EVAL_SPLITS) -> dict[str, set[str]]:
-    """Per evaluation split, ids to drop: copies of training content, and redundant copies."""
+    """Per evaluation split, ids to drop: copies of content that an earlier split (train, then
+    the evaluation splits in ``eval_splits`` order) holds, and redundant copies within a split."""
     drop: dict[str, set[str]] = {s: set() for s in eval_splits}
+    order = ("train", *eval_splits)
     for kind in ("exact_duplicates", "near_duplicates"):
         for group in report.get(kind, []):
             members = group["members"]
-            in_train = any(m["split"] == "train" for m in members)
+            keeper = next((s for s in order if any(m["split"] == s for m in members)), None)
             for m in members:
-                if m["split"] in drop and in_train:
+                if m["split"] in drop and m["split"] != keeper:
                     drop[m["split"]].add(m["id"])
             if kind == "exact_duplicates":  # one copy per evaluation split survives
                 for split in eval_splits:

@@ -6,8 +6,9 @@ validation, test/testing)::
     root/<class>/<image>                      every image goes to train
     root/<split>/<class>/<image>              e.g. Training/glioma_tumor/gg (1).jpg
 
-Images are PNG/JPEG/BMP/TIFF/DICOM/NIfTI files directly inside a class folder (sub-folders of a
-class folder are ignored and counted in the notes). Paths are sorted, ids are paths relative to
+Images are PNG/JPEG/BMP/TIFF/DICOM/NIfTI files directly inside a class folder; sub-folders of a
+class folder, images lying outside any class folder and class folders without images are left
+out and named or counted in the notes. Paths are sorted, ids are paths relative to
 the root with ``/`` separators, and classes are sorted by name, so the same folder always gives
 the same source.
 """
@@ -76,7 +77,10 @@ def load_imagefolder(root: str | Path) -> ImageSource:
 
     files: dict[str, dict[str, list[Path]]] = {}
     ignored_files = ignored_dirs = 0
+    empty: list[str] = []
+    stray = _stray_images(root) if root not in by_split.values() else []
     for split, folder in by_split.items():
+        stray += _stray_images(folder)
         classes: dict[str, list[Path]] = {}
         for cls_dir in _subdirs(folder):
             images, skipped, subdirs = _class_images(cls_dir)
@@ -84,12 +88,19 @@ def load_imagefolder(root: str | Path) -> ImageSource:
             ignored_dirs += subdirs
             if images:
                 classes[cls_dir.name] = images
+            else:
+                empty.append(_rel(cls_dir, root))
         if not classes:
             raise DataError(
                 f"{folder}: no class sub-folders with images; expected {folder}/<class>/<image> "
                 "(PNG, JPEG, BMP, TIFF, DICOM or NIfTI)"
             )
         files[split] = classes
+    if stray:
+        notes.append(f"ignored {len(stray)} image(s) outside class folders (first: {_rel(stray[0], root)}); "
+                     "expected every image inside a class folder")
+    if empty:
+        notes.append(f"ignored {len(empty)} class folder(s) without images: {', '.join(empty)}")
     if ignored_files or ignored_dirs:
         notes.append(
             f"ignored {ignored_files} non-image file(s) and {ignored_dirs} sub-folder(s) inside class folders"
@@ -166,6 +177,11 @@ def _class_images(folder: Path) -> tuple[list[Path], int, int]:
         elif not p.name.startswith("."):
             skipped += 1
     return images, skipped, subdirs
+
+
+def _stray_images(folder: Path) -> list[Path]:
+    """Image files lying directly in a root or split folder, where no class applies (sorted)."""
+    return sorted(p for p in folder.iterdir() if is_image_file(p))
 
 
 def _rel(path: Path, root: Path) -> str:

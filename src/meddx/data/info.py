@@ -1,8 +1,9 @@
 """Describe a source before training: counts, class balance, shapes, channels, intensities.
 
-Array sources (MedMNIST) are summarised exactly. Path sources decode at most ``max_decode``
-files per split, evenly spread over the sorted paths so every class folder is represented; the
-output says how many were decoded. The result is a JSON-serialisable dict that the CLI prints
+Array sources (MedMNIST) are summarised exactly. Path sources decode about ``max_decode``
+files per split, evenly spread over the sorted paths, plus one file of each class the spread
+missed (a class of 2 images among 10,000), so every class is represented; the output says how
+many were decoded. The result is a JSON-serialisable dict that the CLI prints
 as tables and ``--json`` dumps as is.
 """
 
@@ -55,7 +56,7 @@ def _split_info(source: ImageSource, name: str, data: SplitData, max_decode: int
         )
         return info
     paths = data.paths or []
-    take = _sample_indices(len(paths), max_decode)
+    take = _sample_indices(len(paths), max_decode, data.labels)
     shapes: Counter = Counter()
     dtypes: set[str] = set()
     arrays, failures = [], []
@@ -79,11 +80,16 @@ def _split_info(source: ImageSource, name: str, data: SplitData, max_decode: int
     return info
 
 
-def _sample_indices(n: int, k: int) -> np.ndarray:
-    """All of ``range(n)`` when ``n <= k``, else ``k`` evenly spaced indices (deterministic)."""
+def _sample_indices(n: int, k: int, labels: np.ndarray | None = None) -> np.ndarray:
+    """All of ``range(n)`` when ``n <= k``, else ``k`` evenly spaced indices (deterministic), and
+    for single-label ``labels`` the middle sample of each class that no spaced index reached."""
     if n <= k:
         return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))
+    take = np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))
+    if labels is None or labels.ndim != 1:
+        return take
+    missed = [np.flatnonzero(labels == c) for c in np.setdiff1d(labels, labels[take])]
+    return np.union1d(take, [m[len(m) // 2] for m in missed]).astype(np.int64)
 
 
 def _intensity(arrays: list[np.ndarray]) -> dict:

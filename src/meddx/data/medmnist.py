@@ -195,6 +195,11 @@ def load_medmnist_file(path: str | Path, *, flag: str | None = None, size: int |
         flag, size = _guess_flag(path.stem)
     info = KNOWN.get(flag) if flag else None
     notes: list[str] = []
+    import zipfile
+
+    if not zipfile.is_zipfile(path):  # np.load would call any other file "pickled data"
+        raise DataError(f"{path}: not a .npz archive (no zip directory: a truncated download or another format "
+                        "renamed); expected a MedMNIST .npz file")
     try:
         with np.load(path, allow_pickle=False) as npz:
             keys = list(npz.files)
@@ -268,18 +273,24 @@ def _guess_flag(stem: str) -> tuple[str | None, int | None]:
 
 
 def _channel_first(images: np.ndarray, is_3d: bool | None, path: Path, split: str) -> np.ndarray:
-    """(N,H,W) -> (N,1,H,W); (N,H,W,3) -> (N,3,H,W); (N,D,H,W) -> (N,1,D,H,W)."""
+    """(N,H,W) -> (N,1,H,W); (N,H,W,3) or (N,H,W,1) -> (N,C,H,W); (N,D,H,W) -> (N,1,D,H,W).
+
+    For a file of unknown name an axis of length 1 is a channel, never a depth of one slice:
+    (N,H,W,1) is grey channel-last and (N,1,H,W) already channel-first.
+    """
     if images.ndim == 3:
         return images[:, None]
     if images.ndim == 4:
-        rgb = images.shape[-1] == 3 and images.shape[1] != 3 if is_3d is None else not is_3d
+        if is_3d is None and images.shape[1] == 1 and images.shape[-1] != 1:  # (N, 1, H, W)
+            return images
+        rgb = images.shape[-1] in (1, 3) and images.shape[1] != 3 if is_3d is None else not is_3d
         if rgb and images.shape[-1] in (1, 3):
             return np.ascontiguousarray(np.moveaxis(images, -1, 1))
         return images[:, None]
     if images.ndim == 5 and images.shape[-1] in (1, 3):  # (N, D, H, W, C)
         return np.ascontiguousarray(np.moveaxis(images, -1, 1))
     raise DataError(
-        f"{path}: {split}_images has shape {images.shape}; expected (N,H,W), (N,H,W,3) or (N,D,H,W)"
+        f"{path}: {split}_images has shape {images.shape}; expected (N,H,W), (N,H,W,1|3) or (N,D,H,W)"
     )
 
 

@@ -33,9 +33,10 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0) 
     """Return ``source`` with a ``val`` split carved from ``train`` when it has none.
 
     Stratified by label (label combination for multi-label) and grouped by patient when the
-    train split has patient ids; deterministic for a given ``seed``. The new source's ``notes``
-    end with a sentence saying how the split was made and the resulting counts. A source that
-    already has ``val`` (or has no ``train``) is returned unchanged.
+    train split has patient ids; byte-identical samples always stay on one side (with patient
+    ids, patients sharing such a copy form one group); deterministic for a given ``seed``. The
+    new source's ``notes`` end with a sentence saying how the split was made and the resulting
+    counts. A source that already has ``val`` (or has no ``train``) is returned unchanged.
     """
     if not 0.0 < fraction < 1.0:
         raise ConfigError(f"val_fraction: expected a number between 0 and 1 (exclusive); got {fraction}")
@@ -48,9 +49,12 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0) 
             f"{source.origin}: train has {n} sample(s); at least 2 are needed to carve a validation split"
         )
     strata = _strata(train.labels)
-    copies = None if train.patient_ids is not None else _content_groups(train, source.origin)
+    copies = _content_groups(train, source.origin, by_size=train.patient_ids is not None)
     if train.patient_ids is not None:
-        tr, va, how = _grouped(strata, np.asarray(train.patient_ids), fraction, seed, source.origin)
+        groups, unit = np.asarray(train.patient_ids), "patient"
+        if copies is not None:  # one file under two patient ids (re-registered): both patients move together
+            groups, unit = _join_groups(groups, copies), "patient (patients sharing identical content joined)"
+        tr, va, how = _grouped(strata, groups, fraction, seed, source.origin, unit=unit)
     elif copies is not None:  # byte-identical samples stay on one side, as verify demands
         tr, va, how = _grouped(strata, copies, fraction, seed, source.origin, unit="identical content")
     else:
@@ -120,14 +124,20 @@ def _stratified(strata: np.ndarray, fraction: float, seed: int) -> tuple[np.ndar
     return np.sort(tr), np.sort(va), how
 
 
-def _content_groups(split: SplitData, origin: str) -> np.ndarray | None:
+def _content_groups(split: SplitData, origin: str, by_size: bool = False) -> np.ndarray | None:
     """A group id per sample by SHA-256 of its file bytes (a series folder's files; or array bytes, or normalised text, so
     copies of a document that differ only in case or whitespace stay together); ``None`` when
-    every sample is unique, so sources without duplicates keep the plain stratified split."""
+    every sample is unique, so sources without duplicates keep the plain stratified split. With
+    ``by_size`` only files whose size another file shares are hashed (a copy has the same size; the
+    codes then only say who shares content, their order differs). Time-series records give
+    ``None``: their sources always carry patient ids, and verify compares stays by its own digest."""
     import hashlib
+    import os
 
     from meddx.core.files import file_digest
 
+    if split.records is not None:
+        return None
     if split.texts is not None:
         from meddx.data.text import text_digest
 
@@ -140,8 +150,16 @@ def _content_groups(split: SplitData, origin: str) -> np.ndarray | None:
         _, codes = np.unique(row_digests(split.table), return_inverse=True)
         return codes if len(codes) and codes.max() + 1 < len(codes) else None
     digests = []
+    try:  # a folder (DICOM series) has no size of its own: always hashed
+        sizes = [os.path.getsize(p) if os.path.isfile(p) else None for p in split.paths or []] if by_size else []
+    except OSError as exc:
+        raise DataError(f"{origin}: cannot read a file of the train split ({exc})") from None
+    shared = Counter(sizes)
     for i in range(len(split)):
         if split.paths is not None:
+            if by_size and sizes[i] is not None and shared[sizes[i]] == 1:
+                digests.append(f"size-unique:{i}")
+                continue
             try:  # a path may be a DICOM series folder: file_digest hashes its sorted files
                 digests.append(file_digest(split.paths[i]))
             except OSError as exc:
@@ -151,6 +169,25 @@ def _content_groups(split: SplitData, origin: str) -> np.ndarray | None:
             digests.append(hashlib.sha256(data).hexdigest())
     _, codes = np.unique(digests, return_inverse=True)
     return codes if codes.max() + 1 < len(digests) else None
+
+
+def _join_groups(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """One code per sample such that samples sharing a value of ``first`` or of ``second`` (directly
+    or through other samples) share a code: connected components, by union-find."""
+    parent = list(range(len(first)))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for keys in (first, second):
+        seen: dict[object, int] = {}
+        for i, key in enumerate(keys.tolist()):
+            parent[find(i)] = find(seen.setdefault(key, i))
+    _, codes = np.unique([find(i) for i in range(len(first))], return_inverse=True)
+    return codes
 
 
 def _grouped(strata: np.ndarray, groups: np.ndarray, fraction: float, seed: int,

@@ -349,6 +349,8 @@ def is_tabular_spec(spec: str | Path) -> bool:
     try:
         with path.open(encoding="utf-8-sig", errors="replace") as fh:
             head = [line.rstrip("\r\n") for _, line in zip(range(201), fh) if line.strip()]
+        if not head:  # an empty file is no table: the manifest/text reader names the problem
+            return False
         header, rows, had_header = _head_rows(path, head)
     except (OSError, DataError):
         return False

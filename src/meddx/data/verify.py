@@ -157,15 +157,23 @@ def near_duplicate_members(prints: dict[str, tuple[np.ndarray, np.ndarray]], by_
     ``prints`` maps a content digest to its ``_fingerprint`` (hash bits, thumbnail) and
     ``by_digest`` a digest to the sample indices holding that content. Returns each group's
     sorted sample indices with its largest hash distance, and the distance limit used
-    (default: 2 bits per 64).
+    (default: 2 bits per 64). Fingerprints are compared only with fingerprints of the same
+    length: a source mixing 2D images (one hash) and volumes (three) compares each kind within
+    itself, and the limit reported is that of the most common kind.
     """
-    digests = list(prints)
-    bits = np.stack([prints[d][0] for d in digests])
-    thumbs = np.stack([prints[d][1] for d in digests])
-    limit = max_distance if max_distance is not None else round(2 * bits.shape[1] / 64)
-    groups = [(sorted(k for c in component for k in by_digest[digests[c]]), dist)
-              for component, dist in _near_components(bits, limit, thumbs, min_correlation)]
-    return groups, limit
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for d, (bits_d, _) in prints.items():
+        by_length[len(bits_d)].append(d)
+    groups: list[tuple[list[int], int]] = []
+    limits: dict[int, int] = {}
+    for nbits, digests in by_length.items():
+        bits = np.stack([prints[d][0] for d in digests])
+        thumbs = np.stack([prints[d][1] for d in digests])
+        limits[nbits] = max_distance if max_distance is not None else round(2 * nbits / 64)
+        groups += [(sorted(k for c in component for k in by_digest[digests[c]]), dist)
+                   for component, dist in _near_components(bits, limits[nbits], thumbs, min_correlation)]
+    main = max(by_length, key=lambda n: len(by_length[n]))
+    return groups, limits[main]
 
 
 def _read_item(source: ImageSource, split: str, i: int, item: _Item, undecodable: list[dict]) -> np.ndarray | None:
@@ -380,4 +388,6 @@ def _summary(source: ImageSource, items: list[_Item], undecodable: list[dict], e
         "any_cross_split_samples": _cross_split_samples(exact + near),
         "conflicting_label_groups": len(conflicts),
         "patients_across_splits": len(overlap),
+        # False: no split names patients, so patient overlap could not be checked (0 above means nothing)
+        "patient_ids_known": any(d.patient_ids is not None for d in source.splits.values()),
     }
