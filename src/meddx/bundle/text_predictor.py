@@ -56,6 +56,8 @@ class TextPredictor(Predictor):
 
     def predict_texts(self, texts: Sequence[str], batch_size: int = 64, calibrated: bool = True) -> np.ndarray:
         """Class probabilities ``(N, K)`` of documents: temperature-scaled unless ``calibrated=False``."""
+        if isinstance(texts, str):  # else each character would be scored as a document
+            raise DataError("predict_texts takes a list of documents, got a single str; wrap it in a list")
         bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
         if bad:
             raise DataError(f"document {bad[0]} is {type(texts[bad[0]]).__name__}, not text")

@@ -85,9 +85,12 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
     if not docs:
         raise typer.BadParameter("give documents with --text or as files (.txt, CSV/JSONL/Parquet)",
                                  param_hint="--text / FILES")
-    empty = [n for n, d in zip(names, docs) if not d.strip()]
-    if empty:
-        raise DataError(f"{empty[0]}: empty document; there is nothing to classify")
+    from meddx.transforms.text import text_problem
+
+    for name, doc in zip(names, docs):  # named here: the tokenizer can only count documents
+        problem = "empty document; there is nothing to classify" if not doc.strip() else text_problem(doc)
+        if problem:
+            raise DataError(f"{name}: {problem}")
     predictions = predictor.predict_documents(docs, names)
     pages = _write_explanations(predictor, docs, predictions, explain, attribution) if explain else {}
     from meddx.cli.train import print_predictions

@@ -17,7 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from meddx.core.errors import ConfigError
+from meddx.core.errors import ConfigError, DataError
 
 TEXT_METHODS = ("attention", "integrated-gradients")
 
@@ -174,7 +174,11 @@ def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, ta
 def _explain_text(predictor: Any, text: str, name: str, method: str, target: str | None,
                   options: dict[str, Any]) -> Explanation:
     from meddx.explain.text import token_attributions
+    from meddx.transforms.text import text_problem
 
+    problem = "empty document; there is nothing to explain" if not text.strip() else text_problem(text)
+    if problem:
+        raise DataError(f"{name}: {problem}")
     probs = predictor.predict_texts([text])[0]
     k = target_index(predictor, probs, target)
     start = time.perf_counter()

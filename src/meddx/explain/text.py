@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from meddx.core.errors import ConfigError
+from meddx.core.errors import ConfigError, DataError
 
 METHODS = ("auto", "attention", "integrated-gradients")
 
@@ -67,8 +67,14 @@ def token_attributions(predictor: Any, text: str, *, method: str = "auto", targe
     if not 0 <= k < len(predictor.label_names):
         raise ConfigError(f"target class {k} is not one of 0..{len(predictor.label_names) - 1}")
     tokens = predictor.tokenizer.tokens(text, max_length=predictor.max_length)
-    real = int(mask[0].sum())
+    if not tokens:
+        raise DataError("the document has no tokens (empty or whitespace-only); there is nothing to explain")
+    # Where each token sits in the row: special tokens ([CLS], </s>, XLNet's trailing <sep> <cls>)
+    # are skipped wherever the tokenizer's template puts them.
+    positions = predictor.tokenizer.token_positions(text, max_length=predictor.max_length)
     extra: dict[str, Any] = {}
+    if int(predictor.tokenizer.lengths([text])[0]) > predictor.max_length:  # the rest was never read
+        extra["read_until"] = max(end for _, _, end in tokens)
     if method == "attention":
         with torch.inference_mode():
             weights = net.attention(ids, mask)[0].float().numpy()
@@ -76,7 +82,7 @@ def token_attributions(predictor: Any, text: str, *, method: str = "auto", targe
         weights, delta = _integrated_gradients(net, ids, mask, k, predictor.tokenizer.pad_id, steps)
         extra["convergence_delta"] = delta
         extra["steps"] = steps
-    scores = _align(weights, mask[0].numpy(), len(tokens), real)
+    scores = np.asarray(weights, dtype=np.float64)[positions]
     return TokenAttribution(tokens=tokens, scores=scores, method=method, target=predictor.label_names[k],
                             probability=float(probs[k]), extra=extra)
 
@@ -101,21 +107,11 @@ def _integrated_gradients(net: Any, ids: torch.Tensor, mask: torch.Tensor, targe
     return total.sum(dim=-1)[0].detach().float().numpy(), float(delta.abs().max())
 
 
-def _align(weights: np.ndarray, mask: np.ndarray, n_tokens: int, real: int) -> np.ndarray:
-    """Scores of the tokens the tokenizer reports: positions of the mask's real tokens, minus the
-    special tokens a subword tokenizer adds at the start ([CLS]) and end ([SEP])."""
-    values = np.asarray(weights, dtype=np.float64)[: int(mask.sum())]
-    extra = real - n_tokens
-    if extra > 0:  # [CLS] ... [SEP]
-        start = 1 if extra >= 1 else 0
-        values = values[start:start + n_tokens]
-    return values[:n_tokens] if len(values) >= n_tokens else np.pad(values, (0, n_tokens - len(values)))
-
-
 _CSS = ("body{font:16px/1.7 system-ui,Arial,sans-serif;max-width:900px;margin:24px auto;padding:0 20px;color:#1d2327}"
         ".doc{border:1px solid #cfd8df;border-radius:6px;padding:12px 16px;white-space:pre-wrap}"
         ".meta{color:#50606b;font-size:.92em}table{border-collapse:collapse;font-size:.9em}"
-        "td,th{border:1px solid #cfd8df;padding:2px 8px;text-align:left}mark{border-radius:3px;padding:0 1px}")
+        "td,th{border:1px solid #cfd8df;padding:2px 8px;text-align:left}mark{border-radius:3px;padding:0 1px}"
+        ".cut{color:#9aa5ad}")
 
 
 def _regions(attribution: TokenAttribution) -> list[tuple[int, int, float, int]]:
@@ -141,7 +137,7 @@ def _regions(attribution: TokenAttribution) -> list[tuple[int, int, float, int]]
 def render_attribution_html(text: str, attribution: TokenAttribution, *, title: str = "Token attributions",
                             probabilities: dict[str, float] | None = None) -> str:
     """A self-contained HTML page: the document with tokens shaded by their score."""
-    scale = float(np.abs(attribution.scores).max()) or 1.0
+    scale = float(np.abs(attribution.scores).max(initial=0.0)) or 1.0
     pieces, cursor = [], 0
     for start, end, score, count in _regions(attribution):
         pieces.append(html.escape(text[cursor:start]))
@@ -151,7 +147,11 @@ def render_attribution_html(text: str, attribution: TokenAttribution, *, title: 
         pieces.append(f'<mark style="background:rgba({rgb},{alpha * 0.75:.3f})" title="{html.escape(text[start:end])}'
                       f'{what}: {score:+.4f}">{html.escape(text[start:end])}</mark>')
         cursor = end
-    pieces.append(html.escape(text[cursor:]))
+    cut = attribution.extra.get("read_until")
+    if isinstance(cut, int) and cut >= cursor:  # truncated: the text the model never read, greyed
+        pieces += [html.escape(text[cursor:cut]), f'<span class="cut">{html.escape(text[cut:])}</span>']
+    else:
+        pieces.append(html.escape(text[cursor:]))
     how = ("attention weight (where the model looked; all non-negative)" if attribution.method == "attention"
            else "integrated gradients: red tokens push towards the class, blue away from it")
     rows = "".join(f"<tr><td>{html.escape(text[t['start']:t['end']])}</td><td>{html.escape(t['token'])}</td>"
@@ -165,6 +165,8 @@ def render_attribution_html(text: str, attribution: TokenAttribution, *, title: 
             f"<h1>{html.escape(title)}</h1><p class=\"meta\">Class <b>{html.escape(attribution.target)}</b> "
             f"(probability {attribution.probability:.3f}). Shading: {how}."
             + (f" Integrated-gradients convergence delta {delta:.2e}." if delta is not None else "")
+            + (f" The model reads {len(attribution.tokens)} tokens: the greyed text after character {cut} was "
+               "cut off and not read." if isinstance(cut, int) else "")
             + f"</p><div class=\"doc\">{''.join(pieces)}</div>"
             + (f"<h2>Probabilities</h2><table>{probs}</table>" if probs else "")
             + f"<h2>Top tokens</h2><table><tr><th>text</th><th>token</th><th>score</th></tr>{rows}</table></body></html>\n")

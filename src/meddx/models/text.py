@@ -241,6 +241,15 @@ class HFSequenceClassifier(nn.Module):
     def get_input_embeddings(self) -> nn.Embedding:
         return self.model.get_input_embeddings()
 
+    def max_tokens(self) -> int | None:
+        """The longest input its position table takes: ``max_position_embeddings``, less the offset
+        of models (RoBERTa family) whose positions count from ``pad_token_id + 1``."""
+        limit = getattr(self.model.config, "max_position_embeddings", None)
+        if not isinstance(limit, int):
+            return None
+        offset = getattr(getattr(self.model.base_model, "embeddings", None), "padding_idx", None)
+        return limit - (int(offset) + 1) if isinstance(offset, int) else limit
+
 
 def _config_from_dict(hf_config: dict[str, Any], num_classes: int, vocab_size: int | None,
                       pad_id: int | None) -> Any:

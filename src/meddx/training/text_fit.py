@@ -159,7 +159,7 @@ def _plan_and_tokenizer(config: TrainConfig, source: TextSource, plan_file: str 
     length, why = choose_max_length(np.zeros(0) if config.dp else tokenizer.lengths(train_texts), configured,
                                     private=config.dp)
     if config.pretrained:
-        limit = int((plan.model_args.get("hf_config") or {}).get("max_position_embeddings") or length)
+        limit = pretrained.max_tokens() or length  # RoBERTa's 514 positions take 512 tokens
         if length > limit:
             length, why = limit, f"{why}; cut to the pretrained model's {limit} positions"
         data = plan.model_dump()

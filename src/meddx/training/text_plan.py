@@ -61,6 +61,7 @@ def initial_text_plan(config: TrainConfig, source: TextSource) -> TextPlan:
 
     reasons: dict[str, str] = {}
     if config.pretrained:
+        _check_pretrained_flags(config)
         model, reasons["model"] = "hf-sequence-classifier", f"pretrained model folder {config.pretrained}"
         kind, reasons["tokenizer"] = "pretrained", "the pretrained model's own tokenizer"
     else:
@@ -86,6 +87,21 @@ def initial_text_plan(config: TrainConfig, source: TextSource) -> TextPlan:
         lr=lr, batch_size=config.batch_size or 32, epochs=epochs, class_weights=weights,
         early_stopping_patience=patience, ensemble=ensemble, reasons=reasons,
     )
+
+
+def _check_pretrained_flags(config: TrainConfig) -> None:
+    """``--pretrained`` brings its own network, tokenizer and embeddings: refuse flags that it would
+    otherwise silently override (``--model lstm`` would train the Hugging Face model instead)."""
+    from meddx.core.errors import ConfigError
+
+    given = {"--model": config.model if config.model not in (None, "hf-sequence-classifier") else None,
+             "--tokenizer": config.tokenizer, "--vocab-size": config.vocab_size,
+             "--embedding-init": config.embedding_init}
+    clash = [f"{flag} {value}" for flag, value in given.items() if value]
+    if clash:
+        raise ConfigError(f"--pretrained {config.pretrained} uses that model's own network, tokenizer and vocabulary; "
+                          f"drop {', '.join(clash)} (or drop --pretrained to train {config.model or 'a network'} "
+                          "from scratch)")
 
 
 DP_MAX_LENGTH = 256  # --dp: a fixed length, as the training documents' lengths are not released

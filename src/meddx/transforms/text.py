@@ -19,6 +19,7 @@ no pickles. Error messages never quote document text (it may identify a patient)
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -37,6 +38,7 @@ _SPECIALS = {"word": [_PAD, _UNK], "wordpiece": [_PAD, _UNK, _CLS, _SEP, _MASK],
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json with vocab.txt / vocab.json + merges.txt")
 _PAD_NAMES = (_PAD, "<pad>", "<PAD>")
 _UNK_NAMES = (_UNK, "<unk>", "<UNK>")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # what Python makes of bytes that are not UTF-8 (surrogateescape)
 
 
 def _tokenizers() -> Any:
@@ -148,6 +150,8 @@ class TextTokenizer:
                 f"{folder}: no such folder; expected a local Hugging Face model folder containing "
                 f"{' or '.join(_TOKENIZER_FILES)}"
             )
+        from meddx.transforms.text_pretrained import auto_tokenizer, lowercases
+
         config = {**_read_json(folder / "config.json"), **_read_json(folder / "tokenizer_config.json")}
         if (folder / "tokenizer.json").is_file():
             tk = _tokenizers()
@@ -161,11 +165,11 @@ class TextTokenizer:
             pad_id = tok.token_to_id(pad) if pad else padding.get("pad_id")
             pad_id = pad_id if pad_id is not None else _first_id(tok, _PAD_NAMES, 0)
         else:
-            tok, pad_id = _auto_tokenizer(folder)
+            tok, pad_id = auto_tokenizer(folder)
         if max_length is None:  # tokenizers saved without a limit say model_max_length=1e30
             limits = [config.get(k) for k in ("model_max_length", "max_position_embeddings")]
             max_length = next((int(v) for v in limits if isinstance(v, (int, float)) and 0 < v < 100_000), 512)
-        return cls(tok, "pretrained", int(max_length), _lowercases(tok), pad_id=int(pad_id))
+        return cls(tok, "pretrained", int(max_length), lowercases(tok), pad_id=int(pad_id))
 
     # -- use -------------------------------------------------------------------------------
     @property
@@ -200,6 +204,11 @@ class TextTokenizer:
             for token, (start, end), special in zip(enc.tokens, enc.offsets, enc.special_tokens_mask)
             if not special
         ]
+
+    def token_positions(self, text: str, max_length: int | None = None) -> list[int]:
+        """Column in ``encode_batch``'s row of each token of :meth:`tokens` (wherever the template puts specials)."""
+        limit = self.max_length if max_length is None else _check_max_length(max_length, self._n_special)
+        return [i for i, special in enumerate(self._encode([text], limit)[0].special_tokens_mask) if not special]
 
     def decode(self, ids: Sequence[int]) -> str:
         """Text of ``ids`` with special tokens (padding included) dropped; normalised text, not
@@ -322,7 +331,18 @@ def _check_texts(texts: Sequence[str], verb: str) -> list[str]:
         if not isinstance(text, str):
             raise DataError(f"cannot {verb} texts: item {i} is a {type(text).__name__}, expected a str "
                             "(replace missing texts with '' or drop those samples)")
+        problem = text_problem(text)
+        if problem:
+            raise DataError(f"cannot {verb} texts: text {i + 1} of {len(texts)}: {problem}")
     return texts
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be tokenised, never quoting it: bytes that are not UTF-8 reach Python as
+    lone surrogates (a terminal in another encoding, a JSON ``\\udcff`` escape). None when it can."""
+    found = _SURROGATE.search(text)
+    return None if found is None else (f"character {found.start() + 1} is U+{ord(found.group()):04X}, a lone "
+                                       "surrogate: bytes that are not valid UTF-8; re-encode it as UTF-8")
 
 
 def _first_id(tok: Tokenizer, names: Sequence[str], default: int) -> int:
@@ -347,44 +367,3 @@ def _special_content(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("content")
     return value if isinstance(value, str) and value else None
-
-
-def _lowercases(tok: Tokenizer) -> bool:
-    """Whether a pretrained tokenizer's normaliser lowercases (read from its JSON)."""
-    def walk(node: Any) -> bool:
-        if isinstance(node, dict):
-            if node.get("type") == "Lowercase" or (node.get("type") == "BertNormalizer" and node.get("lowercase")):
-                return True
-            return any(walk(v) for v in node.values())
-        if isinstance(node, list):
-            return any(walk(v) for v in node)
-        return False
-
-    return walk(json.loads(tok.to_str()).get("normalizer"))
-
-
-def _auto_tokenizer(folder: Path) -> tuple[Tokenizer, int]:
-    """Older model folders (``vocab.txt`` ...) through ``transformers.AutoTokenizer``, offline."""
-    present = sorted(p.name for p in folder.iterdir())[:20]
-    missing = DataError(
-        f"{folder}: no tokenizer found; expected {' or '.join(_TOKENIZER_FILES)}; "
-        f"found: {', '.join(present) or '(empty folder)'}"
-    )
-    if not any((folder / name).is_file() for name in ("tokenizer_config.json", "vocab.txt", "vocab.json",
-                                                      "config.json")):
-        raise missing
-    try:
-        from transformers import AutoTokenizer
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ConfigError(f"{folder}: reading this tokenizer needs transformers; "
-                          "install the text extra: pip install 'meddx[text]'") from None
-    try:
-        hf = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-    except (OSError, ValueError, KeyError, TypeError):
-        raise missing from None
-    backend = getattr(hf, "backend_tokenizer", None)
-    if backend is None:
-        raise DataError(f"{folder}: the tokenizer has no fast (tokenizers) version; "
-                        "save it with a tokenizer.json (PreTrainedTokenizerFast.save_pretrained)")
-    pad_id = hf.pad_token_id if hf.pad_token_id is not None else _first_id(backend, _PAD_NAMES, 0)
-    return backend, int(pad_id)

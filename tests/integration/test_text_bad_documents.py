@@ -1,0 +1,47 @@
+"""``meddx predict`` / ``meddx explain`` on documents that cannot be read as text: one line, exit 2,
+the document named and never quoted. Found by an audit: ``--text`` with bytes that are not UTF-8
+(Python decodes argv with surrogateescape) ended in a tokenizers TypeError traceback, and
+``meddx explain --text "  "`` (or an empty .txt) in a numpy ValueError traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.integration.cli_helpers import run_cli
+
+NAME = "Quetzalvander"
+
+
+def _one_line_error(result: object, expected: str) -> None:
+    assert result.code == 2, result.err
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and expected in lines[0] and "Traceback" not in result.err
+    assert NAME not in result.err + result.out
+
+
+def test_predict_refuses_text_that_was_not_utf8(text_run: dict, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
+    bad = f"Seen by {NAME} \udcff seizure noted"  # what `--text $'... \xff ...'` becomes in sys.argv
+    result = run_cli(["predict", "notes:1", "--text", "seizure noted", "--text", bad], capsys)
+    _one_line_error(result, "text2: character 23 is U+DCFF, a lone surrogate")
+
+
+def test_explain_refuses_empty_and_non_utf8_documents(text_run: dict, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
+    out = str(tmp_path / "e")
+    for text in ("", "   \n "):
+        _one_line_error(run_cli(["explain", "notes:1", "--text", "seizure", "--text", text, "--out", out], capsys),
+                        "text2: empty document")
+    blank = tmp_path / "blank.txt"
+    blank.write_text("  \n")
+    _one_line_error(run_cli(["explain", "notes:1", str(blank), "--out", out], capsys), "empty document")
+    _one_line_error(run_cli(["explain", "notes:1", "--text", f"{NAME} \udcff", "--out", out], capsys),
+                    "lone surrogate")
+    # predict --explain on a good document still writes its page
+    result = run_cli(["predict", "notes:1", "--text", "seizure noted", "--explain", out], capsys)
+    assert result.code == 0 and (tmp_path / "e" / "document0001.html").is_file()

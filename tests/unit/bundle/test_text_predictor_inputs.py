@@ -1,0 +1,34 @@
+"""``TextPredictor.predict_texts`` / ``predict_documents`` take a list of documents. Found by an
+audit: a single str was iterated, so ``predict_texts("seizure")`` silently scored seven
+one-character "documents" and returned a (7, K) array."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from meddx.bundle.text_predictor import TextPredictor
+from meddx.core.errors import DataError
+from meddx.data.synthetic_text import keyword_documents
+from meddx.models.registry import create_model
+from meddx.transforms.text import TextTokenizer
+
+
+def _predictor() -> TextPredictor:
+    tokenizer = TextTokenizer.fit(keyword_documents(60, seed=0)[0], kind="word", vocab_size=200, max_length=32)
+    torch.manual_seed(0)
+    args = {"vocab_size": tokenizer.vocab_size, "pad_id": tokenizer.pad_id}
+    config = {"name": "t", "task": "multiclass", "label_names": ["a", "b", "c"],
+              "model": {"name": "lstm", "args": args},
+              "preprocessing": {"kind": "tokenizer", "tokenizer": "word", "max_length": 32},
+              "decision": {"rule": "argmax", "threshold": None}, "calibration": {"temperature": 1.0}}
+    return TextPredictor(config, create_model("lstm", num_classes=3, **args).eval(), tokenizer)
+
+
+def test_a_single_string_is_refused_not_split_into_characters() -> None:
+    predictor = _predictor()
+    for call in (predictor.predict_texts, predictor.predict_documents):
+        with pytest.raises(DataError, match="wrap it in a list"):
+            call("history of seizure")
+    assert predictor.predict_texts(["history of seizure"]).shape == (1, 3)
+    assert len(predictor.predict_documents(["history of seizure", "carcinoma"])) == 2
