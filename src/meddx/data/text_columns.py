@@ -91,6 +91,12 @@ def text_values(path: Path, values: list[Any], column: str, rows: list[int]) -> 
         raise DataError(f"{path}: column {column!r}: {len(empty)} row(s) with empty or whitespace-only text "
                         f"(rows {_rows_text(empty)}); expected a document in every row: drop those rows, or "
                         "name the document column with --text-column")
+    from meddx.transforms.text import text_problem  # lone surrogates: a JSON "\udcff" escape
+
+    bad = [(r, problem) for r, t in zip(rows, texts) if (problem := text_problem(t))]
+    if bad:
+        raise DataError(f"{path}: column {column!r}: {len(bad)} row(s) with text that is not valid Unicode "
+                        f"(rows {_rows_text([r for r, _ in bad])}; row {bad[0][0]}: {bad[0][1]})")
     return texts
 
 

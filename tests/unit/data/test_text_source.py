@@ -239,3 +239,14 @@ def test_jsonl_notes_may_hold_line_separators(tmp_path: Path) -> None:
                                        ensure_ascii=False) + "\n" for i in range(6)), encoding="utf-8")
     source = load_text_source(path)
     assert source.split("train").texts[0] == "note 0\u2028second\x85line"
+
+
+def test_a_jsonl_escape_of_a_lone_surrogate_is_refused_with_its_row(tmp_path: Path) -> None:
+    """``"\\udcff"`` in a JSON string is valid JSON but no text: refused at load with the row, not a
+    traceback from hashing or tokenising it later, and the note is not quoted."""
+    lines = [json.dumps({"text": f"Zebediah note {i} about seizure", "label": "ab"[i % 2]}) for i in range(6)]
+    lines[3] = lines[3].replace("note 3", "note \\udcff 3")
+    (tmp_path / "bad.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"1 row\(s\) with text that is not valid Unicode \(rows 4;") as err:
+        load_text_source(tmp_path / "bad.jsonl")
+    assert "Zebediah" not in str(err.value) and "seizure" not in str(err.value)
