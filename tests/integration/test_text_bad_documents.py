@@ -45,3 +45,18 @@ def test_explain_refuses_empty_and_non_utf8_documents(text_run: dict, tmp_path: 
     # predict --explain on a good document still writes its page
     result = run_cli(["predict", "notes:1", "--text", "seizure noted", "--explain", out], capsys)
     assert result.code == 0 and (tmp_path / "e" / "document0001.html").is_file()
+
+
+def test_explain_names_file_documents_as_predict_does(text_run: dict, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A .txt document is named by its file (it was ``text2``, the CLI dropped the file names)."""
+    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
+    note = tmp_path / "visit.txt"
+    note.write_text("seizure noted today\n")
+    result = run_cli(["explain", "notes:1", "--text", "seizure", str(note), "--out", str(tmp_path / "e"),
+                      "--json"], capsys)
+    assert result.code == 0, result.err
+    sources = [line.split('"source": ')[1].split('"')[1] for line in result.out.splitlines() if '"source"' in line]
+    assert sources[0] == "text1" and sources[-1] == str(note)
+    assert any(p.name.endswith(".html") and "visit.txt" in p.name for p in (tmp_path / "e").iterdir())

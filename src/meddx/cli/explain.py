@@ -39,20 +39,21 @@ def explain(
     if predictor.config.get("modality") == "text":
         from meddx.cli.predict_text import bundle_encoding, bundle_text_column, read_documents
 
-        docs = [*(text or []), *read_documents(list(inputs or []), bundle_text_column(predictor),
-                                               encoding=bundle_encoding(predictor))[0]]
-        items: list = docs
+        file_docs, file_names = read_documents(list(inputs or []), bundle_text_column(predictor),
+                                               encoding=bundle_encoding(predictor))
+        items: list = [*(text or []), *file_docs]
+        names = [*(f"text{i + 1}" for i in range(len(text or []))), *file_names]  # as predict names them
     else:
         if text:
             raise typer.BadParameter(f"bundle {predictor.name!r} does not read text", param_hint="--text")
-        items = list(inputs or [])
+        items, names = list(inputs or []), None
         if predictor.config.get("modality") is None:  # images: a folder becomes its files, walked once here
             methods_for(predictor)  # a segmentation bundle is refused before its inputs are read
             items = image_items(predictor, items)
     if not items:
         raise typer.BadParameter("give inputs to explain (files, or --text for a text bundle), or --evaluate --data",
                                  param_hint="INPUTS")
-    explanations = run(predictor, items, methods, target=target)
+    explanations = run(predictor, items, methods, target=target, names=names)
     files = write_explanations(predictor, explanations, items, out)
     if as_json:
         for e in explanations:

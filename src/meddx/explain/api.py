@@ -104,19 +104,23 @@ def target_index(predictor: Any, probs: np.ndarray, target: str | None) -> int:
 
 
 def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "auto", *,
-            target: str | None = None, **options: Any) -> list[Explanation]:
+            target: str | None = None, names: Sequence[str] | None = None, **options: Any) -> list[Explanation]:
     """Explain each input with each method; ``bundle`` is a loaded predictor, a folder or NAME[:VERSION].
 
     Image inputs are file paths (a folder: the images beneath it) or raw channel-first arrays;
-    text inputs are strings; series inputs are ``SeriesRecord`` objects or patient files
+    text inputs are strings, named by ``names`` (as ``predict`` names them: the file, ``FILE:ID``)
+    or ``text1``, ``text2``...; series inputs are ``SeriesRecord`` objects or patient files
     (PhysioNet ``.txt``, long CSV).
     ``options`` go to the method (``steps``, ``window``, ``layer``).
     """
     predictor = as_predictor(bundle)
     methods = resolve_methods(predictor, [method] if isinstance(method, str) else list(method))
     if predictor.config.get("modality") == "text":
-        return [_explain_text(predictor, text, f"text{i + 1}", m, target, options)
-                for i, text in enumerate(inputs) for m in methods]
+        if names is not None and len(names) != len(inputs):
+            raise ConfigError(f"names: {len(names)} given for {len(inputs)} documents; expected one per document")
+        labels = list(names) if names is not None else [f"text{i + 1}" for i in range(len(inputs))]
+        return [_explain_text(predictor, text, label, m, target, options)
+                for text, label in zip(inputs, labels) for m in methods]
     if predictor.config.get("modality") == "series":
         return [_explain_series(predictor, record, m, target, options)
                 for record in series_inputs(predictor, inputs) for m in methods]
