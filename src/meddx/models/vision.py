@@ -14,8 +14,9 @@ in :func:`_small_stem_densenet`. No model here uses lazy modules or tied weights
 
 from __future__ import annotations
 
+import operator
 from collections import OrderedDict
-from typing import Literal, Sequence
+from typing import Any, Literal, Sequence
 
 from monai.networks.layers.factories import Conv, Pool
 from monai.networks.nets import DenseNet121, EfficientNet, ResNet
@@ -44,25 +45,42 @@ def _check_common(
     image_size: int | Sequence[int],
     supported: tuple[int, ...],
 ) -> tuple[int, ...]:
-    """Validate the shared arguments; return ``image_size`` as one int per spatial dim."""
+    """Validate the shared arguments; return ``image_size`` as one int per spatial dim.
+
+    Values come from config files and plan.json as well as from code, so a wrong type (a string,
+    a float, a bool) is a :class:`ModelError` naming the argument, never a bare ``ValueError``.
+    """
     if spatial_dims not in supported:
         raise ModelError(
             f"model {name!r} supports spatial_dims {', '.join(map(str, supported))}; "
-            f"got spatial_dims={spatial_dims}. Pick one of those or another model "
+            f"got spatial_dims={spatial_dims!r}. Pick one of those or another model "
             f"(meddx models list shows each model's dims)"
         )
-    if int(in_channels) < 1 or int(num_classes) < 1:
+    if _as_int(name, "in_channels", in_channels) < 1 or _as_int(name, "num_classes", num_classes) < 1:
         raise ModelError(
             f"model {name!r} needs in_channels >= 1 and num_classes >= 1; "
             f"got in_channels={in_channels}, num_classes={num_classes}"
         )
-    sizes = (image_size,) * spatial_dims if isinstance(image_size, int) else tuple(image_size)
-    if len(sizes) != spatial_dims or any(int(s) < 1 for s in sizes):
-        raise ModelError(
-            f"model {name!r}: image_size must be a positive int or {spatial_dims} positive ints "
-            f"(one per spatial dim); got {image_size!r}"
-        )
+    expected = (f"model {name!r}: image_size must be a positive int or {spatial_dims} positive ints "
+                f"(one per spatial dim); got {image_size!r}")
+    if isinstance(image_size, (list, tuple)):
+        sizes = tuple(image_size)
+    else:
+        sizes = (image_size,) * spatial_dims
+    if len(sizes) != spatial_dims or any(_as_int(name, "image_size", s, expected) < 1 for s in sizes):
+        raise ModelError(expected)
     return tuple(int(s) for s in sizes)
+
+
+def _as_int(name: str, field: str, value: Any, message: str | None = None) -> int:
+    """``value`` as an int when it is an integer (``int``, NumPy integer; not a bool, float or
+    string), else a :class:`ModelError` naming the model and the argument."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        return operator.index(value)
+    except TypeError:
+        raise ModelError(message or f"model {name!r}: {field} must be an integer; got {value!r}") from None
 
 
 def _resolve_stem(name: str, stem: str, sizes: tuple[int, ...]) -> str:
@@ -149,7 +167,7 @@ def _resnet(
     and a narrower width make 3D training fit a minutes-long budget.
     """
     sizes = _check_common(name, in_channels, num_classes, spatial_dims, image_size, supported)
-    if int(width) < 4:
+    if _as_int(name, "width", width) < 4:
         raise ModelError(f"model {name!r}: width must be at least 4 channels; got {width!r}")
     resolved = _resolve_stem(name, stem, sizes)
     return ResNet(
@@ -243,6 +261,8 @@ def densenet121(
 ) -> nn.Module:
     """DenseNet-121 (blocks 6/12/24/16, growth 32) from MONAI, with a small-image stem option."""
     sizes = _check_common("densenet121", in_channels, num_classes, spatial_dims, image_size, (2, 3))
+    if isinstance(dropout_prob, bool) or not isinstance(dropout_prob, (int, float)) or not 0 <= dropout_prob < 1:
+        raise ModelError(f"model 'densenet121': dropout_prob must be a number in [0, 1); got {dropout_prob!r}")
     small = _resolve_stem("densenet121", stem, sizes) == "small"
     if min(_densenet_out_size(s, small) for s in sizes) < 1:
         need = 8 if small else 29

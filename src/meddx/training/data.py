@@ -56,6 +56,29 @@ def preprocess_split(source: ImageSource, split: str, pre: ImagePreprocessor, pr
     return out
 
 
+def use_given_statistics(pre: ImagePreprocessor, x: np.ndarray, given: dict[str, Any]) -> np.ndarray:
+    """Replace the fitted per-channel ``mean``/``std`` of ``pre`` by those of a plan file's
+    ``normalization`` and return ``x`` (normalised with the fitted ones) normalised with them.
+
+    Only ``mean`` and ``std`` are taken; size, channels and scaling follow the plan as fitted.
+    """
+    from meddx.core.errors import ConfigError
+
+    try:
+        mean, std = [float(v) for v in given["mean"]], [float(v) for v in given["std"]]
+    except (KeyError, TypeError, ValueError):
+        raise ConfigError("normalization in the --plan file: expected 'mean' and 'std', one number per channel; "
+                          f"got {given!r}") from None
+    if len(mean) != pre.channels or len(std) != pre.channels or not np.all(np.isfinite(mean + std)) or min(std) <= 0:
+        raise ConfigError(f"normalization in the --plan file: expected {pre.channels} finite mean(s) and positive "
+                          f"std(s), one per channel; got mean {mean}, std {std}")
+    shape = (1, pre.channels) + (1,) * len(pre.spatial_size)
+    fitted_mean, fitted_std = (np.asarray(v, np.float64).reshape(shape) for v in (pre.mean_, pre.std_))
+    new_mean, new_std = (np.asarray(v, np.float64).reshape(shape) for v in (mean, std))
+    pre.mean_, pre.std_ = mean, std
+    return ((x * fitted_std + fitted_mean - new_mean) / new_std).astype(np.float32)
+
+
 def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader:
     """Single-process loader: on two cores, worker processes compete with the model's threads."""
     gen = torch.Generator().manual_seed(seed)

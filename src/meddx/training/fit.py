@@ -24,6 +24,8 @@ from meddx.training.plan import Plan, patience_is_chosen
 class TrainingInterrupted(MeddxError):
     """Training stopped early by the user; the last checkpoint can be resumed."""
 
+    exit_code = 130  # as a shell reports a command ended by Ctrl-C (SIGINT)
+
 
 @dataclass
 class FitResult:
@@ -139,7 +141,7 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
                                 and not {"model", "model_args"} & set(overrides)),
         )
 
-    from meddx.training.data import ArrayDataset, make_loader, preprocess_split
+    from meddx.training.data import ArrayDataset, make_loader, preprocess_split, use_given_statistics
     from meddx.transforms.image import ImagePreprocessor, build_augmentation
 
     if plan.normalization:  # fitted by the first process (resume, DDP worker): reuse, never refit
@@ -153,6 +155,9 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
 
             x_train, released = private_image_statistics(pre, x_train, seed=config.seed)
             plan = plan.model_copy(update={"dp_statistics": released})
+        elif overrides.get("normalization"):  # mean/std edited in a --plan file replace the fitted ones
+            x_train = use_given_statistics(pre, x_train, overrides["normalization"])
+            plan.reasons["normalization"] = "mean and std overridden by the given plan file"
     x_val = preprocess_split(source, "val", pre, progress)
     augment = build_augmentation(plan.augment, plan.image_size, seed=config.seed)
     train_ds = ArrayDataset(x_train, source.split("train").labels, augment)
@@ -234,6 +239,11 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     try:
         trainer.fit(task, train_loader, val_loader, ckpt_path=str(last) if resume and last.is_file() else None,
                     weights_only=True)
+    except SystemExit:
+        # Lightning answers Ctrl-C by tearing down and calling sys.exit(1): the user would get
+        # no word of the resume command. Interrupted is reported below, with it.
+        if not trainer.interrupted:
+            raise
     finally:
         if previous is None:
             os.environ.pop(runlib.RUN_DIR_ENV, None)
@@ -294,8 +304,9 @@ def _build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, RichProgressBar
     from lightning.pytorch.loggers import CSVLogger
 
-    # Lightning writes checkpoints through an fsspec transaction (temporary file, then move),
-    # so an interrupted save never leaves a truncated checkpoint behind.
+    # The best epoch's checkpoint gets a new name each time (the previous one is removed after it
+    # is saved), so a save interrupted midway leaves the previous best whole; last.ckpt, which is
+    # overwritten, is replaced atomically by LastEveryEpoch.
     ckpt = ModelCheckpoint(
         dirpath=run_dir / "checkpoints", filename="best-{epoch:03d}", monitor=monitor, mode="max",
         save_top_k=1, save_last=False, every_n_epochs=1,

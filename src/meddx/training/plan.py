@@ -40,7 +40,7 @@ class Plan(BaseModel):
     channels: Annotated[int, Field(ge=1)]
     batch_size: Annotated[int, Field(ge=1)]
     epochs: Annotated[int, Field(ge=1)]
-    class_weights: list[float] | None
+    class_weights: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None  # a negative one trains away from a class
     early_stopping_patience: int
     # "best": the epoch with the best val AUC; "final": the last epoch when the schedule ran to its end
     checkpoint: Literal["best", "final"] = "best"
@@ -101,6 +101,7 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
     dims = source.spatial_dims
     if config.image_size is not None:
         size = [config.image_size] * dims if isinstance(config.image_size, int) else list(config.image_size)
+        check_image_size(size, dims, "image_size (config)")
         reasons["image_size"] = "set in config"
     else:
         cap = MAX_SIDE_2D if dims == 2 else MAX_SIDE_3D
@@ -132,7 +133,7 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
     patience, reasons["early_stopping_patience"] = default_patience(config.early_stopping_patience, checkpoint, epochs)
     plan = Plan(
         model=model,
-        model_args={"in_channels": channels, "spatial_dims": dims, "image_size": size[0], **default_args,
+        model_args={"in_channels": channels, "spatial_dims": dims, "image_size": model_image_size(size), **default_args,
                     **config.model_args},
         image_size=size,
         channels=channels,
@@ -144,23 +145,61 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
         augment=augment,
         reasons=reasons,
     )
-    plan = size_defaults(_sync_model_args(apply_overrides(plan, overrides or {}), overrides or {}, channels, how))
+    plan = apply_overrides(plan, overrides or {})  # validated first: a bad value is named as such
+    check_no_conflicts(config, overrides or {}, dims)
+    plan = size_defaults(_sync_model_args(plan, overrides or {}, channels, how))
+    if "image_size" in (overrides or {}):
+        check_image_size(plan.image_size, dims, "image_size (--plan file)")
     _check_model(plan, source)
     return plan
 
 
+def check_no_conflicts(config: TrainConfig, overrides: dict[str, Any], dims: int) -> None:
+    """Refuse a ``--plan`` file field that contradicts an option set in the config or by a flag
+    (``--epochs 5`` with a plan file saying 20 trained 20 epochs without a word)."""
+    given = {f: getattr(config, f) for f in ("model", "epochs", "batch_size", "channels", "augment", "checkpoint",
+                                             "early_stopping_patience")}
+    given["image_size"] = [config.image_size] * dims if isinstance(config.image_size, int) else config.image_size
+    for field, value in given.items():
+        if value is not None and field in overrides and overrides[field] != value:
+            raise ConfigError(f"{field}: the config or flags say {value!r} but the --plan file says "
+                              f"{overrides[field]!r}; drop one of them")
+    if config.class_weights is not None and "class_weights" in overrides \
+            and bool(overrides["class_weights"]) != config.class_weights:
+        raise ConfigError(f"class_weights: the config or flags say {config.class_weights} but the --plan file says "
+                          f"{overrides['class_weights']!r}; drop one of them")
+
+
+def model_image_size(size: list[int]) -> int | list[int]:
+    """The ``image_size`` argument of the network for the planned input ``size``: one int for a
+    square (cubic) input, else every side (seed-cnn sizes its dense layer from all of them)."""
+    return int(size[0]) if len(set(size)) == 1 else [int(s) for s in size]
+
+
+def check_image_size(size: list[int], dims: int, where: str) -> None:
+    """Refuse an input size with a side count other than the source's spatial dimensions (a 2D
+    source resized to ``[32]`` or ``[32, 32, 32]`` would fail deep inside preprocessing or the network)."""
+    if len(size) != dims:
+        raise ConfigError(f"{where} {list(size)}: the source holds {dims}D images; expected one side length or "
+                          f"{dims} values")
+
+
 def _sync_model_args(plan: Plan, overrides: dict[str, Any], native_channels: int, how: str) -> Plan:
     """A plan file that changes ``image_size`` or ``channels`` changes the network built for them
-    (seed-cnn's dense layer, a ResNet's stem, the first convolution), as the same flag does, unless
-    it also gives ``model_args``; a channel count the images cannot become is refused."""
+    (seed-cnn's dense layer, a ResNet's stem, the first convolution), as the same flag does; a
+    channel count the images cannot become is refused.
+
+    A plan file that also gives ``model_args`` (every copy of a written plan.json does) keeps its
+    other arguments as written, but its ``image_size`` and ``in_channels``, where present, follow
+    the plan's ``image_size`` and ``channels``: a network built for another input cannot train on
+    this one (an edited size with the copied ``model_args`` crashed seed-cnn mid-training)."""
     if "channels" in overrides:
         check_channels(plan.channels, native_channels, how)
-    if "model_args" in overrides:
-        return plan
     args = dict(plan.model_args)
-    if "image_size" in overrides:
-        args["image_size"] = plan.image_size[0]
-    if "channels" in overrides:
+    given = "model_args" in overrides
+    if "image_size" in overrides and (not given or "image_size" in args):
+        args["image_size"] = model_image_size(plan.image_size)
+    if "channels" in overrides and (not given or "in_channels" in args):
         args["in_channels"] = plan.channels
     return plan if args == plan.model_args else plan.model_copy(update={"model_args": args})
 
@@ -277,6 +316,9 @@ def _check_model(plan: Plan, source: ImageSource) -> None:
             f"model {plan.model!r} supports {'/'.join(f'{d}D' for d in dims)} input, but {source.origin} "
             f"holds {source.spatial_dims}D images; pick one from `meddx models`"
         )
+    if plan.class_weights is not None and len(plan.class_weights) != source.num_classes:
+        raise ConfigError(f"class_weights {plan.class_weights} (--plan file): {source.origin} has {source.num_classes} "
+                          f"classes ({', '.join(source.label_names)}); expected one weight per class")
     create_model(plan.model, num_classes=source.num_classes, **plan.model_args)
 
 
