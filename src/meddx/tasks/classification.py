@@ -86,6 +86,8 @@ class ClassificationTask(L.LightningModule):
         *inputs, y = batch
         logits = self(*inputs)
         target = y.float() if self.task == "multilabel" else y.long()
+        if self.task == "multilabel" and self.hparams.label_smoothing:  # each label's 0/1 pulled towards 1/2
+            target = target * (1.0 - self.hparams.label_smoothing) + 0.5 * self.hparams.label_smoothing
         # An empty batch (Poisson sampling under DP-SGD) still takes a noisy step: a zero loss, not NaN.
         loss = self.loss_fn(logits.float(), target) if len(y) else logits.float().sum() * 0.0
         # float64: in float32 P(positive) rounds to 1.0 from a logit margin of about 17, and the
