@@ -112,18 +112,39 @@ class Predictor:
 
     def readable_image(self, image: np.ndarray, where: str) -> np.ndarray:
         """``image`` (channel first) as this bundle reads it, or a ``DataError`` naming ``where``
-        when its dimensionality or channels cannot be: one check for predict and explain."""
-        from meddx.transforms.image import channels_convertible
+        when its dimensionality or channels cannot be: one check for predict and explain.
 
+        A single slice is no volume: a 3D bundle refuses ``(C, 1, H, W)`` (a 2D bundle reads it as
+        the 2D image it is). Channels convert only as grey and colour do (grey, RGB and RGBA to
+        the bundle's grey or RGB); another count that differs from the bundle's (a 4D NIfTI's
+        time points or modalities) is refused rather than averaged, unless training itself was
+        told to read such images with the bundle's channel count (``channels`` set in the config).
+        """
         dims = len(self.preprocessor.spatial_size)
         image = single_slice_as_2d(image, dims)
         if image.ndim - 1 != dims:
             raise DataError(f"{where}: image has {image.ndim - 1} spatial dimensions (shape {tuple(image.shape)}), "
                             f"but bundle {self.name!r} expects {dims}D input")
-        if not channels_convertible(image.shape[0], self.preprocessor.channels):
+        if dims == 3 and image.shape[1] == 1 and self.preprocessor.spatial_size[0] > 1:
+            raise DataError(f"{where}: a volume of a single slice (shape {tuple(image.shape)}), but bundle "
+                            f"{self.name!r} classifies 3D volumes; give the whole volume or DICOM series folder")
+        if not self._channels_readable(image.shape[0]):
             raise DataError(f"{where}: {image.shape[0]} channels, but bundle {self.name!r} reads "
-                            f"{self.preprocessor.channels}-channel images (grey or RGB convert automatically)")
+                            f"{self.preprocessor.channels}-channel images (grey or RGB convert automatically; a 4D "
+                            "NIfTI's 4th axis, time or modality, is read as channels: save the 3D volume meant)")
         return image
+
+    def _channels_readable(self, c: int) -> bool:
+        """Whether a ``c``-channel image converts to the bundle's channels (see ``readable_image``)."""
+        from meddx.transforms.image import channels_convertible
+
+        channels = self.preprocessor.channels
+        if c == channels:
+            return True
+        why = str(self.config.get("training", {}).get("plan_reasons", {}).get("channels", ""))
+        chosen = why.startswith(("set in config", "overridden"))  # as ``training.plan.is_chosen`` reads it
+        colour = c in (1, 3, 4) and channels in (1, 3)
+        return channels_convertible(c, channels) and (colour or chosen)
 
     def predict_files(self, paths: Sequence[str | Path]) -> list[Prediction]:
         """Read PNG/JPEG/DICOM/NIfTI files and predict each; a folder stands for the image files
@@ -132,8 +153,10 @@ class Predictor:
         from meddx.data.io import read_image
 
         paths = expand_image_inputs(paths, len(self.preprocessor.spatial_size))
-        images = [self.readable_image(read_image(p).array, str(p)) for p in paths]
-        probs = self.predict_arrays(images)
+        # Each file is preprocessed as soon as it is read, so only the bundle-sized inputs are kept:
+        # a folder of CT volumes is not held in memory at full resolution all at once.
+        x = self.preprocessor.transform_many(self.readable_image(read_image(p).array, str(p)) for p in paths)
+        probs = self.predict_tensor(torch.from_numpy(x))
         labels = self.decide(probs)
         return [
             Prediction(

@@ -161,7 +161,7 @@ def _print_summary(result: object) -> None:
 
 def predict(
     bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
-    files: Optional[list[Path]] = typer.Argument(None, help="PNG/JPEG/DICOM/NIfTI files, or folders of them (3D bundles: DICOM series folders); for a text bundle .txt files or a CSV/JSONL/Parquet of documents."),
+    files: Optional[list[Path]] = typer.Argument(None, help="PNG/JPEG/DICOM/NIfTI files, or folders of them (3D bundles: DICOM series folders, multi-frame DICOM and NIfTI volumes); for a text bundle .txt files or a CSV/JSONL/Parquet of documents."),
     text: Optional[list[str]] = typer.Option(None, "--text", "-t", help="Text bundle: a document to classify (repeatable)."),
     explain: Optional[Path] = typer.Option(None, "--explain", help="Text bundle: folder for one HTML page per document with its token attributions highlighted; series bundle: a variable x hour heatmap PNG per stay."),
     attribution: str = typer.Option("auto", "--attribution", help="Text: attention, integrated-gradients or auto (attention when the model has it); series: integrated-gradients, occlusion or auto."),

@@ -16,10 +16,12 @@ from meddx.core.errors import DataError
 
 def expand_image_inputs(paths: Sequence[str | Path], spatial_dims: int) -> list[Path]:
     """The inputs ``paths`` name, in order: files as given; each folder replaced by its image
-    files (recursively, sorted) or, for a 3D bundle, by its DICOM series folders.
+    files (recursively, sorted; hidden files and folders skipped) or, for a 3D bundle, by its
+    DICOM series folders and NIfTI volumes.
 
     DICOM objects of a known non-image class beneath a folder (structure sets, segmentations,
-    reports) are not inputs and are skipped. A folder holding no image a bundle of
+    reports) are not inputs and are skipped; for a 3D bundle a multi-frame DICOM file (an
+    enhanced CT/MR volume) is an input of its own. A folder holding no image a bundle of
     ``spatial_dims`` dimensions can read is an error that names it; a path that does not exist
     is passed on for the reader to report.
     """
@@ -32,10 +34,11 @@ def expand_image_inputs(paths: Sequence[str | Path], spatial_dims: int) -> list[
             continue
         files = _files_beneath(path)
         kinds = {f: detect_kind(f) for f in files}
-        kinds = {f: None if k == "dicom" and not _dicom_image_object(f) else k for f, k in kinds.items()}
-        if spatial_dims == 3:
-            series = sorted({f.parent for f in files if kinds[f] == "dicom"})
-            found = series + [f for f in files if kinds[f] == "nifti"]
+        frames = {f: _dicom_frames(f) for f, k in kinds.items() if k == "dicom"}
+        kinds = {f: None if k == "dicom" and frames[f] == 0 else k for f, k in kinds.items()}
+        if spatial_dims == 3:  # a multi-frame DICOM file is a volume of its own, not a slice of its folder's series
+            series = sorted({f.parent for f in files if kinds[f] == "dicom" and frames[f] == 1})
+            found = series + [f for f in files if kinds[f] == "nifti" or (kinds[f] == "dicom" and frames[f] > 1)]
             what = "DICOM series folders or NIfTI volumes"
         else:
             found = [f for f in files if kinds[f] is not None]
@@ -65,22 +68,39 @@ def expand_files(paths: Sequence[str | Path], suffixes: Sequence[str], what: str
 
 
 def _files_beneath(folder: Path) -> list[Path]:
-    """Every file below ``folder`` (recursively), sorted by path; hidden files left out."""
-    return sorted(f for f in folder.rglob("*") if f.is_file() and not f.name.startswith("."))
+    """Every file below ``folder`` (recursively), sorted by path; hidden files and everything in
+    hidden folders (``.git``, ``.Trash``, ``.ipynb_checkpoints``) left out, as a file browser does."""
+    return sorted(f for f in folder.rglob("*")
+                  if f.is_file() and not any(part.startswith(".") for part in f.relative_to(folder).parts))
+
+
+def _dicom_frames(path: Path) -> int:
+    """The number of frames of a DICOM image file (1 for a single slice, the volume's slices for
+    an enhanced multi-frame file); 0 for a DICOM object whose SOP class is known and is not an
+    image (RT structure set, segmentation, structured report...). An unreadable header counts as
+    one frame, so that the reader reports it."""
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(path, stop_before_pixels=True, force=True,
+                             specific_tags=["SOPClassUID", "NumberOfFrames"])
+    except Exception:  # noqa: BLE001 - any unreadable header is the reader's to report
+        return 1
+    uid = ds.get("SOPClassUID")
+    name = getattr(uid, "name", "") if uid is not None else ""
+    if not (uid is None or name == str(uid) or "Image" in name):
+        return 0
+    try:
+        return max(1, int(ds.get("NumberOfFrames") or 1))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _dicom_image_object(path: Path) -> bool:
     """False for a DICOM file whose SOP class is known and is not an image (RT structure set,
     segmentation, structured report...); True otherwise, undecodable files included, so the
-    reader reports those."""
-    import pydicom
-
-    try:
-        uid = pydicom.dcmread(path, stop_before_pixels=True, force=True, specific_tags=["SOPClassUID"]).get("SOPClassUID")
-    except Exception:  # noqa: BLE001 - any unreadable header is the reader's to report
-        return True
-    name = getattr(uid, "name", "") if uid is not None else ""
-    return uid is None or name == str(uid) or "Image" in name
+    reader reports those (``data.dicom`` skips non-image objects in a series folder with it)."""
+    return _dicom_frames(path) != 0
 
 
 def unique_stems(paths: Sequence[Path], stem_of: Callable[[Path], str]) -> list[str]:

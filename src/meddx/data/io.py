@@ -2,9 +2,11 @@
 
 Every reader in ``meddx.data`` goes through :func:`read_image`, so PNG/JPEG/BMP/TIFF, DICOM
 (single file, multi-frame, series folder) and NIfTI give the same layout: ``(C, H, W)`` for 2D
-and ``(C, D, H, W)`` for 3D, the original dtype kept unless a rescale (DICOM slope/intercept,
-NIfTI ``scl_slope``) makes the values fractional. ``spacing`` follows the spatial axes of the
-array (``(dy, dx)`` or ``(dz, dy, dx)``, millimetres) when the file records it. DICOM decoding
+and ``(C, D, H, W)`` for 3D (a NIfTI file's ``(x, y, z)`` axes become ``(W, H, D)``), the
+original dtype kept unless a rescale makes the values fractional (DICOM slope/intercept) or is
+present at all (a NIfTI ``scl_slope``/``scl_inter`` other than 1/0: nibabel gives floats).
+``spacing`` follows the spatial axes of the array (``(dy, dx)`` or ``(dz, dy, dx)``,
+millimetres) when the file records it. DICOM decoding
 lives in :mod:`meddx.data.dicom`; raw DICOM integers stored in fewer bits than their dtype (12 of
 16) carry that depth as ``array.value_max``, which intensity scaling divides by.
 
@@ -176,25 +178,49 @@ def _read_nifti(path: Path) -> LoadedImage:
     """NIfTI stores (x, y, z[, t]); return (C, z, y, x) so D/H/W match a DICOM series.
 
     The voxel order on disk is kept (no reorientation to RAS); spacing is the header zooms in
-    the same (z, y, x) order. A 4th axis (time or modality) becomes the channel axis.
+    the same (z, y, x) order. A 4th axis (time or modality) becomes the channel axis, and so do
+    the colours of an RGB/RGBA NIfTI. A file named against its content (gzipped as ``.nii``,
+    plain as ``.nii.gz``, no extension) is read by its content. Complex data is refused.
     """
-    import nibabel as nib
-
-    img = nib.load(str(path))
+    img = _load_nifti(path)
     data = np.asanyarray(img.dataobj)
     zooms = tuple(float(z) for z in img.header.get_zooms())
     affine = np.asarray(img.affine, dtype=np.float64)
-    if data.ndim == 5 and data.shape[3] == 1:  # NIfTI vector images: (x, y, z, 1, c)
-        data = data[:, :, :, 0, :]
-    if data.ndim == 2:
-        return LoadedImage(np.ascontiguousarray(data.T)[None], (zooms[1], zooms[0]), str(path), affine)
-    if data.ndim == 3:
-        arr = np.ascontiguousarray(data.transpose(2, 1, 0))[None]
-    elif data.ndim == 4:
-        arr = np.ascontiguousarray(data.transpose(3, 2, 1, 0))
-    else:
-        raise DataError(f"{path}: cannot decode image (NIfTI with {data.ndim} dimensions); expected 2D, 3D or 4D")
-    return LoadedImage(arr, (zooms[2], zooms[1], zooms[0]), str(path), affine)
+    if np.iscomplexobj(data):
+        raise DataError(f"{path}: complex-valued NIfTI ({data.dtype}); expected real intensities: save the "
+                        "magnitude (numpy.abs) as the image")
+    if data.dtype.names is not None:  # RGB24 / RGBA32: one structured field per colour
+        data = np.stack([np.asarray(data[name]) for name in data.dtype.names], axis=0)  # (C, x, y[, z])
+    elif data.ndim == 5 and data.shape[3] == 1:  # NIfTI vector images: (x, y, z, 1, c)
+        data = np.moveaxis(data[:, :, :, 0, :], -1, 0)
+    elif data.ndim in (2, 3):
+        data = data[None]
+    elif data.ndim == 4:  # (x, y, z, t): the 4th axis is the channel axis
+        data = np.moveaxis(data, -1, 0)
+    if data.ndim not in (3, 4):
+        raise DataError(f"{path}: cannot decode image (NIfTI with {img.header['dim'][0]} dimensions); "
+                        "expected 2D, 3D or 4D")
+    arr = np.ascontiguousarray(data.transpose(0, *range(data.ndim - 1, 0, -1)))  # (C, x, y[, z]) -> (C, [z,] y, x)
+    spacing = (zooms[1], zooms[0]) if arr.ndim == 3 else (zooms[2], zooms[1], zooms[0])
+    return LoadedImage(arr, spacing, str(path), affine)
+
+
+def _load_nifti(path: Path):  # type: ignore[no-untyped-def]
+    """``nibabel.load`` for a file named for its content; otherwise the image from the file's
+    bytes (gunzipped when gzipped), because nibabel picks the decoder from the name alone."""
+    import nibabel as nib
+
+    with open(path, "rb") as fh:
+        gzipped = fh.read(2) == b"\x1f\x8b"
+    if image_suffix(path) == (".nii.gz" if gzipped else ".nii"):
+        return nib.load(str(path))
+    raw = path.read_bytes()
+    raw = gzip.decompress(raw) if gzipped else raw
+    if raw[4:8] == b"n+2\x00":
+        return nib.Nifti2Image.from_bytes(raw)
+    if raw[344:348] == b"n+1\x00":
+        return nib.Nifti1Image.from_bytes(raw)
+    return nib.load(str(path))  # a header/image pair (.hdr + .img): nibabel finds the partner file
 
 
 def _is_nifti_header(head: bytes) -> bool:
