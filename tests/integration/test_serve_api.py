@@ -123,7 +123,9 @@ def test_dicom_and_nifti_of_the_same_pixels_give_the_same_answer(client: Any, ho
     pixels = np.asarray(Image.open(path))
     reference = _post_png(client, home["viewer"], png_bytes(pixels)).json()["probabilities"]
     for name, data in [("x.dcm", dicom_bytes(pixels)), ("x.nii", nifti_bytes(pixels.T.astype(np.float32))),
-                       ("x.nii.gz", nifti_bytes(pixels.T.astype(np.float32), gz=True))]:
+                       ("x.nii.gz", nifti_bytes(pixels.T.astype(np.float32), gz=True)),
+                       # x * y * 1, as `meddx predict` reads it: the 2D image (it was a 422, "3 dimensions")
+                       ("slice.nii", nifti_bytes(pixels.T[:, :, None].astype(np.float32)))]:
         r = client.post(PREDICT, headers=auth(home["viewer"]), files={"file": (name, data, "application/octet-stream")})
         assert r.status_code == 200, r.text
         assert r.json()["probabilities"] == pytest.approx(reference, abs=1e-5)
@@ -158,6 +160,8 @@ MALFORMED = {
     "wrong dicom": (broken_dicom(), 422),
     "dicom without pixels": (dicom_bytes(np.zeros((28, 28), np.uint8), with_pixels=False), 422),
     "3d nifti for a 2d model": (nifti_bytes(np.zeros((28, 28, 5), np.float32)), 422),
+    # x * y * 1 * 5 time points: now read as a 5-channel slice, which must still be refused, not averaged
+    "5 time points for a grey model": (nifti_bytes(np.random.default_rng(0).random((28, 28, 1, 5))), 422),
     "over the size limit": (b"\x89PNG\r\n\x1a\n" + b"\x00" * (1024 * 1024 + 70_000), 413),
 }
 

@@ -165,11 +165,11 @@ async def _read_payload(request: Request, served: Any) -> tuple[Any, Any]:
 
 
 def _prepare_image(served: Any, data: bytes, settings: Any) -> tuple[Any, Any]:
-    from meddx.serving.models import preprocess
+    from meddx.serving.models import preprocess, readable
     from meddx.serving.uploads import decode_image, image_payload
 
     payload = image_payload(data, settings.max_pixels, settings.max_voxels)
-    image = decode_image(payload.kind, data)
+    image = readable(served, decode_image(payload.kind, data))  # explanations draw on this image too
     return payload, (image, preprocess(served, image))
 
 
