@@ -107,7 +107,9 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
         cap = MAX_SIDE_2D if dims == 2 else MAX_SIDE_3D
         side = min(cap, int(max(native)))
         size = [side] * dims if len(set(native)) > 1 or max(native) > cap else native
-        reasons["image_size"] = f"native size {native} ({how}), capped at {cap} per axis"
+        shape = "square" if dims == 2 else "cubic"
+        made = f"; resized to a {shape} {size} (aspect ratio not kept)" if list(size) != list(native) else ""
+        reasons["image_size"] = f"native size {native} ({how}), capped at {cap} per axis{made}"
     if config.channels is not None:
         check_channels(config.channels, channels, how)
         channels, reasons["channels"] = config.channels, "set in config"

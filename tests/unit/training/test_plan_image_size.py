@@ -57,3 +57,22 @@ def test_an_edited_copy_of_plan_json_builds_the_network_for_the_edited_input(tmp
     kept = make_plan(TrainConfig(data="x", model="resnet18"), source,
                      {"image_size": [64, 64], "model_args": {"in_channels": 1, "image_size": 28, "stem": "standard"}})
     assert kept.model_args == {"in_channels": 1, "image_size": 64, "stem": "standard"}
+
+
+def test_the_reason_says_when_a_non_cubic_volume_is_resized_to_a_cube() -> None:
+    """A 28x20x16 volume is planned as 28^3 (stretched): the reason says so; a cube says nothing more."""
+    import numpy as np
+
+    from meddx.data.base import ImageSource, SplitData
+
+    def source(shape: tuple[int, ...]) -> ImageSource:
+        images = np.zeros((8, 1, *shape), np.uint8)
+        labels = np.array([0, 1] * 4)
+        split = SplitData(ids=[f"s{i}" for i in range(8)], labels=labels, images=images)
+        return ImageSource("v", "mem", "binary", ["a", "b"], 3, {"train": split, "val": split})
+
+    plan = make_plan(TrainConfig(data="x", epochs=1), source((28, 20, 16)))
+    assert plan.image_size == [28, 28, 28]
+    assert "resized to a cubic [28, 28, 28] (aspect ratio not kept)" in plan.reasons["image_size"]
+    cube = make_plan(TrainConfig(data="x", epochs=1), source((16, 16, 16)))
+    assert cube.image_size == [16, 16, 16] and "resized" not in cube.reasons["image_size"]
