@@ -191,7 +191,7 @@ def _extra_operating_points(predictor: Any, preds: SplitPredictions, val: SplitP
     for rule in settings.extra_rules:
         point = choose_operating_point(val.labels, val.probs, task, rule, per_class=task != "binary", label_names=names)
         ci = metric_intervals(preds.labels, preds.probs, task, threshold=thresholds_of(point, names), label_names=names,
-                              groups=_groups(preds), n_resamples=max(settings.n_resamples, 10), level=settings.level,
+                              groups=_groups(preds), n_resamples=max(settings.n_resamples, 0), level=settings.level,
                               seed=settings.seed)
         keep = ("sensitivity", "specificity", "ppv", "npv")
         classes = [names[1]] if task == "binary" else names

@@ -227,11 +227,29 @@ def metric_intervals(
     names = _label_names(label_names, p.shape[1])
     _, cut, _ = _resolve_threshold(threshold, task, p.shape[1])
     point = classification_metrics(y, p, task, threshold=threshold, label_names=names)  # type: ignore[arg-type]
+    if n_resamples == 0:  # no bootstrap asked for (`--bootstrap 0`): the estimates, with null bounds
+        return _estimates_only(_FastMetrics(y, p, task, cut), point, names, task, groups, len(y), level, seed)
     intervals = bootstrap_ci(_FastMetrics(y, p, task, cut), len(y), strata=_strata(y, task), groups=groups,
                              n_resamples=n_resamples, level=level, seed=seed)
     shaped = _shape(intervals, names, task, groups, len(y), n_resamples, level, seed, point["notes"])
     # The estimates are the point metrics themselves, not their fast recomputation, which can
     # differ in the last bits (0.99249999... against 0.9925) and then round differently on screen.
+    for m in TOP_METRICS:
+        _set_estimate(shaped[m], point[m])
+    for name in names:
+        for m in CLASS_METRICS:
+            _set_estimate(shaped["per_class"][name][m], point["per_class"][name][m])
+    return shaped
+
+
+def _estimates_only(fast: _FastMetrics, point: dict[str, Any], names: list[str], task: str,
+                    groups: np.ndarray | None, n: int, level: float, seed: int) -> dict[str, Any]:
+    """``metric_intervals``' shape with every bound null and ``n_valid`` 0 (``n_resamples=0``)."""
+    values = fast(np.arange(n))
+    intervals = {k: {"estimate": v, "percentile": [None, None], "bca": [None, None], "n_valid": 0,
+                     "bca_fallback": False} for k, v in values.items()}
+    shaped = _shape(intervals, names, task, groups, n, 0, level, seed, point["notes"])
+    shaped["notes"] = point["notes"] + ["no bootstrap (n_resamples=0): estimates only, no intervals"]
     for m in TOP_METRICS:
         _set_estimate(shaped[m], point[m])
     for name in names:

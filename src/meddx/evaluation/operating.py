@@ -17,7 +17,9 @@ Rules (``predict positive when p >= threshold``):
 Candidate thresholds lie midway between consecutive distinct validation scores (as pROC's
 ``coords`` does), never on a validation score: a threshold at the lowest positive score of a
 nearly separable validation set sits on the very edge of the gap and tips over on new data.
-Ties between equally good candidates go to the one closest to 0.5.
+Ties between equally good candidates go, for the constraint rules, to those best on the constrained rate
+(of the cuts with the same sensitivity, ``specificity>=X`` takes the most specific: never a cut another one
+beats on both), then to the one closest to 0.5.
 
 ``youden`` and ``accuracy`` maximise a metric, and the single best cut on one validation split is
 a noisy estimate of the best cut on new data. They therefore return the mean of the best cuts of
@@ -180,14 +182,15 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, parsed: ThresholdRule) -> floa
     table = candidate_table(y, p)
     tp, fp, tn, fn, thr = table["tp"], table["fp"], table["tn"], table["fn"], table["threshold"]
     sens, spec = tp / (tp + fn), tn / (tn + fp)
+    second = None  # constraint rules: among equally good cuts, the best on the constrained rate (Pareto)
     if parsed.kind == "youden":
         score, feasible = sens + spec - 1.0, np.ones_like(sens, dtype=bool)
     elif parsed.kind == "accuracy":
         score, feasible = (tp + tn) / len(y), np.ones_like(sens, dtype=bool)
     elif parsed.kind == "sensitivity":
-        score, feasible = spec, sens >= parsed.value - 1e-12  # type: ignore[operator]
+        score, feasible, second = spec, sens >= parsed.value - 1e-12, sens  # type: ignore[operator]
     elif parsed.kind == "specificity":
-        score, feasible = sens, spec >= parsed.value - 1e-12  # type: ignore[operator]
+        score, feasible, second = sens, spec >= parsed.value - 1e-12, spec  # type: ignore[operator]
     else:  # ppv
         ppv = _ratio(tp, tp + fp)
         feasible = np.nan_to_num(ppv, nan=-1.0) >= parsed.value - 1e-12  # type: ignore[operator]
@@ -196,9 +199,11 @@ def _best_threshold(y: np.ndarray, p: np.ndarray, parsed: ThresholdRule) -> floa
                 f"rule {parsed.text!r}: no threshold reaches that PPV on the validation split "
                 f"(highest PPV available: {np.nanmax(ppv):.3f}); choose a lower target or another rule"
             )
-        score = sens
+        score, second = sens, np.nan_to_num(ppv, nan=-1.0)
     score = np.where(feasible, score, -np.inf)
     best = np.flatnonzero(np.isclose(score, score.max(), rtol=0.0, atol=1e-12))
+    if second is not None:  # e.g. specificity>=0.9: of the cuts with sensitivity 1, the most specific
+        best = best[np.isclose(second[best], second[best].max(), rtol=0.0, atol=1e-12)]
     return float(thr[best[np.argmin(np.abs(thr[best] - 0.5))]])
 
 

@@ -53,9 +53,10 @@ def read_attributes(path: str | Path) -> Any:
     frame = frame.set_index(id_col)
     raw = {}
     for column in frame.columns:
-        banded = _band_if_numeric(frame[column])
-        if banded is not frame[column]:
-            raw[column] = frame[column].copy()
+        values = frame[column]  # one object: ``frame[column]`` makes a new Series on every access
+        banded = _band_if_numeric(values)
+        if banded is not values:  # only the banded columns are re-cut per split (sex coded 0/1 stays 0/1)
+            raw[column] = values.copy()
         frame[column] = banded
     frame.attrs[BANDED] = raw
     return frame

@@ -151,3 +151,16 @@ def test_operating_point_per_task() -> None:
     multilabel = (rng.random((300, 3)) < probs).astype(int)
     point = choose_operating_point(multilabel, probs, "multilabel", "specificity>=0.8", label_names=names)
     assert all(point["val"][n]["specificity"] >= 0.8 for n in names)
+
+
+def test_constraint_rules_never_pick_a_dominated_cut() -> None:
+    """Found by an audit: ties on the optimised rate went to the cut nearest 0.5 even when another
+    tied cut was better on the constrained rate. 'specificity>=0.9' took 0.475 (sensitivity 1,
+    specificity 0.96 on validation) although 0.775 reaches sensitivity 1 and specificity 1."""
+    y = np.r_[np.zeros(50), np.ones(50)].astype(int)
+    negatives = np.r_[np.linspace(0.02, 0.3, 45), [0.35, 0.4, 0.45, 0.5, 0.75]]
+    p = np.r_[negatives, np.linspace(0.8, 0.99, 50)]
+    for rule in ("specificity>=0.9", "sensitivity>=0.9", "ppv>=0.9"):
+        t = choose_threshold(y, p, rule)
+        assert t == pytest.approx(0.775), rule
+        assert rates_at(y, p, t) == {"sensitivity": 1.0, "specificity": 1.0, "ppv": 1.0, "npv": 1.0}

@@ -114,3 +114,17 @@ def test_no_matching_ids_is_an_error(tmp_path: Path) -> None:
 def test_largest_gap_needs_two_adequate_groups() -> None:
     interval = {"estimate": 0.9}
     assert largest_gap({"A": {"warning": None, "auc": interval}, "B": {"warning": "small", "auc": {"estimate": 0.5}}}) is None
+
+
+def test_numeric_codes_with_few_values_stay_their_own_groups(tmp_path: Path) -> None:
+    """Found by an audit: every column was re-cut into quartile bands per split (``frame[column]``
+    is a new Series on each access, so every column looked banded), and a numeric code with few
+    values was merged: sex coded 0/1 became one group '(-0.001, 1.0]', sites 1, 2, 3 two groups."""
+    y, probs, ids = _data(2)
+    rows = "\n".join(f"{s},{i % 2},{1 + i % 3},{20 + i % 60}" for i, s in enumerate(ids))
+    attrs = read_attributes(_write(tmp_path / "a.csv", "id,sex,site,age\n" + rows))
+    result, _ = subgroup_metrics(y, probs, "binary", ids=ids, attributes=attrs, n_resamples=20)
+    assert set(result["sex"]["groups"]) == {"0", "1"}
+    assert set(result["site"]["groups"]) == {"1", "2", "3"}
+    assert result["site"]["groups"]["1"]["n"] == sum(1 for i in range(415) if i % 3 == 0)
+    assert len(result["age"]["groups"]) == 4  # a numeric column with many values is still banded
