@@ -38,6 +38,7 @@ CORES: list[tuple[str, str]] = [
     ("d-mon-y", r"(?P<d>\d{1,2})(?P<s1>[-\s/]?)" + MN + r"(?P=s1)(?P<y>\d{4}|\d{2})(?!\d)"),
     ("numeric", WD + r"(?P<a>\d{1,2})(?P<sep>[/\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d/]|[.\-]\d)"),
     ("numeric-dot", r"(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?P<y>\d{4})(?![\d/]|[.\-]\d)"),
+    ("numeric-dot-yy", r"(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?P<y>\d{2})(?![\d/]|[.\-]\d)"),  # after a date word
     ("iso", r"(?P<y>(?:19|20)\d{2})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d]|[.\-/]\d)"),
     ("name-y", MN + r",?[\s\-]+(?P<y>(?:18|19|20)\d{2})(?![\d/\-])"),
     ("m-y", r"(?P<m>0?[1-9]|1[0-2])/(?P<y>(?:19|20)\d{2})(?![\d/])"),
@@ -52,7 +53,7 @@ _BIRTH = r"(?:born(?:\s+(?:in|on))?|year\s+of\s+birth|yob|dob|d\.o\.b\.?|date\s+
 _BEFORE = r"(?<![\w/.:\-])"
 DETECTORS: list[tuple[str, re.Pattern[str]]] = []
 for _rule, _core in CORES:
-    if _rule == "m-d":
+    if _rule in ("m-d", "numeric-dot-yy"):  # "on 3/14", "DOS: 3.4.21" (not "7/10" or "v2.1.10")
         _rx = rf"(?i:\b(?:{_DATE_WORDS})\b[\s:]*){_BEFORE}(?P<core>{_core})"
     elif _rule == "year":
         _rx = rf"(?i:\b{_BIRTH}[\s:]*(?:in\s+)?){_BEFORE}(?P<core>{_core})"
@@ -60,6 +61,7 @@ for _rule, _core in CORES:
         _rx = rf"{_BEFORE}\b(?P<core>{_core})"
     DETECTORS.append((_rule, re.compile(_rx)))
 FULL = [(rule, re.compile(core)) for rule, core in CORES]
+_NUMERIC = ("numeric", "numeric-dot", "numeric-dot-yy")
 # Spelled-out ordinal days: "the fourth of May", "March the third", "twenty-first of June, 2022"
 # (found and tagged; not shifted, since the words are not rewritten).
 _ORD = (r"(?:(?:twenty|thirty)[-\s])?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|tenth|eleventh"
@@ -102,6 +104,7 @@ def find_dates(text: str) -> list[DateHit]:
                 continue  # "improved to 3/10": "to"/"through" count only after another date
             birth = bool(BIRTH_BEFORE_RE.search(text, max(0, start - 24), start))
             hits.append(DateHit(start, end, rule, birth or rule == "year"))
+    hits += _listed_month_days(text, hits)
     if _ORD_DAY_GATE_RE.search(text):
         hits += [DateHit(m.start(), m.end(), "words", False) for m in WEEKDAY_ORD_RE.finditer(text)]
     for m in WORD_DATE_RE.finditer(text) if _ORD_GATE_RE.search(text) else ():
@@ -109,6 +112,30 @@ def find_dates(text: str) -> list[DateHit]:
         hits.append(DateHit(m.start(), end, "words", bool(BIRTH_BEFORE_RE.search(text, max(0, m.start() - 24),
                                                                                    m.start()))))
     return hits
+
+
+# "seen 3/4, 3/11 and 3/18": a month/day right after another date and a list word is a date too
+_LISTED_MD_RE = re.compile(r"[ \t]*(?:,|;|&|\band\b|\bor\b)[ \t]*(?:(?:and|or)[ \t]+)?" + _BEFORE
+                           + r"(?P<core>(?P<m>\d{1,2})/(?P<d>\d{1,2}))(?![\d/]|\.\d)")
+
+
+def _listed_month_days(text: str, hits: list[DateHit]) -> list[DateHit]:
+    """Month/day pairs that follow a found date in a list ("on 3/4 and 3/18")."""
+    out: list[DateHit] = []
+    todo = [h for h in hits if h.rule != "year"]
+    seen = {(h.start, h.end) for h in hits}
+    while todo:
+        hit = todo.pop()
+        m = _LISTED_MD_RE.match(text, hit.end)
+        if m is None or (m.start("core"), m.end("core")) in seen:
+            continue
+        if _parse(_FULL_BY_RULE["m-d"].fullmatch(text, m.start("core"), m.end("core")), "m-d") is None:
+            continue
+        new = DateHit(m.start("core"), m.end("core"), "m-d", hit.birth)
+        seen.add((new.start, new.end))
+        out.append(new)
+        todo.append(new)
+    return out
 
 
 @dataclass(frozen=True)
@@ -124,7 +151,7 @@ def day_first(text: str) -> bool:
     are then read, and written back, day first too, so a UK letter's intervals survive."""
     day, month = 0, 0
     for rule, pattern in DETECTORS:
-        if rule in ("numeric", "numeric-dot"):
+        if rule in _NUMERIC:
             for m in pattern.finditer(text):
                 a, b = int(m.group("a")), int(m.group("b"))
                 day += a > 12 >= b
@@ -170,7 +197,7 @@ def _parse(m: re.Match[str] | None, rule: str, day_first: bool = False) -> _Pars
         return None
     g = m.groupdict()
     year = _year(g.get("y"))
-    if rule in ("numeric", "numeric-dot"):
+    if rule in _NUMERIC:
         a, b = int(g["a"]), int(g["b"])
         month, day = (a, b) if _month_first(a, b, day_first) else (b, a)
     else:
@@ -222,7 +249,7 @@ def _render(m: re.Match[str], rule: str, new: dt.date, day_first: bool = False) 
             put("mn", _month_word(new.month, g["mn"]))
         numbers = [g[k] for k in ("a", "b", "m", "d") if g.get(k)]
         padded = any(v.startswith("0") for v in numbers) or all(len(v) == 2 for v in numbers)
-        if rule in ("numeric", "numeric-dot"):
+        if rule in _NUMERIC:
             first_is_month = _month_first(int(g["a"]), int(g["b"]), day_first)
             put("a", _pad(new.month if first_is_month else new.day, padded))
             put("b", _pad(new.day if first_is_month else new.month, padded))

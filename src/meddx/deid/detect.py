@@ -61,10 +61,12 @@ def resolve(cands: list[Cand]) -> list[Cand]:
     return kept
 
 
-def _free(chosen: list[Cand], start: int, end: int) -> bool:
-    starts = [c.start for c in chosen]
-    i = bisect.bisect_left(starts, start)
-    return not ((i > 0 and chosen[i - 1].end > start) or (i < len(chosen) and chosen[i].start < end))
+def _free(chosen: list[Cand], start: int, end: int, skip: int = -1) -> bool:
+    """No span of ``chosen`` (sorted, non-overlapping; index ``skip`` ignored) overlaps [start, end).
+    A binary search: a list of every start per call made a huge note quadratic."""
+    i = bisect.bisect_left(chosen, start, key=lambda c: c.start)
+    before, after = (i - 2 if i - 1 == skip else i - 1), (i + 1 if i == skip else i)
+    return not ((before >= 0 and chosen[before].end > start) or (after < len(chosen) and chosen[after].start < end))
 
 
 _RIGHT_RE = re.compile(r"([ \t])(" + TOKEN_RE.pattern + r"|[A-Z]\.(?=[ \t]+[A-Z]))")
@@ -104,8 +106,7 @@ def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
 
 def _growable(text: str, word: str, start: int, end: int, spans: list[Cand], self_idx: int,
               caps: bool = False) -> bool:
-    others = spans[:self_idx] + spans[self_idx + 1:]
-    if not _free(others, start, end) or (word.isupper() and len(word) > 1 and not caps):
+    if not _free(spans, start, end, skip=self_idx) or (word.isupper() and len(word) > 1 and not caps):
         return False
     if caps and word.isupper():
         return word.lower() not in lexicon.common_words()

@@ -61,6 +61,10 @@ _LOWER_SUFFIX = r"(?:street|st|avenue|ave|road|rd|drive|lane|ln|court|ct|bouleva
 BARE_STREET_RE = re.compile(r"(?i:\b" + _ADDR_CTX + r"\b[^.\d]{0,60}?(?:\bat|\bto|\bis|:))[ \t]*(?P<addr>\d{1,6}[A-Za-z]?"
                             r"[ \t]+(?:(?:" + _CAP + r")(?:[ \t]+" + _CAP + r"){0,3}|(?:[a-z]+[ \t]+){1,3}" + _LOWER_SUFFIX
                             + r"\b\.?)" + _UNIT + r")(?=[ \t]*(?:[,;(]|\r?\n|$|\.(?:\s|$)|[ \t]in\b))")
+# "lives on Maple Street", "house off Old Mill Rd": a street named without a house number after a residence word
+STREET_NAME_RE = re.compile(r"(?i:\b(?:lives|living|live|resides|residing|home|house|apartment|stays|staying|moved)"
+                            r"\s+(?:(?:is|was)\s+)?(?:on|off)\s+(?:of\s+)?)(?P<addr>(?:" + _CAP + r"\s+){1,3}(?:" + _SUFFIXES
+                            + r")\b)")
 # "55 Harbour View, Jersey City, NJ": a number and capitalised words before ", City, ST"
 ADDRESS_LINE_RE = re.compile(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+(?:" + _CAP + r"[ \t]+){0,3}" + _CAP + r"(?=,[ \t]*(?:"
                              + _CAP + r"[ \t]){0,2}" + _CAP + r",?[ \t]+(?:" + _STATE_ALT + r")\b)")
@@ -141,6 +145,7 @@ def find_locations(text: str) -> list[Cand]:
     for m in ADDRESS_LINE_RE.finditer(text):
         if any(_proper_word(w, common) and not w.isupper() and not _english(w) for w in m.group().split()[1:]):
             out.append(Cand(m.start(), m.end(), "LOCATION", "street", 61))
+    out += [Cand(m.start("addr"), m.end("addr"), "LOCATION", "street", 61) for m in STREET_NAME_RE.finditer(text)]
     for c in [c for c in out if c.rule == "street"]:
         out += _city_after(text, _CITY_AFTER_RE.match(text, c.end), common)
     for m in POSTCODE_RE.finditer(text):

@@ -39,7 +39,9 @@ _PIECE_RE = re.compile(rf"(?P<sep>[ \t]{{0,2}},[ \t]*|[ \t]{{1,2}}(?![ \t]))?(?P
 TOKEN_RE = re.compile(rf"(?<![\w'’-])(?:{TOKEN}|{CAPS}|{UNCASED_WORD})(?![\w-])(?!['’](?![sS]\b))")
 
 _TITLES = r"(?:Dr|DR|Doctor|Mr|Mrs|MRS|Ms|Miss|Mx|Prof|Professor|Nurse|Rev|Sister|Brother|Father)"
-TITLE_RE = re.compile(rf"(?<![\w.])(?:{_TITLES})\b\.?[ \t]+")
+# "MR. SMITH", "MS. JONES": upper-case Mr/Ms only with the full stop ("MR" alone is mitral regurgitation)
+# and not after a number ("190 MS. THUS": milliseconds)
+TITLE_RE = re.compile(rf"(?<![\w.])(?:(?:{_TITLES})\b\.?|(?<!\d )(?:MR|MS|MISS|MX|PROF)\.)[ \t]+")
 _COLON_LABELS = (
     r"patient(?:'s)?\s+name|patient|pt\s+name|pt|name|full\s+name|attending(?:\s+physician)?|resident|fellow|intern"
     r"|surgeon|assistant|assisting|anesthesiologist|anesthesia|physician|provider|pcp|primary\s+care(?:\s+(?:physician"
@@ -94,6 +96,8 @@ def find_names(text: str) -> list[Cand]:
     """Names from titles, labels, relation words, person verbs and the name lists."""
     out: list[Cand] = []
     for m in TITLE_RE.finditer(text):
+        if m.group()[:3] in ("MR.", "MS.") and not _caps_mr_name(text, m.start(), m.end()):
+            continue  # "moderate MR. CHA2DS2-VASc 3", "mild MR. LA dilated": mitral regurgitation
         _add(out, text, _take_name(text, m.end(), caps_ok=True), "title", 56)
     for m in LABEL_RE.finditer(text):
         span = _take_name(text, m.end(), caps_ok=True)
@@ -116,6 +120,17 @@ def find_names(text: str) -> list[Cand]:
             _add(out, text, span, "person-verb", 54)
     out += _dictionary_names(text)
     return out
+
+
+_VALVE_BEFORE_RE = re.compile(r"(?:\b(?i:mild|moderate|mod|severe|sev|trace|trivial|significant|torrential|functional"
+                              r"|residual|worsening|new|chronic|acute)|\b(?:no|of|with|for|and|or)|\d\+)[ \t]+$")
+
+
+def _caps_mr_name(text: str, start: int, end: int) -> bool:
+    """Upper-case "MR."/"MS." is a title only before an upper-case word ("MR. LOPEZ") and not after
+    a grade or a list word ("moderate MR. LA dilated", "AS and MR. EF 35%")."""
+    return (re.match(r"[A-Z][A-Z'’-]+(?![\w])", text[end:end + 40]) is not None
+            and not _VALVE_BEFORE_RE.search(text, max(0, start - 24), start))
 
 
 @lru_cache(maxsize=4)

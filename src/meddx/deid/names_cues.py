@@ -47,8 +47,8 @@ _NAMED_RE = re.compile(r"(?i:\b(?:(?:to\s+be\s+|is\s+|was\s+|be\s+)?(?:named|nic
 _CRED_TITLE_RE = re.compile(r"(?<![\w-])(?:RN|LPN|NP|CNA|PA-C|SW|CM|Fr\.|(?i:case\s*worker|social\s+worker|chaplain"
                             r"|interpreter|translator|dietitian|pharmacist|coordinator|navigator|counsel+or|advocate"
                             r"|therapist|aide|doula|midwife|priest|pastor|rabbi|imam))[ \t]+(?=[A-Z][a-z])")
-# "paged dr nwosu", "ms. achebe": lower-case titles in lower-case notes
-_LOWER_TITLE_RE = re.compile(r"(?<![\w.-])(?<!the )(?<!dq )(?:dr\.?|mrs\.|mr\.|ms\.)[ \t]+(?=[a-z])")
+# "paged dr nwosu", "ms. achebe", "seen by Dr. smith": a lower-case name after a title
+_LOWER_TITLE_RE = re.compile(r"(?<![\w.-])(?<!the )(?<!dq )(?:[dD]r\.?|[mM]rs\.|[mM]r\.|[mM]s\.)[ \t]+(?=[a-z])")
 # "sons Aaron and Eli", "daughters Mia, Zoe and Leah"
 _PLURAL_REL_RE = re.compile(r"(?i:\b(?:sons|daughters|brothers|sisters|children|kids|grandchildren|grandsons"
                             r"|granddaughters|parents|siblings))[ \t]+\(?")
@@ -57,7 +57,7 @@ _CREDS = (r"M\.?D\.?|D\.?O\.?|R\.?N\.?|BSN|MSN|N\.?P\.?|FNP(?:-[A-Z]{1,2})?|ANP|
           r"|RPh|LCSW|LICSW|LMSW|MSW|LPN|LVN|CNA|CMA|MA|DNP|DPT|OTR(?:/L)?|SLP|CCC-SLP|RDN?|CDCES|CDE|RRT|EMT(?:-P)?"
           r"|PhD|PsyD|DDS|DMD|DPM|MBBS|MBChB|MRCP|FRCP|FACP|FACS|FACC|MPH|CCRN|LMFT|LPC|LMHC|BCBA|IBCLC")
 CRED_RE = re.compile(rf",[ \t]*(?:{_CREDS})(?![\w-])|(?<=[{_LOW}])[ \t]+(?:{_CREDS})(?![\w-])")
-_BEFORE_CRED_RE = re.compile(rf"(?<![\w'’.-])((?:(?:{TOKEN}|{INITIAL}|{CAPS})[ \t]+){{0,3}}(?:{TOKEN}|{CAPS}))$")
+_BEFORE_CRED_RE = re.compile(rf"(?<![\w'’.])(?<!\w-)((?:(?:{TOKEN}|{INITIAL}|{CAPS})[ \t]+){{0,3}}(?:{TOKEN}|{CAPS}))$")
 _LOWER_SIG_RE = re.compile(
     rf"(?m)(?:^|--|—|(?<=\s)-)[ \t]*(?P<name>{_LW}(?:[ \t]+{_LW})?),[ \t]*(?i:rn|lpn|lvn|cna|np|md|do|pa-c|pa|lcsw"
     rf"|msw|pharmd|slp|rd|rrt|cma|ma)\b"
@@ -88,6 +88,10 @@ _AGE_SEX_RE = re.compile(_AGE_SEX)
 _AGE_SEX_NAME_RE = re.compile(
     rf"(?:\A|(?<=\n)|(?<=[-–:|][ \t])|(?<=[-–:|]))[ \t]*(?P<name>(?:{_LW}|{TOKEN}|{CAPS})(?:[ \t]*,[ \t]*(?:{_LW}|{TOKEN}"
     rf"|{CAPS}))?(?:[ \t]+(?:{_LW}|{TOKEN}))?)$")
+# "Dictated by: smithj", "signed by jdoe2", "User: kpatel": a login name after an author label
+_USER_ID_RE = re.compile(r"(?i:\b(?:(?:dictated|transcribed|(?:electronically\s+)?signed|cosigned|entered|documented"
+                         r"|authored|prepared)\s+by|user(?:\s*name|\s*id)?|login"
+                         r"|author))[ \t]*:?[ \t]*\(?(?P<u>[a-z][a-z0-9._-]{2,19}[a-z0-9])(?![\w@.-])")
 _SELF_RE = re.compile(r"(?i:\b(?:this\s+is|my\s+name\s+is|i\s+am|i['’]m))[ \t]+")
 # After a relation word, an unlisted lower-case word is a name only before a verb or a preposition
 # ("dtr kirsten called", "son tomasz at 16 elm ct"), not before punctuation ("husband angry.").
@@ -155,6 +159,12 @@ def find_cue_names(text: str) -> list[Cand]:
         words = re.findall(r"[^\s,]+", m.group("name"))
         if all(lower_name_ok(w) if w.islower() else (cap_name_ok(w) or (w.isupper() and name_like(w))) for w in words):
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "header", 55))
+    for m in _USER_ID_RE.finditer(text):
+        user = m.group("u")
+        shaped = any(c.isdigit() or c in "._" for c in user)  # "jdoe2", "j.smith"
+        alone = ":" in text[m.start():m.start("u")] or re.match(r"[ \t)]*(?:\r?\n|$)", text[m.end():])
+        if user.lower() not in lexicon.common_words() and (shaped or (alone and not english_looking(user))):
+            out.append(Cand(m.start("u"), m.end("u"), "NAME", "user-id", 55))
     selfish = ("this is" in low or "my name" in low or "i am" in low or "i'm" in low or "i’m" in low)
     for m in (_SELF_RE.finditer(text) if selfish else ()):  # "this is Grace Otieno", "my name is ..."
         span = _take_name(text, m.end(), caps_ok=False)

@@ -48,6 +48,11 @@ INTL_PHONE_RE = re.compile(r"(?<![\w+])\+[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?[ .-]
 # "can be reached on 07700 900461", "Call us at 555-0148": loose digit groups after a phone word
 PHONE_WORD_RE = re.compile(r"(?i:\b(?:phone|ph|tel|telephone|cell|cellphone|mobile|mob|pager|call(?:back)?|reached|reach"
                            r"|landline|whatsapp)\b)[^\d\n]{0,14}?(?P<num>\(?\d[\d() -]{5,16}\d)(?![\d/.-]\d)(?!\d)")
+# "called her son at 555-1234", "Contact: 867-5309": a 7-digit local number after a phone word on its line
+LOCAL_PHONE_RE = re.compile(r"(?<![\w/.+-])[2-9]\d{2}-\d{4}(?![\w/-]|\.\d)(?![ \t]*(?i:mg|mcg|ml|cc|g|kg|l|iu|units?"
+                            r"|cells|copies|x|%|ng|pg|u)\b)")
+_LOCAL_PHONE_WORD_RE = re.compile(r"(?i:\b(?:call(?:ed|ing|s|back)?|reach(?:ed)?|phone|tel|cell|mobile|contact|text(?:ed)?"
+                                  r"|pager|beeper|number|home|work|line)\b|#)[^\n]{0,40}$")
 _DATE_SHAPED_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{2,4}")
 PHONE_CTX_DIGITS_RE = re.compile(
     r"(?i:\b(?:phone|tel|telephone|cell|mobile|pager|beeper|fax|contact|call|home|work)\b[\s:#.]*)(\d{10})(?!\d)"
@@ -76,6 +81,10 @@ AGE_RES = [
     # "She is 94.", "he's 91": a person, then the number alone (not "BP is 94/60", "sat is 94%")
     re.compile(rf"\b(?:she|he|patient|pt)(?:\s+(?:is|was)|'s)\s+(?:now\s+)?(?P<age>{_OLD}){_NO_DECIMAL}"
                r"(?!\s*(?:%|/|°|mm|kg|lb|bpm|cm|mg|percent))", re.I),
+    # "she turned 92", "pt turns 90 next week", "her 95th birthday"
+    re.compile(rf"\b(?:he|she|pt|patient|who|they)\s+(?:just\s+|recently\s+)?turn(?:ed|s)\s+(?P<age>{_OLD}){_NO_DECIMAL}"
+               r"(?!\s*(?:%|/|°|mm|kg|lb|bpm|cm|mg|percent))", re.I),
+    re.compile(rf"(?<![\d.])(?P<age>{_OLD})(?:st|nd|rd|th)?\s*(?:birthday|b-?day)\b", re.I),
     # "92F with CHF", "a 92 M": sex right after the number (AGE_SEX_RE, below: not after a temperature word)
 ]
 AGE_SEX_RE = re.compile(rf"(?<![\w.°])(?P<age>{_OLD})\s?(?:F|M)(?![\w°])")
@@ -162,6 +171,9 @@ def find_structured(text: str) -> list[Cand]:
         start = m.start("num") + m.group("num").index(num)
         if 7 <= sum(ch.isdigit() for ch in num) <= 13 and not _DATE_SHAPED_RE.fullmatch(num):
             out.append(Cand(start, start + len(num), _phone_or_fax(text, start, start + len(num)), "phone-context", 79))
+    for m in LOCAL_PHONE_RE.finditer(text):
+        if _LOCAL_PHONE_WORD_RE.search(text, max(0, m.start() - 48), m.start()):
+            out.append(Cand(m.start(), m.end(), _phone_or_fax(text, m.start(), m.end()), "phone-local", 79))
     for m in PHONE_CTX_DIGITS_RE.finditer(text):
         out.append(Cand(m.start(1), m.end(1), _phone_or_fax(text, m.start(1), m.end(1)), "phone-context", 80))
     for pattern in AGE_RES:

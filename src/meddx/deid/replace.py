@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING
 
@@ -121,6 +122,8 @@ def _birth_over_89(original: str, ref: tuple[int, int | None, int | None], dmy: 
     if not parsed or not parsed[0]:
         return False
     (year, month, day), (ref_year, ref_month, ref_day) = parsed, ref
+    if year >= 2000 and not re.search(r"(?<!\d)\d{4}(?!\d)", original):
+        year -= 100  # "DOB 07/04/25": a two-digit birth year may be 1925, so the older reading counts
     age = ref_year - year
     if month and ref_month and (ref_month < month or (ref_month == month and day and ref_day and ref_day < day)):
         age -= 1  # the birthday of the reference year is still to come

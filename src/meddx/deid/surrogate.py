@@ -128,7 +128,7 @@ class Surrogates:
             if ch.isdigit():
                 out.append(str(stream[i % len(stream)] % 10))
                 i += 1
-            elif ch.isalpha() and ch.isascii():
+            elif ch.isalpha():  # any script: "ÖZ-4471" must not keep its "Ö"
                 letter = chr(ord("A") + stream[i % len(stream)] % 26)
                 out.append(letter if ch.isupper() else letter.lower())
                 i += 1
