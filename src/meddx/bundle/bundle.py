@@ -71,13 +71,19 @@ def save_bundle(
             if Path(fname).name != fname or fname in REQUIRED_FILES:
                 raise BundleError(f"extra bundle file {fname!r}: must be a plain file name, not a standard file")
             (tmp / fname).write_bytes(data)
-        if path.exists():
+        if overwrite and path.exists():  # without overwrite, a folder that appeared meanwhile is kept
             old = path.with_name(f".{path.name}-old")
             os.replace(path, old)
             os.replace(tmp, path)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except OSError:  # another process wrote a bundle there since the check (rename onto a full folder)
+                if not path.exists():
+                    raise
+                check_destination_free(path)
+                raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -96,12 +102,60 @@ def read_bundle_config(path: str | Path) -> dict[str, Any]:
         )
     _refuse_pickles(path)
     config = _read_json(path / "config.json")
+    if not isinstance(config, dict):
+        raise BundleError(f"{path / 'config.json'}: expected a JSON object, found a JSON {type(config).__name__}")
     if config.get("format") != FORMAT:
         raise BundleError(f"{path / 'config.json'}: format {config.get('format')!r} is not {FORMAT!r}")
     for key in ("task", "label_names", "model", "preprocessing"):
         if key not in config:
             raise BundleError(f"{path / 'config.json'}: missing field {key!r}")
+    _check_fields(path / "config.json", config)
     return config
+
+
+TASKS = ("binary", "multiclass", "multilabel", "segmentation")
+
+
+def _check_fields(where: Path, config: dict[str, Any]) -> None:
+    """Refuse a hand-edited or damaged config whose fields would crash loading or silently
+    mislabel predictions (a label list that does not match the network's outputs)."""
+    def bad(field: str, expected: str, found: Any) -> BundleError:
+        return BundleError(f"{where}: field {field!r} must be {expected}; found {found!r}")
+
+    def number(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    if config["task"] not in TASKS:
+        raise bad("task", f"one of {', '.join(TASKS)}", config["task"])
+    labels = config["label_names"]
+    if (not isinstance(labels, list) or not labels or not all(isinstance(n, str) for n in labels)
+            or len(set(labels)) != len(labels)):
+        raise bad("label_names", "a non-empty list of distinct strings", labels)
+    if config["task"] == "binary" and len(labels) != 2:
+        raise bad("label_names", "two names for a binary task", labels)
+    model = config["model"]
+    if not isinstance(model, dict) or not isinstance(model.get("name"), str):
+        raise bad("model", "an object with the model's 'name', 'args' and 'num_classes'", model)
+    if not isinstance(model.get("args", {}), dict):
+        raise bad("model.args", "an object (argument name -> value)", model.get("args"))
+    if model.get("num_classes") != len(labels) or isinstance(model.get("num_classes"), bool):
+        raise bad("model.num_classes", f"{len(labels)} (one output per name in label_names)", model.get("num_classes"))
+    ensemble = model.get("ensemble", 1)
+    if ensemble is not None and (not isinstance(ensemble, int) or isinstance(ensemble, bool) or ensemble < 1):
+        raise bad("model.ensemble", "a positive whole number of members", ensemble)
+    if not isinstance(config["preprocessing"], dict):
+        raise bad("preprocessing", "an object", config["preprocessing"])
+    for section, keys in (("decision", ("threshold",)), ("calibration", ("temperature",))):
+        value = config.get(section)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            raise bad(section, "an object", value)
+        for key in keys:
+            if value.get(key) is not None and not number(value[key]):
+                raise bad(f"{section}.{key}", "a number", value[key])
+    if not isinstance(config.get("tta", []), list):
+        raise bad("tta", "a list", config.get("tta"))
 
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".bin")
@@ -163,6 +217,11 @@ def load_bundle(path: str | Path) -> Predictor:
     except (SafetensorError, OSError) as exc:
         raise BundleError(f"{path / 'weights.safetensors'}: cannot read weights ({exc})") from None
     mismatch = f"{path / 'weights.safetensors'}: weights do not match model {spec['name']!r}"
+    expected = net.state_dict()
+    for key, tensor in state.items():  # load_state_dict would silently cast integers into float weights
+        if key in expected and tensor.is_floating_point() != expected[key].is_floating_point():
+            raise BundleError(f"{mismatch} (tensor {key!r} is {str(tensor.dtype).removeprefix('torch.')}, "
+                              f"the model's is {str(expected[key].dtype).removeprefix('torch.')})")
     try:
         result = net.load_state_dict(state, strict=False)
     except RuntimeError as exc:  # tensor shapes differ
@@ -197,6 +256,6 @@ def _write_json(path: Path, data: Any) -> None:
 
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # invalid JSON, or bytes that are not UTF-8
         raise BundleError(f"{path}: not valid JSON ({exc})") from None

@@ -64,7 +64,17 @@ def demo(
     summary.add_row("run folder", str(result.run_dir))
     summary.add_row("elapsed", f"{time.perf_counter() - start:.0f} s")
     console.print(summary)
-    console.print(f"Next: meddx predict {result.registry_ref} IMAGE.png  |  meddx evaluate {result.registry_ref} --data {root}")
+    console.print(next_steps(result.registry_ref, root), soft_wrap=True)
+
+
+def next_steps(ref: str | None, root: Path) -> str:
+    """The commands to try next, quoted so a data root with spaces pastes into a shell as is."""
+    import shlex
+
+    from rich.markup import escape
+
+    ref_arg = shlex.quote(str(ref))
+    return escape(f"Next: meddx predict {ref_arg} IMAGE.png  |  meddx evaluate {ref_arg} --data {shlex.quote(str(root))}")
 
 
 def _make_dataset(root: Path) -> None:

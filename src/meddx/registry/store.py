@@ -67,14 +67,25 @@ class BundleRecord:
 
 @contextmanager
 def _connect(db: Path | None = None) -> Iterator[sqlite3.Connection]:
-    conn = sqlite3.connect(str(db or registry_db()), timeout=30)
+    db = db or registry_db()
+    try:
+        conn = sqlite3.connect(str(db), timeout=30)
+    except sqlite3.Error as exc:
+        raise _db_error(db, exc) from None
     try:
         conn.execute(SCHEMA)
         conn.execute(STAGES_SCHEMA)
         with conn:
             yield conn
+    except sqlite3.Error as exc:  # not a database, a folder, read-only, locked for 30 s
+        raise _db_error(db, exc) from None
     finally:
         conn.close()
+
+
+def _db_error(db: Path, exc: sqlite3.Error) -> BundleError:
+    return BundleError(f"{db}: registry database unusable ({exc}); expected a writable SQLite file under "
+                       "MEDDX_HOME (move a damaged one aside, or set MEDDX_HOME to a writable folder)")
 
 
 def next_version(name: str) -> int:
@@ -94,7 +105,7 @@ def register_bundle(path: str | Path, version: int | None = None) -> BundleRecor
     name = str(config.get("name") or path.name)
     record = BundleRecord(
         name=name,
-        version=version or next_version(name),
+        version=version or 0,
         path=str(path),
         task=config["task"],
         model=config["model"]["name"],
@@ -104,6 +115,17 @@ def register_bundle(path: str | Path, version: int | None = None) -> BundleRecor
         created=time.time(),
     )
     with _connect() as conn:
+        # One write transaction reads the next version and inserts it: two processes registering
+        # the same name at once get different versions, and a version never replaces another bundle.
+        conn.execute("BEGIN IMMEDIATE")
+        if not version:
+            row = conn.execute("SELECT MAX(version) FROM bundles WHERE name = ?", (name,)).fetchone()
+            record.version = int(row[0] or 0) + 1
+        taken = conn.execute("SELECT path FROM bundles WHERE name = ? AND version = ?",
+                             (name, record.version)).fetchone()
+        if taken and taken[0] != record.path:
+            raise BundleError(f"{name}:{record.version} is already registered for {taken[0]}; register {path} "
+                              "without a version to give it the next one")
         conn.execute(
             "INSERT OR REPLACE INTO bundles VALUES (?,?,?,?,?,?,?,?,?)",
             (record.name, record.version, record.path, record.task, record.model, record.data,

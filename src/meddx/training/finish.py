@@ -182,6 +182,7 @@ def save_and_register(config: Any, name: str, net: Any, cfg: dict[str, Any], met
     bundle path and the registry reference ``NAME:VERSION`` (``None`` when not registered). Every
     kind of run (classification, text, series, tables, segmentation, federated) ends here."""
     from meddx.bundle.bundle import save_bundle
+    from meddx.core.errors import BundleError
     from meddx.core.files import write_json_atomic
     from meddx.core.paths import bundles_dir
     from meddx.registry.store import next_version, register_bundle
@@ -190,7 +191,19 @@ def save_and_register(config: Any, name: str, net: Any, cfg: dict[str, Any], met
     while not config.output and (bundles_dir() / name / f"v{version}").exists():
         version += 1  # the folder of an unregistered run (add_to_registry: false) is taken
     path = Path(config.output) if config.output else bundles_dir() / name / f"v{version}"
-    save_bundle(path, net=net, config=cfg, metrics=metrics, model_card=card, extra_files=extra_files)
+    for attempt in range(20):
+        try:
+            save_bundle(path, net=net, config=cfg, metrics=metrics, model_card=card, extra_files=extra_files)
+            break
+        except BundleError:
+            if attempt == 19:
+                raise
+            if config.output or not path.exists():
+                raise
+            # another run of this name saved v<version> after we picked it: the next free version
+            while path.exists():
+                version += 1
+                path = bundles_dir() / name / f"v{version}"
     write_json_atomic(run_dir / "metrics.json", metrics)
     if not config.add_to_registry:
         return path, None
