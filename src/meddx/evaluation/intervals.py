@@ -234,12 +234,7 @@ def metric_intervals(
     shaped = _shape(intervals, names, task, groups, len(y), n_resamples, level, seed, point["notes"])
     # The estimates are the point metrics themselves, not their fast recomputation, which can
     # differ in the last bits (0.99249999... against 0.9925) and then round differently on screen.
-    for m in TOP_METRICS:
-        _set_estimate(shaped[m], point[m])
-    for name in names:
-        for m in CLASS_METRICS:
-            _set_estimate(shaped["per_class"][name][m], point["per_class"][name][m])
-    return shaped
+    return _with_point_estimates(shaped, point, names)
 
 
 def _estimates_only(fast: _FastMetrics, point: dict[str, Any], names: list[str], task: str,
@@ -250,6 +245,11 @@ def _estimates_only(fast: _FastMetrics, point: dict[str, Any], names: list[str],
                      "bca_fallback": False} for k, v in values.items()}
     shaped = _shape(intervals, names, task, groups, n, 0, level, seed, point["notes"])
     shaped["notes"] = point["notes"] + ["no bootstrap (n_resamples=0): estimates only, no intervals"]
+    return _with_point_estimates(shaped, point, names)
+
+
+def _with_point_estimates(shaped: dict[str, Any], point: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """``shaped`` with every estimate set to the matching point metric (see ``_set_estimate``)."""
     for m in TOP_METRICS:
         _set_estimate(shaped[m], point[m])
     for name in names:
