@@ -304,3 +304,11 @@ def test_explain_names_the_file_whose_shape_the_bundle_cannot_read(trained: dict
     nib.save(nib.Nifti1Image(np.random.default_rng(0).random((10, 28, 28)).astype(np.float32), np.eye(4)), str(volume))
     _assert_one_line_error(run_cli(["explain", str(trained["bundle"]), str(volume), "--out", str(tmp_path / "ex")],
                                    capsys), "vol3d.nii.gz")
+
+
+def test_too_few_bootstrap_resamples_are_refused_before_reading(tmp_path: Path, capsys) -> None:
+    """``--bootstrap 5`` was accepted, then refused after every image had been predicted."""
+    result = run_cli(["evaluate", str(tmp_path / "no-bundle"), "--data", str(tmp_path / "no-data"),
+                      "--bootstrap", "5"], capsys)
+    assert result.code == 2 and "--bootstrap" in result.err and "at least 10" in " ".join(result.err.split())
+    assert "no-bundle" not in result.err  # refused before the bundle is looked at

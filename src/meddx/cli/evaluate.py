@@ -36,6 +36,9 @@ def evaluate(
     measurements); writes metrics.json and report.html."""
     from meddx.evaluation.evaluate import EvalSettings, evaluate_bundle
 
+    if 0 < bootstrap < 10:  # refused before any image is read, not after predicting
+        raise typer.BadParameter(f"{bootstrap} resamples give no usable interval; use 0 (no intervals) or at "
+                                 "least 10 (1000 is the default)", param_hint="--bootstrap")
     if _is_segmentation_bundle(bundle):
         from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_seg_bundle
 
