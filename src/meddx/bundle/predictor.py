@@ -136,13 +136,13 @@ class Predictor:
 
     def _channels_readable(self, c: int) -> bool:
         """Whether a ``c``-channel image converts to the bundle's channels (see ``readable_image``)."""
+        from meddx.training.plan import is_chosen
         from meddx.transforms.image import channels_convertible
 
         channels = self.preprocessor.channels
         if c == channels:
             return True
-        why = str(self.config.get("training", {}).get("plan_reasons", {}).get("channels", ""))
-        chosen = why.startswith(("set in config", "overridden"))  # as ``training.plan.is_chosen`` reads it
+        chosen = is_chosen({"reasons": self.config.get("training", {}).get("plan_reasons")}, "channels")
         colour = c in (1, 3, 4) and channels in (1, 3)
         return channels_convertible(c, channels) and (colour or chosen)
 

@@ -86,6 +86,13 @@ def headerless_dicom(path: str | Path, head: bytes) -> bool:
     return "SOPClassUID" in ds or ("Rows" in ds and "Columns" in ds)
 
 
+def is_image_sop(uid: Any) -> bool:
+    """False for a SOP class pydicom knows and that is not an image (RT structure set,
+    segmentation, structured report...); True for image classes, unknown ones and none."""
+    name = getattr(uid, "name", "") if uid is not None else ""
+    return uid is None or name == str(uid) or "Image" in name
+
+
 def read_dicom_file(path: Path) -> LoadedImage:
     """One DICOM file: ``(C, H, W)``, or ``(1, F, H, W)`` for a multi-frame file in ascending
     position along the slice normal when every frame records a distinct position."""
@@ -135,21 +142,21 @@ def read_dicom_series(folder: str | Path) -> LoadedImage:
     """
     import pydicom
 
-    from meddx.data.inputs import _dicom_image_object
     from meddx.data.io import _EXPECTED, LoadedImage, _reason, detect_kind
 
     folder = Path(folder)
     files = sorted(f for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
     files = [f for f in files if f.name.upper() != "DICOMDIR" and detect_kind(f) == "dicom"]
-    files = [f for f in files if _dicom_image_object(f)]
-    if not files:
-        raise DataError(f"{folder}: no DICOM image files in this folder; expected a DICOM series folder")
     slices = []
-    for f in files:
+    for f in files:  # each file read once; non-image objects (RTSTRUCT, SEG, SR) dropped by SOP class
         try:
-            slices.append((f, pydicom.dcmread(f, force=True)))
+            ds = pydicom.dcmread(f, force=True)
         except Exception as exc:
             raise DataError(f"{f}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
+        if is_image_sop(ds.get("SOPClassUID")):
+            slices.append((f, ds))
+    if not slices:
+        raise DataError(f"{folder}: no DICOM image files in this folder; expected a DICOM series folder")
     _check_one_series(folder, [ds for _, ds in slices])
     positions = _slice_positions([ds for _, ds in slices])
     if positions is not None:
@@ -290,13 +297,8 @@ def _functional_item(ds: Any, sequence: str, frame: int) -> Any:
 def _frame_positions(ds: Any, frames: int) -> np.ndarray | None:
     """Each frame's position along the slice normal (PlanePositionSequence), or None."""
     orient_item = _functional_item(ds, "PlaneOrientationSequence", 0)
-    try:
-        orient = np.asarray((orient_item or ds).ImageOrientationPatient, dtype=float)
-        normal = np.cross(orient[:3], orient[3:])
-        items = [_functional_item(ds, "PlanePositionSequence", k) for k in range(frames)]
-        return np.asarray([np.dot(normal, np.asarray(it.ImagePositionPatient, dtype=float)) for it in items])
-    except (AttributeError, TypeError, ValueError):
-        return None
+    items = [_functional_item(ds, "PlanePositionSequence", k) for k in range(frames)]
+    return _along_normal(orient_item or ds, items)
 
 
 def pixel_spacing(ds: Any) -> tuple[float, float] | None:
@@ -327,10 +329,16 @@ def slice_thickness(ds: Any) -> float | None:
 
 def _slice_positions(datasets: list) -> np.ndarray | None:  # type: ignore[type-arg]
     """Position of each slice along the slice normal, or None when any tag is missing."""
+    return _along_normal(datasets[0], datasets)
+
+
+def _along_normal(oriented: Any, placed: list) -> np.ndarray | None:  # type: ignore[type-arg]
+    """ImagePositionPatient of each of ``placed`` projected on the normal of ``oriented``'s
+    ImageOrientationPatient; None when any tag is missing or malformed."""
     try:
-        orient = np.asarray(datasets[0].ImageOrientationPatient, dtype=float)
+        orient = np.asarray(oriented.ImageOrientationPatient, dtype=float)
         normal = np.cross(orient[:3], orient[3:])
-        return np.asarray([np.dot(normal, np.asarray(ds.ImagePositionPatient, dtype=float)) for ds in datasets])
+        return np.asarray([np.dot(normal, np.asarray(it.ImagePositionPatient, dtype=float)) for it in placed])
     except (AttributeError, TypeError, ValueError):
         return None
 

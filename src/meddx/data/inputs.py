@@ -81,26 +81,19 @@ def _dicom_frames(path: Path) -> int:
     one frame, so that the reader reports it."""
     import pydicom
 
+    from meddx.data.dicom import is_image_sop
+
     try:
         ds = pydicom.dcmread(path, stop_before_pixels=True, force=True,
                              specific_tags=["SOPClassUID", "NumberOfFrames"])
     except Exception:  # noqa: BLE001 - any unreadable header is the reader's to report
         return 1
-    uid = ds.get("SOPClassUID")
-    name = getattr(uid, "name", "") if uid is not None else ""
-    if not (uid is None or name == str(uid) or "Image" in name):
+    if not is_image_sop(ds.get("SOPClassUID")):
         return 0
     try:
         return max(1, int(ds.get("NumberOfFrames") or 1))
     except (TypeError, ValueError):
         return 1
-
-
-def _dicom_image_object(path: Path) -> bool:
-    """False for a DICOM file whose SOP class is known and is not an image (RT structure set,
-    segmentation, structured report...); True otherwise, undecodable files included, so the
-    reader reports those (``data.dicom`` skips non-image objects in a series folder with it)."""
-    return _dicom_frames(path) != 0
 
 
 def unique_stems(paths: Sequence[Path], stem_of: Callable[[Path], str]) -> list[str]:

@@ -173,20 +173,18 @@ def _content_groups(split: SplitData, origin: str, by_size: bool = False) -> np.
 
 def _join_groups(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """One code per sample such that samples sharing a value of ``first`` or of ``second`` (directly
-    or through other samples) share a code: connected components, by union-find."""
-    parent = list(range(len(first)))
+    or through other samples) share a code: connected components of the sample-key graph."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for keys in (first, second):
-        seen: dict[object, int] = {}
-        for i, key in enumerate(keys.tolist()):
-            parent[find(i)] = find(seen.setdefault(key, i))
-    _, codes = np.unique([find(i) for i in range(len(first))], return_inverse=True)
+    n = len(first)
+    _, a = np.unique(np.asarray(first).astype(str), return_inverse=True)
+    _, b = np.unique(second, return_inverse=True)
+    keys = n + np.concatenate([a, a.max() + 1 + b])  # key nodes after the n sample nodes
+    size = int(keys.max()) + 1
+    graph = coo_matrix((np.ones(2 * n), (np.tile(np.arange(n), 2), keys)), shape=(size, size))
+    _, labels = connected_components(graph, directed=False)
+    _, codes = np.unique(labels[:n], return_inverse=True)
     return codes
 
 

@@ -235,26 +235,24 @@ class ModelManager:
 
 
 def readable(served: ServedModel, image: np.ndarray) -> np.ndarray:
-    """A decoded upload as the bundle reads it, by the same rule as ``meddx predict``
+    """A decoded upload as the bundle reads it, by ``meddx predict``'s rule
     (``Predictor.readable_image``: a one-slice volume is a 2D image, channels convert only as grey
     and colour do, a 3D model refuses a single slice); 422 otherwise."""
     from meddx.bundle.predictor import single_slice_as_2d
     from meddx.core.errors import DataError
 
-    dims = len(served.predictor.config["preprocessing"]["spatial_size"])
-    image = single_slice_as_2d(image, dims)
-    if image.ndim - 1 != dims:
-        raise Problem(422, "wrong-dimensions", f"the image has {image.ndim - 1} spatial dimensions (shape "
-                      f"{tuple(image.shape)}) but model {served.name!r} expects {dims}D input")
     try:
         return served.predictor.readable_image(image, "the uploaded image")
     except DataError as exc:
-        raise Problem(422, "unreadable-image", str(exc)) from None
+        dims = len(served.predictor.preprocessor.spatial_size)
+        kind = "wrong-dimensions" if single_slice_as_2d(image, dims).ndim - 1 != dims else "unreadable-image"
+        raise Problem(422, kind, str(exc)) from None
 
 
 def preprocess(served: ServedModel, image: np.ndarray) -> np.ndarray:
-    """The bundle's preprocessing of one decoded image (done per request, in parallel threads)."""
-    return served.predictor.preprocessor.transform(readable(served, image))
+    """The bundle's preprocessing of one image already passed through :func:`readable` (done per
+    request, in parallel threads)."""
+    return served.predictor.preprocessor.transform(image)
 
 
 def explainer(served: ServedModel) -> Any:

@@ -262,8 +262,9 @@ def patience_is_chosen(plan: Any) -> bool:
 
 def is_chosen(plan: Any, field: str) -> bool:
     """Whether ``field`` was set by the user (config or plan file), as the plan's reason for it
-    records, rather than decided by the planner (any plan schema)."""
-    why = (getattr(plan, "reasons", None) or {}).get(field, "")
+    records, rather than decided by the planner (any plan schema, or a plan's dict)."""
+    reasons = plan.get("reasons") if isinstance(plan, dict) else getattr(plan, "reasons", None)
+    why = str((reasons or {}).get(field, ""))
     return why.startswith(("set in config", "overridden"))
 
 
