@@ -17,7 +17,9 @@ from typing import Any, Optional
 
 import typer
 
-from meddx.cli.data_print import _per_split, _print_seg_info, _print_seg_verify, _print_text_conflicts, _print_text_info
+from meddx.cli.data_print import (
+    _per_split, _print_info, _print_seg_info, _print_seg_verify, _print_text_conflicts, _print_text_info, _print_verify,
+)
 
 app = typer.Typer(
     help="Inspect a data source (info) and check it for duplicates and leakage (verify).",
@@ -135,7 +137,10 @@ def info(
 @app.command()
 def verify(
     source: str = typer.Argument(..., help=SOURCE_HELP),
-    report: Path = typer.Option(Path("verify-report.json"), "--report", help="Where to write the JSON report."),
+    report: Optional[Path] = typer.Option(
+        None, "--report", help="Where to write the JSON report (default ./verify-report.json, which is never replaced "
+        "without --overwrite; an existing PATH is replaced only when it is an earlier verify report)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing report file, whatever it holds."),
     near: bool = typer.Option(True, "--near/--no-near", help="Search near duplicates (perceptual hash)."),
     max_distance: Optional[int] = typer.Option(
         None, "--max-distance", min=0, help="Hash bits that may differ for a near duplicate (default 2 per 64)."
@@ -163,23 +168,24 @@ def verify(
 ) -> None:
     """Undecodable files, exact and near duplicates, label conflicts, patient overlap.
 
-    Exits with code 1 when content or a patient is shared between splits (leakage); for a
-    segmentation source also when an image or mask is undecodable, a pair's shape or affine
+    Exits with code 1 when content or a patient is shared between splits (leakage) or a class has
+    no training sample (``meddx train`` would refuse the source); for a segmentation source also when an image or mask is undecodable, a pair's shape or affine
     differs, or a mask holds values outside the label set. A text source is checked for copies
     after normalisation and MinHash near copies; ``--fix`` writes it without the groups found.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from meddx.core.files import write_json_atomic
+    from meddx.cli.data_report import DEFAULT_REPORT, report_destination, write_report
     from meddx.data.segmentation import is_segmentation_source
     from meddx.data.sources import load_source
     from meddx.data.verify import verify_source
 
     if (fix is None) != (fixed_output is None):
         raise typer.BadParameter("--fix and --fixed-output go together", param_hint="--fix")
-    _check_outputs([source, labels_file], {"--report": report, "--fixed-output": fixed_output,
+    _check_outputs([source, labels_file], {"--report": report or Path(DEFAULT_REPORT), "--fixed-output": fixed_output,
                                            "--clean-manifest": clean_manifest})
+    report, replace = report_destination(report, overwrite, source)
     segmentation = is_segmentation_source(source)
     if segmentation:
         from meddx.data.segmentation import load_seg_source
@@ -222,7 +228,7 @@ def verify(
         task = bar.add_task("verify", total=sum(len(d) for d in src.splits.values()))
         result = check(src, near_duplicates=near, max_distance=max_distance,  # type: ignore[arg-type]
                        progress=lambda done, total: bar.update(task, completed=done))
-    write_json_atomic(report, result.to_dict())
+    write_report(report, result.to_dict(), replace)
     if segmentation:
         _print_seg_verify(result.to_dict(), report)
         if result.has_leakage or result.has_errors:  # type: ignore[union-attr]
@@ -252,7 +258,7 @@ def verify(
         cleaned = write_clean_manifest(src, result.to_dict(), clean_manifest)
         removed = ", ".join(f"{len(v)} from {k}" for k, v in cleaned.removed.items()) or "nothing"
         console.print(f"clean manifest: {cleaned.manifest} (removed {removed}; kept {cleaned.kept})")
-    if result.has_leakage:
+    if result.has_leakage or result.summary.get("classes_without_training_samples"):
         raise typer.Exit(1)
 
 
@@ -270,78 +276,3 @@ def _check_outputs(inputs: list[str | None], outputs: dict[str, Path | None]) ->
         if where in seen:
             raise typer.BadParameter(f"{path} is also given to {seen[where]}; choose two paths", param_hint=flag)
         seen[where] = flag
-
-
-# ------------------------------------------------------------------------------- printing
-def _print_info(result: dict) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    console.print(
-        f"[bold]{result['name']}[/bold] ({result['origin']}): {result['task']}, "
-        f"{result['spatial_dims']}D, {result['num_classes']} classes, {result['total']} samples"
-    )
-    splits = result["splits"]
-    counts = Table("class", *splits, title="samples per split and class"
-                   + (" (positives per label)" if result["task"] == "multilabel" else ""))
-    for name in result["label_names"]:
-        counts.add_row(name, *(str(s["class_counts"].get(name, 0)) for s in splits.values()))
-    counts.add_row("[bold]total[/bold]", *(f"[bold]{s['count']}[/bold]" for s in splits.values()))
-    console.print(counts)
-    images = Table("split", "decoded", "shapes (count)", "channels", "dtype", "min", "max", "mean",
-                   title="images")
-    for split, s in splits.items():
-        shapes = ", ".join(f"{'x'.join(map(str, x['shape']))} ({x['count']})" for x in s["shapes"][:2])
-        if len(s["shapes"]) > 2:
-            shapes += f", +{len(s['shapes']) - 2} more"
-        inten = s["intensity"] or {}
-        decoded = f"{s['decoded']}/{s['count']}"
-        images.add_row(split, decoded, shapes, ",".join(map(str, s["channels"])), ",".join(s["dtypes"]),
-                       *(f"{inten[k]:.4g}" if k in inten else "-" for k in ("min", "max", "mean")))
-    console.print(images)
-    if any(s["sampled"] for s in splits.values()):
-        console.print("shapes and intensities come from an evenly spread sample of the files (see 'decoded')")
-    for split, s in splits.items():
-        for bad in s.get("undecodable", [])[:5]:
-            console.print(f"[red]undecodable[/red] {split}: {bad['reason']}")
-    for note in result["notes"]:
-        console.print(f"note: {note}")
-
-
-def _print_verify(report: dict, path: Path) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    s = report["summary"]
-    table = Table("check", "result", title=f"verify {report['source']['name']} ({s['samples']} samples, {s['seconds']} s)")
-    table.add_row("undecodable files", str(s["undecodable"]))
-    table.add_row("exact duplicate groups (within / across splits)",
-                  f"{s['exact_duplicate_groups']} ({s['exact_duplicate_groups_within_split']} / "
-                  f"{s['exact_duplicate_groups_cross_split']})")
-    table.add_row("samples with an exact copy in another split", _per_split(s["exact_cross_split_samples"]))
-    table.add_row("near duplicate groups (across splits)",
-                  f"{s['near_duplicate_groups']} ({s['near_duplicate_groups_cross_split']})"
-                  if report["settings"]["near_duplicates"] else "skipped")
-    table.add_row("samples with a near copy in another split", _per_split(s["near_cross_split_samples"]))
-    table.add_row("samples with any copy in another split", _per_split(s["any_cross_split_samples"]))
-    table.add_row("duplicate groups with conflicting labels", str(s["conflicting_label_groups"]))
-    patients = s.get("patient_ids_known", True)
-    table.add_row("patients in more than one split",
-                  str(s["patients_across_splits"]) if patients else "not checked (no patient ids)")
-    console.print(table)
-    for bad in report["undecodable"][:5]:
-        console.print(f"[red]undecodable[/red] {bad['reason']}")
-    cross = [g for g in report["exact_duplicates"] + report["near_duplicates"] if g["cross_split"]]
-    for g in cross[:5]:
-        console.print("[yellow]shared across splits:[/yellow] " + ", ".join(
-            f"{m['split']}:{m['id']} ({m['label']})" for m in g["members"][:4]) + (" ..." if g["size"] > 4 else ""))
-    if report["summary"]["has_leakage"]:
-        console.print("[bold red]leakage:[/bold red] the same content or patient appears in more than one split; "
-                      "deduplicate before trusting test metrics")
-    else:
-        console.print("[green]no cross-split duplicates or shared patients found[/green]" if patients else
-                      "[green]no cross-split duplicates found[/green] (no patient ids, so patient overlap was not "
-                      "checked)")
-    console.print(f"report: {path}")

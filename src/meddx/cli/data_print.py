@@ -1,9 +1,9 @@
-"""Printing for ``meddx data`` of text and segmentation sources (split from ``cli/data.py``)."""
+"""Printing for ``meddx data info|verify`` (split from ``cli/data.py``): image, text and
+segmentation sources."""
 
 from __future__ import annotations
 
 from pathlib import Path
-
 
 
 def _print_text_info(result: dict) -> None:
@@ -29,24 +29,41 @@ def _print_text_info(result: dict) -> None:
                             ("-" if s["patients"] is None else str(s["patients"])) if unit == "chars" else "")
     console.print(lengths)
     console.print("columns: " + ", ".join(f"{k}={v}" for k, v in result["columns"].items() if v is not None))
+    print_untrainable(console, result)
     for note in result["notes"]:
         console.print(f"note: {note}")
 
 
 def _print_text_conflicts(report: dict) -> None:
-    """Duplicate groups with different labels, by id (documents are never printed)."""
+    """Duplicate groups with different labels, by id (documents are never printed; the counts are
+    printed with the verify table)."""
     from rich.console import Console
 
     console = Console()
-    s = report["summary"]
-    console.print(f"conflicting labels: {s['conflicting_exact_groups']} exact group(s) ({s['conflicting_exact_rows']} "
-                  f"rows), {s['conflicting_near_groups']} near group(s); {s['conflicting_label_rows']} rows in all")
     groups = [(kind, g) for kind in ("exact", "near") for g in report[f"{kind}_duplicates"] if g["conflicting_labels"]]
     for kind, g in groups[:10]:
         console.print(f"[yellow]{kind} copies, labels differ:[/yellow] " + ", ".join(
             f"{m['split']}:{m['id']} ({m['label']})" for m in g["members"][:6]) + (" ..." if g["size"] > 6 else ""))
     if len(groups) > 10:
         console.print(f"... and {len(groups) - 10} more in the report")
+
+
+def conflict_line(s: dict) -> str:
+    """Label conflicts with each row counted once: exact-copy rows plus the rows near copies add."""
+    if not s["conflicting_label_groups"]:
+        return "none"
+    return (f"{s['conflicting_label_groups']} group(s) of copies, {s['conflicting_label_rows']} rows in all: "
+            f"{s['conflicting_exact_groups']} exact group(s) ({s['conflicting_exact_rows']} rows), "
+            f"{s['conflicting_near_groups']} near group(s) (+{s['conflicting_near_rows']} rows not in those)")
+
+
+def print_untrainable(console, result: dict) -> None:  # type: ignore[no-untyped-def]
+    """A red line per class that has no training sample (``meddx train`` refuses the source)."""
+    for name, where in result.get("classes_without_training_samples", {}).items():
+        found = ", ".join(f"{n} in {split}" for split, n in where.items()) or "no sample in any split"
+        console.print(f"[bold red]problem:[/bold red] class {name!r} has no training sample ({found}); "
+                      "`meddx train` refuses this source: move some of its samples to train, or drop the class",
+                      soft_wrap=True)
 
 
 def _per_split(counts: dict) -> str:
@@ -136,4 +153,86 @@ def _print_seg_verify(report: dict, path: Path) -> None:
         console.print("[bold red]errors:[/bold red] fix the pairs above before training")
     if not s["has_leakage"] and not s["has_errors"]:
         console.print("[green]no broken pairs, cross-split duplicates or shared patients found[/green]")
+    console.print(f"report: {path}")
+
+
+def _print_info(result: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(
+        f"[bold]{result['name']}[/bold] ({result['origin']}): {result['task']}, "
+        f"{result['spatial_dims']}D, {result['num_classes']} classes, {result['total']} samples"
+    )
+    splits = result["splits"]
+    counts = Table("class", *splits, title="samples per split and class"
+                   + (" (positives per label)" if result["task"] == "multilabel" else ""))
+    for name in result["label_names"]:
+        counts.add_row(name, *(str(s["class_counts"].get(name, 0)) for s in splits.values()))
+    counts.add_row("[bold]total[/bold]", *(f"[bold]{s['count']}[/bold]" for s in splits.values()))
+    console.print(counts)
+    images = Table("split", "decoded", "shapes (count)", "channels", "dtype (decoded)", "min", "max", "mean",
+                   title="images (intensity range per stored dtype)")
+    for split, s in splits.items():
+        shapes = ", ".join(f"{'x'.join(map(str, x['shape']))} ({x['count']})" for x in s["shapes"][:2])
+        if len(s["shapes"]) > 2:
+            shapes += f", +{len(s['shapes']) - 2} more"
+        first = [split, f"{s['decoded']}/{s['count']}", shapes, ",".join(map(str, s["channels"]))]
+        by_dtype = s.get("intensity_by_dtype") or {}
+        if not by_dtype:
+            images.add_row(*first, ",".join(s["dtypes"]), "-", "-", "-")
+        for k, (dtype, inten) in enumerate(by_dtype.items()):
+            images.add_row(*(first if k == 0 else [""] * 4), f"{dtype} ({inten['samples']})",
+                           *(f"{inten[key]:.4g}" for key in ("min", "max", "mean")))
+    console.print(images)
+    if any(s["sampled"] for s in splits.values()):
+        console.print("shapes and intensities come from an evenly spread sample of the files (see 'decoded')")
+    for split, s in splits.items():
+        for bad in s.get("undecodable", [])[:5]:
+            console.print(f"[red]undecodable[/red] {split}: {bad['reason']}")
+    print_untrainable(console, result)
+    for note in result["notes"]:
+        console.print(f"note: {note}")
+
+
+def _print_verify(report: dict, path: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    s = report["summary"]
+    table = Table("check", "result", title=f"verify {report['source']['name']} ({s['samples']} samples, {s['seconds']} s)")
+    table.add_row("undecodable files", str(s["undecodable"]))
+    table.add_row("exact duplicate groups (within / across splits)",
+                  f"{s['exact_duplicate_groups']} ({s['exact_duplicate_groups_within_split']} / "
+                  f"{s['exact_duplicate_groups_cross_split']})")
+    table.add_row("samples with an exact copy in another split", _per_split(s["exact_cross_split_samples"]))
+    table.add_row("near duplicate groups (across splits)",
+                  f"{s['near_duplicate_groups']} ({s['near_duplicate_groups_cross_split']})"
+                  if report["settings"]["near_duplicates"] else "skipped")
+    table.add_row("samples with a near copy in another split", _per_split(s["near_cross_split_samples"]))
+    table.add_row("samples with any copy in another split", _per_split(s["any_cross_split_samples"]))
+    table.add_row("duplicate groups with conflicting labels (rows)",
+                  f"{s['conflicting_label_groups']} ({s['conflicting_label_rows']})")
+    patients = s.get("patient_ids_known", True)
+    table.add_row("patients in more than one split",
+                  str(s["patients_across_splits"]) if patients else "not checked (no patient ids)")
+    console.print(table)
+    if s["conflicting_label_groups"]:
+        console.print(f"conflicting labels: {conflict_line(s)}", soft_wrap=True)
+    for bad in report["undecodable"][:5]:
+        console.print(f"[red]undecodable[/red] {bad['reason']}")
+    cross = [g for g in report["exact_duplicates"] + report["near_duplicates"] if g["cross_split"]]
+    for g in cross[:5]:
+        console.print("[yellow]shared across splits:[/yellow] " + ", ".join(
+            f"{m['split']}:{m['id']} ({m['label']})" for m in g["members"][:4]) + (" ..." if g["size"] > 4 else ""))
+    print_untrainable(console, s)
+    if report["summary"]["has_leakage"]:
+        console.print("[bold red]leakage:[/bold red] the same content or patient appears in more than one split; "
+                      "deduplicate before trusting test metrics")
+    elif not s.get("classes_without_training_samples"):
+        console.print("[green]no cross-split duplicates or shared patients found[/green]" if patients else
+                      "[green]no cross-split duplicates found[/green] (no patient ids, so patient overlap was not "
+                      "checked)")
     console.print(f"report: {path}")

@@ -1,8 +1,8 @@
 """Remove what ``verify`` found from the evaluation splits, as a new CSV manifest.
 
 Training data is left as it is; from the evaluation splits (val, test) we drop every sample
-whose content (exact or near duplicate) also appears in an earlier split (train, then val: a
-test image copied in val leaves test), and keep one copy of exact duplicates within a split.
+whose content (exact or near duplicate) or patient also appears in an earlier split (train, then
+val: a test image copied in val leaves test), and keep one copy of exact duplicates within a split.
 The result is an ordinary CSV manifest (``path,label,split``), so any meddx command can use it
 and the original folder is never touched.
 """
@@ -33,8 +33,9 @@ class DedupeResult:
 
 
 def leaked_ids(report: dict[str, Any], eval_splits: tuple[str, ...] = EVAL_SPLITS) -> dict[str, set[str]]:
-    """Per evaluation split, ids to drop: copies of content that an earlier split (train, then
-    the evaluation splits in ``eval_splits`` order) holds, and redundant copies within a split."""
+    """Per evaluation split, ids to drop: copies of content, and samples of patients, that an
+    earlier split (train, then the evaluation splits in ``eval_splits`` order) holds, and
+    redundant copies within a split."""
     drop: dict[str, set[str]] = {s: set() for s in eval_splits}
     order = ("train", *eval_splits)
     for kind in ("exact_duplicates", "near_duplicates"):
@@ -48,6 +49,11 @@ def leaked_ids(report: dict[str, Any], eval_splits: tuple[str, ...] = EVAL_SPLIT
                 for split in eval_splits:
                     copies = sorted(m["id"] for m in members if m["split"] == split)
                     drop[split].update(copies[1:])
+    for patient in report.get("patient_overlap", []):  # a patient stays on the earliest split holding them
+        keeper = next((s for s in order if s in patient["ids"]), None)
+        for split, ids in patient["ids"].items():
+            if split in drop and split != keeper:
+                drop[split].update(ids)
     return drop
 
 

@@ -63,8 +63,8 @@ def looks_like_imagefolder(root: Path) -> bool:
 def load_imagefolder(root: str | Path) -> ImageSource:
     """Read a class-per-folder image tree into an :class:`ImageSource` holding file paths.
 
-    Raises ``DataError`` for fewer than two classes, a split without images, or a class that
-    has images in val/test but none in train.
+    Raises ``DataError`` for fewer than two classes or a split without images. A class with
+    images in val/test but none in train loads (``data info|verify`` report it, ``train`` refuses it).
     """
     root = Path(root)
     if not root.is_dir():
@@ -107,15 +107,8 @@ def load_imagefolder(root: str | Path) -> ImageSource:
         )
 
     label_names = order_label_names({c for classes in files.values() for c in classes})
-    if "train" in files:
-        missing = [c for c in label_names if c not in files["train"]]
-        if missing:
-            where = {c: [s for s in files if c in files[s]] for c in missing}
-            detail = "; ".join(f"{c!r} only in {'/'.join(s)}" for c, s in where.items())
-            raise DataError(
-                f"{by_split['train']}: class(es) with no training images: {detail}; expected every class "
-                "to have a train folder: add training images or remove the class"
-            )
+    # A class with images only in val/test loads (as from a CSV manifest): `data info|verify` report it
+    # and `meddx train` refuses it by name (training.plan.check_classes_present).
     mask_dirs = [c for c in label_names if c.lower() in _MASK_FOLDERS]
     if mask_dirs and any(c.lower().startswith("image") for c in label_names):
         raise DataError(

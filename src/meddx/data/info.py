@@ -3,7 +3,10 @@
 Array sources (MedMNIST) are summarised exactly. Path sources decode about ``max_decode``
 files per split, evenly spread over the sorted paths, plus one file of each class the spread
 missed (a class of 2 images among 10,000), so every class is represented; the output says how
-many were decoded. The result is a JSON-serialisable dict that the CLI prints
+many were decoded. Intensities are given over all decoded files (``intensity``) and per stored
+dtype (``intensity_by_dtype``: 8-bit and 16-bit PNGs of one folder are on different scales).
+A single-label class with no training sample is listed (``classes_without_training_samples``):
+``meddx train`` refuses such a source. The result is a JSON-serialisable dict that the CLI prints
 as tables and ``--json`` dumps as is.
 """
 
@@ -29,6 +32,7 @@ def source_info(source: ImageSource, *, max_decode: int = 200) -> dict:
         "num_classes": source.num_classes,
         "total": sum(len(d) for d in source.splits.values()),
         "splits": splits,
+        "classes_without_training_samples": classes_without_training(source),
         "notes": list(source.notes),
     }
 
@@ -43,16 +47,33 @@ def class_counts(source: ImageSource, data: SplitData) -> dict[str, int]:
     return {names[i] if i < len(names) else str(i): int(c) for i, c in enumerate(counts)}
 
 
+def classes_without_training(source: ImageSource) -> dict[str, dict[str, int]]:
+    """Single-label classes with no sample in ``train`` (class -> samples per other split), which
+    ``meddx train`` refuses; empty for multi-label sources and for sources without a train split
+    (an evaluation-only set)."""
+    train = source.splits.get("train")
+    if train is None or source.task == "multilabel" or np.ndim(train.labels) != 1:
+        return {}
+    present = set(np.asarray(train.labels).tolist())
+    return {
+        name: {split: int(np.sum(np.asarray(data.labels) == k)) for split, data in source.splits.items()
+               if split != "train" and np.any(np.asarray(data.labels) == k)}
+        for k, name in enumerate(source.label_names) if k not in present
+    }
+
+
 def _split_info(source: ImageSource, name: str, data: SplitData, max_decode: int) -> dict:
     info: dict = {"count": len(data), "class_counts": class_counts(source, data)}
     if data.images is not None:
         images = data.images
+        whole = _intensity([images]) if len(data) else None
         info.update(
             decoded=len(data), sampled=False,
             shapes=[{"shape": list(images.shape[1:]), "count": len(data)}] if len(data) else [],
             channels=[int(images.shape[1])] if len(data) else [],
             dtypes=[str(images.dtype)],
-            intensity=_intensity([images]) if len(data) else None,
+            intensity=whole,
+            intensity_by_dtype={str(images.dtype): {**whole, "samples": len(data)}} if whole else {},
         )
         return info
     paths = data.paths or []
@@ -75,6 +96,7 @@ def _split_info(source: ImageSource, name: str, data: SplitData, max_decode: int
         channels=sorted({s[0] for s in shapes}),
         dtypes=sorted(dtypes),
         intensity=_intensity(arrays) if arrays else None,
+        intensity_by_dtype=_intensity_by_dtype(arrays),
         undecodable=failures,
     )
     return info
@@ -90,6 +112,15 @@ def _sample_indices(n: int, k: int, labels: np.ndarray | None = None) -> np.ndar
         return take
     missed = [np.flatnonzero(labels == c) for c in np.setdiff1d(labels, labels[take])]
     return np.union1d(take, [m[len(m) // 2] for m in missed]).astype(np.int64)
+
+
+def _intensity_by_dtype(arrays: list[np.ndarray]) -> dict[str, dict]:
+    """``_intensity`` per stored dtype (uint8, uint16, float32...): 8-bit and 16-bit files in one
+    folder have ranges on different scales, which one lumped range hides."""
+    by_dtype: dict[str, list[np.ndarray]] = {}
+    for a in arrays:
+        by_dtype.setdefault(str(a.dtype), []).append(a)
+    return {dtype: {**_intensity(group), "samples": len(group)} for dtype, group in sorted(by_dtype.items())}
 
 
 def _intensity(arrays: list[np.ndarray]) -> dict:

@@ -174,18 +174,40 @@ def _content_groups(split: SplitData, origin: str, by_size: bool = False) -> np.
 def _join_groups(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """One code per sample such that samples sharing a value of ``first`` or of ``second`` (directly
     or through other samples) share a code: connected components of the sample-key graph."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     n = len(first)
     _, a = np.unique(np.asarray(first).astype(str), return_inverse=True)
     _, b = np.unique(second, return_inverse=True)
     keys = n + np.concatenate([a, a.max() + 1 + b])  # key nodes after the n sample nodes
-    size = int(keys.max()) + 1
-    graph = coo_matrix((np.ones(2 * n), (np.tile(np.arange(n), 2), keys)), shape=(size, size))
-    _, labels = connected_components(graph, directed=False)
+    labels = component_codes(int(keys.max()) + 1, np.column_stack([np.tile(np.arange(n), 2), keys]))
     _, codes = np.unique(labels[:n], return_inverse=True)
     return codes
+
+
+def component_codes(n: int, pairs: np.ndarray | list[tuple[int, int]]) -> np.ndarray:
+    """Connected-component code of each node ``0..n-1`` of the undirected graph whose edges are
+    ``pairs`` (``(k, 2)`` node indices), numbered by each component's smallest node (scipy's
+    ``connected_components``; the one grouping mechanism of splits, verify and text cleaning)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    edges = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    _, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse.ravel()]
+
+
+def code_groups(codes: np.ndarray) -> list[list[int]]:
+    """Indices sharing a code (from :func:`component_codes`), for each code held at least twice:
+    sorted indices, groups ordered by code."""
+    codes = np.asarray(codes)
+    order = np.argsort(codes, kind="stable")
+    runs = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(codes) else []
+    return [run.tolist() for run in runs if len(run) > 1]
 
 
 def _grouped(strata: np.ndarray, groups: np.ndarray, fraction: float, seed: int,

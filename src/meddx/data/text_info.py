@@ -2,7 +2,8 @@
 
 Lengths (characters and whitespace-separated words: min, median, 95th percentile, max, mean)
 show whether a model's maximum sequence length cuts most documents, and the count of empty
-documents shows rows that carry no evidence. Only numbers leave this module, never text.
+documents shows rows that carry no evidence. A class with no training document is listed
+(``meddx train`` refuses the source). Only numbers leave this module, never text.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from meddx.data.base import TextSource
-from meddx.data.info import class_counts
+from meddx.data.info import class_counts, classes_without_training
 
 
 def text_source_info(source: TextSource) -> dict:
@@ -39,6 +40,7 @@ def text_source_info(source: TextSource) -> dict:
         "total": sum(len(d) for d in source.splits.values()),
         "splits": splits,
         "overall": length_stats(all_texts),
+        "classes_without_training_samples": classes_without_training(source),
         "notes": list(source.notes),
     }
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from meddx.core.errors import ConfigError, DataError
 from meddx.data.base import TextSource
-from meddx.data.splits import check_patient_overlap
+from meddx.data.splits import check_patient_overlap, code_groups, component_codes
 from meddx.data.text import normalize_text, text_digest
 from meddx.data.verify import VerifyReport, _group, _Item, _label, _summary, conflict_entries, exact_groups
 
@@ -85,15 +85,8 @@ def verify_text_source(source: TextSource, *, near_duplicates: bool = True, thre
         notes.append("near-duplicate search skipped")
     conflicts = conflict_entries(exact, near)
     overlap = check_patient_overlap(source)
-    summary = _summary(source, items, undecodable, exact, near, conflicts, overlap)
-    conflict_rows = {(m["split"], m["id"]) for g in exact + near if g["conflicting_labels"] for m in g["members"]}
-    summary.update(
-        conflicting_exact_groups=sum(g["conflicting_labels"] for g in exact),
-        conflicting_exact_rows=sum(g["size"] for g in exact if g["conflicting_labels"]),
-        conflicting_near_groups=sum(g["conflicting_labels"] for g in near),
-        conflicting_label_rows=len(conflict_rows),
-        seconds=round(time.perf_counter() - start, 2),
-    )
+    summary = _summary(source, items, undecodable, exact, near, overlap)
+    summary["seconds"] = round(time.perf_counter() - start, 2)
     return VerifyReport(
         source={"name": source.name, "origin": source.origin, "task": source.task, "kind": "text",
                 "label_names": list(source.label_names), "spatial_dims": 0, "columns": dict(source.columns)},
@@ -124,14 +117,6 @@ def _near_groups(shingles: dict[str, set[str]], by_digest: dict[str, list[int]],
     lsh = MinHashLSH(threshold=max(0.05, threshold - _LSH_MARGIN), num_perm=num_perm)
     for k, sig in enumerate(signatures):
         lsh.insert(k, sig)
-    parent = list(range(len(digests)))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
     edges: list[tuple[int, int, float]] = []
     for a, sig in enumerate(signatures):
         for b in lsh.query(sig):
@@ -141,18 +126,17 @@ def _near_groups(shingles: dict[str, set[str]], by_digest: dict[str, list[int]],
             jaccard = len(sa & sb) / len(sa | sb)
             if jaccard >= threshold:
                 edges.append((a, b, jaccard))
-                parent[find(a)] = find(b)
-    comps: dict[int, list[int]] = defaultdict(list)
-    for a in range(len(digests)):
-        comps[find(a)].append(a)
+    if not edges:
+        return []
+    codes = component_codes(len(digests), [(a, b) for a, b, _ in edges])
     sims: dict[int, list[float]] = defaultdict(list)
     for a, _, jaccard in edges:
-        sims[find(a)].append(jaccard)
+        sims[int(codes[a])].append(jaccard)
     out = []
-    for root, members in comps.items():
-        if len(members) > 1:
-            rows = sorted(k for c in members for k in by_digest[digests[c]])
-            out.append((rows, max(sims[root]), min(sims[root])))
+    for members in code_groups(codes):
+        rows = sorted(k for c in members for k in by_digest[digests[c]])
+        found = sims[int(codes[members[0]])]
+        out.append((rows, max(found), min(found)))
     return sorted(out)
 
 
@@ -220,14 +204,8 @@ def clean_text_source(source: TextSource, report: dict[str, Any] | VerifyReport,
 
 def _merged_groups(report: dict[str, Any], position: dict, origin: str) -> list[list[tuple[str, str]]]:
     """Exact and near groups that share a member joined into one, members in source order."""
-    parent: dict[tuple[str, str], tuple[str, str]] = {}
-
-    def find(a: tuple[str, str]) -> tuple[str, str]:
-        parent.setdefault(a, a)
-        while parent[a] != a:
-            a = parent[a]
-        return a
-
+    order = {key: n for n, key in enumerate(position)}
+    edges = []
     for kind in ("exact_duplicates", "near_duplicates"):
         for group in report.get(kind, []):
             keys = [(m["split"], m["id"]) for m in group["members"]]
@@ -235,13 +213,9 @@ def _merged_groups(report: dict[str, Any], position: dict, origin: str) -> list[
                 if key not in position:
                     raise DataError(f"{origin}: the verify report names {key[0]}:{key[1]}, which this source does "
                                     "not hold; expected the report of this very source: run verify again")
-                parent[find(key)] = find(keys[0])
-    comps: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    for key in parent:
-        comps[find(key)].append(key)
-    order = {key: n for n, key in enumerate(position)}
-    return sorted((sorted(c, key=order.__getitem__) for c in comps.values() if len(c) > 1),
-                  key=lambda c: order[c[0]])
+                edges.append((order[keys[0]], order[key]))
+    keys_in_order = list(position)
+    return [[keys_in_order[k] for k in members] for members in code_groups(component_codes(len(order), edges))]
 
 
 def write_text_source(source: TextSource, path: str | Path) -> Path:

@@ -32,7 +32,10 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.core.files import file_digest
 from meddx.data.base import ImageSource, is_text_source
-from meddx.data.splits import check_patient_overlap
+from meddx.data.splits import check_patient_overlap, code_groups, component_codes
+from meddx.data.verify_summary import (  # noqa: F401  (re-exported: text, table and series verify use them)
+    _cross_split_samples, _group, _Item, _summary, conflict_entries, exact_groups,
+)
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint16)
 _ROW_CHUNK = 512
@@ -67,15 +70,6 @@ class VerifyReport:
         out = asdict(self)
         out["summary"]["has_leakage"] = self.has_leakage
         return out
-
-
-@dataclass
-class _Item:
-    split: str
-    id: str
-    path: str | None
-    label: str
-    digest: str | None = None
 
 
 def verify_source(
@@ -137,7 +131,7 @@ def verify_source(
 
     conflicts = conflict_entries(exact, near)
     overlap = check_patient_overlap(source)
-    summary = _summary(source, items, undecodable, exact, near, conflicts, overlap)
+    summary = _summary(source, items, undecodable, exact, near, overlap)
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return VerifyReport(
         source={"name": source.name, "origin": source.origin, "task": source.task,
@@ -269,23 +263,13 @@ def _near_components(bits: np.ndarray, limit: int, thumbs: np.ndarray | None = N
             if len(members) > 1:
                 found.extend(_close_pairs(packed, members, limit, unit, min_correlation))
 
-    parent = list(range(n))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for a, b, _ in found:
-        parent[find(a)] = find(b)
-    edge_max: dict[int, int] = defaultdict(int)
-    for a, _, dist in found:
-        edge_max[find(a)] = max(edge_max[find(a)], dist)
-    comps: dict[int, list[int]] = defaultdict(list)
-    for a in range(n):
-        comps[find(a)].append(a)
-    return [(sorted(c), edge_max[r]) for r, c in comps.items() if len(c) > 1]
+    if not found:
+        return []
+    pairs = np.asarray(found, dtype=np.int64)
+    codes = component_codes(n, pairs[:, :2])
+    edge_max = np.zeros(n, dtype=np.int64)  # per component code: the largest linking distance
+    np.maximum.at(edge_max, codes[pairs[:, 0]], pairs[:, 2])
+    return [(members, int(edge_max[codes[members[0]]])) for members in code_groups(codes)]
 
 
 def _standardise(thumbs: np.ndarray) -> np.ndarray:
@@ -315,79 +299,3 @@ def _close_pairs(packed: np.ndarray, members: np.ndarray, limit: int, unit: np.n
             a, b, d = a[keep], b[keep], d[keep]
         out.extend(zip(a.tolist(), b.tolist(), d.tolist()))
     return out
-
-
-# ------------------------------------------------------------------------------ reporting
-def exact_groups(items: list[_Item]) -> tuple[dict[str, list[int]], list[dict]]:
-    """Sample indices per content digest, and one group (``_group``) per digest that several
-    samples share; shared by image, segmentation and text verify."""
-    by_digest: dict[str, list[int]] = defaultdict(list)
-    for k, item in enumerate(items):
-        if item.digest is not None:
-            by_digest[item.digest].append(k)
-    return by_digest, [_group(items, members, digest=d) for d, members in by_digest.items() if len(members) > 1]
-
-
-def conflict_entries(exact: list[dict], near: list[dict]) -> list[dict]:
-    """One entry per exact or near group whose members carry different labels (ids, no content)."""
-    return [
-        {"kind": kind, "group": n, "size": g["size"], "labels": g["labels"], "splits": g["splits"],
-         "ids": [m["id"] for m in g["members"]]}
-        for kind, groups in (("exact", exact), ("near", near))
-        for n, g in enumerate(groups) if g["conflicting_labels"]
-    ]
-
-
-def _group(items: list[_Item], members: list[int], **extra: object) -> dict:
-    rows = [items[k] for k in members]
-    splits = sorted({r.split for r in rows})
-    labels = sorted({r.label for r in rows})
-    return {
-        **extra,
-        "size": len(rows),
-        "splits": splits,
-        "cross_split": len(splits) > 1,
-        "labels": labels,
-        "conflicting_labels": len(labels) > 1,
-        "members": [{"split": r.split, "id": r.id, "path": r.path, "label": r.label} for r in rows],
-    }
-
-
-def _cross_split_samples(groups: list[dict]) -> dict[str, int]:
-    """Per split: samples whose group also has a member in another split (each counted once)."""
-    seen = {(m["split"], m["id"]) for g in groups if g["cross_split"] for m in g["members"]}
-    counts: dict[str, int] = defaultdict(int)
-    for split, _ in seen:
-        counts[split] += 1
-    return dict(sorted(counts.items()))
-
-
-def _summary(source: ImageSource, items: list[_Item], undecodable: list[dict], exact: list[dict],
-             near: list[dict], conflicts: list[dict], overlap: list[dict]) -> dict:
-    redundant_within: dict[str, int] = defaultdict(int)
-    for g in exact:
-        per_split: dict[str, int] = defaultdict(int)
-        for m in g["members"]:
-            per_split[m["split"]] += 1
-        for split, k in per_split.items():
-            redundant_within[split] += k - 1
-    return {
-        "samples": len(items),
-        "samples_per_split": {s: len(d) for s, d in source.splits.items()},
-        "undecodable": len(undecodable),
-        "distinct_contents": len({i.digest for i in items if i.digest is not None}),
-        "exact_duplicate_groups": len(exact),
-        "exact_duplicate_groups_within_split": sum(not g["cross_split"] for g in exact),
-        "exact_duplicate_groups_cross_split": sum(g["cross_split"] for g in exact),
-        "exact_redundant_copies": sum(g["size"] - 1 for g in exact),
-        "exact_redundant_copies_within_split": dict(redundant_within),
-        "exact_cross_split_samples": _cross_split_samples(exact),
-        "near_duplicate_groups": len(near),
-        "near_duplicate_groups_cross_split": sum(g["cross_split"] for g in near),
-        "near_cross_split_samples": _cross_split_samples(near),
-        "any_cross_split_samples": _cross_split_samples(exact + near),
-        "conflicting_label_groups": len(conflicts),
-        "patients_across_splits": len(overlap),
-        # False: no split names patients, so patient overlap could not be checked (0 above means nothing)
-        "patient_ids_known": any(d.patient_ids is not None for d in source.splits.values()),
-    }

@@ -29,7 +29,7 @@ def verify_by_digest(source: ImageSource, digests: Callable[[Any], Any], note: s
     _, exact = exact_groups(items)
     conflicts = conflict_entries(exact, [])
     overlap = check_patient_overlap(source)
-    summary = _summary(source, items, [], exact, [], conflicts, overlap)
+    summary = _summary(source, items, [], exact, [], overlap)
     summary["seconds"] = round(time.perf_counter() - start, 2)
     report = VerifyReport(
         source={"name": source.name, "origin": source.origin, "task": source.task,
