@@ -138,6 +138,7 @@ def test_3d_nifti_geometry_kept(tmp_path: Path, seg_home: Path, capsys: pytest.C
     assert test["unit"]["hd95"] == "mm" and test["classes"]["ellipse"]["hd95"]["mean"] < 3.0
     assert "volume_ellipse" in test["measurement"] and test["measurement"]["volume_ellipse"]["unit"] == "mL"
     assert run["config"]["preprocessing"]["target_spacing"] == [1.0, 1.0, 1.5]
+    assert run["config"]["orientation"] == "RAS"  # images and masks were read turned to RAS
     zoom = run["config"]["postprocess"]["evidence"]["zoom"]  # resampled by spacing: cropping would not magnify
     assert zoom["applied"] is False and "spacing" in zoom["why"] and run["config"]["inference"]["zoom"] is False
 

@@ -92,6 +92,7 @@ def test_3d_npz_training_and_nifti_prediction(tmp_path: Path, meddx_home: Path, 
     assert result.code == 0, result.err
     config = json.loads((meddx_home / "bundles" / "vol" / "v1" / "config.json").read_text())
     assert config["spatial_dims"] == 3 and config["preprocessing"]["spatial_size"] == [16, 16, 16]
+    assert config["orientation"] == "RAS"  # predict reads volumes turned to RAS, as training did
     files = []
     for i in range(3):
         path = tmp_path / f"vol{i}.nii.gz"

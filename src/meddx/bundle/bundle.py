@@ -1,8 +1,9 @@
 """A trained model as a self-describing folder; ``load_bundle`` needs no training data.
 
 Layout: ``weights.safetensors``, ``config.json`` (model name and args, fitted preprocessing,
-label names, task, decision threshold), ``metrics.json``, ``model_card.md`` and
-``meddx_version``; a text bundle adds ``tokenizer.json`` and its TF-IDF baseline's arrays. Nothing is pickled, so loading a bundle cannot run code.
+label names, task, decision threshold; for image bundles the ``orientation`` volumes were read
+in, ``"RAS"``, absent in bundles written before, which read the files' stored voxel order),
+``metrics.json``, ``model_card.md`` and ``meddx_version``; a text bundle adds ``tokenizer.json`` and its TF-IDF baseline's arrays. Nothing is pickled, so loading a bundle cannot run code.
 """
 
 from __future__ import annotations
@@ -156,6 +157,11 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
                 raise bad(f"{section}.{key}", "a number", value[key])
     if not isinstance(config.get("tta", []), list):
         raise bad("tta", "a list", config.get("tta"))
+    from meddx.data.orientation import valid_orientation
+
+    if config.get("orientation") is not None and not valid_orientation(config["orientation"]):
+        raise bad("orientation", "the voxel orientation volumes are read in, three axis codes such as 'RAS' "
+                  "(absent: the files' stored order, as bundles written before it)", config["orientation"])
 
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".bin")

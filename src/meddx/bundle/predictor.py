@@ -43,6 +43,9 @@ class Predictor:
         self.class_thresholds: dict[str, float] | None = decision.get("class_thresholds")
         self.temperature: float = float(config.get("calibration", {}).get("temperature") or 1.0)
         self.tta: list[str] = list(config.get("tta", []))
+        # The voxel orientation volumes were read in for training ("RAS"); bundles written before
+        # reorientation existed have none and read files in their stored order, as they were trained.
+        self.orientation: str | None = config.get("orientation")
 
     def _build_preprocessor(self, config: dict[str, Any]) -> Any:
         """The fitted input transform of this kind of bundle (images: ``ImagePreprocessor``)."""
@@ -146,16 +149,22 @@ class Predictor:
         colour = c in (1, 3, 4) and channels in (1, 3)
         return channels_convertible(c, channels) and (colour or chosen)
 
+    def read(self, path: str | Path) -> np.ndarray:
+        """The image at ``path`` as this bundle reads it: volumes in the bundle's ``orientation``
+        (stored order for bundles without one), checked by :meth:`readable_image`."""
+        from meddx.data.io import read_image
+
+        return self.readable_image(read_image(path, self.orientation).array, str(path))
+
     def predict_files(self, paths: Sequence[str | Path]) -> list[Prediction]:
         """Read PNG/JPEG/DICOM/NIfTI files and predict each; a folder stands for the image files
         beneath it (3D bundles: its DICOM series and NIfTI volumes; ``data.inputs``)."""
         from meddx.data.inputs import expand_image_inputs
-        from meddx.data.io import read_image
 
         paths = expand_image_inputs(paths, len(self.preprocessor.spatial_size))
         # Each file is preprocessed as soon as it is read, so only the bundle-sized inputs are kept:
         # a folder of CT volumes is not held in memory at full resolution all at once.
-        x = self.preprocessor.transform_many(self.readable_image(read_image(p).array, str(p)) for p in paths)
+        x = self.preprocessor.transform_many(self.read(p) for p in paths)
         probs = self.predict_tensor(torch.from_numpy(x))
         labels = self.decide(probs)
         return [

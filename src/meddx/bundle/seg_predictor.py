@@ -152,6 +152,9 @@ class SegPredictor:
         # before the choice existed say true, which meant moments.
         self.ellipse: str | None = ellipse_method(config.get("postprocess", {}).get("ellipse"))
         self.measurement: str | None = config.get("measurement")
+        # Volumes (images and masks) are read in this orientation ("RAS"); None for bundles trained
+        # before reorientation existed, which read the stored voxel order and keep doing so.
+        self.orientation: str | None = config.get("orientation")
 
     @property
     def name(self) -> str:
@@ -258,32 +261,39 @@ class SegPredictor:
                       pixel_size: float | None = None, overlays: bool = True) -> list[dict[str, Any]]:
         """Segment image files, folders of them, or DICOM series folders (``data.inputs``); with
         ``out_dir`` write each mask in the input's format and geometry (``<stem>_mask.png`` /
-        ``.nii.gz``, stems made unique) and an overlay PNG."""
+        ``.nii.gz``, stems made unique; in the input file's own voxel order, whatever orientation
+        the bundle reads in) and an overlay PNG."""
         from meddx.data.inputs import expand_image_inputs, unique_stems
-        from meddx.data.io import image_suffix, read_image
+        from meddx.data.io import image_suffix
+        from meddx.data.orientation import reading_orientation
 
         paths = expand_image_inputs(paths, self.spatial_dims)
         stems = unique_stems(paths, lambda p: p.name[: -len(image_suffix(p))] if image_suffix(p) else p.name)
-        results = []
-        for p, stem in zip(paths, stems):
-            loaded = read_image(p)
-            spacing = loaded.spacing or ((pixel_size,) * self.spatial_dims if pixel_size else None)
-            out = self.predict_case(loaded.array, spacing)
-            row: dict[str, Any] = {"source": str(p), "spacing": spacing, **self.measure(out, spacing)}
-            row["voxels"] = {n: int((out.labels == i).sum()) for i, n in enumerate(self.label_names) if i > 0}
-            if out_dir is not None:
-                from meddx.data.segmentation import write_mask
+        with reading_orientation(self.orientation):  # the reads and the mask writer's reference read alike
+            return [self._predict_file(p, stem, out_dir, pixel_size, overlays) for p, stem in zip(paths, stems)]
 
-                folder = Path(out_dir)
-                folder.mkdir(parents=True, exist_ok=True)
-                row["mask"] = str(write_mask(folder / f"{stem}_mask{_mask_suffix(p)}", out.labels, p))
-                if overlays:
-                    from meddx.evaluation.seg_overlays import overlay_png
+    def _predict_file(self, p: Path, stem: str, out_dir: str | Path | None, pixel_size: float | None,
+                      overlays: bool) -> dict[str, Any]:
+        """One input of :meth:`predict_files`: segment, measure, and write mask and overlay."""
+        from meddx.data.io import read_image
 
-                    row["overlay"] = str(overlay_png(folder / f"{stem}_overlay.png", loaded.array, None, out.labels,
-                                                     self.label_names, title=Path(p).name))
-            results.append(row)
-        return results
+        loaded = read_image(p)
+        spacing = loaded.spacing or ((pixel_size,) * self.spatial_dims if pixel_size else None)
+        out = self.predict_case(loaded.array, spacing)
+        row: dict[str, Any] = {"source": str(p), "spacing": spacing, **self.measure(out, spacing)}
+        row["voxels"] = {n: int((out.labels == i).sum()) for i, n in enumerate(self.label_names) if i > 0}
+        if out_dir is not None:
+            from meddx.data.segmentation import write_mask
+
+            folder = Path(out_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            row["mask"] = str(write_mask(folder / f"{stem}_mask{_mask_suffix(p)}", out.labels, p))
+            if overlays:
+                from meddx.evaluation.seg_overlays import overlay_png
+
+                row["overlay"] = str(overlay_png(folder / f"{stem}_overlay.png", loaded.array, None, out.labels,
+                                                 self.label_names, title=Path(p).name))
+        return row
 
 
 def _mask_suffix(path: str | Path) -> str:

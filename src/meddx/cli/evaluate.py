@@ -24,6 +24,7 @@ def evaluate(
     labels_file: Optional[str] = typer.Option(None, "--labels-file", help="Long-format series: labels CSV of --data (default: the one training read, stored absolute)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the file (default: training's, else utf-8)."),
     attributes: Optional[Path] = typer.Option(None, "--attributes", help="CSV keyed by sample id (id,sex,age_band,site,...) for subgroup metrics."),
+    subgroup: Optional[list[str]] = typer.Option(None, "--subgroup", help="Column forming subgroups (repeatable): of --attributes, else of the --data CSV itself (e.g. site)."),
     operating_point: Optional[list[str]] = typer.Option(None, "--operating-point", help="Extra rule chosen on val and reported, e.g. 'sensitivity>=0.95' (repeatable)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for the CIs (0: none)."),
     level: float = typer.Option(0.95, "--level", min=0.5, max=0.999, help="Confidence level of the intervals."),
@@ -48,7 +49,7 @@ def evaluate(
         return
     settings = EvalSettings(n_resamples=bootstrap, level=level, seed=seed, extra_rules=list(operating_point or []))
     metrics, path = evaluate_bundle(bundle, data, split=split, out=out, settings=settings, attributes=attributes,
-                                    verify=verify, report=report,
+                                    verify=verify, report=report, subgroup_columns=list(subgroup or []) or None,
                                     columns=_columns(text_column, label_column, id_column, encoding,
                                                      patient_column, labels_file))
     _print_evaluation(metrics, path, headline(metrics), report, as_json)
@@ -129,7 +130,9 @@ def headline(metrics: dict[str, Any]) -> list[str]:
         after = cal.get("after")
         lines.append(f"calibration: ECE {_f(cal['before']['ece'])}"
                      + (f" -> {_f(after['ece'])} after temperature {cal['temperature']:.2f}" if after else "")
-                     + f"  Brier {_f((after or cal['before'])['brier'])}")
+                     + f"  Brier {_f((after or cal['before'])['brier'])}"
+                     + (f"  slope {_f((after or cal['before']).get('slope'))}"
+                        if (after or cal["before"]).get("slope") is not None else ""))
     lines += [f"warning: {w}" for w in metrics.get("warnings", [])]
     return lines
 

@@ -11,6 +11,11 @@ whose ``value_max`` (``2**BitsStored - 1``) is what intensity scaling divides by
 Enhanced multi-frame files keep rescale, pixel spacing and positions in the functional groups:
 they are read per frame, then shared, then top level, and frames are put in ascending position
 along the slice normal, as a series folder's slices are.
+
+Volumes (series and multi-frame files with ImageOrientationPatient and positions) are then put in
+the RAS+ orientation closest to their stored one, as NIfTI files are
+(:mod:`meddx.data.orientation`), from the same geometry a converter such as dcm2niix writes into
+a NIfTI affine (LPS turned into RAS): a series and its NIfTI conversion read to one array.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from meddx.core.errors import DataError
+from meddx.data.orientation import CANONICAL, Reorientation, reorient
 
 if TYPE_CHECKING:
     from meddx.data.io import LoadedImage
@@ -93,9 +99,10 @@ def is_image_sop(uid: Any) -> bool:
     return uid is None or name == str(uid) or "Image" in name
 
 
-def read_dicom_file(path: Path) -> LoadedImage:
+def read_dicom_file(path: Path, orientation: str | None = CANONICAL) -> LoadedImage:
     """One DICOM file: ``(C, H, W)``, or ``(1, F, H, W)`` for a multi-frame file in ascending
-    position along the slice normal when every frame records a distinct position."""
+    position along the slice normal when every frame records a distinct position (then turned
+    to ``orientation``; None keeps that order)."""
     import pydicom
 
     from meddx.data.io import _EXPECTED, LoadedImage
@@ -118,19 +125,23 @@ def read_dicom_file(path: Path) -> LoadedImage:
     if frames == 1:
         return LoadedImage(_contiguous(arr)[None], in_plane, str(path))
     positions = _frame_positions(ds, frames)
-    dz = None
+    dz, first = None, None
     if positions is not None and len(np.unique(positions)) == frames:
         order = np.argsort(positions, kind="stable")
         arr = arr[order]
         step, duplicates, gaps = _step_problems(positions[order])
         dz = abs(step) if not duplicates and not gaps else None
+        first = _functional_item(ds, "PlanePositionSequence", int(order[0]))
     dz = dz if dz is not None else slice_thickness(ds)
     spacing = None if in_plane is None or dz is None else (dz, *in_plane)
-    return LoadedImage(_contiguous(arr)[None], spacing, str(path))
+    oriented = _functional_item(ds, "PlaneOrientationSequence", 0) or ds
+    volume, spacing, change = _reoriented(_contiguous(arr)[None], spacing, oriented, first, orientation)
+    return LoadedImage(volume, spacing, str(path), reoriented=change)
 
 
-def read_dicom_series(folder: str | Path) -> LoadedImage:
-    """Stack the DICOM slices of one series folder into a ``(1, D, H, W)`` volume.
+def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL) -> LoadedImage:
+    """Stack the DICOM slices of one series folder into a ``(1, D, H, W)`` volume, turned to
+    ``orientation`` (None: slices in ascending position, rows and columns as stored).
 
     Slices are ordered by their position along the slice normal (ImagePositionPatient projected
     on the ImageOrientationPatient normal; InstanceNumber when positions are missing), and the
@@ -182,7 +193,45 @@ def read_dicom_series(folder: str | Path) -> LoadedImage:
     if in_plane is not None:
         dz = dz if dz is not None else slice_thickness(slices[order[0]][1])
         spacing = None if dz is None else (dz, *in_plane)
-    return LoadedImage(with_bit_depth(volume, value_max), spacing, str(folder))
+    first = slices[order[0]][1] if positions is not None else None
+    volume, spacing, change = _reoriented(with_bit_depth(volume, value_max), spacing, first, first, orientation)
+    return LoadedImage(volume, spacing, str(folder), reoriented=change)
+
+
+def volume_affine(orient: Any, origin: Any, spacing: tuple[float, ...] | None) -> np.ndarray:
+    """NIfTI (RAS) voxel-to-world 4x4 of a ``(D, H, W)`` volume whose slices ascend along the
+    normal of ``orient`` (ImageOrientationPatient), first slice at ``origin``
+    (ImagePositionPatient), in NIfTI (x=column, y=row, z=slice) order: LPS turned into RAS, as
+    dcm2niix writes it."""
+    orient = np.asarray(orient, dtype=float)
+    normal = np.cross(orient[:3], orient[3:])
+    dy, dx = (spacing[-2], spacing[-1]) if spacing else (1.0, 1.0)
+    dz = spacing[0] if spacing and len(spacing) == 3 else 1.0
+    lps = np.eye(4)
+    lps[:3, 0] = orient[:3] * dx  # column index moves along the row direction cosine
+    lps[:3, 1] = orient[3:] * dy
+    lps[:3, 2] = normal * dz
+    lps[:3, 3] = np.asarray(origin, dtype=float)
+    return np.diag([-1.0, -1.0, 1.0, 1.0]) @ lps
+
+
+def _reoriented(volume: np.ndarray, spacing: tuple[float, ...] | None, oriented: Any, first: Any,
+                orientation: str | None) -> tuple[np.ndarray, tuple[float, ...] | None, Reorientation | None]:
+    """A ``(1, D, H, W)`` volume turned to ``orientation`` by the geometry of ``oriented``
+    (ImageOrientationPatient) and ``first`` (the first slice's ImagePositionPatient); unchanged
+    without that geometry or orientation."""
+    if orientation is None or first is None:
+        return volume, spacing, None
+    try:
+        affine = volume_affine(oriented.ImageOrientationPatient, first.ImagePositionPatient, spacing)
+    except (AttributeError, TypeError, ValueError):
+        return volume, spacing, None
+    zooms = None if spacing is None else tuple(reversed(spacing))
+    xyz, _, zooms, change = reorient(volume[0].transpose(2, 1, 0), affine, zooms, orientation)
+    if change is None or change.identity:
+        return volume, spacing, change
+    out = with_bit_depth(np.ascontiguousarray(xyz.transpose(2, 1, 0))[None], getattr(volume, "value_max", None))
+    return out, None if zooms is None else tuple(reversed(zooms)), change
 
 
 def _check_one_series(folder: Path, datasets: list) -> None:  # type: ignore[type-arg]

@@ -6,7 +6,10 @@ and ``(C, D, H, W)`` for 3D (a NIfTI file's ``(x, y, z)`` axes become ``(W, H, D
 original dtype kept unless a rescale makes the values fractional (DICOM slope/intercept) or is
 present at all (a NIfTI ``scl_slope``/``scl_inter`` other than 1/0: nibabel gives floats).
 ``spacing`` follows the spatial axes of the array (``(dy, dx)`` or ``(dz, dy, dx)``,
-millimetres) when the file records it. DICOM decoding
+millimetres) when the file records it. Volumes (NIfTI, DICOM series and multi-frame files) are
+put in the RAS+ orientation closest to the stored one (:mod:`meddx.data.orientation`), so one
+volume stored as RAS, LAS, LPS or with permuted axes reads to one array; ``orientation=None``
+keeps the stored voxel order (bundles trained before this). DICOM decoding
 lives in :mod:`meddx.data.dicom`; raw DICOM integers stored in fewer bits than their dtype (12 of
 16) carry that depth as ``array.value_max``, which intensity scaling divides by.
 
@@ -22,12 +25,13 @@ import gzip
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 
 from meddx.core.errors import DataError
 from meddx.data.dicom import headerless_dicom, read_dicom_file, read_dicom_series
+from meddx.data.orientation import Reorientation, current_orientation, reorient
 
 __all__ = ["IMAGE_EXTENSIONS", "LoadedImage", "check_finite", "detect_kind", "image_suffix", "is_image_file",
            "read_dicom_series", "read_image"]
@@ -46,14 +50,17 @@ _EXPECTED = "expected PNG/JPEG/DICOM/NIfTI"
 class LoadedImage:
     """A decoded image: channel-first ``array``, voxel ``spacing`` (mm) when known, ``path``.
 
-    ``affine`` is the file's 4x4 voxel-to-world matrix for NIfTI (nibabel ``img.affine``, in the
-    file's (x, y, z) voxel order, not the array's); ``None`` for other formats.
+    ``affine`` is the 4x4 voxel-to-world matrix of the array for NIfTI (nibabel's, in (x, y, z)
+    order, the array's axes reversed; after reorientation, the reoriented grid's); ``None`` for
+    other formats. ``reoriented`` says how a volume was turned from the file's stored order
+    (None: it was not), so a mask predicted on the array can be written back in that order.
     """
 
     array: np.ndarray
     spacing: tuple[float, ...] | None
     path: str
     affine: np.ndarray | None = None
+    reoriented: Reorientation | None = None
 
 
 def image_suffix(path: str | Path) -> str:
@@ -102,14 +109,20 @@ def is_image_file(path: str | Path) -> bool:
     return suffix == "" and detect_kind(p) is not None
 
 
-def read_image(path: str | Path) -> LoadedImage:
+_CURRENT = object()
+
+
+def read_image(path: str | Path, orientation: str | None | object = _CURRENT) -> LoadedImage:
     """Decode ``path`` (an image file or a DICOM series folder) into a :class:`LoadedImage`.
 
+    Volumes come in ``orientation`` (nibabel axis codes; default: ``"RAS"``, or what
+    :func:`~meddx.data.orientation.reading_orientation` set); None keeps the stored voxel order.
     Raises ``DataError`` when the path is missing or cannot be decoded, with the reason.
     """
+    wanted = current_orientation() if orientation is _CURRENT else cast("str | None", orientation)
     p = Path(path)
     if p.is_dir():
-        return read_dicom_series(p)
+        return read_dicom_series(p, wanted)
     if not p.exists():
         raise DataError(f"{p}: no such file; {_EXPECTED} file or a DICOM series folder")
     kind = detect_kind(p)
@@ -119,9 +132,9 @@ def read_image(path: str | Path) -> LoadedImage:
         if kind == "pil":
             loaded = _read_pil(p)
         elif kind == "dicom":
-            loaded = read_dicom_file(p)
+            loaded = read_dicom_file(p, wanted)
         else:
-            loaded = _read_nifti(p)
+            loaded = _read_nifti(p, wanted)
     except DataError:
         raise
     except Exception as exc:  # decoder libraries raise many types; keep the reason, drop the trace
@@ -174,21 +187,23 @@ def _pil_to_array(img) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 
 # ------------------------------------------------------------------------------------- NIfTI
-def _read_nifti(path: Path) -> LoadedImage:
+def _read_nifti(path: Path, orientation: str | None) -> LoadedImage:
     """NIfTI stores (x, y, z[, t]); return (C, z, y, x) so D/H/W match a DICOM series.
 
-    The voxel order on disk is kept (no reorientation to RAS); spacing is the header zooms in
-    the same (z, y, x) order. A 4th axis (time or modality) becomes the channel axis, and so do
-    the colours of an RGB/RGBA NIfTI. A file named against its content (gzipped as ``.nii``,
-    plain as ``.nii.gz``, no extension) is read by its content. Complex data is refused.
+    A volume is first turned to ``orientation`` (None: the voxel order on disk is kept); spacing
+    is the header zooms of the returned axes in the same (z, y, x) order. A 4th axis (time or
+    modality) becomes the channel axis, and so do the colours of an RGB/RGBA NIfTI. A file named
+    against its content (gzipped as ``.nii``, plain as ``.nii.gz``, no extension) is read by its
+    content. Complex data is refused.
     """
     img = _load_nifti(path)
     data = np.asanyarray(img.dataobj)
-    zooms = tuple(float(z) for z in img.header.get_zooms())
-    affine = np.asarray(img.affine, dtype=np.float64)
     if np.iscomplexobj(data):
         raise DataError(f"{path}: complex-valued NIfTI ({data.dtype}); expected real intensities: save the "
                         "magnitude (numpy.abs) as the image")
+    data, affine, zooms, change = reorient(data, np.asarray(img.affine, dtype=np.float64),
+                                           img.header.get_zooms(), orientation)
+    zooms = zooms or ()
     if data.dtype.names is not None:  # RGB24 / RGBA32: one structured field per colour
         data = np.stack([np.asarray(data[name]) for name in data.dtype.names], axis=0)  # (C, x, y[, z])
     elif data.ndim == 5 and data.shape[3] == 1:  # NIfTI vector images: (x, y, z, 1, c)
@@ -202,7 +217,7 @@ def _read_nifti(path: Path) -> LoadedImage:
                         "expected 2D, 3D or 4D")
     arr = np.ascontiguousarray(data.transpose(0, *range(data.ndim - 1, 0, -1)))  # (C, x, y[, z]) -> (C, [z,] y, x)
     spacing = (zooms[1], zooms[0]) if arr.ndim == 3 else (zooms[2], zooms[1], zooms[0])
-    return LoadedImage(arr, spacing, str(path), affine)
+    return LoadedImage(arr, spacing, str(path), affine, change)
 
 
 def _load_nifti(path: Path):  # type: ignore[no-untyped-def]

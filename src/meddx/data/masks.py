@@ -54,7 +54,9 @@ def load_mask(path: str | Path, reference: str | Path | None = None) -> MaskData
     """Like :func:`read_mask`, with spacing, affine and segment names.
 
     ``reference`` (the image the mask belongs to) only matters for a DICOM-SEG over a DICOM
-    series folder: the SEG frames are then placed on that series' slices.
+    series folder: the SEG frames are then placed on that series' slices, and turned as that
+    series is when it is read (``meddx.data.orientation``). NIfTI masks are turned by their own
+    affine, as images are.
     """
     from meddx.data.io import detect_kind, read_image
     from meddx.data.seg_dicom import is_dicom_seg, read_dicom_seg
@@ -62,7 +64,13 @@ def load_mask(path: str | Path, reference: str | Path | None = None) -> MaskData
     p = Path(path)
     if p.is_file() and detect_kind(p) == "dicom" and is_dicom_seg(p):
         seg = read_dicom_seg(p, reference)
-        return MaskData(seg.labels, seg.spacing, None, seg.names, str(p))
+        labels, spacing = seg.labels, seg.spacing
+        change = read_image(reference).reoriented if reference is not None and labels.ndim == 3 else None
+        if change is not None and tuple(labels.shape[::-1]) == change.stored_shape[:3]:
+            from meddx.data.orientation import reoriented_spacing, to_reoriented
+
+            labels, spacing = to_reoriented(labels, change), reoriented_spacing(spacing, change)
+        return MaskData(labels, spacing, None, seg.names, str(p))
     loaded = read_image(p)
     arr = loaded.array
     if arr.shape[0] == 3 and arr.ndim >= 3:
@@ -90,7 +98,9 @@ def load_mask(path: str | Path, reference: str | Path | None = None) -> MaskData
 def write_mask(path: str | Path, mask: np.ndarray, reference: str | Path) -> Path:
     """Write ``mask`` in the format and geometry of the image ``reference``; return the path.
 
-    ``mask`` has the spatial shape of ``read_image(reference).array[0]``.
+    ``mask`` has the spatial shape of ``read_image(reference).array[0]``, in the orientation
+    reads use now (``meddx.data.orientation``); it is written in the reference file's own voxel
+    order and geometry, so it overlays the reference in a viewer whatever orientation it was stored in.
 
     - NIfTI reference: NIfTI with the reference file's affine, qform/sform codes and zooms, the
       array transposed back to the file's (x, y, z) order, uint8 labels (uint16 above 255);
@@ -114,6 +124,10 @@ def write_mask(path: str | Path, mask: np.ndarray, reference: str | Path) -> Pat
     if tuple(labels.shape) != expected:
         raise DataError(f"{path}: mask shape {tuple(labels.shape)} does not match reference {ref} "
                         f"(spatial shape {expected}); expected a mask the size of its image")
+    if ref_image.reoriented is not None:
+        from meddx.data.orientation import to_stored
+
+        labels = to_stored(labels, ref_image.reoriented)
     kind = "dicom" if ref.is_dir() else detect_kind(ref)
     if kind == "pil":
         if labels.ndim != 2:
@@ -127,7 +141,8 @@ def write_mask(path: str | Path, mask: np.ndarray, reference: str | Path) -> Pat
     from meddx.data.seg_dicom import dicom_affine
 
     affine = dicom_affine(ref)
-    return _atomic(out, lambda tmp: _write_nifti(tmp, labels, affine, ref_image.spacing))
+    spacing = ref_image.spacing if ref_image.reoriented is None else None  # None: zooms from the stored affine
+    return _atomic(out, lambda tmp: _write_nifti(tmp, labels, affine, spacing))
 
 
 # ------------------------------------------------------------------------------ writers

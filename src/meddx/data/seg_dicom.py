@@ -103,12 +103,13 @@ def dicom_affine(path: str | Path) -> np.ndarray:
     """
     import pydicom
 
+    from meddx.data.dicom import volume_affine
     from meddx.data.io import detect_kind, read_image
 
     p = Path(path)
     files = sorted(f for f in p.iterdir() if f.is_file() and detect_kind(f) == "dicom") if p.is_dir() else [p]
     headers = [pydicom.dcmread(f, stop_before_pixels=True, force=True) for f in files]
-    spacing = read_image(p).spacing
+    spacing = read_image(p, None).spacing  # the stored order this affine describes
     try:
         orient = np.asarray(headers[0].ImageOrientationPatient, dtype=float)
         normal = np.cross(orient[:3], orient[3:])
@@ -117,14 +118,7 @@ def dicom_affine(path: str | Path) -> np.ndarray:
         zooms = tuple(reversed(spacing)) if spacing else (1.0, 1.0, 1.0)
         return np.diag([*zooms, *([1.0] * (3 - len(zooms))), 1.0])[:4, :4]
     origin = min(positions, key=lambda x: float(np.dot(normal, x)))
-    dy, dx = (spacing[-2], spacing[-1]) if spacing else (1.0, 1.0)
-    dz = spacing[0] if spacing and len(spacing) == 3 else 1.0
-    lps = np.eye(4)
-    lps[:3, 0] = orient[:3] * dx  # column index moves along the row direction cosine
-    lps[:3, 1] = orient[3:] * dy
-    lps[:3, 2] = normal * dz
-    lps[:3, 3] = origin
-    return np.diag([-1.0, -1.0, 1.0, 1.0]) @ lps  # DICOM LPS -> NIfTI RAS
+    return volume_affine(orient, origin, spacing)  # DICOM LPS -> NIfTI RAS, as the series reader orients by
 
 
 # ------------------------------------------------------------------------------ helpers

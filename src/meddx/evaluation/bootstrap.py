@@ -15,7 +15,7 @@ Tibshirani 1993, ch. 14; delete-a-block jackknife: Kott 2001).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -193,6 +193,7 @@ def bootstrap_ci(
     level: float = 0.95,
     seed: int = 0,
     max_jackknife: int = 200,
+    unstratified: Collection[str] = (),
 ) -> dict[str, dict[str, Any]]:
     """Percentile and BCa bootstrap intervals for each value of a dict-valued statistic.
 
@@ -214,6 +215,12 @@ def bootstrap_ci(
         seed: seeds the resampling and the jackknife block assignment (deterministic).
         max_jackknife: with more units than this, the jackknife is delete-a-block over this many
             blocks of units assigned at random (cost bound: at most this many extra calls).
+        unstratified: names whose intervals come from resamples that ignore ``strata`` (a second
+            set of ``n_resamples``, same clusters). A value that depends on the class mix (PPV,
+            NPV, accuracy, AUPRC) varies with it between samples of a population; resampling
+            that holds the class counts fixed leaves that variation out and under-covers (PPV:
+            89% of nominal 95% intervals held the true value at n=150, prevalence 0.2, against
+            97% unstratified; see ``test_ppv_intervals_cover_the_population_value``).
 
     Returns:
         name -> ``{"estimate", "percentile": [lo, hi], "bca": [lo, hi], "n_valid",
@@ -225,7 +232,7 @@ def bootstrap_ci(
     """
     _check_settings(n, level, n_resamples, max_jackknife)
     units = _make_units(int(n), _per_sample(strata, n, "strata"), _per_sample(groups, n, "groups"))
-    resample_seed, jackknife_seed = np.random.SeedSequence(seed).spawn(2)
+    resample_seed, jackknife_seed, free_seed = np.random.SeedSequence(seed).spawn(3)  # first two as before
     full = statistic(np.arange(n))
     if not isinstance(full, dict) or not full:
         raise ConfigError("statistic must return a non-empty dict name -> float | None; "
@@ -234,6 +241,11 @@ def bootstrap_ci(
     estimates = [_as_float(full[name]) for name in names]
     boot = _evaluate(statistic, _resamples(units, n_resamples, np.random.default_rng(resample_seed)), names)
     jack = _evaluate(statistic, _jackknife_sets(units, max_jackknife, np.random.default_rng(jackknife_seed)), names)
+    free = [i for i, name in enumerate(names) if name in set(unstratified)]
+    if free and strata is not None:
+        free_units = _make_units(int(n), None, _per_sample(groups, n, "groups"))
+        boot[:, free] = _evaluate(statistic, _resamples(free_units, n_resamples, np.random.default_rng(free_seed)),
+                                  names)[:, free]
     out = {
         name: _interval(None if math.isnan(est) else est, boot[:, i], jack[:, i], level)
         for i, (name, est) in enumerate(zip(names, estimates))

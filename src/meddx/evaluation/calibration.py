@@ -227,11 +227,19 @@ def calibration_summary(y_true: Any, probs: Any, task: str, n_bins: int = 15) ->
 
     ``{"ece": uniform-bin ECE, "ece_adaptive": quantile-bin ECE, "mce": uniform-bin MCE,
     "brier", "n_bins", "target": what was binned (see ``calibration_targets``),
-    "reliability": {"uniform": [...bins], "quantile": [...bins]}}``.
+    "reliability": {"uniform": [...bins], "quantile": [...bins]}, "slope", "intercept",
+    "in_the_large"}`` (logistic recalibration of the same pairs, ``calibration_slope``; ``None``
+    with a ``slope_note`` when it cannot be estimated).
     """
+    from meddx.evaluation.calibration_slope import calibration_slope
+
     n_bins = _check_n_bins(n_bins)
     conf, out = calibration_targets(y_true, probs, task)
+    weak = calibration_slope(conf, out)
+    if "note" in weak:
+        weak["slope_note"] = weak.pop("note")
     return {
+        **weak,
         "ece": expected_calibration_error(conf, out, n_bins, "uniform"),
         "ece_adaptive": expected_calibration_error(conf, out, n_bins, "quantile"),
         "mce": maximum_calibration_error(conf, out, n_bins, "uniform"),

@@ -23,10 +23,10 @@ import numpy as np
 from scipy import stats
 
 from meddx.core.errors import ConfigError, DataError
+from meddx.evaluation.mcnemar import MCNEMAR_EXACT_BELOW, mcnemar_test  # noqa: F401  (re-exported)
 from meddx.evaluation.metrics import _check_threshold, _label_names, _validate
 
 DELONG_METHOD = "DeLong (Sun & Xu 2014 fast algorithm)"
-MCNEMAR_EXACT_BELOW = 25  # discordant pairs; below this the chi-square approximation is poor
 MIN_PER_CLASS = 2  # DeLong's variance needs >= 2 positives and >= 2 negatives (ddof=1)
 
 
@@ -125,7 +125,8 @@ def _difference_variance(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[f
 
 
 def delong_test(
-    y_true: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray, level: float = 0.95
+    y_true: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray, level: float = 0.95,
+    groups: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Paired DeLong test for two correlated ROC AUCs on the same cases (DeLong, DeLong &
     Clarke-Pearson 1988), computed with the fast midrank algorithm of Sun & Xu (2014).
@@ -135,6 +136,10 @@ def delong_test(
         scores_a, scores_b: (N,) scores of model A and model B for the same cases (higher =
             more likely positive); any monotone scale (probabilities, logits).
         level: confidence level of the interval for the difference.
+        groups: (N,) patient ids, for several samples per patient: the clustered DeLong of
+            Obuchowski (1997) with patients as units, as ``meddx compare`` uses (and as
+            ``delong_per_class(groups=...)``); the result then also holds ``n_clusters``. With one
+            sample per patient it equals the unclustered test.
 
     Returns:
         ``auc_a``, ``auc_b``, ``difference`` (a - b), ``se``, ``z``, ``p_value`` (two-sided),
@@ -144,19 +149,26 @@ def delong_test(
         ``note`` (the normal approximation says nothing for a degenerate variance).
 
     Raises:
-        DataError: y_true not 0/1, only one class present (or fewer than 2 of a class),
-            scores of the wrong length or not finite.
+        DataError: y_true not 0/1, only one class present (or fewer than 2 of a class; with
+            ``groups``, fewer than 2 patients with a positive or with a negative case), scores or
+            groups of the wrong length, scores not finite.
         ConfigError: ``level`` outside (0, 1).
     """
+    from meddx.evaluation.compare_clustered import (
+        CLUSTERED_DELONG_METHOD, cluster_codes, cluster_count_problem, clustered_delong_variance)
+
     lv = _check_level(level)
     y = _binary_outcome(y_true)
     a = _score_vector(scores_a, "scores_a", y.size)
     b = _score_vector(scores_b, "scores_b", y.size)
-    problem = _class_count_problem(y)
+    codes = None if groups is None else cluster_codes(groups, y.size)
+    problem = _class_count_problem(y) or (None if codes is None else cluster_count_problem(y, codes))
     if problem:
         raise DataError(problem)
-    auc_a, auc_b, var = _difference_variance(y, a, b)
-    return _delong_result(auc_a, auc_b, var, lv, int(y.sum()), int(y.size - y.sum()))
+    if codes is None:
+        return _delong_result(*_difference_variance(y, a, b), lv, int(y.sum()), int(y.size - y.sum()))
+    result = _delong_result(*clustered_delong_variance(y, a, b, codes), lv, int(y.sum()), int(y.size - y.sum()))
+    return {**result, "method": CLUSTERED_DELONG_METHOD, "n_clusters": int(codes.max()) + 1}
 
 
 def _delong_result(
@@ -237,68 +249,7 @@ def delong_per_class(
     return out
 
 
-# --------------------------------------------------------------------------- McNemar
-
-
-def _boolean_vector(x: np.ndarray, name: str) -> np.ndarray:
-    """``x`` as a non-empty (N,) bool array; accepts bools and 0/1 numbers."""
-    v = np.asarray(x)
-    if v.ndim != 1 or v.size == 0:
-        raise DataError(f"{name} must be a non-empty (N,) array of per-case booleans; got shape {v.shape}")
-    if v.dtype != bool and not np.isin(v, (0, 1)).all():
-        raise DataError(f"{name} must hold booleans or 0/1 (was each case classified correctly); "
-                        f"found other values {sorted(set(np.unique(v).tolist()) - {0, 1})[:5]}")
-    return v.astype(bool)
-
-
-def mcnemar_test(correct_a: np.ndarray, correct_b: np.ndarray) -> dict[str, Any]:
-    """McNemar's test: do models A and B have the same accuracy on the same (paired) cases?
-
-    Only discordant cases carry information: ``a_only`` (b: A right, B wrong) and ``b_only``
-    (c: B right, A wrong). Under the null each discordant case is a fair coin.
-
-    - fewer than 25 discordant pairs: exact two-sided binomial test of ``a_only`` out of
-      ``a_only + b_only`` at p = 0.5 (``scipy.stats.binomtest``); ``statistic`` = min(b, c).
-    - otherwise: chi-square with continuity correction (Edwards 1948),
-      ``(|b - c| - 1)^2 / (b + c)`` on 1 df (as R's ``mcnemar.test``; statsmodels, which has
-      it, is not a dependency here).
-    - no discordant pairs: nothing to test; ``statistic`` 0 and ``p_value`` 1.0.
-    """
-    a = _boolean_vector(correct_a, "correct_a")
-    b_ = _boolean_vector(correct_b, "correct_b")
-    if a.shape != b_.shape:
-        raise DataError(f"correct_a and correct_b must be paired (same cases, same length); "
-                        f"got {a.size} and {b_.size}")
-    b = int((a & ~b_).sum())
-    c = int((~a & b_).sum())
-    statistic, p_value, method = _mcnemar_p(b, c)
-    acc_a, acc_b = float(a.mean()), float(b_.mean())
-    return {
-        "n": int(a.size),
-        "both_correct": int((a & b_).sum()),
-        "a_only": b,
-        "b_only": c,
-        "both_wrong": int((~a & ~b_).sum()),
-        "accuracy_a": acc_a,
-        "accuracy_b": acc_b,
-        "difference": acc_a - acc_b,
-        "statistic": statistic,
-        "p_value": p_value,
-        "method": method,
-    }
-
-
-def _mcnemar_p(b: int, c: int) -> tuple[float, float, str]:
-    """``(statistic, p_value, method)`` for discordant counts ``b`` (A only) and ``c`` (B only)."""
-    discordant = b + c
-    if discordant == 0:
-        return 0.0, 1.0, "McNemar: no discordant pairs (models agree on every case)"
-    if discordant < MCNEMAR_EXACT_BELOW:
-        p = stats.binomtest(b, discordant, 0.5, alternative="two-sided").pvalue
-        return float(min(b, c)), float(min(1.0, p)), "McNemar exact (two-sided binomial test)"
-    statistic = (abs(b - c) - 1.0) ** 2 / discordant
-    p = stats.chi2.sf(statistic, df=1)
-    return float(statistic), float(p), "McNemar chi-square with continuity correction"
+# McNemar's test lives in ``evaluation.mcnemar``; imported above so ``compare.mcnemar_test`` still works.
 
 
 # --------------------------------------------------------------------------- correctness

@@ -13,7 +13,12 @@ ids (``groups``), the patient is the unit:
   matched-pair data", Stat Med 22:2417-2428 (the method Obuchowski 1998 also derives from
   between-cluster variation): per cluster k the discordant counts b_k (A right, B wrong) and c_k,
   ``X2 = (sum b_k - sum c_k)^2 / sum (b_k - c_k)^2`` on 1 df. With one sample per cluster this
-  is the uncorrected McNemar chi-square ``(b - c)^2 / (b + c)``.
+  is the uncorrected McNemar chi-square ``(b - c)^2 / (b + c)``. With fewer than 25 discordant
+  clusters (d_k = b_k - c_k != 0) the chi-square is unreliable, so the p-value is exact instead:
+  the cluster sign-flip permutation test (under H0 the labels A/B are exchangeable within a
+  patient, so each d_k is +d_k or -d_k with probability 1/2; X2's denominator is invariant under
+  flips, so the test is on |sum d_k|), its null distribution computed exactly. With one sample
+  per cluster it is the exact binomial McNemar test that ``mcnemar_test`` uses below 25 pairs.
 
 Both are unchanged when every sample is repeated k times inside its own cluster.
 """
@@ -26,9 +31,12 @@ import numpy as np
 from scipy import stats
 
 from meddx.core.errors import DataError
+from meddx.evaluation.mcnemar import MCNEMAR_EXACT_BELOW
 
 CLUSTERED_DELONG_METHOD = "clustered DeLong (Obuchowski 1997), patients as units"
 CLUSTERED_MCNEMAR_METHOD = "clustered McNemar (Durkalski et al. 2003), chi-square on 1 df, patients as units"
+CLUSTERED_MCNEMAR_EXACT_METHOD = ("clustered McNemar (Durkalski et al. 2003), exact cluster sign-flip permutation "
+                                  "p-value (fewer than 25 discordant patients), patients as units")
 MIN_CLUSTERS = 2
 
 
@@ -97,9 +105,10 @@ def clustered_mcnemar_test(correct_a: np.ndarray, correct_b: np.ndarray, groups:
     ``a_only`` / ``b_only`` are the total discordant counts; ``statistic`` is
     ``(sum b_k - sum c_k)^2 / sum (b_k - c_k)^2`` over clusters k, chi-square on 1 df (no
     continuity correction; with one sample per cluster it is the uncorrected McNemar
-    ``(b - c)^2 / (b + c)``). No discordant cluster: ``statistic`` 0 and ``p_value`` 1.0.
+    ``(b - c)^2 / (b + c)``). Fewer than 25 discordant clusters: ``p_value`` is the exact sign-flip
+    permutation p-value (``method`` says so). No discordant cluster: ``statistic`` 0, ``p_value`` 1.0.
     """
-    from meddx.evaluation.compare import _boolean_vector
+    from meddx.evaluation.mcnemar import _boolean_vector
 
     a = _boolean_vector(correct_a, "correct_a")
     b_ = _boolean_vector(correct_b, "correct_b")
@@ -109,12 +118,13 @@ def clustered_mcnemar_test(correct_a: np.ndarray, correct_b: np.ndarray, groups:
     clusters = int(codes.max()) + 1
     bk = np.bincount(codes, weights=(a & ~b_).astype(float), minlength=clusters)
     ck = np.bincount(codes, weights=(~a & b_).astype(float), minlength=clusters)
-    statistic, p_value, note = _durkalski(bk, ck)
+    statistic, p_value, method, note = _durkalski(bk, ck)
     acc_a, acc_b = float(a.mean()), float(b_.mean())
     out: dict[str, Any] = {
         "n": int(a.size), "n_clusters": clusters, "both_correct": int((a & b_).sum()), "a_only": int(bk.sum()),
         "b_only": int(ck.sum()), "both_wrong": int((~a & ~b_).sum()), "accuracy_a": acc_a, "accuracy_b": acc_b,
-        "difference": acc_a - acc_b, "statistic": statistic, "p_value": p_value, "method": CLUSTERED_MCNEMAR_METHOD,
+        "difference": acc_a - acc_b, "statistic": statistic, "p_value": p_value,
+        "method": method,
         "discordant_clusters": int(((bk - ck) != 0).sum()),
     }
     if note:
@@ -122,13 +132,35 @@ def clustered_mcnemar_test(correct_a: np.ndarray, correct_b: np.ndarray, groups:
     return out
 
 
-def _durkalski(bk: np.ndarray, ck: np.ndarray) -> tuple[float, float | None, str | None]:
-    """``(statistic, p_value, note)`` from per-cluster discordant counts."""
-    denominator = float(((bk - ck) ** 2).sum())
+def _durkalski(bk: np.ndarray, ck: np.ndarray) -> tuple[float, float, str, str | None]:
+    """``(statistic, p_value, method, note)`` from per-cluster discordant counts; the p-value is exact
+    (``sign_flip_p_value``) below ``MCNEMAR_EXACT_BELOW`` discordant clusters, else chi-square."""
+    d = np.rint(bk - ck).astype(np.int64)
+    denominator = float((d**2).sum())
     if denominator == 0.0:
-        return 0.0, 1.0, "no cluster with more discordant cases one way than the other: nothing to test"
-    statistic = float((bk.sum() - ck.sum()) ** 2 / denominator)
-    note = None
-    if int(((bk - ck) != 0).sum()) < 25:  # same threshold as the exact/chi-square switch unclustered
-        note = "fewer than 25 discordant patients: the chi-square approximation may be poor"
-    return statistic, float(stats.chi2.sf(statistic, df=1)), note
+        return 0.0, 1.0, CLUSTERED_MCNEMAR_METHOD, ("no cluster with more discordant cases one way than the "
+                                                    "other: nothing to test")
+    statistic = float(d.sum() ** 2 / denominator)
+    if int((d != 0).sum()) < MCNEMAR_EXACT_BELOW:
+        return statistic, sign_flip_p_value(d), CLUSTERED_MCNEMAR_EXACT_METHOD, None
+    return statistic, float(stats.chi2.sf(statistic, df=1)), CLUSTERED_MCNEMAR_METHOD, None
+
+
+def sign_flip_p_value(d: np.ndarray) -> float:
+    """Exact two-sided p-value of ``|sum d_k|`` when each integer ``d_k`` flips sign with probability 1/2.
+
+    Hand-written because scipy's ``permutation_test`` enumerates all 2^D sign vectors (D = clusters
+    with d_k != 0: 16 million arrays at D = 24); here the null distribution of ``sum s_k d_k`` is
+    built by convolving the D two-point distributions {-d_k, +d_k} on the integer grid, O(D * sum|d_k|),
+    counting sign vectors exactly in int64 (2^D of them; meant for D below 25).
+    """
+    d = np.asarray(d, dtype=np.int64)
+    d = d[d != 0]
+    observed = abs(int(d.sum()))
+    total = int(np.abs(d).sum())
+    counts = np.zeros(2 * total + 1, dtype=np.int64)  # counts[total + s]: sign vectors whose sum is s
+    counts[total] = 1
+    for value in np.abs(d).tolist():
+        counts = np.roll(counts, value) + np.roll(counts, -value)  # never wraps: |partial sum| <= total
+    sums = np.arange(-total, total + 1)
+    return float(counts[np.abs(sums) >= observed].sum() / 2.0 ** d.size)

@@ -136,7 +136,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     write_predictions(out_dir / "oof_predictions.csv", pooled_preds, list(source.label_names),
                       extra={"fold": fold_column, "predicted": decided})
     pooled = metric_intervals(pooled_preds.labels, pooled_preds.probs, source.task, label_names=list(source.label_names),
-                              groups=_patient_groups(pooled_preds), n_resamples=max(config.ci_resamples, 10),
+                              groups=_patient_groups(pooled_preds), n_resamples=cv_resamples(config),
                               seed=config.seed)
     pooled_extra = {}
     if source.task == "multiclass":  # argmax decisions need no per-fold threshold: pool them too
@@ -155,6 +155,12 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
         summary["baseline"] = _baseline_summary(per_fold, baseline_oof, pooled_preds, source, config)
     write_json_atomic(out_dir / "cv.json", summary)
     return summary
+
+
+def cv_resamples(config: Any) -> int:
+    """Bootstrap resamples of the pooled intervals: ``ci_resamples: 0`` means none (estimates with
+    null bounds, as ``meddx evaluate --bootstrap 0``), never a token 10; 1 to 9 are raised to 10."""
+    return 0 if config.ci_resamples == 0 else max(config.ci_resamples, 10)
 
 
 def json_label(label: str | list[str]) -> str:
@@ -189,7 +195,7 @@ def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network:
     rows = [f["baseline"] for f in per_fold]
     base = _pool(parts)
     keys = ["auc", "auprc"] + (["accuracy", "balanced_accuracy", "macro_f1"] if source.task == "multiclass" else [])
-    common = dict(label_names=list(source.label_names), n_resamples=max(config.ci_resamples, 10), seed=config.seed,
+    common = dict(label_names=list(source.label_names), n_resamples=cv_resamples(config), seed=config.seed,
                   groups=_patient_groups(network))  # the same cases (and patients) as the baseline's pooled rows
     pooled = metric_intervals_of(base, source.task, common)
     diff = paired_difference_intervals(network.labels, network.probs, base.probs, source.task, **common)

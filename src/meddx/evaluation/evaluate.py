@@ -63,10 +63,13 @@ def predict_split(predictor: Any, source: ImageSource, split: str, batch_size: i
         return predictions_from_raw(predictor, split, data, predictor.predict_texts(data.texts, calibrated=False))
     if data.records is not None or data.table is not None:  # series, tables: the predictor encodes the split
         return predictions_from_raw(predictor, split, data, predictor.predict_split_data(data, calibrated=False))
+    from meddx.data.orientation import reading_for
+
     chunks = []
-    for start in range(0, len(data), 512):  # bounded memory for large file sources
-        images = [source.get_image(split, i) for i in range(start, min(start + 512, len(data)))]
-        chunks.append(predictor.predict_arrays(images, batch_size=batch_size, calibrated=False))
+    with reading_for(predictor):  # volumes in the voxel orientation the bundle was trained on
+        for start in range(0, len(data), 512):  # bounded memory for large file sources
+            images = [source.get_image(split, i) for i in range(start, min(start + 512, len(data)))]
+            chunks.append(predictor.predict_arrays(images, batch_size=batch_size, calibrated=False))
     raw = np.concatenate(chunks) if chunks else np.zeros((0, len(predictor.label_names)), dtype=np.float64)
     return predictions_from_raw(predictor, split, data, raw)
 
@@ -141,7 +144,7 @@ def assess(
         subgroups, sub_warnings = subgroup_metrics(
             preds.labels, preds.probs, task, ids=preds.ids, attributes=attributes,
             threshold=predictor.decision_thresholds, label_names=names, groups=_groups(preds),
-            n_resamples=max(settings.n_resamples, 0) or 200, level=settings.level, seed=settings.seed)
+            n_resamples=settings.n_resamples, level=settings.level, seed=settings.seed)
         metrics["subgroups"], metrics["subgroup_warnings"] = subgroups, sub_warnings
         warnings += [f"subgroup {w}" for w in sub_warnings]
     metrics["warnings"] = warnings
@@ -252,6 +255,7 @@ def evaluate_bundle(
     verify: bool = True,
     report: bool = True,
     columns: dict[str, str] | None = None,
+    subgroup_columns: list[str] | None = None,
 ) -> tuple[dict[str, Any], Path]:
     """Evaluate a bundle (folder or registry name) on ``split`` of ``data``.
 
@@ -260,7 +264,9 @@ def evaluate_bundle(
     path of ``metrics.json``. A validation split carved from train is carved exactly as during
     training (same fraction and seed, read from the bundle), so ``--split val`` means the same
     samples, and extra operating points are chosen on those. ``columns`` reads a file laid out
-    differently from the training file (see :func:`load_source_as_trained`).
+    differently from the training file (see :func:`load_source_as_trained`). ``subgroup_columns``:
+    only these columns of ``attributes`` form subgroups; without ``attributes``, they are read from
+    ``data`` itself when it is a CSV file keyed by an ``id`` column (a table or documents file).
     """
     from meddx.bundle.bundle import load_bundle
     from meddx.registry.store import resolve_bundle_path
@@ -269,10 +275,11 @@ def evaluate_bundle(
     path = resolve_bundle_path(bundle)
     predictor = load_bundle(path)
     attrs = None
-    if attributes is not None:
-        from meddx.evaluation.subgroups import read_attributes
+    if attributes is not None or subgroup_columns:
+        from meddx.evaluation.subgroups import attributes_file, read_attributes
 
-        attrs = read_attributes(attributes)  # fail on a bad file before any prediction
+        # fail on a bad file before any prediction
+        attrs = read_attributes(attributes_file(attributes, data), columns=subgroup_columns)
     training = predictor.config.get("training", {})
     from meddx.evaluation.as_trained import is_training_source, load_source_as_trained
 

@@ -32,6 +32,15 @@ from meddx.evaluation.metrics import (
 
 TOP_METRICS: tuple[str, ...] = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
 CLASS_METRICS: tuple[str, ...] = ("sensitivity", "specificity", "ppv", "npv", "f1", "auc", "auprc")
+# Values that depend on the class mix: resampled without strata (``bootstrap_ci(unstratified=)``),
+# so their intervals carry the sampling variation of the prevalence.
+MIX_TOP: tuple[str, ...] = ("auprc", "accuracy", "macro_f1")
+MIX_CLASS: tuple[str, ...] = ("ppv", "npv", "f1", "auprc")
+
+
+def _mix_dependent(k: int) -> list[str]:
+    """Flat ``bootstrap_ci`` names of the class-mix-dependent values for ``k`` classes."""
+    return [*MIX_TOP, *(f"per_class/{c}/{m}" for c in range(k) for m in MIX_CLASS)]
 
 
 # --- fast metrics from resampling weights ----------------------------------------------
@@ -175,8 +184,11 @@ def _shape(
     n: int, n_resamples: int, level: float, seed: int, notes: list[str],
 ) -> dict[str, Any]:
     """Nest the flat ``bootstrap_ci`` result into the metric_intervals JSON shape."""
-    unit_notes = ["resampling stratified by class" if task != "multilabel" else
-                  "resampling stratified by the first label (multilabel)"]
+    unit_notes = [("resampling stratified by class" if task != "multilabel" else
+                   "resampling stratified by the first label (multilabel)")
+                  + " for sensitivity, specificity, AUC and balanced accuracy; ppv, npv, f1, auprc, accuracy "
+                  "and macro_f1 depend on the class mix, so their resamples are not stratified (the mix "
+                  "varies as between samples of the population)"]
     if groups is not None and len(np.unique(groups)) < 2:  # bootstrap_ci resampled samples (its note says why)
         from meddx.evaluation.bootstrap import ONE_CLUSTER_NOTE
 
@@ -190,6 +202,7 @@ def _shape(
         "n_resamples": n_resamples,
         "seed": seed,
         "stratified": True,
+        "unstratified": [*MIX_TOP, *MIX_CLASS],
         "unit": "patient" if groups is not None else "sample",
         "n_units": int(len(np.unique(groups))) if groups is not None else int(n),
         **{m: intervals[m] for m in TOP_METRICS},
@@ -215,10 +228,12 @@ def metric_intervals(
 
     Inputs and validation are those of ``classification_metrics``; estimates equal its values.
     Resampling is stratified by class (multilabel: by the first label, so that label's
-    prevalence is kept; the others vary), and by patient when ``groups`` is given.
+    prevalence is kept; the others vary) for the values conditional on the class (sensitivity,
+    specificity, AUC, balanced accuracy), unstratified for those that depend on the class mix
+    (``unstratified``: PPV, NPV, F1, AUPRC, accuracy, macro-F1), and by patient when ``groups`` is given.
 
     Returns:
-        ``{"level", "n_resamples", "seed", "stratified": True, "unit": "patient"|"sample",
+        ``{"level", "n_resamples", "seed", "stratified": True, "unstratified", "unit": "patient"|"sample",
         "n_units", "auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1", "per_class": {name:
         {"sensitivity", "specificity", "ppv", "npv", "f1", "auc", "auprc"}}, "notes"}``, each
         metric a ``bootstrap_ci`` entry.
@@ -230,7 +245,7 @@ def metric_intervals(
     if n_resamples == 0:  # no bootstrap asked for (`--bootstrap 0`): the estimates, with null bounds
         return _estimates_only(_FastMetrics(y, p, task, cut), point, names, task, groups, len(y), level, seed)
     intervals = bootstrap_ci(_FastMetrics(y, p, task, cut), len(y), strata=_strata(y, task), groups=groups,
-                             n_resamples=n_resamples, level=level, seed=seed)
+                             n_resamples=n_resamples, level=level, seed=seed, unstratified=_mix_dependent(p.shape[1]))
     shaped = _shape(intervals, names, task, groups, len(y), n_resamples, level, seed, point["notes"])
     # The estimates are the point metrics themselves, not their fast recomputation, which can
     # differ in the last bits (0.99249999... against 0.9925) and then round differently on screen.
@@ -283,6 +298,7 @@ def paired_difference_intervals(
     Same shape as ``metric_intervals``; every value is a difference, computed for both models
     on the same resampled indices each time, so the variation the two share (which samples are
     hard) cancels. An interval excluding 0 is evidence of a difference at ``level``.
+    ``n_resamples=0``: the differences of the estimates, with null bounds (as ``metric_intervals``).
     """
     y, p_a = _validate(y_true, probs_a, task)
     _, p_b = _validate(y_true, probs_b, task)
@@ -296,6 +312,13 @@ def paired_difference_intervals(
         res = classification_metrics(y, p, task, threshold=thr, label_names=names)  # type: ignore[arg-type]
         notes += [f"model {tag}: {note}" for note in res["notes"]]
         models.append(_FastMetrics(y, p, task, cut))
-    intervals = bootstrap_ci(_paired_statistic(*models), len(y), strata=_strata(y, task), groups=groups,
-                             n_resamples=n_resamples, level=level, seed=seed)
+    if n_resamples == 0:  # no bootstrap asked for: the paired differences of the estimates, null bounds
+        values = _paired_statistic(*models)(np.arange(len(y)))
+        intervals = {k: {"estimate": v, "percentile": [None, None], "bca": [None, None], "n_valid": 0,
+                         "bca_fallback": False} for k, v in values.items()}
+        notes.append("no bootstrap (n_resamples=0): estimates only, no intervals")
+    else:
+        intervals = bootstrap_ci(_paired_statistic(*models), len(y), strata=_strata(y, task), groups=groups,
+                                 n_resamples=n_resamples, level=level, seed=seed,
+                                 unstratified=_mix_dependent(p_a.shape[1]))
     return _shape(intervals, names, task, groups, len(y), n_resamples, level, seed, notes)

@@ -42,8 +42,18 @@ def evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSet
     With ``out_dir``, overlays of the worst and best cases are drawn into a staging folder
     ``out_dir/.overlays-new``; :func:`write_outputs` puts them in place of ``out_dir/overlays``
     once everything else is written (``metrics["overlays"]`` names their final paths). Every
-    case must have a spacing, or none: distances in mm and in pixels are never mixed.
+    case must have a spacing, or none: distances in mm and in pixels are never mixed. Images and
+    masks are read in the voxel orientation the bundle was trained on (``data.orientation``).
     """
+    from meddx.data.orientation import reading_for
+
+    with reading_for(predictor):
+        return _evaluate_split(predictor, source, split, settings, out_dir)
+
+
+def _evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSettings | None,
+                    out_dir: Path | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """:func:`evaluate_split` within the bundle's reading orientation."""
     from meddx.bundle.seg_predictor import soft_region
     from meddx.evaluation.measure import head_circumference_mm, measurement_errors
     from meddx.evaluation.seg_metrics import case_metrics, summarize_cases

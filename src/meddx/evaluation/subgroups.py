@@ -2,8 +2,10 @@
 
 A model that is good on average can fail a subgroup. The user gives an attributes CSV keyed by
 sample id; every attribute column is a grouping. Each group gets the headline metrics with
-bootstrap CIs (the shared ``metric_intervals``), a warning when it is too small for its CI to
-mean anything, and each attribute reports its largest gap between adequately sized groups.
+bootstrap CIs (the shared ``metric_intervals``; with ``n_resamples=0`` the point estimates only,
+with null bounds), a warning when it is too small for its CI to mean anything or holds one class
+only (AUC undefined; the rates it does measure are still reported), and each attribute reports
+its largest gap between adequately sized groups.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ MIN_SAMPLES = 30
 MAX_LEVELS_BEFORE_BANDING = 10
 BANDED = "meddx_unbanded"  # DataFrame.attrs key: raw values of the columns cut into quartile bands
 GAP_METRICS = ("auc", "sensitivity", "specificity", "balanced_accuracy", "accuracy")
+NO_BOOTSTRAP_WARNING = ("no bootstrap (n_resamples=0, --bootstrap 0): subgroup metrics are point estimates "
+                        "without confidence intervals")
 
 
-def read_attributes(path: str | Path) -> Any:
-    """The attributes CSV as a pandas DataFrame indexed by sample id (strings), attributes as columns.
+def read_attributes(path: str | Path, columns: Sequence[str] | None = None) -> Any:
+    """The attributes CSV as a pandas DataFrame indexed by sample id (strings), attributes as columns
+    (only ``columns`` when given: e.g. the ``site`` column of a data CSV that also holds features).
 
     Numeric columns with more than 10 distinct values (e.g. age in years) are cut into quartile
     bands, so every group has enough samples; the band edges show in the group names. These
@@ -51,6 +56,12 @@ def read_attributes(path: str | Path) -> Any:
     if duplicated:
         raise DataError(f"{path}: sample ids listed twice: {', '.join(duplicated[:5])}")
     frame = frame.set_index(id_col)
+    if columns:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise DataError(f"{path}: no column {', '.join(map(repr, missing))} to form subgroups from "
+                            f"(found columns: {', '.join(map(str, frame.columns))})")
+        frame = frame[list(dict.fromkeys(columns))].copy()
     raw = {}
     for column in frame.columns:
         values = frame[column]  # one object: ``frame[column]`` makes a new Series on every access
@@ -60,6 +71,16 @@ def read_attributes(path: str | Path) -> Any:
         frame[column] = banded
     frame.attrs[BANDED] = raw
     return frame
+
+
+def attributes_file(attributes: str | Path | None, data: str) -> Path:
+    """Where subgroup columns are read: ``attributes``, else the data file when it is a CSV."""
+    if attributes is not None:
+        return Path(attributes)
+    if Path(data).suffix.lower() == ".csv" and Path(data).is_file():
+        return Path(data)
+    raise DataError(f"--subgroup: {data} is not a CSV file to read the column from; give the attributes "
+                    "file with --attributes FILE.csv (an id column and one column per attribute)")
 
 
 def _band_if_numeric(values: Any, force: bool = False) -> Any:
@@ -95,7 +116,8 @@ def subgroup_metrics(
 
     Returns ``({attribute: {"groups": {value: {...}}, "largest_gap": {...} | None}}, warnings)``.
     Samples without a row in ``attributes`` are left out of every group (and a warning says how
-    many); an empty attribute value forms the group ``(missing)``.
+    many); an empty attribute value forms the group ``(missing)``. ``n_resamples=0`` (``--bootstrap
+    0``): no resampling at all; every interval has null bounds and a warning says so.
     """
     from meddx.evaluation.metrics import _label_names, _validate
 
@@ -112,6 +134,8 @@ def subgroup_metrics(
     if not known.all():
         warnings.append(f"{int((~known).sum())} of {len(ids)} samples have no row in the attributes file "
                         "and are in no subgroup")
+    if n_resamples == 0:
+        warnings.append(NO_BOOTSTRAP_WARNING)
     rows = attributes.reindex([i for i, k in zip(ids, known) if k])
     for column, raw in (attributes.attrs.get(BANDED) or {}).items():  # quartiles of this split, not the file
         rows[column] = _band_if_numeric(raw.reindex(rows.index), force=True)
@@ -138,15 +162,11 @@ def _group_entry(y: np.ndarray, p: np.ndarray, task: str, threshold: Any, names:
     n = len(y)
     counts = y.sum(axis=0) if task == "multilabel" else np.bincount(y, minlength=len(names))
     n_positive = int(counts[1]) if task == "binary" else None
-    warning = _size_warning(n, counts, task)
-    empty = {"estimate": None, "percentile": [None, None], "bca": [None, None], "n_valid": 0}
     entry: dict[str, Any] = {"n": int(n), "n_positive": n_positive, "class_counts": dict(zip(names, map(int, counts))),
-                             "warning": warning}
-    if n < 2:
-        entry.update({m: empty for m in ("auc", "accuracy", "balanced_accuracy", "sensitivity", "specificity")})
-        return entry
+                             "warning": _one_class_warning(n, counts, task, names) or _size_warning(n, counts, task)}
+    # One sample has no bootstrap distribution: its estimates (accuracy, the rate of its class) only.
     ci = metric_intervals(y, p, task, threshold=threshold, label_names=names, groups=groups,
-                          n_resamples=n_resamples, level=level, seed=seed)
+                          n_resamples=n_resamples if n >= 2 else 0, level=level, seed=seed)
     entry.update(auc=ci["auc"], accuracy=ci["accuracy"], balanced_accuracy=ci["balanced_accuracy"])
     if task == "binary":
         positive = ci["per_class"][names[1]]
@@ -154,6 +174,22 @@ def _group_entry(y: np.ndarray, p: np.ndarray, task: str, threshold: Any, names:
     else:
         entry.update(sensitivity=None, specificity=None)
     return entry
+
+
+def _one_class_warning(n: int, counts: np.ndarray, task: str, names: list[str]) -> str | None:
+    """A binary or multi-class group whose cases are all of one class: its AUC is undefined, but
+    the rate of that class is not (binary: sensitivity when all positive, specificity when all
+    negative; accuracy always). ``None`` for groups with two classes or more, and multi-label."""
+    present = np.flatnonzero(counts)
+    if task == "multilabel" or len(present) != 1:
+        return None
+    only = names[int(present[0])]
+    if task == "binary":
+        defined = "specificity and accuracy" if present[0] == 0 else "sensitivity and accuracy"
+    else:
+        defined = f"accuracy (= the sensitivity for {only!r})"
+    small = f"; n={n} is also too small for a meaningful CI" if n < MIN_SAMPLES else ""
+    return f"one class only (AUC undefined): all {n} cases are {only!r}; reported: {defined}{small}"
 
 
 def _size_warning(n: int, counts: np.ndarray, task: str) -> str | None:

@@ -157,9 +157,7 @@ def _read(predictor: Any, item: Any, i: int) -> tuple[np.ndarray, str]:
     explanation and the overlay drawn on it use the same array."""
     if isinstance(item, np.ndarray):
         return predictor.readable_image(item, f"input{i + 1}"), f"input{i + 1}"
-    from meddx.data.io import read_image
-
-    return predictor.readable_image(read_image(item).array, str(item)), str(item)
+    return predictor.read(item), str(item)  # volumes in the orientation the bundle was trained on
 
 
 def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, target: str | None,

@@ -50,7 +50,10 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
     modality = predictor.config.get("modality")
     if modality in ("text", "series"):
         return _evaluate_sequences(predictor, source, split, chosen, picks, seed, steps, sanity_inputs, data, out)
-    x = predictor.preprocess([source.get_image(split, i) for i in picks])
+    from meddx.data.orientation import reading_for
+
+    with reading_for(predictor):  # volumes in the orientation the bundle was trained on
+        x = predictor.preprocess([source.get_image(split, i) for i in picks])
     probs = predictor.predict_tensor(x)
     targets = [target_index(predictor, p, None) for p in probs]
     report: dict[str, Any] = {"bundle": str(predictor.path), "data": str(data), "split": split, "n": len(picks),

@@ -169,7 +169,8 @@ def _prepare_image(served: Any, data: bytes, settings: Any) -> tuple[Any, Any]:
     from meddx.serving.uploads import decode_image, image_payload
 
     payload = image_payload(data, settings.max_pixels, settings.max_voxels)
-    image = readable(served, decode_image(payload.kind, data))  # explanations draw on this image too
+    orientation = served.predictor.config.get("orientation")  # the bundle's voxel orientation; None: stored order
+    image = readable(served, decode_image(payload.kind, data, orientation))  # explanations draw on this image too
     return payload, (image, preprocess(served, image))
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from meddx.data.orientation import CANONICAL
 from meddx.serving.problems import Problem, problem_response
 
 KINDS = {"png": ".png", "jpeg": ".jpg", "dicom": ".dcm", "nifti": ".nii", "nifti-gz": ".nii.gz"}
@@ -192,8 +193,9 @@ def check_limits(kind: str, data: bytes, max_pixels: int, max_voxels: int) -> tu
 
 
 # ----------------------------------------------------------------------------- decoding
-def decode_image(kind: str, data: bytes) -> np.ndarray:
-    """The channel-first array of an upload already sniffed and checked, via ``read_image``."""
+def decode_image(kind: str, data: bytes, orientation: str | None = CANONICAL) -> np.ndarray:
+    """The channel-first array of an upload already sniffed and checked, via ``read_image``;
+    volumes in ``orientation``, the bundle's (None: stored order, bundles without one)."""
     from meddx.core.errors import DataError
     from meddx.data.io import read_image
 
@@ -203,7 +205,7 @@ def decode_image(kind: str, data: bytes) -> np.ndarray:
         fh.write(data)
         fh.flush()
         try:
-            return read_image(fh.name).array
+            return read_image(fh.name, orientation).array
         except DataError as exc:
             detail = str(exc).replace(fh.name, "upload")
             raise Problem(422, "malformed-image", detail) from None

@@ -36,6 +36,7 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
                      "class_thresholds": None, "chosen_on": "val", "val": None},
         "calibration": {"temperature": 1.0, "fitted_on": None, "method": None},
         "tta": ["hflip"] if config.tta else [],
+        **orientation_field(source.spatial_dims),
         "card": {"intended_use": config.intended_use, "outcome": config.outcome},
         "training": {
             "data": config.data,
@@ -51,6 +52,14 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
             "plan_reasons": dict(plan.reasons),
         },
     }
+
+
+def orientation_field(spatial_dims: int) -> dict[str, str]:
+    """``{"orientation": "RAS"}`` for an image bundle: training read its volumes in that voxel
+    orientation (``data.orientation``), so predict reads them alike; nothing for other inputs."""
+    from meddx.data.orientation import CANONICAL
+
+    return {"orientation": CANONICAL} if spatial_dims in (2, 3) else {}
 
 
 def local_path(data: str) -> str | None:

@@ -12,6 +12,8 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
                       kept: list[str] | None = None) -> dict[str, Any]:
     """The bundle's ``config.json``: everything ``load_bundle`` needs to segment new images;
     ``kept`` says which epoch each network kept (``"best"``/``"final"``, from ``train_and_restore``)."""
+    from meddx.data.orientation import CANONICAL
+
     first = source.split("train")
     measurement = ("head_circumference" if "reference_hc_mm" in first.meta
                    else "volume" if source.spatial_dims == 3 else None)
@@ -26,6 +28,7 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
                       "mirror_axes": plan.mirror_axes, "shift": False, "zoom": False},
         "postprocess": {"largest_component": {}},
         "measurement": measurement,
+        "orientation": CANONICAL,  # volumes and masks were read turned to RAS+ (data.orientation)
         "training": {
             "data": config.data, "seed": config.seed, "val_fraction": config.val_fraction,
             "test_fraction": config.test_fraction, "run_dir": str(run_dir), "plan": plan.model_dump(),

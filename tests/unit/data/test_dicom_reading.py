@@ -114,7 +114,7 @@ def test_monochrome1_series_inverts_every_slice_with_one_constant(tmp_path: Path
         a = np.full((4, 5), 100, np.uint16)
         a[0, 0] = 100 + 20 * k  # a different range per slice
         write_slice(folder / f"{k}.dcm", a, z=float(k), photometric="MONOCHROME1", bits_stored=12)
-    vol = read_image(folder).array[0]
+    vol = read_image(folder, None).array[0]  # stored order: row 0, column 0 as written (RAS flips both)
     assert [int(vol[k, 1, 1]) for k in range(3)] == [4095 - 100] * 3
     assert [int(vol[k, 0, 0]) for k in range(3)] == [3995, 3975, 3955]
 

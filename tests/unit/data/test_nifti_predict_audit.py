@@ -137,10 +137,10 @@ def test_a_folder_of_volumes_is_not_held_in_memory_at_full_resolution(bundle3d: 
     alive: list[weakref.ref] = []
     real = io.read_image
 
-    def tracked(path):  # type: ignore[no-untyped-def]
+    def tracked(path, *args):  # type: ignore[no-untyped-def]
         gc.collect()
         assert sum(ref() is not None for ref in alive) <= 1, "earlier raw volumes are still held"
-        loaded = real(path)
+        loaded = real(path, *args)
         alive.append(weakref.ref(loaded.array))
         return loaded
 

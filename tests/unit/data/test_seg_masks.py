@@ -10,6 +10,7 @@ from PIL import Image
 
 from meddx.core.errors import DataError
 from meddx.data.io import read_image
+from meddx.data.orientation import reading_orientation
 from meddx.data.segmentation import load_seg_source, read_mask, write_mask
 
 SEG_UID = "1.2.840.10008.5.1.4.1.1.66.4"
@@ -51,6 +52,11 @@ def test_nifti_mask_rejects_fractions(tmp_path: Path) -> None:
 
 
 def test_write_mask_nifti_keeps_affine_codes_and_axis_order(tmp_path: Path) -> None:
+    with reading_orientation(None):  # the stored voxel order (bundles without an orientation); RAS: test_orientation
+        _write_mask_nifti_keeps_affine_codes_and_axis_order(tmp_path)
+
+
+def _write_mask_nifti_keeps_affine_codes_and_axis_order(tmp_path: Path) -> None:
     import nibabel as nib
 
     affine = np.array([[0.0, 0.0, 2.0, -5.0], [-1.0, 0.0, 0.0, 3.0], [0.0, 0.5, 0.0, 1.5], [0, 0, 0, 1]])
@@ -155,18 +161,25 @@ def test_multi_frame_seg_over_a_series_is_placed_by_position(tmp_path: Path) -> 
     _seg(tmp_path / "labels" / "case1.dcm", [(2, zs[3], b), (1, zs[1], a), (1, zs[3], a)], ["Liver", "Tumour"])
     src = load_seg_source(tmp_path, test_fraction=0, val_fraction=0)
     assert src.label_names == ["background", "Liver", "Tumour"] and src.spatial_dims == 3
+    with reading_orientation(None):  # stored order: rows and columns as written
+        stored = src.load_case("train", 0)
+    assert stored.image.shape == (1, 4, 6, 6) and stored.image[0, :, 0, 0].tolist() == [0, 1, 2, 3]
+    assert stored.mask.shape == (4, 6, 6)
+    assert stored.mask[0].sum() == 0 and stored.mask[2].sum() == 0
+    assert (stored.mask[1] == a).all() and stored.mask[3, 4, 4] == 2 and (stored.mask[3] == 1).sum() == a.sum()
+    # RAS (the default): the axial series (columns to patient left, rows to posterior) and its SEG
+    # are both flipped along rows and columns, so they still line up
     case = src.load_case("train", 0)
-    assert case.image.shape == (1, 4, 6, 6) and case.image[0, :, 0, 0].tolist() == [0, 1, 2, 3]
-    assert case.mask.shape == (4, 6, 6)
-    assert case.mask[0].sum() == 0 and case.mask[2].sum() == 0
-    assert (case.mask[1] == a).all() and case.mask[3, 4, 4] == 2 and (case.mask[3] == 1).sum() == a.sum()
+    np.testing.assert_array_equal(case.image, stored.image[:, :, ::-1, ::-1])
+    np.testing.assert_array_equal(case.mask, stored.mask[:, ::-1, ::-1])
     alone = read_mask(tmp_path / "labels" / "case1.dcm")  # without the series: its own two slices
     assert alone.shape == (2, 6, 6) and alone[1, 4, 4] == 2
 
     out = write_mask(tmp_path / "pred.nii.gz", case.mask, tmp_path / "images" / "case1")
-    written = read_image(out)
+    written = read_image(out, None)  # as stored: the series' own voxel order
     assert written.spacing == pytest.approx((2.5, 0.8, 0.7))
     np.testing.assert_allclose(written.affine[:3, 3], [5.0, -4.0, zs[0]])  # LPS -> RAS origin of slice 0
+    np.testing.assert_array_equal(written.array[0], stored.mask)
     np.testing.assert_array_equal(read_mask(out), case.mask)
 
 

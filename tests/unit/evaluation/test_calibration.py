@@ -374,3 +374,30 @@ def test_bad_data_is_data_error() -> None:
         apply_temperature(np.full((2, 3), 1 / 3), 2.0, "binary")
     with pytest.raises(DataError, match="y_true"):
         fit_temperature([0, 1, 3], np.full((3, 3), 1 / 3), "multiclass")
+
+
+def test_calibration_slope_and_in_the_large_recover_a_known_miscalibration() -> None:
+    """Found by an audit: metrics.json had ECE/MCE/Brier but no calibration slope or
+    calibration-in-the-large (the "weak calibration" TRIPOD+AI asks for). Outcomes drawn from
+    expit(0.5 + 0.6 logit(p)): the slope estimate is 0.6 and the intercept 0.5 within sampling
+    error; the in-the-large intercept solves mean(y) = mean(expit(a + logit p)). Calibrated: 1 and 0."""
+    from scipy.optimize import minimize
+    from scipy.special import expit, logit
+
+    from meddx.evaluation.calibration import calibration_summary
+
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.02, 0.98, 20000)
+    y = (rng.random(p.size) < expit(0.5 + 0.6 * logit(p))).astype(int)
+    out = calibration_summary(y, np.column_stack([1 - p, p]), "binary")
+    assert out["slope"] == pytest.approx(0.6, abs=0.05) and out["intercept"] == pytest.approx(0.5, abs=0.05)
+    x = logit(p)
+    nll = lambda b: -np.sum(y * (b[0] + b[1] * x) - np.logaddexp(0, b[0] + b[1] * x))  # noqa: E731
+    ref = minimize(nll, [0.0, 1.0], method="BFGS").x
+    assert (out["intercept"], out["slope"]) == pytest.approx(tuple(ref), abs=1e-3)
+    assert np.mean(expit(out["in_the_large"] + x)) == pytest.approx(y.mean(), abs=1e-9)
+    calibrated = (rng.random(p.size) < p).astype(int)
+    ok = calibration_summary(calibrated, np.column_stack([1 - p, p]), "binary")
+    assert ok["slope"] == pytest.approx(1.0, abs=0.06) and ok["in_the_large"] == pytest.approx(0.0, abs=0.05)
+    separated = calibration_summary((p > 0.5).astype(int), np.column_stack([1 - p, p]), "binary")
+    assert separated["slope"] is None and "separated" in separated["slope_note"]

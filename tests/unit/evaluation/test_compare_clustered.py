@@ -152,8 +152,9 @@ def test_clustered_mcnemar_on_a_hand_worked_table() -> None:
     # sum b_k = 6, sum c_k = 2, b_k - c_k = 2, 0, 3, -1: X2 = (6 - 2)^2 / (4 + 0 + 9 + 1) = 16 / 14
     assert (out["a_only"], out["b_only"], out["n_clusters"], out["discordant_clusters"]) == (6, 2, 4, 3)
     assert out["statistic"] == pytest.approx(16 / 14, rel=1e-12)
-    # chi-square(1) tail at 16/14 = two-sided normal tail at sqrt(16/14) = 1.0690: 2 * 0.14252
-    assert out["p_value"] == pytest.approx(0.28505, abs=5e-5)
+    # 3 discordant clusters (< 25): the exact sign-flip p-value, not the chi-square tail (0.285).
+    # Sums of +-2 +-3 +-1: 6, 4, 0, -2, 2, 0, -4, -6; |sum| >= 4 in 4 of the 8 sign vectors.
+    assert out["p_value"] == pytest.approx(0.5, abs=1e-15) and "exact" in out["method"]
 
 
 def test_clustered_delong_skips_a_class_with_one_positive_patient() -> None:
@@ -161,3 +162,134 @@ def test_clustered_delong_skips_a_class_with_one_positive_patient() -> None:
     groups = np.array(["a", "a", "a", "b", "b", "c", "c", "d"])
     out = delong_per_class(y, _probs(np.arange(8.0)), _probs(np.arange(8.0)[::-1]), "binary", groups=groups)
     assert "1 patient(s) with a positive" in out["1"]["skipped"]
+
+
+# ----------------------------------------------------------------- (d) multi-class and multi-label
+
+
+def _multiclass_clustered(seed: int, patients: int = 30, k: int = 3) -> tuple[np.ndarray, ...]:
+    """Patients with 1-4 samples, a class per sample (mostly the patient's), softmax scores of two models."""
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(patients), rng.integers(1, 5, patients))
+    base = rng.integers(0, k, patients)
+    y = np.where(rng.random(groups.size) < 0.8, base[groups], rng.integers(0, k, groups.size))
+    shared = rng.normal(0, 1, (patients, k))[groups]
+    logits_a = 1.5 * np.eye(k)[y] + shared + rng.normal(0, 1, (groups.size, k))
+    logits_b = 0.7 * np.eye(k)[y] + shared + rng.normal(0, 1, (groups.size, k))
+    soft = [np.exp(x) / np.exp(x).sum(axis=1, keepdims=True) for x in (logits_a, logits_b)]
+    return y, soft[0], soft[1], np.array([f"P{g}" for g in groups])
+
+
+def test_multiclass_clustered_delong_matches_obuchowski_per_class() -> None:
+    """Each class one-vs-rest against Obuchowski written out; every sample copied 3 times inside its
+    patient leaves every class's result unchanged; one sample per patient is plain DeLong."""
+    y, pa, pb, groups = _multiclass_clustered(seed=7)
+    names = ["a", "b", "c"]
+    out = delong_per_class(y, pa, pb, "multiclass", label_names=names, groups=groups)
+    z = stats.norm.ppf(0.975)
+    for c, name in enumerate(names):
+        yc = (y == c).astype(int)
+        var = _brute_obuchowski(yc, pa[:, c], pb[:, c], groups)
+        d = out[name]
+        assert d["method"] == CLUSTERED_DELONG_METHOD and d["n_clusters"] == len(set(groups.tolist()))
+        assert d["se"] == pytest.approx(np.sqrt(var), rel=1e-10)
+        assert d["p_value"] == pytest.approx(2 * stats.norm.sf(abs(d["difference"]) / np.sqrt(var)), rel=1e-9)
+        assert d["ci"] == pytest.approx([d["difference"] - z * np.sqrt(var), d["difference"] + z * np.sqrt(var)])
+    y3, pa3, pb3, g3 = _repeat(3, y, pa, pb, groups)
+    copied = delong_per_class(y3, pa3, pb3, "multiclass", label_names=names, groups=g3)
+    for name in names:
+        for key in ("difference", "se", "p_value"):
+            assert copied[name][key] == pytest.approx(out[name][key], rel=1e-9)
+    single = np.arange(len(y))
+    plain = delong_per_class(y, pa, pb, "multiclass", label_names=names)
+    one_each = delong_per_class(y, pa, pb, "multiclass", label_names=names, groups=single)
+    for name in names:
+        assert one_each[name]["se"] == pytest.approx(plain[name]["se"], rel=1e-10)
+
+
+def test_multilabel_clustered_delong_matches_obuchowski_per_label() -> None:
+    rng = np.random.default_rng(8)
+    patients = 35
+    groups = np.repeat(np.arange(patients), rng.integers(1, 4, patients))
+    y = (rng.random((groups.size, 2)) < np.array([0.4, 0.3])).astype(int)
+    y[:, 1] = np.where(rng.random(groups.size) < 0.7, (rng.random(patients) < 0.3)[groups], y[:, 1])
+    shared = rng.normal(0, 1, (patients, 2))[groups]
+    pa = 1 / (1 + np.exp(-(2 * y + shared + rng.normal(0, 1, y.shape))))
+    pb = 1 / (1 + np.exp(-(1 * y + shared + rng.normal(0, 1, y.shape))))
+    pb[:, 0] = np.round(pb[:, 0], 1)  # ties count 1/2
+    out = delong_per_class(y, pa, pb, "multilabel", label_names=["x", "w"], groups=groups)
+    for c, name in enumerate(["x", "w"]):
+        var = _brute_obuchowski(y[:, c], pa[:, c], pb[:, c], groups)
+        assert out[name]["se"] == pytest.approx(np.sqrt(var), rel=1e-10)
+        assert out[name]["n_positive"] == int(y[:, c].sum())
+    y2, pa2, pb2, g2 = _repeat(4, y, pa, pb, groups)
+    copied = delong_per_class(y2, pa2, pb2, "multilabel", label_names=["x", "w"], groups=g2)
+    for name in ("x", "w"):
+        assert copied[name]["p_value"] == pytest.approx(out[name]["p_value"], rel=1e-9)
+
+
+def test_multiclass_class_held_by_one_patient_is_skipped_not_raised() -> None:
+    y, pa, pb, groups = _multiclass_clustered(seed=9)
+    y = np.where(y == 2, 0, y)
+    y[groups == groups[0]] = 2  # class 2: only the first patient
+    out = delong_per_class(y, pa, pb, "multiclass", label_names=["a", "b", "c"], groups=groups)
+    assert "1 patient(s) with a positive" in out["c"]["skipped"] and "se" in out["a"]
+
+
+# ----------------------------------------------------------------- (e) exact clustered McNemar
+
+
+def test_clustered_mcnemar_with_few_discordant_patients_is_exact() -> None:
+    """Found by an audit: with few discordant patients the clustered McNemar used the chi-square
+    tail anyway (only a note said it may be poor), while the sample-level test switches to the exact
+    binomial. Now: the exact cluster sign-flip p-value; with one sample per patient it is the exact
+    binomial McNemar p-value, and copying samples inside their patient leaves it unchanged."""
+    rng = np.random.default_rng(11)
+    ca, cb = rng.random(40) < 0.85, rng.random(40) < 0.75
+    plain = mcnemar_test(ca, cb)
+    assert plain["a_only"] + plain["b_only"] < 25 and "exact" in plain["method"]
+    one_each = clustered_mcnemar_test(ca, cb, np.arange(40))
+    assert one_each["p_value"] == pytest.approx(plain["p_value"], rel=1e-12) and "exact" in one_each["method"]
+    groups = np.repeat(np.arange(20), 2)
+    base = clustered_mcnemar_test(ca, cb, groups)
+    copied = clustered_mcnemar_test(*_repeat(3, ca, cb, groups))
+    assert copied["p_value"] == pytest.approx(base["p_value"], rel=1e-12)
+
+
+@pytest.mark.parametrize("d", [[3, -1, 2, 2, 1, -4, 1], [1, 1, 1, 1, 1, 1], [5, -5], [2, 1, 1, 3, -1, 2, 1, 1, 2, 4]])
+def test_sign_flip_p_value_matches_scipy_permutation_test(d: list[int]) -> None:
+    from meddx.evaluation.compare_clustered import sign_flip_p_value
+
+    values = np.array(d, dtype=float)
+    ref = stats.permutation_test((values,), lambda x, axis: np.abs(np.sum(x, axis=axis)), permutation_type="samples",
+                                 n_resamples=np.inf, alternative="greater", vectorized=True)
+    assert sign_flip_p_value(np.array(d)) == pytest.approx(ref.pvalue, rel=1e-12)
+
+
+def test_clustered_mcnemar_with_many_discordant_patients_keeps_the_chi_square() -> None:
+    rng = np.random.default_rng(12)
+    ca, cb = rng.random(300) < 0.8, rng.random(300) < 0.65
+    out = clustered_mcnemar_test(ca, cb, np.repeat(np.arange(100), 3))
+    assert out["discordant_clusters"] >= 25 and "chi-square" in out["method"]
+    assert out["p_value"] == pytest.approx(stats.chi2.sf(out["statistic"], 1), rel=1e-12)
+
+
+def test_delong_test_accepts_patient_ids_like_the_cli() -> None:
+    """Found by an audit: ``meddx compare`` clusters DeLong by patient (``delong_per_class(groups=)``)
+    but the public single-pair ``delong_test`` took no groups, so the Python API could only give the
+    sample-level answer. Now ``delong_test(..., groups=)`` is the same clustered test."""
+    from meddx.evaluation.compare import delong_test
+
+    y, a, b, groups = _clustered_data(seed=13)
+    out = delong_test(y, a, b, groups=groups)
+    cli = delong_per_class(y, _probs(a), _probs(b), "binary", groups=groups)["1"]
+    for key in ("auc_a", "auc_b", "se", "z", "p_value", "n_clusters"):
+        assert out[key] == pytest.approx(cli[key], rel=1e-10)
+    assert out["method"] == CLUSTERED_DELONG_METHOD
+    assert out["se"] == pytest.approx(np.sqrt(_brute_obuchowski(y, a, b, groups)), rel=1e-10)
+    assert "n_clusters" not in delong_test(y, a, b)
+    from meddx.core.errors import DataError
+
+    with pytest.raises(DataError, match="patient"):
+        delong_test(np.array([1, 1, 1, 0, 0, 0]), np.arange(6.0), np.arange(6.0)[::-1],
+                    groups=np.array(["p", "p", "p", "q", "r", "s"]))

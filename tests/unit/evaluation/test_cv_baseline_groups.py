@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from meddx.evaluation.cv import _baseline_summary
 from meddx.evaluation.evaluate import SplitPredictions
@@ -44,3 +45,22 @@ def test_baseline_intervals_resample_patients() -> None:
                                        **common)
     assert out["difference"]["auc"] == diff["auc"]
     assert (out["unit"], out["n_units"]) == ("patient", 40)
+
+
+def test_ci_resamples_0_gives_estimates_without_intervals() -> None:
+    """Found by an audit: ``ci_resamples: 0`` (documented as "0: none") gave ``meddx cv``'s pooled and
+    baseline intervals from a token 10 resamples; now estimates with null bounds, as ``evaluate``."""
+    network = _fold(0, [f"p{i}" for i in range(80)], 1.5)
+    baseline = _fold(1, network.patient_ids, 0.5)
+    baseline = SplitPredictions(split="test", ids=network.ids, labels=network.labels, probs=baseline.probs)
+    per_fold = [{"baseline": {"auc": 0.7, "auprc": 0.7}, "baseline_model": "logreg"} for _ in range(2)]
+    source = SimpleNamespace(task="binary", label_names=["0", "1"])
+    out = _baseline_summary(per_fold, [baseline], network, source, SimpleNamespace(ci_resamples=0, seed=0))
+    from sklearn.metrics import roc_auc_score
+
+    y = network.labels
+    assert out["pooled"]["auc"]["estimate"] == roc_auc_score(y, baseline.probs[:, 1])
+    assert out["difference"]["auc"]["estimate"] == pytest.approx(
+        roc_auc_score(y, network.probs[:, 1]) - roc_auc_score(y, baseline.probs[:, 1]), abs=1e-12)
+    for block in (out["pooled"], out["difference"]):
+        assert block["auc"]["bca"] == [None, None] and block["auc"]["n_valid"] == 0

@@ -128,3 +128,83 @@ def test_numeric_codes_with_few_values_stay_their_own_groups(tmp_path: Path) -> 
     assert set(result["site"]["groups"]) == {"1", "2", "3"}
     assert result["site"]["groups"]["1"]["n"] == sum(1 for i in range(415) if i % 3 == 0)
     assert len(result["age"]["groups"]) == 4  # a numeric column with many values is still banded
+
+
+def test_bootstrap_0_gives_subgroup_estimates_without_intervals(tmp_path: Path) -> None:
+    """Found by an audit: ``--bootstrap 0`` still resampled every subgroup 200 times (intervals the
+    user did not ask for, and run time). Now: point estimates, null bounds, a warning saying so."""
+    from types import SimpleNamespace
+
+    from meddx.evaluation.evaluate import EvalSettings, SplitPredictions, assess
+
+    y, probs, ids = _data(4)
+    sites = ["A"] * 200 + ["B"] * 215
+    attrs = read_attributes(_write(tmp_path / "a.csv", "id,site\n" + "\n".join(f"{i},{s}" for i, s in zip(ids, sites))))
+    predictor = SimpleNamespace(task="binary", label_names=["neg", "pos"], decision_thresholds=0.5, temperature=1.0,
+                                config={"decision": {"rule": "fixed:0.5", "threshold": 0.5}})
+    preds = SplitPredictions(split="test", ids=ids, labels=y, probs=probs)
+    metrics = assess(predictor, preds, EvalSettings(n_resamples=0), attributes=attrs)
+    assert metrics["ci"] is None
+    b = metrics["subgroups"]["site"]["groups"]["B"]
+    yb, pb = y[200:], probs[200:, 1]
+    assert b["sensitivity"]["estimate"] == ((pb >= 0.5) & (yb == 1)).sum() / (yb == 1).sum()
+    for m in ("auc", "accuracy", "balanced_accuracy", "sensitivity", "specificity"):
+        assert b[m]["bca"] == [None, None] and b[m]["percentile"] == [None, None] and b[m]["n_valid"] == 0
+    assert any("no bootstrap" in w for w in metrics["subgroup_warnings"])
+    with_n = assess(predictor, preds, EvalSettings(n_resamples=40), attributes=attrs)
+    assert with_n["subgroups"]["site"]["groups"]["B"]["auc"]["n_valid"] == 40  # --bootstrap N: N resamples
+
+
+@pytest.mark.parametrize("label, rate, undefined", [(1, "sensitivity", "specificity"), (0, "specificity", "sensitivity")])
+def test_one_class_subgroup_says_so_and_reports_its_defined_rates(tmp_path: Path, label: int, rate: str,
+                                                                  undefined: str) -> None:
+    """Found by an audit: a subgroup of one class was reported as 'too small' (even with 60 cases);
+    it is a one-class group: AUC undefined, but its sensitivity (all positive) or specificity
+    (all negative) and accuracy are measured, with intervals."""
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 160)
+    y[100:] = label  # site C: 60 cases, all of one class
+    p = np.clip(0.3 * y + 0.7 * rng.random(160), 0, 1)
+    ids = [f"s{i}" for i in range(160)]
+    sites = ["A"] * 100 + ["C"] * 60
+    attrs = read_attributes(_write(tmp_path / "a.csv", "id,site\n" + "\n".join(f"{i},{s}" for i, s in zip(ids, sites))))
+    result, warnings = subgroup_metrics(y, np.column_stack([1 - p, p]), "binary", ids=ids, attributes=attrs,
+                                        threshold=0.5, label_names=["neg", "pos"], n_resamples=100)
+    c = result["site"]["groups"]["C"]
+    assert "one class only (AUC undefined)" in c["warning"] and "too small" not in c["warning"]
+    assert rate in c["warning"] and any(w.startswith("site=C: one class only") for w in warnings)
+    assert c["auc"]["estimate"] is None and c[undefined]["estimate"] is None
+    correct = (p[100:] >= 0.5) == (label == 1)
+    assert c[rate]["estimate"] == pytest.approx(correct.mean()) == c["accuracy"]["estimate"]
+    lo, hi = c[rate]["bca"]
+    assert lo <= c[rate]["estimate"] <= hi and c["n"] == 60
+
+
+def test_one_sample_subgroup_still_reports_its_accuracy() -> None:
+    import pandas as pd
+
+    y, probs, ids = _data(6)
+    attrs = pd.DataFrame({"site": ["A"] * 414 + ["Z"]}, index=ids)
+    result, _ = subgroup_metrics(y, probs, "binary", ids=ids, attributes=attrs, threshold=0.5, n_resamples=20)
+    z = result["site"]["groups"]["Z"]
+    assert z["n"] == 1 and z["accuracy"]["estimate"] == float((probs[-1, 1] >= 0.5) == y[-1])
+    assert "one class only" in z["warning"] and "too small" in z["warning"]
+
+
+def test_subgroup_columns_of_a_data_csv(tmp_path: Path) -> None:
+    """``meddx evaluate --subgroup site``: the column is read from the data CSV itself (a table whose
+    features, split and label columns must not become subgroups); a missing column names the ones found."""
+    from meddx.evaluation.subgroups import attributes_file
+
+    data = _write(tmp_path / "table.csv", "id,x1,site,split,label\n"
+                  + "\n".join(f"s{i},{i * 0.37:.2f},{'AB'[i % 2]},test,{i % 3 == 0:d}" for i in range(40)))
+    attrs = read_attributes(attributes_file(None, str(data)), columns=["site"])
+    assert list(attrs.columns) == ["site"] and attrs.loc["s3", "site"] == "B"
+    y = np.array([i % 3 == 0 for i in range(40)], dtype=int)
+    probs = np.column_stack([1 - 0.5 * np.ones(40), 0.5 * np.ones(40)])
+    result, _ = subgroup_metrics(y, probs, "binary", ids=[f"s{i}" for i in range(40)], attributes=attrs, n_resamples=0)
+    assert set(result) == {"site"} and {g: e["n"] for g, e in result["site"]["groups"].items()} == {"A": 20, "B": 20}
+    with pytest.raises(DataError, match="no column 'sex'.*found columns: x1, site, split, label"):
+        read_attributes(data, columns=["sex"])
+    with pytest.raises(DataError, match="--attributes"):
+        attributes_file(None, "medmnist:pneumoniamnist")

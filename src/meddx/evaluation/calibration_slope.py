@@ -1,0 +1,45 @@
+"""Weak calibration: calibration slope and calibration-in-the-large (logistic recalibration).
+
+ECE and the reliability diagram say how far the probabilities are off; the slope says how: a slope
+below 1 means the predictions are too extreme (overfitting, typical of a model applied to new
+data), above 1 too timid; calibration-in-the-large (the intercept with the slope fixed at 1) says
+whether the risks are too high (< 0) or too low (> 0) on average. Cox (1958); the "weak
+calibration" level of Van Calster et al. (2019), "Calibration: the Achilles heel of predictive
+analytics", BMC Medicine 17:230, which TRIPOD+AI asks for.
+
+Both are fitted on the same (confidence, outcome) pairs as the ECE (``calibration_targets``):
+``logit(outcome = 1) = intercept + slope * logit(confidence)``, by scikit-learn's unpenalised
+logistic regression; calibration-in-the-large solves ``sum(outcome - expit(a + logit(c))) = 0``
+for ``a`` (a logistic regression with the logit as offset, which scikit-learn cannot fit).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+CLIP = 1e-12  # probabilities of exactly 0 or 1 have an infinite logit
+
+
+def calibration_slope(confidence: np.ndarray, outcome: np.ndarray) -> dict[str, Any]:
+    """``{"slope", "intercept", "in_the_large"}`` (1, 0 and 0 when calibrated), ``None`` values with a
+    ``note`` when they cannot be estimated (one outcome only, or outcomes perfectly separated)."""
+    from scipy.optimize import brentq
+    from scipy.special import expit, logit
+    from sklearn.linear_model import LogisticRegression
+
+    o = np.asarray(outcome, dtype=float).reshape(-1)
+    x = logit(np.clip(np.asarray(confidence, dtype=float).reshape(-1), CLIP, 1 - CLIP))
+    empty = {"slope": None, "intercept": None, "in_the_large": None}
+    if o.min() == o.max():
+        return {**empty, "note": "one outcome only: calibration slope and intercept are undefined"}
+    positives, negatives = x[o == 1], x[o == 0]
+    if positives.min() > negatives.max() or negatives.min() > positives.max():  # no finite maximum likelihood
+        return {**empty, "note": "outcomes perfectly separated by the probabilities: the slope is infinite"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # C=inf (no penalty) is how scikit-learn >= 1.8 spells it
+        fit = LogisticRegression(C=np.inf, max_iter=1000).fit(x[:, None], o)
+    in_the_large = brentq(lambda a: float(np.sum(o - expit(a + x))), -60.0, 60.0)
+    return {"slope": float(fit.coef_[0, 0]), "intercept": float(fit.intercept_[0]), "in_the_large": float(in_the_large)}
