@@ -140,6 +140,15 @@ class TrainConfig(BaseModel):
 
         return parsed_text(parse_rule, value)
 
+    @field_validator("ci_resamples")
+    @classmethod
+    def _usable_resamples(cls, value: int) -> int:
+        # Refused here, before training, not by the bootstrap after the last epoch.
+        if 0 < value < 10:
+            raise ValueError(f"ci_resamples {value} gives no usable interval; use 0 (no intervals) or at least 10 "
+                             "(1000 is the default)")
+        return value
+
     @field_validator("name")
     @classmethod
     def _plain_name(cls, value: str | None) -> str | None:

@@ -187,3 +187,15 @@ def test_a_plan_file_changing_size_or_channels_changes_the_network_built_for_the
     assert given.model_args == {"in_channels": 1, "image_size": 20}  # model_args given too: taken as written
     with pytest.raises(ConfigError, match="channels=2"):
         make_plan(config, source, {"channels": 2})
+
+
+@pytest.mark.parametrize("n", [1, 9])
+def test_ci_resamples_below_10_refused_before_training(tmp_path: Path, n: int) -> None:
+    """Found by the evaluation audit: ``ci_resamples: 1..9`` passed the config and failed in the
+    bootstrap after the last epoch; 0 (no intervals) and 10+ stay valid."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"data: x\nci_resamples: {n}\n")
+    with pytest.raises(ConfigError, match=f"ci_resamples {n} gives no usable interval"):
+        load_config(cfg)
+    assert load_config(cfg, ci_resamples=0).ci_resamples == 0
+    assert load_config(cfg, ci_resamples=10).ci_resamples == 10
