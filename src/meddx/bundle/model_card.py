@@ -141,7 +141,8 @@ def _model_section(cfg: dict[str, Any]) -> list[str]:
         at = training.get("kept_weights_epoch")
         lines.append(f"- epochs run: {training['epochs_run']} of {plan.get('epochs', '?')} planned"
                      + (" (stopped early)" if training["epochs_run"] < plan.get("epochs", 0) else "")
-                     + (f"; the weights are those after epoch {at + 1}" if at is not None else ""))
+                     + (f"; the weights are those after epoch {at + 1} (counted from 1; epoch {at} in the run's "
+                        "logs and checkpoint names, which count from 0)" if at is not None else ""))
     kept = epoch_note(training.get("kept_epoch") or [])
     lines += [f"- Hyperparameters are meddx defaults or the automatic plan; {kept}. Nothing was tuned on the test split.",
               ""]

@@ -60,7 +60,8 @@ class TextPredictor(Predictor):
             raise DataError("predict_texts takes a list of documents, got a single str; wrap it in a list")
         bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
         if bad:
-            raise DataError(f"document {bad[0]} is {type(texts[bad[0]]).__name__}, not text")
+            raise DataError(f"document {bad[0] + 1} of {len(texts)} is {type(texts[bad[0]]).__name__}, not text; "
+                            "expected a list of str")  # counted from 1, as the tokenizer's messages count
         probs = self._raw_text_probs(list(texts), batch_size)
         return self.calibrate(probs) if calibrated else probs
 

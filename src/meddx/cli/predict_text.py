@@ -98,7 +98,7 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
     extra = {source: {"explanation": str(page)} for source, page in pages.items()}
     print_predictions(predictions, predictor.label_names, as_json, "document", extra)
     if pages and not as_json:
-        typer.echo(f"explanations: {explain} ({len(pages)} HTML pages)")
+        typer.echo(f"explanations: {explain} ({len(pages)} HTML page{'' if len(pages) == 1 else 's'})")
 
 
 def _write_explanations(predictor: Any, docs: list[str], predictions: list[Any], folder: Path,

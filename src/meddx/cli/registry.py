@@ -3,56 +3,67 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import typer
 
-app = typer.Typer(help="List, inspect, promote and roll back registered bundles.", no_args_is_help=True)
+app = typer.Typer(help="List, inspect, promote, roll back and remove registered bundles.", no_args_is_help=True)
 
 
 @app.command("list")
 def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")) -> None:
-    """All registered bundles, newest version first."""
+    """All registered bundles, newest version first; a version whose folder is gone is marked."""
+    from pathlib import Path
+
     from rich.console import Console
     from rich.table import Table
 
-    from meddx.registry.store import list_bundles
-
-    from meddx.registry.store import stages
+    from meddx.registry.store import list_bundles, stages
 
     records = list_bundles()
+    present = {(r.name, r.version): Path(r.path).is_dir() for r in records}
     if as_json:
-        typer.echo(json.dumps([r.to_dict() for r in records], indent=2))
+        typer.echo(json.dumps([{**r.to_dict(), "folder_exists": present[r.name, r.version]} for r in records],
+                              indent=2))
         return
     staged: dict[tuple[str, int], list[str]] = {}
     for (name, stage), version in stages().items():
         staged.setdefault((name, version), []).append(stage)
-    table = Table("name", "version", "stage", "task", "model", "metrics", "created", "path")
+    # Folded, never cut with an ellipsis: the name and path are what a user copies from here, and
+    # an 80-column terminal would otherwise show "demo-l…". Piped (no terminal), lines stay whole.
+    table = Table()
+    for column in ("name", "version", "stage", "task", "model", "metrics", "created", "path"):
+        table.add_column(column, overflow="fold")
     for r in records:
         metrics = ", ".join(f"{k} {v:.3f}" for k, v in r.metrics.items())
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
         stage = ", ".join(sorted(staged.get((r.name, r.version), [])))
-        table.add_row(r.name, str(r.version), stage, r.task, r.model, metrics, created, r.path)
-    Console().print(table if records else "no bundles registered yet (train one with `meddx train` or `meddx demo`)")
+        path = r.path if present[r.name, r.version] else f"{r.path} (missing)"
+        table.add_row(r.name, str(r.version), stage, r.task, r.model, metrics, created, path)
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=max(console.width, 200))
+    console.print(table if records else "no bundles registered yet (train one with `meddx train` or `meddx demo`)")
+    for r in records:
+        if not present[r.name, r.version]:
+            console.print(f"{r.name} v{r.version}: folder missing; remove the entry with "
+                          f"`meddx registry remove {r.name} --version {r.version}`", soft_wrap=True, markup=False)
 
 
 @app.command("show")
 def show(ref: str = typer.Argument(..., help="NAME (its production version, else the latest) or NAME:VERSION.")) -> None:
     """One bundle: its registry record, config and metrics headline."""
-    from meddx.bundle.bundle import read_bundle_config
-    from meddx.registry.store import get_bundle
-
     from pathlib import Path
 
-    from meddx.registry.store import list_bundles
+    from meddx.bundle.bundle import read_bundle_config
+    from meddx.registry.store import get_bundle, list_bundles, stages
 
     folder = Path(ref)  # a registered bundle's folder, as `predict` accepts it
     by_path = [r for r in list_bundles() if ref.strip() and (folder / "config.json").is_file()
                and Path(r.path).resolve() == folder.resolve()]
     record = by_path[0] if by_path else get_bundle(ref)
     config = read_bundle_config(record.path)
-    from meddx.registry.store import stages
-
     staged = sorted(stage for (name, stage), v in stages().items() if name == record.name and v == record.version)
     typer.echo(json.dumps({"record": record.to_dict(), "stages": staged, "config": config}, indent=2))
 
@@ -83,6 +94,28 @@ def rollback_cmd(
     before = _current(name, stage)
     now = rollback(name, stage)
     typer.echo(f"{name} {stage}: v{now} (rolled back from v{before})")
+
+
+@app.command("remove")
+def remove_cmd(
+    name: str = typer.Argument(..., help="Registered bundle name."),
+    version: int = typer.Option(..., "--version", help="Version to remove (see `meddx registry list`)."),
+) -> None:
+    """Remove NAME:VERSION from the registry (e.g. its folder was deleted by hand); never deletes a folder.
+
+    A stage that served this version falls back to the one promoted before it, else to none.
+    """
+    from pathlib import Path
+
+    from meddx.registry.store import remove_bundle
+
+    before = _current(name, "production")
+    record = remove_bundle(name, version)
+    folder = "folder kept, delete it yourself if unwanted" if Path(record.path).is_dir() else "folder already gone"
+    typer.echo(f"removed {name} v{record.version} from the registry ({record.path}: {folder})")
+    if before == record.version:
+        now = _current(name, "production")
+        typer.echo(f"{name} production: {'v' + str(now) if now else 'none (the latest version is served)'}")
 
 
 def _current(name: str, stage: str) -> int | None:

@@ -65,6 +65,18 @@ class BundleRecord:
         return dict(self.__dict__)
 
 
+class StaleEntryError(BundleError):
+    """A registered version whose folder was deleted or moved behind the registry's back."""
+
+    @classmethod
+    def of(cls, record: BundleRecord) -> "StaleEntryError":
+        """The message names the registry reference (not only a path the user never typed) and
+        how to drop the stale row."""
+        return cls(f"{record.name} v{record.version} is registered at {record.path}, but that folder no longer "
+                   f"exists; put the bundle back there, or remove the stale entry with "
+                   f"`meddx registry remove {record.name} --version {record.version}`")
+
+
 @contextmanager
 def _connect(db: Path | None = None) -> Iterator[sqlite3.Connection]:
     db = db or registry_db()
@@ -142,6 +154,27 @@ def list_bundles(name: str | None = None) -> list[BundleRecord]:
     return [_record(r) for r in rows]
 
 
+def remove_bundle(name: str, version: int) -> BundleRecord:
+    """Drop ``name:version`` from the index and from every stage that holds it; returns the removed
+    record. The folder is left as it is (it may already be gone: the usual reason to remove a row).
+    A stage that served this version falls back to the version promoted before it, else to none."""
+    with _connect() as conn:
+        conn.execute("BEGIN IMMEDIATE")
+        row = conn.execute("SELECT * FROM bundles WHERE name = ? AND version = ?", (name, int(version))).fetchone()
+        if row is None:
+            versions = [str(v) for (v,) in conn.execute(
+                "SELECT version FROM bundles WHERE name = ? ORDER BY version", (name,))]
+            have = f"{name} has versions {', '.join(versions)}" if versions else f"nothing is registered as {name!r}"
+            raise BundleError(f"no registered bundle {name}:{version} to remove; {have} (see `meddx registry list`)")
+        conn.execute("DELETE FROM bundles WHERE name = ? AND version = ?", (name, int(version)))
+        held = conn.execute("SELECT DISTINCT stage FROM stage_events WHERE name = ? AND version = ?",
+                            (name, int(version))).fetchall()
+        for (stage,) in held:  # an event, so the stage history says why the version left
+            conn.execute("INSERT INTO stage_events (name, stage, action, version, time) VALUES (?,?,?,?,?)",
+                         (name, stage, "remove", int(version), time.time()))
+    return _record(row)
+
+
 def get_bundle(ref: str) -> BundleRecord:
     """Resolve ``NAME:VERSION``, or ``NAME`` to the version promoted to production (what
     ``meddx serve`` serves; after a rollback, the version rolled back to) or, when none was
@@ -165,6 +198,8 @@ def get_bundle(ref: str) -> BundleRecord:
             f"no registered bundle {ref!r}; registered: {', '.join(known) or '(none)'} "
             f"(see `meddx registry list`, or pass a bundle folder path)"
         )
+    if not Path(records[0].path).is_dir():
+        raise StaleEntryError.of(records[0])
     return records[0]
 
 
@@ -181,6 +216,8 @@ def resolve_bundle_path(ref: str | Path) -> Path:
         if path.is_dir() and not (path / "config.json").is_file() and _is_plain_name(str(ref)):
             try:
                 return Path(get_bundle(str(ref)).path)
+            except StaleEntryError:
+                raise
             except BundleError:
                 pass
         return path
@@ -225,15 +262,23 @@ def _check_stage(stage: str) -> str:
 
 def _stage_stack(conn: sqlite3.Connection, name: str, stage: str) -> list[int]:
     """Replay the stage's events: promote pushes a version, rollback pops the top one."""
-    stack: list[int] = []
     rows = conn.execute("SELECT action, version FROM stage_events WHERE name = ? AND stage = ? ORDER BY id",
                         (name, stage)).fetchall()
+    stack: list[int] = []
     for action, version in rows:
-        if action == "promote":
-            stack.append(int(version))
-        elif stack:
-            stack.pop()
+        _replay(stack, action, int(version))
     return stack
+
+
+def _replay(stack: list[int], action: str, version: int) -> None:
+    """Apply one stage event: promote pushes, rollback pops, remove (the version left the
+    registry) takes every occurrence of that version out, so the stage falls back past it."""
+    if action == "promote":
+        stack.append(version)
+    elif action == "remove":
+        stack[:] = [v for v in stack if v != version]
+    elif stack:
+        stack.pop()
 
 
 def promote(name: str, version: int, stage: str = "production") -> int:
@@ -284,8 +329,8 @@ def production_version(name: str) -> int | None:
 
 
 def stage_history(name: str, stage: str = "production") -> list[dict[str, Any]]:
-    """Every promotion and rollback of ``name`` in ``stage``, oldest first (``version`` is the one
-    that became current)."""
+    """Every promotion, rollback and removal of ``name`` in ``stage``, oldest first (``version``:
+    the one that became current; for a removal, the one removed)."""
     with _connect() as conn:
         rows = conn.execute("SELECT action, version, time FROM stage_events WHERE name = ? AND stage = ? ORDER BY id",
                             (name, _check_stage(stage))).fetchall()
@@ -298,9 +343,5 @@ def stages() -> dict[tuple[str, str], int]:
         rows = conn.execute("SELECT name, stage, action, version FROM stage_events ORDER BY id").fetchall()
     stacks: dict[tuple[str, str], list[int]] = {}
     for name, stage, action, version in rows:
-        stack = stacks.setdefault((name, stage), [])
-        if action == "promote":
-            stack.append(int(version))
-        elif stack:
-            stack.pop()
+        _replay(stacks.setdefault((name, stage), []), action, int(version))
     return {key: stack[-1] for key, stack in stacks.items() if stack}

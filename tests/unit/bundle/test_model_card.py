@@ -80,3 +80,13 @@ def test_limitations_the_run_can_see() -> None:
     assert "found 40 patients with samples on more than one split: test numbers may be optimistic" in found
     assert "0 samples" not in found.split("Data verify found")[1]
 
+
+
+def test_the_kept_epoch_is_named_in_both_countings() -> None:
+    """The card said "the weights are those after epoch 1" for a run whose checkpoint was
+    `best-epoch=000.ckpt` and whose logs call that epoch 0: the reader had to guess the counting."""
+    cfg = _cfg()
+    cfg["training"].update(epochs_run=30, kept_weights_epoch=0, kept_epoch=["best"])
+    card = render_model_card(cfg, _metrics())
+    assert "epochs run: 30 of 30 planned; the weights are those after epoch 1 (counted from 1; epoch 0 in the " \
+           "run's logs and checkpoint names, which count from 0)" in card

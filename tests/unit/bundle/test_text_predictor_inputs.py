@@ -32,3 +32,10 @@ def test_a_single_string_is_refused_not_split_into_characters() -> None:
             call("history of seizure")
     assert predictor.predict_texts(["history of seizure"]).shape == (1, 3)
     assert len(predictor.predict_documents(["history of seizure", "carcinoma"])) == 2
+
+
+def test_a_document_that_is_not_text_is_counted_from_one() -> None:
+    """Was "document 0 is int, not text" while the tokenizer's own message for the same list says
+    "text 1 of 1": the two counted documents differently."""
+    with pytest.raises(DataError, match=r"^document 2 of 2 is int, not text; expected a list of str$"):
+        _predictor().predict_texts(["history of seizure", 7])
