@@ -191,3 +191,22 @@ def test_a_text_bundle_is_served_from_json_and_no_note_text_is_kept(tmp_path: Pa
     assert canary.encode() not in dump and b"infarction" not in dump and b"seizure" not in dump
     assert canary not in caplog.text
     assert json.dumps(answers).count(canary) == 0  # answers carry offsets, never the note
+
+
+def test_a_deleted_bundle_folder_is_reported_with_the_remove_command(home: dict) -> None:
+    """Found by the docs audit: /v1/models named only the missing path of a bundle deleted behind
+    the registry's back; it now names NAME vN and how to drop the stale row."""
+    from meddx.registry.store import register_bundle
+    from meddx.serving.app import create_app
+
+    third = register_bundle(shutil.copytree(home["v1"], home["home"] / "v3"))
+    shutil.rmtree(third.path)
+
+    async def main() -> None:
+        async with async_client(create_app(test_settings())) as c:
+            r = await c.get("/v1/models", headers=auth(home["viewer"]))
+            reason = r.json()["unavailable"]["lesions"]
+            assert "lesions v3" in reason and "no longer exists" in reason
+            assert "meddx registry remove lesions --version 3" in reason
+
+    asyncio.run(main())

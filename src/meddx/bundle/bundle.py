@@ -202,15 +202,27 @@ def _is_safetensors(f: Path, head: bytes) -> bool:
             return False
 
 
+def _bundle_folder(ref: str | Path) -> Path:
+    """The folder of a bundle given as a path (``~`` expanded) or, when no such path exists, as a
+    registry reference (``resolve_bundle_path``: NAME means the production version)."""
+    path = Path(ref).expanduser()
+    if path.exists() or not str(ref).strip():
+        return path
+    from meddx.registry.store import _is_plain_name, resolve_bundle_path
+
+    return resolve_bundle_path(str(ref)) if _is_plain_name(str(ref)) else path
+
+
 def load_bundle(path: str | Path) -> Predictor:
-    """Rebuild the predictor (network, preprocessing, threshold) from a bundle folder."""
+    """Rebuild the predictor (network, preprocessing, threshold) from a bundle folder (``~``
+    expanded) or a registry reference ``NAME[:VERSION]``, as the CLI takes them."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     from meddx.bundle.predictor import Predictor
     from meddx.models.ensemble import build_network
 
-    path = Path(path)
+    path = _bundle_folder(path)
     config = read_bundle_config(path)
     spec = config["model"]
     net = build_network(spec)

@@ -59,8 +59,10 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
         raise ConfigError(f"--labels-file: bundle {predictor.name!r} ({modality}) reads no long-format time series; "
                           "the option names the labels CSV of a series file (ID,time,variable,value)")
     dropped: dict[str, str] = {}
-    if given and text_options is not None:
-        text_options, dropped = _with_given(text_options, given, _text_header(data))
+    if text_options is not None:  # a recorded column the file lacks is left out, given options or not
+        header = _text_header(data)
+        if given or header is not None:
+            text_options, dropped = _with_given(text_options, given, header)
     elif options is not None:
         if "text_column" in given or "encoding" in given:
             flag = "--text-column" if "text_column" in given else "--encoding"

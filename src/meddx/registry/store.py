@@ -69,7 +69,7 @@ class StaleEntryError(BundleError):
     """A registered version whose folder was deleted or moved behind the registry's back."""
 
     @classmethod
-    def of(cls, record: BundleRecord) -> "StaleEntryError":
+    def of(cls, record: Any) -> "StaleEntryError":
         """The message names the registry reference (not only a path the user never typed) and
         how to drop the stale row."""
         return cls(f"{record.name} v{record.version} is registered at {record.path}, but that folder no longer "

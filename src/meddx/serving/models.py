@@ -22,6 +22,7 @@ import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -175,7 +176,10 @@ class ModelManager:
 
     def _load(self, name: str, version: int, stage: str, path: str) -> ServedModel:
         from meddx.bundle.bundle import load_bundle
+        from meddx.registry.store import StaleEntryError
 
+        if not Path(path).is_dir():  # deleted behind the registry's back: say how to drop the row
+            raise StaleEntryError.of(SimpleNamespace(name=name, version=version, path=path))
         predictor = load_bundle(path)
         kind = modality(predictor.config)
         if predictor.task == "segmentation":

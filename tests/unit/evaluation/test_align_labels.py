@@ -66,3 +66,21 @@ def test_text_column_on_a_table_bundle_is_a_config_error() -> None:
     bundle.config = {"training": {"source_options": {"label_column": "y"}}}
     with pytest.raises(ConfigError, match="--text-column: bundle 'b' reads no documents"):
         load_source_as_trained(bundle, "x.csv", carve_val=False, columns={"text_column": "note"})
+
+
+def test_a_recorded_patient_column_the_text_file_lacks_is_left_out_without_column_options(tmp_path) -> None:
+    """Found by the docs audit: a text bundle trained on a file with ``patient_id`` could not be
+    evaluated on a held-out file without that column ("no column 'patient_id'") unless some
+    column option was given; the help says the recorded column is used "when the file has it"."""
+    from meddx.evaluation.as_trained import load_source_as_trained
+
+    rows = ["text,label,split"] + [f"note {i} about {'fever' if i % 2 else 'cough'},{'a' if i % 2 else 'b'},test"
+                                   for i in range(12)]
+    held_out = tmp_path / "held_out.csv"
+    held_out.write_text("\n".join(rows) + "\n")
+    bundle = _bundle("binary", ["a", "b"])
+    bundle.config = {"modality": "text", "training": {"text_options": {
+        "text_column": "text", "label_column": "label", "patient_column": "patient_id"}}}
+    source = load_source_as_trained(bundle, str(held_out), carve_val=False)
+    assert len(source.split("test")) == 12
+    assert any("no column 'patient_id'" in note for note in source.notes)

@@ -111,3 +111,19 @@ def test_removing_an_unknown_version_lists_what_is_there(tmp_path: Path, capsys:
     code, _, err = _run(["registry", "remove", "mri", "--version", "1"], capsys)
     assert code == 2 and "nothing is registered as 'mri'" in err and err.count("\n") == 1
     assert [r.version for r in list_bundles("xray")] == [1]
+
+
+def test_load_bundle_takes_a_registry_reference_and_a_home_relative_path(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the docs audit: `load_bundle("~/.meddx/bundles/x/v1")` and `load_bundle("x")`
+    were "not a bundle folder" in Python while the CLI takes both."""
+    from meddx.bundle.bundle import load_bundle
+
+    folder = _bundle(tmp_path / "home" / "bundles" / "lesions" / "v1", "lesions")
+    register_bundle(folder)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    for ref in ("lesions", "lesions:1", "~/bundles/lesions/v1", folder):
+        assert load_bundle(ref).path.resolve() == folder.resolve()
+    with pytest.raises(BundleError, match="no registered bundle 'lesion'"):
+        load_bundle("lesion")
