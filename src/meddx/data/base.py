@@ -126,8 +126,9 @@ class ImageSource:
         from meddx.core.errors import DataError
 
         if name not in self.splits:
-            hint = ("; evaluate on val (--split val, carved as in training), or give a source with a test "
-                    "split (a split column or folder, or a separate test file)") if name == "test" else ""
+            hint = ("; evaluate on val (--split val, carved as in training), give a source with a test "
+                    "split (a split column or folder), or evaluate a separate held-out file without one with "
+                    "--split train (all its rows are read as 'train')") if name == "test" else ""
             raise DataError(f"{self.origin}: no split {name!r}; available splits: {', '.join(self.splits)}{hint}")
         return self.splits[name]
 

@@ -250,3 +250,14 @@ def test_a_jsonl_escape_of_a_lone_surrogate_is_refused_with_its_row(tmp_path: Pa
     with pytest.raises(DataError, match=r"1 row\(s\) with text that is not valid Unicode \(rows 4;") as err:
         load_text_source(tmp_path / "bad.jsonl")
     assert "Zebediah" not in str(err.value) and "seizure" not in str(err.value)
+
+
+def test_a_missing_test_split_says_a_held_out_file_without_one_is_read_as_train(tmp_path: Path) -> None:
+    """Found by the docs audit: the hint offered "a separate test file", which without a split
+    column loads as split 'train' only, so --split test failed on it too."""
+    path = write_csv(tmp_path / "held_out.csv", ["text", "label"],
+                     [[doc(i), "a" if i % 2 else "b"] for i in range(12)])
+    source = load_source(str(path), carve_val=False)
+    assert list(source.splits) == ["train"]
+    with pytest.raises(DataError, match="no split 'test'.*--split train"):
+        source.split("test")
