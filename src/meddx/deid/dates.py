@@ -2,7 +2,7 @@
 
 Formats found: 03/14/2021, 3/14/21, 14/03/2021 (day first when the first number is > 12, and
 05/04/2021 too in a note whose numeric dates are day first: ``day_first``),
-2021-03-14, 03.14.2021, March 14, 2021, Mar 14th, 14 March 2021, 14th of March, 14-Mar-2021,
+2021-03-14, 20210314, 03.14.2021, March 14, 2021, Mar 14th, 14 March 2021, 14th of March, 14-Mar-2021,
 14MAR21, March 2021, 03/2021, "on 3/14" (a month/day pair only after a date word, so "pain 7/10"
 and "strength 5/5" stay), a weekday before a date, and a year after a birth word ("born in
 1931", "YOB 1931": birth years are scrubbed even though Safe Harbor allows years, because
@@ -10,12 +10,14 @@ they reveal ages over 89). A year alone ("in 2019") is kept.
 
 Shifting adds the same number of days to every date of a patient, so intervals survive, and
 renders the result in the input's own style (month names full/abbreviated/upper case, zero
-padding, ordinal suffix, 2- or 4-digit year). Dates without a year are shifted within a leap
-reference year; month-year dates are shifted from the 15th.
+padding, ordinal suffix, 2- or 4-digit year). A date without a year is shifted within the year
+that puts it nearest the note's dated dates (``yearless_years``); month-year dates are shifted from
+the 15th.
 """
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import re
@@ -40,6 +42,8 @@ CORES: list[tuple[str, str]] = [
     ("numeric-dot", r"(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?P<y>\d{4})(?![\d/]|[.\-]\d)"),
     ("numeric-dot-yy", r"(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?P<y>\d{2})(?![\d/]|[.\-]\d)"),  # after a date word
     ("iso", r"(?P<y>(?:19|20)\d{2})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d]|[.\-/]\d)"),
+    # "20210304": compact yyyymmdd, month and day checked by the pattern (plausibility in ``find_dates``)
+    ("compact", r"(?P<y>(?:19|20)\d{2})(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?![^\W_]|[\-/]|[.,:]\d)"),
     ("name-y", MN + r",?[\s\-]+(?P<y>(?:18|19|20)\d{2})(?![\d/\-])"),
     ("m-y", r"(?P<m>0?[1-9]|1[0-2])/(?P<y>(?:19|20)\d{2})(?![\d/])"),
     ("m-d", r"(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/]|\.\d)"),
@@ -47,7 +51,10 @@ CORES: list[tuple[str, str]] = [
 ]
 _DATE_WORDS = (r"on|since|from|until|till|through|thru|to|by|dated|date|dos|admitted|admission|discharged|discharge"
                r"|seen|starting|started|effective|as\s+of|between|last|next|due|scheduled|before|after"
+               r"|f/u|follow[- ]?up|rtc|return(?:ed|s)?|revisit|visit|appt|again"
                r"|(?:scheduled|planned|booked|set|arranged|rescheduled|moved)\s+(?:for|to)|appointment(?:\s+on)?"
+               r"|planned|anticipated|next\s+(?:visit|appt|appointment|measurement|labs?|check|infusion"
+               r"|follow[- ]?up|f/u|wcc|session|treatment|cycle|scan|mri|ct|echo|clinic|dressing\s+change)"
                r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri")
 _BIRTH = r"(?:born(?:\s+(?:in|on))?|year\s+of\s+birth|yob|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*(?:date|year)|birthday)"
 _BEFORE = r"(?<![\w/.:\-])"
@@ -55,6 +62,8 @@ DETECTORS: list[tuple[str, re.Pattern[str]]] = []
 for _rule, _core in CORES:
     if _rule in ("m-d", "numeric-dot-yy"):  # "on 3/14", "DOS: 3.4.21" (not "7/10" or "v2.1.10")
         _rx = rf"(?i:\b(?:{_DATE_WORDS})\b[\s:]*){_BEFORE}(?P<core>{_core})"
+    elif _rule == "compact":  # also inside a file name: "IMG_20210304_101500.jpg"
+        _rx = rf"(?<![^\W_])(?<![/.:\-])(?P<core>{_core})"
     elif _rule == "year":
         _rx = rf"(?i:\b{_BIRTH}[\s:]*(?:in\s+)?){_BEFORE}(?P<core>{_core})"
     else:
@@ -99,12 +108,15 @@ def find_dates(text: str) -> list[DateHit]:
             start, end = m.span("core")
             if _parse(_FULL_BY_RULE[rule].fullmatch(text, start, end), rule) is None:
                 continue
+            if rule == "compact" and not _plausible_compact(text, start, end):
+                continue
             if rule == "m-d" and _RANGE_WORD_RE.search(text, max(0, start - 12), start) and not _AFTER_DATE_RE.search(
                     text, max(0, start - 40), start):
                 continue  # "improved to 3/10": "to"/"through" count only after another date
             birth = bool(BIRTH_BEFORE_RE.search(text, max(0, start - 24), start))
             hits.append(DateHit(start, end, rule, birth or rule == "year"))
     hits += _listed_month_days(text, hits)
+    hits += [DateHit(m.start("core"), m.end("core"), "words", False) for m in MONTH_ALONE_RE.finditer(text)]
     if _ORD_DAY_GATE_RE.search(text):
         hits += [DateHit(m.start(), m.end(), "words", False) for m in WEEKDAY_ORD_RE.finditer(text)]
     for m in WORD_DATE_RE.finditer(text) if _ORD_GATE_RE.search(text) else ():
@@ -114,8 +126,31 @@ def find_dates(text: str) -> list[DateHit]:
     return hits
 
 
+# An identifier cue before an 8-digit number makes it an identifier, not a date ("MRN 20210304", "#20210304")
+_ID_CUE_BEFORE_RE = re.compile(r"(?:#|№|(?i:\b(?:id|no|num|nbr|number|mrn|mr|acct|account|ref|reference|code|lot|batch"
+                               r"|serial|s/n|sn|order|accession|specimen|case|claim|member|policy|invoice|ticket"
+                               r"|tracking|confirmation|record|chart|encounter|visit|npi|dea|licen[cs]e|phone|tel|fax"
+                               r"|pager|cell|ext)\b))[\s:#.=-]*$")
+
+
+def _plausible_compact(text: str, start: int, end: int) -> bool:
+    """A compact yyyymmdd date (not inside a longer number: the pattern checks that) with a year
+    from 1900 to ten years ahead, not after an identifier cue ("MRN 20210304", "Acct #20210304")."""
+    year = int(text[start:start + 4])
+    if not 1900 <= year <= dt.date.today().year + 10:
+        return False
+    return _ID_CUE_BEFORE_RE.search(text, max(0, start - 24), start) is None
+
+
+# "fall in August", "quit last May": a month named alone after a time word (tagged; without a day or
+# a year it cannot be shifted)
+MONTH_ALONE_RE = re.compile(r"(?i:\b(?:in|since|until|till|during|last|next|this|early|mid|late|end\s+of|beginning\s+of"
+                            r"|start\s+of)[\s-]+)(?P<core>" + "|".join(_MONTH_NAMES) + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?"
+                            r"|Oct|Nov|Dec)\.)(?![\w-])(?![ \t]+\d)")
+
+
 # "seen 3/4, 3/11 and 3/18": a month/day right after another date and a list word is a date too
-_LISTED_MD_RE = re.compile(r"[ \t]*(?:,|;|&|\band\b|\bor\b)[ \t]*(?:(?:and|or)[ \t]+)?" + _BEFORE
+_LISTED_MD_RE = re.compile(r"[ \t]*(?:,|;|&|\band\b|\bor\b)[ \t]*(?:(?:and|or|then)[ \t]+)?" + _BEFORE
                            + r"(?P<core>(?P<m>\d{1,2})/(?P<d>\d{1,2}))(?![\d/]|\.\d)")
 
 
@@ -169,9 +204,10 @@ def parse_date(value: str, *, day_first: bool = False) -> tuple[int | None, int 
     return None
 
 
-def shift_date(value: str, days: int, *, day_first: bool = False) -> str | None:
+def shift_date(value: str, days: int, *, day_first: bool = False, year: int | None = None) -> str | None:
     """``value`` moved by ``days`` and written in its own format (``day_first``: an ambiguous numeric
-    date read and written day first); ``None`` if it is not a date."""
+    date read and written day first); ``None`` if it is not a date. ``year`` is the year of a date
+    written without one ("3/18"; ``yearless_years``), else the leap year 2000."""
     for rule, pattern in FULL:
         m = pattern.fullmatch(value)
         parsed = _parse(m, rule, day_first)
@@ -180,10 +216,46 @@ def shift_date(value: str, days: int, *, day_first: bool = False) -> str | None:
         if parsed.month is None:  # a birth year alone
             new = dt.date(parsed.year or 2000, 7, 1) + dt.timedelta(days=days)
         else:
-            base = dt.date(parsed.year or 2000, parsed.month, parsed.day or 15)
-            new = base + dt.timedelta(days=days)
+            base_year = parsed.year or (year if year and _valid(year, parsed.month, parsed.day or 15) else 2000)
+            new = dt.date(base_year, parsed.month, parsed.day or 15) + dt.timedelta(days=days)
         return _render(m, rule, new, day_first)
     return None
+
+
+def yearless_years(dates: list[tuple[int, str, bool]], *, day_first: bool = False) -> dict[int, int]:
+    """The year of each date written without one, keyed by its offset: ``dates`` holds (offset,
+    text, is a birth date) for a note's dates. Shifting "3/18" within any other year than its own
+    moves it a day off the note's dated dates when the shift crosses a 29 February ("3/11/2021"
+    and "3/18", shifted by -90 days, gave 12/11/2020 and 12/19), so a year-less date takes the year,
+    among the nearest dated date's year and the years around it, that puts it closest to that date
+    (the dated date before it, else the one after it; "12/28/2020 ... on 1/3": 2021). Without any
+    dated date the year is unknown: a common year (2001), or the leap year 2000 for a note that
+    writes 29 February."""
+    anchors: list[tuple[int, dt.date]] = []
+    yearless: list[tuple[int, int, int]] = []
+    for start, value, birth in dates:
+        parsed = parse_date(value, day_first=day_first)
+        if parsed is None or parsed[1] is None:
+            continue
+        year, month, day = parsed
+        if year is None:
+            yearless.append((start, month, day or 15))
+        elif not birth:
+            anchors.append((start, dt.date(year, month, day or 15)))
+    fallback = 2000 if any((m, d) == (2, 29) for _, m, d in yearless) else 2001
+    anchors.sort()
+    starts = [a[0] for a in anchors]
+    out: dict[int, int] = {}
+    for start, month, day in yearless:
+        i = bisect.bisect_left(starts, start)  # a binary search: a huge note has thousands of dates
+        anchor = anchors[i - 1][1] if i else (anchors[0][1] if anchors else None)
+        years = [y for y in ((anchor.year - 1, anchor.year, anchor.year + 1) if anchor else ()) if _valid(y, month, day)]
+        out[start] = min(years, key=lambda y: abs((dt.date(y, month, day) - anchor).days)) if years else fallback
+    return out
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
 
 
 def _month_first(a: int, b: int, day_first: bool) -> bool:
@@ -258,7 +330,7 @@ def _render(m: re.Match[str], rule: str, new: dt.date, day_first: bool = False) 
                 put("m", _pad(new.month, padded))
             if g.get("d"):
                 # numeric and DD-Mon-YYYY styles pad two-digit days; "March 14" pads only "March 04"
-                put("d", _pad(new.day, padded if rule in ("iso", "d-mon-y", "m-d") else g["d"].startswith("0")))
+                put("d", _pad(new.day, padded if rule in ("iso", "compact", "d-mon-y", "m-d") else g["d"].startswith("0")))
         if g.get("suf"):
             put("suf", _ordinal(new.day, g["suf"]))
         if g.get("y"):

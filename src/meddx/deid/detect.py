@@ -16,9 +16,16 @@ import re
 
 from meddx.deid import lexicon
 from meddx.deid.dates import find_dates
-from meddx.deid.letters import LOWER
+from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.locations import find_locations
 from meddx.deid.names import TOKEN_RE, find_names, is_eponym_use, lower_name_ok, name_like
+from meddx.deid.names_blocks import (
+    SENTENCE_WORDS,
+    find_employers,
+    find_initial_surnames,
+    find_named_people,
+    find_signature_names,
+)
 from meddx.deid.names_cues import find_cue_names
 from meddx.deid.patterns import Cand, find_context_ids, find_generic_ids, find_structured
 from meddx.deid.spans import Span
@@ -37,6 +44,7 @@ def detect(text: str) -> list[Span]:
     cands += find_locations(text)
     cands += find_names(text)
     cands += find_cue_names(text)
+    cands += find_employers(text) + find_signature_names(text) + find_initial_surnames(text) + find_named_people(text)
     cands += find_generic_ids(text)
     chosen = resolve(cands)
     chosen = _grow_names(text, chosen)
@@ -69,10 +77,11 @@ def _free(chosen: list[Cand], start: int, end: int, skip: int = -1) -> bool:
     return not ((before >= 0 and chosen[before].end > start) or (after < len(chosen) and chosen[after].start < end))
 
 
-_RIGHT_RE = re.compile(r"([ \t])(" + TOKEN_RE.pattern + r"|[A-Z]\.(?=[ \t]+[A-Z]))")
-_LEFT_RE = re.compile(r"(" + TOKEN_RE.pattern + r"|[A-Z]\.)([ \t]+)$")
+_RIGHT_RE = re.compile(r"([ \t])(" + TOKEN_RE.pattern + r"|[A-Z]\.(?=[ \t]+[A-Z])|[A-Z](?=[ \t]+[A-Z][a-z]))")
+# \Z, not $: "$" also matches before a final newline, so "Cheers,\nTom" grew into one name
+_LEFT_RE = re.compile(r"(" + TOKEN_RE.pattern + r"|[A-Z]\.)([ \t]+)\Z")
 # "Fairbanks, Juana" at the start of a line or after a colon: the surname before the comma.
-_LEFT_COMMA_RE = re.compile(r"(?:^|(?<=[\n:]))[ \t]*(" + TOKEN_RE.pattern + r"),[ \t]*$")
+_LEFT_COMMA_RE = re.compile(r"(?:^|(?<=[\n:]))[ \t]*(" + TOKEN_RE.pattern + r"),[ \t]*\Z")
 
 
 def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
@@ -86,7 +95,8 @@ def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
         start, end = cand.start, cand.end
         for _ in range(3):
             m = _RIGHT_RE.match(text, end)
-            if not m or not _growable(text, m.group(2), m.start(2), m.end(2), out, idx):
+            if not m or not (_growable(text, m.group(2), m.start(2), m.end(2), out, idx)
+                             or _surname_after_initial(text, start, end, m, out, idx)):
                 break
             end = m.end(2)
         for _ in range(3):
@@ -115,6 +125,18 @@ def _growable(text: str, word: str, start: int, end: int, spans: list[Cand], sel
     if word in lexicon.AMBIGUOUS and not (word in lexicon.surnames() or word in lexicon.first_names()):
         return False
     return name_like(word, caps_ok=False) and not is_eponym_use(text, end)
+
+
+_ENDS_WITH_INITIAL_RE = re.compile(rf"\S[ \t]+[{UPPER}]\.?$")
+
+
+def _surname_after_initial(text: str, start: int, end: int, m: re.Match[str], spans: list[Cand], idx: int) -> bool:
+    """"John Q. Public": after a name and a middle initial, a capitalised word is the surname even
+    when it is an ordinary word, unless it starts a sentence ("seen by Tom B. The patient")."""
+    word = m.group(2)
+    return (_ENDS_WITH_INITIAL_RE.search(text, start, end) is not None and len(word) > 1 and not word.isupper()
+            and word.lower() not in SENTENCE_WORDS and _free(spans, m.start(2), m.end(2), skip=idx)
+            and not is_eponym_use(text, m.end(2)))
 
 
 def _propagate_names(text: str, chosen: list[Cand]) -> list[Cand]:

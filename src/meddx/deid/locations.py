@@ -45,10 +45,30 @@ _FACILITY_END = (r"(?:Rehabilitation|Nursing|Health|Healthcare)(?: and | & )(?:N
                  r"|Memory Care|Retirement Home|Retirement Community|Retirement Village|Care Home|Rest Home"
                  r"|Convalescent Home|Convalescent Center|Pediatrics|Physical Therapy|Daycare|Day Care|Urgent Care"
                  r"|Family Practice|Family Medicine|Medical Group|Medical Associates|Dialysis Center|Surgical Center"
-                 r"|Birth Center|Senior Apartments|Apartments|Health(?![ \t]+[A-Z])")
+                 r"|Birth Center|Senior Apartments|Apartments|Elementary School|Middle School|High School|Junior High"
+                 r"|Primary School|Preschool|Mobile Home Park|Trailer Park|RV Park|Group Home|Health(?![ \t]+[A-Z])")
+# Endings that are also ordinary phrases ("Mental Health", "Developmental Pediatrics"): the name
+# before them needs a word that is neither common nor shaped like an adjective.
+_WEAK_END = (r"Health|Pediatrics|Physical Therapy|Family Medicine|Family Practice|Manor|Daycare|Day Care|Urgent Care"
+             r"|Medical Group|Medical Associates|Memory Care|Birth Center")
+_WEAK_END_RE = re.compile(r"(?:" + _WEAK_END + r")$")
 _FACILITY_END_UPPER = "|".join(e.upper() for e in _FACILITY_END.split("|")  # "EASTSIDE FAMILY CLINIC"
                                if "(" not in e and e not in ("Health", "Pediatrics", "Manor", "Institute", "Daycare"))
-FACILITY_RE = re.compile(r"(?:(?:St\.|Saint|Mt\.|Mount)\s)?(?:" + _CAP + r"\s){1,4}(?:" + _FACILITY_END + r")\b")
+# Words on one line ("Sincerely,\n\nMaria\nClinic coordinator" is no facility), joined by "and"/"&"/"of"
+# ("Brigham and Women's Hospital"), and an "of/for ..." tail ("Children's Hospital of Philadelphia")
+# (not before the weak ends: "National Institutes of Health", "American Academy of Pediatrics" are no places)
+FACILITY_RE = re.compile(r"(?:(?:St\.|Saint|Mt\.|Mount)[ \t])?(?:" + _CAP + r"[ \t]+(?:(?:and|&|of)[ \t]+(?!(?:"
+                         + _WEAK_END + r")\b))?){1,4}(?:" + _FACILITY_END + r")\b")
+_TAIL_WORD = rf"[{UPPER}][{UPPER}{LOWER}'’\-]*(?![.\w]\w)"  # no full stop inside: "of the County. Seen ..." ends
+_FACILITY_TAIL_RE = re.compile(r"[ \t]+(?:of|for)[ \t]+(?:the[ \t]+)?(?P<tail>" + _TAIL_WORD + r"(?:[ \t]+(?:of[ \t]+)?"
+                               + _TAIL_WORD + r"){0,3})")
+# "Hospital for Special Surgery", "University Hospital of Wales": the kind word before "of/for" and a proper word
+FACILITY_FIRST_RE = re.compile(r"(?<![\w.-])(?:(?:St\.|Saint)[ \t])?(?:[{UPPER}][{UPPER}{LOWER}'’]*(?:-[{UPPER}{LOWER}]+)*[ \t]+){0,3}"
+                               r"(?:Hospital|Clinic|Infirmary|Medical Center)(?=[ \t]+(?:of|for)[ \t])"
+                               .replace("{UPPER}", UPPER).replace("{LOWER}", LOWER))
+# One facility per name: "St. Mary's Medical Center and Mayo Clinic" is two
+_FACILITY_SPLIT_RE = re.compile(r"\b(?P<end>" + _FACILITY_END + r")[ \t]+(?:and|&)[ \t]+")
+_STATE_IN_RE = re.compile(r"\b(?:" + "|".join(sorted(lexicon.STATE_NAMES, key=len, reverse=True)) + r")\b")
 # In upper-case text capitals say nothing: a facility needs "AT/TO/FROM" before it and name-shaped words
 FACILITY_UPPER_RE = re.compile(r"\b(?:AT|TO|FROM|@)\s+(?:THE\s+)?(?P<fac>(?:(?:ST\.|SAINT|MT\.)\s)?(?:[A-Z][A-Z'’\-]*\s){1,3}"
                                r"(?:" + _FACILITY_END_UPPER + r"))\b")
@@ -63,8 +83,12 @@ BARE_STREET_RE = re.compile(r"(?i:\b" + _ADDR_CTX + r"\b[^.\d]{0,60}?(?:\bat|\bt
                             + r"\b\.?)" + _UNIT + r")(?=[ \t]*(?:[,;(]|\r?\n|$|\.(?:\s|$)|[ \t]in\b))")
 # "lives on Maple Street", "house off Old Mill Rd": a street named without a house number after a residence word
 STREET_NAME_RE = re.compile(r"(?i:\b(?:lives|living|live|resides|residing|home|house|apartment|stays|staying|moved)"
-                            r"\s+(?:(?:is|was)\s+)?(?:on|off)\s+(?:of\s+)?)(?P<addr>(?:" + _CAP + r"\s+){1,3}(?:" + _SUFFIXES
+                            r"\b[^.\n\d]{0,40}?\b(?:on|off)\s+(?:of\s+)?)(?P<addr>(?:" + _CAP + r"\s+){1,3}(?:" + _SUFFIXES
                             + r")\b)")
+# "Walgreens on Elm St", "CVS on Division Street": a named street after "on"/"off" with an unambiguous
+# suffix ("Dr", "Ct", "Park", "View" need a residence word: "on Dr. Lee's service", "on Mountain View")
+ON_STREET_RE = re.compile(r"(?<!\w)(?:on|off|at)[ \t]+(?P<addr>(?!The\b)(?:" + _CAP + r"[ \t]+){1,3}(?:Street|St|Avenue|Ave"
+                          r"|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Court|Terrace|Parkway|Pkwy|Highway|Hwy)\b(?!['’]s)\.?)")
 # "55 Harbour View, Jersey City, NJ": a number and capitalised words before ", City, ST"
 ADDRESS_LINE_RE = re.compile(r"(?<![\w/.-])\d{1,6}[A-Za-z]?[ \t]+(?:" + _CAP + r"[ \t]+){0,3}" + _CAP + r"(?=,[ \t]*(?:"
                              + _CAP + r"[ \t]){0,2}" + _CAP + r",?[ \t]+(?:" + _STATE_ALT + r")\b)")
@@ -76,19 +100,19 @@ _IN_CITY_RE = re.compile(r"[ \t]+in[ \t]+(?P<city>(?:" + _CAP + r"[ \t]){0,2}" +
 POSTCODE_RE = re.compile(r"(?<![\w-])[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2}(?![\w-])")
 _TOWN_BEFORE_RE = re.compile(r"(?<![\w'’-])((?:[A-Z][\w'’.-]*[ \t]){0,2}[A-Z][\w'’.-]*),?[ \t]+$")
 _ADJECTIVE_RE = re.compile(r"(?:al|ic|ive|ary|ory|ous)$")
-# Endings that are also ordinary phrases ("Mental Health", "Developmental Pediatrics"): the name
-# before them needs a word that is neither common nor shaped like an adjective.
-_WEAK_END_RE = re.compile(r"(?:Health|Pediatrics|Physical Therapy|Family Medicine|Family Practice|Manor|Daycare|Day Care"
-                          r"|Urgent Care|Medical Group|Medical Associates|Memory Care|Birth Center)$")
 _PLACE_WORDS = (r"lives\s+in|living\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+(?:here\s+)?(?:to|from)"
                 r"|relocated\s+(?:to|from)|born\s+in|native\s+of|hometown(?:\s+of|\s+is)?|town\s+of|city\s+of|village\s+of"
                 r"|traveled\s+to|travelled\s+to|trip\s+to|visiting\s+from|returned\s+from|vacation\s+in|vacationing\s+in"
                 r"|emigrated\s+from|immigrated\s+from|grew\s+up\s+in|works\s+in|transferr?(?:ed|ing)\s+(?:to|from)"
-                r"|transfer\s+(?:to|from)|raised\s+in"
+                r"|transfer\s+(?:to|from)|raised\s+in|travel(?:s|ing|ling)?\s+to|flew\s+(?:to|in\s+from)|flying\s+to"
+                r"|vacation\s+to|holiday\s+in|en\s+route\s+(?:from|to)|driv(?:ing|es)\s+(?:in\s+)?from|drove\s+(?:in\s+)?from"
                 r"|originally\s+from|born\s+and\s+raised\s+in|hails\s+from|comes\s+from|visiting|visited"
                 r"|(?:lives|living|resides|residing|stays|staying)\s+with\b[^.\n]{0,60}?\bin"
                 r"|(?:house|home|apartment|flat|farm|condo)\s+in"
                 r"|city|town|hometown")
+# "job sites around Missoula.": after "near"/"around" only a place that ends the clause ("near Total occlusion" stays)
+NEAR_RE = re.compile(r"(?i:\b(?:near|around|outside(?:\s+of)?))[ \t]+(?P<city>(?:" + _CAP + r"[ \t]){0,2}[A-Z][a-z]+)"
+                     r"(?=[ \t]*(?:[,;:)]|\.(?:\s|$)|\r?\n|$))")
 PLACE_CTX_RE = re.compile(r"(?i:\b(?:" + _PLACE_WORDS + r"))[\s:]+(?:the\s+)?(?P<city>(?:" + _CAP + r"\s){0,2}" + _CAP + r")")
 
 
@@ -124,17 +148,26 @@ def find_locations(text: str) -> list[Cand]:
         if name is not None:
             out.append(Cand(name[0], m.end(), "LOCATION", "county", 58))
     for m in FACILITY_RE.finditer(text):
-        start = _facility_start(text, m.start(), m.end(), common)
-        if start is not None:
-            out.append(Cand(start, m.end(), "LOCATION", "facility", 57))
-            out += _city_after(text, _IN_CITY_RE.match(text, m.end()) or _PAREN_CITY_RE.match(text, m.end()), common)
+        for piece_start, piece_end in _facility_pieces(text, m.start(), m.end()):
+            start = _facility_start(text, piece_start, piece_end, common)
+            if start is None:
+                continue
+            end = _facility_tail(text, piece_end, common) or piece_end
+            out.append(Cand(start, end, "LOCATION", "facility", 57))
+            out += _city_after(text, _IN_CITY_RE.match(text, end) or _PAREN_CITY_RE.match(text, end), common)
+    for m in FACILITY_FIRST_RE.finditer(text):
+        end = _facility_tail(text, m.end(), common)
+        if end is not None:
+            start = m.start() + (4 if text.startswith(("The ", "THE "), m.start()) else 0)
+            out.append(Cand(start, end, "LOCATION", "facility", 57))
     upper = any(w in text for w in ("AT ", "TO ", "FROM ", "@"))
     for m in FACILITY_UPPER_RE.finditer(text) if upper else ():
         words = m.group("fac").split()
         tail = len(re.search(r"(?:" + _FACILITY_END_UPPER + r")$", m.group("fac")).group().split())
         body = [w for w in words[:-tail] if w not in ("ST.", "SAINT", "MT.")]
         proper = [_proper_word(w.title(), common) for w in body]
-        if any(proper) and not any(p and _english(w) for p, w in zip(proper, body)):
+        state = _STATE_IN_RE.search(" ".join(w.title() for w in body)) is not None  # "MASSACHUSETTS GENERAL"
+        if (any(proper) or state) and not any(p and _english(w) for p, w in zip(proper, body)):
             out.append(Cand(m.start("fac"), m.end("fac"), "LOCATION", "facility", 57))
     if "St" in text or "Saint" in text:
         out += [Cand(m.start(), m.end(), "LOCATION", "facility", 57) for m in SAINT_RE.finditer(text)]
@@ -146,6 +179,8 @@ def find_locations(text: str) -> list[Cand]:
         if any(_proper_word(w, common) and not w.isupper() and not _english(w) for w in m.group().split()[1:]):
             out.append(Cand(m.start(), m.end(), "LOCATION", "street", 61))
     out += [Cand(m.start("addr"), m.end("addr"), "LOCATION", "street", 61) for m in STREET_NAME_RE.finditer(text)]
+    out += [Cand(m.start("addr"), m.end("addr") - m.group("addr").endswith("."), "LOCATION", "street-on", 60)
+            for m in ON_STREET_RE.finditer(text)]
     for c in [c for c in out if c.rule == "street"]:
         out += _city_after(text, _CITY_AFTER_RE.match(text, c.end), common)
     for m in POSTCODE_RE.finditer(text):
@@ -155,6 +190,10 @@ def find_locations(text: str) -> list[Cand]:
             span = _trailing_proper(text, town.start(1), town.end(1), common)
             if span is not None:
                 out.append(Cand(span[0], span[1], "LOCATION", "city-postcode", 58))
+    for m in NEAR_RE.finditer(text):
+        city = _leading_proper(text, m.start("city"), m.end("city"), common)
+        if city is not None and not any(_english(w) for w in text[city[0]:city[1]].split()):
+            out.append(Cand(city[0], city[1], "LOCATION", "place-context", 52))
     for m in PLACE_CTX_RE.finditer(text):
         city = _leading_proper(text, m.start("city"), m.end("city"), common)
         if city is not None and not _eponym(text, city[1]):
@@ -234,6 +273,35 @@ def _leading_proper(text: str, start: int, end: int, common: frozenset[str]) -> 
     return _span(text, keep)
 
 
+def _facility_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A facility match split after each kind word followed by "and"/"&" (two facilities), each
+    piece ending in a kind word."""
+    pieces, pos = [], start
+    for m in _FACILITY_SPLIT_RE.finditer(text, start, end):
+        pieces.append((pos, m.end("end")))
+        pos = m.end()
+    pieces.append((pos, end))
+    return [(a, b) for a, b in pieces if re.search(r"(?:" + _FACILITY_END + r")$", text[a:b])]
+
+
+def _facility_tail(text: str, pos: int, common: frozenset[str]) -> int | None:
+    """End of an "of/for ..." tail after a facility word that holds a proper word or a state
+    ("... Hospital of Philadelphia", "... of the University of Pennsylvania"); ``None`` if none."""
+    m = _FACILITY_TAIL_RE.match(text, pos)
+    if m is None:
+        return None
+    words = _words(text, m.start("tail"), m.end("tail"))
+    last = text[words[-1][0]:words[-1][1]]  # ends in a place or a name: not "Clinic for Wound Care", "... Pain Management"
+    tail = text[words[0][0]:words[-1][1]]
+    named = any(_proper_word(text[s:e], common) and not _english(text[s:e]) for s, e in words if text[s].isupper())
+    if not (named and last.strip(".,'’").lower() not in common or _STATE_IN_RE.search(tail) or _city_re().search(tail)):
+        return None
+    end = words[-1][1]
+    while text[end - 1] in ".,'’":
+        end -= 1
+    return end
+
+
 def _facility_start(text: str, start: int, end: int, common: frozenset[str]) -> int | None:
     """Start of a facility name with at least one proper word ("St. Brigid Regional Hospital"),
     dropping leading common words ("the", "Seen at"). ``None`` for "Regional Hospital"."""
@@ -245,17 +313,31 @@ def _facility_start(text: str, start: int, end: int, common: frozenset[str]) -> 
         if word.endswith(".") and len(word) > 3 and word.lower() not in ("st.", "mt."):
             body = body[i + 1:]
             break
+    # "Massachusetts General Hospital", "Ohio State University Medical Center": a state names the place
+    states = [(m.start(), m.end()) for m in _STATE_IN_RE.finditer(text, body[0][0], body[-1][1])] if body else []
+    weak = _WEAK_END_RE.search(text[start:end]) is not None
+    for i in range(len(body) - 2, 0, -1):  # "Veterans Administration and University Hospital": two names
+        if text[body[i][0]:body[i][1]] in ("and", "&", "of"):
+            before = text[body[i - 1][0]:body[i - 1][1]]
+            if weak or not (text[body[i][0]] == "o" or _proper(text, *body[i - 1], common) and not _english(before)):
+                body = body[i + 1:]  # a weak end takes no joined words: "Institute of Occupational Health"
+            break
     first = None
     for i, (s, e) in enumerate(body):
         word = text[s:e].strip(".,'’").lower()
-        if first is None and word in common and word not in ("st", "saint", "mt", "mount"):
+        in_state = any(a <= s < b for a, b in states)
+        if first is None and (word in common or word == "&") and word not in ("st", "saint", "mt", "mount") \
+                and not in_state:
             continue
         if first is None:
             first = i
     if first is None:
         return None
-    if _WEAK_END_RE.search(text[start:end]):
-        proper = [_proper_word(text[s:e], common) for s, e in body[first:]]
+    if first >= 2 and text[body[first - 1][0]:body[first - 1][1]] == "of":
+        first -= 2  # "University of Michigan Hospital"
+    words = [(s, e) for s, e in body[first:] if text[s:e] not in ("&", "of")]
+    if weak:
+        proper = [_proper_word(text[s:e], common) for s, e in words]
     else:
-        proper = [text[s:e].strip(".,'’").lower() not in common for s, e in body[first:]]
-    return body[first][0] if any(proper) else None
+        proper = [text[s:e].strip(".,'’").lower() not in common for s, e in words]
+    return body[first][0] if any(proper) or states else None

@@ -38,12 +38,13 @@ _PIECE_RE = re.compile(rf"(?P<sep>[ \t]{{0,2}},[ \t]*|[ \t]{{1,2}}(?![ \t]))?(?P
                        rf"|{UNCASED_WORD})")
 TOKEN_RE = re.compile(rf"(?<![\w'’-])(?:{TOKEN}|{CAPS}|{UNCASED_WORD})(?![\w-])(?!['’](?![sS]\b))")
 
-_TITLES = r"(?:Dr|DR|Doctor|Mr|Mrs|MRS|Ms|Miss|Mx|Prof|Professor|Nurse|Rev|Sister|Brother|Father)"
+_TITLES = r"(?:Dr|DR|Doctor|Mr|Mrs|MRS|Ms|Miss|Mx|Prof|Professor|Nurse|Reverend|Rev|Sister|Brother|Father|Pastor|Rabbi)"
 # "MR. SMITH", "MS. JONES": upper-case Mr/Ms only with the full stop ("MR" alone is mitral regurgitation)
 # and not after a number ("190 MS. THUS": milliseconds)
 TITLE_RE = re.compile(rf"(?<![\w.])(?:(?:{_TITLES})\b\.?|(?<!\d )(?:MR|MS|MISS|MX|PROF)\.)[ \t]+")
 _COLON_LABELS = (
     r"patient(?:'s)?\s+name|patient|pt\s+name|pt|name|full\s+name|attending(?:\s+physician)?|resident|fellow|intern"
+    r"|covering|cross[- ]?cover|on[- ]call"
     r"|surgeon|assistant|assisting|anesthesiologist|anesthesia|physician|provider|pcp|primary\s+care(?:\s+(?:physician"
     r"|provider|doctor))?|referring(?:\s+(?:physician|provider|doctor|md))?|consultant|consulting\s+physician"
     r"|radiologist|interpreting\s+physician|reading\s+physician|author|nurse|rn|np|case\s+manager|social\s+worker"
@@ -70,8 +71,6 @@ _RELATIONS = (r"(?:father|mother|dad|mom)\s+of\s+(?:the\s+)?(?:baby|infant|child
               r"|daughter|son|husband|wife|mother|father|brother|sister|spouse|partner|friend|neighbou?r|niece|nephew"
               r"|aunt|uncle|cousin|grandson|granddaughter|grandmother|grandfather|caregiver|guardian|fianc[ée]e?"
               r"|boyfriend|girlfriend|roommate|proxy|sibling|stepson|stepdaughter|stepmother|stepfather|mom|dad|twin")
-EMPLOYER_RE = re.compile(r"(?i:\b(?:employer[ \t]*:|employed\s+(?:by|at)|(?:works|working|worked)\s+"
-                         r"(?:(?:part[ -]time\s+|full[ -]time\s+|nights\s+)?as\s+an?\s+(?:[a-z-]+\s+){1,3})?(?:for|at)))[ \t]*")
 RELATION_RE = re.compile(
     rf"(?i:\b(?:{_RELATIONS})\b(?!-)(?:'s\s+name\s+is)?)[ \t]*(?:\r?\n[ \t]*)?,?[ \t]*(?:\(|(?i:named|is|was|called)[ \t]+)?"
 )
@@ -103,8 +102,6 @@ def find_names(text: str) -> list[Cand]:
         span = _take_name(text, m.end(), caps_ok=True)
         if span is not None and not is_eponym_use(text, span[1]):  # "examined by Doppler echocardiography"
             _add(out, text, span, "label", 55)
-    for m in EMPLOYER_RE.finditer(text):
-        _add(out, text, _take_name(text, m.end(), caps_ok=True), "employer", 55)
     for m in relation_matches(text):
         if "\n" in text[m.start():m.end()] and not re.search(r"[a-z]{2}", text[text.rfind("\n", 0, m.start()) + 1:m.start()]):
             continue  # "Mother\nLupus" in a family-history list, not "His daughter\nClaire"

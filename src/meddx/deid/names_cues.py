@@ -64,7 +64,8 @@ _LOWER_SIG_RE = re.compile(
 )
 _ZIP_AFTER_RE = re.compile(r"[ \t]+\d{5}(?:-\d{4})?(?!\d)")
 PAIR_RE = re.compile(rf"(?<![\w'’-])(?P<a>{TOKEN}|{CAPS})[ \t]*,[ \t]*(?P<b>{TOKEN}|{CAPS})(?![\w'’-])")
-_AGE_TAIL = r",[ \t]*(?:age[ \t]*|aged[ \t]*)?\d{1,3}(?:[ \t]*(?:[,;]|y/?o\b|yo\b|y\.o\.|[FM]\b|years?\b|-year|yrs?\b))"
+_AGE_TAIL = (r",[ \t]*(?:age[ \t]*|aged[ \t]*)?\d{1,3}(?:[ \t]*(?:[,;]|y/?o\b|yo\b|y\.o\.|[FM]\b|years?\b|-year|yrs?\b"
+             r"|(?P<young>mos?\b|months?\b|wks?\b|weeks?\b)[ \t]*(?:old)?,))")
 _AGE_TAIL_RE = re.compile(_AGE_TAIL)
 # searched backwards from an age tail: the name that ends there
 NAME_BEFORE_RE = re.compile(rf"(?<![\w'’-])(?P<name>(?:(?:{TOKEN}|{INITIAL})[ \t]+){{0,3}}{TOKEN})$")
@@ -145,6 +146,9 @@ def find_cue_names(text: str) -> list[Cand]:
         span = _strip_to_names(text, m.start("name"), m.end("name")) if m else None
         if span:
             out.append(Cand(span[0], span[1], "NAME", "name-age", 54))
+        elif m and tail.group("young") and _alone_at_line_start(text, m.start("name"), m.end("name")) and (
+                lexicon.is_listed(m.group("name")) or _CHILD_VISIT_RE.match(text, tail.end())):
+            out.append(Cand(m.start("name"), m.end("name"), "NAME", "name-age", 54))  # "Amara, 6 mo, here with mom"
     for m in _LOWER_AGE_RE.finditer(text):  # "jamal reed is a 27yo man"
         span = _lower_run_before(text, m.start())
         if span:
@@ -172,6 +176,18 @@ def find_cue_names(text: str) -> list[Cand]:
         if words and all(cap_name_ok(w) for w in words) and (len(words) >= 2 or lexicon.is_listed(words[0])):
             out.append(Cand(span[0], span[1], "NAME", "named", 55))
     return out
+
+
+_CHILD_VISIT_RE = re.compile(r"[ \t]*(?i:here|seen|brought|presents|accompanied|with[ \t]+(?:mom|dad|mother|father|parents?"
+                             r"|grand\w+|foster))\b")
+
+
+def _alone_at_line_start(text: str, start: int, end: int) -> bool:
+    """One name-shaped word, not English-looking, that starts its line (an infant's first name)."""
+    word = text[start:end]
+    line_start = text.rfind("\n", 0, start) + 1
+    return (" " not in word and not text[line_start:start].strip() and cap_name_ok(word) and not english_looking(word)
+            and not any(part.lower() in lexicon.common_words() for part in word.split("-")))
 
 
 def names_ok(words: list[str], *, surname_free: bool = False) -> bool:
@@ -236,7 +252,8 @@ def _after_pt(text: str, pos: int) -> tuple[int, int] | None:
     words = _lower_words(text, pos - 1, 2)
     if len(words) == 2 and _PERSON_VERB_AFTER_RE.match(text, words[1][1]):  # "Pt reginald okoye arrived"
         return words[0][0], words[1][1]
-    if not words or _w(text, words[0]).title() not in lexicon.first_names():
+    first = _w(text, words[0]).title() if words else ""
+    if not words or not any(part in lexicon.first_names() for part in first.split("-")):  # "mary-ann"
         return None
     return words[0][0], words[-1][1]
 

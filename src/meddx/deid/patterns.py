@@ -64,6 +64,8 @@ SSN_CTX_RE = re.compile(
     r"(?i:\b(?:ssn|ss\s*#|soc(?:ial)?\.?\s+sec(?:urity)?\.?)(?:[\s:#.]|\b(?:number|no|on\s+file|is|of)\b)*)"
     r"(\d{3}[\s.-]?\d{2}[\s.-]?\d{4}|[Xx*]{3}-?[Xx*]{2}-?\d{4})(?!\d)"
 )
+# "IMG_4471.jpg", "wound_0312.png": a photograph's file name (with a digit: "logo.png" stays)
+IMAGE_FILE_RE = re.compile(r"(?<![\w./-])(?=[\w-]*\d)[\w-]+\.(?i:jpe?g|png|heic|heif|tiff?|bmp|gif)(?![\w.])")
 VIN_RE = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]*\d)(?=[A-HJ-NPR-Z0-9]*[A-HJ-NPR-Z])[A-HJ-NPR-Z0-9]{17}\b")
 
 # ---- ages over 89 -----------------------------------------------------------------------------
@@ -85,20 +87,28 @@ AGE_RES = [
     re.compile(rf"\b(?:he|she|pt|patient|who|they)\s+(?:just\s+|recently\s+)?turn(?:ed|s)\s+(?P<age>{_OLD}){_NO_DECIMAL}"
                r"(?!\s*(?:%|/|°|mm|kg|lb|bpm|cm|mg|percent))", re.I),
     re.compile(rf"(?<![\d.])(?P<age>{_OLD})(?:st|nd|rd|th)?\s*(?:birthday|b-?day)\b", re.I),
+    # "a nonagenarian", "centenarians": words that say over 89 by themselves
+    re.compile(r"\b(?P<age>(?:super)?centenarians?|nonagenarians?)\b", re.I),
+    # "ninety-three y/o", "aged ninety-one", "in her 90s", "in his late nineties"
+    re.compile(rf"\b(?P<age>{_TENS_WORD})(?=[-\s]*(?:yo|y/o|y\.o\.?|yrs?\.?[-\s]*old|years?\s+of\s+age)(?!\w))", re.I),
+    re.compile(rf"\baged?\s+(?P<age>{_TENS_WORD})\b", re.I),
+    re.compile(r"\bin\s+(?:his|her|their)\s+(?:(?:early|mid|late)[-\s]*)?(?P<age>90['’]?s|nineties)(?!\w)", re.I),
     # "92F with CHF", "a 92 M": sex right after the number (AGE_SEX_RE, below: not after a temperature word)
 ]
-AGE_SEX_RE = re.compile(rf"(?<![\w.°])(?P<age>{_OLD})\s?(?:F|M)(?![\w°])")
+AGE_SEX_RE = re.compile(rf"(?<![\w.°-])(?P<age>{_OLD})\s?(?:F|M)(?![\w°])")
 AGE_RES.append(AGE_SEX_RE)
 _TEMPERATURE_BEFORE_RE = re.compile(r"(?i:\b(?:t|temp|temperature|t\s*max|tm|fever|febrile|afebrile|pyrexia)\b"
                                     r"[\s:=]*(?:(?:of|to|was|is|at|up\s+to)\s+)?)$")
 
 # ---- identifiers announced by a context word ---------------------------------------------------
 
-_SEP = r"(?i:[\s:#=.\-]|\b(?:number|num|nbr|no|id|identifier|code|template|record|hash|ref|reference|is|was|on|file|as|of)\b)*"
+_SEP = (r"(?i:[\s:#=.\-№]|n[º°](?!\w)|\b(?:number|num|nbr|no|id|identifier|code|template|record|hash|ref|reference|is|was"
+        r"|on|file|as|of)\b)*")
 # A value written in groups ("XYP 884 21 9034", "W 2918 4471 03", "2 84 05 75 123 456 78", "CX 55218 Q"),
 # else one code with an optional short suffix group ("7ABC 123").
 _SPACED_VALUE = r"(?:[A-Z]{1,4}[ ])?\d[\dA-Z]*(?:[ ]\d[\dA-Z]*){0,7}(?:[ ][A-Z]{1,2}(?!\w))?(?![\w/:-])"
-_VALUE = (_SPACED_VALUE + r"|(?=[A-Za-z0-9_\-./]*\d)[A-Za-z0-9][A-Za-z0-9_\-./]*[A-Za-z0-9]"
+# Letters of any script ("licence no. ДЛ-77812", "Lic# Ü-48213"): ``[^\W_]`` is a Unicode letter or digit.
+_VALUE = (_SPACED_VALUE + r"|(?=[\w\-./]*\d)[^\W_][\w\-./]*[^\W_]"
           r"(?:\s(?=[A-Z0-9]{2,6}\b)(?=[A-Z]*\d)[A-Z0-9]{2,6}\b){0,2}")
 
 # (type, context) in order; the first context that matches at a position wins.
@@ -121,7 +131,7 @@ CONTEXT_IDS: list[tuple[str, str]] = [
                     r"(?:\b(?:id|no|number|num)\b|#)"),
     ("ACCOUNT", r"account|acct|billing\s*(?:#|no|number|id)|invoice(?:\s*(?:#|no|number))?|financial\s*(?:#|no|number)"
                 r"|fin\s*#|har\s*#"),
-    ("DEVICE", r"serial(?=[\s:#.]*(?:number|no\b|num|nbr|#|:))|s/n|sn|device\s*(?:id|#|identifier|number|serial)"
+    ("DEVICE", r"serial(?=[\s:#.]*(?:number|no\b|num|nbr|#|:|(?-i:(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{5,}(?![\w-]))))|s/n|sn|device\s*(?:id|#|identifier|number|serial)"
                r"|udi|imei|implant\s*(?:id|#)|lot\s*(?:#|no|number)"
                r"|model\s*(?:#|no|number)|pacemaker\s*(?:id|#)|asset\s*(?:tag|#)|pump\s*(?:id|#)"),
     ("LICENSE", r"licen[cs]e(?!\s+plate)|lic\.?\s*#|dl\s*#|dea(?:\s*(?:#|no|number))?|npi|certificate|cert\.?\s*#"
@@ -138,11 +148,11 @@ GROUP_RE = re.compile(rf"(?i:\bgroup\b(?:\s*(?:#|no\b|number|id))?)[\s:#.]*(?P<v
 _INSURANCE_NEAR_RE = re.compile(r"(?i:insurance|insurer|member|policy|subscriber|\bplan\b|payer|payor|bcbs|blue\s*(?:cross"
                                 r"|shield)|aetna|cigna|humana|united\s*health|medicaid|medicare|ppo|hmo)")
 CONTEXT_RES = [
-    (kind, re.compile(rf"(?P<ctx>(?i:\b(?:{ctx})))(?![A-Za-z]){_SEP}(?P<val>{_VALUE})")) for kind, ctx in CONTEXT_IDS
+    (kind, re.compile(rf"(?P<ctx>(?i:\b(?:{ctx})))(?![^\W\d_]){_SEP}(?P<val>{_VALUE})")) for kind, ctx in CONTEXT_IDS
 ]
 
 # Generic "other identifier": long digit runs and letter+digit codes with no context word.
-GENERIC_ID_RE = re.compile(r"(?<![\w.\-/])(?=[A-Za-z0-9-]*\d)[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w/]|\.\d)")
+GENERIC_ID_RE = re.compile(r"(?<![\w.\-/])(?=(?:[^\W_]|-)*\d)[^\W_]+(?:-[^\W_]+)*(?![\w/]|\.\d)")
 CODE_CONTEXT_RE = re.compile(r"(?i:\b(?:ndc|loinc|cpt|icd(?:-?\d+)?(?:-cm)?|snomed|rxnorm|hcpcs|drg)\b)[\s:#-]*$")
 
 
@@ -161,6 +171,7 @@ def find_structured(text: str) -> list[Cand]:
     out += [Cand(m.start(), m.end(), "SSN", "ssn", 90) for m in SSN_RE.finditer(text)]
     out += [Cand(m.start(1), m.end(1), "SSN", "ssn-context", 92) for m in SSN_CTX_RE.finditer(text)]
     out += [Cand(m.start(), m.end(), "VEHICLE", "vin", 86) for m in VIN_RE.finditer(text)]
+    out += [Cand(m.start(), m.end(), "PHOTO", "image-file", 84) for m in IMAGE_FILE_RE.finditer(text)]
     for m in PHONE_RE.finditer(text):
         out.append(Cand(m.start(), m.end(), _phone_or_fax(text, m.start(), m.end()), "phone", 80))
     for m in INTL_PHONE_RE.finditer(text) if "+" in text else ():

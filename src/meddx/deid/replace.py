@@ -15,7 +15,7 @@ import re
 from dataclasses import replace as dc_replace
 from typing import TYPE_CHECKING
 
-from meddx.deid.dates import day_first, parse_date, shift_date
+from meddx.deid.dates import day_first, parse_date, shift_date, yearless_years
 from meddx.deid.detect import detect
 from meddx.deid.spans import TAGS, DeidResult, DeidSettings, Span
 
@@ -53,13 +53,16 @@ def deidentify(text: str, *, patient_id: str | None = None, doc_id: str | None =
         surrogates = Surrogates(resolve_key(settings.key), scope, settings.shift_days)
     dmy = day_first(text)  # a note that writes 14/03/2021 also means 5 April by 05/04/2021
     ref = _reference_date(text, spans, dmy)
+    years = yearless_years([(s.start, text[s.start:s.end], s.source == "date-birth") for s in spans if s.type == "DATE"],
+                           day_first=dmy) if date_mode == "shift" else {}
     pieces: list[str] = []
     out_spans: list[Span] = []
     pos = out_len = 0
     for span in spans:
         pieces.append(text[pos:span.start])
         out_len += span.start - pos
-        new = _replacement(text[span.start:span.end], span, settings, date_mode, surrogates, ref, dmy)
+        new = _replacement(text[span.start:span.end], span, settings, date_mode, surrogates, ref, dmy,
+                           years.get(span.start))
         out_spans.append(dc_replace(span, out_start=out_len, out_end=out_len + len(new)))
         pieces.append(new)
         out_len += len(new)
@@ -69,14 +72,14 @@ def deidentify(text: str, *, patient_id: str | None = None, doc_id: str | None =
 
 
 def _replacement(original: str, span: Span, settings: DeidSettings, date_mode: str, surrogates: Surrogates | None,
-                 ref: tuple[int, int | None, int | None], dmy: bool = False) -> str:
-    """The text written in place of ``original``."""
+                 ref: tuple[int, int | None, int | None], dmy: bool = False, year: int | None = None) -> str:
+    """The text written in place of ``original`` (``year``: the year of a date written without one)."""
     kind = span.type
     if kind == "DATE":
         if span.source == "date-birth" and _birth_over_89(original, ref, dmy):
             return "[DATE>89]"
         if date_mode == "shift" and surrogates is not None:
-            shifted = shift_date(original, surrogates.date_offset(), day_first=dmy)
+            shifted = shift_date(original, surrogates.date_offset(), day_first=dmy, year=year)
             if shifted is not None:
                 return shifted
         return TAGS["DATE"]
