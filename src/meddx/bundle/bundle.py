@@ -146,7 +146,7 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
         raise bad("model.ensemble", "a positive whole number of members", ensemble)
     if not isinstance(config["preprocessing"], dict):
         raise bad("preprocessing", "an object", config["preprocessing"])
-    for section, keys in (("decision", ("threshold",)), ("calibration", ("temperature",))):
+    for section, keys in (("decision", ("threshold",)), ("calibration", ("temperature", "bias"))):
         value = config.get(section)
         if value is None:
             continue
@@ -155,6 +155,12 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
         for key in keys:
             if value.get(key) is not None and not number(value[key]):
                 raise bad(f"{section}.{key}", "a number", value[key])
+    bias = (config.get("calibration") or {}).get("bias")
+    if bias is not None and not -1e6 < bias < 1e6:  # a number by now; NaN fails the comparison
+        raise bad("calibration.bias", "a finite number", bias)
+    if bias and config["task"] != "binary":
+        raise bad("calibration.bias", "absent or 0 (a log-odds bias is fitted for binary models only)",
+                  config["calibration"]["bias"])
     if not isinstance(config.get("tta", []), list):
         raise bad("tta", "a list", config.get("tta"))
     from meddx.data.orientation import valid_orientation

@@ -262,8 +262,9 @@ def _operating_section(cfg: dict[str, Any]) -> list[str]:
     decision, calibration = cfg.get("decision", {}), cfg.get("calibration", {})
     lines = ["## Model output and operating point",
              "- Output: a probability per class"
-             + (f", temperature-scaled with T = {calibration['temperature']:.3f} fitted on validation."
-                if calibration.get("fitted_on") else " (not recalibrated).")]
+             + (f", temperature-scaled with T = {calibration['temperature']:.3f}"
+                + (f" and log-odds shifted by {calibration['bias']:+.3f} (class-weighted loss)" if calibration.get("bias")
+                   else "") + " fitted on validation." if calibration.get("fitted_on") else " (not recalibrated).")]
     if decision.get("threshold") is not None:
         lines.append(f"- Decision: positive when P({cfg['label_names'][-1]}) >= {decision['threshold']:.4f}, "
                      f"chosen on validation by rule `{decision['rule']}` "

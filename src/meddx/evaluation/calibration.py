@@ -310,9 +310,10 @@ def fit_temperature(y_true: Any, probs: Any, task: str) -> float:
     return float(np.clip(np.exp(res.x), *T_BOUNDS))
 
 
-def apply_temperature(probs: np.ndarray, temperature: float, task: str) -> np.ndarray:
+def apply_temperature(probs: np.ndarray, temperature: float, task: str, bias: float = 0.0) -> np.ndarray:
     """Rescale probabilities by T: ``softmax(log p / T)`` (binary, multiclass) or
-    ``sigmoid(logit(p) / T)`` per label (multilabel).
+    ``sigmoid(logit(p) / T)`` per label (multilabel). ``bias`` (binary only) is added to the
+    rescaled log-odds of the positive class (``meddx.evaluation.recalibration``).
 
     T = 1 returns ``probs`` unchanged up to float error; rows still sum to 1 for
     binary/multiclass; the argmax is kept, and for binary the ranking of P(positive), so AUC is
@@ -324,6 +325,10 @@ def apply_temperature(probs: np.ndarray, temperature: float, task: str) -> np.nd
     t = _check_temperature(temperature)
     p = _validate_probs(probs, task)
     z = _scores(p, task) / t
+    if bias:
+        if task != "binary":
+            raise ConfigError(f"a calibration bias applies to binary models only; this one is {task}")
+        z[:, 1] += float(bias)
     out = expit(z) if task == "multilabel" else softmax(z, axis=1)
     if task == "binary" and (np.ndim(probs) == 1 or np.shape(probs)[1] == 1):  # P(positive) given
         out = out[:, 1].reshape(np.shape(probs))

@@ -90,7 +90,6 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     from meddx.bundle.model_card import epoch_note, render_model_card
     from meddx.bundle.predictor import Predictor
     from meddx.evaluation.baseline import baseline_metrics, choose_baseline_operating_point
-    from meddx.evaluation.calibration import fit_temperature
     from meddx.evaluation.evaluate import (EvalSettings, assess, dataset_summary, leakage_warning, predict_split,
                                            predictions_from_raw)
     from meddx.evaluation.operating import choose_operating_point
@@ -120,8 +119,7 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
         raw = predict_split(make(cfg, net), source, "val").probs  # temperature 1: raw
     labels = np.asarray(data.labels)
     if config.calibrate:
-        cfg["calibration"] = {"temperature": fit_temperature(labels, raw, source.task), "fitted_on": "val",
-                              "method": "temperature scaling (Guo et al. 2017), validation negative log-likelihood"}
+        cfg["calibration"] = _calibration(labels, raw, source.task, getattr(plan, "class_weights", None))
     predictor = make(cfg, net)
     val = predictions_from_raw(predictor, "val", data, raw)
     cfg["decision"] = choose_operating_point(val.labels, val.probs, source.task, config.threshold_rule,
@@ -151,6 +149,21 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     predictions.update({f"baseline_{split}": preds for split, preds in kept.items()})
     return FitResult(run_dir=run_dir, plan=plan, bundle_path=path, metrics=metrics, registry_ref=ref,
                      predictions=predictions)
+
+
+def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[str, Any]:
+    """The bundle's ``calibration``: a temperature fitted on validation, after removing the log-odds
+    shift of a binary class-weighted loss (which a temperature cannot undo: ``evaluation.recalibration``)."""
+    from meddx.evaluation.calibration import fit_temperature
+    from meddx.evaluation.recalibration import fit_temperature_after_shift, weighted_loss
+
+    if task == "binary" and weighted_loss(class_weights):
+        temperature, bias = fit_temperature_after_shift(labels, raw, class_weights)
+        return {"temperature": temperature, "bias": bias, "fitted_on": "val",
+                "method": "the class-weighted loss's log-odds shift log(w1/w0) removed (Menon et al. 2021), then "
+                          "temperature scaling (Guo et al. 2017), validation negative log-likelihood"}
+    return {"temperature": fit_temperature(labels, raw, task), "fitted_on": "val",
+            "method": "temperature scaling (Guo et al. 2017), validation negative log-likelihood"}
 
 
 def _trainer_record(run_dir: Path) -> dict[str, Any]:

@@ -53,6 +53,8 @@ def _set(*keys: str, value: Any) -> Callable[[dict[str, Any]], None]:
     (_set("task", value="foo"), "'task'"),
     (_set("decision", "threshold", value="x"), "'decision.threshold'"),
     (_set("calibration", value={"temperature": "x"}), "'calibration.temperature'"),
+    (_set("calibration", value={"temperature": 1.0, "bias": "x"}), "'calibration.bias'"),
+    (_set("calibration", value={"temperature": 1.0, "bias": float("nan")}), "'calibration.bias'"),
     (_set("tta", value="hflip"), "'tta'"),
 ])
 def test_a_damaged_config_field_is_named(bundle: Path, change: Callable, field: str) -> None:
@@ -108,3 +110,22 @@ def test_a_bundle_written_by_another_process_meanwhile_is_a_bundle_error(tmp_pat
         save_bundle(tmp_path / "b", net=create_model("seed-cnn"), config=config, metrics={}, model_card="")
     assert (tmp_path / "b" / "config.json").read_text() == "{}"  # the other process's bundle is intact
     assert not list(tmp_path.glob(".b-*"))  # no temporary folder left behind
+
+
+def test_a_calibration_bias_shifts_the_binary_log_odds(bundle: Path) -> None:
+    """A class-weighted binary model's bundle stores the removed shift as calibration.bias."""
+    _edit(bundle, _set("calibration", value={"temperature": 2.0, "bias": -1.0}))
+    predictor = load_bundle(bundle)
+    out = predictor.calibrate(np.array([[0.2, 0.8]]))
+    assert out[0, 1] == pytest.approx(1 / (1 + np.exp(-(np.log(4) / 2 - 1))))
+
+
+def test_a_calibration_bias_on_a_multiclass_bundle_is_refused(tmp_path: Path) -> None:
+    pre = ImagePreprocessor((28, 28), 1).fit([np.zeros((1, 28, 28), np.uint8)])
+    config = {"name": "m", "task": "multiclass", "label_names": ["a", "b", "c"], "spatial_dims": 2,
+              "model": {"name": "seed-cnn", "args": {"in_channels": 1, "image_size": 28}, "num_classes": 3},
+              "preprocessing": pre.to_dict(), "calibration": {"temperature": 1.0, "bias": 0.5}, "tta": []}
+    net = create_model("seed-cnn", in_channels=1, num_classes=3, image_size=28)
+    path = save_bundle(tmp_path / "m", net=net, config=config, metrics={}, model_card="")
+    with pytest.raises(BundleError, match="'calibration.bias'.*binary models only"):
+        load_bundle(path)
