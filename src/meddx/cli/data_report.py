@@ -14,8 +14,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -47,30 +45,11 @@ def write_report(path: Path, report: dict[str, Any], replace: bool) -> Path:
     """Write ``report`` as JSON atomically; with ``replace`` false never over an existing file."""
     from meddx.core.files import to_json, write_text_atomic
 
-    if replace:
-        return write_text_atomic(path, to_json(report))
-    text = to_json(report)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot write ({exc}); expected a writable folder") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        try:
-            os.link(tmp, path)  # atomic and exclusive: fails when the name is taken
-        except FileExistsError:
-            raise
-        except OSError:  # a file system without hard links: exclusive create (not atomic, never clobbers)
-            with path.open("x", encoding="utf-8") as out:
-                out.write(text)
+        return write_text_atomic(path, to_json(report), exclusive=not replace)
     except FileExistsError:
         raise ConfigError(f"{path.resolve()} appeared while verify ran; nothing was written: pass --report PATH "
                           "to write elsewhere, or --overwrite to replace it") from None
-    finally:
-        os.unlink(tmp)
-    return path
 
 
 def _read_verify_report(path: Path) -> dict[str, Any] | None:

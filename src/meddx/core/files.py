@@ -16,14 +16,18 @@ from typing import Any
 from meddx.core.errors import MeddxError
 
 
-def write_text_atomic(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically, creating the parent folder."""
-    return write_bytes_atomic(path, text.encode("utf-8"))
+def write_text_atomic(path: str | Path, text: str, exclusive: bool = False) -> Path:
+    """Write ``text`` to ``path`` atomically, creating the parent folder (see ``write_bytes_atomic``)."""
+    return write_bytes_atomic(path, text.encode("utf-8"), exclusive=exclusive)
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+def write_bytes_atomic(path: str | Path, data: bytes, exclusive: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically (temporary sibling, then rename), creating the parent
-    folder: a reader never sees a half-written file, and an existing file survives a failure."""
+    folder: a reader never sees a half-written file, and an existing file survives a failure.
+
+    ``exclusive``: never over an existing file, even one that appeared meanwhile (the sibling is
+    hard-linked into place; where the file system has no hard links, an exclusive create, not
+    atomic but never clobbering); ``FileExistsError`` when the name is taken."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -33,13 +37,27 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.replace(tmp, path)
+        if exclusive:
+            _link_exclusive(tmp, path, data)
+        else:
+            os.replace(tmp, path)
     except IsADirectoryError:
         raise MeddxError(f"{path}: is a folder; expected a file path to write") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _link_exclusive(tmp: str, path: Path, data: bytes) -> None:
+    """Put ``tmp``'s content at ``path`` unless the name is taken (``FileExistsError``)."""
+    try:
+        os.link(tmp, path)  # atomic and exclusive
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here
+        with path.open("xb") as out:
+            out.write(data)
 
 
 def to_json(data: Any) -> str:
