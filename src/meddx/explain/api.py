@@ -39,6 +39,8 @@ class Explanation:
     seconds: float
     tokens: list[tuple[str, int, int]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # images: the array as the bundle read it, kept so the overlay is drawn without reading the file again
+    image: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON summary: no arrays, no document text (token spans are offsets only)."""
@@ -131,6 +133,7 @@ def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "a
         image, name = _read(predictor, item, i)
         for m in methods:
             out.append(_explain_image(predictor, image, name, m, target, options))
+            out[-1].image = image
     return out
 
 
@@ -285,7 +288,7 @@ def write_explanations(predictor: Any, explanations: list[Explanation], inputs: 
                 written.append(write_text_atomic(out / f"{stem}-{e.method}.html", render_attribution_html(
                     document, attribution, title=f"{predictor.name}: {source} ({e.method})")))
             continue
-        image, _ = _read(predictor, inputs[i], i)
+        image = group[0].image if group[0].image is not None else _read(predictor, inputs[i], i)[0]
         written += _image_files(image, group, out, stem)
     written.append(write_json_atomic(out / "explanations.json", [e.to_dict() for e in explanations]))
     return written

@@ -66,14 +66,14 @@ def token_attributions(predictor: Any, text: str, *, method: str = "auto", targe
         k = int(target)
     if not 0 <= k < len(predictor.label_names):
         raise ConfigError(f"target class {k} is not one of 0..{len(predictor.label_names) - 1}")
-    tokens = predictor.tokenizer.tokens(text, max_length=predictor.max_length)
+    # The tokens with their character spans, where each sits in the row (special tokens ([CLS], </s>,
+    # XLNet's trailing <sep> <cls>) are skipped wherever the template puts them) and whether the
+    # document was cut: one encoding.
+    tokens, positions, cut = predictor.tokenizer.token_spans(text, max_length=predictor.max_length)
     if not tokens:
         raise DataError("the document has no tokens (empty or whitespace-only); there is nothing to explain")
-    # Where each token sits in the row: special tokens ([CLS], </s>, XLNet's trailing <sep> <cls>)
-    # are skipped wherever the tokenizer's template puts them.
-    positions = predictor.tokenizer.token_positions(text, max_length=predictor.max_length)
     extra: dict[str, Any] = {}
-    if int(predictor.tokenizer.lengths([text])[0]) > predictor.max_length:  # the rest was never read
+    if cut:  # the rest was never read
         extra["read_until"] = max(end for _, _, end in tokens)
     if method == "attention":
         with torch.inference_mode():

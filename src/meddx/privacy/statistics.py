@@ -37,7 +37,15 @@ def private_image_statistics(pre: Any, x: np.ndarray, *, seed: int, noise: float
     mean = np.clip(sums / n, 0.0, 1.0)
     std = np.sqrt(np.maximum(squares / (4 * n) - (mean - 0.5) ** 2, VARIANCE_FLOOR))
     pre.mean_, pre.std_ = [float(m) for m in mean], [float(s) for s in std]
-    shape = (1, channels) + (1,) * (x.ndim - 2)
-    out = ((scaled.reshape(x.shape) - mean.reshape(shape)) / std.reshape(shape)).astype(np.float32)
-    return out, {"noise": float(noise), "sensitivity": math.sqrt(2 * channels),
+    return normalise_released(x, pre.mean_, pre.std_), {"noise": float(noise), "sensitivity": math.sqrt(2 * channels),
                  "released": "per-channel mean and standard deviation of the [0, 1]-scaled training pixels"}
+
+
+def normalise_released(x: np.ndarray, mean: list[float], std: list[float]) -> np.ndarray:
+    """``x`` (preprocessed with the fixed statistics mean = std = 0.5) normalised with the released
+    per-channel ``mean`` and ``std``, in float64 then float32. One function for the release and for
+    a resumed run, so both train on the same array, bit for bit."""
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    scaled = np.clip(x.astype(np.float64) * 0.5 + 0.5, 0.0, 1.0)
+    centre, spread = (np.asarray(v, np.float64).reshape(shape) for v in (mean, std))
+    return ((scaled - centre) / spread).astype(np.float32)

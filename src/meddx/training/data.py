@@ -56,6 +56,21 @@ def preprocess_split(source: ImageSource, split: str, pre: ImagePreprocessor, pr
     return out
 
 
+def preprocess_planned_train(source: ImageSource, normalization: dict[str, Any], released: bool,
+                             progress: bool = True) -> tuple[ImagePreprocessor, np.ndarray]:
+    """The preprocessor a run fitted (its plan's ``normalization``) and the training array, for a
+    resumed run or an extra process. ``released`` (``--dp``): the array is rebuilt as the release
+    made it (fixed statistics, then the released ones in float64), not normalised in float32 with
+    them, which differs in the last bit and would make a resumed run train on other inputs."""
+    pre = ImagePreprocessor.from_dict(normalization)
+    if not released:
+        return pre, preprocess_split(source, "train", pre, progress)
+    from meddx.privacy.statistics import normalise_released
+
+    fixed = ImagePreprocessor.from_dict({**normalization, "mean": [0.5] * pre.channels, "std": [0.5] * pre.channels})
+    return pre, normalise_released(preprocess_split(source, "train", fixed, progress), pre.mean_, pre.std_)
+
+
 def use_given_statistics(pre: ImagePreprocessor, x: np.ndarray, given: dict[str, Any]) -> np.ndarray:
     """Replace the fitted per-channel ``mean``/``std`` of ``pre`` by those of a plan file's
     ``normalization`` and return ``x`` (normalised with the fitted ones) normalised with them.

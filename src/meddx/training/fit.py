@@ -141,12 +141,12 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
                                 and not {"model", "model_args"} & set(overrides)),
         )
 
-    from meddx.training.data import ArrayDataset, make_loader, preprocess_split, use_given_statistics
+    from meddx.training.data import (ArrayDataset, make_loader, preprocess_planned_train, preprocess_split,
+                                     use_given_statistics)
     from meddx.transforms.image import ImagePreprocessor, build_augmentation
 
     if plan.normalization:  # fitted by the first process (resume, DDP worker): reuse, never refit
-        pre = ImagePreprocessor.from_dict(plan.normalization)
-        x_train = preprocess_split(source, "train", pre, progress)
+        pre, x_train = preprocess_planned_train(source, plan.normalization, bool(plan.dp_statistics), progress)
     else:  # statistics from the training split only (under --dp a private release of them)
         pre = ImagePreprocessor(plan.image_size, plan.channels, config.scaling)
         x_train = preprocess_split(source, "train", pre, progress, fit=True, fixed_statistics=config.dp)
@@ -216,7 +216,10 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         from meddx.training.privacy import private_training
 
         config, train_loader, privacy = private_training(config, plan, task, train_loader, run_dir)
-    extra: list[Any] = [privacy] if privacy else []
+    from meddx.training.rng_state import RandomStateCheckpoint
+
+    # the loader's, augmentation's and global random states travel in every checkpoint: a resume draws on
+    extra: list[Any] = [RandomStateCheckpoint(train_loader)] + ([privacy] if privacy else [])
     if resume:  # plan.json may have been edited to train longer: the schedule follows it
         from meddx.training.budget import ScheduleToPlan
 

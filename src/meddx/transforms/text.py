@@ -210,6 +210,15 @@ class TextTokenizer:
         limit = self.max_length if max_length is None else _check_max_length(max_length, self._n_special)
         return [i for i, special in enumerate(self._encode([text], limit)[0].special_tokens_mask) if not special]
 
+    def token_spans(self, text: str, max_length: int | None = None) -> tuple[list[tuple[str, int, int]], list[int], bool]:
+        """:meth:`tokens`, :meth:`token_positions` and whether ``text`` was cut at ``max_length``,
+        from one encoding (an explanation needs all three; each of them alone encodes once)."""
+        limit = self.max_length if max_length is None else _check_max_length(max_length, self._n_special)
+        enc = self._encode([text], limit)[0]
+        kept = [i for i, special in enumerate(enc.special_tokens_mask) if not special]
+        spans = [(enc.tokens[i], int(enc.offsets[i][0]), int(enc.offsets[i][1])) for i in kept]
+        return spans, kept, bool(enc.overflowing)
+
     def decode(self, ids: Sequence[int]) -> str:
         """Text of ``ids`` with special tokens (padding included) dropped; normalised text, not
         the original (lowercased, NFKC), and ``[UNK]`` words are lost."""
