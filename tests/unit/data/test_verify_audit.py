@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from meddx.data.base import SplitData, TextSource
+from tests.integration.cli_helpers import run_cli
 
 
 def smooth(seed: int, size: int = 64) -> Image.Image:
@@ -25,16 +26,8 @@ def smooth(seed: int, size: int = 64) -> Image.Image:
 
 def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """``meddx ARGV`` through the console entry point: exit code, stdout, stderr."""
-    from meddx.cli.main import main
-
-    capsys.readouterr()
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    result = run_cli(argv, capsys)
+    return result.code, result.out, result.err
 
 
 def one_line_error(code: int, err: str, *fragments: str) -> None:

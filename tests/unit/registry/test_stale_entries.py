@@ -13,9 +13,18 @@ import pytest
 from meddx.bundle.bundle import save_bundle
 from meddx.core.errors import BundleError
 from meddx.models.registry import create_model
-from meddx.registry.store import (get_bundle, list_bundles, production_version, promote, register_bundle,
-                                  remove_bundle, resolve_bundle_path, stage_history)
+from meddx.registry.store import (
+    get_bundle,
+    list_bundles,
+    production_version,
+    promote,
+    register_bundle,
+    remove_bundle,
+    resolve_bundle_path,
+    stage_history,
+)
 from meddx.transforms.image import ImagePreprocessor
+from tests.integration.cli_helpers import run_cli
 
 
 def _bundle(path: Path, name: str) -> Path:
@@ -27,16 +36,8 @@ def _bundle(path: Path, name: str) -> Path:
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    from meddx.cli.main import main
-
-    capsys.readouterr()
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    result = run_cli(argv, capsys)
+    return result.code, result.out, result.err
 
 
 def test_a_deleted_folder_names_the_registry_reference_and_the_remove_command(
