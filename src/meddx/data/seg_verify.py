@@ -212,7 +212,7 @@ def _group(members: list[dict], index: list[int], **extra: object) -> dict:
 
 def _summary(source: SegSource, members: list[dict], found: dict[str, list[dict]], by_digest: dict,
              exact: list[dict], near: list[dict], overlap: list[dict]) -> dict:
-    from meddx.data.verify import _cross_split_samples
+    from meddx.data.verify_summary import duplicate_counts
 
     return {
         "samples": len(members),
@@ -222,14 +222,7 @@ def _summary(source: SegSource, members: list[dict], found: dict[str, list[dict]
         "masks_with_values_outside_labels": len(found["bad_values"]),
         "empty_masks": len(found["empty_masks"]),
         "distinct_contents": len(by_digest),
-        "exact_duplicate_groups": len(exact),
-        "exact_duplicate_groups_cross_split": sum(g["cross_split"] for g in exact),
-        "exact_redundant_copies": sum(g["size"] - 1 for g in exact),
-        "exact_cross_split_samples": _cross_split_samples(exact),
-        "near_duplicate_groups": len(near),
-        "near_duplicate_groups_cross_split": sum(g["cross_split"] for g in near),
-        "near_cross_split_samples": _cross_split_samples(near),
-        "any_cross_split_samples": _cross_split_samples(exact + near),
+        **duplicate_counts(exact, near),
         "patients_across_splits": len(overlap),
     }
 

@@ -99,6 +99,20 @@ def _group(items: list[_Item], members: list[int], **extra: object) -> dict:
     }
 
 
+def duplicate_counts(exact: list[dict], near: list[dict]) -> dict[str, object]:
+    """The summary counts of exact and near duplicate groups that image and segmentation verify share."""
+    return {
+        "exact_duplicate_groups": len(exact),
+        "exact_duplicate_groups_cross_split": sum(g["cross_split"] for g in exact),
+        "exact_redundant_copies": sum(g["size"] - 1 for g in exact),
+        "exact_cross_split_samples": _cross_split_samples(exact),
+        "near_duplicate_groups": len(near),
+        "near_duplicate_groups_cross_split": sum(g["cross_split"] for g in near),
+        "near_cross_split_samples": _cross_split_samples(near),
+        "any_cross_split_samples": _cross_split_samples(exact + near),
+    }
+
+
 def _cross_split_samples(groups: list[dict]) -> dict[str, int]:
     """Per split: samples whose group also has a member in another split (each counted once)."""
     seen = {(m["split"], m["id"]) for g in groups if g["cross_split"] for m in g["members"]}
@@ -123,16 +137,9 @@ def _summary(source: ImageSource, items: list[_Item], undecodable: list[dict], e
         "samples_per_split": {s: len(d) for s, d in source.splits.items()},
         "undecodable": len(undecodable),
         "distinct_contents": len({i.digest for i in items if i.digest is not None}),
-        "exact_duplicate_groups": len(exact),
+        **duplicate_counts(exact, near),
         "exact_duplicate_groups_within_split": sum(not g["cross_split"] for g in exact),
-        "exact_duplicate_groups_cross_split": sum(g["cross_split"] for g in exact),
-        "exact_redundant_copies": sum(g["size"] - 1 for g in exact),
         "exact_redundant_copies_within_split": dict(redundant_within),
-        "exact_cross_split_samples": _cross_split_samples(exact),
-        "near_duplicate_groups": len(near),
-        "near_duplicate_groups_cross_split": sum(g["cross_split"] for g in near),
-        "near_cross_split_samples": _cross_split_samples(near),
-        "any_cross_split_samples": _cross_split_samples(exact + near),
         **conflict_counts(exact, near),
         # a class with no training sample: `meddx train` refuses the source (class -> samples per other split)
         "classes_without_training_samples": classes_without_training(source),

@@ -26,14 +26,13 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.special import log_expit
 
-from meddx.evaluation.calibration import T_BOUNDS, _degenerate, _scores
+from meddx.evaluation.calibration import T_BOUNDS, _degenerate, _scores, _validate_probs
 from meddx.evaluation.metrics import _validate
 
 
 def binary_log_odds(probs: Any) -> np.ndarray:
     """log P(positive) − log P(negative) of binary probabilities ((N, 2) or (N,)), in float64."""
-    _, p = _validate(np.zeros(len(probs), dtype=int), probs, "binary")
-    scores = _scores(p, "binary")
+    scores = _scores(_validate_probs(probs, "binary"), "binary")
     return scores[:, 1] - scores[:, 0]
 
 

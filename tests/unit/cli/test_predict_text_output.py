@@ -5,23 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 
-
-def _predictor():
-    from meddx.bundle.text_predictor import TextPredictor
-    from meddx.data.synthetic_text import keyword_documents
-    from meddx.models.registry import create_model
-    from meddx.transforms.text import TextTokenizer
-
-    tokenizer = TextTokenizer.fit(keyword_documents(60, seed=0)[0], kind="word", vocab_size=200, max_length=32)
-    torch.manual_seed(0)
-    args = {"vocab_size": tokenizer.vocab_size, "pad_id": tokenizer.pad_id}
-    config = {"name": "t", "task": "multiclass", "label_names": ["a", "b", "c"],
-              "model": {"name": "lstm", "args": args},
-              "preprocessing": {"kind": "tokenizer", "tokenizer": "word", "max_length": 32},
-              "decision": {"rule": "argmax", "threshold": None}, "calibration": {"temperature": 1.0}}
-    return TextPredictor(config, create_model("lstm", num_classes=3, **args).eval(), tokenizer)
+from tests.unit.bundle.test_text_predictor_inputs import _predictor
 
 
 def test_the_explanation_line_counts_pages_in_words(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
