@@ -42,7 +42,7 @@ class Predictor:
         # Per-label thresholds (multi-label); multi-class per-class thresholds are for reporting only.
         self.class_thresholds: dict[str, float] | None = decision.get("class_thresholds")
         self.temperature: float = float(config.get("calibration", {}).get("temperature") or 1.0)
-        # binary models trained with a class-weighted loss: the log-odds shift fitted on val (else 0)
+        # binary models trained with a class-weighted loss: minus the loss's log-odds shift (else 0)
         self.calibration_bias: float = float(config.get("calibration", {}).get("bias") or 0.0)
         self.tta: list[str] = list(config.get("tta", []))
         # The voxel orientation volumes were read in for training ("RAS"); bundles written before
@@ -71,8 +71,8 @@ class Predictor:
         return thresholds_of(self.config.get("decision", {}), self.label_names)
 
     def calibrate(self, probs: np.ndarray) -> np.ndarray:
-        """Apply the bundle's temperature and, for a binary class-weighted model, its log-odds bias
-        (both fitted on validation); identity when there are none."""
+        """Apply the bundle's temperature (fitted on validation) and, for a binary class-weighted
+        model, its log-odds bias (the loss's shift removed); identity when there are none."""
         if (self.temperature == 1.0 and not self.calibration_bias) or len(probs) == 0:
             return probs
         from meddx.evaluation.calibration import apply_temperature
