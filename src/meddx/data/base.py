@@ -63,6 +63,21 @@ def order_label_names(names: set[str] | list[str]) -> list[str]:
     return ordered
 
 
+def case_clash_notes(names: list[str], what: str) -> list[str]:
+    """A note naming class names that differ only in case or spaces (``Pneumonia`` and
+    ``pneumonia``, from two exports): they stay two classes, as written, but a user almost always
+    meant one, and otherwise learns it only from "class has no training sample" at train time."""
+    spellings: dict[str, list[str]] = {}
+    for n in names:
+        spellings.setdefault(" ".join(n.lower().replace("_", " ").split()), []).append(n)
+    clashes = [sorted(v) for v in spellings.values() if len(v) > 1]
+    if not clashes:
+        return []
+    shown = "; ".join(" and ".join(repr(n) for n in c) for c in clashes[:3])
+    return [f"{what} that differ only in case or spacing are separate classes: {shown}; rename to one spelling "
+            "if they are one class"]
+
+
 @dataclass
 class SplitData:
     """One split of a source.
@@ -133,13 +148,30 @@ class ImageSource:
         return self.splits[name]
 
     def get_image(self, split: str, index: int) -> np.ndarray:
-        """Channel-first array of one sample (decoded from disk when the split holds paths)."""
+        """Channel-first array of one sample (decoded from disk when the split holds paths).
+
+        A decoded file must have the source's ``spatial_dims`` (a one-slice volume counts as 2D):
+        a multi-frame DICOM (cine clip, enhanced volume) among 2D images, or a 2D file among
+        volumes, is a ``DataError`` naming the file, which ``data info|verify`` list as
+        undecodable, instead of a numpy error deep inside training.
+        """
         data = self.split(split)
         if data.images is not None:
             return np.asarray(data.images[index])
         from meddx.data.io import read_image
 
-        return read_image(data.paths[index]).array  # type: ignore[index]
+        path = data.paths[index]  # type: ignore[index]
+        image = read_image(path).array
+        if self.spatial_dims == 2 and image.ndim == 4 and image.shape[1] == 1:
+            return image[:, 0]  # a 2D image saved as a one-slice volume (NIfTI x*y*1)
+        if image.ndim - 1 != self.spatial_dims:
+            from meddx.core.errors import DataError
+
+            what = f"a volume of {image.shape[1]} frames or slices" if image.ndim == 4 else "a 2D image"
+            raise DataError(f"{path}: {what} (shape {tuple(image.shape)}), but source {self.name!r} holds "
+                            f"{self.spatial_dims}D images (decided by its first readable file); expected every file "
+                            f"{self.spatial_dims}D: remove this file, or export the single frame or whole volume meant")
+        return image
 
 
 @dataclass

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from meddx.core.errors import DataError
+from meddx.data.dicom_checks import check_decoder, check_instance_numbers, check_one_series
 from meddx.data.orientation import CANONICAL, Reorientation, reorient
 
 if TYPE_CHECKING:
@@ -115,10 +116,11 @@ def read_dicom_file(path: Path, orientation: str | None = CANONICAL) -> LoadedIm
         raise DataError(
             f"{path}: cannot decode image (DICOM without pixel data, modality {modality}); {_EXPECTED} image"
         )
+    check_decoder(ds, path)
     arr = dicom_pixels(ds)
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     in_plane = pixel_spacing(ds)
-    if int(ds.get("SamplesPerPixel", 1) or 1) > 1:  # colour: (H, W, C) or (F, H, W, C)
+    if int(ds.get("SamplesPerPixel", 1) or 1) > 1 or ds.get("PhotometricInterpretation") == "PALETTE COLOR":
         dz = slice_thickness(ds) if frames > 1 else None
         spacing = in_plane if frames == 1 or in_plane is None or dz is None else (dz, *in_plane)
         return LoadedImage(np.ascontiguousarray(np.moveaxis(arr, -1, 0)), spacing, str(path))
@@ -143,13 +145,13 @@ def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL) -
     """Stack the DICOM slices of one series folder into a ``(1, D, H, W)`` volume, turned to
     ``orientation`` (None: slices in ascending position, rows and columns as stored).
 
-    Slices are ordered by their position along the slice normal (ImagePositionPatient projected
-    on the ImageOrientationPatient normal; InstanceNumber when positions are missing), and the
-    z spacing is the median distance between consecutive positions. Non-image objects exported
-    with the series (RT structure sets, SEG, SR) are skipped. Each slice gets its own rescale
-    slope/intercept. ``DataError`` for a folder holding several series, slices of different
-    sizes, a repeated position (duplicate slice) or an uneven step (missing slice): stacked
-    with one spacing, those would put anatomy in the wrong place.
+    Slices are ordered by their position along the slice normal (ImagePositionPatient on the
+    ImageOrientationPatient normal; InstanceNumber without positions); the z spacing is the median
+    step. Non-image objects (RTSTRUCT, SEG, SR) are skipped; each slice gets its own rescale.
+    ``DataError`` for several series or orientations, slices of different sizes, a repeated
+    position or (without positions) InstanceNumber, or an uneven step (missing slice): stacked
+    with one spacing, those would put anatomy in the wrong place; and for compressed pixels
+    without a decoder installed (:mod:`meddx.data.dicom_checks`).
     """
     import pydicom
 
@@ -168,15 +170,17 @@ def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL) -
             slices.append((f, ds))
     if not slices:
         raise DataError(f"{folder}: no DICOM image files in this folder; expected a DICOM series folder")
-    _check_one_series(folder, [ds for _, ds in slices])
-    positions = _slice_positions([ds for _, ds in slices])
+    check_one_series(folder, slices)
+    positions = _along_normal(slices[0][1], [ds for _, ds in slices])  # None when a tag is missing
     if positions is not None:
         order = np.argsort(positions, kind="stable")
     else:
+        check_instance_numbers(folder, slices)
         order = np.argsort([int(ds.get("InstanceNumber", 0) or 0) for _, ds in slices], kind="stable")
     planes = []
     for i in order:
         f, ds = slices[i]
+        check_decoder(ds, f)
         try:
             planes.append(dicom_pixels(ds))
         except Exception as exc:
@@ -234,15 +238,6 @@ def _reoriented(volume: np.ndarray, spacing: tuple[float, ...] | None, oriented:
     return out, None if zooms is None else tuple(reversed(zooms)), change
 
 
-def _check_one_series(folder: Path, datasets: list) -> None:  # type: ignore[type-arg]
-    series = {str(ds.get("SeriesInstanceUID", "")) for ds in datasets}
-    if len(series) > 1:
-        raise DataError(
-            f"{folder}: holds {len(series)} DICOM series (SeriesInstanceUID {', '.join(sorted(series))}); "
-            "expected one series per folder: move each series into its own folder"
-        )
-
-
 def _check_planes(folder: Path, planes: list[np.ndarray]) -> None:
     shapes = {a.shape for a in planes}
     if len(shapes) > 1:
@@ -281,13 +276,17 @@ def _step_problems(positions: np.ndarray) -> tuple[float, list[int], list[int]]:
 
 
 def dicom_pixels(ds: Any) -> np.ndarray:
-    """Pixel array (frames first) with MONOCHROME1 turned into MONOCHROME2 and the modality
-    rescale applied, per frame for enhanced multi-frame files.
+    """Pixel array (frames first) with MONOCHROME1 turned into MONOCHROME2, PALETTE COLOR into
+    RGB and the modality rescale applied, per frame for enhanced multi-frame files.
 
     Integer pixels stay integer unless slope/intercept are not the identity (then float32), so
     uint8/int16 data keeps its compact dtype.
     """
     arr = ds.pixel_array
+    if ds.get("PhotometricInterpretation") == "PALETTE COLOR":  # indices into the file's colour table:
+        from pydicom.pixels import apply_color_lut  # the colours, (..., 3) as RGB files are
+
+        return np.asarray(apply_color_lut(arr, ds))
     if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1":
         arr = _invert(arr, ds)  # before the rescale: the same as inverting the rescaled range
     frames = int(ds.get("NumberOfFrames", 1) or 1)
@@ -374,11 +373,6 @@ def slice_thickness(ds: Any) -> float | None:
                 except (TypeError, ValueError):
                     continue
     return None
-
-
-def _slice_positions(datasets: list) -> np.ndarray | None:  # type: ignore[type-arg]
-    """Position of each slice along the slice normal, or None when any tag is missing."""
-    return _along_normal(datasets[0], datasets)
 
 
 def _along_normal(oriented: Any, placed: list) -> np.ndarray | None:  # type: ignore[type-arg]

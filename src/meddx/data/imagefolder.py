@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType, order_label_names, too_few_classes
+from meddx.data.base import (SPLITS, ImageSource, SplitData, TaskType, case_clash_notes, order_label_names,
+                             too_few_classes)
 from meddx.data.io import is_image_file, read_image
 from meddx.data.splits import split_alias
 
@@ -107,6 +108,7 @@ def load_imagefolder(root: str | Path) -> ImageSource:
         )
 
     label_names = order_label_names({c for classes in files.values() for c in classes})
+    notes += case_clash_notes(label_names, "class folders")
     # A class with images only in val/test loads (as from a CSV manifest): `data info|verify` report it
     # and `meddx train` refuses it by name (training.plan.check_classes_present).
     mask_dirs = [c for c in label_names if c.lower() in _MASK_FOLDERS]
@@ -133,17 +135,21 @@ def load_imagefolder(root: str | Path) -> ImageSource:
             paths=[str(p) for _, p, _ in pairs],
         )
     task: TaskType = "binary" if len(label_names) == 2 else "multiclass"
-    spatial_dims = guess_spatial_dims([p for d in splits.values() for p in d.paths or []], notes)
+    spatial_dims = guess_spatial_dims([p for d in splits.values() for p in d.paths or []], notes, one_slice_2d=True)
     return ImageSource(name=root.name, origin=str(root), task=task, label_names=label_names,
                        spatial_dims=spatial_dims, splits=splits, notes=notes)
 
 
-def guess_spatial_dims(paths: list[str], notes: list[str], tries: int = 5) -> int:
+def guess_spatial_dims(paths: list[str], notes: list[str], tries: int = 5, *, one_slice_2d: bool = False) -> int:
     """2 or 3, from the first of ``paths`` that decodes; a broken first file must not stop
-    ``verify`` from reporting it, so after ``tries`` failures assume 2D and say so."""
+    ``verify`` from reporting it, so after ``tries`` failures assume 2D and say so.
+
+    ``one_slice_2d`` (classification sources): a one-slice volume (NIfTI ``x*y*1``) is 2D, as
+    ``ImageSource.get_image`` and a 2D bundle read it (a 3D bundle refuses single slices)."""
     for path in paths[:tries]:
         try:
-            return 3 if read_image(path).array.ndim == 4 else 2
+            shape = read_image(path).array.shape
+            return 3 if len(shape) == 4 and (shape[1] > 1 or not one_slice_2d) else 2
         except DataError:
             continue
     if paths:

@@ -92,21 +92,28 @@ def detect_kind(path: str | Path) -> ImageKind | None:
         return "dicom"
     if suffix in NIFTI_EXTENSIONS:
         return "nifti"
-    if suffix == "" and headerless_dicom(path, head):  # DICOM without preamble, named IM0001
+    if _no_type_suffix(suffix) and headerless_dicom(path, head):  # DICOM without preamble, named IM0001
         return "dicom"
     return None
 
 
+def _no_type_suffix(suffix: str) -> bool:
+    """True for a name whose "extension" says nothing about its type: none (``IM0001``) or digits,
+    as in DICOM files named by their SOP instance UID (``1.2.840.113619.2.55.3.1``, suffix ``.1``)."""
+    return suffix == "" or suffix[1:].isdigit()
+
+
 def is_image_file(path: str | Path) -> bool:
     """True for a file :func:`read_image` would try: a known extension, or magic bytes when the
-    name has no extension (DICOM files are often called ``IM0001``)."""
+    name has no extension or a numeric one (DICOM files are often called ``IM0001`` or by their
+    UID, ``1.2.840.113619.2.55.3.1``)."""
     p = Path(path)
     if p.name.startswith(".") or not p.is_file():
         return False
     suffix = image_suffix(p)
     if suffix in IMAGE_EXTENSIONS:
         return True
-    return suffix == "" and detect_kind(p) is not None
+    return _no_type_suffix(suffix) and detect_kind(p) is not None
 
 
 _CURRENT = object()
@@ -160,7 +167,8 @@ def _read_pil(path: Path) -> LoadedImage:
 
     with warnings.catch_warnings(), Image.open(path) as img:
         warnings.simplefilter("ignore")  # e.g. "Corrupt EXIF data": harmless, and not one line
-        frames = getattr(img, "n_frames", 1)
+        # A JPEG is one picture: a phone's MPO JPEG adds previews (other sizes) as "frames"
+        frames = 1 if img.format in ("JPEG", "MPO") else getattr(img, "n_frames", 1)
         arrays = []
         for k in range(frames):
             img.seek(k)
@@ -169,6 +177,10 @@ def _read_pil(path: Path) -> LoadedImage:
             arrays.append(_pil_to_array(ImageOps.exif_transpose(frame) if k == 0 and frames == 1 else frame))
     if len(arrays) == 1:
         return LoadedImage(arrays[0], None, str(path))
+    shapes = sorted({"x".join(map(str, a.shape)) for a in arrays})
+    if len(shapes) > 1:  # a pyramid or a thumbnail page: no volume, and which page is meant is unknown
+        raise DataError(f"{path}: {len(arrays)} pages of different sizes ({', '.join(shapes)}); expected one "
+                        "picture, or equal-size pages (a volume): save the page meant as its own file")
     return LoadedImage(np.stack(arrays, axis=1), None, str(path))  # (C, D, H, W) multi-page TIFF
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType, order_label_names, too_few_classes
+from meddx.data.base import (SPLITS, ImageSource, SplitData, TaskType, case_clash_notes, order_label_names,
+                             too_few_classes)
 from meddx.data.imagefolder import guess_spatial_dims
 from meddx.data.splits import SPLIT_ALIASES, split_alias
 
@@ -37,6 +38,7 @@ def load_manifest(csv_path: str | Path) -> ImageSource:
     from meddx.data.csv_rows import check_field_counts
 
     check_field_counts(csv_path, skipinitialspace=True)
+    _check_utf8(csv_path)
     try:
         df = pd.read_csv(csv_path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except Exception as exc:  # empty file, bad quoting, binary content
@@ -78,6 +80,7 @@ def load_manifest(csv_path: str | Path) -> ImageSource:
         index = {n: i for i, n in enumerate(label_names)}
         labels = np.asarray([index[lbl] for lbl in labels_raw], dtype=np.int64)
         task = "binary" if len(label_names) == 2 else "multiclass"
+    notes += case_clash_notes(label_names, f"{csv_path.name}: labels")
     if too_few_classes(len(label_names)):
         raise DataError(
             f"{csv_path}: found {len(label_names)} label value(s) ({', '.join(label_names)}); expected at least 2"
@@ -96,7 +99,7 @@ def load_manifest(csv_path: str | Path) -> ImageSource:
         )
     if "train" not in splits:
         notes.append(f"{csv_path.name}: no train rows")
-    spatial_dims = guess_spatial_dims(paths, notes)
+    spatial_dims = guess_spatial_dims(paths, notes, one_slice_2d=True)
     return ImageSource(name=csv_path.stem, origin=str(csv_path), task=task, label_names=label_names,
                        spatial_dims=spatial_dims, splits=splits, notes=notes)
 
@@ -109,7 +112,7 @@ def _resolve_paths(raw: list[str], lines: list[int], base: Path, csv_path: Path)
     for line, p in zip(lines, raw):
         if not p:
             raise DataError(f"{csv_path}: line {line}: empty path; expected a file path relative to {base}")
-        full = Path(p) if Path(p).is_absolute() else base / p
+        full = _full_path(p, base)
         key = str(full.resolve())
         if key in seen:
             raise DataError(
@@ -127,6 +130,29 @@ def _resolve_paths(raw: list[str], lines: list[int], base: Path, csv_path: Path)
             f"file(s) in all; expected paths relative to {base} or absolute"
         )
     return out
+
+
+def _check_utf8(csv_path: Path) -> None:
+    """``DataError`` naming the line of the first byte that is not UTF-8: Excel's plain "CSV" is
+    written in the Windows code page, and pandas' own error counts bytes within its read chunk."""
+    raw = csv_path.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(f"{csv_path}: line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); expected a UTF-8 "
+                        "CSV: save it as 'CSV UTF-8' (Excel) or convert it (iconv -f cp1252 -t utf-8)") from None
+
+
+def _full_path(path: str, base: Path) -> Path:
+    """``path`` made absolute against ``base``; a relative path written with Windows separators
+    (``images\\a.png``, from a manifest made on Windows) is read with ``/`` when no file has the
+    literal name (a backslash is a legal, but rare, character of a POSIX file name)."""
+    full = Path(path) if Path(path).is_absolute() else base / path
+    if "\\" in path and not full.exists():
+        posix = base / path.replace("\\", "/")
+        return posix if posix.exists() else full
+    return full
 
 
 def _split_values(df, lines: list[int], csv_path: Path) -> list[str]:  # type: ignore[no-untyped-def]
@@ -157,6 +183,23 @@ def _patients(df, raw_paths: list[str], lines: list[int],  # type: ignore[no-unt
             f"{csv_path.name}: {len(empty)} row(s) with an empty patient_id (first on line {empty[0]}) "
             "are treated as separate patients"
         )
+    notes += _leading_zero_note(values, csv_path)
     return [v or f"path:{p}" for v, p in zip(values, raw_paths)], notes
+
+
+def _leading_zero_note(values: list[str], csv_path: Path) -> list[str]:
+    """A note when numeric patient ids differ only in leading zeros ("007" and "7"): ids are
+    compared as text, as written, but a spreadsheet that stored them as numbers drops the zeros in
+    one export and not another, and the two would then hide one patient on two sides of a split."""
+    spellings: dict[int, set[str]] = {}
+    for v in values:
+        if v.isascii() and v.isdigit():
+            spellings.setdefault(int(v), set()).add(v)
+    clashes = [sorted(s, key=len, reverse=True) for s in spellings.values() if len(s) > 1]
+    if not clashes:
+        return []
+    shown = ", ".join(" and ".join(repr(x) for x in c) for c in clashes[:3])
+    return [f"{csv_path.name}: {len(clashes)} patient id(s) differ only in leading zeros ({shown}); they are read "
+            "as different patients: write each patient's id one way if they are one patient"]
 
 

@@ -85,6 +85,8 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
     if not path.exists():
         raise DataError(f"{path}: no such file or folder; {EXPECTED_SOURCE}")
     suffix = path.suffix.lower()
+    if suffix == ".csv" and path.is_file():
+        _refuse_semicolon_manifest(path)
     from meddx.data.text import is_text_spec
 
     if is_text_spec(path):
@@ -115,6 +117,18 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
         return load_imagefolder(path)
     what = _describe_flat_folder(path)
     raise DataError(f"{path}: {what}, not a labelled source; {EXPECTED_SOURCE}")
+
+
+def _refuse_semicolon_manifest(path: Path) -> None:
+    """``DataError`` for an image manifest saved with ``;`` between columns (Excel in locales with a
+    decimal comma): read as one column, it went to the text reader, whose error ("no 'label'
+    column") does not say that the separator is the problem."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        header = fh.readline().lstrip("\ufeff")
+    columns = [c.strip().lower() for c in header.split(";")]
+    if "," not in header and "path" in columns and "label" in columns:
+        raise DataError(f"{path}: columns separated by ';' ({header.strip()}); expected a comma-separated manifest "
+                        "(path,label[,patient_id][,split]): save it as 'CSV (comma delimited)' or replace ';' with ','")
 
 
 _KIND_NAMES = {"pil": "PNG/JPEG/BMP/TIFF", "dicom": "DICOM", "nifti": "NIfTI"}

@@ -65,3 +65,24 @@ def test_output_stems_are_unique_with_their_folders() -> None:
     assert stems[3:] == ["a_same_k", "b_same_k"]  # one parent is not enough: two
     twice = unique_stems([Path("x.png"), Path("x.png")], lambda p: p.stem)
     assert len(set(twice)) == 2
+
+
+def test_a_file_named_twice_is_predicted_twice_one_row_per_argument(tmp_path: Path) -> None:
+    """``meddx predict b a.png a.png`` and ``meddx predict b day a.png`` (a.png inside day): one
+    row per input a user named, in order, as a shell loop over the arguments would give; rows are
+    never merged, so a script can zip its arguments with the output."""
+    from meddx.bundle.bundle import load_bundle, save_bundle
+    from meddx.models.registry import create_model
+    from meddx.transforms.image import ImagePreprocessor
+
+    a = _png(tmp_path / "day" / "a.png")
+    assert expand_image_inputs([a, a, tmp_path / "day"], 2) == [a, a, a]
+    pre = ImagePreprocessor((28, 28), 1).fit([np.zeros((1, 28, 28), np.uint8)])
+    config = {"name": "t", "task": "binary", "label_names": ["neg", "pos"], "spatial_dims": 2, "tta": [],
+              "model": {"name": "seed-cnn", "args": {"in_channels": 1, "image_size": 28}, "num_classes": 2},
+              "preprocessing": pre.to_dict()}
+    net = create_model("seed-cnn", in_channels=1, num_classes=2, image_size=28)
+    predictor = load_bundle(save_bundle(tmp_path / "b", net=net, config=config, metrics={}, model_card=""))
+    rows = predictor.predict_files([a, str(a), tmp_path / "day"])
+    assert [r.source for r in rows] == [str(a)] * 3
+    assert rows[0].probabilities == rows[1].probabilities == rows[2].probabilities

@@ -1,0 +1,110 @@
+"""Checks made before DICOM pixels are decoded or stacked, each a one-line ``DataError`` naming
+the file or folder and what to do: a compressed transfer syntax with no decoder installed, a
+series folder holding several series or slice orientations, and slices of a series without
+positions that claim the same InstanceNumber.
+
+Kept apart from :mod:`meddx.data.dicom` (decoding and geometry) so each module stays small.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from meddx.core.errors import DataError
+
+ORIENTATION_TOLERANCE = 1e-3
+"""Direction cosines of one series' slices may differ by this much (rounding in the header)."""
+
+_PIP_NAMES = {"gdcm": "python-gdcm"}
+"""pydicom names a plugin's requirement by import name; pip installs GDCM as ``python-gdcm``
+(``pip install gdcm`` is an unrelated package)."""
+
+
+def check_decoder(ds: Any, path: str | Path) -> None:
+    """``DataError`` naming ``path``, its transfer syntax and the packages that would decode it,
+    when its pixel data is compressed and no installed pydicom plugin decodes that syntax.
+
+    pydicom's own message ("all plugins are missing dependencies:") ends where the list of
+    packages starts, so only its first line would reach a one-line error; the decoder object
+    knows the list (``missing_dependencies``) and is asked here before decoding.
+    """
+    uid = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    if uid is None or not getattr(uid, "is_compressed", False):
+        return
+    from pydicom.pixels import get_decoder
+
+    name = f"{uid.name} ({uid})" if uid.name != str(uid) else str(uid)
+    try:
+        decoder = get_decoder(uid)
+    except NotImplementedError:
+        raise DataError(f"{path}: cannot decode image: its pixel data is compressed as {name}, which pydicom "
+                        "cannot decompress; expected an uncompressed or JPEG/JPEG 2000/JPEG-LS/RLE DICOM: "
+                        "re-export it uncompressed (e.g. `gdcmconv --raw` or `dcmdjpeg`)") from None
+    if decoder.is_available:
+        return
+    options = "; ".join(_pip_hint(dep) for dep in decoder.missing_dependencies)
+    raise DataError(f"{path}: cannot decode image: its pixel data is compressed as {name} and no decoder for it "
+                    f"is installed; install one of: {options} (or re-export the file uncompressed)")
+
+
+def _pip_hint(dependency: str) -> str:
+    """``'pylibjpeg - requires pylibjpeg>=2.0 and pylibjpeg-libjpeg>=2.1'`` ->
+    ``'pip install "pylibjpeg>=2.0" "pylibjpeg-libjpeg>=2.1"'`` (plain numpy left out)."""
+    _, _, needs = dependency.partition(" - requires ")
+    wanted = [w.strip() for w in (needs or dependency).split(" and ") if w.strip() and w.strip() != "numpy"]
+    named = []
+    for w in wanted:
+        module = re.split(r"[<>=!~ ]", w, maxsplit=1)[0]
+        named.append(f'"{_PIP_NAMES.get(module, module)}{w[len(module):]}"')
+    return "pip install " + " ".join(named)
+
+
+def check_instance_numbers(folder: Path, slices: list[tuple[Path, Any]]) -> None:
+    """``DataError`` naming the files when slices of a series without ImagePositionPatient share an
+    InstanceNumber: that number is then the only slice order, and two slices at one place would be
+    stacked in file-name order as if they were neighbours (a duplicated export, or two
+    acquisitions). Slices without an InstanceNumber are left to file-name order."""
+    by_number: dict[int, list[str]] = defaultdict(list)
+    for f, ds in slices:
+        value = ds.get("InstanceNumber")
+        if value not in (None, ""):
+            try:
+                by_number[int(value)].append(f.name)
+            except (TypeError, ValueError):
+                continue
+    repeated = {n: names for n, names in sorted(by_number.items()) if len(names) > 1}
+    if repeated:
+        shown = "; ".join(f"{n}: {', '.join(names[:3])}" for n, names in list(repeated.items())[:3])
+        raise DataError(f"{folder}: {len(repeated)} repeated InstanceNumber(s) ({shown}) in a series without "
+                        "ImagePositionPatient, so the slice order is unknown; expected one slice per InstanceNumber: "
+                        "remove the duplicate files or export the series with positions")
+
+
+def check_one_series(folder: Path, slices: list[tuple[Path, Any]]) -> None:
+    """``DataError`` when the image slices of ``folder`` hold several SeriesInstanceUIDs, or one
+    series several ImageOrientationPatient (a localizer or reformat exported into the series):
+    projected on the first slice's normal and stacked, those would put anatomy in the wrong place."""
+    series = {str(ds.get("SeriesInstanceUID", "")) for _, ds in slices}
+    if len(series) > 1:
+        raise DataError(
+            f"{folder}: holds {len(series)} DICOM series (SeriesInstanceUID {', '.join(sorted(series))}); "
+            "expected one series per folder: move each series into its own folder"
+        )
+    by_orientation: dict[tuple[float, ...], list[str]] = defaultdict(list)
+    for f, ds in slices:
+        try:
+            iop = tuple(float(v) for v in ds.ImageOrientationPatient)
+        except (AttributeError, TypeError, ValueError):
+            continue  # no orientation: ordered by InstanceNumber, nothing to compare
+        # direction cosines written with few decimals differ by rounding only: same within 1e-3
+        key = next((k for k in by_orientation if max(abs(a - b) for a, b in zip(k, iop)) <= ORIENTATION_TOLERANCE), iop)
+        by_orientation[key].append(f.name)
+    if len(by_orientation) > 1:
+        groups = sorted(by_orientation.items(), key=lambda kv: -len(kv[1]))
+        shown = "; ".join(f"{len(names)} at {[round(v, 3) for v in key]} (first {names[0]})"
+                          for key, names in groups[:3])
+        raise DataError(f"{folder}: slices of {len(groups)} orientations (ImageOrientationPatient: {shown}); expected "
+                        "one orientation per series: move the localizer or reformatted slices out of the folder")
