@@ -15,12 +15,13 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from meddx.bundle.integrity import FORMAT, blamed as _blamed, format_message as _format_message
+from meddx.bundle.integrity import check_data_checksum as _check_data_checksum, weights_bytes as _weights_bytes
 from meddx.core.errors import BundleError
 
 if TYPE_CHECKING:
     from meddx.bundle.predictor import Predictor
 
-FORMAT = "meddx-bundle/1"
 REQUIRED_FILES = ("weights.safetensors", "config.json", "metrics.json", "model_card.md", "meddx_version")
 
 
@@ -52,8 +53,6 @@ def save_bundle(
     it the old folder is replaced only once the new one is complete. ``extra_files`` (name ->
     bytes) are written beside the standard files, e.g. a text bundle's ``tokenizer.json``.
     """
-    from safetensors.torch import save_file
-
     from meddx import __version__
 
     path = Path(path)
@@ -63,7 +62,7 @@ def save_bundle(
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
     try:
         state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
-        save_file(state, str(tmp / "weights.safetensors"), metadata={"format": FORMAT})
+        (tmp / "weights.safetensors").write_bytes(_weights_bytes(state))
         _write_json(tmp / "config.json", {"format": FORMAT, **config})
         _write_json(tmp / "metrics.json", metrics)
         (tmp / "model_card.md").write_text(model_card)
@@ -106,7 +105,7 @@ def read_bundle_config(path: str | Path) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise BundleError(f"{path / 'config.json'}: expected a JSON object, found a JSON {type(config).__name__}")
     if config.get("format") != FORMAT:
-        raise BundleError(f"{path / 'config.json'}: format {config.get('format')!r} is not {FORMAT!r}")
+        raise BundleError(_format_message(path, config.get("format")))
     for key in ("task", "label_names", "model", "preprocessing"):
         if key not in config:
             raise BundleError(f"{path / 'config.json'}: missing field {key!r}")
@@ -221,26 +220,46 @@ def _bundle_folder(ref: str | Path) -> Path:
 
 def load_bundle(path: str | Path) -> Predictor:
     """Rebuild the predictor (network, preprocessing, threshold) from a bundle folder (``~``
-    expanded) or a registry reference ``NAME[:VERSION]``, as the CLI takes them."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
+    expanded) or a registry reference ``NAME[:VERSION]``, as the CLI takes them.
 
-    from meddx.bundle.predictor import Predictor
-    from meddx.models.ensemble import build_network
-
+    A damaged or hand-edited bundle raises a one-line ``BundleError`` naming the file (and field):
+    weights that fail their recorded checksum, do not match the model, or a config field whose
+    value the model or predictor cannot use."""
     path = _bundle_folder(path)
     config = read_bundle_config(path)
-    spec = config["model"]
+    with _blamed(path / "config.json", "network from field 'model'"):
+        net = _network(config["model"])
+    _load_weights(net, path / "weights.safetensors", config["model"]["name"])
+    net.eval()
+    with _blamed(path / "config.json", "predictor from its fields ('preprocessing', 'decision', ...)"):
+        return _predictor(path, config, net)
+
+
+def _network(spec: dict[str, Any]) -> Any:
+    """The untrained network ``spec`` (config.json ``model``) names, with a DP run's layer substitutions."""
+    from meddx.models.ensemble import build_network
+
     net = build_network(spec)
     if spec.get("opacus_substitutions"):  # a DP-trained network keeps the layers Opacus needed (GroupNorm, ...)
         from meddx.training.privacy_layers import apply_substitutions
 
         net = apply_substitutions(net)
+    return net
+
+
+def _load_weights(net: Any, weights: Path, model: str) -> None:
+    """Load ``weights`` into ``net``: the file must read as safetensors, pass its recorded data
+    checksum, and hold exactly the model's tensors with their shapes and kinds (float/integer)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+
     try:
-        state = load_file(str(path / "weights.safetensors"))
+        data = weights.read_bytes()
+        state = load(data)
     except (SafetensorError, OSError) as exc:
-        raise BundleError(f"{path / 'weights.safetensors'}: cannot read weights ({exc})") from None
-    mismatch = f"{path / 'weights.safetensors'}: weights do not match model {spec['name']!r}"
+        raise BundleError(f"{weights}: cannot read weights ({exc})") from None
+    _check_data_checksum(weights, data)
+    mismatch = f"{weights}: weights do not match model {model!r}"
     expected = net.state_dict()
     for key, tensor in state.items():  # load_state_dict would silently cast integers into float weights
         if key in expected and tensor.is_floating_point() != expected[key].is_floating_point():
@@ -255,7 +274,12 @@ def load_bundle(path: str | Path) -> Predictor:
         raise BundleError(
             f"{mismatch} (missing {len(result.missing_keys)} tensors, unexpected {len(result.unexpected_keys)})"
         )
-    net.eval()
+
+
+def _predictor(path: Path, config: dict[str, Any], net: Any) -> Predictor:
+    """The predictor of the bundle's modality and task around the loaded ``net``."""
+    from meddx.bundle.predictor import Predictor
+
     if config.get("modality") == "text":
         from meddx.bundle.text_predictor import load_text_predictor
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from meddx.bundle.card_privacy import _federated_section, _privacy_section  # noqa: F401  (re-exported)
 from meddx.evaluation.report_format import text_number as _fmt
 from meddx.evaluation.report_format import text_with_ci as _with_ci
 
@@ -129,6 +130,7 @@ def _model_section(cfg: dict[str, Any]) -> list[str]:
         "## Model and training",
         f"- Architecture: `{cfg['model']['name']}` with {cfg['model']['args']}; weights in `weights.safetensors`.",
         _input_line(pre),
+        *orientation_line(cfg),
         f"- Test-time augmentation: {', '.join(cfg.get('tta') or []) or 'none'}.",
         f"- Seed {training.get('seed')}; validation fraction {training.get('val_fraction')} when carved.",
     ]
@@ -158,71 +160,21 @@ def epoch_note(kept: list[str]) -> str:
     return "each network kept its final epoch, or its best on val where training stopped early"
 
 
-def _federated_section(cfg: dict[str, Any]) -> list[str]:
-    """How a federated run trained the model (``config["federated"]``, written by meddx.federated)."""
-    fed = cfg.get("federated")
-    if not fed:
+def orientation_line(cfg: dict[str, Any]) -> list[str]:
+    """How an image bundle reads volumes (``config["orientation"]``, see ``data.orientation``); a reader
+    must know it, because a volume seen in another voxel order is a mirror image to the network.
+    Nothing for documents, tables and series (they have no voxels)."""
+    if cfg.get("modality") in ("text", "series", "tabular"):
         return []
-    sizes = fed.get("site_sizes") or {}
-    sites = ", ".join(f"{n} (train {sizes[n]['train']}, val {sizes[n]['val']})" if n in sizes else str(n)
-                      for n in fed.get("site_names", []))
-    mu = f" (mu = {fed['mu']})" if fed.get("mu") is not None else ""
-    dp = fed.get("differential_privacy")
-    return ["## Federated training",
-            f"- {fed['framework']}: {fed['sites']} sites ({sites}); partition: {fed['partition']}.",
-            f"- Strategy {fed['strategy']}{mu}; {fed['rounds']} rounds x {fed['local_epochs']} local epoch(s), "
-            f"{fed['optimizer']} lr {fed['lr']}, batch {fed['batch_size']}; sites sent weights only.",
-            f"- Input normalisation: {fed['normalisation']} (the statistics line above does not apply).",
-            f"- Model: {fed['model_selection']}; per-round AUC in {fed['per_round']}.",
-            f"- Evaluation data held by the coordinator: {fed.get('evaluation_data') or 'none (not evaluated)'}.",
-            f"- Differential privacy: {_dp_text(dp) if dp else 'none'}.", ""]
-
-
-def _dp_text(dp: dict[str, Any]) -> str:
-    """A federated run's DP as recorded: server-side DP has no accountant, so its own record says why no epsilon
-    is claimed; client DP gives each site's noise multiplier, sample rate, steps and epsilon (to recompute it)."""
-    if dp.get("where") == "server":
-        return (f"{dp['method']}; noise multiplier {dp['noise_multiplier']}, clipping norm {dp['clipping_norm']}, "
-                f"{dp.get('sites_per_round')} sites per round, noise std {_fmt(dp.get('noise_std'))}, "
-                f"{dp.get('rounds')} rounds. Level: {dp.get('level')}. Epsilon: {dp.get('accounting')}. "
-                f"Not covered: {dp.get('not_covered')}")
-    noise = dp["noise_multiplier"] if dp.get("noise_multiplier") is not None else \
-        f"chosen for target epsilon {dp.get('target_epsilon')}"
-    rates, steps = dp.get("sample_rate_per_site") or {}, dp.get("steps_per_site") or {}
-    used = "; per site (noise multiplier, Poisson sample rate, noisy steps): " + ", ".join(
-        f"{k} ({_fmt(v)}, {_fmt(rates.get(k))}, {steps.get(k)})"
-        for k, v in (dp.get("noise_multiplier_per_site") or {}).items())
-    spent = dp.get("epsilon_per_site") or {}
-    eps = (f"; epsilon spent ({str(dp.get('accountant') or 'rdp').upper()} accountant, delta {dp.get('delta')}) "
-           + ", ".join(f"{k} {_fmt(v)}" for k, v in spent.items()))
-    return (f"{dp['method']}: noise multiplier {noise}, clipping norm {dp['clipping_norm']}"
-            f"{used if dp.get('noise_multiplier_per_site') else ''}{eps if spent else ''}")
-
-
-def _privacy_section(privacy: dict[str, Any] | None) -> list[str]:
-    """Differential privacy of a DP-SGD run (``config["privacy"]``): epsilon spent, accounting, scope."""
-    if not privacy:
-        return []
-    target = privacy.get("target_epsilon")
-    lines = ["## Privacy",
-             f"- Trained with {privacy['mechanism']} ({privacy['library']}): ({privacy['epsilon']:.3f}, "
-             f"{privacy['delta']:g})-differential privacy, {privacy['accountant'].upper()} accountant"
-             + (f", target epsilon {target:g}." if target is not None else " (noise multiplier given, no target)."),
-             f"- Noise multiplier {privacy['noise_multiplier']:.4f} ({privacy.get('noise_chosen', '')}), per-sample "
-             f"gradient clipping norm {privacy['max_grad_norm']:g}, Poisson sampling rate {privacy['sample_rate']:.4g} "
-             f"(expected batch {privacy.get('expected_batch_size')}), {privacy['steps']} noisy steps over "
-             f"{privacy['epochs']} epoch(s).",
-             "- Epsilon after each epoch: " + ", ".join(f"{e['epoch']}: {e['epsilon']:.3f}"
-                                                        for e in privacy.get("per_epoch", [])) + "."]
-    if privacy.get("stopped_early"):
-        lines.append(f"- Training {privacy['stopped_early']}.")
-    if privacy.get("replaced_layers"):
-        lines.append(f"- Layers replaced for per-sample gradients: {'; '.join(privacy['replaced_layers'])}.")
-    lines += [f"- {note}." for note in privacy.get("notes", [])]
-    lines += ["- The guarantee is per training sample: a patient with k samples in the training data is protected "
-              "at k times epsilon (group privacy). Validation (epoch and threshold choice) and test data are not "
-              "covered by it.", ""]
-    return lines
+    code = cfg.get("orientation")
+    if not code:
+        return ["- Orientation: volumes are read in each file's stored voxel order (this bundle has no "
+                "`orientation` in config.json: it was written before meddx turned volumes to RAS+), so a volume "
+                "stored in another orientation (LPS, permuted axes) is seen mirrored or transposed."]
+    return [f"- Orientation: 3D volumes (NIfTI, DICOM series) are read turned to {code}+ (`orientation: {code}` in "
+            "config.json; nibabel's closest canonical orientation: axis flips and permutations only, no resampling), "
+            "in training, evaluation and prediction alike, whatever order the file stores; 2D images and single "
+            "slices are read in their stored (display) order."]
 
 
 def _input_line(pre: dict[str, Any]) -> str:
@@ -336,8 +288,17 @@ def _subgroup_section(test: dict[str, Any]) -> list[str]:
         gap = entry.get("largest_gap")
         if gap:
             lines.append(f"| {attribute} | largest gap | | {gap['metric']} {gap['gap']:.3f} between "
-                         f"{gap['between'][0]} and {gap['between'][1]} | | |")
+                         f"{gap['between'][0]} and {gap['between'][1]} | | {_gap_p(gap)} |")
     return [*lines, ""]
+
+
+def _gap_p(gap: dict[str, Any]) -> str:
+    """The largest gap's permutation p-value adjusted for the comparisons it was picked from (empty in
+    bundles evaluated before the test existed, or with ``--bootstrap 0``)."""
+    if gap.get("p_adjusted") is None:
+        return ""
+    return (f"p = {_fmt(gap['p_adjusted'])} adjusted for the {gap['n_comparisons']} comparisons it was picked from "
+            f"(permutation test; unadjusted p = {_fmt(gap.get('p_value'))})")
 
 
 def _limitations_section(cfg: dict[str, Any], metrics: dict[str, Any]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meddx.bundle.model_card import epoch_note
+from meddx.bundle.model_card import epoch_note, orientation_line
 
 METRICS = (("dice", "Dice"), ("iou", "IoU"), ("hd95", "HD95"), ("asd", "ASD"))
 
@@ -32,6 +32,7 @@ def render_seg_model_card(config: dict[str, Any], metrics: dict[str, Any]) -> st
         f"shifts {'on' if config.get('inference', {}).get('shift') else 'off'}, "
         f"zoom {'on' if config.get('inference', {}).get('zoom') else 'off'}",
         f"- measurement: {config.get('measurement') or 'none'}",
+        *orientation_line(config),
         "",
         "## Data",
         f"- source: `{training.get('data')}` (masks: {training.get('mask_kind', 'labels')})",

@@ -109,14 +109,13 @@ def patient_groups(pa: Any) -> np.ndarray | None:
 def paired_tests(y: np.ndarray, pa: Any, pb: Any, a: Any, b: Any, level: float) -> dict[str, Any]:
     """DeLong per class, McNemar, and ``paired_tests`` (the unit and method used) for ``comparison.json``."""
     from meddx.evaluation.compare import correctness, delong_per_class, mcnemar_test
-    from meddx.evaluation.compare_clustered import clustered_mcnemar_test, is_clustered
+    from meddx.evaluation.compare_clustered import is_clustered
 
     groups = patient_groups(pa)
     clustered = is_clustered(groups)
     correct_a = correctness(y, pa.probs, a.task, a.decision_thresholds)
     correct_b = correctness(y, pb.probs, a.task, b.decision_thresholds)
-    mcnemar = (clustered_mcnemar_test(correct_a, correct_b, groups) if clustered  # type: ignore[arg-type]
-               else mcnemar_test(correct_a, correct_b))
+    mcnemar = mcnemar_test(correct_a, correct_b, groups if clustered else None)
     delong = delong_per_class(y, pa.probs, pb.probs, a.task, label_names=a.label_names, level=level,
                               groups=groups if clustered else None)
     n_units = int(len(np.unique(groups))) if clustered else int(len(y))  # type: ignore[arg-type]

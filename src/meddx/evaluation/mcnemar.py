@@ -27,8 +27,14 @@ def _boolean_vector(x: np.ndarray, name: str) -> np.ndarray:
     return v.astype(bool)
 
 
-def mcnemar_test(correct_a: np.ndarray, correct_b: np.ndarray) -> dict[str, Any]:
+def mcnemar_test(correct_a: np.ndarray, correct_b: np.ndarray, groups: np.ndarray | None = None) -> dict[str, Any]:
     """McNemar's test: do models A and B have the same accuracy on the same (paired) cases?
+
+    ``groups`` (N,) patient ids: when some patient has more than one case, the cases are not
+    independent and the test is the clustered McNemar of Durkalski et al. (2003) with patients as
+    units (``compare_clustered.clustered_mcnemar_test``; the result also holds ``n_clusters`` and
+    ``discordant_clusters``), exactly what ``meddx compare`` reports; with one case per patient it
+    is the sample-level test below, plus ``n_clusters``.
 
     Only discordant cases carry information: ``a_only`` (b: A right, B wrong) and ``b_only``
     (c: B right, A wrong). Under the null each discordant case is a fair coin.
@@ -40,6 +46,8 @@ def mcnemar_test(correct_a: np.ndarray, correct_b: np.ndarray) -> dict[str, Any]
       it, is not a dependency here).
     - no discordant pairs: nothing to test; ``statistic`` 0 and ``p_value`` 1.0.
     """
+    if groups is not None:
+        return _with_groups(correct_a, correct_b, groups)
     a = _boolean_vector(correct_a, "correct_a")
     b_ = _boolean_vector(correct_b, "correct_b")
     if a.shape != b_.shape:
@@ -62,6 +70,16 @@ def mcnemar_test(correct_a: np.ndarray, correct_b: np.ndarray) -> dict[str, Any]
         "p_value": p_value,
         "method": method,
     }
+
+
+def _with_groups(correct_a: np.ndarray, correct_b: np.ndarray, groups: np.ndarray) -> dict[str, Any]:
+    """``mcnemar_test`` with patient ids: clustered when a patient holds several cases (as ``meddx compare``)."""
+    from meddx.evaluation.compare_clustered import cluster_codes, clustered_mcnemar_test, is_clustered
+
+    codes = cluster_codes(groups, np.asarray(correct_a).reshape(-1).size)  # checks one id per case
+    if is_clustered(groups):
+        return clustered_mcnemar_test(correct_a, correct_b, groups)
+    return {**mcnemar_test(correct_a, correct_b), "n_clusters": int(codes.max()) + 1}
 
 
 def _mcnemar_p(b: int, c: int) -> tuple[float, float, str]:

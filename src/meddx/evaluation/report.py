@@ -244,34 +244,9 @@ def _calibration(m: dict) -> str:
 
 
 def _subgroups(m: dict) -> str:
-    subs, warnings = _d(m.get("subgroups")), [w for w in _l(m.get("subgroup_warnings")) if w]
-    method = str(_d(m.get("ci")).get("method") or "percentile")
-    how = ("The same metrics within each group of a patient attribute. Wide intervals mean few cases; a large "
-           "gap between groups can mean the model works less well for some patients.")
-    if not subs:
-        body = _not_computed("no subgroup attributes were given (e.g. sex, age band, site).")
-        return _section("subgroups", how, body + (f"<h3>Subgroup warnings</h3>{_ul(warnings)}" if warnings else ""))
-    parts = []
-    keys = ("auc", "accuracy", "sensitivity", "specificity")
-    for attr, info in subs.items():
-        info = _d(info)
-        rows = []
-        for value, g in _d(info.get("groups")).items():
-            g = _d(g)
-            warn = g.get("warning")
-            rows.append([_e(value), _num(g.get("n")), _num(g.get("n_positive")),
-                         *(_vci(None, g.get(k), method) for k in keys),
-                         f'<span class="bad">{_e(warn)}</span>' if warn else ""])
-        table = _table(["Group", "n", "Positives", "AUC", "Accuracy", "Sensitivity", "Specificity", "Warning"],
-                       rows, left=(0, -1)) if rows else _not_computed("no groups.")
-        gap = _d(info.get("largest_gap"))
-        between = _l(gap.get("between"))
-        metric = _METRIC_NAMES.get(str(gap.get("metric")), str(gap.get("metric")))
-        sentence = (f"<p>Largest gap: {_e(metric)} differs by <b>{_num(gap.get('gap'))}</b> between "
-                    f"“{_e(between[0])}” and “{_e(between[1])}”.</p>" if gap and len(between) == 2 else "")
-        parts.append(f"<h3>{_e(attr)}</h3>{table}{sentence}")
-    extra = f"<h3>Subgroup warnings</h3>{_ul(warnings)}" if warnings else ""
-    return _section("subgroups", how, "".join(parts) + extra)
+    from meddx.evaluation.report_subgroups import HOW, subgroups_body
+
+    return _section("subgroups", HOW, subgroups_body(m, _METRIC_NAMES))
 
 
 def _dataset(m: dict) -> str:

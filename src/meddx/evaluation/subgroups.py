@@ -5,7 +5,8 @@ sample id; every attribute column is a grouping. Each group gets the headline me
 bootstrap CIs (the shared ``metric_intervals``; with ``n_resamples=0`` the point estimates only,
 with null bounds), a warning when it is too small for its CI to mean anything or holds one class
 only (AUC undefined; the rates it does measure are still reported), and each attribute reports
-its largest gap between adequately sized groups.
+its largest gap between adequately sized groups, with a p-value adjusted for the choice of that
+gap among all pairs and metrics (``evaluation.subgroup_gap``).
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from typing import Any, Sequence
 import numpy as np
 
 from meddx.core.errors import DataError
+from meddx.evaluation.subgroup_gap import GAP_METRICS, gap_test, largest_gap  # noqa: F401  (re-exported)
 
 ID_COLUMNS = ("id", "sample_id")
 MIN_EVENTS = 10  # fewer positives (or negatives) than this: a CI of sensitivity/AUC spans most of [0, 1]
 MIN_SAMPLES = 30
 MAX_LEVELS_BEFORE_BANDING = 10
 BANDED = "meddx_unbanded"  # DataFrame.attrs key: raw values of the columns cut into quartile bands
-GAP_METRICS = ("auc", "sensitivity", "specificity", "balanced_accuracy", "accuracy")
 NO_BOOTSTRAP_WARNING = ("no bootstrap (n_resamples=0, --bootstrap 0): subgroup metrics are point estimates "
                         "without confidence intervals")
 
@@ -151,8 +152,28 @@ def subgroup_metrics(
             if entry["warning"]:
                 warnings.append(f"{column}={value}: {entry['warning']}")
             per_group[str(value)] = entry
-        result[str(column)] = {"groups": per_group, "largest_gap": largest_gap(per_group)}
+        gap = largest_gap(per_group)
+        if gap is not None:
+            gap.update(_gap_p_values(y, p, task, values, index_of_known, per_group, gap, threshold, groups,
+                                     n_resamples, seed))
+        result[str(column)] = {"groups": per_group, "largest_gap": gap}
     return result, warnings
+
+
+def _gap_p_values(y: np.ndarray, p: np.ndarray, task: str, values: np.ndarray, index_of_known: np.ndarray,
+                  per_group: dict[str, Any], gap: dict[str, Any], threshold: Any, groups: np.ndarray | None,
+                  n_permutations: int, seed: int) -> dict[str, Any]:
+    """The permutation p-values of the largest gap (``subgroup_gap.gap_test``) over the cases of the
+    groups without a warning; null with a note under ``--bootstrap 0`` (no resampling at all)."""
+    if n_permutations == 0:
+        return {"p_value": None, "p_adjusted": None, "n_permutations": 0,
+                "note": "no permutation test (n_resamples=0, --bootstrap 0): the gap has no p-value"}
+    adequate = {v for v, e in per_group.items() if not e["warning"]}
+    compared = np.array([str(v) in adequate for v in values])
+    idx = index_of_known[compared]
+    return gap_test(y[idx], p[idx], task, [str(v) for v in values[compared]], gap, threshold=threshold,
+                    patients=None if groups is None else np.asarray(groups)[idx],
+                    n_permutations=n_permutations, seed=seed)
 
 
 def _group_entry(y: np.ndarray, p: np.ndarray, task: str, threshold: Any, names: list[str],
@@ -202,23 +223,3 @@ def _size_warning(n: int, counts: np.ndarray, task: str) -> str | None:
         return (f"too small for a meaningful CI: n={n}, fewest {what}: {smallest} "
                 f"(want n >= {MIN_SAMPLES} and >= {MIN_EVENTS} per class)")
     return None
-
-
-def largest_gap(per_group: dict[str, Any]) -> dict[str, Any] | None:
-    """The widest difference of a headline metric between two groups large enough to compare.
-
-    Groups flagged as too small are left out; when fewer than two remain, there is no gap.
-    """
-    adequate = {v: e for v, e in per_group.items() if not e["warning"]}
-    best: dict[str, Any] | None = None
-    for metric in GAP_METRICS:
-        values = {v: (e.get(metric) or {}).get("estimate") for v, e in adequate.items()}
-        values = {v: x for v, x in values.items() if x is not None}
-        if len(values) < 2:
-            continue
-        high, low = max(values, key=values.get), min(values, key=values.get)  # type: ignore[arg-type]
-        gap = values[high] - values[low]
-        if best is None or gap > best["gap"]:
-            best = {"metric": metric, "gap": float(gap), "between": [high, low],
-                    "values": [values[high], values[low]]}
-    return best

@@ -46,6 +46,18 @@ CREATE TABLE IF NOT EXISTS stage_events (
 );
 """
 
+# Versions removed from the index: a version number names one bundle for good, so the next bundle
+# of that name never gets a removed number again (stage histories and audit logs keep meaning one model).
+RETIRED_SCHEMA = """
+CREATE TABLE IF NOT EXISTS retired_versions (
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    time REAL NOT NULL,
+    PRIMARY KEY (name, version)
+);
+"""
+
 
 @dataclass
 class BundleRecord:
@@ -87,6 +99,7 @@ def _connect(db: Path | None = None) -> Iterator[sqlite3.Connection]:
     try:
         conn.execute(SCHEMA)
         conn.execute(STAGES_SCHEMA)
+        conn.execute(RETIRED_SCHEMA)
         with conn:
             yield conn
     except sqlite3.Error as exc:  # not a database, a folder, read-only, locked for 30 s
@@ -101,10 +114,19 @@ def _db_error(db: Path, exc: sqlite3.Error) -> BundleError:
 
 
 def next_version(name: str) -> int:
-    """The version number the next bundle called ``name`` will get."""
+    """The version number the next bundle called ``name`` will get: one above every version it ever
+    had, removed ones included (a removed number is never given to another bundle)."""
     with _connect() as conn:
-        row = conn.execute("SELECT MAX(version) FROM bundles WHERE name = ?", (name,)).fetchone()
-    return int(row[0] or 0) + 1
+        return _highest_version(conn, name) + 1
+
+
+def _highest_version(conn: sqlite3.Connection, name: str) -> int:
+    """The highest version ``name`` has had: registered, removed, or named in a stage event (a
+    removal made before removed versions were recorded still left its stage events)."""
+    row = conn.execute("SELECT MAX(v) FROM (SELECT MAX(version) AS v FROM bundles WHERE name = ?1 UNION ALL "
+                       "SELECT MAX(version) FROM retired_versions WHERE name = ?1 UNION ALL "
+                       "SELECT MAX(version) FROM stage_events WHERE name = ?1)", (name,)).fetchone()
+    return int(row[0] or 0)
 
 
 def register_bundle(path: str | Path, version: int | None = None) -> BundleRecord:
@@ -131,13 +153,18 @@ def register_bundle(path: str | Path, version: int | None = None) -> BundleRecor
         # the same name at once get different versions, and a version never replaces another bundle.
         conn.execute("BEGIN IMMEDIATE")
         if not version:
-            row = conn.execute("SELECT MAX(version) FROM bundles WHERE name = ?", (name,)).fetchone()
-            record.version = int(row[0] or 0) + 1
+            record.version = _highest_version(conn, name) + 1
         taken = conn.execute("SELECT path FROM bundles WHERE name = ? AND version = ?",
                              (name, record.version)).fetchone()
         if taken and taken[0] != record.path:
             raise BundleError(f"{name}:{record.version} is already registered for {taken[0]}; register {path} "
                               "without a version to give it the next one")
+        retired = conn.execute("SELECT path FROM retired_versions WHERE name = ? AND version = ?",
+                               (name, record.version)).fetchone()
+        if retired and retired[0] != record.path:  # the same folder may come back under its own number
+            raise BundleError(f"{name}:{record.version} was removed from the registry (it was {retired[0]}) and "
+                              f"version numbers are never reused; register {path} without a version to give it "
+                              "the next one")
         conn.execute(
             "INSERT OR REPLACE INTO bundles VALUES (?,?,?,?,?,?,?,?,?)",
             (record.name, record.version, record.path, record.task, record.model, record.data,
@@ -167,6 +194,8 @@ def remove_bundle(name: str, version: int) -> BundleRecord:
             have = f"{name} has versions {', '.join(versions)}" if versions else f"nothing is registered as {name!r}"
             raise BundleError(f"no registered bundle {name}:{version} to remove; {have} (see `meddx registry list`)")
         conn.execute("DELETE FROM bundles WHERE name = ? AND version = ?", (name, int(version)))
+        conn.execute("INSERT OR REPLACE INTO retired_versions VALUES (?,?,?,?)",
+                     (name, int(version), row[2], time.time()))
         held = conn.execute("SELECT DISTINCT stage FROM stage_events WHERE name = ? AND version = ?",
                             (name, int(version))).fetchall()
         for (stage,) in held:  # an event, so the stage history says why the version left
@@ -193,14 +222,23 @@ def get_bundle(ref: str) -> BundleRecord:
         production = production_version(name)
         records = [r for r in records if r.version == production] or records
     if not records:
-        known = sorted({r.name for r in list_bundles()})
-        raise BundleError(
-            f"no registered bundle {ref!r}; registered: {', '.join(known) or '(none)'} "
-            f"(see `meddx registry list`, or pass a bundle folder path)"
-        )
+        raise BundleError(_unknown_name(ref, name))
     if not Path(records[0].path).is_dir():
         raise StaleEntryError.of(records[0])
     return records[0]
+
+
+def _unknown_name(ref: str, name: str) -> str:
+    """Why ``ref`` resolves to nothing: the close matches among the registered names (a typo, a
+    different case), else the names there are."""
+    import difflib
+
+    known = sorted({r.name for r in list_bundles()})
+    lowered = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    hint = (f"did you mean {' or '.join(repr(lowered[c]) for c in close)}?" if close
+            else f"registered: {', '.join(known[:20]) or '(none)'}{' ...' if len(known) > 20 else ''}")
+    return f"no registered bundle {ref!r}; {hint} (see `meddx registry list`, or pass a bundle folder path)"
 
 
 def resolve_bundle_path(ref: str | Path) -> Path:

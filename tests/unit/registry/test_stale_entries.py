@@ -100,9 +100,10 @@ def test_remove_drops_the_row_and_its_stage_but_never_the_folder(
     removed = remove_bundle("xray", 1)
     assert removed.path == first.path and (Path(first.path) / "weights.safetensors").is_file()
     assert list_bundles("xray") == [] and production_version("xray") is None
-    # the next bundle of the name is not made production by the old events of its version number
+    # the next bundle of the name gets a new number (removed v1 and v2 are never reused: the stage
+    # history and audit logs that name them keep meaning the removed bundles), and is not production
     again = register_bundle(_bundle(tmp_path / "three", "xray"))
-    assert again.version == 1 and production_version("xray") is None
+    assert again.version == 3 and production_version("xray") is None
 
 
 def test_removing_an_unknown_version_lists_what_is_there(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,98 @@
+"""Integrity checks of a bundle's files: the weights' data checksum, the format version, and
+one-line errors for config fields the model or predictor cannot use. Split from ``bundle.bundle``.
+
+The checksum is SHA-256 of the weights file's tensor data (everything after the safetensors
+header), stored in the header's metadata as ``data_sha256``. safetensors itself checks the header
+and that the data region has the right length, but not its bytes: a flipped bit or a block of
+zeros from a bad copy loads as different weights and silently changes predictions. The checksum
+catches damage, not a deliberate edit (whoever can edit the file can recompute it). Weights files
+without it (bundles written before it, or re-saved by hand, e.g. in half precision) are not checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from meddx.core.errors import BundleError, MeddxError
+
+FORMAT = "meddx-bundle/1"
+CHECKSUM_KEY = "data_sha256"
+
+
+def weights_bytes(state: dict[str, Any]) -> bytes:
+    """The safetensors file of ``state`` with ``{"format", "data_sha256"}`` as header metadata.
+
+    safetensors serialises the tensors (and their header); the metadata is put into that header
+    here because safetensors keeps metadata in a hash map and writes two keys in a different order
+    from call to call, and a bundle saved twice from the same weights must be the same bytes. The
+    header stays valid safetensors: JSON, padded with spaces so the data starts 8-byte aligned."""
+    from safetensors.torch import save
+
+    plain = save(state)
+    n = int.from_bytes(plain[:8], "little")
+    data = plain[8 + n:]
+    meta = {"format": FORMAT, CHECKSUM_KEY: hashlib.sha256(data).hexdigest()}
+    header = json.dumps({"__metadata__": meta, **json.loads(plain[8:8 + n])}, separators=(",", ":")).encode()
+    header += b" " * (-len(header) % 8)
+    return len(header).to_bytes(8, "little") + header + data
+
+
+def check_data_checksum(weights: Path, data: bytes) -> None:
+    """Refuse weights whose tensor data no longer has the SHA-256 recorded in their header (a file
+    that already loaded as safetensors, so its header is valid JSON)."""
+    n = int.from_bytes(data[:8], "little")
+    recorded = (json.loads(data[8:8 + n]).get("__metadata__") or {}).get(CHECKSUM_KEY)
+    if recorded is None:
+        return
+    found = hashlib.sha256(data[8 + n:]).hexdigest()
+    if found != recorded:
+        raise BundleError(f"{weights}: tensor data damaged: its SHA-256 is {found[:16]}..., the header's "
+                          f"{CHECKSUM_KEY!r} says {recorded[:16]}...; copy the bundle again from a good source "
+                          "(these weights would give different predictions)")
+
+
+def format_message(path: Path, found: Any) -> str:
+    """Why ``config.json``'s ``format`` is refused, saying when the bundle is newer than this meddx."""
+    from meddx import __version__
+
+    where = f"{path / 'config.json'}: field 'format'"
+    match = re.fullmatch(r"meddx-bundle/(\d+)", found) if isinstance(found, str) else None
+    if match and int(match.group(1)) > int(FORMAT.rsplit("/", 1)[1]):
+        written = _written_by(path)
+        return (f"{where} is {found!r}: the bundle was written by a newer meddx{written}; this meddx "
+                f"({__version__}) reads {FORMAT!r}; upgrade meddx to load it")
+    if found is None:
+        return f"{where} is missing; expected {FORMAT!r} (not a meddx bundle, or its config.json was edited)"
+    return f"{where} must be {FORMAT!r}; found {found!r}"
+
+
+def _written_by(path: Path) -> str:
+    """`` (X.Y.Z)`` from the bundle's ``meddx_version`` file, or nothing when it cannot be read."""
+    try:
+        version = (path / "meddx_version").read_text(encoding="utf-8").strip()
+    except (OSError, ValueError):
+        return ""
+    return f" (its meddx_version file says {version[:40]!r})" if version else ""
+
+
+@contextmanager
+def blamed(config: Path, what: str) -> Iterator[None]:
+    """Turn an error raised while rebuilding a bundle from ``config`` (a model that does not exist,
+    an argument it does not take, a value of the wrong type deep in a preprocessor) into one
+    ``BundleError`` line naming the file and ``what`` was read; the original stays chained for ``--debug``."""
+    try:
+        yield
+    except BundleError:
+        raise
+    except MeddxError as exc:
+        if str(config.parent) in str(exc):  # already names a file of the bundle (tokenizer.json, ...)
+            raise
+        raise BundleError(f"{config}: cannot rebuild the {what}: {exc}") from exc
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise BundleError(f"{config}: cannot rebuild the {what}: {type(exc).__name__}: {exc}") from exc
