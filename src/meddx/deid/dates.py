@@ -3,10 +3,10 @@
 Formats found: 03/14/2021, 3/14/21, 14/03/2021 (day first when the first number is > 12, and
 05/04/2021 too in a note whose numeric dates are day first: ``day_first``),
 2021-03-14, 20210314, 03.14.2021, March 14, 2021, Mar 14th, 14 March 2021, 14th of March, 14-Mar-2021,
-14MAR21, March 2021, 03/2021, "on 3/14" (a month/day pair only after a date word, so "pain 7/10"
-and "strength 5/5" stay), a weekday before a date, and a year after a birth word ("born in
-1931", "YOB 1931": birth years are scrubbed even though Safe Harbor allows years, because
-they reveal ages over 89). A year alone ("in 2019") is kept.
+14MAR21, March 2021, 03/2021, "on 3/14" and "on 14/3" (a month/day pair, read day first when the
+first number is > 12, only after a date word, so "pain 7/10" and "strength 5/5" stay), a weekday
+before a date, and a year after a birth word ("born in 1931", "YOB 1931": birth years are scrubbed
+even though Safe Harbor allows years, because they reveal ages over 89). A year alone ("in 2019") is kept.
 
 Shifting adds the same number of days to every date of a patient, so intervals survive, and
 renders the result in the input's own style (month names full/abbreviated/upper case, zero
@@ -30,7 +30,9 @@ for _name in _MONTH_NAMES:
     _MONTH_WORDS += sorted(_forms | {f.upper() for f in _forms}, key=len, reverse=True)
 MN = r"(?P<mn>" + "|".join(_MONTH_WORDS) + r")(?![A-Za-z])\.?"
 _WEEKDAYS = list(calendar.day_name)
-WD = r"(?:(?P<wd>" + "|".join(_WEEKDAYS + [w.upper() for w in _WEEKDAYS]) + r"),?\s+)?"
+_WD_ABBR = ["Mon", "Tue", "Tues", "Wed", "Thu", "Thur", "Thurs", "Fri", "Sat", "Sun"]  # "Mon 11/13/2023"
+_WD_ALL = sorted(_WEEKDAYS + _WD_ABBR, key=len, reverse=True)
+WD = r"(?:(?P<wd>(?:" + "|".join(_WD_ALL + [w.upper() for w in _WD_ALL]) + r")(?![A-Za-z])\.?),?\s+)?"
 _SUF = r"(?P<suf>st|nd|rd|th|ST|ND|RD|TH)?"
 
 # (rule, core regex) - the core is the date itself; detection adds boundaries and context.
@@ -46,7 +48,8 @@ CORES: list[tuple[str, str]] = [
     ("compact", r"(?P<y>(?:19|20)\d{2})(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?![^\W_]|[\-/]|[.,:]\d)"),
     ("name-y", MN + r",?[\s\-]+(?P<y>(?:18|19|20)\d{2})(?![\d/\-])"),
     ("m-y", r"(?P<m>0?[1-9]|1[0-2])/(?P<y>(?:19|20)\d{2})(?![\d/])"),
-    ("m-d", r"(?P<m>\d{1,2})/(?P<d>\d{1,2})(?![\d/]|\.\d)"),
+    # "on 3/14", and "on 14/3" read day first (the first number > 12), like a numeric date
+    ("m-d", WD + r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/]|\.\d)"),
     ("year", r"(?P<y>(?:18|19|20)\d{2})(?![\d/\-])"),
 ]
 _DATE_WORDS = (r"on|since|from|until|till|through|thru|to|by|dated|date|dos|admitted|admission|discharged|discharge"
@@ -70,7 +73,7 @@ for _rule, _core in CORES:
         _rx = rf"{_BEFORE}\b(?P<core>{_core})"
     DETECTORS.append((_rule, re.compile(_rx)))
 FULL = [(rule, re.compile(core)) for rule, core in CORES]
-_NUMERIC = ("numeric", "numeric-dot", "numeric-dot-yy")
+_NUMERIC = ("numeric", "numeric-dot", "numeric-dot-yy", "m-d")
 # Spelled-out ordinal days: "the fourth of May", "March the third", "twenty-first of June, 2022"
 # (found and tagged; not shifted, since the words are not rewritten).
 _ORD = (r"(?:(?:twenty|thirty)[-\s])?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth)|tenth|eleventh"
@@ -113,17 +116,26 @@ def find_dates(text: str) -> list[DateHit]:
             if rule == "m-d" and _RANGE_WORD_RE.search(text, max(0, start - 12), start) and not _AFTER_DATE_RE.search(
                     text, max(0, start - 40), start):
                 continue  # "improved to 3/10": "to"/"through" count only after another date
+            if rule == "m-d" and _UNIT_AFTER_RE.match(text, end):
+                continue  # "decreased blood pressure by 14/5 mm Hg"
+            if rule == "m-d":  # "Friday 10/6": the weekday was the date word, it belongs to the date
+                wd = _WD_BEFORE_RE.search(text, max(0, start - 12), start)
+                start = wd.start() if wd else start
             birth = bool(BIRTH_BEFORE_RE.search(text, max(0, start - 24), start))
             hits.append(DateHit(start, end, rule, birth or rule == "year"))
     hits += _listed_month_days(text, hits)
     hits += [DateHit(m.start("core"), m.end("core"), "words", False) for m in MONTH_ALONE_RE.finditer(text)]
+    hits += [DateHit(m.start(), m.end(), "words", False) for m in HOLIDAY_RE.finditer(text)]
     if _ORD_DAY_GATE_RE.search(text):
         hits += [DateHit(m.start(), m.end(), "words", False) for m in WEEKDAY_ORD_RE.finditer(text)]
     for m in WORD_DATE_RE.finditer(text) if _ORD_GATE_RE.search(text) else ():
         end = m.end() - (m.group().endswith("."))  # the full stop of "the fourth of May."
         hits.append(DateHit(m.start(), end, "words", bool(BIRTH_BEFORE_RE.search(text, max(0, m.start() - 24),
                                                                                    m.start()))))
-    return hits
+    # "on the 2nd of January." / "seen 5 Jan.": the full stop after a final month stays in the text (a tag
+    # swallowed the sentence's end)
+    return [DateHit(h.start, h.end - 1, h.rule, h.birth) if text[h.end - 1] == "." and text[h.end - 2].isalpha() else h
+            for h in hits]
 
 
 # An identifier cue before an 8-digit number makes it an identifier, not a date ("MRN 20210304", "#20210304")
@@ -149,9 +161,19 @@ MONTH_ALONE_RE = re.compile(r"(?i:\b(?:in|since|until|till|during|last|next|this
                             r"|Oct|Nov|Dec)\.)(?![\w-])(?![ \t]+\d)")
 
 
+_WD_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?:" + "|".join(_WD_ALL + [w.upper() for w in _WD_ALL]) + r")\.?,?[ \t]+$")
+_UNIT_AFTER_RE = re.compile(r"[ \t]*(?i:mm\b|mmhg|cm\b|%|mg\b|kg\b|ml\b|units?\b|mcg\b|g\b)")
+# "died last Christmas Eve", "over Thanksgiving": a holiday names a day (tagged, not shifted); not "Christmas disease"
+HOLIDAY_RE = re.compile(r"\b(?:Christmas(?:[ \t]+(?:Eve|Day))?|New[ \t]+Year['’]?s(?:[ \t]+(?:Eve|Day))?"
+                        r"|Thanksgiving(?:[ \t]+Day)?|Halloween|Valentine['’]?s[ \t]+Day|Independence[ \t]+Day"
+                        r"|Fourth[ \t]+of[ \t]+July|Easter(?:[ \t]+Sunday)?|Memorial[ \t]+Day|Labor[ \t]+Day"
+                        r"|Veterans['’]?[ \t]+Day|Mother['’]?s[ \t]+Day|Father['’]?s[ \t]+Day)"
+                        r"(?![\w'’-])(?![ \t]+(?:disease|factor|tree|island)\b)")
+
+
 # "seen 3/4, 3/11 and 3/18": a month/day right after another date and a list word is a date too
 _LISTED_MD_RE = re.compile(r"[ \t]*(?:,|;|&|\band\b|\bor\b)[ \t]*(?:(?:and|or|then)[ \t]+)?" + _BEFORE
-                           + r"(?P<core>(?P<m>\d{1,2})/(?P<d>\d{1,2}))(?![\d/]|\.\d)")
+                           + r"(?P<core>(?P<a>\d{1,2})/(?P<b>\d{1,2}))(?![\d/]|\.\d)")
 
 
 def _listed_month_days(text: str, hits: list[DateHit]) -> list[DateHit]:
@@ -316,7 +338,9 @@ def _render(m: re.Match[str], rule: str, new: dt.date, day_first: bool = False) 
         put("y", str(new.year))
     else:
         if g.get("wd"):
-            put("wd", _styled(calendar.day_name[new.weekday()], g["wd"]))
+            wd = g["wd"].rstrip(".")
+            name = calendar.day_name[new.weekday()] if wd.title() in _WEEKDAYS else calendar.day_abbr[new.weekday()]
+            put("wd", _styled(name, g["wd"]) + g["wd"][len(wd):])
         if g.get("mn"):
             put("mn", _month_word(new.month, g["mn"]))
         numbers = [g[k] for k in ("a", "b", "m", "d") if g.get(k)]
@@ -330,7 +354,7 @@ def _render(m: re.Match[str], rule: str, new: dt.date, day_first: bool = False) 
                 put("m", _pad(new.month, padded))
             if g.get("d"):
                 # numeric and DD-Mon-YYYY styles pad two-digit days; "March 14" pads only "March 04"
-                put("d", _pad(new.day, padded if rule in ("iso", "compact", "d-mon-y", "m-d") else g["d"].startswith("0")))
+                put("d", _pad(new.day, padded if rule in ("iso", "compact", "d-mon-y") else g["d"].startswith("0")))
         if g.get("suf"):
             put("suf", _ordinal(new.day, g["suf"]))
         if g.get("y"):

@@ -4,6 +4,7 @@ codes and named facilities (a hospital's name usually carries its town).
 States are kept (Safe Harbor allows them). A city is found when it is in the city list, sits
 before ", ST" / ", State" (a ZIP code is required after abbreviations that are also
 credentials, "Smith, MD"), or follows a place phrase ("lives in", "born in", "moved to").
+Hospitals named without a kind word ("Mass General", "MGH") are in ``facility_names``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 from functools import lru_cache
 
 from meddx.deid import lexicon
+from meddx.deid.facility_names import find_facility_names
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.patterns import Cand
 
@@ -29,7 +31,10 @@ STREET_RE = re.compile(
     r"(?:(?:" + _CAP + r"|\d{1,3}(?:st|nd|rd|th))\s+){1,4}(?:" + _SUFFIXES + r")\b\.?"
     r"(?:\s+(?:NE|NW|SE|SW|N|S|E|W)\b\.?)?" + _UNIT
 )
-PO_BOX_RE = re.compile(r"\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|PO\s+BOX)\s+\d{1,7}\b", re.I)
+PO_BOX_RE = re.compile(r"\b(?:P\.?\s?O\.?\s*Box|Post\s+Office\s+Box|PO\s+BOX)\s+\d{1,7}\b"
+                       # rural routes: "RR 2 Box 118", "Rural Route 3, Box 41"
+                       r"|\b(?:RR|R\.R\.|Rural\s+Route|HC|Star\s+Route)[ \t]*#?[ \t]*\d{1,4},?[ \t]+Box[ \t]+\d{1,6}\b",
+                       re.I)
 _STATE_ALT = "|".join(sorted(lexicon.STATE_ABBRS)) + "|" + "|".join(sorted(lexicon.STATE_NAMES, key=len, reverse=True))
 CITY_STATE_RE = re.compile(
     r"(?P<city>(?:" + _CAP + r"\s){0,2}" + _CAP + r"),\s*(?P<state>" + _STATE_ALT + r")\b\.?"
@@ -46,7 +51,8 @@ _FACILITY_END = (r"(?:Rehabilitation|Nursing|Health|Healthcare)(?: and | & )(?:N
                  r"|Convalescent Home|Convalescent Center|Pediatrics|Physical Therapy|Daycare|Day Care|Urgent Care"
                  r"|Family Practice|Family Medicine|Medical Group|Medical Associates|Dialysis Center|Surgical Center"
                  r"|Birth Center|Senior Apartments|Apartments|Elementary School|Middle School|High School|Junior High"
-                 r"|Primary School|Preschool|Mobile Home Park|Trailer Park|RV Park|Group Home|Health(?![ \t]+[A-Z])")
+                 r"|Primary School|Preschool|Mobile Home Park|Trailer Park|RV Park|Group Home|Health(?![ \t]+[A-Z])"
+                 r"|Cathedral|Church|Chapel|Synagogue|Mosque")
 # Endings that are also ordinary phrases ("Mental Health", "Developmental Pediatrics"): the name
 # before them needs a word that is neither common nor shaped like an adjective.
 _WEAK_END = (r"Health|Pediatrics|Physical Therapy|Family Medicine|Family Practice|Manor|Daycare|Day Care|Urgent Care"
@@ -98,6 +104,10 @@ _PAREN_CITY_RE = re.compile(r"[ \t]*\((?P<city>(?:" + _CAP + r"[ \t]){0,2}" + _C
 _IN_CITY_RE = re.compile(r"[ \t]+in[ \t]+(?P<city>(?:" + _CAP + r"[ \t]){0,2}" + _CAP + r")")
 # UK postcodes ("LS6 2AB", "SW1A 1AA"); the town is the capitalised run just before one
 POSTCODE_RE = re.compile(r"(?<![\w-])[A-Z]{1,2}\d[A-Z\d]?[ \t]\d[A-Z]{2}(?![\w-])")
+# Canadian postal codes after a province ("Toronto, ON M5H 2N2"): the shape alone is also TNM staging ("T2N 0M0")
+CA_POSTCODE_RE = re.compile(r"\b(?:ON|QC|BC|AB|MB|SK|NS|NB|NL|PE|YT|NT|NU|Ontario|Quebec|Qu[ée]bec|Alberta|Manitoba"
+                            r"|Saskatchewan|Nova[ \t]+Scotia|New[ \t]+Brunswick|British[ \t]+Columbia)[, \t]+"
+                            r"(?P<code>[ABCEGHJ-NPRSTVXY]\d[A-Z][ -]?\d[A-Z]\d)(?![\w-])")
 _TOWN_BEFORE_RE = re.compile(r"(?<![\w'’-])((?:[A-Z][\w'’.-]*[ \t]){0,2}[A-Z][\w'’.-]*),?[ \t]+$")
 _ADJECTIVE_RE = re.compile(r"(?:al|ic|ive|ary|ory|ous)$")
 _PLACE_WORDS = (r"lives\s+in|living\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+(?:here\s+)?(?:to|from)"
@@ -116,6 +126,10 @@ NEAR_RE = re.compile(r"(?i:\b(?:near|around|outside(?:\s+of)?))[ \t]+(?P<city>(?
 PLACE_CTX_RE = re.compile(r"(?i:\b(?:" + _PLACE_WORDS + r"))[\s:]+(?:the\s+)?(?P<city>(?:" + _CAP + r"\s){0,2}" + _CAP + r")")
 
 
+# "MVC on I-94 westbound near exit 231", "Hwy 12 at mile marker 40": the exit or marker pins the place
+EXIT_RE = re.compile(r"\b(?:I|Interstate|US|Hwy|Highway|Route|Rte|SR)[- ]?\d{1,3}\b[^.;\n]{0,40}?"
+                     r"\b(?P<exit>(?i:exit|mile[ \t]*marker|mm)[ \t]*#?[ \t]*\d{1,4}[A-Z]?)\b")
+_NOT_CITY = frozenset(("the", "in", "at", "to", "and"))
 _STATE_BEFORE_ZIP_RE = re.compile(r",?[ \t]+\d{5}(?:-\d{4})?(?![\d-])")
 
 
@@ -134,6 +148,8 @@ def find_locations(text: str) -> list[Cand]:
     for m in CITY_STATE_RE.finditer(text):
         state, zip_code = m.group("state"), m.group("zip")
         city = _trailing_proper(text, m.start("city"), m.end("city"), common)
+        if city is None and zip_code:  # "Silver Spring, MD 20910", "Sun City, AZ 85351": common words before a ZIP
+            city = _trailing_proper(text, m.start("city"), m.end("city"), _NOT_CITY)
         if zip_code:
             out.append(Cand(m.start("zip"), m.end("zip"), "LOCATION", "zip", 60))
         if city is None or (state in lexicon.AMBIGUOUS_STATES and not zip_code):
@@ -153,6 +169,8 @@ def find_locations(text: str) -> list[Cand]:
             if start is None:
                 continue
             end = _facility_tail(text, piece_end, common) or piece_end
+            if _denomination_only(text[start:end]):
+                continue  # "the Catholic Church", "Orthodox Synagogue": a faith, not a place
             out.append(Cand(start, end, "LOCATION", "facility", 57))
             out += _city_after(text, _IN_CITY_RE.match(text, end) or _PAREN_CITY_RE.match(text, end), common)
     for m in FACILITY_FIRST_RE.finditer(text):
@@ -169,6 +187,8 @@ def find_locations(text: str) -> list[Cand]:
         state = _STATE_IN_RE.search(" ".join(w.title() for w in body)) is not None  # "MASSACHUSETTS GENERAL"
         if (any(proper) or state) and not any(p and _english(w) for p, w in zip(proper, body)):
             out.append(Cand(m.start("fac"), m.end("fac"), "LOCATION", "facility", 57))
+    out += find_facility_names(text)  # "Mass General", "MGH", "Hospital for Special Surgery"
+    out += [Cand(m.start("exit"), m.end("exit"), "LOCATION", "exit", 60) for m in EXIT_RE.finditer(text)]
     if "St" in text or "Saint" in text:
         out += [Cand(m.start(), m.end(), "LOCATION", "facility", 57) for m in SAINT_RE.finditer(text)]
     for m in BARE_STREET_RE.finditer(text):
@@ -183,6 +203,7 @@ def find_locations(text: str) -> list[Cand]:
             for m in ON_STREET_RE.finditer(text)]
     for c in [c for c in out if c.rule == "street"]:
         out += _city_after(text, _CITY_AFTER_RE.match(text, c.end), common)
+    out += [Cand(m.start("code"), m.end("code"), "LOCATION", "zip", 60) for m in CA_POSTCODE_RE.finditer(text)]
     for m in POSTCODE_RE.finditer(text):
         out.append(Cand(m.start(), m.end(), "LOCATION", "zip", 60))
         town = _TOWN_BEFORE_RE.search(text, max(0, m.start() - 60), m.start())
@@ -202,6 +223,17 @@ def find_locations(text: str) -> list[Cand]:
             if not _STATE_BEFORE_ZIP_RE.match(text, m.end())  # "Albany, New York 12207": New York is the state
             and not _eponym(text, m.end())]  # "Framingham risk score"
     return out
+
+
+_WORSHIP_RE = re.compile(r"(?:Cathedral|Church|Chapel|Synagogue|Mosque)$")
+_DENOMINATIONS = frozenset("catholic roman baptist methodist lutheran orthodox episcopal presbyterian anglican "
+                           "pentecostal adventist evangelical reformed greek russian coptic lds mormon christian "
+                           "jewish muslim islamic unitarian congregational nondenominational first united".split())
+
+
+def _denomination_only(name: str) -> bool:
+    words = name.split()
+    return bool(_WORSHIP_RE.search(name)) and all(w.lower().strip(".,'’") in _DENOMINATIONS for w in words[:-1])
 
 
 def _city_after(text: str, m: re.Match[str] | None, common: frozenset[str]) -> list[Cand]:

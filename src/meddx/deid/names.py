@@ -52,6 +52,10 @@ _COLON_LABELS = (
     r"|emergency\s+contact|nok|next\s+of\s+kin|health\s*care\s+proxy|hcp|guardian|caregiver|spouse|guarantor|insured"
     r"|policy\s*holder|responsible\s+party"
     r"|mother|father|son|daughter|husband|wife|parent|signature|signed|cosigned|dictated|transcribed|recipient"
+    r"|pathologist|cytotechnologist|sonographer|technologist|operator|proceduralist"
+    r"|(?:ordering|accepting|sending|admitting|performing)\s+(?:physician|provider|md|rn|nurse)|accepting|crew|medic"
+    r"|paramedic|dentist|hygienist|optometrist|audiologist|psychologist|counsel+or|dietitian|nutritionist|proband"
+    r"|claimant|client|student|employee|caller|teacher|adjuster|case\s+worker|caseworker"
 )
 _PHRASE_LABELS = (
     r"(?:electronically\s+)?signed\s+by|cosigned\s+by|dictated\s+by|transcribed\s+by|reviewed\s+by|seen\s+by"
@@ -81,14 +85,20 @@ _PERSON_VERBS = (r"presents|presented|reports|reported|denies|denied|states|stat
 # Verbs after which two unlisted name-shaped words are taken ("Bartholomew Quigley presents with").
 _STRONG_VERB_RE = re.compile(r"(?:presents|presented|reports|reported|denies|denied|states|stated|complains|complained"
                              r"|endorses|endorsed|here\s|is\s+here|came\s+in|comes\s+in|was\s+brought|joined)")
+# "X returns for follow-up" is a person ("Strep Screen returned positive" is a lab)
+_RETURNS_FOR_RE = re.compile(r"[ \t]+(?:for|to|with|today)\b")
 RIGHT_CTX_RE = re.compile(
     rf"(?<![\w'’-])(?P<name>(?:(?:{TOKEN}|{INITIAL})[ \t]+){{0,3}}{TOKEN})(?:['’]s)?,?[ \t]+(?P<verb>{_PERSON_VERBS})\b"
 )
 
 
 LINE_START_RE = re.compile(r"(?m)^[ \t]*(?=\S)")
-HEADER_FOLLOW_RE = re.compile(r"[ \t]*[,;(]?[ \t]*(?i:mrn|mr\s*#|dob|d\.o\.b|medical\s+record|date\s+of\s+birth|age\b|acct)"
-                              r"|[ \t]+\d{1,3}[ \t]*(?:[FM]|yo|y/o|y\.o\.)(?![\w/])")
+HEADER_FOLLOW_RE = re.compile(r"[ \t]*[,;(]?[ \t]*(?i:mrn|mr\s*#|dob|d\.o\.b|medical\s+record|date\s+of\s+birth|age\b"
+                              r"|acct|employee\s*(?:id|#|no)|badge|ssn|member\s*(?:id|#))"
+                              r"|[ \t]+\d{1,3}[ \t]*(?:[FM]|yo|y/o|y\.o\.)(?![\w/])"
+                              # "Amara Oduya-Fenn 15 mo, seen with dad": an infant's age (two words needed)
+                              r"|(?P<young>[ \t]+\d{1,2}[ \t]*(?:mo|mos|months?|wk|wks|weeks?)(?:[ \t]+old)?"
+                              r"(?=[ \t]*[,;]))")
 
 
 def find_names(text: str) -> list[Cand]:
@@ -108,10 +118,12 @@ def find_names(text: str) -> list[Cand]:
         _add(out, text, _take_name(text, m.end(), caps_ok=False), "relation", 55)
     for m in LINE_START_RE.finditer(text):  # header line "Quonset, Xavi, MRN: ..."
         span = _take_name(text, m.end(), caps_ok=True)
-        if span is not None and HEADER_FOLLOW_RE.match(text, span[1]):
+        follow = HEADER_FOLLOW_RE.match(text, span[1]) if span is not None else None
+        if follow and not (follow.group("young") and " " not in text[span[0]:span[1]]):  # "Synagis 2 mo," is a drug
             _add(out, text, span, "header", 55)
     for m in RIGHT_CTX_RE.finditer(text):
-        strong = _STRONG_VERB_RE.match(m.group("verb")) is not None
+        strong = _STRONG_VERB_RE.match(m.group("verb")) is not None or (
+            m.group("verb").startswith("return") and _RETURNS_FOR_RE.match(text, m.end()) is not None)
         span = _right_context_name(text, m.start("name"), m.end("name"), strong=strong)
         if span and not is_eponym_use(text, span[1]):
             _add(out, text, span, "person-verb", 54)

@@ -41,6 +41,10 @@ as for since until in on at with from to and or but the a an who where when whic
 before during while part full time nights days weekends currently now still previously formerly there here
 """.split())
 
+# A national armed service names no one: "retired from the Army", "served in the U.S. Navy Reserve" are
+# kept (Safe Harbor's employer is one that narrows down who the patient is)
+_SERVICE_WORDS = frozenset("army navy air force marines marine corps coast guard national guard military armed forces "
+                           "reserve reserves space us u.s u.s. usa united states of royal".split())
 _JOINERS = frozenset(("and", "of", "de"))
 _ABBREVIATIONS = frozenset(("inc", "co", "corp", "ltd", "bros", "st", "llc"))
 
@@ -68,9 +72,16 @@ def find_employers(text: str) -> list[Cand]:
                 break  # "works at Acme. Smokes daily", "employed at the VA. Works": the sentence ends
         while keep and text[keep[-1][0]:keep[-1][1]].lower() in _JOINERS:
             keep.pop()
-        if keep and not is_eponym_use(text, keep[-1][1]):
+        if keep and not is_eponym_use(text, keep[-1][1]) and not _armed_service(text, keep):
             out.append(Cand(keep[0][0], keep[-1][1], "NAME", "employer", 55))
     return out
+
+
+def _armed_service(text: str, words: list[tuple[int, int]]) -> bool:
+    """Whether the employer is a national armed service ("Army", "U.S. Air Force", "Navy Reserve")."""
+    names = [text[s:e].lower() for s, e in words]
+    national = ("us", "u.s", "u.s.", "usa", "united", "states", "of", "royal")
+    return all(w in _SERVICE_WORDS for w in names) and any(w not in national for w in names)
 
 
 # ---- signature blocks -------------------------------------------------------------------------
@@ -131,6 +142,9 @@ def _signature_words(name: str, *, strong: bool) -> bool:
     """Words alone on a signature line that are a name: listed (also "Tom", "Will"), or one
     capitalised or lower-case word shaped like a name. ``strong``: right after a sign-off."""
     words = name.split()
+    if strong and len(words) == 1 and words[0].title() in lexicon.AMBIGUOUS and not re.fullmatch(_SIGNOFF, words[0],
+                                                                                                  re.I):
+        return True  # "Thanks,\nWill", "Best,\nhope": alone on the line after a sign-off a name-word is a name
     if any(w.lower().strip(".") in _TEAM or w.lower() in lexicon.common_words() and not lexicon.is_listed(w)
            for w in words):
         return False
@@ -154,6 +168,21 @@ _CONTACT_RE = re.compile(r"(?i:\b(?:contact|contacted|call|called|page|paged|not
                          r"(?![\w'’-])")
 
 
+# "Transportation by Wendell, her neighbor", "Lorraine (his ex-wife)": a name in apposition before a relation
+_BEFORE_RELATION_RE = re.compile(rf"(?<![\w'’.-])(?P<name>{TOKEN}(?:[ \t]+{TOKEN})?)(?:[ \t]*,[ \t]*|[ \t]+\([ \t]*)"
+                                 r"(?i:(?:his|her|their|the\s+patient['’]s|pt['’]s|patient['’]s)[ \t]+"
+                                 r"(?:ex-?|step-?|late[ \t]+)?"
+                                 r"(?:wife|husband|spouse|partner|son|daughter|mother|father|mom|dad|brother|sister"
+                                 r"|niece|nephew|aunt|uncle|cousin|grandson|granddaughter|grandmother|grandfather"
+                                 r"|neighbou?r|friend|roommate|caregiver|boyfriend|girlfriend|fianc[ée]e?"
+                                 r"|(?:son|daughter|brother|sister)-in-law)s?)\b")
+
+
+# "accessed the chart of Ximena Balderrama (MRN K4471902)": two name-shaped words before a record number or birth date
+_BEFORE_RECORD_RE = re.compile(rf"(?<![\w'’.-])(?P<name>{TOKEN}[ \t]+{TOKEN})[ \t]*[(,][ \t]*"
+                               r"(?i:mrn|mr[ \t]*#|dob|d\.o\.b|date[ \t]+of[ \t]+birth|born)\b")
+
+
 def find_named_people(text: str) -> list[Cand]:
     """Two or three name-shaped words after an age phrase ("a 4 yo boy, Eli Vandermeer") or a contact
     verb ("Contact Rafael Ybarra-Quintanilla"). After a contact verb one word must be a listed name
@@ -163,6 +192,19 @@ def find_named_people(text: str) -> list[Cand]:
         words = m.group("name").split()
         if all(cap_name_ok(w) for w in words) and not any(english_looking(w) and not lexicon.is_listed(w) for w in words):
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "named", 54))
+    low = text.lower()  # cheap gates: both patterns scan every capitalised word
+    for m in _BEFORE_RECORD_RE.finditer(text) if any(w in low for w in ("mr", "dob", "d.o.b", "birth", "born")) else ():
+        words = m.group("name").split()
+        if all(cap_name_ok(w) and (lexicon.is_listed(w) or not english_looking(w)) for w in words):
+            out.append(Cand(m.start("name"), m.end("name"), "NAME", "named", 54))
+    possessive = any(w in low for w in ("his ", "her ", "their ", "'s ", "’s "))
+    for m in _BEFORE_RELATION_RE.finditer(text) if possessive else ():
+        words, start = m.group("name").split(), m.start("name")
+        if len(words) == 2 and not _person_words(words):  # "Called Okafor, her son": the word before is no name
+            words, start = words[1:], m.end("name") - len(words[1])
+        sentence_start = re.search(r"(?:^|[.!?:;]\s+|\n\s*)$", text[max(0, start - 4):start]) is not None
+        if _person_words(words) and not (sentence_start and len(words) == 1 and not lexicon.is_listed(words[0])):
+            out.append(Cand(start, m.end("name"), "NAME", "named", 54))  # not "However, her husband ..."
     for m in _CONTACT_RE.finditer(text):
         words = m.group("name").split()
         if not all(cap_name_ok(w) for w in words) or is_eponym_use(text, m.end("name")):
@@ -171,6 +213,11 @@ def find_named_people(text: str) -> list[Cand]:
         if listed or re.fullmatch(rf"[{UPPER}][{LOWER}]+-[{UPPER}][{LOWER}]+", words[-1]):
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "contact", 54))
     return out
+
+
+def _person_words(words: list[str]) -> bool:
+    return all(cap_name_ok(w) and w.lower() not in SENTENCE_WORDS for w in words) and (
+        len(words) == 2 or lexicon.is_listed(words[0]) or not english_looking(words[0]))
 
 
 # ---- spaced initials --------------------------------------------------------------------------

@@ -46,7 +46,8 @@ _NAMED_RE = re.compile(r"(?i:\b(?:(?:to\s+be\s+|is\s+|was\s+|be\s+)?(?:named|nic
 # "RN Kelsey", "caseworker Latoya Briggs", "Fr. Okonjo": a role or credential used as a title
 _CRED_TITLE_RE = re.compile(r"(?<![\w-])(?:RN|LPN|NP|CNA|PA-C|SW|CM|Fr\.|(?i:case\s*worker|social\s+worker|chaplain"
                             r"|interpreter|translator|dietitian|pharmacist|coordinator|navigator|counsel+or|advocate"
-                            r"|therapist|aide|doula|midwife|priest|pastor|rabbi|imam))[ \t]+(?=[A-Z][a-z])")
+                            r"|therapist|aide|doula|midwife|priest|pastor|rabbi|imam|case\s+manager|care\s+manager"
+                            r"|adjuster|teacher|paramedic|technologist|sonographer|hygienist))[ \t]+(?=[A-Z][a-z])")
 # "paged dr nwosu", "ms. achebe", "seen by Dr. smith": a lower-case name after a title
 _LOWER_TITLE_RE = re.compile(r"(?<![\w.-])(?<!the )(?<!dq )(?:[dD]r\.?|[mM]rs\.|[mM]r\.|[mM]s\.)[ \t]+(?=[a-z])")
 # "sons Aaron and Eli", "daughters Mia, Zoe and Leah"
@@ -92,7 +93,7 @@ _AGE_SEX_NAME_RE = re.compile(
 # "Dictated by: smithj", "signed by jdoe2", "User: kpatel": a login name after an author label
 _USER_ID_RE = re.compile(r"(?i:\b(?:(?:dictated|transcribed|(?:electronically\s+)?signed|cosigned|entered|documented"
                          r"|authored|prepared)\s+by|user(?:\s*name|\s*id)?|login"
-                         r"|author))[ \t]*:?[ \t]*\(?(?P<u>[a-z][a-z0-9._-]{2,19}[a-z0-9])(?![\w@.-])")
+                         r"|author))[ \t]*:?[ \t]*\(?(?P<u>[a-z][a-z0-9._-]{2,19}[a-z0-9])(?![\w@-])(?!\.\w)")
 _SELF_RE = re.compile(r"(?i:\b(?:this\s+is|my\s+name\s+is|i\s+am|i['’]m))[ \t]+")
 # After a relation word, an unlisted lower-case word is a name only before a verb or a preposition
 # ("dtr kirsten called", "son tomasz at 16 elm ct"), not before punctuation ("husband angry.").
@@ -132,6 +133,9 @@ def find_cue_names(text: str) -> list[Cand]:
             out.append(Cand(span[0], span[1], "NAME", "title", 55))
     for m in _LOWER_TITLE_RE.finditer(text):
         words = _lower_words(text, m.end() - 1, 2)
+        first = _LOWER_WORD_RE.match(text, m.end() - 1)
+        if not words and first and not m.group().lower().startswith("ms") and _plural_shaped_name(first.group(1)):
+            words = [first.span(1)]  # "w/ Dr hargreaves": after "Dr"/"Mr."/"Mrs." a surname may look like a plural
         if words:
             out.append(Cand(words[0][0], words[-1][1], "NAME", "title", 55))
     for m in (_PLURAL_REL_RE.finditer(text) if re.search(r"(?:son|ter|her|ren|ids|nts|ngs)s?\b", low) else ()):
@@ -166,7 +170,8 @@ def find_cue_names(text: str) -> list[Cand]:
     for m in _USER_ID_RE.finditer(text):
         user = m.group("u")
         shaped = any(c.isdigit() or c in "._" for c in user)  # "jdoe2", "j.smith"
-        alone = ":" in text[m.start():m.start("u")] or re.match(r"[ \t)]*(?:\r?\n|$)", text[m.end():])
+        alone = ":" in text[m.start():m.start("u")] or re.match(r"[ \t)]*(?:\r?\n|$)", text[m.end():]) or (
+            len(user) >= 6 and re.match(r"\.[ \t]*(?:\r?\n|$)", text[m.end():]))  # "Dictated by tokaforl." at the end
         if user.lower() not in lexicon.common_words() and (shaped or (alone and not english_looking(user))):
             out.append(Cand(m.start("u"), m.end("u"), "NAME", "user-id", 55))
     selfish = ("this is" in low or "my name" in low or "i am" in low or "i'm" in low or "i’m" in low)
@@ -207,6 +212,14 @@ def names_ok(words: list[str], *, surname_free: bool = False) -> bool:
 
 def _w(text: str, span: tuple[int, int]) -> str:
     return text[span[0]:span[1]]
+
+
+def _plural_shaped_name(word: str) -> bool:
+    """"hargreaves", "reyes": a word that looks English only by its final -s and is no plural of a common
+    word ("appointments", "visits")."""
+    common = lexicon.common_words()
+    return (word.endswith("s") and lower_name_ok(word, found=True) and word[:-1] not in common
+            and word[:-2] not in common and not english_looking(word[:-1]))
 
 
 def _lower_words(text: str, pos: int, limit: int) -> list[tuple[int, int]]:
@@ -321,11 +334,13 @@ def _strip_to_names(text: str, start: int, end: int, *, need_two: bool = True) -
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
     while words and not (cap_name_ok(_w(text, words[0])) or name_like(_w(text, words[0]))):
         words.pop(0)
-    while words and len(_w(text, words[0]).rstrip(".")) == 1 and len(words) > 1 and not _w(text, words[0]).endswith("."):
-        words.pop(0)
+    while words and len(_w(text, words[0]).rstrip(".")) == 1 and len(words) > 1 and (
+            not _w(text, words[0]).endswith(".") or re.search(r"\d[ \t]*$", text[max(0, words[0][0] - 4):words[0][0]])):
+        words.pop(0)  # "NS 1 L. Passenger ...": a letter after a number is a unit, not an initial
     names = [_w(text, w) for w in words]
-    if not names or not (names_ok(names) or all(cap_name_ok(n) or (n.isupper() and name_like(n)) for n in names)):
-        return None
+    if not names or not (names_ok(names) or all(cap_name_ok(n) or (n.isupper() and name_like(n))
+                                                or len(names) > 1 and _plural_shaped_name(n.lower()) for n in names)):
+        return None  # "Lourdes Ybanez, LCSW": a name word may end in -s like a plural
     full = [n for n in names if len(n.rstrip(".")) > 1]
     listed = any(lexicon.is_listed(n, parts=True) and n not in lexicon.AMBIGUOUS for n in full)
     if not full or (need_two and len(full) < 2 and not listed) or is_eponym_use(text, words[-1][1]):

@@ -44,7 +44,10 @@ PHONE_RE = re.compile(
 )
 # "+33 6 12 34 56 78", "+44 (0)20 7946 0958", "+4915112345678" (8-15 digits, checked in code)
 INTL_PHONE_RE = re.compile(r"(?<![\w+])\+[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?[ .-]?\d{1,5}(?:[ .-]\d{1,8}){1,6}(?![\w-])"
-                           r"|(?<![\w+])\+[1-9]\d{7,14}(?![\w-])")
+                           r"|(?<![\w+])\+[1-9]\d{7,14}(?![\w-])"
+                           # "0044 20 7946 0958" (00 for +), "(020) 7946 0958" (a national trunk 0 in brackets)
+                           r"|(?<![\w+])00[1-9]\d{0,2}[ .-]\d{1,5}(?:[ .-]\d{1,8}){1,6}(?![\w-])"
+                           r"|(?<![\w(])\(0\d{1,4}\)[ ]?\d{3,4}[ -]?\d{3,4}(?![\w-])")
 # "can be reached on 07700 900461", "Call us at 555-0148": loose digit groups after a phone word
 PHONE_WORD_RE = re.compile(r"(?i:\b(?:phone|ph|tel|telephone|cell|cellphone|mobile|mob|pager|call(?:back)?|reached|reach"
                            r"|landline|whatsapp)\b)[^\d\n]{0,14}?(?P<num>\(?\d[\d() -]{5,16}\d)(?![\d/.-]\d)(?!\d)")
@@ -57,7 +60,7 @@ _DATE_SHAPED_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{2,4}")
 PHONE_CTX_DIGITS_RE = re.compile(
     r"(?i:\b(?:phone|tel|telephone|cell|mobile|pager|beeper|fax|contact|call|home|work)\b[\s:#.]*)(\d{10})(?!\d)"
 )
-FAX_BEFORE_RE = re.compile(r"(?i:\bfax\b|\bf\s*:|facsimile)[^\n\d]{0,14}$")
+FAX_BEFORE_RE = re.compile(r"(?i:\bfax(?:ed|ing)?\b|\bf\s*:|facsimile)[^\n\d]{0,14}$")
 FAX_AFTER_RE = re.compile(r"^\s*(?i:\(\s*(?:fax|facsimile)\s*\)|(?:fax|facsimile)\b(?![\s:#.]*(?:number|no\.?|#)?[\s:#.]*[\d(+]))")
 SSN_RE = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])")
 SSN_CTX_RE = re.compile(
@@ -81,24 +84,41 @@ AGE_RES = [
     # "94 years", "92 yrs": no span of 90+ years in a note is anything but an age
     re.compile(rf"(?<![\d.])(?P<age>{_OLD})(?=\s*(?:years?|yrs?)(?!\w))", re.I),
     # "She is 94.", "he's 91": a person, then the number alone (not "BP is 94/60", "sat is 94%")
-    re.compile(rf"\b(?:she|he|patient|pt)(?:\s+(?:is|was)|'s)\s+(?:now\s+)?(?P<age>{_OLD}){_NO_DECIMAL}"
-               r"(?!\s*(?:%|/|°|mm|kg|lb|bpm|cm|mg|percent))", re.I),
+    # ("she is ninety-one" too)
+    _SHE_IS_RE := re.compile(rf"\b(?:she|he|patient|pt)(?:\s+(?:is|was)|'s)\s+(?:now\s+)?"
+                             rf"(?P<age>{_OLD}{_NO_DECIMAL}|{_TENS_WORD}(?<!percent)(?![\w-]))"
+                             r"(?!\s*(?:%|/|°|mm|kg|lb|bpm|cm|mg|percent))", re.I),
     # "she turned 92", "pt turns 90 next week", "her 95th birthday"
-    re.compile(rf"\b(?:he|she|pt|patient|who|they)\s+(?:just\s+|recently\s+)?turn(?:ed|s)\s+(?P<age>{_OLD}){_NO_DECIMAL}"
-               r"(?!\s*(?:%|/|°|mm|kg|lb|bpm|cm|mg|percent))", re.I),
+    _TURNED_RE := re.compile(rf"\b(?:he|she|pt|patient|who|they)\s+(?:just\s+|recently\s+)?turn(?:ed|s)\s+"
+                             rf"(?P<age>{_OLD}){_NO_DECIMAL}(?!\s*(?:%|/|°|mm|kg|lb|bpm|cm|mg|percent))", re.I),
     re.compile(rf"(?<![\d.])(?P<age>{_OLD})(?:st|nd|rd|th)?\s*(?:birthday|b-?day)\b", re.I),
     # "a nonagenarian", "centenarians": words that say over 89 by themselves
     re.compile(r"\b(?P<age>(?:super)?centenarians?|nonagenarians?)\b", re.I),
     # "ninety-three y/o", "aged ninety-one", "in her 90s", "in his late nineties"
     re.compile(rf"\b(?P<age>{_TENS_WORD})(?=[-\s]*(?:yo|y/o|y\.o\.?|yrs?\.?[-\s]*old|years?\s+of\s+age)(?!\w))", re.I),
     re.compile(rf"\baged?\s+(?P<age>{_TENS_WORD})\b", re.I),
-    re.compile(r"\bin\s+(?:his|her|their)\s+(?:(?:early|mid|late)[-\s]*)?(?P<age>90['’]?s|nineties)(?!\w)", re.I),
+    # "a woman of ninety-one", "a gentleman of 93": a person "of" an age over 89
+    re.compile(rf"\b(?:man|woman|gentleman|lady|patient|female|male|widow(?:er)?|person|veteran)[ \t]+of[ \t]+"
+               rf"(?P<age>{_OLD}|{_TENS_WORD})(?![\w%°-]|\.\d|[ \t]*(?:%|kg|lbs?|pounds|mm|percent|mg))", re.I),
+    _IN_THE_90S_RE := re.compile(r"\bin\s+(?:his|her|their)\s+(?:(?:early|mid|late)[-\s]*)?(?P<age>90['’]?s|nineties)"
+                                 r"(?!\w)", re.I),
     # "92F with CHF", "a 92 M": sex right after the number (AGE_SEX_RE, below: not after a temperature word)
 ]
-AGE_SEX_RE = re.compile(rf"(?<![\w.°-])(?P<age>{_OLD})\s?(?:F|M)(?![\w°])")
+AGE_SEX_RE = re.compile(rf"(?<![\w.°-])(?P<age>{_OLD})[ \t]?(?:F|M)(?![\w°])")  # not "sat 92\nM..."
 AGE_RES.append(AGE_SEX_RE)
+# Forms that say "years" themselves; the others ("she was 92", "in her 90s", "92 F") may be a vital sign
+_WEAK_AGES = frozenset({_SHE_IS_RE, _TURNED_RE, _IN_THE_90S_RE, AGE_SEX_RE})
+# "sats in her 90s", "SpO2 92 F", "she was 92 on 2L": a saturation or other vital sign, not an age
+_VITAL_BEFORE_RE = re.compile(r"(?i:\b(?:sats?|satting|saturations?|desat(?:urat)?(?:s|ed|ing|ion)?|spo2|sao2|o2"
+                              r"|pulse[ \t]*ox|pox|hr|heart[ \t]+rate|rr|resp(?:irations|iratory[ \t]+rate)?|pulse|bp"
+                              r"|map|glucose|fsbg|bg|wt|weight|fio2|room[ \t]+air)\b)[^.;:,\n]{0,24}$")
+_OXYGEN_AFTER_RE = re.compile(r"(?i:[ \t]*(?:%|on[ \t]+(?:ra\b|room[ \t]+air|\d+(?:\.\d+)?[ \t]*(?:l|lpm|liters?)\b"
+                              r"|nc\b|nasal|(?:bi)?pap|cpap|hfnc|nrb|high[ \t]*flow|the[ \t]+vent|vent)))")
 _TEMPERATURE_BEFORE_RE = re.compile(r"(?i:\b(?:t|temp|temperature|t\s*max|tm|fever|febrile|afebrile|pyrexia)\b"
-                                    r"[\s:=]*(?:(?:of|to|was|is|at|up\s+to)\s+)?)$")
+                                    r"[\s:=]*(?:(?:of|to|was|is|at|up\s+to)\s+)?)$"
+                                    # "over 38.3 C (101 F)", "call if above 101 F": a threshold or a conversion
+                                    r"|\d[ \t]*°?[ \t]*C[ \t]*[(/=][ \t]*$|(?i:\b(?:over|above|greater\s+than|exceeds?"
+                                    r"|higher\s+than|below|under|less\s+than)[ \t]+|[<>≥≤][ \t]*)$")
 
 # ---- identifiers announced by a context word ---------------------------------------------------
 
@@ -133,6 +153,8 @@ CONTEXT_IDS: list[tuple[str, str]] = [
                 r"|fin\s*#|har\s*#"),
     ("DEVICE", r"serial(?=[\s:#.]*(?:number|no\b|num|nbr|#|:|(?-i:(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{5,}(?![\w-]))))|s/n|sn|device\s*(?:id|#|identifier|number|serial)"
                r"|udi|imei|implant\s*(?:id|#)|lot\s*(?:#|no|number)"
+               # "lot UJ471AB", "LOT 2311045": a code with letters and digits, or 5+ digits ("a lot 2-3 times" stays)
+               r"|lot(?=[\s:]*(?-i:(?:(?=[A-Z0-9-]*[A-Z])(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}|\d{5,})(?![\w-])))"
                r"|model\s*(?:#|no|number)|pacemaker\s*(?:id|#)|asset\s*(?:tag|#)|pump\s*(?:id|#)"),
     ("LICENSE", r"licen[cs]e(?!\s+plate)|lic\.?\s*#|dl\s*#|dea(?:\s*(?:#|no|number))?|npi|certificate|cert\.?\s*#"
                 r"|board\s+cert(?:ification)?|passport|permit|registration\s*(?:#|no|number)"),
@@ -153,7 +175,11 @@ CONTEXT_RES = [
 
 # Generic "other identifier": long digit runs and letter+digit codes with no context word.
 GENERIC_ID_RE = re.compile(r"(?<![\w.\-/])(?=(?:[^\W_]|-)*\d)[^\W_]+(?:-[^\W_]+)*(?![\w/]|\.\d)")
-CODE_CONTEXT_RE = re.compile(r"(?i:\b(?:ndc|loinc|cpt|icd(?:-?\d+)?(?:-cm)?|snomed|rxnorm|hcpcs|drg)\b)[\s:#-]*$")
+# after a code word, also later codes of its list ("CPT 99223, 93306", "ICD-10: I50.23; E11.65 and N18.4")
+CODE_CONTEXT_RE = re.compile(r"(?i:\b(?:ndc|loinc|cpt|icd(?:-?\d+)?(?:-cm)?|snomed|rxnorm|hcpcs|drg)\b)[\s:#-]*"
+                             r"(?:[A-Za-z]?[\d][\w.-]*[ \t]*(?:[,;/&]|\band\b)[ \t]*){0,8}$")
+# clinical notation shaped like a code: "G3P2012" (gravida/para), "90s-100s" (a range of decades)
+_CLINICAL_CODE_RE = re.compile(r"(?i:g\d{1,2}p\d{1,5}(?:-?\d+)*)|\d{2,3}s(?:-\d{2,3}s)?")
 
 
 def find_structured(text: str) -> list[Cand]:
@@ -174,8 +200,8 @@ def find_structured(text: str) -> list[Cand]:
     out += [Cand(m.start(), m.end(), "PHOTO", "image-file", 84) for m in IMAGE_FILE_RE.finditer(text)]
     for m in PHONE_RE.finditer(text):
         out.append(Cand(m.start(), m.end(), _phone_or_fax(text, m.start(), m.end()), "phone", 80))
-    for m in INTL_PHONE_RE.finditer(text) if "+" in text else ():
-        if 8 <= sum(ch.isdigit() for ch in m.group()) <= 15:
+    for m in INTL_PHONE_RE.finditer(text) if ("+" in text or "00" in text or "(0" in text) else ():
+        if (10 if m.group().startswith("(") else 8) <= sum(ch.isdigit() for ch in m.group()) <= 15:
             out.append(Cand(m.start(), m.end(), _phone_or_fax(text, m.start(), m.end()), "phone-intl", 80))
     for m in PHONE_WORD_RE.finditer(text):
         num = m.group("num").strip("() -")
@@ -190,8 +216,14 @@ def find_structured(text: str) -> list[Cand]:
     for pattern in AGE_RES:
         out += [Cand(m.start("age"), m.end("age"), "AGE", "age", 75) for m in pattern.finditer(text)
                 if not (pattern is AGE_SEX_RE and _TEMPERATURE_BEFORE_RE.search(text, max(0, m.start() - 24),
-                                                                                m.start()))]
+                                                                                m.start()))
+                and not (pattern in _WEAK_AGES and _vital_sign(text, m.start(), m.end()))]
     return out
+
+
+def _vital_sign(text: str, start: int, end: int) -> bool:
+    """A number read as an age that is a vital sign: a vital word before it in the clause or oxygen after it."""
+    return bool(_VITAL_BEFORE_RE.search(text, max(0, start - 40), start) or _OXYGEN_AFTER_RE.match(text, end))
 
 
 def find_context_ids(text: str) -> list[Cand]:
@@ -222,7 +254,8 @@ def find_generic_ids(text: str) -> list[Cand]:
         letters = sum(ch.isalpha() for ch in token)
         if not (digits >= 5 or (letters >= 2 and digits >= 4)):
             continue
-        if CODE_CONTEXT_RE.search(text, max(0, m.start() - 16), m.start()) or _is_range(token):
+        if CODE_CONTEXT_RE.search(text, max(0, m.start() - 120), m.start()) or _is_range(token) or \
+                _CLINICAL_CODE_RE.fullmatch(token):
             continue
         out.append(Cand(m.start(), m.end(), "ID", "generic-id", 30))
     return out

@@ -1,0 +1,107 @@
+"""Hospital names that carry no kind word or end in ordinary words: "Mass General", "Tampa
+General", "MGH" / "BIDMC" as a place, "Hospital for Special Surgery".
+
+Why separate rules: ``locations`` finds a facility by its kind word ("... Hospital", "... Clinic")
+and an ``of/for`` tail only when the tail ends in a place or a name, so "Clinic for Wound Care"
+stays. Here the shape itself says hospital: "<place> General", an acronym ending in H(ospital)
+or MC (medical centre) where a place is expected, and "Hospital for <Capitalised Words>" (a
+hospital "for" something is a named institution; a clinic or centre "for" something is usually
+a service).
+"""
+
+from __future__ import annotations
+
+import re
+
+from meddx.deid import lexicon
+from meddx.deid.letters import LOWER, UPPER
+from meddx.deid.patterns import Cand
+
+_ADJECTIVE_RE = re.compile(r"(?:al|ic|ive|ary|ory|ous)$")  # "Constitutional General" is a heading
+_WORD = rf"[{UPPER}][{UPPER}{LOWER}'’.\-]*"
+# "Mass General", "Tampa General", "San Francisco General", "MASS GENERAL" (not "General Motors")
+GENERAL_RE = re.compile(rf"(?<![\w.])(?P<place>(?:{_WORD}[ \t]+){{0,2}}{_WORD})[ \t]+(?:General|GENERAL)(?![\w'’-])"
+                        rf"(?![ \t]+(?!Brigham\b)[{UPPER}][{LOWER}]+)")
+# Informal short forms of state names used in hospital names ("Mass General", "Penn Presbyterian")
+_STATE_SHORT = frozenset("mass mass. penn conn minn mich wisc tenn ariz calif colo wash".split())
+# Ranks and offices before "General": "Surgeon General", "Attorney General", "Major General"
+_OFFICES = frozenset("surgeon attorney inspector secretary lieutenant brigadier major postmaster solicitor governor "
+                     "adjutant quartermaster paymaster comptroller auditor registrar consul vicar accountant "
+                     "director procurator".split())
+# "transferred from MGH", "seen at BWH", "records from BIDMC", "MGH ED": an acronym ending in H or MC
+ACRONYM_RE = re.compile(r"(?<![\w./-])(?P<acr>[A-Z]{2,4}H|[A-Z]{2,3}MC)(?![\w/-]|\.\w)")
+_PLACE_CUE_RE = re.compile(r"(?i:\b(?:at|from|to|in|via|@|transferr?(?:ed|ing)?|admitted|seen|followed|treated"
+                           r"|hospitali[sz]ed|presented|discharged|delivered|born|works|worked|records|outside)\b)"
+                           r"[ \t]+(?:the[ \t]+)?$")
+_DEPARTMENT_AFTER_RE = re.compile(r"[ \t]+(?i:ed\b|er\b|emergency|icu|clinic|cardiology|oncology|neurology|surgery"
+                                  r"|campus|main\b|hospital|medical\s+records|records|transplant|pediatrics|urgent)")
+# Clinical acronyms of the same shape: bleeds, hypertrophies, hormones, drugs, procedures, settings
+_CLINICAL = frozenset("""
+ICH SAH IVH SDH EDH BPH LVH RVH LAH RAH PPH PAH IAH IIH CAH PMH PSH NPH LMWH UFH TSH FSH ACTH PTH ADH SIADH MCH
+LDH HGH GNRH CRH TRH GHRH DASH OSH NIH SNH NASH MASH ASH HLH PNH AIH DISH FNH AAH TAH LAVH TLH BSH HOH DNH FHH PPHN
+PVH CVH HHH DOH SVH AVH ENH CMC IMC DMC TMC LMC MFH SPH CPH RPH IPH EPH BMH NOH LOH UTH
+""".split())
+
+
+def find_facility_names(text: str) -> list[Cand]:
+    """"<place> General", hospital acronyms where a place is expected (and their other mentions),
+    and "Hospital for <Capitalised Words>"."""
+    out: list[Cand] = []
+    common = lexicon.common_words()
+    if "General" in text or "GENERAL" in text:
+        for m in GENERAL_RE.finditer(text):
+            start = _general_start(text, m, common)
+            if start is not None:
+                out.append(Cand(start, m.end(), "LOCATION", "facility-general", 57))
+    found: set[str] = set()
+    for m in ACRONYM_RE.finditer(text):
+        acr = m.group("acr")
+        if acr in _CLINICAL or acr.lower() in common or _all_caps_around(text, m.start(), m.end()) or \
+                re.search(rf"(?<!\w)[{LOWER}]+[ \t]+\({acr}\)", text):
+            continue  # "WITH", a note in capitals, "massive suprachoroidal hemorrhage (MSCH)": a term, not a place
+        if _PLACE_CUE_RE.search(text, max(0, m.start() - 40), m.start()) or _DEPARTMENT_AFTER_RE.match(text, m.end()):
+            found.add(acr)
+    for m in ACRONYM_RE.finditer(text) if found else ():
+        if m.group("acr") in found:  # "records from MGH ... MGH cardiology": every mention
+            out.append(Cand(m.start(), m.end(), "LOCATION", "facility-acronym", 57))
+    for m in HOSPITAL_FOR_RE.finditer(text) if "Hospital for" in text or "Infirmary for" in text else ():
+        start = m.start("fac")
+        for w in re.finditer(r"\S+", m.group("fac")):  # "Transferred To Hospital for ...": the name starts later
+            if w.group().lower() not in common or w.group() in ("Hospital", "Infirmary"):
+                break
+            start = m.start("fac") + w.end() + 1
+        out.append(Cand(start, m.end("fac"), "LOCATION", "facility-for", 57))
+    return out
+
+
+# "Hospital for Special Surgery", "the Hospital for Sick Children": "for" in lower case, capitalised
+# words after it ("Admitted To Hospital For Chest Pain" in title case stays)
+HOSPITAL_FOR_RE = re.compile(rf"(?<![\w.])(?P<fac>(?:{_WORD}[ \t]+){{0,3}}?(?:Hospital|Infirmary)[ \t]+for[ \t]+"
+                             rf"(?:the[ \t]+)?[{UPPER}][{LOWER}'’]+"
+                             rf"(?:[ \t]+(?:and[ \t]+|&[ \t]+)?[{UPPER}][{LOWER}'’]+){{0,3}})")
+
+
+def _all_caps_around(text: str, start: int, end: int) -> bool:
+    """No small letter within 40 characters: in upper-case text every word looks like an acronym."""
+    return re.search(rf"[{LOWER}]", text[max(0, start - 40):end + 40]) is None
+
+
+def _general_start(text: str, m: re.Match[str], common: frozenset[str]) -> int | None:
+    """Start of the place before "General": the last words that are a state (or its short form),
+    a listed city or a proper word; ``None`` when the word before is an office ("Surgeon General")
+    or an ordinary word ("in General", "Mass General" aside)."""
+    words = list(re.finditer(r"\S+", m.group("place")))
+    caps = m.group().endswith("GENERAL")
+    start = None
+    for w in reversed(words):
+        word = w.group()
+        low = word.lower().rstrip(",")
+        title = word.title()
+        state = title in lexicon.STATE_NAMES or low in _STATE_SHORT or any(
+            name.startswith(title + " ") or name.endswith(" " + title) for name in lexicon.STATE_NAMES)
+        proper = (low.strip(".'’") not in common and low not in _OFFICES and not word.endswith((",", "."))
+                  and (caps or not word.isupper()) and not _ADJECTIVE_RE.search(low))
+        if not (state or title in lexicon.cities() or proper and not caps):
+            break
+        start = m.start("place") + w.start()
+    return start
