@@ -61,16 +61,19 @@ def test_statistics_come_from_train_only_and_a_plan_file_overrides_them(tmp_path
     assert bundle["preprocessing"]["mean"] == [0.5] and bundle["preprocessing"]["std"] == [0.25]
 
 
-def test_given_statistics_renormalise_the_fitted_training_array() -> None:
-    from meddx.training.data import use_given_statistics
+def test_given_statistics_normalise_the_training_array_as_transform_does() -> None:
+    """The training array under a plan file's statistics is, bit for bit, what ``transform`` (val,
+    test, predict and a resumed run) gives each image; only the scaling is fitted on train."""
+    from meddx.data.synthetic import make_lesion_source
+    from meddx.training.data import fit_with_given_statistics
 
-    images = [np.full((1, 4, 4), v, np.uint8) for v in (0, 51, 102)]
-    pre = ImagePreprocessor([4, 4], 1)
-    x = pre.fit_transform(images)
-    y = use_given_statistics(pre, x, {"mean": [0.5], "std": [0.25], "spatial_size": [9, 9]})
-    assert np.allclose(y[:, 0, 0, 0], (np.array([0.0, 0.2, 0.4]) - 0.5) / 0.25, atol=1e-6)
-    assert np.allclose(pre.transform(images[1]), y[1], atol=1e-6)  # val/test/predict use the same
+    source = make_lesion_source(12, 2, 2, size=16, seed=0)
+    pre = ImagePreprocessor([16, 16], 1)
+    x = fit_with_given_statistics(source, pre, {"mean": [0.3], "std": [0.7], "spatial_size": [9, 9]}, progress=False)
+    assert pre.mean_ == [0.3] and pre.std_ == [0.7] and pre.to_dict()["scaling"] == "dtype"
+    assert np.array_equal(x, np.stack([pre.transform(source.get_image("train", i)) for i in range(12)]))
+    assert np.allclose(x, (source.split("train").images / 255.0 - 0.3) / 0.7, atol=1e-5)
     with pytest.raises(ConfigError, match="one per channel"):
-        use_given_statistics(pre, x, {"mean": [0.5, 0.5], "std": [0.25, 0.25]})
+        fit_with_given_statistics(source, ImagePreprocessor([16, 16], 1), {"mean": [0.5, 0.5], "std": [0.2, 0.2]})
     with pytest.raises(ConfigError, match="positive"):
-        use_given_statistics(pre, x, {"mean": [0.5], "std": [0.0]})
+        fit_with_given_statistics(source, ImagePreprocessor([16, 16], 1), {"mean": [0.5], "std": [0.0]})

@@ -145,10 +145,10 @@ class ClassificationTask(L.LightningModule):
 
 
 def _auroc(task: TaskType, num_classes: int) -> Any:
-    from torchmetrics.classification import BinaryAUROC, MultilabelAUROC, MulticlassAUROC
+    from torchmetrics.classification import BinaryAUROC
 
     if task == "binary":
         return BinaryAUROC()
-    if task == "multiclass":
-        return MulticlassAUROC(num_classes=num_classes, average="macro")
-    return MultilabelAUROC(num_labels=num_classes, average="macro")
+    from meddx.tasks.auroc import present_classes_auroc
+
+    return present_classes_auroc(task, num_classes)

@@ -10,7 +10,9 @@ cosine schedule to the new last step and records the change in ``plan.json``. It
 more after a quarter of the planned epochs, from the mean of the epochs since the second: an
 HC18 run whose first two epochs shared the CPU with a test run planned 17 epochs at 36 s, ran
 them at 19 s, and used 5.5 of its 10.8 training minutes.
-Lightning has no callback for this (``Timer``/``max_time`` only stops), hence our own.
+Lightning has no callback for this (``Timer``/``max_time`` only stops), hence our own. Like
+Lightning's timer, it saves its state in every checkpoint: a resumed run goes on spending the
+same budget and makes the re-plans still due.
 """
 
 from __future__ import annotations
@@ -41,21 +43,39 @@ class BudgetReplan(Callback):
         self.late_fraction = late_fraction
         self.history: list[dict[str, Any]] = []
         self._start = self._epoch_start = 0.0
+        # training seconds before this process started (a resumed run), and at the last epoch's end
+        self._offset = self._elapsed = 0.0
         # (time, epoch) where the late check's mean starts; None before epoch 2 and after the check
         self._late_from: tuple[float, int] | None = None
+
+    def state_dict(self) -> dict[str, Any]:
+        """Saved in every checkpoint, so a resumed run goes on spending the same budget and makes
+        the re-plans still due (the budget's training seconds so far, the late check's start)."""
+        return {"elapsed": self._elapsed, "late_from": list(self._late_from) if self._late_from else None,
+                "history": list(self.history)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._offset = self._elapsed = float(state_dict.get("elapsed", 0.0))
+        late = state_dict.get("late_from")
+        self._late_from = (float(late[0]), int(late[1])) if late else None
+        self.history = list(state_dict.get("history") or [])
+
+    def _clock(self) -> float:
+        """Training seconds of this run: before the resume (if any) plus since this process started."""
+        return self._offset + time.perf_counter() - self._start
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._start = time.perf_counter()
 
     def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
-        self._epoch_start = time.perf_counter()
+        self._epoch_start = self._clock()
 
     def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
         # Runs after this epoch's validation, so the measured time is a whole epoch.
         epoch = trainer.current_epoch
+        now = self._elapsed = self._clock()
         if trainer.should_stop:
             return
-        now = time.perf_counter()
         if epoch in self.replan_after:
             self._replan(trainer, epoch, now - self._epoch_start, now)
             if epoch == max(self.replan_after):
@@ -75,7 +95,7 @@ class BudgetReplan(Callback):
         """Set the epochs that fit the rest of the budget at ``took`` seconds each (measured over
         ``span``), when they differ from the plan by more than the tolerance."""
         took = max(took, 1e-6)
-        remaining = self.budget_s * SHARE_FOR_TRAINING - (now - self._start)
+        remaining = self.budget_s * SHARE_FOR_TRAINING - now
         new = int(min(MAX_EPOCHS, epoch + 1 + max(0, int(remaining // took))))
         old = int(trainer.fit_loop.max_epochs)
         if abs(new - old) <= max(1.0, self.tolerance * old):

@@ -195,23 +195,59 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TrainConfig
     data: dict[str, Any] = {}
     if path is not None:
         data = _read_yaml(Path(path))
-    data.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    data.update(given)  # a flag wins over the same field in the file
     if "data" not in data:
         raise ConfigError("no data source given: pass --data SOURCE or set 'data:' in the YAML config")
-    return validated_config(data, path)
+    return validated_config(data, path, overridden=set(given))
 
 
-def validated_config(data: dict[str, Any], path: str | Path | None = None) -> TrainConfig:
-    """``TrainConfig(**data)``, a validation failure as one line naming ``path`` and each field."""
+def validated_config(data: dict[str, Any], path: str | Path | None = None,
+                     overridden: set[str] | None = None) -> TrainConfig:
+    """``TrainConfig(**data)``, a validation failure as one line naming ``path`` and each field.
+
+    ``overridden``: the fields whose value came from a flag (or a keyword override), not from
+    ``path``; a bad one is named as such, so ``--epochs 0`` is not blamed on the YAML file."""
+    _refuse_booleans_as_numbers(data, path)
     try:
         return TrainConfig(**data)
     except ValidationError as exc:
         where = f"{path}: " if path else ""
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'config'}: {err['msg']} (got {err.get('input')!r})"
-            for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err, path, overridden or set()) for err in exc.errors())
         raise ConfigError(f"{where}invalid training config: {problems}") from None
+
+
+def _problem(err: Any, path: str | Path | None, overridden: set[str]) -> str:
+    """One validation error as ``field: message (got value)``, saying when a flag set the field."""
+    field = ".".join(str(p) for p in err["loc"]) or "config"
+    if err["loc"] and err["loc"][0] in overridden:
+        field += " (set by a flag, which overrides the config file)" if path else " (set by a flag)"
+    return f"{field}: {err['msg']} (got {err.get('input')!r})"
+
+
+def _refuse_booleans_as_numbers(data: dict[str, Any], path: str | Path | None) -> None:
+    """Refuse ``true``/``false`` (YAML also reads ``yes``/``no``/``on``/``off`` so) for a numeric
+    field: pydantic's lax mode takes them as 1/0, so ``epochs: yes`` trained one epoch."""
+    for key, value in data.items():
+        field = TrainConfig.model_fields.get(key)
+        if isinstance(value, bool) and field is not None and not _takes_bool(field.annotation):
+            raise ConfigError(f"{f'{path}: ' if path else ''}invalid training config: {key}: expected "
+                              f"{_expected(field.annotation)}, got {value!r} (YAML reads true/false/yes/no/on/off "
+                              "as booleans)")
+
+
+def _takes_bool(annotation: Any) -> bool:
+    from typing import get_args
+
+    return annotation is bool or bool in get_args(annotation) or annotation is Any
+
+
+def _expected(annotation: Any) -> str:
+    from typing import get_args
+
+    kinds = {int: "an integer", float: "a number", str: "text"}
+    named = [kinds[a] for a in (annotation, *get_args(annotation)) if a in kinds]
+    return " or ".join(dict.fromkeys(named)) or "a value of another type"
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -71,12 +71,31 @@ def preprocess_planned_train(source: ImageSource, normalization: dict[str, Any],
     return pre, normalise_released(preprocess_split(source, "train", fixed, progress), pre.mean_, pre.std_)
 
 
-def use_given_statistics(pre: ImagePreprocessor, x: np.ndarray, given: dict[str, Any]) -> np.ndarray:
-    """Replace the fitted per-channel ``mean``/``std`` of ``pre`` by those of a plan file's
-    ``normalization`` and return ``x`` (normalised with the fitted ones) normalised with them.
+def fit_with_given_statistics(source: ImageSource, pre: ImagePreprocessor, given: dict[str, Any],
+                              progress: bool = True) -> np.ndarray:
+    """The training array normalised with a plan file's ``normalization`` ``mean``/``std`` (which
+    replace the statistics of ``pre``), fitting only the intensity scaling on train.
 
-    Only ``mean`` and ``std`` are taken; size, channels and scaling follow the plan as fitted.
+    Normalised once, from the scaled images, by the same arithmetic as ``pre.transform``: a resumed
+    run (which rebuilds the array with ``pre.transform``), val, test and prediction then see the
+    same bits. (Re-normalising the array normalised with the fitted statistics differed in the
+    last bit, so a resumed run trained on other inputs than the run it continued.) Only ``mean``
+    and ``std`` are taken; size, channels and scaling follow the plan as fitted.
     """
+    mean, std = given_statistics(given, pre.channels)
+    normalize, pre.normalize = pre.normalize, False
+    try:
+        scaled = preprocess_split(source, "train", pre, progress, fit=True)
+    finally:
+        pre.normalize = normalize
+    pre.mean_, pre.std_ = mean, std
+    # ImagePreprocessor has no public "normalise an array": _normalise is what transform() applies
+    return pre._normalise(scaled) if normalize else scaled
+
+
+def given_statistics(given: Any, channels: int) -> tuple[list[float], list[float]]:
+    """``mean`` and ``std`` of a plan file's ``normalization``, checked: one finite number per
+    channel, every std positive."""
     from meddx.core.errors import ConfigError
 
     try:
@@ -84,14 +103,11 @@ def use_given_statistics(pre: ImagePreprocessor, x: np.ndarray, given: dict[str,
     except (KeyError, TypeError, ValueError):
         raise ConfigError("normalization in the --plan file: expected 'mean' and 'std', one number per channel; "
                           f"got {given!r}") from None
-    if len(mean) != pre.channels or len(std) != pre.channels or not np.all(np.isfinite(mean + std)) or min(std) <= 0:
-        raise ConfigError(f"normalization in the --plan file: expected {pre.channels} finite mean(s) and positive "
-                          f"std(s), one per channel; got mean {mean}, std {std}")
-    shape = (1, pre.channels) + (1,) * len(pre.spatial_size)
-    fitted_mean, fitted_std = (np.asarray(v, np.float64).reshape(shape) for v in (pre.mean_, pre.std_))
-    new_mean, new_std = (np.asarray(v, np.float64).reshape(shape) for v in (mean, std))
-    pre.mean_, pre.std_ = mean, std
-    return ((x * fitted_std + fitted_mean - new_mean) / new_std).astype(np.float32)
+    if len(mean) != channels or len(std) != channels or not np.all(np.isfinite(mean + std)) or min(std) <= 0:
+        raise ConfigError(f"normalization in the --plan file: expected {channels} finite mean(s) and positive "
+                          f"std(s), one per channel; got mean {mean}, std {std} (drop 'normalization' from the "
+                          "file to fit them on the training split)")
+    return mean, std
 
 
 def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int = 0) -> DataLoader:

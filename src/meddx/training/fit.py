@@ -18,7 +18,9 @@ from typing import Any, Literal
 from meddx.core.errors import ConfigError, MeddxError
 from meddx.core.files import write_json_atomic
 from meddx.training.config import TrainConfig
-from meddx.training.plan import Plan, patience_is_chosen
+from meddx.training.plan import Plan, is_chosen, patience_is_chosen
+from meddx.training.trainer import (build_trainer, load_checkpoint_weights, quiet_lightning, resolve_precision,  # noqa: F401
+                                   set_threads)  # resolve_precision: re-exported for the other fit modules
 
 
 class TrainingInterrupted(MeddxError):
@@ -78,8 +80,8 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
         from meddx.bundle.bundle import check_destination_free
 
         check_destination_free(config.output)
-    _quiet_lightning()
-    _set_threads(config)
+    quiet_lightning()
+    set_threads(config)
     L.seed_everything(config.seed, workers=True, verbose=False)
     if source is None and _is_segmentation(config.data):
         from meddx.training.seg_fit import fit_segmentation
@@ -123,12 +125,16 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
     overrides: dict[str, Any] = {}
     if existing.is_file():  # resume, or a DDP worker: the plan was fixed by the first process
         plan = Plan(**runlib.read_json(existing))
+        runlib.check_planned_input(plan, existing)
     else:
         overrides = read_plan(plan_file) if plan_file else {}
         plan = make_plan(config, source, overrides)
 
-    budget_planned = not existing.is_file() and config.time_budget and config.epochs is None and "epochs" not in overrides
-    if budget_planned:
+    # epochs from the time budget: measured now on a new run; a resumed run keeps re-planning (its
+    # BudgetReplan state, the budget's seconds spent, comes back with the checkpoint)
+    budget_planned = bool(config.time_budget and config.epochs is None and "epochs" not in overrides
+                          and not is_chosen(plan, "epochs"))
+    if budget_planned and not existing.is_file():
         from meddx.training.speed import fit_to_budget
         from meddx.transforms.image import build_augmentation
 
@@ -141,12 +147,16 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
                                 and not {"model", "model_args"} & set(overrides)),
         )
 
-    from meddx.training.data import (ArrayDataset, make_loader, preprocess_planned_train, preprocess_split,
-                                     use_given_statistics)
+    from meddx.training.data import (ArrayDataset, fit_with_given_statistics, make_loader, preprocess_planned_train,
+                                     preprocess_split)
     from meddx.transforms.image import ImagePreprocessor, build_augmentation
 
     if plan.normalization:  # fitted by the first process (resume, DDP worker): reuse, never refit
         pre, x_train = preprocess_planned_train(source, plan.normalization, bool(plan.dp_statistics), progress)
+    elif overrides.get("normalization") and not config.dp:  # mean/std edited in a --plan file replace the fitted
+        pre = ImagePreprocessor(plan.image_size, plan.channels, config.scaling)
+        x_train = fit_with_given_statistics(source, pre, overrides["normalization"], progress)
+        plan.reasons["normalization"] = "mean and std overridden by the given plan file"
     else:  # statistics from the training split only (under --dp a private release of them)
         pre = ImagePreprocessor(plan.image_size, plan.channels, config.scaling)
         x_train = preprocess_split(source, "train", pre, progress, fit=True, fixed_statistics=config.dp)
@@ -155,9 +165,6 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
 
             x_train, released = private_image_statistics(pre, x_train, seed=config.seed)
             plan = plan.model_copy(update={"dp_statistics": released})
-        elif overrides.get("normalization"):  # mean/std edited in a --plan file replace the fitted ones
-            x_train = use_given_statistics(pre, x_train, overrides["normalization"])
-            plan.reasons["normalization"] = "mean and std overridden by the given plan file"
     x_val = preprocess_split(source, "val", pre, progress)
     augment = build_augmentation(plan.augment, plan.image_size, seed=config.seed)
     train_ds = ArrayDataset(x_train, source.split("train").labels, augment)
@@ -203,7 +210,8 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
 
     ``budget_minutes`` (when the plan's epochs came from a time budget): Lightning stops at 1.25x
     it, and a single-process run re-fits its epochs to it after measuring the first two epochs
-    (:class:`meddx.training.budget.BudgetReplan`; ``plan`` and ``plan.json`` record the change).
+    (:class:`meddx.training.budget.BudgetReplan`; ``plan`` and ``plan.json`` record the change). A
+    resumed run goes on from the state its checkpoint saved: the same budget, the re-plans still due.
     """
     from meddx.training import run as runlib
 
@@ -224,7 +232,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         from meddx.training.budget import ScheduleToPlan
 
         extra.append(ScheduleToPlan())
-    if budget_minutes and not resume and config.devices * config.num_nodes == 1:
+    if budget_minutes and config.devices * config.num_nodes == 1:  # resumed: its state comes from the checkpoint
         from meddx.training.budget import BudgetReplan
 
         extra.append(BudgetReplan(budget_minutes, plan, run_dir / "plan.json"))
@@ -234,9 +242,11 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
 
         callback, ema = ema_callback(config.ema_epochs, len(train_loader))
         extra.append(callback)
-    trainer, ckpt = _build_trainer(config, plan, run_dir, progress, monitor=monitor, extra_callbacks=extra,
-                                   budget_minutes=budget_minutes or config.time_budget, early_stopping=early_stopping)
+    trainer, ckpt = build_trainer(config, plan, run_dir, progress, monitor=monitor, extra_callbacks=extra,
+                                  budget_minutes=budget_minutes or config.time_budget, early_stopping=early_stopping)
     last = run_dir / "checkpoints" / "last.ckpt"
+    if resume and last.is_file():
+        runlib.check_resumable(last, task)
     previous = os.environ.get(runlib.RUN_DIR_ENV)
     os.environ[runlib.RUN_DIR_ENV] = str(run_dir)  # extra DDP processes re-run this and must agree
     try:
@@ -272,7 +282,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         "kept": kept, "restored_checkpoint": restored, "early_stopping": early_stopping,
         "ema": ema,
     })
-    _load_checkpoint(task, restored)
+    load_checkpoint_weights(task, restored)
     if privacy is not None:
         privacy.finalize(task)  # the plain network for the bundle; final privacy.json
     return kept
@@ -298,98 +308,6 @@ def _is_segmentation(data: str) -> bool:
     from meddx.data.segmentation import is_segmentation_source
 
     return is_segmentation_source(data)
-
-
-def _build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool,
-                   monitor: str = "val_auc", extra_callbacks: list[Any] | None = None,
-                   budget_minutes: float | None = None, early_stopping: bool = True) -> tuple[Any, Any]:
-    import lightning as L
-    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, RichProgressBar
-    from lightning.pytorch.loggers import CSVLogger
-
-    # The best epoch's checkpoint gets a new name each time (the previous one is removed after it
-    # is saved), so a save interrupted midway leaves the previous best whole; last.ckpt, which is
-    # overwritten, is replaced atomically by LastEveryEpoch.
-    ckpt = ModelCheckpoint(
-        dirpath=run_dir / "checkpoints", filename="best-{epoch:03d}", monitor=monitor, mode="max",
-        save_top_k=1, save_last=False, every_n_epochs=1,
-    )
-    from meddx.training.checkpoint import LastEveryEpoch
-
-    callbacks: list[Any] = [ckpt, LastEveryEpoch(run_dir / "checkpoints" / "last.ckpt")]
-    if early_stopping:
-        callbacks.append(EarlyStopping(monitor=monitor, mode="max", patience=plan.early_stopping_patience))
-    callbacks += extra_callbacks or []
-    if progress:
-        callbacks.append(RichProgressBar(leave=True))
-    max_time = {"minutes": budget_minutes * 1.25} if budget_minutes else None
-    trainer = L.Trainer(
-        accelerator="cpu",
-        devices=config.devices,
-        num_nodes=config.num_nodes,
-        strategy="ddp" if config.devices * config.num_nodes > 1 else "auto",
-        precision=config.precision,
-        max_epochs=plan.epochs,
-        max_time=max_time,
-        deterministic=config.deterministic,
-        callbacks=callbacks,
-        logger=CSVLogger(run_dir, name="logs"),  # logs/version_N: a resumed run keeps earlier logs
-        default_root_dir=run_dir,
-        enable_progress_bar=progress,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
-        log_every_n_steps=10,
-    )
-    return trainer, ckpt
-
-
-def _load_checkpoint(task: Any, path: str) -> None:
-    import torch
-
-    state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
-    task.load_state_dict(task.with_own_loss_weights(state) if hasattr(task, "with_own_loss_weights") else state)
-    task.eval()
-
-
-def resolve_precision(precision: str, spatial_dims: int = 2) -> str:
-    """``auto`` -> ``bf16-mixed`` for 2D when the CPU runs bf16 natively, else ``32-true``.
-
-    3D stays in fp32: on this CPU (torch 2.13, oneDNN) the bf16 backward of 3D convolutions
-    on small feature maps gave non-finite gradients within two steps, where fp32 was clean.
-    """
-    if precision != "auto":
-        return precision
-    if spatial_dims != 2:
-        return "32-true"
-    import torch
-
-    try:
-        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        native = False
-    return "bf16-mixed" if native else "32-true"
-
-
-def _quiet_lightning() -> None:
-    """Keep Lightning's banners (GPU availability, tips) and known-harmless warnings out of the
-    user's terminal; real warnings still show."""
-    import logging
-    import warnings
-
-    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    warnings.filterwarnings("ignore", message=".*treespec.*LeafSpec.*")
-    warnings.filterwarnings("ignore", message=".*number of training batches.*logging interval.*")
-    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
-    warnings.filterwarnings("ignore", message=".*Checkpoint directory .* exists and is not empty.*")
-
-
-def _set_threads(config: TrainConfig) -> None:
-    import torch
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    per_process = config.num_threads or max(1, cores // max(1, config.devices))
-    torch.set_num_threads(per_process)
 
 
 def _default_name(source_name: str) -> str:

@@ -6,17 +6,17 @@ Each choice records why it was made. A user edits the JSON and passes it back wi
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from meddx.core.errors import ConfigError
 from meddx.data.base import ImageSource
 from meddx.models.registry import RESNET_NARROW_WIDTH
 from meddx.training.config import TrainConfig
+from meddx.training.plan_file import apply_overrides, check_no_conflicts, read_plan, where  # noqa: F401 (re-exported)
 
 MAX_SIDE_2D = 128  # larger 2D images are resized to this: CPU training cost grows with pixels
 MAX_SIDE_3D = 64
@@ -55,23 +55,6 @@ class Plan(BaseModel):
         from meddx.core.files import write_json_atomic
 
         write_json_atomic(path, self.model_dump())
-
-
-def read_plan(path: str | Path, schema: type[BaseModel] | None = None) -> dict[str, Any]:
-    """Read a (possibly hand-edited) plan file of ``schema`` (default: the classification
-    :class:`Plan`); only the fields present override, unknown fields are an error."""
-    path = Path(path)
-    fields = (schema or Plan).model_fields
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: plan file not found") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
-    unknown = set(data) - set(fields)
-    if unknown:
-        raise ConfigError(f"{path}: unknown plan field(s) {sorted(unknown)}; valid: {sorted(fields)}")
-    return data
 
 
 def native_geometry(source: ImageSource, sample: int = 32) -> tuple[list[int], int, str]:
@@ -151,25 +134,9 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
     check_no_conflicts(config, overrides or {}, dims)
     plan = size_defaults(_sync_model_args(plan, overrides or {}, channels, how))
     if "image_size" in (overrides or {}):
-        check_image_size(plan.image_size, dims, "image_size (--plan file)")
-    _check_model(plan, source)
+        check_image_size(plan.image_size, dims, f"image_size ({where(overrides)})")
+    _check_model(plan, source, overrides or {})
     return plan
-
-
-def check_no_conflicts(config: TrainConfig, overrides: dict[str, Any], dims: int) -> None:
-    """Refuse a ``--plan`` file field that contradicts an option set in the config or by a flag
-    (``--epochs 5`` with a plan file saying 20 trained 20 epochs without a word)."""
-    given = {f: getattr(config, f) for f in ("model", "epochs", "batch_size", "channels", "augment", "checkpoint",
-                                             "early_stopping_patience")}
-    given["image_size"] = [config.image_size] * dims if isinstance(config.image_size, int) else config.image_size
-    for field, value in given.items():
-        if value is not None and field in overrides and overrides[field] != value:
-            raise ConfigError(f"{field}: the config or flags say {value!r} but the --plan file says "
-                              f"{overrides[field]!r}; drop one of them")
-    if config.class_weights is not None and "class_weights" in overrides \
-            and bool(overrides["class_weights"]) != config.class_weights:
-        raise ConfigError(f"class_weights: the config or flags say {config.class_weights} but the --plan file says "
-                          f"{overrides['class_weights']!r}; drop one of them")
 
 
 def model_image_size(size: list[int]) -> int | list[int]:
@@ -215,6 +182,7 @@ def check_classes_present(source: ImageSource) -> None:
 
     labels = np.asarray(source.split("train").labels)
     if source.task == "multilabel" or labels.ndim != 1:
+        _check_labels_vary(source, labels)
         return
     if len(np.unique(labels)) < 2:
         only = source.label_names[int(labels[0])] if len(labels) else "none"
@@ -228,6 +196,28 @@ def check_classes_present(source: ImageSource) -> None:
         raise DataError(f"{source.origin}: class {source.label_names[missing[0]]!r} has no training sample "
                         f"({found or 'only outside train'}; {len(missing)} such class(es)); expected every class "
                         "in the training split: move some of its samples to train, or drop the class")
+
+
+def _check_labels_vary(source: ImageSource, labels: np.ndarray) -> None:
+    """Refuse a multi-label training split in which a label is never positive (or always): the
+    network cannot learn it, and the run reported a validation AUC of .12 for such a label
+    without a word (its ``pos_weight`` was the whole split)."""
+    from meddx.core.errors import DataError
+
+    if labels.ndim != 2 or not len(labels):
+        return
+    positives = labels.sum(axis=0)
+    for k, n in enumerate(positives):
+        if 0 < n < len(labels):
+            continue
+        name = source.label_names[k] if k < len(source.label_names) else str(k)
+        elsewhere = {split: int(np.asarray(data.labels)[:, k].sum()) for split, data in source.splits.items()
+                     if split != "train" and np.asarray(data.labels).ndim == 2}
+        found = ", ".join(f"{n_pos} positive in {split}" for split, n_pos in elsewhere.items())
+        what = "never" if n == 0 else "always"
+        raise DataError(f"{source.origin}: label {name!r} is {what} positive in the training split ({len(labels)} "
+                        f"samples{'; ' + found if found else ''}); expected positive and negative training examples "
+                        "of every label: move some samples to train, or drop the label")
 
 
 def check_channels(wanted: int, native: int, how: str) -> None:
@@ -304,7 +294,7 @@ def default_batch_size(size: list[int]) -> int:
     return 128 if pixels <= 64 * 64 else 32 if pixels <= 128 * 128 else 16
 
 
-def _check_model(plan: Plan, source: ImageSource) -> None:
+def _check_model(plan: Plan, source: ImageSource, overrides: dict[str, Any]) -> None:
     """Build the network once, so a bad name or argument fails before any data is decoded."""
     from meddx.core.errors import ModelError
     from meddx.models.registry import create_model, model_info
@@ -320,29 +310,9 @@ def _check_model(plan: Plan, source: ImageSource) -> None:
             f"holds {source.spatial_dims}D images; pick one from `meddx models`"
         )
     if plan.class_weights is not None and len(plan.class_weights) != source.num_classes:
-        raise ConfigError(f"class_weights {plan.class_weights} (--plan file): {source.origin} has {source.num_classes} "
+        raise ConfigError(f"class_weights {plan.class_weights} ({where(overrides)}): {source.origin} has {source.num_classes} "
                           f"classes ({', '.join(source.label_names)}); expected one weight per class")
     create_model(plan.model, num_classes=source.num_classes, **plan.model_args)
-
-
-def apply_overrides(plan: Any, overrides: dict[str, Any]) -> Any:
-    """Replace plan fields with user-edited values, marking them in ``reasons`` (any plan schema:
-    classification ``Plan`` or ``TextPlan``)."""
-    if not overrides:
-        return plan
-    data = plan.model_dump()
-    for key, value in overrides.items():
-        if key in ("reasons", "normalization", "seconds_per_sample", "dp_statistics"):
-            continue
-        data[key] = value
-        data["reasons"][key] = "overridden by the given plan file"
-    try:
-        return type(plan)(**data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "plan"
-        raise ConfigError(f"invalid plan override {field} (--plan file): {err['msg']} "
-                          f"(got {err.get('input')!r})") from None
 
 
 def plan_epochs(plan: Any, n_train: int, budget_minutes: float, seconds_per_sample: float) -> Any:

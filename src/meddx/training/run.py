@@ -146,20 +146,80 @@ def data_fingerprint(source: ImageSource) -> dict[str, Any]:
 
 def resume_config(run_dir: Path) -> tuple[Any, Path]:
     """The run's own config, checked: a readable last checkpoint, a meddx config, an unfinished plan."""
-    import zipfile
-
     from meddx.training.config import validated_config
 
     last = run_dir / "checkpoints" / "last.ckpt"
     if not last.is_file():
         raise ConfigError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
-    if not zipfile.is_zipfile(last):  # torch checkpoints are zip archives: a cut or foreign file is not
-        raise ConfigError(f"{last}: not a readable checkpoint (truncated or not written by meddx); start a new run")
+    problem = checkpoint_problem(last)
+    if problem:
+        raise ConfigError(f"{last}: not a readable checkpoint ({problem}); {_fallback(last)}")
     data = read_json(run_dir / "config.json")
     if not isinstance(data, dict) or "data" not in data:
         raise ConfigError(f"{run_dir / 'config.json'}: not a meddx run config (no 'data' field); start a new run")
     _check_unfinished(run_dir)
     return validated_config(data, run_dir / "config.json"), run_dir
+
+
+def checkpoint_problem(path: Path) -> str | None:
+    """What is wrong with checkpoint ``path``, or ``None`` when it reads whole.
+
+    A torch checkpoint is a zip archive: a cut file has no central directory, and every member
+    carries a CRC-32 that ``testzip`` checks. ``torch.load`` checks neither CRC nor content: a
+    checkpoint damaged inside (a bad copy, a failing disk) resumed with the damaged tensors."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        return f"truncated or not written by meddx: {exc}"
+    return f"member {bad} is damaged (CRC mismatch)" if bad else None
+
+
+def _fallback(last: Path) -> str:
+    """What to do about an unreadable ``last.ckpt``: resume from the best epoch's checkpoint when
+    that one reads whole (the later epochs are trained again), else start a new run."""
+    for best in sorted(last.parent.glob("best-*.ckpt"), reverse=True):
+        if checkpoint_problem(best) is None:
+            return (f"the best epoch's checkpoint {best.name} beside it reads whole: copy it over last.ckpt "
+                    "to resume from that epoch (the epochs after it are trained again), or start a new run")
+    return "start a new run"
+
+
+# what a resume cannot change (the checkpoint's network and optimiser state hold them), and where it is set
+FIXED_AT_START = {"model_name": "plan.json model", "model_args": "plan.json model_args", "lr": "config.json lr",
+                  "weight_decay": "config.json weight_decay", "warmup_epochs": "the warm-up"}
+
+
+def check_resumable(checkpoint: Path, task: Any) -> None:
+    """Refuse to resume from ``checkpoint`` a task built otherwise than the one it saved: another
+    network (``plan.json`` model or model_args edited: the weights do not fit it; this was a
+    state-dict traceback) or another learning rate or weight decay (``config.json`` edited: the
+    restored optimiser state kept the old ones while the bundle recorded the new)."""
+    import torch
+
+    saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True).get("hyper_parameters") or {}
+    now = dict(getattr(task, "hparams", {}) or {})
+    same = lambda v: json.loads(json.dumps(v, default=str))  # noqa: E731 (lists and tuples alike)
+    changed = [f"{where} {same(now[k])!r} (the run started with {same(saved[k])!r})"
+               for k, where in FIXED_AT_START.items() if k in saved and k in now and same(saved[k]) != same(now[k])]
+    if changed:
+        raise ConfigError(f"{checkpoint.parent.parent}: cannot resume with {'; '.join(changed)}: the checkpoint's "
+                          "network and optimiser were made for the first; restore the run's value, or start a new "
+                          "run (pass the edited plan.json with --plan)")
+
+
+def check_planned_input(plan: Any, path: Path) -> None:
+    """Refuse a run's ``plan.json`` whose ``image_size`` or ``channels`` no longer match the
+    preprocessing it fitted (``normalization``): a resume rebuilds the inputs from the fitted
+    preprocessing, so an edited size was ignored while the bundle recorded it."""
+    fitted = getattr(plan, "normalization", None) or {}
+    for field, key in (("image_size", "spatial_size"), ("channels", "channels")):
+        if key in fitted and getattr(plan, field, None) is not None and fitted[key] != getattr(plan, field):
+            raise ConfigError(f"{path}: {field} {getattr(plan, field)!r} differs from the {fitted[key]!r} the run "
+                              "was trained at (its normalization); a resume keeps the input it started with: "
+                              "restore it, or start a new run with this plan.json as --plan")
 
 
 def _check_unfinished(run_dir: Path) -> None:

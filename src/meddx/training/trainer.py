@@ -1,0 +1,109 @@
+"""The Lightning ``Trainer`` every task kind trains with, and the process settings around it.
+
+Split from ``fit.py`` (which keeps the flow): callbacks for the kept epoch, atomic per-epoch
+checkpoints and early stopping; the precision and thread choices; loading a checkpoint's weights.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from meddx.training.config import TrainConfig
+
+
+def build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool,
+                  monitor: str = "val_auc", extra_callbacks: list[Any] | None = None,
+                  budget_minutes: float | None = None, early_stopping: bool = True) -> tuple[Any, Any]:
+    """A CPU ``Trainer`` for ``plan.epochs`` (``max_time`` 1.25x a budget) and the ``ModelCheckpoint``
+    tracking the best ``monitor`` epoch; ``last.ckpt`` is written every epoch, atomically."""
+    import lightning as L
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, RichProgressBar
+    from lightning.pytorch.loggers import CSVLogger
+
+    # The best epoch's checkpoint gets a new name each time (the previous one is removed after it
+    # is saved), so a save interrupted midway leaves the previous best whole; last.ckpt, which is
+    # overwritten, is replaced atomically by LastEveryEpoch.
+    ckpt = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints", filename="best-{epoch:03d}", monitor=monitor, mode="max",
+        save_top_k=1, save_last=False, every_n_epochs=1,
+    )
+    from meddx.training.checkpoint import LastEveryEpoch
+
+    callbacks: list[Any] = [ckpt, LastEveryEpoch(run_dir / "checkpoints" / "last.ckpt")]
+    if early_stopping:
+        callbacks.append(EarlyStopping(monitor=monitor, mode="max", patience=plan.early_stopping_patience))
+    callbacks += extra_callbacks or []
+    if progress:
+        callbacks.append(RichProgressBar(leave=True))
+    max_time = {"minutes": budget_minutes * 1.25} if budget_minutes else None
+    trainer = L.Trainer(
+        accelerator="cpu",
+        devices=config.devices,
+        num_nodes=config.num_nodes,
+        strategy="ddp" if config.devices * config.num_nodes > 1 else "auto",
+        precision=config.precision,
+        max_epochs=plan.epochs,
+        max_time=max_time,
+        deterministic=config.deterministic,
+        callbacks=callbacks,
+        logger=CSVLogger(run_dir, name="logs"),  # logs/version_N: a resumed run keeps earlier logs
+        default_root_dir=run_dir,
+        enable_progress_bar=progress,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        log_every_n_steps=10,
+    )
+    return trainer, ckpt
+
+
+def load_checkpoint_weights(task: Any, path: str) -> None:
+    """Load the weights of checkpoint ``path`` into ``task`` (its own loss weights kept) and set eval mode."""
+    import torch
+
+    state = torch.load(path, map_location="cpu", weights_only=True)["state_dict"]
+    task.load_state_dict(task.with_own_loss_weights(state) if hasattr(task, "with_own_loss_weights") else state)
+    task.eval()
+
+
+def resolve_precision(precision: str, spatial_dims: int = 2) -> str:
+    """``auto`` -> ``bf16-mixed`` for 2D when the CPU runs bf16 natively, else ``32-true``.
+
+    3D stays in fp32: on this CPU (torch 2.13, oneDNN) the bf16 backward of 3D convolutions
+    on small feature maps gave non-finite gradients within two steps, where fp32 was clean.
+    """
+    if precision != "auto":
+        return precision
+    if spatial_dims != 2:
+        return "32-true"
+    import torch
+
+    try:
+        native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        native = False
+    return "bf16-mixed" if native else "32-true"
+
+
+def quiet_lightning() -> None:
+    """Keep Lightning's banners (GPU availability, tips) and known-harmless warnings out of the
+    user's terminal; real warnings still show."""
+    import logging
+    import warnings
+
+    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*treespec.*LeafSpec.*")
+    warnings.filterwarnings("ignore", message=".*number of training batches.*logging interval.*")
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    warnings.filterwarnings("ignore", message=".*Checkpoint directory .* exists and is not empty.*")
+
+
+def set_threads(config: TrainConfig) -> None:
+    """Torch threads per process: ``num_threads``, else the usable cores divided by the processes."""
+    import torch
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    per_process = config.num_threads or max(1, cores // max(1, config.devices))
+    torch.set_num_threads(per_process)
