@@ -9,8 +9,36 @@ it overlaps any planted span). F1 uses span recall and precision. ``overall`` is
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+if TYPE_CHECKING:
+    from meddx.deid.synthetic import SyntheticNote
+
+MARK_RE = re.compile(r"\{([A-Z_]+)\|([^{}|]+)\}")
+"""A hand-marked identifier, ``{TYPE|text}`` (``{NAME|Grace Oduya}``), as in the review notes under
+``tests/unit/deid``: a way to write notes with a known answer for :func:`score`."""
+
+
+def parse_marked(marked: str, note_id: str = "note", patient_id: str | None = None) -> SyntheticNote:
+    """A note written with ``{TYPE|text}`` marks -> the plain note and its planted spans (the known
+    answer :func:`score` compares detections with); ``patient_id`` defaults to ``note_id``."""
+    from meddx.deid.synthetic import PlantedSpan, SyntheticNote
+
+    parts: list[str] = []
+    spans: list[PlantedSpan] = []
+    pos = last = 0
+    for m in MARK_RE.finditer(marked):
+        parts.append(marked[last:m.start()])
+        pos += m.start() - last
+        value = m.group(2)
+        spans.append(PlantedSpan(pos, pos + len(value), m.group(1)))
+        parts.append(value)
+        pos += len(value)
+        last = m.end()
+    parts.append(marked[last:])
+    return SyntheticNote(note_id, note_id if patient_id is None else patient_id, "".join(parts), spans)
 
 
 def score(notes: Sequence[Any], results: Sequence[Any]) -> dict[str, Any]:

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from meddx.deid.detect import detect
-from meddx.deid.evaluate import score
+from meddx.deid.evaluate import parse_marked, score
 from meddx.deid.spans import PHI_TYPES
-from meddx.deid.synthetic import PlantedSpan, SyntheticNote
+from meddx.deid.synthetic import SyntheticNote
 
 NOTES: list[str] = [
     # 1 admission, lower-case label value, relatives, city without state
@@ -290,8 +290,6 @@ Beta-hCG negative. WBC 15.3. CT A/P: acute appendicitis without perforation.
 Surgery consulted (Dr. {NAME|Hightower}); cefoxitin given. Mother {NAME|Grace Oduya} at bedside.""",
 ]
 
-_MARK_RE = re.compile(r"\{([A-Z_]+)\|([^{}|]+)\}")
-
 # Measured on the 63 notes after the rule changes (docs/deid.md): recall overall .982 (372/379), NAME .994,
 # LOCATION .937, DATE .984, PHONE 1.000, HEALTH_PLAN 1.000; precision 1.000 (371/371). Before: .726 overall,
 # NAME .688, LOCATION .620, DATE .921, PHONE .821, HEALTH_PLAN .500, precision .996. Floors sit just below.
@@ -301,20 +299,7 @@ PRECISION_FLOOR = 0.98
 
 def parse(index: int, marked: str) -> SyntheticNote:
     """``{TYPE|text}`` marks -> plain text and planted spans."""
-    parts: list[str] = []
-    spans: list[PlantedSpan] = []
-    pos = last = 0
-    for m in _MARK_RE.finditer(marked):
-        plain = marked[last:m.start()]
-        parts.append(plain)
-        pos += len(plain)
-        value = m.group(2)
-        spans.append(PlantedSpan(pos, pos + len(value), m.group(1)))
-        parts.append(value)
-        pos += len(value)
-        last = m.end()
-    parts.append(marked[last:])
-    return SyntheticNote(f"dev-{index:02d}", f"dev-{index:02d}", "".join(parts), spans)
+    return parse_marked(marked, f"dev-{index:02d}")
 
 
 def later_notes() -> list[str]:

@@ -209,20 +209,10 @@ def test_hand_written_review_notes() -> None:
     0.882 (precision 0.991, 1.000); after: 1.000 and 1.000 (tuned on them: a floor, not an estimate)."""
     from pathlib import Path
 
-    from meddx.deid.evaluate import score
-    from meddx.deid.synthetic import PlantedSpan, SyntheticNote
+    from meddx.deid.evaluate import parse_marked, score
 
-    notes = []
     raw = (Path(__file__).parent / "review_notes.txt").read_text(encoding="utf-8")
-    for i, marked in enumerate(raw.split("\n=====\n")):
-        text, spans, cursor = "", [], 0
-        for m in re.finditer(r"\{([A-Z_]+)\|([^}]*)\}", marked.strip("\n")):
-            text += marked.strip("\n")[cursor:m.start()]
-            spans.append(PlantedSpan(len(text), len(text) + len(m.group(2)), m.group(1)))
-            text += m.group(2)
-            cursor = m.end()
-        text += marked.strip("\n")[cursor:]
-        notes.append(SyntheticNote(id=f"review{i}", patient_id=f"p{i}", text=text, spans=spans))
+    notes = [parse_marked(marked.strip("\n"), f"review{i}", f"p{i}") for i, marked in enumerate(raw.split("\n=====\n"))]
     assert len(notes) == 37 and sum(len(n.spans) for n in notes) == 184
     overall = score(notes, [detect(n.text) for n in notes])["overall"]
     assert overall["recall"] >= 0.98 and overall["precision"] >= 0.98, overall
