@@ -42,17 +42,21 @@ class TextPredictor(Predictor):
         ids, mask = self.tokenizer.encode_batch(list(texts), max_length=self.max_length)
         return torch.from_numpy(np.asarray(ids, dtype=np.int64)), torch.from_numpy(np.asarray(mask, dtype=np.int64))
 
-    @torch.inference_mode()
-    def _raw_text_probs(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+    def encoded_probs(self, ids: torch.Tensor, mask: torch.Tensor, calibrated: bool = True) -> np.ndarray:
+        """Class probabilities ``(N, K)`` of rows already encoded by :meth:`encode` (an explanation
+        scores the very row it attributes instead of encoding the document again)."""
         from meddx.tasks.classification import probs_from_logits
 
-        outs = []
-        for start in range(0, len(texts), batch_size):
-            ids, mask = self.encode(texts[start:start + batch_size])
-            outs.append(probs_from_logits(self.net(ids, mask).double(), self.task))  # type: ignore[arg-type]
+        with torch.inference_mode():
+            probs = probs_from_logits(self.net(ids, mask).double(), self.task).numpy()  # type: ignore[arg-type]
+        return self.calibrate(probs) if calibrated else probs
+
+    def _raw_text_probs(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        outs = [self.encoded_probs(*self.encode(texts[start:start + batch_size]), calibrated=False)
+                for start in range(0, len(texts), batch_size)]
         if not outs:
             return np.zeros((0, len(self.label_names)), dtype=np.float64)
-        return torch.cat(outs).numpy()
+        return np.concatenate(outs)
 
     def predict_texts(self, texts: Sequence[str], batch_size: int = 64, calibrated: bool = True) -> np.ndarray:
         """Class probabilities ``(N, K)`` of documents: temperature-scaled unless ``calibrated=False``."""
@@ -62,6 +66,10 @@ class TextPredictor(Predictor):
         if bad:
             raise DataError(f"document {bad[0] + 1} of {len(texts)} is {type(texts[bad[0]]).__name__}, not text; "
                             "expected a list of str")  # counted from 1, as the tokenizer's messages count
+        empty = [i for i, t in enumerate(texts) if not t.strip()]
+        if empty:  # the CLI refuses it too: a lone [UNK] row would get a confident-looking score
+            raise DataError(f"document {empty[0] + 1} of {len(texts)} is empty or whitespace-only "
+                            f"({len(empty)} such); there is nothing to classify: drop it or fill it")
         probs = self._raw_text_probs(list(texts), batch_size)
         return self.calibrate(probs) if calibrated else probs
 

@@ -5,9 +5,9 @@ files per split, evenly spread over the sorted paths, plus one file of each clas
 missed (a class of 2 images among 10,000), so every class is represented; the output says how
 many were decoded. Intensities are given over all decoded files (``intensity``) and per stored
 dtype (``intensity_by_dtype``: 8-bit and 16-bit PNGs of one folder are on different scales).
-A single-label class with no training sample is listed (``classes_without_training_samples``):
-``meddx train`` refuses such a source. The result is a JSON-serialisable dict that the CLI prints
-as tables and ``--json`` dumps as is.
+A class with no training sample (multi-label: a label never positive in train) is listed
+(``classes_without_training_samples``): ``meddx train`` refuses such a source. The result is a
+JSON-serialisable dict that the CLI prints as tables and ``--json`` dumps as is.
 """
 
 from __future__ import annotations
@@ -48,12 +48,17 @@ def class_counts(source: ImageSource, data: SplitData) -> dict[str, int]:
 
 
 def classes_without_training(source: ImageSource) -> dict[str, dict[str, int]]:
-    """Single-label classes with no sample in ``train`` (class -> samples per other split), which
-    ``meddx train`` refuses; empty for multi-label sources and for sources without a train split
-    (an evaluation-only set)."""
+    """Classes with no sample in ``train`` (class -> samples per other split), which ``meddx train``
+    refuses; for a multi-label source, labels never positive in ``train`` (class -> positives per
+    other split). Empty for sources without a train split (an evaluation-only set)."""
     train = source.splits.get("train")
-    if train is None or source.task == "multilabel" or np.ndim(train.labels) != 1:
+    if train is None or np.ndim(train.labels) not in (1, 2):
         return {}
+    if np.ndim(train.labels) == 2:  # multi-label (0/1 per label): was skipped, so verify passed a label train refuses
+        positive = np.asarray(train.labels).sum(axis=0) if len(train) else np.zeros(len(source.label_names))
+        return {name: {split: int(np.asarray(data.labels)[:, k].sum()) for split, data in source.splits.items()
+                       if split != "train" and len(data) and np.asarray(data.labels)[:, k].any()}
+                for k, name in enumerate(source.label_names) if positive[k] == 0}
     present = set(np.asarray(train.labels).tolist())
     return {
         name: {split: int(np.sum(np.asarray(data.labels) == k)) for split, data in source.splits.items()

@@ -28,7 +28,8 @@ from meddx.core.errors import DataError
 from meddx.data.base import SPLITS, SplitData, TaskType, TextSource, order_label_names, too_few_classes
 from meddx.data.splits import split_alias
 from meddx.data.text_columns import (
-    SHOW, cell, find_column, guess_label, guess_text, id_values, label_values, split_values, text_values,
+    SHOW, cell, check_unicode, find_column, guess_label, guess_text, id_values, label_values, split_values,
+    text_values,
 )
 
 TABLE_SUFFIXES = (".csv", ".tsv")
@@ -132,6 +133,8 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
     names, labels, task = label_values(path, table[used["label"]], used["label"], label_delimiter, rows)
     split_of = split_values(path, table[used["split"]], used["split"], rows) if used["split"] else ["train"] * len(rows)
     patients = [cell(v) for v in table[used["patient"]]] if used["patient"] else None
+    if patients is not None:
+        check_unicode(path, used["patient"], patients, "patient id")
     empty = [r for r, p in zip(rows, patients or []) if not p]
     if empty:
         notes.append(f"{path.name}: {len(empty)} row(s) with an empty {used['patient']!r} (first: row {empty[0]}) "
@@ -229,11 +232,25 @@ def _read_jsonl(path: Path, text: str) -> dict[str, list[Any]]:
         if not isinstance(record, dict):
             raise DataError(f"{path}: line {line_no}: a JSON {type(record).__name__}, expected one JSON object "
                             'per line, e.g. {"text": ..., "label": ...}')
-        records += [record] if record else []
+        records += [flatten_record(record)] if record else []
     if not records:
         raise DataError(f"{path}: no records; expected one JSON object per line")
     keys = list(dict.fromkeys(k for r in records for k in r))
     return {str(k).strip(): [r.get(k) for r in records] for k in keys}
+
+
+def flatten_record(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A JSON record with nested objects as dotted columns: ``{"note": {"body": ...}}`` gives the
+    column ``note.body`` (as ``pandas.json_normalize`` names it), so ``--text-column note.body``
+    reads a nested field instead of the object's Python text becoming the document."""
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(flatten_record(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
 
 
 def _class_dirs(root: Path) -> list[Path]:
@@ -252,7 +269,9 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
     texts, ids, label_raw, split_of, empty = [], [], [], [], []
     for split in (s for s in SPLITS if s in layout):
         for class_dir in sorted(p for p in layout[split].iterdir() if p.is_dir() and not p.name.startswith(".")):
+            _check_name(class_dir, "class folder")
             for f in sorted(f for f in class_dir.glob("*.txt") if not f.name.startswith(".")):
+                _check_name(f, "file")
                 texts.append(_decode(f.read_bytes(), f, encoding))
                 if not texts[-1].strip():
                     empty.append(f)
@@ -272,6 +291,16 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
     columns = dict.fromkeys(("text", "label", "id", "patient", "split", "label_delimiter")) | _recorded(encoding)
     notes = [f"{root.name}: folder of .txt files, one class per sub-folder"]
     return _build(root, texts, ids, labels, names, task, split_of, None, columns, notes)
+
+
+def _check_name(path: Path, what: str) -> None:
+    """Refuse a name whose bytes are not UTF-8 (Python holds them as lone surrogates): as a class
+    name or id it reached the bundle's JSON and failed there with a UnicodeEncodeError traceback."""
+    from meddx.transforms.text import text_problem
+
+    if text_problem(path.name):
+        raise DataError(f"{path.parent}: the {what} name {ascii(path.name)} is not valid UTF-8; rename it "
+                        "(e.g. convmv -f latin1 -t utf-8)")
 
 
 def _build(path: Path, texts: list[str], ids: list[str], labels: np.ndarray, names: list[str], task: TaskType,

@@ -85,6 +85,15 @@ def _rows_text(rows: list[int]) -> str:
 
 
 def text_values(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:
+    # A list, an object or bytes is no document: its Python text ("['a', 'b']", "b'...'") would be
+    # trained on silently. Numbers and booleans are read as their text, like a CSV cell.
+    odd = [(r, v) for r, v in zip(rows, values) if isinstance(v, (list, tuple, dict, bytes, np.ndarray))]
+    if odd:
+        kind = {list: "a list", tuple: "a list", dict: "an object", bytes: "bytes"}.get(type(odd[0][1]), "an array")
+        raise DataError(f"{path}: column {column!r}: {len(odd)} row(s) whose value is not text (rows "
+                        f"{_rows_text([r for r, _ in odd])}; row {odd[0][0]} holds {kind}); expected one string "
+                        "per row: name the field holding the document with --text-column (a nested JSON field "
+                        "as parent.child), or store the column as UTF-8 strings")
     texts = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values]
     empty = [r for r, t in zip(rows, texts) if not t.strip()]
     if empty:
@@ -100,9 +109,22 @@ def text_values(path: Path, values: list[Any], column: str, rows: list[int]) -> 
     return texts
 
 
+def check_unicode(path: Path, column: str, values: list[str], what: str) -> None:
+    """Refuse lone surrogates (a JSON ``\\udcff`` escape, bytes that were not UTF-8) in an id,
+    patient or label: they reach the bundle's JSON, the model card and predictions.csv, and writing
+    those failed with a UnicodeEncodeError traceback after training."""
+    from meddx.transforms.text import text_problem
+
+    bad = [(r, problem) for r, v in enumerate(values, start=1) if (problem := text_problem(v))]
+    if bad:
+        raise DataError(f"{path}: column {column!r}: {len(bad)} row(s) with a {what} that is not valid Unicode "
+                        f"(rows {_rows_text([r for r, _ in bad])}; row {bad[0][0]}: {bad[0][1]})")
+
+
 def id_values(path: Path, values: list[Any], column: str) -> list[str]:
     """Ids from ``column``; values are not quoted in errors (a mistyped column may hold documents)."""
     ids, seen = [cell(v) for v in values], {}
+    check_unicode(path, column, ids, "id")
     for row, sid in enumerate(ids, start=1):
         if not sid or sid in seen:
             found = "an empty id" if not sid else f"the same id as row {seen[sid]}"
@@ -130,6 +152,12 @@ def _label_list(value: Any, delimiter: str | None) -> list[str] | None:
 
 def label_values(path: Path, values: list[Any], column: str, delimiter: str | None,
             rows: list[int]) -> tuple[list[str], np.ndarray, TaskType]:
+    objects = [r for r, v in zip(rows, values) if isinstance(v, (dict, bytes)) or (
+        isinstance(v, (list, tuple, np.ndarray)) and any(isinstance(x, (dict, list, np.ndarray)) for x in v))]
+    if objects:  # its Python text would become a class name
+        raise DataError(f"{path}: column {column!r}: {len(objects)} row(s) whose label is an object (or a list of "
+                        f"them) or bytes, not a name (rows {_rows_text(objects)}); name the field holding the label "
+                        "with --label-column (a nested JSON field as parent.child)")
     lists = [_label_list(v, delimiter) for v in values]
     scalars = [cell(v) if lst is None else "" for v, lst in zip(values, lists)]
     missing = [r for r, lst, s in zip(rows, lists, scalars) if lst is None and not s]
@@ -139,6 +167,7 @@ def label_values(path: Path, values: list[Any], column: str, delimiter: str | No
                         "multi-label rows): fill or drop those rows, or pass the label column with --label-column")
     multi = delimiter is not None or any(lst is not None for lst in lists)
     sets = [lst if lst is not None else [s] for lst, s in zip(lists, scalars)]
+    check_unicode(path, column, ["".join(s) for s in sets], "label")
     names = order_label_names({x for s in sets for x in s})
     index = {n: i for i, n in enumerate(names)}
     labels = np.asarray([index[s[0]] for s in sets] if not multi else np.zeros((len(sets), len(names))), np.int64)

@@ -44,7 +44,8 @@ def write_kept_rows(source: TextSource, cleaned: TextSource, out: str | Path) ->
     text = raw.decode("utf-8-sig" if bom else encoding)
     records = sum(len(data.ids) for data in source.splits.values())
     if fmt == ".jsonl":
-        body = _jsonl_rows(text, kept, relabel, source.columns.get("label"), records, path)
+        body = _jsonl_rows(text, kept, relabel, source.columns.get("label"), records, path,
+                           source.columns.get("label_delimiter"))
     else:
         body = _csv_rows(text, "\t" if fmt == ".tsv" else ",", kept, relabel, source.columns.get("label"),
                          source.columns.get("label_delimiter"), records, path)
@@ -85,8 +86,12 @@ def physical_lines(text: str) -> list[str]:
     return io.StringIO(text, newline="").readlines()
 
 
-def _label_cell(names: list[str], delimiter: str | None) -> str:
-    return delimiter.join(names) if delimiter else json.dumps(names, ensure_ascii=False)
+def _label_cell(names: list[str], delimiter: str | None, before: str = "") -> str:
+    """A merged label cell in the style of the cell it replaces: delimiter-joined, or a JSON list
+    when the cell was one or a name holds the delimiter (joined, ``a|b`` would read back as two labels)."""
+    if delimiter and not before.strip().startswith("[") and not any(delimiter in n for n in names):
+        return delimiter.join(names)
+    return json.dumps(names, ensure_ascii=False)
 
 
 def _check_count(found: int, expected: int, path: Path) -> None:
@@ -116,7 +121,7 @@ def _csv_rows(text: str, sep: str, kept: list[int], relabel: dict[int, list[str]
         first, end, fields = records[k]
         if k in relabel and column is not None:
             ending = lines[end - 1][len(lines[end - 1].rstrip("\r\n")):] or "\n"
-            fields = [*fields[:column], _label_cell(relabel[k], delimiter), *fields[column + 1:]]
+            fields = [*fields[:column], _label_cell(relabel[k], delimiter, fields[column]), *fields[column + 1:]]
             buffer = io.StringIO()
             csv.writer(buffer, delimiter=sep, lineterminator=ending).writerow(fields)
             parts.append(buffer.getvalue())
@@ -126,8 +131,9 @@ def _csv_rows(text: str, sep: str, kept: list[int], relabel: dict[int, list[str]
 
 
 def _jsonl_rows(text: str, kept: list[int], relabel: dict[int, list[str]], label: str | None, expected: int,
-                path: Path) -> str:
-    """The kept records' own lines (empty objects and blank lines are not records)."""
+                path: Path, delimiter: str | None = None) -> str:
+    """The kept records' own lines (empty objects and blank lines are not records); a merged label
+    is written as the cell was: a ``delimiter``-joined string stays one, else a JSON list."""
     lines = [line for line in physical_lines(text) if line.strip() and json.loads(line)]
     _check_count(len(lines), expected, path)
     out = []
@@ -135,10 +141,23 @@ def _jsonl_rows(text: str, kept: list[int], relabel: dict[int, list[str]], label
         line = lines[k]
         if k in relabel and label:
             record: dict[str, Any] = json.loads(line)
-            record[label] = relabel[k]
+            _set_field(record, label, relabel[k], delimiter)
             line = json.dumps(record, ensure_ascii=False) + "\n"
         out.append(line if line.endswith("\n") else line + "\n")
     return "".join(out)
+
+
+def _set_field(record: dict[str, Any], column: str, names: list[str], delimiter: str | None) -> None:
+    """Set the label ``column`` of a JSON record in place; a dotted column read from a nested object
+    (``meddx.data.text.flatten_record``) is set inside that object, not added at the top."""
+    target, key = record, column
+    if column not in record:
+        *parents, key = column.split(".")
+        for parent in parents:  # the reader found this path, so each parent is an object
+            target = target[parent]
+    before = target.get(key)
+    joined = delimiter and isinstance(before, str) and _label_cell(names, delimiter, before) == delimiter.join(names)
+    target[key] = delimiter.join(names) if joined else names
 
 
 def _write_parquet(path: Path, out: Path, kept: list[int], relabel: dict[int, list[str]], label: str | None) -> Path:

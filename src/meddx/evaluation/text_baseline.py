@@ -52,15 +52,12 @@ class TfidfBaseline:
                               max_features=s["max_features"], lowercase=s["lowercase"], dtype=np.float64)
         try:
             x = vec.fit_transform(texts)
-        except ValueError:  # a tiny corpus where no term is in two documents
-            vec.set_params(min_df=1)
-            try:
-                x = vec.fit_transform(texts)
-            except ValueError:
-                from meddx.core.errors import DataError
+        except ValueError:  # no term in two documents: never fall back to min_df 1, which would store
+            from meddx.core.errors import DataError  # words of one note (a patient's name) in the bundle
 
-                raise DataError("the TF-IDF baseline found no word of two or more letters in the training "
-                                "documents; check the text column, or train with --no-baseline") from None
+            raise DataError("the TF-IDF baseline found no word (two or more letters) in two or more training "
+                            "documents, and it keeps only those (a word of one note may be a name); check the "
+                            "text column, or train with --no-baseline") from None
         labels = np.asarray(labels)
         columns = [labels[:, j] for j in range(labels.shape[1])] if task == "multilabel" else [labels]
         coefs, intercepts = [], []

@@ -184,10 +184,8 @@ def _explain_text(predictor: Any, text: str, name: str, method: str, target: str
     problem = "empty document; there is nothing to explain" if not text.strip() else text_problem(text)
     if problem:
         raise DataError(f"{name}: {problem}")
-    probs = predictor.predict_texts([text])[0]
-    k = target_index(predictor, probs, target)
-    start = time.perf_counter()
-    result = token_attributions(predictor, text, method=method, target=k, **options)
+    start = time.perf_counter()  # the document is encoded and scored once, inside token_attributions
+    result = token_attributions(predictor, text, method=method, target=target, **options)
     return Explanation(source=name, method=method, target=result.target, probability=result.probability,
                        attribution=np.asarray(result.scores, dtype=np.float32), seconds=time.perf_counter() - start,
                        tokens=result.tokens, extra={k2: v for k2, v in result.extra.items()})

@@ -44,10 +44,11 @@ class TokenAttribution:
                  "score": round(float(self.scores[i]), 6)} for i in order]
 
 
-def token_attributions(predictor: Any, text: str, *, method: str = "auto", target: int | None = None,
+def token_attributions(predictor: Any, text: str, *, method: str = "auto", target: int | str | None = None,
                        steps: int = 32) -> TokenAttribution:
-    """Attribute one document's prediction to its tokens; ``target`` defaults to the class the bundle
-    decides (its threshold, not the most probable class, for a binary bundle)."""
+    """Attribute one document's prediction to its tokens; ``target`` (a class index or name) defaults
+    to the class the bundle decides (its threshold, not the most probable class, for a binary bundle).
+    The document is encoded once: the network's input, its probabilities and the tokens' spans."""
     if method not in METHODS:
         raise ConfigError(f"attribution method {method!r} is not one of {', '.join(METHODS)}")
     net = predictor.net.eval()
@@ -56,20 +57,13 @@ def token_attributions(predictor: Any, text: str, *, method: str = "auto", targe
     if method == "attention" and not hasattr(net, "attention"):
         raise ConfigError(f"model {predictor.config['model']['name']!r} has no attention pooling; "
                           "use --attribution integrated-gradients")
-    ids, mask = predictor.encode([text])
-    probs = predictor.predict_texts([text])[0]
-    if target is None:
-        from meddx.explain.api import target_index
-
-        k = target_index(predictor, probs, None)
-    else:
-        k = int(target)
-    if not 0 <= k < len(predictor.label_names):
-        raise ConfigError(f"target class {k} is not one of 0..{len(predictor.label_names) - 1}")
-    # The tokens with their character spans, where each sits in the row (special tokens ([CLS], </s>,
-    # XLNet's trailing <sep> <cls>) are skipped wherever the template puts them) and whether the
-    # document was cut: one encoding.
-    tokens, positions, cut = predictor.tokenizer.token_spans(text, max_length=predictor.max_length)
+    # The network's input row, the tokens with their character spans, where each sits in the row
+    # (special tokens ([CLS], </s>, XLNet's trailing <sep> <cls>) are skipped wherever the template
+    # puts them) and whether the document was cut: one encoding.
+    ids, mask, tokens, positions, cut = predictor.tokenizer.encode_explained(text, max_length=predictor.max_length)
+    ids, mask = torch.from_numpy(ids), torch.from_numpy(mask)
+    probs = predictor.encoded_probs(ids, mask)[0]
+    k = _target(predictor, probs, target)
     if not tokens:
         raise DataError("the document has no tokens (empty or whitespace-only); there is nothing to explain")
     extra: dict[str, Any] = {}
@@ -85,6 +79,18 @@ def token_attributions(predictor: Any, text: str, *, method: str = "auto", targe
     scores = np.asarray(weights, dtype=np.float64)[positions]
     return TokenAttribution(tokens=tokens, scores=scores, method=method, target=predictor.label_names[k],
                             probability=float(probs[k]), extra=extra)
+
+
+def _target(predictor: Any, probs: np.ndarray, target: int | str | None) -> int:
+    """The class index to explain: ``target`` by index or name, else the bundle's decision."""
+    if target is None or isinstance(target, str):
+        from meddx.explain.api import target_index
+
+        return target_index(predictor, probs, target)
+    k = int(target)
+    if not 0 <= k < len(predictor.label_names):
+        raise ConfigError(f"target class {k} is not one of 0..{len(predictor.label_names) - 1}")
+    return k
 
 
 def _integrated_gradients(net: Any, ids: torch.Tensor, mask: torch.Tensor, target: int, pad_id: int,

@@ -74,6 +74,7 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
     config = config.model_copy(update={"precision": resolve_precision(config.precision, 0)})
     resume = run_dir is not None
     _check_ensemble(config, source, config.ensemble or 1)  # before anything is written
+    baseline = _fit_baseline(config, source)  # so is a corpus the baseline refuses, not after training
     name = config.name or _default_name(source.name)
     if run_dir is None:
         run_dir = runlib.new_run_dir(name)
@@ -120,7 +121,6 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
             return FitResult(run_dir=run_dir, plan=plan)  # an extra process of a multi-process run
         nets.append(task.net.eval())
     net = nets[0] if len(nets) == 1 else SoftmaxMean(nets).eval()
-    baseline = _fit_baseline(config, source)
     from meddx.bundle.text_predictor import text_bundle_config, text_bundle_files, text_predictor_factory
 
     cfg = text_bundle_config(config, source, plan, name, run_dir)

@@ -182,8 +182,12 @@ class TextTokenizer:
         ``max_length`` tokens (special tokens kept) and right-padded with ``pad_id`` to the
         longest row of the batch. An empty text still gets one token, so no row is all padding."""
         limit = self.max_length if max_length is None else _check_max_length(max_length, self._n_special)
+        return self._pad(self._encode(texts, limit))
+
+    def _pad(self, encodings: Sequence[Encoding]) -> tuple[np.ndarray, np.ndarray]:
+        """Right-padded ``(input_ids, attention_mask)`` rows of ``encodings`` (see :meth:`encode_batch`)."""
         # An empty text of a kind without [CLS]/[SEP] encodes to nothing: give it one [UNK].
-        rows = [enc.ids or [self._empty_id] for enc in self._encode(texts, limit)]
+        rows = [enc.ids or [self._empty_id] for enc in encodings]
         width = max((len(r) for r in rows), default=1)
         ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
         mask = np.zeros((len(rows), width), dtype=np.int64)
@@ -214,10 +218,15 @@ class TextTokenizer:
         """:meth:`tokens`, :meth:`token_positions` and whether ``text`` was cut at ``max_length``,
         from one encoding (an explanation needs all three; each of them alone encodes once)."""
         limit = self.max_length if max_length is None else _check_max_length(max_length, self._n_special)
+        return _spans(self._encode([text], limit)[0])
+
+    def encode_explained(self, text: str, max_length: int | None = None) -> tuple[
+            np.ndarray, np.ndarray, list[tuple[str, int, int]], list[int], bool]:
+        """:meth:`encode_batch` of ``[text]`` and :meth:`token_spans` of ``text`` from one encoding:
+        an explanation needs the network's input row and where each token sits in it and the text."""
+        limit = self.max_length if max_length is None else _check_max_length(max_length, self._n_special)
         enc = self._encode([text], limit)[0]
-        kept = [i for i, special in enumerate(enc.special_tokens_mask) if not special]
-        spans = [(enc.tokens[i], int(enc.offsets[i][0]), int(enc.offsets[i][1])) for i in kept]
-        return spans, kept, bool(enc.overflowing)
+        return (*self._pad([enc]), *_spans(enc))
 
     def decode(self, ids: Sequence[int]) -> str:
         """Text of ``ids`` with special tokens (padding included) dropped; normalised text, not
@@ -352,6 +361,14 @@ def text_problem(text: str) -> str | None:
     found = _SURROGATE.search(text)
     return None if found is None else (f"character {found.start() + 1} is U+{ord(found.group()):04X}, a lone "
                                        "surrogate: bytes that are not valid UTF-8; re-encode it as UTF-8")
+
+
+def _spans(enc: Encoding) -> tuple[list[tuple[str, int, int]], list[int], bool]:
+    """Non-special tokens of ``enc`` with their character spans, their columns in the row, and
+    whether the text was cut (see ``TextTokenizer.token_spans``)."""
+    kept = [i for i, special in enumerate(enc.special_tokens_mask) if not special]
+    spans = [(enc.tokens[i], int(enc.offsets[i][0]), int(enc.offsets[i][1])) for i in kept]
+    return spans, kept, bool(enc.overflowing)
 
 
 def _first_id(tok: Tokenizer, names: Sequence[str], default: int) -> int:

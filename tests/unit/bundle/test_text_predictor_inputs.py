@@ -39,3 +39,14 @@ def test_a_document_that_is_not_text_is_counted_from_one() -> None:
     "text 1 of 1": the two counted documents differently."""
     with pytest.raises(DataError, match=r"^document 2 of 2 is int, not text; expected a list of str$"):
         _predictor().predict_texts(["history of seizure", 7])
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t"])
+def test_an_empty_document_is_refused_by_the_python_api_as_by_the_cli(blank: str) -> None:
+    """Found by an audit: ``predict_texts([""])`` scored the empty document (one [UNK] token) and
+    returned a confident-looking row, while ``meddx predict --text ""`` refused it."""
+    predictor = _predictor()
+    for call in (predictor.predict_texts, predictor.predict_documents):
+        with pytest.raises(DataError, match=r"^document 2 of 3 is empty or whitespace-only \(1 such\)"):
+            call(["history of seizure", blank, "carcinoma"])
+    assert predictor.predict_texts([]).shape == (0, 3)

@@ -53,3 +53,11 @@ def test_errors_are_clear() -> None:
         TfidfBaseline.fit(["a b", "1 2", "c"], np.array([0, 1, 0]), "binary")
     with pytest.raises(BundleError, match="unreadable TF-IDF baseline"):
         TfidfBaseline.from_files(b"not safetensors", "{}")
+
+
+def test_a_corpus_without_shared_words_is_refused_not_fitted_on_words_of_one_note() -> None:
+    """Found by an audit: when no word was in two documents the baseline fell back to min_df 1, so
+    every word of every note (a patient's name included) went into the bundle's baseline.json,
+    against docs/text.md ("every word found in at least two training documents")."""
+    with pytest.raises(DataError, match="no word .* in two or more training documents.*--no-baseline"):
+        TfidfBaseline.fit(["alpha beta Zyxwvutsrq", "gamma delta", "epsilon zeta"], np.array([0, 1, 0]), "binary")

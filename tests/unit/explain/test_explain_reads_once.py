@@ -46,9 +46,37 @@ def test_a_document_is_encoded_once_for_its_tokens_positions_and_length() -> Non
     with mock.patch.object(TextTokenizer, "_encode", counting_encode), \
             mock.patch.object(TextTokenizer, "lengths", counting_lengths):
         result = token_attributions(predictor, LONG)
-    # the network's input, its probabilities, and one for the tokens, positions and length together
-    assert calls == ["encode"] * 3
+    # One encoding gives the network's input, its probabilities and the tokens, positions and length
+    # (was three: the input, predict_texts for the probabilities, and the spans).
+    assert calls == ["encode"]
     assert result.extra["read_until"] == max(end for _, _, end in result.tokens) < len(LONG)
+    # the probability shown is the bundle's (temperature-scaled) probability of the same document
+    assert result.probability == pytest.approx(
+        float(predictor.predict_texts([LONG])[0][predictor.label_names.index(result.target)]), abs=1e-12)
+
+
+def test_explain_api_encodes_a_document_once_and_keeps_a_named_target() -> None:
+    """``meddx.explain`` on a document encoded it four times (its own predict_texts for the target,
+    then the three above)."""
+    from meddx.explain.api import explain
+
+    predictor = _predictor("word", "bilstm-attention")
+    predictor.config.update(modality="text", calibration={"temperature": 2.0})
+    predictor.temperature = 2.0
+    calls: list[int] = []
+    encode = TextTokenizer._encode
+
+    def counting_encode(self: TextTokenizer, texts: list[str], limit: int):  # type: ignore[no-untyped-def]
+        calls.append(len(texts))
+        return encode(self, texts, limit)
+
+    with mock.patch.object(TextTokenizer, "_encode", counting_encode):
+        decided, named = (explain(predictor, ["history of seizure"], "attention", target=t)[0] for t in (None, "c"))
+    assert calls == [1, 1]
+    probs = predictor.predict_texts(["history of seizure"])[0]
+    assert decided.target == predictor.label_names[int(probs.argmax())]
+    assert decided.probability == pytest.approx(float(probs.max()), abs=1e-12)
+    assert named.target == "c" and named.probability == pytest.approx(float(probs[2]), abs=1e-12)
 
 
 @pytest.fixture(scope="module")
