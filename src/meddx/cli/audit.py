@@ -26,12 +26,25 @@ def membership(
     """Loss-threshold membership-inference attack: attack AUC (95% CI), TPR at FPR 0.1% and 1%, advantage."""
     from meddx.privacy.audit import membership_audit, write_membership
 
+    _check_side(train, "--train")
+    _check_side(holdout, "--holdout")
     result = membership_audit(bundle, data=data, train=train, holdout=holdout, n=n, seed=seed, n_resamples=resamples)
     path = write_membership(result, out)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
     _print_table(result, path)
+
+
+def _check_side(value: str, flag: str) -> None:
+    """A --train/--holdout value that is no split name, no SOURCE@SPLIT and no existing source (a
+    typo such as 'tset') is refused naming the flag; the source loader would only say 'no such file'."""
+    from meddx.data.base import SPLITS
+
+    if value in SPLITS or "@" in value or ":" in value or Path(value).exists():
+        return
+    raise typer.BadParameter(f"{value!r} is neither a split ({', '.join(SPLITS)}) nor SOURCE@SPLIT nor an "
+                             "existing source", param_hint=flag)
 
 
 def _print_table(result: dict, path: Path) -> None:

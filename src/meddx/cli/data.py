@@ -140,7 +140,8 @@ def verify(
     report: Optional[Path] = typer.Option(
         None, "--report", help="Where to write the JSON report (default ./verify-report.json, which is never replaced "
         "without --overwrite; an existing PATH is replaced only when it is an earlier verify report)."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing report file, whatever it holds."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing report, --fixed-output or "
+                                   "--clean-manifest file, whatever it holds."),
     near: bool = typer.Option(True, "--near/--no-near", help="Search near duplicates (perceptual hash)."),
     max_distance: Optional[int] = typer.Option(
         None, "--max-distance", min=0, help="Hash bits that may differ for a near duplicate (default 2 per 64)."
@@ -183,8 +184,11 @@ def verify(
 
     if (fix is None) != (fixed_output is None):
         raise typer.BadParameter("--fix and --fixed-output go together", param_hint="--fix")
+    if near_threshold != near_threshold:  # NaN passes click's range check (every comparison is false)
+        raise typer.BadParameter("nan is not a similarity; expected a number in [0.01, 1]", param_hint="--near-threshold")
     _check_outputs([source, labels_file], {"--report": report or Path(DEFAULT_REPORT), "--fixed-output": fixed_output,
                                            "--clean-manifest": clean_manifest})
+    _refuse_taken({"--fixed-output": fixed_output, "--clean-manifest": clean_manifest}, overwrite)
     report, replace = report_destination(report, overwrite, source)
     segmentation = is_segmentation_source(source)
     if segmentation:
@@ -276,3 +280,18 @@ def _check_outputs(inputs: list[str | None], outputs: dict[str, Path | None]) ->
         if where in seen:
             raise typer.BadParameter(f"{path} is also given to {seen[where]}; choose two paths", param_hint=flag)
         seen[where] = flag
+
+
+def _refuse_taken(outputs: dict[str, Path | None], overwrite: bool) -> None:
+    """Before the (possibly long) check: an existing --fixed-output/--clean-manifest file is kept
+    unless --overwrite, as the report is (a cleaned CSV may be the user's only edited copy)."""
+    from meddx.core.errors import ConfigError
+
+    for flag, path in outputs.items():
+        if path is None:
+            continue
+        if path.is_dir():
+            raise ConfigError(f"{flag} {path}: is a folder; expected a file path")
+        if path.exists() and not overwrite:
+            raise ConfigError(f"{flag} {path}: the file exists; choose another path, or pass --overwrite to "
+                              "replace it")

@@ -19,6 +19,7 @@ def demo(
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Make a synthetic dataset, train, evaluate, save, register and predict, then summarise."""
+    import math
     import time
 
     from rich.console import Console
@@ -26,19 +27,26 @@ def demo(
 
     from meddx.bundle.bundle import load_bundle
     from meddx.core.paths import datasets_dir, meddx_home
-    from meddx.training.config import TrainConfig
+    from meddx.training.config import validated_config
     from meddx.training.fit import fit
 
+    if not math.isfinite(time_budget):  # pydantic's gt=0 lets inf through, and NaN past click
+        raise typer.BadParameter(f"{time_budget}; expected a finite number of minutes > 0", param_hint="--time-budget")
+    # Validated before the images are written: a bad flag costs nothing and is one line.
+    overrides = {"model": model, "time_budget": time_budget}
+    validated_config({"data": "demo", **overrides}, overridden={k for k, v in overrides.items() if v is not None})
+    root = folder or datasets_dir() / "demo-lesions"
+    _check_folder(root)
     console = Console()
     start = time.perf_counter()
-    root = folder or datasets_dir() / "demo-lesions"
     _make_dataset(root)
     console.print(f"[bold]1/4 data[/]: synthetic lesion images (28 px, label 'lesion' = a bright blob) in {root}")
 
     console.print(f"[bold]2/4 train[/]: {model or 'automatic model'}, {time_budget:g} min budget")
     # No model by default: the planner then narrows resnet18 when few epochs would fit the budget,
     # which on two CPU cores trains about 10 epochs instead of 3 in the same minute (docs/training.md).
-    cfg = TrainConfig(data=str(root), model=model, time_budget=time_budget, name="demo-lesions", seed=0)
+    cfg = validated_config({"data": str(root), "model": model, "time_budget": time_budget, "name": "demo-lesions",
+                            "seed": 0})
     result = fit(cfg, progress=progress)
     assert result.bundle_path is not None and result.metrics is not None
     plan = result.plan
@@ -77,8 +85,25 @@ def next_steps(ref: str | None, root: Path) -> str:
     return escape(f"Next: meddx predict {ref_arg} IMAGE.png  |  meddx evaluate {ref_arg} --data {shlex.quote(str(root))}")
 
 
+def _check_folder(root: Path) -> None:
+    """Refuse a ``--folder`` that holds anything but an earlier demo's images: it would be replaced,
+    and a user's own folder must never be deleted."""
+    from meddx.core.errors import ConfigError
+
+    if (root / ".complete").is_file() or not root.exists():
+        return
+    if not root.is_dir():
+        raise ConfigError(f"--folder {root}: is a file; expected a folder for the demo images (new or empty)")
+    if any(root.iterdir()):
+        raise ConfigError(f"--folder {root}: holds files that are not an earlier demo's images (no .complete "
+                          "marker); choose a new or empty folder (nothing in it was changed)")
+
+
 def _make_dataset(root: Path) -> None:
-    """Write the demo image folder once; a complete folder from an earlier run is reused."""
+    """Write the demo image folder once; a complete folder from an earlier run is reused.
+
+    The images go to a temporary sibling renamed into place, so an interrupted run leaves no
+    half-written folder (and the temporary one is removed on any failure)."""
     import shutil
     import tempfile
 
@@ -86,11 +111,22 @@ def _make_dataset(root: Path) -> None:
 
     if (root / ".complete").is_file():
         return
-    root.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".demo-", dir=root.parent))
-    source = make_lesion_source(DEMO_SPLITS["train"], DEMO_SPLITS["val"], DEMO_SPLITS["test"], size=28, seed=7)
-    write_image_folder(source, tmp)
-    (tmp / ".complete").write_text("synthetic lesion images written by meddx demo\n")
-    if root.exists():
-        shutil.rmtree(root)
-    tmp.replace(root)
+    _check_folder(root)
+    try:
+        root.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".demo-", dir=root.parent))
+    except OSError as exc:
+        from meddx.core.errors import ConfigError
+
+        raise ConfigError(f"--folder {root}: cannot write beside it in {root.parent} ({exc.strerror or exc}); "
+                          "expected a writable place") from None
+    try:
+        source = make_lesion_source(DEMO_SPLITS["train"], DEMO_SPLITS["val"], DEMO_SPLITS["test"], size=28, seed=7)
+        write_image_folder(source, tmp)
+        (tmp / ".complete").write_text("synthetic lesion images written by meddx demo\n")
+        if root.exists():
+            root.rmdir()  # empty (checked above): never a tree with someone's files in it
+        tmp.replace(root)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

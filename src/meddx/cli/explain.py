@@ -53,6 +53,7 @@ def explain(
     if not items:
         raise typer.BadParameter("give inputs to explain (files, or --text for a text bundle), or --evaluate --data",
                                  param_hint="INPUTS")
+    _check_out(out)  # before the attributions are computed, which can take minutes
     explanations = run(predictor, items, methods, target=target, names=names)
     files = write_explanations(predictor, explanations, items, out)
     if as_json:
@@ -82,3 +83,17 @@ def _print_faithfulness(report: dict, path: Path, as_json: bool) -> None:
                       f"{row['milliseconds']:.1f}")
     Console().print(table)
     typer.echo(f"faithfulness: {path}")
+
+
+def _check_out(out: Path) -> None:
+    """Create the ``--out`` folder now: a file there, or a place that cannot hold a folder, is a
+    one-line error before any work rather than a traceback after it."""
+    from meddx.core.errors import ConfigError
+
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: is a file; expected a folder for the explanations (the file is kept)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror or exc}); expected a writable "
+                          "place") from None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from typing import Iterator
 
 import typer
 
@@ -17,7 +19,8 @@ def create(
     """Create a key and print it ONCE; only its hash is stored."""
     from meddx.serving.auth import create_key
 
-    token, record = create_key(role, name)
+    with keys_database():
+        token, record = create_key(role, name)
     typer.echo(token)
     typer.echo(f"key id {record.id} ({record.role}, {record.name}); store the key now: it cannot be shown again",
                err=True)
@@ -31,7 +34,8 @@ def list_cmd() -> None:
 
     from meddx.serving.auth import list_keys
 
-    records = list_keys()
+    with keys_database():
+        records = list_keys()
     table = Table("id", "name", "role", "created", "status")
     for r in records:
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
@@ -45,5 +49,26 @@ def revoke(key_id: str = typer.Argument(..., help="The key id shown by `meddx ke
     """Revoke a key; a running server refuses it within seconds."""
     from meddx.serving.auth import revoke_key
 
-    record = revoke_key(key_id)
+    with keys_database():
+        record = revoke_key(key_id)
     typer.echo(f"revoked key {record.id} ({record.role}, {record.name})")
+
+
+@contextlib.contextmanager
+def keys_database() -> Iterator[None]:
+    """A damaged, folder-shaped or read-only ``serving.db`` as one ``MeddxError`` line naming it.
+
+    Done here, not in ``meddx.serving.auth.connect``: inside the server a ``MeddxError`` becomes a
+    422 for the client, while a database failure must stay a 500 in the operator's log."""
+    import sqlite3
+
+    from meddx.core.errors import MeddxError
+
+    try:
+        yield
+    except sqlite3.Error as exc:
+        from meddx.core.paths import meddx_home
+
+        raise MeddxError(f"{meddx_home() / 'serving.db'}: keys/audit database unusable ({exc}); expected a "
+                         "writable SQLite file (move a damaged one aside, or set MEDDX_HOME to a writable "
+                         "folder)") from None

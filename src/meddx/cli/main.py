@@ -60,11 +60,11 @@ def main(argv: list[str] | None = None) -> None:
         message = " | ".join(line.strip() for line in str(exc).splitlines() if line.strip())
         typer.echo(f"meddx: error: {message}", err=True)
         sys.exit(exc.exit_code)
-    except (FileExistsError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
+    except (FileExistsError, FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
         if "--debug" in args or not exc.filename:
             raise
-        # A destination that is a file where a folder is needed (or the reverse), or not writable:
-        # the user's path, not a bug, so one line naming it.
+        # A destination that is a file where a folder is needed (or the reverse), not writable, or
+        # under a folder that cannot exist (/proc/x): the user's path, not a bug, so one line naming it.
         typer.echo(f"meddx: error: {exc.filename}: {(exc.strerror or type(exc).__name__).lower()}; choose another "
                    "path (a folder where one is expected, a file path otherwise)", err=True)
         sys.exit(2)

@@ -7,9 +7,14 @@ from pathlib import Path
 
 
 def meddx_home() -> Path:
-    """Return the data root, from ``MEDDX_HOME`` or ``~/.meddx`` (created on first use)."""
+    """Return the data root, from ``MEDDX_HOME`` or ``~/.meddx`` (created on first use).
+
+    A root that cannot be a folder (a file, a read-only or virtual file system) is a
+    ``MeddxError`` naming ``MEDDX_HOME``: the OS error alone names a path the user may not
+    recognise as the data root.
+    """
     root = Path(os.environ.get("MEDDX_HOME", "~/.meddx")).expanduser()
-    root.mkdir(parents=True, exist_ok=True)
+    _make_folder(root, "MEDDX_HOME" if "MEDDX_HOME" in os.environ else "the data root (MEDDX_HOME unset)")
     return root
 
 
@@ -35,5 +40,17 @@ def registry_db() -> Path:
 
 def _sub(name: str) -> Path:
     path = meddx_home() / name
-    path.mkdir(parents=True, exist_ok=True)
+    _make_folder(path, f"MEDDX_HOME/{name}")
     return path
+
+
+def _make_folder(path: Path, what: str) -> None:
+    """``mkdir -p path``; an OS refusal becomes one ``MeddxError`` line naming ``what`` and ``path``."""
+    from meddx.core.errors import MeddxError
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        found = "a file" if path.is_file() else (exc.strerror or type(exc).__name__).lower()
+        raise MeddxError(f"{what}: {path}: cannot be used as a folder ({found}); expected a writable folder: "
+                         "set MEDDX_HOME to one") from None
