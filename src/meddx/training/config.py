@@ -17,7 +17,8 @@ from meddx.core.errors import ConfigError, parsed_text
 class TrainConfig(BaseModel):
     """Everything a training run needs (classification or segmentation); YAML/JSON data only, no code."""
 
-    model_config = ConfigDict(extra="forbid")
+    # allow_inf_nan: "--time-budget inf" trained without end and "--lr inf" failed after training
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     data: str = Field(description="source: medmnist:NAME, .npz, image folder or CSV manifest")
     name: str | None = Field(None, description="bundle name (default: derived from the data)")
@@ -198,7 +199,8 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TrainConfig
     given = {k: v for k, v in overrides.items() if v is not None}
     data.update(given)  # a flag wins over the same field in the file
     if "data" not in data:
-        raise ConfigError("no data source given: pass --data SOURCE or set 'data:' in the YAML config")
+        where = f"{path}: no 'data:' field; " if path is not None else ""
+        raise ConfigError(f"{where}no data source given: pass --data SOURCE or set 'data:' in the YAML config")
     return validated_config(data, path, overridden=set(given))
 
 
@@ -256,7 +258,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as exc:  # random bytes, a binary file given as the config
+        raise ConfigError(f"{path}: not a YAML config: byte {exc.start} is not UTF-8 text; expected a YAML mapping "
+                          "of config fields (data: ..., epochs: ...)") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
     if not isinstance(data, dict):

@@ -61,3 +61,24 @@ def test_plan_file_errors_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"batch_size: the config or flags say 16 but the --plan file .*edited.json "
                                           r"says 8"):
         check_no_conflicts(TrainConfig(data="x.npz", batch_size=16), overrides, 2)
+
+
+@pytest.mark.parametrize("flag", [{"time_budget": float("inf")}, {"lr": float("inf")}, {"time_budget": float("nan")},
+                                  {"weight_decay": float("nan")}])
+def test_a_non_finite_number_is_refused_naming_the_field(tmp_path: Path, flag: dict) -> None:
+    """Found by the CLI audit: ``--time-budget inf`` trained without end, ``--lr inf`` failed after
+    training with a message about probabilities."""
+    field = next(iter(flag))
+    with pytest.raises(ConfigError, match=rf"{field} \(set by a flag.*finite number"):
+        load_config(_yaml(tmp_path, "data: x.npz\n"), **flag)
+    with pytest.raises(ConfigError, match=rf"bad.yaml: invalid training config: {field}: .*finite number"):
+        load_config(_yaml(tmp_path, f"data: x.npz\n{field}: .inf\n"))
+
+
+def test_a_binary_or_empty_config_file_is_one_line_naming_it(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.yaml"
+    junk.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(ConfigError, match=r"junk.yaml: not a YAML config: byte \d+ is not UTF-8 text"):
+        load_config(junk)
+    with pytest.raises(ConfigError, match=r"bad.yaml: no 'data:' field; no data source given"):
+        load_config(_yaml(tmp_path, ""))
