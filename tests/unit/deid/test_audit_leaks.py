@@ -6,15 +6,9 @@ that clinical text around it stays.
 
 from __future__ import annotations
 
-from meddx.deid import DeidSettings, deidentify
 from meddx.deid.detect import detect
-
-TAG = DeidSettings(mode="tag", key="k")
-SHIFT = DeidSettings(mode="tag", dates="shift", key="k")
-
-
-def _out(text: str, settings: DeidSettings = TAG) -> str:
-    return deidentify(text, patient_id="p1", settings=settings).text
+from tests.unit.deid.deid_helpers import SHIFT
+from tests.unit.deid.deid_helpers import scrubbed as _out
 
 
 def test_upper_case_mr_ms_titles() -> None:

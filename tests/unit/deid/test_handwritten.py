@@ -9,7 +9,6 @@ was measured and prints the per-type table; docs/deid.md quotes it as the honest
 
 from __future__ import annotations
 
-
 from meddx.deid import deidentify
 from meddx.deid.evaluate import parse_marked, score
 from meddx.deid.synthetic import SyntheticNote

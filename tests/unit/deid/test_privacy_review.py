@@ -15,17 +15,9 @@ import pytest
 from meddx.deid import DeidSettings, deidentify
 from meddx.deid.dates import parse_date
 from meddx.deid.detect import detect
-
-TAG = DeidSettings(mode="tag", key="k")
-SHIFT = DeidSettings(mode="tag", dates="shift", key="k")
-
-
-def _out(text: str, settings: DeidSettings = TAG) -> str:
-    return deidentify(text, patient_id="p1", settings=settings).text
-
-
-def _types(text: str) -> dict[str, str]:
-    return {text[s.start:s.end]: s.type for s in detect(text)}
+from tests.unit.deid.deid_helpers import SHIFT
+from tests.unit.deid.deid_helpers import detected_types as _types
+from tests.unit.deid.deid_helpers import scrubbed as _out
 
 
 @pytest.mark.parametrize("text, place", [

@@ -1,0 +1,20 @@
+"""What the de-id review tests share: settings that tag (and shift dates), the scrubbed text of
+one note, and the type detected for each flagged piece of text."""
+
+from __future__ import annotations
+
+from meddx.deid import DeidSettings, deidentify
+from meddx.deid.detect import detect
+
+TAG = DeidSettings(mode="tag", key="k")
+SHIFT = DeidSettings(mode="tag", dates="shift", key="k")
+
+
+def scrubbed(text: str, settings: DeidSettings = TAG) -> str:
+    """The note as ``meddx deid`` writes it (patient ``p1``)."""
+    return deidentify(text, patient_id="p1", settings=settings).text
+
+
+def detected_types(text: str) -> dict[str, str]:
+    """Flagged text -> its PHI type."""
+    return {text[s.start:s.end]: s.type for s in detect(text)}
