@@ -218,3 +218,18 @@ def test_an_output_folder_that_cannot_exist_is_one_line(trained: dict, capsys, m
     result = run_cli(["evaluate", str(trained["bundle"]), "--data", str(trained["folder"]), "--bootstrap", "0",
                       "--no-verify", "--no-report", "-o", "/proc/meddx-metrics"], capsys)
     _one_line(result, "/proc/meddx-metrics")
+
+
+def test_explain_that_fails_leaves_no_empty_output_folder(trained: dict, capsys, monkeypatch, tmp_path) -> None:
+    """--out is made before the attributions run; a run that then fails (an image that does not
+    decode) left that folder behind, empty (found as a stray explanations/ in the repository)."""
+    monkeypatch.setenv("MEDDX_HOME", str(trained["home"]))
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n not an image")
+    out = tmp_path / "explanations"
+    _one_line(run_cli(["explain", str(trained["bundle"]), str(broken), "-o", str(out)], capsys), "broken.png")
+    assert not out.exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    run_cli(["explain", str(trained["bundle"]), str(broken), "-o", str(kept)], capsys)
+    assert kept.is_dir()  # a folder the user made stays

@@ -53,9 +53,15 @@ def explain(
     if not items:
         raise typer.BadParameter("give inputs to explain (files, or --text for a text bundle), or --evaluate --data",
                                  param_hint="INPUTS")
+    created = not out.exists()
     _check_out(out)  # before the attributions are computed, which can take minutes
-    explanations = run(predictor, items, methods, target=target, names=names)
-    files = write_explanations(predictor, explanations, items, out)
+    try:
+        explanations = run(predictor, items, methods, target=target, names=names)
+        files = write_explanations(predictor, explanations, items, out)
+    except BaseException:
+        if created and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # made above for nothing: a failed run leaves no empty folder behind
+        raise
     if as_json:
         for e in explanations:
             typer.echo(json.dumps(e.to_dict()))
