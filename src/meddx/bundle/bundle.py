@@ -160,6 +160,11 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
     if bias and config["task"] != "binary":
         raise bad("calibration.bias", "absent or 0 (a log-odds bias is fitted for binary models only)",
                   config["calibration"]["bias"])
+    per_class = (config.get("decision") or {}).get("class_thresholds")
+    if per_class is not None and (not isinstance(per_class, dict) or set(per_class) != set(labels)
+                                  or not all(number(v) and -1e6 < v < 1e6 for v in per_class.values())):
+        raise bad("decision.class_thresholds", "an object with one finite threshold for each name in label_names",
+                  per_class)
     if not isinstance(config.get("tta", []), list):
         raise bad("tta", "a list", config.get("tta"))
     from meddx.data.orientation import valid_orientation

@@ -57,10 +57,17 @@ def conflict_line(s: dict) -> str:
             f"{s['conflicting_near_groups']} near group(s) (+{s['conflicting_near_rows']} rows not in those)")
 
 
-def print_untrainable(console, result: dict) -> None:  # type: ignore[no-untyped-def]
-    """A red line per class that has no training sample (``meddx train`` refuses the source)."""
+def print_untrainable(console, result: dict, task: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """A red line per class that has no training sample (multi-label: a label never positive in
+    train), which ``meddx train`` refuses."""
+    multilabel = (task or result.get("task")) == "multilabel"
     for name, where in result.get("classes_without_training_samples", {}).items():
         found = ", ".join(f"{n} in {split}" for split, n in where.items()) or "no sample in any split"
+        if multilabel:
+            console.print(f"[bold red]problem:[/bold red] label {name!r} is never positive in train (positive: "
+                          f"{found}); `meddx train` refuses this source: move some of its positive samples to train, "
+                          "or drop the label", soft_wrap=True)
+            continue
         console.print(f"[bold red]problem:[/bold red] class {name!r} has no training sample ({found}); "
                       "`meddx train` refuses this source: move some of its samples to train, or drop the class",
                       soft_wrap=True)
@@ -227,7 +234,7 @@ def _print_verify(report: dict, path: Path) -> None:
     for g in cross[:5]:
         console.print("[yellow]shared across splits:[/yellow] " + ", ".join(
             f"{m['split']}:{m['id']} ({m['label']})" for m in g["members"][:4]) + (" ..." if g["size"] > 4 else ""))
-    print_untrainable(console, s)
+    print_untrainable(console, s, report.get("source", {}).get("task"))
     if report["summary"]["has_leakage"]:
         console.print("[bold red]leakage:[/bold red] the same content or patient appears in more than one split; "
                       "deduplicate before trusting test metrics")

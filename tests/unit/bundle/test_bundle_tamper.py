@@ -119,3 +119,16 @@ def test_a_calibration_bias_on_a_multiclass_bundle_is_refused(tmp_path: Path) ->
     path = save_bundle(tmp_path / "m", net=net, config=config, metrics={}, model_card="")
     with pytest.raises(BundleError, match="'calibration.bias'.*binary models only"):
         load_bundle(path)
+
+
+@pytest.mark.parametrize("class_thresholds", [{"neg": 0.5}, {"neg": 0.5, "pos": "high"}, [0.5, 0.5],
+                                              {"neg": 0.5, "pos": float("nan")}])
+def test_hand_edited_class_thresholds_are_refused_naming_the_field(bundle: Path, class_thresholds) -> None:
+    """Found by the evaluation audit: a ``class_thresholds`` missing a label was a KeyError traceback
+    at evaluate time (``operating.thresholds_of``)."""
+    config = json.loads((bundle / "config.json").read_text())
+    config["decision"]["class_thresholds"] = class_thresholds
+    (bundle / "config.json").write_text(json.dumps(config))
+    with pytest.raises(BundleError, match=r"config.json: field 'decision.class_thresholds' must be an object with "
+                                          r"one finite threshold for each name in label_names"):
+        load_bundle(bundle)

@@ -43,5 +43,15 @@ def test_verify_fails_on_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap
     with pytest.raises(SystemExit) as done:
         main(["data", "verify", str(_source(tmp_path)), "--no-near", "--report", str(report)])
     assert done.value.code == 1
-    assert "class 'rare' has no training sample (1 in test)" in " ".join(capsys.readouterr().out.split())
+    assert "label 'rare' is never positive in train (positive: 1 in test)" in " ".join(capsys.readouterr().out.split())
     assert json.loads(report.read_text())["summary"]["classes_without_training_samples"] == {"rare": {"test": 1}}
+
+
+def test_info_says_never_positive_for_a_label(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture) -> None:
+    """``data info`` said "class 'rare' has no training sample" of a multi-label label."""
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    with pytest.raises(SystemExit):
+        main(["data", "info", str(_source(tmp_path))])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "label 'rare' is never positive in train (positive: 1 in test)" in out and "has no training sample" not in out
