@@ -19,7 +19,6 @@ def demo(
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Make a synthetic dataset, train, evaluate, save, register and predict, then summarise."""
-    import math
     import time
 
     from rich.console import Console
@@ -30,23 +29,19 @@ def demo(
     from meddx.training.config import validated_config
     from meddx.training.fit import fit
 
-    if not math.isfinite(time_budget):  # pydantic's gt=0 lets inf through, and NaN past click
-        raise typer.BadParameter(f"{time_budget}; expected a finite number of minutes > 0", param_hint="--time-budget")
-    # Validated before the images are written: a bad flag costs nothing and is one line.
-    overrides = {"model": model, "time_budget": time_budget}
-    validated_config({"data": "demo", **overrides}, overridden={k for k, v in overrides.items() if v is not None})
     root = folder or datasets_dir() / "demo-lesions"
-    _check_folder(root)
+    # Validated before the images are written (the config refuses NaN and inf): a bad flag costs nothing
+    # and is one line naming it.
+    cfg = validated_config({"data": str(root), "model": model, "time_budget": time_budget, "name": "demo-lesions",
+                            "seed": 0}, overridden={"time_budget"} | ({"model"} if model else set()))
     console = Console()
     start = time.perf_counter()
-    _make_dataset(root)
+    _make_dataset(root)  # refuses a --folder holding anything but an earlier demo's images
     console.print(f"[bold]1/4 data[/]: synthetic lesion images (28 px, label 'lesion' = a bright blob) in {root}")
 
     console.print(f"[bold]2/4 train[/]: {model or 'automatic model'}, {time_budget:g} min budget")
     # No model by default: the planner then narrows resnet18 when few epochs would fit the budget,
     # which on two CPU cores trains about 10 epochs instead of 3 in the same minute (docs/training.md).
-    cfg = validated_config({"data": str(root), "model": model, "time_budget": time_budget, "name": "demo-lesions",
-                            "seed": 0})
     result = fit(cfg, progress=progress)
     assert result.bundle_path is not None and result.metrics is not None
     plan = result.plan

@@ -74,12 +74,13 @@ def mcnemar_test(correct_a: np.ndarray, correct_b: np.ndarray, groups: np.ndarra
 
 def _with_groups(correct_a: np.ndarray, correct_b: np.ndarray, groups: np.ndarray) -> dict[str, Any]:
     """``mcnemar_test`` with patient ids: clustered when a patient holds several cases (as ``meddx compare``)."""
-    from meddx.evaluation.compare_clustered import cluster_codes, clustered_mcnemar_test, is_clustered
+    from meddx.evaluation.compare_clustered import cluster_codes, clustered_mcnemar_test
 
     codes = cluster_codes(groups, np.asarray(correct_a).reshape(-1).size)  # checks one id per case
-    if is_clustered(groups):
+    n_clusters = int(codes.max()) + 1 if codes.size else 0
+    if n_clusters < codes.size:  # some patient holds several cases
         return clustered_mcnemar_test(correct_a, correct_b, groups)
-    return {**mcnemar_test(correct_a, correct_b), "n_clusters": int(codes.max()) + 1}
+    return {**mcnemar_test(correct_a, correct_b), "n_clusters": n_clusters}
 
 
 def _mcnemar_p(b: int, c: int) -> tuple[float, float, str]:

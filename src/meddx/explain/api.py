@@ -92,9 +92,14 @@ def resolve_methods(predictor: Any, methods: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def target_index(predictor: Any, probs: np.ndarray, target: str | None) -> int:
-    """The class to explain: ``target`` by name, else the bundle's decision for these probabilities."""
+def target_index(predictor: Any, probs: np.ndarray, target: int | str | None) -> int:
+    """The class to explain: ``target`` by index or name, else the bundle's decision for these probabilities."""
     names = list(predictor.label_names)
+    if target is not None and not isinstance(target, str):
+        k = int(target)
+        if not 0 <= k < len(names):
+            raise ConfigError(f"target class {k} is not one of 0..{len(names) - 1}")
+        return k
     if target is not None:
         if target not in names:
             raise ConfigError(f"--target {target!r} is not a class of bundle {predictor.name!r}: {', '.join(names)}")

@@ -63,7 +63,9 @@ def token_attributions(predictor: Any, text: str, *, method: str = "auto", targe
     ids, mask, tokens, positions, cut = predictor.tokenizer.encode_explained(text, max_length=predictor.max_length)
     ids, mask = torch.from_numpy(ids), torch.from_numpy(mask)
     probs = predictor.encoded_probs(ids, mask)[0]
-    k = _target(predictor, probs, target)
+    from meddx.explain.api import target_index
+
+    k = target_index(predictor, probs, target)
     if not tokens:
         raise DataError("the document has no tokens (empty or whitespace-only); there is nothing to explain")
     extra: dict[str, Any] = {}
@@ -79,18 +81,6 @@ def token_attributions(predictor: Any, text: str, *, method: str = "auto", targe
     scores = np.asarray(weights, dtype=np.float64)[positions]
     return TokenAttribution(tokens=tokens, scores=scores, method=method, target=predictor.label_names[k],
                             probability=float(probs[k]), extra=extra)
-
-
-def _target(predictor: Any, probs: np.ndarray, target: int | str | None) -> int:
-    """The class index to explain: ``target`` by index or name, else the bundle's decision."""
-    if target is None or isinstance(target, str):
-        from meddx.explain.api import target_index
-
-        return target_index(predictor, probs, target)
-    k = int(target)
-    if not 0 <= k < len(predictor.label_names):
-        raise ConfigError(f"target class {k} is not one of 0..{len(predictor.label_names) - 1}")
-    return k
 
 
 def _integrated_gradients(net: Any, ids: torch.Tensor, mask: torch.Tensor, target: int, pad_id: int,

@@ -89,8 +89,7 @@ def fit_with_given_statistics(source: ImageSource, pre: ImagePreprocessor, given
     finally:
         pre.normalize = normalize
     pre.mean_, pre.std_ = mean, std
-    # ImagePreprocessor has no public "normalise an array": _normalise is what transform() applies
-    return pre._normalise(scaled) if normalize else scaled
+    return pre.normalise(scaled) if normalize else scaled
 
 
 def given_statistics(given: Any, channels: int) -> tuple[list[float], list[float]]:

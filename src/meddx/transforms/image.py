@@ -64,7 +64,7 @@ class ImagePreprocessor:
             self.mean_, self.std_ = [0.5] * self.channels, [0.5] * self.channels
         else:
             self._fit_stats(scaled)
-        return self._normalise(np.stack(scaled)) if self.normalize else np.stack(scaled)
+        return self.normalise(np.stack(scaled)) if self.normalize else np.stack(scaled)
 
     def _scaled_resized_fitting(self, image: np.ndarray) -> np.ndarray:
         if not hasattr(self, "scaling_"):
@@ -87,7 +87,7 @@ class ImagePreprocessor:
         self.mean_ = [float(m) for m in mean]
         self.std_ = [float(max(s, 1e-6)) for s in std]
 
-    def _normalise(self, x: np.ndarray) -> np.ndarray:
+    def normalise(self, x: np.ndarray) -> np.ndarray:
         """Per-channel z-score with the fitted statistics; channel axis is -1 - spatial dims."""
         shape = (self.channels,) + (1,) * len(self.spatial_size)
         mean = np.asarray(self.mean_, dtype=np.float32).reshape(shape)
@@ -98,7 +98,7 @@ class ImagePreprocessor:
         """Preprocess one channel-first image to a float32 array of ``(channels, *size)``."""
         self._check_fitted()
         x = self._scaled_resized(image)
-        return self._normalise(x) if self.normalize else x
+        return self.normalise(x) if self.normalize else x
 
     def transform_many(self, images: Iterable[np.ndarray]) -> np.ndarray:
         """Stack preprocessed images into ``(N, channels, *size)`` float32."""
