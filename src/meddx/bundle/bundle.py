@@ -110,6 +110,9 @@ def read_bundle_config(path: str | Path) -> dict[str, Any]:
         if key not in config:
             raise BundleError(f"{path / 'config.json'}: missing field {key!r}")
     _check_fields(path / "config.json", config)
+    from meddx.bundle.config_keys import check_known_fields
+
+    check_known_fields(path, config)  # a misspelt field is refused, not silently ignored
     return config
 
 

@@ -7,6 +7,8 @@ and that the data region has the right length, but not its bytes: a flipped bit 
 zeros from a bad copy loads as different weights and silently changes predictions. The checksum
 catches damage, not a deliberate edit (whoever can edit the file can recompute it). Weights files
 without it (bundles written before it, or re-saved by hand, e.g. in half precision) are not checked.
+A text bundle's ``baseline.safetensors`` (the TF-IDF baseline's arrays) carries and is checked by
+the same checksum (``with_checksum``); baselines written before it have none and still load.
 """
 
 from __future__ import annotations
@@ -26,15 +28,21 @@ CHECKSUM_KEY = "data_sha256"
 
 
 def weights_bytes(state: dict[str, Any]) -> bytes:
-    """The safetensors file of ``state`` with ``{"format", "data_sha256"}`` as header metadata.
-
-    safetensors serialises the tensors (and their header); the metadata is put into that header
-    here because safetensors keeps metadata in a hash map and writes two keys in a different order
-    from call to call, and a bundle saved twice from the same weights must be the same bytes. The
-    header stays valid safetensors: JSON, padded with spaces so the data starts 8-byte aligned."""
+    """The safetensors file of ``state`` with ``{"format", "data_sha256"}`` as header metadata."""
     from safetensors.torch import save
 
-    plain = save(state)
+    return with_checksum(save(state))
+
+
+def with_checksum(plain: bytes) -> bytes:
+    """A safetensors file (``plain``, as ``safetensors.torch.save`` or ``safetensors.numpy.save``
+    wrote it, without metadata) with ``{"format", "data_sha256"}`` as header metadata: the weights
+    and a text bundle's ``baseline.safetensors`` are protected alike, checked by ``check_data_checksum``.
+
+    The metadata is put into the header here because safetensors keeps metadata in a hash map and
+    writes two keys in a different order from call to call, and a bundle saved twice from the same
+    weights must be the same bytes. The header stays valid safetensors: JSON, padded with spaces so
+    the data starts 8-byte aligned."""
     n = int.from_bytes(plain[:8], "little")
     data = plain[8 + n:]
     meta = {"format": FORMAT, CHECKSUM_KEY: hashlib.sha256(data).hexdigest()}
@@ -44,8 +52,9 @@ def weights_bytes(state: dict[str, Any]) -> bytes:
 
 
 def check_data_checksum(weights: Path, data: bytes) -> None:
-    """Refuse weights whose tensor data no longer has the SHA-256 recorded in their header (a file
-    that already loaded as safetensors, so its header is valid JSON)."""
+    """Refuse a safetensors file of the bundle (``weights.safetensors``, ``baseline.safetensors``)
+    whose tensor data no longer has the SHA-256 recorded in its header (a file that already loaded
+    as safetensors, so its header is valid JSON); a file without one is not checked."""
     n = int.from_bytes(data[:8], "little")
     recorded = (json.loads(data[8:8 + n]).get("__metadata__") or {}).get(CHECKSUM_KEY)
     if recorded is None:
@@ -54,7 +63,7 @@ def check_data_checksum(weights: Path, data: bytes) -> None:
     if found != recorded:
         raise BundleError(f"{weights}: tensor data damaged: its SHA-256 is {found[:16]}..., the header's "
                           f"{CHECKSUM_KEY!r} says {recorded[:16]}...; copy the bundle again from a good source "
-                          "(these weights would give different predictions)")
+                          "(these tensors would give different predictions)")
 
 
 def format_message(path: Path, found: Any) -> str:

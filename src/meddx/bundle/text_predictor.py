@@ -177,7 +177,10 @@ def load_text_predictor(path: Path, config: dict[str, Any], net: Any, metrics: d
         arrays, meta = (path / f for f in BASELINE_FILES)
         if not (arrays.is_file() and meta.is_file()):
             raise BundleError(f"{path}: config.json names a baseline but {BASELINE_FILES} are missing")
+        from meddx.bundle.integrity import check_data_checksum
         from meddx.evaluation.text_baseline import TfidfBaseline
 
-        baseline = TfidfBaseline.from_files(arrays.read_bytes(), meta.read_text(), where=str(path))
+        data = arrays.read_bytes()
+        baseline = TfidfBaseline.from_files(data, meta.read_text(), where=str(path))  # reads as safetensors
+        check_data_checksum(arrays, data)  # the weights' SHA-256 check; none in baselines written before it
     return TextPredictor(config, net, tokenizer, baseline, path=path, metrics=metrics)

@@ -89,7 +89,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     from meddx.data.sources import load_source
     from meddx.data.splits import carve_validation
     from meddx.evaluation.intervals import metric_intervals
-    from meddx.evaluation.evaluate import SplitPredictions, write_predictions
+    from meddx.evaluation.evaluate import SplitPredictions, decided_labels, write_predictions
     from meddx.training import run as runlib
     from meddx.training.fit import fit
 
@@ -125,14 +125,14 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
         result = fit(fold_cfg, source=fold, progress=progress)
         predictor = load_bundle(result.bundle_path)  # its threshold and temperature decide the fold's labels
         preds = result.predictions["test"]  # already predicted (and calibrated) by training
-        oof.append((k, preds, predictor.decide(preds.probs)))
+        oof.append((k, preds, decided_labels(predictor, preds.probs)))
         per_fold.append(_fold_entry(k, fold, result, predictor))
         if "baseline_test" in result.predictions:
             baseline_oof.append(result.predictions["baseline_test"])
 
     pooled_preds = _pool([p for _, p, _ in oof])
     fold_column = [k for k, p, _ in oof for _ in p.ids]
-    decided = [json_label(d) for _, _, ds in oof for d in ds]
+    decided = [d for _, _, ds in oof for d in ds]
     write_predictions(out_dir / "oof_predictions.csv", pooled_preds, list(source.label_names),
                       extra={"fold": fold_column, "predicted": decided})
     pooled = metric_intervals(pooled_preds.labels, pooled_preds.probs, source.task, label_names=list(source.label_names),
@@ -161,10 +161,6 @@ def cv_resamples(config: Any) -> int:
     """Bootstrap resamples of the pooled intervals: ``ci_resamples: 0`` means none (estimates with
     null bounds, as ``meddx evaluate --bootstrap 0``), never a token 10; 1 to 9 are raised to 10."""
     return 0 if config.ci_resamples == 0 else max(config.ci_resamples, 10)
-
-
-def json_label(label: str | list[str]) -> str:
-    return label if isinstance(label, str) else "|".join(label)
 
 
 def _fold_entry(k: int, fold: ImageSource, result: Any, predictor: Any) -> dict[str, Any]:

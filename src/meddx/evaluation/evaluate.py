@@ -10,14 +10,18 @@ numbers in a bundle, a report and a model card are computed the same way.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from meddx.core.files import write_json_atomic, write_text_atomic
 from meddx.data.base import ImageSource
+
+if TYPE_CHECKING:
+    from meddx.bundle.predictor import Predictor
 
 SCHEMA_VERSION = 1
 
@@ -245,7 +249,7 @@ def leakage_warning(dataset: dict[str, Any]) -> str | None:
 
 
 def evaluate_bundle(
-    bundle: str | Path,
+    bundle: str | Path | Predictor,
     data: str,
     split: str = "test",
     out: str | Path | None = None,
@@ -257,7 +261,7 @@ def evaluate_bundle(
     columns: dict[str, str] | None = None,
     subgroup_columns: list[str] | None = None,
 ) -> tuple[dict[str, Any], Path]:
-    """Evaluate a bundle (folder or registry name) on ``split`` of ``data``.
+    """Evaluate a bundle (folder, registry name, or a predictor ``load_bundle`` returned) on ``split`` of ``data``.
 
     Writes ``metrics.json``, ``predictions.csv`` and (unless ``report=False``) ``report.html``
     to ``out`` (default: ``BUNDLE/evaluations/SOURCE-SPLIT-HASH``); returns the metrics and the
@@ -267,13 +271,10 @@ def evaluate_bundle(
     differently from the training file (see :func:`load_source_as_trained`). ``subgroup_columns``:
     only these columns of ``attributes`` form subgroups; without ``attributes``, they are read from
     ``data`` itself when it is a CSV file keyed by an ``id`` column (a table or documents file).
+    ``predictions.csv`` ends with a ``predicted`` column: the bundle's decision, as ``meddx predict`` gives it.
     """
-    from meddx.bundle.bundle import load_bundle
-    from meddx.registry.store import resolve_bundle_path
-
     settings = settings or EvalSettings()
-    path = resolve_bundle_path(bundle)
-    predictor = load_bundle(path)
+    predictor, path = _bundle_predictor(bundle, out)
     attrs = None
     if attributes is not None or subgroup_columns:
         from meddx.evaluation.subgroups import attributes_file, read_attributes
@@ -297,20 +298,22 @@ def evaluate_bundle(
         metrics["baseline"] = baseline
     from meddx.evaluation.report_explain import read_faithfulness
 
-    explanations = read_faithfulness(path)  # measured by `meddx explain --evaluate`, stored in the bundle
+    explanations = read_faithfulness(path) if path is not None else None  # `meddx explain --evaluate` stored them
     if explanations:
         metrics["explanations"] = explanations
-    metrics.update(bundle=str(path), data=str(data), dataset=dataset_summary(source, verify=verify),
-                   plan=training.get("plan"), plan_reasons=training.get("plan_reasons"))
+    metrics.update(bundle=str(path) if path is not None else predictor.name, data=str(data),
+                   dataset=dataset_summary(source, verify=verify), plan=training.get("plan"),
+                   plan_reasons=training.get("plan_reasons"))
     leak = leakage_warning(metrics["dataset"])
     if leak:
         metrics["warnings"].insert(0, leak)
     from meddx.evaluation.output_dirs import evaluation_dir  # <source>-<split>-<hash>: sources never collide
 
-    out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split)
+    out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split)  # type: ignore[arg-type]
     out_dir.mkdir(parents=True, exist_ok=True)
     target = write_json_atomic(out_dir / "metrics.json", metrics)
-    write_predictions(out_dir / "predictions.csv", preds, predictor.label_names)
+    write_predictions(out_dir / "predictions.csv", preds, predictor.label_names,
+                      last={"predicted": decided_labels(predictor, preds.probs)})
     if report:
         from meddx.evaluation.report import write_report
 
@@ -319,20 +322,57 @@ def evaluate_bundle(
     return metrics, target
 
 
+def _bundle_predictor(bundle: Any, out: str | Path | None) -> tuple[Predictor, Path | None]:
+    """The predictor to evaluate and its bundle folder: ``bundle`` is a folder or registry reference
+    (loaded here) or a predictor already loaded with ``load_bundle`` (used as it is)."""
+    from meddx.bundle.predictor import Predictor
+    from meddx.bundle.seg_predictor import SegPredictor
+    from meddx.core.errors import ConfigError
+
+    if isinstance(bundle, (Predictor, SegPredictor)):
+        predictor, path = bundle, bundle.path
+        if path is None and out is None:
+            raise ConfigError(f"evaluate_bundle: predictor {predictor.name!r} has no bundle folder to write "
+                              "evaluations/ into; pass out=FOLDER")
+    elif isinstance(bundle, (str, os.PathLike)):
+        from meddx.bundle.bundle import load_bundle
+        from meddx.registry.store import resolve_bundle_path
+
+        path = resolve_bundle_path(bundle)
+        predictor = load_bundle(path)
+    else:
+        raise ConfigError(f"evaluate_bundle: bundle must be a bundle folder, a registry NAME[:VERSION] or a "
+                          f"predictor returned by meddx.load_bundle; got {type(bundle).__name__}")
+    if not isinstance(predictor, Predictor):
+        raise ConfigError(f"evaluate_bundle: bundle {predictor.name!r} segments images; evaluate it with "
+                          "meddx.evaluate_seg_bundle (the CLI `meddx evaluate` chooses by itself)")
+    return predictor, path
+
+
+def decided_labels(predictor: Any, probs: np.ndarray) -> list[str]:
+    """The bundle's decision for each row, as ``meddx predict`` makes it (``Predictor.decide``: the
+    binary threshold, argmax, or each label's threshold); a multi-label decision is its labels
+    joined by ``|`` (empty: none), as in ``oof_predictions.csv`` and a manifest's label column."""
+    return ["|".join(d) if isinstance(d, list) else d for d in predictor.decide(probs)]
+
+
 def write_predictions(path: Path, preds: SplitPredictions, label_names: list[str],
-                      extra: dict[str, list[Any]] | None = None) -> Path:
-    """One row per sample: id, patient (when known), true label, probabilities, extra columns."""
+                      extra: dict[str, list[Any]] | None = None, last: dict[str, list[Any]] | None = None) -> Path:
+    """One row per sample: id, patient (when known), true label, ``extra`` columns, probabilities,
+    then ``last`` columns (added after the probabilities, so the columns older files had keep
+    their positions)."""
     import csv
     import io
 
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    extra = extra or {}
+    extra, last = extra or {}, last or {}
     patients = preds.patient_ids is not None
     writer.writerow(["id", *(["patient_id"] if patients else []), "label", *extra,
-                     *[f"p_{n}" for n in label_names]])
+                     *[f"p_{n}" for n in label_names], *last])
     for i, (sid, label, row) in enumerate(zip(preds.ids, preds.labels, preds.probs)):
         writer.writerow([sid, *([preds.patient_ids[i]] if patients else []),  # type: ignore[index]
                          json.dumps(np.asarray(label).tolist()), *[values[i] for values in extra.values()],
-                         *[repr(float(v)) for v in row]])  # full precision: the file reproduces the metrics
+                         *[repr(float(v)) for v in row],  # full precision: the file reproduces the metrics
+                         *[values[i] for values in last.values()]])
     return write_text_atomic(path, buffer.getvalue())

@@ -95,8 +95,13 @@ def _band_if_numeric(values: Any, force: bool = False) -> Any:
         return values
     if numeric.nunique() < 2:  # one value (a small split): it is its own group
         return values
-    bands = pd.qcut(numeric, 4, duplicates="drop").astype(str)
-    return bands.where(present, "")
+    bands = pd.qcut(numeric, 4, duplicates="drop")
+    # edges at 6 significant digits: pandas' own names carry float noise ('(32.699000000000005, 54.4]');
+    # kept as pandas writes them only where rounding would give two bands one name
+    names = [f"({band.left:.6g}, {band.right:.6g}]" for band in bands.cat.categories]
+    if len(set(names)) == len(names):
+        bands = bands.cat.rename_categories(names)
+    return bands.astype(str).where(present, "")
 
 
 def subgroup_metrics(

@@ -91,11 +91,13 @@ class TfidfBaseline:
         """``baseline.safetensors`` (arrays) and ``baseline.json`` (vocabulary, settings) for a bundle."""
         from safetensors.numpy import save
 
+        from meddx.bundle.integrity import with_checksum
+
         # C order: safetensors writes the raw buffer, and sklearn's coef_ may be Fortran-ordered
         arrays = {k: np.ascontiguousarray(v, dtype=np.float64)
                   for k, v in (("idf", self.idf), ("coef", self.coef), ("intercept", self.intercept))}
         meta = {"name": NAME, "settings": self.settings, "vocabulary": self.vocabulary}
-        return {"baseline.safetensors": save(arrays), "baseline.json": json.dumps(meta).encode()}
+        return {"baseline.safetensors": with_checksum(save(arrays)), "baseline.json": json.dumps(meta).encode()}
 
     @classmethod
     def from_files(cls, arrays: bytes, meta_json: str, where: str = "bundle") -> "TfidfBaseline":

@@ -208,3 +208,18 @@ def test_subgroup_columns_of_a_data_csv(tmp_path: Path) -> None:
         read_attributes(data, columns=["sex"])
     with pytest.raises(DataError, match="--attributes"):
         attributes_file(None, "medmnist:pneumoniamnist")
+
+
+def test_band_names_carry_no_float_noise(tmp_path: Path) -> None:
+    """Found by an audit: ages with one decimal were banded as '(32.699000000000005, 54.4]' (pandas'
+    lowest edge, 0.1% below the minimum, written in full) in metrics.json, the report and the card."""
+    y, probs, ids = _data(4)
+    ages = [f"{32.7 + (i * 7.3) % 55:.1f}" for i in range(len(ids))]
+    attrs = read_attributes(_write(tmp_path / "a.csv", "id,age\n" + "\n".join(f"{i},{a}" for i, a in zip(ids, ages))))
+    result, _ = subgroup_metrics(y, probs, "binary", ids=ids, attributes=attrs, n_resamples=0)
+    names = list(result["age"]["groups"])
+    assert len(names) == 4 and sum(g["n"] for g in result["age"]["groups"].values()) == len(ids)
+    for name in names:  # '(lo, hi]' with at most 6 significant digits each
+        lo, hi = (float(v) for v in name.strip("(]").split(", "))
+        assert name == f"({lo:.6g}, {hi:.6g}]" and len(name) < 20, name
+    assert min(float(n.strip("(").split(",")[0]) for n in names) == pytest.approx(32.7, abs=0.1)
