@@ -27,6 +27,8 @@ from meddx.deid.names_blocks import (
     find_signature_names,
 )
 from meddx.deid.names_cues import find_cue_names
+from meddx.deid.ocr import ocr_reading
+from meddx.deid.tables import find_table_names
 from meddx.deid.patterns import Cand, find_context_ids, find_generic_ids, find_structured
 from meddx.deid.spans import Span
 
@@ -37,6 +39,20 @@ _PROPAGATE_FROM = frozenset({"title", "label", "header", "relation", "person-ver
 
 def detect(text: str) -> list[Span]:
     """Non-overlapping identifier spans of ``text`` in order, typed with ``PHI_TYPES`` names."""
+    cands = _candidates(text)
+    reading = ocr_reading(text)  # a scanned page: "D0B: 0l/22/1949" read as "DOB: 01/22/1949" too (same offsets)
+    if reading is not None:
+        cands += _candidates(reading)
+    chosen = resolve(cands)
+    chosen = _grow_names(text, chosen)
+    chosen = _propagate_names(text, chosen)
+    chosen = _merge_adjacent_names(text, _grow_names(text, chosen))
+    chosen = _ages_after_names(text, chosen)
+    return [Span(c.start, c.end, c.type, c.rule) for c in chosen]
+
+
+def _candidates(text: str) -> list[Cand]:
+    """Every rule's candidates, overlapping."""
     cands: list[Cand] = []
     cands += find_structured(text)
     cands += find_context_ids(text)
@@ -46,12 +62,22 @@ def detect(text: str) -> list[Span]:
     cands += find_cue_names(text)
     cands += find_employers(text) + find_signature_names(text) + find_initial_surnames(text) + find_named_people(text)
     cands += find_generic_ids(text)
-    chosen = resolve(cands)
-    chosen = _grow_names(text, chosen)
-    chosen = _propagate_names(text, chosen)
-    chosen = _merge_adjacent_names(text, _grow_names(text, chosen))
-    chosen = _ages_after_names(text, chosen)
-    return [Span(c.start, c.end, c.type, c.rule) for c in chosen]
+    cands += find_table_names(text)  # "|KMR|" under an "Initials" column, "Transcribed: klh"
+    cands += _upper_case_cue_names(text)
+    return cands
+
+
+def _upper_case_cue_names(text: str) -> list[Cand]:
+    """In a note written in capitals the shape of a word says nothing, so the lower-case cue rules
+    also run on its lower-cased copy ("DAUGHTER LORRAINE UPDATED" as "daughter lorraine updated":
+    after a relation word, a word that is neither common nor English-looking, before a verb)."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 40 or sum(c.isupper() for c in letters) < 0.8 * len(letters):
+        return []
+    low = text.lower()
+    if len(low) != len(text):  # a letter whose lower case is longer ("İ") would shift every offset
+        return []
+    return [Cand(c.start, c.end, "NAME", c.rule, c.priority - 1) for c in find_cue_names(low) if c.type == "NAME"]
 
 
 def resolve(cands: list[Cand]) -> list[Cand]:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from meddx.deid import lexicon
 from meddx.deid.facility_names import find_facility_names
 from meddx.deid.letters import LOWER, UPPER
+from meddx.deid.locations_intl import extend_streets, find_intl_locations
 from meddx.deid.patterns import Cand
 
 _CAP = rf"[{UPPER}][{UPPER}{LOWER}'’.\-]*"
@@ -58,8 +59,10 @@ _FACILITY_END = (r"(?:Rehabilitation|Nursing|Health|Healthcare)(?: and | & )(?:N
 _WEAK_END = (r"Health|Pediatrics|Physical Therapy|Family Medicine|Family Practice|Manor|Daycare|Day Care|Urgent Care"
              r"|Medical Group|Medical Associates|Memory Care|Birth Center")
 _WEAK_END_RE = re.compile(r"(?:" + _WEAK_END + r")$")
-_FACILITY_END_UPPER = "|".join(e.upper() for e in _FACILITY_END.split("|")  # "EASTSIDE FAMILY CLINIC"
-                               if "(" not in e and e not in ("Health", "Pediatrics", "Manor", "Institute", "Daycare"))
+_FACILITY_END_UPPER = "|".join(sorted((e.upper() for e in _FACILITY_END.split("|")  # "EASTSIDE FAMILY CLINIC"
+                                       if "(" not in e and e not in ("Health", "Pediatrics", "Manor", "Institute",
+                                                                     "Daycare")), key=len, reverse=True))
+# (longest first: "NURSING HOME" before "NURSING", which a piece of the first alternative left in the list)
 # Words on one line ("Sincerely,\n\nMaria\nClinic coordinator" is no facility), joined by "and"/"&"/"of"
 # ("Brigham and Women's Hospital"), and an "of/for ..." tail ("Children's Hospital of Philadelphia")
 # (not before the weak ends: "National Institutes of Health", "American Academy of Pediatrics" are no places)
@@ -119,16 +122,29 @@ _PLACE_WORDS = (r"lives\s+in|living\s+in|resides\s+in|residing\s+in|resident\s+o
                 r"|originally\s+from|born\s+and\s+raised\s+in|hails\s+from|comes\s+from|visiting|visited"
                 r"|(?:lives|living|resides|residing|stays|staying)\s+with\b[^.\n]{0,60}?\bin"
                 r"|(?:house|home|apartment|flat|farm|condo)\s+in"
-                r"|city|town|hometown")
+                r"|city|town|hometown"
+                # "son on speaker from Saskatoon", "lifted from Kindersley": where a caller or a flight is
+                r"|on\s+(?:the\s+)?(?:speaker(?:phone)?|phone|video)\s+from|call(?:ed|ing)\s+(?:in\s+)?from"
+                r"|phoned\s+(?:in\s+)?from|(?:air)?lifted\s+(?:from|to)|flown\s+(?:in\s+)?(?:from|to)")
 # "job sites around Missoula.": after "near"/"around" only a place that ends the clause ("near Total occlusion" stays)
 NEAR_RE = re.compile(r"(?i:\b(?:near|around|outside(?:\s+of)?))[ \t]+(?P<city>(?:" + _CAP + r"[ \t]){0,2}[A-Z][a-z]+)"
                      r"(?=[ \t]*(?:[,;:)]|\.(?:\s|$)|\r?\n|$))")
+# "relatives in Enugu", "your cousins in Groningen": where relatives live (a place word, not "Family in Crisis")
+RELATIVES_IN_RE = re.compile(r"(?i:\b(?:relatives|family|cousins?|parents|siblings|children|grandchildren|aunts?"
+                             r"|uncles?|nieces?|nephews?|sons|daughters|brothers|sisters|friends)\s+(?:back\s+)?"
+                             r"(?:in|from))[ \t]+"
+                             r"(?P<city>(?:" + _CAP + r"[ \t]){0,2}[A-Z][a-z]+)(?=[ \t]*(?:[,;:)]|\.(?:\s|$)|\r?\n|$)"
+                             r"|[ \t]+(?:and|or|may|who|are|were|have|has|had|will|can|could|should|need|live"
+                             r"|lives)\b)")
 PLACE_CTX_RE = re.compile(r"(?i:\b(?:" + _PLACE_WORDS + r"))[\s:]+(?:the\s+)?(?P<city>(?:" + _CAP + r"\s){0,2}" + _CAP + r")")
 
 
 # "MVC on I-94 westbound near exit 231", "Hwy 12 at mile marker 40": the exit or marker pins the place
 EXIT_RE = re.compile(r"\b(?:I|Interstate|US|Hwy|Highway|Route|Rte|SR)[- ]?\d{1,3}\b[^.;\n]{0,40}?"
                      r"\b(?P<exit>(?i:exit|mile[ \t]*marker|mm)[ \t]*#?[ \t]*\d{1,4}[A-Z]?)\b")
+# plurals that end place names ("Magnolia Gardens", "Sunny Acres"), not English-looking words there
+_PLACE_PLURAL_RE = re.compile(r"(?:GARDENS|ACRES|HILLS|SPRINGS|WOODS|OAKS|PINES|MEADOWS|HEIGHTS|FALLS|LAKES|PALMS"
+                              r"|GROVES|VILLAS|TERRACES|COMMONS|ESTATES|FIELDS|SHORES|POINTE?S?|VIEWS|CREEKS|RIDGES)")
 _NOT_CITY = frozenset(("the", "in", "at", "to", "and"))
 _STATE_BEFORE_ZIP_RE = re.compile(r",?[ \t]+\d{5}(?:-\d{4})?(?![\d-])")
 
@@ -185,7 +201,8 @@ def find_locations(text: str) -> list[Cand]:
         body = [w for w in words[:-tail] if w not in ("ST.", "SAINT", "MT.")]
         proper = [_proper_word(w.title(), common) for w in body]
         state = _STATE_IN_RE.search(" ".join(w.title() for w in body)) is not None  # "MASSACHUSETTS GENERAL"
-        if (any(proper) or state) and not any(p and _english(w) for p, w in zip(proper, body)):
+        if (any(proper) or state) and not any(p and _english(w) and not _PLACE_PLURAL_RE.fullmatch(w)
+                                               for p, w in zip(proper, body)):  # "MAGNOLIA GARDENS NURSING HOME"
             out.append(Cand(m.start("fac"), m.end("fac"), "LOCATION", "facility", 57))
     out += find_facility_names(text)  # "Mass General", "MGH", "Hospital for Special Surgery"
     out += [Cand(m.start("exit"), m.end("exit"), "LOCATION", "exit", 60) for m in EXIT_RE.finditer(text)]
@@ -201,8 +218,11 @@ def find_locations(text: str) -> list[Cand]:
     out += [Cand(m.start("addr"), m.end("addr"), "LOCATION", "street", 61) for m in STREET_NAME_RE.finditer(text)]
     out += [Cand(m.start("addr"), m.end("addr") - m.group("addr").endswith("."), "LOCATION", "street-on", 60)
             for m in ON_STREET_RE.finditer(text)]
-    for c in [c for c in out if c.rule == "street"]:
+    out += find_intl_locations(text)  # "Unit 5/22 George St", "12B Rue de la Paix", "Sydney NSW 2000"
+    streets = [c for c in out if c.rule in ("street", "street-intl")]
+    for c in streets:
         out += _city_after(text, _CITY_AFTER_RE.match(text, c.end), common)
+    out += extend_streets(text, streets)  # "Flat 3, 27 Mill Lane, Headingley, Leeds LS6 3AB"
     out += [Cand(m.start("code"), m.end("code"), "LOCATION", "zip", 60) for m in CA_POSTCODE_RE.finditer(text)]
     for m in POSTCODE_RE.finditer(text):
         out.append(Cand(m.start(), m.end(), "LOCATION", "zip", 60))
@@ -211,7 +231,7 @@ def find_locations(text: str) -> list[Cand]:
             span = _trailing_proper(text, town.start(1), town.end(1), common)
             if span is not None:
                 out.append(Cand(span[0], span[1], "LOCATION", "city-postcode", 58))
-    for m in NEAR_RE.finditer(text):
+    for m in [*NEAR_RE.finditer(text), *RELATIVES_IN_RE.finditer(text)]:
         city = _leading_proper(text, m.start("city"), m.end("city"), common)
         if city is not None and not any(_english(w) for w in text[city[0]:city[1]].split()):
             out.append(Cand(city[0], city[1], "LOCATION", "place-context", 52))

@@ -64,7 +64,7 @@ _PHRASE_LABELS = (
     r"|accompanied\s+by|lives\s+with|living\s+with|c/o|care\s+of|dear|cc"
     r"|sincerely|regards|respectfully|best\s+wishes|thank\s+you|yours\s+truly|covering\s+for|on\s+behalf\s+of"
     r"|hi|hello|(?:many\s+)?thanks|(?:submitted|prepared|completed|written|entered|documented|approved|witnessed"
-    r"|translated|sent|faxed|called\s+in)\s+by"
+    r"|translated|sent|faxed|called\s+in)\s+by|(?:consent|assent)\s+(?:was\s+)?obtained\s+from"
 )
 LABEL_RE = re.compile(
     rf"(?i:\b(?:(?:{_COLON_LABELS})[ \t]*:|(?:{_PHRASE_LABELS})\b[ \t]*[:,]?))[ \t]*(?:\r?\n[ \t]*){{0,2}}"
@@ -112,6 +112,8 @@ def find_names(text: str) -> list[Cand]:
         span = _take_name(text, m.end(), caps_ok=True)
         if span is not None and not is_eponym_use(text, span[1]):  # "examined by Doppler echocardiography"
             _add(out, text, span, "label", 55)
+            for more in _label_list(text, span[1]):
+                _add(out, text, more, "label", 55)
     for m in relation_matches(text):
         if "\n" in text[m.start():m.end()] and not re.search(r"[a-z]{2}", text[text.rfind("\n", 0, m.start()) + 1:m.start()]):
             continue  # "Mother\nLupus" in a family-history list, not "His daughter\nClaire"
@@ -133,6 +135,27 @@ def find_names(text: str) -> list[Cand]:
 
 _VALVE_BEFORE_RE = re.compile(r"(?:\b(?i:mild|moderate|mod|severe|sev|trace|trivial|significant|torrential|functional"
                               r"|residual|worsening|new|chronic|acute)|\b(?:no|of|with|for|and|or)|\d\+)[ \t]+$")
+
+
+# "Crew: D. Xu, L. Young", "cc: A. Ruiz; B. Okafor": after a label's first name, the next ones of the list when
+# shaped like initials and a surname (the surname may be an ordinary word after an initial: "L. Young")
+_LIST_INITIAL_RE = re.compile(rf"[ \t]*(?:[,;&/]|and)[ \t]*(?P<name>(?:[{_UP}]\.[ \t]?){{1,2}}(?P<last>{TOKEN}))"
+                              rf"(?![\w'’-])")
+
+
+def _label_list(text: str, end: int) -> list[tuple[int, int]]:
+    """The further "X. Surname" names of a list that starts with a label's name, up to 6."""
+    out: list[tuple[int, int]] = []
+    for _ in range(6):
+        m = _LIST_INITIAL_RE.match(text, end)
+        if m is None or m.group("last").lower() in _SENTENCE_STARTS or is_eponym_use(text, m.end()):
+            break
+        out.append((m.start("name"), m.end("name")))
+        end = m.end()
+    return out
+
+
+_SENTENCE_STARTS = frozenset("the a an he she it they we this that his her pt patient no not then and but".split())
 
 
 def _caps_mr_name(text: str, start: int, end: int) -> bool:

@@ -47,7 +47,8 @@ _NAMED_RE = re.compile(r"(?i:\b(?:(?:to\s+be\s+|is\s+|was\s+|be\s+)?(?:named|nic
 _CRED_TITLE_RE = re.compile(r"(?<![\w-])(?:RN|LPN|NP|CNA|PA-C|SW|CM|Fr\.|(?i:case\s*worker|social\s+worker|chaplain"
                             r"|interpreter|translator|dietitian|pharmacist|coordinator|navigator|counsel+or|advocate"
                             r"|therapist|aide|doula|midwife|priest|pastor|rabbi|imam|case\s+manager|care\s+manager"
-                            r"|adjuster|teacher|paramedic|technologist|sonographer|hygienist))[ \t]+(?=[A-Z][a-z])")
+                            r"|adjuster|teacher|paramedic|technologist|sonographer|hygienist|witness))"
+                            r"(?:[ \t]+|[ \t]*\r?\n[ \t]*)(?=[A-Z][a-z])")
 # "paged dr nwosu", "ms. achebe", "seen by Dr. smith": a lower-case name after a title
 _LOWER_TITLE_RE = re.compile(r"(?<![\w.-])(?<!the )(?<!dq )(?:[dD]r\.?|[mM]rs\.|[mM]r\.|[mM]s\.)[ \t]+(?=[a-z])")
 # "sons Aaron and Eli", "daughters Mia, Zoe and Leah"
@@ -128,6 +129,8 @@ def find_cue_names(text: str) -> list[Cand]:
         span = _take_name(text, m.end(), caps_ok=False)
         words = text[span[0]:span[1]].split() if span else []
         short = m.group().strip() in ("RN", "LPN", "NP", "CNA", "PA-C", "SW", "CM", "Fr.")
+        if "\n" in m.group() and (short or not re.search(r"[a-z]", text[text.rfind("\n", 0, m.start()) + 1:m.start()])):
+            continue  # "coordinator\nSaoirse Mulcahy" after running text, not "PA-C\nAnesthesia:" or a heading
         if words and names_ok(words) and not is_eponym_use(text, span[1]) and (
                 short or len(words) >= 2 or lexicon.is_listed(words[0])):
             out.append(Cand(span[0], span[1], "NAME", "title", 55))
@@ -244,8 +247,9 @@ def _lower_run_before(text: str, end: int) -> tuple[int, int] | None:
         words.pop(0)
     if not words or not all(lower_name_ok(_w(text, w)) for w in words):
         return None
-    if not any(lexicon.is_listed(_w(text, w)) for w in words):
-        return None
+    heading = re.search(r"(?:^|[\n:])[ \t]*$", text[max(0, words[0][0] - 20):words[0][0]]) is not None
+    if not any(lexicon.is_listed(_w(text, w)) for w in words) and not (heading and len(words) >= 2):
+        return None  # unlisted: two words that open a line or follow a label ("hpi: hortense delacroix is a 91 yo")
     return words[0][0], words[-1][1]
 
 
@@ -332,11 +336,9 @@ def _strip_to_names(text: str, start: int, end: int, *, need_two: bool = True) -
     """Drop leading words that are not name-shaped; the rest must all be (initials allowed).
     ``need_two``: two full words unless one is a listed, unambiguous name."""
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
-    while words and not (cap_name_ok(_w(text, words[0])) or name_like(_w(text, words[0]))):
-        words.pop(0)
-    while words and len(_w(text, words[0]).rstrip(".")) == 1 and len(words) > 1 and (
-            not _w(text, words[0]).endswith(".") or re.search(r"\d[ \t]*$", text[max(0, words[0][0] - 4):words[0][0]])):
-        words.pop(0)  # "NS 1 L. Passenger ...": a letter after a number is a unit, not an initial
+    while words and (not (cap_name_ok(_w(text, words[0])) or name_like(_w(text, words[0])))
+                     or len(words) > 1 and _unit_letter(text, words[0])):
+        words.pop(0)  # "NS 1 L. Passenger ...": the litre, then "Passenger" (a role, no name)
     names = [_w(text, w) for w in words]
     if not names or not (names_ok(names) or all(cap_name_ok(n) or (n.isupper() and name_like(n))
                                                 or len(names) > 1 and _plural_shaped_name(n.lower()) for n in names)):
@@ -346,6 +348,13 @@ def _strip_to_names(text: str, start: int, end: int, *, need_two: bool = True) -
     if not full or (need_two and len(full) < 2 and not listed) or is_eponym_use(text, words[-1][1]):
         return None
     return words[0][0], words[-1][1]
+
+
+def _unit_letter(text: str, word: tuple[int, int]) -> bool:
+    """A single letter without a full stop, or one after a number ("NS 1 L."): a unit, not an initial."""
+    letter = _w(text, word)
+    return len(letter.rstrip(".")) == 1 and (not letter.endswith(".")
+                                             or re.search(r"\d[ \t]*$", text[max(0, word[0] - 4):word[0]]) is not None)
 
 
 def _pairs(text: str) -> list[Cand]:

@@ -48,6 +48,14 @@ INTL_PHONE_RE = re.compile(r"(?<![\w+])\+[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?[ .-]
                            # "0044 20 7946 0958" (00 for +), "(020) 7946 0958" (a national trunk 0 in brackets)
                            r"|(?<![\w+])00[1-9]\d{0,2}[ .-]\d{1,5}(?:[ .-]\d{1,8}){1,6}(?![\w-])"
                            r"|(?<![\w(])\(0\d{1,4}\)[ ]?\d{3,4}[ -]?\d{3,4}(?![\w-])")
+# "Mob 0412 783 556", "partner 0438 119 204": an Australian mobile number (04xx xxx xxx), no phone word needed
+AU_MOBILE_RE = re.compile(r"(?<![\w+/.-])04\d{2}[ ]\d{3}[ ]\d{3}(?![\w/-]|[ .]\d)")
+# "@midnight_marauder_77 on Instagram": a social-media handle (not the "@" of an e-mail address, nor "@ 10 mg")
+# ("O2 @2L", "@0800", "@q6h", "@hs" are the shorthand "at")
+HANDLE_RE = re.compile(r"(?<![\w@.])@(?P<h>[A-Za-z_][A-Za-z0-9_.]{1,28}[A-Za-z0-9_])(?![\w@])")
+_HANDLE_SHAPE_RE = re.compile(r"_|[A-Za-z]\.[A-Za-z]|(?=(?:.*[A-Za-z]){4})(?=.*\d)")  # "_77", "caius.wren", "jsmith88"
+_HANDLE_CTX_RE = re.compile(r"(?i:\b(?:instagram|insta|twitter|tiktok|snapchat|facebook|reddit|discord|threads|youtube"
+                            r"|twitch|telegram|handle|username|user\s*name|social\s+media|posted|posting)\b)")
 # "can be reached on 07700 900461", "Call us at 555-0148": loose digit groups after a phone word
 PHONE_WORD_RE = re.compile(r"(?i:\b(?:phone|ph|tel|telephone|cell|cellphone|mobile|mob|pager|call(?:back)?|reached|reach"
                            r"|landline|whatsapp)\b)[^\d\n]{0,14}?(?P<num>\(?\d[\d() -]{5,16}\d)(?![\d/.-]\d)(?!\d)")
@@ -147,7 +155,8 @@ CONTEXT_IDS: list[tuple[str, str]] = [
                     r"|insurance\s*(?:id|#|no|number)|health\s*plan(?:\s*(?:id|#|no|number))?"
                     r"|group\s*(?:#|no|number)|medicare(?:\s*(?:id|#|no|number|beneficiary))?"
                     r"|medicaid(?:\s*(?:id|#|no|number))?|mbi|hicn|beneficiary(?:\s*(?:id|#|no|number))?|plan\s*id"
-                    r"|nhs\s*(?:number|no|#)|(?:insurance|insurer|coverage|carrier|payer|payor)\b[^\n\d]{0,30}?"
+                    r"|nhs\s*(?:number|no|#)|health\s*card(?:\s*(?:#|no|number))?|ohip|phn"
+                    r"|(?:insurance|insurer|coverage|carrier|payer|payor)\b[^\n\d]{0,30}?"
                     r"(?:\b(?:id|no|number|num)\b|#)"),
     ("ACCOUNT", r"account|acct|billing\s*(?:#|no|number|id)|invoice(?:\s*(?:#|no|number))?|financial\s*(?:#|no|number)"
                 r"|fin\s*#|har\s*#"),
@@ -163,7 +172,7 @@ CONTEXT_IDS: list[tuple[str, str]] = [
            r"|encounter\s*(?:#|id|no|number)|visit\s*(?:#|id|no|number)|claim\s*(?:#|no|number|id)"
            r"|reference\s*(?:#|no|number)|ref\s*#|employee\s*(?:id|#|no|number)|badge\s*(?:#|id|no)"
            r"|student\s*(?:id|#)|trial\s*(?:id|#)|registry\s*(?:id|#)|barcode|wristband|confirmation\s*(?:#|no|number)"
-           r"|tracking\s*(?:#|no|number)|ticket\s*(?:#|no)|id\s*#|id"),
+           r"|tracking\s*(?:#|no|number)|ticket\s*(?:#|no)|aadhaa?r(?:\s*(?:#|no|number))?|id\s*#|id"),
 ]
 # "group 00 2271" is a plan number only near an insurance word ("age group 40-49" is not)
 GROUP_RE = re.compile(rf"(?i:\bgroup\b(?:\s*(?:#|no\b|number|id))?)[\s:#.]*(?P<val>{_SPACED_VALUE})")
@@ -203,6 +212,11 @@ def find_structured(text: str) -> list[Cand]:
     for m in INTL_PHONE_RE.finditer(text) if ("+" in text or "00" in text or "(0" in text) else ():
         if (10 if m.group().startswith("(") else 8) <= sum(ch.isdigit() for ch in m.group()) <= 15:
             out.append(Cand(m.start(), m.end(), _phone_or_fax(text, m.start(), m.end()), "phone-intl", 80))
+    out += [Cand(m.start(), m.end(), _phone_or_fax(text, m.start(), m.end()), "phone-au", 80)
+            for m in AU_MOBILE_RE.finditer(text)]
+    for m in HANDLE_RE.finditer(text) if "@" in text else ():
+        if _HANDLE_SHAPE_RE.search(m.group("h")) or _HANDLE_CTX_RE.search(text, max(0, m.start() - 60), m.start()):
+            out.append(Cand(m.start(), m.end(), "ID", "handle", 84))
     for m in PHONE_WORD_RE.finditer(text):
         num = m.group("num").strip("() -")
         start = m.start("num") + m.group("num").index(num)
