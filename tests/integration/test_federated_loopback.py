@@ -149,8 +149,10 @@ def test_a_client_with_other_labels_is_refused_on_both_sides(tmp_path: Path, med
         finished = _finish(procs)
     assert result.code == 2, result.out
     assert "TLS on" in result.out and "site 'odd'" in result.err and "['class_0', 'class_1', 'class_2']" in result.err
+    assert "odd.npz" not in result.err  # the site's file path stays at the site (audit)
     assert not (meddx_home / "bundles").exists()
     code, _, stderr = finished["odd"]
     assert code == 2 and "but the server expects binary with labels ['class_0', 'class_1']" in stderr
+    assert "odd.npz" in stderr  # the site's own message names its file
     code, stdout, _ = finished["good"]
     assert code == 0 and "ended the federation before any training round" in stdout

@@ -132,7 +132,10 @@ def test_a_site_with_other_labels_stops_the_run_before_training(lesions_npz: Pat
     run_fl(server, ServerConfig(num_rounds=2))
     assert server.problem is not None and "site 'bad'" in server.problem
     assert "['class_0', 'class_1', 'class_2']" in server.problem and "['class_0', 'class_1']" in server.problem
-    assert clients[1].problem == server.problem and clients[0].problem is None
+    # the site's own message names its file; what reached the coordinator does not (audit)
+    assert bad.origin not in server.problem and bad.origin in (clients[1].problem or "")
+    assert clients[1].problem == server.problem.replace("site 'bad'", f"site 'bad' ({bad.origin})")
+    assert clients[0].problem is None
     assert clients[0].rounds_trained == 0 and log.rounds == {}  # nothing trained, nothing evaluated
 
 
@@ -158,8 +161,8 @@ def test_sources_other_than_images_are_refused_in_one_line(kind: str, tmp_path: 
     if kind == "documents":
         data = write_text_csv(tmp_path / "notes.csv", n=60)
     elif kind == "table":
-        data = tmp_path / "rows.csv"
-        data.write_text("age,bp,label\n" + "\n".join(f"{50 + i},{i % 7},{i % 2}" for i in range(60)) + "\n")
+        data = tmp_path / "rows.csv"  # ages repeat: a column distinct in every row is refused as an identifier
+        data.write_text("age,bp,label\n" + "\n".join(f"{50 + i % 40},{i % 7},{i % 2}" for i in range(60)) + "\n")
     else:
         data = write_seg_folder(tmp_path / "seg", n=8, spatial_dims=2, size=32, classes=2, seed=0)
     result = run_cli(["federated", "simulate", "--data", str(data), "--sites", "2", "--rounds", "1"], capsys)

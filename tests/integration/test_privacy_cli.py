@@ -107,6 +107,31 @@ def test_a_resumed_dp_run_keeps_counting_from_the_checkpoint(lesion_folder: Path
     assert after["epsilon"] > before["epsilon"]
 
 
+@pytest.mark.slow
+def test_an_extended_resume_never_spends_more_than_the_target_epsilon(lesion_folder: Path, meddx_home: Path,
+                                                                      tmp_path: Path, capsys) -> None:
+    """Audit: a run whose noise was chosen to spend epsilon 3 in 2 epochs, resumed with 3 planned epochs,
+    ran the third epoch unchecked (epsilon 3.39 > target 3 in the bundle); the check before each
+    further epoch now also runs when training resumes."""
+    first = run_cli(["train", _fast_config(tmp_path), "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs",
+                     "2", "--dp", "--epsilon", "3", "--no-progress", "--name", "extended"], capsys)
+    assert first.code == 0, first.err
+    run_dir = next((meddx_home / "runs").iterdir())
+    before = json.loads((run_dir / "privacy.json").read_text())
+    plan = json.loads((run_dir / "plan.json").read_text())
+    plan["epochs"] = 3
+    (run_dir / "plan.json").write_text(json.dumps(plan))
+    second = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
+    assert second.code == 0, second.err
+    after = json.loads((run_dir / "privacy.json").read_text())
+    assert after["epsilon"] <= 3.0 and after["per_epoch"] == before["per_epoch"]
+    assert after["accountant_history"] == before["accountant_history"]
+    assert after["noise_multiplier"] == before["noise_multiplier"]  # the noise every recorded step used
+    assert "not resumed after epoch 2" in after["stopped_early"]
+    bundle = json.loads((meddx_home / "bundles" / "extended" / "v2" / "config.json").read_text())
+    assert bundle["privacy"]["epsilon"] <= bundle["privacy"]["target_epsilon"] == 3.0
+
+
 @pytest.fixture(scope="module")
 def random_labels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Images whose labels are coin flips: a model can only memorise them. Validation is a copy of
@@ -154,6 +179,9 @@ def test_the_audit_sees_memorisation_and_dp_hides_it(random_labels: Path, tmp_pa
     (["--epsilon", "3"], ["without dp", "--dp"]),
     (["--dp", "--epsilon", "3", "--devices", "2"], ["one process"]),
     (["--dp", "--epsilon", "3", "--delta", "0.05"], ["--delta 0.05 is not below 1/n", "training samples"]),  # audit
+    # an image run's private intensity statistics alone spend ~0.375: the error names them, not a vocabulary
+    (["--dp", "--epsilon", "0.3"], ["epsilon 0.3: the private release of the intensity normalisation statistics",
+                                    "raise --epsilon above 0.3"]),
 ])
 def test_bad_dp_settings_are_one_line_errors(lesion_folder: Path, flags: list[str], fragments: list[str],
                                              capsys) -> None:

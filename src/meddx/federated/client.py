@@ -7,7 +7,7 @@ What leaves the site, and nothing else (tests intercept it):
 - ``evaluate``: the loss and AUC of the global model on the site-val split, its size, and the
   site name and round;
 - ``get_properties`` (the coordinator's check before round 1): the site name, whether its data
-  fit the federation, and if not the reason (task and label names, never samples).
+  fit the federation, and if not the reason (task and label names; never samples or the site's file paths).
 No image, label, sample id or intensity statistic is sent.
 """
 
@@ -21,7 +21,8 @@ import numpy as np
 
 from meddx.core.errors import ConfigError
 from meddx.data.base import ImageSource
-from meddx.federated.spec import FederationSpec, build_task, check_site, get_weights, preprocessor, set_weights
+from meddx.federated.spec import (FederationSpec, align_labels, build_task, check_site, get_weights, label_index,
+                                  preprocessor, set_weights)
 
 os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")  # never phone home from a hospital network
 
@@ -56,8 +57,9 @@ class SiteClient(_numpy_client_base()):  # type: ignore[misc]
             self.problem = str(exc)
             return {"site": self.site, "ok": False, "problem": self.problem}
         problems = check_site(spec, self.source, f"site {self.site!r}")
-        self.problem = "; ".join(problems) or None
-        return {"site": self.site, "ok": not problems, "problem": self.problem or ""}
+        self.problem = "; ".join(problems) or None  # printed here, with the site's file
+        remote = "; ".join(check_site(spec, self.source, f"site {self.site!r}", origin=False))
+        return {"site": self.site, "ok": not problems, "problem": remote}
 
     def get_parameters(self, config: dict[str, Any]) -> list[np.ndarray]:
         return [] if self._task is None else get_weights(self._task.net)
@@ -108,7 +110,9 @@ class SiteClient(_numpy_client_base()):  # type: ignore[misc]
             if name not in self.source.splits:
                 raise ConfigError(f"site {self.site!r} has no {name} split")
             x = preprocess_split(self.source, name, preprocessor(spec), progress=False)
-            self._arrays[name] = (x, np.asarray(self.source.split(name).labels))
+            index = label_index(spec, self.source) or []  # _prepare checked that the names match
+            y = align_labels(self.source.split(name).labels, index, len(spec.label_names))
+            self._arrays[name] = (x, y)
         return self._arrays[name]
 
 

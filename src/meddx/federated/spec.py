@@ -137,13 +137,19 @@ def spec_from_flags(cfg: Any) -> FederationSpec:
     )
 
 
-def check_site(spec: FederationSpec, source: ImageSource, site: str = "this site") -> list[str]:
-    """What makes ``source`` unfit to join this federation (empty when it fits)."""
+def check_site(spec: FederationSpec, source: ImageSource, site: str = "this site", *,
+               origin: bool = True) -> list[str]:
+    """What makes ``source`` unfit to join this federation (empty when it fits).
+
+    ``origin=False`` leaves the site's file path out of the messages: the answer to the
+    coordinator's admission check names the site only (its paths stay at the site)."""
     problems = []
-    if source.task != spec.task or list(source.label_names) != list(spec.label_names):
-        problems.append(f"{site} ({source.origin}) holds a {source.task} task with labels {list(source.label_names)}, "
-                        f"but the server expects {spec.task} with labels {spec.label_names}; relabel the site's data "
-                        "or start the server with the same labels")
+    if label_index(spec, source) is None:
+        where = f"{site} ({source.origin})" if origin else site
+        problems.append(f"{where} holds a {source.task} task with labels {list(source.label_names)}, but the server "
+                        f"expects {spec.task} with labels {spec.label_names}; a site's label names must be among the "
+                        "federation's (matched by name, in any order), so relabel the site's data or start the "
+                        "server with the same labels")
     if source.spatial_dims != spec.spatial_dims:
         problems.append(f"{site} holds {source.spatial_dims}D images but the federation trains on "
                         f"{spec.spatial_dims}D input")
@@ -153,6 +159,31 @@ def check_site(spec: FederationSpec, source: ImageSource, site: str = "this site
             problems.append(f"{site} stores pixels with maximum {found:g} (its pixel type) but the federation "
                             f"scales by {spec.dtype_max:g}; start the server with --scaling percentile")
     return problems
+
+
+def label_index(spec: FederationSpec, source: ImageSource) -> list[int] | None:
+    """The federation's class index of each of the site's labels, matched by name; ``None`` when
+    they cannot be matched. Label order is each reader's own (sorted folder names, a manifest's
+    values), so sites are aligned by name, never by index. A single-label site may hold a subset of
+    the federation's classes (a hospital without any case of one class); a multi-label site must
+    hold every label (a missing column would read as 'never positive')."""
+    names, wanted = list(source.label_names), list(spec.label_names)
+    multilabel = source.task == "multilabel"
+    if multilabel != (spec.task == "multilabel") or len(set(names)) != len(names) or not set(names) <= set(wanted):
+        return None
+    if multilabel and set(names) != set(wanted):
+        return None
+    return [wanted.index(name) for name in names]
+
+
+def align_labels(labels: np.ndarray, index: list[int], n_classes: int) -> np.ndarray:
+    """A site's labels in the federation's class order (``index`` from :func:`label_index`)."""
+    labels = np.asarray(labels)
+    if labels.ndim == 1:
+        return np.asarray(index, dtype=np.int64)[labels.astype(np.int64)] if len(labels) else labels.astype(np.int64)
+    out = np.zeros((len(labels), n_classes), dtype=labels.dtype)
+    out[:, index] = labels
+    return out
 
 
 def preprocessor(spec: FederationSpec) -> Any:

@@ -37,6 +37,7 @@ __all__ = ["ACCOUNTANT", "DPEngine", "apply_substitutions", "load_private_bundle
 
 ACCOUNTANT = "rdp"  # Renyi DP (Mironov 2017): the accountant Opacus' get_noise_multiplier defaults to
 PRIVACY_FILE = "privacy.json"
+VOCABULARY_PRIOR = ("the private vocabulary", ", or the vocabulary's noise (plan field dp_vocabulary.noise)")
 
 
 def require_opacus() -> Any:
@@ -62,15 +63,16 @@ def check_delta(delta: float, n: int) -> None:
 
 
 def noise_for(config: Any, sample_rate: float, steps: int, prior: list[tuple[float, float, int]] | None = None,
-              delta: float | None = None) -> float:
+              delta: float | None = None, prior_what: tuple[str, str] = VOCABULARY_PRIOR) -> float:
     """The noise multiplier: given, or the smallest that keeps ``config.epsilon`` after ``steps``
     (at ``delta``, default ``config.delta``), counting the ``prior`` mechanisms' accountant entries
-    (the private vocabulary) before DP-SGD's."""
+    (the private vocabulary, an image run's statistics) before DP-SGD's. ``prior_what`` names them
+    and what to do when they alone spend the target (:func:`prior_description`)."""
     if config.noise_multiplier is not None:
         return float(config.noise_multiplier)
     delta = config.delta if delta is None else delta
     if prior:
-        return _noise_after(prior, config.epsilon, delta, sample_rate, max(1, steps))
+        return _noise_after(prior, config.epsilon, delta, sample_rate, max(1, steps), prior_what)
     from opacus.accountants.utils import get_noise_multiplier
 
     try:
@@ -78,11 +80,12 @@ def noise_for(config: Any, sample_rate: float, steps: int, prior: list[tuple[flo
                                           sample_rate=sample_rate, steps=max(1, steps), accountant=ACCOUNTANT))
     except ValueError as exc:
         raise ConfigError(f"epsilon {config.epsilon} at delta {delta} cannot be reached in {steps} steps at "
-                          f"sample rate {sample_rate:.4g} ({exc}); raise --epsilon or lower --epochs") from None
+                          f"sample rate {sample_rate:.4g} ({exc}); raise the target (--epsilon; federated: --dp-epsilon) "
+                          "or plan fewer passes (--epochs; federated: --rounds x --local-epochs)") from None
 
 
 def _noise_after(prior: list[tuple[float, float, int]], target: float, delta: float, sample_rate: float,
-                 steps: int) -> float:
+                 steps: int, prior_what: tuple[str, str] = VOCABULARY_PRIOR) -> float:
     """Bisection, as Opacus' ``get_noise_multiplier`` does, over the composed history (Opacus'
     helper starts from an empty one)."""
     from opacus.accountants import create_accountant
@@ -94,8 +97,9 @@ def _noise_after(prior: list[tuple[float, float, int]], target: float, delta: fl
 
     floor = epsilon(1e6)
     if floor >= target:
-        raise ConfigError(f"epsilon {target}: the private vocabulary alone spends {floor:.3f} at delta {delta:g}; "
-                          "raise --epsilon, or the vocabulary's noise (plan field dp_vocabulary.noise)")
+        what, remedy = prior_what
+        raise ConfigError(f"epsilon {target}: {what} alone spends {floor:.3f} at delta {delta:g}; raise --epsilon "
+                          f"above {floor:.3f}{remedy}")
     low, high = 0.0, 10.0
     while epsilon(high) > target:
         low, high = high, 2 * high
@@ -111,6 +115,15 @@ def prior_mechanisms(plan: Any) -> tuple[list[tuple[float, float, int]], float]:
     vocab, stats = getattr(plan, "dp_vocabulary", None), getattr(plan, "dp_statistics", None)
     entries = [(float(m["noise"]), 1.0, 1) for m in (stats, vocab) if m]
     return entries, float(vocab["delta"]) if vocab else 0.0
+
+
+def prior_description(plan: Any) -> tuple[str, str]:
+    """What :func:`prior_mechanisms` released, for an error when it alone spends the target epsilon,
+    and the remedy besides a larger epsilon (only the vocabulary's noise can be set)."""
+    if getattr(plan, "dp_vocabulary", None):
+        return VOCABULARY_PRIOR
+    return ("the private release of the intensity normalisation statistics (noise 10, counted before DP-SGD)",
+            " (that release's noise is fixed)")
 
 
 class DPEngine:
@@ -248,15 +261,19 @@ def private_training(config: Any, plan: Any, task: Any, train_loader: Any, run_d
     _quiet_opacus()
     name = task.hparams.get("model_name", "the model")
     task.net, replaced = make_compatible(task.net, name)
+    weighted = _batch_size_mean(task)
     _trial_step(task, train_loader, name)
     loader = poisson_loader(train_loader)
     steps_per_epoch = len(loader)
     prior, prior_delta = prior_mechanisms(plan)
     delta = config.delta - prior_delta  # the accountant's share; the vocabulary's threshold took the rest
-    noise = noise_for(config, loader.sample_rate, steps_per_epoch * plan.epochs, prior, delta)
+    noise = noise_for(config, loader.sample_rate, steps_per_epoch * plan.epochs, prior, delta, prior_description(plan))
     engine = DPEngine(noise_multiplier=noise, max_grad_norm=config.max_grad_norm, sample_rate=loader.sample_rate,
                       delta=delta, target_epsilon=config.epsilon, prior=prior)
     notes = outside_the_guarantee(plan)
+    if weighted:
+        notes.append("class-weighted loss averaged over the batch size, not the weight sum (each sample's gradient "
+                     "must not depend on the others' labels)")
     if config.precision != "32-true":
         notes.append(f"precision forced to 32-true (was {config.precision}): Opacus' per-sample gradients run in fp32")
     base = {"mechanism": "DP-SGD", "library": f"opacus {require_opacus().__version__}", "accountant": ACCOUNTANT,
@@ -269,6 +286,29 @@ def private_training(config: Any, plan: Any, task: Any, train_loader: Any, run_d
             "vocabulary": getattr(plan, "dp_vocabulary", None), "statistics": getattr(plan, "dp_statistics", None)}
     callback = PrivacyCallback(engine, base, run_dir / PRIVACY_FILE, steps_per_epoch)
     return config.model_copy(update={"precision": "32-true"}), loader, callback
+
+
+def _batch_size_mean(task: Any) -> bool:
+    """Make a class-weighted cross-entropy average over the batch size instead of the batch's weight
+    sum (torch's ``reduction="mean"``), whose sum couples every sample's gradient to the other
+    samples' labels: removing one sample would move every other clipped gradient, so the
+    sensitivity would exceed the clipping norm. The module keeps its class's buffers and state-dict
+    keys. Returns whether the loss was changed."""
+    import torch.nn.functional as F
+    from torch import nn
+
+    loss = task.loss_fn
+    if type(loss) is not nn.CrossEntropyLoss or loss.weight is None:
+        return False
+
+    class BatchSizeMeanCrossEntropy(nn.CrossEntropyLoss):
+        def forward(self, input: Any, target: Any) -> Any:
+            per_sample = F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
+                                         reduction="none", label_smoothing=self.label_smoothing)
+            return per_sample.sum() / max(1, per_sample.shape[0])
+
+    loss.__class__ = BatchSizeMeanCrossEntropy
+    return True
 
 
 def outside_the_guarantee(plan: Any) -> list[str]:

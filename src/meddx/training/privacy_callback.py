@@ -39,19 +39,35 @@ class PrivacyCallback(Callback):
         self.engine.attach(pl_module.net)
         expected = self.base["expected_batch_size"]
         trainer.strategy.optimizers = [self.engine.wrap_optimizer(opt, expected) for opt in trainer.strategy.optimizers]
+        # A resumed run (history restored from the checkpoint, before this hook) that was extended
+        # gets the same check as every epoch end: the first new epoch must not exceed the target.
+        resumed_with_more = self.engine.history and len(self.per_epoch) < (trainer.max_epochs or 0)
+        upcoming = self._over_target() if resumed_with_more else None
+        if upcoming is not None:
+            trainer.should_stop = True
+            self.base["noise_multiplier"] = self.engine.history[-1][0]  # the noise every recorded step used
+            self.stopped = (f"not resumed after epoch {len(self.per_epoch)}: one more epoch would spend epsilon "
+                            f"{upcoming:.3f} > target {self.engine.target_epsilon}")
 
     def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
         eps = self.engine.epsilon()
         pl_module.log("epsilon", eps, prog_bar=True, on_step=False, on_epoch=True)
         self._record(trainer.current_epoch, eps)
-        target = self.engine.target_epsilon
-        if target is not None and trainer.current_epoch + 1 < (trainer.max_epochs or 0) and not trainer.should_stop:
-            upcoming = self.engine.epsilon(extra_steps=self.steps_per_epoch)
-            if upcoming > target:
+        if trainer.current_epoch + 1 < (trainer.max_epochs or 0) and not trainer.should_stop:
+            upcoming = self._over_target()
+            if upcoming is not None:
                 trainer.should_stop = True
                 self.stopped = (f"stopped after epoch {trainer.current_epoch + 1}: one more epoch would spend "
-                                f"epsilon {upcoming:.3f} > target {target}")
+                                f"epsilon {upcoming:.3f} > target {self.engine.target_epsilon}")
         self.write()
+
+    def _over_target(self) -> float | None:
+        """The epsilon one more epoch would bring, when that exceeds the target (else ``None``)."""
+        target = self.engine.target_epsilon
+        if target is None:
+            return None
+        upcoming = self.engine.epsilon(extra_steps=self.steps_per_epoch)
+        return upcoming if upcoming > target else None
 
     def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
         self.engine.detach()

@@ -107,3 +107,20 @@ def test_client_dp_section_records_what_each_site_used() -> None:
 def _minimal_section() -> dict:
     cfg = FederatedConfig(data="x.npz", sites=2)
     return federated_section(cfg, ["a", "b"], partition="iid", evaluation=None)
+
+
+def test_a_client_dp_target_no_noise_can_reach_names_the_federated_flags() -> None:
+    """Audit: the error told a federation's user to change --epsilon/--epochs, flags `meddx federated`
+    does not have."""
+    pytest.importorskip("opacus")
+    from dataclasses import replace
+
+    from meddx.core.errors import ConfigError
+    from meddx.federated.local import train_local
+    from meddx.federated.spec import build_task
+
+    private = replace(SPEC, model_args={"image_size": 16}, client_dp={
+        "noise_multiplier": None, "epsilon": 1e-8, "delta": 1e-5, "max_grad_norm": 1.0, "epochs": 1})
+    x, y = np.zeros((20, 1, 16, 16), np.float32), np.arange(20) % 2
+    with pytest.raises(ConfigError, match=r"cannot be reached .*--dp-epsilon.*--rounds x --local-epochs"):
+        train_local(build_task(private), x, y, private)

@@ -162,3 +162,33 @@ def test_an_empty_poisson_batch_still_takes_a_counted_noisy_step() -> None:
     assert engine.steps == 1
     assert any(not torch.equal(a, b) for a, b in zip(before, task.net.parameters()))  # the noise moved them
     engine.detach()
+
+
+def test_with_class_weights_a_samples_gradient_does_not_depend_on_the_others(tmp_path) -> None:
+    """Audit: a class-weighted cross-entropy averages over the batch's weight sum, so under DP-SGD every
+    sample's 'per-sample' gradient was scaled by the other samples' labels; removing one sample then
+    moved every other sample's clipped gradient and the sensitivity was no longer the clipping norm.
+    Under --dp the weighted loss is averaged over the batch size instead."""
+    from meddx.tasks.classification import ClassificationTask
+    from meddx.training.config import TrainConfig
+    from meddx.training.privacy import private_training
+
+    torch.manual_seed(0)
+    task = ClassificationTask("seed-cnn", {"image_size": 12}, "binary", 2, class_weights=[1.0, 4.0])
+    config = TrainConfig(data="unused", dp=True, noise_multiplier=1.0)
+    private_training(config, SimpleNamespace(epochs=1), task, _loader(), tmp_path)
+    x = torch.randn(3, 1, 12, 12, generator=torch.Generator().manual_seed(1))
+
+    def first_samples_gradient(labels: list[int]) -> list[torch.Tensor]:
+        engine = DPEngine(noise_multiplier=1.0, max_grad_norm=1.0, sample_rate=0.5, delta=1e-5)
+        engine.attach(task.net)
+        task.zero_grad(set_to_none=True)
+        task.step((x[: len(labels)], torch.tensor(labels)))["loss"].backward()
+        grads = [p.grad_sample[0].detach().clone() for p in task.net.parameters() if p.requires_grad]
+        engine.detach()
+        return grads
+
+    alone = first_samples_gradient([1])
+    for others in ([1, 0, 0], [1, 1, 1]):  # the same first sample among others of either class
+        for a, b in zip(alone, first_samples_gradient(others)):
+            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
