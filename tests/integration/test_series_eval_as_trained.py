@@ -154,3 +154,40 @@ def test_cv_groups_folds_by_the_patient_column(trained: dict, tmp_path: Path,
         folds = {(int(r["id"][1:]) // 2, r["fold"]) for r in csv.DictReader(fh)}
     subjects = [s for s, _ in folds]
     assert len(subjects) == len(set(subjects))  # every patient's two stays in one fold
+
+
+def test_evaluate_maps_another_files_variables_by_name(trained: dict, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """An external file without any ``HR`` row sorts its variables as ``[lactate]``, not the
+    bundle's ``[HR, lactate]``: evaluate must still read lactate as lactate (it read it as HR,
+    index 0), so each stay gets the probability ``predict`` gives the same file; a variable the
+    bundle does not know is an error naming it and its line."""
+    config = json.loads((trained["bundle"] / "config.json").read_text())
+    assert config["series"]["variables"] == ["HR", "lactate"]
+    test_ids = [r.split(",")[0] for r in trained["labels"].read_text().splitlines()[1:] if ",test," in r]
+    ext = tmp_path / "ext"
+    ext.mkdir()
+    label_rows = [r for r in trained["labels"].read_text().splitlines()[1:] if r.split(",")[0] in test_ids]
+    (ext / "labels.csv").write_text("patient_id,label,split,subject_id\n" + "\n".join(label_rows) + "\n")
+    lines = trained["series"].read_text().splitlines()
+    rows = [r for r in lines[1:] if r.split(",")[0] in test_ids and ",HR," not in r]
+    (ext / "series.csv").write_text("\n".join([lines[0], *rows]) + "\n")
+    result = run_cli(["evaluate", str(trained["bundle"]), "--data", str(ext / "series.csv"), "--labels-file",
+                      str(ext / "labels.csv"), "--split", "test", "--out", str(tmp_path / "ev"), "--no-report",
+                      "--bootstrap", "20"], capsys)
+    assert result.code == 0, result.out + result.err
+    evaluated = _probs(tmp_path / "ev")
+    predicted = run_cli(["predict", str(trained["bundle"]), str(ext / "series.csv"), "--json"], capsys)
+    assert predicted.code == 0, predicted.err
+    by_name = {json.loads(line)["source"]: json.loads(line)["probabilities"]["died"]
+               for line in predicted.out.splitlines() if line.startswith("{")}
+    assert len(evaluated) == len(test_ids)
+    for sid in test_ids:
+        key = next(k for k in by_name if k == sid or k.endswith(":" + sid))
+        assert evaluated[sid] == pytest.approx(by_name[key], abs=1e-9), sid
+    (ext / "extra.csv").write_text("\n".join([lines[0], *rows, f"{test_ids[0]},1.0,Temp,39"]) + "\n")
+    refused = run_cli(["evaluate", str(trained["bundle"]), "--data", str(ext / "extra.csv"), "--labels-file",
+                       str(ext / "labels.csv"), "--split", "test", "--out", str(tmp_path / "ev2"), "--no-report"],
+                      capsys)
+    assert refused.code == 2
+    assert "'Temp'" in refused.err and f"line {len(rows) + 2}" in refused.err

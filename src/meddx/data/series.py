@@ -219,11 +219,13 @@ def is_series_spec(spec: str | Path) -> bool:
 
 def load_series_source(spec: str | Path, *, labels_file: str | Path | None = None, label_column: str | None = None,
                        window_hours: float | None = None, id_column: str | None = None,
-                       patient_column: str | None = None) -> SeriesSource:
+                       patient_column: str | None = None, variables: list[str] | None = None,
+                       static_names: list[str] | None = None) -> SeriesSource:
     """Read the time-series source named by ``spec`` with the reader its kind needs.
 
     Options a reader does not take are ignored (``labels_file`` means nothing to MIMIC-III);
-    ``None`` keeps the reader's default.
+    ``None`` keeps the reader's default. ``variables`` / ``static_names`` (recorded in a long
+    CSV's ``options``, so in a bundle) make a re-read index its names as training did.
     """
     from meddx.data.sources import reader_kwargs
 
@@ -237,7 +239,8 @@ def load_series_source(spec: str | Path, *, labels_file: str | Path | None = Non
         raise DataError(f"{path}: no such file or folder (time-series source {kind})")
     reader = __getattr__({"physionet2012": "load_physionet2012", "mimic3": "load_mimic3", "long": "load_long_csv"}[kind])
     options = {"labels_file": labels_file, "label_column": label_column, "window_hours": window_hours,
-               "id_column": id_column, "patient_column": patient_column}
+               "id_column": id_column, "patient_column": patient_column, "variables": variables,
+               "static_names": static_names}
     if kind == "long" and labels_file is None:
         raise DataError(f"{path}: a long-format series CSV needs a labels file (--labels-file / labels_file): a CSV "
                         "with the id column, a label column and optionally split and patient columns")

@@ -42,10 +42,15 @@ _NEGATIVE_OUTCOMES = {"survived", "alive", "survivor", "discharged", "false", "0
 
 def load_long_csv(path: str | Path, *, labels_file: str | Path, label_column: str = "label",
                   id_column: str = "patient_id", patient_column: str | None = None,
-                  window_hours: float | None = None) -> SeriesSource:
+                  window_hours: float | None = None, variables: list[str] | None = None,
+                  static_names: list[str] | None = None) -> SeriesSource:
     """Read a long-format series CSV and its labels file into a :class:`SeriesSource` (see the
     module docstring for the formats; splits come from the labels file's ``split`` column, else
-    everything is ``train``)."""
+    everything is ``train``).
+
+    ``variables`` / ``static_names`` fix the names and their order (a bundle's, recorded in
+    ``options``): a file read for evaluation indexes its observations as training did even when it
+    lacks a variable, and a name outside the lists is an error naming its line."""
     path, labels_path = Path(path).expanduser(), Path(labels_file).expanduser()
     if window_hours is not None and not window_hours > 0:
         raise DataError(f"window_hours: expected a positive number of hours; got {window_hours}")
@@ -61,8 +66,8 @@ def load_long_csv(path: str | Path, *, labels_file: str | Path, label_column: st
     index = {sid: i for i, sid in enumerate(labels["ids"])}
     _check_ids(path, labels_path, set(ids_col.unique()), index)
     rec = ids_col.map(index).to_numpy(np.int64)
-    static_names = sorted(var_col[is_static].unique())
-    variables = sorted(var_col[~is_static].unique())
+    static_names = _names(path, var_col, is_static, static_names, "static descriptor")
+    variables = _names(path, var_col, ~is_static, variables, "variable")
     static = np.full((len(index), len(static_names)), np.nan)
     sel = is_static.to_numpy()
     s_idx = var_col[is_static].map({n: j for j, n in enumerate(static_names)}).to_numpy(np.int64)
@@ -82,6 +87,9 @@ def load_long_csv(path: str | Path, *, labels_file: str | Path, label_column: st
     if before.any() or after.any():
         notes.append(f"dropped {int(before.sum())} observation(s) before 0 h and {int(after.sum())} after "
                      f"{window:g} h (window)")
+    conflict = _conflict_note(labels["ids"], variables, r[keep], t[keep], var[keep], x[keep])
+    if conflict:
+        notes.append(conflict)
     note = empty_record_note(labels["ids"], records)
     if note:
         notes.append(note)
@@ -98,8 +106,41 @@ def load_long_csv(path: str | Path, *, labels_file: str | Path, label_column: st
         # The labels file absolute (evaluation from another folder reads the same file) and the window
         # actually used (the last observation when none was given), so a re-read matches this one.
         options={"kind": "long", "labels_file": str(labels_path.resolve()), "label_column": label_column,
-                 "id_column": id_column, "patient_column": patient_column, "window_hours": window},
+                 "id_column": id_column, "patient_column": patient_column, "window_hours": window,
+                 "variables": variables, "static_names": static_names},
     )
+
+
+def _conflict_note(ids: list[str], variables: list[str], rec: np.ndarray, t: np.ndarray, var: np.ndarray,
+                   x: np.ndarray) -> str | None:
+    """A note counting (stay, variable, time) triples with two different values (a re-charted or
+    mis-merged row): sequence models keep the later row, the aggregates use both, so say so."""
+    order = np.lexsort((var, t, rec))
+    r, tt, v, xx = rec[order], t[order], var[order], x[order]
+    clash = np.flatnonzero((r[1:] == r[:-1]) & (tt[1:] == tt[:-1]) & (v[1:] == v[:-1]) & (xx[1:] != xx[:-1]))
+    if not clash.size:
+        return None
+    n = np.unique(np.stack([r[clash], tt[clash], v[clash]]), axis=1).shape[1]
+    i = int(clash[0])
+    return (f"{n} time(s) where a stay has two different values of one variable, e.g. {ids[r[i]]} "
+            f"{variables[v[i]]} at {tt[i]:g} h: {xx[i]:g} and {xx[i + 1]:g} (sequence models keep the later row, "
+            "the first/last/min/max/mean aggregates use every row); deduplicate the file if that is not intended")
+
+
+def _names(path: Path, names: Any, rows: Any, given: list[str] | None, kind: str) -> list[str]:
+    """The variable (or static) names of ``rows``: sorted, or ``given`` in its order when every
+    name of the file is in it. Without this, a file lacking one training variable would shift
+    every later index onto the wrong variable (sorted names of another file)."""
+    found = sorted(names[rows].unique())
+    if given is None:
+        return found
+    unknown = [n for n in found if n not in set(given)]
+    if unknown:
+        line = int(np.flatnonzero((rows & names.isin(unknown)).to_numpy())[0]) + 2
+        raise DataError(f"{path}, line {line}: {kind} {unknown[0]!r} is not one of the {len(given)} the model was "
+                        f"trained on ({', '.join(given) or 'none'}); {len(unknown)} unknown name(s): "
+                        f"{', '.join(unknown[:_SHOW])}; remove those rows or rename them")
+    return list(given)
 
 
 def _read_csv(path: Path, wanted: list[str], what: str, optional: tuple[str, ...] = ()) -> Any:

@@ -30,7 +30,8 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.data.base import SPLITS, ImageSource, SplitData, order_label_names, too_few_classes
 from meddx.data.tabular_read import (find_column, looks_like_header, missing_tokens, normalise_value, number, parse_rows,
-                                     read_lines, read_rows, split_cells, typed_column)
+                                     rare_class_notes, read_lines, read_rows, refuse_identifier, split_cells,
+                                     typed_column)
 
 PREFIX = "tabular:"
 SPEC_SUFFIXES = (".csv", ".tsv", ".data")
@@ -94,6 +95,7 @@ def load_tabular_source(path: str | Path, *, label_column: str | None = None, id
     split_col = find_column(header, "split")
     missing = missing_tokens(missing_values)
     names, labels = _labels(path, label, cols[label], missing, positive_labels)
+    notes += rare_class_notes(label, names, labels)
     ids = _ids(path, ident, cols[ident]) if ident else [f"row{r}" for r in range(1, len(rows) + 1)]
     patients = _patients(path, patient, cols[patient], missing) if patient else None
     split_of = _splits(path, split_col, cols[split_col]) if split_col else ["train"] * len(rows)
@@ -290,6 +292,7 @@ def _typed_table(path: Path, features: list[str], cols: dict[str, list[str]], mi
     data, numeric, categorical, few = {}, [], [], []
     for name in features:
         kind, values = typed_column(path, name, cols[name], missing, categorical=name in forced)
+        refuse_identifier(path, name, kind, values, check=_TRAIN_REQUIRED.get())  # evaluation: the bundle uses it
         if kind == "numeric" and np.isnan(values).all():
             notes.append(f"{path.name}: column {name!r} is empty in every row and was dropped")
             continue

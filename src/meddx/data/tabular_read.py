@@ -18,14 +18,23 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from meddx.core.errors import DataError
 
 MISSING_TOKENS = frozenset({"", "?", "na", "n/a", "nan", "null", "none"})
 NUMERIC_SHARE = 0.9  # a column this numeric with a few odd cells is an error, not a category column
 _DELIMITERS = (",", "\t", ";", "|")
+_ID_MIN_ROWS = 20  # smaller tables are not checked for identifier-like columns
+# 12,345 or -1,234.5 (digits grouped by commas) and 37,5 (a decimal comma). Not read as numbers:
+# "1,234" is 1234 in one locale and 1.234 in another, so the reader refuses rather than guess (a
+# silent switch to categories, one category per value, would let a model memorise rows).
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[+-]?\d+,\d+$")
+_BOUND = re.compile(r"^(?:[<>]=?|\u2264|\u2265)\s*[+-]?(?:\d+\.?\d*|\.\d+)$")  # <5, >=100, ≤0.01
 
 
 def read_rows(path: Path, columns: list[str] | None = None) -> tuple[list[str], list[list[str]], bool]:
@@ -117,6 +126,7 @@ def typed_column(path: Path, name: str, cells: list[str], missing: frozenset[str
     odd = [(r, c) for (r, c), v in zip(present, values) if v is None]
     if not odd:  # every filled cell a number (or no filled cell at all)
         return "numeric", [float("nan") if c.strip().lower() in missing else float(c) for c in cells]
+    _refuse_written_numbers(path, name, odd)
     if present and len(odd) <= (1 - NUMERIC_SHARE) * len(present):
         r, c = odd[0]
         advice = (f"fix the cell, or leave it empty if the value is missing (the model's missing-value tokens are "
@@ -126,6 +136,58 @@ def typed_column(path: Path, name: str, cells: list[str], missing: frozenset[str
         raise DataError(f"{path}: row {r}, column {name!r}: {c!r} is not a number, but {len(present) - len(odd)} of "
                         f"{len(present)} filled cells of the column are ({len(odd)} odd cell(s)); {advice}")
     return "categorical", [None if c.strip().lower() in missing else normalise_value(c) for c in cells]
+
+
+def _refuse_written_numbers(path: Path, name: str, odd: list[tuple[int, str]]) -> None:
+    """Raise when every non-number cell of a column is a number written in a way the reader will not
+    interpret: with a comma (``12,345``, ``37,5``) or a comparison sign (``<5``, a detection limit).
+    Read as categories, such a column becomes one category per value (a model memorises rows), and
+    dropping the sign or guessing the comma's meaning would invent data."""
+    kinds = ["comma" if _GROUPED.match(c.strip()) else "bound" if _BOUND.match(c.strip()) else None for _, c in odd]
+    if not odd or None in kinds:
+        return
+    r, c = odd[0]
+    if kinds[0] == "comma":
+        raise DataError(f"{path}: row {r}, column {name!r}: {c!r} looks like a number written with a comma "
+                        f"({len(odd)} such cell(s)): remove a thousands separator ({c.replace(',', '')}) or write "
+                        f"a decimal comma as a point ({c.replace(',', '.')}); the reader does not guess which it is")
+    raise DataError(f"{path}: row {r}, column {name!r}: {c!r} is a number with a comparison sign (a detection limit; "
+                    f"{len(odd)} such cell(s)): write the number to use (e.g. the limit) or leave the cell empty for "
+                    "missing; the reader does not choose a value for it")
+
+
+def refuse_identifier(path: Path, name: str, kind: str, values: list[Any], check: bool = True) -> None:
+    """Raise when a feature column looks like a row identifier: text that differs in every row, or
+    whole numbers that differ in every row and run without gaps (1, 2, ..., n in any order). A model
+    memorises such a column (a file sorted by outcome gives validation AUC 1.0 from the row number
+    alone); a real measurement almost never fills a gapless run. Tables under 20 rows are not checked,
+    nor any with ``check`` False (evaluation reads the columns its bundle was trained on)."""
+    if not check:
+        return
+    if kind == "numeric":
+        x = np.asarray(values, dtype=np.float64)
+        if len(x) < _ID_MIN_ROWS or np.isnan(x).any() or np.unique(x).size != len(x) or (x != np.round(x)).any():
+            return
+        if x.max() - x.min() != len(x) - 1:
+            return
+    elif len(values) < _ID_MIN_ROWS or None in values or len(set(values)) != len(values):
+        return
+    shown = ", ".join(str(v if kind != "numeric" else int(v)) for v in values[:3])
+    raise DataError(f"{path}: column {name!r} holds a different value in every row ({shown}, ...), like a row "
+                    "identifier, which a model would memorise instead of learning from; pass --id-column "
+                    f"{name} (or --patient-column {name}) if it identifies rows or patients, else remove the column")
+
+
+def rare_class_notes(column: str, names: list[str], labels: Any) -> list[str]:
+    """A note when a label of three or more classes has a nearly empty one (under 5 rows and a fifth
+    of the largest): a stray ``2`` among 0/1 outcomes makes a multi-class model, as the long-format
+    series reader also says."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(names))
+    rare = [f"{n!r} ({c} row(s))" for n, c in zip(names, counts) if len(names) > 2 and c < 5 and 5 * c < counts.max()]
+    if not rare:
+        return []
+    return [f"label column {column!r} has {len(names)} classes, some nearly empty: {', '.join(rare)}; check the "
+            "file, or use --positive-labels, if the outcome is meant to be binary"]
 
 
 def _decode(path: Path) -> str:

@@ -146,7 +146,8 @@ def aggregate_frame(pre: Any, records: list[Any]) -> Any:
     from meddx.transforms.timeseries import aggregate_feature_names, aggregate_features
 
     names = aggregate_feature_names(pre.variables, pre.static_names)
-    x = aggregate_features(records, len(pre.variables), static=True, window_hours=pre.window_hours)
+    x = aggregate_features(records, len(pre.variables), static=True, window_hours=pre.window_hours,
+                           variables_used=pre.trained_variables(), static_used=pre.trained_static())
     return pd.DataFrame(x, columns=names)
 
 
@@ -161,7 +162,9 @@ def fit_aggregate_model(model: str, source: Any, pre: Any, plan: SeriesPlan, con
 
     train = source.split("train")
     frame = aggregate_frame(pre, train.records or [])
-    features = TabularPreprocessor(list(frame.columns), [], impute=model != "gbm").fit(frame)
+    # columns with a value in some training stay: a variable seen only outside train reads as never observed
+    features = TabularPreprocessor([c for c in frame.columns if frame[c].notna().any()], [],
+                                   impute=model != "gbm").fit(frame)
     x = features.transform(frame)
     if model in ("gbm", "logreg"):
         net = fit_sklearn_net(model, x, np.asarray(train.labels), task=source.task, num_classes=source.num_classes,

@@ -25,7 +25,8 @@ and zero-padded to ``max_steps``; a longer stay keeps its *last* ``max_steps`` s
 recent, closest to the prediction time; ``delta`` still counts from the dropped earlier
 observations); a stay without observations gets one empty step at time 0 so every row has a
 real step. Two values of one variable at one time: the later row wins. Observations outside
-``[0, window_hours]`` are ignored.
+``[0, window_hours]`` are ignored, and so are variables and static features that no training
+record observed (the model has no trained weight for them).
 
 :func:`aggregate_features` summarises the same records for classical models (first, last,
 min, max, mean, count per variable, plus the raw static features).
@@ -90,6 +91,7 @@ class SeriesPreprocessor:
             if vals.size:
                 self.mean_[v], self.std_[v] = robust_mean_std(vals)
         self.static_mean_, self.static_std_ = _static_stats(static)
+        self.static_n_observed_ = np.isfinite(static).sum(axis=0).astype(np.int64)
         self.steps_ = self._fit_steps(records)
         self.n_train_ = len(records)
         return self
@@ -124,7 +126,7 @@ class SeriesPreprocessor:
                 out[key][start:start + len(chunk)] = arr
             statics.append(static)
         static = np.concatenate(statics) if statics else np.zeros((0, n_stat))
-        observed = np.isfinite(static)
+        observed = np.isfinite(static) & self.trained_static()
         z = np.where(observed, (np.nan_to_num(static) - self.static_mean_) / self.static_std_, 0.0)
         out["static"] = self._clip(z).astype(np.float32)
         out["static_mask"] = observed.astype(np.float32)
@@ -141,6 +143,7 @@ class SeriesPreprocessor:
             "max_steps": self.max_steps, "clip": self.clip, "steps": int(self.steps_), "n_train": int(self.n_train_),
             "mean": [float(v) for v in self.mean_], "std": [float(v) for v in self.std_],
             "n_observed": [int(v) for v in self.n_observed_],
+            "static_n_observed": [int(v) for v in self.static_n_observed_],
             "static_mean": [float(v) for v in self.static_mean_], "static_std": [float(v) for v in self.static_std_],
         }
 
@@ -155,7 +158,9 @@ class SeriesPreprocessor:
             obj.steps_ = int(d["steps"])
             obj.n_train_ = int(d.get("n_train", 0))
             obj.mean_, obj.std_ = np.asarray(d["mean"], np.float64), np.asarray(d["std"], np.float64)
-            obj.n_observed_ = np.asarray(d.get("n_observed", [0] * len(obj.variables)), np.int64)
+            # absent (older descriptions): every variable counts as observed in train, as it did then
+            obj.n_observed_ = np.asarray(d.get("n_observed", [1] * len(obj.variables)), np.int64)
+            obj.static_n_observed_ = np.asarray(d.get("static_n_observed", [1] * len(obj.static_names)), np.int64)
             obj.static_mean_ = np.asarray(d["static_mean"], np.float64)
             obj.static_std_ = np.asarray(d["static_std"], np.float64)
         except (KeyError, TypeError, ValueError) as exc:
@@ -164,13 +169,26 @@ class SeriesPreprocessor:
             raise DataError("series preprocessor description: statistics do not match the variable lists")
         return obj
 
+    def trained_variables(self) -> np.ndarray:
+        """Boolean ``(V,)``: variables observed in the training stays. Only these are read: a
+        variable seen only in validation/test (or at predict time) would reach weights that never
+        learnt from it (an MLP's or GRU's random initial weights), so it counts as unobserved."""
+        self._check_fitted()
+        return self.n_observed_ > 0
+
+    def trained_static(self) -> np.ndarray:
+        """Boolean ``(S,)``: static descriptors present in some training stay (see
+        :meth:`trained_variables`)."""
+        self._check_fitted()
+        return self.static_n_observed_ > 0
+
     def _clip(self, z: np.ndarray) -> np.ndarray:
         return z if self.clip is None else np.clip(z, -self.clip, self.clip)
 
     def _transform_chunk(self, records: list[Any]) -> tuple[dict[str, np.ndarray], np.ndarray]:
         n_var, steps = len(self.variables), self.steps_
         rec, var, t, x, static = _flatten(records, n_var, len(self.static_names))
-        inside = (t >= 0) & (t <= self.window_hours)
+        inside = (t >= 0) & (t <= self.window_hours) & self.trained_variables()[var]
         rec, var, t, x = rec[inside], var[inside], t[inside], x[inside]
         order = np.lexsort((t, rec))  # stable: equal times keep the record's row order
         rec, var, t, x = rec[order], var[order], t[order], x[order]
@@ -267,14 +285,18 @@ def aggregate_feature_names(variables: Sequence[str], static_names: Sequence[str
 
 
 def aggregate_features(records: Sequence[Any], n_variables: int, static: bool = True,
-                       window_hours: float | None = None) -> np.ndarray:
+                       window_hours: float | None = None, variables_used: np.ndarray | None = None,
+                       static_used: np.ndarray | None = None) -> np.ndarray:
     """``(N, 6 V [+ S])`` float64: per variable first, last, min, max, mean and count of its
     observations (first/last by time; NaN, and count 0, when never observed), then the raw static
     features (NaN where missing). Vectorised over all records (``bincount``, ``reduceat``).
 
     With ``window_hours``, observations outside ``[0, window_hours]`` are ignored, as
     :meth:`SeriesPreprocessor.transform` ignores them: a stay read with a longer window (another
-    file) gets the same features as when read with the window the model was fitted on."""
+    file) gets the same features as when read with the window the model was fitted on.
+    ``variables_used`` / ``static_used`` (boolean masks, e.g. a fitted preprocessor's
+    :meth:`SeriesPreprocessor.trained_variables`) make the other variables and descriptors read
+    as never observed."""
     records = list(records)
     n, n_var = len(records), int(n_variables)
     n_stat = len(records[0].static) if records and static else 0
@@ -282,6 +304,11 @@ def aggregate_features(records: Sequence[Any], n_variables: int, static: bool = 
     if window_hours is not None:
         inside = (t >= 0) & (t <= float(window_hours))
         rec, var, t, x = rec[inside], var[inside], t[inside], x[inside]
+    if variables_used is not None:
+        used = np.asarray(variables_used, dtype=bool)[var]
+        rec, var, t, x = rec[used], var[used], t[used], x[used]
+    if static and static_used is not None:
+        stat = np.where(np.asarray(static_used, dtype=bool)[None, :], stat, np.nan)
     key = rec * n_var + var
     order = np.lexsort((t, key))  # by stay and variable, then time (stable for equal times)
     key, x = key[order], x[order]

@@ -259,3 +259,37 @@ def test_a_labels_file_with_a_csv_that_is_not_a_long_series_names_the_missing_co
     s, lab = _long(tmp_path, "patient_id,time,variable\na,1,hr\nb,1,hr\n")
     with pytest.raises(DataError, match=r"s\.csv: --labels-file is for a long-format time series.*missing: value"):
         load_source(s, options={"labels_file": str(lab)})
+
+
+def test_long_csv_out_of_order_rows_and_conflicting_duplicates(tmp_path: Path) -> None:
+    """Rows out of time order are sorted; two different values of one variable at one time are
+    kept in file order (the later wins in the sequence arrays) and named in a note, since the
+    aggregates average them: found by an audit (they passed silently)."""
+    from meddx.data.series import load_long_csv
+
+    s, lab = _long(tmp_path, "patient_id,time,variable,value\na,5,hr,90\na,1,hr,70\na,3,hr,80\na,3,hr,85\n"
+                   "a,3,temp,37\nb,2,hr,60\nb,2,hr,60\n")
+    src = load_long_csv(s, labels_file=lab)
+    a = src.get_record("train", 0)
+    assert a.times.tolist() == [1, 3, 3, 3, 5] and a.values.tolist() == [70, 80, 85, 37, 90]
+    notes = [n for n in src.notes if "two different values" in n]
+    assert notes == [notes[0]] and notes[0].startswith("1 time(s)") and "a hr at 3 h: 80 and 85" in notes[0], src.notes
+
+
+def test_long_csv_with_given_variables_keeps_their_order(tmp_path: Path) -> None:
+    """A bundle's variables (recorded in ``options``) index another file as training did, even
+    when the file lacks one of them; a name outside them is an error with its line."""
+    from meddx.data.series import load_long_csv
+
+    s, lab = _long(tmp_path, "patient_id,time,variable,value\na,,age,50\na,1,lactate,2\nb,2,lactate,5\n")
+    assert load_long_csv(s, labels_file=lab).variables == ["lactate"]
+    src = load_long_csv(s, labels_file=lab, variables=["hr", "lactate"], static_names=["age", "sex"])
+    assert src.variables == ["hr", "lactate"] and src.static_names == ["age", "sex"]
+    assert src.get_record("train", 0).variables.tolist() == [1] and src.get_record("train", 0).static.tolist()[0] == 50
+    assert src.options["variables"] == ["hr", "lactate"] and src.options["static_names"] == ["age", "sex"]
+    again = load_series_source(f"series:{s}", **{k: v for k, v in src.options.items() if k != "kind"})
+    assert again.variables == ["hr", "lactate"]
+    with pytest.raises(DataError, match=r"s\.csv, line 3: variable 'lactate' is not one of the 1 the model"):
+        load_long_csv(s, labels_file=lab, variables=["hr"])
+    with pytest.raises(DataError, match=r"line 2: static descriptor 'age'"):
+        load_long_csv(s, labels_file=lab, static_names=[])

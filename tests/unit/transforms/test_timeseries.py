@@ -163,3 +163,31 @@ def test_rows_do_not_depend_on_the_batch() -> None:
             alone = p.transform([recs[i]])
             for key in whole:
                 np.testing.assert_array_equal(whole[key][i], alone[key][0], err_msg=f"{resample} {key} row {i}")
+
+
+def test_a_variable_or_descriptor_never_seen_in_train_reads_as_unobserved() -> None:
+    """Train observes only variable A and no static value; a test stay with B = 50 and a static
+    value must give exactly the arrays and aggregates of the same stay without them (before, B
+    entered unnormalised, 50 clipped to 10, into weights that never learnt from it)."""
+    train = [_rec("t1", [(0.5, A, 1.0), (3.0, A, 2.0)], [np.nan]), _rec("t2", [(1.0, A, 4.0)], [np.nan])]
+    with_b = _rec("x", [(0.5, A, 3.0), (1.5, B, 50.0)], [70.0])
+    without = _rec("x", [(0.5, A, 3.0)], [np.nan])
+    for resample in ("hourly", "irregular"):
+        p = SeriesPreprocessor(["a", "b"], ["age"], 4, resample).fit(train)
+        assert p.trained_variables().tolist() == [True, False] and p.trained_static().tolist() == [False]
+        got, want = p.transform([with_b]), p.transform([without])
+        for key in want:
+            np.testing.assert_array_equal(got[key], want[key], err_msg=f"{resample} {key}")
+        q = SeriesPreprocessor.from_dict(json.loads(json.dumps(p.to_dict())))
+        np.testing.assert_array_equal(q.transform([with_b])["values"], want["values"])
+    used = dict(variables_used=p.trained_variables(), static_used=p.trained_static())
+    np.testing.assert_array_equal(aggregate_features([with_b], 2, **used), aggregate_features([without], 2, **used))
+    assert aggregate_features([with_b], 2)[0, 6 + 5] == 1  # without the masks B still counts (unchanged API)
+
+
+def test_older_descriptions_without_observed_counts_keep_every_variable() -> None:
+    p = SeriesPreprocessor(["a", "b"], ["age"], 4).fit(_pair())
+    d = p.to_dict()
+    del d["n_observed"], d["static_n_observed"]
+    q = SeriesPreprocessor.from_dict(d)
+    assert q.trained_variables().all() and q.trained_static().all()
