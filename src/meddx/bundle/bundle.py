@@ -237,7 +237,7 @@ def load_bundle(path: str | Path) -> Predictor:
     config = read_bundle_config(path)
     with _blamed(path / "config.json", "network from field 'model'"):
         net = _network(config["model"])
-    _load_weights(net, path / "weights.safetensors", config["model"]["name"])
+    load_weights(net, path / "weights.safetensors", config["model"]["name"])
     net.eval()
     with _blamed(path / "config.json", "predictor from its fields ('preprocessing', 'decision', ...)"):
         return _predictor(path, config, net)
@@ -255,9 +255,10 @@ def _network(spec: dict[str, Any]) -> Any:
     return net
 
 
-def _load_weights(net: Any, weights: Path, model: str) -> None:
+def load_weights(net: Any, weights: Path, model: str) -> None:
     """Load ``weights`` into ``net``: the file must read as safetensors, pass its recorded data
-    checksum, and hold exactly the model's tensors with their shapes and kinds (float/integer)."""
+    checksum, and hold exactly the model's tensors with their shapes and kinds (float/integer).
+    Also loads a series bundle's ``baseline.safetensors``, so every network file is checked alike."""
     from safetensors import SafetensorError
     from safetensors.torch import load
 

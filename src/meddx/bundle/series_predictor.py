@@ -171,10 +171,10 @@ def series_bundle_files(baseline: dict[str, Any] | None) -> dict[str, bytes]:
     """The extra files of a series bundle: the baseline's weights, when fitted."""
     if baseline is None:
         return {}
-    from safetensors.torch import save
+    from meddx.bundle.integrity import weights_bytes
 
     state = {k: v.detach().cpu().contiguous() for k, v in baseline["net"].state_dict().items()}
-    return {BASELINE_FILE: save(state)}
+    return {BASELINE_FILE: weights_bytes(state)}  # with the SHA-256 of its data, as weights.safetensors
 
 
 def load_predictor(path: Path, config: dict[str, Any], net: Any, metrics: dict[str, Any]) -> SeriesPredictor:
@@ -184,12 +184,11 @@ def load_predictor(path: Path, config: dict[str, Any], net: Any, metrics: dict[s
         file = path / BASELINE_FILE
         if not file.is_file():
             raise BundleError(f"{path}: config.json names a baseline but {BASELINE_FILE} is missing")
-        from safetensors.torch import load_file
-
+        from meddx.bundle.bundle import load_weights
         from meddx.models.registry import create_model
 
         spec = config["baseline"]["spec"]
         baseline = create_model(spec["name"], num_classes=spec["num_classes"], **spec.get("args", {}))
-        baseline.load_state_dict(load_file(str(file)))
+        load_weights(baseline, file, spec["name"])  # checksum, shapes and kinds checked as the network's
         baseline.eval()
     return SeriesPredictor(config, net, baseline, path=path, metrics=metrics)
