@@ -156,7 +156,8 @@ def test_cv_groups_folds_by_the_patient_column(trained: dict, tmp_path: Path,
     assert len(subjects) == len(set(subjects))  # every patient's two stays in one fold
 
 
-def test_evaluate_maps_another_files_variables_by_name(trained: dict, tmp_path: Path,
+@pytest.mark.parametrize("recorded", [True, False], ids=["recorded", "older-bundle"])
+def test_evaluate_maps_another_files_variables_by_name(trained: dict, tmp_path: Path, recorded: bool,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
     """An external file without any ``HR`` row sorts its variables as ``[lactate]``, not the
     bundle's ``[HR, lactate]``: evaluate must still read lactate as lactate (it read it as HR,
@@ -164,6 +165,15 @@ def test_evaluate_maps_another_files_variables_by_name(trained: dict, tmp_path: 
     bundle does not know is an error naming it and its line."""
     config = json.loads((trained["bundle"] / "config.json").read_text())
     assert config["series"]["variables"] == ["HR", "lactate"]
+    if not recorded:  # a bundle written before the reader recorded its variables: the fitted series has them
+        import shutil
+
+        bundle = tmp_path / "older"
+        shutil.copytree(trained["bundle"], bundle)
+        for key in ("variables", "static_names"):
+            config["training"]["source_options"].pop(key)
+        (bundle / "config.json").write_text(json.dumps(config))
+        trained = {**trained, "bundle": bundle}
     test_ids = [r.split(",")[0] for r in trained["labels"].read_text().splitlines()[1:] if ",test," in r]
     ext = tmp_path / "ext"
     ext.mkdir()

@@ -76,9 +76,12 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
         raise ConfigError(f"{flags}: bundle {predictor.name!r} ({modality}) does not read columns; column options "
                           "apply to documents (all three) and to series and tables (label, id and patient)")
-    window = (predictor.config.get("series") or {}).get("window_hours")
-    if modality == "series" and options is not None and window:
-        options = {**options, "window_hours": float(window)}  # the window the preprocessor was fitted with
+    fitted = predictor.config.get("series") or {}
+    if modality == "series" and options is not None and fitted.get("window_hours"):
+        options = {**options, "window_hours": float(fitted["window_hours"])}  # the window it was fitted with
+    if modality == "series" and options is not None and options.get("kind") == "long" and fitted.get("variables"):
+        # names indexed as training did (bundles before the reader recorded them: from the fitted series)
+        options = {**options, "variables": list(fitted["variables"]), "static_names": list(fitted.get("static_names") or [])}
     from meddx.data.base import one_class_allowed
     from meddx.data.tabular import trainless_allowed
 
