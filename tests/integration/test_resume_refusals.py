@@ -39,7 +39,7 @@ def _edit(path: Path, **fields: object) -> None:
 
 @pytest.mark.parametrize(("file", "field", "value", "named"), [
     ("plan.json", "model", "resnet18", "plan.json model 'resnet18' (the run started with 'seed-cnn')"),
-    ("config.json", "lr", 0.5, "config.json lr 0.5 (the run started with 0.002)"),
+    ("config.json", "lr", 0.5, "config.json: lr 0.5 differs from the 0.002 the run started with"),
     ("plan.json", "image_size", [20, 20], "image_size [20, 20] differs from the [16, 16] the run was trained at"),
 ])
 def test_an_edit_a_resume_cannot_honour_is_refused_before_training(finished_run: Path, file: str, field: str,

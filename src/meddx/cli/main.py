@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+import click  # typer imports it anyway
 import typer
 
 from meddx.cli import data, deid, demo, evaluate, explain, keys, models, registry, serve, train
@@ -52,7 +53,12 @@ def main(argv: list[str] | None = None) -> None:
 
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, prog_name="meddx")
+        _command()(args=args, prog_name="meddx")
+    except SystemExit as exc:
+        # Typer turns a KeyboardInterrupt that no command reported into a silent exit 130.
+        if exc.code == 130 and isinstance(getattr(exc.__context__, "__cause__", None), KeyboardInterrupt):
+            typer.echo("meddx: interrupted", err=True)
+        raise
     except MeddxError as exc:
         if "--debug" in args:
             raise
@@ -71,6 +77,49 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         typer.echo("meddx: interrupted", err=True)
         sys.exit(130)
+
+
+def _command() -> click.Command:
+    """The click command of ``app`` with every float option refusing NaN and infinity.
+
+    Click's ``FLOAT`` accepts ``nan`` and ``inf``, and a NaN passes every range check (each
+    comparison with it is false): ``--level nan`` reached the bootstrap, whose error did not name
+    the flag. Checked here once for every command, as click reports a bad value:
+    ``Invalid value for '--level': nan is not a finite number``."""
+    command = typer.main.get_command(app)
+    for cmd in _leaf_commands(command):
+        for param in cmd.params:
+            if type(param.type) is click.types.FloatParamType:
+                param.type = _FiniteFloat()
+            elif type(param.type) is click.FloatRange:
+                t = param.type
+                param.type = _FiniteFloatRange(t.min, t.max, min_open=t.min_open, max_open=t.max_open, clamp=t.clamp)
+    return command
+
+
+def _leaf_commands(command: click.Command) -> list[click.Command]:
+    commands = getattr(command, "commands", None)
+    if commands is None:
+        return [command]
+    return [leaf for sub in commands.values() for leaf in _leaf_commands(sub)]
+
+
+def _finite(value: float, param: object, ctx: object, fail: object) -> float:
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        fail(f"{value} is not a finite number", param, ctx)  # type: ignore[operator]
+    return value
+
+
+class _FiniteFloat(click.types.FloatParamType):
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        return _finite(super().convert(value, param, ctx), param, ctx, self.fail)
+
+
+class _FiniteFloatRange(click.FloatRange):
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        return _finite(super().convert(value, param, ctx), param, ctx, self.fail)
 
 
 if __name__ == "__main__":  # pragma: no cover

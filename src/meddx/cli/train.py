@@ -76,7 +76,8 @@ def train(
         _refuse_with_resume(ctx)
     else:
         cfg = load_config(
-            config, data=data, model=model, epochs=epochs, batch_size=batch_size, time_budget=time_budget,
+            config, flags=_flags_given(ctx),
+            data=data, model=model, epochs=epochs, batch_size=batch_size, time_budget=time_budget,
             image_size=image_size, channels=channels, augment=augment, lr=lr, class_weights=class_weights,
             early_stopping_patience=patience, checkpoint=checkpoint, precision=precision, ema_epochs=ema, seed=seed, deterministic=deterministic,
             devices=devices, num_nodes=num_nodes, num_threads=threads, name=name, output=output,
@@ -90,10 +91,28 @@ def train(
             zero_as_missing=_csv(zero_as_missing), positive_labels=_csv(positive_labels),
             dp=dp, epsilon=epsilon, delta=delta, noise_multiplier=noise_multiplier, max_grad_norm=max_grad_norm,
         )
-    result = fit(cfg, plan_file=plan, resume=resume, progress=progress)
-    if result.bundle_path is None:  # a non-zero rank of a multi-process run
-        return
-    _print_summary(result)
+    from meddx.training.interrupt import reporting_interrupts
+
+    with reporting_interrupts():  # Ctrl-C while the summary prints: one line naming the saved bundle
+        result = fit(cfg, plan_file=plan, resume=resume, progress=progress)
+        if result.bundle_path is None:  # a non-zero rank of a multi-process run
+            return
+        _print_summary(result)
+
+
+# The flags whose config field has another name; every other flag --x-y sets field x_y.
+FIELD_OF_FLAG = {"patience": "early_stopping_patience", "ema": "ema_epochs", "threads": "num_threads",
+                 "labels": "label_names", "categorical": "categorical_columns"}
+
+
+def _flags_given(ctx: typer.Context) -> dict[str, str]:
+    """Config field -> the flag the user gave for it (``{"ema_epochs": "--ema"}``), so that an error
+    about a bad value names ``--ema`` and not the config field ``ema_epochs``."""
+    from click.core import ParameterSource
+
+    return {FIELD_OF_FLAG.get(p.name, p.name): p.opts[0] for p in ctx.command.params
+            if p.opts and p.opts[0].startswith("--")
+            and ctx.get_parameter_source(p.name) not in (None, ParameterSource.DEFAULT)}
 
 
 def _refuse_with_resume(ctx: typer.Context) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from meddx.core.errors import ConfigError, parsed_text
 
@@ -120,6 +120,13 @@ class TrainConfig(BaseModel):
     output: str | None = Field(None, description="bundle folder (default: MEDDX_HOME/bundles/NAME/VERSION)")
     add_to_registry: bool = Field(True, description="index the bundle in the registry")
     evaluate_test: bool = Field(True, description="report test-split metrics in the bundle (never used to choose anything)")
+    # field -> the CLI flag that set it (``early_stopping_patience`` -> ``--patience``): later
+    # errors name what the user typed; not a config field, never saved
+    _flags: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def named(self, field: str) -> str:
+        """How the user set ``field``: its flag (``--patience``) when a flag set it, else the field name."""
+        return self._flags.get(field, field)
 
     @property
     def text_options(self) -> dict[str, str]:
@@ -162,6 +169,16 @@ class TrainConfig(BaseModel):
                              "letter or digit); it names a folder and a registry entry NAME:VERSION")
         return value
 
+    @field_validator("label_names")
+    @classmethod
+    def _usable_label_names(cls, value: list[str] | None) -> list[str] | None:
+        # Checked here, before any data is read: "--labels a" was refused later as "label_names: ...",
+        # and "--labels bg,,x" named a structure "".
+        if value is not None and (len(value) < 2 or any(not str(n).strip() for n in value)
+                                  or len(set(value)) != len(value)):
+            raise ValueError("expected at least 2 distinct, non-empty names, background first")
+        return value
+
     @field_validator("image_size")
     @classmethod
     def _positive_size(cls, value: int | list[int] | None) -> int | list[int] | None:
@@ -191,8 +208,12 @@ class TrainConfig(BaseModel):
         return self
 
 
-def load_config(path: str | Path | None = None, **overrides: Any) -> TrainConfig:
-    """Read a YAML config (optional) and apply non-``None`` overrides, with one-line errors."""
+def load_config(path: str | Path | None = None, *, flags: dict[str, str] | None = None,
+                **overrides: Any) -> TrainConfig:
+    """Read a YAML config (optional) and apply non-``None`` overrides, with one-line errors.
+
+    ``flags`` maps a field to the CLI flag that set it (``{"ema_epochs": "--ema"}``): an error
+    about that field names the flag the user typed, not the config field."""
     data: dict[str, Any] = {}
     if path is not None:
         data = _read_yaml(Path(path))
@@ -201,28 +222,38 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> TrainConfig
     if "data" not in data:
         where = f"{path}: no 'data:' field; " if path is not None else ""
         raise ConfigError(f"{where}no data source given: pass --data SOURCE or set 'data:' in the YAML config")
-    return validated_config(data, path, overridden=set(given))
+    flags = {k: v for k, v in (flags or {}).items() if k in given}
+    return validated_config(data, path, overridden=set(given), flags=flags)
 
 
 def validated_config(data: dict[str, Any], path: str | Path | None = None,
-                     overridden: set[str] | None = None) -> TrainConfig:
+                     overridden: set[str] | None = None, flags: dict[str, str] | None = None) -> TrainConfig:
     """``TrainConfig(**data)``, a validation failure as one line naming ``path`` and each field.
 
     ``overridden``: the fields whose value came from a flag (or a keyword override), not from
-    ``path``; a bad one is named as such, so ``--epochs 0`` is not blamed on the YAML file."""
+    ``path``; a bad one is named as such, so ``--epochs 0`` is not blamed on the YAML file.
+    ``flags``: the flag that set each such field (``--ema`` for ``ema_epochs``), named instead."""
     _refuse_booleans_as_numbers(data, path)
     try:
-        return TrainConfig(**data)
+        config = TrainConfig(**data)
     except ValidationError as exc:
         where = f"{path}: " if path else ""
-        problems = "; ".join(_problem(err, path, overridden or set()) for err in exc.errors())
+        problems = "; ".join(_problem(err, path, overridden or set(), flags or {}) for err in exc.errors())
         raise ConfigError(f"{where}invalid training config: {problems}") from None
+    config._flags = dict(flags or {})
+    return config
 
 
-def _problem(err: Any, path: str | Path | None, overridden: set[str]) -> str:
-    """One validation error as ``field: message (got value)``, saying when a flag set the field."""
+def _problem(err: Any, path: str | Path | None, overridden: set[str], flags: dict[str, str]) -> str:
+    """One validation error as ``field: message (got value)``, saying when a flag set the field
+    and naming that flag (``--ema``, not ``ema_epochs``) when it is known."""
     field = ".".join(str(p) for p in err["loc"]) or "config"
-    if err["loc"] and err["loc"][0] in overridden:
+    top = err["loc"][0] if err["loc"] else None
+    if top in flags:
+        notes = [f"config field {field}"] if flags[top] != "--" + str(top).replace("_", "-") else []
+        notes += ["a flag, which overrides the config file"] if path else []
+        field = flags[top] + (f" ({'; '.join(notes)})" if notes else "")
+    elif top in overridden:
         field += " (set by a flag, which overrides the config file)" if path else " (set by a flag)"
     return f"{field}: {err['msg']} (got {err.get('input')!r})"
 

@@ -226,8 +226,13 @@ def save_and_register(config: Any, name: str, net: Any, cfg: dict[str, Any], met
             while path.exists():
                 version += 1
                 path = bundles_dir() / name / f"v{version}"
+    from meddx.training.interrupt import note
+
+    note(bundle=str(path))  # a Ctrl-C from here on names the saved bundle
     write_json_atomic(run_dir / "metrics.json", metrics)
     if not config.add_to_registry:
+        note(registered="")  # finished: not to be registered
         return path, None
     record = register_bundle(path, version=version)
+    note(registered=f"{record.name}:{record.version}")
     return path, f"{record.name}:{record.version}"

@@ -8,6 +8,7 @@ threshold on validation -> metrics -> bundle -> registry.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -54,9 +55,12 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
     replaces reading ``config.data``; it cannot be combined with resume or several processes.
     A run that fails before writing anything leaves no empty run folder.
     """
+    from meddx.training.interrupt import reporting_interrupts
     from meddx.training.run import removing_empty_runs
 
-    with removing_empty_runs():
+    # a Ctrl-C outside the epochs (which Lightning reports) says what was saved, on one line; not
+    # for a prepared source (a cross-validation fold), whose run cannot be resumed
+    with reporting_interrupts() if source is None else contextlib.nullcontext(), removing_empty_runs():
         return _fit(config, plan_file=plan_file, resume=resume, progress=progress, source=source)
 
 
@@ -70,6 +74,9 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
 
     if resume is not None:
         config, run_dir = runlib.resume_config(Path(resume).expanduser().resolve())
+        from meddx.training.interrupt import note
+
+        note(resumable=str(run_dir))  # a Ctrl-C before training goes on: resume again
     elif config is None:
         raise ConfigError("no training config given: pass a TrainConfig, or a run folder to resume")
     else:  # an absolute path in config.json and the bundle: a resume from elsewhere reads the same file
@@ -189,7 +196,7 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
 
 
 def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: Any, val_loader: Any, run_dir: Path,
-                      progress: bool, *, resume: bool, monitor: str = "val_auc", resume_dir: Path | None = None,
+                      progress: bool, *, resume: bool, monitor: str = "val_select", resume_dir: Path | None = None,
                       budget_minutes: float | None = None, keep: Literal["best", "final"] | None = None) -> str | None:
     """``Trainer.fit`` with per-epoch checkpoints and early stopping on ``monitor``, then the kept
     epoch's weights loaded into ``task``; ``trainer.json`` records the run. Every task kind
@@ -219,6 +226,9 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     if keep not in ("best", "final"):
         raise ConfigError(f"checkpoint to keep must be 'best' or 'final'; got {keep!r}")
     early_stopping = keep == "best" or config.early_stopping_patience is not None or patience_is_chosen(plan)
+    from meddx.training.resume_edits import ConfigRecord
+
+    record = ConfigRecord(config.model_dump(mode="json"))  # as config.json holds it: a resume checks edits against it
     privacy = None
     if config.dp:  # DP-SGD (Opacus): compatible layers, Poisson loader, fp32; see training/privacy.py
         from meddx.training.privacy import private_training
@@ -227,7 +237,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     from meddx.training.rng_state import RandomStateCheckpoint
 
     # the loader's, augmentation's and global random states travel in every checkpoint: a resume draws on
-    extra: list[Any] = [RandomStateCheckpoint(train_loader)] + ([privacy] if privacy else [])
+    extra: list[Any] = [RandomStateCheckpoint(train_loader), record] + ([privacy] if privacy else [])
     if resume:  # plan.json may have been edited to train longer: the schedule follows it
         from meddx.training.budget import ScheduleToPlan
 
@@ -269,6 +279,9 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
             f"training interrupted at epoch {trainer.current_epoch}; resume with: meddx train --resume "
             f"{resume_dir or run_dir}"
         )
+    from meddx.training.interrupt import note
+
+    note(trained=str(resume_dir or run_dir))  # a Ctrl-C from here on: resume to evaluate and save
     finished = trainer.current_epoch >= int(trainer.fit_loop.max_epochs)
     kept = "final" if keep == "final" and finished and last.is_file() else "best"
     restored = str(last) if kept == "final" else ckpt.best_model_path or str(last)

@@ -63,12 +63,17 @@ def check_no_conflicts(config: Any, overrides: dict[str, Any], dims: int) -> Non
     given["image_size"] = [config.image_size] * dims if isinstance(config.image_size, int) else config.image_size
     for field, value in given.items():
         if value is not None and field in overrides and overrides[field] != value:
-            raise ConfigError(f"{field}: the config or flags say {value!r} but {where(overrides)} says "
+            raise ConfigError(f"{_named(config, field)}: the config or flags say {value!r} but {where(overrides)} says "
                               f"{overrides[field]!r}; drop one of them")
     if config.class_weights is not None and "class_weights" in overrides \
             and bool(overrides["class_weights"]) != config.class_weights:
-        raise ConfigError(f"class_weights: the config or flags say {config.class_weights} but {where(overrides)} "
+        raise ConfigError(f"{_named(config, 'class_weights')}: the config or flags say {config.class_weights} but {where(overrides)} "
                           f"says {overrides['class_weights']!r}; drop one of them")
+
+
+def _named(config: Any, field: str) -> str:
+    """``--patience`` when that flag set ``early_stopping_patience``, else the field's name."""
+    return config.named(field) if hasattr(config, "named") else field
 
 
 def apply_overrides(plan: Any, overrides: dict[str, Any]) -> Any:

@@ -158,7 +158,12 @@ def resume_config(run_dir: Path) -> tuple[Any, Path]:
     if not isinstance(data, dict) or "data" not in data:
         raise ConfigError(f"{run_dir / 'config.json'}: not a meddx run config (no 'data' field); start a new run")
     _check_unfinished(run_dir)
-    return validated_config(data, run_dir / "config.json"), run_dir
+    config = validated_config(data, run_dir / "config.json")
+    from meddx.training.resume_edits import check_config_edits
+
+    plan = read_json(run_dir / "plan.json") if (run_dir / "plan.json").is_file() else None
+    check_config_edits(run_dir, config, last, plan if isinstance(plan, dict) else None)
+    return config, run_dir
 
 
 def checkpoint_problem(path: Path) -> str | None:

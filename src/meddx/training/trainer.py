@@ -14,7 +14,7 @@ from meddx.training.config import TrainConfig
 
 
 def build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool,
-                  monitor: str = "val_auc", extra_callbacks: list[Any] | None = None,
+                  monitor: str = "val_select", extra_callbacks: list[Any] | None = None,
                   budget_minutes: float | None = None, early_stopping: bool = True) -> tuple[Any, Any]:
     """A CPU ``Trainer`` for ``plan.epochs`` (``max_time`` 1.25x a budget) and the ``ModelCheckpoint``
     tracking the best ``monitor`` epoch; ``last.ckpt`` is written every epoch, atomically."""
