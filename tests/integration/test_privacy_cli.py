@@ -94,6 +94,7 @@ def test_a_resumed_dp_run_keeps_counting_from_the_checkpoint(lesion_folder: Path
     first = run_cli(["train", _fast_config(tmp_path), "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs",
                      "2", "--dp", "--noise-multiplier", "1.0", "--no-progress", "--name", "resumed"], capsys)
     assert first.code == 0, first.err
+    assert "noise multiplier 1.0 given" in first.out and "target None" not in first.out  # the summary line
     run_dir = next((meddx_home / "runs").iterdir())
     before = json.loads((run_dir / "privacy.json").read_text())
     plan = json.loads((run_dir / "plan.json").read_text())
@@ -116,6 +117,7 @@ def test_an_extended_resume_never_spends_more_than_the_target_epsilon(lesion_fol
     first = run_cli(["train", _fast_config(tmp_path), "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs",
                      "2", "--dp", "--epsilon", "3", "--no-progress", "--name", "extended"], capsys)
     assert first.code == 0, first.err
+    assert "noise multiplier 1.0 given" in first.out and "target None" not in first.out  # the summary line
     run_dir = next((meddx_home / "runs").iterdir())
     before = json.loads((run_dir / "privacy.json").read_text())
     plan = json.loads((run_dir / "plan.json").read_text())

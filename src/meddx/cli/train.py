@@ -170,8 +170,10 @@ def _print_summary(result: object) -> None:
         console.print(f"warning: {warning}")
     privacy = _privacy_of(result.bundle_path)  # type: ignore[attr-defined]
     if privacy:
+        target = privacy.get("target_epsilon")
+        how = f"target {target}" if target is not None else f"noise multiplier {privacy.get('noise_multiplier')} given"
         console.print(f"privacy: DP-SGD, epsilon {privacy.get('epsilon'):.3f} spent at delta {privacy.get('delta'):g} "
-                      f"({privacy.get('accountant')} accountant; target {privacy.get('target_epsilon')})")
+                      f"({privacy.get('accountant')} accountant; {how})")
     console.print(f"run:    {result.run_dir}")  # type: ignore[attr-defined]
     console.print(f"bundle: {result.bundle_path}")  # type: ignore[attr-defined]
     if result.registry_ref:  # type: ignore[attr-defined]
