@@ -39,6 +39,15 @@ def test_a_bad_flag_value_names_the_flag(flag: str, value: str, field: str, caps
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
 
 
+@pytest.mark.parametrize(("flag", "value"), [("--epochs", "0"), ("--ensemble", "0"), ("--lr", "-1")])
+def test_a_bad_cv_flag_value_names_the_flag(flag: str, value: str, capsys, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """``meddx cv`` builds the same training config: its errors name the flag too, not ``(set by a flag)``."""
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path))
+    line = _one_line(run_cli(["cv", "--data", "x.npz", flag, value], capsys))
+    assert line.startswith(f"meddx: error: invalid training config: {flag}"), line
+
+
 def test_a_plan_file_conflict_names_the_flag(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDDX_HOME", str(tmp_path))
     plan = tmp_path / "plan.json"

@@ -190,6 +190,7 @@ def compare(
 
 
 def cv(
+    ctx: typer.Context,
     config: Optional[Path] = typer.Argument(None, help="YAML training config; flags override its fields."),
     folds: int = typer.Option(5, "--folds", "-k", min=2, help="Number of folds."),
     data: Optional[str] = typer.Option(None, "--data", "-d", help="Source (overrides the config's data)."),
@@ -219,9 +220,9 @@ def cv(
     from meddx.evaluation.cv import cross_validate
     from meddx.training.config import load_config
 
-    from meddx.cli.train import _csv
+    from meddx.cli.train import _csv, flags_given
 
-    cfg = load_config(config, data=data, model=model, epochs=epochs, time_budget=time_budget, seed=seed,
+    cfg = load_config(config, flags=flags_given(ctx), data=data, model=model, epochs=epochs, time_budget=time_budget, seed=seed,
                       text_column=text_column, label_column=label_column, patient_column=patient_column,
                       encoding=encoding, lr=lr, labels_file=labels_file,
                       window_hours=window_hours, resample=resample, columns=_csv(columns),

@@ -76,7 +76,7 @@ def train(
         _refuse_with_resume(ctx)
     else:
         cfg = load_config(
-            config, flags=_flags_given(ctx),
+            config, flags=flags_given(ctx),
             data=data, model=model, epochs=epochs, batch_size=batch_size, time_budget=time_budget,
             image_size=image_size, channels=channels, augment=augment, lr=lr, class_weights=class_weights,
             early_stopping_patience=patience, checkpoint=checkpoint, precision=precision, ema_epochs=ema, seed=seed, deterministic=deterministic,
@@ -105,7 +105,7 @@ FIELD_OF_FLAG = {"patience": "early_stopping_patience", "ema": "ema_epochs", "th
                  "labels": "label_names", "categorical": "categorical_columns"}
 
 
-def _flags_given(ctx: typer.Context) -> dict[str, str]:
+def flags_given(ctx: typer.Context) -> dict[str, str]:
     """Config field -> the flag the user gave for it (``{"ema_epochs": "--ema"}``), so that an error
     about a bad value names ``--ema`` and not the config field ``ema_epochs``."""
     from click.core import ParameterSource
