@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -88,13 +89,14 @@ def test_dp_training_spends_at_most_the_target_and_is_evaluated(lesion_folder: P
     assert json.loads((bundle / "privacy" / "membership.json").read_text())["auc"] == report["auc"]
 
 
-@pytest.mark.slow
-def test_a_resumed_dp_run_keeps_counting_from_the_checkpoint(lesion_folder: Path, meddx_home: Path,
-                                                             tmp_path: Path, capsys) -> None:
+def _two_epochs_then_a_third(lesion_folder: Path, meddx_home: Path, tmp_path: Path, capsys: Any, dp: list[str],
+                             summary: str) -> tuple[dict, dict]:
+    """A 2-epoch DP run (its summary line naming ``summary``), then resumed with 3 epochs in plan.json:
+    its ``privacy.json`` before and after the resume."""
     first = run_cli(["train", _fast_config(tmp_path), "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs",
-                     "2", "--dp", "--noise-multiplier", "1.0", "--no-progress", "--name", "resumed"], capsys)
+                     "2", "--dp", *dp, "--no-progress"], capsys)
     assert first.code == 0, first.err
-    assert "noise multiplier 1.0 given" in first.out and "target None" not in first.out  # the summary line
+    assert f"accountant; {summary})" in first.out and "target None" not in first.out, first.out
     run_dir = next((meddx_home / "runs").iterdir())
     before = json.loads((run_dir / "privacy.json").read_text())
     plan = json.loads((run_dir / "plan.json").read_text())
@@ -102,7 +104,15 @@ def test_a_resumed_dp_run_keeps_counting_from_the_checkpoint(lesion_folder: Path
     (run_dir / "plan.json").write_text(json.dumps(plan))
     second = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
     assert second.code == 0, second.err
-    after = json.loads((run_dir / "privacy.json").read_text())
+    return before, json.loads((run_dir / "privacy.json").read_text())
+
+
+@pytest.mark.slow
+def test_a_resumed_dp_run_keeps_counting_from_the_checkpoint(lesion_folder: Path, meddx_home: Path,
+                                                             tmp_path: Path, capsys) -> None:
+    before, after = _two_epochs_then_a_third(lesion_folder, meddx_home, tmp_path, capsys,
+                                             ["--noise-multiplier", "1.0", "--name", "resumed"],
+                                             summary="noise multiplier 1.0 given")
     assert after["per_epoch"][:2] == before["per_epoch"] and [e["epoch"] for e in after["per_epoch"]] == [1, 2, 3]
     assert after["steps"] == 3 * after["steps_per_epoch"]  # the first two epochs' steps came from the checkpoint
     assert after["epsilon"] > before["epsilon"]
@@ -114,18 +124,8 @@ def test_an_extended_resume_never_spends_more_than_the_target_epsilon(lesion_fol
     """Audit: a run whose noise was chosen to spend epsilon 3 in 2 epochs, resumed with 3 planned epochs,
     ran the third epoch unchecked (epsilon 3.39 > target 3 in the bundle); the check before each
     further epoch now also runs when training resumes."""
-    first = run_cli(["train", _fast_config(tmp_path), "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs",
-                     "2", "--dp", "--epsilon", "3", "--no-progress", "--name", "extended"], capsys)
-    assert first.code == 0, first.err
-    assert "noise multiplier 1.0 given" in first.out and "target None" not in first.out  # the summary line
-    run_dir = next((meddx_home / "runs").iterdir())
-    before = json.loads((run_dir / "privacy.json").read_text())
-    plan = json.loads((run_dir / "plan.json").read_text())
-    plan["epochs"] = 3
-    (run_dir / "plan.json").write_text(json.dumps(plan))
-    second = run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys)
-    assert second.code == 0, second.err
-    after = json.loads((run_dir / "privacy.json").read_text())
+    before, after = _two_epochs_then_a_third(lesion_folder, meddx_home, tmp_path, capsys,
+                                             ["--epsilon", "3", "--name", "extended"], summary="target 3.0")
     assert after["epsilon"] <= 3.0 and after["per_epoch"] == before["per_epoch"]
     assert after["accountant_history"] == before["accountant_history"]
     assert after["noise_multiplier"] == before["noise_multiplier"]  # the noise every recorded step used
