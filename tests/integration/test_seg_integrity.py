@@ -78,3 +78,34 @@ def test_training_cases_refused_and_outputs_kept_apart(tmp_path: Path, capsys: p
     assert on_disk == sorted({p for paths in listed.values() for p in paths})
     with open(out / "cases.csv", newline="") as fh:
         assert len(list(csv.DictReader(fh))) == json.loads((out / "metrics.json").read_text())["n"] < 5
+
+
+def test_a_broken_test_pair_stops_training_before_it_starts(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by an audit: a test mask one row taller than its image was only read at the test
+    evaluation, after the whole training, which then failed before the bundle was saved."""
+    import numpy as np
+    from PIL import Image
+
+    from meddx.core.errors import DataError
+    import meddx.training.fit as fit
+
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    for split, seed in (("train", 5), ("test", 6)):
+        write_seg_folder(tmp_path / "src" / split, n=6, size=32, classes=2, seed=seed)
+    shutil.move(tmp_path / "src" / "train" / "labels.json", tmp_path / "src" / "labels.json")
+    (tmp_path / "src" / "test" / "labels.json").unlink()
+    broken = tmp_path / "src" / "test" / "labels" / "case_003.png"
+    Image.fromarray(np.zeros((33, 32), np.uint8)).save(broken)
+    started: list[bool] = []
+
+    def training(*args: object, **kwargs: object) -> None:
+        started.append(True)
+        raise DataError("training started")
+
+    monkeypatch.setattr(fit, "train_and_restore", training)
+    result = run_cli(["train", "--data", str(tmp_path / "src"), "--name", "broken", "--no-progress", "--epochs", "1"],
+                     capsys)
+    assert result.code == 2 and not started
+    assert "test/labels/case_003.png: mask shape (33, 32) differs from image" in result.err
+    assert "Traceback" not in result.err

@@ -200,11 +200,7 @@ class SegPredictor:
     def predict_case(self, image: np.ndarray, spacing: Sequence[float] | None = None,
                      postprocess: bool = True) -> SegOutput:
         """Label map and probabilities of one raw channel-first image on its own grid."""
-        if image.ndim - 1 != self.spatial_dims:
-            raise DataError(
-                f"image has {image.ndim - 1} spatial dimensions (shape {tuple(image.shape)}), but bundle "
-                f"{self.name!r} segments {self.spatial_dims}D images"
-            )
+        self.check_dims(image)
         probs = self._probs(image, spacing)
         if self.zoom:
             from meddx.bundle.seg_zoom import crop_padded, paste_average, zoom_box
@@ -214,6 +210,15 @@ class SegPredictor:
                 probs = paste_average(probs, self._probs(crop_padded(image, *box), spacing), box[0])
         out = SegOutput(labels=probs.argmax(0).astype(np.uint8), probs=probs)
         return self.postprocess(out) if postprocess else out
+
+    def check_dims(self, image: np.ndarray, source: str | Path | None = None) -> None:
+        """``DataError`` (naming ``source`` when given) for an image of other dimensions than the bundle's."""
+        if image.ndim - 1 != self.spatial_dims:
+            where = f"{source}: " if source is not None else ""
+            raise DataError(
+                f"{where}image has {image.ndim - 1} spatial dimensions (shape {tuple(image.shape)}), but bundle "
+                f"{self.name!r} segments {self.spatial_dims}D images"
+            )
 
     def _probs(self, image: np.ndarray, spacing: Sequence[float] | None) -> np.ndarray:
         """Float32 class probabilities ``(K, *spatial)`` of a raw image on its own grid."""
@@ -278,6 +283,7 @@ class SegPredictor:
         from meddx.data.io import read_image
 
         loaded = read_image(p)
+        self.check_dims(loaded.array, p)
         spacing = loaded.spacing or ((pixel_size,) * self.spatial_dims if pixel_size else None)
         out = self.predict_case(loaded.array, spacing)
         row: dict[str, Any] = {"source": str(p), "spacing": spacing, **self.measure(out, spacing)}

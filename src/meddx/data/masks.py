@@ -23,6 +23,9 @@ from meddx.core.errors import DataError
 from meddx.data.io import image_suffix
 
 _MASK_HINT = "expected an integer label map (0 background, 1..K-1 classes)"
+# Largest difference between an image's and its mask's affine entries (mm) still taken as one grid:
+# float32 headers written by different tools differ by ~1e-5, a misregistered mask by whole voxels.
+AFFINE_TOLERANCE = 1e-3
 
 
 @dataclass
@@ -93,6 +96,20 @@ def load_mask(path: str | Path, reference: str | Path | None = None) -> MaskData
     if detect_kind(p) == "pil" and labels.size and labels.max() == 255 and not np.any((labels > 0) & (labels < 255)):
         labels = labels // 255  # an 8-bit binary mask saved as {0, 255}
     return MaskData(np.ascontiguousarray(labels), loaded.spacing, loaded.affine, None, str(p))
+
+
+def check_mask_affine(image_affine: np.ndarray | None, mask_affine: np.ndarray | None, image_path: str,
+                      mask_path: str) -> None:
+    """``DataError`` when a mask's affine (both as read, in the same orientation) places its voxels
+    elsewhere than its image's: the labels would be learned and scored on the wrong voxels. A mask
+    with no affine (PNG, DICOM-SEG placed on its series) has nothing to compare."""
+    if image_affine is None or mask_affine is None:
+        return
+    diff = float(np.max(np.abs(np.asarray(image_affine) - np.asarray(mask_affine))))
+    if diff > AFFINE_TOLERANCE:
+        raise DataError(f"{mask_path}: mask affine differs from image {image_path} by up to {diff:.4g} mm; expected "
+                        "the image's voxel grid: resample the mask onto the image (or, if the voxels already line "
+                        "up, copy the image's header to the mask); meddx data verify lists every such pair")
 
 
 def write_mask(path: str | Path, mask: np.ndarray, reference: str | Path) -> Path:

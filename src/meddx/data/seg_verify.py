@@ -24,10 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from meddx.core.errors import DataError
+from meddx.data.masks import AFFINE_TOLERANCE
 from meddx.data.segmentation import SegSource, check_mask, fill_outline
 from meddx.data.verify import VerifyReport
-
-AFFINE_TOLERANCE = 1e-3
 
 
 def seg_source_info(source: SegSource, *, max_decode: int = 200) -> dict:

@@ -106,11 +106,11 @@ class SegSource:
     def load_case(self, split: str, index: int) -> SegCase:
         """Decode case ``index`` of ``split``: image, mask (outline rings filled), spacing.
 
-        Raises ``DataError`` when a file cannot be decoded, the mask's shape differs from the
-        image's, or the mask holds values outside ``0..num_classes-1``.
+        Raises ``DataError`` when a file cannot be decoded, the mask's shape or (NIfTI) affine
+        differs from the image's, or the mask holds values outside ``0..num_classes-1``.
         """
         from meddx.data.io import read_image
-        from meddx.data.masks import load_mask
+        from meddx.data.masks import check_mask_affine, load_mask
 
         data = self.split(split)
         if not 0 <= index < len(data):
@@ -120,7 +120,8 @@ class SegSource:
         mask, mask_path = None, None
         if data.masks is not None:
             mask_path = data.masks[index]
-            mask = load_mask(mask_path, reference=data.images[index]).array
+            loaded = load_mask(mask_path, reference=data.images[index])
+            mask = loaded.array
             if self.value_map is not None:  # the source's own values, mapped onto the bundle's classes
                 bad = sorted(int(v) for v in np.unique(mask) if not 0 <= v < len(self.value_map))
                 if bad:
@@ -128,6 +129,7 @@ class SegSource:
                                     f"0..{len(self.value_map) - 1}; expected one value per label name")
                 mask = np.asarray(self.value_map, dtype=np.int64)[mask]
             check_mask(self, mask, mask_path, image.array.shape[1:], data.images[index])
+            check_mask_affine(image.affine, loaded.affine, data.images[index], mask_path)
             if self.mask_kind == "outline":
                 mask = fill_outline(mask, mask_path)
         spacing = image.spacing
@@ -347,6 +349,9 @@ def _names_from_masks(splits: dict[str, SegSplit], notes: list[str], lenient: bo
     if not where:
         raise DataError("no masks to infer label names from; expected masks, labels.json or label_names")
     top = max(where)
+    if top == 0 and not lenient:  # verify reports the empty masks instead
+        raise DataError(f"{Path(where[0]).parent}: all {count} training mask(s) are 0 everywhere, so there is no "
+                        "structure to learn; expected label values 1..K-1 on the structures")
     missing = [v for v in range(1, top + 1) if v not in where]
     if missing and lenient and missing[0] > 1:
         notes.append(f"mask values {sorted(where)[:20]} skip {missing[:10]}: label set taken as 0..{missing[0] - 1}")

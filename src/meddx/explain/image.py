@@ -53,11 +53,20 @@ def _frozen_eval(net: nn.Module) -> Iterator[None]:
             p.grad = grads[p]
 
 
-def _check_input(x: torch.Tensor) -> torch.Tensor:
+def _check_input(x: torch.Tensor, net: nn.Module) -> torch.Tensor:
+    """The batch as float, or a one-line ``DataError`` when it cannot be the network's input: not
+    (B, C, *spatial), or (checked against the first convolution) another dimensionality or channel
+    count, which would otherwise surface as a deep PyTorch error from inside the network."""
     if not isinstance(x, torch.Tensor) or x.ndim not in (4, 5):
         shape = tuple(x.shape) if hasattr(x, "shape") else type(x).__name__
         raise DataError(f"image attributions: expected a preprocessed batch (B, C, H, W) or (B, C, D, H, W), "
                         f"found {shape}; add the batch axis with x[None] for a single image")
+    conv = next((m for m in net.modules() if isinstance(m, nn.modules.conv._ConvNd)), None)
+    if conv is not None and (len(conv.kernel_size) != x.ndim - 2 or conv.in_channels != x.shape[1]):
+        dims = len(conv.kernel_size)
+        raise DataError(f"image attributions: the network reads {dims}D images with {conv.in_channels} channel(s) "
+                        f"(B, {conv.in_channels}, {', '.join('HW' if dims == 2 else 'DHW')}); found a batch of shape "
+                        f"{tuple(x.shape)} ({x.ndim - 2}D, {x.shape[1]} channel(s))")
     return x.detach().float()
 
 
@@ -169,7 +178,7 @@ def image_attributions(net: nn.Module, x: torch.Tensor, method: str, target: int
     """Attribution maps ``(B, *spatial)`` float32 at the input resolution for a preprocessed batch."""
     if method not in METHODS:
         raise ConfigError(f"image attribution method {method!r} is not one of {', '.join(METHODS)}")
-    x = _check_input(x)
+    x = _check_input(x, net)
     targets = _targets(net, x, target)
     if method in _CAMS:
         out = _cam(net, x, targets, layer or target_layer(net, x), plus=method == "gradcam++")

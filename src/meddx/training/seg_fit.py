@@ -56,6 +56,8 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
     pre = plan.preprocessor()
     x_train, y_train = preprocess_cases(source, "train", pre, progress)
     x_val, y_val = preprocess_cases(source, "val", pre, progress)
+    if config.evaluate_test and "test" in source.splits:
+        _check_cases(source, "test")
     budget_planned = bool(not existing.is_file() and config.time_budget and config.epochs is None
                           and plan.reasons.get("epochs") != "overridden by the given plan file")
     if not existing.is_file():
@@ -103,6 +105,14 @@ def _train_dataset(plan: Any, x_train: list[np.ndarray], y_train: list[np.ndarra
 def _cases(source: Any, split: str) -> Any:
     for i in range(len(source.split(split))):
         yield source.load_case(split, i)
+
+
+def _check_cases(source: Any, split: str) -> None:
+    """Decode every case of ``split`` once (shape, grid and label checks of ``load_case``): a broken
+    test pair then stops the run before training, not at the test evaluation after all of it,
+    when no bundle would be saved."""
+    for _ in _cases(source, split):
+        pass
 
 
 def _build_task(config: TrainConfig, source: Any, plan: Any) -> Any:

@@ -176,6 +176,38 @@ def test_shape_mismatch_names_both_files(tmp_path: Path) -> None:
         src.load_case("train", 1)
 
 
+def test_mask_on_another_grid_is_refused_and_a_mask_stored_in_another_orientation_lines_up(tmp_path: Path) -> None:
+    """Found by an audit: a NIfTI mask whose affine put it 5 mm beside its image trained and scored
+    silently (only ``data verify`` listed it); a mask stored flipped (LAS vs RAS) of the same grid is fine."""
+    affine = oblique_affine()
+    lab = np.zeros((6, 7, 8), np.uint8)
+    lab[1:3, 2:5, 1:4] = 1
+    vol = np.where(lab > 0, 100.0, 0.0).astype(np.float32)
+    shifted = affine.copy()
+    shifted[0, 3] += 5.0
+    flipped = affine @ np.array([[-1.0, 0, 0, 5], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]])  # x reversed, same grid
+    nifti(tmp_path / "imagesTr" / "a.nii.gz", vol, affine)
+    nifti(tmp_path / "labelsTr" / "a.nii.gz", lab, shifted)
+    nifti(tmp_path / "imagesTr" / "b.nii.gz", vol[::-1].copy(), flipped)
+    nifti(tmp_path / "labelsTr" / "b.nii.gz", lab, affine)
+    src = load_seg_source(tmp_path, test_fraction=0, val_fraction=0, label_names=["background", "lesion"])
+    with pytest.raises(DataError, match=r"labelsTr/a\.nii\.gz: mask affine differs from image .*a\.nii\.gz by up to 5 mm"):
+        src.load_case("train", 0)
+    case = src.load_case("train", 1)
+    assert case.mask.sum() == 18 and np.all(case.image[0][case.mask == 1] == 100.0)
+
+
+def test_masks_empty_everywhere_are_refused_at_load_and_listed_by_verify(tmp_path: Path) -> None:
+    """Found by an audit: with every mask 0 the inferred label set was just ``background`` and
+    training failed with "model 'unet' needs ... num_classes >= 2", blaming the network."""
+    for i in range(3):
+        pair_2d(tmp_path / "images" / f"c{i}.png", tmp_path / "labels" / f"c{i}.png", i, values=(0, 0))
+    with pytest.raises(DataError, match=r"labels: all 3 training mask\(s\) are 0 everywhere"):
+        load_seg_source(tmp_path, test_fraction=0, val_fraction=0)
+    src = load_seg_source(tmp_path, test_fraction=0, val_fraction=0, lenient_labels=True)  # data verify
+    assert src.label_names == ["background"]
+
+
 def test_images_without_masks_and_non_segmentation_sources(tmp_path: Path) -> None:
     for i in range(8):
         pair_2d(tmp_path / "seg" / "images" / f"c{i}.png", tmp_path / "seg" / "labels" / f"c{i}.png", i)

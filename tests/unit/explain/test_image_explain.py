@@ -108,6 +108,17 @@ def test_errors_name_the_valid_choices():
         image_attributions(net, x, "gradcam", layer="fc")
 
 
+def test_a_batch_of_another_dimensionality_or_channel_count_is_one_data_error():
+    """Found by an audit: a 3D volume (or an RGB image) given to a 2D grey network raised PyTorch's
+    'Expected 3D (unbatched) or 4D (batched) input to conv2d' from inside the network."""
+    net = create_model("seed-cnn", image_size=28)
+    with pytest.raises(DataError, match=r"reads 2D images with 1 channel.*\(1, 1, 8, 28, 28\) \(3D, 1 channel"):
+        image_attributions(net, torch.randn(1, 1, 8, 28, 28), "gradcam")
+    with pytest.raises(DataError, match=r"found a batch of shape \(1, 3, 28, 28\) \(2D, 3 channel"):
+        image_attributions(net, torch.randn(1, 3, 28, 28), "saliency")
+    assert image_attributions(net, torch.randn(1, 1, 28, 28), "saliency").shape == (1, 28, 28)
+
+
 def test_mode_requires_grad_and_gradients_are_restored():
     net = create_model("resnet18", image_size=28)
     net.train()
