@@ -95,7 +95,8 @@ def info(
     if is_segmentation_source(source):
         from meddx.data.segmentation import load_seg_source, seg_source_info
 
-        seg = seg_source_info(load_seg_source(source, val_fraction=0.0, test_fraction=0.0), max_decode=max_decode)
+        seg = seg_source_info(_as_stored(load_seg_source(source, val_fraction=0.0, test_fraction=0.0)),
+                              max_decode=max_decode)
         if as_json:
             typer.echo(json.dumps(seg, indent=2))
         else:
@@ -195,7 +196,7 @@ def verify(
         from meddx.data.segmentation import load_seg_source
         from meddx.data.seg_verify import verify_seg_source
 
-        src = load_seg_source(source, val_fraction=0.0, test_fraction=0.0, lenient_labels=True)  # report, not stop
+        src = _as_stored(load_seg_source(source, val_fraction=0.0, test_fraction=0.0, lenient_labels=True))  # report
         check = verify_seg_source
         if clean_manifest is not None:
             raise typer.BadParameter("--clean-manifest is for classification sources only",
@@ -295,3 +296,18 @@ def _refuse_taken(outputs: dict[str, Path | None], overwrite: bool) -> None:
         if path.exists() and not overwrite:
             raise ConfigError(f"{flag} {path}: the file exists; choose another path, or pass --overwrite to "
                               "replace it")
+
+
+def _as_stored(source: Any) -> Any:
+    """A segmentation source read with nothing carved (``info``/``verify`` describe the files as
+    they are), its "none carved" notes saying what ``meddx train`` will carve instead: a note
+    reading "test_fraction 0" misled users whose training carves 20% by default."""
+    from meddx.training.config import TrainConfig
+
+    for name in ("test", "val"):
+        stored = f"no {name} split and {name}_fraction 0: none carved"
+        default = TrainConfig.model_fields[f"{name}_fraction"].default
+        said = (f"no {name} split: meddx train carves one from train ({name}_fraction, default {default}, "
+                "grouped by patient when ids exist)")
+        source.notes[:] = [said if note == stored else note for note in source.notes]
+    return source

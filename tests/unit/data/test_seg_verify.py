@@ -110,6 +110,10 @@ def test_cli_info_and_verify_dispatch_to_segmentation(tmp_path: Path, capsys: py
     assert run(["data", "info", str(root), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["task"] == "segmentation" and info["splits"]["test"]["count"] == 2
+    # no val folder: info says what training will carve, not "val_fraction 0: none carved"
+    assert "no val split: meddx train carves one from train (val_fraction, default 0.1, grouped by patient when " \
+           "ids exist)" in info["notes"], info["notes"]
+    assert not any("none carved" in note for note in info["notes"])
     assert run(["data", "verify", str(root), "--report", str(tmp_path / "ok.json")]) == 0
     assert json.loads((tmp_path / "ok.json").read_text())["summary"]["has_leakage"] is False
     shutil.copy(root / "train" / "images" / "a1.png", root / "test" / "images" / "t0.png")
