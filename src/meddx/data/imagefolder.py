@@ -83,19 +83,19 @@ def load_imagefolder(root: str | Path) -> ImageSource:
     for split, folder in by_split.items():
         stray += _stray_images(folder)
         classes: dict[str, list[Path]] = {}
+        nested: list[Path] = []  # sub-folders of class folders (a DICOM series per folder, say)
         for cls_dir in _subdirs(folder):
             images, skipped, subdirs = _class_images(cls_dir)
             ignored_files += skipped
             ignored_dirs += subdirs
+            nested += _subdirs(cls_dir) if subdirs else []
             if images:
                 classes[cls_dir.name] = images
             else:
                 empty.append(_rel(cls_dir, root))
         if not classes:
-            raise DataError(
-                f"{folder}: no class sub-folders with images; expected {folder}/<class>/<image> "
-                "(PNG, JPEG, BMP, TIFF, DICOM or NIfTI)"
-            )
+            raise DataError(f"{folder}: no class sub-folders with images; expected {folder}/<class>/<image> "
+                            f"(PNG, JPEG, BMP, TIFF, DICOM or NIfTI){_nested_hint(nested, root)}")
         files[split] = classes
     if stray:
         notes.append(f"ignored {len(stray)} image(s) outside class folders (first: {_rel(stray[0], root)}); "
@@ -155,6 +155,16 @@ def guess_spatial_dims(paths: list[str], notes: list[str], tries: int = 5, *, on
     if paths:
         notes.append(f"could not decode any of the first {min(tries, len(paths))} images; assuming 2D")
     return 2
+
+
+def _nested_hint(nested: list[Path], root: Path) -> str:
+    """What to do when the class folders hold only sub-folders: a folder of one sample's files
+    (a DICOM series) is no sample of an image folder, but a CSV manifest row may name it."""
+    if not nested:
+        return ""
+    first = ", ".join(_rel(p, root) for p in nested[:2]) + (f" and {len(nested) - 2} more" if len(nested) > 2 else "")
+    return (f"; found only sub-folders inside the class folders ({first}), which an image folder does not read: "
+            "for one volume per DICOM series folder, list each folder in a CSV manifest (path,label[,split])")
 
 
 def _subdirs(folder: Path) -> list[Path]:

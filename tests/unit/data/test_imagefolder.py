@@ -97,3 +97,16 @@ def test_load_source_carves_val_and_refuses_unlabelled_inputs(tmp_path: Path) ->
     put(tmp_path / "flat" / "1.png")
     with pytest.raises(DataError, match="without class sub-folders"):
         load_source(tmp_path / "flat")
+
+
+def test_class_folders_holding_only_series_folders_say_to_list_them_in_a_manifest(tmp_path: Path) -> None:
+    """The layout of ../shared/data/dicom-mr-series (<class>/<series folder>/*.dcm): the error named
+    no folder and gave no way forward; it names the nested folders and the manifest that reads them."""
+    for cls, series in (("Study1", "13_HCropVolume"), ("Study2", "14_HCropVolume")):
+        put(tmp_path / cls / series / "1.png")
+    with pytest.raises(DataError) as err:
+        load_imagefolder(tmp_path)
+    message = str(err.value)
+    assert "\n" not in message
+    assert "Study1/13_HCropVolume, Study2/14_HCropVolume" in message
+    assert "CSV manifest" in message
