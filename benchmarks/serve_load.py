@@ -237,7 +237,7 @@ def main() -> None:
           f"{max(map(len, payloads))} bytes); {os.cpu_count()} cores; load average before: {os.getloadavg()}")
     print("direct (in-process, 1 torch thread):", direct_timings(bundle, payloads[0]))
     runs = [("on", args.requests, False), ("on", args.explain_requests, True)]
-    configs = {"on": ["--max-batch", str(args.max_batch), "--max-wait-ms", str(args.max_wait_ms)],
+    configs = {"on": ["--max-batch", str(args.max_batch), "--max-wait-ms", str(args.max_wait_ms), "--batch-forward"],
                "off": ["--max-batch", "1"]}
     rows: list[list[Any]] = []
     for setting, flags in configs.items():

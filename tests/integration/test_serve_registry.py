@@ -193,6 +193,29 @@ def test_a_text_bundle_is_served_from_json_and_no_note_text_is_kept(tmp_path: Pa
     assert json.dumps(answers).count(canary) == 0  # answers carry offsets, never the note
 
 
+def test_a_served_version_kept_after_its_successor_failed_says_so(home: dict, trained: dict) -> None:
+    """A new target that cannot be loaded leaves the old version serving; its answers then said
+    "stage": "latest" (or "production") although the registry's latest (production) was the new one."""
+    from meddx.registry.store import register_bundle
+    from meddx.serving.app import create_app
+
+    async def main() -> None:
+        app = create_app(test_settings())
+        async with async_client(app) as c:
+            viewer = auth(home["viewer"])
+            r = await c.post(PREDICT, headers=viewer, files={"file": ("a.png", _png(trained), "image/png")})
+            assert (r.json()["version"], r.json()["stage"]) == (2, "latest")
+            third = register_bundle(shutil.copytree(home["v1"], home["home"] / "v3"))
+            (Path(third.path) / "extra").write_bytes(b"\x80\x04\x95\x00\x00\x00")  # a pickle slipped in
+            await app.state.manager.refresh()  # what the poll does
+            r = await c.post(PREDICT, headers=viewer, files={"file": ("a.png", _png(trained), "image/png")})
+            assert r.json()["version"] == 2 and r.json()["stage"] == "kept: latest v3 failed to load"
+            listed = (await c.get("/v1/models", headers=viewer)).json()
+            assert listed["models"][0]["stage"] == r.json()["stage"] and "v3" in listed["unavailable"]["lesions"]
+
+    asyncio.run(main())
+
+
 def test_a_deleted_bundle_folder_is_reported_with_the_remove_command(home: dict) -> None:
     """Found by the docs audit: /v1/models named only the missing path of a bundle deleted behind
     the registry's back; it now names NAME vN and how to drop the stale row."""

@@ -97,6 +97,9 @@ def create_app(settings: ServeSettings | None = None) -> Any:
     from meddx.serving.routes import router
 
     app.include_router(router)
+    from meddx.serving.openapi import install_openapi
+
+    install_openapi(app)  # errors described as the problem details they are
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 

@@ -58,8 +58,16 @@ class ServedModel:
         return modality(self.predictor.config)
 
 
-def predict_batch(predictor: Any, inputs: list[Any]) -> list[dict[str, Any]]:
-    """Run one batch (preprocessed image arrays, texts or records) and shape each answer."""
+def predict_batch(predictor: Any, inputs: list[Any], shared: bool = False) -> list[dict[str, Any]]:
+    """Run one batch (preprocessed image arrays, texts or records) and shape each answer.
+
+    ``shared`` False (the server's default): each input gets its own forward pass at batch size
+    1, so an answer never depends on which requests happened to share its batch. Convolution and
+    matrix kernels sum in another order at other batch sizes (and texts are padded to the longest
+    in the batch): a shared pass moved probabilities by ~1e-7, enough to give one image two audited
+    outputs and, at the threshold, two labels. ``shared`` True: one pass for the whole batch."""
+    if not shared:
+        return [predict_batch(predictor, [x], shared=True)[0] for x in inputs]
     kind = modality(predictor.config)
     if kind == "series":  # SeriesRecord objects, checked against the bundle's variables by the route
         raw = predictor.predict_records(inputs, calibrated=False)
@@ -162,6 +170,8 @@ class ModelManager:
                     self._failed.add((name, version))
                     self.errors[name] = f"v{version}: {exc}"
                     log.error("model %s v%s not loaded: %s", name, version, exc)
+                    if current is not None:  # its answers must not claim a stage the registry gave v{version}
+                        current.stage = current.summary["stage"] = f"kept: {stage} v{version} failed to load"
                     continue
                 self.models[name] = served  # the atomic swap: one reference assignment
                 self.errors.pop(name, None)
@@ -189,7 +199,8 @@ class ModelManager:
         from meddx.explain.api import methods_for
 
         methods = list(methods_for(predictor))
-        batcher = MicroBatcher(lambda inputs: predict_batch(predictor, inputs), self.executor,
+        shared = self.settings.batch_forward
+        batcher = MicroBatcher(lambda inputs: predict_batch(predictor, inputs, shared), self.executor,
                                max_batch=self.settings.max_batch, max_wait_ms=self.settings.max_wait_ms,
                                name=f"{name}:{version}")
         card_md = (Path(path) / "model_card.md").read_text(encoding="utf-8", errors="replace")
@@ -204,15 +215,16 @@ class ModelManager:
     def _warm_up(self, served: ServedModel) -> None:
         """First forward passes (allocator, kernels, lazy imports) happen before the first request."""
         if served.modality == "text":
-            predict_batch(served.predictor, ["warm-up"] * 2)
+            predict_batch(served.predictor, ["warm-up"] * 2, self.settings.batch_forward)
             return
         if served.modality != "image":
             return
         pre = served.predictor.config["preprocessing"]
         blank = np.zeros((int(pre["channels"]), *pre["spatial_size"]), dtype=np.uint8)
         x = preprocess(served, blank)
-        for n in sorted({1, min(4, self.settings.max_batch), self.settings.max_batch}):
-            predict_batch(served.predictor, [x] * n)
+        sizes = {1, min(4, self.settings.max_batch), self.settings.max_batch} if self.settings.batch_forward else {1}
+        for n in sorted(sizes):
+            predict_batch(served.predictor, [x] * n, self.settings.batch_forward)
         if "gradcam" in served.summary["explain_methods"]:
             explainer(served)
 

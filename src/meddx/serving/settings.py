@@ -20,7 +20,9 @@ class ServeSettings:
     """How ``create_app`` serves. Defaults are safe for one clinic workstation.
 
     ``models``: bundle names to serve (empty: every registered name). ``max_batch`` 1 turns
-    micro-batching off. ``torch_threads`` 0 means cores // worker threads (at least 1).
+    micro-batching off. ``batch_forward`` False (default): a micro-batch runs one forward pass per
+    input, so each answer equals the one its input gets alone; True: one shared pass (faster for
+    large models; probabilities then move by ~1e-7 with the batch mates). ``torch_threads`` 0 means cores // worker threads (at least 1).
     ``db``: the SQLite file for keys and the audit log (default ``MEDDX_HOME/serving.db``).
     """
 
@@ -29,6 +31,7 @@ class ServeSettings:
     models: list[str] = field(default_factory=list)
     max_batch: int = 16
     max_wait_ms: float = 2.0
+    batch_forward: bool = False
     max_queue: int = 256
     worker_threads: int = field(default_factory=default_threads)
     torch_threads: int = 0

@@ -19,6 +19,7 @@ import asyncio
 import gzip
 import hashlib
 import io
+import re
 import struct
 import tempfile
 import time
@@ -33,6 +34,8 @@ from meddx.serving.problems import Problem, problem_response
 KINDS = {"png": ".png", "jpeg": ".jpg", "dicom": ".dcm", "nifti": ".nii", "nifti-gz": ".nii.gz"}
 _MULTIPART_SLACK = 64 * 1024
 _ACCEPTED = "PNG, JPEG, DICOM (with the DICM preamble) or NIfTI (.nii, .nii.gz)"
+# pydicom quotes a bad header value ("... to float: 'DOE^JOHN'"); a tag's name follows its "(gggg,eeee) "
+_QUOTED_VALUE = re.compile(r"(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\) '[^']*')|'[^']*'")
 
 
 @dataclass
@@ -208,6 +211,8 @@ def decode_image(kind: str, data: bytes, orientation: str | None = CANONICAL) ->
             return read_image(fh.name, orientation).array
         except DataError as exc:
             detail = str(exc).replace(fh.name, "upload")
+            if kind == "dicom":  # a header value may hold anything, PHI included: keep the tag, drop the value
+                detail = _QUOTED_VALUE.sub(lambda m: m.group(1) or "(value withheld)", detail)
             raise Problem(422, "malformed-image", detail) from None
         except (MemoryError, ValueError, OSError) as exc:
             raise Problem(422, "malformed-image", f"upload: cannot decode the {kind} image ({type(exc).__name__})") from None

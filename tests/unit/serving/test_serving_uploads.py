@@ -101,6 +101,20 @@ def test_wrong_dicom_is_422_and_the_temporary_path_is_not_shown() -> None:
     assert info.value.status == 422 and "meddx-upload-" not in info.value.detail and "pixel data" in info.value.detail
 
 
+def test_a_bad_dicom_header_value_is_not_echoed() -> None:
+    """pydicom quotes the value it cannot read; any header field may hold PHI, so the 422 names
+    the failure (and the tag, where pydicom gives it) but never the value."""
+    good = dicom_bytes(lesion_image())
+    assert good.count(b"MONOCHROME2 ") == 1
+    bad = good.replace(b"MONOCHROME2 ", b"DOE^JANE7712")  # same length: the file stays well-formed
+    uploads.image_payload(bad, MAX_PIXELS, MAX_VOXELS)  # the header itself reads
+    with pytest.raises(Problem) as info:
+        uploads.decode_image("dicom", bad)
+    detail = info.value.detail
+    assert info.value.status == 422 and "DOE" not in detail and "7712" not in detail
+    assert "(0028,0004) 'Photometric Interpretation'" in detail and "withheld" in detail
+
+
 def test_json_payloads() -> None:
     text = uploads.json_payload({"text": "fever and cough"}, 100)
     assert text.kind == "text" and text.text == "fever and cough" and text.nbytes == 15

@@ -1,0 +1,89 @@
+"""The OpenAPI description as the server really answers: errors are RFC 9457 problem details
+(``application/problem+json``), never FastAPI's default ``HTTPValidationError`` shape, and a
+prediction's fields are listed. FastAPI only describes what its own models produce; the routes
+return plain dicts (their fields depend on the bundle), so the schemas are written out here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_REF = "#/components/schemas/"
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object", "title": "Problem", "required": ["type", "title", "status", "detail"],
+    "description": "RFC 9457 problem details, media type application/problem+json.",
+    "properties": {
+        "type": {"type": "string", "description": "urn:meddx:problem:<slug>"},
+        "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
+        "instance": {"type": "string", "description": "the request path"},
+        "errors": {"type": "array", "description": "422 invalid-request: which parameter and why",
+                   "items": {"type": "object", "properties": {"loc": {"type": "array", "items": {"type": "string"}},
+                                                              "msg": {"type": "string"}}}},
+        "request_id": {"type": "string", "description": "500: the id to give the operator"}}}
+
+_PROBS = {"type": "object", "additionalProperties": {"type": "number"}, "description": "label name -> probability"}
+
+PREDICTION_SCHEMA: dict[str, Any] = {
+    "type": "object", "title": "Prediction",
+    "required": ["model", "version", "stage", "request_id", "input", "label", "calibrated_probability",
+                 "probabilities", "uncalibrated_probabilities", "threshold", "milliseconds"],
+    "properties": {
+        "model": {"type": "string"}, "version": {"type": "integer"},
+        "stage": {"type": "string", "description": "production, or latest when none is promoted"},
+        "request_id": {"type": "string"},
+        "input": {"type": "object", "properties": {"kind": {"type": "string"}, "sha256": {"type": "string"},
+                                                   "bytes": {"type": "integer"}}},
+        "label": {"description": "the decision at the operating point (a list of labels for multi-label)",
+                  "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+        "calibrated_probability": {"type": ["number", "null"], "description": "binary: P(positive); "
+                                   "multi-class: P(label); multi-label: null"},
+        "probabilities": {**_PROBS, "description": "temperature-scaled: what the decision uses"},
+        "uncalibrated_probabilities": {**_PROBS, "description": "the network's own"},
+        "threshold": {"description": "binary: a number; multi-label: per class; multi-class: null"},
+        "explanation": {"type": "object", "description": "only with ?explain=: method, target, probability, "
+                        "milliseconds, and overlay_png_base64 (images), tokens (text) or top_contributors"},
+        "milliseconds": {"type": "number"}}}
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/problem+json": {"schema": {"$ref": _REF + "Problem"}}}}
+
+
+def describe_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite a FastAPI OpenAPI document in place (and return it): every 422 and the 4XX/5XX
+    ranges of the ``/v1`` and readiness endpoints as problem details, the prediction's 200 body."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for default in ("HTTPValidationError", "ValidationError"):
+        components.pop(default, None)
+    components["Problem"], components["Prediction"] = PROBLEM_SCHEMA, PREDICTION_SCHEMA
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = _problem_response("the request does not match the API, or its input cannot "
+                                                     "be read (the detail says which and why)")
+            if path.startswith("/v1/"):
+                responses["4XX"] = _problem_response("bad request: missing or invalid key (401), role (403), "
+                                                     "unknown model or version (404), too large (413), wrong "
+                                                     "media type (415)")
+                responses["5XX"] = _problem_response("busy, timed out or model unavailable (503, with Retry-After),"
+                                                     " or an internal error (500, with a request id)")
+            if path == "/readyz":
+                responses["503"] = _problem_response("models still loading, or the audit log cannot be written")
+            if path.endswith("/predict") and method == "post":
+                responses["200"] = {"description": "the prediction", "content": {
+                    "application/json": {"schema": {"$ref": _REF + "Prediction"}}}}
+    return schema
+
+
+def install_openapi(app: Any) -> None:
+    """Make ``app.openapi()`` (hence ``/openapi.json`` and ``/docs``) return the rewritten document."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = describe_problems(default())
+        return app.openapi_schema
+
+    app.openapi = openapi
