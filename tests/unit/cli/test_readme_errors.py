@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.cli_helpers import run_cli
+
 README = Path(__file__).resolve().parents[3] / "README.md"
 
 
@@ -19,16 +21,9 @@ def _errors_section() -> str:
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    from meddx.cli.main import main
-
-    capsys.readouterr()
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, " ".join((captured.out + captured.err).replace("│", " ").split())
+    """Exit code and output (stdout then stderr, the box drawing of click's error panel removed)."""
+    result = run_cli(argv, capsys)
+    return result.code, " ".join((result.out + result.err).replace("│", " ").split())
 
 
 def test_readme_quotes_the_nan_flag_refusal_as_meddx_prints_it(capsys, tmp_path, monkeypatch) -> None:

@@ -13,6 +13,7 @@ from meddx.core.errors import MeddxError
 from meddx.deid.io import deid_path
 from meddx.deid.replace import deidentify
 from meddx.deid.spans import DeidSettings
+from tests.integration.cli_helpers import run_cli
 
 CANARIES = ["Quonsetta", "Vexlerhorn", "617-555-0142", "88812345", "078-05-1120", "vexler.q@canarymail.com",
             "Canarywood", "Pocatello", "1HGCM82633A004352", "Zephyrine"]
@@ -101,16 +102,8 @@ def test_api_errors_name_the_place_not_the_text(tmp_path: Path, caplog, capsys) 
 
 
 def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    from meddx.cli.main import main
-
-    capsys.readouterr()
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+    result = run_cli(argv, capsys)
+    return result.code, result.out, result.err
 
 
 def test_cli_success_and_errors_are_clean(tmp_path: Path, caplog, capsys) -> None:
