@@ -302,10 +302,11 @@ def _as_stored(source: Any) -> Any:
     """A segmentation source read with nothing carved (``info``/``verify`` describe the files as
     they are), its "none carved" notes saying what ``meddx train`` will carve instead: a note
     reading "test_fraction 0" misled users whose training carves 20% by default."""
+    from meddx.data.segmentation import none_carved_note
     from meddx.training.config import TrainConfig
 
     for name in ("test", "val"):
-        stored = f"no {name} split and {name}_fraction 0: none carved"
+        stored = none_carved_note(name)
         default = TrainConfig.model_fields[f"{name}_fraction"].default
         said = (f"no {name} split: meddx train carves one from train ({name}_fraction, default {default}, "
                 "grouped by patient when ids exist)")

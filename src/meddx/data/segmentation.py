@@ -247,6 +247,11 @@ def _label_origin(raw: Any, given: list[str] | None, notes: list[str]) -> str:
     return "masks" if last.startswith("label names inferred") else "file"
 
 
+def none_carved_note(name: str) -> str:
+    """The note of a source read without a ``name`` split and nothing carved for it."""
+    return f"no {name} split and {name}_fraction 0: none carved"
+
+
 def carve_splits(source: SegSource, *, val_fraction: float, test_fraction: float, seed: int) -> SegSource:
     """``source`` with test then val carved from train when missing (fraction 0: not carved).
 
@@ -257,7 +262,7 @@ def carve_splits(source: SegSource, *, val_fraction: float, test_fraction: float
     for name, fraction in (("test", test_fraction), ("val", val_fraction)):
         if name in splits or "train" not in splits or fraction <= 0:
             if name not in splits and fraction <= 0:
-                notes.append(f"no {name} split and {name}_fraction 0: none carved")
+                notes.append(none_carved_note(name))
             continue
         train = splits["train"]
         keep, take, unit = _carve(train, fraction, seed, source.origin, name)
