@@ -63,6 +63,20 @@ def order_label_names(names: set[str] | list[str]) -> list[str]:
     return ordered
 
 
+def reindex_labels(labels: np.ndarray, index: list[int] | np.ndarray, n_classes: int) -> np.ndarray:
+    """Labels of a source whose class ``k`` is class ``index[k]`` of an ``n_classes``-class label
+    set, in that set's order: class indices remapped, or multi-label columns placed (the set's
+    other labels never positive). How an external test set or a federated site lacking a class, or
+    listing the classes in another order, is aligned by name with a bundle's or federation's classes."""
+    labels = np.asarray(labels)
+    index = np.asarray(index, dtype=np.int64)
+    if labels.ndim == 1:
+        return index[labels.astype(np.int64)] if len(labels) else labels.astype(np.int64)
+    out = np.zeros((len(labels), n_classes), dtype=labels.dtype)
+    out[:, index] = labels
+    return out
+
+
 def case_clash_notes(names: list[str], what: str) -> list[str]:
     """A note naming class names that differ only in case or spaces (``Pneumonia`` and
     ``pneumonia``, from two exports): they stay two classes, as written, but a user almost always

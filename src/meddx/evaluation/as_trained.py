@@ -9,8 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from meddx.data.base import ImageSource
 
 
@@ -193,14 +191,11 @@ def align_labels(predictor: Any, source: ImageSource) -> None:
     multilabel = predictor.task == "multilabel"
     if names == wanted or not set(names) <= set(wanted) or multilabel != (source.task == "multilabel"):
         return
-    index = np.array([wanted.index(n) for n in names], dtype=np.int64)
+    from meddx.data.base import reindex_labels
+
+    index = [wanted.index(n) for n in names]
     for data in source.splits.values():
-        if multilabel:
-            labels = np.zeros((len(data.labels), len(wanted)), dtype=data.labels.dtype)
-            labels[:, index] = data.labels
-            data.labels = labels
-        else:
-            data.labels = index[np.asarray(data.labels, dtype=np.int64)]
+        data.labels = reindex_labels(data.labels, index, len(wanted))
     absent = [n for n in wanted if n not in names]
     source.notes.append(f"{source.origin}: " + (f"no sample of class(es) {absent}; " if absent else "")
                         + f"labels mapped onto the bundle's classes {wanted}")

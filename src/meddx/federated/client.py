@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import ConfigError
-from meddx.data.base import ImageSource
-from meddx.federated.spec import (FederationSpec, align_labels, build_task, check_site, get_weights, label_index,
+from meddx.data.base import ImageSource, reindex_labels
+from meddx.federated.spec import (FederationSpec, build_task, check_site, get_weights, label_index,
                                   preprocessor, set_weights)
 
 os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")  # never phone home from a hospital network
@@ -111,7 +111,7 @@ class SiteClient(_numpy_client_base()):  # type: ignore[misc]
                 raise ConfigError(f"site {self.site!r} has no {name} split")
             x = preprocess_split(self.source, name, preprocessor(spec), progress=False)
             index = label_index(spec, self.source) or []  # _prepare checked that the names match
-            y = align_labels(self.source.split(name).labels, index, len(spec.label_names))
+            y = reindex_labels(self.source.split(name).labels, index, len(spec.label_names))
             self._arrays[name] = (x, y)
         return self._arrays[name]
 

@@ -176,16 +176,6 @@ def label_index(spec: FederationSpec, source: ImageSource) -> list[int] | None:
     return [wanted.index(name) for name in names]
 
 
-def align_labels(labels: np.ndarray, index: list[int], n_classes: int) -> np.ndarray:
-    """A site's labels in the federation's class order (``index`` from :func:`label_index`)."""
-    labels = np.asarray(labels)
-    if labels.ndim == 1:
-        return np.asarray(index, dtype=np.int64)[labels.astype(np.int64)] if len(labels) else labels.astype(np.int64)
-    out = np.zeros((len(labels), n_classes), dtype=labels.dtype)
-    out[:, index] = labels
-    return out
-
-
 def preprocessor(spec: FederationSpec) -> Any:
     """The fixed (unfitted) image preprocessing of the federation; also what the bundle stores."""
     from meddx.transforms.image import ImagePreprocessor
