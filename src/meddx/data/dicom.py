@@ -6,7 +6,9 @@ constant per file taken from BitsStored (the standard's "minimum value displays 
 image's own range, so every slice of a series inverts alike), then the modality rescale
 (RescaleSlope/Intercept) is applied. Raw integers that are not rescaled keep their dtype and, when
 BitsStored is narrower than the container (12 bits in 16), come back as a :class:`BitDepthArray`
-whose ``value_max`` (``2**BitsStored - 1``) is what intensity scaling divides by.
+whose ``value_max`` (``2**BitsStored - 1``) is what intensity scaling divides by. Projection
+X-ray (CR, DX, MG...) that records a window or VOI LUT is read through it instead, CT and MR keep
+their modality values (:mod:`meddx.data.dicom_voi`).
 
 Enhanced multi-frame files keep rescale, pixel spacing and positions in the functional groups:
 they are read per frame, then shared, then top level, and frames are put in ascending position
@@ -27,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.dicom_checks import check_decoder, check_instance_numbers, check_one_series
+from meddx.data.dicom_checks import check_decoder, check_instance_numbers, check_one_series, check_slice_spacing
+from meddx.data.dicom_voi import invert_monochrome1, stored_max, voi_applies, voi_pixels
 from meddx.data.orientation import CANONICAL, Reorientation, reorient
 
 if TYPE_CHECKING:
@@ -172,6 +175,7 @@ def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL) -
         raise DataError(f"{folder}: no DICOM image files in this folder; expected a DICOM series folder")
     check_one_series(folder, slices)
     positions = _along_normal(slices[0][1], [ds for _, ds in slices])  # None when a tag is missing
+    check_slice_spacing(folder, slices, without_positions=positions is None)
     if positions is not None:
         order = np.argsort(positions, kind="stable")
     else:
@@ -191,7 +195,7 @@ def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL) -
         dz = _series_step(folder, positions[order], [slices[i][0].name for i in order])
     dtype = np.result_type(*[a.dtype for a in planes])
     volume = np.stack([np.asarray(a).astype(dtype, copy=False) for a in planes])[None]
-    value_max = max(_stored_max(ds) for _, ds in slices)
+    value_max = max(getattr(a, "value_max", None) or stored_max(slices[i][1]) for a, i in zip(planes, order))
     spacing = None
     in_plane = pixel_spacing(slices[order[0]][1])
     if in_plane is not None:
@@ -277,7 +281,8 @@ def _step_problems(positions: np.ndarray) -> tuple[float, list[int], list[int]]:
 
 def dicom_pixels(ds: Any) -> np.ndarray:
     """Pixel array (frames first) with MONOCHROME1 turned into MONOCHROME2, PALETTE COLOR into
-    RGB and the modality rescale applied, per frame for enhanced multi-frame files.
+    RGB and the modality rescale applied, per frame for enhanced multi-frame files; projection
+    X-ray with a window or VOI LUT through it instead (:mod:`meddx.data.dicom_voi`).
 
     Integer pixels stay integer unless slope/intercept are not the identity (then float32), so
     uint8/int16 data keeps its compact dtype.
@@ -287,8 +292,10 @@ def dicom_pixels(ds: Any) -> np.ndarray:
         from pydicom.pixels import apply_color_lut  # the colours, (..., 3) as RGB files are
 
         return np.asarray(apply_color_lut(arr, ds))
+    if voi_applies(ds):  # projection X-ray: through its window / VOI LUT (meddx.data.dicom_voi)
+        return with_bit_depth(*voi_pixels(arr, ds))
     if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1":
-        arr = _invert(arr, ds)  # before the rescale: the same as inverting the rescaled range
+        arr = invert_monochrome1(arr, ds)  # before the rescale: the same as inverting the rescaled range
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     if frames > 1 and int(ds.get("SamplesPerPixel", 1) or 1) == 1:
         pairs = np.asarray([_rescale(ds, k) for k in range(frames)], dtype=np.float64)
@@ -297,29 +304,7 @@ def dicom_pixels(ds: Any) -> np.ndarray:
         slope, intercept = (np.float64(v) for v in _rescale(ds, None))
     if np.any(slope != 1.0) or np.any(intercept != 0.0):
         return (arr.astype(np.float64) * slope + intercept).astype(np.float32)
-    return with_bit_depth(arr, _stored_max(ds))
-
-
-def _invert(arr: np.ndarray, ds: Any) -> np.ndarray:
-    """MONOCHROME1 -> MONOCHROME2 with one constant for the file: the lowest plus the highest
-    storable value (from BitsStored and PixelRepresentation), minus the stored value."""
-    if not np.issubdtype(arr.dtype, np.integer):  # float pixel data has no bit depth: the file's range
-        return (np.max(arr) + np.min(arr)) - arr
-    bits = _bits_stored(ds, arr)
-    lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if arr.dtype.kind == "i" else (0, 2**bits - 1)
-    out = (lo + hi) - np.clip(arr.astype(np.int64), lo, hi)
-    return out.astype(arr.dtype)
-
-
-def _bits_stored(ds: Any, arr: np.ndarray) -> int:
-    bits = int(ds.get("BitsStored", 0) or ds.get("BitsAllocated", 0) or 0)
-    return bits if 0 < bits <= arr.dtype.itemsize * 8 else arr.dtype.itemsize * 8
-
-
-def _stored_max(ds: Any) -> float:
-    """Largest storable raw value of ``ds`` (BitsStored; signed when PixelRepresentation is 1)."""
-    bits = int(ds.get("BitsStored", 0) or ds.get("BitsAllocated", 16) or 16)
-    return float(2 ** (bits - 1) - 1 if int(ds.get("PixelRepresentation", 0) or 0) == 1 else 2**bits - 1)
+    return with_bit_depth(arr, stored_max(ds))
 
 
 def _rescale(ds: Any, frame: int | None) -> tuple[float, float]:

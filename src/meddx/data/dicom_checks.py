@@ -1,7 +1,8 @@
 """Checks made before DICOM pixels are decoded or stacked, each a one-line ``DataError`` naming
 the file or folder and what to do: a compressed transfer syntax with no decoder installed, a
-series folder holding several series or slice orientations, and slices of a series without
-positions that claim the same InstanceNumber.
+series folder holding several series or slice orientations, slices of one series with different
+pixel spacings (or, without positions, different slice thicknesses), and slices of a series
+without positions that claim the same InstanceNumber.
 
 Kept apart from :mod:`meddx.data.dicom` (decoding and geometry) so each module stays small.
 """
@@ -13,10 +14,15 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from meddx.core.errors import DataError
 
 ORIENTATION_TOLERANCE = 1e-3
 """Direction cosines of one series' slices may differ by this much (rounding in the header)."""
+SPACING_REL_TOLERANCE = 1e-3
+"""Pixel spacings (and slice thicknesses) of one series' slices may differ by this fraction
+(``0.703125`` written as ``0.7031`` by another exporter)."""
 
 _PIP_NAMES = {"gdcm": "python-gdcm"}
 """pydicom names a plugin's requirement by import name; pip installs GDCM as ``python-gdcm``
@@ -108,3 +114,50 @@ def check_one_series(folder: Path, slices: list[tuple[Path, Any]]) -> None:
                           for key, names in groups[:3])
         raise DataError(f"{folder}: slices of {len(groups)} orientations (ImageOrientationPatient: {shown}); expected "
                         "one orientation per series: move the localizer or reformatted slices out of the folder")
+
+
+def check_slice_spacing(folder: Path, slices: list[tuple[Path, Any]], without_positions: bool) -> None:
+    """``DataError`` naming ``folder``, two files and their values when the slices of one series
+    record different PixelSpacing (ImagerPixelSpacing without it), or, for a series
+    ``without_positions`` (whose z spacing then comes from the first slice), different
+    SpacingBetweenSlices/SliceThickness: stacked as one volume with the first slice's spacing,
+    the others' anatomy would be measured and resized at the wrong size. Slices that record no
+    value are not compared."""
+    checks = [("PixelSpacing", ("PixelSpacing", "ImagerPixelSpacing"), "pixel size")]
+    if without_positions:
+        keys = ("SpacingBetweenSlices", "SliceThickness")
+        checks.append(("/".join(keys), keys, "slice spacing"))
+    for label, keys, what in checks:
+        seen: tuple[str, tuple[float, ...], str] | None = None
+        for f, ds in slices:
+            key, value = _spacing_value(ds, keys)
+            if value is None:
+                continue
+            if seen is None:
+                seen = (key, value, f.name)
+            elif not _close(seen[1], value):
+                raise DataError(
+                    f"{folder}: slices of one series have different {label} ({seen[0]} {_mm(seen[1])} in {seen[2]}, "
+                    f"{key} {_mm(value)} in {f.name}); expected one {what} per series: move the slices of the "
+                    "other size (a reformat or a second acquisition) into their own folder")
+
+
+def _spacing_value(ds: Any, keys: tuple[str, ...]) -> tuple[str, tuple[float, ...] | None]:
+    """The first of ``keys`` that ``ds`` records as numbers, with its value (a tuple)."""
+    for key in keys:
+        value = ds.get(key)
+        if value in (None, ""):
+            continue
+        try:
+            return key, tuple(float(v) for v in np.atleast_1d(np.asarray(value, dtype=float)))
+        except (TypeError, ValueError):
+            continue
+    return keys[0], None
+
+
+def _close(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return len(a) == len(b) and all(abs(x - y) <= SPACING_REL_TOLERANCE * max(abs(x), abs(y)) for x, y in zip(a, b))
+
+
+def _mm(value: tuple[float, ...]) -> str:
+    return " x ".join(f"{v:g}" for v in value) + " mm"

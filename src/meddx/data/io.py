@@ -11,7 +11,9 @@ put in the RAS+ orientation closest to the stored one (:mod:`meddx.data.orientat
 volume stored as RAS, LAS, LPS or with permuted axes reads to one array; ``orientation=None``
 keeps the stored voxel order (bundles trained before this). DICOM decoding
 lives in :mod:`meddx.data.dicom`; raw DICOM integers stored in fewer bits than their dtype (12 of
-16) carry that depth as ``array.value_max``, which intensity scaling divides by.
+16), and 16-bit PNGs whose sBIT chunk says so, carry that depth as ``array.value_max``, which
+intensity scaling divides by. Pictures with transparent pixels are refused
+(:mod:`meddx.data.pil_values`).
 
 The type is detected from the content (magic bytes), with the extension as a fallback, because
 medical files are often misnamed or extension-less (``IM0001``). Any failure becomes a
@@ -30,8 +32,9 @@ from typing import Literal, cast
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.dicom import headerless_dicom, read_dicom_file, read_dicom_series
+from meddx.data.dicom import headerless_dicom, read_dicom_file, read_dicom_series, with_bit_depth
 from meddx.data.orientation import Reorientation, current_orientation, reorient
+from meddx.data.pil_values import png_grey16, png_value_max, refuse_transparency
 
 __all__ = ["IMAGE_EXTENSIONS", "LoadedImage", "check_finite", "detect_kind", "image_suffix", "is_image_file",
            "read_dicom_series", "read_image"]
@@ -174,9 +177,11 @@ def _read_pil(path: Path) -> LoadedImage:
             img.seek(k)
             frame = img.copy()
             frame.load()
+            refuse_transparency(frame, path, k if frames > 1 else None)  # alpha would be dropped: refused
             arrays.append(_pil_to_array(ImageOps.exif_transpose(frame) if k == 0 and frames == 1 else frame))
-    if len(arrays) == 1:
-        return LoadedImage(arrays[0], None, str(path))
+    if len(arrays) == 1:  # a 16-bit PNG of 12-bit values that says so (sBIT) is divided by 4095
+        arr = png_grey16(path, arrays[0])
+        return LoadedImage(with_bit_depth(arr, png_value_max(path, arr)), None, str(path))
     shapes = sorted({"x".join(map(str, a.shape)) for a in arrays})
     if len(shapes) > 1:  # a pyramid or a thumbnail page: no volume, and which page is meant is unknown
         raise DataError(f"{path}: {len(arrays)} pages of different sizes ({', '.join(shapes)}); expected one "
@@ -185,7 +190,8 @@ def _read_pil(path: Path) -> LoadedImage:
 
 
 def _pil_to_array(img) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Grey modes stay one channel in their own dtype; colour modes become RGB uint8."""
+    """Grey modes stay one channel in their own dtype; colour modes become RGB uint8 (an alpha
+    channel is dropped: :func:`_read_pil` has refused any pixel it did not keep opaque)."""
     mode = img.mode
     if mode in ("1", "LA"):
         img, mode = img.convert("L"), "L"

@@ -65,8 +65,11 @@ def test_png_grey_16bit_rgb_rgba_palette(tmp_path: Path) -> None:
     Image.fromarray(rgb).save(tmp_path / "c.png")
     np.testing.assert_array_equal(read_image(tmp_path / "c.png").array, rgb.transpose(2, 0, 1))
 
-    Image.fromarray(np.dstack([rgb, np.full((6, 8), 128, np.uint8)])).save(tmp_path / "a.png")
-    assert read_image(tmp_path / "a.png").array.shape == (3, 6, 8)
+    Image.fromarray(np.dstack([rgb, np.full((6, 8), 255, np.uint8)])).save(tmp_path / "a.png")
+    assert read_image(tmp_path / "a.png").array.shape == (3, 6, 8)  # opaque alpha: dropped without loss
+    Image.fromarray(np.dstack([rgb, np.full((6, 8), 128, np.uint8)])).save(tmp_path / "t.png")
+    with pytest.raises(DataError, match="t.png: 48 of 48 pixels are transparent or translucent"):
+        read_image(tmp_path / "t.png")  # translucent: refused (test_png_values.py)
     Image.fromarray(rgb).convert("P").save(tmp_path / "p.png")
     assert read_image(tmp_path / "p.png").array.shape == (3, 6, 8)
 

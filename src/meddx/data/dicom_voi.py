@@ -1,0 +1,148 @@
+"""Grey values of DICOM pixels: the VOI transform of projection X-ray, and MONOCHROME1 inversion.
+
+Projection X-ray (CR, DX, MG, RF, XA, IO, PX, RG) that records a VOI (a VOILUTSequence, or
+WindowCenter/WindowWidth) is read through it, as a radiologist sees it: pydicom's
+``apply_modality_lut`` then ``apply_voi_lut`` (the first VOI of the file, the LUT preferred over
+the window, as pydicom and the standard do), then MONOCHROME1 inverted over the VOI's output
+range. The raw detector values of such files are not display-ready (they may span the detector's
+range, with the anatomy in a small part of it); the display renderings X-ray models are usually
+trained on (8-bit PNG/JPEG exports) went through that window, and CXR training code commonly
+applies pydicom's ``apply_voi_lut`` (TorchXRayVision's ``read_xray_dcm(voi_lut=True)``, the
+``read_xray`` of many VinDr-CXR and SIIM pipelines).
+
+CT, MR, PET and other modalities keep their modality values (Hounsfield units, MR signal):
+there a window is a choice made for the task (a lung or a brain window in HU), the same for every
+file, and a DICOM series then reads to the same array as its NIfTI conversion (dcm2niix ignores
+the VOI too). The choice is made per file from its Modality, so training on a folder or manifest
+of ``.dcm`` files and ``meddx predict`` on one ``.dcm`` read it alike.
+
+The VOI output is a display value in ``[lo, hi]`` (``0 .. 2**BitsStored - 1`` for a window on
+unsigned pixels, ``0 .. 2**n - 1`` for an n-bit VOI LUT); it is returned from 0 as an unsigned
+integer array with ``value_max = hi - lo``, so ``dtype`` intensity scaling maps it to [0, 1] as
+it maps an 8-bit PNG rendering of the same picture.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from meddx.core.errors import DataError
+
+XRAY_MODALITIES = frozenset({"CR", "DX", "MG", "RF", "XA", "IO", "PX", "RG"})
+"""Projection radiography modalities (DICOM PS3.3 C.7.3.1.1.1), read through their VOI."""
+
+
+def voi_applies(ds: Any) -> bool:
+    """Whether ``ds`` is read through its VOI: a greyscale projection X-ray that records one at the
+    top level. Enhanced multi-frame files (functional groups: per-frame rescale and VOI) keep
+    their modality values."""
+    greyscale = str(ds.get("PhotometricInterpretation", "")) in ("MONOCHROME1", "MONOCHROME2")
+    modality = str(ds.get("Modality", "") or "").strip().upper()
+    enhanced = "PerFrameFunctionalGroupsSequence" in ds or "SharedFunctionalGroupsSequence" in ds
+    return greyscale and modality in XRAY_MODALITIES and not enhanced and _voi_kind(ds) is not None
+
+
+def voi_pixels(arr: np.ndarray, ds: Any) -> tuple[np.ndarray, float]:
+    """``(values, value_max)``: ``arr`` (stored pixels of ``ds``) through the modality LUT, the
+    file's first VOI and, for MONOCHROME1, the inversion, shifted to start at 0 (see the module
+    docstring). ``DataError`` naming the file and the VOI fields when pydicom cannot apply them
+    (a zero WindowWidth, an unsupported VOILUTFunction or LUT depth)."""
+    from pydicom.pixels import apply_modality_lut, apply_voi_lut, apply_windowing
+
+    kind = _voi_kind(ds)
+    try:
+        values = apply_modality_lut(arr, ds)
+        if kind == "lut" and not np.issubdtype(values.dtype, np.integer):  # a LUT is indexed by integers
+            values = np.rint(values).astype(np.int64)
+        out = np.asarray(apply_voi_lut(values, _lut_indexable(ds) if kind == "lut" else ds, index=0),
+                         dtype=np.float64)
+        if kind == "lut":
+            lo, hi = 0.0, float(2 ** int(ds.VOILUTSequence[0].LUTDescriptor[2]) - 1)
+        else:  # the window's output range, asked of pydicom: -inf and +inf map to its ends
+            lo, hi = (float(v) for v in apply_windowing(np.array([-np.inf, np.inf]), ds, index=0))
+    except Exception as exc:  # noqa: BLE001 - pydicom raises ValueError, NotImplementedError, KeyError...
+        where = getattr(ds, "filename", None) or "DICOM file"
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{where}: cannot apply its VOI ({_voi_fields(ds, kind)}): {reason}; expected a valid "
+                        "X-ray display window (WindowWidth > 0) or VOI LUT: correct or remove those fields") from None
+    if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1":
+        out = (lo + hi) - out  # minimum displays white: inverted after the VOI, as the standard's pipeline does
+    span = hi - lo
+    if span <= 0:
+        raise DataError(f"{getattr(ds, 'filename', None) or 'DICOM file'}: its VOI maps every pixel to {lo:g}; "
+                        "expected a display range (BitsStored, LUTDescriptor)")
+    if float(span).is_integer() and span <= 65535:
+        scale, value_max = 1.0, span
+    else:  # a fractional or wider range (rescaled window ends): 16 bits of it
+        scale, value_max = 65535.0 / span, 65535.0
+    ints = np.clip(np.rint((out - lo) * scale), 0, value_max)
+    return ints.astype(np.uint8 if value_max <= 255 else np.uint16), float(value_max)
+
+
+def _voi_kind(ds: Any) -> str | None:
+    """``"lut"``, ``"window"`` or None: what pydicom's ``apply_voi_lut(prefer_lut=True)`` applies."""
+    seq = ds.get("VOILUTSequence")
+    if seq and seq[0].get("LUTDescriptor") is not None and seq[0].get("LUTData") is not None:
+        return "lut"
+    if ds.get("WindowCenter") not in (None, "") and ds.get("WindowWidth") not in (None, ""):
+        return "window"
+    return None
+
+
+def _lut_indexable(ds: Any) -> Any:
+    """``ds``, or for an 8-bit VOI LUT a stand-in whose LUT says 16 bits (the same entries).
+
+    pydicom 3.0's ``apply_voi`` indexes the LUT with an array of the LUT's output type, so with
+    8-bit entries every input past 255 wraps (a 4096-entry 12-to-8-bit LUT maps 4000 as 160);
+    16-bit indices reach every entry, and the values, at most 255, are unchanged.
+    """
+    import copy
+
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    item = ds.VOILUTSequence[0]
+    entries, first, bits = (int(v) for v in item.LUTDescriptor)
+    if bits != 8:
+        return ds
+    stand_in = Dataset()
+    stand_in.VOILUTSequence = Sequence([copy.deepcopy(item)])
+    stand_in.VOILUTSequence[0].LUTDescriptor = [entries, first, 16]
+    if hasattr(ds, "file_meta"):  # an OW LUT is unpacked in the file's byte order
+        stand_in.file_meta = ds.file_meta
+    stand_in.set_original_encoding(*ds.original_encoding)
+    return stand_in
+
+
+def _voi_fields(ds: Any, kind: str | None) -> str:
+    """The VOI fields of ``ds`` for an error message, each value quoted: the server withholds
+    quoted DICOM header values from its answers (``serving.uploads``), as any may hold PHI."""
+    if kind == "lut":
+        return f"VOILUTSequence LUTDescriptor '{list(ds.VOILUTSequence[0].LUTDescriptor)}'"
+    function = ds.get("VOILUTFunction") or "LINEAR"
+    return (f"WindowCenter '{ds.get('WindowCenter')}', WindowWidth '{ds.get('WindowWidth')}', "
+            f"VOILUTFunction '{function}'")
+
+
+def invert_monochrome1(arr: np.ndarray, ds: Any) -> np.ndarray:
+    """MONOCHROME1 -> MONOCHROME2 with one constant for the file: the lowest plus the highest
+    storable value (from BitsStored and PixelRepresentation), minus the stored value."""
+    if not np.issubdtype(arr.dtype, np.integer):  # float pixel data has no bit depth: the file's range
+        return (np.max(arr) + np.min(arr)) - arr
+    bits = _bits_stored(ds, arr)
+    lo, hi = (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1) if arr.dtype.kind == "i" else (0, 2**bits - 1)
+    out = (lo + hi) - np.clip(arr.astype(np.int64), lo, hi)
+    return out.astype(arr.dtype)
+
+
+def _bits_stored(ds: Any, arr: np.ndarray) -> int:
+    bits = int(ds.get("BitsStored", 0) or ds.get("BitsAllocated", 0) or 0)
+    return bits if 0 < bits <= arr.dtype.itemsize * 8 else arr.dtype.itemsize * 8
+
+
+def stored_max(ds: Any) -> float:
+    """Largest storable raw value of ``ds`` (BitsStored; signed when PixelRepresentation is 1)."""
+    bits = int(ds.get("BitsStored", 0) or ds.get("BitsAllocated", 16) or 16)
+    return float(2 ** (bits - 1) - 1 if int(ds.get("PixelRepresentation", 0) or 0) == 1 else 2**bits - 1)
