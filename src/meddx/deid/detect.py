@@ -26,6 +26,7 @@ from meddx.deid.names_blocks import (
     find_named_people,
     find_signature_names,
 )
+from meddx.deid.names_contexts import find_context_names
 from meddx.deid.names_cues import find_cue_names
 from meddx.deid.ocr import ocr_reading
 from meddx.deid.tables import find_table_names
@@ -34,7 +35,7 @@ from meddx.deid.spans import Span
 
 # Name rules whose words are searched again elsewhere in the same document.
 _PROPAGATE_FROM = frozenset({"title", "label", "header", "relation", "person-verb", "dict-pair", "grown", "pt-prefix",
-                             "credential", "pair", "named", "name-age"})
+                             "credential", "pair", "named", "name-age", "subject", "before-email", "baby"})
 
 
 def detect(text: str) -> list[Span]:
@@ -60,6 +61,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_locations(text)
     cands += find_names(text)
     cands += find_cue_names(text)
+    cands += find_context_names(text)  # "Subject: ... for Margaux Lefevre-Tessier", "Ana Ruiz (ana@x.org)", 'Twin A "Josiah"'
     cands += find_employers(text) + find_signature_names(text) + find_initial_surnames(text) + find_named_people(text)
     cands += find_generic_ids(text)
     cands += find_table_names(text)  # "|KMR|" under an "Initials" column, "Transcribed: klh"

@@ -38,7 +38,8 @@ _PIECE_RE = re.compile(rf"(?P<sep>[ \t]{{0,2}},[ \t]*|[ \t]{{1,2}}(?![ \t]))?(?P
                        rf"|{UNCASED_WORD})")
 TOKEN_RE = re.compile(rf"(?<![\w'’-])(?:{TOKEN}|{CAPS}|{UNCASED_WORD})(?![\w-])(?!['’](?![sS]\b))")
 
-_TITLES = r"(?:Dr|DR|Doctor|Mr|Mrs|MRS|Ms|Miss|Mx|Prof|Professor|Nurse|Reverend|Rev|Sister|Brother|Father|Pastor|Rabbi)"
+_TITLES = (r"(?:Dr|DR|Doctor|Mr|Mrs|MRS|Ms|Miss|Mx|Prof|Professor|Nurse|Reverend|Rev|Sister|Brother|Father|Pastor|Rabbi"
+           r"|Dra|Sra|Srta)")  # Spanish: doctora, señora, señorita
 # "MR. SMITH", "MS. JONES": upper-case Mr/Ms only with the full stop ("MR" alone is mitral regurgitation)
 # and not after a number ("190 MS. THUS": milliseconds)
 TITLE_RE = re.compile(rf"(?<![\w.])(?:(?:{_TITLES})\b\.?|(?<!\d )(?:MR|MS|MISS|MX|PROF)\.)[ \t]+")
@@ -56,6 +57,7 @@ _COLON_LABELS = (
     r"|(?:ordering|accepting|sending|admitting|performing)\s+(?:physician|provider|md|rn|nurse)|accepting|crew|medic"
     r"|paramedic|dentist|hygienist|optometrist|audiologist|psychologist|counsel+or|dietitian|nutritionist|proband"
     r"|claimant|client|student|employee|caller|teacher|adjuster|case\s+worker|caseworker"
+    r"|member|subscriber|enrollee|beneficiary|cardholder|paciente|nombre"
 )
 _PHRASE_LABELS = (
     r"(?:electronically\s+)?signed\s+by|cosigned\s+by|dictated\s+by|transcribed\s+by|reviewed\s+by|seen\s+by"
@@ -74,7 +76,8 @@ _RELATIONS = (r"(?:father|mother|dad|mom)\s+of\s+(?:the\s+)?(?:baby|infant|child
               r"|(?:son|daughter|brother|sister|mother|father)-in-law"
               r"|daughter|son|husband|wife|mother|father|brother|sister|spouse|partner|friend|neighbou?r|niece|nephew"
               r"|aunt|uncle|cousin|grandson|granddaughter|grandmother|grandfather|caregiver|guardian|fianc[ée]e?"
-              r"|boyfriend|girlfriend|roommate|proxy|sibling|stepson|stepdaughter|stepmother|stepfather|mom|dad|twin")
+              r"|boyfriend|girlfriend|roommate|proxy|sibling|stepson|stepdaughter|stepmother|stepfather|mom|dad|twin"
+              r"|child|hija|hijo|esposa|esposo|madre|padre|hermana|hermano|abuela|abuelo|nieta|nieto|t[ií]a|t[ií]o")
 RELATION_RE = re.compile(
     rf"(?i:\b(?:{_RELATIONS})\b(?!-)(?:'s\s+name\s+is)?)[ \t]*(?:\r?\n[ \t]*)?,?[ \t]*(?:\(|(?i:named|is|was|called)[ \t]+)?"
 )

@@ -53,7 +53,8 @@ _CRED_TITLE_RE = re.compile(r"(?<![\w-])(?:RN|LPN|NP|CNA|PA-C|SW|CM|Fr\.|(?i:cas
 _LOWER_TITLE_RE = re.compile(r"(?<![\w.-])(?<!the )(?<!dq )(?:[dD]r\.?|[mM]rs\.|[mM]r\.|[mM]s\.)[ \t]+(?=[a-z])")
 # "sons Aaron and Eli", "daughters Mia, Zoe and Leah"
 _PLURAL_REL_RE = re.compile(r"(?i:\b(?:sons|daughters|brothers|sisters|children|kids|grandchildren|grandsons"
-                            r"|granddaughters|parents|siblings))[ \t]+\(?")
+                            r"|granddaughters|parents|siblings))[ \t]+\(?|(?i:\b(?:two|three|four|five|six|\d)[ \t]+"
+                            r"(?:sons|daughters|brothers|sisters|children|kids|grandchildren))[ \t]*,[ \t]*")  # "two children, Milo"
 _LIST_NEXT_RE = re.compile(rf"(?:[ \t]*,[ \t]*|[ \t]+and[ \t]+|[ \t]*&[ \t]*)(?={TOKEN})")
 _CREDS = (r"M\.?D\.?|D\.?O\.?|R\.?N\.?|BSN|MSN|N\.?P\.?|FNP(?:-[A-Z]{1,2})?|ANP|AGNP|APRN|CNM|CRNA|CNS|PA-C|PA|PharmD"
           r"|RPh|LCSW|LICSW|LMSW|MSW|LPN|LVN|CNA|CMA|MA|DNP|DPT|OTR(?:/L)?|SLP|CCC-SLP|RDN?|CDCES|CDE|RRT|EMT(?:-P)?"

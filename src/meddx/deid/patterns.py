@@ -170,7 +170,7 @@ CONTEXT_IDS: list[tuple[str, str]] = [
     ("ID", r"study\s*(?:id|#|no|number)|subject\s*(?:id|#|no|number)|case\s*(?:#|no|number|id)|accession"
            r"|specimen\s*(?:#|id|no|number)?|order\s*(?:#|no|number|id)|requisition(?:\s*(?:#|no|number))?"
            r"|encounter\s*(?:#|id|no|number)|visit\s*(?:#|id|no|number)|claim\s*(?:#|no|number|id)"
-           r"|reference\s*(?:#|no|number)|ref\s*#|employee\s*(?:id|#|no|number)|badge\s*(?:#|id|no)"
+           r"|reference\s*(?:#|no|number)|ref\s*#|employee\s*(?:id|#|no|number)|badge(?:\s*(?:#|id|no|number))?"
            r"|student\s*(?:id|#)|trial\s*(?:id|#)|registry\s*(?:id|#)|barcode|wristband|confirmation\s*(?:#|no|number)"
            r"|tracking\s*(?:#|no|number)|ticket\s*(?:#|no)|aadhaa?r(?:\s*(?:#|no|number))?|id\s*#|id"),
 ]

@@ -51,9 +51,12 @@ def deidentify(text: str, *, patient_id: str | None = None, doc_id: str | None =
 
         scope = patient_id if patient_id is not None else (doc_id or "")
         surrogates = Surrogates(resolve_key(settings.key), scope, settings.shift_days)
-    dmy = day_first(text)  # a note that writes 14/03/2021 also means 5 April by 05/04/2021
-    ref = _reference_date(text, spans, dmy)
-    years = yearless_years([(s.start, text[s.start:s.end], s.source == "date-birth") for s in spans if s.type == "DATE"],
+    # a scanned page: replacements are made from its OCR reading ("D0B: 0l/22/1949" shifted as 01/22/1949, not
+    # tagged for want of a parse); the reading keeps every offset
+    view = _ocr_view(text) if spans else text
+    dmy = day_first(view)  # a note that writes 14/03/2021 also means 5 April by 05/04/2021
+    ref = _reference_date(view, spans, dmy)
+    years = yearless_years([(s.start, view[s.start:s.end], s.source == "date-birth") for s in spans if s.type == "DATE"],
                            day_first=dmy) if date_mode == "shift" else {}
     pieces: list[str] = []
     out_spans: list[Span] = []
@@ -61,7 +64,8 @@ def deidentify(text: str, *, patient_id: str | None = None, doc_id: str | None =
     for span in spans:
         pieces.append(text[pos:span.start])
         out_len += span.start - pos
-        new = _replacement(text[span.start:span.end], span, settings, date_mode, surrogates, ref, dmy,
+        piece = text[span.start:span.end] if view is text else re.sub(r"(?<=\S) {2,}(?=\S)", " ", view[span.start:span.end]).strip()
+        new = _replacement(piece, span, settings, date_mode, surrogates, ref, dmy,
                            years.get(span.start))
         out_spans.append(dc_replace(span, out_start=out_len, out_end=out_len + len(new)))
         pieces.append(new)
@@ -100,6 +104,13 @@ def _replacement(original: str, span: Span, settings: DeidSettings, date_mode: s
     if kind in _PATTERNED:
         return surrogates.pattern(kind, original)
     return TAGS.get(kind, f"[{kind}]")
+
+
+def _ocr_view(text: str) -> str:
+    """``text`` read with OCR's confusions undone when it is a scanned page, else ``text`` itself."""
+    from meddx.deid.ocr import ocr_reading
+
+    return ocr_reading(text) or text
 
 
 def _reference_date(text: str, spans: list[Span], dmy: bool = False) -> tuple[int, int | None, int | None]:

@@ -1,5 +1,6 @@
 """Names in exported tables and transcription footers, where no sentence gives a cue: the cells of a
-column headed "Initials", "Signed", "Nurse", "User" ... in a pipe- or tab-separated flowsheet export,
+column headed "Initials", "Signed", "Nurse", "User" ... in a pipe- or tab-separated flowsheet export
+(and ages over 89 in a column headed "Age"),
 and the initials after "Transcribed:" / "Typed by:" ("Transcribed: klh").
 
 Hand-written: the table is embedded in free text, so pandas' readers (which need the table alone)
@@ -29,19 +30,37 @@ def find_table_names(text: str) -> list[Cand]:
            if m.group("who").lower() not in common]  # "Typed: yes"
     if "|" not in text and "\t" not in text:
         return out
-    header: tuple[str, int, list[int]] | None = None  # separator, number of cells, person columns
+    header: tuple[str, int, list[int], list[int]] | None = None  # separator, number of cells, person and age columns
     pos = 0
     for line in text.split("\n"):
         sep = "|" if line.count("|") >= 3 else ("\t" if line.count("\t") >= 3 else None)
         cells = line.split(sep) if sep else []
         people = [i for i, c in enumerate(cells) if _HEADER_RE.match(c.strip())]
-        if sep and people:
-            header = (sep, len(cells), people)
+        ages = [i for i, c in enumerate(cells) if _AGE_HEADER_RE.match(c.strip())]
+        if sep and (people or ages):
+            header = (sep, len(cells), people, ages)
         elif sep and header and header[0] == sep and len(cells) == header[1]:
-            out += _person_cells(line, pos, sep, header[2])
+            out += _person_cells(line, pos, sep, header[2]) + _age_cells(line, pos, sep, header[3])
         elif not sep:
             header = None
         pos += len(line) + 1
+    return out
+
+
+# A column of ages in a screening log or a census ("Age" over "91"): an age over 89 is an identifier
+_AGE_HEADER_RE = re.compile(r"(?i)^(?:age|age\s*\(y(?:ea)?rs?\)|age\s*\(y\)|yrs|years)$")
+_OVER_89_RE = re.compile(r"(?:9\d|1[01]\d)(?:[ \t]*(?:y|yo|yrs?|years?))?")
+
+
+def _age_cells(line: str, pos: int, sep: str, columns: list[int]) -> list[Cand]:
+    out: list[Cand] = []
+    start = 0
+    for i, cell in enumerate(line.split(sep)):
+        stripped = cell.strip()
+        if i in columns and _OVER_89_RE.fullmatch(stripped):
+            begin = pos + start + cell.index(stripped)
+            out.append(Cand(begin, begin + len(stripped), "AGE", "table-age", 75))
+        start += len(cell) + 1
     return out
 
 

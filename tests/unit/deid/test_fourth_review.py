@@ -26,13 +26,14 @@ def _notes() -> list:
 def test_fourth_review_notes() -> None:
     """Held out when scored on the code before this review: 138 of 184 found (recall 0.750), precision
     137/138 (0.993). Tuned on them since (so a floor, not an estimate): the floors are what the rules
-    reach now (found 176 of 184, recall 0.957; precision 173/174; NAME 66 of 69, LOCATION 42 of 46)."""
+    reach now (after the fifth review: found 183 of 184, recall 0.995; precision 180/181; NAME 69 of 69,
+    LOCATION 45 of 46; before it 176, 173/174, 66 and 42)."""
     notes = _notes()
     assert len(notes) == 20 and sum(len(n.spans) for n in notes) == 184
     table = score(notes, [detect(n.text) for n in notes])
     overall, per = table["overall"], table["per_type"]
-    assert overall["found"] >= 176 and overall["precision"] >= 173 / 174, overall
-    assert per["NAME"]["found"] >= 66 and per["LOCATION"]["found"] >= 42, (per["NAME"], per["LOCATION"])
+    assert overall["found"] >= 183 and overall["precision"] >= 180 / 181, overall
+    assert per["NAME"]["found"] >= 69 and per["LOCATION"]["found"] >= 45, (per["NAME"], per["LOCATION"])
 
 
 def test_second_name_of_a_list_after_a_label() -> None:

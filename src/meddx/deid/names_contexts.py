@@ -1,0 +1,57 @@
+"""Names in a few more places where the shape of the line says "person": an e-mail subject about
+a patient ("Subject: RE: dupilumab for Margaux Lefevre-Tessier"), a name right before its own
+e-mail address ("Paolo Santangelo (p.santangelo@cro.example)"), and babies named in quotes after
+"Twin A" / "Baby B" ("Twin A "Josiah" 2.61 kg"), and the words between "Pt" and an age and sex
+("Pt Summer Cook, 23F").
+
+Hand-written like the other name rules (see ``detect``): each needs the cue and name-shaped words
+(``cap_name_ok``: capitalised, not common, not English-looking unless a listed name).
+"""
+
+from __future__ import annotations
+
+import re
+
+from meddx.deid import lexicon
+from meddx.deid.names import INITIAL, TOKEN, cap_name_ok, english_looking
+from meddx.deid.patterns import Cand
+
+# "Subject: RE: FW: dupilumab for Margaux Lefevre-Tessier": the name that ends a subject line after for/re/about
+SUBJECT_RE = re.compile(rf"(?im)^[ \t]*(?:subject|subj)[ \t]*:[^\n]*?(?<![\w-])(?:for|re|about|regarding|pt|patient)"
+                        rf"[ \t]*:?[ \t]+(?P<name>(?-i:{TOKEN})(?:[ \t]+(?-i:{TOKEN}|{INITIAL})){{0,2}}[ \t]+(?-i:{TOKEN}))"
+                        rf"(?=[ \t]*(?:$|[,;(\-–]))")
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+# "Paolo Santangelo (p.santangelo@cro-example.com)", "Ana Ruiz <ana.ruiz@x.org>"
+BEFORE_EMAIL_RE = re.compile(rf"(?<![\w'’-])(?P<name>{TOKEN}(?:[ \t]+(?:{TOKEN}|{INITIAL})){{0,2}}[ \t]+{TOKEN})"
+                             rf"[ \t]*[(<\[][ \t]*(?:mailto:)?{_EMAIL}[ \t]*[)>\]]")
+# 'Twin A "Josiah"', "Baby B 'Journee'", 'baby girl "Amara"'
+BABY_RE = re.compile(r"(?i:\b(?:twin|triplet|baby|infant|newborn)(?:[ \t]+(?:[A-C]|boy|girl|#[1-3]))?)[ \t]*[,:]?[ \t]*"
+                     rf"[\"“'‘](?P<name>{TOKEN}(?:[ \t]+{TOKEN})?)[\"”'’]")
+
+# "Pt Summer Cook, 23F": after "Pt"/"Patient", the capitalised words before an age and sex are the patient's name
+# even when they are also words ("Summer", "Hunter", "Grace")
+PT_AGE_RE = re.compile(rf"(?<![\w.])(?:Pt|PT|Patient|pt)\.?[ \t]+(?P<name>{TOKEN}(?:[ \t]+(?:{TOKEN}|{INITIAL})){{0,2}}"
+                       rf"[ \t]+{TOKEN}),[ \t]*\d{{1,3}}[ \t]*(?:[FM]|yo|y/o|y\.o\.|-year|years?)(?![\w])")
+
+
+def find_context_names(text: str) -> list[Cand]:
+    """NAME candidates from subject lines, names before their e-mail address, and babies' names in quotes."""
+    out: list[Cand] = []
+    for regex, rule in ((SUBJECT_RE, "subject"), (BEFORE_EMAIL_RE, "before-email"), (BABY_RE, "baby")):
+        if rule == "before-email" and "@" not in text:
+            continue
+        for m in regex.finditer(text):
+            words = re.findall(r"\S+", m.group("name"))
+            if all(cap_name_ok(w) for w in words if len(w.rstrip(".")) > 1):
+                out.append(Cand(m.start("name"), m.end("name"), "NAME", rule, 55))
+    for m in PT_AGE_RE.finditer(text):
+        words = [w for w in m.group("name").split() if len(w.rstrip(".")) > 1]
+        if not any(w.lower() in _NOT_NAMES or english_looking(w) and not lexicon.is_listed(w) for w in words) \
+                and any(cap_name_ok(w) for w in words):
+            out.append(Cand(m.start("name"), m.end("name"), "NAME", "pt-age", 55))
+    return out
+
+
+# words that can follow "Pt" before an age without being a name ("Pt Reports Pain, 40F" in title case is rare,
+# but headings such as "Pt Name Unknown, 40F" are not)
+_NOT_NAMES = frozenset("name unknown unidentified anonymous doe is was has had with and the".split())
