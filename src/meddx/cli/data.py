@@ -240,6 +240,8 @@ def verify(
             raise typer.Exit(1)
         return
     _print_verify(result.to_dict(), report)
+    for warning in getattr(src, "warnings", None) or []:  # a table's zeros that look like a missing-value code
+        console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
     if getattr(src, "modality", None) == "series":
         from meddx.data.series_info import print_series_verify
 

@@ -14,7 +14,8 @@ column names with ``columns``) into a :class:`TabularSource`. Which column is wh
   one-hot encoding them is the user's choice (``--categorical cp,thal``), listed in ``notes``.
 
 Missing cells (see :mod:`meddx.data.tabular_read`) become NaN/None; ``zero_as_missing`` names
-columns where 0 is physiologically impossible (Pima glucose, blood pressure, BMI, ...).
+columns where 0 is physiologically impossible (Pima glucose, blood pressure, BMI, ...), and
+``warnings`` names the others whose zeros look like such a code (:mod:`meddx.data.tabular_zeros`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from meddx.data.base import SPLITS, ImageSource, SplitData, order_label_names, t
 from meddx.data.tabular_read import (find_column, looks_like_header, missing_tokens, normalise_value, number, parse_rows,
                                      rare_class_notes, read_lines, read_rows, refuse_identifier, split_cells,
                                      typed_column)
+from meddx.data.tabular_zeros import zero_as_missing as _zero_as_missing, zero_code_warnings
 
 PREFIX = "tabular:"
 SPEC_SUFFIXES = (".csv", ".tsv", ".data")
@@ -64,6 +66,7 @@ class TabularSource(ImageSource):
     categorical: list[str] = field(default_factory=list)
     numeric: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # zeros that look like a missing-value code
     modality: ClassVar[str] = "tabular"
 
     def get_image(self, split: str, index: int) -> np.ndarray:
@@ -109,8 +112,10 @@ def load_tabular_source(path: str | Path, *, label_column: str | None = None, id
     options = {"label_column": label, "id_column": ident, "patient_column": patient, "columns": columns,
                "categorical_columns": categorical_columns, "missing_values": missing_values,
                "zero_as_missing": zero_as_missing, "positive_labels": positive_labels}
-    return _build(path, table, ids, labels, names, patients, split_of, notes, numeric, categorical,
-                  {k: v for k, v in options.items() if v is not None})
+    source = _build(path, table, ids, labels, names, patients, split_of, notes, numeric, categorical,
+                    {k: v for k, v in options.items() if v is not None})
+    source.warnings = zero_code_warnings(path, table, numeric)  # after --zero-as-missing: its zeros are NaN
+    return source
 
 
 def feature_row_from_json(row: dict[str, Any], options: dict[str, Any], numeric: list[str],
@@ -305,17 +310,6 @@ def _typed_table(path: Path, features: list[str], cols: dict[str, list[str]], mi
         notes.append(f"{path.name}: integer column(s) with few values kept numeric: {', '.join(few)} "
                      "(pass --categorical to one-hot encode codes without an order)")
     return pd.DataFrame(data), numeric, categorical
-
-
-def _zero_as_missing(path: Path, table: Any, numeric: list[str], columns: list[str] | None, notes: list[str]) -> None:
-    for name in columns or []:
-        found = find_column(numeric, name)
-        if found is None:
-            raise DataError(f"{path}: --zero-as-missing names {name!r}, which is not a numeric feature column; "
-                            f"numeric features: {', '.join(numeric)}")
-        zeros = table[found] == 0
-        table.loc[zeros, found] = np.nan
-        notes.append(f"{path.name}: {int(zeros.sum())} zero(s) in {found!r} read as missing")
 
 
 def _build(path: Path, table: Any, ids: list[str], labels: np.ndarray, names: list[str], patients: list[str] | None,

@@ -1,12 +1,13 @@
 """Describe and check a table before training (``meddx data info`` / ``verify`` on a table).
 
 ``table_source_info``: counts per split and class, and per column its type, missing rate and
-range (numeric) or categories (categorical). ``verify_table_source``: rows whose feature values
-are identical (exact duplicates), within and across splits, the groups among them whose labels
-differ, and patients on two splits; it returns the image verifier's
-:class:`~meddx.data.verify.VerifyReport` (same summary keys), so evaluation's dataset summary and
-the CLI read it alike. Near duplicates do not apply to tables (two patients may share every
-rounded value) and are reported as not searched.
+range (numeric) or categories (categorical), and the warnings of columns whose zeros look like a
+missing-value code (:mod:`meddx.data.tabular_zeros`; ``verify`` repeats them in its report's
+notes). ``verify_table_source``: rows whose feature values are identical (exact duplicates),
+within and across splits, the groups among them whose labels differ, and patients on two splits;
+it returns the image verifier's :class:`~meddx.data.verify.VerifyReport` (same summary keys), so
+evaluation's dataset summary and the CLI read it alike. Near duplicates do not apply to tables
+(two patients may share every rounded value) and are reported as not searched.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def table_source_info(source: TabularSource) -> dict[str, Any]:
                           "patients": None if d.patient_ids is None else len(set(d.patient_ids))}
                    for name, d in source.splits.items()},
         "columns": [_column_info(whole, name, name in source.categorical) for name in source.feature_columns],
-        "options": dict(source.options), "notes": list(source.notes),
+        "options": dict(source.options), "notes": list(source.notes), "warnings": list(source.warnings),
     }
 
 
@@ -81,6 +82,7 @@ def verify_table_source(source: TabularSource, *, near_duplicates: bool = True, 
     report, _ = verify_by_digest(source, lambda data: row_digests(data.table),
                                  "tables: exact duplicates compare every feature value of a row (label excluded); "
                                  "near-duplicate search does not apply", progress)
+    report.notes += [f"warning: {w}" for w in source.warnings]  # zeros that look like a missing-value code
     return report
 
 
@@ -110,3 +112,5 @@ def print_table_info(result: dict[str, Any]) -> None:
     console.print(cols)
     for note in result["notes"]:
         console.print(f"note: {note}")
+    for warning in result.get("warnings") or []:
+        console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)

@@ -226,7 +226,7 @@ def dataset_summary(source: ImageSource, verify: bool = True) -> dict[str, Any]:
             "checked": True, "exact_groups": s["exact_duplicate_groups"], "near_groups": s["near_duplicate_groups"],
             "cross_split": sum(s["any_cross_split_samples"].values()),
             "cross_split_by_split": s["any_cross_split_samples"], "conflicting_labels": s["conflicting_label_groups"],
-            "patients_across_splits": s["patients_across_splits"], "leakage": s["has_leakage"], "report": None,
+            "patients_across_splits": s["patients_across_splits"], "leakage": s["has_leakage"],
         }
     return summary
 

@@ -277,8 +277,6 @@ def _dataset(m: dict) -> str:
                  ["Patients on several splits", _num(dup.get("patients_across_splits"))],
                  ["Groups with conflicting labels", _num(dup.get("conflicting_labels"))],
                  ["Leakage between splits", '<span class="bad">YES</span>' if leak else "no" if leak is not None else NC]]
-        if dup.get("report"):
-            drows.append(["Full report", f"<code>{_e(dup['report'])}</code>"])
         body += "<h3>Duplicates</h3>" + _table(["Check", "Result"], drows)
     return _section("dataset", how, body)
 

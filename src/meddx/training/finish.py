@@ -139,8 +139,9 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
         metrics["baseline"] = baseline
     metrics["dataset"] = dataset_summary(source, verify=config.verify)
     leak = leakage_warning(metrics["dataset"])
-    if leak:
-        metrics["warnings"] = [leak]
+    warnings = ([leak] if leak else []) + list(getattr(source, "warnings", None) or [])  # a table's zero codes
+    if warnings:
+        metrics["warnings"] = warnings
     kept_note = epoch_note((cfg.get("training") or {}).get("kept_epoch") or [])
     metrics["note"] = f"{kept_note}; temperature and operating point chosen on val; test reported only"
 

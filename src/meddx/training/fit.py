@@ -228,7 +228,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     early_stopping = keep == "best" or config.early_stopping_patience is not None or patience_is_chosen(plan)
     from meddx.training.resume_edits import ConfigRecord
 
-    record = ConfigRecord(config.model_dump(mode="json"))  # as config.json holds it: a resume checks edits against it
+    record = ConfigRecord(config.model_dump(mode="json"), plan)  # a resume checks config.json, plan.json edits on it
     privacy = None
     if config.dp:  # DP-SGD (Opacus): compatible layers, Poisson loader, fp32; see training/privacy.py
         from meddx.training.privacy import private_training

@@ -1,4 +1,4 @@
-"""What ``--resume`` does with a run's edited ``config.json``.
+"""What ``--resume`` does with a run's edited ``config.json`` and ``plan.json``.
 
 A resume reads the run's own ``config.json``. Before, only ``lr`` and ``weight_decay`` edits were
 refused (the restored optimiser keeps the first; ``run.check_resumable``); any other edit went
@@ -18,6 +18,14 @@ Every checkpoint now carries the config the run trained with (:class:`ConfigReco
   privacy, processes, budget) and is refused: the bundle would misdescribe the run.
 
 A checkpoint from before the record (no ``meddx_config``) is resumed as before, unchecked.
+
+``plan.json`` is held to the same policy (:func:`check_plan_edits`; before, any edit of it went
+through, so ``batch_size``, ``augment`` or ``class_weights`` changed half-way through a run that
+the bundle described as trained under the new plan): every checkpoint also records the plan the
+run was training under at that epoch (``meddx_plan``, the time-budget re-plans included), a raised
+``epochs`` is honoured with a note (the run trains longer), the series ``baseline`` (fitted after
+training) is honoured with a note, and every other edit is refused naming the field and why.
+Checkpoints from before this record resume with ``plan.json`` unchecked.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from lightning.pytorch.callbacks import Callback
 from meddx.core.errors import ConfigError
 
 KEY = "meddx_config"  # where checkpoints hold the config the run trained with
+PLAN_KEY = "meddx_plan"  # ... and the plan it was training under
 
 # act after the last epoch (or only on speed): a resume honours an edit, with a note
 AFTER_TRAINING = frozenset({
@@ -44,26 +53,45 @@ PLANNED = frozenset({
     "early_stopping_patience", "checkpoint", "patch_size", "target_spacing", "ensemble", "tokenizer", "vocab_size",
     "max_length", "embedding_init", "resample",
 })
+# plan.json fields never compared: the planner's explanations and measurements
+PLAN_UNCOMPARED = frozenset({"reasons", "seconds_per_sample"})
+# plan.json fields acting after the last epoch (the series baseline is fitted after the network)
+PLAN_AFTER_TRAINING = frozenset({"baseline"})
 
 
 class ConfigRecord(Callback):
-    """Put the run's config (as its ``config.json`` held it when training started) in every checkpoint."""
+    """Put the run's config (as its ``config.json`` held it when training started) in every checkpoint,
+    and the plan as it stands at that epoch (``plan`` is read at each save: a time-budget re-plan
+    changes its ``epochs`` while training, and writes ``plan.json`` before the epoch's checkpoint)."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: dict[str, Any], plan: Any = None) -> None:
         self.config = json.loads(json.dumps(config, default=str))  # plain JSON values: loads with weights_only
+        self.plan = plan
 
     def on_save_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
         checkpoint[KEY] = self.config
+        if hasattr(self.plan, "model_dump"):  # as plan.write puts it in plan.json
+            from meddx.core.files import to_json
+
+            checkpoint[PLAN_KEY] = json.loads(to_json(self.plan.model_dump()))
 
 
 def check_config_edits(run_dir: Path, config: Any, checkpoint: Path, plan: dict[str, Any] | None = None) -> None:
-    """Refuse ``config.json`` edits a resume cannot honour; print a note for those it honours.
+    """Refuse ``config.json`` and ``plan.json`` edits a resume cannot honour; print a note for those it honours.
 
     ``config``: the validated ``config.json``; ``plan``: the run's ``plan.json`` (an ``epochs``
-    edit made in both files alike is honoured, since the plan carries it)."""
+    edit made in both files alike is honoured, since the plan carries it), compared with the
+    checkpoint's plan record by :func:`check_plan_edits`."""
     import torch
 
-    started = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True).get(KEY)
+    saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
+    _check_config(run_dir, config, saved.get(KEY), plan)
+    if isinstance(plan, dict) and isinstance(saved.get(PLAN_KEY), dict):  # else written before the plan record
+        check_plan_edits(run_dir, plan, saved[PLAN_KEY])
+
+
+def _check_config(run_dir: Path, config: Any, started: Any, plan: dict[str, Any] | None) -> None:
+    """:func:`check_config_edits` for ``config.json`` against ``started``, the checkpoint's record."""
     if not isinstance(started, dict):
         return  # written before the record existed
     now = json.loads(json.dumps(config.model_dump(mode="json"), default=str))
@@ -94,4 +122,58 @@ def _why(field: str, plan: dict[str, Any]) -> str:
         return f"a resume trains for the epochs of its plan.json{says}: to train longer raise \"epochs\" there"
     if field in PLANNED:
         return f"the run's plan.json resolved it when the run started{says}, and a resume follows plan.json"
+    return "the epochs already trained used the first value, and the bundle would record the edit for all of them"
+
+
+def check_plan_edits(run_dir: Path, plan: dict[str, Any], started: dict[str, Any]) -> None:
+    """Refuse ``plan.json`` edits a resume cannot honour; print a note for those it honours.
+
+    ``plan``: the run's ``plan.json`` now; ``started``: the plan the checkpoint's epochs trained
+    under. A raised ``epochs`` trains longer (the documented edit) and the series ``baseline`` is
+    fitted after training: both are honoured. Every other edit (``batch_size``, ``augment``,
+    ``class_weights``, a lowered ``epochs``, ...) is refused: the epochs already trained followed the
+    first plan, and the bundle would record the edit for all of them."""
+    absent = object()  # a field deleted from plan.json: the schema's default would replace it
+    edits = {k: (old, plan.get(k, absent)) for k, old in started.items()
+             if k not in PLAN_UNCOMPARED and k not in _checked_later(plan) and plan.get(k, absent) != old}
+    honoured = {k: v for k, v in edits.items() if k in PLAN_AFTER_TRAINING or _raised_epochs(k, *v)}
+    refused = [k for k in edits if k not in honoured]
+    path = run_dir / "plan.json"
+    if refused:
+        k = refused[0]
+        old, new = edits[k]
+        now = "is absent" if new is absent else f"{_shown(new)} differs from the {_shown(old)} the run started with"
+        raise ConfigError(f"{path}: {k} {now} ({_plan_why(k, old)}); restore it, or start a new run with this "
+                          "plan.json as --plan" + (f" (also edited: {', '.join(refused[1:])})" if refused[1:] else ""))
+    if honoured:
+        changes = ", ".join(f"{k} {_shown(new)} (was {_shown(old)}" + (f"; training goes on to epoch {new})"
+                                                                      if k == "epochs" else ")")
+                            for k, (old, new) in honoured.items())
+        sys.stderr.write(f"meddx: note: {path}: edits a resume honours: {changes}\n")
+
+
+def _checked_later(plan: dict[str, Any]) -> frozenset[str]:
+    """Fields refused later with their own message: the network (``run.check_resumable`` compares
+    it with the checkpoint's, for every task kind) and an image run's input size and channels
+    (``run.check_planned_input`` compares them with the fitted ``normalization``)."""
+    image = isinstance(plan.get("normalization"), dict) and "spatial_size" in plan["normalization"]
+    return frozenset({"model", "model_args"} | ({"image_size", "channels"} if image else set()))
+
+
+def _raised_epochs(field: str, old: Any, new: Any) -> bool:
+    """Whether ``epochs`` went up: a resume then trains longer, its schedule stretched to the new end."""
+    return field == "epochs" and isinstance(old, int) and isinstance(new, int) and new > old
+
+
+def _plan_why(field: str, old: Any) -> str:
+    """Why a resume cannot honour an edit of plan.json ``field``."""
+    if field == "epochs":
+        return (f"a resume can raise epochs to train longer, not lower them: the epochs already trained followed "
+                f"a learning-rate schedule planned for {_shown(old)}")
+    if field == "early_stopping_patience":
+        return "the checkpoint's early stopping restores the first patience: the edit would be ignored"
+    if field == "checkpoint":
+        return "it also decides whether early stopping runs, and the epochs already trained ran under the first"
+    if field == "largest_component":
+        return "config.json largest_component decides the post-processing, and a resume honours an edit there"
     return "the epochs already trained used the first value, and the bundle would record the edit for all of them"

@@ -83,7 +83,7 @@ def _binary() -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
                    "test": {"n": 300, "classes": {"normal": int((y == 0).sum()), "pneumonia": int(y.sum())},
                             "patients": 187}},
         "duplicates": {"checked": True, "exact_groups": 2, "near_groups": 11, "cross_split": 3,
-                       "conflicting_labels": 1, "leakage": True, "report": "runs/x/duplicates.json"}}
+                       "conflicting_labels": 1, "leakage": True}}
     m["plan"] = {"model": "resnet18", "model_args": {"pretrained": True, "drop_rate": 0.2},
                  "image_size": [224, 224], "batch_size": 64, "epochs": 30, "precision": "bf16-mixed"}
     m["plan_reasons"] = {"image_size": "median source size 28 px upsampled for a pretrained backbone"}
