@@ -67,7 +67,10 @@ def test_train_on_series_manifest_without_val_then_predict_series_with_rtstruct(
     assert result.code == 0, result.err
     config = json.loads((meddx_home / "bundles" / "series3d" / "v1" / "config.json").read_text())
     assert config["spatial_dims"] == 3
+    assert config["training"]["spacing"]["median"] == [1.0, 1.0, 1.0]  # slices 1 mm apart, 1 mm pixels
 
     result = run_cli(["predict", "series3d", str(tmp_path / "s0"), "--json"], capsys)
     assert result.code == 0, result.err
-    assert json.loads(result.out)["label"] in ("a", "b")
+    row = json.loads(result.out)
+    assert row["label"] in ("a", "b")
+    assert row["spacing"] == row["training_spacing"] == [1.0, 1.0, 1.0] and "spacing_warning" not in row

@@ -11,6 +11,22 @@ import torch
 
 from meddx.core.errors import DataError
 
+# Samples per forward pass scale with their size: a pass holds the activations of all its samples
+# at once, and a small-stem 3D ResNet keeps 64 channels at full resolution (a 64^3 volume: 67 MB per
+# activation per sample), so a fixed 128 held gigabytes. A fixed voxel budget per pass keeps memory
+# alike for 28 px images (still 128 a pass) and volumes (64^3: 4 a pass). Eval-mode networks treat
+# every sample on its own, so the batch changes probabilities only by float rounding.
+VOXELS_PER_PASS = 2**20
+MAX_BATCH = 128
+
+
+def batch_size_for(shape: Sequence[int], voxels_per_pass: int = VOXELS_PER_PASS) -> int:
+    """Samples per forward pass for inputs of ``shape`` ``(N, C, *spatial)`` (or ``(C, *spatial)``):
+    ``voxels_per_pass`` spatial voxels at most, between 1 and ``MAX_BATCH``."""
+    spatial = tuple(shape)[2:] if len(shape) >= 4 else tuple(shape)[1:]
+    voxels = int(np.prod(spatial)) if spatial else 1
+    return max(1, min(MAX_BATCH, voxels_per_pass // max(1, voxels)))
+
 
 @dataclass
 class Prediction:
@@ -79,10 +95,11 @@ class Predictor:
 
         return apply_temperature(probs, self.temperature, self.task, bias=self.calibration_bias)
 
-    def predict_tensor(self, x: torch.Tensor, batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
+    def predict_tensor(self, x: torch.Tensor, batch_size: int | None = None, calibrated: bool = True) -> np.ndarray:
         """Class probabilities ``(N, K)`` for preprocessed inputs: averaged over TTA flips, then
-        temperature-scaled unless ``calibrated=False`` (the raw network output, for calibration reports)."""
-        probs = self._raw_probs(x, batch_size)
+        temperature-scaled unless ``calibrated=False`` (the raw network output, for calibration reports).
+        ``batch_size`` ``None``: as many samples a pass as :func:`batch_size_for` allows their size."""
+        probs = self._raw_probs(x, batch_size or batch_size_for(tuple(x.shape)))
         return self.calibrate(probs) if calibrated else probs
 
     @torch.inference_mode()
@@ -101,7 +118,8 @@ class Predictor:
             return np.zeros((0, len(self.label_names)), dtype=np.float64)
         return torch.cat(outs).numpy()
 
-    def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
+    def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int | None = None,
+                       calibrated: bool = True) -> np.ndarray:
         """Class probabilities for raw (not yet preprocessed) channel-first arrays."""
         return self.predict_tensor(self.preprocess(images), batch_size=batch_size, calibrated=calibrated)
 
@@ -155,9 +173,20 @@ class Predictor:
     def read(self, path: str | Path) -> np.ndarray:
         """The image at ``path`` as this bundle reads it: volumes in the bundle's ``orientation``
         (stored order for bundles without one), checked by :meth:`readable_image`."""
+        return self.read_loaded(path).array
+
+    def read_loaded(self, path: str | Path) -> Any:
+        """:meth:`read` as a ``data.io.LoadedImage``: the checked array and the spacing the file records."""
         from meddx.data.io import read_image
 
-        return self.readable_image(read_image(path, self.orientation).array, str(path))
+        loaded = read_image(path, self.orientation)
+        loaded.array = self.readable_image(loaded.array, str(path))
+        return loaded
+
+    @property
+    def training_spacing(self) -> dict[str, Any] | None:
+        """The training volumes' spacing (median, min, max in mm) when the bundle records it."""
+        return (self.config.get("training") or {}).get("spacing") or None
 
     def predict_files(self, paths: Sequence[str | Path]) -> list[Prediction]:
         """Read PNG/JPEG/DICOM/NIfTI files and predict each; a folder stands for the image files
@@ -165,9 +194,17 @@ class Predictor:
         from meddx.data.inputs import expand_image_inputs
 
         paths = expand_image_inputs(paths, len(self.preprocessor.spatial_size))
+        spacings: list[Any] = []
+
+        def arrays() -> Any:
+            for p in paths:
+                loaded = self.read_loaded(p)
+                spacings.append(loaded.spacing)
+                yield loaded.array
+
         # Each file is preprocessed as soon as it is read, so only the bundle-sized inputs are kept:
         # a folder of CT volumes is not held in memory at full resolution all at once.
-        x = self.preprocessor.transform_many(self.read(p) for p in paths)
+        x = self.preprocessor.transform_many(arrays())
         probs = self.predict_tensor(torch.from_numpy(x))
         labels = self.decide(probs)
         return [
@@ -176,9 +213,26 @@ class Predictor:
                 label=lab,
                 probabilities={n: float(v) for n, v in zip(self.label_names, row)},
                 threshold=self.class_thresholds if self.task == "multilabel" and self.class_thresholds else self.threshold,
+                extra=self._spacing_extra(str(p), sp),
             )
-            for p, lab, row in zip(paths, labels, probs)
+            for p, lab, row, sp in zip(paths, labels, probs, spacings)
         ]
+
+    def _spacing_extra(self, where: str, spacing: Any) -> dict[str, Any]:
+        """For a 3D bundle: the file's ``spacing`` (mm, ``(dz, dy, dx)``, ``None`` when it records
+        none), the bundle's ``training_spacing`` when recorded, and a ``spacing_warning`` when they
+        differ (``spacing_warning``); nothing for 2D bundles."""
+        if len(self.preprocessor.spatial_size) != 3:
+            return {}
+        from meddx.bundle.spacing import spacing_warning
+
+        out: dict[str, Any] = {"spacing": None if spacing is None else [round(float(v), 4) for v in spacing]}
+        if self.training_spacing:
+            out["training_spacing"] = self.training_spacing.get("median")
+            warning = spacing_warning(where, spacing, self.training_spacing)
+            if warning:
+                out["spacing_warning"] = warning
+        return out
 
 
 def single_slice_as_2d(image: Any, dims: int) -> Any:

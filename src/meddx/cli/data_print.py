@@ -193,6 +193,7 @@ def _print_info(result: dict) -> None:
             images.add_row(*(first if k == 0 else [""] * 4), f"{dtype} ({inten['samples']})",
                            *(f"{inten[key]:.4g}" for key in ("min", "max", "mean")))
     console.print(images)
+    print_spacing(console, result)
     if any(s["sampled"] for s in splits.values()):
         console.print("shapes and intensities come from an evenly spread sample of the files (see 'decoded')")
     for split, s in splits.items():
@@ -201,6 +202,35 @@ def _print_info(result: dict) -> None:
     print_untrainable(console, result)
     for note in result["notes"]:
         console.print(f"note: {note}")
+
+
+def _mm(values: list[float]) -> str:
+    return "x".join(f"{v:.3g}" for v in values)
+
+
+def print_spacing(console, result: dict) -> None:  # type: ignore[no-untyped-def]
+    """One line per split with the voxel spacing the files record (volumes always; 2D images only
+    when some file records one), and a warning when it varies: 3D classification resizes each
+    voxel grid to the model's input without resampling, so spacing is the user's to keep alike."""
+    splits = result["splits"]
+    if result.get("spatial_dims") != 3 and not any(s.get("spacing") for s in splits.values()):
+        return
+    axes = "z x y x x" if result.get("spatial_dims") == 3 else "y x x"
+    if all("undecodable" not in s for s in splits.values()):  # in-memory arrays: one line for all splits
+        console.print("spacing: not recorded (in-memory arrays such as MedMNIST carry none)")
+        return
+    for split, s in splits.items():
+        sp = s.get("spacing")
+        if not sp:
+            console.print(f"spacing {split}: not recorded (no decoded file records one)")
+            continue
+        line = (f"spacing {split} (mm, {axes}): median {_mm(sp['median'])}, min {_mm(sp['min'])}, "
+                f"max {_mm(sp['max'])} ({sp['known']} of {sp['decoded']} decoded files record one)")
+        console.print(line, soft_wrap=True)
+        if sp["varies"]:
+            console.print(f"[yellow]warning:[/yellow] spacing varies across {split} files; classification resizes "
+                          "each volume to the model's input without resampling, so resample them to one spacing",
+                          soft_wrap=True)
 
 
 def _print_verify(report: dict, path: Path) -> None:

@@ -33,7 +33,8 @@ def explain(
         report, path = evaluate_explanations(bundle, data, split=split, methods=methods, n=n, seed=seed)
         _print_faithfulness(report, path, as_json)
         return
-    from meddx.explain.api import as_predictor, explain as run, image_items, methods_for, write_explanations
+    from meddx.explain.api import (as_predictor, explain as run, image_items, methods_for, occlusion_notice,
+                                   write_explanations)
 
     predictor = as_predictor(bundle)
     if predictor.config.get("modality") == "text":
@@ -56,6 +57,9 @@ def explain(
     created = not out.exists()
     _check_out(out)  # before the attributions are computed, which can take minutes
     try:
+        notice = occlusion_notice(predictor, methods)  # occlusion of a volume can take minutes: say how long
+        if notice:
+            typer.echo(notice, err=True)
         explanations = run(predictor, items, methods, target=target, names=names)
         files = write_explanations(predictor, explanations, items, out)
     except BaseException:

@@ -225,24 +225,38 @@ def predict(
                                   f"`meddx explain {bundle} FILE...` (Grad-CAM overlays)")):
         if given is not None:  # silently writing nothing would look like success
             raise typer.BadParameter(f"image classifier {predictor.name!r}: {flag} is for {instead}", param_hint=flag)
-    print_predictions(predictor.predict_files(files), predictor.label_names, as_json, "file")
+    predictions = predictor.predict_files(files)
+    for p in predictions:  # 3D: a file at another spacing than training (stderr: JSON lines stay clean)
+        if p.extra.get("spacing_warning"):
+            typer.echo(f"warning: {p.extra['spacing_warning']}", err=True)
+    print_predictions(predictions, predictor.label_names, as_json, "file",
+                      extra={p.source: p.extra for p in predictions if p.extra})
 
 
 def print_predictions(predictions: list, label_names: list[str], as_json: bool, what: str,
                       extra: dict[str, dict] | None = None) -> None:
-    """One JSON line per prediction (plus ``extra[source]`` fields), or a table: source, label, probabilities."""
+    """One JSON line per prediction (plus ``extra[source]`` fields), or a table: source, label,
+    probabilities, and the voxel spacing read (3D image bundles: ``extra[source]["spacing"]``)."""
+    extra = extra or {}
     if as_json:
         for p in predictions:
-            typer.echo(json.dumps({**p.to_dict(), **(extra or {}).get(p.source, {})}))
+            typer.echo(json.dumps({**p.to_dict(), **extra.get(p.source, {})}))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(what, "label", *label_names)
+    spacing = any("spacing" in e for e in extra.values())
+    table = Table(what, "label", *label_names, *(["spacing (mm, z x y x x)"] if spacing else []))
     for p in predictions:
         label = p.label if isinstance(p.label, str) else ",".join(p.label) or "-"
-        table.add_row(p.source, label, *[f"{v:.3f}" for v in p.probabilities.values()])
+        sp = extra.get(p.source, {}).get("spacing")
+        shown = ["x".join(f"{v:.3g}" for v in sp) if sp else "not recorded"] if spacing else []
+        table.add_row(p.source, label, *[f"{v:.3f}" for v in p.probabilities.values()], *shown)
     Console().print(table)
+    trained = next((e["training_spacing"] for e in extra.values() if e.get("training_spacing")), None)
+    if trained:
+        Console().print(f"trained at spacing {'x'.join(f'{v:.3g}' for v in trained)} mm (median of the training "
+                        "volumes); volumes are resized without resampling, so keep predict volumes at it")
 
 
 def _predict_masks(predictor: object, files: list[Path], output: Optional[Path], pixel_size: Optional[float],

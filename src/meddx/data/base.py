@@ -169,15 +169,23 @@ class ImageSource:
         volumes, is a ``DataError`` naming the file, which ``data info|verify`` list as
         undecodable, instead of a numpy error deep inside training.
         """
+        return self.get_loaded(split, index).array
+
+    def get_loaded(self, split: str, index: int) -> Any:
+        """``get_image``'s array as a ``data.io.LoadedImage``, with the voxel spacing the file
+        records (``None`` for in-memory arrays, which carry none), for ``data info``."""
+        from meddx.data.io import LoadedImage, read_image
+
         data = self.split(split)
         if data.images is not None:
-            return np.asarray(data.images[index])
-        from meddx.data.io import read_image
-
+            return LoadedImage(np.asarray(data.images[index]), None, str(data.ids[index]))
         path = data.paths[index]  # type: ignore[index]
-        image = read_image(path).array
+        loaded = read_image(path)
+        image = loaded.array
         if self.spatial_dims == 2 and image.ndim == 4 and image.shape[1] == 1:
-            return image[:, 0]  # a 2D image saved as a one-slice volume (NIfTI x*y*1)
+            loaded.array = image[:, 0]  # a 2D image saved as a one-slice volume (NIfTI x*y*1)
+            loaded.spacing = None if loaded.spacing is None else tuple(loaded.spacing)[-2:]
+            return loaded
         if image.ndim - 1 != self.spatial_dims:
             from meddx.core.errors import DataError
 
@@ -185,7 +193,7 @@ class ImageSource:
             raise DataError(f"{path}: {what} (shape {tuple(image.shape)}), but source {self.name!r} holds "
                             f"{self.spatial_dims}D images (decided by its first readable file); expected every file "
                             f"{self.spatial_dims}D: remove this file, or export the single frame or whole volume meant")
-        return image
+        return loaded
 
 
 @dataclass

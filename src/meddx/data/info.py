@@ -4,7 +4,9 @@ Array sources (MedMNIST) are summarised exactly. Path sources decode about ``max
 files per split, evenly spread over the sorted paths, plus one file of each class the spread
 missed (a class of 2 images among 10,000), so every class is represented; the output says how
 many were decoded. Intensities are given over all decoded files (``intensity``) and per stored
-dtype (``intensity_by_dtype``: 8-bit and 16-bit PNGs of one folder are on different scales).
+dtype (``intensity_by_dtype``: 8-bit and 16-bit PNGs of one folder are on different scales);
+the voxel spacing the decoded files record (``spacing``: NIfTI, DICOM), which 3D classification
+does not resample, so one spacing for training and prediction is the user's to keep.
 A class with no training sample (multi-label: a label never positive in train) is listed
 (``classes_without_training_samples``): ``meddx train`` refuses such a source. The result is a
 JSON-serialisable dict that the CLI prints as tables and ``--json`` dumps as is.
@@ -79,19 +81,22 @@ def _split_info(source: ImageSource, name: str, data: SplitData, max_decode: int
             dtypes=[str(images.dtype)],
             intensity=whole,
             intensity_by_dtype={str(images.dtype): {**whole, "samples": len(data)}} if whole else {},
+            spacing=None,  # arrays (MedMNIST) record no voxel spacing
         )
         return info
     paths = data.paths or []
     take = _sample_indices(len(paths), max_decode, data.labels)
     shapes: Counter = Counter()
     dtypes: set[str] = set()
-    arrays, failures = [], []
+    arrays, failures, spacings = [], [], []
     for i in take:
         try:
-            arr = source.get_image(name, int(i))
+            loaded = source.get_loaded(name, int(i))
         except DataError as exc:
             failures.append({"id": data.ids[i], "reason": str(exc)})
             continue
+        arr = loaded.array
+        spacings.append(loaded.spacing)
         shapes[tuple(int(s) for s in arr.shape)] += 1
         dtypes.add(str(arr.dtype))
         arrays.append(arr)
@@ -103,8 +108,42 @@ def _split_info(source: ImageSource, name: str, data: SplitData, max_decode: int
         intensity=_intensity(arrays) if arrays else None,
         intensity_by_dtype=_intensity_by_dtype(arrays),
         undecodable=failures,
+        spacing=spacing_summary(spacings),
     )
     return info
+
+
+def spacing_summary(spacings: list[tuple[float, ...] | None]) -> dict | None:
+    """Median, min and max voxel spacing (mm, array axis order: ``(dz, dy, dx)`` for volumes) over
+    the files that record one, with how many did (``known`` of ``decoded``) and whether it
+    ``varies`` (an axis more than 10% apart): classification resizes each voxel grid to the
+    model's input without resampling, so volumes of other spacings show anatomy at other scales.
+    ``None`` when no file records a spacing (PNG, in-memory arrays such as MedMNIST)."""
+    known = [tuple(float(v) for v in sp) for sp in spacings if sp is not None]
+    if not known:
+        return None
+    ndim = Counter(len(sp) for sp in known).most_common(1)[0][0]
+    arr = np.array([sp for sp in known if len(sp) == ndim])
+    lo, hi = arr.min(axis=0), arr.max(axis=0)
+    return {"median": [round(float(v), 4) for v in np.median(arr, axis=0)], "min": [round(float(v), 4) for v in lo],
+            "max": [round(float(v), 4) for v in hi], "known": len(known), "decoded": len(spacings),
+            "varies": bool(np.any(hi > 1.1 * lo))}
+
+
+def training_spacing(source: ImageSource, max_files: int = 20) -> dict | None:
+    """``spacing_summary`` of up to ``max_files`` training volumes (evenly spread), for a 3D
+    bundle's ``config.json``: ``meddx predict`` compares each file's spacing with it. ``None`` for
+    2D sources, in-memory arrays and files without spacing; undecodable files are skipped."""
+    data = source.splits.get("train")
+    if source.spatial_dims != 3 or data is None or data.paths is None or not len(data):
+        return None
+    spacings = []
+    for i in _sample_indices(len(data), max_files):
+        try:
+            spacings.append(source.get_loaded("train", int(i)).spacing)
+        except DataError:
+            continue
+    return spacing_summary(spacings)
 
 
 def _sample_indices(n: int, k: int, labels: np.ndarray | None = None) -> np.ndarray:

@@ -2,14 +2,17 @@
 
 A validation split carved from train is stratified by label (so rare classes appear in it) and
 grouped by patient when patient ids exist (so no patient sits on both sides, which would make
-model selection optimistic). The choice is recorded in ``source.notes``.
+model selection optimistic), with exact and near copies of content kept on one side
+(:mod:`meddx.data.carve_groups`). The choice is recorded in ``source.notes``.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -29,14 +32,19 @@ def split_alias(name: str) -> str | None:
     return SPLIT_ALIASES.get(name.strip().lower())
 
 
-def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0) -> ImageSource:
+def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
+                     near_copies: bool | Mapping[str, Any] = True) -> ImageSource:
     """Return ``source`` with a ``val`` split carved from ``train`` when it has none.
 
     Stratified by label (label combination for multi-label) and grouped by patient when the
     train split has patient ids; byte-identical samples always stay on one side (with patient
-    ids, patients sharing such a copy form one group); deterministic for a given ``seed``. The
-    new source's ``notes`` end with a sentence saying how the split was made and the resulting
-    counts. A source that already has ``val`` (or has no ``train``) is returned unchanged.
+    ids, patients sharing such a copy form one group), and so do near copies (re-encoded or
+    resized images, documents with a typo) as ``meddx data verify`` finds them, unless
+    ``near_copies`` is false (how bundles written before that grouping were carved; a mapping
+    gives recorded settings, see :mod:`meddx.data.carve_groups`); deterministic for a given
+    ``seed``. The new source's ``notes`` end with a sentence saying how the split was made and
+    the resulting counts. A source that already has ``val`` (or has no ``train``) is returned
+    unchanged.
     """
     if not 0.0 < fraction < 1.0:
         raise ConfigError(f"val_fraction: expected a number between 0 and 1 (exclusive); got {fraction}")
@@ -50,13 +58,17 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0) 
         )
     strata = _strata(train.labels)
     copies = _content_groups(train, source.origin, by_size=train.patient_ids is not None)
+    near, near_note = _near_copies(source, near_copies)
+    content = "identical content" if near is None else "identical or near-identical content"
+    if near is not None:  # near copies join the exact ones: one graph, one group per component
+        copies = near if copies is None else _join_groups(copies, near)
     if train.patient_ids is not None:
         groups, unit = np.asarray(train.patient_ids), "patient"
         if copies is not None:  # one file under two patient ids (re-registered): both patients move together
-            groups, unit = _join_groups(groups, copies), "patient (patients sharing identical content joined)"
+            groups, unit = _join_groups(groups, copies), f"patient (patients sharing {content} joined)"
         tr, va, how = _grouped(strata, groups, fraction, seed, source.origin, unit=unit)
-    elif copies is not None:  # byte-identical samples stay on one side, as verify demands
-        tr, va, how = _grouped(strata, copies, fraction, seed, source.origin, unit="identical content")
+    elif copies is not None:  # byte-identical (and near-identical) samples stay on one side, as verify demands
+        tr, va, how = _grouped(strata, copies, fraction, seed, source.origin, unit=content)
     else:
         tr, va, how = _stratified(strata, fraction, seed)
     splits: dict[str, SplitData] = {"train": train.subset(tr), "val": train.subset(va)}
@@ -69,7 +81,23 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0) 
     if train.patient_ids is not None:
         pats = np.asarray(train.patient_ids)
         note += f" ({len(set(pats[tr]))} / {len(set(pats[va]))} patients)"
-    return replace(source, splits=splits, notes=[*source.notes, note])
+    return replace(source, splits=splits, notes=[*source.notes, note + near_note])
+
+
+def _near_copies(source: ImageSource, near_copies: bool | Mapping[str, Any]) -> tuple[np.ndarray | None, str]:
+    """Near-copy group codes of ``source``'s train split (``None``: none, or not searched) and the
+    sentence the carving note ends with ("" when not searched: the note of the old carving)."""
+    from meddx.data.carve_groups import near_copy_codes, near_copy_settings
+
+    settings = near_copy_settings(near_copies)
+    if settings is None:
+        return None, ""
+    codes, n_groups, n_samples = near_copy_codes(source, "train", settings)
+    if codes is None:
+        searched = getattr(source, "modality", None) not in ("tabular", "series")
+        return None, "; near copies (as data verify finds them): none found" if searched else ""
+    return codes, (f"; near copies (as data verify finds them): {n_groups} group(s) of {n_samples} samples "
+                   "kept on one side")
 
 
 def check_patient_overlap(source: ImageSource) -> list[dict]:

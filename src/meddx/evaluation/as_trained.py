@@ -30,20 +30,22 @@ OPTIONAL_COLUMNS = ("id_column", "patient_column", "split_column")
 def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: dict[str, str] | None = None) -> Any:
     """``data`` read as the bundle's training read its source, checked against the bundle.
 
-    Same validation fraction and seed (so a carved ``val`` is the same samples), the same reader
+    Same validation fraction, seed and near-copy grouping (so a carved ``val`` is the same samples;
+    a bundle that recorded no near-copy grouping is carved without it, as it was), the same reader
     options (document, label, id and patient columns; series window; table columns). ``columns``
     overrides the recorded ``text_column``/``label_column``/``id_column``/``patient_column`` (and a
     text file's ``encoding``, a long series' ``labels_file``) for a file laid out differently; a
     recorded id, patient or split column that is not given is kept whenever the file's header
     has it (dropping it would re-carve val by sample and resample samples while the metrics say
     patients). A series is read with the window its preprocessor was fitted with, so ``evaluate``
-    scores a stay exactly as ``predict`` does. Carving val hashes every training file, so it
-    happens only when ``carve_val``. Labels of a source that lacks some of the bundle's classes
-    are mapped onto them (:func:`align_labels`), down to a source of a single class (positives
-    only: sensitivity is defined, AUC and specificity are not); a table without training rows (an
-    external test set) is accepted.
+    scores a stay exactly as ``predict`` does. Carving val hashes (and, for near copies, decodes)
+    every training file, so it happens only when ``carve_val``. Labels of a source that lacks
+    some of the bundle's classes are mapped onto them (:func:`align_labels`), down to a source
+    of a single class (positives only: sensitivity is defined, AUC and specificity are not); a
+    table without training rows (an external test set) is accepted.
     """
     from meddx.core.errors import ConfigError, DataError
+    from meddx.data.carve_groups import carving_options
     from meddx.data.sources import load_source
 
     training = predictor.config.get("training", {})
@@ -85,8 +87,8 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
 
     try:  # a set of one class (positives only) is evaluated on the bundle's classes
         with one_class_allowed(), trainless_allowed():
-            source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
-                                 carve_val=carve_val, text_options=text_options, options=options)
+            source = load_source(data, **carving_options(training), carve_val=carve_val, text_options=text_options,
+                                 options=options)
     except DataError as exc:
         recorded = (options or {}).get("labels_file")
         if (options or {}).get("kind") == "long" and "labels_file" not in given and recorded \

@@ -27,7 +27,8 @@ def _reading_key(predictor: Any, carve: bool) -> str:
     training = predictor.config.get("training", {})
     return json.dumps({"carve": carve, "modality": predictor.config.get("modality", "image"),
                        "window": (predictor.config.get("series") or {}).get("window_hours"),
-                       **{k: training.get(k) for k in ("text_options", "source_options", "val_fraction", "seed")}},
+                       **{k: training.get(k) for k in ("text_options", "source_options", "val_fraction", "seed",
+                                                         "val_near_copies")}},
                       sort_keys=True, default=str)
 
 
@@ -64,7 +65,8 @@ def _carved_message(a: Any, b: Any, ids_a: list[str], ids_b: list[str], data: st
     """Why ``--split val/train`` is refused: the bundles carved different validation splits."""
     def recorded(p: Any) -> str:
         t = p.config.get("training", {})
-        return f"seed {t.get('seed', 0)}, val fraction {t.get('val_fraction', 0.1)}"
+        near = "near copies grouped" if t.get("val_near_copies") else "near copies not grouped"
+        return f"seed {t.get('seed', 0)}, val fraction {t.get('val_fraction', 0.1)}, {near}"
 
     outside = len(set(ids_a) - set(ids_b))
     return (f"{data}: --split {split}: bundles {a.name!r} ({recorded(a)}) and {b.name!r} ({recorded(b)}) carved "

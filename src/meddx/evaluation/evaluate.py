@@ -60,8 +60,9 @@ def predictions_from_raw(predictor: Any, split: str, data: Any, raw: np.ndarray)
                             raw_probs=None if probs is raw else raw, patient_ids=data.patient_ids)
 
 
-def predict_split(predictor: Any, source: ImageSource, split: str, batch_size: int = 128) -> SplitPredictions:
-    """Preprocess a split with the bundle's fitted preprocessing and predict it in chunks."""
+def predict_split(predictor: Any, source: ImageSource, split: str, batch_size: int | None = None) -> SplitPredictions:
+    """Preprocess a split with the bundle's fitted preprocessing and predict it in chunks (``batch_size``
+    ``None``: the predictor's own, scaled to the input size)."""
     data = source.split(split)
     if data.texts is not None:  # documents: the text predictor tokenises them itself
         return predictions_from_raw(predictor, split, data, predictor.predict_texts(data.texts, calibrated=False))
@@ -244,8 +245,11 @@ def leakage_warning(dataset: dict[str, Any]) -> str | None:
                      "another split")
     if dup.get("patients_across_splits"):
         found.append(f"{dup['patients_across_splits']} patients with samples on more than one split")
+    from meddx.data.carve_groups import old_carving_hint
+
+    hint = old_carving_hint(dataset)
     return (f"data verify found {' and '.join(found) or 'leakage across splits'}: test numbers may be optimistic "
-            "(`meddx data verify --clean-manifest` lists and removes them)")
+            "(`meddx data verify --clean-manifest` lists and removes them)" + (f"; {hint}" if hint else ""))
 
 
 def evaluate_bundle(

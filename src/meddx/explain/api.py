@@ -178,15 +178,39 @@ def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, ta
     start = time.perf_counter()
     attribution = image_attributions(predictor.net, x, method, k, **options)[0]
     return Explanation(source=name, method=method, target=predictor.label_names[k], probability=float(probs[k]),
-                       attribution=attribution, seconds=time.perf_counter() - start)
+                       attribution=attribution, seconds=time.perf_counter() - start,
+                       extra=occlusion_plan(tuple(x.shape[2:]), options.get("window")) if method == "occlusion" else {})
+
+
+def occlusion_notice(predictor: Any, methods: Sequence[str]) -> str | None:
+    """The line the CLI prints before explaining image inputs with occlusion (which can take
+    minutes on a 3D bundle): how many forward passes each image costs; ``None`` without occlusion."""
+    if predictor.config.get("modality") not in (None, "image"):
+        return None
+    if "occlusion" not in resolve_methods(predictor, methods):
+        return None
+    size = tuple(int(n) for n in predictor.preprocessor.spatial_size)
+    plan = occlusion_plan(size)
+    x = "x".join
+    return (f"occlusion: {plan['forward_passes']} forward passes per image (window {x(map(str, plan['window']))}, "
+            f"stride {x(map(str, plan['stride']))} of the {x(map(str, size))} model input)")
+
+
+def occlusion_plan(spatial: tuple[int, ...], window: int | None = None) -> dict[str, Any]:
+    """The window, stride and number of forward passes occlusion runs over an input of ``spatial``
+    size (model input voxels), for the explanation's JSON and the CLI's notice before it starts."""
+    from meddx.explain.image import occlusion_geometry
+
+    sides, strides, passes = occlusion_geometry(spatial, window)
+    return {"window": list(sides), "stride": list(strides), "forward_passes": passes}
 
 
 def _explain_text(predictor: Any, text: str, name: str, method: str, target: str | None,
                   options: dict[str, Any]) -> Explanation:
     from meddx.explain.text import token_attributions
-    from meddx.transforms.text import text_problem
+    from meddx.transforms.text_checks import nothing_to
 
-    problem = "empty document; there is nothing to explain" if not text.strip() else text_problem(text)
+    problem = nothing_to("explain", text)  # empty, "..." (only punctuation), bytes not UTF-8
     if problem:
         raise DataError(f"{name}: {problem}")
     start = time.perf_counter()  # the document is encoded and scored once, inside token_attributions

@@ -33,6 +33,7 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
     of a binary bundle, else every class), since a mask marks where one finding is.
     """
     from meddx.core.files import write_json_atomic
+    from meddx.data.carve_groups import carving_options
     from meddx.data.sources import load_source
     from meddx.explain.api import as_predictor, resolve_methods, target_index
 
@@ -41,8 +42,8 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
         raise ConfigError(f"bundle {predictor.name!r}: --evaluate measures classifiers (images, text, series)")
     chosen = resolve_methods(predictor, list(methods))
     training = predictor.config.get("training", {})
-    source = load_source(data, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
-                         carve_val=split == "val", text_options=training.get("text_options"),
+    source = load_source(data, **carving_options(training), carve_val=split == "val",
+                         text_options=training.get("text_options"),
                          options=training.get("source_options"))
     split_data = source.split(split)
     rng = np.random.default_rng(seed)

@@ -137,6 +137,7 @@ def membership_audit(bundle: str | Path, *, data: str | None = None, train: str 
     validation carved as in training, so ``train`` is exactly the training samples),
     ``SOURCE@SPLIT``, or a whole source. ``n`` caps the samples per side (default: as many as the label-balanced draw allows).
     """
+    from meddx.data.carve_groups import carving_options
     from meddx.data.sources import load_source
     from meddx.registry.store import resolve_bundle_path
     from meddx.training.privacy import load_private_bundle
@@ -152,7 +153,7 @@ def membership_audit(bundle: str | Path, *, data: str | None = None, train: str 
     training = predictor.config.get("training", {})
 
     def load(spec: str) -> Any:
-        return load_source(spec, val_fraction=training.get("val_fraction", 0.1), seed=training.get("seed", 0),
+        return load_source(spec, **carving_options(training),
                            text_options=training.get("text_options"), options=training.get("source_options"))
 
     default = load(data or training.get("data") or "")

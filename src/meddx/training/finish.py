@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from meddx.data.base import ImageSource
+from meddx.data.carve_groups import NEAR_COPY_SETTINGS
 from meddx.training.config import TrainConfig
 from meddx.training.plan import Plan
 
@@ -44,14 +45,26 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
             "run_dir": str(run_dir),
             "seed": config.seed,
             "val_fraction": config.val_fraction,
+            "val_near_copies": dict(NEAR_COPY_SETTINGS),  # how a carved val grouped near copies (re-carving)
             "epochs": plan.epochs,
             "source_notes": source.notes,
             "plan": {**plan_fields, "augment": getattr(plan, "augment", config.augment), "lr": config.lr,
                      "weight_decay": config.weight_decay,
                      "precision": config.precision, "label_smoothing": config.label_smoothing},
             "plan_reasons": dict(plan.reasons),
+            **spacing_field(source),
         },
     }
+
+
+def spacing_field(source: ImageSource) -> dict[str, Any]:
+    """``{"spacing": ...}``: the voxel spacing of the training volumes (``data.info.training_spacing``),
+    which ``meddx predict`` shows beside each file's and warns on when they differ; nothing for 2D
+    sources, in-memory arrays (MedMNIST 3D) and files that record none."""
+    from meddx.data.info import training_spacing
+
+    spacing = training_spacing(source)
+    return {"spacing": spacing} if spacing else {}
 
 
 def orientation_field(spatial_dims: int) -> dict[str, str]:

@@ -10,11 +10,17 @@ from meddx.data.base import ImageSource, SplitData
 from meddx.data.splits import carve_validation, check_patient_overlap, split_alias
 
 
+def _distinct_images(n: int) -> np.ndarray:
+    """``n`` random 8x8 images, none a near copy of another (carving groups near copies, and
+    images that differ only by a brightness offset, as ``np.arange`` blocks do, are near copies)."""
+    return np.random.default_rng(0).integers(0, 256, (n, 1, 8, 8)).astype(np.int32)
+
+
 def source(n: int = 100, patients: bool = False, with_val: bool = False) -> ImageSource:
     labels = np.array([0] * (n * 4 // 5) + [1] * (n - n * 4 // 5), dtype=np.int64)  # 80/20 imbalance
     pids = [f"p{i // 4}" for i in range(n)] if patients else None
     splits = {"train": SplitData(ids=[f"s{i}" for i in range(n)], labels=labels, patient_ids=pids,
-                                 images=np.arange(n * 4, dtype=np.int32).reshape(n, 1, 2, 2))}
+                                 images=_distinct_images(n))}
     if with_val:
         splits["val"] = splits["train"].subset([0, 1])
     splits["test"] = splits["train"].subset([2, 3])

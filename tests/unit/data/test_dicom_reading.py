@@ -211,9 +211,12 @@ def test_dicom_without_preamble_or_extension_is_recognised(tmp_path: Path) -> No
 def test_validation_is_carved_from_a_manifest_of_series_folders(tmp_path: Path) -> None:
     import meddx
 
-    rows = []
-    for i in range(8):
-        write_series(tmp_path / f"s{i}", [0, 1, 2], series=f"1.9.{i}")
+    rows, rng = [], np.random.default_rng(0)
+    for i in range(8):  # each series its own content: identical volumes would all be near copies of one another
+        (tmp_path / f"s{i}").mkdir()
+        for k in range(3):
+            write_slice(tmp_path / f"s{i}" / f"{k}.dcm", rng.integers(0, 1000, (4, 5)).astype(np.int16), z=k,
+                        series=f"1.9.{i}")
         rows.append((f"s{i}", "ab"[i % 2]))
     for k in range(3):  # s7 becomes a byte-identical copy of s6: the two must stay in one split
         (tmp_path / "s7" / f"{k}.dcm").write_bytes((tmp_path / "s6" / f"{k}.dcm").read_bytes())

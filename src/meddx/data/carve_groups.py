@@ -1,0 +1,160 @@
+"""Near copies kept on one side when a validation split is carved from train.
+
+A copy of a training image re-encoded, resized by a pixel or slightly brightened (an abstract
+with a typo) is not byte-identical, so the exact-content grouping of
+:func:`meddx.data.splits.carve_validation` lets it land on both sides of a carved split: the
+validation metrics, and the epoch, temperature and threshold chosen on them, become optimistic,
+and ``meddx data verify --clean-manifest`` cannot help (it only cleans the splits on disk).
+Carving therefore finds near copies exactly as ``meddx data verify`` does (the same functions
+with the same settings: perceptual hash plus thumbnail correlation for 2D images and 3D
+volumes, MinHash plus exact Jaccard for documents) and joins them with the patient and
+exact-content groups. One difference: verify also calls any two blank (constant) images near
+copies; carving does not group those (byte-identical blanks are still grouped as exact copies).
+Tables and time series have no near-copy search in verify, so none here.
+
+The settings are recorded in a bundle (``training.val_near_copies``, :data:`NEAR_COPY_SETTINGS`)
+so that ``meddx evaluate --split val`` re-carves exactly the split a bundle trained against;
+a bundle without the field (written before this grouping) is re-carved the old way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+NEAR_COPIES_KEY = "val_near_copies"
+"""The field of a bundle's ``training`` section holding the near-copy settings its carving used."""
+
+NEAR_COPY_SETTINGS: dict[str, Any] = {
+    "version": 1,
+    # image verify's defaults (meddx.data.verify.verify_source): 64-bit perceptual hash, 2 bits
+    # per 64 apart at most (max_distance None), thumbnails correlated at >= 0.98
+    "hash_size": 8, "max_distance": None, "min_correlation": 0.98,
+    # text verify's defaults (meddx.data.text_verify.verify_text_source): Jaccard of word 5-grams
+    "threshold": 0.8, "shingle": 5, "num_perm": 128,
+}
+"""Near-copy settings of a carving: verify's defaults, pinned here (not read from verify's
+signature) so that a recorded carving re-carves the same way even if verify's defaults change."""
+
+
+def near_copy_settings(near_copies: bool | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The settings a carving uses: ``True`` -> :data:`NEAR_COPY_SETTINGS`, a mapping (a bundle's
+    record) -> those settings over the defaults, ``False``/``None`` -> no near-copy grouping."""
+    if near_copies is None or near_copies is False:
+        return None
+    if near_copies is True:
+        return dict(NEAR_COPY_SETTINGS)
+    return {**NEAR_COPY_SETTINGS, **dict(near_copies)}
+
+
+def carving_options(training: Mapping[str, Any]) -> dict[str, Any]:
+    """``load_source`` keyword arguments that re-carve validation as a bundle's training did:
+    its recorded fraction, seed and near-copy settings; a bundle written before near copies were
+    grouped (no ``val_near_copies``) re-carves without them, i.e. the split it trained against."""
+    return {"val_fraction": training.get("val_fraction", 0.1), "seed": training.get("seed", 0),
+            "near_copies": training.get(NEAR_COPIES_KEY) or False}
+
+
+def near_copy_codes(source: Any, split: str, settings: Mapping[str, Any]) -> tuple[np.ndarray | None, int, int]:
+    """A group code per sample of ``split`` joining near copies, the number of near-copy groups
+    and the samples they hold; codes ``None`` when there is no group (or no search for this kind
+    of source). Groups link samples of distinct content only (byte-identical copies are the exact
+    grouping's business), as verify's ``near_duplicates`` report them."""
+    from meddx.data.base import is_text_source
+    from meddx.data.splits import component_codes
+
+    modality = getattr(source, "modality", None)
+    if modality in ("tabular", "series"):
+        return None, 0, 0
+    groups = _text_groups(source, split, settings) if is_text_source(source) else _image_groups(source, split, settings)
+    if not groups:
+        return None, 0, 0
+    edges = [(members[0], m) for members in groups for m in members[1:]]
+    codes = component_codes(len(source.splits[split]), edges)
+    return codes, len(groups), sum(len(g) for g in groups)
+
+
+def _image_groups(source: Any, split: str, settings: Mapping[str, Any]) -> list[list[int]]:
+    """Near-copy groups (sample indices) of an image split, read and fingerprinted as verify
+    reads them (``_read_item``: file digest and decoded array); undecodable files (training
+    reports them in its own way) and blank images are left out."""
+    from meddx.data.verify import _fingerprint, _read_item, near_duplicate_members
+    from meddx.data.verify_summary import _Item
+
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = source.splits[split]
+    hash_size = int(settings["hash_size"])
+
+    def read(i: int) -> tuple[str | None, tuple[np.ndarray, np.ndarray] | None]:
+        item = _Item(split, data.ids[i], data.paths[i] if data.paths else None, "")
+        array = _read_item(source, split, i, item, [])
+        if array is None:
+            return None, None
+        bits, thumb = _fingerprint(array, hash_size)
+        # A blank image (flat thumbnail) is verify's near copy of every other blank one: a
+        # data-quality finding, not a copy of one sample; left out here, so that blank images of
+        # any label (and toy sources of constant images) do not become one giant group.
+        return (None, None) if thumb.min() == thumb.max() else (item.digest, (bits, thumb))
+
+    # Decoding and resizing dominate (about 8 ms a 512 px JPEG) and release the GIL: threads
+    # share them. Results are taken in sample order, so the groups do not depend on the thread
+    # count; each read runs in a copy of the caller's context (the reading orientation of
+    # meddx.data.orientation is a ContextVar, which pool threads would not see otherwise).
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, read, i) for i in range(len(data))]
+        read_all = [f.result() for f in futures]
+    prints: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    by_digest: dict[str, list[int]] = {}
+    for i, (digest, fingerprint) in enumerate(read_all):
+        if digest is None or fingerprint is None:
+            continue
+        by_digest.setdefault(digest, []).append(i)
+        prints.setdefault(digest, fingerprint)
+    if len(prints) < 2:
+        return []
+    found, _ = near_duplicate_members(prints, by_digest, settings["max_distance"], float(settings["min_correlation"]))
+    return [members for members, _ in found]
+
+
+def _text_groups(source: Any, split: str, settings: Mapping[str, Any]) -> list[list[int]]:
+    """Near-copy groups (sample indices) of a document split, by text verify's MinHash search."""
+    from meddx.data.text import normalize_text, text_digest
+    from meddx.data.text_verify import _near_groups, _shingles
+
+    data = source.splits[split]
+    shingles: dict[str, set[str]] = {}
+    by_digest: dict[str, list[int]] = {}
+    for i, text in enumerate(data.texts or []):
+        norm = normalize_text(text) if text is not None else ""
+        if not norm:  # an empty document: verify lists it as undecodable
+            continue
+        digest = text_digest(text)
+        by_digest.setdefault(digest, []).append(i)
+        if digest not in shingles:
+            shingles[digest] = _shingles(norm, int(settings["shingle"]))
+    if len(shingles) < 2:
+        return []
+    return [rows for rows, _, _ in _near_groups(shingles, by_digest, float(settings["threshold"]),
+                                                int(settings["num_perm"]))]
+
+
+def old_carving_hint(dataset: Mapping[str, Any]) -> str | None:
+    """A sentence for the leakage warning of a dataset summary (``evaluate.dataset_summary``)
+    whose val was carved without near-copy grouping (a bundle trained before it, re-read as it
+    trained) while verify found near copies and val samples sharing content with another split:
+    some of those may be near copies of training images that ``--clean-manifest`` cannot remove
+    (it cleans the splits on disk; val is carved from train), so retraining is the remedy."""
+    dup = dataset.get("duplicates") or {}
+    carved = [n for n in dataset.get("notes") or [] if str(n).startswith("validation carved from train")]
+    if not carved or "near copies" in carved[-1] or not dup.get("near_groups"):
+        return None
+    if not (dup.get("cross_split_by_split") or {}).get("val"):
+        return None
+    return ("val was carved without keeping near copies together (the bundle predates that grouping), so some val "
+            "samples may be near copies of training samples that --clean-manifest cannot remove: retrain to carve "
+            "val anew")
