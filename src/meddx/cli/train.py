@@ -131,6 +131,14 @@ def _refuse_with_resume(ctx: typer.Context) -> None:
                           "anything else start a new run")
 
 
+def _cut_epoch(run_dir: object) -> dict | None:
+    """``trainer.json``'s ``cut_epoch`` (an epoch the time limit stopped before its last batch), or ``None``."""
+    try:
+        return json.loads((Path(str(run_dir)) / "trainer.json").read_text()).get("cut_epoch")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def _privacy_of(bundle: object) -> dict:
     """The bundle's ``privacy`` section (DP runs), or an empty dict."""
     try:
@@ -168,6 +176,11 @@ def _print_summary(result: object) -> None:
                           f"macro-F1 {_f(b.get('macro_f1'))}")
     for warning in metrics.get("warnings") or []:
         console.print(f"warning: {warning}")
+    cut = _cut_epoch(result.run_dir)  # type: ignore[attr-defined]
+    if cut:
+        typer.echo(f"warning: the time limit (1.25x --time-budget) stopped epoch {cut['epoch'] + 1} after "
+                   f"{cut['batches']} of its {cut['of']} batches; the best validation epoch was kept; a "
+                   "longer --time-budget trains whole epochs")
     privacy = _privacy_of(result.bundle_path)  # type: ignore[attr-defined]
     if privacy:
         target = privacy.get("target_epsilon")

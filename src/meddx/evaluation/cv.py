@@ -49,12 +49,16 @@ def make_folds(split: SplitData, origin: str, k: int, seed: int = 0) -> tuple[li
     """Test indices of each of ``k`` folds, and a sentence saying how they were made."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from meddx.data.splits import _content_groups, _strata
+    from meddx.data.splits import _content_groups, _join_groups, _strata
 
     if k < 2:
         raise ConfigError(f"--folds must be at least 2; got {k}")
     if split.patient_ids is not None:
         groups, unit = np.unique(np.asarray(split.patient_ids), return_inverse=True)[1], "patient"
+        copies = _content_groups(split, origin, by_size=True)
+        if copies is not None:  # one file under two patient ids: both patients in one fold, as the val carve does
+            groups = _join_groups(np.asarray(split.patient_ids), copies)
+            unit = "patient (patients sharing identical content joined)"
     else:
         copies = _content_groups(split, origin)
         groups, unit = (copies, "identical content") if copies is not None else (np.arange(len(split)), "sample")
@@ -72,9 +76,10 @@ def make_folds(split: SplitData, origin: str, k: int, seed: int = 0) -> tuple[li
 def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
     """Train and test one model per fold; write ``cv.json`` and ``oof_predictions.csv`` to ``out``.
 
-    Returns the ``cv.json`` content: ``folds`` (per-fold metrics, threshold, temperature,
-    bundle), ``mean``/``sd`` over folds, ``pooled`` (threshold-free AUC/AUPRC with bootstrap CIs
-    over all out-of-fold predictions; each fold's decisions used its own threshold) and ``how``.
+    Returns the ``cv.json`` content: ``folds`` (per-fold metrics, threshold (multi-label: one
+    per label), temperature, bundle), ``mean``/``sd`` over folds, ``pooled`` (threshold-free
+    AUC/AUPRC with bootstrap CIs over all out-of-fold predictions; each fold's decisions used its
+    own threshold) and ``how``.
     A cross-validation that fails before writing anything leaves no empty run folder.
     """
     from meddx.training.run import removing_empty_runs
@@ -87,7 +92,6 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     from meddx.bundle.bundle import load_bundle
     from meddx.core.files import write_json_atomic
     from meddx.data.sources import load_source
-    from meddx.data.splits import carve_validation
     from meddx.evaluation.intervals import metric_intervals
     from meddx.evaluation.evaluate import SplitPredictions, decided_labels, write_predictions
     from meddx.training import run as runlib
@@ -104,6 +108,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
                          options=config.source_options)
     dev = development_split(source)
     fold_index, how = make_folds(dev, source.origin, folds, config.seed)
+    check_folds_trainable(source, dev, fold_index, how, config)
     name = config.name or source.name
     out_dir = Path(out) if out else runlib.new_run_dir(f"{name}-cv{folds}")
     from meddx.bundle.bundle import check_destination_free
@@ -116,10 +121,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     oof: list[tuple[int, SplitPredictions, list[str]]] = []
     baseline_oof: list[SplitPredictions] = []
     for k, test_idx in enumerate(fold_index):
-        train_idx = np.setdiff1d(np.arange(len(dev)), test_idx)
-        fold = replace(source, name=f"{source.name}-fold{k}", origin=f"{source.origin} (fold {k + 1}/{folds})",
-                       splits={"train": dev.subset(train_idx), "test": dev.subset(test_idx)}, notes=[how])
-        fold = carve_validation(fold, fraction=config.val_fraction, seed=config.seed)
+        fold = fold_source(source, dev, test_idx, k, len(fold_index), how, config)
         fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
                                              "add_to_registry": False, "verify": False, "evaluate_test": True})
         result = fit(fold_cfg, source=fold, progress=progress)
@@ -157,6 +159,35 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     return summary
 
 
+def fold_source(source: ImageSource, dev: SplitData, test_idx: np.ndarray, k: int, folds: int, how: str,
+                config: Any) -> ImageSource:
+    """Fold ``k``'s source: its held-out part as ``test``, the rest as ``train`` with ``val`` carved from it."""
+    from meddx.data.splits import carve_validation
+
+    train_idx = np.setdiff1d(np.arange(len(dev)), test_idx)
+    fold = replace(source, name=f"{source.name}-fold{k}", origin=f"{source.origin} (fold {k + 1}/{folds})",
+                   splits={"train": dev.subset(train_idx), "test": dev.subset(test_idx)}, notes=[how])
+    return carve_validation(fold, fraction=config.val_fraction, seed=config.seed)
+
+
+def check_folds_trainable(source: ImageSource, dev: SplitData, fold_index: list[np.ndarray], how: str,
+                          config: Any) -> None:
+    """Refuse, before fold 0 trains, folds whose training part lacks a class (or a label's positives or
+    negatives): each fold's ``fit`` would refuse it, after the folds before it had trained for nothing
+    (a class held by one patient is in one fold only). Each fold's source is built (and its val carved)
+    as the training loop builds it, then dropped: holding every fold's copy of the images would cost K times
+    the memory."""
+    from meddx.training.plan import check_classes_present
+
+    for k, test_idx in enumerate(fold_index):
+        try:
+            check_classes_present(fold_source(source, dev, test_idx, k, len(fold_index), how, config))
+        except DataError as exc:
+            raise DataError(f"{exc}; with {how.split(' (')[0]}, a class (or label) held by too few patients "
+                            "(or samples) leaves some fold's training part without it: use fewer folds (--folds) "
+                            "if it has several, or add cases of it") from None
+
+
 def cv_resamples(config: Any) -> int:
     """Bootstrap resamples of the pooled intervals: ``ci_resamples: 0`` means none (estimates with
     null bounds, as ``meddx evaluate --bootstrap 0``), never a token 10; 1 to 9 are raised to 10."""
@@ -168,7 +199,8 @@ def _fold_entry(k: int, fold: ImageSource, result: Any, predictor: Any) -> dict[
     entry: dict[str, Any] = {
         "fold": k, "n_train": len(fold.split("train")), "n_val": len(fold.split("val")), "n_test": test["n"],
         **{m: test.get(m) for m in SUMMARY_METRICS},
-        "threshold": predictor.threshold, "temperature": predictor.temperature, "bundle": str(result.bundle_path),
+        "threshold": decision_thresholds(predictor), "temperature": predictor.temperature,
+        "bundle": str(result.bundle_path),
     }
     base = (result.metrics.get("baseline") or {}).get("test")
     if base:
@@ -178,6 +210,16 @@ def _fold_entry(k: int, fold: ImageSource, result: Any, predictor: Any) -> dict[
         positive = test["per_class"][fold.label_names[1]]
         entry.update(sensitivity=positive["sensitivity"], specificity=positive["specificity"])
     return entry
+
+
+def decision_thresholds(predictor: Any) -> float | dict[str, float] | None:
+    """The thresholds that decided a fold's labels: each label's for a multi-label bundle (its single
+    ``threshold`` is null there, and cv.json recorded that null), else the binary threshold (null for
+    multi-class argmax)."""
+    per_label = getattr(predictor, "class_thresholds", None)
+    if getattr(predictor, "task", None) == "multilabel" and per_label:
+        return dict(per_label)
+    return predictor.threshold
 
 
 def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network: Any, source: ImageSource,

@@ -111,7 +111,8 @@ class TrainConfig(BaseModel):
     precision: Literal["auto", "32-true", "bf16-mixed"] = Field(
         "auto", description="auto: bf16-mixed where the CPU has bf16 instructions (2x faster here), else 32-true"
     )
-    seed: int = 0
+    # numpy's and Lightning's range: --seed -1 ended in seed_everything's ValueError traceback
+    seed: int = Field(0, ge=0, le=2**32 - 1)
     deterministic: bool = False
     devices: int = Field(1, ge=1)
     num_nodes: int = Field(1, ge=1)

@@ -282,7 +282,8 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     from meddx.training.interrupt import note
 
     note(trained=str(resume_dir or run_dir))  # a Ctrl-C from here on: resume to evaluate and save
-    finished = trainer.current_epoch >= int(trainer.fit_loop.max_epochs)
+    cut = epoch_cut_short(trainer)
+    finished = trainer.current_epoch >= int(trainer.fit_loop.max_epochs) and cut is None
     kept = "final" if keep == "final" and finished and last.is_file() else "best"
     restored = str(last) if kept == "final" else ckpt.best_model_path or str(last)
     final_score = trainer.callback_metrics.get(monitor)
@@ -293,12 +294,25 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         f"best_{monitor}": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
         f"final_{monitor}": None if final_score is None else float(final_score),
         "kept": kept, "restored_checkpoint": restored, "early_stopping": early_stopping,
-        "ema": ema,
+        "ema": ema, "cut_epoch": cut,
     })
     load_checkpoint_weights(task, restored)
     if privacy is not None:
         privacy.finalize(task)  # the plain network for the bundle; final privacy.json
     return kept
+
+
+def epoch_cut_short(trainer: Any) -> dict[str, int] | None:
+    """``{"epoch", "batches", "of"}`` when training stopped inside an epoch, before its last batch
+    (Lightning's ``max_time`` checks after every batch; early stopping acts between epochs), else
+    ``None``. Lightning counts that epoch in ``current_epoch``: a PneumoniaMNIST run whose one
+    planned epoch outlasted 1.25x its budget stopped after 8 of 37 batches, and was taken for a
+    schedule run to its end (``--checkpoint final`` would have kept it as such)."""
+    progress = trainer.fit_loop.epoch_loop.batch_progress
+    total = trainer.num_training_batches
+    if progress.is_last_batch or not isinstance(total, int) or progress.current.completed >= total:
+        return None
+    return {"epoch": max(0, int(trainer.current_epoch) - 1), "batches": int(progress.current.completed), "of": total}
 
 
 def _build_task(config: TrainConfig, source: Any, plan: Plan) -> Any:

@@ -82,3 +82,13 @@ def test_a_binary_or_empty_config_file_is_one_line_naming_it(tmp_path: Path) -> 
         load_config(junk)
     with pytest.raises(ConfigError, match=r"bad.yaml: no 'data:' field; no data source given"):
         load_config(_yaml(tmp_path, ""))
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32])
+def test_a_seed_outside_numpys_range_is_refused_naming_the_flag(tmp_path: Path, seed: int) -> None:
+    """Found by audit 56: ``meddx train --seed -1`` trained nothing and ended in Lightning's
+    ``seed_everything`` ValueError traceback; the seed is now checked with the other fields."""
+    path = _yaml(tmp_path, "data: x.npz\n")
+    with pytest.raises(ConfigError, match=rf"bad.yaml: invalid training config: seed .*\(got {seed}\)"):
+        load_config(path, seed=seed)
+    assert load_config(path, seed=2**32 - 1).seed == 2**32 - 1
