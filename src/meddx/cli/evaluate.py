@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import typer
 
+from meddx.core import SEED_MAX
 from meddx.evaluation.report_format import text_number as _f
 from meddx.evaluation.report_format import text_with_ci as _ci
 
@@ -28,7 +29,7 @@ def evaluate(
     operating_point: Optional[list[str]] = typer.Option(None, "--operating-point", help="Extra rule chosen on val and reported, e.g. 'sensitivity>=0.95' (repeatable)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for the CIs (0: none)."),
     level: float = typer.Option(0.95, "--level", min=0.5, max=0.999, help="Confidence level of the intervals."),
-    seed: int = typer.Option(0, help="Seed of the bootstrap."),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="Seed of the bootstrap."),
     verify: bool = typer.Option(True, "--verify/--no-verify", help="Check the source for duplicates and leakage (shown in the report)."),
     report: bool = typer.Option(True, "--report/--no-report", help="Write report.html."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
@@ -151,7 +152,7 @@ def compare(
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the file (default: training's, else utf-8)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=10, help="Paired bootstrap resamples."),
     level: float = typer.Option(0.95, "--level", min=0.5, max=0.999),
-    seed: int = typer.Option(0),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
 ) -> None:
     """Compare two bundles on the same cases: DeLong (AUC), McNemar (accuracy), paired bootstrap CIs; segmentation: paired Dice differences (Wilcoxon)."""

@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from meddx.core import SEED_MAX
+
 
 def explain(
     bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
@@ -20,7 +22,7 @@ def explain(
     evaluate: bool = typer.Option(False, "--evaluate", help="Measure faithfulness (deletion/insertion AUC, randomisation check) over --data."),
     split: str = typer.Option("test", "--split", help="With --evaluate: the split to sample."),
     n: int = typer.Option(50, "--n", min=1, help="With --evaluate: inputs sampled."),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Explain predictions with attribution maps, or measure how faithful each method is."""

@@ -12,6 +12,8 @@ from typing import Any, Optional
 
 import typer
 
+from meddx.core import SEED_MAX
+
 app = typer.Typer(
     help="Federated learning with Flower: sites train on their own data and send only weights.",
     no_args_is_help=True,
@@ -25,7 +27,7 @@ MU = typer.Option(None, "--mu", help="FedProx proximal weight mu (default 0.01).
 MODEL = typer.Option(None, "--model", "-m", help="Registered model (default seed-cnn; see `meddx models`).")
 LR = typer.Option(None, "--lr", help="Local learning rate (default 1e-3).")
 BATCH = typer.Option(None, "--batch-size", help="Local batch size (default 64).")
-SEED = typer.Option(None, "--seed")
+SEED = typer.Option(None, "--seed", min=0, max=SEED_MAX)
 NAME = typer.Option(None, "--name", help="Bundle name in the registry.")
 OUTPUT = typer.Option(None, "--output", "--out", "-o", help="Bundle folder (default under MEDDX_HOME/bundles).")
 IMAGE_SIZE = typer.Option(None, "--image-size", help="Side length after resizing (default: native, at most 128).")
@@ -106,7 +108,7 @@ def client(
     site: Optional[str] = typer.Option(None, "--site", help="This site's name in the server's records (default: the source's name)."),
     root_certificates: Optional[str] = typer.Option(None, "--root-certificates", help="TLS: the CA certificate (PEM) the server's certificate is signed by."),
     val_fraction: float = typer.Option(0.15, "--val-fraction", help="Site validation carved from train when the source has none."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the validation carve."),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="Seed of the validation carve."),
     max_wait: float = typer.Option(300.0, "--max-wait", help="Seconds to keep retrying to reach the server."),
     threads: Optional[int] = THREADS,
     verbose: bool = VERBOSE,

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
+from meddx.core import SEED_MAX
 from meddx.core.errors import ConfigError, parsed_text
 
 
@@ -112,7 +113,7 @@ class TrainConfig(BaseModel):
         "auto", description="auto: bf16-mixed where the CPU has bf16 instructions (2x faster here), else 32-true"
     )
     # numpy's and Lightning's range: --seed -1 ended in seed_everything's ValueError traceback
-    seed: int = Field(0, ge=0, le=2**32 - 1)
+    seed: int = Field(0, ge=0, le=SEED_MAX)
     deterministic: bool = False
     devices: int = Field(1, ge=1)
     num_nodes: int = Field(1, ge=1)
