@@ -60,3 +60,38 @@ def test_explain_names_file_documents_as_predict_does(text_run: dict, tmp_path: 
     sources = [line.split('"source": ')[1].split('"')[1] for line in result.out.splitlines() if '"source"' in line]
     assert sources[0] == "text1" and sources[-1] == str(note)
     assert any(p.name.endswith(".html") and "visit.txt" in p.name for p in (tmp_path / "e").iterdir())
+
+
+def test_predict_and_explain_refuse_a_punctuation_only_note(text_run: dict, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Was answered with a class and probabilities: "..." encodes to three punctuation ids."""
+    monkeypatch.setenv("MEDDX_HOME", str(text_run["home"]))
+    for note in ("...", "--- ///"):
+        _one_line_error(run_cli(["predict", "notes:1", "--text", "seizure noted", "--text", note], capsys),
+                        "text2: document of only punctuation or symbols (no letter or digit); there is nothing to "
+                        "classify")
+    table = tmp_path / "notes.csv"
+    table.write_text("note\nseizure noted\n...\n")
+    _one_line_error(run_cli(["predict", "notes:1", str(table)], capsys),
+                    f"{table}: row 2, column 'note': only punctuation or symbols (no letter or digit)")
+    _one_line_error(run_cli(["explain", "notes:1", "--text", "?!", "--out", str(tmp_path / "e")], capsys),
+                    "text1: document of only punctuation or symbols")
+
+
+def test_a_damaged_baseline_json_is_refused_in_one_line_naming_it(text_run: dict, tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Was a JSON parse error, or (one word changed, still valid JSON) different baseline scores."""
+    import shutil
+
+    bundle = tmp_path / "copy"
+    shutil.copytree(text_run["bundle"], bundle)
+    meta = bundle / "baseline.json"
+    good = meta.read_bytes()
+    for damaged in (good[: len(good) // 2], good.replace(b'"seizure"', b'"seizura"')):
+        assert damaged != good
+        meta.write_bytes(damaged)
+        _one_line_error(run_cli(["predict", str(bundle), "--text", "seizure noted"], capsys),
+                        f"{meta}: damaged: its SHA-256 is")
+    meta.write_bytes(good)
+    assert run_cli(["predict", str(bundle), "--text", "seizure noted"], capsys).code == 0

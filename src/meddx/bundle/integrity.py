@@ -34,7 +34,7 @@ def weights_bytes(state: dict[str, Any]) -> bytes:
     return with_checksum(save(state))
 
 
-def with_checksum(plain: bytes) -> bytes:
+def with_checksum(plain: bytes, extra: dict[str, str] | None = None) -> bytes:
     """A safetensors file (``plain``, as ``safetensors.torch.save`` or ``safetensors.numpy.save``
     wrote it, without metadata) with ``{"format", "data_sha256"}`` as header metadata: the weights
     and a text bundle's ``baseline.safetensors`` are protected alike, checked by ``check_data_checksum``.
@@ -42,10 +42,11 @@ def with_checksum(plain: bytes) -> bytes:
     The metadata is put into the header here because safetensors keeps metadata in a hash map and
     writes two keys in a different order from call to call, and a bundle saved twice from the same
     weights must be the same bytes. The header stays valid safetensors: JSON, padded with spaces so
-    the data starts 8-byte aligned."""
+    the data starts 8-byte aligned. ``extra``: more metadata after those two keys (the text baseline
+    records the SHA-256 of its ``baseline.json`` there)."""
     n = int.from_bytes(plain[:8], "little")
     data = plain[8 + n:]
-    meta = {"format": FORMAT, CHECKSUM_KEY: hashlib.sha256(data).hexdigest()}
+    meta = {"format": FORMAT, CHECKSUM_KEY: hashlib.sha256(data).hexdigest(), **(extra or {})}
     header = json.dumps({"__metadata__": meta, **json.loads(plain[8:8 + n])}, separators=(",", ":")).encode()
     header += b" " * (-len(header) % 8)
     return len(header).to_bytes(8, "little") + header + data

@@ -135,8 +135,8 @@ def _model_section(cfg: dict[str, Any]) -> list[str]:
         f"- Seed {training.get('seed')}; validation fraction {training.get('val_fraction')} when carved.",
     ]
     for key in ("epochs", "batch_size", "augment", "lr", "weight_decay", "precision", "class_weights",
-                "early_stopping_patience", "checkpoint", "embedding_init", "ensemble"):
-        if key in plan:
+                "early_stopping_patience", "checkpoint", "embedding_init", "ensemble", "train_batches"):
+        if key in plan and (plan[key] is not None or key != "train_batches"):  # text: a budget under one epoch
             why = f" ({reasons[key]})" if key in reasons else ""
             lines.append(f"- {key}: {plan[key]}{why}")
     if training.get("epochs_run") is not None:

@@ -66,10 +66,12 @@ class TextPredictor(Predictor):
         if bad:
             raise DataError(f"document {bad[0] + 1} of {len(texts)} is {type(texts[bad[0]]).__name__}, not text; "
                             "expected a list of str")  # counted from 1, as the tokenizer's messages count
-        empty = [i for i, t in enumerate(texts) if not t.strip()]
-        if empty:  # the CLI refuses it too: a lone [UNK] row would get a confident-looking score
-            raise DataError(f"document {empty[0] + 1} of {len(texts)} is empty or whitespace-only "
-                            f"({len(empty)} such); there is nothing to classify: drop it or fill it")
+        from meddx.transforms.text_checks import wordless
+
+        empty = [(i, why) for i, t in enumerate(texts) if (why := wordless(t))]
+        if empty:  # the CLI refuses it too: a lone [UNK] or punctuation row would get a confident score
+            raise DataError(f"document {empty[0][0] + 1} of {len(texts)} is {empty[0][1]} ({len(empty)} such); "
+                            "there is nothing to classify: drop it or fill it")
         probs = self._raw_text_probs(list(texts), batch_size)
         return self.calibrate(probs) if calibrated else probs
 
@@ -181,6 +183,7 @@ def load_text_predictor(path: Path, config: dict[str, Any], net: Any, metrics: d
         from meddx.evaluation.text_baseline import TfidfBaseline
 
         data = arrays.read_bytes()
-        baseline = TfidfBaseline.from_files(data, meta.read_text(), where=str(path))  # reads as safetensors
+        # reads as safetensors, and checks baseline.json against the SHA-256 recorded there
+        baseline = TfidfBaseline.from_files(data, meta.read_bytes(), where=str(path))
         check_data_checksum(arrays, data)  # the weights' SHA-256 check; none in baselines written before it
     return TextPredictor(config, net, tokenizer, baseline, path=path, metrics=metrics)

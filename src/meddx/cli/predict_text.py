@@ -33,6 +33,7 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
     a folder stands for those files beneath it."""
     from meddx.data.inputs import expand_files
     from meddx.data.text import RECORD_SUFFIXES, TABLE_SUFFIXES, _decode, _read_table
+    from meddx.transforms.text_checks import text_problem, wordless
 
     texts: list[str] = []
     names: list[str] = []
@@ -54,8 +55,12 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
             raise DataError(f"{path}: no column {column!r} (columns: {', '.join(table)}); pass --text-column")
         ids = table.get(id_column) if id_column else None  # absent from this file: row numbers
         for row, value in enumerate(table[column], start=1):
-            if not isinstance(value, str) or not value.strip():
-                raise DataError(f"{path}: row {row}, column {column!r}: empty or not text; drop the row or fill it")
+            # "..." too; bytes that were not UTF-8 are named below, as for --text
+            problem = ("empty or not text" if not isinstance(value, str)
+                       else None if text_problem(value) else wordless(value))
+            if problem:
+                raise DataError(f"{path}: row {row}, column {column!r}: {problem}; there is nothing to classify: "
+                                "drop the row or fill it")
             texts.append(value)
             names.append(f"{path}:{ids[row - 1] if ids else f'row{row}'}")
     return texts, names
@@ -85,10 +90,11 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
     if not docs:
         raise typer.BadParameter("give documents with --text or as files (.txt, CSV/JSONL/Parquet)",
                                  param_hint="--text / FILES")
-    from meddx.transforms.text import text_problem
+    from meddx.transforms.text_checks import nothing_to
 
     for name, doc in zip(names, docs):  # named here: the tokenizer can only count documents
-        problem = "empty document; there is nothing to classify" if not doc.strip() else text_problem(doc)
+        # empty, "..." or "--- ///" (no word: any score would be the prior); bytes that were not UTF-8
+        problem = nothing_to("classify", doc)
         if problem:
             raise DataError(f"{name}: {problem}")
     predictions = predictor.predict_documents(docs, names)

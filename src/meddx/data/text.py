@@ -264,6 +264,7 @@ def _class_dirs(root: Path) -> list[Path]:
 
 def _load_folder(root: Path, encoding: str) -> TextSource:
     from meddx.data.imagefolder import split_folders
+    from meddx.transforms.text_checks import NO_WORDS, has_words
 
     layout = split_folders(root) or {"train": root}
     texts, ids, label_raw, split_of, empty = [], [], [], [], []
@@ -273,13 +274,13 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
             for f in sorted(f for f in class_dir.glob("*.txt") if not f.name.startswith(".")):
                 _check_name(f, "file")
                 texts.append(_decode(f.read_bytes(), f, encoding))
-                if not texts[-1].strip():
+                if not has_words(texts[-1]):  # empty, whitespace or punctuation only
                     empty.append(f)
                 ids.append(f.relative_to(root).with_suffix("").as_posix())
                 label_raw.append(class_dir.name)
                 split_of.append(split)
     if empty:
-        raise DataError(f"{root}: {len(empty)} empty or whitespace-only .txt file(s) (first: "
+        raise DataError(f"{root}: {len(empty)} .txt file(s) empty, whitespace-only or with {NO_WORDS} (first: "
                         f"{', '.join(str(p) for p in empty[:SHOW])}); expected a document in every file: remove them")
     if not texts:
         raise DataError(f"{root}: no .txt files in class sub-folders; expected root/[split/]class/doc.txt")

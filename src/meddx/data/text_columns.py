@@ -95,17 +95,22 @@ def text_values(path: Path, values: list[Any], column: str, rows: list[int]) -> 
                         "per row: name the field holding the document with --text-column (a nested JSON field "
                         "as parent.child), or store the column as UTF-8 strings")
     texts = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values]
+    from meddx.transforms.text_checks import NO_WORDS, has_words, text_problem
+
     empty = [r for r, t in zip(rows, texts) if not t.strip()]
     if empty:
         raise DataError(f"{path}: column {column!r}: {len(empty)} row(s) with empty or whitespace-only text "
                         f"(rows {_rows_text(empty)}); expected a document in every row: drop those rows, or "
                         "name the document column with --text-column")
-    from meddx.transforms.text import text_problem  # lone surrogates: a JSON "\udcff" escape
-
-    bad = [(r, problem) for r, t in zip(rows, texts) if (problem := text_problem(t))]
+    bad = [(r, problem) for r, t in zip(rows, texts) if (problem := text_problem(t))]  # a JSON "\udcff" escape
     if bad:
         raise DataError(f"{path}: column {column!r}: {len(bad)} row(s) with text that is not valid Unicode "
                         f"(rows {_rows_text([r for r, _ in bad])}; row {bad[0][0]}: {bad[0][1]})")
+    bare = [r for r, t in zip(rows, texts) if not has_words(t)]  # "..." would be trained on as a document
+    if bare:
+        raise DataError(f"{path}: column {column!r}: {len(bare)} row(s) with {NO_WORDS} (rows {_rows_text(bare)}); "
+                        "expected a document in every row: drop those rows, or name the document column with "
+                        "--text-column")
     return texts
 
 

@@ -8,6 +8,7 @@ intercepts) plus its vocabulary (``baseline.json``), so loading it unpickles not
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any, Sequence
 
@@ -16,13 +17,17 @@ import numpy as np
 from meddx.core.errors import BundleError
 
 NAME = "tfidf-logreg"
+JSON_CHECKSUM_KEY = "baseline_json_sha256"  # in baseline.safetensors' header metadata
 # The textbook configuration: unigram TF-IDF, L2 logistic regression with C = 1 and class-balanced
 # weights (macro-F1 counts every class equally). On the medical abstracts (5-fold CV, conflicting
 # copies removed) it gives macro-F1 .617 ± .020 (.619 ± .022 with min_df 1, the figure the text issue
 # quotes); bigrams, sublinear tf or C chosen by inner CV did not beat it there and cost 5-10x the time.
 # min_df 2: a term found in one document only (a patient's name) never enters the bundle.
+# normalization NFKC: as the network's tokenizers (transforms/text.py), so a full-width "ＣＡＮＣＥＲ" or the
+# ligature in "ﬁbrosis" is the same word as "cancer", "fibrosis" for both models (bundles written before it
+# have no such setting and keep reading text as they were fitted: without NFKC).
 SETTINGS = {"ngram_range": [1, 1], "min_df": 2, "sublinear_tf": False, "max_features": None, "lowercase": True,
-            "C": 1.0, "class_weight": "balanced"}
+            "normalization": "NFKC", "C": 1.0, "class_weight": "balanced"}
 
 
 class TfidfBaseline:
@@ -49,7 +54,7 @@ class TfidfBaseline:
 
         s = SETTINGS
         vec = TfidfVectorizer(ngram_range=tuple(s["ngram_range"]), min_df=s["min_df"], sublinear_tf=s["sublinear_tf"],
-                              max_features=s["max_features"], lowercase=s["lowercase"], dtype=np.float64)
+                              max_features=s["max_features"], **_normalizing(s), dtype=np.float64)
         try:
             x = vec.fit_transform(texts)
         except ValueError:  # no term in two documents: never fall back to min_df 1, which would store
@@ -96,21 +101,48 @@ class TfidfBaseline:
         # C order: safetensors writes the raw buffer, and sklearn's coef_ may be Fortran-ordered
         arrays = {k: np.ascontiguousarray(v, dtype=np.float64)
                   for k, v in (("idf", self.idf), ("coef", self.coef), ("intercept", self.intercept))}
-        meta = {"name": NAME, "settings": self.settings, "vocabulary": self.vocabulary}
-        return {"baseline.safetensors": with_checksum(save(arrays)), "baseline.json": json.dumps(meta).encode()}
+        meta = json.dumps({"name": NAME, "settings": self.settings, "vocabulary": self.vocabulary}).encode()
+        # baseline.json's SHA-256 goes into baseline.safetensors' checksummed header, so a damaged
+        # vocabulary (a changed word still parses as JSON) is caught like damaged arrays
+        extra = {JSON_CHECKSUM_KEY: hashlib.sha256(meta).hexdigest()}
+        return {"baseline.safetensors": with_checksum(save(arrays), extra), "baseline.json": meta}
 
     @classmethod
-    def from_files(cls, arrays: bytes, meta_json: str, where: str = "bundle") -> "TfidfBaseline":
-        """Rebuild from the two bundle files (no pickle)."""
+    def from_files(cls, arrays: bytes, meta_json: bytes | str, where: str = "bundle") -> "TfidfBaseline":
+        """Rebuild from the two bundle files (no pickle); ``where`` is the bundle folder. A
+        ``baseline.json`` whose SHA-256 differs from the one ``baseline.safetensors`` records (none in
+        baselines written before it) is refused in one line naming it, before it is parsed."""
         from safetensors import SafetensorError
         from safetensors.numpy import load
 
+        raw = meta_json.encode("utf-8", "surrogateescape") if isinstance(meta_json, str) else meta_json
+        meta_file = f"{where}/baseline.json"
         try:
-            a, meta = load(arrays), json.loads(meta_json)
+            a = load(arrays)
+        except (ValueError, SafetensorError) as exc:
+            raise BundleError(f"{where}/baseline.safetensors: unreadable TF-IDF baseline arrays "
+                              f"({exc.__class__.__name__}: {exc})") from None
+        _check_json_checksum(arrays, raw, meta_file)
+        try:
+            meta = json.loads(raw)
             return cls(meta["vocabulary"], a["idf"], a["coef"], a["intercept"], meta["settings"]["task"],
                        meta["settings"])
-        except (KeyError, ValueError, SafetensorError) as exc:  # JSONDecodeError is a ValueError
-            raise BundleError(f"{where}: unreadable TF-IDF baseline ({exc.__class__.__name__}: {exc})") from None
+        except (KeyError, TypeError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            raise BundleError(f"{meta_file}: unreadable TF-IDF baseline vocabulary ({exc.__class__.__name__}); "
+                              "expected the JSON meddx wrote (name, settings, vocabulary): copy the bundle again "
+                              "from a good source") from None
+
+
+def _check_json_checksum(arrays: bytes, raw: bytes, meta_file: str) -> None:
+    """Refuse ``baseline.json`` bytes whose SHA-256 is not the one recorded in the header metadata
+    of ``arrays`` (``baseline.safetensors``, already loaded, so its header is valid JSON)."""
+    n = int.from_bytes(arrays[:8], "little")
+    recorded = (json.loads(arrays[8:8 + n]).get("__metadata__") or {}).get(JSON_CHECKSUM_KEY)
+    found = hashlib.sha256(raw).hexdigest()
+    if recorded is not None and found != recorded:
+        raise BundleError(f"{meta_file}: damaged: its SHA-256 is {found[:16]}..., baseline.safetensors records "
+                          f"{recorded[:16]}... ({JSON_CHECKSUM_KEY!r}); copy the bundle again from a good source "
+                          "(this vocabulary would give the baseline different scores)")
 
 
 def raise_too_small(y: np.ndarray) -> None:
@@ -126,9 +158,28 @@ def _vectorizer(settings: dict[str, Any], vocabulary: dict[str, int], idf: np.nd
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vec = TfidfVectorizer(ngram_range=tuple(settings["ngram_range"]), sublinear_tf=settings["sublinear_tf"],
-                          lowercase=settings["lowercase"], vocabulary=vocabulary, dtype=np.float64)
+                          **_normalizing(settings), vocabulary=vocabulary, dtype=np.float64)
     vec.idf_ = np.asarray(idf, dtype=np.float64)
     return vec
+
+
+def _normalizing(settings: dict[str, Any]) -> dict[str, Any]:
+    """TfidfVectorizer arguments for the settings' text normalisation: NFKC then lower case as a
+    ``preprocessor`` (sklearn has lower case and accent stripping built in, but no NFKC), or its
+    plain ``lowercase`` for settings without ``normalization`` (bundles written before it)."""
+    if settings.get("normalization") != "NFKC":
+        return {"lowercase": settings["lowercase"]}
+    return {"preprocessor": _nfkc_lower if settings["lowercase"] else _nfkc}
+
+
+def _nfkc(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text)
+
+
+def _nfkc_lower(text: str) -> str:
+    return _nfkc(text).lower()
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

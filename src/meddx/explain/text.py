@@ -51,6 +51,10 @@ def token_attributions(predictor: Any, text: str, *, method: str = "auto", targe
     The document is encoded once: the network's input, its probabilities and the tokens' spans."""
     if method not in METHODS:
         raise ConfigError(f"attribution method {method!r} is not one of {', '.join(METHODS)}")
+    from meddx.transforms.text_checks import NO_WORDS, has_words
+
+    if isinstance(text, str) and text.strip() and not has_words(text):  # "...": punctuation scored against the prior
+        raise DataError(f"the document is {NO_WORDS}; there is nothing to explain")
     net = predictor.net.eval()
     if method == "auto":
         method = "attention" if hasattr(net, "attention") else "integrated-gradients"

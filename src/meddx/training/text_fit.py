@@ -264,10 +264,42 @@ def _fit_budget(config: TrainConfig, source: TextSource, plan: TextPlan, train_d
             samples += len(batch[-1])
     if not times:
         return plan
-    plan = plan_epochs(plan, len(train_ds), (config.time_budget or 0) / plan.ensemble, sum(times) / samples)
+    share = (config.time_budget or 0) / plan.ensemble
+    plan = plan_epochs(plan, len(train_ds), share, sum(times) / samples)
     if plan.ensemble > 1:
         plan.reasons["epochs"] += f" (each of {plan.ensemble} networks' share of {config.time_budget:g} min)"
-    return plan
+    return _limit_batches(plan, len(train_ds), share)
+
+
+def _limit_batches(plan: TextPlan, n_train: int, budget_minutes: float) -> TextPlan:
+    """A budget shorter than one epoch: train the batches that fit (Lightning's
+    ``limit_train_batches``, so the learning-rate schedule ends there and validation, calibration
+    and the bundle still follow) and say so on stderr before training, instead of planning one
+    epoch that Lightning's time limit cuts off unannounced with the schedule barely started."""
+    import math
+    import sys
+
+    from meddx.training.plan import epochs_in_budget
+
+    assert plan.seconds_per_sample is not None  # set by plan_epochs
+    fraction = epochs_in_budget(n_train, budget_minutes, plan.seconds_per_sample)
+    total = math.ceil(n_train / plan.batch_size)
+    fits = max(1, int(fraction * total))
+    if fits >= total:
+        return plan
+    data = plan.model_dump()
+    one_epoch = budget_minutes / max(fraction, 1e-9)
+    data["train_batches"] = fits
+    data["reasons"]["train_batches"] = (
+        f"the {budget_minutes:g} min budget is {fraction:.1%} of one epoch ({one_epoch:.1f} min at "
+        f"{plan.seconds_per_sample * 1000:.1f} ms measured per sample): {fits} of {total} training batches "
+        f"({min(n_train, fits * plan.batch_size)} of {n_train} documents), then validation")
+    k = plan.ensemble
+    given = f"--time-budget {budget_minutes * k:g} min" + (f" ({budget_minutes:g} min per network)" if k > 1 else "")
+    sys.stderr.write(f"meddx: note: {given} is shorter than one epoch (about {one_epoch:.1f} min measured): "
+                     f"training stops after {fits} of {total} batches (plan.json train_batches); give "
+                     f"--time-budget {math.ceil(one_epoch * k)} or more for a full epoch\n")
+    return TextPlan(**data)
 
 
 def _fit_baseline(config: TrainConfig, source: TextSource) -> Any:

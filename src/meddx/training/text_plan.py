@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from meddx.data.base import TextSource
 from meddx.training.config import TrainConfig
@@ -46,6 +46,9 @@ class TextPlan(BaseModel):
     # delta, words; a plan file may set noise and max_words
     dp_vocabulary: dict[str, Any] | None = None
     ensemble: int = 1  # networks trained (seeds seed..seed+K-1); the bundle averages their probabilities
+    # training batches per epoch when a --time-budget is shorter than one epoch (Lightning's
+    # limit_train_batches: the schedule ends there and validation still runs); None: every batch
+    train_batches: int | None = Field(None, ge=1)
     reasons: dict[str, str] = {}
 
     def write(self, path: Path) -> None:

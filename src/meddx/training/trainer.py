@@ -45,6 +45,7 @@ def build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool,
         strategy="ddp" if config.devices * config.num_nodes > 1 else "auto",
         precision=config.precision,
         max_epochs=plan.epochs,
+        limit_train_batches=getattr(plan, "train_batches", None) or 1.0,  # text: a budget under one epoch
         max_time=max_time,
         deterministic=config.deterministic,
         callbacks=callbacks,

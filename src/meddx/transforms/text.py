@@ -19,7 +19,6 @@ no pickles. Error messages never quote document text (it may identify a patient)
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -27,6 +26,8 @@ import numpy as np
 
 from meddx.core.errors import ConfigError, DataError
 from meddx.core.files import write_text_atomic
+from meddx.transforms.text_checks import check_texts as _check_texts
+from meddx.transforms.text_checks import text_problem  # noqa: F401  (imported from here by callers)
 
 if TYPE_CHECKING:  # pragma: no cover
     from tokenizers import Encoding, Tokenizer
@@ -38,7 +39,6 @@ _SPECIALS = {"word": [_PAD, _UNK], "wordpiece": [_PAD, _UNK, _CLS, _SEP, _MASK],
 _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json with vocab.txt / vocab.json + merges.txt")
 _PAD_NAMES = (_PAD, "<pad>", "<PAD>")
 _UNK_NAMES = (_UNK, "<unk>", "<UNK>")
-_SURROGATE = re.compile("[\ud800-\udfff]")  # what Python makes of bytes that are not UTF-8 (surrogateescape)
 
 
 def _tokenizers() -> Any:
@@ -339,28 +339,6 @@ def _check_max_length(max_length: int, n_special: int) -> int:
             f"token(s) and one word); got {max_length}"
         )
     return int(max_length)
-
-
-def _check_texts(texts: Sequence[str], verb: str) -> list[str]:
-    if isinstance(texts, str):
-        raise DataError(f"cannot {verb} a single string: expected a list of texts (wrap it in a list)")
-    texts = list(texts)
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise DataError(f"cannot {verb} texts: item {i} is a {type(text).__name__}, expected a str "
-                            "(replace missing texts with '' or drop those samples)")
-        problem = text_problem(text)
-        if problem:
-            raise DataError(f"cannot {verb} texts: text {i + 1} of {len(texts)}: {problem}")
-    return texts
-
-
-def text_problem(text: str) -> str | None:
-    """Why ``text`` cannot be tokenised, never quoting it: bytes that are not UTF-8 reach Python as
-    lone surrogates (a terminal in another encoding, a JSON ``\\udcff`` escape). None when it can."""
-    found = _SURROGATE.search(text)
-    return None if found is None else (f"character {found.start() + 1} is U+{ord(found.group()):04X}, a lone "
-                                       "surrogate: bytes that are not valid UTF-8; re-encode it as UTF-8")
 
 
 def _spans(enc: Encoding) -> tuple[list[tuple[str, int, int]], list[int], bool]:
