@@ -20,7 +20,7 @@ a bundle without the field (written before this grouping) is re-carved the old w
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -56,6 +56,14 @@ def carving_options(training: Mapping[str, Any]) -> dict[str, Any]:
     grouped (no ``val_near_copies``) re-carves without them, i.e. the split it trained against."""
     return {"val_fraction": training.get("val_fraction", 0.1), "seed": training.get("seed", 0),
             "near_copies": training.get(NEAR_COPIES_KEY) or False}
+
+
+def carved_with_near_copies(notes: Sequence[str]) -> bool:
+    """Whether a run's validation carve grouped near copies, read from the notes its ``data.json``
+    recorded: a run started before near copies were grouped (a carving note without the near-copy
+    sentence) resumes on the split it started with. True when nothing was carved."""
+    carved = [n for n in notes if isinstance(n, str) and n.startswith("validation carved from train")]
+    return not carved or any("near copies" in n for n in carved)
 
 
 def near_copy_codes(source: Any, split: str, settings: Mapping[str, Any]) -> tuple[np.ndarray | None, int, int]:

@@ -99,7 +99,8 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
         raise ConfigError("a prepared source (cross-validation fold) trains in one process and cannot be resumed")
     if source is None:
         source = load_source(config.data, val_fraction=config.val_fraction, seed=config.seed,
-                             text_options=config.text_options, options=config.source_options)
+                             text_options=config.text_options, options=config.source_options,
+                             near_copies=runlib.carving_of(run_dir) if resume is not None else True)
     if resume is not None:
         runlib.check_same_data(run_dir, source)
     from meddx.data.base import is_text_source

@@ -97,6 +97,16 @@ def environment() -> dict[str, Any]:
     }
 
 
+def carving_of(run_dir: Path) -> bool:
+    """``near_copies`` for re-reading the data of a run being resumed: whether its validation carve
+    grouped near copies (``data.carve_groups.carved_with_near_copies`` of its ``data.json`` notes),
+    so a run started before that grouping resumes on its own split instead of being refused."""
+    from meddx.data.carve_groups import carved_with_near_copies
+
+    path = run_dir / "data.json"
+    return carved_with_near_copies(read_json(path).get("notes") or []) if path.is_file() else True
+
+
 def check_same_data(run_dir: Path, source: Any, now: dict[str, Any] | None = None) -> None:
     """Refuse to resume ``run_dir`` on data other than it started on: the samples or labels of a
     split differ from its ``data.json`` (another file at the recorded path, an edited file); the
