@@ -170,6 +170,9 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
                   per_class)
     if not isinstance(config.get("tta", []), list):
         raise bad("tta", "a list", config.get("tta"))
+    if config.get("dicom_voi") is not None and not isinstance(config["dicom_voi"], bool):
+        raise bad("dicom_voi", "true or false: whether X-ray DICOM is read through its VOI window (absent: not, "
+                  "as bundles written before it)", config["dicom_voi"])
     from meddx.data.orientation import valid_orientation
 
     if config.get("orientation") is not None and not valid_orientation(config["orientation"]):

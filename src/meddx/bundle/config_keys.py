@@ -27,7 +27,7 @@ from meddx.core.errors import BundleError
 KNOWN: dict[str, frozenset[str]] = {
     "": frozenset({
         "format", "name", "task", "label_names", "modality", "spatial_dims", "model", "preprocessing",
-        "decision", "calibration", "tta", "orientation", "card", "training", "baseline",  # every classifier
+        "decision", "calibration", "tta", "orientation", "dicom_voi", "card", "training", "baseline",  # classifiers
         "features", "series",  # tables, series
         "inference", "postprocess", "measurement", "intended_use",  # segmentation
         "privacy", "federated",  # differentially private, federated runs

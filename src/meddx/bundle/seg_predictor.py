@@ -155,6 +155,7 @@ class SegPredictor:
         # Volumes (images and masks) are read in this orientation ("RAS"); None for bundles trained
         # before reorientation existed, which read the stored voxel order and keep doing so.
         self.orientation: str | None = config.get("orientation")
+        self.dicom_voi: bool = config.get("dicom_voi") is True  # X-ray DICOM through its VOI (data.dicom_voi)
 
     @property
     def name(self) -> str:
@@ -270,11 +271,11 @@ class SegPredictor:
         the bundle reads in) and an overlay PNG."""
         from meddx.data.inputs import expand_image_inputs, unique_stems
         from meddx.data.io import image_suffix
-        from meddx.data.orientation import reading_orientation
+        from meddx.data.orientation import reading_for
 
         paths = expand_image_inputs(paths, self.spatial_dims)
         stems = unique_stems(paths, lambda p: p.name[: -len(image_suffix(p))] if image_suffix(p) else p.name)
-        with reading_orientation(self.orientation):  # the reads and the mask writer's reference read alike
+        with reading_for(self):  # the reads and the mask writer's reference read alike, as training read them
             return [self._predict_file(p, stem, out_dir, pixel_size, overlays) for p, stem in zip(paths, stems)]
 
     def _predict_file(self, p: Path, stem: str, out_dir: str | Path | None, pixel_size: float | None,

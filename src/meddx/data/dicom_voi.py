@@ -20,10 +20,17 @@ The VOI output is a display value in ``[lo, hi]`` (``0 .. 2**BitsStored - 1`` fo
 unsigned pixels, ``0 .. 2**n - 1`` for an n-bit VOI LUT); it is returned from 0 as an unsigned
 integer array with ``value_max = hi - lo``, so ``dtype`` intensity scaling maps it to [0, 1] as
 it maps an 8-bit PNG rendering of the same picture.
+
+Bundles written since record ``"dicom_voi": true``; a bundle without it was trained when the VOI
+was not applied, so its reads (predict, evaluate, explain, serve) skip the VOI
+(:func:`reading_voi`, :func:`bundle_reads_voi`) and it predicts as it did.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -34,6 +41,26 @@ XRAY_MODALITIES = frozenset({"CR", "DX", "MG", "RF", "XA", "IO", "PX", "RG"})
 """Projection radiography modalities (DICOM PS3.3 C.7.3.1.1.1), read through their VOI."""
 
 
+_APPLY: ContextVar[bool] = ContextVar("meddx_reading_dicom_voi", default=True)
+
+
+@contextmanager
+def reading_voi(apply: bool) -> Iterator[None]:
+    """Within the block, projection X-ray DICOM is read through its VOI (``apply``) or as its raw
+    modality values (bundles trained before the VOI was applied). A context variable, like the
+    reading orientation, so threads and concurrent requests do not see each other's."""
+    token = _APPLY.set(bool(apply))
+    try:
+        yield
+    finally:
+        _APPLY.reset(token)
+
+
+def bundle_reads_voi(config: Mapping[str, Any]) -> bool:
+    """Whether a bundle's ``config.json`` says its training read X-ray DICOM through the VOI."""
+    return config.get("dicom_voi") is True
+
+
 def voi_applies(ds: Any) -> bool:
     """Whether ``ds`` is read through its VOI: a greyscale projection X-ray that records one at the
     top level. Enhanced multi-frame files (functional groups: per-frame rescale and VOI) keep
@@ -41,7 +68,8 @@ def voi_applies(ds: Any) -> bool:
     greyscale = str(ds.get("PhotometricInterpretation", "")) in ("MONOCHROME1", "MONOCHROME2")
     modality = str(ds.get("Modality", "") or "").strip().upper()
     enhanced = "PerFrameFunctionalGroupsSequence" in ds or "SharedFunctionalGroupsSequence" in ds
-    return greyscale and modality in XRAY_MODALITIES and not enhanced and _voi_kind(ds) is not None
+    return (_APPLY.get() and greyscale and modality in XRAY_MODALITIES and not enhanced
+            and _voi_kind(ds) is not None)
 
 
 def voi_pixels(arr: np.ndarray, ds: Any) -> tuple[np.ndarray, float]:

@@ -26,7 +26,7 @@ context variable, so threads and concurrent requests do not see each other's.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -69,10 +69,18 @@ def reading_orientation(orientation: str | None) -> Iterator[None]:
         _CURRENT.reset(token)
 
 
-def reading_for(predictor: object) -> AbstractContextManager[None]:
-    """:func:`reading_orientation` of a loaded bundle: the ``orientation`` it was trained on, the
-    stored order for a bundle without one (and for text, series, table bundles: no volumes)."""
-    return reading_orientation(getattr(predictor, "orientation", None))
+@contextmanager
+def reading_for(predictor: object) -> Iterator[None]:
+    """Within the block, files are read as a loaded bundle's training read them: volumes in the
+    ``orientation`` it was trained on (the stored order for a bundle without one; text, series,
+    table bundles: no volumes), and X-ray DICOM through its VOI only when the bundle says so
+    (``data.dicom_voi.bundle_reads_voi``)."""
+    from meddx.data.dicom_voi import bundle_reads_voi, reading_voi
+
+    config = getattr(predictor, "config", None)
+    with reading_orientation(getattr(predictor, "orientation", None)), \
+            reading_voi(bundle_reads_voi(config) if isinstance(config, dict) else True):
+        yield
 
 
 def valid_orientation(value: object) -> bool:

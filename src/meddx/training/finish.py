@@ -37,7 +37,7 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
                      "class_thresholds": None, "chosen_on": "val", "val": None},
         "calibration": {"temperature": 1.0, "fitted_on": None, "method": None},
         "tta": ["hflip"] if config.tta else [],
-        **orientation_field(source.spatial_dims),
+        **reading_fields(source.spatial_dims),
         "card": {"intended_use": config.intended_use, "outcome": config.outcome},
         "training": {
             "data": config.data,
@@ -67,12 +67,13 @@ def spacing_field(source: ImageSource) -> dict[str, Any]:
     return {"spacing": spacing} if spacing else {}
 
 
-def orientation_field(spatial_dims: int) -> dict[str, str]:
-    """``{"orientation": "RAS"}`` for an image bundle: training read its volumes in that voxel
-    orientation (``data.orientation``), so predict reads them alike; nothing for other inputs."""
+def reading_fields(spatial_dims: int) -> dict[str, Any]:
+    """How training read an image bundle's files, so predict reads them alike: ``"orientation":
+    "RAS"`` (volumes turned to it, ``data.orientation``) and ``"dicom_voi": true`` (X-ray DICOM
+    through its VOI, ``data.dicom_voi``); nothing for other inputs."""
     from meddx.data.orientation import CANONICAL
 
-    return {"orientation": CANONICAL} if spatial_dims in (2, 3) else {}
+    return {"orientation": CANONICAL, "dicom_voi": True} if spatial_dims in (2, 3) else {}
 
 
 def local_path(data: str) -> str | None:

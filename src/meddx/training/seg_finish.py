@@ -29,6 +29,7 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
         "postprocess": {"largest_component": {}},
         "measurement": measurement,
         "orientation": CANONICAL,  # volumes and masks were read turned to RAS+ (data.orientation)
+        "dicom_voi": True,  # X-ray DICOM read through its VOI (data.dicom_voi)
         "training": {
             "data": config.data, "seed": config.seed, "val_fraction": config.val_fraction,
             "test_fraction": config.test_fraction, "run_dir": str(run_dir), "plan": plan.model_dump(),

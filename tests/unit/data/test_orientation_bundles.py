@@ -73,18 +73,20 @@ def test_a_bundle_orientation_that_is_not_axis_codes_is_refused(tmp_path: Path) 
         load_bundle(path)
 
 
-def test_new_image_and_segmentation_bundles_record_ras() -> None:
-    from meddx.training.finish import orientation_field
+def test_new_image_and_segmentation_bundles_record_ras_and_the_dicom_voi() -> None:
+    from meddx.training.finish import reading_fields
     from meddx.training.seg_finish import seg_bundle_config
 
-    assert orientation_field(3) == orientation_field(2) == {"orientation": "RAS"} and orientation_field(0) == {}
+    assert reading_fields(3) == reading_fields(2) == {"orientation": "RAS", "dicom_voi": True}
+    assert reading_fields(0) == {}
     split = SimpleNamespace(meta={})
     source = SimpleNamespace(split=lambda name: split, spatial_dims=3, label_names=["bg", "x"], num_classes=2,
                              mask_kind="labels")
     plan = SimpleNamespace(model="unet", model_args={}, ensemble=1, patch_size=[8, 8, 8], mirror_axes=[0],
                            reasons={}, model_dump=dict, preprocessor=lambda: SimpleNamespace(to_dict=dict))
     config = SimpleNamespace(data="d", seed=0, val_fraction=0.1, test_fraction=0.1, intended_use=None)
-    assert seg_bundle_config(config, source, plan, "n", Path("/nonexistent"))["orientation"] == "RAS"  # type: ignore[arg-type]
+    seg = seg_bundle_config(config, source, plan, "n", Path("/nonexistent"))  # type: ignore[arg-type]
+    assert seg["orientation"] == "RAS" and seg["dicom_voi"] is True
 
 
 # --------------------------------------------------------------------- segmentation
