@@ -143,6 +143,7 @@ def _model_section(cfg: dict[str, Any]) -> list[str]:
         at = training.get("kept_weights_epoch")
         lines.append(f"- epochs run: {training['epochs_run']} of {plan.get('epochs', '?')} planned"
                      + (" (stopped early)" if training["epochs_run"] < plan.get("epochs", 0) else "")
+                     + _cut_note(training.get("cut_epoch"))
                      + (f"; the weights are those after epoch {at + 1} (counted from 1; epoch {at} in the run's "
                         "logs and checkpoint names, which count from 0)" if at is not None else ""))
     kept = epoch_note(training.get("kept_epoch") or [])
@@ -158,6 +159,14 @@ def epoch_note(kept: list[str]) -> str:
     if all(k == "final" for k in kept):
         return "the final epoch of the schedule was kept (not chosen on val)"
     return "each network kept its final epoch, or its best on val where training stopped early"
+
+
+def _cut_note(cut: Any) -> str:
+    """How far the time limit let an epoch run (``training.cut_epoch``), or ""."""
+    if not isinstance(cut, dict) or not {"epoch", "batches", "of"} <= set(cut):
+        return ""
+    return (f" (the time limit stopped epoch {cut['epoch'] + 1} after {cut['batches']} of its {cut['of']} batches; "
+            "the best validation epoch was kept)")
 
 
 def orientation_line(cfg: dict[str, Any]) -> list[str]:

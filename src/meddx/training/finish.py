@@ -209,7 +209,8 @@ def _epochs_run(run_dir: Path) -> dict[str, Any]:
     restored = Path(str(done.get("restored_checkpoint") or "")).name
     m = re.search(r"epoch=(\d+)", restored)
     kept = int(m.group(1)) if m else (done["epochs_run"] - 1 if restored == "last.ckpt" and done.get("epochs_run") else None)
-    return {"epochs_run": done.get("epochs_run"), "kept_weights_epoch": kept}
+    cut = {"cut_epoch": done["cut_epoch"]} if done.get("cut_epoch") else {}  # the time limit stopped one mid-way
+    return {"epochs_run": done.get("epochs_run"), "kept_weights_epoch": kept, **cut}
 
 
 def save_and_register(config: Any, name: str, net: Any, cfg: dict[str, Any], metrics: dict[str, Any], card: str,

@@ -70,3 +70,20 @@ def test_the_train_summary_warns_of_a_cut_epoch(tmp_path: Path, capsys) -> None:
     (tmp_path / "trainer.json").write_text(json.dumps({"cut_epoch": {"epoch": 0, "batches": 8, "of": 37}}))
     _print_summary(SimpleNamespace(metrics={}, run_dir=tmp_path, bundle_path=tmp_path / "b", registry_ref=None))
     assert "stopped epoch 1 after 8 of its 37 batches" in capsys.readouterr().out.replace("\n", " ")
+
+
+def test_the_bundle_and_its_model_card_say_an_epoch_was_cut(tmp_path: Path) -> None:
+    from meddx.bundle.model_card import _model_section
+    from meddx.training.finish import _epochs_run
+
+    cut = {"epoch": 0, "batches": 8, "of": 37}
+    (tmp_path / "trainer.json").write_text(json.dumps({"epochs_run": 1, "cut_epoch": cut, "kept": "best",
+                                                       "restored_checkpoint": str(tmp_path / "epoch=000.ckpt")}))
+    training = _epochs_run(tmp_path)
+    assert training["cut_epoch"] == cut and training["epochs_run"] == 1
+    cfg = {"model": {"name": "seed-cnn", "args": {}}, "preprocessing": {"description": "28 px"}, "tta": [],
+           "training": {**training, "plan": {"epochs": 1}}}
+    card = " ".join(_model_section(cfg))
+    assert "epochs run: 1 of 1 planned (the time limit stopped epoch 1 after 8 of its 37 batches" in card
+    whole = {**training, "cut_epoch": None}
+    assert "time limit" not in " ".join(_model_section({**cfg, "training": {**whole, "plan": {"epochs": 1}}}))
