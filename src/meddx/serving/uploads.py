@@ -240,6 +240,10 @@ def json_payload(body: dict[str, Any], max_chars: int) -> Payload:
         text = body["text"]
         if not isinstance(text, str) or not text.strip():
             raise Problem(422, "invalid-request", '"text" must be a non-empty string')
+        from meddx.transforms.text_checks import NO_WORDS, has_words
+
+        if not has_words(text):  # "..." would be scored from punctuation ids alone, as meddx predict refuses it
+            raise Problem(422, "invalid-request", f'"text" holds {NO_WORDS}: send a note with words')
         if len(text) > max_chars:
             raise Problem(413, "text-too-long", f"the text has {len(text):,} characters, over the limit of {max_chars:,}")
         raw = text.encode("utf-8")

@@ -122,5 +122,6 @@ def test_json_payloads() -> None:
     assert record.kind == "record" and record.sha256 == uploads.json_payload(
         {"record": json.loads('{"a": [1, 2], "b": 1}')}, 100).sha256  # key order does not change the hash
     assert _status(uploads.json_payload, {"text": "x" * 101}, 100)[0] == 413
-    for bad in ({}, {"text": 3}, {"text": " "}, {"text": "a", "record": {}}, {"record": [1]}, [1]):
+    for bad in ({}, {"text": 3}, {"text": " "}, {"text": "a", "record": {}}, {"record": [1]}, [1],
+                {"text": "..."}, {"text": "--- ///"}):  # punctuation only: refused as meddx predict refuses it
         assert _status(uploads.json_payload, bad, 100)[0] == 422
