@@ -118,6 +118,11 @@ _GENERIC = frozenset("general community regional university teaching district co
                      "home referring receiving inpatient outpatient discharge summary admission transfer progress note "
                      "report history course brief post prior pre "
                      "department dept unit ward service".split())
+# What a pharmacy (or a practice) is rather than its name: "Specialty Pharmacy", "Mail Order Pharmacy",
+# "Women's Health Pharmacy", "Nuclear Pharmacy" name a service, "Cornerstone Pharmacy" a place
+_SERVICE = frozenset("specialty retail compounding infusion mail order nuclear oncology clinical ambulatory satellite "
+                     "investigational research sterile health hospital inpatient outpatient community discharge "
+                     "central women's children's men's".split())
 _JOINERS = frozenset("the a an to at from of in for and with by on into after before".split())  # "DAYS IN HOSPITAL"
 
 
@@ -134,7 +139,7 @@ def _heading_facilities(text: str, common: frozenset[str]) -> list[Cand]:
         if words[-1].startswith("#") or words[-1][0].isdigit():
             kind += 1 + (words[-2] == "#")
         body = [w for w in words[:-kind] if w.upper().rstrip(".") not in ("ST", "SAINT")]
-        names = [w for w in body if w.lower() not in _GENERIC]
+        names = [w for w in body if w.lower() not in _GENERIC and w.lower() not in _SERVICE]
         if any(w.lower() in _JOINERS for w in body) or not names or (len(body) < 2 and not _proper_word(names[0].title(), common)):
             continue
         out.append(Cand(m.start("fac"), m.end("fac"), "LOCATION", "facility-heading", 57))
@@ -224,8 +229,9 @@ def _facility_start(text: str, start: int, end: int, common: frozenset[str]) -> 
     if first >= 2 and text[body[first - 1][0]:body[first - 1][1]] == "of":
         first -= 2  # "University of Michigan Hospital"
     words = [(s, e) for s, e in body[first:] if text[s:e] not in ("&", "of")]
-    if weak:
-        proper = [_proper_word(text[s:e], common) for s, e in words]
+    if weak:  # "Specialty Pharmacy": a service word is no name
+        proper = [_proper_word(text[s:e], common) and text[s:e].strip(".,'’").lower() not in _SERVICE
+                  for s, e in words]
     else:
         proper = [text[s:e].strip(".,'’").lower() not in common for s, e in words]
     return body[first][0] if any(proper) or states else None

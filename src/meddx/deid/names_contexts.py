@@ -42,6 +42,8 @@ def find_context_names(text: str) -> list[Cand]:
             continue
         for m in regex.finditer(text):
             words = re.findall(r"\S+", m.group("name"))
+            if rule in ("subject", "baby") and _object_words(words):
+                continue  # "for Bell Palsy", "for Humira Pen", 'Twin A "Breech"': a thing, not a person
             if all(cap_name_ok(w) for w in words if len(w.rstrip(".")) > 1):
                 out.append(Cand(m.start("name"), m.end("name"), "NAME", rule, 55))
     for m in PT_AGE_RE.finditer(text):
@@ -54,4 +56,19 @@ def find_context_names(text: str) -> list[Cand]:
 
 # words that can follow "Pt" before an age without being a name ("Pt Reports Pain, 40F" in title case is rare,
 # but headings such as "Pt Name Unknown, 40F" are not)
-_NOT_NAMES = frozenset("name unknown unidentified anonymous doe is was has had with and the".split())
+_NOT_NAMES = frozenset("name unknown unidentified anonymous doe is was has had with and the "
+                       "seen today yesterday tonight now here still also".split())  # "Patient Seen Today, 45 yo"
+# What ends a subject line or stands in quotes after "Twin A" when it is no name: an eponym's disease,
+# sign or instrument (lexicon.EPONYM_NEXT: "Bell Palsy", "Foley Catheter", "Holter Monitor"), a drug's
+# form ("Humira Pen", "Tdap Booster"), a fetal presentation or size ('Twin A "Breech"', 'Baby A "Small"').
+# Hand-written like the other name rules (see ``detect``).
+_THINGS = frozenset("pen pens booster boosters refill refills dose doses dosing injection injections vaccine "
+                    "vaccines shot shots pump inhaler device supplies results labs order orders request "
+                    "vertex breech transverse oblique cephalic footling frank small large stable".split())
+
+
+def _object_words(words: list[str]) -> bool:
+    """Whether the last word names a thing (see ``_THINGS``). Common words stay allowed: names that
+    are words (``for Summer Cook``) are what these cues are for."""
+    last = words[-1].strip(".,'’").lower()
+    return last in lexicon.EPONYM_NEXT or last in _THINGS

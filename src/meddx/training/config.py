@@ -190,6 +190,12 @@ class TrainConfig(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _member_seeds(self) -> "TrainConfig":
+        """Every ensemble member's seed (seed + m) must be in numpy's range, not only the first."""
+        check_member_seeds(self.seed, self.ensemble or 1)
+        return self
+
+    @model_validator(mode="after")
     def _privacy_settings(self) -> "TrainConfig":
         """DP needs exactly one of a target epsilon and a noise multiplier, and one process."""
         given = [f for f in ("epsilon", "noise_multiplier") if getattr(self, f) is not None]
@@ -208,6 +214,16 @@ class TrainConfig(BaseModel):
             raise ConfigError("--dp trains in one process: drop --devices/--num-nodes (multi-process DP-SGD is "
                               "not supported)")
         return self
+
+
+def check_member_seeds(seed: int, k: int) -> None:
+    """Refuse an ensemble of ``k`` networks whose last seed (``seed + k - 1``; member m trains with
+    seed + m) is past numpy's and Lightning's largest: member 1 would fail in ``seed_everything``
+    with a traceback after member 0 had trained in full. ``k`` may come from a plan file."""
+    if k > 1 and seed + k - 1 > SEED_MAX:
+        raise ConfigError(f"--seed {seed} with --ensemble {k} (or plan.json ensemble {k}): the networks train with "
+                          f"seeds {seed}..{seed + k - 1}, past the largest seed {SEED_MAX}; give --seed "
+                          f"{SEED_MAX - k + 1} or less")
 
 
 def load_config(path: str | Path | None = None, *, flags: dict[str, str] | None = None,

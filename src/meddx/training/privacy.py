@@ -264,7 +264,9 @@ def private_training(config: Any, plan: Any, task: Any, train_loader: Any, run_d
     weighted = _batch_size_mean(task)
     _trial_step(task, train_loader, name)
     loader = poisson_loader(train_loader)
-    steps_per_epoch = len(loader)
+    # a text --time-budget under one epoch stops each epoch after plan.train_batches steps (Lightning's
+    # limit_train_batches): the noise is chosen, and later epochs checked, for the steps actually taken
+    steps_per_epoch = min(len(loader), getattr(plan, "train_batches", None) or len(loader))
     prior, prior_delta = prior_mechanisms(plan)
     delta = config.delta - prior_delta  # the accountant's share; the vocabulary's threshold took the rest
     noise = noise_for(config, loader.sample_rate, steps_per_epoch * plan.epochs, prior, delta, prior_description(plan))

@@ -53,6 +53,9 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
         fp = fingerprint(_cases(source, "train"), source.label_names, seed=config.seed)
         write_json_atomic(run_dir / "fingerprint.json", fp)
         plan = make_seg_plan(config, fp, read_seg_plan(plan_file) if plan_file else None)
+    from meddx.training.config import check_member_seeds
+
+    check_member_seeds(config.seed, plan.ensemble)  # a plan file's ensemble: before any member trains
     pre = plan.preprocessor()
     x_train, y_train = preprocess_cases(source, "train", pre, progress)
     x_val, y_val = preprocess_cases(source, "val", pre, progress)

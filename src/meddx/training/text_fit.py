@@ -179,9 +179,11 @@ def _check_ensemble(config: TrainConfig, source: TextSource, k: int) -> None:
     """An ensemble averages the class probabilities of networks trained one after another in one
     process: refuse what it cannot do."""
     from meddx.core.errors import ConfigError
+    from meddx.training.config import check_member_seeds
 
     if k < 1:
         raise ConfigError(f"plan field ensemble: expected 1 or more networks, got {k}")
+    check_member_seeds(config.seed, k)  # a plan file's ensemble too
     if k > 1 and source.task == "multilabel":
         raise ConfigError(f"ensemble={k}: ensembles average the class probabilities of single-label tasks; "
                           f"{source.origin} is multi-label, so drop --ensemble")
