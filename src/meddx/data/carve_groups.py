@@ -87,9 +87,10 @@ def near_copy_codes(source: Any, split: str, settings: Mapping[str, Any]) -> tup
 
 def _image_groups(source: Any, split: str, settings: Mapping[str, Any]) -> list[list[int]]:
     """Near-copy groups (sample indices) of an image split, read and fingerprinted as verify
-    reads them (``_read_item``: file digest and decoded array); undecodable files (training
-    reports them in its own way) and blank images are left out."""
-    from meddx.data.verify import _fingerprint, _read_item, near_duplicate_members
+    reads them (``verify.read_fingerprint``: file digest, decoded array, fingerprint, kept for
+    the verify that follows in training and evaluation, :mod:`meddx.data.fingerprints`);
+    undecodable files (training reports them in its own way) and blank images are left out."""
+    from meddx.data.verify import near_duplicate_members, read_fingerprint
     from meddx.data.verify_summary import _Item
 
     import contextvars
@@ -100,10 +101,10 @@ def _image_groups(source: Any, split: str, settings: Mapping[str, Any]) -> list[
 
     def read(i: int) -> tuple[str | None, tuple[np.ndarray, np.ndarray] | None]:
         item = _Item(split, data.ids[i], data.paths[i] if data.paths else None, "")
-        array = _read_item(source, split, i, item, [])
-        if array is None:
+        fingerprint = read_fingerprint(source, split, i, item, [], hash_size)  # kept: verify does not decode again
+        if fingerprint is None:
             return None, None
-        bits, thumb = _fingerprint(array, hash_size)
+        bits, thumb = fingerprint
         # A blank image (flat thumbnail) is verify's near copy of every other blank one: a
         # data-quality finding, not a copy of one sample; left out here, so that blank images of
         # any label (and toy sources of constant images) do not become one giant group.

@@ -195,7 +195,7 @@ def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL) -
         dz = _series_step(folder, positions[order], [slices[i][0].name for i in order])
     dtype = np.result_type(*[a.dtype for a in planes])
     volume = np.stack([np.asarray(a).astype(dtype, copy=False) for a in planes])[None]
-    value_max = max(getattr(a, "value_max", None) or stored_max(slices[i][1]) for a, i in zip(planes, order))
+    value_max = max(_plane_value_max(a, slices[i][1]) for a, i in zip(planes, order))
     spacing = None
     in_plane = pixel_spacing(slices[order[0]][1])
     if in_plane is not None:
@@ -204,6 +204,17 @@ def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL) -
     first = slices[order[0]][1] if positions is not None else None
     volume, spacing, change = _reoriented(with_bit_depth(volume, value_max), spacing, first, first, orientation)
     return LoadedImage(volume, spacing, str(folder), reoriented=change)
+
+
+def _plane_value_max(plane: np.ndarray, ds: Any) -> float:
+    """What one slice's values are divided by (see :func:`with_bit_depth`): its ``value_max``; for an
+    integer slice without one, its dtype's maximum (``with_bit_depth`` drops a ``value_max`` that
+    reaches it: full-depth raw values, or a VOI output spread over 16 bits, which ``BitsStored``
+    would undercount); for a float slice (rescaled, not divided) the stored maximum, as before."""
+    value_max = getattr(plane, "value_max", None)
+    if value_max:
+        return float(value_max)
+    return float(np.iinfo(plane.dtype).max) if np.issubdtype(plane.dtype, np.integer) else stored_max(ds)
 
 
 def volume_affine(orient: Any, origin: Any, spacing: tuple[float, ...] | None) -> np.ndarray:

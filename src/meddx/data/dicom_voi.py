@@ -56,6 +56,12 @@ def reading_voi(apply: bool) -> Iterator[None]:
         _APPLY.reset(token)
 
 
+def voi_reading() -> bool:
+    """Whether reads now apply this change's readings (X-ray VOI, PNG sBIT): True unless within
+    :func:`reading_voi` ``(False)``, the reads of a bundle trained before them."""
+    return _APPLY.get()
+
+
 def bundle_reads_voi(config: Mapping[str, Any]) -> bool:
     """Whether a bundle's ``config.json`` says its training read X-ray DICOM through the VOI."""
     return config.get("dicom_voi") is True

@@ -34,7 +34,7 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.data.dicom import headerless_dicom, read_dicom_file, read_dicom_series, with_bit_depth
 from meddx.data.orientation import Reorientation, current_orientation, reorient
-from meddx.data.pil_values import png_grey16, png_value_max, refuse_transparency
+from meddx.data.pil_values import png_grey16, png_value_max, refuse_transparency, sbit_applies
 
 __all__ = ["IMAGE_EXTENSIONS", "LoadedImage", "check_finite", "detect_kind", "image_suffix", "is_image_file",
            "read_dicom_series", "read_image"]
@@ -180,8 +180,8 @@ def _read_pil(path: Path) -> LoadedImage:
             refuse_transparency(frame, path, k if frames > 1 else None)  # alpha would be dropped: refused
             arrays.append(_pil_to_array(ImageOps.exif_transpose(frame) if k == 0 and frames == 1 else frame))
     if len(arrays) == 1:  # a 16-bit PNG of 12-bit values that says so (sBIT) is divided by 4095
-        arr = png_grey16(path, arrays[0])
-        return LoadedImage(with_bit_depth(arr, png_value_max(path, arr)), None, str(path))
+        arr = png_grey16(path, arrays[0])  # (not for a bundle trained before sBIT was read: sbit_applies)
+        return LoadedImage(with_bit_depth(arr, png_value_max(path, arr) if sbit_applies() else None), None, str(path))
     shapes = sorted({"x".join(map(str, a.shape)) for a in arrays})
     if len(shapes) > 1:  # a pyramid or a thumbnail page: no volume, and which page is meant is unknown
         raise DataError(f"{path}: {len(arrays)} pages of different sizes ({', '.join(shapes)}); expected one "

@@ -14,8 +14,10 @@ carries ``value_max = 2**n - 1`` (as a 12-bit DICOM does), so ``dtype`` intensit
 divides by 4095, not 65535. When values exceed it, the encoder scaled them to 16 bits, as the
 PNG specification asks, and 65535 is right. Without ``sBIT`` nothing says which it is: the
 picture is divided by 65535 (``auto`` scaling of 16-bit images uses per-image percentiles, which
-this does not affect). Pillow before 10.3 gives a 16-bit greyscale PNG as int32; it is turned
-back into uint16, so it is not divided by ``2**31 - 1``.
+this does not affect). A bundle trained before sBIT was read (no ``"dicom_voi": true`` in its
+config) keeps dividing by 65535 (:func:`sbit_applies`), so it predicts as it did. Pillow before
+10.3 gives a 16-bit greyscale PNG as int32; it is turned back into uint16, so it is not divided
+by ``2**31 - 1``.
 """
 
 from __future__ import annotations
@@ -71,6 +73,17 @@ def png_value_max(path: str | Path, array: np.ndarray) -> float | None:
         return None
     value_max = 2**bits - 1
     return float(value_max) if array.size and int(array.max()) <= value_max else None
+
+
+def sbit_applies() -> bool:
+    """Whether reads now honour ``sBIT`` (:func:`png_value_max`): always, except within the reads of
+    a bundle trained before it was read, which divided every 16-bit PNG by 65535. sBIT came in the
+    same change as reading X-ray DICOM through its VOI, so the bundle field that marks the one
+    (``"dicom_voi": true``) marks the other, and the same reading context carries both
+    (``meddx.data.dicom_voi.reading_voi``, set by ``Predictor.read`` and ``orientation.reading_for``)."""
+    from meddx.data.dicom_voi import voi_reading
+
+    return voi_reading()
 
 
 def png_grey16(path: str | Path, array: np.ndarray) -> np.ndarray:

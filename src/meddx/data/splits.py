@@ -68,9 +68,18 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
             groups, unit = _join_groups(groups, copies), f"patient (patients sharing {content} joined)"
         tr, va, how = _grouped(strata, groups, fraction, seed, source.origin, unit=unit)
     elif copies is not None:  # byte-identical (and near-identical) samples stay on one side, as verify demands
+        groups = copies
         tr, va, how = _grouped(strata, copies, fraction, seed, source.origin, unit=content)
     else:
+        groups = None
         tr, va, how = _stratified(strata, fraction, seed)
+    # Carvings of bundles written before near copies were grouped (near_copies false) stay as they were
+    kept: list[int] = []
+    if near_copies is not False and near_copies is not None:
+        tr, va, kept = _keep_classes_in_train(train.labels, tr, va, groups)
+    if kept:  # a class of one group (all its samples near copies, or one patient): training needs it
+        how += (f"; {', '.join(repr(source.label_names[k]) for k in kept)} kept in train whole (a class that would "
+                "have no training sample: its samples form one group, so val has none of it)")
     splits: dict[str, SplitData] = {"train": train.subset(tr), "val": train.subset(va)}
     splits.update({k: v for k, v in source.splits.items() if k not in splits})
     splits = {k: splits[k] for k in SPLITS if k in splits} | {k: v for k, v in splits.items() if k not in SPLITS}
@@ -82,6 +91,36 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
         pats = np.asarray(train.patient_ids)
         note += f" ({len(set(pats[tr]))} / {len(set(pats[va]))} patients)"
     return replace(source, splits=splits, notes=[*source.notes, note + near_note])
+
+
+def _keep_classes_in_train(labels: np.ndarray, tr: np.ndarray, va: np.ndarray,
+                           groups: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """``tr``, ``va`` with the val samples (whole ``groups``) of every class (multi-label: label)
+    that train had before carving but the carved train lacks moved back to train, and those
+    classes; unchanged when there is none, or when that would leave val empty.
+
+    Grouping can put all of a small class in val: its samples are near copies of one picture
+    (grouped since near copies are), or come from one patient, and StratifiedGroupKFold then
+    gives that one group to the validation fold. Training refuses a class without a training
+    sample, so such a carving was never trained on: moving the group back changes no split a
+    bundle was trained against, and the source trains (val then lacks that class, as it must
+    when every sample of it is one group). Applied with near-copy grouping only: a bundle carved
+    the old way (older code did not always refuse such a class) re-carves exactly as before."""
+    y = np.asarray(labels)
+    if y.ndim == 2:
+        member = y > 0
+    else:
+        member = y.astype(np.int64)[:, None] == np.arange(int(y.max()) + 1 if len(y) else 0)[None]
+    lost = np.flatnonzero(member.any(axis=0) & ~member[tr].any(axis=0))
+    if not len(lost):
+        return tr, va, []
+    moving = va[member[va][:, lost].any(axis=1)]
+    if groups is not None:  # whole groups: a near copy or a patient's other sample must not stay in val
+        codes = np.asarray(groups)
+        moving = va[np.isin(codes[va], codes[moving])]
+    if len(moving) == len(va):
+        return tr, va, []
+    return np.sort(np.concatenate([tr, moving])), np.setdiff1d(va, moving), [int(k) for k in lost]
 
 
 def _near_copies(source: ImageSource, near_copies: bool | Mapping[str, Any]) -> tuple[np.ndarray | None, str]:

@@ -110,10 +110,13 @@ def verify_source(
     for split, data in source.splits.items():
         for i in range(len(data)):
             item = _Item(split, data.ids[i], data.paths[i] if data.paths else None, _label(source, data.labels[i]))
-            array = _read_item(source, split, i, item, undecodable)
+            if near_duplicates:  # a file carving fingerprinted in this process is not decoded again
+                fingerprint = read_fingerprint(source, split, i, item, undecodable, hash_size)
+                if fingerprint is not None and item.digest and item.digest not in prints:
+                    prints[item.digest] = fingerprint
+            else:
+                _read_item(source, split, i, item, undecodable)
             items.append(item)
-            if near_duplicates and array is not None and item.digest and item.digest not in prints:
-                prints[item.digest] = _fingerprint(array, hash_size)
             if progress is not None:
                 progress(len(items), total)
 
@@ -172,19 +175,54 @@ def near_duplicate_members(prints: dict[str, tuple[np.ndarray, np.ndarray]], by_
 
 def _read_item(source: ImageSource, split: str, i: int, item: _Item, undecodable: list[dict]) -> np.ndarray | None:
     """Set ``item.digest`` and return the decoded array (None, recorded, when undecodable)."""
+    return _decode_item(source, split, i, item, undecodable) if _digest_item(source, split, i, item, undecodable) \
+        else None
+
+
+def read_fingerprint(source: ImageSource, split: str, i: int, item: _Item, undecodable: list[dict],
+                     hash_size: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Set ``item.digest`` and return the sample's ``_fingerprint`` (None, recorded, when
+    undecodable); a sample fingerprinted before in this process with the same content and reading
+    is not decoded again (:mod:`meddx.data.fingerprints`: carving, then verify)."""
+    from meddx.data.fingerprints import cached_fingerprint, fingerprint_key, keep_fingerprint
+
+    if not _digest_item(source, split, i, item, undecodable):
+        return None
+    key = fingerprint_key(source, item.path, item.digest, hash_size)
+    fingerprint = cached_fingerprint(key)
+    if fingerprint is None:
+        array = _decode_item(source, split, i, item, undecodable)
+        if array is None:
+            return None
+        fingerprint = _fingerprint(array, hash_size)
+        keep_fingerprint(key, fingerprint)
+    return fingerprint
+
+
+def _digest_item(source: ImageSource, split: str, i: int, item: _Item, undecodable: list[dict]) -> bool:
+    """Set ``item.digest`` (file bytes, or array bytes with dtype and shape); False, recorded, when
+    the file cannot be read."""
     data = source.splits[split]
     if data.images is not None:
         array = np.ascontiguousarray(data.images[i])
         h = hashlib.sha256(f"{array.dtype.str}{array.shape}".encode())
         h.update(array.tobytes())
         item.digest = h.hexdigest()
-        return array
+        return True
     assert item.path is not None
     try:
         item.digest = file_digest(Path(item.path))
     except OSError as exc:
         undecodable.append({"split": split, "id": item.id, "path": item.path, "reason": f"cannot read ({exc})"})
-        return None
+        return False
+    return True
+
+
+def _decode_item(source: ImageSource, split: str, i: int, item: _Item, undecodable: list[dict]) -> np.ndarray | None:
+    """The decoded array of sample ``i`` (None, recorded, when undecodable)."""
+    data = source.splits[split]
+    if data.images is not None:
+        return np.ascontiguousarray(data.images[i])
     try:
         return source.get_image(split, i)
     except DataError as exc:
