@@ -57,8 +57,16 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
             f"{source.origin}: train has {n} sample(s); at least 2 are needed to carve a validation split"
         )
     strata = _strata(train.labels)
-    copies = _content_groups(train, source.origin, by_size=train.patient_ids is not None)
-    near, near_note = _near_copies(source, near_copies)
+    new_carving = near_copies is not False and near_copies is not None
+    if new_carving and train.patient_ids is not None and not file_content(train):
+        # Documents and table rows of different patients may be identical without being one sample (a
+        # templated "No acute cardiopulmonary process." report): joining such patients made one group of
+        # most of a cohort. Patients alone group them; files (images) shared by two ids are still joined.
+        copies, near = None, None
+        near_note = "; near copies (as data verify finds them): not joined across patients (documents, table rows)"
+    else:
+        copies = _content_groups(train, source.origin, by_size=train.patient_ids is not None)
+        near, near_note = _near_copies(source, near_copies)
     content = "identical content" if near is None else "identical or near-identical content"
     if near is not None:  # near copies join the exact ones: one graph, one group per component
         copies = near if copies is None else _join_groups(copies, near)
@@ -91,6 +99,13 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
         pats = np.asarray(train.patient_ids)
         note += f" ({len(set(pats[tr]))} / {len(set(pats[va]))} patients)"
     return replace(source, splits=splits, notes=[*source.notes, note + near_note])
+
+
+def file_content(split: SplitData) -> bool:
+    """Whether ``split``'s samples are images (files or arrays), whose identical content under two
+    patient ids is one sample filed twice, rather than documents or table rows, where it may be
+    templated text or a common combination of values."""
+    return split.texts is None and split.table is None and split.records is None
 
 
 def _keep_classes_in_train(labels: np.ndarray, tr: np.ndarray, va: np.ndarray,

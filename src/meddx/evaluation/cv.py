@@ -49,13 +49,14 @@ def make_folds(split: SplitData, origin: str, k: int, seed: int = 0) -> tuple[li
     """Test indices of each of ``k`` folds, and a sentence saying how they were made."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from meddx.data.splits import _content_groups, _join_groups, _strata
+    from meddx.data.splits import _content_groups, _join_groups, _strata, file_content
 
     if k < 2:
         raise ConfigError(f"--folds must be at least 2; got {k}")
     if split.patient_ids is not None:
         groups, unit = np.unique(np.asarray(split.patient_ids), return_inverse=True)[1], "patient"
-        copies = _content_groups(split, origin, by_size=True)
+        # images only: identical documents or table rows of two patients are templated, not one sample
+        copies = _content_groups(split, origin, by_size=True) if file_content(split) else None
         if copies is not None:  # one file under two patient ids: both patients in one fold, as the val carve does
             groups = _join_groups(np.asarray(split.patient_ids), copies)
             unit = "patient (patients sharing identical content joined)"
