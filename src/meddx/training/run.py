@@ -249,6 +249,10 @@ def _check_unfinished(run_dir: Path) -> None:
     before = done.get("epochs_planned", done.get("epochs_run"))
     if isinstance(planned, int) and isinstance(before, int) and planned <= before:
         stopped = " (early stopping)" if done.get("epochs_run", before) < before else ""
+        cut = done.get("cut_epoch")
+        if isinstance(cut, dict) and {"epoch", "batches", "of"} <= set(cut):  # the time limit ended it mid-epoch
+            stopped = (f" (the time limit stopped epoch {cut['epoch'] + 1} after {cut['batches']} of its {cut['of']} "
+                       "batches; the best validation epoch was kept)")
         raise ConfigError(f"{run_dir}: this run finished: {done.get('epochs_run')} of {before} planned epochs "
                           f"run{stopped}, bundle saved; to train it longer raise \"epochs\" in its plan.json above "
                           f"{before} and resume, to change anything else start a new run")

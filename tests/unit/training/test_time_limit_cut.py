@@ -87,3 +87,18 @@ def test_the_bundle_and_its_model_card_say_an_epoch_was_cut(tmp_path: Path) -> N
     assert "epochs run: 1 of 1 planned (the time limit stopped epoch 1 after 8 of its 37 batches" in card
     whole = {**training, "cut_epoch": None}
     assert "time limit" not in " ".join(_model_section({**cfg, "training": {**whole, "plan": {"epochs": 1}}}))
+
+
+def test_resuming_a_run_whose_last_epoch_was_cut_says_so(tmp_path: Path) -> None:
+    import pytest
+
+    from meddx.core.errors import ConfigError
+    from meddx.training.run import _check_unfinished
+
+    (tmp_path / "metrics.json").write_text("{}")
+    (tmp_path / "plan.json").write_text(json.dumps({"epochs": 1}))
+    (tmp_path / "trainer.json").write_text(json.dumps({"epochs_run": 1, "epochs_planned": 1,
+                                                       "cut_epoch": {"epoch": 0, "batches": 8, "of": 37}}))
+    with pytest.raises(ConfigError, match=r"1 of 1 planned epochs run \(the time limit stopped epoch 1 after 8 of its "
+                                          r"37 batches; .*raise \"epochs\""):
+        _check_unfinished(tmp_path)
