@@ -163,10 +163,10 @@ def epoch_note(kept: list[str]) -> str:
 
 def _cut_note(cut: Any) -> str:
     """How far the time limit let an epoch run (``training.cut_epoch``), or ""."""
-    if not isinstance(cut, dict) or not {"epoch", "batches", "of"} <= set(cut):
-        return ""
-    return (f" (the time limit stopped epoch {cut['epoch'] + 1} after {cut['batches']} of its {cut['of']} batches; "
-            "the best validation epoch was kept)")
+    from meddx.training.run import cut_epoch_text
+
+    text = cut_epoch_text(cut)
+    return f" ({text}; the best validation epoch was kept)" if text else ""
 
 
 def orientation_line(cfg: dict[str, Any]) -> list[str]:

@@ -135,14 +135,13 @@ def _cut_epochs(run_dir: object) -> list[tuple[str, dict]]:
     """Each network's ``trainer.json`` ``cut_epoch`` (an epoch the time limit stopped before its last
     batch) as ``(who, cut)``: the run folder's, and an ensemble's other networks' (``members/<m>``, each
     with its own share of the time limit; ``who`` names them, empty for a single network)."""
+    from meddx.training.run import trainer_record
+
     root = Path(str(run_dir))
     members = sorted((p for p in (root / "members").glob("*") if p.name.isdigit()), key=lambda p: int(p.name))
     found = []
     for k, folder in enumerate([root, *members]):
-        try:
-            cut = json.loads((folder / "trainer.json").read_text()).get("cut_epoch")
-        except (OSError, ValueError, AttributeError):
-            cut = None
+        cut = trainer_record(folder).get("cut_epoch")
         if cut:
             found.append((f"network {int(folder.name) + 1 if k else 1} of {len(members) + 1}: " if members else "", cut))
     return found
@@ -185,10 +184,13 @@ def _print_summary(result: object) -> None:
                           f"macro-F1 {_f(b.get('macro_f1'))}")
     for warning in metrics.get("warnings") or []:
         console.print(f"warning: {warning}")
+    from meddx.training.run import cut_epoch_text
+
     for who, cut in _cut_epochs(result.run_dir):  # type: ignore[attr-defined]
-        typer.echo(f"warning: {who}the time limit (1.25x --time-budget) stopped epoch {cut['epoch'] + 1} after "
-                   f"{cut['batches']} of its {cut['of']} batches; the best validation epoch was kept; a "
-                   "longer --time-budget trains whole epochs")
+        text = cut_epoch_text(cut, limit="the time limit (1.25x --time-budget)")
+        if text:
+            typer.echo(f"warning: {who}{text}; the best validation epoch was kept; a longer --time-budget trains "
+                       "whole epochs")
     privacy = _privacy_of(result.bundle_path)  # type: ignore[attr-defined]
     if privacy:
         target = privacy.get("target_epsilon")

@@ -13,6 +13,7 @@ from meddx.data.base import ImageSource
 from meddx.data.carve_groups import NEAR_COPY_SETTINGS
 from meddx.training.config import TrainConfig
 from meddx.training.plan import Plan
+from meddx.training.run import trainer_record
 
 
 def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, name: str,
@@ -181,20 +182,9 @@ def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[s
             "method": "temperature scaling (Guo et al. 2017), validation negative log-likelihood"}
 
 
-def _trainer_record(run_dir: Path) -> dict[str, Any]:
-    """The run's ``trainer.json`` (empty for models fitted without epochs, scikit-learn, and for
-    runs from before the record existed)."""
-    import json
-
-    try:
-        return json.loads((run_dir / "trainer.json").read_text())
-    except (OSError, ValueError):
-        return {}
-
-
 def _kept_epoch(run_dir: Path) -> str | None:
     """``"best"`` or ``"final"`` as the run's ``trainer.json`` records it, else ``None``."""
-    return _trainer_record(run_dir).get("kept")
+    return trainer_record(run_dir).get("kept")
 
 
 def _epochs_run(run_dir: Path) -> dict[str, Any]:
@@ -203,7 +193,7 @@ def _epochs_run(run_dir: Path) -> dict[str, Any]:
     is what was planned, and early stopping may end sooner."""
     import re
 
-    done = _trainer_record(run_dir)
+    done = trainer_record(run_dir)
     if not done:
         return {}
     restored = Path(str(done.get("restored_checkpoint") or "")).name

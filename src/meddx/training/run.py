@@ -237,6 +237,24 @@ def check_planned_input(plan: Any, path: Path) -> None:
                               "restore it, or start a new run with this plan.json as --plan")
 
 
+def trainer_record(folder: Path) -> dict[str, Any]:
+    """A run's (or an ensemble member's) ``trainer.json``: empty for models fitted without epochs
+    (scikit-learn), and for runs from before the record existed or not yet trained."""
+    try:
+        record = read_json(folder / "trainer.json")
+    except (ConfigError, OSError):  # missing or damaged
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def cut_epoch_text(cut: Any, limit: str = "the time limit") -> str | None:
+    """``"the time limit stopped epoch 2 after 8 of its 37 batches"`` for a ``cut_epoch`` record
+    (``trainer.json``, a bundle's ``training``), ``None`` when no epoch was cut."""
+    if not isinstance(cut, dict) or not {"epoch", "batches", "of"} <= set(cut):
+        return None
+    return f"{limit} stopped epoch {cut['epoch'] + 1} after {cut['batches']} of its {cut['of']} batches"
+
+
 def _check_unfinished(run_dir: Path) -> None:
     """Refuse to resume a run that finished: its bundle was saved (``metrics.json``, written last)
     and its plan's epochs were all run (``trainer.json``). It would train nothing, or one epoch
@@ -249,10 +267,9 @@ def _check_unfinished(run_dir: Path) -> None:
     before = done.get("epochs_planned", done.get("epochs_run"))
     if isinstance(planned, int) and isinstance(before, int) and planned <= before:
         stopped = " (early stopping)" if done.get("epochs_run", before) < before else ""
-        cut = done.get("cut_epoch")
-        if isinstance(cut, dict) and {"epoch", "batches", "of"} <= set(cut):  # the time limit ended it mid-epoch
-            stopped = (f" (the time limit stopped epoch {cut['epoch'] + 1} after {cut['batches']} of its {cut['of']} "
-                       "batches; the best validation epoch was kept)")
+        cut = cut_epoch_text(done.get("cut_epoch"))
+        if cut:  # the time limit ended it mid-epoch
+            stopped = f" ({cut}; the best validation epoch was kept)"
         raise ConfigError(f"{run_dir}: this run finished: {done.get('epochs_run')} of {before} planned epochs "
                           f"run{stopped}, bundle saved; to train it longer raise \"epochs\" in its plan.json above "
                           f"{before} and resume, to change anything else start a new run")
