@@ -64,8 +64,6 @@ class Predictor:
         # The voxel orientation volumes were read in for training ("RAS"); bundles written before
         # reorientation existed have none and read files in their stored order, as they were trained.
         self.orientation: str | None = config.get("orientation")
-        # X-ray DICOM through its VOI (bundles written since it was applied say so); else raw values
-        self.dicom_voi: bool = config.get("dicom_voi") is True
 
     def _build_preprocessor(self, config: dict[str, Any]) -> Any:
         """The fitted input transform of this kind of bundle (images: ``ImagePreprocessor``)."""
@@ -179,11 +177,11 @@ class Predictor:
 
     def read_loaded(self, path: str | Path) -> Any:
         """:meth:`read` as a ``data.io.LoadedImage``: the checked array and the spacing the file records."""
-        from meddx.data.dicom_voi import reading_voi
         from meddx.data.io import read_image
+        from meddx.data.orientation import reading_for
 
-        with reading_voi(self.dicom_voi):
-            loaded = read_image(path, self.orientation)
+        with reading_for(self):  # orientation and X-ray VOI as the bundle's training read them
+            loaded = read_image(path)
         loaded.array = self.readable_image(loaded.array, str(path))
         return loaded
 

@@ -155,7 +155,6 @@ class SegPredictor:
         # Volumes (images and masks) are read in this orientation ("RAS"); None for bundles trained
         # before reorientation existed, which read the stored voxel order and keep doing so.
         self.orientation: str | None = config.get("orientation")
-        self.dicom_voi: bool = config.get("dicom_voi") is True  # X-ray DICOM through its VOI (data.dicom_voi)
 
     @property
     def name(self) -> str:

@@ -80,7 +80,7 @@ def sbit_applies() -> bool:
     a bundle trained before it was read, which divided every 16-bit PNG by 65535. sBIT came in the
     same change as reading X-ray DICOM through its VOI, so the bundle field that marks the one
     (``"dicom_voi": true``) marks the other, and the same reading context carries both
-    (``meddx.data.dicom_voi.reading_voi``, set by ``Predictor.read`` and ``orientation.reading_for``)."""
+    (``meddx.data.dicom_voi.reading_voi``, set by ``orientation.reading_for``)."""
     from meddx.data.dicom_voi import voi_reading
 
     return voi_reading()

@@ -165,13 +165,13 @@ async def _read_payload(request: Request, served: Any) -> tuple[Any, Any]:
 
 
 def _prepare_image(served: Any, data: bytes, settings: Any) -> tuple[Any, Any]:
-    from meddx.data.dicom_voi import bundle_reads_voi, reading_voi
+    from meddx.data.orientation import reading_for
     from meddx.serving.models import preprocess, readable
     from meddx.serving.uploads import decode_image, image_payload
 
     payload = image_payload(data, settings.max_pixels, settings.max_voxels)
     orientation = served.predictor.config.get("orientation")  # the bundle's voxel orientation; None: stored order
-    with reading_voi(bundle_reads_voi(served.predictor.config)):  # X-ray DICOM as training read it
+    with reading_for(served.predictor):  # X-ray DICOM as training read it
         image = readable(served, decode_image(payload.kind, data, orientation))  # explanations draw on this image too
     return payload, (image, preprocess(served, image))
 
