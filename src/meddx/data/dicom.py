@@ -7,8 +7,9 @@ image's own range, so every slice of a series inverts alike), then the modality 
 (RescaleSlope/Intercept) is applied. Raw integers that are not rescaled keep their dtype and, when
 BitsStored is narrower than the container (12 bits in 16), come back as a :class:`BitDepthArray`
 whose ``value_max`` (``2**BitsStored - 1``) is what intensity scaling divides by. Projection
-X-ray (CR, DX, MG...) that records a window or VOI LUT is read through it instead, CT and MR keep
-their modality values (:mod:`meddx.data.dicom_voi`).
+X-ray (CR, DX, MG...) that records a window or VOI LUT is read through it instead (an enhanced
+file's per frame), CT and MR keep their modality values; an X-ray's PresentationLUTShape INVERSE
+inverts it as MONOCHROME1 does (:mod:`meddx.data.dicom_voi`).
 
 Enhanced multi-frame files keep rescale, pixel spacing and positions in the functional groups:
 they are read per frame, then shared, then top level, and frames are put in ascending position
@@ -30,7 +31,8 @@ import numpy as np
 
 from meddx.core.errors import DataError
 from meddx.data.dicom_checks import check_decoder, check_instance_numbers, check_one_series, check_slice_spacing
-from meddx.data.dicom_voi import invert_monochrome1, stored_max, voi_applies, voi_pixels
+from meddx.data.dicom_voi import (functional_item, invert_monochrome1, inverted_display, stored_max, voi_applies,
+                                  voi_pixels)
 from meddx.data.orientation import CANONICAL, Reorientation, reorient
 
 if TYPE_CHECKING:
@@ -136,10 +138,10 @@ def read_dicom_file(path: Path, orientation: str | None = CANONICAL) -> LoadedIm
         arr = arr[order]
         step, duplicates, gaps = _step_problems(positions[order])
         dz = abs(step) if not duplicates and not gaps else None
-        first = _functional_item(ds, "PlanePositionSequence", int(order[0]))
+        first = functional_item(ds, "PlanePositionSequence", int(order[0]))
     dz = dz if dz is not None else slice_thickness(ds)
     spacing = None if in_plane is None or dz is None else (dz, *in_plane)
-    oriented = _functional_item(ds, "PlaneOrientationSequence", 0) or ds
+    oriented = functional_item(ds, "PlaneOrientationSequence", 0) or ds
     volume, spacing, change = _reoriented(_contiguous(arr)[None], spacing, oriented, first, orientation)
     return LoadedImage(volume, spacing, str(path), reoriented=change)
 
@@ -305,7 +307,7 @@ def dicom_pixels(ds: Any) -> np.ndarray:
         return np.asarray(apply_color_lut(arr, ds))
     if voi_applies(ds):  # projection X-ray: through its window / VOI LUT (meddx.data.dicom_voi)
         return with_bit_depth(*voi_pixels(arr, ds))
-    if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1":
+    if inverted_display(ds):  # MONOCHROME1, or an X-ray's PresentationLUTShape INVERSE (meddx.data.dicom_voi)
         arr = invert_monochrome1(arr, ds)  # before the rescale: the same as inverting the rescaled range
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     if frames > 1 and int(ds.get("SamplesPerPixel", 1) or 1) == 1:
@@ -320,35 +322,23 @@ def dicom_pixels(ds: Any) -> np.ndarray:
 
 def _rescale(ds: Any, frame: int | None) -> tuple[float, float]:
     """(slope, intercept) of ``frame``: per-frame, then shared functional groups, then top level."""
-    item = _functional_item(ds, "PixelValueTransformationSequence", frame or 0)
+    item = functional_item(ds, "PixelValueTransformationSequence", frame or 0)
     slope = item.get("RescaleSlope") if item is not None else ds.get("RescaleSlope")
     intercept = item.get("RescaleIntercept") if item is not None else ds.get("RescaleIntercept")
     return float(slope if slope not in (None, "") else 1), float(intercept if intercept not in (None, "") else 0)
 
 
-def _functional_item(ds: Any, sequence: str, frame: int) -> Any:
-    """The first item of functional group macro ``sequence`` for ``frame`` (per-frame groups over
-    shared ones), or ``None`` when the file has no such macro (classic DICOM)."""
-    for groups, index in (("PerFrameFunctionalGroupsSequence", frame), ("SharedFunctionalGroupsSequence", 0)):
-        try:
-            item = getattr(ds, groups)[index]
-            return getattr(item, sequence)[0]
-        except (AttributeError, IndexError, KeyError, TypeError):
-            continue
-    return None
-
-
 def _frame_positions(ds: Any, frames: int) -> np.ndarray | None:
     """Each frame's position along the slice normal (PlanePositionSequence), or None."""
-    orient_item = _functional_item(ds, "PlaneOrientationSequence", 0)
-    items = [_functional_item(ds, "PlanePositionSequence", k) for k in range(frames)]
+    orient_item = functional_item(ds, "PlaneOrientationSequence", 0)
+    items = [functional_item(ds, "PlanePositionSequence", k) for k in range(frames)]
     return _along_normal(orient_item or ds, items)
 
 
 def pixel_spacing(ds: Any) -> tuple[float, float] | None:
     """(row, column) spacing: PixelMeasuresSequence (per-frame, then shared), then PixelSpacing or
     ImagerPixelSpacing at the top level."""
-    item = _functional_item(ds, "PixelMeasuresSequence", 0)
+    item = functional_item(ds, "PixelMeasuresSequence", 0)
     value = item.get("PixelSpacing") if item is not None else None
     value = value or ds.get("PixelSpacing") or ds.get("ImagerPixelSpacing")
     try:
@@ -359,7 +349,7 @@ def pixel_spacing(ds: Any) -> tuple[float, float] | None:
 
 def slice_thickness(ds: Any) -> float | None:
     """SpacingBetweenSlices, else SliceThickness: from PixelMeasuresSequence, then the top level."""
-    item = _functional_item(ds, "PixelMeasuresSequence", 0)
+    item = functional_item(ds, "PixelMeasuresSequence", 0)
     for source in (item, ds):
         for key in ("SpacingBetweenSlices", "SliceThickness"):
             value = source.get(key) if source is not None else None

@@ -3,11 +3,16 @@
 Projection X-ray (CR, DX, MG, RF, XA, IO, PX, RG) that records a VOI (a VOILUTSequence, or
 WindowCenter/WindowWidth) is read through it, as a radiologist sees it: pydicom's
 ``apply_modality_lut`` then ``apply_voi_lut`` (the first VOI of the file, the LUT preferred over
-the window, as pydicom and the standard do), then MONOCHROME1 inverted over the VOI's output
-range. The raw detector values of such files are not display-ready (they may span the detector's
-range, with the anatomy in a small part of it); the display renderings X-ray models are usually
-trained on (8-bit PNG/JPEG exports) went through that window, and CXR training code commonly
-applies pydicom's ``apply_voi_lut`` (TorchXRayVision's ``read_xray_dcm(voi_lut=True)``, the
+the window, as pydicom and the standard do; an enhanced multi-frame file's from each frame's
+FrameVOILUTSequence, with the frame's own rescale), then inverted over the VOI's output range when
+the file displays inverted: MONOCHROME1, or a MONOCHROME2 file whose PresentationLUTShape is
+INVERSE (:func:`inverted_display`; without a VOI that inversion is over BitsStored, as for
+MONOCHROME1). PixelIntensityRelationship(Sign) and the Pixel Intensity Relationship LUTs relate
+stored values to X-ray intensity and are no display step (PS3.3 C.8.11.3, PS3.17 FFF.2.3.1.3.4):
+they are not applied. The raw detector values of such files are not display-ready (they may
+span the detector's range, with the anatomy in a small part of it); the display renderings X-ray
+models are usually trained on (8-bit PNG/JPEG exports) went through that window, and CXR training
+code commonly applies pydicom's ``apply_voi_lut`` (TorchXRayVision's ``read_xray_dcm(voi_lut=True)``, the
 ``read_xray`` of many VinDr-CXR and SIIM pipelines).
 
 CT, MR, PET and other modalities keep their modality values (Hounsfield units, MR signal):
@@ -22,8 +27,9 @@ integer array with ``value_max = hi - lo``, so ``dtype`` intensity scaling maps 
 it maps an 8-bit PNG rendering of the same picture.
 
 Bundles written since record ``"dicom_voi": true``; a bundle without it was trained when the VOI
-was not applied, so its reads (predict, evaluate, explain, serve) skip the VOI
-(:func:`reading_voi`, :func:`bundle_reads_voi`) and it predicts as it did.
+was not applied, so its reads (predict, evaluate, explain, serve) skip the VOI and the
+PresentationLUTShape inversion (:func:`reading_voi`, :func:`bundle_reads_voi`) and it predicts as
+it did.
 """
 
 from __future__ import annotations
@@ -68,21 +74,56 @@ def bundle_reads_voi(config: Mapping[str, Any]) -> bool:
 
 
 def voi_applies(ds: Any) -> bool:
-    """Whether ``ds`` is read through its VOI: a greyscale projection X-ray that records one at the
-    top level. Enhanced multi-frame files (functional groups: per-frame rescale and VOI) keep
-    their modality values."""
+    """Whether ``ds`` is read through its VOI: a greyscale projection X-ray that records one, at
+    the top level or, in an enhanced multi-frame file, for its first frame (FrameVOILUTSequence)."""
     greyscale = str(ds.get("PhotometricInterpretation", "")) in ("MONOCHROME1", "MONOCHROME2")
-    modality = str(ds.get("Modality", "") or "").strip().upper()
-    enhanced = "PerFrameFunctionalGroupsSequence" in ds or "SharedFunctionalGroupsSequence" in ds
-    return (_APPLY.get() and greyscale and modality in XRAY_MODALITIES and not enhanced
-            and _voi_kind(ds) is not None)
+    return (_APPLY.get() and greyscale and _modality(ds) in XRAY_MODALITIES
+            and _voi_kind(_frame_view(ds, 0)) is not None)
+
+
+def inverted_display(ds: Any) -> bool:
+    """Whether the minimum of ``ds`` displays white: MONOCHROME1, or a MONOCHROME2 projection
+    X-ray whose PresentationLUTShape is INVERSE (PS3.3 C.11.6.1.2: P-value = maximum - output).
+    The standard pairs INVERSE with MONOCHROME1 ("output after inversion is in P-Values", the
+    General Image module), so MONOCHROME1 with INVERSE is one inversion, not two. A bundle trained
+    before this change (:func:`reading_voi` ``(False)``) reads MONOCHROME2 files as stored."""
+    photometric = str(ds.get("PhotometricInterpretation", ""))
+    if photometric == "MONOCHROME1":
+        return True
+    shape = str(ds.get("PresentationLUTShape", "") or "").strip().upper()
+    return (_APPLY.get() and photometric == "MONOCHROME2" and shape == "INVERSE"
+            and _modality(ds) in XRAY_MODALITIES)
 
 
 def voi_pixels(arr: np.ndarray, ds: Any) -> tuple[np.ndarray, float]:
     """``(values, value_max)``: ``arr`` (stored pixels of ``ds``) through the modality LUT, the
-    file's first VOI and, for MONOCHROME1, the inversion, shifted to start at 0 (see the module
-    docstring). ``DataError`` naming the file and the VOI fields when pydicom cannot apply them
-    (a zero WindowWidth, an unsupported VOILUTFunction or LUT depth)."""
+    file's first VOI (each frame's own, for an enhanced multi-frame file) and, when the file
+    displays inverted (:func:`inverted_display`), the inversion, shifted to start at 0 (see the
+    module docstring). ``DataError`` naming the file and the VOI fields when pydicom cannot apply
+    them (a zero WindowWidth, an unsupported VOILUTFunction or LUT depth), or naming the frame of
+    an enhanced file that records no VOI while its first frame does."""
+    where = getattr(ds, "filename", None) or "DICOM file"
+    if not _enhanced(ds):
+        parts = [_through_voi(arr, ds, where)]
+    else:
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+        stack = arr if frames > 1 else arr[None]
+        parts = []
+        for k in range(frames):
+            view = _frame_view(ds, k)
+            if _voi_kind(view) is None:
+                raise DataError(f"{where}: frame {k + 1} of {frames} records no VOI (FrameVOILUTSequence) while "
+                                "frame 1 does; expected a window or VOI LUT for every frame")
+            parts.append(_through_voi(stack[k], view, where))
+    if inverted_display(ds):  # minimum displays white: inverted after the VOI, as the standard's pipeline does
+        parts = [((lo + hi) - out, lo, hi) for out, lo, hi in parts]
+    ints, value_max = _display_integers(parts)
+    return (ints if len(parts) > 1 else ints[0]), value_max
+
+
+def _through_voi(arr: np.ndarray, ds: Any, where: str) -> tuple[np.ndarray, float, float]:
+    """``(out, lo, hi)``: ``arr`` through the modality LUT and the first VOI of ``ds`` (pydicom), and
+    that VOI's output range."""
     from pydicom.pixels import apply_modality_lut, apply_voi_lut, apply_windowing
 
     kind = _voi_kind(ds)
@@ -97,22 +138,75 @@ def voi_pixels(arr: np.ndarray, ds: Any) -> tuple[np.ndarray, float]:
         else:  # the window's output range, asked of pydicom: -inf and +inf map to its ends
             lo, hi = (float(v) for v in apply_windowing(np.array([-np.inf, np.inf]), ds, index=0))
     except Exception as exc:  # noqa: BLE001 - pydicom raises ValueError, NotImplementedError, KeyError...
-        where = getattr(ds, "filename", None) or "DICOM file"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{where}: cannot apply its VOI ({_voi_fields(ds, kind)}): {reason}; expected a valid "
                         "X-ray display window (WindowWidth > 0) or VOI LUT: correct or remove those fields") from None
-    if str(ds.get("PhotometricInterpretation", "")) == "MONOCHROME1":
-        out = (lo + hi) - out  # minimum displays white: inverted after the VOI, as the standard's pipeline does
-    span = hi - lo
-    if span <= 0:
-        raise DataError(f"{getattr(ds, 'filename', None) or 'DICOM file'}: its VOI maps every pixel to {lo:g}; "
-                        "expected a display range (BitsStored, LUTDescriptor)")
-    if float(span).is_integer() and span <= 65535:
-        scale, value_max = 1.0, span
-    else:  # a fractional or wider range (rescaled window ends): 16 bits of it
-        scale, value_max = 65535.0 / span, 65535.0
-    ints = np.clip(np.rint((out - lo) * scale), 0, value_max)
-    return ints.astype(np.uint8 if value_max <= 255 else np.uint16), float(value_max)
+    if hi - lo <= 0:
+        raise DataError(f"{where}: its VOI maps every pixel to {lo:g}; expected a display range (BitsStored, "
+                        "LUTDescriptor)")
+    return out, lo, hi
+
+
+def _display_integers(parts: list[tuple[np.ndarray, float, float]]) -> tuple[np.ndarray, float]:
+    """The VOI outputs ``parts`` (one per frame) as one unsigned integer array from 0, and its top:
+    the output range itself when it is the same integer span for every frame (at most 16 bits),
+    else each frame's range spread over 16 bits (a fractional window end, per-frame rescales)."""
+    spans = {hi - lo for _, lo, hi in parts}
+    span = spans.pop() if len(spans) == 1 else None
+    exact = span is not None and float(span).is_integer() and span <= 65535
+    value_max = float(span) if exact else 65535.0
+    frames = [np.clip(np.rint((out - lo) * (value_max / (hi - lo))), 0, value_max) for out, lo, hi in parts]
+    return np.stack(frames).astype(np.uint8 if value_max <= 255 else np.uint16), value_max
+
+
+def _modality(ds: Any) -> str:
+    return str(ds.get("Modality", "") or "").strip().upper()
+
+
+def _enhanced(ds: Any) -> bool:
+    """Whether ``ds`` keeps rescale and VOI in functional groups (enhanced multi-frame IODs)."""
+    return "PerFrameFunctionalGroupsSequence" in ds or "SharedFunctionalGroupsSequence" in ds
+
+
+_PIXEL_KEYS = ("PhotometricInterpretation", "BitsAllocated", "BitsStored", "PixelRepresentation", "Modality")
+_RESCALE_KEYS = ("RescaleSlope", "RescaleIntercept", "ModalityLUTSequence")
+_VOI_KEYS = ("WindowCenter", "WindowWidth", "VOILUTFunction", "VOILUTSequence")
+
+
+def _frame_view(ds: Any, frame: int) -> Any:
+    """``ds`` itself for a classic file; for an enhanced multi-frame file, a stand-in holding the
+    frame's own rescale (PixelValueTransformationSequence) and VOI (FrameVOILUTSequence), per-frame
+    groups over shared ones over the top level, with the file's pixel description: what pydicom's
+    ``apply_modality_lut``/``apply_voi_lut`` read, which only look at the top level."""
+    if not _enhanced(ds):
+        return ds
+    import copy
+
+    from pydicom.dataset import Dataset
+
+    view = Dataset()
+    rescale = functional_item(ds, "PixelValueTransformationSequence", frame)
+    voi = functional_item(ds, "FrameVOILUTSequence", frame)
+    for keys, source in ((_PIXEL_KEYS, ds), (_RESCALE_KEYS, ds if rescale is None else rescale),
+                         (_VOI_KEYS, ds if voi is None else voi)):
+        for key in keys:
+            if key in source:
+                view[key] = copy.deepcopy(source[key])
+    if hasattr(ds, "file_meta"):  # an OW LUT is unpacked in the file's byte order
+        view.file_meta = ds.file_meta
+    view.set_original_encoding(*ds.original_encoding)
+    return view
+
+
+def functional_item(ds: Any, sequence: str, frame: int) -> Any:
+    """The first item of functional group macro ``sequence`` for ``frame`` (per-frame groups over
+    shared ones), or ``None`` when the file has no such macro (classic DICOM)."""
+    for groups, index in (("PerFrameFunctionalGroupsSequence", frame), ("SharedFunctionalGroupsSequence", 0)):
+        try:
+            return getattr(getattr(ds, groups)[index], sequence)[0]
+        except (AttributeError, IndexError, KeyError, TypeError):
+            continue
+    return None
 
 
 def _voi_kind(ds: Any) -> str | None:
