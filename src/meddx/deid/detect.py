@@ -19,6 +19,8 @@ from meddx.deid.dates import find_dates
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.locations import find_locations
 from meddx.deid.names import TOKEN_RE, find_names, is_eponym_use, lower_name_ok, name_like
+from meddx.deid.names_calls import find_message_names
+from meddx.deid.names_lines import find_label_line_names
 from meddx.deid.names_blocks import (
     SENTENCE_WORDS,
     find_employers,
@@ -61,6 +63,8 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_locations(text)
     cands += find_names(text)
     cands += find_cue_names(text)
+    cands += find_message_names(text)  # "left voicemail for jane at ..."
+    cands += find_label_line_names(text)  # "Rx# 6029174   Filled: 05/06/2024\nBARNABY OKEREKE"
     cands += find_context_names(text)  # "Subject: ... for Margaux Lefevre-Tessier", "Ana Ruiz (ana@x.org)", 'Twin A "Josiah"'
     cands += find_employers(text) + find_signature_names(text) + find_initial_surnames(text) + find_named_people(text)
     cands += find_generic_ids(text)

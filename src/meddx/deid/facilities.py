@@ -16,13 +16,16 @@ from meddx.deid.place_words import (
 # A practice named for its specialty ("Lakeside Dermatology", "Harborview Family Dental", "Cornerstone Pharmacy"):
 # weak ends (a proper word must precede), and not after a specialty's short form ("Peds Cardiology", "Neuro Oncology")
 _SPECIALTY_END = (r"Dermatology|Family Dental|Dental|Dentistry|Orthodontics|Pharmacy|Eye Care|Optometry|Podiatry"
-                  r"|Chiropractic|Audiology|Cardiology|Urology|Oncology|Orthopedics|Orthopaedics|Radiology|Imaging")
+                  r"|Chiropractic|Audiology|Cardiology|Urology|Oncology|Orthopedics|Orthopaedics|Radiology|Imaging"
+                  r"|Endocrinology|Gastroenterology|Neurology|Rheumatology|Nephrology|Pulmonology|Ophthalmology")
 _SPECIALTY_END_RE = re.compile(r"(?:" + _SPECIALTY_END + r")$")
 # "Delta Dental PPO", "Southwest Oncology Group": an insurer or a society named like a practice
 _PLAN_AFTER_RE = re.compile(r"[ \t]+(?:PPO|HMO|EPO|POS|DHMO|Plan|Insurance|Premier|Medicaid|Medicare|Group|Society"
                             r"|Association|Foundation|Network|Consortium|Trials?|Study|Working|College|Board|Journal)\b")
 _SPECIALTY_SHORT = frozenset("peds ped neuro heme hem onc rad rads gyn uro surg ortho derm cards cardio pulm gi ent ob "
-                             "im fm em er ed icu nicu picu interventional breast mohs nuclear body chest".split())
+                             "im fm em er ed icu nicu picu interventional breast mohs nuclear body chest vascular sleep "
+                             "stroke epilepsy headache movement transplant adult general thyroid diabetes retina "
+                             "glaucoma cornea cardiac renal neuromuscular ocular liver ibd".split())
 _FACILITY_END = (r"(?:Rehabilitation|Nursing|Health|Healthcare)(?: and | & )(?:Nursing|Rehabilitation|Rehab)(?: Center)?"
                  r"|Hospital|Medical Center|Medical Centre|Health Center|Health Centre|Health System|Healthcare|Clinic"
                  r"|Infirmary|Nursing Home|Rehabilitation Center|Rehab Center|Rehab|Hospice|Care Center|Surgery Center"

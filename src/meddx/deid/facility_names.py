@@ -43,10 +43,40 @@ PVH CVH HHH DOH SVH AVH ENH CMC IMC DMC TMC LMC MFH SPH CPH RPH IPH EPH BMH NOH 
 """.split())
 
 
+# "ROYAL PRINCE ALFRED", "PRINCESS ALEXANDRA", "Queen Elizabeth", "Sir Charles Gairdner": hospitals named after a
+# royal or a knight, often written without "Hospital". The name after the rank must be a listed first name, or
+# name-shaped (not a common or English-looking word) where a hospital is expected: after "Royal", after a place word
+# ("admitted to", "from"), or opening a heading (a line or its part after " - ").
+ROYAL_RE = re.compile(rf"(?<![\w.])(?P<royal>(?:Royal|ROYAL)[ \t]+)?(?:Prince|Princess|Queen|King|Sir|Lady|PRINCE"
+                      rf"|PRINCESS|QUEEN|KING|SIR|LADY)[ \t]+(?P<name>{_WORD})(?:[ \t]+(?P<more>{_WORD}))?")
+_HEADING_BEFORE_RE = re.compile(r"(?:^|\n|[ \t][-–|][ \t])[ \t]*$")
+
+
+def _royal_hospitals(text: str) -> list[Cand]:
+    """The ``ROYAL_RE`` names that pass the tests above."""
+    from meddx.deid.names import english_looking, name_like
+
+    common = lexicon.common_words()
+    out: list[Cand] = []
+    for m in ROYAL_RE.finditer(text):
+        name = m.group("name").rstrip(".")
+        listed = name.title() in lexicon.first_names()
+        shaped = name_like(name) and name.lower() not in common and not english_looking(name)
+        cued = bool(m.group("royal")) or _HEADING_BEFORE_RE.search(text, max(0, m.start() - 3), m.start()) \
+            or _PLACE_CUE_RE.search(text, max(0, m.start() - 40), m.start())
+        if not (listed or (shaped and cued)):
+            continue
+        more = m.group("more")
+        end = m.end() if more and (lexicon.is_listed(more.rstrip(".")) or (
+            name_like(more) and more.lower() not in common and not english_looking(more))) else m.end("name")
+        out.append(Cand(m.start(), end, "LOCATION", "facility-royal", 57))
+    return out
+
+
 def find_facility_names(text: str) -> list[Cand]:
     """"<place> General", hospital acronyms where a place is expected (and their other mentions),
     and "Hospital for <Capitalised Words>"."""
-    out: list[Cand] = []
+    out: list[Cand] = _royal_hospitals(text) if re.search(r"(?i:prince|queen|king|sir|lady)", text) else []
     common = lexicon.common_words()
     if "General" in text or "GENERAL" in text:
         for m in GENERAL_RE.finditer(text):

@@ -16,7 +16,7 @@ from meddx.deid import lexicon
 from meddx.deid.facilities import find_facilities
 from meddx.deid.facility_names import find_facility_names
 from meddx.deid.letters import LOWER, UPPER
-from meddx.deid.locations_intl import extend_streets, find_intl_locations
+from meddx.deid.locations_intl import caps_facility_tails, extend_streets, find_intl_locations
 from meddx.deid.patterns import Cand
 from meddx.deid.place_words import (
     _city_after, _city_re, _eponym, _english, _leading_proper, _proper_word, _trailing_proper,
@@ -135,8 +135,8 @@ def find_locations(text: str) -> list[Cand]:
         name = _trailing_proper(text, m.start(), m.end() - len(m.group().split()[-1]) - 1, common)
         if name is not None:
             out.append(Cand(name[0], m.end(), "LOCATION", "county", 58))
-    out += find_facilities(text, common)
-    out += find_facility_names(text)  # "Mass General", "MGH", "Hospital for Special Surgery"
+    facilities = find_facilities(text, common) + find_facility_names(text)  # also "Mass General", "MGH"
+    out += facilities + caps_facility_tails(text, facilities)  # "... MEDICAL CENTRE, PORUR, CHENNAI"
     out += [Cand(m.start("exit"), m.end("exit"), "LOCATION", "exit", 60) for m in EXIT_RE.finditer(text)]
     for m in BARE_STREET_RE.finditer(text):
         words = m.group("addr").split()[1:]
@@ -149,7 +149,7 @@ def find_locations(text: str) -> list[Cand]:
     out += [Cand(m.start("addr"), m.end("addr") - m.group("addr").endswith("."), "LOCATION", "street-on", 60)
             for m in ON_STREET_RE.finditer(text)]
     out += find_intl_locations(text)  # "Unit 5/22 George St", "12B Rue de la Paix", "Sydney NSW 2000"
-    streets = [c for c in out if c.rule in ("street", "street-intl")]
+    streets = [c for c in out if c.rule in ("street", "street-intl", "school-label")]
     for c in streets:
         out += _city_after(text, _CITY_AFTER_RE.match(text, c.end), common)
     out += extend_streets(text, streets)  # "Flat 3, 27 Mill Lane, Headingley, Leeds LS6 3AB"

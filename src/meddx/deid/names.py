@@ -56,7 +56,8 @@ _COLON_LABELS = (
     r"|pathologist|cytotechnologist|sonographer|technologist|operator|proceduralist"
     r"|(?:ordering|accepting|sending|admitting|performing)\s+(?:physician|provider|md|rn|nurse)|accepting|crew|medic"
     r"|paramedic|dentist|hygienist|optometrist|audiologist|psychologist|counsel+or|dietitian|nutritionist|proband"
-    r"|claimant|client|student|employee|caller|teacher|adjuster|case\s+worker|caseworker"
+    r"|claimant|client|student|employee|caller|teacher|adjuster|case\s+worker|caseworker|child"
+    r"|(?:research\s+)?participant"
     r"|member|subscriber|enrollee|beneficiary|cardholder|paciente|nombre"
 )
 _PHRASE_LABELS = (
@@ -66,7 +67,7 @@ _PHRASE_LABELS = (
     r"|accompanied\s+by|lives\s+with|living\s+with|c/o|care\s+of|dear|cc"
     r"|sincerely|regards|respectfully|best\s+wishes|thank\s+you|yours\s+truly|covering\s+for|on\s+behalf\s+of"
     r"|hi|hello|(?:many\s+)?thanks|(?:submitted|prepared|completed|written|entered|documented|approved|witnessed"
-    r"|translated|sent|faxed|called\s+in)\s+by|(?:consent|assent)\s+(?:was\s+)?obtained\s+from"
+    r"|translated|sent|faxed|called\s+in)\s+by|(?:consent|assent)\s+(?:was\s+)?obtained\s+(?:from|by)"
 )
 LABEL_RE = re.compile(
     rf"(?i:\b(?:(?:{_COLON_LABELS})[ \t]*:|(?:{_PHRASE_LABELS})\b[ \t]*[:,]?))[ \t]*(?:\r?\n[ \t]*){{0,2}}"
@@ -77,7 +78,8 @@ _RELATIONS = (r"(?:father|mother|dad|mom)\s+of\s+(?:the\s+)?(?:baby|infant|child
               r"|daughter|son|husband|wife|mother|father|brother|sister|spouse|partner|friend|neighbou?r|niece|nephew"
               r"|aunt|uncle|cousin|grandson|granddaughter|grandmother|grandfather|caregiver|guardian|fianc[ée]e?"
               r"|boyfriend|girlfriend|roommate|proxy|sibling|stepson|stepdaughter|stepmother|stepfather|mom|dad|twin"
-              r"|child|hija|hijo|esposa|esposo|madre|padre|hermana|hermano|abuela|abuelo|nieta|nieto|t[ií]a|t[ií]o")
+              r"|child|mum|mummy|mommy|daddy"
+              r"|hija|hijo|esposa|esposo|madre|padre|hermana|hermano|abuela|abuelo|nieta|nieto|t[ií]a|t[ií]o")
 RELATION_RE = re.compile(
     rf"(?i:\b(?:{_RELATIONS})\b(?!-)(?:'s\s+name\s+is)?)[ \t]*(?:\r?\n[ \t]*)?,?[ \t]*(?:\(|(?i:named|is|was|called)[ \t]+)?"
 )
@@ -96,7 +98,8 @@ RIGHT_CTX_RE = re.compile(
 
 
 LINE_START_RE = re.compile(r"(?m)^[ \t]*(?=\S)")
-HEADER_FOLLOW_RE = re.compile(r"[ \t]*[,;(]?[ \t]*(?i:mrn|mr\s*#|dob|d\.o\.b|medical\s+record|date\s+of\s+birth|age\b"
+HEADER_FOLLOW_RE = re.compile(r"[ \t]*[,;(]?[ \t]*(?i:mrn|mr\s*#|dob|d\.o\.b|medical\s+record|date\s+of\s+birth"
+                              r"|age\b(?=[ \t]*[:#]|[ \t]*\d)"  # "Age: 45", "age 45"; not "Bone age delayed"
                               r"|acct|employee\s*(?:id|#|no)|badge|ssn|member\s*(?:id|#))"
                               r"|[ \t]+\d{1,3}[ \t]*(?:[FM]|yo|y/o|y\.o\.)(?![\w/])"
                               # "Amara Oduya-Fenn 15 mo, seen with dad": an infant's age (two words needed)
@@ -113,7 +116,8 @@ def find_names(text: str) -> list[Cand]:
         _add(out, text, _take_name(text, m.end(), caps_ok=True), "title", 56)
     for m in LABEL_RE.finditer(text):
         span = _take_name(text, m.end(), caps_ok=True)
-        if span is not None and not is_eponym_use(text, span[1]):  # "examined by Doppler echocardiography"
+        if span is not None and _SERVICE_WORDS.isdisjoint(text[span[0]:span[1]].title().split()) and not is_eponym_use(
+                text, span[1]):  # "examined by Doppler echocardiography", "To: Utilization Management"
             _add(out, text, span, "label", 55)
             for more in _label_list(text, span[1]):
                 _add(out, text, more, "label", 55)
@@ -141,8 +145,10 @@ _VALVE_BEFORE_RE = re.compile(r"(?:\b(?i:mild|moderate|mod|severe|sev|trace|triv
 
 
 # "Crew: D. Xu, L. Young", "cc: A. Ruiz; B. Okafor": after a label's first name, the next ones of the list when
-# shaped like initials and a surname (the surname may be an ordinary word after an initial: "L. Young")
-_LIST_INITIAL_RE = re.compile(rf"[ \t]*(?:[,;&/]|and)[ \t]*(?P<name>(?:[{_UP}]\.[ \t]?){{1,2}}(?P<last>{TOKEN}))"
+# shaped like initials and a surname (the surname may be an ordinary word after an initial: "L. Young"), also after
+# a role in brackets ("Crew: J. Okoro (P), M. Lindgren (EMT-B)")
+_LIST_INITIAL_RE = re.compile(rf"[ \t]*(?:\([^()\n]{{1,40}}\)[ \t]*)?(?:[,;&/]|and)[ \t]*"
+                              rf"(?P<name>(?:[{_UP}]\.[ \t]?){{1,2}}(?P<last>{TOKEN}))"
                               rf"(?![\w'’-])")
 
 
@@ -158,6 +164,11 @@ def _label_list(text: str, end: int) -> list[tuple[int, int]]:
     return out
 
 
+# After a label, words that address a service or a reader, never a person: "To: Utilization Management",
+# "From: Utilization Review", "Dear Colleague", "Attn: Prior Authorization Department"
+_SERVICE_WORDS = frozenset("""Management Review Department Dept Services Service Team Office Committee Desk Billing
+Admissions Records Authorization Authorisation Colleague Colleagues Sir Madam Sirs Whom Utilization Utilisation
+Appeals Intake Scheduling""".split())
 _SENTENCE_STARTS = frozenset("the a an he she it they we this that his her pt patient no not then and but".split())
 
 
@@ -295,7 +306,8 @@ def _title(word: str) -> str:
 def is_eponym_use(text: str, end: int) -> bool:
     """True when the word ending at ``end`` names a disease/sign/test ("Wilson disease",
     "Bell's palsy", "Guillain-Barré syndrome")."""
-    m = re.match(rf"(?:['’]s)?(?:[-–][{_UP}][\w'’-]*)?\s+([A-Za-z]+)", text[end:end + 40])
+    # one space or a line break: "Arceneaux   Study ID:" (a header's next field) is no "Arceneaux study"
+    m = re.match(rf"(?:['’]s)?(?:[-–][{_UP}][\w'’-]*)?(?:[ \t]?\r?\n[ \t]*|[ \t])([A-Za-z]+)", text[end:end + 40])
     return bool(m) and m.group(1).lower() in lexicon.EPONYM_NEXT
 
 

@@ -47,7 +47,9 @@ _NAMED_RE = re.compile(r"(?i:\b(?:(?:to\s+be\s+|is\s+|was\s+|be\s+)?(?:named|nic
 _CRED_TITLE_RE = re.compile(r"(?<![\w-])(?:RN|LPN|NP|CNA|PA-C|SW|CM|Fr\.|(?i:case\s*worker|social\s+worker|chaplain"
                             r"|interpreter|translator|dietitian|pharmacist|coordinator|navigator|counsel+or|advocate"
                             r"|therapist|aide|doula|midwife|priest|pastor|rabbi|imam|case\s+manager|care\s+manager"
-                            r"|adjuster|teacher|paramedic|technologist|sonographer|hygienist|witness))"
+                            r"|adjuster|teacher|paramedic|technologist|sonographer|hygienist|witness"
+                            r"|officer|deputy|detective|trooper"
+                            r"|(?:dog|pet|animal|home|property)\s+owner|landlord|landlady|babysitter|nanny))"
                             r"(?:[ \t]+|[ \t]*\r?\n[ \t]*)(?=[A-Z][a-z])")
 # "paged dr nwosu", "ms. achebe", "seen by Dr. smith": a lower-case name after a title
 _LOWER_TITLE_RE = re.compile(r"(?<![\w.-])(?<!the )(?<!dq )(?:[dD]r\.?|[mM]rs\.|[mM]r\.|[mM]s\.)[ \t]+(?=[a-z])")
@@ -132,8 +134,10 @@ def find_cue_names(text: str) -> list[Cand]:
         short = m.group().strip() in ("RN", "LPN", "NP", "CNA", "PA-C", "SW", "CM", "Fr.")
         if "\n" in m.group() and (short or not re.search(r"[a-z]", text[text.rfind("\n", 0, m.start()) + 1:m.start()])):
             continue  # "coordinator\nSaoirse Mulcahy" after running text, not "PA-C\nAnesthesia:" or a heading
-        if words and names_ok(words) and not is_eponym_use(text, span[1]) and (
-                short or len(words) >= 2 or lexicon.is_listed(words[0])):
+        # "Chaplain Hope", "officer Grace Baker": after a person's role, names that are words (AMBIGUOUS) too
+        word_names = bool(words) and all(w.rstrip(".,") in lexicon.AMBIGUOUS for w in words)
+        if words and (names_ok(words) or word_names) and not is_eponym_use(text, span[1]) and (
+                short or len(words) >= 2 or lexicon.is_listed(words[0]) or word_names):
             out.append(Cand(span[0], span[1], "NAME", "title", 55))
     for m in _LOWER_TITLE_RE.finditer(text):
         words = _lower_words(text, m.end() - 1, 2)

@@ -56,9 +56,10 @@ HANDLE_RE = re.compile(r"(?<![\w@.])@(?P<h>[A-Za-z_][A-Za-z0-9_.]{1,28}[A-Za-z0-
 _HANDLE_SHAPE_RE = re.compile(r"_|[A-Za-z]\.[A-Za-z]|(?=(?:.*[A-Za-z]){4})(?=.*\d)")  # "_77", "caius.wren", "jsmith88"
 _HANDLE_CTX_RE = re.compile(r"(?i:\b(?:instagram|insta|twitter|tiktok|snapchat|facebook|reddit|discord|threads|youtube"
                             r"|twitch|telegram|handle|username|user\s*name|social\s+media|posted|posting)\b)")
-# "can be reached on 07700 900461", "Call us at 555-0148": loose digit groups after a phone word
+# "can be reached on 07700 900461", "Call us at 555-0148", "fax 07 3397 1290": loose digit groups after a phone word
 PHONE_WORD_RE = re.compile(r"(?i:\b(?:phone|ph|tel|telephone|cell|cellphone|mobile|mob|pager|call(?:back)?|reached|reach"
-                           r"|landline|whatsapp)\b)[^\d\n]{0,14}?(?P<num>\(?\d[\d() -]{5,16}\d)(?![\d/.-]\d)(?!\d)")
+                           r"|landline|whatsapp|fax|facsimile)\b)"
+                           r"[^\d\n]{0,14}?(?P<num>\(?\d[\d() -]{5,16}\d)(?![\d/.-]\d)(?!\d)")
 # "called her son at 555-1234", "Contact: 867-5309": a 7-digit local number after a phone word on its line
 LOCAL_PHONE_RE = re.compile(r"(?<![\w/.+-])[2-9]\d{2}-\d{4}(?![\w/-]|\.\d)(?![ \t]*(?i:mg|mcg|ml|cc|g|kg|l|iu|units?"
                             r"|cells|copies|x|%|ng|pg|u)\b)")
@@ -178,6 +179,8 @@ CONTEXT_IDS: list[tuple[str, str]] = [
 GROUP_RE = re.compile(rf"(?i:\bgroup\b(?:\s*(?:#|no\b|number|id))?)[\s:#.]*(?P<val>{_SPACED_VALUE})")
 _INSURANCE_NEAR_RE = re.compile(r"(?i:insurance|insurer|member|policy|subscriber|\bplan\b|payer|payor|bcbs|blue\s*(?:cross"
                                 r"|shield)|aetna|cigna|humana|united\s*health|medicaid|medicare|ppo|hmo)")
+_PROTOCOL_RE = re.compile(r"(?i:\bprotocol(?:\s*(?:#|no\.?|number|id))?)[\s:#]*"
+                          r"(?P<val>(?=[A-Z0-9-]*[A-Z])[A-Z0-9]+(?:-[A-Z0-9]+)+)(?![\w-])")
 CONTEXT_RES = [
     (kind, re.compile(rf"(?P<ctx>(?i:\b(?:{ctx})))(?![^\W\d_]){_SEP}(?P<val>{_VALUE})")) for kind, ctx in CONTEXT_IDS
 ]
@@ -252,6 +255,9 @@ def find_context_ids(text: str) -> list[Cand]:
                     r"\d{5}(?:-\d{4})?", val):
                 continue  # "Boise, ID 83702": the state Idaho, not an identifier label
             out.append(Cand(m.start("val"), m.end("val"), kind, f"context-{kind.lower()}", 85))
+    for m in _PROTOCOL_RE.finditer(text):  # "Protocol HF-ACT-302": a trial's code, letters and 3+ digits in groups
+        if sum(c.isdigit() for c in m.group("val")) >= 3:
+            out.append(Cand(m.start("val"), m.end("val"), "ID", "context-id", 85))
     for m in GROUP_RE.finditer(text):
         if sum(c.isdigit() for c in m.group("val")) >= 4 and _INSURANCE_NEAR_RE.search(text, max(0, m.start() - 100),
                                                                                        m.start()):
@@ -276,10 +282,12 @@ def find_generic_ids(text: str) -> list[Cand]:
 
 
 def _is_range(token: str) -> bool:
-    """"1966-1985", "200-300": a numeric range, not an identifier."""
+    """"1966-1985", "200-300", "1900-0730": a numeric range or a span of clock times, not an identifier."""
     parts = token.split("-")
     if len(parts) != 2 or not all(p.isdigit() and len(p) <= 4 for p in parts):
         return False
+    if all(len(p) == 4 and int(p[:2]) < 24 and p[2:] in ("00", "15", "30", "45") for p in parts):
+        return True  # "NIGHT SHIFT 1900-0730": a span of clock times on the quarter hour
     low, high = int(parts[0]), int(parts[1])
     if len(parts[0]) == 4 and len(parts[1]) == 2:  # "1974-78"
         low %= 100

@@ -154,7 +154,7 @@ class Surrogates:
     def location(self, original: str) -> str:
         """Street, ZIP, county, facility or city, each replaced by a fake of the same kind."""
         words = original.split()
-        if re.fullmatch(r"\d{5}(?:-\d{4})?", original):
+        if re.fullmatch(r"\d{5}(?:-\d{4})?|\d{4}|\d{6}", original):  # also "NSW 2000", Indian PIN "600116"
             return self.pattern("zip", original)
         if re.match(r"(?i)p\.?\s?o\.?\s*box|post office box", original):
             return "PO Box " + self.pattern("pobox", re.sub(r"\D", "", original))

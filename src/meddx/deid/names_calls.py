@@ -1,0 +1,38 @@
+"""Names in call and message logs, often typed in lower case: "left voicemail for jane at ...",
+"LVM for kate to call back", "left message with marisol". After such a cue the next word is a
+name when it passes ``lower_name_ok`` (listed, or with a vowel and neither a common word nor
+English-looking) and names no service or role, so "left message for the family", "LVM for pt",
+"left message with pharmacy" and "LVM for callback" stay."""
+
+from __future__ import annotations
+
+import re
+
+from meddx.deid.names import lower_name_ok
+from meddx.deid.patterns import Cand
+
+_MESSAGE_RE = re.compile(
+    r"(?i:\b(?:left\s+(?:a\s+)?(?:detailed\s+)?(?:voice\s*mail|vm|v/m|message|msg)|lvm|lmom|lmtcb))"
+    r"[ \t]+(?i:for|with)[ \t]+")
+# Whom a message is left for that is no person: services, roles, a call-back ("LVM for callback")
+_NOT_PEOPLE = frozenset("""callback call pharmacy office provider desk nurse staff team clinic service services scheduler
+scheduling receptionist family pt patient pcp md doctor attending resident front answering voicemail home work cell
+parents parent caregiver triage billing insurance lab radiology hospice agency facility unit floor""".split())
+_ROLE_END_RE = re.compile(r"(?:acy|ist|ary|ery|ory|ics|line)$")  # "pharmacy", "receptionist", "nurse line"
+_WORD_RE = re.compile(r"([a-z]+(?:['’-][a-z]+)*)(?![\w'’-])")
+
+
+def find_message_names(text: str) -> list[Cand]:
+    """Lower-case names (one word, or two when both pass) after a voicemail/message cue."""
+    out: list[Cand] = []
+    for m in _MESSAGE_RE.finditer(text):
+        first = _WORD_RE.match(text, m.end())
+        word = first.group(1) if first else ""
+        if not word or word in _NOT_PEOPLE or _ROLE_END_RE.search(word) or not lower_name_ok(word):
+            continue
+        end = first.end()
+        second = re.match(r"[ \t]+([a-z]+(?:['’-][a-z]+)*)(?![\w'’-])", text[end:end + 40])
+        if second and lower_name_ok(second.group(1), listed_only=True):
+            end += second.end()
+        out.append(Cand(first.start(1), end, "NAME", "message", 54))
+    return out
