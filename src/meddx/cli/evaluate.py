@@ -41,6 +41,7 @@ def evaluate(
     if 0 < bootstrap < 10:  # refused before any image is read, not after predicting
         raise typer.BadParameter(f"{bootstrap} resamples give no usable interval; use 0 (no intervals) or at "
                                  "least 10 (1000 is the default)", param_hint="--bootstrap")
+    _check_out_folder(out)
     if _is_segmentation_bundle(bundle):
         from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_seg_bundle
 
@@ -74,6 +75,15 @@ def _print_evaluation(metrics: dict[str, Any], path: Path, lines: list[str], rep
     typer.echo(f"metrics: {path}")
     if report:
         typer.echo(f"report:  {path.parent / 'report.html'}")
+
+
+def _check_out_folder(out: Optional[Path]) -> None:
+    """Refuse an ``--out`` that is an existing file now, not after predicting and resampling."""
+    if out is not None and out.exists() and not out.is_dir():
+        from meddx.core.errors import ConfigError
+
+        raise ConfigError(f"--out {out}: a file exists there, and --out is the folder for the results; "
+                          "choose a folder (new or existing)")
 
 
 def _is_segmentation_bundle(bundle: str) -> bool:
@@ -158,6 +168,7 @@ def compare(
     """Compare two bundles on the same cases: DeLong (AUC), McNemar (accuracy), paired bootstrap CIs; segmentation: paired Dice differences (Wilcoxon)."""
     from meddx.evaluation.compare import compare_bundles
 
+    _check_out_folder(out)
     result, path = compare_bundles(bundle_a, bundle_b, data, split, str(out) if out else None,
                                    n_resamples=bootstrap, level=level, seed=seed,
                                    columns=_columns(text_column, label_column, id_column, encoding,

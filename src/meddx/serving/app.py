@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from meddx.serving.problems import Problem, install_handlers
+from meddx.serving.problems import Problem, install_handlers, internal_error, log_failure
 from meddx.serving.settings import ServeSettings
 
 log = logging.getLogger("meddx.serving")
@@ -48,9 +48,12 @@ class SecurityHeaders:
         rid = uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = rid
         path = scope.get("path", "")
+        started = False
 
         async def send_with_headers(message: dict) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = list(message.get("headers", []))
                 headers += [(b"x-request-id", rid.encode()), (b"x-content-type-options", b"nosniff"),
                             (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY")]
@@ -61,7 +64,15 @@ class SecurityHeaders:
                 message = {**message, "headers": headers}
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:  # noqa: BLE001 - answered here so it never reaches the server's own log
+            # Starlette's 500 handler re-raises, and uvicorn then logs the traceback with the
+            # exception's message, which may quote the input (a note, a DICOM value): log the type
+            # and stack only, answer the problem, and stop the exception here.
+            log_failure(rid, exc)
+            if not started:
+                await internal_error(rid, path)(scope, receive, send_with_headers)
 
 
 def create_app(settings: ServeSettings | None = None) -> Any:
@@ -112,7 +123,9 @@ async def _start(app: Any, settings: ServeSettings) -> None:
     from meddx.serving.audit import AuditLog
     from meddx.serving.auth import KeyStore
     from meddx.serving.models import ModelManager
+    from meddx.serving.uploads import quiet_pydicom
 
+    quiet_pydicom()  # no decoder tracebacks for a corrupt upload in the server log
     torch.set_num_threads(settings.resolved_torch_threads())
     db = settings.database()
     app.state.keys = KeyStore(db, cache_seconds=settings.key_cache_seconds)
@@ -152,3 +165,6 @@ async def read_json(request: Any) -> Any:
         return json.loads(body or b"null")
     except (ValueError, UnicodeDecodeError):
         raise Problem(400, "invalid-json", "the request body is not valid JSON") from None
+    except RecursionError:  # [[[[...]]]]: json.loads recurses once per level
+        raise Problem(400, "invalid-json", "the request body's JSON nests too deeply (a record or row is a "
+                      "few levels deep)") from None

@@ -30,7 +30,8 @@ PREDICTION_SCHEMA: dict[str, Any] = {
                  "probabilities", "uncalibrated_probabilities", "threshold", "milliseconds"],
     "properties": {
         "model": {"type": "string"}, "version": {"type": "integer"},
-        "stage": {"type": "string", "description": "production, or latest when none is promoted"},
+        "stage": {"type": "string", "description": "production, latest when none is promoted, or \"kept: production "
+                                                   "vN failed to load\" while this version stays served"},
         "request_id": {"type": "string"},
         "input": {"type": "object", "properties": {"kind": {"type": "string"}, "sha256": {"type": "string"},
                                                    "bytes": {"type": "integer"}}},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("meddx.serving")
@@ -45,6 +46,24 @@ def problem_response(status: int, slug: str, detail: str, instance: str | None =
                         media_type=MEDIA_TYPE, headers=headers)
 
 
+def internal_error(request_id: str, path: str | None) -> Any:
+    """The 500 answer: a request id to quote to the operator, never the cause or a stack trace."""
+    return problem_response(500, "internal-error", f"the server failed on this request (request id {request_id}); "
+                            "the operator's log has the cause", path, request_id=request_id)
+
+
+def log_failure(request_id: str, exc: BaseException) -> None:
+    """Log an unexpected failure as its type and stack (file, line, function of each frame), not
+    its message: a message may quote the input (``UnicodeEncodeError`` carries the note, pydicom a
+    header value), and the server log holds ids, sizes, hashes and timings only."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames[-8:]))
+    log.error("request %s failed: %s (message withheld: it may quote the input) at %s", request_id,
+              type(exc).__name__, where or "?")
+
+
 def install_handlers(app: Any) -> None:
     """Register the exception handlers that turn every failure into a problem response."""
     from fastapi.exceptions import RequestValidationError
@@ -73,11 +92,10 @@ def install_handlers(app: Any) -> None:
     async def on_meddx(request: Any, exc: MeddxError) -> Any:
         return problem_response(422, "unprocessable-input", str(exc), instance(request))
 
-    async def on_any(request: Any, exc: Exception) -> Any:
+    async def on_any(request: Any, exc: Exception) -> Any:  # reached only outside SecurityHeaders
         rid = getattr(request.state, "request_id", "-")
-        log.error("request %s failed: %s", rid, type(exc).__name__, exc_info=exc)
-        return problem_response(500, "internal-error", f"the server failed on this request (request id {rid}); "
-                                "the operator's log has the cause", instance(request), request_id=rid)
+        log_failure(rid, exc)
+        return internal_error(rid, instance(request))
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(HTTPException, on_http)

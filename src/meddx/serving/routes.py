@@ -135,7 +135,7 @@ async def _read_payload(request: Request, served: Any) -> tuple[Any, Any]:
     if ctype.startswith("multipart/form-data"):
         if wants != "image":
             raise Problem(415, "wrong-input-kind", f"model {served.name!r} takes {wants} as JSON, not a file upload")
-        form = await request.form(max_files=1, max_fields=4, max_part_size=64 * 1024)
+        form = await _form(request)
         try:
             upload = form.get("file")
             if upload is None or isinstance(upload, str):
@@ -162,6 +162,21 @@ async def _read_payload(request: Request, served: Any) -> tuple[Any, Any]:
         return payload, record_from_json(payload.record, served.predictor.config)  # names checked: 422 on error
     raise Problem(415, "unsupported-media-type",
                   "send multipart/form-data (images) or application/json (text, series, table rows)")
+
+
+async def _form(request: Request) -> Any:
+    """The multipart form (one file, a few small fields); 400 when the body does not parse.
+
+    Starlette turns its own limits into a 400 but lets python-multipart's parse errors through (a
+    body whose parts do not match the boundary of its Content-Type), which became a 500."""
+    from python_multipart.exceptions import FormParserError
+
+    try:
+        return await request.form(max_files=1, max_fields=4, max_part_size=64 * 1024)
+    except FormParserError:
+        raise Problem(400, "malformed-multipart", "the multipart/form-data body cannot be parsed (its parts do not "
+                      "match the boundary in Content-Type); send the image as the form field \"file\", e.g. "
+                      "curl -F file=@scan.png") from None
 
 
 def _prepare_image(served: Any, data: bytes, settings: Any) -> tuple[Any, Any]:

@@ -69,7 +69,8 @@ def headline(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def input_spec(config: dict[str, Any]) -> dict[str, Any]:
-    """What to send: an image (size, channels, 2D/3D) or a note or a series record."""
+    """What to send: an image (size, channels, 2D/3D), a note, a series record or a table row
+    (with the feature columns the row must hold)."""
     kind = modality(config)
     pre = config.get("preprocessing") or {}
     if kind == "image":
@@ -78,6 +79,10 @@ def input_spec(config: dict[str, Any]) -> dict[str, Any]:
                 "formats": ["png", "jpeg", "dicom", "nifti"], "field": "file (multipart/form-data)"}
     if kind == "text":
         return {"kind": "text", "max_length": pre.get("max_length"), "body": '{"text": "..."} (application/json)'}
+    if kind == "tabular":
+        features = config.get("features") or {}
+        return {"kind": "tabular", "body": '{"row": {"column": value, ...}} (application/json)',
+                "numeric": list(features.get("numeric", [])), "categorical": list(features.get("categorical", []))}
     return {"kind": "series", "body": '{"record": {...}} (application/json)'}
 
 

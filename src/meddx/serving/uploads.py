@@ -218,6 +218,23 @@ def decode_image(kind: str, data: bytes, orientation: str | None = CANONICAL) ->
             raise Problem(422, "malformed-image", f"upload: cannot decode the {kind} image ({type(exc).__name__})") from None
 
 
+def quiet_pydicom() -> None:
+    """Keep pydicom's own log records out of the server log (called when the server starts).
+
+    A corrupt compressed frame makes pydicom log every decoder plugin that failed, each with an
+    ERROR and a full traceback, before it raises; the client's 422 already says the image cannot be
+    decoded, and the server log holds ids, sizes, hashes and timings only. pydicom sets its logger
+    to WARNING when ``pydicom.config`` is first imported, so that import comes first.
+    """
+    import logging
+
+    try:
+        import pydicom.config  # noqa: F401
+    except ImportError:  # pragma: no cover - pydicom is a core dependency
+        return
+    logging.getLogger("pydicom").setLevel(logging.CRITICAL + 1)
+
+
 def image_payload(data: bytes, max_pixels: int, max_voxels: int) -> Payload:
     """Check an uploaded file (not empty, sniffed type, header dimensions) into a ``Payload``."""
     if not data:
@@ -225,6 +242,37 @@ def image_payload(data: bytes, max_pixels: int, max_voxels: int) -> Payload:
     kind = sniff(data)
     check_limits(kind, data, max_pixels, max_voxels)
     return Payload(kind=kind, sha256=hashlib.sha256(data).hexdigest(), nbytes=len(data), raw=data)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def refuse_surrogates(value: Any, where: str) -> None:
+    """422 naming the field when a string (or key) in ``value`` holds an unpaired UTF-16 surrogate.
+
+    JSON may spell one (``"\\ud800"``); ``json.loads`` keeps it (a pair becomes one character),
+    but it is not Unicode text: encoding it as UTF-8 (the note's hash, the answer echoing a row's
+    value) raised, and the request got a 500. The value itself is never echoed. Walked with a
+    stack, not recursion: a body may nest as deep as ``json.loads`` allows.
+    """
+    pending: list[tuple[Any, str]] = [(value, where)]
+    while pending:
+        item, at = pending.pop()
+        if isinstance(item, str):
+            found = _SURROGATE.search(item)
+            if found:
+                at = at if len(at) <= 120 else at[:117] + "..."
+                raise Problem(422, "invalid-request", f'{at} holds an unpaired UTF-16 surrogate (a '
+                              f'"\\u{ord(found.group()):04x}" escape) at character {found.start()}, which is not '
+                              "Unicode text: send UTF-8 text (a surrogate pair's two halves together, or the "
+                              "character itself)")
+        elif isinstance(item, dict):
+            for key, sub in item.items():
+                pending.append((key, f"a key of {at}"))
+                named = isinstance(key, str) and not _SURROGATE.search(key)
+                pending.append((sub, f"{at}.{key}" if named else at))
+        elif isinstance(item, list):
+            pending.extend((sub, f"{at}[{k}]") for k, sub in enumerate(item))
 
 
 def json_payload(body: dict[str, Any], max_chars: int) -> Payload:
@@ -246,11 +294,13 @@ def json_payload(body: dict[str, Any], max_chars: int) -> Payload:
             raise Problem(422, "invalid-request", f'"text" holds {NO_WORDS}: send a note with words')
         if len(text) > max_chars:
             raise Problem(413, "text-too-long", f"the text has {len(text):,} characters, over the limit of {max_chars:,}")
+        refuse_surrogates(text, '"text"')
         raw = text.encode("utf-8")
         return Payload(kind="text", sha256=hashlib.sha256(raw).hexdigest(), nbytes=len(raw), text=text)
     kind = "record" if "record" in body else "row"
     record = body[kind]
     if not isinstance(record, dict):
         raise Problem(422, "invalid-request", f'"{kind}" must be a JSON object')
+    refuse_surrogates(record, f'"{kind}"')
     raw = json.dumps(record, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return Payload(kind=kind, sha256=hashlib.sha256(raw).hexdigest(), nbytes=len(raw), record=record)

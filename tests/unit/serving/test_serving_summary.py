@@ -41,3 +41,15 @@ def test_headline_and_summary_and_card() -> None:
     card = card_summary(CONFIG, METRICS, "# card")
     assert card["intended_use"] == "triage" and card["splits"]["train"]["n"] == 300
     assert "not stated" in card["outcome"]
+
+
+def test_a_table_bundle_asks_for_a_row_with_its_feature_columns() -> None:
+    """A table bundle once said `{"kind": "series", "body": '{"record": ...}'}`: a client following
+    /v1/models sent a record and got 422 'takes "row"'."""
+    config = {"task": "binary", "label_names": ["healthy", "disease"], "modality": "tabular",
+              "model": {"name": "logreg"}, "features": {"numeric": ["marker", "bp"], "categorical": ["site"]}}
+    spec = model_summary("tab", 1, "latest", config, {}, [])["input"]
+    assert spec["kind"] == "tabular" and '"row"' in spec["body"]
+    assert spec["numeric"] == ["marker", "bp"] and spec["categorical"] == ["site"]
+    series = model_summary("icu", 1, "latest", {**config, "modality": "series"}, {}, [])["input"]
+    assert series["kind"] == "series" and '"record"' in series["body"]
