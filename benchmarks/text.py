@@ -144,7 +144,7 @@ def _svm_reference(clean: dict, folds: int) -> dict:
 
     source = load_source(clean["path"], carve_val=False)
     dev = development_split(source)
-    fold_index, _ = make_folds(dev, source.origin, folds, 0)
+    fold_index, _ = make_folds(dev, source.origin, folds, 0, source=source)  # meddx cv's folds (near copies too)
     texts, y = np.array(dev.texts, dtype=object), np.asarray(dev.labels)
     out: dict = {"f1": [], "acc": [], "tuned_f1": [], "tuned_acc": [], "tuned_c": []}
     cpu = time.process_time()

@@ -139,17 +139,34 @@ def _model_section(cfg: dict[str, Any]) -> list[str]:
         if key in plan and (plan[key] is not None or key != "train_batches"):  # text: a budget under one epoch
             why = f" ({reasons[key]})" if key in reasons else ""
             lines.append(f"- {key}: {plan[key]}{why}")
-    if training.get("epochs_run") is not None:
-        at = training.get("kept_weights_epoch")
-        lines.append(f"- epochs run: {training['epochs_run']} of {plan.get('epochs', '?')} planned"
-                     + (" (stopped early)" if training["epochs_run"] < plan.get("epochs", 0) else "")
-                     + _cut_note(training.get("cut_epoch"))
-                     + (f"; the weights are those after epoch {at + 1} (counted from 1; epoch {at} in the run's "
-                        "logs and checkpoint names, which count from 0)" if at is not None else ""))
+    lines += epochs_lines(training)
     kept = epoch_note(training.get("kept_epoch") or [])
     lines += [f"- Hyperparameters are meddx defaults or the automatic plan; {kept}. Nothing was tuned on the test split.",
               ""]
     return lines
+
+
+def epochs_lines(training: dict[str, Any]) -> list[str]:
+    """``- epochs run: ...`` for the network, or one line per network of an ensemble
+    (``training.networks``), each naming a last epoch the time limit cut; none without a record."""
+    plan = training.get("plan") or {}
+    networks = [n for n in training.get("networks") or [] if isinstance(n, dict)]
+    return [_epochs_line(record, plan, f"network {record.get('network')} of {len(networks)}: " if networks else "")
+            for record in networks or ([training] if training.get("epochs_run") is not None else [])]
+
+
+def _epochs_line(record: dict[str, Any], plan: dict[str, Any], who: str) -> str:
+    """The epochs a network ran of those planned, a cut last epoch, and whose weights it kept; ``who``
+    names the network of an ensemble (each has its own epochs, ``training.networks``)."""
+    planned = record.get("epochs") if who else plan.get("epochs")
+    run, at = record.get("epochs_run"), record.get("kept_weights_epoch")
+    if run is None:
+        return f"- {who}no training record"
+    return (f"- {who}epochs run: {run} of {planned if planned is not None else '?'} planned"
+            + (" (stopped early)" if isinstance(planned, int) and run < planned else "")
+            + _cut_note(record.get("cut_epoch"))
+            + (f"; the weights are those after epoch {at + 1} (counted from 1; epoch {at} in the run's "
+               "logs and checkpoint names, which count from 0)" if at is not None else ""))
 
 
 def epoch_note(kept: list[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meddx.bundle.model_card import epoch_note, orientation_line
+from meddx.bundle.model_card import epoch_note, epochs_lines, orientation_line
 
 METRICS = (("dice", "Dice"), ("iou", "IoU"), ("hd95", "HD95"), ("asd", "ASD"))
 
@@ -64,6 +64,7 @@ def render_seg_model_card(config: dict[str, Any], metrics: dict[str, Any]) -> st
         f"- Epoch: {epoch_note((config.get('training') or {}).get('kept_epoch') or [])}. Test-time passes and "
         "post-processing were chosen on the validation split; the test split was used for reporting only. "
         "Scores hold for images like the training data (same scanner and protocol).",
+        *epochs_lines(config.get("training") or {}),
         "- Distances are in mm only where the input carries spacing (NIfTI/DICOM headers or a pixel-size column).",
     ]
     return "\n".join(lines) + "\n"

@@ -255,6 +255,11 @@ def cv(
         typer.echo(f"  baseline ({base['model']}): " + "  ".join(
             f"{m} {_f(v)} ± {_f(base['sd'].get(m))}" for m, v in base["mean"].items()))
         typer.echo("  model - baseline (pooled): " + "  ".join(f"{m} {_ci(v)}" for m, v in base["difference"].items()))
+    from meddx.evaluation.cv_cuts import cut_folds_warning
+
+    cut = cut_folds_warning(summary)  # folds whose last epoch the time limit stopped mid-way
+    if cut:
+        typer.echo(cut)
     typer.echo(f"cv: {summary['out_dir']}/cv.json")
 
 

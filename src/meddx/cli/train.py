@@ -135,16 +135,10 @@ def _cut_epochs(run_dir: object) -> list[tuple[str, dict]]:
     """Each network's ``trainer.json`` ``cut_epoch`` (an epoch the time limit stopped before its last
     batch) as ``(who, cut)``: the run folder's, and an ensemble's other networks' (``members/<m>``, each
     with its own share of the time limit; ``who`` names them, empty for a single network)."""
-    from meddx.training.run import trainer_record
+    from meddx.training.members import cut_networks
 
-    root = Path(str(run_dir))
-    members = sorted((p for p in (root / "members").glob("*") if p.name.isdigit()), key=lambda p: int(p.name))
-    found = []
-    for k, folder in enumerate([root, *members]):
-        cut = trainer_record(folder).get("cut_epoch")
-        if cut:
-            found.append((f"network {int(folder.name) + 1 if k else 1} of {len(members) + 1}: " if members else "", cut))
-    return found
+    return [(f"network {number} of {total}: " if total > 1 else "", cut)
+            for number, total, cut in cut_networks(Path(str(run_dir)))]
 
 
 def _privacy_of(bundle: object) -> dict:

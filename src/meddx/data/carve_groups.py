@@ -9,8 +9,13 @@ Carving therefore finds near copies exactly as ``meddx data verify`` does (the s
 with the same settings: perceptual hash plus thumbnail correlation for 2D images and 3D
 volumes, MinHash plus exact Jaccard for documents) and joins them with the patient and
 exact-content groups. One difference: verify also calls any two blank (constant) images near
-copies; carving does not group those (byte-identical blanks are still grouped as exact copies).
-Tables and time series have no near-copy search in verify, so none here.
+copies; carving does not group those (byte-identical blanks are still grouped as exact copies):
+a blank image is a copy of no sample and carries nothing a model could memorise on one side and
+recall on the other (verify reports it for removal), while joining them would make one group of
+every blank image of every label, which stratification cannot split (all of it in val or in one
+fold, and a class made mostly of blanks gone from training). Tables and time series have no
+near-copy search in verify, so none here. ``meddx cv`` folds group with the same codes
+(:mod:`meddx.evaluation.cv_folds`; ``cv.json`` records the settings as ``fold_near_copies``).
 
 The settings are recorded in a bundle (``training.val_near_copies``, :data:`NEAR_COPY_SETTINGS`)
 so that ``meddx evaluate --split val`` re-carves exactly the split a bundle trained against;

@@ -2,7 +2,8 @@
 
 The development data (train, plus val when the source has one) is cut into K folds with
 scikit-learn's ``StratifiedGroupKFold``: stratified by label and grouped by patient, or, without
-patient ids, by identical content (so byte-identical copies never sit on both sides). Each fold
+patient ids, by identical content (so byte-identical copies never sit on both sides), with near
+copies joined to those groups (:mod:`meddx.evaluation.cv_folds`). Each fold
 trains the normal way (``training.fit`` with a validation split carved from its training part,
 temperature and threshold chosen there) and is tested on its held-out fold. A source's own test
 split is never touched.
@@ -18,6 +19,7 @@ import numpy as np
 
 from meddx.core.errors import ConfigError, DataError
 from meddx.data.base import ImageSource, SplitData
+from meddx.evaluation.cv_folds import fold_near_copies, grouping_hint, make_folds
 
 SUMMARY_METRICS = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
 
@@ -45,35 +47,6 @@ def development_split(source: ImageSource) -> SplitData:
                      images=images, paths=paths, texts=texts, records=records, table=table)
 
 
-def make_folds(split: SplitData, origin: str, k: int, seed: int = 0) -> tuple[list[np.ndarray], str]:
-    """Test indices of each of ``k`` folds, and a sentence saying how they were made."""
-    from sklearn.model_selection import StratifiedGroupKFold
-
-    from meddx.data.splits import _content_groups, _join_groups, _strata, file_content
-
-    if k < 2:
-        raise ConfigError(f"--folds must be at least 2; got {k}")
-    if split.patient_ids is not None:
-        groups, unit = np.unique(np.asarray(split.patient_ids), return_inverse=True)[1], "patient"
-        # images only: identical documents or table rows of two patients are templated, not one sample
-        copies = _content_groups(split, origin, by_size=True) if file_content(split) else None
-        if copies is not None:  # one file under two patient ids: both patients in one fold, as the val carve does
-            groups = _join_groups(np.asarray(split.patient_ids), copies)
-            unit = "patient (patients sharing identical content joined)"
-    else:
-        copies = _content_groups(split, origin)
-        groups, unit = (copies, "identical content") if copies is not None else (np.arange(len(split)), "sample")
-    n_groups = len(np.unique(groups))
-    if n_groups < k:
-        raise DataError(f"{origin}: {n_groups} {unit} group(s) cannot make {k} folds; use --folds {max(2, n_groups)}")
-    strata = _strata(split.labels)
-    folds = [test for _, test in StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
-             .split(np.zeros(len(split)), strata, groups)]
-    if unit == "patient" and n_groups == len(split):  # say so: no two samples were kept together
-        unit = "patient, one sample per patient id (no patient column, or one sample each)"
-    return folds, f"{k} folds, stratified by label and grouped by {unit} (StratifiedGroupKFold, seed {seed})"
-
-
 def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
     """Train and test one model per fold; write ``cv.json`` and ``oof_predictions.csv`` to ``out``.
 
@@ -96,6 +69,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     from meddx.evaluation.intervals import metric_intervals
     from meddx.evaluation.evaluate import SplitPredictions, decided_labels, write_predictions
     from meddx.training import run as runlib
+    from meddx.evaluation.cv_cuts import cut_folds
     from meddx.training.fit import fit
 
     if config.devices * config.num_nodes > 1:
@@ -108,7 +82,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     source = load_source(config.data, carve_val=False, text_options=config.text_options,
                          options=config.source_options)
     dev = development_split(source)
-    fold_index, how = make_folds(dev, source.origin, folds, config.seed)
+    fold_index, how = make_folds(dev, source.origin, folds, config.seed, source=source)
     check_folds_trainable(source, dev, fold_index, how, config)
     name = config.name or source.name
     out_dir = Path(out) if out else runlib.new_run_dir(f"{name}-cv{folds}")
@@ -121,6 +95,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     per_fold: list[dict[str, Any]] = []
     oof: list[tuple[int, SplitPredictions, list[str]]] = []
     baseline_oof: list[SplitPredictions] = []
+    weighted = False  # a class-weighted multi-class fold decides by its own weights (evaluation.decision)
     for k, test_idx in enumerate(fold_index):
         fold = fold_source(source, dev, test_idx, k, len(fold_index), how, config)
         fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
@@ -129,6 +104,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
         predictor = load_bundle(result.bundle_path)  # its threshold and temperature decide the fold's labels
         preds = result.predictions["test"]  # already predicted (and calibrated) by training
         oof.append((k, preds, decided_labels(predictor, preds.probs)))
+        weighted = weighted or getattr(predictor, "decision_weights", None) is not None  # argmax p_k·w_k, own w
         per_fold.append(_fold_entry(k, fold, result, predictor))
         if "baseline_test" in result.predictions:
             baseline_oof.append(result.predictions["baseline_test"])
@@ -142,17 +118,19 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
                               groups=_patient_groups(pooled_preds), n_resamples=cv_resamples(config),
                               seed=config.seed)
     pooled_extra = {}
-    if source.task == "multiclass":  # argmax decisions need no per-fold threshold: pool them too
+    if source.task == "multiclass" and not weighted:  # argmax decisions need no per-fold threshold: pool them too
         pooled_extra = {m: pooled[m] for m in ("accuracy", "balanced_accuracy", "macro_f1")}
     summary = {
         "data": config.data, "task": source.task, "label_names": list(source.label_names), "folds": per_fold,
-        "k": folds, "how": how, "n": len(dev),
+        "k": folds, "how": how, "fold_near_copies": fold_near_copies(source, dev), "n": len(dev),
         "mean": {m: _stat(per_fold, m, np.mean) for m in _fold_metric_names(per_fold)},
         "sd": {m: _stat(per_fold, m, lambda v: np.std(v, ddof=1)) for m in _fold_metric_names(per_fold)},
         "pooled": {"auc": pooled["auc"], "auprc": pooled["auprc"], **pooled_extra, "n": len(pooled_preds.ids),
                    "note": "out-of-fold probabilities pooled over folds; threshold-free metrics (and argmax ones "
-                           "for multi-class) only, because each fold chose its own threshold"},
-        "out_dir": str(out_dir),
+                           "for multi-class) only, because each fold chose its own threshold"
+                           + ("; multi-class folds decided by argmax p_k·w_k with their own class weights, so their "
+                              "decisions are not pooled" if weighted else "")},
+        "out_dir": str(out_dir), "cut_folds": cut_folds(per_fold),
     }
     if len(baseline_oof) == len(per_fold):
         summary["baseline"] = _baseline_summary(per_fold, baseline_oof, pooled_preds, source, config)
@@ -177,16 +155,16 @@ def check_folds_trainable(source: ImageSource, dev: SplitData, fold_index: list[
     negatives): each fold's ``fit`` would refuse it, after the folds before it had trained for nothing
     (a class held by one patient is in one fold only). Each fold's source is built (and its val carved)
     as the training loop builds it, then dropped: holding every fold's copy of the images would cost K times
-    the memory."""
+    the memory. A fold whose val cannot be carved is refused with the carve's own message."""
     from meddx.training.plan import check_classes_present
 
     for k, test_idx in enumerate(fold_index):
+        fold = fold_source(source, dev, test_idx, k, len(fold_index), how, config)
         try:
-            check_classes_present(fold_source(source, dev, test_idx, k, len(fold_index), how, config))
+            check_classes_present(fold)
         except DataError as exc:
-            raise DataError(f"{exc}; with {how.split(' (')[0]}, a class (or label) held by too few patients "
-                            "(or samples) leaves some fold's training part without it: use fewer folds (--folds) "
-                            "if it has several, or add cases of it") from None
+            hint = grouping_hint(dev, test_idx, how)
+            raise DataError(f"{exc}{hint}") from None
 
 
 def cv_resamples(config: Any) -> int:
@@ -196,12 +174,15 @@ def cv_resamples(config: Any) -> int:
 
 
 def _fold_entry(k: int, fold: ImageSource, result: Any, predictor: Any) -> dict[str, Any]:
+    from meddx.evaluation.cv_cuts import fold_cuts
+
     test = result.metrics["test"]
     entry: dict[str, Any] = {
         "fold": k, "n_train": len(fold.split("train")), "n_val": len(fold.split("val")), "n_test": test["n"],
         **{m: test.get(m) for m in SUMMARY_METRICS},
         "threshold": decision_thresholds(predictor), "temperature": predictor.temperature,
         "bundle": str(result.bundle_path),
+        "cut_epochs": fold_cuts(getattr(result, "run_dir", None)),  # epochs the time limit stopped mid-way
     }
     base = (result.metrics.get("baseline") or {}).get("test")
     if base:

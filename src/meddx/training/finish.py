@@ -123,6 +123,7 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     if kept:
         cfg.setdefault("training", {})["kept_epoch"] = list(kept)
     cfg.setdefault("training", {}).update(_epochs_run(run_dir))
+    cfg["training"].update(networks_field(run_dir, getattr(plan, "ensemble", 1) or 1))
     if config.dp:  # the run's privacy.json: epsilon spent, accountant, noise, per epoch
         from meddx.training.privacy import add_to_bundle_config
 
@@ -201,6 +202,22 @@ def _epochs_run(run_dir: Path) -> dict[str, Any]:
     kept = int(m.group(1)) if m else (done["epochs_run"] - 1 if restored == "last.ckpt" and done.get("epochs_run") else None)
     cut = {"cut_epoch": done["cut_epoch"]} if done.get("cut_epoch") else {}  # the time limit stopped one mid-way
     return {"epochs_run": done.get("epochs_run"), "kept_weights_epoch": kept, **cut}
+
+
+def networks_field(run_dir: Path, k: int) -> dict[str, Any]:
+    """``{"networks": [...]}`` for an ensemble of ``k`` networks: per network (``network`` counted
+    from 1) its ``epochs`` (planned, after any time-budget re-plan), ``epochs_run``,
+    ``kept_weights_epoch`` and ``cut_epoch`` (only when the time limit cut its last epoch), from its
+    own ``trainer.json``; nothing for one network. The top-level ``epochs``, ``epochs_run``,
+    ``kept_weights_epoch`` and ``cut_epoch`` stay network 1's (the run folder's), as before."""
+    if k <= 1:
+        return {}
+    from meddx.training.members import network_folders
+
+    rows = []
+    for number, folder in enumerate(network_folders(run_dir, k), start=1):
+        rows.append({"network": number, "epochs": trainer_record(folder).get("epochs_planned"), **_epochs_run(folder)})
+    return {"networks": rows}
 
 
 def save_and_register(config: Any, name: str, net: Any, cfg: dict[str, Any], metrics: dict[str, Any], card: str,

@@ -263,6 +263,8 @@ def _check_unfinished(run_dir: Path) -> None:
     network (whose ``trainer.json`` is complete) has no ``metrics.json`` yet and resumes."""
     if not all((run_dir / f).is_file() for f in ("metrics.json", "trainer.json", "plan.json")):
         return
+    if any(_raised(folder) for folder in (run_dir / "members").glob("*")):
+        return  # an ensemble network's own plan.json (members/<m>) raised to train longer
     done, planned = read_json(run_dir / "trainer.json"), read_json(run_dir / "plan.json").get("epochs")
     before = done.get("epochs_planned", done.get("epochs_run"))
     if isinstance(planned, int) and isinstance(before, int) and planned <= before:
@@ -270,6 +272,20 @@ def _check_unfinished(run_dir: Path) -> None:
         cut = cut_epoch_text(done.get("cut_epoch"))
         if cut:  # the time limit ended it mid-epoch
             stopped = f" ({cut}; the best validation epoch was kept)"
+        others = " (an ensemble's other networks: in members/<m>/plan.json)" if (run_dir / "members").is_dir() else ""
         raise ConfigError(f"{run_dir}: this run finished: {done.get('epochs_run')} of {before} planned epochs "
                           f"run{stopped}, bundle saved; to train it longer raise \"epochs\" in its plan.json above "
-                          f"{before} and resume, to change anything else start a new run")
+                          f"{before}{others} and resume, to change anything else start a new run")
+
+
+def _raised(folder: Path) -> bool:
+    """Whether an ensemble network's ``plan.json`` in ``folder`` plans more epochs than its
+    ``trainer.json`` says it was trained for (raised by hand: a resume trains it longer)."""
+    done = trainer_record(folder)
+    planned = done.get("epochs_planned", done.get("epochs_run"))
+    try:
+        plan = read_json(folder / "plan.json") if (folder / "plan.json").is_file() else None
+    except ConfigError:  # damaged: the network's own resume reports it
+        return True
+    epochs = plan.get("epochs") if isinstance(plan, dict) else None
+    return isinstance(epochs, int) and isinstance(planned, int) and epochs > planned

@@ -13,6 +13,7 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
     """The bundle's ``config.json``: everything ``load_bundle`` needs to segment new images;
     ``kept`` says which epoch each network kept (``"best"``/``"final"``, from ``train_and_restore``)."""
     from meddx.data.orientation import CANONICAL
+    from meddx.training.finish import _epochs_run, networks_field
 
     first = source.split("train")
     measurement = ("head_circumference" if "reference_hc_mm" in first.meta
@@ -36,6 +37,7 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
             "plan_reasons": plan.reasons, "mask_kind": source.mask_kind,
             "kept_epoch": list(kept or []),
             "cases": training_cases(run_dir),
+            **_epochs_run(run_dir), **networks_field(run_dir, plan.ensemble),  # per network: epochs, a cut epoch
         },
         "intended_use": config.intended_use,
     }

@@ -18,6 +18,7 @@ import torch
 
 from meddx.core.files import write_json_atomic
 from meddx.training.config import TrainConfig
+from meddx.training.members import member_plans, write_member_plans
 
 
 def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_file: str | Path | None = None,
@@ -61,19 +62,22 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
     x_val, y_val = preprocess_cases(source, "val", pre, progress)
     if config.evaluate_test and "test" in source.splits:
         _check_cases(source, "test")
-    budget_planned = bool(not existing.is_file() and config.time_budget and config.epochs is None
+    # a resumed run keeps re-planning each network (its BudgetReplan state comes back with its checkpoint)
+    budget_planned = bool(config.time_budget and config.epochs is None
                           and plan.reasons.get("epochs") != "overridden by the given plan file")
     if not existing.is_file():
         if budget_planned:
             plan = _fit_budget(plan, config, source, _train_dataset(plan, x_train, y_train, config.seed), x_val)
         plan.write(existing)
+        write_member_plans(run_dir, plan)  # networks 2..K: their own plan.json, re-planned on its own
         write_json_atomic(run_dir / "config.json", config.model_dump())
         write_json_atomic(run_dir / "data.json", data_summary(source))
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     val_loader = _loader(CaseDataset(x_val, y_val), plan.batch_size if plan.spatial_dims == 2 else 1, shuffle=False)
     nets, kept = [], []
-    for member in range(plan.ensemble):
+    plans = member_plans(run_dir, plan)  # each network plans and re-plans its own epochs
+    for member, plan in enumerate(plans):
         # Member 0 trains in the run folder itself, member m in members/m with seed + m
         # (initial weights, patch order and augmentation all differ).
         seed = config.seed + member
@@ -90,6 +94,7 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
             keep=plan.checkpoint))
         nets.append(task.net.eval())
     net = nets[0] if len(nets) == 1 else SoftmaxMean(nets).eval()
+    plan = plans[0]  # the run's plan.json (network 1's); the bundle records every network's epochs
     from meddx.training.seg_finish import finish_segmentation
 
     result = finish_segmentation(config, source, plan, net, run_dir, name, progress, kept=kept)

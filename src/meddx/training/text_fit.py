@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader, Dataset
 from meddx.core.files import write_json_atomic, write_text_atomic
 from meddx.data.base import TextSource
 from meddx.training.config import TrainConfig
+from meddx.training.members import member_plans, write_member_plans
 from meddx.training.text_plan import TextPlan
 
 TOKENIZER_FILE = "tokenizer.json"
@@ -87,21 +88,24 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
         plan, tokenizer, pretrained = _plan_and_tokenizer(config, source, plan_file)
     train_ds = _encode(tokenizer, source, "train", plan.max_length)
     val_ds = _encode(tokenizer, source, "val", plan.max_length)
-    budget_planned = False
+    # epochs from the time budget: measured now on a new run; a resumed run keeps re-planning each
+    # network (its BudgetReplan state, the seconds of its share spent, comes back with its checkpoint)
+    overridden = plan.reasons.get("epochs") == "overridden by the given plan file"
+    budget_planned = bool(config.time_budget and config.epochs is None and not overridden)
     if not existing.is_file():
-        overridden = plan.reasons.get("epochs") == "overridden by the given plan file"
-        budget_planned = bool(config.time_budget and config.epochs is None and not overridden)
         if budget_planned:
             plan = _fit_budget(config, source, plan, train_ds, pretrained)  # each member gets its share
         write_text_atomic(run_dir / TOKENIZER_FILE, tokenizer.to_json())
         plan.write(run_dir / "plan.json")
+        write_member_plans(run_dir, plan)  # networks 2..K: their own plan.json, re-planned on its own
         write_json_atomic(run_dir / "config.json", config.model_dump())
         write_json_atomic(run_dir / "data.json", runlib.data_fingerprint(source))
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     _check_ensemble(config, source, plan.ensemble)  # a plan file may have changed it
     nets, kept, vectors = [], [], None
-    for member in range(plan.ensemble):
+    plans = member_plans(run_dir, plan)  # each network plans and re-plans its own epochs
+    for member, plan in enumerate(plans):
         # Member 0 trains in the run folder itself, member m in members/m with seed + m (initial
         # weights, dropout and batch order differ); the bundle averages their probabilities.
         seed = config.seed + member
@@ -121,6 +125,7 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
             return FitResult(run_dir=run_dir, plan=plan)  # an extra process of a multi-process run
         nets.append(task.net.eval())
     net = nets[0] if len(nets) == 1 else SoftmaxMean(nets).eval()
+    plan = plans[0]  # the run's plan.json (network 1's); the bundle records every network's epochs
     from meddx.bundle.text_predictor import text_bundle_config, text_bundle_files, text_predictor_factory
 
     cfg = text_bundle_config(config, source, plan, name, run_dir)
@@ -270,38 +275,9 @@ def _fit_budget(config: TrainConfig, source: TextSource, plan: TextPlan, train_d
     plan = plan_epochs(plan, len(train_ds), share, sum(times) / samples)
     if plan.ensemble > 1:
         plan.reasons["epochs"] += f" (each of {plan.ensemble} networks' share of {config.time_budget:g} min)"
-    return _limit_batches(plan, len(train_ds), share)
+    from meddx.training.text_plan import limit_batches
 
-
-def _limit_batches(plan: TextPlan, n_train: int, budget_minutes: float) -> TextPlan:
-    """A budget shorter than one epoch: train the batches that fit (Lightning's
-    ``limit_train_batches``, so the learning-rate schedule ends there and validation, calibration
-    and the bundle still follow) and say so on stderr before training, instead of planning one
-    epoch that Lightning's time limit cuts off unannounced with the schedule barely started."""
-    import math
-    import sys
-
-    from meddx.training.plan import epochs_in_budget
-
-    assert plan.seconds_per_sample is not None  # set by plan_epochs
-    fraction = epochs_in_budget(n_train, budget_minutes, plan.seconds_per_sample)
-    total = math.ceil(n_train / plan.batch_size)
-    fits = max(1, int(fraction * total))
-    if fits >= total:
-        return plan
-    data = plan.model_dump()
-    one_epoch = budget_minutes / max(fraction, 1e-9)
-    data["train_batches"] = fits
-    data["reasons"]["train_batches"] = (
-        f"the {budget_minutes:g} min budget is {fraction:.1%} of one epoch ({one_epoch:.1f} min at "
-        f"{plan.seconds_per_sample * 1000:.1f} ms measured per sample): {fits} of {total} training batches "
-        f"({min(n_train, fits * plan.batch_size)} of {n_train} documents), then validation")
-    k = plan.ensemble
-    given = f"--time-budget {budget_minutes * k:g} min" + (f" ({budget_minutes:g} min per network)" if k > 1 else "")
-    sys.stderr.write(f"meddx: note: {given} is shorter than one epoch (about {one_epoch:.1f} min measured): "
-                     f"training stops after {fits} of {total} batches (plan.json train_batches); give "
-                     f"--time-budget {math.ceil(one_epoch * k)} or more for a full epoch\n")
-    return TextPlan(**data)
+    return limit_batches(plan, len(train_ds), share, processes=config.devices * config.num_nodes)
 
 
 def _fit_baseline(config: TrainConfig, source: TextSource) -> Any:

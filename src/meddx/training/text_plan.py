@@ -195,3 +195,48 @@ def private_tokenizer(config: TrainConfig, plan: TextPlan, texts: list[str],
                                     f"{release.noise:g} on weighted document counts, threshold {release.threshold:.1f}, "
                                     f"at most {release.max_words} words per document)")
     return tokenizer, TextPlan(**data)
+
+
+def limit_batches(plan: TextPlan, n_train: int, budget_minutes: float, processes: int = 1) -> TextPlan:
+    """A budget shorter than one epoch: train the batches that fit (Lightning's
+    ``limit_train_batches``, so the learning-rate schedule ends there and validation, calibration
+    and the bundle still follow) and say so on stderr before training, instead of planning one
+    epoch that Lightning's time limit cuts off unannounced with the schedule barely started.
+
+    ``processes`` (``devices x num_nodes``): Lightning gives each process its shard of the epoch
+    (a ``DistributedSampler``: ``ceil(n_train / processes)`` documents) and applies
+    ``limit_train_batches`` to each process's loader, so ``train_batches`` counts one process's
+    batches, an epoch is that many fewer batches per process, and the processes together train
+    ``processes x train_batches`` batches; the note and the reason say so. The speed was measured
+    in one process (the probe), so each process is assumed to train at that speed."""
+    import math
+    import sys
+
+    from meddx.training.plan import epochs_in_budget
+
+    assert plan.seconds_per_sample is not None  # set by plan_epochs
+    processes = max(1, int(processes))
+    fits = max(1, int(epochs_in_budget(n_train, budget_minutes, plan.seconds_per_sample)
+                      * math.ceil(n_train / plan.batch_size)))  # batches one process trains in the budget
+    shard = math.ceil(n_train / processes)  # documents per process and epoch
+    total = math.ceil(shard / plan.batch_size)  # one process's batches per epoch
+    if fits >= total:
+        return plan
+    fraction = epochs_in_budget(shard, budget_minutes, plan.seconds_per_sample)
+    one_epoch = budget_minutes / max(fraction, 1e-9)  # minutes of one epoch, the processes side by side
+    documents = min(n_train, fits * plan.batch_size * processes)
+    per = f" per process ({processes} processes, {shard} documents each)" if processes > 1 else ""
+    data = plan.model_dump()
+    data["train_batches"] = fits
+    data["reasons"]["train_batches"] = (
+        f"the {budget_minutes:g} min budget is {fraction:.1%} of one epoch ({one_epoch:.1f} min at "
+        f"{plan.seconds_per_sample * 1000:.1f} ms measured per sample): {fits} of {total} training batches{per} "
+        f"({documents} of {n_train} documents), then validation")
+    k = plan.ensemble
+    given = f"--time-budget {budget_minutes * k:g} min" + (f" ({budget_minutes:g} min per network)" if k > 1 else "")
+    where = (f" in each of {processes} processes ({documents} of {n_train} documents; plan.json train_batches "
+             "counts one process's)") if processes > 1 else " (plan.json train_batches)"
+    sys.stderr.write(f"meddx: note: {given} is shorter than one epoch (about {one_epoch:.1f} min measured): "
+                     f"training stops after {fits} of {total} batches{where}; give "
+                     f"--time-budget {math.ceil(one_epoch * k)} or more for a full epoch\n")
+    return TextPlan(**data)

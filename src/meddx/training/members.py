@@ -1,0 +1,58 @@
+"""Each network of an ensemble (``--ensemble K``) plans, re-plans and records its own epochs.
+
+Network 1 trains in the run folder and follows the run's ``plan.json``; network m+1 trains in
+``members/<m>`` and follows ``members/<m>/plan.json``, written when the run starts as a copy of the
+starting plan (its share of the time budget). A time-budget re-plan
+(:class:`meddx.training.budget.BudgetReplan`) then changes only that network's plan object and
+file. Before, all K networks shared one plan object: network 2 started from network 1's
+re-planned epochs instead of its own share, the bundle recorded only the last network's epochs,
+and a resumed network 2 followed the run's ``plan.json`` (network 1's re-plans).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from meddx.training.run import member_dir, read_json, trainer_record
+
+
+def write_member_plans(run_dir: Path, plan: Any) -> None:
+    """Give networks 2..K of a new run their own ``members/<m>/plan.json``: the starting plan,
+    so a resume after network 1 re-planned still starts network m from its planned share."""
+    for member in range(1, plan.ensemble):
+        plan.write(member_dir(run_dir, member) / "plan.json")
+
+
+def member_plans(run_dir: Path, plan: Any) -> list[Any]:
+    """One plan object per network (``plan.ensemble`` of them), none shared: network 1's is
+    ``plan`` (the run's ``plan.json``), network m+1's is read from ``members/<m>/plan.json`` (its own
+    re-plans included), else a copy of ``plan`` taken now, before network 1 trains (a run started
+    before the member plans were written)."""
+    plans = [plan]
+    for member in range(1, plan.ensemble):
+        path = run_dir / "members" / str(member) / "plan.json"
+        own = type(plan)(**read_json(path)) if path.is_file() else plan.model_copy(deep=True)
+        plans.append(own.model_copy(update={"ensemble": plan.ensemble}))  # the run's plan.json decides K
+    return plans
+
+
+def network_folders(run_dir: Path, k: int | None = None) -> list[Path]:
+    """The folders of a run's networks in order: the run folder, then ``members/1``, ``members/2``,
+    ... (``k`` of them, or every ``members/<m>`` present)."""
+    root = Path(run_dir)
+    if k is None:
+        k = 1 + sum(1 for p in (root / "members").glob("*") if p.name.isdigit())
+    return [root if m == 0 else root / "members" / str(m) for m in range(k)]
+
+
+def cut_networks(run_dir: Path) -> list[tuple[int, int, dict[str, Any]]]:
+    """``(network, networks, cut)`` for each network (counted from 1, of ``networks``) whose
+    ``trainer.json`` records a ``cut_epoch``: an epoch the time limit stopped before its last batch."""
+    folders = network_folders(run_dir)
+    found = []
+    for number, folder in enumerate(folders, start=1):
+        cut = trainer_record(folder).get("cut_epoch")
+        if isinstance(cut, dict):
+            found.append((number, len(folders), cut))
+    return found
