@@ -119,6 +119,30 @@ def read_bundle_config(path: str | Path) -> dict[str, Any]:
 TASKS = ("binary", "multiclass", "multilabel", "segmentation")
 
 
+def _check_class_weighting(config: dict[str, Any], k: int, bad: Any) -> None:
+    """A multi-class bundle whose class weights were removed from its probabilities records
+    ``calibration.bias`` (−log w_k) and ``decision.class_weights`` (w_k): k finite numbers each,
+    the weights positive. Other tasks: no weights (a binary bias, one number, is checked after)."""
+    multi, lists = config["task"] == "multiclass", []
+    for section, key in (("calibration", "bias"), ("decision", "class_weights")):
+        value = config.get(section)
+        found = value.get(key) if isinstance(value, dict) else None
+        lists.append(isinstance(found, list))
+        if found is None or (key == "bias" and (not multi or (type(found) in (int, float) and found == 0))):
+            continue  # a binary bias is checked below; 0 was allowed before multi-class biases existed
+        if not multi:
+            raise bad(f"{section}.{key}", "absent (decision weights are for multi-class models only)", found)
+        ok = isinstance(found, list) and len(found) == k and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and -1e6 < v < 1e6 and (v > 0 or key == "bias")
+            for v in found)
+        if not ok:
+            raise bad(f"{section}.{key}", f"{k} finite{' positive' if key != 'bias' else ''} numbers, one per class "
+                      "(a class-weighted multi-class model; a single log-odds bias is for binary models only)", found)
+    if multi and lists[0] != lists[1]:  # weights removed but argmax decisions, or weighted twice
+        raise bad("decision.class_weights", "present exactly when calibration.bias holds one number per class",
+                  config["decision"].get("class_weights") if isinstance(config.get("decision"), dict) else None)
+
+
 def _check_fields(where: Path, config: dict[str, Any]) -> None:
     """Refuse a hand-edited or damaged config whose fields would crash loading or silently
     mislabel predictions (a label list that does not match the network's outputs)."""
@@ -148,7 +172,9 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
         raise bad("model.ensemble", "a positive whole number of members", ensemble)
     if not isinstance(config["preprocessing"], dict):
         raise bad("preprocessing", "an object", config["preprocessing"])
-    for section, keys in (("decision", ("threshold",)), ("calibration", ("temperature", "bias"))):
+    _check_class_weighting(config, len(labels), bad)  # multi-class: bias and decision weights, one per class
+    binary_bias = ("bias",) if config["task"] != "multiclass" else ()  # multi-class: one per class, checked above
+    for section, keys in (("decision", ("threshold",)), ("calibration", ("temperature", *binary_bias))):
         value = config.get(section)
         if value is None:
             continue
@@ -157,7 +183,7 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
         for key in keys:
             if value.get(key) is not None and not number(value[key]):
                 raise bad(f"{section}.{key}", "a number", value[key])
-    bias = (config.get("calibration") or {}).get("bias")
+    bias = (config.get("calibration") or {}).get("bias") if binary_bias else None
     if bias is not None and not -1e6 < bias < 1e6:  # a number by now; NaN fails the comparison
         raise bad("calibration.bias", "a finite number", bias)
     if bias and config["task"] != "binary":

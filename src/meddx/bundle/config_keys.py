@@ -33,7 +33,7 @@ KNOWN: dict[str, frozenset[str]] = {
         "privacy", "federated",  # differentially private, federated runs
     }),
     "model": frozenset({"name", "args", "num_classes", "ensemble", "opacus_substitutions"}),
-    "decision": frozenset({"rule", "threshold", "class_thresholds", "chosen_on", "val", "resamples"}),
+    "decision": frozenset({"rule", "threshold", "class_thresholds", "chosen_on", "val", "resamples", "class_weights"}),
     "calibration": frozenset({"temperature", "bias", "fitted_on", "method"}),
 }
 

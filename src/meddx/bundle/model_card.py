@@ -235,14 +235,16 @@ def _baseline_section(metrics: dict[str, Any]) -> list[str]:
 
 
 def _operating_section(cfg: dict[str, Any]) -> list[str]:
+    from meddx.evaluation.decision import weighted_words as _weighted_words
     from meddx.evaluation.operating import describe_rule
+    from meddx.evaluation.recalibration import bias_words as _bias_words
 
     decision, calibration = cfg.get("decision", {}), cfg.get("calibration", {})
     lines = ["## Model output and operating point",
              "- Output: a probability per class"
              + (f", temperature-scaled with T = {calibration['temperature']:.3f}"
-                + (f" and log-odds shifted by {calibration['bias']:+.3f} (class-weighted loss)" if calibration.get("bias")
-                   else "") + " fitted on validation." if calibration.get("fitted_on") else " (not recalibrated).")]
+                + _bias_words(calibration.get("bias")) + " fitted on validation." if calibration.get("fitted_on")
+                else " (not recalibrated).")]
     if decision.get("threshold") is not None:
         lines.append(f"- Decision: positive when P({cfg['label_names'][-1]}) >= {decision['threshold']:.4f}, "
                      f"chosen on validation by rule `{decision['rule']}` "
@@ -253,10 +255,12 @@ def _operating_section(cfg: dict[str, Any]) -> list[str]:
                      f"{_fmt(rates.get('specificity'))}.")
     elif decision.get("class_thresholds"):
         pairs = ", ".join(f"{k}: {v:.4f}" for k, v in decision["class_thresholds"].items())
-        lines.append(f"- Decision: `{decision['rule']}`; thresholds chosen on validation: {pairs}.")
+        lines.append(f"- Decision: `{decision['rule']}`{_weighted_words(decision)}; thresholds chosen on validation: {pairs}.")
     else:
-        lines.append(f"- Decision: `{decision.get('rule', 'argmax')}` (the most probable class).")
+        lines.append(f"- Decision: `{decision.get('rule', 'argmax')}` "
+                     f"({_weighted_words(decision)[2:] or 'the most probable class'}).")
     return [*lines, ""]
+
 
 
 def _performance_section(cfg: dict[str, Any], metrics: dict[str, Any]) -> list[str]:

@@ -58,8 +58,14 @@ class Predictor:
         # Per-label thresholds (multi-label); multi-class per-class thresholds are for reporting only.
         self.class_thresholds: dict[str, float] | None = decision.get("class_thresholds")
         self.temperature: float = float(config.get("calibration", {}).get("temperature") or 1.0)
-        # binary models trained with a class-weighted loss: minus the loss's log-odds shift (else 0)
-        self.calibration_bias: float = float(config.get("calibration", {}).get("bias") or 0.0)
+        # models trained with a class-weighted loss: minus the loss's log-odds shift (binary: one number;
+        # multi-class: −log w_k per class, evaluation.recalibration); 0 for bundles without one
+        bias = config.get("calibration", {}).get("bias")
+        self.calibration_bias: float | list[float] = ([float(b) for b in bias] if isinstance(bias, list)
+                                                      else float(bias or 0.0))
+        # multi-class with the weights removed from its probabilities: decides by argmax p_k·w_k
+        # (evaluation.decision); None: argmax, as every bundle written before the record
+        self.decision_weights: list[float] | None = decision.get("class_weights") if self.task == "multiclass" else None
         self.tta: list[str] = list(config.get("tta", []))
         # The voxel orientation volumes were read in for training ("RAS"); bundles written before
         # reorientation existed have none and read files in their stored order, as they were trained.
@@ -87,8 +93,8 @@ class Predictor:
         return thresholds_of(self.config.get("decision", {}), self.label_names)
 
     def calibrate(self, probs: np.ndarray) -> np.ndarray:
-        """Apply the bundle's temperature (fitted on validation) and, for a binary class-weighted
-        model, its log-odds bias (the loss's shift removed); identity when there are none."""
+        """Apply the bundle's temperature (fitted on validation) and, for a class-weighted model,
+        its log-odds bias (the loss's shift removed); identity when there are none."""
         if (self.temperature == 1.0 and not self.calibration_bias) or len(probs) == 0:
             return probs
         from meddx.evaluation.calibration import apply_temperature
@@ -124,12 +130,16 @@ class Predictor:
         return self.predict_tensor(self.preprocess(images), batch_size=batch_size, calibrated=calibrated)
 
     def decide(self, probs: np.ndarray) -> list[str | list[str]]:
-        """Labels from probabilities with the bundle's rule (threshold for binary/multi-label)."""
+        """Labels from probabilities with the bundle's rule (threshold for binary/multi-label;
+        multi-class: argmax, of p_k·w_k for a class-weighted model whose weights were removed)."""
         if self.task == "binary":
             t = 0.5 if self.threshold is None else self.threshold
             return [self.label_names[int(p[1] >= t)] for p in probs]
         if self.task == "multiclass":
-            return [self.label_names[int(i)] for i in probs.argmax(axis=1)]
+            from meddx.evaluation.decision import decided_class
+
+            weights = None if self.decision_weights is None else np.asarray(self.decision_weights, dtype=np.float64)
+            return [self.label_names[int(i)] for i in decided_class(probs, weights)]
         t = 0.5 if self.threshold is None else self.threshold
         per_label = [self.class_thresholds.get(n, t) if self.class_thresholds else t for n in self.label_names]
         return [[n for n, p, tn in zip(self.label_names, row, per_label) if p >= tn] for row in probs]

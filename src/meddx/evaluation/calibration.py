@@ -310,14 +310,15 @@ def fit_temperature(y_true: Any, probs: Any, task: str) -> float:
     return float(np.clip(np.exp(res.x), *T_BOUNDS))
 
 
-def apply_temperature(probs: np.ndarray, temperature: float, task: str, bias: float = 0.0) -> np.ndarray:
+def apply_temperature(probs: np.ndarray, temperature: float, task: str, bias: Any = 0.0) -> np.ndarray:
     """Rescale probabilities by T: ``softmax(log p / T)`` (binary, multiclass) or
-    ``sigmoid(logit(p) / T)`` per label (multilabel). ``bias`` (binary only) is added to the
-    rescaled log-odds of the positive class (``meddx.evaluation.recalibration``).
+    ``sigmoid(logit(p) / T)`` per label (multilabel). ``bias`` is added to the rescaled scores
+    (``meddx.evaluation.recalibration``): binary, one number, to the positive class's log-odds;
+    multiclass, one per class (``softmax(log p / T + b)``, which can change the argmax).
 
     T = 1 returns ``probs`` unchanged up to float error; rows still sum to 1 for
-    binary/multiclass; the argmax is kept, and for binary the ranking of P(positive), so AUC is
-    unchanged, as long as the input still holds it: float32 probabilities tie at 1.0 from a
+    binary/multiclass; without a multi-class bias the argmax is kept, and for binary the ranking of
+    P(positive), so AUC is unchanged, as long as the input still holds it: float32 probabilities tie at 1.0 from a
     logit margin of about 17, which is why the predictors return float64. The output has
     the shape of ``probs`` (a binary (N,) P(positive) stays (N,)); float32 in -> float32 out,
     anything else -> float64.
@@ -325,12 +326,26 @@ def apply_temperature(probs: np.ndarray, temperature: float, task: str, bias: fl
     t = _check_temperature(temperature)
     p = _validate_probs(probs, task)
     z = _scores(p, task) / t
-    if bias:
-        if task != "binary":
-            raise ConfigError(f"a calibration bias applies to binary models only; this one is {task}")
+    if np.ndim(bias) == 1 and task == "multiclass":
+        z += _class_bias(bias, z.shape[1])
+    elif np.ndim(bias) or bias:
+        if task != "binary" or np.ndim(bias):
+            raise ConfigError(f"a single calibration bias applies to binary models only (multi-class: one per class); "
+                              f"this one is {task}, got {bias!r}")
         z[:, 1] += float(bias)
     out = expit(z) if task == "multilabel" else softmax(z, axis=1)
     if task == "binary" and (np.ndim(probs) == 1 or np.shape(probs)[1] == 1):  # P(positive) given
         out = out[:, 1].reshape(np.shape(probs))
     dtype = np.float32 if np.asarray(probs).dtype == np.float32 else np.float64
     return out.astype(dtype)
+
+
+def _class_bias(bias: Any, k: int) -> np.ndarray:
+    """A multi-class calibration bias as a (k,) float64 array; a ConfigError unless k finite numbers."""
+    try:
+        b = np.asarray(bias, dtype=np.float64)
+    except (TypeError, ValueError):
+        b = np.full(0, np.nan)
+    if b.shape != (k,) or not np.isfinite(b).all():
+        raise ConfigError(f"a multi-class calibration bias must be {k} finite numbers (one per class); got {bias!r}")
+    return b

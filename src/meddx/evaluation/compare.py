@@ -277,12 +277,15 @@ def correctness(
     """Per-case correctness (N,) bool, the input of ``mcnemar_test``.
 
     Binary: ``(probs[:, 1] >= threshold) == y``. Multiclass: ``argmax == y`` (``threshold`` is
-    ignored). Multilabel: exact match, i.e. every label right at its threshold (a scalar, or
-    one per label). ``threshold=None`` means 0.5, as in ``classification_metrics``.
+    ignored unless it is a ``WeightedArgmax``: argmax p_k·w_k, ``evaluation.decision``).
+    Multilabel: exact match, i.e. every label right at its threshold (a scalar, or one per label).
+    ``threshold=None`` means 0.5, as in ``classification_metrics``.
     """
     y, p = _validate(y_true, probs, task)
     if task == "multiclass":
-        return p.argmax(axis=1) == y
+        from meddx.evaluation.decision import decided_class, decision_weights
+
+        return decided_class(p, decision_weights(threshold, p.shape[1])) == y
     thr = _thresholds(threshold, task, p.shape[1])
     if task == "binary":
         return (p[:, 1] >= thr).astype(int) == y

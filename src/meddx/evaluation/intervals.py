@@ -22,6 +22,7 @@ from scipy.stats import rankdata
 
 from meddx.core.errors import DataError
 from meddx.evaluation.bootstrap import Statistic, bootstrap_ci
+from meddx.evaluation.decision import decision_weights
 from meddx.evaluation.metrics import (
     _label_names,
     _predictions,
@@ -69,8 +70,9 @@ class _FastMetrics:
     data (``scipy.stats.rankdata``); a resample only re-weights the distinct scores.
     """
 
-    def __init__(self, y: np.ndarray, p: np.ndarray, task: str, cut: np.ndarray | None) -> None:
-        truth, pred, pred_idx = _predictions(y, p, task, cut)
+    def __init__(self, y: np.ndarray, p: np.ndarray, task: str, cut: np.ndarray | None,
+                 weights: np.ndarray | None = None) -> None:
+        truth, pred, pred_idx = _predictions(y, p, task, cut, weights)  # weights: evaluation.decision
         self.task, self.n, self.k = task, p.shape[0], p.shape[1]
         t, d = truth.astype(float), pred.astype(float)
         cols = [t * d, (1 - t) * d, t * (1 - d), t]  # tp, fp, fn, positives per class
@@ -241,10 +243,11 @@ def metric_intervals(
     y, p = _validate(y_true, probs, task)
     names = _label_names(label_names, p.shape[1])
     _, cut, _ = _resolve_threshold(threshold, task, p.shape[1])
+    weights = decision_weights(threshold, p.shape[1])
     point = classification_metrics(y, p, task, threshold=threshold, label_names=names)  # type: ignore[arg-type]
     if n_resamples == 0:  # no bootstrap asked for (`--bootstrap 0`): the estimates, with null bounds
-        return _estimates_only(_FastMetrics(y, p, task, cut), point, names, task, groups, len(y), level, seed)
-    intervals = bootstrap_ci(_FastMetrics(y, p, task, cut), len(y), strata=_strata(y, task), groups=groups,
+        return _estimates_only(_FastMetrics(y, p, task, cut, weights), point, names, task, groups, len(y), level, seed)
+    intervals = bootstrap_ci(_FastMetrics(y, p, task, cut, weights), len(y), strata=_strata(y, task), groups=groups,
                              n_resamples=n_resamples, level=level, seed=seed, unstratified=_mix_dependent(p.shape[1]))
     shaped = _shape(intervals, names, task, groups, len(y), n_resamples, level, seed, point["notes"])
     # The estimates are the point metrics themselves, not their fast recomputation, which can
@@ -311,7 +314,7 @@ def paired_difference_intervals(
         _, cut, _ = _resolve_threshold(thr, task, p.shape[1])
         res = classification_metrics(y, p, task, threshold=thr, label_names=names)  # type: ignore[arg-type]
         notes += [f"model {tag}: {note}" for note in res["notes"]]
-        models.append(_FastMetrics(y, p, task, cut))
+        models.append(_FastMetrics(y, p, task, cut, decision_weights(thr, p.shape[1])))
     if n_resamples == 0:  # no bootstrap asked for: the paired differences of the estimates, null bounds
         values = _paired_statistic(*models)(np.arange(len(y)))
         intervals = {k: {"estimate": v, "percentile": [None, None], "bca": [None, None], "n_valid": 0,

@@ -7,7 +7,8 @@ are comparable with its published tables:
   one-vs-rest AUC; multilabel = mean over labels of the per-label AUC.
 - ``auprc``: average precision (scikit-learn's step-function area under the precision-recall
   curve, no interpolation), averaged over classes like ``auc``.
-- ``accuracy``: binary = ``probs[:, 1] >= threshold``; multiclass = argmax; multilabel = mean
+- ``accuracy``: binary = ``probs[:, 1] >= threshold``; multiclass = argmax (of p_k·w_k for a
+  class-weighted model: ``evaluation.decision``); multilabel = mean
   over labels of the per-label accuracy at ``threshold``. (MedMNIST uses ``>``; the two differ
   only for a probability exactly equal to the threshold.)
 
@@ -38,6 +39,7 @@ from sklearn.metrics import (
 )
 
 from meddx.core.errors import ConfigError, DataError
+from meddx.evaluation.decision import WeightedArgmax, decided_class, decision_weights, plain_threshold
 
 Task = Literal["binary", "multiclass", "multilabel"]
 TASKS: tuple[str, ...] = ("binary", "multiclass", "multilabel")
@@ -123,8 +125,12 @@ def _resolve_threshold(
     ``threshold`` (a float, a list of ``k`` floats, or ``None``); ``cut`` is the (k,) array of
     per-column cut-offs for one-vs-rest predictions, or ``None`` where predictions are argmax
     (multiclass without per-class thresholds). Shared with the bootstrap module so both read
-    a threshold the same way.
+    a threshold the same way. A multi-class ``WeightedArgmax`` reads as its per-class thresholds
+    (its weights: :func:`decision_weights`).
     """
+    if isinstance(threshold, WeightedArgmax) and task != "multiclass":
+        raise ConfigError(f"a weighted-argmax decision applies to multi-class models only; this one is {task}")
+    threshold = plain_threshold(threshold)
     if threshold is None or np.ndim(threshold) == 0:
         if task == "multiclass":
             notes = [] if threshold is None else [
@@ -162,16 +168,17 @@ def _resolve_threshold(
 
 
 def _predictions(
-    y: np.ndarray, p: np.ndarray, task: str, cut: np.ndarray | None
+    y: np.ndarray, p: np.ndarray, task: str, cut: np.ndarray | None, weights: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """``(truth, pred, pred_idx)``: (N, K) one-vs-rest 0/1 indicator matrices of the truth and
     of the per-class predictions, and the (N,) predicted class (``None`` for multilabel) that
-    accuracy, balanced accuracy and the confusion matrix use. One code path for all tasks."""
+    accuracy, balanced accuracy and the confusion matrix use. One code path for all tasks.
+    ``weights``: a class-weighted multi-class model decides by argmax p_k·w_k."""
     k = p.shape[1]
     if task == "multilabel":
         return y, (p >= cut).astype(int), None
     eye = np.eye(k, dtype=int)
-    pred_idx = (p[:, 1] >= cut[1]).astype(int) if task == "binary" else p.argmax(axis=1)
+    pred_idx = (p[:, 1] >= cut[1]).astype(int) if task == "binary" else decided_class(p, weights)
     pred = (p >= cut).astype(int) if task == "multiclass" and cut is not None else eye[pred_idx]
     return eye[y], pred, pred_idx
 
@@ -287,7 +294,8 @@ def classification_metrics(
             multiclass, one-vs-rest per-class predictions ``probs[:, c] >= t_c`` for the
             per-class values (accuracy, balanced accuracy and the confusion matrix stay
             argmax). A scalar is ignored (with a note) by multiclass, which predicts the
-            argmax; a sequence is a ConfigError for binary (one threshold on column 1).
+            argmax; a sequence is a ConfigError for binary (one threshold on column 1). A
+            ``WeightedArgmax`` (multiclass, ``evaluation.decision``) predicts argmax p_k·w_k.
         label_names: one name per column (default ``"0"``, ``"1"``, ...).
 
     Returns:
@@ -299,13 +307,18 @@ def classification_metrics(
         auc, auprc}}, one-vs-rest; ``ppv`` = ``precision``), ``macro`` (mean over classes of
         the defined values), ``confusion_matrix`` (rows = truth, columns = prediction;
         multilabel: one ``[[tn, fp], [fn, tp]]`` per label in ``label_names`` order),
-        ``label_names`` and ``notes`` (why any value is ``None`` or averaged over fewer classes).
+        ``label_names``, ``notes`` (why any value is ``None`` or averaged over fewer classes) and,
+        for a ``WeightedArgmax``, ``decision_weights``.
     """
     y, p = _validate(y_true, probs, task)
     n, k = p.shape
     names = _label_names(label_names, k)
     thr, cut, notes = _resolve_threshold(threshold, task, k)
-    truth, pred, pred_idx = _predictions(y, p, task, cut)
+    weights = decision_weights(threshold, k)
+    truth, pred, pred_idx = _predictions(y, p, task, cut, weights)
+    if weights is not None:
+        notes.append("decisions are argmax of p_k·w_k (the class weights of the loss): the decisions the model was "
+                     "trained for, on probabilities with the weights removed")
 
     per_class, class_notes = _per_class(truth, pred, p, names)
     macro, macro_notes = _macro(per_class, names)
@@ -351,4 +364,5 @@ def classification_metrics(
         "confusion_matrix": cm,
         "label_names": names,
         "notes": notes,
+        **({} if weights is None else {"decision_weights": [float(w) for w in weights]}),
     }

@@ -263,8 +263,13 @@ def choose_operating_point(
     return point
 
 
-def thresholds_of(point: dict[str, Any], label_names: list[str]) -> float | list[float] | None:
-    """The threshold argument ``classification_metrics`` takes for a stored operating point."""
-    if point.get("class_thresholds"):
-        return [float(point["class_thresholds"][n]) for n in label_names]
-    return point.get("threshold")
+def thresholds_of(point: dict[str, Any], label_names: list[str]) -> Any:
+    """The threshold argument ``classification_metrics`` takes for a stored operating point: a
+    ``WeightedArgmax`` when it records multi-class ``class_weights`` (``evaluation.decision``)."""
+    per_class = [float(point["class_thresholds"][n]) for n in label_names] if point.get("class_thresholds") else None
+    if point.get("class_weights"):
+        from meddx.evaluation.decision import WeightedArgmax
+
+        return WeightedArgmax(tuple(float(w) for w in point["class_weights"]),
+                              None if per_class is None else tuple(per_class))
+    return per_class if per_class is not None else point.get("threshold")

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from meddx.core.files import write_text_atomic
+from meddx.evaluation.decision import weighted_words
 from meddx.evaluation.operating import describe_rule
 from meddx.evaluation.report_format import (
     NC, _bounds, _d, _e, _f, _l, _not_computed, _num, _short, _table, _ul, _vci,
@@ -94,14 +95,16 @@ def _operating_point(m: dict, task: str) -> str:
         return (f"<p>Threshold {_num(thr) if not isinstance(thr, list) else 'per class'}; how it was chosen is "
                 "not recorded (no operating-point record).</p>")
     rule, on = str(op.get("rule") or "unknown"), _e(op.get("chosen_on") or "an unrecorded split")
+    weighted = _e(weighted_words(op)[2:])  # a class-weighted multi-class model: argmax p_k·w_k (evaluation.decision)
     if rule == "argmax" and not op.get("class_thresholds"):
-        text = "Predictions are the most probable class (argmax); no threshold is involved."
+        text = f"Predictions are {weighted or 'the most probable class (argmax)'}; no threshold is involved."
     else:
         what = (f"Threshold <b>{_num(op.get('threshold'))}</b> was" if op.get("threshold") is not None
                 else "Per-class thresholds (see the per-class table) were")
         words = _e(describe_rule(rule, op.get("resamples")))
         text = (f"{what} chosen on the <b>{on}</b> split by rule <code>{_e(rule)}</code> ({words}) "
-                f"and applied unchanged to this {_e(m.get('split') or 'evaluation')} split.")
+                f"and applied unchanged to this {_e(m.get('split') or 'evaluation')} split."
+                + (f" Predicted classes: {weighted}." if weighted else ""))
     val = _d(op.get("val"))
     if val:
         text += " On that split it gave " + _rates(val) + "."

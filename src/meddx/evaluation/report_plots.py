@@ -47,8 +47,9 @@ def _op_points(metrics: dict, task: str, truth: np.ndarray, p: np.ndarray, cols:
         t = _class_threshold(metrics, c, names[c])
         if t is not None:
             pred = p[:, c] >= t
-        elif task == "multiclass":  # argmax: the one-vs-rest point of each class
-            pred = p.argmax(axis=1) == c
+        elif task == "multiclass":  # argmax (p_k·w_k when class-weighted): the one-vs-rest point of each class
+            weights = metrics.get("decision_weights")
+            pred = p.argmax(axis=1) == c if weights is None else (p * np.asarray(weights)).argmax(axis=1) == c
         else:
             continue
         pos = truth[:, c] == 1

@@ -108,6 +108,7 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     from meddx.evaluation.evaluate import (EvalSettings, assess, dataset_summary, leakage_warning, predict_split,
                                            predictions_from_raw)
     from meddx.evaluation.operating import choose_operating_point
+    from meddx.evaluation.recalibration import decision_of
     from meddx.training.fit import FitResult
 
     attributes = None
@@ -140,6 +141,7 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     val = predictions_from_raw(predictor, "val", data, raw)
     cfg["decision"] = choose_operating_point(val.labels, val.probs, source.task, config.threshold_rule,
                                              per_class=config.per_class_thresholds, label_names=predictor.label_names)
+    cfg["decision"].update(decision_of(cfg.get("calibration"), getattr(plan, "class_weights", None)))
     predictor = make(cfg, net)
     choose_baseline_operating_point(predictor, source)
 
@@ -170,15 +172,21 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
 
 def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[str, Any]:
     """The bundle's ``calibration``: a temperature fitted on validation, after removing the log-odds
-    shift of a binary class-weighted loss (which a temperature cannot undo: ``evaluation.recalibration``)."""
+    shifts of a class-weighted loss (which a temperature cannot undo: ``evaluation.recalibration``)."""
     from meddx.evaluation.calibration import fit_temperature
-    from meddx.evaluation.recalibration import fit_temperature_after_shift, weighted_loss
+    from meddx.evaluation.recalibration import (class_weighted_loss, fit_temperature_after_class_shift,
+                                                fit_temperature_after_shift, weighted_loss)
 
     if task == "binary" and weighted_loss(class_weights):
         temperature, bias = fit_temperature_after_shift(labels, raw, class_weights)
         return {"temperature": temperature, "bias": bias, "fitted_on": "val",
                 "method": "the class-weighted loss's log-odds shift log(w1/w0) removed (Menon et al. 2021), then "
                           "temperature scaling (Guo et al. 2017), validation negative log-likelihood"}
+    if task == "multiclass" and class_weighted_loss(class_weights):
+        temperature, biases = fit_temperature_after_class_shift(labels, raw, class_weights)
+        return {"temperature": temperature, "bias": biases, "fitted_on": "val",
+                "method": "the class-weighted loss's shifts log(w_k) removed (Menon et al. 2021), then temperature "
+                          "scaling (Guo et al. 2017), validation negative log-likelihood; decisions argmax p_k·w_k"}
     return {"temperature": fit_temperature(labels, raw, task), "fitted_on": "val",
             "method": "temperature scaling (Guo et al. 2017), validation negative log-likelihood"}
 
