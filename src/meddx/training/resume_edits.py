@@ -26,6 +26,8 @@ run was training under at that epoch (``meddx_plan``, the time-budget re-plans i
 ``epochs`` is honoured with a note (the run trains longer), the series ``baseline`` (fitted after
 training) is honoured with a note, and every other edit is refused naming the field and why.
 Checkpoints from before this record resume with ``plan.json`` unchecked.
+An ensemble's later networks follow their own ``members/<m>/plan.json``: each is checked against
+that network's own last checkpoint the same way.
 """
 
 from __future__ import annotations
@@ -88,6 +90,29 @@ def check_config_edits(run_dir: Path, config: Any, checkpoint: Path, plan: dict[
     _check_config(run_dir, config, saved.get(KEY), plan)
     if isinstance(plan, dict) and isinstance(saved.get(PLAN_KEY), dict):  # else written before the plan record
         check_plan_edits(run_dir, plan, saved[PLAN_KEY])
+    _check_member_plans(run_dir)
+
+
+def _check_member_plans(run_dir: Path) -> None:
+    """:func:`check_plan_edits` for each later network of an ensemble that has trained: its own
+    ``members/<m>/plan.json`` (``training.members``) against the plan its last checkpoint recorded,
+    so an edit there is held to the run's policy (raised ``epochs`` honoured, the rest refused)."""
+    import torch
+
+    from meddx.training.run import read_json
+
+    members = run_dir / "members"
+    for folder in sorted(members.glob("*"), key=lambda p: int(p.name) if p.name.isdigit() else -1):
+        last, path = folder / "checkpoints" / "last.ckpt", folder / "plan.json"
+        if not (folder.name.isdigit() and last.is_file() and path.is_file()):
+            continue  # not a network folder, or a network that has not trained yet
+        try:
+            started = torch.load(last, map_location="cpu", weights_only=True, mmap=True).get(PLAN_KEY)
+        except Exception:  # noqa: BLE001 - an unreadable checkpoint: the network's own resume reports it
+            continue
+        plan = read_json(path)
+        if isinstance(started, dict) and isinstance(plan, dict):  # else written before the plan record
+            check_plan_edits(folder, plan, started)
 
 
 def _check_config(run_dir: Path, config: Any, started: Any, plan: dict[str, Any] | None) -> None:
