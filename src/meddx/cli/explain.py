@@ -23,22 +23,26 @@ def explain(
     split: str = typer.Option("test", "--split", help="With --evaluate: the split to sample."),
     n: int = typer.Option(50, "--n", min=1, help="With --evaluate: inputs sampled."),
     seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX),
+    window: Optional[int] = typer.Option(None, "--window", help="Occlusion of images: side of the occluding cube in model-input pixels/voxels (1 to the smallest side; default ~1/8 of the side in 2D, ~1/3 in 3D). Smaller is finer and slower."),
+    stride: Optional[int] = typer.Option(None, "--stride", help="Occlusion of images: step of the window (1 to the window's side; default half the window)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Explain predictions with attribution maps, or measure how faithful each method is."""
     methods = method or (["all"] if evaluate else ["auto"])
-    if evaluate:
-        if not data:
-            raise typer.BadParameter("--evaluate needs --data SOURCE", param_hint="--data")
-        from meddx.explain.evaluate import evaluate_explanations
-
-        report, path = evaluate_explanations(bundle, data, split=split, methods=methods, n=n, seed=seed)
-        _print_faithfulness(report, path, as_json)
-        return
+    if evaluate and not data:
+        raise typer.BadParameter("--evaluate needs --data SOURCE", param_hint="--data")
     from meddx.explain.api import (as_predictor, explain as run, image_items, methods_for, occlusion_notice,
                                    write_explanations)
 
     predictor = as_predictor(bundle)
+    options = _occlusion_options(predictor, methods, window, stride)
+    if evaluate:
+        from meddx.explain.evaluate import evaluate_explanations
+
+        report, path = evaluate_explanations(predictor, data, split=split, methods=methods, n=n, seed=seed,
+                                             options=options)
+        _print_faithfulness(report, path, as_json)
+        return
     if predictor.config.get("modality") == "text":
         from meddx.cli.predict_text import bundle_encoding, bundle_text_column, read_documents
 
@@ -59,10 +63,10 @@ def explain(
     created = not out.exists()
     _check_out(out)  # before the attributions are computed, which can take minutes
     try:
-        notice = occlusion_notice(predictor, methods)  # occlusion of a volume can take minutes: say how long
+        notice = occlusion_notice(predictor, methods, window, stride)  # a volume can take minutes: say how long
         if notice:
             typer.echo(notice, err=True)
-        explanations = run(predictor, items, methods, target=target, names=names)
+        explanations = run(predictor, items, methods, target=target, names=names, **options)
         files = write_explanations(predictor, explanations, items, out)
     except BaseException:
         if created and out.is_dir() and not any(out.iterdir()):
@@ -75,6 +79,26 @@ def explain(
     for e in explanations:
         typer.echo(f"{e.source}  {e.method}: {e.target} (p={e.probability:.3f})  {e.seconds * 1000:.1f} ms")
     typer.echo(f"written: {len(files)} files in {out}")
+
+
+def _occlusion_options(predictor, methods: list[str], window: Optional[int],  # type: ignore[no-untyped-def]
+                       stride: Optional[int]) -> dict:
+    """``--window`` / ``--stride`` as the API's options, checked before any work: only for image
+    bundles, only with occlusion among the methods (else they would be silently ignored), and
+    within the model input (1 to its smallest side; the stride 1 to the window)."""
+    from meddx.core.errors import ConfigError
+    from meddx.explain.api import occlusion_notice, resolve_methods
+
+    given = [f"{flag} {v}" for flag, v in (("--window", window), ("--stride", stride)) if v is not None]
+    if not given:
+        return {}
+    if predictor.config.get("modality") not in (None, "image"):
+        raise ConfigError(f"{given[0]}: sets the occlusion window of image bundles; bundle {predictor.name!r} "
+                          f"explains {predictor.config.get('modality')} inputs")
+    if "occlusion" not in resolve_methods(predictor, methods):
+        raise ConfigError(f"{given[0]}: applies to occlusion only; add -m occlusion (methods asked: {', '.join(methods)})")
+    occlusion_notice(predictor, ["occlusion"], window, stride)  # raises a one-line error naming the flag and range
+    return {k: v for k, v in (("window", window), ("stride", stride)) if v is not None}
 
 
 def _print_faithfulness(report: dict, path: Path, as_json: bool) -> None:

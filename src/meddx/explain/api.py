@@ -43,12 +43,18 @@ class Explanation:
     image: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON summary: no arrays, no document text (token spans are offsets only)."""
+        """A JSON summary: no arrays, no document text (token spans are offsets only). ``peak`` is
+        the index of the largest |attribution| and ``peak_value`` its signed value (negative: evidence
+        against the class), the point the volume figure slices through (``explain.figures``)."""
+        from meddx.explain.figures import peak_index
+
         a = self.attribution
-        peak = [int(i) for i in np.unravel_index(int(np.argmax(a)), a.shape)] if a.size else None
+        peak = list(peak_index(a)) if a.size else None
+        value = float(a[tuple(peak)]) if peak is not None else None
+        value = round(value, 6) if value is not None and np.isfinite(value) else None  # NaN is no JSON
         return {"source": self.source, "method": self.method, "target": self.target,
                 "probability": round(self.probability, 6), "milliseconds": round(self.seconds * 1000, 2),
-                "shape": list(a.shape), "peak": peak, **self.extra}
+                "shape": list(a.shape), "peak": peak, "peak_value": value, **self.extra}
 
 
 def methods_for(predictor: Any) -> tuple[str, ...]:
@@ -111,14 +117,15 @@ def target_index(predictor: Any, probs: np.ndarray, target: int | str | None) ->
 
 
 def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "auto", *,
-            target: str | None = None, names: Sequence[str] | None = None, **options: Any) -> list[Explanation]:
+            target: int | str | None = None, names: Sequence[str] | None = None,
+            **options: Any) -> list[Explanation]:
     """Explain each input with each method; ``bundle`` is a loaded predictor, a folder or NAME[:VERSION].
 
     Image inputs are file paths (a folder: the images beneath it) or raw channel-first arrays;
     text inputs are strings, named by ``names`` (as ``predict`` names them: the file, ``FILE:ID``)
     or ``text1``, ``text2``...; series inputs are ``SeriesRecord`` objects or patient files
     (PhysioNet ``.txt``, long CSV).
-    ``options`` go to the method (``steps``, ``window``, ``layer``).
+    ``options`` go to the method (``steps``, ``layer``; occlusion of images: ``window``, ``stride``).
     """
     predictor = as_predictor(bundle)
     methods = resolve_methods(predictor, [method] if isinstance(method, str) else list(method))
@@ -135,9 +142,9 @@ def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "a
         return [e for m in methods for e in _explain_rows(predictor, inputs, m, target)]
     out = []
     for i, item in enumerate(image_items(predictor, inputs)):
-        image, name = _read(predictor, item, i)
+        image, name, spacing = _read(predictor, item, i)
         for m in methods:
-            out.append(_explain_image(predictor, image, name, m, target, options))
+            out.append(_explain_image(predictor, image, name, m, target, options, spacing))
             out[-1].image = image
     return out
 
@@ -160,16 +167,21 @@ def image_items(predictor: Any, inputs: Sequence[Any]) -> list[Any]:
     return [x for item in inputs for x in ([item] if isinstance(item, np.ndarray) else expand_image_inputs([item], dims))]
 
 
-def _read(predictor: Any, item: Any, i: int) -> tuple[np.ndarray, str]:
-    """The image as the bundle reads it (checked: dimensionality, channels) and its name; the
-    explanation and the overlay drawn on it use the same array."""
+def _read(predictor: Any, item: Any, i: int) -> tuple[np.ndarray, str, tuple[float, ...] | None]:
+    """The image as the bundle reads it (checked: dimensionality, channels), its name and the voxel
+    spacing the file records (arrays: none); the explanation and the overlay use the same array."""
     if isinstance(item, np.ndarray):
-        return predictor.readable_image(item, f"input{i + 1}"), f"input{i + 1}"
-    return predictor.read(item), str(item)  # volumes in the orientation the bundle was trained on
+        return predictor.readable_image(item, f"input{i + 1}"), f"input{i + 1}", None
+    loaded = predictor.read_loaded(item)  # volumes in the orientation the bundle was trained on
+    return loaded.array, str(item), loaded.spacing
 
 
 def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, target: str | None,
-                   options: dict[str, Any]) -> Explanation:
+                   options: dict[str, Any], spacing: tuple[float, ...] | None = None) -> Explanation:
+    """``extra``: ``image_peak`` (the peak on the image's own grid, where the figure puts it); for a
+    volume the ``spacing`` read (mm, z y x; ``None``: not recorded) and ``figure_voxels`` (how the
+    figure draws voxels); for occlusion its ``window``, ``stride`` and ``forward_passes``."""
+    from meddx.explain.figures import image_peak, spacing_note
     from meddx.explain.image import image_attributions
 
     x = predictor.preprocess([image])
@@ -177,31 +189,40 @@ def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, ta
     k = target_index(predictor, probs, target)
     start = time.perf_counter()
     attribution = image_attributions(predictor.net, x, method, k, **options)[0]
+    seconds = time.perf_counter() - start
+    extra: dict[str, Any] = {"image_peak": list(image_peak(attribution, image.shape[1:]))}
+    if image.ndim == 4:
+        extra.update(spacing=None if spacing is None else [round(float(v), 4) for v in spacing],
+                     figure_voxels=spacing_note(spacing))
+    if method == "occlusion":
+        extra.update(occlusion_plan(tuple(x.shape[2:]), options.get("window"), options.get("stride")))
     return Explanation(source=name, method=method, target=predictor.label_names[k], probability=float(probs[k]),
-                       attribution=attribution, seconds=time.perf_counter() - start,
-                       extra=occlusion_plan(tuple(x.shape[2:]), options.get("window")) if method == "occlusion" else {})
+                       attribution=attribution, seconds=seconds, extra=extra)
 
 
-def occlusion_notice(predictor: Any, methods: Sequence[str]) -> str | None:
+def occlusion_notice(predictor: Any, methods: Sequence[str], window: int | None = None,
+                     stride: int | None = None) -> str | None:
     """The line the CLI prints before explaining image inputs with occlusion (which can take
-    minutes on a 3D bundle): how many forward passes each image costs; ``None`` without occlusion."""
+    minutes on a 3D bundle): how many forward passes each image costs; ``None`` without occlusion.
+    A ``window`` or ``stride`` outside what the model input allows is refused here, before any work."""
     if predictor.config.get("modality") not in (None, "image"):
         return None
     if "occlusion" not in resolve_methods(predictor, methods):
         return None
     size = tuple(int(n) for n in predictor.preprocessor.spatial_size)
-    plan = occlusion_plan(size)
+    plan = occlusion_plan(size, window, stride, flags=("--window", "--stride"))
     x = "x".join
     return (f"occlusion: {plan['forward_passes']} forward passes per image (window {x(map(str, plan['window']))}, "
             f"stride {x(map(str, plan['stride']))} of the {x(map(str, size))} model input)")
 
 
-def occlusion_plan(spatial: tuple[int, ...], window: int | None = None) -> dict[str, Any]:
+def occlusion_plan(spatial: tuple[int, ...], window: int | None = None, stride: int | None = None,
+                   flags: tuple[str, str] = ("window", "stride")) -> dict[str, Any]:
     """The window, stride and number of forward passes occlusion runs over an input of ``spatial``
     size (model input voxels), for the explanation's JSON and the CLI's notice before it starts."""
     from meddx.explain.image import occlusion_geometry
 
-    sides, strides, passes = occlusion_geometry(spatial, window)
+    sides, strides, passes = occlusion_geometry(spatial, window, stride, flags=flags)
     return {"window": list(sides), "stride": list(strides), "forward_passes": passes}
 
 
@@ -316,7 +337,7 @@ def write_explanations(predictor: Any, explanations: list[Explanation], inputs: 
                     document, attribution, title=f"{predictor.name}: {source} ({e.method})")))
             continue
         image = group[0].image if group[0].image is not None else _read(predictor, inputs[i], i)[0]
-        written += _image_files(image, group, out, stem)
+        written += _image_files(image, group, out, stem, group[0].extra.get("spacing"))
     written.append(write_json_atomic(out / "explanations.json", [e.to_dict() for e in explanations]))
     return written
 
@@ -334,7 +355,8 @@ def per_input(explanations: list[Explanation]) -> list[list[Explanation]]:
     return groups
 
 
-def _image_files(image: np.ndarray, group: list[Explanation], out: Path, stem: str) -> list[Path]:
+def _image_files(image: np.ndarray, group: list[Explanation], out: Path, stem: str,
+                 spacing: Sequence[float] | None = None) -> list[Path]:
     from meddx.explain.image import comparison_png, overlay_png, volume_overlay_png
 
     files = []
@@ -342,7 +364,7 @@ def _image_files(image: np.ndarray, group: list[Explanation], out: Path, stem: s
         title = f"{e.method}: {e.target} ({e.probability:.2f})"
         path = out / f"{stem}-{e.method}.png"
         if image.ndim == 4:
-            files.append(volume_overlay_png(image, e.attribution, path, title=title))
+            files.append(volume_overlay_png(image, e.attribution, path, title=title, spacing=spacing))
         else:
             files.append(overlay_png(image, e.attribution, path, title=title))
     if len(group) > 1 and image.ndim == 3:

@@ -62,6 +62,11 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
                               "settings": {"baseline": "0 after the bundle's normalisation (the training mean)",
                                            "order": "most important first; ties in array order",
                                            "sanity_inputs": sanity_inputs}}
+    if "occlusion" in chosen:  # the cube used (``--window``/``--stride`` or the default), beside the scores
+        from meddx.explain.api import occlusion_plan
+
+        report["settings"]["occlusion"] = occlusion_plan(tuple(x.shape[2:]), (options or {}).get("window"),
+                                                         (options or {}).get("stride"))
     names = list(predictor.label_names)
     if pointing_class is not None and pointing_class not in names:
         raise ConfigError(f"pointing class {pointing_class!r} is not one of {', '.join(names)}")

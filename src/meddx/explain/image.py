@@ -3,8 +3,8 @@
 - ``gradcam`` / ``gradcam++``: class activation maps of the last spatial layer (Selvaraju et al.
   2017; Chattopadhyay et al. 2018), ReLU'd (non-negative) and upsampled to the input resolution.
 - ``occlusion``: Captum ``Occlusion``; a window (default ~1/8 of the side in 2D, ~1/3 of each side
-  in 3D; stride half the window) slides over the image, set to zero (the preprocessed mean), and
-  the drop of the target logit is recorded: signed, positive where hiding the region lowers the
+  in 3D; stride half the window; ``window``/``stride`` choose others) slides over the image, set
+  to zero (the preprocessed mean), and the drop of the target logit is recorded: signed, positive where hiding the region lowers the
   class score. One forward pass per window position (``occlusion_geometry`` counts them), run in
   batches of as many occluded copies as ``bundle.predictor.batch_size_for`` allows their size.
 - ``integrated-gradients``: Captum ``IntegratedGradients`` from a zero baseline, summed over
@@ -13,15 +13,13 @@
 
 Every method restores the network's train/eval mode and ``requires_grad`` flags and leaves no
 parameter gradients behind (parameters are frozen while attributing; only the input is
-differentiated). Figures use matplotlib's object API (no pyplot state) and are written atomically.
+differentiated). The figures drawn from the maps are in ``explain.figures``.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -29,7 +27,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from meddx.core.errors import ConfigError, DataError
-from meddx.core.files import write_bytes_atomic
 
 METHODS = ("gradcam", "gradcam++", "occlusion", "integrated-gradients", "saliency")
 _CAMS = ("gradcam", "gradcam++")
@@ -176,8 +173,10 @@ def _cam(net: nn.Module, x: torch.Tensor, targets: list[int], layer: str, plus: 
 
 
 def image_attributions(net: nn.Module, x: torch.Tensor, method: str, target: int | Sequence[int] | None = None, *,
-                       layer: str | None = None, steps: int = 32, window: int | None = None) -> np.ndarray:
-    """Attribution maps ``(B, *spatial)`` float32 at the input resolution for a preprocessed batch."""
+                       layer: str | None = None, steps: int = 32, window: int | None = None,
+                       stride: int | None = None) -> np.ndarray:
+    """Attribution maps ``(B, *spatial)`` float32 at the input resolution for a preprocessed batch
+    (``window`` and ``stride``: occlusion's cube side and step, see :func:`occlusion_geometry`)."""
     if method not in METHODS:
         raise ConfigError(f"image attribution method {method!r} is not one of {', '.join(METHODS)}")
     x = _check_input(x, net)
@@ -185,7 +184,7 @@ def image_attributions(net: nn.Module, x: torch.Tensor, method: str, target: int
     if method in _CAMS:
         out = _cam(net, x, targets, layer or target_layer(net, x), plus=method == "gradcam++")
     elif method == "occlusion":
-        out = _occlusion(net, x, targets, window)
+        out = _occlusion(net, x, targets, window, stride)
     else:
         from captum.attr import IntegratedGradients, Saliency
 
@@ -198,23 +197,28 @@ def image_attributions(net: nn.Module, x: torch.Tensor, method: str, target: int
     return out.detach().float().cpu().numpy().astype(np.float32)
 
 
-def occlusion_geometry(spatial: Sequence[int],
-                       window: int | None = None) -> tuple[tuple[int, ...], tuple[int, ...], int]:
+def occlusion_geometry(spatial: Sequence[int], window: int | None = None, stride: int | None = None, *,
+                       flags: tuple[str, str] = ("window", "stride"),
+                       ) -> tuple[tuple[int, ...], tuple[int, ...], int]:
     """``(window, stride, forward passes)`` of occlusion over an input of ``spatial`` size.
 
-    ``window`` given: a cube of that side, stride half of it. Default in 2D: ~1/8 of the smallest
-    side (a 28 px image: 4 px, 169 passes). Default in 3D: stride ceil(n / 6) and window twice
-    that along each axis, so at most 5 positions per axis and 125 passes whatever the size: a
-    1/8 window of a 40^3 volume was 6,859 passes of a 3D network, over an hour on a laptop CPU,
-    and even 343 (7 per axis) take minutes there. The map is then as coarse as a ResNet's
-    Grad-CAM (its last layer is 1/8 of the side); a smaller ``window`` gives a finer one, at
-    the cost the pass count says. Captum adds a last position that ends at the border, so every
-    voxel is occluded at least once: passes = prod(ceil((n - w) / s) + 1).
+    ``window`` given: a cube of that side (1 to the smallest side), stride half of it. Default in
+    2D: ~1/8 of the smallest side (a 28 px image: 4 px, 169 passes). Default in 3D: stride
+    ceil(n / 6) and window twice that along each axis, so at most 5 positions per axis and 125
+    passes whatever the size: a 1/8 window of a 40^3 volume was 6,859 passes of a 3D network, over
+    an hour on a laptop CPU, and even 343 (7 per axis) take minutes there. The map is then as
+    coarse as a ResNet's Grad-CAM (its last layer is 1/8 of the side); a smaller ``window`` gives a
+    finer one, at the cost the pass count says. ``stride`` given: that step along every axis (1 to
+    the window's smallest side: a larger step would leave voxels never occluded). Captum adds a last
+    position that ends at the border, so every voxel is occluded at least once: passes =
+    prod(ceil((n - w) / s) + 1). ``flags`` name the two settings in errors (the CLI's ``--window``).
     """
     spatial = tuple(int(n) for n in spatial)
+    size = "x".join(map(str, spatial))
     if window is not None:
-        if not 1 <= window <= min(spatial):
-            raise ConfigError(f"occlusion window {window} must be between 1 and the smallest side {min(spatial)}")
+        if not _whole(window) or not 1 <= window <= min(spatial):
+            raise ConfigError(f"occlusion {flags[0]} {window}: expected a whole number from 1 to {min(spatial)} "
+                              f"(the smallest side of the {size} model input)")
         sides = (int(window),) * len(spatial)
         strides = tuple(max(1, w // 2) for w in sides)
     elif len(spatial) == 3:
@@ -223,16 +227,27 @@ def occlusion_geometry(spatial: Sequence[int],
     else:
         sides = (min(min(spatial), max(2, round(min(spatial) / 8))),) * len(spatial)
         strides = tuple(max(1, w // 2) for w in sides)
+    if stride is not None:
+        if not _whole(stride) or not 1 <= stride <= min(sides):
+            raise ConfigError(f"occlusion {flags[1]} {stride}: expected a whole number from 1 to {min(sides)} (the "
+                              f"window {'x'.join(map(str, sides))} of the {size} model input; a larger step leaves "
+                              "voxels never occluded)")
+        strides = (int(stride),) * len(spatial)
     passes = int(np.prod([-(-(n - w) // s) + 1 for n, w, s in zip(spatial, sides, strides)]))
     return sides, strides, passes
 
 
-def _occlusion(net: nn.Module, x: torch.Tensor, targets: list[int], window: int | None) -> torch.Tensor:
+def _whole(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _occlusion(net: nn.Module, x: torch.Tensor, targets: list[int], window: int | None,
+               stride: int | None) -> torch.Tensor:
     from captum.attr import Occlusion
 
     from meddx.bundle.predictor import batch_size_for
 
-    sides, strides, _ = occlusion_geometry(tuple(x.shape[2:]), window)
+    sides, strides, _ = occlusion_geometry(tuple(x.shape[2:]), window, stride)
     per_eval = max(1, batch_size_for(tuple(x.shape)) // len(x))  # occluded copies per forward pass
     with _frozen_eval(net), torch.no_grad():
         attr = Occlusion(net).attribute(x, target=targets, sliding_window_shapes=(x.shape[1], *sides),
@@ -241,106 +256,5 @@ def _occlusion(net: nn.Module, x: torch.Tensor, targets: list[int], window: int 
     return attr.mean(1)  # the window spans every channel: all channels carry the same value
 
 
-# ----------------------------------------------------------------------------- figures
-
-
-def _resize(attribution: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    a = np.asarray(attribution, dtype=np.float32)
-    if a.shape == tuple(shape):
-        return a
-    mode = "bilinear" if len(shape) == 2 else "trilinear"
-    t = torch.from_numpy(np.ascontiguousarray(a))[None, None]
-    return F.interpolate(t, size=tuple(shape), mode=mode, align_corners=False)[0, 0].numpy()
-
-
-def _as_display(image: np.ndarray, spatial_ndim: int = 2) -> np.ndarray:
-    """A (C, *spatial) or (*spatial) array as floats in [0, 1]: grey (*spatial) or RGB (*spatial, 3)."""
-    a = np.asarray(image, dtype=np.float32)
-    if a.ndim == spatial_ndim + 1:
-        a = np.moveaxis(a, 0, -1) if a.shape[0] == 3 else a.mean(0)
-    elif a.ndim != spatial_ndim:
-        raise DataError(f"image for the overlay: expected (C, *spatial) or (*spatial) with {spatial_ndim} spatial "
-                        f"axes, found {a.shape}")
-    lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
-    return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
-
-
-def _blend(display: np.ndarray, attribution: np.ndarray, alpha: float = 0.5) -> np.ndarray:
-    """RGB: the image in grey, the map on top (inferno when non-negative, red/blue when signed)."""
-    import matplotlib
-
-    base = display if display.ndim == 3 else np.repeat(display[..., None], 3, axis=-1)
-    a = np.nan_to_num(attribution.astype(np.float32))
-    signed = float(a.min()) < 0
-    scale = float(np.abs(a).max()) or 1.0
-    if signed:
-        heat = matplotlib.colormaps["bwr"](0.5 + 0.5 * a / scale)[..., :3]
-    else:
-        heat = matplotlib.colormaps["inferno"](a / scale)[..., :3]
-    weight = alpha * (np.abs(a) / scale)[..., None]
-    return np.clip((1 - weight) * base + weight * heat, 0.0, 1.0)
-
-
-def overlay_png(image: np.ndarray, attribution: np.ndarray, path: str | Path, *, title: str = "",
-                scale: int = 1) -> Path:
-    """The map blended on the raw image, written as a PNG exactly the image's size (times an
-    integer ``scale``); the map is resized to the image, the title goes in the PNG metadata."""
-    from matplotlib.image import imsave
-
-    display = _as_display(image)
-    rgb = _blend(display, _resize(attribution, display.shape[:2]))
-    if scale > 1:
-        rgb = rgb.repeat(scale, axis=0).repeat(scale, axis=1)
-    buf = io.BytesIO()
-    imsave(buf, rgb, format="png", metadata={"Title": title} if title else None)
-    return write_bytes_atomic(path, buf.getvalue())
-
-
-def _save_figure(fig, path: str | Path) -> Path:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    return write_bytes_atomic(path, buf.getvalue())
-
-
-def volume_overlay_png(volume: np.ndarray, attribution: np.ndarray, path: str | Path, *, title: str = "") -> Path:
-    """Axial, coronal and sagittal slices of the volume through the attribution's peak |value|."""
-    from matplotlib.figure import Figure
-
-    display = _as_display(volume, spatial_ndim=3)
-    if display.ndim != 3:
-        raise DataError(f"volume overlay: expected a single-channel-like volume, found {np.shape(volume)}")
-    attr = _resize(attribution, display.shape)
-    peak = np.unravel_index(int(np.argmax(np.abs(attr))), attr.shape)
-    views = [("axial", np.s_[peak[0], :, :]), ("coronal", np.s_[:, peak[1], :]), ("sagittal", np.s_[:, :, peak[2]])]
-    fig = Figure(figsize=(9, 3.4))
-    for i, (name, sl) in enumerate(views):
-        ax = fig.add_subplot(1, 3, i + 1)
-        ax.imshow(_blend(display[sl], attr[sl]), interpolation="nearest")
-        ax.set_title(f"{name} {peak[i]}")
-        ax.axis("off")
-    if title:
-        fig.suptitle(title)
-    return _save_figure(fig, path)
-
-
-def comparison_png(image: np.ndarray, maps: dict[str, np.ndarray], path: str | Path, *, title: str = "") -> Path:
-    """The image next to one overlay per method, side by side."""
-    from matplotlib.figure import Figure
-
-    display = _as_display(image)
-    fig = Figure(figsize=(2.6 * (len(maps) + 1), 2.9))
-    ax = fig.add_subplot(1, len(maps) + 1, 1)
-    ax.imshow(display, cmap="gray" if display.ndim == 2 else None, interpolation="nearest")
-    ax.set_title("image")
-    ax.axis("off")
-    for i, (name, attribution) in enumerate(maps.items()):
-        ax = fig.add_subplot(1, len(maps) + 1, i + 2)
-        ax.imshow(_blend(display, _resize(attribution, display.shape[:2])), interpolation="nearest")
-        ax.set_title(name)
-        ax.axis("off")
-    if title:
-        fig.suptitle(title)
-    return _save_figure(fig, path)
+# Figures live in explain.figures; imported here too, where callers have always found them.
+from meddx.explain.figures import comparison_png, overlay_png, volume_overlay_png  # noqa: E402,F401

@@ -105,14 +105,14 @@ def test_each_image_file_is_read_once_and_the_overlays_are_unchanged(image_bundl
 
     bundle, files = image_bundle
     predictor = as_predictor(bundle)
-    read = predictor.read
+    read = predictor.read_loaded  # what read() calls too: the array and the spacing the file records
     seen: list[str] = []
 
     def counting_read(path, *args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(str(path))
         return read(path, *args, **kwargs)
 
-    predictor.read = counting_read  # type: ignore[method-assign]
+    predictor.read_loaded = counting_read  # type: ignore[method-assign]
     explanations = explain(predictor, files, ["gradcam", "occlusion"])
     written = write_explanations(predictor, explanations, files, tmp_path / "once")
     assert sorted(seen) == sorted(map(str, files))  # once per file, for both methods and the overlays
