@@ -140,12 +140,21 @@ def headline(metrics: dict[str, Any]) -> list[str]:
     if cal.get("before"):
         after = cal.get("after")
         lines.append(f"calibration: ECE {_f(cal['before']['ece'])}"
-                     + (f" -> {_f(after['ece'])} after temperature {cal['temperature']:.2f}" if after else "")
+                     + (f" -> {_f(after['ece'])} after temperature {cal['temperature']:.2f}{_shift(cal.get('bias'))}"
+                        if after else "")
                      + f"  Brier {_f((after or cal['before'])['brier'])}"
                      + (f"  slope {_f((after or cal['before']).get('slope'))}"
                         if (after or cal["before"]).get("slope") is not None else ""))
     lines += [f"warning: {w}" for w in metrics.get("warnings", [])]
     return lines
+
+
+def _shift(bias: Any) -> str:
+    """The class-weighted loss's shift a bundle's calibration removes with its temperature
+    (``calibration.bias``: one log-odds shift, or −log w_k per class); nothing without one."""
+    if isinstance(bias, list):
+        return " and class shifts -log w_k (" + ", ".join(f"{b:+.3f}" for b in bias) + ", removing the class weights)"
+    return f" and log-odds shift {bias:+.3f} (removing the class weights)" if bias else ""
 
 
 def compare(

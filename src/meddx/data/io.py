@@ -276,6 +276,19 @@ def _native(arr: np.ndarray) -> np.ndarray:
 
 
 def _reason(exc: BaseException) -> str:
-    """First line of an exception message, short enough for a one-line error."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """The first informative line of an exception message, short enough for a one-line error.
+
+    pydicom's decoders write a heading that ends in ':' and each plugin's actual error on the
+    lines below ("Unable to decode as exceptions were raised by all available plugins:" /
+    "  pillow: cannot identify image file <_io.BytesIO object at 0x...>"): the heading alone says
+    nothing, so the first line under it is added. Nothing further is kept (later lines may quote
+    header values), and an object's repr (``<... object at 0x...>``) is dropped as noise.
+    """
+    import re
+
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    text = f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
+    text = re.sub(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>", "", text)
     return text if len(text) <= 200 else text[:197] + "..."

@@ -30,6 +30,7 @@ import numpy as np
 
 from meddx.core.errors import DataError
 from meddx.data.base import SPLITS, ImageSource, SplitData, order_label_names, too_few_classes
+from meddx.data.tabular_cells import JSON_ROW, feature_frame, json_cell
 from meddx.data.tabular_read import (find_column, looks_like_header, missing_tokens, normalise_value, number, parse_rows,
                                      rare_class_notes, read_lines, read_rows, refuse_identifier, split_cells,
                                      typed_column)
@@ -123,38 +124,15 @@ def feature_row_from_json(row: dict[str, Any], options: dict[str, Any], numeric:
     """One row sent as JSON (``{"column": value, ...}``) as the one-row feature table a CSV row
     of the same values gives: the training missing-value tokens and zero-as-missing columns
     apply, ``null`` is missing, and every feature column must be present (extra keys, such as
-    an id or the label, are ignored)."""
+    an id or the label, are ignored); a numeric column's value must be a finite number or missing
+    (:mod:`meddx.data.tabular_cells`)."""
     lookup = {str(k).lower(): k for k in row}
     absent = [c for c in (*numeric, *categorical) if c.lower() not in lookup]
     if absent:
         raise DataError(f"row: missing feature column(s) {', '.join(absent)} that the model was trained on; "
                         f"the row has: {', '.join(map(str, row)) or '(nothing)'}")
-    cells = {}
-    for name in [*numeric, *categorical]:
-        value = row[lookup[name.lower()]]
-        if isinstance(value, (dict, list)):
-            raise DataError(f"row: column {name!r} must be a number, a string or null; got {type(value).__name__}")
-        cells[name] = ["" if value is None else str(value).lower() if isinstance(value, bool) else str(value)]
-    return _feature_frame(Path("row"), cells, options, numeric, categorical)
-
-
-def _feature_frame(where: Path, cells: dict[str, list[str]], options: dict[str, Any], numeric: list[str],
-                   categorical: list[str]) -> Any:
-    """The typed feature table of raw cells per feature column (a CSV file's or a JSON row's),
-    read as in training: its missing-value tokens and zero-as-missing columns apply, and text in
-    a numeric column is an error."""
-    import pandas as pd
-
-    missing = missing_tokens(options.get("missing_values"))
-    data: dict[str, Any] = {}
-    for name in [*numeric, *categorical]:
-        kind, values = typed_column(where, name, cells[name], missing, categorical=name in categorical, trained=True)
-        if name in numeric and kind != "numeric":  # (cells that are all missing read as numeric NaN)
-            raise DataError(f"{where}: column {name!r} holds text, but the model was trained on it as numbers")
-        data[name] = pd.Series(values, dtype="float64" if name in numeric else object)
-    table = pd.DataFrame(data)
-    _zero_as_missing(where, table, numeric, [c for c in options.get("zero_as_missing") or [] if c in numeric], [])
-    return table
+    cells = {name: [json_cell(name, row[lookup[name.lower()]])] for name in [*numeric, *categorical]}
+    return feature_frame(JSON_ROW, cells, options, numeric, categorical)
 
 
 def read_feature_table(path: str | Path, options: dict[str, Any], numeric: list[str],
@@ -181,7 +159,7 @@ def read_feature_table(path: str | Path, options: dict[str, Any], numeric: list[
     if absent:
         raise DataError(f"{path}: missing feature column(s) {', '.join(absent)} that the model was trained on; "
                         f"the file has: {', '.join(header)}")
-    table = _feature_frame(path, {n: cols[lookup[n.lower()]] for n in (*numeric, *categorical)}, options, numeric,
+    table = feature_frame(path, {n: cols[lookup[n.lower()]] for n in (*numeric, *categorical)}, options, numeric,
                            categorical)
     ident = find_column(header, options.get("id_column") or "id")
     ids = [f"{path.name}:{c or f'row{r}'}" for r, c in enumerate(cols[ident], 1)] if ident else \

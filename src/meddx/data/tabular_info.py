@@ -39,7 +39,17 @@ def table_source_info(source: TabularSource) -> dict[str, Any]:
                    for name, d in source.splits.items()},
         "columns": [_column_info(whole, name, name in source.categorical) for name in source.feature_columns],
         "options": dict(source.options), "notes": list(source.notes), "warnings": list(source.warnings),
+        "missing_values": _missing_words(source.options.get("missing_values")),
     }
+
+
+def _missing_words(extra: list[str] | None) -> str:
+    """Which cells were read as missing: the defaults (NaN among them, as pandas reads it) and ``extra``."""
+    from meddx.data.tabular_read import MISSING_TOKENS
+
+    shown = ["empty" if t == "" else {"na": "NA", "n/a": "N/A", "nan": "NaN"}.get(t, t) for t in sorted(MISSING_TOKENS)]
+    added = [str(v) for v in extra or [] if str(v).strip().lower() not in MISSING_TOKENS]
+    return ", ".join(shown) + " (any case)" + (f", plus --missing-values {', '.join(added)}" if added else "")
 
 
 def _column_info(df: Any, name: str, categorical: bool) -> dict[str, Any]:
@@ -110,6 +120,7 @@ def print_table_info(result: dict[str, Any]) -> None:
             cols.add_row(c["name"], "numeric", rate, *(f"{c[k]:.4g}" if k in c else "-" for k in ("min", "median", "max")),
                          f"{c.get('distinct', 0)} distinct")
     console.print(cols)
+    console.print(f"missing cells (counted above): {result['missing_values']}", soft_wrap=True)
     for note in result["notes"]:
         console.print(f"note: {note}")
     for warning in result.get("warnings") or []:

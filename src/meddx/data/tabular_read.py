@@ -4,10 +4,14 @@ Every cell is read as a string first (the csv module, not pandas' type inference
 module decides, and can explain, what is missing, what is a number and what is a category:
 
 - missing: an empty cell, ``?``, ``NA``, ``N/A``, ``NaN``, ``null``, ``None`` (any case), plus the
-  user's ``missing_values``;
+  user's ``missing_values`` (``NaN`` is missing, as pandas reads it: it is how pandas and numpy
+  write a missing value);
 - a column is *numeric* when every non-missing cell is a finite number; when at least 90% are
   and a few are not, the first odd cell is an error (row, column, value) rather than a silent
-  switch to categorical; otherwise the column holds categories (strings);
+  switch to categorical; otherwise the column holds categories (strings). Among numbers, an
+  infinite value (``Infinity``, ``-inf``, ``1e400`` beyond the float64 range) or a ``true``/``false``
+  is an error whatever its share: no model input can be infinite, and a yes/no among numbers
+  is a 1/0 written in words;
 - numbers that are whole (``3.0``) are written ``3`` wherever they serve as labels or categories.
 
 "Row N" counts data rows from 1 (a header line is not a row).
@@ -127,15 +131,55 @@ def typed_column(path: Path, name: str, cells: list[str], missing: frozenset[str
     if not odd:  # every filled cell a number (or no filled cell at all)
         return "numeric", [float("nan") if c.strip().lower() in missing else float(c) for c in cells]
     _refuse_written_numbers(path, name, odd)
+    _refuse_unusable_numbers(path, name, odd, len(present) - len(odd), trained)
     if present and len(odd) <= (1 - NUMERIC_SHARE) * len(present):
         r, c = odd[0]
         advice = (f"fix the cell, or leave it empty if the value is missing (the model's missing-value tokens are "
                   f"fixed at training: retrain with --missing-values '{c}' to read it as missing)" if trained else
                   f"if {c!r} means missing pass --missing-values '{c}', if the column holds categories pass "
                   f"--categorical {name}")
-        raise DataError(f"{path}: row {r}, column {name!r}: {c!r} is not a number, but {len(present) - len(odd)} of "
+        raise DataError(f"{path}: row {r}, column {name!r}: {cell_problem(c)}, but {len(present) - len(odd)} of "
                         f"{len(present)} filled cells of the column are ({len(odd)} odd cell(s)); {advice}")
     return "categorical", [None if c.strip().lower() in missing else normalise_value(c) for c in cells]
+
+
+def cell_problem(cell: str) -> str:
+    """Why a filled cell (no missing-value token) is not a usable number, for an error message:
+    infinite or beyond the float64 range (``Infinity``, ``1e400``), a true/false word, or text."""
+    text = cell.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is not None and math.isnan(value):  # '-nan', '+NaN': not the missing-value token 'nan'
+        return f"{cell!r} is not a number (a NaN; write NaN or leave the cell empty for missing)"
+    if value is not None:  # float() read it, but not as a finite number
+        kind = "infinite" if "inf" in text.lower() else "beyond the float64 range of about ±1.8e308"
+        return f"{cell!r} is not a finite number ({kind})"
+    if text.lower() in ("true", "false"):
+        return f"{cell!r} is a true/false value, not a number (write 1 or 0)"
+    return f"{cell!r} is not a number"
+
+
+def _refuse_unusable_numbers(path: Path, name: str, odd: list[tuple[int, str]], numbers: int, trained: bool) -> None:
+    """Raise when a column of numbers (``numbers`` finite cells) holds odd cells that are all
+    infinite (``Infinity``, ``1e400``) or true/false words: read as categories (a few of them) the
+    column would silently stop being numeric, and pointing at ``--categorical`` misleads."""
+    usable = [c for _, c in odd if c.strip().lower() in ("true", "false") or _is_float(c)]
+    if not numbers or not odd or len(usable) != len(odd):
+        return
+    r, c = odd[0]
+    advice = "" if trained else f" (--missing-values '{c}' reads it as missing)"
+    raise DataError(f"{path}: row {r}, column {name!r}: {cell_problem(c)}; expected a finite number, or an empty "
+                    f"cell for missing{advice}; {len(odd)} such cell(s) among {numbers} number(s)")
+
+
+def _is_float(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 def _refuse_written_numbers(path: Path, name: str, odd: list[tuple[int, str]]) -> None:

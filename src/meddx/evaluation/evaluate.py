@@ -136,6 +136,7 @@ def assess(
                                  task, n_bins=settings.n_bins)
     metrics["calibration"] = {
         "temperature": predictor.temperature,
+        "bias": predictor.config.get("calibration", {}).get("bias"),  # a class-weighted loss's shift, removed
         "fitted_on": predictor.config.get("calibration", {}).get("fitted_on"),
         "before": before,
         "after": None if preds.raw_probs is None else calibration_summary(preds.labels, preds.probs, task,

@@ -204,7 +204,8 @@ def _shape(
         "n_resamples": n_resamples,
         "seed": seed,
         "stratified": True,
-        "unstratified": [*MIX_TOP, *MIX_CLASS],
+        # paths into this dict, so "auprc" (overall) and "per_class/*/auprc" (each class) are two entries
+        "unstratified": [*MIX_TOP, *(f"per_class/*/{m}" for m in MIX_CLASS)],
         "unit": "patient" if groups is not None else "sample",
         "n_units": int(len(np.unique(groups))) if groups is not None else int(n),
         **{m: intervals[m] for m in TOP_METRICS},
@@ -232,7 +233,8 @@ def metric_intervals(
     Resampling is stratified by class (multilabel: by the first label, so that label's
     prevalence is kept; the others vary) for the values conditional on the class (sensitivity,
     specificity, AUC, balanced accuracy), unstratified for those that depend on the class mix
-    (``unstratified``: PPV, NPV, F1, AUPRC, accuracy, macro-F1), and by patient when ``groups`` is given.
+    (``unstratified``, as paths into the result: ``auprc``, ``accuracy``, ``macro_f1``, ``per_class/*/ppv``,
+    ``per_class/*/npv``, ``per_class/*/f1``, ``per_class/*/auprc``), and by patient when ``groups`` is given.
 
     Returns:
         ``{"level", "n_resamples", "seed", "stratified": True, "unstratified", "unit": "patient"|"sample",

@@ -98,10 +98,30 @@ def _band_if_numeric(values: Any, force: bool = False) -> Any:
     bands = pd.qcut(numeric, 4, duplicates="drop")
     # edges at 6 significant digits: pandas' own names carry float noise ('(32.699000000000005, 54.4]');
     # kept as pandas writes them only where rounding would give two bands one name
-    names = [f"({band.left:.6g}, {band.right:.6g}]" for band in bands.cat.categories]
+    names = _integer_band_names(bands.cat.categories, numeric) or \
+        [f"({band.left:.6g}, {band.right:.6g}]" for band in bands.cat.categories]
     if len(set(names)) == len(names):
         bands = bands.cat.rename_categories(names)
     return bands.astype(str).where(present, "")
+
+
+def _integer_band_names(bands: Any, numeric: Any) -> list[str] | None:
+    """'20-36' for a band of whole numbers (ages in years): the first and last whole number the
+    interval (lo, hi] holds, so only the names change, not which rows fall in a band; pandas
+    writes '(19.999, 36.0]' (its lowest edge is set 0.1% below the minimum). ``None`` when a
+    value is not whole or a band holds no whole number (the interval names are kept)."""
+    import math
+
+    present = numeric.dropna()
+    if not (present == present.round()).all():
+        return None
+    names = []
+    for band in bands:
+        first, last = math.floor(band.left) + 1, math.floor(band.right)
+        if first > last:
+            return None
+        names.append(str(first) if first == last else f"{first}-{last}" if first >= 0 else f"{first} to {last}")
+    return names
 
 
 def subgroup_metrics(

@@ -347,8 +347,9 @@ def rollback(name: str, stage: str = "production") -> int:
         stack = _stage_stack(conn, name, stage)
         if len(stack) < 2:
             now = f"only v{stack[0]} was promoted" if stack else "nothing was promoted"
+            stage_flag = "" if stage == "production" else f" --stage {stage}"  # the CLI's default stage
             raise BundleError(f"cannot roll back {name!r} {stage}: {now}; promote a version with "
-                              f"`meddx registry promote {name} VERSION`")
+                              f"`meddx registry promote {name} VERSION{stage_flag}`")
         conn.execute("INSERT INTO stage_events (name, stage, action, version, time) VALUES (?,?,?,?,?)",
                      (name, stage, "rollback", stack[-2], time.time()))
     return stack[-2]

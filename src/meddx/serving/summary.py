@@ -33,6 +33,11 @@ def operating_point(config: dict[str, Any], metrics: dict[str, Any]) -> dict[str
     decision = config.get("decision") or {}
     out: dict[str, Any] = {"rule": decision.get("rule"), "threshold": _round(decision.get("threshold"), 6),
                            "chosen_on": decision.get("chosen_on")}
+    if decision.get("class_weights"):  # class-weighted multi-class: argmax p_k·w_k, not plain argmax
+        from meddx.evaluation.decision import weighted_words
+
+        out["class_weights"] = [_round(w, 6) for w in decision["class_weights"]]
+        out["rule_words"] = weighted_words(decision)[2:]
     if decision.get("class_thresholds"):
         out["class_thresholds"] = {k: _round(v, 6) for k, v in decision["class_thresholds"].items()}
     positive = positive_label(config)

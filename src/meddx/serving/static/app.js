@@ -96,7 +96,7 @@ function renderCard(m) {
   item("Version", `v${m.version}, ${m.stage}`);
   item("Decision", op.threshold !== null && op.threshold !== undefined
     ? `${op.positive_label || "positive"} when P >= ${num(op.threshold, 4)} (rule ${op.rule}, chosen on ${op.chosen_on})`
-    : `rule ${op.rule || "argmax"}`);
+    : op.rule_words ? op.rule_words : `rule ${op.rule || "argmax"}`);
   for (const split of ["val", "test"]) {
     const s = op[split];
     if (!s) continue;
