@@ -236,5 +236,7 @@ def _seg_spacing(ds) -> tuple[float, float, float] | None:  # type: ignore[no-un
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
+    """The decoder's first informative line, as image decoding reports it (:func:`meddx.data.io._reason`)."""
+    from meddx.data.io import _reason as decode_reason
+
+    return decode_reason(exc)

@@ -53,3 +53,13 @@ def test_only_the_first_informative_line_is_kept() -> None:
                             "identify image file")
     assert _reason(RuntimeError("one line\nsecond line")) == "one line"
     assert _reason(RuntimeError("")) == "RuntimeError"
+
+
+def test_dicom_seg_decode_errors_name_the_plugins_error_too() -> None:
+    """DICOM-SEG decoding kept its own copy of the old one-line reason, which ended at the colon."""
+    from meddx.data.seg_dicom import _reason as seg_reason
+
+    exc = RuntimeError("Unable to decode as exceptions were raised by all available plugins:\n"
+                       "  pydicom: The RLE header can only be 64 bytes long\n  PatientName: DOE^JANE")
+    assert seg_reason(exc) == _reason(exc)
+    assert "RLE header" in seg_reason(exc) and "DOE" not in seg_reason(exc)
