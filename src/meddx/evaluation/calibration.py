@@ -19,8 +19,10 @@ so those are implemented here with numpy/scipy.
 Bundles store probabilities (averaged over test-time flips), never logits, so temperature
 scaling works on log-probabilities: ``softmax(log p / T)`` for binary/multiclass (``log p``
 equals the logits up to a per-row constant, which softmax ignores) and
-``sigmoid(logit(p) / T)`` per label for multilabel, with ``p`` clipped to
-[1e-12, 1 - 1e-12] before the logs.
+``sigmoid(logit(p) / T)`` per label for multilabel, with only exact 0s (and per label 1s)
+moved to the nearest representable value before the logs (``_scores``). On a separable
+validation split T is fitted against Platt's smoothed targets, which keeps it finite
+(:mod:`meddx.evaluation.temperature_targets`).
 
 Everything returned is JSON-serialisable (plain floats, ints, lists, dicts).
 """
@@ -31,12 +33,13 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.special import expit, log_expit, log_softmax, logit, softmax
+from scipy.special import expit, logit, softmax
 from sklearn.metrics import brier_score_loss
 
 from meddx.core.errors import ConfigError, DataError
 from meddx.evaluation.metrics import TASKS, _validate
+from meddx.evaluation.temperature_targets import T_BOUNDS  # noqa: F401  (re-exported: read from here before)
+from meddx.evaluation.temperature_targets import fit_with_smoothing, soft_nll
 
 STRATEGIES: tuple[str, ...] = ("uniform", "quantile")
 TARGETS: dict[str, str] = {
@@ -45,7 +48,6 @@ TARGETS: dict[str, str] = {
     "multilabel": "per-label probability (pooled)",
 }
 TINY = np.finfo(np.float64).tiny
-T_BOUNDS: tuple[float, float] = (0.05, 20.0)
 
 
 # --------------------------------------------------------------------------- validation
@@ -271,16 +273,6 @@ def _scores(p: np.ndarray, task: str) -> np.ndarray:
     return np.log(np.maximum(q, TINY))
 
 
-def _nll(y: np.ndarray, scores: np.ndarray, temperature: float, task: str) -> float:
-    """Mean negative log-likelihood of the labels under the probabilities rescaled by T
-    (multilabel: mean binary cross-entropy over all (sample, label) pairs)."""
-    z = scores / temperature
-    if task == "multilabel":
-        return float(-np.mean(y * log_expit(z) + (1 - y) * log_expit(-z)))
-    logp = log_softmax(z, axis=1)
-    return float(-np.mean(logp[np.arange(len(y)), y]))
-
-
 def _degenerate(y: np.ndarray) -> bool:
     """Fewer than 2 samples, or a single class in y (pooled over labels for multilabel):
     the likelihood then rewards ever sharper (or flatter) probabilities without limit."""
@@ -291,23 +283,25 @@ def fit_temperature(y_true: Any, probs: Any, task: str) -> float:
     """Temperature T > 0 minimising the validation NLL of the rescaled probabilities
     (Guo et al. 2017). T > 1 softens over-confident predictions, T < 1 sharpens.
 
-    Bounded 1-D optimisation of log T (``scipy.optimize.minimize_scalar``, T in [0.05, 20]);
-    the result may sit on a bound when the data push further. Degenerate validation data
-    (fewer than 2 samples, or only one class in ``y_true``) cannot identify T: 1.0 (no
-    change) is returned. Fit on validation data, never on the test split.
+    Bounded 1-D optimisation of log T (``scipy.optimize.minimize_scalar``, T in [0.05, 20]).
+    When the validation split is separable, the NLL against the 0/1 labels keeps falling as
+    T -> 0 and would return the most over-confident T allowed; T is then fitted against
+    Platt's (1999) smoothed targets instead (``temperature_fit``, ``temperature_targets``), which
+    keeps it finite. Degenerate validation data (fewer than 2 samples, or only one class in
+    ``y_true``) cannot identify T: 1.0 (no change) is returned. Fit on validation data, never on
+    the test split.
     """
+    return temperature_fit(y_true, probs, task)[0]
+
+
+def temperature_fit(y_true: Any, probs: Any, task: str) -> tuple[float, bool]:
+    """(T, smoothed) of :func:`fit_temperature`: ``smoothed`` says whether the split was separable
+    and T was fitted against Platt's smoothed targets (the bundle's calibration ``method`` says so)."""
     y, p = _validate(y_true, probs, task)
     if _degenerate(y):
-        return 1.0
+        return 1.0, False
     scores = _scores(p, task)
-    lo, hi = np.log(T_BOUNDS[0]), np.log(T_BOUNDS[1])
-    res = minimize_scalar(
-        lambda log_t: _nll(y, scores, float(np.exp(log_t)), task),
-        bounds=(lo, hi),
-        method="bounded",
-        options={"xatol": 1e-6},
-    )
-    return float(np.clip(np.exp(res.x), *T_BOUNDS))
+    return fit_with_smoothing(lambda targets, t: soft_nll(targets, scores / t, task), y, task, scores)
 
 
 def apply_temperature(probs: np.ndarray, temperature: float, task: str, bias: Any = 0.0) -> np.ndarray:

@@ -22,7 +22,9 @@ confident (20 seeds, 300 validation cases): test NLL .709 -> .536, top-label ECE
 mean predicted probability of each class off its prior by .22/.09/.13 -> .006/.006/.003.
 
 Our own code: no library offers the prior correction on stored probabilities; it is a one-parameter
-scipy fit like :func:`meddx.evaluation.calibration.fit_temperature`.
+scipy fit like :func:`meddx.evaluation.calibration.fit_temperature`, and like it falls back to
+Platt's (1999) smoothed targets on a separable validation split
+(:mod:`meddx.evaluation.temperature_targets`), so T stays finite here too.
 """
 
 from __future__ import annotations
@@ -31,11 +33,10 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from scipy.special import log_expit, log_softmax
 
-from meddx.evaluation.calibration import T_BOUNDS, _degenerate, _scores, _validate_probs
+from meddx.evaluation.calibration import _degenerate, _scores, _validate_probs
 from meddx.evaluation.metrics import _validate
+from meddx.evaluation.temperature_targets import fit_with_smoothing, soft_nll
 
 
 def binary_log_odds(probs: Any) -> np.ndarray:
@@ -52,21 +53,23 @@ def weight_shift(class_weights: Any) -> float:
 
 def fit_temperature_after_shift(y_true: Any, probs: Any, class_weights: Any) -> tuple[float, float]:
     """(T, b) for ``sigmoid(d / T + b)`` with ``b = −c`` (the weights' shift, not fitted) and T
-    fitted on validation by negative log-likelihood within the temperature's bounds (1 on
-    degenerate data: fewer than 2 cases or one class)."""
+    fitted on validation by negative log-likelihood within the temperature's bounds, against
+    Platt's smoothed targets when the split is separable (``temperature_targets``); 1 on degenerate
+    data: fewer than 2 cases or one class."""
+    return shifted_temperature_fit(y_true, probs, class_weights)[:2]
+
+
+def shifted_temperature_fit(y_true: Any, probs: Any, class_weights: Any) -> tuple[float, float, bool]:
+    """(T, b, smoothed) of :func:`fit_temperature_after_shift`; ``smoothed``: the split was separable."""
     y, p = _validate(y_true, probs, "binary")
     bias = -weight_shift(class_weights)
     if _degenerate(y):
-        return 1.0, bias
-    d, target = binary_log_odds(p), np.asarray(y, dtype=np.float64)
-
-    def nll(log_t: float) -> float:
-        z = d / np.exp(log_t) + bias
-        return float(-np.mean(target * log_expit(z) + (1.0 - target) * log_expit(-z)))
-
-    res = minimize_scalar(nll, bounds=(np.log(T_BOUNDS[0]), np.log(T_BOUNDS[1])), method="bounded",
-                          options={"xatol": 1e-6})
-    return float(np.clip(np.exp(res.x), *T_BOUNDS)), bias
+        return 1.0, bias, False
+    d = binary_log_odds(p)
+    # one sigmoid per case: the binary cross-entropy, which soft_nll computes under "multilabel"
+    t, smoothed = fit_with_smoothing(lambda q, t: soft_nll(q[:, 1], d / t + bias, "multilabel"), y, "binary",
+                                     np.stack([np.zeros_like(d), d], axis=1))  # as T -> 0 the sign of d decides
+    return t, bias, smoothed
 
 
 def weighted_loss(class_weights: Any) -> bool:
@@ -84,8 +87,14 @@ def class_weighted_loss(class_weights: Any) -> bool:
 
 def fit_temperature_after_class_shift(y_true: Any, probs: Any, class_weights: Any) -> tuple[float, list[float]]:
     """(T, b) for ``softmax(log p / T + b)`` with ``b_k = −log w_k`` (the weights' shifts, not
-    fitted) and T fitted on validation by negative log-likelihood within the temperature's bounds
-    (1 on degenerate data: fewer than 2 cases or one class)."""
+    fitted) and T fitted on validation by negative log-likelihood within the temperature's bounds,
+    against the smoothed targets of ``temperature_targets`` when the split is separable; 1 on
+    degenerate data: fewer than 2 cases or one class."""
+    return class_shifted_temperature_fit(y_true, probs, class_weights)[:2]
+
+
+def class_shifted_temperature_fit(y_true: Any, probs: Any, class_weights: Any) -> tuple[float, list[float], bool]:
+    """(T, b, smoothed) of :func:`fit_temperature_after_class_shift`; ``smoothed``: the split was separable."""
     y, p = _validate(y_true, probs, "multiclass")
     bias = -np.log(np.asarray(class_weights, dtype=np.float64))
     if bias.shape != (p.shape[1],):
@@ -93,15 +102,11 @@ def fit_temperature_after_class_shift(y_true: Any, probs: Any, class_weights: An
 
         raise ConfigError(f"class_weights {list(class_weights)}: one per class expected ({p.shape[1]})")
     if _degenerate(y):
-        return 1.0, bias.tolist()
-    scores, rows = _scores(p, "multiclass"), np.arange(len(y))
-
-    def nll(log_t: float) -> float:
-        return float(-np.mean(log_softmax(scores / np.exp(log_t) + bias, axis=1)[rows, y]))
-
-    res = minimize_scalar(nll, bounds=(np.log(T_BOUNDS[0]), np.log(T_BOUNDS[1])), method="bounded",
-                          options={"xatol": 1e-6})
-    return float(np.clip(np.exp(res.x), *T_BOUNDS)), bias.tolist()
+        return 1.0, bias.tolist(), False
+    scores = _scores(p, "multiclass")
+    t, smoothed = fit_with_smoothing(lambda q, t: soft_nll(q, scores / t + bias, "multiclass"), y, "multiclass",
+                                     scores)  # as T -> 0 the scores, not the bias, decide
+    return t, bias.tolist(), smoothed
 
 
 def decision_of(calibration: dict[str, Any] | None, class_weights: Any) -> dict[str, Any]:

@@ -173,22 +173,27 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
 def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[str, Any]:
     """The bundle's ``calibration``: a temperature fitted on validation, after removing the log-odds
     shifts of a class-weighted loss (which a temperature cannot undo: ``evaluation.recalibration``)."""
-    from meddx.evaluation.calibration import fit_temperature
-    from meddx.evaluation.recalibration import (class_weighted_loss, fit_temperature_after_class_shift,
-                                                fit_temperature_after_shift, weighted_loss)
+    from meddx.evaluation.calibration import temperature_fit
+    from meddx.evaluation.recalibration import (class_shifted_temperature_fit, class_weighted_loss,
+                                                shifted_temperature_fit, weighted_loss)
+    from meddx.evaluation.temperature_targets import SMOOTHED_WORDS
+
+    def nll(smoothed: bool) -> str:  # bundles fitted against the 0/1 labels read as before the fallback
+        return "validation negative log-likelihood" + (SMOOTHED_WORDS if smoothed else "")
 
     if task == "binary" and weighted_loss(class_weights):
-        temperature, bias = fit_temperature_after_shift(labels, raw, class_weights)
+        temperature, bias, smoothed = shifted_temperature_fit(labels, raw, class_weights)
         return {"temperature": temperature, "bias": bias, "fitted_on": "val",
                 "method": "the class-weighted loss's log-odds shift log(w1/w0) removed (Menon et al. 2021), then "
-                          "temperature scaling (Guo et al. 2017), validation negative log-likelihood"}
+                          f"temperature scaling (Guo et al. 2017), {nll(smoothed)}"}
     if task == "multiclass" and class_weighted_loss(class_weights):
-        temperature, biases = fit_temperature_after_class_shift(labels, raw, class_weights)
+        temperature, biases, smoothed = class_shifted_temperature_fit(labels, raw, class_weights)
         return {"temperature": temperature, "bias": biases, "fitted_on": "val",
                 "method": "the class-weighted loss's shifts log(w_k) removed (Menon et al. 2021), then temperature "
-                          "scaling (Guo et al. 2017), validation negative log-likelihood; decisions argmax p_k·w_k"}
-    return {"temperature": fit_temperature(labels, raw, task), "fitted_on": "val",
-            "method": "temperature scaling (Guo et al. 2017), validation negative log-likelihood"}
+                          f"scaling (Guo et al. 2017), {nll(smoothed)}; decisions argmax p_k·w_k"}
+    temperature, smoothed = temperature_fit(labels, raw, task)
+    return {"temperature": temperature, "fitted_on": "val",
+            "method": f"temperature scaling (Guo et al. 2017), {nll(smoothed)}"}
 
 
 def _kept_epoch(run_dir: Path) -> str | None:
