@@ -101,24 +101,67 @@ def voi_pixels(arr: np.ndarray, ds: Any) -> tuple[np.ndarray, float]:
     displays inverted (:func:`inverted_display`), the inversion, shifted to start at 0 (see the
     module docstring). ``DataError`` naming the file and the VOI fields when pydicom cannot apply
     them (a zero WindowWidth, an unsupported VOILUTFunction or LUT depth), or naming the frame of
-    an enhanced file that records no VOI while its first frame does."""
+    an enhanced file that records no VOI while its first frame does.
+
+    Frames that share their rescale and VOI (an enhanced file's shared groups, or per-frame items
+    of equal values: the usual case) go through pydicom together, a few at a time into the output
+    array: one stand-in dataset per distinct window, not a deep copy and a pydicom call per frame
+    (a 1,000-frame XA cine), and float64 work arrays of a few frames, not of the whole file (a
+    tomosynthesis volume: several GB)."""
     where = getattr(ds, "filename", None) or "DICOM file"
+    stack = arr if arr.ndim == 3 else arr[None]  # frames first (a single frame: one)
+    groups = _frame_groups(ds, len(stack), where)
+    ranges = [_through_voi(np.zeros((1, 1), dtype=arr.dtype), view, where)[1:] for view, _ in groups]
+    spans = {hi - lo for lo, hi in ranges}
+    span = spans.pop() if len(spans) == 1 else None
+    exact = span is not None and float(span).is_integer() and span <= 65535
+    value_max = float(span) if exact else 65535.0  # else each frame's range spread over 16 bits
+    ints = np.empty(stack.shape, dtype=np.uint8 if value_max <= 255 else np.uint16)
+    inverted = inverted_display(ds)  # minimum displays white: inverted after the VOI, as the standard does
+    step = max(1, _CHUNK_VALUES // max(1, stack[0].size))
+    for (view, frames), (lo, hi) in zip(groups, ranges):
+        for start in range(0, len(frames), step):
+            sel = frames[start:start + step]
+            out = _through_voi(stack[sel], view, where)[0]
+            if inverted:
+                out = (lo + hi) - out
+            ints[sel] = np.clip(np.rint((out - lo) * (value_max / (hi - lo))), 0, value_max)
+    return (ints if arr.ndim == 3 else ints[0]), value_max
+
+
+_CHUNK_VALUES = 4_000_000
+"""Pixels put through pydicom at once (float64 work arrays of about 32 MB each)."""
+
+
+def _frame_groups(ds: Any, frames: int, where: str) -> list[tuple[Any, np.ndarray]]:
+    """``(view, frame indices)`` for each distinct (rescale, VOI) of ``ds``: the whole file for a
+    classic one; an enhanced file's frames grouped by their functional items' values (per-frame
+    over shared over top level, :func:`_frame_view`). ``DataError`` naming a frame without a VOI."""
     if not _enhanced(ds):
-        parts = [_through_voi(arr, ds, where)]
-    else:
-        frames = int(ds.get("NumberOfFrames", 1) or 1)
-        stack = arr if frames > 1 else arr[None]
-        parts = []
-        for k in range(frames):
-            view = _frame_view(ds, k)
-            if _voi_kind(view) is None:
-                raise DataError(f"{where}: frame {k + 1} of {frames} records no VOI (FrameVOILUTSequence) while "
-                                "frame 1 does; expected a window or VOI LUT for every frame")
-            parts.append(_through_voi(stack[k], view, where))
-    if inverted_display(ds):  # minimum displays white: inverted after the VOI, as the standard's pipeline does
-        parts = [((lo + hi) - out, lo, hi) for out, lo, hi in parts]
-    ints, value_max = _display_integers(parts)
-    return (ints if len(parts) > 1 else ints[0]), value_max
+        return [(ds, np.arange(frames))]
+    members: dict[tuple, list[int]] = {}
+    for k in range(frames):
+        rescale = functional_item(ds, "PixelValueTransformationSequence", k)
+        voi = functional_item(ds, "FrameVOILUTSequence", k)
+        members.setdefault((_item_key(rescale, _RESCALE_KEYS), _item_key(voi, _VOI_KEYS)), []).append(k)
+    groups = []
+    for indices in members.values():
+        view = _frame_view(ds, indices[0])
+        if _voi_kind(view) is None:
+            raise DataError(f"{where}: frame {indices[0] + 1} of {frames} records no VOI (FrameVOILUTSequence) "
+                            "while frame 1 does; expected a window or VOI LUT for every frame")
+        groups.append((view, np.asarray(indices)))
+    return sorted(groups, key=lambda g: int(g[1][0]))
+
+
+def _item_key(item: Any, keys: tuple[str, ...]) -> tuple:
+    """What makes two functional group items read alike: their values of ``keys`` (a LUT sequence,
+    too long to compare cheaply, by the item's identity: a shared item is one object)."""
+    if item is None:
+        return ()
+    if any(key.endswith("Sequence") and key in item for key in keys):
+        return ("item", id(item))
+    return tuple((key, str(item[key].value)) for key in keys if key in item)
 
 
 def _through_voi(arr: np.ndarray, ds: Any, where: str) -> tuple[np.ndarray, float, float]:
@@ -145,18 +188,6 @@ def _through_voi(arr: np.ndarray, ds: Any, where: str) -> tuple[np.ndarray, floa
         raise DataError(f"{where}: its VOI maps every pixel to {lo:g}; expected a display range (BitsStored, "
                         "LUTDescriptor)")
     return out, lo, hi
-
-
-def _display_integers(parts: list[tuple[np.ndarray, float, float]]) -> tuple[np.ndarray, float]:
-    """The VOI outputs ``parts`` (one per frame) as one unsigned integer array from 0, and its top:
-    the output range itself when it is the same integer span for every frame (at most 16 bits),
-    else each frame's range spread over 16 bits (a fractional window end, per-frame rescales)."""
-    spans = {hi - lo for _, lo, hi in parts}
-    span = spans.pop() if len(spans) == 1 else None
-    exact = span is not None and float(span).is_integer() and span <= 65535
-    value_max = float(span) if exact else 65535.0
-    frames = [np.clip(np.rint((out - lo) * (value_max / (hi - lo))), 0, value_max) for out, lo, hi in parts]
-    return np.stack(frames).astype(np.uint8 if value_max <= 255 else np.uint16), value_max
 
 
 def _modality(ds: Any) -> str:

@@ -51,7 +51,8 @@ class Explanation:
         a = self.attribution
         peak = list(peak_index(a)) if a.size else None
         value = float(a[tuple(peak)]) if peak is not None else None
-        value = round(value, 6) if value is not None and np.isfinite(value) else None  # NaN is no JSON
+        # 6 significant digits, not decimals: a saliency or integrated-gradients peak of 3e-7 is no 0.0
+        value = float(f"{value:.6g}") if value is not None and np.isfinite(value) else None  # NaN is no JSON
         return {"source": self.source, "method": self.method, "target": self.target,
                 "probability": round(self.probability, 6), "milliseconds": round(self.seconds * 1000, 2),
                 "shape": list(a.shape), "peak": peak, "peak_value": value, **self.extra}

@@ -76,14 +76,17 @@ def _as_display(image: np.ndarray, spatial_ndim: int = 2) -> np.ndarray:
     return (a - lo) / (hi - lo) if hi > lo else np.zeros_like(a)
 
 
-def _blend(display: np.ndarray, attribution: np.ndarray, alpha: float = 0.5, scale: float | None = None) -> np.ndarray:
+def _blend(display: np.ndarray, attribution: np.ndarray, alpha: float = 0.5, scale: float | None = None,
+           signed: bool | None = None) -> np.ndarray:
     """RGB: the image in grey, the map on top (inferno when non-negative, red/blue when signed),
-    coloured relative to ``scale`` (default: this map's largest |value|)."""
+    coloured relative to ``scale`` (default: this map's largest |value|). ``signed`` (default:
+    whether this map has a negative value) is the whole map's when this is a slice of it, so that
+    every slice of a signed map is drawn red/blue, not inferno where the slice has no negative."""
     import matplotlib
 
     base = display if display.ndim == 3 else np.repeat(display[..., None], 3, axis=-1)
     a = np.nan_to_num(attribution.astype(np.float32))
-    signed = float(a.min()) < 0
+    signed = float(a.min()) < 0 if signed is None else signed
     scale = scale or float(np.abs(a).max()) or 1.0
     if signed:
         heat = matplotlib.colormaps["bwr"](np.clip(0.5 + 0.5 * a / scale, 0, 1))[..., :3]
@@ -131,11 +134,12 @@ def volume_figure(volume: np.ndarray, attribution: np.ndarray, *, title: str = "
     # each view: its slice through the peak and the aspect (height / width of one pixel, in mm)
     views = [("axial", np.s_[peak[0], :, :], dy / dx), ("coronal", np.s_[:, peak[1], :], dz / dx),
              ("sagittal", np.s_[:, :, peak[2]], dz / dy)]
-    scale = float(np.abs(np.nan_to_num(attr)).max()) or 1.0  # one colour scale for the three slices
+    scale = float(np.abs(np.nan_to_num(attr)).max()) or 1.0  # one colour scale for the three slices,
+    signed = float(np.nan_to_num(attr).min()) < 0  # and one colour map: the whole map's
     fig = Figure(figsize=(9, 3.6), layout="constrained")  # titles kept clear of tall (to-scale) slices
     for i, (name, sl, aspect) in enumerate(views):
         ax = fig.add_subplot(1, 3, i + 1)
-        ax.imshow(_blend(display[sl], attr[sl], scale=scale), interpolation="nearest", aspect=aspect)
+        ax.imshow(_blend(display[sl], attr[sl], scale=scale, signed=signed), interpolation="nearest", aspect=aspect)
         ax.set_title(f"{name} {peak[i]}")
         ax.axis("off")
     if title:

@@ -331,8 +331,10 @@ def _zeros(pre: dict[str, Any]) -> Any:
     return torch.zeros(1, int(pre["channels"]), *pre["spatial_size"])
 
 
-def explain_image(served: ServedModel, twin: Any, image: np.ndarray, method: str, lock: bool = True) -> dict[str, Any]:
-    """Attribution for one image with ``method`` and its overlay PNG (base64), on the private copy."""
+def explain_image(served: ServedModel, twin: Any, image: np.ndarray, method: str, lock: bool = True,
+                  spacing: tuple[float, ...] | None = None) -> dict[str, Any]:
+    """Attribution for one image with ``method`` and its overlay PNG (base64), on the private copy;
+    a volume's slices drawn at the upload's voxel ``spacing`` (mm, z y x; None: square voxels)."""
     import base64
     import tempfile
     import uuid
@@ -353,7 +355,7 @@ def explain_image(served: ServedModel, twin: Any, image: np.ndarray, method: str
     title = f"{method}: {e.target} ({e.probability:.2f})"
     try:
         if image.ndim == 4:
-            png = volume_overlay_png(image, e.attribution, path, title=title).read_bytes()
+            png = volume_overlay_png(image, e.attribution, path, title=title, spacing=spacing).read_bytes()
         else:
             scale = int(np.clip(256 // max(image.shape[1:]), 1, 8))
             png = overlay_png(image, e.attribution, path, title=title, scale=scale).read_bytes()

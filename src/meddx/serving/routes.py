@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from typing import Any
@@ -182,12 +183,14 @@ async def _form(request: Request) -> Any:
 def _prepare_image(served: Any, data: bytes, settings: Any) -> tuple[Any, Any]:
     from meddx.data.orientation import reading_for
     from meddx.serving.models import preprocess, readable
-    from meddx.serving.uploads import decode_image, image_payload
+    from meddx.serving.uploads import decode_upload, image_payload
 
     payload = image_payload(data, settings.max_pixels, settings.max_voxels)
     orientation = served.predictor.config.get("orientation")  # the bundle's voxel orientation; None: stored order
     with reading_for(served.predictor):  # X-ray DICOM as training read it
-        image = readable(served, decode_image(payload.kind, data, orientation))  # explanations draw on this image too
+        loaded = decode_upload(payload.kind, data, orientation)
+        image = readable(served, loaded.array)  # explanations draw on this image too
+    payload.spacing = loaded.spacing  # and a volume's figure at this spacing, as `meddx explain` draws it
     return payload, (image, preprocess(served, image))
 
 
@@ -218,7 +221,8 @@ async def _run(request: Request, served: Any, payload: Any, raw_input: Any, meth
     out = await served.batcher.submit(x)
     if method:
         twin = await loop.run_in_executor(executor, explainer, served)
-        out["explanation"] = await loop.run_in_executor(executor, explain_image, served, twin, image, method)
+        draw = functools.partial(explain_image, spacing=payload.spacing)
+        out["explanation"] = await loop.run_in_executor(executor, draw, served, twin, image, method)
     return out
 
 

@@ -200,3 +200,47 @@ def test_an_8_bit_voi_lut_in_a_frame_voi_item_is_applied(tmp_path: Path) -> None
     out = read_image(write_enhanced(tmp_path / "lut.dcm", frames, shared=item)).array
     assert out.dtype == np.uint8 and getattr(out, "value_max", None) is None  # 0..255: a full-depth uint8
     np.testing.assert_array_equal(out[0], frames // 16)  # 3500 would wrap to 218 - 256 indexed in 8 bits
+
+
+def test_enhanced_frames_sharing_a_window_go_through_pydicom_together(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 40-frame Enhanced XA whose frames repeat two windows (per-frame items of equal values, as
+    scanners write them): one pydicom VOI call per window, not one (and a deep copy) per frame,
+    which made a 1,000-frame cine take seconds; the values are each frame's own window."""
+    import pydicom.pixels
+
+    raw = _detector(_picture())
+    frames = np.stack([raw if k % 2 else raw[::-1] for k in range(40)])
+    windows = [(1500, 1001) if k % 2 else (1200, 401) for k in range(40)]
+    path = write_enhanced(tmp_path / "cine.dcm", frames, per_frame=[_window(c, w) for c, w in windows])
+    calls = []
+    real = pydicom.pixels.apply_voi_lut
+    monkeypatch.setattr(pydicom.pixels, "apply_voi_lut", lambda *a, **k: calls.append(1) or real(*a, **k))
+    out = read_image(path).array
+    assert len(calls) <= 2 * 2  # per window: its output range, then its frames (was 40)
+    for k, (c, w) in enumerate(windows):
+        np.testing.assert_array_equal(out[0, k], _linear(frames[k], c, w))
+
+
+def test_an_enhanced_file_is_windowed_a_few_frames_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The float64 work arrays of the window span a few frames, not the whole file: a breast
+    tomosynthesis or XA volume of a few hundred MB took several GB (a float64 copy per frame, then
+    another, then their stack) before its uint16 result was made."""
+    import tracemalloc
+
+    from meddx.data import dicom_voi
+
+    monkeypatch.setattr(dicom_voi, "_CHUNK_VALUES", 2 * 256 * 256, raising=False)  # two frames at a time
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 4096, size=(32, 256, 256)).astype(np.uint16)
+    path = write_enhanced(tmp_path / "dbt.dcm", frames, shared=_window(1500, 1001))
+    tracemalloc.start()
+    try:
+        out = read_image(path).array
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(out[0], _linear(frames, 1500, 1001))
+    # the file's bytes, pydicom's pixel array and the result are each out.nbytes; the old reading
+    # peaked near 15 times it
+    assert peak < 5 * out.nbytes, f"peak {peak / 1e6:.0f} MB for a {out.nbytes / 1e6:.0f} MB volume"

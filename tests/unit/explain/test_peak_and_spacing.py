@@ -29,6 +29,14 @@ def test_the_json_peak_of_a_signed_map_is_its_largest_absolute_value_with_its_si
     assert _explanation(np.zeros(0)).to_dict()["peak"] is None
 
 
+def test_a_small_peak_value_keeps_its_size_and_sign():
+    """Gradients of a logit on normalised pixels can be 1e-7: rounded to 6 decimals, the peak's
+    value read 0.0 (or -0.0), which says nothing of its size and hides the sign it is there for."""
+    row = _explanation(np.array([[1e-8, -3.4e-7], [2e-7, 0.0]])).to_dict()
+    assert row["peak"] == [0, 1] and row["peak_value"] == pytest.approx(-3.4e-7, rel=1e-5)
+    assert _explanation(np.array([0.1234567891, -0.01])).to_dict()["peak_value"] == pytest.approx(0.123457, abs=1e-9)
+
+
 def _titles(fig) -> list[str]:  # type: ignore[no-untyped-def]
     return [ax.get_title() for ax in fig.axes]
 
@@ -135,3 +143,55 @@ def test_a_volume_given_as_an_array_is_drawn_with_square_voxels_and_says_so(bund
     monkeypatch.setattr(figures, "_save_figure", lambda fig, path: drawn.append(fig) or save(fig, path))
     write_explanations(predictor, [e], [volume], tmp_path / "arr")
     assert _drawn_ratios(drawn[0])[1] == pytest.approx(6 / 16, rel=0.02)
+
+
+def test_the_server_draws_an_uploaded_volume_at_its_spacing_as_the_cli_does(bundle_3d, monkeypatch):
+    """POST /predict?explain=gradcam with the NIfTI of 0.7 x 0.7 x 5 mm voxels: the server drew the
+    figure with square voxels (squashed five times along z) while ``meddx explain`` drew the same
+    file to scale."""
+    import asyncio
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    import meddx.explain.figures as figures
+    from meddx.bundle.bundle import load_bundle
+    from meddx.serving.routes import _prepare_image, _run
+
+    bundle, scan = bundle_3d
+    drawn: list = []
+    save = figures._save_figure
+    monkeypatch.setattr(figures, "_save_figure", lambda fig, path: drawn.append(fig) or save(fig, path))
+
+    async def submit(x):  # type: ignore[no-untyped-def]
+        return {}
+
+    predictor = load_bundle(bundle)
+    served = SimpleNamespace(name="ct", modality="image", predictor=predictor, config=predictor.config,
+                             batcher=SimpleNamespace(submit=submit), summary={"explain_methods": ["gradcam"]},
+                             explain_lock=threading.RLock(), explainer=None, cam_layer=None)
+    settings = SimpleNamespace(max_pixels=10**7, max_voxels=10**8)
+    payload, raw_input = _prepare_image(served, scan.read_bytes(), settings)
+    with ThreadPoolExecutor(1) as pool:
+        request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(executor=pool)))
+        out = asyncio.run(_run(request, served, payload, raw_input, "gradcam"))
+    assert out["explanation"]["overlay_png_base64"]
+    fig = drawn[-1]  # the answer's figure (the first explanation also draws a warm-up one)
+    assert _drawn_ratios(fig)[1] == pytest.approx(6 * 5.0 / (16 * 0.7), rel=0.02)  # was 6 / 16
+    assert "voxels drawn to scale: spacing 5 x 0.7 x 0.7 mm (z x y x x)" in [t.get_text() for t in fig.texts]
+
+
+def test_the_three_slices_of_a_signed_map_share_its_colour_map():
+    """A signed map (occlusion, integrated gradients) whose only negative voxel lies in the
+    sagittal slice: the axial and coronal slices were drawn in inferno (the colours of a
+    non-negative map) and the sagittal one in red/blue, so one value had two colours in one figure."""
+    from meddx.explain.figures import volume_figure
+
+    attr = np.full((8, 8, 8), 0.5)
+    attr[2, 3, 4], attr[0, 0, 4] = 1.0, -0.8  # the peak; a negative voxel in the x = 4 plane only
+    fig = volume_figure(np.zeros((1, 8, 8, 8)), attr)  # a flat image: the colour is the map's alone
+    colours = [ax.get_images()[0].get_array()[1, 1] for ax in fig.axes]  # a +0.5 voxel in each slice
+    assert [ax.get_title() for ax in fig.axes] == ["axial 2", "coronal 3", "sagittal 4"]
+    np.testing.assert_allclose(colours[0], colours[2])
+    np.testing.assert_allclose(colours[1], colours[2])
+    assert colours[2][0] > colours[2][1] and colours[2][0] > colours[2][2] * 1.5  # red: evidence for the class
