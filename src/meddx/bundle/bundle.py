@@ -199,6 +199,9 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
     if config.get("dicom_voi") is not None and not isinstance(config["dicom_voi"], bool):
         raise bad("dicom_voi", "true or false: whether X-ray DICOM is read through its VOI window (absent: not, "
                   "as bundles written before it)", config["dicom_voi"])
+    if config.get("dicom_presentation") is not None and not isinstance(config["dicom_presentation"], bool):
+        raise bad("dicom_presentation", "true or false: whether X-ray DICOM PresentationLUTShape INVERSE and enhanced "
+                  "frame VOIs are applied (absent: not, as bundles written before it)", config["dicom_presentation"])
     from meddx.data.orientation import valid_orientation
 
     if config.get("orientation") is not None and not valid_orientation(config["orientation"]):

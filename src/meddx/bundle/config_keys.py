@@ -27,7 +27,8 @@ from meddx.core.errors import BundleError
 KNOWN: dict[str, frozenset[str]] = {
     "": frozenset({
         "format", "name", "task", "label_names", "modality", "spatial_dims", "model", "preprocessing",
-        "decision", "calibration", "tta", "orientation", "dicom_voi", "card", "training", "baseline",  # classifiers
+        "decision", "calibration", "tta", "orientation", "dicom_voi", "dicom_presentation", "card", "training",
+        "baseline",  # classifiers
         "features", "series",  # tables, series
         "inference", "postprocess", "measurement", "intended_use",  # segmentation
         "privacy", "federated",  # differentially private, federated runs

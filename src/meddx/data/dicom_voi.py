@@ -48,24 +48,31 @@ XRAY_MODALITIES = frozenset({"CR", "DX", "MG", "RF", "XA", "IO", "PX", "RG"})
 
 
 _APPLY: ContextVar[bool] = ContextVar("meddx_reading_dicom_voi", default=True)
+# PresentationLUTShape INVERSE and the frame VOIs of enhanced multi-frame X-ray (added after the VOI
+# reading itself): a bundle that records "dicom_voi" but not "dicom_presentation" was trained without them
+_PRESENTATION: ContextVar[bool] = ContextVar("meddx_reading_dicom_presentation", default=True)
 
 
 @contextmanager
-def reading_voi(apply: bool) -> Iterator[None]:
+def reading_voi(apply: bool, presentation: bool | None = None) -> Iterator[None]:
     """Within the block, projection X-ray DICOM is read through its VOI (``apply``) or as its raw
-    modality values (bundles trained before the VOI was applied). A context variable, like the
+    modality values (bundles trained before the VOI was applied); ``presentation`` (default:
+    ``apply``) adds PresentationLUTShape INVERSE and enhanced multi-frame files' frame VOIs, which
+    bundles written between the two changes were trained without. Context variables, like the
     reading orientation, so threads and concurrent requests do not see each other's."""
     token = _APPLY.set(bool(apply))
+    shown = _PRESENTATION.set(bool(apply) and (bool(apply) if presentation is None else bool(presentation)))
     try:
         yield
     finally:
+        _PRESENTATION.reset(shown)
         _APPLY.reset(token)
 
 
-def voi_reading() -> bool:
-    """Whether reads now apply this change's readings (X-ray VOI, PNG sBIT): True unless within
-    :func:`reading_voi` ``(False)``, the reads of a bundle trained before them."""
-    return _APPLY.get()
+def voi_reading() -> tuple[bool, bool]:
+    """Which of this change's readings reads now apply: (X-ray VOI and PNG sBIT, presentation
+    INVERSE and enhanced frame VOIs); both unless within :func:`reading_voi` for an older bundle."""
+    return _APPLY.get(), _PRESENTATION.get()
 
 
 def bundle_reads_voi(config: Mapping[str, Any]) -> bool:
@@ -73,12 +80,18 @@ def bundle_reads_voi(config: Mapping[str, Any]) -> bool:
     return config.get("dicom_voi") is True
 
 
+def bundle_reads_presentation(config: Mapping[str, Any]) -> bool:
+    """Whether a bundle's ``config.json`` says its training also applied PresentationLUTShape INVERSE
+    and enhanced multi-frame X-ray frame VOIs (``"dicom_presentation": true``)."""
+    return bundle_reads_voi(config) and config.get("dicom_presentation") is True
+
+
 def voi_applies(ds: Any) -> bool:
     """Whether ``ds`` is read through its VOI: a greyscale projection X-ray that records one, at
     the top level or, in an enhanced multi-frame file, for its first frame (FrameVOILUTSequence)."""
     greyscale = str(ds.get("PhotometricInterpretation", "")) in ("MONOCHROME1", "MONOCHROME2")
     return (_APPLY.get() and greyscale and _modality(ds) in XRAY_MODALITIES
-            and _voi_kind(_frame_view(ds, 0)) is not None)
+            and (_PRESENTATION.get() or not _enhanced(ds)) and _voi_kind(_frame_view(ds, 0)) is not None)
 
 
 def inverted_display(ds: Any) -> bool:
@@ -86,12 +99,12 @@ def inverted_display(ds: Any) -> bool:
     X-ray whose PresentationLUTShape is INVERSE (PS3.3 C.11.6.1.2: P-value = maximum - output).
     The standard pairs INVERSE with MONOCHROME1 ("output after inversion is in P-Values", the
     General Image module), so MONOCHROME1 with INVERSE is one inversion, not two. A bundle trained
-    before this change (:func:`reading_voi` ``(False)``) reads MONOCHROME2 files as stored."""
+    before this change (:func:`reading_voi` with ``presentation`` false) reads MONOCHROME2 files as stored."""
     photometric = str(ds.get("PhotometricInterpretation", ""))
     if photometric == "MONOCHROME1":
         return True
     shape = str(ds.get("PresentationLUTShape", "") or "").strip().upper()
-    return (_APPLY.get() and photometric == "MONOCHROME2" and shape == "INVERSE"
+    return (_PRESENTATION.get() and photometric == "MONOCHROME2" and shape == "INVERSE"
             and _modality(ds) in XRAY_MODALITIES)
 
 

@@ -83,7 +83,7 @@ def sbit_applies() -> bool:
     (``meddx.data.dicom_voi.reading_voi``, set by ``orientation.reading_for``)."""
     from meddx.data.dicom_voi import voi_reading
 
-    return voi_reading()
+    return voi_reading()[0]
 
 
 def png_grey16(path: str | Path, array: np.ndarray) -> np.ndarray:

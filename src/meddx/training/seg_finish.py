@@ -31,6 +31,7 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
         "measurement": measurement,
         "orientation": CANONICAL,  # volumes and masks were read turned to RAS+ (data.orientation)
         "dicom_voi": True,  # X-ray DICOM read through its VOI (data.dicom_voi)
+        "dicom_presentation": True,  # ... with PresentationLUTShape INVERSE and enhanced frame VOIs
         "training": {
             "data": config.data, "seed": config.seed, "val_fraction": config.val_fraction,
             "test_fraction": config.test_fraction, "run_dir": str(run_dir), "plan": plan.model_dump(),
