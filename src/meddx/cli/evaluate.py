@@ -79,11 +79,9 @@ def _print_evaluation(metrics: dict[str, Any], path: Path, lines: list[str], rep
 
 def _check_out_folder(out: Optional[Path]) -> None:
     """Refuse an ``--out`` that is an existing file now, not after predicting and resampling."""
-    if out is not None and out.exists() and not out.is_dir():
-        from meddx.core.errors import ConfigError
+    from meddx.evaluation.output_dirs import check_out_folder
 
-        raise ConfigError(f"--out {out}: a file exists there, and --out is the folder for the results; "
-                          "choose a folder (new or existing)")
+    check_out_folder(out)
 
 
 def _is_segmentation_bundle(bundle: str) -> bool:

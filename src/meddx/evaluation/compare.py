@@ -324,6 +324,9 @@ def compare_bundles(
     from meddx.evaluation.intervals import paired_difference_intervals
     from meddx.registry.store import resolve_bundle_path
 
+    from meddx.evaluation.output_dirs import check_out_folder
+
+    check_out_folder(out, "out")  # before any prediction
     paths = [resolve_bundle_path(b) for b in (bundle_a, bundle_b)]
     a, b = (load_bundle(p) for p in paths)
     if a.task != b.task or a.label_names != b.label_names:

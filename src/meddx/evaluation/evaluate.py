@@ -278,6 +278,9 @@ def evaluate_bundle(
     ``data`` itself when it is a CSV file keyed by an ``id`` column (a table or documents file).
     ``predictions.csv`` ends with a ``predicted`` column: the bundle's decision, as ``meddx predict`` gives it.
     """
+    from meddx.evaluation.output_dirs import check_out_folder
+
+    check_out_folder(out, "out")  # before any prediction
     settings = settings or EvalSettings()
     predictor, path = _bundle_predictor(bundle, out)
     attrs = None

@@ -37,3 +37,20 @@ def comparison_dir(bundle_a: Path, bundle_b: Path, name_b: str, source_name: str
                    split: str) -> Path:
     """``A/comparisons/<B>-<source>-<split>-<hash of B's and the source's locations>``."""
     return Path(bundle_a) / "comparisons" / f"{name_b}-{source_name}-{split}-{location_key(bundle_b, data)}"
+
+
+def check_out_folder(out: str | Path | None, flag: str = "--out") -> None:
+    """Refuse an output folder that cannot be one (an existing file, or a path under a file) now,
+    before predicting and resampling, not when the results are written (``ConfigError``)."""
+    if out is None:
+        return
+    from meddx.core.errors import ConfigError
+
+    path = Path(out).expanduser()
+    for where in (path, *path.parents):
+        if where.exists():
+            if not where.is_dir():
+                said = "a file exists there" if where == path else f"{where} is a file"
+                raise ConfigError(f"{flag} {out}: {said}, and {flag} is the folder for the results; "
+                                  "choose a folder (new or existing)")
+            return
