@@ -60,8 +60,11 @@ def log_failure(request_id: str, exc: BaseException) -> None:
 
     frames = traceback.extract_tb(exc.__traceback__)
     where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames[-8:]))
-    log.error("request %s failed: %s (message withheld: it may quote the input) at %s", request_id,
-              type(exc).__name__, where or "?")
+    chain, seen = [], exc  # the causes' types too ("raise ... from exc"), each message withheld alike
+    while (seen := seen.__cause__ or seen.__context__) is not None and len(chain) < 4:
+        chain.append(type(seen).__name__)
+    log.error("request %s failed: %s%s (message withheld: it may quote the input) at %s", request_id,
+              type(exc).__name__, "".join(f" from {name}" for name in chain), where or "?")
 
 
 def install_handlers(app: Any) -> None:

@@ -185,3 +185,21 @@ def test_a_record_without_surrogates_is_not_walked_string_by_string(monkeypatch:
     record["observations"][2999]["variable"] = "HR\udc00"
     with pytest.raises(Problem, match=r'^"record"\.observations\[2999\]\.variable holds an unpaired'):
         uploads.json_payload({"record": record}, 100_000)
+
+
+def test_a_logged_failure_names_its_causes_types_without_their_messages(caplog: pytest.LogCaptureFixture) -> None:
+    """An operator sees what the failure came from (``raise X from Y``) while no message reaches the log."""
+    import logging
+
+    from meddx.serving.problems import log_failure
+
+    try:
+        try:
+            "Jane Roe \ud800".encode("utf-8")
+        except UnicodeEncodeError as inner:
+            raise RuntimeError("while answering Jane Roe") from inner
+    except RuntimeError as exc:
+        with caplog.at_level(logging.ERROR, logger="meddx.serving"):
+            log_failure("abc123", exc)
+    text = caplog.text
+    assert "RuntimeError from UnicodeEncodeError" in text and "Jane" not in text
