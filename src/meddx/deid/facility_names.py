@@ -54,7 +54,7 @@ _HEADING_BEFORE_RE = re.compile(r"(?:^|\n|[ \t][-–|][ \t])[ \t]*$")
 
 def _royal_hospitals(text: str) -> list[Cand]:
     """The ``ROYAL_RE`` names that pass the tests above."""
-    from meddx.deid.names import english_looking, name_like
+    from meddx.deid.names import english_looking, is_eponym_use, name_like
 
     common = lexicon.common_words()
     out: list[Cand] = []
@@ -69,6 +69,8 @@ def _royal_hospitals(text: str) -> list[Cand]:
         more = m.group("more")
         end = m.end() if more and (lexicon.is_listed(more.rstrip(".")) or (
             name_like(more) and more.lower() not in common and not english_looking(more))) else m.end("name")
+        if is_eponym_use(text, end):  # "Lady Windermere syndrome": a disease named after a title, not a hospital
+            continue
         out.append(Cand(m.start(), end, "LOCATION", "facility-royal", 57))
     return out
 

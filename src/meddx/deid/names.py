@@ -165,10 +165,16 @@ def _label_list(text: str, end: int) -> list[tuple[int, int]]:
 
 
 # After a label, words that address a service or a reader, never a person: "To: Utilization Management",
-# "From: Utilization Review", "Dear Colleague", "Attn: Prior Authorization Department"
+# "From: Utilization Review", "Dear Colleague", "Attn: Prior Authorization Department"; departments too, since
+# "consent obtained by" is a label: "consent obtained by Anesthesia", "... by Interventional Radiology"
 _SERVICE_WORDS = frozenset("""Management Review Department Dept Services Service Team Office Committee Desk Billing
 Admissions Records Authorization Authorisation Colleague Colleagues Sir Madam Sirs Whom Utilization Utilisation
-Appeals Intake Scheduling""".split())
+Appeals Intake Scheduling
+Anesthesia Anaesthesia Anesthesiology Anaesthesiology Surgery Surgical Neurosurgery Interventional Palliative Endoscopy
+Ophthalmology Transplant Ent Icu Hospitalist Hospitalists Medicine Nursing Emergency Oncology Cardiology Radiology
+Urology Pediatrics Paediatrics Obstetrics Gynecology Gynaecology Orthopedics Orthopaedics Neurology Psychiatry
+Dermatology Nephrology Gastroenterology Pulmonology Rheumatology Endocrinology Hematology Haematology
+Cath Lab""".split())
 _SENTENCE_STARTS = frozenset("the a an he she it they we this that his her pt patient no not then and but".split())
 
 

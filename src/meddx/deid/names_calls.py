@@ -2,12 +2,14 @@
 "LVM for kate to call back", "left message with marisol". After such a cue the next word is a
 name when it passes ``lower_name_ok`` (listed, or with a vowel and neither a common word nor
 English-looking) and names no service or role, so "left message for the family", "LVM for pt",
-"left message with pharmacy" and "LVM for callback" stay."""
+"left message with pharmacy", "LVM for callback" and services by their short forms ("LVM for ortho",
+"left message with cath lab") stay."""
 
 from __future__ import annotations
 
 import re
 
+from meddx.deid.facilities import _SPECIALTY_SHORT
 from meddx.deid.names import lower_name_ok
 from meddx.deid.patterns import Cand
 
@@ -17,7 +19,10 @@ _MESSAGE_RE = re.compile(
 # Whom a message is left for that is no person: services, roles, a call-back ("LVM for callback")
 _NOT_PEOPLE = frozenset("""callback call pharmacy office provider desk nurse staff team clinic service services scheduler
 scheduling receptionist family pt patient pcp md doctor attending resident front answering voicemail home work cell
-parents parent caregiver triage billing insurance lab radiology hospice agency facility unit floor""".split())
+parents parent caregiver triage billing insurance lab radiology hospice agency facility unit floor
+ortho endo dme wound pulm heme cath vna ent onc derm uro surg nephro rheum neuro cards cardio gi gyn ob peds psych
+renal anesthesia anaesthesia hospitalist dietary transplant infusion dialysis urology hh case sw cm""".split()) \
+    | _SPECIALTY_SHORT  # services by their short forms: "LVM for ortho", "left message with cath lab"
 _ROLE_END_RE = re.compile(r"(?:acy|ist|ary|ery|ory|ics|line)$")  # "pharmacy", "receptionist", "nurse line"
 _WORD_RE = re.compile(r"([a-z]+(?:['’-][a-z]+)*)(?![\w'’-])")
 

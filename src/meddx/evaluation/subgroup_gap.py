@@ -87,6 +87,7 @@ def gap_test(
     Returns:
         ``{"p_value", "p_adjusted", "n_comparisons", "n_permutations", "unit", "method"}`` (module docstring).
     """
+    from meddx.evaluation.decision import decision_weights
     from meddx.evaluation.intervals import _strata
     from meddx.evaluation.metrics import _resolve_threshold
 
@@ -94,7 +95,8 @@ def gap_test(
     codes = np.array([names.index(v) for v in labels])
     metrics = [m for m in GAP_METRICS if task == "binary" or m not in ("sensitivity", "specificity")]
     _, cut, _ = _resolve_threshold(threshold, task, p.shape[1])
-    per_group = _GroupMetrics(y, p, task, cut, len(names))
+    # a class-weighted multi-class model decides by argmax p_k·w_k (evaluation.decision), as its group metrics do
+    per_group = _GroupMetrics(y, p, task, cut, len(names), decision_weights(threshold, p.shape[1]))
 
     def table(c: np.ndarray) -> np.ndarray:  # (groups, metrics), NaN where undefined
         values = per_group(c)
@@ -163,10 +165,11 @@ class _GroupMetrics:
     asks for them a thousand times: every count is one ``np.bincount`` over (group, class) codes,
     and the AUCs' per-score counts one over (class, group, distinct score) codes."""
 
-    def __init__(self, y: np.ndarray, p: np.ndarray, task: str, cut: np.ndarray | None, groups: int) -> None:
+    def __init__(self, y: np.ndarray, p: np.ndarray, task: str, cut: np.ndarray | None, groups: int,
+                 weights: np.ndarray | None = None) -> None:
         from meddx.evaluation.intervals import _FastMetrics
 
-        fast = _FastMetrics(y, p, task, cut)
+        fast = _FastMetrics(y, p, task, cut, weights)  # weights: argmax p_k·w_k decisions (evaluation.decision)
         self.task, self.n, self.k, self.groups = task, fast.n, fast.k, groups
         t = fast.truth
         cols = fast.design.reshape(self.n, -1, self.k)  # tp, fp, fn, positives[, hits, decided] per class

@@ -32,9 +32,30 @@ def member_plans(run_dir: Path, plan: Any) -> list[Any]:
     plans = [plan]
     for member in range(1, plan.ensemble):
         path = run_dir / "members" / str(member) / "plan.json"
-        own = type(plan)(**read_json(path)) if path.is_file() else plan.model_copy(deep=True)
+        own = _read_member_plan(path, type(plan)) if path.is_file() else plan.model_copy(deep=True)
         plans.append(own.model_copy(update={"ensemble": plan.ensemble}))  # the run's plan.json decides K
     return plans
+
+
+def _read_member_plan(path: Path, schema: Any) -> Any:
+    """A network's own ``plan.json`` as ``schema``; a hand edit it cannot hold ("epochs": 6.5, an unknown
+    field) is a one-line ``ConfigError`` naming the file and the field, not a validation traceback."""
+    from pydantic import ValidationError
+
+    from meddx.core.errors import ConfigError
+
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a JSON object of plan fields (as written when the run started), "
+                          f"got {type(data).__name__}")
+    try:
+        return schema(**data)
+    except (ValidationError, TypeError) as exc:
+        errors = exc.errors() if isinstance(exc, ValidationError) else [{"loc": ("?",), "msg": str(exc)}]
+        first = errors[0]
+        field = ".".join(str(x) for x in first.get("loc", ())) or "?"
+        raise ConfigError(f"{path}: field {field!r}: {first.get('msg')}; fix it (raise \"epochs\" only, as a whole "
+                          "number, to train this network longer) and resume") from None
 
 
 def network_folders(run_dir: Path, k: int | None = None) -> list[Path]:

@@ -121,3 +121,29 @@ def test_per_group_metrics_of_the_shuffles_equal_classification_metrics(task: st
             positive = want["per_class"]["1"]
             assert got["sensitivity"][g] == pytest.approx(positive["sensitivity"], abs=1e-12)
             assert got["specificity"][g] == pytest.approx(positive["specificity"], abs=1e-12)
+
+
+def test_the_gap_test_of_a_class_weighted_model_uses_its_weighted_decisions() -> None:
+    """A class-weighted multi-class model decides by argmax p_k·w_k (``evaluation.decision``), and its
+    group metrics (and so the reported gap) are at those decisions; the permutation test recomputed
+    accuracy at plain argmax p_k, testing a gap nobody was shown (found by review: p = .206 instead
+    of .675 for the same accuracy gap). Reference: the same decisions as a plain argmax of p·w."""
+    from meddx.evaluation.decision import WeightedArgmax
+
+    rng = np.random.default_rng(0)
+    n = 300
+    y = rng.choice(3, n, p=[0.7, 0.2, 0.1])
+    logits = np.eye(3)[y] * 1.2 + rng.normal(size=(n, 3))
+    weights = np.array([0.5, 1.7, 3.3])
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    labels = np.where(rng.random(n) < 0.5, "A", "B")
+    decided = (p * weights).argmax(axis=1)
+    assert (decided != p.argmax(axis=1)).sum() > 50  # the two rules differ on many cases
+    acc = {g: float(np.mean(decided[labels == g] == y[labels == g])) for g in "AB"}
+    hi, lo = max(acc, key=acc.get), min(acc, key=acc.get)
+    gap = {"metric": "accuracy", "gap": acc[hi] - acc[lo], "between": [hi, lo], "values": [acc[hi], acc[lo]]}
+    same = p * weights / (p * weights).sum(axis=1, keepdims=True)  # plain argmax of these = the weighted decisions
+    weighted = gap_test(y, p, "multiclass", list(labels), gap, threshold=WeightedArgmax(tuple(weights)),
+                        n_permutations=300, seed=1)
+    reference = gap_test(y, same, "multiclass", list(labels), gap, threshold=None, n_permutations=300, seed=1)
+    assert weighted["p_value"] == reference["p_value"]
