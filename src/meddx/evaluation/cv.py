@@ -96,6 +96,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     oof: list[tuple[int, SplitPredictions, list[str]]] = []
     baseline_oof: list[SplitPredictions] = []
     weighted = False  # a class-weighted multi-class fold decides by its own weights (evaluation.decision)
+    deciding: list[np.ndarray] = []  # per fold: scores whose argmax is the fold's own multi-class decision
     for k, test_idx in enumerate(fold_index):
         fold = fold_source(source, dev, test_idx, k, len(fold_index), how, config)
         fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
@@ -105,6 +106,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
         preds = result.predictions["test"]  # already predicted (and calibrated) by training
         oof.append((k, preds, decided_labels(predictor, preds.probs)))
         weighted = weighted or getattr(predictor, "decision_weights", None) is not None  # argmax p_k·w_k, own w
+        deciding.append(_deciding_scores(preds.probs, getattr(predictor, "decision_weights", None)))
         per_fold.append(_fold_entry(k, fold, result, predictor))
         if "baseline_test" in result.predictions:
             baseline_oof.append(result.predictions["baseline_test"])
@@ -117,8 +119,17 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     pooled = metric_intervals(pooled_preds.labels, pooled_preds.probs, source.task, label_names=list(source.label_names),
                               groups=_patient_groups(pooled_preds), n_resamples=cv_resamples(config),
                               seed=config.seed)
-    pooled_extra = {}
-    if source.task == "multiclass" and not weighted:  # argmax decisions need no per-fold threshold: pool them too
+    pooled_auc = pooled["auc"], pooled["auprc"]  # of the (recalibrated) probabilities themselves
+    pooled_extra, decisions = {}, None
+    if source.task == "multiclass":  # argmax decisions need no per-fold threshold: pool them too
+        decisions = pooled_preds
+        if weighted:  # each fold's own argmax p_k·w_k, as its labels in oof_predictions.csv
+            decisions = replace(pooled_preds, probs=np.concatenate(deciding))
+            pooled = {**pooled, **metric_intervals(decisions.labels, decisions.probs, source.task,
+                                                   label_names=list(source.label_names),
+                                                   groups=_patient_groups(pooled_preds),
+                                                   n_resamples=cv_resamples(config), seed=config.seed)}
+            pooled["auc"], pooled["auprc"] = pooled_auc
         pooled_extra = {m: pooled[m] for m in ("accuracy", "balanced_accuracy", "macro_f1")}
     summary = {
         "data": config.data, "task": source.task, "label_names": list(source.label_names), "folds": per_fold,
@@ -128,12 +139,13 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
         "pooled": {"auc": pooled["auc"], "auprc": pooled["auprc"], **pooled_extra, "n": len(pooled_preds.ids),
                    "note": "out-of-fold probabilities pooled over folds; threshold-free metrics (and argmax ones "
                            "for multi-class) only, because each fold chose its own threshold"
-                           + ("; multi-class folds decided by argmax p_k·w_k with their own class weights, so their "
-                              "decisions are not pooled" if weighted else "")},
+                           + ("; multi-class folds decided by argmax p_k·w_k with their own class weights: the "
+                              "argmax metrics pool those decisions" if weighted else "")},
         "out_dir": str(out_dir), "cut_folds": cut_folds(per_fold),
     }
     if len(baseline_oof) == len(per_fold):
-        summary["baseline"] = _baseline_summary(per_fold, baseline_oof, pooled_preds, source, config)
+        summary["baseline"] = _baseline_summary(per_fold, baseline_oof, pooled_preds, source, config,
+                                                decisions=decisions if weighted else None)
     write_json_atomic(out_dir / "cv.json", summary)
     return summary
 
@@ -205,10 +217,12 @@ def decision_thresholds(predictor: Any) -> float | dict[str, float] | None:
 
 
 def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network: Any, source: ImageSource,
-                      config: Any) -> dict[str, Any]:
+                      config: Any, decisions: Any = None) -> dict[str, Any]:
     """The bundled baseline's per-fold mean ± sd, its pooled out-of-fold intervals, and the paired
     pooled difference network − baseline (multi-class: argmax metrics as well); whole patients are
-    resampled when the source has patient ids, as for the network's pooled intervals."""
+    resampled when the source has patient ids, as for the network's pooled intervals. ``decisions``:
+    the network's pooled scores whose argmax is each fold's own decision (class-weighted folds,
+    argmax p_k·w_k), for the argmax metrics; ``None`` when that is the argmax of ``network``'s."""
     from meddx.evaluation.intervals import paired_difference_intervals
 
     metrics = [m for m in SUMMARY_METRICS if per_fold[0].get("baseline", {}).get(m) is not None]
@@ -219,12 +233,28 @@ def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network:
                   groups=_patient_groups(network))  # the same cases (and patients) as the baseline's pooled rows
     pooled = metric_intervals_of(base, source.task, common)
     diff = paired_difference_intervals(network.labels, network.probs, base.probs, source.task, **common)
+    if decisions is not None:  # the same resamples (seed), the network's own decisions for the argmax metrics
+        decided = paired_difference_intervals(network.labels, decisions.probs, base.probs, source.task, **common)
+        diff = {**diff, **{k: decided[k] for k in keys if k not in ("auc", "auprc")}}
     return {"model": per_fold[0].get("baseline_model"),
             "mean": {m: _stat(rows, m, np.mean) for m in metrics},
             "sd": {m: _stat(rows, m, lambda v: np.std(v, ddof=1)) for m in metrics},
             "pooled": {k: pooled[k] for k in keys}, "difference": {k: diff[k] for k in keys},
             "unit": diff["unit"], "n_units": diff["n_units"],
-            "note": "difference = network - baseline on the pooled out-of-fold predictions (paired bootstrap)"}
+            "note": "difference = network - baseline on the pooled out-of-fold predictions (paired bootstrap)"
+                    + ("; argmax metrics at each fold's own decisions (argmax p_k·w_k)" if decisions is not None
+                       else "")}
+
+
+def _deciding_scores(probs: np.ndarray, weights: Any) -> np.ndarray:
+    """Multi-class scores whose argmax is a fold's decision: its probabilities, or for a
+    class-weighted fold p_k·w_k renormalised (``evaluation.decision``), so pooled argmax metrics
+    count the labels each fold gave."""
+    p = np.asarray(probs, dtype=np.float64)
+    if weights is None or p.ndim != 2:
+        return p
+    q = p * np.asarray(weights, dtype=np.float64)
+    return q / q.sum(axis=1, keepdims=True)
 
 
 def metric_intervals_of(preds: Any, task: str, common: dict[str, Any]) -> dict[str, Any]:
