@@ -182,17 +182,30 @@ def test_a_probe_taken_under_load_is_corrected_after_the_first_epoch(lesion_fold
 
 @pytest.mark.slow
 def test_two_processes_data_parallel(lesion_folder: Path, meddx_home: Path) -> None:
-    """``--devices 2`` really starts two processes (gloo) and still produces one bundle."""
+    """``--devices 2`` really starts two processes (gloo) and still produces one bundle. With a
+    ``--time-budget`` the epochs are planned for each process's share of the samples, and every
+    process re-plans them from rank 0's clock, without a deadlock (tests/unit/training/
+    test_budget_processes.py: the planner counted all samples per process, the re-planner was off)."""
+    import torch
+
     env = {**os.environ, "MEDDX_HOME": str(meddx_home)}
     env.pop("MEDDX_RUN_DIR", None)
     cmd = [sys.executable, "-m", "meddx.cli.main", "train", "--data", str(lesion_folder), "--model", "seed-cnn",
-           "--epochs", "2", "--devices", "2", "--name", "ddp", "--no-progress"]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+           "--image-size", "28", "--time-budget", "0.05", "--devices", "2", "--name", "ddp", "--no-progress"]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)  # a deadlock: the timeout
     assert proc.returncode == 0, proc.stderr[-3000:]
     run_dir = next((meddx_home / "runs").iterdir())
     trainer = json.loads((run_dir / "trainer.json").read_text())
     assert trainer["world_size"] == 2 and trainer["strategy"] == "DDPStrategy"
     assert (meddx_home / "bundles" / "ddp" / "v1" / "weights.safetensors").is_file()
+    plan = json.loads((run_dir / "plan.json").read_text())
+    n_train = len(list((lesion_folder / "train").rglob("*.png")))
+    assert f"{-(-n_train // 2)} samples per process: {n_train} shared by 2 processes" in plan["reasons"]["epochs"]
+    assert trainer["epochs_planned"] == plan["epochs"]
+    replan = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu",
+                        weights_only=True)["callbacks"]["BudgetReplan"]  # it ran; its state is saved for a resume
+    assert replan["elapsed"] > 0
+    assert all(f"re-planned after epoch {h['after_epoch']}:" in plan["reasons"]["epochs"] for h in replan["history"])
 
 
 @pytest.mark.slow

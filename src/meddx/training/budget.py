@@ -12,7 +12,9 @@ HC18 run whose first two epochs shared the CPU with a test run planned 17 epochs
 them at 19 s, and used 5.5 of its 10.8 training minutes.
 Lightning has no callback for this (``Timer``/``max_time`` only stops), hence our own. Like
 Lightning's timer, it saves its state in every checkpoint: a resumed run goes on spending the
-same budget and makes the re-plans still due.
+same budget and makes the re-plans still due. With several processes (DDP) every process runs it
+on rank 0's clock (broadcast, as Lightning's timer does): the processes must agree on
+``max_epochs`` or the one that stops first leaves the others waiting in a gradient all-reduce.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ LATE_FRACTION = 0.25  # the last check: after this share of the planned epochs (
 
 class BudgetReplan(Callback):
     """Re-fit the number of epochs to ``budget_minutes`` after epochs 1 and 2, and once more after
-    a quarter of the planned epochs (single process)."""
+    a quarter of the planned epochs (every process of a multi-process run alike, on rank 0's clock)."""
 
     def __init__(self, budget_minutes: float, plan: Any, plan_path: Path | None, tolerance: float = 0.15,
                  replan_after: tuple[int, ...] = (0, 1), late_fraction: float | None = LATE_FRACTION) -> None:
@@ -94,11 +96,16 @@ class BudgetReplan(Callback):
     def _replan(self, trainer: Any, epoch: int, took: float, now: float, span: str = "") -> None:
         """Set the epochs that fit the rest of the budget at ``took`` seconds each (measured over
         ``span``), when they differ from the plan by more than the tolerance."""
+        old = own = int(trainer.fit_loop.max_epochs)
+        if int(getattr(trainer, "world_size", 1)) > 1:
+            # every process takes rank 0's decision, from rank 0's clock and epochs: they must agree
+            took, now, old = trainer.strategy.broadcast((float(took), float(now), own), src=0)
         took = max(took, 1e-6)
         remaining = self.budget_s * SHARE_FOR_TRAINING - now
         new = int(min(MAX_EPOCHS, epoch + 1 + max(0, int(remaining // took))))
-        old = int(trainer.fit_loop.max_epochs)
         if abs(new - old) <= max(1.0, self.tolerance * old):
+            new = old  # within the tolerance: rank 0's epochs stay (and another process's plan follows them)
+        if new == own:
             return
         trainer.fit_loop.max_epochs = new
         _retarget_schedules(trainer, int(trainer.num_training_batches) * new)
@@ -107,7 +114,7 @@ class BudgetReplan(Callback):
         reason = (f"re-planned after epoch {epoch + 1}: {took:.1f} s{span} per epoch measured, "
                   f"{old} -> {new} epochs to fit the budget")
         self.plan.reasons["epochs"] = f"{self.plan.reasons.get('epochs', '')}; {reason}".lstrip("; ")
-        if self.plan_path is not None:
+        if self.plan_path is not None and getattr(trainer, "is_global_zero", True):  # one writer of plan.json
             self.plan.write(self.plan_path)
 
 

@@ -153,6 +153,7 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
             size_is_automatic=config.image_size is None and "image_size" not in overrides,
             width_is_automatic=(config.model is None and "width" not in config.model_args
                                 and not {"model", "model_args"} & set(overrides)),
+            processes=config.devices * config.num_nodes,  # each trains its share of every epoch
         )
 
     from meddx.training.data import (ArrayDataset, fit_with_given_statistics, make_loader, preprocess_planned_train,
@@ -217,9 +218,10 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     run, as an ensemble member's do).
 
     ``budget_minutes`` (when the plan's epochs came from a time budget): Lightning stops at 1.25x
-    it, and a single-process run re-fits its epochs to it after measuring the first two epochs
-    (:class:`meddx.training.budget.BudgetReplan`; ``plan`` and ``plan.json`` record the change). A
-    resumed run goes on from the state its checkpoint saved: the same budget, the re-plans still due.
+    it, and the run re-fits its epochs to it after measuring the first two epochs (every process of
+    a multi-process run from rank 0's measurement: :class:`meddx.training.budget.BudgetReplan`;
+    ``plan`` and ``plan.json`` record the change). A resumed run goes on from the state its
+    checkpoint saved: the same budget, the re-plans still due.
     """
     from meddx.training import run as runlib
 
@@ -243,7 +245,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         from meddx.training.budget import ScheduleToPlan
 
         extra.append(ScheduleToPlan())
-    if budget_minutes and config.devices * config.num_nodes == 1:  # resumed: its state comes from the checkpoint
+    if budget_minutes:  # resumed: its state comes from the checkpoint; several processes: rank 0's clock
         from meddx.training.budget import BudgetReplan
 
         extra.append(BudgetReplan(budget_minutes, plan, run_dir / "plan.json"))

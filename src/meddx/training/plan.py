@@ -6,6 +6,7 @@ Each choice records why it was made. A user edits the JSON and passes it back wi
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -315,19 +316,25 @@ def _check_model(plan: Plan, source: ImageSource, overrides: dict[str, Any]) -> 
     create_model(plan.model, num_classes=source.num_classes, **plan.model_args)
 
 
-def plan_epochs(plan: Any, n_train: int, budget_minutes: float, seconds_per_sample: float) -> Any:
+def plan_epochs(plan: Any, n_train: int, budget_minutes: float, seconds_per_sample: float,
+                processes: int = 1) -> Any:
     """Fit the number of epochs into a time budget from a measured training speed.
 
     Validation is about a third of a training step per sample; 10% of the budget is kept
-    for loading, evaluation and saving.
+    for loading, evaluation and saving. ``processes`` (``devices x num_nodes``): each trains
+    its ``DistributedSampler`` share, ``ceil(n_train / processes)`` samples per epoch, at the
+    measured speed (the probe runs with one process's threads), side by side with the others.
     """
-    epochs = int(max(1, min(200, epochs_in_budget(n_train, budget_minutes, seconds_per_sample))))
+    epochs = int(max(1, min(200, epochs_in_budget(n_train, budget_minutes, seconds_per_sample, processes))))
     data = plan.model_dump()
     data.update(epochs=epochs, seconds_per_sample=seconds_per_sample)
     if not patience_is_chosen(plan):  # a chosen patience stays; an automatic one follows the epochs
         data["early_stopping_patience"] = _automatic_patience(data)[0]
+    processes = max(1, int(processes))
+    samples = (f"{n_train} samples" if processes == 1 else
+               f"{math.ceil(n_train / processes)} samples per process: {n_train} shared by {processes} processes")
     data["reasons"]["epochs"] = (
-        f"{budget_minutes:g} min budget / ({n_train} samples x {seconds_per_sample * 1000:.1f} ms measured per sample)"
+        f"{budget_minutes:g} min budget / ({samples} x {seconds_per_sample * 1000:.1f} ms measured per sample)"
     )
     return type(plan)(**data)
 
@@ -340,9 +347,10 @@ def _automatic_patience(data: dict[str, Any]) -> tuple[int, str]:
     return default_patience(None, keep, data["epochs"])
 
 
-def epochs_in_budget(n_train: int, budget_minutes: float, seconds_per_sample: float) -> float:
-    """Epochs (fractional) that fit the budget; see ``plan_epochs`` for the allowances."""
-    per_epoch = n_train * seconds_per_sample * 1.15
+def epochs_in_budget(n_train: int, budget_minutes: float, seconds_per_sample: float, processes: int = 1) -> float:
+    """Epochs (fractional) that fit the budget when each of ``processes`` trains its share of
+    every epoch; see ``plan_epochs`` for the allowances."""
+    per_epoch = math.ceil(n_train / max(1, int(processes))) * seconds_per_sample * 1.15
     return budget_minutes * 60 * 0.9 / max(per_epoch, 1e-9)
 
 

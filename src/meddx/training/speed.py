@@ -55,17 +55,21 @@ def seconds_per_sample(task: Any, shape: tuple[int, ...], batch_size: int, preci
 
 def fit_to_budget(plan: Plan, n_train: int, budget_minutes: float, precision: str,
                   build_task: Callable[[Plan], Any], augment_for: Callable[[Plan], Any],
-                  size_is_automatic: bool, width_is_automatic: bool = False) -> Plan:
+                  size_is_automatic: bool, width_is_automatic: bool = False, processes: int = 1) -> Plan:
     """Epochs for the budget. When fewer than ``MIN_EPOCHS`` fit: shrink an automatic input size
     (cost ~ number of pixels/voxels), and once it is at ``MIN_SIDE``, halve the width of an
-    automatic network (cost ~ width squared; not below ``MIN_WIDTH``); measure after each change."""
+    automatic network (cost ~ width squared; not below ``MIN_WIDTH``); measure after each change.
+
+    ``processes`` (``devices x num_nodes``): each trains ``ceil(n_train / processes)`` samples per
+    epoch at the probe's speed (measured with one process's threads, ``set_threads``), so a
+    2-process run fits about twice the epochs and needs no smaller input for them."""
     for _ in range(4):
         shape = (plan.channels, *plan.image_size)
         sps = seconds_per_sample(build_task(plan), shape, plan.batch_size, precision, augment_for(plan))
-        fitted = plan_epochs(plan, n_train, budget_minutes, sps)
+        fitted = plan_epochs(plan, n_train, budget_minutes, sps, processes)
         if fitted.epochs >= MIN_EPOCHS:
             break
-        shortfall = epochs_in_budget(n_train, budget_minutes, sps) / MIN_EPOCHS  # < 1
+        shortfall = epochs_in_budget(n_train, budget_minutes, sps, processes) / MIN_EPOCHS  # < 1
         if size_is_automatic and min(plan.image_size) > MIN_SIDE:
             plan = _smaller(plan, shortfall, budget_minutes, fitted.epochs)
         elif width_is_automatic and plan.model_args.get("width", DEFAULT_WIDTH) > MIN_WIDTH:

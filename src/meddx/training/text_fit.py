@@ -272,7 +272,7 @@ def _fit_budget(config: TrainConfig, source: TextSource, plan: TextPlan, train_d
     if not times:
         return plan
     share = (config.time_budget or 0) / plan.ensemble
-    plan = plan_epochs(plan, len(train_ds), share, sum(times) / samples)
+    plan = plan_epochs(plan, len(train_ds), share, sum(times) / samples, processes=config.devices * config.num_nodes)
     if plan.ensemble > 1:
         plan.reasons["epochs"] += f" (each of {plan.ensemble} networks' share of {config.time_budget:g} min)"
     from meddx.training.text_plan import limit_batches

@@ -72,9 +72,9 @@ def test_ensemble_is_one_network_unless_set_and_each_network_gets_its_share_of_t
     budgets = []
     real = planlib.plan_epochs
 
-    def recording(plan, n_train, budget_minutes, seconds_per_sample):  # type: ignore[no-untyped-def]
+    def recording(plan, n_train, budget_minutes, seconds_per_sample, **kwargs):  # type: ignore[no-untyped-def]
         budgets.append(budget_minutes)
-        return real(plan, n_train, budget_minutes, seconds_per_sample)
+        return real(plan, n_train, budget_minutes, seconds_per_sample, **kwargs)
 
     monkeypatch.setattr(planlib, "plan_epochs", recording)
     rng = np.random.default_rng(0)
