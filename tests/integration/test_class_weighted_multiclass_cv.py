@@ -28,6 +28,7 @@ def test_pooled_cv_metrics_do_not_redecide_a_weighted_models_labels(tmp_path: Pa
         rows = list(csv.DictReader(fh))
     for k in (0, 1):
         weights = json.loads((out / f"fold{k}" / "config.json").read_text())["decision"]["class_weights"]
+        assert summary["folds"][k]["decision_weights"] == weights  # cv.json says how the fold decided
         mine = [r for r in rows if r["fold"] == str(k)]
         probs = np.array([[float(r[f"p_{n}"]) for n in NAMES] for r in mine])
         assert [r["predicted"] for r in mine] == [NAMES[i] for i in (probs * weights).argmax(axis=1)]

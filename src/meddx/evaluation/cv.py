@@ -196,6 +196,8 @@ def _fold_entry(k: int, fold: ImageSource, result: Any, predictor: Any) -> dict[
         "bundle": str(result.bundle_path),
         "cut_epochs": fold_cuts(getattr(result, "run_dir", None)),  # epochs the time limit stopped mid-way
     }
+    if getattr(predictor, "decision_weights", None) is not None:  # decided by argmax p_k·w_k (evaluation.decision)
+        entry["decision_weights"] = [float(w) for w in predictor.decision_weights]
     base = (result.metrics.get("baseline") or {}).get("test")
     if base:
         entry["baseline"] = {m: base["metrics"].get(m) for m in SUMMARY_METRICS}
