@@ -122,22 +122,28 @@ TASKS = ("binary", "multiclass", "multilabel", "segmentation")
 def _check_class_weighting(config: dict[str, Any], k: int, bad: Any) -> None:
     """A multi-class bundle whose class weights were removed from its probabilities records
     ``calibration.bias`` (−log w_k) and ``decision.class_weights`` (w_k): k finite numbers each,
-    the weights positive. Other tasks: no weights (a binary bias, one number, is checked after)."""
+    the weights positive. A multi-label bundle whose ``pos_weight`` shifts were removed records
+    ``calibration.bias`` (−log w_j), k finite numbers, and no decision weights (its per-label
+    thresholds were chosen on the corrected probabilities). Other tasks: no weights (a binary bias,
+    one number, is checked after)."""
     multi, lists = config["task"] == "multiclass", []
     for section, key in (("calibration", "bias"), ("decision", "class_weights")):
         value = config.get(section)
         found = value.get(key) if isinstance(value, dict) else None
         lists.append(isinstance(found, list))
-        if found is None or (key == "bias" and (not multi or (type(found) in (int, float) and found == 0))):
+        labelled = key == "bias" and config["task"] == "multilabel" and isinstance(found, list)
+        if found is None or (key == "bias" and not (multi or labelled)) or (
+                key == "bias" and type(found) in (int, float) and found == 0):
             continue  # a binary bias is checked below; 0 was allowed before multi-class biases existed
-        if not multi:
+        if not (multi or labelled):
             raise bad(f"{section}.{key}", "absent (decision weights are for multi-class models only)", found)
         ok = isinstance(found, list) and len(found) == k and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) and -1e6 < v < 1e6 and (v > 0 or key == "bias")
             for v in found)
         if not ok:
-            raise bad(f"{section}.{key}", f"{k} finite{' positive' if key != 'bias' else ''} numbers, one per class "
-                      "(a class-weighted multi-class model; a single log-odds bias is for binary models only)", found)
+            raise bad(f"{section}.{key}", f"{k} finite{' positive' if key != 'bias' else ''} numbers, one per "
+                      + ("label (a positive-weighted multi-label model" if labelled else "class (a class-weighted "
+                         "multi-class model") + "; a single log-odds bias is for binary models only)", found)
     if multi and lists[0] != lists[1]:  # weights removed but argmax decisions, or weighted twice
         raise bad("decision.class_weights", "present exactly when calibration.bias holds one number per class",
                   config["decision"].get("class_weights") if isinstance(config.get("decision"), dict) else None)
@@ -172,8 +178,11 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
         raise bad("model.ensemble", "a positive whole number of members", ensemble)
     if not isinstance(config["preprocessing"], dict):
         raise bad("preprocessing", "an object", config["preprocessing"])
-    _check_class_weighting(config, len(labels), bad)  # multi-class: bias and decision weights, one per class
-    binary_bias = ("bias",) if config["task"] != "multiclass" else ()  # multi-class: one per class, checked above
+    _check_class_weighting(config, len(labels), bad)  # multi-class/-label: bias (and decision weights) per class
+    calibration = config.get("calibration")
+    listed = config["task"] == "multiclass" or (  # one per class or label, checked above
+        config["task"] == "multilabel" and isinstance(calibration, dict) and isinstance(calibration.get("bias"), list))
+    binary_bias = ("bias",) if not listed else ()
     for section, keys in (("decision", ("threshold",)), ("calibration", ("temperature", *binary_bias))):
         value = config.get(section)
         if value is None:

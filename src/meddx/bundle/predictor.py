@@ -59,7 +59,8 @@ class Predictor:
         self.class_thresholds: dict[str, float] | None = decision.get("class_thresholds")
         self.temperature: float = float(config.get("calibration", {}).get("temperature") or 1.0)
         # models trained with a class-weighted loss: minus the loss's log-odds shift (binary: one number;
-        # multi-class: −log w_k per class, evaluation.recalibration); 0 for bundles without one
+        # multi-class: −log w_k per class; multi-label: −log pos_weight_j per label; evaluation.recalibration);
+        # 0 for bundles without one
         bias = config.get("calibration", {}).get("bias")
         self.calibration_bias: float | list[float] = ([float(b) for b in bias] if isinstance(bias, list)
                                                       else float(bias or 0.0))

@@ -151,7 +151,7 @@ def _shift(bias: Any) -> str:
     """The class-weighted loss's shift a bundle's calibration removes with its temperature
     (``calibration.bias``: one log-odds shift, or −log w_k per class); nothing without one."""
     if isinstance(bias, list):
-        return " and class shifts -log w_k (" + ", ".join(f"{b:+.3f}" for b in bias) + ", removing the class weights)"
+        return " and shifts -log w (" + ", ".join(f"{b:+.3f}" for b in bias) + ", one per class or label, removing the loss weights)"
     return f" and log-odds shift {bias:+.3f} (removing the class weights)" if bias else ""
 
 

@@ -308,7 +308,8 @@ def apply_temperature(probs: np.ndarray, temperature: float, task: str, bias: An
     """Rescale probabilities by T: ``softmax(log p / T)`` (binary, multiclass) or
     ``sigmoid(logit(p) / T)`` per label (multilabel). ``bias`` is added to the rescaled scores
     (``meddx.evaluation.recalibration``): binary, one number, to the positive class's log-odds;
-    multiclass, one per class (``softmax(log p / T + b)``, which can change the argmax).
+    multiclass, one per class (``softmax(log p / T + b)``, which can change the argmax); multilabel,
+    one per label (``sigmoid(logit(p_j) / T + b_j)``, increasing in each label).
 
     T = 1 returns ``probs`` unchanged up to float error; rows still sum to 1 for
     binary/multiclass; without a multi-class bias the argmax is kept, and for binary the ranking of
@@ -320,12 +321,12 @@ def apply_temperature(probs: np.ndarray, temperature: float, task: str, bias: An
     t = _check_temperature(temperature)
     p = _validate_probs(probs, task)
     z = _scores(p, task) / t
-    if np.ndim(bias) == 1 and task == "multiclass":
-        z += _class_bias(bias, z.shape[1])
+    if np.ndim(bias) == 1 and task in ("multiclass", "multilabel"):
+        z += _class_bias(bias, z.shape[1], "class" if task == "multiclass" else "label")
     elif np.ndim(bias) or bias:
         if task != "binary" or np.ndim(bias):
-            raise ConfigError(f"a single calibration bias applies to binary models only (multi-class: one per class); "
-                              f"this one is {task}, got {bias!r}")
+            raise ConfigError(f"a single calibration bias applies to binary models only (multi-class: one per class; "
+                              f"multi-label: one per label); this one is {task}, got {bias!r}")
         z[:, 1] += float(bias)
     out = expit(z) if task == "multilabel" else softmax(z, axis=1)
     if task == "binary" and (np.ndim(probs) == 1 or np.shape(probs)[1] == 1):  # P(positive) given
@@ -334,12 +335,14 @@ def apply_temperature(probs: np.ndarray, temperature: float, task: str, bias: An
     return out.astype(dtype)
 
 
-def _class_bias(bias: Any, k: int) -> np.ndarray:
-    """A multi-class calibration bias as a (k,) float64 array; a ConfigError unless k finite numbers."""
+def _class_bias(bias: Any, k: int, per: str = "class") -> np.ndarray:
+    """A multi-class (or multi-label: ``per="label"``) calibration bias as a (k,) float64 array; a
+    ConfigError unless k finite numbers."""
     try:
         b = np.asarray(bias, dtype=np.float64)
     except (TypeError, ValueError):
         b = np.full(0, np.nan)
     if b.shape != (k,) or not np.isfinite(b).all():
-        raise ConfigError(f"a multi-class calibration bias must be {k} finite numbers (one per class); got {bias!r}")
+        what = "multi-class" if per == "class" else "multi-label"
+        raise ConfigError(f"a {what} calibration bias must be {k} finite numbers (one per {per}); got {bias!r}")
     return b

@@ -1,4 +1,4 @@
-"""Temperature scaling after undoing a class-weighted loss's shift, for binary and multi-class models.
+"""Temperature scaling after undoing a class-weighted loss's shift, for binary, multi-class and multi-label models.
 
 A loss that weighs class k by w_k is minimised by probabilities proportional to w_k·P(k | x), not
 P(k | x): the network's log-odds are shifted by c = log(w_1 / w_0) everywhere. Temperature scaling
@@ -20,6 +20,18 @@ the argmax; the decision stays argmax p_k·w_k (``evaluation.decision``), the mo
 On 3 Gaussian classes with priors .7/.2/.1, inverse-frequency weights and a network 1.5x over-
 confident (20 seeds, 300 validation cases): test NLL .709 -> .536, top-label ECE .021 -> .014, the
 mean predicted probability of each class off its prior by .22/.09/.13 -> .006/.006/.003.
+
+Multi-label models trained with a per-label positive weight w_j (BCE ``pos_weight``, negatives per
+positive of label j in training) have the same shift per label: that loss is minimised by odds
+w_j·odds, so each label's log-odds carry +log w_j and the rarer labels' probabilities are the most
+inflated. Here ``sigmoid(z_j / T − log w_j)`` on the network's per-label log-odds z, one T shared by
+all labels (as the temperature alone was fitted), fitted on validation after the shifts; a bundle
+stores ``b_j = −log w_j`` (a list, as multi-class; the bundle's task tells them apart). Each label's
+map is increasing, so its AUC and ranking are unchanged; its threshold is chosen afterwards on the
+recalibrated validation probabilities, as before. On 3 labels with prevalences .05/.2/.5, w = neg/pos
+and a network 1.5x over-confident (20 seeds, 300 validation cases; the design of
+tests/unit/evaluation/test_multilabel_recalibration.py): the mean predicted probability per label
+.329/.385/.499 with the temperature alone, .050/.200/.499 after; test NLL .472 -> .324.
 
 Our own code: no library offers the prior correction on stored probabilities; it is a one-parameter
 scipy fit like :func:`meddx.evaluation.calibration.fit_temperature`, and like it falls back to
@@ -109,19 +121,46 @@ def class_shifted_temperature_fit(y_true: Any, probs: Any, class_weights: Any) -
     return t, bias.tolist(), smoothed
 
 
-def decision_of(calibration: dict[str, Any] | None, class_weights: Any) -> dict[str, Any]:
+def label_weighted_loss(pos_weights: Any) -> bool:
+    """Whether a multi-label plan's per-label positive weights (``pos_weight``) are positive and not
+    all 1 (the case whose shifts are removed; a zero weight, a label's positives ignored, leaves them)."""
+    weights = [float(w) for w in pos_weights or []]
+    return len(weights) >= 1 and min(weights) > 0 and any(w != 1.0 for w in weights)
+
+
+def label_shifted_temperature_fit(y_true: Any, probs: Any, pos_weights: Any) -> tuple[float, list[float], bool]:
+    """(T, b, smoothed) for ``sigmoid(logit(p_j) / T + b_j)`` per label with ``b_j = −log w_j`` (the
+    BCE ``pos_weight`` shifts, not fitted) and one T for all labels fitted on validation by the mean
+    binary negative log-likelihood, against Platt's smoothed targets per label when the split is
+    separable; T = 1 on degenerate data (fewer than 2 cases, or a single value over all labels)."""
+    y, p = _validate(y_true, probs, "multilabel")
+    bias = -np.log(np.asarray(pos_weights, dtype=np.float64))
+    if bias.shape != (p.shape[1],):
+        from meddx.core.errors import ConfigError
+
+        raise ConfigError(f"class_weights {list(pos_weights)}: one pos_weight per label expected ({p.shape[1]})")
+    if _degenerate(y):
+        return 1.0, bias.tolist(), False
+    scores = _scores(p, "multilabel")
+    t, smoothed = fit_with_smoothing(lambda q, t: soft_nll(q, scores / t + bias, "multilabel"), y, "multilabel",
+                                     scores)  # as T -> 0 the sign of each logit decides
+    return t, bias.tolist(), smoothed
+
+
+def decision_of(calibration: dict[str, Any] | None, class_weights: Any, task: str = "multiclass") -> dict[str, Any]:
     """What a multi-class bundle's ``decision`` adds when its calibration removed the loss's class
     weights: ``class_weights``, so it still decides by argmax p_k·w_k (``evaluation.decision``);
-    nothing otherwise (a bundle without the correction decides by argmax, the same decisions)."""
-    if np.ndim((calibration or {}).get("bias")) != 1:
+    nothing otherwise (a bundle without the correction decides by argmax, the same decisions), and
+    nothing for other tasks (a multi-label model's thresholds are chosen on the corrected probabilities)."""
+    if task != "multiclass" or np.ndim((calibration or {}).get("bias")) != 1:
         return {}
     return {"class_weights": [float(w) for w in class_weights]}
 
 
 def bias_words(bias: Any) -> str:
     """How a bundle's calibration removed a class-weighted loss's shift, for model cards: binary, one
-    log-odds bias; multi-class, one per class; nothing without one."""
+    log-odds bias; multi-class, one per class; multi-label, one per label; nothing without one."""
     if isinstance(bias, list):
-        return " after removing the class-weighted loss's shifts (log-probabilities shifted by " + \
+        return " after removing the class-weighted loss's shifts (shifted by −log w, per class or label: " + \
             ", ".join(f"{b:+.3f}" for b in bias) + ")"
     return f" and log-odds shifted by {bias:+.3f} (class-weighted loss)" if bias else ""

@@ -142,7 +142,7 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     val = predictions_from_raw(predictor, "val", data, raw)
     cfg["decision"] = choose_operating_point(val.labels, val.probs, source.task, config.threshold_rule,
                                              per_class=config.per_class_thresholds, label_names=predictor.label_names)
-    cfg["decision"].update(decision_of(cfg.get("calibration"), getattr(plan, "class_weights", None)))
+    cfg["decision"].update(decision_of(cfg.get("calibration"), getattr(plan, "class_weights", None), source.task))
     predictor = make(cfg, net)
     choose_baseline_operating_point(predictor, source)
 
@@ -173,9 +173,11 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
 
 def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[str, Any]:
     """The bundle's ``calibration``: a temperature fitted on validation, after removing the log-odds
-    shifts of a class-weighted loss (which a temperature cannot undo: ``evaluation.recalibration``)."""
+    shifts of a class-weighted loss (binary, multi-class) or of a multi-label loss's per-label
+    ``pos_weight`` (which a temperature cannot undo: ``evaluation.recalibration``)."""
     from meddx.evaluation.calibration import temperature_fit
     from meddx.evaluation.recalibration import (class_shifted_temperature_fit, class_weighted_loss,
+                                                label_shifted_temperature_fit, label_weighted_loss,
                                                 shifted_temperature_fit, weighted_loss)
     from meddx.evaluation.temperature_targets import SMOOTHED_WORDS
 
@@ -192,6 +194,11 @@ def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[s
         return {"temperature": temperature, "bias": biases, "fitted_on": "val",
                 "method": "the class-weighted loss's shifts log(w_k) removed (Menon et al. 2021), then temperature "
                           f"scaling (Guo et al. 2017), {nll(smoothed)}; decisions argmax p_k·w_k"}
+    if task == "multilabel" and label_weighted_loss(class_weights):
+        temperature, biases, smoothed = label_shifted_temperature_fit(labels, raw, class_weights)
+        return {"temperature": temperature, "bias": biases, "fitted_on": "val",
+                "method": "the positive-weighted loss's log-odds shifts log(pos_weight_j) removed per label (Menon "
+                          f"et al. 2021), then temperature scaling (Guo et al. 2017), {nll(smoothed)}"}
     temperature, smoothed = temperature_fit(labels, raw, task)
     return {"temperature": temperature, "fitted_on": "val",
             "method": f"temperature scaling (Guo et al. 2017), {nll(smoothed)}"}
