@@ -125,7 +125,9 @@ def test_evaluate_reads_another_file_with_the_bundle_window(trained: dict, tmp_p
                                             f"{one},80,lactate,9.5"]) + "\n")
     predicted = run_cli(["predict", str(trained["bundle"]), str(ext / "one.csv"), "--json"], capsys)
     assert predicted.code == 0, predicted.err
-    assert json.loads(predicted.out.splitlines()[0])["probabilities"]["died"] == pytest.approx(after[one], abs=1e-12)
+    # one record alone against a batch of them: a batched forward pass moves a probability by ~1e-8 (README,
+    # "predicted"); the temperature fitted before the separable-validation fix (3659bd9) happened to hide it
+    assert json.loads(predicted.out.splitlines()[0])["probabilities"]["died"] == pytest.approx(after[one], abs=1e-6)
 
 
 def test_a_column_option_keeps_the_recorded_patient_column(trained: dict, tmp_path: Path,
