@@ -35,7 +35,9 @@ def main() -> None:
     parser.add_argument("--epochs", default=None,
                         help="fixed epochs per model instead of a time budget, e.g. 'lstm=5,transformer=4': on a "
                              "shared machine a budget buys fewer epochs whenever another process runs")
-    parser.add_argument("--models", default="lstm,bilstm-attention,transformer")
+    parser.add_argument("--models", default="lstm,bilstm-attention,transformer",
+                        help="comma-separated text models from `meddx models` (lstm, bilstm-attention, transformer, "
+                             "textcnn)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--embedding-init", choices=("ppmi", "random"), default=None,
                         help="how the networks' embedding tables start (default: meddx's plan, ppmi)")

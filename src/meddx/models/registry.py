@@ -40,7 +40,7 @@ RESNET_NARROW_WIDTH = 32
 # One module per family under meddx.models (DESIGN.md). A family that does not exist yet is
 # skipped (checked with find_spec, so a real ImportError inside an existing family still
 # surfaces instead of silently hiding its models).
-_FAMILIES: tuple[str, ...] = ("vision", "segmentation", "text", "timeseries", "tabular")
+_FAMILIES: tuple[str, ...] = ("vision", "segmentation", "text", "text_cnn", "timeseries", "tabular")
 _loaded = False
 
 

@@ -221,7 +221,7 @@ def _check_model(plan: TextPlan, source: TextSource) -> Any:
     if model_info(plan.model).get("input") != "text":
         raise ModelError(f"model {plan.model!r} reads {model_info(plan.model).get('input', 'image')}s, but "
                          f"{source.origin} holds documents; pick a text model from `meddx models` "
-                         "(lstm, bilstm-attention, transformer)")
+                         "(lstm, bilstm-attention, transformer, textcnn)")
     return create_model(plan.model, num_classes=source.num_classes, **plan.model_args)
 
 
