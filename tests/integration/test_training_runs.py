@@ -202,8 +202,8 @@ def test_two_processes_data_parallel(lesion_folder: Path, meddx_home: Path) -> N
     n_train = len(list((lesion_folder / "train").rglob("*.png")))
     assert f"{-(-n_train // 2)} samples per process: {n_train} shared by 2 processes" in plan["reasons"]["epochs"]
     assert trainer["epochs_planned"] == plan["epochs"]
-    replan = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu",
-                        weights_only=True)["callbacks"]["BudgetReplan"]  # it ran; its state is saved for a resume
+    last = run_dir / "checkpoints" / "last.ckpt"
+    replan = torch.load(last, map_location="cpu", weights_only=True)["callbacks"]["BudgetReplan"]  # saved for a resume
     assert replan["elapsed"] > 0
     assert all(f"re-planned after epoch {h['after_epoch']}:" in plan["reasons"]["epochs"] for h in replan["history"])
 

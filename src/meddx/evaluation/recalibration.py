@@ -107,18 +107,7 @@ def fit_temperature_after_class_shift(y_true: Any, probs: Any, class_weights: An
 
 def class_shifted_temperature_fit(y_true: Any, probs: Any, class_weights: Any) -> tuple[float, list[float], bool]:
     """(T, b, smoothed) of :func:`fit_temperature_after_class_shift`; ``smoothed``: the split was separable."""
-    y, p = _validate(y_true, probs, "multiclass")
-    bias = -np.log(np.asarray(class_weights, dtype=np.float64))
-    if bias.shape != (p.shape[1],):
-        from meddx.core.errors import ConfigError
-
-        raise ConfigError(f"class_weights {list(class_weights)}: one per class expected ({p.shape[1]})")
-    if _degenerate(y):
-        return 1.0, bias.tolist(), False
-    scores = _scores(p, "multiclass")
-    t, smoothed = fit_with_smoothing(lambda q, t: soft_nll(q, scores / t + bias, "multiclass"), y, "multiclass",
-                                     scores)  # as T -> 0 the scores, not the bias, decide
-    return t, bias.tolist(), smoothed
+    return _per_column_shift_fit(y_true, probs, class_weights, "multiclass")  # as T -> 0 the scores decide
 
 
 def label_weighted_loss(pos_weights: Any) -> bool:
@@ -133,17 +122,24 @@ def label_shifted_temperature_fit(y_true: Any, probs: Any, pos_weights: Any) -> 
     BCE ``pos_weight`` shifts, not fitted) and one T for all labels fitted on validation by the mean
     binary negative log-likelihood, against Platt's smoothed targets per label when the split is
     separable; T = 1 on degenerate data (fewer than 2 cases, or a single value over all labels)."""
-    y, p = _validate(y_true, probs, "multilabel")
-    bias = -np.log(np.asarray(pos_weights, dtype=np.float64))
+    return _per_column_shift_fit(y_true, probs, pos_weights, "multilabel")  # as T -> 0 each logit's sign decides
+
+
+def _per_column_shift_fit(y_true: Any, probs: Any, weights: Any, task: str) -> tuple[float, list[float], bool]:
+    """(T, b, smoothed): ``b`` = −log w per class (multi-class) or label (multi-label), not fitted; T
+    fitted on validation after it (smoothed targets when the split is separable); T = 1 on
+    degenerate data."""
+    y, p = _validate(y_true, probs, task)
+    bias = -np.log(np.asarray(weights, dtype=np.float64))
     if bias.shape != (p.shape[1],):
         from meddx.core.errors import ConfigError
 
-        raise ConfigError(f"class_weights {list(pos_weights)}: one pos_weight per label expected ({p.shape[1]})")
+        each = "one per class" if task == "multiclass" else "one pos_weight per label"
+        raise ConfigError(f"class_weights {list(weights)}: {each} expected ({p.shape[1]})")
     if _degenerate(y):
         return 1.0, bias.tolist(), False
-    scores = _scores(p, "multilabel")
-    t, smoothed = fit_with_smoothing(lambda q, t: soft_nll(q, scores / t + bias, "multilabel"), y, "multilabel",
-                                     scores)  # as T -> 0 the sign of each logit decides
+    scores = _scores(p, task)
+    t, smoothed = fit_with_smoothing(lambda q, t: soft_nll(q, scores / t + bias, task), y, task, scores)
     return t, bias.tolist(), smoothed
 
 
