@@ -250,13 +250,16 @@ def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network:
 
 def _deciding_scores(probs: np.ndarray, weights: Any) -> np.ndarray:
     """Multi-class scores whose argmax is a fold's decision: its probabilities, or for a
-    class-weighted fold p_k·w_k renormalised (``evaluation.decision``), so pooled argmax metrics
-    count the labels each fold gave."""
+    class-weighted fold the one-hot rows of its decisions (``evaluation.decision.decided_class``, as
+    ``Predictor.decide`` and ``oof_predictions.csv``), so pooled argmax metrics count the labels each
+    fold gave. Not p_k·w_k renormalised: dividing by the row sum can merge two near-equal products
+    (classes tied in the network's output), and argmax then took another class than the fold did."""
+    from meddx.evaluation.decision import decided_class
+
     p = np.asarray(probs, dtype=np.float64)
     if weights is None or p.ndim != 2:
         return p
-    q = p * np.asarray(weights, dtype=np.float64)
-    return q / q.sum(axis=1, keepdims=True)
+    return np.eye(p.shape[1])[decided_class(p, np.asarray(weights, dtype=np.float64))]
 
 
 def metric_intervals_of(preds: Any, task: str, common: dict[str, Any]) -> dict[str, Any]:

@@ -52,9 +52,23 @@ def plain_threshold(threshold: Any) -> Any:
     return threshold
 
 
+# Relative gap below which two p_k·w_k are the same number: the recalibration's float rounding
+# (log, divide by T, shift, softmax, times w) leaves classes tied in the network's output up to
+# about 1.3e-14 apart (measured: K <= 30, T in [0.05, 20], weights e^±4), so np.argmax alone broke
+# those ties by rounding noise (a uniform output decided the rarest class, not the first).
+TIE_RTOL = 1e-12
+
+
 def decided_class(p: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-    """(N,) predicted class of (N, K) multi-class probabilities: argmax p_k, or argmax p_k·w_k."""
-    return np.asarray(p).argmax(axis=1) if weights is None else (np.asarray(p) * weights).argmax(axis=1)
+    """(N,) predicted class of (N, K) multi-class probabilities: argmax p_k, or argmax p_k·w_k.
+
+    With weights, classes within ``TIE_RTOL`` of the largest p_k·w_k count as tied and the first
+    wins, as ``np.argmax`` breaks a tie in the network's own output: the decision is then that of
+    the uncorrected probabilities on ties too, whatever the temperature."""
+    if weights is None:
+        return np.asarray(p).argmax(axis=1)
+    q = np.asarray(p) * weights
+    return (q >= q.max(axis=1, keepdims=True) * (1.0 - TIE_RTOL)).argmax(axis=1)
 
 
 def weighted_words(decision: dict[str, Any]) -> str:

@@ -48,8 +48,10 @@ def _op_points(metrics: dict, task: str, truth: np.ndarray, p: np.ndarray, cols:
         if t is not None:
             pred = p[:, c] >= t
         elif task == "multiclass":  # argmax (p_k·w_k when class-weighted): the one-vs-rest point of each class
+            from meddx.evaluation.decision import decided_class
+
             weights = metrics.get("decision_weights")
-            pred = p.argmax(axis=1) == c if weights is None else (p * np.asarray(weights)).argmax(axis=1) == c
+            pred = decided_class(p, None if weights is None else np.asarray(weights, dtype=np.float64)) == c
         else:
             continue
         pos = truth[:, c] == 1

@@ -41,8 +41,9 @@ T_BOUNDS: tuple[float, float] = (0.05, 20.0)
 # What a bundle's calibration ``method`` adds when the smoothed targets were used (nothing otherwise,
 # as before them).
 SMOOTHED_WORDS = (" against Platt's (1999) smoothed targets (a case of a class with n cases: (n + 1)/(n + K) on its "
-                  "class, 1/(n + K) on each other; per label for multi-label), the validation split being separable "
-                  "(against its 0/1 labels T would run to its lower bound)")
+                  "class, 1/(n + K) on each other; per label for multi-label), the validation split being separable, "
+                  "or so nearly that against its 0/1 labels T ran to its lower bound anyway (as it would on a "
+                  "separable one)")
 
 
 def smoothed_targets(y: np.ndarray, task: str, k: int) -> np.ndarray:
