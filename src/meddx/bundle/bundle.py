@@ -208,9 +208,14 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
     if config.get("dicom_voi") is not None and not isinstance(config["dicom_voi"], bool):
         raise bad("dicom_voi", "true or false: whether X-ray DICOM is read through its VOI window (absent: not, "
                   "as bundles written before it)", config["dicom_voi"])
-    if config.get("dicom_presentation") is not None and not isinstance(config["dicom_presentation"], bool):
-        raise bad("dicom_presentation", "true or false: whether X-ray DICOM PresentationLUTShape INVERSE and enhanced "
-                  "frame VOIs are applied (absent: not, as bundles written before it)", config["dicom_presentation"])
+    from meddx.data.dicom_voi import PRESENTATION_READING as LEVEL
+
+    shown = config.get("dicom_presentation")
+    if shown is not None and not isinstance(shown, bool) and not (isinstance(shown, int) and 0 <= shown <= LEVEL):
+        raise bad("dicom_presentation", f"true, false or a level 0 to {LEVEL}: the X-ray DICOM presentation steps "
+                  "its training applied (true: PresentationLUTShape INVERSE and enhanced frame VOIs, 2: also the "
+                  "PresentationLUTSequence; absent: none, as bundles written before them; higher: a newer meddx)",
+                  shown)
     from meddx.data.orientation import valid_orientation
 
     if config.get("orientation") is not None and not valid_orientation(config["orientation"]):

@@ -26,10 +26,17 @@ unsigned pixels, ``0 .. 2**n - 1`` for an n-bit VOI LUT); it is returned from 0 
 integer array with ``value_max = hi - lo``, so ``dtype`` intensity scaling maps it to [0, 1] as
 it maps an 8-bit PNG rendering of the same picture.
 
+A PresentationLUTSequence is applied after the VOI (PS3.4 N.2.1.4; :mod:`meddx.data.dicom_plut`):
+the VOI output, scaled to the LUT's entries, is looked up, and the result is the file's P-values,
+``0 .. 2**n - 1`` for n-bit entries; the LUT then defines the polarity (the Photometric
+Interpretation is overridden, so MONOCHROME1 is not inverted a second time). An X-ray without a
+VOI keeps its modality values and its PresentationLUTSequence is not applied.
+
 Bundles written since record ``"dicom_voi": true``; a bundle without it was trained when the VOI
 was not applied, so its reads (predict, evaluate, explain, serve) skip the VOI and the
 PresentationLUTShape inversion (:func:`reading_voi`, :func:`bundle_reads_voi`) and it predicts as
-it did.
+it did. The presentation steps added later are versioned in ``"dicom_presentation"``
+(:data:`PRESENTATION_READING`): a bundle reads at the level it records.
 """
 
 from __future__ import annotations
@@ -47,21 +54,29 @@ XRAY_MODALITIES = frozenset({"CR", "DX", "MG", "RF", "XA", "IO", "PX", "RG"})
 """Projection radiography modalities (DICOM PS3.3 C.7.3.1.1.1), read through their VOI."""
 
 
+PRESENTATION_READING = 2
+"""The presentation steps reads apply now, which new bundles record as ``"dicom_presentation"``
+(each level adds to the one before; a bundle reads at the level it records, absent: 0):
+1 (recorded as ``true``): PresentationLUTShape INVERSE and enhanced multi-frame frame VOIs;
+2: the PresentationLUTSequence too (:mod:`meddx.data.dicom_plut`)."""
+
 _APPLY: ContextVar[bool] = ContextVar("meddx_reading_dicom_voi", default=True)
-# PresentationLUTShape INVERSE and the frame VOIs of enhanced multi-frame X-ray (added after the VOI
-# reading itself): a bundle that records "dicom_voi" but not "dicom_presentation" was trained without them
-_PRESENTATION: ContextVar[bool] = ContextVar("meddx_reading_dicom_presentation", default=True)
+# the presentation steps added after the VOI reading itself (PRESENTATION_READING): a bundle that
+# records "dicom_voi" but a lower "dicom_presentation" (or none) was trained without the later ones
+_PRESENTATION: ContextVar[int] = ContextVar("meddx_reading_dicom_presentation", default=PRESENTATION_READING)
 
 
 @contextmanager
-def reading_voi(apply: bool, presentation: bool | None = None) -> Iterator[None]:
+def reading_voi(apply: bool, presentation: int | None = None) -> Iterator[None]:
     """Within the block, projection X-ray DICOM is read through its VOI (``apply``) or as its raw
-    modality values (bundles trained before the VOI was applied); ``presentation`` (default:
-    ``apply``) adds PresentationLUTShape INVERSE and enhanced multi-frame files' frame VOIs, which
-    bundles written between the two changes were trained without. Context variables, like the
-    reading orientation, so threads and concurrent requests do not see each other's."""
+    modality values (bundles trained before the VOI was applied); ``presentation`` is the level of
+    the later presentation steps (:data:`PRESENTATION_READING`; None: today's; ``True``: 1, as
+    bundles record it), which bundles written before a step were trained without. Context
+    variables, like the reading orientation, so threads and concurrent requests do not see each
+    other's."""
     token = _APPLY.set(bool(apply))
-    shown = _PRESENTATION.set(bool(apply) and (bool(apply) if presentation is None else bool(presentation)))
+    level = PRESENTATION_READING if presentation is None else int(presentation)
+    shown = _PRESENTATION.set(level if apply else 0)
     try:
         yield
     finally:
@@ -69,9 +84,9 @@ def reading_voi(apply: bool, presentation: bool | None = None) -> Iterator[None]
         _APPLY.reset(token)
 
 
-def voi_reading() -> tuple[bool, bool]:
-    """Which of this change's readings reads now apply: (X-ray VOI and PNG sBIT, presentation
-    INVERSE and enhanced frame VOIs); both unless within :func:`reading_voi` for an older bundle."""
+def voi_reading() -> tuple[bool, int]:
+    """Which of these readings reads now apply: (X-ray VOI and PNG sBIT, the presentation level,
+    :data:`PRESENTATION_READING`); all unless within :func:`reading_voi` for an older bundle."""
     return _APPLY.get(), _PRESENTATION.get()
 
 
@@ -80,10 +95,14 @@ def bundle_reads_voi(config: Mapping[str, Any]) -> bool:
     return config.get("dicom_voi") is True
 
 
-def bundle_reads_presentation(config: Mapping[str, Any]) -> bool:
-    """Whether a bundle's ``config.json`` says its training also applied PresentationLUTShape INVERSE
-    and enhanced multi-frame X-ray frame VOIs (``"dicom_presentation": true``)."""
-    return bundle_reads_voi(config) and config.get("dicom_presentation") is True
+def bundle_reads_presentation(config: Mapping[str, Any]) -> int:
+    """The presentation level a bundle's training read at (:data:`PRESENTATION_READING`): its
+    ``"dicom_presentation"`` (``true``: 1, the first level, written before the field held a
+    number); 0 without it or without ``"dicom_voi": true``."""
+    value = config.get("dicom_presentation")
+    if not bundle_reads_voi(config) or value is None or value is False:
+        return 0
+    return 1 if value is True else (value if isinstance(value, int) else 0)
 
 
 def voi_applies(ds: Any) -> bool:
@@ -91,7 +110,7 @@ def voi_applies(ds: Any) -> bool:
     the top level or, in an enhanced multi-frame file, for its first frame (FrameVOILUTSequence)."""
     greyscale = str(ds.get("PhotometricInterpretation", "")) in ("MONOCHROME1", "MONOCHROME2")
     return (_APPLY.get() and greyscale and _modality(ds) in XRAY_MODALITIES
-            and (_PRESENTATION.get() or not _enhanced(ds)) and _voi_kind(_frame_view(ds, 0)) is not None)
+            and (_PRESENTATION.get() >= 1 or not _enhanced(ds)) and _voi_kind(_frame_view(ds, 0)) is not None)
 
 
 def inverted_display(ds: Any) -> bool:
@@ -104,38 +123,50 @@ def inverted_display(ds: Any) -> bool:
     if photometric == "MONOCHROME1":
         return True
     shape = str(ds.get("PresentationLUTShape", "") or "").strip().upper()
-    return (_PRESENTATION.get() and photometric == "MONOCHROME2" and shape == "INVERSE"
+    return (_PRESENTATION.get() >= 1 and photometric == "MONOCHROME2" and shape == "INVERSE"
             and _modality(ds) in XRAY_MODALITIES)
 
 
 def voi_pixels(arr: np.ndarray, ds: Any) -> tuple[np.ndarray, float]:
     """``(values, value_max)``: ``arr`` (stored pixels of ``ds``) through the modality LUT, the
-    file's first VOI (each frame's own, for an enhanced multi-frame file) and, when the file
-    displays inverted (:func:`inverted_display`), the inversion, shifted to start at 0 (see the
-    module docstring). ``DataError`` naming the file and the VOI fields when pydicom cannot apply
-    them (a zero WindowWidth, an unsupported VOILUTFunction or LUT depth), or naming the frame of
-    an enhanced file that records no VOI while its first frame does.
+    file's first VOI (each frame's own, for an enhanced multi-frame file), then its
+    PresentationLUTSequence (P-values, :mod:`meddx.data.dicom_plut`) or, when the file displays
+    inverted (:func:`inverted_display`), the inversion, shifted to start at 0 (see the module
+    docstring). ``DataError`` naming the file and the VOI fields when pydicom cannot apply them (a
+    zero WindowWidth, an unsupported VOILUTFunction or LUT depth), naming the frame of an enhanced
+    file that records no VOI while its first frame does, or naming an unusable Presentation LUT.
 
     Frames that share their rescale and VOI (an enhanced file's shared groups, or per-frame items
     of equal values: the usual case) go through pydicom together, a few at a time into the output
     array: one stand-in dataset per distinct window, not a deep copy and a pydicom call per frame
     (a 1,000-frame XA cine), and float64 work arrays of a few frames, not of the whole file (a
     tomosynthesis volume: several GB)."""
+    from meddx.data.dicom_plut import presentation_lut
+
     where = getattr(ds, "filename", None) or "DICOM file"
     stack = arr if arr.ndim == 3 else arr[None]  # frames first (a single frame: one)
     groups = _frame_groups(ds, len(stack), where)
     ranges = [_through_voi(np.zeros((1, 1), dtype=arr.dtype), view, where)[1:] for view, _ in groups]
-    spans = {hi - lo for lo, hi in ranges}
+    # hi < lo under a negative rescale slope (pydicom's window ends are the modality range's): the
+    # scaling below then turns the lowest modality value black, as the standard's window does
+    spans = {abs(hi - lo) for lo, hi in ranges}
     span = spans.pop() if len(spans) == 1 else None
     exact = span is not None and float(span).is_integer() and span <= 65535
     value_max = float(span) if exact else 65535.0  # else each frame's range spread over 16 bits
+    lut = presentation_lut(ds, where) if _PRESENTATION.get() >= 2 else None
+    value_max = float(lut.top) if lut is not None else value_max  # P-values
     ints = np.empty(stack.shape, dtype=np.uint8 if value_max <= 255 else np.uint16)
-    inverted = inverted_display(ds)  # minimum displays white: inverted after the VOI, as the standard does
+    # minimum displays white: inverted after the VOI, as the standard does; a Presentation LUT
+    # overrides the Photometric Interpretation (its output is P-values, PS3.4 N.2.1.4)
+    inverted = lut is None and inverted_display(ds)
     step = max(1, _CHUNK_VALUES // max(1, stack[0].size))
     for (view, frames), (lo, hi) in zip(groups, ranges):
         for start in range(0, len(frames), step):
             sel = frames[start:start + step]
             out = _through_voi(stack[sel], view, where)[0]
+            if lut is not None:
+                ints[sel] = lut.apply(out, lo, hi)
+                continue
             if inverted:
                 out = (lo + hi) - out
             ints[sel] = np.clip(np.rint((out - lo) * (value_max / (hi - lo))), 0, value_max)
@@ -197,7 +228,7 @@ def _through_voi(arr: np.ndarray, ds: Any, where: str) -> tuple[np.ndarray, floa
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DataError(f"{where}: cannot apply its VOI ({_voi_fields(ds, kind)}): {reason}; expected a valid "
                         "X-ray display window (WindowWidth > 0) or VOI LUT: correct or remove those fields") from None
-    if hi - lo <= 0:
+    if hi == lo:
         raise DataError(f"{where}: its VOI maps every pixel to {lo:g}; expected a display range (BitsStored, "
                         "LUTDescriptor)")
     return out, lo, hi

@@ -74,15 +74,15 @@ def reading_for(predictor: object) -> Iterator[None]:
     """Within the block, files are read as a loaded bundle's training read them: volumes in the
     ``orientation`` it was trained on (the stored order for a bundle without one; text, series,
     table bundles: no volumes), and X-ray DICOM through its VOI only when the bundle says so
-    (``data.dicom_voi.bundle_reads_voi``; INVERSE and enhanced frame VOIs only when it also
-    records ``dicom_presentation``)."""
+    (``data.dicom_voi.bundle_reads_voi``; the later presentation steps up to the level it records
+    in ``dicom_presentation``)."""
     from meddx.data.dicom_voi import bundle_reads_presentation, bundle_reads_voi, reading_voi
 
     config = getattr(predictor, "config", None)
     known = isinstance(config, dict)
     with reading_orientation(getattr(predictor, "orientation", None)), \
             reading_voi(bundle_reads_voi(config) if known else True,
-                        bundle_reads_presentation(config) if known else True):
+                        bundle_reads_presentation(config) if known else None):
         yield
 
 

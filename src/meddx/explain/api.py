@@ -179,10 +179,11 @@ def _read(predictor: Any, item: Any, i: int) -> tuple[np.ndarray, str, tuple[flo
 
 def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, target: str | None,
                    options: dict[str, Any], spacing: tuple[float, ...] | None = None) -> Explanation:
-    """``extra``: ``image_peak`` (the peak on the image's own grid, where the figure puts it); for a
-    volume the ``spacing`` read (mm, z y x; ``None``: not recorded) and ``figure_voxels`` (how the
-    figure draws voxels); for occlusion its ``window``, ``stride`` and ``forward_passes``."""
-    from meddx.explain.figures import image_peak, spacing_note
+    """``extra``: ``image_peak`` (the peak on the image's own grid, where the figure puts it); the
+    ``spacing`` read (mm, z y x or y x; ``None``: not recorded) and how the figures draw it
+    (``figure_voxels`` for a volume, ``figure_pixels`` for a 2D image); for occlusion its
+    ``window``, ``stride`` and ``forward_passes``."""
+    from meddx.explain.figures import image_peak, pixel_note, spacing_note
     from meddx.explain.image import image_attributions
 
     x = predictor.preprocess([image])
@@ -192,9 +193,12 @@ def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, ta
     attribution = image_attributions(predictor.net, x, method, k, **options)[0]
     seconds = time.perf_counter() - start
     extra: dict[str, Any] = {"image_peak": list(image_peak(attribution, image.shape[1:]))}
-    if image.ndim == 4:
-        extra.update(spacing=None if spacing is None else [round(float(v), 4) for v in spacing],
-                     figure_voxels=spacing_note(spacing))
+    if image.ndim in (3, 4):
+        extra["spacing"] = None if spacing is None else [round(float(v), 4) for v in spacing]
+        if image.ndim == 4:
+            extra["figure_voxels"] = spacing_note(spacing)
+        else:
+            extra["figure_pixels"] = pixel_note(spacing)
     if method == "occlusion":
         extra.update(occlusion_plan(tuple(x.shape[2:]), options.get("window"), options.get("stride")))
     return Explanation(source=name, method=method, target=predictor.label_names[k], probability=float(probs[k]),
@@ -367,10 +371,10 @@ def _image_files(image: np.ndarray, group: list[Explanation], out: Path, stem: s
         if image.ndim == 4:
             files.append(volume_overlay_png(image, e.attribution, path, title=title, spacing=spacing))
         else:
-            files.append(overlay_png(image, e.attribution, path, title=title))
+            files.append(overlay_png(image, e.attribution, path, title=title, spacing=spacing))
     if len(group) > 1 and image.ndim == 3:
         files.append(comparison_png(image, {e.method: e.attribution for e in group}, out / f"{stem}-methods.png",
-                                    title=f"{group[0].target} ({group[0].probability:.2f})"))
+                                    title=f"{group[0].target} ({group[0].probability:.2f})", spacing=spacing))
     return files
 
 

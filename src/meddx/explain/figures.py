@@ -1,5 +1,8 @@
 """Figures of attribution maps: a 2D overlay PNG at the image's size, three slices of a volume
-through the map's peak drawn at the voxel spacing, and a side-by-side comparison of methods.
+through the map's peak drawn at the voxel spacing, and a side-by-side comparison of methods. A 2D
+image whose pixels are not square (PixelSpacing or ImagerPixelSpacing rows != columns: some CR,
+ultrasound, secondary captures) is drawn at its pixel aspect too, as the volume slices are: the
+overlay PNG stretched along the longer pixel side, the comparison's axes at that aspect.
 
 The peak is one point for the JSON and the figure (:func:`peak_index`): where |attribution| is
 largest. Grad-CAM, Grad-CAM++ (ReLU'd) and saliency (absolute gradient) are non-negative, so that
@@ -44,6 +47,44 @@ def usable_spacing(spacing: Sequence[float] | None) -> tuple[float, float, float
         return None
     values = tuple(float(v) for v in spacing)
     return values if all(math.isfinite(v) and v > 0 for v in values) else None  # type: ignore[return-value]
+
+
+MAX_PIXEL_ASPECT = 10.0
+"""A 2D image is drawn to scale when its pixels' height/width lies within 1/10 .. 10; beyond it the
+recorded spacing is taken for a header error (and would stretch the PNG tenfold): square pixels."""
+
+
+def pixel_aspect(spacing: Sequence[float] | None) -> float | None:
+    """Height / width of one pixel of a 2D image whose reader gave ``(dy, dx)`` mm (DICOM
+    PixelSpacing order: rows, then columns); None when not two finite positive values within
+    :data:`MAX_PIXEL_ASPECT` (then pixels are drawn square)."""
+    if spacing is None or len(spacing) != 2:
+        return None
+    dy, dx = (float(v) for v in spacing)
+    if not (math.isfinite(dy) and math.isfinite(dx) and dy > 0 and dx > 0):
+        return None
+    return dy / dx if 1 / MAX_PIXEL_ASPECT <= dy / dx <= MAX_PIXEL_ASPECT else None
+
+
+def pixel_note(spacing: Sequence[float] | None) -> str:
+    """What a 2D figure (and the JSON's ``figure_pixels``) says about how pixels are drawn."""
+    aspect = pixel_aspect(spacing)
+    if aspect is None:
+        return "pixels drawn square: no pixel spacing recorded" if spacing is None else \
+            f"pixels drawn square: the recorded spacing {list(spacing)} is not two positive sizes within " \
+            f"{MAX_PIXEL_ASPECT:g}x of each other"
+    return f"pixels drawn to scale: spacing {' x '.join(f'{float(v):.3g}' for v in spacing)} mm (y x x)"  # type: ignore[union-attr]
+
+
+def drawn_shape(shape: Sequence[int], spacing: Sequence[float] | None) -> tuple[int, int]:
+    """``(H, W)`` of a 2D overlay drawn at its pixel aspect: the side of the shorter pixel kept,
+    the other stretched by the aspect (never shrunk, so no pixel is lost); ``shape`` unchanged for
+    square pixels or no usable spacing."""
+    h, w = int(shape[0]), int(shape[1])
+    aspect = pixel_aspect(spacing)
+    if aspect is None or aspect == 1.0:
+        return h, w
+    return (max(1, round(h * aspect)), w) if aspect > 1 else (h, max(1, round(w / aspect)))
 
 
 def spacing_note(spacing: Sequence[float] | None) -> str:
@@ -97,18 +138,30 @@ def _blend(display: np.ndarray, attribution: np.ndarray, alpha: float = 0.5, sca
 
 
 def overlay_png(image: np.ndarray, attribution: np.ndarray, path: str | Path, *, title: str = "",
-                scale: int = 1) -> Path:
+                scale: int = 1, spacing: Sequence[float] | None = None) -> Path:
     """The map blended on the raw image, written as a PNG exactly the image's size (times an
-    integer ``scale``); the map is resized to the image, the title goes in the PNG metadata."""
+    integer ``scale``); the map is resized to the image, the title goes in the PNG metadata. With a
+    ``spacing`` ``(dy, dx)`` mm of non-square pixels, the PNG is the image drawn at that aspect
+    (:func:`drawn_shape`: the longer pixel side stretched, bilinear), not squashed along it."""
     from matplotlib.image import imsave
 
     display = _as_display(image)
-    rgb = _blend(display, _resize(attribution, display.shape[:2]))
+    shape = drawn_shape(display.shape[:2], spacing)
+    if shape != display.shape[:2]:
+        display = _resize_display(display, shape)
+    rgb = _blend(display, _resize(attribution, shape))
     if scale > 1:
         rgb = rgb.repeat(scale, axis=0).repeat(scale, axis=1)
     buf = io.BytesIO()
     imsave(buf, rgb, format="png", metadata={"Title": title} if title else None)
     return write_bytes_atomic(path, buf.getvalue())
+
+
+def _resize_display(display: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A grey (H, W) or RGB (H, W, 3) display in [0, 1] resized to ``shape`` (bilinear, per channel)."""
+    if display.ndim == 2:
+        return np.clip(_resize(display, shape), 0.0, 1.0)
+    return np.clip(np.stack([_resize(display[..., c], shape) for c in range(display.shape[-1])], -1), 0.0, 1.0)
 
 
 def _save_figure(fig, path: str | Path) -> Path:  # type: ignore[no-untyped-def]
@@ -158,21 +211,33 @@ def volume_overlay_png(volume: np.ndarray, attribution: np.ndarray, path: str | 
     return _save_figure(volume_figure(volume, attribution, title=title, spacing=spacing), path)
 
 
-def comparison_png(image: np.ndarray, maps: dict[str, np.ndarray], path: str | Path, *, title: str = "") -> Path:
-    """The image next to one overlay per method, side by side."""
+def comparison_figure(image: np.ndarray, maps: dict[str, np.ndarray], *, title: str = "",
+                      spacing: Sequence[float] | None = None):  # type: ignore[no-untyped-def]
+    """The matplotlib ``Figure`` of :func:`comparison_png`: each panel's axes at the pixel aspect
+    of ``spacing`` (``(dy, dx)`` mm; square without one), as a volume figure's slices are."""
     from matplotlib.figure import Figure
 
     display = _as_display(image)
+    aspect = pixel_aspect(spacing) or 1.0
     fig = Figure(figsize=(2.6 * (len(maps) + 1), 2.9))
     ax = fig.add_subplot(1, len(maps) + 1, 1)
-    ax.imshow(display, cmap="gray" if display.ndim == 2 else None, interpolation="nearest")
+    ax.imshow(display, cmap="gray" if display.ndim == 2 else None, interpolation="nearest", aspect=aspect)
     ax.set_title("image")
     ax.axis("off")
     for i, (name, attribution) in enumerate(maps.items()):
         ax = fig.add_subplot(1, len(maps) + 1, i + 2)
-        ax.imshow(_blend(display, _resize(attribution, display.shape[:2])), interpolation="nearest")
+        ax.imshow(_blend(display, _resize(attribution, display.shape[:2])), interpolation="nearest", aspect=aspect)
         ax.set_title(name)
         ax.axis("off")
     if title:
         fig.suptitle(title)
-    return _save_figure(fig, path)
+    if spacing is not None:
+        fig.supxlabel(pixel_note(spacing), fontsize=8)
+    return fig
+
+
+def comparison_png(image: np.ndarray, maps: dict[str, np.ndarray], path: str | Path, *, title: str = "",
+                   spacing: Sequence[float] | None = None) -> Path:
+    """The image next to one overlay per method, side by side, drawn at the pixel aspect of
+    ``spacing`` (:func:`comparison_figure`)."""
+    return _save_figure(comparison_figure(image, maps, title=title, spacing=spacing), path)

@@ -71,11 +71,13 @@ def spacing_field(source: ImageSource) -> dict[str, Any]:
 def reading_fields(spatial_dims: int) -> dict[str, Any]:
     """How training read an image bundle's files, so predict reads them alike: ``"orientation":
     "RAS"`` (volumes turned to it, ``data.orientation``), ``"dicom_voi": true`` (X-ray DICOM
-    through its VOI, ``data.dicom_voi``) and ``"dicom_presentation": true`` (PresentationLUTShape
-    INVERSE and enhanced frame VOIs applied too); nothing for other inputs."""
+    through its VOI, ``data.dicom_voi``) and ``"dicom_presentation"``, the level of the later
+    presentation steps applied (``data.dicom_voi.PRESENTATION_READING``); nothing for other inputs."""
+    from meddx.data.dicom_voi import PRESENTATION_READING
     from meddx.data.orientation import CANONICAL
 
-    return {"orientation": CANONICAL, "dicom_voi": True, "dicom_presentation": True} if spatial_dims in (2, 3) else {}
+    fields = {"orientation": CANONICAL, "dicom_voi": True, "dicom_presentation": PRESENTATION_READING}
+    return fields if spatial_dims in (2, 3) else {}
 
 
 def local_path(data: str) -> str | None:

@@ -12,6 +12,7 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
                       kept: list[str] | None = None) -> dict[str, Any]:
     """The bundle's ``config.json``: everything ``load_bundle`` needs to segment new images;
     ``kept`` says which epoch each network kept (``"best"``/``"final"``, from ``train_and_restore``)."""
+    from meddx.data.dicom_voi import PRESENTATION_READING
     from meddx.data.orientation import CANONICAL
     from meddx.training.finish import _epochs_run, networks_field
 
@@ -31,7 +32,7 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
         "measurement": measurement,
         "orientation": CANONICAL,  # volumes and masks were read turned to RAS+ (data.orientation)
         "dicom_voi": True,  # X-ray DICOM read through its VOI (data.dicom_voi)
-        "dicom_presentation": True,  # ... with PresentationLUTShape INVERSE and enhanced frame VOIs
+        "dicom_presentation": PRESENTATION_READING,  # ... with the presentation steps of today (data.dicom_voi)
         "training": {
             "data": config.data, "seed": config.seed, "val_fraction": config.val_fraction,
             "test_fraction": config.test_fraction, "run_dir": str(run_dir), "plan": plan.model_dump(),

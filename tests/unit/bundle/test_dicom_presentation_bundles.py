@@ -51,9 +51,11 @@ def test_the_presentation_record_needs_the_voi_record() -> None:
 
 
 def test_new_image_bundles_record_the_presentation_reading() -> None:
+    from meddx.data.dicom_voi import PRESENTATION_READING
     from meddx.training.finish import reading_fields
 
-    assert reading_fields(2)["dicom_presentation"] is True and reading_fields(3)["dicom_voi"] is True
+    assert reading_fields(2)["dicom_presentation"] == PRESENTATION_READING == 2
+    assert reading_fields(3)["dicom_voi"] is True
 
 
 def test_enhanced_frames_are_windowed_only_for_bundles_that_record_the_presentation_reading() -> None:
