@@ -53,3 +53,12 @@ def test_a_row_with_a_non_finite_number_is_a_422_naming_the_column(served: dict,
 def test_nan_is_missing_as_in_the_training_csv(served: dict, marker: str) -> None:
     resp = _post(served, marker)
     assert resp.status_code == 200, resp.text
+
+
+def test_a_number_beyond_the_models_float32_range_is_a_422_naming_the_column(served: dict) -> None:
+    """1e39 is a finite float64, so the row reader takes it; the float32 cast made it infinite and
+    the answer said "probs must be finite probabilities ... apply softmax/sigmoid to logits first"."""
+    resp = _post(served, "1e39")
+    assert resp.status_code == 422, resp.text
+    detail = resp.json()["detail"]
+    assert detail.startswith("column 'marker': 1e+39 is") and "float32" in detail and "softmax" not in detail, detail

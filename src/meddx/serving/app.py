@@ -7,7 +7,7 @@ Endpoints (all JSON; errors are ``application/problem+json``):
 - ``GET /v1/models`` (viewer): served bundles with version, stage, task, labels, metrics
   headline, operating point. ``GET /v1/models/{name}``: the same plus the model card summary.
 - ``POST /v1/models/{name}/predict`` (viewer): an image as multipart field ``file``, or JSON
-  ``{"text": ...}`` / ``{"record": ...}``; ``?explain=gradcam`` adds an overlay PNG (base64).
+  ``{"text": ...}`` / ``{"record": ...}`` / ``{"row": ...}``; ``?explain=gradcam`` adds an overlay PNG (base64).
 - ``POST /v1/models/{name}/promote`` and ``/rollback`` (admin): move the ``production`` stage
   and swap the served version without downtime. ``GET /v1/audit`` (admin): recent audit rows.
 - ``GET /`` (no key): the web page for clinicians (it asks for a key). ``/docs``, ``/openapi.json``:
@@ -123,9 +123,7 @@ async def _start(app: Any, settings: ServeSettings) -> None:
     from meddx.serving.audit import AuditLog
     from meddx.serving.auth import KeyStore
     from meddx.serving.models import ModelManager
-    from meddx.serving.uploads import quiet_pydicom
 
-    quiet_pydicom()  # no decoder tracebacks for a corrupt upload in the server log
     torch.set_num_threads(settings.resolved_torch_threads())
     db = settings.database()
     app.state.keys = KeyStore(db, cache_seconds=settings.key_cache_seconds)

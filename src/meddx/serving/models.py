@@ -358,7 +358,7 @@ def explain_image(served: ServedModel, twin: Any, image: np.ndarray, method: str
             png = volume_overlay_png(image, e.attribution, path, title=title, spacing=spacing).read_bytes()
         else:
             scale = int(np.clip(256 // max(image.shape[1:]), 1, 8))
-            png = overlay_png(image, e.attribution, path, title=title, scale=scale).read_bytes()
+            png = overlay_png(image, e.attribution, path, title=title, scale=scale, spacing=spacing).read_bytes()
     finally:
         path.unlink(missing_ok=True)
     return {"method": method, "target": e.target, "probability": round(e.probability, 6),

@@ -89,7 +89,8 @@ _PREDICT_BODY = {"requestBody": {"required": True, "content": {
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "PNG, JPEG, DICOM or NIfTI (.nii/.nii.gz)"}}}},
     "application/json": {"schema": {"type": "object", "description": 'text bundles: {"text": "..."}; '
-                                    'series bundles: {"record": {...}}'}}}}}
+                                    'series bundles: {"record": {...}}; table bundles: {"row": {"column": '
+                                    'value, ...}} (GET /v1/models lists each bundle\'s input)'}}}}}
 
 
 @router.post("/v1/models/{name}/predict", tags=["predict"], openapi_extra=_PREDICT_BODY)
@@ -139,8 +140,11 @@ async def _read_payload(request: Request, served: Any) -> tuple[Any, Any]:
         form = await _form(request)
         try:
             upload = form.get("file")
-            if upload is None or isinstance(upload, str):
+            if upload is None:
                 raise Problem(422, "missing-file", 'send the image as the multipart/form-data field "file"')
+            if isinstance(upload, str):  # a part without a filename is a text field: its bytes decoded as text
+                raise Problem(422, "missing-file", 'the form field "file" came as text (its part has no filename); '
+                              "send the image as a file upload, e.g. curl -F file=@scan.png (not file=<scan.png)")
             data = await upload.read()
         finally:
             await form.close()
@@ -169,27 +173,38 @@ async def _form(request: Request) -> Any:
     """The multipart form (one file, a few small fields); 400 when the body does not parse.
 
     Starlette turns its own limits into a 400 but lets python-multipart's parse errors through (a
-    body whose parts do not match the boundary of its Content-Type), which became a 500."""
+    body whose parts do not match the boundary of its Content-Type), which became a 500. The
+    parser logs a WARNING quoting a byte of the body before it raises; the upload may be PHI, so
+    its records are withheld here and the server logs one fixed line instead."""
     from python_multipart.exceptions import FormParserError
 
+    from meddx.serving.quiet_logs import MULTIPART, withheld_logs
+
     try:
-        return await request.form(max_files=1, max_fields=4, max_part_size=64 * 1024)
+        with withheld_logs(MULTIPART):
+            return await request.form(max_files=1, max_fields=4, max_part_size=64 * 1024)
     except FormParserError:
+        log.info("request %s: multipart body refused (400 malformed-multipart; the parser's message withheld: "
+                 "it quotes the body)", getattr(request.state, "request_id", "-"))
         raise Problem(400, "malformed-multipart", "the multipart/form-data body cannot be parsed (its parts do not "
-                      "match the boundary in Content-Type); send the image as the form field \"file\", e.g. "
-                      "curl -F file=@scan.png") from None
+                      "match the boundary in Content-Type, or a part's headers are malformed or too long); send the "
+                      "image as the form field \"file\", e.g. curl -F file=@scan.png") from None
 
 
 def _prepare_image(served: Any, data: bytes, settings: Any) -> tuple[Any, Any]:
     from meddx.data.orientation import reading_for
     from meddx.serving.models import preprocess, readable
+    from meddx.serving.quiet_logs import PYDICOM, withheld_logs
     from meddx.serving.uploads import decode_upload, image_payload
 
-    payload = image_payload(data, settings.max_pixels, settings.max_voxels)
     orientation = served.predictor.config.get("orientation")  # the bundle's voxel orientation; None: stored order
-    with reading_for(served.predictor):  # X-ray DICOM as training read it
-        loaded = decode_upload(payload.kind, data, orientation)
-        image = readable(served, loaded.array)  # explanations draw on this image too
+    # pydicom logs a traceback per decoder that fails on a corrupt frame (and, with its debug mode
+    # on, the bytes it reads): withheld in this worker thread while it reads the upload
+    with withheld_logs(PYDICOM):
+        payload = image_payload(data, settings.max_pixels, settings.max_voxels)
+        with reading_for(served.predictor):  # X-ray DICOM as training read it
+            loaded = decode_upload(payload.kind, data, orientation)
+            image = readable(served, loaded.array)  # explanations draw on this image too
     payload.spacing = loaded.spacing  # and a volume's figure at this spacing, as `meddx explain` draws it
     return payload, (image, preprocess(served, image))
 

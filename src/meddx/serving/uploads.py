@@ -226,23 +226,6 @@ def decode_upload(kind: str, data: bytes, orientation: str | None = CANONICAL) -
             raise Problem(422, "malformed-image", f"upload: cannot decode the {kind} image ({type(exc).__name__})") from None
 
 
-def quiet_pydicom() -> None:
-    """Keep pydicom's own log records out of the server log (called when the server starts).
-
-    A corrupt compressed frame makes pydicom log every decoder plugin that failed, each with an
-    ERROR and a full traceback, before it raises; the client's 422 already says the image cannot be
-    decoded, and the server log holds ids, sizes, hashes and timings only. pydicom sets its logger
-    to WARNING when ``pydicom.config`` is first imported, so that import comes first.
-    """
-    import logging
-
-    try:
-        import pydicom.config  # noqa: F401
-    except ImportError:  # pragma: no cover - pydicom is a core dependency
-        return
-    logging.getLogger("pydicom").setLevel(logging.CRITICAL + 1)
-
-
 def image_payload(data: bytes, max_pixels: int, max_voxels: int) -> Payload:
     """Check an uploaded file (not empty, sniffed type, header dimensions) into a ``Payload``."""
     if not data:

@@ -96,7 +96,9 @@ class TabularPreprocessor:
             missing = np.isnan(values)
             if self.impute:
                 values = np.where(missing, self.medians_[name], values)
-            blocks.append(((values - self.means_[name]) / self.sds_[name]).reshape(n, 1))
+            scaled = (values - self.means_[name]) / self.sds_[name]
+            _check_float32(name, values, scaled)
+            blocks.append(scaled.reshape(n, 1))
             if name in self.indicators_:
                 indicators.append(missing.astype(np.float64).reshape(n, 1))
         blocks += indicators
@@ -179,3 +181,16 @@ def _text(value: Any) -> str | None:
         return str(int(value))
     text = str(value).strip()
     return text or None
+
+
+def _check_float32(name: str, values: np.ndarray, scaled: np.ndarray) -> None:
+    """Raise naming the column (and row) when a standardised value is beyond float32, which the
+    model computes in: the cast made it infinite, and the prediction failed far from the cause
+    ("probs must be finite probabilities", for a ``1e39`` in a column measured in units)."""
+    over = np.flatnonzero(np.abs(scaled) > np.finfo(np.float32).max)  # NaN (missing, impute=False) is not over
+    if over.size:
+        r = int(over[0])
+        where = f" (row {r + 1})" if scaled.size > 1 else ""
+        raise DataError(f"column {name!r}{where}: {values[r]:.6g} is {abs(scaled[r]):.3g} training standard deviations "
+                        "from the training mean, beyond the float32 range (about 3.4e38) the model computes in; check "
+                        "the value and its unit")

@@ -145,23 +145,16 @@ def _corrupt_jpeg_dicom() -> bytes:
 
 
 def test_a_corrupt_compressed_dicom_is_a_422_without_pydicom_tracebacks_in_the_server_log(
-        tmp_path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture) -> None:
     """pydicom logs each decoder plugin that fails on a corrupt frame (ERROR, with a traceback)
-    before raising; once the server has started, none of that reaches its log, and the client
-    still gets the 422."""
-    from fastapi.testclient import TestClient
+    before raising; while the server reads an upload (``withheld_logs``, as ``_prepare_image``
+    does), none of that reaches its log, and the client still gets the 422. (The request path and
+    the user's own pydicom logging: test_serving_log_privacy.py.)"""
+    from meddx.serving.quiet_logs import PYDICOM, withheld_logs
 
-    from meddx.serving import create_app
-    from tests.integration.serve_helpers import test_settings
-
-    monkeypatch.setenv("MEDDX_HOME", str(tmp_path))
-    try:
-        with TestClient(create_app(test_settings())):  # the lifespan: what `meddx serve` runs at start
-            with caplog.at_level(logging.DEBUG):
-                with pytest.raises(Problem) as info:
-                    uploads.decode_image("dicom", _corrupt_jpeg_dicom())
-    finally:
-        logging.getLogger("pydicom").setLevel(logging.WARNING)  # as pydicom leaves it, for later tests
+    with caplog.at_level(logging.DEBUG), withheld_logs(PYDICOM):
+        with pytest.raises(Problem) as info:
+            uploads.decode_image("dicom", _corrupt_jpeg_dicom())
     assert (info.value.status, info.value.slug) == (422, "malformed-image")
     assert not [r for r in caplog.records if r.name.startswith("pydicom") or r.exc_info]
 
@@ -203,3 +196,16 @@ def test_a_logged_failure_names_its_causes_types_without_their_messages(caplog: 
             log_failure("abc123", exc)
     text = caplog.text
     assert "RuntimeError from UnicodeEncodeError" in text and "Jane" not in text
+
+
+def test_an_image_sent_as_a_text_field_is_told_to_send_it_as_a_file() -> None:
+    """``curl -F file=<scan.png`` sends the image as a text field (no filename): the answer said
+    'send the image as the multipart/form-data field "file"', which the client had done."""
+    from fastapi.testclient import TestClient
+
+    client = TestClient(_app_serving_an_image_model())
+    body = b'--XYZ\r\nContent-Disposition: form-data; name="file"\r\n\r\n\x89PNG\r\n\x1a\n\r\n--XYZ--\r\n'
+    r = client.post("/v1/models/lesions/predict", content=body,
+                    headers={"Authorization": "Bearer mdx_k1_x", "Content-Type": "multipart/form-data; boundary=XYZ"})
+    assert r.status_code == 422 and r.json()["type"].endswith("missing-file")
+    assert "came as text" in r.json()["detail"] and "file=@scan.png" in r.json()["detail"]

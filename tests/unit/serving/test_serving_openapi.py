@@ -42,3 +42,10 @@ def test_the_prediction_answer_is_described(tmp_path: Any) -> None:
     prediction = doc["components"]["schemas"][ok["schema"]["$ref"].rsplit("/", 1)[1]]
     assert {"label", "calibrated_probability", "probabilities", "threshold", "version", "stage"} <= set(
         prediction["required"])
+
+
+def test_the_predict_body_describes_table_rows(tmp_path: Any) -> None:
+    """/docs listed {"text"} and {"record"} only: a client reading it could not find how to send a table row."""
+    doc = _document(tmp_path)
+    body = doc["paths"]["/v1/models/{name}/predict"]["post"]["requestBody"]["content"]["application/json"]
+    assert '{"row": {' in body["schema"]["description"]
