@@ -25,7 +25,7 @@ def train(
     class_weights: Optional[bool] = typer.Option(None, "--class-weights/--no-class-weights", help="Inverse-frequency loss weights (default: when imbalanced)."),
     patience: Optional[int] = typer.Option(None, "--patience", help="Early-stopping patience in epochs (val AUC)."),
     checkpoint: Optional[str] = typer.Option(None, "--checkpoint", help="Epoch kept: best (val metric) or final (schedule run to its end, no early stopping). Default: final for segmentation and for inputs of at most 32 px with 8+ epochs, else best."),
-    precision: Optional[str] = typer.Option(None, help="32-true or bf16-mixed."),
+    precision: Optional[str] = typer.Option(None, help="auto (default: bf16-mixed for 2D where the CPU has bf16, else 32-true), 32-true or bf16-mixed."),
     ema: Optional[float] = typer.Option(None, "--ema", help="Average the weights (EMA) over about this many epochs; validation and the bundle use the average."),
     seed: Optional[int] = typer.Option(None),
     deterministic: Optional[bool] = typer.Option(None, "--deterministic/--non-deterministic"),

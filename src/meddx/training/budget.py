@@ -49,25 +49,61 @@ class BudgetReplan(Callback):
         self._offset = self._elapsed = 0.0
         # (time, epoch) where the late check's mean starts; None before epoch 2 and after the check
         self._late_from: tuple[float, int] | None = None
+        # the epochs this budget planned (the plan's at the start, then each re-plan's): a plan.json
+        # raised above them by hand before a resume trains to the user's epochs (see _follow_raise)
+        self._budget_epochs: int | None = None
 
     def state_dict(self) -> dict[str, Any]:
         """Saved in every checkpoint, so a resumed run goes on spending the same budget and makes
         the re-plans still due (the budget's training seconds so far, the late check's start)."""
         return {"elapsed": self._elapsed, "late_from": list(self._late_from) if self._late_from else None,
-                "history": list(self.history)}
+                "history": list(self.history), "budget_epochs": self._budget_epochs}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self._offset = self._elapsed = float(state_dict.get("elapsed", 0.0))
         late = state_dict.get("late_from")
         self._late_from = (float(late[0]), int(late[1])) if late else None
         self.history = list(state_dict.get("history") or [])
+        planned = state_dict.get("budget_epochs")  # absent before this record: the last re-plan's, if any
+        self._budget_epochs = int(planned) if planned else (int(self.history[-1]["to"]) if self.history else None)
 
     def _clock(self) -> float:
         """Training seconds of this run: before the resume (if any) plus since this process started."""
         return self._offset + time.perf_counter() - self._start
 
+    def on_fit_start(self, trainer: Any, pl_module: Any) -> None:
+        # After a resume's checkpoint restored this state, and before Lightning's Timer (which runs
+        # after meddx's callbacks) checks its restored clock: a spent clock stops the run at once.
+        if self._budget_epochs is None:  # a new run (a resumed one restored it with the checkpoint)
+            self._budget_epochs = int(self.plan.epochs)
+        elif int(self.plan.epochs) > self._budget_epochs:
+            self._follow_raise(trainer)
+
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._start = time.perf_counter()
+
+    def _follow_raise(self, trainer: Any) -> None:
+        """A resume of a run whose ``plan.json`` ``epochs`` was raised by hand above the epochs this
+        budget planned: the user chose the epochs, so no re-plan takes them back, and Lightning's
+        ``max_time`` (1.25x the budget, its clock restored from the checkpoint) grows with them.
+        Before, the re-planner and the restored clock ended the resumed run at about the budget: a
+        run raised from 1 to 6 epochs stopped after epoch 2, though the resume's note said
+        "training goes on to epoch 6". Every process of a multi-process run decides alike (the same
+        plan and checkpoint), so they agree on ``max_epochs``."""
+        from lightning.pytorch.callbacks import Timer
+
+        raised, planned = int(self.plan.epochs), int(self._budget_epochs or 1)
+        self.replan_after, self.late_fraction = (), None
+        scale = raised / max(1, planned)
+        for callback in getattr(trainer, "callbacks", []):
+            if isinstance(callback, Timer) and callback._duration:  # Lightning keeps no public setter
+                callback._duration = self.budget_s * 1.25 * scale
+        note = (f"raised to {raised} by hand at a resume: no more re-plans, and the time limit is "
+                f"1.25x the budget x {raised}/{planned}")
+        if note not in self.plan.reasons.get("epochs", ""):
+            self.plan.reasons["epochs"] = f"{self.plan.reasons.get('epochs', '')}; {note}".lstrip("; ")
+            if self.plan_path is not None and getattr(trainer, "is_global_zero", True):  # one writer of plan.json
+                self.plan.write(self.plan_path)
 
     def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
         self._epoch_start = self._clock()
@@ -110,7 +146,7 @@ class BudgetReplan(Callback):
         trainer.fit_loop.max_epochs = new
         _retarget_schedules(trainer, int(trainer.num_training_batches) * new)
         self.history.append({"after_epoch": epoch + 1, "seconds_per_epoch": round(took, 3), "from": old, "to": new})
-        self.plan.epochs = new
+        self.plan.epochs = self._budget_epochs = new
         reason = (f"re-planned after epoch {epoch + 1}: {took:.1f} s{span} per epoch measured, "
                   f"{old} -> {new} epochs to fit the budget")
         self.plan.reasons["epochs"] = f"{self.plan.reasons.get('epochs', '')}; {reason}".lstrip("; ")

@@ -21,7 +21,7 @@ from meddx.core.files import write_json_atomic
 from meddx.training.config import TrainConfig
 from meddx.training.plan import Plan, is_chosen, patience_is_chosen
 from meddx.training.trainer import (build_trainer, load_checkpoint_weights, quiet_lightning, resolve_precision,  # noqa: F401
-                                   set_threads)  # resolve_precision: re-exported for the other fit modules
+                                   set_threads, stop_cause)  # resolve_precision: re-exported for the other fit modules
 
 
 class TrainingInterrupted(MeddxError):
@@ -297,7 +297,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         f"best_{monitor}": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
         f"final_{monitor}": None if final_score is None else float(final_score),
         "kept": kept, "restored_checkpoint": restored, "early_stopping": early_stopping,
-        "ema": ema, "cut_epoch": cut,
+        "ema": ema, "cut_epoch": cut, "stopped_by": None if finished else stop_cause(trainer),
     })
     load_checkpoint_weights(task, restored)
     if privacy is not None:

@@ -27,7 +27,8 @@ run was training under at that epoch (``meddx_plan``, the time-budget re-plans i
 training) is honoured with a note, and every other edit is refused naming the field and why.
 Checkpoints from before this record resume with ``plan.json`` unchecked.
 An ensemble's later networks follow their own ``members/<m>/plan.json``: each is checked against
-that network's own last checkpoint the same way.
+that network's own last checkpoint the same way, and one that has not trained yet against the
+run's ``plan.json`` (its epochs apart).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from lightning.pytorch.callbacks import Callback
 
@@ -90,13 +91,14 @@ def check_config_edits(run_dir: Path, config: Any, checkpoint: Path, plan: dict[
     _check_config(run_dir, config, saved.get(KEY), plan)
     if isinstance(plan, dict) and isinstance(saved.get(PLAN_KEY), dict):  # else written before the plan record
         check_plan_edits(run_dir, plan, saved[PLAN_KEY])
-    _check_member_plans(run_dir)
+    _check_member_plans(run_dir, plan)
 
 
-def _check_member_plans(run_dir: Path) -> None:
+def _check_member_plans(run_dir: Path, run_plan: dict[str, Any] | None = None) -> None:
     """:func:`check_plan_edits` for each later network of an ensemble that has trained: its own
     ``members/<m>/plan.json`` (``training.members``) against the plan its last checkpoint recorded,
-    so an edit there is held to the run's policy (raised ``epochs`` honoured, the rest refused)."""
+    so an edit there is held to the run's policy (raised ``epochs`` honoured, the rest refused).
+    A network that has not trained yet is held to the run's ``plan.json`` (``run_plan``) instead."""
     import torch
 
     from meddx.training.run import read_json
@@ -104,8 +106,11 @@ def _check_member_plans(run_dir: Path) -> None:
     members = run_dir / "members"
     for folder in sorted(members.glob("*"), key=lambda p: int(p.name) if p.name.isdigit() else -1):
         last, path = folder / "checkpoints" / "last.ckpt", folder / "plan.json"
+        if folder.name.isdigit() and path.is_file() and not last.is_file() and isinstance(run_plan, dict):
+            _check_untrained_member(path, read_json(path), run_plan)
+            continue
         if not (folder.name.isdigit() and last.is_file() and path.is_file()):
-            continue  # not a network folder, or a network that has not trained yet
+            continue  # not a network folder
         try:
             started = torch.load(last, map_location="cpu", weights_only=True, mmap=True).get(PLAN_KEY)
         except Exception:  # noqa: BLE001 - an unreadable checkpoint: the network's own resume reports it
@@ -113,6 +118,27 @@ def _check_member_plans(run_dir: Path) -> None:
         plan = read_json(path)
         if isinstance(started, dict) and isinstance(plan, dict):  # else written before the plan record
             check_plan_edits(folder, plan, started)
+
+
+def _check_untrained_member(path: Path, plan: Any, run_plan: dict[str, Any]) -> None:
+    """Refuse an edit of a network that has not trained yet in its ``members/<m>/plan.json``, but
+    for its ``epochs``: it was written as a copy of the run's plan when the run started, and the
+    bundle records the run's plan (``training.plan``) for every network, with only each network's
+    epochs (``training.networks``). Before, such an edit (``batch_size``, ``augment``, the model)
+    went through unchecked: the network trained under it while the bundle described the run's."""
+    if not isinstance(plan, dict):
+        return  # members.member_plans refuses it, naming the file
+    absent = object()
+    exempt = PLAN_UNCOMPARED | PLAN_AFTER_TRAINING | {"epochs", "ensemble"}  # its own share; the run's K
+    edited = [k for k in {**run_plan, **plan} if k not in exempt and plan.get(k, absent) != run_plan.get(k, absent)]
+
+    def shown(value: Any) -> str:
+        return "absent" if value is absent else _shown(value)
+
+    _refuse_or_note(path, edited, lambda k: (
+        f"{k} {shown(plan.get(k, absent))} differs from the {shown(run_plan.get(k, absent))} of the run's plan.json "
+        "(this network has not trained yet; an ensemble's networks share one plan, their epochs apart, and the "
+        "bundle records it for all of them); restore it, or start a new run with this plan.json as --plan"), [], "")
 
 
 def _check_config(run_dir: Path, config: Any, started: Any, plan: dict[str, Any] | None) -> None:
@@ -124,15 +150,23 @@ def _check_config(run_dir: Path, config: Any, started: Any, plan: dict[str, Any]
     if (plan or {}).get("epochs") is not None and edits.get("epochs", (None, None))[1] == plan["epochs"]:
         edits.pop("epochs")  # raised in plan.json too, the documented way: nothing is ignored
     refused = [k for k in edits if k not in AFTER_TRAINING]
-    path = run_dir / "config.json"
+    _refuse_or_note(run_dir / "config.json", refused,
+                    lambda k: (f"{k} {_shown(edits[k][1])} differs from the {_shown(edits[k][0])} the run started "
+                               f"with ({_why(k, plan or {})}); restore it, or start a new run"),
+                    [f"{k} {_shown(new)} (was {_shown(old)})" for k, (old, new) in edits.items()],
+                    "edits a resume honours (they act after training)")
+
+
+def _refuse_or_note(path: Path, refused: list[str], refusal: Callable[[str], str], honoured: list[str],
+                    heading: str) -> None:
+    """The end both checks share: a one-line ``ConfigError`` for the first refused edit
+    (``refusal(field)`` says why; the other refused fields are named after it), else a note on
+    stderr listing the ``honoured`` edits under ``heading``; nothing when there is neither."""
     if refused:
-        k = refused[0]
-        raise ConfigError(f"{path}: {k} {_shown(edits[k][1])} differs from the {_shown(edits[k][0])} the run started "
-                          f"with ({_why(k, plan or {})}); restore it, or start a new run"
+        raise ConfigError(f"{path}: {refusal(refused[0])}"
                           + (f" (also edited: {', '.join(refused[1:])})" if refused[1:] else ""))
-    if edits:
-        changes = ", ".join(f"{k} {_shown(new)} (was {_shown(old)})" for k, (old, new) in edits.items())
-        sys.stderr.write(f"meddx: note: {path}: edits a resume honours (they act after training): {changes}\n")
+    if honoured:
+        sys.stderr.write(f"meddx: note: {path}: {heading}: {', '.join(honoured)}\n")
 
 
 def _shown(value: Any) -> str:
@@ -163,18 +197,17 @@ def check_plan_edits(run_dir: Path, plan: dict[str, Any], started: dict[str, Any
              if k not in PLAN_UNCOMPARED and k not in _checked_later(plan) and plan.get(k, absent) != old}
     honoured = {k: v for k, v in edits.items() if k in PLAN_AFTER_TRAINING or _raised_epochs(k, *v)}
     refused = [k for k in edits if k not in honoured]
-    path = run_dir / "plan.json"
-    if refused:
-        k = refused[0]
+
+    def refusal(k: str) -> str:
         old, new = edits[k]
         now = "is absent" if new is absent else f"{_shown(new)} differs from the {_shown(old)} the run started with"
-        raise ConfigError(f"{path}: {k} {now} ({_plan_why(k, old)}); restore it, or start a new run with this "
-                          "plan.json as --plan" + (f" (also edited: {', '.join(refused[1:])})" if refused[1:] else ""))
-    if honoured:
-        changes = ", ".join(f"{k} {_shown(new)} (was {_shown(old)}" + (f"; training goes on to epoch {new})"
-                                                                      if k == "epochs" else ")")
-                            for k, (old, new) in honoured.items())
-        sys.stderr.write(f"meddx: note: {path}: edits a resume honours: {changes}\n")
+        return f"{k} {now} ({_plan_why(k, old)}); restore it, or start a new run with this plan.json as --plan"
+
+    _refuse_or_note(run_dir / "plan.json", refused, refusal,
+                    [f"{k} {_shown(new)} (was {_shown(old)}" + (f"; training goes on to epoch {new})"
+                                                               if k == "epochs" else ")")
+                     for k, (old, new) in honoured.items()],
+                    "edits a resume honours")
 
 
 def _checked_later(plan: dict[str, Any]) -> frozenset[str]:

@@ -161,9 +161,11 @@ def resume_config(run_dir: Path) -> tuple[Any, Path]:
     last = run_dir / "checkpoints" / "last.ckpt"
     if not last.is_file():
         raise ConfigError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
-    problem = checkpoint_problem(last)
-    if problem:
-        raise ConfigError(f"{last}: not a readable checkpoint ({problem}); {_fallback(last)}")
+    # an ensemble's later networks too (members/<m>): a damaged one gave a torch traceback, or resumed
+    for ckpt in [last, *sorted((run_dir / "members").glob("*/checkpoints/last.ckpt"))]:
+        problem = checkpoint_problem(ckpt)
+        if problem:
+            raise ConfigError(f"{ckpt}: not a readable checkpoint ({problem}); {_fallback(ckpt)}")
     data = read_json(run_dir / "config.json")
     if not isinstance(data, dict) or "data" not in data:
         raise ConfigError(f"{run_dir / 'config.json'}: not a meddx run config (no 'data' field); start a new run")
@@ -268,7 +270,10 @@ def _check_unfinished(run_dir: Path) -> None:
     done, planned = read_json(run_dir / "trainer.json"), read_json(run_dir / "plan.json").get("epochs")
     before = done.get("epochs_planned", done.get("epochs_run"))
     if isinstance(planned, int) and isinstance(before, int) and planned <= before:
-        stopped = " (early stopping)" if done.get("epochs_run", before) < before else ""
+        stopped = ""
+        if done.get("epochs_run", before) < before:  # trainer.json written before "stopped_by": early stopping
+            cause = done["stopped_by"] if "stopped_by" in done else "early stopping"
+            stopped = f" ({cause or 'stopped before its planned epochs'})"
         cut = cut_epoch_text(done.get("cut_epoch"))
         if cut:  # the time limit ended it mid-epoch
             stopped = f" ({cut}; the best validation epoch was kept)"

@@ -59,6 +59,24 @@ def build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool,
     return trainer, ckpt
 
 
+def stop_cause(trainer: Any) -> str | None:
+    """What ended training: ``"early stopping"`` (the monitored metric stopped improving),
+    ``"the time limit"`` (Lightning's ``max_time``, 1.25x a time budget), else ``None`` (the planned
+    epochs, or another stop such as a DP budget spent). ``trainer.json`` records it so that a
+    finished run's refusal to resume names the right cause (it said "early stopping" for a run the
+    time limit had stopped, with early stopping off)."""
+    from lightning.pytorch.callbacks import EarlyStopping, Timer
+
+    callbacks = list(getattr(trainer, "callbacks", []))
+    if any(isinstance(cb, EarlyStopping) and cb.stopped_epoch for cb in callbacks):
+        return "early stopping"
+    for cb in callbacks:
+        left = cb.time_remaining() if isinstance(cb, Timer) else None
+        if left is not None and left <= 0:
+            return "the time limit"
+    return None
+
+
 def load_checkpoint_weights(task: Any, path: str) -> None:
     """Load the weights of checkpoint ``path`` into ``task`` (its own loss weights kept) and set eval mode."""
     import torch
