@@ -81,6 +81,11 @@ def clocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(text_fit, "time", types.SimpleNamespace(perf_counter=_ProbeClock(4.0).perf_counter))
     monkeypatch.setattr(budget, "time", _budget_clock())
+    # Lightning's max_time (1.25x each network's minute) reads the real clock: frozen here, so a
+    # loaded machine cannot cut a network short and change the re-plans these tests count
+    import lightning.pytorch.callbacks.timer as timer
+
+    monkeypatch.setattr(timer, "time", types.SimpleNamespace(monotonic=lambda: 0.0))
 
 
 def _check_networks(run: Path, bundle: Path, resumed: bool = False) -> None:
