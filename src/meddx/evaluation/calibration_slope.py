@@ -25,27 +25,29 @@ CLIP = 1e-12  # probabilities of exactly 0 or 1 have an infinite logit
 
 def calibration_slope(confidence: np.ndarray, outcome: np.ndarray) -> dict[str, Any]:
     """``{"slope", "intercept", "in_the_large"}`` (1, 0 and 0 when calibrated), ``None`` values with a
-    ``note`` when they cannot be estimated (one outcome only, or outcomes perfectly separated; slope and
-    intercept alone when every probability is the same, in the large still being defined)."""
+    ``note`` when they cannot be estimated: all three with one outcome only; slope and intercept alone
+    when the outcomes are perfectly separated or every probability is the same (in the large, a fit
+    of the intercept alone, has a finite estimate whenever both outcomes occur)."""
     from scipy.optimize import brentq
     from scipy.special import expit, logit
     from sklearn.linear_model import LogisticRegression
 
     o = np.asarray(outcome, dtype=float).reshape(-1)
     x = logit(np.clip(np.asarray(confidence, dtype=float).reshape(-1), CLIP, 1 - CLIP))
-    empty = {"slope": None, "intercept": None, "in_the_large": None}
     if o.min() == o.max():
-        return {**empty, "note": "one outcome only: calibration slope and intercept are undefined"}
+        return {"slope": None, "intercept": None, "in_the_large": None,
+                "note": "one outcome only: calibration slope and intercept are undefined"}
+    # sum(o - expit(a + x)) falls from sum(o) > 0 to sum(o) - n < 0: one root, separated or not
+    in_the_large = float(brentq(lambda a: float(np.sum(o - expit(a + x))), -60.0, 60.0))
+    undefined = {"slope": None, "intercept": None, "in_the_large": in_the_large}
     positives, negatives = x[o == 1], x[o == 0]
     if x.min() < x.max() and (positives.min() >= negatives.max() or negatives.min() >= positives.max()):
         # complete or quasi-complete separation (Albert & Anderson 1984): no finite maximum likelihood, and
         # scikit-learn stops wherever its tolerance does (a slope of .30 for p in {0, 1} right 100 of 101 times)
-        return {**empty, "note": "outcomes perfectly separated by the probabilities (ties at one value aside): "
-                                 "the slope is infinite"}
-    in_the_large = float(brentq(lambda a: float(np.sum(o - expit(a + x))), -60.0, 60.0))
+        return {**undefined, "note": "outcomes perfectly separated by the probabilities (ties at one value aside): "
+                                     "the slope is infinite"}
     if x.min() == x.max():  # a slope on a constant is not identified: the fit returned its start's direction
-        return {"slope": None, "intercept": None, "in_the_large": in_the_large,
-                "note": "every probability is the same: the calibration slope and intercept are undefined"}
+        return {**undefined, "note": "every probability is the same: the calibration slope and intercept are undefined"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # C=inf (no penalty) is how scikit-learn >= 1.8 spells it
         fit = LogisticRegression(C=np.inf, max_iter=1000).fit(x[:, None], o)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from contextvars import ContextVar
 from typing import Iterator
 
@@ -44,27 +45,32 @@ class _WithheldHere(logging.Filter):
 
 _FILTER = _WithheldHere("meddx-withheld")
 _scanned: dict[str, int] = {}  # library -> how many loggers existed when its loggers were last scanned
+# One scan at a time, and a scan's count recorded only once its loggers hold the filter: a request
+# thread that saw the count of a scan still attaching returned at once and logged unfiltered.
+_SCAN_LOCK = threading.Lock()
 
 
 def _attach(library: str) -> None:
     """Attach the filter to ``library``'s logger and each of its children (a filter on a logger
     applies only to records logged on that logger, not to those its children propagate)."""
+    if _scanned.get(library) == len(logging.Logger.manager.loggerDict):  # no logger created since (never removed)
+        return
     import importlib
 
-    if library not in _scanned:
-        for module in _KNOWN.get(library, ()):
-            with contextlib.suppress(ImportError):
-                importlib.import_module(module)
-            logging.getLogger(module)
-    existing = list(logging.Logger.manager.loggerDict)
-    if _scanned.get(library) == len(existing):  # no logger created since the last scan (loggers are never removed)
-        return
-    _scanned[library] = len(existing)
-    names = [library, *(n for n in existing if n.startswith(library + "."))]
-    for name in names:
-        logger = logging.getLogger(name)
-        if _FILTER not in logger.filters:
-            logger.addFilter(_FILTER)
+    with _SCAN_LOCK:
+        if library not in _scanned:
+            for module in _KNOWN.get(library, ()):
+                with contextlib.suppress(ImportError):
+                    importlib.import_module(module)
+                logging.getLogger(module)
+        existing = list(logging.Logger.manager.loggerDict)
+        if _scanned.get(library) == len(existing):  # another thread's scan did it meanwhile
+            return
+        for name in [library, *(n for n in existing if n.startswith(library + "."))]:
+            logger = logging.getLogger(name)
+            if _FILTER not in logger.filters:
+                logger.addFilter(_FILTER)
+        _scanned[library] = len(existing)  # a logger created during the scan makes the next call scan again
 
 
 @contextlib.contextmanager

@@ -71,3 +71,23 @@ def test_overlapping_outcomes_still_get_the_fitted_slope() -> None:
     slopes = np.linspace(0.5, 4.0, 351)
     best = slopes[np.argmax([_best_loglik_at_slope(c, o, s) for s in slopes])]
     assert out["slope"] == pytest.approx(best, abs=0.011) and 1.3 < out["slope"] < 3.0
+
+
+@pytest.mark.parametrize("c, o", [
+    (np.r_[np.full(10, 0.6), np.full(5, 0.9)], np.r_[np.zeros(10), np.ones(5)]),  # complete: risks too high
+    (np.r_[np.full(50, 0.4), np.full(30, 0.7), np.full(20, 0.9)], np.r_[np.zeros(65), np.ones(35)]),  # quasi
+])
+def test_separated_outcomes_still_get_their_in_the_large(c: np.ndarray, o: np.ndarray) -> None:
+    """Found by review: separation leaves the slope infinite, but calibration-in-the-large (the
+    intercept with the slope fixed at 1) has a finite estimate whenever both outcomes occur; it was
+    null there (a small test split ranked perfectly, its risks far too high, read as no estimate)."""
+    x = logit(c)
+
+    def nll(a: float) -> float:  # independent: the offset model's likelihood, maximised by scipy
+        return -float(np.sum(o * log_expit(a + x) + (1 - o) * log_expit(-(a + x))))
+
+    expected = minimize_scalar(nll, bounds=(-20, 20), method="bounded", options={"xatol": 1e-10}).x
+    out = calibration_slope(c, o)
+    assert out["slope"] is None and "separated" in out["note"]
+    assert out["in_the_large"] == pytest.approx(expected, abs=1e-6)
+    assert out["in_the_large"] < -0.5  # mean predicted risk above the observed rate

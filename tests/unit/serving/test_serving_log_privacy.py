@@ -143,3 +143,46 @@ def test_withholding_is_per_thread_and_ends_with_the_block(caplog: pytest.LogCap
         thread.join()
         logging.getLogger("pydicom.pixels.utils").warning("after the block")
     assert [r.getMessage() for r in caplog.records] == ["from another thread, meanwhile", "after the block"]
+
+
+def test_a_thread_arriving_while_another_still_attaches_the_filter_waits_for_it(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Found by review: the scan recorded its logger count before it had attached the filter to the
+    loggers it found, so a second request thread arriving meanwhile took the count for done and its
+    pydicom record (a logger created since the last scan, e.g. a decoder plugin's) reached the log."""
+    import threading
+
+    from meddx.serving.quiet_logs import PYDICOM, withheld_logs
+
+    with withheld_logs(PYDICOM):  # the known loggers scanned
+        pass
+    late = logging.getLogger("pydicom.meddx_review_plugin")  # created after that scan
+    attaching, release = threading.Event(), threading.Event()
+    add_filter = logging.Logger.addFilter
+
+    def slow_add(self: logging.Logger, f: Any) -> None:  # the first thread pauses mid-scan
+        if self is late and threading.current_thread().name == "first":
+            attaching.set()
+            release.wait(10)
+        add_filter(self, f)
+
+    def first() -> None:
+        with withheld_logs(PYDICOM):
+            pass
+
+    def second() -> None:
+        with withheld_logs(PYDICOM):
+            late.error("from the second request's thread")
+
+    monkeypatch.setattr(logging.Logger, "addFilter", slow_add)
+    one, two = threading.Thread(target=first, name="first"), threading.Thread(target=second, name="second")
+    with caplog.at_level(logging.INFO):
+        one.start()
+        assert attaching.wait(10)
+        two.start()
+        two.join(1)  # the fixed scan holds it until the first thread's scan is done
+        release.set()
+        one.join(10)
+        two.join(10)
+    assert not one.is_alive() and not two.is_alive()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pydicom")] == []
