@@ -42,13 +42,15 @@ _DATE_WORDS = (r"on|since|from|until|till|through|thru|to|by|dated|date|dos|admi
                r"|(?:scheduled|planned|booked|set|arranged|rescheduled|moved)\s+(?:for|to)|appointment(?:\s+on)?"
                r"|planned|anticipated|next\s+(?:visit|appt|appointment|measurement|labs?|check|infusion"
                r"|follow[- ]?up|f/u|wcc|session|treatment|cycle|scan|mri|ct|echo|clinic|dressing\s+change)"
-               r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri")
+               r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri"
+               # "week of 4/14", "w/c 14/4"; "Sat 22/03" (capitalised only: "sat 94/..." is a saturation)
+               r"|week\s+(?:of|commencing|beginning)|w/c|(?-i:Sat|SAT|Sun|SUN)")
 _BIRTH = r"(?:born(?:\s+(?:in|on))?|year\s+of\s+birth|yob|dob|d\.o\.b\.?|date\s+of\s+birth|birth\s*(?:date|year)|birthday)"
 _BEFORE = r"(?<![\w/.:\-])"
 DETECTORS: list[tuple[str, re.Pattern[str]]] = []
 for _rule, _core in CORES:
     if _rule in ("m-d", "numeric-dot-yy"):  # "on 3/14", "DOS: 3.4.21" (not "7/10" or "v2.1.10")
-        _rx = rf"(?i:\b(?:{_DATE_WORDS})\b[\s:]*){_BEFORE}(?P<core>{_core})"
+        _rx = rf"(?i:(?:\b(?:{_DATE_WORDS})\b|\b{_BIRTH})[\s:]*){_BEFORE}(?P<core>{_core})"  # "DOB 16.03.50"
     elif _rule == "compact":  # also inside a file name: "IMG_20210304_101500.jpg"
         _rx = rf"(?<![^\W_])(?<![/.:\-])(?P<core>{_core})"
     elif _rule == "year":

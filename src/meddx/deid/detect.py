@@ -16,11 +16,13 @@ import re
 
 from meddx.deid import lexicon
 from meddx.deid.dates import find_dates
+from meddx.deid.ids_uk import find_uk_ids
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.locations import find_locations
 from meddx.deid.names import TOKEN_RE, find_names, is_eponym_use, lower_name_ok, name_like
 from meddx.deid.names_calls import find_message_names
 from meddx.deid.names_lines import find_label_line_names
+from meddx.deid.names_roles import find_role_names
 from meddx.deid.names_blocks import (
     SENTENCE_WORDS,
     find_employers,
@@ -58,12 +60,14 @@ def _candidates(text: str) -> list[Cand]:
     """Every rule's candidates, overlapping."""
     cands: list[Cand] = []
     cands += find_structured(text)
+    cands += find_uk_ids(text)  # "QQ 12 34 56 C", "YN68 ZTR", "07449 802 116", "CALLSIGN NW-417"
     cands += find_context_ids(text)
     cands += [Cand(h.start, h.end, "DATE", "date-birth" if h.birth else f"date-{h.rule}", 70) for h in find_dates(text)]
     cands += find_locations(text)
     cands += find_names(text)
     cands += find_cue_names(text)
     cands += find_message_names(text)  # "left voicemail for jane at ..."
+    cands += find_role_names(text)  # "Screened by: K. Oduya", "carer Precious Moyo", "DOYLE   MRN"
     cands += find_label_line_names(text)  # "Rx# 6029174   Filled: 05/06/2024\nBARNABY OKEREKE"
     cands += find_context_names(text)  # "Subject: ... for Margaux Lefevre-Tessier", "Ana Ruiz (ana@x.org)", 'Twin A "Josiah"'
     cands += find_employers(text) + find_signature_names(text) + find_initial_surnames(text) + find_named_people(text)

@@ -49,8 +49,10 @@ _FACILITY_END_UPPER = "|".join(sorted((e.upper() for e in _FACILITY_END.split("|
 # Words on one line ("Sincerely,\n\nMaria\nClinic coordinator" is no facility), joined by "and"/"&"/"of"
 # ("Brigham and Women's Hospital"), and an "of/for ..." tail ("Children's Hospital of Philadelphia")
 # (not before the weak ends: "National Institutes of Health", "American Academy of Pediatrics" are no places)
-FACILITY_RE = re.compile(r"(?:(?:St\.|Saint|Mt\.|Mount)[ \t])?(?:" + _CAP + r"[ \t]+(?:(?:and|&|of)[ \t]+(?!(?:"
-                         + _WEAK_END + r")\b))?){1,4}(?:" + _FACILITY_END + r")\b")
+# (not inside a word: "Ward: 7B Neurology" is no practice "B Neurology")
+FACILITY_RE = re.compile(r"(?<!\w)(?:(?:St\.|Saint|Mt\.|Mount)[ \t])?(?:" + _CAP + r"[ \t]+(?:(?:and|&|of)[ \t]+(?!(?:"
+                         + _WEAK_END + r")\b))?){1,4}(?:" + _FACILITY_END + r")\b"
+                         r"(?![ \t]*(?:[Nn]o\b|[Nn]umber\b|#|ID\b))")  # "Georgia Smith   Hospital no: ...": a field label
 _TAIL_WORD = rf"[{UPPER}][{UPPER}{LOWER}'’\-]*(?![.\w]\w)"  # no full stop inside: "of the County. Seen ..." ends
 _FACILITY_TAIL_RE = re.compile(r"[ \t]+(?:of|for)[ \t]+(?:the[ \t]+)?(?P<tail>" + _TAIL_WORD + r"(?:[ \t]+(?:of[ \t]+)?"
                                + _TAIL_WORD + r"){0,3})")

@@ -58,8 +58,11 @@ def _royal_hospitals(text: str) -> list[Cand]:
 
     common = lexicon.common_words()
     out: list[Cand] = []
+    people = {_rank_name(m) for m in ROYAL_RE.finditer(text) if _royal_person(text, m)}
     for m in ROYAL_RE.finditer(text):
         name = m.group("name").rstrip(".")
+        if _rank_name(m) in people:  # "Patient name:\nKING EDWARD ALLEYNE" ... "King Edward says": a person
+            continue
         listed = name.title() in lexicon.first_names()
         shaped = name_like(name) and name.lower() not in common and not english_looking(name)
         cued = bool(m.group("royal")) or _HEADING_BEFORE_RE.search(text, max(0, m.start() - 3), m.start()) \
@@ -73,6 +76,27 @@ def _royal_hospitals(text: str) -> list[Cand]:
             continue
         out.append(Cand(m.start(), end, "LOCATION", "facility-royal", 57))
     return out
+
+
+# A person's name that starts with a rank ("Prince Albert Owusu-Ansah", "King Edward Alleyne"): a person label or
+# title before it, or a person's verb after it
+_PERSON_BEFORE_RE = re.compile(r"(?i:\b(?:name|patient|pt|client|mr|mrs|ms|miss|mx|dr|son|daughter|brother|sister"
+                               r"|husband|wife|father|mother|partner)\b)[ \t]*[:.]?[ \t]*(?:\r?\n[ \t]*)?$")
+_PERSON_AFTER_RE = re.compile(r"(?:[ \t]+[A-Z][\w'’-]+)?[ \t]+(?:says|said|reports|reported|states|stated|denies|denied"
+                              r"|feels|felt|tells|told|presents|presented|agrees|agreed|understands|declines|declined"
+                              r"|wants|lives|smokes|drinks|attends|attended)\b")
+
+
+def _rank_name(m: re.Match[str]) -> str:
+    return f"{m.group().split()[0 if not m.group('royal') else 1]} {m.group('name')}".lower()
+
+
+def _royal_person(text: str, m: re.Match[str]) -> bool:
+    """The ``ROYAL_RE`` match is a person ("Name: PRINCE ALBERT OWUSU-ANSAH", "Prince Albert reports ...")."""
+    if m.group("royal"):
+        return False  # "Royal Prince Alfred" is always the hospital
+    return _PERSON_BEFORE_RE.search(text, max(0, m.start() - 40), m.start()) is not None or \
+        _PERSON_AFTER_RE.match(text, m.end("name")) is not None
 
 
 def find_facility_names(text: str) -> list[Cand]:

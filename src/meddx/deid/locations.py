@@ -15,6 +15,7 @@ import re
 from meddx.deid import lexicon
 from meddx.deid.facilities import find_facilities
 from meddx.deid.facility_names import find_facility_names
+from meddx.deid.landmarks import find_landmarks
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.locations_intl import caps_facility_tails, extend_streets, find_intl_locations
 from meddx.deid.patterns import Cand
@@ -149,7 +150,9 @@ def find_locations(text: str) -> list[Cand]:
     out += [Cand(m.start("addr"), m.end("addr") - m.group("addr").endswith("."), "LOCATION", "street-on", 60)
             for m in ON_STREET_RE.finditer(text)]
     out += find_intl_locations(text)  # "Unit 5/22 George St", "12B Rue de la Paix", "Sydney NSW 2000"
-    streets = [c for c in out if c.rule in ("street", "street-intl", "school-label")]
+    out += find_landmarks(text)  # "on Westminster Bridge", "the Emmeline Centre", "Bozeman Health Deaconess"
+    # the town after a street, numbered or not ("on Station Road, Crewe,")
+    streets = [c for c in out if c.rule in ("street", "street-intl", "school-label", "street-on", "street-name")]
     for c in streets:
         out += _city_after(text, _CITY_AFTER_RE.match(text, c.end), common)
     out += extend_streets(text, streets)  # "Flat 3, 27 Mill Lane, Headingley, Leeds LS6 3AB"
@@ -181,7 +184,9 @@ def find_locations(text: str) -> list[Cand]:
 # "Fracture clinic 15/3 at Camperdown.", "follow-up at Westmead,": where a visit happens, a place ending the clause
 AT_PLACE_RE = re.compile(r"(?i:\b(?:clinic|appointment|appt|follow[- ]?up|f/u|review|seen|admitted|treated|dialysis"
                          r"|rehab|physio(?:therapy)?|infusion|scan|surgery|delivered|born)\b)[^.\n;:]{0,25}?\bat[ \t]+"
-                         r"(?P<city>(?:[A-Z][a-z'’-]+[ \t]){0,2}[A-Z][a-z'’-]{2,})(?=[ \t]*(?:[,;)]|\.(?:\s|$)|\r?\n|$))")
+                         # (a brand in camel case too: "dialysis ... at DaVita Gallatin Valley")
+                         r"(?P<city>(?:[A-Z][a-z'’-]+(?:[A-Z][a-z]+)?[ \t]){0,2}[A-Z][a-z'’-]{2,})"
+                         r"(?=[ \t]*(?:[,;)]|\.(?:\s|$)|\r?\n|$))")
 _TIME_WORDS = frozenset(calendar.day_name) | frozenset(calendar.month_name[1:]) | frozenset(
     "Noon Midnight Night Rest Home Work School Bedtime Baseline Discharge Admission Presentation Triage".split())
 # "Atlantic Canada", "Southeast Asia", "the Midwest": a region larger than a state, which Safe Harbor keeps

@@ -39,7 +39,7 @@ _PIECE_RE = re.compile(rf"(?P<sep>[ \t]{{0,2}},[ \t]*|[ \t]{{1,2}}(?![ \t]))?(?P
 TOKEN_RE = re.compile(rf"(?<![\w'’-])(?:{TOKEN}|{CAPS}|{UNCASED_WORD})(?![\w-])(?!['’](?![sS]\b))")
 
 _TITLES = (r"(?:Dr|DR|Doctor|Mr|Mrs|MRS|Ms|Miss|Mx|Prof|Professor|Nurse|Reverend|Rev|Sister|Brother|Father|Pastor|Rabbi"
-           r"|Dra|Sra|Srta)")  # Spanish: doctora, señora, señorita
+           r"|Dra|Sra|Srta|Sr(?=\.?[ \t]+[A-Z][a-z]))")  # Spanish: doctora, señora, señorita; "Sr Adaeze Obi" (Sister)
 # "MR. SMITH", "MS. JONES": upper-case Mr/Ms only with the full stop ("MR" alone is mitral regurgitation)
 # and not after a number ("190 MS. THUS": milliseconds)
 TITLE_RE = re.compile(rf"(?<![\w.])(?:(?:{_TITLES})\b\.?|(?<!\d )(?:MR|MS|MISS|MX|PROF)\.)[ \t]+")
@@ -56,7 +56,7 @@ _COLON_LABELS = (
     r"|pathologist|cytotechnologist|sonographer|technologist|operator|proceduralist"
     r"|(?:ordering|accepting|sending|admitting|performing)\s+(?:physician|provider|md|rn|nurse)|accepting|crew|medic"
     r"|paramedic|dentist|hygienist|optometrist|audiologist|psychologist|counsel+or|dietitian|nutritionist|proband"
-    r"|claimant|client|student|employee|caller|teacher|adjuster|case\s+worker|caseworker|child"
+    r"|claimant|client|student|employee|caller|teacher|adjuster|case\s+worker|caseworker|child|partner|carer"
     r"|(?:research\s+)?participant"
     r"|member|subscriber|enrollee|beneficiary|cardholder|paciente|nombre"
 )
@@ -97,6 +97,8 @@ RIGHT_CTX_RE = re.compile(
 )
 
 
+# An area of a department after a one-word label value: "Streamed to: Majors bay 12", "Moved to: Resus side"
+_AREA_AFTER_RE = re.compile(r"[ \t]+(?:bay|bays|area|cubicle|cubicles|side|zone|stream|pod)\b")
 LINE_START_RE = re.compile(r"(?m)^[ \t]*(?=\S)")
 HEADER_FOLLOW_RE = re.compile(r"[ \t]*[,;(]?[ \t]*(?i:mrn|mr\s*#|dob|d\.o\.b|medical\s+record|date\s+of\s+birth"
                               r"|age\b(?=[ \t]*[:#]|[ \t]*\d)"  # "Age: 45", "age 45"; not "Bone age delayed"
@@ -117,7 +119,8 @@ def find_names(text: str) -> list[Cand]:
     for m in LABEL_RE.finditer(text):
         span = _take_name(text, m.end(), caps_ok=True)
         if span is not None and _SERVICE_WORDS.isdisjoint(text[span[0]:span[1]].title().split()) and not is_eponym_use(
-                text, span[1]):  # "examined by Doppler echocardiography", "To: Utilization Management"
+                text, span[1]) and not (_AREA_AFTER_RE.match(text, span[1]) and " " not in text[span[0]:span[1]]):
+            # "examined by Doppler echocardiography", "To: Utilization Management", "Streamed to: Majors bay 12"
             _add(out, text, span, "label", 55)
             for more in _label_list(text, span[1]):
                 _add(out, text, more, "label", 55)
@@ -268,10 +271,12 @@ def _take_name(text: str, pos: int, *, caps_ok: bool) -> tuple[int, int] | None:
         kind = "particle" if tok.lower() in PARTICLES else ("initial" if len(tok.rstrip(".")) == 1 else "word")
         if "," in sep:
             words = sum(k == "word" for _, _, k in pieces)
-            if comma_used or words != 1 or kind != "word" or not name_like(tok, caps_ok):
+            # "Surname, First" only: "Dr A Whitlock, Castle Street ..." ends at the comma
+            if comma_used or words != 1 or kind != "word" or not name_like(tok, caps_ok) or any(
+                    k == "initial" for _, _, k in pieces):
                 break
             comma_used = True
-        if kind != "particle" and not name_like(tok, caps_ok):
+        if kind != "particle" and not name_like(tok, caps_ok) and not (not pieces and _place_first_name(text, m, caps_ok)):
             break
         pieces.append((m.start("tok"), m.end("tok"), kind))
         i = m.end()
@@ -280,6 +285,18 @@ def _take_name(text: str, pos: int, *, caps_ok: bool) -> tuple[int, int] | None:
     if not any(kind == "word" for _, _, kind in pieces):
         return None
     return pieces[0][0], pieces[-1][1]
+
+
+def _place_first_name(text: str, m: re.Match[str], caps_ok: bool) -> bool:
+    """A first name that is also a place ("Georgia", "Virginia", "Florence"), taken when a surname follows."""
+    tok = m.group("tok")
+    title = tok.title() if tok.isupper() else tok
+    if not (title in lexicon.STATE_NAMES or title in lexicon.cities() or title in lexicon.COUNTRIES):
+        return False
+    nxt = _PIECE_RE.match(text, m.end())
+    return bool(nxt and nxt.group("sep") and "," not in nxt.group("sep") and len(nxt.group("tok")) > 1
+                and name_like(nxt.group("tok"), caps_ok) and nxt.group("tok").lower() not in lexicon.common_words()
+                and not english_looking(nxt.group("tok")))  # "CALIFORNIA ENCEPHALITIS" is no person
 
 
 def _right_context_name(text: str, start: int, end: int, *, strong: bool = False) -> tuple[int, int] | None:
@@ -314,7 +331,11 @@ def is_eponym_use(text: str, end: int) -> bool:
     "Bell's palsy", "Guillain-Barré syndrome")."""
     # one space or a line break: "Arceneaux   Study ID:" (a header's next field) is no "Arceneaux study"
     m = re.match(rf"(?:['’]s)?(?:[-–][{_UP}][\w'’-]*)?(?:[ \t]?\r?\n[ \t]*|[ \t])([A-Za-z]+)", text[end:end + 40])
-    return bool(m) and m.group(1).lower() in lexicon.EPONYM_NEXT
+    # an operation named after its surgeons: "Ivor Lewis esophagectomy", "Nissen fundoplication"
+    return bool(m) and (m.group(1).lower() in lexicon.EPONYM_NEXT or _OPERATION_RE.search(m.group(1).lower()) is not None)
+
+
+_OPERATION_RE = re.compile(r"(?:ectomy|otomy|ostomy|plasty|plication|pexy|rrhaphy|desis)$")
 
 
 def _dictionary_names(text: str) -> list[Cand]:
@@ -334,7 +355,8 @@ def _dictionary_names(text: str) -> list[Cand]:
             other_title = other.title() if other.isupper() else other
             good = other_title in last if (word in lexicon.AMBIGUOUS or word.isupper()) else (
                 other_title in last or name_like(other, caps_ok=False))
-            if good and other_title.lower() not in common and not is_eponym_use(text, nxt.end()):
+            if good and other_title.lower() not in common and other.lower() not in lexicon.EPONYM_NEXT \
+                    and not is_eponym_use(text, nxt.end()):  # "Herbert Protocol form": a named procedure
                 out.append(Cand(m.start(), nxt.end(), "NAME", "dict-pair", 48))
                 continue
         if title in last and nxt is not None and re.fullmatch(r"[ \t]*,[ \t]*", gap):

@@ -173,6 +173,8 @@ def find_cue_names(text: str) -> list[Cand]:
         if m is None:
             continue
         words = re.findall(r"[^\s,]+", m.group("name"))
+        if len(words) == 1 and words[0].isupper() and len(words[0]) <= 4 and not lexicon.is_listed(words[0].title()):
+            continue  # "Donor: DBD, 41 y/o": an acronym (brain-death donor), not a name
         if all(lower_name_ok(w) if w.islower() else (cap_name_ok(w) or (w.isupper() and name_like(w))) for w in words):
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "header", 55))
     for m in _USER_ID_RE.finditer(text):

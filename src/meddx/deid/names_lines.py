@@ -42,6 +42,12 @@ _CAPS_LINE_RE = re.compile(rf"(?m)^[ \t]*(?P<name>[{UPPER}][{UPPER}'’-]+(?:[ \
                            r"[ \t]*$")
 
 
+def result_term(word: str) -> bool:
+    """``word`` (or a hyphenated part of it) is an organism, drug, salt or finding word of ``_TERM_END_RE`` /
+    ``_TERM_WORDS`` ("BAUMANNII", "Gluconate", "PHOSPHO-SODA"), which people's names are not."""
+    return any(p in _TERM_WORDS or _TERM_END_RE.search(p) for p in re.split(r"['’-]", word.lower()) if p)
+
+
 def find_label_line_names(text: str) -> list[Cand]:
     """Names alone on a label line after a number or date field (see the module docstring)."""
     from meddx.deid.names import english_looking

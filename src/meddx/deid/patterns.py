@@ -77,7 +77,8 @@ SSN_CTX_RE = re.compile(
     r"(\d{3}[\s.-]?\d{2}[\s.-]?\d{4}|[Xx*]{3}-?[Xx*]{2}-?\d{4})(?!\d)"
 )
 # "IMG_4471.jpg", "wound_0312.png": a photograph's file name (with a digit: "logo.png" stays)
-IMAGE_FILE_RE = re.compile(r"(?<![\w./-])(?=[\w-]*\d)[\w-]+\.(?i:jpe?g|png|heic|heif|tiff?|bmp|gif)(?![\w.])")
+# (a full stop after it ends the sentence: "saved as OPTOS_R_20241204.jpg.")
+IMAGE_FILE_RE = re.compile(r"(?<![\w./-])(?=[\w-]*\d)[\w-]+\.(?i:jpe?g|png|heic|heif|tiff?|bmp|gif)(?!\w|\.\w)")
 VIN_RE = re.compile(r"\b(?=[A-HJ-NPR-Z0-9]*\d)(?=[A-HJ-NPR-Z0-9]*[A-HJ-NPR-Z])[A-HJ-NPR-Z0-9]{17}\b")
 
 # ---- ages over 89 -----------------------------------------------------------------------------
@@ -150,13 +151,13 @@ CONTEXT_IDS: list[tuple[str, str]] = [
     ("PHOTO", r"full[-\s]face\s+(?:photo(?:graph)?|image|picture)|facial\s+(?:photo(?:graph)?|image)|photo(?:graph)?\s*id"
               r"|photo(?:graph)?|headshot|portrait\s+(?:photo|image)|clinical\s+photo(?:graph)?|id\s+photo"),
     ("MRN", r"mrn|mr\s*#|mr\s*no|mr\s*number|medical\s+record(?:\s+(?:number|no|#))?|med\.?\s*rec(?:ord)?"
-            r"|record\s*#|chart\s*(?:#|no|number)|hospital\s*(?:#|no|number)|unit\s*(?:#|no|number)"
+            r"|record\s*#|chart\s*(?:#|no|number)|hosp(?:ital|\.)?\s*(?:#|no|number)|unit\s*(?:#|no|number)"
             r"|patient\s*id|pt\s*id|hospital\s+id"),
     ("HEALTH_PLAN", r"member\s*(?:id|#|no|number)|policy(?:\s*(?:id|#|no|number))?|subscriber(?:\s*(?:id|#|no|number))?"
                     r"|insurance\s*(?:id|#|no|number)|health\s*plan(?:\s*(?:id|#|no|number))?"
                     r"|group\s*(?:#|no|number)|medicare(?:\s*(?:id|#|no|number|beneficiary))?"
                     r"|medicaid(?:\s*(?:id|#|no|number))?|mbi|hicn|beneficiary(?:\s*(?:id|#|no|number))?|plan\s*id"
-                    r"|nhs\s*(?:number|no|#)|health\s*card(?:\s*(?:#|no|number))?|ohip|phn"
+                    r"|nhs\s*(?:number|no|#|(?=:))|health\s*card(?:\s*(?:#|no|number))?|ohip|phn"
                     r"|(?:insurance|insurer|coverage|carrier|payer|payor)\b[^\n\d]{0,30}?"
                     r"(?:\b(?:id|no|number|num)\b|#)"),
     ("ACCOUNT", r"account|acct|billing\s*(?:#|no|number|id)|invoice(?:\s*(?:#|no|number))?|financial\s*(?:#|no|number)"
@@ -167,7 +168,9 @@ CONTEXT_IDS: list[tuple[str, str]] = [
                r"|lot(?=[\s:]*(?-i:(?:(?=[A-Z0-9-]*[A-Z])(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9-]{3,}|\d{5,})(?![\w-])))"
                r"|model\s*(?:#|no|number)|pacemaker\s*(?:id|#)|asset\s*(?:tag|#)|pump\s*(?:id|#)"),
     ("LICENSE", r"licen[cs]e(?!\s+plate)|lic\.?\s*#|dl\s*#|dea(?:\s*(?:#|no|number))?|npi|certificate|cert\.?\s*#"
-                r"|board\s+cert(?:ification)?|passport|permit|registration\s*(?:#|no|number)"),
+                r"|board\s+cert(?:ification)?|passport|permit|registration\s*(?:#|no|number)"
+                # British professional registers and a commercial driver's licence: "NMC PIN 09A1234E", "HCPC PA54312"
+                r"|nmc(?:\s+pin)?|hcpc|gphc|gmc(?:\s*(?:#|no|number))?|cdl(?:\s*(?:#|no\.?|number))?"),
     ("ID", r"study\s*(?:id|#|no|number)|subject\s*(?:id|#|no|number)|case\s*(?:#|no|number|id)|accession"
            r"|specimen\s*(?:#|id|no|number)?|order\s*(?:#|no|number|id)|requisition(?:\s*(?:#|no|number))?"
            r"|encounter\s*(?:#|id|no|number)|visit\s*(?:#|id|no|number)|claim\s*(?:#|no|number|id)"

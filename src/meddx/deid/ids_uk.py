@@ -1,0 +1,37 @@
+"""Identifiers in British shapes that the US-centred patterns of ``patterns`` miss: a National
+Insurance number ("QQ 12 34 56 C"), a vehicle registration ("DX19 KLP"), a mobile written 5-3-3
+("07449 802 116") and an ambulance call sign ("CALLSIGN NW-417").
+
+Hand-written (no library knows these shapes offline); a spaced NI number and a 07 mobile stand
+alone, the others need a context word.
+"""
+
+from __future__ import annotations
+
+import re
+
+from meddx.deid.patterns import Cand
+
+# National Insurance number: two letters, three pairs of digits, a final A-D; spaced it stands alone,
+# run together it needs "NI"/"NINO"/"National Insurance" before it (else it is any 9-character code)
+NI_SPACED_RE = re.compile(r"(?<![\w-])[A-Z]{2} \d{2} \d{2} \d{2} [A-D](?![\w-])")
+NI_CTX_RE = re.compile(r"(?:\bNI(?:NO)?|(?i:\bnational\s+insurance))(?:\s*(?:No\.?|Number|#))?[\s:#.]*"
+                       r"(?P<val>[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D])(?![\w-])")
+# Current-style registration after a vehicle word: two letters, two digits, three letters ("vehicle DX19 KLP",
+# "VEHICLE REG YN68 ZTR"); alone the shape is also a virus or a gene ("SV40 DNA")
+PLATE_CTX_RE = re.compile(r"(?i:\b(?:vehicle|reg(?:istration)?|vrm|car|van|lorry|truck|plate))\b[^\n\d]{0,12}?"
+                          r"(?P<val>(?-i:[A-Z]{2}\d{2}\s?[A-Z]{3}))(?![\w-])")
+# "07449 802 116", "07700 900461": a UK mobile (07xxx) in 5-3-3 or 5-6 groups, no phone word needed
+UK_MOBILE_RE = re.compile(r"(?<![\w+/.-])07\d{3} (?:\d{3} \d{3}|\d{6})(?![\w/-]|[ .]\d)")
+CALLSIGN_RE = re.compile(r"(?i:\bcall[\s-]?sign)[\s:#]*(?P<val>[A-Z0-9]+(?:-[A-Z0-9]+)*)(?![\w-])")
+
+
+def find_uk_ids(text: str) -> list[Cand]:
+    """SSN (NI number), VEHICLE, PHONE and ID candidates of the shapes above."""
+    out = [Cand(m.start(), m.end(), "SSN", "ni-number", 91) for m in NI_SPACED_RE.finditer(text)]
+    out += [Cand(m.start("val"), m.end("val"), "SSN", "ni-number", 91) for m in NI_CTX_RE.finditer(text)]
+    out += [Cand(m.start("val"), m.end("val"), "VEHICLE", "uk-plate", 86) for m in PLATE_CTX_RE.finditer(text)]
+    out += [Cand(m.start(), m.end(), "PHONE", "phone-uk-mobile", 80) for m in UK_MOBILE_RE.finditer(text)]
+    out += [Cand(m.start("val"), m.end("val"), "ID", "callsign", 85) for m in CALLSIGN_RE.finditer(text)
+            if any(ch.isdigit() for ch in m.group("val"))]
+    return out

@@ -1,0 +1,67 @@
+"""Names after cues the other name rules do not know: any "<verb>ed by:" label ("Reconciled by:",
+"Screened by:"), a British role or title before the name ("carer Precious Moyo", "HCA B. Holloway"),
+a name in capitals before an MRN or DOB field in the middle of a line ("Case 4 of 11: MARGARET ANNE
+DOYLE   MRN ..."), and hyphenated initials ("Dr S.-J. Lindqvist").
+
+Split out of ``names`` to keep each module small; the word tests are those of ``names``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from meddx.deid import lexicon
+from meddx.deid.names_lines import result_term
+from meddx.deid.patterns import Cand
+
+# "Reconciled by:", "Screened by:", "Triaged by:": what a person does to a record or a patient (not "Caused by:",
+# "Complicated by:", which a finding follows)
+BY_LABEL_RE = re.compile(r"(?i:\b(?:reconciled|screened|triaged|assessed|checked|administered|dispensed|counsell?ed"
+                         r"|interviewed|recorded|supervised|countersigned|co-signed|handed[ \t]+over|received|booked"
+                         r"|taken|clerked|scribed|escorted|swabbed|consented|vaccinated|immuni[sz]ed|injected"
+                         r"|inserted|removed|reported|attended|accompanied|updated|amended|edited)[ \t]+by)[ \t]*:[ \t]*")
+# Roles written before a name in British notes (a care worker, a healthcare assistant, a nurse specialist);
+# "carer" in lower case too ("found by carer Precious Moyo")
+ROLE_RE = re.compile(r"(?<![\w-])(?:(?i:carer|care[ \t]+worker|support[ \t]+worker|key[ \t]+worker)"
+                     r"|HCA|HCSW|CNS|ANP|RMN|RGN|SHO|FY[12]|Registrar|Porter)[ \t]+(?=[A-Z])")
+# A name in capitals (2-4 words, "SURNAME, FIRST M" too) right before a record field on the same line
+CAPS_BEFORE_FIELD_RE = re.compile(
+    r"(?<![\w'’-])(?P<name>[A-Z][A-Z'’-]+(?:,?[ \t][A-Z][A-Z'’-]+){1,3}(?:[ \t][A-Z]\.?)?)"
+    r"(?=[ \t]{2,}(?:MRN|DOB|D\.O\.B|NHS[ \t]+(?:No|Number)|Hosp(?:ital)?[ \t]+No|UR[ \t]+No)\b)")
+# "Dr S.-J. Lindqvist": initials joined by a hyphen, then a surname
+HYPHEN_INITIALS_RE = re.compile(r"(?<![\w.])(?:Dr|Mr|Mrs|Ms|Prof)\.?[ \t]+(?P<name>[A-Z]\.-[A-Z]\.[ \t]+"
+                                r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?)")
+
+
+def find_role_names(text: str) -> list[Cand]:
+    """NAME candidates after the cues above."""
+    from meddx.deid.names import _SERVICE_WORDS, _take_name, english_looking, is_eponym_use
+
+    out: list[Cand] = []
+    for rx, caps_ok, rule in ((BY_LABEL_RE, True, "label"), (ROLE_RE, False, "title")):
+        for m in rx.finditer(text):
+            span = _take_name(text, m.end(), caps_ok=caps_ok)
+            if span is None or is_eponym_use(text, span[1]):
+                continue
+            words = text[span[0]:span[1]].title().split()
+            # one word alone (an acronym beside it aside: "Ascites NEC") must be a listed name ("Covered by: Physio"
+            # stays), and no drug or salt word ("Reconciled by: Calcium Gluconate" is a slip, not a person)
+            kept = [w for w in text[span[0]:span[1]].split() if not (w.isupper() and 1 < len(w.strip(",.")) <= 4)]
+            alone = len(kept) <= 1 and not (kept and lexicon.is_listed(kept[0].strip(",.").title()))
+            if _SERVICE_WORDS.isdisjoint(words) and not alone and not any(result_term(w) for w in words) and not all(
+                    w.lower().rstrip(".") in lexicon.common_words() for w in words):
+                out.append(Cand(span[0], span[1], "NAME", rule, 55))
+    common = lexicon.common_words()
+    fields = any(f in text for f in ("MRN", "DOB", "D.O.B", "NHS", "Hosp", "UR "))
+    for m in CAPS_BEFORE_FIELD_RE.finditer(text) if fields else ():
+        words = [w.strip(",.'’") for w in m.group("name").split()]
+        # a listed first name or surname among them (or the "SURNAME, FIRST I" shape), and no organism, drug or finding word ("Diagnosis:
+        # ESCHERICHIA COLI   MRN ..." and "ABSOLUTE COUNT   DOB" stay)
+        shaped = "," in m.group("name") and len(words[-1]) == 1  # "LINCOLN, DAKOTA R": surname, first name, initial
+        if (shaped or any(lexicon.is_listed(w.title()) for w in words)) and not any(
+                w.lower() in common or result_term(w) or (english_looking(w) and not lexicon.is_listed(w.title()))
+                for w in words if len(w) > 1):  # "CALIFORNIA ENCEPHALITIS   DOB" stays
+            out.append(Cand(m.start("name"), m.end("name"), "NAME", "header", 55))
+    out += [Cand(m.start("name"), m.end("name"), "NAME", "title", 56) for m in HYPHEN_INITIALS_RE.finditer(text)
+            if ".-" in text]
+    return out
