@@ -52,7 +52,9 @@ def explain(
         names = [*(f"text{i + 1}" for i in range(len(text or []))), *file_names]  # as predict names them
     else:
         if text:
-            raise typer.BadParameter(f"bundle {predictor.name!r} does not read text", param_hint="--text")
+            from meddx.cli.predict_text import refuse_text
+
+            refuse_text(predictor)
         items, names = list(inputs or []), None
         if predictor.config.get("modality") is None:  # images: a folder becomes its files, walked once here
             methods_for(predictor)  # a segmentation bundle is refused before its inputs are read

@@ -66,6 +66,20 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
     return texts, names
 
 
+_READS = {None: "images", "series": "ICU records (series files)", "tabular": "table rows (CSV files)"}
+
+
+def refuse_text(predictor: Any) -> None:
+    """Refuse ``--text`` for a bundle that does not read documents, in one line (``meddx predict``
+    and ``meddx explain``): a usage box would break the one-line error rule, and a series or
+    table bundle would otherwise ignore the flag. The text itself is never echoed."""
+    from meddx.core.errors import ConfigError
+
+    reads = _READS.get(predictor.config.get("modality"), str(predictor.config.get("modality")))
+    raise ConfigError(f"--text: bundle {predictor.name!r} reads {reads}, not documents; give it those as files, "
+                      "or pass --text to a text bundle (`meddx registry list` names each bundle's model)")
+
+
 def bundle_encoding(predictor: Any) -> str:
     """The encoding the bundle's training files were read with (utf-8 unless ``--encoding`` was given)."""
     return predictor.config.get("training", {}).get("text_options", {}).get("encoding") or "utf-8"

@@ -215,6 +215,10 @@ def predict(
     from meddx.registry.store import resolve_bundle_path
 
     predictor = load_bundle(resolve_bundle_path(bundle))
+    if text and predictor.config.get("modality") != "text":
+        from meddx.cli.predict_text import refuse_text
+
+        refuse_text(predictor)  # one line; series and table bundles ignored the flag
     if predictor.config.get("modality") == "text":
         from meddx.cli.predict_text import predict_text
 
@@ -230,8 +234,6 @@ def predict(
 
         predict_tabular(predictor, files or [], explain, attribution, as_json)
         return
-    if text:
-        raise typer.BadParameter(f"bundle {predictor.name!r} does not classify text", param_hint="--text")
     if not files:
         raise typer.BadParameter("give at least one file to predict", param_hint="FILES")
     if predictor.task == "segmentation":

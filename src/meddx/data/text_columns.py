@@ -170,9 +170,12 @@ def label_values(path: Path, values: list[Any], column: str, delimiter: str | No
         raise DataError(f"{path}: column {column!r}: {len(missing)} row(s) without a label (rows "
                         f"{_rows_text(missing)}); expected a label in every row (a JSON list such as [] for "
                         "multi-label rows): fill or drop those rows, or pass the label column with --label-column")
+    if delimiter is None:
+        _check_one_style(path, column, rows, lists)
     multi = delimiter is not None or any(lst is not None for lst in lists)
     sets = [lst if lst is not None else [s] for lst, s in zip(lists, scalars)]
     check_unicode(path, column, ["".join(s) for s in sets], "label")
+    _check_not_documents(path, column, rows, sets, multi)
     names = order_label_names({x for s in sets for x in s})
     index = {n: i for i, n in enumerate(names)}
     labels = np.asarray([index[s[0]] for s in sets] if not multi else np.zeros((len(sets), len(names))), np.int64)
@@ -183,6 +186,39 @@ def label_values(path: Path, values: list[Any], column: str, delimiter: str | No
         raise DataError(f"{path}: column {column!r} holds {len(names)} distinct label value(s); expected at least 2 "
                         "(is it the label column? pass it with --label-column)")
     return names, labels, task
+
+
+def _check_one_style(path: Path, column: str, rows: list[int], lists: list[list[str] | None]) -> None:
+    """Refuse a column mixing JSON lists with plain labels (without ``--label-delimiter``): one stray
+    ``["a", "b"]`` in a binary file silently made the whole source multi-label."""
+    listed = [r for r, lst in zip(rows, lists) if lst is not None]
+    if listed and len(listed) < len(rows):
+        plain = [r for r, lst in zip(rows, lists) if lst is None]
+        raise DataError(f"{path}: column {column!r}: {len(listed)} row(s) hold a JSON list of labels (rows "
+                        f"{_rows_text(listed)}) and {len(plain)} row(s) one plain label (rows {_rows_text(plain)}); "
+                        "expected one style: a JSON list in every row for multi-label ([\"a\"] for one label, [] "
+                        "for none), or one label per row (fix those rows), or pass --label-delimiter")
+
+
+# A class name longer than this reads as a document (a swapped --text-column/--label-column):
+# it would be printed in tables, quoted in errors and written into the bundle, so it is refused
+# unshown. Looser than the header test (check_header): diagnoses can be long.
+LABEL_CHARS, LABEL_WORDS = 100, 12
+
+
+def _check_not_documents(path: Path, column: str, rows: list[int], sets: list[list[str]], multi: bool) -> None:
+    """Refuse a label column that holds documents; the message counts, it never quotes a label."""
+    hint = ("that reads as documents, not class names (not shown: they may be note text); name the label "
+            "column with --label-column and the document column with --text-column")
+    long = [r for r, s in zip(rows, sets) if any(len(x) > LABEL_CHARS or len(x.split()) > LABEL_WORDS for x in s)]
+    if long:
+        raise DataError(f"{path}: column {column!r}: {len(long)} row(s) with a label over {LABEL_CHARS} characters "
+                        f"or {LABEL_WORDS} words (rows {_rows_text(long)}); {hint}")
+    names = {x for s in sets for x in s}
+    phrases = sum(len(x.split()) > 1 for x in names)  # codes such as I21.4 are one word; notes are not
+    if not multi and len(names) > MAX_LABEL_VALUES and len(names) > len(rows) / 2 and phrases > len(names) / 2:
+        raise DataError(f"{path}: column {column!r}: {len(names)} distinct labels in {len(rows)} rows, most of them "
+                        f"several words (fewer than 2 rows per class); {hint}")
 
 
 def split_values(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:
