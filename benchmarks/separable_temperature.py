@@ -8,6 +8,14 @@ when separable, Platt's targets always, and a lower bound tied to the validation
 large test sample: log-loss, ECE (15 bins) and the fraction of probabilities exactly 0 or 1 (float64).
 
     python benchmarks/separable_temperature.py [draws]
+    python benchmarks/separable_temperature.py [draws] --arms   # the knife-edge comparison (RESULTS.md)
+
+``--arms`` compares threshold-free alternatives to meddx's switch (review: the switch is a knife-edge,
+a split with one error by a log-odds margin of 1e-5 gets the 0/1 fit, one by 1e-6 the smoothed one):
+(a) meddx's rule, (b) Platt's targets always, (c) Firth's (1993) penalised likelihood (the Jeffreys
+prior, the textbook remedy for separation in logistic regression; continuous in the data) and (d) the
+posterior median of T under that prior; at validation sizes 30-1 000, with the draws having at most
+one validation error scored apart ("near").
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from scipy.special import softmax
+from scipy.special import log_softmax, softmax
 
 from meddx.evaluation.calibration import (_scores, apply_temperature, calibration_targets,
                                           expected_calibration_error, fit_temperature)
@@ -77,8 +85,85 @@ def run(k: int, sep: float, n_val: int, draws: int, over: float = 3.0, prior=Non
               f"ECE {a[:, 2].mean():.4f}  P exactly 0/1 {a[:, 3].mean():.4f}")
 
 
+def _penalised(s: np.ndarray, y: np.ndarray, t: float) -> tuple[float, float]:
+    """(log-likelihood, log Fisher information in 1/T) of the scores ``s`` / ``t`` against labels ``y``."""
+    lp = log_softmax(s / t, axis=1)
+    q = np.exp(lp)
+    mean = (q * s).sum(axis=1)
+    info = float(np.sum((q * s * s).sum(axis=1) - mean ** 2))
+    return float(lp[np.arange(len(y)), y].sum()), float(np.log(max(info, 1e-300)))
+
+
+def firth_temperature(y: np.ndarray, p: np.ndarray) -> float:
+    """T maximising the log-likelihood + 1/2 log I(1/T) (Firth 1993; Heinze & Schemper 2002)."""
+    s = _scores(p, "multiclass")
+    return minimise_over_temperature(lambda t: -(lambda ll, li: ll + 0.5 * li)(*_penalised(s, y, t)))
+
+
+def jeffreys_median_temperature(y: np.ndarray, p: np.ndarray) -> float:
+    """Posterior median of T under the Jeffreys prior on 1/T (a grid over log T within the bounds)."""
+    s, log_t = _scores(p, "multiclass"), np.linspace(*np.log(T_BOUNDS), 600)
+    log_w = np.array([(lambda ll, li: ll + 0.5 * li)(*_penalised(s, y, np.exp(lt))) - lt for lt in log_t])
+    w = np.cumsum(np.exp(log_w - log_w.max()))
+    return float(np.exp(np.interp(0.5, w / w[-1], log_t)))
+
+
+ARMS = ("(a) meddx: Platt when separable", "(b) Platt always", "(c) Firth (Jeffreys penalty)",
+        "(d) Jeffreys posterior median")
+
+
+def arms(k: int, sep: float, n_val: int, draws: int, over: float = 3.0, prior=None) -> None:
+    """Median and mean test log-loss / ECE of each arm; 'near': the draws with at most one validation error."""
+    prior = np.full(k, 1 / k) if prior is None else np.asarray(prior)
+    y_test, p_test, truth = draw(np.random.default_rng(12345), 100_000, k, sep, over, prior)
+    rows: dict[str, list] = {m: [] for m in ARMS}
+    near = []
+    for seed in range(draws):
+        y, p, _ = draw(np.random.default_rng(seed), n_val, k, sep, over, prior)
+        if np.unique(y).size < 2:
+            continue
+        near.append(int(np.sum(p.argmax(axis=1) != y)) <= 1)
+        ts = (fit_temperature(y, p, "binary" if k == 2 else "multiclass"),
+              _fit(y, p, smoothed_targets(y, "multiclass", k)), firth_temperature(y, p),
+              jeffreys_median_temperature(y, p))
+        for m, t in zip(ARMS, ts):
+            rows[m].append((t, *scores(y_test, apply_temperature(p_test, t, "multiclass"))))
+    near_ = np.array(near)
+    print(f"K={k} sep={sep} n_val={n_val}: {len(near)} draws, {near_.sum()} near (<= 1 error); "
+          f"true-posterior test log-loss {scores(y_test, truth)[0]:.4f}")
+    for m, r in rows.items():
+        a = np.array(r)
+        nl = f"{a[near_, 1].mean():.4f}" if near_.any() else "  -   "
+        print(f"  {m:32s} T med {np.median(a[:, 0]):6.2f}  log-loss med {np.median(a[:, 1]):.4f} mean "
+              f"{a[:, 1].mean():.4f} (near {nl})  ECE med {np.median(a[:, 2]):.4f} mean {a[:, 2].mean():.4f}  "
+              f"P 0/1 {a[:, 3].mean():.4f}")
+
+
+def knife_edge() -> None:
+    """500 cases right by a log-odds margin of 1 each side, one positive wrong by ``eps``: T per arm."""
+    for eps in (1e-4, 1e-5, 1e-6, 1e-8):
+        d = np.r_[np.full(500, 1.0), np.full(500, -1.0), [-eps]]
+        y = np.r_[np.ones(500, int), np.zeros(500, int), [1]]
+        p = softmax(np.stack([-d, d], axis=1) / 2, axis=1)
+        print(f"knife edge, one error by {eps:g}: T (a) {fit_temperature(y, p, 'binary'):.4f}  "
+              f"(b) {_fit(y, p, smoothed_targets(y, 'multiclass', 2)):.4f}  (c) {firth_temperature(y, p):.4f}  "
+              f"(d) {jeffreys_median_temperature(y, p):.4f}")
+
+
+def main_arms(n: int) -> None:
+    knife_edge()
+    for n_val in (30, 100, 300, 1000):
+        arms(2, 4.07 / 2, n_val, n, prior=[0.7, 0.3])
+    for sep in (4.0, 2.5):
+        for n_val in (30, 100, 300, 1000):
+            arms(3, sep, n_val, n)
+
+
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
+    n = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 20
+    if "--arms" in sys.argv:
+        main_arms(n)
+        sys.exit(0)
     for n_val in (30, 100):
         run(2, 4.07 / 2, n_val, n, prior=[0.7, 0.3])
     run(2, 4.07 / 2, 100, n, over=10.0, prior=[0.7, 0.3])
