@@ -176,7 +176,9 @@ def image_attributions(net: nn.Module, x: torch.Tensor, method: str, target: int
                        layer: str | None = None, steps: int = 32, window: int | None = None,
                        stride: int | None = None) -> np.ndarray:
     """Attribution maps ``(B, *spatial)`` float32 at the input resolution for a preprocessed batch
-    (``window`` and ``stride``: occlusion's cube side and step, see :func:`occlusion_geometry`)."""
+    (``window`` and ``stride``: occlusion's cube side and step, see :func:`occlusion_geometry`).
+    ``target`` ``None`` explains the network's argmax, which knows no bundle threshold or class
+    weights: for a bundle, pass the class it decides (``explain.api.target_index``, as ``explain`` does)."""
     if method not in METHODS:
         raise ConfigError(f"image attribution method {method!r} is not one of {', '.join(METHODS)}")
     x = _check_input(x, net)
