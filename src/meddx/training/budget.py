@@ -52,6 +52,8 @@ class BudgetReplan(Callback):
         # the epochs this budget planned (the plan's at the start, then each re-plan's): a plan.json
         # raised above them by hand before a resume trains to the user's epochs (see _follow_raise)
         self._budget_epochs: int | None = None
+        # epochs the resumed checkpoint had run (its "epoch" + 1); None on a new run
+        self._done: int | None = None
 
     def state_dict(self) -> dict[str, Any]:
         """Saved in every checkpoint, so a resumed run goes on spending the same budget and makes
@@ -66,6 +68,11 @@ class BudgetReplan(Callback):
         self.history = list(state_dict.get("history") or [])
         planned = state_dict.get("budget_epochs")  # absent before this record: the last re-plan's, if any
         self._budget_epochs = int(planned) if planned else (int(self.history[-1]["to"]) if self.history else None)
+
+    def on_load_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
+        # last.ckpt is written at an epoch's end, before Lightning counts it: "epoch" is its index
+        epoch = checkpoint.get("epoch")
+        self._done = int(epoch) + 1 if isinstance(epoch, int) and epoch >= 0 else None
 
     def _clock(self) -> float:
         """Training seconds of this run: before the resume (if any) plus since this process started."""
@@ -97,13 +104,25 @@ class BudgetReplan(Callback):
         scale = raised / max(1, planned)
         for callback in getattr(trainer, "callbacks", []):
             if isinstance(callback, Timer) and callback._duration:  # Lightning keeps no public setter
-                callback._duration = self.budget_s * 1.25 * scale
+                callback._duration = self._raised_limit(callback.time_elapsed(), raised, scale)
         note = (f"raised to {raised} by hand at a resume: no more re-plans, and the time limit is "
-                f"1.25x the budget x {raised}/{planned}")
+                f"1.25x the budget x {raised}/{planned}, or 1.25x the time the epochs left take at the "
+                "run's pace if longer")
         if note not in self.plan.reasons.get("epochs", ""):
             self.plan.reasons["epochs"] = f"{self.plan.reasons.get('epochs', '')}; {note}".lstrip("; ")
             if self.plan_path is not None and getattr(trainer, "is_global_zero", True):  # one writer of plan.json
                 self.plan.write(self.plan_path)
+
+    def _raised_limit(self, elapsed: float, raised: int, scale: float) -> float:
+        """Seconds Lightning's ``max_time`` allows a raised run: 1.25x the budget x ``scale``, or, when
+        longer, the ``elapsed`` seconds (its restored clock) plus 1.25x the epochs left at the run's
+        own pace. A run that overran its budget (the time limit cut an epoch) ran slower than the
+        budget planned: raised from 10 to 11 epochs after 8 had taken 75 s, the scale alone left it
+        7.5 s, less than one of its 9.4 s epochs, and the time limit cut it again at epoch 9."""
+        limit = self.budget_s * 1.25 * scale
+        if self._done and raised > self._done:
+            limit = max(limit, elapsed + 1.25 * (raised - self._done) * elapsed / self._done)
+        return limit
 
     def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
         self._epoch_start = self._clock()

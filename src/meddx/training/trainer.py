@@ -68,13 +68,24 @@ def stop_cause(trainer: Any) -> str | None:
     from lightning.pytorch.callbacks import EarlyStopping, Timer
 
     callbacks = list(getattr(trainer, "callbacks", []))
-    if any(isinstance(cb, EarlyStopping) and cb.stopped_epoch for cb in callbacks):
+    if any(isinstance(cb, EarlyStopping) and _stopped_this_epoch(cb, trainer) for cb in callbacks):
         return "early stopping"
     for cb in callbacks:
         left = cb.time_remaining() if isinstance(cb, Timer) else None
         if left is not None and left <= 0:
             return "the time limit"
     return None
+
+
+def _stopped_this_epoch(stopping: Any, trainer: Any) -> bool:
+    """Whether early stopping ended training at its last epoch. ``stopped_epoch`` alone misleads:
+    it comes back with a checkpoint, so a run early-stopped before, raised and resumed, that the
+    time limit then stopped was recorded as early-stopped; and it is 0 when early stopping ends
+    epoch 0 (a non-finite metric), so that stop went unnamed."""
+    if int(stopping.stopped_epoch) != int(trainer.current_epoch) - 1:
+        return False  # not the epoch training ended on (Lightning counts the stopped epoch as run)
+    reason = getattr(stopping, "stopping_reason", None)  # Lightning >= 2.6; before, 0 meant not stopped
+    return bool(stopping.stopped_epoch) or (reason is not None and int(reason.value) != 0)
 
 
 def load_checkpoint_weights(task: Any, path: str) -> None:

@@ -99,10 +99,10 @@ def test_the_time_limit_is_named_as_what_stopped_a_finished_run(tmp_path: Path) 
     timer = Timer(duration={"seconds": 15}, verbose=False)
     timer.load_state_dict({"time_elapsed": {"train": 16.0}})
     stopping = EarlyStopping(monitor="val_select", mode="max")
-    assert stop_cause(SimpleNamespace(callbacks=[stopping, timer])) == "the time limit"
+    assert stop_cause(SimpleNamespace(callbacks=[stopping, timer], current_epoch=4)) == "the time limit"
     stopping.stopped_epoch = 3
-    assert stop_cause(SimpleNamespace(callbacks=[stopping, timer])) == "early stopping"
-    assert stop_cause(SimpleNamespace(callbacks=[EarlyStopping(monitor="val_select")])) is None
+    assert stop_cause(SimpleNamespace(callbacks=[stopping, timer], current_epoch=4)) == "early stopping"
+    assert stop_cause(SimpleNamespace(callbacks=[EarlyStopping(monitor="val_select")], current_epoch=4)) is None
 
     (tmp_path / "metrics.json").write_text("{}")
     (tmp_path / "plan.json").write_text(json.dumps({"epochs": 6}))
@@ -110,3 +110,57 @@ def test_the_time_limit_is_named_as_what_stopped_a_finished_run(tmp_path: Path) 
                                                       "stopped_by": "the time limit"}))
     with pytest.raises(ConfigError, match=r"2 of 6 planned epochs run \(the time limit\)"):
         _check_unfinished(tmp_path)
+
+
+def test_early_stopping_restored_from_an_earlier_leg_is_not_named(tmp_path: Path) -> None:
+    """A run early-stopped after epoch 3 (its last.ckpt holds the early stopping's ``stopped_epoch``),
+    raised and resumed, then stopped by the time limit at epoch 8: the time limit is what stopped
+    it. Before, the restored ``stopped_epoch`` named early stopping."""
+    from meddx.training.trainer import stop_cause
+
+    stopping = EarlyStopping(monitor="val_select", mode="max", patience=2)
+    fired = EarlyStopping(monitor="val_select", mode="max", patience=2)
+    fired.stopped_epoch = 2  # as Lightning leaves it: 3 epochs run, stopped at epoch index 2
+    stopping.load_state_dict({**fired.state_dict(), "wait_count": 0})  # restored with the checkpoint
+    timer = Timer(duration={"seconds": 15}, verbose=False)
+    timer.load_state_dict({"time_elapsed": {"train": 16.0}})
+    assert stop_cause(SimpleNamespace(callbacks=[stopping, timer], current_epoch=8)) == "the time limit"
+    assert stop_cause(SimpleNamespace(callbacks=[stopping], current_epoch=8)) is None
+    assert stop_cause(SimpleNamespace(callbacks=[fired, timer], current_epoch=3)) == "early stopping"
+
+
+def test_early_stopping_at_the_first_epoch_is_named() -> None:
+    """Early stopping ends epoch 0 when the metric is not finite: ``stopped_epoch`` stays 0."""
+    from lightning.pytorch.callbacks.early_stopping import EarlyStoppingReason
+
+    from meddx.training.trainer import stop_cause
+
+    stopping = EarlyStopping(monitor="val_select", mode="max")
+    stopping.stopping_reason = EarlyStoppingReason.NON_FINITE_METRIC  # as Lightning sets it, stopped_epoch 0
+    assert stop_cause(SimpleNamespace(callbacks=[stopping], current_epoch=1)) == "early stopping"
+
+
+def test_a_raised_run_that_overran_its_budget_gets_time_for_the_epochs_left(tmp_path: Path) -> None:
+    """A 1 min budget planned 10 epochs; they ran slower and the time limit (75 s) cut epoch 8. Raised
+    to 11 (the refusal to resume says: raise above 10), the resume must leave room for the 3 epochs
+    left at the run's pace (75 s / 8). Before, the limit was 1.25x the budget x 11/10 = 82.5 s:
+    7.5 s left, and the time limit cut the resumed run again in its first epoch."""
+    plan = _Plan(epochs=11, reasons={"epochs": "1 min budget"})
+    replan = BudgetReplan(1.0, plan, tmp_path / "plan.json")
+    replan.load_state_dict({"elapsed": 70.0, "late_from": None, "history": [], "budget_epochs": 10})
+    timer = Timer(duration={"minutes": 1.25}, verbose=False)
+    timer.load_state_dict({"time_elapsed": {"train": 75.0}})
+    trainer = SimpleNamespace(current_epoch=0, should_stop=False, fit_loop=SimpleNamespace(max_epochs=11),
+                              is_global_zero=True, callbacks=[replan, timer],
+                              strategy=SimpleNamespace(broadcast=lambda obj, src=0: obj))
+    replan.on_load_checkpoint(trainer, None, {"epoch": 7})  # last.ckpt written at the end of (cut) epoch 8
+    replan.on_fit_start(trainer, None)
+    timer.on_fit_start(trainer, None)
+    assert not trainer.should_stop
+    assert timer.time_remaining() >= 3 * 75.0 / 8  # the 3 epochs left, at the run's pace
+    # a run that kept to its budget keeps the budget's scale (its pace needs less)
+    replan.load_state_dict({"elapsed": 50.0, "late_from": None, "history": [], "budget_epochs": 10})
+    timer.load_state_dict({"time_elapsed": {"train": 54.0}})
+    replan.on_load_checkpoint(trainer, None, {"epoch": 9})
+    replan.on_fit_start(trainer, None)
+    assert timer.time_remaining() == pytest.approx(60 * 1.25 * 11 / 10 - 54.0)
