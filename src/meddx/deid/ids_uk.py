@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from meddx.deid.patterns import Cand
+from meddx.deid.patterns import LAB_PLATE, Cand
 
 # National Insurance number: two letters, three pairs of digits, a final A-D; spaced it stands alone,
 # run together it needs "NI"/"NINO"/"National Insurance" before it (else it is any 9-character code)
@@ -19,7 +19,9 @@ NI_CTX_RE = re.compile(r"(?:\bNI(?:NO)?|(?i:\bnational\s+insurance))(?:\s*(?:No\
                        r"(?P<val>[A-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D])(?![\w-])")
 # Current-style registration after a vehicle word: two letters, two digits, three letters ("vehicle DX19 KLP",
 # "VEHICLE REG YN68 ZTR"); alone the shape is also a virus or a gene ("SV40 DNA")
-PLATE_CTX_RE = re.compile(r"(?i:\b(?:vehicle|reg(?:istration)?|vrm|car|van|lorry|truck|plate))\b[^\n\d]{0,12}?"
+# (not a culture plate: "Blood agar plate AB12 CDE" is a laboratory label)
+PLATE_CTX_RE = re.compile(r"(?i:\b(?:vehicle|reg(?:istration)?|vrm|car|van|lorry|truck|" + LAB_PLATE
+                          + r"plate))\b[^\n\d]{0,12}?"
                           r"(?P<val>(?-i:[A-Z]{2}\d{2}\s?[A-Z]{3}))(?![\w-])")
 # "07449 802 116", "07700 900461": a UK mobile (07xxx) in 5-3-3 or 5-6 groups, no phone word needed
 UK_MOBILE_RE = re.compile(r"(?<![\w+/.-])07\d{3} (?:\d{3} \d{3}|\d{6})(?![\w/-]|[ .]\d)")

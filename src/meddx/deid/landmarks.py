@@ -79,11 +79,33 @@ education training learning conference visitor visitors family families resource
 cardiovascular respiratory""".split())
 
 
+# Words shaped like an anatomical adjective or a dye, which no place name is: "Sphenoid Wing", "Iliac Wing",
+# "Indocyanine Green", "Lissamine Green" (the place words' adjective test knows only -al, -ic, -ive, ...)
+_NOT_PLACE_RE = re.compile(r"(?:oid|iac|cyanine|amine)$")
+# The word before "to"/"from" that makes the possessive after it a disease, not a hospital: "progressed to
+# Parkinson's", "secondary to Crohn's", "suffered from Alzheimer's" (but "referred to Addenbrooke's")
+_DISEASE_BEFORE = frozenset("""due secondary related relating attributed attributable owing progressed progressing
+progresses progression progress converted conversion evolved evolving evolution suffers suffering suffered suffer
+leading lead led predisposed predisposition susceptible susceptibility prone complicated""".split())
+
+
+# A solution or regimen named after a hospital, not the hospital: "St. Thomas' II cardioplegic solution"
+_PREPARATION_AFTER_RE = re.compile(r"[ \t]+(?:(?:I{1,3}|IV|V)\b[ \t]*)?(?:solution|cardioplegi[ac]|cardioplegic|protocol"
+                                   r"|regimen|formula|mixture|infusion|score|criteria)\b")
+
+
 def _named(words: list[str], common: frozenset[str]) -> bool:
     """At least one word that is proper and not English-looking ("Westminster", not "Fire" or "Community"), and
-    no drug, organism or salt word among them ("Chlorhexidine Gluconate Centre" is no place)."""
+    no drug, organism, salt, dye or anatomical word among them ("Chlorhexidine Gluconate Centre", "Greater
+    Sphenoid Wing" are no places)."""
     return any(_proper_word(w, common) and not _english(w) and w.lower() not in lexicon.EPONYM_NEXT for w in words) \
-        and not any(result_term(w) for w in words)
+        and not any(result_term(w) or _NOT_PLACE_RE.search(w.lower()) for w in words)
+
+
+def _disease_possessive(text: str, start: int) -> bool:
+    """The possessive matched at ``start`` follows a disease word ("progressed to Parkinson's")."""
+    before = re.search(r"([A-Za-z]+)[ \t]+$", text[max(0, start - 30):start])
+    return before is not None and before.group(1).lower() in _DISEASE_BEFORE
 
 
 def find_landmarks(text: str) -> list[Cand]:
@@ -108,10 +130,11 @@ def find_landmarks(text: str) -> list[Cand]:
             out.append(Cand(m.start("place"), m.end("place"), "LOCATION", "facility-royal", 57))
     for m in POSSESSIVE_AT_RE.finditer(text):
         word = m.group("place")[:-2]
-        if word.lower() not in _HOMES and word.lower() not in common and not lexicon.is_listed(word):
+        if word.lower() not in _HOMES and word.lower() not in common and not lexicon.is_listed(word) \
+                and not _disease_possessive(text, m.start()):
             out.append(Cand(m.start("place"), m.end("place"), "LOCATION", "facility", 53))
     out += [Cand(m.start(), m.end(), "LOCATION", "facility", 57) for m in SAINT_APOS_RE.finditer(text)
-            if "'" in text or "’" in text]
+            if ("'" in text or "’" in text) and not _PREPARATION_AFTER_RE.match(text, m.end())]
     for rx in (DEPT_SITE_RE, DOCTOR_PLACE_RE):
         out += [Cand(m.start("place"), m.end("place"), "LOCATION", "place-context", 53) for m in rx.finditer(text)
                 if _named(m.group("place").split(), common) and not lexicon.is_listed(m.group("place"))]

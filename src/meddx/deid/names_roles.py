@@ -33,6 +33,12 @@ HYPHEN_INITIALS_RE = re.compile(r"(?<![\w.])(?:Dr|Mr|Mrs|Ms|Prof)\.?[ \t]+(?P<na
                                 r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?)")
 
 
+# A role, not a person, ending what follows a by-label: "Checked by: Ward Pharmacist", "Taken by: Ambulance Crew",
+# "Reported by: Duty Radiographer" (a person's name after the role, "Staff Nurse Jones", ends in the name)
+_ROLE_END_RE = re.compile(r"(?:ologist|acist|apist|ician|grapher|edic|crew|nurse|staff|midwife|porter|clerk|team|doctor"
+                          r"|consultant|registrar|student|assistant|practitioner|worker|carer|pharmacy|receptionist)s?$")
+
+
 def find_role_names(text: str) -> list[Cand]:
     """NAME candidates after the cues above."""
     from meddx.deid.names import _SERVICE_WORDS, _take_name, english_looking, is_eponym_use
@@ -44,6 +50,8 @@ def find_role_names(text: str) -> list[Cand]:
             if span is None or is_eponym_use(text, span[1]):
                 continue
             words = text[span[0]:span[1]].title().split()
+            if _ROLE_END_RE.search(words[-1].strip(",.").lower()):
+                continue
             # one word alone (an acronym beside it aside: "Ascites NEC") must be a listed name ("Covered by: Physio"
             # stays), and no drug or salt word ("Reconciled by: Calcium Gluconate" is a slip, not a person)
             kept = [w for w in text[span[0]:span[1]].split() if not (w.isupper() and 1 < len(w.strip(",.")) <= 4)]

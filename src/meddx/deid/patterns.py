@@ -142,9 +142,11 @@ _VALUE = (_SPACED_VALUE + r"|(?=[\w\-./]*\d)[^\W_][\w\-./]*[^\W_]"
           r"(?:\s(?=[A-Z0-9]{2,6}\b)(?=[A-Z]*\d)[A-Z0-9]{2,6}\b){0,2}")
 
 # (type, context) in order; the first context that matches at a position wins.
+# A culture plate is no number plate: "Blood agar plate AB12 CDE", "MacConkey plate 3" (case is ignored where used)
+LAB_PLATE = r"(?<!agar\s)(?<!culture\s)(?<!petri\s)(?<!growth\s)(?<!macconkey\s)(?<!chocolate\s)"
 CONTEXT_IDS: list[tuple[str, str]] = [
     ("VEHICLE", r"vin|vehicle\s+identification(?:\s+number)?|vehicle\s*(?:id|#)|licen[cs]e\s+plate(?:\s+number)?"
-                r"|plate\s*(?:number|no\.?|#)?|tag\s*#|registration\s+plate"),
+                r"|" + LAB_PLATE + r"plate\s*(?:number|no\.?|#)?|tag\s*#|registration\s+plate"),
     ("BIOMETRIC", r"finger\s?print(?:\s+scan)?|thumb\s?print|retina(?:l)?\s+scan|retina|iris\s+scan|iris"
                   r"|voice\s?print|palm\s?print|palm\s+vein|biometric|facial\s+recognition|face\s+template"
                   r"|hand\s+geometry|gait\s+signature|dna\s+profile"),
