@@ -7,6 +7,7 @@ numbers, never a document's words: cells may hold protected health information.
 from __future__ import annotations
 
 import json
+import re
 import math
 from pathlib import Path
 from typing import Any
@@ -200,25 +201,40 @@ def _check_one_style(path: Path, column: str, rows: list[int], lists: list[list[
                         "for none), or one label per row (fix those rows), or pass --label-delimiter")
 
 
-# A class name longer than this reads as a document (a swapped --text-column/--label-column):
-# it would be printed in tables, quoted in errors and written into the bundle, so it is refused
-# unshown. Looser than the header test (check_header): diagnoses can be long.
+# A class name longer than this may be a document (a swapped --text-column/--label-column): it would
+# be printed in tables, quoted in errors and written into the bundle, so it is refused unshown when it
+# also reads as prose (below). Looser than the header test (check_header): diagnoses can be long.
 LABEL_CHARS, LABEL_WORDS = 100, 12
+# Past these a label is a document whatever its punctuation: the longest ICD-10-CM titles ("Hypertensive
+# heart and chronic kidney disease with heart failure and stage 1 through stage 4 ...", 150 characters,
+# 23 words) stay well under them.
+DOC_CHARS, DOC_WORDS = 300, 45
+_SENTENCE_RE = re.compile(r"[.!?;:][ \t]+\S|\n")  # a sentence or clause break, or a line break, inside it
+
+
+def _prose(label: str) -> bool:
+    """``label`` reads as note text: sentences or lines, or longer than any class title."""
+    return _SENTENCE_RE.search(label.strip()) is not None or len(label) > DOC_CHARS or len(label.split()) > DOC_WORDS
 
 
 def _check_not_documents(path: Path, column: str, rows: list[int], sets: list[list[str]], multi: bool) -> None:
-    """Refuse a label column that holds documents; the message counts, it never quotes a label."""
+    """Refuse a label column that holds documents; the message counts, it never quotes a label. A long
+    class title without sentences ("Displaced fracture of lateral end of right clavicle, initial encounter
+    for open fracture") and a many-class column of diagnosis names (1-3 rows each) are labels."""
     hint = ("that reads as documents, not class names (not shown: they may be note text); name the label "
             "column with --label-column and the document column with --text-column")
-    long = [r for r, s in zip(rows, sets) if any(len(x) > LABEL_CHARS or len(x.split()) > LABEL_WORDS for x in s)]
+    over = {x for s in sets for x in s if len(x) > LABEL_CHARS or len(x.split()) > LABEL_WORDS}
+    # long and prose, or (single-label) long and nearly one per row (one-sentence notes): a class title repeats
+    wordy = over if not multi and len(over) > len(rows) / 2 else {x for x in over if _prose(x)}
+    long = [r for r, s in zip(rows, sets) if wordy.intersection(s)]
     if long:
         raise DataError(f"{path}: column {column!r}: {len(long)} row(s) with a label over {LABEL_CHARS} characters "
-                        f"or {LABEL_WORDS} words (rows {_rows_text(long)}); {hint}")
+                        f"or {LABEL_WORDS} words, as sentences or one per row (rows {_rows_text(long)}); {hint}")
     names = {x for s in sets for x in s}
-    phrases = sum(len(x.split()) > 1 for x in names)  # codes such as I21.4 are one word; notes are not
-    if not multi and len(names) > MAX_LABEL_VALUES and len(names) > len(rows) / 2 and phrases > len(names) / 2:
+    prose = sum(_prose(x) or len(x.split()) > LABEL_WORDS for x in names)  # notes are sentences; titles are not
+    if not multi and len(names) > MAX_LABEL_VALUES and len(names) > len(rows) / 2 and prose > len(names) / 2:
         raise DataError(f"{path}: column {column!r}: {len(names)} distinct labels in {len(rows)} rows, most of them "
-                        f"several words (fewer than 2 rows per class); {hint}")
+                        f"sentences (fewer than 2 rows per class); {hint}")
 
 
 def split_values(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:

@@ -87,3 +87,48 @@ def test_many_one_word_codes_are_not_taken_for_documents(tmp_path: Path) -> None
     rows = [(t, f"I{i % 60:02d}.{i % 7}") for i, (t, _) in enumerate(_notes(90))]  # 60+ codes in 90 rows
     source = load_text_source(_write(tmp_path / "codes.csv", rows))
     assert source.task == "multiclass" and len(source.label_names) > 50
+
+
+# ICD-10-CM titles over 100 characters or 12 words (I13.0 is 150 characters, 23 words): class names, not notes
+_LONG_TITLES = ["Hypertensive heart and chronic kidney disease with heart failure and stage 1 through stage 4 chronic "
+                "kidney disease, or unspecified chronic kidney disease",
+                "Displaced fracture of lateral end of right clavicle, initial encounter for open fracture"]
+
+
+def test_icd_titles_longer_than_a_hundred_characters_are_labels(tmp_path: Path) -> None:
+    rows = [(t, _LONG_TITLES[i % 2]) for i, (t, _) in enumerate(_notes(20))]
+    source = load_text_source(_write(tmp_path / "icd_long.csv", rows))
+    assert source.task == "binary" and sorted(source.label_names) == sorted(_LONG_TITLES)
+    listed = [(t, "|".join(_LONG_TITLES[: 1 + i % 2])) for i, (t, _) in enumerate(_notes(20))]
+    source = load_text_source(_write(tmp_path / "icd_multi.csv", listed), label_delimiter="|")
+    assert source.task == "multilabel" and sorted(source.label_names) == sorted(_LONG_TITLES)
+
+
+def test_two_hundred_diagnosis_names_with_one_to_three_rows_each_are_labels(tmp_path: Path) -> None:
+    kinds = ["Acute", "Chronic", "Benign", "Malignant", "Congenital", "Traumatic", "Infective", "Degenerative",
+             "Inflammatory", "Idiopathic"]
+    organs = ["heart", "lung", "liver", "kidney", "brain", "colon", "skin", "bone", "eye", "ear"]
+    names = [f"{k} disease of the {o}, type {t}" for k in kinds for o in organs for t in (1, 2)]
+    labels = [n for i, n in enumerate(names) for _ in range(1 + i % 2)]  # 300 rows: fewer than 2 per class
+    rows = [(f"Note {i}: word{i}.", label) for i, label in enumerate(labels)]
+    source = load_text_source(_write(tmp_path / "many.csv", rows))
+    assert source.task == "multiclass" and len(source.label_names) == 200
+
+
+def test_swapped_columns_of_one_sentence_notes_without_stops_are_refused(tmp_path: Path) -> None:
+    """A guard for the ICD fix: notes of one long sentence with no inner stop, one per row, stay refused."""
+    rows = [(f"Patient {CANARY} number {i} presented with chest pain radiating to the left arm and was admitted",
+             "cardiology" if i % 2 else "oncology") for i in range(30)]
+    path = _write(tmp_path / "notes.csv", rows)
+    with pytest.raises(DataError) as err:
+        load_text_source(path, text_column="label", label_column="text")
+    assert "column 'text'" in str(err.value) and CANARY not in str(err.value)
+
+
+def test_many_distinct_long_titles_in_multi_label_lists_are_labels(tmp_path: Path) -> None:
+    """A guard for the one-per-row rule: it is single-label only (MIMIC-style code lists hold many long titles)."""
+    titles = [f"Displaced fracture of lateral end of right clavicle, initial encounter number {k} for open fracture"
+              for k in range(40)]
+    rows = [(t, "|".join(titles[i:i + 3])) for i, (t, _) in enumerate(_notes(30))]
+    source = load_text_source(_write(tmp_path / "codes.csv", rows), label_delimiter="|")
+    assert source.task == "multilabel" and len(source.label_names) == 32
