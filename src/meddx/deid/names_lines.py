@@ -59,8 +59,7 @@ def find_label_line_names(text: str) -> list[Cand]:
         if not _FIELD_LINE_RE.search(before):
             continue
         words = m.group("name").split()
-        parts = [p.lower() for w in words for p in re.split(r"['’-]", w) if p]  # "PHOSPHO-SODA": each part
-        if any(p in _TERM_WORDS or _TERM_END_RE.search(p) for p in parts):
+        if any(result_term(w) for w in words):  # "PHOSPHO-SODA": each part
             continue  # an organism, a drug or a diagnosis (see _TERM_END_RE)
         if all(len(w) >= 2 and w.lower() not in common and not english_looking(w) for w in words):
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "label-line", 54))

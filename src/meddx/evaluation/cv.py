@@ -122,7 +122,6 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     pooled_auc = pooled["auc"], pooled["auprc"]  # of the (recalibrated) probabilities themselves
     pooled_extra, decisions = {}, None
     if source.task == "multiclass":  # argmax decisions need no per-fold threshold: pool them too
-        decisions = pooled_preds
         if weighted:  # each fold's own argmax p_k·w_k, as its labels in oof_predictions.csv
             decisions = replace(pooled_preds, probs=np.concatenate(deciding))
             pooled = {**pooled, **metric_intervals(decisions.labels, decisions.probs, source.task,
@@ -145,7 +144,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     }
     if len(baseline_oof) == len(per_fold):
         summary["baseline"] = _baseline_summary(per_fold, baseline_oof, pooled_preds, source, config,
-                                                decisions=decisions if weighted else None)
+                                                decisions=decisions)
     write_json_atomic(out_dir / "cv.json", summary)
     return summary
 

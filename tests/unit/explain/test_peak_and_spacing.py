@@ -4,6 +4,7 @@ volume figures draw voxels at the spacing the file records, saying which spacing
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -149,32 +150,13 @@ def test_the_server_draws_an_uploaded_volume_at_its_spacing_as_the_cli_does(bund
     """POST /predict?explain=gradcam with the NIfTI of 0.7 x 0.7 x 5 mm voxels: the server drew the
     figure with square voxels (squashed five times along z) while ``meddx explain`` drew the same
     file to scale."""
-    import asyncio
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-    from types import SimpleNamespace
-
     import meddx.explain.figures as figures
-    from meddx.bundle.bundle import load_bundle
-    from meddx.serving.routes import _prepare_image, _run
 
     bundle, scan = bundle_3d
     drawn: list = []
     save = figures._save_figure
     monkeypatch.setattr(figures, "_save_figure", lambda fig, path: drawn.append(fig) or save(fig, path))
-
-    async def submit(x):  # type: ignore[no-untyped-def]
-        return {}
-
-    predictor = load_bundle(bundle)
-    served = SimpleNamespace(name="ct", modality="image", predictor=predictor, config=predictor.config,
-                             batcher=SimpleNamespace(submit=submit), summary={"explain_methods": ["gradcam"]},
-                             explain_lock=threading.RLock(), explainer=None, cam_layer=None)
-    settings = SimpleNamespace(max_pixels=10**7, max_voxels=10**8)
-    payload, raw_input = _prepare_image(served, scan.read_bytes(), settings)
-    with ThreadPoolExecutor(1) as pool:
-        request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(executor=pool)))
-        out = asyncio.run(_run(request, served, payload, raw_input, "gradcam"))
+    out = served_explanation(bundle, scan.read_bytes())
     assert out["explanation"]["overlay_png_base64"]
     fig = drawn[-1]  # the answer's figure (the first explanation also draws a warm-up one)
     assert _drawn_ratios(fig)[1] == pytest.approx(6 * 5.0 / (16 * 0.7), rel=0.02)  # was 6 / 16
@@ -195,3 +177,28 @@ def test_the_three_slices_of_a_signed_map_share_its_colour_map():
     np.testing.assert_allclose(colours[0], colours[2])
     np.testing.assert_allclose(colours[1], colours[2])
     assert colours[2][0] > colours[2][1] and colours[2][0] > colours[2][2] * 1.5  # red: evidence for the class
+
+
+def served_explanation(bundle: Path, data: bytes) -> dict:
+    """The server's answer to POST /predict?explain=gradcam with ``data``, through its own upload
+    reading and explanation code (``serving.routes``), without starting a server."""
+    import asyncio
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from meddx.bundle.bundle import load_bundle
+    from meddx.serving.routes import _prepare_image, _run
+
+    async def submit(x):  # type: ignore[no-untyped-def]
+        return {}
+
+    predictor = load_bundle(bundle)
+    served = SimpleNamespace(name=predictor.name, modality="image", predictor=predictor, config=predictor.config,
+                             batcher=SimpleNamespace(submit=submit), summary={"explain_methods": ["gradcam"]},
+                             explain_lock=threading.RLock(), explainer=None, cam_layer=None)
+    settings = SimpleNamespace(max_pixels=10**7, max_voxels=10**8)
+    payload, raw_input = _prepare_image(served, data, settings)
+    with ThreadPoolExecutor(1) as pool:
+        request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(executor=pool)))
+        return asyncio.run(_run(request, served, payload, raw_input, "gradcam"))

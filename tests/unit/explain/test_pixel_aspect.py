@@ -110,30 +110,13 @@ def test_explain_cli_draws_a_dicom_with_non_square_pixels_at_its_aspect(bundle_2
 def test_the_server_draws_an_uploaded_xray_at_its_pixel_aspect_as_the_cli_does(bundle_2d) -> None:
     """POST /predict?explain=gradcam with the CR of 0.2 x 0.1 mm pixels: the server's overlay was drawn
     with square pixels (3 mm tall for 4 mm wide) while ``meddx explain`` drew the same file to scale."""
-    import asyncio
     import base64
     import io
-    import threading
-    from concurrent.futures import ThreadPoolExecutor
-    from types import SimpleNamespace
 
-    from meddx.bundle.bundle import load_bundle
-    from meddx.serving.routes import _prepare_image, _run
+    from tests.unit.explain.test_peak_and_spacing import served_explanation
 
     bundle, scan = bundle_2d
-
-    async def submit(x):  # type: ignore[no-untyped-def]
-        return {}
-
-    predictor = load_bundle(bundle)
-    served = SimpleNamespace(name="cr", modality="image", predictor=predictor, config=predictor.config,
-                             batcher=SimpleNamespace(submit=submit), summary={"explain_methods": ["gradcam"]},
-                             explain_lock=threading.RLock(), explainer=None, cam_layer=None)
-    settings = SimpleNamespace(max_pixels=10**7, max_voxels=10**8)
-    payload, raw_input = _prepare_image(served, Path(scan).read_bytes(), settings)
-    with ThreadPoolExecutor(1) as pool:
-        request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(executor=pool)))
-        out = asyncio.run(_run(request, served, payload, raw_input, "gradcam"))
+    out = served_explanation(bundle, Path(scan).read_bytes())
     with Image.open(io.BytesIO(base64.b64decode(out["explanation"]["overlay_png_base64"]))) as png:
         scale = png.width // W  # the server draws small images an integer number of times larger
         assert scale >= 1 and (png.height, png.width) == (2 * H * scale, W * scale)  # was (H, W) times scale
