@@ -14,8 +14,12 @@ large test sample: log-loss, ECE (15 bins) and the fraction of probabilities exa
 a split with one error by a log-odds margin of 1e-5 gets the 0/1 fit, one by 1e-6 the smoothed one):
 (a) meddx's rule, (b) Platt's targets always, (c) Firth's (1993) penalised likelihood (the Jeffreys
 prior, the textbook remedy for separation in logistic regression; continuous in the data) and (d) the
-posterior median of T under that prior; at validation sizes 30-1 000, with the draws having at most
-one validation error scored apart ("near").
+posterior median of T under that prior, (e) Firth only where (a) smooths (a separable split, or one whose
+0/1 fit sits on the bound: where the likelihood has no finite maximum), Platt's targets never, and (f)
+Firth only where (a) does not (its 0/1 fit elsewhere replaced by Firth's, Platt's targets kept); at
+validation sizes 30-1 000, with the draws having at most one validation error scored apart ("near"),
+the test log-loss's sd over the draws, and each arm's mean paired difference to (a) with its
+standard error.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import numpy as np
 from scipy.special import log_softmax, softmax
 
 from meddx.evaluation.calibration import (_scores, apply_temperature, calibration_targets,
-                                          expected_calibration_error, fit_temperature)
+                                          expected_calibration_error, fit_temperature, temperature_fit)
 from meddx.evaluation.temperature_targets import (T_BOUNDS, minimise_over_temperature, separable, smoothed_targets,
                                                   soft_nll)
 
@@ -109,7 +113,7 @@ def jeffreys_median_temperature(y: np.ndarray, p: np.ndarray) -> float:
 
 
 ARMS = ("(a) meddx: Platt when separable", "(b) Platt always", "(c) Firth (Jeffreys penalty)",
-        "(d) Jeffreys posterior median")
+        "(d) Jeffreys posterior median", "(e) Firth when separable", "(f) Firth unless separable")
 
 
 def arms(k: int, sep: float, n_val: int, draws: int, over: float = 3.0, prior=None) -> None:
@@ -123,9 +127,9 @@ def arms(k: int, sep: float, n_val: int, draws: int, over: float = 3.0, prior=No
         if np.unique(y).size < 2:
             continue
         near.append(int(np.sum(p.argmax(axis=1) != y)) <= 1)
-        ts = (fit_temperature(y, p, "binary" if k == 2 else "multiclass"),
-              _fit(y, p, smoothed_targets(y, "multiclass", k)), firth_temperature(y, p),
-              jeffreys_median_temperature(y, p))
+        (t_a, smoothed), t_c = temperature_fit(y, p, "binary" if k == 2 else "multiclass"), firth_temperature(y, p)
+        ts = (t_a, _fit(y, p, smoothed_targets(y, "multiclass", k)), t_c, jeffreys_median_temperature(y, p),
+              t_c if smoothed else t_a, t_a if smoothed else t_c)
         for m, t in zip(ARMS, ts):
             rows[m].append((t, *scores(y_test, apply_temperature(p_test, t, "multiclass"))))
     near_ = np.array(near)
@@ -134,8 +138,11 @@ def arms(k: int, sep: float, n_val: int, draws: int, over: float = 3.0, prior=No
     for m, r in rows.items():
         a = np.array(r)
         nl = f"{a[near_, 1].mean():.4f}" if near_.any() else "  -   "
+        diff = a[:, 1] - np.array(rows[ARMS[0]])[:, 1]
+        se = diff.std(ddof=1) / np.sqrt(len(diff))
         print(f"  {m:32s} T med {np.median(a[:, 0]):6.2f}  log-loss med {np.median(a[:, 1]):.4f} mean "
-              f"{a[:, 1].mean():.4f} (near {nl})  ECE med {np.median(a[:, 2]):.4f} mean {a[:, 2].mean():.4f}  "
+              f"{a[:, 1].mean():.4f} sd {a[:, 1].std(ddof=1):.4f} (near {nl}; vs (a) {diff.mean():+.4f} se {se:.4f})  "
+              f"ECE med {np.median(a[:, 2]):.4f} mean {a[:, 2].mean():.4f} sd {a[:, 2].std(ddof=1):.4f}  "
               f"P 0/1 {a[:, 3].mean():.4f}")
 
 

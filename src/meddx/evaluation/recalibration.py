@@ -33,6 +33,15 @@ and a network 1.5x over-confident (20 seeds, 300 validation cases; the design of
 tests/unit/evaluation/test_multilabel_recalibration.py): the mean predicted probability per label
 .329/.385/.499 with the temperature alone, .050/.200/.499 after; test NLL .472 -> .324.
 
+A label whose ``pos_weight`` is 0 (the loss ignored its positives: a plan file's weight, or a label always
+positive in training before the plan gave such labels 1) has no finite shift to remove and its scores
+estimate nothing (that loss is minimised by P = 0 whatever the case): it is left unshifted (b_j = 0)
+and kept out of the temperature fit, and the bundle's ``calibration.method`` names it
+(:func:`unshifted_label_words`). Every other label keeps its correction; before, one zero weight
+turned the correction off for all labels, and that label's outputs dragged the shared T (3 labels,
+w = 19/0/1, the network 1.5x over-confident: T 9.8, mean P of the .05-prevalence label .46 on test;
+now T 1.45 and .051; the two labels' log-loss .617 -> .307).
+
 Our own code: no library offers the prior correction on stored probabilities; it is a one-parameter
 scipy fit like :func:`meddx.evaluation.calibration.fit_temperature`, and like it falls back to
 Platt's (1999) smoothed targets on a separable validation split
@@ -111,17 +120,36 @@ def class_shifted_temperature_fit(y_true: Any, probs: Any, class_weights: Any) -
 
 
 def label_weighted_loss(pos_weights: Any) -> bool:
-    """Whether a multi-label plan's per-label positive weights (``pos_weight``) are positive and not
-    all 1 (the case whose shifts are removed; a zero weight, a label's positives ignored, leaves them)."""
+    """Whether a multi-label plan's per-label positive weights (``pos_weight``) are not all 1 and at
+    least one is positive (the case whose shifts are removed). A zero weight (the label's positives
+    ignored) no longer turns the other labels' correction off: that label alone is left unshifted."""
     weights = [float(w) for w in pos_weights or []]
-    return len(weights) >= 1 and min(weights) > 0 and any(w != 1.0 for w in weights)
+    return len(weights) >= 1 and max(weights) > 0 and any(w != 1.0 for w in weights)
+
+
+def unshifted_labels(pos_weights: Any) -> list[int]:
+    """Positions (from 0) of the labels whose ``pos_weight`` is 0: no finite shift undoes them, so
+    they are left unshifted and kept out of the temperature fit."""
+    return [j for j, w in enumerate(pos_weights or []) if float(w) == 0.0]
+
+
+def unshifted_label_words(pos_weights: Any) -> str:
+    """What a multi-label bundle's ``calibration.method`` adds when some labels had ``pos_weight``
+    0; nothing otherwise (as before)."""
+    skipped = unshifted_labels(pos_weights)
+    if not skipped:
+        return ""
+    return ("; label(s) at position(s) " + ", ".join(map(str, skipped)) + " (from 0) had pos_weight 0 (the loss "
+            "ignored their positives): left unshifted and out of the temperature fit, their probabilities are not "
+            "calibrated")
 
 
 def label_shifted_temperature_fit(y_true: Any, probs: Any, pos_weights: Any) -> tuple[float, list[float], bool]:
     """(T, b, smoothed) for ``sigmoid(logit(p_j) / T + b_j)`` per label with ``b_j = −log w_j`` (the
     BCE ``pos_weight`` shifts, not fitted) and one T for all labels fitted on validation by the mean
     binary negative log-likelihood, against Platt's smoothed targets per label when the split is
-    separable; T = 1 on degenerate data (fewer than 2 cases, or a single value over all labels)."""
+    separable; T = 1 on degenerate data (fewer than 2 cases, or a single value over all labels). A label
+    with ``pos_weight`` 0 gets ``b_j = 0`` and is left out of the fit (``unshifted_labels``)."""
     return _per_column_shift_fit(y_true, probs, pos_weights, "multilabel")  # as T -> 0 each logit's sign decides
 
 
@@ -130,16 +158,21 @@ def _per_column_shift_fit(y_true: Any, probs: Any, weights: Any, task: str) -> t
     fitted on validation after it (smoothed targets when the split is separable); T = 1 on
     degenerate data."""
     y, p = _validate(y_true, probs, task)
-    bias = -np.log(np.asarray(weights, dtype=np.float64))
-    if bias.shape != (p.shape[1],):
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (p.shape[1],):
         from meddx.core.errors import ConfigError
 
         each = "one per class" if task == "multiclass" else "one pos_weight per label"
         raise ConfigError(f"class_weights {list(weights)}: {each} expected ({p.shape[1]})")
+    # multi-label: a zero pos_weight has no finite shift; that label is left as it is and out of the fit
+    kept = w > 0 if task == "multilabel" else np.ones(w.shape, dtype=bool)
+    bias = np.where(kept, -np.log(np.where(kept, w, 1.0)), 0.0)
+    if task == "multilabel":
+        y, p = y[:, kept], p[:, kept]
     if _degenerate(y):
         return 1.0, bias.tolist(), False
-    scores = _scores(p, task)
-    t, smoothed = fit_with_smoothing(lambda q, t: soft_nll(q, scores / t + bias, task), y, task, scores)
+    scores, b = _scores(p, task), bias[kept]
+    t, smoothed = fit_with_smoothing(lambda q, t: soft_nll(q, scores / t + b, task), y, task, scores)
     return t, bias.tolist(), smoothed
 
 

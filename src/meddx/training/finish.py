@@ -180,7 +180,7 @@ def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[s
     from meddx.evaluation.calibration import temperature_fit
     from meddx.evaluation.recalibration import (class_shifted_temperature_fit, class_weighted_loss,
                                                 label_shifted_temperature_fit, label_weighted_loss,
-                                                shifted_temperature_fit, weighted_loss)
+                                                shifted_temperature_fit, unshifted_label_words, weighted_loss)
     from meddx.evaluation.temperature_targets import SMOOTHED_WORDS
 
     def nll(smoothed: bool) -> str:  # bundles fitted against the 0/1 labels read as before the fallback
@@ -200,7 +200,8 @@ def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[s
         temperature, biases, smoothed = label_shifted_temperature_fit(labels, raw, class_weights)
         return {"temperature": temperature, "bias": biases, "fitted_on": "val",
                 "method": "the positive-weighted loss's log-odds shifts log(pos_weight_j) removed per label (Menon "
-                          f"et al. 2021), then temperature scaling (Guo et al. 2017), {nll(smoothed)}"}
+                          f"et al. 2021), then temperature scaling (Guo et al. 2017), {nll(smoothed)}"
+                          + unshifted_label_words(class_weights)}
     temperature, smoothed = temperature_fit(labels, raw, task)
     return {"temperature": temperature, "fitted_on": "val",
             "method": f"temperature scaling (Guo et al. 2017), {nll(smoothed)}"}

@@ -358,7 +358,10 @@ def _class_weights(config: TrainConfig, source: ImageSource) -> tuple[list[float
     labels = source.split("train").labels
     if source.task == "multilabel":
         pos = labels.sum(axis=0).astype(float)
-        ratio = (len(labels) - pos) / np.maximum(pos, 1.0)
+        # a label always (or never) positive has nothing to balance: 1, not 0 (its positives ignored, and the
+        # calibration's shift undefined) nor the split's size (a weight no term carries, and a shift it never made)
+        varies = (pos > 0) & (pos < len(labels))
+        ratio = np.where(varies, (len(labels) - pos) / np.maximum(pos, 1.0), 1.0)
         weights, imbalance = ratio, float(ratio.max())
     else:
         counts = np.bincount(labels, minlength=source.num_classes).astype(float)
