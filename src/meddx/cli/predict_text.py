@@ -91,8 +91,14 @@ def bundle_text_column(predictor: Any) -> Optional[str]:
 
 
 def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: Optional[Path], attribution: str,
-                 text_column: Optional[str], as_json: bool, encoding: Optional[str] = None) -> None:
-    """Classify the documents and print one row (or JSON line) per document."""
+                 text_column: Optional[str], as_json: bool, encoding: Optional[str] = None,
+                 overwrite: bool = False) -> None:
+    """Classify the documents and print one row (or JSON line) per document; with ``explain``, an
+    HTML page per document, never over an existing page unless ``overwrite``."""
+    if overwrite and explain is None:  # a flag that changed nothing would look like it had
+        from meddx.core.errors import ConfigError
+
+        raise ConfigError("--overwrite: replaces the pages of --explain DIR; give --explain DIR, or leave it out")
     recorded = predictor.config.get("training", {}).get("text_options", {})
     # Rows are named FILE:ID by the training file's id column when this file has it (as in
     # evaluate's predictions.csv), else FILE:rowN.
@@ -111,8 +117,9 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
         problem = nothing_to("classify", doc)
         if problem:
             raise DataError(f"{name}: {problem}")
+    targets = explanation_pages(explain, len(docs), overwrite) if explain else []  # before any work
     predictions = predictor.predict_documents(docs, names)
-    pages = _write_explanations(predictor, docs, predictions, explain, attribution) if explain else {}
+    pages = _write_explanations(predictor, docs, predictions, targets, attribution, overwrite) if explain else {}
     from meddx.cli.train import print_predictions
 
     extra = {source: {"explanation": str(page)} for source, page in pages.items()}
@@ -121,17 +128,42 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
         typer.echo(f"explanations: {explain} ({len(pages)} HTML page{'' if len(pages) == 1 else 's'})")
 
 
-def _write_explanations(predictor: Any, docs: list[str], predictions: list[Any], folder: Path,
-                        attribution: str) -> dict[str, Path]:
+def explanation_pages(folder: Path, count: int, overwrite: bool) -> list[Path]:
+    """The pages ``--explain FOLDER`` will write for ``count`` documents (``document0001.html``...),
+    checked before anything is predicted. A page already there (an earlier run's, showing another
+    document) is never replaced without ``--overwrite``: the refusal names it and the two ways on, as
+    ``data verify`` does for its outputs. A file where the folder should be is refused too."""
+    from meddx.core.errors import ConfigError
+    from meddx.evaluation.output_dirs import check_out_folder
+
+    check_out_folder(folder, "--explain")
+    pages = [folder / f"document{i:04d}.html" for i in range(1, count + 1)]
+    taken = [p for p in pages if p.exists()]
+    if taken and not overwrite:
+        what = f"{taken[0]} already exists" if len(taken) == 1 else \
+            f"{taken[0]} and {len(taken) - 1} more of the {len(pages)} pages to write already exist"
+        raise ConfigError(f"--explain {folder}: {what} (an earlier run's); nothing was written: choose another "
+                          "(or an empty) folder, or pass --overwrite to replace them")
+    return pages
+
+
+def _write_explanations(predictor: Any, docs: list[str], predictions: list[Any], pages: list[Path],
+                        attribution: str, overwrite: bool) -> dict[str, Path]:
+    """Write each page atomically; without ``overwrite`` never over a page that appeared meanwhile."""
+    from meddx.core.errors import ConfigError
     from meddx.core.files import write_text_atomic
     from meddx.explain.text import render_attribution_html, token_attributions
 
-    folder.mkdir(parents=True, exist_ok=True)
-    pages = {}
-    for i, (doc, pred) in enumerate(zip(docs, predictions), start=1):
+    written = {}
+    for page, doc, pred in zip(pages, docs, predictions):
         result = token_attributions(predictor, doc, method=attribution)
-        page = folder / f"document{i:04d}.html"
-        write_text_atomic(page, render_attribution_html(doc, result, title=f"{predictor.name}: {pred.source}",
-                                                        probabilities=pred.probabilities))
-        pages[pred.source] = page
-    return pages
+        html = render_attribution_html(doc, result, title=f"{predictor.name}: {pred.source}",
+                                       probabilities=pred.probabilities)
+        try:
+            write_text_atomic(page, html, exclusive=not overwrite)
+        except FileExistsError:
+            raise ConfigError(f"--explain {page.parent}: {page} appeared while predict ran and was kept ("
+                              f"{len(written)} page(s) written before it); choose another folder, or pass "
+                              "--overwrite to replace it") from None
+        written[pred.source] = page
+    return written

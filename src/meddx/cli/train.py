@@ -209,6 +209,7 @@ def predict(
     output: Optional[Path] = typer.Option(None, "--output", "--out", "-o", help="Segmentation: folder for the masks (input's format and geometry) and overlays."),
     pixel_size: Optional[float] = typer.Option(None, "--pixel-size", help="Segmentation: mm per pixel for files without spacing (PNG/JPEG), for measurements."),
     overlays: bool = typer.Option(True, "--overlays/--no-overlays", help="Segmentation: write an overlay PNG per input."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Text bundle: replace explanation pages already in the --explain folder (without it they are kept and predict refuses)."),
 ) -> None:
     """Predict raw image files or documents: label and class probabilities, or masks and measurements for segmentation."""
     from meddx.bundle.bundle import load_bundle
@@ -222,7 +223,8 @@ def predict(
     if predictor.config.get("modality") == "text":
         from meddx.cli.predict_text import predict_text
 
-        predict_text(predictor, files or [], text or [], explain, attribution, text_column, as_json, encoding)
+        predict_text(predictor, files or [], text or [], explain, attribution, text_column, as_json, encoding,
+                     overwrite)
         return
     if predictor.config.get("modality") == "series":
         from meddx.cli.predict_series import predict_series

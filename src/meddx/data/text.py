@@ -28,8 +28,8 @@ from meddx.core.errors import DataError
 from meddx.data.base import SPLITS, SplitData, TaskType, TextSource, order_label_names, too_few_classes
 from meddx.data.splits import split_alias
 from meddx.data.text_columns import (
-    SHOW, cell, check_unicode, find_column, guess_label, guess_text, id_values, label_values, split_values,
-    text_values,
+    SHOW, cell, check_not_swapped, check_unicode, find_column, guess_label, guess_text, id_values, label_values,
+    split_values, text_values,
 )
 
 TABLE_SUFFIXES = (".csv", ".tsv")
@@ -91,7 +91,8 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
 
     Raises ``DataError`` naming the file, row(s) and column for a missing column, an empty
     document, a missing label, an unknown split, a repeated id, bytes that are not ``encoding``
-    or an unreadable JSON line or Parquet file; the message never quotes a document.
+    or an unreadable JSON line or Parquet file, and text and label columns that look swapped; the
+    message never quotes a document.
     """
     path = Path(str(path).strip()).expanduser()
     if not path.exists():
@@ -131,6 +132,8 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
         ids, used["id"] = [f"row{r}" for r in rows], None  # an 'id' column that is no unique id
         notes.append(f"{path.name}: column 'id' is empty or repeated in some rows; rows are numbered instead")
     names, labels, task = label_values(path, table[used["label"]], used["label"], label_delimiter, rows)
+    if task != "multilabel":
+        check_not_swapped(path, (used["text"], used["label"]), texts, [names[i] for i in labels])
     split_of = split_values(path, table[used["split"]], used["split"], rows) if used["split"] else ["train"] * len(rows)
     patients = [cell(v) for v in table[used["patient"]]] if used["patient"] else None
     if patients is not None:

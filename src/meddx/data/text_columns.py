@@ -237,6 +237,33 @@ def _check_not_documents(path: Path, column: str, rows: list[int], sets: list[li
                         f"sentences (fewer than 2 rows per class); {hint}")
 
 
+def check_not_swapped(path: Path, columns: tuple[str, str], texts: list[str], labels: list[str]) -> None:
+    """Refuse a single-label table whose text and label columns are exchanged (``--text-column label
+    --label-column text`` by mistake, or a header in the other order than the data), whatever the
+    length of the notes: short one-sentence notes pass :func:`_check_not_documents` (they read as
+    class titles) and were trained on as one class per row. ``labels`` holds each row's label.
+
+    The test is structural, not about wording. In a real file the label is a function of the document,
+    so there are at most as many distinct labels as distinct documents; swapped, the "documents" are the
+    few class names, repeated, and the "labels" the notes, nearly one per row. Refused only when all of:
+    the label column has more distinct values than half the rows (fewer than 2 rows per class), the
+    text column at most half the rows (each "document" repeated), and the label column is the longer on
+    average. A 40-class file of short diagnosis phrases keeps its distinct notes and is accepted. The
+    message gives counts and lengths, never a value."""
+    n = len(texts)
+    distinct_labels, distinct_texts = len(set(labels)), len({t.strip() for t in texts})
+    mean_text = sum(len(t.strip()) for t in texts) / max(n, 1)
+    mean_label = sum(len(x) for x in labels) / max(n, 1)
+    if distinct_labels > n / 2 and distinct_texts <= n / 2 and mean_label > mean_text:
+        text, label = columns
+        raise DataError(f"{path}: the text and label columns look swapped: column {label!r} (the labels) holds "
+                        f"{distinct_labels} distinct values in {n} rows (fewer than 2 rows per class) and is "
+                        f"longer on average ({mean_label:.0f} characters) than column {text!r} (the documents: "
+                        f"{distinct_texts} distinct values, {mean_text:.0f} characters); values not shown: name the "
+                        "document column with --text-column and the label column with --label-column, or fix the "
+                        "header's order")
+
+
 def split_values(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:
     out = [split_alias(c) if c else "train" for c in map(cell, values)]
     bad = [r for r, s in zip(rows, out) if s is None]
