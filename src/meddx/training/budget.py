@@ -36,8 +36,12 @@ class BudgetReplan(Callback):
     a quarter of the planned epochs (every process of a multi-process run alike, on rank 0's clock)."""
 
     def __init__(self, budget_minutes: float, plan: Any, plan_path: Path | None, tolerance: float = 0.15,
-                 replan_after: tuple[int, ...] = (0, 1), late_fraction: float | None = LATE_FRACTION) -> None:
+                 replan_after: tuple[int, ...] = (0, 1), late_fraction: float | None = LATE_FRACTION,
+                 planned: int | None = None) -> None:
         self.budget_s = float(budget_minutes) * 60
+        # the epochs the budget planned for a network that starts now (its share, when known): a plan
+        # edited by hand away from them before it started trains to the user's epochs (_follow_edit)
+        self.planned = planned
         self.plan = plan
         self.plan_path = plan_path
         self.tolerance = tolerance
@@ -81,13 +85,29 @@ class BudgetReplan(Callback):
     def on_fit_start(self, trainer: Any, pl_module: Any) -> None:
         # After a resume's checkpoint restored this state, and before Lightning's Timer (which runs
         # after meddx's callbacks) checks its restored clock: a spent clock stops the run at once.
-        if self._budget_epochs is None:  # a new run (a resumed one restored it with the checkpoint)
+        if self._budget_epochs is None and self.planned and int(self.plan.epochs) != int(self.planned):
+            self._budget_epochs = int(self.planned)
+            self._follow_edit(trainer)
+        elif self._budget_epochs is None:  # a new run (a resumed one restored it with the checkpoint)
             self._budget_epochs = int(self.plan.epochs)
         elif int(self.plan.epochs) > self._budget_epochs:
             self._follow_raise(trainer)
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._start = time.perf_counter()
+
+    def _follow_edit(self, trainer: Any) -> None:
+        """An ensemble network that had not started when the run was resumed, whose
+        ``members/<m>/plan.json`` ``epochs`` was edited by hand away from its share of the budget
+        (``planned``): the user chose them, so it trains to them, without re-plans. Before, it
+        re-planned them back to its share after its first epoch, with no word of the edit."""
+        if int(self.plan.epochs) > int(self.planned or 0):
+            self._follow_raise(trainer)
+            return
+        self.replan_after, self.late_fraction = (), None
+        note_in_plan(trainer, self.plan, self.plan_path, (
+            f"set to {int(self.plan.epochs)} by hand before this network started (its share of the budget planned "
+            f"{self.planned}): no re-plans"))
 
     def _follow_raise(self, trainer: Any) -> None:
         """A resume of a run whose ``plan.json`` ``epochs`` was raised by hand above the epochs this
@@ -97,32 +117,13 @@ class BudgetReplan(Callback):
         run raised from 1 to 6 epochs stopped after epoch 2, though the resume's note said
         "training goes on to epoch 6". Every process of a multi-process run decides alike (the same
         plan and checkpoint), so they agree on ``max_epochs``."""
-        from lightning.pytorch.callbacks import Timer
-
         raised, planned = int(self.plan.epochs), int(self._budget_epochs or 1)
         self.replan_after, self.late_fraction = (), None
-        scale = raised / max(1, planned)
-        for callback in getattr(trainer, "callbacks", []):
-            if isinstance(callback, Timer) and callback._duration:  # Lightning keeps no public setter
-                callback._duration = self._raised_limit(callback.time_elapsed(), raised, scale)
         note = (f"raised to {raised} by hand at a resume: no more re-plans, and the time limit is "
                 f"1.25x the budget x {raised}/{planned}, or 1.25x the time the epochs left take at the "
                 "run's pace if longer")
-        if note not in self.plan.reasons.get("epochs", ""):
-            self.plan.reasons["epochs"] = f"{self.plan.reasons.get('epochs', '')}; {note}".lstrip("; ")
-            if self.plan_path is not None and getattr(trainer, "is_global_zero", True):  # one writer of plan.json
-                self.plan.write(self.plan_path)
-
-    def _raised_limit(self, elapsed: float, raised: int, scale: float) -> float:
-        """Seconds Lightning's ``max_time`` allows a raised run: 1.25x the budget x ``scale``, or, when
-        longer, the ``elapsed`` seconds (its restored clock) plus 1.25x the epochs left at the run's
-        own pace. A run that overran its budget (the time limit cut an epoch) ran slower than the
-        budget planned: raised from 10 to 11 epochs after 8 had taken 75 s, the scale alone left it
-        7.5 s, less than one of its 9.4 s epochs, and the time limit cut it again at epoch 9."""
-        limit = self.budget_s * 1.25 * scale
-        if self._done and raised > self._done:
-            limit = max(limit, elapsed + 1.25 * (raised - self._done) * elapsed / self._done)
-        return limit
+        grow_time_limit(trainer, self.budget_s, raised, planned, self._done)
+        note_in_plan(trainer, self.plan, self.plan_path, note)
 
     def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
         self._epoch_start = self._clock()
@@ -171,6 +172,63 @@ class BudgetReplan(Callback):
         self.plan.reasons["epochs"] = f"{self.plan.reasons.get('epochs', '')}; {reason}".lstrip("; ")
         if self.plan_path is not None and getattr(trainer, "is_global_zero", True):  # one writer of plan.json
             self.plan.write(self.plan_path)
+
+
+class RaisedEpochsTimeLimit(Callback):
+    """A resumed run with both ``--epochs`` and ``--time-budget`` (no re-planner: the budget only
+    stops it, at 1.25x) whose ``plan.json`` ``epochs`` was raised by hand: the time limit grows with
+    the raise as :meth:`BudgetReplan._follow_raise` grows it. Before, the checkpoint restored
+    Lightning's clock and the raised epochs were cut at about 1.25x the budget, though the resume's
+    note said "training goes on to epoch N"."""
+
+    def __init__(self, budget_minutes: float, plan: Any, plan_path: Path | None) -> None:
+        self.budget_s, self.plan, self.plan_path = float(budget_minutes) * 60, plan, plan_path
+        self._done: int | None = None  # epochs the checkpoint had run
+        self._planned: int | None = None  # the epochs of the plan it was training under
+
+    def on_load_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
+        from meddx.training.resume_edits import PLAN_KEY
+
+        epoch, planned = checkpoint.get("epoch"), (checkpoint.get(PLAN_KEY) or {}).get("epochs")
+        self._done = int(epoch) + 1 if isinstance(epoch, int) and epoch >= 0 else None
+        self._planned = planned if isinstance(planned, int) and planned > 0 else None  # None: written before
+
+    def on_fit_start(self, trainer: Any, pl_module: Any) -> None:  # before Lightning's Timer checks its clock
+        raised = int(self.plan.epochs)
+        if self._planned is None or raised <= self._planned:
+            return
+        limit = grow_time_limit(trainer, self.budget_s, raised, self._planned, self._done)
+        note_in_plan(trainer, self.plan, self.plan_path, (
+            f"raised to {raised} by hand at a resume: the --time-budget's time limit grows with it, to "
+            f"{limit / 60:.3g} min of training (1.25x the budget x {raised}/{self._planned}, or 1.25x the time the "
+            "epochs left take at the run's pace if longer)"))
+
+
+def grow_time_limit(trainer: Any, budget_s: float, raised: int, planned: int, done: int | None) -> float:
+    """Give Lightning's ``max_time`` (its clock restored from the checkpoint) room for epochs raised
+    from ``planned`` to ``raised``: 1.25x the budget x raised / planned, or, when longer, the time
+    spent plus 1.25x the epochs left at the run's own pace (``done`` epochs in that time). A run
+    that overran its budget (the time limit cut an epoch) ran slower than the budget planned:
+    raised from 10 to 11 epochs after 8 had taken 75 s, the scale alone left it 7.5 s, less than one
+    of its 9.4 s epochs, and the time limit cut it again at epoch 9. Returns the new limit (s)."""
+    from lightning.pytorch.callbacks import Timer
+
+    limit = budget_s * 1.25 * raised / max(1, planned)
+    for callback in getattr(trainer, "callbacks", []):
+        if isinstance(callback, Timer) and callback._duration:  # Lightning keeps no public setter
+            elapsed = callback.time_elapsed()
+            if done and raised > done:
+                limit = max(limit, elapsed + 1.25 * (raised - done) * elapsed / done)
+            callback._duration = limit
+    return limit
+
+
+def note_in_plan(trainer: Any, plan: Any, plan_path: Path | None, note: str) -> None:
+    """Append ``note`` to ``reasons.epochs`` (once) and write ``plan.json`` from rank 0."""
+    if note not in plan.reasons.get("epochs", ""):
+        plan.reasons["epochs"] = f"{plan.reasons.get('epochs', '')}; {note}".lstrip("; ")
+        if plan_path is not None and getattr(trainer, "is_global_zero", True):  # one writer of plan.json
+            plan.write(plan_path)
 
 
 class ScheduleToPlan(Callback):

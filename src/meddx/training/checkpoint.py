@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from lightning.pytorch.callbacks import Checkpoint
+from lightning.pytorch.callbacks import Callback, Checkpoint
 
 
 class LastEveryEpoch(Checkpoint):
@@ -42,3 +42,31 @@ class LastEveryEpoch(Checkpoint):
         trainer.save_checkpoint(self.partial)  # every process takes part; only rank 0 writes
         if trainer.is_global_zero:
             os.replace(self.partial, self.path)
+
+
+class StayEarlyStopped(Callback):
+    """On a resume, keep a network that early stopping ended in an earlier leg stopped (its
+    ``trainer.json`` ``record`` says so, for the epoch its checkpoint holds, and its plan's epochs
+    were not raised). Lightning restores early stopping's counters but checks them only after the
+    next epoch's validation: a run resumed to evaluate and save after an interrupted evaluation, or
+    an ensemble's early-stopped first network resumed with the run, trained one more epoch (and
+    could keep other weights). A network that ran its planned epochs or spent its time limit
+    already stops at once."""
+
+    def __init__(self, record: dict[str, Any]) -> None:
+        self.record = record
+        self._done: int | None = None
+
+    def on_load_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
+        epoch = checkpoint.get("epoch")
+        self._done = int(epoch) + 1 if isinstance(epoch, int) and epoch >= 0 else None
+
+    def on_fit_start(self, trainer: Any, pl_module: Any) -> None:
+        record, run = self.record, self.record.get("epochs_run")
+        planned = record.get("epochs_planned")
+        early = record.get("stopped_by") == "early stopping" or (  # trainer.json from before "stopped_by"
+            "stopped_by" not in record and not record.get("cut_epoch") and isinstance(run, int)
+            and isinstance(planned, int) and run < planned)
+        if (early and record.get("early_stopping", True) and self._done is not None and run == self._done
+                and isinstance(planned, int) and int(trainer.max_epochs or 0) <= planned):
+            trainer.should_stop = True

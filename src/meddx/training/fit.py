@@ -20,8 +20,8 @@ from meddx.core.errors import ConfigError, MeddxError
 from meddx.core.files import write_json_atomic
 from meddx.training.config import TrainConfig
 from meddx.training.plan import Plan, is_chosen, patience_is_chosen
-from meddx.training.trainer import (build_trainer, load_checkpoint_weights, quiet_lightning, resolve_precision,  # noqa: F401
-                                   set_threads, stop_cause)  # resolve_precision: re-exported for the other fit modules
+from meddx.training.trainer import (build_trainer, epochs_trained, load_checkpoint_weights, quiet_lightning,  # noqa: F401
+                                   resolve_precision, set_threads, stop_cause)  # resolve_precision: re-exported for the other fit modules
 
 
 class TrainingInterrupted(MeddxError):
@@ -241,14 +241,26 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
 
     # the loader's, augmentation's and global random states travel in every checkpoint: a resume draws on
     extra: list[Any] = [RandomStateCheckpoint(train_loader), record] + ([privacy] if privacy else [])
+    last = run_dir / "checkpoints" / "last.ckpt"
     if resume:  # plan.json may have been edited to train longer: the schedule follows it
         from meddx.training.budget import ScheduleToPlan
+        from meddx.training.checkpoint import StayEarlyStopped
 
-        extra.append(ScheduleToPlan())
+        extra += [ScheduleToPlan(), StayEarlyStopped(runlib.trainer_record(run_dir))]  # early-stopped: stays
     if budget_minutes:  # resumed: its state comes from the checkpoint; several processes: rank 0's clock
         from meddx.training.budget import BudgetReplan
 
-        extra.append(BudgetReplan(budget_minutes, plan, run_dir / "plan.json"))
+        # a later network of an ensemble that has not started: its share, which a hand edit of its plan.json left
+        share = None
+        if resume_dir is not None and Path(run_dir) != Path(resume_dir) and not (resume and last.is_file()):
+            from meddx.training.members import budget_share, replanned
+
+            share = None if replanned(plan.reasons) else budget_share(resume_dir)
+        extra.append(BudgetReplan(budget_minutes, plan, run_dir / "plan.json", planned=share))
+    elif resume and config.time_budget:  # --epochs and --time-budget: the limit grows with a raised plan.json
+        from meddx.training.budget import RaisedEpochsTimeLimit
+
+        extra.append(RaisedEpochsTimeLimit(config.time_budget, plan, run_dir / "plan.json"))
     ema: dict[str, float] | None = None
     if config.ema_epochs is not None:
         from meddx.training.averaging import ema_callback
@@ -257,7 +269,6 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         extra.append(callback)
     trainer, ckpt = build_trainer(config, plan, run_dir, progress, monitor=monitor, extra_callbacks=extra,
                                   budget_minutes=budget_minutes or config.time_budget, early_stopping=early_stopping)
-    last = run_dir / "checkpoints" / "last.ckpt"
     if resume and last.is_file():
         runlib.check_resumable(last, task)
     previous = os.environ.get(runlib.RUN_DIR_ENV)
@@ -286,13 +297,14 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
 
     note(trained=str(resume_dir or run_dir))  # a Ctrl-C from here on: resume to evaluate and save
     cut = epoch_cut_short(trainer)
-    finished = trainer.current_epoch >= int(trainer.fit_loop.max_epochs) and cut is None
+    epochs_run = epochs_trained(trainer)  # current_epoch is one short after a resume stopped at once
+    finished = epochs_run >= int(trainer.fit_loop.max_epochs) and cut is None
     kept = "final" if keep == "final" and finished and last.is_file() else "best"
     restored = str(last) if kept == "final" else ckpt.best_model_path or str(last)
     final_score = trainer.callback_metrics.get(monitor)
     write_json_atomic(run_dir / "trainer.json", {
         "world_size": trainer.world_size, "strategy": type(trainer.strategy).__name__,
-        "epochs_run": trainer.current_epoch, "epochs_planned": int(trainer.fit_loop.max_epochs),
+        "epochs_run": epochs_run, "epochs_planned": int(trainer.fit_loop.max_epochs),
         "best_checkpoint": ckpt.best_model_path,
         f"best_{monitor}": None if ckpt.best_model_score is None else float(ckpt.best_model_score),
         f"final_{monitor}": None if final_score is None else float(final_score),

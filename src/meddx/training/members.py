@@ -37,6 +37,37 @@ def member_plans(run_dir: Path, plan: Any) -> list[Any]:
     return plans
 
 
+def budget_share(run_dir: Path) -> int | None:
+    """The epochs each network of a ``--time-budget`` ensemble started from (its share of the
+    budget; every ``members/<m>/plan.json`` is written as a copy of that plan): network 1's first
+    re-plan's starting epochs, else the epochs its re-planner kept, from its ``last.ckpt``. ``None``
+    when that checkpoint holds no re-planner's record (no budget planned the epochs, or written
+    before the record). A network that had not started when the run was resumed compares its own
+    ``plan.json`` with it: a hand edit there is then followed (``BudgetReplan.planned``) and noted."""
+    import torch
+
+    last = Path(run_dir) / "checkpoints" / "last.ckpt"
+    if not last.is_file():
+        return None
+    try:
+        saved = torch.load(last, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:  # noqa: BLE001 - unreadable: network 1's own resume reports it
+        return None
+    state = next((v for k, v in (saved.get("callbacks") or {}).items() if "BudgetReplan" in str(k)), None)
+    if not isinstance(state, dict):
+        return None
+    history = state.get("history") or []
+    first = history[0].get("from") if history and isinstance(history[0], dict) else state.get("budget_epochs")
+    return first if isinstance(first, int) and first > 0 else None
+
+
+def replanned(reasons: Any) -> bool:
+    """Whether a plan's ``reasons.epochs`` records a re-plan: a network interrupted between its first
+    re-plan (written to its ``plan.json``) and its first checkpoint has no checkpoint but epochs away
+    from its share that no hand set (it starts again from them and re-plans, as before)."""
+    return "re-planned after epoch" in str((reasons or {}).get("epochs", ""))
+
+
 def _read_member_plan(path: Path, schema: Any) -> Any:
     """A network's own ``plan.json`` as ``schema``; a hand edit it cannot hold ("epochs": 6.5, an unknown
     field) is a one-line ``ConfigError`` naming the file and the field, not a validation traceback."""

@@ -107,7 +107,11 @@ def _check_member_plans(run_dir: Path, run_plan: dict[str, Any] | None = None) -
     for folder in sorted(members.glob("*"), key=lambda p: int(p.name) if p.name.isdigit() else -1):
         last, path = folder / "checkpoints" / "last.ckpt", folder / "plan.json"
         if folder.name.isdigit() and path.is_file() and not last.is_file() and isinstance(run_plan, dict):
-            _check_untrained_member(path, read_json(path), run_plan)
+            from meddx.training.members import budget_share, replanned
+
+            plan = read_json(path)
+            by_hand = isinstance(plan, dict) and not replanned(plan.get("reasons"))
+            _check_untrained_member(path, plan, run_plan, budget_share(run_dir) if by_hand else None)
             continue
         if not (folder.name.isdigit() and last.is_file() and path.is_file()):
             continue  # not a network folder
@@ -120,12 +124,14 @@ def _check_member_plans(run_dir: Path, run_plan: dict[str, Any] | None = None) -
             check_plan_edits(folder, plan, started)
 
 
-def _check_untrained_member(path: Path, plan: Any, run_plan: dict[str, Any]) -> None:
+def _check_untrained_member(path: Path, plan: Any, run_plan: dict[str, Any], share: int | None = None) -> None:
     """Refuse an edit of a network that has not trained yet in its ``members/<m>/plan.json``, but
     for its ``epochs``: it was written as a copy of the run's plan when the run started, and the
     bundle records the run's plan (``training.plan``) for every network, with only each network's
     epochs (``training.networks``). Before, such an edit (``batch_size``, ``augment``, the model)
-    went through unchecked: the network trained under it while the bundle described the run's."""
+    went through unchecked: the network trained under it while the bundle described the run's.
+    ``share``: the epochs the time budget planned for each network (``members.budget_share``); an
+    ``epochs`` edited away from it is honoured with a note (the network trains to it, without re-plans)."""
     if not isinstance(plan, dict):
         return  # members.member_plans refuses it, naming the file
     absent = object()
@@ -138,7 +144,10 @@ def _check_untrained_member(path: Path, plan: Any, run_plan: dict[str, Any]) -> 
     _refuse_or_note(path, edited, lambda k: (
         f"{k} {shown(plan.get(k, absent))} differs from the {shown(run_plan.get(k, absent))} of the run's plan.json "
         "(this network has not trained yet; an ensemble's networks share one plan, their epochs apart, and the "
-        "bundle records it for all of them); restore it, or start a new run with this plan.json as --plan"), [], "")
+        "bundle records it for all of them); restore it, or start a new run with this plan.json as --plan"),
+        [f"epochs {plan['epochs']} (its share of the time budget planned {share}; this network trains "
+         f"{plan['epochs']} epochs, without re-plans)"] if share and isinstance(plan.get("epochs"), int)
+        and plan["epochs"] != share else [], "edits a resume honours")
 
 
 def _check_config(run_dir: Path, config: Any, started: Any, plan: dict[str, Any] | None) -> None:

@@ -78,7 +78,11 @@ def initial_series_plan(config: TrainConfig, source: Any) -> SeriesPlan:
     reasons["lr"] = "set in config" if lr_set else "default AdamW rate for recurrent/attention models on series"
     weights, reasons["class_weights"] = _class_weights(config, source)
     epochs = config.epochs or 30
-    reasons["epochs"] = "set in config" if config.epochs else "default (no time budget given); early stopping on val"
+    # a --time-budget plans no series epochs (only stops training at 1.25x it): before, a run given one
+    # recorded "default (no time budget given)"
+    reasons["epochs"] = "set in config" if config.epochs else "default; early stopping on val ends it" + (
+        f", or the time limit at 1.25x the {config.time_budget:g} min --time-budget (which plans no series epochs)"
+        if config.time_budget else " (no time budget given)")
     baseline = None
     if config.baseline and model != "gbm":
         baseline = "gbm"

@@ -103,7 +103,9 @@ def make_tabular_plan(config: TrainConfig, source: ImageSource, overrides: dict[
     lr = config.lr if lr_set else MLP_LR
     reasons["lr"] = "set in config" if lr_set else "AdamW rate for a small MLP"
     epochs = config.epochs or MLP_EPOCHS
-    reasons["epochs"] = "set in config" if config.epochs else "default for the MLP; early stopping on validation ends it"
+    reasons["epochs"] = "set in config" if config.epochs else "default for the MLP; early stopping on validation ends it" + (
+        f", or the time limit at 1.25x the {config.time_budget:g} min --time-budget (which plans no table model's "
+        "epochs)" if config.time_budget else "")
     plan = TabularPlan(model=model, model_args=args, fit_params=fit_params, impute=impute, lr=lr,
                        batch_size=config.batch_size or 32, epochs=epochs, class_weights=weights,
                        early_stopping_patience=config.early_stopping_patience or max(10, epochs // 5), reasons=reasons)

@@ -77,12 +77,24 @@ def stop_cause(trainer: Any) -> str | None:
     return None
 
 
+def epochs_trained(trainer: Any) -> int:
+    """Epochs this network has trained, the ones before a resume included (an epoch the time limit
+    cut counts, as Lightning counts it). ``current_epoch`` alone is one short when a resumed run
+    stops before its first new epoch (a restored time limit already spent): Lightning restores a
+    checkpoint written at an epoch's end with that epoch processed but not yet counted, and counts
+    it only when the next epoch starts: a run interrupted after 3 of its 5 epochs as its time limit
+    ran out, then resumed, recorded ``epochs_run`` 2."""
+    progress = getattr(getattr(trainer, "fit_loop", None), "epoch_progress", None)
+    processed = int(getattr(getattr(progress, "current", None), "processed", 0) or 0)
+    return max(int(trainer.current_epoch), processed)
+
+
 def _stopped_this_epoch(stopping: Any, trainer: Any) -> bool:
     """Whether early stopping ended training at its last epoch. ``stopped_epoch`` alone misleads:
     it comes back with a checkpoint, so a run early-stopped before, raised and resumed, that the
     time limit then stopped was recorded as early-stopped; and it is 0 when early stopping ends
     epoch 0 (a non-finite metric), so that stop went unnamed."""
-    if int(stopping.stopped_epoch) != int(trainer.current_epoch) - 1:
+    if int(stopping.stopped_epoch) != epochs_trained(trainer) - 1:
         return False  # not the epoch training ended on (Lightning counts the stopped epoch as run)
     reason = getattr(stopping, "stopping_reason", None)  # Lightning >= 2.6; before, 0 meant not stopped
     return bool(stopping.stopped_epoch) or (reason is not None and int(reason.value) != 0)

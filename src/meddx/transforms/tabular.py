@@ -18,6 +18,7 @@ the JSON must be readable by a person checking what the model sees.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -81,8 +82,11 @@ class TabularPreprocessor:
                 names.append(f"{name}_{MISSING_SUFFIX}")
         return names
 
-    def transform(self, df: Any) -> np.ndarray:
-        """``(N, F)`` float32 features of the rows of ``df`` (columns by name; extra columns ignored)."""
+    def transform(self, df: Any, rows: Sequence[str] | None = None) -> np.ndarray:
+        """``(N, F)`` float32 features of the rows of ``df`` (columns by name; extra columns ignored).
+
+        ``rows``: how an error names each row of ``df`` (e.g. ``"row 16 of t.csv"``), for a ``df``
+        that is part of a file (a training split); by default its position in ``df`` ("row 2")."""
         self._check_fitted()
         self._check_columns(df)
         n = len(df)
@@ -97,7 +101,7 @@ class TabularPreprocessor:
             if self.impute:
                 values = np.where(missing, self.medians_[name], values)
             scaled = (values - self.means_[name]) / self.sds_[name]
-            _check_float32(name, values, scaled)
+            _check_float32(name, values, scaled, rows)
             blocks.append(scaled.reshape(n, 1))
             if name in self.indicators_:
                 indicators.append(missing.astype(np.float64).reshape(n, 1))
@@ -183,14 +187,14 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _check_float32(name: str, values: np.ndarray, scaled: np.ndarray) -> None:
+def _check_float32(name: str, values: np.ndarray, scaled: np.ndarray, rows: Sequence[str] | None = None) -> None:
     """Raise naming the column (and row) when a standardised value is beyond float32, which the
     model computes in: the cast made it infinite, and the prediction failed far from the cause
     ("probs must be finite probabilities", for a ``1e39`` in a column measured in units)."""
     over = np.flatnonzero(np.abs(scaled) > np.finfo(np.float32).max)  # NaN (missing, impute=False) is not over
     if over.size:
         r = int(over[0])
-        where = f" (row {r + 1})" if scaled.size > 1 else ""
+        where = f" ({rows[r]})" if rows is not None else f" (row {r + 1})" if scaled.size > 1 else ""
         raise DataError(f"column {name!r}{where}: {values[r]:.6g} is {abs(scaled[r]):.3g} training standard deviations "
                         "from the training mean, beyond the float32 range (about 3.4e38) the model computes in; check "
                         "the value and its unit")
