@@ -15,6 +15,7 @@ import bisect
 import re
 
 from meddx.deid import lexicon
+from meddx.deid.clinical_terms import drop_clinical_terms
 from meddx.deid.dates import find_dates
 from meddx.deid.ids_uk import find_uk_ids
 from meddx.deid.letters import LOWER, UPPER
@@ -34,6 +35,7 @@ from meddx.deid.names_contexts import find_context_names
 from meddx.deid.names_cues import find_cue_names
 from meddx.deid.ocr import ocr_reading
 from meddx.deid.tables import find_table_names
+from meddx.deid.places_more import find_more_places
 from meddx.deid.patterns import Cand, find_context_ids, find_generic_ids, find_structured
 from meddx.deid.spans import Span
 
@@ -64,6 +66,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_context_ids(text)
     cands += [Cand(h.start, h.end, "DATE", "date-birth" if h.birth else f"date-{h.rule}", 70) for h in find_dates(text)]
     cands += find_locations(text)
+    cands += find_more_places(text)  # "Flat 2, Dunvegan Court", "at Harlesden practice", "Lives in Dyce, Aberdeen."
     cands += find_names(text)
     cands += find_cue_names(text)
     cands += find_message_names(text)  # "left voicemail for jane at ..."
@@ -74,7 +77,8 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_generic_ids(text)
     cands += find_table_names(text)  # "|KMR|" under an "Initials" column, "Transcribed: klh"
     cands += _upper_case_cue_names(text)
-    return cands
+    # "Manchester triage", "circle of Willis", "Anaemia from Crohn's", "the High Street", "Kit lot AB12"
+    return drop_clinical_terms(text, cands)
 
 
 def _upper_case_cue_names(text: str) -> list[Cand]:
@@ -207,7 +211,9 @@ def _propagate_names(text: str, chosen: list[Cand]) -> list[Cand]:
 
 _LOWER_TOKEN_RE = re.compile(rf"(?<![\w'’-])[{LOWER}]+(?:['’-][{LOWER}]+)*(?![\w-])")
 _ANY_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_AGE_AFTER_NAME_RE = re.compile(r"[ \t]*[-–,][ \t]*(?P<age>9\d|1[01]\d)(?=[ \t]*(?:[,;]|y/?o\b|yo\b|[FM]\b|years?\b|-year))")
+# (also spelled out, also in brackets: "Winifred O'Rourke (ninety-six), admitted ...")
+_AGE_AFTER_NAME_RE = re.compile(r"[ \t]*(?:[-–,(])[ \t]*(?P<age>9\d|1[01]\d|(?i:ninety(?:-[a-z]+)?|one[ -]hundred))"
+                                r"(?=[ \t]*(?:[,;)]|y/?o\b|yo\b|[FM]\b|years?\b|-year))")
 
 
 def _ages_after_names(text: str, chosen: list[Cand]) -> list[Cand]:

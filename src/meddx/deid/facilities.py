@@ -17,7 +17,8 @@ from meddx.deid.place_words import (
 # weak ends (a proper word must precede), and not after a specialty's short form ("Peds Cardiology", "Neuro Oncology")
 _SPECIALTY_END = (r"Dermatology|Family Dental|Dental|Dentistry|Orthodontics|Pharmacy|Eye Care|Optometry|Podiatry"
                   r"|Chiropractic|Audiology|Cardiology|Urology|Oncology|Orthopedics|Orthopaedics|Radiology|Imaging"
-                  r"|Endocrinology|Gastroenterology|Neurology|Rheumatology|Nephrology|Pulmonology|Ophthalmology")
+                  r"|Endocrinology|Gastroenterology|Neurology|Rheumatology|Nephrology|Pulmonology|Ophthalmology"
+                  r"|Pulmonary")
 _SPECIALTY_END_RE = re.compile(r"(?:" + _SPECIALTY_END + r")$")
 # "Delta Dental PPO", "Southwest Oncology Group": an insurer or a society named like a practice
 _PLAN_AFTER_RE = re.compile(r"[ \t]+(?:PPO|HMO|EPO|POS|DHMO|Plan|Insurance|Premier|Medicaid|Medicare|Group|Society"
@@ -27,7 +28,8 @@ _SPECIALTY_SHORT = frozenset("peds ped neuro heme hem onc rad rads gyn uro surg 
                              "stroke epilepsy headache movement transplant adult general thyroid diabetes retina "
                              "glaucoma cornea cardiac renal neuromuscular ocular liver ibd".split())
 _FACILITY_END = (r"(?:Rehabilitation|Nursing|Health|Healthcare)(?: and | & )(?:Nursing|Rehabilitation|Rehab)(?: Center)?"
-                 r"|Hospital|Medical Center|Medical Centre|Health Center|Health Centre|Health System|Healthcare|Clinic"
+                 r"|Hospitals|Hospital|Medical Center|Medical Centre|Health Center|Health Centre|Health System"
+                 r"|Healthcare|Clinic"
                  r"|Infirmary|Nursing Home|Rehabilitation Center|Rehab Center|Rehab|Hospice|Care Center|Surgery Center"
                  r"|Cancer Center|Heart Institute|Institute|Sanatorium|Nursing Center|Senior Living|Manor|Assisted Living"
                  r"|Memory Care|Retirement Home|Retirement Community|Retirement Village|Care Home|Rest Home"
@@ -43,7 +45,8 @@ _WEAK_END = (r"Health|Pediatrics|Physical Therapy|Family Medicine|Family Practic
 _WEAK_END_RE = re.compile(r"(?:" + _WEAK_END + r")$")
 _FACILITY_END_UPPER = "|".join(sorted((e.upper() for e in _FACILITY_END.split("|")  # "EASTSIDE FAMILY CLINIC"
                                        if "(" not in e and e not in ("Health", "Pediatrics", "Manor", "Institute",
-                                                                     "Daycare") and not _SPECIALTY_END_RE.match(e)),
+                                                                     "Daycare", "Hospitals")  # "AT PRIVATE HOSPITALS"
+                                       and not _SPECIALTY_END_RE.match(e)),
                                       key=len, reverse=True))
 # (longest first: "NURSING HOME" before "NURSING", which a piece of the first alternative left in the list)
 # Words on one line ("Sincerely,\n\nMaria\nClinic coordinator" is no facility), joined by "and"/"&"/"of"

@@ -49,7 +49,8 @@ _COLON_LABELS = (
     r"|surgeon|assistant|assisting|anesthesiologist|anesthesia|physician|provider|pcp|primary\s+care(?:\s+(?:physician"
     r"|provider|doctor))?|referring(?:\s+(?:physician|provider|doctor|md))?|consultant|consulting\s+physician"
     r"|radiologist|interpreting\s+physician|reading\s+physician|author|nurse|rn|np|case\s+manager|social\s+worker"
-    r"|therapist|pharmacist|midwife|chaplain|interpreter|witness|informant|to|from|re|attn|cc|bcc|contact"
+    r"|therapist|pharmacist|midwife|chaplain|clinician|physio(?:therapist)?|case\s+management|health\s+visitor|dsn"
+    r"|(?:district|practice|specialist)\s+nurse|interpreter|witness|informant|to|from|re|attn|cc|bcc|contact"
     r"|emergency\s+contact|nok|next\s+of\s+kin|health\s*care\s+proxy|hcp|guardian|caregiver|spouse|guarantor|insured"
     r"|policy\s*holder|responsible\s+party"
     r"|mother|father|son|daughter|husband|wife|parent|signature|signed|cosigned|dictated|transcribed|recipient"
@@ -57,6 +58,7 @@ _COLON_LABELS = (
     r"|(?:ordering|accepting|sending|admitting|performing)\s+(?:physician|provider|md|rn|nurse)|accepting|crew|medic"
     r"|paramedic|dentist|hygienist|optometrist|audiologist|psychologist|counsel+or|dietitian|nutritionist|proband"
     r"|claimant|client|student|employee|caller|teacher|adjuster|case\s+worker|caseworker|child|partner|carer"
+    r"|(?:social|case|key)\s+worker\s+allocated"
     r"|(?:research\s+)?participant"
     r"|member|subscriber|enrollee|beneficiary|cardholder|paciente|nombre"
 )
@@ -73,7 +75,8 @@ LABEL_RE = re.compile(
     rf"(?i:\b(?:(?:{_COLON_LABELS})[ \t]*:|(?:{_PHRASE_LABELS})\b[ \t]*[:,]?))[ \t]*(?:\r?\n[ \t]*){{0,2}}"
 )
 _RELATIONS = (r"(?:father|mother|dad|mom)\s+of\s+(?:the\s+)?(?:baby|infant|child)|fob|mob|widow(?:er)?\s+of\s+the\s+late"
-              r"|widow(?:er)?|dtr|dau|hubby|sis|bro|grandma|grandpa|granny|stepdad|stepmom|godmother|godfather"
+              r"|widow(?:er)?|dtr|dau|hubby|sis|bro|grandma|grandpa|granny|grandad|granddad|stepdad|stepmom"
+              r"|godmother|godfather"
               r"|(?:son|daughter|brother|sister|mother|father)-in-law"
               r"|daughter|son|husband|wife|mother|father|brother|sister|spouse|partner|friend|neighbou?r|niece|nephew"
               r"|aunt|uncle|cousin|grandson|granddaughter|grandmother|grandfather|caregiver|guardian|fianc[ée]e?"
@@ -102,7 +105,7 @@ _AREA_AFTER_RE = re.compile(r"[ \t]+(?:bay|bays|area|cubicle|cubicles|side|zone|
 LINE_START_RE = re.compile(r"(?m)^[ \t]*(?=\S)")
 HEADER_FOLLOW_RE = re.compile(r"[ \t]*[,;(]?[ \t]*(?i:mrn|mr\s*#|dob|d\.o\.b|medical\s+record|date\s+of\s+birth"
                               r"|age\b(?=[ \t]*[:#]|[ \t]*\d)"  # "Age: 45", "age 45"; not "Bone age delayed"
-                              r"|acct|employee\s*(?:id|#|no)|badge|ssn|member\s*(?:id|#))"
+                              r"|acct|employee\s*(?:id|#|no)|badge|ssn|member\s*(?:id|#)|(?-i:NHS|CHI)\b)"
                               r"|[ \t]+\d{1,3}[ \t]*(?:[FM]|yo|y/o|y\.o\.)(?![\w/])"
                               # "Amara Oduya-Fenn 15 mo, seen with dad": an infant's age (two words needed)
                               r"|(?P<young>[ \t]+\d{1,2}[ \t]*(?:mo|mos|months?|wk|wks|weeks?)(?:[ \t]+old)?"
@@ -119,7 +122,8 @@ def find_names(text: str) -> list[Cand]:
     for m in LABEL_RE.finditer(text):
         span = _take_name(text, m.end(), caps_ok=True)
         if span is not None and _SERVICE_WORDS.isdisjoint(text[span[0]:span[1]].title().split()) and not is_eponym_use(
-                text, span[1]) and not (_AREA_AFTER_RE.match(text, span[1]) and " " not in text[span[0]:span[1]]):
+                text, span[1]) and not (_AREA_AFTER_RE.match(text, span[1]) and " " not in text[span[0]:span[1]]) \
+                and not (_VERB_FORM_RE.fullmatch(text, *span) and not lexicon.is_listed(text[span[0]:span[1]])):
             # "examined by Doppler echocardiography", "To: Utilization Management", "Streamed to: Majors bay 12"
             _add(out, text, span, "label", 55)
             for more in _label_list(text, span[1]):
@@ -143,6 +147,9 @@ def find_names(text: str) -> list[Cand]:
     return out
 
 
+# one unlisted word after a label shaped like a past participle is no name ("Mobilised", "Nurse-led", "Reviewed";
+# not "Ahmed", "Saeed", "Fielding")
+_VERB_FORM_RE = re.compile(r"[A-Z][a-z-]{2,}(?:ised|ized|ated|ewed|ked|ssed|ged|led|ted|red|ved|ped|hed)")
 _VALVE_BEFORE_RE = re.compile(r"(?:\b(?i:mild|moderate|mod|severe|sev|trace|trivial|significant|torrential|functional"
                               r"|residual|worsening|new|chronic|acute)|\b(?:no|of|with|for|and|or)|\d\+)[ \t]+$")
 
@@ -318,8 +325,8 @@ def _right_context_name(text: str, start: int, end: int, *, strong: bool = False
 
 
 _AGE_AFTER_RE = re.compile(r"(?:['’]s)?,?[ \t]+(?:is|was)[ \t]+an?[ \t]+(?:\d{1,3}|[a-z]+(?:-[a-z]+)?)[ \t-]*"
-                           r"(?:years?|yo\b|y/o|months?)"
-                           r"|,[ \t]+an?[ \t]+\d{1,3}[ \t-]*(?:years?|yo\b|y/o)")
+                           r"(?:years?|yo\b|y/o|y\.o\.|months?)"  # "Latoya Granger is a 44 y.o. F"
+                           r"|,[ \t]+an?[ \t]+\d{1,3}[ \t-]*(?:years?|yo\b|y/o|y\.o\.)")
 
 
 def _title(word: str) -> str:

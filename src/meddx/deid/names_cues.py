@@ -80,6 +80,7 @@ _LOWER_HEADER_RE = re.compile(
     rf"|[ \t]*[,;(]?[ \t]*(?i:mrn|dob|d\.o\.b)\b)"
 )
 _PERSON_VERB_AFTER_RE = re.compile(rf"[ \t]+(?:{_PERSON_VERBS})\b")
+_PAST_VERB_RE = re.compile(r"[ \t]+[a-z]{3,}ed\b")
 _LOWER_AGE_RE = re.compile(r"(?<=[a-z])[ \t]+(?:is|was)[ \t]+an?[ \t]+\d{1,3}[ \t-]*(?:years?|yo\b|y/o|y\.o\.)")
 _LOWER_RUN_RE = re.compile(rf"(?:(?<=^)|(?<=[\s(,;:]))((?:{_LW}[ \t]+){{0,2}}{_LW})$")
 _LOWER_RELATION_RE = re.compile(
@@ -276,6 +277,8 @@ def _after_pt(text: str, pos: int) -> tuple[int, int] | None:
     words = _lower_words(text, pos - 1, 2)
     if len(words) == 2 and _PERSON_VERB_AFTER_RE.match(text, words[1][1]):  # "Pt reginald okoye arrived"
         return words[0][0], words[1][1]
+    if len(words) == 2 and _PAST_VERB_RE.match(text, words[1][1]) and all(lower_name_ok(_w(text, w)) for w in words):
+        return words[0][0], words[1][1]  # "pt bernard kowalczyk settled after evening meds": any verb in the past
     first = _w(text, words[0]).title() if words else ""
     if not words or not any(part in lexicon.first_names() for part in first.split("-")):  # "mary-ann"
         return None

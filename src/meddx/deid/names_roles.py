@@ -22,8 +22,12 @@ BY_LABEL_RE = re.compile(r"(?i:\b(?:reconciled|screened|triaged|assessed|checked
                          r"|inserted|removed|reported|attended|accompanied|updated|amended|edited)[ \t]+by)[ \t]*:[ \t]*")
 # Roles written before a name in British notes (a care worker, a healthcare assistant, a nurse specialist);
 # "carer" in lower case too ("found by carer Precious Moyo")
-ROLE_RE = re.compile(r"(?<![\w-])(?:(?i:carer|care[ \t]+worker|support[ \t]+worker|key[ \t]+worker)"
-                     r"|HCA|HCSW|CNS|ANP|RMN|RGN|SHO|FY[12]|Registrar|Porter)[ \t]+(?=[A-Z])")
+ROLE_RE = re.compile(r"(?<![\w-])(?:(?i:carer|care[ \t]+worker|support[ \t]+worker|key[ \t]+worker|health[ \t]+visitor"
+                     r"|social[ \t]+worker|district[ \t]+nurse|practice[ \t]+nurse)"
+                     r"|HCA|HCSW|CNS|ANP|RMN|RGN|SHO|FY[12]|Registrar|Porter|DSN)[ \t]+(?=[A-Z])")
+# "by J. Haworth OH nurse", "given by K. Sandhu": an initial and a surname after "by" (a person; an organism
+# is written with a lower-case species, "caused by E. coli")
+BY_INITIAL_RE = re.compile(r"(?<![\w-])by[ \t]+(?P<name>[A-Z]\.[ \t]?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![\w'’-])")
 # A name in capitals (2-4 words, "SURNAME, FIRST M" too) right before a record field on the same line
 CAPS_BEFORE_FIELD_RE = re.compile(
     r"(?<![\w'’-])(?P<name>[A-Z][A-Z'’-]+(?:,?[ \t][A-Z][A-Z'’-]+){1,3}(?:[ \t][A-Z]\.?)?)"
@@ -41,7 +45,7 @@ _ROLE_END_RE = re.compile(r"(?:ologist|acist|apist|ician|grapher|edic|crew|nurse
 
 def find_role_names(text: str) -> list[Cand]:
     """NAME candidates after the cues above."""
-    from meddx.deid.names import _SERVICE_WORDS, _take_name, english_looking, is_eponym_use
+    from meddx.deid.names import _SERVICE_WORDS, _take_name, cap_name_ok, english_looking, is_eponym_use
 
     out: list[Cand] = []
     for rx, caps_ok, rule in ((BY_LABEL_RE, True, "label"), (ROLE_RE, False, "title")):
@@ -72,4 +76,8 @@ def find_role_names(text: str) -> list[Cand]:
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "header", 55))
     out += [Cand(m.start("name"), m.end("name"), "NAME", "title", 56) for m in HYPHEN_INITIALS_RE.finditer(text)
             if ".-" in text]
+    for m in BY_INITIAL_RE.finditer(text):
+        surname = m.group("name").split(".")[-1].strip()
+        if not result_term(surname) and cap_name_ok(surname):
+            out.append(Cand(m.start("name"), m.end("name"), "NAME", "label", 55))
     return out

@@ -1,0 +1,110 @@
+"""Clinical terms that hold a place or a person's name but identify nobody, removed from the name and place
+candidates before they are resolved: a scale named after a city or a person ("Manchester triage category 3",
+"Edinburgh Postnatal Depression Scale", "Montreal Cognitive Assessment", "Ann Arbor stage III", "Simpson
+biplane"), an anatomical eponym after "of" ("circle of Willis", "pouch of Douglas"), an eponymous disease written
+as a bare possessive ("Anaemia from Crohn's"), the generic high street ("Fell in the High Street") and a lot
+number of a test kit or reagent ("Kit lot AB12"), and a fraction read as a month and day ("removed 3/4 of
+the way").
+
+Hand-written word lists, like the rest of ``meddx.deid``: no offline library lists clinical eponyms. A name
+after a title stays a name whatever follows it ("Dr Crohn saw her", "Dr Willis"), and so does a street with a
+house number ("12 High Street", another rule) and every other lot or serial number.
+"""
+
+from __future__ import annotations
+
+import re
+
+from meddx.deid.patterns import Cand
+
+# What ends a scale's, score's or staging system's name: "... Scale", "... triage", "... Index", "... rules"
+SCALE_NOUNS = frozenset("""scale scales score scores criteria classification questionnaire inventory index triage
+rule rules tool chart assessment checklist staging stage grade grading biplane instrument""".split())
+# What makes the scale word part of a place's name instead: "Memory Assessment Service", "Triage Centre"
+_PLACE_AFTER_RE = re.compile(r"[ \t]+(?i:cent(?:re|er)|unit|clinic|service|services|hospital|office|department|team"
+                             r"|ward|suite|room|area|bay)\b")
+_WORD = r"[^\W\d_][\w'’-]*"
+# words that end a phrase: a scale's name never runs over them ("moved from Ottawa to the ... score")
+_STOP = frozenset("""of the a an and or to in at on by for from with without is was are were has had have who which
+that this then than her his their its she he they we saw seen reports reported says said""".split())
+# "circle of Willis", "islets of Langerhans", "tetralogy of Fallot", "law of Laplace": a part named after a person
+_ANATOMY_OF_RE = re.compile(r"(?i:\b(?:circle|circles|pouch|islets?|loops?|sphincter|ampulla|bundle|ligaments?"
+                            r"|tetralogy|pentalogy|canals?|ducts?|spaces?|foramen|aqueduct|organ|crypts?|nodes?|angle|triangle"
+                            r"|columns?|nucleus|tubercle|fissure|sinus|plexus|valve|tract|bodies|body|lines?|capsule"
+                            r"|membrane|layer|ring|pyramids?|cells?|glands?|fossa|ganglion|hiatus|isthmus|notch|tubules?"
+                            r"|fib(?:re|er)s|corpuscles?|pearls|granules|triad|law|sign|vein|artery|raphe|zone|node)"
+                            r"[ \t]+of[ \t]+(?:the[ \t]+)?)$")
+# Diseases written as a bare possessive ("Crohn's", "Graves'"); common surnames (Wilson, Bell, Still) are left
+# out: "from Wilson's" may be a shop or a home
+DISEASE_EPONYMS = frozenset("""addison alzheimer asperger barrett behcet behçet buerger chagas crohn cushing dupuytren
+graves hashimoto hirschsprung hodgkin huntington kawasaki meniere ménière paget parkinson perthes peyronie pott
+raynaud reiter sjogren sjögren tourette whipple kaposi conn legionnaires osgood scheuermann kienbock kienböck
+dressler guillain charcot creutzfeldt duchenne friedreich marfan munchausen münchausen gaucher fabry pompe
+takayasu wegener wernicke korsakoff bowen ewing wilms burkitt hurthle hürthle sheehan sydenham tietze
+hashimotos""".split())
+_POSSESSIVE_RE = re.compile(r"([^\W\d_]+)(?:['’]s?)$")
+# "the High Street", "the main road": every town's, no address without a house number or the town
+_GENERIC_STREET_RE = re.compile(r"(?i:high|main|back|front|ring|upper|lower|old|new)[ \t]+(?i:street|st|road|rd)\.?$")
+# "Kit lot AB12", "reagent lot 2311045", "test strip lot #A123": a batch of consumables used on the specimen, shared
+# by every patient tested with it, is no identifier of the patient nor of a device of theirs (Safe Harbor item M)
+_KIT_LOT_RE = re.compile(r"(?i:\b(?:kits?|reagents?|assays?|strips?|cartridges?|controls?|calibrators?|cassettes?"
+                         r"|panels?|media|medium|buffer|swabs?|tests?)[ \t]+lot"
+                         r"(?:[ \t]*(?:#|no\.?|number))?[ \t:#]*)$")
+# "Triage cat: Manchester ORANGE": a category of the Manchester triage system, after "triage" on the line
+_TRIAGE_COLOUR_RE = re.compile(r"[ \t]+(?:RED|ORANGE|YELLOW|GREEN|BLUE|Red|Orange|Yellow|Green|Blue)\b")
+_FRACTION_RE = re.compile(r"\d{1,2}/\d{1,2}")
+_OF_RE = re.compile(r"[ \t]+of\b")
+_STRONG_RULES = frozenset({"title"})  # "Dr Crohn", "Mr Willis": a person whatever follows
+
+
+def drop_clinical_terms(text: str, cands: list[Cand]) -> list[Cand]:
+    """``cands`` without the candidates that are part of a clinical term (above)."""
+    low = text.lower()
+    scales = any(noun in low for noun in SCALE_NOUNS)  # (a cheap test first: most notes name no scale)
+    return [c for c in cands if not _clinical(text, c, scales)]
+
+
+def _clinical(text: str, c: Cand, scales: bool = True) -> bool:
+    if c.type == "DATE":  # "removed 3/4 of the way", "1/2 of the dose": a fraction, not a month and day
+        return _FRACTION_RE.fullmatch(text, c.start, c.end) is not None and _OF_RE.match(text, c.end) is not None
+    if c.type in ("DEVICE", "ID"):
+        return _KIT_LOT_RE.search(text, max(0, c.start - 40), c.start) is not None
+    if c.type not in ("NAME", "LOCATION") or c.rule in _STRONG_RULES:
+        return False
+    value = text[c.start:c.end]
+    if c.type == "LOCATION" and _GENERIC_STREET_RE.fullmatch(value) and _after_the(text, c.start):
+        return True
+    possessive = _POSSESSIVE_RE.fullmatch(value)
+    if possessive and possessive.group(1).lower() in DISEASE_EPONYMS:
+        return True
+    if _ANATOMY_OF_RE.search(text, max(0, c.start - 30), c.start):
+        return True
+    line = text[text.rfind("\n", 0, c.start) + 1:c.start]
+    if c.type == "LOCATION" and _TRIAGE_COLOUR_RE.match(text, c.end) and "triag" in line.lower():
+        return True
+    return scales and scale_name_at(text, c.start, c.end, lower_ok=c.type == "LOCATION")
+
+
+def _after_the(text: str, start: int) -> bool:
+    return re.search(r"(?i:\bthe)[ \t]+$", text[max(0, start - 6):start]) is not None
+
+
+def scale_name_at(text: str, start: int, end: int, *, lower_ok: bool = False) -> bool:
+    """A scale's name starts at ``start``: up to five words on the line, then a scale noun ("Edinburgh Postnatal
+    Depression Scale", "Edinburgh PND scale", "Kansas City Cardiomyopathy Questionnaire"). The words between must
+    be capitalised or acronyms, or with ``lower_ok`` (a place: no person is named "Ottawa ankle rules") any
+    word but a function word. A candidate running on past the scale noun is some other thing's name ("Lakeside
+    Assessment and Treatment Centre")."""
+    words = list(re.finditer(_WORD, text[start:start + 90].split("\n", 1)[0]))
+    if not words or words[0].start() != 0:
+        return False
+    for i, m in enumerate(words[:6]):
+        low = m.group().lower()
+        gap = text[start + words[i - 1].end():start + m.start()] if i else ""
+        if i and not re.fullmatch(r"[ \t]+", gap):
+            return False  # a comma or bracket ends the phrase
+        if i and low in SCALE_NOUNS:
+            return start + m.end() >= end and _PLACE_AFTER_RE.match(text, start + m.end()) is None
+        if i and (low in _STOP or not (m.group()[0].isupper() or lower_ok)):
+            return False
+    return False
