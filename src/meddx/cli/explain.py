@@ -26,15 +26,20 @@ def explain(
     window: Optional[int] = typer.Option(None, "--window", help="Occlusion of images: side of the occluding cube in model-input pixels/voxels (1 to the smallest side; default ~1/8 of the side in 2D, ~1/3 in 3D). Smaller is finer and slower."),
     stride: Optional[int] = typer.Option(None, "--stride", help="Occlusion of images: step of the window (1 to the window's side; default half the window)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace files of the same names already in --out (an earlier run's); without it they are kept and explain refuses."),
 ) -> None:
     """Explain predictions with attribution maps, or measure how faithful each method is."""
     methods = method or (["all"] if evaluate else ["auto"])
     if evaluate and not data:
         raise typer.BadParameter("--evaluate needs --data SOURCE", param_hint="--data")
     from meddx.explain.api import (as_predictor, explain as run, image_items, methods_for, occlusion_notice,
-                                   write_explanations)
+                                   series_inputs, write_explanations)
 
     predictor = as_predictor(bundle)
+    if overwrite and evaluate:  # a flag that changed nothing would look like it had
+        from meddx.core.errors import ConfigError
+
+        raise ConfigError("--overwrite: replaces the files of --out DIR; --evaluate writes its report into the bundle")
     options = _occlusion_options(predictor, methods, window, stride)
     if evaluate:
         from meddx.explain.evaluate import evaluate_explanations
@@ -59,9 +64,12 @@ def explain(
         if predictor.config.get("modality") is None:  # images: a folder becomes its files, walked once here
             methods_for(predictor)  # a segmentation bundle is refused before its inputs are read
             items = image_items(predictor, items)
+        elif predictor.config.get("modality") == "series":  # stays read once, here: their ids name the files
+            items = series_inputs(predictor, items)
     if not items:
         raise typer.BadParameter("give inputs to explain (files, or --text for a text bundle), or --evaluate --data",
                                  param_hint="INPUTS")
+    _refuse_taken(predictor, items, names, methods, out, overwrite)  # before the minutes of work
     created = not out.exists()
     _check_out(out)  # before the attributions are computed, which can take minutes
     try:
@@ -69,7 +77,7 @@ def explain(
         if notice:
             typer.echo(notice, err=True)
         explanations = run(predictor, items, methods, target=target, names=names, **options)
-        files = write_explanations(predictor, explanations, items, out)
+        files = write_explanations(predictor, explanations, items, out, overwrite=overwrite)
     except BaseException:
         if created and out.is_dir() and not any(out.iterdir()):
             out.rmdir()  # made above for nothing: a failed run leaves no empty folder behind
@@ -121,6 +129,18 @@ def _print_faithfulness(report: dict, path: Path, as_json: bool) -> None:
                       f"{row['milliseconds']:.1f}")
     Console().print(table)
     typer.echo(f"faithfulness: {path}")
+
+
+def _refuse_taken(predictor, items: list, names: Optional[list[str]],  # type: ignore[no-untyped-def]
+                  methods: list[str], out: Path, overwrite: bool) -> None:
+    """Refuse, before any attribution is computed, when a file this run will write into ``out``
+    (``0001-<input>-<method>.png|html``, ``explanations.json``) is already there."""
+    from meddx.explain.api import resolve_methods
+    from meddx.explain.outputs import planned_files, refuse_taken
+
+    resolved = resolve_methods(predictor, methods)
+    sources = names if names is not None else [getattr(x, "id", None) or str(x) for x in items]
+    refuse_taken(out, planned_files(predictor, [(s, resolved) for s in sources], out), "--out", overwrite)
 
 
 def _check_out(out: Path) -> None:

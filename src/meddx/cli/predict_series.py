@@ -18,8 +18,9 @@ import typer
 
 
 def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path], method: str, as_json: bool,
-                   top: int = 5) -> None:
-    """Score the stays in ``files`` and print one line (or JSON object) per stay."""
+                   top: int = 5, overwrite: bool = False) -> None:
+    """Score the stays in ``files`` and print one line (or JSON object) per stay; with ``explain_dir``
+    a heatmap per stay, never over a file of an earlier run unless ``overwrite``."""
     from meddx.explain.api import explain, write_explanations
     from meddx.explain.series import top_contributors
 
@@ -28,6 +29,7 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
     from meddx.data.series_files import read_patient_files
 
     records = read_patient_files(files, predictor.config)
+    _refuse_taken(predictor, records, explain_dir, method, overwrite)  # before any work
     predictions = predictor.predict_stays(records)
     positive = predictor.label_names[-1]  # contributions to the risk of the outcome, whatever the decision
     explanations = explain(predictor, records, method, target=positive)
@@ -35,7 +37,7 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
     for e in explanations:
         first.setdefault(e.source, e)
     if explain_dir is not None:
-        write_explanations(predictor, explanations, records, explain_dir)
+        write_explanations(predictor, explanations, records, explain_dir, overwrite=overwrite, flag="--explain")
     for p, record in zip(predictions, records):
         e = first.get(record.id)
         contributors = top_contributors(e.attribution, predictor.variables, record, k=top) if e else []
@@ -51,6 +53,24 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
                        + (f"  (observed {values})" if values else ""))
     if explain_dir is not None and not as_json:
         typer.echo(f"heatmaps: {explain_dir}")
+
+
+def _refuse_taken(predictor: Any, records: list, folder: Optional[Path], method: str, overwrite: bool) -> None:
+    """``--explain DIR`` writes ``0001-<stay>-<method>.png``... and ``explanations.json``: one of them
+    already there (an earlier run's) is refused now, in one line, unless ``overwrite``; ``--overwrite``
+    without ``--explain`` is refused rather than ignored."""
+    from meddx.core.errors import ConfigError
+
+    if folder is None:
+        if overwrite:
+            raise ConfigError("--overwrite: replaces the heatmaps of --explain DIR; give --explain DIR, or leave "
+                              "it out")
+        return
+    from meddx.explain.api import resolve_methods
+    from meddx.explain.outputs import planned_files, refuse_taken
+
+    methods = resolve_methods(predictor, [method])
+    refuse_taken(folder, planned_files(predictor, [(r.id, methods) for r in records], folder), "--explain", overwrite)
 
 
 def _f(value: Any) -> str:

@@ -15,12 +15,21 @@ import typer
 
 
 def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], attribution: str,
-                    as_json: bool, top: int = 5) -> None:
-    """Predict every row of ``files`` and print a table (or JSON lines)."""
+                    as_json: bool, top: int = 5, overwrite: bool = False) -> None:
+    """Predict every row of ``files`` and print a table (or JSON lines); with ``explain``,
+    ``explain/explanations.json``, never over an earlier run's unless ``overwrite``."""
     import pandas as pd
+
+    from meddx.core.errors import ConfigError
+    from meddx.explain.outputs import SUMMARY, appeared, refuse_taken
 
     if not files:
         raise typer.BadParameter("give at least one CSV/TSV file of rows to predict", param_hint="FILES")
+    if explain is None and overwrite:  # a flag that changed nothing would look like it had
+        raise ConfigError("--overwrite: replaces explanations.json in --explain DIR; give --explain DIR, or leave "
+                          "it out")
+    if explain is not None:
+        refuse_taken(explain, [explain / SUMMARY], "--explain", overwrite)  # before reading and predicting
     names, tables = [], []
     for path in files:
         ids, table = predictor.read_rows(path)
@@ -30,13 +39,16 @@ def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], 
     predictions = predictor.predict_table(table, names)
     extra: dict[str, dict] = {}
     if explain is not None:
-        from meddx.core.files import write_json_atomic
+        from meddx.core.files import to_json, write_text_atomic
         from meddx.explain.tabular import top_features
 
         found = top_features(predictor, table, method=attribution, top=top)
         extra = {p.source: {"explanation": e} for p, e in zip(predictions, found)}
-        explain.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(explain / "explanations.json", [{"source": p.source, **e} for p, e in zip(predictions, found)])
+        summary = to_json([{"source": p.source, **e} for p, e in zip(predictions, found)])
+        try:
+            write_text_atomic(explain / SUMMARY, summary, exclusive=not overwrite)
+        except FileExistsError:
+            raise appeared("--explain", explain / SUMMARY, 0) from None
     from meddx.cli.train import print_predictions
 
     print_predictions(predictions, predictor.label_names, as_json, "row", extra)

@@ -209,7 +209,7 @@ def predict(
     output: Optional[Path] = typer.Option(None, "--output", "--out", "-o", help="Segmentation: folder for the masks (input's format and geometry) and overlays."),
     pixel_size: Optional[float] = typer.Option(None, "--pixel-size", help="Segmentation: mm per pixel for files without spacing (PNG/JPEG), for measurements."),
     overlays: bool = typer.Option(True, "--overlays/--no-overlays", help="Segmentation: write an overlay PNG per input."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Text bundle: replace explanation pages already in the --explain folder (without it they are kept and predict refuses)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Text, series and table bundles: replace files of the same names already in the --explain folder (without it they are kept and predict refuses)."),
 ) -> None:
     """Predict raw image files or documents: label and class probabilities, or masks and measurements for segmentation."""
     from meddx.bundle.bundle import load_bundle
@@ -229,13 +229,18 @@ def predict(
     if predictor.config.get("modality") == "series":
         from meddx.cli.predict_series import predict_series
 
-        predict_series(predictor, files or [], explain, attribution, as_json)
+        predict_series(predictor, files or [], explain, attribution, as_json, overwrite=overwrite)
         return
     if predictor.config.get("modality") == "tabular":  # one prediction per row of CSV/TSV files
         from meddx.cli.predict_tabular import predict_tabular
 
-        predict_tabular(predictor, files or [], explain, attribution, as_json)
+        predict_tabular(predictor, files or [], explain, attribution, as_json, overwrite=overwrite)
         return
+    if overwrite:  # image bundles: predict writes no explanation files the flag could protect; refused, not ignored
+        from meddx.core.errors import ConfigError
+
+        raise ConfigError(f"--overwrite: replaces the --explain files of text, series and table bundles; image bundle "
+                          f"{predictor.name!r} writes none (image explanations: meddx explain {bundle} FILE... --out DIR)")
     if not files:
         raise typer.BadParameter("give at least one file to predict", param_hint="FILES")
     if predictor.task == "segmentation":

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from meddx.core.errors import ConfigError, DataError
+from meddx.explain.outputs import write_explanations  # noqa: F401  (its home before; the files it writes)
 
 TEXT_METHODS = ("attention", "integrated-gradients")
 
@@ -309,44 +309,6 @@ def _explain_series(predictor: Any, record: Any, method: str, target: str | None
                        extra={"top": top_contributors(attribution, predictor.variables, record)})
 
 
-def write_explanations(predictor: Any, explanations: list[Explanation], inputs: Sequence[Any], out: Path) -> list[Path]:
-    """Files people look at: an overlay PNG per image and method (3D: three slices through the
-    peak), an HTML page per document and method, and one comparison figure per image when several
-    methods ran; plus ``explanations.json`` (summaries, no arrays, no text)."""
-    from meddx.core.files import write_json_atomic, write_text_atomic
-
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    text = predictor.config.get("modality") == "text"
-    if predictor.config.get("modality") is None:  # images: aligned with the explanations (the CLI passes
-        inputs = image_items(predictor, inputs)    # files already, so this only checks they are not folders)
-    for i, group in enumerate(per_input(explanations)):
-        source = group[0].source
-        stem = f"{i + 1:04d}-{_safe(Path(source).name)}"
-        if predictor.config.get("modality") == "tabular":
-            continue  # rows: explanations.json holds each row's attribution per column
-        if predictor.config.get("modality") == "series":
-            from meddx.explain.series import heatmap_png
-
-            written += [heatmap_png(e.attribution, predictor.variables, out / f"{stem}-{e.method}.png",
-                                    title=f"{source}: {e.method}, {e.target} ({e.probability:.2f})") for e in group]
-            continue
-        if text:
-            from meddx.explain.text import TokenAttribution, render_attribution_html
-
-            document = inputs[i]
-            for e in group:
-                attribution = TokenAttribution(tokens=e.tokens or [], scores=e.attribution, method=e.method,
-                                               target=e.target, probability=e.probability, extra=e.extra)
-                written.append(write_text_atomic(out / f"{stem}-{e.method}.html", render_attribution_html(
-                    document, attribution, title=f"{predictor.name}: {source} ({e.method})")))
-            continue
-        image = group[0].image if group[0].image is not None else _read(predictor, inputs[i], i)[0]
-        written += _image_files(image, group, out, stem, group[0].extra.get("spacing"))
-    written.append(write_json_atomic(out / "explanations.json", [e.to_dict() for e in explanations]))
-    return written
-
-
 def per_input(explanations: list[Explanation]) -> list[list[Explanation]]:
     """The explanations of each input in input order. :func:`explain` gives every method of one
     input in turn, so a new input starts where the source changes or a method repeats: the same
@@ -358,25 +320,3 @@ def per_input(explanations: list[Explanation]) -> list[list[Explanation]]:
         else:
             groups[-1].append(e)
     return groups
-
-
-def _image_files(image: np.ndarray, group: list[Explanation], out: Path, stem: str,
-                 spacing: Sequence[float] | None = None) -> list[Path]:
-    from meddx.explain.image import comparison_png, overlay_png, volume_overlay_png
-
-    files = []
-    for e in group:
-        title = f"{e.method}: {e.target} ({e.probability:.2f})"
-        path = out / f"{stem}-{e.method}.png"
-        if image.ndim == 4:
-            files.append(volume_overlay_png(image, e.attribution, path, title=title, spacing=spacing))
-        else:
-            files.append(overlay_png(image, e.attribution, path, title=title, spacing=spacing))
-    if len(group) > 1 and image.ndim == 3:
-        files.append(comparison_png(image, {e.method: e.attribution for e in group}, out / f"{stem}-methods.png",
-                                    title=f"{group[0].target} ({group[0].probability:.2f})", spacing=spacing))
-    return files
-
-
-def _safe(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)[:60] or "input"

@@ -138,7 +138,7 @@ def _blend(display: np.ndarray, attribution: np.ndarray, alpha: float = 0.5, sca
 
 
 def overlay_png(image: np.ndarray, attribution: np.ndarray, path: str | Path, *, title: str = "",
-                scale: int = 1, spacing: Sequence[float] | None = None) -> Path:
+                scale: int = 1, spacing: Sequence[float] | None = None, exclusive: bool = False) -> Path:
     """The map blended on the raw image, written as a PNG exactly the image's size (times an
     integer ``scale``); the map is resized to the image, the title goes in the PNG metadata. With a
     ``spacing`` ``(dy, dx)`` mm of non-square pixels, the PNG is the image drawn at that aspect
@@ -154,7 +154,7 @@ def overlay_png(image: np.ndarray, attribution: np.ndarray, path: str | Path, *,
         rgb = rgb.repeat(scale, axis=0).repeat(scale, axis=1)
     buf = io.BytesIO()
     imsave(buf, rgb, format="png", metadata={"Title": title} if title else None)
-    return write_bytes_atomic(path, buf.getvalue())
+    return write_bytes_atomic(path, buf.getvalue(), exclusive=exclusive)  # exclusive: never over a file there
 
 
 def _resize_display(display: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -164,13 +164,13 @@ def _resize_display(display: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return np.clip(np.stack([_resize(display[..., c], shape) for c in range(display.shape[-1])], -1), 0.0, 1.0)
 
 
-def _save_figure(fig, path: str | Path) -> Path:  # type: ignore[no-untyped-def]
+def _save_figure(fig, path: str | Path, exclusive: bool = False) -> Path:  # type: ignore[no-untyped-def]
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     FigureCanvasAgg(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    return write_bytes_atomic(path, buf.getvalue())
+    return write_bytes_atomic(path, buf.getvalue(), exclusive=exclusive)
 
 
 def volume_figure(volume: np.ndarray, attribution: np.ndarray, *, title: str = "",
@@ -202,13 +202,14 @@ def volume_figure(volume: np.ndarray, attribution: np.ndarray, *, title: str = "
 
 
 def volume_overlay_png(volume: np.ndarray, attribution: np.ndarray, path: str | Path, *, title: str = "",
-                       spacing: Sequence[float] | None = None) -> Path:
+                       spacing: Sequence[float] | None = None, exclusive: bool = False) -> Path:
     """Axial, coronal and sagittal slices of the volume through the map's peak (:func:`image_peak`:
     the JSON's ``peak`` on the model grid, ``image_peak`` on the volume's), each drawn at the voxel
     ``spacing`` ((dz, dy, dx) mm, as the reader gives it) so that a CT of 0.7 x 0.7 x 5 mm voxels is
     not squashed five times along z; without one (arrays such as MedMNIST) voxels are drawn square.
     A line under the slices says which."""
-    return _save_figure(volume_figure(volume, attribution, title=title, spacing=spacing), path)
+    fig = volume_figure(volume, attribution, title=title, spacing=spacing)
+    return _save_figure(fig, path, exclusive=True) if exclusive else _save_figure(fig, path)
 
 
 def comparison_figure(image: np.ndarray, maps: dict[str, np.ndarray], *, title: str = "",
@@ -237,7 +238,8 @@ def comparison_figure(image: np.ndarray, maps: dict[str, np.ndarray], *, title: 
 
 
 def comparison_png(image: np.ndarray, maps: dict[str, np.ndarray], path: str | Path, *, title: str = "",
-                   spacing: Sequence[float] | None = None) -> Path:
+                   spacing: Sequence[float] | None = None, exclusive: bool = False) -> Path:
     """The image next to one overlay per method, side by side, drawn at the pixel aspect of
     ``spacing`` (:func:`comparison_figure`)."""
-    return _save_figure(comparison_figure(image, maps, title=title, spacing=spacing), path)
+    fig = comparison_figure(image, maps, title=title, spacing=spacing)
+    return _save_figure(fig, path, exclusive=True) if exclusive else _save_figure(fig, path)

@@ -113,7 +113,7 @@ def top_contributors(attribution: np.ndarray, variables: list[str], record: Any 
 
 
 def heatmap_png(attribution: np.ndarray, variables: list[str], path: Path, title: str = "",
-                max_rows: int = 40) -> Path:
+                max_rows: int = 40, exclusive: bool = False) -> Path:
     """A variable x hour heatmap (red raised the risk, blue lowered it) of the variables that
     contributed, most important first; at most ``max_rows`` rows."""
     import matplotlib
@@ -139,4 +139,4 @@ def heatmap_png(attribution: np.ndarray, variables: list[str], path: Path, title
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
-    return write_bytes_atomic(path, buf.getvalue())
+    return write_bytes_atomic(path, buf.getvalue(), exclusive=exclusive)  # exclusive: never over a file there

@@ -113,7 +113,7 @@ def test_explain_cli_draws_a_volume_at_its_spacing_and_records_it(bundle_3d, tmp
     bundle, scan = bundle_3d
     drawn: list = []
     save = figures._save_figure
-    monkeypatch.setattr(figures, "_save_figure", lambda fig, path: drawn.append(fig) or save(fig, path))
+    monkeypatch.setattr(figures, "_save_figure", lambda fig, path, **k: drawn.append(fig) or save(fig, path, **k))
     result = run_cli(["explain", str(bundle), str(scan), "-m", "gradcam", "-m", "occlusion", "--out",
                       str(tmp_path / "out"), "--json"], capsys)
     assert result.code == 0, result.err
@@ -141,7 +141,7 @@ def test_a_volume_given_as_an_array_is_drawn_with_square_voxels_and_says_so(bund
     assert e.to_dict()["figure_voxels"] == "voxels drawn square: no voxel spacing recorded"
     drawn: list = []
     save = figures._save_figure
-    monkeypatch.setattr(figures, "_save_figure", lambda fig, path: drawn.append(fig) or save(fig, path))
+    monkeypatch.setattr(figures, "_save_figure", lambda fig, path, **k: drawn.append(fig) or save(fig, path, **k))
     write_explanations(predictor, [e], [volume], tmp_path / "arr")
     assert _drawn_ratios(drawn[0])[1] == pytest.approx(6 / 16, rel=0.02)
 
@@ -155,7 +155,7 @@ def test_the_server_draws_an_uploaded_volume_at_its_spacing_as_the_cli_does(bund
     bundle, scan = bundle_3d
     drawn: list = []
     save = figures._save_figure
-    monkeypatch.setattr(figures, "_save_figure", lambda fig, path: drawn.append(fig) or save(fig, path))
+    monkeypatch.setattr(figures, "_save_figure", lambda fig, path, **k: drawn.append(fig) or save(fig, path, **k))
     out = served_explanation(bundle, scan.read_bytes())
     assert out["explanation"]["overlay_png_base64"]
     fig = drawn[-1]  # the answer's figure (the first explanation also draws a warm-up one)

@@ -90,7 +90,7 @@ def test_explain_cli_draws_a_dicom_with_non_square_pixels_at_its_aspect(bundle_2
     bundle, scan = bundle_2d
     drawn: list = []
     save = figures._save_figure
-    monkeypatch.setattr(figures, "_save_figure", lambda fig, path: drawn.append(fig) or save(fig, path))
+    monkeypatch.setattr(figures, "_save_figure", lambda fig, path, **k: drawn.append(fig) or save(fig, path, **k))
     out = tmp_path / "out"
     result = run_cli(["explain", str(bundle), str(scan), "-m", "gradcam", "-m", "occlusion", "--out", str(out),
                       "--json"], capsys)

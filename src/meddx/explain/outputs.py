@@ -1,0 +1,138 @@
+"""The files of an explanation run, named before any work and never written over an earlier run's.
+
+``meddx explain --out DIR`` and the series and table ``predict --explain DIR`` write fixed names
+(``0001-<input>-<method>.png|html``, ``explanations.json``): a second run into the same folder
+replaced the first run's files without a word. :func:`planned_files` gives the names a run will
+write, :func:`refuse_taken` refuses, in one line naming the first one already there and the two ways
+on, before anything is computed; the files are then written exclusively (a file that appeared
+meanwhile is kept too) unless ``overwrite``. Other files in the folder are never touched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from meddx.core.errors import ConfigError
+
+SUMMARY = "explanations.json"
+
+
+def stem(index: int, source: str) -> str:
+    """``0001-<file name>``: the input's position (1-based) and its name made safe for a file name."""
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(source).name)[:60] or "input"
+    return f"{index:04d}-{name}"
+
+
+def planned_files(predictor: Any, groups: Sequence[tuple[str, Sequence[str]]], folder: Path) -> list[Path]:
+    """The files :func:`write_explanations` writes into ``folder`` for ``groups``, one ``(source,
+    methods)`` per input in input order: a PNG (images, series) or HTML page (text) per input and
+    method, a comparison PNG per 2D image explained by several methods, and ``explanations.json``
+    (table rows: that file only)."""
+    modality = predictor.config.get("modality")
+    files: list[Path] = []
+    if modality != "tabular":
+        suffix = "html" if modality == "text" else "png"
+        two_d = modality in (None, "image") and len(predictor.preprocessor.spatial_size) == 2
+        for i, (source, methods) in enumerate(groups, start=1):
+            files += [folder / f"{stem(i, source)}-{m}.{suffix}" for m in methods]
+            if two_d and len(methods) > 1:
+                files.append(folder / f"{stem(i, source)}-methods.png")
+    return [*files, folder / SUMMARY]
+
+
+def refuse_taken(folder: Path, files: Sequence[Path], flag: str, overwrite: bool) -> None:
+    """``ConfigError`` when any of ``files`` exists (an earlier run's) and not ``overwrite``: one
+    line naming the first, how many, and the two ways on; checked before the work so nothing is lost
+    and no minutes are spent for a refusal. A file given as the folder is refused too."""
+    from meddx.evaluation.output_dirs import check_out_folder
+
+    check_out_folder(folder, flag)
+    existing = [f for f in files if f.exists()]
+    if not existing or overwrite:
+        return
+    more = f" (and {len(existing) - 1} more of the {len(files)} files to write)" if len(existing) > 1 else ""
+    raise ConfigError(f"{flag} {folder}: {existing[0]}{more} already exists, from an earlier run; nothing was "
+                      "written: choose another (or an empty) folder, or pass --overwrite to replace the files")
+
+
+def appeared(flag: str, path: Path, done: int) -> ConfigError:
+    """The error for a file that appeared between the check and the write (kept: written exclusively)."""
+    return ConfigError(f"{flag} {path.parent}: {path} appeared while the explanations were computed and was kept "
+                       f"({done} file(s) written before it); choose another folder, or pass --overwrite")
+
+
+def write_explanations(predictor: Any, explanations: list[Any], inputs: Sequence[Any], out: Path, *,
+                       overwrite: bool = False, flag: str = "--out") -> list[Path]:
+    """Files people look at: an overlay PNG per image and method (3D: three slices through the
+    peak), an HTML page per document and method, a heatmap PNG per stay and method, and one
+    comparison figure per 2D image when several methods ran; plus ``explanations.json`` (summaries,
+    no arrays, no text). A file of those names already in ``out`` is never replaced unless
+    ``overwrite`` (``ConfigError`` naming it, before anything is written)."""
+    from meddx.explain.api import image_items, per_input
+
+    groups = per_input(explanations)
+    refuse_taken(out, planned_files(predictor, [(g[0].source, [e.method for e in g]) for g in groups], out),
+                 flag, overwrite)
+    out.mkdir(parents=True, exist_ok=True)
+    if predictor.config.get("modality") is None:  # images: aligned with the explanations (the CLI passes
+        inputs = image_items(predictor, inputs)    # files already, so this only checks they are not folders)
+    written: list[Path] = []
+    try:
+        for i, group in enumerate(groups):
+            written += _input_files(predictor, group, inputs, i, out, not overwrite)
+        from meddx.core.files import to_json, write_text_atomic
+
+        summary = to_json([e.to_dict() for e in explanations])
+        written.append(write_text_atomic(out / SUMMARY, summary, exclusive=not overwrite))
+    except FileExistsError as exc:
+        taken = exc.filename2 or exc.filename  # os.link names the link (2nd), open('x') the file
+        raise appeared(flag, Path(taken or out / SUMMARY), len(written)) from None
+    return written
+
+
+def _input_files(predictor: Any, group: list[Any], inputs: Sequence[Any], i: int, out: Path,
+                 exclusive: bool) -> list[Path]:
+    """The files of one input (``group``: its explanations, one per method)."""
+    modality = predictor.config.get("modality")
+    source, name = group[0].source, stem(i + 1, group[0].source)
+    if modality == "tabular":
+        return []  # rows: explanations.json holds each row's attribution per column
+    if modality == "series":
+        from meddx.explain.series import heatmap_png
+
+        return [heatmap_png(e.attribution, predictor.variables, out / f"{name}-{e.method}.png",
+                            title=f"{source}: {e.method}, {e.target} ({e.probability:.2f})", exclusive=exclusive)
+                for e in group]
+    if modality == "text":
+        from meddx.core.files import write_text_atomic
+        from meddx.explain.text import TokenAttribution, render_attribution_html
+
+        files = []
+        for e in group:
+            attribution = TokenAttribution(tokens=e.tokens or [], scores=e.attribution, method=e.method,
+                                           target=e.target, probability=e.probability, extra=e.extra)
+            page = render_attribution_html(inputs[i], attribution, title=f"{predictor.name}: {source} ({e.method})")
+            files.append(write_text_atomic(out / f"{name}-{e.method}.html", page, exclusive=exclusive))
+        return files
+    from meddx.explain.api import _read
+
+    image = group[0].image if group[0].image is not None else _read(predictor, inputs[i], i)[0]
+    return _image_files(image, group, out, name, group[0].extra.get("spacing"), exclusive)
+
+
+def _image_files(image: Any, group: list[Any], out: Path, name: str, spacing: Sequence[float] | None,
+                 exclusive: bool) -> list[Path]:
+    from meddx.explain.image import comparison_png, overlay_png, volume_overlay_png
+
+    files = []
+    for e in group:
+        title = f"{e.method}: {e.target} ({e.probability:.2f})"
+        path = out / f"{name}-{e.method}.png"
+        draw = volume_overlay_png if image.ndim == 4 else overlay_png
+        files.append(draw(image, e.attribution, path, title=title, spacing=spacing, exclusive=exclusive))
+    if len(group) > 1 and image.ndim == 3:
+        files.append(comparison_png(image, {e.method: e.attribution for e in group}, out / f"{name}-methods.png",
+                                    title=f"{group[0].target} ({group[0].probability:.2f})", spacing=spacing,
+                                    exclusive=exclusive))
+    return files
