@@ -28,7 +28,7 @@ KNOWN: dict[str, frozenset[str]] = {
     "": frozenset({
         "format", "name", "task", "label_names", "modality", "spatial_dims", "model", "preprocessing",
         "decision", "calibration", "tta", "orientation", "dicom_voi", "dicom_presentation", "card", "training",
-        "baseline",  # classifiers
+        "baseline", "typicality",  # classifiers
         "features", "series",  # tables, series
         "inference", "postprocess", "measurement", "intended_use",  # segmentation
         "privacy", "federated",  # differentially private, federated runs

@@ -71,6 +71,11 @@ class Predictor:
         # The voxel orientation volumes were read in for training ("RAS"); bundles written before
         # reorientation existed have none and read files in their stored order, as they were trained.
         self.orientation: str | None = config.get("orientation")
+        # Whether inputs look like the training images (bundle.typicality); None: a bundle without the record
+        from meddx.bundle.typicality import load_typicality
+
+        self.typicality = load_typicality(path, config)
+        self._tap: Any = None
 
     def _build_preprocessor(self, config: dict[str, Any]) -> Any:
         """The fitted input transform of this kind of bundle (images: ``ImagePreprocessor``)."""
@@ -102,28 +107,71 @@ class Predictor:
 
         return apply_temperature(probs, self.temperature, self.task, bias=self.calibration_bias)
 
-    def predict_tensor(self, x: torch.Tensor, batch_size: int | None = None, calibrated: bool = True) -> np.ndarray:
+    def predict_tensor(self, x: torch.Tensor, batch_size: int | None = None, calibrated: bool = True,
+                       features: list[Any] | None = None) -> np.ndarray:
         """Class probabilities ``(N, K)`` for preprocessed inputs: averaged over TTA flips, then
         temperature-scaled unless ``calibrated=False`` (the raw network output, for calibration reports).
-        ``batch_size`` ``None``: as many samples a pass as :func:`batch_size_for` allows their size."""
-        probs = self._raw_probs(x, batch_size or batch_size_for(tuple(x.shape)))
+        ``batch_size`` ``None``: as many samples a pass as :func:`batch_size_for` allows their size.
+        ``features``: a list that receives the penultimate features of the same passes (unflipped),
+        one ``(n, D)`` tensor per pass, for :meth:`typicality_of`."""
+        probs = self._raw_probs(x, batch_size or batch_size_for(tuple(x.shape)), features)
         return self.calibrate(probs) if calibrated else probs
 
     @torch.inference_mode()
-    def _raw_probs(self, x: torch.Tensor, batch_size: int) -> np.ndarray:
+    def _raw_probs(self, x: torch.Tensor, batch_size: int, features: list[Any] | None = None) -> np.ndarray:
         from meddx.tasks.classification import probs_from_logits
 
+        tap = self._feature_tap() if features is not None else None
+        slot = tap.start() if tap is not None else None
         outs = []
-        for start in range(0, len(x), batch_size):
-            xb = x[start : start + batch_size]
-            probs = probs_from_logits(self.net(xb).double(), self.task)  # type: ignore[arg-type]
-            if "hflip" in self.tta:
-                flipped = probs_from_logits(self.net(torch.flip(xb, dims=[-1])).double(), self.task)  # type: ignore[arg-type]
-                probs = (probs + flipped) / 2
-            outs.append(probs)
+        try:
+            for start in range(0, len(x), batch_size):
+                xb = x[start : start + batch_size]
+                probs = probs_from_logits(self.net(xb).double(), self.task)  # type: ignore[arg-type]
+                if slot:  # the head's input of this pass (not the flipped one's)
+                    features.append(slot[-1])  # type: ignore[union-attr]
+                    slot.clear()
+                if "hflip" in self.tta:
+                    flipped = probs_from_logits(self.net(torch.flip(xb, dims=[-1])).double(), self.task)  # type: ignore[arg-type]
+                    probs = (probs + flipped) / 2
+                outs.append(probs)
+        finally:
+            if tap is not None:
+                tap.stop()
         if not outs:
             return np.zeros((0, len(self.label_names)), dtype=np.float64)
         return torch.cat(outs).numpy()
+
+    def _feature_tap(self) -> Any:
+        """The hook that hands out the head's input (registered once); None when no head is found."""
+        if self._tap is None:
+            from meddx.bundle.typicality import FeatureTap, head_layer
+
+            head = head_layer(self.net, len(self.label_names))
+            if head is None:
+                return None
+            self._tap = FeatureTap()
+            head.register_forward_pre_hook(self._tap)
+        return self._tap
+
+    def typicality_of(self, features: list[Any], where: Sequence[str]) -> list[dict[str, Any]]:
+        """Per input (named by ``where``): ``typical`` and ``typicality`` (distance, threshold,
+        quantile), and a ``typicality_warning`` for an atypical one; ``{"typicality": None}`` for a
+        bundle without the record (``bundle.typicality``)."""
+        joined = torch.cat(features).numpy() if features else np.zeros((0, 0))
+        if self.typicality is None or len(joined) != len(where):  # no record, or no head whose input to read
+            return [{"typicality": None} for _ in where]
+        out = []
+        for name, record in zip(where, self.typicality.judge(joined)):
+            typical = record.pop("typical")
+            row: dict[str, Any] = {"typical": typical, "typicality": record}
+            if not typical:
+                row["typicality_warning"] = (
+                    f"{name}: unlike the images bundle {self.name!r} was trained on (feature distance "
+                    f"{record['distance']:.3g} above {record['threshold']:.3g}, the {record['quantile']:.1%} quantile "
+                    "of its validation images); its prediction is unreliable for this input")
+            out.append(row)
+        return out
 
     def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int | None = None,
                        calibrated: bool = True) -> np.ndarray:
@@ -206,19 +254,25 @@ class Predictor:
         beneath it (3D bundles: its DICOM series and NIfTI volumes; ``data.inputs``)."""
         from meddx.data.inputs import expand_image_inputs
 
+        from meddx.bundle.input_notes import channels_note
+
         paths = expand_image_inputs(paths, len(self.preprocessor.spatial_size))
         spacings: list[Any] = []
+        notes: list[dict[str, Any]] = []
 
         def arrays() -> Any:
             for p in paths:
                 loaded = self.read_loaded(p)
                 spacings.append(loaded.spacing)
+                notes.append(channels_note(loaded.array, self.preprocessor.channels, str(p)))
                 yield loaded.array
 
         # Each file is preprocessed as soon as it is read, so only the bundle-sized inputs are kept:
         # a folder of CT volumes is not held in memory at full resolution all at once.
         x = self.preprocessor.transform_many(arrays())
-        probs = self.predict_tensor(torch.from_numpy(x))
+        features: list[Any] = []
+        probs = self.predict_tensor(torch.from_numpy(x), features=features)
+        typicality = self.typicality_of(features, [str(p) for p in paths])
         labels = self.decide(probs)
         return [
             Prediction(
@@ -226,9 +280,9 @@ class Predictor:
                 label=lab,
                 probabilities={n: float(v) for n, v in zip(self.label_names, row)},
                 threshold=self.class_thresholds if self.task == "multilabel" and self.class_thresholds else self.threshold,
-                extra=self._spacing_extra(str(p), sp),
+                extra={**self._spacing_extra(str(p), sp), **note, **typ},
             )
-            for p, lab, row, sp in zip(paths, labels, probs, spacings)
+            for p, lab, row, sp, note, typ in zip(paths, labels, probs, spacings, notes, typicality)
         ]
 
     def _spacing_extra(self, where: str, spacing: Any) -> dict[str, Any]:

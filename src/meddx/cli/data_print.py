@@ -208,6 +208,13 @@ def _mm(values: list[float]) -> str:
     return "x".join(f"{v:.3g}" for v in values)
 
 
+def spacing_axes(n: int) -> str:
+    """The axes of ``n`` spacing values in array order, ``dz x dy x dx`` (volumes) or ``dy x dx``:
+    named from the values themselves (a 2D source's one-slice NIfTI records three) and with a
+    ``d`` so the axis ``x`` is not read as the ``x`` between values (the label was "y x x")."""
+    return " x ".join(("dz", "dy", "dx")[-n:]) if 1 <= n <= 3 else f"{n} axes"
+
+
 def print_spacing(console, result: dict) -> None:  # type: ignore[no-untyped-def]
     """One line per split with the voxel spacing the files record (volumes always; 2D images only
     when some file records one), and a warning when it varies: 3D classification resizes each
@@ -215,7 +222,6 @@ def print_spacing(console, result: dict) -> None:  # type: ignore[no-untyped-def
     splits = result["splits"]
     if result.get("spatial_dims") != 3 and not any(s.get("spacing") for s in splits.values()):
         return
-    axes = "z x y x x" if result.get("spatial_dims") == 3 else "y x x"
     if all("undecodable" not in s for s in splits.values()):  # in-memory arrays: one line for all splits
         console.print("spacing: not recorded (in-memory arrays such as MedMNIST carry none)")
         return
@@ -224,7 +230,7 @@ def print_spacing(console, result: dict) -> None:  # type: ignore[no-untyped-def
         if not sp:
             console.print(f"spacing {split}: not recorded (no decoded file records one)")
             continue
-        line = (f"spacing {split} (mm, {axes}): median {_mm(sp['median'])}, min {_mm(sp['min'])}, "
+        line = (f"spacing {split} (mm, {spacing_axes(len(sp['median']))}): median {_mm(sp['median'])}, min {_mm(sp['min'])}, "
                 f"max {_mm(sp['max'])} ({sp['known']} of {sp['decoded']} decoded files record one)")
         console.print(line, soft_wrap=True)
         if sp["varies"]:

@@ -252,9 +252,9 @@ def predict(
         if given is not None:  # silently writing nothing would look like success
             raise typer.BadParameter(f"image classifier {predictor.name!r}: {flag} is for {instead}", param_hint=flag)
     predictions = predictor.predict_files(files)
-    for p in predictions:  # 3D: a file at another spacing than training (stderr: JSON lines stay clean)
-        if p.extra.get("spacing_warning"):
-            typer.echo(f"warning: {p.extra['spacing_warning']}", err=True)
+    from meddx.cli.predict_image import print_notices
+
+    print_notices(predictor, predictions)  # spacing, channels, typicality (stderr: JSON lines stay clean)
     print_predictions(predictions, predictor.label_names, as_json, "file",
                       extra={p.source: p.extra for p in predictions if p.extra})
 
@@ -272,7 +272,7 @@ def print_predictions(predictions: list, label_names: list[str], as_json: bool, 
     from rich.table import Table
 
     spacing = any("spacing" in e for e in extra.values())
-    table = Table(what, "label", *label_names, *(["spacing (mm, z x y x x)"] if spacing else []))
+    table = Table(what, "label", *label_names, *(["spacing (mm, dz x dy x dx)"] if spacing else []))
     for p in predictions:
         label = p.label if isinstance(p.label, str) else ",".join(p.label) or "-"
         sp = extra.get(p.source, {}).get("spacing")

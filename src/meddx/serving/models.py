@@ -80,10 +80,15 @@ def predict_batch(predictor: Any, inputs: list[Any], shared: bool = False) -> li
     else:
         import torch
 
-        raw = predictor.predict_tensor(torch.from_numpy(np.stack(inputs)), calibrated=False)
+        features: list[Any] = []  # images: whether each looks like the training images (bundle.typicality)
+        raw = predictor.predict_tensor(torch.from_numpy(np.stack(inputs)), calibrated=False, features=features)
+        checks = predictor.typicality_of(features, ["the uploaded image"] * len(inputs))
     calibrated = predictor.calibrate(raw)
     labels = predictor.decide(calibrated)
-    return [answer(predictor, lab, cal, r) for lab, cal, r in zip(labels, calibrated, raw)]
+    answers = [answer(predictor, lab, cal, r) for lab, cal, r in zip(labels, calibrated, raw)]
+    if kind == "image":
+        answers = [{**a, **check} for a, check in zip(answers, checks)]
+    return answers
 
 
 def answer(predictor: Any, label: Any, calibrated: np.ndarray, raw: np.ndarray) -> dict[str, Any]:

@@ -42,6 +42,14 @@ PREDICTION_SCHEMA: dict[str, Any] = {
         "probabilities": {**_PROBS, "description": "temperature-scaled: what the decision uses"},
         "uncalibrated_probabilities": {**_PROBS, "description": "the network's own"},
         "threshold": {"description": "binary: a number; multi-label: per class; multi-class: null"},
+        "typical": {"type": "boolean", "description": "images: whether the input's features lie within the "
+                    "training images' (bundle.typicality); absent when the bundle records no check"},
+        "typicality": {"type": ["object", "null"], "description": "images: distance, threshold, quantile of the "
+                       "check; null for a bundle made without one (not checked)"},
+        "typicality_warning": {"type": "string", "description": "only for an input unlike the training images"},
+        "channels": {"type": "object", "description": "only when the upload's channels were converted: file, "
+                     "bundle, read_as"},
+        "channels_warning": {"type": "string", "description": "a colour picture to a grey model or the reverse"},
         "explanation": {"type": "object", "description": "only with ?explain=: method, target, probability, "
                         "milliseconds, and overlay_png_base64 (images), tokens (text) or top_contributors"},
         "milliseconds": {"type": "number"}}}

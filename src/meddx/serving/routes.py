@@ -234,6 +234,9 @@ async def _run(request: Request, served: Any, payload: Any, raw_input: Any, meth
         return out
     image, x = raw_input
     out = await served.batcher.submit(x)
+    from meddx.bundle.input_notes import channels_note  # a colour picture to a grey model, or the reverse
+
+    out.update(channels_note(image, served.predictor.preprocessor.channels, "the uploaded image"))
     if method:
         twin = await loop.run_in_executor(executor, explainer, served)
         draw = functools.partial(explain_image, spacing=payload.spacing)

@@ -90,7 +90,8 @@ def local_path(data: str) -> str | None:
 def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, net: Any,
                run_dir: Path, name: str, val_inputs: Any = None, *, cfg: dict[str, Any] | None = None,
                make_predictor: Callable[[dict[str, Any], Any], Any] | None = None,
-               extra_files: dict[str, bytes] | None = None, kept: list[str] | None = None) -> Any:
+               extra_files: dict[str, bytes] | None = None, kept: list[str] | None = None,
+               train_inputs: Any = None) -> Any:
     """Calibration, operating point, evaluation, bundle and registry entry for a trained network.
 
     On validation only: the temperature is fitted on the network's probabilities, then the
@@ -101,6 +102,8 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     the network (``evaluation.baseline``). The epoch kept (``trainer.json`` of the run, written
     by ``train_and_restore``) is recorded in the bundle and named in the card; an ensemble passes
     ``kept``, one entry per network, since its other networks' records live in ``members/<i>``.
+    ``train_inputs`` (the preprocessed training split, images) fits the bundle's input-typicality
+    check (``bundle.typicality``: train features, threshold on the validation ones).
     """
     import numpy as np
     import torch
@@ -133,8 +136,10 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
 
         add_to_bundle_config(cfg, run_dir)
     data = source.split("val")
+    val_features: list[Any] = []  # the penultimate features of the same pass, for the typicality check
     if val_inputs is not None:
-        raw = make(cfg, net).predict_tensor(torch.from_numpy(np.asarray(val_inputs)), calibrated=False)
+        raw = make(cfg, net).predict_tensor(torch.from_numpy(np.asarray(val_inputs)), calibrated=False,
+                                            features=val_features)
     else:
         raw = predict_split(make(cfg, net), source, "val").probs  # temperature 1: raw
     labels = np.asarray(data.labels)
@@ -147,6 +152,7 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     cfg["decision"].update(decision_of(cfg.get("calibration"), getattr(plan, "class_weights", None), source.task))
     predictor = make(cfg, net)
     choose_baseline_operating_point(predictor, source)
+    extra_files = {**(extra_files or {}), **_typicality(cfg, predictor, source, train_inputs, val_features, config)}
 
     settings = EvalSettings(n_resamples=config.ci_resamples, seed=config.seed)
     predictions = {"val": val}
@@ -205,6 +211,28 @@ def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[s
     temperature, smoothed = temperature_fit(labels, raw, task)
     return {"temperature": temperature, "fitted_on": "val",
             "method": f"temperature scaling (Guo et al. 2017), {nll(smoothed)}"}
+
+
+def _typicality(cfg: dict[str, Any], predictor: Any, source: Any, train_inputs: Any, val_features: list[Any],
+                config: TrainConfig) -> dict[str, bytes]:
+    """Fit the input-typicality check (``bundle.typicality``) into ``cfg["typicality"]`` and return
+    its bundle file; nothing under --dp (its statistics of the training features are not private)
+    or without the training inputs. A failure to fit is logged, never the end of a trained run."""
+    if train_inputs is None or not val_features or config.dp:
+        return {}
+    import logging
+
+    from meddx.bundle.typicality import FILE, fit_for_bundle
+
+    try:
+        fitted = fit_for_bundle(predictor, train_inputs, source.split("train").labels, val_features, source.task)
+    except (ValueError, ArithmeticError, MemoryError) as exc:  # numpy's LinAlgError is a ValueError
+        logging.getLogger(__name__).warning("input-typicality check not fitted (%s); the bundle has none", exc)
+        return {}
+    if fitted is None:
+        return {}
+    cfg["typicality"] = fitted[0]
+    return {FILE: fitted[1]}
 
 
 def _kept_epoch(run_dir: Path) -> str | None:

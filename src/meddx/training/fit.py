@@ -194,7 +194,7 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
         return FitResult(run_dir=run_dir, plan=plan)
     from meddx.training.finish import finish_run
 
-    return finish_run(config, source, plan, pre, task.net, run_dir, name, val_inputs=x_val)
+    return finish_run(config, source, plan, pre, task.net, run_dir, name, val_inputs=x_val, train_inputs=x_train)
 
 
 def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: Any, val_loader: Any, run_dir: Path,

@@ -46,7 +46,7 @@ def test_data_info_shows_the_spacing_of_nifti_volumes(folder: Path, capsys) -> N
     assert sp["known"] == sp["decoded"] == info["splits"]["train"]["decoded"] and not sp["varies"]
     _print_info(info)
     out = capsys.readouterr().out
-    assert "spacing train (mm, z x y x x): median 2x0.9x0.8" in out and "varies" not in out
+    assert "spacing train (mm, dz x dy x dx): median 2x0.9x0.8" in out and "varies" not in out
 
 
 def test_data_info_warns_when_the_spacing_varies(folder: Path, capsys) -> None:

@@ -1,0 +1,208 @@
+"""Is an input like the images the model was trained on? A Mahalanobis check of its features.
+
+A classifier answers for any input: a CT slice given to a chest X-ray model gets "pneumonia
+1.000". Its confidence cannot tell (max-softmax, Hendrycks & Gimpel 2017, stays high on a
+confidently wrong domain, above all for binary models), but its penultimate features can: the
+distance of an input's features to the nearest class mean under the classes' shared covariance
+(Lee et al. 2018, "A simple unified framework for detecting out-of-distribution samples").
+
+Fitted at training time: the class means and the shared (Ledoit-Wolf shrunk, scikit-learn)
+covariance on the training split's features, the threshold at a high quantile (99.5%) of the
+validation split's distances, so about 0.5% of in-distribution inputs are flagged. Never the
+test split. Features wider than ``MAX_DIMS`` are first projected on their leading principal
+components (scikit-learn PCA, fitted on the training features), which keeps the bundle small.
+
+The fitted arrays live in the bundle's ``typicality.json`` (float32, base64; no pickles), the
+summary (method, quantile, threshold, counts) in ``config.json`` ``typicality``. The arithmetic
+is hand-written (a matrix product per input) because scikit-learn's estimators cannot be stored
+without pickling; the fitting itself is scikit-learn's.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FILE = "typicality.json"
+FORMAT = "meddx-typicality/1"
+QUANTILE = 0.995
+MAX_DIMS = 512
+METHOD = ("Mahalanobis distance of the penultimate features to the nearest class mean, shared Ledoit-Wolf "
+          "covariance fitted on train (Lee et al. 2018); threshold: a quantile of the validation distances")
+NO_RECORD = ("bundle {name!r} has no typicality record (made before meddx checked inputs, or trained without "
+             "one): inputs unlike its training images are not flagged")
+
+
+@dataclass
+class Typicality:
+    """The fitted check: ``distance(features)`` and the threshold above which an input is atypical."""
+
+    center: np.ndarray  # (D,) mean of the training features (PCA centre)
+    components: np.ndarray | None  # (k, D) leading principal components, None: features used as they are
+    class_means: np.ndarray  # (M, k) one row per class (one row for multi-label)
+    whitener: np.ndarray  # (k, k) L with precision = L L^T, so d^2 = ||(z - mu) L||^2
+    threshold: float
+    quantile: float
+
+    def project(self, features: np.ndarray) -> np.ndarray:
+        """Features ``(N, D)`` in the space the Gaussian was fitted in ``(N, k)``."""
+        z = np.asarray(features, dtype=np.float64).reshape(len(features), -1)
+        if self.components is None:
+            return z
+        return (z - self.center) @ self.components.T
+
+    def distances(self, features: np.ndarray) -> np.ndarray:
+        """Mahalanobis distance of each row of ``features`` to its nearest class mean."""
+        z = self.project(features)
+        if len(z) == 0:
+            return np.zeros(0)
+        d2 = np.stack([(((z - mu) @ self.whitener) ** 2).sum(axis=1) for mu in self.class_means], axis=1)
+        return np.sqrt(d2.min(axis=1))
+
+    def judge(self, features: np.ndarray) -> list[dict[str, Any]]:
+        """Per input: ``typical`` and the record shown with it (distance, threshold, quantile)."""
+        return [{"typical": bool(d <= self.threshold), "distance": round(float(d), 4),
+                 "threshold": round(self.threshold, 4), "quantile": self.quantile}
+                for d in self.distances(features)]
+
+    def arrays_json(self) -> dict[str, Any]:
+        """The ``typicality.json`` content: the fitted arrays as float32 base64."""
+        return {"format": FORMAT, "center": _encode(self.center),
+                "components": None if self.components is None else _encode(self.components),
+                "class_means": _encode(self.class_means), "whitener": _encode(self.whitener)}
+
+
+def fit_typicality(train_features: np.ndarray, train_labels: np.ndarray, val_features: np.ndarray, task: str,
+                   quantile: float = QUANTILE) -> tuple[Typicality, dict[str, Any]]:
+    """Fit the check on the training features (class means, shared covariance) and set its
+    threshold at ``quantile`` of the validation distances; returns it and its ``config.json``
+    summary. ``train_labels``: class indices (binary, multi-class) or 0/1 rows (multi-label:
+    one Gaussian for all, as the classes overlap)."""
+    from sklearn.covariance import LedoitWolf
+    from sklearn.decomposition import PCA
+
+    x = np.asarray(train_features, dtype=np.float64).reshape(len(train_features), -1)
+    width = x.shape[1]
+    center, components = x.mean(axis=0), None
+    if width > MAX_DIMS:
+        pca = PCA(n_components=min(MAX_DIMS, len(x) - 1), random_state=0).fit(x)
+        center, components = pca.mean_, pca.components_
+        x = pca.transform(x)
+    labels = np.asarray(train_labels)
+    if task == "multilabel" or labels.ndim != 1:
+        groups = [np.ones(len(x), dtype=bool)]
+    else:
+        groups = [labels == k for k in np.unique(labels)]
+    means = np.stack([x[g].mean(axis=0) for g in groups])
+    residuals = np.concatenate([x[g] - mu for g, mu in zip(groups, means)])
+    precision = LedoitWolf(assume_centered=True).fit(residuals).precision_
+    whitener = np.linalg.cholesky((precision + precision.T) / 2)
+    check = Typicality(center, components, means, whitener, threshold=0.0, quantile=quantile)
+    val = check.distances(val_features)
+    check.threshold = float(np.quantile(val, quantile)) if len(val) else float("inf")
+    summary = {
+        "method": METHOD, "file": FILE, "fitted_on": "train", "threshold_on": "val", "quantile": quantile,
+        "threshold": round(check.threshold, 6), "n_train": int(len(x)), "n_val": int(len(val)),
+        "feature_dims": int(width), "dims": int(x.shape[1]),
+        "val_distance": {"median": round(float(np.median(val)), 4), "max": round(float(val.max()), 4)} if len(val) else None,
+    }
+    return check, summary
+
+
+def load_typicality(bundle: Path | None, config: dict[str, Any]) -> Typicality | None:
+    """The bundle's check, or ``None`` when its ``config.json`` records none (older bundles).
+    A recorded check whose file is missing or damaged is a ``BundleError`` naming it."""
+    from meddx.core.errors import BundleError
+
+    summary = config.get("typicality")
+    if not isinstance(summary, dict) or bundle is None:
+        return None
+    where = Path(bundle) / FILE
+    try:
+        data = json.loads(where.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise ValueError(f"format {data.get('format')!r}, expected {FORMAT!r}")
+        comps = data.get("components")
+        check = Typicality(_decode(data["center"]), None if comps is None else _decode(comps),
+                           _decode(data["class_means"]), _decode(data["whitener"]),
+                           threshold=float(summary["threshold"]), quantile=float(summary["quantile"]))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BundleError(f"{where}: cannot read the typicality check that config.json field 'typicality' "
+                          f"records ({exc}); restore the file, or remove the field to predict without the check") from None
+    k = check.whitener.shape[0]
+    if check.class_means.ndim != 2 or check.class_means.shape[1] != k or check.whitener.shape != (k, k):
+        raise BundleError(f"{where}: arrays of inconsistent shapes (class_means {check.class_means.shape}, "
+                          f"whitener {check.whitener.shape})")
+    return check
+
+
+def _encode(a: np.ndarray) -> dict[str, Any]:
+    a = np.ascontiguousarray(a, dtype="<f4")
+    return {"shape": list(a.shape), "dtype": "<f4", "base64": base64.b64encode(a.tobytes()).decode("ascii")}
+
+
+def _decode(d: dict[str, Any]) -> np.ndarray:
+    shape = tuple(int(s) for s in d["shape"])
+    a = np.frombuffer(base64.b64decode(d["base64"]), dtype="<f4")
+    if a.size != int(np.prod(shape)):
+        raise ValueError(f"{a.size} values for shape {shape}")
+    return a.reshape(shape).astype(np.float64)
+
+
+# ----------------------------------------------------------------------------- features
+
+
+def head_layer(net: Any, num_classes: int) -> Any:
+    """The classifier's last ``nn.Linear`` with ``num_classes`` outputs (ResNet ``fc``, DenseNet
+    ``class_layers.out``, EfficientNet ``_fc``, the seed CNN's ``fc``): its input is the
+    penultimate feature vector. ``None`` when the network has none."""
+    from torch import nn
+
+    heads = [m for m in net.modules() if isinstance(m, nn.Linear) and m.out_features == num_classes]
+    return heads[-1] if heads else None
+
+
+class FeatureTap:
+    """A forward pre-hook on the head that keeps its input for the threads that asked for it.
+
+    Per thread (the server predicts from several), and a callable object rather than a closure so
+    that ``copy.deepcopy`` of a predictor (the server's explanation twin) copies it with the net."""
+
+    def __init__(self) -> None:
+        self.slots: dict[int, list[Any]] = {}
+
+    def __call__(self, module: Any, inputs: tuple[Any, ...]) -> None:
+        slot = self.slots.get(threading.get_ident())
+        if slot is not None:
+            slot.append(inputs[0].detach().flatten(1).double().cpu())
+
+    def start(self) -> list[Any]:
+        slot: list[Any] = []
+        self.slots[threading.get_ident()] = slot
+        return slot
+
+    def stop(self) -> None:
+        self.slots.pop(threading.get_ident(), None)
+
+
+def fit_for_bundle(predictor: Any, train_inputs: Any, train_labels: Any, val_features: list[Any],
+                   task: str) -> tuple[dict[str, Any], bytes] | None:
+    """Training's hook: the training split's features through ``predictor`` (one inference pass),
+    the check fitted on them with its threshold on ``val_features`` (from the validation pass
+    training made anyway); returns the ``config.json`` summary and the ``typicality.json`` bytes,
+    or ``None`` when the network has no classifier head to read or the split is too small."""
+    import torch
+
+    features: list[Any] = []
+    predictor.predict_tensor(torch.from_numpy(np.asarray(train_inputs)), calibrated=False, features=features)
+    if not features or not val_features or len(train_inputs) < 2:
+        return None
+    train = torch.cat(features).numpy()
+    check, summary = fit_typicality(train, np.asarray(train_labels), torch.cat(val_features).numpy(), task)
+    return summary, json.dumps(check.arrays_json()).encode("utf-8")
