@@ -130,28 +130,21 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
 
 def explanation_pages(folder: Path, count: int, overwrite: bool) -> list[Path]:
     """The pages ``--explain FOLDER`` will write for ``count`` documents (``document0001.html``...),
-    checked before anything is predicted. A page already there (an earlier run's, showing another
-    document) is never replaced without ``--overwrite``: the refusal names it and the two ways on, as
-    ``data verify`` does for its outputs. A file where the folder should be is refused too."""
-    from meddx.core.errors import ConfigError
-    from meddx.evaluation.output_dirs import check_out_folder
+    checked before anything is predicted: a page already there (an earlier run's, showing another
+    document) is never replaced without ``--overwrite``, nor is a file taken for the folder
+    (``explain.outputs.refuse_taken``, as ``meddx explain --out`` checks its files)."""
+    from meddx.explain.outputs import refuse_taken
 
-    check_out_folder(folder, "--explain")
     pages = [folder / f"document{i:04d}.html" for i in range(1, count + 1)]
-    taken = [p for p in pages if p.exists()]
-    if taken and not overwrite:
-        what = f"{taken[0]} already exists" if len(taken) == 1 else \
-            f"{taken[0]} and {len(taken) - 1} more of the {len(pages)} pages to write already exist"
-        raise ConfigError(f"--explain {folder}: {what} (an earlier run's); nothing was written: choose another "
-                          "(or an empty) folder, or pass --overwrite to replace them")
+    refuse_taken(folder, pages, "--explain", overwrite)
     return pages
 
 
 def _write_explanations(predictor: Any, docs: list[str], predictions: list[Any], pages: list[Path],
                         attribution: str, overwrite: bool) -> dict[str, Path]:
     """Write each page atomically; without ``overwrite`` never over a page that appeared meanwhile."""
-    from meddx.core.errors import ConfigError
     from meddx.core.files import write_text_atomic
+    from meddx.explain.outputs import appeared
     from meddx.explain.text import render_attribution_html, token_attributions
 
     written = {}
@@ -162,8 +155,6 @@ def _write_explanations(predictor: Any, docs: list[str], predictions: list[Any],
         try:
             write_text_atomic(page, html, exclusive=not overwrite)
         except FileExistsError:
-            raise ConfigError(f"--explain {page.parent}: {page} appeared while predict ran and was kept ("
-                              f"{len(written)} page(s) written before it); choose another folder, or pass "
-                              "--overwrite to replace it") from None
+            raise appeared("--explain", page, len(written)) from None
         written[pred.source] = page
     return written
