@@ -186,7 +186,8 @@ def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[s
     from meddx.evaluation.calibration import temperature_fit
     from meddx.evaluation.recalibration import (class_shifted_temperature_fit, class_weighted_loss,
                                                 label_shifted_temperature_fit, label_weighted_loss,
-                                                shifted_temperature_fit, unshifted_label_words, weighted_loss)
+                                                shifted_temperature_fit, unshifted_class_words, unshifted_label_words,
+                                                weighted_loss)
     from meddx.evaluation.temperature_targets import SMOOTHED_WORDS
 
     def nll(smoothed: bool) -> str:  # bundles fitted against the 0/1 labels read as before the fallback
@@ -201,7 +202,8 @@ def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[s
         temperature, biases, smoothed = class_shifted_temperature_fit(labels, raw, class_weights)
         return {"temperature": temperature, "bias": biases, "fitted_on": "val",
                 "method": "the class-weighted loss's shifts log(w_k) removed (Menon et al. 2021), then temperature "
-                          f"scaling (Guo et al. 2017), {nll(smoothed)}; decisions argmax p_k·w_k"}
+                          f"scaling (Guo et al. 2017), {nll(smoothed)}; decisions argmax p_k·w_k"
+                          + unshifted_class_words(class_weights)}
     if task == "multilabel" and label_weighted_loss(class_weights):
         temperature, biases, smoothed = label_shifted_temperature_fit(labels, raw, class_weights)
         return {"temperature": temperature, "bias": biases, "fitted_on": "val",
