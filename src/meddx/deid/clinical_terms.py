@@ -52,9 +52,30 @@ _KIT_LOT_RE = re.compile(r"(?i:\b(?:kits?|reagents?|assays?|strips?|cartridges?|
                          r"(?:[ \t]*(?:#|no\.?|number))?[ \t:#]*)$")
 # "Triage cat: Manchester ORANGE": a category of the Manchester triage system, after "triage" on the line
 _TRIAGE_COLOUR_RE = re.compile(r"[ \t]+(?:RED|ORANGE|YELLOW|GREEN|BLUE|Red|Orange|Yellow|Green|Blue)\b")
-_FRACTION_RE = re.compile(r"\d{1,2}/\d{1,2}")
-_OF_RE = re.compile(r"[ \t]+of\b")
+# ... and right after "triage" or its category on the line: not "Triage nurse Manchester Orange" (a person may be
+# called Manchester) nor "Triage at Leeds General Infirmary ORANGE" (a hospital)
+_TRIAGE_BEFORE_RE = re.compile(r"(?i:\btriage(?:[ \t]+(?:cat(?:egory)?\.?|system|colou?r|code|level))?[ \t]*:?[ \t]*)$")
+_FRACTION_RE = re.compile(r"(?P<num>\d{1,2})/(?P<den>\d{1,2})")
+# "3/4 of the way", not "seen 3/4 of last year" nor "12/03 of 2024": a date after all
+_OF_RE = re.compile(r"[ \t]+of\b(?![ \t]+(?:(?i:last|this|next|that|the[ \t]+same|each|every)[ \t]+year|\d))")
 _STRONG_RULES = frozenset({"title"})  # "Dr Crohn", "Mr Willis": a person whatever follows
+# Cues that a person is named ("Patient: Paget Scale", "Daughter Ruth Scale visited", "Contact: Anna Rule", "Pt Mary
+# Kansas ...", "Mother: Jane Edinburgh Postnatal ..."): a scale is only taken over them when it is a longer name
+# that starts with a listed city ("Mother: Edinburgh Postnatal Depression Scale 6")
+_PERSON_CUE_RULES = frozenset({"label", "relation", "pt-prefix", "dict-pair"})
+# "Discharged to Parkinson's, a care home", "lives at Paget's", "Lives in Cushing's Lane": a place after all
+_RESIDE_BEFORE_RE = re.compile(r"(?i:\b(?:lives?|living|resides?|residing|stays?|staying|discharged|transferred|moved"
+                               r"|returned|admitted|works?|working|employed|went|goes|going)[ \t]+(?:back[ \t]+)?"
+                               r"(?:at|in|to|on|from|into))[ \t]+$")
+# "Referred to Edinburgh Royal Infirmary triage": a hospital's name before a scale word is the hospital's
+_HOSPITAL_WORD_RE = re.compile(r"\b(?:Infirmary|Hospitals?|Clinic|Surgery|Practice|Hospice|Home|House|Cent(?:re|er))\b")
+_STREET_AFTER_RE = re.compile(r"[ \t]+(?:Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Court|Drive|Way|Crescent|Place"
+                              r"|Gardens|Terrace|House|Farm|Funeral)\b")
+# (", a care home", ", a residential home"; not ", a chronic disease")
+_PLACE_AFTER_POSSESSIVE_RE = re.compile(r"[ \t]*,[ \t]*(?i:(?:an?|the|our|their)[ \t]+(?:[\w-]+[ \t]+){0,3}"
+                                        r"(?:home|house|hospital|hospice|shop|pub|caf[eé]|restaurant|bakery|farm|school"
+                                        r"|hotel|practice|surgery|cent(?:re|er)|unit|ward|flat|street|road|lane|village)s?\b)"
+                                        r"|[ \t]+[A-Z][a-z]+")
 
 
 def drop_clinical_terms(text: str, cands: list[Cand]) -> list[Cand]:
@@ -66,7 +87,8 @@ def drop_clinical_terms(text: str, cands: list[Cand]) -> list[Cand]:
 
 def _clinical(text: str, c: Cand, scales: bool = True) -> bool:
     if c.type == "DATE":  # "removed 3/4 of the way", "1/2 of the dose": a fraction, not a month and day
-        return _FRACTION_RE.fullmatch(text, c.start, c.end) is not None and _OF_RE.match(text, c.end) is not None
+        frac = _FRACTION_RE.fullmatch(text, c.start, c.end)
+        return frac is not None and int(frac["num"]) < int(frac["den"]) and _OF_RE.match(text, c.end) is not None
     if c.type in ("DEVICE", "ID"):
         return _KIT_LOT_RE.search(text, max(0, c.start - 40), c.start) is not None
     if c.type not in ("NAME", "LOCATION") or c.rule in _STRONG_RULES:
@@ -76,13 +98,53 @@ def _clinical(text: str, c: Cand, scales: bool = True) -> bool:
         return True
     possessive = _POSSESSIVE_RE.fullmatch(value)
     if possessive and possessive.group(1).lower() in DISEASE_EPONYMS:
-        return True
+        return not _place_possessive(text, c.start, c.end)
     if _ANATOMY_OF_RE.search(text, max(0, c.start - 30), c.start):
-        return True
+        # one bare word ("circle of Willis"), not a person's full name nor theirs ("Body of Peter Grant released",
+        # "Ring of Sarah Cole's husband")
+        return (re.fullmatch(r"[^\W\d_]+", value) is not None and not re.match(r"['’]", text[c.end:c.end + 1])
+                and _STREET_AFTER_RE.match(text, c.end) is None)  # "near the circle of Willis Road"
     line = text[text.rfind("\n", 0, c.start) + 1:c.start]
-    if c.type == "LOCATION" and _TRIAGE_COLOUR_RE.match(text, c.end) and "triag" in line.lower():
-        return True
-    return scales and scale_name_at(text, c.start, c.end, lower_ok=c.type == "LOCATION")
+    if c.type == "LOCATION" and _TRIAGE_COLOUR_RE.match(text, c.end) and _TRIAGE_BEFORE_RE.search(line):
+        return " " not in value  # "Manchester ORANGE", not "Leeds General Infirmary ORANGE"
+    if not scales or _HOSPITAL_WORD_RE.search(value) or not scale_name_at(text, c.start, c.end,
+                                                                           lower_ok=c.type == "LOCATION"):
+        return False
+    if c.type == "LOCATION" and _RESIDE_BEFORE_RE.search(text, max(0, c.start - 40), c.start):
+        return False  # "Lives in Glasgow Coma Scale 15" (a full stop left out): the town is named first
+    if c.type == "NAME" and _first_and_listed(text, c.start):
+        return False  # "Karen Wells score 4": a first name and a listed surname before the scale word
+    return c.rule not in _PERSON_CUE_RULES or _long_city_scale(text, c.start)
+
+
+def _place_possessive(text: str, start: int, end: int) -> bool:
+    """An eponym's possessive that names a place: after "lives at", "discharged to" or before ", a care home"."""
+    return (_RESIDE_BEFORE_RE.search(text, max(0, start - 40), start) is not None
+            or _PLACE_AFTER_POSSESSIVE_RE.match(text, end) is not None)
+
+
+def _scale_words(text: str, start: int) -> list[str]:
+    """The words of the scale's name at ``start`` up to its scale noun (``scale_name_at`` has found one)."""
+    words = re.findall(_WORD, text[start:start + 90].split("\n", 1)[0])[:6]
+    n_words = next((i + 1 for i, w in enumerate(words) if i and w.lower() in SCALE_NOUNS), len(words))
+    return words[:n_words]
+
+
+def _long_city_scale(text: str, start: int) -> bool:
+    """After a person's cue, a scale of three words or more that starts with a listed city ("Mother: Edinburgh
+    Postnatal Depression Scale"); "Patient: Paget Scale" or "Mother: Jane Edinburgh ..." is a person."""
+    from meddx.deid import lexicon
+
+    words = _scale_words(text, start)
+    return len(words) >= 3 and any(" ".join(words[:k]) in lexicon.cities() for k in (1, 2, 3))
+
+
+def _first_and_listed(text: str, start: int) -> bool:
+    """The scale's name starts with a listed first name and a listed name ("Karen Wells score"; not "Ann Arbor")."""
+    from meddx.deid import lexicon
+
+    words = _scale_words(text, start)
+    return len(words) >= 3 and words[0] in lexicon.first_names() and lexicon.is_listed(words[1])
 
 
 def _after_the(text: str, start: int) -> bool:
