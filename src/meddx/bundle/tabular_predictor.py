@@ -37,23 +37,30 @@ class TabularPredictor(Predictor):
     def reader_options(self) -> dict[str, Any]:
         return dict(self.config.get("training", {}).get("source_options") or {})
 
-    def encode(self, table: Any) -> torch.Tensor:
-        """Features ``(N, F)`` float32 of a DataFrame of raw rows (the training file's columns)."""
-        return torch.from_numpy(self.preprocessor.transform(table))
+    def encode(self, table: Any, rows: Sequence[str] | None = None) -> torch.Tensor:
+        """Features ``(N, F)`` float32 of a DataFrame of raw rows (the training file's columns);
+        ``rows`` names each row in an error (default: its position in ``table``)."""
+        return torch.from_numpy(self.preprocessor.transform(table, rows=rows))
 
-    def predict_rows(self, table: Any, calibrated: bool = True, batch_size: int = 1024) -> np.ndarray:
+    def predict_rows(self, table: Any, calibrated: bool = True, batch_size: int = 1024,
+                     rows: Sequence[str] | None = None) -> np.ndarray:
         """Class probabilities ``(N, K)`` of raw rows: temperature-scaled unless ``calibrated=False``."""
-        return self.predict_tensor(self.encode(table), batch_size=batch_size, calibrated=calibrated)
+        return self.predict_tensor(self.encode(table, rows), batch_size=batch_size, calibrated=calibrated)
 
-    def predict_split_data(self, data: Any, calibrated: bool = True) -> np.ndarray:
-        """Probabilities of a source split's ``table`` (what evaluation calls)."""
+    def predict_split_data(self, data: Any, calibrated: bool = True, rows: Sequence[str] | None = None) -> np.ndarray:
+        """Probabilities of a source split's ``table`` (what evaluation calls); ``rows``: see :func:`file_rows`."""
         if data.table is None:
             raise DataError(f"bundle {self.name!r} predicts table rows; the split holds no table")
-        return self.predict_rows(data.table, calibrated=calibrated)
+        return self.predict_rows(data.table, calibrated=calibrated, rows=rows)
+
+    @staticmethod
+    def file_rows(source: Any, split: str) -> list[str]:
+        """How an error names each row of a split of a table file (:func:`file_rows`)."""
+        return file_rows(source, split)
 
     def predict_table(self, df: Any, names: Sequence[str] | None = None) -> list[Prediction]:
         """Label and probabilities per row of ``df``; ``names`` names each row (default ``row1``...)."""
-        probs = self.predict_rows(df)
+        probs = self.predict_rows(df, rows=None if names is None else named_rows(names))
         labels = self.decide(probs)
         names = list(names) if names is not None else [f"row{i + 1}" for i in range(len(df))]
         return [Prediction(source=s, label=lab, probabilities={n: float(v) for n, v in zip(self.label_names, row)},
@@ -91,6 +98,32 @@ class TabularPredictor(Predictor):
 
     def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
         raise DataError(f"bundle {self.name!r} predicts table rows; pass a CSV/TSV file with its feature columns")
+
+
+def file_rows(source: Any, split: str) -> list[str]:
+    """How an error names each row of ``split`` so that the user finds it in their file: its row
+    there (``"row 16 of t.csv, in the val split"``: the split's tables are renumbered from 1), or its
+    id when the file has an id column. Before, the overflow error named the row's place in its
+    split: row 4 for the 16th row of a file whose every 4th row is val (training, ``meddx evaluate``)."""
+    ids, name = source.split(split).ids, Path(str(getattr(source, "origin", "") or "")).name or "the table"
+    id_column = (getattr(source, "options", None) or {}).get("id_column")
+    if id_column:
+        return [f"id {sid!r} in column {id_column!r} of {name}, in the {split} split" for sid in ids]
+    # without an id column the reader names each row row<N>, N counted from 1 as its errors count rows
+    return [f"row {sid[3:]} of {name}, in the {split} split" if sid[3:].isdigit() else f"sample {sid!r}"
+            for sid in ids]
+
+
+def named_rows(names: Sequence[str]) -> list[str]:
+    """How an error names each row of files to predict, from their ``FILE:rowN`` / ``FILE:ID`` names
+    (``read_rows``): ``"row 2 of b.csv"``. Before, the rows of all the files were numbered in one run:
+    the 2nd row of the second of two 20-row files was "row 22"."""
+    labels = []
+    for name in names:
+        file, _, row = str(name).rpartition(":")
+        known = file and row.startswith("row") and row[3:].isdigit()
+        labels.append(f"row {row[3:]} of {file}" if known else f"{row!r} of {file}" if file else repr(name))
+    return labels
 
 
 def tabular_bundle_config(config: Any, source: Any, plan: Any, pre: Any, name: str, run_dir: Path) -> dict[str, Any]:

@@ -66,6 +66,9 @@ def predict_split(predictor: Any, source: ImageSource, split: str, batch_size: i
     data = source.split(split)
     if data.texts is not None:  # documents: the text predictor tokenises them itself
         return predictions_from_raw(predictor, split, data, predictor.predict_texts(data.texts, calibrated=False))
+    if data.table is not None and hasattr(predictor, "file_rows"):  # a table: an error names the file's row
+        rows = predictor.file_rows(source, split)
+        return predictions_from_raw(predictor, split, data, predictor.predict_split_data(data, False, rows))
     if data.records is not None or data.table is not None:  # series, tables: the predictor encodes the split
         return predictions_from_raw(predictor, split, data, predictor.predict_split_data(data, calibrated=False))
     from meddx.data.orientation import reading_for

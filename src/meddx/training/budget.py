@@ -92,6 +92,10 @@ class BudgetReplan(Callback):
             self._budget_epochs = int(self.plan.epochs)
         elif int(self.plan.epochs) > self._budget_epochs:
             self._follow_raise(trainer)
+        elif int(self.plan.epochs) < self._budget_epochs:  # lowered by hand before it started (_follow_edit):
+            # a resume cannot lower epochs, so only that edit leaves them under the budget's; re-plans stay off
+            # (before, a network interrupted after its first epoch re-planned them back to its share)
+            self.replan_after, self.late_fraction = (), None
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._start = time.perf_counter()
@@ -185,6 +189,18 @@ class RaisedEpochsTimeLimit(Callback):
         self.budget_s, self.plan, self.plan_path = float(budget_minutes) * 60, plan, plan_path
         self._done: int | None = None  # epochs the checkpoint had run
         self._planned: int | None = None  # the epochs of the plan it was training under
+        # the epochs the budget's time limit was set for (before any raise), kept in the checkpoints this
+        # callback's resume writes: the checkpoint's plan record holds the raised epochs then, and Lightning's
+        # Timer restores its clock but not its grown limit, so a raised run interrupted again and resumed
+        # stopped at once at the base 1.25x the budget (a 2-epoch run raised to 6 ended at 4 epochs)
+        self._first: int | None = None
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"planned": self._first}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        first = state_dict.get("planned")
+        self._first = first if isinstance(first, int) and first > 0 else None
 
     def on_load_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
         from meddx.training.resume_edits import PLAN_KEY
@@ -194,6 +210,9 @@ class RaisedEpochsTimeLimit(Callback):
         self._planned = planned if isinstance(planned, int) and planned > 0 else None  # None: written before
 
     def on_fit_start(self, trainer: Any, pl_module: Any) -> None:  # before Lightning's Timer checks its clock
+        if self._first is None:  # the first resume: the plan the checkpoint trained under, before the raise
+            self._first = self._planned
+        self._planned = self._first
         raised = int(self.plan.epochs)
         if self._planned is None or raised <= self._planned:
             return

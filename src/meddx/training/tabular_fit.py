@@ -49,6 +49,8 @@ def fit_tabular(config: TrainConfig, source: Any, run_dir: Path | None, *, plan_
         write_json_atomic(run_dir / "config.json", config.model_dump())
         write_json_atomic(run_dir / "data.json", runlib.data_fingerprint(source))
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
+    from meddx.bundle.tabular_predictor import file_rows  # an error names the file's row (shared with evaluate)
+
     x_train = pre.transform(source.split("train").table, rows=file_rows(source, "train"))
     x_val = pre.transform(source.split("val").table, rows=file_rows(source, "val"))
     if plan.fitted_by_sklearn:
@@ -62,21 +64,6 @@ def fit_tabular(config: TrainConfig, source: Any, run_dir: Path | None, *, plan_
 
     cfg = tabular_bundle_config(config, source, plan, pre, name, run_dir)
     return finish_run(config, source, plan, None, net, run_dir, name, cfg=cfg, make_predictor=tabular_predictor_factory())
-
-
-def file_rows(source: Any, split: str) -> list[str]:
-    """How an error names each row of ``split`` so that the user finds it in their file: its row
-    there (``"row 16 of t.csv, in the val split"``: the split's tables are renumbered from 1), or its
-    id when the file has an id column. Before, the overflow error named the row's place in its
-    split: row 4 for the 16th row of a file whose every 4th row is val."""
-    from pathlib import Path
-
-    ids, name = source.split(split).ids, Path(str(source.origin)).name
-    if source.options.get("id_column"):
-        return [f"id {sid!r} in column {source.options['id_column']!r} of {name}, in the {split} split" for sid in ids]
-    # without an id column the reader names each row row<N>, N counted from 1 as its errors count rows
-    return [f"row {sid[3:]} of {name}, in the {split} split" if sid[3:].isdigit() else f"sample {sid!r}"
-            for sid in ids]
 
 
 def _plan_and_preprocessor(config: TrainConfig, source: Any, plan_file: str | Path | None) -> tuple[TabularPlan, Any]:

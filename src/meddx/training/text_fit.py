@@ -269,7 +269,12 @@ def _fit_budget(config: TrainConfig, source: TextSource, plan: TextPlan, train_d
         if step >= 2:  # the first steps allocate and pick kernels
             times.append(time.perf_counter() - start)
             samples += len(batch[-1])
-    if not times:
+    if not times:  # under 3 training batches: nothing timed once the first steps are left out
+        # before, the plan kept "default (no time budget given)" though a budget was given
+        plan.reasons["epochs"] = (
+            f"default {plan.epochs}: too few training batches ({step}) to time before training, so the "
+            f"{config.time_budget:g} min --time-budget re-plans them from the first epochs' measured time "
+            "(and stops training at 1.25x it)")
         return plan
     share = (config.time_budget or 0) / plan.ensemble
     plan = plan_epochs(plan, len(train_ds), share, sum(times) / samples, processes=config.devices * config.num_nodes)

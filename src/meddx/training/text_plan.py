@@ -78,7 +78,11 @@ def initial_text_plan(config: TrainConfig, source: TextSource) -> TextPlan:
                                                     else "default AdamW rate for training from scratch")
     weights, reasons["class_weights"] = _class_weights(config, source)
     epochs = config.epochs or 20
-    reasons["epochs"] = "set in config" if config.epochs else "default (no time budget given)"
+    # a --time-budget replaces this reason when it plans the epochs (text_fit._fit_budget); before, a plan
+    # made with one said "no time budget given" until then (and kept it when nothing could be timed)
+    reasons["epochs"] = "set in config" if config.epochs else (
+        f"default; the {config.time_budget:g} min --time-budget plans them" if config.time_budget
+        else "default (no time budget given)")
     patience, reasons["early_stopping_patience"] = default_patience(
         config.early_stopping_patience, config.checkpoint or "best", epochs)
     ensemble = config.ensemble or 1
