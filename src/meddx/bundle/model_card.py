@@ -363,7 +363,9 @@ def limitations(cfg: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
                      "may differ from the training distribution.")
     found += _prevalence_shift(dataset)
     found += [f"Subgroup {w}" for w in test.get("subgroup_warnings", [])]
-    return found
+    from meddx.bundle.typicality import card_limit  # the input check, what it cannot do
+
+    return found + card_limit(cfg.get("typicality"))
 
 
 def _prevalence_shift(dataset: dict[str, Any]) -> list[str]:

@@ -72,9 +72,11 @@ class Predictor:
         # reorientation existed have none and read files in their stored order, as they were trained.
         self.orientation: str | None = config.get("orientation")
         # Whether inputs look like the training images (bundle.typicality); None: a bundle without the record
-        from meddx.bundle.typicality import load_typicality
+        from meddx.bundle.typicality import check_head, load_typicality
 
         self.typicality = load_typicality(path, config)
+        if self.typicality is not None:  # a check the network cannot feed is refused now, not at predict
+            check_head(self.typicality, self.net, len(self.label_names), path)
         self._tap: Any = None
 
     def _build_preprocessor(self, config: dict[str, Any]) -> Any:

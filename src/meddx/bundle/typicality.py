@@ -21,6 +21,7 @@ without pickling; the fitting itself is scikit-learn's.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import threading
 from dataclasses import dataclass
@@ -33,6 +34,9 @@ FILE = "typicality.json"
 FORMAT = "meddx-typicality/1"
 QUANTILE = 0.995
 MAX_DIMS = 512
+# Fewest validation images the threshold is set from: a quantile of 6 distances is their maximum,
+# and a bundle trained with 6 flagged 6 of its own 20 test images (30%, not 0.5%); below this, no check.
+MIN_VAL = 20
 METHOD = ("Mahalanobis distance of the penultimate features to the nearest class mean, shared Ledoit-Wolf "
           "covariance fitted on train (Lee et al. 2018); threshold: a quantile of the validation distances")
 NO_RECORD = ("bundle {name!r} has no typicality record (made before meddx checked inputs, or trained without "
@@ -125,7 +129,11 @@ def load_typicality(bundle: Path | None, config: dict[str, Any]) -> Typicality |
         return None
     where = Path(bundle) / FILE
     try:
-        data = json.loads(where.read_text(encoding="utf-8"))
+        raw = where.read_bytes()
+        digest = summary.get("sha256")  # None: a record written before the digest, not checked
+        if digest is not None and hashlib.sha256(raw).hexdigest() != digest:
+            raise ValueError("its SHA-256 is not the one config.json records: the file was damaged or replaced")
+        data = json.loads(raw.decode("utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format')!r}, expected {FORMAT!r}")
         comps = data.get("components")
@@ -136,10 +144,43 @@ def load_typicality(bundle: Path | None, config: dict[str, Any]) -> Typicality |
         raise BundleError(f"{where}: cannot read the typicality check that config.json field 'typicality' "
                           f"records ({exc}); restore the file, or remove the field to predict without the check") from None
     k = check.whitener.shape[0]
-    if check.class_means.ndim != 2 or check.class_means.shape[1] != k or check.whitener.shape != (k, k):
-        raise BundleError(f"{where}: arrays of inconsistent shapes (class_means {check.class_means.shape}, "
+    comps = check.components
+    if (check.class_means.ndim != 2 or check.class_means.shape[1] != k or check.whitener.shape != (k, k)
+            or check.center.ndim != 1
+            or (comps is not None and comps.shape != (k, len(check.center)))
+            or (comps is None and len(check.center) != k)):
+        raise BundleError(f"{where}: arrays of inconsistent shapes (center {check.center.shape}, components "
+                          f"{None if comps is None else comps.shape}, class_means {check.class_means.shape}, "
                           f"whitener {check.whitener.shape})")
     return check
+
+
+def check_head(check: Typicality, net: Any, num_classes: int, bundle: Path | None) -> None:
+    """Refuse, at load, a recorded check the network cannot feed: no classifier head to read, or a
+    head whose input is not the width the check was fitted on (``center``). Without this, the first
+    case predicted silently unchecked and the second failed in a matrix product mid-predict."""
+    from meddx.core.errors import BundleError
+
+    head = head_layer(net, num_classes)
+    width = len(check.center)
+    if head is None or head.in_features != width:
+        found = "no nn.Linear with that many outputs" if head is None else f"one reading {head.in_features}"
+        raise BundleError(f"{Path(bundle or '.') / FILE}: the typicality check reads {width} features from the "
+                          f"classifier head ({num_classes} outputs), but the network has {found}; "
+                          "remove config.json field 'typicality' to predict without the check")
+
+
+def card_limit(record: Any) -> list[str]:
+    """The model card's limitation line for a recorded check (``config.json`` ``typicality``):
+    what it flags, its expected false-alarm rate, what it misses (measured in docs/typicality.md)."""
+    if not isinstance(record, dict):
+        return []
+    n_val = int(record.get("n_val") or 0)
+    rate = max(1 - float(record.get("quantile", QUANTILE)), 1 / (n_val + 1))  # a quantile of n: no finer than 1/(n+1)
+    return [f"Inputs unlike the training images are flagged by a feature-distance check (threshold from {n_val} "
+            f"validation images: about {rate:.1%} of in-domain inputs flagged); it catches other image families, "
+            "not subtle shifts (scanner, site, population), and passed 1 in 5 brain MRI given to a chest X-ray "
+            "model (docs/typicality.md)."]
 
 
 def _encode(a: np.ndarray) -> dict[str, Any]:
@@ -182,6 +223,12 @@ class FeatureTap:
         if slot is not None:
             slot.append(inputs[0].detach().flatten(1).double().cpu())
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> FeatureTap:
+        """A fresh tap: the copy's net is a different network, so no pass under way in this one is
+        its, and iterating ``slots`` while a predicting thread adds or removes its slot would raise
+        (the server copies its predictor for explanations while others predict)."""
+        return FeatureTap()
+
     def start(self) -> list[Any]:
         slot: list[Any] = []
         self.slots[threading.get_ident()] = slot
@@ -199,10 +246,19 @@ def fit_for_bundle(predictor: Any, train_inputs: Any, train_labels: Any, val_fea
     or ``None`` when the network has no classifier head to read or the split is too small."""
     import torch
 
+    val = torch.cat(val_features).numpy() if val_features else np.zeros((0, 0))
+    if len(val) < MIN_VAL:  # the quantile of a handful of distances is no threshold (MIN_VAL)
+        import logging
+
+        logging.getLogger(__name__).warning("input-typicality check not fitted: %d validation images, fewer than %d "
+                                            "to set its threshold from; the bundle has none", len(val), MIN_VAL)
+        return None
     features: list[Any] = []
     predictor.predict_tensor(torch.from_numpy(np.asarray(train_inputs)), calibrated=False, features=features)
-    if not features or not val_features or len(train_inputs) < 2:
+    if not features or len(train_inputs) < 2:
         return None
-    train = torch.cat(features).numpy()
-    check, summary = fit_typicality(train, np.asarray(train_labels), torch.cat(val_features).numpy(), task)
-    return summary, json.dumps(check.arrays_json()).encode("utf-8")
+    check, summary = fit_typicality(torch.cat(features).numpy(), np.asarray(train_labels), val, task)
+    data = json.dumps(check.arrays_json()).encode("utf-8")
+    # a flipped byte of the base64 arrays still decodes, as other numbers: the digest catches it
+    summary["sha256"] = hashlib.sha256(data).hexdigest()
+    return summary, data
