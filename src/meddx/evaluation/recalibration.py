@@ -119,12 +119,7 @@ def class_weighted_loss(class_weights: Any) -> bool:
 def unshifted_class_words(class_weights: Any) -> str:
     """What a multi-class bundle's ``calibration.method`` adds when some classes had weight 0;
     nothing otherwise (as before)."""
-    skipped = unshifted_labels(class_weights)
-    if not skipped:
-        return ""
-    return ("; class(es) at position(s) " + ", ".join(map(str, skipped)) + " (from 0) had class weight 0 (the loss "
-            "ignored their cases): left unshifted and out of the temperature fit, their probabilities are not "
-            "calibrated")
+    return _unshifted_words(class_weights, "class(es)", "class weight 0 (the loss ignored their cases)")
 
 
 def fit_temperature_after_class_shift(y_true: Any, probs: Any, class_weights: Any) -> tuple[float, list[float]]:
@@ -165,12 +160,15 @@ def unshifted_labels(pos_weights: Any) -> list[int]:
 def unshifted_label_words(pos_weights: Any) -> str:
     """What a multi-label bundle's ``calibration.method`` adds when some labels had ``pos_weight``
     0; nothing otherwise (as before)."""
-    skipped = unshifted_labels(pos_weights)
+    return _unshifted_words(pos_weights, "label(s)", "pos_weight 0 (the loss ignored their positives)")
+
+
+def _unshifted_words(weights: Any, what: str, why: str) -> str:
+    skipped = unshifted_labels(weights)
     if not skipped:
         return ""
-    return ("; label(s) at position(s) " + ", ".join(map(str, skipped)) + " (from 0) had pos_weight 0 (the loss "
-            "ignored their positives): left unshifted and out of the temperature fit, their probabilities are not "
-            "calibrated")
+    return (f"; {what} at position(s) " + ", ".join(map(str, skipped)) + f" (from 0) had {why}: left unshifted "
+            "and out of the temperature fit, their probabilities are not calibrated")
 
 
 def label_shifted_temperature_fit(y_true: Any, probs: Any, pos_weights: Any) -> tuple[float, list[float], bool]:
