@@ -28,6 +28,9 @@ MAX_SIDE_3D = 64
 # "Size-dependent defaults").
 SMALL_SIDE = 32
 SMALL_MIN_EPOCHS = 8
+# One loss weight per class (per label): a negative one trains away from a class, NaN/inf poison the loss.
+# Shared by every plan schema (image, table, series) so a hand-edited plan is checked alike.
+ClassWeights = list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None
 
 
 class Plan(BaseModel):
@@ -41,7 +44,7 @@ class Plan(BaseModel):
     channels: Annotated[int, Field(ge=1)]
     batch_size: Annotated[int, Field(ge=1)]
     epochs: Annotated[int, Field(ge=1)]
-    class_weights: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None  # a negative one trains away from a class
+    class_weights: ClassWeights
     early_stopping_patience: int
     # "best": the epoch with the best val AUC; "final": the last epoch when the schedule ran to its end
     checkpoint: Literal["best", "final"] = "best"
@@ -310,10 +313,16 @@ def _check_model(plan: Plan, source: ImageSource, overrides: dict[str, Any]) -> 
             f"model {plan.model!r} supports {'/'.join(f'{d}D' for d in dims)} input, but {source.origin} "
             f"holds {source.spatial_dims}D images; pick one from `meddx models`"
         )
-    if plan.class_weights is not None and len(plan.class_weights) != source.num_classes:
-        raise ConfigError(f"class_weights {plan.class_weights} ({where(overrides)}): {source.origin} has {source.num_classes} "
-                          f"classes ({', '.join(source.label_names)}); expected one weight per class")
+    check_class_weight_count(plan.class_weights, source, overrides)
     create_model(plan.model, num_classes=source.num_classes, **plan.model_args)
+
+
+def check_class_weight_count(weights: list[float] | None, source: Any, overrides: dict[str, Any]) -> None:
+    """One weight per class of ``source`` (any plan schema): a hand-edited plan's wrong count fails
+    here, naming the file, not deep in the loss or silently in a scikit-learn fit."""
+    if weights is not None and len(weights) != source.num_classes:
+        raise ConfigError(f"class_weights {weights} ({where(overrides)}): {source.origin} has {source.num_classes} "
+                          f"classes ({', '.join(source.label_names)}); expected one weight per class")
 
 
 def plan_epochs(plan: Any, n_train: int, budget_minutes: float, seconds_per_sample: float,

@@ -73,13 +73,14 @@ def fit_series(config: TrainConfig, source: Any, run_dir: Path | None, *, plan_f
 
 
 def _plan_and_preprocessor(config: TrainConfig, source: Any, plan_file: str | Path | None) -> tuple[SeriesPlan, Any]:
-    from meddx.training.plan import apply_overrides, read_plan
+    from meddx.training.plan import apply_overrides, check_class_weight_count, read_plan
     from meddx.training.series_plan import initial_series_plan
     from meddx.transforms.timeseries import SeriesPreprocessor
 
     plan = initial_series_plan(config, source)
     overrides = read_plan(plan_file, SeriesPlan) if plan_file else {}
     plan = apply_overrides(plan, overrides)
+    check_class_weight_count(plan.class_weights, source, overrides)
     _check_model(plan, source)
     pre = SeriesPreprocessor(list(source.variables), list(source.static_names), window_hours=plan.window_hours,
                              resample=plan.resample, max_steps=plan.max_steps)
@@ -168,7 +169,8 @@ def fit_aggregate_model(model: str, source: Any, pre: Any, plan: SeriesPlan, con
     x = features.transform(frame)
     if model in ("gbm", "logreg"):
         net = fit_sklearn_net(model, x, np.asarray(train.labels), task=source.task, num_classes=source.num_classes,
-                              class_weight="balanced" if plan.class_weights else None, seed=config.seed,
+                              class_weight=dict(enumerate(plan.class_weights)) if plan.class_weights else None,
+                              seed=config.seed,
                               **(plan.model_args if model == plan.model else {}))
         return net.eval(), features, dict(net.meddx_args)
     args = {"num_features": int(x.shape[1]), **plan.model_args}

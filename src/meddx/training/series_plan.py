@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from meddx.core.errors import ModelError
 from meddx.training.config import TrainConfig
+from meddx.training.plan import ClassWeights
 
 DEFAULT_MODEL = "gbm"
 SEQUENCE_MODELS = ("grud", "series-transformer")
@@ -40,7 +41,7 @@ class SeriesPlan(BaseModel):
     lr: float
     batch_size: int
     epochs: int
-    class_weights: list[float] | None
+    class_weights: ClassWeights  # >= 0 and finite, as for image plans; one per class (check_class_weight_count)
     early_stopping_patience: int
     baseline: str | None = None
     reasons: dict[str, str] = {}

@@ -93,7 +93,8 @@ def _fit_sklearn(config: TrainConfig, source: Any, plan: TabularPlan, x_train: n
 
     start, cpu = time.perf_counter(), time.process_time()
     net = fit_sklearn_net(plan.model, x_train, source.split("train").labels, task=source.task,
-                         num_classes=source.num_classes, class_weight="balanced" if plan.class_weights else None,
+                         num_classes=source.num_classes,
+                         class_weight=dict(enumerate(plan.class_weights)) if plan.class_weights else None,
                          seed=config.seed, **plan.fit_params)
     data = plan.model_dump()
     data["model_args"] = dict(net.meddx_args)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from meddx.core.errors import ConfigError, ModelError
 from meddx.data.base import ImageSource
 from meddx.training.config import TrainConfig
+from meddx.training.plan import ClassWeights
 
 # Chosen by benchmarks/tabular.py (10-fold CV on Cleveland and Pima, docs/tabular.md): logistic
 # regression reached AUROC .901 / .834; the MLP's means were .008 / .004 higher and boosting's
@@ -42,7 +43,7 @@ class TabularPlan(BaseModel):
     lr: float
     batch_size: int
     epochs: int
-    class_weights: list[float] | None
+    class_weights: ClassWeights  # >= 0 and finite, as for image plans; one per class (checked below)
     early_stopping_patience: int
     seconds_per_sample: float | None = None
     reasons: dict[str, str] = {}
@@ -65,9 +66,11 @@ def make_tabular_plan(config: TrainConfig, source: ImageSource, overrides: dict[
     training split; ``overrides`` (an edited plan.json) win over everything."""
     from meddx.models.registry import model_info
     from meddx.models.tabular import GBM_DEFAULTS, LOGREG_DEFAULTS
-    from meddx.training.plan import _class_weights, apply_overrides
+    from meddx.training.plan import _class_weights, apply_overrides, check_class_weight_count
+    from meddx.training.plan_file import PlanOverrides
 
-    overrides = dict(overrides or {})
+    # a copy (``model`` is popped below) that still names its file in errors
+    overrides = PlanOverrides(dict(overrides or {}), getattr(overrides, "path", None))
     if "model" in overrides and overrides["model"] != config.model:  # derive the rest for the chosen model
         plan = make_tabular_plan(config.model_copy(update={"model": overrides.pop("model")}), source, overrides)
         plan.reasons["model"] = "overridden by the given plan file"
@@ -98,7 +101,7 @@ def make_tabular_plan(config: TrainConfig, source: ImageSource, overrides: dict[
                          else "median imputation with missing indicators, fitted on train")
     weights, reasons["class_weights"] = _class_weights(config, source)
     if model in ("logreg", "gbm"):
-        reasons["class_weights"] += "; scikit-learn models use balanced sample weights when on"
+        reasons["class_weights"] += "; scikit-learn models weight each training row by its class's weight"
     lr_set = "lr" in config.model_fields_set
     lr = config.lr if lr_set else MLP_LR
     reasons["lr"] = "set in config" if lr_set else "AdamW rate for a small MLP"
@@ -109,4 +112,6 @@ def make_tabular_plan(config: TrainConfig, source: ImageSource, overrides: dict[
     plan = TabularPlan(model=model, model_args=args, fit_params=fit_params, impute=impute, lr=lr,
                        batch_size=config.batch_size or 32, epochs=epochs, class_weights=weights,
                        early_stopping_patience=config.early_stopping_patience or max(10, epochs // 5), reasons=reasons)
-    return apply_overrides(plan, overrides)
+    plan = apply_overrides(plan, overrides)  # validated: a negative or NaN weight is named with the file
+    check_class_weight_count(plan.class_weights, source, overrides)
+    return plan
