@@ -143,11 +143,12 @@ def gbm(num_classes: int = 2, num_features: int = 1, num_trees: int = 0, max_nod
 
 # ----------------------------------------------------------------------------- fitting
 def fit_sklearn_net(name: str, x: np.ndarray, y: np.ndarray, *, task: str, num_classes: int,
-                    class_weight: str | None = "balanced", seed: int = 0, **params: Any) -> nn.Module:
+                    class_weight: str | dict[int, float] | None = "balanced", seed: int = 0, **params: Any) -> nn.Module:
     """Fit ``logreg`` or ``gbm`` with scikit-learn on ``x`` ``(N, F)`` and class indices ``y``,
     and return the equivalent torch module (eval mode) whose softmax equals ``predict_proba``.
 
-    ``class_weight="balanced"`` weights samples by inverse class frequency. ``gbm`` takes NaN
+    ``class_weight="balanced"`` weights samples by inverse class frequency; a ``{class: weight}`` dict
+    (a plan's ``class_weights``) by those values. ``gbm`` takes NaN
     (it learns where missing values go); ``logreg`` needs imputed input. ``params`` override
     :data:`LOGREG_DEFAULTS` / :data:`GBM_DEFAULTS`. The module's constructor arguments are in
     ``net.meddx_args`` (what a bundle's ``config.json`` records).
