@@ -319,10 +319,21 @@ def _check_model(plan: Plan, source: ImageSource, overrides: dict[str, Any]) -> 
 
 def check_class_weight_count(weights: list[float] | None, source: Any, overrides: dict[str, Any]) -> None:
     """One weight per class of ``source`` (any plan schema): a hand-edited plan's wrong count fails
-    here, naming the file, not deep in the loss or silently in a scikit-learn fit."""
+    here, naming the file, not deep in the loss or silently in a scikit-learn fit; so do all-zero
+    weights of a binary or multi-class task (scikit-learn raises on all-zero sample weights, a
+    weighted cross-entropy divides 0 by 0), and a binary weight of 0 (a model of one class: a [0, 1]
+    logreg plan's bundle said P .645 at prevalence .188, with no note)."""
     if weights is not None and len(weights) != source.num_classes:
         raise ConfigError(f"class_weights {weights} ({where(overrides)}): {source.origin} has {source.num_classes} "
                           f"classes ({', '.join(source.label_names)}); expected one weight per class")
+    task = getattr(source, "task", None)
+    if weights and task != "multilabel" and not any(weights):  # every row's loss weight 0
+        raise ConfigError(f"class_weights {weights} ({where(overrides)}): every class weight is 0, so no training "
+                          "row counts; expected at least one weight > 0")
+    if weights and task == "binary" and not all(weights):  # one class ignored: a one-class model, no finite shift
+        raise ConfigError(f"class_weights {weights} ({where(overrides)}): a binary weight of 0 makes the loss ignore "
+                          "one of the two classes, and its probabilities cannot be calibrated back; expected two "
+                          "weights > 0")
 
 
 def plan_epochs(plan: Any, n_train: int, budget_minutes: float, seconds_per_sample: float,
