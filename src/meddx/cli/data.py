@@ -206,7 +206,9 @@ def verify(
 
         options = _text_options(text_column, label_column, id_column, patient_column, label_delimiter)
         tables = _table_options(columns, categorical, missing_values, zero_as_missing, positive_labels)
-        src = load_source(source, carve_val=False, text_options=_with_encoding(options, encoding),
+        # verify reads a text file whose columns look swapped: the same shape as conflicting duplicates, listed here
+        src = load_source(source, carve_val=False,
+                          text_options={**_with_encoding(options, encoding), "check_swapped": False},
                           options={**options, **tables,
                           "labels_file": labels_file, "window_hours": window_hours})
         check = verify_source

@@ -86,8 +86,10 @@ def is_text_spec(spec: str | Path) -> bool:
 def load_text_source(path: str | Path, *, text_column: str | None = None, label_column: str | None = None,
                      id_column: str | None = None, patient_column: str | None = None,
                      split_column: str | None = None, label_delimiter: str | None = None,
-                     encoding: str = "utf-8") -> TextSource:
+                     encoding: str = "utf-8", check_swapped: bool = True) -> TextSource:
     """Read the text source at ``path`` (see the module docstring for formats and defaults).
+    ``check_swapped=False`` (``data verify``) reads a file whose columns look swapped, so that its
+    conflicting duplicates, which look the same, can be listed and dropped.
 
     Raises ``DataError`` naming the file, row(s) and column for a missing column, an empty
     document, a missing label, an unknown split, a repeated id, bytes that are not ``encoding``
@@ -132,7 +134,7 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
         ids, used["id"] = [f"row{r}" for r in rows], None  # an 'id' column that is no unique id
         notes.append(f"{path.name}: column 'id' is empty or repeated in some rows; rows are numbered instead")
     names, labels, task = label_values(path, table[used["label"]], used["label"], label_delimiter, rows)
-    if task != "multilabel":
+    if task != "multilabel" and check_swapped:
         check_not_swapped(path, (used["text"], used["label"]), texts, [names[i] for i in labels])
     split_of = split_values(path, table[used["split"]], used["split"], rows) if used["split"] else ["train"] * len(rows)
     patients = [cell(v) for v in table[used["patient"]]] if used["patient"] else None

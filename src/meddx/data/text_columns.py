@@ -261,7 +261,8 @@ def check_not_swapped(path: Path, columns: tuple[str, str], texts: list[str], la
                         f"longer on average ({mean_label:.0f} characters) than column {text!r} (the documents: "
                         f"{distinct_texts} distinct values, {mean_text:.0f} characters); values not shown: name the "
                         "document column with --text-column and the label column with --label-column, or fix the "
-                        "header's order")
+                        "header's order; if they are not swapped, the same documents carry different labels "
+                        "(`meddx data verify` lists these conflicting duplicates; `--fix drop-conflicting`)")
 
 
 def split_values(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:

@@ -94,3 +94,53 @@ def test_the_cli_refuses_a_small_swapped_file_in_one_line(tmp_path: Path, capsys
     assert result.code == 2, result.err
     assert "swapped" in result.err and result.err.count("\n") == 1
     assert CANARY not in result.out + result.err
+
+
+def test_repeated_documents_with_many_labels_are_told_about_conflicting_duplicates(tmp_path) -> None:
+    """A file whose few templated notes carry many labels (not swapped, but unlearnable as it is)
+    trips the same rule: the message names that reading too and the command that finds them."""
+    import csv
+
+    from meddx.core.errors import DataError
+    from meddx.data.text import load_text_source
+
+    path = tmp_path / "templated.csv"
+    labels = ["I50.9 Heart failure, unspecified", "I21.4 Non-ST elevation myocardial infarction",
+              "J18.9 Pneumonia, unspecified organism", "N18.3 Chronic kidney disease, stage 3",
+              "I10 Essential (primary) hypertension", "E11.9 Type 2 diabetes without complications",
+              "J44.1 COPD with acute exacerbation"]
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["text", "label"])
+        for i in range(10):
+            writer.writerow(["No acute findings." if i % 2 else "Chest pain.", labels[i % len(labels)]])
+    with pytest.raises(DataError) as err:
+        load_text_source(path, text_column="text", label_column="label")
+    assert "conflicting duplicates" in str(err.value) and "meddx data verify" in str(err.value)
+
+
+def test_data_verify_lists_and_drops_conflicting_duplicates_that_look_swapped(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command the message names must work on that file: verify reports the conflicting groups
+    (before, it stopped on the same 'swapped' error) and ``--fix drop-conflicting`` writes a clean file."""
+    import json
+
+    from tests.integration.cli_helpers import run_cli
+
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    names = ["I50.9 Heart failure, unspecified", "I21.4 Non-ST elevation myocardial infarction",
+             "J18.9 Pneumonia, unspecified organism", "N18.3 Chronic kidney disease, stage 3",
+             "I10 Essential (primary) hypertension", "E11.9 Type 2 diabetes without complications",
+             "J44.1 COPD with acute exacerbation"]
+    rows = [("No acute findings." if i % 2 else "Chest pain.", names[i % len(names)]) for i in range(10)]
+    rows += [(f"{CANARY} {i} seen in clinic with stable angina", names[i % 2]) for i in range(3)]
+    path = _write(tmp_path / "templated.csv", ["text", "label"], rows)
+    report, fixed = tmp_path / "report.json", tmp_path / "fixed.csv"
+    result = run_cli(["data", "verify", str(path), "--report", str(report), "--fix", "drop-conflicting",
+                      "--fixed-output", str(fixed)], capsys)
+    assert result.code == 0, result.err
+    assert "swapped" not in result.err and CANARY not in result.out + result.err
+    summary = json.loads(report.read_text())["summary"]
+    assert summary["conflicting_label_groups"] == 2 and summary["conflicting_label_rows"] == 10
+    kept = load_text_source(fixed)
+    assert len(kept.splits["train"].texts) == 3 and all(t.startswith(CANARY) for t in kept.splits["train"].texts)
