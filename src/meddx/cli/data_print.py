@@ -40,6 +40,13 @@ def _print_text_conflicts(report: dict) -> None:
     from rich.console import Console
 
     console = Console()
+    swapped = report["summary"].get("columns_look_swapped")
+    if swapped:  # verify reads such a file (it may be conflicting duplicates): say what train will refuse
+        console.print(f"[bold yellow]warning:[/bold yellow] {swapped}; labels are shown by number (#1, #2, ...), "
+                      "not by value (they may be note text). If the columns are swapped, name the document column "
+                      "with --text-column and the label column with --label-column (or fix the header's order); if "
+                      "not, the same documents carry different labels (listed below; --fix drop-conflicting). "
+                      "`meddx train` refuses the file as it is", soft_wrap=True)
     groups = [(kind, g) for kind in ("exact", "near") for g in report[f"{kind}_duplicates"] if g["conflicting_labels"]]
     for kind, g in groups[:10]:
         console.print(f"[yellow]{kind} copies, labels differ:[/yellow] " + ", ".join(

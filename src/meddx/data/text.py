@@ -29,7 +29,7 @@ from meddx.data.base import SPLITS, SplitData, TaskType, TextSource, order_label
 from meddx.data.splits import split_alias
 from meddx.data.text_columns import (
     SHOW, cell, check_not_swapped, check_unicode, find_column, guess_label, guess_text, id_values, label_values,
-    split_values, text_values,
+    looks_swapped, split_values, text_values,
 )
 
 TABLE_SUFFIXES = (".csv", ".tsv")
@@ -89,7 +89,8 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
                      encoding: str = "utf-8", check_swapped: bool = True) -> TextSource:
     """Read the text source at ``path`` (see the module docstring for formats and defaults).
     ``check_swapped=False`` (``data verify``) reads a file whose columns look swapped, so that its
-    conflicting duplicates, which look the same, can be listed and dropped.
+    conflicting duplicates, which look the same, can be listed and dropped; the source's
+    ``columns["looks_swapped"]`` then says why (counts only), and its label names may be notes.
 
     Raises ``DataError`` naming the file, row(s) and column for a missing column, an empty
     document, a missing label, an unknown split, a repeated id, bytes that are not ``encoding``
@@ -134,8 +135,7 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
         ids, used["id"] = [f"row{r}" for r in rows], None  # an 'id' column that is no unique id
         notes.append(f"{path.name}: column 'id' is empty or repeated in some rows; rows are numbered instead")
     names, labels, task = label_values(path, table[used["label"]], used["label"], label_delimiter, rows)
-    if task != "multilabel" and check_swapped:
-        check_not_swapped(path, (used["text"], used["label"]), texts, [names[i] for i in labels])
+    swapped = _swapped(path, (used["text"], used["label"]), texts, names, labels, task, check_swapped)
     split_of = split_values(path, table[used["split"]], used["split"], rows) if used["split"] else ["train"] * len(rows)
     patients = [cell(v) for v in table[used["patient"]]] if used["patient"] else None
     if patients is not None:
@@ -148,8 +148,20 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
     ignored = [c for c in ordered if c not in set(used.values())]
     notes += [f"{path.name}: ignored column(s) {', '.join(ignored)}"] if ignored else []
     columns = {k: used[k] for k in ("text", "label", "id", "patient", "split")} | {"label_delimiter": label_delimiter}
-    columns |= _recorded(encoding)
+    columns |= _recorded(encoding) | ({"looks_swapped": swapped} if swapped else {})
     return _build(path, texts, ids, labels, names, task, split_of, patients, columns, notes)
+
+
+def _swapped(path: Path, columns: tuple[str, str], texts: list[str], names: list[str], labels: np.ndarray,
+             task: TaskType, refuse: bool) -> str | None:
+    """Refuse text and label columns that look exchanged (``refuse``), else say why they look so (the
+    source records it as ``columns["looks_swapped"]``: ``data verify`` then shows labels by number)."""
+    rows = ([names[i] for i in labels] if task != "multilabel"
+            else ["\n".join(names[j] for j in np.flatnonzero(row)) for row in labels])
+    if refuse:
+        check_not_swapped(path, columns, texts, rows, multilabel=task == "multilabel")
+        return None
+    return looks_swapped(columns, texts, rows, multilabel=task == "multilabel")
 
 
 # ----------------------------------------------------------------------------- reading

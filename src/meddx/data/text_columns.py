@@ -237,32 +237,52 @@ def _check_not_documents(path: Path, column: str, rows: list[int], sets: list[li
                         f"sentences (fewer than 2 rows per class); {hint}")
 
 
-def check_not_swapped(path: Path, columns: tuple[str, str], texts: list[str], labels: list[str]) -> None:
-    """Refuse a single-label table whose text and label columns are exchanged (``--text-column label
-    --label-column text`` by mistake, or a header in the other order than the data), whatever the
-    length of the notes: short one-sentence notes pass :func:`_check_not_documents` (they read as
-    class titles) and were trained on as one class per row. ``labels`` holds each row's label.
+_SWAPPED_HINT = ("values not shown: name the document column with --text-column and the label column with "
+                 "--label-column, or fix the header's order; if they are not swapped, the same documents carry "
+                 "different labels (`meddx data verify` lists these conflicting duplicates; `--fix drop-conflicting`)")
 
-    The test is structural, not about wording. In a real file the label is a function of the document,
-    so there are at most as many distinct labels as distinct documents; swapped, the "documents" are the
-    few class names, repeated, and the "labels" the notes, nearly one per row. Refused only when all of:
-    the label column has more distinct values than half the rows (fewer than 2 rows per class), the
-    text column at most half the rows (each "document" repeated), and the label column is the longer on
-    average. A 40-class file of short diagnosis phrases keeps its distinct notes and is accepted. The
-    message gives counts and lengths, never a value."""
+
+def looks_swapped(columns: tuple[str, str], texts: list[str], labels: list[str],
+                  multilabel: bool = False) -> str | None:
+    """Why the text and label columns look exchanged (``--text-column label --label-column text`` by
+    mistake, or a header in the other order than the data), or None; counts and lengths only, never a
+    value. ``labels`` holds each row's label, for multi-label each row's label set joined into one
+    string (``"\\n".join(names)``), so a set counts as one value and its length as the cell's.
+
+    The test is structural, not about wording: short one-sentence notes pass
+    :func:`_check_not_documents` (they read as class titles). In a real file the label (set) is a
+    function of the document, so there are at most as many distinct labels as distinct documents;
+    swapped, the "documents" are the few class names (or label sets), repeated, and the "labels" the
+    notes, nearly one per row. Flagged only when all of: the label column has more distinct values
+    than half the rows (fewer than 2 rows per class or set), it is the longer on average, and the text
+    column repeats: single-label, at most half the rows distinct; multi-label, at most two thirds as
+    many distinct documents as label sets (a swapped file's "documents" are label sets, which can be
+    as many as the combinations of its labels, so half the rows would miss a small file of 5 labels;
+    at two thirds, a real file needs conflicting labels on a third of its documents to trip it). A
+    40-class file of short diagnosis phrases with distinct notes, and a multi-label file whose few
+    label sets repeat, are read."""
     n = len(texts)
     distinct_labels, distinct_texts = len(set(labels)), len({t.strip() for t in texts})
     mean_text = sum(len(t.strip()) for t in texts) / max(n, 1)
     mean_label = sum(len(x) for x in labels) / max(n, 1)
-    if distinct_labels > n / 2 and distinct_texts <= n / 2 and mean_label > mean_text:
-        text, label = columns
-        raise DataError(f"{path}: the text and label columns look swapped: column {label!r} (the labels) holds "
-                        f"{distinct_labels} distinct values in {n} rows (fewer than 2 rows per class) and is "
-                        f"longer on average ({mean_label:.0f} characters) than column {text!r} (the documents: "
-                        f"{distinct_texts} distinct values, {mean_text:.0f} characters); values not shown: name the "
-                        "document column with --text-column and the label column with --label-column, or fix the "
-                        "header's order; if they are not swapped, the same documents carry different labels "
-                        "(`meddx data verify` lists these conflicting duplicates; `--fix drop-conflicting`)")
+    repeats = 3 * distinct_texts <= 2 * distinct_labels if multilabel else distinct_texts <= n / 2
+    if not (distinct_labels > n / 2 and repeats and mean_label > mean_text):
+        return None
+    text, label = columns
+    held = (f"{distinct_labels} distinct label sets in {n} rows (fewer than 2 rows per set)" if multilabel else
+            f"{distinct_labels} distinct values in {n} rows (fewer than 2 rows per class)")
+    return (f"the text and label columns look swapped: column {label!r} (the labels) holds {held} and is longer on "
+            f"average ({mean_label:.0f} characters) than column {text!r} (the documents: {distinct_texts} distinct "
+            f"values, {mean_text:.0f} characters)")
+
+
+def check_not_swapped(path: Path, columns: tuple[str, str], texts: list[str], labels: list[str],
+                      multilabel: bool = False) -> None:
+    """Refuse a table whose text and label columns look exchanged (:func:`looks_swapped`): it was
+    trained on as one class per note, the class names as documents. The message never quotes a value."""
+    reason = looks_swapped(columns, texts, labels, multilabel)
+    if reason:
+        raise DataError(f"{path}: {reason}; {_SWAPPED_HINT}")
 
 
 def split_values(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:

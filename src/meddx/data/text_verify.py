@@ -49,13 +49,19 @@ def verify_text_source(source: TextSource, *, near_duplicates: bool = True, thre
     documents are near duplicates (0.8 with 5-grams: a 200-word abstract with about three words
     changed); ``num_perm`` is the MinHash signature length. ``max_distance`` (an image-hash
     setting) is accepted so callers can treat every source alike, and ignored.
-    ``progress(done, total)`` is called as documents are hashed.
+    ``progress(done, total)`` is called as documents are hashed. A source whose columns look
+    swapped (``columns["looks_swapped"]``, read by ``data verify``) is reported with its labels
+    as ``#1``, ``#2``, ... in the order of its label names, never their values (they may be notes),
+    and the reason in ``summary["columns_look_swapped"]``.
     """
     if not 0.0 < threshold <= 1.0:
         raise ConfigError(f"near threshold: expected a Jaccard similarity in (0, 1]; got {threshold}")
     if shingle < 1:
         raise ConfigError(f"shingle: expected at least 1 word; got {shingle}")
     start = time.perf_counter()
+    swapped = source.columns.get("looks_swapped")
+    if swapped:  # the "labels" may be notes (PHI): the report and what is printed name them by number
+        source = replace(source, label_names=[f"#{k + 1}" for k in range(len(source.label_names))])
     items: list[_Item] = []
     undecodable: list[dict] = []
     shingles: dict[str, set[str]] = {}
@@ -87,6 +93,8 @@ def verify_text_source(source: TextSource, *, near_duplicates: bool = True, thre
     overlap = check_patient_overlap(source)
     summary = _summary(source, items, undecodable, exact, near, overlap)
     summary["seconds"] = round(time.perf_counter() - start, 2)
+    if swapped:
+        summary["columns_look_swapped"] = swapped
     return VerifyReport(
         source={"name": source.name, "origin": source.origin, "task": source.task, "kind": "text",
                 "label_names": list(source.label_names), "spatial_dims": 0, "columns": dict(source.columns)},
