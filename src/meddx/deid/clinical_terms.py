@@ -19,7 +19,8 @@ from meddx.deid.patterns import Cand
 
 # What ends a scale's, score's or staging system's name: "... Scale", "... triage", "... Index", "... rules"
 SCALE_NOUNS = frozenset("""scale scales score scores criteria classification questionnaire inventory index triage
-rule rules tool chart assessment checklist staging stage grade grading biplane instrument""".split())
+rule rules tool chart assessment checklist staging stage grade grading biplane instrument
+pathway pathways protocol formula equation definition regimen""".split())
 # What makes the scale word part of a place's name instead: "Memory Assessment Service", "Triage Centre"
 _PLACE_AFTER_RE = re.compile(r"[ \t]+(?i:cent(?:re|er)|unit|clinic|service|services|hospital|office|department|team"
                              r"|ward|suite|room|area|bay)\b")
@@ -55,6 +56,15 @@ _TRIAGE_COLOUR_RE = re.compile(r"[ \t]+(?:RED|ORANGE|YELLOW|GREEN|BLUE|Red|Orang
 # ... and right after "triage" or its category on the line: not "Triage nurse Manchester Orange" (a person may be
 # called Manchester) nor "Triage at Leeds General Infirmary ORANGE" (a hospital)
 _TRIAGE_BEFORE_RE = re.compile(r"(?i:\btriage(?:[ \t]+(?:cat(?:egory)?\.?|system|colou?r|code|level))?[ \t]*:?[ \t]*)$")
+# "Herbert B1", "Weber B ankle", "Garden III", "Mason type 2": a class of an eponymous classification right after a
+# listed name found alone (a person's name after a title or cue stays: "Dr Herbert B1" is no class)
+_CLASS_AFTER_RE = re.compile(r"[ \t]+(?:[A-D][1-4][a-c]?|(?:I{1,3}|IV|VI?)[a-c]?|(?i:type|grade|class|stage)[ \t]+"
+                             r"(?:[IV]{1,3}|\d)[a-c]?|[A-D](?=[ \t]+(?i:ankle|fracture|fibula|#)))(?![\w.'’-])")
+# "Framingham 24%", "Glasgow 14/15", "Geneva 3 points": a score named after a place or person, then its value
+# (not x/7, x/12, x/52: days, months and weeks in British notes, "reviewed by Wells 2/7 ago")
+_SCORE_VALUE_RE = re.compile(r"[ \t]+\d{1,3}(?:\.\d)?[ \t]*(?:%|/(?!(?:7|12|52)\b)\d{1,3}\b|(?i:points?|pts)\b)")
+_WEAK_RULES = frozenset({"dict-solo", "city-list"})
+_PLACE_PREP_RE = re.compile(r"(?i:\b(?:in|at|from|to|near|of|by|with|visiting)[ \t]+)$")
 _FRACTION_RE = re.compile(r"(?P<num>\d{1,2})/(?P<den>\d{1,2})")
 # "3/4 of the way", not "seen 3/4 of last year" nor "12/03 of 2024": a date after all
 _OF_RE = re.compile(r"[ \t]+of\b(?![ \t]+(?:(?i:last|this|next|that|the[ \t]+same|each|every)[ \t]+year|\d))")
@@ -94,6 +104,9 @@ def _clinical(text: str, c: Cand, scales: bool = True) -> bool:
     if c.type not in ("NAME", "LOCATION") or c.rule in _STRONG_RULES:
         return False
     value = text[c.start:c.end]
+    if c.rule in _WEAK_RULES and (_CLASS_AFTER_RE.match(text, c.end) or (
+            _SCORE_VALUE_RE.match(text, c.end) and not _PLACE_PREP_RE.search(text, max(0, c.start - 12), c.start))):
+        return True  # "(Herbert B1)", "Weber B ankle", "Framingham 24%": a classification or a score
     if c.type == "LOCATION" and _GENERIC_STREET_RE.fullmatch(value) and _after_the(text, c.start):
         return True
     possessive = _POSSESSIVE_RE.fullmatch(value)

@@ -62,6 +62,10 @@ def find_dates(text: str) -> list[DateHit]:
     for m in MD_TIME_RE.finditer(text):  # "4/9 9:10 AM": a month/day with a clock time after it
         if _parse(_FULL_BY_RULE["m-d"].fullmatch(text, m.start("core"), m.end("core")), "m-d") is not None:
             hits.append(DateHit(m.start("core"), m.end("core"), "m-d", False))
+    for m in FOLLOW_MD_RE.finditer(text):  # "F/u with cardiology 10/21", "recheck BMP 12/2"
+        if _parse(_FULL_BY_RULE["m-d"].fullmatch(text, m.start("core"), m.end("core")), "m-d") is not None \
+                and not _UNIT_AFTER_RE.match(text, m.end("core")):
+            hits.append(DateHit(m.start("core"), m.end("core"), "m-d", False))
     hits += [DateHit(m.start(), m.end(), "words", False) for m in FOREIGN_DATE_RE.finditer(text)]
     hits += _listed_month_days(text, hits)
     hits += [DateHit(m.start("core"), m.end("core"), "words", False) for m in MONTH_ALONE_RE.finditer(text)]
@@ -81,6 +85,11 @@ def find_dates(text: str) -> list[DateHit]:
 # (after a comma, bracket, bar, colon or a line start: "Pain 5/10 14:00" in a flowsheet row is a score)
 MD_TIME_RE = re.compile(r"(?m)(?:^|(?<=[,;(|:]))[ \t]*(?P<core>\d{1,2}/\d{1,2})(?![\d/]|\.\d)"
                         r"(?=[ \t]+\d{1,2}:[0-5]\d(?!\d))")
+# "F/u with cardiology 10/21", "recheck BMP 12/2": a month/day one to three words after a follow-up word (the m-d rule
+# needs the date word right before). Not x/5, x/7, x/10, x/12, x/52: power, days, pain, months and weeks ("repeat
+# pain score 7/10", "f/u in clinic 6/52")
+FOLLOW_MD_RE = re.compile(r"(?i:\b(?:f/u|follow[- ]?up|recheck|re-check|rtc)\b)(?:[ \t]+(?![\d])[\w&-]+){1,3}[ \t]+"
+                          + _BEFORE + r"(?P<core>\d{1,2}/(?!(?:5|7|10|12|52)\b)\d{1,2})(?![\d/]|\.\d)")
 _ES_MONTHS = "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre"
 _FR_MONTHS = "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
 # "15 de junio", "3 de julio de 2024", "el 2 de mayo del 2023", "15 juin 2024": Spanish and French dates with a day

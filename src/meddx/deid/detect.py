@@ -35,7 +35,7 @@ from meddx.deid.names_contexts import find_context_names
 from meddx.deid.names_cues import find_cue_names
 from meddx.deid.ocr import ocr_reading
 from meddx.deid.tables import find_table_names
-from meddx.deid.places_more import find_more_places
+from meddx.deid.places_more import find_more_places, towns_after_places
 from meddx.deid.patterns import Cand, find_context_ids, find_generic_ids, find_structured
 from meddx.deid.spans import Span
 
@@ -51,6 +51,9 @@ def detect(text: str) -> list[Span]:
     if reading is not None:
         cands += _candidates(reading)
     chosen = resolve(cands)
+    for town in towns_after_places(text, chosen):  # "St Richard's Hospital, Chichester"
+        if _free(chosen, town.start, town.end):
+            bisect.insort(chosen, town, key=lambda c: c.start)
     chosen = _grow_names(text, chosen)
     chosen = _propagate_names(text, chosen)
     chosen = _merge_adjacent_names(text, _grow_names(text, chosen))
@@ -141,7 +144,8 @@ def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
             end = m.end(2)
         for _ in range(3):
             m = _LEFT_RE.search(text, max(0, start - 40), start)
-            if not m or not _growable(text, m.group(1), m.start(1), m.end(1), out, idx):
+            if not m or not (_growable(text, m.group(1), m.start(1), m.end(1), out, idx)
+                             or _first_name_word(text, m.group(1), m.start(1), m.end(1), out, idx)):
                 break
             start = m.start(1)
         m = _LEFT_COMMA_RE.search(text, max(0, start - 40), start)
@@ -165,6 +169,21 @@ def _growable(text: str, word: str, start: int, end: int, spans: list[Cand], sel
     if word in lexicon.AMBIGUOUS and not (word in lexicon.surnames() or word in lexicon.first_names()):
         return False
     return name_like(word, caps_ok=False) and not is_eponym_use(text, end)
+
+
+# "in May", "since June", "late April": a month after a time word is a month whatever follows
+_TIME_WORD_BEFORE_RE = re.compile(r"(?i:\b(?:in|since|during|last|next|early|late|mid|until|till|before|after|this|each"
+                                  r"|every|of|from|through|throughout|end|start|beginning|around|about)[ \t-]+)$"
+                                  r"|\d[ \t]*$")
+
+
+def _first_name_word(text: str, word: str, start: int, end: int, spans: list[Cand], self_idx: int) -> bool:
+    """"April Jones", "June Patel", "May Ahmed", "Grace Oduya": a first name that is also a month or a word
+    (``lexicon.AMBIGUOUS``) right before a name found by another rule is its first name, unless a time word
+    or a number comes first ("seen in May Ahmed...", "12 June Smith")."""
+    return (word in lexicon.AMBIGUOUS and word[0].isupper() and not word.isupper()
+            and _free(spans, start, end, skip=self_idx)
+            and _TIME_WORD_BEFORE_RE.search(text, max(0, start - 20), start) is None)
 
 
 _ENDS_WITH_INITIAL_RE = re.compile(rf"\S[ \t]+[{UPPER}]\.?$")

@@ -1,7 +1,8 @@
 """Identifiers in British shapes that the US-centred patterns of ``patterns`` miss: a National
 Insurance number ("QQ 12 34 56 C"), a vehicle registration ("DX19 KLP"), a mobile written 5-3-3
 ("07449 802 116"), a landline ("0161 474 3870"), an NHS or CHI number without "No" ("NHS 401 023 2137",
-"CHI 1208754431") and an ambulance call sign ("CALLSIGN NW-417").
+"CHI 1208754431"), an ambulance call sign ("CALLSIGN NW-417") and an internal bleep, pager or extension
+number ("bleep 4421", "pager #2231", "ext 2214": a telephone number, Safe Harbor item D, however short).
 
 Hand-written (no library knows these shapes offline); a spaced NI number and a 07 mobile stand
 alone, the others need a context word.
@@ -27,8 +28,17 @@ PLATE_CTX_RE = re.compile(r"(?i:\b(?:vehicle|reg(?:istration)?|vrm|car|van|lorry
 # "07449 802 116", "07700 900461": a UK mobile (07xxx) in 5-3-3 or 5-6 groups, no phone word needed
 UK_MOBILE_RE = re.compile(r"(?<![\w+/.-])07\d{3} (?:\d{3} \d{3}|\d{6})(?![\w/-]|[ .]\d)")
 # "(020 8947 3310)", "duty line 0161 474 3870", "029 2034 1189": a UK or Irish landline, trunk 0 and spaced groups,
-# 10-11 digits (no dose, count or lab value is written so); no phone word needed
-UK_LANDLINE_RE = re.compile(r"(?<![\w+/.-])0[1-9]\d{1,3} \d{3,4} ?\d{3,4}(?![\w/-]|[ .]\d)")
+# 10-11 digits; no phone word needed. Not "010..." (no such area code in either country) and not before a unit:
+# "Dose 0100 200 300 units" is a list of doses
+UK_LANDLINE_RE = re.compile(r"(?<![\w+/.-])0(?!10)[1-9]\d{1,3} \d{3,4} ?\d{3,4}(?![\w/-]|[ .]\d)"
+                            r"(?![ \t]*(?i:units?|iu|mg|mcg|micrograms?|ml|mmol|g|kg|doses?|tablets?|tabs?)\b)")
+# "bleep 4421", "Bleep: 2871", "pager #2231", "pager 5-3390", "ext 2214", "extension 4471": an internal number,
+# 3-6 digits (or 1-2, a hyphen and 4) after the word (not "page 2 of 4", "knee extension 10 degrees": "page" is left
+# out and "extension" needs four digits or more; nor a number before a unit or an angle)
+INTERNAL_PHONE_RE = re.compile(r"(?i:\b(?:bleep|bleeper|pager|beeper|ext|extn|extension)\b)\.?[ \t]*"
+                               r"(?:(?i:no|number)\.?)?"
+                               r"[ \t:#]*(?P<val>\d{1,2}-\d{4}|\d{3,6})(?![\w/°]|[.,]\d)"
+                               r"(?![ \t]*(?i:units?|mg|ml|degrees?|deg)\b)")
 # "NHS 401 023 2137" (no "No"), "CHI 1208754431" (Scotland's community health index): a health-service number
 HEALTH_NO_RE = re.compile(r"\b(?:NHS|CHI)(?:\s*(?:No\.?|Number|#))?[\s:#]*(?P<val>\d{3}[ -]?\d{3}[ -]?\d{4})(?![\w-])")
 CALLSIGN_RE = re.compile(r"(?i:\bcall[\s-]?sign)[\s:#]*(?P<val>[A-Z0-9]+(?:-[A-Z0-9]+)*)(?![\w-])")
@@ -42,6 +52,8 @@ def find_uk_ids(text: str) -> list[Cand]:
     out += [Cand(m.start(), m.end(), "PHONE", "phone-uk-mobile", 80) for m in UK_MOBILE_RE.finditer(text)]
     out += [Cand(m.start(), m.end(), "PHONE", "phone-uk-landline", 78) for m in UK_LANDLINE_RE.finditer(text)
             if len(re.sub(r"\D", "", m.group())) in (10, 11)]
+    out += [Cand(m.start("val"), m.end("val"), "PHONE", "phone-internal", 79) for m in INTERNAL_PHONE_RE.finditer(text)
+            if not (m.group().lower().startswith("extension") and len(m.group("val")) < 4)]
     out += [Cand(m.start("val"), m.end("val"), "HEALTH_PLAN", "health-no", 92) for m in HEALTH_NO_RE.finditer(text)]
     out += [Cand(m.start("val"), m.end("val"), "ID", "callsign", 85) for m in CALLSIGN_RE.finditer(text)
             if any(ch.isdigit() for ch in m.group("val"))]

@@ -45,7 +45,7 @@ _TITLES = (r"(?:Dr|DR|Doctor|Mr|Mrs|MRS|Ms|Miss|Mx|Prof|Professor|Nurse|Reverend
 TITLE_RE = re.compile(rf"(?<![\w.])(?:(?:{_TITLES})\b\.?|(?<!\d )(?:MR|MS|MISS|MX|PROF)\.)[ \t]+")
 _COLON_LABELS = (
     r"patient(?:'s)?\s+name|patient|pt\s+name|pt|name|full\s+name|attending(?:\s+physician)?|resident|fellow|intern"
-    r"|covering|cross[- ]?cover|on[- ]call"
+    r"|covering|cross[- ]?cover|on[- ]call|(?:care|research|discharge|trauma|transplant)?\s*coordinator"
     r"|surgeon|assistant|assisting|anesthesiologist|anesthesia|physician|provider|pcp|primary\s+care(?:\s+(?:physician"
     r"|provider|doctor))?|referring(?:\s+(?:physician|provider|doctor|md))?|consultant|consulting\s+physician"
     r"|radiologist|interpreting\s+physician|reading\s+physician|author|nurse|rn|np|case\s+manager|social\s+worker"
@@ -123,7 +123,8 @@ def find_names(text: str) -> list[Cand]:
         span = _take_name(text, m.end(), caps_ok=True)
         if span is not None and _SERVICE_WORDS.isdisjoint(text[span[0]:span[1]].title().split()) and not is_eponym_use(
                 text, span[1]) and not (_AREA_AFTER_RE.match(text, span[1]) and " " not in text[span[0]:span[1]]) \
-                and not (_VERB_FORM_RE.fullmatch(text, *span) and not lexicon.is_listed(text[span[0]:span[1]])):
+                and not (_VERB_FORM_RE.fullmatch(text, *span) and not lexicon.is_listed(text[span[0]:span[1]])) \
+                and not _CAPS_ARTICLE_RE.fullmatch(text, *span):
             # "examined by Doppler echocardiography", "To: Utilization Management", "Streamed to: Majors bay 12"
             _add(out, text, span, "label", 55)
             for more in _label_list(text, span[1]):
@@ -147,6 +148,8 @@ def find_names(text: str) -> list[Cand]:
     return out
 
 
+# "PERFORMED BY A GASTROINTESTINAL ENDOSCOPY ASSISTANT": in capitals the article "A" is no initial
+_CAPS_ARTICLE_RE = re.compile(r"AN? [A-Z]{4,}")
 # one unlisted word after a label shaped like a past participle is no name ("Mobilised", "Nurse-led", "Reviewed";
 # not "Ahmed", "Saeed", "Fielding")
 _VERB_FORM_RE = re.compile(r"[A-Z][a-z-]{2,}(?:ised|ized|ated|ewed|ked|ssed|ged|led|ted|red|ved|ped|hed)")
@@ -295,10 +298,12 @@ def _take_name(text: str, pos: int, *, caps_ok: bool) -> tuple[int, int] | None:
 
 
 def _place_first_name(text: str, m: re.Match[str], caps_ok: bool) -> bool:
-    """A first name that is also a place ("Georgia", "Virginia", "Florence"), taken when a surname follows."""
+    """A first name that is also a place ("Georgia", "Virginia", "Florence") or a month or word ("June", "April",
+    "Grace": ``lexicon.AMBIGUOUS``), taken when a surname follows ("Wife June Fairclough")."""
     tok = m.group("tok")
     title = tok.title() if tok.isupper() else tok
-    if not (title in lexicon.STATE_NAMES or title in lexicon.cities() or title in lexicon.COUNTRIES):
+    if not (title in lexicon.STATE_NAMES or title in lexicon.cities() or title in lexicon.COUNTRIES
+            or title in lexicon.AMBIGUOUS):
         return False
     nxt = _PIECE_RE.match(text, m.end())
     return bool(nxt and nxt.group("sep") and "," not in nxt.group("sep") and len(nxt.group("tok")) > 1

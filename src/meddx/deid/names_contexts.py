@@ -2,7 +2,8 @@
 a patient ("Subject: RE: dupilumab for Margaux Lefevre-Tessier"), a name right before its own
 e-mail address ("Paolo Santangelo (p.santangelo@cro.example)"), and babies named in quotes after
 "Twin A" / "Baby B" ("Twin A "Josiah" 2.61 kg"), and the words between "Pt" and an age and sex
-("Pt Summer Cook, 23F").
+("Pt Summer Cook, 23F"), and a surname in the possessive before a family word ("Spoke to Parkinson's wife",
+"Crohn's daughter rang": a person's relative, even when the surname is an eponym's).
 
 Hand-written like the other name rules (see ``detect``): each needs the cue and name-shaped words
 (``cap_name_ok``: capitalised, not common, not English-looking unless a listed name).
@@ -33,6 +34,14 @@ BABY_RE = re.compile(r"(?i:\b(?:twin|triplet|baby|infant|newborn)(?:[ \t]+(?:[A-
 PT_AGE_RE = re.compile(rf"(?<![\w.])(?:Pt|PT|Patient|pt)\.?[ \t]+(?P<name>{TOKEN}(?:[ \t]+(?:{TOKEN}|{INITIAL})){{0,2}}"
                        rf"[ \t]+{TOKEN}),[ \t]*\d{{1,3}}[ \t]*(?:[FM]|yo|y/o|y\.o\.|-year|years?)(?![\w])")
 
+# "Spoke to Parkinson's wife", "Whitcombe's daughter rang": whoever has a wife or a daughter is a person, so a
+# capitalised word in the possessive before a family word is a surname, eponyms included. Only family words:
+# "Parkinson's nurse" (a nurse specialist), "Alzheimer's carer" and "Crohn's team" name services.
+POSSESSIVE_RELATIVE_RE = re.compile(rf"(?<![\w'’-])(?P<name>{TOKEN})['’]s[ \t]+(?:wife|husband|partner|daughters?"
+                                    r"|sons?|mother|father|mum|mom|dad|sisters?|brothers?|widow|widower|fianc[ée]e?"
+                                    r"|girlfriend|boyfriend|nieces?|nephews?|granddaughters?|grandsons?|grandmother"
+                                    r"|grandfather|parents|stepson|stepdaughter|spouse|ex-wife|ex-husband)\b")
+
 
 def find_context_names(text: str) -> list[Cand]:
     """NAME candidates from subject lines, names before their e-mail address, and babies' names in quotes."""
@@ -51,6 +60,11 @@ def find_context_names(text: str) -> list[Cand]:
         if not any(w.lower() in _NOT_NAMES or english_looking(w) and not lexicon.is_listed(w) for w in words) \
                 and any(cap_name_ok(w) for w in words):
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "pt-age", 55))
+    common = lexicon.common_words()
+    for m in POSSESSIVE_RELATIVE_RE.finditer(text) if "'" in text or "’" in text else ():
+        word = m.group("name")  # "Patient's wife", "Pt's son", "HIS WIFE's" stay: common words and capitals
+        if not word.isupper() and word.lower() not in common and word.lower() not in _NOT_NAMES | _PEOPLE:
+            out.append(Cand(m.start("name"), m.end("name"), "NAME", "possessive-relative", 55))
     return out
 
 
@@ -58,6 +72,9 @@ def find_context_names(text: str) -> list[Cand]:
 # but headings such as "Pt Name Unknown, 40F" are not)
 _NOT_NAMES = frozenset("name unknown unidentified anonymous doe is was has had with and the "
                        "seen today yesterday tonight now here still also".split())  # "Patient Seen Today, 45 yo"
+# people named by what they are ("Baby's mother", "Twin's father", "Client's wife")
+_PEOPLE = frozenset("baby babies infant child twin triplet neonate newborn boy girl man woman lady gentleman resident "
+                    "client person someone somebody everyone victim donor recipient proband".split())
 # What ends a subject line or stands in quotes after "Twin A" when it is no name: an eponym's disease,
 # sign or instrument (lexicon.EPONYM_NEXT: "Bell Palsy", "Foley Catheter", "Holter Monitor"), a drug's
 # form ("Humira Pen", "Tdap Booster"), a fetal presentation or size ('Twin A "Breech"', 'Baby A "Small"').

@@ -72,6 +72,8 @@ PAIR_RE = re.compile(rf"(?<![\w'’-])(?P<a>{TOKEN}|{CAPS})[ \t]*,[ \t]*(?P<b>{T
 _AGE_TAIL = (r",[ \t]*(?:age[ \t]*|aged[ \t]*)?\d{1,3}(?:[ \t]*(?:[,;]|y/?o\b|yo\b|y\.o\.|[FM]\b|years?\b|-year|yrs?\b"
              r"|(?P<young>mos?\b|months?\b|wks?\b|weeks?\b)[ \t]*(?:old)?,))")
 _AGE_TAIL_RE = re.compile(_AGE_TAIL)
+# "Daniel Okafor-Reid, 27. Section 2 MHA": a name that starts its line, then an age and a full stop
+_AGE_DOT_TAIL_RE = re.compile(r",[ \t]*\d{1,3}\.(?=[ \t]+[A-Z]|[ \t]*$)", re.M)
 # searched backwards from an age tail: the name that ends there
 NAME_BEFORE_RE = re.compile(rf"(?<![\w'’-])(?P<name>(?:(?:{TOKEN}|{INITIAL})[ \t]+){{0,3}}{TOKEN})$")
 _LOWER_NAME_BEFORE_RE = re.compile(rf"(?:\A|(?<=\n)|(?<=:))[ \t]*(?P<name>{_LW}(?:[ \t]+{_LW}){{1,2}})$")
@@ -162,6 +164,11 @@ def find_cue_names(text: str) -> list[Cand]:
         elif m and tail.group("young") and _alone_at_line_start(text, m.start("name"), m.end("name")) and (
                 lexicon.is_listed(m.group("name")) or _CHILD_VISIT_RE.match(text, tail.end())):
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "name-age", 54))  # "Amara, 6 mo, here with mom"
+    for tail in _AGE_DOT_TAIL_RE.finditer(text):
+        m = NAME_BEFORE_RE.search(text, max(0, tail.start() - 80), tail.start())
+        span = _strip_to_names(text, m.start("name"), m.end("name")) if m else None
+        if span and span[0] == m.start("name") and not text[text.rfind("\n", 0, span[0]) + 1:span[0]].strip():
+            out.append(Cand(span[0], span[1], "NAME", "name-age", 54))
     for m in _LOWER_AGE_RE.finditer(text):  # "jamal reed is a 27yo man"
         span = _lower_run_before(text, m.start())
         if span:

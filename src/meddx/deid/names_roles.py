@@ -22,9 +22,14 @@ BY_LABEL_RE = re.compile(r"(?i:\b(?:reconciled|screened|triaged|assessed|checked
                          r"|inserted|removed|reported|attended|accompanied|updated|amended|edited)[ \t]+by)[ \t]*:[ \t]*")
 # Roles written before a name in British notes (a care worker, a healthcare assistant, a nurse specialist);
 # "carer" in lower case too ("found by carer Precious Moyo")
+# (the ninth review: any nurse, a physio, dietitian, pharmacist, paramedic, a fellow, a district nurse "DN", an OT or
+# SLT, a police constable "PC"/"DC", a housemate: "Parkinson's nurse Tracey Hume", "PC Jane Hollis", "OT: Shona
+# MacPhail"; one word alone must be a listed name, "nurse Prescriber", "OT Kitchen assessment" stay)
 ROLE_RE = re.compile(r"(?<![\w-])(?:(?i:carer|care[ \t]+worker|support[ \t]+worker|key[ \t]+worker|health[ \t]+visitor"
-                     r"|social[ \t]+worker|district[ \t]+nurse|practice[ \t]+nurse)"
-                     r"|HCA|HCSW|CNS|ANP|RMN|RGN|SHO|FY[12]|Registrar|Porter|DSN)[ \t]+(?=[A-Z])")
+                     r"|social[ \t]+worker|district[ \t]+nurse|practice[ \t]+nurse|nurse|physio|physiotherapist"
+                     r"|dietitian|dietician|pharmacist|paramedic|housemate|flatmate|lodger)"
+                     r"|HCA|HCSW|CNS|ANP|RMN|RGN|SHO|FY[12]|F[12]|Registrar|Porter|DSN|Fellow|DN|OT|SLT|PC|DC|PCSO)"
+                     r"(?:[ \t]*:[ \t]*|[ \t]+)(?=[A-Z])")
 # "by J. Haworth OH nurse", "given by K. Sandhu": an initial and a surname after "by" (a person; an organism
 # is written with a lower-case species, "caused by E. coli")
 BY_INITIAL_RE = re.compile(r"(?<![\w-])by[ \t]+(?P<name>[A-Z]\.[ \t]?[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![\w'’-])")
@@ -40,7 +45,10 @@ HYPHEN_INITIALS_RE = re.compile(r"(?<![\w.])(?:Dr|Mr|Mrs|Ms|Prof)\.?[ \t]+(?P<na
 # A role, not a person, ending what follows a by-label: "Checked by: Ward Pharmacist", "Taken by: Ambulance Crew",
 # "Reported by: Duty Radiographer" (a person's name after the role, "Staff Nurse Jones", ends in the name)
 _ROLE_END_RE = re.compile(r"(?:ologist|acist|apist|ician|grapher|edic|crew|nurse|staff|midwife|porter|clerk|team|doctor"
-                          r"|consultant|registrar|student|assistant|practitioner|worker|carer|pharmacy|receptionist)s?$")
+                          r"|consultant|registrar|student|assistant|practitioner|worker|carer|pharmacy|receptionist"
+                          r"|prescriber)s?$")
+# An institution after the role is no person: "Fellow Royal College of Surgeons", "Fellow Royal Society"
+_BODY_WORDS = frozenset("Royal College Colleges Society Academy University Institute Faculty Association".split())
 
 
 def find_role_names(text: str) -> list[Cand]:
@@ -54,7 +62,7 @@ def find_role_names(text: str) -> list[Cand]:
             if span is None or is_eponym_use(text, span[1]):
                 continue
             words = text[span[0]:span[1]].title().split()
-            if _ROLE_END_RE.search(words[-1].strip(",.").lower()):
+            if _ROLE_END_RE.search(words[-1].strip(",.").lower()) or not _BODY_WORDS.isdisjoint(words):
                 continue
             # one word alone (an acronym beside it aside: "Ascites NEC") must be a listed name ("Covered by: Physio"
             # stays), and no drug or salt word ("Reconciled by: Calcium Gluconate" is a slip, not a person)

@@ -2,7 +2,10 @@
 named block after a flat number ("Flat 2, Dunvegan Court"), a care home and the town after it ("Hazelwood
 House care home, Tooting"), a practice or health centre named in lower case after "at" ("at Harlesden
 practice", "at Bolton One health centre"), the town after a district ("Lives in Dyce, Aberdeen.") and the
-university or college a student attends ("student at Oregon State University").
+university or college a student attends ("student at Oregon State University"); and (the ninth review) a local
+council named after its place ("Wigan Council", "Leeds City Council"; not "General Medical Council"), a hospital
+called "<place> Royal" ("DaTscan at Salford Royal") and the town after a place found by another rule, ending the
+clause ("St Richard's Hospital, Chichester", "Flat 4, Priory Court, Taunton.": ``towns_after_places``).
 
 Hand-written like the rest of ``meddx.deid`` (no offline gazetteer of British or US places exists to use);
 each needs a proper word: capitalised, not a common word and not shaped like English ("the Memory practice"
@@ -39,6 +42,39 @@ SCHOOL_RE = re.compile(rf"(?i:\b(?:student|studies|studying|enrolled|attends|att
                        rf"(?:the[ \t]+)?(?P<place>(?:{_W}[ \t]+){{1,3}}(?:University|College|Academy|Polytechnic)"
                        rf"(?:[ \t]+of[ \t]+{_W})?)")
 
+# "Wigan Council", "Leeds City Council", "Fife Council": a local authority is named for its place (a unit smaller
+# than a state); "General Medical Council", "Resuscitation Council" are national bodies of ordinary words
+COUNCIL_RE = re.compile(rf"(?<![\w'’-])(?P<place>{_W}(?:[ \t]+{_W})?)[ \t]+(?:(?:City|County|Borough|District|Town"
+                        r"|Parish|Metropolitan[ \t]+Borough)[ \t]+)?Council(?![\w'’-])")
+# "at Salford Royal", "Derby Royal": a hospital's short name (not "Royal College", which a capitalised word follows)
+ROYAL_RE = re.compile(rf"(?<![\w'’-])(?P<place>{_W})[ \t]+Royal(?![\w'’-])(?![ \t]+[{UPPER}])")
+# What follows a place's comma but is larger than a town (kept, like states): states in the old abbreviations
+# ("Seattle, Wash."), provinces and countries ("Montreal, Quebec", "Melbourne, Australia")
+_LARGER = frozenset("""Ala Ariz Ark Calif Colo Conn Del Fla Ga Ill Ind Kan Kans Ky La Md Mass Mich Minn Miss Mo Mont Neb
+Nev Okla Ore Pa Penn Tenn Tex Va Vt Wash Wis Wisc Wyo Ont Que Alta Quebec Ontario Alberta Manitoba Saskatchewan Nova
+Scotia Brunswick Newfoundland Labrador Yukon Australia Netherlands Sweden Norway Denmark Finland Belgium Switzerland
+Austria Zealand Wales Singapore Taiwan Thailand Malaysia Indonesia Argentina Chile Venezuela Hungary Romania Czech
+Slovakia Croatia Serbia Bulgaria Iceland Lebanon Jordan Syria Saudi Arabia Emirates Qatar Kuwait Nepal Lanka Uganda
+Tanzania Zambia Zimbabwe Cameroon Senegal Morocco Tunisia Algeria Sudan Rwanda Malawi Bermuda Bahamas Barbados
+Trinidad Tobago Guyana Cyprus Malta Luxembourg Monaco Gibraltar UK USA""".split())
+# ", Chichester" ending the clause after a place
+_TOWN_AFTER_PLACE_RE = re.compile(rf",[ \t]*(?P<town>{_W}(?:[ \t]+{_W})?){_END}")
+
+
+def towns_after_places(text: str, chosen: list[Cand]) -> list[Cand]:
+    """"St Richard's Hospital, Chichester", "Flat 4, Priory Court, Taunton.": the town after a place that another
+    rule found (``chosen``: resolved spans), when it ends the clause and has a proper word that is not English
+    ("Leeds General Infirmary, Cardiology." stays). The caller keeps those that overlap nothing."""
+    common = lexicon.common_words()
+    out: list[Cand] = []
+    for c in chosen:
+        m = _TOWN_AFTER_PLACE_RE.match(text, c.end) if c.type == "LOCATION" else None
+        words = m.group("town").split() if m else []
+        if m and _named(words, common) and not any(w.lower() in common or w in _LARGER or w in lexicon.STATE_NAMES
+                                                   for w in words):
+            out.append(Cand(m.start("town"), m.end("town"), "LOCATION", "city-after", 56))
+    return out
+
 
 def find_more_places(text: str) -> list[Cand]:
     """LOCATION candidates of the shapes above."""
@@ -58,6 +94,10 @@ def find_more_places(text: str) -> list[Cand]:
             out.append(Cand(m.start("place"), m.end("place"), "LOCATION", "facility", 57))
     out += [Cand(m.start("town"), m.end("town"), "LOCATION", "city-after", 56) for m in TOWN_AFTER_RE.finditer(text)
             if _named(m.group("town").split(), common)]
+    for rx, word in ((COUNCIL_RE, "Council"), (ROYAL_RE, "Royal")):
+        for m in rx.finditer(text) if word in text else ():
+            if _named(m.group("place").split(), common):
+                out.append(Cand(m.start(), m.end(), "LOCATION", "facility", 57))
     if any(w in text for w in ("University", "College", "Academy", "Polytechnic")):
         out += [Cand(m.start("place"), m.end("place"), "LOCATION", "facility", 57) for m in SCHOOL_RE.finditer(text)]
     return out

@@ -33,7 +33,8 @@ def _gone(text: str, word: str) -> bool:
 
 
 # Floors measured after the fixes of this review (tuned on the notes)
-FOUND, FALSE_POS, NAME_FOUND, LOCATION_FOUND = 232, 1, 72, 51
+# (the ninth review marked the bleep number of note 13, "bleep 2209", as the PHONE it is: 236 planted, one more found)
+FOUND, FALSE_POS, NAME_FOUND, LOCATION_FOUND = 233, 1, 72, 51
 
 
 def test_seventh_review_notes() -> None:
@@ -41,7 +42,7 @@ def test_seventh_review_notes() -> None:
     195/201 (0.970); NAME 63 of 73, LOCATION 31 of 53, DATE 43 of 46, VEHICLE 1 of 3, SSN 0 of 1. Tuned on them
     since (a floor, not an estimate): 232 of 235 (0.987), precision 231/232 (0.996); NAME 72, LOCATION 51."""
     notes = _notes()
-    assert len(notes) == 15 and sum(len(n.spans) for n in notes) == 235
+    assert len(notes) == 15 and sum(len(n.spans) for n in notes) == 236
     table = score(notes, [detect(n.text) for n in notes])
     overall, per = table["overall"], table["per_type"]
     assert overall["found"] >= FOUND and overall["correct"] >= overall["detected"] - FALSE_POS, overall
