@@ -21,7 +21,7 @@ _SUF = r"(?P<suf>st|nd|rd|th|ST|ND|RD|TH)?"
 
 # (rule, core regex) - the core is the date itself; detection adds boundaries and context.
 CORES: list[tuple[str, str]] = [
-    ("name-d-y", WD + MN + r"\s+(?P<d>\d{1,2})" + _SUF + r"(?!\d)(?:,?\s+(?P<y>\d{4}|'\d{2}))?(?![\d:])"),
+    ("name-d-y", WD + MN + r"\s+(?P<d>\d{1,2})" + _SUF + r"(?!\d)(?:,?\s+(?P<y>\d{4}|'\d{2}))?(?![\d]|:\d)"),
     ("d-name-y", WD + r"(?P<d>\d{1,2})" + _SUF + r"\s+(?:of\s+)?" + MN + r"(?:,?\s+(?P<y>\d{4}))?(?!\d)"),
     ("d-mon-y", r"(?P<d>\d{1,2})(?P<s1>[-\s/]?)" + MN + r"(?P=s1)(?P<y>\d{4}|\d{2})(?!\d)"),
     ("numeric", WD + r"(?P<a>\d{1,2})(?P<sep>[/\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d/]|[.\-]\d)"),
