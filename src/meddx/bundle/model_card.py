@@ -365,7 +365,7 @@ def limitations(cfg: dict[str, Any], metrics: dict[str, Any]) -> list[str]:
     found += [f"Subgroup {w}" for w in test.get("subgroup_warnings", [])]
     from meddx.bundle.typicality import card_limit  # the input check, what it cannot do
 
-    return found + card_limit(cfg.get("typicality"))
+    return found + card_limit(cfg.get("typicality"), cfg)  # or why the bundle has none (--dp, federated)
 
 
 def _prevalence_shift(dataset: dict[str, Any]) -> list[str]:

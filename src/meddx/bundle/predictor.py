@@ -115,7 +115,8 @@ class Predictor:
         temperature-scaled unless ``calibrated=False`` (the raw network output, for calibration reports).
         ``batch_size`` ``None``: as many samples a pass as :func:`batch_size_for` allows their size.
         ``features``: a list that receives the penultimate features of the same passes (unflipped),
-        one ``(n, D)`` tensor per pass, for :meth:`typicality_of`."""
+        one ``(n, D + 3)`` tensor per pass, the last 3 columns each input's intensity statistics
+        (``typicality_inputs.input_statistics``), for :meth:`typicality_of`."""
         probs = self._raw_probs(x, batch_size or batch_size_for(tuple(x.shape)), features)
         return self.calibrate(probs) if calibrated else probs
 
@@ -130,8 +131,10 @@ class Predictor:
             for start in range(0, len(x), batch_size):
                 xb = x[start : start + batch_size]
                 probs = probs_from_logits(self.net(xb).double(), self.task)  # type: ignore[arg-type]
-                if slot:  # the head's input of this pass (not the flipped one's)
-                    features.append(slot[-1])  # type: ignore[union-attr]
+                if slot:  # the head's input of this pass (not the flipped one's), then the input's statistics
+                    from meddx.bundle.typicality_inputs import input_statistics
+
+                    features.append(torch.cat([slot[-1], input_statistics(xb)], dim=1))  # type: ignore[union-attr]
                     slot.clear()
                 if "hflip" in self.tta:
                     flipped = probs_from_logits(self.net(torch.flip(xb, dims=[-1])).double(), self.task)  # type: ignore[arg-type]
@@ -158,20 +161,29 @@ class Predictor:
 
     def typicality_of(self, features: list[Any], where: Sequence[str]) -> list[dict[str, Any]]:
         """Per input (named by ``where``): ``typical`` and ``typicality`` (distance, threshold,
-        quantile), and a ``typicality_warning`` for an atypical one; ``{"typicality": None}`` for a
-        bundle without the record (``bundle.typicality``)."""
+        quantile, and the intensity check's ``intensity_*`` fields), and a ``typicality_warning`` for an
+        atypical one; ``{"typicality": None}`` for a bundle without the record (``bundle.typicality``),
+        with ``typicality_reason`` when the bundle tells why it has none (``--dp``, federated)."""
+        from meddx.bundle.typicality_inputs import STATISTICS, absent_reason, flagged, warning_part
+
         joined = torch.cat(features).numpy() if features else np.zeros((0, 0))
         if self.typicality is None or len(joined) != len(where):  # no record, or no head whose input to read
-            return [{"typicality": None} for _ in where]
+            reason = absent_reason(self.config) if self.typicality is None else None
+            return [{"typicality": None, **({"typicality_reason": reason} if reason else {})} for _ in where]
+        width = len(STATISTICS)
         out = []
-        for name, record in zip(where, self.typicality.judge(joined)):
+        for name, record in zip(where, self.typicality.judge(joined[:, :-width], joined[:, -width:])):
             typical = record.pop("typical")
             row: dict[str, Any] = {"typical": typical, "typicality": record}
             if not typical:
-                row["typicality_warning"] = (
-                    f"{name}: unlike the images bundle {self.name!r} was trained on (feature distance "
-                    f"{record['distance']:.3g} above {record['threshold']:.3g}, the {record['quantile']:.1%} quantile "
-                    "of its validation images); its prediction is unreliable for this input")
+                by_inputs = flagged(record)
+                parts = [f"feature distance {record['distance']:.3g} above {record['threshold']:.3g}, the "
+                         f"{record['quantile']:.1%} quantile of its validation images"] \
+                    if record["distance"] > record["threshold"] or not by_inputs else []
+                if by_inputs:
+                    parts.append(warning_part(record))
+                row["typicality_warning"] = (f"{name}: unlike the images bundle {self.name!r} was trained on "
+                                             f"({'; '.join(parts)}); its prediction is unreliable for this input")
             out.append(row)
         return out
 

@@ -12,9 +12,15 @@ validation split's distances, so about 0.5% of in-distribution inputs are flagge
 test split. Features wider than ``MAX_DIMS`` are first projected on their leading principal
 components (scikit-learn PCA, fitted on the training features), which keeps the bundle small.
 
-The fitted arrays live in the bundle's ``typicality.json`` (float32, base64; no pickles), the
-summary (method, quantile, threshold, counts) in ``config.json`` ``typicality``. The arithmetic
-is hand-written (a matrix product per input) because scikit-learn's estimators cannot be stored
+Beside it, an input-level check of the image's intensities (``bundle.typicality_inputs``:
+contrast, brightness, clipping against the training images' quartiles) catches the flat and
+saturated images whose features can lie among the training images'; an input is atypical when
+either check says so.
+
+The fitted arrays and both thresholds live in the bundle's ``typicality.json`` (float32, base64;
+no pickles), whose SHA-256 ``config.json`` records; the summary there (method, quantile,
+threshold, counts) must agree with the file, so an edited threshold is refused, not used. The
+arithmetic is hand-written (a matrix product per input) because scikit-learn's estimators cannot be stored
 without pickling; the fitting itself is scikit-learn's.
 """
 
@@ -29,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from meddx.bundle.typicality_inputs import STATISTICS, InputCheck, fit_inputs
 
 FILE = "typicality.json"
 FORMAT = "meddx-typicality/1"
@@ -53,6 +61,7 @@ class Typicality:
     whitener: np.ndarray  # (k, k) L with precision = L L^T, so d^2 = ||(z - mu) L||^2
     threshold: float
     quantile: float
+    inputs: InputCheck | None = None  # the intensity check; None: a bundle made before it (features only)
 
     def project(self, features: np.ndarray) -> np.ndarray:
         """Features ``(N, D)`` in the space the Gaussian was fitted in ``(N, k)``."""
@@ -69,17 +78,28 @@ class Typicality:
         d2 = np.stack([(((z - mu) @ self.whitener) ** 2).sum(axis=1) for mu in self.class_means], axis=1)
         return np.sqrt(d2.min(axis=1))
 
-    def judge(self, features: np.ndarray) -> list[dict[str, Any]]:
-        """Per input: ``typical`` and the record shown with it (distance, threshold, quantile)."""
-        return [{"typical": bool(d <= self.threshold), "distance": round(float(d), 4),
+    def judge(self, features: np.ndarray, stats: np.ndarray | None = None) -> list[dict[str, Any]]:
+        """Per input: ``typical`` and the record shown with it (distance, threshold, quantile, and
+        the intensity check's ``intensity_score``, ``_threshold``, ``_quantile``, ``_statistic``
+        when the bundle has it and ``stats`` are given): atypical when either check says so."""
+        rows = [{"typical": bool(d <= self.threshold), "distance": round(float(d), 4),
                  "threshold": round(self.threshold, 4), "quantile": self.quantile}
                 for d in self.distances(features)]
+        if self.inputs is not None and stats is not None:  # flat keys: a client compares the record as one dict
+            for row, record in zip(rows, self.inputs.judge(stats)):
+                typical = record.pop("typical")
+                row["typical"] = row["typical"] and typical
+                row.update({f"intensity_{key}": value for key, value in record.items()})
+        return rows
 
     def arrays_json(self) -> dict[str, Any]:
         """The ``typicality.json`` content: the fitted arrays as float32 base64."""
         return {"format": FORMAT, "center": _encode(self.center),
                 "components": None if self.components is None else _encode(self.components),
-                "class_means": _encode(self.class_means), "whitener": _encode(self.whitener)}
+                "class_means": _encode(self.class_means), "whitener": _encode(self.whitener),
+                # the thresholds used at predict, here under the digest: config.json's copy is only a summary
+                "threshold": float(self.threshold), "quantile": float(self.quantile),
+                "inputs": None if self.inputs is None else self.inputs.to_json()}
 
 
 def fit_typicality(train_features: np.ndarray, train_labels: np.ndarray, val_features: np.ndarray, task: str,
@@ -137,9 +157,12 @@ def load_typicality(bundle: Path | None, config: dict[str, Any]) -> Typicality |
         if data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format')!r}, expected {FORMAT!r}")
         comps = data.get("components")
+        threshold, quantile = _thresholds(data, summary)
         check = Typicality(_decode(data["center"]), None if comps is None else _decode(comps),
                            _decode(data["class_means"]), _decode(data["whitener"]),
-                           threshold=float(summary["threshold"]), quantile=float(summary["quantile"]))
+                           threshold=threshold, quantile=quantile,
+                           inputs=InputCheck.from_json(data["inputs"]) if data.get("inputs") else None)
+        _same_inputs_summary(check.inputs, summary)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise BundleError(f"{where}: cannot read the typicality check that config.json field 'typicality' "
                           f"records ({exc}); restore the file, or remove the field to predict without the check") from None
@@ -153,6 +176,39 @@ def load_typicality(bundle: Path | None, config: dict[str, Any]) -> Typicality |
                           f"{None if comps is None else comps.shape}, class_means {check.class_means.shape}, "
                           f"whitener {check.whitener.shape})")
     return check
+
+
+def _thresholds(data: dict[str, Any], summary: dict[str, Any]) -> tuple[float, float]:
+    """The feature threshold and quantile used at predict. A file that records them (since the
+    intensity check) is the authority, being digest-checked, and ``config.json``'s summary must
+    agree with it: before, the threshold came from config.json alone, which no digest covers, so an
+    edit to 1e9 silently turned the check off. Older files hold none: the summary's, refused when it
+    is no finite number >= 0 or lies above the validation maximum it was the quantile of."""
+    if "threshold" in data:
+        threshold, quantile = float(data["threshold"]), float(data["quantile"])
+        if not np.isclose(float(summary.get("threshold", np.nan)), threshold, rtol=1e-5, atol=1e-5) \
+                or float(summary.get("quantile", np.nan)) != quantile:
+            raise ValueError(f"config.json's threshold {summary.get('threshold')!r} (quantile "
+                             f"{summary.get('quantile')!r}) differs from the file's {threshold:.6g} ({quantile}): "
+                             "config.json was edited")
+        return threshold, quantile
+    threshold, quantile = float(summary["threshold"]), float(summary["quantile"])
+    top = (summary.get("val_distance") or {}).get("max")
+    if not (np.isfinite(threshold) and threshold >= 0 and 0 < quantile <= 1) \
+            or (top is not None and threshold > float(top) + 1e-3):
+        raise ValueError(f"config.json's threshold {threshold!r} (quantile {quantile!r}) is not a quantile of the "
+                         f"validation distances it records (maximum {top!r}): config.json was edited")
+    return threshold, quantile
+
+
+def _same_inputs_summary(inputs: InputCheck | None, summary: dict[str, Any]) -> None:
+    """``config.json``'s ``typicality.inputs`` must agree with the file's intensity check."""
+    shown = summary.get("inputs")
+    if inputs is None or not isinstance(shown, dict):
+        return
+    if not np.isclose(float(shown.get("threshold", np.nan)), inputs.threshold, rtol=1e-5, atol=1e-5):
+        raise ValueError(f"config.json's inputs threshold {shown.get('threshold')!r} differs from the file's "
+                         f"{inputs.threshold:.6g}: config.json was edited")
 
 
 def check_head(check: Typicality, net: Any, num_classes: int, bundle: Path | None) -> None:
@@ -170,17 +226,30 @@ def check_head(check: Typicality, net: Any, num_classes: int, bundle: Path | Non
                           "remove config.json field 'typicality' to predict without the check")
 
 
-def card_limit(record: Any) -> list[str]:
-    """The model card's limitation line for a recorded check (``config.json`` ``typicality``):
-    what it flags, its expected false-alarm rate, what it misses (measured in docs/typicality.md)."""
+def card_limit(record: Any, config: dict[str, Any] | None = None) -> list[str]:
+    """The model card's limitation line: for a recorded check (``config.json`` ``typicality``)
+    what it flags, its expected false-alarm rate, what it misses (measured in docs/typicality.md);
+    for a bundle that records none for a known reason (``--dp``, federated, ensemble), that
+    reason, so the card does not stay silent about it."""
     if not isinstance(record, dict):
-        return []
+        from meddx.bundle.typicality_inputs import absent_reason
+
+        reason = absent_reason(config or {})
+        return [f"Inputs unlike the training images are not flagged: {reason}."] if reason else []
     n_val = int(record.get("n_val") or 0)
     rate = max(1 - float(record.get("quantile", QUANTILE)), 1 / (n_val + 1))  # a quantile of n: no finer than 1/(n+1)
-    return [f"Inputs unlike the training images are flagged by a feature-distance check (threshold from {n_val} "
-            f"validation images: about {rate:.1%} of in-domain inputs flagged); it catches other image families, "
-            "not subtle shifts (scanner, site, population), and passed 1 in 5 brain MRI given to a chest X-ray "
-            "model (docs/typicality.md)."]
+    inputs = record.get("inputs")
+    if not isinstance(inputs, dict):  # a bundle made before the intensity check
+        return [f"Inputs unlike the training images are flagged by a feature-distance check (threshold from {n_val} "
+                f"validation images: about {rate:.1%} of in-domain inputs flagged); it catches other image families, "
+                "not subtle shifts (scanner, site, population), and passed 1 in 5 brain MRI given to a chest X-ray "
+                "model and more than half of constant images (docs/typicality.md)."]
+    rate += max(1 - float(inputs.get("quantile", 1.0)), 1 / (n_val + 1))  # at most the sum of the two checks'
+    return [f"Inputs unlike the training images are flagged by a feature-distance check and an intensity check "
+            f"(contrast, brightness, clipping; thresholds from {n_val} validation images: at most about {rate:.1%} of "
+            "in-domain inputs flagged); they catch other image families and blank or saturated images, not subtle "
+            "shifts (scanner, site, population), and some brain MRI given to a chest X-ray model pass "
+            "(docs/typicality.md)."]
 
 
 def _encode(a: np.ndarray) -> dict[str, Any]:
@@ -242,11 +311,13 @@ def fit_for_bundle(predictor: Any, train_inputs: Any, train_labels: Any, val_fea
                    task: str) -> tuple[dict[str, Any], bytes] | None:
     """Training's hook: the training split's features through ``predictor`` (one inference pass),
     the check fitted on them with its threshold on ``val_features`` (from the validation pass
-    training made anyway); returns the ``config.json`` summary and the ``typicality.json`` bytes,
-    or ``None`` when the network has no classifier head to read or the split is too small."""
+    training made anyway), and the intensity check (``typicality_inputs``) on the statistics the
+    predictor appends to each feature row; returns the ``config.json`` summary and the
+    ``typicality.json`` bytes, or ``None`` when the network has no classifier head to read or the split is too small."""
     import torch
 
-    val = torch.cat(val_features).numpy() if val_features else np.zeros((0, 0))
+    width = len(STATISTICS)  # the predictor appends each input's intensity statistics to its features
+    val = torch.cat(val_features).numpy() if val_features else np.zeros((0, width))
     if len(val) < MIN_VAL:  # the quantile of a handful of distances is no threshold (MIN_VAL)
         import logging
 
@@ -257,7 +328,9 @@ def fit_for_bundle(predictor: Any, train_inputs: Any, train_labels: Any, val_fea
     predictor.predict_tensor(torch.from_numpy(np.asarray(train_inputs)), calibrated=False, features=features)
     if not features or len(train_inputs) < 2:
         return None
-    check, summary = fit_typicality(torch.cat(features).numpy(), np.asarray(train_labels), val, task)
+    train = torch.cat(features).numpy()
+    check, summary = fit_typicality(train[:, :-width], np.asarray(train_labels), val[:, :-width], task)
+    check.inputs, summary["inputs"] = fit_inputs(train[:, -width:], val[:, -width:])
     data = json.dumps(check.arrays_json()).encode("utf-8")
     # a flipped byte of the base64 arrays still decodes, as other numbers: the digest catches it
     summary["sha256"] = hashlib.sha256(data).hexdigest()

@@ -71,6 +71,7 @@ def test_a_check_of_another_feature_width_is_refused_at_load(tmp_path: Path) -> 
     config = json.loads((path / "config.json").read_text())
     config["typicality"].pop("sha256", None)
     (path / "config.json").write_text(json.dumps(config))
+    other.threshold = config["typicality"]["threshold"]  # else refused sooner: its threshold is not config.json's
     (path / FILE).write_text(json.dumps(other.arrays_json()))
     with pytest.raises(BundleError, match=r"typicality.json: the typicality check reads 5 features .* one reading"):
         load_bundle(path)
