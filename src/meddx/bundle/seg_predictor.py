@@ -263,23 +263,34 @@ class SegPredictor:
         return {}
 
     def predict_files(self, paths: Sequence[str | Path], out_dir: str | Path | None = None, *,
-                      pixel_size: float | None = None, overlays: bool = True) -> list[dict[str, Any]]:
+                      pixel_size: float | None = None, overlays: bool = True,
+                      overwrite: bool = False) -> list[dict[str, Any]]:
         """Segment image files, folders of them, or DICOM series folders (``data.inputs``); with
         ``out_dir`` write each mask in the input's format and geometry (``<stem>_mask.png`` /
         ``.nii.gz``, stems made unique; in the input file's own voxel order, whatever orientation
-        the bundle reads in) and an overlay PNG."""
+        the bundle reads in) and an overlay PNG. A file of those names already in ``out_dir`` (an
+        earlier run's) is refused before anything is segmented, and never replaced, unless
+        ``overwrite`` (``ConfigError`` naming it; ``bundle.seg_outputs``)."""
+        from meddx.bundle.seg_outputs import plan_seg_files
         from meddx.data.inputs import expand_image_inputs, unique_stems
         from meddx.data.io import image_suffix
         from meddx.data.orientation import reading_for
 
         paths = expand_image_inputs(paths, self.spatial_dims)
         stems = unique_stems(paths, lambda p: p.name[: -len(image_suffix(p))] if image_suffix(p) else p.name)
+        plan = [None] * len(paths) if out_dir is None else plan_seg_files(paths, stems, Path(out_dir), overlays,
+                                                                           overwrite)
+        rows: list[dict[str, Any]] = []
         with reading_for(self):  # the reads and the mask writer's reference read alike, as training read them
-            return [self._predict_file(p, stem, out_dir, pixel_size, overlays) for p, stem in zip(paths, stems)]
+            for p, files in zip(paths, plan):
+                done = sum(k in r for r in rows for k in ("mask", "overlay"))
+                rows.append(self._predict_file(p, files, pixel_size, overwrite, done))
+        return rows
 
-    def _predict_file(self, p: Path, stem: str, out_dir: str | Path | None, pixel_size: float | None,
-                      overlays: bool) -> dict[str, Any]:
-        """One input of :meth:`predict_files`: segment, measure, and write mask and overlay."""
+    def _predict_file(self, p: Path, files: Any, pixel_size: float | None, overwrite: bool,
+                      done: int) -> dict[str, Any]:
+        """One input of :meth:`predict_files`: segment, measure, and write mask and overlay
+        (``files``: a ``bundle.seg_outputs.SegFiles``, or ``None`` to write nothing)."""
         from meddx.data.io import read_image
 
         loaded = read_image(p)
@@ -288,21 +299,8 @@ class SegPredictor:
         out = self.predict_case(loaded.array, spacing)
         row: dict[str, Any] = {"source": str(p), "spacing": spacing, **self.measure(out, spacing)}
         row["voxels"] = {n: int((out.labels == i).sum()) for i, n in enumerate(self.label_names) if i > 0}
-        if out_dir is not None:
-            from meddx.data.segmentation import write_mask
+        if files is not None:
+            from meddx.bundle.seg_outputs import write_seg_files
 
-            folder = Path(out_dir)
-            folder.mkdir(parents=True, exist_ok=True)
-            row["mask"] = str(write_mask(folder / f"{stem}_mask{_mask_suffix(p)}", out.labels, p))
-            if overlays:
-                from meddx.evaluation.seg_overlays import overlay_png
-
-                row["overlay"] = str(overlay_png(folder / f"{stem}_overlay.png", loaded.array, None, out.labels,
-                                                 self.label_names, title=Path(p).name))
+            row.update(write_seg_files(files, out.labels, Path(p), loaded.array, self.label_names, overwrite, done))
         return row
-
-
-def _mask_suffix(path: str | Path) -> str:
-    from meddx.data.io import detect_kind
-
-    return ".png" if Path(path).is_file() and detect_kind(path) == "pil" else ".nii.gz"

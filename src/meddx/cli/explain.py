@@ -17,7 +17,7 @@ def explain(
     method: Optional[list[str]] = typer.Option(None, "--method", "-m", help="gradcam, gradcam++, occlusion, integrated-gradients, saliency, attention (text); auto (default) or all. Repeatable."),
     text: Optional[list[str]] = typer.Option(None, "--text", "-t", help="Text bundle: a document to explain (repeatable)."),
     target: Optional[str] = typer.Option(None, "--target", help="Class to explain (default: the class the bundle decides)."),
-    out: Path = typer.Option(Path("explanations"), "--out", "--output", "-o", help="Folder for the overlays, HTML pages and explanations.json."),
+    out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for the overlays, HTML pages and explanations.json (default ./explanations); with --evaluate, for the faithfulness report (default BUNDLE/explanations/)."),
     data: Optional[str] = typer.Option(None, "--data", "-d", help="With --evaluate: the source whose split is sampled."),
     evaluate: bool = typer.Option(False, "--evaluate", help="Measure faithfulness (deletion/insertion AUC, randomisation check) over --data."),
     split: str = typer.Option("test", "--split", help="With --evaluate: the split to sample."),
@@ -26,7 +26,7 @@ def explain(
     window: Optional[int] = typer.Option(None, "--window", help="Occlusion of images: side of the occluding cube in model-input pixels/voxels (1 to the smallest side; default ~1/8 of the side in 2D, ~1/3 in 3D). Smaller is finer and slower."),
     stride: Optional[int] = typer.Option(None, "--stride", help="Occlusion of images: step of the window (1 to the window's side; default half the window)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace files of the same names already in --out (an earlier run's); without it they are kept and explain refuses."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace files of the same names already in --out (an earlier run's) and remove that run's other explanation files (those its explanations.json lists); without it they are kept and explain refuses."),
 ) -> None:
     """Explain predictions with attribution maps, or measure how faithful each method is."""
     methods = method or (["all"] if evaluate else ["auto"])
@@ -36,16 +36,17 @@ def explain(
                                    series_inputs, write_explanations)
 
     predictor = as_predictor(bundle)
-    if overwrite and evaluate:  # a flag that changed nothing would look like it had
+    if overwrite and evaluate and out is None:  # a flag that changed nothing would look like it had
         from meddx.core.errors import ConfigError
 
-        raise ConfigError("--overwrite: replaces the files of --out DIR; --evaluate writes its report into the bundle")
+        raise ConfigError("--overwrite: replaces the report in --out DIR; without --out, --evaluate writes its "
+                          "report into the bundle (BUNDLE/explanations/), where a new run replaces it")
     options = _occlusion_options(predictor, methods, window, stride)
     if evaluate:
         from meddx.explain.evaluate import evaluate_explanations
 
         report, path = evaluate_explanations(predictor, data, split=split, methods=methods, n=n, seed=seed,
-                                             options=options)
+                                             options=options, folder=out, overwrite=overwrite)
         _print_faithfulness(report, path, as_json)
         return
     if predictor.config.get("modality") == "text":
@@ -69,7 +70,8 @@ def explain(
     if not items:
         raise typer.BadParameter("give inputs to explain (files, or --text for a text bundle), or --evaluate --data",
                                  param_hint="INPUTS")
-    _refuse_taken(predictor, items, names, methods, out, overwrite)  # before the minutes of work
+    out = Path("explanations") if out is None else out
+    stale = _refuse_taken(predictor, items, names, methods, out, overwrite)  # before the minutes of work
     created = not out.exists()
     _check_out(out)  # before the attributions are computed, which can take minutes
     try:
@@ -89,6 +91,9 @@ def explain(
     for e in explanations:
         typer.echo(f"{e.source}  {e.method}: {e.target} (p={e.probability:.3f})  {e.seconds * 1000:.1f} ms")
     typer.echo(f"written: {len(files)} files in {out}")
+    if stale:
+        typer.echo(f"removed: {len(stale)} file{'' if len(stale) == 1 else 's'} of the earlier run in {out} that this "
+                   f"run did not write again (listed in its explanations.json), e.g. {stale[0].name}")
 
 
 def _occlusion_options(predictor, methods: list[str], window: Optional[int],  # type: ignore[no-untyped-def]
@@ -132,15 +137,18 @@ def _print_faithfulness(report: dict, path: Path, as_json: bool) -> None:
 
 
 def _refuse_taken(predictor, items: list, names: Optional[list[str]],  # type: ignore[no-untyped-def]
-                  methods: list[str], out: Path, overwrite: bool) -> None:
+                  methods: list[str], out: Path, overwrite: bool) -> list[Path]:
     """Refuse, before any attribution is computed, when a file this run will write into ``out``
-    (``0001-<input>-<method>.png|html``, ``explanations.json``) is already there."""
+    (``0001-<input>-<method>.png|html``, ``explanations.json``) is already there. With ``overwrite``:
+    the earlier run's files this run will not write again, which ``write_explanations`` removes."""
     from meddx.explain.api import resolve_methods
-    from meddx.explain.outputs import planned_files, refuse_taken
+    from meddx.explain.outputs import planned_files, refuse_taken, stale_files
 
     resolved = resolve_methods(predictor, methods)
     sources = names if names is not None else [getattr(x, "id", None) or str(x) for x in items]
-    refuse_taken(out, planned_files(predictor, [(s, resolved) for s in sources], out), "--out", overwrite)
+    planned = planned_files(predictor, [(s, resolved) for s in sources], out)
+    refuse_taken(out, planned, "--out", overwrite)
+    return stale_files(out, planned) if overwrite else []
 
 
 def _check_out(out: Path) -> None:

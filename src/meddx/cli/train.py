@@ -209,7 +209,7 @@ def predict(
     output: Optional[Path] = typer.Option(None, "--output", "--out", "-o", help="Segmentation: folder for the masks (input's format and geometry) and overlays."),
     pixel_size: Optional[float] = typer.Option(None, "--pixel-size", help="Segmentation: mm per pixel for files without spacing (PNG/JPEG), for measurements."),
     overlays: bool = typer.Option(True, "--overlays/--no-overlays", help="Segmentation: write an overlay PNG per input."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Text, series and table bundles: replace files of the same names already in the --explain folder (without it they are kept and predict refuses)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Text, series and table bundles: replace files of the same names already in the --explain folder; segmentation: masks and overlays already in --output (without it they are kept and predict refuses)."),
 ) -> None:
     """Predict raw image files or documents: label and class probabilities, or masks and measurements for segmentation."""
     from meddx.bundle.bundle import load_bundle
@@ -236,15 +236,16 @@ def predict(
 
         predict_tabular(predictor, files or [], explain, attribution, as_json, overwrite=overwrite)
         return
-    if overwrite:  # image bundles: predict writes no explanation files the flag could protect; refused, not ignored
+    if overwrite and predictor.task != "segmentation":  # image classifiers write no files the flag could protect
         from meddx.core.errors import ConfigError
 
-        raise ConfigError(f"--overwrite: replaces the --explain files of text, series and table bundles; image bundle "
-                          f"{predictor.name!r} writes none (image explanations: meddx explain {bundle} FILE... --out DIR)")
+        raise ConfigError(f"--overwrite: replaces the --explain files of text, series and table bundles and the masks "
+                          f"of segmentation bundles; image classifier {predictor.name!r} writes none (image "
+                          f"explanations: meddx explain {bundle} FILE... --out DIR)")
     if not files:
         raise typer.BadParameter("give at least one file to predict", param_hint="FILES")
     if predictor.task == "segmentation":
-        _predict_masks(predictor, files, output, pixel_size, overlays, as_json)
+        _predict_masks(predictor, files, output, pixel_size, overlays, as_json, overwrite)
         return
     for given, flag, instead in ((output, "--output", "masks of a segmentation bundle"),
                                  (explain, "--explain", "text, series and table bundles; for images run "
@@ -286,8 +287,16 @@ def print_predictions(predictions: list, label_names: list[str], as_json: bool, 
 
 
 def _predict_masks(predictor: object, files: list[Path], output: Optional[Path], pixel_size: Optional[float],
-                   overlays: bool, as_json: bool) -> None:
-    rows = predictor.predict_files(files, output, pixel_size=pixel_size, overlays=overlays)  # type: ignore[attr-defined]
+                   overlays: bool, as_json: bool, overwrite: bool = False) -> None:
+    """Masks, overlays and measurements; a mask or overlay of an earlier run in ``output`` is refused
+    before anything is segmented unless ``overwrite`` (``bundle.seg_outputs``)."""
+    if overwrite and output is None:  # a flag that changed nothing would look like it had
+        from meddx.core.errors import ConfigError
+
+        raise ConfigError("--overwrite: replaces the masks and overlays in --output DIR; give --output DIR, or leave "
+                          "it out")
+    rows = predictor.predict_files(files, output, pixel_size=pixel_size, overlays=overlays,  # type: ignore[attr-defined]
+                                   overwrite=overwrite)
     if as_json:
         for row in rows:
             typer.echo(json.dumps(row, default=str))

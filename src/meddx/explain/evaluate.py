@@ -6,7 +6,9 @@ the bundle's normalisation) or put back -- for documents the most important toke
 most important observed (variable, hour) cells (``explain.evaluate_sequence``) -- next to the same curves for random
 orders (``explain.faithfulness``); the pointing game when lesion masks are given; and the
 cascading model-parameter randomisation check on the first few inputs. The summary goes to
-``BUNDLE/explanations/faithfulness-SOURCE-SPLIT.json``.
+``BUNDLE/explanations/faithfulness-SOURCE-SPLIT.json`` (a new run replaces it), or to
+``faithfulness-SOURCE-SPLIT.json`` in the folder given (``--out``), where an earlier report is
+refused before any work, and never replaced, unless ``overwrite``.
 """
 
 from __future__ import annotations
@@ -24,15 +26,17 @@ from meddx.core.errors import ConfigError
 def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", methods: Sequence[str] = ("all",),
                           n: int = 50, seed: int = 0, steps: int = 20, sanity_inputs: int = 5,
                           masks: dict[str, np.ndarray] | None = None, pointing_class: str | None = None,
-                          out: str | Path | None = None,
-                          options: dict[str, Any] | None = None) -> tuple[dict[str, Any], Path]:
-    """Faithfulness per method over ``n`` samples of ``split``; returns the summary and its path.
+                          out: str | Path | None = None, options: dict[str, Any] | None = None,
+                          folder: str | Path | None = None, overwrite: bool = False) -> tuple[dict[str, Any], Path]:
+    """Faithfulness per method over ``n`` samples of ``split``; returns the summary and its path:
+    ``out`` (a file, replaced), else ``folder/faithfulness-SOURCE-SPLIT.json`` (never over an
+    earlier report unless ``overwrite``: ``ConfigError`` before any work), else the bundle's
+    ``explanations/`` folder.
 
     ``masks`` (sample id -> boolean mask at the model's input size) enables the pointing game,
     scored on the inputs whose explained class is ``pointing_class`` (default: the positive class
     of a binary bundle, else every class), since a mask marks where one finding is.
     """
-    from meddx.core.files import write_json_atomic
     from meddx.data.carve_groups import carving_options
     from meddx.data.sources import load_source
     from meddx.explain.api import as_predictor, resolve_methods, target_index
@@ -45,12 +49,14 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
     source = load_source(data, **carving_options(training), carve_val=split == "val",
                          text_options=training.get("text_options"),
                          options=training.get("source_options"))
+    path, exclusive = _report_path(predictor, source.name, split, out, folder, overwrite)  # before the work
     split_data = source.split(split)
     rng = np.random.default_rng(seed)
     picks = sorted(rng.choice(len(split_data), size=min(n, len(split_data)), replace=False).tolist())
     modality = predictor.config.get("modality")
     if modality in ("text", "series"):
-        return _evaluate_sequences(predictor, source, split, chosen, picks, seed, steps, sanity_inputs, data, out)
+        report = _evaluate_sequences(predictor, source, split, chosen, picks, seed, steps, sanity_inputs, data)
+        return report, _write_report(path, report, exclusive)
     from meddx.data.orientation import reading_for
 
     with reading_for(predictor):  # volumes in the orientation the bundle was trained on
@@ -75,15 +81,39 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
         report["methods"][method] = _evaluate_method(predictor, x, targets, method, picks, split_data.ids, steps,
                                                      sanity_inputs, masks, point_at, options or {})
     report["table"] = _table(report["methods"])
-    path = Path(out) if out else Path(predictor.path) / "explanations" / f"faithfulness-{source.name}-{split}.json"
-    return report, write_json_atomic(path, report)
+    return report, _write_report(path, report, exclusive)
+
+
+def _report_path(predictor: Any, source_name: str, split: str, out: str | Path | None, folder: str | Path | None,
+                 overwrite: bool) -> tuple[Path, bool]:
+    """Where the report goes and whether it is written exclusively; a report already in ``folder``
+    is refused here, before the minutes of work, unless ``overwrite``."""
+    name = f"faithfulness-{source_name}-{split}.json"
+    if out:
+        return Path(out), False
+    if folder is None:
+        return Path(predictor.path) / "explanations" / name, False
+    from meddx.explain.outputs import refuse_taken
+
+    refuse_taken(Path(folder), [Path(folder) / name], "--out", overwrite)
+    return Path(folder) / name, not overwrite
+
+
+def _write_report(path: Path, report: dict[str, Any], exclusive: bool) -> Path:
+    """Write the report atomically; exclusively, it never replaces one that appeared meanwhile."""
+    from meddx.core.files import to_json, write_text_atomic
+    from meddx.explain.outputs import appeared
+
+    try:
+        return write_text_atomic(path, to_json(report), exclusive=exclusive)
+    except FileExistsError:
+        raise appeared("--out", path, 0, during="the faithfulness was measured") from None
 
 
 def _evaluate_sequences(predictor: Any, source: Any, split: str, methods: list[str], picks: list[int], seed: int,
-                        steps: int, sanity_inputs: int, data: str, out: str | Path | None) -> tuple[dict[str, Any], Path]:
+                        steps: int, sanity_inputs: int, data: str) -> dict[str, Any]:
     """Documents (token positions) and stays (observed variable x hour cells): see
     ``explain.evaluate_sequence``."""
-    from meddx.core.files import write_json_atomic
     from meddx.explain.api import target_index
     from meddx.explain.evaluate_sequence import evaluate_documents, evaluate_stays
 
@@ -104,8 +134,7 @@ def _evaluate_sequences(predictor: Any, source: Any, split: str, methods: list[s
     for method in methods:
         report["methods"][method] = measure(predictor, inputs, targets, method, steps, sanity_inputs)
     report["table"] = _table(report["methods"])
-    path = Path(out) if out else Path(predictor.path) / "explanations" / f"faithfulness-{source.name}-{split}.json"
-    return report, write_json_atomic(path, report)
+    return report
 
 
 def _score(net: Any, task: str, target: int) -> Any:

@@ -5,13 +5,18 @@
 replaced the first run's files without a word. :func:`planned_files` gives the names a run will
 write, :func:`refuse_taken` refuses, in one line naming the first one already there and the two ways
 on, before anything is computed; the files are then written exclusively (a file that appeared
-meanwhile is kept too) unless ``overwrite``. Other files in the folder are never touched.
+meanwhile is kept too) unless ``overwrite``. With ``overwrite``, the files an earlier, longer run
+wrote that this run does not write again (``0003-...`` after a run of two inputs) are removed once
+the new files are written (:func:`stale_files`), so the folder holds what its ``explanations.json``
+describes; only names reconstructed from the earlier ``explanations.json`` are candidates, so files
+meddx did not write are never touched. :func:`write_through` gives writers that replace (masks,
+segmentation overlays) the same exclusive placement.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from meddx.core.errors import ConfigError
 
@@ -56,10 +61,61 @@ def refuse_taken(folder: Path, files: Sequence[Path], flag: str, overwrite: bool
                       "written: choose another (or an empty) folder, or pass --overwrite to replace the files")
 
 
-def appeared(flag: str, path: Path, done: int) -> ConfigError:
+def appeared(flag: str, path: Path, done: int, during: str = "the explanations were computed") -> ConfigError:
     """The error for a file that appeared between the check and the write (kept: written exclusively)."""
-    return ConfigError(f"{flag} {path.parent}: {path} appeared while the explanations were computed and was kept "
+    return ConfigError(f"{flag} {path.parent}: {path} appeared while {during} and was kept "
                        f"({done} file(s) written before it); choose another folder, or pass --overwrite")
+
+
+def write_through(path: Path, write: Callable[[Path], Path], exclusive: bool) -> Path:
+    """Put what ``write(p)`` writes at ``path`` without replacing an existing file when ``exclusive``.
+
+    For writers that replace whatever is at ``p`` (``data.masks.write_mask``, the segmentation
+    overlay), which must keep writing each format and geometry as they do: ``write`` runs on the
+    same name in a private temporary folder beside ``path``, and the bytes are then placed with
+    ``core.files.write_bytes_atomic`` (exclusive: ``FileExistsError`` when the name is taken)."""
+    import shutil
+    import tempfile
+
+    from meddx.core.files import write_bytes_atomic
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    private = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        written = write(private / path.name)
+        return write_bytes_atomic(path.parent / written.name, written.read_bytes(), exclusive=exclusive)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def earlier_files(folder: Path) -> list[Path]:
+    """The files an earlier run wrote into ``folder`` that are still there, as its
+    ``explanations.json`` lists them (each input's ``0001-<input>-<method>.png|html`` and the
+    comparison ``-methods.png``); none when there is no summary or it is not one of meddx's."""
+    import json
+    from types import SimpleNamespace
+
+    from meddx.explain.api import per_input
+
+    try:
+        entries = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("source"), str)
+                                                and isinstance(e.get("method"), str) for e in entries):
+        return []
+    groups = per_input([SimpleNamespace(source=e["source"], method=e["method"]) for e in entries])
+    names = [f"{stem(i, g[0].source)}-{tail}" for i, g in enumerate(groups, start=1)
+             for tail in [*(f"{e.method}.{s}" for e in g for s in ("png", "html")), "methods.png"]]
+    # a method is no file name of its own: a "/" in one (a hand-edited summary) names no file meddx wrote
+    return [folder / n for n in dict.fromkeys(names) if Path(n).name == n and (folder / n).is_file()]
+
+
+def stale_files(folder: Path, planned: Sequence[Path]) -> list[Path]:
+    """The earlier run's files (:func:`earlier_files`) that a run writing ``planned`` leaves behind:
+    with ``--overwrite`` they are removed after the new files are written."""
+    keep = {p.name for p in planned}
+    return [f for f in earlier_files(folder) if f.name not in keep]
 
 
 def write_explanations(predictor: Any, explanations: list[Any], inputs: Sequence[Any], out: Path, *,
@@ -68,12 +124,14 @@ def write_explanations(predictor: Any, explanations: list[Any], inputs: Sequence
     peak), an HTML page per document and method, a heatmap PNG per stay and method, and one
     comparison figure per 2D image when several methods ran; plus ``explanations.json`` (summaries,
     no arrays, no text). A file of those names already in ``out`` is never replaced unless
-    ``overwrite`` (``ConfigError`` naming it, before anything is written)."""
+    ``overwrite`` (``ConfigError`` naming it, before anything is written); with ``overwrite`` the
+    earlier run's files this run does not write again are removed (:func:`stale_files`)."""
     from meddx.explain.api import image_items, per_input
 
     groups = per_input(explanations)
-    refuse_taken(out, planned_files(predictor, [(g[0].source, [e.method for e in g]) for g in groups], out),
-                 flag, overwrite)
+    planned = planned_files(predictor, [(g[0].source, [e.method for e in g]) for g in groups], out)
+    refuse_taken(out, planned, flag, overwrite)
+    stale = stale_files(out, planned) if overwrite else []  # read before the new summary replaces the list
     out.mkdir(parents=True, exist_ok=True)
     if predictor.config.get("modality") is None:  # images: aligned with the explanations (the CLI passes
         inputs = image_items(predictor, inputs)    # files already, so this only checks they are not folders)
@@ -88,6 +146,8 @@ def write_explanations(predictor: Any, explanations: list[Any], inputs: Sequence
     except FileExistsError as exc:
         taken = exc.filename2 or exc.filename  # os.link names the link (2nd), open('x') the file
         raise appeared(flag, Path(taken or out / SUMMARY), len(written)) from None
+    for f in stale:  # last, once the new run's files and summary are all in place
+        f.unlink(missing_ok=True)
     return written
 
 
