@@ -221,7 +221,9 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     it, and the run re-fits its epochs to it after measuring the first two epochs (every process of
     a multi-process run from rank 0's measurement: :class:`meddx.training.budget.BudgetReplan`;
     ``plan`` and ``plan.json`` record the change). A resumed run goes on from the state its
-    checkpoint saved: the same budget, the re-plans still due.
+    checkpoint saved: the same budget, the re-plans still due. Without it, ``config.time_budget``
+    (an ensemble network's share of it: :func:`meddx.training.members.network_time_limit`) only
+    stops the run, at 1.25x.
     """
     from meddx.training import run as runlib
 
@@ -257,10 +259,15 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
 
             share = None if replanned(plan.reasons) else budget_share(resume_dir)
         extra.append(BudgetReplan(budget_minutes, plan, run_dir / "plan.json", planned=share))
-    elif resume and config.time_budget:  # --epochs and --time-budget: the limit grows with a raised plan.json
-        from meddx.training.budget import RaisedEpochsTimeLimit
+        limit = budget_minutes
+    else:  # --epochs and --time-budget: the budget (an ensemble network's share) only stops it, at 1.25x
+        from meddx.training.members import network_time_limit
 
-        extra.append(RaisedEpochsTimeLimit(config.time_budget, plan, run_dir / "plan.json"))
+        limit = network_time_limit(config, plan, run_dir / "plan.json", resuming=resume and last.is_file())
+        if resume and limit:  # the limit grows with a raised plan.json
+            from meddx.training.budget import RaisedEpochsTimeLimit
+
+            extra.append(RaisedEpochsTimeLimit(limit, plan, run_dir / "plan.json"))
     ema: dict[str, float] | None = None
     if config.ema_epochs is not None:
         from meddx.training.averaging import ema_callback
@@ -268,7 +275,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         callback, ema = ema_callback(config.ema_epochs, len(train_loader))
         extra.append(callback)
     trainer, ckpt = build_trainer(config, plan, run_dir, progress, monitor=monitor, extra_callbacks=extra,
-                                  budget_minutes=budget_minutes or config.time_budget, early_stopping=early_stopping)
+                                  budget_minutes=limit, early_stopping=early_stopping)
     if resume and last.is_file():
         runlib.check_resumable(last, task)
     previous = os.environ.get(runlib.RUN_DIR_ENV)

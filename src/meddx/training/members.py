@@ -61,6 +61,39 @@ def budget_share(run_dir: Path) -> int | None:
     return first if isinstance(first, int) and first > 0 else None
 
 
+LIMIT_REASON = "time_limit"  # the plan's reasons key that records an ensemble network's share
+
+
+def share_note(budget_minutes: float, networks: int) -> str:
+    """What ``reasons.time_limit`` records of an ensemble network whose epochs no budget planned
+    (``--epochs``, or a plan file's); a resume finds it there (:func:`network_time_limit`)."""
+    return (f"the {budget_minutes:g} min --time-budget is shared by {networks} networks: this one stops at 1.25x "
+            f"its {budget_minutes / networks:.3g} min share")
+
+
+def network_time_limit(config: Any, plan: Any, plan_path: Path, resuming: bool) -> float | None:
+    """Minutes of ``--time-budget`` whose 1.25x stops one network whose epochs the budget did not plan
+    (``--epochs`` with ``--time-budget``, or a plan file's epochs): an ensemble of K networks gives each
+    ``time_budget / K``, the share a budget-only ensemble plans each network's epochs for, recorded in
+    its ``plan.json`` (``reasons.time_limit``) before it trains. Before, every network got the whole
+    budget's limit, so K networks could take K times the budget (K = 2, 2 min: 5 min of training).
+
+    ``resuming`` (the network has a checkpoint): it keeps the limit it started with; one started before
+    this record (no note in its plan) had the whole budget, and keeps it rather than stopping at once.
+    A separate reasons key: ``reasons.epochs`` "overridden by the given plan file" is matched whole."""
+    budget, k = config.time_budget, int(getattr(plan, "ensemble", 1) or 1)
+    if not budget or k <= 1:
+        return budget
+    note = share_note(budget, k)
+    if plan.reasons.get(LIMIT_REASON) == note:
+        return budget / k
+    if resuming:
+        return budget
+    plan.reasons[LIMIT_REASON] = note
+    plan.write(plan_path)  # one process: ensembles train in one (seg_fit and text_fit refuse several)
+    return budget / k
+
+
 def replanned(reasons: Any) -> bool:
     """Whether a plan's ``reasons.epochs`` records a re-plan: a network interrupted between its first
     re-plan (written to its ``plan.json``) and its first checkpoint has no checkpoint but epochs away

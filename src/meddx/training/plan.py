@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from meddx.core.errors import ConfigError
 from meddx.data.base import ImageSource
 from meddx.models.registry import RESNET_NARROW_WIDTH
+from meddx.training.class_weights import _class_weights  # noqa: F401 (re-exported: text, table, series plans)
 from meddx.training.config import TrainConfig
 from meddx.training.plan_file import apply_overrides, check_no_conflicts, read_plan, where  # noqa: F401 (re-exported)
 
@@ -372,27 +373,3 @@ def epochs_in_budget(n_train: int, budget_minutes: float, seconds_per_sample: fl
     every epoch; see ``plan_epochs`` for the allowances."""
     per_epoch = math.ceil(n_train / max(1, int(processes))) * seconds_per_sample * 1.15
     return budget_minutes * 60 * 0.9 / max(per_epoch, 1e-9)
-
-
-def _class_weights(config: TrainConfig, source: ImageSource) -> tuple[list[float] | None, str]:
-    labels = source.split("train").labels
-    if source.task == "multilabel":
-        pos = labels.sum(axis=0).astype(float)
-        # a label always (or never) positive has nothing to balance: 1, not 0 (its positives ignored, and the
-        # calibration's shift undefined) nor the split's size (a weight no term carries, and a shift it never made)
-        varies = (pos > 0) & (pos < len(labels))
-        ratio = np.where(varies, (len(labels) - pos) / np.maximum(pos, 1.0), 1.0)
-        weights, imbalance = ratio, float(ratio.max())
-    else:
-        counts = np.bincount(labels, minlength=source.num_classes).astype(float)
-        weights = len(labels) / (source.num_classes * np.maximum(counts, 1.0))
-        imbalance = float(counts.max() / max(counts.min(), 1.0))
-    if config.dp and config.class_weights is None:  # the weights would publish the training class counts
-        return None, ("off under --dp: weights from the training class counts would be released without privacy "
-                      "(--class-weights sets them anyway, outside the guarantee)")
-    use = config.class_weights if config.class_weights is not None else imbalance > 1.5
-    if not use:
-        return None, "off" + (" (set in config)" if config.class_weights is False else f" (classes balanced, ratio {imbalance:.2f})")
-    why = "set in config" if config.class_weights else f"imbalance ratio {imbalance:.2f} > 1.5"
-    what = "negatives per positive of each label (pos_weight)" if source.task == "multilabel" else "inverse class frequency"
-    return [round(float(w), 6) for w in weights], f"{what} ({why})"

@@ -19,6 +19,7 @@ import torch
 from meddx.core.files import write_json_atomic
 from meddx.training.config import TrainConfig
 from meddx.training.members import member_plans, write_member_plans
+from meddx.training.plan import is_chosen
 
 
 def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_file: str | Path | None = None,
@@ -62,9 +63,10 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
     x_val, y_val = preprocess_cases(source, "val", pre, progress)
     if config.evaluate_test and "test" in source.splits:
         _check_cases(source, "test")
-    # a resumed run keeps re-planning each network (its BudgetReplan state comes back with its checkpoint)
-    budget_planned = bool(config.time_budget and config.epochs is None
-                          and plan.reasons.get("epochs") != "overridden by the given plan file")
+    # a resumed run keeps re-planning each network (its BudgetReplan state comes back with its checkpoint).
+    # Epochs a plan file chose stay chosen (is_chosen: the reason's start): a resume's note appended to the
+    # reason ("raised to N by hand ...") made an exact match fail, and the next resume re-planned them.
+    budget_planned = bool(config.time_budget and config.epochs is None and not is_chosen(plan, "epochs"))
     if not existing.is_file():
         if budget_planned:
             plan = _fit_budget(plan, config, source, _train_dataset(plan, x_train, y_train, config.seed), x_val)

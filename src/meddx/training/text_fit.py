@@ -90,7 +90,10 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
     val_ds = _encode(tokenizer, source, "val", plan.max_length)
     # epochs from the time budget: measured now on a new run; a resumed run keeps re-planning each
     # network (its BudgetReplan state, the seconds of its share spent, comes back with its checkpoint)
-    overridden = plan.reasons.get("epochs") == "overridden by the given plan file"
+    from meddx.training.plan import is_chosen
+
+    # the reason's start, as image and segmentation runs: a resume's "raised to N by hand" note follows it
+    overridden = is_chosen(plan, "epochs")
     budget_planned = bool(config.time_budget and config.epochs is None and not overridden)
     if not existing.is_file():
         if budget_planned:
