@@ -58,9 +58,13 @@ class TabularPredictor(Predictor):
         """How an error names each row of a split of a table file (:func:`file_rows`)."""
         return file_rows(source, split)
 
-    def predict_table(self, df: Any, names: Sequence[str] | None = None) -> list[Prediction]:
-        """Label and probabilities per row of ``df``; ``names`` names each row (default ``row1``...)."""
-        probs = self.predict_rows(df, rows=None if names is None else named_rows(names))
+    def predict_table(self, df: Any, names: Sequence[str] | None = None,
+                      rows: Sequence[str] | None = None) -> list[Prediction]:
+        """Label and probabilities per row of ``df``; ``names`` names each row (default ``row1``...);
+        ``rows``: how an error names each row (:func:`row_labels`; else read from ``names``)."""
+        if rows is None and names is not None:
+            rows = named_rows(names)
+        probs = self.predict_rows(df, rows=rows)
         labels = self.decide(probs)
         names = list(names) if names is not None else [f"row{i + 1}" for i in range(len(df))]
         return [Prediction(source=s, label=lab, probabilities={n: float(v) for n, v in zip(self.label_names, row)},
@@ -87,14 +91,15 @@ class TabularPredictor(Predictor):
         """One prediction per row of each CSV/TSV file (named ``FILE:ID`` or ``FILE:rowN``)."""
         import pandas as pd
 
-        names, tables = [], []
+        names, rows, tables = [], [], []
         for path in paths:
             ids, table = self.read_rows(path)
             names += ids
+            rows += row_labels(path, ids)
             tables.append(table)
         if not tables:
             return []
-        return self.predict_table(pd.concat(tables, ignore_index=True), names)
+        return self.predict_table(pd.concat(tables, ignore_index=True), names, rows=rows)
 
     def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
         raise DataError(f"bundle {self.name!r} predicts table rows; pass a CSV/TSV file with its feature columns")
@@ -114,10 +119,27 @@ def file_rows(source: Any, split: str) -> list[str]:
             for sid in ids]
 
 
+def row_labels(path: str | Path, ids: Sequence[str]) -> list[str]:
+    """How an error names each row that ``read_rows(path)`` read (its ``ids``, in file order): its row
+    in the file, counted from 1 as the reader counts, and the file's own id when it has one:
+    ``"row 1 of b.csv (id 'row5')"``. The row is counted here, never read back from the name: a user's
+    id ``row5`` was taken for meddx's own numbering ("row 5 of b.csv" for the file's first row), and an
+    id holding ``:`` was split at it."""
+    from meddx.data.tabular import strip_prefix
+
+    name = strip_prefix(path).name
+    labels = []
+    for number, full in enumerate(ids, start=1):
+        own = full[len(name) + 1:] if full.startswith(f"{name}:") else full
+        labels.append(f"row {number} of {name}" + ("" if own == f"row{number}" else f" (id {own!r})"))
+    return labels
+
+
 def named_rows(names: Sequence[str]) -> list[str]:
     """How an error names each row of files to predict, from their ``FILE:rowN`` / ``FILE:ID`` names
     (``read_rows``): ``"row 2 of b.csv"``. Before, the rows of all the files were numbered in one run:
-    the 2nd row of the second of two 20-row files was "row 22"."""
+    the 2nd row of the second of two 20-row files was "row 22". Names alone are ambiguous (a user's id
+    may be ``row5``, or hold ``:``): callers that read the files give :func:`row_labels` instead."""
     labels = []
     for name in names:
         file, _, row = str(name).rpartition(":")

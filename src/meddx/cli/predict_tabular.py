@@ -30,13 +30,16 @@ def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], 
                           "it out")
     if explain is not None:
         refuse_taken(explain, [explain / SUMMARY], "--explain", overwrite)  # before reading and predicting
-    names, tables = [], []
+    from meddx.bundle.tabular_predictor import row_labels
+
+    names, rows, tables = [], [], []
     for path in files:
         ids, table = predictor.read_rows(path)
         names += ids
+        rows += row_labels(path, ids)  # an error names the file's row, never a user's id read as one
         tables.append(table)
     table = pd.concat(tables, ignore_index=True)
-    predictions = predictor.predict_table(table, names)
+    predictions = predictor.predict_table(table, names, rows=rows)
     extra: dict[str, dict] = {}
     if explain is not None:
         from meddx.core.files import to_json, write_text_atomic
