@@ -205,6 +205,8 @@ def compare(
     m = result["mcnemar"]
     typer.echo(f"  accuracy: A {_f(m['accuracy_a'])}  B {_f(m['accuracy_b'])}  "
                f"difference {_bootstrap_ci(boot['accuracy'], boot)}  McNemar p={_p(m['p_value'])} ({m['method']})")
+    for warning in result.get("warnings", []):
+        typer.echo(f"warning: {warning}")
     typer.echo(f"comparison: {path}")
 
 

@@ -348,8 +348,19 @@ def compare_bundles(
             label_names=names, groups=patient_groups(pa), n_resamples=n_resamples, level=level, seed=seed),
         "note": "difference = A - B on the same cases, each bundle reading the data as it was trained; each "
                 "decides at its own validation-chosen threshold",
+        "warnings": split_use_warnings(a, b, data, split),
     }
     from meddx.evaluation.output_dirs import comparison_dir  # <B>-<source>-<split>-<hash>: never collide
 
     out_dir = Path(out) if out else comparison_dir(paths[0], paths[1], b.name, source_name, data, split)
     return result, write_json_atomic(out_dir / "comparison.json", result)
+
+
+def split_use_warnings(a: Any, b: Any, data: str, split: str) -> list[str]:
+    """Each bundle's warning when ``split`` of ``data`` is one it was fitted or chosen on
+    (``evaluation.split_use``): a comparison there favours the bundle that chose on it."""
+    from meddx.evaluation.split_use import split_use_warning
+
+    found = (split_use_warning(a.config, data, split, role="bundle A"),
+             split_use_warning(b.config, data, split, role="bundle B"))
+    return [w for w in found if w]

@@ -318,6 +318,11 @@ def evaluate_bundle(
     leak = leakage_warning(metrics["dataset"])
     if leak:
         metrics["warnings"].insert(0, leak)
+    from meddx.evaluation.split_use import split_use_warning  # train/val: fitted or chosen on, not held out
+
+    fitted = split_use_warning(predictor.config, data, split)
+    if fitted:
+        metrics["warnings"].insert(0, fitted)
     from meddx.evaluation.output_dirs import evaluation_dir  # <source>-<split>-<hash>: sources never collide
 
     out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split)  # type: ignore[arg-type]

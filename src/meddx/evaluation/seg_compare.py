@@ -73,6 +73,9 @@ def compare_segmentation(a: Any, b: Any, paths: list[Path], data: str, split: st
     check_seg_compatible(b, source)
     warnings = (check_unseen(a, source, split, data, role="bundle A")
                 + check_unseen(b, source, split, data, role="bundle B") + warnings)
+    from meddx.evaluation.compare import split_use_warnings  # train/val: fitted or chosen on, not held out
+
+    warnings = split_use_warnings(a, b, data, split) + warnings
     settings = SegEvalSettings(n_resamples=0, progress=False)
     _, rows_a = evaluate_split(a, source, split, settings)
     _, rows_b = evaluate_split(b, source, split, settings)

@@ -136,6 +136,10 @@ def evaluate_seg_bundle(bundle: str | Path, data: str, split: str = "test", out:
     predictor = load_bundle(path)
     source, warnings = load_seg_as_trained(predictor, data)
     warnings = check_unseen(predictor, source, split, data) + warnings
+    from meddx.evaluation.split_use import split_use_warning  # train/val: fitted or chosen on, not held out
+
+    fitted = split_use_warning(predictor.config, data, split)
+    warnings = ([fitted] if fitted else []) + warnings
     out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split)
     out_dir.mkdir(parents=True, exist_ok=True)
     metrics, rows = evaluate_split(predictor, source, split, settings, out_dir)
