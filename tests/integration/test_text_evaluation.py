@@ -36,8 +36,10 @@ def test_evaluate_writes_a_report_with_the_baseline(text_run: dict, notes_csv: P
     assert result.code == 0, result.err
     predicted = [json.loads(line) for line in result.out.strip().splitlines()]
     assert [p["source"] for p in predicted] == [f"{test_rows}:{r['id']}" for r in rows]
+    # the same float64 probabilities, not rounded (6 decimals would miss by up to 5e-7); the float32 network
+    # itself differs by ~1e-8 between a batch of 5 and the whole split on some CPUs (GEMM kernels by batch size)
     for p, r in zip(predicted, rows):
-        assert list(p["probabilities"].values()) == pytest.approx(evaluated[r["id"]], rel=1e-9, abs=1e-12)
+        assert list(p["probabilities"].values()) == pytest.approx(evaluated[r["id"]], rel=1e-6, abs=1e-9)
 
 
 def test_evaluate_an_external_file_with_other_columns_and_a_missing_class(
