@@ -37,6 +37,12 @@ WORDS = {"log_std": "contrast (intensity standard deviation)", "mean": "brightne
          "log_extreme": "share of pixels at its darkest or brightest value"}
 QUANTILE = 0.999
 EPS = 1e-6  # below any real image's standard deviation in z-scored units; log(0) is no number
+# Smallest interquartile range a statistic is scored by. A statistic nearly constant on train (every
+# AdrenalMNIST3D volume is a 0/255 mask: share at the extremes exactly 1, IQR 0) divided by EPS made
+# any rounding a fence multiple of thousands: the same test volumes given at 64^3 to a 28^3 bundle
+# were 100% flagged, one voxel of 1/255 in a 28^3 mask 100%; with 0.05 (5% in the log statistics,
+# 0.05 training SDs of brightness) 1.7%, as at 28^3 (1.3%), and blank or full volumes still score 70+.
+SPREAD_FLOOR = 0.05
 TOLERANCE = 1e-3  # of the image's range: a voxel this close to its minimum or maximum counts as at it
 METHOD = ("Tukey fences on per-image intensity statistics (log standard deviation, mean, log share of voxels at "
           "the image's extremes) of the preprocessed input, quartiles fitted on train; threshold: a quantile of "
@@ -64,12 +70,13 @@ class InputCheck:
     q3: np.ndarray  # (3,)
     threshold: float
     quantile: float
+    spread_floor: float = SPREAD_FLOOR  # EPS in files written before the floor (their threshold was set so)
 
     def scores(self, stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per input: its score (interquartile ranges outside the middle half, 0 inside) and the
         index of the statistic that gave it."""
         s = np.asarray(stats, dtype=np.float64).reshape(-1, len(STATISTICS))
-        spread = np.maximum(self.q3 - self.q1, EPS)  # a statistic constant on train: any change counts
+        spread = np.maximum(self.q3 - self.q1, self.spread_floor)  # a statistic (near) constant on train
         fences = np.maximum(np.maximum((self.q1 - s) / spread, (s - self.q3) / spread), 0.0)
         return fences.max(axis=1), fences.argmax(axis=1)
 
@@ -83,7 +90,8 @@ class InputCheck:
     def to_json(self) -> dict[str, Any]:
         """The ``inputs`` entry of ``typicality.json`` (digest-checked with the rest of it)."""
         return {"statistics": list(STATISTICS), "q1": [float(v) for v in self.q1], "q3": [float(v) for v in self.q3],
-                "threshold": float(self.threshold), "quantile": float(self.quantile)}
+                "threshold": float(self.threshold), "quantile": float(self.quantile),
+                "spread_floor": float(self.spread_floor)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> InputCheck:
@@ -97,7 +105,10 @@ class InputCheck:
         if not (np.isfinite(threshold) and threshold >= 0 and 0 < quantile <= 1):
             raise ValueError(f"input threshold {threshold!r} / quantile {quantile!r}: expected a finite number >= 0 "
                              "and a quantile in (0, 1]")
-        return cls(q1, q3, threshold, quantile)
+        floor = float(data.get("spread_floor", EPS))  # none recorded: the file was fitted with EPS
+        if not (np.isfinite(floor) and floor > 0):
+            raise ValueError(f"input spread_floor {floor!r}: expected a finite number > 0")
+        return cls(q1, q3, threshold, quantile, floor)
 
 
 def fit_inputs(train_stats: np.ndarray, val_stats: np.ndarray,
