@@ -258,7 +258,10 @@ def looks_swapped(columns: tuple[str, str], texts: list[str], labels: list[str],
     column repeats: single-label, at most half the rows distinct; multi-label, at most two thirds as
     many distinct documents as label sets (a swapped file's "documents" are label sets, which can be
     as many as the combinations of its labels, so half the rows would miss a small file of 5 labels;
-    at two thirds, a real file needs conflicting labels on a third of its documents to trip it). A
+    at two thirds, a real file needs conflicting labels on a third of its documents to trip it), and
+    (multi-label) its label names are used in fewer than 2 rows each on average: swapped, every "label"
+    is a note, one per row; a real file's codes recur, so chief complaints that repeat with each visit's
+    own set of ICD codes, or templated notes, are read (``data verify`` lists their conflicts). A
     40-class file of short diagnosis phrases with distinct notes, and a multi-label file whose few
     label sets repeat, are read."""
     n = len(texts)
@@ -266,6 +269,9 @@ def looks_swapped(columns: tuple[str, str], texts: list[str], labels: list[str],
     mean_text = sum(len(t.strip()) for t in texts) / max(n, 1)
     mean_label = sum(len(x) for x in labels) / max(n, 1)
     repeats = 3 * distinct_texts <= 2 * distinct_labels if multilabel else distinct_texts <= n / 2
+    if multilabel:  # swapped, each "label" is a note (or a piece of one), in about one row; real codes recur
+        named = [x for row in labels for x in row.split("\n") if x]
+        repeats = repeats and len(named) < 2 * len(set(named))
     if not (distinct_labels > n / 2 and repeats and mean_label > mean_text):
         return None
     text, label = columns
