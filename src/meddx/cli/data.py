@@ -235,6 +235,7 @@ def verify(
         task = bar.add_task("verify", total=sum(len(d) for d in src.splits.values()))
         result = check(src, near_duplicates=near, max_distance=max_distance,  # type: ignore[arg-type]
                        progress=lambda done, total: bar.update(task, completed=done))
+    fixed = _text_fix(src, result.to_dict(), fix.value) if fix is not None else None  # refused before writing
     write_report(report, result.to_dict(), replace)
     if segmentation:
         _print_seg_verify(result.to_dict(), report)
@@ -250,11 +251,11 @@ def verify(
         print_series_verify(result.to_dict())
     if text:
         _print_text_conflicts(result.to_dict())
-    if fix is not None:
+    if fix is not None and fixed is not None:
         from meddx.data.text_rows import write_kept_rows
-        from meddx.data.text_verify import clean_text_source, write_text_source
+        from meddx.data.text_verify import write_text_source
 
-        cleaned, done = clean_text_source(src, result.to_dict(), fix.value)  # type: ignore[arg-type]
+        cleaned, done = fixed
         # the input file minus rows (same format); a folder or another format: meddx's own layout
         out = write_kept_rows(src, cleaned, fixed_output) or write_text_source(cleaned, fixed_output)  # type: ignore[arg-type]
         removed = ", ".join(f"{len(v)} from {k}" for k, v in done["removed"].items()) or "nothing"
@@ -269,6 +270,16 @@ def verify(
         console.print(f"clean manifest: {cleaned.manifest} (removed {removed}; kept {cleaned.kept})")
     if result.has_leakage or result.summary.get("classes_without_training_samples"):
         raise typer.Exit(1)
+
+
+def _text_fix(src: Any, report: dict, policy: str) -> tuple[Any, dict]:
+    """The cleaned text source and its summary; a source whose columns look swapped, which cleaning
+    would empty or leave swapped, is refused here, before the report or the fixed file is written."""
+    from meddx.data.text_verify import check_fix_not_swapped, clean_text_source
+
+    cleaned, done = clean_text_source(src, report, policy)
+    check_fix_not_swapped(src, cleaned, policy)
+    return cleaned, done
 
 
 def _check_outputs(inputs: list[str | None], outputs: dict[str, Path | None]) -> None:

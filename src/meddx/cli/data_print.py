@@ -40,19 +40,29 @@ def _print_text_conflicts(report: dict) -> None:
     from rich.console import Console
 
     console = Console()
-    swapped = report["summary"].get("columns_look_swapped")
-    if swapped:  # verify reads such a file (it may be conflicting duplicates): say what train will refuse
-        console.print(f"[bold yellow]warning:[/bold yellow] {swapped}; labels are shown by number (#1, #2, ...), "
-                      "not by value (they may be note text). If the columns are swapped, name the document column "
-                      "with --text-column and the label column with --label-column (or fix the header's order); if "
-                      "not, the same documents carry different labels (listed below; --fix drop-conflicting). "
-                      "`meddx train` refuses the file as it is", soft_wrap=True)
     groups = [(kind, g) for kind in ("exact", "near") for g in report[f"{kind}_duplicates"] if g["conflicting_labels"]]
     for kind, g in groups[:10]:
         console.print(f"[yellow]{kind} copies, labels differ:[/yellow] " + ", ".join(
             f"{m['split']}:{m['id']} ({m['label']})" for m in g["members"][:6]) + (" ..." if g["size"] > 6 else ""))
     if len(groups) > 10:
         console.print(f"... and {len(groups) - 10} more in the report")
+
+
+def _print_swapped(console, report: dict) -> None:  # type: ignore[no-untyped-def]
+    """The warning for a text source whose columns look swapped, printed before the verify table: its
+    class counts and conflicts are about notes read as labels, and a user reads the table first."""
+    from meddx.data.text_columns import ONE_ROW_NAMES
+
+    swapped = report["summary"].get("columns_look_swapped")
+    if not swapped:
+        return
+    # verify reads such a file (it may be conflicting duplicates): say what train will refuse
+    other = ("" if ONE_ROW_NAMES in swapped else "; if not, the same documents carry different labels (listed "
+             "below; --fix drop-conflicting)")
+    console.print(f"[bold yellow]warning:[/bold yellow] {swapped}; labels are shown by number (#1, #2, ...), "
+                  "not by value (they may be note text). If the columns are swapped, name the document column "
+                  "with --text-column and the label column with --label-column (or fix the header's order)"
+                  f"{other}. `meddx train` refuses the file as it is", soft_wrap=True)
 
 
 def conflict_line(s: dict) -> str:
@@ -251,6 +261,7 @@ def _print_verify(report: dict, path: Path) -> None:
     from rich.table import Table
 
     console = Console()
+    _print_swapped(console, report)
     s = report["summary"]
     table = Table("check", "result", title=f"verify {report['source']['name']} ({s['samples']} samples, {s['seconds']} s)")
     table.add_row("undecodable files", str(s["undecodable"]))

@@ -238,12 +238,28 @@ def _check_not_documents(path: Path, column: str, rows: list[int], sets: list[li
 
 
 _SWAPPED_HINT = ("values not shown: name the document column with --text-column and the label column with "
-                 "--label-column, or fix the header's order; if they are not swapped, the same documents carry "
-                 "different labels (`meddx data verify` lists these conflicting duplicates; `--fix drop-conflicting`)")
+                 "--label-column, or fix the header's order")
+_CONFLICT_HINT = ("; if they are not swapped, the same documents carry different labels (`meddx data verify` lists "
+                  "these conflicting duplicates; `--fix drop-conflicting`)")
+ONE_ROW_NAMES = "nearly each in one row"  # the distinct-documents reading: not conflicting duplicates
+
+
+# Multi-label swapped columns make the notes the label names, each in about one row. Names of
+# NOTE_WORDS words on average are notes whatever the file's size: ICD-9-CM long titles have a median of
+# 6 words (MIMIC-III D_ICD_DIAGNOSES), the titles coded in the MIMIC-III demo's admissions average 5.1.
+# Shorter names (NAME_WORDS or more: an ICD code is one word, and codes are never notes) are notes only
+# in SWAP_MIN_ROWS rows or more, used in fewer than ONE_ROW_USES rows each on average: real code
+# titles recur (1.2 to 2 rows each in 12-row slices of the MIMIC-III demo's admissions, 1.5 to 2 in
+# 20- and 30-row slices): in a few rows a large vocabulary's names are each used once in a real file too.
+NAME_WORDS, NOTE_WORDS, SWAP_MIN_ROWS, ONE_ROW_USES = 3, 10, 20, 1.25
+
+
+def _mean_words(values: list[str] | set[str]) -> float:
+    return sum(len(v.split()) for v in values) / max(len(values), 1)
 
 
 def looks_swapped(columns: tuple[str, str], texts: list[str], labels: list[str],
-                  multilabel: bool = False) -> str | None:
+                  multilabel: bool = False, evidence_rows: int | None = None) -> str | None:
     """Why the text and label columns look exchanged (``--text-column label --label-column text`` by
     mistake, or a header in the other order than the data), or None; counts and lengths only, never a
     value. ``labels`` holds each row's label, for multi-label each row's label set joined into one
@@ -253,33 +269,59 @@ def looks_swapped(columns: tuple[str, str], texts: list[str], labels: list[str],
     :func:`_check_not_documents` (they read as class titles). In a real file the label (set) is a
     function of the document, so there are at most as many distinct labels as distinct documents;
     swapped, the "documents" are the few class names (or label sets), repeated, and the "labels" the
-    notes, nearly one per row. Flagged only when all of: the label column has more distinct values
-    than half the rows (fewer than 2 rows per class or set), it is the longer on average, and the text
-    column repeats: single-label, at most half the rows distinct; multi-label, at most two thirds as
-    many distinct documents as label sets (a swapped file's "documents" are label sets, which can be
-    as many as the combinations of its labels, so half the rows would miss a small file of 5 labels;
-    at two thirds, a real file needs conflicting labels on a third of its documents to trip it), and
-    (multi-label) its label names are used in fewer than 2 rows each on average: swapped, every "label"
-    is a note, one per row; a real file's codes recur, so chief complaints that repeat with each visit's
-    own set of ICD codes, or templated notes, are read (``data verify`` lists their conflicts). A
-    40-class file of short diagnosis phrases with distinct notes, and a multi-label file whose few
-    label sets repeat, are read."""
+    notes, nearly one per row. Flagged only when the label column has more distinct values than half
+    the rows (fewer than 2 rows per class or set) and is the longer on average, and: single-label, the
+    text column repeats (at most half the rows distinct); multi-label, see :func:`_multilabel_swapped`
+    (``evidence_rows``: the rows its names' size gate counts, when ``texts`` are the rows a ``--fix``
+    keeps of a larger file). A 40-class file of short diagnosis phrases with distinct notes is read."""
     n = len(texts)
     distinct_labels, distinct_texts = len(set(labels)), len({t.strip() for t in texts})
     mean_text = sum(len(t.strip()) for t in texts) / max(n, 1)
     mean_label = sum(len(x) for x in labels) / max(n, 1)
-    repeats = 3 * distinct_texts <= 2 * distinct_labels if multilabel else distinct_texts <= n / 2
-    if multilabel:  # swapped, each "label" is a note (or a piece of one), in about one row; real codes recur
-        named = [x for row in labels for x in row.split("\n") if x]
-        repeats = repeats and len(named) < 2 * len(set(named))
-    if not (distinct_labels > n / 2 and repeats and mean_label > mean_text):
+    if not (distinct_labels > n / 2 and mean_label > mean_text):
         return None
     text, label = columns
-    held = (f"{distinct_labels} distinct label sets in {n} rows (fewer than 2 rows per set)" if multilabel else
-            f"{distinct_labels} distinct values in {n} rows (fewer than 2 rows per class)")
+    if not multilabel:
+        if distinct_texts > n / 2:
+            return None
+        held = f"{distinct_labels} distinct values in {n} rows (fewer than 2 rows per class)"
+    else:
+        found = _multilabel_swapped(texts, labels, distinct_texts, distinct_labels, evidence_rows or n)
+        if found is None:
+            return None
+        held = found
     return (f"the text and label columns look swapped: column {label!r} (the labels) holds {held} and is longer on "
             f"average ({mean_label:.0f} characters) than column {text!r} (the documents: {distinct_texts} distinct "
             f"values, {mean_text:.0f} characters)")
+
+
+def _multilabel_swapped(texts: list[str], labels: list[str], distinct_texts: int, distinct_labels: int,
+                        evidence_rows: int) -> str | None:
+    """What a multi-label file's label column holds when it looks like the notes, or None.
+
+    Its names must read as notes (see ``NOTE_WORDS``: long, or in enough rows nearly one per row),
+    and either: the text column repeats (at most two thirds as many distinct documents as label sets:
+    swapped, the "documents" are label sets, as many as the combinations of the labels, so half the
+    rows would miss a small file of 5 labels) with names used in fewer than 2 rows each on average
+    (real codes recur: chief complaints that repeat with each visit's own code set, or templated
+    notes, are read, and ``data verify`` lists their conflicts); or, the "documents" being distinct
+    (each row its own code set, such as ``I10;E11.9;N18.3``), the names are nearly one per row and
+    at least twice the documents' words: a real file's label names come from a vocabulary smaller
+    than its rows, and its documents are longer than its label names."""
+    named = [x for row in labels for x in row.split("\n") if x]
+    names = set(named)
+    if not names:
+        return None
+    n, name_words, uses = len(texts), _mean_words(names), len(named) / len(names)
+    one_row = uses < ONE_ROW_USES
+    if not (name_words >= NOTE_WORDS or (evidence_rows >= SWAP_MIN_ROWS and name_words >= NAME_WORDS and one_row)):
+        return None
+    if 3 * distinct_texts <= 2 * distinct_labels and uses < 2:
+        return f"{distinct_labels} distinct label sets in {n} rows (fewer than 2 rows per set)"
+    if one_row and 2 * _mean_words(texts) <= name_words:
+        return (f"{len(names)} distinct label names in {n} rows, {ONE_ROW_NAMES} and {name_words:.0f} words long "
+                "on average (real label names are short and recur)")
+    return None
 
 
 def check_not_swapped(path: Path, columns: tuple[str, str], texts: list[str], labels: list[str],
@@ -288,7 +330,7 @@ def check_not_swapped(path: Path, columns: tuple[str, str], texts: list[str], la
     trained on as one class per note, the class names as documents. The message never quotes a value."""
     reason = looks_swapped(columns, texts, labels, multilabel)
     if reason:
-        raise DataError(f"{path}: {reason}; {_SWAPPED_HINT}")
+        raise DataError(f"{path}: {reason}; {_SWAPPED_HINT}{'' if ONE_ROW_NAMES in reason else _CONFLICT_HINT}")
 
 
 def split_values(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:

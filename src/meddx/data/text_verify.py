@@ -226,6 +226,43 @@ def _merged_groups(report: dict[str, Any], position: dict, origin: str) -> list[
     return [[keys_in_order[k] for k in members] for members in code_groups(component_codes(len(order), edges))]
 
 
+def check_fix_not_swapped(source: TextSource, cleaned: TextSource, policy: str) -> None:
+    """Refuse to write ``cleaned`` (``--fix``) when ``source``'s columns look swapped and cleaning cannot
+    help: it keeps no row, or the rows it keeps still look swapped. Swapped, the "documents" are the
+    few class names (or label sets), each repeated with another note as its "label", so nearly every
+    row is a conflicting duplicate: ``drop-conflicting`` wrote a header-only file, ``merge`` a file of
+    label sets each labelled with the union of its notes (a few rows, which look swapped by the
+    file's row count). A file of conflicting duplicates that only looks swapped keeps rows that do
+    not, and is written. The message names columns, never a value."""
+    import shlex
+
+    from meddx.data.text_columns import looks_swapped
+
+    if not source.columns.get("looks_swapped"):
+        return
+    text, label = source.columns["text"], source.columns["label"]
+    texts, rows = _rows(cleaned)
+    total = sum(len(d) for d in source.splits.values())  # the file's rows back what its kept rows hold
+    if texts and not looks_swapped((text, label), texts, rows, cleaned.task == "multilabel", evidence_rows=total):
+        return
+    found = "it would keep no row" if not texts else f"the {len(texts)} row(s) it would keep still look swapped"
+    raise DataError(f"{source.origin}: --fix {policy}: the document column {text!r} and the label column {label!r} "
+                    f"look swapped, and {found}; nothing written: if they are swapped, run again with --text-column "
+                    f"{shlex.quote(label)} --label-column {shlex.quote(text)} (or fix the header's order)")
+
+
+def _rows(source: TextSource) -> tuple[list[str], list[str]]:
+    """Every split's documents, and each row's label as text (a multi-label set as names joined by
+    newlines), as :func:`~meddx.data.text_columns.looks_swapped` takes them."""
+    texts: list[str] = []
+    labels: list[str] = []
+    for data in source.splits.values():
+        texts += [t or "" for t in data.texts or []]
+        labels += ["\n".join(source.label_names[j] for j in np.flatnonzero(y)) if source.task == "multilabel"
+                   else source.label_names[int(y)] for y in data.labels]
+    return texts, labels
+
+
 def write_text_source(source: TextSource, path: str | Path) -> Path:
     """Write ``source`` to ``path`` (``.csv`` or ``.jsonl``/``.ndjson``) atomically.
 
