@@ -60,10 +60,25 @@ _TRIAGE_BEFORE_RE = re.compile(r"(?i:\btriage(?:[ \t]+(?:cat(?:egory)?\.?|system
 # listed name found alone (a person's name after a title or cue stays: "Dr Herbert B1" is no class)
 _CLASS_AFTER_RE = re.compile(r"[ \t]+(?:[A-D][1-4][a-c]?|(?:I{1,3}|IV|VI?)[a-c]?|(?i:type|grade|class|stage)[ \t]+"
                              r"(?:[IV]{1,3}|\d)[a-c]?|[A-D](?=[ \t]+(?i:ankle|fracture|fibula|#)))(?![\w.'’-])")
+# "R ankle Weber C, ORIF", "fibula fracture, Weber B": the Weber class letter after the fracture it classifies (not
+# after a word that names a person: "Ankle clinic: seen by Weber A.")
+_CLASS_LETTER_RE = re.compile(r"[ \t]+[A-C](?![\w'’-])")
+_FRACTURE_BEFORE_RE = re.compile(r"(?i:ankle|fibula|malleol|fracture)[^\n]{0,30}(?<!\bby )(?<!\bwith )(?<!\bto )$")
 # "Framingham 24%", "Glasgow 14/15", "Geneva 3 points": a score named after a place or person, then its value
 # (not x/7, x/12, x/52: days, months and weeks in British notes, "reviewed by Wells 2/7 ago")
 _SCORE_VALUE_RE = re.compile(r"[ \t]+\d{1,3}(?:\.\d)?[ \t]*(?:%|/(?!(?:7|12|52)\b)\d{1,3}\b|(?i:points?|pts)\b)")
 _WEAK_RULES = frozenset({"dict-solo", "city-list"})
+# Eponyms of classifications and scores that are also listed surnames: a listed surname found alone is taken for one
+# before a class or a value only when it is here ("Herbert B1", "Wells 2 points"); any other stays a person: "Jones
+# C3" and "Patel B2" in a bay list, "Harrison II" (a generational suffix), "Ahmed 88% on 2L" (his sats). Hand-written:
+# no offline library lists the eponymous classifications.
+# (A class written with its word, "Hawkins type 3", "Fisher grade 4", is taken after any surname found alone; a
+# hyphenated eponym is taken when one part is here: "Salter-Harris II".)
+CLASS_EPONYMS = frozenset("""weber herbert mason garden gustilo schatzker neer frykman salter hawkins sanders hinchey
+forrest killip wagner gleason breslow rutherford fontaine hess fisher spetzler tanner hurley fitzpatrick crawford
+kellgren mallampati cormack lehane wells bishop alvarado caprini braden waterlow barthel tinetti apgar ranson rockall
+blatchford karnofsky rankin charlson burgess""".split())
+_CLASS_WORD_AFTER_RE = re.compile(r"[ \t]+(?i:type|grade|class|stage)[ \t]+(?:[IV]{1,3}|\d)[a-c]?(?![\w.'’-])")
 _PLACE_PREP_RE = re.compile(r"(?i:\b(?:in|at|from|to|near|of|by|with|visiting)[ \t]+)$")
 _FRACTION_RE = re.compile(r"(?P<num>\d{1,2})/(?P<den>\d{1,2})")
 # "3/4 of the way", not "seen 3/4 of last year" nor "12/03 of 2024": a date after all
@@ -95,6 +110,11 @@ def drop_clinical_terms(text: str, cands: list[Cand]) -> list[Cand]:
     return [c for c in cands if not _clinical(text, c, scales)]
 
 
+def _class_word(c: Cand, value: str) -> bool:
+    """A place found by the city list ("Framingham 24%"), or a surname found alone that names a classification."""
+    return c.rule != "dict-solo" or any(part.lower() in CLASS_EPONYMS for part in re.split(r"[-\s]+", value))
+
+
 def _clinical(text: str, c: Cand, scales: bool = True) -> bool:
     if c.type == "DATE":  # "removed 3/4 of the way", "1/2 of the dose": a fraction, not a month and day
         frac = _FRACTION_RE.fullmatch(text, c.start, c.end)
@@ -104,7 +124,11 @@ def _clinical(text: str, c: Cand, scales: bool = True) -> bool:
     if c.type not in ("NAME", "LOCATION") or c.rule in _STRONG_RULES:
         return False
     value = text[c.start:c.end]
-    if c.rule in _WEAK_RULES and (_CLASS_AFTER_RE.match(text, c.end) or (
+    if c.rule in _WEAK_RULES and _CLASS_WORD_AFTER_RE.match(text, c.end):
+        return True  # "Mason type 2", "Hawkins type 3": a classification's class, named as such
+    if c.rule in _WEAK_RULES and _class_word(c, value) and (_CLASS_AFTER_RE.match(text, c.end) or (
+            value == "Weber" and _CLASS_LETTER_RE.match(text, c.end)
+            and _FRACTURE_BEFORE_RE.search(text, max(0, c.start - 40), c.start)) or (
             _SCORE_VALUE_RE.match(text, c.end) and not _PLACE_PREP_RE.search(text, max(0, c.start - 12), c.start))):
         return True  # "(Herbert B1)", "Weber B ankle", "Framingham 24%": a classification or a score
     if c.type == "LOCATION" and _GENERIC_STREET_RE.fullmatch(value) and _after_the(text, c.start):

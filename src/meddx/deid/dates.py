@@ -64,7 +64,8 @@ def find_dates(text: str) -> list[DateHit]:
             hits.append(DateHit(m.start("core"), m.end("core"), "m-d", False))
     for m in FOLLOW_MD_RE.finditer(text):  # "F/u with cardiology 10/21", "recheck BMP 12/2"
         if _parse(_FULL_BY_RULE["m-d"].fullmatch(text, m.start("core"), m.end("core")), "m-d") is not None \
-                and not _UNIT_AFTER_RE.match(text, m.end("core")):
+                and not _UNIT_AFTER_RE.match(text, m.end("core")) and not _SPAN_AFTER_RE.match(text, m.end("core")) \
+                and not _SCORE_WORD_RE.search(text, m.start(), m.start("core")):
             hits.append(DateHit(m.start("core"), m.end("core"), "m-d", False))
     hits += [DateHit(m.start(), m.end(), "words", False) for m in FOREIGN_DATE_RE.finditer(text)]
     hits += _listed_month_days(text, hits)
@@ -90,6 +91,10 @@ MD_TIME_RE = re.compile(r"(?m)(?:^|(?<=[,;(|:]))[ \t]*(?P<core>\d{1,2}/\d{1,2})(
 # pain score 7/10", "f/u in clinic 6/52")
 FOLLOW_MD_RE = re.compile(r"(?i:\b(?:f/u|follow[- ]?up|recheck|re-check|rtc)\b)(?:[ \t]+(?![\d])[\w&-]+){1,3}[ \t]+"
                           + _BEFORE + r"(?P<core>\d{1,2}/(?!(?:5|7|10|12|52)\b)\d{1,2})(?![\d/]|\.\d)")
+# ... nor a span of time: "recheck INR 3/4 weeks", "CT chest 6/9 months" (three to four weeks)
+_SPAN_AFTER_RE = re.compile(r"[ \t]*(?i:days?|weeks?|wks?|months?|mths?|hours?|hrs?|years?|yrs?|episodes?|times)\b")
+# ... nor a score or an acuity out of its total: "recheck VA R 6/6 L 6/9", "Follow-up GCS 9/15", "f/u MMSE 9/30"
+_SCORE_WORD_RE = re.compile(r"\b(?:VA|(?i:acuity|vision|visual|gcs|mmse|moca|amts|ace|score|power|mrc|nihss|sats))\b")
 _ES_MONTHS = "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre"
 _FR_MONTHS = "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
 # "15 de junio", "3 de julio de 2024", "el 2 de mayo del 2023", "15 juin 2024": Spanish and French dates with a day

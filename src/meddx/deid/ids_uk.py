@@ -1,8 +1,9 @@
 """Identifiers in British shapes that the US-centred patterns of ``patterns`` miss: a National
 Insurance number ("QQ 12 34 56 C"), a vehicle registration ("DX19 KLP"), a mobile written 5-3-3
 ("07449 802 116"), a landline ("0161 474 3870"), an NHS or CHI number without "No" ("NHS 401 023 2137",
-"CHI 1208754431"), an ambulance call sign ("CALLSIGN NW-417") and an internal bleep, pager or extension
-number ("bleep 4421", "pager #2231", "ext 2214": a telephone number, Safe Harbor item D, however short).
+"CHI 1208754431"), an ambulance call sign ("CALLSIGN NW-417"), a police reference or collar number ("crime ref
+12/3456/22", "PC 1234") and an internal bleep, pager or extension number ("bleep 4421", "pager #2231", "ext
+2214": a telephone number, Safe Harbor item D, however short).
 
 Hand-written (no library knows these shapes offline); a spaced NI number and a 07 mobile stand
 alone, the others need a context word.
@@ -29,18 +30,34 @@ PLATE_CTX_RE = re.compile(r"(?i:\b(?:vehicle|reg(?:istration)?|vrm|car|van|lorry
 UK_MOBILE_RE = re.compile(r"(?<![\w+/.-])07\d{3} (?:\d{3} \d{3}|\d{6})(?![\w/-]|[ .]\d)")
 # "(020 8947 3310)", "duty line 0161 474 3870", "029 2034 1189": a UK or Irish landline, trunk 0 and spaced groups,
 # 10-11 digits; no phone word needed. Not "010..." (no such area code in either country) and not before a unit:
-# "Dose 0100 200 300 units" is a list of doses
+# "Dose 0100 200 300 units" is a list of doses (a unit of one or two letters in lower case only: "0161 474 3870 G
+# Harris (son)" and "ML Patel" are the owner's initials)
 UK_LANDLINE_RE = re.compile(r"(?<![\w+/.-])0(?!10)[1-9]\d{1,3} \d{3,4} ?\d{3,4}(?![\w/-]|[ .]\d)"
-                            r"(?![ \t]*(?i:units?|iu|mg|mcg|micrograms?|ml|mmol|g|kg|doses?|tablets?|tabs?)\b)")
+                            r"(?![ \t]*(?:(?i:units?|iu|mg|mcg|micrograms?|mmol|doses?|tablets?|tabs?)|ml|mL|g|kg)\b)")
 # "bleep 4421", "Bleep: 2871", "pager #2231", "pager 5-3390", "ext 2214", "extension 4471": an internal number,
 # 3-6 digits (or 1-2, a hyphen and 4) after the word (not "page 2 of 4", "knee extension 10 degrees": "page" is left
-# out and "extension" needs four digits or more; nor a number before a unit or an angle)
+# out and "extension" needs four digits or more; nor a number before a unit, a per cent or an angle)
 INTERNAL_PHONE_RE = re.compile(r"(?i:\b(?:bleep|bleeper|pager|beeper|ext|extn|extension)\b)\.?[ \t]*"
                                r"(?:(?i:no|number)\.?)?"
                                r"[ \t:#]*(?P<val>\d{1,2}-\d{4}|\d{3,6})(?![\w/°]|[.,]\d)"
-                               r"(?![ \t]*(?i:units?|mg|ml|degrees?|deg)\b)")
+                               r"(?![ \t]*(?:%|(?i:units?|mg|ml|degrees?|deg)\b))")
+# "Knee flex 120 ext 180", "lumbar flex/ext 100%", "Hip ext 120": a range of movement ("flex" shortly before, or a
+# joint right before; "Hip fracture CNS ext 4471" and "call back ext 2214" are telephone numbers)
+_MOVEMENT_BEFORE_RE = re.compile(r"(?i:\bflex(?:ion)?\b[^\n]{0,20}|\b(?:knee|hip|elbow|wrist|shoulder|spine|lumbar"
+                                 r"|cervical|neck|ankle|finger|thumb|toe|mcpj?|pipj?|dipj?|rom)[ \t]+(?:[\w/]+[ \t]+)?)$")
 # "NHS 401 023 2137" (no "No"), "CHI 1208754431" (Scotland's community health index): a health-service number
 HEALTH_NO_RE = re.compile(r"\b(?:NHS|CHI)(?:\s*(?:No\.?|Number|#))?[\s:#]*(?P<val>\d{3}[ -]?\d{3}[ -]?\d{4})(?![\w-])")
+# "crime ref 12/3456/22", "incident number 4567 of 12/03", "Police ref CAD 4471/14JAN", "collar no. 4471": a police
+# reference or an officer's number (a unique identifying number, Safe Harbor R); a reference word is needed after
+# "crime"/"incident"/"log" ("log 10 reduction" and "incident 2 of 3" stay) and three digits or more
+POLICE_REF_RE = re.compile(r"(?i:\b(?:crime|incident|occurrence|police|storm)[ \t]*(?:ref(?:erence)?|no|number|num|log|#)"
+                           r"(?![\w])\.?|\bcollar(?:[ \t]*(?:no|number|num|#)(?!\w))?\.?"
+                           r"|\b(?:warrant|shoulder)[ \t]*(?:no|number|num|#)(?!\w)\.?)[ \t:#]*(?:(?i:no|number)\.?[ \t:#]*)?"
+                           r"(?P<val>\d{2,6}[ \t]+of[ \t]+\d{1,2}/\d{1,2}(?:/\d{2,4})?"
+                           r"|(?:[A-Z]{2,4}[ ])?(?=[A-Z0-9/-]*\d)[A-Z0-9]+(?:[/-][A-Z0-9]+)*)(?![\w/])")
+# "PC 1234 Smith", "PCSO 4471": a constable's collar number (not "DC 200J", "PC 2 of 3")
+OFFICER_NO_RE = re.compile(r"\b(?:PC|PCSO|Sgt|DC(?=[ \t]+\d{4}))[ \t]+(?P<val>\d{3,5})(?![\w%./°-]|[ \t]*(?i:j|joules?|mg|ml"
+                           r"|v|volts?|w|watts?|units?|mcg|g)\b)")
 CALLSIGN_RE = re.compile(r"(?i:\bcall[\s-]?sign)[\s:#]*(?P<val>[A-Z0-9]+(?:-[A-Z0-9]+)*)(?![\w-])")
 
 
@@ -53,8 +70,13 @@ def find_uk_ids(text: str) -> list[Cand]:
     out += [Cand(m.start(), m.end(), "PHONE", "phone-uk-landline", 78) for m in UK_LANDLINE_RE.finditer(text)
             if len(re.sub(r"\D", "", m.group())) in (10, 11)]
     out += [Cand(m.start("val"), m.end("val"), "PHONE", "phone-internal", 79) for m in INTERNAL_PHONE_RE.finditer(text)
-            if not (m.group().lower().startswith("extension") and len(m.group("val")) < 4)]
+            if not (m.group().lower().startswith("extension") and len(m.group("val")) < 4)
+            and not (m.group().lower().startswith("ext") and _MOVEMENT_BEFORE_RE.search(text, max(0, m.start() - 30),
+                                                                                       m.start()))]
     out += [Cand(m.start("val"), m.end("val"), "HEALTH_PLAN", "health-no", 92) for m in HEALTH_NO_RE.finditer(text)]
+    for rx in (POLICE_REF_RE, OFFICER_NO_RE):
+        out += [Cand(m.start("val"), m.end("val"), "ID", "police-ref", 85) for m in rx.finditer(text)
+                if sum(ch.isdigit() for ch in m.group("val")) >= 3]
     out += [Cand(m.start("val"), m.end("val"), "ID", "callsign", 85) for m in CALLSIGN_RE.finditer(text)
             if any(ch.isdigit() for ch in m.group("val"))]
     return out

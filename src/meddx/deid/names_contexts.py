@@ -3,7 +3,8 @@ a patient ("Subject: RE: dupilumab for Margaux Lefevre-Tessier"), a name right b
 e-mail address ("Paolo Santangelo (p.santangelo@cro.example)"), and babies named in quotes after
 "Twin A" / "Baby B" ("Twin A "Josiah" 2.61 kg"), and the words between "Pt" and an age and sex
 ("Pt Summer Cook, 23F"), and a surname in the possessive before a family word ("Spoke to Parkinson's wife",
-"Crohn's daughter rang": a person's relative, even when the surname is an eponym's).
+"Crohn's daughter rang": a person's relative, even when the surname is an eponym's), and a first name that is a
+word before a surname, an age and a sex at a line's start ("June Okafor, 45F").
 
 Hand-written like the other name rules (see ``detect``): each needs the cue and name-shaped words
 (``cap_name_ok``: capitalised, not common, not English-looking unless a listed name).
@@ -34,6 +35,15 @@ BABY_RE = re.compile(r"(?i:\b(?:twin|triplet|baby|infant|newborn)(?:[ \t]+(?:[A-
 PT_AGE_RE = re.compile(rf"(?<![\w.])(?:Pt|PT|Patient|pt)\.?[ \t]+(?P<name>{TOKEN}(?:[ \t]+(?:{TOKEN}|{INITIAL})){{0,2}}"
                        rf"[ \t]+{TOKEN}),[ \t]*\d{{1,3}}[ \t]*(?:[FM]|yo|y/o|y\.o\.|-year|years?)(?![\w])")
 
+# "June Okafor, 45F, day 2 s/p lap chole", "2. April Sinclair, 31F": a first name that is also a month or a word,
+# then one surname, an age and a sex, starting its line (after a list number): the line's patient
+WORD_FIRST_AGE_RE = re.compile(rf"(?m)^[ \t]*(?:\d{{1,2}}[.)][ \t]*|[-*•][ \t]*)?(?P<name>(?P<first>{TOKEN})[ \t]+"
+                               rf"(?P<last>{TOKEN})),[ \t]*\d{{1,3}}[ \t]*(?:[FM]|yo|y/o|y\.o\.|-year|years?)(?![\w])")
+# the words of ``lexicon.AMBIGUOUS`` that are first names (not "Major", "Long", "White": "Long Covid, 45F")
+_WORD_FIRST_NAMES = frozenset("""April May June Grace Hope Faith Joy Rose Dawn Summer Autumn Iris Ruby Pearl Amber Eve
+Ginger Crystal Pat Sue Will Drew Dean Lance Miles Wade Guy Gene Art Simon Owen Oliver Lucas Francis Casey Norman Neal
+Ray""".split())
+
 # "Spoke to Parkinson's wife", "Whitcombe's daughter rang": whoever has a wife or a daughter is a person, so a
 # capitalised word in the possessive before a family word is a surname, eponyms included. Only family words:
 # "Parkinson's nurse" (a nurse specialist), "Alzheimer's carer" and "Crohn's team" name services.
@@ -60,6 +70,11 @@ def find_context_names(text: str) -> list[Cand]:
         if not any(w.lower() in _NOT_NAMES or english_looking(w) and not lexicon.is_listed(w) for w in words) \
                 and any(cap_name_ok(w) for w in words):
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "pt-age", 55))
+    for m in WORD_FIRST_AGE_RE.finditer(text) if "," in text else ():
+        first, last = m.group("first"), m.group("last")
+        if (first in _WORD_FIRST_NAMES or first in lexicon.AMBIGUOUS and first in lexicon.first_names()) \
+                and last not in lexicon.AMBIGUOUS and cap_name_ok(last):
+            out.append(Cand(m.start("name"), m.end("name"), "NAME", "pt-age", 55))
     common = lexicon.common_words()
     for m in POSSESSIVE_RELATIVE_RE.finditer(text) if "'" in text or "’" in text else ():
         word = m.group("name")  # "Patient's wife", "Pt's son", "HIS WIFE's" stay: common words and capitals
@@ -74,7 +89,10 @@ _NOT_NAMES = frozenset("name unknown unidentified anonymous doe is was has had w
                        "seen today yesterday tonight now here still also".split())  # "Patient Seen Today, 45 yo"
 # people named by what they are ("Baby's mother", "Twin's father", "Client's wife")
 _PEOPLE = frozenset("baby babies infant child twin triplet neonate newborn boy girl man woman lady gentleman resident "
-                    "client person someone somebody everyone victim donor recipient proband".split())
+                    "client person someone somebody everyone victim donor recipient proband "
+                    # a relative named by the family word ("Mum's partner", "Gran's husband")
+                    "mum mom mam dad gran granny grandma grandad grandpa nan nana nanna auntie aunty uncle stepmum "
+                    "stepdad hubby carer carers".split())
 # What ends a subject line or stands in quotes after "Twin A" when it is no name: an eponym's disease,
 # sign or instrument (lexicon.EPONYM_NEXT: "Bell Palsy", "Foley Catheter", "Holter Monitor"), a drug's
 # form ("Humira Pen", "Tdap Booster"), a fetal presentation or size ('Twin A "Breech"', 'Baby A "Small"').

@@ -53,7 +53,7 @@ _BODY_WORDS = frozenset("Royal College Colleges Society Academy University Insti
 
 def find_role_names(text: str) -> list[Cand]:
     """NAME candidates after the cues above."""
-    from meddx.deid.names import _SERVICE_WORDS, _take_name, cap_name_ok, english_looking, is_eponym_use
+    from meddx.deid.names import _SERVICE_WORDS, _VERB_FORM_RE, _take_name, cap_name_ok, english_looking, is_eponym_use
 
     out: list[Cand] = []
     for rx, caps_ok, rule in ((BY_LABEL_RE, True, "label"), (ROLE_RE, False, "title")):
@@ -63,6 +63,13 @@ def find_role_names(text: str) -> list[Cand]:
                 continue
             words = text[span[0]:span[1]].title().split()
             if _ROLE_END_RE.search(words[-1].strip(",.").lower()) or not _BODY_WORDS.isdisjoint(words):
+                continue
+            bare = [w.strip(",.") for w in words]
+            unlisted = [w for w in bare if not lexicon.is_listed(w, parts=True)]
+            if rule == "title" and (any(_VERB_FORM_RE.fullmatch(w) for w in unlisted) or len(unlisted) == len(bare)
+                                    and english_looking(bare[-1]) and not bare[-1].endswith("y")):
+                # a heading after a role: "Paramedic Crew Arrived", "DC Cardioversion Successful" (not "carer
+                # Precious Moyo", nor a surname in -ly: "F1 Holly Brennan", "Paramedic Tom Reilly")
                 continue
             # one word alone (an acronym beside it aside: "Ascites NEC") must be a listed name ("Covered by: Physio"
             # stays), and no drug or salt word ("Reconciled by: Calcium Gluconate" is a slip, not a person)

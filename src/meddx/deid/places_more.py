@@ -95,8 +95,9 @@ def find_more_places(text: str) -> list[Cand]:
     out += [Cand(m.start("town"), m.end("town"), "LOCATION", "city-after", 56) for m in TOWN_AFTER_RE.finditer(text)
             if _named(m.group("town").split(), common)]
     for rx, word in ((COUNCIL_RE, "Council"), (ROYAL_RE, "Royal")):
-        for m in rx.finditer(text) if word in text else ():
-            if _named(m.group("place").split(), common):
+        for m in rx.finditer(text) if word in text else ():  # no common word: "Medical Research Council" stays
+            words = m.group("place").split()
+            if _named(words, common) and not any(w.lower() in common for w in words):
                 out.append(Cand(m.start(), m.end(), "LOCATION", "facility", 57))
     if any(w in text for w in ("University", "College", "Academy", "Polytechnic")):
         out += [Cand(m.start("place"), m.end("place"), "LOCATION", "facility", 57) for m in SCHOOL_RE.finditer(text)]
