@@ -87,13 +87,14 @@ def explain(
     if as_json:
         for e in explanations:
             typer.echo(json.dumps(e.to_dict()))
-        return
-    for e in explanations:
-        typer.echo(f"{e.source}  {e.method}: {e.target} (p={e.probability:.3f})  {e.seconds * 1000:.1f} ms")
-    typer.echo(f"written: {len(files)} files in {out}")
-    if stale:
-        typer.echo(f"removed: {len(stale)} file{'' if len(stale) == 1 else 's'} of the earlier run in {out} that this "
-                   f"run did not write again (listed in its explanations.json), e.g. {stale[0].name}")
+    else:
+        for e in explanations:
+            typer.echo(f"{e.source}  {e.method}: {e.target} (p={e.probability:.3f})  {e.seconds * 1000:.1f} ms")
+        typer.echo(f"written: {len(files)} files in {out}")
+    if stale:  # with --json on stderr, so that stdout stays JSON lines
+        from meddx.explain.outputs import removed_line
+
+        typer.echo(removed_line(stale, out), err=as_json)
 
 
 def _occlusion_options(predictor, methods: list[str], window: Optional[int],  # type: ignore[no-untyped-def]
@@ -117,8 +118,12 @@ def _occlusion_options(predictor, methods: list[str], window: Optional[int],  # 
 
 
 def _print_faithfulness(report: dict, path: Path, as_json: bool) -> None:
+    """The table (or its JSON), then each warning (``warning: ...``; to stderr with ``--json``, whose
+    stdout stays JSON) and where the report is."""
     if as_json:
         typer.echo(json.dumps(report["table"], indent=2))
+        for warning in report.get("warnings", []):
+            typer.echo(f"warning: {warning}", err=True)
         return
     from rich.console import Console
     from rich.table import Table
@@ -133,6 +138,8 @@ def _print_faithfulness(report: dict, path: Path, as_json: bool) -> None:
                       f"{row['insertion_auc']:.3f}", f"{row['random_insertion_auc']:.3f}", pointing, sanity,
                       f"{row['milliseconds']:.1f}")
     Console().print(table)
+    for warning in report.get("warnings", []):
+        typer.echo(f"warning: {warning}")
     typer.echo(f"faithfulness: {path}")
 
 
@@ -142,13 +149,11 @@ def _refuse_taken(predictor, items: list, names: Optional[list[str]],  # type: i
     (``0001-<input>-<method>.png|html``, ``explanations.json``) is already there. With ``overwrite``:
     the earlier run's files this run will not write again, which ``write_explanations`` removes."""
     from meddx.explain.api import resolve_methods
-    from meddx.explain.outputs import planned_files, refuse_taken, stale_files
+    from meddx.explain.outputs import plan_run, planned_files
 
     resolved = resolve_methods(predictor, methods)
     sources = names if names is not None else [getattr(x, "id", None) or str(x) for x in items]
-    planned = planned_files(predictor, [(s, resolved) for s in sources], out)
-    refuse_taken(out, planned, "--out", overwrite)
-    return stale_files(out, planned) if overwrite else []
+    return plan_run(out, planned_files(predictor, [(s, resolved) for s in sources], out), "--out", overwrite)
 
 
 def _check_out(out: Path) -> None:

@@ -117,37 +117,47 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
         problem = nothing_to("classify", doc)
         if problem:
             raise DataError(f"{name}: {problem}")
-    targets = explanation_pages(explain, len(docs), overwrite) if explain else []  # before any work
+    targets, stale = explanation_pages(explain, len(docs), overwrite) if explain else ([], [])  # before any work
     predictions = predictor.predict_documents(docs, names)
-    pages = _write_explanations(predictor, docs, predictions, targets, attribution, overwrite) if explain else {}
+    pages = _write_explanations(predictor, docs, predictions, targets, attribution, overwrite, stale) if explain else []
     from meddx.cli.train import print_predictions
 
-    extra = {source: {"explanation": str(page)} for source, page in pages.items()}
+    extra = {source: {"explanation": str(page)} for source, page in pages}  # keyed by name: a file given twice
+    # shows its last page (print_predictions looks rows up by source), though both are written and listed
     print_predictions(predictions, predictor.label_names, as_json, "document", extra)
     if pages and not as_json:
-        typer.echo(f"explanations: {explain} ({len(pages)} HTML page{'' if len(pages) == 1 else 's'})")
+        typer.echo(f"explanations: {explain} ({len(pages)} HTML page{'' if len(pages) == 1 else 's'}), listed in "
+                   f"{explain / 'explanations.json'}")
+    if stale:  # with --json on stderr, so that stdout stays JSON lines
+        from meddx.explain.outputs import removed_line
+
+        typer.echo(removed_line(stale, explain), err=as_json)  # type: ignore[arg-type]
 
 
-def explanation_pages(folder: Path, count: int, overwrite: bool) -> list[Path]:
-    """The pages ``--explain FOLDER`` will write for ``count`` documents (``document0001.html``...),
-    checked before anything is predicted: a page already there (an earlier run's, showing another
-    document) is never replaced without ``--overwrite``, nor is a file taken for the folder
-    (``explain.outputs.refuse_taken``, as ``meddx explain --out`` checks its files)."""
-    from meddx.explain.outputs import refuse_taken
+def explanation_pages(folder: Path, count: int, overwrite: bool) -> tuple[list[Path], list[Path]]:
+    """The pages ``--explain FOLDER`` will write for ``count`` documents (``document0001.html``...)
+    and the earlier run's pages it leaves behind, checked before anything is predicted: a page or
+    ``explanations.json`` already there (an earlier run's, showing other documents) is never
+    replaced without ``--overwrite``, nor is a file taken for the folder; with it, the pages the
+    earlier ``explanations.json`` lists past this run's count are the second list, removed once this
+    run's pages and summary are written (``explain.outputs``, as ``meddx explain --out`` does)."""
+    from meddx.explain.outputs import PAGE, SUMMARY, plan_run
 
-    pages = [folder / f"document{i:04d}.html" for i in range(1, count + 1)]
-    refuse_taken(folder, pages, "--explain", overwrite)
-    return pages
+    pages = [folder / PAGE.format(i) for i in range(1, count + 1)]
+    return pages, plan_run(folder, [*pages, folder / SUMMARY], "--explain", overwrite)
 
 
 def _write_explanations(predictor: Any, docs: list[str], predictions: list[Any], pages: list[Path],
-                        attribution: str, overwrite: bool) -> dict[str, Path]:
-    """Write each page atomically; without ``overwrite`` never over a page that appeared meanwhile."""
+                        attribution: str, overwrite: bool, stale: list[Path]) -> list[tuple[str, Path]]:
+    """Write each page atomically, then ``explanations.json`` listing them (document name, method,
+    explained class and its probability, page: never the text) and remove ``stale``; without
+    ``overwrite`` never over a page that appeared meanwhile."""
     from meddx.core.files import write_text_atomic
-    from meddx.explain.outputs import appeared
+    from meddx.explain.outputs import appeared, finish_run
     from meddx.explain.text import render_attribution_html, token_attributions
 
-    written = {}
+    written: list[tuple[str, Path]] = []
+    summary: list[dict[str, Any]] = []
     for page, doc, pred in zip(pages, docs, predictions):
         result = token_attributions(predictor, doc, method=attribution)
         html = render_attribution_html(doc, result, title=f"{predictor.name}: {pred.source}",
@@ -156,5 +166,9 @@ def _write_explanations(predictor: Any, docs: list[str], predictions: list[Any],
             write_text_atomic(page, html, exclusive=not overwrite)
         except FileExistsError:
             raise appeared("--explain", page, len(written)) from None
-        written[pred.source] = page
+        written.append((pred.source, page))
+        summary.append({"source": pred.source, "method": result.method, "target": result.target,
+                        "probability": round(float(result.probability), 6), "page": page.name})
+    if pages:
+        finish_run(pages[0].parent, summary, stale, "--explain", overwrite, len(written))
     return written

@@ -56,7 +56,7 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
     modality = predictor.config.get("modality")
     if modality in ("text", "series"):
         report = _evaluate_sequences(predictor, source, split, chosen, picks, seed, steps, sanity_inputs, data)
-        return report, _write_report(path, report, exclusive)
+        return report, _write_report(path, _with_warnings(report, predictor, data, split), exclusive)
     from meddx.data.orientation import reading_for
 
     with reading_for(predictor):  # volumes in the orientation the bundle was trained on
@@ -81,7 +81,19 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
         report["methods"][method] = _evaluate_method(predictor, x, targets, method, picks, split_data.ids, steps,
                                                      sanity_inputs, masks, point_at, options or {})
     report["table"] = _table(report["methods"])
-    return report, _write_report(path, report, exclusive)
+    return report, _write_report(path, _with_warnings(report, predictor, data, split), exclusive)
+
+
+def _with_warnings(report: dict[str, Any], predictor: Any, data: str, split: str) -> dict[str, Any]:
+    """``report`` with ``warnings``: on the training source's train or val split, that it is not held
+    out (``evaluation.split_use``, as ``meddx evaluate`` says): the weights were fitted there and the
+    explained class is decided by a threshold (and temperature, checkpoint) chosen there, so the
+    scores describe inputs the bundle has seen."""
+    from meddx.evaluation.split_use import split_use_warning
+
+    fitted = split_use_warning(predictor.config, data, split)
+    report["warnings"] = [fitted] if fitted else []
+    return report
 
 
 def _report_path(predictor: Any, source_name: str, split: str, out: str | Path | None, folder: str | Path | None,

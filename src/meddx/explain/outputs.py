@@ -8,8 +8,9 @@ on, before anything is computed; the files are then written exclusively (a file 
 meanwhile is kept too) unless ``overwrite``. With ``overwrite``, the files an earlier, longer run
 wrote that this run does not write again (``0003-...`` after a run of two inputs) are removed once
 the new files are written (:func:`stale_files`), so the folder holds what its ``explanations.json``
-describes; only names reconstructed from the earlier ``explanations.json`` are candidates, so files
-meddx did not write are never touched. :func:`write_through` gives writers that replace (masks,
+describes; only names reconstructed from the earlier ``explanations.json`` are candidates (with a
+method meddx has, or, for the text ``predict --explain`` pages, a ``documentNNNN.html`` page), so
+files meddx did not write are never touched. :func:`write_through` gives writers that replace (masks,
 segmentation overlays) the same exclusive placement.
 """
 
@@ -21,6 +22,7 @@ from typing import Any, Callable, Sequence
 from meddx.core.errors import ConfigError
 
 SUMMARY = "explanations.json"
+PAGE = "document{:04d}.html"  # ``predict --explain`` of a text bundle: one page per document, in order
 
 
 def stem(index: int, source: str) -> str:
@@ -49,16 +51,30 @@ def planned_files(predictor: Any, groups: Sequence[tuple[str, Sequence[str]]], f
 def refuse_taken(folder: Path, files: Sequence[Path], flag: str, overwrite: bool) -> None:
     """``ConfigError`` when any of ``files`` exists (an earlier run's) and not ``overwrite``: one
     line naming the first, how many, and the two ways on; checked before the work so nothing is lost
-    and no minutes are spent for a refusal. A file given as the folder is refused too."""
+    and no minutes are spent for a refusal. A file given as the folder is refused too, and so is a
+    folder that cannot be written (or made): found after the work, that was the minutes lost."""
     from meddx.evaluation.output_dirs import check_out_folder
 
     check_out_folder(folder, flag)
+    _check_writable(folder, flag)
     existing = [f for f in files if f.exists()]
     if not existing or overwrite:
         return
     more = f" (and {len(existing) - 1} more of the {len(files)} files to write)" if len(existing) > 1 else ""
     raise ConfigError(f"{flag} {folder}: {existing[0]}{more} already exists, from an earlier run; nothing was "
                       "written: choose another (or an empty) folder, or pass --overwrite to replace the files")
+
+
+def _check_writable(folder: Path, flag: str) -> None:
+    """``ConfigError`` when ``folder`` (or, when it is not there yet, the folder it would be made in)
+    cannot be written: read-only permissions or a read-only file system (``os.access``, which the
+    writes themselves would meet; root passes a permission check, as its writes would)."""
+    import os
+
+    where = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if where is not None and where.is_dir() and not os.access(where, os.W_OK | os.X_OK):
+        what = "is not writable" if where == folder else f"cannot be made: {where} is not writable"
+        raise ConfigError(f"{flag} {folder}: {what}; nothing was written: choose a folder you can write to")
 
 
 def appeared(flag: str, path: Path, done: int, during: str = "the explanations were computed") -> ConfigError:
@@ -90,9 +106,11 @@ def write_through(path: Path, write: Callable[[Path], Path], exclusive: bool) ->
 
 def earlier_files(folder: Path) -> list[Path]:
     """The files an earlier run wrote into ``folder`` that are still there, as its
-    ``explanations.json`` lists them (each input's ``0001-<input>-<method>.png|html`` and the
-    comparison ``-methods.png``); none when there is no summary or it is not one of meddx's."""
+    ``explanations.json`` lists them (each input's ``0001-<input>-<method>.png|html`` and, for
+    several methods, the comparison ``-methods.png``; or the ``page`` of each document that the text
+    ``predict --explain`` wrote); none when there is no summary or it is not one of meddx's."""
     import json
+    import re
     from types import SimpleNamespace
 
     from meddx.explain.api import per_input
@@ -104,11 +122,29 @@ def earlier_files(folder: Path) -> list[Path]:
     if not isinstance(entries, list) or not all(isinstance(e, dict) and isinstance(e.get("source"), str)
                                                 and isinstance(e.get("method"), str) for e in entries):
         return []
-    groups = per_input([SimpleNamespace(source=e["source"], method=e["method"]) for e in entries])
-    names = [f"{stem(i, g[0].source)}-{tail}" for i, g in enumerate(groups, start=1)
-             for tail in [*(f"{e.method}.{s}" for e in g for s in ("png", "html")), "methods.png"]]
-    # a method is no file name of its own: a "/" in one (a hand-edited summary) names no file meddx wrote
+    pages = [e["page"] for e in entries if "page" in e]  # the text predict pages name themselves
+    if pages:
+        names = [p for p in pages if isinstance(p, str) and re.fullmatch(r"document\d{4,}\.html", p)]
+    else:
+        # only methods meddx has: a hand-edited summary ({"method": "notes"}) names no file meddx wrote,
+        # nor does one with a "/" ("../../x"); the source is reduced to a file name by ``stem``
+        known = _methods()
+        groups = per_input([SimpleNamespace(source=e["source"], method=e["method"]) for e in entries])
+        listed = [[e.method for e in g if e.method in known] for g in groups]
+        names = [f"{stem(i, g[0].source)}-{tail}" for i, (g, methods) in enumerate(zip(groups, listed), start=1)
+                 for tail in [*(f"{m}.{s}" for m in methods for s in ("png", "html")),
+                              *(["methods.png"] if len(methods) > 1 else [])]]
     return [folder / n for n in dict.fromkeys(names) if Path(n).name == n and (folder / n).is_file()]
+
+
+def _methods() -> set[str]:
+    """Every attribution method whose name meddx puts into a file name (images, text, series, tables)."""
+    from meddx.explain.api import TEXT_METHODS
+    from meddx.explain.image import METHODS as IMAGE
+    from meddx.explain.series import SERIES_METHODS
+    from meddx.explain.tabular import METHODS as TABLE
+
+    return {*IMAGE, *TEXT_METHODS, *SERIES_METHODS, *TABLE}
 
 
 def stale_files(folder: Path, planned: Sequence[Path]) -> list[Path]:
@@ -116,6 +152,37 @@ def stale_files(folder: Path, planned: Sequence[Path]) -> list[Path]:
     with ``--overwrite`` they are removed after the new files are written."""
     keep = {p.name for p in planned}
     return [f for f in earlier_files(folder) if f.name not in keep]
+
+
+def plan_run(folder: Path, planned: Sequence[Path], flag: str, overwrite: bool) -> list[Path]:
+    """Check a run's ``planned`` files before any work (:func:`refuse_taken`) and return the earlier
+    run's files it leaves behind, to remove with :func:`finish_run` (none without ``overwrite``).
+    Read now, before the new summary replaces the earlier list."""
+    refuse_taken(folder, planned, flag, overwrite)
+    return stale_files(folder, planned) if overwrite else []
+
+
+def finish_run(folder: Path, summary: list[dict[str, Any]], stale: Sequence[Path], flag: str, overwrite: bool,
+               done: int) -> Path:
+    """Write ``explanations.json`` (``summary``: no arrays, no text), exclusively unless ``overwrite``,
+    then remove ``stale``: last, once the new run's files and summary are all in place, so a run
+    that stops earlier (an error, Ctrl-C) never leaves the earlier files gone without the new ones.
+    ``done``: the files written before, for the error when the summary appeared meanwhile."""
+    from meddx.core.files import to_json, write_text_atomic
+
+    try:
+        path = write_text_atomic(folder / SUMMARY, to_json(summary), exclusive=not overwrite)
+    except FileExistsError:
+        raise appeared(flag, folder / SUMMARY, done) from None
+    for f in stale:
+        f.unlink(missing_ok=True)
+    return path
+
+
+def removed_line(stale: Sequence[Path], folder: Path) -> str:
+    """What the CLI prints after removing ``stale`` (:func:`finish_run`): a deletion is never silent."""
+    return (f"removed: {len(stale)} file{'' if len(stale) == 1 else 's'} of the earlier run in {folder} that this run "
+            f"did not write again (listed in its explanations.json), e.g. {stale[0].name}")
 
 
 def write_explanations(predictor: Any, explanations: list[Any], inputs: Sequence[Any], out: Path, *,
@@ -130,8 +197,7 @@ def write_explanations(predictor: Any, explanations: list[Any], inputs: Sequence
 
     groups = per_input(explanations)
     planned = planned_files(predictor, [(g[0].source, [e.method for e in g]) for g in groups], out)
-    refuse_taken(out, planned, flag, overwrite)
-    stale = stale_files(out, planned) if overwrite else []  # read before the new summary replaces the list
+    stale = plan_run(out, planned, flag, overwrite)
     out.mkdir(parents=True, exist_ok=True)
     if predictor.config.get("modality") is None:  # images: aligned with the explanations (the CLI passes
         inputs = image_items(predictor, inputs)    # files already, so this only checks they are not folders)
@@ -139,16 +205,10 @@ def write_explanations(predictor: Any, explanations: list[Any], inputs: Sequence
     try:
         for i, group in enumerate(groups):
             written += _input_files(predictor, group, inputs, i, out, not overwrite)
-        from meddx.core.files import to_json, write_text_atomic
-
-        summary = to_json([e.to_dict() for e in explanations])
-        written.append(write_text_atomic(out / SUMMARY, summary, exclusive=not overwrite))
     except FileExistsError as exc:
         taken = exc.filename2 or exc.filename  # os.link names the link (2nd), open('x') the file
         raise appeared(flag, Path(taken or out / SUMMARY), len(written)) from None
-    for f in stale:  # last, once the new run's files and summary are all in place
-        f.unlink(missing_ok=True)
-    return written
+    return [*written, finish_run(out, [e.to_dict() for e in explanations], stale, flag, overwrite, len(written))]
 
 
 def _input_files(predictor: Any, group: list[Any], inputs: Sequence[Any], i: int, out: Path,
