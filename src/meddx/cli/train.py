@@ -181,7 +181,9 @@ def _print_summary(result: object) -> None:
     from meddx.training.run import cut_epoch_text
 
     for who, cut in _cut_epochs(result.run_dir):  # type: ignore[attr-defined]
-        text = cut_epoch_text(cut, limit="the time limit (1.25x --time-budget)")
+        # an ensemble's network stops at 1.25x its share (budget / K), not 1.25x the whole --time-budget
+        share = "its share of " if who else ""
+        text = cut_epoch_text(cut, limit=f"the time limit (1.25x {share}--time-budget)")
         if text:
             typer.echo(f"warning: {who}{text}; the best validation epoch was kept; a longer --time-budget trains "
                        "whole epochs")

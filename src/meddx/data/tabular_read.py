@@ -52,11 +52,40 @@ def read_rows(path: Path, columns: list[str] | None = None) -> tuple[list[str], 
 
 
 def read_lines(path: Path) -> list[str]:
-    """The non-blank lines of a UTF-8 file (a byte-order mark is dropped)."""
+    """The non-blank lines of a UTF-8 file (a byte-order mark is dropped); a binary table refused."""
+    refuse_binary_table(path)
     lines = [line for line in _decode(path).splitlines() if line.strip()]
     if not lines:
         raise DataError(f"{path}: empty file; expected a table with one row per patient and a label column")
     return lines
+
+
+# Binary tables a user may give in place of a CSV, by their leading bytes (and Parquet's closing ones, so
+# a text table whose header starts "PAR1" is not taken for one). Hand-written: the text reader only saw
+# bytes that are not UTF-8 and asked to re-encode the file from latin1 (iconv), which cannot help.
+_WORKBOOK = "the spreadsheet's Save As CSV, or pandas: pd.read_excel(path).to_csv('rows.csv', index=False)"
+_BINARY_TABLES = ((b"PAR1", b"PAR1", "a Parquet file", "pandas: pd.read_parquet(path).to_csv('rows.csv', index=False)"),
+                  (b"PK\x03\x04", b"", "a zip archive (an .xlsx workbook is one)", _WORKBOOK),
+                  (b"\xd0\xcf\x11\xe0", b"", "an OLE2 file (an .xls workbook is one)", _WORKBOOK))
+
+
+def refuse_binary_table(path: str | Path) -> None:
+    """A one-line ``DataError`` for a Parquet file or a spreadsheet workbook given as a table, to
+    train on or to predict: meddx reads tables as CSV/TSV text (``meddx predict b.parquet`` and
+    ``meddx train --data tabular:b.parquet`` said "not valid UTF-8; re-encode the file as UTF-8 (e.g. iconv
+    -f latin1 -t utf-8)")."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8)
+            handle.seek(max(0, path.stat().st_size - 4))
+            tail = handle.read(4)
+    except OSError:  # missing or unreadable: the reader names it
+        return
+    for start, end, what, how in _BINARY_TABLES:
+        if head.startswith(start) and tail.endswith(end):
+            raise DataError(f"{path}: {what}, not a text table; meddx reads tables (to train on and to predict) as "
+                            f"CSV/TSV text: write it as CSV ({how}) and use that")
 
 
 def split_cells(path: Path, lines: list[str]) -> list[list[str]]:

@@ -37,8 +37,9 @@ class BudgetReplan(Callback):
 
     def __init__(self, budget_minutes: float, plan: Any, plan_path: Path | None, tolerance: float = 0.15,
                  replan_after: tuple[int, ...] = (0, 1), late_fraction: float | None = LATE_FRACTION,
-                 planned: int | None = None) -> None:
+                 planned: int | None = None, budget: str = "the budget") -> None:
         self.budget_s = float(budget_minutes) * 60
+        self.budget = budget  # what a raise's note calls budget_minutes (an ensemble network's: its share of it)
         # the epochs the budget planned for a network that starts now (its share, when known): a plan
         # edited by hand away from them before it started trains to the user's epochs (_follow_edit)
         self.planned = planned
@@ -124,7 +125,7 @@ class BudgetReplan(Callback):
         raised, planned = int(self.plan.epochs), int(self._budget_epochs or 1)
         self.replan_after, self.late_fraction = (), None
         note = (f"raised to {raised} by hand at a resume: no more re-plans, and the time limit is "
-                f"1.25x the budget x {raised}/{planned}, or 1.25x the time the epochs left take at the "
+                f"1.25x {self.budget} x {raised}/{planned}, or 1.25x the time the epochs left take at the "
                 "run's pace if longer")
         grow_time_limit(trainer, self.budget_s, raised, planned, self._done)
         note_in_plan(trainer, self.plan, self.plan_path, note)
@@ -185,8 +186,9 @@ class RaisedEpochsTimeLimit(Callback):
     Lightning's clock and the raised epochs were cut at about 1.25x the budget, though the resume's
     note said "training goes on to epoch N"."""
 
-    def __init__(self, budget_minutes: float, plan: Any, plan_path: Path | None) -> None:
+    def __init__(self, budget_minutes: float, plan: Any, plan_path: Path | None, budget: str = "the budget") -> None:
         self.budget_s, self.plan, self.plan_path = float(budget_minutes) * 60, plan, plan_path
+        self.budget = budget  # what the note calls budget_minutes (an ensemble network's: its share of the budget)
         self._done: int | None = None  # epochs the checkpoint had run
         self._planned: int | None = None  # the epochs of the plan it was training under
         # the epochs the budget's time limit was set for (before any raise), kept in the checkpoints this
@@ -219,7 +221,7 @@ class RaisedEpochsTimeLimit(Callback):
         limit = grow_time_limit(trainer, self.budget_s, raised, self._planned, self._done)
         note_in_plan(trainer, self.plan, self.plan_path, (
             f"raised to {raised} by hand at a resume: the --time-budget's time limit grows with it, to "
-            f"{limit / 60:.3g} min of training (1.25x the budget x {raised}/{self._planned}, or 1.25x the time the "
+            f"{limit / 60:.3g} min of training (1.25x {self.budget} x {raised}/{self._planned}, or 1.25x the time the "
             "epochs left take at the run's pace if longer)"))
 
 

@@ -249,6 +249,8 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         from meddx.training.checkpoint import StayEarlyStopped
 
         extra += [ScheduleToPlan(), StayEarlyStopped(runlib.trainer_record(run_dir))]  # early-stopped: stays
+    from meddx.training.members import limit_words  # how a raise's note names the budget (or a network's share)
+
     if budget_minutes:  # resumed: its state comes from the checkpoint; several processes: rank 0's clock
         from meddx.training.budget import BudgetReplan
 
@@ -258,7 +260,8 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
             from meddx.training.members import budget_share, replanned
 
             share = None if replanned(plan.reasons) else budget_share(resume_dir)
-        extra.append(BudgetReplan(budget_minutes, plan, run_dir / "plan.json", planned=share))
+        extra.append(BudgetReplan(budget_minutes, plan, run_dir / "plan.json", planned=share,
+                                  budget=limit_words(config, budget_minutes)))
         limit = budget_minutes
     else:  # --epochs and --time-budget: the budget (an ensemble network's share) only stops it, at 1.25x
         from meddx.training.members import network_time_limit
@@ -267,7 +270,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
         if resume and limit:  # the limit grows with a raised plan.json
             from meddx.training.budget import RaisedEpochsTimeLimit
 
-            extra.append(RaisedEpochsTimeLimit(limit, plan, run_dir / "plan.json"))
+            extra.append(RaisedEpochsTimeLimit(limit, plan, run_dir / "plan.json", limit_words(config, limit)))
     ema: dict[str, float] | None = None
     if config.ema_epochs is not None:
         from meddx.training.averaging import ema_callback

@@ -94,6 +94,16 @@ def network_time_limit(config: Any, plan: Any, plan_path: Path, resuming: bool) 
     return budget / k
 
 
+def limit_words(config: Any, limit_minutes: float) -> str:
+    """How a note names the minutes a network's time limit is 1.25x of: "the budget", or an ensemble
+    network's "its 1 min share of the 2 min budget" (a raise's note said "1.25x the budget x 4/2" of a
+    limit that was 1.25x the share x 4/2)."""
+    budget = config.time_budget
+    if not budget or abs(limit_minutes - budget) <= 1e-9 * budget:
+        return "the budget"
+    return f"its {limit_minutes:.3g} min share of the {budget:g} min budget"
+
+
 def replanned(reasons: Any) -> bool:
     """Whether a plan's ``reasons.epochs`` records a re-plan: a network interrupted between its first
     re-plan (written to its ``plan.json``) and its first checkpoint has no checkpoint but epochs away
