@@ -267,18 +267,23 @@ def _explain_rows(predictor: Any, inputs: Sequence[Any], method: str, target: st
 
     from meddx.explain.tabular import row_attributions
 
+    from meddx.bundle.tabular_predictor import row_labels
+
     names: list[str] = []
+    labels: list[str] = []  # how an error names each row: its row in its own file, as predict does
     frames = []
     for i, item in enumerate(inputs):
         if isinstance(item, pd.DataFrame):
             names += [f"input{i + 1}-row{j + 1}" for j in range(len(item))]
+            labels += [f"row {j + 1} of input {i + 1}" for j in range(len(item))]
             frames.append(item)
         else:
             rows, frame = predictor.read_rows(item)
             names += rows  # already FILE:ID or FILE:rowN
+            labels += row_labels(item, rows)
             frames.append(frame)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    probs = predictor.predict_tensor(predictor.encode(table))
+    probs = predictor.predict_tensor(predictor.encode(table, labels))
     targets = [target_index(predictor, p, target) for p in probs]
     start = time.perf_counter()
     attr, columns, _ = row_attributions(predictor, table, method, target=targets)

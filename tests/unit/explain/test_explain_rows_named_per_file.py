@@ -1,0 +1,41 @@
+"""``meddx explain`` of table rows names a bad row by its own file, as ``meddx predict`` does.
+
+Found by the review of 1669bc0: predict said "row 2 of b.csv", but explain, which concatenates the
+files' rows before encoding them, said "(row 4)" for the second row of the second of two 2-row files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from meddx.core.errors import DataError
+from meddx.training.config import TrainConfig
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from meddx.training.fit import fit
+
+    folder = tmp_path_factory.mktemp("explain_rows")
+    rng = np.random.default_rng(0)
+    table = folder / "train.csv"
+    table.write_text("marker,bp,label\n" + "".join(
+        f"{m:.3f},{120 + 5 * rng.normal():.1f},{int(m + 0.3 * rng.normal() > 0)}\n" for m in rng.normal(size=60)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MEDDX_HOME", str(folder / "home"))
+        return fit(TrainConfig(data=str(table), seed=0, ci_resamples=0), progress=False).bundle_path
+
+
+def test_a_value_beyond_float32_names_its_row_in_its_own_file(bundle: Path, tmp_path: Path) -> None:
+    from meddx.explain.api import explain
+
+    ok, bad = tmp_path / "ok.csv", tmp_path / "bad.csv"
+    ok.write_text("marker,bp\n0.1,120\n0.2,121\n")
+    bad.write_text("marker,bp\n0.3,122\n1e39,119\n")
+    with pytest.raises(DataError) as info:
+        explain(str(bundle), [ok, bad])
+    assert "(row 2 of bad.csv)" in str(info.value), info.value
+    assert "(row 4)" not in str(info.value)
