@@ -32,7 +32,8 @@ def read_faithfulness(bundle: str | Path) -> list[dict[str, Any]]:
         except (OSError, ValueError):
             continue
         out.append({"file": path.name, "data": report.get("data"), "split": report.get("split"),
-                    "n": report.get("n"), "table": report.get("table", [])})
+                    "n": report.get("n"), "table": report.get("table", []),
+                    "warnings": report.get("warnings", [])})  # e.g. measured on a split the bundle was fitted on
     return out
 
 
@@ -51,6 +52,8 @@ def explanations_body(m: dict) -> str | None:
                          "—" if pointing is None else _num(pointing, 2), sanity, _num(row.get("milliseconds"), 1)])
         caption = (f"<p class=\"how\">{_num(entry.get('n'), 0)} inputs of the {_e(entry.get('split'))} split of "
                    f"{_e(Path(str(entry.get('data') or '')).name)} (<code>{_e(entry.get('file'))}</code>).</p>")
+        warned = "".join(f"<p class=\"how\"><strong>Warning:</strong> {_e(w)}</p>"
+                         for w in _l(entry.get("warnings")) if isinstance(w, str))
         parts.append(_table(["method", "deletion AUC ↓", "random", "insertion AUC ↑", "random", "pointing game",
-                             "randomisation check", "ms / input"], rows) + caption)
+                             "randomisation check", "ms / input"], rows) + caption + warned)
     return "".join(parts) or None
