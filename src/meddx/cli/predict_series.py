@@ -29,7 +29,7 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
     from meddx.data.series_files import read_patient_files
 
     records = read_patient_files(files, predictor.config)
-    _refuse_taken(predictor, records, explain_dir, method, overwrite)  # before any work
+    stale = _refuse_taken(predictor, records, explain_dir, method, overwrite)  # before any work
     predictions = predictor.predict_stays(records)
     positive = predictor.label_names[-1]  # contributions to the risk of the outcome, whatever the decision
     explanations = explain(predictor, records, method, target=positive)
@@ -53,24 +53,30 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
                        + (f"  (observed {values})" if values else ""))
     if explain_dir is not None and not as_json:
         typer.echo(f"heatmaps: {explain_dir}")
+    if stale:  # write_explanations removed them, after the new files: a deletion is never silent
+        from meddx.explain.outputs import removed_line
+
+        typer.echo(removed_line(stale, explain_dir), err=as_json)  # type: ignore[arg-type]
 
 
-def _refuse_taken(predictor: Any, records: list, folder: Optional[Path], method: str, overwrite: bool) -> None:
+def _refuse_taken(predictor: Any, records: list, folder: Optional[Path], method: str, overwrite: bool) -> list[Path]:
     """``--explain DIR`` writes ``0001-<stay>-<method>.png``... and ``explanations.json``: one of them
     already there (an earlier run's) is refused now, in one line, unless ``overwrite``; ``--overwrite``
-    without ``--explain`` is refused rather than ignored."""
+    without ``--explain`` is refused rather than ignored. Returns the earlier run's files this run
+    leaves behind (with ``overwrite``), which ``write_explanations`` removes."""
     from meddx.core.errors import ConfigError
 
     if folder is None:
         if overwrite:
             raise ConfigError("--overwrite: replaces the heatmaps of --explain DIR; give --explain DIR, or leave "
                               "it out")
-        return
+        return []
     from meddx.explain.api import resolve_methods
-    from meddx.explain.outputs import planned_files, refuse_taken
+    from meddx.explain.outputs import plan_run, planned_files
 
     methods = resolve_methods(predictor, [method])
-    refuse_taken(folder, planned_files(predictor, [(r.id, methods) for r in records], folder), "--explain", overwrite)
+    return plan_run(folder, planned_files(predictor, [(r.id, methods) for r in records], folder), "--explain",
+                    overwrite)
 
 
 def _f(value: Any) -> str:
