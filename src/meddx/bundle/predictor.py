@@ -115,8 +115,8 @@ class Predictor:
         temperature-scaled unless ``calibrated=False`` (the raw network output, for calibration reports).
         ``batch_size`` ``None``: as many samples a pass as :func:`batch_size_for` allows their size.
         ``features``: a list that receives the penultimate features of the same passes (unflipped),
-        one ``(n, D + 3)`` tensor per pass, the last 3 columns each input's intensity statistics
-        (``typicality_inputs.input_statistics``), for :meth:`typicality_of`."""
+        one ``(n, D + APPENDED)`` tensor per pass, the last columns each input's intensity statistics
+        and thumbnail (``typicality_inputs.input_statistics``), for :meth:`typicality_of`."""
         probs = self._raw_probs(x, batch_size or batch_size_for(tuple(x.shape)), features)
         return self.calibrate(probs) if calibrated else probs
 
@@ -164,13 +164,13 @@ class Predictor:
         quantile, and the intensity check's ``intensity_*`` fields), and a ``typicality_warning`` for an
         atypical one; ``{"typicality": None}`` for a bundle without the record (``bundle.typicality``),
         with ``typicality_reason`` when the bundle tells why it has none (``--dp``, federated)."""
-        from meddx.bundle.typicality_inputs import STATISTICS, absent_reason, flagged, warning_part
+        from meddx.bundle.typicality_inputs import APPENDED, absent_reason, flagged, warning_part
 
         joined = torch.cat(features).numpy() if features else np.zeros((0, 0))
         if self.typicality is None or len(joined) != len(where):  # no record, or no head whose input to read
             reason = absent_reason(self.config) if self.typicality is None else None
             return [{"typicality": None, **({"typicality_reason": reason} if reason else {})} for _ in where]
-        width = len(STATISTICS)
+        width = APPENDED
         out = []
         for name, record in zip(where, self.typicality.judge(joined[:, :-width], joined[:, -width:])):
             typical = record.pop("typical")

@@ -13,9 +13,9 @@ test split. Features wider than ``MAX_DIMS`` are first projected on their leadin
 components (scikit-learn PCA, fitted on the training features), which keeps the bundle small.
 
 Beside it, an input-level check of the image's intensities (``bundle.typicality_inputs``:
-contrast, brightness, clipping against the training images' quartiles) catches the flat and
-saturated images whose features can lie among the training images'; an input is atypical when
-either check says so.
+contrast, brightness, clipping and, since ``bundle.typicality_layout``, layout against the training
+images' quartiles) catches the flat, saturated and inverted images whose features can lie among
+the training images'; an input is atypical when either check says so.
 
 The fitted arrays and both thresholds live in the bundle's ``typicality.json`` (float32, base64;
 no pickles), whose SHA-256 ``config.json`` records; the summary there (method, quantile,
@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from meddx.bundle.typicality_inputs import STATISTICS, InputCheck, fit_inputs
+from meddx.bundle.typicality_inputs import APPENDED, InputCheck, fit_inputs
 
 FILE = "typicality.json"
 FORMAT = "meddx-typicality/1"
@@ -245,9 +245,11 @@ def card_limit(record: Any, config: dict[str, Any] | None = None) -> list[str]:
                 "not subtle shifts (scanner, site, population), and passed 1 in 5 brain MRI given to a chest X-ray "
                 "model and more than half of constant images (docs/typicality.md)."]
     rate += max(1 - float(inputs.get("quantile", 1.0)), 1 / (n_val + 1))  # at most the sum of the two checks'
+    laid = "layout" in (inputs.get("statistics") or [])  # bundles fitted since the layout statistic
     return [f"Inputs unlike the training images are flagged by a feature-distance check and an intensity check "
-            f"(contrast, brightness, clipping; thresholds from {n_val} validation images: at most about {rate:.1%} of "
-            "in-domain inputs flagged); they catch other image families and blank or saturated images, not subtle "
+            f"(contrast, brightness, clipping{', layout' if laid else ''}; thresholds from {n_val} validation images: "
+            f"at most about {rate:.1%} of in-domain inputs flagged); they catch other image families and blank"
+            f"{', saturated or inverted' if laid else ' or saturated'} images, not subtle "
             "shifts (scanner, site, population), and some brain MRI given to a chest X-ray model pass "
             "(docs/typicality.md)."]
 
@@ -316,7 +318,7 @@ def fit_for_bundle(predictor: Any, train_inputs: Any, train_labels: Any, val_fea
     ``typicality.json`` bytes, or ``None`` when the network has no classifier head to read or the split is too small."""
     import torch
 
-    width = len(STATISTICS)  # the predictor appends each input's intensity statistics to its features
+    width = APPENDED  # the predictor appends each input's intensity statistics and thumbnail to its features
     val = torch.cat(val_features).numpy() if val_features else np.zeros((0, width))
     if len(val) < MIN_VAL:  # the quantile of a handful of distances is no threshold (MIN_VAL)
         import logging
