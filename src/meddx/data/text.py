@@ -135,7 +135,8 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
         ids, used["id"] = [f"row{r}" for r in rows], None  # an 'id' column that is no unique id
         notes.append(f"{path.name}: column 'id' is empty or repeated in some rows; rows are numbered instead")
     names, labels, task = label_values(path, table[used["label"]], used["label"], label_delimiter, rows)
-    swapped = _swapped(path, (used["text"], used["label"]), texts, names, labels, task, check_swapped)
+    swapped = _swapped(path, (used["text"], used["label"]), texts, names, labels, task, check_swapped,
+                       label_delimiter)
     split_of = split_values(path, table[used["split"]], used["split"], rows) if used["split"] else ["train"] * len(rows)
     patients = [cell(v) for v in table[used["patient"]]] if used["patient"] else None
     if patients is not None:
@@ -153,15 +154,15 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
 
 
 def _swapped(path: Path, columns: tuple[str, str], texts: list[str], names: list[str], labels: np.ndarray,
-             task: TaskType, refuse: bool) -> str | None:
+             task: TaskType, refuse: bool, delimiter: str | None = None) -> str | None:
     """Refuse text and label columns that look exchanged (``refuse``), else say why they look so (the
     source records it as ``columns["looks_swapped"]``: ``data verify`` then shows labels by number)."""
     rows = ([names[i] for i in labels] if task != "multilabel"
             else ["\n".join(names[j] for j in np.flatnonzero(row)) for row in labels])
     if refuse:
-        check_not_swapped(path, columns, texts, rows, multilabel=task == "multilabel")
+        check_not_swapped(path, columns, texts, rows, multilabel=task == "multilabel", delimiter=delimiter)
         return None
-    return looks_swapped(columns, texts, rows, multilabel=task == "multilabel")
+    return looks_swapped(columns, texts, rows, multilabel=task == "multilabel", delimiter=delimiter)
 
 
 # ----------------------------------------------------------------------------- reading

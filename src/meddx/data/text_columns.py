@@ -259,7 +259,8 @@ def _mean_words(values: list[str] | set[str]) -> float:
 
 
 def looks_swapped(columns: tuple[str, str], texts: list[str], labels: list[str],
-                  multilabel: bool = False, evidence_rows: int | None = None) -> str | None:
+                  multilabel: bool = False, evidence_rows: int | None = None,
+                  delimiter: str | None = None) -> str | None:
     """Why the text and label columns look exchanged (``--text-column label --label-column text`` by
     mistake, or a header in the other order than the data), or None; counts and lengths only, never a
     value. ``labels`` holds each row's label, for multi-label each row's label set joined into one
@@ -273,7 +274,8 @@ def looks_swapped(columns: tuple[str, str], texts: list[str], labels: list[str],
     the rows (fewer than 2 rows per class or set) and is the longer on average, and: single-label, the
     text column repeats (at most half the rows distinct); multi-label, see :func:`_multilabel_swapped`
     (``evidence_rows``: the rows its names' size gate counts, when ``texts`` are the rows a ``--fix``
-    keeps of a larger file). A 40-class file of short diagnosis phrases with distinct notes is read."""
+    keeps of a larger file; ``delimiter``: the label delimiter, which a swapped file's "documents", its
+    label sets, hold). A 40-class file of short diagnosis phrases with distinct notes is read."""
     n = len(texts)
     distinct_labels, distinct_texts = len(set(labels)), len({t.strip() for t in texts})
     mean_text = sum(len(t.strip()) for t in texts) / max(n, 1)
@@ -286,7 +288,7 @@ def looks_swapped(columns: tuple[str, str], texts: list[str], labels: list[str],
             return None
         held = f"{distinct_labels} distinct values in {n} rows (fewer than 2 rows per class)"
     else:
-        found = _multilabel_swapped(texts, labels, distinct_texts, distinct_labels, evidence_rows or n)
+        found = _multilabel_swapped(texts, labels, distinct_texts, distinct_labels, evidence_rows or n, delimiter)
         if found is None:
             return None
         held = found
@@ -296,7 +298,7 @@ def looks_swapped(columns: tuple[str, str], texts: list[str], labels: list[str],
 
 
 def _multilabel_swapped(texts: list[str], labels: list[str], distinct_texts: int, distinct_labels: int,
-                        evidence_rows: int) -> str | None:
+                        evidence_rows: int, delimiter: str | None = None) -> str | None:
     """What a multi-label file's label column holds when it looks like the notes, or None.
 
     Its names must read as notes (see ``NOTE_WORDS``: long, or in enough rows nearly one per row),
@@ -305,9 +307,12 @@ def _multilabel_swapped(texts: list[str], labels: list[str], distinct_texts: int
     rows would miss a small file of 5 labels) with names used in fewer than 2 rows each on average
     (real codes recur: chief complaints that repeat with each visit's own code set, or templated
     notes, are read, and ``data verify`` lists their conflicts); or, the "documents" being distinct
-    (each row its own code set, such as ``I10;E11.9;N18.3``), the names are nearly one per row and
-    at least twice the documents' words: a real file's label names come from a vocabulary smaller
-    than its rows, and its documents are longer than its label names."""
+    (each row its own code set, such as ``I10;E11.9;N18.3``), they read as label sets, and the names
+    are nearly one per row and at least twice the words of the documents' pieces (cut at ``delimiter``;
+    never without one: see :func:`_label_sets`). Long code titles each used about once
+    with short documents are real too (the MIMIC-III demo's admitting diagnoses, 2 to 3 words, with
+    the principal diagnosis' title or the DRG descriptions, 6 to 11 words, nearly one per row in 20-
+    to 40-row slices), and their documents are no label sets (:func:`_label_sets`)."""
     named = [x for row in labels for x in row.split("\n") if x]
     names = set(named)
     if not names:
@@ -318,17 +323,34 @@ def _multilabel_swapped(texts: list[str], labels: list[str], distinct_texts: int
         return None
     if 3 * distinct_texts <= 2 * distinct_labels and uses < 2:
         return f"{distinct_labels} distinct label sets in {n} rows (fewer than 2 rows per set)"
-    if one_row and 2 * _mean_words(texts) <= name_words:
+    pieces = _pieces(texts, delimiter)
+    if one_row and _label_sets(texts, pieces, delimiter) and 2 * _mean_words(pieces) <= name_words:
         return (f"{len(names)} distinct label names in {n} rows, {ONE_ROW_NAMES} and {name_words:.0f} words long "
                 "on average (real label names are short and recur)")
     return None
 
 
+def _label_sets(texts: list[str], pieces: list[str], delimiter: str | None) -> bool:
+    """Whether ``texts`` read as label sets, as a swapped file's "documents" do: at least half hold the
+    label delimiter (a swapped file's sets of 2 or more codes), or their ``pieces`` are codes or class
+    names of one word (under 1.5 words on average). A real file's short documents are phrases that
+    rarely hold it: the MIMIC-III demo's admitting diagnoses, 2 to 3 words, 25 of 129 with a ';'."""
+    if not delimiter:
+        return False
+    return 2 * sum(delimiter in t for t in texts) >= len(texts) or _mean_words(pieces) < 1.5
+
+
+def _pieces(texts: list[str], delimiter: str | None) -> list[str]:
+    """The documents cut at the label delimiter: a swapped file's code sets, each code (one word)."""
+    cut = [p.strip() for t in texts for p in (t.split(delimiter) if delimiter else [t])]
+    return [p for p in cut if p] or texts
+
+
 def check_not_swapped(path: Path, columns: tuple[str, str], texts: list[str], labels: list[str],
-                      multilabel: bool = False) -> None:
+                      multilabel: bool = False, delimiter: str | None = None) -> None:
     """Refuse a table whose text and label columns look exchanged (:func:`looks_swapped`): it was
     trained on as one class per note, the class names as documents. The message never quotes a value."""
-    reason = looks_swapped(columns, texts, labels, multilabel)
+    reason = looks_swapped(columns, texts, labels, multilabel, delimiter=delimiter)
     if reason:
         raise DataError(f"{path}: {reason}; {_SWAPPED_HINT}{'' if ONE_ROW_NAMES in reason else _CONFLICT_HINT}")
 

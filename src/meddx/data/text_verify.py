@@ -243,7 +243,8 @@ def check_fix_not_swapped(source: TextSource, cleaned: TextSource, policy: str) 
     text, label = source.columns["text"], source.columns["label"]
     texts, rows = _rows(cleaned)
     total = sum(len(d) for d in source.splits.values())  # the file's rows back what its kept rows hold
-    if texts and not looks_swapped((text, label), texts, rows, cleaned.task == "multilabel", evidence_rows=total):
+    if texts and not looks_swapped((text, label), texts, rows, cleaned.task == "multilabel", evidence_rows=total,
+                                   delimiter=source.columns.get("label_delimiter")):
         return
     found = "it would keep no row" if not texts else f"the {len(texts)} row(s) it would keep still look swapped"
     raise DataError(f"{source.origin}: --fix {policy}: the document column {text!r} and the label column {label!r} "
