@@ -79,6 +79,9 @@ forrest killip wagner gleason breslow rutherford fontaine hess fisher spetzler t
 kellgren mallampati cormack lehane wells bishop alvarado caprini braden waterlow barthel tinetti apgar ranson rockall
 blatchford karnofsky rankin charlson burgess""".split())
 _CLASS_WORD_AFTER_RE = re.compile(r"[ \t]+(?i:type|grade|class|stage)[ \t]+(?:[IV]{1,3}|\d)[a-c]?(?![\w.'’-])")
+# "Hamilton 24 points", "Morse 45 pts": a score's points after any surname found alone (a person's value, "Jones
+# 88%", has none)
+_POINTS_RE = re.compile(r"[ \t]+\d{1,3}[ \t]*(?i:points?|pts)\b")
 _PLACE_PREP_RE = re.compile(r"(?i:\b(?:in|at|from|to|near|of|by|with|visiting)[ \t]+)$")
 _FRACTION_RE = re.compile(r"(?P<num>\d{1,2})/(?P<den>\d{1,2})")
 # "3/4 of the way", not "seen 3/4 of last year" nor "12/03 of 2024": a date after all
@@ -126,6 +129,8 @@ def _clinical(text: str, c: Cand, scales: bool = True) -> bool:
     value = text[c.start:c.end]
     if c.rule in _WEAK_RULES and _CLASS_WORD_AFTER_RE.match(text, c.end):
         return True  # "Mason type 2", "Hawkins type 3": a classification's class, named as such
+    if c.rule in _WEAK_RULES and _POINTS_RE.match(text, c.end):
+        return True  # "Hamilton 24 points": a score (a person's value has no points; "Jones 88%" has)
     if c.rule in _WEAK_RULES and _class_word(c, value) and (_CLASS_AFTER_RE.match(text, c.end) or (
             value == "Weber" and _CLASS_LETTER_RE.match(text, c.end)
             and _FRACTURE_BEFORE_RE.search(text, max(0, c.start - 40), c.start)) or (

@@ -65,7 +65,7 @@ def find_dates(text: str) -> list[DateHit]:
     for m in FOLLOW_MD_RE.finditer(text):  # "F/u with cardiology 10/21", "recheck BMP 12/2"
         if _parse(_FULL_BY_RULE["m-d"].fullmatch(text, m.start("core"), m.end("core")), "m-d") is not None \
                 and not _UNIT_AFTER_RE.match(text, m.end("core")) and not _SPAN_AFTER_RE.match(text, m.end("core")) \
-                and not _SCORE_WORD_RE.search(text, m.start(), m.start("core")):
+                and not _score_out_of(text, m):
             hits.append(DateHit(m.start("core"), m.end("core"), "m-d", False))
     hits += [DateHit(m.start(), m.end(), "words", False) for m in FOREIGN_DATE_RE.finditer(text)]
     hits += _listed_month_days(text, hits)
@@ -95,6 +95,20 @@ FOLLOW_MD_RE = re.compile(r"(?i:\b(?:f/u|follow[- ]?up|recheck|re-check|rtc)\b)(
 _SPAN_AFTER_RE = re.compile(r"[ \t]*(?i:days?|weeks?|wks?|months?|mths?|hours?|hrs?|years?|yrs?|episodes?|times)\b")
 # ... nor a score or an acuity out of its total: "recheck VA R 6/6 L 6/9", "Follow-up GCS 9/15", "f/u MMSE 9/30"
 _SCORE_WORD_RE = re.compile(r"\b(?:VA|(?i:acuity|vision|visual|gcs|mmse|moca|amts|ace|score|power|mrc|nihss|sats))\b")
+# ... when the total is that score's: "Follow up memory clinic MMSE 11/14" is a date (MMSE is out of 30; a Snellen
+# acuity is out of a distance in metres or feet); a word not here ("score", "power") takes any total
+_SNELLEN = frozenset({3, 4, 5, 6, 9, 12, 18, 20, 24, 36, 60})
+_SCORE_TOTALS = {"va": _SNELLEN, "acuity": _SNELLEN, "vision": _SNELLEN, "visual": _SNELLEN, "gcs": frozenset({15}),
+                 "mmse": frozenset({30}), "moca": frozenset({30}), "amts": frozenset({10}), "nihss": frozenset({42})}
+
+
+def _score_out_of(text: str, m: re.Match[str]) -> bool:
+    """A score word between the follow-up word and the month/day, whose total the day can be."""
+    den = int(m.group("core").split("/")[1])
+    return any(den in _SCORE_TOTALS.get(w.group().lower(), (den,))
+               for w in _SCORE_WORD_RE.finditer(text, m.start(), m.start("core")))
+
+
 _ES_MONTHS = "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre"
 _FR_MONTHS = "janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre|octobre|novembre|d[ée]cembre"
 # "15 de junio", "3 de julio de 2024", "el 2 de mayo del 2023", "15 juin 2024": Spanish and French dates with a day

@@ -36,13 +36,15 @@ UK_LANDLINE_RE = re.compile(r"(?<![\w+/.-])0(?!10)[1-9]\d{1,3} \d{3,4} ?\d{3,4}(
                             r"(?![ \t]*(?:(?i:units?|iu|mg|mcg|micrograms?|mmol|doses?|tablets?|tabs?)|ml|mL|g|kg)\b)")
 # "bleep 4421", "Bleep: 2871", "pager #2231", "pager 5-3390", "ext 2214", "extension 4471": an internal number,
 # 3-6 digits (or 1-2, a hyphen and 4) after the word (not "page 2 of 4", "knee extension 10 degrees": "page" is left
-# out and "extension" needs four digits or more; nor a number before a unit, a per cent or an angle)
+# out and "extension" needs four digits or more; nor a number before a unit, a per cent, an angle or a force: "Knee
+# extension 1000 N")
 INTERNAL_PHONE_RE = re.compile(r"(?i:\b(?:bleep|bleeper|pager|beeper|ext|extn|extension)\b)\.?[ \t]*"
                                r"(?:(?i:no|number)\.?)?"
                                r"[ \t:#]*(?P<val>\d{1,2}-\d{4}|\d{3,6})(?![\w/°]|[.,]\d)"
-                               r"(?![ \t]*(?:%|(?i:units?|mg|ml|degrees?|deg)\b))")
+                               r"(?![ \t]*(?:%|(?i:units?|mg|ml|degrees?|deg|newtons?)\b|N\b|Nm\b))")
 # "Knee flex 120 ext 180", "lumbar flex/ext 100%", "Hip ext 120": a range of movement ("flex" shortly before, or a
-# joint right before; "Hip fracture CNS ext 4471" and "call back ext 2214" are telephone numbers)
+# joint right before; "Hip fracture CNS ext 4471" and "call back ext 2214" are telephone numbers), three digits at most:
+# an angle is no more than 360, and "Knee clinic ext 2214", "Flex sig booked, call ext 2231" are telephone numbers
 _MOVEMENT_BEFORE_RE = re.compile(r"(?i:\bflex(?:ion)?\b[^\n]{0,20}|\b(?:knee|hip|elbow|wrist|shoulder|spine|lumbar"
                                  r"|cervical|neck|ankle|finger|thumb|toe|mcpj?|pipj?|dipj?|rom)[ \t]+(?:[\w/]+[ \t]+)?)$")
 # "NHS 401 023 2137" (no "No"), "CHI 1208754431" (Scotland's community health index): a health-service number
@@ -52,12 +54,21 @@ HEALTH_NO_RE = re.compile(r"\b(?:NHS|CHI)(?:\s*(?:No\.?|Number|#))?[\s:#]*(?P<va
 # "crime"/"incident"/"log" ("log 10 reduction" and "incident 2 of 3" stay) and three digits or more
 POLICE_REF_RE = re.compile(r"(?i:\b(?:crime|incident|occurrence|police|storm)[ \t]*(?:ref(?:erence)?|no|number|num|log|#)"
                            r"(?![\w])\.?|\bcollar(?:[ \t]*(?:no|number|num|#)(?!\w))?\.?"
-                           r"|\b(?:warrant|shoulder)[ \t]*(?:no|number|num|#)(?!\w)\.?)[ \t:#]*(?:(?i:no|number)\.?[ \t:#]*)?"
+                           r"|\bwarrant[ \t]*(?:no|number|num|#)(?!\w)\.?|\bshoulder[ \t]*(?:no|number|num)(?!\w)\.?)"
+                           r"[ \t:#]*(?:(?i:no|number)\.?[ \t:#]*)?"
                            r"(?P<val>\d{2,6}[ \t]+of[ \t]+\d{1,2}/\d{1,2}(?:/\d{2,4})?"
                            r"|(?:[A-Z]{2,4}[ ])?(?=[A-Z0-9/-]*\d)[A-Z0-9]+(?:[/-][A-Z0-9]+)*)(?![\w/])")
-# "PC 1234 Smith", "PCSO 4471": a constable's collar number (not "DC 200J", "PC 2 of 3")
+# ("shoulder #" is no shoulder number but a fracture: "R shoulder # 6/52 ago"); after "collar" alone, a number in
+# digits (a letter or two after them) before no span or size: "Philadelphia collar 6/52", "Hard collar 10-12 weeks" are a spinal collar
+_COLLAR_NO_RE = re.compile(r"\d{3,6}[A-Z]{0,2}")
+_SPAN_OR_SIZE_RE = re.compile(r"[ \t]*(?i:days?|weeks?|wks?|months?|mths?|hours?|hrs?|years?|yrs?|mm|cm)\b")
+# the public numbers of the police and the NHS, never a reference: "Police number 101", "PC 999 call" (a
+# presenting complaint)
+_PUBLIC_NUMBERS = frozenset({"999", "111", "101", "112", "911"})
+# "PC 1234 Smith", "PCSO 4471": a constable's collar number (not "DC 200J", "PC 2 of 3", nor a pressure-control
+# setting or a diet: "PC 100 mmHg", "DC 1500 kcal")
 OFFICER_NO_RE = re.compile(r"\b(?:PC|PCSO|Sgt|DC(?=[ \t]+\d{4}))[ \t]+(?P<val>\d{3,5})(?![\w%./°-]|[ \t]*(?i:j|joules?|mg|ml"
-                           r"|v|volts?|w|watts?|units?|mcg|g)\b)")
+                           r"|v|volts?|w|watts?|units?|mcg|g|kcal|cal|mmhg|cmh2o)\b)")
 CALLSIGN_RE = re.compile(r"(?i:\bcall[\s-]?sign)[\s:#]*(?P<val>[A-Z0-9]+(?:-[A-Z0-9]+)*)(?![\w-])")
 
 
@@ -71,12 +82,23 @@ def find_uk_ids(text: str) -> list[Cand]:
             if len(re.sub(r"\D", "", m.group())) in (10, 11)]
     out += [Cand(m.start("val"), m.end("val"), "PHONE", "phone-internal", 79) for m in INTERNAL_PHONE_RE.finditer(text)
             if not (m.group().lower().startswith("extension") and len(m.group("val")) < 4)
-            and not (m.group().lower().startswith("ext") and _MOVEMENT_BEFORE_RE.search(text, max(0, m.start() - 30),
-                                                                                       m.start()))]
+            and not (m.group().lower().startswith("ext") and len(m.group("val")) <= 3  # an angle: 0-360
+                     and _MOVEMENT_BEFORE_RE.search(text, max(0, m.start() - 30), m.start()))]
     out += [Cand(m.start("val"), m.end("val"), "HEALTH_PLAN", "health-no", 92) for m in HEALTH_NO_RE.finditer(text)]
     for rx in (POLICE_REF_RE, OFFICER_NO_RE):
         out += [Cand(m.start("val"), m.end("val"), "ID", "police-ref", 85) for m in rx.finditer(text)
-                if sum(ch.isdigit() for ch in m.group("val")) >= 3]
+                if _police_number(text, m)]
     out += [Cand(m.start("val"), m.end("val"), "ID", "callsign", 85) for m in CALLSIGN_RE.finditer(text)
             if any(ch.isdigit() for ch in m.group("val"))]
     return out
+
+
+def _police_number(text: str, m: re.Match[str]) -> bool:
+    """A police reference or collar number: three digits or more, not a public number, and after "collar"
+    alone a number that is no span of time nor a size."""
+    val = m.group("val")
+    if sum(ch.isdigit() for ch in val) < 3 or val in _PUBLIC_NUMBERS:
+        return False
+    if re.match(r"(?i:collar)\.?[ \t:#]*$", m.group()[:m.start("val") - m.start()]):
+        return bool(_COLLAR_NO_RE.fullmatch(val)) and not _SPAN_OR_SIZE_RE.match(text, m.end("val"))
+    return True

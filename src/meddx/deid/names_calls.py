@@ -29,7 +29,8 @@ renal anesthesia anaesthesia hospitalist dietary transplant infusion dialysis ur
     | _SPECIALTY_SHORT  # services by their short forms: "LVM for ortho", "left message with cath lab"
 _ROLE_END_RE = re.compile(r"(?:acy|ist|ary|ery|ory|ics|line)$")  # "pharmacy", "receptionist", "nurse line"
 _BARE_TITLE_RE = re.compile(r"(?<![\w.-])(?:mrs|mr|miss)[ \t]+(?=[a-z])")
-# "pre-stroke mrs baseline zero", "premorbid mrs two": the modified Rankin scale, not "Mrs"
+# "pre-stroke mrs baseline zero", "premorbid mrs two": the modified Rankin scale, not "Mrs" (a scale word first, or
+# one after a stroke word: "ready for discharge mrs jane smith" is a person)
 _RANKIN_BEFORE_RE = re.compile(r"(?i:stroke|morbid|rankin|baseline|discharge|modified)[ \t:-]*$")
 _SCALE_VALUES = frozenset("zero one two three four five six baseline prior score scale grade".split())
 _TWO_LOWER_RE = re.compile(r"([a-z]+(?:['’-][a-z]+)*)[ \t]+([a-z]+(?:['’-][a-z]+)*)(?![\w'’-])")
@@ -52,9 +53,9 @@ def find_message_names(text: str) -> list[Cand]:
     for m in _BARE_TITLE_RE.finditer(text) if "m" in text else ():  # "mr ali hassan", "mrs agatha pennywhistle"
         two = _TWO_LOWER_RE.match(text[m.end():m.end() + 60])
         words = two.groups() if two else ()  # (a listed name that is also an abbreviation, "ali", counts)
-        if m.group().startswith("mrs") and (_RANKIN_BEFORE_RE.search(text, max(0, m.start() - 20), m.start())
-                                            or not _SCALE_VALUES.isdisjoint(words)):
-            continue
+        if m.group().startswith("mrs") and words and (words[0] in _SCALE_VALUES or not _SCALE_VALUES.isdisjoint(
+                words) and _RANKIN_BEFORE_RE.search(text, max(0, m.start() - 20), m.start())):
+            continue  # the scale's value follows it ("mrs baseline zero"), not a name ("discharge mrs jane smith")
         if words and all((lower_name_ok(w) or lexicon.is_listed(w)) and w not in _NOT_PEOPLE for w in words) \
                 and any(lower_name_ok(w) for w in words) and (m.group().startswith(("mrs", "miss")) or any(
                     lexicon.is_listed(w) for w in words) or _header_shape(text, m.start(), m.end() + two.end())):

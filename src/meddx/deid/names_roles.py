@@ -66,10 +66,13 @@ def find_role_names(text: str) -> list[Cand]:
                 continue
             bare = [w.strip(",.") for w in words]
             unlisted = [w for w in bare if not lexicon.is_listed(w, parts=True)]
-            if rule == "title" and (any(_VERB_FORM_RE.fullmatch(w) for w in unlisted) or len(unlisted) == len(bare)
-                                    and english_looking(bare[-1]) and not bare[-1].endswith("y")):
+            if rule == "title" and (any(_VERB_FORM_RE.fullmatch(w) for w in unlisted if w != bare[0])
+                                    or len(unlisted) == len(bare) and english_looking(bare[-1])
+                                    and not bare[-1].endswith("y") and not (len(bare) > 1 and cap_name_ok(bare[0]))):
                 # a heading after a role: "Paramedic Crew Arrived", "DC Cardioversion Successful" (not "carer
-                # Precious Moyo", nor a surname in -ly: "F1 Holly Brennan", "Paramedic Tom Reilly")
+                # Precious Moyo", nor a surname in -ly: "F1 Holly Brennan", "Paramedic Tom Reilly"; a heading's
+                # verb follows its noun, a first word in -led or -hed is a first name: "HCA Khaled Mansour"; and
+                # a heading's first word is no name either: "Carer Rutendo Masters", "HCA Tendai Blessings")
                 continue
             # one word alone (an acronym beside it aside: "Ascites NEC") must be a listed name ("Covered by: Physio"
             # stays), and no drug or salt word ("Reconciled by: Calcium Gluconate" is a slip, not a person)

@@ -46,6 +46,8 @@ SCHOOL_RE = re.compile(rf"(?i:\b(?:student|studies|studying|enrolled|attends|att
 # than a state); "General Medical Council", "Resuscitation Council" are national bodies of ordinary words
 COUNCIL_RE = re.compile(rf"(?<![\w'’-])(?P<place>{_W}(?:[ \t]+{_W})?)[ \t]+(?:(?:City|County|Borough|District|Town"
                         r"|Parish|Metropolitan[ \t]+Borough)[ \t]+)?Council(?![\w'’-])")
+# a council's side of its county is no common word: "North Yorkshire Council", "West Berkshire Council"
+_COMPASS = frozenset("North South East West Mid".split())
 # "at Salford Royal", "Derby Royal": a hospital's short name (not "Royal College", which a capitalised word follows)
 ROYAL_RE = re.compile(rf"(?<![\w'’-])(?P<place>{_W})[ \t]+Royal(?![\w'’-])(?![ \t]+[{UPPER}])")
 # What follows a place's comma but is larger than a town (kept, like states): states in the old abbreviations
@@ -97,7 +99,7 @@ def find_more_places(text: str) -> list[Cand]:
     for rx, word in ((COUNCIL_RE, "Council"), (ROYAL_RE, "Royal")):
         for m in rx.finditer(text) if word in text else ():  # no common word: "Medical Research Council" stays
             words = m.group("place").split()
-            if _named(words, common) and not any(w.lower() in common for w in words):
+            if _named(words, common) and not any(w.lower() in common and w not in _COMPASS for w in words):
                 out.append(Cand(m.start(), m.end(), "LOCATION", "facility", 57))
     if any(w in text for w in ("University", "College", "Academy", "Polytechnic")):
         out += [Cand(m.start("place"), m.end("place"), "LOCATION", "facility", 57) for m in SCHOOL_RE.finditer(text)]
