@@ -33,13 +33,15 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
     predictions = predictor.predict_stays(records)
     positive = predictor.label_names[-1]  # contributions to the risk of the outcome, whatever the decision
     explanations = explain(predictor, records, method, target=positive)
-    first = {}
-    for e in explanations:
-        first.setdefault(e.source, e)
+    # one method: one explanation per stay, in order; never looked up by stay id, which two files may
+    # share (two sites numbering their patients from 1), giving the second stay the first one's reasons
+    from meddx.explain.api import per_input
+
+    own = [group[0] for group in per_input(explanations)]
     if explain_dir is not None:
         write_explanations(predictor, explanations, records, explain_dir, overwrite=overwrite, flag="--explain")
-    for p, record in zip(predictions, records):
-        e = first.get(record.id)
+    for i, (p, record) in enumerate(zip(predictions, records)):
+        e = own[i] if i < len(own) else None
         contributors = top_contributors(e.attribution, predictor.variables, record, k=top) if e else []
         row = {**p.to_dict(), "risk": p.probabilities[positive], "method": e.method if e else None,
                "top_contributors": contributors}

@@ -120,11 +120,16 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
     targets, stale = explanation_pages(explain, len(docs), overwrite) if explain else ([], [])  # before any work
     predictions = predictor.predict_documents(docs, names)
     pages = _write_explanations(predictor, docs, predictions, targets, attribution, overwrite, stale) if explain else []
-    from meddx.cli.train import print_predictions
+    if as_json and pages:  # each line its own page, in order: print_predictions looks extras up by name, and
+        # two documents may share one (a CSV id column with a repeated id), which gave both the last page
+        import json
 
-    extra = {source: {"explanation": str(page)} for source, page in pages}  # keyed by name: a file given twice
-    # shows its last page (print_predictions looks rows up by source), though both are written and listed
-    print_predictions(predictions, predictor.label_names, as_json, "document", extra)
+        for pred, (_, page) in zip(predictions, pages):
+            typer.echo(json.dumps({**pred.to_dict(), "explanation": str(page)}))
+    else:
+        from meddx.cli.train import print_predictions
+
+        print_predictions(predictions, predictor.label_names, as_json, "document")
     if pages and not as_json:
         typer.echo(f"explanations: {explain} ({len(pages)} HTML page{'' if len(pages) == 1 else 's'}), listed in "
                    f"{explain / 'explanations.json'}")

@@ -57,6 +57,10 @@ def refuse_taken(folder: Path, files: Sequence[Path], flag: str, overwrite: bool
 
     check_out_folder(folder, flag)
     _check_writable(folder, flag)
+    folder_taken = next((f for f in files if f.is_dir()), None)  # --overwrite cannot replace it: found only
+    if folder_taken is not None:                                  # after the work, with half the files replaced
+        raise ConfigError(f"{flag} {folder}: {folder_taken} is a folder, where this run writes a file; nothing was "
+                          "written: choose another (or an empty) folder, or move that one")
     existing = [f for f in files if f.exists()]
     if not existing or overwrite:
         return
@@ -67,10 +71,16 @@ def refuse_taken(folder: Path, files: Sequence[Path], flag: str, overwrite: bool
 
 def _check_writable(folder: Path, flag: str) -> None:
     """``ConfigError`` when ``folder`` (or, when it is not there yet, the folder it would be made in)
-    cannot be written: read-only permissions or a read-only file system (``os.access``, which the
-    writes themselves would meet; root passes a permission check, as its writes would)."""
+    cannot be written, or is a link to a folder that is not there: read-only permissions or a
+    read-only file system (``os.access``, which the writes themselves would meet; root passes a
+    permission check, as its writes would)."""
     import os
 
+    dangling = next((p for p in (folder, *folder.parents) if p.is_symlink() and not p.exists()), None)
+    if dangling is not None:  # mkdir would fail after the work ("File exists")
+        where = "" if dangling == folder else f"{dangling} is "
+        raise ConfigError(f"{flag} {folder}: {where}a link to {os.readlink(dangling)}, which is not there; nothing "
+                          "was written: make that folder, or choose another")
     where = next((p for p in (folder, *folder.parents) if p.exists()), None)
     if where is not None and where.is_dir() and not os.access(where, os.W_OK | os.X_OK):
         what = "is not writable" if where == folder else f"cannot be made: {where} is not writable"
