@@ -168,7 +168,7 @@ def _write_explanations(predictor: Any, docs: list[str], predictions: list[Any],
         html = render_attribution_html(doc, result, title=f"{predictor.name}: {pred.source}",
                                        probabilities=pred.probabilities)
         try:
-            write_text_atomic(page, html, exclusive=not overwrite)
+            write_text_atomic(page, html, exclusive=not overwrite, private=True)  # the note: mode 0600
         except FileExistsError:
             raise appeared("--explain", page, len(written)) from None
         written.append((pred.source, page))

@@ -2,6 +2,12 @@
 
 Each write goes to a uniquely named temporary file beside the target and is renamed over it
 (``os.replace`` is atomic on one file system); the temporary file is removed on failure.
+
+Permissions are those a plain ``open(path, "w")`` gives (``0o666`` less the process umask), or the
+replaced file's own, so a team's shared folder reads a bundle's ``config.json`` as it reads its
+weights (``tempfile.mkstemp`` alone made every such file ``0o600``). Files that hold note text
+(explanation pages of a document, the rows ``data verify --fix`` keeps) are written ``private``:
+``0o600`` whatever the umask, as PHI should be.
 """
 
 from __future__ import annotations
@@ -16,29 +22,33 @@ from typing import Any
 from meddx.core.errors import MeddxError
 
 
-def write_text_atomic(path: str | Path, text: str, exclusive: bool = False) -> Path:
+def write_text_atomic(path: str | Path, text: str, exclusive: bool = False, private: bool = False) -> Path:
     """Write ``text`` to ``path`` atomically, creating the parent folder (see ``write_bytes_atomic``)."""
-    return write_bytes_atomic(path, text.encode("utf-8"), exclusive=exclusive)
+    return write_bytes_atomic(path, text.encode("utf-8"), exclusive=exclusive, private=private)
 
 
-def write_bytes_atomic(path: str | Path, data: bytes, exclusive: bool = False) -> Path:
+def write_bytes_atomic(path: str | Path, data: bytes, exclusive: bool = False, private: bool = False) -> Path:
     """Write ``data`` to ``path`` atomically (temporary sibling, then rename), creating the parent
     folder: a reader never sees a half-written file, and an existing file survives a failure.
 
     ``exclusive``: never over an existing file, even one that appeared meanwhile (the sibling is
     hard-linked into place; where the file system has no hard links, an exclusive create, not
-    atomic but never clobbering); ``FileExistsError`` when the name is taken."""
+    atomic but never clobbering); ``FileExistsError`` when the name is taken.
+    ``private``: mode ``0o600`` (note text); otherwise the mode :func:`file_mode` gives."""
     path = Path(path)
+    mode = 0o600 if private else file_mode(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise MeddxError(f"{path}: cannot write ({exc}); expected a writable folder") from None
     try:
+        if hasattr(os, "fchmod"):  # POSIX; elsewhere the platform's default stays
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         if exclusive:
-            _link_exclusive(tmp, path, data)
+            _link_exclusive(tmp, path, data, mode)
         else:
             os.replace(tmp, path)
     except IsADirectoryError:
@@ -49,15 +59,43 @@ def write_bytes_atomic(path: str | Path, data: bytes, exclusive: bool = False) -
     return path
 
 
-def _link_exclusive(tmp: str, path: Path, data: bytes) -> None:
+def _link_exclusive(tmp: str, path: Path, data: bytes, mode: int = 0o600) -> None:
     """Put ``tmp``'s content at ``path`` unless the name is taken (``FileExistsError``)."""
     try:
-        os.link(tmp, path)  # atomic and exclusive
+        os.link(tmp, path)  # atomic and exclusive; the link shares tmp's mode
     except FileExistsError:
         raise
     except OSError:  # no hard links here
-        with path.open("xb") as out:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(descriptor, "wb") as out:
             out.write(data)
+
+
+def file_mode(path: Path) -> int:
+    """The permission bits a new write of ``path`` gets: the file's own when it exists (a user's
+    ``chmod`` survives a rewrite), else what ``open(path, "w")`` would create (``0o666`` less the
+    umask)."""
+    import stat
+
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux shows it (``os.umask`` sets it too, a
+    race with other threads creating files; used only where ``/proc`` has no ``Umask`` line)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def to_json(data: Any) -> str:

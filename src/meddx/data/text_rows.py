@@ -51,7 +51,7 @@ def write_kept_rows(source: TextSource, cleaned: TextSource, out: str | Path) ->
                          source.columns.get("label_delimiter"), records, path)
     from meddx.core.files import write_bytes_atomic
 
-    return write_bytes_atomic(out, (b"\xef\xbb\xbf" if bom else b"") + body.encode(encoding))
+    return write_bytes_atomic(out, (b"\xef\xbb\xbf" if bom else b"") + body.encode(encoding), private=True)  # notes
 
 
 def _file_rows(source: TextSource) -> dict[tuple[str, str], int]:
@@ -170,4 +170,4 @@ def _write_parquet(path: Path, out: Path, kept: list[int], relabel: dict[int, li
         frame[label] = [relabel.get(i, value) for i, value in enumerate(frame[label].tolist())]
     buffer = io.BytesIO()
     frame.iloc[kept].to_parquet(buffer, index=False)
-    return write_bytes_atomic(out, buffer.getvalue())
+    return write_bytes_atomic(out, buffer.getvalue(), private=True)  # the notes kept

@@ -295,5 +295,5 @@ def write_text_source(source: TextSource, path: str | Path) -> Path:
         writer.writeheader()
         for r in records:
             writer.writerow({**r, "label": json.dumps(r["label"]) if isinstance(r["label"], list) else r["label"]})
-        return write_text_atomic(path, buffer.getvalue())
-    return write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+        return write_text_atomic(path, buffer.getvalue(), private=True)  # note text
+    return write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), private=True)

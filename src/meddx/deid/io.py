@@ -161,7 +161,7 @@ class _Run:
         if not data and not allow_empty:
             raise DataError(f"{src}: the file is empty; expected note text")
         result = self.deid(self.decode(data, src), doc_id or src.name, None, str(src))
-        write_text_atomic(dst, result.text)
+        write_text_atomic(dst, result.text, private=True)  # notes: PHI a rule missed stays private
 
     def folder(self, src: Path, dst: Path) -> None:
         files = sorted(p for p in src.rglob("*") if p.is_file() and p.suffix.lower() == ".txt")
@@ -204,13 +204,13 @@ class _Run:
         frame[text_column] = texts
         if kind == "csv":  # the input's line endings and quoting (every field quoted, or as needed)
             terminator, quoting = frame.attrs.get("csv_style", ("\n", 0))
-            write_text_atomic(dst, frame.to_csv(index=False, lineterminator=terminator, quoting=quoting))
+            write_text_atomic(dst, frame.to_csv(index=False, lineterminator=terminator, quoting=quoting), private=True)
         else:
             import io
 
             buffer = io.BytesIO()
             frame.to_parquet(buffer, index=False)
-            write_bytes_atomic(dst, buffer.getvalue())
+            write_bytes_atomic(dst, buffer.getvalue(), private=True)
 
     def _read_frame(self, src: Path, kind: str, pd: Any) -> Any:
         if kind == "csv":
@@ -272,7 +272,7 @@ class _Run:
             out.append(json.dumps(record, ensure_ascii=False))
         if not out:
             raise DataError(f"{src}: the file has no JSON lines; expected one object per line")
-        write_text_atomic(dst, "\n".join(out) + "\n")
+        write_text_atomic(dst, "\n".join(out) + "\n", private=True)
 
 
 def _cell(frame: Any, column: str | None, i: int) -> str | None:

@@ -243,7 +243,8 @@ def _input_files(predictor: Any, group: list[Any], inputs: Sequence[Any], i: int
             attribution = TokenAttribution(tokens=e.tokens or [], scores=e.attribution, method=e.method,
                                            target=e.target, probability=e.probability, extra=e.extra)
             page = render_attribution_html(inputs[i], attribution, title=f"{predictor.name}: {source} ({e.method})")
-            files.append(write_text_atomic(out / f"{name}-{e.method}.html", page, exclusive=exclusive))
+            files.append(write_text_atomic(out / f"{name}-{e.method}.html", page, exclusive=exclusive,
+                                           private=True))  # the note itself: mode 0600
         return files
     from meddx.explain.api import _read
 
