@@ -180,6 +180,12 @@ class InputCheck:
         scale = None if data.get("scale") is None else np.asarray(data["scale"], dtype=np.float64)
         if scale is not None and (scale.shape != q1.shape or not np.all(np.isfinite(scale) & (scale > 0))):
             raise ValueError(f"input scale {data['scale']!r}: expected {len(names)} finite numbers > 0")
+        if (mean is None) != (scale is None) or (scale is not None and threshold < THRESHOLD_FLOOR):
+            # fit_inputs writes a scale exactly with layout, and a scaled threshold of at least 1: a layout
+            # check read without its scale compared raw fence multiples with ~1 and flagged most images
+            raise ValueError(f"input statistics {names!r} with scale {data.get('scale')!r} and threshold "
+                             f"{threshold!r}: expected a scale exactly with layout, and then a threshold >= "
+                             f"{THRESHOLD_FLOOR:g}")
         return cls(q1, q3, threshold, quantile, floor, mean, scale)
 
 
@@ -218,9 +224,11 @@ def warning_part(record: dict[str, Any]) -> str:
     """The words of a flagged input's record (``intensity_*`` keys) for its warning line."""
     name = record["intensity_statistic"]
     return (f"its {WORDS.get(name, name)} lies {record['intensity_score']:.3g} interquartile ranges outside the "
-            f"training images', above {record['intensity_threshold']:.3g}, "
-            f"{'its threshold from the' if 'intensity_scale' in record else 'the'} "
-            f"{record['intensity_quantile']:.1%} quantile of its validation images")
+            f"training images', above {record['intensity_threshold']:.3g}, " + (
+                # scaled: max(validation quantile, 1) times the statistic's training tail, both at the quantile
+                f"its threshold from the {record['intensity_quantile']:.1%} quantiles of its training and validation "
+                "images" if "intensity_scale" in record
+                else f"the {record['intensity_quantile']:.1%} quantile of its validation images"))
 
 
 def absent_reason(config: dict[str, Any]) -> str | None:

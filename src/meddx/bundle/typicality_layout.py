@@ -77,5 +77,6 @@ def mean_from_json(values: Any) -> np.ndarray:
     """A recorded mean thumbnail, or a ``ValueError`` unless it is 64 finite numbers."""
     mean = np.asarray(values, dtype=np.float64)
     if mean.shape != (CELLS,) or not np.all(np.isfinite(mean)):
-        raise ValueError(f"layout_mean: expected {CELLS} finite numbers, found shape {mean.shape}")
+        found = f"shape {mean.shape}" if mean.shape != (CELLS,) else f"{int(np.sum(~np.isfinite(mean)))} not finite"
+        raise ValueError(f"layout_mean: expected {CELLS} finite numbers, found {found}")
     return mean
