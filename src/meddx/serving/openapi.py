@@ -45,7 +45,8 @@ PREDICTION_SCHEMA: dict[str, Any] = {
         "typical": {"type": "boolean", "description": "images: whether the input's features lie within the "
                     "training images' (bundle.typicality); absent when the bundle records no check"},
         "typicality": {"type": ["object", "null"], "description": "images: distance, threshold, quantile of the "
-                       "check, and intensity_score, _threshold, _quantile, _statistic of its intensity check; null "
+                       "check, and intensity_score, _threshold, _quantile, _statistic of its intensity check (and "
+                       "intensity_scale, the statistic's training tail, in bundles with the layout statistic); null "
                        "for a bundle made without one (not checked)"},
         "typicality_reason": {"type": "string", "description": "why a bundle has no check (--dp, federated)"},
         "typicality_warning": {"type": "string", "description": "only for an input unlike the training images"},
