@@ -79,6 +79,10 @@ forrest killip wagner gleason breslow rutherford fontaine hess fisher spetzler t
 kellgren mallampati cormack lehane wells bishop alvarado caprini braden waterlow barthel tinetti apgar ranson rockall
 blatchford karnofsky rankin charlson burgess""".split())
 _CLASS_WORD_AFTER_RE = re.compile(r"[ \t]+(?i:type|grade|class|stage)[ \t]+(?:[IV]{1,3}|\d)[a-c]?(?![\w.'’-])")
+# "Patel type 2 DM", "Ahmed type 1 diabetes": a person's diabetes after the surname, not a class of a classification
+# (the class is taken only when the name is one: "Mason type 2 DM" stays a class, see ``CLASS_EPONYMS``)
+_DIABETES_TYPE_RE = re.compile(r"[ \t]+(?i:type)[ \t]+(?:[12]|I{1,2})[ \t]+(?:DM|T[12]DM|(?i:diabet(?:es|ic)|mellitus))"
+                               r"(?![\w'’-])")
 # "Hamilton 24 points", "Morse 45 pts": a score's points after any surname found alone (a person's value, "Jones
 # 88%", has none)
 _POINTS_RE = re.compile(r"[ \t]+\d{1,3}[ \t]*(?i:points?|pts)\b")
@@ -127,7 +131,8 @@ def _clinical(text: str, c: Cand, scales: bool = True) -> bool:
     if c.type not in ("NAME", "LOCATION") or c.rule in _STRONG_RULES:
         return False
     value = text[c.start:c.end]
-    if c.rule in _WEAK_RULES and _CLASS_WORD_AFTER_RE.match(text, c.end):
+    if c.rule in _WEAK_RULES and _CLASS_WORD_AFTER_RE.match(text, c.end) and not (
+            _DIABETES_TYPE_RE.match(text, c.end) and value.lower() not in CLASS_EPONYMS):
         return True  # "Mason type 2", "Hawkins type 3": a classification's class, named as such
     if c.rule in _WEAK_RULES and _POINTS_RE.match(text, c.end):
         return True  # "Hamilton 24 points": a score (a person's value has no points; "Jones 88%" has)

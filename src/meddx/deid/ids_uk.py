@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from meddx.deid import lexicon
 from meddx.deid.patterns import LAB_PLATE, Cand
 
 # National Insurance number: two letters, three pairs of digits, a final A-D; spaced it stands alone,
@@ -32,8 +33,11 @@ UK_MOBILE_RE = re.compile(r"(?<![\w+/.-])07\d{3} (?:\d{3} \d{3}|\d{6})(?![\w/-]|
 # 10-11 digits; no phone word needed. Not "010..." (no such area code in either country) and not before a unit:
 # "Dose 0100 200 300 units" is a list of doses (a unit of one or two letters in lower case only: "0161 474 3870 G
 # Harris (son)" and "ML Patel" are the owner's initials)
-UK_LANDLINE_RE = re.compile(r"(?<![\w+/.-])0(?!10)[1-9]\d{1,3} \d{3,4} ?\d{3,4}(?![\w/-]|[ .]\d)"
-                            r"(?![ \t]*(?:(?i:units?|iu|mg|mcg|micrograms?|mmol|doses?|tablets?|tabs?)|ml|mL|g|kg)\b)")
+_LANDLINE = r"(?<![\w+/.-])0(?!10)[1-9]\d{1,3} \d{3,4} ?\d{3,4}(?![\w/-]|[ .]\d)"
+UK_LANDLINE_RE = re.compile(_LANDLINE + r"(?![ \t]*(?:(?i:units?|iu|mg|mcg|micrograms?|mmol|doses?|tablets?|tabs?)"
+                                         r"|ml|mL|g|kg)\b)")
+# the same without its unit test, for ``_landlines_before_initials``
+_LANDLINE_NO_UNIT_RE = re.compile(_LANDLINE)
 # "bleep 4421", "Bleep: 2871", "pager #2231", "pager 5-3390", "ext 2214", "extension 4471": an internal number,
 # 3-6 digits (or 1-2, a hyphen and 4) after the word (not "page 2 of 4", "knee extension 10 degrees": "page" is left
 # out and "extension" needs four digits or more; nor a number before a unit, a per cent, an angle or a force: "Knee
@@ -69,6 +73,9 @@ _PUBLIC_NUMBERS = frozenset({"999", "111", "101", "112", "911"})
 # setting or a diet: "PC 100 mmHg", "DC 1500 kcal")
 OFFICER_NO_RE = re.compile(r"\b(?:PC|PCSO|Sgt|DC(?=[ \t]+\d{4}))[ \t]+(?P<val>\d{3,5})(?![\w%./°-]|[ \t]*(?i:j|joules?|mg|ml"
                            r"|v|volts?|w|watts?|units?|mcg|g|kcal|cal|mmhg|cmh2o)\b)")
+# "0161 474 3870 g harris (son)": a landline, then its owner's initial and surname in lower case, which the unit test
+# above reads as grams; a listed surname that is no common word after the letter ("g of paracetamol", "g iron" stay)
+_LANDLINE_INITIAL_RE = re.compile(r"[ \t]+g[ \t]+(?P<surname>[a-z]{2,}(?:['’-][a-z]+)*)(?![\w'’-])")
 CALLSIGN_RE = re.compile(r"(?i:\bcall[\s-]?sign)[\s:#]*(?P<val>[A-Z0-9]+(?:-[A-Z0-9]+)*)(?![\w-])")
 
 
@@ -80,6 +87,7 @@ def find_uk_ids(text: str) -> list[Cand]:
     out += [Cand(m.start(), m.end(), "PHONE", "phone-uk-mobile", 80) for m in UK_MOBILE_RE.finditer(text)]
     out += [Cand(m.start(), m.end(), "PHONE", "phone-uk-landline", 78) for m in UK_LANDLINE_RE.finditer(text)
             if len(re.sub(r"\D", "", m.group())) in (10, 11)]
+    out += [Cand(m.start(), m.end(), "PHONE", "phone-uk-landline", 78) for m in _landlines_before_initials(text)]
     out += [Cand(m.start("val"), m.end("val"), "PHONE", "phone-internal", 79) for m in INTERNAL_PHONE_RE.finditer(text)
             if not (m.group().lower().startswith("extension") and len(m.group("val")) < 4)
             and not (m.group().lower().startswith("ext") and len(m.group("val")) <= 3  # an angle: 0-360
@@ -91,6 +99,19 @@ def find_uk_ids(text: str) -> list[Cand]:
     out += [Cand(m.start("val"), m.end("val"), "ID", "callsign", 85) for m in CALLSIGN_RE.finditer(text)
             if any(ch.isdigit() for ch in m.group("val"))]
     return out
+
+
+def _landlines_before_initials(text: str) -> list[re.Match[str]]:
+    """Landlines that ``UK_LANDLINE_RE`` refused for a one-letter unit that is the owner's initial ("0161 474 3870 g
+    harris"): a listed surname, no common word, follows the letter."""
+    found = []
+    for m in _LANDLINE_NO_UNIT_RE.finditer(text) if " g " in text else ():
+        after = _LANDLINE_INITIAL_RE.match(text, m.end())
+        word = after.group("surname") if after else ""
+        if word and word.capitalize() in lexicon.surnames() and word not in lexicon.common_words() \
+                and len(re.sub(r"\D", "", m.group())) in (10, 11):
+            found.append(m)
+    return found
 
 
 def _police_number(text: str, m: re.Match[str]) -> bool:

@@ -343,10 +343,14 @@ def is_eponym_use(text: str, end: int) -> bool:
     "Bell's palsy", "Guillain-Barré syndrome")."""
     # one space or a line break: "Arceneaux   Study ID:" (a header's next field) is no "Arceneaux study"
     m = re.match(rf"(?:['’]s)?(?:[-–][{_UP}][\w'’-]*)?(?:[ \t]?\r?\n[ \t]*|[ \t])([A-Za-z]+)", text[end:end + 40])
+    if m and m.group(1) == "type" and _DIABETES_TYPE_RE.match(text, end + m.end()):
+        return False  # "Patel type 2 DM": the person's diabetes (no eponymous type of diabetes is written so)
     # an operation named after its surgeons: "Ivor Lewis esophagectomy", "Nissen fundoplication"
     return bool(m) and (m.group(1).lower() in lexicon.EPONYM_NEXT or _OPERATION_RE.search(m.group(1).lower()) is not None)
 
 
+# " 2 DM", " 1 diabetes" after "type"
+_DIABETES_TYPE_RE = re.compile(r"[ \t]+(?:[12]|I{1,2})[ \t]+(?:DM|T[12]DM|(?i:diabet(?:es|ic)|mellitus))(?![\w'’-])")
 _OPERATION_RE = re.compile(r"(?:ectomy|otomy|ostomy|plasty|plication|pexy|rrhaphy|desis)$")
 
 

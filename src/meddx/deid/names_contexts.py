@@ -43,6 +43,10 @@ WORD_FIRST_AGE_RE = re.compile(rf"(?m)^[ \t]*(?:\d{{1,2}}[.)][ \t]*|[-*•][ \t]
 _WORD_FIRST_NAMES = frozenset("""April May June Grace Hope Faith Joy Rose Dawn Summer Autumn Iris Ruby Pearl Amber Eve
 Ginger Crystal Pat Sue Will Drew Dean Lance Miles Wade Guy Gene Art Simon Owen Oliver Lucas Francis Casey Norman Neal
 Ray""".split())
+# the surnames of ``lexicon.AMBIGUOUS`` that are colours or trades, a person's after a word first name ("June White,
+# 45F", "May Baker, 34F"); not "Long", "Major", "Best", "Day", "Park" ("Long Covid", "Major Trauma")
+_WORD_SURNAMES = frozenset("""White Black Green Brown Gray Young King Hall Price Baker Cook Fisher Walker Porter Parker
+Bishop Barber Brewer Potter Farmer Chandler Carter Hunter Mason Booth Cannon Holt Lamb Cox Fox""".split())
 
 # "Spoke to Parkinson's wife", "Whitcombe's daughter rang": whoever has a wife or a daughter is a person, so a
 # capitalised word in the possessive before a family word is a surname, eponyms included. Only family words:
@@ -73,7 +77,7 @@ def find_context_names(text: str) -> list[Cand]:
     for m in WORD_FIRST_AGE_RE.finditer(text) if "," in text else ():
         first, last = m.group("first"), m.group("last")
         if (first in _WORD_FIRST_NAMES or first in lexicon.AMBIGUOUS and first in lexicon.first_names()) \
-                and last not in lexicon.AMBIGUOUS and cap_name_ok(last):
+                and (last not in lexicon.AMBIGUOUS and cap_name_ok(last) or last in _WORD_SURNAMES):
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "pt-age", 55))
     common = lexicon.common_words()
     for m in POSSESSIVE_RELATIVE_RE.finditer(text) if "'" in text or "’" in text else ():

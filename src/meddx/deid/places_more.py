@@ -48,6 +48,16 @@ COUNCIL_RE = re.compile(rf"(?<![\w'’-])(?P<place>{_W}(?:[ \t]+{_W})?)[ \t]+(?:
                         r"|Parish|Metropolitan[ \t]+Borough)[ \t]+)?Council(?![\w'’-])")
 # a council's side of its county is no common word: "North Yorkshire Council", "West Berkshire Council"
 _COMPASS = frozenset("North South East West Mid".split())
+# Local authorities named for an area, not a town, whose name is shaped like English so ``_named`` misses it
+# ("Kirklees Council", "Wirral Council"); before "Council" only, so "the Wirral peninsula" is left to the town rules.
+# Hand-written: no offline list of British councils exists to use.
+_AUTHORITIES = frozenset("""Kirklees Calderdale Wirral Sefton Knowsley Tameside Trafford Sandwell Halton Medway Torbay
+Thurrock Rutland Wealden Wychavon Ryedale Craven Fylde Tendring Breckland Broadland Mendip Sedgemoor Teignbridge
+Cotswold Selby Hambleton Allerdale Copeland Rossendale Pendle Tandridge Elmbridge Spelthorne Runnymede Waverley
+Hertsmere Dacorum Uttlesford Babergh Rother Arun Chiltern Wycombe Swale Ashfield Broxtowe Gedling Bassetlaw Erewash
+Charnwood Harborough Blaby Bromsgrove Redditch Stroud Tewkesbury Powys Gwynedd Ceredigion Conwy Denbighshire
+Flintshire Wrexham Monmouthshire Torfaen Caerphilly Moray Angus Midlothian Inverclyde Clackmannanshire Renfrewshire
+Dunbartonshire Ayrshire Lanarkshire""".split())
 # "at Salford Royal", "Derby Royal": a hospital's short name (not "Royal College", which a capitalised word follows)
 ROYAL_RE = re.compile(rf"(?<![\w'’-])(?P<place>{_W})[ \t]+Royal(?![\w'’-])(?![ \t]+[{UPPER}])")
 # What follows a place's comma but is larger than a town (kept, like states): states in the old abbreviations
@@ -99,7 +109,9 @@ def find_more_places(text: str) -> list[Cand]:
     for rx, word in ((COUNCIL_RE, "Council"), (ROYAL_RE, "Royal")):
         for m in rx.finditer(text) if word in text else ():  # no common word: "Medical Research Council" stays
             words = m.group("place").split()
-            if _named(words, common) and not any(w.lower() in common and w not in _COMPASS for w in words):
+            authority = word == "Council" and bool(words) and words[-1] in _AUTHORITIES
+            if authority or _named(words, common) and not any(w.lower() in common and w not in _COMPASS
+                                                               for w in words):
                 out.append(Cand(m.start(), m.end(), "LOCATION", "facility", 57))
     if any(w in text for w in ("University", "College", "Academy", "Polytechnic")):
         out += [Cand(m.start("place"), m.end("place"), "LOCATION", "facility", 57) for m in SCHOOL_RE.finditer(text)]
