@@ -15,6 +15,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from meddx.core.errors import MeddxError
+
 FLAG = "--output"
 
 
@@ -66,3 +68,16 @@ def write_seg_files(files: SegFiles, labels: np.ndarray, source: Path, image: np
         raise appeared(FLAG, Path(taken or files.mask), done + len(row),
                        during="the inputs were segmented") from None
     return row
+
+
+def written_before(exc: MeddxError, rows: Sequence[dict[str, Any]], folder: Path) -> MeddxError:
+    """``exc`` (an input that failed mid-run) with the masks this run had already written: they stay
+    in ``folder``, and the same command run again is refused as "from an earlier run" without them
+    being named; the same class and one line, saying that a rerun needs ``--overwrite``."""
+    masks = [Path(r["mask"]) for r in rows if "mask" in r]
+    if not masks:
+        return exc
+    overlays = " (and their overlays)" if any("overlay" in r for r in rows) else ""
+    return type(exc)(f"{exc}; this run had already written {len(masks)} mask(s){overlays} into {folder}, "
+                     f"first {masks[0].name}, which are kept: to run again into that folder pass --overwrite "
+                     "(or choose another --output folder)")

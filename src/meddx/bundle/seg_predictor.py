@@ -17,7 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from meddx.core.errors import BundleError, DataError
+from meddx.core.errors import BundleError, DataError, MeddxError
 
 
 @dataclass
@@ -270,7 +270,8 @@ class SegPredictor:
         ``.nii.gz``, stems made unique; in the input file's own voxel order, whatever orientation
         the bundle reads in) and an overlay PNG. A file of those names already in ``out_dir`` (an
         earlier run's) is refused before anything is segmented, and never replaced, unless
-        ``overwrite`` (``ConfigError`` naming it; ``bundle.seg_outputs``)."""
+        ``overwrite`` (``ConfigError`` naming it; ``bundle.seg_outputs``). An input that fails
+        mid-run keeps the masks written before it, and its error names them."""
         from meddx.bundle.seg_outputs import plan_seg_files
         from meddx.data.inputs import expand_image_inputs, unique_stems
         from meddx.data.io import image_suffix
@@ -284,7 +285,12 @@ class SegPredictor:
         with reading_for(self):  # the reads and the mask writer's reference read alike, as training read them
             for p, files in zip(paths, plan):
                 done = sum(k in r for r in rows for k in ("mask", "overlay"))
-                rows.append(self._predict_file(p, files, pixel_size, overwrite, done))
+                try:
+                    rows.append(self._predict_file(p, files, pixel_size, overwrite, done))
+                except MeddxError as exc:  # the masks written so far stay: say so, and how to run again
+                    from meddx.bundle.seg_outputs import written_before
+
+                    raise written_before(exc, rows, Path(out_dir or ".")) from exc
         return rows
 
     def _predict_file(self, p: Path, files: Any, pixel_size: float | None, overwrite: bool,
