@@ -92,10 +92,10 @@ class TabularPredictor(Predictor):
         import pandas as pd
 
         names, rows, tables = [], [], []
-        for path in paths:
+        for path, shown in zip(paths, file_names(paths)):
             ids, table = self.read_rows(path)
             names += ids
-            rows += row_labels(path, ids)
+            rows += row_labels(path, ids, shown)
             tables.append(table)
         if not tables:
             return []
@@ -119,20 +119,32 @@ def file_rows(source: Any, split: str) -> list[str]:
             for sid in ids]
 
 
-def row_labels(path: str | Path, ids: Sequence[str]) -> list[str]:
+def row_labels(path: str | Path, ids: Sequence[str], shown: str | None = None) -> list[str]:
     """How an error names each row that ``read_rows(path)`` read (its ``ids``, in file order): its row
     in the file, counted from 1 as the reader counts, and the file's own id when it has one:
     ``"row 1 of b.csv (id 'row5')"``. The row is counted here, never read back from the name: a user's
     id ``row5`` was taken for meddx's own numbering ("row 5 of b.csv" for the file's first row), and an
-    id holding ``:`` was split at it."""
+    id holding ``:`` was split at it. ``shown``: how to name the file (:func:`file_names`), else its name."""
     from meddx.data.tabular import strip_prefix
 
     name = strip_prefix(path).name
     labels = []
     for number, full in enumerate(ids, start=1):
         own = full[len(name) + 1:] if full.startswith(f"{name}:") else full
-        labels.append(f"row {number} of {name}" + ("" if own == f"row{number}" else f" (id {own!r})"))
+        labels.append(f"row {number} of {shown or name}" + ("" if own == f"row{number}" else f" (id {own!r})"))
     return labels
+
+
+def file_names(paths: Sequence[str | Path]) -> list[str]:
+    """How errors name each of ``paths``: its file name, or the path as given when another of
+    ``paths`` has the same name (``site_a/rows.csv`` and ``site_b/rows.csv`` were both "rows.csv")."""
+    from collections import Counter
+
+    from meddx.data.tabular import strip_prefix
+
+    given = [strip_prefix(p) for p in paths]
+    counts = Counter(p.name for p in given)
+    return [str(p) if counts[p.name] > 1 else p.name for p in given]
 
 
 def named_rows(names: Sequence[str]) -> list[str]:

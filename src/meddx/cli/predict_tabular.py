@@ -30,13 +30,13 @@ def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], 
                           "it out")
     if explain is not None:
         refuse_taken(explain, [explain / SUMMARY], "--explain", overwrite)  # before reading and predicting
-    from meddx.bundle.tabular_predictor import row_labels
+    from meddx.bundle.tabular_predictor import file_names, row_labels
 
     names, rows, tables = [], [], []
-    for path in files:
+    for path, shown in zip(files, file_names(files)):  # shown: the path as given where two share a name
         ids, table = predictor.read_rows(path)
         names += ids
-        rows += row_labels(path, ids)  # an error names the file's row, never a user's id read as one
+        rows += row_labels(path, ids, shown)  # an error names the file's row, never a user's id read as one
         tables.append(table)
     table = pd.concat(tables, ignore_index=True)
     predictions = predictor.predict_table(table, names, rows=rows)

@@ -267,8 +267,10 @@ def _explain_rows(predictor: Any, inputs: Sequence[Any], method: str, target: st
 
     from meddx.explain.tabular import row_attributions
 
-    from meddx.bundle.tabular_predictor import row_labels
+    from meddx.bundle.tabular_predictor import file_names, row_labels
 
+    files = [x for x in inputs if not isinstance(x, pd.DataFrame)]
+    shown = dict(zip(map(id, files), file_names(files)))  # a path where two inputs share a file name
     names: list[str] = []
     labels: list[str] = []  # how an error names each row: its row in its own file, as predict does
     frames = []
@@ -280,7 +282,7 @@ def _explain_rows(predictor: Any, inputs: Sequence[Any], method: str, target: st
         else:
             rows, frame = predictor.read_rows(item)
             names += rows  # already FILE:ID or FILE:rowN
-            labels += row_labels(item, rows)
+            labels += row_labels(item, rows, shown[id(item)])
             frames.append(frame)
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     probs = predictor.predict_tensor(predictor.encode(table, labels))

@@ -39,3 +39,15 @@ def test_a_value_beyond_float32_names_its_row_in_its_own_file(bundle: Path, tmp_
         explain(str(bundle), [ok, bad])
     assert "(row 2 of bad.csv)" in str(info.value), info.value
     assert "(row 4)" not in str(info.value)
+
+
+def test_two_files_of_one_name_are_told_apart(bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from meddx.explain.api import explain
+
+    for site, value in (("site_a", "0.1"), ("site_b", "1e39")):
+        (tmp_path / site).mkdir()
+        (tmp_path / site / "rows.csv").write_text(f"marker,bp\n0.3,122\n{value},119\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError) as info:
+        explain(str(bundle), [Path("site_a/rows.csv"), Path("site_b/rows.csv")])
+    assert "(row 2 of site_b/rows.csv)" in str(info.value), info.value
