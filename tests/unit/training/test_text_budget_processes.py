@@ -59,7 +59,8 @@ def test_two_processes_count_each_process_shard(monkeypatch: pytest.MonkeyPatch,
     err = capsys.readouterr().err
     assert "training stops after 2 of 4 batches in each of 2 processes (128 of 256 documents" in err
     one_epoch = minutes / fraction  # the two processes side by side: half the single-process epoch
-    assert f"about {one_epoch:.1f} min measured" in err and f"give --time-budget {math.ceil(one_epoch)} or more" in err
+    assert f"about {one_epoch * 60:.2g} s measured" in err  # 5.1 s; two significant digits of budget: 0.086
+    assert f"give --time-budget {math.ceil(one_epoch * 1000) / 1000:g} or more" in err and one_epoch < 0.1
 
 
 def test_a_budget_that_fits_each_process_shard_trains_every_batch(monkeypatch: pytest.MonkeyPatch,
