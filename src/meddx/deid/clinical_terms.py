@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+from meddx.deid.names import DIABETES_AFTER_TYPE
 from meddx.deid.patterns import Cand
 
 # What ends a scale's, score's or staging system's name: "... Scale", "... triage", "... Index", "... rules"
@@ -81,8 +82,7 @@ blatchford karnofsky rankin charlson burgess""".split())
 _CLASS_WORD_AFTER_RE = re.compile(r"[ \t]+(?i:type|grade|class|stage)[ \t]+(?:[IV]{1,3}|\d)[a-c]?(?![\w.'’-])")
 # "Patel type 2 DM", "Ahmed type 1 diabetes": a person's diabetes after the surname, not a class of a classification
 # (the class is taken only when the name is one: "Mason type 2 DM" stays a class, see ``CLASS_EPONYMS``)
-_DIABETES_TYPE_RE = re.compile(r"[ \t]+(?i:type)[ \t]+(?:[12]|I{1,2})[ \t]+(?:DM|T[12]DM|(?i:diabet(?:es|ic)|mellitus))"
-                               r"(?![\w'’-])")
+_DIABETES_TYPE_RE = re.compile(r"[ \t]+(?i:type)" + DIABETES_AFTER_TYPE)
 # "Hamilton 24 points", "Morse 45 pts": a score's points after any surname found alone (a person's value, "Jones
 # 88%", has none)
 _POINTS_RE = re.compile(r"[ \t]+\d{1,3}[ \t]*(?i:points?|pts)\b")

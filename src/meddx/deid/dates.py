@@ -27,6 +27,7 @@ from meddx.deid.date_patterns import (
 )
 # parsing and shifting live in dates_shift; re-exported here, where callers have always imported them
 from meddx.deid.dates_shift import _parse, day_first, parse_date, shift_date, yearless_years  # noqa: F401
+from meddx.deid.patterns import TIME_SPANS
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ MD_TIME_RE = re.compile(r"(?m)(?:^|(?<=[,;(|:]))[ \t]*(?P<core>\d{1,2}/\d{1,2})(
 FOLLOW_MD_RE = re.compile(r"(?i:\b(?:f/u|follow[- ]?up|recheck|re-check|rtc)\b)(?:[ \t]+(?![\d])[\w&-]+){1,3}[ \t]+"
                           + _BEFORE + r"(?P<core>\d{1,2}/(?!(?:5|7|10|12|52)\b)\d{1,2})(?![\d/]|\.\d)")
 # ... nor a span of time: "recheck INR 3/4 weeks", "CT chest 6/9 months" (three to four weeks)
-_SPAN_AFTER_RE = re.compile(r"[ \t]*(?i:days?|weeks?|wks?|months?|mths?|hours?|hrs?|years?|yrs?|episodes?|times)\b")
+_SPAN_AFTER_RE = re.compile(rf"[ \t]*(?i:{TIME_SPANS}|episodes?|times)\b")
 # ... nor a score or an acuity out of its total: "recheck VA R 6/6 L 6/9", "Follow-up GCS 9/15", "f/u MMSE 9/30"
 _SCORE_WORD_RE = re.compile(r"\b(?:VA|(?i:acuity|vision|visual|gcs|mmse|moca|amts|ace|score|power|mrc|nihss|sats))\b")
 # ... when the total is that score's: "Follow up memory clinic MMSE 11/14" is a date (MMSE is out of 30; a Snellen

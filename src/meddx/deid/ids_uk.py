@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from meddx.deid import lexicon
-from meddx.deid.patterns import LAB_PLATE, Cand
+from meddx.deid.patterns import LAB_PLATE, TIME_SPANS, Cand
 
 # National Insurance number: two letters, three pairs of digits, a final A-D; spaced it stands alone,
 # run together it needs "NI"/"NINO"/"National Insurance" before it (else it is any 9-character code)
@@ -65,7 +65,7 @@ POLICE_REF_RE = re.compile(r"(?i:\b(?:crime|incident|occurrence|police|storm)[ \
 # ("shoulder #" is no shoulder number but a fracture: "R shoulder # 6/52 ago"); after "collar" alone, a number in
 # digits (a letter or two after them) before no span or size: "Philadelphia collar 6/52", "Hard collar 10-12 weeks" are a spinal collar
 _COLLAR_NO_RE = re.compile(r"\d{3,6}[A-Z]{0,2}")
-_SPAN_OR_SIZE_RE = re.compile(r"[ \t]*(?i:days?|weeks?|wks?|months?|mths?|hours?|hrs?|years?|yrs?|mm|cm)\b")
+_SPAN_OR_SIZE_RE = re.compile(rf"[ \t]*(?i:{TIME_SPANS}|mm|cm)\b")
 # the public numbers of the police and the NHS, never a reference: "Police number 101", "PC 999 call" (a
 # presenting complaint)
 _PUBLIC_NUMBERS = frozenset({"999", "111", "101", "112", "911"})

@@ -349,8 +349,9 @@ def is_eponym_use(text: str, end: int) -> bool:
     return bool(m) and (m.group(1).lower() in lexicon.EPONYM_NEXT or _OPERATION_RE.search(m.group(1).lower()) is not None)
 
 
-# " 2 DM", " 1 diabetes" after "type"
-_DIABETES_TYPE_RE = re.compile(r"[ \t]+(?:[12]|I{1,2})[ \t]+(?:DM|T[12]DM|(?i:diabet(?:es|ic)|mellitus))(?![\w'’-])")
+# " 2 DM", " 1 diabetes" after "type" (also read by ``clinical_terms``: "Patel type 2 DM" is no class)
+DIABETES_AFTER_TYPE = r"[ \t]+(?:[12]|I{1,2})[ \t]+(?:DM|T[12]DM|(?i:diabet(?:es|ic)|mellitus))(?![\w'’-])"
+_DIABETES_TYPE_RE = re.compile(DIABETES_AFTER_TYPE)
 _OPERATION_RE = re.compile(r"(?:ectomy|otomy|ostomy|plasty|plication|pexy|rrhaphy|desis)$")
 
 

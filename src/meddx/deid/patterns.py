@@ -143,6 +143,8 @@ _VALUE = (_SPACED_VALUE + r"|(?=[\w\-./]*\d)[^\W_][\w\-./]*[^\W_]"
 
 # (type, context) in order; the first context that matches at a position wins.
 # A culture plate is no number plate: "Blood agar plate AB12 CDE", "MacConkey plate 3" (case is ignored where used)
+# units of a span of time ("3/4 weeks", "collar 10-12 weeks"): after a number they make it no date or identifier
+TIME_SPANS = r"days?|weeks?|wks?|months?|mths?|hours?|hrs?|years?|yrs?"
 LAB_PLATE = r"(?<!agar\s)(?<!culture\s)(?<!petri\s)(?<!growth\s)(?<!macconkey\s)(?<!chocolate\s)"
 CONTEXT_IDS: list[tuple[str, str]] = [
     ("VEHICLE", r"vin|vehicle\s+identification(?:\s+number)?|vehicle\s*(?:id|#)|licen[cs]e\s+plate(?:\s+number)?"
