@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from meddx.core.errors import DataError
-from meddx.training.config import TrainConfig
+from tests.unit.bundle.tiny_table import tiny_table_bundle
 
 
 def _rows(rng: np.random.Generator, n: int, overflow: int | None = None, split: bool = False) -> str:
@@ -28,16 +28,8 @@ def _rows(rng: np.random.Generator, n: int, overflow: int | None = None, split: 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from meddx.training.fit import fit
-
     folder = tmp_path_factory.mktemp("rows")
-    rng = np.random.default_rng(0)
-    table = folder / "train.csv"
-    table.write_text("marker,bp,label\n" + "".join(
-        f"{m:.3f},{120 + 5 * rng.normal():.1f},{int(m + 0.3 * rng.normal() > 0)}\n" for m in rng.normal(size=60)))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MEDDX_HOME", str(folder / "home"))
-        return Path(fit(TrainConfig(data=str(table), seed=0, ci_resamples=0), progress=False).bundle_path)
+    return tiny_table_bundle(folder)
 
 
 def test_predicting_two_files_names_the_row_of_its_own_file(bundle: Path, tmp_path: Path) -> None:
