@@ -130,15 +130,18 @@ class InputCheck:
     def scores(self, stats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per input: its score, the largest fence multiple (each divided by its statistic's
         ``scale``, when the check has one), and the index of the statistic that gave it."""
-        scaled = self.fences(stats) / (1.0 if self.scale is None else self.scale)
+        return self._scored(self.fences(stats))
+
+    def _scored(self, fences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        scaled = fences / (1.0 if self.scale is None else self.scale)
         return scaled.max(axis=1), scaled.argmax(axis=1)
 
     def judge(self, stats: np.ndarray) -> list[dict[str, Any]]:
         """Per input: ``{"score", "threshold", "quantile", "statistic"}`` and whether it is typical:
         the score in interquartile ranges of the statistic furthest out, the threshold that
         statistic has (the check's, times its ``scale``, which a check with one adds)."""
-        fences = self.fences(stats)
-        score, which = self.scores(stats)
+        fences = self.fences(stats)  # once: the layout correlation is computed in it
+        score, which = self._scored(fences)
         rows = []
         for i, (v, k) in enumerate(zip(score, which)):
             unit = 1.0 if self.scale is None else float(self.scale[k])
