@@ -40,13 +40,13 @@ def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], 
         tables.append(table)
     table = pd.concat(tables, ignore_index=True)
     predictions = predictor.predict_table(table, names, rows=rows)
-    extra: dict[str, dict] = {}
+    extra: list[dict] | None = None
     if explain is not None:
         from meddx.core.files import to_json, write_text_atomic
         from meddx.explain.tabular import top_features
 
         found = top_features(predictor, table, method=attribution, top=top)
-        extra = {p.source: {"explanation": e} for p, e in zip(predictions, found)}
+        extra = [{"explanation": e} for e in found]  # in order: a file given twice repeats its row names
         summary = to_json([{"source": p.source, **e} for p, e in zip(predictions, found)])
         try:
             write_text_atomic(explain / SUMMARY, summary, exclusive=not overwrite)
@@ -56,8 +56,8 @@ def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], 
 
     print_predictions(predictions, predictor.label_names, as_json, "row", extra)
     if extra and not as_json:
-        for source, item in extra.items():
-            e = item["explanation"]
+        for p, item in zip(predictions, extra):
+            source, e = p.source, item["explanation"]
             parts = ", ".join(f"{t['column']}={_show(t['value'])} ({t['attribution']:+.3f})" for t in e["top"])
             typer.echo(f"{source}: P({e['class']}) pushed by {parts}")
         typer.echo(f"explanations ({found[0]['method'] if found else attribution}): {explain / 'explanations.json'}")

@@ -120,16 +120,11 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
     targets, stale = explanation_pages(explain, len(docs), overwrite) if explain else ([], [])  # before any work
     predictions = predictor.predict_documents(docs, names)
     pages = _write_explanations(predictor, docs, predictions, targets, attribution, overwrite, stale) if explain else []
-    if as_json and pages:  # each line its own page, in order: print_predictions looks extras up by name, and
-        # two documents may share one (a CSV id column with a repeated id), which gave both the last page
-        import json
+    from meddx.cli.train import print_predictions
 
-        for pred, (_, page) in zip(predictions, pages):
-            typer.echo(json.dumps({**pred.to_dict(), "explanation": str(page)}))
-    else:
-        from meddx.cli.train import print_predictions
-
-        print_predictions(predictions, predictor.label_names, as_json, "document")
+    # each document its own page, in order (two may share a name: a CSV id column with a repeated id)
+    extra = [{"explanation": str(page)} for _, page in pages] if pages else None
+    print_predictions(predictions, predictor.label_names, as_json, "document", extra)
     if pages and not as_json:
         typer.echo(f"explanations: {explain} ({len(pages)} HTML page{'' if len(pages) == 1 else 's'}), listed in "
                    f"{explain / 'explanations.json'}")

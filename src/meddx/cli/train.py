@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import typer
 
@@ -258,31 +258,32 @@ def predict(
     from meddx.cli.predict_image import print_notices
 
     print_notices(predictor, predictions)  # spacing, channels, typicality (stderr: JSON lines stay clean)
-    print_predictions(predictions, predictor.label_names, as_json, "file",
-                      extra={p.source: p.extra for p in predictions if p.extra})
+    print_predictions(predictions, predictor.label_names, as_json, "file", extra=[p.extra or {} for p in predictions])
 
 
 def print_predictions(predictions: list, label_names: list[str], as_json: bool, what: str,
-                      extra: dict[str, dict] | None = None) -> None:
-    """One JSON line per prediction (plus ``extra[source]`` fields), or a table: source, label,
-    probabilities, and the voxel spacing read (3D image bundles: ``extra[source]["spacing"]``)."""
-    extra = extra or {}
+                      extra: Sequence[dict] | None = None) -> None:
+    """One JSON line per prediction (plus its ``extra`` fields, one dict per prediction, in order),
+    or a table: source, label, probabilities, and the voxel spacing read (3D image bundles:
+    ``"spacing"``). In order, not by source: two inputs may share a name (a file given twice, an
+    id repeated in a CSV), and each keeps its own fields."""
+    rows = list(extra) if extra is not None else [{} for _ in predictions]
     if as_json:
-        for p in predictions:
-            typer.echo(json.dumps({**p.to_dict(), **extra.get(p.source, {})}))
+        for p, more in zip(predictions, rows):
+            typer.echo(json.dumps({**p.to_dict(), **more}))
         return
     from rich.console import Console
     from rich.table import Table
 
-    spacing = any("spacing" in e for e in extra.values())
+    spacing = any("spacing" in e for e in rows)
     table = Table(what, "label", *label_names, *(["spacing (mm, dz x dy x dx)"] if spacing else []))
-    for p in predictions:
+    for p, more in zip(predictions, rows):
         label = p.label if isinstance(p.label, str) else ",".join(p.label) or "-"
-        sp = extra.get(p.source, {}).get("spacing")
+        sp = more.get("spacing")
         shown = ["x".join(f"{v:.3g}" for v in sp) if sp else "not recorded"] if spacing else []
         table.add_row(p.source, label, *[f"{v:.3f}" for v in p.probabilities.values()], *shown)
     Console().print(table)
-    trained = next((e["training_spacing"] for e in extra.values() if e.get("training_spacing")), None)
+    trained = next((e["training_spacing"] for e in rows if e.get("training_spacing")), None)
     if trained:
         Console().print(f"trained at spacing {'x'.join(f'{v:.3g}' for v in trained)} mm (median of the training "
                         "volumes); volumes are resized without resampling, so keep predict volumes at it")
