@@ -149,6 +149,27 @@ def _check_class_weighting(config: dict[str, Any], k: int, bad: Any) -> None:
                   config["decision"].get("class_weights") if isinstance(config.get("decision"), dict) else None)
 
 
+def _check_label_temperatures(config: dict[str, Any], k: int, bad: Any) -> bool:
+    """Whether ``calibration.temperature`` is a list: then the task must be multi-label and the list hold
+    ``k`` finite numbers > 0, one per label (``evaluation.label_temperature``); one number is checked after,
+    as before."""
+    calibration = config.get("calibration")
+    found = calibration.get("temperature") if isinstance(calibration, dict) else None
+    if not isinstance(found, list):
+        return False
+    if config["task"] != "multilabel":
+        raise bad("calibration.temperature", f"one number (one temperature per label is for multi-label models; "
+                  f"this one is {config['task']})", found)
+    if len(found) != k or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < 1e6
+                                  for v in found):
+        raise bad("calibration.temperature", f"one number, or {k} finite numbers > 0, one per label in "
+                  "label_names", found)
+    left = calibration.get("not_fitted")
+    if left is not None and (not isinstance(left, list) or not set(left) <= set(config["label_names"])):
+        raise bad("calibration.not_fitted", "a list of names from label_names (the labels left at T = 1)", left)
+    return True
+
+
 def _check_fields(where: Path, config: dict[str, Any]) -> None:
     """Refuse a hand-edited or damaged config whose fields would crash loading or silently
     mislabel predictions (a label list that does not match the network's outputs)."""
@@ -183,7 +204,9 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
     listed = config["task"] == "multiclass" or (  # one per class or label, checked above
         config["task"] == "multilabel" and isinstance(calibration, dict) and isinstance(calibration.get("bias"), list))
     binary_bias = ("bias",) if not listed else ()
-    for section, keys in (("decision", ("threshold",)), ("calibration", ("temperature", *binary_bias))):
+    per_label = _check_label_temperatures(config, len(labels), bad)  # multi-label: one T per label
+    for section, keys in (("decision", ("threshold",)),
+                          ("calibration", (*(() if per_label else ("temperature",)), *binary_bias))):
         value = config.get(section)
         if value is None:
             continue

@@ -57,7 +57,11 @@ class Predictor:
         self.threshold: float | None = decision.get("threshold")
         # Per-label thresholds (multi-label); multi-class per-class thresholds are for reporting only.
         self.class_thresholds: dict[str, float] | None = decision.get("class_thresholds")
-        self.temperature: float = float(config.get("calibration", {}).get("temperature") or 1.0)
+        # one number (binary, multi-class, and multi-label bundles written before stop 44), or one per label
+        # (multi-label: evaluation.label_temperature)
+        temperature = config.get("calibration", {}).get("temperature")
+        self.temperature: float | list[float] = ([float(t) for t in temperature] if isinstance(temperature, list)
+                                                 else float(temperature or 1.0))
         # models trained with a class-weighted loss: minus the loss's log-odds shift (binary: one number;
         # multi-class: −log w_k per class; multi-label: −log pos_weight_j per label; evaluation.recalibration);
         # 0 for bundles without one
@@ -101,9 +105,11 @@ class Predictor:
         return thresholds_of(self.config.get("decision", {}), self.label_names)
 
     def calibrate(self, probs: np.ndarray) -> np.ndarray:
-        """Apply the bundle's temperature (fitted on validation) and, for a class-weighted model,
-        its log-odds bias (the loss's shift removed); identity when there are none."""
-        if (self.temperature == 1.0 and not self.calibration_bias) or len(probs) == 0:
+        """Apply the bundle's temperature (fitted on validation; multi-label: one per label) and, for a
+        class-weighted model, its log-odds bias (the loss's shift removed); identity when there are none."""
+        t = self.temperature
+        unit = all(v == 1.0 for v in t) if isinstance(t, list) else t == 1.0
+        if (unit and not self.calibration_bias) or len(probs) == 0:
             return probs
         from meddx.evaluation.calibration import apply_temperature
 

@@ -30,7 +30,7 @@ Everything returned is JSON-serialisable (plain floats, ints, lists, dicts).
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from scipy.special import expit, logit, softmax
@@ -289,7 +289,8 @@ def fit_temperature(y_true: Any, probs: Any, task: str) -> float:
     Platt's (1999) smoothed targets instead (``temperature_fit``, ``temperature_targets``), which
     keeps it finite. Degenerate validation data (fewer than 2 samples, or only one class in
     ``y_true``) cannot identify T: 1.0 (no change) is returned. Fit on validation data, never on
-    the test split.
+    the test split. Multi-label: one T for all labels, pooled (bundles fit one per label:
+    :mod:`meddx.evaluation.label_temperature`).
     """
     return temperature_fit(y_true, probs, task)[0]
 
@@ -304,9 +305,11 @@ def temperature_fit(y_true: Any, probs: Any, task: str) -> tuple[float, bool]:
     return fit_with_smoothing(lambda targets, t: soft_nll(targets, scores / t, task), y, task, scores)
 
 
-def apply_temperature(probs: np.ndarray, temperature: float, task: str, bias: Any = 0.0) -> np.ndarray:
+def apply_temperature(probs: np.ndarray, temperature: float | Sequence[float], task: str,
+                      bias: Any = 0.0) -> np.ndarray:
     """Rescale probabilities by T: ``softmax(log p / T)`` (binary, multiclass) or
-    ``sigmoid(logit(p) / T)`` per label (multilabel). ``bias`` is added to the rescaled scores
+    ``sigmoid(logit(p) / T)`` per label (multilabel), where a multi-label T may also be one per label
+    (``sigmoid(logit(p_j) / T_j)``, :mod:`meddx.evaluation.label_temperature`). ``bias`` is added to the rescaled scores
     (``meddx.evaluation.recalibration``): binary, one number, to the positive class's log-odds;
     multiclass, one per class (``softmax(log p / T + b)``, which can change the argmax); multilabel,
     one per label (``sigmoid(logit(p_j) / T + b_j)``, increasing in each label).
@@ -318,8 +321,11 @@ def apply_temperature(probs: np.ndarray, temperature: float, task: str, bias: An
     the shape of ``probs`` (a binary (N,) P(positive) stays (N,)); float32 in -> float32 out,
     anything else -> float64.
     """
-    t = _check_temperature(temperature)
     p = _validate_probs(probs, task)
+    if np.ndim(temperature) == 1:
+        t: float | np.ndarray = _label_temperatures(temperature, p.shape[1], task)
+    else:
+        t = _check_temperature(temperature)
     z = _scores(p, task) / t
     if np.ndim(bias) == 1 and task in ("multiclass", "multilabel"):
         z += _class_bias(bias, z.shape[1], "class" if task == "multiclass" else "label")
@@ -346,3 +352,15 @@ def _class_bias(bias: Any, k: int, per: str = "class") -> np.ndarray:
         what = "multi-class" if per == "class" else "multi-label"
         raise ConfigError(f"a {what} calibration bias must be {k} finite numbers (one per {per}); got {bias!r}")
     return b
+
+
+def _label_temperatures(temperature: Any, k: int, task: str) -> np.ndarray:
+    """One temperature per label as a (k,) float64 array: multi-label only (binary and multi-class models
+    have one T), k finite numbers > 0; a ConfigError otherwise."""
+    if task != "multilabel":
+        raise ConfigError(f"one temperature per label applies to multi-label models only; this one is {task}, "
+                          f"got {list(temperature)!r}")
+    t = np.array([_check_temperature(v) for v in temperature], dtype=np.float64)
+    if t.shape != (k,):
+        raise ConfigError(f"a per-label temperature must be {k} numbers (one per label); got {len(t)}")
+    return t

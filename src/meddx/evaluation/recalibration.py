@@ -24,8 +24,9 @@ mean predicted probability of each class off its prior by .22/.09/.13 -> .006/.0
 Multi-label models trained with a per-label positive weight w_j (BCE ``pos_weight``, negatives per
 positive of label j in training) have the same shift per label: that loss is minimised by odds
 w_j·odds, so each label's log-odds carry +log w_j and the rarer labels' probabilities are the most
-inflated. Here ``sigmoid(z_j / T − log w_j)`` on the network's per-label log-odds z, one T shared by
-all labels (as the temperature alone was fitted), fitted on validation after the shifts; a bundle
+inflated. Here ``sigmoid(z_j / T_j − log w_j)`` on the network's per-label log-odds z, one T per label
+(``evaluation.label_temperature``; until stop 44 one T shared by all labels: ``label_shifted_temperature_fit``,
+kept for comparison), fitted on validation after the shifts; a bundle
 stores ``b_j = −log w_j`` (a list, as multi-class; the bundle's task tells them apart). Each label's
 map is increasing, so its AUC and ranking are unchanged; its threshold is chosen afterwards on the
 recalibrated validation probabilities, as before. On 3 labels with prevalences .05/.2/.5, w = neg/pos
@@ -172,7 +173,10 @@ def _unshifted_words(weights: Any, what: str, why: str) -> str:
 
 
 def label_shifted_temperature_fit(y_true: Any, probs: Any, pos_weights: Any) -> tuple[float, list[float], bool]:
-    """(T, b, smoothed) for ``sigmoid(logit(p_j) / T + b_j)`` per label with ``b_j = −log w_j`` (the
+    """The shared-temperature rule bundles used before one T per label (``evaluation.label_temperature``),
+    kept for comparison (benchmarks/multilabel_calibration.py).
+
+    (T, b, smoothed) for ``sigmoid(logit(p_j) / T + b_j)`` per label with ``b_j = −log w_j`` (the
     BCE ``pos_weight`` shifts, not fitted) and one T for all labels fitted on validation by the mean
     binary negative log-likelihood, against Platt's smoothed targets per label when the split is
     separable; T = 1 on degenerate data (fewer than 2 cases, or a single value over all labels). A label
@@ -185,15 +189,7 @@ def _per_column_shift_fit(y_true: Any, probs: Any, weights: Any, task: str) -> t
     fitted on validation after it (smoothed targets when the split is separable); T = 1 on
     degenerate data."""
     y, p = _validate(y_true, probs, task)
-    w = np.asarray(weights, dtype=np.float64)
-    if w.shape != (p.shape[1],):
-        from meddx.core.errors import ConfigError
-
-        each = "one per class" if task == "multiclass" else "one pos_weight per label"
-        raise ConfigError(f"class_weights {list(weights)}: {each} expected ({p.shape[1]})")
-    # a zero weight has no finite shift; that label (class) is left as it is and out of the fit
-    kept = w > 0
-    bias = np.where(kept, -np.log(np.where(kept, w, 1.0)), 0.0)
+    bias, kept = _per_column_bias(weights, p.shape[1], task)
     if task == "multilabel":
         y, p = y[:, kept], p[:, kept]
     elif not kept.all():  # its cases and column dropped: softmax over the rest gives P(k | x, not that class)
@@ -204,6 +200,20 @@ def _per_column_shift_fit(y_true: Any, probs: Any, weights: Any, task: str) -> t
     scores, b = _scores(p, task), bias[kept]
     t, smoothed = fit_with_smoothing(lambda q, t: soft_nll(q, scores / t + b, task), y, task, scores)
     return t, bias.tolist(), smoothed
+
+
+def _per_column_bias(weights: Any, k: int, task: str) -> tuple[np.ndarray, np.ndarray]:
+    """(b, kept): ``b_j = −log w_j`` per class or label, and which weights are positive; a zero weight has
+    no finite shift, so that label (class) gets ``b_j = 0`` and is kept out of the fit. A ConfigError
+    unless ``k`` weights."""
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (k,):
+        from meddx.core.errors import ConfigError
+
+        each = "one per class" if task == "multiclass" else "one pos_weight per label"
+        raise ConfigError(f"class_weights {list(weights)}: {each} expected ({k})")
+    kept = w > 0
+    return np.where(kept, -np.log(np.where(kept, w, 1.0)), 0.0), kept
 
 
 def decision_of(calibration: dict[str, Any] | None, class_weights: Any, task: str = "multiclass") -> dict[str, Any]:

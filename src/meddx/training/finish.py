@@ -144,7 +144,8 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
         raw = predict_split(make(cfg, net), source, "val").probs  # temperature 1: raw
     labels = np.asarray(data.labels)
     if config.calibrate:
-        cfg["calibration"] = _calibration(labels, raw, source.task, getattr(plan, "class_weights", None))
+        cfg["calibration"] = _calibration(labels, raw, source.task, getattr(plan, "class_weights", None),
+                                          list(cfg.get("label_names") or []))
     predictor = make(cfg, net)
     val = predictions_from_raw(predictor, "val", data, raw)
     cfg["decision"] = choose_operating_point(val.labels, val.probs, source.task, config.threshold_rule,
@@ -179,15 +180,19 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
                      predictions=predictions)
 
 
-def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[str, Any]:
+def _calibration(labels: Any, raw: Any, task: str, class_weights: Any,
+                 label_names: list[str] | None = None) -> dict[str, Any]:
     """The bundle's ``calibration``: a temperature fitted on validation, after removing the log-odds
     shifts of a class-weighted loss (binary, multi-class) or of a multi-label loss's per-label
-    ``pos_weight`` (which a temperature cannot undo: ``evaluation.recalibration``)."""
+    ``pos_weight`` (which a temperature cannot undo: ``evaluation.recalibration``). Multi-label: one
+    temperature per label (a list; ``evaluation.label_temperature``), ``label_names`` naming in
+    ``method`` the labels left at T = 1 or fitted against smoothed targets."""
     from meddx.evaluation.calibration import temperature_fit
     from meddx.evaluation.recalibration import (class_shifted_temperature_fit, class_weighted_loss,
-                                                label_shifted_temperature_fit, label_weighted_loss,
+                                                label_weighted_loss,
                                                 shifted_temperature_fit, unshifted_class_words, unshifted_label_words,
                                                 weighted_loss)
+    from meddx.evaluation.label_temperature import fit_label_temperatures, not_fitted_field, per_label_words
     from meddx.evaluation.temperature_targets import SMOOTHED_WORDS
 
     def nll(smoothed: bool) -> str:  # bundles fitted against the 0/1 labels read as before the fallback
@@ -204,12 +209,17 @@ def _calibration(labels: Any, raw: Any, task: str, class_weights: Any) -> dict[s
                 "method": "the class-weighted loss's shifts log(w_k) removed (Menon et al. 2021), then temperature "
                           f"scaling (Guo et al. 2017), {nll(smoothed)}; decisions argmax p_k·w_k"
                           + unshifted_class_words(class_weights)}
-    if task == "multilabel" and label_weighted_loss(class_weights):
-        temperature, biases, smoothed = label_shifted_temperature_fit(labels, raw, class_weights)
-        return {"temperature": temperature, "bias": biases, "fitted_on": "val",
+    if task == "multilabel":  # one T per label, each label its own binary problem (evaluation.label_temperature)
+        weighted = label_weighted_loss(class_weights)
+        fit = fit_label_temperatures(labels, raw, class_weights if weighted else None)
+        scaling = ("temperature scaling per label (Guo et al. 2017; one T per label, fitted on that label alone), "
+                   "validation negative log-likelihood" + per_label_words(fit, label_names or []))
+        kept_at_1 = not_fitted_field(fit, label_names or [])
+        if not weighted:
+            return {"temperature": fit.temperatures, "fitted_on": "val", "method": scaling, **kept_at_1}
+        return {"temperature": fit.temperatures, "bias": fit.bias, "fitted_on": "val",
                 "method": "the positive-weighted loss's log-odds shifts log(pos_weight_j) removed per label (Menon "
-                          f"et al. 2021), then temperature scaling (Guo et al. 2017), {nll(smoothed)}"
-                          + unshifted_label_words(class_weights)}
+                          f"et al. 2021), then {scaling}" + unshifted_label_words(class_weights), **kept_at_1}
     temperature, smoothed = temperature_fit(labels, raw, task)
     return {"temperature": temperature, "fitted_on": "val",
             "method": f"temperature scaling (Guo et al. 2017), {nll(smoothed)}"}

@@ -40,13 +40,15 @@ def test_the_other_labels_keep_their_correction_when_one_pos_weight_is_zero() ->
     y_val, val = _network(800, seed=0)
     calibration = _calibration(y_val, val, "multilabel", WEIGHTS)
     assert calibration["bias"] == pytest.approx([-np.log(19.0), 0.0, 0.0])
-    assert calibration["temperature"] == pytest.approx(1.5, rel=0.15)  # the zero-weight label is out of the fit
+    t = calibration["temperature"]  # one per label; the zero-weight label is out of the fit: T = 1
+    assert [t[0], t[2]] == pytest.approx([1.5, 1.5], rel=0.15) and t[1] == 1.0
+    assert calibration["not_fitted"] == ["1"]  # no names given: its position
     assert "position(s) 1 (from 0) had pos_weight 0" in calibration["method"]
     y, test = _network(40000, seed=1)
     after = apply_temperature(test, calibration["temperature"], "multilabel", bias=calibration["bias"])
     assert after[:, 0].mean() == pytest.approx(PREVALENCES[0], abs=0.015)  # .46 before
     assert after[:, 2].mean() == pytest.approx(PREVALENCES[2], abs=0.015)
-    alone = apply_temperature(test[:, [1]], calibration["temperature"], "multilabel")[:, 0]
+    alone = apply_temperature(test[:, [1]], t[1], "multilabel")[:, 0]
     np.testing.assert_allclose(after[:, 1], alone, rtol=1e-12)  # left unshifted
 
 
