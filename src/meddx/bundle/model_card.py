@@ -236,15 +236,17 @@ def _baseline_section(metrics: dict[str, Any]) -> list[str]:
 
 def _operating_section(cfg: dict[str, Any]) -> list[str]:
     from meddx.evaluation.decision import weighted_words as _weighted_words
+    from meddx.evaluation.label_temperature import not_fitted_text as _not_fitted
+    from meddx.evaluation.label_temperature import temperature_text as _temperature_text
     from meddx.evaluation.operating import describe_rule
     from meddx.evaluation.recalibration import bias_words as _bias_words
 
     decision, calibration = cfg.get("decision", {}), cfg.get("calibration", {})
     lines = ["## Model output and operating point",
              "- Output: a probability per class"
-             + (f", temperature-scaled with T = {calibration['temperature']:.3f}"
-                + _bias_words(calibration.get("bias")) + " fitted on validation." if calibration.get("fitted_on")
-                else " (not recalibrated).")]
+             + (f", temperature-scaled with {_temperature_text(calibration['temperature'], cfg['label_names'], 3)}"
+                + _bias_words(calibration.get("bias")) + " fitted on validation." + _not_fitted(calibration)
+                if calibration.get("fitted_on") else " (not recalibrated).")]
     if decision.get("threshold") is not None:
         lines.append(f"- Decision: positive when P({cfg['label_names'][-1]}) >= {decision['threshold']:.4f}, "
                      f"chosen on validation by rule `{decision['rule']}` "

@@ -138,13 +138,22 @@ def headline(metrics: dict[str, Any]) -> list[str]:
     if cal.get("before"):
         after = cal.get("after")
         lines.append(f"calibration: ECE {_f(cal['before']['ece'])}"
-                     + (f" -> {_f(after['ece'])} after temperature {cal['temperature']:.2f}{_shift(cal.get('bias'))}"
+                     + (f" -> {_f(after['ece'])} after temperature {_temperature(cal, metrics)}"
+                        f"{_shift(cal.get('bias'))}"
                         if after else "")
                      + f"  Brier {_f((after or cal['before'])['brier'])}"
                      + (f"  slope {_f((after or cal['before']).get('slope'))}"
                         if (after or cal["before"]).get("slope") is not None else ""))
     lines += [f"warning: {w}" for w in metrics.get("warnings", [])]
     return lines
+
+
+def _temperature(cal: dict[str, Any], metrics: dict[str, Any]) -> str:
+    """``1.31``, or a multi-label bundle's one per label: ``per label: a 1.31, b 0.88``."""
+    from meddx.evaluation.label_temperature import temperature_text
+
+    t = cal.get("temperature")
+    return temperature_text(t, metrics.get("label_names"))[2:] if isinstance(t, list) else f"{float(t):.2f}"
 
 
 def _shift(bias: Any) -> str:

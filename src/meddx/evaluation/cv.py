@@ -50,8 +50,8 @@ def development_split(source: ImageSource) -> SplitData:
 def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
     """Train and test one model per fold; write ``cv.json`` and ``oof_predictions.csv`` to ``out``.
 
-    Returns the ``cv.json`` content: ``folds`` (per-fold metrics, threshold (multi-label: one
-    per label), temperature, bundle), ``mean``/``sd`` over folds, ``pooled`` (threshold-free
+    Returns the ``cv.json`` content: ``folds`` (per-fold metrics, threshold and temperature
+    (multi-label: one per label), bundle), ``mean``/``sd`` over folds, ``pooled`` (threshold-free
     AUC/AUPRC with bootstrap CIs over all out-of-fold predictions; each fold's decisions used its
     own threshold) and ``how``.
     A cross-validation that fails before writing anything leaves no empty run folder.

@@ -141,6 +141,7 @@ def assess(
         "temperature": predictor.temperature,
         "bias": predictor.config.get("calibration", {}).get("bias"),  # a class-weighted loss's shift, removed
         "fitted_on": predictor.config.get("calibration", {}).get("fitted_on"),
+        **{k: v for k, v in predictor.config.get("calibration", {}).items() if k == "not_fitted"},  # T = 1 labels
         "before": before,
         "after": None if preds.raw_probs is None else calibration_summary(preds.labels, preds.probs, task,
                                                                           n_bins=settings.n_bins),

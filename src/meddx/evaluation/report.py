@@ -223,6 +223,8 @@ def _per_class(m: dict, task: str, names: list[str]) -> str:
 
 
 def _calibration(m: dict) -> str:
+    from meddx.evaluation.label_temperature import not_fitted_text, temperature_text
+
     cal = _d(m.get("calibration"))
     how = ("A calibrated model's 70% means the condition is present about 70% of the time: points on the dashed "
            "diagonal. ECE/MCE are the average/worst gap between predicted and observed (lower is better); "
@@ -236,8 +238,9 @@ def _calibration(m: dict) -> str:
                              ("brier", "Brier score"), ("slope", "Calibration slope (1 = ideal)"),
                              ("in_the_large", "Calibration-in-the-large (0 = ideal)"))]
     t = cal.get("temperature")
-    temp = (f"<p>Temperature scaling: T = {_num(t)} (fitted on validation; T &gt; 1 softens over-confident "
-            "probabilities, T &lt; 1 sharpens them).</p>" if t is not None
+    shown = _e(temperature_text(t, m.get("label_names"))) if isinstance(t, list) else f"T = {_num(t)}"
+    temp = (f"<p>Temperature scaling: {shown} (fitted on validation; T &gt; 1 softens over-confident "
+            f"probabilities, T &lt; 1 sharpens them).{_e(not_fitted_text(cal))}</p>" if t is not None
             else "<p>No temperature scaling was applied (“after” not computed).</p>" if not after
             else "<p>Temperature: not recorded.</p>")
     c = before or after

@@ -45,7 +45,8 @@ def chosen_on_val(config: dict[str, Any]) -> list[str]:
     calibration = config.get("calibration") or {}
     if calibration.get("fitted_on") == "val":
         temperature, shift = calibration.get("temperature"), " and class-weight shift" if calibration.get("bias") else ""
-        value = f" {float(temperature):.2f}" if isinstance(temperature, (int, float)) else ""
+        value = (f" {float(temperature):.2f}" if isinstance(temperature, (int, float))
+                 else "s (one per label)" if isinstance(temperature, list) else "")
         chosen.append(f"the calibration temperature{value}{shift}")  # its `method` is a paragraph: not repeated
     evidence = (config.get("postprocess") or {}).get("evidence") or {}
     if evidence.get("chosen_on") == "val":

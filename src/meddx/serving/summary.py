@@ -99,9 +99,22 @@ def model_summary(name: str, version: int, stage: str, config: dict[str, Any], m
         "name": name, "version": version, "stage": stage, "task": config.get("task"), "modality": modality(config),
         "labels": list(config.get("label_names", [])), "model": (config.get("model") or {}).get("name"),
         "metrics": headline(metrics), "operating_point": operating_point(config, metrics),
-        "calibration": {"temperature": _round(calibration.get("temperature")), "fitted_on": calibration.get("fitted_on")},
+        "calibration": _calibration(calibration, config.get("label_names") or []),
         "input": input_spec(config), "explain_methods": explain_methods,
     }
+
+
+def _calibration(calibration: dict[str, Any], label_names: list[str]) -> dict[str, Any]:
+    """The temperature (one number, or a multi-label bundle's one per label, with ``per_label`` naming each:
+    ``{"a": 1.31, "b": 0.88}``) and where it was fitted; ``not_fitted``: the labels left at T = 1."""
+    t = calibration.get("temperature")
+    out: dict[str, Any] = {"temperature": [_round(v) for v in t] if isinstance(t, list) else _round(t),
+                           "fitted_on": calibration.get("fitted_on")}
+    if isinstance(t, list) and len(t) == len(label_names):
+        out["per_label"] = {str(n): _round(v) for n, v in zip(label_names, t)}
+    if calibration.get("not_fitted"):
+        out["not_fitted"] = list(calibration["not_fitted"])
+    return out
 
 
 def card_summary(config: dict[str, Any], metrics: dict[str, Any], card_markdown: str) -> dict[str, Any]:

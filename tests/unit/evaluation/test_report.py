@@ -315,3 +315,14 @@ def test_extra_operating_points_and_duplicate_counts_are_shown() -> None:
     assert "Other operating points" in html and "sensitivity&gt;=0.95" in html and "0.2113" in html
     assert "0.960 / 0.700" in html  # validation sensitivity / specificity of that rule
     assert "Samples with a copy on another split" in html and "train 2, test 1" in html
+
+
+def test_a_multilabel_temperature_per_label_is_shown_by_name() -> None:
+    m, y, probs = _multilabel()
+    names = m["label_names"]
+    before = {"ece": 0.1, "brier": 0.2, "target": "per-label probability (pooled)", "n_bins": 15, "reliability": {}}
+    m["calibration"] = {"temperature": [1.31] + [0.88] * (len(names) - 1), "not_fitted": [names[-1]],
+                        "before": before, "after": before}
+    html = render_report(m, y, probs)
+    assert f"Temperature scaling: T per label: {names[0]} 1.31, {names[1]} 0.88" in html
+    assert f"Not recalibrated (T = 1): {names[-1]}" in html

@@ -53,3 +53,12 @@ def test_a_table_bundle_asks_for_a_row_with_its_feature_columns() -> None:
     assert spec["numeric"] == ["marker", "bp"] and spec["categorical"] == ["site"]
     series = model_summary("icu", 1, "latest", {**config, "modality": "series"}, {}, [])["input"]
     assert series["kind"] == "series" and '"record"' in series["body"]
+
+
+def test_a_multilabel_bundle_shows_its_temperature_per_label() -> None:
+    config = {**CONFIG, "task": "multilabel", "label_names": ["a", "b"], "decision": {"rule": "youden"},
+              "calibration": {"temperature": [1.312345, 0.88], "fitted_on": "val", "not_fitted": ["b"]}}
+    calibration = model_summary("m", 1, "staging", config, METRICS, [])["calibration"]
+    assert calibration == {"temperature": [1.3123, 0.88], "fitted_on": "val", "per_label": {"a": 1.3123, "b": 0.88},
+                           "not_fitted": ["b"]}
+    assert "per_label" not in model_summary("lesions", 3, "production", CONFIG, METRICS, [])["calibration"]
