@@ -21,8 +21,8 @@ _SUF = r"(?P<suf>st|nd|rd|th|ST|ND|RD|TH)?"
 
 # (rule, core regex) - the core is the date itself; detection adds boundaries and context.
 CORES: list[tuple[str, str]] = [
-    ("name-d-y", WD + MN + r"\s+(?P<d>\d{1,2})" + _SUF + r"(?!\d)(?:,?\s+(?P<y>\d{4}|'\d{2}))?(?![\d]|:\d)"),
-    ("d-name-y", WD + r"(?P<d>\d{1,2})" + _SUF + r"\s+(?:of\s+)?" + MN + r"(?:,?\s+(?P<y>\d{4}))?(?!\d)"),
+    ("name-d-y", WD + MN + r"\s+(?P<d>\d{1,2})" + _SUF + r"(?!\d)(?:,?\s+(?P<y>\d{4}|['’]\d{2}))?(?![\d]|:\d)"),
+    ("d-name-y", WD + r"(?P<d>\d{1,2})" + _SUF + r"\s+(?:of\s+)?" + MN + r"(?:,?\s+(?P<y>\d{4}|['’]\d{2}))?(?!\d)"),
     ("d-mon-y", r"(?P<d>\d{1,2})(?P<s1>[-\s/]?)" + MN + r"(?P=s1)(?P<y>\d{4}|\d{2})(?!\d)"),
     ("numeric", WD + r"(?P<a>\d{1,2})(?P<sep>[/\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})(?![\d/]|[.\-]\d)"),
     ("numeric-dot", r"(?P<a>\d{1,2})\.(?P<b>\d{1,2})\.(?P<y>\d{4})(?![\d/]|[.\-]\d)"),
@@ -30,7 +30,8 @@ CORES: list[tuple[str, str]] = [
     ("iso", r"(?P<y>(?:19|20)\d{2})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d]|[.\-/]\d)"),
     # "20210304": compact yyyymmdd, month and day checked by the pattern (plausibility in ``find_dates``)
     ("compact", r"(?P<y>(?:19|20)\d{2})(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?![^\W_]|[\-/]|[.,:]\d)"),
-    ("name-y", MN + r",?[\s\-]+(?P<y>(?:18|19|20)\d{2})(?![\d/\-])"),
+    # "March 2021", "Sept '22" (a year of two digits after an apostrophe: the apostrophe says it is a year)
+    ("name-y", MN + r",?[\s\-]+(?P<y>(?:18|19|20)\d{2}|['’]\d{2})(?![\d/\-])"),
     ("m-y", r"(?P<m>0?[1-9]|1[0-2])/(?P<y>(?:19|20)\d{2})(?![\d/])"),
     # "on 3/14", and "on 14/3" read day first (the first number > 12), like a numeric date
     ("m-d", WD + r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/]|\.\d)"),

@@ -130,7 +130,7 @@ def _parse(m: re.Match[str] | None, rule: str, day_first: bool = False) -> _Pars
 def _year(value: str | None) -> int | None:
     if not value:
         return None
-    digits = value.lstrip("'")
+    digits = value.lstrip("'’")
     if len(digits) == 4:
         return int(digits)
     yy = int(digits)
@@ -176,8 +176,8 @@ def _render(m: re.Match[str], rule: str, new: dt.date, day_first: bool = False) 
             put("suf", _ordinal(new.day, g["suf"]))
         if g.get("y"):
             old = g["y"]
-            put("y", ("'" if old.startswith("'") else "") + (f"{new.year % 100:02d}" if len(old.lstrip("'")) == 2
-                                                               else str(new.year)))
+            mark = old[0] if old[0] in "'’" else ""  # "Sept '22" stays in its own style: "Jun '22"
+            put("y", mark + (f"{new.year % 100:02d}" if len(old.lstrip("'’")) == 2 else str(new.year)))
     text = m.group(0)
     base = m.start()
     for start, end, value in sorted(edits, reverse=True):

@@ -20,7 +20,7 @@ from meddx.deid.dates import find_dates
 from meddx.deid.ids_uk import find_uk_ids
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.locations import find_locations
-from meddx.deid.names import TOKEN_RE, find_names, is_eponym_use, lower_name_ok, name_like
+from meddx.deid.names import TOKEN_RE, english_looking, find_names, is_eponym_use, lower_name_ok, name_like
 from meddx.deid.names_calls import find_message_names
 from meddx.deid.names_lines import find_label_line_names
 from meddx.deid.names_roles import find_role_names
@@ -142,7 +142,7 @@ def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
                              or _surname_after_initial(text, start, end, m, out, idx)):
                 break
             end = m.end(2)
-        for _ in range(3):
+        for _ in range(3 if cand.rule != "contact" else 0):  # "Page Okafor re:": the verb is no first name
             m = _LEFT_RE.search(text, max(0, start - 40), start)
             if not m or not (_growable(text, m.group(1), m.start(1), m.end(1), out, idx)
                              or _first_name_word(text, m.group(1), m.start(1), m.end(1), out, idx)):
@@ -217,7 +217,8 @@ def _propagate_names(text: str, chosen: list[Cand]) -> list[Cand]:
         return chosen
     out = list(chosen)
     for m in TOKEN_RE.finditer(text):
-        if m.group() in words and _free(out, m.start(), m.end()) and not is_eponym_use(text, m.end()):
+        if m.group() in words and _free(out, m.start(), m.end()) and not is_eponym_use(text, m.end()) \
+                and not _word_use(text, m):
             bisect.insort(out, Cand(m.start(), m.end(), "NAME", "propagated", 20), key=lambda c: c.start)
     if lower:
         hits = [m for m in _LOWER_TOKEN_RE.finditer(text) if m.group() in lower]
@@ -226,6 +227,20 @@ def _propagate_names(text: str, chosen: list[Cand]) -> list[Cand]:
             if counts[m.group()] <= 5 and _free(out, m.start(), m.end()) and not is_eponym_use(text, m.end()):
                 bisect.insort(out, Cand(m.start(), m.end(), "NAME", "propagated", 20), key=lambda c: c.start)
     return out
+
+
+# An article, a determiner or an English-looking word before a name that is also a word makes it the word: "son
+# Christian ... a practising Christian", "wife Faith ... lost her faith", "daughter Grace ... the Grace period"
+_WORD_BEFORE_RE = re.compile(r"(?<![\w'’-])(?P<w>[a-z]+)[ \t]+$")
+_DETERMINERS = frozenset("a an the his her their our my your its this that no any every each some devout".split())
+
+
+def _word_use(text: str, m: re.Match[str]) -> bool:
+    """``m`` (a word of a found name, met again) is an ordinary word there (see ``_WORD_BEFORE_RE``)."""
+    if m.group() not in lexicon.AMBIGUOUS:
+        return False
+    before = _WORD_BEFORE_RE.search(text, max(0, m.start() - 30), m.start())
+    return before is not None and (before.group("w") in _DETERMINERS or english_looking(before.group("w")))
 
 
 _LOWER_TOKEN_RE = re.compile(rf"(?<![\w'’-])[{LOWER}]+(?:['’-][{LOWER}]+)*(?![\w-])")

@@ -127,6 +127,52 @@ def find_facility_names(text: str) -> list[Cand]:
                 break
             start = m.start("fac") + w.end() + 1
         out.append(Cand(start, m.end("fac"), "LOCATION", "facility-for", 57))
+    return out + _bare_hospitals(text, common)
+
+
+# "referred to Royal Marsden", "admitted to the Royal Brompton": "Royal" and a name-shaped word where a place is
+# expected, a hospital without "Hospital" (a rank after "Royal" is ``ROYAL_RE``'s: "Royal Prince Alfred")
+ROYAL_BARE_RE = re.compile(rf"(?<![\w.])(?:Royal|ROYAL)[ \t]+(?P<name>{_WORD})")
+_NOT_ROYAL = frozenset("navy marines mail air force society college colleges academy family jelly institution "
+                       "commission charter warrant ballet opera mint engineers artillery signals british national "
+                       "prince princess queen king sir lady hospital infirmary".split())
+# "genetic counselling at Addenbrooke's arranged", "transferred to Guy's.": a possessive name after a place word, at
+# the clause's end or before a preposition or a verb (not "Parkinson's clinic": a disease's possessive is dropped by
+# ``clinical_terms``; not after "to" alone: "progressed to Hartmann's")
+POSSESSIVE_PLACE_RE = re.compile(rf"(?i:\b(?:at|from|(?:admitted|transferr?(?:ed|ing)|referred|moved|sent|taken"
+                                 rf"|returned|back)[ \t]+to)[ \t]+)(?:the[ \t]+)?(?P<name>[{UPPER}][{LOWER}]+['’]s)"
+                                 r"(?=[ \t]*(?:[,.;:)]|$|(?i:for|on|and|arranged|booked|where|with|today|yesterday"
+                                 r"|under|via|until|since|by|tomorrow|last|next|in)\b))")
+# Words before a possessive or a practice word that name no place: "at Mum's", "The Day Surgery unit"
+_NOT_PLACE_WORDS = frozenset("mum mam mom dad nan nana gran granny grandma grandad auntie aunty day minor main eye "
+                             "dental private".split())
+# "Dr R Pryce-Jones, The Heath Surgery", "registered at the Grange Practice": a GP surgery by its name
+THE_PRACTICE_RE = re.compile(rf"(?:(?<=[,:;(\n])[ \t]*|^[ \t]*|(?i:\b(?:at|with|from|to)[ \t]+))(?P<fac>(?i:the)[ \t]+"
+                             rf"(?P<words>(?:{_WORD}[ \t]+){{1,2}}?)(?:Surgery|Practice|Medical[ \t]+Practice"
+                             r"|Group[ \t]+Practice))(?![\w'’-])(?![ \t]+[A-Z])")  # not "... Surgery Trial"
+
+
+def _bare_hospitals(text: str, common: frozenset[str]) -> list[Cand]:
+    """The names of ``ROYAL_BARE_RE`` (after a place word), ``POSSESSIVE_PLACE_RE`` and ``THE_PRACTICE_RE``."""
+    from meddx.deid.names import english_looking
+
+    def proper(word: str) -> bool:
+        low = word.lower().rstrip("'’s") if word.endswith(("'s", "’s")) else word.lower()
+        return (low not in common and low not in _NOT_PLACE_WORDS and not english_looking(low)
+                and not _ADJECTIVE_RE.search(low))
+
+    out: list[Cand] = []
+    for m in ROYAL_BARE_RE.finditer(text) if "oyal" in text or "ROYAL" in text else ():
+        name = m.group("name").rstrip(".,")
+        if name.lower() not in _NOT_ROYAL and proper(name) and _PLACE_CUE_RE.search(text, max(0, m.start() - 40),
+                                                                                   m.start()):
+            out.append(Cand(m.start(), m.start("name") + len(name), "LOCATION", "facility-royal", 57))
+    for m in POSSESSIVE_PLACE_RE.finditer(text) if "'" in text or "’" in text else ():
+        if proper(m.group("name")):
+            out.append(Cand(m.start("name"), m.end("name"), "LOCATION", "facility", 57))
+    for m in THE_PRACTICE_RE.finditer(text) if "Surgery" in text or "Practice" in text else ():
+        if all(proper(w) and not w.isupper() for w in m.group("words").split()):
+            out.append(Cand(m.start("fac"), m.end("fac"), "LOCATION", "facility", 57))
     return out
 
 

@@ -41,11 +41,12 @@ _LANDLINE_NO_UNIT_RE = re.compile(_LANDLINE)
 # "bleep 4421", "Bleep: 2871", "pager #2231", "pager 5-3390", "ext 2214", "extension 4471": an internal number,
 # 3-6 digits (or 1-2, a hyphen and 4) after the word (not "page 2 of 4", "knee extension 10 degrees": "page" is left
 # out and "extension" needs four digits or more; nor a number before a unit, a per cent, an angle or a force: "Knee
-# extension 1000 N")
+# extension 1000 N"; nor a product's model: "ward pager 500 series")
 INTERNAL_PHONE_RE = re.compile(r"(?i:\b(?:bleep|bleeper|pager|beeper|ext|extn|extension)\b)\.?[ \t]*"
                                r"(?:(?i:no|number)\.?)?"
                                r"[ \t:#]*(?P<val>\d{1,2}-\d{4}|\d{3,6})(?![\w/°]|[.,]\d)"
-                               r"(?![ \t]*(?:%|(?i:units?|mg|ml|degrees?|deg|newtons?)\b|N\b|Nm\b))")
+                               r"(?![ \t]*(?:%|(?i:units?|mg|ml|degrees?|deg|newtons?|series|models?|range|version"
+                               r"|generation|mk)\b|N\b|Nm\b))")
 # "Knee flex 120 ext 180", "lumbar flex/ext 100%", "Hip ext 120": a range of movement ("flex" shortly before, or a
 # joint right before; "Hip fracture CNS ext 4471" and "call back ext 2214" are telephone numbers), three digits at most:
 # an angle is no more than 360, and "Knee clinic ext 2214", "Flex sig booked, call ext 2231" are telephone numbers

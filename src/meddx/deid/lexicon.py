@@ -87,7 +87,7 @@ echocardiography ultrasound ultrasonography sonography imaging color colour flow
 proportional model models rats rat mice mouse antigen antigens protein proteins strain study studies cohort trial
 heart risk probe kit assay counter plot curve agar medium solution proteinuria level levels depth drain pattern
 tear lesions spots murmur respirations contracture monitor purpura wort
-screw screws wire wires pin pins nail splint bandage pathway
+screw screws wire wires pin pins nail splint bandage pathway stool
 """.split())
 
 STATE_ABBRS = frozenset("""

@@ -25,10 +25,15 @@ from meddx.deid import lexicon
 from meddx.deid.letters import LOWER as _LOW
 from meddx.deid.letters import MARKS, UNCASED
 from meddx.deid.letters import UPPER as _UP
+from meddx.deid.names_lines import caps_topic
+from meddx.deid.names_roles import drop_roles
 from meddx.deid.patterns import Cand
 
-TOKEN = rf"[{_UP}](?:[{_LOW}]+|['’][{_UP}][{_LOW}]+)(?:(?:-|['’](?![sS]\b))[{_UP}]?[{_LOW}]+|[{_UP}][{_LOW}]+)*"
-CAPS = rf"[{_UP}](?:[{_UP}]+|['’][{_UP}]+)(?:['’\-][{_UP}]+)*(?![{_LOW}])"
+# (also "McDONALD", "MacLEOD": a Scottish or Irish prefix before a surname typed in capitals)
+TOKEN = (rf"(?:Ma?c[{_UP}]{{2,}}(?![{_LOW}])"
+         rf"|[{_UP}](?:[{_LOW}]+|['’][{_UP}][{_LOW}]+)(?:(?:-|['’](?![sS]\b))[{_UP}]?[{_LOW}]+|[{_UP}][{_LOW}]+)*)")
+# (not the start of a mixed-case word: "MB" of "Pryce-Jones MBChB" is no name in capitals)
+CAPS = rf"[{_UP}](?:[{_UP}]+|['’][{_UP}]+)(?:['’\-][{_UP}]+)*(?![{_LOW}{_UP}])"
 INITIAL = rf"[{_UP}]\.?(?![{_UP}{_LOW}'’])"
 # A word of a script without capitals ("王伟", "محمد"): name-shaped wherever a capitalised word is.
 UNCASED_WORD = rf"[{UNCASED}][{UNCASED}{MARKS}]*"
@@ -120,11 +125,11 @@ def find_names(text: str) -> list[Cand]:
             continue  # "moderate MR. CHA2DS2-VASc 3", "mild MR. LA dilated": mitral regurgitation
         _add(out, text, _take_name(text, m.end(), caps_ok=True), "title", 56)
     for m in LABEL_RE.finditer(text):
-        span = _take_name(text, m.end(), caps_ok=True)
+        span = drop_roles(text, _take_name(text, m.end(), caps_ok=True))
         if span is not None and _SERVICE_WORDS.isdisjoint(text[span[0]:span[1]].title().split()) and not is_eponym_use(
                 text, span[1]) and not (_AREA_AFTER_RE.match(text, span[1]) and " " not in text[span[0]:span[1]]) \
                 and not (_VERB_FORM_RE.fullmatch(text, *span) and not lexicon.is_listed(text[span[0]:span[1]])) \
-                and not _CAPS_ARTICLE_RE.fullmatch(text, *span):
+                and not _CAPS_ARTICLE_RE.fullmatch(text, *span) and not caps_topic(text, m, span):
             # "examined by Doppler echocardiography", "To: Utilization Management", "Streamed to: Majors bay 12"
             _add(out, text, span, "label", 55)
             for more in _label_list(text, span[1]):
@@ -229,7 +234,7 @@ def name_like(token: str, caps_ok: bool = True) -> bool:
 
 _ENGLISH_END_RE = re.compile(
     r"(?:ed|ing|ly|tion|sion|ment|ness|nce|ncy|ous|ive|ful|less|able|ible|ity|ism|ics|ogy|al|ward|wise|emia|itis|osis"
-    r"|pathy|algia|plasty|ectomy|otomy|scopy|gram|graphy|iasis|trophy|plegia|uria|rrhea|cyte|ase|['’]s)$")
+    r"|pathy|therapy|ache|algia|plasty|ectomy|otomy|scopy|gram|graphy|iasis|trophy|plegia|uria|rrhea|cyte|ase|['’]s)$")
 
 
 def english_looking(word: str) -> bool:

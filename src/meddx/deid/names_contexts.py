@@ -4,7 +4,8 @@ e-mail address ("Paolo Santangelo (p.santangelo@cro.example)"), and babies named
 "Twin A" / "Baby B" ("Twin A "Josiah" 2.61 kg"), and the words between "Pt" and an age and sex
 ("Pt Summer Cook, 23F"), and a surname in the possessive before a family word ("Spoke to Parkinson's wife",
 "Crohn's daughter rang": a person's relative, even when the surname is an eponym's), and a first name that is a
-word before a surname, an age and a sex at a line's start ("June Okafor, 45F").
+word before a surname, an age and a sex at a line's start ("June Okafor, 45F"), and a name before its relation or
+role in brackets ("Grace (wife) reports", "resited by Tom (HCA)", "seen with g hall (son)").
 
 Hand-written like the other name rules (see ``detect``): each needs the cue and name-shaped words
 (``cap_name_ok``: capitalised, not common, not English-looking unless a listed name).
@@ -56,6 +57,47 @@ POSSESSIVE_RELATIVE_RE = re.compile(rf"(?<![\w'’-])(?P<name>{TOKEN})['’]s[ \
                                     r"|girlfriend|boyfriend|nieces?|nephews?|granddaughters?|grandsons?|grandmother"
                                     r"|grandfather|parents|stepson|stepdaughter|spouse|ex-wife|ex-husband)\b")
 
+# "Grace (wife) reports", "resited by Tom (HCA)", "seen with g hall (son)", "Sam (NOK)": a person named before the
+# relation or staff role in brackets that says who they are; capitalised words, or lower-case ones after an initial
+_FAMILY = (r"wife|husband|partner|son|daughter|mum|mother|mom|dad|father|sister|brother|niece|nephew|grandson"
+           r"|granddaughter|grandmother|grandfather|friend|neighbou?r|carer|aunt|uncle|cousin|stepson|stepdaughter"
+           r"|(?:son|daughter)-in-law|girlfriend|boyfriend|fianc[ée]e?")
+_BRACKET_WHO = (_FAMILY + r"|nok|next[ \t]+of[ \t]+kin|lpa|poa"
+                r"|hca|hcsw|rn|sn|rgn|rmn|physio|ot|slt|salt|fy[12]|f[12]|sho|reg|registrar|ward[ \t]+clerk|pharmacist"
+                r"|dietitian|(?:student|staff|charge|agency|bank)[ \t]+nurse|nurse|midwife|porter|paramedic|anp|cns"
+                r"|social[ \t]+worker|key[ \t]+worker|support[ \t]+worker|interpreter|chaplain|volunteer")
+BRACKET_WHO_RE = re.compile(rf"(?<![\w'’-])(?P<name>(?P<caps>{TOKEN}(?:[ \t]+(?:{TOKEN}|{INITIAL})){{0,2}})"
+                            r"|(?P<initial>[a-z]\.?[ \t]+)?(?P<low>[a-z]+(?:['’-][a-z]+)*))[ \t]*"
+                            rf"\((?i:{_BRACKET_WHO})(?:[ \t]*[,/;&][ \t]*(?i:{_BRACKET_WHO}))*\)")
+# capitalised words before a bracket that name what was done or who came, not a person ("Consent (NOK)")
+_NOT_BEFORE_BRACKET = frozenset("consent collateral contact telephone visit visitors escort translation advocate "
+                                "attorney dnacpr discussion call update informed transport handover referral "
+                                "equipment".split())
+
+
+def _bracket_names(text: str) -> list[Cand]:
+    """The names of ``BRACKET_WHO_RE``: capitalised name-shaped words (a first name that is also a word counts:
+    "Grace", "Tom"), or lower-case ones that pass ``lower_name_ok``, any listed or word name after an initial."""
+    out: list[Cand] = []
+    for m in BRACKET_WHO_RE.finditer(text) if "(" in text else ():
+        inside = text[m.end("name"):m.end()].strip(" \t()")
+        if inside.isupper() and inside == "".join(w[0] for w in m.group("name").split()[-len(inside):]).upper():
+            continue  # "Central Nervous System (CNS)": an abbreviation defined, not a role
+        if m.group("caps"):
+            words = [w for w in m.group("caps").split() if len(w.rstrip(".")) > 1]
+            ok = bool(words) and all(
+                w.lower() not in _NOT_BEFORE_BRACKET | _NOT_NAMES | _PEOPLE and not w.isupper()
+                and (cap_name_ok(w) or w in _WORD_FIRST_NAMES or w in lexicon.AMBIGUOUS and w in lexicon.first_names())
+                for w in words)
+        else:  # a listed name, or any name after an initial, before a family word ("supernatant (SN)", "central
+            # nervous system (CNS)", "multiple of the median (MoM)" define an abbreviation)
+            low = m.group("low")
+            ok = re.fullmatch(_FAMILY, inside.lower()) is not None and text[m.end() - 2].islower() and (
+                lexicon.is_listed(low) or bool(m.group("initial")) and low.title() in lexicon.AMBIGUOUS)
+        if ok:
+            out.append(Cand(m.start("name"), m.end("name"), "NAME", "relation", 55))
+    return out
+
 
 def find_context_names(text: str) -> list[Cand]:
     """NAME candidates from subject lines, names before their e-mail address, and babies' names in quotes."""
@@ -84,7 +126,7 @@ def find_context_names(text: str) -> list[Cand]:
         word = m.group("name")  # "Patient's wife", "Pt's son", "HIS WIFE's" stay: common words and capitals
         if not word.isupper() and word.lower() not in common and word.lower() not in _NOT_NAMES | _PEOPLE:
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "possessive-relative", 55))
-    return out
+    return out + _bracket_names(text)
 
 
 # words that can follow "Pt" before an age without being a name ("Pt Reports Pain, 40F" in title case is rare,

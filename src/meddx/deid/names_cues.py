@@ -32,6 +32,7 @@ from meddx.deid.names import (
     name_like,
     relation_matches,
 )
+from meddx.deid.names_calls import bare_title_name
 from meddx.deid.patterns import Cand
 
 _LW = rf"[{_LOW}]+(?:['’-][{_LOW}]+)*"
@@ -51,8 +52,10 @@ _CRED_TITLE_RE = re.compile(r"(?<![\w-])(?:RN|LPN|NP|CNA|PA-C|SW|CM|Fr\.|(?i:cas
                             r"|officer|deputy|detective|trooper"
                             r"|(?:dog|pet|animal|home|property)\s+owner|landlord|landlady|babysitter|nanny))"
                             r"(?:[ \t]+|[ \t]*\r?\n[ \t]*)(?=[A-Z][a-z])")
-# "paged dr nwosu", "ms. achebe", "seen by Dr. smith": a lower-case name after a title
-_LOWER_TITLE_RE = re.compile(r"(?<![\w.-])(?<!the )(?<!dq )(?:[dD]r\.?|[mM]rs\.|[mM]r\.|[mM]s\.)[ \t]+(?=[a-z])")
+# "paged dr nwosu", "ms. achebe", "seen by Dr. smith", "Mr o'sullivan's bloods": a lower-case name after a title
+# (without a full stop only when capitalised: "mr" and "ms" are mitral regurgitation and multiple sclerosis)
+_LOWER_TITLE_RE = re.compile(r"(?<![\w.-])(?<!the )(?<!dq )(?:[dD]r\.?|[mM]rs\.|[mM]r\.|[mM]s\.|Mrs|Mr|Ms|Miss)[ \t]+"
+                             r"(?=[a-z])")
 # "sons Aaron and Eli", "daughters Mia, Zoe and Leah"
 _PLURAL_REL_RE = re.compile(r"(?i:\b(?:sons|daughters|brothers|sisters|children|kids|grandchildren|grandsons"
                             r"|granddaughters|parents|siblings))[ \t]+\(?|(?i:\b(?:two|three|four|five|six|\d)[ \t]+"
@@ -143,6 +146,8 @@ def find_cue_names(text: str) -> list[Cand]:
                 short or len(words) >= 2 or lexicon.is_listed(words[0]) or word_names):
             out.append(Cand(span[0], span[1], "NAME", "title", 55))
     for m in _LOWER_TITLE_RE.finditer(text):
+        if m.group().rstrip() in ("Mr", "Ms", "Mrs", "Miss") and not bare_title_name(text, m.end()):
+            continue  # "34,000 Mr form", "high Mr isoform": relative molecular mass, not "Mr o'sullivan"
         words = _lower_words(text, m.end() - 1, 2)
         first = _LOWER_WORD_RE.match(text, m.end() - 1)
         if not words and first and not m.group().lower().startswith("ms") and _plural_shaped_name(first.group(1)):

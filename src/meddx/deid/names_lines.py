@@ -8,6 +8,8 @@ Labels print the patient's name on its own line right after the line with the pr
 specimen or record number, with no "Patient:" label. Taken: a line of two or three words in
 capitals (no digits) after a line with such a field, every word neither a common word nor
 English-looking, so headings ("CHIEF COMPLAINT", "HOSPITAL COURSE", "SHAKE WELL") stay.
+
+Also ``caps_topic``, read by the label rule of ``names``: an acronym after "re:" within a line is a topic.
 """
 
 from __future__ import annotations
@@ -64,3 +66,15 @@ def find_label_line_names(text: str) -> list[Cand]:
         if all(len(w) >= 2 and w.lower() not in common and not english_looking(w) for w in words):
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "label-line", 54))
     return out
+
+
+# "rang son re: DNACPR", "Update Outreach re: NEWS 7": after "re:" within a line, one unlisted word in capitals is
+# the topic (an acronym), not a person ("Re: OKAFOR" heading a letter stays a name)
+_RE_WITHIN_LINE_RE = re.compile(r"(?i:[^\s][^\n]*\bre)[ \t]*:[ \t]*$")
+
+
+def caps_topic(text: str, m: re.Match[str], span: tuple[int, int]) -> bool:
+    """After ``m`` (a label) the single word ``span`` is such a topic."""
+    word = text[span[0]:span[1]]
+    return (word.isupper() and " " not in word and not lexicon.is_listed(word)
+            and _RE_WITHIN_LINE_RE.search(text, text.rfind("\n", 0, m.start()) + 1, m.end()) is not None)

@@ -28,7 +28,8 @@ BY_LABEL_RE = re.compile(r"(?i:\b(?:reconciled|screened|triaged|assessed|checked
 ROLE_RE = re.compile(r"(?<![\w-])(?:(?i:carer|care[ \t]+worker|support[ \t]+worker|key[ \t]+worker|health[ \t]+visitor"
                      r"|social[ \t]+worker|district[ \t]+nurse|practice[ \t]+nurse|nurse|physio|physiotherapist"
                      r"|dietitian|dietician|pharmacist|paramedic|housemate|flatmate|lodger)"
-                     r"|HCA|HCSW|CNS|ANP|RMN|RGN|SHO|FY[12]|F[12]|Registrar|Porter|DSN|Fellow|DN|OT|SLT|PC|DC|PCSO)"
+                     r"|HCA|HCSW|CNS|ANP|RMN|RGN|SHO|FY[12]|F[12]|Registrar|Porter|DSN|Fellow|DN|OT|SLT|PC|DC|PCSO"
+                     r"|DS|DI|Sgt|SGT|Sergeant|Constable|Inspector|Insp)"
                      r"(?:[ \t]*:[ \t]*|[ \t]+)(?=[A-Z])")
 # "by J. Haworth OH nurse", "given by K. Sandhu": an initial and a surname after "by" (a person; an organism
 # is written with a lower-case species, "caused by E. coli")
@@ -50,6 +51,56 @@ _ROLE_END_RE = re.compile(r"(?:ologist|acist|apist|ician|grapher|edic|crew|nurse
 # An institution after the role is no person: "Fellow Royal College of Surgeons", "Fellow Royal Society"
 _BODY_WORDS = frozenset("Royal College Colleges Society Academy University Institute Faculty Association".split())
 
+# A staff role written before a name or alone after a label: "Referred by GP Dr. Amelia Hart" (the name has its own
+# title), "Seen by Physio", "Reviewed by Registrar Okafor" (the name is "Okafor")
+_ROLE_WORDS = frozenset("GP Physio Physiotherapist Dietitian Dietician Pharmacist OT SLT SALT HCA SHO FY1 FY2 "
+                        "Registrar Midwife Paramedic Podiatrist".split())
+
+
+def drop_roles(text: str, span: tuple[int, int] | None) -> tuple[int, int] | None:
+    """``span`` without its leading role words; ``None`` when nothing else is left."""
+    while span is not None:
+        m = re.match(r"(\S+)[ \t]*", text[span[0]:span[1]])
+        if m is None or m.group(1) not in _ROLE_WORDS:
+            return span
+        span = (span[0] + m.end(), span[1]) if span[0] + m.end() < span[1] else None
+    return None
+
+
+# Police ranks; the short ones ("PC", "DC", "DS", "DI": presenting complaint, discharge, discharge summary, diabetes
+# insipidus) only in a note that mentions the police
+_POLICE_RANKS = frozenset("PC DC PCSO DS DI Sgt SGT Sergeant Constable Inspector Insp".split())
+_POLICE_SELF = frozenset("Sgt SGT Sergeant Constable".split())
+_POLICE_CONTEXT_RE = re.compile(r"(?i:\b(?:police|officers?|constable|collar|custody|arrest(?:ed)?|crime|cid)\b)")
+# A role written as a word ("physio", "carer", "nurse"), not an abbreviation ("OT Kitchen assessment", "SHO Rota")
+_WORD_ROLE_RE = re.compile(r"[A-Za-z][a-z]+(?:[ \t]+[a-z]+)?")
+
+
+def _one_word_name(text: str, m: re.Match[str], word: str) -> bool:
+    """One unlisted name-shaped word after a role is a name ("physio Gemma today", "carer Precious", "PC Halsted" in
+    a note about the police): after a role written as a word, or a police rank; not a common or English-looking
+    word ("nurse Prescriber", "physio Assessment", "DC Cardioversion"), nor a short or verb-shaped one ("Nurse Led")."""
+    from meddx.deid.names import _VERB_FORM_RE, cap_name_ok, english_looking, name_like
+
+    word = word.strip(",.")
+    if _police_rank(text, m):  # (an -ed surname too: "PC Halsted"; not what a patient was: "PC Collapsed")
+        return (name_like(word, caps_ok=False) and word.lower() not in _COMPLAINTS and len(word) > 2
+                and not (english_looking(word) and not word.endswith("ed")))
+    cue = text[m.start():m.end()].rstrip(": \t")
+    return (cap_name_ok(word) and word.lower() not in lexicon.common_words() and len(word) > 3
+            and not _VERB_FORM_RE.fullmatch(word) and _WORD_ROLE_RE.fullmatch(cue) is not None
+            and cue not in ("Registrar", "Porter", "Fellow") and cue not in _POLICE_RANKS)
+
+
+_COMPLAINTS = frozenset("collapsed collapse intoxicated assaulted arrested injured stabbed found unresponsive "
+                        "agitated aggressive overdose".split())
+
+
+def _police_rank(text: str, m: re.Match[str]) -> bool:
+    """The role of ``m`` is a police rank, and the rank is spelt out or the note mentions the police."""
+    cue = text[m.start():m.end()].rstrip(": \t")
+    return cue in _POLICE_RANKS and (cue in _POLICE_SELF or _POLICE_CONTEXT_RE.search(text) is not None)
+
 
 def find_role_names(text: str) -> list[Cand]:
     """NAME candidates after the cues above."""
@@ -66,9 +117,11 @@ def find_role_names(text: str) -> list[Cand]:
                 continue
             bare = [w.strip(",.") for w in words]
             unlisted = [w for w in bare if not lexicon.is_listed(w, parts=True)]
-            if rule == "title" and (any(_VERB_FORM_RE.fullmatch(w) for w in unlisted if w != bare[0])
-                                    or len(unlisted) == len(bare) and english_looking(bare[-1])
-                                    and not bare[-1].endswith("y") and not (len(bare) > 1 and cap_name_ok(bare[0]))):
+            officer = len(bare) == 1 and _police_rank(text, m)  # "PC Halsted" (an -ed surname) near "police"
+            if rule == "title" and not officer and (any(_VERB_FORM_RE.fullmatch(w) for w in unlisted if w != bare[0])
+                                                    or len(unlisted) == len(bare) and english_looking(bare[-1])
+                                                    and not bare[-1].endswith("y")
+                                                    and not (len(bare) > 1 and cap_name_ok(bare[0]))):
                 # a heading after a role: "Paramedic Crew Arrived", "DC Cardioversion Successful" (not "carer
                 # Precious Moyo", nor a surname in -ly: "F1 Holly Brennan", "Paramedic Tom Reilly"; a heading's
                 # verb follows its noun, a first word in -led or -hed is a first name: "HCA Khaled Mansour"; and
@@ -77,7 +130,8 @@ def find_role_names(text: str) -> list[Cand]:
             # one word alone (an acronym beside it aside: "Ascites NEC") must be a listed name ("Covered by: Physio"
             # stays), and no drug or salt word ("Reconciled by: Calcium Gluconate" is a slip, not a person)
             kept = [w for w in text[span[0]:span[1]].split() if not (w.isupper() and 1 < len(w.strip(",.")) <= 4)]
-            alone = len(kept) <= 1 and not (kept and lexicon.is_listed(kept[0].strip(",.").title()))
+            alone = len(kept) <= 1 and not (kept and (lexicon.is_listed(kept[0].strip(",.").title())
+                                                      or rule == "title" and _one_word_name(text, m, kept[0])))
             if _SERVICE_WORDS.isdisjoint(words) and not alone and not any(result_term(w) for w in words) and not all(
                     w.lower().rstrip(".") in lexicon.common_words() for w in words):
                 out.append(Cand(span[0], span[1], "NAME", rule, 55))

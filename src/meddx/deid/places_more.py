@@ -5,7 +5,8 @@ practice", "at Bolton One health centre"), the town after a district ("Lives in 
 university or college a student attends ("student at Oregon State University"); and (the ninth review) a local
 council named after its place ("Wigan Council", "Leeds City Council"; not "General Medical Council"), a hospital
 called "<place> Royal" ("DaTscan at Salford Royal") and the town after a place found by another rule, ending the
-clause ("St Richard's Hospital, Chichester", "Flat 4, Priory Court, Taunton.": ``towns_after_places``).
+clause ("St Richard's Hospital, Chichester", "Flat 4, Priory Court, Taunton.": ``towns_after_places``); and (the
+eleventh review) a town joined by prepositions ("Stockton-on-Tees", "Weston-super-Mare").
 
 Hand-written like the rest of ``meddx.deid`` (no offline gazetteer of British or US places exists to use);
 each needs a proper word: capitalised, not a common word and not shaped like English ("the Memory practice"
@@ -87,6 +88,11 @@ def towns_after_places(text: str, chosen: list[Cand]) -> list[Cand]:
             out.append(Cand(m.start("town"), m.end("town"), "LOCATION", "city-after", 56))
     return out
 
+# "Stockton-on-Tees", "Henley-on-Thames", "Newcastle-upon-Tyne", "Weston-super-Mare", "Chapel-en-le-Frith": a British
+# town joined by a lower-case preposition between capitalised words (no clinical term is written so)
+JOINED_TOWN_RE = re.compile(rf"(?<![\w'’-])[{UPPER}][{LOWER}]+(?:-(?:on|upon|under|super|in|by|le|en|on-the|in-the"
+                            rf"|under-the|en-le|le-de|de-la))+-[{UPPER}][{LOWER}]+(?![\w'’-])")
+
 
 def find_more_places(text: str) -> list[Cand]:
     """LOCATION candidates of the shapes above."""
@@ -113,6 +119,8 @@ def find_more_places(text: str) -> list[Cand]:
             if authority or _named(words, common) and not any(w.lower() in common and w not in _COMPASS
                                                                for w in words):
                 out.append(Cand(m.start(), m.end(), "LOCATION", "facility", 57))
+    out += [Cand(m.start(), m.end(), "LOCATION", "city-list", 56) for m in JOINED_TOWN_RE.finditer(text)
+            if "-" in text]
     if any(w in text for w in ("University", "College", "Academy", "Polytechnic")):
         out += [Cand(m.start("place"), m.end("place"), "LOCATION", "facility", 57) for m in SCHOOL_RE.finditer(text)]
     return out

@@ -18,3 +18,16 @@ def scrubbed(text: str, settings: DeidSettings = TAG) -> str:
 def detected_types(text: str) -> dict[str, str]:
     """Flagged text -> its PHI type."""
     return {text[s.start:s.end]: s.type for s in detect(text)}
+
+
+def covered(text: str, phi: str) -> bool:
+    """Every letter and digit of ``phi`` (its first occurrence) is inside a detected span."""
+    start = text.index(phi)
+    spans = detect(text)
+    return all(any(s.start <= k < s.end for s in spans) for k in range(start, start + len(phi)) if text[k].isalnum())
+
+
+def untouched(text: str, word: str, last: bool = False) -> bool:
+    """No detected span overlaps ``word`` (its first occurrence, or its last with ``last``)."""
+    start = text.rindex(word) if last else text.index(word)
+    return not any(s.start < start + len(word) and start < s.end for s in detect(text))
