@@ -5,6 +5,13 @@ folder replaced the first run's masks without a word. As for explanations (``exp
 the names are computed before the work, one already there (an earlier run's) is refused in one line
 naming it and the two ways on, unless ``overwrite``, and each file is placed exclusively, so one
 that appears while the inputs are segmented is kept too. Other files in the folder are never touched.
+
+``masks.json`` lists the run's inputs, their files and measurements. With ``overwrite``, the masks and
+overlays an earlier, longer run listed there that this run does not write again are removed, so the
+folder holds what its ``masks.json`` describes (as ``explain.outputs`` prunes explanations). The
+order keeps every moment safe: the new masks first, then ``masks.json`` (atomic), then the removals;
+a run that stops before the end removes nothing. Only names the earlier ``masks.json`` lists, of
+the forms this module writes (``<stem>_mask.png|.nii.gz``, ``<stem>_overlay.png``), are candidates.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import numpy as np
 from meddx.core.errors import MeddxError
 
 FLAG = "--output"
+SUMMARY = "masks.json"
 
 
 @dataclass(frozen=True)
@@ -44,8 +52,64 @@ def plan_seg_files(paths: Sequence[Path], stems: Sequence[str], folder: Path, ov
 
     plan = [SegFiles(folder / f"{stem}_mask{mask_suffix(p)}", folder / f"{stem}_overlay.png" if overlays else None)
             for p, stem in zip(paths, stems)]
-    refuse_taken(folder, [f for files in plan for f in (files.mask, files.overlay) if f is not None], FLAG, overwrite)
+    refuse_taken(folder, [*planned_names(plan), folder / SUMMARY], FLAG, overwrite)
     return plan
+
+
+def planned_names(plan: Sequence[SegFiles]) -> list[Path]:
+    """Every mask and overlay of ``plan``, in input order."""
+    return [f for files in plan for f in (files.mask, files.overlay) if f is not None]
+
+
+def earlier_seg_files(folder: Path) -> list[Path]:
+    """The masks and overlays an earlier run listed in ``folder/masks.json`` that are still there;
+    none when there is no summary or it is not one of meddx's (a name with a folder in it, or not
+    of the form ``<stem>_mask.png|.nii.gz`` / ``<stem>_overlay.png``, is never a candidate)."""
+    import json
+
+    try:
+        entries = json.loads((folder / SUMMARY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(entries, list):
+        return []
+    names = [e.get(k) for e in entries if isinstance(e, dict) for k in ("mask", "overlay")]
+    ok = [n for n in names if isinstance(n, str) and Path(n).name == n and n not in (".", "..")
+          and n.endswith(("_mask.png", "_mask.nii.gz", "_overlay.png"))]
+    return [folder / n for n in dict.fromkeys(ok) if (folder / n).is_file()]
+
+
+def stale_seg_files(folder: Path, plan: Sequence[SegFiles], overwrite: bool) -> list[Path]:
+    """With ``overwrite``, the earlier run's files (:func:`earlier_seg_files`) this run does not
+    write again; read before the run, as its ``masks.json`` is replaced at the end."""
+    if not overwrite:
+        return []
+    keep = {f.name for f in planned_names(plan)}
+    return [f for f in earlier_seg_files(folder) if f.name not in keep]
+
+
+def finish_seg_run(folder: Path, rows: Sequence[dict[str, Any]], stale: Sequence[Path], overwrite: bool) -> Path:
+    """Write ``masks.json`` (each input's source, mask and overlay names and measurements), exclusively
+    unless ``overwrite``, then remove ``stale`` and say so on stderr (a log warning): removals come
+    last, so a run that stops before never leaves files gone that its summary does not replace."""
+    import logging
+
+    from meddx.core.files import to_json, write_text_atomic
+    from meddx.explain.outputs import appeared
+
+    listed = [{**r, **{k: Path(r[k]).name for k in ("mask", "overlay") if k in r}} for r in rows]
+    try:
+        path = write_text_atomic(folder / SUMMARY, to_json(listed), exclusive=not overwrite)
+    except FileExistsError:
+        raise appeared(FLAG, folder / SUMMARY, sum(k in r for r in rows for k in ("mask", "overlay")),
+                       during="the inputs were segmented") from None
+    for f in stale:
+        f.unlink(missing_ok=True)
+    if stale:
+        logging.getLogger(__name__).warning(
+            "removed: %d file%s of the earlier run in %s that this run did not write again (listed in its %s), "
+            "e.g. %s", len(stale), "" if len(stale) == 1 else "s", folder, SUMMARY, stale[0].name)
+    return path
 
 
 def write_seg_files(files: SegFiles, labels: np.ndarray, source: Path, image: np.ndarray,

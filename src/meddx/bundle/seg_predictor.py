@@ -270,9 +270,11 @@ class SegPredictor:
         ``.nii.gz``, stems made unique; in the input file's own voxel order, whatever orientation
         the bundle reads in) and an overlay PNG. A file of those names already in ``out_dir`` (an
         earlier run's) is refused before anything is segmented, and never replaced, unless
-        ``overwrite`` (``ConfigError`` naming it; ``bundle.seg_outputs``). An input that fails
-        mid-run keeps the masks written before it, and its error names them."""
-        from meddx.bundle.seg_outputs import plan_seg_files
+        ``overwrite`` (``ConfigError`` naming it; ``bundle.seg_outputs``). ``masks.json`` then lists
+        this run's inputs and files, and with ``overwrite`` the masks and overlays an earlier, longer
+        run listed there that this run did not write again are removed. An input that fails mid-run
+        keeps the masks written before it, and its error names them."""
+        from meddx.bundle.seg_outputs import finish_seg_run, plan_seg_files, stale_seg_files
         from meddx.data.inputs import expand_image_inputs, unique_stems
         from meddx.data.io import image_suffix
         from meddx.data.orientation import reading_for
@@ -281,6 +283,7 @@ class SegPredictor:
         stems = unique_stems(paths, lambda p: p.name[: -len(image_suffix(p))] if image_suffix(p) else p.name)
         plan = [None] * len(paths) if out_dir is None else plan_seg_files(paths, stems, Path(out_dir), overlays,
                                                                            overwrite)
+        stale = [] if out_dir is None else stale_seg_files(Path(out_dir), plan, overwrite)  # type: ignore[arg-type]
         rows: list[dict[str, Any]] = []
         with reading_for(self):  # the reads and the mask writer's reference read alike, as training read them
             for p, files in zip(paths, plan):
@@ -291,6 +294,8 @@ class SegPredictor:
                     from meddx.bundle.seg_outputs import written_before
 
                     raise written_before(exc, rows, Path(out_dir or ".")) from exc
+        if out_dir is not None:  # the summary after every mask, the removals last
+            finish_seg_run(Path(out_dir), rows, stale, overwrite)
         return rows
 
     def _predict_file(self, p: Path, files: Any, pixel_size: float | None, overwrite: bool,

@@ -152,9 +152,12 @@ def evaluate_seg_bundle(bundle: str | Path, data: str, split: str = "test", out:
 def write_outputs(out_dir: Path, metrics: dict[str, Any], rows: list[dict[str, Any]], label_names: list[str],
                   title: str | None) -> Path:
     """``cases.csv``, (with a ``title``) ``report.html``, the overlays staged by
-    :func:`evaluate_split` and, last, ``metrics.json`` in ``out_dir``. Each file is replaced
+    :func:`evaluate_split` and ``metrics.json`` in ``out_dir``. Each file is replaced
     atomically and the overlay folder as a whole, so a reused folder keeps no overlay, report
-    or table of an earlier evaluation, and a failure before the end leaves the earlier files."""
+    or table of an earlier evaluation, and a failure before the end leaves the earlier files.
+    The earlier overlays are moved aside, not deleted, until ``metrics.json`` is in place, and the
+    earlier report (no ``title``) is removed after it: a run stopped in between never leaves the
+    earlier ``metrics.json`` naming overlays that are gone."""
     from meddx.evaluation.seg_metrics import write_case_table
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -167,8 +170,9 @@ def write_outputs(out_dir: Path, metrics: dict[str, Any], rows: list[dict[str, A
         if drawn and staged.is_dir():  # the report embeds the new pictures, not the ones they replace
             drawn = {k: [str(staged / Path(p).name) for p in v] for k, v in drawn.items()}
         write_seg_report(out_dir / "report.html", metrics, title=title, overlays=drawn)
-    _replace_overlays(out_dir, staged)
+    aside = _replace_overlays(out_dir, staged)
     target = write_json_atomic(out_dir / "metrics.json", metrics)
+    shutil.rmtree(aside, ignore_errors=True)  # the earlier overlays: removed once the new summary is in place
     if not title:
         (out_dir / "report.html").unlink(missing_ok=True)  # an earlier evaluation's: it would contradict
     return target
@@ -177,23 +181,23 @@ def write_outputs(out_dir: Path, metrics: dict[str, Any], rows: list[dict[str, A
 STAGED_OVERLAYS = ".overlays-new"
 
 
-def _replace_overlays(out_dir: Path, staged: Path) -> None:
+def _replace_overlays(out_dir: Path, staged: Path) -> Path:
     """Put ``staged`` in place of ``out_dir/overlays`` (renames; the old folder is restored if
-    the swap fails); without a staged folder, an old one is stale and removed."""
+    the swap fails); without a staged folder, an old one is stale. Either way the old folder is
+    moved to the returned ``.overlays-old``, for the caller to remove after ``metrics.json``."""
     final, old = out_dir / "overlays", out_dir / ".overlays-old"
-    shutil.rmtree(old, ignore_errors=True)
-    if not staged.is_dir():
-        shutil.rmtree(final, ignore_errors=True)
-        return
+    shutil.rmtree(old, ignore_errors=True)  # left by an evaluation stopped before its end
     if final.exists():
         final.rename(old)
+    if not staged.is_dir():
+        return old
     try:
         staged.rename(final)
     except OSError:
         if old.exists():
             old.rename(final)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    return old
 
 
 def _overlays(source: Any, split: str, rows: list[dict[str, Any]], predicted: dict[str, np.ndarray],

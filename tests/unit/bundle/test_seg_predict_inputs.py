@@ -47,4 +47,4 @@ def test_a_volume_given_to_a_2d_bundle_is_refused_naming_the_file(tmp_path: Path
     written = np.asarray(Image.open(rows[0]["mask"]))
     assert written.shape == (40, 40) and (written == (image > 0)).mean() > 0.95
     with pytest.raises(DataError, match=r"scan\.nii\.gz: image has 3 spatial dimensions .* segments 2D images"):
-        predictor.predict_files([tmp_path / "scan.nii.gz"], tmp_path / "out")
+        predictor.predict_files([tmp_path / "scan.nii.gz"], tmp_path / "out2")

@@ -102,4 +102,4 @@ def test_a_nifti_mask_keeps_the_inputs_affine_through_the_exclusive_write(tmp_pa
     assert Path(rows[0]["mask"]).name == "vol_mask.nii.gz" and (out / "vol_overlay.png").is_file()
     np.testing.assert_allclose(written.affine, affine)
     assert written.shape == data.shape
-    assert sorted(p.name for p in out.iterdir()) == ["vol_mask.nii.gz", "vol_overlay.png"]  # no temporary left
+    assert sorted(p.name for p in out.iterdir()) == ["masks.json", "vol_mask.nii.gz", "vol_overlay.png"]  # no temporary
