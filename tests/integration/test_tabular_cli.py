@@ -51,7 +51,9 @@ def test_train_evaluate_predict_default_model(table: Path, tmp_path: Path, capsy
     metrics = _train(table, bundle, capsys)
     config = json.loads((bundle / "config.json").read_text())
     assert config["modality"] == "tabular" and config["model"]["name"] == "logreg"
-    assert config["features"] == {"numeric": ["x1", "x2", "x3"], "categorical": ["site"]}
+    assert {k: config["features"][k] for k in ("numeric", "categorical")} == {"numeric": ["x1", "x2", "x3"],
+                                                                             "categorical": ["site"]}
+    assert sorted(config["features"]["ranges"]) == ["x1", "x2", "x3"]  # training ranges, for predict's notes
     assert config["training"]["source_options"]["label_column"] == "label"
     assert metrics["test"]["n"] == 60 and metrics["test"]["auc"] >= 0.9
     assert metrics["test"]["ci"]["auc"]["bca"][0] <= metrics["test"]["auc"]

@@ -71,13 +71,15 @@ class TabularPredictor(Predictor):
                            threshold=self.threshold)
                 for s, lab, row in zip(names, labels, probs)]
 
-    def read_rows(self, path: str | Path) -> tuple[list[str], Any]:
-        """Row names and raw feature table of a CSV/TSV to predict, read with the training options."""
+    def read_rows(self, path: str | Path, shown: str | None = None) -> tuple[list[str], Any]:
+        """Row names and raw feature table of a CSV/TSV to predict, read with the training options;
+        ``shown``: how to name the file in the row names (:func:`file_names`), else its name."""
         from meddx.data.tabular import read_feature_table
 
         features = self.config.get("features") or {}
-        return read_feature_table(path, self.reader_options, list(features.get("numeric", [])),
-                                  list(features.get("categorical", [])))
+        ids, table = read_feature_table(path, self.reader_options, list(features.get("numeric", [])),
+                                        list(features.get("categorical", [])))
+        return (ids if shown is None else renamed_rows(path, ids, shown)), table
 
     def row_from_json(self, row: dict[str, Any]) -> Any:
         """The one-row feature table of a row sent as JSON (the API's ``{"row": {...}}``)."""
@@ -88,18 +90,41 @@ class TabularPredictor(Predictor):
                                      list(features.get("categorical", [])))
 
     def predict_files(self, paths: Sequence[str | Path]) -> list[Prediction]:
-        """One prediction per row of each CSV/TSV file (named ``FILE:ID`` or ``FILE:rowN``)."""
+        """One prediction per row of each CSV/TSV file (named ``FILE:ID`` or ``FILE:rowN``, ``FILE``
+        the shortest path that tells two same-named files apart: :func:`file_names`)."""
         import pandas as pd
 
         names, rows, tables = [], [], []
         for path, shown in zip(paths, file_names(paths)):
-            ids, table = self.read_rows(path)
+            ids, table = self.read_rows(path, shown)
             names += ids
             rows += row_labels(path, ids, shown)
             tables.append(table)
         if not tables:
             return []
         return self.predict_table(pd.concat(tables, ignore_index=True), names, rows=rows)
+
+    def range_notes(self, table: Any, names: Sequence[str]) -> list[str]:
+        """One note per numeric column whose values in ``table`` (rows named ``names``) lie far
+        outside the training range the bundle recorded (:func:`training_ranges`): more than a tenth
+        of the range beyond it. The model extrapolates there, and such values are most often another
+        unit or a missing-value code (the UCI Switzerland file's ``chol`` is 0 in every row, where the
+        Cleveland training rows hold 126 to 564). Bundles saved before the ranges were recorded: none."""
+        ranges = (self.config.get("features") or {}).get("ranges") or {}
+        notes = []
+        for column, (low, high) in ranges.items():
+            if column not in table:
+                continue
+            values = np.asarray(table[column], dtype=np.float64)
+            margin = 0.1 * (high - low)
+            far = np.flatnonzero(np.isfinite(values) & ((values < low - margin) | (values > high + margin)))
+            if len(far) == 0:
+                continue
+            worst = far[np.argmax(np.abs(values[far] - (low + high) / 2))]
+            notes.append(f"note: column {column!r}: {len(far)} of {len(values)} row(s) far outside the training range "
+                         f"{low:g} to {high:g} (e.g. {values[worst]:g} in {names[worst]}); the model extrapolates "
+                         "there: check the unit, and whether the value codes a missing measurement")
+        return notes
 
     def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
         raise DataError(f"bundle {self.name!r} predicts table rows; pass a CSV/TSV file with its feature columns")
@@ -130,21 +155,29 @@ def row_labels(path: str | Path, ids: Sequence[str], shown: str | None = None) -
     name = strip_prefix(path).name
     labels = []
     for number, full in enumerate(ids, start=1):
-        own = full[len(name) + 1:] if full.startswith(f"{name}:") else full
+        prefix = next((f"{n}:" for n in (shown, name) if n and full.startswith(f"{n}:")), "")
+        own = full[len(prefix):]
         labels.append(f"row {number} of {shown or name}" + ("" if own == f"row{number}" else f" (id {own!r})"))
     return labels
 
 
 def file_names(paths: Sequence[str | Path]) -> list[str]:
-    """How errors name each of ``paths``: its file name, or the path as given when another of
-    ``paths`` has the same name (``site_a/rows.csv`` and ``site_b/rows.csv`` were both "rows.csv")."""
-    from collections import Counter
+    """How rows and errors name each of ``paths``: its file name, or, when another of ``paths`` is
+    another file of the same name, the shortest trailing part of its path that tells them apart
+    (``site_a/rows.csv`` and ``site_b/rows.csv`` were both "rows.csv", so their rows were both
+    ``rows.csv:row1``; ``data.tabular.distinguishing_names``). One file given twice keeps its name."""
+    from meddx.data.tabular import distinguishing_names, strip_prefix
 
+    return distinguishing_names([strip_prefix(p) for p in paths])
+
+
+def renamed_rows(path: str | Path, ids: Sequence[str], shown: str) -> list[str]:
+    """``ids`` as ``read_feature_table`` names them (``NAME:ID`` / ``NAME:rowN``) with the file
+    named ``shown`` instead (:func:`file_names`)."""
     from meddx.data.tabular import strip_prefix
 
-    given = [strip_prefix(p) for p in paths]
-    counts = Counter(p.name for p in given)
-    return [str(p) if counts[p.name] > 1 else p.name for p in given]
+    name = strip_prefix(path).name
+    return [f"{shown}{i[len(name):]}" if i.startswith(f"{name}:") else i for i in ids]
 
 
 def named_rows(names: Sequence[str]) -> list[str]:
@@ -168,7 +201,8 @@ def tabular_bundle_config(config: Any, source: Any, plan: Any, pre: Any, name: s
     preprocessing = {**pre.to_dict(), "description": pre.describe()}
     cfg = bundle_config(config.model_copy(update={"tta": False}), source, plan, preprocessing, name, run_dir)
     cfg["modality"] = "tabular"
-    cfg["features"] = {"numeric": list(source.numeric), "categorical": list(source.categorical)}
+    cfg["features"] = {"numeric": list(source.numeric), "categorical": list(source.categorical),
+                       "ranges": training_ranges(source.split("train").table, list(source.numeric))}
     training = cfg["training"]
     training["source_options"] = dict(source.options)
     training["plan"].pop("augment", None)
@@ -179,6 +213,18 @@ def tabular_bundle_config(config: Any, source: Any, plan: Any, pre: Any, name: s
             training["plan"].pop(key, None)
         training["epochs"] = None
     return cfg
+
+
+def training_ranges(table: Any, numeric: Sequence[str]) -> dict[str, list[float]]:
+    """``{column: [min, max]}`` of each numeric column's filled training values, as read (zeros read
+    as missing excluded), for :meth:`TabularPredictor.range_notes`; columns with none are left out."""
+    ranges = {}
+    for column in numeric:
+        values = np.asarray(table[column], dtype=np.float64)
+        values = values[np.isfinite(values)]
+        if len(values):
+            ranges[column] = [float(values.min()), float(values.max())]
+    return ranges
 
 
 def tabular_predictor_factory() -> Callable[[dict[str, Any], Any], TabularPredictor]:

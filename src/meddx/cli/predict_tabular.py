@@ -1,9 +1,11 @@
 """``meddx predict`` for a table bundle: one prediction per row of CSV/TSV files.
 
 Rows are read with the training file's options (missing-value tokens, zeros as missing, column
-names of a header-less file) and named ``FILE:ID`` (id column) or ``FILE:rowN``. With
+names of a header-less file) and named ``FILE:ID`` (id column) or ``FILE:rowN``, ``FILE`` the file's
+name, or the shortest path that tells it from another input of the same name (``a/rows.csv:row1``). With
 ``--explain DIR`` each row also gets its top contributing columns (integrated gradients for
-logreg/mlp, feature ablation for gbm), printed and written to ``DIR/explanations.json``.
+logreg/mlp, feature ablation for gbm), printed and written to ``DIR/explanations.json``. A column
+whose values lie far outside the training range (another unit, a missing-value code) gets a note on stderr.
 """
 
 from __future__ import annotations
@@ -34,12 +36,14 @@ def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], 
 
     names, rows, tables = [], [], []
     for path, shown in zip(files, file_names(files)):  # shown: the path as given where two share a name
-        ids, table = predictor.read_rows(path)
+        ids, table = predictor.read_rows(path, shown)  # FILE:rowN, FILE telling same-named files apart
         names += ids
         rows += row_labels(path, ids, shown)  # an error names the file's row, never a user's id read as one
         tables.append(table)
     table = pd.concat(tables, ignore_index=True)
     predictions = predictor.predict_table(table, names, rows=rows)
+    for note in predictor.range_notes(table, names):  # stderr: stdout stays JSON lines with --json
+        typer.echo(note, err=True)
     extra: list[dict] | None = None
     if explain is not None:
         from meddx.core.files import to_json, write_text_atomic

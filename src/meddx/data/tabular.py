@@ -80,6 +80,25 @@ def strip_prefix(spec: str | Path) -> Path:
     return Path(text[len(PREFIX):] if text.lower().startswith(PREFIX) else text).expanduser()
 
 
+def distinguishing_names(paths: list[Path]) -> list[str]:
+    """Each path's file name, or, when another of ``paths`` is another file of that name, the
+    fewest trailing parts of its absolute path that tell them apart (``site_a/rows.csv``); one file
+    given twice keeps its name. How predict names the rows or stays of same-named input files."""
+    import os
+
+    full = [Path(os.path.abspath(p)) for p in paths]  # "a/../b/x.csv" and "b/x.csv" are one file
+    same: dict[str, set[Path]] = {}
+    for f in full:
+        same.setdefault(f.name, set()).add(f)
+    names = []
+    for f in full:
+        others, k = same[f.name], 1
+        while len({p.parts[-k:] for p in others}) < len(others) and k < len(f.parts):
+            k += 1
+        names.append(str(Path(*f.parts[-k:])))
+    return names
+
+
 def load_tabular_source(path: str | Path, *, label_column: str | None = None, id_column: str | None = None,
                         patient_column: str | None = None, columns: list[str] | None = None,
                         categorical_columns: list[str] | None = None, missing_values: list[str] | None = None,

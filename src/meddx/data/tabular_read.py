@@ -52,12 +52,43 @@ def read_rows(path: Path, columns: list[str] | None = None) -> tuple[list[str], 
 
 
 def read_lines(path: Path) -> list[str]:
-    """The non-blank lines of a UTF-8 file (a byte-order mark is dropped); a binary table refused."""
+    """The records of a UTF-8 file (a byte-order mark is dropped; a binary table refused), as
+    :func:`split_records` gives them: one per row, a quoted cell's line breaks (blank lines too)
+    kept inside its record; only records that are entirely blank are left out."""
     refuse_binary_table(path)
-    lines = [line for line in _decode(path).splitlines() if line.strip()]
+    lines = split_records(path, _decode(path))
     if not lines:
         raise DataError(f"{path}: empty file; expected a table with one row per patient and a label column")
     return lines
+
+
+def split_records(path: Path, text: str) -> list[str]:
+    """The text of each row of a delimited ``text`` (line endings removed), parsed by the csv module
+    over the whole text with the delimiter of its first non-blank line, so that a quoted cell holding
+    a line break, or a blank line, stays in its row as written. Before, the file was cut into lines
+    (at any Unicode line break) and blank lines dropped before parsing: a quoted cell lost its blank
+    lines, and its carriage returns or Unicode line separators became newlines. Records that are
+    entirely blank (empty lines between rows) are left out; a whitespace-separated file (no
+    delimiter found) has no quoting: one record per non-blank line."""
+    physical = io.StringIO(text, newline="").readlines()  # a line ends at LF, CRLF or CR, as open(newline='')
+    first = next((line for line in physical if line.strip()), None)
+    if first is None:
+        return []
+    delimiter = _delimiter(path, first.rstrip("\r\n"))
+    if delimiter is None:
+        return [line.rstrip("\r\n") for line in physical if line.strip()]
+    reader = csv.reader(physical, delimiter=delimiter)
+    records: list[str] = []
+    start = 0
+    try:
+        for _ in reader:
+            record = "".join(physical[start:reader.line_num])
+            start = reader.line_num
+            if record.strip():
+                records.append(_chomp(record))
+    except csv.Error as exc:
+        raise DataError(f"{path}: cannot read as a {delimiter!r}-separated table ({exc})") from None
+    return records
 
 
 # Binary tables a user may give in place of a CSV, by their leading bytes (and Parquet's closing ones, so
@@ -86,6 +117,13 @@ def refuse_binary_table(path: str | Path) -> None:
         if head.startswith(start) and tail.endswith(end):
             raise DataError(f"{path}: {what}, not a text table; meddx reads tables (to train on and to predict) as "
                             f"CSV/TSV text: write it as CSV ({how}) and use that")
+
+
+def _chomp(record: str) -> str:
+    """``record`` without its one closing line ending (a cell's own line breaks stay)."""
+    if record.endswith("\r\n"):
+        return record[:-2]
+    return record[:-1] if record.endswith(("\n", "\r")) else record
 
 
 def split_cells(path: Path, lines: list[str]) -> list[list[str]]:
@@ -286,7 +324,8 @@ def _split(lines: list[str], delimiter: str | None, path: Path) -> list[list[str
     if delimiter is None:
         return [line.split() for line in lines]
     try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter)]
+        text = io.StringIO("\n".join(lines), newline="")  # a cell's \r stays a character of the cell
+        return [[cell.strip() for cell in row] for row in csv.reader(text, delimiter=delimiter)]
     except csv.Error as exc:
         raise DataError(f"{path}: cannot read as a {delimiter!r}-separated table ({exc})") from None
 
