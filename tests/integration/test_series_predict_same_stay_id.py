@@ -51,5 +51,25 @@ def test_two_files_with_the_same_patient_id_each_show_their_own_contributors(
     a, b = next((p, q) for p in alone for q in alone if alone[p] != alone[q])  # two stays explained differently
 
     both = _lines(gbm_bundle, [a, b], capsys)
-    assert [line["source"] for line in both] == ["1", "1"]
+    assert [line["source"] for line in both] == [f"{a.parent.name}/stays.csv:1", f"{b.parent.name}/stays.csv:1"]
     assert [line["top_contributors"] for line in both] == [alone[a], alone[b]]
+
+
+def test_stays_of_two_files_with_the_same_id_are_named_apart(gbm_bundle: Path, long_csv: dict, tmp_path: Path,  # noqa: F811
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Both were named ``1`` (JSON, table, heatmap names): now each carries its file where the id
+    repeats across files, as table rows do; ids no other file uses, and one file given twice, keep
+    their own names."""
+    source = long_csv["source"]
+    r0, r1, r2 = source.split("test").records[:3]
+    a = _write_as(r0, "1", source.variables, source.static_names, tmp_path / "site_a" / "stays.csv")
+    b = _write_as(r1, "1", source.variables, source.static_names, tmp_path / "site_b" / "stays.csv")
+    c = _write_as(r2, "7", source.variables, source.static_names, tmp_path / "other.csv")
+    assert [x["source"] for x in _lines(gbm_bundle, [a, b, c], capsys)] == ["site_a/stays.csv:1",
+                                                                           "site_b/stays.csv:1", "7"]
+    assert [x["source"] for x in _lines(gbm_bundle, [a, a], capsys)] == ["1", "1"]
+    result = run_cli(["predict", str(gbm_bundle), str(a), str(b), "--explain", str(tmp_path / "why")], capsys)
+    assert result.code == 0, result.err
+    assert "site_a/stays.csv:1: " in result.out and "site_b/stays.csv:1: " in result.out
+    listed = json.loads((tmp_path / "why" / "explanations.json").read_text())
+    assert [e["source"] for e in listed] == ["site_a/stays.csv:1", "site_b/stays.csv:1"]

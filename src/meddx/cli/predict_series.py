@@ -5,7 +5,8 @@ Input: PhysioNet 2012 patient files (``Time,Parameter,Value``) or a long CSV
 bundle's operating point, its calibrated probabilities, and its top contributing (variable, hour)
 cells (contributions to the probability of the outcome class, the last label, e.g. ``died``):
 integrated gradients for sequence models, occlusion for models on aggregates. With
-``--explain DIR`` a variable x hour heatmap PNG per stay is written there too.
+``--explain DIR`` a variable x hour heatmap PNG per stay is written there too. A stay without any
+observation in the bundle's window is named in a note on stderr (its JSON ``observations`` is 0).
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
     for i, (p, record) in enumerate(zip(predictions, records)):
         e = own[i] if i < len(own) else None
         contributors = top_contributors(e.attribution, predictor.variables, record, k=top) if e else []
-        row = {**p.to_dict(), "risk": p.probabilities[positive], "method": e.method if e else None,
-               "top_contributors": contributors}
+        row = {**p.to_dict(), "risk": p.probabilities[positive], "observations": len(record),
+               "method": e.method if e else None, "top_contributors": contributors}
         if as_json:
             typer.echo(json.dumps(row))
             continue
@@ -55,10 +56,27 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
                        + (f"  (observed {values})" if values else ""))
     if explain_dir is not None and not as_json:
         typer.echo(f"heatmaps: {explain_dir}")
+    empty = empty_stays(predictor, records)
+    if empty:  # on stderr, so that stdout stays JSON lines
+        typer.echo(empty, err=True)
     if stale:  # write_explanations removed them, after the new files: a deletion is never silent
         from meddx.explain.outputs import removed_line
 
         typer.echo(removed_line(stale, explain_dir), err=as_json)  # type: ignore[arg-type]
+
+
+def empty_stays(predictor: Any, records: list) -> str | None:
+    """A note naming the stays with no observation in the bundle's window (a file of static
+    descriptors only, or of times all past the window): their risk is what the model gives an empty
+    series, not a reading of measurements, and nothing else would say so."""
+    empty = [r.id for r in records if len(r) == 0]
+    if not empty:
+        return None
+    window = float((predictor.config.get("series") or {}).get("window_hours", 48.0))
+    shown = ", ".join(empty[:10]) + (f" (and {len(empty) - 10} more)" if len(empty) > 10 else "")
+    return (f"note: {len(empty)} stay(s) without any observation in the bundle's {window:g}-h window: {shown}; "
+            "their risk is the model's answer for an empty series (static descriptors only), not a reading of "
+            "measurements")
 
 
 def _refuse_taken(predictor: Any, records: list, folder: Optional[Path], method: str, overwrite: bool) -> list[Path]:

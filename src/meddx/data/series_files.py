@@ -25,21 +25,40 @@ def read_patient_files(paths: Sequence[str | Path], bundle_config: dict[str, Any
     spec = bundle_config.get("series") or {}
     variables, static_names = list(spec.get("variables", [])), list(spec.get("static_names", []))
     window = float(spec.get("window_hours", 48.0))
-    records: list[SeriesRecord] = []
+    per_file: list[tuple[Path, list[SeriesRecord]]] = []
     for path in expand_files(paths, (".txt", ".csv", ".tsv"), "patient files"):
         if not path.is_file():
             raise DataError(f"{path}: no such patient file")
         with path.open(encoding="utf-8-sig", errors="replace") as fh:
             header = fh.readline().strip()
         if header == PHYSIONET_HEADER:
-            records += _physionet(path, variables, window)
+            per_file.append((path, _physionet(path, variables, window)))
         elif not header:
             raise DataError(f"{path}: empty file; expected a PhysioNet record ({PHYSIONET_HEADER}) or a long CSV "
                             "(patient_id,time,variable,value)")
         else:
-            records += _long(path, variables, static_names, window, (bundle_config.get("training") or {})
-                             .get("source_options", {}).get("id_column") or "patient_id")
-    return records
+            per_file.append((path, _long(path, variables, static_names, window, (bundle_config.get("training") or {})
+                                         .get("source_options", {}).get("id_column") or "patient_id")))
+    return _named_apart(per_file)
+
+
+def _named_apart(per_file: list[tuple[Path, list[SeriesRecord]]]) -> list[SeriesRecord]:
+    """The stays of every file, in order; a stay id that another file also uses (two sites numbering
+    their patients from 1) is prefixed with its file, named as table rows are (``site_a/stays.csv:1``;
+    ``data.tabular.distinguishing_names``), so that its prediction, heatmap and note can be told
+    from the other's. One file given twice keeps its ids: it is the same stay."""
+    import dataclasses
+    import os
+
+    from meddx.data.tabular import distinguishing_names
+
+    files: dict[str, set[str]] = {}
+    for path, records in per_file:
+        for r in records:
+            files.setdefault(r.id, set()).add(os.path.abspath(path))
+    shown = distinguishing_names([path for path, _ in per_file])
+    return [dataclasses.replace(r, id=f"{name}:{r.id}") if len(files[r.id]) > 1 else r
+            for (_, records), name in zip(per_file, shown) for r in records]
 
 
 def _physionet(path: Path, variables: list[str], window: float) -> list[SeriesRecord]:
