@@ -280,7 +280,7 @@ def _explain_rows(predictor: Any, inputs: Sequence[Any], method: str, target: st
             labels += [f"row {j + 1} of input {i + 1}" for j in range(len(item))]
             frames.append(item)
         else:
-            rows, frame = predictor.read_rows(item)
+            rows, frame = predictor.read_rows(item, shown[id(item)])
             names += rows  # already FILE:ID or FILE:rowN
             labels += row_labels(item, rows, shown[id(item)])
             frames.append(frame)

@@ -67,3 +67,15 @@ def test_an_error_names_the_row_in_its_file_with_the_short_path(bundle: Path, tm
     with pytest.raises(DataError) as info:
         load_bundle(bundle).predict_files(paths)
     assert str(info.value).startswith("column 'marker' (row 2 of site_b/rows.csv): 1e+39"), str(info.value)
+
+
+def test_meddx_explain_names_same_named_files_rows_apart(bundle: Path, tmp_path: Path,  # noqa: F811
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """``meddx explain TABLE a/rows.csv b/rows.csv`` named both files' rows ``rows.csv:row1`` (it read
+    each file without the distinguishing name predict uses)."""
+    from meddx.explain.api import explain
+
+    monkeypatch.chdir(tmp_path)
+    paths = [str(_rows(Path("a") / "rows.csv")), str(_rows(Path("b") / "rows.csv"))]
+    sources = [e.source for e in explain(bundle, paths, "auto")]
+    assert sources == ["a/rows.csv:row1", "a/rows.csv:row2", "b/rows.csv:row1", "b/rows.csv:row2"]
