@@ -288,13 +288,18 @@ def hf_sequence_classifier(num_classes: int = 2, vocab_size: int | None = None, 
     return HFSequenceClassifier(transformers.AutoModelForSequenceClassification.from_config(config))
 
 
-def load_pretrained(path: str | Path, num_classes: int) -> tuple[dict[str, Any], nn.Module]:
+def load_pretrained(path: str | Path, num_classes: int, pad_id: int | None = None) -> tuple[dict[str, Any], nn.Module]:
     """Load a local Hugging Face model folder offline as a ``num_classes`` classifier.
 
     Returns ``(args, module)``: ``create_model("hf-sequence-classifier", num_classes=...,
     **args)`` rebuilds the same architecture (random weights) so a bundle's safetensors load
     into it; ``module`` holds the pretrained encoder weights (a classification head whose size
     differs from the checkpoint's is newly initialised).
+
+    ``pad_id`` (the tokenizer's padding id) becomes the model's ``pad_token_id`` when its config
+    has none: GPT-2-style models classify from the last token that is not padding, and without
+    one refused every batch of two or more documents (a ValueError traceback in training). A
+    model's own ``pad_token_id`` is never replaced (RoBERTa derives its positions from it).
     """
     folder = Path(path)
     expected = "config.json and weights (model.safetensors or pytorch_model.bin)"
@@ -314,5 +319,7 @@ def load_pretrained(path: str | Path, num_classes: int) -> tuple[dict[str, Any],
         raise DataError(f"{folder}: cannot load the Hugging Face model ({type(exc).__name__}: "
                         f"{str(exc)[:300]}); expected {expected}") from None
     hf_config = {k: v for k, v in config.to_dict().items() if k not in ("id2label", "label2id", "_name_or_path")}
-    args = {"hf_config": hf_config, "vocab_size": int(config.vocab_size)}
+    args: dict[str, Any] = {"hf_config": hf_config, "vocab_size": int(config.vocab_size)}
+    if getattr(config, "pad_token_id", None) is None and pad_id is not None:
+        model.config.pad_token_id = args["pad_id"] = int(pad_id)  # the bundle rebuilds it with the same id
     return args, HFSequenceClassifier(model)

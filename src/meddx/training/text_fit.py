@@ -154,7 +154,7 @@ def _plan_and_tokenizer(config: TrainConfig, source: TextSource, plan_file: str 
         from meddx.models.text import load_pretrained
 
         tokenizer = TextTokenizer.from_pretrained(config.pretrained)
-        args, pretrained = load_pretrained(config.pretrained, source.num_classes)
+        args, pretrained = load_pretrained(config.pretrained, source.num_classes, pad_id=tokenizer.pad_id)
         plan = plan.model_copy(update={"model_args": {**args, **plan.model_args}, "vocab_size": tokenizer.vocab_size})
     elif config.dp:  # never a vocabulary counted as is: it would hold names and record numbers verbatim
         from meddx.training.text_plan import private_tokenizer
