@@ -134,6 +134,12 @@ def _regions(attribution: TokenAttribution) -> list[tuple[int, int, float, int]]
     return [(int(a), int(b), s, int(n)) for a, b, s, n in regions]
 
 
+def _score(value: float) -> str:
+    """A signed score as the page shows it: 4 decimals, or 3 significant digits below 0.001, so that
+    the small integrated gradients of a weakly trained network do not all read +0.0000 and -0.0000."""
+    return f"{value:+.4f}" if value == 0 or abs(value) >= 1e-3 else f"{value:+.2e}"
+
+
 def render_attribution_html(text: str, attribution: TokenAttribution, *, title: str = "Token attributions",
                             probabilities: dict[str, float] | None = None) -> str:
     """A self-contained HTML page: the document with tokens shaded by their score."""
@@ -145,7 +151,7 @@ def render_attribution_html(text: str, attribution: TokenAttribution, *, title: 
         rgb = "220,50,47" if score >= 0 else "38,110,200"
         what = f" ({count} tokens)" if count > 1 else ""
         pieces.append(f'<mark style="background:rgba({rgb},{alpha * 0.75:.3f})" title="{html.escape(text[start:end])}'
-                      f'{what}: {score:+.4f}">{html.escape(text[start:end])}</mark>')
+                      f'{what}: {_score(score)}">{html.escape(text[start:end])}</mark>')
         cursor = end
     cut = attribution.extra.get("read_until")
     if isinstance(cut, int) and cut >= cursor:  # truncated: the text the model never read, greyed
@@ -154,8 +160,10 @@ def render_attribution_html(text: str, attribution: TokenAttribution, *, title: 
         pieces.append(html.escape(text[cursor:]))
     how = ("attention weight (where the model looked; all non-negative)" if attribution.method == "attention"
            else "integrated gradients: red tokens push towards the class, blue away from it")
-    rows = "".join(f"<tr><td>{html.escape(text[t['start']:t['end']])}</td><td>{html.escape(t['token'])}</td>"
-                   f"<td>{t['score']:+.4f}</td></tr>" for t in attribution.top(10))
+    top = [(*attribution.tokens[i], float(attribution.scores[i]))  # as top(10), unrounded
+           for i in np.argsort(-np.abs(attribution.scores))[:10]]
+    rows = "".join(f"<tr><td>{html.escape(text[start:end])}</td><td>{html.escape(token)}</td>"
+                   f"<td>{_score(score)}</td></tr>" for token, start, end, score in top)
     probs = "".join(f"<tr><td>{html.escape(str(n))}</td><td>{p:.3f}</td></tr>"
                     for n, p in (probabilities or {}).items())
     delta = attribution.extra.get("convergence_delta")

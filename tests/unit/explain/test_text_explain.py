@@ -81,3 +81,22 @@ def test_html_shows_every_tokens_score_when_tokens_share_characters() -> None:
     assert marks[1][0] == "é (2 tokens): +0.5000" and marks[2][0] == "東 (4 tokens): +0.6500"
     assert re.sub(r"<[^>]+>", "", doc) == text
     assert sum(float(t.rsplit(": ", 1)[1]) for t, _ in marks) == pytest.approx(float(scores.sum()))
+
+
+def test_small_scores_keep_their_digits_and_sign_on_the_page() -> None:
+    """Found by an audit: a weakly trained network's integrated gradients (1e-5 and less) were shown
+    as +0.0000 and -0.0000 in every title and in the top-token table, though the shading differed."""
+    import re
+
+    from meddx.explain.text import TokenAttribution
+
+    text = "chest pain rising"
+    tokens = [("chest", 0, 5), ("pain", 6, 10), ("rising", 11, 17)]
+    scores = np.array([-3.2e-5, 4.5e-6, 0.25])
+    page = render_attribution_html(text, TokenAttribution(tokens=tokens, scores=scores, method="integrated-gradients",
+                                                          target="a", probability=0.9))
+    titles = re.findall(r'<mark[^>]*title="([^"]*)"', page)
+    assert titles == ["chest: -3.20e-05", "pain: +4.50e-06", "rising: +0.2500"]
+    table = page.split("<h2>Top tokens</h2>")[1]
+    assert re.findall(r"<td>([+-][^<]*)</td></tr>", table) == ["+0.2500", "-3.20e-05", "+4.50e-06"]
+    assert "0.0000" not in page
