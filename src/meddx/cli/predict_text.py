@@ -33,6 +33,7 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
     a folder stands for those files beneath it."""
     from meddx.data.inputs import expand_files
     from meddx.data.text import RECORD_SUFFIXES, TABLE_SUFFIXES, _decode, _read_table
+    from meddx.data.text_columns import find_column, missing_column
     from meddx.transforms.text_checks import text_problem, wordless
 
     texts: list[str] = []
@@ -50,10 +51,12 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
             raise DataError(f"{path}: unsupported document file {suffix or '(no extension)'!r}; expected .txt, "
                             ".csv, .tsv, .jsonl or .parquet")
         table = _read_table(path, encoding)
-        column = text_column or "text"
-        if column not in table:
-            raise DataError(f"{path}: no column {column!r} (columns: {', '.join(table)}); pass --text-column")
-        ids = table.get(id_column) if id_column else None  # absent from this file: row numbers
+        # as training reads a file: a column named in another case is that column (Text for text)
+        column = find_column(list(table), text_column or "text")
+        if column is None:
+            raise missing_column(path, text_column or "text", "text", list(table), "--text-column")
+        id_found = find_column(list(table), id_column) if id_column else None
+        ids = table[id_found] if id_found else None  # absent from this file: row numbers
         for row, value in enumerate(table[column], start=1):
             # "..." too; bytes that were not UTF-8 are named below, as for --text
             problem = ("empty or not text" if not isinstance(value, str)
@@ -119,6 +122,11 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
             raise DataError(f"{name}: {problem}")
     targets, stale = explanation_pages(explain, len(docs), overwrite) if explain else ([], [])  # before any work
     predictions = predictor.predict_documents(docs, names)
+    unread = unknown_only(predictor, docs, names)
+    if unread:  # on stderr: stdout stays the predictions (JSON lines with --json)
+        typer.echo(f"warning: {len(unread)} document(s) ({', '.join(unread[:5])}{', ...' if len(unread) > 5 else ''})"
+                   " hold no word of the bundle's vocabulary (every token [UNK]): their scores answer unknown words, "
+                   "not the document (another language, or notes unlike the training notes?)", err=True)
     pages = _write_explanations(predictor, docs, predictions, targets, attribution, overwrite, stale) if explain else []
     from meddx.cli.train import print_predictions
 
@@ -132,6 +140,20 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
         from meddx.explain.outputs import removed_line
 
         typer.echo(removed_line(stale, explain), err=as_json)  # type: ignore[arg-type]
+
+
+def unknown_only(predictor: Any, docs: list[str], names: list[str]) -> list[str]:
+    """The names of documents whose every token, as far as the model reads, is the tokenizer's unknown
+    token: a word-level vocabulary maps a note in another language, or of words seen fewer than twice
+    in training, to a row of [UNK], which still gets a confident-looking score."""
+    from meddx.transforms.text import _UNK_NAMES
+
+    out = []  # (byte-level BPE never gives [UNK]: no warning)
+    for name, doc in zip(names, docs):
+        tokens = predictor.tokenizer.tokens(doc, max_length=predictor.max_length)
+        if tokens and all(token in _UNK_NAMES for token, _, _ in tokens):
+            out.append(name)
+    return out
 
 
 def explanation_pages(folder: Path, count: int, overwrite: bool) -> tuple[list[Path], list[Path]]:

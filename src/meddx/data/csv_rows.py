@@ -31,10 +31,22 @@ def check_field_counts(path: str | Path, text: str | None = None, *, delimiter: 
             if not row:
                 continue
             if header is None:
-                header = len(row)
+                header, names = len(row), row
             elif len(row) != header:
+                check_separator(path, names, delimiter)  # a ';' file: say that, not "quote the commas"
                 raise DataError(
                     f"{path}: line {reader.line_num} has {len(row)} field(s) but the header has {header}; quote "
                     f"cells that contain the separator {delimiter!r} (\"...\"), or fix that line")
     except csv.Error:
         return  # malformed quoting, an oversized cell: pandas reports those with its own line numbers
+
+
+def check_separator(path: str | Path, names: list[str], delimiter: str) -> None:
+    """Refuse a one-column header that holds another separator (a European Excel export separated
+    by ';', tabs in a .csv): it was refused as "line 2 has 2 field(s) but the header has 1; quote
+    cells that contain ','" or as a table without a label column. Names the character only."""
+    other = next((c for c in (";", "\t", "|", ",") if c != delimiter and len(names) == 1 and c in names[0]), None)
+    if other:
+        fix = "rename it .tsv" if other == "\t" else "re-save it separated by " + ("tabs" if delimiter == "\t" else "commas")
+        raise DataError(f"{path}: the header is one column holding {other!r}: the file looks separated by {other!r}, "
+                        f"but it is read separated by {delimiter!r}; {fix}")

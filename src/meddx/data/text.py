@@ -29,7 +29,7 @@ from meddx.data.base import SPLITS, SplitData, TaskType, TextSource, order_label
 from meddx.data.splits import split_alias
 from meddx.data.text_columns import (
     SHOW, cell, check_not_swapped, check_unicode, find_column, guess_label, guess_text, id_values, label_values,
-    looks_swapped, split_values, text_values,
+    looks_swapped, missing_column, split_values, text_values,
 )
 
 TABLE_SUFFIXES = (".csv", ".tsv")
@@ -104,6 +104,8 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
     if path.is_dir():
         return _load_folder(path, encoding)
     table = _read_table(path, encoding)
+    if not any(table.values()):  # a header alone: say so before any column is guessed from no rows
+        raise DataError(f"{path}: no rows; expected one document per row")
     notes: list[str] = []
     ordered, used = list(table), {}
     for role, wanted, default, flag in (("id", id_column, "id", "--id-column"),
@@ -113,8 +115,7 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
                                         ("text", text_column, "text", "--text-column")):
         used[role] = find_column(ordered, wanted or default)
         if wanted and used[role] is None:
-            raise DataError(f"{path}: no column {wanted!r} for the {role}; available columns: "
-                            f"{', '.join(ordered)}; pass one of them with {flag}")
+            raise missing_column(path, wanted, role, ordered, flag)
     if used["label"] is None:
         used["label"] = find_column(ordered, "label") or find_column(ordered, "labels")
     taken = {c for c in used.values() if c}
@@ -124,8 +125,6 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
     if used["label"] is None:
         used["label"] = guess_label(path, table, [c for c in ordered if c not in taken], notes)
     rows = list(range(1, len(table[used["text"]]) + 1))
-    if not rows:
-        raise DataError(f"{path}: no rows; expected one document per row")
     texts = text_values(path, table[used["text"]], used["text"], rows)
     try:
         ids = id_values(path, table[used["id"]], used["id"]) if used["id"] else [f"row{r}" for r in rows]
@@ -135,6 +134,7 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
         ids, used["id"] = [f"row{r}" for r in rows], None  # an 'id' column that is no unique id
         notes.append(f"{path.name}: column 'id' is empty or repeated in some rows; rows are numbered instead")
     names, labels, task = label_values(path, table[used["label"]], used["label"], label_delimiter, rows)
+    notes += _joined_labels(path, names, used["label"]) if task != "multilabel" else []
     swapped = _swapped(path, (used["text"], used["label"]), texts, names, labels, task, check_swapped,
                        label_delimiter)
     split_of = split_values(path, table[used["split"]], used["split"], rows) if used["split"] else ["train"] * len(rows)
@@ -151,6 +151,21 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
     columns = {k: used[k] for k in ("text", "label", "id", "patient", "split")} | {"label_delimiter": label_delimiter}
     columns |= _recorded(encoding) | ({"looks_swapped": swapped} if swapped else {})
     return _build(path, texts, ids, labels, names, task, split_of, patients, columns, notes)
+
+
+def _joined_labels(path: Path, names: list[str], column: str) -> list[str]:
+    """A note when single-label class names look like other classes joined by ``|``, ``;`` or ``,``
+    (a multi-label export read without ``--label-delimiter``): ``cardiac|urgent`` became a class of
+    its own beside ``cardiac``, silently. A comma is common inside one title ("Diabetes, type 2"),
+    so there every piece must be a class. Counts only: class names are shown elsewhere anyway."""
+    known = set(names)
+    for sep, test in (("|", any), (";", any), (",", all)):
+        joined = [n for n in names if sep in n and test(p.strip() in known for p in n.split(sep))]
+        if joined:
+            return [f"{path.name}: {len(joined)} of the {len(names)} classes in column {column!r} join another class "
+                    f"with {sep!r} and are read as classes of their own; for rows with several labels pass "
+                    f"--label-delimiter {sep!r}"]
+    return []
 
 
 def _swapped(path: Path, columns: tuple[str, str], texts: list[str], names: list[str], labels: np.ndarray,
@@ -178,6 +193,12 @@ HEADER_CHARS, HEADER_WORDS = 64, 6  # longer first-line cells are a document, no
 def _decode(data: bytes, where: Path, encoding: str) -> str:
     """Bytes to text; a bad byte gives its offset and line, never the surrounding text."""
     codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    wide = encoding.lower().replace("_", "").replace("-", "").startswith(("utf16", "utf32"))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not wide:
+        # UTF-16 (Excel's "Unicode text" export): the advice below, --encoding latin-1, would read it
+        # as letters between NUL bytes and fail later on field counts
+        raise DataError(f"{where}: the file starts with a UTF-16 byte-order mark (Excel's \"Unicode text\" export); "
+                        "pass --encoding utf-16, or re-encode it as UTF-8 (e.g. iconv -f utf-16 -t utf-8)")
     try:
         return data.decode(codec)
     except LookupError:
@@ -212,7 +233,7 @@ def _read_table(path: Path, encoding: str) -> dict[str, list[Any]]:
                         ".jsonl, .ndjson or .parquet")
     import pandas as pd
 
-    from meddx.data.csv_rows import check_field_counts
+    from meddx.data.csv_rows import check_field_counts, check_separator
 
     check_field_counts(path, text, delimiter="\t" if suffix == ".tsv" else ",")
     try:
@@ -222,6 +243,8 @@ def _read_table(path: Path, encoding: str) -> dict[str, list[Any]]:
         raise DataError(f"{path}: cannot read as {suffix[1:].upper()} ({reason}); expected a header row and one "
                         "document per row, quoted when it holds separators or line breaks") from None
     check_header(path, [str(c) for c in df.columns])
+    check_separator(path, [str(c) for c in df.columns], "\t" if suffix == ".tsv" else ",")
+    _check_repeated_names(path, next(csv.reader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ","), []))
     return {str(c).strip(): df[c].tolist() for c in df.columns}
 
 
@@ -235,6 +258,18 @@ def check_header(path: Path, names: list[str]) -> None:
             raise DataError(f"{path}: the first line does not look like a header row (cell {i} has {len(name)} "
                             f"characters, {words} words; at most {HEADER_CHARS} and {HEADER_WORDS} expected): add a "
                             "header line (e.g. text,label) at the top of the file, or shorten that column name")
+
+
+def _check_repeated_names(path: Path, header: list[str]) -> None:
+    """Refuse a header naming one column twice: pandas renamed the copy ``text.1``, the first was
+    read as the documents and a note called the other "ignored column(s) text.1", a name the file
+    does not hold, whichever of the two held the notes."""
+    names = [h.strip() for h in header]
+    repeated = next((n for n in names if n and names.count(n) > 1), None)
+    if repeated:
+        where = ", ".join(str(i) for i, n in enumerate(names, start=1) if n == repeated)
+        raise DataError(f"{path}: the header names column {repeated!r} more than once (columns {where}); expected "
+                        "each name once: rename the copies")
 
 
 def _read_jsonl(path: Path, text: str) -> dict[str, list[Any]]:
@@ -285,16 +320,24 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
     from meddx.transforms.text_checks import NO_WORDS, has_words
 
     layout = split_folders(root) or {"train": root}
-    texts, ids, label_raw, split_of, empty = [], [], [], [], []
+    texts, ids, label_raw, split_of, empty, skipped = [], [], [], [], [], []
+    taken: set[str] = set()
     for split in (s for s in SPLITS if s in layout):
         for class_dir in sorted(p for p in layout[split].iterdir() if p.is_dir() and not p.name.startswith(".")):
             _check_name(class_dir, "class folder")
-            for f in sorted(f for f in class_dir.glob("*.txt") if not f.name.startswith(".")):
+            entries = sorted(f for f in class_dir.iterdir() if not f.name.startswith("."))
+            # .TXT as .txt (a Windows export; `meddx predict` on the folder read them, training dropped them)
+            documents = [f for f in entries if f.is_file() and f.suffix.lower() == ".txt"]
+            read = set(documents)
+            skipped += [f for f in entries if f not in read]
+            for f in documents:
                 _check_name(f, "file")
                 texts.append(_decode(f.read_bytes(), f, encoding))
                 if not has_words(texts[-1]):  # empty, whitespace or punctuation only
                     empty.append(f)
-                ids.append(f.relative_to(root).with_suffix("").as_posix())
+                stem = f.relative_to(root).with_suffix("").as_posix()  # note.txt beside note.TXT: keep both apart
+                ids.append(stem if stem not in taken else f.relative_to(root).as_posix())
+                taken.add(ids[-1])
                 label_raw.append(class_dir.name)
                 split_of.append(split)
     if empty:
@@ -309,6 +352,10 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
     task: TaskType = "binary" if len(names) == 2 else "multiclass"
     columns = dict.fromkeys(("text", "label", "id", "patient", "split", "label_delimiter")) | _recorded(encoding)
     notes = [f"{root.name}: folder of .txt files, one class per sub-folder"]
+    if skipped:  # a sub-folder or another file type in a class folder is not read: say so, counted
+        notes.append(f"{root.name}: skipped {len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} in class folders "
+                     f"that are not .txt files (first: {skipped[0].relative_to(root).as_posix()}); documents "
+                     "are root/[split/]class/doc.txt")
     return _build(root, texts, ids, labels, names, task, split_of, None, columns, notes)
 
 

@@ -30,6 +30,27 @@ def find_column(columns: list[str], name: str | None) -> str | None:
     return next((c for c in columns if c.lower() == name.lower()), None)
 
 
+def close_columns(columns: list[str], name: str) -> list[str]:
+    """Up to three column names close to ``name`` (a typo, another case, or one holding it or held
+    by it: ``note`` for ``note_text``), for a message that says which column was meant."""
+    import difflib
+
+    lower = {c.lower(): c for c in columns}
+    wanted = name.lower()
+    close = difflib.get_close_matches(wanted, list(lower), n=3, cutoff=0.6)
+    close += [c for c in lower if c not in close and ((len(wanted) >= 3 and wanted in c) or (len(c) >= 4 and c in wanted))]
+    return [lower[c] for c in close[:3]]
+
+
+def missing_column(path: Path, name: str, role: str, columns: list[str], flag: str) -> DataError:
+    """The error for a column named (``flag``) that the file lacks: the closest names first, then
+    every column (column names only: never a cell)."""
+    close = close_columns(columns, name)
+    meant = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+    return DataError(f"{path}: no column {name!r} for the {role}; {meant}available columns: {', '.join(columns)}; "
+                     f"pass one of them with {flag}")
+
+
 def cell(value: Any) -> str:
     """A scalar cell as stripped text; missing (None, NaN) as ''."""
     if value is None or (isinstance(value, float) and (math.isnan(value) or value.is_integer())):
