@@ -144,6 +144,10 @@ def headline(metrics: dict[str, Any]) -> list[str]:
                      + f"  Brier {_f((after or cal['before'])['brier'])}"
                      + (f"  slope {_f((after or cal['before']).get('slope'))}"
                         if (after or cal["before"]).get("slope") is not None else ""))
+    if cal.get("per_label"):  # multi-label: the pooled line above blends the labels
+        from meddx.evaluation.label_calibration import per_label_lines
+
+        lines += per_label_lines(cal["per_label"])
     lines += [f"warning: {w}" for w in metrics.get("warnings", [])]
     return lines
 

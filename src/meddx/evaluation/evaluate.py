@@ -115,6 +115,7 @@ def assess(
     import meddx
     from meddx.evaluation.intervals import metric_intervals
     from meddx.evaluation.calibration import calibration_summary
+    from meddx.evaluation.label_calibration import per_label_calibration
 
     settings = settings or EvalSettings()
     task, names = predictor.task, predictor.label_names
@@ -146,6 +147,9 @@ def assess(
         "after": None if preds.raw_probs is None else calibration_summary(preds.labels, preds.probs, task,
                                                                           n_bins=settings.n_bins),
     }
+    if task == "multilabel":  # the pooled numbers above blend the labels: each one as its own binary problem
+        metrics["calibration"]["per_label"] = per_label_calibration(preds.labels, preds.probs, preds.raw_probs, names,
+                                                                    n_bins=settings.n_bins)
     if settings.extra_rules:
         metrics["operating_points"] = _extra_operating_points(predictor, preds, val, settings)
     if attributes is not None:

@@ -246,7 +246,23 @@ def _calibration(m: dict) -> str:
     c = before or after
     extra = f"<p>Calibration target: {_e(c.get('target') or 'not recorded')}; {_num(c.get('n_bins'))} bins.</p>"
     figs = f'<div class="figs">{img}</div>' if img else _not_computed("no reliability bins to plot.")
-    return _section("calibration", how, figs + _table(["Measure", "Before", "After"], rows) + temp + extra)
+    return _section("calibration", how, figs + _table(["Measure", "Before", "After"], rows) + temp + extra
+                    + _per_label_calibration(_d(cal.get("per_label"))))
+
+
+def _per_label_calibration(per: dict) -> str:
+    """Multi-label: each label as its own binary problem (``calibration.per_label``), before → after."""
+    if not per:
+        return ""
+    keys = (("mean_predicted", 3), ("ece", 3), ("in_the_large", 2), ("slope", 2), ("brier", 3))
+    rows = [[_e(name), _num(_d(e).get("n_positive")), _num(_d(e).get("observed_rate"))]
+            + [_num(_d(_d(e).get("before")).get(k), d) + (f" → {_num(_d(e.get('after')).get(k), d)}"
+                                                         if _d(e).get("after") else "") for k, d in keys]
+            for name, e in per.items()]
+    return ("<h3>Per label (before → after temperature)</h3><p class=\"how\">Each label scored alone, as a binary "
+            "model: the pooled numbers above can hide one badly calibrated label behind well calibrated ones.</p>"
+            + _table(["Label", "Positives", "Observed rate", "Mean predicted", "ECE", "In the large", "Slope",
+                      "Brier"], rows))
 
 
 def _subgroups(m: dict) -> str:
