@@ -17,7 +17,9 @@ from meddx.core.errors import DataError
 def expand_image_inputs(paths: Sequence[str | Path], spatial_dims: int) -> list[Path]:
     """The inputs ``paths`` name, in order: files as given; each folder replaced by its image
     files (recursively, sorted; hidden files and folders skipped) or, for a 3D bundle, by its
-    DICOM series folders and NIfTI volumes.
+    DICOM series folders and NIfTI volumes; a glob pattern that names no file itself
+    (``"xrays/*.png"``, quoted in a shell or given to the Python API) by what it matches (see
+    :func:`expand_globs`).
 
     DICOM objects of a known non-image class beneath a folder (structure sets, segmentations,
     reports) are not inputs and are skipped; for a 3D bundle a multi-frame DICOM file (an
@@ -28,7 +30,7 @@ def expand_image_inputs(paths: Sequence[str | Path], spatial_dims: int) -> list[
     from meddx.data.io import detect_kind
 
     expanded: list[Path] = []
-    for path in map(Path, paths):
+    for path in expand_globs(paths):
         if not path.is_dir():
             expanded.append(path)
             continue
@@ -50,13 +52,40 @@ def expand_image_inputs(paths: Sequence[str | Path], spatial_dims: int) -> list[
     return expanded
 
 
+# A path holding one of these is a pattern; ``[`` alone is not (``scan[1].png`` missing would
+# otherwise silently stand for an existing ``scan1.png``), though ``[..]`` works inside a pattern.
+_GLOB_CHARS = frozenset("*?")
+
+
+def expand_globs(paths: Sequence[str | Path]) -> list[Path]:
+    """``paths`` with each glob pattern that is not itself an existing path (``xrays/*.png``,
+    ``study/**/*.dcm``) replaced by the paths it matches, sorted; hidden files are matched only by
+    a pattern that starts with a dot, as in a shell. A quoted pattern reaches ``predict`` unexpanded
+    (and Windows shells never expand one), and a Python caller passes one as it would to ``ls``: it
+    used to be refused as "no such file". A pattern that matches nothing is an error naming it."""
+    import glob
+
+    out: list[Path] = []
+    for raw in paths:
+        text = str(raw)
+        if not _GLOB_CHARS.intersection(text) or Path(text).exists():
+            out.append(Path(text))
+            continue
+        matches = sorted(glob.glob(text, recursive=True))
+        if not matches:
+            raise DataError(f"{text}: the pattern matches no file; expected a file, a folder or a glob pattern "
+                            "that matches at least one of them")
+        out += map(Path, matches)
+    return out
+
+
 def expand_files(paths: Sequence[str | Path], suffixes: Sequence[str], what: str) -> list[Path]:
     """``paths`` with each folder replaced by the files beneath it whose suffix is one of
     ``suffixes`` (recursively, sorted; hidden files skipped): documents for a text bundle,
     patient files for a series bundle. A folder with none is an error naming it and ``what``."""
     expanded: list[Path] = []
     wanted = {x.lower() for x in suffixes}
-    for path in map(Path, paths):
+    for path in expand_globs(paths):
         if not path.is_dir():
             expanded.append(path)
             continue

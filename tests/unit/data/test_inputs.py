@@ -86,3 +86,21 @@ def test_a_file_named_twice_is_predicted_twice_one_row_per_argument(tmp_path: Pa
     rows = predictor.predict_files([a, str(a), tmp_path / "day"])
     assert [r.source for r in rows] == [str(a)] * 3
     assert rows[0].probabilities == rows[1].probabilities == rows[2].probabilities
+
+
+def test_a_quoted_glob_pattern_is_expanded_sorted_and_one_matching_nothing_is_named(tmp_path: Path) -> None:
+    # `meddx predict NAME 'xrays/*.png'` (quoted, or from a Windows shell) and predict(["xrays/*.png"]) in
+    # Python reach meddx unexpanded; they were refused as "no such file"
+    b, a = _png(tmp_path / "xrays" / "b.png"), _png(tmp_path / "xrays" / "a.png")
+    deep = _png(tmp_path / "xrays" / "day2" / "c.png")
+    (tmp_path / "xrays" / "notes.txt").write_text("not an image")
+    assert expand_image_inputs([str(tmp_path / "xrays" / "*.png")], spatial_dims=2) == [a, b]
+    assert expand_image_inputs([str(tmp_path / "xrays" / "**" / "*.png")], spatial_dims=2) == [a, b, deep]
+    assert expand_image_inputs([str(tmp_path / "xrays" / "day*")], spatial_dims=2) == [deep]  # a matched folder expands
+    literal = _png(tmp_path / "scan[1].png")  # an existing file whose name holds glob characters is itself
+    assert expand_image_inputs([literal], spatial_dims=2) == [literal]
+    _png(tmp_path / "scan2.png")  # a missing name with brackets is no pattern: the reader reports it missing
+    assert expand_image_inputs([tmp_path / "scan[2].png"], spatial_dims=2) == [tmp_path / "scan[2].png"]
+    assert expand_image_inputs([str(tmp_path / "scan[12]*.png")], spatial_dims=2) == [tmp_path / "scan2.png"]
+    with pytest.raises(DataError, match=r"\*\.jpg: the pattern matches no file"):
+        expand_image_inputs([str(tmp_path / "xrays" / "*.jpg")], spatial_dims=2)
