@@ -202,7 +202,8 @@ def _print_info(result: dict) -> None:
         shapes = ", ".join(f"{'x'.join(map(str, x['shape']))} ({x['count']})" for x in s["shapes"][:2])
         if len(s["shapes"]) > 2:
             shapes += f", +{len(s['shapes']) - 2} more"
-        first = [split, f"{s['decoded']}/{s['count']}", shapes, ",".join(map(str, s["channels"]))]
+        grey = f" ({s['grey_rgb']} grey as RGB)" if s.get("grey_rgb") else ""  # the plan trains them as 1 channel
+        first = [split, f"{s['decoded']}/{s['count']}", shapes, ",".join(map(str, s["channels"])) + grey]
         by_dtype = s.get("intensity_by_dtype") or {}
         if not by_dtype:
             images.add_row(*first, ",".join(s["dtypes"]), "-", "-", "-")
@@ -211,6 +212,8 @@ def _print_info(result: dict) -> None:
                            *(f"{inten[key]:.4g}" for key in ("min", "max", "mean")))
     console.print(images)
     print_spacing(console, result)
+    if result.get("dtype_mix"):
+        console.print(f"[yellow]warning:[/yellow] {result['dtype_mix']}", soft_wrap=True)
     if any(s["sampled"] for s in splits.values()):
         console.print("shapes and intensities come from an evenly spread sample of the files (see 'decoded')")
     for split, s in splits.items():
@@ -251,8 +254,9 @@ def print_spacing(console, result: dict) -> None:  # type: ignore[no-untyped-def
                 f"max {_mm(sp['max'])} ({sp['known']} of {sp['decoded']} decoded files record one)")
         console.print(line, soft_wrap=True)
         if sp["varies"]:
+            what = "volume" if result.get("spatial_dims") == 3 else "image"  # 2D: X-rays from two detectors
             console.print(f"[yellow]warning:[/yellow] spacing varies across {split} files; classification resizes "
-                          "each volume to the model's input without resampling, so resample them to one spacing",
+                          f"each {what} to the model's input without resampling, so resample them to one spacing",
                           soft_wrap=True)
 
 
@@ -289,6 +293,8 @@ def _print_verify(report: dict, path: Path) -> None:
         console.print("[yellow]shared across splits:[/yellow] " + ", ".join(
             f"{m['split']}:{m['id']} ({m['label']})" for m in g["members"][:4]) + (" ..." if g["size"] > 4 else ""))
     print_untrainable(console, s, report.get("source", {}).get("task"))
+    for note in report.get("notes") or []:  # the reader's: a misspelt label, files left out (were in the JSON only)
+        console.print(f"note: {note}", soft_wrap=True)
     if report["summary"]["has_leakage"]:
         console.print("[bold red]leakage:[/bold red] the same content or patient appears in more than one split; "
                       "deduplicate before trusting test metrics")

@@ -109,6 +109,7 @@ def load_imagefolder(root: str | Path) -> ImageSource:
 
     label_names = order_label_names({c for classes in files.values() for c in classes})
     notes += case_clash_notes(label_names, "class folders")
+    notes += _typo_notes(files)
     # A class with images only in val/test loads (as from a CSV manifest): `data info|verify` report it
     # and `meddx train` refuses it by name (training.plan.check_classes_present).
     mask_dirs = [c for c in label_names if c.lower() in _MASK_FOLDERS]
@@ -195,3 +196,17 @@ def _stray_images(folder: Path) -> list[Path]:
 
 def _rel(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
+
+
+def _typo_notes(files: dict[str, dict[str, list[Path]]]) -> list[str]:
+    """Notes naming a class folder with few images one typing slip from a common one
+    (``Pnuemonia/`` beside ``Pneumonia/``: ``label_typos``)."""
+    from collections import Counter
+
+    from meddx.data.label_typos import label_typo_notes
+
+    counts: Counter[str] = Counter()
+    for classes in files.values():
+        for name, paths in classes.items():
+            counts[name] += len(paths)
+    return label_typo_notes(counts, "class folder", unit="image")

@@ -35,8 +35,31 @@ def source_info(source: ImageSource, *, max_decode: int = 200) -> dict:
         "total": sum(len(d) for d in source.splits.values()),
         "splits": splits,
         "classes_without_training_samples": classes_without_training(source),
+        "dtype_mix": dtype_mix_warning(splits),
         "notes": list(source.notes),
     }
+
+
+def dtype_mix_warning(splits: dict[str, dict]) -> str | None:
+    """A warning when the decoded files mix integer and floating-point pixel values (8-bit PNGs and a
+    CT DICOM, whose modality values are floats in HU): the default scaling (``auto``) is decided by
+    the first training image, and when that is an integer one (``dtype``) every floating-point image
+    is divided by its bit depth too, so a CT slice reaches the model at -3.4..3.2 beside X-rays at
+    0..1; ``None`` when the files are of one kind."""
+    counts: Counter = Counter()
+    for s in splits.values():
+        for dtype, inten in (s.get("intensity_by_dtype") or {}).items():
+            counts[dtype] += int(inten.get("samples", 0))
+    ints = {d: n for d, n in counts.items() if np.issubdtype(np.dtype(d), np.integer)}
+    floats = {d: n for d, n in counts.items() if np.issubdtype(np.dtype(d), np.floating)}
+    if not ints or not floats:
+        return None
+    shown = ", ".join(f"{d} ({n})" for d, n in sorted({**ints, **floats}.items()))
+    return (f"the decoded files mix integer and floating-point pixel values ({shown}; floating-point: modality "
+            "values such as CT in HU, or NIfTI); the default scaling is decided by the first training image, and "
+            "after an integer one every floating-point image is divided by its bit depth too (a CT slice in HU "
+            "reaches the model at about -3..3 beside 0..1 for the others); convert the files to one kind, or set "
+            "'scaling: percentile' in the training config (each image scaled by its own 0.5-99.5 percentiles)")
 
 
 def class_counts(source: ImageSource, data: SplitData) -> dict[str, int]:
@@ -104,6 +127,7 @@ def _split_info(source: ImageSource, name: str, data: SplitData, max_decode: int
         decoded=len(arrays), sampled=len(take) < len(paths),
         shapes=[{"shape": list(s), "count": c} for s, c in shapes.most_common()],
         channels=sorted({s[0] for s in shapes}),
+        grey_rgb=sum(1 for a in arrays if _grey_rgb(a)),
         dtypes=sorted(dtypes),
         intensity=_intensity(arrays) if arrays else None,
         intensity_by_dtype=_intensity_by_dtype(arrays),
@@ -156,6 +180,12 @@ def _sample_indices(n: int, k: int, labels: np.ndarray | None = None) -> np.ndar
         return take
     missed = [np.flatnonzero(labels == c) for c in np.setdiff1d(labels, labels[take])]
     return np.union1d(take, [m[len(m) // 2] for m in missed]).astype(np.int64)
+
+
+def _grey_rgb(a: np.ndarray) -> bool:
+    """Whether ``a`` (channel first) is a colour image whose channels are equal: grey content saved as
+    RGB (the brain MRI JPEGs), which the planner trains as 1 channel, while ``channels`` shows 3."""
+    return a.ndim >= 3 and a.shape[0] in (3, 4) and bool(np.array_equal(a[0], a[1]) and np.array_equal(a[0], a[2]))
 
 
 def _intensity_by_dtype(arrays: list[np.ndarray]) -> dict[str, dict]:

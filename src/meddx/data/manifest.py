@@ -81,6 +81,7 @@ def load_manifest(csv_path: str | Path) -> ImageSource:
         labels = np.asarray([index[lbl] for lbl in labels_raw], dtype=np.int64)
         task = "binary" if len(label_names) == 2 else "multiclass"
     notes += case_clash_notes(label_names, f"{csv_path.name}: labels")
+    notes += _typo_notes(labels_raw, lines, multilabel, f"{csv_path.name}: label")
     if too_few_classes(len(label_names)):
         raise DataError(
             f"{csv_path}: found {len(label_names)} label value(s) ({', '.join(label_names)}); expected at least 2"
@@ -102,6 +103,22 @@ def load_manifest(csv_path: str | Path) -> ImageSource:
     spatial_dims = guess_spatial_dims(paths, notes, one_slice_2d=True)
     return ImageSource(name=csv_path.stem, origin=str(csv_path), task=task, label_names=label_names,
                        spatial_dims=spatial_dims, splits=splits, notes=notes)
+
+
+def _typo_notes(labels_raw: list[str], lines: list[int], multilabel: bool, what: str) -> list[str]:
+    """Notes naming a rare label one typing slip from a common one (``label_typos``)."""
+    from collections import Counter
+
+    from meddx.data.label_typos import label_typo_notes
+
+    counts: Counter[str] = Counter()
+    first_line: dict[str, int] = {}
+    for line, value in zip(lines, labels_raw):
+        names = [x.strip() for x in value.split(MULTILABEL_SEP) if x.strip()] if multilabel else [value]
+        for name in names:
+            counts[name] += 1
+            first_line.setdefault(name, line)
+    return label_typo_notes(counts, what, first_line)
 
 
 def _resolve_paths(raw: list[str], lines: list[int], base: Path, csv_path: Path) -> list[str]:

@@ -114,3 +114,23 @@ def test_predict_json_shows_the_spacing_read_and_warns_when_it_differs(bundle3d:
     assert len(warnings) == 1 and "thin.nii.gz: voxel spacing 1x0.9x0.8 mm" in warnings[0]
     table = run_cli(["predict", str(bundle3d), str(same)], capsys)
     assert "spacing (mm" in table.out and "2x0.9x0.8" in table.out and "trained at spacing 2x0.9x0.8" in table.out
+
+
+def test_a_2d_source_whose_pixel_spacing_varies_says_image_not_volume(tmp_path: Path, capsys) -> None:
+    # X-rays from two detectors: the warning said "resizes each volume" for 2D files
+    import pydicom
+
+    from tests.unit.data.test_image_io import write_dicom
+
+    for cls in ("a", "b"):
+        for i, spacing in enumerate((0.5, 0.5, 1.0)):
+            (tmp_path / "xr" / cls).mkdir(parents=True, exist_ok=True)
+            path = write_dicom(tmp_path / "xr" / cls / f"{i}.dcm", np.full((6, 8), 10 * i, np.int16))
+            ds = pydicom.dcmread(path)
+            ds.PixelSpacing = [spacing, spacing]
+            ds.save_as(path)
+    info = source_info(load_source(str(tmp_path / "xr")))
+    assert info["spatial_dims"] == 2 and info["splits"]["train"]["spacing"]["varies"]
+    _print_info(info)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "classification resizes each image to the model's input without resampling" in out
