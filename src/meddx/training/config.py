@@ -273,7 +273,19 @@ def _problem(err: Any, path: str | Path | None, overridden: set[str], flags: dic
         field = flags[top] + (f" ({'; '.join(notes)})" if notes else "")
     elif top in overridden:
         field += " (set by a flag, which overrides the config file)" if path else " (set by a flag)"
+    if err.get("type") == "extra_forbidden" and top not in flags and top not in overridden:
+        return f"{field}: {_unknown_field(str(top))} (got {err.get('input')!r})"
     return f"{field}: {err['msg']} (got {err.get('input')!r})"
+
+
+def _unknown_field(name: str) -> str:
+    """``unknown field (did you mean 'time_budget'?)`` for a misspelt config key: pydantic's "Extra
+    inputs are not permitted" named no field the user could have meant."""
+    import difflib
+
+    close = difflib.get_close_matches(name.lower(), list(TrainConfig.model_fields), n=1, cutoff=0.75)
+    return "unknown field" + (f" (did you mean {close[0]!r}?)" if close else
+                              "; the fields are those of meddx.training.config.TrainConfig (docs/training.md)")
 
 
 def _refuse_booleans_as_numbers(data: dict[str, Any], path: str | Path | None) -> None:

@@ -92,3 +92,15 @@ def test_a_seed_outside_numpys_range_is_refused_naming_the_flag(tmp_path: Path, 
     with pytest.raises(ConfigError, match=rf"bad.yaml: invalid training config: seed .*\(got {seed}\)"):
         load_config(path, seed=seed)
     assert load_config(path, seed=2**32 - 1).seed == 2**32 - 1
+
+
+def test_a_misspelt_config_key_names_the_field_it_is_close_to(tmp_path: Path) -> None:
+    # pydantic's "Extra inputs are not permitted" named no field the user could have meant
+    with pytest.raises(ConfigError, match=r"bad.yaml: invalid training config: time_budgit: unknown field "
+                                          r"\(did you mean 'time_budget'\?\) \(got 1\)$"):
+        load_config(_yaml(tmp_path, "data: x.npz\ntime_budgit: 1\n"))
+    with pytest.raises(ConfigError, match=r"Epochs: unknown field \(did you mean 'epochs'\?\)"):
+        load_config(_yaml(tmp_path, "data: x.npz\nEpochs: 3\n"))
+    with pytest.raises(ConfigError, match=r"colour: unknown field; the fields are those of "
+                                          r"meddx.training.config.TrainConfig"):
+        load_config(_yaml(tmp_path, "data: x.npz\ncolour: blue\n"))
