@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 
 import typer
@@ -16,7 +15,6 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON inst
     """All registered bundles, newest version first; a version whose folder is gone is marked."""
     from pathlib import Path
 
-    from rich.console import Console
     from rich.table import Table
 
     from meddx.registry.store import list_bundles, stages
@@ -24,7 +22,7 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON inst
     records = list_bundles()
     present = {(r.name, r.version): Path(r.path).is_dir() for r in records}
     if as_json:
-        typer.echo(json.dumps([{**r.to_dict(), "folder_exists": present[r.name, r.version]} for r in records],
+        typer.echo(json.dumps([{**_record(r), "folder_exists": present[r.name, r.version]} for r in records],
                               indent=2))
         return
     staged: dict[tuple[str, int], list[str]] = {}
@@ -41,9 +39,9 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON inst
         stage = ", ".join(sorted(staged.get((r.name, r.version), [])))
         path = r.path if present[r.name, r.version] else f"{r.path} (missing)"
         table.add_row(r.name, str(r.version), stage, r.task, r.model, metrics, created, path)
-    console = Console()
-    if not console.is_terminal and "COLUMNS" not in os.environ:
-        console = Console(width=max(console.width, 200))
+    from meddx.cli.train import wide_console
+
+    console = wide_console()
     console.print(table if records else "no bundles registered yet (train one with `meddx train` or `meddx demo`)")
     for r in records:
         if not present[r.name, r.version]:
@@ -65,7 +63,15 @@ def show(ref: str = typer.Argument(..., help="NAME (its production version, else
     record = by_path[0] if by_path else get_bundle(ref)
     config = read_bundle_config(record.path)
     staged = sorted(stage for (name, stage), v in stages().items() if name == record.name and v == record.version)
-    typer.echo(json.dumps({"record": record.to_dict(), "stages": staged, "config": config}, indent=2))
+    typer.echo(json.dumps({"record": _record(record), "stages": staged, "config": config}, indent=2))
+
+
+def _record(record: object) -> dict:
+    """A registry record as JSON, with ``created_utc`` (``2026-11-24T20:59:34Z``) beside ``created``:
+    the raw seconds since 1970 (``1795553974.845``) were all ``--json`` and ``show`` gave a reader."""
+    out = record.to_dict()  # type: ignore[attr-defined]
+    out["created_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(out["created"]))
+    return out
 
 
 @app.command("promote")

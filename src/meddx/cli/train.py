@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 import typer
 
@@ -149,6 +150,49 @@ def _privacy_of(bundle: object) -> dict:
         return {}
 
 
+def plan_line(run_dir: object) -> str | None:
+    """``plan: resnet18 (width 32), 28x28 px, 10 epochs (6 run, stopped by early stopping), kept the
+    best validation epoch; reasons in RUN/plan.json``, from the run's ``plan.json`` and
+    ``trainer.json``: with ``--time-budget`` the epochs are the planner's choice, and ``train`` showed
+    them nowhere but in those files (the demo printed such a line, the command did not). ``None``
+    when the run has no ``plan.json`` (a model without one)."""
+    run = Path(str(run_dir))
+    plan, done = _json_of(run / "plan.json"), _json_of(run / "trainer.json")
+    if not plan.get("model"):
+        return None
+    args = plan.get("model_args") if isinstance(plan.get("model_args"), dict) else {}
+    parts = [f"{plan['model']}" + (f" (width {args['width']})" if args.get("width") else "")]
+    size = plan.get("image_size")
+    if isinstance(size, list) and size:
+        parts.append("x".join(str(v) for v in size) + " px")
+    epochs, ran = plan.get("epochs"), done.get("epochs_run")
+    if isinstance(epochs, int):
+        if isinstance(ran, int) and ran != epochs:
+            why = f", stopped by {done['stopped_by']}" if done.get("stopped_by") else ""
+            parts.append(f"{epochs} epochs ({ran} run{why})")
+        else:
+            parts.append(f"{epochs} epoch{'s' if epochs != 1 else ''}")
+    kept = {"final": "kept the final epoch", "best": "kept the best validation epoch"}.get(done.get("kept"))
+    return f"plan: {', '.join(parts + ([kept] if kept else []))}; reasons in {run / 'plan.json'}"
+
+
+def _json_of(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _source_notes(run_dir: object) -> list[str]:
+    """The data reader's notes the run recorded in ``data.json`` (a label spelt two ways or misspelt,
+    files left out, how validation was carved, no test split): ``meddx data info`` prints them, and
+    ``train`` kept them only in ``data.json`` and the model card, so a label typo trained as a class
+    of its own without a word on the screen."""
+    notes = _json_of(Path(str(run_dir)) / "data.json").get("notes") or []
+    return [str(n) for n in notes] if isinstance(notes, list) else []
+
+
 def _csv(value: Optional[str]) -> Optional[list[str]]:
     """A comma-separated flag as a list (``None`` stays ``None``)."""
     return None if value is None else [v.strip() for v in value.split(",") if v.strip()]
@@ -176,6 +220,11 @@ def _print_summary(result: object) -> None:
             b = base["metrics"]
             console.print(f"{split} baseline ({metrics['baseline'].get('model', 'baseline')}): AUC {_f(b.get('auc'))}  ACC {_f(b.get('accuracy'))}  "
                           f"macro-F1 {_f(b.get('macro_f1'))}")
+    line = plan_line(result.run_dir)  # type: ignore[attr-defined]
+    if line:
+        typer.echo(line)
+    for note in _source_notes(result.run_dir):  # type: ignore[attr-defined]
+        typer.echo(f"note: {note}")
     for warning in metrics.get("warnings") or []:
         console.print(f"warning: {warning}")
     from meddx.training.run import cut_epoch_text
@@ -272,21 +321,34 @@ def print_predictions(predictions: list, label_names: list[str], as_json: bool, 
         for p, more in zip(predictions, rows):
             typer.echo(json.dumps({**p.to_dict(), **more}))
         return
-    from rich.console import Console
     from rich.table import Table
 
     spacing = any("spacing" in e for e in rows)
-    table = Table(what, "label", *label_names, *(["spacing (mm, dz x dy x dx)"] if spacing else []))
+    table = Table()
+    # Folded, never cut: "…/Study2/1…" made every slice of a series folder look alike
+    for column in (what, "label", *label_names, *(["spacing (mm, dz x dy x dx)"] if spacing else [])):
+        table.add_column(column, overflow="fold")
     for p, more in zip(predictions, rows):
         label = p.label if isinstance(p.label, str) else ",".join(p.label) or "-"
         sp = more.get("spacing")
         shown = ["x".join(f"{v:.3g}" for v in sp) if sp else "not recorded"] if spacing else []
         table.add_row(p.source, label, *[f"{v:.3f}" for v in p.probabilities.values()], *shown)
-    Console().print(table)
+    wide_console().print(table)
     trained = next((e["training_spacing"] for e in rows if e.get("training_spacing")), None)
     if trained:
-        Console().print(f"trained at spacing {'x'.join(f'{v:.3g}' for v in trained)} mm (median of the training "
-                        "volumes); volumes are resized without resampling, so keep predict volumes at it")
+        wide_console().print(f"trained at spacing {'x'.join(f'{v:.3g}' for v in trained)} mm (median of the "
+                             "training volumes); volumes are resized without resampling, so keep predict volumes at it")
+
+
+def wide_console() -> Any:
+    """A rich ``Console``; piped (no terminal, no ``COLUMNS``) it is at least 200 columns wide, so
+    that a table's file paths stay whole on one line for a script reading them."""
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=max(console.width, 200))
+    return console
 
 
 def _predict_masks(predictor: object, files: list[Path], output: Optional[Path], pixel_size: Optional[float],
