@@ -30,6 +30,11 @@ class LastEveryEpoch(Checkpoint):
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.epochs_saved = 0  # epochs ``path`` holds (a resumed run's earlier ones included), for the Ctrl-C line
+
+    def on_load_checkpoint(self, trainer: Any, pl_module: Any, checkpoint: dict[str, Any]) -> None:
+        epoch = checkpoint.get("epoch")  # written at the end of epoch ``epoch`` (counted from 0)
+        self.epochs_saved = int(epoch) + 1 if isinstance(epoch, int) and epoch >= 0 else 0
 
     @property
     def partial(self) -> Path:
@@ -42,6 +47,7 @@ class LastEveryEpoch(Checkpoint):
         trainer.save_checkpoint(self.partial)  # every process takes part; only rank 0 writes
         if trainer.is_global_zero:
             os.replace(self.partial, self.path)
+        self.epochs_saved = int(trainer.current_epoch) + 1
 
 
 class StayEarlyStopped(Callback):

@@ -299,10 +299,7 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     if not trainer.is_global_zero:
         return None
     if trainer.interrupted:
-        raise TrainingInterrupted(
-            f"training interrupted at epoch {trainer.current_epoch}; resume with: meddx train --resume "
-            f"{resume_dir or run_dir}"
-        )
+        raise TrainingInterrupted(interrupted_line(trainer, last, resume_dir or run_dir))
     from meddx.training.interrupt import note
 
     note(trained=str(resume_dir or run_dir))  # a Ctrl-C from here on: resume to evaluate and save
@@ -325,6 +322,20 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
     if privacy is not None:
         privacy.finalize(task)  # the plain network for the bundle; final privacy.json
     return kept
+
+
+def interrupted_line(trainer: Any, last: Path, run_dir: Path) -> str:
+    """The Ctrl-C line for an interruption during the epochs: which epoch it stopped, counted from 1
+    as the time-limit warning counts it, and how many finished epochs ``last`` holds. It said
+    "interrupted at epoch 1" for a Ctrl-C in the second epoch, beside ``best-epoch=000.ckpt``: a
+    reader counting from 1 took the one finished epoch for lost."""
+    from meddx.training.checkpoint import LastEveryEpoch
+
+    saved = next((c.epochs_saved for c in trainer.callbacks if isinstance(c, LastEveryEpoch)), 0)
+    where = f"in epoch {int(trainer.current_epoch) + 1} of {trainer.max_epochs}"
+    kept = (f"{saved} finished epoch{'s' if saved != 1 else ''} saved in {last}" if saved and last.is_file()
+            else "no epoch finished yet: a resume starts from the first")
+    return f"training interrupted {where} ({kept}); resume with: meddx train --resume {run_dir}"
 
 
 def epoch_cut_short(trainer: Any) -> dict[str, int] | None:
