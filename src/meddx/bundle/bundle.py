@@ -152,8 +152,13 @@ def _check_class_weighting(config: dict[str, Any], k: int, bad: Any) -> None:
 def _check_label_temperatures(config: dict[str, Any], k: int, bad: Any) -> bool:
     """Whether ``calibration.temperature`` is a list: then the task must be multi-label and the list hold
     ``k`` finite numbers > 0, one per label (``evaluation.label_temperature``); one number is checked after,
-    as before."""
+    as before. ``calibration.not_fitted``, when present, must name labels (strings from ``label_names``) beside
+    either: reports and ``GET /v1/models`` print it, and a non-string entry crashed the check itself."""
     calibration = config.get("calibration")
+    left = calibration.get("not_fitted") if isinstance(calibration, dict) else None  # names, whatever T holds
+    if left is not None and (not isinstance(left, list)
+                             or not all(isinstance(n, str) and n in config["label_names"] for n in left)):
+        raise bad("calibration.not_fitted", "a list of names from label_names (the labels left at T = 1)", left)
     found = calibration.get("temperature") if isinstance(calibration, dict) else None
     if not isinstance(found, list):
         return False
@@ -164,9 +169,6 @@ def _check_label_temperatures(config: dict[str, Any], k: int, bad: Any) -> bool:
                                   for v in found):
         raise bad("calibration.temperature", f"one number, or {k} finite numbers > 0, one per label in "
                   "label_names", found)
-    left = calibration.get("not_fitted")
-    if left is not None and (not isinstance(left, list) or not set(left) <= set(config["label_names"])):
-        raise bad("calibration.not_fitted", "a list of names from label_names (the labels left at T = 1)", left)
     return True
 
 
