@@ -107,7 +107,7 @@ function renderCard(m) {
     if (!k.endsWith("_auc")) continue;
     item(k.replace("_", " ").toUpperCase(), num(v.value) + (v.ci95 ? ` (95% CI ${num(v.ci95[0])}-${num(v.ci95[1])})` : ""));
   }
-  if (m.calibration && m.calibration.per_label) item("Calibration", `temperature per label: ${Object.entries(m.calibration.per_label).map(([k, v]) => `${k} ${num(v, 2)}`).join(", ")} (fitted on ${m.calibration.fitted_on || "n/a"})` + (m.calibration.not_fitted ? `; not recalibrated (T = 1, a single class on validation): ${m.calibration.not_fitted.join(", ")}` : ""));
+  if (m.calibration && m.calibration.per_label) item("Calibration", `temperature per label: ${Object.entries(m.calibration.per_label).map(([k, v]) => `${k} ${num(v, 2)}`).join(", ")} (fitted on ${m.calibration.fitted_on || "n/a"})` + (m.calibration.not_fitted ? `; T = 1, not fitted (a single class on validation, or a loss that ignored the label's positives): ${m.calibration.not_fitted.join(", ")}` : ""));
   else if (m.calibration && m.calibration.temperature) item("Calibration", `temperature ${num(m.calibration.temperature)} (fitted on ${m.calibration.fitted_on || "n/a"})`);
   item("Intended use", m.card.intended_use);
   item("Outcome", m.card.outcome);
