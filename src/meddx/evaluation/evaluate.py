@@ -320,14 +320,11 @@ def evaluate_bundle(
     metrics.update(bundle=str(path) if path is not None else predictor.name, data=str(data),
                    dataset=dataset_summary(source, verify=verify), plan=training.get("plan"),
                    plan_reasons=training.get("plan_reasons"))
-    leak = leakage_warning(metrics["dataset"])
-    if leak:
-        metrics["warnings"].insert(0, leak)
     from meddx.evaluation.split_use import split_use_warning  # train/val: fitted or chosen on, not held out
+    from meddx.evaluation.table_warnings import table_warnings  # missing-value codes, values out of range
 
-    fitted = split_use_warning(predictor.config, data, split)
-    if fitted:
-        metrics["warnings"].insert(0, fitted)
+    first = [split_use_warning(predictor.config, data, split), leakage_warning(metrics["dataset"])]
+    metrics["warnings"][:0] = [w for w in first if w] + table_warnings(predictor, source, split)
     from meddx.evaluation.output_dirs import evaluation_dir  # <source>-<split>-<hash>: sources never collide
 
     out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split)  # type: ignore[arg-type]

@@ -60,3 +60,17 @@ def test_a_bundle_without_ranges_notes_nothing(bundle: Path, tmp_path: Path) -> 
     predictor = load_bundle(bundle)
     predictor.config["features"].pop("ranges")  # saved before the ranges were recorded
     assert predictor.range_notes(pd.DataFrame({"marker": [0.1], "bp": [0.0]}), ["rows.csv:row1"]) == []
+
+
+def test_evaluate_warns_of_a_column_far_outside_it(bundle: Path, tmp_path: Path) -> None:  # noqa: F811
+    """``meddx evaluate`` of the Cleveland bundle on the Switzerland file said nothing of its zero
+    cholesterols (predict did): metrics.json's warnings now hold the same note, without "note:"."""
+    from meddx.evaluation.evaluate import evaluate_bundle
+
+    rows = tmp_path / "labelled.csv"
+    rows.write_text("marker,bp,label\n" + "".join(f"{m},{bp},{int(m > 0)}\n" for m, bp in
+                                                   [(0.5, 120), (-0.5, 0), (0.7, 118), (-0.2, 0), (0.3, 121),
+                                                    (-0.9, 119)]))
+    metrics, _ = evaluate_bundle(bundle, str(rows), split="train", out=tmp_path / "ev")
+    notes = [w for w in metrics["warnings"] if "far outside the training range" in w]
+    assert len(notes) == 1 and notes[0].startswith("column 'bp': 2 of 6 row(s)"), metrics["warnings"]
