@@ -5,6 +5,8 @@ CSV/TSV without a ``path``/``image``/``mask`` column, class folders of ``.txt`` 
 :func:`meddx.data.text.is_text_spec`) to the text reader; other ``*.csv`` to the image manifest
 reader, a folder with sub-folders to the image-folder reader. A lone image, DICOM series or NIfTI
 volume carries no label, so it is refused with an explanation of what a labelled source is.
+A CSV with numeric columns goes to the table reader unless a text-only option (``text_column``,
+``label_delimiter``) asks for the text reader.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
         refuse_labels_file(Path(text).expanduser())
     from meddx.data.tabular import is_tabular_spec  # tables (one row per patient), or tabular:PATH
 
-    if is_tabular_spec(text):
+    if is_tabular_spec(text) and not _asks_for_text(text, text_options):
         from meddx.data.tabular import load_tabular_source
 
         return load_tabular_source(text, **reader_kwargs(load_tabular_source, options))
@@ -118,6 +120,16 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
         return load_imagefolder(path)
     what = _describe_flat_folder(path)
     raise DataError(f"{path}: {what}, not a labelled source; {EXPECTED_SOURCE}")
+
+
+def _asks_for_text(spec: str, text_options: Mapping[str, Any] | None) -> bool:
+    """True when the user passed an option only the text reader takes (a text column or a label
+    delimiter): a CSV with numeric columns beside a short text column (MIMIC-III ADMISSIONS.csv
+    with ``--text-column diagnosis``) then goes to the text reader instead of the table reader,
+    which refused it for its other columns. ``tabular:PATH`` still names a table."""
+    if spec.lower().startswith("tabular:"):
+        return False
+    return any((text_options or {}).get(key) for key in ("text_column", "label_delimiter"))
 
 
 def _refuse_semicolon_manifest(path: Path) -> None:
