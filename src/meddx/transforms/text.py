@@ -163,7 +163,7 @@ class TextTokenizer:
             pad = _special_content(config.get("pad_token"))
             padding = tok.padding or {}
             pad_id = tok.token_to_id(pad) if pad else padding.get("pad_id")
-            pad_id = pad_id if pad_id is not None else _first_id(tok, _PAD_NAMES, 0)
+            pad_id = pad_id if pad_id is not None else _first_id(tok, _PAD_NAMES, _eos_id(tok, config))
         else:
             tok, pad_id = auto_tokenizer(folder)
         if max_length is None:  # tokenizers saved without a limit say model_max_length=1e30
@@ -200,14 +200,9 @@ class TextTokenizer:
         """``(token, start, end)`` for each non-special token the model sees (after truncation to
         ``max_length``, default ``self.max_length``: pass what ``encode_batch`` got), with
         character offsets into the original ``text``: ``text[start:end]`` is the token's surface
-        form, for highlighting attributions."""
+        form without the space a byte-level token carries, for highlighting attributions."""
         limit = self.max_length if max_length is None else _check_max_length(max_length, self._n_special)
-        enc = self._encode([text], limit)[0]
-        return [
-            (token, int(start), int(end))
-            for token, (start, end), special in zip(enc.tokens, enc.offsets, enc.special_tokens_mask)
-            if not special
-        ]
+        return _spans(self._encode([text], limit)[0], text)[0]
 
     def token_positions(self, text: str, max_length: int | None = None) -> list[int]:
         """Column in ``encode_batch``'s row of each token of :meth:`tokens` (wherever the template puts specials)."""
@@ -218,7 +213,7 @@ class TextTokenizer:
         """:meth:`tokens`, :meth:`token_positions` and whether ``text`` was cut at ``max_length``,
         from one encoding (an explanation needs all three; each of them alone encodes once)."""
         limit = self.max_length if max_length is None else _check_max_length(max_length, self._n_special)
-        return _spans(self._encode([text], limit)[0])
+        return _spans(self._encode([text], limit)[0], text)
 
     def encode_explained(self, text: str, max_length: int | None = None) -> tuple[
             np.ndarray, np.ndarray, list[tuple[str, int, int]], list[int], bool]:
@@ -226,7 +221,7 @@ class TextTokenizer:
         an explanation needs the network's input row and where each token sits in it and the text."""
         limit = self.max_length if max_length is None else _check_max_length(max_length, self._n_special)
         enc = self._encode([text], limit)[0]
-        return (*self._pad([enc]), *_spans(enc))
+        return (*self._pad([enc]), *_spans(enc, text))
 
     def decode(self, ids: Sequence[int]) -> str:
         """Text of ``ids`` with special tokens (padding included) dropped; normalised text, not
@@ -341,12 +336,26 @@ def _check_max_length(max_length: int, n_special: int) -> int:
     return int(max_length)
 
 
-def _spans(enc: Encoding) -> tuple[list[tuple[str, int, int]], list[int], bool]:
-    """Non-special tokens of ``enc`` with their character spans, their columns in the row, and
-    whether the text was cut (see ``TextTokenizer.token_spans``)."""
+def _spans(enc: Encoding, text: str) -> tuple[list[tuple[str, int, int]], list[int], bool]:
+    """Non-special tokens of ``enc`` (the encoding of ``text``) with their character spans, their
+    columns in the row, and whether the text was cut (see ``TextTokenizer.token_spans``). A
+    byte-level BPE token's offsets include the space before it (" pain"); the span is trimmed to
+    the token's other characters, so a highlight covers the word only, and a token of spaces
+    alone gets an empty span at its end."""
     kept = [i for i, special in enumerate(enc.special_tokens_mask) if not special]
-    spans = [(enc.tokens[i], int(enc.offsets[i][0]), int(enc.offsets[i][1])) for i in kept]
+    spans = [(enc.tokens[i], *_trimmed(text, *enc.offsets[i])) for i in kept]
     return spans, kept, bool(enc.overflowing)
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` without the whitespace at either end of ``text[start:end]``. (Not
+    ``tokenizers``' ``trim_offsets``: only a ByteLevel post-processor has it, and putting one on a
+    tokenizer means matching its pre-tokenizer's ``add_prefix_space`` and keeping its template.)"""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return int(start), int(end)
 
 
 def _first_id(tok: Tokenizer, names: Sequence[str], default: int) -> int:
@@ -355,6 +364,17 @@ def _first_id(tok: Tokenizer, names: Sequence[str], default: int) -> int:
         if found is not None:
             return int(found)
     return int(default)
+
+
+def _eos_id(tok: Tokenizer, config: dict[str, Any]) -> int:
+    """Padding of a tokenizer without a pad token (GPT-2 family): its end-of-text token, as Hugging
+    Face users set ``pad_token = eos_token``; id 0 only when there is none. Id 0 is a real token
+    there (GPT-2's ``!``), and a model that finds the last token by the pad id would skip it."""
+    eos = _special_content(config.get("eos_token"))
+    found = tok.token_to_id(eos) if eos else None
+    if found is None and isinstance(config.get("eos_token_id"), int):
+        found = config["eos_token_id"]
+    return int(found) if found is not None else 0
 
 
 def _read_json(path: Path) -> dict[str, Any]:
