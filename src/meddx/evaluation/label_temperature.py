@@ -14,8 +14,9 @@ label; here likewise each label's T is fitted on validation on that label's own 
   separable (every positive scored above 0, every negative below), against Platt's (1999) smoothed
   targets instead (:mod:`meddx.evaluation.temperature_targets`), so its T stays finite;
 - a label with a single class on validation (or fewer than 2 cases) cannot identify T: it keeps
-  T = 1 and the bundle's ``calibration.method`` names it; so does a label whose ``pos_weight`` was 0
-  (the loss ignored its positives: left unshifted, as before).
+  T = 1 (not fitted; its positive-weighted loss's shift is still removed) and the bundle's
+  ``calibration.method`` names it; so does a label whose ``pos_weight`` was 0 (the loss ignored its
+  positives: left unshifted, as before).
 
 Each label's map is increasing, so its ranking (AUC) is unchanged; its threshold is chosen afterwards
 on the rescaled validation probabilities. Binary and multi-class models keep one T. A bundle stores the
@@ -86,8 +87,9 @@ def per_label_words(fit: LabelFit, label_names: Sequence[str]) -> str:
     if fit.smoothed:
         words += f"; label(s) {named(fit.smoothed)} separable on validation: T fitted against Platt's smoothed targets"
     if fit.single_class:
-        words += (f"; label(s) {named(fit.single_class)} had a single class on validation: T = 1 (not fitted), "
-                  "their probabilities are not recalibrated")
+        shifted = [j for j in fit.single_class if fit.bias is not None and fit.bias[j] != 0.0]
+        words += (f"; label(s) {named(fit.single_class)} had a single class on validation: T = 1 (not fitted)"
+                  + (f", the loss's shift still removed for {named(shifted)}" if shifted else ""))
     return words
 
 
@@ -100,13 +102,23 @@ def not_fitted_field(fit: LabelFit, label_names: Sequence[str]) -> dict[str, lis
     return {"not_fitted": names} if names else {}
 
 
-def not_fitted_text(calibration: dict[str, Any]) -> str:
-    """What model cards and reports add about the labels left at T = 1; ``""`` when there are none."""
+def not_fitted_text(calibration: dict[str, Any], label_names: Sequence[str] | None = None) -> str:
+    """What model cards and reports add about the labels left at T = 1; ``""`` when there are none. A label
+    left at T = 1 may still have its positive-weighted loss's shift removed (``calibration.bias``), so it is
+    called "not fitted", never "not recalibrated"; with ``label_names`` those labels are named."""
     names = calibration.get("not_fitted") if isinstance(calibration, dict) else None
     if not names:
         return ""
-    return (f" Not recalibrated (T = 1): {', '.join(map(str, names))}, with a single class on validation "
-            "(or a loss that ignored their positives), so no temperature could be fitted.")
+    text = (f" T = 1 (not fitted): {', '.join(map(str, names))}, with a single class on validation "
+            "(or a loss that ignored their positives), so no temperature could be fitted")
+    bias = calibration.get("bias")
+    if not isinstance(bias, (list, tuple)) or not any(isinstance(b, (int, float)) and b != 0 for b in bias):
+        return text + "."
+    positions = {str(n): j for j, n in enumerate(label_names or []) if len(label_names or []) == len(bias)}
+    if not positions:
+        return text + "; where the bundle records a loss's shift for such a label, it is still removed."
+    shifted = [str(n) for n in names if str(n) in positions and bias[positions[str(n)]] not in (0, 0.0, None)]
+    return text + (f"; its loss's shift is still removed for {', '.join(shifted)}." if shifted else ".")
 
 
 def temperature_text(temperature: Any, label_names: Sequence[str] | None = None, digits: int = 2) -> str:

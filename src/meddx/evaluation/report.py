@@ -238,9 +238,10 @@ def _calibration(m: dict) -> str:
                              ("brier", "Brier score"), ("slope", "Calibration slope (1 = ideal)"),
                              ("in_the_large", "Calibration-in-the-large (0 = ideal)"))]
     t = cal.get("temperature")
+    kept_at_1 = _e(not_fitted_text(cal, [str(n) for n in _l(m.get("label_names"))]))
     shown = _e(temperature_text(t, m.get("label_names"))) if isinstance(t, list) else f"T = {_num(t)}"
     temp = (f"<p>Temperature scaling: {shown} (fitted on validation; T &gt; 1 softens over-confident "
-            f"probabilities, T &lt; 1 sharpens them).{_e(not_fitted_text(cal))}</p>" if t is not None
+            f"probabilities, T &lt; 1 sharpens them).{kept_at_1}</p>" if t is not None
             else "<p>No temperature scaling was applied (“after” not computed).</p>" if not after
             else "<p>Temperature: not recorded.</p>")
     c = before or after

@@ -47,7 +47,7 @@ def test_a_per_label_bundle_scales_each_label_by_its_own_temperature(tmp_path: P
     assert predictor.calibrate(RAW)[:, 1] == pytest.approx(RAW[:, 1], rel=1e-12)  # T = 1: unchanged
     card = render_model_card(predictor.config, {})
     assert "temperature-scaled with T per label: rare 3.000, half 1.000, common 0.600" in card
-    assert "Not recalibrated (T = 1): half" in card
+    assert "T = 1 (not fitted): half" in card
     unit = load_bundle(_bundle(tmp_path, {"temperature": [1.0, 1.0, 1.0], "fitted_on": "val"}))
     assert unit.calibrate(RAW) is RAW
 

@@ -325,4 +325,4 @@ def test_a_multilabel_temperature_per_label_is_shown_by_name() -> None:
                         "before": before, "after": before}
     html = render_report(m, y, probs)
     assert f"Temperature scaling: T per label: {names[0]} 1.31, {names[1]} 0.88" in html
-    assert f"Not recalibrated (T = 1): {names[-1]}" in html
+    assert f"T = 1 (not fitted): {names[-1]}" in html
