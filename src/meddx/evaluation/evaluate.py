@@ -19,6 +19,7 @@ import numpy as np
 
 from meddx.core.files import write_json_atomic, write_text_atomic
 from meddx.data.base import ImageSource
+from meddx.evaluation.leakage import leakage_warning  # noqa: F401  (re-exported: imported from here before)
 
 if TYPE_CHECKING:
     from meddx.bundle.predictor import Predictor
@@ -104,11 +105,14 @@ def assess(
     *,
     val: SplitPredictions | None = None,
     attributes: Any = None,
+    n_val: int | None = None,
 ) -> dict[str, Any]:
     """The full evaluation of one split: everything ``metrics.json`` holds except dataset/plan.
 
-    ``val`` (validation predictions) is needed only for ``settings.extra_rules``: each extra
-    rule is applied to validation to choose its threshold, which is then reported on ``preds``.
+    ``val`` (validation predictions) is needed for ``settings.extra_rules``: each extra rule is applied
+    to validation to choose its threshold, which is then reported on ``preds``. The validation size a
+    warning about a temperature fitted at its bound names is ``len(val)``, else ``preds``'s when it is
+    val, else ``n_val``.
     """
     import datetime
 
@@ -128,6 +132,10 @@ def assess(
         operating_point=dict(predictor.config.get("decision", {})),
     )
     warnings: list[str] = _one_class_warning(preds, task, names) + _saturation_warning(preds, task)
+    from meddx.evaluation.temperature_bounds import temperature_bound_warnings
+
+    n_val = len(val.ids) if val is not None else len(preds.ids) if preds.split == "val" else n_val
+    warnings += temperature_bound_warnings(predictor.temperature, task, names, n_val, preds.split, preds.probs)
     if settings.n_resamples and len(preds.ids) >= 2:
         ci = metric_intervals(preds.labels, preds.probs, task, threshold=predictor.decision_thresholds,
                               label_names=names, groups=_groups(preds), n_resamples=settings.n_resamples,
@@ -241,26 +249,6 @@ def dataset_summary(source: ImageSource, verify: bool = True) -> dict[str, Any]:
     return summary
 
 
-def leakage_warning(dataset: dict[str, Any]) -> str | None:
-    """The warning a report carries when ``data verify`` (``dataset_summary``) found content or
-    patients shared across splits; ``None`` when it found none or did not run."""
-    dup = dataset.get("duplicates") or {}
-    if not dup.get("leakage"):
-        return None
-    found = []
-    if dup.get("cross_split"):
-        where = ", ".join(f"{k} {v}" for k, v in (dup.get("cross_split_by_split") or {}).items())
-        found.append(f"{dup['cross_split']} samples{f' ({where})' if where else ''} whose content also appears on "
-                     "another split")
-    if dup.get("patients_across_splits"):
-        found.append(f"{dup['patients_across_splits']} patients with samples on more than one split")
-    from meddx.data.carve_groups import old_carving_hint
-
-    hint = old_carving_hint(dataset)
-    return (f"data verify found {' and '.join(found) or 'leakage across splits'}: test numbers may be optimistic "
-            "(`meddx data verify --clean-manifest` lists and removes them)" + (f"; {hint}" if hint else ""))
-
-
 def evaluate_bundle(
     bundle: str | Path | Predictor,
     data: str,
@@ -306,7 +294,8 @@ def evaluate_bundle(
     val = None
     if settings.extra_rules:
         val = preds if split == "val" else predict_split(predictor, source, "val")
-    metrics = assess(predictor, preds, settings, val=val, attributes=attrs)
+    metrics = assess(predictor, preds, settings, val=val, attributes=attrs,
+                     n_val=len(source.splits["val"]) if "val" in source.splits else None)
     from meddx.evaluation.baseline import baseline_metrics
 
     baseline = baseline_metrics(predictor, source, {split: preds}, settings)
