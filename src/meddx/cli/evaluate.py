@@ -206,7 +206,7 @@ def compare(
             typer.echo(f"warning: {warning}")
         typer.echo(f"comparison: {path}")
         return
-    tests, boot = result.get("paired_tests") or {}, result["difference"]
+    tests = result.get("paired_tests") or {}
     if tests:
         typer.echo(f"  DeLong and McNemar units: {tests['n_units']} {tests['unit']}(s) ({tests['note']})")
     for name, d in result["delong"].items():
@@ -215,9 +215,8 @@ def compare(
             continue
         typer.echo(f"  AUC {name}: A {_f(d['auc_a'])}  B {_f(d['auc_b'])}  difference {_f(d['difference'])} "
                    f"(DeLong CI {_f(d['ci'][0])}–{_f(d['ci'][1])})  DeLong p={_p(d['p_value'])}")
-    m = result["mcnemar"]
-    typer.echo(f"  accuracy: A {_f(m['accuracy_a'])}  B {_f(m['accuracy_b'])}  "
-               f"difference {_bootstrap_ci(boot['accuracy'], boot)}  McNemar p={_p(m['p_value'])} ({m['method']})")
+    for line in accuracy_lines(result):
+        typer.echo(line)
     for warning in result.get("warnings", []):
         typer.echo(f"warning: {warning}")
     typer.echo(f"comparison: {path}")
@@ -283,6 +282,19 @@ def cv(
     if cut:
         typer.echo(cut)
     typer.echo(f"cv: {summary['out_dir']}/cv.json")
+
+
+def accuracy_lines(result: dict[str, Any]) -> list[str]:
+    """The accuracy lines of ``meddx compare``. Multi-label: McNemar tests exact-match accuracy (every label
+    right) while the paired bootstrap resamples mean per-label accuracy, two different metrics, so each is
+    named on its own line rather than printed side by side as one."""
+    m, boot = result["mcnemar"], result["difference"]
+    mcnemar = f"McNemar p={_p(m['p_value'])} ({m['method']})"
+    if result.get("task") != "multilabel":
+        return [f"  accuracy: A {_f(m['accuracy_a'])}  B {_f(m['accuracy_b'])}  "
+                f"difference {_bootstrap_ci(boot['accuracy'], boot)}  {mcnemar}"]
+    return [f"  exact-match accuracy (every label right): A {_f(m['accuracy_a'])}  B {_f(m['accuracy_b'])}  {mcnemar}",
+            f"  mean per-label accuracy: difference {_bootstrap_ci(boot['accuracy'], boot)}"]
 
 
 def _bootstrap_ci(interval: dict[str, Any] | None, block: dict[str, Any]) -> str:
