@@ -245,7 +245,7 @@ def _operating_section(cfg: dict[str, Any]) -> list[str]:
     lines = ["## Model output and operating point",
              "- Output: a probability per class"
              + (f", temperature-scaled with {_temperature_text(calibration['temperature'], cfg['label_names'], 3)}"
-                + _bias_words(calibration.get("bias")) + " fitted on validation." + _not_fitted(calibration)
+                + _bias_words(calibration.get("bias")) + " fitted on validation." + _not_fitted(calibration, cfg["label_names"])
                 if calibration.get("fitted_on") else " (not recalibrated).")]
     if decision.get("threshold") is not None:
         lines.append(f"- Decision: positive when P({cfg['label_names'][-1]}) >= {decision['threshold']:.4f}, "

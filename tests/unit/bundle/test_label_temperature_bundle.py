@@ -52,6 +52,15 @@ def test_a_per_label_bundle_scales_each_label_by_its_own_temperature(tmp_path: P
     assert unit.calibrate(RAW) is RAW
 
 
+def test_the_card_names_a_not_fitted_label_whose_shift_is_still_removed(tmp_path: Path) -> None:
+    """The model card passed no label names, so it could only say "where the bundle records a loss's
+    shift for such a label" instead of naming it."""
+    calibration = {"temperature": [3.0, 1.0, 0.6], "bias": [-1.6, -0.7, 0.0], "fitted_on": "val", "method": "m",
+                   "not_fitted": ["half"]}
+    card = render_model_card(load_bundle(_bundle(tmp_path, calibration)).config, {})
+    assert "its loss's shift is still removed for half." in card, card
+
+
 def test_an_old_bundle_with_one_temperature_predicts_exactly_as_before(tmp_path: Path) -> None:
     """Not a regression test of a bug: it passes on the code before per-label temperatures too, by design."""
     predictor = load_bundle(_bundle(tmp_path, {"temperature": 2.0, "fitted_on": "val", "method": "m"}))
