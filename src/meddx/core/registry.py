@@ -36,10 +36,20 @@ class Registry(Generic[T]):
         """Registered names matching a shell-style ``pattern``, sorted."""
         return sorted(n for n in self._factories if fnmatch.fnmatch(n, pattern))
 
+    def names_where(self, **info: Any) -> list[str]:
+        """Registered names whose metadata has every ``key=value`` of ``info``, sorted."""
+        return sorted(n for n, meta in self._info.items() if all(meta.get(k) == v for k, v in info.items()))
+
     def info(self, name: str) -> dict[str, Any]:
         """Metadata registered with ``name``."""
         self._check_name(name)
         return dict(self._info[name])
+
+    def check_name(self, name: str, among: list[str] | None = None, what: str | None = None) -> None:
+        """Raise :class:`ModelError` when ``name`` is not registered, suggesting and listing only
+        ``among`` (default: every name), so that a typo for a text source is not answered with the
+        image and segmentation names too; ``what`` names them (``"text model"``)."""
+        self._check_name(name, among, what)
 
     def create(self, name: str, **kwargs: Any) -> T:
         """Build ``name`` with ``kwargs``; ``None`` values are dropped (use the default)."""
@@ -57,11 +67,10 @@ class Registry(Generic[T]):
                 )
         return fn(**kwargs)
 
-    def _check_name(self, name: str) -> None:
+    def _check_name(self, name: str, among: list[str] | None = None, what: str | None = None) -> None:
         if name in self._factories:
             return
-        close = difflib.get_close_matches(name, list(self._factories), n=3, cutoff=0.5)
+        valid = sorted(among) if among is not None else self.names()
+        close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise ModelError(
-            f"unknown {self.kind} {name!r}.{hint} Valid names: {', '.join(self.names())}"
-        )
+        raise ModelError(f"unknown {what or self.kind} {name!r}.{hint} Valid names: {', '.join(valid) or '(none)'}")

@@ -73,7 +73,23 @@ def list_models(pattern: str = "*") -> list[str]:
     return MODELS.names(pattern)
 
 
-def model_info(name: str) -> dict[str, Any]:
-    """Metadata of ``name``: at least ``dims`` (supported spatial dims) and ``description``."""
+def model_info(name: str, input: str | None = None, output: str | None = None) -> dict[str, Any]:
+    """Metadata of ``name``: at least ``dims`` (supported spatial dims) and ``description``.
+
+    With ``input`` (``"text"``, ``"features"``, ``"image"``, ``"series"``) and optionally ``output``,
+    an unknown name is answered with close matches among, and a list of, the models that match
+    only: a typo for a text source lists the text models, not the whole zoo. A registered model of
+    another kind is returned as usual; the caller says what it reads.
+    """
     _load_families()
+    if input is not None or output is not None:
+        where = {k: v for k, v in (("input", input), ("output", output)) if v is not None}
+        what = _KIND_WORDS.get((input, output)) or _KIND_WORDS.get((input, None)) or "model"
+        MODELS.check_name(name, MODELS.names_where(**where), what)
     return MODELS.info(name)
+
+
+# How an error names the models of one (input, output).
+_KIND_WORDS = {("text", None): "text model", ("features", None): "table model", ("series", None): "time-series model",
+               ("image", None): "image model", ("image", "logits"): "image classifier",
+               ("image", "segmentation"): "segmentation model"}

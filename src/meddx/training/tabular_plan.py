@@ -78,8 +78,9 @@ def make_tabular_plan(config: TrainConfig, source: ImageSource, overrides: dict[
     reasons: dict[str, str] = {}
     model = config.model or DEFAULT_MODEL
     reasons["model"] = "set in config" if config.model else DEFAULT_REASON
-    if model_info(model).get("input") != "features":
-        raise ModelError(f"model {model!r} reads {model_info(model).get('input', 'image')}s, but {source.origin} is a "
+    kind = model_info(model, input="features").get("input", "image")
+    if kind != "features":
+        raise ModelError(f"model {model!r} reads {kind}s, but {source.origin} is a "
                          "table; pick logreg, gbm or mlp (`meddx models`)")
     if config.dp and model != "mlp":
         raise ConfigError(f"--dp trains by DP-SGD, which needs a network trained by gradient: use --model mlp "

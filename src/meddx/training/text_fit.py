@@ -75,6 +75,8 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
     config = config.model_copy(update={"precision": resolve_precision(config.precision, 0)})
     resume = run_dir is not None
     _check_ensemble(config, source, config.ensemble or 1)  # before anything is written
+    if config.model and not config.pretrained:  # a typo fails now, not after the baseline and tokenizer are fitted
+        _check_text_model(config.model, source)
     baseline = _fit_baseline(config, source)  # so is a corpus the baseline refuses, not after training
     name = config.name or _default_name(source.name)
     if run_dir is None:
@@ -218,14 +220,22 @@ def _start_embeddings(net: Any, train_ds: TokenDataset, pad_id: int, seed: int,
 
 def _check_model(plan: TextPlan, source: TextSource) -> Any:
     """Build the network once, so a bad name or argument fails before training starts."""
-    from meddx.core.errors import ModelError
-    from meddx.models.registry import create_model, model_info
+    from meddx.models.registry import create_model
 
-    if model_info(plan.model).get("input") != "text":
-        raise ModelError(f"model {plan.model!r} reads {model_info(plan.model).get('input', 'image')}s, but "
-                         f"{source.origin} holds documents; pick a text model from `meddx models` "
-                         "(lstm, bilstm-attention, transformer, textcnn)")
+    _check_text_model(plan.model, source)
     return create_model(plan.model, num_classes=source.num_classes, **plan.model_args)
+
+
+def _check_text_model(name: str, source: TextSource) -> None:
+    """Refuse an unknown name (suggesting and listing the text models only) or a model that reads
+    something else than documents."""
+    from meddx.core.errors import ModelError
+    from meddx.models.registry import model_info
+
+    kind = model_info(name, input="text").get("input", "image")
+    if kind != "text":
+        raise ModelError(f"model {name!r} reads {kind}s, but {source.origin} holds documents; pick a text model "
+                         "from `meddx models` (lstm, bilstm-attention, transformer, textcnn)")
 
 
 def _encode(tokenizer: Any, source: TextSource, split: str, max_length: int) -> TokenDataset:
