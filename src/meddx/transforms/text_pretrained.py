@@ -54,5 +54,8 @@ def auto_tokenizer(folder: Path) -> tuple[Tokenizer, int]:
     if backend is None:
         raise DataError(f"{folder}: the tokenizer has no fast (tokenizers) version; "
                         "save it with a tokenizer.json (PreTrainedTokenizerFast.save_pretrained)")
-    pad_id = hf.pad_token_id if hf.pad_token_id is not None else _first_id(backend, _PAD_NAMES, 0)
+    # No pad token (GPT-2's vocab.json + merges.txt): its end-of-text token, as for a tokenizer.json
+    # folder (``TextTokenizer.from_pretrained``); id 0 is a real token there (GPT-2's "!").
+    eos_id = hf.eos_token_id if hf.eos_token_id is not None else 0
+    pad_id = hf.pad_token_id if hf.pad_token_id is not None else _first_id(backend, _PAD_NAMES, eos_id)
     return backend, int(pad_id)
