@@ -154,13 +154,16 @@ def _describe_flat_folder(path: Path) -> str:
     files = [p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")]
     if not files:
         return "an empty folder"
-    kinds = {detect_kind(p) for p in files}
+    kind_of = {p: detect_kind(p) for p in files}
+    kinds = set(kind_of.values())
     if kinds == {"dicom"}:
         return f"a DICOM series folder ({len(files)} files: one unlabelled volume)"
     csvs = [p.name for p in files if p.suffix.lower() == ".csv"]
     if csvs:
         return f"a folder without class sub-folders (pass the manifest instead, e.g. {path / csvs[0]})"
-    if kinds - {None}:
-        return f"a folder of {len(files)} images without class sub-folders"
+    images = [p for p, kind in kind_of.items() if kind is not None]  # not README, licence or notes
+    if images:
+        names = "/".join(_KIND_NAMES.get(k, k) for k in sorted(kinds - {None}))
+        return f"a folder of {len(images)} {names} images without class sub-folders"
     return "a folder without images or class sub-folders"
 
