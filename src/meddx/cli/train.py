@@ -271,7 +271,7 @@ def predict(
     output: Optional[Path] = typer.Option(None, "--output", "--out", "-o", help="Segmentation: folder for the masks (input's format and geometry) and overlays."),
     pixel_size: Optional[float] = typer.Option(None, "--pixel-size", help="Segmentation: mm per pixel for files without spacing (PNG/JPEG), for measurements."),
     overlays: bool = typer.Option(True, "--overlays/--no-overlays", help="Segmentation: write an overlay PNG per input."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Text, series and table bundles: replace files of the same names already in the --explain folder, and remove the pages or heatmaps an earlier, longer run listed there; segmentation: masks and overlays already in --output (without it they are kept and predict refuses)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Text, series and table bundles: replace files of the same names already in the --explain folder, and remove the pages or heatmaps an earlier, longer run listed there; segmentation: masks and overlays already in --output, and remove those an earlier, longer run listed in its masks.json (without it they are kept and predict refuses)."),
 ) -> None:
     """Predict raw image files or documents: label and class probabilities, or masks and measurements for segmentation."""
     from meddx.bundle.bundle import load_bundle
