@@ -11,11 +11,18 @@ Each option is kept only when it raises the mean validation Dice (test-time pass
 - per class, keeping only the largest connected component;
 - for head-circumference bundles, replacing the head by the ellipse fitted to it (the structure
   is an ellipse by definition; a smooth fitted boundary removes ragged edges and small leaks).
+
+With a time allowance (``budget_seconds``; ``seg_finish`` gives ``POSTTRAIN_BUDGET_SHARE`` x the
+training ``--time-budget``), the plain one-pass prediction of val is timed first, and a costlier
+option is tried only when its projected cost (trying it on val, then evaluating val and test with
+it) fits what is left; the evidence records each skipped option and why. Without one, every option
+is tried as before.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from typing import Any, Callable
 
 import numpy as np
 
@@ -23,6 +30,12 @@ import numpy as np
 # must raise the mean validation Dice by at least this much: smaller gains are noise on a
 # validation split of tens of cases and not worth 2-32x the inference time.
 MIN_INFERENCE_GAIN = 0.001
+
+# Under --time-budget, choosing the test-time options on val and evaluating val and test with them
+# may take about this multiple of the training budget (after training): an option whose projected
+# cost does not fit is skipped. 8-pass shifts on a 3D val split can otherwise take several times the
+# training budget.
+POSTTRAIN_BUDGET_SHARE = 1.0
 
 
 def _dice(pred: np.ndarray, truth: np.ndarray, label: int) -> float:
@@ -35,17 +48,73 @@ def _mean_dice(outs: list[Any], truths: list[np.ndarray], labels: list[int]) -> 
     return {c: float(np.mean([_dice(o.labels, t, c) for o, t in zip(outs, truths)])) for c in labels}
 
 
-def choose_postprocessing(predictor: Any, source: Any, split: str = "val",
-                          try_ellipse: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+def passes(predictor: Any, mirror: bool, shift: bool, zoom: bool = False) -> int:
+    """Network passes over each case with these options (mirroring 1 + axes, shifts 2**dims, zoom x2)."""
+    return ((1 + len(predictor.mirror_axes)) if mirror else 1) * (2 ** predictor.spatial_dims if shift else 1) * (
+        2 if zoom else 1)
+
+
+class _Allowance:
+    """Time left for the options, and the reason an option's projected cost does not fit."""
+
+    def __init__(self, seconds: float | None, n_val: int, n_eval: int, clock: Callable[[], float]) -> None:
+        self.seconds, self.n_val, self.n_eval, self.clock = seconds, n_val, n_eval, clock
+        self.start = clock()
+        self.per_pass = 0.0  # seconds per case and pass, from the plain pass over val
+        self.skipped: dict[str, str] = {}
+
+    def cost(self, n_passes: int) -> float:
+        """Projected seconds to try ``n_passes`` on val and then evaluate val and test with them."""
+        return self.per_pass * n_passes * (self.n_val + self.n_eval)
+
+    def refuse(self, what: str, n_passes: int) -> bool:
+        """True (and the reason recorded) when trying ``what`` would not fit the allowance."""
+        if self.seconds is None:
+            return False
+        left = self.seconds - (self.clock() - self.start)
+        cost = self.cost(n_passes)
+        if cost <= left:
+            return False
+        self.skipped[what] = (f"projected {cost:.0f} s ({n_passes} passes: {self.n_val} val cases to choose, "
+                              f"{self.n_eval} to evaluate) > {max(left, 0):.0f} s left of {self.seconds:.0f} s")
+        return True
+
+    def record(self, evidence: dict[str, Any]) -> None:
+        evidence["seconds_per_case_pass"] = round(self.per_pass, 4)
+        if self.seconds is not None:
+            evidence["budget"] = {"seconds": round(self.seconds, 1), "share_of_training_budget": POSTTRAIN_BUDGET_SHARE,
+                                  "skipped": dict(self.skipped)}
+
+
+def _compared(dice: dict[tuple[bool, bool], float], without: tuple[bool, bool], with_: tuple[bool, bool],
+              applied: bool, skipped: str | None) -> dict[str, Any]:
+    """Evidence for one option: Dice without and with, or why it was not tried."""
+    if with_ not in dice:
+        return {"dice_without": round(dice[without], 6), "applied": False, "skipped": skipped or "not tried"}
+    return {"dice_without": round(dice[without], 6), "dice_with": round(dice[with_], 6), "applied": applied}
+
+
+def choose_postprocessing(predictor: Any, source: Any, split: str = "val", try_ellipse: bool = False, *,
+                          budget_seconds: float | None = None, eval_cases: int | None = None,
+                          say: Callable[[str], None] | None = None,
+                          clock: Callable[[], float] = time.perf_counter) -> tuple[dict[str, Any], dict[str, Any]]:
     """Options for ``predictor`` chosen on ``split``: ``{"mirror", "shift", "zoom",
-    "largest_component", "ellipse"}`` and the evidence. The predictor is left as it was."""
+    "largest_component", "ellipse"}`` and the evidence. The predictor is left as it was.
+
+    ``budget_seconds``: time allowed for choosing and for evaluating ``eval_cases`` cases afterwards
+    (default: the cases of ``split``); options that do not fit are skipped. ``say`` announces each
+    pass over ``split`` with its projected time."""
     names = predictor.label_names
     classes = list(range(1, len(names)))
     data = source.split(split)
     cases = [source.load_case(split, i) for i in range(len(data))]
     truths = [c.mask for c in cases]
+    n = len(cases)
+    allowance = _Allowance(budget_seconds, n, n if eval_cases is None else eval_cases, clock)
+    tell = say or (lambda _message: None)
     saved = (predictor.mirror, predictor.shift, predictor.zoom, predictor.largest_component, predictor.ellipse)
-    evidence: dict[str, Any] = {"chosen_on": split, "n": len(cases), "metric": "mean Dice"}
+    evidence: dict[str, Any] = {"chosen_on": split, "n": n, "metric": "mean Dice"}
+    labels = {(True, False): "mirroring", (False, True): "shifts", (True, True): "mirroring + shifts"}
     try:
         dice: dict[tuple[bool, bool], float] = {}
         best, raw = (False, False), []
@@ -54,22 +123,35 @@ def choose_postprocessing(predictor: Any, source: Any, split: str = "val",
         for option in [(False, False), (True, False), (False, True), (True, True)]:
             if option[0] and not predictor.mirror_axes:
                 continue
+            k = passes(predictor, *option)
+            if option == (False, False):
+                tell(f"choosing test-time passes on {split}: 1 pass over {n} cases first (timed)")
+            elif allowance.refuse(labels[option], k):
+                tell(f"skipping {labels[option]} ({k} passes): {allowance.skipped[labels[option]]}")
+                continue
+            else:
+                tell(f"trying {labels[option]} on {split}: {k} passes over {n} cases, "
+                     f"about {allowance.per_pass * k * n:.0f} s")
             predictor.mirror, predictor.shift = option
+            started = clock()
             outs = [predictor.predict_case(c.image, c.spacing, postprocess=False) for c in cases]
+            if option == (False, False):
+                allowance.per_pass = (clock() - started) / max(1, n)
             dice[option] = float(np.mean(list(_mean_dice(outs, truths, classes).values())))
             if option == (False, False) or dice[option] >= dice[best] + MIN_INFERENCE_GAIN:
                 best, raw = option, outs
         mirror, shift = best
         if predictor.mirror_axes:
-            evidence["mirror"] = {"dice_without": round(dice[(False, shift)], 6),
-                                  "dice_with": round(dice[(True, shift)], 6), "applied": mirror,
+            evidence["mirror"] = {**_compared(dice, (False, shift), (True, shift), mirror,
+                                              allowance.skipped.get(labels[(True, shift)])),
                                   "axes": predictor.mirror_axes}
         else:
             evidence["mirror"] = {"applied": False, "why": "no axis may be mirrored (label order, see plan.json)"}
-        evidence["shift"] = {"dice_without": round(dice[(mirror, False)], 6), "dice_with": round(dice[(mirror, True)], 6),
-                             "applied": shift, "passes": 2 ** predictor.spatial_dims}
+        evidence["shift"] = {**_compared(dice, (mirror, False), (mirror, True), shift,
+                                         allowance.skipped.get(labels[(mirror, True)])),
+                             "passes": 2 ** predictor.spatial_dims}
         predictor.mirror, predictor.shift = mirror, shift  # zoom is tried with the chosen passes
-        zoom, raw = _choose_zoom(predictor, cases, truths, classes, dice[best], raw, evidence)
+        zoom, raw = _choose_zoom(predictor, cases, truths, classes, dice[best], raw, evidence, allowance, tell)
         base = _mean_dice(raw, truths, classes)
         largest: dict[str, bool] = {}
         evidence["largest_component"] = {}
@@ -98,11 +180,13 @@ def choose_postprocessing(predictor: Any, source: Any, split: str = "val",
                                    "dice_contour": round(scores["contour"], 6), "applied": ellipse}
     finally:
         predictor.mirror, predictor.shift, predictor.zoom, predictor.largest_component, predictor.ellipse = saved
+    allowance.record(evidence)
     return {"mirror": mirror, "shift": shift, "zoom": zoom, "largest_component": largest, "ellipse": ellipse}, evidence
 
 
 def _choose_zoom(predictor: Any, cases: list[Any], truths: list[np.ndarray], classes: list[int], base: float,
-                 raw: list[Any], evidence: dict[str, Any]) -> tuple[bool, list[Any]]:
+                 raw: list[Any], evidence: dict[str, Any], allowance: _Allowance,
+                 tell: Callable[[str], None]) -> tuple[bool, list[Any]]:
     """Test-time zoom (bundle/seg_zoom.py) on top of the chosen mirroring/shifts, kept when it
     raises val Dice by ``MIN_INFERENCE_GAIN``: ``(applied, the predictions to post-process)``."""
     if not predictor.zoom_available:
@@ -110,6 +194,12 @@ def _choose_zoom(predictor: Any, cases: list[Any], truths: list[np.ndarray], cla
         return False, raw
     from meddx.bundle.seg_zoom import ZOOM_MARGIN
 
+    k = passes(predictor, predictor.mirror, predictor.shift, zoom=True)
+    if allowance.refuse("zoom", k):
+        tell(f"skipping zoom ({k} passes): {allowance.skipped['zoom']}")
+        evidence["zoom"] = {"dice_without": round(base, 6), "applied": False, "skipped": allowance.skipped["zoom"]}
+        return False, raw
+    tell(f"trying zoom: {k} passes over {len(cases)} cases, about {allowance.per_pass * k * len(cases):.0f} s")
     predictor.zoom = True
     zoomed = [predictor.predict_case(c.image, c.spacing, postprocess=False) for c in cases]
     with_ = float(np.mean(list(_mean_dice(zoomed, truths, classes).values())))

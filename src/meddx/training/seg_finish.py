@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +71,18 @@ def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, r
     from meddx.bundle.seg_predictor import SegPredictor
     from meddx.core.files import write_json_atomic
     from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_split, write_outputs
-    from meddx.evaluation.seg_postprocess import choose_postprocessing
+    from meddx.evaluation.seg_postprocess import POSTTRAIN_BUDGET_SHARE, choose_postprocessing, passes
     from meddx.training.finish import save_and_register
 
     cfg = seg_bundle_config(config, source, plan, name, run_dir, kept)
+    splits = [s for s in ("val", "test")
+              if s == "val" or (config.evaluate_test and "test" in source.splits)]
+    n_eval = sum(len(source.split(s)) for s in splits)
+    say = _say if progress else None
+    allowed = config.time_budget * 60 * POSTTRAIN_BUDGET_SHARE if config.time_budget else None
     chosen, evidence = choose_postprocessing(SegPredictor(cfg, net), source, "val",
-                                             try_ellipse=cfg["measurement"] == "head_circumference")
+                                             try_ellipse=cfg["measurement"] == "head_circumference",
+                                             budget_seconds=allowed, eval_cases=n_eval, say=say)
     if config.largest_component is not None:  # forced by the user: recorded as such
         chosen["largest_component"] = {n: bool(config.largest_component) for n in source.label_names[1:]}
         evidence["largest_component"] = "set in config"
@@ -89,15 +96,28 @@ def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, r
     settings = SegEvalSettings(n_resamples=config.ci_resamples, seed=config.seed, progress=progress)
     metrics: dict[str, Any] = {"task": "segmentation"}
     outputs = run_dir / "evaluation"
-    for split in ("val", "test"):
-        if split == "test" and not (config.evaluate_test and "test" in source.splits):
-            continue
+    k = passes(predictor, predictor.mirror, predictor.shift, predictor.zoom)
+    per_case = evidence["seconds_per_case_pass"] * k  # network passes only, until val has been evaluated
+    for split in splits:
+        n = len(source.split(split))
+        if say:
+            how = "measured on val" if split != "val" else "network passes; distances and intervals add to it"
+            say(f"evaluating {split}: {n} cases x {k} passes, about {per_case * n:.0f} s ({how})")
+        started = time.perf_counter()
         metrics[split], rows = evaluate_split(predictor, source, split, settings, outputs / split)
         write_outputs(outputs / split, metrics[split], rows, source.label_names,
                       title=f"{name} on {source.name} ({split})")
+        per_case = (time.perf_counter() - started) / max(1, n)
     metrics["dataset"] = {"name": source.name, "notes": source.notes,
                           "splits": {k: len(v) for k, v in source.splits.items()}}
     metrics["note"] = f"{epoch_note(cfg['training']['kept_epoch'])}; post-processing chosen on val; test reported only"
 
     path, ref = save_and_register(config, name, net, cfg, metrics, render_seg_model_card(cfg, metrics), run_dir)
     return {"bundle_path": path, "metrics": metrics, "registry_ref": ref}
+
+
+def _say(message: str) -> None:
+    """One line on stderr before a long post-training pass, so the terminal is not silent for minutes."""
+    import sys
+
+    print(message, file=sys.stderr, flush=True)

@@ -107,3 +107,60 @@ def test_zoom_is_tried_on_top_of_the_chosen_passes_and_kept_for_a_real_gain(zoom
     assert evidence["zoom"]["dice_with"] > evidence["zoom"]["dice_without"]
     assert predictor.calls == 20 * (len(miss) + 1)
     assert predictor.zoom is False  # left as it was
+
+
+class _TimedPredictor(_Predictor):
+    """A ``_Predictor`` whose every case costs one second of a fake clock per network pass."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def predict_case(self, image: np.ndarray, spacing: Any, postprocess: bool = True) -> _Out:
+        from meddx.evaluation.seg_postprocess import passes
+
+        self.now += passes(self, self.mirror, self.shift, self.zoom)
+        return super().predict_case(image, spacing, postprocess)
+
+
+@pytest.mark.parametrize(("budget", "tried", "expected"), [
+    # plain pass: 20 s; mirroring (2 passes) projects 2 x (20 val + 40 evaluated) = 120 s: fits 200 - 20;
+    # shifts (8 passes) project 480 s > the 140 s left: skipped, and so are both (16 passes, 960 s)
+    (200.0, [(False, False), (True, False)], (False, False)),
+    # room for everything: shifts are tried and kept, exactly as without a budget
+    (2000.0, [(False, False), (True, False), (False, True), (True, True)], (False, True)),
+    (None, [(False, False), (True, False), (False, True), (True, True)], (False, True)),
+])
+def test_test_time_options_are_skipped_when_the_budget_cannot_cover_them(budget: float | None, tried: list,
+                                                                           expected: tuple) -> None:
+    miss = {(False, False): 4, (True, False): 4, (False, True): 0, (True, True): 0}
+    predictor = _TimedPredictor(miss, [0])
+    said: list[str] = []
+    chosen, evidence = choose_postprocessing(predictor, _Source(), budget_seconds=budget, eval_cases=40,
+                                             say=said.append, clock=predictor.clock)
+    assert (chosen["mirror"], chosen["shift"]) == expected
+    assert predictor.calls == 20 * len(tried)
+    assert evidence["seconds_per_case_pass"] == 1.0
+    skipped = evidence.get("budget", {}).get("skipped", {})
+    if len(tried) < 4:
+        assert set(skipped) == {"shifts", "mirroring + shifts"}
+        assert evidence["shift"]["applied"] is False and "480 s" in evidence["shift"]["skipped"]
+        assert "dice_with" not in evidence["shift"]
+        assert any(line.startswith("skipping shifts (8 passes): projected 480 s") for line in said)
+    else:
+        assert skipped == {} and evidence["shift"]["dice_with"] > evidence["shift"]["dice_without"]
+        assert ("budget" in evidence) is (budget is not None)
+    assert "trying mirroring on val: 2 passes over 20 cases, about 40 s" in said
+
+
+def test_zoom_is_skipped_when_the_budget_cannot_cover_it() -> None:
+    # no gain from mirroring or shifts; zoom would double the 1-pass cost: 2 x 60 = 120 s > what is left
+    miss = {(False, False): 4, (True, False): 4, (False, True): 4, (True, True): 4}
+    predictor = _TimedPredictor(miss, [], zoom_miss=0)
+    chosen, evidence = choose_postprocessing(predictor, _Source(), budget_seconds=100.0, eval_cases=40,
+                                             clock=predictor.clock)
+    assert chosen["zoom"] is False and evidence["zoom"]["applied"] is False
+    assert "zoom" in evidence["budget"]["skipped"] and predictor.zoomed_with == set()

@@ -1,0 +1,42 @@
+"""After segmentation training under ``--time-budget``, test-time options that cannot fit are skipped.
+
+Found by an audit: ``meddx train --data msd-hippocampus --time-budget 0.5`` trained for its minute,
+then spent 3 min silently trying 8-pass test-time shifts on val and 3.5+ min evaluating: the budget
+covered training only and nothing said what the rest would cost. Now the options get about
+``POSTTRAIN_BUDGET_SHARE`` x the budget, what was skipped is recorded, and each phase is announced.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from meddx.training.config import TrainConfig
+
+
+def test_tiny_budget_skips_costly_options_records_why_and_announces_phases(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from meddx.data.synthetic_seg import write_seg_folder
+    from meddx.training.fit import fit
+
+    monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    data = write_seg_folder(tmp_path / "seg", n=12, spatial_dims=2, size=32, classes=2, seed=1)
+    # one epoch given (the budget does not plan training); 0.001 min leaves no room for extra passes
+    result = fit(TrainConfig(data=str(data), epochs=1, time_budget=0.001, seed=0, ci_resamples=20), progress=True)
+    config = json.loads((Path(result.bundle_path) / "config.json").read_text())
+    evidence = config["postprocess"]["evidence"]
+    assert evidence["budget"]["seconds"] == pytest.approx(0.1, abs=0.05)  # 0.001 min, rounded to 0.1 s
+    assert {"shifts", "zoom"} <= set(evidence["budget"]["skipped"])
+    assert config["inference"]["shift"] is False and "projected" in evidence["shift"]["skipped"]
+    assert config["inference"]["zoom"] is False and "projected" in evidence["zoom"]["skipped"]
+    assert evidence["seconds_per_case_pass"] > 0
+    saved = json.loads((result.run_dir / "postprocess.json").read_text())
+    assert saved["postprocess"]["evidence"]["budget"] == evidence["budget"]
+    card = (Path(result.bundle_path) / "model_card.md").read_text()
+    assert "not tried: projected to exceed the time budget" in card
+    err = capsys.readouterr().err
+    assert "choosing test-time passes on val: 1 pass over" in err
+    assert "skipping shifts (4 passes): projected" in err
+    assert "evaluating val:" in err and "evaluating test:" in err and "(measured on val)" in err
