@@ -30,7 +30,7 @@ def render_seg_model_card(config: dict[str, Any], metrics: dict[str, Any]) -> st
         f"{_ellipse_text(config.get('postprocess', {}).get('ellipse'))}; "
         f"test-time mirroring {'on' if config.get('inference', {}).get('mirror') else 'off'}, "
         f"shifts {'on' if config.get('inference', {}).get('shift') else 'off'}, "
-        f"zoom {'on' if config.get('inference', {}).get('zoom') else 'off'}",
+        f"zoom {'on' if config.get('inference', {}).get('zoom') else 'off'}{_skipped_text(config)}",
         f"- measurement: {config.get('measurement') or 'none'}",
         *orientation_line(config),
         "",
@@ -105,3 +105,9 @@ def _ellipse_text(ellipse: object) -> str:
         return ""
     how = "a robust fit through its outline" if ellipse == "contour" else "its area moments"
     return f"; head replaced by its fitted ellipse ({how})"
+
+
+def _skipped_text(config: dict[str, Any]) -> str:
+    """`` (shifts, zoom not tried: projected to exceed the time budget)`` when ``--time-budget`` skipped some."""
+    skipped = ((((config.get("postprocess") or {}).get("evidence") or {}).get("budget") or {}).get("skipped") or {})
+    return f" ({', '.join(skipped)} not tried: projected to exceed the time budget)" if skipped else ""
