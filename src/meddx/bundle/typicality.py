@@ -7,8 +7,9 @@ distance of an input's features to the nearest class mean under the classes' sha
 (Lee et al. 2018, "A simple unified framework for detecting out-of-distribution samples").
 
 Fitted at training time: the class means and the shared (Ledoit-Wolf shrunk, scikit-learn)
-covariance on the training split's features, the threshold at a high quantile (99.5%) of the
-validation split's distances, so about 0.5% of in-distribution inputs are flagged. Never the
+covariance on the training split's features (of a seeded, class-stratified sample of about
+``FEATURE_SAMPLE`` images when the split is larger: ``feature_sample``), the threshold at a high
+quantile (99.5%) of the validation split's distances, so about 0.5% of in-distribution inputs are flagged. Never the
 test split. Features wider than ``MAX_DIMS`` are first projected on their leading principal
 components (scikit-learn PCA, fitted on the training features), which keeps the bundle small.
 
@@ -36,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from meddx.bundle.typicality_inputs import APPENDED, InputCheck, fit_inputs
+from meddx.bundle.typicality_inputs import APPENDED, InputCheck, fit_inputs, input_statistics
 
 FILE = "typicality.json"
 FORMAT = "meddx-typicality/1"
@@ -45,6 +46,10 @@ MAX_DIMS = 512
 # Fewest validation images the threshold is set from: a quantile of 6 distances is their maximum,
 # and a bundle trained with 6 flagged 6 of its own 20 test images (30%, not 0.5%); below this, no check.
 MIN_VAL = 20
+# At most about this many training images' features fit the feature check (``feature_sample``).
+FEATURE_SAMPLE = 2000
+MIN_PER_CLASS = 100
+SAMPLE_SEED = 0
 METHOD = ("Mahalanobis distance of the penultimate features to the nearest class mean, shared Ledoit-Wolf "
           "covariance fitted on train (Lee et al. 2018); threshold: a quantile of the validation distances")
 NO_RECORD = ("bundle {name!r} has no typicality record (made before meddx checked inputs, or trained without "
@@ -309,9 +314,31 @@ class FeatureTap:
         self.slots.pop(threading.get_ident(), None)
 
 
+def feature_sample(labels: np.ndarray, task: str, limit: int | None = None) -> np.ndarray:
+    """Sorted indices of the training images whose features fit the feature check: all of them up to
+    ``limit`` (``FEATURE_SAMPLE``), else a seeded sample of about ``limit``, stratified by class
+    (each class in proportion, and at least ``MIN_PER_CLASS`` of it or all it has; multi-label:
+    uniform). The features cost a network pass per image, more than a short training run on a
+    large split; the threshold comes from the validation split either way."""
+    limit = FEATURE_SAMPLE if limit is None else limit
+    n = len(labels)
+    if n <= limit:
+        return np.arange(n)
+    rng = np.random.default_rng(SAMPLE_SEED)
+    if task == "multilabel" or labels.ndim != 1:
+        return np.sort(rng.choice(n, limit, replace=False))
+    picked = []
+    for k in np.unique(labels):
+        members = np.flatnonzero(labels == k)
+        take = min(len(members), max(round(limit * len(members) / n), MIN_PER_CLASS))
+        picked.append(rng.choice(members, take, replace=False))
+    return np.sort(np.concatenate(picked))
+
+
 def fit_for_bundle(predictor: Any, train_inputs: Any, train_labels: Any, val_features: list[Any],
                    task: str) -> tuple[dict[str, Any], bytes] | None:
-    """Training's hook: the training split's features through ``predictor`` (one inference pass),
+    """Training's hook: the training split's features through ``predictor`` (one unflipped inference
+    pass, over ``feature_sample``'s images: all of a split up to ``FEATURE_SAMPLE``),
     the check fitted on them with its threshold on ``val_features`` (from the validation pass
     training made anyway), and the intensity check (``typicality_inputs``) on the statistics the
     predictor appends to each feature row; returns the ``config.json`` summary and the
@@ -326,13 +353,26 @@ def fit_for_bundle(predictor: Any, train_inputs: Any, train_labels: Any, val_fea
         logging.getLogger(__name__).warning("input-typicality check not fitted: %d validation images, fewer than %d "
                                             "to set its threshold from; the bundle has none", len(val), MIN_VAL)
         return None
+    inputs, labels = np.asarray(train_inputs), np.asarray(train_labels)
+    rows = feature_sample(labels, task)
     features: list[Any] = []
-    predictor.predict_tensor(torch.from_numpy(np.asarray(train_inputs)), calibrated=False, features=features)
-    if not features or len(train_inputs) < 2:
+    tta, predictor.tta = predictor.tta, []  # only the unflipped pass's features are read: no flipped pass
+    try:
+        predictor.predict_tensor(torch.from_numpy(inputs[rows]), calibrated=False, features=features)
+    finally:
+        predictor.tta = tta
+    if not features or len(rows) < 2:
         return None
     train = torch.cat(features).numpy()
-    check, summary = fit_typicality(train[:, :-width], np.asarray(train_labels), val[:, :-width], task)
-    check.inputs, summary["inputs"] = fit_inputs(train[:, -width:], val[:, -width:])
+    check, summary = fit_typicality(train[:, :-width], labels[rows], val[:, :-width], task)
+    if len(rows) < len(inputs):
+        summary["train_sample"] = {"n": int(len(rows)), "of": int(len(inputs)), "seed": SAMPLE_SEED,
+                                   "stratified": task != "multilabel" and labels.ndim == 1}
+    # the intensity check needs no network: its statistics of every training input (cheap), in
+    # chunks of about 4M voxels (they are computed in float64)
+    step = max(1, 4_000_000 // max(1, int(np.prod(inputs.shape[1:]))))
+    stats = torch.cat([input_statistics(torch.from_numpy(inputs[i:i + step])) for i in range(0, len(inputs), step)])
+    check.inputs, summary["inputs"] = fit_inputs(stats.numpy(), val[:, -width:])
     data = json.dumps(check.arrays_json()).encode("utf-8")
     # a flipped byte of the base64 arrays still decodes, as other numbers: the digest catches it
     summary["sha256"] = hashlib.sha256(data).hexdigest()
