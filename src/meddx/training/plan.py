@@ -304,7 +304,7 @@ def _check_model(plan: Plan, source: ImageSource, overrides: dict[str, Any]) -> 
     from meddx.core.errors import ModelError
     from meddx.models.registry import create_model, model_info
 
-    info = model_info(plan.model)
+    info = model_info(plan.model, input="image", output="logits")  # a typo lists image classifiers only
     if info.get("output") == "segmentation":
         raise ModelError(f"model {plan.model!r} is a segmentation network (image -> mask), but {source.origin} is a "
                          "classification source; pick a classifier from `meddx models` (e.g. resnet18, densenet121)")

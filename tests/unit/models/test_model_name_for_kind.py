@@ -84,3 +84,17 @@ def test_text_typo_fails_before_the_baseline_is_fitted(monkeypatch: pytest.Monke
     source = SimpleNamespace(origin="notes.csv", num_classes=2, task="multiclass")
     with pytest.raises(ModelError, match="unknown text model 'lstmm'. Did you mean 'lstm'"):
         text_fit.fit_text(TrainConfig(data="notes.csv", model="lstmm"), source, None)  # type: ignore[arg-type]
+
+
+def test_image_typo_lists_image_classifiers_only() -> None:
+    """``meddx train --data IMAGES --model resnet19`` listed segmentation, text, series and table models."""
+    from meddx.training.plan import _check_model
+
+    plan = SimpleNamespace(model="resnet19", model_args={}, class_weights=None)
+    with pytest.raises(ModelError) as err:
+        _check_model(plan, SimpleNamespace(origin="xrays/", spatial_dims=2), {})
+    message = str(err.value)
+    assert "unknown image classifier 'resnet19'. Did you mean" in message, message
+    names = _valid_names(message)
+    assert {"resnet18", "densenet121", "seed-cnn"} <= names
+    assert names.isdisjoint({"lstm", "gbm", "unet", "grud"}), names
