@@ -73,7 +73,6 @@ def train(
     from meddx.training.fit import fit
 
     cfg = None  # resuming uses the run's own config and plan
-    check_config_path(config)
     if resume is not None:
         _refuse_with_resume(ctx)
     else:
@@ -100,16 +99,6 @@ def train(
         if result.bundle_path is None:  # a non-zero rank of a multi-process run
             return
         _print_summary(result)
-
-
-def check_config_path(config: Optional[Path]) -> None:
-    """Refuse a CONFIG other than a .yaml/.yml/.json file: ``meddx train data.csv`` (the data without
-    ``--data``) was read as YAML ("mapping values are not allowed here at line 4, column 150")."""
-    from meddx.core.errors import ConfigError
-
-    if config is not None and (config.is_dir() or config.suffix.lower() not in (".yaml", ".yml", ".json")):
-        raise ConfigError(f"{config}: {'a folder' if config.is_dir() else 'not a .yaml/.yml/.json file'}; CONFIG is a "
-                          f"YAML config; pass the data with --data PATH (meddx train --data {config})")
 
 
 # The flags whose config field has another name; every other flag --x-y sets field x_y.

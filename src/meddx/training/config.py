@@ -316,6 +316,9 @@ def _expected(annotation: Any) -> str:
 def _read_yaml(path: Path) -> dict[str, Any]:
     import yaml
 
+    if path.is_dir() or path.suffix.lower() not in (".yaml", ".yml", ".json"):  # data given as the config file
+        raise ConfigError(f"{path}: {'a folder' if path.is_dir() else 'not a .yaml/.yml/.json file'}; CONFIG is a YAML "
+                          "config; pass the data with --data PATH")
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:

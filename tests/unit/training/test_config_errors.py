@@ -104,3 +104,13 @@ def test_a_misspelt_config_key_names_the_field_it_is_close_to(tmp_path: Path) ->
     with pytest.raises(ConfigError, match=r"colour: unknown field; the fields are those of "
                                           r"meddx.training.config.TrainConfig"):
         load_config(_yaml(tmp_path, "data: x.npz\ncolour: blue\n"))
+
+
+def test_load_config_of_a_data_file_says_to_pass_it_as_data(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The Python API (and ``meddx cv``/federated configs) refuse a data file given as the config, as
+    ``meddx train`` does, instead of reading it as YAML."""
+    notes = tmp_path / "notes.csv"
+    notes.write_text("text,label\n\"a: note, with: colons\",x\n")
+    with pytest.raises(ConfigError, match=r"notes\.csv: not a \.yaml/\.yml/\.json file; CONFIG is a YAML config; "
+                                          r"pass the data with --data PATH"):
+        load_config(notes)
