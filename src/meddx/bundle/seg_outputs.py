@@ -84,8 +84,9 @@ def stale_seg_files(folder: Path, plan: Sequence[SegFiles], overwrite: bool) -> 
     write again; read before the run, as its ``masks.json`` is replaced at the end."""
     if not overwrite:
         return []
-    keep = {f.name for f in planned_names(plan)}
-    return [f for f in earlier_seg_files(folder) if f.name not in keep]
+    from meddx.explain.outputs import stale_files
+
+    return stale_files(folder, planned_names(plan), earlier_seg_files)
 
 
 def finish_seg_run(folder: Path, rows: Sequence[dict[str, Any]], stale: Sequence[Path], overwrite: bool) -> Path:
@@ -94,21 +95,13 @@ def finish_seg_run(folder: Path, rows: Sequence[dict[str, Any]], stale: Sequence
     last, so a run that stops before never leaves files gone that its summary does not replace."""
     import logging
 
-    from meddx.core.files import to_json, write_text_atomic
-    from meddx.explain.outputs import appeared
+    from meddx.explain.outputs import finish_run, removed_line
 
     listed = [{**r, **{k: Path(r[k]).name for k in ("mask", "overlay") if k in r}} for r in rows]
-    try:
-        path = write_text_atomic(folder / SUMMARY, to_json(listed), exclusive=not overwrite)
-    except FileExistsError:
-        raise appeared(FLAG, folder / SUMMARY, sum(k in r for r in rows for k in ("mask", "overlay")),
-                       during="the inputs were segmented") from None
-    for f in stale:
-        f.unlink(missing_ok=True)
+    path = finish_run(folder, listed, stale, FLAG, overwrite, sum(k in r for r in rows for k in ("mask", "overlay")),
+                      name=SUMMARY, during="the inputs were segmented")
     if stale:
-        logging.getLogger(__name__).warning(
-            "removed: %d file%s of the earlier run in %s that this run did not write again (listed in its %s), "
-            "e.g. %s", len(stale), "" if len(stale) == 1 else "s", folder, SUMMARY, stale[0].name)
+        logging.getLogger(__name__).warning(removed_line(stale, folder, SUMMARY))
     return path
 
 

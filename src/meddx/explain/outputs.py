@@ -157,11 +157,13 @@ def _methods() -> set[str]:
     return {*IMAGE, *TEXT_METHODS, *SERIES_METHODS, *TABLE}
 
 
-def stale_files(folder: Path, planned: Sequence[Path]) -> list[Path]:
-    """The earlier run's files (:func:`earlier_files`) that a run writing ``planned`` leaves behind:
-    with ``--overwrite`` they are removed after the new files are written."""
+def stale_files(folder: Path, planned: Sequence[Path],
+                earlier: Callable[[Path], list[Path]] | None = None) -> list[Path]:
+    """The earlier run's files (``earlier``, default :func:`earlier_files`; segmentation passes its
+    ``masks.json`` reader) that a run writing ``planned`` leaves behind: with ``--overwrite`` they
+    are removed after the new files are written."""
     keep = {p.name for p in planned}
-    return [f for f in earlier_files(folder) if f.name not in keep]
+    return [f for f in (earlier or earlier_files)(folder) if f.name not in keep]
 
 
 def plan_run(folder: Path, planned: Sequence[Path], flag: str, overwrite: bool) -> list[Path]:
@@ -173,26 +175,28 @@ def plan_run(folder: Path, planned: Sequence[Path], flag: str, overwrite: bool) 
 
 
 def finish_run(folder: Path, summary: list[dict[str, Any]], stale: Sequence[Path], flag: str, overwrite: bool,
-               done: int) -> Path:
-    """Write ``explanations.json`` (``summary``: no arrays, no text), exclusively unless ``overwrite``,
-    then remove ``stale``: last, once the new run's files and summary are all in place, so a run
-    that stops earlier (an error, Ctrl-C) never leaves the earlier files gone without the new ones.
-    ``done``: the files written before, for the error when the summary appeared meanwhile."""
+               done: int, *, name: str = SUMMARY, during: str = "the explanations were computed") -> Path:
+    """Write the summary ``name`` (``explanations.json``; segmentation: ``masks.json``; no arrays, no
+    text), exclusively unless ``overwrite``, then remove ``stale``: last, once the new run's files and
+    summary are all in place, so a run that stops earlier (an error, Ctrl-C) never leaves the earlier
+    files gone without the new ones. ``done``: the files written before, for the error when the
+    summary appeared meanwhile (``during``: what the run was doing)."""
     from meddx.core.files import to_json, write_text_atomic
 
     try:
-        path = write_text_atomic(folder / SUMMARY, to_json(summary), exclusive=not overwrite)
+        path = write_text_atomic(folder / name, to_json(summary), exclusive=not overwrite)
     except FileExistsError:
-        raise appeared(flag, folder / SUMMARY, done) from None
+        raise appeared(flag, folder / name, done, during=during) from None
     for f in stale:
         f.unlink(missing_ok=True)
     return path
 
 
-def removed_line(stale: Sequence[Path], folder: Path) -> str:
-    """What the CLI prints after removing ``stale`` (:func:`finish_run`): a deletion is never silent."""
+def removed_line(stale: Sequence[Path], folder: Path, name: str = SUMMARY) -> str:
+    """What the CLI prints after removing ``stale`` (:func:`finish_run`; ``name``: the summary that
+    listed them): a deletion is never silent."""
     return (f"removed: {len(stale)} file{'' if len(stale) == 1 else 's'} of the earlier run in {folder} that this run "
-            f"did not write again (listed in its explanations.json), e.g. {stale[0].name}")
+            f"did not write again (listed in its {name}), e.g. {stale[0].name}")
 
 
 def write_explanations(predictor: Any, explanations: list[Any], inputs: Sequence[Any], out: Path, *,
