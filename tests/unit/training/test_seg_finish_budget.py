@@ -22,12 +22,15 @@ def test_tiny_budget_skips_costly_options_records_why_and_announces_phases(
     from meddx.training.fit import fit
 
     monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
+    # no time at all for the options, so what is skipped does not depend on how fast this machine is (with
+    # 0.06 s left, the 2-pass zoom fitted on a fast run and was tried: the test failed in the full suite)
+    monkeypatch.setattr("meddx.evaluation.seg_postprocess.POSTTRAIN_BUDGET_SHARE", 0.0)
     data = write_seg_folder(tmp_path / "seg", n=12, spatial_dims=2, size=32, classes=2, seed=1)
     # one epoch given (the budget does not plan training); 0.001 min leaves no room for extra passes
     result = fit(TrainConfig(data=str(data), epochs=1, time_budget=0.001, seed=0, ci_resamples=20), progress=True)
     config = json.loads((Path(result.bundle_path) / "config.json").read_text())
     evidence = config["postprocess"]["evidence"]
-    assert evidence["budget"]["seconds"] == pytest.approx(0.1, abs=0.05)  # 0.001 min, rounded to 0.1 s
+    assert evidence["budget"] == {"seconds": 0.0, "share_of_training_budget": 0.0, "skipped": evidence["budget"]["skipped"]}
     assert {"shifts", "zoom"} <= set(evidence["budget"]["skipped"])
     assert config["inference"]["shift"] is False and "projected" in evidence["shift"]["skipped"]
     assert config["inference"]["zoom"] is False and "projected" in evidence["zoom"]["skipped"]
