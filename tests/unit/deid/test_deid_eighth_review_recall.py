@@ -12,12 +12,7 @@ from __future__ import annotations
 import pytest
 
 from meddx.deid.detect import detect
-
-
-def _covered(text: str, phi: str) -> bool:
-    start = text.index(phi)
-    spans = detect(text)
-    return all(any(s.start <= k < s.end for s in spans) for k in range(start, start + len(phi)) if text[k].isalnum())
+from tests.unit.deid.deid_helpers import covered as _covered
 
 
 @pytest.mark.parametrize("text, phi", [

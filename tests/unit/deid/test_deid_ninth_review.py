@@ -20,20 +20,10 @@ import pytest
 
 from meddx.deid.detect import detect
 from meddx.deid.evaluate import parse_marked, score
+from tests.unit.deid.deid_helpers import covered as _covered
+from tests.unit.deid.deid_helpers import untouched as _untouched
 
 _HERE = Path(__file__).parent
-
-
-def _covered(text: str, phi: str) -> bool:
-    """Every letter and digit of ``phi`` (its first occurrence) is inside a detected span."""
-    start = text.index(phi)
-    spans = detect(text)
-    return all(any(s.start <= k < s.end for s in spans) for k in range(start, start + len(phi)) if text[k].isalnum())
-
-
-def _untouched(text: str, word: str) -> bool:
-    start = text.index(word)
-    return not any(s.start < start + len(word) and start < s.end for s in detect(text))
 
 
 def _notes(name: str) -> list:

@@ -11,19 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from meddx.deid.detect import detect
-
-
-def _covered(text: str, phi: str) -> bool:
-    """Every letter and digit of ``phi`` (its first occurrence) is inside a detected span."""
-    start = text.index(phi)
-    spans = detect(text)
-    return all(any(s.start <= k < s.end for s in spans) for k in range(start, start + len(phi)) if text[k].isalnum())
-
-
-def _untouched(text: str, word: str) -> bool:
-    start = text.index(word)
-    return not any(s.start < start + len(word) and start < s.end for s in detect(text))
+from tests.unit.deid.deid_helpers import covered as _covered
+from tests.unit.deid.deid_helpers import untouched as _untouched
 
 
 @pytest.mark.parametrize("text, phi", [
