@@ -10,12 +10,12 @@ than 2 rows each); titles recur, and codes are one word, so they are read at eve
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 
 from meddx.data.text import load_text_source
+from tests.unit.data.csv_files import write_csv
 
 pytestmark = pytest.mark.realdata
 
@@ -35,14 +35,6 @@ def _admissions(shared_data: Path, titles: bool) -> list[tuple[str, str]]:
     return [(str(admissions.loc[h, "diagnosis"]), sets[h]) for h in sets.index]
 
 
-def _write(path: Path, rows: list[tuple[str, str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["text", "labels"])
-        writer.writerows(rows)
-    return path
-
-
 @pytest.mark.parametrize("titles", [False, True])
 @pytest.mark.parametrize("size", [12, 20, 30, None])
 @pytest.mark.parametrize("grouped", [False, True])
@@ -55,6 +47,6 @@ def test_mimic_admissions_with_their_codes_are_read(tmp_path: Path, shared_data:
         part = rows[start:start + (size or len(rows))]
         if len(part) < (size or 0):
             continue
-        source = load_text_source(_write(tmp_path / f"adm{start}.csv", part), label_delimiter=";")
+        source = load_text_source(write_csv(tmp_path / f"adm{start}.csv", ["text", "labels"], part), label_delimiter=";")
         assert source.task == "multilabel" and "looks_swapped" not in source.columns, (start, len(part))
 

@@ -9,24 +9,16 @@ half its rows distinct), and the label column is the longer on average.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
 
 from meddx.core.errors import DataError
 from meddx.data.text import load_text_source
+from tests.unit.data.csv_files import write_csv as _write
 
 CANARY = "Quillfeather"  # a planted patient name: must never reach a message
 _DEPTS = ("cardiology", "oncology", "neurology")
-
-
-def _write(path: Path, header: list[str], rows: list[tuple[str, str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def _short_notes(n: int) -> list[tuple[str, str]]:

@@ -14,7 +14,6 @@ nearly one per row and at least twice the documents' words.
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 from pathlib import Path
@@ -23,20 +22,13 @@ import pytest
 
 from meddx.core.errors import DataError
 from meddx.data.text import load_text_source
+from tests.unit.data.csv_files import write_csv as _write
 
 CANARY = "Quillfeather"  # a planted patient name: must never reach a message
 _WORDS = ("patient admitted with worsening shortness of breath and bilateral leg swelling over the past week "
           "treated with intravenous diuretics then discharged home in stable condition with clinic follow up").split()
 # codes from a large vocabulary: 300 distinct, so a small file uses each about once
 _VOCAB = [f"{letter}{k:02d}.{j}" for letter in "EIJN" for k in range(15) for j in range(5)]
-
-
-def _write(path: Path, header: list[str], rows: list[tuple[str, str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def _note(rng: random.Random, i: int, words: int, pieces: int = 1) -> str:

@@ -23,20 +23,13 @@ import pytest
 
 from meddx.core.errors import DataError
 from meddx.data.text import load_text_source
+from tests.unit.data.csv_files import write_csv as _write
 
 CANARY = "Quillfeather"  # a planted patient name: must never reach a message
 _ORGANS = ["heart", "lung", "kidney", "liver", "bowel", "brain", "bone", "skin", "eye", "ear", "spine", "blood",
            "pancreas", "bladder", "thyroid", "stomach", "colon", "prostate", "breast", "uterus"]
 _ADMITTING = ["SEPSIS", "CHEST PAIN", "CONGESTIVE HEART FAILURE", "PNEUMONIA", "ALTERED MENTAL STATUS",
               "GI BLEED", "ACUTE RENAL FAILURE", "FEVER", "HYPOTENSION", "S/P FALL"]
-
-
-def _write(path: Path, header: list[str], rows: list[tuple[str, str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def _titles(long: bool) -> list[str]:

@@ -12,7 +12,6 @@ same) but printed every note as a label and wrote them into the report.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -20,17 +19,10 @@ import pytest
 
 from meddx.core.errors import DataError
 from meddx.data.text import load_text_source
+from tests.unit.data.csv_files import write_csv as _write
 
 CANARY = "Quillfeather"  # a planted patient name: must never reach a message or the report
 _LABELS = ("cardiology", "oncology", "neurology", "renal", "pulmonary")
-
-
-def _write(path: Path, header: list[str], rows: list[tuple[str, str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def _note(i: int) -> str:

@@ -6,7 +6,6 @@ unique, so these files were refused by ``meddx train`` and ``data info``."""
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 
 from meddx.core.errors import DataError
 from meddx.data.text import load_text_source
+from tests.unit.data.csv_files import write_csv as _write
 
 CANARY = "Quillfeather"
 _CODES = ["I50.9", "I21.4", "J18.9", "N18.3", "I10", "E11.9", "J44.1", "N17.9", "E87.1", "D64.9",
@@ -25,14 +25,6 @@ _COMPLAINTS = ["Chest pain", "Abd pain", "Dyspnea", "Fever", "Syncope", "Weaknes
 def _visits(n: int = 200) -> list[tuple[str, list[str]]]:
     rng = random.Random(0)
     return [(_COMPLAINTS[i % 8], rng.sample(_CODES, rng.randint(2, 5))) for i in range(n)]
-
-
-def _write(path: Path, header: list[str], rows: list[tuple[str, str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 @pytest.mark.parametrize("style", ["delimited", "json", "parquet"])

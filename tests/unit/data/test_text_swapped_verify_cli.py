@@ -10,23 +10,15 @@ and ``--fix`` that cannot help is refused in one line with nothing written.
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import pytest
+from tests.unit.data.csv_files import write_csv as _write
 
 CANARY = "Quillfeather"  # a planted patient name: must never reach a message or an output
 _DEPTS = ("cardiology", "oncology", "neurology")
 _SETS = ("cardiology", "oncology;renal", "neurology", "renal;pulmonary", "pulmonary")
-
-
-def _write(path: Path, header: list[str], rows: list[tuple[str, str]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def _note(i: int) -> str:
