@@ -100,16 +100,22 @@ def test_every_image_classifier_has_a_head_whose_input_is_read(model, args) -> N
     assert head.out_features == 3 and seen and seen[0].shape[0] == 2 and seen[0].flatten(1).shape[1] == head.in_features
 
 
-def _bundle(root: Path, typicality: bool) -> Path:
-    """A seed-CNN bundle (16 px); with ``typicality`` the check fitted on its features of a
-    family of smooth images (the training family)."""
-    rng = np.random.default_rng(0)
+def seed_cnn_16() -> tuple[dict, torch.nn.Module, ImagePreprocessor]:
+    """The config, network (seeded) and preprocessor of a 16 px seed-CNN binary bundle with flip TTA."""
     pre = ImagePreprocessor((16, 16), 1).fit([np.full((1, 16, 16), 128, np.uint8)])
     torch.manual_seed(0)
     net = create_model("seed-cnn", in_channels=1, num_classes=2, image_size=16).eval()
     config = {"name": "t", "task": "binary", "label_names": ["neg", "pos"], "spatial_dims": 2,
               "model": {"name": "seed-cnn", "args": {"in_channels": 1, "image_size": 16}, "num_classes": 2},
               "preprocessing": pre.to_dict(), "decision": {"threshold": 0.5}, "tta": ["hflip"]}
+    return config, net, pre
+
+
+def _bundle(root: Path, typicality: bool) -> Path:
+    """A seed-CNN bundle (16 px); with ``typicality`` the check fitted on its features of a
+    family of smooth images (the training family)."""
+    rng = np.random.default_rng(0)
+    config, net, pre = seed_cnn_16()
     extra = {}
     if typicality:
         from meddx.bundle.predictor import Predictor

@@ -9,19 +9,14 @@ import torch
 
 from meddx.bundle import typicality
 from meddx.bundle.typicality import feature_sample, fit_for_bundle
-from meddx.models.registry import create_model
 from meddx.transforms.image import ImagePreprocessor
+from tests.unit.bundle.test_typicality import seed_cnn_16
 
 
 def _predictor() -> tuple[object, ImagePreprocessor]:
     from meddx.bundle.predictor import Predictor
 
-    pre = ImagePreprocessor((16, 16), 1).fit([np.full((1, 16, 16), 128, np.uint8)])
-    torch.manual_seed(0)
-    net = create_model("seed-cnn", in_channels=1, num_classes=2, image_size=16).eval()
-    config = {"name": "t", "task": "binary", "label_names": ["neg", "pos"], "spatial_dims": 2,
-              "model": {"name": "seed-cnn", "args": {"in_channels": 1, "image_size": 16}, "num_classes": 2},
-              "preprocessing": pre.to_dict(), "decision": {"threshold": 0.5}, "tta": ["hflip"]}
+    config, net, pre = seed_cnn_16()
     return Predictor(config, net), pre
 
 
