@@ -94,19 +94,20 @@ def input_spec(config: dict[str, Any]) -> dict[str, Any]:
 def model_summary(name: str, version: int, stage: str, config: dict[str, Any], metrics: dict[str, Any],
                   explain_methods: list[str]) -> dict[str, Any]:
     """The entry of ``GET /v1/models``."""
-    calibration = config.get("calibration") or {}
     return {
         "name": name, "version": version, "stage": stage, "task": config.get("task"), "modality": modality(config),
         "labels": list(config.get("label_names", [])), "model": (config.get("model") or {}).get("name"),
         "metrics": headline(metrics), "operating_point": operating_point(config, metrics),
-        "calibration": _calibration(calibration, config.get("label_names") or []),
+        "calibration": _calibration(config, metrics),
         "input": input_spec(config), "explain_methods": explain_methods,
     }
 
 
-def _calibration(calibration: dict[str, Any], label_names: list[str]) -> dict[str, Any]:
+def _calibration(config: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
     """The temperature (one number, or a multi-label bundle's one per label, with ``per_label`` naming each:
-    ``{"a": 1.31, "b": 0.88}``) and where it was fitted; ``not_fitted``: the labels left at T = 1."""
+    ``{"a": 1.31, "b": 0.88}``) and where it was fitted; ``not_fitted``: the labels left at T = 1;
+    ``by_label``: each label's measured calibration (``_by_label``), absent when the bundle has none."""
+    calibration, label_names = config.get("calibration") or {}, config.get("label_names") or []
     t = calibration.get("temperature")
     out: dict[str, Any] = {"temperature": [_round(v) for v in t] if isinstance(t, list) else _round(t),
                            "fitted_on": calibration.get("fitted_on")}
@@ -114,7 +115,26 @@ def _calibration(calibration: dict[str, Any], label_names: list[str]) -> dict[st
         out["per_label"] = {str(n): _round(v) for n, v in zip(label_names, t)}
     if calibration.get("not_fitted"):
         out["not_fitted"] = list(calibration["not_fitted"])
+    by_label = _by_label(config, metrics)
+    if by_label is not None:
+        out["by_label"] = by_label
     return out
+
+
+def _by_label(config: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any] | None:
+    """A multi-label bundle's calibration per label from its ``metrics.json`` (``calibration.per_label`` of
+    the test split, else val: the model card's table): ``{"split", "labels": {name: {"n", "n_positive",
+    "prevalence", "ece_before", "ece_after", "in_the_large_after", "mean_predicted_after"}}}``, the
+    ``*_after`` numbers ``None`` without a temperature; ``None`` for other bundles and those without it."""
+    from meddx.bundle.card_label_calibration import label_calibration
+
+    found = label_calibration(config, metrics)
+    if found is None:
+        return None
+    keep = ("prevalence", "ece_before", "ece_after", "in_the_large_after", "mean_predicted_after")
+    return {"split": found["split"],
+            "labels": {name: {"n": row["n"], "n_positive": row["n_positive"], **{k: _round(row[k]) for k in keep}}
+                       for name, row in found["labels"].items()}}
 
 
 def card_summary(config: dict[str, Any], metrics: dict[str, Any], card_markdown: str) -> dict[str, Any]:

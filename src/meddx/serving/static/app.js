@@ -109,6 +109,7 @@ function renderCard(m) {
   }
   if (m.calibration && m.calibration.per_label) item("Calibration", `temperature per label: ${Object.entries(m.calibration.per_label).map(([k, v]) => `${k} ${num(v, 2)}`).join(", ")} (fitted on ${m.calibration.fitted_on || "n/a"})` + (m.calibration.not_fitted ? `; T = 1, not fitted (a single class on validation, or a loss that ignored the label's positives): ${m.calibration.not_fitted.join(", ")}` : ""));
   else if (m.calibration && m.calibration.temperature) item("Calibration", `temperature ${num(m.calibration.temperature)} (fitted on ${m.calibration.fitted_on || "n/a"})`);
+  if (m.calibration && m.calibration.by_label) item(`Calibration per label, ${m.calibration.by_label.split} split`, labelCalibration(m.calibration.by_label.labels));
   item("Intended use", m.card.intended_use);
   item("Outcome", m.card.outcome);
   const card = $("card");
@@ -118,6 +119,17 @@ function renderCard(m) {
   details.appendChild(el("summary", "Full model card"));
   details.appendChild(el("pre", m.card.model_card_markdown));
   card.appendChild(details);
+}
+
+// Each label's ECE before -> after its temperature, calibration-in-the-large after (below 0: risks too high)
+// and mean predicted risk against the observed rate; the first 20 labels, as `meddx evaluate` prints them.
+function labelCalibration(labels) {
+  const rows = Object.entries(labels || {});
+  const signed = (v) => (v === null || v === undefined ? "n/a" : (v >= 0 ? "+" : "") + Number(v).toFixed(2));
+  const text = rows.slice(0, 20).map(([k, v]) => `${k}: ECE ${num(v.ece_before)}`
+    + (v.ece_after !== null && v.ece_after !== undefined ? ` → ${num(v.ece_after)}, in the large ${signed(v.in_the_large_after)}, mean P ${num(v.mean_predicted_after)}` : " (no temperature)")
+    + ` vs rate ${num(v.prevalence)}`).join("; ");
+  return text + (rows.length > 20 ? `; ${rows.length - 20} more labels in metrics.json` : "");
 }
 
 function takeFile(file) {
