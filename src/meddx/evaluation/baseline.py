@@ -77,7 +77,7 @@ def baseline_metrics(predictor: Any, source: Any, predictions: dict[str, SplitPr
                 preds.labels, preds.probs, base_preds.probs, predictor.task,
                 threshold_a=predictor.decision_thresholds, threshold_b=base.decision_thresholds,
                 label_names=predictor.label_names, groups=groups, n_resamples=settings.n_resamples,
-                level=settings.level, seed=settings.seed)
+                level=settings.level, seed=settings.seed, scores_a=preds.scores, scores_b=base_preds.scores)
             entry["difference"] = {m: diff[m] for m in HEADLINE} | {"level": diff["level"], "unit": diff["unit"]}
         out[split] = entry
     return out

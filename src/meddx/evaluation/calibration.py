@@ -322,6 +322,17 @@ def apply_temperature(probs: np.ndarray, temperature: float | Sequence[float], t
     anything else -> float64.
     """
     p = _validate_probs(probs, task)
+    z = _calibrated_logits(p, temperature, task, bias)
+    out = expit(z) if task == "multilabel" else softmax(z, axis=1)
+    if task == "binary" and (np.ndim(probs) == 1 or np.shape(probs)[1] == 1):  # P(positive) given
+        out = out[:, 1].reshape(np.shape(probs))
+    dtype = np.float32 if np.asarray(probs).dtype == np.float32 else np.float64
+    return out.astype(dtype)
+
+
+def _calibrated_logits(p: np.ndarray, temperature: Any, task: str, bias: Any) -> np.ndarray:
+    """The (N, K) scores whose softmax (binary, multiclass) or sigmoid (multilabel) ``apply_temperature``
+    returns: ``_scores(p) / T`` plus the bias."""
     if np.ndim(temperature) == 1:
         t: float | np.ndarray = _label_temperatures(temperature, p.shape[1], task)
     else:
@@ -334,11 +345,32 @@ def apply_temperature(probs: np.ndarray, temperature: float | Sequence[float], t
             raise ConfigError(f"a single calibration bias applies to binary models only (multi-class: one per class; "
                               f"multi-label: one per label); this one is {task}, got {bias!r}")
         z[:, 1] += float(bias)
-    out = expit(z) if task == "multilabel" else softmax(z, axis=1)
-    if task == "binary" and (np.ndim(probs) == 1 or np.shape(probs)[1] == 1):  # P(positive) given
-        out = out[:, 1].reshape(np.shape(probs))
-    dtype = np.float32 if np.asarray(probs).dtype == np.float32 else np.float64
-    return out.astype(dtype)
+    return z
+
+
+def log_calibrated(probs: Any, temperature: float | Sequence[float], task: str, bias: Any = 0.0) -> np.ndarray:
+    """The logarithm of ``apply_temperature(probs, ...)``, (N, K) float64, computed without forming the
+    probabilities: ``log_softmax`` / ``log_sigmoid`` of the rescaled scores.
+
+    Why: the ranking metrics (AUC, AUPRC, DeLong) rank these. A probability rounds to exactly 1.0 once its
+    log-odds pass ~36.7 (at T = 0.05: a network margin of 1.84), tying cases the network ranks apart; its
+    logarithm, -exp(-margin), is distinct up to margins of ~700. Binary, multi-label: monotone in the network's
+    scores, so AUC does not depend on T; multi-class: each class's calibrated order (T can reorder one-vs-rest)."""
+    from scipy.special import log_expit
+
+    z = _calibrated_logits(_validate_probs(probs, task), temperature, task, bias)
+    return log_expit(z) if task == "multilabel" else _log_softmax(z)
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    """Row-wise log-softmax that keeps the top class's value below 0: ``(z - max) - log1p(others)``, where
+    ``others`` sums exp(z_j - max) over all but one maximal column. scipy's ``log_softmax`` forms
+    ``log(1 + others)``, which is exactly 0 once ``others`` < 1e-16: the ties this is here to avoid."""
+    top = np.argmax(z, axis=1)
+    shifted = z - z[np.arange(len(z)), top][:, None]
+    rest = np.exp(shifted)
+    rest[np.arange(len(z)), top] = 0.0
+    return shifted - np.log1p(rest.sum(axis=1))[:, None]
 
 
 def _class_bias(bias: Any, k: int, per: str = "class") -> np.ndarray:

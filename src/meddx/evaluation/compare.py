@@ -24,7 +24,7 @@ from scipy import stats
 
 from meddx.core.errors import ConfigError, DataError
 from meddx.evaluation.mcnemar import MCNEMAR_EXACT_BELOW, mcnemar_test  # noqa: F401  (re-exported)
-from meddx.evaluation.metrics import _check_threshold, _label_names, _validate
+from meddx.evaluation.metrics import _check_threshold, _label_names, _ranking_scores, _validate
 
 DELONG_METHOD = "DeLong (Sun & Xu 2014 fast algorithm)"
 MIN_PER_CLASS = 2  # DeLong's variance needs >= 2 positives and >= 2 negatives (ddof=1)
@@ -210,6 +210,8 @@ def delong_per_class(
     label_names: list[str] | None = None,
     level: float = 0.95,
     groups: np.ndarray | None = None,
+    scores_a: np.ndarray | None = None,
+    scores_b: np.ndarray | None = None,
 ) -> dict[str, dict[str, Any]]:
     """DeLong test per class, keyed by class name, so a report can compare AUCs class by class.
 
@@ -219,6 +221,8 @@ def delong_per_class(
     ``{"skipped": reason}`` instead of raising, so one rare class does not sink the report.
     ``groups`` (patient ids): the clustered DeLong of Obuchowski (1997) with patients as units
     (``evaluation.compare_clustered``); each entry then also holds ``n_clusters``.
+    ``scores_a``/``scores_b``: what is ranked instead of each model's probabilities (``SplitPredictions.ranking``:
+    the same order without ties at exactly 1.0; ``classification_metrics(scores=)``).
     """
     from meddx.evaluation.compare_clustered import (
         CLUSTERED_DELONG_METHOD, cluster_codes, cluster_count_problem, clustered_delong_variance)
@@ -230,6 +234,7 @@ def delong_per_class(
         raise DataError(f"probs_a and probs_b must have the same shape (same cases, same classes); "
                         f"got {pa.shape} and {pb.shape}")
     names = _label_names(label_names, pa.shape[1])
+    pa, pb = _ranking_scores(scores_a, pa, task), _ranking_scores(scores_b, pb, task)
     columns = [1] if task == "binary" else range(pa.shape[1])
     codes = None if groups is None else cluster_codes(groups, len(pa))
     out: dict[str, dict[str, Any]] = {}
@@ -345,7 +350,8 @@ def compare_bundles(
         **paired_tests(y, pa, pb, a, b, level),
         "difference": paired_difference_intervals(
             y, pa.probs, pb.probs, task, threshold_a=a.decision_thresholds, threshold_b=b.decision_thresholds,
-            label_names=names, groups=patient_groups(pa), n_resamples=n_resamples, level=level, seed=seed),
+            label_names=names, groups=patient_groups(pa), n_resamples=n_resamples, level=level, seed=seed,
+            scores_a=pa.scores, scores_b=pb.scores),
         "note": "difference = A - B on the same cases, each bundle reading the data as it was trained; each "
                 "decides at its own validation-chosen threshold",
         "warnings": split_use_warnings(a, b, data, split),

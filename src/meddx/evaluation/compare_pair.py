@@ -100,6 +100,7 @@ def align_to(pa: Any, pb: Any, where: str, name_a: str, name_b: str) -> Any:
                         "samples with their own reader options; give --patient-column so both read the same one")
     return replace(pb, ids=list(pa.ids), labels=labels, probs=np.asarray(pb.probs)[order],
                    raw_probs=None if pb.raw_probs is None else np.asarray(pb.raw_probs)[order],
+                   scores=None if pb.scores is None else np.asarray(pb.scores)[order],
                    patient_ids=patients if patients is not None else pa.patient_ids)
 
 
@@ -119,7 +120,7 @@ def paired_tests(y: np.ndarray, pa: Any, pb: Any, a: Any, b: Any, level: float) 
     correct_b = correctness(y, pb.probs, a.task, b.decision_thresholds)
     mcnemar = mcnemar_test(correct_a, correct_b, groups if clustered else None)
     delong = delong_per_class(y, pa.probs, pb.probs, a.task, label_names=a.label_names, level=level,
-                              groups=groups if clustered else None)
+                              groups=groups if clustered else None, scores_a=pa.scores, scores_b=pb.scores)
     n_units = int(len(np.unique(groups))) if clustered else int(len(y))  # type: ignore[arg-type]
     why = ("patient ids with more than one sample for some patient: DeLong and McNemar treat patients as the "
            "units" if clustered else "one sample per patient (or no patient ids): samples are the units")

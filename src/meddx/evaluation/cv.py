@@ -118,7 +118,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
                       extra={"fold": fold_column, "predicted": decided})
     pooled = metric_intervals(pooled_preds.labels, pooled_preds.probs, source.task, label_names=list(source.label_names),
                               groups=_patient_groups(pooled_preds), n_resamples=cv_resamples(config),
-                              seed=config.seed)
+                              seed=config.seed, scores=pooled_preds.scores)
     pooled_auc = pooled["auc"], pooled["auprc"]  # of the (recalibrated) probabilities themselves
     pooled_extra, decisions = {}, None
     if source.task == "multiclass":  # argmax decisions need no per-fold threshold: pool them too
@@ -233,7 +233,8 @@ def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network:
     common = dict(label_names=list(source.label_names), n_resamples=cv_resamples(config), seed=config.seed,
                   groups=_patient_groups(network))  # the same cases (and patients) as the baseline's pooled rows
     pooled = metric_intervals_of(base, source.task, common)
-    diff = paired_difference_intervals(network.labels, network.probs, base.probs, source.task, **common)
+    diff = paired_difference_intervals(network.labels, network.probs, base.probs, source.task,
+                                       scores_a=network.scores, scores_b=base.scores, **common)
     if decisions is not None:  # the same resamples (seed), the network's own decisions for the argmax metrics
         decided = paired_difference_intervals(network.labels, decisions.probs, base.probs, source.task, **common)
         diff = {**diff, **{k: decided[k] for k in keys if k not in ("auc", "auprc")}}
@@ -264,7 +265,7 @@ def _deciding_scores(probs: np.ndarray, weights: Any) -> np.ndarray:
 def metric_intervals_of(preds: Any, task: str, common: dict[str, Any]) -> dict[str, Any]:
     from meddx.evaluation.intervals import metric_intervals
 
-    return metric_intervals(preds.labels, preds.probs, task, **common)
+    return metric_intervals(preds.labels, preds.probs, task, scores=preds.scores, **common)
 
 
 def _fold_metric_names(per_fold: list[dict[str, Any]]) -> list[str]:
@@ -285,6 +286,10 @@ def _pool(parts: list[Any]) -> Any:
     from meddx.evaluation.evaluate import SplitPredictions
 
     patients = None if any(p.patient_ids is None for p in parts) else [i for p in parts for i in p.patient_ids]
+    scores = None  # ranking scores on one scale, the log of each fold's calibrated probabilities
+    if any(p.scores is not None for p in parts):
+        with np.errstate(divide="ignore"):
+            scores = np.concatenate([np.log(p.probs) if p.scores is None else p.scores for p in parts])
     return SplitPredictions(split="oof", ids=[i for p in parts for i in p.ids],
                             labels=np.concatenate([p.labels for p in parts]),
-                            probs=np.concatenate([p.probs for p in parts]), patient_ids=patients)
+                            probs=np.concatenate([p.probs for p in parts]), patient_ids=patients, scores=scores)

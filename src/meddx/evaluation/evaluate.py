@@ -20,6 +20,8 @@ import numpy as np
 from meddx.core.files import write_json_atomic, write_text_atomic
 from meddx.data.base import ImageSource
 from meddx.evaluation.leakage import leakage_warning  # noqa: F401  (re-exported: imported from here before)
+from meddx.evaluation.split_warnings import one_class_warning as _one_class_warning
+from meddx.evaluation.split_warnings import saturation_warning as _saturation_warning
 
 if TYPE_CHECKING:
     from meddx.bundle.predictor import Predictor
@@ -32,7 +34,9 @@ class SplitPredictions:
     """Probabilities of one split, with the ids, true labels and patients they belong to.
 
     ``probs`` are what ``predict`` returns (temperature-scaled); ``raw_probs`` the network's own,
-    kept for the before/after calibration report (``None`` when they are the same).
+    kept for the before/after calibration report (``None`` when they are the same); ``scores`` the
+    log of ``probs`` computed without rounding them (``calibration.log_calibrated``; ``None`` when
+    they are the same), what AUC, AUPRC and DeLong rank (:attr:`ranking`).
     """
 
     split: str
@@ -41,6 +45,13 @@ class SplitPredictions:
     probs: np.ndarray
     raw_probs: np.ndarray | None = None
     patient_ids: list[str] | None = None
+    scores: np.ndarray | None = None
+
+    @property
+    def ranking(self) -> np.ndarray:
+        """What the ranking metrics rank: ``scores``, else ``probs``. A small temperature rounds the
+        calibrated probabilities of distinct cases to exactly 1.0 (ties); their logarithms keep the order."""
+        return self.probs if self.scores is None else self.scores
 
 
 @dataclass
@@ -55,10 +66,16 @@ class EvalSettings:
 
 
 def predictions_from_raw(predictor: Any, split: str, data: Any, raw: np.ndarray) -> SplitPredictions:
-    """Wrap raw (uncalibrated) probabilities of a split; the bundle's temperature is applied here."""
+    """Wrap raw (uncalibrated) probabilities of a split; the bundle's temperature is applied here, and
+    the ranking scores (the log of the calibrated probabilities, without their ties at 1.0) made."""
     probs = predictor.calibrate(raw)
+    scores = None
+    if probs is not raw:
+        from meddx.evaluation.calibration import log_calibrated
+
+        scores = log_calibrated(raw, predictor.temperature, predictor.task, bias=predictor.calibration_bias)
     return SplitPredictions(split=split, ids=list(data.ids), labels=np.asarray(data.labels), probs=probs,
-                            raw_probs=None if probs is raw else raw, patient_ids=data.patient_ids)
+                            raw_probs=None if probs is raw else raw, patient_ids=data.patient_ids, scores=scores)
 
 
 def predict_split(predictor: Any, source: ImageSource, split: str, batch_size: int | None = None) -> SplitPredictions:
@@ -87,8 +104,8 @@ def metrics_for(predictor: Any, preds: SplitPredictions) -> dict[str, Any]:
     """Point metrics at the bundle's own decision rule (its threshold(s), chosen on validation)."""
     from meddx.evaluation.metrics import classification_metrics
 
-    metrics = classification_metrics(preds.labels, preds.probs, predictor.task,
-                                     threshold=predictor.decision_thresholds, label_names=predictor.label_names)
+    metrics = classification_metrics(preds.labels, preds.probs, predictor.task, threshold=predictor.decision_thresholds,
+                                     label_names=predictor.label_names, scores=preds.scores)
     metrics["split"] = preds.split
     return metrics
 
@@ -166,40 +183,11 @@ def assess(
         subgroups, sub_warnings = subgroup_metrics(
             preds.labels, preds.probs, task, ids=preds.ids, attributes=attributes,
             threshold=predictor.decision_thresholds, label_names=names, groups=_groups(preds),
-            n_resamples=settings.n_resamples, level=settings.level, seed=settings.seed)
+            n_resamples=settings.n_resamples, level=settings.level, seed=settings.seed, scores=preds.scores)
         metrics["subgroups"], metrics["subgroup_warnings"] = subgroups, sub_warnings
         warnings += [f"subgroup {w}" for w in sub_warnings]
     metrics["warnings"] = warnings
     return metrics
-
-
-def _one_class_warning(preds: SplitPredictions, task: str, names: list[str]) -> list[str]:
-    """A split of one class (an external set of confirmed cases) has no AUC: say what it does measure."""
-    labels = np.asarray(preds.labels)
-    if task == "multilabel" or labels.ndim != 1 or len(np.unique(labels)) != 1:
-        return []
-    only = names[int(labels[0])]
-    measure = "specificity" if task == "binary" and int(labels[0]) == 0 else f"the sensitivity for {only!r}"
-    return [f"{preds.split} holds one class only ({only!r}, {len(labels)} samples): AUC and AUPRC are undefined; "
-            f"this set measures {measure} (equal to accuracy here)"]
-
-
-def _saturation_warning(preds: SplitPredictions, task: str) -> list[str]:
-    """Probabilities of exactly 0 or 1 (logit margins beyond float64's ~37) tie their cases, so
-    AUC and AUPRC cannot rank them: a network with extreme outputs (diverged training) can read
-    AUC 0.5 although its logits rank the cases. Say so when it happens to a tenth of the cases."""
-    probs = np.asarray(preds.probs, dtype=np.float64)
-    if task == "multilabel":
-        saturated = np.any((probs == 0.0) | (probs == 1.0), axis=1)
-    else:
-        saturated = np.any(probs == 1.0, axis=1)
-    count = int(saturated.sum())
-    if len(probs) == 0 or count < max(2, 0.1 * len(probs)):
-        return []
-    return [f"{preds.split}: {count} of {len(probs)} cases have a probability of exactly 0 or 1 (the network's logit "
-            "margins exceed what float64 can tell apart, ~37): AUC and AUPRC treat them as ties, so they understate "
-            "any ranking the logits hold; such outputs usually mean training diverged (check val_loss in the run's "
-            "logs) or the inputs are far outside the training data"]
 
 
 def _extra_operating_points(predictor: Any, preds: SplitPredictions, val: SplitPredictions | None,
@@ -217,7 +205,7 @@ def _extra_operating_points(predictor: Any, preds: SplitPredictions, val: SplitP
         point = choose_operating_point(val.labels, val.probs, task, rule, per_class=task != "binary", label_names=names)
         ci = metric_intervals(preds.labels, preds.probs, task, threshold=thresholds_of(point, names), label_names=names,
                               groups=_groups(preds), n_resamples=max(settings.n_resamples, 0), level=settings.level,
-                              seed=settings.seed)
+                              seed=settings.seed, scores=preds.scores)
         keep = ("sensitivity", "specificity", "ppv", "npv")
         classes = [names[1]] if task == "binary" else names
         point[preds.split] = {c: {m: ci["per_class"][c][m] for m in keep} for c in classes}
@@ -325,7 +313,7 @@ def evaluate_bundle(
         from meddx.evaluation.report import write_report
 
         write_report(out_dir / "report.html", metrics, preds.labels, preds.probs,
-                     title=f"{predictor.name} on {source.name} ({split})")
+                     title=f"{predictor.name} on {source.name} ({split})", scores=preds.scores)
     return metrics, target
 
 

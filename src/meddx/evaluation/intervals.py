@@ -26,6 +26,7 @@ from meddx.evaluation.decision import decision_weights
 from meddx.evaluation.metrics import (
     _label_names,
     _predictions,
+    _ranking_scores,
     _resolve_threshold,
     _validate,
     classification_metrics,
@@ -71,7 +72,7 @@ class _FastMetrics:
     """
 
     def __init__(self, y: np.ndarray, p: np.ndarray, task: str, cut: np.ndarray | None,
-                 weights: np.ndarray | None = None) -> None:
+                 weights: np.ndarray | None = None, scores: np.ndarray | None = None) -> None:
         truth, pred, pred_idx = _predictions(y, p, task, cut, weights)  # weights: evaluation.decision
         self.task, self.n, self.k = task, p.shape[0], p.shape[1]
         t, d = truth.astype(float), pred.astype(float)
@@ -81,8 +82,10 @@ class _FastMetrics:
             cols += [t * decided, decided]
         self.design = np.hstack(cols)
         self.truth = t
-        # 0-based codes of the distinct scores of each column, highest score first.
-        self.codes = [rankdata(-p[:, c], method="dense").astype(int) - 1 for c in range(self.k)]
+        # 0-based codes of the distinct scores of each column, highest score first (the ranking
+        # scores: ``classification_metrics(scores=)``).
+        r = _ranking_scores(scores, p, task)
+        self.codes = [rankdata(-r[:, c], method="dense").astype(int) - 1 for c in range(self.k)]
 
     def _ranking(self, w: np.ndarray, c: int) -> tuple[float, float]:
         """(AUC, AP) of class ``c`` under weights ``w``; NaN when a side is empty."""
@@ -226,10 +229,12 @@ def metric_intervals(
     n_resamples: int = 1000,
     level: float = 0.95,
     seed: int = 0,
+    scores: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Bootstrap intervals for the headline and per-class metrics of one model.
 
-    Inputs and validation are those of ``classification_metrics``; estimates equal its values.
+    Inputs and validation are those of ``classification_metrics`` (``scores``: what AUC and AUPRC
+    rank); estimates equal its values.
     Resampling is stratified by class (multilabel: by the first label, so that label's
     prevalence is kept; the others vary) for the values conditional on the class (sensitivity,
     specificity, AUC, balanced accuracy), unstratified for those that depend on the class mix
@@ -246,10 +251,12 @@ def metric_intervals(
     names = _label_names(label_names, p.shape[1])
     _, cut, _ = _resolve_threshold(threshold, task, p.shape[1])
     weights = decision_weights(threshold, p.shape[1])
-    point = classification_metrics(y, p, task, threshold=threshold, label_names=names)  # type: ignore[arg-type]
+    point = classification_metrics(y, p, task, threshold=threshold, label_names=names,  # type: ignore[arg-type]
+                                   scores=scores)
+    fast = _FastMetrics(y, p, task, cut, weights, scores)
     if n_resamples == 0:  # no bootstrap asked for (`--bootstrap 0`): the estimates, with null bounds
-        return _estimates_only(_FastMetrics(y, p, task, cut, weights), point, names, task, groups, len(y), level, seed)
-    intervals = bootstrap_ci(_FastMetrics(y, p, task, cut, weights), len(y), strata=_strata(y, task), groups=groups,
+        return _estimates_only(fast, point, names, task, groups, len(y), level, seed)
+    intervals = bootstrap_ci(fast, len(y), strata=_strata(y, task), groups=groups,
                              n_resamples=n_resamples, level=level, seed=seed, unstratified=_mix_dependent(p.shape[1]))
     shaped = _shape(intervals, names, task, groups, len(y), n_resamples, level, seed, point["notes"])
     # The estimates are the point metrics themselves, not their fast recomputation, which can
@@ -297,6 +304,8 @@ def paired_difference_intervals(
     n_resamples: int = 1000,
     level: float = 0.95,
     seed: int = 0,
+    scores_a: np.ndarray | None = None,
+    scores_b: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Paired bootstrap intervals for metric(A) - metric(B) of two models on the same samples.
 
@@ -304,6 +313,7 @@ def paired_difference_intervals(
     on the same resampled indices each time, so the variation the two share (which samples are
     hard) cancels. An interval excluding 0 is evidence of a difference at ``level``.
     ``n_resamples=0``: the differences of the estimates, with null bounds (as ``metric_intervals``).
+    ``scores_a``/``scores_b``: what each model's AUC and AUPRC rank (``classification_metrics(scores=)``).
     """
     y, p_a = _validate(y_true, probs_a, task)
     _, p_b = _validate(y_true, probs_b, task)
@@ -312,11 +322,11 @@ def paired_difference_intervals(
     names = _label_names(label_names, p_a.shape[1])
     notes = []
     models = []
-    for tag, p, thr in (("A", p_a, threshold_a), ("B", p_b, threshold_b)):
+    for tag, p, thr, sc in (("A", p_a, threshold_a, scores_a), ("B", p_b, threshold_b, scores_b)):
         _, cut, _ = _resolve_threshold(thr, task, p.shape[1])
-        res = classification_metrics(y, p, task, threshold=thr, label_names=names)  # type: ignore[arg-type]
+        res = classification_metrics(y, p, task, threshold=thr, label_names=names, scores=sc)  # type: ignore[arg-type]
         notes += [f"model {tag}: {note}" for note in res["notes"]]
-        models.append(_FastMetrics(y, p, task, cut, decision_weights(thr, p.shape[1])))
+        models.append(_FastMetrics(y, p, task, cut, decision_weights(thr, p.shape[1]), sc))
     if n_resamples == 0:  # no bootstrap asked for: the paired differences of the estimates, null bounds
         values = _paired_statistic(*models)(np.arange(len(y)))
         intervals = {k: {"estimate": v, "percentile": [None, None], "bca": [None, None], "n_valid": 0,

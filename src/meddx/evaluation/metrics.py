@@ -107,6 +107,23 @@ def _validate(
     return y.astype(int), p
 
 
+def _ranking_scores(scores: Any, p: np.ndarray, task: str) -> np.ndarray:
+    """The (N, K) scores AUC and AUPRC rank: ``scores`` when given, else the probabilities ``p``.
+
+    ``scores`` (e.g. ``calibration.log_calibrated``, the log of the calibrated probabilities) must
+    rank each column as the probabilities do, only without their ties at exactly 1.0; a binary (N,)
+    score of the positive class reads as ``[-s, s]``."""
+    if scores is None:
+        return p
+    r = np.asarray(scores, dtype=float)
+    if task == "binary" and r.ndim == 1:
+        r = np.column_stack([-r, r])
+    if r.shape != p.shape or np.isnan(r).any():
+        raise DataError(f"ranking scores must be an (N, K) array without NaN of the shape of probs {p.shape}; "
+                        f"got shape {r.shape}")
+    return r
+
+
 def _label_names(label_names: list[str] | None, k: int) -> list[str]:
     names = [str(i) for i in range(k)] if label_names is None else [str(n) for n in label_names]
     if len(names) != k or len(set(names)) != k:
@@ -203,7 +220,8 @@ def _class_notes(name: str, positives: int, n: int, tp: int, fp: int, tn: int, f
 def _per_class(
     truth: np.ndarray, pred: np.ndarray, p: np.ndarray, names: list[str]
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """One-vs-rest metrics per class (sklearn as engine) and the notes explaining each ``None``."""
+    """One-vs-rest metrics per class (sklearn as engine) and the notes explaining each ``None``;
+    ``p`` is what AUC and AUPRC rank (``_ranking_scores``)."""
     n = truth.shape[0]
     # zero_division=nan makes sklearn return NaN (and not warn) where a ratio is 0/0.
     precision, recall, f1, support = precision_recall_fscore_support(
@@ -281,6 +299,7 @@ def classification_metrics(
     *,
     threshold: float | Sequence[float] | None = None,
     label_names: list[str] | None = None,
+    scores: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Discrimination and confusion-matrix metrics for one set of predictions.
 
@@ -297,6 +316,10 @@ def classification_metrics(
             argmax; a sequence is a ConfigError for binary (one threshold on column 1). A
             ``WeightedArgmax`` (multiclass, ``evaluation.decision``) predicts argmax p_k·w_k.
         label_names: one name per column (default ``"0"``, ``"1"``, ...).
+        scores: what ``auc`` and ``auprc`` rank instead of ``probs``: an (N, K) array ordering each
+            column as ``probs`` does, without its ties at exactly 1.0 (``calibration.log_calibrated``:
+            with a small temperature the calibrated probabilities of distinct cases round to 1.0);
+            every other value uses ``probs``.
 
     Returns:
         A JSON-serialisable dict with ``n``, ``task``, ``auc``, ``auprc`` (average precision;
@@ -320,7 +343,7 @@ def classification_metrics(
         notes.append("decisions are argmax of p_k·w_k (the class weights of the loss): the decisions the model was "
                      "trained for, on probabilities with the weights removed")
 
-    per_class, class_notes = _per_class(truth, pred, p, names)
+    per_class, class_notes = _per_class(truth, pred, _ranking_scores(scores, p, task), names)
     macro, macro_notes = _macro(per_class, names)
     macro_f1 = macro["f1"]
     if task == "multiclass" and cut is not None:  # per-class F1 at the one-vs-rest thresholds, the

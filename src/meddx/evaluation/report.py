@@ -361,8 +361,10 @@ def _method(m: dict) -> str:
 
 
 # ---------------------------------------------------------------- API
-def render_report(metrics: dict[str, Any], y_true: np.ndarray, probs: np.ndarray, *, title: str | None = None) -> str:
-    """The HTML text of the evaluation report (self-contained: no external resource, no script)."""
+def render_report(metrics: dict[str, Any], y_true: np.ndarray, probs: np.ndarray, *, title: str | None = None,
+                  scores: np.ndarray | None = None) -> str:
+    """The HTML text of the evaluation report (self-contained: no external resource, no script); ``scores``:
+    what the ROC and precision-recall curves rank (``classification_metrics(scores=)``)."""
     m = _d(metrics)
     names = [str(n) for n in _l(m.get("label_names")) or _l(_d(m.get("dataset")).get("label_names"))]
     task = str(m.get("task") or _d(m.get("dataset")).get("task") or "")
@@ -377,7 +379,7 @@ def render_report(metrics: dict[str, Any], y_true: np.ndarray, probs: np.ndarray
                   "ROC: higher and further left is better. Precision–recall: higher is better; the dotted line "
                   "is the prevalence, what a useless model would reach.")
     body = [_header(m, title, names), _summary(m, task, names),
-            _section("curves", curves_how, _curves(m, task, names, y_true, probs)),
+            _section("curves", curves_how, _curves(m, task, names, y_true, probs, scores)),
             _confusion(m, task, names), _per_class(m, task, names), _baseline(m), _explanations(m), _calibration(m),
             _subgroups(m),
             _dataset(m), _plan(m), _notes(m), _method(m)]
@@ -389,6 +391,6 @@ def render_report(metrics: dict[str, Any], y_true: np.ndarray, probs: np.ndarray
 
 
 def write_report(path: str | Path, metrics: dict[str, Any], y_true: np.ndarray, probs: np.ndarray, *,
-                 title: str | None = None) -> Path:
+                 title: str | None = None, scores: np.ndarray | None = None) -> Path:
     """Render the report and write it atomically to ``path``; return the path."""
-    return write_text_atomic(path, render_report(metrics, y_true, probs, title=title))
+    return write_text_atomic(path, render_report(metrics, y_true, probs, title=title, scores=scores))

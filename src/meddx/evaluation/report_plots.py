@@ -62,15 +62,16 @@ def _op_points(metrics: dict, task: str, truth: np.ndarray, p: np.ndarray, cols:
     return out
 
 
-def _curves(metrics: dict, task: str, names: list[str], y_true: Any, probs: Any) -> str:
+def _curves(metrics: dict, task: str, names: list[str], y_true: Any, probs: Any, scores: Any = None) -> str:
     import matplotlib
     from matplotlib.figure import Figure
     from sklearn.metrics import auc as area, precision_recall_curve, roc_curve
 
-    from meddx.evaluation.metrics import _validate
+    from meddx.evaluation.metrics import _ranking_scores, _validate
 
     try:
         y, p = _validate(y_true, probs, task)
+        r = _ranking_scores(scores, p, task)  # the curves rank as the AUC does; the dots sit at the thresholds on p
     except Exception as exc:  # a report must not be lost to bad curve inputs: say why instead
         return _not_computed(f"curves not drawn ({_e(exc)})")
     k = p.shape[1]
@@ -89,7 +90,7 @@ def _curves(metrics: dict, task: str, names: list[str], y_true: Any, probs: Any)
                 [matplotlib.colormaps["tab20"](i % 20) for i in range(len(cols))]
             marked = False
             for color, c in zip(colors, cols):
-                yc, pc = truth[:, c], p[:, c]
+                yc, pc = truth[:, c], r[:, c]
                 if yc.min() == yc.max():
                     continue  # one class only: no curve
                 label = _short(names[c])

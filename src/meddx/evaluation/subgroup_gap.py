@@ -73,7 +73,7 @@ def largest_gap(per_group: dict[str, Any]) -> dict[str, Any] | None:
 def gap_test(
     y: np.ndarray, p: np.ndarray, task: str, labels: Sequence[str], gap: dict[str, Any], *,
     threshold: float | list[float] | None = None, patients: np.ndarray | None = None,
-    n_permutations: int = 1000, seed: int = 0,
+    n_permutations: int = 1000, seed: int = 0, scores: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Permutation p-values of ``gap`` (a :func:`largest_gap` result) over the cases of the compared groups.
 
@@ -83,6 +83,7 @@ def gap_test(
         threshold, task: as for the group metrics (the same operating point).
         patients: (N,) patient ids: whole patients are shuffled when each lies in one group.
         n_permutations: shuffles (the evaluation's ``--bootstrap`` count); seeded by ``seed``.
+        scores: what AUC ranks instead of ``p`` (``classification_metrics(scores=)``).
 
     Returns:
         ``{"p_value", "p_adjusted", "n_comparisons", "n_permutations", "unit", "method"}`` (module docstring).
@@ -96,7 +97,7 @@ def gap_test(
     metrics = [m for m in GAP_METRICS if task == "binary" or m not in ("sensitivity", "specificity")]
     _, cut, _ = _resolve_threshold(threshold, task, p.shape[1])
     # a class-weighted multi-class model decides by argmax p_k·w_k (evaluation.decision), as its group metrics do
-    per_group = _GroupMetrics(y, p, task, cut, len(names), decision_weights(threshold, p.shape[1]))
+    per_group = _GroupMetrics(y, p, task, cut, len(names), decision_weights(threshold, p.shape[1]), scores)
 
     def table(c: np.ndarray) -> np.ndarray:  # (groups, metrics), NaN where undefined
         values = per_group(c)
@@ -166,10 +167,10 @@ class _GroupMetrics:
     and the AUCs' per-score counts one over (class, group, distinct score) codes."""
 
     def __init__(self, y: np.ndarray, p: np.ndarray, task: str, cut: np.ndarray | None, groups: int,
-                 weights: np.ndarray | None = None) -> None:
+                 weights: np.ndarray | None = None, scores: np.ndarray | None = None) -> None:
         from meddx.evaluation.intervals import _FastMetrics
 
-        fast = _FastMetrics(y, p, task, cut, weights)  # weights: argmax p_k·w_k decisions (evaluation.decision)
+        fast = _FastMetrics(y, p, task, cut, weights, scores)  # weights: argmax p_k·w_k decisions (evaluation.decision)
         self.task, self.n, self.k, self.groups = task, fast.n, fast.k, groups
         t = fast.truth
         cols = fast.design.reshape(self.n, -1, self.k)  # tp, fp, fn, positives[, hits, decided] per class

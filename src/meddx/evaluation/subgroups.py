@@ -137,17 +137,20 @@ def subgroup_metrics(
     n_resamples: int = 1000,
     level: float = 0.95,
     seed: int = 0,
+    scores: np.ndarray | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """Metrics with CIs per value of every attribute column, the largest gap, and warnings.
 
     Returns ``({attribute: {"groups": {value: {...}}, "largest_gap": {...} | None}}, warnings)``.
     Samples without a row in ``attributes`` are left out of every group (and a warning says how
     many); an empty attribute value forms the group ``(missing)``. ``n_resamples=0`` (``--bootstrap
-    0``): no resampling at all; every interval has null bounds and a warning says so.
+    0``): no resampling at all; every interval has null bounds and a warning says so. ``scores``: what
+    AUC ranks (``classification_metrics(scores=)``).
     """
-    from meddx.evaluation.metrics import _label_names, _validate
+    from meddx.evaluation.metrics import _label_names, _ranking_scores, _validate
 
     y, p = _validate(y_true, probs, task)
+    r = _ranking_scores(scores, p, task)
     names = _label_names(label_names, p.shape[1])
     ids = [str(i) for i in ids]
     known = np.array([i in attributes.index for i in ids])
@@ -173,21 +176,21 @@ def subgroup_metrics(
         for value in sorted(set(values), key=str):
             idx = index_of_known[values == value]
             entry = _group_entry(y[idx], p[idx], task, threshold, names,
-                                 None if groups is None else np.asarray(groups)[idx], n_resamples, level, seed)
+                                 None if groups is None else np.asarray(groups)[idx], n_resamples, level, seed, r[idx])
             if entry["warning"]:
                 warnings.append(f"{column}={value}: {entry['warning']}")
             per_group[str(value)] = entry
         gap = largest_gap(per_group)
         if gap is not None:
             gap.update(_gap_p_values(y, p, task, values, index_of_known, per_group, gap, threshold, groups,
-                                     n_resamples, seed))
+                                     n_resamples, seed, r))
         result[str(column)] = {"groups": per_group, "largest_gap": gap}
     return result, warnings
 
 
 def _gap_p_values(y: np.ndarray, p: np.ndarray, task: str, values: np.ndarray, index_of_known: np.ndarray,
                   per_group: dict[str, Any], gap: dict[str, Any], threshold: Any, groups: np.ndarray | None,
-                  n_permutations: int, seed: int) -> dict[str, Any]:
+                  n_permutations: int, seed: int, r: np.ndarray | None = None) -> dict[str, Any]:
     """The permutation p-values of the largest gap (``subgroup_gap.gap_test``) over the cases of the
     groups without a warning; null with a note under ``--bootstrap 0`` (no resampling at all)."""
     if n_permutations == 0:
@@ -198,11 +201,12 @@ def _gap_p_values(y: np.ndarray, p: np.ndarray, task: str, values: np.ndarray, i
     idx = index_of_known[compared]
     return gap_test(y[idx], p[idx], task, [str(v) for v in values[compared]], gap, threshold=threshold,
                     patients=None if groups is None else np.asarray(groups)[idx],
-                    n_permutations=n_permutations, seed=seed)
+                    n_permutations=n_permutations, seed=seed, scores=None if r is None else r[idx])
 
 
 def _group_entry(y: np.ndarray, p: np.ndarray, task: str, threshold: Any, names: list[str],
-                 groups: np.ndarray | None, n_resamples: int, level: float, seed: int) -> dict[str, Any]:
+                 groups: np.ndarray | None, n_resamples: int, level: float, seed: int,
+                 scores: np.ndarray | None = None) -> dict[str, Any]:
     from meddx.evaluation.intervals import metric_intervals
 
     n = len(y)
@@ -212,7 +216,7 @@ def _group_entry(y: np.ndarray, p: np.ndarray, task: str, threshold: Any, names:
                              "warning": _one_class_warning(n, counts, task, names) or _size_warning(n, counts, task)}
     # One sample has no bootstrap distribution: its estimates (accuracy, the rate of its class) only.
     ci = metric_intervals(y, p, task, threshold=threshold, label_names=names, groups=groups,
-                          n_resamples=n_resamples if n >= 2 else 0, level=level, seed=seed)
+                          n_resamples=n_resamples if n >= 2 else 0, level=level, seed=seed, scores=scores)
     entry.update(auc=ci["auc"], accuracy=ci["accuracy"], balanced_accuracy=ci["balanced_accuracy"])
     if task == "binary":
         positive = ci["per_class"][names[1]]
