@@ -217,6 +217,9 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
         for key in keys:
             if value.get(key) is not None and not number(value[key]):
                 raise bad(f"{section}.{key}", "a number", value[key])
+    n_val = (config.get("calibration") or {}).get("n_val")  # absent in bundles written before it
+    if n_val is not None and (not isinstance(n_val, int) or isinstance(n_val, bool) or n_val < 1):
+        raise bad("calibration.n_val", "the number of validation cases calibration was fitted on (a whole number)", n_val)
     bias = (config.get("calibration") or {}).get("bias") if binary_bias else None
     if bias is not None and not -1e6 < bias < 1e6:  # a number by now; NaN fails the comparison
         raise bad("calibration.bias", "a finite number", bias)

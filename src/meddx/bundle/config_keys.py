@@ -35,7 +35,7 @@ KNOWN: dict[str, frozenset[str]] = {
     }),
     "model": frozenset({"name", "args", "num_classes", "ensemble", "opacus_substitutions"}),
     "decision": frozenset({"rule", "threshold", "class_thresholds", "chosen_on", "val", "resamples", "class_weights"}),
-    "calibration": frozenset({"temperature", "bias", "fitted_on", "method", "not_fitted"}),
+    "calibration": frozenset({"temperature", "bias", "fitted_on", "n_val", "method", "not_fitted"}),
 }
 
 

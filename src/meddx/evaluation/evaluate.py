@@ -128,8 +128,9 @@ def assess(
 
     ``val`` (validation predictions) is needed for ``settings.extra_rules``: each extra rule is applied
     to validation to choose its threshold, which is then reported on ``preds``. The validation size a
-    warning about a temperature fitted at its bound names is ``len(val)``, else ``preds``'s when it is
-    val, else ``n_val``.
+    warning about a temperature fitted at its bound names is the bundle's ``calibration.n_val`` (the
+    cases T was fitted on); bundles written before it: ``len(val)``, else ``preds``'s when it is val,
+    else ``n_val``.
     """
     import datetime
 
@@ -151,12 +152,14 @@ def assess(
     warnings: list[str] = _one_class_warning(preds, task, names) + _saturation_warning(preds, task)
     from meddx.evaluation.temperature_bounds import temperature_bound_warnings
 
-    n_val = len(val.ids) if val is not None else len(preds.ids) if preds.split == "val" else n_val
+    fitted_on = (predictor.config.get("calibration") or {}).get("n_val")
+    n_val = (fitted_on if fitted_on is not None else len(val.ids) if val is not None
+             else len(preds.ids) if preds.split == "val" else n_val)
     warnings += temperature_bound_warnings(predictor.temperature, task, names, n_val, preds.split, preds.probs)
     if settings.n_resamples and len(preds.ids) >= 2:
         ci = metric_intervals(preds.labels, preds.probs, task, threshold=predictor.decision_thresholds,
                               label_names=names, groups=_groups(preds), n_resamples=settings.n_resamples,
-                              level=settings.level, seed=settings.seed)
+                              level=settings.level, seed=settings.seed, scores=preds.scores)
         ci["method"] = "bca"
         metrics["ci"] = ci
     else:

@@ -146,6 +146,7 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
     if config.calibrate:
         cfg["calibration"] = _calibration(labels, raw, source.task, getattr(plan, "class_weights", None),
                                           list(cfg.get("label_names") or []))
+        cfg["calibration"]["n_val"] = len(labels)  # named by a warning about T on any split
     predictor = make(cfg, net)
     val = predictions_from_raw(predictor, "val", data, raw)
     cfg["decision"] = choose_operating_point(val.labels, val.probs, source.task, config.threshold_rule,
