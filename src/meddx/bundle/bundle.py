@@ -4,6 +4,7 @@ Layout: ``weights.safetensors``, ``config.json`` (model name and args, fitted pr
 label names, task, decision threshold; for image bundles the ``orientation`` volumes were read
 in, ``"RAS"``, absent in bundles written before, which read the files' stored voxel order),
 ``metrics.json``, ``model_card.md`` and ``meddx_version``; a text bundle adds ``tokenizer.json`` and its TF-IDF baseline's arrays. Nothing is pickled, so loading a bundle cannot run code.
+``config.json``'s ``format`` is ``meddx-bundle/1``, or ``/2`` when it needs it (``integrity.format_for``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meddx.bundle.integrity import FORMAT, blamed as _blamed, format_message as _format_message
+from meddx.bundle.integrity import READABLE, blamed as _blamed, format_for, format_message as _format_message
 from meddx.bundle.integrity import check_data_checksum as _check_data_checksum, weights_bytes as _weights_bytes
 from meddx.core.errors import BundleError
 
@@ -63,7 +64,9 @@ def save_bundle(
     try:
         state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
         (tmp / "weights.safetensors").write_bytes(_weights_bytes(state))
-        _write_json(tmp / "config.json", {"format": FORMAT, **config})
+        # the oldest format that describes it (a list temperature: 2), not a format a loaded config carried
+        _write_json(tmp / "config.json", {"format": format_for(config),
+                                          **{k: v for k, v in config.items() if k != "format"}})
         _write_json(tmp / "metrics.json", metrics)
         (tmp / "model_card.md").write_text(model_card)
         (tmp / "meddx_version").write_text(__version__ + "\n")
@@ -104,7 +107,7 @@ def read_bundle_config(path: str | Path) -> dict[str, Any]:
     config = _read_json(path / "config.json")
     if not isinstance(config, dict):
         raise BundleError(f"{path / 'config.json'}: expected a JSON object, found a JSON {type(config).__name__}")
-    if config.get("format") != FORMAT:
+    if config.get("format") not in READABLE:
         raise BundleError(_format_message(path, config.get("format")))
     for key in ("task", "label_names", "model", "preprocessing"):
         if key not in config:

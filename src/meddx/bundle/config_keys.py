@@ -6,10 +6,10 @@ parts of ``config.json`` that decide predictions (the top level, ``model``, ``de
 ``calibration``) is a ``BundleError`` naming it and the closest known field.
 
 Forward compatibility: a meddx that writes a new optional field keeps the format
-``meddx-bundle/1`` (a change older readers cannot honour bumps the format, which older meddx
-refuses with "upgrade meddx"). So a bundle whose ``meddx_version`` file names a newer meddx than
-this one loads with its unknown fields ignored and a logged warning; one written by this or an
-older meddx is refused. The lists hold every field any meddx has written (fields no longer
+``meddx-bundle/1`` (a change older readers cannot honour bumps the format of the bundles that use
+it, which older meddx refuses with "upgrade meddx": ``integrity.format_for``). So a bundle whose
+``meddx_version`` file names a newer meddx than this one loads with its unknown fields ignored and a
+logged warning; one written by this or an older meddx is refused. The lists hold every field any meddx has written (fields no longer
 written are kept, so old bundles still load); a new field must be added here when it is written.
 Sections whose content varies by modality or is provenance only (``preprocessing``, ``training``,
 ``privacy``, ``federated``, ``inference``, ...) are not checked key by key.

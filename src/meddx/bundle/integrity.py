@@ -23,8 +23,25 @@ from typing import Any
 
 from meddx.core.errors import BundleError, MeddxError
 
-FORMAT = "meddx-bundle/1"
+FORMAT = "meddx-bundle/1"  # what a bundle is written as unless it needs a newer format (``format_for``)
+# calibration.temperature a list, one per label (multi-label, stop 44): a meddx that reads format 1 only
+# would refuse the list with "must be a number"; format 2 makes it say "upgrade meddx" instead
+FORMAT_LABEL_TEMPERATURES = "meddx-bundle/2"
+READABLE = (FORMAT, FORMAT_LABEL_TEMPERATURES)  # every format this meddx reads
 CHECKSUM_KEY = "data_sha256"
+
+
+def format_for(config: dict[str, Any]) -> str:
+    """The oldest format that describes ``config``: ``FORMAT_LABEL_TEMPERATURES`` for one temperature per
+    label, else ``FORMAT``. Only bundles that need the newer format get it, so every bundle an older
+    meddx could read (one temperature) stays readable by it."""
+    calibration = config.get("calibration")
+    per_label = isinstance(calibration, dict) and isinstance(calibration.get("temperature"), list)
+    return FORMAT_LABEL_TEMPERATURES if per_label else FORMAT
+
+
+def _number(found: str) -> int:
+    return int(found.rsplit("/", 1)[1])
 
 
 def weights_bytes(state: dict[str, Any]) -> bytes:
@@ -73,13 +90,14 @@ def format_message(path: Path, found: Any) -> str:
 
     where = f"{path / 'config.json'}: field 'format'"
     match = re.fullmatch(r"meddx-bundle/(\d+)", found) if isinstance(found, str) else None
-    if match and int(match.group(1)) > int(FORMAT.rsplit("/", 1)[1]):
+    readable = " or ".join(repr(f) for f in READABLE)
+    if match and int(match.group(1)) > max(_number(f) for f in READABLE):
         written = _written_by(path)
         return (f"{where} is {found!r}: the bundle was written by a newer meddx{written}; this meddx "
-                f"({__version__}) reads {FORMAT!r}; upgrade meddx to load it")
+                f"({__version__}) reads {readable}; upgrade meddx to load it")
     if found is None:
-        return f"{where} is missing; expected {FORMAT!r} (not a meddx bundle, or its config.json was edited)"
-    return f"{where} must be {FORMAT!r}; found {found!r}"
+        return f"{where} is missing; expected {readable} (not a meddx bundle, or its config.json was edited)"
+    return f"{where} must be {readable}; found {found!r}"
 
 
 def _written_by(path: Path) -> str:

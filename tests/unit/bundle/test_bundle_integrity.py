@@ -44,9 +44,9 @@ def test_weights_resaved_without_a_checksum_still_load(bundle: Path) -> None:
 
 
 def test_a_bundle_from_a_newer_format_says_to_upgrade(bundle: Path) -> None:
-    _edit_config(bundle, lambda c: c.update(format="meddx-bundle/2"))
+    _edit_config(bundle, lambda c: c.update(format="meddx-bundle/3"))
     (bundle / "meddx_version").write_text("9.1.0\n")
-    with pytest.raises(BundleError, match=r"config.json: field 'format' is 'meddx-bundle/2': the bundle was written "
+    with pytest.raises(BundleError, match=r"config.json: field 'format' is 'meddx-bundle/3': the bundle was written "
                                           r"by a newer meddx \(its meddx_version file says '9.1.0'\).*upgrade meddx"):
         load_bundle(bundle)
 
