@@ -159,7 +159,7 @@ def _evaluated(train_cfg: Any, source: Any, plan: Any, pre: Any, net: Any, run_d
                   "dataset": metrics.get("dataset"), "plan": cfg["training"]["plan"],
                   "plan_reasons": cfg["training"]["plan_reasons"]}
         write_report(run_dir / "report.html", report, preds.labels, preds.probs,
-                     title=f"{name} (federated, {section['strategy']}) on {split}")
+                     title=f"{name} (federated, {section['strategy']}) on {split}", scores=preds.scores)
     return FederatedResult(run_dir=run_dir, bundle_path=Path(result.bundle_path), metrics=metrics,
                            rounds=log.to_dict()["rounds"], registry_ref=result.registry_ref, plot=plot,
                            predictions=result.predictions or {})
