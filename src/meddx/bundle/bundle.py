@@ -293,10 +293,12 @@ def _is_safetensors(f: Path, head: bytes) -> bool:
 
 
 def _bundle_folder(ref: str | Path) -> Path:
-    """The folder of a bundle given as a path (``~`` expanded) or, when no such path exists, as a
-    registry reference (``resolve_bundle_path``: NAME means the production version)."""
+    """The folder of a bundle given as a path (``~`` expanded) or as a registry reference
+    (``resolve_bundle_path``: NAME means the production version), resolved as the CLI resolves it: a
+    plain NAME that is also a folder here but not a bundle (a data folder ``xray/`` beside the bundle
+    ``xray``) means the registered bundle."""
     path = Path(ref).expanduser()
-    if path.exists() or not str(ref).strip():
+    if not str(ref).strip():
         return path
     from meddx.registry.store import _is_plain_name, resolve_bundle_path
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from meddx.bundle.bundle import save_bundle
+from meddx.bundle.bundle import load_bundle, save_bundle
 from meddx.core.errors import BundleError
 from meddx.models.registry import create_model
 from meddx.registry.store import get_bundle, list_bundles, register_bundle, resolve_bundle_path
@@ -56,6 +56,21 @@ def test_a_data_folder_named_like_a_bundle_means_the_bundle(tmp_path: Path, monk
     local = _bundle(tmp_path / "local", "img")  # a bundle folder given by its own name
     monkeypatch.chdir(local.parent)
     assert resolve_bundle_path("local") == Path("local")
+
+
+def test_load_bundle_resolves_a_name_beside_a_data_folder_as_the_cli_does(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python API took the data folder `img` for the bundle and failed ("incomplete bundle"),
+    where `meddx predict img ...` loads the registered `img`; a bundle folder given by name still wins."""
+    register_bundle(_bundle(tmp_path / "bundles" / "img", "img"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "img" / "train").mkdir(parents=True)
+    assert load_bundle("img").config["name"] == "img"
+    _bundle(tmp_path / "local", "other-name")
+    assert load_bundle("local").config["name"] == "other-name"
+    with pytest.raises(BundleError, match="incomplete bundle"):  # not a bundle, not registered: named as before
+        (tmp_path / "notes").mkdir()
+        load_bundle("notes")
 
 
 def test_an_empty_name_or_an_unknown_version_never_picks_some_bundle(tmp_path: Path) -> None:
