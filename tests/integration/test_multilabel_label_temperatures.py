@@ -27,7 +27,10 @@ def test_a_multilabel_bundle_holds_one_temperature_per_label(tmp_path: Path, med
     names, temperature = config["label_names"], config["calibration"]["temperature"]
     assert isinstance(temperature, list) and len(temperature) == len(names) >= 2
     assert all(0.05 <= t <= 20 for t in temperature) and "per label" in config["calibration"]["method"]
-    assert "temperature-scaled with T per label: " + names[0] in (out / "model_card.md").read_text()
+    card = (out / "model_card.md").read_text()
+    assert "temperature-scaled with T per label: " + names[0] in card
+    assert "### Calibration per label" in card and f"| {names[0]} | " in card  # the card's per-label table
+    assert config["format"] == "meddx-bundle/2" and config["calibration"]["n_val"] == 80
     evaluation = tmp_path / "eval"
     result = run_cli(["evaluate", str(out), "--data", str(manifest), "--bootstrap", "0", "--no-verify",
                       "--out", str(evaluation)], capsys)
