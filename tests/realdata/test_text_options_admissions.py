@@ -22,3 +22,17 @@ def test_data_info_reads_admissions_as_text_when_a_text_column_is_named(shared_d
     assert result.exit_code == 0, result.output
     assert "different value in every row" not in result.output
     assert '"text": "diagnosis"' in result.output
+
+
+def test_the_carved_val_of_admissions_holds_a_fraction_of_its_patients(shared_data: Path) -> None:
+    """Grouped by subject_id, fold 1 of the carve was the one patient with 15 admissions."""
+    from meddx.data.sources import load_source
+
+    path = shared_data / "mimic3-demo" / "ADMISSIONS.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    source = load_source(path, text_options={"text_column": "diagnosis", "label_column": "admission_type",
+                                             "patient_column": "subject_id"})
+    val, train = source.splits["val"], source.splits["train"]
+    assert len(set(val.patient_ids)) >= 5 and not set(val.patient_ids) & set(train.patient_ids)
+    assert len(val) <= 20

@@ -34,7 +34,9 @@ NEAR_COPIES_KEY = "val_near_copies"
 """The field of a bundle's ``training`` section holding the near-copy settings its carving used."""
 
 NEAR_COPY_SETTINGS: dict[str, Any] = {
-    "version": 1,
+    # version 2: a grouped carve whose fold 1 holds too few groups (patients; splits.MIN_VAL_GROUPS) takes
+    # a fold that holds enough; bundles recording version 1 re-carve fold 1 as they trained
+    "version": 2,
     # image verify's defaults (meddx.data.verify.verify_source): 64-bit perceptual hash, 2 bits
     # per 64 apart at most (max_distance None), thumbnails correlated at >= 0.98
     "hash_size": 8, "max_distance": None, "min_correlation": 0.98,

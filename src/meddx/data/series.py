@@ -244,7 +244,9 @@ def load_series_source(spec: str | Path, *, labels_file: str | Path | None = Non
     if kind == "long" and labels_file is None:
         raise DataError(f"{path}: a long-format series CSV needs a labels file (--labels-file / labels_file): a CSV "
                         "with the id column, a label column and optionally split and patient columns")
-    return reader(path, **reader_kwargs(reader, options))
+    from meddx.data.val_checks import note_small_validation  # a val split the source gives (a carved one: the carve)
+
+    return note_small_validation(reader(path, **reader_kwargs(reader, options)))
 
 
 _READERS = {"load_physionet2012": "meddx.data.series_physionet", "load_mimic3": "meddx.data.series_mimic",

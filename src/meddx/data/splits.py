@@ -26,6 +26,11 @@ SPLIT_ALIASES = {
 }
 """Folder names and CSV ``split`` values (compared in lower case) and the split they mean."""
 
+MIN_VAL_GROUPS = 3
+"""A grouped carve whose first fold's val holds fewer groups than this (or than half of ``fraction``
+of them; never more than ``fraction`` of them) takes the first fold that holds enough: one patient
+with many admissions (MIMIC-III demo ``ADMISSIONS.csv``: 15 of 129 rows) filled fold 1 alone."""
+
 
 def split_alias(name: str) -> str | None:
     """``"Training"`` -> ``"train"``; ``None`` for a name that is not a split name."""
@@ -43,7 +48,8 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
     ``near_copies`` is false (how bundles written before that grouping were carved; a mapping
     gives recorded settings, see :mod:`meddx.data.carve_groups`); deterministic for a given
     ``seed``. The new source's ``notes`` end with a sentence saying how the split was made and
-    the resulting counts. A source that already has ``val`` (or has no ``train``) is returned
+    the resulting counts, after a warning when val is small or lacks a class
+    (:mod:`meddx.data.val_checks`; training goes on). A source that already has ``val`` (or has no ``train``) is returned
     unchanged.
     """
     if not 0.0 < fraction < 1.0:
@@ -58,6 +64,7 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
         )
     strata = _strata(train.labels)
     new_carving = near_copies is not False and near_copies is not None
+    few = _min_val_groups(near_copies)
     if new_carving and train.patient_ids is not None and not file_content(train):
         # Documents and table rows of different patients may be identical without being one sample (a
         # templated "No acute cardiopulmonary process." report): joining such patients made one group of
@@ -74,10 +81,10 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
         groups, unit = np.asarray(train.patient_ids), "patient"
         if copies is not None:  # one file under two patient ids (re-registered): both patients move together
             groups, unit = _join_groups(groups, copies), f"patient (patients sharing {content} joined)"
-        tr, va, how = _grouped(strata, groups, fraction, seed, source.origin, unit=unit)
+        tr, va, how = _grouped(strata, groups, fraction, seed, source.origin, unit=unit, min_groups=few)
     elif copies is not None:  # byte-identical (and near-identical) samples stay on one side, as verify demands
         groups = copies
-        tr, va, how = _grouped(strata, copies, fraction, seed, source.origin, unit=content)
+        tr, va, how = _grouped(strata, copies, fraction, seed, source.origin, unit=content, min_groups=few)
     else:
         groups = None
         tr, va, how = _stratified(strata, fraction, seed)
@@ -98,7 +105,22 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
     if train.patient_ids is not None:
         pats = np.asarray(train.patient_ids)
         note += f" ({len(set(pats[tr]))} / {len(set(pats[va]))} patients)"
-    return replace(source, splits=splits, notes=[*source.notes, note + near_note])
+    from meddx.data.val_checks import small_validation_note
+
+    carved = replace(source, splits=splits, notes=list(source.notes))
+    small = small_validation_note(carved)  # before the carving note, which stays last
+    carved.notes += [small, note + near_note] if small else [note + near_note]
+    return carved
+
+
+def _min_val_groups(near_copies: bool | Mapping[str, Any] | None) -> int:
+    """The fewest groups (patients) a grouped carve's val may hold before another fold is taken:
+    ``MIN_VAL_GROUPS`` for carvings of near-copy settings version 2 and later, 0 (fold 1 whatever
+    it holds) for older ones, so that a bundle re-carves the split it trained against."""
+    from meddx.data.carve_groups import near_copy_settings
+
+    settings = near_copy_settings(near_copies)
+    return MIN_VAL_GROUPS if settings is not None and int(settings.get("version", 1)) >= 2 else 0
 
 
 def file_content(split: SplitData) -> bool:
@@ -292,9 +314,15 @@ def code_groups(codes: np.ndarray) -> list[list[int]]:
     return [run.tolist() for run in runs if len(run) > 1]
 
 
-def _grouped(strata: np.ndarray, groups: np.ndarray, fraction: float, seed: int,
-             origin: str, unit: str = "patient") -> tuple[np.ndarray, np.ndarray, str]:
-    """One fold of StratifiedGroupKFold with about 1/fraction folds: whole groups move."""
+def _grouped(strata: np.ndarray, groups: np.ndarray, fraction: float, seed: int, origin: str,
+             unit: str = "patient", min_groups: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
+    """One fold of StratifiedGroupKFold with about 1/fraction folds: whole groups move.
+
+    Fold 1, unless its val holds fewer than ``min(min_groups, expected)`` groups or fewer than half
+    ``expected`` (``fraction`` of the groups; 0 ``min_groups``: fold 1 always): then the first fold
+    that holds that many (else the one with the most groups). StratifiedGroupKFold
+    places the largest groups first, so a group larger than a fold (one patient with many samples)
+    can fill fold 1 alone."""
     from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
 
     n_groups = len(set(groups.tolist()))
@@ -309,10 +337,25 @@ def _grouped(strata: np.ndarray, groups: np.ndarray, fraction: float, seed: int,
         cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
         with warnings.catch_warnings():  # "least populated class has only k members": expected
             warnings.simplefilter("ignore", UserWarning)
-            tr, va = next(cv.split(idx, strata, groups))
-        how = f"stratified by label and grouped by {unit} (fold 1 of {n_splits} of StratifiedGroupKFold)"
+            folds = cv.split(idx, strata, groups)
+            tr, va = next(folds)
+            fold = 1
+            expected = int(n_groups * fraction)
+            wanted = max(min(min_groups, expected), expected // 2) if min_groups else 0
+            if len(set(groups[va].tolist())) < wanted:
+                fold, tr, va = _fold_with_groups([(tr, va), *folds], groups, wanted)
+        how = f"stratified by label and grouped by {unit} (fold {fold} of {n_splits} of StratifiedGroupKFold)"
     except ValueError as exc:
         gss = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
         tr, va = next(gss.split(idx, groups=groups))
         how = f"grouped by {unit}, not stratified ({str(exc).splitlines()[0]})"
     return np.sort(tr), np.sort(va), how
+
+
+def _fold_with_groups(folds: list[tuple[np.ndarray, np.ndarray]], groups: np.ndarray,
+                      wanted: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """The first of ``folds`` (1-based number, train, val) whose val holds ``wanted`` groups, else
+    the first with the most groups."""
+    counts = [len(set(groups[va].tolist())) for _, va in folds]
+    k = next((i for i, c in enumerate(counts) if c >= wanted), int(np.argmax(counts)))
+    return k + 1, folds[k][0], folds[k][1]

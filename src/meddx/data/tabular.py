@@ -135,7 +135,9 @@ def load_tabular_source(path: str | Path, *, label_column: str | None = None, id
     source = _build(path, table, ids, labels, names, patients, split_of, notes, numeric, categorical,
                     {k: v for k, v in options.items() if v is not None})
     source.warnings = zero_code_warnings(path, table, numeric)  # after --zero-as-missing: its zeros are NaN
-    return source
+    from meddx.data.val_checks import note_small_validation  # a val split the file gives (a carved one: the carve)
+
+    return note_small_validation(source)
 
 
 def feature_row_from_json(row: dict[str, Any], options: dict[str, Any], numeric: list[str],

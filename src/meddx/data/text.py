@@ -379,5 +379,8 @@ def _build(path: Path, texts: list[str], ids: list[str], labels: np.ndarray, nam
                                       patient_ids=None if patients is None else [patients[i] for i in rows],
                                       texts=[texts[i] for i in rows])
     notes += [] if "train" in splits else [f"{path.name}: no train rows"]
-    return TextSource(name=path.stem if path.is_file() else path.name, origin=str(path), task=task,
-                      label_names=names, spatial_dims=0, splits=splits, notes=notes, columns=columns)
+    from meddx.data.val_checks import note_small_validation  # a val split the file gives (a carved one: the carve)
+
+    return note_small_validation(TextSource(name=path.stem if path.is_file() else path.name, origin=str(path),
+                                            task=task, label_names=names, spatial_dims=0, splits=splits, notes=notes,
+                                            columns=columns))

@@ -46,7 +46,8 @@ def test_a_class_of_near_copies_stays_in_train(tmp_path: Path, seed: int) -> Non
     assert int(np.sum(train.labels == c)) == 3 and int(np.sum(val.labels == c)) == 0
     assert set(np.bincount(val.labels, minlength=3)[:2]) == {2}  # a and b still stratified into val
     assert not set(train.ids) & set(val.ids)
-    assert "'c' kept in train whole" in source.notes[1]
+    assert "'c' kept in train whole" in source.notes[-2]  # the carving note (stays last but for "no test split")
+    assert "no sample of class(es) 'c'" in source.notes[-3]  # after the small-validation warning
 
 
 def _patients(labels: list[int], pids: list[str]) -> ImageSource:
