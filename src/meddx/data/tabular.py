@@ -173,7 +173,10 @@ def read_feature_table(path: str | Path, options: dict[str, Any], numeric: list[
         if len(names) != len(first):
             raise DataError(f"{path}: no header row and {len(first)} cells per row; expected a header, or the "
                             f"{len(columns) or len(names)} training columns in order ({', '.join(columns or names)})")
-    header, rows, _ = parse_rows(path, lines, names)
+    fix = ("fix that row of the file" if names is None else  # predicting: no --columns (the bundle's are used)
+           f"fix that row, or add a header row naming the file's columns (a file without one is read as the model's "
+           f"{len(names)} training columns, in order)")
+    header, rows, _ = parse_rows(path, lines, names, fix)
     cols = {h: [row[i] for row in rows] for i, h in enumerate(header)}
     lookup = {h.lower(): h for h in header}
     absent = [c for c in (*numeric, *categorical) if c.lower() not in lookup]

@@ -131,8 +131,11 @@ def split_cells(path: Path, lines: list[str]) -> list[list[str]]:
     return _split(lines, _delimiter(path, lines[0]), path)
 
 
-def parse_rows(path: Path, lines: list[str], columns: list[str] | None) -> tuple[list[str], list[list[str]], bool]:
-    """``read_rows`` on lines already read (``path`` names the file in messages)."""
+def parse_rows(path: Path, lines: list[str], columns: list[str] | None,
+               fix: str = "fix the row or --columns") -> tuple[list[str], list[list[str]], bool]:
+    """``read_rows`` on lines already read (``path`` names the file in messages). ``fix`` ends the
+    error for a row of the wrong length: what the user can do where the file is read (``meddx train``
+    has ``--columns``; predicting a bundle's rows has not)."""
     rows = split_cells(path, lines)
     first = rows[0]
     if columns:
@@ -149,7 +152,7 @@ def parse_rows(path: Path, lines: list[str], columns: list[str] | None) -> tuple
     for r, row in enumerate(body, start=1):
         if len(row) != len(header):
             raise DataError(f"{path}: row {r} has {len(row)} cells but the header has {len(header)} columns "
-                            f"({', '.join(header[:12])}{', ...' if len(header) > 12 else ''}); fix the row or --columns")
+                            f"({', '.join(header[:12])}{', ...' if len(header) > 12 else ''}); {fix}")
     if not body:
         raise DataError(f"{path}: a header but no data rows; expected one row per patient")
     return header, body, had_header
