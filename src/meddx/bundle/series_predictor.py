@@ -21,6 +21,8 @@ from meddx.bundle.predictor import Prediction, Predictor
 from meddx.core.errors import BundleError, DataError
 
 BASELINE_FILE = "baseline.safetensors"
+EMPTY_RISK = ("the risk given is the model's answer for an empty series (static descriptors only), not a reading of "
+              "measurements")
 
 
 class SeriesPredictor(Predictor):
@@ -86,13 +88,45 @@ class SeriesPredictor(Predictor):
                         "or a long CSV patient_id,time,variable,value)")
 
     def predict_stays(self, records: Sequence[Any], sources: Sequence[str] | None = None) -> list[Prediction]:
-        """Label and probabilities per stay; ``sources`` names each (file, record id) in the output."""
+        """Label and probabilities per stay; ``sources`` names each (file, record id) in the output.
+        Each prediction's ``extra`` holds ``observations`` (the count read in the bundle's window)
+        and, for a stay without any, an ``empty_stay_warning`` (:meth:`empty_stays_note` for them all)."""
         probs = self.predict_records(records)
         labels = self.decide(probs)
         names = list(sources) if sources is not None else [r.id for r in records]
         return [Prediction(source=s, label=lab, probabilities={n: float(v) for n, v in zip(self.label_names, row)},
-                           threshold=self.threshold)
-                for s, lab, row in zip(names, labels, probs)]
+                           threshold=self.threshold, extra=self._observed(r, s))
+                for s, lab, row, r in zip(names, labels, probs, records)]
+
+    def predict_files(self, paths: Sequence[str | Path]) -> list[Prediction]:
+        """One prediction per stay of patient files (PhysioNet 2012 ``.txt``, long CSVs), read as
+        ``meddx predict`` reads them (:func:`meddx.data.series_files.read_patient_files`)."""
+        from meddx.data.series_files import read_patient_files
+
+        return self.predict_stays(read_patient_files(paths, self.config))
+
+    def empty_stays_note(self, records: Sequence[Any]) -> str | None:
+        """One note naming the stays with no observation in the bundle's window (a file of static
+        descriptors only, or of times all past the window): their risk is what the model gives an
+        empty series, not a reading of measurements, and nothing else would say so."""
+        empty = [r.id for r in records if len(r) == 0]
+        if not empty:
+            return None
+        shown = ", ".join(empty[:10]) + (f" (and {len(empty) - 10} more)" if len(empty) > 10 else "")
+        return (f"{len(empty)} stay(s) without any observation in the bundle's {self.window_hours:g}-h window: "
+                f"{shown}; {EMPTY_RISK}")
+
+    @property
+    def window_hours(self) -> float:
+        """Hours after admission the bundle reads (its training window)."""
+        return float((self.config.get("series") or {}).get("window_hours", 48.0))
+
+    def _observed(self, record: Any, name: str) -> dict[str, Any]:
+        extra: dict[str, Any] = {"observations": len(record)}
+        if len(record) == 0:
+            extra["empty_stay_warning"] = (f"{name}: no observation in the bundle's {self.window_hours:g}-h window; "
+                                           f"{EMPTY_RISK}")
+        return extra
 
     def baseline_predictor(self) -> "SeriesPredictor | None":
         """The gradient-boosting baseline stored with this bundle, as a predictor with its own

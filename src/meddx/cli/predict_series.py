@@ -66,17 +66,10 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
 
 
 def empty_stays(predictor: Any, records: list) -> str | None:
-    """A note naming the stays with no observation in the bundle's window (a file of static
-    descriptors only, or of times all past the window): their risk is what the model gives an empty
-    series, not a reading of measurements, and nothing else would say so."""
-    empty = [r.id for r in records if len(r) == 0]
-    if not empty:
-        return None
-    window = float((predictor.config.get("series") or {}).get("window_hours", 48.0))
-    shown = ", ".join(empty[:10]) + (f" (and {len(empty) - 10} more)" if len(empty) > 10 else "")
-    return (f"note: {len(empty)} stay(s) without any observation in the bundle's {window:g}-h window: {shown}; "
-            "their risk is the model's answer for an empty series (static descriptors only), not a reading of "
-            "measurements")
+    """The predictor's note naming the stays with no observation in the bundle's window
+    (``SeriesPredictor.empty_stays_note``, which the Python API gives too), as a ``note:`` line."""
+    note = predictor.empty_stays_note(records)
+    return f"note: {note}" if note else None
 
 
 def _refuse_taken(predictor: Any, records: list, folder: Optional[Path], method: str, overwrite: bool) -> list[Path]:
