@@ -43,6 +43,10 @@ def load_source(spec: str | Path, *, val_fraction: float = 0.1, seed: int = 0,
     signature names (:func:`reader_kwargs`).
     """
     source = _read(spec, text_options, options)
+    if "val" in source.splits:  # a val split the source gives (image manifests, split folders); a carved one: the carve
+        from meddx.data.val_checks import note_small_validation
+
+        note_small_validation(source)
     if carve_val and "val" not in source.splits:
         from meddx.data.splits import carve_validation
 

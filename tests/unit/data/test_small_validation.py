@@ -127,3 +127,17 @@ def test_class_names_of_a_source_read_as_swapped_are_not_quoted(tmp_path: Path) 
     assert source.columns.get("looks_swapped")
     (note,) = _small(source.notes)
     assert "20 class(es) (not named" in note and "Quillfeather" not in note
+
+
+def test_an_image_folder_with_a_given_small_val_split_is_named(tmp_path: Path) -> None:
+    """Split folders (train/val) give val as it is; only the carve and the text/table/series readers checked it."""
+    from PIL import Image
+
+    for split, n in (("train", 12), ("val", 1)):
+        for cls in ("normal", "lesion"):
+            folder = tmp_path / split / cls
+            folder.mkdir(parents=True)
+            for i in range(n if cls == "normal" else 12 if split == "train" else 0):
+                Image.fromarray(np.full((8, 8), 40 * i % 255, np.uint8)).save(folder / f"{i}.png")
+    (note,) = _small(load_source(tmp_path).notes)
+    assert "1 sample(s) (fewer than 10)" in note and "class(es) 'lesion'" in note
