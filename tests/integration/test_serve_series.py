@@ -74,3 +74,17 @@ def test_bad_records_are_422_and_the_server_stays_healthy(served: dict, record: 
     assert resp.status_code == 422, resp.text
     assert needle in resp.json()["detail"] and "Traceback" not in resp.text
     assert client.get("/healthz").status_code == 200
+
+
+def test_a_stay_without_observations_is_answered_with_the_empty_stay_warning(served: dict) -> None:
+    """`meddx predict` and the Python API name a stay with no observation in the window; the server
+    answered it as any other stay."""
+    client = served["client"]
+    resp = client.post("/v1/models/stays/predict", json={"record": {"id": "s1", "observations": []}},
+                       headers=auth(served["key"]))
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["observations"] == 0 and body["empty_stay_warning"].startswith("s1: no observation in the bundle's")
+    full = client.post("/v1/models/stays/predict", headers=auth(served["key"]),
+                       json={"record": {"observations": [{"time": 1.0, "variable": "lactate", "value": 2.0}]}})
+    assert full.json()["observations"] == 1 and "empty_stay_warning" not in full.json()

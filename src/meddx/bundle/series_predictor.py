@@ -95,7 +95,7 @@ class SeriesPredictor(Predictor):
         labels = self.decide(probs)
         names = list(sources) if sources is not None else [r.id for r in records]
         return [Prediction(source=s, label=lab, probabilities={n: float(v) for n, v in zip(self.label_names, row)},
-                           threshold=self.threshold, extra=self._observed(r, s))
+                           threshold=self.threshold, extra=self.observed(r, s))
                 for s, lab, row, r in zip(names, labels, probs, records)]
 
     def predict_files(self, paths: Sequence[str | Path]) -> list[Prediction]:
@@ -121,7 +121,9 @@ class SeriesPredictor(Predictor):
         """Hours after admission the bundle reads (its training window)."""
         return float((self.config.get("series") or {}).get("window_hours", 48.0))
 
-    def _observed(self, record: Any, name: str) -> dict[str, Any]:
+    def observed(self, record: Any, name: str) -> dict[str, Any]:
+        """``{"observations": n}`` (read in the bundle's window), plus ``empty_stay_warning`` naming
+        ``name`` when there is none: the extra fields of a stay's prediction, here and in serving."""
         extra: dict[str, Any] = {"observations": len(record)}
         if len(record) == 0:
             extra["empty_stay_warning"] = (f"{name}: no observation in the bundle's {self.window_hours:g}-h window; "

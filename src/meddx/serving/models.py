@@ -88,6 +88,8 @@ def predict_batch(predictor: Any, inputs: list[Any], shared: bool = False) -> li
     answers = [answer(predictor, lab, cal, r) for lab, cal, r in zip(labels, calibrated, raw)]
     if kind == "image":
         answers = [{**a, **check} for a, check in zip(answers, checks)]
+    elif kind == "series":  # a stay without observations gets the risk of an empty series: say so, as predict does
+        answers = [{**a, **predictor.observed(x, x.id)} for a, x in zip(answers, inputs)]
     return answers
 
 
