@@ -36,16 +36,29 @@ def source_info(source: ImageSource, *, max_decode: int = 200) -> dict:
         "splits": splits,
         "classes_without_training_samples": classes_without_training(source),
         "dtype_mix": dtype_mix_warning(splits),
-        "notes": list(source.notes),
+        "notes": list(source.notes) + dark_16_bit_notes(splits),
     }
+
+
+def dark_16_bit_notes(splits: dict[str, dict]) -> list[str]:
+    """A note when decoded 16-bit files hold no value above 255 and record no smaller bit depth (PNG
+    sBIT, TIFF MaxSampleValue): 8-bit pictures saved as 16 bits, or dark 16-bit ones, which nothing in
+    the file tells apart, so reading divides them by 65535; a model scaling by bit depth (trained on
+    8-bit images) then sees them near-black. Files such a tag covers are scaled by it and not counted."""
+    files = [(split, f) for split, s in splits.items() for f in s.get("dark_16_bit", [])]
+    if not files:
+        return []
+    shown = ", ".join(f"{split}: {f}" for split, f in files[:2])
+    return [f"{len(files)} decoded 16-bit file(s) hold no value above 255 and record no bit depth (e.g. {shown}); "
+            "they are divided by 65535, so a model trained on 8-bit images sees them near-black: if they are 8-bit "
+            "pictures, save them as 8-bit, or record MaxSampleValue 255 (TIFF) / sBIT 8 (PNG)"]
 
 
 def dtype_mix_warning(splits: dict[str, dict]) -> str | None:
     """A warning when the decoded files mix integer and floating-point pixel values (8-bit PNGs and a
-    CT DICOM, whose modality values are floats in HU): the default scaling (``auto``) is decided by
-    the first training image, and when that is an integer one (``dtype``) every floating-point image
-    is divided by its bit depth too, so a CT slice reaches the model at -3.4..3.2 beside X-rays at
-    0..1; ``None`` when the files are of one kind."""
+    CT DICOM, whose modality values are floats in HU): no one divisor serves both, so ``meddx train``
+    with the default scaling (``auto``) scales every image by its own percentiles, the 8-bit ones
+    too (it records why in ``plan.json``); ``None`` when the files are of one kind."""
     counts: Counter = Counter()
     for s in splits.values():
         for dtype, inten in (s.get("intensity_by_dtype") or {}).items():
@@ -56,10 +69,9 @@ def dtype_mix_warning(splits: dict[str, dict]) -> str | None:
         return None
     shown = ", ".join(f"{d} ({n})" for d, n in sorted({**ints, **floats}.items()))
     return (f"the decoded files mix integer and floating-point pixel values ({shown}; floating-point: modality "
-            "values such as CT in HU, or NIfTI); the default scaling is decided by the first training image, and "
-            "after an integer one every floating-point image is divided by its bit depth too (a CT slice in HU "
-            "reaches the model at about -3..3 beside 0..1 for the others); convert the files to one kind, or set "
-            "'scaling: percentile' in the training config (each image scaled by its own 0.5-99.5 percentiles)")
+            "values such as CT in HU, or NIfTI); no one divisor serves both, so training with the default scaling "
+            "scales each image by its own 0.5-99.5 percentiles (as 'scaling: percentile'), and 8-bit images lose "
+            "their absolute brightness; convert the files to one kind to keep it")
 
 
 def class_counts(source: ImageSource, data: SplitData) -> dict[str, int]:
@@ -111,7 +123,7 @@ def _split_info(source: ImageSource, name: str, data: SplitData, max_decode: int
     take = _sample_indices(len(paths), max_decode, data.labels)
     shapes: Counter = Counter()
     dtypes: set[str] = set()
-    arrays, failures, spacings = [], [], []
+    arrays, failures, spacings, decoded = [], [], [], []
     for i in take:
         try:
             loaded = source.get_loaded(name, int(i))
@@ -123,6 +135,7 @@ def _split_info(source: ImageSource, name: str, data: SplitData, max_decode: int
         shapes[tuple(int(s) for s in arr.shape)] += 1
         dtypes.add(str(arr.dtype))
         arrays.append(arr)
+        decoded.append(i)
     info.update(
         decoded=len(arrays), sampled=len(take) < len(paths),
         shapes=[{"shape": list(s), "count": c} for s, c in shapes.most_common()],
@@ -133,8 +146,14 @@ def _split_info(source: ImageSource, name: str, data: SplitData, max_decode: int
         intensity_by_dtype=_intensity_by_dtype(arrays),
         undecodable=failures,
         spacing=spacing_summary(spacings),
+        dark_16_bit=[data.ids[int(i)] for i, a in zip(decoded, arrays) if _dark_16_bit(a)],
     )
     return info
+
+
+def _dark_16_bit(a: np.ndarray) -> bool:
+    """A uint16 array with no value above 255 and no recorded smaller bit depth (``value_max``)."""
+    return a.dtype == np.uint16 and a.size > 0 and getattr(a, "value_max", None) is None and int(a.max()) <= 255
 
 
 def spacing_summary(spacings: list[tuple[float, ...] | None]) -> dict | None:

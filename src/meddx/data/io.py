@@ -12,7 +12,8 @@ volume stored as RAS, LAS, LPS or with permuted axes reads to one array; ``orien
 keeps the stored voxel order (bundles trained before this). DICOM decoding
 lives in :mod:`meddx.data.dicom`; raw DICOM integers stored in fewer bits than their dtype (12 of
 16), and 16-bit PNGs whose sBIT chunk says so, carry that depth as ``array.value_max``, which
-intensity scaling divides by. Pictures with transparent pixels are refused
+intensity scaling divides by; so do 16-bit TIFFs whose MaxSampleValue or BitsPerSample tag
+says so (8-bit values saved as 16 bits). Pictures with transparent pixels are refused
 (:mod:`meddx.data.pil_values`).
 
 The type is detected from the content (magic bytes), with the extension as a fallback, because
@@ -34,7 +35,8 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.data.dicom import headerless_dicom, read_dicom_file, read_dicom_series, with_bit_depth
 from meddx.data.orientation import Reorientation, current_orientation, reorient
-from meddx.data.pil_values import png_grey16, png_value_max, refuse_transparency, sbit_applies
+from meddx.data.pil_values import (png_grey16, png_value_max, refuse_transparency, sbit_applies, tiff_max_sample,
+                                  tiff_value_max)
 
 __all__ = ["IMAGE_EXTENSIONS", "LoadedImage", "check_finite", "detect_kind", "image_suffix", "is_image_file",
            "read_dicom_series", "read_image"]
@@ -172,6 +174,7 @@ def _read_pil(path: Path) -> LoadedImage:
         warnings.simplefilter("ignore")  # e.g. "Corrupt EXIF data": harmless, and not one line
         # A JPEG is one picture: a phone's MPO JPEG adds previews (other sizes) as "frames"
         frames = 1 if img.format in ("JPEG", "MPO") else getattr(img, "n_frames", 1)
+        max_sample = tiff_max_sample(img)  # the first page's MaxSampleValue/BitsPerSample tags
         arrays = []
         for k in range(frames):
             img.seek(k)
@@ -179,9 +182,10 @@ def _read_pil(path: Path) -> LoadedImage:
             frame.load()
             refuse_transparency(frame, path, k if frames > 1 else None)  # alpha would be dropped: refused
             arrays.append(_pil_to_array(ImageOps.exif_transpose(frame) if k == 0 and frames == 1 else frame))
-    if len(arrays) == 1:  # a 16-bit PNG of 12-bit values that says so (sBIT) is divided by 4095
-        arr = png_grey16(path, arrays[0])  # (not for a bundle trained before sBIT was read: sbit_applies)
-        return LoadedImage(with_bit_depth(arr, png_value_max(path, arr) if sbit_applies() else None), None, str(path))
+    if len(arrays) == 1:  # a 16-bit PNG of 12-bit values that says so (sBIT) is divided by 4095, a 16-bit
+        arr = png_grey16(path, arrays[0])  # TIFF by its MaxSampleValue (not for a bundle trained before sBIT
+        value_max = (png_value_max(path, arr) or tiff_value_max(max_sample, arr)) if sbit_applies() else None
+        return LoadedImage(with_bit_depth(arr, value_max), None, str(path))  # was read: sbit_applies)
     shapes = sorted({"x".join(map(str, a.shape)) for a in arrays})
     if len(shapes) > 1:  # a pyramid or a thumbnail page: no volume, and which page is meant is unknown
         raise DataError(f"{path}: {len(arrays)} pages of different sizes ({', '.join(shapes)}); expected one "

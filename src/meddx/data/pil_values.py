@@ -1,5 +1,5 @@
 """What the pixels of a PNG/TIFF/BMP picture mean, beyond what Pillow decodes: transparency, and
-the significant bits of a 16-bit greyscale PNG.
+the significant bits of a 16-bit greyscale PNG or TIFF.
 
 Transparency: a pixel with alpha below 255 shows a viewer's background (black in a PACS viewer,
 white on a web page) instead of its stored colour, and Pillow's ``convert("RGB")``/``("L")``
@@ -14,7 +14,11 @@ carries ``value_max = 2**n - 1`` (as a 12-bit DICOM does), so ``dtype`` intensit
 divides by 4095, not 65535. When values exceed it, the encoder scaled them to 16 bits, as the
 PNG specification asks, and 65535 is right. Without ``sBIT`` nothing says which it is: the
 picture is divided by 65535 (``auto`` scaling of 16-bit images uses per-image percentiles, which
-this does not affect). A bundle trained before sBIT was read (no ``"dicom_voi": true`` in its
+this does not affect). A 16-bit TIFF says it with MaxSampleValue (tag 281; 255 for 8-bit values in a 16-bit file) or
+a BitsPerSample below 16 (tag 258): the same rule applies (:func:`tiff_value_max`). A TIFF with
+neither is divided by 65535 even when no value exceeds 255: such values are as likely a dark
+16-bit picture as an 8-bit one, so nothing is guessed (``meddx data info`` warns about such files).
+A bundle trained before sBIT was read (no ``"dicom_voi": true`` in its
 config) keeps dividing by 65535 (:func:`sbit_applies`), so it predicts as it did. Pillow before
 10.3 gives a 16-bit greyscale PNG as int32; it is turned back into uint16, so it is not divided
 by ``2**31 - 1``.
@@ -73,6 +77,33 @@ def png_value_max(path: str | Path, array: np.ndarray) -> float | None:
         return None
     value_max = 2**bits - 1
     return float(value_max) if array.size and int(array.max()) <= value_max else None
+
+
+def tiff_max_sample(img: Any) -> int | None:
+    """The largest value the current page of ``img`` (an open Pillow image) records its samples
+    can take: MaxSampleValue (tag 281; the largest over the channels) when present, else
+    ``2**BitsPerSample - 1`` (tag 258); None for other formats or without either tag."""
+    tags = getattr(img, "tag_v2", None) if getattr(img, "format", None) == "TIFF" else None
+    if tags is None:
+        return None
+    recorded, bits = tags.get(281), tags.get(258)
+    try:
+        if recorded is not None:
+            return int(max(recorded) if isinstance(recorded, tuple) else recorded)
+        if bits is not None:
+            return 2 ** int(max(bits) if isinstance(bits, tuple) else bits) - 1
+    except (TypeError, ValueError):  # a malformed tag says nothing
+        return None
+    return None
+
+
+def tiff_value_max(max_sample: int | None, array: np.ndarray) -> float | None:
+    """``max_sample`` (:func:`tiff_max_sample`) for a 16-bit ``array`` when it is below 65535 and
+    every value fits in it (8-bit values in a 16-bit TIFF with MaxSampleValue 255); None otherwise,
+    so scaling divides by 65535 (values above it: the tag is wrong, and the dtype is trusted)."""
+    if max_sample is None or array.dtype != np.uint16 or not array.size or not 0 < max_sample < 65535:
+        return None
+    return float(max_sample) if int(array.max()) <= max_sample else None
 
 
 def sbit_applies() -> bool:

@@ -158,23 +158,29 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
 
     from meddx.training.data import (ArrayDataset, fit_with_given_statistics, make_loader, preprocess_planned_train,
                                      preprocess_split)
-    from meddx.transforms.image import ImagePreprocessor, build_augmentation
+    from meddx.training.scaling import scaled_fit
+    from meddx.transforms.image import build_augmentation
 
     if plan.normalization:  # fitted by the first process (resume, DDP worker): reuse, never refit
         pre, x_train = preprocess_planned_train(source, plan.normalization, bool(plan.dp_statistics), progress)
     elif overrides.get("normalization") and not config.dp:  # mean/std edited in a --plan file replace the fitted
-        pre = ImagePreprocessor(plan.image_size, plan.channels, config.scaling)
-        x_train = fit_with_given_statistics(source, pre, overrides["normalization"], progress)
+        pre, x_train = scaled_fit(source, plan, config.scaling, lambda pre: fit_with_given_statistics(
+            source, pre, overrides["normalization"], progress))
         plan.reasons["normalization"] = "mean and std overridden by the given plan file"
     else:  # statistics from the training split only (under --dp a private release of them)
-        pre = ImagePreprocessor(plan.image_size, plan.channels, config.scaling)
-        x_train = preprocess_split(source, "train", pre, progress, fit=True, fixed_statistics=config.dp)
+        pre, x_train = scaled_fit(source, plan, config.scaling, lambda pre: preprocess_split(
+            source, "train", pre, progress, fit=True, fixed_statistics=config.dp))
         if config.dp:  # released privately instead, and counted by the run's accountant
             from meddx.privacy.statistics import private_image_statistics
 
             x_train, released = private_image_statistics(pre, x_train, seed=config.seed)
             plan = plan.model_copy(update={"dp_statistics": released})
     x_val = preprocess_split(source, "val", pre, progress)
+    from meddx.bundle.typicality import too_few_validation_images
+
+    skipped = None if config.dp else too_few_validation_images(len(x_val))  # --dp: a reason of its own
+    if skipped:  # kept in the bundle (training.plan_reasons), so predict says why it checks no inputs
+        plan.reasons["typicality"] = skipped
     augment = build_augmentation(plan.augment, plan.image_size, seed=config.seed)
     train_ds = ArrayDataset(x_train, source.split("train").labels, augment)
     val_ds = ArrayDataset(x_val, source.split("val").labels)

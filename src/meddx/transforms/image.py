@@ -9,7 +9,7 @@ preprocessing. The work itself is done by MONAI transforms.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import Any, Callable, Iterable, Iterator, Literal, Sequence
 
 import numpy as np
 
@@ -47,8 +47,10 @@ class ImagePreprocessor:
         ``auto`` scaling is resolved here, from the training images' dtype, and frozen: a
         model trained on 8-bit PNGs then scales every image by its bit depth at prediction
         time (a 16-bit PNG of the same picture gives the same input), and a float NIfTI by 255.
+        It does not depend on the order of the images: ``dtype`` when every one is 8-bit,
+        ``percentile`` when none is, and :class:`MixedIntensities` (a ``DataError``) when they mix.
         """
-        self._fit_stats(self._scaled_resized_fitting(image) for image in images)
+        self._fit_stats(self._fitting(images))
         return self
 
     def fit_transform(self, images: Iterable[np.ndarray], fixed_statistics: bool = False) -> np.ndarray:
@@ -59,17 +61,35 @@ class ImagePreprocessor:
         With ``fixed_statistics`` (DP training: nothing computed across training images may be
         published) the scaled [0, 1] intensities map to [-1, 1] (mean and std 0.5) instead.
         """
-        scaled = [self._scaled_resized_fitting(image) for image in images]
+        scaled = list(self._fitting(images))
         if fixed_statistics:
             self.mean_, self.std_ = [0.5] * self.channels, [0.5] * self.channels
         else:
             self._fit_stats(scaled)
         return self.normalise(np.stack(scaled)) if self.normalize else np.stack(scaled)
 
-    def _scaled_resized_fitting(self, image: np.ndarray) -> np.ndarray:
-        if not hasattr(self, "scaling_"):
-            self.scaling_, self.dtype_max_ = self._resolve_scaling(np.asanyarray(image))
-        return self._scaled_resized(image)
+    def _fitting(self, images: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+        """Each training image scaled and resized, resolving ``auto`` scaling on the first.
+
+        The choice must not depend on which file sorts first: a folder of 8-bit PNGs with one
+        CT in HU got ``dtype`` (the CT divided by 255) or ``percentile`` (every PNG stretched)
+        by file order. Every image's dtype is checked against the first (cheap), and a mix of
+        8-bit and other images raises :class:`MixedIntensities` at once, before the rest is
+        decoded. Refusing, rather than silently stretching every image, leaves the choice to
+        the caller: training, which can decode the split again, falls back to ``percentile``
+        and records why in ``plan.json``. Homogeneous sources resolve exactly as before.
+        """
+        first: tuple[int, np.dtype] | None = None  # set when this fit resolves "auto"
+        for i, image in enumerate(images):
+            x = np.asanyarray(image)  # "any": keep a DICOM BitDepthArray's value_max
+            if not hasattr(self, "scaling_"):
+                self.scaling_, self.dtype_max_ = self._resolve_scaling(x)
+                first = (i, x.dtype) if self.scaling == "auto" else None
+            elif first is not None and (x.dtype == np.uint8) != (first[1] == np.uint8):
+                del self.scaling_, self.dtype_max_  # not fitted: no half-decided scaling left behind
+                eight_bit, other = (first, (i, x.dtype)) if first[1] == np.uint8 else ((i, x.dtype), first)
+                raise MixedIntensities(eight_bit[0], other[0], str(other[1]))
+            yield self._scaled_resized(x)
 
     def _fit_stats(self, arrays: Iterable[np.ndarray]) -> None:
         total = np.zeros(self.channels, dtype=np.float64)
@@ -187,6 +207,23 @@ class ImagePreprocessor:
             pct = ScaleIntensityRangePercentiles(0.5, 99.5, 0.0, 1.0, clip=True, channel_wise=True)
             return np.asarray(pct(xf), dtype=np.float32)
         return np.asarray(x, dtype=np.float32)  # "none"
+
+
+class MixedIntensities(DataError):
+    """``auto`` scaling met 8-bit and other training images (8-bit PNGs and a CT in HU, or 16-bit PNGs).
+
+    No single ``auto`` mode serves both: ``dtype`` divides a float CT by 255 (-3.4..3.2 beside 0..1),
+    and choosing by whichever image came first made the result depend on file order. ``eight_bit``
+    and ``other`` are the positions (in the fitted order) of one example of each, so a caller that
+    knows the files can name them; ``other_dtype`` is the latter's dtype.
+    """
+
+    def __init__(self, eight_bit: int, other: int, other_dtype: str) -> None:
+        self.eight_bit, self.other, self.other_dtype = eight_bit, other, other_dtype
+        super().__init__(
+            f"the training images mix 8-bit and other pixel values (image {eight_bit}: uint8, image {other}: "
+            f"{other_dtype}); 'auto' scaling has no one mode for both: set scaling='percentile' "
+            "(each image by its own 0.5-99.5 percentiles) or convert the files to one kind")
 
 
 def integer_max(x: np.ndarray) -> float:

@@ -1,7 +1,7 @@
 """``data info`` warns when a source mixes integer and floating-point pixel values.
 
 Found by an audit: a CT DICOM (modality values, float32 HU) filed among 8-bit chest X-ray PNGs was
-trained on at -3.4..3.2 beside 0..1 for the PNGs, as the default scaling, decided by the first
+trained on at -3.4..3.2 beside 0..1 for the PNGs, as the default scaling, then decided by the first
 training image, divided it by 255 too; ``data info`` showed the two dtype rows without a word.
 """
 
@@ -18,7 +18,7 @@ from PIL import Image
 from meddx.cli.data_print import _print_info
 from meddx.data.info import source_info
 from meddx.data.sources import load_source
-from meddx.transforms.image import ImagePreprocessor
+from meddx.transforms.image import ImagePreprocessor, MixedIntensities
 
 
 def _folder(root: Path, with_float: bool) -> Path:
@@ -37,18 +37,16 @@ def test_integer_and_float_files_are_warned_about(tmp_path: Path, capsys: pytest
     source = load_source(str(_folder(tmp_path / "mixed", with_float=True)))
     info = source_info(source)
     assert info["dtype_mix"] and "float32 (1), uint8 (6)" in info["dtype_mix"]
-    assert "'scaling: percentile'" in info["dtype_mix"]
+    assert "'scaling: percentile'" in info["dtype_mix"] and "first training image" not in info["dtype_mix"]
     json.dumps(info)  # --json dumps it as is
     _print_info(info)
     out = " ".join(capsys.readouterr().out.split())
     assert "warning: the decoded files mix integer and floating-point pixel values" in out
-    # what it warns of: fitted on the folder, the float slice is divided by 255 like the PNGs
+    # what it warns of: 'auto' has no one mode for the folder (training falls back to percentile)
     train = source.split("train")
     images = [source.get_image("train", i) for i in range(len(train))]
-    first_png = next(i for i, p in enumerate(train.paths) if p.endswith(".png"))
-    ct = next(i for i, p in enumerate(train.paths) if p.endswith(".nii.gz"))
-    pre = ImagePreprocessor((16, 16), 1, normalize=False).fit([images[first_png], *images])
-    assert pre.scaling_ == "dtype" and pre.transform(images[ct]).min() < -3
+    with pytest.raises(MixedIntensities):
+        ImagePreprocessor((16, 16), 1, normalize=False).fit(images)
 
 
 def test_files_of_one_kind_are_not_warned_about(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
