@@ -335,6 +335,17 @@ def feature_sample(labels: np.ndarray, task: str, limit: int | None = None) -> n
     return np.sort(np.concatenate(picked))
 
 
+def too_few_validation_images(n_val: int) -> str | None:
+    """Why no check is fitted from ``n_val`` validation images (fewer than ``MIN_VAL``), worded to
+    follow "checks no inputs:" and "not flagged:"; ``None`` when there are enough. Training records
+    it in the plan's reasons (``typicality``), which the bundle keeps, so predict and the model card
+    say this instead of "made before meddx checked inputs" (what bundles without it still say)."""
+    if n_val >= MIN_VAL:
+        return None
+    return (f"its validation split had {n_val} image(s), fewer than the {MIN_VAL} the check's threshold is set from "
+            "(a quantile of their distances), so none was fitted; train with more validation images to have it")
+
+
 def fit_for_bundle(predictor: Any, train_inputs: Any, train_labels: Any, val_features: list[Any],
                    task: str) -> tuple[dict[str, Any], bytes] | None:
     """Training's hook: the training split's features through ``predictor`` (one unflipped inference
@@ -347,7 +358,7 @@ def fit_for_bundle(predictor: Any, train_inputs: Any, train_labels: Any, val_fea
 
     width = APPENDED  # the predictor appends each input's intensity statistics and thumbnail to its features
     val = torch.cat(val_features).numpy() if val_features else np.zeros((0, width))
-    if len(val) < MIN_VAL:  # the quantile of a handful of distances is no threshold (MIN_VAL)
+    if too_few_validation_images(len(val)):  # the quantile of a handful of distances is no threshold
         import logging
 
         logging.getLogger(__name__).warning("input-typicality check not fitted: %d validation images, fewer than %d "

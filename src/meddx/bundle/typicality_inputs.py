@@ -237,8 +237,9 @@ def warning_part(record: dict[str, Any]) -> str:
 def absent_reason(config: dict[str, Any]) -> str | None:
     """Why an image bundle records no typicality check, when its ``config.json`` tells: trained
     with differential privacy or federated (fitting on the training features would release
-    statistics of private data), or an ensemble; ``None`` otherwise (made before the check, or
-    no image classifier: text, tables and series have no such check)."""
+    statistics of private data), an ensemble, or too few validation images (the reason training
+    recorded in ``training.plan_reasons.typicality``); ``None`` otherwise (made before the check,
+    or no image classifier: text, tables and series have no such check)."""
     if (config.get("preprocessing") or {}).get("type") != "image" or config.get("task") == "segmentation":
         return None
     plan = ((config.get("training") or {}).get("plan") or {})
@@ -251,4 +252,5 @@ def absent_reason(config: dict[str, Any]) -> str | None:
     k = (config.get("model") or {}).get("ensemble") or 1
     if isinstance(k, int) and k > 1:
         return f"an ensemble of {k} networks: no typicality check is fitted for ensembles"
-    return None
+    recorded = ((config.get("training") or {}).get("plan_reasons") or {}).get("typicality")
+    return recorded if isinstance(recorded, str) and recorded else None
