@@ -10,11 +10,13 @@ import hashlib
 import json
 import os
 import platform
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -49,11 +51,14 @@ def removing_empty_runs() -> Iterator[None]:
 
     A run refused before its first file (a bad option found while planning) then leaves no
     empty ``runs/<name>-<time>`` behind; a folder holding anything (a plan, checkpoints to
-    resume from) is kept.
+    resume from) is kept. A SIGTERM (a scheduler, ``kill``, a closed terminal's job) ended the
+    process at once and left the empty folder: while one is empty it is turned into a
+    ``KeyboardInterrupt`` here, as Ctrl-C (see :func:`_terminating_as_interrupt`).
     """
     start = len(_CREATED)
     try:
-        yield
+        with _terminating_as_interrupt(lambda: any(_is_empty(path) for path in _CREATED[start:])):
+            yield
     except BaseException:
         for path in _CREATED[start:]:
             with contextlib.suppress(OSError):
@@ -61,6 +66,42 @@ def removing_empty_runs() -> Iterator[None]:
         raise
     finally:
         del _CREATED[start:]
+
+
+def _is_empty(path: Path) -> bool:
+    with contextlib.suppress(OSError):
+        return not any(path.iterdir())
+    return False
+
+
+@contextlib.contextmanager
+def _terminating_as_interrupt(pending: Callable[[], bool]) -> Iterator[None]:
+    """Within the block, a SIGTERM raises ``KeyboardInterrupt`` while ``pending()`` (a run folder is
+    still empty), so the cleanup and the one-line message of Ctrl-C run; otherwise it does what the
+    handler before did (by default: end the process, exit status 143, as before). Lightning installs
+    its own SIGTERM handler during ``Trainer.fit`` (stop after the batch) and calls the one it found,
+    this one, after it: called that way it does nothing more, so training stops as Lightning does.
+    Only the main thread can set handlers; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def handler(signum: int, frame: Any) -> None:
+        installed = signal.getsignal(signal.SIGTERM) is handler
+        if installed and pending():
+            raise KeyboardInterrupt
+        if callable(previous):
+            previous(signum, frame)
+        elif installed and previous in (signal.SIG_DFL, None):
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def member_dir(run_dir: Path, member: int) -> Path:
