@@ -6,21 +6,24 @@ import typer
 
 
 def models(pattern: str = typer.Argument("*", help="Shell-style filter, e.g. 'resnet*'.")) -> None:
-    """List the registered model architectures, the input each reads and the dimensions it supports."""
+    """List the registered model architectures, the input each reads and the dimensions it supports.
+
+    Read from a static table (``meddx.models.catalog``, checked against the registry by a test), so
+    listing imports no model family (torch, MONAI, transformers): about 0.4 s instead of many seconds."""
     from rich.console import Console
     from rich.table import Table
 
-    from meddx.models.registry import list_models, model_info
+    from meddx.models.catalog import catalog_info, catalog_names
 
-    names = list_models(pattern)
+    names = catalog_names(pattern)
     if not names:
         from meddx.core.errors import ModelError
 
         raise ModelError(f"no registered model matches {pattern!r}; `meddx models` lists all "
-                         f"({', '.join(list_models())})")
+                         f"({', '.join(catalog_names())})")
     table = Table("name", "input", "description")
     for name in names:
-        info = model_info(name)
+        info = catalog_info(name)
         kind = info.get("input", "image")
         named = {"text": "documents", "series": "time series", "features": "table rows / aggregates"}
         dims = named.get(kind) or ",".join(f"{d}D" for d in info.get("dims", ())) + f" {kind}s"
