@@ -55,23 +55,26 @@ def dark_16_bit_notes(splits: dict[str, dict]) -> list[str]:
 
 
 def dtype_mix_warning(splits: dict[str, dict]) -> str | None:
-    """A warning when the decoded files mix integer and floating-point pixel values (8-bit PNGs and a
-    CT DICOM, whose modality values are floats in HU): no one divisor serves both, so ``meddx train``
-    with the default scaling (``auto``) scales every image by its own percentiles, the 8-bit ones
-    too (it records why in ``plan.json``); ``None`` when the files are of one kind."""
+    """A warning when the decoded files mix 8-bit and other pixel values (8-bit PNGs and a CT DICOM,
+    whose modality values are floats in HU, or 16-bit PNGs): ``meddx train`` with the default scaling
+    (``auto``) then scales every image by its own percentiles, the 8-bit ones too (it records why in
+    ``plan.json``; ``transforms.image.MixedIntensities``); ``None`` when the files are of one kind."""
     counts: Counter = Counter()
     for s in splits.values():
         for dtype, inten in (s.get("intensity_by_dtype") or {}).items():
             counts[dtype] += int(inten.get("samples", 0))
-    ints = {d: n for d, n in counts.items() if np.issubdtype(np.dtype(d), np.integer)}
-    floats = {d: n for d, n in counts.items() if np.issubdtype(np.dtype(d), np.floating)}
-    if not ints or not floats:
+    eight_bit = {d: n for d, n in counts.items() if np.dtype(d) == np.uint8}
+    other = {d: n for d, n in counts.items() if np.dtype(d) != np.uint8}
+    if not eight_bit or not other:
         return None
-    shown = ", ".join(f"{d} ({n})" for d, n in sorted({**ints, **floats}.items()))
-    return (f"the decoded files mix integer and floating-point pixel values ({shown}; floating-point: modality "
-            "values such as CT in HU, or NIfTI); no one divisor serves both, so training with the default scaling "
-            "scales each image by its own 0.5-99.5 percentiles (as 'scaling: percentile'), and 8-bit images lose "
-            "their absolute brightness; convert the files to one kind to keep it")
+    shown = ", ".join(f"{d} ({n})" for d, n in sorted(counts.items()))
+    floats = any(np.issubdtype(np.dtype(d), np.floating) for d in other)
+    what = ("integer and floating-point pixel values" if floats else "8-bit and other integer pixel values")
+    kinds = ("floating-point: modality values such as CT in HU, or NIfTI" if floats else
+             "a 16-bit file may hold 12-bit values, which nothing in it may say")
+    return (f"the decoded files mix {what} ({shown}; {kinds}); no one divisor serves both, so training with the "
+            "default scaling scales each image by its own 0.5-99.5 percentiles (as 'scaling: percentile'), and 8-bit "
+            "images lose their absolute brightness; convert the files to one kind to keep it")
 
 
 def class_counts(source: ImageSource, data: SplitData) -> dict[str, int]:

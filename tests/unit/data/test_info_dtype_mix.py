@@ -54,3 +54,13 @@ def test_files_of_one_kind_are_not_warned_about(tmp_path: Path, capsys: pytest.C
     assert info["dtype_mix"] is None
     _print_info(info)
     assert "floating-point" not in capsys.readouterr().out
+
+
+def test_8_bit_and_16_bit_files_are_warned_about_as_training_mixes_them(tmp_path: Path) -> None:
+    """Training refuses 'auto' over 8-bit and 16-bit images alike (MixedIntensities: percentiles for all);
+    data info warned of integer/float mixes only."""
+    root = _folder(tmp_path / "mixed16", with_float=False)
+    Image.fromarray(np.full((16, 16), 3000, np.uint16)).save(root / "normal" / "wide.png")
+    info = source_info(load_source(str(root)))
+    assert info["dtype_mix"] and "8-bit and other integer pixel values" in info["dtype_mix"]
+    assert "uint16 (1), uint8 (6)" in info["dtype_mix"]
