@@ -69,8 +69,11 @@ _ORD = (r"(?:(?:twenty|thirty)[-\s])?(?:first|second|third|fourth|fifth|sixth|se
 _MN_PLAIN = MN.replace("(?P<mn>", "(?:")
 # "Friday the 19th", "on Tuesday, the 3rd": a weekday and an ordinal day
 _WD_PLAIN = "|".join(_WEEKDAYS + [w.upper() for w in _WEEKDAYS])
-WEEKDAY_ORD_RE = re.compile(rf"\b(?:{_WD_PLAIN}),?\s+the\s+\d{{1,2}}(?:st|nd|rd|th)\b")
-_ORD_DAY_GATE_RE = re.compile(r"\bthe\s+\d{1,2}(?:st|nd|rd|th)\b")
+# (also without "the": "on Sunday 22nd", "Tuesday 17th Nov"; not "Monday 2nd dose", an ordinal of something else)
+WEEKDAY_ORD_RE = re.compile(rf"\b(?:{_WD_PLAIN}),?\s+(?:the\s+)?(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)\b"
+                            r"(?!\s+(?i:dose|doses|line|week|weeks|cycle|visit|time|opinion|trimester|degree|floor"
+                            r"|generation|attempt|round|episode|day|fraction|session|injection|infusion)\b)")
+_ORD_DAY_GATE_RE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b")
 _ORD_GATE_RE = re.compile(r"(?i:first|second|third|th\b|fifth|ninth|twelfth)")
 WORD_DATE_RE = re.compile(rf"(?<![\w-])(?:(?i:the\s+)?(?i:{_ORD})\s+of\s+{_MN_PLAIN}|{_MN_PLAIN}\s+(?i:the\s+)?"
                           rf"(?i:{_ORD})(?![\w-]))(?:,?\s+(?:18|19|20)\d{{2}}(?!\d))?")

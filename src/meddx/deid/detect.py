@@ -33,8 +33,11 @@ from meddx.deid.names_blocks import (
 )
 from meddx.deid.names_contexts import find_context_names
 from meddx.deid.names_cues import find_cue_names
+from meddx.deid.names_more_cues import RELATION_WORDS, ROLE_WORDS, find_more_cue_names
 from meddx.deid.ocr import ocr_reading
+from meddx.deid.overscrub_guards import drop_overscrubs
 from meddx.deid.tables import find_table_names
+from meddx.deid.places_cues import find_cue_places
 from meddx.deid.places_more import find_more_places, towns_after_places
 from meddx.deid.patterns import Cand, find_context_ids, find_generic_ids, find_structured
 from meddx.deid.spans import Span
@@ -70,8 +73,10 @@ def _candidates(text: str) -> list[Cand]:
     cands += [Cand(h.start, h.end, "DATE", "date-birth" if h.birth else f"date-{h.rule}", 70) for h in find_dates(text)]
     cands += find_locations(text)
     cands += find_more_places(text)  # "Flat 2, Dunvegan Court", "at Harlesden practice", "Lives in Dyce, Aberdeen."
+    cands += find_cue_places(text)  # "at Skipton station", "58F from Pine Bluff", "near Llanidloes, Powys", "Dublin 9"
     cands += find_names(text)
     cands += find_cue_names(text)
+    cands += find_more_cue_names(text)  # "son Will attended", "Interpreter (Bengali) Rahima Begum", "Cons: MBEKI"
     cands += find_message_names(text)  # "left voicemail for jane at ..."
     cands += find_role_names(text)  # "Screened by: K. Oduya", "carer Precious Moyo", "DOYLE   MRN"
     cands += find_label_line_names(text)  # "Rx# 6029174   Filled: 05/06/2024\nBARNABY OKEREKE"
@@ -81,7 +86,8 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_table_names(text)  # "|KMR|" under an "Initials" column, "Transcribed: klh"
     cands += _upper_case_cue_names(text)
     # "Manchester triage", "circle of Willis", "Anaemia from Crohn's", "the High Street", "Kit lot AB12"
-    return drop_clinical_terms(text, cands)
+    # "Nurse Led clinic", "Called Macmillan", "Virtual Fracture Clinic", "MASH duty SW", "Extension 2024 substudy"
+    return drop_overscrubs(text, drop_clinical_terms(text, cands))
 
 
 def _upper_case_cue_names(text: str) -> list[Cand]:
@@ -144,7 +150,7 @@ def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
             end = m.end(2)
         for _ in range(3 if cand.rule != "contact" else 0):  # "Page Okafor re:": the verb is no first name
             m = _LEFT_RE.search(text, max(0, start - 40), start)
-            if not m or not (_growable(text, m.group(1), m.start(1), m.end(1), out, idx)
+            if not m or m.group(1) in ROLE_WORDS or m.group(1).lower() in RELATION_WORDS or not (_growable(text, m.group(1), m.start(1), m.end(1), out, idx)
                              or _first_name_word(text, m.group(1), m.start(1), m.end(1), out, idx)):
                 break
             start = m.start(1)
@@ -218,7 +224,7 @@ def _propagate_names(text: str, chosen: list[Cand]) -> list[Cand]:
     out = list(chosen)
     for m in TOKEN_RE.finditer(text):
         if m.group() in words and _free(out, m.start(), m.end()) and not is_eponym_use(text, m.end()) \
-                and not _word_use(text, m):
+                and not _word_use(text, m) and not _before_common_word(text, m, words, common):
             bisect.insort(out, Cand(m.start(), m.end(), "NAME", "propagated", 20), key=lambda c: c.start)
     if lower:
         hits = [m for m in _LOWER_TOKEN_RE.finditer(text) if m.group() in lower]
@@ -241,6 +247,23 @@ def _word_use(text: str, m: re.Match[str]) -> bool:
         return False
     before = _WORD_BEFORE_RE.search(text, max(0, m.start() - 30), m.start())
     return before is not None and (before.group("w") in _DETERMINERS or english_looking(before.group("w")))
+
+
+_NEXT_WORD_RE = re.compile(r"[ \t]+([A-Za-z]+)\b")
+
+
+def _before_common_word(text: str, m: re.Match[str], words: set[str], common: frozenset[str]) -> bool:
+    """``m``, a name that is also a word met again, starts a phrase of words there: "Grace Period" after "Sister
+    Grace", "Will Power", "Hope Street" (the next word is common and no word of a found name)."""
+    nxt = _NEXT_WORD_RE.match(text, m.end())
+    if m.group() not in lexicon.AMBIGUOUS or nxt is None or nxt.group(1) in words or lexicon.is_listed(nxt.group(1)):
+        return False
+    word = nxt.group(1)
+    return word.lower() in common or english_looking(word) or word in _PHRASE_NOUNS
+
+
+# what follows a word name in the name of a thing: "Grace Period", "Will Power", "Hope Hospice", "Faith Ward"
+_PHRASE_NOUNS = frozenset("Period Power Day Ward Unit Hospice Lodge Trust Foundation Chapel Church Notes Fund".split())
 
 
 _LOWER_TOKEN_RE = re.compile(rf"(?<![\w'’-])[{LOWER}]+(?:['’-][{LOWER}]+)*(?![\w-])")

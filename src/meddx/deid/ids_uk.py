@@ -77,6 +77,8 @@ OFFICER_NO_RE = re.compile(r"\b(?:PC|PCSO|Sgt|DC(?=[ \t]+\d{4}))[ \t]+(?P<val>\d
 # "0161 474 3870 g harris (son)": a landline, then its owner's initial and surname in lower case, which the unit test
 # above reads as grams; a listed surname that is no common word after the letter ("g of paracetamol", "g iron" stay)
 _LANDLINE_INITIAL_RE = re.compile(r"[ \t]+g[ \t]+(?P<surname>[a-z]{2,}(?:['’-][a-z]+)*)(?![\w'’-])")
+# Australian numbers: "02 9845 6000" (a landline: area code, two groups of four), "0412 345 678" (a mobile)
+AU_PHONE_RE = re.compile(r"(?<![\w+-])(?:0[2378][ \t]\d{4}[ \t]\d{4}|04\d{2}[ \t]\d{3}[ \t]\d{3})(?![\w-]|[.,]\d)")
 CALLSIGN_RE = re.compile(r"(?i:\bcall[\s-]?sign)[\s:#]*(?P<val>[A-Z0-9]+(?:-[A-Z0-9]+)*)(?![\w-])")
 
 
@@ -89,6 +91,7 @@ def find_uk_ids(text: str) -> list[Cand]:
     out += [Cand(m.start(), m.end(), "PHONE", "phone-uk-landline", 78) for m in UK_LANDLINE_RE.finditer(text)
             if len(re.sub(r"\D", "", m.group())) in (10, 11)]
     out += [Cand(m.start(), m.end(), "PHONE", "phone-uk-landline", 78) for m in _landlines_before_initials(text)]
+    out += [Cand(m.start(), m.end(), "PHONE", "phone-au", 78) for m in AU_PHONE_RE.finditer(text)]
     out += [Cand(m.start("val"), m.end("val"), "PHONE", "phone-internal", 79) for m in INTERNAL_PHONE_RE.finditer(text)
             if not (m.group().lower().startswith("extension") and len(m.group("val")) < 4)
             and not (m.group().lower().startswith("ext") and len(m.group("val")) <= 3  # an angle: 0-360
