@@ -42,6 +42,8 @@ def _model_section(cfg: dict[str, Any]) -> list[str]:
         "## Model and training",
         f"- Architecture: `{cfg['model']['name']}` with {cfg['model']['args']}; weights in `weights.safetensors`.",
         _input_line(pre),
+        # a source mixing 8-bit and other images: why every image is scaled by its own percentiles
+        *([f"- Intensity scaling: {reasons['scaling']}."] if reasons.get("scaling") else []),
         *orientation_line(cfg),
         f"- Test-time augmentation: {', '.join(cfg.get('tta') or []) or 'none'}.",
         f"- Seed {training.get('seed')}; validation fraction {training.get('val_fraction')} when carved.",

@@ -84,3 +84,14 @@ def test_training_keeps_auto_for_a_folder_of_one_kind(tmp_path: Path) -> None:
     pre, _ = scaled_fit(source, plan, "auto",  # type: ignore[arg-type]
                         lambda pre: preprocess_split(source, "train", pre, False, fit=True))
     assert pre.scaling_ == "dtype" and "scaling" not in plan.reasons
+
+
+def test_the_model_card_says_why_a_mixed_source_is_scaled_by_percentiles() -> None:
+    from meddx.bundle.card_model import _model_section
+
+    cfg = {"model": {"name": "seed-cnn", "args": {}},
+           "preprocessing": {"channels": 1, "spatial_size": [8, 8], "scaling": "percentile"},
+           "training": {"plan": {}, "plan_reasons": {"scaling": "percentile (auto): the training images mix 8-bit"}}}
+    assert "- Intensity scaling: percentile (auto): the training images mix 8-bit." in _model_section(cfg)
+    del cfg["training"]["plan_reasons"]["scaling"]
+    assert not any(line.startswith("- Intensity scaling") for line in _model_section(cfg))
