@@ -7,8 +7,9 @@ fitted to the pooled (sample, label) pairs, so the labels whose pairs dominate t
 with one T, a label of 90 % prevalence was measured off by +.03 to +.04 in calibration-in-the-large.
 scikit-learn's ``CalibratedClassifierCV`` calibrates a multi-label (one-vs-rest) problem label by
 label; here likewise each label's T is fitted on validation on that label's own column,
-``sigmoid(logit(p_j) / T_j + b_j)`` (``b_j``: the positive-weighted loss's shift, not fitted,
-:mod:`meddx.evaluation.recalibration`), with the same rules as every temperature fit:
+``sigmoid(logit(p_j) / T_j + b_j)`` (``b_j``: the positive-weighted loss's shift −log w_j removed,
+:mod:`meddx.evaluation.recalibration`; fitted with T_j between −log w_j and −log w_j / T_j,
+:mod:`meddx.evaluation.shift_fit`), with the same rules as every temperature fit:
 
 - negative log-likelihood against the label's 0/1 outcomes; when that label's validation column is
   separable (every positive scored above 0, every negative below), against Platt's (1999) smoothed
@@ -48,8 +49,10 @@ class LabelFit:
 
 def fit_label_temperatures(y_true: Any, probs: Any, pos_weights: Any = None) -> LabelFit:
     """Fit one temperature per label on validation labels ``y_true`` (N, L) and probabilities ``probs``
-    (N, L). With ``pos_weights`` (the loss's per-label ``pos_weight``), each label's shift ``−log w_j`` is
-    removed first (``bias``, not fitted); a label whose weight is 0 is left unshifted with T = 1."""
+    (N, L). With ``pos_weights`` (the loss's per-label ``pos_weight``), each label's shift is removed by a
+    ``bias`` fitted with its T between ``−log w_j`` and ``−log w_j / T_j`` (``shift_fit``; ``−log w_j`` with
+    too few cases of a class, or a single class, on validation); a label whose weight is 0 is left
+    unshifted with T = 1."""
     y, p = _validate(y_true, probs, "multilabel")
     k = p.shape[1]
     bias = np.zeros(k)
@@ -69,8 +72,13 @@ def fit_label_temperatures(y_true: Any, probs: Any, pos_weights: Any = None) -> 
         if _degenerate(yj):
             fit.single_class.append(j)
             continue
-        t, smoothed = fit_with_smoothing(lambda q, t, s=sj, b=bj: soft_nll(q, s / t + b, "multilabel"), yj,
-                                         "multilabel", sj)
+        if bj != 0.0:  # the loss's shift: b_j fitted with T_j, between −log w_j and −log w_j / T_j (shift_fit)
+            from meddx.evaluation.shift_fit import fit_shift_between
+
+            t, fitted_bias, smoothed = fit_shift_between(yj, sj, -bj)
+            fit.bias[j] = fitted_bias  # type: ignore[index]
+        else:
+            t, smoothed = fit_with_smoothing(lambda q, t, s=sj: soft_nll(q, s / t, "multilabel"), yj, "multilabel", sj)
         fit.temperatures[j] = t
         if smoothed:
             fit.smoothed.append(j)

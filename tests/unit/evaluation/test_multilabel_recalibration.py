@@ -45,8 +45,9 @@ def test_the_mean_probability_of_each_label_is_its_prevalence_after_the_pos_weig
     y, truth, test = _weighted_network(40000, seed=1)
     after = _recalibrated(calibration, test)
     np.testing.assert_allclose(after.mean(axis=0), PREVALENCES, atol=0.015)
-    assert calibration["bias"] == pytest.approx(list(-np.log(POS_WEIGHTS)))
-    assert calibration["temperature"] == pytest.approx([1.5] * 3, rel=0.15)  # one T per label
+    c, t = np.log(POS_WEIGHTS), np.array(calibration["temperature"])  # each bias fitted with its T
+    assert np.all((np.minimum(-c, -c / t) <= calibration["bias"]) & (calibration["bias"] <= np.maximum(-c, -c / t)))
+    assert calibration["temperature"] == pytest.approx([1.5] * 3, rel=0.2)  # one T per label (fitted with its bias)
     assert "pos_weight" in calibration["method"]
     t_alone = _calibration(y_val, val, "multilabel", None)["temperature"]
     temperature_only = apply_temperature(test, t_alone, "multilabel")

@@ -39,9 +39,11 @@ def _network(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def test_the_other_labels_keep_their_correction_when_one_pos_weight_is_zero() -> None:
     y_val, val = _network(800, seed=0)
     calibration = _calibration(y_val, val, "multilabel", WEIGHTS)
-    assert calibration["bias"] == pytest.approx([-np.log(19.0), 0.0, 0.0])
     t = calibration["temperature"]  # one per label; the zero-weight label is out of the fit: T = 1
-    assert [t[0], t[2]] == pytest.approx([1.5, 1.5], rel=0.15) and t[1] == 1.0
+    c = np.log(19.0)  # label 0's shift: its bias fitted with its T, between −c and −c / T
+    assert -c <= calibration["bias"][0] <= -c / t[0] and calibration["bias"][1:] == [0.0, 0.0]
+    assert t[2] == pytest.approx(1.5, rel=0.15) and t[1] == 1.0
+    assert t[0] == pytest.approx(1.5, rel=0.2)  # fitted with its bias on 40 positives: a little looser
     assert calibration["not_fitted"] == ["1"]  # no names given: its position
     assert "position(s) 1 (from 0) had pos_weight 0" in calibration["method"]
     y, test = _network(40000, seed=1)
