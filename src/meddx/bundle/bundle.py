@@ -126,7 +126,8 @@ def _check_class_weighting(config: dict[str, Any], k: int, bad: Any) -> None:
     """A multi-class bundle whose class weights were removed from its probabilities records
     ``calibration.bias`` (−log w_k) and ``decision.class_weights`` (w_k): k finite numbers each,
     the weights positive. A multi-label bundle whose ``pos_weight`` shifts were removed records
-    ``calibration.bias`` (−log w_j), k finite numbers, and no decision weights (its per-label
+    ``calibration.bias`` (−log w_j, or since stop 45 fitted between −log w_j and −log w_j / T_j), k finite
+    numbers, and no decision weights (its per-label
     thresholds were chosen on the corrected probabilities). Other tasks: no weights (a binary bias,
     one number, is checked after)."""
     multi, lists = config["task"] == "multiclass", []

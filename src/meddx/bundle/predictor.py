@@ -62,9 +62,9 @@ class Predictor:
         temperature = config.get("calibration", {}).get("temperature")
         self.temperature: float | list[float] = ([float(t) for t in temperature] if isinstance(temperature, list)
                                                  else float(temperature or 1.0))
-        # models trained with a class-weighted loss: minus the loss's log-odds shift (binary: one number;
-        # multi-class: −log w_k per class; multi-label: −log pos_weight_j per label; evaluation.recalibration);
-        # 0 for bundles without one
+        # models trained with a class-weighted loss: the bias removing the loss's log-odds shift (binary: one
+        # number; multi-class: −log w_k per class; multi-label: one per label; binary and multi-label fitted with T
+        # between −log w and −log w / T since stop 45, −log w before: evaluation.shift_fit); 0 for bundles without one
         bias = config.get("calibration", {}).get("bias")
         self.calibration_bias: float | list[float] = ([float(b) for b in bias] if isinstance(bias, list)
                                                       else float(bias or 0.0))

@@ -162,9 +162,11 @@ def _temperature(cal: dict[str, Any], metrics: dict[str, Any]) -> str:
 
 def _shift(bias: Any) -> str:
     """The class-weighted loss's shift a bundle's calibration removes with its temperature
-    (``calibration.bias``: one log-odds shift, or −log w_k per class); nothing without one."""
+    (``calibration.bias``: one log-odds shift, −log w_k per class, or per label fitted with its T
+    between −log w_j and −log w_j / T_j since stop 45); nothing without one."""
     if isinstance(bias, list):
-        return " and shifts -log w (" + ", ".join(f"{b:+.3f}" for b in bias) + ", one per class or label, removing the loss weights)"
+        return (" and biases (" + ", ".join(f"{b:+.3f}" for b in bias)
+                + ", one per class or label, removing the loss weights' shifts)")
     return f" and log-odds shift {bias:+.3f} (removing the class weights)" if bias else ""
 
 

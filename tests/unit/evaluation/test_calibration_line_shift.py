@@ -47,7 +47,7 @@ def test_multiclass_line_names_the_per_class_shifts(tmp_path: Path) -> None:
     predictor = _predictor(tmp_path, 3, {"temperature": 2.0, "bias": bias, "fitted_on": "val"},
                            {"class_weights": WEIGHTS})
     line = _calibration_line(predictor, 3)
-    assert "after temperature 2.00 and shifts -log w (+0.693, -0.405, -1.386" in line, line
+    assert "after temperature 2.00 and biases (+0.693, -0.405, -1.386" in line, line
 
 
 @pytest.mark.parametrize(("bias", "words"), [(-1.0986, "and log-odds shift -1.099"), (None, None)])
