@@ -39,7 +39,11 @@ class Prediction:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "label": self.label, "probabilities": self.probabilities, "threshold": self.threshold}
+        """The row ``meddx predict --json`` writes: source, label, probabilities and threshold, then the
+        ``extra`` fields (typicality, spacing and channel notes, a series stay's observations)."""
+        base = {"source": self.source, "label": self.label, "probabilities": self.probabilities,
+                "threshold": self.threshold}
+        return {**base, **{k: v for k, v in self.extra.items() if k not in base}}
 
 
 class Predictor:

@@ -151,6 +151,9 @@ def test_predict_files_flags_an_unlike_image_and_passes_a_like_one(tmp_path: Pat
     assert rows[stripes]["typical"] is False
     assert rows[stripes]["typicality"]["distance"] > rows[stripes]["typicality"]["threshold"]
     assert rows[stripes]["typicality_warning"].startswith(f"{stripes}: unlike the images bundle 't'")
+    # the Python API's row holds what `meddx predict --json` writes (it dropped the check's fields)
+    row = next(p for p in predictor.predict_files([stripes])).to_dict()
+    assert row["typical"] is False and row["typicality_warning"] == rows[stripes]["typicality_warning"]
 
 
 def test_a_copied_predictor_reads_its_own_features(tmp_path: Path) -> None:
