@@ -1,10 +1,20 @@
 """``fit`` for segmentation sources: fingerprint -> plan -> Lightning training -> bundle.
 
-Reading order: load the image+mask source -> fingerprint the training cases -> plan (grid,
-patch, normalisation, network, batch) -> measure the speed and fit the epochs to the time
-budget -> preprocess every case once -> ``Trainer.fit`` with per-epoch checkpoints, keeping
-the best validation Dice -> decide largest-component post-processing on validation ->
-evaluate val and test on the original grids -> bundle -> registry.
+Reading order of :func:`fit_segmentation`:
+
+1. load the image+mask source (test and val carved from train when it has none);
+2. fingerprint the training cases and plan the grid, patch, normalisation, network, batch and
+   mirror axes (``fingerprint.json``, ``plan.json``; a ``--plan`` file overrides fields);
+3. under ``--time-budget`` without ``--epochs``, measure a training step and a validation pass and
+   set the epochs to fit the budget (re-planned while training, ``train_and_restore``);
+4. preprocess train and val once, and decode every test case, so a broken test pair stops the run
+   before training, not after it;
+5. train each network (``--ensemble K``: seeds seed..seed+K-1 sharing the budget, networks 2..K in
+   ``members/<m>``) with per-epoch checkpoints, keeping the final epoch by default (``checkpoint``);
+   a resume keeps ``plan.json`` and first checks the masks are those the run trained on;
+6. ``seg_finish.finish_segmentation``: test-time passes and post-processing chosen on val (under a
+   budget, only the options whose projected cost fits about the training budget again, unless
+   ``seg_tta`` says on or off), val and test evaluated on the original grids, bundle, registry.
 """
 
 from __future__ import annotations
