@@ -108,6 +108,15 @@ def _ellipse_text(ellipse: object) -> str:
 
 
 def _skipped_text(config: dict[str, Any]) -> str:
-    """`` (shifts, zoom not tried: projected to exceed the time budget)`` when ``--time-budget`` skipped some."""
-    skipped = ((((config.get("postprocess") or {}).get("evidence") or {}).get("budget") or {}).get("skipped") or {})
-    return f" ({', '.join(skipped)} not tried: projected to exceed the time budget)" if skipped else ""
+    """`` (shifts, zoom not tried: projected to exceed the time budget)`` when ``--time-budget`` skipped
+    some; `` (shifts not tried: seg_tta off)`` when the config turned them off; `` (tried whatever
+    the time budget: seg_tta on)`` when it insisted under a budget."""
+    evidence = ((config.get("postprocess") or {}).get("evidence") or {})
+    off = [label for key, label in (("mirror", "mirroring"), ("shift", "shifts"), ("zoom", "zoom"))
+           if isinstance(evidence.get(key), dict) and str(evidence[key].get("skipped", "")).startswith("off")]
+    if evidence.get("seg_tta") == "off":
+        return f" ({', '.join(off)} not tried: seg_tta off)" if off else ""
+    skipped = (evidence.get("budget") or {}).get("skipped") or {}
+    if skipped:
+        return f" ({', '.join(skipped)} not tried: projected to exceed the time budget)"
+    return " (tried whatever the time budget: seg_tta on)" if evidence.get("seg_tta") == "on" and "budget" in evidence else ""

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import shutil
+import time
 
 import numpy as np
 
@@ -21,7 +22,8 @@ from meddx.core.errors import DataError
 from meddx.core.files import write_json_atomic
 from meddx.evaluation.seg_as_trained import check_seg_compatible
 
-__all__ = ["SegEvalSettings", "check_seg_compatible", "evaluate_seg_bundle", "evaluate_split", "write_outputs"]
+__all__ = ["SegEvalSettings", "check_seg_compatible", "evaluate_seg_bundle", "evaluate_split", "score_case",
+           "scoring_seconds", "summarize_split", "write_outputs"]
 
 
 @dataclass
@@ -36,7 +38,8 @@ class SegEvalSettings:
 
 
 def evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSettings | None = None,
-                   out_dir: Path | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                   out_dir: Path | None = None, *,
+                   predicted: Sequence[Any] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Metrics of ``predictor`` on ``split`` of a segmentation source, and the per-case rows.
 
     With ``out_dir``, overlays of the worst and best cases are drawn into a staging folder
@@ -44,79 +47,125 @@ def evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSet
     once everything else is written (``metrics["overlays"]`` names their final paths). Every
     case must have a spacing, or none: distances in mm and in pixels are never mixed. Images and
     masks are read in the voxel orientation the bundle was trained on (``data.orientation``).
+
+    ``predicted``: the predictor's outputs for the split's cases, in order and before
+    post-processing (``predict_case(..., postprocess=False)`` with the predictor's passes, as
+    choosing the passes on val holds them); they are post-processed and scored instead of
+    predicting every case again, with the same numbers.
     """
     from meddx.data.orientation import reading_for
 
+    n = len(source.split(split))
+    if predicted is not None and len(predicted) != n:
+        raise DataError(f"evaluate_split: {len(predicted)} predictions given for the {n} cases of split {split!r}")
     with reading_for(predictor):
-        return _evaluate_split(predictor, source, split, settings, out_dir)
+        return _evaluate_split(predictor, source, split, settings, out_dir, predicted)
 
 
 def _evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSettings | None,
-                    out_dir: Path | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                    out_dir: Path | None, given: Sequence[Any] | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """:func:`evaluate_split` within the bundle's reading orientation."""
-    from meddx.bundle.seg_predictor import soft_region
-    from meddx.evaluation.measure import head_circumference_mm, measurement_errors
-    from meddx.evaluation.seg_metrics import case_metrics, summarize_cases
-
     settings = settings or SegEvalSettings()
     data = source.split(split)
-    names = predictor.label_names
     rows: list[dict[str, Any]] = []
-    hc_pred: list[float | None] = []
-    hc_ref: list[float | None] = []
     predicted: dict[str, np.ndarray] = {}
     first: Any = None  # the first case, whose spacing (known or not) every other case must share
     for i in _indices(len(data), f"evaluating {split}", settings.progress):
         case = source.load_case(split, i)
-        if case.mask is None:
-            raise DataError(f"{case.image_path}: no reference mask; evaluation needs a labelled split")
         first = first or case
-        if (case.spacing is None) != (first.spacing is None):
-            spaced, unspaced = (first, case) if case.spacing is None else (case, first)
-            raise DataError(f"{source.origin}: case {unspaced.id} ({unspaced.image_path}) has no spacing (no header "
-                            f"spacing, no pixel_size_mm) but case {spaced.id} has {spaced.spacing}; distances "
-                            "would mix pixels and mm: give every case a spacing, or none")
-        out = predictor.predict_case(case.image, case.spacing)
+        _check_case(source, case, first)
+        out = predictor.predict_case(case.image, case.spacing) if given is None else predictor.postprocess(given[i])
         predicted[case.id] = out.labels
-        row: dict[str, Any] = {"id": case.id, "metrics": case_metrics(out.labels, case.mask, names, case.spacing)}
-        if predictor.measurement == "head_circumference":
-            # per-axis (row, column) spacing: non-square pixels are measured in mm along each axis
-            value = (head_circumference_mm(soft_region(out, 1), tuple(case.spacing[-2:]), predictor.hc_method)
-                     if case.spacing else None)
-            row["hc_mm"], row["hc_reference_mm"] = value, case.meta.get("reference_hc_mm")
-            hc_pred.append(value)
-            hc_ref.append(row["hc_reference_mm"])
-        rows.append(row)
+        rows.append(score_case(predictor, case, out))
     groups = np.asarray(data.patient_ids) if data.patient_ids is not None else None
     spaced = first is not None and first.spacing is not None
-    volume_unit = ("mL" if source.spatial_dims == 3 else "mm^2") if spaced else "voxels"
-    metrics: dict[str, Any] = {"split": split, "label_names": names, **summarize_cases(
-        rows, names, groups=groups, n_resamples=settings.n_resamples, level=settings.level, seed=settings.seed,
-        distance_unit="mm" if spaced else "voxels", volume_unit=volume_unit)}
-    measurement: dict[str, Any] = {}
-    if hc_pred and any(r is not None for r in hc_ref):
-        measurement["head_circumference"] = measurement_errors(
-            hc_pred, hc_ref, unit="mm", groups=groups, n_resamples=settings.n_resamples, level=settings.level,
-            seed=settings.seed)
-    elif source.spatial_dims == 3 and spaced:
-        for name in names[1:]:
-            pred = [r["metrics"][name].get("volume_pred") for r in rows]
-            true = [r["metrics"][name].get("volume_true") for r in rows]
-            measurement[f"volume_{name}"] = measurement_errors(
-                pred, true, unit="mL", groups=groups, n_resamples=settings.n_resamples, level=settings.level,
-                seed=settings.seed)
-    if measurement:
-        metrics["measurement"] = measurement
+    metrics = {"split": split, **summarize_split(predictor, source.spatial_dims, rows, groups, spaced, settings)}
     if out_dir is not None and settings.overlays > 0 and rows:
         staged = Path(out_dir) / STAGED_OVERLAYS
         shutil.rmtree(staged, ignore_errors=True)  # left by an evaluation that failed here
         try:
-            drawn = _overlays(source, split, rows, predicted, names, staged, settings.overlays)
+            drawn = _overlays(source, split, rows, predicted, predictor.label_names, staged, settings.overlays)
         except BaseException:
             shutil.rmtree(staged, ignore_errors=True)
             raise
         metrics["overlays"] = {k: [str(Path(out_dir) / "overlays" / Path(p).name) for p in v] for k, v in drawn.items()}
     return metrics, rows
+
+
+def _check_case(source: Any, case: Any, first: Any) -> None:
+    """``DataError`` for a case without a reference mask, or with a spacing where ``first`` has none
+    (or the reverse)."""
+    if case.mask is None:
+        raise DataError(f"{case.image_path}: no reference mask; evaluation needs a labelled split")
+    if (case.spacing is None) != (first.spacing is None):
+        spaced, unspaced = (first, case) if case.spacing is None else (case, first)
+        raise DataError(f"{source.origin}: case {unspaced.id} ({unspaced.image_path}) has no spacing (no header "
+                        f"spacing, no pixel_size_mm) but case {spaced.id} has {spaced.spacing}; distances "
+                        "would mix pixels and mm: give every case a spacing, or none")
+
+
+def score_case(predictor: Any, case: Any, out: Any) -> dict[str, Any]:
+    """One case's row: Dice, IoU, HD95, ASD and sizes per class, and (head-circumference bundles)
+    the measured and reference circumference. The distances can take as long as the prediction."""
+    from meddx.bundle.seg_predictor import soft_region
+    from meddx.evaluation.measure import head_circumference_mm
+    from meddx.evaluation.seg_metrics import case_metrics
+
+    row: dict[str, Any] = {"id": case.id, "metrics": case_metrics(out.labels, case.mask, predictor.label_names,
+                                                                  case.spacing)}
+    if predictor.measurement == "head_circumference":
+        # per-axis (row, column) spacing: non-square pixels are measured in mm along each axis
+        row["hc_mm"] = (head_circumference_mm(soft_region(out, 1), tuple(case.spacing[-2:]), predictor.hc_method)
+                        if case.spacing else None)
+        row["hc_reference_mm"] = case.meta.get("reference_hc_mm")
+    return row
+
+
+def summarize_split(predictor: Any, spatial_dims: int, rows: list[dict[str, Any]], groups: np.ndarray | None,
+                    spaced: bool, settings: SegEvalSettings) -> dict[str, Any]:
+    """Means with bootstrap intervals of the rows' metrics, and of the measurement errors
+    (head circumference in mm; structure volumes in mL for 3D with spacing)."""
+    from meddx.evaluation.measure import measurement_errors
+    from meddx.evaluation.seg_metrics import summarize_cases
+
+    names = predictor.label_names
+    boot = {"groups": groups, "n_resamples": settings.n_resamples, "level": settings.level, "seed": settings.seed}
+    volume_unit = ("mL" if spatial_dims == 3 else "mm^2") if spaced else "voxels"
+    metrics: dict[str, Any] = {"label_names": names, **summarize_cases(
+        rows, names, **boot, distance_unit="mm" if spaced else "voxels", volume_unit=volume_unit)}
+    measurement: dict[str, Any] = {}
+    hc_ref = [r.get("hc_reference_mm") for r in rows]
+    if predictor.measurement == "head_circumference" and rows and any(r is not None for r in hc_ref):
+        measurement["head_circumference"] = measurement_errors([r.get("hc_mm") for r in rows], hc_ref, unit="mm",
+                                                               **boot)
+    elif spatial_dims == 3 and spaced:
+        for name in names[1:]:
+            pred = [r["metrics"][name].get("volume_pred") for r in rows]
+            true = [r["metrics"][name].get("volume_true") for r in rows]
+            measurement[f"volume_{name}"] = measurement_errors(pred, true, unit="mL", **boot)
+    if measurement:
+        metrics["measurement"] = measurement
+    return metrics
+
+
+def scoring_seconds(predictor: Any, spatial_dims: int, cases: Sequence[Any], outs: Sequence[Any], n_rows: int,
+                    settings: SegEvalSettings, clock: Callable[[], float] = time.perf_counter) -> tuple[float, float]:
+    """The part of an evaluation that no test-time pass changes, timed on a few cases: seconds per
+    case to post-process and score (the distances can take as long as the prediction on 3D
+    volumes), and seconds to summarise a split of ``n_rows`` cases (bootstrap intervals, timed on
+    the scored rows repeated to that many). ``outs``: the cases' outputs before post-processing.
+    With two cases or more the first is scored untimed: its imports and first calls are no part
+    of the cost per case."""
+    untimed = 1 if len(cases) > 1 else 0
+    rows = [score_case(predictor, c, predictor.postprocess(o)) for c, o in zip(cases[:untimed], outs[:untimed])]
+    start = clock()
+    rows += [score_case(predictor, c, predictor.postprocess(o)) for c, o in zip(cases[untimed:], outs[untimed:])]
+    scored = clock()
+    per_case = (scored - start) / max(1, len(rows) - untimed)
+    if rows:
+        spaced = cases[0].spacing is not None
+        summarize_split(predictor, spatial_dims, [rows[i % len(rows)] for i in range(n_rows)], None, spaced, settings)
+    return per_case, clock() - scored
 
 
 def evaluate_seg_bundle(bundle: str | Path, data: str, split: str = "test", out: str | Path | None = None, *,

@@ -13,10 +13,15 @@ Each option is kept only when it raises the mean validation Dice (test-time pass
   is an ellipse by definition; a smooth fitted boundary removes ragged edges and small leaks).
 
 With a time allowance (``budget_seconds``; ``seg_finish`` gives ``POSTTRAIN_BUDGET_SHARE`` x the
-training ``--time-budget``), the plain one-pass prediction of val is timed first, and a costlier
-option is tried only when its projected cost (trying it on val, then evaluating val and test with
-it) fits what is left; the evidence records each skipped option and why. Without one, every option
-is tried as before.
+training ``--time-budget``), the plain one-pass prediction of val is timed first, and so is the part
+of evaluating that no option changes (distances such as HD95 and the bootstrap intervals, timed on a
+few val cases by ``scoring``); a costlier option is tried only when its projected cost (trying it on
+val, predicting test with it, and scoring val and test) fits what is left; the evidence records each
+skipped option and why. Without one, every option is tried as before. ``test_time`` (the config's
+``seg_tta``) overrides the allowance: ``on`` tries every option whatever it costs, ``off`` none.
+
+:func:`choose_with_predictions` also returns the chosen passes' predictions of the split, so its
+evaluation scores them instead of predicting it again.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import time
 from typing import Any, Callable
 
 import numpy as np
+
+from meddx.core.errors import ConfigError
 
 # A test-time option that multiplies inference time (mirroring: 1 + axes passes, shifts: 2**dims)
 # must raise the mean validation Dice by at least this much: smaller gains are noise on a
@@ -36,6 +43,14 @@ MIN_INFERENCE_GAIN = 0.001
 # cost does not fit is skipped. 8-pass shifts on a 3D val split can otherwise take several times the
 # training budget.
 POSTTRAIN_BUDGET_SHARE = 1.0
+
+# How many val cases ``scoring`` is given (the first scored untimed, as a warm-up): enough to smooth
+# one odd case, few enough to cost little.
+SCORING_SAMPLE = 4
+
+# The config's ``seg_tta``: the allowance decides, every option is tried whatever it costs, or none is.
+TEST_TIME_SETTINGS = ("auto", "on", "off")
+OFF = "off: seg_tta is off in the config"
 
 
 def _dice(pred: np.ndarray, truth: np.ndarray, label: int) -> float:
@@ -57,31 +72,43 @@ def passes(predictor: Any, mirror: bool, shift: bool, zoom: bool = False) -> int
 class _Allowance:
     """Time left for the options, and the reason an option's projected cost does not fit."""
 
-    def __init__(self, seconds: float | None, n_val: int, n_eval: int, clock: Callable[[], float]) -> None:
-        self.seconds, self.n_val, self.n_eval, self.clock = seconds, n_val, n_eval, clock
+    def __init__(self, seconds: float | None, n_val: int, n_test: int, clock: Callable[[], float],
+                 enforced: bool = True) -> None:
+        self.seconds, self.n_val, self.n_test, self.clock, self.enforced = seconds, n_val, n_test, clock, enforced
         self.start = clock()
         self.per_pass = 0.0  # seconds per case and pass, from the plain pass over val
+        self.per_score = 0.0  # seconds per case to score it (distances, measurement), whatever the passes
+        self.per_summary = 0.0  # seconds to summarise a split (bootstrap intervals)
         self.skipped: dict[str, str] = {}
 
+    @property
+    def scoring(self) -> float:
+        """Projected seconds to score val and test and summarise each (the same for every option)."""
+        return self.per_score * (self.n_val + self.n_test) + self.per_summary * (1 + (self.n_test > 0))
+
     def cost(self, n_passes: int) -> float:
-        """Projected seconds to try ``n_passes`` on val and then evaluate val and test with them."""
-        return self.per_pass * n_passes * (self.n_val + self.n_eval)
+        """Projected seconds to try ``n_passes`` on val, predict test with them (val's predictions
+        are reused), and score both."""
+        return self.per_pass * n_passes * (self.n_val + self.n_test) + self.scoring
 
     def refuse(self, what: str, n_passes: int) -> bool:
         """True (and the reason recorded) when trying ``what`` would not fit the allowance."""
-        if self.seconds is None:
+        if self.seconds is None or not self.enforced:
             return False
         left = self.seconds - (self.clock() - self.start)
         cost = self.cost(n_passes)
         if cost <= left:
             return False
         self.skipped[what] = (f"projected {cost:.0f} s ({n_passes} passes: {self.n_val} val cases to choose, "
-                              f"{self.n_eval} to evaluate) > {max(left, 0):.0f} s left of {self.seconds:.0f} s")
+                              f"{self.n_test} test cases to predict; {self.scoring:.0f} s of it distances and "
+                              f"intervals) > {max(left, 0):.0f} s left of {self.seconds:.0f} s")
         return True
 
     def record(self, evidence: dict[str, Any]) -> None:
         evidence["seconds_per_case_pass"] = round(self.per_pass, 4)
         if self.seconds is not None:
+            evidence["seconds_per_case_scoring"] = round(self.per_score, 4)
+            evidence["seconds_per_split_summary"] = round(self.per_summary, 4)
             evidence["budget"] = {"seconds": round(self.seconds, 1), "share_of_training_budget": POSTTRAIN_BUDGET_SHARE,
                                   "skipped": dict(self.skipped)}
 
@@ -94,26 +121,42 @@ def _compared(dice: dict[tuple[bool, bool], float], without: tuple[bool, bool], 
     return {"dice_without": round(dice[without], 6), "dice_with": round(dice[with_], 6), "applied": applied}
 
 
-def choose_postprocessing(predictor: Any, source: Any, split: str = "val", try_ellipse: bool = False, *,
-                          budget_seconds: float | None = None, eval_cases: int | None = None,
-                          say: Callable[[str], None] | None = None,
-                          clock: Callable[[], float] = time.perf_counter) -> tuple[dict[str, Any], dict[str, Any]]:
+def choose_postprocessing(predictor: Any, source: Any, split: str = "val", try_ellipse: bool = False,
+                          **options: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Options for ``predictor`` chosen on ``split``: ``{"mirror", "shift", "zoom",
-    "largest_component", "ellipse"}`` and the evidence. The predictor is left as it was.
+    "largest_component", "ellipse"}`` and the evidence (:func:`choose_with_predictions` without
+    the predictions). The predictor is left as it was."""
+    chosen, evidence, _ = choose_with_predictions(predictor, source, split, try_ellipse, **options)
+    return chosen, evidence
 
-    ``budget_seconds``: time allowed for choosing and for evaluating ``eval_cases`` cases afterwards
-    (default: the cases of ``split``); options that do not fit are skipped. ``say`` announces each
-    pass over ``split`` with its projected time."""
+
+def choose_with_predictions(predictor: Any, source: Any, split: str = "val", try_ellipse: bool = False, *,
+                            budget_seconds: float | None = None, test_cases: int = 0,
+                            scoring: Callable[[list[Any], list[Any]], tuple[float, float]] | None = None,
+                            test_time: str = "auto", say: Callable[[str], None] | None = None,
+                            clock: Callable[[], float] = time.perf_counter,
+                            ) -> tuple[dict[str, Any], dict[str, Any], list[Any]]:
+    """Options chosen on ``split`` as :func:`choose_postprocessing`, the evidence, and the chosen
+    passes' predictions of ``split`` (in order, before post-processing) for its evaluation.
+
+    ``budget_seconds``: time allowed for choosing, for predicting ``test_cases`` cases afterwards and
+    for scoring both splits; options that do not fit are skipped. ``scoring(cases, outputs)``: seconds
+    per case to score and per split to summarise, timed on the first ``SCORING_SAMPLE`` cases of the
+    plain pass (None: not counted). ``test_time``: ``auto`` (the allowance decides), ``on`` (every
+    option tried whatever the allowance), ``off`` (none tried). ``say`` announces each pass over
+    ``split`` with its projected time."""
+    if test_time not in TEST_TIME_SETTINGS:
+        raise ConfigError(f"seg_tta is {test_time!r}; expected one of {', '.join(TEST_TIME_SETTINGS)}")
     names = predictor.label_names
     classes = list(range(1, len(names)))
     data = source.split(split)
     cases = [source.load_case(split, i) for i in range(len(data))]
     truths = [c.mask for c in cases]
     n = len(cases)
-    allowance = _Allowance(budget_seconds, n, n if eval_cases is None else eval_cases, clock)
+    allowance = _Allowance(budget_seconds, n, test_cases, clock, enforced=test_time == "auto")
     tell = say or (lambda _message: None)
     saved = (predictor.mirror, predictor.shift, predictor.zoom, predictor.largest_component, predictor.ellipse)
-    evidence: dict[str, Any] = {"chosen_on": split, "n": n, "metric": "mean Dice"}
+    evidence: dict[str, Any] = {"chosen_on": split, "n": n, "metric": "mean Dice", "seg_tta": test_time}
     labels = {(True, False): "mirroring", (False, True): "shifts", (True, True): "mirroring + shifts"}
     try:
         dice: dict[tuple[bool, bool], float] = {}
@@ -126,6 +169,8 @@ def choose_postprocessing(predictor: Any, source: Any, split: str = "val", try_e
             k = passes(predictor, *option)
             if option == (False, False):
                 tell(f"choosing test-time passes on {split}: 1 pass over {n} cases first (timed)")
+            elif test_time == "off":
+                continue
             elif allowance.refuse(labels[option], k):
                 tell(f"skipping {labels[option]} ({k} passes): {allowance.skipped[labels[option]]}")
                 continue
@@ -137,21 +182,25 @@ def choose_postprocessing(predictor: Any, source: Any, split: str = "val", try_e
             outs = [predictor.predict_case(c.image, c.spacing, postprocess=False) for c in cases]
             if option == (False, False):
                 allowance.per_pass = (clock() - started) / max(1, n)
+                if scoring is not None and budget_seconds is not None:
+                    allowance.per_score, allowance.per_summary = scoring(cases[:SCORING_SAMPLE], outs[:SCORING_SAMPLE])
             dice[option] = float(np.mean(list(_mean_dice(outs, truths, classes).values())))
             if option == (False, False) or dice[option] >= dice[best] + MIN_INFERENCE_GAIN:
                 best, raw = option, outs
         mirror, shift = best
+        off = OFF if test_time == "off" else None
         if predictor.mirror_axes:
             evidence["mirror"] = {**_compared(dice, (False, shift), (True, shift), mirror,
-                                              allowance.skipped.get(labels[(True, shift)])),
+                                              off or allowance.skipped.get(labels[(True, shift)])),
                                   "axes": predictor.mirror_axes}
         else:
             evidence["mirror"] = {"applied": False, "why": "no axis may be mirrored (label order, see plan.json)"}
         evidence["shift"] = {**_compared(dice, (mirror, False), (mirror, True), shift,
-                                         allowance.skipped.get(labels[(mirror, True)])),
+                                         off or allowance.skipped.get(labels[(mirror, True)])),
                              "passes": 2 ** predictor.spatial_dims}
         predictor.mirror, predictor.shift = mirror, shift  # zoom is tried with the chosen passes
-        zoom, raw = _choose_zoom(predictor, cases, truths, classes, dice[best], raw, evidence, allowance, tell)
+        zoom, raw = _choose_zoom(predictor, cases, truths, classes, dice[best], raw, evidence, allowance, tell,
+                                 test_time)
         base = _mean_dice(raw, truths, classes)
         largest: dict[str, bool] = {}
         evidence["largest_component"] = {}
@@ -181,16 +230,20 @@ def choose_postprocessing(predictor: Any, source: Any, split: str = "val", try_e
     finally:
         predictor.mirror, predictor.shift, predictor.zoom, predictor.largest_component, predictor.ellipse = saved
     allowance.record(evidence)
-    return {"mirror": mirror, "shift": shift, "zoom": zoom, "largest_component": largest, "ellipse": ellipse}, evidence
+    chosen = {"mirror": mirror, "shift": shift, "zoom": zoom, "largest_component": largest, "ellipse": ellipse}
+    return chosen, evidence, raw
 
 
 def _choose_zoom(predictor: Any, cases: list[Any], truths: list[np.ndarray], classes: list[int], base: float,
                  raw: list[Any], evidence: dict[str, Any], allowance: _Allowance,
-                 tell: Callable[[str], None]) -> tuple[bool, list[Any]]:
+                 tell: Callable[[str], None], test_time: str) -> tuple[bool, list[Any]]:
     """Test-time zoom (bundle/seg_zoom.py) on top of the chosen mirroring/shifts, kept when it
     raises val Dice by ``MIN_INFERENCE_GAIN``: ``(applied, the predictions to post-process)``."""
     if not predictor.zoom_available:
         evidence["zoom"] = {"applied": False, "why": "the plan resamples by spacing, not to a fixed grid"}
+        return False, raw
+    if test_time == "off":
+        evidence["zoom"] = {"dice_without": round(base, 6), "applied": False, "skipped": OFF}
         return False, raw
     from meddx.bundle.seg_zoom import ZOOM_MARGIN
 

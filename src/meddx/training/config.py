@@ -67,6 +67,9 @@ class TrainConfig(BaseModel):
     ensemble: int | None = Field(
         None, ge=1, le=10, description="segmentation and text: train this many networks (seeds seed..seed+K-1) "
         "and average their probabilities; a time budget is shared between them (default 1)")
+    seg_tta: Literal["auto", "on", "off"] = Field(
+        "auto", description="segmentation: test-time mirroring, shifts and zoom, each kept when it raises val Dice: "
+        "auto (tried when their projected cost fits the time budget), on (tried whatever the budget), off (one pass)")
     # Text (documents from CSV/JSONL/Parquet columns or folders of .txt); ignored by images.
     text_column: str | None = Field(None, description="text: column holding the document (default: text, else the longest)")
     label_column: str | None = Field(None, description="text: column holding the label(s) (default: label)")
@@ -306,8 +309,12 @@ def _takes_bool(annotation: Any) -> bool:
 
 
 def _expected(annotation: Any) -> str:
-    from typing import get_args
+    from typing import get_args, get_origin
 
+    # a choice of words (seg_tta: auto/on/off): `seg_tta: off` unquoted is YAML's false
+    choices = [repr(v) for a in (annotation, *get_args(annotation)) if get_origin(a) is Literal for v in get_args(a)]
+    if choices:
+        return f"one of {', '.join(choices)} in quotes"
     kinds = {int: "an integer", float: "a number", str: "text"}
     named = [kinds[a] for a in (annotation, *get_args(annotation)) if a in kinds]
     return " or ".join(dict.fromkeys(named)) or "a value of another type"

@@ -63,26 +63,36 @@ def training_cases(run_dir: Path) -> dict[str, dict[str, Any]] | None:
 def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, run_dir: Path, name: str,
                         progress: bool = True, kept: list[str] | None = None) -> dict[str, Any]:
     """Choose test-time passes (mirroring, shifts, zoom) and post-processing on val, evaluate val
-    and test, save and register the bundle.
+    (scoring the predictions the choice already made with the chosen passes) and test, save and
+    register the bundle. Under ``--time-budget`` the options must fit ``POSTTRAIN_BUDGET_SHARE`` x
+    the budget with prediction, distances and intervals counted, unless ``seg_tta`` says on or off.
 
     Returns the ``FitResult`` fields ``bundle_path``, ``metrics`` and ``registry_ref``.
     """
     from meddx.bundle.seg_card import epoch_note, render_seg_model_card
     from meddx.bundle.seg_predictor import SegPredictor
     from meddx.core.files import write_json_atomic
-    from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_split, write_outputs
-    from meddx.evaluation.seg_postprocess import POSTTRAIN_BUDGET_SHARE, choose_postprocessing, passes
+    from meddx.data.orientation import reading_for
+    from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_split, scoring_seconds, write_outputs
+    from meddx.evaluation.seg_postprocess import POSTTRAIN_BUDGET_SHARE, choose_with_predictions, passes
     from meddx.training.finish import save_and_register
 
     cfg = seg_bundle_config(config, source, plan, name, run_dir, kept)
     splits = [s for s in ("val", "test")
               if s == "val" or (config.evaluate_test and "test" in source.splits)]
-    n_eval = sum(len(source.split(s)) for s in splits)
+    sizes = {s: len(source.split(s)) for s in splits}
     say = _say if progress else None
     allowed = config.time_budget * 60 * POSTTRAIN_BUDGET_SHARE if config.time_budget else None
-    chosen, evidence = choose_postprocessing(SegPredictor(cfg, net), source, "val",
-                                             try_ellipse=cfg["measurement"] == "head_circumference",
-                                             budget_seconds=allowed, eval_cases=n_eval, say=say)
+    settings = SegEvalSettings(n_resamples=config.ci_resamples, seed=config.seed, progress=progress)
+    chooser = SegPredictor(cfg, net)
+
+    def scoring(cases: list[Any], outs: list[Any]) -> tuple[float, float]:
+        return scoring_seconds(chooser, source.spatial_dims, cases, outs, max(sizes.values()), settings)
+
+    with reading_for(chooser):  # the cases read as evaluate_split reads them, so its reuse is exact
+        chosen, evidence, val_outputs = choose_with_predictions(
+            chooser, source, "val", try_ellipse=cfg["measurement"] == "head_circumference", budget_seconds=allowed,
+            test_cases=sizes.get("test", 0), scoring=scoring, test_time=config.seg_tta, say=say)
     if config.largest_component is not None:  # forced by the user: recorded as such
         chosen["largest_component"] = {n: bool(config.largest_component) for n in source.label_names[1:]}
         evidence["largest_component"] = "set in config"
@@ -93,21 +103,27 @@ def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, r
                           "evidence": evidence}
     write_json_atomic(run_dir / "postprocess.json", {"inference": cfg["inference"], "postprocess": cfg["postprocess"]})
     predictor = SegPredictor(cfg, net)
-    settings = SegEvalSettings(n_resamples=config.ci_resamples, seed=config.seed, progress=progress)
     metrics: dict[str, Any] = {"task": "segmentation"}
     outputs = run_dir / "evaluation"
     k = passes(predictor, predictor.mirror, predictor.shift, predictor.zoom)
-    per_case = evidence["seconds_per_case_pass"] * k  # network passes only, until val has been evaluated
+    per_pass = evidence["seconds_per_case_pass"] * k
+    per_score = evidence.get("seconds_per_case_scoring")  # timed on a few val cases under a budget; then on val
     for split in splits:
-        n = len(source.split(split))
-        if say:
-            how = "measured on val" if split != "val" else "network passes; distances and intervals add to it"
-            say(f"evaluating {split}: {n} cases x {k} passes, about {per_case * n:.0f} s ({how})")
+        n = sizes[split]
+        if say and split == "val":
+            summary = evidence.get("seconds_per_split_summary") or 0
+            about = f"about {per_score * n + summary:.0f} s: " if per_score is not None else ""
+            say(f"evaluating val: {n} cases, the chosen passes' predictions reused ({about}distances and intervals)")
+        elif say:
+            say(f"evaluating {split}: {n} cases x {k} passes, about {(per_pass + (per_score or 0)) * n:.0f} s "
+                "(measured on val)")
         started = time.perf_counter()
-        metrics[split], rows = evaluate_split(predictor, source, split, settings, outputs / split)
+        metrics[split], rows = evaluate_split(predictor, source, split, settings, outputs / split,
+                                              predicted=val_outputs if split == "val" else None)
+        val_outputs = []  # whole probability maps: not held while test is predicted
         write_outputs(outputs / split, metrics[split], rows, source.label_names,
                       title=f"{name} on {source.name} ({split})")
-        per_case = (time.perf_counter() - started) / max(1, n)
+        per_score = (time.perf_counter() - started) / max(1, n)
     metrics["dataset"] = {"name": source.name, "notes": source.notes,
                           "splits": {k: len(v) for k, v in source.splits.items()}}
     metrics["note"] = f"{epoch_note(cfg['training']['kept_epoch'])}; post-processing chosen on val; test reported only"

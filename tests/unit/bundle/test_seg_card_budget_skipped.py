@@ -26,3 +26,18 @@ def test_card_without_a_budget_is_unchanged() -> None:
     for evidence in ({}, {"budget": {"seconds": 30.0, "skipped": {}}}):
         line = next(x for x in render_seg_model_card(_config(evidence), {}).splitlines() if "post-processing" in x)
         assert line.endswith("zoom off")
+
+
+def test_card_says_the_config_turned_the_options_off_or_insisted_on_them() -> None:
+    off = "off: seg_tta is off in the config"
+    evidence = {"seg_tta": "off", "mirror": {"applied": False, "why": "no axis may be mirrored"},
+                "shift": {"applied": False, "skipped": off}, "zoom": {"applied": False, "skipped": off},
+                "budget": {"seconds": 30.0, "skipped": {}}}
+    line = next(x for x in render_seg_model_card(_config(evidence), {}).splitlines() if "post-processing" in x)
+    assert line.endswith("zoom off (shifts, zoom not tried: seg_tta off)")
+    evidence = {"seg_tta": "on", "budget": {"seconds": 30.0, "skipped": {}}}
+    line = next(x for x in render_seg_model_card(_config(evidence), {}).splitlines() if "post-processing" in x)
+    assert line.endswith("zoom off (tried whatever the time budget: seg_tta on)")
+    del evidence["budget"]  # no budget: on is what auto does, nothing to say
+    line = next(x for x in render_seg_model_card(_config(evidence), {}).splitlines() if "post-processing" in x)
+    assert line.endswith("zoom off")

@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from meddx.evaluation.seg_postprocess import MIN_INFERENCE_GAIN, choose_postprocessing
+from meddx.evaluation.seg_postprocess import (
+    MIN_INFERENCE_GAIN, SCORING_SAMPLE, choose_postprocessing, choose_with_predictions,
+)
 
 
 @dataclass
@@ -127,8 +129,8 @@ class _TimedPredictor(_Predictor):
 
 
 @pytest.mark.parametrize(("budget", "tried", "expected"), [
-    # plain pass: 20 s; mirroring (2 passes) projects 2 x (20 val + 40 evaluated) = 120 s: fits 200 - 20;
-    # shifts (8 passes) project 480 s > the 140 s left: skipped, and so are both (16 passes, 960 s)
+    # plain pass: 20 s; mirroring (2 passes) projects 2 x (20 val + 20 test) = 80 s: fits 200 - 20;
+    # shifts (8 passes) project 320 s > the 140 s left: skipped, and so are both (16 passes, 640 s)
     (200.0, [(False, False), (True, False)], (False, False)),
     # room for everything: shifts are tried and kept, exactly as without a budget
     (2000.0, [(False, False), (True, False), (False, True), (True, True)], (False, True)),
@@ -139,7 +141,7 @@ def test_test_time_options_are_skipped_when_the_budget_cannot_cover_them(budget:
     miss = {(False, False): 4, (True, False): 4, (False, True): 0, (True, True): 0}
     predictor = _TimedPredictor(miss, [0])
     said: list[str] = []
-    chosen, evidence = choose_postprocessing(predictor, _Source(), budget_seconds=budget, eval_cases=40,
+    chosen, evidence = choose_postprocessing(predictor, _Source(), budget_seconds=budget, test_cases=20,
                                              say=said.append, clock=predictor.clock)
     assert (chosen["mirror"], chosen["shift"]) == expected
     assert predictor.calls == 20 * len(tried)
@@ -147,20 +149,89 @@ def test_test_time_options_are_skipped_when_the_budget_cannot_cover_them(budget:
     skipped = evidence.get("budget", {}).get("skipped", {})
     if len(tried) < 4:
         assert set(skipped) == {"shifts", "mirroring + shifts"}
-        assert evidence["shift"]["applied"] is False and "480 s" in evidence["shift"]["skipped"]
+        assert evidence["shift"]["applied"] is False and "320 s" in evidence["shift"]["skipped"]
         assert "dice_with" not in evidence["shift"]
-        assert any(line.startswith("skipping shifts (8 passes): projected 480 s") for line in said)
+        assert any(line.startswith("skipping shifts (8 passes): projected 320 s") for line in said)
     else:
         assert skipped == {} and evidence["shift"]["dice_with"] > evidence["shift"]["dice_without"]
         assert ("budget" in evidence) is (budget is not None)
     assert "trying mirroring on val: 2 passes over 20 cases, about 40 s" in said
 
 
+def test_distances_and_intervals_count_against_the_budget() -> None:
+    """Scoring (HD95 and the like, 3 s a case here) and the bootstrap summaries (5 s a split) cost the
+    same whatever the passes, but they come out of the same allowance: with them, mirroring's 80 s of
+    passes + 3 x 40 + 5 x 2 = 130 s of scoring no longer fits what 200 s leaves after the plain pass
+    and the timing of the scoring itself."""
+    miss = {(False, False): 4, (True, False): 0, (False, True): 0, (True, True): 0}
+    timed_on: list[int] = []
+
+    def run(scoring: Any) -> tuple[dict, dict, _TimedPredictor]:
+        predictor = _TimedPredictor(miss, [0])
+        chosen, evidence = choose_postprocessing(predictor, _Source(), budget_seconds=200.0, test_cases=20,
+                                                 scoring=scoring and (lambda cases, outs: scoring(predictor, cases, outs)),
+                                                 clock=predictor.clock)
+        return chosen, evidence, predictor
+
+    def scoring(predictor: _TimedPredictor, cases: list, outs: list) -> tuple[float, float]:
+        timed_on.append(len(cases))
+        predictor.now += 3.0 * len(cases)  # timing it takes time too
+        return 3.0, 5.0
+
+    chosen, evidence, _ = run(None)  # as before: passes only, and mirroring fits
+    assert chosen["mirror"] is True and "mirroring" not in evidence["budget"]["skipped"]
+    chosen, evidence, predictor = run(scoring)
+    assert timed_on == [SCORING_SAMPLE]  # on the first cases of the plain pass, once
+    assert chosen["mirror"] is False and predictor.calls == 20  # nothing but the plain pass
+    assert evidence["budget"]["skipped"]["mirroring"].startswith(
+        "projected 210 s (2 passes: 20 val cases to choose, 20 test cases to predict; 130 s of it distances and "
+        f"intervals) > {200 - 20 - 3 * SCORING_SAMPLE} s left of 200 s")
+    assert (evidence["seconds_per_case_scoring"], evidence["seconds_per_split_summary"]) == (3.0, 5.0)
+
+
+@pytest.mark.parametrize("setting", ["on", "off"])
+def test_seg_tta_on_tries_every_option_whatever_the_budget_and_off_none(setting: str) -> None:
+    # the budget leaves room for nothing but the plain pass; shifts gain, and zoom on top of them
+    miss = {(False, False): 8, (True, False): 8, (False, True): 4, (True, True): 4}
+    predictor = _TimedPredictor(miss, [0], zoom_miss=0)
+    chosen, evidence, outs = choose_with_predictions(predictor, _Source(), budget_seconds=1.0, test_cases=20,
+                                                     test_time=setting, clock=predictor.clock)
+    assert evidence["seg_tta"] == setting and evidence["budget"]["skipped"] == {}
+    if setting == "on":  # all four (mirror, shift) passes, then zoom on top of the chosen shifts: as without a budget
+        assert predictor.calls == 20 * 5 and (chosen["shift"], chosen["zoom"]) == (True, True)
+        assert "dice_with" in evidence["mirror"] and "dice_with" in evidence["zoom"]
+    else:
+        assert predictor.calls == 20 and not (chosen["mirror"] or chosen["shift"] or chosen["zoom"])
+        for option in ("mirror", "shift", "zoom"):
+            assert evidence[option]["skipped"] == "off: seg_tta is off in the config"
+    assert len(outs) == 20
+
+
+def test_unknown_seg_tta_is_refused() -> None:
+    from meddx.core.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="seg_tta is 'maybe'; expected one of auto, on, off"):
+        choose_postprocessing(_Predictor({(False, False): 0}, []), _Source(), test_time="maybe")
+
+
+def test_the_chosen_passes_predictions_are_returned_for_the_evaluation() -> None:
+    # shifts are chosen, and zoom on top of them: the predictions held are those of shifts + zoom, in case order
+    miss = {(False, False): 8, (True, False): 8, (False, True): 4, (True, True): 4}
+    predictor = _Predictor(miss, [0], zoom_miss=0)
+    chosen, _, outs = choose_with_predictions(predictor, _Source())
+    assert (chosen["shift"], chosen["zoom"]) == (True, True)
+    assert [int(o.labels.sum()) for o in outs] == [40] * 20  # zoom misses nothing; shifts alone missed 4 in case 0
+    predictor = _Predictor(miss, [0], zoom_miss=3)  # zoom not kept: the shifts' predictions
+    chosen, _, outs = choose_with_predictions(predictor, _Source())
+    assert (chosen["shift"], chosen["zoom"]) == (True, False)
+    assert [int(o.labels.sum()) for o in outs] == [36] + [40] * 19
+
+
 def test_zoom_is_skipped_when_the_budget_cannot_cover_it() -> None:
-    # no gain from mirroring or shifts; zoom would double the 1-pass cost: 2 x 60 = 120 s > what is left
+    # no gain from mirroring or shifts; zoom would double the 1-pass cost: 2 x 40 = 80 s > what is left
     miss = {(False, False): 4, (True, False): 4, (False, True): 4, (True, True): 4}
     predictor = _TimedPredictor(miss, [], zoom_miss=0)
-    chosen, evidence = choose_postprocessing(predictor, _Source(), budget_seconds=100.0, eval_cases=40,
+    chosen, evidence = choose_postprocessing(predictor, _Source(), budget_seconds=60.0, test_cases=20,
                                              clock=predictor.clock)
     assert chosen["zoom"] is False and evidence["zoom"]["applied"] is False
     assert "zoom" in evidence["budget"]["skipped"] and predictor.zoomed_with == set()
