@@ -49,6 +49,7 @@ PLAN_KEY = "meddx_plan"  # ... and the plan it was training under
 AFTER_TRAINING = frozenset({
     "name", "output", "add_to_registry", "threshold_rule", "per_class_thresholds", "calibrate", "ci_resamples",
     "verify", "attributes", "intended_use", "outcome", "tta", "evaluate_test", "largest_component", "num_threads",
+    "seg_tta",
 })
 # resolved into plan.json when the run started; a resume follows plan.json
 PLANNED = frozenset({
