@@ -116,5 +116,5 @@ def test_ctrl_c_in_any_other_command_is_one_line(capsys, monkeypatch: pytest.Mon
     def ctrl_c(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("meddx.models.registry.list_models", ctrl_c)  # `meddx models` imports it when run
+    monkeypatch.setattr("meddx.models.catalog.catalog_names", ctrl_c)  # `meddx models` imports it when run
     assert _one_line(run_cli(["models"], capsys), code=130) == "meddx: interrupted"
