@@ -20,6 +20,7 @@ from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.locations_intl import caps_facility_tails, extend_streets, find_intl_locations
 from meddx.deid.patterns import Cand
 from meddx.deid.place_words import (
+    CLAUSE_END,
     _city_after, _city_re, _eponym, _english, _leading_proper, _proper_word, _trailing_proper,
 )
 
@@ -94,12 +95,12 @@ _PLACE_WORDS = (r"lives\s+in|living\s+in|resides\s+in|residing\s+in|resident\s+o
                 r"\s+(?:away\s+)?from")
 # "job sites around Missoula.": after "near"/"around" only a place that ends the clause ("near Total occlusion" stays)
 NEAR_RE = re.compile(r"(?i:\b(?:near|around|outside(?:\s+of)?))[ \t]+(?P<city>(?:" + _CAP + r"[ \t]){0,2}[A-Z][a-z]+)"
-                     r"(?=[ \t]*(?:[,;:)]|\.(?:\s|$)|\r?\n|$))")
+                     r"(?=" + CLAUSE_END + ")")
 # "relatives in Enugu", "your cousins in Groningen": where relatives live (a place word, not "Family in Crisis")
 RELATIVES_IN_RE = re.compile(r"(?i:\b(?:relatives|family|cousins?|parents|siblings|children|grandchildren|aunts?"
                              r"|uncles?|nieces?|nephews?|sons|daughters|brothers|sisters|friends)\s+(?:back\s+)?"
                              r"(?:in|from))[ \t]+"
-                             r"(?P<city>(?:" + _CAP + r"[ \t]){0,2}[A-Z][a-z]+)(?=[ \t]*(?:[,;:)]|\.(?:\s|$)|\r?\n|$)"
+                             r"(?P<city>(?:" + _CAP + r"[ \t]){0,2}[A-Z][a-z]+)(?=" + CLAUSE_END +
                              r"|[ \t]+(?:and|or|may|who|are|were|have|has|had|will|can|could|should|need|live"
                              r"|lives)\b)")
 PLACE_CTX_RE = re.compile(r"(?i:\b(?:" + _PLACE_WORDS + r"))[\s:]+(?:the\s+)?(?P<city>(?:" + _CAP + r"\s){0,2}" + _CAP + r")")

@@ -10,6 +10,9 @@ from meddx.deid import lexicon
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.patterns import Cand
 
+# a place ending its clause: punctuation, a full stop before a space or the end, a line end ("car park, Skipton.", "in Leeds;")
+CLAUSE_END = r"[ \t]*(?:[,;:)]|\.(?:\s|$)|\r?\n|$)"
+
 _CAP = rf"[{UPPER}][{UPPER}{LOWER}'’.\-]*"
 _ADJECTIVE_RE = re.compile(r"(?:al|ic|ive|ary|ory|ous)$")
 

@@ -23,7 +23,7 @@ import re
 from meddx.deid import lexicon
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.patterns import Cand
-from meddx.deid.place_words import _english, _proper_word
+from meddx.deid.place_words import CLAUSE_END, _english, _proper_word
 
 _W = rf"[{UPPER}][{LOWER}]+(?:['’][{LOWER}]+|-[{UPPER}]?[{LOWER}]+)*"
 _PLACE = rf"(?P<place>{_W}(?:[ \t]+{_W}){{0,2}})"
@@ -39,7 +39,7 @@ AMENITY_RE = re.compile(rf"(?<![\w'’-])(?i:at|from|in|near|to|of|by|outside|th
 _PERSON = (r"pt|patient|man|woman|male|female|gentleman|lady|boy|girl|child|baby|farmer|resident|family|couple"
            r"|yo|y/o|\d{1,3}[ \t]*[FM]")
 PERSON_FROM_RE = re.compile(rf"(?<![\w'’-])(?i:{_PERSON})[ \t]+(?:originally[ \t]+)?from[ \t]+{_PLACE}"
-                            r"(?=[ \t]*(?:[,;:)]|\.(?:\s|$)|\r?\n|$)|[ \t]+(?:with|who|and|for|presents|presenting"
+                            rf"(?={CLAUSE_END}|[ \t]+(?:with|who|and|for|presents|presenting"
                             r"|presented|admitted|attends|attended|brought|referred|on|is|was|has)\b)")
 # "retrieved by Careflight from Wagga Wagga to Westmead": both ends of a journey between hospitals
 _MOVE = r"retrieved|retrieval|conveyed|repatriated|brought|taken|flown|blue[ -]lighted|moved|transported|diverted"
@@ -50,7 +50,7 @@ HOUSED_IN_RE = re.compile(rf"(?i:\b(?:housing|accommodation|hostel|bungalow|cara
                           rf"|placement|foster[ \t]+care))[ \t]+in[ \t]+{_PLACE}")
 # "Dr Bankole's team at Wythenshawe;": where a team or ward is, a place ending its clause
 TEAM_AT_RE = re.compile(rf"(?i:\b(?:team|ward|unit|service|department|dept|practice|surgery|hospice|hub))[ \t]+at[ \t]+"
-                        rf"{_PLACE}(?=[ \t]*(?:[,;:)]|\.(?:\s|$)|\r?\n|$))")
+                        rf"{_PLACE}(?={CLAUSE_END})")
 # "son Ayodele in Lagos phones weekly": where a named relative is
 RELATIVE_IN_RE = re.compile(rf"(?i:\b(?:son|daughter|brother|sister|mother|father|wife|husband|partner|niece|nephew"
                             rf"|cousin|aunt|uncle|grandson|granddaughter))[ \t]+{_W}(?:[ \t]+{_W})?"
@@ -58,14 +58,14 @@ RELATIVE_IN_RE = re.compile(rf"(?i:\b(?:son|daughter|brother|sister|mother|fathe
                             rf"{_PLACE}")
 # "worked as a docker in Tilbury for 25 years": where someone works or worked
 WORKED_IN_RE = re.compile(rf"(?i:\b(?:worked|works|working|employed|job|career))\b[^.;\n]{{0,30}}?\bin[ \t]+{_PLACE}"
-                          r"(?=[ \t]*(?:[,;:)]|\.(?:\s|$)|\r?\n|$)|[ \t]+(?:for|since|until|till|as|and|before)\b)")
+                          rf"(?={CLAUSE_END}|[ \t]+(?:for|since|until|till|as|and|before)\b)")
 # "car park, Skipton.", "at the station, Hebden Bridge,": a town after the kind of place, ending its clause
-AMENITY_TOWN_RE = re.compile(rf"(?i:\b(?:{_AMENITIES}))\b,[ \t]*{_PLACE}(?=[ \t]*(?:[,;:)]|\.(?:\s|$)|\r?\n|$))")
+AMENITY_TOWN_RE = re.compile(rf"(?i:\b(?:{_AMENITIES}))\b,[ \t]*{_PLACE}(?={CLAUSE_END})")
 # "Staff nurse at Pinderfields rang", "Charge nurse, Pinderfields, rang": where the caller works, after a job title
 ROLE_AT_RE = re.compile(rf"(?i:\b(?:nurse|sister|matron|physio(?:therapist)?|doctor|registrar|consultant|porter"
                         r"|pharmacist|midwife|paramedic|receptionist|secretary|manager|co-?ordinator"
                         r"|social[ \t]+worker))"
-                        rf"(?:[ \t]+(?i:at|from)|[ \t]*,)[ \t]+{_PLACE}(?=[ \t]*(?:[,;:)]|\.(?:\s|$)|\r?\n|$)"
+                        rf"(?:[ \t]+(?i:at|from)|[ \t]*,)[ \t]+{_PLACE}(?={CLAUSE_END}"
                         r"|[ \t]+(?:rang|called|phoned|said|says|confirmed|asked|emailed|faxed|re)\b)")
 # "a farm near Llanidloes", "cottage outside Dolgellau": where a home is, English-shaped names included
 HOME_NEAR_RE = re.compile(rf"(?i:\b(?:farm|village|town|house|cottage|croft|smallholding|caravan|bungalow|lives|living"
