@@ -308,20 +308,22 @@ def predict(
     from meddx.cli.predict_image import print_notices
 
     print_notices(predictor, predictions)  # spacing, channels, typicality (stderr: JSON lines stay clean)
-    print_predictions(predictions, predictor.label_names, as_json, "file", extra=[p.extra or {} for p in predictions])
+    print_predictions(predictions, predictor.label_names, as_json, "file")
 
 
 def print_predictions(predictions: list, label_names: list[str], as_json: bool, what: str,
                       extra: Sequence[dict] | None = None) -> None:
-    """One JSON line per prediction (plus its ``extra`` fields, one dict per prediction, in order),
-    or a table: source, label, probabilities, and the voxel spacing read (3D image bundles:
-    ``"spacing"``). In order, not by source: two inputs may share a name (a file given twice, an
-    id repeated in a CSV), and each keeps its own fields."""
-    rows = list(extra) if extra is not None else [{} for _ in predictions]
+    """One JSON line per prediction (``Prediction.to_dict``, which holds the prediction's own ``extra``
+    notes, plus the caller's ``extra`` fields, one dict per prediction, in order), or a table: source,
+    label, probabilities, and the voxel spacing read (3D image bundles: ``"spacing"``). In order, not by
+    source: two inputs may share a name (a file given twice, an id repeated in a CSV), and each keeps
+    its own fields."""
+    given = list(extra) if extra is not None else [{} for _ in predictions]
     if as_json:
-        for p, more in zip(predictions, rows):
+        for p, more in zip(predictions, given):
             typer.echo(json.dumps({**p.to_dict(), **more}))
         return
+    rows = [{**(getattr(p, "extra", None) or {}), **more} for p, more in zip(predictions, given)]
     from rich.table import Table
 
     spacing = any("spacing" in e for e in rows)
