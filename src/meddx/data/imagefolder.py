@@ -102,10 +102,10 @@ def load_imagefolder(root: str | Path) -> ImageSource:
                      "expected every image inside a class folder")
     if empty:
         notes.append(f"ignored {len(empty)} class folder(s) without images: {', '.join(empty)}")
-    if ignored_files or ignored_dirs:
-        notes.append(
-            f"ignored {ignored_files} non-image file(s) and {ignored_dirs} sub-folder(s) inside class folders"
-        )
+    ignored = [f"{n} {what}" for n, what in ((ignored_files, "non-image file(s)"), (ignored_dirs, "sub-folder(s)"))
+               if n]
+    if ignored:  # only what was ignored: "0 non-image file(s) and 2 sub-folder(s)" read as a count of nothing
+        notes.append(f"ignored {' and '.join(ignored)} inside class folders")
 
     label_names = order_label_names({c for classes in files.values() for c in classes})
     notes += case_clash_notes(label_names, "class folders")

@@ -110,3 +110,19 @@ def test_class_folders_holding_only_series_folders_say_to_list_them_in_a_manifes
     assert "\n" not in message
     assert "Study1/13_HCropVolume, Study2/14_HCropVolume" in message
     assert "CSV manifest" in message
+
+
+def test_the_ignored_note_names_only_what_was_ignored(tmp_path: Path) -> None:
+    """Found by a review: sub-folders alone were reported as 'ignored 0 non-image file(s) and 1 sub-folder(s)'."""
+    for i in range(2):
+        put(tmp_path / "only_dirs" / "normal" / f"n{i}.png", i)
+        put(tmp_path / "only_dirs" / "pneumonia" / f"p{i}.png", 10 + i)
+    (tmp_path / "only_dirs" / "normal" / "extra").mkdir()
+    notes = [n for n in load_imagefolder(tmp_path / "only_dirs").notes if n.startswith("ignored")]
+    assert notes == ["ignored 1 sub-folder(s) inside class folders"]
+    (tmp_path / "only_dirs" / "pneumonia" / "readme.txt").write_text("not an image")
+    notes = [n for n in load_imagefolder(tmp_path / "only_dirs").notes if n.startswith("ignored")]
+    assert notes == ["ignored 1 non-image file(s) and 1 sub-folder(s) inside class folders"]
+    (tmp_path / "only_dirs" / "normal" / "extra").rmdir()
+    notes = [n for n in load_imagefolder(tmp_path / "only_dirs").notes if n.startswith("ignored")]
+    assert notes == ["ignored 1 non-image file(s) inside class folders"]
