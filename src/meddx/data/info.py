@@ -20,6 +20,7 @@ import numpy as np
 
 from meddx.core.errors import DataError
 from meddx.data.base import ImageSource, SplitData
+from meddx.data.bit_depth import eight_bit
 
 
 def source_info(source: ImageSource, *, max_decode: int = 200) -> dict:
@@ -58,17 +59,18 @@ def dtype_mix_warning(splits: dict[str, dict]) -> str | None:
     """A warning when the decoded files mix 8-bit and other pixel values (8-bit PNGs and a CT DICOM,
     whose modality values are floats in HU, or 16-bit PNGs): ``meddx train`` with the default scaling
     (``auto``) then scales every image by its own percentiles, the 8-bit ones too (it records why in
-    ``plan.json``; ``transforms.image.MixedIntensities``); ``None`` when the files are of one kind."""
+    ``plan.json``; ``transforms.image.MixedIntensities``); ``None`` when the files are of one kind.
+    "8-bit" is training's own rule (:func:`meddx.data.bit_depth.eight_bit`, counted per decoded file in
+    each split's ``eight_bit``): a 16-bit PNG whose sBIT says 8 counts as 8-bit, as training scales it."""
     counts: Counter = Counter()
     for s in splits.values():
         for dtype, inten in (s.get("intensity_by_dtype") or {}).items():
             counts[dtype] += int(inten.get("samples", 0))
-    eight_bit = {d: n for d, n in counts.items() if np.dtype(d) == np.uint8}
-    other = {d: n for d, n in counts.items() if np.dtype(d) != np.uint8}
-    if not eight_bit or not other:
+    eight = sum(int(s.get("eight_bit", 0)) for s in splits.values())
+    if not eight or sum(counts.values()) == eight:
         return None
     shown = ", ".join(f"{d} ({n})" for d, n in sorted(counts.items()))
-    floats = any(np.issubdtype(np.dtype(d), np.floating) for d in other)
+    floats = any(np.issubdtype(np.dtype(d), np.floating) for d in counts)
     what = ("integer and floating-point pixel values" if floats else "8-bit and other integer pixel values")
     kinds = ("floating-point: modality values such as CT in HU, or NIfTI" if floats else
              "a 16-bit file may hold 12-bit values, which nothing in it may say")
@@ -119,6 +121,7 @@ def _split_info(source: ImageSource, name: str, data: SplitData, max_decode: int
             dtypes=[str(images.dtype)],
             intensity=whole,
             intensity_by_dtype={str(images.dtype): {**whole, "samples": len(data)}} if whole else {},
+            eight_bit=len(data) if eight_bit(images) else 0,
             spacing=None,  # arrays (MedMNIST) record no voxel spacing
         )
         return info
@@ -147,6 +150,7 @@ def _split_info(source: ImageSource, name: str, data: SplitData, max_decode: int
         dtypes=sorted(dtypes),
         intensity=_intensity(arrays) if arrays else None,
         intensity_by_dtype=_intensity_by_dtype(arrays),
+        eight_bit=sum(1 for a in arrays if eight_bit(a)),  # decoded files training's 'auto' divides by 255
         undecodable=failures,
         spacing=spacing_summary(spacings),
         dark_16_bit=[data.ids[int(i)] for i, a in zip(decoded, arrays) if _dark_16_bit(a)],

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Literal, Sequence
 import numpy as np
 
 from meddx.core.errors import ConfigError, DataError, NotFittedError
+from meddx.data.bit_depth import eight_bit, integer_max, pixel_kind
 
 Scaling = Literal["auto", "dtype", "minmax", "percentile", "none"]
 AUGMENT_PRESETS = ("none", "light", "strong", "shift")
@@ -25,7 +26,11 @@ class ImagePreprocessor:
 
     ``scaling='auto'`` divides 8-bit images by 255 (keeps absolute brightness, as MedMNIST
     baselines do) and maps anything else (CT in HU, 16-bit MR/X-ray) to [0, 1] by the 0.5 and
-    99.5 intensity percentiles of each image.
+    99.5 intensity percentiles of each image. ``dtype`` divides every integer image by its own bit
+    depth and a floating-point one by ``dtype_max_``, the largest bit depth of the training
+    images (1.0 when all are floats); training images that mix integers and floats are refused
+    (:class:`NoBitDepth`). "8-bit" is :func:`meddx.data.bit_depth.eight_bit`, which ``data info``
+    uses too.
     """
 
     def __init__(
@@ -49,6 +54,7 @@ class ImagePreprocessor:
         time (a 16-bit PNG of the same picture gives the same input), and a float NIfTI by 255.
         It does not depend on the order of the images: ``dtype`` when every one is 8-bit,
         ``percentile`` when none is, and :class:`MixedIntensities` (a ``DataError``) when they mix.
+        Nor does an explicit ``dtype`` (:class:`NoBitDepth` for integers mixed with floats).
         """
         self._fit_stats(self._fitting(images))
         return self
@@ -69,26 +75,32 @@ class ImagePreprocessor:
         return self.normalise(np.stack(scaled)) if self.normalize else np.stack(scaled)
 
     def _fitting(self, images: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-        """Each training image scaled and resized, resolving ``auto`` scaling on the first.
+        """Each training image scaled and resized, with the scaling resolved on the first image and
+        ``dtype_max_`` the largest bit depth of the integer images (1.0 when there are none).
 
-        The choice must not depend on which file sorts first: a folder of 8-bit PNGs with one
-        CT in HU got ``dtype`` (the CT divided by 255) or ``percentile`` (every PNG stretched)
-        by file order. Every image's dtype is checked against the first (cheap), and a mix of
-        8-bit and other images raises :class:`MixedIntensities` at once, before the rest is
-        decoded. Refusing, rather than silently stretching every image, leaves the choice to
-        the caller: training, which can decode the split again, falls back to ``percentile``
-        and records why in ``plan.json``. Homogeneous sources resolve exactly as before.
+        Nothing may depend on which file sorts first: a folder of 8-bit PNGs with one CT in HU got
+        ``dtype`` (the CT divided by 255) or ``percentile`` (every PNG stretched) from ``auto`` by
+        file order, and under an explicit ``dtype`` the CT was divided by the first integer image's
+        bit depth (255: -3.4..3.2) or by 1 (HU as is). So every image is classed against the first
+        (cheap): under ``auto``, 8-bit or not (:class:`MixedIntensities`); under ``dtype``, integer
+        or float (:class:`NoBitDepth`: a float has no bit depth, and no divisor serves both). A mix
+        is refused at once, before the rest is decoded, leaving the choice to the caller: training
+        falls back to ``percentile`` under ``auto`` and names two files under ``dtype``
+        (``training.scaling``). Homogeneous sources resolve exactly as before.
         """
-        first: tuple[int, np.dtype] | None = None  # set when this fit resolves "auto"
+        mix = {"auto": (eight_bit, MixedIntensities), "dtype": (_integer, NoBitDepth)}.get(str(self.scaling))
+        first: dict[bool, tuple[int, str]] = {}  # the first image of each class, as (position, pixel kind)
         for i, image in enumerate(images):
             x = np.asanyarray(image)  # "any": keep a DICOM BitDepthArray's value_max
             if not hasattr(self, "scaling_"):
                 self.scaling_, self.dtype_max_ = self._resolve_scaling(x)
-                first = (i, x.dtype) if self.scaling == "auto" else None
-            elif first is not None and (x.dtype == np.uint8) != (first[1] == np.uint8):
-                del self.scaling_, self.dtype_max_  # not fitted: no half-decided scaling left behind
-                eight_bit, other = (first, (i, x.dtype)) if first[1] == np.uint8 else ((i, x.dtype), first)
-                raise MixedIntensities(eight_bit[0], other[0], str(other[1]))
+            elif np.issubdtype(x.dtype, np.integer):
+                self.dtype_max_ = max(self.dtype_max_, integer_max(x))  # the largest, not the first's
+            if mix is not None:
+                first.setdefault(bool(mix[0](x)), (i, pixel_kind(x)))
+                if len(first) == 2:
+                    del self.scaling_, self.dtype_max_  # not fitted: no half-decided scaling left behind
+                    raise mix[1](*first[True], *first[False])
             yield self._scaled_resized(x)
 
     def _fit_stats(self, arrays: Iterable[np.ndarray]) -> None:
@@ -181,7 +193,7 @@ class ImagePreprocessor:
     def _resolve_scaling(self, x: np.ndarray) -> tuple[str, float]:
         mode = self.scaling
         if mode == "auto":
-            mode = "dtype" if x.dtype == np.uint8 else "percentile"
+            mode = "dtype" if eight_bit(x) else "percentile"
         if mode not in ("dtype", "minmax", "percentile", "none"):
             raise ConfigError(
                 f"unknown intensity scaling {self.scaling!r}; expected one of auto, dtype, minmax, percentile, none"
@@ -215,22 +227,39 @@ class MixedIntensities(DataError):
     No single ``auto`` mode serves both: ``dtype`` divides a float CT by 255 (-3.4..3.2 beside 0..1),
     and choosing by whichever image came first made the result depend on file order. ``eight_bit``
     and ``other`` are the positions (in the fitted order) of one example of each, so a caller that
-    knows the files can name them; ``other_dtype`` is the latter's dtype.
+    knows the files can name them; ``eight_bit_kind`` and ``other_dtype`` are their pixel kinds
+    (:func:`meddx.data.bit_depth.pixel_kind`: ``uint8``, ``uint16 (values up to 255)``, ``float32``).
     """
 
-    def __init__(self, eight_bit: int, other: int, other_dtype: str) -> None:
+    def __init__(self, eight_bit: int, eight_bit_kind: str, other: int, other_dtype: str) -> None:
         self.eight_bit, self.other, self.other_dtype = eight_bit, other, other_dtype
+        self.eight_bit_kind = eight_bit_kind
         super().__init__(
-            f"the training images mix 8-bit and other pixel values (image {eight_bit}: uint8, image {other}: "
-            f"{other_dtype}); 'auto' scaling has no one mode for both: set scaling='percentile' "
+            f"the training images mix 8-bit and other pixel values (image {eight_bit}: {eight_bit_kind}, image "
+            f"{other}: {other_dtype}); 'auto' scaling has no one mode for both: set scaling='percentile' "
             "(each image by its own 0.5-99.5 percentiles) or convert the files to one kind")
 
 
-def integer_max(x: np.ndarray) -> float:
-    """The largest value an integer image can hold: its stored bit depth when the reader recorded
-    one (``value_max`` of a DICOM ``BitDepthArray``: 4095 for 12 bits in uint16), else its dtype's."""
-    value_max = getattr(x, "value_max", None)
-    return float(value_max) if value_max else float(np.iinfo(x.dtype).max)
+class NoBitDepth(DataError):
+    """``dtype`` scaling met integer and floating-point training images (8-bit PNGs and a CT in HU).
+
+    ``dtype`` divides each integer image by its bit depth; a float image (a rescaled DICOM, a
+    NIfTI) records none, and neither candidate divisor is defensible: the integer images' (255
+    puts HU at -3.4..3.2 beside 0..1) or 1 (HU as is). ``integer`` and ``floating`` are the
+    positions of one example of each, ``integer_kind`` and ``float_kind`` their pixel kinds.
+    """
+
+    def __init__(self, integer: int, integer_kind: str, floating: int, float_kind: str) -> None:
+        self.integer, self.integer_kind, self.floating, self.float_kind = integer, integer_kind, floating, float_kind
+        super().__init__(
+            f"the training images mix integer and floating-point pixel values (image {integer}: {integer_kind}, "
+            f"image {floating}: {float_kind}); 'dtype' scaling divides an integer image by its bit depth and a "
+            "floating-point one records none: set scaling='percentile' (each image by its own 0.5-99.5 "
+            "percentiles) or convert the files to one kind")
+
+
+def _integer(x: np.ndarray) -> bool:
+    return bool(np.issubdtype(x.dtype, np.integer))
 
 
 def channels_convertible(c: int, channels: int) -> bool:
