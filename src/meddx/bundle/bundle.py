@@ -244,10 +244,10 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
 
     shown = config.get("dicom_presentation")
     if shown is not None and not isinstance(shown, bool) and not (isinstance(shown, int) and 0 <= shown <= LEVEL):
-        raise bad("dicom_presentation", f"true, false or a level 0 to {LEVEL}: the X-ray DICOM presentation steps "
-                  "its training applied (true: PresentationLUTShape INVERSE and enhanced frame VOIs, 2: also the "
-                  "PresentationLUTSequence; absent: none, as bundles written before them; higher: a newer meddx)",
-                  shown)
+        raise bad("dicom_presentation", f"true, false or a level 0 to {LEVEL}: the presentation steps its training "
+                  "applied (true: X-ray PresentationLUTShape INVERSE and enhanced frame VOIs, 2: also the "
+                  "PresentationLUTSequence, 3: also a 16-bit TIFF's MaxSampleValue/BitsPerSample; absent: none, as "
+                  "bundles written before them; higher: a newer meddx)", shown)
     from meddx.data.orientation import valid_orientation
 
     if config.get("orientation") is not None and not valid_orientation(config["orientation"]):

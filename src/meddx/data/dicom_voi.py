@@ -36,7 +36,8 @@ Bundles written since record ``"dicom_voi": true``; a bundle without it was trai
 was not applied, so its reads (predict, evaluate, explain, serve) skip the VOI and the
 PresentationLUTShape inversion (:func:`reading_voi`, :func:`bundle_reads_voi`) and it predicts as
 it did. The presentation steps added later are versioned in ``"dicom_presentation"``
-(:data:`PRESENTATION_READING`): a bundle reads at the level it records.
+(:data:`PRESENTATION_READING`): a bundle reads at the level it records. So is one rule for
+other files, a 16-bit TIFF's recorded bit depth (level 3), which shares this reading context.
 """
 
 from __future__ import annotations
@@ -54,11 +55,17 @@ XRAY_MODALITIES = frozenset({"CR", "DX", "MG", "RF", "XA", "IO", "PX", "RG"})
 """Projection radiography modalities (DICOM PS3.3 C.7.3.1.1.1), read through their VOI."""
 
 
-PRESENTATION_READING = 2
+PRESENTATION_READING = 3
 """The presentation steps reads apply now, which new bundles record as ``"dicom_presentation"``
 (each level adds to the one before; a bundle reads at the level it records, absent: 0):
 1 (recorded as ``true``): PresentationLUTShape INVERSE and enhanced multi-frame frame VOIs;
-2: the PresentationLUTSequence too (:mod:`meddx.data.dicom_plut`)."""
+2: the PresentationLUTSequence too (:mod:`meddx.data.dicom_plut`);
+3: a 16-bit TIFF's recorded bit depth too (MaxSampleValue or BitsPerSample,
+:func:`meddx.data.pil_values.tiff_depth_applies`): not a DICOM step, but a reading rule that
+changes what ``dtype`` scaling gives, versioned here as sBIT is by ``"dicom_voi"``."""
+
+TIFF_DEPTH_READING = 3
+"""The level from which a 16-bit TIFF is divided by its MaxSampleValue/BitsPerSample."""
 
 _APPLY: ContextVar[bool] = ContextVar("meddx_reading_dicom_voi", default=True)
 # the presentation steps added after the VOI reading itself (PRESENTATION_READING): a bundle that

@@ -35,8 +35,8 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.data.dicom import headerless_dicom, read_dicom_file, read_dicom_series, with_bit_depth
 from meddx.data.orientation import Reorientation, current_orientation, reorient
-from meddx.data.pil_values import (png_grey16, png_value_max, refuse_transparency, sbit_applies, tiff_max_sample,
-                                  tiff_value_max)
+from meddx.data.pil_values import (png_grey16, png_value_max, refuse_transparency, sbit_applies, tiff_depth_applies,
+                                  tiff_max_sample, tiff_value_max)
 
 __all__ = ["IMAGE_EXTENSIONS", "LoadedImage", "check_finite", "detect_kind", "image_suffix", "is_image_file",
            "read_dicom_series", "read_image"]
@@ -183,9 +183,10 @@ def _read_pil(path: Path) -> LoadedImage:
             refuse_transparency(frame, path, k if frames > 1 else None)  # alpha would be dropped: refused
             arrays.append(_pil_to_array(ImageOps.exif_transpose(frame) if k == 0 and frames == 1 else frame))
     if len(arrays) == 1:  # a 16-bit PNG of 12-bit values that says so (sBIT) is divided by 4095, a 16-bit
-        arr = png_grey16(path, arrays[0])  # TIFF by its MaxSampleValue (not for a bundle trained before sBIT
-        value_max = (png_value_max(path, arr) or tiff_value_max(max_sample, arr)) if sbit_applies() else None
-        return LoadedImage(with_bit_depth(arr, value_max), None, str(path))  # was read: sbit_applies)
+        arr = png_grey16(path, arrays[0])  # TIFF by its MaxSampleValue; neither within the reads of a bundle
+        value_max = ((png_value_max(path, arr) if sbit_applies() else None)  # trained before it was read
+                     or (tiff_value_max(max_sample, arr) if tiff_depth_applies() else None))
+        return LoadedImage(with_bit_depth(arr, value_max), None, str(path))
     shapes = sorted({"x".join(map(str, a.shape)) for a in arrays})
     if len(shapes) > 1:  # a pyramid or a thumbnail page: no volume, and which page is meant is unknown
         raise DataError(f"{path}: {len(arrays)} pages of different sizes ({', '.join(shapes)}); expected one "

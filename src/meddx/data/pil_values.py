@@ -19,9 +19,10 @@ a BitsPerSample below 16 (tag 258): the same rule applies (:func:`tiff_value_max
 neither is divided by 65535 even when no value exceeds 255: such values are as likely a dark
 16-bit picture as an 8-bit one, so nothing is guessed (``meddx data info`` warns about such files).
 A bundle trained before sBIT was read (no ``"dicom_voi": true`` in its
-config) keeps dividing by 65535 (:func:`sbit_applies`), so it predicts as it did. Pillow before
-10.3 gives a 16-bit greyscale PNG as int32; it is turned back into uint16, so it is not divided
-by ``2**31 - 1``.
+config) keeps dividing by 65535 (:func:`sbit_applies`), so it predicts as it did; one trained before
+the TIFF tags were read (``"dicom_presentation"`` below 3) divides such a TIFF by 65535
+(:func:`tiff_depth_applies`). Pillow before 10.3 gives a 16-bit greyscale PNG as int32; it is
+turned back into uint16, so it is not divided by ``2**31 - 1``.
 """
 
 from __future__ import annotations
@@ -115,6 +116,17 @@ def sbit_applies() -> bool:
     from meddx.data.dicom_voi import voi_reading
 
     return voi_reading()[0]
+
+
+def tiff_depth_applies() -> bool:
+    """Whether reads now honour a 16-bit TIFF's MaxSampleValue/BitsPerSample (:func:`tiff_value_max`):
+    always, except within the reads of a bundle whose ``"dicom_presentation"`` level is below
+    :data:`~meddx.data.dicom_voi.TIFF_DEPTH_READING` (trained when such a TIFF was divided by 65535,
+    which under ``dtype`` scaling gives another input). The level rides in the same reading context
+    as the DICOM presentation steps (``orientation.reading_for``)."""
+    from meddx.data.dicom_voi import TIFF_DEPTH_READING, voi_reading
+
+    return voi_reading()[1] >= TIFF_DEPTH_READING
 
 
 def png_grey16(path: str | Path, array: np.ndarray) -> np.ndarray:

@@ -54,7 +54,7 @@ def test_new_image_bundles_record_the_presentation_reading() -> None:
     from meddx.data.dicom_voi import PRESENTATION_READING
     from meddx.training.finish import reading_fields
 
-    assert reading_fields(2)["dicom_presentation"] == PRESENTATION_READING == 2
+    assert reading_fields(2)["dicom_presentation"] == PRESENTATION_READING == 3
     assert reading_fields(3)["dicom_voi"] is True
 
 

@@ -48,13 +48,13 @@ def test_each_bundle_reads_a_presentation_lut_as_its_training_did(bundle: Path, 
 
 
 def test_bundle_less_reads_apply_todays_level() -> None:
-    assert PRESENTATION_READING == 2
+    assert PRESENTATION_READING == 3  # 3: a 16-bit TIFF's MaxSampleValue (tests/unit/data/test_tiff_max_sample.py)
     assert voi_reading() == (True, PRESENTATION_READING)
     with reading_for(object()):  # a predictor without a config (arrays)
         assert voi_reading() == (True, PRESENTATION_READING)
 
 
-@pytest.mark.parametrize("value", [3, "2", -1, 1.5])
+@pytest.mark.parametrize("value", [4, "2", -1, 1.5])
 def test_a_presentation_level_meddx_does_not_know_is_refused(bundle: Path, value: object) -> None:
-    with pytest.raises(BundleError, match=r"dicom_presentation.*level 0 to 2"):
+    with pytest.raises(BundleError, match=r"dicom_presentation.*level 0 to 3"):
         load_bundle(_with(bundle, {"dicom_voi": True, "dicom_presentation": value}))

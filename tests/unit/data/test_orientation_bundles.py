@@ -78,7 +78,7 @@ def test_new_image_and_segmentation_bundles_record_ras_and_the_dicom_voi() -> No
     from meddx.training.seg_finish import seg_bundle_config
 
     assert reading_fields(3) == reading_fields(2) == {"orientation": "RAS", "dicom_voi": True,
-                                                      "dicom_presentation": 2}
+                                                      "dicom_presentation": 3}
     assert reading_fields(0) == {}
     split = SimpleNamespace(meta={})
     source = SimpleNamespace(split=lambda name: split, spatial_dims=3, label_names=["bg", "x"], num_classes=2,
@@ -87,7 +87,7 @@ def test_new_image_and_segmentation_bundles_record_ras_and_the_dicom_voi() -> No
                            reasons={}, model_dump=dict, preprocessor=lambda: SimpleNamespace(to_dict=dict))
     config = SimpleNamespace(data="d", seed=0, val_fraction=0.1, test_fraction=0.1, intended_use=None)
     seg = seg_bundle_config(config, source, plan, "n", Path("/nonexistent"))  # type: ignore[arg-type]
-    assert seg["orientation"] == "RAS" and seg["dicom_voi"] is True and seg["dicom_presentation"] == 2
+    assert seg["orientation"] == "RAS" and seg["dicom_voi"] is True and seg["dicom_presentation"] == 3
 
 
 # --------------------------------------------------------------------- segmentation

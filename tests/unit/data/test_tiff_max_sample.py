@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, TiffImagePlugin
+from PIL import Image, PngImagePlugin, TiffImagePlugin
 
 from meddx.data.dicom_voi import reading_voi
 from meddx.data.io import read_image
@@ -70,3 +70,29 @@ def test_data_info_notes_16_bit_files_that_record_no_depth_and_hold_only_8_bit_v
     notes = [n for n in source_info(load_source(str(tmp_path / "src")))["notes"] if "16-bit" in n]
     assert len(notes) == 1 and notes[0].startswith("1 decoded 16-bit file(s)") and "dark.tif" in notes[0]
     assert "tagged.tif" not in notes[0]
+
+
+def test_a_bundle_trained_before_the_tiff_tags_were_read_keeps_dividing_by_65535(tmp_path: Path) -> None:
+    """Found by a review: tag 281 was read for every bundle, so one trained with ``scaling: dtype``
+    (or on 8-bit images) before it was read saw such a TIFF 257 times brighter than in training.
+    The tags came with presentation level 3 (``data.dicom_voi.TIFF_DEPTH_READING``)."""
+    from types import SimpleNamespace
+
+    from meddx.data.dicom_voi import PRESENTATION_READING, TIFF_DEPTH_READING
+    from meddx.data.orientation import reading_for
+
+    tiff = _tiff(tmp_path / "picture.tif", PICTURE, 255)
+    png16 = tmp_path / "sbit.png"
+    info = PngImagePlugin.PngInfo()
+    info.add(b"sBIT", bytes([8]))
+    Image.fromarray(PICTURE.astype(np.uint16)).save(png16, pnginfo=info)
+    pre = ImagePreprocessor.from_dict({"spatial_size": [16, 16], "channels": 1, "scaling": "dtype", "dtype_max": 255,
+                                       "normalize": False, "mean": [0.0], "std": [1.0]})
+    assert PRESENTATION_READING >= TIFF_DEPTH_READING == 3
+    for level, divisor in ((2, 65535.0), (True, 65535.0), (3, 255.0)):
+        with reading_for(SimpleNamespace(config={"dicom_voi": True, "dicom_presentation": level})):
+            loaded = read_image(tiff).array
+            assert getattr(read_image(png16).array, "value_max", None) == 255  # sBIT: read since "dicom_voi"
+        np.testing.assert_allclose(pre.transform(loaded)[0], PICTURE / divisor, rtol=1e-6)
+    with reading_for(SimpleNamespace(config={"orientation": "RAS", "dicom_voi": True, "dicom_presentation": 3})):
+        assert getattr(read_image(tiff).array, "value_max", None) == 255
