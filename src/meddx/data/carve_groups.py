@@ -17,9 +17,11 @@ fold, and a class made mostly of blanks gone from training). Tables and time ser
 near-copy search in verify, so none here. ``meddx cv`` folds group with the same codes
 (:mod:`meddx.evaluation.cv_folds`; ``cv.json`` records the settings as ``fold_near_copies``).
 
-The settings are recorded in a bundle (``training.val_near_copies``, :data:`NEAR_COPY_SETTINGS`)
-so that ``meddx evaluate --split val`` re-carves exactly the split a bundle trained against;
-a bundle without the field (written before this grouping) is re-carved the old way.
+The settings are recorded in a run's ``data.json`` (``val_near_copies``, so that a resume re-carves
+with them after :data:`NEAR_COPY_SETTINGS` changed; a ``data.json`` without them: as its carving note
+shows, :func:`carving_from_notes`) and in its bundle (``training.val_near_copies``) so that
+``meddx evaluate --split val`` re-carves exactly the split a bundle trained against; a bundle
+without the field (written before this grouping) is re-carved the old way.
 """
 
 from __future__ import annotations
@@ -65,12 +67,37 @@ def carving_options(training: Mapping[str, Any]) -> dict[str, Any]:
             "near_copies": training.get(NEAR_COPIES_KEY) or False}
 
 
-def carved_with_near_copies(notes: Sequence[str]) -> bool:
-    """Whether a run's validation carve grouped near copies, read from the notes its ``data.json``
-    recorded: a run started before near copies were grouped (a carving note without the near-copy
-    sentence) resumes on the split it started with. True when nothing was carved."""
+def carving_from_notes(notes: Sequence[str]) -> bool | dict[str, Any]:
+    """``near_copies`` that re-carves the validation split of a run whose ``data.json`` records no
+    carving settings (written before they were recorded), read from its carving note: ``True``
+    when nothing was carved (there is nothing to re-carve).
+
+    - a note showing another fold than the first (``fold 2 of 10``): version 2 or later, since only
+      :data:`NEAR_COPY_SETTINGS` version 2 takes another fold; version 2 itself (the only such
+      version without a record);
+    - a note with the near-copy sentence, or with classes kept in train whole (done only with near
+      copies grouped), on fold 1 (or with no fold: not grouped into folds, or not stratified):
+      version 1. Such a run started with version 1 (before version 2) or with version 2 when fold
+      1 held enough patients; version 1 takes fold 1 whatever it holds and is otherwise the same,
+      so it re-carves both exactly, whereas version 2 would move a version-1 run whose fold 1 held
+      too few patients to another fold (refused as "not the data run started on");
+    - any other note: ``False``, carved before near copies were grouped. A table without patient
+      ids carved with near copies grouped has no near-copy sentence either (no search for tables),
+      but on fold 1 and without classes kept in train its split is the one ``False`` carves (the
+      other differences of a near-copy carving are that fold choice and those classes).
+    """
+    import re
+
     carved = [n for n in notes if isinstance(n, str) and n.startswith("validation carved from train")]
-    return not carved or any("near copies" in n for n in carved)
+    if not carved:
+        return True
+    note = carved[-1]
+    fold = re.search(r"\(fold (\d+) of \d+ of StratifiedGroupKFold\)", note)
+    if fold and int(fold.group(1)) > 1:
+        return {**NEAR_COPY_SETTINGS, "version": 2}
+    if "near copies" in note or "kept in train whole" in note:
+        return {**NEAR_COPY_SETTINGS, "version": 1}
+    return False
 
 
 def near_copy_codes(source: Any, split: str, settings: Mapping[str, Any]) -> tuple[np.ndarray | None, int, int]:

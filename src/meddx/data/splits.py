@@ -110,7 +110,20 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
     carved = replace(source, splits=splits, notes=list(source.notes))
     small = small_validation_note(carved)  # before the carving note, which stays last
     carved.notes += [small, note + near_note] if small else [note + near_note]
+    record_carving(carved, near_copies)
     return carved
+
+
+def record_carving(source: ImageSource, near_copies: bool | Mapping[str, Any] | None) -> None:
+    """Keep on ``source`` (attribute ``val_near_copies``, :data:`meddx.data.carve_groups.NEAR_COPIES_KEY`) the
+    near-copy settings its validation was carved with (``False``: without near-copy grouping), which a run's
+    ``data.json`` records (``training.run.data_fingerprint``) so that a resume re-carves with them even after
+    :data:`~meddx.data.carve_groups.NEAR_COPY_SETTINGS` changed, and its bundle records them. An attribute
+    rather than a field: the source classes (and their ``replace``) stay as they are; a source copied by
+    ``replace`` loses it, and a run then falls back to reading its carving note."""
+    from meddx.data.carve_groups import NEAR_COPIES_KEY, near_copy_settings
+
+    setattr(source, NEAR_COPIES_KEY, near_copy_settings(near_copies) or False)
 
 
 def _min_val_groups(near_copies: bool | Mapping[str, Any] | None) -> int:

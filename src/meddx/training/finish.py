@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from meddx.data.base import ImageSource
-from meddx.data.carve_groups import NEAR_COPY_SETTINGS
+from meddx.data.carve_groups import NEAR_COPY_SETTINGS  # noqa: F401 (imported from here by callers and tests)
 from meddx.training.config import TrainConfig
 from meddx.training.plan import Plan
-from meddx.training.run import trainer_record
+from meddx.training.run import carved_settings, trainer_record
 
 
 def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, name: str,
@@ -46,7 +46,9 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
             "run_dir": str(run_dir),
             "seed": config.seed,
             "val_fraction": config.val_fraction,
-            "val_near_copies": dict(NEAR_COPY_SETTINGS),  # how a carved val grouped near copies (re-carving)
+            # how the run's val was carved (its data.json; a resume of an older run: the older settings), re-carved
+            # by evaluate --split val; the current settings when nothing was carved
+            "val_near_copies": carved_settings(run_dir),
             "epochs": plan.epochs,
             "source_notes": source.notes,
             "plan": {**plan_fields, "augment": getattr(plan, "augment", config.augment), "lr": config.lr,

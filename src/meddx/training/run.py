@@ -138,14 +138,33 @@ def environment() -> dict[str, Any]:
     }
 
 
-def carving_of(run_dir: Path) -> bool:
-    """``near_copies`` for re-reading the data of a run being resumed: whether its validation carve
-    grouped near copies (``data.carve_groups.carved_with_near_copies`` of its ``data.json`` notes),
-    so a run started before that grouping resumes on its own split instead of being refused."""
-    from meddx.data.carve_groups import carved_with_near_copies
+def carving_of(run_dir: Path) -> bool | dict[str, Any]:
+    """``near_copies`` for re-reading the data of a run being resumed, so that its validation is
+    re-carved as it started even after :data:`meddx.data.carve_groups.NEAR_COPY_SETTINGS` changed
+    (a run resumed on other settings could get another split and was refused as "not the data run
+    started on"): the settings its ``data.json`` records (``val_near_copies``; ``False``: carved
+    without near-copy grouping), else, for a ``data.json`` written before they were recorded,
+    those its carving note shows (``data.carve_groups.carving_from_notes``). ``True`` (the
+    current settings) when nothing was carved or there is no ``data.json``."""
+    from meddx.data.carve_groups import NEAR_COPIES_KEY, carving_from_notes
 
     path = run_dir / "data.json"
-    return carved_with_near_copies(read_json(path).get("notes") or []) if path.is_file() else True
+    if not path.is_file():
+        return True
+    data = read_json(path)
+    if NEAR_COPIES_KEY in data:
+        recorded = data[NEAR_COPIES_KEY]
+        return recorded if isinstance(recorded, dict) or recorded is False else True
+    return carving_from_notes(data.get("notes") or [])
+
+
+def carved_settings(run_dir: Path) -> dict[str, Any] | bool:
+    """The near-copy settings a run's validation was carved with, as its bundle records them
+    (``training.val_near_copies``, which ``meddx evaluate --split val`` re-carves with): those of
+    :func:`carving_of` over the defaults, ``False`` for a carving without near-copy grouping."""
+    from meddx.data.carve_groups import near_copy_settings
+
+    return near_copy_settings(carving_of(Path(run_dir))) or False
 
 
 def check_same_data(run_dir: Path, source: Any, now: dict[str, Any] | None = None) -> None:
@@ -157,16 +176,30 @@ def check_same_data(run_dir: Path, source: Any, now: dict[str, Any] | None = Non
     path = run_dir / "data.json"
     if not path.is_file():
         return
-    recorded = read_json(path).get("splits") or {}
+    data = read_json(path)
+    recorded = data.get("splits") or {}
     if not any(isinstance(v, dict) and "sha256_ids_labels" in v for v in recorded.values()):
         return
-    now = (now or data_fingerprint(source))["splits"]
+    fingerprint = now or data_fingerprint(source)
+    now = fingerprint["splits"]
     changed = sorted(s for s in set(recorded) | set(now)
                      if (recorded.get(s) or {}).get("sha256_ids_labels") != (now.get(s) or {}).get("sha256_ids_labels"))
+    if changed and set(changed) <= {"train", "val"} and data.get(CARVED_FROM) \
+            and data.get(CARVED_FROM) == fingerprint.get(CARVED_FROM):  # the same samples, divided otherwise
+        raise ConfigError(f"{source.origin}: the validation split carved now is not the one run {run_dir.name} "
+                          "started on, from the same train and val samples: the carving changed (the near-copy search "
+                          "or the image decoding of another meddx version), not the data; resume with the meddx "
+                          "version the run started with, or start a new run")
     if changed:
         raise ConfigError(f"{source.origin}: not the data run {run_dir.name} started on: the samples or labels of "
                           f"split(s) {', '.join(changed)} differ from its data.json; restore that data, or start a "
                           "new run")
+
+
+CARVED_FROM = "sha256_carved_from"
+"""The ``data.json`` field holding a hash of the (id, label) pairs of train and val together, in
+sorted order, when val was carved: :func:`check_same_data` tells a carving that changed (the same
+samples divided otherwise) from data that changed."""
 
 
 def data_fingerprint(source: ImageSource) -> dict[str, Any]:
@@ -192,7 +225,23 @@ def data_fingerprint(source: ImageSource) -> dict[str, Any]:
         "spatial_dims": source.spatial_dims,
         "splits": splits,
         "notes": source.notes,
+        **_carving_record(source),
     }
+
+
+def _carving_record(source: ImageSource) -> dict[str, Any]:
+    """``{"val_near_copies": settings, "sha256_carved_from": ...}`` for a source whose validation was
+    carved (``False``: without near-copy grouping; ``data.splits.record_carving``): the settings
+    :func:`carving_of` re-carves a resume with, and :data:`CARVED_FROM`; nothing for one that carved
+    nothing, or whose record a copy lost (its notes then speak)."""
+    from meddx.data.carve_groups import NEAR_COPIES_KEY
+
+    settings = getattr(source, NEAR_COPIES_KEY, None)
+    if not (isinstance(settings, dict) or settings is False) or not {"train", "val"} <= set(source.splits):
+        return {}
+    pairs = sorted(f"{sid}\t{np.asarray(label).tolist()}\n" for name in ("train", "val")
+                   for sid, label in zip(source.splits[name].ids, source.splits[name].labels))
+    return {NEAR_COPIES_KEY: settings, CARVED_FROM: hashlib.sha256("".join(pairs).encode()).hexdigest()}
 
 
 def resume_config(run_dir: Path) -> tuple[Any, Path]:
