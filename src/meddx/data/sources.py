@@ -42,11 +42,7 @@ def load_source(spec: str | Path, *, val_fraction: float = 0.1, seed: int = 0,
     :meth:`meddx.training.config.TrainConfig.source_options`): each reader receives the ones its
     signature names (:func:`reader_kwargs`).
     """
-    source = _read(spec, text_options, options)
-    if "val" in source.splits:  # a val split the source gives (image manifests, split folders); a carved one: the carve
-        from meddx.data.val_checks import note_small_validation
-
-        note_small_validation(source)
+    source = _read(spec, text_options, options)  # a val split it gives is checked by its reader (_read), once
     if carve_val and "val" not in source.splits:
         from meddx.data.splits import carve_validation
 
@@ -71,7 +67,7 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
     if text.lower().startswith("medmnist:"):
         from meddx.data.medmnist import load_medmnist
 
-        return load_medmnist(text)
+        return _val_checked(load_medmnist(text))
     from meddx.data.series import is_series_spec  # PhysioNet 2012, MIMIC-III, long CSV, or physionet2012:/mimic3:/series:
 
     if is_series_spec(text):
@@ -104,11 +100,11 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
         if suffix == ".npz":
             from meddx.data.medmnist import load_medmnist_file
 
-            return load_medmnist_file(path)
+            return _val_checked(load_medmnist_file(path))
         if suffix == ".csv":
             from meddx.data.manifest import load_manifest
 
-            return load_manifest(path)
+            return _val_checked(load_manifest(path))
         from meddx.data.io import detect_kind
 
         kind = detect_kind(path)
@@ -121,9 +117,19 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
     from meddx.data.imagefolder import load_imagefolder, looks_like_imagefolder
 
     if looks_like_imagefolder(path):
-        return load_imagefolder(path)
+        return _val_checked(load_imagefolder(path))
     what = _describe_flat_folder(path)
     raise DataError(f"{path}: {what}, not a labelled source; {EXPECTED_SOURCE}")
+
+
+def _val_checked(source: ImageSource) -> ImageSource:
+    """An image reader's source with the small-validation note for a val split it gives (split
+    folders, a manifest's split column, MedMNIST; :func:`meddx.data.val_checks.note_small_validation`).
+    The text, table and series readers add that note themselves, and a carved val gets it from the
+    carve, so each load computes it once (``load_source`` checked every given val again)."""
+    from meddx.data.val_checks import note_small_validation
+
+    return note_small_validation(source)
 
 
 def _asks_for_text(spec: str, text_options: Mapping[str, Any] | None) -> bool:

@@ -6,8 +6,9 @@ document), or one without a class that training has, makes those choices rest on
 run trains (it is not refused), but its notes say so, and :func:`note_small_validation` puts that
 sentence in ``source.notes``, which ``meddx data info`` and ``meddx train`` print and a run's
 ``data.json`` and its bundle's model card record. Every kind of source (images, documents, tables,
-series) gets it from the validation carve (:func:`meddx.data.splits.carve_validation`); the text,
-table and series readers add it for a ``val`` split the file gives.
+series) gets it from the validation carve (:func:`meddx.data.splits.carve_validation`); a ``val``
+split the source gives gets it from its reader (the text, table and series readers; the image readers
+through ``meddx.data.sources``), so one load computes it once.
 """
 
 from __future__ import annotations
