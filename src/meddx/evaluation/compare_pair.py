@@ -65,8 +65,11 @@ def _carved_message(a: Any, b: Any, ids_a: list[str], ids_b: list[str], data: st
     """Why ``--split val/train`` is refused: the bundles carved different validation splits."""
     def recorded(p: Any) -> str:
         t = p.config.get("training", {})
-        near = "near copies grouped" if t.get("val_near_copies") else "near copies not grouped"
-        return f"seed {t.get('seed', 0)}, val fraction {t.get('val_fraction', 0.1)}, {near}"
+        near = t.get("val_near_copies")
+        grouping = "near copies grouped" if near else "near copies not grouped"
+        if isinstance(near, dict):  # carvings may differ in the settings' version alone (which fold a carve takes)
+            grouping += f" (carving settings version {near.get('version', 1)})"
+        return f"seed {t.get('seed', 0)}, val fraction {t.get('val_fraction', 0.1)}, {grouping}"
 
     outside = len(set(ids_a) - set(ids_b))
     return (f"{data}: --split {split}: bundles {a.name!r} ({recorded(a)}) and {b.name!r} ({recorded(b)}) carved "

@@ -36,3 +36,22 @@ def test_readings_that_cannot_be_aligned_are_refused_in_one_line(b: SplitPredict
     with pytest.raises(DataError, match=match) as info:
         align_to(a, b, "t.csv (test)", "A", "B")
     assert "\n" not in str(info.value) and str(info.value).startswith("t.csv (test): bundles 'A' and 'B'")
+
+
+def test_bundles_carved_with_two_versions_of_the_settings_are_told_apart() -> None:
+    """Two bundles whose carvings differ only in the near-copy settings' version (version 2 takes
+    another fold when fold 1 holds too few patients) were both described as 'near copies grouped'."""
+    from types import SimpleNamespace
+
+    from meddx.data.carve_groups import NEAR_COPY_SETTINGS
+    from meddx.evaluation.compare_pair import _carved_message
+
+    def bundle(name: str, near: object) -> SimpleNamespace:
+        training = {"seed": 0, "val_fraction": 0.1, "val_near_copies": near}
+        return SimpleNamespace(name=name, config={"training": training})
+
+    message = _carved_message(bundle("old", {**NEAR_COPY_SETTINGS, "version": 1}), bundle("new", NEAR_COPY_SETTINGS),
+                              ["a", "b"], ["b", "c"], "adm.csv", "val")
+    assert "'old' (seed 0, val fraction 0.1, near copies grouped (carving settings version 1))" in message
+    assert "'new' (seed 0, val fraction 0.1, near copies grouped (carving settings version 2))" in message
+    assert "near copies not grouped" in _carved_message(bundle("x", False), bundle("y", None), ["a"], ["b"], "d", "val")
