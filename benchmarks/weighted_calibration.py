@@ -15,12 +15,19 @@ one test sample of 100 000:
 - between: b fitted jointly with T within [−c, −c/T] (``evaluation.shift_fit``);
 - Platt: T and b both free.
 
+``--rare``: a multi-label model's rare labels (under 10 validation positives) keep b = −c (the rule
+before stop 46) or borrow the share λ of the interval from the labels with enough cases (three ways to
+pool, and the truth's λ = (s − a)/(s − 1)), including networks whose rare labels scale their shift
+unlike the common ones (the risk of pooling). ``--trained``'s last column is meddx's fit without pooling.
+
 Binary models run through ``recalibration.shifted_temperature_fit``'s data path (one column, (N, 2)
 probabilities); multi-label models hold both labels (.03 and .30) in one (N, 2) output with per-label
 ``pos_weight``, fitted label by label. Columns: test ECE (15 uniform bins), calibration-in-the-large (the
 logistic intercept with slope 1; 0 ideal, > 0: risks too low) with its sd over draws, and log-loss.
 
     python benchmarks/weighted_calibration.py [draws]
+    python benchmarks/weighted_calibration.py --rare [draws] [n_val]
+    python benchmarks/weighted_calibration.py --trained [seeds] [n_val]
 """
 
 from __future__ import annotations
@@ -81,10 +88,12 @@ def score(y: np.ndarray, z: np.ndarray) -> tuple[float, float, float]:
     return expected_calibration_error(p, y, 15), itl, float(ll)
 
 
-def fit_through_meddx(task: str, y: np.ndarray, z: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def fit_through_meddx(task: str, y: np.ndarray, z: np.ndarray, c: np.ndarray,
+                      pool_rare: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(T, b) per column of the "between" rule as bundles fit it: binary through
     ``recalibration.shifted_temperature_fit`` on (N, 2) probabilities (class weights w0 = 1, w1 = w),
-    multi-label through ``label_temperature.fit_label_temperatures`` with ``pos_weight`` w per label."""
+    multi-label through ``label_temperature.fit_label_temperatures`` with ``pos_weight`` w per label (``pool_rare``
+    False: its rare labels keep b = −c, the rule before they borrowed the pooled share)."""
     from meddx.evaluation.label_temperature import fit_label_temperatures
     from meddx.evaluation.recalibration import shifted_temperature_fit
 
@@ -92,7 +101,7 @@ def fit_through_meddx(task: str, y: np.ndarray, z: np.ndarray, c: np.ndarray) ->
     if task == "binary":
         t, b, _ = shifted_temperature_fit(y[:, 0], np.stack([1 - p1[:, 0], p1[:, 0]], axis=1), [1.0, np.exp(c[0])])
         return np.array([t]), np.array([b])
-    fitted = fit_label_temperatures(y, np.clip(p1, 1e-300, 1 - 1e-16), list(np.exp(c)))
+    fitted = fit_label_temperatures(y, np.clip(p1, 1e-300, 1 - 1e-16), list(np.exp(c)), pool_rare=pool_rare)
     return np.array(fitted.temperatures), np.array(fitted.bias)
 
 
@@ -148,7 +157,8 @@ def trained(seeds: int = 5, n_val: int = 300) -> None:
     intercepts = np.array([-4.6, -3.5, -1.8, 0.0])
     for task, labels in (("multilabel", [0, 1, 2, 3]), ("binary", [1])):
         for title, hidden, epochs in (("linear 50 ep.", 0, 50), ("MLP 10 ep.", 256, 10), ("MLP 100 ep.", 256, 100)):
-            out = np.zeros((seeds, len(RULES), len(labels), 3))
+            rules = RULES + ("between, b=-c rare",)
+            out = np.zeros((seeds, len(rules), len(labels), 3))
             temps = []
             for seed in range(seeds):
                 rng = np.random.default_rng(seed)
@@ -173,9 +183,9 @@ def trained(seeds: int = 5, n_val: int = 300) -> None:
                 with torch.no_grad():
                     zv, zt = (net(torch.from_numpy(x)).double().numpy() for x in (xva, xte))
                 c = np.log(w)
-                for r, rule in enumerate(RULES):
-                    if rule == "between":
-                        t, b = fit_through_meddx(task, yva.astype(int), zv, c)
+                for r, rule in enumerate(rules):
+                    if rule.startswith("between"):
+                        t, b = fit_through_meddx(task, yva.astype(int), zv, c, pool_rare=rule == "between")
                     else:
                         t, b = np.array([fit(rule, yva[:, j].astype(int), zv[:, j], c[j]) for j in range(k)]).T
                     if rule == "current":
@@ -190,8 +200,108 @@ def trained(seeds: int = 5, n_val: int = 300) -> None:
                       flush=True)
 
 
+RARE_PREVS, COMMON_PREVS = (0.02, 0.04), (0.2, 0.3, 0.5)
+# (title, common labels' (s, a), rare labels' (s, a)); λ = (s − a)/(s − 1) is the truth's share
+RARE_NETWORKS = (("all s=1 a=1", (1.0, 1.0), (1.0, 1.0)), ("all s=3 a=3", (3.0, 3.0), (3.0, 3.0)),
+                 ("all s=3 a=2", (3.0, 2.0), (3.0, 2.0)), ("all s=3 a=1", (3.0, 1.0), (3.0, 1.0)),
+                 ("all s=8 a=4", (8.0, 4.0), (8.0, 4.0)), ("common 3/2, rare 3/3", (3.0, 2.0), (3.0, 3.0)),
+                 ("common 3/2, rare 3/1", (3.0, 2.0), (3.0, 1.0)), ("common 8/4, rare 8/8", (8.0, 4.0), (8.0, 8.0)),
+                 ("common 3/3, rare 3/1", (3.0, 3.0), (3.0, 1.0)))
+RARE_RULES = ("b = -c (HEAD)", "mean, n", "meddx: n·width²", "joint", "true share")
+
+
+def _mean_share(fits: list[tuple[float, float, float, int]], by_width: bool = False) -> float:
+    """The share a rare label borrows, 0 when no label tells: with ``by_width`` meddx's rule
+    (``shift_fit.pooled_share``: weights n·(c·(1 − 1/T))², about the inverse of each share's variance), else
+    the mean of the shares weighted by each label's cases of its less frequent class n alone."""
+    from meddx.evaluation.shift_fit import pooled_share, share_of
+
+    if by_width:
+        return pooled_share(fits) or 0.0
+    pairs = [(share_of(b, c, t), n) for t, b, c, n in fits]
+    pairs = [(lam, n) for lam, n in pairs if lam is not None]
+    return float(np.average([lam for lam, _ in pairs], weights=[n for _, n in pairs])) if pairs else 0.0
+
+
+def _joint_share(columns: list[tuple[np.ndarray, np.ndarray, float]]) -> float:
+    """λ minimising the summed validation NLL of the labels with enough cases, each with its own T."""
+    from meddx.evaluation.shift_fit import bias_at_share
+    from meddx.evaluation.temperature_targets import minimise_over_temperature, separable
+
+    prepared = []
+    for y, z, c in columns:
+        col, s = y[:, None].astype(float), z[:, None]
+        q = smoothed_targets(col, "multilabel", 1) if separable(s, col, "multilabel") else col
+        prepared.append((q, s, c))
+
+    def column(q: np.ndarray, s: np.ndarray, c: float, lam: float) -> float:  # its NLL at its best T
+        def nll(t: float) -> float:
+            return soft_nll(q, s / t + bias_at_share(c, t, lam), "multilabel")
+
+        return nll(minimise_over_temperature(nll))
+
+    def total(lam: float) -> float:
+        return sum(column(q, s, c, lam) for q, s, c in prepared)
+
+    return float(minimize_scalar(total, bounds=(0.0, 1.0), method="bounded", options={"xatol": 1e-3}).x)
+
+
+def rare(draws: int = 40, n_val: int = 150) -> None:
+    """Rare labels of a multi-label model (fewer than 10 validation positives) borrow the share λ of the
+    interval from the labels with enough: rare labels .03/.05, common .2/.3/.5, one model, n_val validation
+    cases, 100 000 test cases per rare label; the rare labels' test in-the-large (sd over draws) and
+    log-loss per rule, and the log-loss change against b = −c paired by draw (its standard error)."""
+    from meddx.evaluation.shift_fit import enough_cases, fit_shift_at_share
+
+    prevs = RARE_PREVS + COMMON_PREVS
+    c = np.log((1 - np.array(prevs)) / np.array(prevs))
+    print(f"\n## rare labels: {draws} draws, {n_val} validation cases; in-the-large (sd) / log-loss / "
+          "Δ log-loss vs b = -c (se)")
+    print(f"{'network':22} {'prev':>5} {'pos':>4} {'share':>9} " + " ".join(f"{r:>30}" for r in RARE_RULES))
+    for title, common, rare_net in RARE_NETWORKS:
+        nets = [rare_net] * len(RARE_PREVS) + [common] * len(COMMON_PREVS)
+        out = np.zeros((draws, len(RARE_RULES), len(RARE_PREVS), 3))
+        positives, shares = np.zeros((draws, len(RARE_PREVS))), np.zeros((draws, 2))
+        for d in range(draws):
+            rng = np.random.default_rng([d, n_val, 7])
+            val = [draw(n_val, rng, p, s, a) for p, (s, a) in zip(prevs, nets)]
+            fits, columns = [], []
+            for j in range(len(RARE_PREVS), len(prevs)):
+                y, z = val[j]
+                if enough_cases(y):
+                    t, b, _ = fit_shift_between(y, z, c[j])
+                    fits.append((t, b, c[j], int(min(y.sum(), len(y) - y.sum()))))
+                    columns.append((y, z, c[j]))
+            lams = (0.0, _mean_share(fits), _mean_share(fits, True), _joint_share(columns) if columns else 0.0)
+            shares[d] = lams[1:3]
+            for j in range(len(RARE_PREVS)):
+                y, z = val[j]
+                positives[d, j] = y.sum()
+                s_, a_ = nets[j]
+                truth = (s_ - a_) / (s_ - 1) if s_ != 1 else 0.0
+                yt, zt = draw(N_TEST, rng, prevs[j], s_, a_)
+                for r, lam in enumerate(lams + (truth,)):
+                    if _degenerate(y[:, None]):
+                        t, b = 1.0, -c[j]
+                    elif enough_cases(y):  # its own fit, whatever the rule
+                        t, b = fit_shift_between(y, z, c[j])[:2]
+                    else:
+                        t, b = fit_shift_at_share(y, z, c[j], lam)[:2]
+                    out[d, r, j] = score(yt, zt / t + b)
+        for j, prev in enumerate(RARE_PREVS):
+            cells = []
+            for r in range(len(RARE_RULES)):
+                delta = out[:, r, j, 2] - out[:, 0, j, 2]
+                cells.append(f"{out[:, r, j, 1].mean():+.3f} ({out[:, r, j, 1].std():.2f}) {out[:, r, j, 2].mean():.4f} "
+                             f"{delta.mean():+.4f} ({delta.std() / np.sqrt(draws):.4f})")
+            print(f"{title:22} {prev:5.2f} {positives[:, j].mean():4.1f} {shares[:, 0].mean():4.2f}/{shares[:, 1].mean():4.2f} "
+                  + " ".join(f"{x:>30}" for x in cells), flush=True)
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--trained":
+    if len(sys.argv) > 1 and sys.argv[1] == "--rare":
+        rare(*(int(a) for a in sys.argv[2:4]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "--trained":
         trained(*(int(a) for a in sys.argv[2:4]))
     else:
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 20)

@@ -9,7 +9,9 @@ scikit-learn's ``CalibratedClassifierCV`` calibrates a multi-label (one-vs-rest)
 label; here likewise each label's T is fitted on validation on that label's own column,
 ``sigmoid(logit(p_j) / T_j + b_j)`` (``b_j``: the positive-weighted loss's shift −log w_j removed,
 :mod:`meddx.evaluation.recalibration`; fitted with T_j between −log w_j and −log w_j / T_j,
-:mod:`meddx.evaluation.shift_fit`), with the same rules as every temperature fit:
+:mod:`meddx.evaluation.shift_fit`; a label with fewer than 10 validation cases of a class takes the share of
+that interval pooled over the labels with enough, ``shift_fit.pooled_share``), with the same rules as every
+temperature fit:
 
 - negative log-likelihood against the label's 0/1 outcomes; when that label's validation column is
   separable (every positive scored above 0, every negative below), against Platt's (1999) smoothed
@@ -45,14 +47,18 @@ class LabelFit:
     smoothed: list[int] = field(default_factory=list)      # separable on validation: Platt's targets
     single_class: list[int] = field(default_factory=list)  # one class (or < 2 cases) on validation: T = 1
     left_out: list[int] = field(default_factory=list)      # pos_weight 0: unshifted, T = 1
+    pooled: list[int] = field(default_factory=list)        # too few cases of a class: b at the pooled share
+    share: float | None = None                             # that share λ (shift_fit.pooled_share)
 
 
-def fit_label_temperatures(y_true: Any, probs: Any, pos_weights: Any = None) -> LabelFit:
+def fit_label_temperatures(y_true: Any, probs: Any, pos_weights: Any = None, pool_rare: bool = True) -> LabelFit:
     """Fit one temperature per label on validation labels ``y_true`` (N, L) and probabilities ``probs``
     (N, L). With ``pos_weights`` (the loss's per-label ``pos_weight``), each label's shift is removed by a
-    ``bias`` fitted with its T between ``−log w_j`` and ``−log w_j / T_j`` (``shift_fit``; ``−log w_j`` with
-    too few cases of a class, or a single class, on validation); a label whose weight is 0 is left
-    unshifted with T = 1."""
+    ``bias`` fitted with its T between ``−log w_j`` and ``−log w_j / T_j`` (``shift_fit``); a label with too few
+    validation cases of a class gets the share of that interval pooled over the labels with enough
+    (``shift_fit.pooled_share``; ``−log w_j`` when none has, or with ``pool_rare`` False: the rule before,
+    kept for comparison), a single class ``−log w_j`` and T = 1; a label whose weight is 0 is left unshifted
+    with T = 1."""
     y, p = _validate(y_true, probs, "multilabel")
     k = p.shape[1]
     bias = np.zeros(k)
@@ -65,6 +71,10 @@ def fit_label_temperatures(y_true: Any, probs: Any, pos_weights: Any = None) -> 
     scores = _scores(p, "multilabel")
     fit = LabelFit(temperatures=[1.0] * k, bias=bias.tolist() if pos_weights is not None else None,
                    left_out=left_out)
+    from meddx.evaluation.shift_fit import enough_cases, fit_shift_at_share, fit_shift_between, pooled_share
+
+    rare: list[int] = []  # shifted labels with too few validation cases of a class: the pooled share, below
+    told: list[tuple[float, float, float, int]] = []  # (T, b, c, n) of the labels whose bias was fitted
     for j in range(k):
         if j in left_out:
             continue
@@ -72,28 +82,46 @@ def fit_label_temperatures(y_true: Any, probs: Any, pos_weights: Any = None) -> 
         if _degenerate(yj):
             fit.single_class.append(j)
             continue
+        if bj != 0.0 and pool_rare and not enough_cases(yj):
+            rare.append(j)
+            continue
         if bj != 0.0:  # the loss's shift: b_j fitted with T_j, between −log w_j and −log w_j / T_j (shift_fit)
-            from meddx.evaluation.shift_fit import fit_shift_between
-
             t, fitted_bias, smoothed = fit_shift_between(yj, sj, -bj)
             fit.bias[j] = fitted_bias  # type: ignore[index]
+            if enough_cases(yj):
+                told.append((t, fitted_bias, -bj, int(min(yj.sum(), len(yj) - yj.sum()))))
         else:
             t, smoothed = fit_with_smoothing(lambda q, t, s=sj: soft_nll(q, s / t, "multilabel"), yj, "multilabel", sj)
         fit.temperatures[j] = t
         if smoothed:
             fit.smoothed.append(j)
+    share = pooled_share(told)
+    for j in rare:  # T_j fitted with b_j tied to it at the pooled share (λ = 0: b_j = −log w_j, the rule before)
+        t, fitted_bias, smoothed = fit_shift_at_share(y[:, j:j + 1], scores[:, j:j + 1], -float(bias[j]), share or 0.0)
+        fit.temperatures[j], fit.bias[j] = t, fitted_bias  # type: ignore[index]
+        if smoothed:
+            fit.smoothed.append(j)
+    if rare and share is not None:
+        fit.pooled, fit.share = rare, share
+    fit.smoothed.sort()
     return fit
 
 
 def per_label_words(fit: LabelFit, label_names: Sequence[str]) -> str:
     """What a bundle's ``calibration.method`` adds about the labels whose fit differed from the others:
-    those fitted against smoothed targets, and those left at T = 1 with a single class on validation."""
+    those fitted against smoothed targets, those whose bias took the pooled share (too few cases of a class),
+    and those left at T = 1 with a single class on validation."""
     def named(positions: list[int]) -> str:
         return ", ".join(str(label_names[j]) if j < len(label_names) else str(j) for j in positions)
 
     words = ""
     if fit.smoothed:
         words += f"; label(s) {named(fit.smoothed)} separable on validation: T fitted against Platt's smoothed targets"
+    if fit.pooled and fit.share is not None:
+        from meddx.evaluation.shift_fit import MIN_CASES
+
+        words += (f"; label(s) {named(fit.pooled)} had fewer than {MIN_CASES} validation cases of a class: bias at the "
+                  f"share λ = {fit.share:.2f} of the way from −c to −c / T pooled over the labels with enough")
     if fit.single_class:
         shifted = [j for j in fit.single_class if fit.bias is not None and fit.bias[j] != 0.0]
         words += (f"; label(s) {named(fit.single_class)} had a single class on validation: T = 1 (not fitted)"
