@@ -4,6 +4,17 @@ A network earns its cost only by beating this. It is fitted on the same training
 the network (scikit-learn's ``TfidfVectorizer`` and ``LogisticRegression``, settings below), evaluated by the same code on the same splits,
 and stored in the bundle as plain arrays (``baseline.safetensors``: idf, coefficients,
 intercepts) plus its vocabulary (``baseline.json``), so loading it unpickles nothing.
+
+Its logistic regressions weigh the classes by ``class_weight="balanced"`` (n / (K·n_k)), so, like the
+network's weighted loss, they shift the log-odds of a label by c = log(n_neg / n_pos) towards the rare
+class: a .1-prevalence label's mean probability about .3. Since stop 46 a binary or multi-label baseline
+removes that shift (the prior correction of Saerens et al. 2002: its probabilities multiplied by the
+training prior ratio, renormalised), stored as ``settings["shift"]`` (c per column), so its calibration
+figures in ``metrics.json`` (ECE, Brier, in-the-large) are of probabilities of the training population, as
+the network's are. The map is increasing per column: AUC is unchanged, and its threshold is chosen on its
+corrected validation probabilities, so the same validation cases are called positive. Multi-class baselines
+keep their probabilities as fitted: the correction would move their argmax (docs/evaluation.md). Baselines
+written before (no ``shift``) predict as before.
 """
 
 from __future__ import annotations
@@ -42,6 +53,10 @@ class TfidfBaseline:
         self.vocabulary, self.idf, self.task, self.settings = vocabulary, idf, task, settings
         self.coef, self.intercept = np.asarray(coef, dtype=np.float64), np.asarray(intercept, dtype=np.float64)
         self._vectorizer = _vectorizer(settings, vocabulary, idf)
+        # c = log(n_neg / n_pos) per column, removed from the logits; 0 for baselines written before it
+        self.shift = np.asarray(settings.get("shift", 0.0) if task != "multiclass" else 0.0, dtype=np.float64)
+        if self.shift.ndim and self.shift.shape != self.intercept.shape:  # from_files names the file
+            raise ValueError(f"shift: one per column expected ({self.intercept.shape[0]}), got {self.shift.shape[0]}")
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: np.ndarray, task: str, seed: int = 0) -> "TfidfBaseline":
@@ -65,10 +80,13 @@ class TfidfBaseline:
                             "text column, or train with --no-baseline") from None
         labels = np.asarray(labels)
         columns = [labels[:, j] for j in range(labels.shape[1])] if task == "multilabel" else [labels]
-        coefs, intercepts = [], []
+        coefs, intercepts, shifts = [], [], []
         for y in columns:
             if len(np.unique(y)) < 2:
                 raise_too_small(y)
+            if task != "multiclass":  # the balanced weights' shift c = log(w_pos / w_neg) = log(n_neg / n_pos)
+                n_neg, n_pos = np.unique(y, return_counts=True)[1]
+                shifts.append(float(np.log(n_neg / n_pos)))
             model = LogisticRegression(C=s["C"], class_weight=s["class_weight"], max_iter=3000, random_state=seed)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -76,13 +94,14 @@ class TfidfBaseline:
             coefs.append(model.coef_)
             intercepts.append(model.intercept_)
         vocabulary = {t: int(i) for t, i in vec.vocabulary_.items()}
-        settings = {**s, "min_df": vec.min_df, "task": task}
+        settings = {**s, "min_df": vec.min_df, "task": task, **({"shift": shifts} if shifts else {})}
         return cls(vocabulary, vec.idf_, np.concatenate(coefs), np.concatenate(intercepts), task, settings)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities ``(N, K)`` (float32), the same layout as a network's head."""
+        """Class probabilities ``(N, K)`` (float32), the same layout as a network's head; binary and
+        multi-label with the balanced weights' shift removed where the settings record it (``shift``)."""
         x = self._vectorizer.transform(list(texts))
-        logits = np.asarray(x @ self.coef.T) + self.intercept
+        logits = np.asarray(x @ self.coef.T) + self.intercept - self.shift
         if self.task == "multilabel":
             return _sigmoid(logits).astype(np.float32)
         if self.task == "binary":

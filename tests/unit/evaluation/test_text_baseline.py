@@ -18,10 +18,15 @@ def test_baseline_learns_and_round_trips(task: str) -> None:
     base = TfidfBaseline.fit(texts[:180], labels[:180], task)
     probs = base.predict_proba(texts[180:])
     assert probs.shape == (60, 2 if task != "multiclass" else 3)
-    if task == "multilabel":
-        assert ((probs >= 0.5).astype(int) == labels[180:]).mean() >= 0.95
+    if task != "multiclass":  # the balanced weights' shift removed (a prevalence of 1/3): ranked, not cut at .5
+        from sklearn.metrics import roc_auc_score
+
+        positive = probs[:, 1:] if task == "binary" else probs
+        truth = labels[180:].reshape(len(probs), -1)
+        assert min(roc_auc_score(truth[:, j], positive[:, j]) for j in range(truth.shape[1])) >= 0.98
     else:
         assert (probs.argmax(1) == labels[180:]).mean() >= 0.95
+    if task != "multilabel":
         np.testing.assert_allclose(probs.sum(1), 1.0, atol=1e-5)
     files = base.to_files()
     again = TfidfBaseline.from_files(files["baseline.safetensors"], files["baseline.json"].decode())
