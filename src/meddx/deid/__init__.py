@@ -14,6 +14,8 @@ Imported lazily: ``import meddx.deid`` loads nothing heavy.
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib import import_module
 from typing import Any
 
@@ -37,3 +39,21 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'meddx.deid' has no attribute {name!r}")
+
+
+class _DeidPackage(types.ModuleType):
+    """``meddx.deid.detect`` names both a submodule and the function it defines. The import system sets the package
+    attribute to the submodule once that loads (``deidentify`` loads it), after which ``from meddx.deid import
+    detect`` gave the module, not the function (``TypeError: 'module' object is not callable``). Here the attribute
+    is always the function and that assignment is ignored; ``from meddx.deid.detect import ...`` is unchanged."""
+
+    @property
+    def detect(self) -> Any:
+        return import_module("meddx.deid.detect").detect
+
+    @detect.setter
+    def detect(self, value: Any) -> None:
+        pass
+
+
+sys.modules[__name__].__class__ = _DeidPackage

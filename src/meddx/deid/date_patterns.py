@@ -75,8 +75,16 @@ WEEKDAY_ORD_RE = re.compile(rf"\b(?:{_WD_PLAIN}),?\s+(?:the\s+)?(?:[12]\d|3[01]|
                             r"|generation|attempt|round|episode|day|fraction|session|injection|infusion)\b)")
 _ORD_DAY_GATE_RE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)\b")
 _ORD_GATE_RE = re.compile(r"(?i:first|second|third|th\b|fifth|ninth|twelfth)")
+# a year said in words in a dictation ("nineteen forty", "nineteen oh five", "two thousand and three",
+# "twenty twenty-one")
+_UNITS = r"one|two|three|four|five|six|seven|eight|nine"
+_TENS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_TEENS = r"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+_TENS_UNITS = rf"(?:{_TENS})(?:[\s-]+(?:{_UNITS}))?"
+SPOKEN_YEAR = (rf"(?i:(?:eighteen|nineteen|twenty)[\s-]+(?:{_TENS_UNITS}|{_TEENS}|oh[\s-]+(?:{_UNITS})|hundred)"
+               rf"|two[\s-]+thousand(?:[\s-]+(?:and[\s-]+)?(?:{_TENS_UNITS}|{_TEENS}|{_UNITS}))?)(?![\w-])")
 WORD_DATE_RE = re.compile(rf"(?<![\w-])(?:(?i:the\s+)?(?i:{_ORD})\s+of\s+{_MN_PLAIN}|{_MN_PLAIN}\s+(?i:the\s+)?"
-                          rf"(?i:{_ORD})(?![\w-]))(?:,?\s+(?:18|19|20)\d{{2}}(?!\d))?")
+                          rf"(?i:{_ORD})(?![\w-]))(?:,?\s+(?:(?:18|19|20)\d{{2}}(?!\d)|{SPOKEN_YEAR}))?")
 _FULL_BY_RULE = dict(FULL)
 _RANGE_WORD_RE = re.compile(r"(?i:\b(?:to|through|thru))[\s:]*$")
 _AFTER_DATE_RE = re.compile(r"\d{1,2}/\d{1,2}(?:/\d{2,4})?\s*(?i:to|through|thru)[\s:]*$")

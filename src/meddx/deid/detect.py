@@ -24,6 +24,7 @@ from meddx.deid.names import TOKEN_RE, english_looking, find_names, is_eponym_us
 from meddx.deid.names_calls import find_message_names
 from meddx.deid.names_lines import find_label_line_names
 from meddx.deid.names_roles import find_role_names
+from meddx.deid.names_spoken import find_spoken_names
 from meddx.deid.names_blocks import (
     SENTENCE_WORDS,
     find_employers,
@@ -33,12 +34,14 @@ from meddx.deid.names_blocks import (
 )
 from meddx.deid.names_contexts import find_context_names
 from meddx.deid.names_cues import find_cue_names
+from meddx.deid.names_dob import find_dob_names
 from meddx.deid.names_more_cues import RELATION_WORDS, ROLE_WORDS, find_more_cue_names
 from meddx.deid.ocr import ocr_reading
 from meddx.deid.overscrub_guards import drop_overscrubs
 from meddx.deid.tables import find_table_names
 from meddx.deid.places_cues import find_cue_places
 from meddx.deid.places_more import find_more_places, towns_after_places
+from meddx.deid.places_named import drop_place_overscrubs, find_named_places
 from meddx.deid.patterns import Cand, find_context_ids, find_generic_ids, find_structured
 from meddx.deid.spans import Span
 
@@ -74,6 +77,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_locations(text)
     cands += find_more_places(text)  # "Flat 2, Dunvegan Court", "at Harlesden practice", "Lives in Dyce, Aberdeen."
     cands += find_cue_places(text)  # "at Skipton station", "58F from Pine Bluff", "near Llanidloes, Powys", "Dublin 9"
+    cands += find_named_places(text)  # "from St Mary's ED", "Glasgow City Council", "7 Heol y Bryn"
     cands += find_names(text)
     cands += find_cue_names(text)
     cands += find_more_cue_names(text)  # "son Will attended", "Interpreter (Bengali) Rahima Begum", "Cons: MBEKI"
@@ -81,13 +85,15 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_role_names(text)  # "Screened by: K. Oduya", "carer Precious Moyo", "DOYLE   MRN"
     cands += find_label_line_names(text)  # "Rx# 6029174   Filled: 05/06/2024\nBARNABY OKEREKE"
     cands += find_context_names(text)  # "Subject: ... for Margaux Lefevre-Tessier", "Ana Ruiz (ana@x.org)", 'Twin A "Josiah"'
+    cands += find_spoken_names(text)  # "dictated by doctor Fiona MacLeod", "I, Ada Obi, consent", "Macmillan rang"
+    cands += find_dob_names(text)  # "Safeguarding: Tyler-Jay (DOB 14/02/2017) attends"
     cands += find_employers(text) + find_signature_names(text) + find_initial_surnames(text) + find_named_people(text)
     cands += find_generic_ids(text)
     cands += find_table_names(text)  # "|KMR|" under an "Initials" column, "Transcribed: klh"
     cands += _upper_case_cue_names(text)
     # "Manchester triage", "circle of Willis", "Anaemia from Crohn's", "the High Street", "Kit lot AB12"
     # "Nurse Led clinic", "Called Macmillan", "Virtual Fracture Clinic", "MASH duty SW", "Extension 2024 substudy"
-    return drop_overscrubs(text, drop_clinical_terms(text, cands))
+    return drop_place_overscrubs(text, drop_overscrubs(text, drop_clinical_terms(text, cands)))  # "from Bay 3"
 
 
 def _upper_case_cue_names(text: str) -> list[Cand]:
@@ -283,13 +289,18 @@ def _ages_after_names(text: str, chosen: list[Cand]) -> list[Cand]:
     return out
 
 
+# between two words of one name: spaces, a middle initial, or a particle ("Aled ap Rhys", "Yusuf bin Ahmad")
+_NAME_GAP_RE = re.compile(r"[ \t]+(?:(?:[A-Z]\.?|ap|ab|ferch|bin|binti|bint|ibn|van|von|der|den|de|da|di|du|dos|del)"
+                          r"[ \t]+)?")
+
+
 def _merge_adjacent_names(text: str, chosen: list[Cand]) -> list[Cand]:
-    """One span for "Xavi" + " " + "Quonset" found by different rules."""
+    """One span for "Xavi" + " " + "Quonset" (or "Aled" + " ap " + "Rhys") found by different rules."""
     out: list[Cand] = []
     for cand in chosen:
         prev = out[-1] if out else None
         if (prev is not None and prev.type == cand.type == "NAME"
-                and re.fullmatch(r"[ \t]+(?:[A-Z]\.?[ \t]+)?", text[prev.end:cand.start])):
+                and _NAME_GAP_RE.fullmatch(text, prev.end, cand.start)):
             out[-1] = Cand(prev.start, cand.end, "NAME", prev.rule, max(prev.priority, cand.priority))
         else:
             out.append(cand)

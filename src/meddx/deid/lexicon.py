@@ -17,7 +17,7 @@ def _words(filename: str) -> tuple[str, ...]:
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
-            out += [line] if filename == "cities.txt" else line.split()
+            out += [line] if filename in ("cities.txt", "towns.txt") else line.split()
     return tuple(out)
 
 
@@ -37,6 +37,14 @@ def surnames() -> frozenset[str]:
 def cities() -> tuple[str, ...]:
     """City names matched without context, longest first (so "New York" beats "York")."""
     return tuple(sorted(set(_words("cities.txt")), key=len, reverse=True))
+
+
+@lru_cache(maxsize=None)
+def towns() -> frozenset[str]:
+    """Towns and districts matched without context (``data/towns.txt``), less any that is a common word, a
+    listed first name or surname, an ambiguous name or already a city of ``cities()``."""
+    skip = common_words() | first_names() | surnames() | AMBIGUOUS | frozenset(cities())
+    return frozenset(t for t in _words("towns.txt") if t not in skip and t.lower() not in skip)
 
 
 @lru_cache(maxsize=None)
@@ -88,6 +96,7 @@ proportional model models rats rat mice mouse antigen antigens protein proteins 
 heart risk probe kit assay counter plot curve agar medium solution proteinuria level levels depth drain pattern
 tear lesions spots murmur respirations contracture monitor purpura wort
 screw screws wire wires pin pins nail splint bandage pathway stool
+pak pack packs strait paresis paralysis
 """.split())
 
 STATE_ABBRS = frozenset("""

@@ -19,6 +19,7 @@ from meddx.deid.landmarks import find_landmarks
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.locations_intl import caps_facility_tails, extend_streets, find_intl_locations
 from meddx.deid.patterns import Cand
+from meddx.deid.towns import find_listed_towns
 from meddx.deid.place_words import (
     CLAUSE_END,
     _city_after, _city_re, _eponym, _english, _leading_proper, _proper_word, _trailing_proper,
@@ -77,7 +78,10 @@ CA_POSTCODE_RE = re.compile(r"\b(?:ON|QC|BC|AB|MB|SK|NS|NB|NL|PE|YT|NT|NU|Ontari
                             r"|Saskatchewan|Nova[ \t]+Scotia|New[ \t]+Brunswick|British[ \t]+Columbia)[, \t]+"
                             r"(?P<code>[ABCEGHJ-NPRSTVXY]\d[A-Z][ -]?\d[A-Z]\d)(?![\w-])")
 _TOWN_BEFORE_RE = re.compile(r"(?<![\w'’-])((?:[A-Z][\w'’.-]*[ \t]){0,2}[A-Z][\w'’.-]*),?[ \t]+$")
-_PLACE_WORDS = (r"lives\s+in|living\s+in|resides\s+in|residing\s+in|resident\s+of|moved\s+(?:here\s+)?(?:to|from)"
+# ("lives alone in Harrow": a word between the verb and "in", the thirteenth review's fresh lines)
+_PLACE_WORDS = (r"(?:lives|living|resides|residing)\s+(?:alone\s+|independently\s+|locally\s+"
+                r"|on\s+(?:her|his|their)\s+own\s+)?in"
+                r"|resident\s+of|moved\s+(?:here\s+)?(?:to|from)"
                 r"|relocated\s+(?:to|from)|born\s+in|native\s+of|hometown(?:\s+of|\s+is)?|town\s+of|city\s+of|village\s+of"
                 r"|traveled\s+to|travelled\s+to|trip\s+to|visiting\s+from|returned\s+from|vacation\s+in|vacationing\s+in"
                 r"|emigrated\s+from|immigrated\s+from|grew\s+up\s+in|works\s+in|transferr?(?:ed|ing)\s+(?:to|from)"
@@ -179,7 +183,14 @@ def find_locations(text: str) -> list[Cand]:
     out += [Cand(m.start(), m.end(), "LOCATION", "city-list", 50) for m in _city_re().finditer(text)
             if not _STATE_BEFORE_ZIP_RE.match(text, m.end())  # "Albany, New York 12207": New York is the state
             and not _eponym(text, m.end()) and not _region(text, m.start(), m.end())]  # "Framingham risk score"
+    out += find_listed_towns(text, _not_a_town)  # "lives alone in Bootle (2nd floor flat)", "a Toowoomba pharmacy"
     return out
+
+
+def _not_a_town(text: str, start: int, end: int) -> bool:
+    """The city list's tests for a listed town: an eponym's use, a region. (Not its state-before-ZIP test: no
+    listed town is a state, and "Stornoway, 01851 703 000" has a telephone number after it.)"""
+    return _eponym(text, end) or _region(text, start, end)
 
 
 # "Fracture clinic 15/3 at Camperdown.", "follow-up at Westmead,": where a visit happens, a place ending the clause

@@ -47,6 +47,8 @@ _STUDY_AFTER_RE = re.compile(r"[ \t]*(?:\((?i:of|for)\b|(?i:of[ \t]+the|study|su
 _FIELD_LABELS = frozenset("ward bed bay room unit mrn dob hosp cons consultant gp nhs chi age sex gender tel phone "
                           "address ref".split())
 _YEAR_RE = re.compile(r"(?:19|20)\d\d")
+# a therapist's label in capitals ("PT:" is physiotherapy there, not "patient:")
+_THERAPY_LABEL_RE = re.compile(r"(?<![\w-])(?:PT|OT|SLT|SALT|PHYSIO)[ \t]*:[ \t]*\Z")
 
 
 def drop_overscrubs(text: str, cands: list[Cand]) -> list[Cand]:
@@ -68,10 +70,13 @@ def _not_identifier(text: str, c: Cand, value: str) -> bool:
                 and re.search(r"(?i:extension|extn|ext)\.?[ \t:#]*\Z", text[max(0, c.start - 20):c.start]) is not None)
     if c.type == "NAME" and " " not in value and value.lower() in _RUN_BY_WORDS:
         return True  # "Nurse Led clinic", "Seen by Physio Led team"
+    if c.type == "NAME" and c.rule == "label" and value.islower() and _THERAPY_LABEL_RE.search(
+            text, max(0, c.start - 12), c.start) and not lexicon.is_listed(value.split()[0]):
+        return True  # "PT: stair practice x 12": physiotherapy's label, not the patient's
     if c.type == "NAME" and c.rule == "title" and " " not in value:
         return value.lower() in _GRADES and not value.istitle()
-    if c.type in ("NAME", "LOCATION") and re.sub(r"['’]s\Z", "", value) in _CHARITIES:
-        return _TITLE_BEFORE_RE.search(text, max(0, c.start - 20), c.start) is None
+    if c.type in ("NAME", "LOCATION") and re.sub(r"['’]s\Z", "", value) in _CHARITIES:  # ("Macmillan rang": who rang)
+        return c.rule != "subject-verb" and _TITLE_BEFORE_RE.search(text, max(0, c.start - 20), c.start) is None
     if c.type == "NAME" and value.isupper() and value.isalpha() and 2 < len(value) <= 6:
         acronym = value in _TEAM_ACRONYMS or not re.search("[AEIOUY]", value)  # "OKONJO team" is a surgeon's
         return acronym and _TEAM_AFTER_RE.match(text, c.end) is not None
