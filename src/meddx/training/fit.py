@@ -90,6 +90,9 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
     quiet_lightning()
     set_threads(config)
     L.seed_everything(config.seed, workers=True, verbose=False)
+    from meddx.training import distributed
+
+    distributed.join(config.devices, config.num_nodes)  # torchrun: the process group, before anything is planned
     if source is None and _is_segmentation(config.data):
         from meddx.training.seg_fit import fit_segmentation
 
@@ -126,8 +129,8 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
                         progress=progress)
     config = config.model_copy(update={"precision": resolve_precision(config.precision, source.spatial_dims)})
     name = config.name or _default_name(source.name)
-    if resume is None:
-        run_dir = runlib.new_run_dir(name)
+    if resume is None:  # torchrun's ranks > 0: rank 0's plan.json, in a private folder
+        run_dir = distributed.received_run_dir() or runlib.new_run_dir(name)
 
     existing = run_dir / "plan.json"
     overrides: dict[str, Any] = {}
@@ -191,6 +194,8 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
         write_json_atomic(run_dir / "config.json", config.model_dump())
         write_json_atomic(run_dir / "data.json", runlib.data_fingerprint(source))
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
+    if resume is None:  # torchrun's rank 0: the plan (with the fitted normalisation) to the other processes
+        distributed.share_run_files(run_dir, ["plan.json"])
 
     task = _build_task(config, source, plan)
     kept = train_and_restore(config, plan, task, make_loader(train_ds, plan.batch_size, shuffle=True, seed=config.seed),

@@ -49,7 +49,9 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
     if config.devices * config.num_nodes > 1:
         from meddx.core.errors import ConfigError
 
-        raise ConfigError("segmentation trains in one process for now; drop --devices/--num-nodes "
+        from meddx.training.distributed import one_process_hint
+
+        raise ConfigError(f"segmentation trains in one process for now; {one_process_hint()} "
                           "(multi-process training is available for classification)")
     source = load_seg_source(config.data, val_fraction=config.val_fraction, test_fraction=config.test_fraction,
                              seed=config.seed, label_names=config.label_names)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from meddx.core.errors import ConfigError
 from meddx.core.files import write_json_atomic
 from meddx.training.config import TrainConfig
 from meddx.training.series_plan import SeriesPlan
@@ -36,19 +37,25 @@ def fit_series(config: TrainConfig, source: Any, run_dir: Path | None, *, plan_f
     config = config.model_copy(update={"precision": resolve_precision(config.precision, 0)})  # fp32: small RNNs
     resume = run_dir is not None
     name = config.name or _default_name(source.name)
-    if run_dir is None:
-        run_dir = runlib.new_run_dir(name)
+    from meddx.training import distributed
+
+    if run_dir is None:  # torchrun's ranks > 0: rank 0's plan and statistics, in a private folder
+        run_dir = distributed.received_run_dir() or runlib.new_run_dir(name)
     existing = run_dir / "plan.json"
     if existing.is_file():  # resume or a DDP worker: plan and statistics were fixed by the first process
         plan = SeriesPlan(**runlib.read_json(existing))
         pre = _preprocessor_from(runlib.read_json(run_dir / "series_preprocessing.json"))
     else:
         plan, pre = _plan_and_preprocessor(config, source, plan_file)
+        if plan.pipeline != "sequence" and plan.model in ("gbm", "logreg") and distributed.elastic_rank() is not None:
+            raise ConfigError(f"model {plan.model}: scikit-learn fits in one process; start it without torchrun")
         plan.write(existing)
         write_json_atomic(run_dir / "series_preprocessing.json", pre.to_dict())
         write_json_atomic(run_dir / "config.json", config.model_dump())
         write_json_atomic(run_dir / "data.json", runlib.data_fingerprint(source))
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
+    if not resume:  # torchrun's rank 0: the plan and statistics to the other processes
+        distributed.share_run_files(run_dir, ["plan.json", "series_preprocessing.json"])
 
     features = None
     if plan.pipeline == "sequence":

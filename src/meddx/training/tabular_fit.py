@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from meddx.core.errors import ConfigError
 from meddx.core.files import write_json_atomic
 from meddx.training.config import TrainConfig
 from meddx.training.tabular_plan import TabularPlan
@@ -34,8 +35,10 @@ def fit_tabular(config: TrainConfig, source: Any, run_dir: Path | None, *, plan_
     config = config.model_copy(update={"precision": "32-true" if config.precision == "auto" else config.precision})
     resume = run_dir is not None
     name = config.name or _default_name(source.name)
-    if run_dir is None:
-        run_dir = runlib.new_run_dir(name)
+    from meddx.training import distributed
+
+    if run_dir is None:  # torchrun's ranks > 0: rank 0's plan and preprocessing, in a private folder
+        run_dir = distributed.received_run_dir() or runlib.new_run_dir(name)
     existing = run_dir / "plan.json"
     if existing.is_file():  # resume or a DDP worker: plan and preprocessing were fixed by the first process
         from meddx.transforms.tabular import TabularPreprocessor
@@ -44,11 +47,15 @@ def fit_tabular(config: TrainConfig, source: Any, run_dir: Path | None, *, plan_
         pre = TabularPreprocessor.from_dict(runlib.read_json(run_dir / PREPROCESSING_FILE))
     else:
         plan, pre = _plan_and_preprocessor(config, source, plan_file)
+        if plan.fitted_by_sklearn and distributed.elastic_rank() is not None:
+            raise ConfigError(f"model {plan.model}: scikit-learn fits in one process; start it without torchrun")
         write_json_atomic(run_dir / PREPROCESSING_FILE, pre.to_dict())
         plan.write(existing)
         write_json_atomic(run_dir / "config.json", config.model_dump())
         write_json_atomic(run_dir / "data.json", runlib.data_fingerprint(source))
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
+    if not resume:  # torchrun's rank 0: the plan and fitted preprocessing to the other processes
+        distributed.share_run_files(run_dir, ["plan.json", PREPROCESSING_FILE])
     from meddx.bundle.tabular_predictor import file_rows  # an error names the file's row (shared with evaluate)
 
     x_train = pre.transform(source.split("train").table, rows=file_rows(source, "train"))

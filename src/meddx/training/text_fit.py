@@ -79,8 +79,10 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
         _check_text_model(config.model, source)
     baseline = _fit_baseline(config, source)  # so is a corpus the baseline refuses, not after training
     name = config.name or _default_name(source.name)
-    if run_dir is None:
-        run_dir = runlib.new_run_dir(name)
+    from meddx.training import distributed
+
+    if run_dir is None:  # torchrun's ranks > 0: rank 0's plan.json and tokenizer, in a private folder
+        run_dir = distributed.received_run_dir() or runlib.new_run_dir(name)
     existing = run_dir / "plan.json"
     if existing.is_file():  # resume or a DDP worker: the plan and tokenizer were fixed by the first process
         plan = TextPlan(**runlib.read_json(existing))
@@ -106,6 +108,8 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
         write_json_atomic(run_dir / "config.json", config.model_dump())
         write_json_atomic(run_dir / "data.json", runlib.data_fingerprint(source))
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
+    if not resume:  # torchrun's rank 0: the budget-fitted plan and the tokenizer to the other processes
+        distributed.share_run_files(run_dir, ["plan.json", TOKENIZER_FILE])
 
     _check_ensemble(config, source, plan.ensemble)  # a plan file may have changed it
     nets, kept, vectors = [], [], None
@@ -198,8 +202,10 @@ def _check_ensemble(config: TrainConfig, source: TextSource, k: int) -> None:
         raise ConfigError(f"ensemble={k}: ensembles average the class probabilities of single-label tasks; "
                           f"{source.origin} is multi-label, so drop --ensemble")
     if k > 1 and config.devices * config.num_nodes > 1:
+        from meddx.training.distributed import one_process_hint
+
         raise ConfigError(f"ensemble={k}: ensemble members train one after another in one process; "
-                          "drop --devices/--num-nodes or --ensemble")
+                          f"{one_process_hint()}, or drop --ensemble")
 
 
 def _start_embeddings(net: Any, train_ds: TokenDataset, pad_id: int, seed: int,
