@@ -72,8 +72,11 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     from meddx.evaluation.cv_cuts import cut_folds
     from meddx.training.fit import fit
 
-    if config.devices * config.num_nodes > 1:
-        raise ConfigError("meddx cv trains its folds one after another in one process; set devices: 1")
+    from meddx.training.distributed import elastic_rank, one_process_hint
+
+    if config.devices * config.num_nodes > 1 or elastic_rank() is not None:  # torchrun: one process, not N
+        hint = one_process_hint() if elastic_rank() is not None else "set devices: 1"
+        raise ConfigError(f"meddx cv trains its folds one after another in one process; {hint}")
     from meddx.data.segmentation import is_segmentation_source
 
     if is_segmentation_source(config.data):
