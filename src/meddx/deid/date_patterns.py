@@ -37,7 +37,7 @@ CORES: list[tuple[str, str]] = [
     ("m-d", WD + r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?![\d/]|\.\d)"),
     ("year", r"(?P<y>(?:18|19|20)\d{2})(?![\d/\-])"),
 ]
-_DATE_WORDS = (r"on|since|from|until|till|through|thru|to|by|dated|date|dos|admitted|admission|discharged|discharge"
+_DATE_WORDS = (r"lmp|edd|edc|on|since|from|until|till|through|thru|to|by|dated|date|dos|admitted|admission|discharged|discharge"
                r"|seen|starting|started|effective|as\s+of|between|last|next|due|scheduled|before|after"
                r"|placed|inserted|removed|resumed|discontinued"  # "PICC placed 10/20", "drain removed 3/4"
                r"|f/u|follow[- ]?up|rtc|return(?:ed|s)?|revisit|visit|appt|again|clinic"

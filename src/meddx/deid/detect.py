@@ -15,6 +15,7 @@ import bisect
 import re
 
 from meddx.deid import lexicon
+from meddx.deid.addresses_more import find_more_addresses
 from meddx.deid.clinical_terms import drop_clinical_terms
 from meddx.deid.dates import find_dates
 from meddx.deid.ids_uk import find_uk_ids
@@ -35,6 +36,7 @@ from meddx.deid.names_blocks import (
 from meddx.deid.names_contexts import find_context_names
 from meddx.deid.names_cues import find_cue_names
 from meddx.deid.names_dob import find_dob_names
+from meddx.deid.names_plural import PLURAL_WORDS, drop_age_nouns, drop_street_dr, find_plural_names, split_name_town
 from meddx.deid.names_more_cues import RELATION_WORDS, ROLE_WORDS, find_more_cue_names
 from meddx.deid.ocr import ocr_reading
 from meddx.deid.overscrub_guards import drop_overscrubs
@@ -78,6 +80,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_more_places(text)  # "Flat 2, Dunvegan Court", "at Harlesden practice", "Lives in Dyce, Aberdeen."
     cands += find_cue_places(text)  # "at Skipton station", "58F from Pine Bluff", "near Llanidloes, Powys", "Dublin 9"
     cands += find_named_places(text)  # "from St Mary's ED", "Glasgow City Council", "7 Heol y Bryn"
+    cands += find_more_addresses(text)  # "4410 N Broadway", "Grand Ave 10/30", "Eircode V31 X2N4", "is from Ennistymon"
     cands += find_names(text)
     cands += find_cue_names(text)
     cands += find_more_cue_names(text)  # "son Will attended", "Interpreter (Bengali) Rahima Begum", "Cons: MBEKI"
@@ -87,12 +90,15 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_context_names(text)  # "Subject: ... for Margaux Lefevre-Tessier", "Ana Ruiz (ana@x.org)", 'Twin A "Josiah"'
     cands += find_spoken_names(text)  # "dictated by doctor Fiona MacLeod", "I, Ada Obi, consent", "Macmillan rang"
     cands += find_dob_names(text)  # "Safeguarding: Tyler-Jay (DOB 14/02/2017) attends"
+    cands += find_plural_names(text)  # "nieces Marguerite and Yvonne Thibodeaux", "to Bartłomiej Zieliński who"
     cands += find_employers(text) + find_signature_names(text) + find_initial_surnames(text) + find_named_people(text)
     cands += find_generic_ids(text)
     cands += find_table_names(text)  # "|KMR|" under an "Initials" column, "Transcribed: klh"
     cands += _upper_case_cue_names(text)
     # "Manchester triage", "circle of Willis", "Anaemia from Crohn's", "the High Street", "Kit lot AB12"
     # "Nurse Led clinic", "Called Macmillan", "Virtual Fracture Clinic", "MASH duty SW", "Extension 2024 substudy"
+    # "Menarche age 12", "GP Dr Shah, Portree.", "Lives on Maple Dr near the school"
+    cands = split_name_town(text, drop_age_nouns(text, drop_street_dr(text, cands)))
     return drop_place_overscrubs(text, drop_overscrubs(text, drop_clinical_terms(text, cands)))  # "from Bay 3"
 
 
@@ -132,6 +138,7 @@ def _free(chosen: list[Cand], start: int, end: int, skip: int = -1) -> bool:
     return not ((before >= 0 and chosen[before].end > start) or (after < len(chosen) and chosen[after].start < end))
 
 
+_KIN = RELATION_WORDS | PLURAL_WORDS  # "Grandparents Hoàng": a relation word is never the name's first word
 _RIGHT_RE = re.compile(r"([ \t])(" + TOKEN_RE.pattern + r"|[A-Z]\.(?=[ \t]+[A-Z])|[A-Z](?=[ \t]+[A-Z][a-z]))")
 # \Z, not $: "$" also matches before a final newline, so "Cheers,\nTom" grew into one name
 _LEFT_RE = re.compile(r"(" + TOKEN_RE.pattern + r"|[A-Z]\.)([ \t]+)\Z")
@@ -156,7 +163,7 @@ def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
             end = m.end(2)
         for _ in range(3 if cand.rule != "contact" else 0):  # "Page Okafor re:": the verb is no first name
             m = _LEFT_RE.search(text, max(0, start - 40), start)
-            if not m or m.group(1) in ROLE_WORDS or m.group(1).lower() in RELATION_WORDS or not (_growable(text, m.group(1), m.start(1), m.end(1), out, idx)
+            if not m or m.group(1) in ROLE_WORDS or m.group(1).lower() in _KIN or not (_growable(text, m.group(1), m.start(1), m.end(1), out, idx)
                              or _first_name_word(text, m.group(1), m.start(1), m.end(1), out, idx)):
                 break
             start = m.start(1)

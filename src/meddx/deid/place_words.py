@@ -24,11 +24,17 @@ def _city_re() -> re.Pattern[str]:
 
 
 
+_STATE_NEXT_RE = re.compile(r",?[ \t]+([A-Z]{2})(?![\w-])")
+
+
 def _city_after(text: str, m: re.Match[str] | None, common: frozenset[str]) -> list[Cand]:
     """The city in ``m`` (after a street address or a facility), if it has a proper word."""
     if m is None:
         return []
     city = _leading_proper(text, m.start("city"), m.end("city"), common)
+    state = _STATE_NEXT_RE.match(text, m.end("city"))
+    if city is not None and state is not None and state.group(1) in lexicon.STATE_ABBRS:
+        city = (m.start("city"), m.end("city"))  # "Salt Lake City, UT": a town before its state is whole
     if city is None or _eponym(text, city[1]) or text[city[0]:city[1]].isupper():  # "(NCI)" is no city
         return []
     return [Cand(city[0], city[1], "LOCATION", "city-after", 56)]
