@@ -96,22 +96,47 @@ class TextPredictor(Predictor):
 
 
 class BaselinePredictor(Predictor):
-    """The bundle's TF-IDF baseline behind the ``Predictor`` interface (its own operating point,
-    chosen on the same validation split; no temperature), so ``assess`` scores it like the network."""
+    """The bundle's baseline behind the ``Predictor`` interface (its own operating point, chosen on the
+    same validation split), so ``assess`` scores it like the network. A TF-IDF baseline's raw output is
+    its fitted (class-balanced) model's, and its calibration (the balanced weights' shift removed, or T
+    and b fitted on validation: ``TfidfBaseline``) is applied as the network's is, so ``metrics.json``
+    reports its temperature and its calibration before and after, as for the network."""
 
     def __init__(self, bundle_config: dict[str, Any], baseline: Any) -> None:
         self.baseline = baseline
         section = bundle_config.get("baseline") or {}
         config = {**bundle_config, "name": f"{bundle_config.get('name', 'bundle')} baseline ({section.get('model')})",
                   "decision": section.get("decision") or {"rule": "argmax", "threshold": None},
-                  "calibration": {"temperature": 1.0, "fitted_on": None, "method": None}, "tta": []}
+                  "calibration": _baseline_calibration(baseline), "tta": []}
         super().__init__(config, torch.nn.Identity())
 
     def _build_preprocessor(self, config: dict[str, Any]) -> Any:
         return None
 
     def predict_texts(self, texts: Sequence[str], batch_size: int = 64, calibrated: bool = True) -> np.ndarray:
-        return self.baseline.predict_proba(list(texts))
+        from meddx.evaluation.text_baseline import TfidfBaseline
+
+        if not isinstance(self.baseline, TfidfBaseline):
+            return self.baseline.predict_proba(list(texts))
+        raw = self.baseline.fitted_proba(list(texts))
+        return self.calibrate(raw) if calibrated else raw
+
+
+def _baseline_calibration(baseline: Any) -> dict[str, Any]:
+    """The ``calibration`` section a baseline's predictor applies to its fitted model's probabilities: the
+    T and b fitted on validation, or T = 1 and b = −shift (the balanced weights' shift removed), or none
+    (baselines written before either, and other baselines)."""
+    from meddx.evaluation.text_baseline import TfidfBaseline
+
+    if isinstance(baseline, TfidfBaseline) and baseline.calibration is not None:
+        c = baseline.calibration
+        return {"temperature": c["temperature"], "bias": c["bias"], "fitted_on": c.get("fitted_on", "val"),
+                "n_val": c.get("n_val"), "method": "temperature and bias fitted on validation, as the network's"}
+    if isinstance(baseline, TfidfBaseline) and baseline.shift.ndim:
+        bias = (-baseline.shift).tolist()
+        return {"temperature": 1.0, "bias": bias[0] if baseline.task == "binary" else bias, "fitted_on": None,
+                "method": "the class-balanced weights' shift removed"}
+    return {"temperature": 1.0, "fitted_on": None, "method": None}
 
 
 def text_bundle_config(config: Any, source: Any, plan: Any, name: str, run_dir: Path) -> dict[str, Any]:

@@ -100,6 +100,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     baseline_oof: list[SplitPredictions] = []
     weighted = False  # a class-weighted multi-class fold decides by its own weights (evaluation.decision)
     deciding: list[np.ndarray] = []  # per fold: scores whose argmax is the fold's own multi-class decision
+    base_weighted, base_deciding = False, []  # the same for the bundled baseline (its decision.class_weights)
     for k, test_idx in enumerate(fold_index):
         fold = fold_source(source, dev, test_idx, k, len(fold_index), how, config)
         fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
@@ -113,6 +114,10 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
         per_fold.append(_fold_entry(k, fold, result, predictor))
         if "baseline_test" in result.predictions:
             baseline_oof.append(result.predictions["baseline_test"])
+            # a multi-class text baseline with its shift removed decides by argmax p_k·w_k (its own w)
+            base_weights = ((predictor.config.get("baseline") or {}).get("decision") or {}).get("class_weights")
+            base_weighted = base_weighted or base_weights is not None
+            base_deciding.append(_deciding_scores(result.predictions["baseline_test"].probs, base_weights))
 
     pooled_preds = _pool([p for _, p, _ in oof])
     fold_column = [k for k, p, _ in oof for _ in p.ids]
@@ -146,8 +151,10 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
         "out_dir": str(out_dir), "cut_folds": cut_folds(per_fold),
     }
     if len(baseline_oof) == len(per_fold):
+        base_decisions = (replace(_pool(baseline_oof), probs=np.concatenate(base_deciding))
+                          if base_weighted and source.task == "multiclass" else None)
         summary["baseline"] = _baseline_summary(per_fold, baseline_oof, pooled_preds, source, config,
-                                                decisions=decisions)
+                                                decisions=decisions, base_decisions=base_decisions)
     write_json_atomic(out_dir / "cv.json", summary)
     return summary
 
@@ -221,13 +228,16 @@ def decision_thresholds(predictor: Any) -> float | dict[str, float] | None:
 
 
 def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network: Any, source: ImageSource,
-                      config: Any, decisions: Any = None) -> dict[str, Any]:
+                      config: Any, decisions: Any = None, base_decisions: Any = None) -> dict[str, Any]:
     """The bundled baseline's per-fold mean ± sd, its pooled out-of-fold intervals, and the paired
     pooled difference network − baseline (multi-class: argmax metrics as well); whole patients are
     resampled when the source has patient ids, as for the network's pooled intervals. ``decisions``:
     the network's pooled scores whose argmax is each fold's own decision (class-weighted folds,
-    argmax p_k·w_k), for the argmax metrics; ``None`` when that is the argmax of ``network``'s."""
-    from meddx.evaluation.intervals import paired_difference_intervals
+    argmax p_k·w_k), for the argmax metrics; ``None`` when that is the argmax of ``network``'s.
+    ``base_decisions``: the same for the baseline (a multi-class text baseline with its balanced
+    weights' shift removed decides by argmax p_k·w_k: the plain argmax of its pooled probabilities
+    would count other decisions than its folds made)."""
+    from meddx.evaluation.intervals import metric_intervals, paired_difference_intervals
 
     metrics = [m for m in SUMMARY_METRICS if per_fold[0].get("baseline", {}).get(m) is not None]
     rows = [f["baseline"] for f in per_fold]
@@ -238,8 +248,12 @@ def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network:
     pooled = metric_intervals_of(base, source.task, common)
     diff = paired_difference_intervals(network.labels, network.probs, base.probs, source.task,
                                        scores_a=network.scores, scores_b=base.scores, **common)
-    if decisions is not None:  # the same resamples (seed), the network's own decisions for the argmax metrics
-        decided = paired_difference_intervals(network.labels, decisions.probs, base.probs, source.task, **common)
+    if base_decisions is not None:  # its argmax metrics at its folds' own decisions
+        decided_base = metric_intervals(base.labels, base_decisions.probs, source.task, **common)
+        pooled = {**pooled, **{k: decided_base[k] for k in keys if k not in ("auc", "auprc")}}
+    if decisions is not None or base_decisions is not None:  # the same resamples (seed), each model's own decisions
+        decided = paired_difference_intervals(network.labels, (decisions or network).probs,
+                                              (base_decisions or base).probs, source.task, **common)
         diff = {**diff, **{k: decided[k] for k in keys if k not in ("auc", "auprc")}}
     return {"model": per_fold[0].get("baseline_model"),
             "mean": {m: _stat(rows, m, np.mean) for m in metrics},
@@ -247,8 +261,8 @@ def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network:
             "pooled": {k: pooled[k] for k in keys}, "difference": {k: diff[k] for k in keys},
             "unit": diff["unit"], "n_units": diff["n_units"],
             "note": "difference = network - baseline on the pooled out-of-fold predictions (paired bootstrap)"
-                    + ("; argmax metrics at each fold's own decisions (argmax p_k·w_k)" if decisions is not None
-                       else "")}
+                    + ("; argmax metrics at each fold's own decisions (argmax p_k·w_k)"
+                       if decisions is not None or base_decisions is not None else "")}
 
 
 def _deciding_scores(probs: np.ndarray, weights: Any) -> np.ndarray:

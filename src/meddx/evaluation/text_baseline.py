@@ -5,16 +5,19 @@ the network (scikit-learn's ``TfidfVectorizer`` and ``LogisticRegression``, sett
 and stored in the bundle as plain arrays (``baseline.safetensors``: idf, coefficients,
 intercepts) plus its vocabulary (``baseline.json``), so loading it unpickles nothing.
 
-Its logistic regressions weigh the classes by ``class_weight="balanced"`` (n / (K·n_k)), so, like the
+Its logistic regressions weigh the classes by ``class_weight="balanced"`` (w_k = n / (K·n_k)), so, like the
 network's weighted loss, they shift the log-odds of a label by c = log(n_neg / n_pos) towards the rare
-class: a .1-prevalence label's mean probability about .3. Since stop 46 a binary or multi-label baseline
-removes that shift (the prior correction of Saerens et al. 2002: its probabilities multiplied by the
-training prior ratio, renormalised), stored as ``settings["shift"]`` (c per column), so its calibration
-figures in ``metrics.json`` (ECE, Brier, in-the-large) are of probabilities of the training population, as
-the network's are. The map is increasing per column: AUC is unchanged, and its threshold is chosen on its
-corrected validation probabilities, so the same validation cases are called positive. Multi-class baselines
-keep their probabilities as fitted: the correction would move their argmax (docs/evaluation.md). Baselines
-written before (no ``shift``) predict as before.
+class (a .1-prevalence label's mean probability about .3), and a class's log-probability by log w_k. Since
+stop 46 the baseline removes that shift (the prior correction of Saerens et al. 2002), stored as
+``settings["shift"]``: c per column (binary, multi-label) or log w_k per class (multi-class), so its
+calibration figures in ``metrics.json`` (ECE, Brier, in-the-large) are of probabilities of the training
+population, as the network's are. A binary or multi-label map is increasing per column (AUC unchanged); a
+multi-class baseline decides by argmax p_k·w_k (:attr:`TfidfBaseline.decision_weights`, stored in its
+``decision.class_weights``: ``evaluation.decision``), exactly the fitted model's argmax. Training then fits
+a binary or multi-label baseline's temperature and bias on validation as the network's
+(:meth:`TfidfBaseline.fit_calibration`, ``settings["calibration"]``), which replace the shift; not a
+multi-class one's (a temperature would move its one-vs-rest AUC: ``evaluation.baseline.calibrate_baseline``).
+Baselines written before (no ``shift``, no ``calibration``) predict as before.
 """
 
 from __future__ import annotations
@@ -53,10 +56,15 @@ class TfidfBaseline:
         self.vocabulary, self.idf, self.task, self.settings = vocabulary, idf, task, settings
         self.coef, self.intercept = np.asarray(coef, dtype=np.float64), np.asarray(intercept, dtype=np.float64)
         self._vectorizer = _vectorizer(settings, vocabulary, idf)
-        # c = log(n_neg / n_pos) per column, removed from the logits; 0 for baselines written before it
-        self.shift = np.asarray(settings.get("shift", 0.0) if task != "multiclass" else 0.0, dtype=np.float64)
+        # c = log(n_neg / n_pos) per column (binary, multi-label) or log w_k per class (multi-class), removed
+        # from the logits; 0 for baselines written before it (a multi-class one before stop 46 had none either)
+        self.shift = np.asarray(settings.get("shift", 0.0), dtype=np.float64)
         if self.shift.ndim and self.shift.shape != self.intercept.shape:  # from_files names the file
             raise ValueError(f"shift: one per column expected ({self.intercept.shape[0]}), got {self.shift.shape[0]}")
+        # T and b fitted on validation (fit_calibration): the logits become z / T + b instead of z − shift
+        self.calibration: dict[str, Any] | None = settings.get("calibration")
+        if self.calibration is not None:
+            _check_calibration(self.calibration, self.intercept.shape[0])
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: np.ndarray, task: str, seed: int = 0) -> "TfidfBaseline":
@@ -84,9 +92,11 @@ class TfidfBaseline:
         for y in columns:
             if len(np.unique(y)) < 2:
                 raise_too_small(y)
+            counts = np.unique(y, return_counts=True)[1]
             if task != "multiclass":  # the balanced weights' shift c = log(w_pos / w_neg) = log(n_neg / n_pos)
-                n_neg, n_pos = np.unique(y, return_counts=True)[1]
-                shifts.append(float(np.log(n_neg / n_pos)))
+                shifts.append(float(np.log(counts[0] / counts[1])))
+            else:  # log w_k, w_k = n / (K·n_k): sklearn's "balanced" weights, one per class in coef_'s order
+                shifts.extend(np.log(len(y) / (len(counts) * counts)).tolist())
             model = LogisticRegression(C=s["C"], class_weight=s["class_weight"], max_iter=3000, random_state=seed)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -97,19 +107,59 @@ class TfidfBaseline:
         settings = {**s, "min_df": vec.min_df, "task": task, **({"shift": shifts} if shifts else {})}
         return cls(vocabulary, vec.idf_, np.concatenate(coefs), np.concatenate(intercepts), task, settings)
 
+    @property
+    def decision_weights(self) -> list[float] | None:
+        """w_k of a multi-class baseline whose shift is removed: it decides by argmax p_k·w_k, the fitted
+        (class-balanced) model's own argmax (``evaluation.decision``); ``None`` otherwise (plain argmax)."""
+        if self.task != "multiclass" or not self.shift.ndim:
+            return None
+        return np.exp(self.shift).tolist()
+
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities ``(N, K)`` (float32), the same layout as a network's head; binary and
-        multi-label with the balanced weights' shift removed where the settings record it (``shift``)."""
-        x = self._vectorizer.transform(list(texts))
-        logits = np.asarray(x @ self.coef.T) + self.intercept - self.shift
-        if self.task == "multilabel":
-            return _sigmoid(logits).astype(np.float32)
+        """Class probabilities ``(N, K)``, the same layout as a network's head: with the temperature and
+        bias fitted on validation where the settings record them (``calibration``; float64, as the network's,
+        so no two scores tie in float32 rounding and each label's AUC is the fitted model's), else (float32,
+        as before) with the balanced weights' shift removed where they record it (``shift``), else as fitted."""
+        if self.calibration is not None:
+            return _probabilities(self._logits(texts) / np.asarray(self.calibration["temperature"])
+                                  + np.asarray(self.calibration["bias"]), self.task)
+        return _probabilities(self._logits(texts) - self.shift, self.task).astype(np.float32)
+
+    def fitted_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """The fitted (class-balanced) model's own probabilities ``(N, K)`` in float64, the shift kept:
+        what :meth:`fit_calibration` rescales, as the network's raw output (binary: both columns from the
+        log-odds, so their log ratio keeps confident cases apart)."""
+        logits = self._logits(texts)
         if self.task == "binary":
-            p1 = _sigmoid(logits[:, 0])
-            return np.stack([1 - p1, p1], axis=1).astype(np.float32)
-        logits = logits - logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+            return np.concatenate([_sigmoid(-logits), _sigmoid(logits)], axis=1)
+        return _probabilities(logits, self.task)
+
+    def fit_calibration(self, texts: Sequence[str], labels: np.ndarray) -> "TfidfBaseline":
+        """Fit a temperature and bias on validation documents and their labels with the network's
+        functions (``evaluation.recalibration``, ``evaluation.label_temperature``): binary and multi-label,
+        T and b (one per label) with b between −c and −c / T; multi-class, T after b_k = −log w_k. Each
+        binary or multi-label map is increasing, so AUC is unchanged; a multi-class baseline still decides
+        by argmax p_k·w_k (its fitted argmax). Recorded in ``settings["calibration"]``; returns ``self``."""
+        from meddx.evaluation.label_temperature import fit_label_temperatures
+        from meddx.evaluation.recalibration import class_shifted_temperature_fit, shifted_temperature_fit
+
+        raw, y = self.fitted_proba(texts), np.asarray(labels)
+        weights = np.exp(np.broadcast_to(self.shift, self.intercept.shape)).tolist()
+        if self.task == "binary":
+            t, b, _ = shifted_temperature_fit(y, raw, [1.0, weights[0]])
+        elif self.task == "multiclass":
+            t, b, _ = class_shifted_temperature_fit(y, raw, weights)
+        else:
+            fit = fit_label_temperatures(y, raw, weights)
+            t, b = fit.temperatures, fit.bias
+        self.calibration = {"temperature": t, "bias": b, "fitted_on": "val", "n_val": int(len(y))}
+        self.settings = {**self.settings, "calibration": self.calibration}
+        return self
+
+    def _logits(self, texts: Sequence[str]) -> np.ndarray:
+        """The fitted model's logits ``(N, columns)`` in float64 (the balanced weights' shift included)."""
+        x = self._vectorizer.transform(list(texts))
+        return np.asarray(x @ self.coef.T) + self.intercept
 
     def to_files(self) -> dict[str, bytes]:
         """``baseline.safetensors`` (arrays) and ``baseline.json`` (vocabulary, settings) for a bundle."""
@@ -162,6 +212,33 @@ def _check_json_checksum(arrays: bytes, raw: bytes, meta_file: str) -> None:
         raise BundleError(f"{meta_file}: damaged: its SHA-256 is {found[:16]}..., baseline.safetensors records "
                           f"{recorded[:16]}... ({JSON_CHECKSUM_KEY!r}); copy the bundle again from a good source "
                           "(this vocabulary would give the baseline different scores)")
+
+
+def _probabilities(logits: np.ndarray, task: str) -> np.ndarray:
+    """Sigmoid per label (multi-label), two columns from one log-odds (binary), or softmax (multi-class)."""
+    if task == "multilabel":
+        return _sigmoid(logits)
+    if task == "binary":
+        p1 = _sigmoid(logits[:, 0])
+        return np.stack([1 - p1, p1], axis=1)
+    logits = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(logits)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _check_calibration(calibration: Any, columns: int) -> None:
+    """A ValueError (``from_files`` names the file) unless ``calibration`` holds a positive temperature
+    and a bias, each one number or one per column."""
+    try:
+        t = np.asarray(calibration["temperature"], dtype=np.float64)
+        b = np.asarray(calibration["bias"], dtype=np.float64)
+    except (KeyError, TypeError, ValueError):
+        raise ValueError("calibration: a temperature and a bias expected") from None
+    shaped = all(v.ndim == 0 or v.shape == (columns,) for v in (t, b))
+    if not (shaped and np.isfinite(t).all() and (t > 0).all() and np.isfinite(b).all()):
+        raise ValueError(f"calibration: a positive temperature and a finite bias expected, each one number or one "
+                         f"per column ({columns}), got {calibration.get('temperature')!r} and "
+                         f"{calibration.get('bias')!r}")
 
 
 def raise_too_small(y: np.ndarray) -> None:

@@ -112,7 +112,7 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
 
     from meddx.bundle.model_card import epoch_note, render_model_card
     from meddx.bundle.predictor import Predictor
-    from meddx.evaluation.baseline import baseline_metrics, choose_baseline_operating_point
+    from meddx.evaluation.baseline import baseline_metrics, calibrate_baseline, choose_baseline_operating_point
     from meddx.evaluation.evaluate import (EvalSettings, assess, dataset_summary, leakage_warning, predict_split,
                                            predictions_from_raw)
     from meddx.evaluation.operating import choose_operating_point
@@ -155,8 +155,10 @@ def finish_run(config: TrainConfig, source: ImageSource, plan: Any, pre: Any, ne
                                              per_class=config.per_class_thresholds, label_names=predictor.label_names)
     cfg["decision"].update(decision_of(cfg.get("calibration"), getattr(plan, "class_weights", None), source.task))
     predictor = make(cfg, net)
+    baseline_files = calibrate_baseline(predictor, source, config.calibrate)  # T, b on val, then its decision
     choose_baseline_operating_point(predictor, source)
-    extra_files = {**(extra_files or {}), **_typicality(cfg, predictor, source, train_inputs, val_features, config)}
+    extra_files = {**(extra_files or {}), **baseline_files,
+                   **_typicality(cfg, predictor, source, train_inputs, val_features, config)}
 
     settings = EvalSettings(n_resamples=config.ci_resamples, seed=config.seed)
     predictions = {"val": val}

@@ -66,7 +66,8 @@ def test_multilabel_mean_probability_per_label_is_its_prevalence_and_round_trips
     np.testing.assert_array_equal(again.predict_proba(test), probs)
 
 
-def test_multiclass_and_baselines_written_before_keep_their_probabilities() -> None:
+def test_baselines_written_before_keep_their_probabilities() -> None:
+    """A baseline.json without ``shift`` (binary, or multi-class before stop 46) predicts as fitted: sklearn's own."""
     texts, y = _documents(600, (0.1,), seed=4)
     base = TfidfBaseline.fit(texts, y[:, 0], "binary")
     old = _uncorrected(base, texts)  # a baseline.json without "shift": as fitted
@@ -79,9 +80,11 @@ def test_multiclass_and_baselines_written_before_keep_their_probabilities() -> N
     texts, y = _documents(600, (0.1, 0.3), seed=4)
     classes = np.minimum(y[:, 0] + 2 * y[:, 1], 2)  # 3 classes, priors about .63/.07/.30
     multiclass = TfidfBaseline.fit(texts, classes, "multiclass")
-    assert "shift" not in multiclass.settings
     ref = LogisticRegression(C=1.0, class_weight="balanced", max_iter=3000).fit(vec.fit_transform(texts), classes)
-    np.testing.assert_allclose(multiclass.predict_proba(texts), ref.predict_proba(vec.transform(texts)), atol=1e-5)
+    expected = ref.predict_proba(vec.transform(texts))
+    np.testing.assert_allclose(_uncorrected(multiclass, texts), expected, atol=1e-5)
+    assert _uncorrected(multiclass, texts).dtype == np.float32 and _uncorrected(multiclass, texts).shape == (600, 3)
+    np.testing.assert_allclose(multiclass.fitted_proba(texts), expected, atol=1e-5)
 
 
 def test_a_shift_of_the_wrong_length_is_refused_naming_the_file() -> None:
