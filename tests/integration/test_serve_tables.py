@@ -72,3 +72,14 @@ def test_bad_rows_are_422_and_the_server_stays_healthy(served: dict, body: dict,
     assert resp.status_code == 422, resp.text
     assert needle in resp.json()["detail"] and "Traceback" not in resp.text
     assert client.get("/healthz").status_code == 200
+
+
+def test_ablation_is_asked_for_by_name(served: dict) -> None:
+    """`?explain=ablation` (listed in the model's explain_methods) was refused by the query pattern."""
+    row = {"marker": 1.8, "bp": 0.2, "noise": -0.1, "site": "south"}
+    listed = served["client"].get("/v1/models", headers=auth(served["key"])).json()["models"]
+    assert "ablation" in next(m for m in listed if m["name"] == "rows")["explain_methods"]
+    resp = served["client"].post("/v1/models/rows/predict?explain=ablation", json={"row": row},
+                                 headers=auth(served["key"]))
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["explanation"]["method"] == "ablation"

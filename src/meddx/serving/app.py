@@ -30,7 +30,8 @@ from meddx.serving.settings import ServeSettings
 
 log = logging.getLogger("meddx.serving")
 STATIC = Path(__file__).parent / "static"
-EXPLAIN_PATTERN = r"^(auto|gradcam|gradcam\+\+|occlusion|integrated-gradients|saliency|attention)$"
+# every method `explain.api.methods_for` can list (ablation: table bundles, the only one of gradient boosting)
+EXPLAIN_PATTERN = r"^(auto|gradcam|gradcam\+\+|occlusion|integrated-gradients|saliency|attention|ablation)$"
 _PAGE_CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; "
              "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 

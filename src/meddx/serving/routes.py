@@ -96,7 +96,8 @@ _PREDICT_BODY = {"requestBody": {"required": True, "content": {
 @router.post("/v1/models/{name}/predict", tags=["predict"], openapi_extra=_PREDICT_BODY)
 async def predict(name: str, request: Request, key: KeyRecord = Depends(viewer),
                   explain: str | None = Query(None, pattern=EXPLAIN_PATTERN,
-                                              description="add an explanation: gradcam (images), attention (text)...")
+                                              description="add an explanation: auto, or one of the model's explain_methods "
+                                                          "(GET /v1/models): gradcam (images), attention (text), ablation (tables)...")
                   ) -> dict[str, Any]:
     """Probabilities, the label at the bundle's operating point, the calibrated probability,
     and optionally an explanation (image: overlay PNG in base64)."""
