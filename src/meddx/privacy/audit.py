@@ -82,10 +82,19 @@ def attack_metrics(member_scores: np.ndarray, nonmember_scores: np.ndarray, *, n
     return out
 
 
-def _resolve(value: str, default: Any, load: Any) -> tuple[Any, list[str], str]:
+def _resolve(value: str, default: Any, load: Any, flag: str = "--holdout") -> tuple[Any, list[str], str]:
     """``(source, splits, description)`` for a ``--train``/``--holdout`` value: a split name of the
-    default source, ``SOURCE@SPLIT``, or a source (all its splits)."""
+    default source, ``SOURCE@SPLIT``, or a source (all its splits). A split the default source
+    lacks (a table or series source without a test split) is refused naming ``flag`` and the
+    splits it has, before any prediction; the source's own message suggested ``--split``, a flag
+    of ``meddx evaluate`` that the audit does not have."""
     if value in SPLITS:
+        if value not in default.splits:
+            others = [s for s in default.splits if s != "train"]
+            hint = f"use {flag} {others[0]}" if others else "give one"
+            raise ConfigError(f"{flag} {value}: the bundle's training data {default.name!r} has no {value!r} split "
+                              f"(it has {', '.join(default.splits)}); {hint}, {flag} SOURCE@SPLIT or a held-out "
+                              f"source (and --data for another source)")
         return default, [value], f"{default.name} ({value})"
     spec, _, split = value.rpartition("@") if "@" in value else (value, "", "")
     source = load(spec)
@@ -123,10 +132,20 @@ def balanced_indices(members: list[str], nonmembers: list[str], n: int | None,
     counts = {c: min(int((m == c).sum()), int((h == c).sum())) for c in labels}
     total = sum(counts.values())
     if n is not None and n < total:
-        counts = {c: k * n // total for c, k in counts.items()}
+        counts = _share(counts, n, total)
     pick_m = [rng.choice(np.flatnonzero(m == c), k, replace=False) for c, k in counts.items()]
     pick_h = [rng.choice(np.flatnonzero(h == c), k, replace=False) for c, k in counts.items()]
     return np.concatenate(pick_m or [np.zeros(0, int)]), np.concatenate(pick_h or [np.zeros(0, int)])
+
+
+def _share(counts: dict[str, int], n: int, total: int) -> dict[str, int]:
+    """``n`` samples split over the labels in proportion to ``counts`` (largest remainders), so
+    that ``--n 100`` draws exactly 100 per side; rounding every label down drew 99 (PneumoniaMNIST, --holdout val)."""
+    exact = {c: k * n / total for c, k in counts.items()}
+    out = {c: int(v) for c, v in exact.items()}
+    for c in sorted(exact, key=lambda c: out[c] - exact[c])[:n - sum(out.values())]:
+        out[c] += 1
+    return out
 
 
 def membership_audit(bundle: str | Path, *, data: str | None = None, train: str = "train", holdout: str = "test",
@@ -157,8 +176,8 @@ def membership_audit(bundle: str | Path, *, data: str | None = None, train: str 
                            text_options=training.get("text_options"), options=training.get("source_options"))
 
     default = load(data or training.get("data") or "")
-    members, member_splits, member_desc = _resolve(train, default, load)
-    others, other_splits, other_desc = _resolve(holdout, default, load)
+    members, member_splits, member_desc = _resolve(train, default, load, "--train")
+    others, other_splits, other_desc = _resolve(holdout, default, load, "--holdout")
     if members is others and set(member_splits) & set(other_splits):
         raise ConfigError(f"--train and --holdout both use split {sorted(set(member_splits) & set(other_splits))[0]}")
     m_scores, m_labels = _scores(predictor, members, member_splits)

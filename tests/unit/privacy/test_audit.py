@@ -60,3 +60,26 @@ def test_balanced_indices_match_the_label_mix_of_both_sides() -> None:
     assert sorted(members[i] for i in m) == sorted(nonmembers[i] for i in h)  # same mix: 60 + 40
     m, h = balanced_indices(members, nonmembers, 50, np.random.default_rng(0))
     assert len(m) == len(h) == 50 and sum(members[i] == "1" for i in m) == 30
+
+
+def test_n_draws_exactly_n_per_side_when_the_labels_do_not_divide_it() -> None:
+    from meddx.privacy.audit import balanced_indices
+
+    members = ["a"] * 90 + ["b"] * 90 + ["c"] * 90
+    nonmembers = ["a"] * 50 + ["b"] * 50 + ["c"] * 50
+    m, h = balanced_indices(members, nonmembers, 100, np.random.default_rng(0))  # 33.3 per label
+    assert len(m) == len(h) == 100  # rounding each label down drew 99
+    assert sorted(members[i] for i in m) == sorted(nonmembers[i] for i in h)
+
+
+def test_a_split_the_training_data_lacks_is_refused_naming_the_flag() -> None:
+    from types import SimpleNamespace
+
+    from meddx.core.errors import ConfigError
+    from meddx.privacy.audit import _resolve
+
+    table = SimpleNamespace(name="diabetes", splits={"train": None, "val": None})
+    with pytest.raises(ConfigError, match=r"^--holdout test: .*'diabetes' has no 'test' split \(it has train, val\); "
+                                          r"use --holdout val"):
+        _resolve("test", table, lambda spec: None, "--holdout")
+    assert _resolve("val", table, lambda spec: None, "--holdout")[1] == ["val"]
