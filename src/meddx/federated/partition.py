@@ -140,8 +140,9 @@ def column_values(ids: list[str], column: str, attributes: str | Path | None, or
 
     where = Path(attributes) if attributes else Path(origin)
     if where.suffix.lower() != ".csv" or not where.is_file():
-        raise ConfigError(f"by-column:{column} needs a CSV holding column {column!r}: pass `attributes: FILE.csv` "
-                          f"(id,{column},...) or use a CSV manifest as the data (got {where})")
+        raise ConfigError(f"by-column:{column} needs a CSV holding column {column!r}: pass --attributes FILE.csv "
+                          f"(id,{column},...; YAML: `attributes: FILE.csv`) or use a CSV manifest as the data "
+                          f"(got {where})")
     if attributes:
         from meddx.evaluation.subgroups import read_attributes
 

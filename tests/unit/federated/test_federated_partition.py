@@ -149,3 +149,14 @@ def test_by_column_reads_the_csv_manifest_itself(tmp_path) -> None:
     sites = split_into_sites(source, 3, "by-column:Hospital", val_fraction=0.25)
     assert [s.name.rsplit("-", 1)[-1] for s in sites] == ["east", "north", "south"]
     assert [len(s.split("train")) + len(s.split("val")) for s in sites] == [13, 14, 13]
+
+
+def test_by_column_without_a_csv_names_the_command_line_flag(tmp_path) -> None:
+    """The error named only the YAML field (`attributes: FILE.csv`); a user of
+    `meddx federated simulate` needs the flag."""
+    from meddx.federated.partition import column_values
+
+    npz = tmp_path / "sites.npz"
+    npz.write_bytes(b"")
+    with pytest.raises(ConfigError, match=r"pass --attributes FILE\.csv \(id,hospital,\.\.\.; YAML: `attributes: FILE\.csv`\)"):
+        column_values(["a", "b"], "hospital", None, str(npz))
