@@ -199,7 +199,7 @@ def removed_line(stale: Sequence[Path], folder: Path, name: str = SUMMARY) -> st
             f"did not write again (listed in its {name}), e.g. {stale[0].name}")
 
 
-def write_explanations(predictor: Any, explanations: list[Any], inputs: Sequence[Any], out: Path, *,
+def write_explanations(predictor: Any, explanations: list[Any], inputs: Sequence[Any], out: str | Path, *,
                        overwrite: bool = False, flag: str = "--out") -> list[Path]:
     """Files people look at: an overlay PNG per image and method (3D: three slices through the
     peak), an HTML page per document and method, a heatmap PNG per stay and method, and one
@@ -209,6 +209,7 @@ def write_explanations(predictor: Any, explanations: list[Any], inputs: Sequence
     earlier run's files this run does not write again are removed (:func:`stale_files`)."""
     from meddx.explain.api import image_items, per_input
 
+    out = Path(out)  # a folder name as a string, as evaluate_explanations(folder=) takes it
     groups = per_input(explanations)
     planned = planned_files(predictor, [(g[0].source, [e.method for e in g]) for g in groups], out)
     stale = plan_run(out, planned, flag, overwrite)

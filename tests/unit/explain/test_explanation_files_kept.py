@@ -65,3 +65,11 @@ def test_an_overlay_that_appears_during_the_run_is_kept(tmp_path: Path, monkeypa
         write_explanations(IMAGE, [_image("a.png", "gradcam")], ["a.png"], tmp_path)
     assert str(late) in str(err.value) and "appeared" in str(err.value)
     assert late.read_bytes() == b"another run's overlay" and not (tmp_path / "explanations.json").exists()
+
+
+def test_the_folder_may_be_given_as_a_string(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/explanations.md's `write_explanations(predictor, explanations, inputs, out)` with a
+    folder name as a string raised a TypeError (``str / str``) before writing anything."""
+    monkeypatch.chdir(tmp_path)
+    written = write_explanations(TABLE, [_row("rows.csv:a")], [], "expl")
+    assert written == [Path("expl") / "explanations.json"] and (tmp_path / "expl" / "explanations.json").is_file()
