@@ -155,9 +155,12 @@ def check_site(spec: FederationSpec, source: ImageSource, site: str = "this site
                         f"{spec.spatial_dims}D input")
     if spec.scaling == "dtype" and not problems and len(source.split("train")):
         found = _dtype_max(source)
-        if found != spec.dtype_max:
-            problems.append(f"{site} stores pixels with maximum {found:g} (its pixel type) but the federation "
-                            f"scales by {spec.dtype_max:g}; start the server with --scaling percentile")
+        if (found == 1.0) != (spec.dtype_max == 1.0):  # integers by their own bit depth; floats by the federation's
+            kinds = {True: "floating-point values (CT in HU, NIfTI), which record no bit depth",
+                     False: "integer pixels, each divided by its own bit depth"}
+            problems.append(f"{site} stores {kinds[found == 1.0]}, but the federation's images are "
+                            f"{kinds[spec.dtype_max == 1.0].split(',')[0]}: 'dtype' scaling has no common scale for "
+                            "both; start the server with --scaling percentile")
     return problems
 
 
@@ -234,6 +237,10 @@ def set_weights(net: Any, arrays: list[np.ndarray]) -> None:
 
 
 def _dtype_max(source: ImageSource) -> float:
-    """The pixel type's maximum (255 for 8-bit), from the first training image; 1.0 for floats."""
-    image = np.asarray(source.get_image("train", 0))
-    return float(np.iinfo(image.dtype).max) if np.issubdtype(image.dtype, np.integer) else 1.0
+    """The first training image's bit depth (255 for 8-bit, 4095 for a 12-bit DICOM: the depth its reader
+    records, ``data.bit_depth.integer_max``); 1.0 for floats. Under ``dtype`` scaling an integer image is
+    divided by its own depth, so sites of other depths agree; only integers against floats do not."""
+    from meddx.data.bit_depth import integer_max
+
+    image = np.asanyarray(source.get_image("train", 0))  # "any": keep a DICOM BitDepthArray's value_max
+    return integer_max(image) if np.issubdtype(image.dtype, np.integer) else 1.0

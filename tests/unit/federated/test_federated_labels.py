@@ -81,3 +81,24 @@ def test_the_admission_answer_names_the_site_but_not_its_files(site_source, spec
     assert SECRET not in answer["problem"] and "radiology_export" not in str(answer)
     assert SECRET in (client.problem or "")  # the site's own error message still says which file
 
+
+
+def _with_pixels(source, dtype, scale: float):
+    splits = {k: replace(s, images=(np.asarray(s.images).astype(np.float64) * scale).astype(dtype))
+              for k, s in source.splits.items()}
+    return replace(source, splits=splits)
+
+
+def test_dtype_scaling_admits_sites_of_other_bit_depths_and_refuses_floats(site_source, spec) -> None:
+    """'dtype' divides an integer image by its own bit depth, so a 16-bit site of the same pictures joins an
+    8-bit federation (it was refused: 'maximum 65535 ... the federation scales by 255'); floats, which record
+    no depth, are refused with the way out."""
+    assert spec.scaling == "dtype" and spec.dtype_max == 255.0
+    sixteen = _with_pixels(site_source, np.uint16, 257.0)
+    assert check_site(spec, sixteen, "hospital-b") == []
+    floats = _with_pixels(site_source, np.float32, 1.0)
+    problems = check_site(spec, floats, "hospital-c")
+    assert len(problems) == 1 and "floating-point" in problems[0] and "--scaling percentile" in problems[0]
+    float_federation = replace(spec, dtype_max=1.0)
+    assert check_site(float_federation, floats, "hospital-c") == []
+    assert "integer pixels" in check_site(float_federation, sixteen, "hospital-b")[0]
