@@ -52,6 +52,7 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
     modality = predictor.config.get("modality", "image")
     text_options, options = training.get("text_options"), training.get("source_options")
     given = {k: v for k, v in (columns or {}).items() if v is not None}
+    table_columns = given.pop("columns", None)  # a header-less table's column names (--columns a,b,c)
     unknown = sorted(set(given) - set(COLUMN_OPTIONS))
     if unknown:
         raise ConfigError(f"unknown column option(s) {unknown}; expected some of {list(COLUMN_OPTIONS)}")
@@ -68,11 +69,15 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
             flag = "--text-column" if "text_column" in given else "--encoding"
             raise ConfigError(f"{flag}: bundle {predictor.name!r} reads no documents; for its series or table "
                               "source give --label-column, --id-column and --patient-column only")
+        if table_columns is not None:
+            options = {**options, "columns": _column_names(table_columns, modality, predictor.name)}
         header = (_csv_header(given.get("labels_file") or options.get("labels_file")) if modality == "series"
                   else _table_header(data, options.get("columns")))
         if given or header is not None:
             options, dropped = _with_given(options, given, header)
-    elif given:
+    if table_columns is not None and (options is None or text_options is not None):
+        _column_names(table_columns, modality, predictor.name)  # refused: not a table bundle
+    if options is None and text_options is None and given:
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
         raise ConfigError(f"{flags}: bundle {predictor.name!r} ({modality}) does not read columns; column options "
                           "apply to documents (all three) and to series and tables (label, id and patient)")
@@ -152,6 +157,19 @@ def _text_header(data: str) -> list[str] | None:
             return None
         return list(row) if isinstance(row, dict) else None
     return _csv_header(path) if path.suffix.lower() in (".csv", ".tsv", ".txt") else None
+
+
+def _column_names(given: str | list[str], modality: str, name: str) -> list[str]:
+    """``--columns a,b,c`` as a list, for a table bundle only (a ``ConfigError`` naming the flag otherwise)."""
+    from meddx.core.errors import ConfigError
+
+    if modality != "tabular":
+        raise ConfigError(f"--columns: bundle {name!r} ({modality}) reads no table; the option names the columns of "
+                          "a table file without a header row")
+    names = [c.strip() for c in given.split(",")] if isinstance(given, str) else [str(c).strip() for c in given]
+    if not all(names):
+        raise ConfigError(f"--columns {given!r}: an empty column name; give every column's name, comma-separated")
+    return names
 
 
 def _table_header(data: str, columns: list[str] | None) -> list[str] | None:
