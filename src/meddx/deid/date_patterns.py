@@ -43,7 +43,8 @@ _DATE_WORDS = (r"lmp|edd|edc|on|since|from|until|till|through|thru|to|by|dated|d
                r"|f/u|follow[- ]?up|rtc|return(?:ed|s)?|revisit|visit|appt|again|clinic"
                r"|(?:scheduled|planned|booked|set|arranged|rescheduled|moved)\s+(?:for|to)|appointment(?:\s+on)?"
                r"|planned|anticipated|next\s+(?:visit|appt|appointment|measurement|labs?|check|infusion"
-               r"|follow[- ]?up|f/u|wcc|session|treatment|cycle|scan|mri|ct|echo|clinic|dressing\s+change)"
+               r"|follow[- ]?up|f/u|wcc|session|treatment|cycle|scan|mri|ct|echo|clinic|dressing\s+change"
+               r"|pick[- ]?up|collection|delivery|refill|fill)"  # a pharmacy's "next pick-up 08/12"
                r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|tues|wed|thu|thur|thurs|fri"
                # "week of 4/14", "w/c 14/4"; "Sat 22/03" (capitalised only: "sat 94/..." is a saturation)
                r"|week\s+(?:of|commencing|beginning)|w/c|(?-i:Sat|SAT|Sun|SUN)")

@@ -16,8 +16,10 @@ import re
 
 from meddx.deid import lexicon
 from meddx.deid.addresses_more import find_more_addresses
+from meddx.deid.addresses_units import find_unit_addresses
 from meddx.deid.clinical_terms import drop_clinical_terms
 from meddx.deid.dates import find_dates
+from meddx.deid.dates_clock import find_clock_dates
 from meddx.deid.ids_uk import find_uk_ids
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.locations import find_locations
@@ -36,13 +38,17 @@ from meddx.deid.names_blocks import (
 from meddx.deid.names_contexts import find_context_names
 from meddx.deid.names_cues import find_cue_names
 from meddx.deid.names_dob import find_dob_names
+from meddx.deid.names_handover import find_handover_names
+from meddx.deid.names_marked import find_marked_names
 from meddx.deid.names_plural import PLURAL_WORDS, drop_age_nouns, drop_street_dr, find_plural_names, split_name_town
 from meddx.deid.names_more_cues import RELATION_WORDS, ROLE_WORDS, find_more_cue_names
 from meddx.deid.ocr import ocr_reading
 from meddx.deid.overscrub_guards import drop_overscrubs
+from meddx.deid.overscrub_more import drop_more_overscrubs
 from meddx.deid.tables import find_table_names
 from meddx.deid.places_cues import find_cue_places
 from meddx.deid.places_more import find_more_places, towns_after_places
+from meddx.deid.practices import find_practices
 from meddx.deid.places_named import drop_place_overscrubs, find_named_places
 from meddx.deid.patterns import Cand, find_context_ids, find_generic_ids, find_structured
 from meddx.deid.spans import Span
@@ -81,6 +87,8 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_cue_places(text)  # "at Skipton station", "58F from Pine Bluff", "near Llanidloes, Powys", "Dublin 9"
     cands += find_named_places(text)  # "from St Mary's ED", "Glasgow City Council", "7 Heol y Bryn"
     cands += find_more_addresses(text)  # "4410 N Broadway", "Grand Ave 10/30", "Eircode V31 X2N4", "is from Ennistymon"
+    cands += find_unit_addresses(text)  # "Kroger on Lincoln Way", "Rural Route 3", "Chicago, Apt 12F", "Duluth, Unit 6"
+    cands += find_practices(text) + find_clock_dates(text)  # "to The Limes Surgery", "arrived 03/11 0214"
     cands += find_names(text)
     cands += find_cue_names(text)
     cands += find_more_cue_names(text)  # "son Will attended", "Interpreter (Bengali) Rahima Begum", "Cons: MBEKI"
@@ -91,6 +99,8 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_spoken_names(text)  # "dictated by doctor Fiona MacLeod", "I, Ada Obi, consent", "Macmillan rang"
     cands += find_dob_names(text)  # "Safeguarding: Tyler-Jay (DOB 14/02/2017) attends"
     cands += find_plural_names(text)  # "nieces Marguerite and Yvonne Thibodeaux", "to Bartłomiej Zieliński who"
+    cands += find_marked_names(text)  # "Referral: Nguyễn Thị Lan, Flat 3B", "specimen from Kemal Aydın"
+    cands += find_handover_names(text)  # "Handover at 0700: Zbigniew Kaczmarek in Bay 6"
     cands += find_employers(text) + find_signature_names(text) + find_initial_surnames(text) + find_named_people(text)
     cands += find_generic_ids(text)
     cands += find_table_names(text)  # "|KMR|" under an "Initials" column, "Transcribed: klh"
@@ -99,6 +109,7 @@ def _candidates(text: str) -> list[Cand]:
     # "Nurse Led clinic", "Called Macmillan", "Virtual Fracture Clinic", "MASH duty SW", "Extension 2024 substudy"
     # "Menarche age 12", "GP Dr Shah, Portree.", "Lives on Maple Dr near the school"
     cands = split_name_town(text, drop_age_nouns(text, drop_street_dr(text, cands)))
+    cands = drop_more_overscrubs(text, cands)  # "Sisters Ward and Theatre staff", "R3230AC cells", "Watched Hamilton"
     return drop_place_overscrubs(text, drop_overscrubs(text, drop_clinical_terms(text, cands)))  # "from Bay 3"
 
 

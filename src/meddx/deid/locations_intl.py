@@ -20,7 +20,8 @@ from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.patterns import Cand
 
 _CAP = rf"[{UPPER}][{UPPER}{LOWER}'’.\-]*"
-_WORD = rf"[{UPPER}][{LOWER}'’\-]+"
+# (a hyphen may join a second capitalised word: "Rue Saint-Denis", "Boulevard Sainte-Catherine")
+_WORD = rf"[{UPPER}][{LOWER}'’\-]+(?:(?<=-)[{UPPER}][{LOWER}'’\-]+)*"
 _PARTICLE = r"(?:de|del|de la|du|des|di|da|do|dos|das|la|le|les|von|van|der|l['’]|d['’])"
 _NAMED = rf"(?:{_PARTICLE}[ \t]*)*(?:{_WORD}|[A-Z](?![\w'’]))(?:[ \t]+(?:{_PARTICLE}[ \t]*)*{_WORD}){{0,3}}"
 _DIR = r"(?:[ \t]+(?:North|South|East|West|NE|NW|SE|SW|N|S|E|W)\b\.?)?"

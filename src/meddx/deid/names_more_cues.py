@@ -29,7 +29,8 @@ Interpreter Midwife Therapist Dietitian Dietician Paramedic Student Consultant R
 Caseworker Worker Coordinator Manager Advocate Volunteer Counsellor Psychologist Liaison Physician
 Surgeon Receptionist Clerk Technician Assistant Practitioner Visitor Specialist Lead Phlebotomist
 Radiographer Sonographer Optometrist Podiatrist Chiropodist Orthoptist Audiologist Psychiatrist Doctor
-Houseman Trainee Locum Officer Warden Constable Sergeant Inspector Detective Reg Cons Anaes""".split())
+Houseman Trainee Locum Officer Warden Constable Sergeant Inspector Detective Reg Cons Anaes
+Judge Magistrate Solicitor Barrister Coroner Tribunal""".split())
 
 # relations written before a name ("Daughter-in-law Mei Ling Chua"): a name does not grow over them either
 RELATION_WORDS = frozenset("""son daughter husband wife partner brother sister mother father mum dad niece nephew
