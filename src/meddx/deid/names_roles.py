@@ -56,7 +56,7 @@ _BODY_WORDS = frozenset("Royal College Colleges Society Academy University Insti
 # A staff role written before a name or alone after a label: "Referred by GP Dr. Amelia Hart" (the name has its own
 # title), "Seen by Physio", "Reviewed by Registrar Okafor" (the name is "Okafor")
 _ROLE_WORDS = frozenset("GP Physio Physiotherapist Dietitian Dietician Pharmacist OT SLT SALT HCA SHO FY1 FY2 "
-                        "Registrar Midwife Paramedic Podiatrist".split())
+                        "Registrar Midwife Paramedic Podiatrist Judge Magistrate Solicitor Barrister Coroner".split())
 
 
 def drop_roles(text: str, span: tuple[int, int] | None) -> tuple[int, int] | None:

@@ -86,3 +86,13 @@ def test_names_next_to_hospital_words_stay_names() -> None:
 
 def test_role_before_a_marked_name_is_left_out() -> None:
     assert detected_types("Interpreter Şebnem present for Mehmet Doğan.") == {"Şebnem": "NAME", "Mehmet Doğan": "NAME"}
+
+
+@pytest.mark.parametrize("line, name", [("seen by Solicitor Amara Obi today.", "Amara Obi"),
+                                        ("Seen by Barrister Kwame Mensah.", "Kwame Mensah")])
+def test_a_court_role_after_a_label_is_left_out_of_the_name(line: str, name: str) -> None:
+    """The label rule's role list (names_roles) lacked court roles: 'Solicitor Amara Obi' was one NAME."""
+    from meddx.deid.detect import detect
+
+    found = [line[s.start:s.end] for s in detect(line) if s.type == "NAME"]
+    assert found == [name]
