@@ -123,20 +123,17 @@ class BaselinePredictor(Predictor):
 
 
 def _baseline_calibration(baseline: Any) -> dict[str, Any]:
-    """The ``calibration`` section a baseline's predictor applies to its fitted model's probabilities: the
-    T and b fitted on validation, or T = 1 and b = −shift (the balanced weights' shift removed), or none
+    """The ``calibration`` section a baseline's predictor applies to its fitted model's probabilities
+    (``TfidfBaseline.recalibration``): the T and b fitted on validation, or T = 1 and b = −shift, or none
     (baselines written before either, and other baselines)."""
-    from meddx.evaluation.text_baseline import TfidfBaseline
-
-    if isinstance(baseline, TfidfBaseline) and baseline.calibration is not None:
-        c = baseline.calibration
-        return {"temperature": c["temperature"], "bias": c["bias"], "fitted_on": c.get("fitted_on", "val"),
-                "n_val": c.get("n_val"), "method": "temperature and bias fitted on validation, as the network's"}
-    if isinstance(baseline, TfidfBaseline) and baseline.shift.ndim:
-        bias = (-baseline.shift).tolist()
-        return {"temperature": 1.0, "bias": bias[0] if baseline.task == "binary" else bias, "fitted_on": None,
-                "method": "the class-balanced weights' shift removed"}
-    return {"temperature": 1.0, "fitted_on": None, "method": None}
+    mapping = getattr(baseline, "recalibration", None)
+    if mapping is None:
+        return {"temperature": 1.0, "fitted_on": None, "method": None}
+    fitted = baseline.calibration
+    return {"temperature": mapping[0], "bias": mapping[1], "fitted_on": fitted.get("fitted_on", "val") if fitted else None,
+            "n_val": fitted.get("n_val") if fitted else None,
+            "method": ("temperature and bias fitted on validation, as the network's" if fitted
+                       else "the class-balanced weights' shift removed")}
 
 
 def text_bundle_config(config: Any, source: Any, plan: Any, name: str, run_dir: Path) -> dict[str, Any]:

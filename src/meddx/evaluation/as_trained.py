@@ -52,7 +52,8 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
     modality = predictor.config.get("modality", "image")
     text_options, options = training.get("text_options"), training.get("source_options")
     given = {k: v for k, v in (columns or {}).items() if v is not None}
-    table_columns = given.pop("columns", None)  # a header-less table's column names (--columns a,b,c)
+    # a header-less table's column names (--columns a,b,c): table bundles only, refused naming the flag otherwise
+    table_columns = _column_names(given.pop("columns"), modality, predictor.name) if "columns" in given else None
     unknown = sorted(set(given) - set(COLUMN_OPTIONS))
     if unknown:
         raise ConfigError(f"unknown column option(s) {unknown}; expected some of {list(COLUMN_OPTIONS)}")
@@ -70,14 +71,12 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
             raise ConfigError(f"{flag}: bundle {predictor.name!r} reads no documents; for its series or table "
                               "source give --label-column, --id-column and --patient-column only")
         if table_columns is not None:
-            options = {**options, "columns": _column_names(table_columns, modality, predictor.name)}
+            options = {**options, "columns": table_columns}
         header = (_csv_header(given.get("labels_file") or options.get("labels_file")) if modality == "series"
                   else _table_header(data, options.get("columns")))
         if given or header is not None:
             options, dropped = _with_given(options, given, header)
-    if table_columns is not None and (options is None or text_options is not None):
-        _column_names(table_columns, modality, predictor.name)  # refused: not a table bundle
-    if options is None and text_options is None and given:
+    elif given:
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
         raise ConfigError(f"{flags}: bundle {predictor.name!r} ({modality}) does not read columns; column options "
                           "apply to documents (all three) and to series and tables (label, id and patient)")

@@ -115,15 +115,31 @@ class TfidfBaseline:
             return None
         return np.exp(self.shift).tolist()
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities ``(N, K)``, the same layout as a network's head: with the temperature and
-        bias fitted on validation where the settings record them (``calibration``; float64, as the network's,
-        so no two scores tie in float32 rounding and each label's AUC is the fitted model's), else (float32,
-        as before) with the balanced weights' shift removed where they record it (``shift``), else as fitted."""
+    @property
+    def recalibration(self) -> tuple[Any, Any] | None:
+        """``(temperature, bias)`` that maps the fitted model's probabilities (:meth:`fitted_proba`) to the
+        baseline's, as ``evaluation.calibration.apply_temperature`` applies a network's: those fitted on
+        validation (``calibration``), else T = 1 and b = −shift (the balanced weights' shift removed); ``None``
+        for a baseline written before either (its probabilities are the fitted model's)."""
         if self.calibration is not None:
-            return _probabilities(self._logits(texts) / np.asarray(self.calibration["temperature"])
-                                  + np.asarray(self.calibration["bias"]), self.task)
-        return _probabilities(self._logits(texts) - self.shift, self.task).astype(np.float32)
+            return self.calibration["temperature"], self.calibration["bias"]
+        if self.shift.ndim:
+            bias = (-self.shift).tolist()
+            return 1.0, bias[0] if self.task == "binary" else bias
+        return None
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Class probabilities ``(N, K)``, the same layout as a network's head: the fitted model's mapped by
+        :attr:`recalibration` with the network's ``apply_temperature`` (float64 with a fitted temperature, as
+        the network's, so no two scores tie in float32 rounding; float32 otherwise, as before)."""
+        mapping = self.recalibration
+        if mapping is None:
+            return _probabilities(self._logits(texts), self.task).astype(np.float32)
+        from meddx.evaluation.calibration import apply_temperature
+
+        temperature, bias = mapping
+        out = apply_temperature(self.fitted_proba(texts), temperature, self.task, bias=bias)
+        return out if self.calibration is not None else out.astype(np.float32)
 
     def fitted_proba(self, texts: Sequence[str]) -> np.ndarray:
         """The fitted (class-balanced) model's own probabilities ``(N, K)`` in float64, the shift kept:

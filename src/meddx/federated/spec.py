@@ -156,11 +156,11 @@ def check_site(spec: FederationSpec, source: ImageSource, site: str = "this site
     if spec.scaling == "dtype" and not problems and len(source.split("train")):
         found = _dtype_max(source)
         if (found == 1.0) != (spec.dtype_max == 1.0):  # integers by their own bit depth; floats by the federation's
-            kinds = {True: "floating-point values (CT in HU, NIfTI), which record no bit depth",
-                     False: "integer pixels, each divided by its own bit depth"}
-            problems.append(f"{site} stores {kinds[found == 1.0]}, but the federation's images are "
-                            f"{kinds[spec.dtype_max == 1.0].split(',')[0]}: 'dtype' scaling has no common scale for "
-                            "both; start the server with --scaling percentile")
+            kind = {True: "floating-point values (CT in HU, NIfTI)", False: "integer pixels"}
+            problems.append(f"{site} stores {kind[found == 1.0]}, but the federation's images are "
+                            f"{kind[spec.dtype_max == 1.0]}: 'dtype' divides an integer image by its bit depth and "
+                            "a floating-point one records none, so they have no common scale; start the server with "
+                            "--scaling percentile")
     return problems
 
 
