@@ -9,7 +9,7 @@ Arrays are channel-first: ``(C, H, W)`` for 2D, ``(C, D, H, W)`` for 3D.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,18 +31,56 @@ _MIN_CLASSES: ContextVar[int] = ContextVar("meddx_min_classes", default=2)
 
 
 @contextlib.contextmanager
-def one_class_allowed() -> Iterator[None]:
-    """Inside the block, readers accept a source whose labels hold a single value."""
-    token = _MIN_CLASSES.set(1)
+def _holding(var: ContextVar[Any], value: Any) -> Iterator[None]:
+    """``var`` set to ``value`` inside the block (this thread or task only), restored after it."""
+    token = var.set(value)
     try:
         yield
     finally:
-        _MIN_CLASSES.reset(token)
+        var.reset(token)
+
+
+def one_class_allowed() -> contextlib.AbstractContextManager[None]:
+    """Inside the block, readers accept a source whose labels hold a single value."""
+    return _holding(_MIN_CLASSES, 1)
 
 
 def too_few_classes(n: int) -> bool:
     """Whether a reader must refuse a source with ``n`` distinct label values."""
     return n < _MIN_CLASSES.get()
+
+
+# Readers of files whose splits are fixed arrays (MedMNIST ``.npz``) refuse a file without training
+# arrays: training needs them. A caller that reads held-out data only (the federation coordinator's
+# ``--eval-data``) accepts any non-empty subset of the splits inside ``held_out_allowed``.
+_TRAIN_REQUIRED: ContextVar[bool] = ContextVar("meddx_train_required", default=True)
+
+
+def held_out_allowed() -> contextlib.AbstractContextManager[None]:
+    """Inside the block, readers accept a source without a ``train`` split (held-out data)."""
+    return _holding(_TRAIN_REQUIRED, False)
+
+
+def train_required() -> bool:
+    """Whether a reader must refuse a source that holds no ``train`` split."""
+    return _TRAIN_REQUIRED.get()
+
+
+# What a missing split's error advises. The default is the advice of the commands that take a split
+# by name (``evaluate``/``explain``/``compare --split``); another caller (a federation, an audit)
+# gives its own inside ``missing_split_advice``, so no user is told to pass a flag their command lacks.
+EVALUATE_ADVICE: dict[str, str] = {
+    "test": "evaluate on val (--split val, carved as in training), give a source with a test split (a split "
+            "column or folder), or evaluate a separate held-out file without one with --split train (all its "
+            "rows are read as 'train')",
+}
+_SPLIT_ADVICE: ContextVar[Mapping[str, str]] = ContextVar("meddx_split_advice", default=EVALUATE_ADVICE)
+
+
+def missing_split_advice(advice: Mapping[str, str]) -> contextlib.AbstractContextManager[None]:
+    """Inside the block, ``ImageSource.split(name)`` of a missing split ends its error with
+    ``advice[name]`` (nothing for a name ``advice`` lacks) instead of ``evaluate``'s advice."""
+    return _holding(_SPLIT_ADVICE, dict(advice))
 
 
 def order_label_names(names: set[str] | list[str]) -> list[str]:
@@ -151,14 +189,15 @@ class ImageSource:
         return len(self.label_names)
 
     def split(self, name: str) -> SplitData:
-        """The split called ``name``; a clear error listing the available ones otherwise."""
+        """The split called ``name``; a clear error listing the available ones otherwise, ending
+        with the caller's advice (:func:`missing_split_advice`; default: ``evaluate``'s)."""
         from meddx.core.errors import DataError
 
         if name not in self.splits:
-            hint = ("; evaluate on val (--split val, carved as in training), give a source with a test "
-                    "split (a split column or folder), or evaluate a separate held-out file without one with "
-                    "--split train (all its rows are read as 'train')") if name == "test" else ""
-            raise DataError(f"{self.origin}: no split {name!r}; available splits: {', '.join(self.splits)}{hint}")
+            advice = _SPLIT_ADVICE.get().get(name)
+            hint = f"; {advice}" if advice else ""
+            raise DataError(f"{self.origin}: no split {name!r}; available splits: "
+                            f"{', '.join(self.splits) or 'none'}{hint}")
         return self.splits[name]
 
     def get_image(self, split: str, index: int) -> np.ndarray:

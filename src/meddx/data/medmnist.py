@@ -23,7 +23,7 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.data.io import check_finite
 from meddx.core.paths import datasets_dir
-from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType
+from meddx.data.base import SPLITS, ImageSource, SplitData, TaskType, train_required
 
 ZENODO_URL = "https://zenodo.org/records/10519652/files/{file}?download=1"
 EXPECTED_KEYS = tuple(f"{s}_{k}" for s in SPLITS for k in ("images", "labels"))
@@ -186,7 +186,9 @@ def load_medmnist_file(path: str | Path, *, flag: str | None = None, size: int |
 
     When ``flag`` is not given it is guessed from the file name (``pneumoniamnist_reconstructed.npz``
     -> pneumoniamnist); a known flag supplies the task and label names, otherwise the task is
-    inferred from the labels. ``val``/``test`` may be absent; ``train`` is required.
+    inferred from the labels. ``val``/``test`` may be absent; ``train`` is required too, except
+    inside ``data.base.held_out_allowed`` (held-out data: any non-empty subset of the splits).
+    Each split needs both its arrays (``{split}_images`` and ``{split}_labels``).
     """
     path = Path(path)
     if not path.is_file():
@@ -202,13 +204,8 @@ def load_medmnist_file(path: str | Path, *, flag: str | None = None, size: int |
                         "renamed); expected a MedMNIST .npz file")
     try:
         with np.load(path, allow_pickle=False) as npz:
-            keys = list(npz.files)
-            if "train_images" not in keys or "train_labels" not in keys:
-                raise DataError(
-                    f"{path}: missing MedMNIST keys; found keys: {', '.join(keys) or 'none'}; "
-                    f"expected {', '.join(EXPECTED_KEYS)}"
-                )
-            raw = {s: (npz[f"{s}_images"], npz[f"{s}_labels"]) for s in SPLITS if f"{s}_images" in keys}
+            present = _present_splits(path, list(npz.files))
+            raw = {s: (npz[f"{s}_images"], npz[f"{s}_labels"]) for s in present}
     except DataError:
         raise
     except Exception as exc:
@@ -225,7 +222,7 @@ def load_medmnist_file(path: str | Path, *, flag: str | None = None, size: int |
         labels = _labels(labels, len(images), path, split)
         ids = [f"{split}-{i}" for i in range(len(images))]
         splits[split] = SplitData(ids=ids, labels=labels, images=images)
-    spatial_dims = splits["train"].images.ndim - 2  # type: ignore[union-attr]
+    spatial_dims = next(iter(splits.values())).images.ndim - 2  # type: ignore[union-attr]
 
     task, label_names = _task_and_names(splits, info, notes, path)
     if info is not None:
@@ -239,6 +236,30 @@ def load_medmnist_file(path: str | Path, *, flag: str | None = None, size: int |
 
 
 # ------------------------------------------------------------------------------------ helpers
+def _present_splits(path: Path, keys: list[str]) -> list[str]:
+    """The splits whose two arrays the file holds, in ``SPLITS`` order.
+
+    A half pair (``val_images`` without ``val_labels``) is refused, naming the missing key. Without
+    ``train_*`` the file is refused unless the caller reads held-out data (``held_out_allowed``):
+    training needs training images, a federation coordinator's ``--eval-data`` does not.
+    """
+    found = ", ".join(keys) or "none"
+    for split in SPLITS:
+        pair = (f"{split}_images", f"{split}_labels")
+        half = [k for k in pair if k not in keys]
+        if len(half) == 1:
+            raise DataError(f"{path}: {pair[pair.index(half[0]) - 1]} without {half[0]}; found keys: {found}; "
+                            f"expected both arrays of a split ({pair[0]} and {pair[1]})")
+    present = [s for s in SPLITS if f"{s}_images" in keys]
+    if not present:
+        raise DataError(f"{path}: missing MedMNIST keys; found keys: {found}; expected {', '.join(EXPECTED_KEYS)}")
+    if "train" not in present and train_required():
+        raise DataError(f"{path}: no training arrays (train_images, train_labels missing; found keys: {found}); "
+                        "training needs them: a file of val/test arrays only is held-out data, read as a "
+                        "federated server's --eval-data")
+    return present
+
+
 def _download(url: str, dest: Path, md5: str | None, timeout: float = 30.0) -> None:
     """Stream ``url`` to a temp file beside ``dest``, check its MD5, then rename it into place."""
     import urllib.request
@@ -316,9 +337,10 @@ def _labels(labels: np.ndarray, n: int, path: Path, split: str) -> np.ndarray:
 
 def _task_and_names(splits: dict[str, SplitData], info: MedMNISTInfo | None, notes: list[str],
                     path: Path) -> tuple[TaskType, list[str]]:
-    multilabel = splits["train"].labels.ndim == 2
+    first = next(iter(splits.values()))  # train, else val, else test
+    multilabel = first.labels.ndim == 2
     if multilabel:
-        n = splits["train"].labels.shape[1]
+        n = first.labels.shape[1]
     else:
         n = max((int(s.labels.max()) + 1 for s in splits.values() if len(s)), default=2)
     if info is not None and (info.task == "multilabel") == multilabel and n <= len(info.labels):

@@ -20,11 +20,14 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import ConfigError
-from meddx.data.base import ImageSource, reindex_labels
+from meddx.data.base import ImageSource, missing_split_advice, reindex_labels
 from meddx.federated.spec import (FederationSpec, build_task, check_site, get_weights, label_index,
                                   preprocessor, set_weights)
 
 os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")  # never phone home from a hospital network
+# What a site lacking a split is told (``ImageSource.split``'s default advice is evaluate's --split).
+SITE_ADVICE = {"train": "a site trains on its own train split (its val is carved from it when absent): give "
+                        "--data a source with training samples; held-out data belong to the server's --eval-data"}
 
 
 def _numpy_client_base() -> type:
@@ -128,9 +131,13 @@ def run_client(data: str, server: str, *, site: str | None = None, root_certific
     from pathlib import Path
 
     from meddx.federated.logs import quiet_flower
+    from meddx.federated.preflight import check_client_arguments
     from meddx.federated.spec import load_image_source
 
+    check_client_arguments(root_certificates=root_certificates, val_fraction=val_fraction)  # before the data
     source = load_image_source(data, val_fraction=val_fraction, seed=seed)
+    with missing_split_advice(SITE_ADVICE):  # not evaluate's --split advice: a site cannot choose its split
+        source.split("train")
     name = site or source.name
     quiet_flower(verbose)
     import flwr.client

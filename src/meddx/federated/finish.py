@@ -136,7 +136,10 @@ def finalize(cfg: FederatedConfig, spec: FederationSpec, weights: list[np.ndarra
     plot = plot_rounds(log, run_dir / "federated.png", title=f"{name}: {cfg.strategy}, {section['sites']} sites")
     if source is not None and "val" in source.splits:
         return _evaluated(train_cfg, source, plan, pre, net, run_dir, name, log, section, plot)
-    return _unevaluated(train_cfg, spec, plan, pre, net, run_dir, name, log, section, plot)
+    why = ("the coordinator held no data (start the server with --eval-data)" if source is None else
+           f"the coordinator's data ({data_desc}) hold no val split to calibrate on and choose the operating point "
+           "on (add val arrays or a val split)")
+    return _unevaluated(train_cfg, spec, plan, pre, net, run_dir, name, log, section, plot, why)
 
 
 def _evaluated(train_cfg: Any, source: Any, plan: Any, pre: Any, net: Any, run_dir: Path, name: str, log: RoundLog,
@@ -166,7 +169,7 @@ def _evaluated(train_cfg: Any, source: Any, plan: Any, pre: Any, net: Any, run_d
 
 
 def _unevaluated(train_cfg: Any, spec: FederationSpec, plan: Any, pre: Any, net: Any, run_dir: Path, name: str,
-                 log: RoundLog, section: dict[str, Any], plot: Path) -> FederatedResult:
+                 log: RoundLog, section: dict[str, Any], plot: Path, why: str) -> FederatedResult:
     from meddx.bundle.model_card import render_model_card
     from meddx.data.base import ImageSource
     from meddx.training.finish import bundle_config, save_and_register
@@ -178,8 +181,7 @@ def _unevaluated(train_cfg: Any, spec: FederationSpec, plan: Any, pre: Any, net:
     cfg["training"]["kept_epoch"] = ["final"]  # the last round's model
     if spec.task != "multiclass":
         cfg["decision"].update(rule="fixed:0.5", threshold=0.5, chosen_on=None)
-    note = ("not evaluated: the coordinator held no data (start the server with --eval-data); the operating point "
-            "is fixed at 0.5 and the output is not recalibrated")
+    note = f"not evaluated: {why}; the operating point is fixed at 0.5 and the output is not recalibrated"
     metrics: dict[str, Any] = {"note": note, "federated": log.to_dict()}
     path, ref = save_and_register(train_cfg, name, net, cfg, metrics, render_model_card(cfg, metrics), run_dir)
     return FederatedResult(run_dir=run_dir, bundle_path=path, metrics=metrics, rounds=log.to_dict()["rounds"],

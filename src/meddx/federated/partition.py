@@ -134,15 +134,23 @@ def concat_splits(splits: list[SplitData]) -> SplitData:
     )
 
 
-def column_values(ids: list[str], column: str, attributes: str | Path | None, origin: str) -> np.ndarray:
-    """The value of ``column`` for each sample id, from the attributes CSV or the CSV manifest."""
-    import pandas as pd
-
+def column_file(column: str, attributes: str | Path | None, origin: str) -> Path:
+    """The CSV a ``by-column`` partition reads its column from: ``attributes``, else the data itself
+    (a CSV manifest); a one-line error when that is no CSV file. Needs no data read, so a run checks
+    it before carving (``federated.preflight``)."""
     where = Path(attributes) if attributes else Path(origin)
     if where.suffix.lower() != ".csv" or not where.is_file():
         raise ConfigError(f"by-column:{column} needs a CSV holding column {column!r}: pass --attributes FILE.csv "
                           f"(id,{column},...; YAML: `attributes: FILE.csv`) or use a CSV manifest as the data "
                           f"(got {where})")
+    return where
+
+
+def column_values(ids: list[str], column: str, attributes: str | Path | None, origin: str) -> np.ndarray:
+    """The value of ``column`` for each sample id, from the attributes CSV or the CSV manifest."""
+    import pandas as pd
+
+    where = column_file(column, attributes, origin)
     if attributes:
         from meddx.evaluation.subgroups import read_attributes
 

@@ -201,11 +201,13 @@ def run_server(cfg: FederatedConfig, address: str, *, certificates: tuple[str, s
 
     from meddx.federated.finish import finalize, federated_section, prepare_run
     from meddx.federated.logs import quiet_flower
-    from meddx.federated.spec import build_task, get_weights, load_image_source, spec_from_flags, spec_from_source
+    from meddx.federated.preflight import check_run_arguments
+    from meddx.federated.spec import build_task, get_weights, spec_from_flags, spec_from_source
 
+    check_run_arguments(cfg, simulation=False)  # before the eval data are read or a run folder made
     quiet_flower(verbose)
     certs = _read_certificates(certificates)
-    source = load_image_source(cfg.eval_data, val_fraction=cfg.val_fraction, seed=cfg.seed) if cfg.eval_data else None
+    source = load_eval_source(cfg) if cfg.eval_data else None
     spec = spec_from_source(cfg, source) if source is not None else spec_from_flags(cfg)
     if source is not None and cfg.labels and list(cfg.labels) != list(source.label_names):
         raise ConfigError(f"--labels {cfg.labels} differ from the labels of --eval-data {cfg.eval_data}: "
@@ -241,6 +243,17 @@ def run_server(cfg: FederatedConfig, address: str, *, certificates: tuple[str, s
                                 evaluation=cfg.eval_data, log=log)
     eval_source = _without_train(source) if source is not None else None
     return finalize(cfg, spec, final, eval_source, run_dir, name, log, section, data_desc=cfg.eval_data or "federated")
+
+
+def load_eval_source(cfg: FederatedConfig) -> Any:
+    """The coordinator's ``--eval-data``: held-out data, so a source without a train split is read
+    (a MedMNIST-style ``.npz`` of ``val_*``/``test_*`` arrays only); val is carved from train only
+    when the source has train and no val."""
+    from meddx.data.base import held_out_allowed
+    from meddx.federated.spec import load_image_source
+
+    with held_out_allowed():
+        return load_image_source(str(cfg.eval_data), val_fraction=cfg.val_fraction, seed=cfg.seed)
 
 
 def _final_weights(server: Any) -> list[np.ndarray]:

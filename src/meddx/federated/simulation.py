@@ -73,10 +73,12 @@ def simulate(cfg: FederatedConfig, *, verbose: bool = False, echo: Callable[[str
     from meddx.federated.finish import finalize, federated_section, prepare_run
     from meddx.federated.logs import quiet_flower
     from meddx.federated.partition import pooled_source, split_into_sites
+    from meddx.federated.preflight import check_run_arguments
     from meddx.federated.spec import build_task, get_weights, load_image_source, spec_from_source
 
     if source is None and not cfg.data:
         raise ConfigError("no data source given: pass --data SOURCE or set 'data:' in the federated config")
+    check_run_arguments(cfg, simulation=True)  # before any data are read or split, or a run folder made
     quiet_flower(verbose)
     _set_threads(cfg)
     if source is None:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import ConfigError
-from meddx.data.base import ImageSource
+from meddx.data.base import SPLITS, ImageSource
 
 SPEC_KEY = "meddx_spec"
 FIXED_MEAN = 0.5
@@ -92,10 +92,15 @@ def load_image_source(data: str, **options: Any) -> ImageSource:
 
 
 def spec_from_source(cfg: Any, source: ImageSource) -> FederationSpec:
-    """The spec of a federation whose data look like ``source`` (geometry from its train split)."""
+    """The spec of a federation whose data look like ``source``: geometry (size, channels, pixel kind)
+    from its train split, or from its first split when it holds none (a coordinator's held-out set)."""
+    from dataclasses import replace
+
     from meddx.training.plan import MAX_SIDE_2D, MAX_SIDE_3D, native_geometry
 
-    native, channels, _ = native_geometry(source)
+    first = geometry_split(source)  # native_geometry reads "train": show it this split under that name
+    native, channels, _ = native_geometry(source if first == "train" else replace(
+        source, splits={"train": source.splits[first]}))
     cap = MAX_SIDE_2D if source.spatial_dims == 2 else MAX_SIDE_3D
     side = cfg.image_size or min(cap, int(max(native)))
     size = [side] * source.spatial_dims if cfg.image_size or len(set(native)) > 1 or max(native) > cap else native
@@ -236,11 +241,23 @@ def set_weights(net: Any, arrays: list[np.ndarray]) -> None:
     net.load_state_dict(new)
 
 
+def geometry_split(source: ImageSource) -> str:
+    """The split whose images give the federation's geometry: train, else the first non-empty of val
+    and test (a coordinator's ``--eval-data`` may hold held-out splits only)."""
+    names = [s for s in SPLITS if s in source.splits]
+    for name in names:
+        if len(source.splits[name]):
+            return name
+    raise ConfigError(f"{source.origin}: no images in any split ({', '.join(names) or 'none'}); expected at "
+                      "least one image to take the federation's input size and pixel type from")
+
+
 def _dtype_max(source: ImageSource) -> float:
-    """The first training image's bit depth (255 for 8-bit, 4095 for a 12-bit DICOM: the depth its reader
-    records, ``data.bit_depth.integer_max``); 1.0 for floats. Under ``dtype`` scaling an integer image is
-    divided by its own depth, so sites of other depths agree; only integers against floats do not."""
+    """The first image's bit depth (of train, else of the first split: ``geometry_split``; 255 for 8-bit,
+    4095 for a 12-bit DICOM: the depth its reader records, ``data.bit_depth.integer_max``); 1.0 for floats.
+    Under ``dtype`` scaling an integer image is divided by its own depth, so sites of other depths agree;
+    only integers against floats do not."""
     from meddx.data.bit_depth import integer_max
 
-    image = np.asanyarray(source.get_image("train", 0))  # "any": keep a DICOM BitDepthArray's value_max
+    image = np.asanyarray(source.get_image(geometry_split(source), 0))  # "any": keep a BitDepthArray's value_max
     return integer_max(image) if np.issubdtype(image.dtype, np.integer) else 1.0
