@@ -8,14 +8,15 @@ finish on it, new ones get the new one, and the old batcher is closed once its l
 done. A version that fails to load (a pickle in the folder, missing files) is reported and the
 version already serving stays.
 
-Explanations run on a private copy of the network (``explainer``): Grad-CAM registers hooks and
-flips ``requires_grad`` flags, which must not race with the batched forward passes.
+Explanations run on a private copy of the network (``serving.explaining``). Segmentation bundles
+are served by ``serving.segment``. A bundle this server cannot run (``NotServable``) answers 422
+``model-not-servable`` and is not tried again; any other failed load (I/O, a bundle still being
+written) answers 503 ``model-unavailable`` with Retry-After and is tried again at every poll.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import threading
 import time
@@ -33,6 +34,11 @@ from meddx.serving.settings import ServeSettings
 from meddx.serving.summary import card_summary, modality, model_summary
 
 log = logging.getLogger("meddx.serving")
+
+
+class NotServable(Exception):
+    """A bundle this server cannot run whatever is retried (a capability it lacks, not a failed
+    read): its predict requests get 422 ``model-not-servable`` with the reason, never 503."""
 
 
 @dataclass
@@ -56,6 +62,10 @@ class ServedModel:
     @property
     def modality(self) -> str:
         return modality(self.predictor.config)
+
+    @property
+    def segmentation(self) -> bool:
+        return getattr(self.predictor, "task", None) == "segmentation"
 
 
 def predict_batch(predictor: Any, inputs: list[Any], shared: bool = False) -> list[dict[str, Any]]:
@@ -120,8 +130,10 @@ class ModelManager:
         self.settings = settings
         self.executor = executor
         self.models: dict[str, ServedModel] = {}
-        self.errors: dict[str, str] = {}
-        self._failed: set[tuple[str, int]] = set()
+        self.errors: dict[str, str] = {}  # transient: 503 model-unavailable, retried at each poll
+        self.not_servable: dict[str, str] = {}  # permanent: 422 model-not-servable, not retried
+        self._failed: set[tuple[str, int]] = set()  # versions not servable (never loaded again)
+        self._logged: dict[tuple[str, int], str] = {}  # the last failure logged per version (no log per poll)
         self._loader = ThreadPoolExecutor(1, thread_name_prefix="meddx-loader")
         self._refresh_lock = asyncio.Lock()
         self.ready = False
@@ -131,8 +143,13 @@ class ModelManager:
         served = self.models.get(name)
         if served is not None:
             return served
+        if name in self.not_servable:  # retrying cannot help: a 4xx, unlike a failed load
+            raise Problem(422, "model-not-servable", f"model {name!r} is registered but this server cannot run it: "
+                          f"{self.not_servable[name]}")
         if name in self.errors:
-            raise Problem(503, "model-unavailable", f"model {name!r} could not be loaded: {self.errors[name]}")
+            raise Problem(503, "model-unavailable", f"model {name!r} could not be loaded: {self.errors[name]}; it is "
+                          f"tried again every {self.settings.poll_seconds:g} s",
+                          headers={"Retry-After": str(max(1, int(round(self.settings.poll_seconds))))})
         raise Problem(404, "unknown-model", f"no served model {name!r}; served: {', '.join(sorted(self.models)) or '(none)'}"
                       " (GET /v1/models)")
 
@@ -174,14 +191,13 @@ class ModelManager:
                 try:
                     served = await loop.run_in_executor(self._loader, self._load, name, version, stage, path)
                 except Exception as exc:  # keep serving the old version; say why in /v1/models
-                    self._failed.add((name, version))
-                    self.errors[name] = f"v{version}: {exc}"
-                    log.error("model %s v%s not loaded: %s", name, version, exc)
+                    self._note_failure(name, version, exc)
                     if current is not None:  # its answers must not claim a stage the registry gave v{version}
                         current.stage = current.summary["stage"] = f"kept: {stage} v{version} failed to load"
                     continue
                 self.models[name] = served  # the atomic swap: one reference assignment
                 self.errors.pop(name, None)
+                self.not_servable.pop(name, None)
                 swapped.append(f"{name}:{version}")
                 log.info("serving %s v%s (%s)", name, version, stage)
                 if current is not None:
@@ -190,6 +206,22 @@ class ModelManager:
                 loop.create_task(self._retire(self.models.pop(name)))
             self.ready = True
             return swapped
+
+    def _note_failure(self, name: str, version: int, exc: Exception) -> None:
+        """Record why ``name`` v``version`` is not served: not servable (permanent, not retried), or a
+        failed load (an I/O error, a bundle still being written: retried at the next poll, logged
+        once per distinct reason)."""
+        reason = f"v{version}: {exc}"
+        if isinstance(exc, NotServable):
+            self._failed.add((name, version))
+            self.not_servable[name] = reason
+            self.errors.pop(name, None)
+        else:
+            self.errors[name] = reason
+            self.not_servable.pop(name, None)
+        if self._logged.get((name, version)) != reason:
+            self._logged[(name, version)] = reason
+            log.error("model %s v%s not loaded: %s", name, version, exc)
 
     def _load(self, name: str, version: int, stage: str, path: str) -> ServedModel:
         from meddx.bundle.bundle import load_bundle
@@ -200,9 +232,12 @@ class ModelManager:
         predictor = load_bundle(path)
         kind = modality(predictor.config)
         if predictor.task == "segmentation":
-            raise Problem(422, "not-servable", "segmentation bundles are not served by this API")
+            from meddx.serving.segment import served_segmenter
+
+            return served_segmenter(self, name, version, stage, path, predictor)
         if kind == "series" and not hasattr(predictor, "predict_records"):
-            raise Problem(422, "not-servable", "this series bundle's predictor has no predict_records")
+            raise NotServable("this series bundle's predictor has no predict_records, which answering a JSON "
+                              "record needs")
         from meddx.explain.api import methods_for
 
         methods = list(methods_for(predictor))
@@ -221,6 +256,11 @@ class ModelManager:
 
     def _warm_up(self, served: ServedModel) -> None:
         """First forward passes (allocator, kernels, lazy imports) happen before the first request."""
+        if served.segmentation:
+            from meddx.serving.segment import warm_up
+
+            warm_up(served.predictor)
+            return
         if served.modality == "text":
             predict_batch(served.predictor, ["warm-up"] * 2, self.settings.batch_forward)
             return
@@ -233,6 +273,8 @@ class ModelManager:
         for n in sorted(sizes):
             predict_batch(served.predictor, [x] * n, self.settings.batch_forward)
         if "gradcam" in served.summary["explain_methods"]:
+            from meddx.serving.explaining import explainer
+
             explainer(served)
 
     async def _retire(self, old: ServedModel) -> None:
@@ -276,98 +318,3 @@ def preprocess(served: ServedModel, image: np.ndarray) -> np.ndarray:
     """The bundle's preprocessing of one image already passed through :func:`readable` (done per
     request, in parallel threads)."""
     return served.predictor.preprocessor.transform(image)
-
-
-def explainer(served: ServedModel) -> Any:
-    """The model's private predictor copy for explanations (made once), with its CAM layer."""
-    with served.explain_lock:
-        if served.explainer is None:
-            twin = copy.deepcopy(served.predictor)
-            if served.modality == "image" and "gradcam" in served.summary["explain_methods"]:
-                from meddx.explain.image import target_layer
-
-                pre = twin.config["preprocessing"]
-                served.cam_layer = target_layer(twin.net, _zeros(pre))
-                explain_image(served, twin, np.zeros((int(pre["channels"]), *pre["spatial_size"]), np.uint8),
-                              "gradcam", lock=False)
-            served.explainer = twin
-    return served.explainer
-
-
-def explain_text(served: ServedModel, twin: Any, text: str, method: str) -> dict[str, Any]:
-    """Token attributions for one note: character spans and scores (the client has the text)."""
-    from meddx.explain.api import explain
-
-    start = time.perf_counter()
-    with served.explain_lock:
-        e = explain(twin, [text], method)[0]
-    spans = [{"start": int(s), "end": int(t), "score": round(float(v), 6)}
-             for (_, s, t), v in zip(e.tokens or [], e.attribution)]
-    return {"method": method, "target": e.target, "probability": round(e.probability, 6),
-            "milliseconds": round((time.perf_counter() - start) * 1000, 2), "tokens": spans}
-
-
-def explain_series(served: ServedModel, twin: Any, record: Any, method: str) -> dict[str, Any]:
-    """The (variable, hour) cells behind one stay's risk of the outcome class: the largest
-    contributions with the values observed there (the client sent them)."""
-    from meddx.explain.api import explain
-
-    start = time.perf_counter()
-    positive = twin.label_names[-1]
-    with served.explain_lock:
-        e = explain(twin, [record], method, target=positive)[0]
-    return {"method": method, "target": e.target, "probability": round(e.probability, 6),
-            "milliseconds": round((time.perf_counter() - start) * 1000, 2), "top_contributors": e.extra["top"],
-            "variables": list(twin.variables), "hours": int(e.attribution.shape[1])}
-
-
-def explain_row(served: ServedModel, twin: Any, row: Any, method: str) -> dict[str, Any]:
-    """The columns behind one table row's decision, largest contribution first, with their values."""
-    from meddx.explain.api import explain
-
-    start = time.perf_counter()
-    with served.explain_lock:
-        e = explain(twin, [row], method)[0]
-    return {"method": method, "target": e.target, "probability": round(e.probability, 6),
-            "milliseconds": round((time.perf_counter() - start) * 1000, 2), "top_contributors": e.extra["top"]}
-
-
-def _zeros(pre: dict[str, Any]) -> Any:
-    import torch
-
-    return torch.zeros(1, int(pre["channels"]), *pre["spatial_size"])
-
-
-def explain_image(served: ServedModel, twin: Any, image: np.ndarray, method: str, lock: bool = True,
-                  spacing: tuple[float, ...] | None = None) -> dict[str, Any]:
-    """Attribution for one image with ``method`` and its overlay PNG (base64), on the private copy;
-    a volume's slices drawn at the upload's voxel ``spacing`` (mm, z y x; None: square voxels)."""
-    import base64
-    import tempfile
-    import uuid
-
-    from meddx.explain.api import explain
-    from meddx.explain.image import overlay_png, volume_overlay_png
-
-    options = {"layer": served.cam_layer} if method in ("gradcam", "gradcam++") and served.cam_layer else {}
-    start = time.perf_counter()
-    if lock:
-        with served.explain_lock:
-            e = explain(twin, [image], method, **options)[0]
-    else:
-        e = explain(twin, [image], method, **options)[0]
-    # the overlay writers take a path: a uniquely named file, removed at once (no temporary folder:
-    # its rmdir alone cost ~2 ms per request on this machine's /tmp)
-    path = Path(tempfile.gettempdir()) / f"meddx-overlay-{uuid.uuid4().hex}.png"
-    title = f"{method}: {e.target} ({e.probability:.2f})"
-    try:
-        if image.ndim == 4:
-            png = volume_overlay_png(image, e.attribution, path, title=title, spacing=spacing).read_bytes()
-        else:
-            scale = int(np.clip(256 // max(image.shape[1:]), 1, 8))
-            png = overlay_png(image, e.attribution, path, title=title, scale=scale, spacing=spacing).read_bytes()
-    finally:
-        path.unlink(missing_ok=True)
-    return {"method": method, "target": e.target, "probability": round(e.probability, 6),
-            "milliseconds": round((time.perf_counter() - start) * 1000, 2),
-            "overlay_png_base64": base64.b64encode(png).decode("ascii")}

@@ -58,6 +58,45 @@ PREDICTION_SCHEMA: dict[str, Any] = {
         "milliseconds": {"type": "number"}}}
 
 
+_BBOX = {"type": ["object", "null"], "description": "inclusive voxel indices per axis (the geometry's axes, on the "
+         "returned mask's grid); null when the structure is absent",
+         "properties": {"min": {"type": "array", "items": {"type": "integer"}},
+                        "max": {"type": "array", "items": {"type": "integer"}}}}
+
+SEGMENTATION_SCHEMA: dict[str, Any] = {
+    "type": "object", "title": "Segmentation",
+    "required": ["model", "version", "stage", "request_id", "input", "task", "geometry", "structures", "measurements",
+                 "mask", "milliseconds"],
+    "properties": {
+        "model": {"type": "string"}, "version": {"type": "integer"}, "stage": {"type": "string"},
+        "request_id": {"type": "string"}, "input": PREDICTION_SCHEMA["properties"]["input"],
+        "task": {"type": "string", "enum": ["segmentation"]},
+        "geometry": {"type": "object", "description": "the returned mask's grid: the input file's own voxel order",
+                     "properties": {"shape": {"type": "array", "items": {"type": "integer"}},
+                                    "axes": {"type": "array", "items": {"type": "string"},
+                                             "description": "[row, column] (2D) or [z, y, x] (3D: NIfTI (i, j, k) "
+                                                            "reversed)"},
+                                    "spacing_mm": {"type": ["array", "null"], "items": {"type": "number"}},
+                                    "spacing_from": {"type": ["string", "null"],
+                                                     "enum": ["file", "pixel_size", None]}}},
+        "structures": {"type": "object", "description": "structure name -> label, voxels (pixels in 2D), area_mm2 "
+                       "(2D) or volume_mm3 and volume_ml (3D; null without spacing), bbox",
+                       "additionalProperties": {"type": "object", "properties": {
+                           "label": {"type": "integer"}, "voxels": {"type": "integer"},
+                           "area_mm2": {"type": ["number", "null"]}, "volume_mm3": {"type": ["number", "null"]},
+                           "volume_ml": {"type": ["number", "null"]}, "bbox": _BBOX}}},
+        "measurements": {"type": "object", "description": "what meddx predict reports: volume_ml per structure (3D), "
+                         "head_circumference_mm (head-circumference bundles)"},
+        "mask": {"type": ["object", "null"], "description": "null with ?mask=none; else the mask file, lossless",
+                 "properties": {"encoding": {"type": "string", "enum": ["png", "nifti-gz"]},
+                                "media_type": {"type": "string"}, "bytes": {"type": "integer"},
+                                "sha256": {"type": "string"}, "base64": {"type": "string"},
+                                "labels": {"type": "object", "additionalProperties": {"type": "string"},
+                                           "description": "label value -> structure name"}}},
+        "note": {"type": "string", "description": "only when the input's spacing is unknown"},
+        "segmentation_ms": {"type": "number"}, "milliseconds": {"type": "number"}}}
+
+
 def _problem_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/problem+json": {"schema": {"$ref": _REF + "Problem"}}}}
 
@@ -69,6 +108,7 @@ def describe_problems(schema: dict[str, Any]) -> dict[str, Any]:
     for default in ("HTTPValidationError", "ValidationError"):
         components.pop(default, None)
     components["Problem"], components["Prediction"] = PROBLEM_SCHEMA, PREDICTION_SCHEMA
+    components["Segmentation"] = SEGMENTATION_SCHEMA
     for path, operations in schema.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
@@ -78,14 +118,17 @@ def describe_problems(schema: dict[str, Any]) -> dict[str, Any]:
             if path.startswith("/v1/"):
                 responses["4XX"] = _problem_response("bad request: missing or invalid key (401), role (403), "
                                                      "unknown model or version (404), too large (413), wrong "
-                                                     "media type (415)")
+                                                     "media type (415), a registered model this server cannot "
+                                                     "run (422 model-not-servable; retrying will not help)")
                 responses["5XX"] = _problem_response("busy, timed out or model unavailable (503, with Retry-After),"
                                                      " or an internal error (500, with a request id)")
             if path == "/readyz":
                 responses["503"] = _problem_response("models still loading, or the audit log cannot be written")
             if path.endswith("/predict") and method == "post":
-                responses["200"] = {"description": "the prediction", "content": {
-                    "application/json": {"schema": {"$ref": _REF + "Prediction"}}}}
+                responses["200"] = {"description": "the prediction: a Prediction for a classifier, a Segmentation "
+                                    "(structures, geometry, mask) for a segmentation model", "content": {
+                    "application/json": {"schema": {"oneOf": [{"$ref": _REF + "Prediction"},
+                                                              {"$ref": _REF + "Segmentation"}]}}}}
     return schema
 
 

@@ -17,6 +17,7 @@ from meddx.serving.app import EXPLAIN_PATTERN, STATIC, read_json
 from meddx.serving.auth import KeyRecord
 from meddx.serving.batching import BatcherClosed
 from meddx.serving.problems import Problem
+from meddx.serving.segment import MASK_PATTERN
 
 log = logging.getLogger("meddx.serving")
 router = APIRouter()
@@ -75,7 +76,8 @@ async def page() -> FileResponse:
 async def list_models(request: Request, key: KeyRecord = Depends(viewer)) -> dict[str, Any]:
     """Served bundles: version, stage, task, labels, metrics headline and operating point."""
     manager = request.app.state.manager
-    return {"models": [m.summary for _, m in sorted(manager.models.items())], "unavailable": dict(manager.errors)}
+    return {"models": [m.summary for _, m in sorted(manager.models.items())], "unavailable": dict(manager.errors),
+            "not_servable": dict(manager.not_servable)}
 
 
 @router.get("/v1/models/{name}", tags=["models"])
@@ -97,20 +99,32 @@ _PREDICT_BODY = {"requestBody": {"required": True, "content": {
 async def predict(name: str, request: Request, key: KeyRecord = Depends(viewer),
                   explain: str | None = Query(None, pattern=EXPLAIN_PATTERN,
                                               description="add an explanation: auto, or one of the model's explain_methods "
-                                                          "(GET /v1/models): gradcam (images), attention (text), ablation (tables)...")
+                                                          "(GET /v1/models): gradcam (images), attention (text), ablation (tables)..."),
+                  mask: str | None = Query(None, pattern=MASK_PATTERN,
+                                           description="segmentation models: the mask's encoding (base64): auto "
+                                                       "(the file meddx predict --output writes: PNG for pictures, "
+                                                       "NIfTI-gz for NIfTI/DICOM), png (2D), nifti, or none "
+                                                       "(measurements only)"),
+                  pixel_size: float | None = Query(None, gt=0, le=1000,
+                                                   description="segmentation models: pixel/voxel size in mm for a file "
+                                                               "that records none (PNG, JPEG), as meddx predict "
+                                                               "--pixel-size")
                   ) -> dict[str, Any]:
     """Probabilities, the label at the bundle's operating point, the calibrated probability,
-    and optionally an explanation (image: overlay PNG in base64)."""
+    and optionally an explanation (image: overlay PNG in base64); segmentation models: each
+    structure's size, area or volume and bounding box, and the mask."""
     state, settings = request.app.state, request.app.state.settings
     start = time.perf_counter()
     served = state.manager.get(name)
+    options = _seg_options(served, explain, mask, pixel_size)
     if state.busy >= settings.max_queue:
         raise Problem(503, "busy", "too many predictions in progress; retry shortly", headers={"Retry-After": "1"})
     state.busy += 1
     served.inflight += 1
     try:
         payload, raw_input = await _read_payload(request, served)
-        method = _method(served, explain)
+        method = None if options else _method(served, explain)
+        raw_input = (payload.kind, raw_input, *options) if options else raw_input
         result = await asyncio.wait_for(_run(request, served, payload, raw_input, method), settings.predict_timeout_s)
     except asyncio.TimeoutError:
         raise Problem(503, "timeout", f"the prediction took longer than {settings.predict_timeout_s:g} s") from None
@@ -150,6 +164,12 @@ async def _read_payload(request: Request, served: Any) -> tuple[Any, Any]:
         finally:
             await form.close()
         loop = asyncio.get_running_loop()
+        if getattr(served, "segmentation", False):  # checked here; decoded and segmented in one job (_run)
+            from meddx.serving.uploads import image_payload
+
+            payload = await loop.run_in_executor(request.app.state.executor, image_payload, data,
+                                                 settings.max_pixels, settings.max_voxels)
+            return payload, data
         return await loop.run_in_executor(request.app.state.executor, _prepare_image, served, data, settings)
     if ctype.startswith("application/json"):
         if wants == "image":
@@ -210,6 +230,23 @@ def _prepare_image(served: Any, data: bytes, settings: Any) -> tuple[Any, Any]:
     return payload, (image, preprocess(served, image))
 
 
+def _seg_options(served: Any, explain: str | None, mask: str | None, pixel_size: float | None) -> tuple[Any, ...]:
+    """A segmentation model's (mask encoding, pixel size), checked; () for other models, which
+    refuse both parameters (422) rather than ignore them."""
+    if not getattr(served, "segmentation", False):
+        if mask is not None or pixel_size is not None:
+            raise Problem(422, "invalid-request", f"mask= and pixel_size= are for segmentation models; model "
+                          f"{served.name!r} is a {served.summary.get('task')} classifier")
+        return ()
+    if explain is not None:
+        raise Problem(422, "not-explainable", f"model {served.name!r} is a segmentation model: its answer is already a "
+                      "per-voxel map, so there is no decision to attribute; leave out explain= (the mask comes with "
+                      "every answer)")
+    from meddx.serving.segment import check_mask_format
+
+    return check_mask_format(served.predictor, mask), pixel_size
+
+
 def _method(served: Any, explain: str | None) -> str | None:
     if explain is None:
         return None
@@ -222,7 +259,7 @@ def _method(served: Any, explain: str | None) -> str | None:
 
 
 async def _run(request: Request, served: Any, payload: Any, raw_input: Any, method: str | None) -> dict[str, Any]:
-    from meddx.serving.models import explain_image, explain_row, explain_series, explain_text, explainer
+    from meddx.serving.explaining import explain_image, explain_row, explain_series, explain_text, explainer
 
     loop = asyncio.get_running_loop()
     executor = request.app.state.executor
@@ -233,6 +270,8 @@ async def _run(request: Request, served: Any, payload: Any, raw_input: Any, meth
             how = {"text": explain_text, "record": explain_series, "row": explain_row}[payload.kind]
             out["explanation"] = await loop.run_in_executor(executor, how, served, twin, raw_input, method)
         return out
+    if getattr(served, "segmentation", False):  # (kind, bytes, mask encoding, pixel size): one job in the executor
+        return await served.batcher.submit(raw_input)
     image, x = raw_input
     out = await served.batcher.submit(x)
     from meddx.bundle.input_notes import channels_note  # a colour picture to a grey model, or the reverse
@@ -250,6 +289,9 @@ def _audit(request: Request, key: KeyRecord, served: Any, payload: Any, result: 
     from meddx.serving.audit import AuditEntry
 
     output = {k: result.get(k) for k in ("label", "calibrated_probability", "probabilities")}
+    if getattr(served, "segmentation", False):  # sizes and the mask's hash: nothing of the image
+        output = {"structures": {n: s["voxels"] for n, s in result["structures"].items()},
+                  "mask_sha256": (result.get("mask") or {}).get("sha256")}
     request.app.state.audit.record(AuditEntry(
         request_id=request.state.request_id, key_id=key.id, model=served.name, version=served.version,
         input_kind=payload.kind, input_sha256=payload.sha256, input_bytes=payload.nbytes, output=output,

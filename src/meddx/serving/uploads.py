@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import hashlib
 import io
@@ -24,7 +25,7 @@ import struct
 import tempfile
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -207,23 +208,36 @@ def decode_upload(kind: str, data: bytes, orientation: str | None = CANONICAL) -
     """:func:`decode_image` as the ``LoadedImage`` ``read_image`` gives: the array and the voxel
     spacing the file records, which a volume's explanation figure is drawn at, as ``meddx explain``
     draws the same file."""
-    from meddx.core.errors import DataError
-    from meddx.data.io import read_image
+    with upload_file(kind, data) as path:
+        return read_upload(path, kind, orientation)
 
-    # One private file (mode 0600), unlinked on close; not a temporary folder: rmdir alone cost
-    # ~2 ms per request on this machine's /tmp.
+
+@contextlib.contextmanager
+def upload_file(kind: str, data: bytes) -> Iterator[str]:
+    """The upload as a private file (mode 0600, named with the kind's suffix) for the block's
+    duration, unlinked on close; not a temporary folder: rmdir alone cost ~2 ms per request on
+    this machine's /tmp. A segmentation mask is written with this file as its geometry reference."""
     with tempfile.NamedTemporaryFile(prefix="meddx-upload-", suffix=KINDS[kind]) as fh:
         fh.write(data)
         fh.flush()
-        try:
-            return read_image(fh.name, orientation)
-        except DataError as exc:
-            detail = str(exc).replace(fh.name, "upload")
-            if kind == "dicom":  # a header value may hold anything, PHI included: keep the tag, drop the value
-                detail = _QUOTED_VALUE.sub(lambda m: m.group(1) or "(value withheld)", detail)
-            raise Problem(422, "malformed-image", detail) from None
-        except (MemoryError, ValueError, OSError) as exc:
-            raise Problem(422, "malformed-image", f"upload: cannot decode the {kind} image ({type(exc).__name__})") from None
+        yield fh.name
+
+
+def read_upload(path: str, kind: str, orientation: str | None = CANONICAL) -> Any:
+    """``read_image(path, orientation)`` of an upload file; 422 ``malformed-image`` when it cannot
+    be decoded, the message never naming the private file nor quoting a DICOM header value."""
+    from meddx.core.errors import DataError
+    from meddx.data.io import read_image
+
+    try:
+        return read_image(path, orientation)
+    except DataError as exc:
+        detail = str(exc).replace(path, "upload")
+        if kind == "dicom":  # a header value may hold anything, PHI included: keep the tag, drop the value
+            detail = _QUOTED_VALUE.sub(lambda m: m.group(1) or "(value withheld)", detail)
+        raise Problem(422, "malformed-image", detail) from None
+    except (MemoryError, ValueError, OSError) as exc:
+        raise Problem(422, "malformed-image", f"upload: cannot decode the {kind} image ({type(exc).__name__})") from None
 
 
 def image_payload(data: bytes, max_pixels: int, max_voxels: int) -> Payload:

@@ -39,9 +39,11 @@ def test_a_real_validation_error_matches_the_described_problem(tmp_path: Any) ->
 def test_the_prediction_answer_is_described(tmp_path: Any) -> None:
     doc = _document(tmp_path)
     ok = doc["paths"]["/v1/models/{name}/predict"]["post"]["responses"]["200"]["content"]["application/json"]
-    prediction = doc["components"]["schemas"][ok["schema"]["$ref"].rsplit("/", 1)[1]]
+    prediction, segmentation = (doc["components"]["schemas"][ref["$ref"].rsplit("/", 1)[1]]
+                                for ref in ok["schema"]["oneOf"])
     assert {"label", "calibrated_probability", "probabilities", "threshold", "version", "stage"} <= set(
         prediction["required"])
+    assert {"structures", "geometry", "mask"} <= set(segmentation["properties"])
 
 
 def test_the_predict_body_describes_table_rows(tmp_path: Any) -> None:

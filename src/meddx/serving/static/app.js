@@ -94,7 +94,12 @@ function renderCard(m) {
   const item = (label, value) => { const d = el("div"); d.appendChild(el("strong", label + ": ")); d.appendChild(document.createTextNode(value)); grid.appendChild(d); };
   item("Task", `${m.task} (${m.labels.join(", ")})`);
   item("Version", `v${m.version}, ${m.stage}`);
-  item("Decision", op.threshold !== null && op.threshold !== undefined
+  if (m.task === "segmentation") {
+    const i = m.input || {};
+    item("Input", `${i.spatial_dims}D, ${i.channels} channel(s)` + (i.target_spacing_mm ? `, resampled to ${i.target_spacing_mm.join(" x ")} mm` : ""));
+    const dice = (m.metrics || {}).test_dice || {};
+    for (const [k, v] of Object.entries(dice)) item(`Test Dice, ${k}`, num(v.value) + (v.ci95 ? ` (95% CI ${num(v.ci95[0])}-${num(v.ci95[1])})` : ""));
+  } else item("Decision", op.threshold !== null && op.threshold !== undefined
     ? `${op.positive_label || "positive"} when P >= ${num(op.threshold, 4)} (rule ${op.rule}, chosen on ${op.chosen_on})`
     : op.rule_words ? op.rule_words : `rule ${op.rule || "argmax"}`);
   for (const split of ["val", "test"]) {
@@ -143,7 +148,8 @@ async function predict() {
   if (!m) return;
   $("predict-error").textContent = "";
   const explain = $("explain").checked && m.explain_methods.length ? (m.modality === "image" ? "gradcam" : "auto") : null;
-  const url = "/v1/models/" + encodeURIComponent(m.name) + "/predict" + (explain ? "?explain=" + explain : "");
+  const query = m.task === "segmentation" ? "?mask=none" : (explain ? "?explain=" + explain : "");  // the page shows sizes only
+  const url = "/v1/models/" + encodeURIComponent(m.name) + "/predict" + query;
   let options;
   if (m.modality === "image") {
     if (!state.file) { $("predict-error").textContent = "Choose or drop an image first."; return; }
@@ -174,7 +180,38 @@ async function predict() {
   }
 }
 
+function tableHeader(cells) {
+  const row = el("tr");
+  for (const h of cells) row.appendChild(el("th", h));
+  $("probs").querySelector("thead").replaceChildren(row);
+}
+
+// A segmentation: each structure's size (pixels or voxels) and area or volume, and its bounding box.
+function showSegmentation(m, r) {
+  const found = Object.entries(r.structures).filter(([, s]) => s.voxels > 0).map(([k]) => k);
+  $("label").textContent = found.join(", ") || "no structure found";
+  $("headline").textContent = r.note || `spacing ${r.geometry.spacing_mm.map((v) => num(v, 3)).join(" x ")} mm`;
+  tableHeader(["structure", "size", "bounding box"]);
+  const body = $("probs").querySelector("tbody");
+  body.replaceChildren();
+  for (const [name, s] of Object.entries(r.structures)) {
+    const size = s.volume_ml !== undefined ? (s.volume_ml === null ? `${s.voxels} voxels` : `${num(s.volume_ml, 3)} mL (${s.voxels} voxels)`)
+      : (s.area_mm2 === null ? `${s.voxels} pixels` : `${num(s.area_mm2, 1)} mm² (${s.voxels} pixels)`);
+    const row = el("tr");
+    row.appendChild(el("td", name));
+    row.appendChild(el("td", size));
+    row.appendChild(el("td", s.bbox ? `${s.bbox.min.join(",")} to ${s.bbox.max.join(",")} (${r.geometry.axes.join(", ")})` : "-"));
+    body.appendChild(row);
+  }
+  $("timing").textContent = `v${r.version}, ${num(r.milliseconds, 1)} ms, input SHA-256 ${r.input.sha256.slice(0, 12)}...`;
+  document.querySelector(".images").hidden = true;
+  $("token-view").hidden = true;
+  $("result").hidden = false;
+}
+
 function showResult(m, r) {
+  if (r.task === "segmentation") { showSegmentation(m, r); return; }
+  tableHeader(["class", "calibrated probability", ""]);  // a segmentation shown before put its own
   $("label").textContent = Array.isArray(r.label) ? (r.label.join(", ") || "none") : r.label;
   $("headline").textContent = r.calibrated_probability !== null && r.calibrated_probability !== undefined
     ? `calibrated probability ${num(r.calibrated_probability)}` + (typeof r.threshold === "number" ? `, threshold ${num(r.threshold, 4)}` : "")
