@@ -21,7 +21,9 @@ The settings are recorded in a run's ``data.json`` (``val_near_copies``, so that
 with them after :data:`NEAR_COPY_SETTINGS` changed; a ``data.json`` without them: as its carving note
 shows, :func:`carving_from_notes`) and in its bundle (``training.val_near_copies``) so that
 ``meddx evaluate --split val`` re-carves exactly the split a bundle trained against; a bundle
-without the field (written before this grouping) is re-carved the old way.
+without the field (written before this grouping) is re-carved the old way. Runs and bundles also
+record the membership itself (:mod:`meddx.data.carve_record`), read back instead of carving again
+while the samples are the same; the settings serve runs and bundles written before that record.
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ signature) so that a recorded carving re-carves the same way even if verify's de
 def near_copy_settings(near_copies: bool | Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The settings a carving uses: ``True`` -> :data:`NEAR_COPY_SETTINGS`, a mapping (a bundle's
     record) -> those settings over the defaults, ``False``/``None`` -> no near-copy grouping."""
+    from meddx.data.carve_record import split_membership
+
+    near_copies = split_membership(near_copies)[0]  # settings that carry a membership record: the settings
     if near_copies is None or near_copies is False:
         return None
     if near_copies is True:
@@ -62,9 +67,13 @@ def near_copy_settings(near_copies: bool | Mapping[str, Any] | None) -> dict[str
 def carving_options(training: Mapping[str, Any]) -> dict[str, Any]:
     """``load_source`` keyword arguments that re-carve validation as a bundle's training did:
     its recorded fraction, seed and near-copy settings; a bundle written before near copies were
-    grouped (no ``val_near_copies``) re-carves without them, i.e. the split it trained against."""
+    grouped (no ``val_near_copies``) re-carves without them, i.e. the split it trained against. A
+    bundle that records its validation membership (``val_membership``, :mod:`meddx.data.carve_record`)
+    passes it along: the carve reads those samples back when the data holds the samples it was made on."""
+    from meddx.data.carve_record import MEMBERSHIP_KEY, with_membership
+
     return {"val_fraction": training.get("val_fraction", 0.1), "seed": training.get("seed", 0),
-            "near_copies": training.get(NEAR_COPIES_KEY) or False}
+            "near_copies": with_membership(training.get(NEAR_COPIES_KEY) or False, training.get(MEMBERSHIP_KEY))}
 
 
 def carving_from_notes(notes: Sequence[str]) -> bool | dict[str, Any]:

@@ -47,7 +47,8 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
     resized images, documents with a typo) as ``meddx data verify`` finds them, unless
     ``near_copies`` is false (how bundles written before that grouping were carved; a mapping
     gives recorded settings, see :mod:`meddx.data.carve_groups`); deterministic for a given
-    ``seed``. The new source's ``notes`` end with a sentence saying how the split was made and
+    ``seed``. A ``near_copies`` carrying a membership record (:mod:`meddx.data.carve_record`) made on these
+    very samples takes its val samples instead of carving. The new source's ``notes`` end with a sentence saying how the split was made and
     the resulting counts, after a warning when val is small or lacks a class
     (:mod:`meddx.data.val_checks`; training goes on). A source that already has ``val`` (or has no ``train``) is returned
     unchanged.
@@ -62,6 +63,14 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
         raise DataError(
             f"{source.origin}: train has {n} sample(s); at least 2 are needed to carve a validation split"
         )
+    from meddx.data.carve_record import membership_record, recorded_val, split_membership
+
+    near_copies, record = split_membership(near_copies)  # a run's or bundle's record: read back, not carved
+    va = None if record is None else recorded_val(train, record)
+    if va is not None and record is not None:
+        tr = np.setdiff1d(np.arange(n), va)
+        return _with_val(source, tr, va, f"{record.get('note')}; read back from the recorded membership "
+                         "(not carved again)", near_copies, record)
     strata = _strata(train.labels)
     new_carving = near_copies is not False and near_copies is not None
     few = _min_val_groups(near_copies)
@@ -95,9 +104,6 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
     if kept:  # a class of one group (all its samples near copies, or one patient): training needs it
         how += (f"; {', '.join(repr(source.label_names[k]) for k in kept)} kept in train whole (a class that would "
                 "have no training sample: its samples form one group, so val has none of it)")
-    splits: dict[str, SplitData] = {"train": train.subset(tr), "val": train.subset(va)}
-    splits.update({k: v for k, v in source.splits.items() if k not in splits})
-    splits = {k: splits[k] for k in SPLITS if k in splits} | {k: v for k, v in splits.items() if k not in SPLITS}
     note = (
         f"validation carved from train: fraction {fraction}, seed {seed}, {how}; "
         f"train {len(tr)} / val {len(va)} samples"
@@ -105,25 +111,42 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
     if train.patient_ids is not None:
         pats = np.asarray(train.patient_ids)
         note += f" ({len(set(pats[tr]))} / {len(set(pats[va]))} patients)"
+    return _with_val(source, tr, va, note + near_note, near_copies, membership_record(train, va, note + near_note))
+
+
+def _with_val(source: ImageSource, tr: np.ndarray, va: np.ndarray, note: str,
+              near_copies: bool | Mapping[str, Any] | None, membership: dict[str, Any]) -> ImageSource:
+    """``source`` with its train divided into ``tr`` and ``va``, the carving ``note`` last among its
+    notes (after a small-validation warning), and the carving recorded (:func:`record_carving`)."""
     from meddx.data.val_checks import small_validation_note
 
+    train = source.splits["train"]
+    splits: dict[str, SplitData] = {"train": train.subset(tr), "val": train.subset(va)}
+    splits.update({k: v for k, v in source.splits.items() if k not in splits})
+    splits = {k: splits[k] for k in SPLITS if k in splits} | {k: v for k, v in splits.items() if k not in SPLITS}
     carved = replace(source, splits=splits, notes=list(source.notes))
     small = small_validation_note(carved)  # before the carving note, which stays last
-    carved.notes += [small, note + near_note] if small else [note + near_note]
-    record_carving(carved, near_copies)
+    carved.notes += [small, note] if small else [note]
+    record_carving(carved, near_copies, membership)
     return carved
 
 
-def record_carving(source: ImageSource, near_copies: bool | Mapping[str, Any] | None) -> None:
+def record_carving(source: ImageSource, near_copies: bool | Mapping[str, Any] | None,
+                   membership: Mapping[str, Any] | None = None) -> None:
     """Keep on ``source`` (attribute ``val_near_copies``, :data:`meddx.data.carve_groups.NEAR_COPIES_KEY`) the
     near-copy settings its validation was carved with (``False``: without near-copy grouping), which a run's
     ``data.json`` records (``training.run.data_fingerprint``) so that a resume re-carves with them even after
-    :data:`~meddx.data.carve_groups.NEAR_COPY_SETTINGS` changed, and its bundle records them. An attribute
-    rather than a field: the source classes (and their ``replace``) stay as they are; a source copied by
-    ``replace`` loses it, and a run then falls back to reading its carving note."""
+    :data:`~meddx.data.carve_groups.NEAR_COPY_SETTINGS` changed, and its bundle records them; and (attribute
+    ``val_membership``) which samples went to val (:mod:`meddx.data.carve_record`), which a resume and
+    ``evaluate --split val`` read back instead of carving again. Attributes rather than fields: the source
+    classes (and their ``replace``) stay as they are; a source copied by ``replace`` loses them, and a run
+    then falls back to reading its carving note."""
     from meddx.data.carve_groups import NEAR_COPIES_KEY, near_copy_settings
+    from meddx.data.carve_record import MEMBERSHIP_KEY
 
     setattr(source, NEAR_COPIES_KEY, near_copy_settings(near_copies) or False)
+    if membership is not None:
+        setattr(source, MEMBERSHIP_KEY, dict(membership))
 
 
 def _min_val_groups(near_copies: bool | Mapping[str, Any] | None) -> int:

@@ -28,7 +28,7 @@ def _reading_key(predictor: Any, carve: bool) -> str:
     return json.dumps({"carve": carve, "modality": predictor.config.get("modality", "image"),
                        "window": (predictor.config.get("series") or {}).get("window_hours"),
                        **{k: training.get(k) for k in ("text_options", "source_options", "val_fraction", "seed",
-                                                         "val_near_copies")}},
+                                                         "val_near_copies", "val_membership")}},
                       sort_keys=True, default=str)
 
 
@@ -69,6 +69,8 @@ def _carved_message(a: Any, b: Any, ids_a: list[str], ids_b: list[str], data: st
         grouping = "near copies grouped" if near else "near copies not grouped"
         if isinstance(near, dict):  # carvings may differ in the settings' version alone (which fold a carve takes)
             grouping += f" (carving settings version {near.get('version', 1)})"
+        if isinstance(t.get("val_membership"), dict):  # read back as recorded, whatever the carve does now
+            grouping += f", val membership recorded ({t['val_membership'].get('n_val')} samples)"
         return f"seed {t.get('seed', 0)}, val fraction {t.get('val_fraction', 0.1)}, {grouping}"
 
     outside = len(set(ids_a) - set(ids_b))

@@ -13,7 +13,7 @@ from meddx.data.base import ImageSource
 from meddx.data.carve_groups import NEAR_COPY_SETTINGS  # noqa: F401 (imported from here by callers and tests)
 from meddx.training.config import TrainConfig
 from meddx.training.plan import Plan
-from meddx.training.run import carved_settings, trainer_record
+from meddx.training.run import carved_membership, carved_settings, trainer_record
 
 
 def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any, name: str,
@@ -49,6 +49,8 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
             # how the run's val was carved (its data.json; a resume of an older run: the older settings), re-carved
             # by evaluate --split val; the current settings when nothing was carved
             "val_near_copies": carved_settings(run_dir),
+            # which samples went to val (data.carve_record), read back by evaluate --split val on the same samples
+            **_membership_field(run_dir),
             "epochs": plan.epochs,
             "source_notes": source.notes,
             "plan": {**plan_fields, "augment": getattr(plan, "augment", config.augment), "lr": config.lr,
@@ -58,6 +60,13 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
             **spacing_field(source),
         },
     }
+
+
+def _membership_field(run_dir: Path) -> dict[str, Any]:
+    """``{"val_membership": record}`` when the run's ``data.json`` records its carved validation's
+    membership (``training.run.carved_membership``); nothing otherwise (nothing carved, older runs)."""
+    record = carved_membership(run_dir)
+    return {"val_membership": record} if record else {}
 
 
 def spacing_field(source: ImageSource) -> dict[str, Any]:

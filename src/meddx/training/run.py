@@ -145,8 +145,10 @@ def carving_of(run_dir: Path) -> bool | dict[str, Any]:
     started on"): the settings its ``data.json`` records (``val_near_copies``; ``False``: carved
     without near-copy grouping), else, for a ``data.json`` written before they were recorded,
     those its carving note shows (``data.carve_groups.carving_from_notes``). ``True`` (the
-    current settings) when nothing was carved or there is no ``data.json``."""
+    current settings) when nothing was carved or there is no ``data.json``. With the membership recorded
+    (``val_membership``), settings carrying it (``data.carve_record``): the resume reads that val back."""
     from meddx.data.carve_groups import NEAR_COPIES_KEY, carving_from_notes
+    from meddx.data.carve_record import MEMBERSHIP_KEY, with_membership
 
     path = run_dir / "data.json"
     if not path.is_file():
@@ -154,7 +156,8 @@ def carving_of(run_dir: Path) -> bool | dict[str, Any]:
     data = read_json(path)
     if NEAR_COPIES_KEY in data:
         recorded = data[NEAR_COPIES_KEY]
-        return recorded if isinstance(recorded, dict) or recorded is False else True
+        settings = recorded if isinstance(recorded, dict) or recorded is False else True
+        return with_membership(settings, data.get(MEMBERSHIP_KEY))
     return carving_from_notes(data.get("notes") or [])
 
 
@@ -165,6 +168,13 @@ def carved_settings(run_dir: Path) -> dict[str, Any] | bool:
     from meddx.data.carve_groups import near_copy_settings
 
     return near_copy_settings(carving_of(Path(run_dir))) or False
+
+
+def carved_membership(run_dir: Path) -> dict[str, Any] | None:
+    """The validation membership a run's ``data.json`` records (``val_membership``), or ``None``."""
+    from meddx.data.carve_record import split_membership
+
+    return split_membership(carving_of(Path(run_dir)))[1]
 
 
 def check_same_data(run_dir: Path, source: Any, now: dict[str, Any] | None = None) -> None:
@@ -232,16 +242,19 @@ def data_fingerprint(source: ImageSource) -> dict[str, Any]:
 def _carving_record(source: ImageSource) -> dict[str, Any]:
     """``{"val_near_copies": settings, "sha256_carved_from": ...}`` for a source whose validation was
     carved (``False``: without near-copy grouping; ``data.splits.record_carving``): the settings
-    :func:`carving_of` re-carves a resume with, and :data:`CARVED_FROM`; nothing for one that carved
-    nothing, or whose record a copy lost (its notes then speak)."""
+    :func:`carving_of` re-carves a resume with, :data:`CARVED_FROM` and ``val_membership`` (``data.carve_record``);
+    nothing for one that carved nothing, or whose record a copy lost (its notes then speak)."""
     from meddx.data.carve_groups import NEAR_COPIES_KEY
+    from meddx.data.carve_record import MEMBERSHIP_KEY
 
     settings = getattr(source, NEAR_COPIES_KEY, None)
     if not (isinstance(settings, dict) or settings is False) or not {"train", "val"} <= set(source.splits):
         return {}
     pairs = sorted(f"{sid}\t{np.asarray(label).tolist()}\n" for name in ("train", "val")
                    for sid, label in zip(source.splits[name].ids, source.splits[name].labels))
-    return {NEAR_COPIES_KEY: settings, CARVED_FROM: hashlib.sha256("".join(pairs).encode()).hexdigest()}
+    membership = getattr(source, MEMBERSHIP_KEY, None)
+    return {NEAR_COPIES_KEY: settings, CARVED_FROM: hashlib.sha256("".join(pairs).encode()).hexdigest(),
+            **({MEMBERSHIP_KEY: membership} if isinstance(membership, dict) else {})}
 
 
 def resume_config(run_dir: Path) -> tuple[Any, Path]:

@@ -55,3 +55,24 @@ def test_bundles_carved_with_two_versions_of_the_settings_are_told_apart() -> No
     assert "'old' (seed 0, val fraction 0.1, near copies grouped (carving settings version 1))" in message
     assert "'new' (seed 0, val fraction 0.1, near copies grouped (carving settings version 2))" in message
     assert "near copies not grouped" in _carved_message(bundle("x", False), bundle("y", None), ["a"], ["b"], "d", "val")
+
+
+def test_bundles_that_recorded_other_val_samples_read_the_source_apart() -> None:
+    """Two bundles with the same seed, fraction and settings but different recorded val membership
+    (carved by meddx versions whose near-copy search differed) shared one reading: the second was
+    scored on the first's val, which may hold samples it trained on. The recorded membership is part
+    of the reading now, so each reads back its own val and the refusal of different vals applies."""
+    from types import SimpleNamespace
+
+    from meddx.data.carve_groups import NEAR_COPY_SETTINGS
+    from meddx.evaluation.compare_pair import _carved_message, _reading_key
+
+    def bundle(name: str, n_val: int) -> SimpleNamespace:
+        training = {"seed": 0, "val_fraction": 0.1, "val_near_copies": NEAR_COPY_SETTINGS,
+                    "val_membership": {"scheme": 1, "n": 100, "n_val": n_val, "sha256": "s", "val": f"v{n_val}"}}
+        return SimpleNamespace(name=name, config={"training": training})
+
+    a, b = bundle("a", 10), bundle("b", 11)
+    assert _reading_key(a, True) != _reading_key(b, True)
+    assert _reading_key(a, True) == _reading_key(bundle("a2", 10), True)
+    assert "val membership recorded (11 samples)" in _carved_message(a, b, ["x"], ["y"], "d", "val")
