@@ -255,8 +255,8 @@ def _present_splits(path: Path, keys: list[str]) -> list[str]:
         raise DataError(f"{path}: missing MedMNIST keys; found keys: {found}; expected {', '.join(EXPECTED_KEYS)}")
     if "train" not in present and train_required():
         raise DataError(f"{path}: no training arrays (train_images, train_labels missing; found keys: {found}); "
-                        "training needs them: a file of val/test arrays only is held-out data, read as a "
-                        "federated server's --eval-data")
+                        "training needs them: a file of val/test arrays only is held-out data, read by `meddx "
+                        "evaluate --data` or as a federated server's --eval-data")
     return present
 
 

@@ -21,15 +21,14 @@ columns where 0 is physiologically impossible (Pima glucose, blood pressure, BMI
 from __future__ import annotations
 
 import contextlib
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import SPLITS, ImageSource, SplitData, order_label_names, too_few_classes
+from meddx.data.base import SPLITS, ImageSource, SplitData, order_label_names, too_few_classes, train_required
 from meddx.data.tabular_cells import JSON_ROW, feature_frame, json_cell
 from meddx.data.tabular_read import (find_column, looks_like_header, missing_tokens, normalise_value, number, parse_rows,
                                      rare_class_notes, read_lines, read_rows, refuse_identifier, split_cells,
@@ -43,18 +42,15 @@ TEXT_NAMES = frozenset({"text", "note", "notes", "document", "report", "abstract
 _IMAGE_COLUMNS = frozenset({"path", "image", "mask"})
 _FEW_VALUES = 10  # integer columns with at most this many values are listed as candidates for --categorical
 # Training needs training rows; ``meddx evaluate`` reads an external test set (split column all
-# ``test``) inside ``trainless_allowed``, as the series reader accepts the equivalent labels file.
-_TRAIN_REQUIRED: ContextVar[bool] = ContextVar("meddx_table_train_required", default=True)
+# ``test``) inside ``trainless_allowed``, as the series reader accepts the equivalent labels file. One
+# switch for every reader (``data.base.held_out_allowed``): a block that reads held-out data reads a
+# table without train rows and a MedMNIST ``.npz`` of val/test arrays alike.
+def trainless_allowed() -> contextlib.AbstractContextManager[None]:
+    """Inside the block, a table whose split column holds no ``train`` row is read (evaluation), and so
+    is any other held-out source (``data.base.held_out_allowed``)."""
+    from meddx.data.base import held_out_allowed
 
-
-@contextlib.contextmanager
-def trainless_allowed() -> Iterator[None]:
-    """Inside the block, a table whose split column holds no ``train`` row is read (evaluation)."""
-    token = _TRAIN_REQUIRED.set(False)
-    try:
-        yield
-    finally:
-        _TRAIN_REQUIRED.reset(token)
+    return held_out_allowed()
 
 
 @dataclass
@@ -299,7 +295,7 @@ def _typed_table(path: Path, features: list[str], cols: dict[str, list[str]], mi
     data, numeric, categorical, few = {}, [], [], []
     for name in features:
         kind, values = typed_column(path, name, cols[name], missing, categorical=name in forced)
-        refuse_identifier(path, name, kind, values, check=_TRAIN_REQUIRED.get())  # evaluation: the bundle uses it
+        refuse_identifier(path, name, kind, values, check=train_required())  # evaluation: the bundle uses it
         if kind == "numeric" and np.isnan(values).all():
             notes.append(f"{path.name}: column {name!r} is empty in every row and was dropped")
             continue
@@ -325,7 +321,7 @@ def _build(path: Path, table: Any, ids: list[str], labels: np.ndarray, names: li
             splits[name] = SplitData(ids=[ids[i] for i in idx], labels=labels[idx],
                                      patient_ids=None if patients is None else [patients[i] for i in idx],
                                      table=table.iloc[idx].reset_index(drop=True))
-    if "train" not in splits and _TRAIN_REQUIRED.get():
+    if "train" not in splits and train_required():
         raise DataError(f"{path}: no training rows (every row's split is val or test)")
     task = "binary" if len(names) == 2 else "multiclass"
     return TabularSource(name=path.stem, origin=str(path), task=task, label_names=names,
