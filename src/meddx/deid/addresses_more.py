@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 
 from meddx.deid import lexicon
+from meddx.deid.addresses_units import SERVICE_WORDS
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.patterns import Cand
 
@@ -78,6 +79,7 @@ def find_more_addresses(text: str) -> list[Cand]:
     out += [Cand(m.start("place"), m.end("place"), "LOCATION", "townland", 53) for m in TOWNLAND_RE.finditer(text)]
     for m in FROM_IN_RE.finditer(text):
         words = m.group("place").split()
-        if all(w.lower() not in common and not lexicon.is_listed(w) for w in words):
+        # (not a service: "practice in Out Hours")
+        if all(w.lower() not in common and w.lower() not in SERVICE_WORDS and not lexicon.is_listed(w) for w in words):
             out.append(Cand(m.start("place"), m.end("place"), "LOCATION", "place-from", 52))
     return out

@@ -37,7 +37,7 @@ LOT_BEFORE_PARK_RE = re.compile(rf"(?<![\w-])(?P<lot>(?:Lot|Space|Site|Pitch|Plo
                                 rf"(?:{_WORD}[ \t]+){{1,4}}(?:Mobile[ \t]+Home[ \t]+Park|Trailer[ \t]+Park|RV[ \t]+Park"
                                 r"|Caravan[ \t]+Park|Holiday[ \t]+Park|Park[ \t]+Homes)\b")
 # the words of a service or a care setting, never the place a practice is in
-_SERVICE_WORDS = frozenset("""primary secondary tertiary care practice practices medicine medical general family health
+SERVICE_WORDS = frozenset("""primary secondary tertiary care practice practices medicine medical general family health
 community surgery surgical nursing hospital clinic clinics network partnership group service services team trust
 board unit centre center out hours ooh urgent emergency private nhs mental the""".split())
 
@@ -53,6 +53,6 @@ def find_unit_addresses(text: str) -> list[Cand]:
             out.append(Cand(m.start("unit"), m.end("unit"), "LOCATION", "unit", 61))
     out += [Cand(m.start("lot"), m.end("lot"), "LOCATION", "unit", 61) for m in LOT_BEFORE_PARK_RE.finditer(text)]
     for m in SERVICE_IN_RE.finditer(text):
-        if not any(w.lower() in _SERVICE_WORDS for w in m.group("place").split()):
+        if not any(w.lower() in SERVICE_WORDS for w in m.group("place").split()):
             out.append(Cand(m.start("place"), m.end("place"), "LOCATION", "place-from", 52))
     return out

@@ -40,6 +40,9 @@ CORES: list[tuple[str, str]] = [
 _DATE_WORDS = (r"lmp|edd|edc|on|since|from|until|till|through|thru|to|by|dated|date|dos|admitted|admission|discharged|discharge"
                r"|seen|starting|started|effective|as\s+of|between|last|next|due|scheduled|before|after"
                r"|placed|inserted|removed|resumed|discontinued"  # "PICC placed 10/20", "drain removed 3/4"
+               # a prisoner's "release 28/11" (not a tablet's "modified release 10/20")
+               r"|(?<!modified )(?<!slow )(?<!extended )(?<!sustained )(?<!controlled )(?<!prolonged )"
+               r"release[ds]?"
                r"|f/u|follow[- ]?up|rtc|return(?:ed|s)?|revisit|visit|appt|again|clinic"
                r"|(?:scheduled|planned|booked|set|arranged|rescheduled|moved)\s+(?:for|to)|appointment(?:\s+on)?"
                r"|planned|anticipated|next\s+(?:visit|appt|appointment|measurement|labs?|check|infusion"

@@ -40,6 +40,7 @@ from meddx.deid.names_cues import find_cue_names
 from meddx.deid.names_dob import find_dob_names
 from meddx.deid.names_handover import find_handover_names
 from meddx.deid.names_marked import find_marked_names
+from meddx.deid.names_objects import OBJECT_VERBS, find_object_names
 from meddx.deid.names_plural import PLURAL_WORDS, drop_age_nouns, drop_street_dr, find_plural_names, split_name_town
 from meddx.deid.names_more_cues import RELATION_WORDS, ROLE_WORDS, find_more_cue_names
 from meddx.deid.ocr import ocr_reading
@@ -101,6 +102,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_plural_names(text)  # "nieces Marguerite and Yvonne Thibodeaux", "to Bartłomiej Zieliński who"
     cands += find_marked_names(text)  # "Referral: Nguyễn Thị Lan, Flat 3B", "specimen from Kemal Aydın"
     cands += find_handover_names(text)  # "Handover at 0700: Zbigniew Kaczmarek in Bay 6"
+    cands += find_object_names(text)  # "brought Ikechukwu in", "Officer Mensah escorted", "Dr, um, Castellanos"
     cands += find_employers(text) + find_signature_names(text) + find_initial_surnames(text) + find_named_people(text)
     cands += find_generic_ids(text)
     cands += find_table_names(text)  # "|KMR|" under an "Initials" column, "Transcribed: klh"
@@ -149,7 +151,8 @@ def _free(chosen: list[Cand], start: int, end: int, skip: int = -1) -> bool:
     return not ((before >= 0 and chosen[before].end > start) or (after < len(chosen) and chosen[after].start < end))
 
 
-_KIN = RELATION_WORDS | PLURAL_WORDS  # "Grandparents Hoàng": a relation word is never the name's first word
+# "Grandparents Hoàng", "Reassured Chidinma": a relation word or a verb of care is never the name's first word
+_KIN = RELATION_WORDS | PLURAL_WORDS | OBJECT_VERBS
 _RIGHT_RE = re.compile(r"([ \t])(" + TOKEN_RE.pattern + r"|[A-Z]\.(?=[ \t]+[A-Z])|[A-Z](?=[ \t]+[A-Z][a-z]))")
 # \Z, not $: "$" also matches before a final newline, so "Cheers,\nTom" grew into one name
 _LEFT_RE = re.compile(r"(" + TOKEN_RE.pattern + r"|[A-Z]\.)([ \t]+)\Z")

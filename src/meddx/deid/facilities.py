@@ -36,7 +36,8 @@ _FACILITY_END = (r"(?:Rehabilitation|Nursing|Health|Healthcare)(?: and | & )(?:N
                  r"|Convalescent Home|Convalescent Center|Pediatrics|Physical Therapy|Daycare|Day Care|Urgent Care"
                  r"|Family Practice|Family Medicine|Medical Group|Medical Associates|Dialysis Center|Surgical Center"
                  r"|Birth Center|Senior Apartments|Apartments|Elementary School|Middle School|High School|Junior High"
-                 r"|Primary School|Preschool|Mobile Home Park|Trailer Park|RV Park|Group Home|Health(?![ \t]+[A-Z])"
+                 r"|Primary School|Academy(?![ \t]+of)|Preschool|Mobile Home Park|Trailer Park|RV Park|Group Home"
+                 r"|Health(?![ \t]+[A-Z])"
                  r"|Cathedral|Church|Chapel|Synagogue|Mosque|" + _SPECIALTY_END)
 # Endings that are also ordinary phrases ("Mental Health", "Developmental Pediatrics"): the name
 # before them needs a word that is neither common nor shaped like an adjective.

@@ -13,6 +13,7 @@ import calendar
 import re
 
 from meddx.deid import lexicon
+from meddx.deid.addresses_units import SERVICE_WORDS
 from meddx.deid.facilities import find_facilities
 from meddx.deid.facility_names import find_facility_names
 from meddx.deid.landmarks import find_landmarks
@@ -175,7 +176,7 @@ def find_locations(text: str) -> list[Cand]:
             out.append(Cand(city[0], city[1], "LOCATION", "place-context", 52))
     for m in [*PLACE_CTX_RE.finditer(text), *AT_PLACE_RE.finditer(text)]:
         city = _leading_proper(text, m.start("city"), m.end("city"), common)
-        if city is None or _eponym(text, city[1]) or _region(text, *city):
+        if city is None or _eponym(text, city[1]) or _region(text, *city) or _service(text[city[0]:city[1]]):
             continue
         if m.re is AT_PLACE_RE and (_english(text[city[0]:city[1]]) or text[city[0]:city[1]] in _TIME_WORDS):
             continue  # "clinic at Noon", "appointment at Tuesday"
@@ -211,3 +212,9 @@ _REGIONS = frozenset("Midwest Northeast Southeast Southwest Northwest Appalachia
 def _region(text: str, start: int, end: int) -> bool:
     """``text[start:end]`` names, or starts, a region larger than a state ("Atlantic" of "Atlantic Canada")."""
     return text[start:end] in _REGIONS or _REGION_AFTER_RE.match(text, end) is not None
+
+
+def _service(place: str) -> bool:
+    """"works in Urgent Care", "in Out Hours": a service or shift whose first word no town starts with."""
+    first = place.split()[0].lower()
+    return first != "the" and first in SERVICE_WORDS

@@ -51,7 +51,7 @@ _CRED_TITLE_RE = re.compile(r"(?<![\w-])(?:RN|LPN|NP|CNA|PA-C|SW|CM|Fr\.|(?i:cas
                             r"|adjuster|teacher|paramedic|technologist|sonographer|hygienist|witness"
                             r"|officer|deputy|detective|trooper"
                             r"|(?:dog|pet|animal|home|property)\s+owner|landlord|landlady|babysitter|nanny))"
-                            r"(?:[ \t]+|[ \t]*\r?\n[ \t]*)(?=[A-Z][a-z])")
+                            rf"(?:[ \t]+|[ \t]*\r?\n[ \t]*)(?={TOKEN})")  # any script: "interpreter Kübra"
 # "paged dr nwosu", "ms. achebe", "seen by Dr. smith", "Mr o'sullivan's bloods": a lower-case name after a title
 # (without a full stop only when capitalised: "mr" and "ms" are mitral regurgitation and multiple sclerosis)
 _LOWER_TITLE_RE = re.compile(r"(?<![\w.-])(?<!the )(?<!dq )(?:[dD]r\.?|[mM]rs\.|[mM]r\.|[mM]s\.|Mrs|Mr|Ms|Miss)[ \t]+"

@@ -83,7 +83,8 @@ COUNTY_RE = re.compile(rf"(?<![\w'’-])(?:(?:Co\.?|County)[ \t]+(?:{'|'.join(_I
                        rf"[{UPPER}][{LOWER}]+shire|{'|'.join(sorted(_COUNTIES))}"
                        r"|Dublin[ \t]+(?:[1-9]|1[0-8]|2[024]|6W))(?![\w'’-])"
                        # not a firm or a dish named for the county ("Wiltshire Farm Foods", "Yorkshire pudding")
-                       rf"(?![ \t]+(?:[{UPPER}]|(?i:pudding|terrier|tea|water|ambulance)\b))")
+                       # (a postcode after it is no firm: "Co. Kerry V93 R2F6", "Lancashire PR1 2AB")
+                       rf"(?![ \t]+(?:(?![A-Z]{{1,2}}\d)[{UPPER}]|(?i:pudding|terrier|tea|water|ambulance)\b))")
 # "(Boots, Sauchiehall St)": a street with a proper first word, no number and no capitalised word after "St"
 BARE_STREET_RE = re.compile(rf"(?<![\w'’-]){_PLACE}[ \t]+(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Crescent|Terrace"
                             rf"|Drive|Gardens|Place|Square|Wynd|Close)\b\.?(?!['’])"
@@ -107,7 +108,10 @@ Assessment Observation Obs Home""".split()) | frozenset(
 _SECTORS = frozenset("""Retail Hospitality Catering Logistics Admin Administration Sales Finance Banking Insurance
 Construction Engineering Education Healthcare Care Farming Agriculture Mining Manufacturing Transport Security
 Marketing Accounts Recruitment Telesales Childcare Nursing Teaching Law Property Media Publishing Fashion Hairdressing
-Cleaning Retailing Warehousing Haulage Fishing Forestry Defence Policing Pharma Research Software Design""".split())
+Cleaning Retailing Warehousing Haulage Fishing Forestry Defence Policing Pharma Research Software Design
+Hours Practice Practices Locum Locums Outpatients Emergency Urgent Primary Secondary Tertiary Acute Nights
+Shifts""".split())
+# (services and shifts a clinician works in: "Works in general practice in Out Hours", "works in Urgent Care")
 
 
 def find_cue_places(text: str) -> list[Cand]:

@@ -111,7 +111,7 @@ def find_more_places(text: str) -> list[Cand]:
         if _named(m.group("place").split(), common):
             out.append(Cand(m.start("place"), m.end("place"), "LOCATION", "facility", 57))
     out += [Cand(m.start("town"), m.end("town"), "LOCATION", "city-after", 56) for m in TOWN_AFTER_RE.finditer(text)
-            if _named(m.group("town").split(), common)]
+            if _named(m.group("town").split(), common) and m.group("town") != "Co"]  # "Rathmore, Co. Kerry": a county
     for rx, word in ((COUNCIL_RE, "Council"), (ROYAL_RE, "Royal")):
         for m in rx.finditer(text) if word in text else ():  # no common word: "Medical Research Council" stays
             words = m.group("place").split()
