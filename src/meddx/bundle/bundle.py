@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from meddx.bundle.folder_hint import not_a_bundle_hint
 from meddx.bundle.integrity import READABLE, blamed as _blamed, format_for, format_message as _format_message
 from meddx.bundle.integrity import check_data_checksum as _check_data_checksum, weights_bytes as _weights_bytes
 from meddx.core.errors import BundleError
@@ -100,9 +101,9 @@ def read_bundle_config(path: str | Path) -> dict[str, Any]:
         raise BundleError(f"{path}: not a bundle folder (no such directory)")
     missing = [name for name in REQUIRED_FILES if not (path / name).is_file()]
     if missing:
-        raise BundleError(
-            f"{path}: incomplete bundle, missing {', '.join(missing)}; a bundle holds {', '.join(REQUIRED_FILES)}"
-        )
+        raise BundleError(not_a_bundle_hint(path) or  # a run folder or bundles/NAME: say what to pass instead
+                          f"{path}: incomplete bundle, missing {', '.join(missing)}; "
+                          f"a bundle holds {', '.join(REQUIRED_FILES)}")
     _refuse_pickles(path)
     config = _read_json(path / "config.json")
     if not isinstance(config, dict):
