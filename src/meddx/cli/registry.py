@@ -76,13 +76,14 @@ def _record(record: object) -> dict:
 
 @app.command("promote")
 def promote_cmd(
-    name: str = typer.Argument(..., help="Registered bundle name."),
-    version: int = typer.Argument(..., help="Version to promote (see `meddx registry list`)."),
+    name: str = typer.Argument(..., help="Registered bundle name, or NAME:VERSION."),
+    version: int | None = typer.Argument(None, help="Version to promote (see `meddx registry list`)."),
     stage: str = typer.Option("production", "--stage", help="Stage alias to move."),
 ) -> None:
     """Make NAME:VERSION the one a stage serves; `meddx serve` picks it up within seconds."""
     from meddx.registry.store import promote
 
+    name, version = _name_version(name, version, "NAME VERSION")
     before = _current(name, stage)
     now = promote(name, version, stage)
     change = "unchanged" if before == now else f"was {'v' + str(before) if before else 'none'}"
@@ -104,8 +105,8 @@ def rollback_cmd(
 
 @app.command("remove")
 def remove_cmd(
-    name: str = typer.Argument(..., help="Registered bundle name."),
-    version: int = typer.Option(..., "--version", help="Version to remove (see `meddx registry list`)."),
+    name: str = typer.Argument(..., help="Registered bundle name, or NAME:VERSION."),
+    version: int | None = typer.Option(None, "--version", help="Version to remove (see `meddx registry list`)."),
 ) -> None:
     """Remove NAME:VERSION from the registry (e.g. its folder was deleted by hand); never deletes a folder.
 
@@ -115,6 +116,7 @@ def remove_cmd(
 
     from meddx.registry.store import remove_bundle
 
+    name, version = _name_version(name, version, "NAME --version N")
     before = _current(name, "production")
     record = remove_bundle(name, version)
     folder = "folder kept, delete it yourself if unwanted" if Path(record.path).is_dir() else "folder already gone"
@@ -128,3 +130,18 @@ def _current(name: str, stage: str) -> int | None:
     from meddx.registry.store import stage_version
 
     return stage_version(name, stage)
+
+
+def _name_version(name: str, version: int | None, usage: str) -> tuple[str, int]:
+    """``NAME VERSION`` or ``NAME:VERSION``, as `predict` and `show` take it: `promote lesions:3` used to
+    fail with "Missing argument 'VERSION'" although the command's own help says NAME:VERSION."""
+    from meddx.core.errors import MeddxError
+
+    base, sep, tail = name.rpartition(":")
+    if sep and base and tail.isdigit():
+        if version is not None and version != int(tail):
+            raise MeddxError(f"{name!r} and version {version} name two versions; give one")
+        return base, int(tail)
+    if version is None:
+        raise MeddxError(f"no version for {name!r}: give NAME:VERSION or {usage} (see `meddx registry list`)")
+    return name, version
