@@ -125,19 +125,23 @@ def _print_faithfulness(report: dict, path: Path, as_json: bool) -> None:
         for warning in report.get("warnings", []):
             typer.echo(f"warning: {warning}", err=True)
         return
-    from rich.console import Console
     from rich.table import Table
 
-    table = Table("method", "deletion AUC (lower better)", "random", "insertion AUC (higher better)", "random",
-                  "pointing game", "randomisation check", "ms/input",
-                  title=f"faithfulness on {report['n']} inputs of {report['split']}")
+    from meddx.cli.train import wide_console
+
+    # Folded, never cut with an ellipsis (as `registry list`): an 80-column terminal, or a pipe, showed
+    # "integr…" for the name `-m` takes; piped, the table is 200 columns wide and every cell whole.
+    table = Table(title=f"faithfulness on {report['n']} inputs of {report['split']}")
+    for column in ("method", "deletion AUC (lower better)", "random", "insertion AUC (higher better)", "random",
+                   "pointing game", "randomisation check", "ms/input"):
+        table.add_column(column, overflow="fold")
     for row in report["table"]:
         sanity = {True: "passed", False: "FAILED", None: "-"}[row["randomisation_passed"]]
         pointing = "-" if row["pointing_game"] is None else f"{row['pointing_game']:.2f}"
         table.add_row(row["method"], f"{row['deletion_auc']:.3f}", f"{row['random_deletion_auc']:.3f}",
                       f"{row['insertion_auc']:.3f}", f"{row['random_insertion_auc']:.3f}", pointing, sanity,
                       f"{row['milliseconds']:.1f}")
-    Console().print(table)
+    wide_console().print(table)
     for warning in report.get("warnings", []):
         typer.echo(f"warning: {warning}")
     typer.echo(f"faithfulness: {path}")
