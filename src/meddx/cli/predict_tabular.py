@@ -58,7 +58,8 @@ def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], 
             raise appeared("--explain", explain / SUMMARY, 0) from None
     from meddx.cli.train import print_predictions
 
-    print_predictions(predictions, predictor.label_names, as_json, "row", extra)
+    print_predictions(predictions, predictor.label_names, as_json, "row", extra,
+                      decision=predictor.config.get("decision"))
     if extra and not as_json:
         for p, item in zip(predictions, extra):
             source, e = p.source, item["explanation"]

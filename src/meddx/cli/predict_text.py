@@ -132,7 +132,8 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
 
     # each document its own page, in order (two may share a name: a CSV id column with a repeated id)
     extra = [{"explanation": str(page)} for _, page in pages] if pages else None
-    print_predictions(predictions, predictor.label_names, as_json, "document", extra)
+    print_predictions(predictions, predictor.label_names, as_json, "document", extra,
+                      decision=predictor.config.get("decision"))
     if pages and not as_json:
         typer.echo(f"explanations: {explain} ({len(pages)} HTML page{'' if len(pages) == 1 else 's'}), listed in "
                    f"{explain / 'explanations.json'}")

@@ -308,16 +308,17 @@ def predict(
     from meddx.cli.predict_image import print_notices
 
     print_notices(predictor, predictions)  # spacing, channels, typicality (stderr: JSON lines stay clean)
-    print_predictions(predictions, predictor.label_names, as_json, "file")
+    print_predictions(predictions, predictor.label_names, as_json, "file", decision=predictor.config.get("decision"))
 
 
 def print_predictions(predictions: list, label_names: list[str], as_json: bool, what: str,
-                      extra: Sequence[dict] | None = None) -> None:
+                      extra: Sequence[dict] | None = None, decision: dict | None = None) -> None:
     """One JSON line per prediction (``Prediction.to_dict``, which holds the prediction's own ``extra``
     notes, plus the caller's ``extra`` fields, one dict per prediction, in order), or a table: source,
     label, probabilities, and the voxel spacing read (3D image bundles: ``"spacing"``). In order, not by
     source: two inputs may share a name (a file given twice, an id repeated in a CSV), and each keeps
-    its own fields."""
+    its own fields. Under the table, a note when a label is not the most probable class (``decision``: the
+    bundle's rule, ``cli.predict_notes``)."""
     given = list(extra) if extra is not None else [{} for _ in predictions]
     if as_json:
         for p, more in zip(predictions, given):
@@ -337,6 +338,11 @@ def print_predictions(predictions: list, label_names: list[str], as_json: bool, 
         shown = ["x".join(f"{v:.3g}" for v in sp) if sp else "not recorded"] if spacing else []
         table.add_row(p.source, label, *[f"{v:.3f}" for v in p.probabilities.values()], *shown)
     wide_console().print(table)
+    from meddx.cli.predict_notes import decision_note
+
+    note = decision_note(predictions, decision, label_names)
+    if note:
+        typer.echo(note)
     trained = next((e["training_spacing"] for e in rows if e.get("training_spacing")), None)
     if trained:
         wide_console().print(f"trained at spacing {'x'.join(f'{v:.3g}' for v in trained)} mm (median of the "
