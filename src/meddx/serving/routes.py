@@ -89,7 +89,8 @@ async def model_detail(name: str, request: Request, key: KeyRecord = Depends(vie
 
 _PREDICT_BODY = {"requestBody": {"required": True, "content": {
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
-        "file": {"type": "string", "format": "binary", "description": "PNG, JPEG, DICOM or NIfTI (.nii/.nii.gz)"}}}},
+        "file": {"type": "string", "format": "binary", "description": "PNG, JPEG, DICOM or NIfTI (.nii/.nii.gz); "
+                 "3D models: also a ZIP of one DICOM series"}}}},
     "application/json": {"schema": {"type": "object", "description": 'text bundles: {"text": "..."}; '
                                     'series bundles: {"record": {...}}; table bundles: {"row": {"column": '
                                     'value, ...}} (GET /v1/models lists each bundle\'s input)'}}}}}
@@ -124,7 +125,10 @@ async def predict(name: str, request: Request, key: KeyRecord = Depends(viewer),
     try:
         payload, raw_input = await _read_payload(request, served)
         method = None if options else _method(served, explain)
-        raw_input = (payload.kind, raw_input, *options) if options else raw_input
+        if options:  # a segmentation job: (kind, bytes, mask encoding, pixel size, a series ZIP's limits)
+            from meddx.serving.series_zip import ZipLimits
+
+            raw_input = (payload.kind, raw_input, *options, ZipLimits.of(settings))
         result = await asyncio.wait_for(_run(request, served, payload, raw_input, method), settings.predict_timeout_s)
     except asyncio.TimeoutError:
         raise Problem(503, "timeout", f"the prediction took longer than {settings.predict_timeout_s:g} s") from None
@@ -165,10 +169,12 @@ async def _read_payload(request: Request, served: Any) -> tuple[Any, Any]:
             await form.close()
         loop = asyncio.get_running_loop()
         if getattr(served, "segmentation", False):  # checked here; decoded and segmented in one job (_run)
+            from meddx.serving.series_zip import ZipLimits
             from meddx.serving.uploads import image_payload
 
             payload = await loop.run_in_executor(request.app.state.executor, image_payload, data,
-                                                 settings.max_pixels, settings.max_voxels)
+                                                 settings.max_pixels, settings.max_voxels, ZipLimits.of(settings))
+            _series_needs_3d(served, payload.kind)
             return payload, data
         return await loop.run_in_executor(request.app.state.executor, _prepare_image, served, data, settings)
     if ctype.startswith("application/json"):
@@ -216,18 +222,34 @@ def _prepare_image(served: Any, data: bytes, settings: Any) -> tuple[Any, Any]:
     from meddx.data.orientation import reading_for
     from meddx.serving.models import preprocess, readable
     from meddx.serving.quiet_logs import PYDICOM, withheld_logs
+    from meddx.serving.series_zip import ZipLimits
     from meddx.serving.uploads import decode_upload, image_payload
 
     orientation = served.predictor.config.get("orientation")  # the bundle's voxel orientation; None: stored order
+    limits = ZipLimits.of(settings)
     # pydicom logs a traceback per decoder that fails on a corrupt frame (and, with its debug mode
     # on, the bytes it reads): withheld in this worker thread while it reads the upload
     with withheld_logs(PYDICOM):
-        payload = image_payload(data, settings.max_pixels, settings.max_voxels)
+        payload = image_payload(data, settings.max_pixels, settings.max_voxels, limits)
+        _series_needs_3d(served, payload.kind)
         with reading_for(served.predictor):  # X-ray DICOM as training read it
-            loaded = decode_upload(payload.kind, data, orientation)
+            loaded = decode_upload(payload.kind, data, orientation, limits)
             image = readable(served, loaded.array)  # explanations draw on this image too
     payload.spacing = loaded.spacing  # and a volume's figure at this spacing, as `meddx explain` draws it
     return payload, (image, preprocess(served, image))
+
+
+def _series_needs_3d(served: Any, kind: str) -> None:
+    """422 before anything is unpacked when a DICOM series ZIP comes to a model of 2D images."""
+    from meddx.serving.series_zip import KIND
+
+    if kind != KIND:
+        return
+    predictor = served.predictor
+    dims = predictor.spatial_dims if served.segmentation else len(predictor.preprocessor.spatial_size)
+    if dims != 3:
+        raise Problem(422, "wrong-dimensions", f"the upload is a ZIP of a DICOM series (a volume), but model "
+                      f"{served.name!r} reads {dims}D images; send one image file (PNG, JPEG, DICOM slice) per request")
 
 
 def _seg_options(served: Any, explain: str | None, mask: str | None, pixel_size: float | None) -> tuple[Any, ...]:

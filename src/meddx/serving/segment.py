@@ -13,7 +13,7 @@ still gives statistics and the hot-swap hand-over).
 Mask encodings (``?mask=``), all lossless and base64 in the JSON answer:
 
 - ``auto`` (default): the file ``meddx predict --output`` writes: PNG for PNG/JPEG uploads,
-  NIfTI-gz for NIfTI and DICOM uploads (the input's affine). The mask is what a segmenter is for,
+  NIfTI-gz for NIfTI and DICOM uploads (the input's affine; a DICOM series ZIP's from its slices). The mask is what a segmenter is for,
   and label maps compress well (a 64^3 two-structure mask is ~1 kB gzipped).
 - ``png``: a PNG label map; 2D inputs only. ``nifti``: NIfTI-gz; NIfTI/DICOM inputs only (a
   picture has no affine to give it). ``none``: measurements only.
@@ -47,7 +47,7 @@ def seg_input_spec(predictor: Any) -> dict[str, Any]:
     return {"kind": "image", "spatial_dims": pre.spatial_dims, "channels": pre.channels,
             "network_size": pre.size, "target_spacing_mm": pre.target_spacing,
             "patch_size": list(predictor.patch_size), "orientation": predictor.orientation,
-            "formats": ["png", "jpeg", "dicom", "nifti"] if pre.spatial_dims == 2 else ["dicom", "nifti"],
+            "formats": ["png", "jpeg", "dicom", "nifti"] if pre.spatial_dims == 2 else ["dicom", "nifti", "dicom-zip"],
             "field": "file (multipart/form-data)", "mask_formats": list(MASK_FORMATS)}
 
 
@@ -81,16 +81,18 @@ def check_mask_format(predictor: Any, mask: str | None) -> str:
 
 
 def segment_upload(predictor: Any, kind: str, data: bytes, mask: str = "auto",
-                   pixel_size: float | None = None) -> dict[str, Any]:
+                   pixel_size: float | None = None, zip_limits: Any = None) -> dict[str, Any]:
     """Segment one checked upload (``uploads.image_payload``) as ``meddx predict --output`` does,
-    and shape the answer (runs in a worker thread)."""
+    and shape the answer (runs in a worker thread). A DICOM series ZIP (``series_zip``, within
+    ``zip_limits``) is unpacked into a private folder and segmented as ``meddx predict`` segments
+    that folder; its mask is the NIfTI-gz the CLI writes for it."""
     from meddx.core.errors import DataError
     from meddx.data.orientation import reading_for
     from meddx.serving.quiet_logs import PYDICOM, withheld_logs
     from meddx.serving.uploads import read_upload, upload_file
 
     start = time.perf_counter()
-    with withheld_logs(PYDICOM), reading_for(predictor), upload_file(kind, data) as path:
+    with withheld_logs(PYDICOM), reading_for(predictor), upload_file(kind, data, zip_limits) as path:
         loaded = read_upload(path, kind, predictor.orientation)
         try:
             predictor.check_dims(loaded.array, "the uploaded image")
@@ -211,7 +213,7 @@ def served_segmenter(manager: Any, name: str, version: int, stage: str, path: st
     from meddx.serving.models import ServedModel
     from meddx.serving.summary import card_summary
 
-    def run(jobs: list[tuple[str, bytes, str, float | None]]) -> list[dict[str, Any]]:
+    def run(jobs: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
         return [segment_upload(predictor, *job) for job in jobs]
 
     batcher = MicroBatcher(run, manager.executor, max_batch=1, name=f"{name}:{version}")

@@ -24,6 +24,8 @@ class ServeSettings:
     input, so each answer equals the one its input gets alone; True: one shared pass (faster for
     large models; probabilities then move by ~1e-7 with the batch mates). ``torch_threads`` 0 means cores // worker threads (at least 1).
     ``db``: the SQLite file for keys and the audit log (default ``MEDDX_HOME/serving.db``).
+    ``max_zip_entries``/``max_unzipped_mb`` bound a DICOM series sent as one ZIP (``serving.series_zip``);
+    its voxels count against ``max_voxels`` as a volume's do.
     """
 
     host: str = "127.0.0.1"
@@ -38,6 +40,8 @@ class ServeSettings:
     max_upload_mb: float = 20.0
     max_pixels: int = 40_000_000
     max_voxels: int = 64_000_000
+    max_zip_entries: int = 4096  # a DICOM series ZIP: entries in its directory
+    max_unzipped_mb: float = 256.0  # ... and the bytes they unpack to (declared, then counted)
     max_text_chars: int = 100_000
     upload_timeout_s: float = 30.0
     predict_timeout_s: float = 30.0

@@ -81,7 +81,8 @@ def input_spec(config: dict[str, Any]) -> dict[str, Any]:
     if kind == "image":
         size = list(pre.get("spatial_size") or [])
         return {"kind": "image", "spatial_dims": len(size), "spatial_size": size, "channels": pre.get("channels"),
-                "formats": ["png", "jpeg", "dicom", "nifti"], "field": "file (multipart/form-data)"}
+                "formats": ["png", "jpeg", "dicom", "nifti", *(["dicom-zip"] if len(size) == 3 else [])],
+                "field": "file (multipart/form-data)"}
     if kind == "text":
         return {"kind": "text", "max_length": pre.get("max_length"), "body": '{"text": "..."} (application/json)'}
     if kind == "tabular":

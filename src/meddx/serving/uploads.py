@@ -11,6 +11,9 @@
   without allocating it (decompression bombs).
 - Decoding goes through ``meddx.data.io.read_image``, as training did, from a private temporary
   file that is deleted at once; error messages never echo the client's file name or content.
+- A ZIP archive (``PK\x03\x04``) is one DICOM series for 3D bundles (kind ``dicom-zip``): its
+  directory is checked here, and it is unpacked into a private folder and read as ``meddx predict
+  SERIES_DIR`` reads the folder (:mod:`meddx.serving.series_zip`).
 """
 
 from __future__ import annotations
@@ -31,10 +34,13 @@ import numpy as np
 
 from meddx.data.orientation import CANONICAL
 from meddx.serving.problems import Problem, problem_response
+from meddx.serving.series_zip import KIND as ZIP_KIND
+from meddx.serving.series_zip import ZipLimits, check_zip, extracted_at, is_zip, series_folder
+from meddx.serving.series_zip import withhold_names as _withhold_names
 
 KINDS = {"png": ".png", "jpeg": ".jpg", "dicom": ".dcm", "nifti": ".nii", "nifti-gz": ".nii.gz"}
 _MULTIPART_SLACK = 64 * 1024
-_ACCEPTED = "PNG, JPEG, DICOM (with the DICM preamble) or NIfTI (.nii, .nii.gz)"
+_ACCEPTED = "PNG, JPEG, DICOM (with the DICM preamble), NIfTI (.nii, .nii.gz) or a ZIP of one DICOM series"
 # pydicom quotes a bad header value ("... to float: 'DOE^JOHN'"); a tag's name follows its "(gggg,eeee) "
 _QUOTED_VALUE = re.compile(r"(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\) '[^']*')|'[^']*'")
 
@@ -107,6 +113,8 @@ def sniff(data: bytes) -> str:
         return "nifti"
     if data[:2] == b"\x1f\x8b" and _nifti_header(_gunzip_head(data)) is not None:
         return "nifti-gz"
+    if is_zip(data):  # what it holds is checked from its directory (image_payload) and when unpacked
+        return ZIP_KIND
     looks = "text" if _is_text(data[:512]) else "unrecognised binary data"
     raise Problem(415, "unsupported-media-type", f"the upload's content is {looks}, not an image; send {_ACCEPTED} "
                   "(the type is read from the content, not the file name)")
@@ -198,25 +206,33 @@ def check_limits(kind: str, data: bytes, max_pixels: int, max_voxels: int) -> tu
 
 
 # ----------------------------------------------------------------------------- decoding
-def decode_image(kind: str, data: bytes, orientation: str | None = CANONICAL) -> np.ndarray:
+def decode_image(kind: str, data: bytes, orientation: str | None = CANONICAL,
+                 zip_limits: ZipLimits | None = None) -> np.ndarray:
     """The channel-first array of an upload already sniffed and checked, via ``read_image``;
     volumes in ``orientation``, the bundle's (None: stored order, bundles without one)."""
-    return decode_upload(kind, data, orientation).array
+    return decode_upload(kind, data, orientation, zip_limits).array
 
 
-def decode_upload(kind: str, data: bytes, orientation: str | None = CANONICAL) -> Any:
+def decode_upload(kind: str, data: bytes, orientation: str | None = CANONICAL,
+                  zip_limits: ZipLimits | None = None) -> Any:
     """:func:`decode_image` as the ``LoadedImage`` ``read_image`` gives: the array and the voxel
     spacing the file records, which a volume's explanation figure is drawn at, as ``meddx explain``
     draws the same file."""
-    with upload_file(kind, data) as path:
+    with upload_file(kind, data, zip_limits) as path:
         return read_upload(path, kind, orientation)
 
 
 @contextlib.contextmanager
-def upload_file(kind: str, data: bytes) -> Iterator[str]:
+def upload_file(kind: str, data: bytes, zip_limits: ZipLimits | None = None) -> Iterator[str]:
     """The upload as a private file (mode 0600, named with the kind's suffix) for the block's
     duration, unlinked on close; not a temporary folder: rmdir alone cost ~2 ms per request on
-    this machine's /tmp. A segmentation mask is written with this file as its geometry reference."""
+    this machine's /tmp. A segmentation mask is written with this file as its geometry reference.
+    A ``dicom-zip`` is a private folder of the series' files instead (``series_zip``; default limits
+    when ``zip_limits`` is None)."""
+    if kind == ZIP_KIND:
+        with series_folder(data, zip_limits or ZipLimits()) as extracted:
+            yield str(extracted.folder)
+        return
     with tempfile.NamedTemporaryFile(prefix="meddx-upload-", suffix=KINDS[kind]) as fh:
         fh.write(data)
         fh.flush()
@@ -232,20 +248,25 @@ def read_upload(path: str, kind: str, orientation: str | None = CANONICAL) -> An
     try:
         return read_image(path, orientation)
     except DataError as exc:
-        detail = str(exc).replace(path, "upload")
-        if kind == "dicom":  # a header value may hold anything, PHI included: keep the tag, drop the value
+        extracted = extracted_at(path) if kind == ZIP_KIND else None
+        detail = str(exc).replace(path, "upload") if extracted is None else _withhold_names(str(exc), extracted)
+        if kind in ("dicom", ZIP_KIND):  # a header value may hold anything, PHI included: keep the tag, drop the value
             detail = _QUOTED_VALUE.sub(lambda m: m.group(1) or "(value withheld)", detail)
         raise Problem(422, "malformed-image", detail) from None
     except (MemoryError, ValueError, OSError) as exc:
         raise Problem(422, "malformed-image", f"upload: cannot decode the {kind} image ({type(exc).__name__})") from None
 
 
-def image_payload(data: bytes, max_pixels: int, max_voxels: int) -> Payload:
-    """Check an uploaded file (not empty, sniffed type, header dimensions) into a ``Payload``."""
+def image_payload(data: bytes, max_pixels: int, max_voxels: int, zip_limits: ZipLimits | None = None) -> Payload:
+    """Check an uploaded file (not empty, sniffed type, header dimensions; a series ZIP's directory)
+    into a ``Payload``."""
     if not data:
         raise Problem(400, "empty-upload", "the uploaded file is empty (0 bytes)")
     kind = sniff(data)
-    check_limits(kind, data, max_pixels, max_voxels)
+    if kind == ZIP_KIND:
+        check_zip(data, zip_limits or ZipLimits(max_voxels=max_voxels))
+    else:
+        check_limits(kind, data, max_pixels, max_voxels)
     return Payload(kind=kind, sha256=hashlib.sha256(data).hexdigest(), nbytes=len(data), raw=data)
 
 

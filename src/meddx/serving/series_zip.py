@@ -1,0 +1,258 @@
+"""A DICOM series sent to ``POST /v1/models/{name}/predict`` as one ZIP archive.
+
+A CT or MR study is a series of single-slice files; ``meddx predict BUNDLE SERIES_DIR`` reads
+such a folder as one volume (``data.dicom.read_dicom_series``). The server takes the same folder
+zipped, in two steps:
+
+- :func:`check_zip`, in the request, from the archive's central directory only (nothing is
+  decompressed): the entry count, each name (no absolute name, no ``..``, no symbolic link, at
+  most ``MAX_DEPTH`` folders deep, no encryption) and the total uncompressed size its headers
+  declare, against ``ServeSettings.max_zip_entries`` / ``max_unzipped_mb``.
+- :func:`series_folder`, in the inference thread: the entries are extracted into a private
+  temporary folder (0700, removed afterwards), each under a neutral name (its rank in name order,
+  with its suffix), counting the bytes written against what the headers declared (a zip bomb
+  stops there, not when the disk is full). Files are then told apart as the CLI tells them
+  (``data.io.detect_kind``), their DICOM headers read without pixels (one series? single-frame
+  image slices? the voxel total against ``max_voxels``), and the folder goes to ``read_image``,
+  exactly as ``meddx predict`` reads the folder the zip was made from.
+
+``__MACOSX/`` entries, hidden files and folders (names starting with ``.``) and ``DICOMDIR``
+are not extracted; other files that are not DICOM are skipped, as in a series folder. Archives
+inside the archive are not opened. Messages name files by their rank (``file #7``, the 7th in
+name order), never by the client's names or a DICOM header value (names, ids, UIDs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterator
+
+from meddx.serving.problems import Problem
+
+KIND = "dicom-zip"
+MAX_DEPTH = 12
+"""Folders an entry may sit below the archive's root (exports nest patient/study/series: 3 or 4)."""
+_SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,12}$")
+_EXPECTED = "expected a ZIP of one DICOM series (the slice files of one folder)"
+_CHUNK = 1 << 20
+_OPEN: dict[str, "Extracted"] = {}  # folder -> its extraction, while the block that made it runs
+
+
+@dataclass(frozen=True)
+class ZipLimits:
+    """What an archive may hold: entries, declared and written bytes, and voxels of the series."""
+
+    max_entries: int = 4096
+    max_bytes: int = 256 * 1024 * 1024
+    max_voxels: int = 64_000_000
+
+    @classmethod
+    def of(cls, settings: Any) -> "ZipLimits":
+        return cls(int(settings.max_zip_entries), int(settings.max_unzipped_mb * 1024 * 1024),
+                   int(settings.max_voxels))
+
+
+def is_zip(data: bytes) -> bool:
+    """A ZIP local file header, or the end record of an empty archive."""
+    return data.startswith((b"PK\x03\x04", b"PK\x05\x06"))
+
+
+def _skipped(parts: tuple[str, ...]) -> bool:
+    """macOS resource forks, hidden files or folders, and the DICOMDIR index: not slices."""
+    return parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts) or parts[-1].upper() == "DICOMDIR"
+
+
+def _open(data: bytes) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise Problem(422, "malformed-zip", f"the upload starts like a ZIP archive but its directory cannot be read "
+                      f"(truncated or corrupt); {_EXPECTED}") from None
+
+
+def check_zip(data: bytes, limits: ZipLimits) -> list[zipfile.ZipInfo]:
+    """The archive's file entries to extract (skipped ones left out), checked from its central
+    directory before anything is decompressed: 413 for too many entries or too many declared
+    bytes, 422 for an unsafe or encrypted entry."""
+    with _open(data) as zf:
+        infos = zf.infolist()
+    if len(infos) > limits.max_entries:
+        raise Problem(413, "zip-too-large", f"the ZIP has {len(infos):,} entries, over the limit of "
+                      f"{limits.max_entries:,} (meddx serve's max_zip_entries); send one series per request")
+    kept, total = [], 0
+    for k, info in enumerate(infos, 1):
+        name = info.filename.replace("\\", "/")
+        parts = tuple(p for p in PurePosixPath(name).parts if p not in ("", "."))
+        if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+            raise Problem(422, "unsafe-zip", f"ZIP entry #{k} has an absolute name or a '..' component (it would be "
+                          f"written outside the archive's folder); {_EXPECTED}, made with relative names")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise Problem(422, "unsafe-zip", f"ZIP entry #{k} is a symbolic link; {_EXPECTED} holding the files "
+                          "themselves (zip without --symlinks)")
+        if info.flag_bits & 0x1:
+            raise Problem(422, "unsafe-zip", f"ZIP entry #{k} is encrypted; send an archive without a password")
+        if len(parts) > MAX_DEPTH + 1:
+            raise Problem(422, "unsafe-zip", f"ZIP entry #{k} is {len(parts) - 1} folders deep, over the limit of "
+                          f"{MAX_DEPTH}; zip the series folder itself")
+        if info.is_dir() or not parts or _skipped(parts):
+            continue
+        total += info.file_size
+        kept.append(info)
+    if total > limits.max_bytes:
+        raise Problem(413, "zip-too-large", f"the ZIP's entries unpack to {total / 1024 / 1024:,.1f} MB, over the "
+                      f"limit of {limits.max_bytes / 1024 / 1024:g} MB (meddx serve's max_unzipped_mb); send one "
+                      "series, or downsample it")
+    return kept
+
+
+@dataclass
+class Extracted:
+    """The extracted folder, and the neutral name of each file with its rank (1-based, name order)."""
+
+    folder: Path
+    names: dict[str, int]
+
+
+@contextlib.contextmanager
+def series_folder(data: bytes, limits: ZipLimits) -> Iterator[Extracted]:
+    """The archive's series as a private folder for the block's duration, checked (see the module)."""
+    kept = check_zip(data, limits)
+    order = sorted(range(len(kept)), key=lambda i: (PurePosixPath(kept[i].filename).name, kept[i].filename))
+    width = max(5, len(str(len(kept))))
+    with tempfile.TemporaryDirectory(prefix="meddx-upload-") as tmp, _open(data) as zf:
+        folder = Path(tmp)
+        names: dict[str, int] = {}
+        budget = sum(info.file_size for info in kept)
+        for rank, i in enumerate(order, 1):
+            info = kept[i]
+            suffix = _suffix(PurePosixPath(info.filename).name)
+            target = folder / f"{rank:0{width}d}{suffix}"
+            budget = _extract(zf, info, target, budget, rank)
+            names[target.name] = rank
+        _check_series(folder, names, limits)
+        extracted = _OPEN[str(folder)] = Extracted(folder, names)
+        try:
+            yield extracted
+        finally:
+            _OPEN.pop(str(folder), None)
+
+
+def extracted_at(path: str) -> Extracted | None:
+    """The open extraction whose folder is ``path`` (for its reader's messages), else ``None``."""
+    return _OPEN.get(str(path))
+
+
+def _suffix(name: str) -> str:
+    """The entry's type suffix (``.dcm``, a UID's ``.1``), lower case, when it is a plain one."""
+    from meddx.data.io import image_suffix
+
+    suffix = image_suffix(name)
+    return suffix if suffix == ".nii.gz" or _SUFFIX.match(suffix) else ""
+
+
+def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: int, rank: int) -> int:
+    """Write one entry, counting bytes against its declared size and the archive's remaining budget."""
+    written = 0
+    try:
+        with zf.open(info) as src, open(target, "xb") as out:
+            while chunk := src.read(_CHUNK):
+                written += len(chunk)
+                if written > info.file_size or written > budget:
+                    raise Problem(422, "malformed-zip", f"file #{rank} of the ZIP unpacks to more bytes than its "
+                                  "header declares; the archive is corrupt or crafted")
+                out.write(chunk)
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
+        what = "is compressed with a method this server cannot unpack" if isinstance(exc, NotImplementedError) \
+            else "cannot be unpacked (corrupt data or a bad CRC)"
+        raise Problem(422, "malformed-zip", f"file #{rank} of the ZIP {what}; {_EXPECTED}, zipped with "
+                      "deflate or stored") from None
+    return budget - written
+
+
+def _check_series(folder: Path, names: dict[str, int], limits: ZipLimits) -> None:
+    """What the folder holds, from file signatures and DICOM headers (no pixel data): 415 without
+    DICOM images, 422 for several series or multi-frame files, 413 over the voxel limit."""
+    from meddx.data.io import detect_kind
+
+    kinds: dict[str, list[str]] = {}
+    for name in sorted(names):
+        path = folder / name
+        kind = detect_kind(path) or ("zip" if is_zip(_head(path)) else "other")
+        kinds.setdefault(kind, []).append(name)
+    dicom = kinds.get("dicom", [])
+    if not dicom:
+        raise Problem(415, "unsupported-media-type", f"the ZIP holds no DICOM files (found {_found(kinds)}); "
+                      f"{_EXPECTED}; send a single image file itself, not zipped (archives inside are not opened)")
+    headers = [(name, _header(folder / name, names[name])) for name in dicom]
+    images = [(name, h) for name, h in headers if h["image"]]
+    if not images:
+        modalities = sorted({str(h["modality"]) for _, h in headers})
+        raise Problem(422, "no-dicom-images", f"the ZIP holds {len(headers)} DICOM object(s) but no image slices "
+                      f"(modality {', '.join(modalities)}: structure sets, segmentations or reports); {_EXPECTED}")
+    by_series: dict[str, int] = {}
+    for _, h in images:
+        by_series[h["series"]] = by_series.get(h["series"], 0) + 1
+    if len(by_series) > 1:
+        counts = " and ".join(str(n) for n in sorted(by_series.values(), reverse=True))
+        raise Problem(422, "several-series", f"the ZIP holds {len(by_series)} DICOM series ({counts} image slices; "
+                      f"told apart by SeriesInstanceUID, values withheld); {_EXPECTED}: zip each series on its own")
+    multi = [(name, h) for name, h in images if h["frames"] > 1]
+    if multi:
+        name, h = multi[0]
+        raise Problem(422, "multi-frame-in-zip", f"file #{names[name]} of the ZIP is a multi-frame DICOM "
+                      f"({h['frames']} frames: a volume of its own); send that file itself as the upload, not zipped, "
+                      "or a ZIP of single-frame slices")
+    voxels = sum(h["rows"] * h["cols"] * h["samples"] for _, h in images)
+    if voxels > limits.max_voxels:
+        raise Problem(413, "image-too-large", f"the series is {len(images)} slices, {voxels:,} values, over the "
+                      f"limit of {limits.max_voxels:,}; downsample it before sending")
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(4)
+
+
+def _found(kinds: dict[str, list[str]]) -> str:
+    words = {"pil": "picture (PNG, JPEG, BMP, TIFF)", "nifti": "NIfTI", "zip": "ZIP archive", "other": "other"}
+    return ", ".join(f"{len(v)} {words.get(k, k)} file(s)" for k, v in sorted(kinds.items())) or "no files"
+
+
+def _header(path: Path, rank: int) -> dict[str, Any]:
+    """The tags the checks need, read without pixel data; 422 naming the file's rank when unreadable."""
+    import warnings
+
+    import pydicom
+
+    from meddx.data.dicom import is_image_sop
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(path, force=True, stop_before_pixels=True)
+        return {"image": is_image_sop(ds.get("SOPClassUID")), "modality": ds.get("Modality", "unknown"),
+                "series": str(ds.get("SeriesInstanceUID", "")), "frames": int(ds.get("NumberOfFrames", 1) or 1),
+                "rows": int(ds.get("Rows", 0) or 0), "cols": int(ds.get("Columns", 0) or 0),
+                "samples": int(ds.get("SamplesPerPixel", 1) or 1)}
+    except Exception:  # noqa: BLE001 - any unreadable header is one answer, its message withheld (it may quote values)
+        raise Problem(422, "malformed-image", f"file #{rank} of the ZIP: its DICOM header cannot be read "
+                      "(truncated or corrupt)") from None
+
+
+def withhold_names(detail: str, extracted: Extracted) -> str:
+    """A reader's message about the extracted folder with the private path and neutral file names
+    turned into what the client can act on: ``the ZIP`` and ``file #N`` (its rank in name order)."""
+    detail = detail.replace(str(extracted.folder) + "/", "").replace(str(extracted.folder), "the ZIP")
+    if not extracted.names:
+        return detail
+    alternatives = "|".join(re.escape(n) for n in sorted(extracted.names, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.])(?:{alternatives})(?!\w)")
+    detail = pattern.sub(lambda m: f"file #{extracted.names[m.group()]}", detail)
+    return re.sub(r"SeriesInstanceUID [^)]*", "SeriesInstanceUID values withheld", detail)
