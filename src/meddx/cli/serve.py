@@ -22,6 +22,9 @@ def serve(
     max_upload_mb: float = typer.Option(20.0, "--max-upload-mb", min=0.01, help="Largest request body."),
     max_pixels: int = typer.Option(40_000_000, "--max-pixels", min=1, help="Largest 2D image (pixels) decoded."),
     max_voxels: int = typer.Option(64_000_000, "--max-voxels", min=1, help="Largest 3D volume (voxels) decoded."),
+    max_unzipped_mb: float = typer.Option(256.0, "--max-unzipped-mb", min=0.01, help="Largest DICOM series ZIP "
+                                          "once unpacked (declared, then counted while unpacking)."),
+    max_zip_entries: int = typer.Option(4096, "--max-zip-entries", min=1, help="Most files in a DICOM series ZIP."),
     worker_threads: int = typer.Option(0, "--workers-threads", min=0, help="Inference/decoding threads (0: the cores "
                                        "this process may use)."),
     torch_threads: int = typer.Option(0, "--torch-threads", min=0, help="Torch intra-op threads (0: cores / worker threads)."),
@@ -39,7 +42,7 @@ def serve(
     import logging
 
     _preflight({"--timeout": timeout, "--poll-seconds": poll_seconds, "--max-wait-ms": max_wait_ms,
-                "--max-upload-mb": max_upload_mb}, log_level, ssl_certfile, ssl_keyfile)
+                "--max-upload-mb": max_upload_mb, "--max-unzipped-mb": max_unzipped_mb}, log_level, ssl_certfile, ssl_keyfile)
     import uvicorn
 
     from meddx.serving.app import create_app
@@ -49,6 +52,7 @@ def serve(
         host=host, port=port, models=list(models or []), max_batch=max_batch, max_wait_ms=max_wait_ms,
         batch_forward=batch_forward,
         max_upload_mb=max_upload_mb, max_pixels=max_pixels, max_voxels=max_voxels,
+        max_unzipped_mb=max_unzipped_mb, max_zip_entries=max_zip_entries,
         worker_threads=worker_threads or default_threads(), torch_threads=torch_threads,
         upload_timeout_s=timeout, predict_timeout_s=timeout, poll_seconds=poll_seconds,
         cors_origins=list(cors_origins or []), docs=not no_docs,
