@@ -93,10 +93,14 @@ def check_one_series(folder: Path, slices: list[tuple[Path, Any]]) -> None:
     """``DataError`` when the image slices of ``folder`` hold several SeriesInstanceUIDs, or one
     series several ImageOrientationPatient (a localizer or reformat exported into the series):
     projected on the first slice's normal and stacked, those would put anatomy in the wrong place."""
-    series = {str(ds.get("SeriesInstanceUID", "")) for _, ds in slices}
-    if len(series) > 1:
+    series: dict[str, list[str]] = defaultdict(list)
+    for f, ds in slices:
+        series[str(ds.get("SeriesInstanceUID", ""))].append(f.name)
+    if len(series) > 1:  # named by slice count and first file: a UID is an identifier de-identification replaces
+        shown = "; ".join(f"{len(names)} slices from {sorted(names)[0]}"
+                          for names in sorted(series.values(), key=lambda n: (-len(n), sorted(n)[0]))[:4])
         raise DataError(
-            f"{folder}: holds {len(series)} DICOM series (SeriesInstanceUID {', '.join(sorted(series))}); "
+            f"{folder}: holds {len(series)} DICOM series (SeriesInstanceUID differs: {shown}); "
             "expected one series per folder: move each series into its own folder"
         )
     by_orientation: dict[tuple[float, ...], list[str]] = defaultdict(list)

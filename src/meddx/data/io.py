@@ -287,7 +287,10 @@ def _reason(exc: BaseException) -> str:
     lines below ("Unable to decode as exceptions were raised by all available plugins:" /
     "  pillow: cannot identify image file <_io.BytesIO object at 0x...>"): the heading alone says
     nothing, so the first line under it is added. Nothing further is kept (later lines may quote
-    header values), and an object's repr (``<... object at 0x...>``) is dropped as noise.
+    header values), and an object's repr (``<... object at 0x...>``) is dropped as noise. A quoted
+    value ("could not convert string to float: 'DOE^JOHN'", from a DICOM header) is withheld: a header
+    may hold a patient's name or id, and this line reaches the terminal and logs (a tag's ``(gggg,eeee)``
+    stays, as the server's upload errors keep it).
     """
     import re
 
@@ -296,4 +299,5 @@ def _reason(exc: BaseException) -> str:
         return type(exc).__name__
     text = f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
     text = re.sub(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>", "", text)
+    text = re.sub(r"(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\) '[^']*')|'[^']*'", lambda m: m.group(1) or "(value withheld)", text)
     return text if len(text) <= 200 else text[:197] + "..."
