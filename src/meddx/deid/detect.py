@@ -20,10 +20,11 @@ from meddx.deid.addresses_units import find_unit_addresses
 from meddx.deid.clinical_terms import drop_clinical_terms
 from meddx.deid.dates import find_dates
 from meddx.deid.dates_clock import find_clock_dates
+from meddx.deid.ids_intl import find_intl_ids
 from meddx.deid.ids_uk import find_uk_ids
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.locations import find_locations
-from meddx.deid.names import TOKEN_RE, english_looking, find_names, is_eponym_use, lower_name_ok, name_like
+from meddx.deid.names import TITLE_RE, TOKEN_RE, english_looking, find_names, is_eponym_use, lower_name_ok, name_like
 from meddx.deid.names_calls import find_message_names
 from meddx.deid.names_lines import find_label_line_names
 from meddx.deid.names_roles import find_role_names
@@ -41,6 +42,7 @@ from meddx.deid.names_dob import find_dob_names
 from meddx.deid.names_handover import find_handover_names
 from meddx.deid.names_marked import find_marked_names
 from meddx.deid.names_objects import OBJECT_VERBS, find_object_names
+from meddx.deid.names_id_paren import find_id_paren_names
 from meddx.deid.names_plural import PLURAL_WORDS, drop_age_nouns, drop_street_dr, find_plural_names, split_name_town
 from meddx.deid.names_more_cues import RELATION_WORDS, ROLE_WORDS, find_more_cue_names
 from meddx.deid.ocr import ocr_reading
@@ -48,6 +50,7 @@ from meddx.deid.overscrub_guards import drop_overscrubs
 from meddx.deid.overscrub_more import drop_more_overscrubs
 from meddx.deid.tables import find_table_names
 from meddx.deid.places_cues import find_cue_places
+from meddx.deid.places_intl import find_intl_places
 from meddx.deid.places_more import find_more_places, towns_after_places
 from meddx.deid.practices import find_practices
 from meddx.deid.places_named import drop_place_overscrubs, find_named_places
@@ -82,6 +85,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_structured(text)
     cands += find_uk_ids(text)  # "QQ 12 34 56 C", "YN68 ZTR", "07449 802 116", "CALLSIGN NW-417"
     cands += find_context_ids(text)
+    cands += find_intl_ids(text) + find_intl_places(text)  # "CPF 123.456.789-09", "Brgy. San Isidro", "Ysbyty Gwynedd"
     cands += [Cand(h.start, h.end, "DATE", "date-birth" if h.birth else f"date-{h.rule}", 70) for h in find_dates(text)]
     cands += find_locations(text)
     cands += find_more_places(text)  # "Flat 2, Dunvegan Court", "at Harlesden practice", "Lives in Dyce, Aberdeen."
@@ -103,6 +107,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_marked_names(text)  # "Referral: Nguyễn Thị Lan, Flat 3B", "specimen from Kemal Aydın"
     cands += find_handover_names(text)  # "Handover at 0700: Zbigniew Kaczmarek in Bay 6"
     cands += find_object_names(text)  # "brought Ikechukwu in", "Officer Mensah escorted", "Dr, um, Castellanos"
+    cands += find_id_paren_names(text)  # "participant STR-0419 (Wanjiru Kamau) consented"
     cands += find_employers(text) + find_signature_names(text) + find_initial_surnames(text) + find_named_people(text)
     cands += find_generic_ids(text)
     cands += find_table_names(text)  # "|KMR|" under an "Initials" column, "Transcribed: klh"
@@ -177,7 +182,8 @@ def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
             end = m.end(2)
         for _ in range(3 if cand.rule != "contact" else 0):  # "Page Okafor re:": the verb is no first name
             m = _LEFT_RE.search(text, max(0, start - 40), start)
-            if not m or m.group(1) in ROLE_WORDS or m.group(1).lower() in _KIN or not (_growable(text, m.group(1), m.start(1), m.end(1), out, idx)
+            if not m or m.group(1) in ROLE_WORDS or m.group(1).lower() in _KIN or TITLE_RE.fullmatch(m.group(1) + " ") \
+                    or not (_growable(text, m.group(1), m.start(1), m.end(1), out, idx)
                              or _first_name_word(text, m.group(1), m.start(1), m.end(1), out, idx)):
                 break
             start = m.start(1)

@@ -102,6 +102,9 @@ def find_intl_locations(text: str) -> list[Cand]:
     return out
 
 
+_PARTICLE_TAIL_RE = re.compile(r"[ \t]+(?:de|da|do|dos|das|del|di|du|la|le|upon|on)[ \t]+[A-Z][\w'’-]+")
+
+
 def extend_streets(text: str, streets: list[Cand]) -> list[Cand]:
     """Each street again with the unit written before it ("Flat 3, 27 Mill Lane"), and each place
     named after it on its line: suburb, city, postcode; a state or province ends the run (kept)."""
@@ -125,6 +128,9 @@ def extend_streets(text: str, streets: list[Cand]) -> list[Cand]:
                     w.lower() in common and w not in ("Mt", "St") for w in words):
                 break  # "..., IL 60639" is left to the state rules; ", Lives alone" is no place
             out.append(Cand(m.start("chunk"), m.end("chunk"), "LOCATION", "address-tail", 57))
+            tail = _PARTICLE_TAIL_RE.match(text, m.end("chunk"))  # "Rio de Janeiro": a listed city with a particle
+            if tail and text[m.start("chunk"):tail.end()] in lexicon.towns() | frozenset(lexicon.cities()):
+                out.append(Cand(m.start("chunk"), tail.end(), "LOCATION", "address-tail", 57))
             pos = m.end()
     return out
 

@@ -44,7 +44,8 @@ _PIECE_RE = re.compile(rf"(?P<sep>[ \t]{{0,2}},[ \t]*|[ \t]{{1,2}}(?![ \t]))?(?P
 TOKEN_RE = re.compile(rf"(?<![\w'’-])(?:{TOKEN}|{CAPS}|{UNCASED_WORD})(?![\w-])(?!['’](?![sS]\b))")
 
 _TITLES = (r"(?:Dr|DR|Doctor|Mr|Mrs|MRS|Ms|Miss|Mx|Prof|Professor|Nurse|Reverend|Rev|Sister|Brother|Father|Pastor|Rabbi"
-           r"|Dra|Sra|Srta|Sr(?=\.?[ \t]+[A-Z][a-z]))")  # Spanish: doctora, señora, señorita; "Sr Adaeze Obi" (Sister)
+           r"|Dra|Sra|Srta|Sr(?=\.?[ \t]+[A-Z][a-z])"  # Spanish: doctora, señora, señorita; "Sr Adaeze Obi" (Sister)
+           r"|Herr|Frau|Shri|Shrimati|Smt|Senhor|Senhora)")  # German, Indian, Portuguese letters (round 17)
 # "MR. SMITH", "MS. JONES": upper-case Mr/Ms only with the full stop ("MR" alone is mitral regurgitation)
 # and not after a number ("190 MS. THUS": milliseconds)
 TITLE_RE = re.compile(rf"(?<![\w.])(?:(?:{_TITLES})\b\.?|(?<!\d )(?:MR|MS|MISS|MX|PROF)\.)[ \t]+")

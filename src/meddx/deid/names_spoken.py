@@ -7,6 +7,9 @@
 - a person at the start of a sentence, before a verb only a person does ("Macmillan rang re repeat prescription",
   "Bolanle works night shifts", "Okonkwo lives alone"). A charity named like a person ("Macmillan",
   ``overscrub_guards``) is kept as a charity elsewhere; as the subject of "rang" it is the person who rang.
+  Round 17 added "attended", "consented", "may drive", "disclosed that/to/her", "collects" before a capitalised
+  word or "his"/"her" ("Ibrahim collects Warfarin"; "Sputum collects in" stays), and an age in brackets between
+  the name and the verb ("Crisis team note: Jaden (19) texted").
 
 Every word taken passes ``cap_name_ok`` (capitalised, not a common word, not English-looking unless a listed name)
 and is no team, department or service word, so "Pharmacy rang", "Radiology phoned" and "Switchboard rang" stay.
@@ -28,8 +31,10 @@ _FIRST_PERSON_RE = re.compile(rf"(?<![\w'’-])I,[ \t]*(?:(?:Dr|Mr|Mrs|Ms|Miss|M
                               r"|the[ \t]+undersigned|acknowledge|authori[sz]e|request|wish|do)\b)")
 # a sentence start: the text's start, a line start, or after ". ", "; ", "! ", "? " or "- "
 _SUBJECT_RE = re.compile(rf"(?:^|(?<=[.;!?][ \t])|(?<=[.;!?][ \t]{{2}})|(?<=\n)|(?<=\n[ \t])|(?<=[:–-][ \t]))"
-                         rf"(?P<name>{TOKEN}(?:[ \t]+{TOKEN})?)[ \t]+"
-                         r"(?=(?:rang|phoned|telephoned|rung|emailed|texted"
+                         rf"(?P<name>{TOKEN}(?:[ \t]+{TOKEN})?)[ \t]+(?:\([ \t]*\d{{1,2}}[ \t]*\)[ \t]+)?"
+                         r"(?=(?:rang|phoned|telephoned|rung|emailed|texted|attended|consented|may[ \t]+drive"
+                         r"|disclose[sd][ \t]+(?:that|to|her|his|their|a|an)\b"
+                         r"|collects[ \t]+(?:his|her|their|[A-Z][\w-]*)"
                          r"|called[ \t]+(?:back|in|to|re|about|asking|from|the[ \t]+ward|this)"
                          r"|works[ \t]+(?:as|at|in|for|nights?|night[ \t]+shifts|shifts|part[ -]time|full[ -]time|from)"
                          r"|lives[ \t]+(?:alone|with|in|at|on|independently)|smokes|drinks[ \t]+(?:\d|alcohol|socially)"
@@ -42,7 +47,7 @@ Microbiology Theatres Theatre Recovery Police Ambulance Control Housing Council 
 Matron Ward Bay Triage Resus Majors Minors Clinic Team Family Patient Pt Daughter Son Wife Husband Mum Dad Carer
 Neighbour Nobody Someone Everyone Staff Security Porters Portering Endoscopy Cardiology Oncology Renal Dialysis
 Outpatients Admissions Bed Bureau Booking Appointments Coroner Registry Tusla Barnardos Mencap NSPCC
-Samaritans""".split())
+Samaritans Autopsy Biopsy Necropsy""".split())
 
 
 def find_spoken_names(text: str) -> list[Cand]:

@@ -107,6 +107,8 @@ AGE_RES = [
     # "ninety-three y/o", "aged ninety-one", "in her 90s", "in his late nineties"
     re.compile(rf"\b(?P<age>{_TENS_WORD})(?=[-\s]*(?:yo|y/o|y\.o\.?|yrs?\.?[-\s]*old|years?\s+of\s+age)(?!\w))", re.I),
     re.compile(rf"\baged?\s+(?P<age>{_TENS_WORD})\b", re.I),
+    # "pt ninety-three, fall on stairs": a spelled-out age over 89 alone between a patient word and a comma
+    re.compile(rf"\b(?:pt|patient|client|resident)[ \t]+(?P<age>{_TENS_WORD})(?=[ \t]*[,;)])", re.I),
     # "a woman of ninety-one", "a gentleman of 93": a person "of" an age over 89
     re.compile(rf"\b(?:man|woman|gentleman|lady|patient|female|male|widow(?:er)?|person|veteran)[ \t]+of[ \t]+"
                rf"(?P<age>{_OLD}|{_TENS_WORD})(?![\w%°-]|\.\d|[ \t]*(?:%|kg|lbs?|pounds|mm|percent|mg))", re.I),
