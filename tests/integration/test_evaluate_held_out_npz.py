@@ -13,28 +13,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
+from tests.integration.bundle_helpers import tiny_image_bundle
 from tests.integration.cli_helpers import run_cli
 
 
 def _bundle(path: Path, data: Path) -> Path:
-    from meddx.bundle.bundle import save_bundle
-    from meddx.models.registry import create_model
-    from meddx.transforms.image import ImagePreprocessor
-
-    rng = np.random.default_rng(0)
-    pre = ImagePreprocessor((28, 28), 1).fit([rng.integers(0, 256, (1, 28, 28), dtype=np.uint8) for _ in range(4)])
-    config = {"name": "cxr", "task": "binary", "label_names": ["class_0", "class_1"], "spatial_dims": 2,
-              "model": {"name": "seed-cnn", "args": {"in_channels": 1, "image_size": 28}, "num_classes": 2},
-              "preprocessing": pre.to_dict(), "tta": [],
-              "decision": {"rule": "youden", "threshold": 0.5, "class_thresholds": None, "chosen_on": "val"},
-              "calibration": {"temperature": 1.0, "fitted_on": "val", "method": "temperature"},
-              "training": {"data": str(data), "data_path": str(data.resolve()), "seed": 0, "val_fraction": 0.1,
-                           "kept_epoch": ["best"], "epochs": 2, "epochs_run": 2}}
-    torch.manual_seed(0)
-    net = create_model("seed-cnn", in_channels=1, num_classes=2, image_size=28)
-    return save_bundle(path, net=net, config=config, metrics={}, model_card="")
+    return tiny_image_bundle(path, label_names=["class_0", "class_1"], decision={"rule": "youden", "threshold": 0.5},
+                             training={"data": str(data), "data_path": str(data.resolve()), "seed": 0,
+                                       "val_fraction": 0.1, "kept_epoch": ["best"], "epochs": 2, "epochs_run": 2})
 
 
 def _npz(path: Path, splits: tuple[str, ...]) -> Path:

@@ -13,9 +13,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-import torch
 
 from meddx.cli.predict_notes import decision_note
+from tests.integration.bundle_helpers import tiny_image_bundle
 from tests.integration.cli_helpers import run_cli
 
 
@@ -39,22 +39,9 @@ def test_a_binary_label_at_the_threshold_names_it_and_agreeing_labels_give_no_no
 
 
 def _bundle(path: Path, threshold: float) -> Path:
-    from meddx.bundle.bundle import save_bundle
-    from meddx.models.registry import create_model
-    from meddx.transforms.image import ImagePreprocessor
-
-    rng = np.random.default_rng(0)
-    pre = ImagePreprocessor((28, 28), 1).fit([rng.integers(0, 256, (1, 28, 28), dtype=np.uint8) for _ in range(4)])
-    config = {"name": "cxr", "task": "binary", "label_names": ["neg", "pos"], "spatial_dims": 2,
-              "model": {"name": "seed-cnn", "args": {"in_channels": 1, "image_size": 28}, "num_classes": 2},
-              "preprocessing": pre.to_dict(), "tta": [],
-              "decision": {"rule": f"fixed:{threshold}", "threshold": threshold, "class_thresholds": None,
-                           "chosen_on": "val"},
-              "calibration": {"temperature": 1.0, "fitted_on": "val", "method": "temperature"},
-              "training": {"data": "x.npz", "seed": 0, "val_fraction": 0.1}}
-    torch.manual_seed(0)
-    net = create_model("seed-cnn", in_channels=1, num_classes=2, image_size=28)
-    return save_bundle(path, net=net, config=config, metrics={}, model_card="")
+    return tiny_image_bundle(path, label_names=["neg", "pos"],
+                             decision={"rule": f"fixed:{threshold}", "threshold": threshold},
+                             training={"data": "x.npz", "seed": 0, "val_fraction": 0.1})
 
 
 def test_predict_prints_the_note_under_its_table_exactly_when_a_label_is_not_the_argmax(
