@@ -4,6 +4,8 @@ Lightning 2.6's ``ModelCheckpoint(save_last=True)`` writes ``last.ckpt`` only in
 also saved a top-k checkpoint, so once validation stopped improving, ``last.ckpt`` stayed at
 the best epoch and ``meddx train --resume`` silently restarted from there, retraining (and
 re-logging) every epoch after it. This callback saves at the end of every epoch instead.
+
+Also here: whether a checkpoint file reads whole (:func:`checkpoint_problem`), which a resume checks.
 """
 
 from __future__ import annotations
@@ -76,3 +78,29 @@ class StayEarlyStopped(Callback):
         if (early and record.get("early_stopping", True) and self._done is not None and run == self._done
                 and isinstance(planned, int) and int(trainer.max_epochs or 0) <= planned):
             trainer.should_stop = True
+
+
+def checkpoint_problem(path: Path) -> str | None:
+    """What is wrong with checkpoint ``path``, or ``None`` when it reads whole.
+
+    A torch checkpoint is a zip archive: a cut file has no central directory, and every member
+    carries a CRC-32 that ``testzip`` checks. ``torch.load`` checks neither CRC nor content: a
+    checkpoint damaged inside (a bad copy, a failing disk) resumed with the damaged tensors."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        return f"truncated or not written by meddx: {exc}"
+    return f"member {bad} is damaged (CRC mismatch)" if bad else None
+
+
+def unreadable_fallback(last: Path) -> str:
+    """What to do about an unreadable ``last.ckpt``: resume from the best epoch's checkpoint when
+    that one reads whole (the later epochs are trained again), else start a new run."""
+    for best in sorted(last.parent.glob("best-*.ckpt"), reverse=True):
+        if checkpoint_problem(best) is None:
+            return (f"the best epoch's checkpoint {best.name} beside it reads whole: copy it over last.ckpt "
+                    "to resume from that epoch (the epochs after it are trained again), or start a new run")
+    return "start a new run"

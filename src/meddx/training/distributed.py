@@ -60,12 +60,54 @@ def join(devices: int, num_nodes: int) -> None:
         nodes = world // max(1, int(per_node)) if per_node.isdigit() else 1
         raise ConfigError(f"--devices {devices} x --num-nodes {num_nodes}: torchrun started {world} processes "
                           f"({per_node} per node); pass --devices {per_node} --num-nodes {nodes}")
+    connect()
+
+
+def connect() -> None:
+    """Initialise the process group (gloo, from torchrun's environment) and the group the plan
+    travels on, once. A resume calls it before it knows ``--devices`` (rank 0 sends the run's config
+    with the rest of the run folder: :mod:`meddx.training.resume_transfer`); :func:`join` checks them later."""
     import torch.distributed as dist
 
     if not dist.is_initialized():
         dist.init_process_group(backend="gloo")
     if not _PLAN_GROUP:
         _PLAN_GROUP.append(dist.new_group(backend="gloo", timeout=PLAN_WAIT))
+
+
+def leave() -> None:
+    """Wait for every process, then close the process groups: a process that ends while gloo's
+    threads still run is aborted at exit ("terminate called without an active exception", SIGABRT)
+    instead of ending with its error's exit status. For processes stopping together on an error."""
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        try:
+            dist.barrier(group=plan_group())
+        except RuntimeError:  # another process already ended: nothing to wait for
+            pass
+        dist.destroy_process_group()
+    _PLAN_GROUP.clear()
+
+
+def abandon() -> None:
+    """Close the process groups after rank 0 stopped: otherwise this process, ending with its error,
+    was sometimes aborted at exit by gloo's threads (SIGABRT, exit status -6, instead of its own)."""
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        try:
+            dist.destroy_process_group()
+        except RuntimeError:
+            pass
+    _PLAN_GROUP.clear()
+
+
+def plan_group() -> Any:
+    """The group run files travel on (see :func:`join`)."""
+    if not _PLAN_GROUP:
+        raise ConfigError("torchrun launch: the process group was not joined before the plan was shared")
+    return _PLAN_GROUP[0]
 
 
 def share_run_files(run_dir: Path, names: list[str]) -> None:
@@ -98,14 +140,13 @@ def _broadcast(files: dict[str, bytes] | None) -> dict[str, bytes]:
     """Rank 0's ``files`` on every process of the plan group (see :func:`join`)."""
     import torch.distributed as dist
 
-    if not _PLAN_GROUP:
-        raise ConfigError("torchrun launch: the process group was not joined before the plan was shared")
     box = [files]
     try:
-        dist.broadcast_object_list(box, src=0, group=_PLAN_GROUP[0])
+        dist.broadcast_object_list(box, src=0, group=plan_group())
     except RuntimeError:  # gloo: "Connection closed by peer" when rank 0 stopped (an error while planning)
         if files is not None:
             raise
+        abandon()
         raise MeddxError("torchrun launch: rank 0 stopped before sending its plan; its error says why") from None
     if not isinstance(box[0], dict):
         raise MeddxError("torchrun launch: rank 0 sent no plan; its error says why")

@@ -258,17 +258,26 @@ def _carving_record(source: ImageSource) -> dict[str, Any]:
 
 
 def resume_config(run_dir: Path) -> tuple[Any, Path]:
-    """The run's own config, checked: a readable last checkpoint, a meddx config, an unfinished plan."""
+    """The run's own config, checked: a readable last checkpoint, a meddx config, an unfinished plan;
+    and the folder to resume from (under torchrun, a private copy of rank 0's where this node lacks it)."""
+    from meddx.training.resume_transfer import resumed_run
+
+    return resumed_run(run_dir, _checked_config)
+
+
+def _checked_config(run_dir: Path) -> Any:
     from meddx.training.config import validated_config
 
     last = run_dir / "checkpoints" / "last.ckpt"
     if not last.is_file():
         raise ConfigError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
+    from meddx.training.checkpoint import checkpoint_problem, unreadable_fallback
+
     # an ensemble's later networks too (members/<m>): a damaged one gave a torch traceback, or resumed
     for ckpt in [last, *sorted((run_dir / "members").glob("*/checkpoints/last.ckpt"))]:
         problem = checkpoint_problem(ckpt)
         if problem:
-            raise ConfigError(f"{ckpt}: not a readable checkpoint ({problem}); {_fallback(ckpt)}")
+            raise ConfigError(f"{ckpt}: not a readable checkpoint ({problem}); {unreadable_fallback(ckpt)}")
     data = read_json(run_dir / "config.json")
     if not isinstance(data, dict) or "data" not in data:
         raise ConfigError(f"{run_dir / 'config.json'}: not a meddx run config (no 'data' field); start a new run")
@@ -278,33 +287,7 @@ def resume_config(run_dir: Path) -> tuple[Any, Path]:
 
     plan = read_json(run_dir / "plan.json") if (run_dir / "plan.json").is_file() else None
     check_config_edits(run_dir, config, last, plan if isinstance(plan, dict) else None)
-    return config, run_dir
-
-
-def checkpoint_problem(path: Path) -> str | None:
-    """What is wrong with checkpoint ``path``, or ``None`` when it reads whole.
-
-    A torch checkpoint is a zip archive: a cut file has no central directory, and every member
-    carries a CRC-32 that ``testzip`` checks. ``torch.load`` checks neither CRC nor content: a
-    checkpoint damaged inside (a bad copy, a failing disk) resumed with the damaged tensors."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        return f"truncated or not written by meddx: {exc}"
-    return f"member {bad} is damaged (CRC mismatch)" if bad else None
-
-
-def _fallback(last: Path) -> str:
-    """What to do about an unreadable ``last.ckpt``: resume from the best epoch's checkpoint when
-    that one reads whole (the later epochs are trained again), else start a new run."""
-    for best in sorted(last.parent.glob("best-*.ckpt"), reverse=True):
-        if checkpoint_problem(best) is None:
-            return (f"the best epoch's checkpoint {best.name} beside it reads whole: copy it over last.ckpt "
-                    "to resume from that epoch (the epochs after it are trained again), or start a new run")
-    return "start a new run"
+    return config
 
 
 # what a resume cannot change (the checkpoint's network and optimiser state hold them), and where it is set
