@@ -7,11 +7,6 @@ process group cover what happens outside torchrun and a ``--devices`` that does 
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -19,6 +14,7 @@ import pytest
 
 from meddx.core.errors import ConfigError
 from meddx.training import distributed
+from tests.unit.training.two_ranks import run_two_ranks
 
 PROCESS = textwrap.dedent("""
     import json, os, sys
@@ -54,30 +50,10 @@ PROCESS = textwrap.dedent("""
 """)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _two_processes(tmp_path: Path, mode: str) -> tuple[list[int], dict[str, dict]]:
     script = tmp_path / "process.py"
     script.write_text(PROCESS)
-    base = {**os.environ, "TORCHELASTIC_RUN_ID": "test", "WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "2",
-            "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port()), "OMP_NUM_THREADS": "1"}
-    procs = [subprocess.Popen([sys.executable, str(script), str(tmp_path), mode], stderr=subprocess.PIPE, text=True,
-                              env={**base, "RANK": str(rank), "LOCAL_RANK": str(rank)}) for rank in (0, 1)]
-    codes, errors = [], []
-    for proc in procs:
-        try:
-            errors.append(proc.communicate(timeout=120)[1])
-        except subprocess.TimeoutExpired:
-            for other in procs:
-                other.kill()
-            raise
-        codes.append(proc.returncode)
-    print("\n".join(e[-2000:] for e in errors))  # shown when a check fails
-    return codes, {p.stem: json.loads(p.read_text()) for p in tmp_path.glob("rank*.json")}
+    return run_two_ranks(script, [str(tmp_path), mode], tmp_path)
 
 
 @pytest.mark.slow

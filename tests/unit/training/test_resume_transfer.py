@@ -7,16 +7,12 @@ Two real processes with torchrun's environment exchange a run folder over a gloo
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from tests.unit.training.test_distributed_plan import _free_port
+from tests.unit.training.two_ranks import run_two_ranks
 
 PROCESS = textwrap.dedent("""
     import json, os, sys
@@ -78,21 +74,7 @@ def _two_processes(tmp_path: Path, run0: Path, run1: Path) -> tuple[list[int], d
     script.write_text(PROCESS)
     out = tmp_path / "out"
     out.mkdir()
-    base = {**os.environ, "TORCHELASTIC_RUN_ID": "test", "WORLD_SIZE": "2", "LOCAL_WORLD_SIZE": "2",
-            "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port()), "OMP_NUM_THREADS": "1"}
-    procs = [subprocess.Popen([sys.executable, str(script), str(out), str(run0), str(run1)], stderr=subprocess.PIPE,
-                              text=True, env={**base, "RANK": str(rank), "LOCAL_RANK": str(rank)}) for rank in (0, 1)]
-    codes, errors = [], []
-    for proc in procs:
-        try:
-            errors.append(proc.communicate(timeout=120)[1])
-        except subprocess.TimeoutExpired:
-            for other in procs:
-                other.kill()
-            raise
-        codes.append(proc.returncode)
-    print("\n".join(e[-2000:] for e in errors))  # shown when a check fails
-    return codes, {p.stem: json.loads(p.read_text()) for p in out.glob("rank*.json")}
+    return run_two_ranks(script, [str(out), str(run0), str(run1)], out)
 
 
 @pytest.mark.slow
