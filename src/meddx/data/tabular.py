@@ -20,7 +20,6 @@ columns where 0 is physiologically impossible (Pima glucose, blood pressure, BMI
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,7 +27,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import SPLITS, ImageSource, SplitData, order_label_names, too_few_classes, train_required
+from meddx.data.base import (SPLITS, ImageSource, SplitData, held_out_allowed, order_label_names, too_few_classes,
+                             train_required)
 from meddx.data.tabular_cells import JSON_ROW, feature_frame, json_cell
 from meddx.data.tabular_read import (find_column, looks_like_header, missing_tokens, normalise_value, number, parse_rows,
                                      rare_class_notes, read_lines, read_rows, refuse_identifier, split_cells,
@@ -42,15 +42,9 @@ TEXT_NAMES = frozenset({"text", "note", "notes", "document", "report", "abstract
 _IMAGE_COLUMNS = frozenset({"path", "image", "mask"})
 _FEW_VALUES = 10  # integer columns with at most this many values are listed as candidates for --categorical
 # Training needs training rows; ``meddx evaluate`` reads an external test set (split column all
-# ``test``) inside ``trainless_allowed``, as the series reader accepts the equivalent labels file. One
-# switch for every reader (``data.base.held_out_allowed``): a block that reads held-out data reads a
-# table without train rows and a MedMNIST ``.npz`` of val/test arrays alike.
-def trainless_allowed() -> contextlib.AbstractContextManager[None]:
-    """Inside the block, a table whose split column holds no ``train`` row is read (evaluation), and so
-    is any other held-out source (``data.base.held_out_allowed``)."""
-    from meddx.data.base import held_out_allowed
-
-    return held_out_allowed()
+# ``test``) inside ``data.base.held_out_allowed``, the one switch every reader honours (a MedMNIST
+# ``.npz`` of val/test arrays too); this name is kept for callers that imported it from here.
+trainless_allowed = held_out_allowed
 
 
 @dataclass

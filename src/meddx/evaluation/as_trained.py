@@ -86,11 +86,10 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
     if modality == "series" and options is not None and options.get("kind") == "long" and fitted.get("variables"):
         # names indexed as training did (bundles before the reader recorded them: from the fitted series)
         options = {**options, "variables": list(fitted["variables"]), "static_names": list(fitted.get("static_names") or [])}
-    from meddx.data.base import one_class_allowed
-    from meddx.data.tabular import trainless_allowed
+    from meddx.data.base import held_out_allowed, one_class_allowed
 
     try:  # a set of one class (positives only) is evaluated on the bundle's classes
-        with one_class_allowed(), trainless_allowed():
+        with one_class_allowed(), held_out_allowed():
             source = load_source(data, **carving_options(training), carve_val=carve_val, text_options=text_options,
                                  options=options)
     except DataError as exc:
