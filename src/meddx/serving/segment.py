@@ -37,10 +37,6 @@ MASK_PATTERN = r"^(auto|png|nifti|none)$"
 _MEDIA = {"png": "image/png", "nifti-gz": "application/gzip"}
 
 
-def is_segmentation(predictor: Any) -> bool:
-    return getattr(predictor, "task", None) == "segmentation"
-
-
 def seg_input_spec(predictor: Any) -> dict[str, Any]:
     """What to send a segmentation bundle, and the grid it predicts on."""
     pre = predictor.preprocessor
