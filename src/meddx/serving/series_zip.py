@@ -55,11 +55,9 @@ class ZipLimits:
 
     @classmethod
     def of(cls, settings: Any) -> "ZipLimits":
-        """The limits of ``settings`` (``ServeSettings``); the defaults for a settings object made
-        without the ZIP fields (one built for an earlier meddx, or a test's stand-in)."""
-        unzipped_mb = getattr(settings, "max_unzipped_mb", cls.max_bytes / 1024 / 1024)
-        return cls(int(getattr(settings, "max_zip_entries", cls.max_entries)), int(unzipped_mb * 1024 * 1024),
-                   int(getattr(settings, "max_voxels", cls.max_voxels)))
+        """The limits of a ``ServeSettings``."""
+        return cls(int(settings.max_zip_entries), int(settings.max_unzipped_mb * 1024 * 1024),
+                   int(settings.max_voxels))
 
 
 def is_zip(data: bytes) -> bool:

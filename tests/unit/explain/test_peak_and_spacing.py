@@ -197,7 +197,9 @@ def served_explanation(bundle: Path, data: bytes) -> dict:
     served = SimpleNamespace(name=predictor.name, modality="image", predictor=predictor, config=predictor.config,
                              batcher=SimpleNamespace(submit=submit), summary={"explain_methods": ["gradcam"]},
                              explain_lock=threading.RLock(), explainer=None, cam_layer=None)
-    settings = SimpleNamespace(max_pixels=10**7, max_voxels=10**8)
+    from meddx.serving.settings import ServeSettings
+
+    settings = ServeSettings(max_pixels=10**7, max_voxels=10**8)
     payload, raw_input = _prepare_image(served, data, settings)
     with ThreadPoolExecutor(1) as pool:
         request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(executor=pool)))
