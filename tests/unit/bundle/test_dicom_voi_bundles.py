@@ -48,9 +48,10 @@ def test_a_served_bundle_decodes_uploads_as_its_training_read_them(bundle: Path,
     from types import SimpleNamespace
 
     from meddx.serving.routes import _prepare_image
+    from meddx.serving.settings import ServeSettings
 
     dx = _dx(tmp_path)
-    settings = SimpleNamespace(max_pixels=10**7, max_voxels=10**8)
+    settings = ServeSettings(max_pixels=10**7, max_voxels=10**8)
     images = {}
     for name, value in (("old", None), ("new", True)):
         predictor = load_bundle(_with_field(bundle, value) if value else bundle)
