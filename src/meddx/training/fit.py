@@ -73,10 +73,12 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
     from meddx.training.plan import check_classes_present, make_plan, read_plan
 
     if resume is not None:
-        config, run_dir = runlib.resume_config(Path(resume).expanduser().resolve())
         from meddx.training.interrupt import note
+        from meddx.training.resume_transfer import shown_run
 
-        note(resumable=str(run_dir))  # a Ctrl-C before training goes on: resume again
+        note(resumable=str(Path(resume).expanduser().resolve()))  # a Ctrl-C while it is read: resume again
+        config, run_dir = runlib.resume_config(Path(resume).expanduser().resolve())
+        note(resumable=str(shown_run(run_dir)))  # rank 0's run, not a private copy of it (torchrun)
     elif config is None:
         raise ConfigError("no training config given: pass a TrainConfig, or a run folder to resume")
     else:  # an absolute path in config.json and the bundle: a resume from elsewhere reads the same file

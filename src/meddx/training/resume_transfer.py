@@ -13,7 +13,9 @@ another epoch than rank 0). Now rank 0 checks its folder, then:
    (a ResNet-18 checkpoint with its optimiser state is about 130 MB: a pickled object of that size
    would be copied three times in memory; a chunk is one reused buffer), and each such process
    writes them into a private temporary folder (removed at exit), checks their SHA-256, and
-   resumes from there.
+   resumes from there; messages name rank 0's run instead (:func:`shown_run`), the one to resume;
+4. when rank 0 stops while sending (its error, killed), a receiving process stops at once with one
+   line and removes what it received, also when torchrun's SIGTERM ends it first.
 
 The logs and the best epochs' checkpoints are not sent: only rank 0 logs, and only rank 0 restores
 the kept epoch after training. The checkpoints are written unchanged: their ``ModelCheckpoint`` state
@@ -26,9 +28,14 @@ collective call the others never make).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
+import os
 import shutil
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
@@ -36,6 +43,14 @@ from meddx.core.errors import ConfigError, MeddxError
 
 CHUNK = 16 * 2**20  # bytes per broadcast
 T = TypeVar("T")
+_ORIGINS: dict[Path, Path] = {}  # this process's private copy -> rank 0's run folder it copies
+
+
+def shown_run(folder: Path) -> Path:
+    """The run folder to name to the user for ``folder``: rank 0's run when ``folder`` is this
+    process's private copy of it (a temporary folder, removed at exit: a resume from it would find
+    nothing), else ``folder`` itself."""
+    return _ORIGINS.get(Path(folder), Path(folder))
 
 
 def resumed_run(run_dir: Path, read: Callable[[Path], T]) -> tuple[T, Path]:
@@ -106,21 +121,61 @@ def _transfer(manifest: dict[str, Any], run_dir: Path, rank: int | None) -> Path
     if folder is not None:
         atexit.register(shutil.rmtree, folder.parent, True)
     buffer = torch.empty(min(CHUNK, max([size for _, size, _ in manifest["files"]] + [1])), dtype=torch.uint8)
-    for name, size, digest in manifest["files"]:
-        if rank is None:
-            with open(Path(manifest["run_dir"]) / name, "rb") as handle:
-                _stream(buffer, size, handle.readinto, None)
-        elif folder is None:  # this process has its own copy: take part, keep nothing
-            _stream(buffer, size, None, None)
-        else:
-            target = folder / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with open(target, "wb") as handle:
-                _stream(buffer, size, None, handle.write)
-            if _sha256(target) != digest:
-                raise MeddxError(f"torchrun launch: {name} of run {folder.name} arrived from rank 0 damaged (SHA-256 "
-                                 "differs); start the resume again")
+    with _removed_unless_complete(None if folder is None else folder.parent):
+        for name, size, digest in manifest["files"]:
+            if rank is None:
+                with open(Path(manifest["run_dir"]) / name, "rb") as handle:
+                    _stream(buffer, size, handle.readinto, None)
+            elif folder is None:  # this process has its own copy: take part, keep nothing
+                _stream(buffer, size, None, None)
+            else:
+                target = folder / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with open(target, "wb") as handle:
+                    _stream(buffer, size, None, handle.write)
+                if _sha256(target) != digest:
+                    raise MeddxError(f"torchrun launch: {name} of run {folder.name} arrived from rank 0 damaged "
+                                     "(SHA-256 differs); start the resume again")
+    if folder is not None:
+        _ORIGINS[folder] = Path(manifest["run_dir"])
     return run_dir if folder is None else folder
+
+
+@contextlib.contextmanager
+def _removed_unless_complete(partial: Path | None) -> Iterator[None]:
+    """Remove ``partial`` (a private copy being received) at once when the block fails or a SIGTERM
+    arrives in it. The removal at exit does not run for a process ended by a signal, and torchrun ends
+    the other processes with SIGTERM about 0.1 s after one fails (rank 0 stopping while it sends): up
+    to a whole checkpoint was left in the temporary folder. The SIGTERM then goes on to the handler
+    found before (by default the process ends, as before). Only the main thread may set handlers."""
+    if partial is None:
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
+    catching = previous is not None and previous is not signal.SIG_IGN
+
+    def handler(signum: int, frame: Any) -> None:
+        shutil.rmtree(partial, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
+        if callable(previous):
+            previous(signum, frame)
+        else:
+            os.kill(os.getpid(), signal.SIGTERM)
+        from meddx.training.distributed import abandon  # a handler that let the process go on: stop it
+
+        abandon()
+        raise MeddxError("torchrun launch: stopped (SIGTERM) while receiving the run to resume from rank 0")
+
+    if catching:
+        signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    finally:
+        if catching and signal.getsignal(signal.SIGTERM) is handler:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _stream(buffer: Any, size: int, read: Callable[[Any], Any] | None, write: Callable[[Any], Any] | None) -> None:
@@ -163,7 +218,9 @@ def _broadcast_object(value: dict[str, Any] | None) -> dict[str, Any]:
 
 def _from_rank_zero(call: Callable[[], Any], sending: bool, when: str) -> None:
     """Run the collective ``call``; on a receiving process, rank 0's end (gloo: "Connection closed
-    by peer") becomes one line, after the process groups are closed (see ``distributed.abandon``)."""
+    by peer", at once) becomes one line, after the process groups are closed (see ``distributed.abandon``);
+    the part of the run received so far is removed by :func:`_removed_unless_complete`. A rank 0
+    killed (out of memory: SIGKILL) wrote no error of its own: torchrun's summary gives its exit."""
     try:
         call()
     except RuntimeError:
@@ -172,7 +229,8 @@ def _from_rank_zero(call: Callable[[], Any], sending: bool, when: str) -> None:
         from meddx.training.distributed import abandon
 
         abandon()
-        raise MeddxError(f"torchrun launch: rank 0 stopped {when}; its error says why") from None
+        raise MeddxError(f"torchrun launch: rank 0 stopped {when}; its error (or torchrun's report of its exit) "
+                         "says why") from None
 
 
 def _sha256(path: Path) -> str:
