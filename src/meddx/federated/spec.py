@@ -94,13 +94,9 @@ def load_image_source(data: str, **options: Any) -> ImageSource:
 def spec_from_source(cfg: Any, source: ImageSource) -> FederationSpec:
     """The spec of a federation whose data look like ``source``: geometry (size, channels, pixel kind)
     from its train split, or from its first split when it holds none (a coordinator's held-out set)."""
-    from dataclasses import replace
-
     from meddx.training.plan import MAX_SIDE_2D, MAX_SIDE_3D, native_geometry
 
-    first = geometry_split(source)  # native_geometry reads "train": show it this split under that name
-    native, channels, _ = native_geometry(source if first == "train" else replace(
-        source, splits={"train": source.splits[first]}))
+    native, channels, _ = native_geometry(source, split=geometry_split(source))
     cap = MAX_SIDE_2D if source.spatial_dims == 2 else MAX_SIDE_3D
     side = cfg.image_size or min(cap, int(max(native)))
     size = [side] * source.spatial_dims if cfg.image_size or len(set(native)) > 1 or max(native) > cap else native

@@ -62,16 +62,18 @@ class Plan(BaseModel):
         write_json_atomic(path, self.model_dump())
 
 
-def native_geometry(source: ImageSource, sample: int = 32) -> tuple[list[int], int, str]:
-    """Median spatial size and channel count of the training images, with a description."""
-    train = source.split("train")
-    if train.images is not None:
-        return list(train.images.shape[2:]), int(train.images.shape[1]), "array shape"
+def native_geometry(source: ImageSource, sample: int = 32, *, split: str = "train") -> tuple[list[int], int, str]:
+    """Median spatial size and channel count of the images of ``split`` (the training images by default;
+    a federation's coordinator may hold held-out splits only), with a description. Array sources
+    answer from the array's shape; file sources from at most ``sample`` files."""
+    part = source.split(split)
+    if part.images is not None:
+        return list(part.images.shape[2:]), int(part.images.shape[1]), "array shape"
     rng = np.random.default_rng(0)
-    picks = rng.choice(len(train), size=min(sample, len(train)), replace=False)
+    picks = rng.choice(len(part), size=min(sample, len(part)), replace=False)
     shapes, grey_as_rgb, channels = [], True, 1
     for i in picks:
-        img = source.get_image("train", int(i))
+        img = source.get_image(split, int(i))
         shapes.append(img.shape[1:])
         channels = max(channels, img.shape[0])
         if img.shape[0] >= 3 and not (np.array_equal(img[0], img[1]) and np.array_equal(img[0], img[2])):
