@@ -6,7 +6,8 @@ run folder before it found that ``--dp client`` cannot take ``--model resnet18``
 waited for nothing and found an empty run. Everything decided by the arguments alone is checked
 here first: the model (an image classifier that exists; under client DP one Opacus takes without
 swapping layers), the simulation's partition source and backend, a client's certificate file and
-validation fraction.
+validation fraction. Once the data are read, and still before any site is carved or run folder
+written, :func:`check_model_input` builds the network at the data's own input size.
 """
 
 from __future__ import annotations
@@ -70,7 +71,28 @@ def _check_model(cfg: FederatedConfig) -> None:
     except ConfigError:
         raise
     except (MeddxError, ValueError, RuntimeError, TypeError):
-        return  # a geometry the probe guessed wrong: the same check runs again once the data are read
+        return  # a geometry the probe guessed wrong: check_model_input builds it at the data's own
+
+
+def check_model_input(cfg: FederatedConfig, spec: Any, data: str) -> None:
+    """Build the network at the federation's real input (``spec``: the data's size and channels,
+    known once they are read, from an array's shape or at most 32 sampled files; or ``--image-size``
+    and ``--channels``), before any site is carved, run folder made or round run. The checks before
+    the data build it at a probe size: seed-cnn takes 32 px, not the data's 8 px, and the run failed
+    only after printing its sites and writing a run folder. Under ``--dp client`` this is the Opacus
+    check at the real size too."""
+    from meddx.federated.spec import build_task
+
+    try:
+        build_task(spec)
+    except ConfigError:
+        raise  # the layer-swap refusal, or a missing Opacus: already one line
+    except (MeddxError, ValueError, RuntimeError, TypeError) as exc:
+        size = "x".join(str(s) for s in spec.image_size)
+        origin = "--image-size" if cfg.image_size else f"the images of {data}"
+        why = str(exc) if isinstance(exc, MeddxError) else f"{type(exc).__name__}: {exc}"
+        raise ConfigError(f"--model {cfg.model} cannot take {size} px input with {spec.channels} channel(s) "
+                          f"({origin}): {why}; pass an --image-size it takes, or pick another model") from None
 
 
 def _check_partition(cfg: FederatedConfig) -> None:

@@ -201,7 +201,7 @@ def run_server(cfg: FederatedConfig, address: str, *, certificates: tuple[str, s
 
     from meddx.federated.finish import finalize, federated_section, prepare_run
     from meddx.federated.logs import quiet_flower
-    from meddx.federated.preflight import check_run_arguments
+    from meddx.federated.preflight import check_model_input, check_run_arguments
     from meddx.federated.spec import build_task, get_weights, spec_from_flags, spec_from_source
 
     check_run_arguments(cfg, simulation=False)  # before the eval data are read or a run folder made
@@ -212,6 +212,7 @@ def run_server(cfg: FederatedConfig, address: str, *, certificates: tuple[str, s
     if source is not None and cfg.labels and list(cfg.labels) != list(source.label_names):
         raise ConfigError(f"--labels {cfg.labels} differ from the labels of --eval-data {cfg.eval_data}: "
                           f"{source.label_names}")
+    check_model_input(cfg, spec, str(cfg.eval_data or "--image-size/--channels"))  # before the run folder
     name, run_dir, log = prepare_run(cfg, cfg.eval_data or "federated", echo)
     torch.manual_seed(cfg.seed)
     task = build_task(spec)

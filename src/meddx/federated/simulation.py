@@ -73,7 +73,7 @@ def simulate(cfg: FederatedConfig, *, verbose: bool = False, echo: Callable[[str
     from meddx.federated.finish import finalize, federated_section, prepare_run
     from meddx.federated.logs import quiet_flower
     from meddx.federated.partition import pooled_source, split_into_sites
-    from meddx.federated.preflight import check_run_arguments
+    from meddx.federated.preflight import check_model_input, check_run_arguments
     from meddx.federated.spec import build_task, get_weights, load_image_source, spec_from_source
 
     if source is None and not cfg.data:
@@ -83,10 +83,11 @@ def simulate(cfg: FederatedConfig, *, verbose: bool = False, echo: Callable[[str
     _set_threads(cfg)
     if source is None:
         source = load_image_source(cfg.data, carve_val=False, seed=cfg.seed)  # train + val are pooled anyway
+    spec = spec_from_source(cfg, source)
+    check_model_input(cfg, spec, cfg.data or source.origin)  # before any site is carved or run folder made
     sites = split_into_sites(source, cfg.sites, cfg.partition, seed=cfg.seed, val_fraction=cfg.site_val_fraction,
                              min_size=cfg.min_site_samples, attributes=cfg.attributes)
     names = [s.name[len(source.name) + 1:] for s in sites]
-    spec = spec_from_source(cfg, source)
     pooled = pooled_source(source, sites)
     name, run_dir, log = prepare_run(cfg, cfg.data or source.name, echo)
     if echo:
