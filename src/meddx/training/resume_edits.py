@@ -171,11 +171,16 @@ def _refuse_or_note(path: Path, refused: list[str], refusal: Callable[[str], str
                     heading: str) -> None:
     """The end both checks share: a one-line ``ConfigError`` for the first refused edit
     (``refusal(field)`` says why; the other refused fields are named after it), else a note on
-    stderr listing the ``honoured`` edits under ``heading``; nothing when there is neither."""
+    stderr listing the ``honoured`` edits under ``heading`` (written by rank 0 alone under torchrun);
+    nothing when there is neither."""
+    from meddx.training.distributed import elastic_rank
+    from meddx.training.resume_transfer import shown_run
+
+    path = shown_run(path.parent) / path.name  # under torchrun: rank 0's run, not this process's private copy
     if refused:
         raise ConfigError(f"{path}: {refusal(refused[0])}"
                           + (f" (also edited: {', '.join(refused[1:])})" if refused[1:] else ""))
-    if honoured:
+    if honoured and not elastic_rank():  # every process reads the same files: rank 0's note says it once
         sys.stderr.write(f"meddx: note: {path}: {heading}: {', '.join(honoured)}\n")
 
 
