@@ -21,6 +21,9 @@ def explainer(served: ServedModel) -> Any:
     with served.explain_lock:
         if served.explainer is None:
             twin = copy.deepcopy(served.predictor)
+            from meddx.serving.cancel import stop_when_abandoned
+
+            stop_when_abandoned(getattr(twin, "net", None))  # an explanation nobody waits for stops at its next pass
             if served.modality == "image" and "gradcam" in served.summary["explain_methods"]:
                 from meddx.explain.image import target_layer
 

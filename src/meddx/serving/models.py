@@ -75,9 +75,18 @@ def predict_batch(predictor: Any, inputs: list[Any], shared: bool = False) -> li
     1, so an answer never depends on which requests happened to share its batch. Convolution and
     matrix kernels sum in another order at other batch sizes (and texts are padded to the longest
     in the batch): a shared pass moved probabilities by ~1e-7, enough to give one image two audited
-    outputs and, at the threshold, two labels. ``shared`` True: one pass for the whole batch."""
+    outputs and, at the threshold, two labels. ``shared`` True: one pass for the whole batch.
+
+    In a worker thread watching the batch's requests (``serving.cancel``), an input whose request
+    gave up (timed out) gets ``None`` without its pass; when all did, the batch stops."""
     if not shared:
-        return [predict_batch(predictor, [x], shared=True)[0] for x in inputs]
+        from meddx.serving.cancel import abandoned, check
+
+        out: list[Any] = []
+        for i, x in enumerate(inputs):
+            check()
+            out.append(None if abandoned(i) else predict_batch(predictor, [x], shared=True)[0])
+        return out
     kind = modality(predictor.config)
     if kind == "series":  # SeriesRecord objects, checked against the bundle's variables by the route
         raw = predictor.predict_records(inputs, calibrated=False)

@@ -283,14 +283,15 @@ def _method(served: Any, explain: str | None) -> str | None:
 async def _run(request: Request, served: Any, payload: Any, raw_input: Any, method: str | None) -> dict[str, Any]:
     from meddx.serving.explaining import explain_image, explain_row, explain_series, explain_text, explainer
 
-    loop = asyncio.get_running_loop()
+    from meddx.serving.cancel import in_executor  # an explanation whose request timed out stops early
+
     executor = request.app.state.executor
     if payload.kind in ("text", "record", "row"):
         out = await served.batcher.submit(raw_input)
         if method:
-            twin = await loop.run_in_executor(executor, explainer, served)
+            twin = await in_executor(executor, explainer, served)
             how = {"text": explain_text, "record": explain_series, "row": explain_row}[payload.kind]
-            out["explanation"] = await loop.run_in_executor(executor, how, served, twin, raw_input, method)
+            out["explanation"] = await in_executor(executor, how, served, twin, raw_input, method)
         return out
     if getattr(served, "segmentation", False):  # (kind, bytes, mask encoding, pixel size): one job in the executor
         return await served.batcher.submit(raw_input)
@@ -300,9 +301,9 @@ async def _run(request: Request, served: Any, payload: Any, raw_input: Any, meth
 
     out.update(channels_note(image, served.predictor.preprocessor.channels, "the uploaded image"))
     if method:
-        twin = await loop.run_in_executor(executor, explainer, served)
+        twin = await in_executor(executor, explainer, served)
         draw = functools.partial(explain_image, spacing=payload.spacing)
-        out["explanation"] = await loop.run_in_executor(executor, draw, served, twin, image, method)
+        out["explanation"] = await in_executor(executor, draw, served, twin, image, method)
     return out
 
 

@@ -8,7 +8,8 @@ NIfTI mask keeps the input's affine and voxel order, and a picture's mask is a P
 
 Each request runs alone in the inference executor: cases differ in shape, and each is already
 many windows of one forward pass, so the micro-batcher is bypassed (its ``max_batch`` is 1; it
-still gives statistics and the hot-swap hand-over).
+still gives statistics and the hot-swap hand-over). A case whose request timed out stops at the
+network's next call, or between reading, segmenting and encoding (``serving.cancel``).
 
 Mask encodings (``?mask=``), all lossless and base64 in the JSON answer:
 
@@ -84,6 +85,7 @@ def segment_upload(predictor: Any, kind: str, data: bytes, mask: str = "auto",
     that folder; its mask is the NIfTI-gz the CLI writes for it."""
     from meddx.core.errors import DataError
     from meddx.data.orientation import reading_for
+    from meddx.serving.cancel import check
     from meddx.serving.quiet_logs import PYDICOM, withheld_logs
     from meddx.serving.uploads import read_upload, upload_file
 
@@ -95,7 +97,9 @@ def segment_upload(predictor: Any, kind: str, data: bytes, mask: str = "auto",
         except DataError as exc:
             raise Problem(422, "wrong-dimensions", str(exc)) from None
         spacing = loaded.spacing or ((pixel_size,) * predictor.spatial_dims if pixel_size else None)
-        out = predictor.predict_case(loaded.array, spacing)
+        check()  # the request may have timed out while the upload was read
+        out = predictor.predict_case(loaded.array, spacing)  # each network call checks too (served_segmenter)
+        check()
         encoded = _encode(predictor, out.labels, path, kind, mask)
     stored = _stored(out.labels, loaded.reoriented)
     answer = {"task": "segmentation", **_geometry(stored, _stored_spacing(spacing, loaded.reoriented),
@@ -206,8 +210,11 @@ def served_segmenter(manager: Any, name: str, version: int, stage: str, path: st
     """The ``ServedModel`` of a loaded segmentation bundle: a batcher of one (each case runs alone
     in the executor), its summary and card, warmed up when the settings say so."""
     from meddx.serving.batching import MicroBatcher
+    from meddx.serving.cancel import stop_when_abandoned
     from meddx.serving.models import ServedModel
     from meddx.serving.summary import card_summary
+
+    stop_when_abandoned(predictor.net)  # a timed-out case stops at its next sliding-window batch or pass
 
     def run(jobs: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
         return [segment_upload(predictor, *job) for job in jobs]
