@@ -90,7 +90,7 @@ def check_zip(data: bytes, limits: ZipLimits) -> list[zipfile.ZipInfo]:
     kept, total = [], 0
     for k, info in enumerate(infos, 1):
         name = info.filename.replace("\\", "/")
-        parts = tuple(p for p in PurePosixPath(name).parts if p not in ("", "."))
+        parts = _parts(info.filename)
         if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
             raise Problem(422, "unsafe-zip", f"ZIP entry #{k} has an absolute name or a '..' component (it would be "
                           f"written outside the archive's folder); {_EXPECTED}, made with relative names")
@@ -113,6 +113,11 @@ def check_zip(data: bytes, limits: ZipLimits) -> list[zipfile.ZipInfo]:
     return kept
 
 
+def _parts(filename: str) -> tuple[str, ...]:
+    """An entry's path components (``\\`` as ``/``; empty and ``.`` ones dropped)."""
+    return tuple(p for p in PurePosixPath(filename.replace("\\", "/")).parts if p not in ("", "."))
+
+
 @dataclass
 class Extracted:
     """The extracted folder, and the neutral name of each file with its rank (1-based, name order)."""
@@ -124,20 +129,26 @@ class Extracted:
 @contextlib.contextmanager
 def series_folder(data: bytes, limits: ZipLimits) -> Iterator[Extracted]:
     """The archive's series as a private folder for the block's duration, checked (see the module)."""
+    from meddx.serving.cancel import check  # a request that timed out stops between files (serving.cancel)
+
     kept = check_zip(data, limits)
     order = sorted(range(len(kept)), key=lambda i: (PurePosixPath(kept[i].filename).name, kept[i].filename))
     width = max(5, len(str(len(kept))))
     with tempfile.TemporaryDirectory(prefix="meddx-upload-") as tmp, _open(data) as zf:
         folder = Path(tmp)
         names: dict[str, int] = {}
+        parents: dict[str, str] = {}  # neutral name -> the entry's folder in the archive ("" at its top)
         budget = sum(info.file_size for info in kept)
         for rank, i in enumerate(order, 1):
+            check()
             info = kept[i]
             suffix = _suffix(PurePosixPath(info.filename).name)
             target = folder / f"{rank:0{width}d}{suffix}"
             budget = _extract(zf, info, target, budget, rank)
             names[target.name] = rank
-        _check_series(folder, names, limits)
+            parents[target.name] = "/".join(_parts(info.filename)[:-1])
+        _check_series(folder, names, limits, parents)
+        check()
         extracted = _OPEN[str(folder)] = Extracted(folder, names)
         try:
             yield extracted
@@ -177,9 +188,11 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: i
     return budget - written
 
 
-def _check_series(folder: Path, names: dict[str, int], limits: ZipLimits) -> None:
+def _check_series(folder: Path, names: dict[str, int], limits: ZipLimits,
+                  parents: dict[str, str] | None = None) -> None:
     """What the folder holds, from file signatures and DICOM headers (no pixel data): 415 without
-    DICOM images, 422 for several series or multi-frame files, 413 over the voxel limit."""
+    DICOM images, 422 for several series (or slices in several of the archive's folders that the
+    headers cannot show to be one series) or multi-frame files, 413 over the voxel limit."""
     from meddx.data.io import detect_kind
 
     kinds: dict[str, list[str]] = {}
@@ -197,13 +210,7 @@ def _check_series(folder: Path, names: dict[str, int], limits: ZipLimits) -> Non
         modalities = sorted({str(h["modality"]) for _, h in headers})
         raise Problem(422, "no-dicom-images", f"the ZIP holds {len(headers)} DICOM object(s) but no image slices "
                       f"(modality {', '.join(modalities)}: structure sets, segmentations or reports); {_EXPECTED}")
-    by_series: dict[str, int] = {}
-    for _, h in images:
-        by_series[h["series"]] = by_series.get(h["series"], 0) + 1
-    if len(by_series) > 1:
-        counts = " and ".join(str(n) for n in sorted(by_series.values(), reverse=True))
-        raise Problem(422, "several-series", f"the ZIP holds {len(by_series)} DICOM series ({counts} image slices; "
-                      f"told apart by SeriesInstanceUID, values withheld); {_EXPECTED}: zip each series on its own")
+    _check_one_series(images, parents or {})
     multi = [(name, h) for name, h in images if h["frames"] > 1]
     if multi:
         name, h = multi[0]
@@ -214,6 +221,40 @@ def _check_series(folder: Path, names: dict[str, int], limits: ZipLimits) -> Non
     if voxels > limits.max_voxels:
         raise Problem(413, "image-too-large", f"the series is {len(images)} slices, {voxels:,} values, over the "
                       f"limit of {limits.max_voxels:,}; downsample it before sending")
+
+
+def _check_one_series(images: list[tuple[str, dict[str, Any]]], parents: dict[str, str]) -> None:
+    """422 ``several-series`` for image slices of several SeriesInstanceUIDs, and for slices in
+    several of the archive's folders when some have no SeriesInstanceUID: ``meddx predict`` reads
+    each folder of a study as its own series, so slices in several folders are one volume only when
+    their headers say they are one series (an export that splits a long series into folders).
+    Folders are named by rank (``folder #2``: the 2nd, in name order, of those holding image
+    slices; ``the top level`` for the archive's root), never by name."""
+    folders = sorted({parents.get(n, "") for n, _ in images})
+    labels = {f: f"folder #{k}" for k, f in enumerate([f for f in folders if f], 1)} | {"": "the top level"}
+
+    def where(members: list[str]) -> str:
+        return " and ".join(labels[f] for f in sorted({parents.get(n, "") for n in members}))
+
+    by_series: dict[str, list[str]] = {}
+    for name, h in images:
+        by_series.setdefault(h["series"], []).append(name)
+    groups = sorted(by_series.values(), key=lambda m: (-len(m), sorted(m)[0]))
+    placed = f": {'; '.join(f'{len(m)} in {where(m)}' for m in groups[:4])}" if len(folders) > 1 else ""
+    if len(by_series) > 1:
+        counts = " and ".join(str(len(m)) for m in groups)
+        raise Problem(422, "several-series", f"the ZIP holds {len(by_series)} DICOM series ({counts} image slices; "
+                      f"told apart by SeriesInstanceUID, values withheld){placed}; {_EXPECTED}: send one series per "
+                      "request (zip each series on its own)")
+    if len(folders) > 1 and "" in by_series:
+        by_folder: dict[str, list[str]] = {}
+        for name, _ in images:
+            by_folder.setdefault(parents.get(name, ""), []).append(name)
+        shown = "; ".join(f"{len(m)} in {where(m)}" for _, m in sorted(by_folder.items())[:4])
+        raise Problem(422, "several-series", f"the ZIP's image slices sit in {len(folders)} folders ({shown}) and have "
+                      "no SeriesInstanceUID, so their headers cannot show that they are one series (meddx predict "
+                      f"reads each folder as a series of its own); {_EXPECTED}: send one series per request (zip "
+                      "one folder)")
 
 
 def _head(path: Path) -> bytes:

@@ -86,8 +86,19 @@ def test_the_series_voxels_count_against_the_limit_from_the_headers() -> None:
     assert (problem.status, problem.slug) == (413, "image-too-large") and "256" in problem.detail
 
 
+def _in_series(data: bytes, uid: str = "1.2.3.4") -> bytes:
+    """A DICOM file's bytes with its SeriesInstanceUID set to ``uid``."""
+    import pydicom
+
+    ds = pydicom.dcmread(io.BytesIO(data))
+    ds.SeriesInstanceUID = uid
+    buf = io.BytesIO()
+    ds.save_as(buf, enforce_file_format=True)
+    return buf.getvalue()
+
+
 def test_neutral_names_follow_the_name_order_and_the_folder_is_removed(tmp_path: Path) -> None:
-    dcm = dicom_bytes(np.zeros((4, 4)))
+    dcm = _in_series(dicom_bytes(np.zeros((4, 4))))  # in several folders: one series by its header
     entries = {"b/IM10.dcm": dcm, "a/IM2.DCM": dcm, "IM1": dcm, "__MACOSX/._IM1": b"\x00", ".hidden": b"x",
                "x/DICOMDIR": b"x", "notes.txt": b"hello"}
     with series_folder(_zip(entries), ZipLimits()) as extracted:
@@ -96,3 +107,30 @@ def test_neutral_names_follow_the_name_order_and_the_folder_is_removed(tmp_path:
         assert names == ["00001", "00002.dcm", "00003.dcm", "00004.txt"]  # IM1, IM10, IM2 as str sorts them
         assert oct(folder.stat().st_mode & 0o777) == "0o700"
     assert not folder.exists()
+
+
+def test_one_series_split_across_folders_is_one_series() -> None:
+    """An export that splits a long series into folders: one series by header, read as one."""
+    slices = {f"PAT_DOE/part{k % 2}/IM{k}.dcm": _in_series(dicom_bytes(np.full((4, 4), k))) for k in range(6)}
+    with series_folder(_zip(slices), ZipLimits()) as extracted:
+        assert len(extracted.names) == 6
+
+
+def test_several_series_are_refused_naming_their_folders_by_rank() -> None:
+    slices = {f"PAT_DOE/series_{'AB'[k % 2]}/IM{k}.dcm": _in_series(dicom_bytes(np.zeros((4, 4))), f"1.2.3.{k % 2}")
+              for k in range(5)}
+    problem = _refused(_zip(slices))
+    assert (problem.status, problem.slug) == (422, "several-series"), problem.detail
+    assert "3 in folder #1; 2 in folder #2" in problem.detail and "one series per request" in problem.detail
+    assert "PAT_DOE" not in problem.detail and "series_" not in problem.detail and "1.2.3" not in problem.detail
+
+
+def test_slices_without_a_series_uid_in_several_folders_are_refused() -> None:
+    """``meddx predict`` reads each folder as a series: without UIDs, nothing shows them to be one."""
+    slices = {"IM0.dcm": dicom_bytes(np.zeros((4, 4))), **{f"b/IM{k}.dcm": dicom_bytes(np.zeros((4, 4)))
+                                                             for k in range(1, 3)}}
+    problem = _refused(_zip(slices))
+    assert (problem.status, problem.slug) == (422, "several-series"), problem.detail
+    assert "sit in 2 folders (1 in the top level; 2 in folder #1)" in problem.detail, problem.detail
+    with series_folder(_zip({f"b/IM{k}.dcm": dicom_bytes(np.zeros((4, 4))) for k in range(3)}), ZipLimits()):
+        pass  # in one folder, as meddx predict reads that folder
