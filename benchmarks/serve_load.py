@@ -11,6 +11,13 @@ slow server cannot hide its queueing (no coordinated omission). Bounded by --req
 Prints one Markdown table: batching on/off x no explanation / Grad-CAM, with throughput,
 p50/p95/p99/max latency, errors and the mean batch size the server formed. The load generator
 shares the machine with the server: on 2 cores, say so when quoting the numbers.
+
+``--segmentation`` measures segmentation bundles instead (``serving.segment``: no micro-batching,
+one case per worker thread): a 2D U-Net trained a few epochs on synthetic 32 px shapes (PNG
+uploads), and a small untrained 3D U-Net (24^3 NIfTI-gz uploads, 16^3 patches, mirror and shift
+test-time passes; latency does not depend on the weights), each with ``mask=auto`` and ``none``.
+
+    python benchmarks/serve_load.py --segmentation --seg-requests 300 --seg-rate 10 --seg3d-rate 2
 """
 
 from __future__ import annotations
@@ -103,11 +110,14 @@ class Server:
             self.proc.kill()
 
 
-async def open_loop(url: str, key: str, payloads: list[bytes], n: int, rate: float, explain: bool) -> dict[str, Any]:
-    """Send ``n`` uploads at ``rate`` per second; latency from each request's due time."""
+async def open_loop(url: str, key: str, payloads: list[bytes], n: int, rate: float, explain: bool,
+                    model: str = "lesions", query: str = "", upload: tuple[str, str] = ("x.png", "image/png")
+                    ) -> dict[str, Any]:
+    """Send ``n`` uploads at ``rate`` per second; latency from each request's due time. ``explain_ms``
+    collects the server's own timing: the explanation's, or a segmentation's ``segmentation_ms``."""
     import httpx
 
-    path = "/v1/models/lesions/predict" + ("?explain=gradcam" if explain else "")
+    path = f"/v1/models/{model}/predict" + ("?explain=gradcam" if explain else query)
     headers = {"Authorization": f"Bearer {key}"}
     latencies: list[float] = []
     explain_ms: list[float] = []
@@ -116,13 +126,15 @@ async def open_loop(url: str, key: str, payloads: list[bytes], n: int, rate: flo
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
         async def one(i: int, due: float) -> None:
             try:
-                r = await client.post(path, headers=headers, files={"file": ("x.png", payloads[i % len(payloads)],
-                                                                             "image/png")})
+                r = await client.post(path, headers=headers, files={"file": (upload[0], payloads[i % len(payloads)],
+                                                                             upload[1])})
                 if r.status_code != 200:
                     errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
                     return
                 if explain:
                     explain_ms.append(r.json()["explanation"]["milliseconds"])
+                elif "mask=" in query:
+                    explain_ms.append(r.json()["segmentation_ms"])
             except httpx.HTTPError as exc:
                 errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
                 return
@@ -211,6 +223,76 @@ def direct_timings(bundle: Path, payload: bytes, repeats: int = 200) -> dict[str
                 "overlay_png_ms": median_ms(lambda: overlay_png(image, e.attribution, Path(tmp) / "o.png", scale=8))}
 
 
+def seg_bundles(home: Path, epochs: int) -> dict[str, tuple[list[bytes], tuple[str, str]]]:
+    """The two segmentation bundles under ``home`` (made once) and their upload payloads."""
+    import gzip
+
+    import nibabel as nib
+    import numpy as np
+
+    from meddx.data.synthetic_seg import make_seg_case, write_seg_folder
+
+    if not (home / "bundles" / "shapes2d").is_dir():
+        data = write_seg_folder(home / "shapes-data", n=40, spatial_dims=2, size=32, classes=2, seed=1)
+        _meddx(home, ["train", "--data", str(data), "--name", "shapes2d", "--epochs", str(max(epochs, 4)),
+                      "--no-progress", "--seed", "0"])
+    if not (home / "bundles" / "vol3d").is_dir():
+        import torch
+
+        from meddx.bundle.bundle import save_bundle
+        from meddx.models.registry import create_model
+
+        torch.manual_seed(3)
+        args = {"in_channels": 1, "spatial_dims": 3, "channels": [8, 16], "image_size": [16, 16, 16]}
+        folder = save_bundle(home / "bundles" / "vol3d", net=create_model("unet", num_classes=2, **args).eval(),
+                             metrics={}, model_card="# vol3d (untrained, for load tests)", config={
+                                 "name": "vol3d", "task": "segmentation", "label_names": ["background", "lesion"],
+                                 "model": {"name": "unet", "num_classes": 2, "args": args}, "orientation": "RAS",
+                                 "preprocessing": {"kind": "segmentation", "spatial_dims": 3, "channels": 1,
+                                                   "size": None, "target_spacing": [1.0, 1.0, 1.0],
+                                                   "normalization": "zscore", "ct_stats": None},
+                                 "inference": {"patch_size": [16, 16, 16], "overlap": 0.25, "mirror": True,
+                                               "mirror_axes": [0, 1, 2], "shift": True}})
+        from meddx.registry.store import register_bundle
+
+        os.environ["MEDDX_HOME"] = str(home)  # this script's own data root (the server is started with it too)
+        register_bundle(folder)
+    pngs = [p.read_bytes() for p in sorted((home / "shapes-data" / "images").glob("*.png"))[-10:]]
+    volumes = []
+    for seed in range(4):
+        image, _ = make_seg_case(np.random.default_rng(seed), (24, 24, 24))
+        volumes.append(gzip.compress(nib.Nifti1Image(image.astype(np.int16), np.eye(4)).to_bytes(), mtime=0))
+    return {"shapes2d": (pngs, ("x.png", "image/png")), "vol3d": (volumes, ("x.nii.gz", "application/gzip"))}
+
+
+def run_segmentation(home: Path, key: str, args: argparse.Namespace) -> None:
+    """One server (default flags) serving both segmentation bundles; each measured with mask=auto and none."""
+    bundles = seg_bundles(home, args.epochs)
+    runs = [("shapes2d", "2D 32 px PNG", args.seg_requests, args.seg_rate),
+            ("vol3d", "3D 24^3 NIfTI-gz", max(1, args.seg_requests // 5), args.seg3d_rate)]
+    rows: list[list[Any]] = []
+    with Server(home, ["--model", "shapes2d", "--model", "vol3d"]) as server:
+        for model, what, n, rate in runs:
+            payloads, upload = bundles[model]
+            asyncio.run(open_loop(server.url, key, payloads, 5, rate, False, model, "?mask=none", upload))  # warm
+            for mask in ("auto", "none"):
+                cpu = server.cpu_seconds()
+                result = asyncio.run(open_loop(server.url, key, payloads, n, rate, False, model, f"?mask={mask}",
+                                               upload))
+                cpu = server.cpu_seconds() - cpu
+                lat, seg = result["latencies"], result["explain_ms"]
+                rows.append([f"{model} ({what})", mask, n, rate, round(len(lat) / result["wall"], 1),
+                             _pct(lat, 50), _pct(lat, 95), _pct(lat, 99), _pct(lat, 100),
+                             sum(result["errors"].values()), round(statistics.median(seg), 1) if seg else None,
+                             round(1000 * cpu / n, 1)])
+                if result["errors"]:
+                    print(f"{model}: errors {json.dumps(result['errors'])}", file=sys.stderr)
+    print(f"load average after: {os.getloadavg()}")
+    print_table("meddx serve, segmentation bundles, open loop on loopback (client and server on the same cores)",
+                ["model", "mask", "requests", "rate/s", "throughput/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
+                 "errors", "segmentation ms (server)", "server CPU ms/req"], rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests per configuration without explanation")
@@ -225,11 +307,22 @@ def main() -> None:
     parser.add_argument("--stress-rate", type=float, default=0.0, help="also run --stress-requests at this higher "
                         "rate (no explanation), where batching matters; 0: skip")
     parser.add_argument("--stress-requests", type=int, default=3000)
+    parser.add_argument("--segmentation", action="store_true", help="measure segmentation bundles (2D, 3D) instead")
+    parser.add_argument("--seg-requests", type=int, default=300, help="2D segmentation requests per mask "
+                        "setting (3D: a fifth of them)")
+    parser.add_argument("--seg-rate", type=float, default=10.0, help="2D segmentation requests per second")
+    parser.add_argument("--seg3d-rate", type=float, default=2.0, help="3D segmentation requests per second")
     args = parser.parse_args()
     if args.requests + args.explain_requests + args.stress_requests > MAX_REQUESTS or args.rate <= 0:
         raise SystemExit(f"keep --requests + --explain-requests <= {MAX_REQUESTS} and --rate > 0")
     home = args.home or Path(tempfile.mkdtemp(prefix="meddx-serve-load-"))
     home.mkdir(parents=True, exist_ok=True)
+    if args.segmentation:
+        if args.seg_requests * 2.4 > MAX_REQUESTS or min(args.seg_rate, args.seg3d_rate) <= 0:
+            raise SystemExit(f"keep --seg-requests <= {int(MAX_REQUESTS / 2.4)} and the rates > 0")
+        key = _meddx(home, ["keys", "create", "--role", "viewer", "--name", "serve_load"]).strip()
+        print(f"{os.cpu_count()} cores; load average before: {os.getloadavg()}")
+        return run_segmentation(home, key, args)
     bundle = ensure_bundle(home, args.epochs)
     key = _meddx(home, ["keys", "create", "--role", "viewer", "--name", "serve_load"]).strip()
     payloads = [p.read_bytes() for p in sorted((home / "lesions-data" / "test").rglob("*.png"))]
