@@ -30,7 +30,9 @@ of the content:
   (``train-17``), which another ``.npz`` shares, so the SHA-256 of the array is added;
 - documents and table rows: the id is a row number unless an id column names the rows, so the digest
   of the normalised text (``text_digest``) or of the row's values (``row_digests``) is added;
-- time-series stays: the record or ICU stay id, which names the stay in its database.
+- time-series stays: the record or ICU stay id, which names the stay in its database;
+- segmentation cases (:mod:`meddx.data.seg_carve`, which records its carved test split the same way): the
+  case id, the image's file stem, unique within a split (the readers refuse two cases of one stem).
 """
 
 from __future__ import annotations
@@ -39,12 +41,15 @@ import base64
 import hashlib
 import zlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from meddx.core.errors import ConfigError
 from meddx.data.base import SplitData
+
+if TYPE_CHECKING:
+    from meddx.data.segmentation import SegSplit
 
 MEMBERSHIP_KEY = "val_membership"
 """The field of a run's ``data.json`` and of a bundle's ``training`` section holding the record."""
@@ -56,10 +61,14 @@ _SETTINGS = "near_copies"
 """The key of the near-copy settings inside a ``near_copies`` argument that carries a record (:func:`with_membership`)."""
 
 
-def sample_keys(split: SplitData) -> list[str]:
+def sample_keys(split: SplitData | SegSplit) -> list[str]:
     """One key per sample of ``split``: its id, plus a content digest where the id does not pin the
     content (arrays in memory, documents, table rows); see the module docstring for why."""
+    from meddx.data.segmentation import SegSplit
+
     ids = [str(i) for i in split.ids]
+    if isinstance(split, SegSplit):  # image and mask paths; the id is the image's file stem
+        return ids
     if split.images is not None:
         tags = [hashlib.sha256(np.ascontiguousarray(img).tobytes()).hexdigest()[:16] for img in split.images]
     elif split.texts is not None:
@@ -75,7 +84,7 @@ def sample_keys(split: SplitData) -> list[str]:
     return [f"{i}\x1f{t}" for i, t in zip(ids, tags)]
 
 
-def _sorted_lines(split: SplitData) -> tuple[np.ndarray, str]:
+def _sorted_lines(split: SplitData | SegSplit) -> tuple[np.ndarray, str]:
     """The order that sorts ``split``'s samples by key and label (stable: ties keep reading order), and
     the SHA-256 of those sorted lines."""
     lines = [f"{k}\t{np.asarray(y).tolist()}\n" for k, y in zip(sample_keys(split), split.labels)]
@@ -84,7 +93,7 @@ def _sorted_lines(split: SplitData) -> tuple[np.ndarray, str]:
     return order, digest
 
 
-def membership_record(train: SplitData, val_index: np.ndarray, note: str) -> dict[str, Any]:
+def membership_record(train: SplitData | SegSplit, val_index: np.ndarray, note: str) -> dict[str, Any]:
     """The record of a carve of ``train`` (the split before carving) that put ``val_index`` in val,
     with the carving ``note`` that a read-back repeats."""
     order, digest = _sorted_lines(train)
@@ -95,7 +104,7 @@ def membership_record(train: SplitData, val_index: np.ndarray, note: str) -> dic
             "val": base64.b64encode(packed).decode("ascii"), "note": note}
 
 
-def recorded_val(train: SplitData, record: Mapping[str, Any]) -> np.ndarray | None:
+def recorded_val(train: SplitData | SegSplit, record: Mapping[str, Any]) -> np.ndarray | None:
     """The val indices of ``train`` (the split before carving) that ``record`` names, sorted; ``None``
     when the record was made on other samples (or by another scheme): carve again then.
 
@@ -123,17 +132,19 @@ def recorded_val(train: SplitData, record: Mapping[str, Any]) -> np.ndarray | No
 
 
 def with_membership(near_copies: Any, record: Mapping[str, Any] | None) -> Any:
-    """``near_copies`` (settings, ``True`` or ``False``) carrying a membership ``record`` to
-    ``carve_validation`` through ``load_source``'s ``near_copies`` argument; ``near_copies`` itself
-    when there is no record (runs and bundles written before it)."""
+    """``near_copies`` (settings, ``True`` or ``False``) and a membership ``record`` as one value, the way
+    ``training.run.carving_of`` returns a run's carving; ``near_copies`` itself when there is no record (runs
+    and bundles written before it). ``load_source`` and ``carve_validation`` take the record as their own
+    ``membership`` argument (:func:`split_membership` parts such a value); a ``near_copies`` carrying one is
+    still read the same way."""
     if not isinstance(record, Mapping):
         return near_copies
     return {_SETTINGS: near_copies, MEMBERSHIP_KEY: dict(record)}
 
 
 def split_membership(near_copies: Any) -> tuple[Any, dict[str, Any] | None]:
-    """The near-copy settings and the membership record (``None``: none) of a ``near_copies`` argument
-    (:func:`with_membership`)."""
+    """The near-copy settings and the membership record (``None``: none) of a value that may carry one
+    (:func:`with_membership`): ``load_source``'s ``near_copies`` and ``membership`` arguments."""
     if isinstance(near_copies, Mapping) and MEMBERSHIP_KEY in near_copies:
         return near_copies.get(_SETTINGS, True), dict(near_copies[MEMBERSHIP_KEY])
     return near_copies, None

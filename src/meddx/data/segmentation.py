@@ -11,13 +11,15 @@ Label names (index = mask value) come from the ``label_names`` argument, else ``
 (MSD ``{"labels": {"0": "background", ...}}``) or ``labels.json`` in the source folder, else
 the DICOM-SEG segment labels, else the values seen in the train masks, which must then be
 consecutive (0..K-1). Missing val/test splits are carved from train with whole patients
-(or cases) moving, test first; each decision is written to ``notes``.
+(or cases) moving, test first; each decision is written to ``notes`` and each carve recorded
+(``memberships``), to be read back rather than carved again (:mod:`meddx.data.seg_carve`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ import numpy as np
 
 from meddx.core.errors import ConfigError, DataError
 from meddx.data.masks import read_mask, write_mask
+from meddx.data.seg_carve import carve_splits, none_carved_note  # noqa: F401 (imported from here by callers)
 
 __all__ = ["SegCase", "SegSource", "SegSplit", "is_segmentation_source", "load_seg_source", "read_mask",
            "seg_source_info", "verify_seg_source", "write_mask"]
@@ -91,6 +94,8 @@ class SegSource:
     task: str = "segmentation"
     label_origin: str = "given"  # where the names came from; "masks": inferred from the mask values
     value_map: list[int] | None = None  # mask value -> label index, when the names were mapped onto a bundle's
+    # split carved from train -> the record of its cases (data.seg_carve), which data.json and the bundle keep
+    memberships: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def num_classes(self) -> int:
@@ -180,7 +185,8 @@ def is_segmentation_source(spec: str | Path) -> bool:
 
 
 def load_seg_source(spec: str | Path, *, val_fraction: float = 0.1, test_fraction: float = 0.2,
-                    seed: int = 0, label_names: list[str] | None = None, lenient_labels: bool = False) -> SegSource:
+                    seed: int = 0, label_names: list[str] | None = None, lenient_labels: bool = False,
+                    memberships: Mapping[str, Mapping[str, Any]] | None = None) -> SegSource:
     """Load the segmentation source at ``spec``; see the module docstring for layouts and names.
 
     A missing test split is carved from train (``test_fraction``; 0 carves none), then a
@@ -188,6 +194,8 @@ def load_seg_source(spec: str | Path, *, val_fraction: float = 0.1, test_fractio
     ``seed`` and never splitting a patient. ``label_names`` overrides any names file.
     ``lenient_labels`` (``data verify``): mask values that skip a label do not stop the load; the
     label set is the consecutive values from 0, and verify reports the masks beyond it.
+    ``memberships``: the carve records of a run or bundle (:func:`meddx.data.seg_carve.recorded_memberships`),
+    whose cases are taken instead of carving again while train holds the cases they were made on.
     """
     from meddx.data.imagefolder import guess_spatial_dims
     from meddx.data.seg_readers import read_layout
@@ -206,7 +214,8 @@ def load_seg_source(spec: str | Path, *, val_fraction: float = 0.1, test_fractio
                        spatial_dims=guess_spatial_dims(first, notes), splits=raw.splits, notes=notes,
                        mask_kind=raw.mask_kind, label_origin=_label_origin(raw, label_names, notes))
     check_pixel_sizes(source, lenient=lenient_labels)
-    return carve_splits(source, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed)
+    return carve_splits(source, val_fraction=val_fraction, test_fraction=test_fraction, seed=seed,
+                        memberships=memberships)
 
 
 def check_pixel_sizes(source: SegSource, lenient: bool = False) -> None:
@@ -245,50 +254,6 @@ def _label_origin(raw: Any, given: list[str] | None, notes: list[str]) -> str:
         return "reader"
     last = notes[-1] if notes else ""
     return "masks" if last.startswith("label names inferred") else "file"
-
-
-def none_carved_note(name: str) -> str:
-    """The note of a source read without a ``name`` split and nothing carved for it."""
-    return f"no {name} split and {name}_fraction 0: none carved"
-
-
-def carve_splits(source: SegSource, *, val_fraction: float, test_fraction: float, seed: int) -> SegSource:
-    """``source`` with test then val carved from train when missing (fraction 0: not carved).
-
-    Whole patients move (cases when there are no patient ids); GroupShuffleSplit with ``seed``.
-    """
-    splits = dict(source.splits)
-    notes = list(source.notes)
-    for name, fraction in (("test", test_fraction), ("val", val_fraction)):
-        if name in splits or "train" not in splits or fraction <= 0:
-            if name not in splits and fraction <= 0:
-                notes.append(none_carved_note(name))
-            continue
-        train = splits["train"]
-        keep, take, unit = _carve(train, fraction, seed, source.origin, name)
-        splits["train"], splits[name] = train.subset(keep), train.subset(take)
-        note = (f"{name} carved from train: fraction {fraction}, seed {seed}, grouped by {unit} "
-                f"(GroupShuffleSplit); train {len(keep)} / {name} {len(take)} cases")
-        if train.patient_ids is not None:
-            pats = np.asarray(train.patient_ids)
-            note += f" ({len(set(pats[keep]))} / {len(set(pats[take]))} patients)"
-        notes.append(note)
-    known = ("train", "val", "test")
-    order = [s for s in known if s in splits] + [s for s in splits if s not in known]
-    return replace(source, splits={s: splits[s] for s in order}, notes=notes)
-
-
-def _carve(train: SegSplit, fraction: float, seed: int, origin: str, name: str) -> tuple[np.ndarray, np.ndarray, str]:
-    from sklearn.model_selection import GroupShuffleSplit
-
-    unit = "patient" if train.patient_ids is not None else "case"
-    groups = np.asarray(train.patient_ids if train.patient_ids is not None else train.ids)
-    if len(set(groups.tolist())) < 2:
-        raise DataError(f"{origin}: train holds {len(set(groups.tolist()))} {unit}(s); at least 2 are needed to "
-                        f"carve a {name} split: provide a {name} split or pass {name}_fraction=0")
-    gss = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
-    keep, take = next(gss.split(np.zeros(len(groups)), groups=groups))
-    return np.sort(keep), np.sort(take), unit
 
 
 # --------------------------------------------------------------------------- label names

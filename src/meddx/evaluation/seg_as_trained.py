@@ -16,13 +16,16 @@ from meddx.core.errors import DataError
 
 def load_seg_as_trained(predictor: Any, data: str) -> tuple[Any, list[str]]:
     """``data`` read with the bundle's split fractions and seed (a carved test split is carved as
-    in training), checked against and mapped onto the bundle's classes; returns the source and
-    the warnings the evaluation must carry."""
+    in training; the carved cases the bundle records are read back on the same cases), checked
+    against and mapped onto the bundle's classes; returns the source and the warnings the
+    evaluation must carry."""
+    from meddx.data.seg_carve import recorded_memberships
     from meddx.data.segmentation import load_seg_source
 
     training = predictor.config.get("training", {})
     source = load_seg_source(data, val_fraction=training.get("val_fraction", 0.1),
-                             test_fraction=training.get("test_fraction", 0.2), seed=training.get("seed", 0))
+                             test_fraction=training.get("test_fraction", 0.2), seed=training.get("seed", 0),
+                             memberships=recorded_memberships(training))  # the carved cases, read back
     warnings = align_seg_labels(predictor, source)
     check_seg_compatible(predictor, source)
     return source, warnings

@@ -40,6 +40,7 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
             "plan_reasons": plan.reasons, "mask_kind": source.mask_kind,
             "kept_epoch": list(kept or []),
             "cases": training_cases(run_dir),
+            **carve_records(run_dir),  # which cases test and val were carved with (data.seg_carve), read back
             **_epochs_run(run_dir), **networks_field(run_dir, plan.ensemble),  # per network: epochs, a cut epoch
         },
         "intended_use": config.intended_use,
@@ -58,6 +59,16 @@ def training_cases(run_dir: Path) -> dict[str, dict[str, Any]] | None:
     splits = json.loads(path.read_text(encoding="utf-8")).get("splits") or {}
     return {s: {"ids": list(v.get("ids") or []), "image_sha256": v.get("image_sha256")}
             for s, v in splits.items() if s in ("train", "val") and isinstance(v, dict)} or None
+
+
+def carve_records(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """``{"val_membership": ..., "test_membership": ...}``: the records of the splits the run carved from
+    train (its ``data.json``, :mod:`meddx.data.seg_carve`), which ``evaluate``/``compare`` of the bundle
+    read back instead of carving again; nothing when it carved none or recorded none."""
+    from meddx.data.seg_carve import membership_fields
+    from meddx.training.seg_fit import recorded_carves
+
+    return membership_fields(recorded_carves(run_dir))
 
 
 def finish_segmentation(config: TrainConfig, source: Any, plan: Any, net: Any, run_dir: Path, name: str,

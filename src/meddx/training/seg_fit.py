@@ -2,7 +2,8 @@
 
 Reading order of :func:`fit_segmentation`:
 
-1. load the image+mask source (test and val carved from train when it has none);
+1. load the image+mask source (test and val carved from train when it has none; a resume reads back
+   the cases its run carved, :mod:`meddx.data.seg_carve`);
 2. fingerprint the training cases and plan the grid, patch, normalisation, network, batch and
    mirror axes (``fingerprint.json``, ``plan.json``; a ``--plan`` file overrides fields);
 3. under ``--time-budget`` without ``--epochs``, measure a training step and a validation pass and
@@ -54,7 +55,8 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
         raise ConfigError(f"segmentation trains in one process for now; {one_process_hint()} "
                           "(multi-process training is available for classification)")
     source = load_seg_source(config.data, val_fraction=config.val_fraction, test_fraction=config.test_fraction,
-                             seed=config.seed, label_names=config.label_names)
+                             seed=config.seed, label_names=config.label_names,
+                             memberships=recorded_carves(run_dir) if resume and run_dir is not None else None)
     config = config.model_copy(update={"precision": resolve_precision(config.precision, source.spatial_dims)})
     name = config.name or _default_name(source.name)
     run_dir = run_dir or runlib.new_run_dir(name)
@@ -192,12 +194,26 @@ def _fit_budget(plan: Any, config: TrainConfig, source: Any, train_ds: Any, x_va
     return type(plan)(**data)
 
 
+def recorded_carves(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """The carve records (split -> record) of a run's ``data.json`` (:mod:`meddx.data.seg_carve`), which
+    its resume reads back; empty without a ``data.json`` or for a run written before the records."""
+    from meddx.data.seg_carve import recorded_memberships
+    from meddx.training.run import read_json
+
+    path = Path(run_dir) / "data.json"
+    return recorded_memberships(read_json(path)) if path.is_file() else {}
+
+
 def data_summary(source: Any) -> dict[str, Any]:
     """What ``data.json`` records of a segmentation source: names, notes, and per split the case
     ids and a hash of every (id, mask file bytes, meta) triple, which a resume compares (the
     masks are a segmentation's labels; :func:`meddx.training.run.check_same_data`), and the
     SHA-256 of each case's image file, which ``evaluate``/``compare`` match to find training
-    cases in any layout (``evaluation.seg_seen``)."""
+    cases in any layout (``evaluation.seg_seen``); and the record of each split carved from train
+    (``val_membership``, ``test_membership``; :mod:`meddx.data.seg_carve`), which a resume and the
+    bundle's evaluations read back."""
+    from meddx.data.seg_carve import membership_fields
+
     return {
         "name": source.name, "origin": source.origin, "task": source.task, "label_names": source.label_names,
         "spatial_dims": source.spatial_dims, "mask_kind": source.mask_kind, "notes": source.notes,
@@ -205,6 +221,7 @@ def data_summary(source: Any) -> dict[str, Any]:
                        "ids": list(v.ids), "sha256_ids_labels": _split_digest(v),
                        "image_sha256": [_digest(p, "image") for p in v.images]}
                    for k, v in source.splits.items()},
+        **membership_fields(getattr(source, "memberships", None) or {}),
     }
 
 
