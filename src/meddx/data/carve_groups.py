@@ -69,11 +69,14 @@ def carving_options(training: Mapping[str, Any]) -> dict[str, Any]:
     its recorded fraction, seed and near-copy settings; a bundle written before near copies were
     grouped (no ``val_near_copies``) re-carves without them, i.e. the split it trained against. A
     bundle that records its validation membership (``val_membership``, :mod:`meddx.data.carve_record`)
-    passes it along: the carve reads those samples back when the data holds the samples it was made on."""
-    from meddx.data.carve_record import MEMBERSHIP_KEY, with_membership
+    passes it as ``membership``: the carve reads those samples back when the data holds the samples it
+    was made on (no ``membership`` key for a bundle without the record)."""
+    from meddx.data.carve_record import MEMBERSHIP_KEY
 
+    record = training.get(MEMBERSHIP_KEY)
     return {"val_fraction": training.get("val_fraction", 0.1), "seed": training.get("seed", 0),
-            "near_copies": with_membership(training.get(NEAR_COPIES_KEY) or False, training.get(MEMBERSHIP_KEY))}
+            "near_copies": training.get(NEAR_COPIES_KEY) or False,
+            **({"membership": dict(record)} if isinstance(record, Mapping) else {})}
 
 
 def carving_from_notes(notes: Sequence[str]) -> bool | dict[str, Any]:

@@ -29,11 +29,14 @@ EXPECTED_SOURCE = (
 def load_source(spec: str | Path, *, val_fraction: float = 0.1, seed: int = 0,
                 carve_val: bool = True, text_options: Mapping[str, Any] | None = None,
                 options: Mapping[str, Any] | None = None,
-                near_copies: bool | Mapping[str, Any] = True) -> ImageSource:
+                near_copies: bool | Mapping[str, Any] = True,
+                membership: Mapping[str, Any] | None = None) -> ImageSource:
     """Load the labelled image source named by ``spec``.
 
     When ``carve_val`` is true and the source has no ``val`` split, one is carved from train
-    (``val_fraction``, ``seed``, ``near_copies``; see :func:`meddx.data.splits.carve_validation`). A missing
+    (``val_fraction``, ``seed``, ``near_copies``; see :func:`meddx.data.splits.carve_validation`), or read back
+    from ``membership``, the record of a run's or bundle's carve (``val_membership``,
+    :mod:`meddx.data.carve_record`), when it was made on these very samples. A missing
     ``test`` split is allowed and recorded in ``notes``. ``text_options`` (``text_column``,
     ``label_column``, ``id_column``, ``patient_column``, ``split_column``, ``label_delimiter``,
     ``encoding``) go to :func:`meddx.data.text.load_text_source` for a text source and are
@@ -46,7 +49,8 @@ def load_source(spec: str | Path, *, val_fraction: float = 0.1, seed: int = 0,
     if carve_val and "val" not in source.splits:
         from meddx.data.splits import carve_validation
 
-        source = carve_validation(source, fraction=val_fraction, seed=seed, near_copies=near_copies)
+        recorded = {} if membership is None else {"membership": membership}  # wrappers of the old signature work
+        source = carve_validation(source, fraction=val_fraction, seed=seed, near_copies=near_copies, **recorded)
     if "test" not in source.splits:
         source.notes.append("no test split: evaluate on a separate held-out source")
     return source

@@ -38,7 +38,8 @@ def split_alias(name: str) -> str | None:
 
 
 def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
-                     near_copies: bool | Mapping[str, Any] = True) -> ImageSource:
+                     near_copies: bool | Mapping[str, Any] = True,
+                     membership: Mapping[str, Any] | None = None) -> ImageSource:
     """Return ``source`` with a ``val`` split carved from ``train`` when it has none.
 
     Stratified by label (label combination for multi-label) and grouped by patient when the
@@ -47,11 +48,11 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
     resized images, documents with a typo) as ``meddx data verify`` finds them, unless
     ``near_copies`` is false (how bundles written before that grouping were carved; a mapping
     gives recorded settings, see :mod:`meddx.data.carve_groups`); deterministic for a given
-    ``seed``. A ``near_copies`` carrying a membership record (:mod:`meddx.data.carve_record`) made on these
-    very samples takes its val samples instead of carving. The new source's ``notes`` end with a sentence saying how the split was made and
-    the resulting counts, after a warning when val is small or lacks a class
-    (:mod:`meddx.data.val_checks`; training goes on). A source that already has ``val`` (or has no ``train``) is returned
-    unchanged.
+    ``seed``. ``membership``, a run's or bundle's record of its carve (:mod:`meddx.data.carve_record`), made on
+    these very samples gives the val samples instead of a carve (so does one that ``near_copies`` carries,
+    ``carve_record.with_membership``). The new source's ``notes`` end with a sentence saying how the split was
+    made and the resulting counts, after a warning when val is small or lacks a class (:mod:`meddx.data.val_checks`;
+    training goes on). A source that already has ``val`` (or has no ``train``) is returned unchanged.
     """
     if not 0.0 < fraction < 1.0:
         raise ConfigError(f"val_fraction: expected a number between 0 and 1 (exclusive); got {fraction}")
@@ -65,7 +66,8 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
         )
     from meddx.data.carve_record import membership_record, recorded_val, split_membership
 
-    near_copies, record = split_membership(near_copies)  # a run's or bundle's record: read back, not carved
+    near_copies, packed = split_membership(near_copies)  # a run's or bundle's record: read back, not carved
+    record = packed if membership is None else dict(membership)
     va = None if record is None else recorded_val(train, record)
     if va is not None and record is not None:
         tr = np.setdiff1d(np.arange(n), va)

@@ -103,9 +103,12 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
     if source is not None and (resume is not None or config.devices * config.num_nodes > 1):
         raise ConfigError("a prepared source (cross-validation fold) trains in one process and cannot be resumed")
     if source is None:
+        from meddx.data.carve_record import split_membership  # the resumed run's carving: settings, val record
+
+        near_copies, membership = split_membership(runlib.carving_of(run_dir) if resume is not None else True)
         source = load_source(config.data, val_fraction=config.val_fraction, seed=config.seed,
                              text_options=config.text_options, options=config.source_options,
-                             near_copies=runlib.carving_of(run_dir) if resume is not None else True)
+                             near_copies=near_copies, membership=membership)
     if resume is not None:
         runlib.check_same_data(run_dir, source)
     from meddx.data.base import is_text_source
