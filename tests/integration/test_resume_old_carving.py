@@ -50,8 +50,8 @@ def test_a_run_carved_the_old_way_resumes_on_its_own_split(tmp_path: Path, meddx
     seed = _straddling_seed(root)
     carve = splits.carve_validation
 
-    def old_carving(source, fraction=0.1, seed=0, near_copies=True):  # type: ignore[no-untyped-def]
-        return carve(source, fraction=fraction, seed=seed, near_copies=False)
+    def old_carving(source, fraction=0.1, seed=0, near_copies=True, membership=None):  # type: ignore[no-untyped-def]
+        return carve(source, fraction=fraction, seed=seed, near_copies=False, membership=membership)
 
     with monkeypatch.context() as patch:  # the run starts under the carving of earlier meddx versions
         patch.setattr(splits, "carve_validation", old_carving)

@@ -49,8 +49,8 @@ def load_source(spec: str | Path, *, val_fraction: float = 0.1, seed: int = 0,
     if carve_val and "val" not in source.splits:
         from meddx.data.splits import carve_validation
 
-        recorded = {} if membership is None else {"membership": membership}  # wrappers of the old signature work
-        source = carve_validation(source, fraction=val_fraction, seed=seed, near_copies=near_copies, **recorded)
+        source = carve_validation(source, fraction=val_fraction, seed=seed, near_copies=near_copies,
+                                  membership=membership)
     if "test" not in source.splits:
         source.notes.append("no test split: evaluate on a separate held-out source")
     return source
