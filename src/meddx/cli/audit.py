@@ -20,7 +20,7 @@ def membership(
     train: str = typer.Option("train", "--train", help="Members: a split (train), SOURCE@SPLIT, or a whole SOURCE."),
     holdout: str = typer.Option("test", "--holdout", help="Non-members: a split (test, val), SOURCE@SPLIT, or a whole SOURCE."),
     n: Optional[int] = typer.Option(None, "--n", min=2, help="Samples per side (default: all the label-balanced draw allows); drawn with --seed."),
-    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="Seed of the draw and of the bootstrap."),
     resamples: int = typer.Option(1000, "--resamples", min=0, help="Bootstrap resamples for the AUC interval (0: none)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for membership.json (default: BUNDLE/privacy/)."),

@@ -16,7 +16,7 @@ def demo(
         None, "--model", "-m",
         help="Registered model to train (default: resnet18, its width planned for the budget)."),
     folder: Optional[Path] = typer.Option(None, "--folder", help="Where to write the synthetic images (default under MEDDX_HOME/datasets)."),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the progress bar."),
 ) -> None:
     """Make a synthetic dataset, train, evaluate, save, register and predict, then summarise."""
     import time

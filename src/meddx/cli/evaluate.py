@@ -185,8 +185,8 @@ def compare(
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the file (default: training's, else utf-8)."),
     columns: Optional[str] = typer.Option(None, "--columns", help="Tables: comma-separated column names of a file without a header row (default: training's, when it had none)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=10, help="Paired bootstrap resamples."),
-    level: float = typer.Option(0.95, "--level", min=0.5, max=0.999),
-    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX),
+    level: float = typer.Option(0.95, "--level", min=0.5, max=0.999, help="Confidence level of the intervals."),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="Seed of the paired bootstrap."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON."),
 ) -> None:
     """Compare two bundles on the same cases: DeLong (AUC), McNemar (accuracy), paired bootstrap CIs; segmentation: paired Dice differences (Wilcoxon)."""
@@ -231,10 +231,10 @@ def cv(
     config: Optional[Path] = typer.Argument(None, help="YAML training config; flags override its fields."),
     folds: int = typer.Option(5, "--folds", "-k", min=2, help="Number of folds."),
     data: Optional[str] = typer.Option(None, "--data", "-d", help="Source (overrides the config's data)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m"),
-    epochs: Optional[int] = typer.Option(None),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model of every fold (overrides the config's; `meddx models` lists them)."),
+    epochs: Optional[int] = typer.Option(None, help="Epochs per fold (overrides the config's)."),
     time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Minutes of training per fold."),
-    seed: Optional[int] = typer.Option(None),
+    seed: Optional[int] = typer.Option(None, help="Seed of the folds and of training (overrides the config's; default 0)."),
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document."),
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Text/series/tables: column holding the label(s)."),
     patient_column: Optional[str] = typer.Option(None, "--patient-column", help="Text/series/tables: column holding the patient id; folds keep a patient's samples together (default: a column patient_id; a long series: each id its own patient)."),
@@ -251,7 +251,7 @@ def cv(
     baseline: Optional[bool] = typer.Option(None, "--baseline/--no-baseline", help="Text/series: fit and report the bundled baseline."),
     ensemble: Optional[int] = typer.Option(None, "--ensemble", help="Text: train K networks per fold (seeds seed..seed+K-1) and average their probabilities."),
     out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for cv.json, oof_predictions.csv and fold bundles."),
-    progress: bool = typer.Option(False, "--progress/--no-progress"),
+    progress: bool = typer.Option(False, "--progress/--no-progress", help="Show each fold's progress bar."),
 ) -> None:
     """Cross-validate a training config: folds stratified and grouped by patient, mean ± sd, out-of-fold predictions."""
     from meddx.evaluation.cv import cross_validate

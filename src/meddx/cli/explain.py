@@ -22,7 +22,7 @@ def explain(
     evaluate: bool = typer.Option(False, "--evaluate", help="Measure faithfulness (deletion/insertion AUC, randomisation check) over --data."),
     split: str = typer.Option("test", "--split", help="With --evaluate: the split to sample."),
     n: int = typer.Option(50, "--n", min=1, help="With --evaluate: inputs sampled."),
-    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX),
+    seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="With --evaluate: seed of the sample and of the randomisation check."),
     window: Optional[int] = typer.Option(None, "--window", help="Occlusion of images: side of the occluding cube in model-input pixels/voxels (1 to the smallest side; default ~1/8 of the side in 2D, ~1/3 in 3D). Smaller is finer and slower."),
     stride: Optional[int] = typer.Option(None, "--stride", help="Occlusion of images: step of the window (1 to the window's side; default half the window)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),

@@ -27,7 +27,7 @@ MU = typer.Option(None, "--mu", help="FedProx proximal weight mu (default 0.01).
 MODEL = typer.Option(None, "--model", "-m", help="Registered model (default seed-cnn; see `meddx models`).")
 LR = typer.Option(None, "--lr", help="Local learning rate (default 1e-3).")
 BATCH = typer.Option(None, "--batch-size", help="Local batch size (default 64).")
-SEED = typer.Option(None, "--seed", min=0, max=SEED_MAX)
+SEED = typer.Option(None, "--seed", min=0, max=SEED_MAX, help="Seed of the initial weights, and of the sites and their carves (simulate) or the --eval-data carve (server); default 0.")
 NAME = typer.Option(None, "--name", help="Bundle name in the registry.")
 OUTPUT = typer.Option(None, "--output", "--out", "-o", help="Bundle folder (default under MEDDX_HOME/bundles).")
 IMAGE_SIZE = typer.Option(None, "--image-size", help="Side length after resizing (default: native, at most 128).")

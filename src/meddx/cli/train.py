@@ -16,7 +16,7 @@ def train(
     data: Optional[str] = typer.Option(None, "--data", "-d", help="medmnist:NAME, .npz, image folder, CSV manifest, image + mask folders; documents (CSV/JSONL/Parquet, .txt folders); physionet2012:/mimic3: folders or long series CSV; a table (CSV/TSV/.data)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Registered model (see `meddx models`)."),
     epochs: Optional[int] = typer.Option(None, help="Epochs (default: from --time-budget, else 20)."),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size"),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per batch (default: planned from the pixels per sample)."),
     time_budget: Optional[float] = typer.Option(None, "--time-budget", help="Minutes of training; sets epochs (with --epochs it only stops training, at 1.25x; an ensemble's networks at 1.25x their share)."),
     image_size: Optional[int] = typer.Option(None, "--image-size", help="Side length after resizing."),
     channels: Optional[int] = typer.Option(None, help="Input channels (1 grey, 3 RGB)."),
@@ -28,10 +28,10 @@ def train(
     checkpoint: Optional[str] = typer.Option(None, "--checkpoint", help="Epoch kept: best (val metric) or final (schedule run to its end, no early stopping). Default: final for segmentation and for inputs of at most 32 px with 8+ epochs, else best."),
     precision: Optional[str] = typer.Option(None, help="auto (default: bf16-mixed for 2D where the CPU has bf16, else 32-true), 32-true or bf16-mixed."),
     ema: Optional[float] = typer.Option(None, "--ema", help="Average the weights (EMA) over about this many epochs; validation and the bundle use the average."),
-    seed: Optional[int] = typer.Option(None),
-    deterministic: Optional[bool] = typer.Option(None, "--deterministic/--non-deterministic"),
+    seed: Optional[int] = typer.Option(None, help="Seed of the validation carve, initial weights and data order (default 0)."),
+    deterministic: Optional[bool] = typer.Option(None, "--deterministic/--non-deterministic", help="Deterministic kernels: the same seed gives identical weights (slower; default off)."),
     devices: Optional[int] = typer.Option(None, help="Processes for data-parallel training (gloo on CPU)."),
-    num_nodes: Optional[int] = typer.Option(None, "--num-nodes"),
+    num_nodes: Optional[int] = typer.Option(None, "--num-nodes", help="Machines of a torchrun launch (default 1)."),
     threads: Optional[int] = typer.Option(None, "--threads", help="Torch threads per process (default: free cores / devices)."),
     name: Optional[str] = typer.Option(None, help="Bundle name in the registry."),
     output: Optional[str] = typer.Option(None, "--output", "--out", "-o", help="Bundle folder (default under MEDDX_HOME/bundles)."),
@@ -67,7 +67,7 @@ def train(
     max_grad_norm: Optional[float] = typer.Option(None, "--max-grad-norm", help="DP: per-sample gradient clipping norm (default 1.0)."),
     plan: Optional[Path] = typer.Option(None, "--plan", help="An edited plan.json whose fields override the automatic plan."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Run folder to resume from its last checkpoint."),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show the progress bar."),
 ) -> None:
     """Train a classifier (images, documents, ICU/EHR series, tables) or a segmentation model (image + mask sources) and save it as an evaluated, registered bundle."""
     from meddx.training.config import load_config
