@@ -40,13 +40,18 @@ from meddx.deid.names_contexts import find_context_names
 from meddx.deid.names_cues import find_cue_names
 from meddx.deid.names_dob import find_dob_names
 from meddx.deid.names_handover import find_handover_names
+from meddx.deid.names_gaelic import find_gaelic_names
 from meddx.deid.names_marked import find_marked_names
+from meddx.deid.names_measures import find_measure_names, trim_post_nominals
+from meddx.deid.names_meetings import find_meeting_names
+from meddx.deid.names_nouns import find_noun_names
 from meddx.deid.names_objects import OBJECT_VERBS, find_object_names
 from meddx.deid.names_id_paren import find_id_paren_names
 from meddx.deid.names_plural import PLURAL_WORDS, drop_age_nouns, drop_street_dr, find_plural_names, split_name_town
 from meddx.deid.names_more_cues import RELATION_WORDS, ROLE_WORDS, find_more_cue_names
 from meddx.deid.ocr import ocr_reading
 from meddx.deid.overscrub_guards import drop_overscrubs
+from meddx.deid.overscrub_brands import drop_brand_overscrubs
 from meddx.deid.overscrub_more import drop_more_overscrubs
 from meddx.deid.tables import find_table_names
 from meddx.deid.places_cues import find_cue_places
@@ -54,7 +59,9 @@ from meddx.deid.places_intl import find_intl_places
 from meddx.deid.places_more import find_more_places, towns_after_places
 from meddx.deid.practices import find_practices
 from meddx.deid.places_named import drop_place_overscrubs, find_named_places
+from meddx.deid.places_postal import find_postal_places
 from meddx.deid.patterns import Cand, find_context_ids, find_generic_ids, find_structured
+from meddx.deid.phones_ext import extend_phone_extensions
 from meddx.deid.spans import Span
 
 # Name rules whose words are searched again elsewhere in the same document.
@@ -68,7 +75,7 @@ def detect(text: str) -> list[Span]:
     reading = ocr_reading(text)  # a scanned page: "D0B: 0l/22/1949" read as "DOB: 01/22/1949" too (same offsets)
     if reading is not None:
         cands += _candidates(reading)
-    chosen = resolve(cands)
+    chosen = extend_phone_extensions(text, resolve(cands))  # "(02) 9555 0147 ext. 213" whole
     for town in towns_after_places(text, chosen):  # "St Richard's Hospital, Chichester"
         if _free(chosen, town.start, town.end):
             bisect.insort(chosen, town, key=lambda c: c.start)
@@ -92,6 +99,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_cue_places(text)  # "at Skipton station", "58F from Pine Bluff", "near Llanidloes, Powys", "Dublin 9"
     cands += find_named_places(text)  # "from St Mary's ED", "Glasgow City Council", "7 Heol y Bryn"
     cands += find_more_addresses(text)  # "4410 N Broadway", "Grand Ave 10/30", "Eircode V31 X2N4", "is from Ennistymon"
+    cands += find_postal_places(text)  # "Vill. Rampur", "Am Markt 7, 48143 Münster", "Address: Kilcolgan, Co. Galway"
     cands += find_unit_addresses(text)  # "Kroger on Lincoln Way", "Rural Route 3", "Chicago, Apt 12F", "Duluth, Unit 6"
     cands += find_practices(text) + find_clock_dates(text)  # "to The Limes Surgery", "arrived 03/11 0214"
     cands += find_names(text)
@@ -108,6 +116,8 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_handover_names(text)  # "Handover at 0700: Zbigniew Kaczmarek in Bay 6"
     cands += find_object_names(text)  # "brought Ikechukwu in", "Officer Mensah escorted", "Dr, um, Castellanos"
     cands += find_id_paren_names(text)  # "participant STR-0419 (Wanjiru Kamau) consented"
+    cands += find_measure_names(text) + find_gaelic_names(text)  # "Ayomide weight 9.8 kg", "Máire Ní Bhriain"
+    cands += find_meeting_names(text) + find_noun_names(text)  # "agreed with Precious Moyo", "casualty Ruairidh McLeod"
     cands += find_employers(text) + find_signature_names(text) + find_initial_surnames(text) + find_named_people(text)
     cands += find_generic_ids(text)
     cands += find_table_names(text)  # "|KMR|" under an "Initials" column, "Transcribed: klh"
@@ -117,6 +127,7 @@ def _candidates(text: str) -> list[Cand]:
     # "Menarche age 12", "GP Dr Shah, Portree.", "Lives on Maple Dr near the school"
     cands = split_name_town(text, drop_age_nouns(text, drop_street_dr(text, cands)))
     cands = drop_more_overscrubs(text, cands)  # "Sisters Ward and Theatre staff", "R3230AC cells", "Watched Hamilton"
+    cands = drop_brand_overscrubs(text, trim_post_nominals(text, cands))  # "brought Seretide in", "Boston Scientific"
     return drop_place_overscrubs(text, drop_overscrubs(text, drop_clinical_terms(text, cands)))  # "from Bay 3"
 
 

@@ -97,6 +97,7 @@ heart risk probe kit assay counter plot curve agar medium solution proteinuria l
 tear lesions spots murmur respirations contracture monitor purpura wort
 screw screws wire wires pin pins nail splint bandage pathway stool
 pak pack packs strait paresis paralysis
+naevus nevus naevi nevi
 """.split())
 
 STATE_ABBRS = frozenset("""

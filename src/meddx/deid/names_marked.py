@@ -18,10 +18,10 @@ from meddx.deid.names_more_cues import RELATION_WORDS, ROLE_WORDS
 from meddx.deid.patterns import Cand
 
 # Vietnamese (with its tone marks on vowels), Turkish dotless i and cedilla s, g breve, Polish l stroke and
-# accented consonants, Yoruba dotted vowels
+# accented consonants, Yoruba dotted vowels, Māori (and Latvian) long vowels with a macron (round 18: "Ngaio Rāwiri")
 _MARKED = ("ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
            "ĂÂĐÊÔƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
-           "ıİşŞğĞłŁśŚźŹżŻńŃąęṣṢ")
+           "ıİşŞğĞłŁśŚźŹżŻńŃąęṣṢāēīōūĀĒĪŌŪ")
 _MARKED_RE = re.compile(f"[{_MARKED}]")
 _WORD = rf"[{UPPER}][{LOWER}]*(?:['’-][{UPPER}]?[{LOWER}]+)*"
 RUN_RE = re.compile(rf"(?<![\w'’-]){_WORD}(?:[ \t]+{_WORD}){{1,3}}(?![\w'’-])")

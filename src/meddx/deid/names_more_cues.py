@@ -30,7 +30,8 @@ Caseworker Worker Coordinator Manager Advocate Volunteer Counsellor Psychologist
 Surgeon Receptionist Clerk Technician Assistant Practitioner Visitor Specialist Lead Phlebotomist
 Radiographer Sonographer Optometrist Podiatrist Chiropodist Orthoptist Audiologist Psychiatrist Doctor
 Houseman Trainee Locum Officer Warden Constable Sergeant Inspector Detective Reg Cons Anaes
-Judge Magistrate Solicitor Barrister Coroner Tribunal""".split())
+Judge Magistrate Solicitor Barrister Coroner Tribunal
+Cpl LCpl Pte Spr Gnr Tpr CSgt SSgt Capt""".split())  # (service ranks, round 18: "L/Cpl Tevita Naufahu")
 
 # relations written before a name ("Daughter-in-law Mei Ling Chua"): a name does not grow over them either
 RELATION_WORDS = frozenset("""son daughter husband wife partner brother sister mother father mum dad niece nephew

@@ -25,15 +25,18 @@ from meddx.deid.patterns import Cand
 _W = rf"[{UPPER}][{LOWER}]+(?:['’-][{UPPER}]?[{LOWER}]+)*"
 _NAME = rf"{_W}(?:[ \t]+{_W})?"
 _PLURALS = (r"nieces|nephews|sons|daughters|cousins|grandparents|parents|brothers|sisters|aunts|uncles|grandchildren"
-            r"|grandsons|granddaughters|children|twins|kids|siblings|carers|caregivers|friends|neighbours|neighbors")
+            r"|grandsons|granddaughters|children|twins|kids|siblings|carers|caregivers|friends|neighbours|neighbors"
+            r"|couple")
 PLURAL_RE = re.compile(rf"(?i:\b(?:{_PLURALS}))[ \t]*:?[ \t]+(?P<list>{_NAME}(?:,[ \t]*{_NAME})*,?[ \t]+(?:and|&)[ \t]+"
                        rf"{_NAME})(?![\w'’-])")
 _ITEM_RE = re.compile(_NAME)
 PLURAL_WORDS = frozenset(_PLURALS.split("|"))
 WHO_RE = re.compile(rf"\b(?:to|with|by|and)[ \t]+(?P<name>{_W}[ \t]+{_W}(?:[ \t]+{_W})?)[ \t]+who\b")
-# a heading ("Safeguarding:"), a line start or a sentence start, then one or two words and the age
-AGE_NAME_RE = re.compile(rf"(?:^|(?<=[:.;])[ \t]+|(?<=\n))[ \t]*(?P<name>{_NAME})[ \t]*,?[ \t]+(?i:age|aged)[ \t]+"
-                         r"\d{1,3}\b", re.M)
+# a heading ("Safeguarding:"), a line start or a sentence start, then one or two words and the age, also in brackets
+# ("Walk-in Sat 2nd Nov: Zofia (aged 17) requested"), as a speech therapist's years;months ("Oscar (3;4 yrs)") or as
+# a British school year ("CAMHS letter: Kaiden (Year 8, Thornbury Academy)")
+AGE_NAME_RE = re.compile(rf"(?:^|(?<=[:.;])[ \t]+|(?<=\n))[ \t]*(?P<name>{_NAME})[ \t]*(?:,?[ \t]+|\([ \t]*)"
+                         r"(?:(?i:age|aged)[ \t]+\d{1,3}\b|(?<=\()\d{1,2};\d{1,2}\b|(?<=\()Year[ \t]+\d{1,2}\b)", re.M)
 # what has an age and is no person: "Menarche age 12", "Bone age 10", "Gestational age 38"
 AGE_NOUNS = frozenset("""menarche menopause gestational gestation bone onset diagnosis retirement death dental mental
     reading developmental maternal paternal corrected chronological adjusted post-menstrual postmenstrual conceptional
@@ -73,7 +76,10 @@ def find_plural_names(text: str) -> list[Cand]:
 def drop_age_nouns(text: str, cands: list[Cand]) -> list[Cand]:
     """``cands`` without a one-word NAME that is a body event before an age ("Menarche age 12")."""
     return [c for c in cands if not (c.type == "NAME" and text[c.start:c.end].lower() in AGE_NOUNS
-                                     and re.match(r"[ \t]*,?[ \t]+(?i:age|aged)\b", text[c.end:c.end + 12]))]
+                                     and _AGE_AFTER_RE.match(text[c.end:c.end + 12]))]
+
+
+_AGE_AFTER_RE = re.compile(r"[ \t]*(?:,?[ \t]+|\([ \t]*)(?i:age|aged)\b")  # "Menarche age 12", "Menarche (age 12)"
 
 
 _PLACE_PREPOSITIONS = frozenset("near off by past opposite behind beside next towards".split())

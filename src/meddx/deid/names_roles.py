@@ -27,10 +27,11 @@ BY_LABEL_RE = re.compile(r"(?i:\b(?:reconciled|screened|triaged|assessed|checked
 # MacPhail"; one word alone must be a listed name, "nurse Prescriber", "OT Kitchen assessment" stay)
 ROLE_RE = re.compile(r"(?<![\w-])(?:(?i:carer|care[ \t]+worker|support[ \t]+worker|key[ \t]+worker|health[ \t]+visitor"
                      r"|social[ \t]+worker|district[ \t]+nurse|practice[ \t]+nurse|nurse|physio|physiotherapist"
-                     r"|dietitian|dietician|pharmacist|paramedic|housemate|flatmate|lodger|participant)"
+                     r"|dietitian|dietician|pharmacist|paramedic|housemate|flatmate|lodger|participant|owner|keeper)"
                      r"|HCA|HCSW|CNS|ANP|RMN|RGN|SHO|FY[12]|F[12]|Registrar|Porter|DSN|Fellow|DN|OT|SLT|PC|DC|PCSO"
-                     r"|HV|CPN|SpR|StR|ACP"  # health visitor, community psychiatric nurse, registrars, advanced
-                     # clinical practitioner (the thirteenth review's fresh lines: "shared ... by HV Angharad Price")
+                     r"|HV|CPN|SpR|StR|ACP|SNOD"  # health visitor, community psychiatric nurse, registrars, advanced
+                     # clinical practitioner (the thirteenth review's fresh lines: "shared ... by HV Angharad Price");
+                     # round 18: a pet's owner or keeper in a vet record filed in error, an organ-donation nurse
                      r"|DS|DI|Sgt|SGT|Sergeant|Constable|Inspector|Insp)"
                      r"(?:[ \t]*:[ \t]*|[ \t]+)(?=[A-Z])")
 # "by J. Haworth OH nurse", "given by K. Sandhu": an initial and a surname after "by" (a person; an organism

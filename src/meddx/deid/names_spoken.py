@@ -9,7 +9,9 @@
   ``overscrub_guards``) is kept as a charity elsewhere; as the subject of "rang" it is the person who rang.
   Round 17 added "attended", "consented", "may drive", "disclosed that/to/her", "collects" before a capitalised
   word or "his"/"her" ("Ibrahim collects Warfarin"; "Sputum collects in" stays), and an age in brackets between
-  the name and the verb ("Crisis team note: Jaden (19) texted").
+  the name and the verb ("Crisis team note: Jaden (19) texted"); round 18 a journey ("Travel clinic: Laila Haddad
+  flies to Kisumu", "travels abroad", "flew back"), a request or a missed session ("Hinemoa asked to stop",
+  "Tamati Kereama missed Tuesday session") and "sleeping rough".
 
 Every word taken passes ``cap_name_ok`` (capitalised, not a common word, not English-looking unless a listed name)
 and is no team, department or service word, so "Pharmacy rang", "Radiology phoned" and "Switchboard rang" stay.
@@ -35,6 +37,10 @@ _SUBJECT_RE = re.compile(rf"(?:^|(?<=[.;!?][ \t])|(?<=[.;!?][ \t]{{2}})|(?<=\n)|
                          r"(?=(?:rang|phoned|telephoned|rung|emailed|texted|attended|consented|may[ \t]+drive"
                          r"|disclose[sd][ \t]+(?:that|to|her|his|their|a|an)\b"
                          r"|collects[ \t]+(?:his|her|their|[A-Z][\w-]*)"
+                         r"|(?:flies|flew|travels|travelled|traveled|is[ \t]+(?:flying|travelling|traveling))[ \t]+"
+                         r"(?:to|from|abroad|out|back)|asked[ \t]+(?:to|for|if|whether|about)\b"
+                         r"|missed[ \t]+(?:his|her|their|today's|[A-Z][a-z]+day(?:['’]s)?)[ \t]"
+                         r"|(?:is[ \t]+)?sleeping[ \t]+rough"
                          r"|called[ \t]+(?:back|in|to|re|about|asking|from|the[ \t]+ward|this)"
                          r"|works[ \t]+(?:as|at|in|for|nights?|night[ \t]+shifts|shifts|part[ -]time|full[ -]time|from)"
                          r"|lives[ \t]+(?:alone|with|in|at|on|independently)|smokes|drinks[ \t]+(?:\d|alcohol|socially)"
