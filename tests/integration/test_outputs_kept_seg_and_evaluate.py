@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
+from tests.integration.bundle_helpers import tiny_seg_bundle
 from tests.integration.cli_helpers import run_cli
 
 
@@ -46,16 +46,7 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from meddx.transforms.image import ImagePreprocessor
 
     root = tmp_path_factory.mktemp("kept")
-    torch.manual_seed(0)
-    args = {"in_channels": 1, "spatial_dims": 2, "image_size": 32}
-    seg = save_bundle(root / "seg", net=create_model("unet", num_classes=2, **args), metrics={}, model_card="# seg",
-                      config={"name": "tinyseg", "task": "segmentation", "label_names": ["background", "disc"],
-                              "model": {"name": "unet", "num_classes": 2, "args": args},
-                              "preprocessing": {"kind": "segmentation", "spatial_dims": 2, "channels": 1,
-                                                "size": [32, 32], "target_spacing": None,
-                                                "normalization": "zscore", "ct_stats": None},
-                              "inference": {"patch_size": [32, 32], "overlap": 0.5, "mirror": False,
-                                            "mirror_axes": []}})
+    seg = tiny_seg_bundle(root / "seg", "tinyseg", dims=2, size=[32, 32], patch=[32, 32], structure="disc")
     pngs = []
     for i in range(3):
         image = np.zeros((20, 20), np.uint8)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.integration.bundle_helpers import tiny_seg_bundle
 from tests.integration.cli_helpers import run_cli
 from tests.integration.serve_helpers import auth, data_root, test_settings
 
@@ -31,26 +32,6 @@ def _cli(args: list[str]) -> None:
         main(args)
     except SystemExit as exc:
         assert not exc.code, f"meddx {' '.join(args)} failed with exit code {exc.code}"
-
-
-def _volume_bundle(root: Path) -> Path:
-    """An untrained 3D U-Net bundle reading volumes in RAS, resampled to 1 x 1 x 1.5 mm."""
-    import torch
-
-    from meddx.bundle.bundle import save_bundle
-    from meddx.models.registry import create_model
-
-    torch.manual_seed(3)
-    args = {"in_channels": 1, "spatial_dims": 3, "channels": [8, 16], "image_size": [16, 16, 16]}
-    return save_bundle(root / "vol3d", net=create_model("unet", num_classes=2, **args).eval(), metrics={},
-                       model_card="# vol3d", config={
-                           "name": "vol3d", "task": "segmentation", "label_names": ["background", "lesion"],
-                           "model": {"name": "unet", "num_classes": 2, "args": args}, "orientation": "RAS",
-                           "preprocessing": {"kind": "segmentation", "spatial_dims": 3, "channels": 1, "size": None,
-                                             "target_spacing": [1.0, 1.0, 1.5], "normalization": "zscore",
-                                             "ct_stats": None},
-                           "inference": {"patch_size": [16, 16, 16], "overlap": 0.25, "mirror": False,
-                                         "mirror_axes": []}})
 
 
 def _permuted_nifti(path: Path) -> Path:
@@ -78,7 +59,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
     data = write_seg_folder(root / "shapes", n=24, spatial_dims=2, size=32, classes=2, seed=1)
     with data_root(root / "home") as home:
         _cli(["train", "--data", str(data), "--name", "shapes", "--epochs", "6", "--no-progress", "--seed", "0"])
-        register_bundle(_volume_bundle(root))
+        # untrained 3D U-Net reading volumes in RAS, resampled to 1 x 1 x 1.5 mm
+        register_bundle(tiny_seg_bundle(root / "vol3d", "vol3d", dims=3, size=None, patch=[16, 16, 16],
+                                        channels=[8, 16], overlap=0.25, spacing=[1.0, 1.0, 1.5],
+                                        orientation="RAS", seed=3))
         viewer, _ = create_key("viewer", "radiology")
         admin, _ = create_key("admin", "ops")
         with TestClient(create_app(test_settings(max_upload_mb=2))) as client:

@@ -18,29 +18,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.integration.bundle_helpers import tiny_image_bundle
+from tests.integration.bundle_helpers import tiny_image_bundle, tiny_seg_bundle
 from tests.integration.serve_helpers import async_client, auth, data_root, test_settings
 
 PASS_S = 0.25  # one slow network call
-
-
-def _seg_bundle(path: Path, name: str) -> Path:
-    """An untrained 2D U-Net segmenter: a 64 px grid in 16 px windows (13 network calls per case)."""
-    import torch
-
-    from meddx.bundle.bundle import save_bundle
-    from meddx.models.registry import create_model
-
-    torch.manual_seed(0)
-    args = {"in_channels": 1, "spatial_dims": 2, "channels": [4, 8], "image_size": [16, 16]}
-    return save_bundle(path, net=create_model("unet", num_classes=2, **args).eval(), metrics={}, model_card=f"# {name}",
-                       config={"name": name, "task": "segmentation", "label_names": ["background", "spot"],
-                               "model": {"name": "unet", "num_classes": 2, "args": args},
-                               "preprocessing": {"kind": "segmentation", "spatial_dims": 2, "channels": 1,
-                                                 "size": [64, 64], "target_spacing": None,
-                                                 "normalization": "zscore", "ct_stats": None},
-                               "inference": {"patch_size": [16, 16], "overlap": 0.5, "mirror": False,
-                                             "mirror_axes": []}})
 
 
 class SlowNet:
@@ -73,8 +54,9 @@ def home(tmp_path: Path) -> Any:
     from meddx.serving.auth import create_key
 
     with data_root(tmp_path / "home") as root:
-        register_bundle(_seg_bundle(tmp_path / "slowseg", "slowseg"))
-        register_bundle(_seg_bundle(tmp_path / "quickseg", "quickseg"))
+        for name in ("slowseg", "quickseg"):  # a 64 px grid in 16 px windows: 13 network calls per case
+            register_bundle(tiny_seg_bundle(tmp_path / name, name, dims=2, size=[64, 64], patch=[16, 16],
+                                            structure="spot", channels=[4, 8]))
         register_bundle(tiny_image_bundle(tmp_path / "cxr", label_names=["normal", "abnormal"],
                                           decision={"threshold": 0.5}, training={}))
         viewer, _ = create_key("viewer", "timeouts")
