@@ -229,9 +229,9 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
 
     Returns the epoch kept (``"best"`` or ``"final"``), or ``None`` on the extra processes of a
     multi-process run (only rank 0 goes on to evaluate and save). A run stopped by the user
-    raises :class:`TrainingInterrupted`, naming the command that resumes it from
-    ``checkpoints/last.ckpt`` (of ``resume_dir`` when the checkpoints live in a sub-folder of the
-    run, as an ensemble member's do).
+    raises :class:`TrainingInterrupted` on every process (exit 130), naming on rank 0 the command
+    that resumes it from ``checkpoints/last.ckpt`` (of ``resume_dir`` when the checkpoints live in a
+    sub-folder of the run, as an ensemble member's do).
 
     ``budget_minutes`` (when the plan's epochs came from a time budget): Lightning stops at 1.25x
     it, and the run re-fits its epochs to it after measuring the first two epochs (every process of
@@ -312,10 +312,10 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
             os.environ.pop(runlib.RUN_DIR_ENV, None)
         else:
             os.environ[runlib.RUN_DIR_ENV] = previous
+    if trainer.interrupted:  # every process: a Ctrl-C reaches each one, and each must end with 130
+        raise TrainingInterrupted(interrupted_line(trainer, last, resume_dir or run_dir))
     if not trainer.is_global_zero:
         return None
-    if trainer.interrupted:
-        raise TrainingInterrupted(interrupted_line(trainer, last, resume_dir or run_dir))
     from meddx.training.interrupt import note
 
     note(trained=str(resume_dir or run_dir))  # a Ctrl-C from here on: resume to evaluate and save
@@ -344,11 +344,15 @@ def interrupted_line(trainer: Any, last: Path, run_dir: Path) -> str:
     """The Ctrl-C line for an interruption during the epochs: which epoch it stopped, counted from 1
     as the time-limit warning counts it, and how many finished epochs ``last`` holds. It said
     "interrupted at epoch 1" for a Ctrl-C in the second epoch, beside ``best-epoch=000.ckpt``: a
-    reader counting from 1 took the one finished epoch for lost."""
+    reader counting from 1 took the one finished epoch for lost. Other ranks point at rank 0's line:
+    only rank 0 saves, and their ``run_dir`` may be a private copy, removed at exit."""
     from meddx.training.checkpoint import LastEveryEpoch
 
-    saved = next((c.epochs_saved for c in trainer.callbacks if isinstance(c, LastEveryEpoch)), 0)
     where = f"in epoch {int(trainer.current_epoch) + 1} of {trainer.max_epochs}"
+    if not trainer.is_global_zero:
+        return (f"training interrupted {where} on process {trainer.global_rank} of {trainer.world_size}; "
+                "rank 0's line says what was saved and how to resume the run")
+    saved = next((c.epochs_saved for c in trainer.callbacks if isinstance(c, LastEveryEpoch)), 0)
     kept = (f"{saved} finished epoch{'s' if saved != 1 else ''} saved in {last}" if saved and last.is_file()
             else "no epoch finished yet: a resume starts from the first")
     return f"training interrupted {where} ({kept}); resume with: meddx train --resume {run_dir}"
