@@ -1,4 +1,5 @@
-"""One temperature per label against one shared by all labels: the table in docs/evaluation.md.
+"""One temperature per label against one shared by all labels: the table in docs/evaluation-notes.md
+("One temperature per label (multi-label)").
 
 Known generating distribution: 4 independent labels of prevalence .03/.20/.50/.90; label j's score
 x_j ~ N(1.5·y_j, 1), so its true log-odds are logit(prev_j) + 1.5·x_j − 1.125 (exact). The simulated

@@ -1,4 +1,5 @@
-"""Temperature fits on small, separable validation splits: the table in docs/evaluation.md.
+"""Temperature fits on small, separable validation splits: the table in docs/evaluation-notes.md
+("Separable validation splits").
 
 Known generating distribution: K Gaussian classes in 2-D (unit variance, means on a circle), the
 true posterior computed exactly; the "network" reports the true logits times ``over`` (over-confident,

@@ -1,4 +1,5 @@
-"""Removing a class-weighted loss's shift after temperature scaling: four rules, the table in docs/evaluation.md.
+"""Removing a class-weighted loss's shift after temperature scaling: four rules; the tables in docs/evaluation-notes.md
+("How much of the shift to remove", "Rare labels borrow the share of the shift").
 
 Known generating distribution: outcome y ~ Bernoulli(prev) with prevalence .03 (rare) or .30 (common);
 score x ~ N(1.5·y, 1), so the true log-odds are η = logit(prev) + 1.5·x − 1.125 (exact). The loss weighs

@@ -1,4 +1,5 @@
-"""When may a label fit its own class-weight bias? Expected validation positives swept 5..40 (docs/evaluation.md).
+"""When may a label fit its own class-weight bias? Expected validation positives swept 5..40
+(docs/evaluation-notes.md, "Why 10 validation cases, whatever c").
 
 The design of ``weighted_calibration.py``: outcome y of prevalence p, score x ~ N(1.5·y, 1), true log-odds
 η = logit(p) + 1.5·x − 1.125, loss weight w = (1 − p)/p, c = log w, network log-odds z = s·η + a·c

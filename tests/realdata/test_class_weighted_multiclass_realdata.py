@@ -1,8 +1,8 @@
 """UCI heart disease (4 sites, 920 rows) as the 5-class task it is (num 0-4, 45/29/12/12/3 %): the
 default plan weights the loss by inverse class frequency, and the bundle's probabilities, once the
 weights are removed, average to the test split's class frequencies; the decisions stay the weighted
-ones. Measured on this split (docs/evaluation.md): mean probability of num=4 .116 -> .028 against
-.024, test log-loss 1.072 (temperature alone) -> .928."""
+ones. Measured on this split (docs/evaluation-notes.md, "Class-weighted multi-class models"): mean
+probability of num=4 .116 -> .028 against .024, test log-loss 1.072 (temperature alone) -> .928."""
 
 from __future__ import annotations
 

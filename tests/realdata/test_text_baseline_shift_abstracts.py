@@ -6,7 +6,8 @@ pulls every label's mean probability to about .37 (prevalence .20 on average); w
 shift removed (``settings["shift"]``) the mean is .16, and per label the ECE falls (mean of 3 splits .179 ->
 .085), so do Brier (.145 -> .127) and log-loss (.464 -> .390), while each label's AUC is the same and the
 Youden thresholds chosen on validation change 23 of 14 445 test decisions (a threshold sits midway between
-two validation scores, and the midpoint moves): benchmarks/text_baseline_calibration.py, docs/evaluation.md.
+two validation scores, and the midpoint moves): benchmarks/text_baseline_calibration.py, docs/evaluation-notes.md
+("The bundled text baseline").
 """
 
 from __future__ import annotations

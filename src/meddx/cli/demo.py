@@ -41,7 +41,8 @@ def demo(
 
     console.print(f"[bold]2/4 train[/]: {model or 'automatic model'}, {time_budget:g} min budget")
     # No model by default: the planner then narrows resnet18 when few epochs would fit the budget,
-    # which on two CPU cores trains about 10 epochs instead of 3 in the same minute (docs/training.md).
+    # which on two CPU cores trains about 10 epochs instead of 3 in the same minute (docs/training.md,
+    # "Time budget"; why: docs/training-notes.md, "Planning").
     result = fit(cfg, progress=progress)
     assert result.bundle_path is not None and result.metrics is not None
     plan = result.plan

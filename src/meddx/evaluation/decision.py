@@ -4,11 +4,12 @@ probabilities.
 A loss weighing class k by w_k is minimised by q_k ∝ w_k·P(k | x); ``evaluation.recalibration``
 removes the weights so the probabilities p_k estimate P(k | x) again. Deciding by argmax p_k would
 then be the plain Bayes rule: with inverse-frequency weights it gives up the balanced decisions the
-model was trained for. On 3 Gaussian classes with priors .7/.2/.1 (20 seeds, docs/evaluation.md)
-the Bayes rule lowered macro sensitivity from .689 to .601 (the rarest class's from .72 to .37);
-argmax p_k·w_k keeps it at .689 and is exactly the argmax of the uncorrected probabilities, so a
-bundle's decisions are the ones it made before its probabilities were corrected. Every multi-class
-label derived from such probabilities goes through :func:`decided_class`.
+model was trained for. On 3 Gaussian classes with priors .7/.2/.1 (20 seeds,
+docs/evaluation-notes.md, "Class-weighted multi-class models") the Bayes rule lowered macro
+sensitivity from .689 to .601 (the rarest class's from .72 to .37); argmax p_k·w_k keeps it at .689
+and is exactly the argmax of the uncorrected probabilities, so a bundle's decisions are the ones it
+made before its probabilities were corrected. Every multi-class label derived from such
+probabilities goes through :func:`decided_class`.
 
 Our own code: a two-line rule that no library names; it lives here so metrics, intervals,
 comparisons, plots and the predictors share it.

@@ -27,7 +27,8 @@ Trained networks scale their labels' shifts alike (an MLP trained 100 epochs, 20
 label, about 7 validation positives, went from in-the-large +.47 to +.00, log-loss .1036 -> .1000); the risk
 is a rare label whose network scaled its whole shift while the others did not (simulated: −.05 -> −1.2).
 
-Measured in ``benchmarks/weighted_calibration.py`` (docs/evaluation.md).
+Measured in ``benchmarks/weighted_calibration.py`` (docs/evaluation-notes.md, "How much of the shift to remove"
+and "Rare labels borrow the share of the shift").
 """
 
 from __future__ import annotations

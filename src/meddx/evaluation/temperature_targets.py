@@ -19,22 +19,22 @@ this small module.
 - multi-label: Platt's targets per label (that label's own positives and negatives).
 
 The smoothed targets are used only on a separable split (or if the 0/1 fit sits on the lower bound
-anyway): everywhere else the likelihood has its own minimum and T is exactly what it was. Measured on
-a known distribution (benchmarks/separable_temperature.py, docs/evaluation.md: two Gaussian classes,
-AUC .998, a network 3x over-confident, 100 000 test cases, 20 draws): smoothing every fit moved T
-from 2.79 to 3.90 (the truth: 3) on 524 non-separable validation cases, doubling the test ECE (.0032
--> .0078), because targets 1/(N + 2) away from 0/1 bias T upwards when most true probabilities are
-nearer 0/1 than that; smoothing only the separable splits cut the test log-loss from .302 to .057 on
-100 validation cases (4 of 20 separable; probabilities of exactly 0 or 1: 10.9 % -> 0.2 %) and left
-every other fit unchanged.
+anyway): everywhere else the likelihood has its own minimum and T is exactly what it was. Measured on a
+known distribution (benchmarks/separable_temperature.py; docs/evaluation-notes.md, "Separable validation
+splits": two Gaussian classes, AUC .998, a network 3x over-confident, 100 000 test cases, 20 draws):
+smoothing every fit moved T from 2.79 to 3.90 (the truth: 3) on 524 non-separable validation cases,
+doubling the test ECE (.0032 -> .0078), because targets 1/(N + 2) away from 0/1 bias T upwards when most
+true probabilities are nearer 0/1 than that; smoothing only the separable splits cut the test log-loss
+from .302 to .057 on 100 validation cases (4 of 20 separable; probabilities of exactly 0 or 1: 10.9 %
+-> 0.2 %) and left every other fit unchanged.
 
 Known limit (review): the switch is all or nothing, so one error by a log-odds margin of 1e-5 among
-1 000 cases right by 1 gives T = 0.052 (0/1 fit) and one by 1e-6 gives 0.161 (smoothed). Platt's
-targets always, Firth's penalised likelihood (always, only on the splits smoothed here, or only on the
-others) and a Jeffreys-posterior median were measured against it (``benchmarks/separable_temperature.py
---arms``, docs/evaluation.md "A known knife-edge"); none was no worse at every validation size, so the
-switch stays. Firth fails on separable splits with a few cases near the boundary: with one parameter its
-penalty is set by those cases' margins (T = 0.40 on a 300-case split whose right T is 3).
+1 000 cases right by 1 gives T = 0.052 (0/1 fit) and one by 1e-6 gives 0.161 (smoothed). Platt's targets
+always, Firth's penalised likelihood (always, only on the splits smoothed here, or only on the others)
+and a Jeffreys-posterior median were measured against it (``benchmarks/separable_temperature.py
+--arms``, docs/evaluation-notes.md "A known knife-edge"); none was no worse at every validation size, so
+the switch stays. Firth fails on separable splits with a few cases near the boundary: with one parameter
+its penalty is set by those cases' margins (T = 0.40 on a 300-case split whose right T is 3).
 """
 
 from __future__ import annotations

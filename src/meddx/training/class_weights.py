@@ -24,7 +24,8 @@ def _class_weights(config: TrainConfig, source: Any) -> tuple[list[float] | None
         varies = (pos > 0) & (pos < len(labels))
         # at least 1: a label positive in most cases keeps its loss whole. neg/pos below 1 (0.11 at 90%)
         # shrank it ~5x; calibration removes the shift but not the lost signal (15 seeds, 5/90/50% labels:
-        # its test AUC .929 vs .967 at 1, calibrated log-loss .202 vs .161; docs/training.md)
+        # its test AUC .929 vs .967 at 1, calibrated log-loss .202 vs .161; docs/training-notes.md,
+        # "Class weights")
         ratio = np.where(varies, np.maximum(1.0, (len(labels) - pos) / np.maximum(pos, 1.0)), 1.0)
         weights, imbalance = ratio, float(ratio.max())
     else:

@@ -2,11 +2,12 @@
 folds, although ``meddx data verify`` calls any two of them near duplicates; byte-identical blanks
 are joined (exact content), as every exact copy is.
 
-Why (a decision, recorded in carve_groups' docstring and docs/training.md): a blank image is a
-copy of no sample; it carries no information a model could memorise from one side and recall on
-the other, only a data-quality problem that verify reports for removal. Joined, every blank image
-of every label would be one group, which stratification cannot split: all of them land in one
-fold (or in val), and a class made mostly of blanks vanishes from the other training parts."""
+Why (a decision, recorded in carve_groups' docstring and docs/training-notes.md, Validation
+carving): a blank image is a copy of no sample; it carries no information a model could memorise
+from one side and recall on the other, only a data-quality problem that verify reports for removal.
+Joined, every blank image of every label would be one group, which stratification cannot split: all
+of them land in one fold (or in val), and a class made mostly of blanks vanishes from the other
+training parts."""
 
 from __future__ import annotations
 

@@ -1,11 +1,12 @@
 """A ``--time-budget`` run whose ``plan.json`` ``epochs`` was raised by hand, then resumed, trains to
 the raised epochs.
 
-Found by walking docs/training.md: a 0.2 min budget run re-planned to 1 epoch, raised to 6 in its
-plan.json and resumed; the resume's note said "training goes on to epoch 6", but the checkpoint
-restored Lightning's ``max_time`` clock (already past 1.25x the budget) and the re-planner (which
-would have fitted the epochs back to the spent budget), so it stopped after epoch 2, and the run
-then refused a resume as "finished ... (early stopping)" though early stopping was off.
+Found by walking docs/training.md (recorded in docs/training-notes.md, Resume): a 0.2 min budget run
+re-planned to 1 epoch, raised to 6 in its plan.json and resumed; the resume's note said "training
+goes on to epoch 6", but the checkpoint restored Lightning's ``max_time`` clock (already past 1.25x
+the budget) and the re-planner (which would have fitted the epochs back to the spent budget), so it
+stopped after epoch 2, and the run then refused a resume as "finished ... (early stopping)" though
+early stopping was off.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ Found by a review: the plan gave every label ``pos_weight`` = negatives per posi
 positive got about 0.11 (its whole loss shrunk about 5x against an unweighted label). Calibration
 removes the shift (its mean predicted probability .76 -> .93 on test at prevalence .905) but not the
 lost signal: on 3 synthetic image labels at 5% / 90% / 50% (seed-cnn, 8 epochs, 15 seeds;
-docs/training.md) the 90% label's test AUC was .929 with 0.11 and .967 with 1 (every seed), its
-calibrated log-loss .202 and .161; the rare label (weight about 18) kept AUC .947/.945.
+docs/training-notes.md, Class weights) the 90% label's test AUC was .929 with 0.11 and .967 with 1
+(every seed), its calibrated log-loss .202 and .161; the rare label (weight about 18) kept AUC
+.947/.945.
 """
 
 from __future__ import annotations
