@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +34,16 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> CliResult:
     return CliResult(code, captured.out, captured.err)
 
 
+
+
+def one_line(result: CliResult) -> str:
+    """The single stderr line of a refusal (exit 2, no traceback)."""
+    assert result.code == 2, (result.out, result.err)
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in result.err, result.err
+    return lines[0]
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file directly in ``folder`` with its bytes: what a refusal must leave unchanged."""
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}

@@ -23,18 +23,8 @@ import pytest
 from PIL import Image
 
 from tests.integration.bundle_helpers import tiny_seg_bundle
-from tests.integration.cli_helpers import run_cli
+from tests.integration.cli_helpers import one_line, run_cli, snapshot
 
-
-def one_line(result: object) -> str:
-    assert result.code == 2, (result.out, result.err)
-    lines = [line for line in result.err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "Traceback" not in result.err, result.err
-    return lines[0]
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
 @pytest.fixture(scope="module")
