@@ -156,7 +156,7 @@ def verify(
                                             "group with different labels), drop-duplicates (also keep one row of "
                                             "other groups) or merge (one row per group, majority/union label)."),
     fixed_output: Optional[Path] = typer.Option(None, "--fixed-output",
-                                                help="Where --fix writes the cleaned text source (.csv or .jsonl)."),
+                                                help="Where --fix writes the cleaned text source: in the input's own format (.csv, .tsv, .jsonl, .parquet) when the suffix matches it, else in meddx's layout (.csv or .jsonl)."),
     text_column: Optional[str] = TEXT_COLUMN,
     label_column: Optional[str] = LABEL_COLUMN,
     id_column: Optional[str] = ID_COLUMN,
