@@ -138,7 +138,8 @@ _SEP = (r"(?i:[\s:#=.\-№]|n[º°](?!\w)|\b(?:number|num|nbr|no|id|identifier|c
         r"|on|file|as|of)\b)*")
 # A value written in groups ("XYP 884 21 9034", "W 2918 4471 03", "2 84 05 75 123 456 78", "CX 55218 Q"),
 # else one code with an optional short suffix group ("7ABC 123").
-_SPACED_VALUE = r"(?:[A-Z]{1,4}[ ])?\d[\dA-Z]*(?:[ ]\d[\dA-Z]*){0,7}(?:[ ][A-Z]{1,2}(?!\w))?(?![\w/:-])"
+# A dot before a digit continues the value ("Policy # 615.786.6225"): the dotted form is taken whole below.
+_SPACED_VALUE = r"(?:[A-Z]{1,4}[ ])?\d[\dA-Z]*(?:[ ]\d[\dA-Z]*){0,7}(?:[ ][A-Z]{1,2}(?!\w))?(?![\w/:-]|\.\d)"
 # Letters of any script ("licence no. ДЛ-77812", "Lic# Ü-48213"): ``[^\W_]`` is a Unicode letter or digit.
 _VALUE = (_SPACED_VALUE + r"|(?=[\w\-./]*\d)[^\W_][\w\-./]*[^\W_]"
           r"(?:\s(?=[A-Z0-9]{2,6}\b)(?=[A-Z]*\d)[A-Z0-9]{2,6}\b){0,2}")
@@ -164,7 +165,9 @@ CONTEXT_IDS: list[tuple[str, str]] = [
                     r"|group\s*(?:#|no|number)|medicare(?:\s*(?:id|#|no|number|beneficiary))?"
                     r"|medicaid(?:\s*(?:id|#|no|number))?|mbi|hicn|beneficiary(?:\s*(?:id|#|no|number))?|plan\s*id"
                     r"|nhs\s*(?:number|no|#|(?=:))|health\s*card(?:\s*(?:#|no|number))?|ohip|phn"
-                    r"|(?:insurance|insurer|coverage|carrier|payer|payor)\b[^\n\d]{0,30}?"
+                    # "insurance: Fax # 615.786.6225" is the insurer's fax: a phone word ends the label's reach
+                    r"|(?:insurance|insurer|coverage|carrier|payer|payor)\b"
+                    r"(?:(?!\b(?:fax|phone|tel|telephone|mobile|cell|pager|ph)\b)[^\n\d]){0,30}?"
                     r"(?:\b(?:id|no|number|num)\b|#)"),
     ("ACCOUNT", r"account|acct|billing\s*(?:#|no|number|id)|invoice(?:\s*(?:#|no|number))?|financial\s*(?:#|no|number)"
                 r"|fin\s*#|har\s*#"),
