@@ -120,7 +120,9 @@ class ImagePreprocessor:
         self.std_ = [float(max(s, 1e-6)) for s in std]
 
     def normalise(self, x: np.ndarray) -> np.ndarray:
-        """Per-channel z-score with the fitted statistics; channel axis is -1 - spatial dims."""
+        """Per-channel z-score with the fitted statistics; channel axis is -1 - spatial dims.
+        Before ``fit`` it is a ``NotFittedError``, as ``transform`` is (it was an AttributeError)."""
+        self._check_fitted()
         shape = (self.channels,) + (1,) * len(self.spatial_size)
         mean = np.asarray(self.mean_, dtype=np.float32).reshape(shape)
         std = np.asarray(self.std_, dtype=np.float32).reshape(shape)
