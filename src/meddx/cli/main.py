@@ -74,6 +74,16 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo(f"meddx: error: {exc.filename}: {(exc.strerror or type(exc).__name__).lower()}; choose another "
                    "path (a folder where one is expected, a file path otherwise)", err=True)
         sys.exit(2)
+    except ModuleNotFoundError as exc:
+        # An optional package a command imports lazily (serve: fastapi/uvicorn, explain: captum, ...):
+        # name the extra to install, on one line. Any other missing module stays a traceback.
+        from meddx.core.extras import missing_extra
+
+        error = missing_extra(exc)
+        if error is None or "--debug" in args:
+            raise
+        typer.echo(f"meddx: error: {error}", err=True)
+        sys.exit(error.exit_code)
     except KeyboardInterrupt:
         typer.echo("meddx: interrupted", err=True)
         sys.exit(130)
