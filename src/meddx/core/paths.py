@@ -11,10 +11,16 @@ def meddx_home() -> Path:
 
     A root that cannot be a folder (a file, a read-only or virtual file system) is a
     ``MeddxError`` naming ``MEDDX_HOME``: the OS error alone names a path the user may not
-    recognise as the data root.
+    recognise as the data root. An empty ``MEDDX_HOME`` counts as unset (as an empty
+    ``XDG_DATA_HOME`` does): it made the current folder the data root, scattering ``bundles/``,
+    ``runs/`` and ``registry.db`` wherever a command ran. A relative ``MEDDX_HOME`` is made absolute
+    against the current folder: bundles record their run folder (``training.run_dir``), and a relative
+    one points elsewhere from another folder (segmentation ``evaluate`` then finds no ``data.json``
+    and skips its check for training cases in the evaluated split).
     """
-    root = Path(os.environ.get("MEDDX_HOME", "~/.meddx")).expanduser()
-    _make_folder(root, "MEDDX_HOME" if "MEDDX_HOME" in os.environ else "the data root (MEDDX_HOME unset)")
+    value = os.environ.get("MEDDX_HOME", "").strip()
+    root = Path(value or "~/.meddx").expanduser().absolute()
+    _make_folder(root, "MEDDX_HOME" if value else "the data root (MEDDX_HOME unset)")
     return root
 
 
