@@ -9,7 +9,7 @@ their factories when imported; they are imported on the first call here, never a
 Metadata registered with each name (``model_info``):
 
 - ``dims``: tuple of the spatial dimensions the factory supports, e.g. ``(2, 3)``;
-- ``description``: one line for ``meddx models list``;
+- ``description``: one line for ``meddx models``;
 - ``input``: the key of the Sample the model reads (``"image"``, ``"text"``, ...);
 - ``output``: ``"logits"`` for ``(B, num_classes)`` or ``"segmentation"`` for
   ``(B, num_classes, *spatial)``.

@@ -54,7 +54,7 @@ def _check_common(
         raise ModelError(
             f"model {name!r} supports spatial_dims {', '.join(map(str, supported))}; "
             f"got spatial_dims={spatial_dims!r}. Pick one of those or another model "
-            f"(meddx models list shows each model's dims)"
+            "(`meddx models` shows each model's dims)"
         )
     if _as_int(name, "in_channels", in_channels) < 1 or _as_int(name, "num_classes", num_classes) < 1:
         raise ModelError(
