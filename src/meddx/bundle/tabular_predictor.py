@@ -126,6 +126,28 @@ class TabularPredictor(Predictor):
                          "there: check the unit, and whether the value codes a missing measurement")
         return notes
 
+    def category_notes(self, table: Any, names: Sequence[str]) -> list[str]:
+        """One note per categorical column whose cells in ``table`` (rows named ``names``) hold a
+        category no training row had (a new site, ``male`` where training wrote ``M``). Such a cell is
+        read as ``<col>=other``, an input no training row set, so the model learnt nothing for it:
+        allowed (a new site is no error), but said, as far-out numbers are (:meth:`range_notes`)."""
+        from meddx.transforms.tabular import OTHER, _cells
+
+        notes = []
+        for column, known in getattr(self.preprocessor, "categories_", {}).items():
+            if column not in table:
+                continue
+            cells = _cells(table[column])
+            new = [i for i, c in enumerate(cells) if c is not None and c not in set(known)]
+            if not new:
+                continue
+            seen = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
+            notes.append(f"note: column {column!r}: {len(new)} of {len(cells)} row(s) hold a category no training row "
+                         f"had (e.g. {cells[new[0]]!r} in {names[new[0]]}; training had {seen}); read as "
+                         f"{column}={OTHER}, which no training row was, so the model learnt nothing for it: check "
+                         "the spelling and coding")
+        return notes
+
     def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
         raise DataError(f"bundle {self.name!r} predicts table rows; pass a CSV/TSV file with its feature columns")
 

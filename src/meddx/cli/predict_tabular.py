@@ -42,7 +42,8 @@ def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], 
         tables.append(table)
     table = pd.concat(tables, ignore_index=True)
     predictions = predictor.predict_table(table, names, rows=rows)
-    for note in predictor.range_notes(table, names):  # stderr: stdout stays JSON lines with --json
+    # far-out numbers, unseen categories: on stderr, so that stdout stays JSON lines with --json
+    for note in predictor.range_notes(table, names) + predictor.category_notes(table, names):
         typer.echo(note, err=True)
     extra: list[dict] | None = None
     if explain is not None:

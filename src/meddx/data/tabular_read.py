@@ -100,23 +100,50 @@ _BINARY_TABLES = ((b"PAR1", b"PAR1", "a Parquet file", "pandas: pd.read_parquet(
                   (b"\xd0\xcf\x11\xe0", b"", "an OLE2 file (an .xls workbook is one)", _WORKBOOK))
 
 
-def refuse_binary_table(path: str | Path) -> None:
-    """A one-line ``DataError`` for a Parquet file or a spreadsheet workbook given as a table, to
-    train on or to predict: meddx reads tables as CSV/TSV text (``meddx predict b.parquet`` and
-    ``meddx train --data tabular:b.parquet`` said "not valid UTF-8; re-encode the file as UTF-8 (e.g. iconv
-    -f latin1 -t utf-8)")."""
+# Files of other kinds a user may give where a text table or series is read (an image bundle's inputs,
+# given to a table or series bundle), by their leading bytes: the text readers said "not valid UTF-8;
+# re-encode the file (iconv -f latin1 ...)" or, for a PNG to a series bundle, "line 4 has 5 field(s)".
+_OTHER_FILES = ((b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"II*\x00", "a TIFF image"),
+                (b"MM\x00*", "a TIFF image"), (b"\x1f\x8b", "a gzip file (a .nii.gz volume is one)"),
+                (b"\x93NUMPY", "a NumPy .npy array"))
+
+
+def binary_kind(path: str | Path) -> tuple[str, str | None] | None:
+    """What ``path`` is when it is a binary file that a text reader would misread (a Parquet file, a
+    workbook, an image, a DICOM file, a NIfTI or NumPy array), with how to write it as CSV where
+    that applies; ``None`` for anything else (text, or a file that cannot be read: the reader names it)."""
     path = Path(path)
     try:
         with path.open("rb") as handle:
-            head = handle.read(8)
+            head = handle.read(352)
             handle.seek(max(0, path.stat().st_size - 4))
             tail = handle.read(4)
-    except OSError:  # missing or unreadable: the reader names it
-        return
+    except OSError:
+        return None
     for start, end, what, how in _BINARY_TABLES:
         if head.startswith(start) and tail.endswith(end):
-            raise DataError(f"{path}: {what}, not a text table; meddx reads tables (to train on and to predict) as "
-                            f"CSV/TSV text: write it as CSV ({how}) and use that")
+            if start == b"PK\x03\x04" and path.suffix.lower() == ".npz":
+                return "a NumPy .npz archive", None
+            return what, how
+    kind = next((what for start, what in _OTHER_FILES if head.startswith(start)), None)
+    if kind is None and head[128:132] == b"DICM" and b"\x00" in head[:128]:  # preamble: not text
+        kind = "a DICOM file"
+    if kind is None and head[344:348] in (b"n+1\x00", b"ni1\x00"):
+        kind = "a NIfTI volume"
+    return (kind, None) if kind else None
+
+
+def refuse_binary_table(path: str | Path) -> None:
+    """A one-line ``DataError`` for a Parquet file, a spreadsheet workbook or another binary file (an
+    image, a volume) given as a table, to train on or to predict: meddx reads tables as CSV/TSV text
+    (``meddx predict b.parquet`` and ``meddx train --data tabular:b.parquet`` said "not valid UTF-8;
+    re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")."""
+    kind = binary_kind(path)
+    if kind is None:
+        return
+    what, how = kind
+    raise DataError(f"{path}: {what}, not a text table; meddx reads tables (to train on and to predict) as "
+                    f"CSV/TSV text" + (f": write it as CSV ({how}) and use that" if how else ""))
 
 
 def _chomp(record: str) -> str:
@@ -309,6 +336,9 @@ def _decode(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # not latin1: iconv -f latin1 would garble it
+            raise DataError(f"{path}: UTF-16 text (it starts with a UTF-16 byte-order mark); re-encode the file as "
+                            "UTF-8 (e.g. iconv -f utf-16 -t utf-8)") from None
         line = data.count(b"\n", 0, exc.start) + 1
         raise DataError(f"{path}: byte offset {exc.start} (line {line}) is not valid UTF-8; re-encode the file as "
                         "UTF-8 (e.g. iconv -f latin1 -t utf-8)") from None
