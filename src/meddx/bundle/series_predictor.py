@@ -21,6 +21,7 @@ from meddx.bundle.predictor import Prediction, Predictor
 from meddx.core.errors import BundleError, DataError
 
 BASELINE_FILE = "baseline.safetensors"
+FAR_SDS = 100.0  # far_values_note: PhysioNet set A's own observations lie within 58 training sds
 EMPTY_RISK = ("the risk given is the model's answer for an empty series (static descriptors only), not a reading of "
               "measurements")
 
@@ -115,6 +116,32 @@ class SeriesPredictor(Predictor):
         shown = ", ".join(empty[:10]) + (f" (and {len(empty) - 10} more)" if len(empty) > 10 else "")
         return (f"{len(empty)} stay(s) without any observation in the bundle's {self.window_hours:g}-h window: "
                 f"{shown}; {EMPTY_RISK}")
+
+    def far_values_note(self, records: Sequence[Any]) -> str | None:
+        """One note counting observations more than ``FAR_SDS`` training standard deviations from the
+        variable's training mean (``lactate`` 1e30, ``HR`` 99999: a unit or a missing-value code). The
+        sequence models clip them and the trees read them as the highest value seen, so the stay is
+        scored as extreme, and nothing said so. On PhysioNet set A no training observation lies beyond
+        58 (Urine), so the note is for values far outside any ICU's."""
+        pre = self.preprocessor
+        mean, std = np.asarray(pre.mean_, np.float64), np.asarray(pre.std_, np.float64)
+        seen = np.asarray(getattr(pre, "n_observed_", np.ones(len(mean))), np.float64) > 0
+        count, first = 0, None
+        for r in records:
+            if not len(r):
+                continue
+            v = np.asarray(r.variables, np.int64)
+            far = np.flatnonzero(seen[v] & (np.abs(np.asarray(r.values, np.float64) - mean[v]) > FAR_SDS * std[v]))
+            count += len(far)
+            if len(far) and first is None:
+                first = (r.id, int(v[far[0]]), float(r.values[far[0]]), float(r.times[far[0]]))
+        if first is None:
+            return None
+        stay, j, value, hour = first
+        return (f"{count} observation(s) lie more than {FAR_SDS:g} training standard deviations from their variable's "
+                f"training mean (e.g. {pre.variables[j]} {value:g} in stay {stay} at {hour:g} h; training mean "
+                f"{mean[j]:.4g}, sd {std[j]:.4g}); the model reads them as extreme values: check the unit, and "
+                "whether the value codes a missing measurement")
 
     @property
     def window_hours(self) -> float:

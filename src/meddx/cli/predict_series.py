@@ -6,7 +6,9 @@ bundle's operating point, its calibrated probabilities, and its top contributing
 cells (contributions to the probability of the outcome class, the last label, e.g. ``died``):
 integrated gradients for sequence models, occlusion for models on aggregates. With
 ``--explain DIR`` a variable x hour heatmap PNG per stay is written there too. A stay without any
-observation in the bundle's window is named in a note on stderr (its JSON ``observations`` is 0).
+observation in the bundle's window is named in a note on stderr (its JSON ``observations`` is 0), and so
+is a file with observations left out (outside the window or a PhysioNet valid range) or with two
+different values of one variable at one time.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
         raise typer.BadParameter("give at least one patient file (PhysioNet .txt or a long CSV)", param_hint="FILES")
     from meddx.data.series_files import read_patient_files
 
-    records = read_patient_files(files, predictor.config)
+    notes: list[str] = []
+    records = read_patient_files(files, predictor.config, notes)
     stale = _refuse_taken(predictor, records, explain_dir, method, overwrite)  # before any work
     predictions = predictor.predict_stays(records)
     positive = predictor.label_names[-1]  # contributions to the risk of the outcome, whatever the decision
@@ -56,6 +59,9 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
                        + (f"  (observed {values})" if values else ""))
     if explain_dir is not None and not as_json:
         typer.echo(f"heatmaps: {explain_dir}")
+    far = predictor.far_values_note(records)
+    for note in notes + ([far] if far else []):  # left out, clashing, far-out values: stderr, as the empty-stay note
+        typer.echo(f"note: {note}", err=True)
     empty = empty_stays(predictor, records)
     if empty:  # on stderr, so that stdout stays JSON lines
         typer.echo(empty, err=True)

@@ -145,9 +145,20 @@ def _csv_header(path: Path) -> list[str]:
 
     try:
         with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
-            return [h.strip().lower() for h in next(csv.reader(fh), [])]
+            first = fh.readline()
     except OSError:
         return []
+    return [h.strip().lower() for h in next(csv.reader([first], delimiter=csv_separator(path, first)), [])]
+
+
+def csv_separator(path: Path, header_line: str) -> str:
+    """The separator of a long-format series CSV or labels file: tab for ``.tsv``, else ``,`` when its
+    header line has one, else the first of ``;``, tab, ``|`` it has (a European spreadsheet export
+    separated by ``;`` was refused as "missing column(s) patient_id, time, ...; found columns:
+    patient_id;time;variable;value"), else ``,``. The table reader guesses the same way."""
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    return next((c for c in (",", ";", "\t", "|") if c in header_line), ",")
 
 
 def _is_physionet_folder(path: Path) -> bool:
@@ -174,7 +185,7 @@ def _is_mimic_folder(path: Path) -> bool:
 
 
 def _is_long_csv(path: Path) -> bool:
-    if not path.is_file() or path.suffix.lower() != ".csv":
+    if not path.is_file() or path.suffix.lower() not in (".csv", ".tsv"):
         return False
     return set(LONG_COLUMNS) <= set(_csv_header(path))
 

@@ -77,7 +77,8 @@ def load_long_csv(path: str | Path, *, labels_file: str | Path, label_column: st
     t, x, r = hours[ts], values[ts], rec[ts]
     window = float(window_hours) if window_hours is not None else float(max(1, math.ceil(t.max(initial=0.0))))
     before, after = t < 0, t > window
-    keep = ~(before | after)
+    copies = exact_copies(r, t, var, x)  # a repeated extract row would count twice in the aggregates
+    keep = ~(before | after | copies)
     counts = cleaning_counts(var, len(variables), n_kept=keep, n_invalid_marker=np.zeros_like(keep),
                              n_out_of_range=np.zeros_like(keep), n_after_window=after, n_before_window=before)
     records = build_records(labels["ids"], r[keep], t[keep], var[keep], x[keep], static)
@@ -87,6 +88,9 @@ def load_long_csv(path: str | Path, *, labels_file: str | Path, label_column: st
     if before.any() or after.any():
         notes.append(f"dropped {int(before.sum())} observation(s) before 0 h and {int(after.sum())} after "
                      f"{window:g} h (window)")
+    copied = copies_note(labels["ids"], variables, copies, r, t, var)
+    if copied:
+        notes.append(copied)
     conflict = _conflict_note(labels["ids"], variables, r[keep], t[keep], var[keep], x[keep])
     if conflict:
         notes.append(conflict)
@@ -127,6 +131,28 @@ def _conflict_note(ids: list[str], variables: list[str], rec: np.ndarray, t: np.
             "the first/last/min/max/mean aggregates use every row); deduplicate the file if that is not intended")
 
 
+def exact_copies(rec: np.ndarray, t: np.ndarray, var: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """True for each row repeating an earlier one exactly (stay, time, variable and value): a file
+    appended twice or a join that fanned out. Kept, such copies doubled the ``count`` aggregate and
+    moved the risk (0.0054 to 0.0070 for a stay whose rows were all given twice) with no word."""
+    order = np.lexsort((x, var, t, rec))
+    same = np.zeros(len(rec), dtype=bool)
+    if len(rec) > 1:
+        a, b = order[1:], order[:-1]
+        same[a] = (rec[a] == rec[b]) & (t[a] == t[b]) & (var[a] == var[b]) & (x[a] == x[b])
+    return same
+
+
+def copies_note(ids: list[str], variables: list[str], copies: np.ndarray, rec: np.ndarray, t: np.ndarray,
+                var: np.ndarray) -> str | None:
+    """A note counting the exact copies :func:`exact_copies` found (dropped), with the first one."""
+    if not copies.any():
+        return None
+    i = int(np.flatnonzero(copies)[0])
+    return (f"dropped {int(copies.sum())} row(s) repeating another exactly (same stay, time, variable and value; "
+            f"e.g. {ids[rec[i]]} {variables[var[i]]} at {t[i]:g} h): a repeated row is not a second measurement")
+
+
 def _names(path: Path, names: Any, rows: Any, given: list[str] | None, kind: str) -> list[str]:
     """The variable (or static) names of ``rows``: sorted, or ``given`` in its order when every
     name of the file is in it. Without this, a file lacking one training variable would shift
@@ -144,7 +170,8 @@ def _names(path: Path, names: Any, rows: Any, given: list[str] | None, kind: str
 
 
 def _read_csv(path: Path, wanted: list[str], what: str, optional: tuple[str, ...] = ()) -> Any:
-    """The file as strings; ``wanted`` columns (case-insensitive) renamed ``__0``, ``__1``, ..."""
+    """The file as strings; ``wanted`` columns (case-insensitive) renamed ``__0``, ``__1``, ...; separated by
+    commas, or by the ``;``, tab or ``|`` of its header line (:func:`meddx.data.series.csv_separator`)."""
     import pandas as pd
 
     if not path.is_file():
@@ -152,10 +179,13 @@ def _read_csv(path: Path, wanted: list[str], what: str, optional: tuple[str, ...
     if not path.read_bytes()[:4096].strip():
         raise DataError(f"{path}: empty file; expected a header line ({','.join(wanted)}) and rows")
     from meddx.data.csv_rows import check_field_counts
+    from meddx.data.series import csv_separator
 
-    check_field_counts(path, skipinitialspace=True)
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        sep = csv_separator(path, fh.readline())
+    check_field_counts(path, delimiter=sep, skipinitialspace=True)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True, sep=sep)
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: cannot parse as CSV ({str(exc).splitlines()[0]})") from None
     lower = {str(c).strip().lower(): c for c in frame.columns}
@@ -178,6 +208,10 @@ def _read_csv(path: Path, wanted: list[str], what: str, optional: tuple[str, ...
 
 
 def _numbers(column: Any, path: Path) -> np.ndarray:
+    """The ``value`` cells as float64; a cell that is no finite number, or one beyond the float32
+    range the records and models hold (about 3.4e38; ``1e39`` became ``inf`` there, with a numpy
+    overflow warning and an error naming an aggregate column, not the file), is an error naming
+    its line."""
     import pandas as pd
 
     values = pd.to_numeric(column, errors="coerce").to_numpy(np.float64)
@@ -186,6 +220,11 @@ def _numbers(column: Any, path: Path) -> np.ndarray:
         i = int(bad[0])
         raise DataError(f"{path}, line {i + 2}: value {column.iloc[i]!r} is not a finite number "
                         f"({bad.size} such row(s)); remove or fix them")
+    huge = np.flatnonzero(np.abs(values) > float(np.finfo(np.float32).max))
+    if huge.size:
+        i = int(huge[0])
+        raise DataError(f"{path}, line {i + 2}: value {column.iloc[i]!r} is beyond the float32 range (about "
+                        f"3.4e38) that series are held in ({huge.size} such row(s)); check the value and its unit")
     return values
 
 
