@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import ConfigError, DataError
+from meddx.core.extras import needs_extra
 from meddx.data.base import TextSource
 from meddx.data.splits import check_patient_overlap, code_groups, component_codes
 from meddx.data.text import normalize_text, text_digest
@@ -118,7 +119,8 @@ def _near_groups(shingles: dict[str, set[str]], by_digest: dict[str, list[int]],
                  num_perm: int) -> list[tuple[list[int], float, float]]:
     """Components of distinct documents linked by Jaccard >= ``threshold``, as sorted sample
     indices with the largest and smallest confirmed similarity inside the component."""
-    from datasketch import MinHash, MinHashLSH
+    with needs_extra("the near-duplicate search of documents (skip it: --no-near, near_duplicates=False)"):
+        from datasketch import MinHash, MinHashLSH
 
     digests = list(shingles)
     signatures = MinHash.bulk([[s.encode("utf-8") for s in shingles[d]] for d in digests], num_perm=num_perm)

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from meddx.core.errors import ConfigError, DataError
+from meddx.core.extras import needs_extra
 
 METHODS = ("gradcam", "gradcam++", "occlusion", "integrated-gradients", "saliency")
 _CAMS = ("gradcam", "gradcam++")
@@ -188,7 +189,8 @@ def image_attributions(net: nn.Module, x: torch.Tensor, method: str, target: int
     elif method == "occlusion":
         out = _occlusion(net, x, targets, window, stride)
     else:
-        from captum.attr import IntegratedGradients, Saliency
+        with needs_extra(f"image attribution by {method}"):
+            from captum.attr import IntegratedGradients, Saliency
 
         with _frozen_eval(net), torch.enable_grad():
             if method == "saliency":
@@ -245,9 +247,10 @@ def _whole(value: object) -> bool:
 
 def _occlusion(net: nn.Module, x: torch.Tensor, targets: list[int], window: int | None,
                stride: int | None) -> torch.Tensor:
-    from captum.attr import Occlusion
-
     from meddx.bundle.predictor import batch_size_for
+
+    with needs_extra("image attribution by occlusion"):
+        from captum.attr import Occlusion
 
     sides, strides, _ = occlusion_geometry(tuple(x.shape[2:]), window, stride)
     per_eval = max(1, batch_size_for(tuple(x.shape)) // len(x))  # occluded copies per forward pass

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from meddx.core.extras import needs_extra
+
 SERIES_METHODS = ("integrated-gradients", "occlusion")
 
 
@@ -64,9 +66,11 @@ def _occlusion(predictor: Any, record: Any, target: int) -> np.ndarray:
 
 def _integrated_gradients(predictor: Any, record: Any, target: int, steps: int) -> np.ndarray:
     import torch
-    from captum.attr import IntegratedGradients
 
     from meddx.tasks.classification import probs_from_logits
+
+    with needs_extra("series attribution by integrated-gradients"):
+        from captum.attr import IntegratedGradients
 
     inputs = predictor.encode([record])
     net = predictor.net

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import ConfigError
+from meddx.core.extras import needs_extra
 
 METHODS = ("integrated-gradients", "ablation")
 
@@ -43,10 +44,8 @@ def row_attributions(predictor: Any, table: Any, method: str = "auto", target: l
     def forward(inputs: torch.Tensor) -> torch.Tensor:
         return torch.softmax(predictor.net(inputs).float(), dim=-1)
 
-    try:
+    with needs_extra(f"table row attribution by {method}"):
         from captum.attr import FeatureAblation, IntegratedGradients
-    except ImportError as exc:  # pragma: no cover - captum is in the explain extra
-        raise ConfigError(f"explanations need Captum: pip install 'meddx[explain]' ({exc})") from None
     baseline = torch.zeros_like(x)
     if method == "integrated-gradients":
         attr = IntegratedGradients(forward).attribute(x, baselines=baseline, target=target_t, n_steps=steps)

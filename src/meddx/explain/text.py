@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from meddx.core.errors import ConfigError, DataError
+from meddx.core.extras import needs_extra
 
 METHODS = ("auto", "attention", "integrated-gradients")
 
@@ -89,7 +90,8 @@ def token_attributions(predictor: Any, text: str, *, method: str = "auto", targe
 
 def _integrated_gradients(net: Any, ids: torch.Tensor, mask: torch.Tensor, target: int, pad_id: int,
                           steps: int) -> tuple[np.ndarray, float]:
-    from captum.attr import LayerIntegratedGradients
+    with needs_extra("text attribution by integrated-gradients"):
+        from captum.attr import LayerIntegratedGradients
 
     def forward(input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return net(input_ids, attention_mask)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import ConfigError
+from meddx.core.extras import needs_extra
 from meddx.data.base import ImageSource, missing_split_advice, reindex_labels
 from meddx.federated.spec import (FederationSpec, build_task, check_site, get_weights, label_index,
                                   preprocessor, set_weights)
@@ -31,7 +32,9 @@ SITE_ADVICE = {"train": "a site trains on its own train split (its val is carved
 
 
 def _numpy_client_base() -> type:
-    from flwr.client import NumPyClient
+    # Run when this module is imported: without Flower, the API names the extra there.
+    with needs_extra("federated learning"):
+        from flwr.client import NumPyClient
 
     return NumPyClient
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 
+from meddx.core.extras import needs_extra
+
 
 class _DropDeprecation(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
@@ -19,7 +21,8 @@ class _DropDeprecation(logging.Filter):
 def quiet_flower(verbose: bool = False) -> None:
     """Disable Flower telemetry; show Flower's own log only at WARNING and up unless ``verbose``."""
     os.environ.setdefault("FLWR_TELEMETRY_ENABLED", "0")
-    from flwr.supercore.logger import FLOWER_LOGGER
+    with needs_extra("federated learning"):
+        from flwr.supercore.logger import FLOWER_LOGGER
 
     FLOWER_LOGGER.setLevel(logging.INFO if verbose else logging.WARNING)
     if not any(isinstance(f, _DropDeprecation) for f in FLOWER_LOGGER.filters):

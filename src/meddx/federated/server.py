@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from meddx.core.errors import ConfigError, MeddxError
+from meddx.core.extras import needs_extra
 from meddx.federated.config import FederatedConfig
 from meddx.federated.records import RoundLog
 from meddx.federated.spec import FederationSpec
@@ -92,7 +93,9 @@ class _EqualWeights:
 
 
 def _strategy_classes() -> tuple[type, type]:
-    from flwr.server.strategy import FedAvg, FedProx
+    # Run when this module is imported: without Flower, the API names the extra there.
+    with needs_extra("federated learning"):
+        from flwr.server.strategy import FedAvg, FedProx
 
     return FedAvg, FedProx
 
@@ -120,7 +123,8 @@ def make_evaluate_fn(task: Any, x: np.ndarray, y: np.ndarray, log: RoundLog) -> 
 
 
 def _server_class() -> type:
-    from flwr.server import Server
+    with needs_extra("federated learning"):
+        from flwr.server import Server
 
     return Server
 

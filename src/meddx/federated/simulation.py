@@ -22,12 +22,15 @@ from typing import Any, Callable
 import numpy as np
 
 from meddx.core.errors import ConfigError
+from meddx.core.extras import needs_extra
 from meddx.federated.config import FederatedConfig
 from meddx.federated.finish import FederatedResult
 
 
 def _proxy_base() -> type:
-    from flwr.server.client_proxy import ClientProxy
+    # Run when this module is imported: without Flower, the API names the extra there.
+    with needs_extra("federated learning"):
+        from flwr.server.client_proxy import ClientProxy
 
     return ClientProxy
 

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from meddx.core.errors import ConfigError, DataError, ModelError
+from meddx.core.errors import DataError, ModelError
 from meddx.models.registry import MODELS
 
 _TEXT = {"dims": (1,), "input": "text", "output": "logits"}
@@ -204,11 +204,10 @@ def transformer(num_classes: int = 2, vocab_size: int = 20000, pad_id: int = 0, 
 def _transformers() -> Any:
     # meddx never downloads a model: offline unless the user said otherwise (read at import).
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    try:
+    from meddx.core.extras import needs_extra
+
+    with needs_extra("Hugging Face text models"):
         import transformers
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ConfigError("Hugging Face models need transformers; install the text extra: "
-                          "pip install 'meddx[text]'") from None
     return transformers
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import ConfigError
+from meddx.core.extras import needs_extra
 
 NOISE = 4.0  # standard deviation of the noise on each word's weighted document count
 MAX_WORDS = 128  # distinct words one document contributes at most (its first ones)
@@ -70,7 +71,8 @@ def threshold_for(noise: float, max_words: int, delta: float) -> float:
 
 def document_words(text: str, lowercase: bool = True) -> list[str]:
     """The document's words as the word tokenizer splits them (NFKC, lower case, BERT's split)."""
-    from tokenizers import normalizers, pre_tokenizers
+    with needs_extra("the private vocabulary's word split"):
+        from tokenizers import normalizers, pre_tokenizers
 
     steps = [normalizers.NFKC()] + ([normalizers.Lowercase()] if lowercase else [])
     normalised = normalizers.Sequence(steps).normalize_str(text)

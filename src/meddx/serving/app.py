@@ -78,11 +78,13 @@ class SecurityHeaders:
 
 def create_app(settings: ServeSettings | None = None) -> Any:
     """Build the app; models load (and warm up) when it starts, i.e. in uvicorn's lifespan."""
-    from fastapi import FastAPI
-    from fastapi.middleware.cors import CORSMiddleware
-    from fastapi.staticfiles import StaticFiles
-
+    from meddx.core.extras import needs_extra
     from meddx.serving.uploads import BodyLimit
+
+    with needs_extra("the model server"):
+        from fastapi import FastAPI
+        from fastapi.middleware.cors import CORSMiddleware
+        from fastapi.staticfiles import StaticFiles
 
     settings = settings or ServeSettings()
 
