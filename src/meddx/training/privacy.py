@@ -42,10 +42,10 @@ VOCABULARY_PRIOR = ("the private vocabulary", ", or the vocabulary's noise (plan
 
 def require_opacus() -> Any:
     """The ``opacus`` module, or a one-line error naming the extra to install."""
-    try:
+    from meddx.core.extras import needs_extra
+
+    with needs_extra("--dp (DP-SGD)"):  # a broken install is not called a missing extra
         import opacus
-    except ImportError:
-        raise ConfigError("--dp needs Opacus: pip install 'meddx[privacy]'") from None
     return opacus
 
 

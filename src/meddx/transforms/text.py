@@ -42,12 +42,10 @@ _UNK_NAMES = (_UNK, "<unk>", "<UNK>")
 
 
 def _tokenizers() -> Any:
-    try:
+    from meddx.core.extras import needs_extra
+
+    with needs_extra("text tokenisation"):  # a broken install is not called a missing extra
         import tokenizers
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ConfigError(
-            "text tokenisation needs the 'tokenizers' package; install the text extra: pip install 'meddx[text]'"
-        ) from None
     return tokenizers
 
 

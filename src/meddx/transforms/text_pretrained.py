@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from meddx.core.errors import ConfigError, DataError
+from meddx.core.errors import DataError
 from meddx.transforms.text import _PAD_NAMES, _TOKENIZER_FILES, _first_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,11 +41,10 @@ def auto_tokenizer(folder: Path) -> tuple[Tokenizer, int]:
     if not any((folder / name).is_file() for name in ("tokenizer_config.json", "vocab.txt", "vocab.json",
                                                       "config.json")):
         raise missing
-    try:
+    from meddx.core.extras import needs_extra
+
+    with needs_extra(f"{folder}: reading this tokenizer"):
         from transformers import AutoTokenizer
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ConfigError(f"{folder}: reading this tokenizer needs transformers; "
-                          "install the text extra: pip install 'meddx[text]'") from None
     try:
         hf = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
     except (OSError, ValueError, KeyError, TypeError):
