@@ -225,8 +225,11 @@ def dataset_summary(source: ImageSource, verify: bool = True) -> dict[str, Any]:
                "patients": None if data.patient_ids is None else len(set(data.patient_ids))}
         for name, data in source.splits.items()
     }
-    summary: dict[str, Any] = {"source": source.origin, "task": source.task, "label_names": list(source.label_names),
-                               "splits": splits, "notes": list(source.notes), "duplicates": None}
+    from meddx.evaluation.leakage import source_kind
+
+    summary: dict[str, Any] = {"source": source.origin, "kind": source_kind(source), "task": source.task,
+                               "label_names": list(source.label_names), "splits": splits,
+                               "notes": list(source.notes), "duplicates": None}  # kind: the leakage remedy named
     if verify:
         from meddx.data.verify import verify_source
 
