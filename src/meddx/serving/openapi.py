@@ -53,6 +53,11 @@ PREDICTION_SCHEMA: dict[str, Any] = {
         "channels": {"type": "object", "description": "only when the upload's channels were converted: file, "
                      "bundle, read_as"},
         "channels_warning": {"type": "string", "description": "a colour picture to a grey model or the reverse"},
+        "notes": {"type": "array", "items": {"type": "string"}, "description": "table rows and series: what the "
+                  "bundle never saw, as meddx predict notes it (a value far outside the training range, a category "
+                  "no training row had, a series value over 100 training sds from the mean); absent when none"},
+        "observations": {"type": "integer", "description": "series: observations read in the bundle's window"},
+        "empty_stay_warning": {"type": "string", "description": "series: only for a stay without any observation"},
         "explanation": {"type": "object", "description": "only with ?explain=: method, target, probability, "
                         "milliseconds, and overlay_png_base64 (images), tokens (text) or top_contributors"},
         "milliseconds": {"type": "number"}}}

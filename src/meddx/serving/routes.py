@@ -288,6 +288,7 @@ async def _run(request: Request, served: Any, payload: Any, raw_input: Any, meth
     executor = request.app.state.executor
     if payload.kind in ("text", "record", "row"):
         out = await served.batcher.submit(raw_input)
+        out.update(_input_notes(served.predictor, payload.kind, raw_input))  # as `meddx predict` notes them
         if method:
             twin = await in_executor(executor, explainer, served)
             how = {"text": explain_text, "record": explain_series, "row": explain_row}[payload.kind]
@@ -305,6 +306,21 @@ async def _run(request: Request, served: Any, payload: Any, raw_input: Any, meth
         draw = functools.partial(explain_image, spacing=payload.spacing)
         out["explanation"] = await in_executor(executor, draw, served, twin, image, method)
     return out
+
+
+def _input_notes(predictor: Any, kind: str, raw_input: Any) -> dict[str, Any]:
+    """``{"notes": [...]}`` for what the bundle never saw in a table row (a value far outside the training
+    range, a category no training row had, read as COLUMN=other) or a stay (values more than 100 training
+    sds from the mean), the notes ``meddx predict`` prints; ``{}`` when there is none. They may quote the
+    input, so they go to the caller only, never to the log or the audit."""
+    if kind == "row":
+        found = [n.removeprefix("note: ") for notes in (predictor.range_notes, predictor.category_notes)
+                 for n in notes(raw_input, ["the row"])]
+    elif kind == "record":
+        found = [n for n in [predictor.far_values_note([raw_input])] if n]
+    else:
+        found = []
+    return {"notes": found} if found else {}
 
 
 def _audit(request: Request, key: KeyRecord, served: Any, payload: Any, result: dict[str, Any],
