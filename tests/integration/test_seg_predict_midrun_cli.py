@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.integration.cli_helpers import run_cli
-from tests.integration.test_outputs_kept_seg_and_evaluate import bundles, one_line, snapshot  # noqa: F401
+from tests.integration.cli_helpers import one_line, run_cli, snapshot
+from tests.integration.test_outputs_kept_seg_and_evaluate import bundles  # noqa: F401
 
 
 def test_the_mid_run_error_names_the_masks_it_wrote_and_the_rerun_needs_overwrite(

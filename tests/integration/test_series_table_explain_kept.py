@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.cli_helpers import run_cli
-from tests.integration.test_explain_out_kept import one_line, snapshot
+from tests.integration.cli_helpers import one_line, run_cli, snapshot
 from tests.integration.test_series_cli import _write_patient, gbm_bundle, long_csv  # noqa: F401  (fixtures)
 from tests.integration.test_tabular_cli import _train, write_table
 

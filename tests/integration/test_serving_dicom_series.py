@@ -99,12 +99,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from meddx.registry.store import register_bundle
     from meddx.serving.app import create_app
     from meddx.serving.auth import create_key
-    from tests.integration.test_serving_seg import _volume_bundle
+    from tests.integration.bundle_helpers import tiny_seg_bundle
 
     root = tmp_path_factory.mktemp("serve_dicom_zip")
     with data_root(root / "home") as home:
         _classifier(root)
-        register_bundle(_volume_bundle(root))
+        register_bundle(tiny_seg_bundle(root / "vol3d", "vol3d", dims=3, size=None, patch=[16, 16, 16],  # untrained
+                                        channels=[8, 16], overlap=0.25, spacing=[1.0, 1.0, 1.5],
+                                        orientation="RAS", seed=3))
         viewer, _ = create_key("viewer", "radiology")
         admin, _ = create_key("admin", "ops")
         settings = test_settings(max_upload_mb=2, max_unzipped_mb=1, max_zip_entries=64)
