@@ -167,7 +167,9 @@ def plan_line(run_dir: object) -> str | None:
     if isinstance(size, list) and size:
         parts.append("x".join(str(v) for v in size) + " px")
     epochs, ran = plan.get("epochs"), done.get("epochs_run")
-    if isinstance(epochs, int):
+    if _fitted_by_sklearn(plan, done):  # its plan's epochs are never used: "logreg, 100 epochs" misled
+        parts.append("fitted by scikit-learn (no epochs)")
+    elif isinstance(epochs, int):
         if isinstance(ran, int) and ran != epochs:
             why = f", stopped by {done['stopped_by']}" if done.get("stopped_by") else ""
             parts.append(f"{epochs} epochs ({ran} run{why})")
@@ -175,6 +177,15 @@ def plan_line(run_dir: object) -> str | None:
             parts.append(f"{epochs} epoch{'s' if epochs != 1 else ''}")
     kept = {"final": "kept the final epoch", "best": "kept the best validation epoch"}.get(done.get("kept"))
     return f"plan: {', '.join(parts + ([kept] if kept else []))}; reasons in {run / 'plan.json'}"
+
+
+def _fitted_by_sklearn(plan: dict, done: dict) -> bool:
+    """Whether the run's model was fitted by scikit-learn (a table's or a series' aggregate ``gbm`` or
+    ``logreg``), which trains no epochs."""
+    from meddx.models.tabular import SKLEARN_FITTED  # torch is loaded already: training just ran
+
+    return done.get("fitted_by") == "scikit-learn" or (plan.get("pipeline") == "aggregate"
+                                                       and plan.get("model") in SKLEARN_FITTED)
 
 
 def _json_of(path: Path) -> dict:

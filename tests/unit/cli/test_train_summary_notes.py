@@ -53,3 +53,18 @@ def test_the_plan_line_says_model_size_epochs_and_the_kept_epoch(tmp_path: Path,
             f"reasons in {tmp_path / 'plan.json'}") in _summary(tmp_path, capsys)
     (tmp_path / "plan.json").unlink()  # a model without a plan: no line
     assert not [line for line in _summary(tmp_path, capsys) if line.startswith("plan:")]
+
+
+@pytest.mark.parametrize(("plan", "trainer"), [
+    ({"model": "logreg", "epochs": 100}, {"fitted_by": "scikit-learn", "model": "logreg"}),  # a table
+    ({"model": "gbm", "epochs": 30, "pipeline": "aggregate"}, None),  # series aggregates: no trainer.json
+])
+def test_a_model_fitted_by_scikit_learn_shows_no_epochs(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                        plan: dict, trainer: dict | None) -> None:
+    """A walk saw "plan: logreg, 100 epochs" and "gbm, 30 epochs" for models scikit-learn fits, which
+    train no epochs."""
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    if trainer is not None:
+        (tmp_path / "trainer.json").write_text(json.dumps(trainer))
+    line = next(line for line in _summary(tmp_path, capsys) if line.startswith("plan:"))
+    assert line == f"plan: {plan['model']}, fitted by scikit-learn (no epochs); reasons in {tmp_path / 'plan.json'}"
