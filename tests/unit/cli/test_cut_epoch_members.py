@@ -12,9 +12,9 @@ import pytest
 
 
 def _summary(run_dir: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    from meddx.cli.train import _print_summary
+    from meddx.cli.train_summary import print_summary
 
-    _print_summary(SimpleNamespace(metrics={}, run_dir=run_dir, bundle_path=run_dir / "b", registry_ref=None))
+    print_summary(SimpleNamespace(metrics={}, run_dir=run_dir, bundle_path=run_dir / "b", registry_ref=None))
     return " ".join(capsys.readouterr().out.split())
 
 

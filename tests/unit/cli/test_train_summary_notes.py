@@ -17,9 +17,9 @@ import pytest
 
 
 def _summary(run_dir: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
-    from meddx.cli.train import _print_summary
+    from meddx.cli.train_summary import print_summary
 
-    _print_summary(SimpleNamespace(metrics={}, run_dir=run_dir, bundle_path=run_dir / "b", registry_ref=None))
+    print_summary(SimpleNamespace(metrics={}, run_dir=run_dir, bundle_path=run_dir / "b", registry_ref=None))
     return capsys.readouterr().out.splitlines()
 
 

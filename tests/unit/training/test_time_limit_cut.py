@@ -65,10 +65,10 @@ def test_a_schedule_run_to_its_end_keeps_its_final_epoch(tmp_path: Path) -> None
 
 
 def test_the_train_summary_warns_of_a_cut_epoch(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    from meddx.cli.train import _print_summary
+    from meddx.cli.train_summary import print_summary
 
     (tmp_path / "trainer.json").write_text(json.dumps({"cut_epoch": {"epoch": 0, "batches": 8, "of": 37}}))
-    _print_summary(SimpleNamespace(metrics={}, run_dir=tmp_path, bundle_path=tmp_path / "b", registry_ref=None))
+    print_summary(SimpleNamespace(metrics={}, run_dir=tmp_path, bundle_path=tmp_path / "b", registry_ref=None))
     assert "stopped epoch 1 after 8 of its 37 batches" in capsys.readouterr().out.replace("\n", " ")
 
 
