@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tests.dicom_slices import write_ct_slice
 from tests.integration.cli_helpers import run_cli
 from tests.integration.serve_helpers import auth, data_root, test_settings
 
@@ -32,32 +33,14 @@ PHI = ("DOE^JANE", "DOE", "JANE", "MRN-4471")
 def write_series(folder: Path, n: int = 16, size: int = 16, series: str = "1.2.826.0.1.3680043.8.498.1",
                  seed: int = 0, positions: list[float] | None = None) -> Path:
     """An axial CT series (int16 with a rescale), one file per slice, named after the patient."""
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
-
     folder.mkdir(parents=True)
     rng = np.random.default_rng(seed)
     volume = rng.integers(0, 400, (n, size, size)).astype(np.int16)
     volume[n // 4: 3 * n // 4, 4:12, 4:12] += 600  # a bright block: something to segment and classify
     zs = positions if positions is not None else [1.5 * k for k in range(n)]
     for k, plane in enumerate(volume):
-        meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = CTImageStorage, generate_uid()
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds = Dataset()
-        ds.file_meta = meta
-        ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, meta.MediaStorageSOPInstanceUID
-        ds.PatientName, ds.PatientID, ds.Modality = "DOE^JANE", "MRN-4471", "CT"
-        ds.SeriesInstanceUID, ds.InstanceNumber = series, k + 1
-        ds.ImageOrientationPatient = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
-        ds.ImagePositionPatient = [-6.0, -6.0, float(zs[k])]
-        ds.PixelSpacing, ds.SliceThickness = [0.8, 0.8], 1.5
-        ds.Rows, ds.Columns = plane.shape
-        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
-        ds.RescaleSlope, ds.RescaleIntercept = 1, -1024
-        ds.PixelData = plane.tobytes()
-        ds.save_as(folder / f"DOE_JANE_{n - k:04d}.dcm", enforce_file_format=True)
+        write_ct_slice(folder / f"DOE_JANE_{n - k:04d}.dcm", plane, series=series, number=k + 1,
+                       position=[-6.0, -6.0, float(zs[k])], spacing=[0.8, 0.8], thickness=1.5)
     return folder
 
 

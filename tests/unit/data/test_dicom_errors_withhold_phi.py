@@ -15,31 +15,14 @@ import pytest
 
 from meddx.core.errors import DataError
 from meddx.data.io import read_image
+from tests.dicom_slices import write_ct_slice
 
 
 def _series(folder: Path, series: str, prefix: str = "") -> Path:
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
-
     folder.mkdir(parents=True, exist_ok=True)
     for k in range(3):
-        meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID = CTImageStorage, generate_uid()
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds = Dataset()
-        ds.file_meta = meta
-        ds.SOPClassUID, ds.SOPInstanceUID = CTImageStorage, meta.MediaStorageSOPInstanceUID
-        ds.PatientName, ds.PatientID, ds.Modality = "DOE^JANE", "MRN-4471", "CT"
-        ds.SeriesInstanceUID, ds.InstanceNumber = series, k + 1
-        ds.ImageOrientationPatient = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
-        ds.ImagePositionPatient = [0.0, 0.0, 1.5 * k]
-        ds.PixelSpacing = [1.0, 1.0]
-        ds.Rows = ds.Columns = 8
-        ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
-        ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 16, 15, 1
-        ds.RescaleSlope, ds.RescaleIntercept = 1, -1024
-        ds.PixelData = np.full((8, 8), 100 * k, np.int16).tobytes()
-        ds.save_as(folder / f"{prefix}s{k}.dcm", enforce_file_format=True)
+        write_ct_slice(folder / f"{prefix}s{k}.dcm", np.full((8, 8), 100 * k, np.int16), series=series,
+                       number=k + 1, position=[0.0, 0.0, 1.5 * k], spacing=[1.0, 1.0])
     return folder
 
 
