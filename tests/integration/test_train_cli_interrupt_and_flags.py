@@ -90,7 +90,7 @@ def test_every_float_flag_of_every_command_refuses_nan_and_inf() -> None:
 def test_ctrl_c_after_the_epochs_says_what_was_saved(lesion_folder: Path, tmp_path: Path, capsys,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDDX_HOME", str(tmp_path))
-    import meddx.cli.train as cli_train
+    import meddx.cli.train_summary as train_summary
     import meddx.evaluation.evaluate as evaluation
 
     def ctrl_c(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -105,7 +105,7 @@ def test_ctrl_c_after_the_epochs_says_what_was_saved(lesion_folder: Path, tmp_pa
     assert line.endswith(f"meddx train --resume {run_dir}") and (run_dir / "checkpoints" / "last.ckpt").is_file()
     assert not (tmp_path / "bundles").exists()
     with monkeypatch.context() as m:  # the resume finishes it; a Ctrl-C while the summary prints loses nothing
-        m.setattr(cli_train, "_print_summary", ctrl_c)
+        m.setattr(train_summary, "print_summary", ctrl_c)
         line = _one_line(run_cli(["train", "--resume", str(run_dir), "--no-progress"], capsys), code=130)
     bundle = tmp_path / "bundles" / "cc" / "v1"
     assert line.endswith(f"nothing is lost: the bundle {bundle} is saved and registered as cc:1"), line
