@@ -179,10 +179,12 @@ class SegPredictor:
         """Softmax probabilities ``(B, K, *grid)`` for preprocessed inputs ``(B, C, *grid)``."""
         from monai.inferers import sliding_window_inference
 
+        from meddx.tasks.heads import segmentation_probs
+
         def window(inp: torch.Tensor) -> torch.Tensor:
             logits = sliding_window_inference(inp, roi_size=self.patch_size, sw_batch_size=4, predictor=self.net,
                                               overlap=self.overlap, mode="gaussian")
-            return torch.softmax(logits.float(), dim=1)
+            return segmentation_probs(logits)  # the task's head (DESIGN.md: consumers never re-implement it)
 
         def run(inp: torch.Tensor) -> torch.Tensor:
             if not self.shift:

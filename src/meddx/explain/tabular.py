@@ -34,6 +34,8 @@ def row_attributions(predictor: Any, table: Any, method: str = "auto", target: l
     and the explained class per row (the bundle's decision unless ``target`` gives indices)."""
     import torch
 
+    from meddx.tasks.heads import probs_from_logits
+
     method = _resolve(predictor, method)
     x = predictor.encode(table)
     if target is None:
@@ -42,7 +44,7 @@ def row_attributions(predictor: Any, table: Any, method: str = "auto", target: l
     target_t = torch.as_tensor(target, dtype=torch.int64)
 
     def forward(inputs: torch.Tensor) -> torch.Tensor:
-        return torch.softmax(predictor.net(inputs).float(), dim=-1)
+        return probs_from_logits(predictor.net(inputs).float(), predictor.task)  # the task's head, as predicted
 
     with needs_extra(f"table row attribution by {method}"):
         from captum.attr import FeatureAblation, IntegratedGradients

@@ -1,10 +1,11 @@
 """Classification (binary, multi-class, multi-label) of images or documents as a Lightning module.
 
-The module holds the loss, the output head semantics (``probs_from_logits``) and the
-validation metric; the architecture comes from the model registry. Every step returns
-``{"loss", "logits", "probs"}`` so evaluation, explanation and serving never re-implement
-the head. A batch is ``(*inputs, labels)``: ``(images, labels)`` for image models,
-``(input_ids, attention_mask, labels)`` for text models; the inputs go to the network as they are.
+The module holds the loss, the output head (``probs_from_logits``, defined in
+:mod:`meddx.tasks.heads`) and the validation metric; the architecture comes from the model
+registry. Every step returns ``{"loss", "logits", "probs"}`` so evaluation, explanation and
+serving never re-implement the head. A batch is ``(*inputs, labels)``: ``(images, labels)`` for
+image models, ``(input_ids, attention_mask, labels)`` for text models; the inputs go to the network
+as they are.
 """
 
 from __future__ import annotations
@@ -16,13 +17,9 @@ import torch
 from torch import nn
 
 from meddx.data.base import TaskType
+from meddx.tasks.heads import probs_from_logits  # the head; importable from here as before
 
-
-def probs_from_logits(logits: torch.Tensor, task: TaskType) -> torch.Tensor:
-    """Softmax over classes for binary/multi-class (binary has 2 columns), sigmoid per label."""
-    if task == "multilabel":
-        return torch.sigmoid(logits)
-    return torch.softmax(logits, dim=-1)
+__all__ = ["ClassificationTask", "probs_from_logits"]
 
 
 class ClassificationTask(L.LightningModule):

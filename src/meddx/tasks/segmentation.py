@@ -3,7 +3,9 @@
 Loss: Dice + cross-entropy (MONAI ``DiceCELoss``; batch Dice over the foreground classes, as
 nnU-Net). Validation runs sliding-window inference over whole cases on the network grid and
 logs the mean foreground Dice (``val_dice``), which checkpointing and early stopping follow.
-Every step returns ``{"loss", "logits", "probs"}`` like the other tasks.
+Every step returns ``{"loss", "logits", "probs"}`` like the other tasks; the head
+(``segmentation_probs``, softmax over classes) is in :mod:`meddx.tasks.heads`, which the
+segmentation predictor calls too.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any, Sequence
 
 import lightning as L
 import torch
+
+from meddx.tasks.heads import segmentation_probs
 
 
 class SegmentationTask(L.LightningModule):
@@ -54,7 +58,7 @@ class SegmentationTask(L.LightningModule):
     def step(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         logits = self(batch["image"])
         loss = self.loss_fn(logits.float(), batch["label"])
-        return {"loss": loss, "logits": logits, "probs": torch.softmax(logits.float(), dim=1)}
+        return {"loss": loss, "logits": logits, "probs": segmentation_probs(logits)}
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         out = self.step(batch)
