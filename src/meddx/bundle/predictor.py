@@ -132,7 +132,7 @@ class Predictor:
 
     @torch.inference_mode()
     def _raw_probs(self, x: torch.Tensor, batch_size: int, features: list[Any] | None = None) -> np.ndarray:
-        from meddx.tasks.classification import probs_from_logits
+        from meddx.tasks.heads import probs_from_logits
 
         tap = self._feature_tap() if features is not None else None
         slot = tap.start() if tap is not None else None

@@ -45,7 +45,7 @@ class TextPredictor(Predictor):
     def encoded_probs(self, ids: torch.Tensor, mask: torch.Tensor, calibrated: bool = True) -> np.ndarray:
         """Class probabilities ``(N, K)`` of rows already encoded by :meth:`encode` (an explanation
         scores the very row it attributes instead of encoding the document again)."""
-        from meddx.tasks.classification import probs_from_logits
+        from meddx.tasks.heads import probs_from_logits
 
         with torch.inference_mode():
             probs = probs_from_logits(self.net(ids, mask).double(), self.task).numpy()  # type: ignore[arg-type]

@@ -150,7 +150,7 @@ def _evaluate_sequences(predictor: Any, source: Any, split: str, methods: list[s
 
 
 def _score(net: Any, task: str, target: int) -> Any:
-    from meddx.tasks.classification import probs_from_logits
+    from meddx.tasks.heads import probs_from_logits
 
     @torch.inference_mode()
     def score(batch: np.ndarray) -> np.ndarray:

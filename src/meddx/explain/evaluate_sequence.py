@@ -28,7 +28,7 @@ import torch
 def evaluate_documents(predictor: Any, texts: list[str], targets: list[int], method: str, steps: int,
                        sanity_inputs: int) -> dict[str, Any]:
     """Per-document deletion/insertion over token positions, and the randomisation check."""
-    from meddx.tasks.classification import probs_from_logits
+    from meddx.tasks.heads import probs_from_logits
 
     pad = int(predictor.tokenizer.pad_id)
 

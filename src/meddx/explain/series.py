@@ -67,7 +67,7 @@ def _occlusion(predictor: Any, record: Any, target: int) -> np.ndarray:
 def _integrated_gradients(predictor: Any, record: Any, target: int, steps: int) -> np.ndarray:
     import torch
 
-    from meddx.tasks.classification import probs_from_logits
+    from meddx.tasks.heads import probs_from_logits
 
     with needs_extra("series attribution by integrated-gradients"):
         from captum.attr import IntegratedGradients
