@@ -161,7 +161,7 @@ def check_mask(source: SegSource, mask: np.ndarray, mask_path: str, shape: tuple
 
 def fill_outline(ring: np.ndarray, path: str) -> np.ndarray:
     """The region inside the ellipse fitted to an outline ring (HC18), as an int64 0/1 map."""
-    from meddx.evaluation.measure import outline_to_mask
+    from meddx.data.ellipse import outline_to_mask
 
     if not ring.any():
         raise DataError(f"{path}: outline annotation is empty; expected an ellipse ring to fill")

@@ -317,7 +317,7 @@ def _class_dirs(root: Path) -> list[Path]:
 
 def _load_folder(root: Path, encoding: str) -> TextSource:
     from meddx.data.imagefolder import split_folders
-    from meddx.transforms.text_checks import NO_WORDS, has_words
+    from meddx.data.text_checks import NO_WORDS, has_words
 
     layout = split_folders(root) or {"train": root}
     texts, ids, label_raw, split_of, empty, skipped = [], [], [], [], [], []
@@ -362,7 +362,7 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
 def _check_name(path: Path, what: str) -> None:
     """Refuse a name whose bytes are not UTF-8 (Python holds them as lone surrogates): as a class
     name or id it reached the bundle's JSON and failed there with a UnicodeEncodeError traceback."""
-    from meddx.transforms.text import text_problem
+    from meddx.data.text_checks import text_problem
 
     if text_problem(path.name):
         raise DataError(f"{path.parent}: the {what} name {ascii(path.name)} is not valid UTF-8; rename it "

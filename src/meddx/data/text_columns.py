@@ -117,7 +117,7 @@ def text_values(path: Path, values: list[Any], column: str, rows: list[int]) -> 
                         "per row: name the field holding the document with --text-column (a nested JSON field "
                         "as parent.child), or store the column as UTF-8 strings")
     texts = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values]
-    from meddx.transforms.text_checks import NO_WORDS, has_words, text_problem
+    from meddx.data.text_checks import NO_WORDS, has_words, text_problem
 
     empty = [r for r, t in zip(rows, texts) if not t.strip()]
     if empty:
@@ -140,7 +140,7 @@ def check_unicode(path: Path, column: str, values: list[str], what: str) -> None
     """Refuse lone surrogates (a JSON ``\\udcff`` escape, bytes that were not UTF-8) in an id,
     patient or label: they reach the bundle's JSON, the model card and predictions.csv, and writing
     those failed with a UnicodeEncodeError traceback after training."""
-    from meddx.transforms.text import text_problem
+    from meddx.data.text_checks import text_problem
 
     bad = [(r, problem) for r, v in enumerate(values, start=1) if (problem := text_problem(v))]
     if bad:

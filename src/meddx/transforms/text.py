@@ -26,8 +26,8 @@ import numpy as np
 
 from meddx.core.errors import ConfigError, DataError
 from meddx.core.files import write_text_atomic
-from meddx.transforms.text_checks import check_texts as _check_texts
-from meddx.transforms.text_checks import text_problem  # noqa: F401  (imported from here by callers)
+from meddx.data.text_checks import check_texts as _check_texts
+from meddx.data.text_checks import text_problem  # noqa: F401  (imported from here by callers)
 
 if TYPE_CHECKING:  # pragma: no cover
     from tokenizers import Encoding, Tokenizer
