@@ -16,6 +16,7 @@ Python API (imported lazily, so ``import meddx`` stays fast)::
     predictor.predict_files(["xray.png"])
     metrics, path = meddx.evaluate_bundle(result.bundle_path, "medmnist:pneumoniamnist")  # + report.html
     # segmentation: the same fit/load_bundle; meddx.load_seg_source, meddx.evaluate_seg_bundle
+    meddx.list_runs(status="interrupted")  # training runs (RunRecord): status, bundle, resume_command
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ _LAZY = {
     "save_bundle": "meddx.bundle.bundle",
     "load_bundle": "meddx.bundle.bundle",
     "list_bundles": "meddx.registry.store",
+    "list_runs": "meddx.registry.runs",
+    "get_run": "meddx.registry.runs",
     "MeddxError": "meddx.core.errors",
 }
 

@@ -1,13 +1,15 @@
-"""``meddx registry``: the bundles indexed under the data root."""
+"""``meddx registry``: the bundles indexed under the data root, and the training runs (``runs``, ``run``)."""
 
 from __future__ import annotations
 
 import json
 import time
+from typing import Optional
 
 import typer
 
-app = typer.Typer(help="List, inspect, promote, roll back and remove registered bundles.", no_args_is_help=True)
+app = typer.Typer(help="List, inspect, promote, roll back and remove registered bundles; list training runs.",
+                  no_args_is_help=True)
 
 
 @app.command("list")
@@ -145,3 +147,81 @@ def _name_version(name: str, version: int | None, usage: str) -> tuple[str, int]
     if version is None:
         raise MeddxError(f"no version for {name!r}: give NAME:VERSION or {usage} (see `meddx registry list`)")
     return name, version
+
+
+@app.command("runs")
+def runs_cmd(
+    status: Optional[str] = typer.Option(None, "--status", help="Only runs with this status: running, finished, "
+                                         "interrupted, failed, crashed or missing."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="At most this many runs (the newest)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Training runs, newest first: status, data, model, headline validation metric, time, bundle.
+
+    Run folders made before runs were recorded are added from their files; a run whose folder was
+    deleted shows as missing, and one whose process died without recording its end as crashed.
+    """
+    from rich.table import Table
+
+    from meddx.registry.runs import list_runs
+
+    records = list_runs(status=status, limit=limit)
+    if as_json:
+        typer.echo(json.dumps([r.to_dict() for r in records], indent=2))
+        return
+    table = Table()
+    for column in ("id", "run", "status", "kind", "task", "model", "data", "val metric", "bundle", "started", "took"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        metric = f"{r.headline[0][4:]} {r.headline[1]:.3f}" if r.headline else ""
+        table.add_row(str(r.id), r.folder, r.status, r.kind or "", r.task or "", r.model or "", r.data or "", metric,
+                      r.bundle or "", time.strftime("%Y-%m-%d %H:%M", time.localtime(r.started)),
+                      _took(r.seconds))
+    from meddx.cli.train import wide_console
+
+    empty = f"no runs with status {status}" if status else "no training runs yet (train one with `meddx train`)"
+    wide_console().print(table if records else empty)
+
+
+@app.command("run")
+def run_cmd(
+    ref: str = typer.Argument(..., help="Run id (see `meddx registry runs`), run folder name or folder path."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of lines."),
+) -> None:
+    """One training run: folder, settings, status, metrics, bundle, and the command that resumes it."""
+    from pathlib import Path
+
+    from meddx.registry.run_folders import config_summary
+    from meddx.registry.runs import get_run
+
+    record = get_run(ref)
+    settings = config_summary(Path(record.path))
+    if as_json:
+        typer.echo(json.dumps({**record.to_dict(), "settings": settings}, indent=2))
+        return
+    how = "; ".join(x for x in (record.error, record.note) if x)
+    lines = [f"run {record.id}: {record.folder}",
+             f"folder: {record.path}" + ("" if Path(record.path).is_dir() else " (missing)"),
+             f"status: {record.status}" + (f" ({how})" if how else ""),
+             "what: " + ", ".join(f"{k} {v}" for k, v in (("kind", record.kind), ("task", record.task),
+                                                          ("model", record.model), ("data", record.data),
+                                                          ("seed", record.seed)) if v is not None),
+             "settings: " + (", ".join(f"{k} {v}" for k, v in settings.items()) or "(no plan.json or config.json)"),
+             f"started: {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(record.started))}"
+             + (f", took {_took(record.seconds)}" if record.seconds is not None else "")
+             + (f" over {record.resumes + 1} sessions" if record.resumes else ""),
+             "metrics: " + (", ".join(f"{k} {v:.3f}" for k, v in record.metrics.items()
+                                      if isinstance(v, (int, float))) or "(none)"),
+             f"bundle: {record.bundle or '(none)'}"]
+    if record.resume_command:
+        lines.append(f"resume with: {record.resume_command}")
+    for line in lines:
+        typer.echo(line)
+
+
+def _took(seconds: float | None) -> str:
+    """``42s``, ``3m 05s``, ``2h 07m``; empty when unknown (a run still going)."""
+    if seconds is None:
+        return ""
+    s = int(round(seconds))
+    return f"{s}s" if s < 60 else f"{s // 60}m {s % 60:02d}s" if s < 3600 else f"{s // 3600}h {s % 3600 // 60:02d}m"

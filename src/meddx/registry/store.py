@@ -90,16 +90,17 @@ class StaleEntryError(BundleError):
 
 
 @contextmanager
-def _connect(db: Path | None = None) -> Iterator[sqlite3.Connection]:
+def _connect(db: Path | None = None, *, timeout: float = 30,
+             schemas: tuple[str, ...] = ()) -> Iterator[sqlite3.Connection]:
+    """One transaction on the registry; ``schemas``: further tables to create if missing (``registry.runs``)."""
     db = db or registry_db()
     try:
-        conn = sqlite3.connect(str(db), timeout=30)
+        conn = sqlite3.connect(str(db), timeout=timeout)
     except sqlite3.Error as exc:
         raise _db_error(db, exc) from None
     try:
-        conn.execute(SCHEMA)
-        conn.execute(STAGES_SCHEMA)
-        conn.execute(RETIRED_SCHEMA)
+        for schema in (SCHEMA, STAGES_SCHEMA, RETIRED_SCHEMA, *schemas):
+            conn.execute(schema)
         with conn:
             yield conn
     except sqlite3.Error as exc:  # not a database, a folder, read-only, locked for 30 s

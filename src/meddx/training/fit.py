@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-
 from meddx.core.errors import ConfigError, MeddxError
 from meddx.core.files import write_json_atomic
 from meddx.training.config import TrainConfig
@@ -55,13 +54,15 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
     replaces reading ``config.data``; it cannot be combined with resume or several processes.
     A run that fails before writing anything leaves no empty run folder.
     """
+    from meddx.registry.run_log import recording_run
     from meddx.training.interrupt import reporting_interrupts
     from meddx.training.run import removing_empty_runs
 
     # a Ctrl-C outside the epochs (which Lightning reports) says what was saved, on one line; not
-    # for a prepared source (a cross-validation fold), whose run cannot be resumed
-    with reporting_interrupts() if source is None else contextlib.nullcontext(), removing_empty_runs():
-        return _fit(config, plan_file=plan_file, resume=resume, progress=progress, source=source)
+    # for a prepared source (a cross-validation fold), whose run cannot be resumed; registry.run_log records it
+    with recording_run(config, fold=source is not None) as session, \
+            reporting_interrupts() if source is None else contextlib.nullcontext(), removing_empty_runs():
+        return session.ended(_fit(config, plan_file=plan_file, resume=resume, progress=progress, source=source))
 
 
 def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: str | Path | None,

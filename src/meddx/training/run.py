@@ -42,6 +42,9 @@ def new_run_dir(name: str) -> Path:
         path = runs_dir() / f"{name}-{stamp}-{suffix}"
     path.mkdir(parents=True)
     _CREATED.append(path)
+    from meddx.registry.run_log import created
+
+    created(path, name)  # a "running" row in the registry, when a training run records itself
     return path
 
 
@@ -78,9 +81,10 @@ def _is_empty(path: Path) -> bool:
 def _terminating_as_interrupt(pending: Callable[[], bool]) -> Iterator[None]:
     """Within the block, a SIGTERM raises ``KeyboardInterrupt`` while ``pending()`` (a run folder is
     still empty), so the cleanup and the one-line message of Ctrl-C run; otherwise it does what the
-    handler before did (by default: end the process, exit status 143, as before). Lightning installs
-    its own SIGTERM handler during ``Trainer.fit`` (stop after the batch) and calls the one it found,
-    this one, after it: called that way it does nothing more, so training stops as Lightning does.
+    handler before did (by default: record the run interrupted in the registry and end the process,
+    exit status 143, as before). Lightning installs its own SIGTERM handler during ``Trainer.fit``
+    (stop after the batch) and calls the one it found, this one, after it: called that way it does
+    nothing more, so training stops as Lightning does.
     Only the main thread can set handlers; elsewhere nothing changes."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -94,6 +98,9 @@ def _terminating_as_interrupt(pending: Callable[[], bool]) -> Iterator[None]:
         if callable(previous):
             previous(signum, frame)
         elif installed and previous in (signal.SIG_DFL, None):
+            from meddx.registry.run_log import ending_by_sigterm
+
+            ending_by_sigterm()  # the registry's row says interrupted, not crashed
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
 
@@ -260,9 +267,12 @@ def _carving_record(source: ImageSource) -> dict[str, Any]:
 def resume_config(run_dir: Path) -> tuple[Any, Path]:
     """The run's own config, checked: a readable last checkpoint, a meddx config, an unfinished plan;
     and the folder to resume from (under torchrun, a private copy of rank 0's where this node lacks it)."""
+    from meddx.registry.run_log import resumed
     from meddx.training.resume_transfer import resumed_run
 
-    return resumed_run(run_dir, _checked_config)
+    config, folder = resumed_run(run_dir, _checked_config)
+    resumed(folder)  # its registry row is "running" again (rank 0 only)
+    return config, folder
 
 
 def _checked_config(run_dir: Path) -> Any:
