@@ -199,8 +199,17 @@ def run_server(cfg: FederatedConfig, address: str, *, certificates: tuple[str, s
 
     ``cfg.eval_data`` (a held-out source the coordinator owns) gives the per-round global AUC
     (its test split, else val) and the validation/test of the final bundle; without it the
-    bundle keeps the operating point at 0.5 and says so.
+    bundle keeps the operating point at 0.5 and says so. The run is recorded in the registry's runs
+    table as it starts and ends (``meddx registry runs``).
     """
+    from meddx.registry.run_log import recording_run
+
+    with recording_run(cfg, data=cfg.eval_data) as session:
+        return session.ended(_run_server(cfg, address, certificates=certificates, verbose=verbose, echo=echo))
+
+
+def _run_server(cfg: FederatedConfig, address: str, *, certificates: tuple[str, str, str] | None,
+                verbose: bool, echo: Echo | None) -> Any:
     import torch
 
     from meddx.federated.finish import finalize, federated_section, prepare_run

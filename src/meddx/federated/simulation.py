@@ -70,7 +70,16 @@ def simulate(cfg: FederatedConfig, *, verbose: bool = False, echo: Callable[[str
 
     The coordinator's held-out test is the source's test split (never seen by a site); the
     final bundle's calibration and operating point use the union of the sites' val splits.
+    The run is recorded in the registry's runs table as it starts and ends (``meddx registry runs``).
     """
+    from meddx.registry.run_log import recording_run
+
+    with recording_run(cfg) as session:
+        return session.ended(_simulate(cfg, verbose=verbose, echo=echo, source=source))
+
+
+def _simulate(cfg: FederatedConfig, *, verbose: bool, echo: Callable[[str], None] | None,
+              source: Any) -> FederatedResult:
     import torch
 
     from meddx.federated.finish import finalize, federated_section, prepare_run

@@ -76,13 +76,14 @@ def _quietly(write: Callable[[], None]) -> None:
 
 
 @contextlib.contextmanager
-def recording_run(config: Any = None, *, fold: bool = False) -> Iterator[RunSession]:
+def recording_run(config: Any = None, *, fold: bool = False, data: Any = None) -> Iterator[RunSession]:
     """Within the block, run folders made (``new_run_dir``) or resumed are recorded ``running``; a
     run leaving the block by an exception is recorded ``interrupted`` (Ctrl-C, SIGTERM during the
     epochs; a SIGTERM elsewhere: :func:`ending_by_sigterm`) or ``failed`` (the exception's class name
     only), and a folder removed as empty loses its row. ``RunSession.ended(result)`` records the
-    finished run with its bundle."""
-    session = RunSession(data=getattr(config, "data", None), seed=getattr(config, "seed", None), fold=fold)
+    finished run with its bundle. ``data``: what to list as the run's data when ``config.data`` is not it
+    (a federated coordinator's ``eval_data``)."""
+    session = RunSession(data=data if data is not None else getattr(config, "data", None), seed=getattr(config, "seed", None), fold=fold)
     token = _SESSION.set(session)
     try:
         yield session
