@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-app = typer.Typer(help="List, inspect, promote, roll back and remove registered bundles; list training runs.",
+app = typer.Typer(help="List, inspect, add, promote, roll back and remove registered bundles; list training runs.",
                   no_args_is_help=True)
 
 
@@ -103,6 +103,22 @@ def rollback_cmd(
     before = _current(name, stage)
     now = rollback(name, stage)
     typer.echo(f"{name} {stage}: v{now} (rolled back from v{before})")
+
+
+@app.command("add")
+def add_cmd(
+    path: str = typer.Argument(..., help="A bundle folder: saved with --output or add_to_registry: false, copied "
+                                         "from another machine, or left unregistered by a run."),
+) -> None:
+    """Register a bundle folder at its name's next version, after checking it loads; a folder already
+    registered is named, not added twice."""
+    from meddx.registry.adding import add_bundle
+
+    record, added = add_bundle(path)
+    if added:
+        typer.echo(f"registered as {record.name}:{record.version} ({record.path})")
+    else:
+        typer.echo(f"{record.path} is already registered as {record.name}:{record.version}")
 
 
 @app.command("remove")

@@ -313,7 +313,10 @@ def save_and_register(config: Any, name: str, net: Any, cfg: dict[str, Any], met
     from meddx.core.paths import bundles_dir
     from meddx.registry.store import next_version, register_bundle
 
-    version = next_version(name)
+    try:
+        version = next_version(name)
+    except BundleError:  # registry.db locked or damaged: the folders say which versions are taken
+        version = 1
     while not config.output and (bundles_dir() / name / f"v{version}").exists():
         version += 1  # the folder of an unregistered run (add_to_registry: false) is taken
     path = Path(config.output) if config.output else bundles_dir() / name / f"v{version}"
@@ -337,6 +340,13 @@ def save_and_register(config: Any, name: str, net: Any, cfg: dict[str, Any], met
     if not config.add_to_registry:
         note(registered="")  # finished: not to be registered
         return path, None
-    record = register_bundle(path, version=version)
+    try:
+        record = register_bundle(path, version=version)
+    except BundleError as exc:  # the trained, saved bundle is kept: a registry problem is said, not fatal
+        import logging
+
+        logging.getLogger(__name__).warning("the bundle is saved at %s but not registered (%s); register it with: "
+                                            "meddx registry add %s", path, exc, path)
+        return path, None
     note(registered=f"{record.name}:{record.version}")
     return path, f"{record.name}:{record.version}"

@@ -55,8 +55,7 @@ def interrupted_message(progress: dict[str, Any]) -> str:
                 + (f" and registered as {ref}" if ref else ""))
     if bundle:
         return (f"interrupted after saving the bundle {bundle}, before it was registered; it predicts and serves "
-                f"from that folder; to register it: python -c \"from meddx.registry.store import register_bundle; "
-                f"register_bundle('{bundle}')\"")
+                f"from that folder; to register it: meddx registry add {bundle}")
     if run:
         return (f"interrupted after training, before the bundle was saved; the trained epochs are in "
                 f"{Path(run) / 'checkpoints'}; evaluate and save them with: meddx train --resume {run}")

@@ -29,7 +29,7 @@ def test_each_stage_names_what_is_saved_and_what_to_do(tmp_path: Path) -> None:
     assert _interrupted(resumable=run).endswith(f"resume with: meddx train --resume {run}")
     message = _interrupted(resumable=run, trained=run)
     assert "before the bundle was saved" in message and message.endswith(f"meddx train --resume {run}")
-    assert f"register_bundle('{bundle}')" in _interrupted(trained=run, bundle=bundle)
+    assert f"meddx registry add {bundle}" in _interrupted(trained=run, bundle=bundle)
     assert _interrupted(trained=run, bundle=bundle, registered="m:1").endswith(
         f"nothing is lost: the bundle {bundle} is saved and registered as m:1")
     assert _interrupted(trained=run, bundle=bundle, registered="").endswith(f"the bundle {bundle} is saved")
