@@ -21,6 +21,8 @@ from meddx.deid.clinical_terms import drop_clinical_terms
 from meddx.deid.dates import find_dates
 from meddx.deid.dates_clock import find_clock_dates
 from meddx.deid.ids_intl import find_intl_ids
+from meddx.deid.ids_refs import find_ref_ids
+from meddx.deid.dates_ordinal import find_ordinal_days
 from meddx.deid.ids_uk import find_uk_ids
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.locations import find_locations
@@ -40,6 +42,7 @@ from meddx.deid.names_contexts import find_context_names
 from meddx.deid.names_cues import find_cue_names
 from meddx.deid.names_dob import find_dob_names
 from meddx.deid.names_handover import find_handover_names
+from meddx.deid.names_headings import find_heading_names
 from meddx.deid.names_gaelic import find_gaelic_names
 from meddx.deid.names_marked import find_marked_names
 from meddx.deid.names_measures import find_measure_names, trim_post_nominals
@@ -59,6 +62,7 @@ from meddx.deid.places_intl import find_intl_places
 from meddx.deid.places_more import find_more_places, towns_after_places
 from meddx.deid.practices import find_practices
 from meddx.deid.places_named import drop_place_overscrubs, find_named_places
+from meddx.deid.places_sites import find_site_places
 from meddx.deid.places_postal import find_postal_places
 from meddx.deid.patterns import Cand, find_context_ids, find_generic_ids, find_structured
 from meddx.deid.phones_ext import extend_phone_extensions
@@ -92,6 +96,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_structured(text)
     cands += find_uk_ids(text)  # "QQ 12 34 56 C", "YN68 ZTR", "07449 802 116", "CALLSIGN NW-417"
     cands += find_context_ids(text)
+    cands += find_ref_ids(text) + find_ordinal_days(text)  # "custody ref CU/26/118844", "symptomatic from the 21st"
     cands += find_intl_ids(text) + find_intl_places(text)  # "CPF 123.456.789-09", "Brgy. San Isidro", "Ysbyty Gwynedd"
     cands += [Cand(h.start, h.end, "DATE", "date-birth" if h.birth else f"date-{h.rule}", 70) for h in find_dates(text)]
     cands += find_locations(text)
@@ -99,6 +104,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_cue_places(text)  # "at Skipton station", "58F from Pine Bluff", "near Llanidloes, Powys", "Dublin 9"
     cands += find_named_places(text)  # "from St Mary's ED", "Glasgow City Council", "7 Heol y Bryn"
     cands += find_more_addresses(text)  # "4410 N Broadway", "Grand Ave 10/30", "Eircode V31 X2N4", "is from Ennistymon"
+    cands += find_site_places(text)  # "CT at Middlemore;", "Flat 12, Cae Glas", "Avenida da Liberdade", "1015 CJ"
     cands += find_postal_places(text)  # "Vill. Rampur", "Am Markt 7, 48143 Münster", "Address: Kilcolgan, Co. Galway"
     cands += find_unit_addresses(text)  # "Kroger on Lincoln Way", "Rural Route 3", "Chicago, Apt 12F", "Duluth, Unit 6"
     cands += find_practices(text) + find_clock_dates(text)  # "to The Limes Surgery", "arrived 03/11 0214"
@@ -114,6 +120,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_plural_names(text)  # "nieces Marguerite and Yvonne Thibodeaux", "to Bartłomiej Zieliński who"
     cands += find_marked_names(text)  # "Referral: Nguyễn Thị Lan, Flat 3B", "specimen from Kemal Aydın"
     cands += find_handover_names(text)  # "Handover at 0700: Zbigniew Kaczmarek in Bay 6"
+    cands += find_heading_names(text)  # "Allergy clinic: Seo-yeon Kim (8)", "Femke de Vries", "HCA Leilani;"
     cands += find_object_names(text)  # "brought Ikechukwu in", "Officer Mensah escorted", "Dr, um, Castellanos"
     cands += find_id_paren_names(text)  # "participant STR-0419 (Wanjiru Kamau) consented"
     cands += find_measure_names(text) + find_gaelic_names(text)  # "Ayomide weight 9.8 kg", "Máire Ní Bhriain"

@@ -26,7 +26,7 @@ _W = rf"[{UPPER}][{LOWER}]+(?:['’-][{UPPER}]?[{LOWER}]+)*"
 _NAME = rf"{_W}(?:[ \t]+{_W})?"
 _PLURALS = (r"nieces|nephews|sons|daughters|cousins|grandparents|parents|brothers|sisters|aunts|uncles|grandchildren"
             r"|grandsons|granddaughters|children|twins|kids|siblings|carers|caregivers|friends|neighbours|neighbors"
-            r"|couple")
+            r"|couple|flatmates|housemates|roommates")
 PLURAL_RE = re.compile(rf"(?i:\b(?:{_PLURALS}))[ \t]*:?[ \t]+(?P<list>{_NAME}(?:,[ \t]*{_NAME})*,?[ \t]+(?:and|&)[ \t]+"
                        rf"{_NAME})(?![\w'’-])")
 _ITEM_RE = re.compile(_NAME)

@@ -4,6 +4,8 @@
   unlisted word that ends in a stem of the WHO's international non-proprietary names or of a brand built on one
   ("-cort", "-tide", "-olol", "-pril", "-sartan", "-statin", "-mab", "-azole", ...) is a medicine, not a person,
   unless a title stands before it ("Mr Seretide" stays a name); listed first names and surnames are never dropped;
+  round 19: a listed brand a patient carries whose name has no such stem (inhalers, insulins, glucose sensors:
+  ``BRANDS_IN_HAND``, "brought Fostair in", "brought Dexcom in");
 - a city that names a test, a company or a device ("Boston Naming Test", "Boston Scientific", "Boston brace"):
   a LOCATION found only by the city list is dropped when the words after it make it a tool's or a firm's name;
 - "John" right after "St" ("transport by St John"): the ambulance charity, not a person; a family word after a
@@ -22,6 +24,14 @@ _DRUG_STEM_RE = re.compile(
     r"(?:cort|tide|olol|pril|sartan|statin|vastatin|mab|tinib|ciclib|vir|floxacin|cillin|mycin|micin|azole|prazole"
     r"|dipine|azepam|zolam|oxetine|profen|fenac|parin|terol|olone|asone|formin|gliptin|gliflozin|glitazone|tidine"
     r"|setron|triptan|pramine|peridol|apine|lukast|tropium|afil|cycline|gatran|xaban|thiazide|semide|dronate)$")
+# brands a patient carries and brings in whose names have no medicine's stem: inhalers, insulins, glucose sensors
+# and pumps, spacers (round 19: "brought Fostair in" was taken as a person)
+BRANDS_IN_HAND = frozenset("""Fostair Flutiform Relvar Trimbow Trelegy Spiriva Anoro Incruse Duoresp Clenil Qvar
+Atrovent Bricanyl Salamol Airomir Easyhaler Pulmicort Alvesco Braltus Ultibro Seebri Eklira Duaklir Spiolto Bevespi
+Breo Advair Flovent Dulera Asmanex ProAir Combivent Stiolto Breztri Arnuity Tudorza Striverdi Aerochamber Volumatic
+Novorapid NovoRapid Humalog Lantus Levemir Tresiba Toujeo Abasaglar Humulin Fiasp Lyumjev Apidra Insulatard Mixtard Novomix
+NovoMix Dexcom Omnipod Medtrum Freestyle FreeStyle Accu-Chek Contour Tandem Ypsomed Byetta Trulicity Victoza
+Ozempic Mounjaro Wegovy Saxenda Emerade Jext""".split())
 _FAMILY_WORDS = frozenset("Nan Nana Nanny Gran Granny Grandma Grandad Grandpa Mum Mom Mam Dad Auntie".split())
 _ST_BEFORE_RE = re.compile(r"(?<![\w.])St\.?[ \t]+\Z")
 _TITLE_BEFORE_RE = re.compile(TITLE_RE.pattern + r"\Z")
@@ -41,7 +51,7 @@ def drop_brand_overscrubs(text: str, cands: list[Cand]) -> list[Cand]:
     out: list[Cand] = []
     for c in cands:
         value = text[c.start:c.end]
-        if c.type == "NAME" and " " not in value and _drug_word(value) \
+        if c.type == "NAME" and " " not in value and (_drug_word(value) or value in BRANDS_IN_HAND) \
                 and _TITLE_BEFORE_RE.search(text, max(0, c.start - 20), c.start) is None:
             continue
         if c.type == "LOCATION" and c.rule == "city-list" and _TOOL_AFTER_RE.match(text, c.end):
