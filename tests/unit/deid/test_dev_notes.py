@@ -6,8 +6,8 @@ doses, lab values, eponyms, sentence-initial words, scales) must not be flagged.
 
 Notes 1-35 (below) were written before any rule change and measured first; notes 36-63
 (``dev_notes_later.txt``) were written in three batches after rule changes, each scored before the
-rules were changed again (docs/deid.md has the numbers). The rules were then improved while looking
-at all of them, so the floors here say "no regression", not "recall on new notes": a separate
+rules were changed again (docs/deid-notes.md, "Hand-written notes", has the numbers). The rules were then
+improved while looking at all of them, so the floors here say "no regression", not "recall on new notes": a separate
 held-out hand-written set (``test_handwritten.py``) is scored by the lead and never used for tuning.
 """
 
@@ -290,7 +290,8 @@ Beta-hCG negative. WBC 15.3. CT A/P: acute appendicitis without perforation.
 Surgery consulted (Dr. {NAME|Hightower}); cefoxitin given. Mother {NAME|Grace Oduya} at bedside.""",
 ]
 
-# Measured on the 63 notes after the rule changes (docs/deid.md): recall overall .982 (372/379), NAME .994,
+# Measured on the 63 notes after the rule changes (docs/deid-notes.md, "Hand-written notes"): recall overall .982
+# (372/379), NAME .994,
 # LOCATION .937, DATE .984, PHONE 1.000, HEALTH_PLAN 1.000; precision 1.000 (371/371). Before: .726 overall,
 # NAME .688, LOCATION .620, DATE .921, PHONE .821, HEALTH_PLAN .500, precision .996. Floors sit just below.
 RECALL_FLOOR = {"overall": 0.97, "NAME": 0.98, "LOCATION": 0.92, "DATE": 0.97, "PHONE": 0.96, "HEALTH_PLAN": 0.92}

@@ -1,6 +1,7 @@
 """A number after an identifier label is removed whole when written in dotted groups.
 
-Found while rewriting docs/deid.md: ``insurance: Fax # 615.786.6225`` came out as ``insurance: Fax #
+Found while rewriting docs/deid.md (docs/deid-notes.md, "Rerun when the guide was rewritten"): ``insurance: Fax #
+615.786.6225`` came out as ``insurance: Fax #
 [HEALTH_PLAN].786.6225`` (seven digits of the fax left; the synthetic benchmark's one uncovered FAX
 span), and every labelled value stopped at its first dot: ``Policy # [HEALTH_PLAN].786.6225``,
 ``MRN: [MRN].786.6225``, ``Claim # [ID].11.0031``. The insurance label also reached across the phone

@@ -1,5 +1,5 @@
-"""Leaks and defects left by the earlier adversarial reviews (docs/deid.md, "Still missed"), each
-on a hand-written note: the identifier must go, and the clinical text around it must stay.
+"""Leaks and defects left by the earlier adversarial reviews (docs/deid-notes.md, each review's "Still missed"),
+each on a hand-written note: the identifier must go, and the clinical text around it must stay.
 """
 
 from __future__ import annotations
