@@ -28,7 +28,8 @@ def serve(
     worker_threads: int = typer.Option(0, "--workers-threads", min=0, help="Inference/decoding threads (0: the cores "
                                        "this process may use)."),
     torch_threads: int = typer.Option(0, "--torch-threads", min=0, help="Torch intra-op threads (0: cores / worker threads)."),
-    timeout: float = typer.Option(30.0, "--timeout", help="Seconds allowed for an upload and for a prediction."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds allowed for an upload, and for a prediction "
+                                  "(decoding the upload included)."),
     poll_seconds: float = typer.Option(5.0, "--poll-seconds", help="How often the registry is checked for promotions."),
     cors_origins: Optional[List[str]] = typer.Option(None, "--cors-origin", help="Allow this browser origin "
                                                      "(repeat); none by default."),

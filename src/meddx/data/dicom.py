@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
 
@@ -146,9 +146,17 @@ def read_dicom_file(path: Path, orientation: str | None = CANONICAL) -> LoadedIm
     return LoadedImage(volume, spacing, str(path), reoriented=change)
 
 
-def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL) -> LoadedImage:
+def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL, *,
+                      on_slice: Callable[[], None] | None = None,
+                      headers: Mapping[str, Any] | None = None) -> LoadedImage:
     """Stack the DICOM slices of one series folder into a ``(1, D, H, W)`` volume, turned to
     ``orientation`` (None: slices in ascending position, rows and columns as stored).
+
+    ``on_slice`` (optional) is called before each file is parsed and each slice decoded; it may
+    raise to stop a long read (the server's check for a request that gave up). ``headers``
+    (optional) maps file names in ``folder`` to datasets a caller already parsed from them
+    (``force=True``, pixel data read or deferred, not stopped before): those files are DICOM
+    and are not parsed again; the others are detected and read here.
 
     Slices are ordered by their position along the slice normal (ImagePositionPatient on the
     ImageOrientationPatient normal; InstanceNumber without positions); the z spacing is the median
@@ -163,12 +171,15 @@ def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL) -
     from meddx.data.io import _EXPECTED, LoadedImage, _reason, detect_kind
 
     folder = Path(folder)
+    parsed = headers or {}
+    checked = on_slice or (lambda: None)
     files = sorted(f for f in folder.iterdir() if f.is_file() and not f.name.startswith("."))
-    files = [f for f in files if f.name.upper() != "DICOMDIR" and detect_kind(f) == "dicom"]
+    files = [f for f in files if f.name.upper() != "DICOMDIR" and (f.name in parsed or detect_kind(f) == "dicom")]
     slices = []
     for f in files:  # each file read once; non-image objects (RTSTRUCT, SEG, SR) dropped by SOP class
+        checked()
         try:
-            ds = pydicom.dcmread(f, force=True)
+            ds = parsed[f.name] if f.name in parsed else pydicom.dcmread(f, force=True)
         except Exception as exc:
             raise DataError(f"{f}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
         if is_image_sop(ds.get("SOPClassUID")):
@@ -186,6 +197,7 @@ def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL) -
     planes = []
     for i in order:
         f, ds = slices[i]
+        checked()
         check_decoder(ds, f)
         try:
             planes.append(dicom_pixels(ds))

@@ -28,7 +28,7 @@ import gzip
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Callable, Literal, Mapping, cast
 
 import numpy as np
 
@@ -124,17 +124,20 @@ def is_image_file(path: str | Path) -> bool:
 _CURRENT = object()
 
 
-def read_image(path: str | Path, orientation: str | None | object = _CURRENT) -> LoadedImage:
+def read_image(path: str | Path, orientation: str | None | object = _CURRENT, *,
+               on_slice: Callable[[], None] | None = None, headers: Mapping[str, Any] | None = None) -> LoadedImage:
     """Decode ``path`` (an image file or a DICOM series folder) into a :class:`LoadedImage`.
 
     Volumes come in ``orientation`` (nibabel axis codes; default: ``"RAS"``, or what
     :func:`~meddx.data.orientation.reading_orientation` set); None keeps the stored voxel order.
     Raises ``DataError`` when the path is missing or cannot be decoded, with the reason.
+    A series folder only: ``on_slice`` and ``headers`` go to :func:`read_dicom_series` (a check
+    called before each slice, which may raise to stop a long read; datasets already parsed).
     """
     wanted = current_orientation() if orientation is _CURRENT else cast("str | None", orientation)
     p = Path(path)
     if p.is_dir():
-        return read_dicom_series(p, wanted)
+        return read_dicom_series(p, wanted, on_slice=on_slice, headers=headers)
     if not p.exists():
         raise DataError(f"{p}: no such file; {_EXPECTED} file or a DICOM series folder")
     kind = detect_kind(p)

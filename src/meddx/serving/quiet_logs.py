@@ -5,7 +5,7 @@ hashes and timings only:
 
 - python-multipart logs a WARNING per malformed body, quoting a byte of it and its offset
   (``Expected boundary character 45, got 137 at index 2``, ``Found invalid character 74 in
-  header``); the client gets a 400 from ``routes._form``, and the server one fixed line instead.
+  header``); the client gets a 400 from ``inputs._form``, and the server one fixed line instead.
 - pydicom logs an ERROR with a full traceback for each decoder plugin that fails on a corrupt
   compressed frame, and (when a user turns its logger up to DEBUG) header values as it reads.
 

@@ -13,9 +13,10 @@ from fastapi.responses import FileResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from meddx.serving.app import EXPLAIN_PATTERN, STATIC, read_json
+from meddx.serving.app import EXPLAIN_PATTERN, STATIC
 from meddx.serving.auth import KeyRecord
 from meddx.serving.batching import BatcherClosed
+from meddx.serving.inputs import _prepare_image, decode_body, read_body  # noqa: F401 - tests import _prepare_image here
 from meddx.serving.problems import Problem
 from meddx.serving.segment import MASK_PATTERN
 
@@ -123,13 +124,9 @@ async def predict(name: str, request: Request, key: KeyRecord = Depends(viewer),
     state.busy += 1
     served.inflight += 1
     try:
-        payload, raw_input = await _read_payload(request, served)
-        method = None if options else _method(served, explain)
-        if options:  # a segmentation job: (kind, bytes, mask encoding, pixel size, a series ZIP's limits)
-            from meddx.serving.series_zip import ZipLimits
-
-            raw_input = (payload.kind, raw_input, *options, ZipLimits.of(settings))
-        result = await asyncio.wait_for(_run(request, served, payload, raw_input, method), settings.predict_timeout_s)
+        received = await read_body(request, served)  # the upload's bytes, or the JSON input checked
+        answer = _answer(request, served, received, explain, options)  # --timeout covers decoding too
+        payload, method, result = await asyncio.wait_for(answer, settings.predict_timeout_s)
     except asyncio.TimeoutError:
         raise Problem(503, "timeout", f"the prediction took longer than {settings.predict_timeout_s:g} s") from None
     except BatcherClosed:
@@ -146,110 +143,17 @@ async def predict(name: str, request: Request, key: KeyRecord = Depends(viewer),
             **result, "milliseconds": round(ms, 2)}
 
 
-async def _read_payload(request: Request, served: Any) -> tuple[Any, Any]:
-    """The checked input (and, for images, the decoded array and the preprocessed one)."""
-    from meddx.serving.uploads import json_payload
+async def _answer(request: Request, served: Any, received: Any, explain: str | None,
+                  options: tuple[Any, ...]) -> tuple[Any, str | None, dict[str, Any]]:
+    """Decode the input (an upload: in a worker thread, stopping at its next check when the request
+    gives up), then predict: (payload, explanation method, result)."""
+    payload, raw_input = await decode_body(request, served, received)
+    method = None if options else _method(served, explain)
+    if options:  # a segmentation job: (kind, bytes, mask encoding, pixel size, a series ZIP's limits)
+        from meddx.serving.series_zip import ZipLimits
 
-    settings = request.app.state.settings
-    ctype = request.headers.get("content-type", "").lower()
-    wants = served.modality
-    if ctype.startswith("multipart/form-data"):
-        if wants != "image":
-            raise Problem(415, "wrong-input-kind", f"model {served.name!r} takes {wants} as JSON, not a file upload")
-        form = await _form(request)
-        try:
-            upload = form.get("file")
-            if upload is None:
-                raise Problem(422, "missing-file", 'send the image as the multipart/form-data field "file"')
-            if isinstance(upload, str):  # a part without a filename is a text field: its bytes decoded as text
-                raise Problem(422, "missing-file", 'the form field "file" came as text (its part has no filename); '
-                              "send the image as a file upload, e.g. curl -F file=@scan.png (not file=<scan.png)")
-            data = await upload.read()
-        finally:
-            await form.close()
-        loop = asyncio.get_running_loop()
-        if getattr(served, "segmentation", False):  # checked here; decoded and segmented in one job (_run)
-            from meddx.serving.series_zip import ZipLimits
-            from meddx.serving.uploads import image_payload
-
-            payload = await loop.run_in_executor(request.app.state.executor, image_payload, data,
-                                                 settings.max_pixels, settings.max_voxels, ZipLimits.of(settings))
-            _series_needs_3d(served, payload.kind)
-            return payload, data
-        return await loop.run_in_executor(request.app.state.executor, _prepare_image, served, data, settings)
-    if ctype.startswith("application/json"):
-        if wants == "image":
-            raise Problem(415, "wrong-input-kind", f"model {served.name!r} takes an image as multipart/form-data "
-                          'field "file", not JSON')
-        payload = json_payload(await read_json(request), settings.max_text_chars)
-        expected = {"text": "text", "series": "record", "tabular": "row"}[wants]
-        if payload.kind != expected:
-            raise Problem(422, "wrong-input-kind", f'model {served.name!r} takes "{expected}"')
-        if payload.kind == "text":
-            return payload, payload.text
-        if payload.kind == "row":  # columns and values checked as a CSV row would be: 422 on error
-            return payload, served.predictor.row_from_json(payload.record)
-        from meddx.data.series_files import record_from_json
-
-        return payload, record_from_json(payload.record, served.predictor.config)  # names checked: 422 on error
-    raise Problem(415, "unsupported-media-type",
-                  "send multipart/form-data (images) or application/json (text, series, table rows)")
-
-
-async def _form(request: Request) -> Any:
-    """The multipart form (one file, a few small fields); 400 when the body does not parse.
-
-    Starlette turns its own limits into a 400 but lets python-multipart's parse errors through (a
-    body whose parts do not match the boundary of its Content-Type), which became a 500. The
-    parser logs a WARNING quoting a byte of the body before it raises; the upload may be PHI, so
-    its records are withheld here and the server logs one fixed line instead."""
-    from python_multipart.exceptions import FormParserError
-
-    from meddx.serving.quiet_logs import MULTIPART, withheld_logs
-
-    try:
-        with withheld_logs(MULTIPART):
-            return await request.form(max_files=1, max_fields=4, max_part_size=64 * 1024)
-    except FormParserError:
-        log.info("request %s: multipart body refused (400 malformed-multipart; the parser's message withheld: "
-                 "it quotes the body)", getattr(request.state, "request_id", "-"))
-        raise Problem(400, "malformed-multipart", "the multipart/form-data body cannot be parsed (its parts do not "
-                      "match the boundary in Content-Type, or a part's headers are malformed or too long); send the "
-                      "image as the form field \"file\", e.g. curl -F file=@scan.png") from None
-
-
-def _prepare_image(served: Any, data: bytes, settings: Any) -> tuple[Any, Any]:
-    from meddx.data.orientation import reading_for
-    from meddx.serving.models import preprocess, readable
-    from meddx.serving.quiet_logs import PYDICOM, withheld_logs
-    from meddx.serving.series_zip import ZipLimits
-    from meddx.serving.uploads import decode_upload, image_payload
-
-    orientation = served.predictor.config.get("orientation")  # the bundle's voxel orientation; None: stored order
-    limits = ZipLimits.of(settings)
-    # pydicom logs a traceback per decoder that fails on a corrupt frame (and, with its debug mode
-    # on, the bytes it reads): withheld in this worker thread while it reads the upload
-    with withheld_logs(PYDICOM):
-        payload = image_payload(data, settings.max_pixels, settings.max_voxels, limits)
-        _series_needs_3d(served, payload.kind)
-        with reading_for(served.predictor):  # X-ray DICOM as training read it
-            loaded = decode_upload(payload.kind, data, orientation, limits)
-            image = readable(served, loaded.array)  # explanations draw on this image too
-    payload.spacing = loaded.spacing  # and a volume's figure at this spacing, as `meddx explain` draws it
-    return payload, (image, preprocess(served, image))
-
-
-def _series_needs_3d(served: Any, kind: str) -> None:
-    """422 before anything is unpacked when a DICOM series ZIP comes to a model of 2D images."""
-    from meddx.serving.series_zip import KIND
-
-    if kind != KIND:
-        return
-    predictor = served.predictor
-    dims = predictor.spatial_dims if served.segmentation else len(predictor.preprocessor.spatial_size)
-    if dims != 3:
-        raise Problem(422, "wrong-dimensions", f"the upload is a ZIP of a DICOM series (a volume), but model "
-                      f"{served.name!r} reads {dims}D images; send one image file (PNG, JPEG, DICOM slice) per request")
+        raw_input = (payload.kind, raw_input, *options, ZipLimits.of(request.app.state.settings))
+    return payload, method, await _run(request, served, payload, raw_input, method)
 
 
 def _seg_options(served: Any, explain: str | None, mask: str | None, pixel_size: float | None) -> tuple[Any, ...]:

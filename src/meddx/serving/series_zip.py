@@ -30,7 +30,7 @@ import re
 import stat
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
@@ -42,6 +42,7 @@ MAX_DEPTH = 12
 _SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,12}$")
 _EXPECTED = "expected a ZIP of one DICOM series (the slice files of one folder)"
 _CHUNK = 1 << 20
+_DEFER = 16 * 1024  # values longer than this (pixel data) stay in the file until the reader decodes them
 _OPEN: dict[str, "Extracted"] = {}  # folder -> its extraction, while the block that made it runs
 
 
@@ -120,10 +121,13 @@ def _parts(filename: str) -> tuple[str, ...]:
 
 @dataclass
 class Extracted:
-    """The extracted folder, and the neutral name of each file with its rank (1-based, name order)."""
+    """The extracted folder, the neutral name of each file with its rank (1-based, name order), and
+    the DICOM files' datasets as the checks parsed them (pixel data deferred), which the series
+    reader takes instead of parsing each file again."""
 
     folder: Path
     names: dict[str, int]
+    headers: dict[str, Any] = field(default_factory=dict)
 
 
 @contextlib.contextmanager
@@ -147,9 +151,9 @@ def series_folder(data: bytes, limits: ZipLimits) -> Iterator[Extracted]:
             budget = _extract(zf, info, target, budget, rank)
             names[target.name] = rank
             parents[target.name] = "/".join(_parts(info.filename)[:-1])
-        _check_series(folder, names, limits, parents)
+        headers = _check_series(folder, names, limits, parents)
         check()
-        extracted = _OPEN[str(folder)] = Extracted(folder, names)
+        extracted = _OPEN[str(folder)] = Extracted(folder, names, headers)
         try:
             yield extracted
         finally:
@@ -189,10 +193,11 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, budget: i
 
 
 def _check_series(folder: Path, names: dict[str, int], limits: ZipLimits,
-                  parents: dict[str, str] | None = None) -> None:
+                  parents: dict[str, str] | None = None) -> dict[str, Any]:
     """What the folder holds, from file signatures and DICOM headers (no pixel data): 415 without
     DICOM images, 422 for several series (or slices in several of the archive's folders that the
-    headers cannot show to be one series) or multi-frame files, 413 over the voxel limit."""
+    headers cannot show to be one series) or multi-frame files, 413 over the voxel limit. Returns
+    each DICOM file's dataset by name, for the series reader (``read_image(headers=...)``)."""
     from meddx.data.io import detect_kind
 
     kinds: dict[str, list[str]] = {}
@@ -204,7 +209,13 @@ def _check_series(folder: Path, names: dict[str, int], limits: ZipLimits,
     if not dicom:
         raise Problem(415, "unsupported-media-type", f"the ZIP holds no DICOM files (found {_found(kinds)}); "
                       f"{_EXPECTED}; send a single image file itself, not zipped (archives inside are not opened)")
-    headers = [(name, _header(folder / name, names[name])) for name in dicom]
+    from meddx.serving.cancel import check
+
+    datasets: dict[str, Any] = {}
+    for name in dicom:
+        check()  # a request that timed out stops between files
+        datasets[name] = _dataset(folder / name, names[name])
+    headers = [(name, _tags(datasets[name], names[name])) for name in dicom]
     images = [(name, h) for name, h in headers if h["image"]]
     if not images:
         modalities = sorted({str(h["modality"]) for _, h in headers})
@@ -221,6 +232,7 @@ def _check_series(folder: Path, names: dict[str, int], limits: ZipLimits,
     if voxels > limits.max_voxels:
         raise Problem(413, "image-too-large", f"the series is {len(images)} slices, {voxels:,} values, over the "
                       f"limit of {limits.max_voxels:,}; downsample it before sending")
+    return datasets
 
 
 def _check_one_series(images: list[tuple[str, dict[str, Any]]], parents: dict[str, str]) -> None:
@@ -267,18 +279,28 @@ def _found(kinds: dict[str, list[str]]) -> str:
     return ", ".join(f"{len(v)} {words.get(k, k)} file(s)" for k, v in sorted(kinds.items())) or "no files"
 
 
-def _header(path: Path, rank: int) -> dict[str, Any]:
-    """The tags the checks need, read without pixel data; 422 naming the file's rank when unreadable."""
+def _dataset(path: Path, rank: int) -> Any:
+    """The file parsed once, as the series reader parses it (``force=True``) but with values over
+    ``_DEFER`` bytes (the pixel data) left in the file until read; 422 naming the file's rank
+    when unreadable."""
     import warnings
 
     import pydicom
 
-    from meddx.data.dicom import is_image_sop
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ds = pydicom.dcmread(path, force=True, stop_before_pixels=True)
+            return pydicom.dcmread(path, force=True, defer_size=_DEFER)
+    except Exception:  # noqa: BLE001 - any unreadable header is one answer, its message withheld (it may quote values)
+        raise Problem(422, "malformed-image", f"file #{rank} of the ZIP: its DICOM header cannot be read "
+                      "(truncated or corrupt)") from None
+
+
+def _tags(ds: Any, rank: int) -> dict[str, Any]:
+    """The tags the checks need from a parsed file; 422 naming the file's rank when one is malformed."""
+    from meddx.data.dicom import is_image_sop
+
+    try:
         return {"image": is_image_sop(ds.get("SOPClassUID")), "modality": ds.get("Modality", "unknown"),
                 "series": str(ds.get("SeriesInstanceUID", "")), "frames": int(ds.get("NumberOfFrames", 1) or 1),
                 "rows": int(ds.get("Rows", 0) or 0), "cols": int(ds.get("Columns", 0) or 0),

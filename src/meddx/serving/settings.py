@@ -44,7 +44,7 @@ class ServeSettings:
     max_unzipped_mb: float = 256.0  # ... and the bytes they unpack to (declared, then counted)
     max_text_chars: int = 100_000
     upload_timeout_s: float = 30.0
-    predict_timeout_s: float = 30.0
+    predict_timeout_s: float = 30.0  # decoding the upload and predicting, from when the body is in
     poll_seconds: float = 5.0
     warmup: bool = True
     cors_origins: list[str] = field(default_factory=list)

@@ -244,11 +244,14 @@ def read_upload(path: str, kind: str, orientation: str | None = CANONICAL) -> An
     be decoded, the message never naming the private file nor quoting a DICOM header value."""
     from meddx.core.errors import DataError
     from meddx.data.io import read_image
+    from meddx.serving.cancel import check
 
-    try:
+    extracted = extracted_at(path) if kind == ZIP_KIND else None
+    try:  # a series: the datasets its checks parsed are not parsed again; a request that gave up stops between slices
+        if extracted is not None:
+            return read_image(path, orientation, on_slice=check, headers=extracted.headers)
         return read_image(path, orientation)
     except DataError as exc:
-        extracted = extracted_at(path) if kind == ZIP_KIND else None
         detail = str(exc).replace(path, "upload") if extracted is None else _withhold_names(str(exc), extracted)
         if kind in ("dicom", ZIP_KIND):  # a header value may hold anything, PHI included: keep the tag, drop the value
             detail = _QUOTED_VALUE.sub(lambda m: m.group(1) or "(value withheld)", detail)
