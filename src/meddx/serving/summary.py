@@ -104,16 +104,26 @@ def model_summary(name: str, version: int, stage: str, config: dict[str, Any], m
     }
 
 
+PER_LABEL_DEPRECATED = ("per_label is deprecated: the same temperatures as temperature_by_label, which replaces "
+                        "it (in metrics.json, calibration.per_label holds measurements per label: see by_label)")
+
+
 def _calibration(config: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
-    """The temperature (one number, or a multi-label bundle's one per label, with ``per_label`` naming each:
-    ``{"a": 1.31, "b": 0.88}``) and where it was fitted; ``not_fitted``: the labels left at T = 1;
-    ``by_label``: each label's measured calibration (``_by_label``), absent when the bundle has none."""
+    """The temperature (one number, or a multi-label bundle's one per label, with ``temperature_by_label``
+    naming each: ``{"a": 1.31, "b": 0.88}``) and where it was fitted; ``not_fitted``: the labels left at
+    T = 1; ``by_label``: each label's measured calibration (``_by_label``), absent when the bundle has none.
+
+    ``per_label`` repeats ``temperature_by_label`` for clients written before it, and is deprecated
+    (``deprecated`` says so): in ``metrics.json`` the same name means measurements per label (ECE...),
+    which is what a reader of both documents would take it for."""
     calibration, label_names = config.get("calibration") or {}, config.get("label_names") or []
     t = calibration.get("temperature")
     out: dict[str, Any] = {"temperature": [_round(v) for v in t] if isinstance(t, list) else _round(t),
                            "fitted_on": calibration.get("fitted_on")}
     if isinstance(t, list) and len(t) == len(label_names):
-        out["per_label"] = {str(n): _round(v) for n, v in zip(label_names, t)}
+        out["temperature_by_label"] = {str(n): _round(v) for n, v in zip(label_names, t)}
+        out["per_label"] = dict(out["temperature_by_label"])
+        out["deprecated"] = {"per_label": PER_LABEL_DEPRECATED}
     if calibration.get("not_fitted"):
         out["not_fitted"] = list(calibration["not_fitted"])
     by_label = _by_label(config, metrics)

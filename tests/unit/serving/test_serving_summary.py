@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from meddx.serving.summary import card_summary, headline, model_summary, operating_point
+from meddx.serving.summary import PER_LABEL_DEPRECATED, card_summary, headline, model_summary, operating_point
 
 CONFIG = {"task": "binary", "label_names": ["normal", "lesion"], "model": {"name": "seed-cnn"},
           "preprocessing": {"spatial_size": [28, 28], "channels": 1},
@@ -59,6 +59,22 @@ def test_a_multilabel_bundle_shows_its_temperature_per_label() -> None:
     config = {**CONFIG, "task": "multilabel", "label_names": ["a", "b"], "decision": {"rule": "youden"},
               "calibration": {"temperature": [1.312345, 0.88], "fitted_on": "val", "not_fitted": ["b"]}}
     calibration = model_summary("m", 1, "staging", config, METRICS, [])["calibration"]
-    assert calibration == {"temperature": [1.3123, 0.88], "fitted_on": "val", "per_label": {"a": 1.3123, "b": 0.88},
+    temperatures = {"a": 1.3123, "b": 0.88}
+    assert calibration == {"temperature": [1.3123, 0.88], "fitted_on": "val", "temperature_by_label": temperatures,
+                           "per_label": temperatures, "deprecated": {"per_label": PER_LABEL_DEPRECATED},
                            "not_fitted": ["b"]}
-    assert "per_label" not in model_summary("lesions", 3, "production", CONFIG, METRICS, [])["calibration"]
+    one = model_summary("lesions", 3, "production", CONFIG, METRICS, [])["calibration"]
+    assert not {"per_label", "temperature_by_label", "deprecated"} & set(one)
+
+
+def test_temperatures_per_label_have_a_name_apart_from_the_metrics_per_label_measurements() -> None:
+    """``calibration.per_label`` of ``GET /v1/models`` held temperatures, while ``calibration.per_label`` of
+    metrics.json holds measurements (ECE...): the temperatures are now ``temperature_by_label``; ``per_label``
+    stays, the same numbers, marked deprecated, so that clients reading it keep working."""
+    config = {**CONFIG, "task": "multilabel", "label_names": ["a", "b"], "decision": {"rule": "youden"},
+              "calibration": {"temperature": [1.5, 0.75], "fitted_on": "val"}}
+    calibration = model_summary("m", 1, "staging", config, METRICS, [])["calibration"]
+    assert calibration["temperature_by_label"] == {"a": 1.5, "b": 0.75}
+    assert calibration["per_label"] == calibration["temperature_by_label"]
+    assert "deprecated" in calibration["deprecated"]["per_label"]
+    assert "temperature_by_label" in calibration["deprecated"]["per_label"]

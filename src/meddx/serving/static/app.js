@@ -112,7 +112,7 @@ function renderCard(m) {
     if (!k.endsWith("_auc")) continue;
     item(k.replace("_", " ").toUpperCase(), num(v.value) + (v.ci95 ? ` (95% CI ${num(v.ci95[0])}-${num(v.ci95[1])})` : ""));
   }
-  if (m.calibration && m.calibration.per_label) item("Calibration", `temperature per label: ${Object.entries(m.calibration.per_label).map(([k, v]) => `${k} ${num(v, 2)}`).join(", ")} (fitted on ${m.calibration.fitted_on || "n/a"})` + (m.calibration.not_fitted ? `; T = 1, not fitted (a single class on validation, or a loss that ignored the label's positives): ${m.calibration.not_fitted.join(", ")}` : ""));
+  if (m.calibration && m.calibration.temperature_by_label) item("Calibration", `temperature per label: ${Object.entries(m.calibration.temperature_by_label).map(([k, v]) => `${k} ${num(v, 2)}`).join(", ")} (fitted on ${m.calibration.fitted_on || "n/a"})` + (m.calibration.not_fitted ? `; T = 1, not fitted (a single class on validation, or a loss that ignored the label's positives): ${m.calibration.not_fitted.join(", ")}` : ""));
   else if (m.calibration && m.calibration.temperature) item("Calibration", `temperature ${num(m.calibration.temperature)} (fitted on ${m.calibration.fitted_on || "n/a"})`);
   if (m.calibration && m.calibration.by_label) item(`Calibration per label, ${m.calibration.by_label.split} split`, labelCalibration(m.calibration.by_label.labels));
   item("Intended use", m.card.intended_use);
@@ -209,7 +209,26 @@ function showSegmentation(m, r) {
   $("result").hidden = false;
 }
 
+// What the answer says about its input, one line each: an upload unlike the training images, channels
+// converted with colour lost or made up, a stay without observations, notes on a row or a stay (values far
+// outside the training range, categories no training row had). They may quote the input: text only.
+const ANSWER_WARNINGS = ["typicality_warning", "channels_warning", "empty_stay_warning"];
+
+function answerWarnings(r) {
+  const lines = ANSWER_WARNINGS.filter((k) => r[k]).map((k) => String(r[k]));
+  return lines.concat((Array.isArray(r.notes) ? r.notes : []).map(String));
+}
+
+function renderWarnings(r) {
+  const list = $("warnings");
+  const lines = answerWarnings(r);
+  list.replaceChildren();
+  for (const line of lines) list.appendChild(el("li", line));
+  list.hidden = lines.length === 0;
+}
+
 function showResult(m, r) {
+  renderWarnings(r);
   if (r.task === "segmentation") { showSegmentation(m, r); return; }
   tableHeader(["class", "calibrated probability", ""]);  // a segmentation shown before put its own
   $("label").textContent = Array.isArray(r.label) ? (r.label.join(", ") || "none") : r.label;
