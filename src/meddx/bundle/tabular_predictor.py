@@ -71,14 +71,16 @@ class TabularPredictor(Predictor):
                            threshold=self.threshold)
                 for s, lab, row in zip(names, labels, probs)]
 
-    def read_rows(self, path: str | Path, shown: str | None = None) -> tuple[list[str], Any]:
+    def read_rows(self, path: str | Path, shown: str | None = None,
+                  notes: list[str] | None = None) -> tuple[list[str], Any]:
         """Row names and raw feature table of a CSV/TSV to predict, read with the training options;
-        ``shown``: how to name the file in the row names (:func:`file_names`), else its name."""
+        ``shown``: how to name the file in the row names (:func:`file_names`), else its name; ``notes``
+        gets a line naming columns found only ignoring case (``GLUCOSE`` for ``Glucose``)."""
         from meddx.data.tabular import read_feature_table
 
         features = self.config.get("features") or {}
         ids, table = read_feature_table(path, self.reader_options, list(features.get("numeric", [])),
-                                        list(features.get("categorical", [])))
+                                        list(features.get("categorical", [])), notes)
         return (ids if shown is None else renamed_rows(path, ids, shown)), table
 
     def row_from_json(self, row: dict[str, Any]) -> Any:
@@ -146,6 +148,35 @@ class TabularPredictor(Predictor):
                          f"had (e.g. {cells[new[0]]!r} in {names[new[0]]}; training had {seen}); read as "
                          f"{column}={OTHER}, which no training row was, so the model learnt nothing for it: check "
                          "the spelling and coding")
+        return notes
+
+    def missing_notes(self, table: Any, names: Sequence[str]) -> list[str]:
+        """One note per feature column missing in most rows of ``table`` (more than half, 2+ rows) and in a
+        quarter more of them than in training (``features.missing``, recorded since stop 49; older bundles:
+        any). Such cells are filled as training fills one, so those rows are scored without the column and
+        nothing said so: a Cleveland bundle read the Hungarian file, whose ``ca`` is missing in 291 of 294
+        rows (Cleveland: 4 of 303), as if every patient had ``ca`` 0, its training median."""
+        from meddx.transforms.tabular import _cells
+
+        trained = (self.config.get("features") or {}).get("missing") or {}
+        pre, notes = self.preprocessor, []
+        for column in [*pre.numeric, *pre.categorical]:
+            if column not in table or len(table) < 2:
+                continue
+            missing = sum(c is None for c in _cells(table[column])) if column in pre.categorical else \
+                int(np.isnan(np.asarray(table[column], dtype=np.float64)).sum())
+            share, before = missing / len(table), trained.get(column)
+            if share <= 0.5 or missing < 2 or (before is not None and share < before + 0.25):
+                continue
+            fill = (f"read as the training median {pre.medians_[column]:g}" if column in pre.numeric and pre.impute
+                    else "left missing, as training's missing cells were" if column in pre.numeric
+                    else "read as no category")
+            first = next(i for i, c in enumerate(_cells(table[column])) if c is None) if column in pre.categorical \
+                else int(np.flatnonzero(np.isnan(np.asarray(table[column], dtype=np.float64)))[0])
+            seen = "" if before is None else f"; training rows: {before:.1%} missing"
+            notes.append(f"note: column {column!r}: missing in {missing} of {len(table)} row(s) (e.g. {names[first]}"
+                         f"{seen}); each such cell is {fill}, so those rows are scored without it: check that the "
+                         "column was exported")
         return notes
 
     def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
@@ -223,8 +254,12 @@ def tabular_bundle_config(config: Any, source: Any, plan: Any, pre: Any, name: s
     preprocessing = {**pre.to_dict(), "description": pre.describe()}
     cfg = bundle_config(config.model_copy(update={"tta": False}), source, plan, preprocessing, name, run_dir)
     cfg["modality"] = "tabular"
+    train = source.split("train").table
     cfg["features"] = {"numeric": list(source.numeric), "categorical": list(source.categorical),
-                       "ranges": training_ranges(source.split("train").table, list(source.numeric))}
+                       "ranges": training_ranges(train, list(source.numeric)),
+                       # share of training rows missing each column, for TabularPredictor.missing_notes
+                       "missing": {c: round(float(train[c].isna().mean()), 4) for c in [*source.numeric,
+                                                                                     *source.categorical]}}
     training = cfg["training"]
     training["source_options"] = dict(source.options)
     training["plan"].pop("augment", None)

@@ -5,7 +5,9 @@ names of a header-less file) and named ``FILE:ID`` (id column) or ``FILE:rowN``,
 name, or the shortest path that tells it from another input of the same name (``a/rows.csv:row1``). With
 ``--explain DIR`` each row also gets its top contributing columns (integrated gradients for
 logreg/mlp, feature ablation for gbm), printed and written to ``DIR/explanations.json``. A column
-whose values lie far outside the training range (another unit, a missing-value code) gets a note on stderr.
+whose values lie far outside the training range (another unit, a missing-value code) gets a note on stderr,
+and so do columns found by name only when case is ignored (``GLUCOSE`` for the model's ``Glucose``) and columns
+missing in most rows (filled as training fills a missing cell).
 """
 
 from __future__ import annotations
@@ -34,16 +36,18 @@ def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], 
         refuse_taken(explain, [explain / SUMMARY], "--explain", overwrite)  # before reading and predicting
     from meddx.bundle.tabular_predictor import file_names, row_labels
 
-    names, rows, tables = [], [], []
+    names, rows, tables, notes = [], [], [], []
     for path, shown in zip(files, file_names(files)):  # shown: the path as given where two share a name
-        ids, table = predictor.read_rows(path, shown)  # FILE:rowN, FILE telling same-named files apart
+        ids, table = predictor.read_rows(path, shown, notes)  # FILE:rowN, FILE telling same-named files apart
         names += ids
         rows += row_labels(path, ids, shown)  # an error names the file's row, never a user's id read as one
         tables.append(table)
     table = pd.concat(tables, ignore_index=True)
     predictions = predictor.predict_table(table, names, rows=rows)
     # far-out numbers, unseen categories: on stderr, so that stdout stays JSON lines with --json
-    for note in predictor.range_notes(table, names) + predictor.category_notes(table, names):
+    said = predictor.range_notes(table, names) + predictor.category_notes(table, names) + predictor.missing_notes(
+        table, names)
+    for note in [f"note: {n}" for n in notes] + said:  # notes: columns found only ignoring case (GLUCOSE for Glucose)
         typer.echo(note, err=True)
     extra: list[dict] | None = None
     if explain is not None:

@@ -30,6 +30,7 @@ from meddx.core.errors import DataError
 from meddx.data.base import (SPLITS, ImageSource, SplitData, held_out_allowed, order_label_names, too_few_classes,
                              train_required)
 from meddx.data.tabular_cells import JSON_ROW, feature_frame, json_cell
+from meddx.data.tabular_case import case_matched, case_note
 from meddx.data.tabular_read import (find_column, looks_like_header, missing_tokens, normalise_value, number, parse_rows,
                                      rare_class_notes, read_lines, read_rows, refuse_identifier, split_cells,
                                      typed_column)
@@ -93,14 +94,18 @@ def load_tabular_source(path: str | Path, *, label_column: str | None = None, id
                         patient_column: str | None = None, columns: list[str] | None = None,
                         categorical_columns: list[str] | None = None, missing_values: list[str] | None = None,
                         zero_as_missing: list[str] | None = None,
-                        positive_labels: list[str] | None = None) -> TabularSource:
+                        positive_labels: list[str] | None = None,
+                        known_columns: list[str] | None = None) -> TabularSource:
     """Read the table at ``path`` (see the module docstring for the rules); ``DataError`` names
-    the file, row and column of anything it cannot use."""
+    the file, row and column of anything it cannot use. ``known_columns`` (a bundle's columns, for
+    ``meddx evaluate``): one named so only ignoring case takes that name, in a warning (:mod:`.tabular_case`)."""
     path = strip_prefix(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file; expected a CSV/TSV/.data table with one row per patient")
     header, rows, _ = read_rows(path, columns)
     notes: list[str] = []
+    matched = case_matched(header, list(known_columns or []))
+    header = [matched.get(h, h) for h in header]
     cols = {h: [row[i] for row in rows] for i, h in enumerate(header)}
     label = _label_column(path, header, label_column, notes)
     ident = _role(path, header, id_column, "id", "--id-column")
@@ -125,6 +130,7 @@ def load_tabular_source(path: str | Path, *, label_column: str | None = None, id
     source = _build(path, table, ids, labels, names, patients, split_of, notes, numeric, categorical,
                     {k: v for k, v in options.items() if v is not None})
     source.warnings = zero_code_warnings(path, table, numeric)  # after --zero-as-missing: its zeros are NaN
+    source.warnings += [case_note(path, matched)] if matched else []  # GLUCOSE read as Glucose: allowed, said
     from meddx.data.val_checks import note_small_validation  # a val split the file gives (a carved one: the carve)
 
     return note_small_validation(source)
@@ -138,6 +144,10 @@ def feature_row_from_json(row: dict[str, Any], options: dict[str, Any], numeric:
     an id or the label, are ignored); a numeric column's value must be a finite number or missing
     (:mod:`meddx.data.tabular_cells`)."""
     lookup = {str(k).lower(): k for k in row}
+    clash = next((k for k in row if lookup[str(k).lower()] != k), None)  # Age and AGE: which one is meant?
+    if clash is not None:
+        raise DataError(f"row: keys {clash!r} and {lookup[str(clash).lower()]!r} differ only by case; columns are "
+                        "matched ignoring case, so send one of them")
     absent = [c for c in (*numeric, *categorical) if c.lower() not in lookup]
     if absent:
         raise DataError(f"row: missing feature column(s) {', '.join(absent)} that the model was trained on; "
@@ -147,10 +157,11 @@ def feature_row_from_json(row: dict[str, Any], options: dict[str, Any], numeric:
 
 
 def read_feature_table(path: str | Path, options: dict[str, Any], numeric: list[str],
-                       categorical: list[str]) -> tuple[list[str], Any]:
+                       categorical: list[str], notes: list[str] | None = None) -> tuple[list[str], Any]:
     """Rows to predict: ``(names, DataFrame of the feature columns)``, read with the training
     ``options`` (missing values, zero as missing); the label column may be absent. A file without
-    a header must have the training ``columns`` or exactly the feature columns, in order."""
+    a header must have the training ``columns`` or exactly the feature columns, in order. ``notes``
+    gets a line naming columns found by name only ignoring case (:mod:`meddx.data.tabular_case`)."""
     path = strip_prefix(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file; expected a CSV/TSV table with one row per patient to predict")
@@ -175,6 +186,9 @@ def read_feature_table(path: str | Path, options: dict[str, Any], numeric: list[
                         f"the file has: {', '.join(header)}")
     table = feature_frame(path, {n: cols[lookup[n.lower()]] for n in (*numeric, *categorical)}, options, numeric,
                            categorical)
+    matched = case_matched(header, [*numeric, *categorical])
+    if matched and notes is not None:
+        notes.append(case_note(path, matched))
     ident = find_column(header, options.get("id_column") or "id")
     ids = [f"{path.name}:{c or f'row{r}'}" for r, c in enumerate(cols[ident], 1)] if ident else \
         [f"{path.name}:row{r}" for r in range(1, len(rows) + 1)]
@@ -290,7 +304,7 @@ def _typed_table(path: Path, features: list[str], cols: dict[str, list[str]], mi
     for name in features:
         kind, values = typed_column(path, name, cols[name], missing, categorical=name in forced)
         refuse_identifier(path, name, kind, values, check=train_required())  # evaluation: the bundle uses it
-        if kind == "numeric" and np.isnan(values).all():
+        if kind == "numeric" and np.isnan(values).all() and train_required():  # evaluate: kept, the bundle reads it
             notes.append(f"{path.name}: column {name!r} is empty in every row and was dropped")
             continue
         data[name] = pd.Series(values, dtype="float64" if kind == "numeric" else object)

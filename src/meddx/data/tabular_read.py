@@ -369,6 +369,9 @@ def _check_header(path: Path, header: list[str]) -> None:
         key = name.lower()
         if not name:
             raise DataError(f"{path}: column {i + 1} has no name; name every column (header row or --columns)")
+        if key in seen and header[seen[key]] != name:  # Age and AGE: one column to a reader matching by name
+            raise DataError(f"{path}: column names {header[seen[key]]!r} and {name!r} (columns {seen[key] + 1} and "
+                            f"{i + 1}) differ only by case; meddx matches column names ignoring case, so rename one")
         if key in seen:
             raise DataError(f"{path}: column name {name!r} appears twice (columns {seen[key] + 1} and {i + 1}); "
                             "column names must be unique")

@@ -52,15 +52,23 @@ def zero_as_missing(path: Path, table: Any, numeric: list[str], columns: list[st
 
 def zero_code_warnings(path: Path, table: Any, numeric: list[str]) -> list[str]:
     """One warning per numeric column whose zeros look like a missing-value code (module docstring),
-    naming the file, the column, the count and the option that reads them as missing."""
+    naming the file, the column, the count and what reads them as missing: ``--zero-as-missing`` when
+    training reads the file; when a bundle reads it (``meddx evaluate``, which reads a file with the
+    bundle's options and has no such flag; before, it was advised there too) blanking those cells, or
+    retraining with the option."""
+    from meddx.data.base import train_required
+
     out = []
     for name in numeric:
         values = table[name].to_numpy(dtype=np.float64)
         found = suspected_zero_code(values[~np.isnan(values)])
-        if found is not None:
-            out.append(f"{path.name}: column {name!r}: {found}: 0 may code a missing value (a cholesterol or blood "
-                       f"pressure cannot be 0); if so pass --zero-as-missing {name} (config: zero_as_missing), if "
-                       "these are real zeros nothing is needed")
+        if found is None:
+            continue
+        fix = (f"if so pass --zero-as-missing {name} (config: zero_as_missing)" if train_required() else
+               f"the bundle reads this file with its training options, so if so blank those cells (missing, "
+               f"imputed as in training) or retrain with --zero-as-missing {name}")
+        out.append(f"{path.name}: column {name!r}: {found}: 0 may code a missing value (a cholesterol or blood "
+                   f"pressure cannot be 0); {fix}, if these are real zeros nothing is needed")
     return out
 
 

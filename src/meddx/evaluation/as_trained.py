@@ -72,6 +72,12 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
                               "source give --label-column, --id-column and --patient-column only")
         if table_columns is not None:
             options = {**options, "columns": table_columns}
+        elif modality == "tabular" and options.get("columns") and _own_header(data) is not None:
+            # trained on a header-less file (--columns): another site's file with a header row is read by its
+            # names, as predict reads it (before: "row 1 has 15 cells but the header has 14 columns")
+            options = {k: v for k, v in options.items() if k != "columns"}
+        if modality == "tabular":  # a column named as the bundle's only ignoring case takes its name, said
+            options = {**options, "known_columns": _known_columns(predictor.config, options)}
         header = (_csv_header(given.get("labels_file") or options.get("labels_file")) if modality == "series"
                   else _table_header(data, options.get("columns")))
         if given or header is not None:
@@ -157,6 +163,13 @@ def _text_header(data: str) -> list[str] | None:
     return _csv_header(path) if path.suffix.lower() in (".csv", ".tsv", ".txt") else None
 
 
+def _known_columns(config: dict[str, Any], options: dict[str, Any]) -> list[str]:
+    """A table bundle's columns by name: its label, id and patient columns and its features."""
+    features = config.get("features") or {}
+    roles = [options.get(k) for k in ("label_column", "id_column", "patient_column")]
+    return [str(c) for c in [*roles, *features.get("numeric", []), *features.get("categorical", [])] if c]
+
+
 def _column_names(given: str | list[str], modality: str, name: str) -> list[str]:
     """``--columns a,b,c`` as a list, for a table bundle only (a ``ConfigError`` naming the flag otherwise)."""
     from meddx.core.errors import ConfigError
@@ -168,6 +181,14 @@ def _column_names(given: str | list[str], modality: str, name: str) -> list[str]
     if not all(names):
         raise ConfigError(f"--columns {given!r}: an empty column name; give every column's name, comma-separated")
     return names
+
+
+def _own_header(data: str) -> list[str] | None:
+    """The header row of a table file when its first line is one (no cell a number), else ``None``."""
+    from meddx.data.tabular_read import looks_like_header
+
+    header = _table_header(data, None)
+    return header if header and looks_like_header(header) else None
 
 
 def _table_header(data: str, columns: list[str] | None) -> list[str] | None:
