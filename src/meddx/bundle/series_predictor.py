@@ -143,6 +143,30 @@ class SeriesPredictor(Predictor):
                 f"{mean[j]:.4g}, sd {std[j]:.4g}); the model reads them as extreme values: check the unit, and "
                 "whether the value codes a missing measurement")
 
+    def unused_note(self, records: Sequence[Any]) -> str | None:
+        """One note counting the observations (and static descriptors) of ``records`` that the model
+        does not read: of a variable no training stay observed (a full MIMIC-III extract's ``HR`` for a
+        bundle trained on the demo copy, which has no CHARTEVENTS). They are ignored (the model learnt no
+        weight for them), so the risk is that of a stay without them, and nothing said so."""
+        pre = self.preprocessor
+        seen = np.asarray(getattr(pre, "n_observed_", np.ones(len(pre.variables))), np.int64) > 0
+        static_seen = np.asarray(getattr(pre, "static_n_observed_", np.ones(len(pre.static_names))), np.int64) > 0
+        counts = np.zeros(len(seen), np.int64)
+        static = np.zeros(len(static_seen), np.int64)
+        for r in records:
+            if len(r):
+                counts += np.bincount(np.asarray(r.variables, np.int64), minlength=len(seen))
+            static += np.isfinite(np.asarray(r.static, np.float64)).astype(np.int64)[:len(static)]
+        unused = counts * ~seen
+        parts = [f"{int(unused.sum())} observation(s) of {_named(pre.variables, unused)}"] if unused.any() else []
+        if (static * ~static_seen).any():
+            parts.append(f"{int((static * ~static_seen).sum())} value(s) of static descriptor(s) "
+                         f"{_named(pre.static_names, static * ~static_seen, counted=False)}")
+        if not parts:
+            return None
+        return (f"{' and '.join(parts)} not used: no training stay observed them, so the model learnt nothing for "
+                "them and scores those stays as if they were not measured")
+
     @property
     def window_hours(self) -> float:
         """Hours after admission the bundle reads (its training window)."""
@@ -176,6 +200,14 @@ class SeriesPredictor(Predictor):
             if len(r.variables) and int(np.max(r.variables)) >= n_vars:
                 raise DataError(f"stay {r.id!r}: variable index {int(np.max(r.variables))} is not one of the "
                                 f"bundle's {n_vars} variables")
+
+
+def _named(names: Sequence[str], counts: np.ndarray, counted: bool = True, shown: int = 6) -> str:
+    """``HR (120), SysBP (80)`` (``counted=False``: ``Height, Weight``): the names whose count is
+    non-zero, most first, at most ``shown`` of them, then how many more."""
+    order = [int(j) for j in np.argsort(-counts, kind="stable") if counts[j] > 0]
+    text = ", ".join(f"{names[j]} ({int(counts[j])})" if counted else str(names[j]) for j in order[:shown])
+    return text + (f" and {len(order) - shown} more" if len(order) > shown else "")
 
 
 def series_bundle_config(config: Any, source: Any, plan: Any, pre: Any, features: Any, name: str,

@@ -8,7 +8,7 @@ integrated gradients for sequence models, occlusion for models on aggregates. Wi
 ``--explain DIR`` a variable x hour heatmap PNG per stay is written there too. A stay without any
 observation in the bundle's window is named in a note on stderr (its JSON ``observations`` is 0), and so
 is a file with observations left out (outside the window or a PhysioNet valid range) or with two
-different values of one variable at one time.
+different values of one variable at one time, and observations of variables no training stay had.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
                        + (f"  (observed {values})" if values else ""))
     if explain_dir is not None and not as_json:
         typer.echo(f"heatmaps: {explain_dir}")
-    far = predictor.far_values_note(records)
-    for note in notes + ([far] if far else []):  # left out, clashing, far-out values: stderr, as the empty-stay note
+    said = [predictor.unused_note(records), predictor.far_values_note(records)]
+    for note in notes + [n for n in said if n]:  # left out, clashing, unused, far-out: stderr, as the empty-stay note
         typer.echo(f"note: {note}", err=True)
     empty = empty_stays(predictor, records)
     if empty:  # on stderr, so that stdout stays JSON lines

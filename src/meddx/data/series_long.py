@@ -106,7 +106,9 @@ def load_long_csv(path: str | Path, *, labels_file: str | Path, label_column: st
     return SeriesSource(
         name=path.stem, origin=str(path), task="binary" if len(names) == 2 else "multiclass", label_names=names,
         spatial_dims=0, splits=splits, notes=notes, variables=variables, static_names=static_names,
-        window_hours=window, cleaning={"variables": cleaning_table(variables, counts), "ranges": {}},
+        window_hours=window, cleaning={"variables": cleaning_table(variables, counts), "ranges": {},
+                                       # what predict notes of such rows, for evaluate to say too
+                                       "row_notes": [n for n in (copied, conflict) if n]},
         # The labels file absolute (evaluation from another folder reads the same file) and the window
         # actually used (the last observation when none was given), so a re-read matches this one.
         options={"kind": "long", "labels_file": str(labels_path.resolve()), "label_column": label_column,
