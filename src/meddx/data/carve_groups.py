@@ -198,18 +198,29 @@ def _text_groups(source: Any, split: str, settings: Mapping[str, Any]) -> list[l
                                                 int(settings["num_perm"]))]
 
 
-def old_carving_hint(dataset: Mapping[str, Any]) -> str | None:
+def old_carving_hint(dataset: Mapping[str, Any], kind: str | None = None) -> str | None:
     """A sentence for the leakage warning of a dataset summary (``evaluate.dataset_summary``)
     whose val was carved without near-copy grouping (a bundle trained before it, re-read as it
     trained) while verify found near copies and val samples sharing content with another split:
-    some of those may be near copies of training images that ``--clean-manifest`` cannot remove
-    (it cleans the splits on disk; val is carved from train), so retraining is the remedy."""
+    some of those may be near copies of training samples that no cleaning of the files on disk
+    separates (val is carved from train), so retraining is the remedy. ``kind`` (else the summary's
+    ``kind``: ``images``, ``text``, ...) words it: ``--clean-manifest`` is named for image files only
+    (it refuses documents; before, an old text carving was sent there too); documents are told of
+    ``--fix drop-duplicates``; a summary without a kind (written before it was recorded) names no flag."""
     dup = dataset.get("duplicates") or {}
     carved = [n for n in dataset.get("notes") or [] if str(n).startswith("validation carved from train")]
     if not carved or "near copies" in carved[-1] or not dup.get("near_groups"):
         return None
     if not (dup.get("cross_split_by_split") or {}).get("val"):
         return None
-    return ("val was carved without keeping near copies together (the bundle predates that grouping), so some val "
-            "samples may be near copies of training samples that --clean-manifest cannot remove: retrain to carve "
-            "val anew")
+    kind = kind or dataset.get("kind")
+    start = "val was carved without keeping near copies together (the bundle predates that grouping), so some val "
+    if kind == "images":
+        return (f"{start}samples may be near copies of training samples that --clean-manifest cannot remove: retrain "
+                "to carve val anew")
+    if kind == "text":
+        return (f"{start}documents may be near copies of training documents: retrain to carve val anew (near copies "
+                "then stay on one side), or first write the file without them with `meddx data verify --fix "
+                "drop-duplicates --fixed-output FILE`")
+    return (f"{start}samples may be near copies of training samples, which cleaning the files on disk does not "
+            "separate (val is carved from train): retrain to carve val anew")
