@@ -12,7 +12,7 @@ in step).
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 from meddx.core.errors import ConfigError
 
@@ -67,6 +67,14 @@ def needs_extra(purpose: str) -> Iterator[None]:
         if error is None or error is exc:
             raise
         raise error from exc
+
+
+def needs_parquet(path: Any) -> None:
+    """Raise the :class:`MissingExtraError` naming the ``text`` extra when pyarrow, the Parquet engine
+    pandas uses, is not installed; call it before ``pandas.read_parquet``/``to_parquet``, whose own
+    ``ImportError`` ("Unable to find a usable engine") names no extra and is no ``ModuleNotFoundError``."""
+    with needs_extra(f"{path}: reading Parquet"):
+        import pyarrow  # noqa: F401
 
 
 def _installed(package: str) -> bool:

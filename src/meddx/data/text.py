@@ -217,10 +217,11 @@ def _read_table(path: Path, encoding: str) -> dict[str, list[Any]]:
     if suffix == ".parquet":
         import pandas as pd
 
+        from meddx.core.extras import needs_parquet
+
+        needs_parquet(path)  # missing pyarrow: the one-line MissingExtraError naming the 'text' extra
         try:
             df = pd.read_parquet(path)
-        except ImportError as exc:
-            raise DataError(f"{path}: reading Parquet needs pyarrow: pip install 'meddx[text]' ({exc})") from None
         except Exception as exc:  # noqa: BLE001 - corrupt or not Parquet at all
             raise DataError(f"{path}: cannot read as Parquet ({type(exc).__name__}); expected a Parquet file "
                             "with one document per row: re-export it, or save it as CSV/JSONL") from None

@@ -163,8 +163,10 @@ def _set_field(record: dict[str, Any], column: str, names: list[str], delimiter:
 def _write_parquet(path: Path, out: Path, kept: list[int], relabel: dict[int, list[str]], label: str | None) -> Path:
     import pandas as pd
 
+    from meddx.core.extras import needs_parquet
     from meddx.core.files import write_bytes_atomic
 
+    needs_parquet(path)
     frame = pd.read_parquet(path)
     if relabel and label:
         frame[label] = [relabel.get(i, value) for i, value in enumerate(frame[label].tolist())]

@@ -231,10 +231,11 @@ class _Run:
             check_header(src, [str(c) for c in frame.columns])  # a note read as the header would be echoed
             frame.attrs["csv_style"] = csv_style(text)
         else:
+            from meddx.core.extras import needs_parquet
+
+            needs_parquet(src)
             try:
                 frame = pd.read_parquet(src)
-            except ImportError:
-                raise ConfigError("reading Parquet needs pyarrow: pip install 'meddx[text]'") from None
             except Exception as exc:
                 raise DataError(f"{src}: not a readable Parquet file ({type(exc).__name__})") from None
         if frame.empty:
