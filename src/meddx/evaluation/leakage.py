@@ -54,7 +54,7 @@ def leakage_warning(dataset: dict[str, Any], kind: str | None = None) -> str | N
     from meddx.data.carve_groups import old_carving_hint
 
     kind = kind or dataset.get("kind") or ("arrays" if str(dataset.get("source") or "").endswith(".npz") else None)
-    hint = old_carving_hint(dataset) if kind in (None, "images") else None  # --clean-manifest's limits: images
+    hint = old_carving_hint(dataset, kind)  # worded per kind (--clean-manifest for image files only)
     return (f"data verify found {' and '.join(found) or 'leakage across splits'}: {_affected(dup, by_split)} "
             f"({_remedy(kind, dup)})" + (f"; {hint}" if hint else ""))
 

@@ -35,3 +35,13 @@ def test_image_files_keep_the_flag_and_a_summary_without_kind_names_none(dataset
                                                                           never: str | None) -> None:
     hint = old_carving_hint(dataset) or ""
     assert says in hint and (never is None or never not in hint), hint
+
+
+def test_evaluates_leakage_warning_gives_a_text_source_its_own_hint() -> None:
+    """``leakage_warning`` (evaluate, the model card) asked for the hint of images and unknown kinds only,
+    so a text bundle's old carving got no hint at all in evaluate."""
+    from meddx.evaluation.leakage import leakage_warning
+
+    warning = leakage_warning({**OLD, "kind": "text"}) or ""
+    assert "retrain to carve val anew (near copies then stay on one side)" in warning, warning
+    assert "--clean-manifest" not in warning
