@@ -8,21 +8,10 @@ import json
 import logging
 from pathlib import Path
 
-import numpy as np
-
-from meddx.bundle.bundle import save_bundle
 from meddx.models.registry import create_model
 from meddx.registry.store import list_bundles, register_bundle
-from meddx.transforms.image import ImagePreprocessor
 from tests.integration.cli_helpers import run_cli
-
-
-def _bundle(path: Path, name: str) -> Path:
-    pre = ImagePreprocessor((28, 28), 1).fit([np.zeros((1, 28, 28), np.uint8)])
-    config = {"name": name, "task": "binary", "label_names": ["a", "b"], "preprocessing": pre.to_dict(),
-              "model": {"name": "seed-cnn", "args": {}, "num_classes": 2}, "training": {"data": "synthetic"}}
-    metrics = {"val": {"auc": 0.8, "accuracy": 0.7}, "test": {"auc": 0.75, "accuracy": None}}
-    return save_bundle(path, net=create_model("seed-cnn"), config=config, metrics=metrics, model_card="")
+from tests.unit.registry.test_store import _bundle
 
 
 def test_add_registers_a_folder_once_at_its_names_next_version(tmp_path: Path, capsys) -> None:
