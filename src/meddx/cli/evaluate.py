@@ -270,9 +270,10 @@ def cv(
     typer.echo(summary["how"])
     for f in summary["folds"]:
         typer.echo(f"  fold {f['fold']}: n_test={f['n_test']}  AUC {_f(f['auc'])}  accuracy {_f(f['accuracy'])}")
+    k, over = len(summary["folds"]), summary.get("mean_folds") or {}
     for m, mean in summary["mean"].items():
         sd = summary["sd"].get(m)
-        typer.echo(f"  {m}: {_f(mean)} ± {_f(sd)}")
+        typer.echo(f"  {m}: {_f(mean)} ± {_f(sd)}" + (f"  ({over[m]} of {k} folds)" if over.get(m, k) < k else ""))
     typer.echo(f"  pooled out-of-fold AUC {_ci(summary['pooled']['auc'])}"
                + (f"  macro-F1 {_ci(summary['pooled']['macro_f1'])}" if "macro_f1" in summary["pooled"] else ""))
     base = summary.get("baseline")
@@ -285,6 +286,8 @@ def cv(
     cut = cut_folds_warning(summary)  # folds whose last epoch the time limit stopped mid-way
     if cut:
         typer.echo(cut)
+    for warning in summary.get("warnings", []):  # folds lacking a class, unequal folds (evaluation.cv_checks)
+        typer.echo(f"warning: {warning}")
     typer.echo(f"cv: {summary['out_dir']}/cv.json")
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from meddx.core.errors import ConfigError, DataError
 from meddx.data.base import ImageSource, SplitData
+from meddx.evaluation.cv_checks import fold_gaps, fold_stats, gap_warning, size_warning
 from meddx.evaluation.cv_folds import fold_near_copies, grouping_hint, make_folds
 
 SUMMARY_METRICS = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
@@ -73,6 +74,9 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     from meddx.training.fit import fit
 
     from meddx.training.distributed import elastic_rank, one_process_hint
+    from meddx.evaluation.output_dirs import check_out_folder
+
+    check_out_folder(out, "--out")  # an existing file: refused now, not after reading the source and folding it
 
     if config.devices * config.num_nodes > 1 or elastic_rank() is not None:  # torchrun: one process, not N
         hint = one_process_hint() if elastic_rank() is not None else "set devices: 1"
@@ -87,6 +91,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     dev = development_split(source)
     fold_index, how = make_folds(dev, source.origin, folds, config.seed, source=source)
     check_folds_trainable(source, dev, fold_index, how, config)
+    gaps = fold_gaps(dev, fold_index, list(source.label_names))  # classes a fold's held-out part lacks
     name = config.name or source.name
     out_dir = Path(out) if out else runlib.new_run_dir(f"{name}-cv{folds}")
     from meddx.bundle.bundle import check_destination_free
@@ -112,6 +117,8 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
         weighted = weighted or getattr(predictor, "decision_weights", None) is not None  # argmax p_k·w_k, own w
         deciding.append(_deciding_scores(preds.probs, getattr(predictor, "decision_weights", None)))
         per_fold.append(_fold_entry(k, fold, result, predictor))
+        if gaps[k]:
+            per_fold[-1]["missing_classes"] = gaps[k]
         if "baseline_test" in result.predictions:
             baseline_oof.append(result.predictions["baseline_test"])
             # a multi-class text baseline with its shift removed decides by argmax p_k·w_k (its own w)
@@ -141,14 +148,14 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     summary = {
         "data": config.data, "task": source.task, "label_names": list(source.label_names), "folds": per_fold,
         "k": folds, "how": how, "fold_near_copies": fold_near_copies(source, dev), "n": len(dev),
-        "mean": {m: _stat(per_fold, m, np.mean) for m in _fold_metric_names(per_fold)},
-        "sd": {m: _stat(per_fold, m, lambda v: np.std(v, ddof=1)) for m in _fold_metric_names(per_fold)},
+        **_mean_sd(per_fold, gaps),
         "pooled": {"auc": pooled["auc"], "auprc": pooled["auprc"], **pooled_extra, "n": len(pooled_preds.ids),
                    "note": "out-of-fold probabilities pooled over folds; threshold-free metrics (and argmax ones "
                            "for multi-class) only, because each fold chose its own threshold"
                            + ("; multi-class folds decided by argmax p_k·w_k with their own class weights: the "
                               "argmax metrics pool those decisions" if weighted else "")},
         "out_dir": str(out_dir), "cut_folds": cut_folds(per_fold),
+        "warnings": [w for w in (gap_warning(gaps, dev, list(source.label_names)), size_warning(dev, fold_index)) if w],
     }
     if len(baseline_oof) == len(per_fold):
         base_decisions = (replace(_pool(baseline_oof), probs=np.concatenate(base_deciding))
@@ -256,8 +263,7 @@ def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network:
                                               (base_decisions or base).probs, source.task, **common)
         diff = {**diff, **{k: decided[k] for k in keys if k not in ("auc", "auprc")}}
     return {"model": per_fold[0].get("baseline_model"),
-            "mean": {m: _stat(rows, m, np.mean) for m in metrics},
-            "sd": {m: _stat(rows, m, lambda v: np.std(v, ddof=1)) for m in metrics},
+            **dict(zip(("mean", "sd"), fold_stats(rows, [f.get("missing_classes") or [] for f in per_fold], metrics))),
             "pooled": {k: pooled[k] for k in keys}, "difference": {k: diff[k] for k in keys},
             "unit": diff["unit"], "n_units": diff["n_units"],
             "note": "difference = network - baseline on the pooled out-of-fold predictions (paired bootstrap)"
@@ -285,13 +291,15 @@ def metric_intervals_of(preds: Any, task: str, common: dict[str, Any]) -> dict[s
     return metric_intervals(preds.labels, preds.probs, task, scores=preds.scores, **common)
 
 
+def _mean_sd(per_fold: list[dict[str, Any]], gaps: list[list[str]]) -> dict[str, Any]:
+    """``mean``, ``sd`` and ``mean_folds`` (folds each mean is over) of the per-fold metrics; folds whose
+    held-out part lacks a class are left out of the class-averaged ones (:mod:`meddx.evaluation.cv_checks`)."""
+    mean, sd, count = fold_stats(per_fold, gaps, _fold_metric_names(per_fold))
+    return {"mean": mean, "sd": sd, "mean_folds": count}
+
+
 def _fold_metric_names(per_fold: list[dict[str, Any]]) -> list[str]:
     return [m for m in (*SUMMARY_METRICS, "sensitivity", "specificity") if m in per_fold[0]]
-
-
-def _stat(per_fold: list[dict[str, Any]], metric: str, fn: Any) -> float | None:
-    values = [f[metric] for f in per_fold if f.get(metric) is not None]
-    return float(fn(values)) if len(values) >= (2 if fn is not np.mean else 1) else None
 
 
 def _patient_groups(preds: Any) -> np.ndarray | None:
