@@ -334,9 +334,9 @@ def compare_bundles(
     check_out_folder(out, "out")  # before any prediction
     paths = [resolve_bundle_path(b) for b in (bundle_a, bundle_b)]
     a, b = (load_bundle(p) for p in paths)
-    if a.task != b.task or a.label_names != b.label_names:
-        raise DataError(f"bundles {a.name!r} ({a.task}, {a.label_names}) and {b.name!r} ({b.task}, {b.label_names}) "
-                        "predict different things and cannot be compared")
+    mismatch = _mismatch(a, b)
+    if mismatch:
+        raise DataError(mismatch)
     if a.task == "segmentation":  # paired Dice differences instead of DeLong/McNemar
         from meddx.evaluation.seg_compare import compare_segmentation
 
@@ -360,6 +360,25 @@ def compare_bundles(
 
     out_dir = Path(out) if out else comparison_dir(paths[0], paths[1], b.name, source_name, data, split)
     return result, write_json_atomic(out_dir / "comparison.json", result)
+
+
+def _mismatch(a: Any, b: Any) -> str | None:
+    """Why bundles ``a`` and ``b`` cannot be compared case by case (another task, other labels, the same
+    labels in another order), in one line; ``None`` when they predict the same thing."""
+    names_a, names_b = list(a.label_names), list(b.label_names)
+    if a.task != b.task:
+        return (f"bundle {a.name!r} is {a.task} and bundle {b.name!r} is {b.task}; expected two bundles of the same "
+                "task, trained for the same labels")
+    if names_a == names_b:
+        return None
+    if sorted(names_a) == sorted(names_b):
+        return (f"bundles {a.name!r} and {b.name!r} hold the same labels in another order ({names_a} and {names_b}: "
+                "another positive class or class order, e.g. another --positive-labels); expected the same order, "
+                "so retrain one as the other reads its labels")
+    only_a = [n for n in names_a if n not in names_b]
+    only_b = [n for n in names_b if n not in names_a]
+    return (f"bundles {a.name!r} and {b.name!r} predict different labels (only {a.name!r}: {only_a}; only "
+            f"{b.name!r}: {only_b}); expected the same labels ({a.task}), so they cannot be compared")
 
 
 def split_use_warnings(a: Any, b: Any, data: str, split: str) -> list[str]:
