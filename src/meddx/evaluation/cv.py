@@ -57,10 +57,20 @@ def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, p
     own threshold) and ``how``.
     A cross-validation that fails before writing anything leaves no empty run folder.
     """
+    from meddx.registry.run_log import recording_run
     from meddx.training.run import removing_empty_runs
 
-    with removing_empty_runs():
-        return _cross_validate(config, folds, out, progress)
+    with recording_run(config) as session, removing_empty_runs():  # its folder is a run in `registry runs`
+        summary = _cross_validate(config, folds, out, progress)
+        session.finished(Path(summary["out_dir"]), {f"cv_{k}": v for k, v in summary["mean"].items()
+                                                    if isinstance(v, (int, float))}
+                         | {"pooled_auc": _value(summary["pooled"].get("auc"))})
+        return summary
+
+
+def _value(interval: Any) -> float | None:
+    """The point estimate of a pooled metric (``{"estimate", "percentile", ...}``, or a bare number)."""
+    return interval.get("estimate") if isinstance(interval, dict) else interval
 
 
 def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: bool) -> dict[str, Any]:

@@ -44,6 +44,15 @@ class RunSession:
         return result
 
 
+    def finished(self, run_dir: Path, metrics: dict[str, Any]) -> None:
+        """Record the run in ``run_dir`` as finished without a bundle (a cross-validation: its folds'
+        bundles are their own runs) with its headline ``metrics``."""
+        mine = [p for p in self.paths if p.resolve() == Path(run_dir).resolve()]
+        if mine:
+            _quietly(lambda: _runs().record_end(run_dir, "finished", metrics=metrics))
+            self.paths.remove(mine[0])
+
+
 _SESSION: ContextVar[RunSession | None] = ContextVar("meddx_run_session", default=None)
 
 
