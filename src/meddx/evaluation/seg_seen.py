@@ -4,7 +4,8 @@ A bundle records its train and val cases (``config.json`` ``training.cases``: id
 of each image file, copied from the run's ``data.json``; older bundles: the ids in the run's
 ``data.json``). The cases about to be scored are matched against them by image content when
 the digests are recorded (the same images through another layout, a flat folder or another
-manifest, get the same digests), else by case id.
+manifest, get the same digests), else by case id. A case whose id is a recorded one but whose
+file differs (a re-saved or converted copy has other bytes) is warned about on any split.
 
 What happens on a match (``check_unseen``): scoring ``train``/``val`` asks for those cases
 knowingly, so a warning says what they are; any other split (``test``) is refused with a
@@ -48,7 +49,8 @@ def training_overlap(predictor: Any, source: Any, split: str) -> dict[str, Any]:
     """Which cases of ``split`` were in the bundle's train or val split.
 
     Returns ``{"checked", "matched_by": "image content" | "case id" | None, "n", "train": [ids],
-    "val": [ids]}`` (ids of the evaluated cases)."""
+    "val": [ids], "same_id": [ids]}`` (ids of the evaluated cases; ``same_id``, when matched by content:
+    cases with a recorded train/val id whose image file has another digest)."""
     from meddx.core.files import file_digest
 
     data = source.split(split)
@@ -70,6 +72,10 @@ def training_overlap(predictor: Any, source: Any, split: str) -> dict[str, Any]:
     for name, cases in recorded.items():
         known = set((cases.get("image_sha256") if by_content else cases.get("ids")) or [])
         result[name] = [cid for cid, key in zip(data.ids, keys) if key in known]
+    if by_content:  # same case ids, other file bytes: perhaps re-saved or converted copies of training cases
+        ids = {cid for cases in recorded.values() for cid in cases.get("ids") or []}
+        matched = {cid for name in SEEN_SPLITS for cid in result.get(name, [])}
+        result["same_id"] = [cid for cid in data.ids if cid in ids and cid not in matched]
     return result
 
 
@@ -81,8 +87,9 @@ def check_unseen(predictor: Any, source: Any, split: str, data: str, *, role: st
         return [f"{role} {predictor.name!r} records no training cases (no data.json in its run folder): whether "
                 f"the {split} cases of {source.origin} were trained on is not checked"]
     seen = {c for s in SEEN_SPLITS for c in found[s]}
+    warnings = _same_id_warning(found, source, split, role, predictor.name)
     if not seen:
-        return []
+        return warnings
     where = ", ".join(f"{len(found[s])} in its {s} split" for s in SEEN_SPLITS if found[s])
     example = ", ".join(sorted(seen)[:3])
     words = (f"{len(seen)} of {found['n']} {split} cases of {source.origin} were training data of {role} "
@@ -91,7 +98,20 @@ def check_unseen(predictor: Any, source: Any, split: str, data: str, *, role: st
     if split not in SEEN_SPLITS and (found["matched_by"] == "image content" or same_source):
         raise LeakageError(f"{words}: a score on them is not a held-out result; evaluate on cases the bundle did "
                            "not train on (or ask for --split train / --split val to score them knowingly)")
-    return [f"{words}: these numbers are not held-out results"]
+    return [f"{words}: these numbers are not held-out results"] + warnings
+
+
+def _same_id_warning(found: dict[str, Any], source: Any, split: str, role: str, name: str) -> list[str]:
+    """A warning for cases whose ids are the bundle's training case ids though their image files
+    differ: a copy re-saved or converted (another compression, ``.nii`` for ``.nii.gz``) has other
+    bytes but the same voxels, and would otherwise be scored as held out without a word. Only a
+    warning: another data set may reuse names like ``case_001``."""
+    same = found.get("same_id") or []
+    if not same:
+        return []
+    return [f"{len(same)} of {found['n']} {split} cases of {source.origin} have the case ids of training cases of "
+            f"{role} {name!r} but other image files (e.g. {', '.join(sorted(same)[:3])}): if they are re-saved or "
+            "converted copies of them, these numbers are not held-out results"]
 
 
 def _same_path(a: str | None, b: str | None) -> bool:
