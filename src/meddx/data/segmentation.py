@@ -154,9 +154,11 @@ def check_mask(source: SegSource, mask: np.ndarray, mask_path: str, shape: tuple
     values = np.unique(mask)
     bad = [int(v) for v in values if v >= source.num_classes]
     if bad:
+        where = "--labels (label_names)" if source.label_origin == "given" else "labels.json"
+        hint = "; a binary mask saved as 0/255? store it as 0/1" if set(values.tolist()) == {0, 255} else ""
         raise DataError(f"{mask_path}: mask values {bad} are outside the label set 0..{source.num_classes - 1} "
                         f"({', '.join(source.label_names)}); expected one value per label name: fix the mask or "
-                        "add the label to labels.json")
+                        f"add the label to {where}{hint}")
 
 
 def fill_outline(ring: np.ndarray, path: str) -> np.ndarray:
@@ -262,7 +264,7 @@ def _label_names(raw: Any, given: list[str] | None, notes: list[str], lenient: b
         names = [str(n) for n in given]
         if len(names) < 2:
             raise ConfigError(f"label_names: expected at least 2 names (background first); got {names}")
-        notes.append("label names from the label_names argument")
+        notes.append("label names from --labels (label_names)")
         return names
     if raw.label_names is not None:
         return list(raw.label_names)
