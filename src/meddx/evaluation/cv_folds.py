@@ -13,6 +13,8 @@ resume): a source in which the search finds nothing gets the folds older version
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -44,8 +46,10 @@ def make_folds(split: SplitData, origin: str, k: int, seed: int = 0, source: Ima
     if n_groups < k:
         raise DataError(f"{origin}: {n_groups} {unit} group(s) cannot make {k} folds; use --folds {max(2, n_groups)}")
     strata = _strata(split.labels)
-    folds = [test for _, test in StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
-             .split(np.zeros(len(split)), strata, groups)]
+    with warnings.catch_warnings():  # "least populated class has only 3 members": cv_checks says it per fold
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        folds = [test for _, test in StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+                 .split(np.zeros(len(split)), strata, groups)]
     if unit == "patient" and n_groups == len(split):  # say so: no two samples were kept together
         unit = "patient, one sample per patient id (no patient column, or one sample each)"
     return folds, f"{k} folds, stratified by label and grouped by {unit} (StratifiedGroupKFold, seed {seed}){near_note}"
