@@ -317,18 +317,19 @@ def load_bundle(path: str | Path) -> Predictor:
     path = _bundle_folder(path)
     config = read_bundle_config(path)
     with _blamed(path / "config.json", "network from field 'model'"):
-        net = _network(config["model"])
+        net = _network(config["model"], config["task"])
     load_weights(net, path / "weights.safetensors", config["model"]["name"])
     net.eval()
     with _blamed(path / "config.json", "predictor from its fields ('preprocessing', 'decision', ...)"):
         return _predictor(path, config, net)
 
 
-def _network(spec: dict[str, Any]) -> Any:
-    """The untrained network ``spec`` (config.json ``model``) names, with a DP run's layer substitutions."""
+def _network(spec: dict[str, Any], task: str) -> Any:
+    """The untrained network ``spec`` (config.json ``model``) names, with DP substitutions and an ensemble's head."""
     from meddx.models.ensemble import build_network
+    from meddx.tasks.ensemble import member_head
 
-    net = build_network(spec)
+    net = build_network(spec, member_head(task) if int(spec.get("ensemble", 1) or 1) > 1 else None)
     if spec.get("opacus_substitutions"):  # a DP-trained network keeps the layers Opacus needed (GroupNorm, ...)
         from meddx.training.privacy_layers import apply_substitutions
 

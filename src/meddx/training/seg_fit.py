@@ -40,6 +40,7 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
     import lightning as L
 
     from meddx.models.ensemble import SoftmaxMean
+    from meddx.tasks.ensemble import member_head
     from meddx.training import run as runlib
     from meddx.training.fit import (
         FitResult, _default_name, resolve_precision, train_and_restore,
@@ -109,7 +110,7 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
             resume_dir=run_dir, budget_minutes=config.time_budget / plan.ensemble if budget_planned else None,
             keep=plan.checkpoint))
         nets.append(task.net.eval())
-    net = nets[0] if len(nets) == 1 else SoftmaxMean(nets).eval()
+    net = nets[0] if len(nets) == 1 else SoftmaxMean(nets, member_head("segmentation")).eval()
     plan = plans[0]  # the run's plan.json (network 1's); the bundle records every network's epochs
     from meddx.training.seg_finish import finish_segmentation
 

@@ -67,6 +67,7 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
     import lightning as L
 
     from meddx.models.ensemble import SoftmaxMean
+    from meddx.tasks.ensemble import member_head
     from meddx.training import run as runlib
     from meddx.training.finish import finish_run
     from meddx.training.fit import FitResult, _default_name, resolve_precision, train_and_restore
@@ -133,7 +134,7 @@ def fit_text(config: TrainConfig, source: TextSource, run_dir: Path | None, *, p
         if kept[-1] is None:
             return FitResult(run_dir=run_dir, plan=plan)  # an extra process of a multi-process run
         nets.append(task.net.eval())
-    net = nets[0] if len(nets) == 1 else SoftmaxMean(nets).eval()
+    net = nets[0] if len(nets) == 1 else SoftmaxMean(nets, member_head(source.task)).eval()
     plan = plans[0]  # the run's plan.json (network 1's); the bundle records every network's epochs
     from meddx.bundle.text_predictor import text_bundle_config, text_bundle_files, text_predictor_factory
 
