@@ -43,6 +43,9 @@ MISSING_VALUES = typer.Option(None, "--missing-values", help="Tables: comma-sepa
 ZERO_AS_MISSING = typer.Option(None, "--zero-as-missing", help="Tables: comma-separated columns where 0 means missing.")
 POSITIVE_LABELS = typer.Option(None, "--positive-labels", help="Tables: comma-separated label values of the positive class.")
 LABELS_FILE = typer.Option(None, "--labels-file", help="Series: outcomes/labels file (default: found beside the data).")
+SEG_LABELS = typer.Option(None, "--labels", help="Segmentation: names of the mask values, comma-separated, "
+                          "background first, as `meddx train --labels` takes them; masks are checked against this "
+                          "label set instead of the one inferred from the values seen.")
 WINDOW_HOURS = typer.Option(None, "--window-hours", help="Series: hours from admission used (default: 48 for PhysioNet and MIMIC-III; a long CSV's last observation, rounded up to an hour).")
 
 
@@ -87,16 +90,19 @@ def info(
     missing_values: Optional[str] = MISSING_VALUES, zero_as_missing: Optional[str] = ZERO_AS_MISSING,
     positive_labels: Optional[str] = POSITIVE_LABELS,
     labels_file: Optional[str] = LABELS_FILE, window_hours: Optional[float] = WINDOW_HOURS,
+    labels: Optional[str] = SEG_LABELS,
 ) -> None:
     """Counts per split and class; image shapes, channels and intensity range, or document lengths."""
     from meddx.data.info import source_info
     from meddx.data.segmentation import is_segmentation_source
 
-    if is_segmentation_source(source):
+    segmentation = is_segmentation_source(source)
+    names = _seg_label_names(labels, segmentation)
+    if segmentation:
         from meddx.data.segmentation import load_seg_source, seg_source_info
 
-        seg = seg_source_info(_as_stored(load_seg_source(source, val_fraction=0.0, test_fraction=0.0)),
-                              max_decode=max_decode)
+        seg = seg_source_info(_as_stored(load_seg_source(source, val_fraction=0.0, test_fraction=0.0,
+                                                         label_names=names)), max_decode=max_decode)
         if as_json:
             typer.echo(json.dumps(seg, indent=2))
         else:
@@ -167,12 +173,14 @@ def verify(
     missing_values: Optional[str] = MISSING_VALUES, zero_as_missing: Optional[str] = ZERO_AS_MISSING,
     positive_labels: Optional[str] = POSITIVE_LABELS,
     labels_file: Optional[str] = LABELS_FILE, window_hours: Optional[float] = WINDOW_HOURS,
+    labels: Optional[str] = SEG_LABELS,
 ) -> None:
     """Undecodable files, exact and near duplicates, label conflicts, patient overlap.
 
     Exits with code 1 when content or a patient is shared between splits (leakage) or a class has
     no training sample (``meddx train`` would refuse the source); for a segmentation source also when an image or mask is undecodable, a pair's shape or affine
-    differs, or a mask holds values outside the label set. A text source is checked for copies
+    differs, or a mask holds values outside the label set (``--labels``, as ``meddx train`` takes it; else
+    the names file or the values seen). A text source is checked for copies
     after normalisation and MinHash near copies; ``--fix`` writes it without the groups found.
     """
     from rich.console import Console
@@ -192,11 +200,13 @@ def verify(
     _refuse_taken({"--fixed-output": fixed_output, "--clean-manifest": clean_manifest}, overwrite)
     report, replace = report_destination(report, overwrite, source)
     segmentation = is_segmentation_source(source)
+    names = _seg_label_names(labels, segmentation)
     if segmentation:
         from meddx.data.segmentation import load_seg_source
         from meddx.data.seg_verify import verify_seg_source
 
-        src = _as_stored(load_seg_source(source, val_fraction=0.0, test_fraction=0.0, lenient_labels=True))  # report
+        src = _as_stored(load_seg_source(source, val_fraction=0.0, test_fraction=0.0, lenient_labels=True,  # report
+                                         label_names=names))
         check = verify_seg_source
         if clean_manifest is not None:
             raise typer.BadParameter("--clean-manifest is for classification sources only",
@@ -270,6 +280,23 @@ def verify(
         console.print(f"clean manifest: {cleaned.manifest} (removed {removed}; kept {_per_split(cleaned.kept)})")
     if result.has_leakage or result.summary.get("classes_without_training_samples"):
         raise typer.Exit(1)
+
+
+def _seg_label_names(labels: Optional[str], segmentation: bool) -> Optional[list[str]]:
+    """``--labels`` read as ``meddx train --labels`` reads it (stripped names; empty: none), held
+    to the same rule (at least 2 distinct, non-empty names), so verify checks the masks against
+    the label set training will use. Refused for a source that is not a segmentation source."""
+    if not labels:
+        return None
+    if not segmentation:
+        raise typer.BadParameter("names the mask values of a segmentation source (images + masks); SOURCE is not "
+                                 "one", param_hint="--labels")
+    from meddx.training.config import TrainConfig
+
+    try:
+        return TrainConfig._usable_label_names([n.strip() for n in labels.split(",")])  # train's own check
+    except ValueError as exc:
+        raise typer.BadParameter(f"{labels!r}: {exc}", param_hint="--labels") from None
 
 
 def _text_fix(src: Any, report: dict, policy: str) -> tuple[Any, dict]:

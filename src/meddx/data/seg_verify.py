@@ -6,7 +6,7 @@ voxel fraction of each class and the number of empty masks.
 
 ``verify_seg_source`` decodes every case once and reports undecodable images or masks, image/mask
 pairs whose shape (or, for NIfTI, affine beyond 1e-3) differs, mask values outside the label
-set, empty masks (a warning: an all-background case is legal), exact duplicate images (SHA-256
+set (each with the message ``meddx train`` would refuse the mask with), empty masks (a warning: an all-background case is legal), exact duplicate images (SHA-256
 of the file bytes) and near duplicates (perceptual hash, as :mod:`meddx.data.verify` does) within
 and across splits, and patients on two splits. Shared content or patients across splits is
 leakage; broken pairs are errors. The report's ``to_dict()`` is the JSON ``meddx data verify``
@@ -177,7 +177,8 @@ def _check_case(source: SegSource, split: str, i: int, found: dict[str, list[dic
     values = np.unique(mask.array)
     bad = [int(v) for v in values if v >= source.num_classes]
     if bad:
-        found["bad_values"].append({**row, "values": bad, "allowed": f"0..{source.num_classes - 1}"})
+        found["bad_values"].append({**row, "values": bad, "allowed": _allowed(source),
+                                    "reason": _value_reason(source, mask.array, data.masks[i], data.images[i])})
     if image is None:
         return None
     shape = tuple(image.array.shape[1:])
@@ -201,6 +202,21 @@ def _check_case(source: SegSource, split: str, i: int, found: dict[str, list[dic
     if not np.any(labels):
         found["empty_masks"].append(row)
     return image.array
+
+
+def _allowed(source: SegSource) -> str:
+    """The label set a mask value must fall in, with its names: ``0..2 (background, a, b)``."""
+    return f"0..{source.num_classes - 1} ({', '.join(source.label_names)})"
+
+
+def _value_reason(source: SegSource, mask: np.ndarray, mask_path: str, image_path: str) -> str:
+    """The message ``meddx train`` refuses this mask with (``check_mask``'s value check: the
+    values, the label set and its names, and whether to fix the mask or ``--labels``/labels.json)."""
+    try:
+        check_mask(source, mask, mask_path, tuple(mask.shape), image_path)  # the mask's own shape: values only
+    except DataError as exc:
+        return str(exc)
+    return f"{mask_path}: mask values outside the label set {_allowed(source)}"  # pragma: no cover (bad is non-empty)
 
 
 def _group(members: list[dict], index: list[int], **extra: object) -> dict:
