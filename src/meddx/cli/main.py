@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _command() -> click.Command:
-    """The click command of ``app`` with every float option refusing NaN and infinity.
+    """The click command of ``app`` with every float option refusing NaN and infinity, and
+    every positional argument's help restored (see ``_restore_argument_help``).
 
     Click's ``FLOAT`` accepts ``nan`` and ``inf``, and a NaN passes every range check (each
     comparison with it is false): ``--level nan`` reached the bootstrap, whose error did not name
@@ -98,6 +99,7 @@ def _command() -> click.Command:
     ``Invalid value for '--level': nan is not a finite number``."""
     command = typer.main.get_command(app)
     for cmd in _leaf_commands(command):
+        _restore_argument_help(cmd)
         for param in cmd.params:
             if type(param.type) is click.types.FloatParamType:
                 param.type = _FiniteFloat()
@@ -105,6 +107,27 @@ def _command() -> click.Command:
                 t = param.type
                 param.type = _FiniteFloatRange(t.min, t.max, min_open=t.min_open, max_open=t.max_open, clamp=t.clamp)
     return command
+
+
+def _restore_argument_help(command: click.Command) -> None:
+    """Give each positional argument of ``command`` the ``help`` its ``typer.Argument`` declares.
+
+    Typer's ``TyperArgument`` stores ``help`` and then calls click's ``Argument.__init__``, which
+    from click 8.5 takes a ``help`` of its own and resets it to None: ``--help`` showed
+    ``[default: *]`` where ``meddx models PATTERN`` is explained. The text is read back from the
+    command function's signature (``typer.Argument(...)`` defaults, ``Annotated`` included)."""
+    from typer.models import ArgumentInfo
+    from typer.utils import get_params_from_function
+
+    function = getattr(command.callback, "__wrapped__", None)  # Typer wraps it with functools.update_wrapper
+    if function is None:
+        return
+    declared = get_params_from_function(function)
+    for param in command.params:
+        meta = declared.get(param.name or "")
+        if isinstance(param, click.Argument) and not getattr(param, "help", None) and meta is not None \
+                and isinstance(meta.default, ArgumentInfo) and meta.default.help:
+            param.help = meta.default.help  # type: ignore[attr-defined]
 
 
 def _leaf_commands(command: click.Command) -> list[click.Command]:
