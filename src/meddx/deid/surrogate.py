@@ -89,6 +89,7 @@ class Surrogates:
         self.key = key
         self.scope = scope
         self.shift_days = shift_days
+        self._redrawn: dict[str, str] = {}  # name word (lower case) -> fake, when the word's own draw was taken
 
     def digest(self, kind: str, value: str) -> bytes:
         """HMAC of the scope, the kind and the normalised value."""
@@ -105,19 +106,54 @@ class Surrogates:
         return low + int.from_bytes(self.digest("date-shift", "")[:8], "big") % (high - low + 1)
 
     def name(self, original: str) -> str:
-        """Each word mapped on its own, so "Xavi Quonset" and "Mr. Quonset" stay consistent."""
-        from meddx.deid import lexicon
+        """Each word mapped on its own, so "Xavi Quonset" and "Mr. Quonset" stay consistent.
 
-        def word(m: re.Match[str]) -> str:
-            token = m.group()
-            if len(token.rstrip(".")) == 1:
-                return chr(ord("A") + self.number("initial", token[0].upper(), 26)) + token[1:]
-            title = token.title() if token.isupper() else token
-            pool = FAKE_FIRST if title in lexicon.first_names() else FAKE_LAST
-            fake = pool[self.number("name", title.lower(), len(pool))]
-            return fake.upper() if token.isupper() else fake
+        A word's fake is drawn from its own HMAC, so two different words can draw the same fake.
+        Within one name ("Jane Doe", "Doe, Jane M") no two different words may end up as the same
+        fake ("Penrose Penrose" tells a reader the text was altered): the surname keeps its draw (it
+        is what "Mr. Doe" elsewhere maps to) and a given or middle name that collides is redrawn
+        from the same pool, deterministically. The redraw is remembered for the rest of this scope
+        object (one document), so a later "Jane" on its own reads like the "Jane" of "Jane Doe".
+        """
+        words = list(_NAME_WORD.finditer(original))
+        fakes = [self._name_fake(m.group()) for m in words]
+        full = [i for i, m in enumerate(words) if len(m.group().rstrip(".")) > 1]
+        if len(full) > 1:
+            comma = original.find(",")
+            head = [i for i in full if comma >= 0 and words[i].end() <= comma]  # "Doe, Jane": surname first
+            surname = head[-1] if head else full[-1]
+            chosen: dict[str, str] = {}  # original word (lower case) -> its fake (lower case) in this name
+            for i in [surname] + [i for i in full if i != surname]:
+                token = words[i].group()
+                word = _name_key(token)
+                fakes[i] = self._name_fake(token)  # again: a word of this name may have been redrawn just now
+                if word not in chosen and fakes[i].lower() in chosen.values():
+                    fakes[i] = self._redraw(token, set(chosen.values()))
+                chosen.setdefault(word, fakes[i].lower())
+        pieces, pos = [], 0
+        for m, fake in zip(words, fakes):
+            pieces += [original[pos:m.start()], fake]
+            pos = m.end()
+        return "".join(pieces) + original[pos:]
 
-        return re.sub(rf"[{UPPER}{LOWER}'’\-]+\.?", word, original)
+    def _name_fake(self, token: str) -> str:
+        """The fake of one name word or initial, in the token's case ("J." -> "K.", "DOE" -> "PELHAM")."""
+        if len(token.rstrip(".")) == 1:
+            return chr(ord("A") + self.number("initial", token[0].upper(), 26)) + token[1:]
+        word = _name_key(token)
+        fake = self._redrawn.get(word) or _name_pool(token)[self.number("name", word, len(_name_pool(token)))]
+        return fake.upper() if token.isupper() else fake
+
+    def _redraw(self, token: str, taken: set[str]) -> str:
+        """Another fake for ``token`` from its pool, none of ``taken`` (lower case); remembered for this scope."""
+        pool = _name_pool(token)
+        word = _name_key(token)
+        start = self.number("name-redraw", word, len(pool))
+        free = [fake for fake in pool[start:] + pool[:start] if fake.lower() not in taken]
+        if not free:  # a "name" of more words than the pool holds: keep the first draw
+            return self._name_fake(token)
+        self._redrawn[word] = free[0]
+        return free[0].upper() if token.isupper() else free[0]
 
     def pattern(self, kind: str, original: str) -> str:
         """Same shape: digits -> digits, letters -> letters (case kept), punctuation kept."""
@@ -173,6 +209,22 @@ class Surrogates:
         if tail:
             return f"{city} {tail.group()}"
         return city
+
+
+_NAME_WORD = re.compile(rf"[{UPPER}{LOWER}'’\-]+\.?")
+
+
+def _name_key(token: str) -> str:
+    """What a name word's draw is keyed on: the word in lower case ("DOE", "Doe" -> "doe")."""
+    return (token.title() if token.isupper() else token).lower()
+
+
+def _name_pool(token: str) -> list[str]:
+    """Listed first names draw from ``FAKE_FIRST``, every other word from ``FAKE_LAST``."""
+    from meddx.deid import lexicon
+
+    title = token.title() if token.isupper() else token
+    return FAKE_FIRST if title in lexicon.first_names() else FAKE_LAST
 
 
 _SUFFIX_WORDS = frozenset("Street St Avenue Ave Road Rd Boulevard Blvd Drive Dr Lane Ln Court Ct Place Pl Way Terrace "
