@@ -19,7 +19,8 @@ import numpy as np
 
 from meddx.core.errors import ConfigError, DataError
 from meddx.data.base import ImageSource, SplitData
-from meddx.evaluation.cv_checks import fold_gaps, fold_stats, gap_warning, size_warning
+from meddx.evaluation.cv_checks import (fallback_warning, fold_gaps, fold_stats, fold_warnings, gap_warning,
+                                        size_warning, threshold_fallback)
 from meddx.evaluation.cv_folds import fold_near_copies, grouping_hint, make_folds
 
 SUMMARY_METRICS = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
@@ -116,6 +117,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     weighted = False  # a class-weighted multi-class fold decides by its own weights (evaluation.decision)
     deciding: list[np.ndarray] = []  # per fold: scores whose argmax is the fold's own multi-class decision
     base_weighted, base_deciding = False, []  # the same for the bundled baseline (its decision.class_weights)
+    own_warnings: list[list[str]] = []  # each fold's metrics.json warnings
     for k, test_idx in enumerate(fold_index):
         fold = fold_source(source, dev, test_idx, k, len(fold_index), how, config)
         fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
@@ -127,6 +129,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
         weighted = weighted or getattr(predictor, "decision_weights", None) is not None  # argmax p_k·w_k, own w
         deciding.append(_deciding_scores(preds.probs, getattr(predictor, "decision_weights", None)))
         per_fold.append(_fold_entry(k, fold, result, predictor))
+        own_warnings.append(list(result.metrics.get("warnings") or []))
         if gaps[k]:
             per_fold[-1]["missing_classes"] = gaps[k]
         if "baseline_test" in result.predictions:
@@ -136,6 +139,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
             base_weighted = base_weighted or base_weights is not None
             base_deciding.append(_deciding_scores(result.predictions["baseline_test"].probs, base_weights))
 
+    shared = [str(w) for w in getattr(source, "warnings", None) or []]
     pooled_preds = _pool([p for _, p, _ in oof])
     fold_column = [k for k, p, _ in oof for _ in p.ids]
     decided = [d for _, _, ds in oof for d in ds]
@@ -165,7 +169,9 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
                            + ("; multi-class folds decided by argmax p_k·w_k with their own class weights: the "
                               "argmax metrics pool those decisions" if weighted else "")},
         "out_dir": str(out_dir), "cut_folds": cut_folds(per_fold),
-        "warnings": [w for w in (gap_warning(gaps, dev, list(source.label_names)), size_warning(dev, fold_index)) if w],
+        "warnings": shared  # the source's own (a table's zero codes), once, not once per fold
+                    + [w for w in (gap_warning(gaps, dev, list(source.label_names)), size_warning(dev, fold_index),
+                                   fallback_warning(per_fold)) if w] + fold_warnings(own_warnings, shared),
     }
     if len(baseline_oof) == len(per_fold):
         base_decisions = (replace(_pool(baseline_oof), probs=np.concatenate(base_deciding))
@@ -220,6 +226,9 @@ def _fold_entry(k: int, fold: ImageSource, result: Any, predictor: Any) -> dict[
         **{m: test.get(m) for m in SUMMARY_METRICS},
         "threshold": decision_thresholds(predictor), "temperature": predictor.temperature,
         "bundle": str(result.bundle_path),
+        # thresholds that fell back to 0.5: the fold's val lacked a class (evaluation.cv_checks)
+        "threshold_fallback": threshold_fallback((getattr(predictor, "config", None) or {}).get("decision"),
+                                                 list(fold.label_names)),
         "cut_epochs": fold_cuts(getattr(result, "run_dir", None)),  # epochs the time limit stopped mid-way
     }
     if getattr(predictor, "decision_weights", None) is not None:  # decided by argmax p_k·w_k (evaluation.decision)

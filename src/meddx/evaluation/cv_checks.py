@@ -12,6 +12,11 @@ Two shapes of data make K folds unequal, and ``meddx cv`` reported them as if th
   unaffected.
 - One patient (or a group of copies) holding a large share of the samples: the fold holding them
   tests far more cases with a model trained on far fewer. A warning gives the fold sizes.
+
+What a fold's own training found reaches ``cv.json`` too: a fold whose carved validation part lacks a
+class keeps threshold 0.5 (no rule can choose one there; its bundle still says ``chosen_on: val``), so
+its decisions are not the rule's. Each such fold records ``threshold_fallback`` and one warning names
+them all; a fold's metrics.json warnings are passed on once each, less those of the whole source.
 """
 
 from __future__ import annotations
@@ -100,3 +105,50 @@ def size_warning(dev: SplitData, fold_index: list[np.ndarray]) -> str | None:
             f"each for equal folds{largest}): fold {biggest} tests {max(sizes)} cases with a model trained on the "
             f"other {n - max(sizes)}, because folds keep grouped samples together; the mean ± sd weighs each fold "
             "equally, the pooled out-of-fold metrics weigh each case once")
+
+
+def threshold_fallback(decision: dict[str, Any] | None, label_names: list[str]) -> list[str]:
+    """What one fold's validation part lacked for its threshold rule, per threshold that fell back to
+    0.5 instead of being chosen there (``evaluation.operating.choose_threshold``: a rule needs both
+    classes); empty when every threshold was chosen on val, for a ``fixed:`` rule and for multi-class
+    argmax. Read from the bundle's ``decision``: its ``val`` rates are null where val held no
+    positive (sensitivity) or no negative (specificity)."""
+    decision = decision or {}
+    rule, rates = str(decision.get("rule") or ""), decision.get("val")
+    if not rates or rule.startswith("fixed:") or rule.startswith("argmax"):
+        return []
+    if decision.get("threshold") is not None and len(label_names) == 2:  # binary: one threshold on P(positive)
+        lacking = [name for name, key in ((label_names[1], "sensitivity"), (label_names[0], "specificity"))
+                   if rates.get(key) is None]
+        return [f"no {name!r} sample" for name in lacking[:1]]
+    per_label = decision.get("class_thresholds") or {}  # multi-label: each label's own threshold
+    return [f"no {kind} of label {name!r}" for name, r in rates.items() if name in per_label and isinstance(r, dict)
+            for kind, key in (("positives", "sensitivity"), ("negatives", "specificity")) if r.get(key) is None][:5]
+
+
+def fallback_warning(per_fold: list[dict[str, Any]]) -> str | None:
+    """One line naming the folds whose threshold was not chosen on validation (their ``threshold_fallback``
+    in cv.json) and why, folds with the same reason together; ``None`` when every fold chose its own."""
+    short = [f for f in per_fold if f.get("threshold_fallback")]
+    if not short:
+        return None
+    by_reason: dict[str, list[dict[str, Any]]] = {}
+    for f in short:
+        by_reason.setdefault(", ".join(f["threshold_fallback"]), []).append(f)
+    why = "; ".join(f"{reason} in the val of fold(s) {', '.join(str(f['fold']) for f in fs)} "
+                    f"({', '.join(str(f.get('n_val')) for f in fs)} samples)" for reason, fs in by_reason.items())
+    return (f"the decision threshold of fold(s) {', '.join(str(f['fold']) for f in short)} of {len(per_fold)} fell "
+            "back to 0.5 instead of being chosen on validation, since the threshold rule needs both classes there: "
+            f"{why}. Their sensitivity, specificity and accuracy are at that default (AUC and AUPRC are "
+            "threshold-free); a larger val_fraction (or more cases of the rare class) gives each fold's val both")
+
+
+def fold_warnings(per_fold: list[list[str]], shared: list[str]) -> list[str]:
+    """The folds' own training warnings (metrics.json ``warnings``), each once with the folds that raised it;
+    those of the whole source (``shared``, e.g. a table's zero codes, said once already) are left out."""
+    folds: dict[str, list[int]] = {}
+    for k, warnings in enumerate(per_fold):
+        for w in warnings:
+            if w and w not in shared and k not in folds.setdefault(w, []):
+                folds[w].append(k)
+    return [f"fold(s) {', '.join(map(str, ks))} of {len(per_fold)}: {w}" for w, ks in folds.items()]
