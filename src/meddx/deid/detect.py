@@ -48,6 +48,7 @@ from meddx.deid.names_marked import find_marked_names
 from meddx.deid.names_measures import find_measure_names, trim_post_nominals
 from meddx.deid.names_meetings import find_meeting_names
 from meddx.deid.names_nouns import find_noun_names
+from meddx.deid.names_copula import find_copula_names
 from meddx.deid.names_objects import OBJECT_VERBS, find_object_names
 from meddx.deid.names_id_paren import find_id_paren_names
 from meddx.deid.names_plural import PLURAL_WORDS, drop_age_nouns, drop_street_dr, find_plural_names, split_name_town
@@ -122,6 +123,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_handover_names(text)  # "Handover at 0700: Zbigniew Kaczmarek in Bay 6"
     cands += find_heading_names(text)  # "Allergy clinic: Seo-yeon Kim (8)", "Femke de Vries", "HCA Leilani;"
     cands += find_object_names(text)  # "brought Ikechukwu in", "Officer Mensah escorted", "Dr, um, Castellanos"
+    cands += find_copula_names(text)  # "Patient is Xavi Quonset Jr.", "The patient is Thandiwe Mokoena."
     cands += find_id_paren_names(text)  # "participant STR-0419 (Wanjiru Kamau) consented"
     cands += find_measure_names(text) + find_gaelic_names(text)  # "Ayomide weight 9.8 kg", "Máire Ní Bhriain"
     cands += find_meeting_names(text) + find_noun_names(text)  # "agreed with Precious Moyo", "casualty Ruairidh McLeod"
