@@ -147,4 +147,6 @@ def config_summary(folder: Path) -> dict[str, Any]:
     plan, config = read_json_quietly(folder / "plan.json"), read_json_quietly(folder / "config.json")
     out = {k: plan[k] for k in _PLAN_KEYS if plan.get(k) not in (None, "", [], {})}
     out.update({k: config[k] for k in _CONFIG_KEYS if config.get(k) not in (None, False, "", [])})
+    if read_json_quietly(folder / "trainer.json").get("fitted_by") == "scikit-learn":  # gbm/logreg: no epochs
+        out = {k: v for k, v in out.items() if k not in ("epochs", "batch_size", "lr")} | {"fitted_by": "scikit-learn"}
     return out

@@ -256,3 +256,16 @@ def test_a_ctrl_c_after_the_bundle_was_registered_leaves_the_run_finished(tmp_pa
         raise KeyboardInterrupt  # while the summary printed
     (run,) = list_runs()
     assert (run.status, run.bundle, run.headline) == ("finished", "late:1", ("val_accuracy", 0.75))
+
+
+def test_a_scikit_learn_fit_shows_no_epochs_in_its_settings(tmp_path: Path) -> None:
+    """`meddx registry run` showed 'epochs 100, batch_size 32, lr 0.002' for a logreg table run, which
+    scikit-learn fits without any of them (train's own plan line says 'fitted by scikit-learn')."""
+    from meddx.registry.run_folders import config_summary
+
+    (tmp_path / "plan.json").write_text(json.dumps({"model": "logreg", "epochs": 100, "batch_size": 32}))
+    (tmp_path / "config.json").write_text(json.dumps({"lr": 0.002, "precision": "32-true"}))
+    (tmp_path / "trainer.json").write_text(json.dumps({"fitted_by": "scikit-learn", "model": "logreg"}))
+    assert config_summary(tmp_path) == {"model": "logreg", "precision": "32-true", "fitted_by": "scikit-learn"}
+    (tmp_path / "trainer.json").write_text(json.dumps({"epochs_run": 3}))  # a network: its schedule stays
+    assert config_summary(tmp_path)["epochs"] == 100
