@@ -23,22 +23,16 @@ Head = Callable[[torch.Tensor], torch.Tensor]
 """Logits ``(B, K, ...)`` -> probabilities over the class axis (1) that sum to 1 (a softmax head)."""
 
 
-def _class_softmax(logits: torch.Tensor) -> torch.Tensor:
-    """The fallback head of an ensemble built without one (the training loops build theirs so):
-    softmax over the class axis in float32, what the single-label task heads compute."""
-    return torch.softmax(logits.float(), dim=1)
-
-
 class SoftmaxMean(nn.Module):
     """``log(mean_i head(net_i(x)))``, ``head`` a softmax over the class axis (1).
 
     The output is a valid logit map: its softmax is exactly the mean probability, and its
     argmax the ensemble's decision, so code that expects logits (sliding-window inference,
-    softmax, argmax) works unchanged. ``probs_head`` is the task's head (a plain attribute, not
-    saved with the weights); ``None`` uses :func:`_class_softmax`.
+    softmax, argmax) works unchanged. ``probs_head`` is the task's head
+    (:func:`meddx.tasks.ensemble.member_head`; a plain attribute, not saved with the weights).
     """
 
-    def __init__(self, members: Sequence[nn.Module], probs_head: Optional[Head] = None) -> None:
+    def __init__(self, members: Sequence[nn.Module], probs_head: Head) -> None:
         super().__init__()
         if len(members) < 1:
             raise ValueError("an ensemble needs at least one network")
@@ -46,10 +40,9 @@ class SoftmaxMean(nn.Module):
         self.probs_head = probs_head
 
     def forward(self, *inputs: Any) -> torch.Tensor:
-        head = self.probs_head or _class_softmax
         total = None
         for net in self.members:
-            probs = head(net(*inputs))
+            probs = self.probs_head(net(*inputs))
             total = probs if total is None else total + probs
         assert total is not None
         return torch.log((total / len(self.members)).clamp_min(1e-12))
@@ -79,4 +72,6 @@ def build_network(spec: dict[str, Any], probs_head: Optional[Head] = None) -> nn
         return create_model(spec["name"], num_classes=spec["num_classes"], **spec.get("args", {}))
 
     k = int(spec.get("ensemble", 1) or 1)
+    if k > 1 and probs_head is None:
+        raise ValueError("an ensemble averages its task's head: pass probs_head (meddx.tasks.ensemble.member_head)")
     return SoftmaxMean([one() for _ in range(k)], probs_head) if k > 1 else one()

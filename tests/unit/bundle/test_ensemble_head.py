@@ -30,7 +30,8 @@ def _seg_ensemble_bundle(path: Path) -> Path:
               "preprocessing": {"kind": "segmentation", "spatial_dims": 2, "channels": 1, "size": [16, 16],
                                 "target_spacing": None, "normalization": "zscore", "ct_stats": None},
               "inference": {"patch_size": [16, 16], "overlap": 0.5, "mirror": False, "mirror_axes": []}}
-    return save_bundle(path, net=SoftmaxMean(members).eval(), config=config, metrics={}, model_card="# ens")
+    net = SoftmaxMean(members, member_head("segmentation")).eval()
+    return save_bundle(path, net=net, config=config, metrics={}, model_card="# ens")
 
 
 def _old_formula(members: list[torch.nn.Module], *inputs: torch.Tensor) -> torch.Tensor:

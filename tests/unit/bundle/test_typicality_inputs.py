@@ -16,6 +16,7 @@ from meddx.bundle.bundle import load_bundle, save_bundle
 from meddx.bundle.typicality import FILE, card_limit, fit_for_bundle
 from meddx.core.errors import BundleError
 from meddx.models.ensemble import build_network
+from meddx.tasks.ensemble import member_head
 from meddx.transforms.image import ImagePreprocessor
 
 
@@ -68,7 +69,7 @@ def _bundle(root: Path, checked: bool = True, **extra: object) -> Path:
                                                   .astype(np.uint8)))
     config = {**_config(pre), **extra}
     torch.manual_seed(0)
-    net = build_network(config["model"]).eval()  # an ensemble's networks when config says so
+    net = build_network(config["model"], member_head(config["task"])).eval()  # an ensemble when config says so
     files = {}
     if checked:
         predictor = Predictor(config, net)

@@ -18,6 +18,7 @@ from meddx.bundle.typicality import FILE, fit_for_bundle
 from meddx.bundle.typicality_inputs import STATISTICS, InputCheck, fit_inputs, input_statistics
 from meddx.core.errors import BundleError
 from meddx.models.ensemble import build_network
+from meddx.tasks.ensemble import member_head
 from meddx.transforms.image import ImagePreprocessor
 
 
@@ -127,7 +128,7 @@ def _bundle(root: Path, layout: bool = True) -> tuple[Path, ImagePreprocessor]:
               "model": {"name": "seed-cnn", "args": {"in_channels": 1, "image_size": 16}, "num_classes": 2},
               "preprocessing": pre.to_dict(), "decision": {"threshold": 0.5}, "tta": []}
     torch.manual_seed(0)
-    net = build_network(config["model"]).eval()
+    net = build_network(config["model"], member_head(config["task"])).eval()
     predictor = Predictor(config, net)
     val: list = []
     predictor.predict_tensor(torch.from_numpy(pre.transform_many(list(_radiographs(300, 1)))), features=val)

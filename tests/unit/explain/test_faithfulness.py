@@ -197,10 +197,12 @@ def test_top_layers_of_an_ensemble_cover_every_member() -> None:
     from meddx.explain.faithfulness import top_layers
     from meddx.models.ensemble import SoftmaxMean
     from meddx.models.registry import create_model
+    from meddx.tasks.ensemble import member_head
 
     single = create_model("bilstm-attention", num_classes=3, vocab_size=30)
     assert top_layers(single, 2) == 2
-    ensemble = SoftmaxMean([create_model("bilstm-attention", num_classes=3, vocab_size=30) for _ in range(2)])
+    ensemble = SoftmaxMean([create_model("bilstm-attention", num_classes=3, vocab_size=30) for _ in range(2)],
+                           member_head("multiclass"))
     names = top_layers(ensemble, 2)
     assert names == ["members.0.fc", "members.0.attn_score", "members.1.fc", "members.1.attn_score"]
     ids = torch.tensor([[3, 7, 9, 12, 4, 5]])

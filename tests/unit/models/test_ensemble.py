@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from meddx.models.ensemble import SoftmaxMean, build_network
+from meddx.tasks.ensemble import member_head
 
 
 class _Fixed(nn.Module):
@@ -23,7 +24,7 @@ class _Fixed(nn.Module):
 def test_output_softmax_is_the_mean_of_member_probabilities() -> None:
     a, b = _Fixed([2.0, 0.0, -1.0]), _Fixed([-3.0, 1.0, 0.5])
     x = torch.zeros(2, 1, 4, 5)
-    out = SoftmaxMean([a, b])(x)
+    out = SoftmaxMean([a, b], member_head("segmentation"))(x)
     expected = (torch.softmax(a(x), 1) + torch.softmax(b(x), 1)) / 2
     assert out.shape == (2, 3, 4, 5)
     torch.testing.assert_close(torch.softmax(out, 1), expected)
@@ -35,15 +36,15 @@ def test_output_softmax_is_the_mean_of_member_probabilities() -> None:
 def test_one_member_is_that_member() -> None:
     a = _Fixed([0.3, -0.2])
     x = torch.zeros(1, 1, 2, 2)
-    torch.testing.assert_close(torch.softmax(SoftmaxMean([a])(x), 1), torch.softmax(a(x), 1))
+    torch.testing.assert_close(torch.softmax(SoftmaxMean([a], member_head("segmentation"))(x), 1), torch.softmax(a(x), 1))
     with pytest.raises(ValueError):
-        SoftmaxMean([])
+        SoftmaxMean([], member_head("segmentation"))
 
 
 def test_build_network_from_a_bundle_spec() -> None:
     spec = {"name": "unet", "num_classes": 3, "args": {"spatial_dims": 2, "image_size": 32, "channels": [8, 16]}}
     single = build_network(spec)
-    ensemble = build_network({**spec, "ensemble": 2})
+    ensemble = build_network({**spec, "ensemble": 2}, member_head("segmentation"))
     assert not isinstance(single, SoftmaxMean) and isinstance(ensemble, SoftmaxMean)
     keys = ensemble.state_dict().keys()
     assert {k.split(".")[1] for k in keys} == {"0", "1"} and all(k.startswith("members.") for k in keys)
@@ -67,7 +68,7 @@ def test_text_members_get_ids_and_mask_and_their_attention_is_averaged() -> None
     a, b = _text_pair("bilstm-attention")
     ids = torch.tensor([[5, 9, 12, 3, 0, 0], [7, 7, 2, 30, 11, 4]])
     mask = (ids != 0).long()
-    net = SoftmaxMean([a, b]).eval()
+    net = SoftmaxMean([a, b], member_head("multiclass")).eval()
     with torch.no_grad():
         expected = (torch.softmax(a(ids, mask), 1) + torch.softmax(b(ids, mask), 1)) / 2
         torch.testing.assert_close(torch.softmax(net(ids, mask), 1), expected)
@@ -79,6 +80,6 @@ def test_text_members_get_ids_and_mask_and_their_attention_is_averaged() -> None
 
 
 def test_attention_is_absent_when_the_members_have_none() -> None:
-    assert hasattr(SoftmaxMean(list(_text_pair("bilstm-attention"))), "attention")
-    assert not hasattr(SoftmaxMean(list(_text_pair("transformer"))), "attention")
-    assert not hasattr(SoftmaxMean([_Fixed([0.0, 1.0])]), "attention")
+    assert hasattr(SoftmaxMean(list(_text_pair("bilstm-attention")), member_head("multiclass")), "attention")
+    assert not hasattr(SoftmaxMean(list(_text_pair("transformer")), member_head("multiclass")), "attention")
+    assert not hasattr(SoftmaxMean([_Fixed([0.0, 1.0])], member_head("segmentation")), "attention")
