@@ -36,7 +36,8 @@ def test_output_softmax_is_the_mean_of_member_probabilities() -> None:
 def test_one_member_is_that_member() -> None:
     a = _Fixed([0.3, -0.2])
     x = torch.zeros(1, 1, 2, 2)
-    torch.testing.assert_close(torch.softmax(SoftmaxMean([a], member_head("segmentation"))(x), 1), torch.softmax(a(x), 1))
+    one = SoftmaxMean([a], member_head("segmentation"))
+    torch.testing.assert_close(torch.softmax(one(x), 1), torch.softmax(a(x), 1))
     with pytest.raises(ValueError):
         SoftmaxMean([], member_head("segmentation"))
 
