@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from meddx.serving.app import EXPLAIN_PATTERN, STATIC
 from meddx.serving.auth import KeyRecord
 from meddx.serving.batching import BatcherClosed
-from meddx.serving.inputs import _prepare_image, decode_body, read_body  # noqa: F401 - tests import _prepare_image here
+from meddx.serving.inputs import decode_body, read_body
 from meddx.serving.problems import Problem
 from meddx.serving.segment import MASK_PATTERN
 

@@ -47,7 +47,7 @@ def test_a_bundle_without_the_field_reads_the_raw_values_it_was_trained_on(bundl
 def test_a_served_bundle_decodes_uploads_as_its_training_read_them(bundle: Path, tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from meddx.serving.routes import _prepare_image
+    from meddx.serving.inputs import _prepare_image
     from meddx.serving.settings import ServeSettings
 
     dx = _dx(tmp_path)

@@ -188,7 +188,8 @@ def served_explanation(bundle: Path, data: bytes) -> dict:
     from types import SimpleNamespace
 
     from meddx.bundle.bundle import load_bundle
-    from meddx.serving.routes import _prepare_image, _run
+    from meddx.serving.inputs import _prepare_image
+    from meddx.serving.routes import _run
 
     async def submit(x):  # type: ignore[no-untyped-def]
         return {}
