@@ -35,6 +35,8 @@ def plan_line(run_dir: object) -> str | None:
     ``trainer.json``: with ``--time-budget`` the epochs are the planner's choice, and ``train`` showed
     them nowhere but in those files (the demo printed such a line, the command did not). ``None``
     when the run has no ``plan.json`` (a model without one)."""
+    from meddx.registry.run_folders import fitted_by_sklearn
+
     run = Path(str(run_dir))
     plan, done = _json_of(run / "plan.json"), _json_of(run / "trainer.json")
     if not plan.get("model"):
@@ -45,7 +47,7 @@ def plan_line(run_dir: object) -> str | None:
     if isinstance(size, list) and size:
         parts.append("x".join(str(v) for v in size) + " px")
     epochs, ran = plan.get("epochs"), done.get("epochs_run")
-    if _fitted_by_sklearn(plan, done):  # its plan's epochs are never used: "logreg, 100 epochs" misled
+    if fitted_by_sklearn(plan, done):  # its plan's epochs are never used: "logreg, 100 epochs" misled
         parts.append("fitted by scikit-learn (no epochs)")
     elif isinstance(epochs, int):
         if isinstance(ran, int) and ran != epochs:
@@ -55,15 +57,6 @@ def plan_line(run_dir: object) -> str | None:
             parts.append(f"{epochs} epoch{'s' if epochs != 1 else ''}")
     kept = {"final": "kept the final epoch", "best": "kept the best validation epoch"}.get(done.get("kept"))
     return f"plan: {', '.join(parts + ([kept] if kept else []))}; reasons in {run / 'plan.json'}"
-
-
-def _fitted_by_sklearn(plan: dict, done: dict) -> bool:
-    """Whether the run's model was fitted by scikit-learn (a table's or a series' aggregate ``gbm`` or
-    ``logreg``), which trains no epochs."""
-    from meddx.models.tabular import SKLEARN_FITTED  # torch is loaded already: training just ran
-
-    return done.get("fitted_by") == "scikit-learn" or (plan.get("pipeline") == "aggregate"
-                                                       and plan.get("model") in SKLEARN_FITTED)
 
 
 def _json_of(path: Path) -> dict:

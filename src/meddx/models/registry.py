@@ -36,6 +36,9 @@ MODELS: Registry[Any] = Registry("model")
 # without importing MONAI.
 RESNET_WIDTH = 64
 RESNET_NARROW_WIDTH = 32
+# The table/series models fitted by scikit-learn (no epochs), here for readers of run folders that
+# must not import torch (``meddx registry run``); ``models.tabular`` registers them.
+SKLEARN_FITTED = ("logreg", "gbm")
 
 # One module per family under meddx.models (DESIGN.md). A family that does not exist yet is
 # skipped (checked with find_spec, so a real ImportError inside an existing family still

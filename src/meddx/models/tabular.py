@@ -24,10 +24,9 @@ import torch
 from torch import nn
 
 from meddx.core.errors import ModelError
-from meddx.models.registry import MODELS
+from meddx.models.registry import MODELS, SKLEARN_FITTED
 
 _FEATURES = {"dims": (0,), "input": "features", "output": "logits"}
-SKLEARN_FITTED = ("logreg", "gbm")
 LOGREG_DEFAULTS: dict[str, Any] = {"C": 1.0, "max_iter": 2000}
 GBM_DEFAULTS: dict[str, Any] = {"learning_rate": 0.05, "max_iter": 150, "max_leaf_nodes": 8, "min_samples_leaf": 10,
                                 "l2_regularization": 1.0, "max_depth": None}

@@ -147,6 +147,16 @@ def config_summary(folder: Path) -> dict[str, Any]:
     plan, config = read_json_quietly(folder / "plan.json"), read_json_quietly(folder / "config.json")
     out = {k: plan[k] for k in _PLAN_KEYS if plan.get(k) not in (None, "", [], {})}
     out.update({k: config[k] for k in _CONFIG_KEYS if config.get(k) not in (None, False, "", [])})
-    if read_json_quietly(folder / "trainer.json").get("fitted_by") == "scikit-learn":  # gbm/logreg: no epochs
+    if fitted_by_sklearn(plan, read_json_quietly(folder / "trainer.json")):  # gbm/logreg: no epochs
         out = {k: v for k, v in out.items() if k not in ("epochs", "batch_size", "lr")} | {"fitted_by": "scikit-learn"}
     return out
+
+
+def fitted_by_sklearn(plan: dict[str, Any], trainer: dict[str, Any]) -> bool:
+    """Whether a run's model was fitted by scikit-learn (a table's ``gbm``/``logreg``, recorded in its
+    ``trainer.json``, or a series' aggregate one, whose ``plan.json`` says so), which trains no epochs:
+    its plan's epochs, batch size and learning rate were never used."""
+    from meddx.models.registry import SKLEARN_FITTED
+
+    return trainer.get("fitted_by") == "scikit-learn" or (plan.get("pipeline") == "aggregate"
+                                                          and plan.get("model") in SKLEARN_FITTED)

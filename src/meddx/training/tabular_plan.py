@@ -56,7 +56,7 @@ class TabularPlan(BaseModel):
 
     @property
     def fitted_by_sklearn(self) -> bool:
-        from meddx.models.tabular import SKLEARN_FITTED
+        from meddx.models.registry import SKLEARN_FITTED
 
         return self.model in SKLEARN_FITTED
 

@@ -269,3 +269,6 @@ def test_a_scikit_learn_fit_shows_no_epochs_in_its_settings(tmp_path: Path) -> N
     assert config_summary(tmp_path) == {"model": "logreg", "precision": "32-true", "fitted_by": "scikit-learn"}
     (tmp_path / "trainer.json").write_text(json.dumps({"epochs_run": 3}))  # a network: its schedule stays
     assert config_summary(tmp_path)["epochs"] == 100
+    (tmp_path / "trainer.json").unlink()  # a series' aggregate gbm writes no trainer.json; its plan says so
+    (tmp_path / "plan.json").write_text(json.dumps({"model": "gbm", "pipeline": "aggregate", "epochs": 20}))
+    assert "epochs" not in config_summary(tmp_path) and config_summary(tmp_path)["fitted_by"] == "scikit-learn"
