@@ -252,6 +252,7 @@ def cv(
     ensemble: Optional[int] = typer.Option(None, "--ensemble", help="Text: train K networks per fold (seeds seed..seed+K-1) and average their probabilities."),
     out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for cv.json, oof_predictions.csv and fold bundles."),
     progress: bool = typer.Option(False, "--progress/--no-progress", help="Show each fold's progress bar."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Folder of an interrupted meddx cv: reuse its finished folds, train the others (its own settings; options given must match them)."),
 ) -> None:
     """Cross-validate a training config: folds stratified and grouped by patient, mean ± sd, out-of-fold predictions."""
     from meddx.evaluation.cv import cross_validate
@@ -259,14 +260,19 @@ def cv(
 
     from meddx.cli.train import _csv, flags_given
 
-    cfg = load_config(config, flags=flags_given(ctx), data=data, model=model, epochs=epochs, time_budget=time_budget, seed=seed,
-                      text_column=text_column, label_column=label_column, patient_column=patient_column,
-                      encoding=encoding, lr=lr, labels_file=labels_file,
-                      window_hours=window_hours, resample=resample, columns=_csv(columns),
-                      categorical_columns=_csv(categorical), missing_values=_csv(missing_values),
-                      zero_as_missing=_csv(zero_as_missing), positive_labels=_csv(positive_labels), baseline=baseline,
-                      ensemble=ensemble)
-    summary = cross_validate(cfg, folds=folds, out=out, progress=progress)
+    values = dict(data=data, model=model, epochs=epochs, time_budget=time_budget, seed=seed,
+                  text_column=text_column, label_column=label_column, patient_column=patient_column,
+                  encoding=encoding, lr=lr, labels_file=labels_file,
+                  window_hours=window_hours, resample=resample, columns=_csv(columns),
+                  categorical_columns=_csv(categorical), missing_values=_csv(missing_values),
+                  zero_as_missing=_csv(zero_as_missing), positive_labels=_csv(positive_labels), baseline=baseline,
+                  ensemble=ensemble)
+    if resume is not None:
+        cfg, k = _resumed_settings(ctx, resume, config, values, out)
+        summary = cross_validate(cfg, folds=k, resume=resume, progress=progress, say=typer.echo)
+    else:
+        cfg = load_config(config, flags=flags_given(ctx), **values)
+        summary = cross_validate(cfg, folds=folds, out=out, progress=progress)
     typer.echo(summary["how"])
     for f in summary["folds"]:
         typer.echo(f"  fold {f['fold']}: n_test={f['n_test']}  AUC {_f(f['auc'])}  accuracy {_f(f['accuracy'])}")
@@ -289,6 +295,24 @@ def cv(
     for warning in summary.get("warnings", []):  # folds lacking a class, unequal folds (evaluation.cv_checks)
         typer.echo(f"warning: {warning}")
     typer.echo(f"cv: {summary['out_dir']}/cv.json")
+
+
+def _resumed_settings(ctx: typer.Context, resume: Path, config: Optional[Path], values: dict[str, Any],
+                      out: Optional[Path]) -> tuple[Any, Optional[int]]:
+    """``meddx cv --resume``: the recorded config with the YAML file and flags given laid over it (any that
+    differ from the record are refused by the resume), and ``--folds`` when given (else the recorded)."""
+    from click.core import ParameterSource
+
+    from meddx.cli.train import flags_given
+    from meddx.core.errors import ConfigError
+    from meddx.evaluation.cv_plan import read_plan, recorded_config
+
+    if out is not None:
+        raise ConfigError(f"--out {out} and --resume {resume}: a resume writes into the folder it resumes; give one")
+    flags = flags_given(ctx)
+    cfg = recorded_config(read_plan(resume), values, config, flags=flags)
+    given = ctx.get_parameter_source("folds") not in (None, ParameterSource.DEFAULT)
+    return cfg, ctx.params["folds"] if given else None
 
 
 def accuracy_lines(result: dict[str, Any]) -> list[str]:

@@ -11,6 +11,8 @@ split is never touched.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,9 @@ from meddx.core.errors import ConfigError, DataError
 from meddx.data.base import ImageSource, SplitData
 from meddx.evaluation.cv_checks import (fallback_warning, fold_gaps, fold_stats, fold_warnings, gap_warning,
                                         size_warning, threshold_fallback)
+from meddx.evaluation import cv_plan
 from meddx.evaluation.cv_folds import fold_near_copies, grouping_hint, make_folds
+from meddx.evaluation.cv_resume import FoldOutcome, fold_outcomes
 
 SUMMARY_METRICS = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
 
@@ -49,20 +53,42 @@ def development_split(source: ImageSource) -> SplitData:
                      images=images, paths=paths, texts=texts, records=records, table=table)
 
 
-def cross_validate(config: Any, folds: int = 5, out: str | Path | None = None, progress: bool = False) -> dict[str, Any]:
-    """Train and test one model per fold; write ``cv.json`` and ``oof_predictions.csv`` to ``out``.
+def cross_validate(config: Any = None, folds: int | None = None, out: str | Path | None = None, progress: bool = False,
+                   resume: str | Path | None = None, say: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Train and test one model per fold (``folds``, default 5); write ``cv.json`` and
+    ``oof_predictions.csv`` to ``out``.
 
     Returns the ``cv.json`` content: ``folds`` (per-fold metrics, threshold and temperature
     (multi-label: one per label), bundle), ``mean``/``sd`` over folds, ``pooled`` (threshold-free
     AUC/AUPRC with bootstrap CIs over all out-of-fold predictions; each fold's decisions used its
     own threshold) and ``how``.
     A cross-validation that fails before writing anything leaves no empty run folder.
+
+    ``resume``: the folder of an interrupted run (instead of ``out``): its finished folds are reused,
+    the others trained, and its ``cv.json`` is the one an uninterrupted run writes. ``config`` and
+    ``folds`` default to the recorded ones; given, they must be the same (:mod:`meddx.evaluation.cv_plan`).
+    ``say``: called with one line per fold saying whether it is reused or trained.
     """
-    from meddx.registry.run_log import recording_run
+    from meddx.registry.run_log import recording_run, resumed
     from meddx.training.run import removing_empty_runs
 
+    plan = None
+    if resume is not None:
+        from meddx.evaluation.cv_plan import read_plan, recorded_config
+
+        if out is not None and Path(out).resolve() != Path(resume).resolve():
+            raise ConfigError(f"--out {out} and --resume {resume}: a resume writes into the folder it resumes; give one")
+        plan, out = read_plan(resume), Path(resume)
+        config = recorded_config(plan) if config is None else config
+        folds = plan["k"] if folds is None else folds
+        cv_plan.check_same_settings(out, plan, cv_plan.settings_record(config, folds))  # before the data is read
+    elif config is None:
+        raise ConfigError("no training config given: pass a TrainConfig, or the folder of an interrupted cv to resume")
+    folds = 5 if folds is None else folds
     with recording_run(config) as session, removing_empty_runs():  # its folder is a run in `registry runs`
-        summary = _cross_validate(config, folds, out, progress)
+        if plan is not None:
+            resumed(Path(out))  # type: ignore[arg-type]  # its row (or a new one) is running again
+        summary = _cross_validate(config, folds, out, progress, plan, say or (lambda line: None))
         session.finished(Path(summary["out_dir"]), {f"cv_{k}": v for k, v in summary["mean"].items()
                                                     if isinstance(v, (int, float))}
                          | {"pooled_auc": _value(summary["pooled"].get("auc"))})
@@ -74,16 +100,14 @@ def _value(interval: Any) -> float | None:
     return interval.get("estimate") if isinstance(interval, dict) else interval
 
 
-def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: bool) -> dict[str, Any]:
-    from meddx.bundle.bundle import load_bundle
+def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: bool, plan: dict[str, Any] | None,
+                    say: Callable[[str], None]) -> dict[str, Any]:
     from meddx.core.files import write_json_atomic
     from meddx.data.sources import load_source
     from meddx.evaluation.intervals import metric_intervals
-    from meddx.evaluation.evaluate import SplitPredictions, decided_labels, write_predictions
+    from meddx.evaluation.evaluate import SplitPredictions, write_predictions
     from meddx.training import run as runlib
     from meddx.evaluation.cv_cuts import cut_folds
-    from meddx.training.fit import fit
-
     from meddx.training.distributed import elastic_rank, one_process_hint
     from meddx.evaluation.output_dirs import check_out_folder
 
@@ -105,12 +129,19 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     gaps = fold_gaps(dev, fold_index, list(source.label_names))  # classes a fold's held-out part lacks
     name = config.name or source.name
     out_dir = Path(out) if out else runlib.new_run_dir(f"{name}-cv{folds}")
-    from meddx.bundle.bundle import check_destination_free
+    now = cv_plan.plan_record(config, folds, how, dev, fold_index)
+    if plan is not None:  # a resume: the same settings, data and folds, or refused before anything trains
+        cv_plan.check_same_run(out_dir, plan, now)
+    else:
+        cv_plan.check_not_interrupted(out_dir)
+        from meddx.bundle.bundle import check_destination_free
 
-    for k in range(len(fold_index)):  # before fold 0 trains, not when fold k is saved
-        check_destination_free(out_dir / f"fold{k}", "--out")
-    out_dir.mkdir(parents=True, exist_ok=True)
+        for k in range(len(fold_index)):  # before fold 0 trains, not when fold k is saved
+            check_destination_free(out_dir / f"fold{k}", "--out")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(out_dir / cv_plan.PLAN_FILE, now)  # what a resume must find again
 
+    outcomes = fold_outcomes(source, dev, fold_index, how, config, name, out_dir, progress, plan, say)
     per_fold: list[dict[str, Any]] = []
     oof: list[tuple[int, SplitPredictions, list[str]]] = []
     baseline_oof: list[SplitPredictions] = []
@@ -118,26 +149,18 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     deciding: list[np.ndarray] = []  # per fold: scores whose argmax is the fold's own multi-class decision
     base_weighted, base_deciding = False, []  # the same for the bundled baseline (its decision.class_weights)
     own_warnings: list[list[str]] = []  # each fold's metrics.json warnings
-    for k, test_idx in enumerate(fold_index):
-        fold = fold_source(source, dev, test_idx, k, len(fold_index), how, config)
-        fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
-                                             "add_to_registry": False, "verify": False, "evaluate_test": True})
-        result = fit(fold_cfg, source=fold, progress=progress)
-        predictor = load_bundle(result.bundle_path)  # its threshold and temperature decide the fold's labels
-        preds = result.predictions["test"]  # already predicted (and calibrated) by training
-        oof.append((k, preds, decided_labels(predictor, preds.probs)))
-        weighted = weighted or getattr(predictor, "decision_weights", None) is not None  # argmax p_k·w_k, own w
-        deciding.append(_deciding_scores(preds.probs, getattr(predictor, "decision_weights", None)))
-        per_fold.append(_fold_entry(k, fold, result, predictor))
-        own_warnings.append(list(result.metrics.get("warnings") or []))
+    for k, outcome in enumerate(outcomes):
+        oof.append((k, outcome.preds, outcome.decided))
+        weighted = weighted or outcome.weighted  # argmax p_k·w_k, own w
+        deciding.append(outcome.deciding)
+        per_fold.append(dict(outcome.entry))
+        own_warnings.append(list(outcome.warnings))
         if gaps[k]:
             per_fold[-1]["missing_classes"] = gaps[k]
-        if "baseline_test" in result.predictions:
-            baseline_oof.append(result.predictions["baseline_test"])
-            # a multi-class text baseline with its shift removed decides by argmax p_k·w_k (its own w)
-            base_weights = ((predictor.config.get("baseline") or {}).get("decision") or {}).get("class_weights")
-            base_weighted = base_weighted or base_weights is not None
-            base_deciding.append(_deciding_scores(result.predictions["baseline_test"].probs, base_weights))
+        if outcome.baseline is not None:
+            baseline_oof.append(outcome.baseline)
+            base_weighted = base_weighted or outcome.base_weighted
+            base_deciding.append(outcome.base_deciding)
 
     shared = [str(w) for w in getattr(source, "warnings", None) or []]
     pooled_preds = _pool([p for _, p, _ in oof])
@@ -180,6 +203,33 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
                                                 decisions=decisions, base_decisions=base_decisions)
     write_json_atomic(out_dir / "cv.json", summary)
     return summary
+
+
+def _train_fold(source: ImageSource, dev: SplitData, test_idx: np.ndarray, k: int, n: int, how: str, config: Any,
+                name: str, out_dir: Path, progress: bool) -> FoldOutcome:
+    """Train fold ``k`` into ``out_dir/foldK`` and take what cv.json needs from it."""
+    from meddx.bundle.bundle import load_bundle
+    from meddx.core.files import to_json
+    from meddx.evaluation.evaluate import decided_labels
+    from meddx.training.fit import fit
+
+    fold = fold_source(source, dev, test_idx, k, n, how, config)
+    fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
+                                         "add_to_registry": False, "verify": False, "evaluate_test": True})
+    result = fit(fold_cfg, source=fold, progress=progress)
+    predictor = load_bundle(result.bundle_path)  # its threshold and temperature decide the fold's labels
+    preds = result.predictions["test"]  # already predicted (and calibrated) by training
+    weights = getattr(predictor, "decision_weights", None)  # argmax p_k·w_k (evaluation.decision)
+    base = result.predictions.get("baseline_test")
+    # a multi-class text baseline with its shift removed decides by argmax p_k·w_k (its own w)
+    base_weights = ((predictor.config.get("baseline") or {}).get("decision") or {}).get("class_weights")
+    return FoldOutcome(
+        entry=json.loads(to_json(_fold_entry(k, fold, result, predictor))),  # as a resume reads it back
+        warnings=list(result.metrics.get("warnings") or []), preds=preds,
+        decided=decided_labels(predictor, preds.probs), deciding=_deciding_scores(preds.probs, weights),
+        weighted=weights is not None, baseline=base,
+        base_deciding=None if base is None else _deciding_scores(base.probs, base_weights),
+        base_weighted=base is not None and base_weights is not None)
 
 
 def fold_source(source: ImageSource, dev: SplitData, test_idx: np.ndarray, k: int, folds: int, how: str,

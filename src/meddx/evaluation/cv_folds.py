@@ -7,8 +7,9 @@ with near copies (an image re-encoded, resized or brightened; a document with a 
 those groups, found as ``meddx data verify`` finds them (:mod:`meddx.data.carve_groups`, the same
 functions and pinned settings). A near copy in a fold's training part and in its held-out part
 would make that fold's metrics optimistic, as an exact copy would. ``cv.json`` records the settings
-(``fold_near_copies``). There is no path that re-makes the folds of an earlier ``meddx cv`` (no
-resume): a source in which the search finds nothing gets the folds older versions made.
+(``fold_near_copies``). ``meddx cv --resume`` re-makes a run's folds and checks them against its
+``cv_plan.json`` (:mod:`meddx.evaluation.cv_plan`); a source in which the search finds nothing gets the
+folds older versions made.
 """
 
 from __future__ import annotations

@@ -1,0 +1,174 @@
+"""The record each finished fold of ``meddx cv`` leaves, so that ``meddx cv --resume`` reuses the fold.
+
+A fold's bundle (``foldK/``) is written whole or not at all (``bundle.save_bundle`` builds it in a
+hidden sibling and renames it into place), but ``cv.json`` needs more than the bundle: the fold's
+out-of-fold predictions exactly as training computed them (probabilities, ranking scores, the
+bundled baseline's), its decisions and its ``cv.json`` entry. Predicting again from the bundle would
+not give the same bits (nor the baseline's), so once a fold is done they are written to
+``cv_folds/foldK.npz`` (numbers in their own dtypes, no pickle; a JSON part for the rest), atomically.
+
+A resume reuses a fold when its record reads back, its bundle loads, and the bundle's weights and
+config are those the record was written beside (SHA-256). Any other fold is trained again from
+scratch: what it left (a bundle without a record, a damaged one) is removed first. A fold whose
+training was itself interrupted restarts from its first epoch; its run folder under
+``MEDDX_HOME/runs`` stays as an interrupted run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import shutil
+import zipfile
+from dataclasses import dataclass
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RECORDS = "cv_folds"
+
+
+@dataclass
+class FoldOutcome:
+    """What ``cv.json`` and ``oof_predictions.csv`` take from one finished fold."""
+
+    entry: dict[str, Any]  # its cv.json entry (without ``missing_classes``, added from the folds)
+    warnings: list[str]  # its metrics.json warnings
+    preds: Any  # SplitPredictions of its held-out part
+    decided: list[str]  # the bundle's decision for each held-out row
+    deciding: np.ndarray  # scores whose argmax is its multi-class decision (cv._deciding_scores)
+    weighted: bool = False  # decided by argmax p_k·w_k with its own class weights
+    baseline: Any = None  # the bundled baseline's SplitPredictions of the held-out part, when fitted
+    base_deciding: np.ndarray | None = None
+    base_weighted: bool = False
+
+
+def record_path(out_dir: Path, k: int) -> Path:
+    return Path(out_dir) / RECORDS / f"fold{k}.npz"
+
+
+def bundle_digest(bundle: str | Path) -> str:
+    """SHA-256 of a bundle's weights and config: what a fold record was written beside."""
+    h = hashlib.sha256()
+    for name in ("weights.safetensors", "config.json"):
+        h.update((Path(bundle) / name).read_bytes())
+    return h.hexdigest()
+
+
+def save_fold(out_dir: Path, k: int, fold: FoldOutcome) -> Path:
+    """Write fold ``k``'s record atomically (after its bundle: a record always has its bundle)."""
+    from meddx.core.files import to_json, write_bytes_atomic
+
+    arrays: dict[str, np.ndarray] = {}
+    meta: dict[str, Any] = {"entry": fold.entry, "warnings": fold.warnings, "decided": fold.decided,
+                            "weighted": fold.weighted, "base_weighted": fold.base_weighted,
+                            "bundle_sha256": bundle_digest(fold.entry["bundle"])}
+    for prefix, preds in (("", fold.preds), ("baseline_", fold.baseline)):
+        if preds is None:
+            continue
+        meta[f"{prefix}preds"] = {"split": preds.split, "ids": list(preds.ids),
+                                  "patient_ids": None if preds.patient_ids is None else list(preds.patient_ids)}
+        arrays.update({f"{prefix}labels": np.asarray(preds.labels), f"{prefix}probs": np.asarray(preds.probs)})
+        if preds.scores is not None:
+            arrays[f"{prefix}scores"] = np.asarray(preds.scores)
+    arrays["deciding"] = np.asarray(fold.deciding)
+    if fold.base_deciding is not None:
+        arrays["base_deciding"] = np.asarray(fold.base_deciding)
+    buffer = io.BytesIO()
+    np.savez(buffer, meta=np.frombuffer(to_json(meta).encode("utf-8"), dtype=np.uint8), **arrays)
+    return write_bytes_atomic(record_path(out_dir, k), buffer.getvalue())
+
+
+def load_fold(out_dir: Path, k: int) -> FoldOutcome | None:
+    """Fold ``k``'s outcome when it can be reused (see the module docstring), else ``None``."""
+    from meddx.bundle.bundle import load_bundle
+    from meddx.core.errors import MeddxError
+
+    path = record_path(out_dir, k)
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
+        bundle = Path(meta["entry"]["bundle"])
+        if bundle.resolve() != (Path(out_dir) / f"fold{k}").resolve() or bundle_digest(bundle) != meta["bundle_sha256"]:
+            return None
+        load_bundle(bundle)  # loadable, as meddx predict would load it
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, MeddxError):  # damaged: trained again
+        return None
+    return FoldOutcome(entry=meta["entry"], warnings=list(meta["warnings"]), preds=_preds(meta["preds"], arrays, ""),
+                       decided=list(meta["decided"]), deciding=arrays["deciding"], weighted=bool(meta["weighted"]),
+                       baseline=_preds(meta["baseline_preds"], arrays, "baseline_") if "baseline_preds" in meta else None,
+                       base_deciding=arrays.get("base_deciding"), base_weighted=bool(meta["base_weighted"]))
+
+
+def clear_fold(out_dir: Path, k: int) -> list[str]:
+    """Remove what fold ``k`` left that cannot be reused (its record, a bundle without a usable
+    record), before it trains again; returns what was removed, for the user."""
+    removed = []
+    for path in (record_path(out_dir, k), Path(out_dir) / f"fold{k}"):
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+        else:
+            continue
+        removed.append(str(path))
+    return removed
+
+
+def fold_outcomes(source: Any, dev: Any, fold_index: list[np.ndarray], how: str, config: Any,
+                  name: str, out_dir: Path, progress: bool, plan: dict[str, Any] | None,
+                  say: Callable[[str], None]) -> list[FoldOutcome]:
+    """Each fold's outcome: on a resume (``plan``: its ``cv_plan.json``), a finished fold's from its
+    record; any other fold trained now, then recorded. An interruption names the command that resumes the run."""
+    from meddx.evaluation import cv_plan
+    from meddx.evaluation.cv import _train_fold
+    from meddx.training.fit import TrainingInterrupted
+
+    n = len(fold_index)
+    kept = {k: load_fold(out_dir, k) for k in range(n)} if plan is not None else {}
+    if plan is not None:
+        reused = [k for k in range(n) if kept[k] is not None]
+        cv_plan.note_resume(out_dir, plan, reused, [k for k in range(n) if kept[k] is None])
+        say(f"resuming {out_dir}: {len(reused)} of {n} folds finished and reused, {n - len(reused)} to train")
+    outcomes: list[FoldOutcome] = []
+    try:
+        for k, test_idx in enumerate(fold_index):
+            outcome = kept.get(k)
+            if outcome is not None:
+                say(f"  fold {k}: reused ({out_dir / f'fold{k}'})")
+                outcomes.append(outcome)
+                continue
+            if plan is not None:
+                removed = clear_fold(out_dir, k)  # a bundle without its record, a damaged one
+                say(f"  fold {k}: training" + (f" (removed what its interrupted run left: {', '.join(removed)})"
+                                              if removed else ""))
+            try:
+                outcome = _train_fold(source, dev, test_idx, k, n, how, config, name, out_dir, progress)
+            except (TrainingInterrupted, KeyboardInterrupt):  # not `meddx train --resume` of the fold's run
+                raise TrainingInterrupted(f"cross-validation interrupted in fold {k} (folds 0 to {n - 1}; "
+                                          + (f"{k} finished fold(s) kept in {out_dir}); resume with: meddx cv --resume "
+                                             f"{out_dir}" if k or plan is not None else
+                                             "none finished, nothing kept); run it again")) from None
+            save_fold(out_dir, k, outcome)
+            outcomes.append(outcome)
+    except BaseException:
+        if plan is None and not outcomes:  # nothing to resume: the folder is left as before the run (empty)
+            with contextlib.suppress(OSError):
+                (Path(out_dir) / cv_plan.PLAN_FILE).unlink()
+        raise
+    return outcomes
+
+
+def _preds(meta: dict[str, Any], arrays: dict[str, np.ndarray], prefix: str) -> Any:
+    from meddx.evaluation.evaluate import SplitPredictions
+
+    return SplitPredictions(split=meta["split"], ids=list(meta["ids"]), labels=arrays[f"{prefix}labels"],
+                            probs=arrays[f"{prefix}probs"], patient_ids=meta["patient_ids"],
+                            scores=arrays.get(f"{prefix}scores"))
