@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 # the file that marks a run folder's kind, checked in this order (data.json tells text from images)
-_KIND_FILES = (("cv.json", "cv"), ("federated.json", "federated"), ("fingerprint.json", "segmentation"),
+_KIND_FILES = (("cv.json", "cv"), ("cv_plan.json", "cv"), ("federated.json", "federated"),
+               ("fingerprint.json", "segmentation"),
                ("series_preprocessing.json", "series"), ("preprocessing.json", "tabular"))
 _STAMP = re.compile(r"-(\d{8}-\d{6})(?:-\d+)?$")  # new_run_dir's <name>-<UTC time>[-n]
 
@@ -64,10 +65,10 @@ def kind_of(folder: Path, data: dict[str, Any] | None = None) -> str | None:
 
 def legacy_status(folder: Path) -> str:
     """The status of a run found on disk with no row: ``finished`` (``metrics.json`` or ``cv.json``,
-    written last), ``interrupted`` (a checkpoint to resume from), else ``failed``."""
+    written last), ``interrupted`` (a checkpoint or a cv plan to resume from), else ``failed``."""
     if (folder / "metrics.json").is_file() or (folder / "cv.json").is_file():
         return "finished"
-    return "interrupted" if (folder / "checkpoints" / "last.ckpt").is_file() else "failed"
+    return "interrupted" if resumable(folder) or resumable_cv(folder) else "failed"
 
 
 def run_name(folder: Path) -> str:
@@ -103,6 +104,11 @@ def last_written(folder: Path) -> float | None:
 def resumable(folder: Path) -> bool:
     """Whether ``meddx train --resume`` can go on from ``folder``: a last checkpoint, no bundle yet."""
     return (folder / "checkpoints" / "last.ckpt").is_file() and not (folder / "metrics.json").is_file()
+
+
+def resumable_cv(folder: Path) -> bool:
+    """Whether ``meddx cv --resume`` can go on from ``folder``: a cv plan (written before fold 0), no ``cv.json``."""
+    return (folder / "cv_plan.json").is_file() and not (folder / "cv.json").is_file()
 
 
 # ----------------------------------------------------------------------------- processes

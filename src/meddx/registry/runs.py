@@ -91,9 +91,12 @@ class RunRecord:
 
     @property
     def resume_command(self) -> str | None:
-        """``meddx train --resume FOLDER`` for an unfinished run that has a checkpoint, else ``None``."""
+        """``meddx train --resume FOLDER`` for an unfinished run that has a checkpoint, ``meddx cv --resume
+        FOLDER`` for an unfinished cross-validation, else ``None``."""
         if self.status in ("running", "finished", "missing") or not self.resumable:
             return None
+        if folders.resumable_cv(Path(self.path)):
+            return f"meddx cv --resume {self.path}"
         return f"meddx train --resume {self.path}" if folders.resumable(Path(self.path)) else None
 
     def to_dict(self) -> dict[str, Any]:

@@ -272,3 +272,21 @@ def test_a_scikit_learn_fit_shows_no_epochs_in_its_settings(tmp_path: Path) -> N
     (tmp_path / "trainer.json").unlink()  # a series' aggregate gbm writes no trainer.json; its plan says so
     (tmp_path / "plan.json").write_text(json.dumps({"model": "gbm", "pipeline": "aggregate", "epochs": 20}))
     assert "epochs" not in config_summary(tmp_path) and config_summary(tmp_path)["fitted_by"] == "scikit-learn"
+
+
+def test_an_interrupted_cross_validation_offers_meddx_cv_resume() -> None:
+    """A cv folder with its plan and no cv.json (stopped between folds) is an interrupted cv, found on
+    disk or through its row, and its resume command is ``meddx cv --resume``, not ``meddx train``."""
+    found = _folder("notes-cv5-20260103-090000", {"cv_plan.json": {"k": 5}})
+    finished = _folder("notes-cv5-20260104-090000", {"cv_plan.json": {"k": 5}, "cv.json": {"mean": {}}})
+    with pytest.raises(KeyboardInterrupt):
+        with recording_run(None):
+            recorded = new_run_dir("tables-cv3")
+            (recorded / "cv_plan.json").write_text(json.dumps({"k": 3}))
+            raise KeyboardInterrupt
+    runs = {r.folder: r for r in list_runs()}
+    on_disk, done, row = runs[found.name], runs[finished.name], runs[recorded.name]
+    assert (on_disk.status, on_disk.kind) == ("interrupted", "cv")
+    assert on_disk.resume_command == f"meddx cv --resume {found.resolve()}"
+    assert (done.status, done.resume_command) == ("finished", None)
+    assert row.status == "interrupted" and row.resume_command == f"meddx cv --resume {recorded.resolve()}"
