@@ -109,9 +109,11 @@ def load_fold(out_dir: Path, k: int) -> FoldOutcome | None:
 
 def clear_fold(out_dir: Path, k: int) -> list[str]:
     """Remove what fold ``k`` left that cannot be reused (its record, a bundle without a usable
-    record), before it trains again; returns what was removed, for the user."""
+    record, the hidden folder of a bundle save cut off by a crash: ``save_bundle`` writes ``.foldK-*``
+    and renames it), before it trains again; returns what was removed, for the user."""
     removed = []
-    for path in (record_path(out_dir, k), Path(out_dir) / f"fold{k}"):
+    unsaved = sorted(Path(out_dir).glob(f".fold{k}-*"))
+    for path in (record_path(out_dir, k), Path(out_dir) / f"fold{k}", *unsaved):
         if path.is_dir():
             shutil.rmtree(path)
         elif path.exists():

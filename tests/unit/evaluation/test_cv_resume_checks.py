@@ -144,3 +144,15 @@ def test_fold_record_is_not_reused_when_its_bundle_does_not_load(tmp_path: Path,
     save_fold(tmp_path, 1, _outcome(bundle))
     monkeypatch.setattr(bundlelib, "load_bundle", damaged)
     assert load_fold(tmp_path, 1) is None
+
+
+def test_clearing_a_fold_removes_a_bundle_save_a_crash_cut_off(tmp_path: Path) -> None:
+    """``save_bundle`` writes a hidden ``.foldK-*`` folder and renames it into place: one left by a
+    crash is removed (and named) before fold K trains again; another fold's is not touched."""
+    (tmp_path / "fold1").mkdir()
+    (tmp_path / ".fold1-a1b2c3").mkdir()
+    (tmp_path / ".fold1-a1b2c3" / "weights.safetensors").write_bytes(b"x")
+    (tmp_path / ".fold10-d4e5f6").mkdir()
+    removed = clear_fold(tmp_path, 1)
+    assert sorted(Path(p).name for p in removed) == [".fold1-a1b2c3", "fold1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".fold10-d4e5f6"]
