@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.dicom_checks import check_decoder, check_instance_numbers, check_one_series, check_slice_spacing
+from meddx.data.dicom_checks import (check_decoder, check_instance_numbers, check_one_series, check_slice_spacing,
+                                    read_dataset)
 from meddx.data.dicom_voi import (functional_item, invert_monochrome1, inverted_display, stored_max, voi_applies,
                                   voi_pixels)
 from meddx.data.orientation import CANONICAL, Reorientation, reorient
@@ -109,13 +110,11 @@ def read_dicom_file(path: Path, orientation: str | None = CANONICAL) -> LoadedIm
     """One DICOM file: ``(C, H, W)``, or ``(1, F, H, W)`` for a multi-frame file in ascending
     position along the slice normal when every frame records a distinct position (then turned
     to ``orientation``; None keeps that order)."""
-    import pydicom
-
     from meddx.data.io import _EXPECTED, LoadedImage
 
     with open(path, "rb") as fh:
         has_preamble = fh.read(132)[128:132] == b"DICM"
-    ds = pydicom.dcmread(path, force=not has_preamble)
+    ds = read_dataset(path, force=not has_preamble)  # a truncated file is refused as one
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         modality = ds.get("Modality", "unknown")
         raise DataError(

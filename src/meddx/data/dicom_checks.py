@@ -2,7 +2,9 @@
 the file or folder and what to do: a compressed transfer syntax with no decoder installed, a
 series folder holding several series or slice orientations, slices of one series with different
 pixel spacings (or, without positions, different slice thicknesses), and slices of a series
-without positions that claim the same InstanceNumber.
+without positions that claim the same InstanceNumber; and, for folders, which DICOM files hold no
+image at all (:func:`dicom_frames`: a DICOMDIR, reports, key objects, presentation states); and
+whether a file is whole (:func:`read_dataset`: a truncated copy is named as one).
 
 Kept apart from :mod:`meddx.data.dicom` (decoding and geometry) so each module stays small.
 """
@@ -10,6 +12,7 @@ Kept apart from :mod:`meddx.data.dicom` (decoding and geometry) so each module s
 from __future__ import annotations
 
 import re
+import warnings
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,78 @@ def check_decoder(ds: Any, path: str | Path) -> None:
     options = "; ".join(_pip_hint(dep) for dep in decoder.missing_dependencies)
     raise DataError(f"{path}: cannot decode image: its pixel data is compressed as {name} and no decoder for it "
                     f"is installed; install one of: {options} (or re-export the file uncompressed)")
+
+
+def dicom_frames(path: str | Path) -> int:
+    """The number of frames of a DICOM image file (1 for a single slice, the volume's slices for
+    an enhanced multi-frame file); 0 for a DICOM file that is no image: a ``DICOMDIR`` (the index a
+    CD or PACS export puts at its root), or an object whose SOP class is known and is not an image
+    (RT structure set, segmentation, structured report, key object selection, presentation state).
+    The SOP class is the dataset's, else the file meta's (a DICOMDIR records it only there). An
+    unreadable header counts as one frame, so that the reader reports it.
+
+    Folder readers (``predict`` on a folder, class folders of an image folder) skip the zeros, as a
+    series folder does; read on its own, such a file is refused as a DICOM without pixel data.
+    """
+    import pydicom
+
+    from meddx.data.dicom import is_image_sop
+
+    if Path(path).name.upper() == "DICOMDIR":
+        return 0
+    try:
+        ds = pydicom.dcmread(path, stop_before_pixels=True, force=True,
+                             specific_tags=["SOPClassUID", "NumberOfFrames"])
+    except Exception:  # noqa: BLE001 - any unreadable header is the reader's to report
+        return 1
+    sop = ds.get("SOPClassUID") or getattr(getattr(ds, "file_meta", None), "MediaStorageSOPClassUID", None)
+    if not is_image_sop(sop):
+        return 0
+    try:
+        return max(1, int(ds.get("NumberOfFrames") or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+TRUNCATED = "End of file reached before delimiter"
+"""How pydicom's warning starts when a file ends inside its encapsulated pixel data."""
+
+
+def read_dataset(path: str | Path, force: bool) -> Any:
+    """``pydicom.dcmread(path, force=force)``, refusing a file that ends inside its pixel data with a
+    ``DataError`` that says so. pydicom only warns when encapsulated (compressed) pixel data stops
+    before its end marker and returns the header without pixels, which was then reported as
+    "DICOM without pixel data" beside a multi-line warning; other warnings pass on as they were."""
+    import pydicom
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = pydicom.dcmread(path, force=force)
+    for w in caught:
+        if str(w.message).startswith(TRUNCATED):
+            raise DataError(f"{path}: cannot decode image (the file ends inside its pixel data: truncated, as by an "
+                            "interrupted copy or download); expected a whole DICOM file: copy or export it again")
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return ds
+
+
+def holds_no_image(path: str | Path) -> bool:
+    """Whether the DICOM file ``path`` holds no image (:func:`dicom_frames` is 0), asked of its file
+    meta alone when it has one (MediaStorageSOPClassUID, in the first few hundred bytes): about
+    0.2 ms a file against 1.7 ms for a header read of a CT slice, which an image folder of
+    thousands of DICOM files pays at every load. A file without file meta gets the header read."""
+    from pydicom.filereader import read_file_meta_info
+
+    from meddx.data.dicom import is_image_sop
+
+    if Path(path).name.upper() == "DICOMDIR":
+        return True
+    try:
+        sop = read_file_meta_info(path).get("MediaStorageSOPClassUID")
+    except Exception:  # noqa: BLE001 - no preamble or file meta: the full header read decides
+        sop = None
+    return dicom_frames(path) == 0 if sop is None else not is_image_sop(sop)
 
 
 def _pip_hint(dependency: str) -> str:

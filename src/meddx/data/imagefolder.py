@@ -7,8 +7,9 @@ validation, test/testing)::
     root/<split>/<class>/<image>              e.g. Training/glioma_tumor/gg (1).jpg
 
 Images are PNG/JPEG/BMP/TIFF/DICOM/NIfTI files directly inside a class folder; sub-folders of a
-class folder, images lying outside any class folder and class folders without images are left
-out and named or counted in the notes. Paths are sorted, ids are paths relative to
+class folder, images lying outside any class folder, DICOM files that hold no image (a CD export's
+DICOMDIR, dose reports, key objects, presentation states) and class folders without images are
+left out and named or counted in the notes. Paths are sorted, ids are paths relative to
 the root with ``/`` separators, and classes are sorted by name, so the same folder always gives
 the same source.
 """
@@ -22,7 +23,7 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.data.base import (SPLITS, ImageSource, SplitData, TaskType, case_clash_notes, order_label_names,
                              too_few_classes)
-from meddx.data.io import is_image_file, read_image
+from meddx.data.io import NIFTI_EXTENSIONS, PIL_EXTENSIONS, detect_kind, image_suffix, is_image_file, read_image
 from meddx.data.splits import split_alias
 
 
@@ -79,13 +80,15 @@ def load_imagefolder(root: str | Path) -> ImageSource:
     files: dict[str, dict[str, list[Path]]] = {}
     ignored_files = ignored_dirs = 0
     empty: list[str] = []
+    objects: list[Path] = []  # DICOM files without an image (DICOMDIR, SR, KO, PR)
+    unread: list[Path] = []  # pictures in a format read_image does not read (GIF, WebP...)
     stray = _stray_images(root) if root not in by_split.values() else []
     for split, folder in by_split.items():
         stray += _stray_images(folder)
         classes: dict[str, list[Path]] = {}
         nested: list[Path] = []  # sub-folders of class folders (a DICOM series per folder, say)
         for cls_dir in _subdirs(folder):
-            images, skipped, subdirs = _class_images(cls_dir)
+            images, skipped, subdirs = _class_images(cls_dir, objects, unread)
             ignored_files += skipped
             ignored_dirs += subdirs
             nested += _subdirs(cls_dir) if subdirs else []
@@ -94,14 +97,20 @@ def load_imagefolder(root: str | Path) -> ImageSource:
             else:
                 empty.append(_rel(cls_dir, root))
         if not classes:
+            found = f"; found {_unread_hint(unread, root)}" if unread else ""
             raise DataError(f"{folder}: no class sub-folders with images; expected {folder}/<class>/<image> "
-                            f"(PNG, JPEG, BMP, TIFF, DICOM or NIfTI){_nested_hint(nested, root)}")
+                            f"(PNG, JPEG, BMP, TIFF, DICOM or NIfTI){found}{_nested_hint(nested, root)}")
         files[split] = classes
     if stray:
         notes.append(f"ignored {len(stray)} image(s) outside class folders (first: {_rel(stray[0], root)}); "
                      "expected every image inside a class folder")
     if empty:
         notes.append(f"ignored {len(empty)} class folder(s) without images: {', '.join(empty)}")
+    if objects:
+        notes.append(f"ignored {len(objects)} DICOM file(s) without an image (DICOMDIR, reports, key objects, "
+                     f"presentation states...) inside class folders (first: {_rel(objects[0], root)})")
+    if unread:
+        notes.append(f"ignored {_unread_hint(unread, root)}")
     ignored = [f"{n} {what}" for n, what in ((ignored_files, "non-image file(s)"), (ignored_dirs, "sub-folder(s)"))
                if n]
     if ignored:  # only what was ignored: "0 non-image file(s) and 2 sub-folder(s)" read as a count of nothing
@@ -146,16 +155,39 @@ def guess_spatial_dims(paths: list[str], notes: list[str], tries: int = 5, *, on
     ``verify`` from reporting it, so after ``tries`` failures assume 2D and say so.
 
     ``one_slice_2d`` (classification sources): a one-slice volume (NIfTI ``x*y*1``) is 2D, as
-    ``ImageSource.get_image`` and a 2D bundle read it (a 3D bundle refuses single slices)."""
-    for path in paths[:tries]:
+    ``ImageSource.get_image`` and a 2D bundle read it (a 3D bundle refuses single slices). These
+    sources also confirm the first file with the last one that decodes (one more read): one cine
+    clip or multi-page TIFF sorted first among X-rays used to make the whole folder 3D and every
+    X-ray undecodable. When the two disagree, the majority of up to ``4 * tries`` files spread over
+    ``paths`` decides, and a note names the first file of each kind."""
+    def dims(path: str) -> int | None:
         try:
             shape = read_image(path).array.shape
-            return 3 if len(shape) == 4 and (shape[1] > 1 or not one_slice_2d) else 2
         except DataError:
-            continue
-    if paths:
-        notes.append(f"could not decode any of the first {min(tries, len(paths))} images; assuming 2D")
-    return 2
+            return None
+        return 3 if len(shape) == 4 and (shape[1] > 1 or not one_slice_2d) else 2
+
+    first = next(((p, d) for p in paths[:tries] if (d := dims(p)) is not None), None)
+    if first is None:
+        if paths:
+            notes.append(f"could not decode any of the first {min(tries, len(paths))} images; assuming 2D")
+        return 2
+    if not one_slice_2d or len(paths) < 2:
+        return first[1]
+    last = next(((p, d) for p in reversed(paths[-tries:]) if (d := dims(p)) is not None), None)
+    if last is None or last[1] == first[1]:
+        return first[1]
+    picks = sorted({round(i * (len(paths) - 1) / (4 * tries - 1)) for i in range(4 * tries)})
+    seen = [(p, d) for p in (paths[i] for i in picks) if (d := dims(p)) is not None]
+    counts = {k: sum(d == k for _, d in seen) for k in (2, 3)}
+    chosen = first[1] if counts[2] == counts[3] else max(counts, key=counts.__getitem__)
+    firsts = {k: next(p for p, d in seen if d == k) for k in (2, 3) if counts[k]}
+    named = ", ".join(f"{k}D: {counts[k]} (first {firsts[k]})" for k in (2, 3) if counts[k])
+    why = "as the first file (a tie)" if counts[2] == counts[3] else "the majority"
+    notes.append(f"images of both kinds among {len(seen)} sampled files: {named}; reading {chosen}D, {why}: the "
+                 f"{5 - chosen}D files are named as undecodable by `data info`/`verify` and refused by `train`: "
+                 "remove them, or export the single frame or whole volume meant")
+    return chosen
 
 
 def _nested_hint(nested: list[Path], root: Path) -> str:
@@ -176,22 +208,57 @@ def _subdirs(folder: Path) -> list[Path]:
     )
 
 
-def _class_images(folder: Path) -> tuple[list[Path], int, int]:
-    """Image files directly in ``folder``, and how many other files / sub-folders were skipped."""
+def _class_images(folder: Path, objects: list[Path], unread: list[Path]) -> tuple[list[Path], int, int]:
+    """Image files directly in ``folder``, and how many other files / sub-folders were skipped;
+    DICOM files without an image are appended to ``objects``, pictures in formats that are not
+    read (``UNREAD_SUFFIXES``) to ``unread``."""
     images, skipped, subdirs = [], 0, 0
     for p in sorted(folder.iterdir()):
         if p.is_dir():
             subdirs += 0 if p.name.startswith(".") else 1
         elif is_image_file(p):
-            images.append(p)
+            (objects if _dicom_without_image(p) else images).append(p)
+        elif p.suffix.lower() in UNREAD_SUFFIXES and not p.name.startswith("."):
+            unread.append(p)
         elif not p.name.startswith("."):
             skipped += 1
     return images, skipped, subdirs
 
 
+UNREAD_SUFFIXES = frozenset({".gif", ".webp", ".jp2", ".j2k", ".jpx", ".heic", ".heif", ".avif", ".pgm", ".ppm",
+                             ".pbm", ".pnm", ".tga"})
+"""Picture formats found in exported image folders that ``read_image`` does not read: named in the
+notes as images left out (with their formats and the first file), not counted as "non-image files"."""
+
+
+def _unread_hint(unread: list[Path], root: Path) -> str:
+    """``"N image(s) in a format meddx does not read (.gif: 2) inside class folders (first: a/x.gif):
+    convert ..."``, or "" when there are none."""
+    if not unread:
+        return ""
+    from collections import Counter
+
+    kinds = ", ".join(f"{k}: {n}" for k, n in sorted(Counter(p.suffix.lower() for p in unread).items()))
+    return (f"{len(unread)} image(s) in a format meddx does not read ({kinds}) inside class folders "
+            f"(first: {_rel(unread[0], root)}): convert them to PNG to use them")
+
+
 def _stray_images(folder: Path) -> list[Path]:
-    """Image files lying directly in a root or split folder, where no class applies (sorted)."""
-    return sorted(p for p in folder.iterdir() if is_image_file(p))
+    """Image files lying directly in a root or split folder, where no class applies (sorted); a
+    DICOM file without an image (a CD export's DICOMDIR at the root) is none."""
+    return sorted(p for p in folder.iterdir() if is_image_file(p) and not _dicom_without_image(p))
+
+
+def _dicom_without_image(path: Path) -> bool:
+    """Whether ``path`` is a DICOM file that holds no image (a DICOMDIR, a structured report, a key
+    object or presentation state: :func:`~meddx.data.dicom_checks.dicom_frames`). Such files sit
+    beside the images of a PACS or CD export; taken as samples, each would fail to decode and stop
+    ``train``. Only DICOM-named or extension-less files are opened (their file meta read)."""
+    from meddx.data.dicom_checks import holds_no_image
+
+    if image_suffix(path) in PIL_EXTENSIONS | NIFTI_EXTENSIONS:
+        return False
+    return detect_kind(path) == "dicom" and holds_no_image(path)
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -21,12 +21,13 @@ def expand_image_inputs(paths: Sequence[str | Path], spatial_dims: int) -> list[
     (``"xrays/*.png"``, quoted in a shell or given to the Python API) by what it matches (see
     :func:`expand_globs`).
 
-    DICOM objects of a known non-image class beneath a folder (structure sets, segmentations,
-    reports) are not inputs and are skipped; for a 3D bundle a multi-frame DICOM file (an
-    enhanced CT/MR volume) is an input of its own. A folder holding no image a bundle of
-    ``spatial_dims`` dimensions can read is an error that names it; a path that does not exist
-    is passed on for the reader to report.
+    DICOM files beneath a folder that hold no image (a CD export's ``DICOMDIR``; structure sets,
+    segmentations, reports: :func:`~meddx.data.dicom_checks.dicom_frames`) are not inputs and are
+    skipped; for a 3D bundle a multi-frame DICOM file (an enhanced CT/MR volume) is an input of its
+    own. A folder holding no image a bundle of ``spatial_dims`` dimensions can read is an error that
+    names it; a path that does not exist is passed on for the reader to report.
     """
+    from meddx.data.dicom_checks import dicom_frames
     from meddx.data.io import detect_kind
 
     expanded: list[Path] = []
@@ -36,7 +37,7 @@ def expand_image_inputs(paths: Sequence[str | Path], spatial_dims: int) -> list[
             continue
         files = _files_beneath(path)
         kinds = {f: detect_kind(f) for f in files}
-        frames = {f: _dicom_frames(f) for f, k in kinds.items() if k == "dicom"}
+        frames = {f: dicom_frames(f) for f, k in kinds.items() if k == "dicom"}
         kinds = {f: None if k == "dicom" and frames[f] == 0 else k for f, k in kinds.items()}
         if spatial_dims == 3:  # a multi-frame DICOM file is a volume of its own, not a slice of its folder's series
             series = sorted({f.parent for f in files if kinds[f] == "dicom" and frames[f] == 1})
@@ -101,28 +102,6 @@ def _files_beneath(folder: Path) -> list[Path]:
     hidden folders (``.git``, ``.Trash``, ``.ipynb_checkpoints``) left out, as a file browser does."""
     return sorted(f for f in folder.rglob("*")
                   if f.is_file() and not any(part.startswith(".") for part in f.relative_to(folder).parts))
-
-
-def _dicom_frames(path: Path) -> int:
-    """The number of frames of a DICOM image file (1 for a single slice, the volume's slices for
-    an enhanced multi-frame file); 0 for a DICOM object whose SOP class is known and is not an
-    image (RT structure set, segmentation, structured report...). An unreadable header counts as
-    one frame, so that the reader reports it."""
-    import pydicom
-
-    from meddx.data.dicom import is_image_sop
-
-    try:
-        ds = pydicom.dcmread(path, stop_before_pixels=True, force=True,
-                             specific_tags=["SOPClassUID", "NumberOfFrames"])
-    except Exception:  # noqa: BLE001 - any unreadable header is the reader's to report
-        return 1
-    if not is_image_sop(ds.get("SOPClassUID")):
-        return 0
-    try:
-        return max(1, int(ds.get("NumberOfFrames") or 1))
-    except (TypeError, ValueError):
-        return 1
 
 
 def unique_stems(paths: Sequence[Path], stem_of: Callable[[Path], str]) -> list[str]:

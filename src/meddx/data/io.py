@@ -140,6 +140,8 @@ def read_image(path: str | Path, orientation: str | None | object = _CURRENT, *,
         return read_dicom_series(p, wanted, on_slice=on_slice, headers=headers)
     if not p.exists():
         raise DataError(f"{p}: no such file; {_EXPECTED} file or a DICOM series folder")
+    if p.stat().st_size == 0:  # an interrupted copy or download: say so, not "cannot identify image file"
+        raise DataError(f"{p}: cannot decode image (empty file, 0 bytes); {_EXPECTED}: copy or export it again")
     kind = detect_kind(p)
     if kind is None:
         raise DataError(f"{p}: cannot decode image (unrecognised content and extension); {_EXPECTED}")
@@ -173,7 +175,13 @@ def check_finite(array: np.ndarray, where: str) -> None:
 def _read_pil(path: Path) -> LoadedImage:
     from PIL import Image, ImageOps
 
-    with warnings.catch_warnings(), Image.open(path) as img:
+    try:
+        opened = Image.open(path)
+    except Image.DecompressionBombError as exc:  # Pillow's guard; its message names no remedy
+        raise DataError(f"{path}: cannot decode image ({_reason(exc).split(', could be')[0]}, a guard against "
+                        "decompression bombs); expected a smaller picture: downsample it (e.g. ImageMagick "
+                        "`magick IN -resize 25% OUT`)") from exc
+    with warnings.catch_warnings(), opened as img:
         warnings.simplefilter("ignore")  # e.g. "Corrupt EXIF data": harmless, and not one line
         # A JPEG is one picture: a phone's MPO JPEG adds previews (other sizes) as "frames"
         frames = 1 if img.format in ("JPEG", "MPO") else getattr(img, "n_frames", 1)
