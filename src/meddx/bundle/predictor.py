@@ -217,15 +217,16 @@ class Predictor:
         per_label = [self.class_thresholds.get(n, t) if self.class_thresholds else t for n in self.label_names]
         return [[n for n, p, tn in zip(self.label_names, row, per_label) if p >= tn] for row in probs]
 
-    def readable_image(self, image: np.ndarray, where: str) -> np.ndarray:
+    def readable_image(self, image: np.ndarray, where: str, *, fourth_axis: bool = False) -> np.ndarray:
         """``image`` (channel first) as this bundle reads it, or a ``DataError`` naming ``where``
         when its dimensionality or channels cannot be: one check for predict and explain.
 
         A single slice is no volume: a 3D bundle refuses ``(C, 1, H, W)`` (a 2D bundle reads it as
         the 2D image it is). Channels convert only as grey and colour do (grey, RGB and RGBA to
-        the bundle's grey or RGB); another count that differs from the bundle's (a 4D NIfTI's
-        time points or modalities) is refused rather than averaged, unless training itself was
-        told to read such images with the bundle's channel count (``channels`` set in the config).
+        the bundle's grey or RGB); another count that differs from the bundle's, and any count of
+        a 4D NIfTI's time points or modalities (``fourth_axis``, ``LoadedImage.fourth_axis``: three
+        volumes are T1/T2/FLAIR, not RGB), is refused rather than averaged, unless training itself
+        was told to read such images with the bundle's channel count (``channels`` set in the config).
         """
         dims = len(self.preprocessor.spatial_size)
         image = single_slice_as_2d(image, dims)
@@ -235,13 +236,13 @@ class Predictor:
         if dims == 3 and image.shape[1] == 1 and self.preprocessor.spatial_size[0] > 1:
             raise DataError(f"{where}: a volume of a single slice (shape {tuple(image.shape)}), but bundle "
                             f"{self.name!r} classifies 3D volumes; give the whole volume or DICOM series folder")
-        if not self._channels_readable(image.shape[0]):
+        if not self._channels_readable(image.shape[0], fourth_axis):
             raise DataError(f"{where}: {image.shape[0]} channels, but bundle {self.name!r} reads "
                             f"{self.preprocessor.channels}-channel images (grey or RGB convert automatically; a 4D "
                             "NIfTI's 4th axis, time or modality, is read as channels: save the 3D volume meant)")
         return image
 
-    def _channels_readable(self, c: int) -> bool:
+    def _channels_readable(self, c: int, fourth_axis: bool = False) -> bool:
         """Whether a ``c``-channel image converts to the bundle's channels (see ``readable_image``)."""
         from meddx.training.plan import is_chosen
         from meddx.transforms.image import channels_convertible
@@ -250,7 +251,7 @@ class Predictor:
         if c == channels:
             return True
         chosen = is_chosen({"reasons": self.config.get("training", {}).get("plan_reasons")}, "channels")
-        colour = c in (1, 3, 4) and channels in (1, 3)
+        colour = not fourth_axis and c in (1, 3, 4) and channels in (1, 3)
         return channels_convertible(c, channels) and (colour or chosen)
 
     def read(self, path: str | Path) -> np.ndarray:
@@ -265,7 +266,7 @@ class Predictor:
 
         with reading_for(self):  # orientation and X-ray VOI as the bundle's training read them
             loaded = read_image(path)
-        loaded.array = self.readable_image(loaded.array, str(path))
+        loaded.array = self.readable_image(loaded.array, str(path), fourth_axis=loaded.fourth_axis)
         return loaded
 
     @property

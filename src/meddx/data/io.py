@@ -59,6 +59,8 @@ class LoadedImage:
     order, the array's axes reversed; after reorientation, the reoriented grid's); ``None`` for
     other formats. ``reoriented`` says how a volume was turned from the file's stored order
     (None: it was not), so a mask predicted on the array can be written back in that order.
+    ``fourth_axis``: the channels are a 4D NIfTI's 4th axis (time points or modalities such as
+    T1/T2/FLAIR), not colours, so they never convert to a bundle's grey or RGB channels.
     """
 
     array: np.ndarray
@@ -66,6 +68,7 @@ class LoadedImage:
     path: str
     affine: np.ndarray | None = None
     reoriented: Reorientation | None = None
+    fourth_axis: bool = False
 
 
 def image_suffix(path: str | Path) -> str:
@@ -238,20 +241,21 @@ def _read_nifti(path: Path, orientation: str | None) -> LoadedImage:
     data, affine, zooms, change = reorient(data, np.asarray(img.affine, dtype=np.float64),
                                            img.header.get_zooms(), orientation)
     zooms = zooms or ()
+    fourth_axis = data.dtype.names is None and data.ndim == 4  # time points or modalities, not colours
     if data.dtype.names is not None:  # RGB24 / RGBA32: one structured field per colour
         data = np.stack([np.asarray(data[name]) for name in data.dtype.names], axis=0)  # (C, x, y[, z])
     elif data.ndim == 5 and data.shape[3] == 1:  # NIfTI vector images: (x, y, z, 1, c)
         data = np.moveaxis(data[:, :, :, 0, :], -1, 0)
     elif data.ndim in (2, 3):
         data = data[None]
-    elif data.ndim == 4:  # (x, y, z, t): the 4th axis is the channel axis
+    elif fourth_axis:  # (x, y, z, t): the 4th axis is the channel axis
         data = np.moveaxis(data, -1, 0)
     if data.ndim not in (3, 4):
         raise DataError(f"{path}: cannot decode image (NIfTI with {img.header['dim'][0]} dimensions); "
                         "expected 2D, 3D or 4D")
     arr = np.ascontiguousarray(data.transpose(0, *range(data.ndim - 1, 0, -1)))  # (C, x, y[, z]) -> (C, [z,] y, x)
     spacing = (zooms[1], zooms[0]) if arr.ndim == 3 else (zooms[2], zooms[1], zooms[0])
-    return LoadedImage(arr, spacing, str(path), affine, change)
+    return LoadedImage(arr, spacing, str(path), affine, change, fourth_axis=fourth_axis)
 
 
 def _load_nifti(path: Path):  # type: ignore[no-untyped-def]

@@ -138,7 +138,7 @@ def _prepare_image(served: Any, data: bytes, settings: Any) -> tuple[Any, Any]:
         with reading_for(served.predictor):  # X-ray DICOM as training read it
             loaded = decode_upload(payload.kind, data, orientation, limits)
             check()
-            image = readable(served, loaded.array)  # explanations draw on this image too
+            image = readable(served, loaded.array, fourth_axis=loaded.fourth_axis)  # explanations draw on it too
     payload.spacing = loaded.spacing  # and a volume's figure at this spacing, as `meddx explain` draws it
     return payload, (image, preprocess(served, image))
 

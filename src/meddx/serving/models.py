@@ -308,7 +308,7 @@ class ModelManager:
         self._loader.shutdown(wait=False, cancel_futures=True)
 
 
-def readable(served: ServedModel, image: np.ndarray) -> np.ndarray:
+def readable(served: ServedModel, image: np.ndarray, *, fourth_axis: bool = False) -> np.ndarray:
     """A decoded upload as the bundle reads it, by ``meddx predict``'s rule
     (``Predictor.readable_image``: a one-slice volume is a 2D image, channels convert only as grey
     and colour do, a 3D model refuses a single slice); 422 otherwise."""
@@ -316,7 +316,7 @@ def readable(served: ServedModel, image: np.ndarray) -> np.ndarray:
     from meddx.core.errors import DataError
 
     try:
-        return served.predictor.readable_image(image, "the uploaded image")
+        return served.predictor.readable_image(image, "the uploaded image", fourth_axis=fourth_axis)
     except DataError as exc:
         dims = len(served.predictor.preprocessor.spatial_size)
         kind = "wrong-dimensions" if single_slice_as_2d(image, dims).ndim - 1 != dims else "unreadable-image"

@@ -123,6 +123,25 @@ def test_extra_channels_of_a_4d_nifti_are_refused_not_averaged(bundle3d: Path, t
     assert predictor.readable_image(np.zeros((5, 5, 6, 7), np.float32), "x").shape == (5, 5, 6, 7)
 
 
+
+def test_three_or_four_volumes_of_a_4d_nifti_are_modalities_not_colours(bundle3d: Path, tmp_path: Path) -> None:
+    """T1/T2/FLAIR (3 volumes) or 4 time points given to a grey bundle were averaged to grey with a
+    warning calling them "a colour picture"; a 4th axis never converts as colour does. An RGB NIfTI
+    (structured voxels) still converts, as a colour PNG does."""
+    predictor = load_bundle(bundle3d)
+    vol = _volume().transpose(2, 1, 0)
+    for t in (3, 4):
+        path = _save(np.stack([vol, vol + 1, vol * 2][:t] + [vol] * (t - 3), axis=-1), tmp_path / f"m{t}.nii.gz")
+        assert read_image(path).fourth_axis
+        with pytest.raises(DataError, match=f"m{t}.nii.gz: {t} channels, but bundle 'vol' reads 1-channel"):
+            predictor.predict_files([path])
+    rgb = np.zeros(vol.shape, dtype=[("R", "u1"), ("G", "u1"), ("B", "u1")])
+    rgb["R"] = rgb["G"] = rgb["B"] = (vol % 256).astype(np.uint8)
+    path = _save(rgb, tmp_path / "rgb.nii.gz")
+    assert not read_image(path).fourth_axis
+    assert sum(predictor.predict_files([path])[0].probabilities.values()) == pytest.approx(1.0)
+
+
 def test_a_folder_of_volumes_is_not_held_in_memory_at_full_resolution(bundle3d: Path, tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Each file is preprocessed to the bundle's size as it is read: a folder of 100 CT volumes
