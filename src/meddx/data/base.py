@@ -230,7 +230,7 @@ class ImageSource:
 
             what = f"a volume of {image.shape[1]} frames or slices" if image.ndim == 4 else "a 2D image"
             raise DataError(f"{path}: {what} (shape {tuple(image.shape)}), but source {self.name!r} holds "
-                            f"{self.spatial_dims}D images (decided by its first readable file); expected every file "
+                            f"{self.spatial_dims}D images (decided when the source was read; see its notes); expected every file "
                             f"{self.spatial_dims}D: remove this file, or export the single frame or whole volume meant")
         return loaded
 
