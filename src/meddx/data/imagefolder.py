@@ -16,6 +16,7 @@ the same source.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -82,13 +83,14 @@ def load_imagefolder(root: str | Path) -> ImageSource:
     empty: list[str] = []
     objects: list[Path] = []  # DICOM files without an image (DICOMDIR, SR, KO, PR)
     unread: list[Path] = []  # pictures in a format read_image does not read (GIF, WebP...)
+    broken: list[Path] = []  # symbolic links whose target is gone (an unmounted share)
     stray = _stray_images(root) if root not in by_split.values() else []
     for split, folder in by_split.items():
         stray += _stray_images(folder)
         classes: dict[str, list[Path]] = {}
         nested: list[Path] = []  # sub-folders of class folders (a DICOM series per folder, say)
         for cls_dir in _subdirs(folder):
-            images, skipped, subdirs = _class_images(cls_dir, objects, unread)
+            images, skipped, subdirs = _class_images(cls_dir, objects, unread, broken)
             ignored_files += skipped
             ignored_dirs += subdirs
             nested += _subdirs(cls_dir) if subdirs else []
@@ -111,6 +113,9 @@ def load_imagefolder(root: str | Path) -> ImageSource:
                      f"presentation states...) inside class folders (first: {_rel(objects[0], root)})")
     if unread:
         notes.append(f"ignored {_unread_hint(unread, root)}")
+    if broken:
+        notes.append(f"ignored {len(broken)} symbolic link(s) whose target does not exist (first: "
+                     f"{_rel(broken[0], root)} -> {os.readlink(broken[0])}): mount or copy what they point to")
     ignored = [f"{n} {what}" for n, what in ((ignored_files, "non-image file(s)"), (ignored_dirs, "sub-folder(s)"))
                if n]
     if ignored:  # only what was ignored: "0 non-image file(s) and 2 sub-folder(s)" read as a count of nothing
@@ -208,13 +213,16 @@ def _subdirs(folder: Path) -> list[Path]:
     )
 
 
-def _class_images(folder: Path, objects: list[Path], unread: list[Path]) -> tuple[list[Path], int, int]:
+def _class_images(folder: Path, objects: list[Path], unread: list[Path],
+                  broken: list[Path]) -> tuple[list[Path], int, int]:
     """Image files directly in ``folder``, and how many other files / sub-folders were skipped;
     DICOM files without an image are appended to ``objects``, pictures in formats that are not
-    read (``UNREAD_SUFFIXES``) to ``unread``."""
+    read (``UNREAD_SUFFIXES``) to ``unread``, symbolic links to nothing to ``broken``."""
     images, skipped, subdirs = [], 0, 0
     for p in sorted(folder.iterdir()):
-        if p.is_dir():
+        if p.is_symlink() and not p.exists() and not p.name.startswith("."):
+            broken.append(p)
+        elif p.is_dir():
             subdirs += 0 if p.name.startswith(".") else 1
         elif is_image_file(p):
             (objects if _dicom_without_image(p) else images).append(p)

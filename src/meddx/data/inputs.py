@@ -99,9 +99,12 @@ def expand_files(paths: Sequence[str | Path], suffixes: Sequence[str], what: str
 
 def _files_beneath(folder: Path) -> list[Path]:
     """Every file below ``folder`` (recursively), sorted by path; hidden files and everything in
-    hidden folders (``.git``, ``.Trash``, ``.ipynb_checkpoints``) left out, as a file browser does."""
+    hidden folders (``.git``, ``.Trash``, ``.ipynb_checkpoints``) left out, as a file browser does.
+    A symbolic link whose target is gone stays in, so that the reader names it rather than the
+    prediction quietly having one file fewer."""
     return sorted(f for f in folder.rglob("*")
-                  if f.is_file() and not any(part.startswith(".") for part in f.relative_to(folder).parts))
+                  if (f.is_file() or (f.is_symlink() and not f.exists()))
+                  and not any(part.startswith(".") for part in f.relative_to(folder).parts))
 
 
 def unique_stems(paths: Sequence[Path], stem_of: Callable[[Path], str]) -> list[str]:

@@ -25,6 +25,7 @@ reaches the user.
 from __future__ import annotations
 
 import gzip
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +143,9 @@ def read_image(path: str | Path, orientation: str | None | object = _CURRENT, *,
     if p.is_dir():
         return read_dicom_series(p, wanted, on_slice=on_slice, headers=headers)
     if not p.exists():
+        if p.is_symlink():  # an unmounted share or a moved export: say where it points
+            raise DataError(f"{p}: a symbolic link to {os.readlink(p)}, which does not exist; mount or copy "
+                            "what it points to")
         raise DataError(f"{p}: no such file; {_EXPECTED} file or a DICOM series folder")
     if p.stat().st_size == 0:  # an interrupted copy or download: say so, not "cannot identify image file"
         raise DataError(f"{p}: cannot decode image (empty file, 0 bytes); {_EXPECTED}: copy or export it again")
