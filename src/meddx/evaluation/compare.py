@@ -317,7 +317,8 @@ def compare_bundles(
 
     Each bundle reads ``data`` as its own training read it (``evaluation.compare_pair``) and decides
     at its own operating point (chosen on its own validation split). With patient ids and several
-    samples per patient, DeLong and McNemar are clustered (patients as units).
+    samples per patient, DeLong and McNemar are clustered (patients as units). Two bundles with the same
+    labels in another order are compared in ``a``'s order (``compare_pair.in_label_order``), said in ``notes``.
     Writes ``comparison.json`` to ``out`` (default: ``BUNDLE_A/comparisons/<B>-<source>-<split>-<hash>``)
     and returns ``(result, path)``. ``columns`` as for ``evaluate_bundle``.
     """
@@ -325,7 +326,8 @@ def compare_bundles(
 
     from meddx.bundle.bundle import load_bundle
     from meddx.core.files import write_json_atomic
-    from meddx.evaluation.compare_pair import paired_tests, patient_groups, predict_both
+    from meddx.evaluation.compare_pair import (
+        order_note, paired_tests, patient_groups, predict_both, refusal, thresholds_in_order)
     from meddx.evaluation.intervals import paired_difference_intervals
     from meddx.registry.store import resolve_bundle_path
 
@@ -334,51 +336,33 @@ def compare_bundles(
     check_out_folder(out, "out")  # before any prediction
     paths = [resolve_bundle_path(b) for b in (bundle_a, bundle_b)]
     a, b = (load_bundle(p) for p in paths)
-    mismatch = _mismatch(a, b)
+    mismatch = refusal(a, b)  # another task or other labels; the same labels in another order are aligned
     if mismatch:
         raise DataError(mismatch)
     if a.task == "segmentation":  # paired Dice differences instead of DeLong/McNemar
         from meddx.evaluation.seg_compare import compare_segmentation
 
         return compare_segmentation(a, b, paths, data, split, out, n_resamples=n_resamples, level=level, seed=seed)
-    pa, pb, source_name = predict_both(a, b, data, split, columns)  # each read as it was trained, aligned by id
-    y, names, task = pa.labels, a.label_names, a.task
+    pa, pb, source_name = predict_both(a, b, data, split, columns)  # each read as trained; b's in a's cases, labels
+    y, names, task, threshold_b = pa.labels, a.label_names, a.task, thresholds_in_order(b, a.label_names)
     result = {
         "bundle_a": str(paths[0]), "bundle_b": str(paths[1]), "data": str(data), "split": split, "n": len(y),
         "task": task, "label_names": names,
         "operating_points": {"a": a.config.get("decision"), "b": b.config.get("decision")},
-        **paired_tests(y, pa, pb, a, b, level),
+        **paired_tests(y, pa, pb, a, b, level, threshold_b=threshold_b),
         "difference": paired_difference_intervals(
-            y, pa.probs, pb.probs, task, threshold_a=a.decision_thresholds, threshold_b=b.decision_thresholds,
+            y, pa.probs, pb.probs, task, threshold_a=a.decision_thresholds, threshold_b=threshold_b,
             label_names=names, groups=patient_groups(pa), n_resamples=n_resamples, level=level, seed=seed,
             scores_a=pa.scores, scores_b=pb.scores),
         "note": "difference = A - B on the same cases, each bundle reading the data as it was trained; each "
                 "decides at its own validation-chosen threshold",
         "warnings": split_use_warnings(a, b, data, split),
+        "notes": [n for n in (order_note(a, b),) if n],
     }
     from meddx.evaluation.output_dirs import comparison_dir  # <B>-<source>-<split>-<hash>: never collide
 
     out_dir = Path(out) if out else comparison_dir(paths[0], paths[1], b.name, source_name, data, split)
     return result, write_json_atomic(out_dir / "comparison.json", result)
-
-
-def _mismatch(a: Any, b: Any) -> str | None:
-    """Why bundles ``a`` and ``b`` cannot be compared case by case (another task, other labels, the same
-    labels in another order), in one line; ``None`` when they predict the same thing."""
-    names_a, names_b = list(a.label_names), list(b.label_names)
-    if a.task != b.task:
-        return (f"bundle {a.name!r} is {a.task} and bundle {b.name!r} is {b.task}; expected two bundles of the same "
-                "task, trained for the same labels")
-    if names_a == names_b:
-        return None
-    if sorted(names_a) == sorted(names_b):
-        return (f"bundles {a.name!r} and {b.name!r} hold the same labels in another order ({names_a} and {names_b}: "
-                "another positive class or class order, e.g. another --positive-labels); expected the same order, "
-                "so retrain one as the other reads its labels")
-    only_a = [n for n in names_a if n not in names_b]
-    only_b = [n for n in names_b if n not in names_a]
-    return (f"bundles {a.name!r} and {b.name!r} predict different labels (only {a.name!r}: {only_a}; only "
-            f"{b.name!r}: {only_b}); expected the same labels ({a.task}), so they cannot be compared")
 
 
 def split_use_warnings(a: Any, b: Any, data: str, split: str) -> list[str]:
