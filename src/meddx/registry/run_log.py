@@ -35,10 +35,10 @@ class RunSession:
         run_dir = getattr(result, "run_dir", None)
         mine = [p for p in self.paths if run_dir is not None and p.resolve() == Path(run_dir).resolve()]
         if mine and getattr(result, "bundle_path", None):
-            from meddx.registry.store import _headline
+            from meddx.registry.store import headline_metrics
 
             bundle = getattr(result, "registry_ref", None) or str(result.bundle_path)
-            metrics = _headline(getattr(result, "metrics", None) or {})
+            metrics = headline_metrics(getattr(result, "metrics", None) or {})
             _quietly(lambda: _runs().record_end(run_dir, "finished", bundle=bundle, metrics=metrics))
             self.paths.remove(mine[0])
         return result

@@ -146,7 +146,7 @@ def register_bundle(path: str | Path, version: int | None = None) -> BundleRecor
         model=config["model"]["name"],
         data=config.get("training", {}).get("data"),
         labels=list(config["label_names"]),
-        metrics=_headline(metrics),
+        metrics=headline_metrics(metrics),
         created=time.time(),
     )
     with _connect() as conn:
@@ -269,7 +269,13 @@ def _is_plain_name(ref: str) -> bool:
     return not any(sep in ref for sep in ("/", "\\")) and not ref.startswith(".")
 
 
-def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
+def headline_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The few numbers the registry lists for a bundle or a finished run, from its ``metrics.json``
+    (``{"val": {...}, "test": {...}}``): ``val_auc``, ``val_accuracy``, ``test_auc``, ``test_accuracy``, and
+    for segmentation ``val_dice``/``test_dice`` (mean foreground Dice); a number the metrics lack is left out.
+
+    Why one function: ``meddx registry list`` (bundles, :func:`register`) and ``meddx registry runs``
+    (``registry.run_log``) show the same headline, so a bundle and the run that made it agree."""
     out = {}
     for split in ("val", "test"):
         m = metrics.get(split) or {}
@@ -280,6 +286,9 @@ def _headline(metrics: dict[str, Any]) -> dict[str, Any]:
             if m.get(key) is not None:
                 out[f"{split}_{key}"] = m[key]
     return out
+
+
+_headline = headline_metrics  # the old private name, still imported by registry.run_folders
 
 
 def _record(row: tuple) -> BundleRecord:
