@@ -19,7 +19,7 @@ def build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool,
     """A CPU ``Trainer`` for ``plan.epochs`` (``max_time`` 1.25x a budget) and the ``ModelCheckpoint``
     tracking the best ``monitor`` epoch; ``last.ckpt`` is written every epoch, atomically."""
     import lightning as L
-    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, RichProgressBar
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
     from lightning.pytorch.loggers import CSVLogger
 
     # The best epoch's checkpoint gets a new name each time (the previous one is removed after it
@@ -35,8 +35,10 @@ def build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool,
     if early_stopping:
         callbacks.append(EarlyStopping(monitor=monitor, mode="max", patience=plan.early_stopping_patience))
     callbacks += extra_callbacks or []
-    if progress:
-        callbacks.append(RichProgressBar(leave=True))
+    if progress:  # epochs counted from 1, as the time-limit warning and every other line count them
+        from meddx.training.progress_bar import EpochsFromOne
+
+        callbacks.append(EpochsFromOne(leave=True))
     max_time = {"minutes": budget_minutes * 1.25} if budget_minutes else None
     trainer = L.Trainer(
         accelerator="cpu",
