@@ -95,22 +95,20 @@ def explain(
         from meddx.explain.outputs import removed_line
 
         typer.echo(removed_line(stale, out), err=as_json)
-    _warn_atypical(predictor, items)
+    _warn_atypical(explanations)
 
 
-def _warn_atypical(predictor, items: list) -> None:  # type: ignore[no-untyped-def]
+def _warn_atypical(explanations: list) -> None:
     """On stderr, as ``meddx predict`` prints it, the ``warning: ... unlike the images bundle ...
-    was trained on`` line of each image file unlike the training images: a heatmap of a prediction
-    that is unreliable for its input must not look like any other (a CT slice given to a chest
-    X-ray model). Image classifiers with a typicality record only; one more forward pass per file."""
-    if predictor.config.get("modality") is not None or getattr(predictor, "typicality", None) is None:
-        return
-    files = [x for x in items if isinstance(x, (str, Path))]
-    if not files:
-        return
-    for p in predictor.predict_files(files):
-        if p.extra.get("typicality_warning"):
-            typer.echo(f"warning: {p.extra['typicality_warning']}", err=True)
+    was trained on`` line of each image unlike the training images: a heatmap of a prediction that is
+    unreliable for its input must not look like any other (a CT slice given to a chest X-ray model).
+    Image classifiers with a typicality record only. Once per image, whatever the number of methods;
+    judged on the explanation's own prediction pass (``Explanation.typicality_warning``), not another."""
+    said: set[str] = set()
+    for e in explanations:
+        if e.typicality_warning and e.source not in said:
+            said.add(e.source)
+            typer.echo(f"warning: {e.typicality_warning}", err=True)
 
 
 def _occlusion_options(predictor, methods: list[str], window: Optional[int],  # type: ignore[no-untyped-def]

@@ -41,6 +41,9 @@ class Explanation:
     extra: dict[str, Any] = field(default_factory=dict)
     # images: the array as the bundle read it, kept so the overlay is drawn without reading the file again
     image: np.ndarray | None = field(default=None, repr=False, compare=False)
+    # images: ``Predictor.typicality_of``'s warning for an input unlike the training images (else None), from
+    # the features of the pass that gave ``probability``: the CLI prints it without a pass of its own
+    typicality_warning: str | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON summary: no arrays, no document text (token spans are offsets only). ``peak`` is
@@ -144,10 +147,22 @@ def explain(bundle: Any, inputs: Sequence[Any], method: str | Sequence[str] = "a
     out = []
     for i, item in enumerate(image_items(predictor, inputs)):
         image, name, spacing = _read(predictor, item, i)
+        seen = _predicted(predictor, image, name)  # one pass per image, whatever the number of methods
         for m in methods:
-            out.append(_explain_image(predictor, image, name, m, target, options, spacing))
+            out.append(_explain_image(predictor, image, name, m, target, options, spacing, seen))
             out[-1].image = image
     return out
+
+
+def _predicted(predictor: Any, image: np.ndarray, name: str) -> tuple[Any, np.ndarray, str | None]:
+    """The image preprocessed, its (calibrated) probabilities and its typicality warning, from one
+    prediction pass: the head's input of that pass feeds the typicality check (``Predictor.typicality_of``,
+    as ``predict_files`` judges a file), so the warning costs no pass of its own."""
+    x = predictor.preprocess([image])
+    features: list[Any] | None = [] if getattr(predictor, "typicality", None) is not None else None
+    probs = predictor.predict_tensor(x, features=features)[0]
+    warning = predictor.typicality_of(features, [name])[0].get("typicality_warning") if features is not None else None
+    return x, probs, warning
 
 
 def as_predictor(bundle: Any) -> Any:
@@ -178,16 +193,16 @@ def _read(predictor: Any, item: Any, i: int) -> tuple[np.ndarray, str, tuple[flo
 
 
 def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, target: str | None,
-                   options: dict[str, Any], spacing: tuple[float, ...] | None = None) -> Explanation:
+                   options: dict[str, Any], spacing: tuple[float, ...] | None = None,
+                   seen: tuple[Any, np.ndarray, str | None] | None = None) -> Explanation:
     """``extra``: ``image_peak`` (the peak on the image's own grid, where the figure puts it); the
     ``spacing`` read (mm, z y x or y x; ``None``: not recorded) and how the figures draw it
     (``figure_voxels`` for a volume, ``figure_pixels`` for a 2D image); for occlusion its
-    ``window``, ``stride`` and ``forward_passes``."""
+    ``window``, ``stride`` and ``forward_passes``. ``seen``: :func:`_predicted`'s pass over ``image``."""
     from meddx.explain.figures import image_peak, pixel_note, spacing_note
     from meddx.explain.image import image_attributions
 
-    x = predictor.preprocess([image])
-    probs = predictor.predict_tensor(x)[0]
+    x, probs, warning = seen if seen is not None else _predicted(predictor, image, name)
     k = target_index(predictor, probs, target)
     start = time.perf_counter()
     attribution = image_attributions(predictor.net, x, method, k, **options)[0]
@@ -202,7 +217,7 @@ def _explain_image(predictor: Any, image: np.ndarray, name: str, method: str, ta
     if method == "occlusion":
         extra.update(occlusion_plan(tuple(x.shape[2:]), options.get("window"), options.get("stride")))
     return Explanation(source=name, method=method, target=predictor.label_names[k], probability=float(probs[k]),
-                       attribution=attribution, seconds=seconds, extra=extra)
+                       attribution=attribution, seconds=seconds, extra=extra, typicality_warning=warning)
 
 
 def occlusion_notice(predictor: Any, methods: Sequence[str], window: int | None = None,
