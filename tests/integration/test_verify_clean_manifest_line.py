@@ -1,4 +1,4 @@
-"""``meddx data verify --clean-manifest`` ends with one readable line (stderr): what it removed and kept per
+"""``meddx data verify --clean-manifest`` ends with one readable line (stdout, a result): what it removed and kept per
 split, in words (``kept train 4, test 2``), not a Python dict."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def test_the_clean_manifest_line_names_the_kept_counts_per_split(tmp_path: Path,
     result = run_cli(["data", "verify", str(folder), "--report", str(tmp_path / "r.json"),
                       "--clean-manifest", str(clean)], capsys)
     assert result.code == 1, result.err  # the copy leaks across splits
-    line = next(x for x in result.err.splitlines() if x.startswith("clean manifest:"))
+    line = next(x for x in result.out.splitlines() if x.startswith("clean manifest:"))
     assert line.endswith("(removed 1 from test; kept train 4, test 2)"), line
     rows = list(csv.DictReader(clean.open()))
     assert len(rows) == 6 and not any(r["path"].endswith("copy.png") for r in rows)

@@ -277,7 +277,7 @@ def verify(
 
         cleaned = write_clean_manifest(src, result.to_dict(), clean_manifest)
         removed = ", ".join(f"{len(v)} from {k}" for k, v in cleaned.removed.items()) or "nothing"
-        console.print(f"clean manifest: {cleaned.manifest} (removed {removed}; kept {_per_split(cleaned.kept)})")
+        typer.echo(f"clean manifest: {cleaned.manifest} (removed {removed}; kept {_per_split(cleaned.kept)})")
     if result.has_leakage or result.summary.get("classes_without_training_samples"):
         raise typer.Exit(1)
 
