@@ -38,7 +38,7 @@ def describe(folder: Path) -> dict[str, Any]:
     """The row fields a run folder's files give: ``kind``, ``task``, ``model``, ``data``, ``seed``,
     ``note`` (why training stopped early, e.g. the time limit) and ``metrics`` (headline, when
     ``metrics.json`` exists); a field the files do not give is left out."""
-    from meddx.registry.store import _headline
+    from meddx.registry.store import headline_metrics
 
     config, plan, data = (read_json_quietly(folder / f) for f in ("config.json", "plan.json", "data.json"))
     trainer, metrics = read_json_quietly(folder / "trainer.json"), read_json_quietly(folder / "metrics.json")
@@ -49,7 +49,7 @@ def describe(folder: Path) -> dict[str, Any]:
         if isinstance(value, (str, int)) and not isinstance(value, bool) and value != "":
             out[key] = value
     if metrics:
-        out["metrics"] = _headline(metrics)
+        out["metrics"] = headline_metrics(metrics)
     return out
 
 

@@ -288,8 +288,6 @@ def headline_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-_headline = headline_metrics  # the old private name, still imported by registry.run_folders
-
 
 def _record(row: tuple) -> BundleRecord:
     return BundleRecord(
