@@ -83,3 +83,12 @@ def test_other_label_sets_are_still_refused_naming_both(bundles: dict[str, Path]
                       "--out", str(bundles["root"] / "cmp-c")], capsys)
     assert result.code != 0
     assert "only 'cxr': ['pos']; only 'c': ['lesion']" in result.err and "expected the same labels" in result.err
+
+
+def test_the_printed_comparison_says_the_order_was_changed(bundles: dict[str, Path],
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(["compare", str(bundles["a"]), str(bundles["b_reversed"]), "--data", str(bundles["data"]),
+                      "--out", str(bundles["root"] / "cmp-printed"), "--bootstrap", "50"], capsys)
+    assert result.code == 0, result.err
+    (line,) = [x for x in result.out.splitlines() if x.startswith("note: ")]
+    assert "another order (['pos', 'neg'])" in line

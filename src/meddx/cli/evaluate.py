@@ -221,6 +221,8 @@ def compare(
                    f"(DeLong CI {_f(d['ci'][0])}–{_f(d['ci'][1])})  DeLong p={_p(d['p_value'])}")
     for line in accuracy_lines(result):
         typer.echo(line)
+    for note in result.get("notes", []):  # e.g. B's labels put in A's order
+        typer.echo(f"note: {note}")
     for warning in result.get("warnings", []):
         typer.echo(f"warning: {warning}")
     typer.echo(f"comparison: {path}")
