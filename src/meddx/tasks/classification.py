@@ -97,7 +97,7 @@ class ClassificationTask(L.LightningModule):
             from meddx.core.errors import MeddxError
 
             raise MeddxError(
-                f"training diverged: the loss is {out['loss'].item()} at epoch {self.current_epoch}, step "
+                f"training diverged: the loss is {out['loss'].item()} at epoch {self.current_epoch + 1}, step "
                 f"{self.global_step}; try --precision 32-true or a lower --lr (now {self.hparams.lr})"
             )
         self.log("train_loss", out["loss"], prog_bar=True, on_step=True, on_epoch=True, batch_size=len(batch[-1]))

@@ -66,7 +66,7 @@ class SegmentationTask(L.LightningModule):
             from meddx.core.errors import MeddxError
 
             raise MeddxError(
-                f"training diverged: the loss is {out['loss'].item()} at epoch {self.current_epoch}; "
+                f"training diverged: the loss is {out['loss'].item()} at epoch {self.current_epoch + 1}; "
                 f"try a lower --lr (now {self.hparams.lr})"
             )
         self.log("train_loss", out["loss"], prog_bar=True, on_step=True, on_epoch=True, batch_size=len(batch["image"]))

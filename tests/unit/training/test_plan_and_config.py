@@ -157,6 +157,18 @@ def test_non_finite_loss_stops_training_with_a_clear_error() -> None:
         task.training_step((x, torch.tensor([0, 1])), 0)
 
 
+
+def test_a_diverged_loss_names_the_epoch_counted_from_1() -> None:
+    """As the progress bar and the time-limit warning count epochs (the first is epoch 1)."""
+    import torch
+
+    from meddx.core.errors import MeddxError
+    from meddx.tasks.classification import ClassificationTask
+
+    task = ClassificationTask("seed-cnn", {"in_channels": 1, "image_size": 28}, "binary", 2)
+    with pytest.raises(MeddxError, match="at epoch 1, step 0"):
+        task.training_step((torch.full((2, 1, 28, 28), float("nan")), torch.tensor([0, 1])), 0)
+
 def test_budget_halves_the_width_of_an_automatic_network_at_the_smallest_size() -> None:
     from meddx.training.fit import _build_task
     from meddx.training.speed import fit_to_budget
