@@ -45,6 +45,7 @@ from meddx.deid.names_handover import find_handover_names
 from meddx.deid.names_headings import find_heading_names
 from meddx.deid.names_gaelic import find_gaelic_names
 from meddx.deid.names_marked import find_marked_names
+from meddx.deid.names_world import find_world_names
 from meddx.deid.names_measures import find_measure_names, trim_post_nominals
 from meddx.deid.names_meetings import find_meeting_names
 from meddx.deid.names_nouns import find_noun_names
@@ -120,6 +121,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_dob_names(text)  # "Safeguarding: Tyler-Jay (DOB 14/02/2017) attends"
     cands += find_plural_names(text)  # "nieces Marguerite and Yvonne Thibodeaux", "to Bartłomiej Zieliński who"
     cands += find_marked_names(text)  # "Referral: Nguyễn Thị Lan, Flat 3B", "specimen from Kemal Aydın"
+    cands += find_world_names(text)  # "Li Wen Hao", "Park Ji-hoon", "Nurul Izzah binti Hamzah", "Hamid al-Harbi"
     cands += find_handover_names(text)  # "Handover at 0700: Zbigniew Kaczmarek in Bay 6"
     cands += find_heading_names(text)  # "Allergy clinic: Seo-yeon Kim (8)", "Femke de Vries", "HCA Leilani;"
     cands += find_object_names(text)  # "brought Ikechukwu in", "Officer Mensah escorted", "Dr, um, Castellanos"
@@ -197,7 +199,8 @@ def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
         for _ in range(3):
             m = _RIGHT_RE.match(text, end)
             if not m or not (_growable(text, m.group(2), m.start(2), m.end(2), out, idx)
-                             or _surname_after_initial(text, start, end, m, out, idx)):
+                             or _surname_after_initial(text, start, end, m, out, idx)) \
+                    or _third_word_no_name(text, start, end, m.group(2), m.end(2)):
                 break
             end = m.end(2)
         for _ in range(3 if cand.rule != "contact" else 0):  # "Page Okafor re:": the verb is no first name
@@ -215,6 +218,17 @@ def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
             rule = "grown" if cand.rule in _PROPAGATE_FROM else cand.rule
             out[idx] = Cand(start, end, "NAME", rule, cand.priority)
     return out
+
+
+# a value after a word: "Wojciech Kowalczyk Rockwood 6" (a frailty scale), not a third name
+_VALUE_AFTER_RE = re.compile(r"[ \t]*(?:\d|[:=])")
+
+
+def _third_word_no_name(text: str, start: int, end: int, word: str, word_end: int) -> bool:
+    """A name of two words or more does not grow over an unlisted word that looks English ("Manuel Gonçalves Timed
+    Up and Go") or has a value after it ("Rockwood 6"): a scale or a test, not a third name (round 20)."""
+    return len(text[start:end].split()) >= 2 and not lexicon.is_listed(word, parts=True) and (
+        english_looking(word) or _VALUE_AFTER_RE.match(text, word_end) is not None)
 
 
 def _growable(text: str, word: str, start: int, end: int, spans: list[Cand], self_idx: int,

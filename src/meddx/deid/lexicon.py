@@ -1,7 +1,8 @@
 """Word lists the detector uses: first names, surnames, cities, common words, states, eponyms.
 
-The name and city lists ship as text files in ``meddx/deid/data`` (public-domain US Census /
-SSA frequency lists, a few hundred entries each). They are loaded once, on first use.
+The name and city lists ship as text files in ``meddx/deid/data`` (public-domain US Census / SSA frequency
+lists, and since round 20 names of many cultures and world places: about 2,300 given names, 2,500 surnames and
+2,400 places). They are loaded once, on first use.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ Gill Cole Ray Terry Holt Neal Powers Lamb Sims Frazier Gross Byrd Beck Cannon Bo
 Major Joseph Paul Henry James Thomas George Charles Francis Daniel Dennis Simon Lawrence Leonard Gregory Douglas
 Stanley Alexander Oliver Owen Casey Lloyd Curtis Norman Tyler Logan Carl Dale Glenn Earl Roy Ali Ivan Sam Ben Dan
 Don Tim Tom Jim Bob Ken Nick Mia Ava Zoe Leah Lucas Li Le Lee Lin Wu Shah Das Rao Kim Chan Chang Wang Yang Long
-Cox
+Cox Carolina
 """.split())
 
 # Surnames that name a disease, sign, test or instrument. A known name followed by one of
@@ -98,6 +99,7 @@ tear lesions spots murmur respirations contracture monitor purpura wort
 screw screws wire wires pin pins nail splint bandage pathway stool
 pak pack packs strait paresis paralysis
 naevus nevus naevi nevi
+balloon stages guidelines guideline competence
 """.split())
 
 STATE_ABBRS = frozenset("""

@@ -386,9 +386,8 @@ def _pairs(text: str) -> list[Cand]:
     for m in PAIR_RE.finditer(text):
         a, b = m.group("a"), m.group("b")
         a_t, b_t = (w.title() if w.isupper() else w for w in (a, b))
-        if not (name_like(a) and name_like(b)) or a_t in cities or is_eponym_use(text, m.end()):
-            continue
-        if not (b_t in first or (a_t in lexicon.surnames() and cap_name_ok(b_t))):
+        if not (name_like(a) and name_like(b)) or a_t in cities or is_eponym_use(text, m.end()) or (  # "Antunes, TTA"
+                b.isupper() and not a.isupper()) or not (b_t in first or (a_t in lexicon.surnames() and cap_name_ok(b_t))):
             continue
         strong = (re.search(r"(?:^|[\n:])[ \t]*$", text[max(0, m.start() - 40):m.start()]) is not None
                   or HEADER_FOLLOW_RE.match(text, m.end()) is not None

@@ -49,7 +49,7 @@ _PLACE_FIRST = frozenset("""Rua Avenida Travessa Praça Praca Largo Estrada Alam
 Boulevard Chemin Route Allée Piazza Via Viale Vila Villa Cidade Rio Porto Ponte Santa Santo San Sao São Ilha Praia
 Costa Monte Puerto Parque Jardim Quinta Casa Hotel Museu Museo Musée Tour Café Cafe Centro Hospital Clínica Clinica
 Instituto Universidade Universidad Faculdade Escola Colegio Ciudad Mato Minas Espírito Espirito Belo Juiz
-Foz Cri Tour Coup Pont Gare Fleur Maison""".split())
+Foz Cri Tour Coup Pont Gare Fleur Maison Coeur Cœur Château Chateau Mont Bois Notre Hôtel Ile Île Isla Isle""".split())
 _ROLE_ONE_RE = re.compile(
     rf"(?<![\w-])(?:(?i:prosthetist|orthotist|claimant|detainee|defendant|complainant|endoscopist|hca|hcsw|carer"
     rf"|care[ \t]+worker|support[ \t]+worker|key[ \t]+worker|housemate|flatmate|lodger|physio|dietitian|paramedic"

@@ -5,7 +5,8 @@
   ("-cort", "-tide", "-olol", "-pril", "-sartan", "-statin", "-mab", "-azole", ...) is a medicine, not a person,
   unless a title stands before it ("Mr Seretide" stays a name); listed first names and surnames are never dropped;
   round 19: a listed brand a patient carries whose name has no such stem (inhalers, insulins, glucose sensors:
-  ``BRANDS_IN_HAND``, "brought Fostair in", "brought Dexcom in");
+  ``BRANDS_IN_HAND``, "brought Fostair in", "brought Dexcom in"); round 20: biologics and injected brands ("brought
+  Zinplava in") and interpreting services named like people ("interpreter Language Line");
 - a city that names a test, a company or a device ("Boston Naming Test", "Boston Scientific", "Boston brace"):
   a LOCATION found only by the city list is dropped when the words after it make it a tool's or a firm's name;
 - "John" right after "St" ("transport by St John"): the ambulance charity, not a person; a family word after a
@@ -31,14 +32,22 @@ Atrovent Bricanyl Salamol Airomir Easyhaler Pulmicort Alvesco Braltus Ultibro Se
 Breo Advair Flovent Dulera Asmanex ProAir Combivent Stiolto Breztri Arnuity Tudorza Striverdi Aerochamber Volumatic
 Novorapid NovoRapid Humalog Lantus Levemir Tresiba Toujeo Abasaglar Humulin Fiasp Lyumjev Apidra Insulatard Mixtard Novomix
 NovoMix Dexcom Omnipod Medtrum Freestyle FreeStyle Accu-Chek Contour Tandem Ypsomed Byetta Trulicity Victoza
-Ozempic Mounjaro Wegovy Saxenda Emerade Jext""".split())
+Ozempic Mounjaro Wegovy Saxenda Emerade Jext
+Zinplava Humira Enbrel Stelara Cimzia Simponi Dupixent Xolair Nucala Fasenra Prolia Forteo Aimovig Emgality Ajovy
+EpiPen Epipen Anapen Kineret Entyvio Remicade Inflectra Benepali Amgevita Hulio Imraldi Idacio Ocrevus Tysabri Copaxone
+Avonex Rebif Kesimpta Hemlibra Advate Elocta Refixia Genotropin Norditropin Omnitrope Saizen Humatrope Zomacton Creon
+Kaftrio Orkambi Symkevi Kalydeco Trikafta Buvidal Espranor Nexplanon Mirena Oramorph Zomorph Oxynorm""".split())
+# round 20: biologics and other brands a patient brings or has given to them ("brought Zinplava in")
+# interpreting and signing services named like people ("interpreter Language Line", "via Big Word")
+_SERVICES = frozenset(("Language Line", "LanguageLine", "Big Word", "Bigword", "DA Languages", "Pearl Linguistics",
+                       "Sign Solutions", "Sign Live", "SignLive", "Lingoing", "Clear Voice", "Word360"))
 _FAMILY_WORDS = frozenset("Nan Nana Nanny Gran Granny Grandma Grandad Grandpa Mum Mom Mam Dad Auntie".split())
 _ST_BEFORE_RE = re.compile(r"(?<![\w.])St\.?[ \t]+\Z")
 _TITLE_BEFORE_RE = re.compile(TITLE_RE.pattern + r"\Z")
 # what follows a city in the name of a test, a device or a company: "Boston Naming Test", "Boston Scientific"
 _TOOL_AFTER_RE = re.compile(r"[ \t]+(?:[A-Z][a-z]+[ \t]+){0,2}(?:Scientific|Test|Naming|Criteria|Classification"
                             r"|Questionnaire|Inventory|Protocol|Brace|Splint|Technique|Manoeuvre|Maneuver|Dynamics"
-                            r"|Medical|Pharmaceuticals?|Biosciences?|Instruments?)\b")
+                            r"|Medical|Pharmaceuticals?|Biosciences?|Instruments?|Factor)\b")  # "Bradford Factor" (round 20)
 
 
 def _drug_word(word: str) -> bool:
@@ -53,6 +62,8 @@ def drop_brand_overscrubs(text: str, cands: list[Cand]) -> list[Cand]:
         value = text[c.start:c.end]
         if c.type == "NAME" and " " not in value and (_drug_word(value) or value in BRANDS_IN_HAND) \
                 and _TITLE_BEFORE_RE.search(text, max(0, c.start - 20), c.start) is None:
+            continue
+        if c.type == "NAME" and value in _SERVICES:
             continue
         if c.type == "LOCATION" and c.rule == "city-list" and _TOOL_AFTER_RE.match(text, c.end):
             continue

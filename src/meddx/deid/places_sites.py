@@ -71,7 +71,10 @@ _INSTITUTE_GATE_RE = re.compile(r"PGI|AIIMS|JIPMER|NIMHANS|GMCH|Medical[ \t]+Col
 _NOT_SITES = frozenset("""Home Night Rest Risk Baseline Diagnosis Presentation Admission Discharge Triage Resus Majors
 Minors Reception Theatre Theatres Recovery Radiology Pharmacy Clinic Work School Church Christmas Easter Weekend
 Outpatients Endoscopy Dialysis Renal Cardiology Oncology Haematology Present Time Times Least Most First
-Last Teams Zoom Skype WhatsApp FaceTime""".split())
+Last Teams Zoom Skype WhatsApp FaceTime
+Somatom Magnetom Aquilion Biograph Ingenia Achieva Signa Optima Discovery Revolution Vantage Brilliance Lightspeed
+Skyra Prisma Vida Avanto Aera Verio Artis Naeotom Vereos Definition Siemens Philips Toshiba Canon Hologic Lunar""".split())
+# (round 20: a scanner's model is no place, "CT at Somatom;")
 
 
 @lru_cache(maxsize=1)

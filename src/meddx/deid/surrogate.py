@@ -106,7 +106,9 @@ class Surrogates:
         return low + int.from_bytes(self.digest("date-shift", "")[:8], "big") % (high - low + 1)
 
     def name(self, original: str) -> str:
-        """Each word mapped on its own, so "Xavi Quonset" and "Mr. Quonset" stay consistent.
+        """Each word mapped on its own, so "Xavi Quonset" and "Mr. Quonset" stay consistent. A particle or a word
+        of descent is kept as written ("Femke de Vries" -> "Briar de Upwood", "Hamid bin Rashid", "Murugan a/l
+        Subramaniam"; round 20): it names nobody, and a fake in its place reads as altered text.
 
         A word's fake is drawn from its own HMAC, so two different words can draw the same fake.
         Within one name ("Jane Doe", "Doe, Jane M") no two different words may end up as the same
@@ -115,7 +117,7 @@ class Surrogates:
         from the same pool, deterministically. The redraw is remembered for the rest of this scope
         object (one document), so a later "Jane" on its own reads like the "Jane" of "Jane Doe".
         """
-        words = list(_NAME_WORD.finditer(original))
+        words = [m for i, m in enumerate(_NAME_WORD.finditer(original)) if not _particle(m, i, original)]
         fakes = [self._name_fake(m.group()) for m in words]
         full = [i for i, m in enumerate(words) if len(m.group().rstrip(".")) > 1]
         if len(full) > 1:
@@ -212,6 +214,18 @@ class Surrogates:
 
 
 _NAME_WORD = re.compile(rf"[{UPPER}{LOWER}'’\-]+\.?")
+# particles and words of descent kept in a surrogate name, in lower case only: a capitalised one may be a name word
+# and is replaced ("Aaron Das", "Tran Van Le", "De Luca")
+_PARTICLES = frozenset("""de del della der den van von da das do dos di du le la les bin binti bte bt ibn bint binte
+al el ter ten y e""".split())
+
+
+def _particle(m: re.Match[str], index: int, original: str) -> bool:
+    """The name word ``m`` (the ``index``-th of ``original``) is a particle or a word of descent to keep."""
+    word = m.group()
+    if word in ("a", "l", "p") and re.match(r"a/[lp]\b", original[m.start() - 2 * (word != "a"):]):
+        return True  # "a/l", "a/p" (son of, daughter of)
+    return word.rstrip(".") in _PARTICLES and index > 0
 
 
 def _name_key(token: str) -> str:

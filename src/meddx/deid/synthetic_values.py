@@ -12,26 +12,26 @@ import random
 
 GEN_FIRST = """
 Thaddeus Ottoline Bartholomew Eustace Ignatius Leopold Percival Cornelius Ambrose Barnaby Cosmo Evander Fitzroy Gideon
-Hamish Isidore Jasper Kenji Lorcan Magnus Nikolai Oberon Peregrine Quentin Rafferty Silas Tobias Ulysses Valentin
-Wendell Yusuf Zebedee Anselm Benedikt Casimir Dashiell Emrys Florian Gustavo Horatio Ivo Joaquin Lysander Mordecai
-Nnamdi Osvaldo Pascal Radomir Soren Tariq Umberto Vasco Wolfgang Yannick Zoltan Arabella Beatrix Clementine Delphine
-Esmeralda Fenella Georgiana Henrietta Imogen Jessamyn Kerensa Leocadia Marisol Nerissa Ophelia Philippa Rosalind
-Saoirse Theodora Ursula Viveca Wilhelmina Xiomara Yevgenia Zuleika Anouk Berenice Cressida Dagny Eulalia Fiorella
-Ginevra Isolde Jolanta Kalinda Ludmila Mireille Noemi Orsolya Perpetua Rosamund Sigrid Tamsin Winifred Zinnia José
-Zoë Chidi Oluwaseun Nguyet Thuy Siddharth Ananya Kwame Abebe Folasade Xavi Zelda Ingeborg Leif Torben Aurelio
+Torcuil Isidore Jethro Kenshiro Lughaidh Mungo Nikodim Oberon Peregrine Quentin Ruaidhri Silas Tobiah Ulysses Valerian
+Wendell Yushaa Zebedee Anselm Benedikt Casimir Dashiell Elystan Florestan Gumercindo Horatio Ivo Jacinto Lysander Mordecai
+Nnaemeka Olegario Pascal Radomir Soren Tawfeeq Umberto Vasco Wolfram Yannick Zsombor Arabella Beatrix Clementine Delphine
+Esmeralda Fenella Georgiana Henrietta Imogen Jessamyn Kerensa Leocadia Marisela Nerissa Ophelia Philippa Rosalind
+Sadhbh Theodora Ulrika Viveca Walburga Xiomara Yevgenia Zuleika Aafke Berenice Cressida Dagny Eulalia Fiorella
+Ginevra Isolde Jadwiga Kalinda Lyubava Mireille Noemi Orsolya Perpetua Rosamund Solvor Tamsin Winifred Zinnia José
+Zoë Chidubem Oluwapelumi Nguyet Thuong Shubhankar Ananya Kwabla Abiy Folasade Xabier Zelda Ingegerd Loke Torben Aurelio
 """.split()
 GEN_LAST = """
-Quonset Abernathy Okonkwo Lindqvist Nakashima Grimsby Halloran Ingersoll Jablonski Kowalczyk Lundgren
-Mbeki Nyberg Oyelaran Echeverría-Salcedo Przybylski Quartermaine Rasmussen Szczepanski Thorvaldsen Umeki
-Vanderslice Wojciechowski Xiong
-Yablonsky Zelinsky Achterberg Bergstrom Castellanos Eriksen Fairweather Gallardo Hightower Iwasaki Jankowski
-Kristiansen Llewellyn Macintosh Nordgren Ostrowski Pemberton Quigley Rutherford Sorensen Tolliver Urquhart Villalobos
-Whitlock Yamaguchi Zabrowski Ashworth Blackwood Cartwright Drummond Ellsworth Fairbanks Holloway Ironside Kingsley
+Quonset Abernathy Okonjo-Ezumah Lindorff Nakashima Grimsby Halloran Ingersoll Jabłoniec Kowalik Lundgren
+Mbeki Nyberg Oyeniran Etxegarai-Salcedo Przybyłowicz Quartermaine Rasmusbakke Szczepanski Thorvaldsen Umeki
+Vanderslice Wojtaszczyk Xiangshu
+Yablonsky Zelinsky Achterhof Bergstrom Castellanos Eriksgaard Fairweather Gallastegui Hightower Iwakura Jankowiak
+Kristoffersbakk Llewelyn-Bevis Macintosh Nordgren Ostrowiec Pemberton Quirke-Ahern Rutherford Soelberg Tolliver Urqhuart-Bain Villafañe
+Whitlock Yamawaki Zabrowski Ashworth Blackwood Cartwright Drummelzier Ellsworth Fairbanks Holloway Ironside Kingsley
 Lockhart Merriweather Northcott Prendergast Radcliffe Sinclair Thistlewood Underhill Vickery Wetherby Yardley
-O'Shaughnessy McAllister MacGregor D'Alessandro DeLuca Oyelowo Adeyemi Chukwu Mensah Boateng Haile Tesfaye Takahashi
-Matsumoto Kuznetsov Smirnov Popescu Horvath Nagy Novotny Dvorak Petrovic Jovanovic Papadopoulos Georgiou Yilmaz Demir
-Haddad Nasser Farouk Bhattacharya Chatterjee Venkataraman Subramanian Raghunathan Truong Huynh Vuong Duong Okafor
-""".split() + ["de la Peñaranda", "van der Berg", "St. Clair", "da Souza-Moreau"]
+O'Shaughnessy McAllister MacGregor D'Alessandro DeLuca Oyelowo Adeyinka-Odufuwa Chukwuka Menyah Boakye-Dankwa Hailemariam Tesfamariam Takasugi
+Matsunaga Kuzmichev Smirnitsky Popovici Horváthné Nagyházi Novotny Dvořáček Petrušić Jovanovski Papadimitropoulos Georgiadou Yılmazer Demirkıran
+Haddadin Nasrallah Farouqi Bhattacharyya-Sanyal Chattopadhyay Venkatachalam Subbiah Raghavachari Trương-Lâm Huỳnh-Lê Vương Dương-Hà Okafornwa
+""".split() + ["de la Peñaranda", "van der Gucht", "St. Clair", "da Sobral-Mordaunt"]
 GEN_CITIES = [
     ("Marblehead", "MA"), ("Pocatello", "ID"), ("Ypsilanti", "MI"), ("Kalamazoo", "MI"), ("Walla Walla", "WA"),
     ("Chillicothe", "OH"), ("Poughkeepsie", "NY"), ("Tuscumbia", "AL"), ("Natchitoches", "LA"), ("Yreka", "CA"),

@@ -30,7 +30,8 @@ _TOOL_AFTER_RE = re.compile(r"(?:['’]s)?[ \t]+(?i:definition|guidelines?|conse
                             # a company or an author named like a town: "Amersham Corporation", "Southall et al"
                             r"|corporation|corp|inc|ltd|plc|scientific|pharma|pharmaceuticals?|biosciences"
                             r"|laboratories|et[ \t]+al)\b"
-                            r"|[ \t]+(?:I{1,3}|IV|VI?)\b")
+                            r"|[ \t]+(?:I{1,3}|IV|VI?)\b"
+                            r"|[ \t]+0-I")  # "Paris 0-Is polyp": the Paris classification (round 20)
 
 
 @lru_cache(maxsize=1)
@@ -51,6 +52,7 @@ def find_listed_towns(text: str, not_here: Callable[[str, int, int], bool]) -> l
             end = m.start() + len(town)
             if text.startswith(town, m.start()) and _END_RE.match(text, end):
                 if not (_TOOL_AFTER_RE.match(text, end) or not_here(text, m.start(), end)):
-                    out.append(Cand(m.start(), end, "LOCATION", "town-list", 50))
+                    # a listed name of several words outweighs a one-word guess inside it ("Isle" of "Isle of Lewis")
+                    out.append(Cand(m.start(), end, "LOCATION", "town-list", 53 if " " in town else 50))
                 break
     return out
