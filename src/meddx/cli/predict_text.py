@@ -127,6 +127,11 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
         typer.echo(f"warning: {len(unread)} document(s) ({', '.join(unread[:5])}{', ...' if len(unread) > 5 else ''})"
                    " hold no word of the bundle's vocabulary (every token [UNK]): their scores answer unknown words, "
                    "not the document (another language, or notes unlike the training notes?)", err=True)
+    cut = truncated(predictor, docs, names)
+    if cut:  # on stderr, counts and names only: the words past the limit changed nothing
+        typer.echo(f"note: {len(cut)} document(s) ({', '.join(cut[:5])}{', ...' if len(cut) > 5 else ''}) are longer "
+                   f"than the bundle's maximum of {predictor.max_length} tokens: only their first {predictor.max_length} "
+                   "tokens were read (split long notes, or train with a larger --max-length)", err=True)
     pages = _write_explanations(predictor, docs, predictions, targets, attribution, overwrite, stale) if explain else []
     from meddx.cli.train import print_predictions
 
@@ -155,6 +160,14 @@ def unknown_only(predictor: Any, docs: list[str], names: list[str]) -> list[str]
         if tokens and all(token in _UNK_NAMES for token, _, _ in tokens):
             out.append(name)
     return out
+
+
+def truncated(predictor: Any, docs: list[str], names: list[str]) -> list[str]:
+    """The names of documents longer than the bundle's ``max_length`` tokens (special tokens included):
+    the network reads their first ``max_length`` tokens only, so a finding further on cannot change
+    their score, and nothing else would say so."""
+    lengths = predictor.tokenizer.lengths(docs)
+    return [name for name, n in zip(names, lengths) if n > predictor.max_length]
 
 
 def explanation_pages(folder: Path, count: int, overwrite: bool) -> tuple[list[Path], list[Path]]:

@@ -14,6 +14,7 @@ may hold protected health information: no message, note or log line quotes any p
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -133,7 +134,7 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
             raise
         ids, used["id"] = [f"row{r}" for r in rows], None  # an 'id' column that is no unique id
         notes.append(f"{path.name}: column 'id' is empty or repeated in some rows; rows are numbered instead")
-    names, labels, task = label_values(path, table[used["label"]], used["label"], label_delimiter, rows)
+    names, labels, task = label_values(path, table[used["label"]], used["label"], label_delimiter, rows, notes)
     notes += _joined_labels(path, names, used["label"]) if task != "multilabel" else []
     swapped = _swapped(path, (used["text"], used["label"]), texts, names, labels, task, check_swapped,
                        label_delimiter)
@@ -193,16 +194,15 @@ HEADER_CHARS, HEADER_WORDS = 64, 6  # longer first-line cells are a document, no
 def _decode(data: bytes, where: Path, encoding: str) -> str:
     """Bytes to text; a bad byte gives its offset and line, never the surrounding text."""
     codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    wide = encoding.lower().replace("_", "").replace("-", "").startswith(("utf16", "utf32"))
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) and not wide:
-        # UTF-16 (Excel's "Unicode text" export): the advice below, --encoding latin-1, would read it
-        # as letters between NUL bytes and fail later on field counts
-        raise DataError(f"{where}: the file starts with a UTF-16 byte-order mark (Excel's \"Unicode text\" export); "
-                        "pass --encoding utf-16, or re-encode it as UTF-8 (e.g. iconv -f utf-16 -t utf-8)")
     try:
-        return data.decode(codec)
+        codecs.lookup(codec)
     except LookupError:
         raise DataError(f"--encoding {encoding!r}: unknown text encoding; expected e.g. utf-8 or latin-1") from None
+    from meddx.data.text_exports import check_byte_marks
+
+    check_byte_marks(data, where, encoding)  # UTF-16 (with or without a mark), a UTF-8 mark read as Latin-1
+    try:
+        return data.decode(codec)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise DataError(
@@ -225,6 +225,8 @@ def _read_table(path: Path, encoding: str) -> dict[str, list[Any]]:
         except Exception as exc:  # noqa: BLE001 - corrupt or not Parquet at all
             raise DataError(f"{path}: cannot read as Parquet ({type(exc).__name__}); expected a Parquet file "
                             "with one document per row: re-export it, or save it as CSV/JSONL") from None
+        if any(n is not None for n in df.index.names):  # a named index (to_parquet of df.set_index("label"))
+            df = df.reset_index()  # is a column of the file, not row numbers
         return {str(c).strip(): df[c].tolist() for c in df.columns}
     text = _decode(path.read_bytes(), path, encoding)
     if suffix in (".jsonl", ".ndjson"):
@@ -245,7 +247,11 @@ def _read_table(path: Path, encoding: str) -> dict[str, list[Any]]:
                         "document per row, quoted when it holds separators or line breaks") from None
     check_header(path, [str(c) for c in df.columns])
     check_separator(path, [str(c) for c in df.columns], "\t" if suffix == ".tsv" else ",")
-    _check_repeated_names(path, next(csv.reader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ","), []))
+    header = next(csv.reader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ","), [])
+    _check_repeated_names(path, header)
+    from meddx.data.text_exports import check_repeated_header
+
+    check_repeated_header(path, header, df.to_numpy(dtype=object).tolist())  # exports joined with cat
     return {str(c).strip(): df[c].tolist() for c in df.columns}
 
 

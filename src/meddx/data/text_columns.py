@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.base import TaskType, order_label_names, too_few_classes
+from meddx.data.base import TaskType, case_clash_notes, order_label_names, too_few_classes
 from meddx.data.splits import SPLIT_ALIASES, split_alias
 
 MAX_LABEL_VALUES = 50  # a column with more distinct values is not guessed to be the label
@@ -177,8 +177,11 @@ def _label_list(value: Any, delimiter: str | None) -> list[str] | None:
     return None
 
 
-def label_values(path: Path, values: list[Any], column: str, delimiter: str | None,
-            rows: list[int]) -> tuple[list[str], np.ndarray, TaskType]:
+def label_values(path: Path, values: list[Any], column: str, delimiter: str | None, rows: list[int],
+                 notes: list[str] | None = None) -> tuple[list[str], np.ndarray, TaskType]:
+    """Class names, labels and task of a label column; spellings of one class (``Heart  failure``,
+    ``1.0`` for ``1``) are read as one, with a counted note in ``notes``; names that differ only in
+    case stay apart, with the note image manifests give (``case_clash_notes``)."""
     objects = [r for r, v in zip(rows, values) if isinstance(v, (dict, bytes)) or (
         isinstance(v, (list, tuple, np.ndarray)) and any(isinstance(x, (dict, list, np.ndarray)) for x in v))]
     if objects:  # its Python text would become a class name
@@ -198,7 +201,12 @@ def label_values(path: Path, values: list[Any], column: str, delimiter: str | No
     sets = [lst if lst is not None else [s] for lst, s in zip(lists, scalars)]
     check_unicode(path, column, ["".join(s) for s in sets], "label")
     _check_not_documents(path, column, rows, sets, multi)
+    from meddx.data.text_exports import merge_label_variants
+
+    sets = merge_label_variants(path, column, rows, sets, notes)
     names = order_label_names({x for s in sets for x in s})
+    if notes is not None:
+        notes += case_clash_notes(names, f"{path.name}: column {column!r}: labels")
     index = {n: i for i, n in enumerate(names)}
     labels = np.asarray([index[s[0]] for s in sets] if not multi else np.zeros((len(sets), len(names))), np.int64)
     for i, s in enumerate(sets if multi else []):

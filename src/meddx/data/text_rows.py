@@ -168,6 +168,8 @@ def _write_parquet(path: Path, out: Path, kept: list[int], relabel: dict[int, li
 
     needs_parquet(path)
     frame = pd.read_parquet(path)
+    if any(n is not None for n in frame.index.names):  # a named index is a column of the file, as it was read
+        frame = frame.reset_index()
     if relabel and label:
         frame[label] = [relabel.get(i, value) for i, value in enumerate(frame[label].tolist())]
     buffer = io.BytesIO()

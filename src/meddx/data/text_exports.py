@@ -1,0 +1,113 @@
+"""What real exports of notes get wrong, and the text readers would otherwise take silently.
+
+Split from :mod:`meddx.data.text` (the readers) and :mod:`meddx.data.text_columns` (the cells):
+
+- byte-order marks that contradict ``--encoding`` (a UTF-8 file read as Latin-1 turns every accented
+  letter into two, and its first column name into ``ï»¿text``), and UTF-16 with or without a mark;
+- a header row repeated inside the table (exports joined with ``cat``): its cells were read as one
+  more document, of a class named like the label column;
+- label spellings that differ only in spacing, Unicode form or number format (``Neoplasms `` and
+  ``Neoplasms``, ``Heart  failure``, ``1`` and ``1.0`` from a spreadsheet): each became a class of
+  its own. Labels that differ in case (``Neoplasms``, ``neoplasms``) stay apart with a note, as image
+  manifests keep them (``data.base.case_clash_notes``): case may be meant, a file's spacing is not.
+
+Messages and notes give files, rows and counts, never a cell: documents may identify a patient.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from meddx.core.errors import DataError
+
+_UTF8_BOM, _UTF16_BOMS = b"\xef\xbb\xbf", (b"\xff\xfe", b"\xfe\xff")
+_INTEGRAL = re.compile(r"[+-]?\d+\.0*")  # "1.0", "2.00": a spreadsheet's float form of an integer label
+
+
+def _codec_name(encoding: str) -> str:
+    return encoding.lower().replace("_", "").replace("-", "")
+
+
+def check_byte_marks(data: bytes, where: Path, encoding: str) -> None:
+    """Refuse bytes whose start contradicts ``encoding``: a UTF-16 byte-order mark, or UTF-16 without
+    one (NUL bytes in every other place of the first line), unless a UTF-16/32 encoding is given; a
+    UTF-8 byte-order mark with another single-byte encoding (the file is UTF-8: read as Latin-1 its
+    accented letters would become two characters each, silently)."""
+    codec = _codec_name(encoding)
+    wide = codec.startswith(("utf16", "utf32"))
+    if data.startswith(_UTF16_BOMS) and not wide:
+        # Excel's "Unicode text" export: the advice for other bytes, --encoding latin-1, would read it
+        # as letters between NUL bytes and fail later on field counts
+        raise DataError(f"{where}: the file starts with a UTF-16 byte-order mark (Excel's \"Unicode text\" export); "
+                        "pass --encoding utf-16, or re-encode it as UTF-8 (e.g. iconv -f utf-16 -t utf-8)")
+    head = data[:200]
+    if not wide and len(head) >= 4 and (head[1::2].count(0) > len(head) // 4 or head[0::2].count(0) > len(head) // 4):
+        order = "le" if head[1::2].count(0) > head[0::2].count(0) else "be"
+        raise DataError(f"{where}: NUL bytes between the letters of the first line: the file looks like UTF-16 without "
+                        f"a byte-order mark; pass --encoding utf-16-{order}, or re-encode it as UTF-8 (e.g. iconv -f "
+                        f"utf-16{order} -t utf-8)")
+    if data.startswith(_UTF8_BOM) and codec not in ("utf8", "utf8sig"):
+        raise DataError(f"{where}: the file starts with a UTF-8 byte-order mark, so it is UTF-8, but it is read as "
+                        f"{encoding}; leave out --encoding (or pass --encoding utf-8)")
+
+
+def check_repeated_header(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    """Refuse data rows that repeat the header (two exports joined with ``cat``, each with its header
+    line; a UTF-8 byte-order mark may start the repeat): each was read as a document named like the
+    text column, of a class named like the label column. ``rows``: the data rows' cells, row 1 first."""
+    names = [_header_key(h) for h in header]
+    if not any(names):
+        return
+    repeats = [r for r, cells in enumerate(rows, start=1) if [_header_key(c) for c in cells] == names]
+    if repeats:
+        shown = ", ".join(map(str, repeats[:5])) + (", ..." if len(repeats) > 5 else "")
+        raise DataError(f"{path}: {len(repeats)} data row(s) repeat the header row (rows {shown}; files joined after "
+                        "their header lines?); expected the header once, on the first line: drop those lines")
+
+
+def _header_key(name: object) -> str:
+    return str(name).replace("\ufeff", "").strip().casefold()
+
+
+def label_key(name: str) -> str:
+    """What two spellings of one class share: NFKC form, whitespace runs as one space, and an
+    integer written as a float (``1.0``) as the integer. Case is kept (see the module docstring)."""
+    key = " ".join(unicodedata.normalize("NFKC", name).split())
+    return str(int(float(key))) if _INTEGRAL.fullmatch(key) else key
+
+
+# What tools write for a missing value; in a CSV read as text each was a class of its own ("NaN"):
+# pandas writes missing values as empty cells (refused as missing labels), R as NA, SQL exports NULL.
+MISSING_MARKERS = ("na", "n/a", "nan", "null", "none", "#n/a")
+
+
+def merge_label_variants(path: Path, column: str, rows: list[int], sets: list[list[str]],
+                         notes: list[str] | None) -> list[list[str]]:
+    """``sets`` (each row's label names) with spellings of one class (:func:`label_key`) made the
+    spelling used in most rows (on a tie, the first in sorted order), and a counted note in ``notes``;
+    each variant had been a class of its own. Names are not quoted: a label column may hold notes.
+    A class spelled like a missing value (``NaN``, ``NA``, ``NULL``...) is kept, with a note."""
+    marked = [r for r, s in zip(rows, sets) if any(x.strip().casefold() in MISSING_MARKERS for x in s)]
+    if marked and notes is not None:
+        notes.append(f"{path.name}: column {column!r}: {len(marked)} row(s) (first: row {marked[0]}) hold a label "
+                     f"written like a missing value ({', '.join(m.upper() for m in MISSING_MARKERS)}), read as a class "
+                     "of that name; if it means no label, drop those rows")
+    rows_of: dict[str, int] = {}
+    for s in sets:
+        for x in set(s):
+            rows_of[x] = rows_of.get(x, 0) + 1
+    groups: dict[str, list[str]] = {}
+    for name in sorted(rows_of):
+        groups.setdefault(label_key(name), []).append(name)
+    to = {n: max(g, key=lambda x: rows_of[x]) for g in groups.values() if len(g) > 1 for n in g}
+    to = {n: kept for n, kept in to.items() if n != kept}
+    if not to:
+        return sets
+    changed = [r for r, s in zip(rows, sets) if to.keys() & set(s)]
+    if notes is not None:
+        notes.append(f"{path.name}: column {column!r}: {len(to)} label spelling(s) differ from another class's only in "
+                     f"spacing, Unicode form or number format (1.0 for 1) and are read as that class ({len(changed)} row(s), "
+                     f"first: row {changed[0]}); write each class one way in the file to silence this note")
+    return [list(dict.fromkeys(to.get(x, x) for x in s)) for s in sets]
