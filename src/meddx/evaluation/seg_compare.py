@@ -62,23 +62,27 @@ def compare_segmentation(a: Any, b: Any, paths: list[Path], data: str, split: st
 
     Cases either bundle trained or chose on are refused on ``test`` (a paired test on one
     bundle's training cases favours it) and warned about on ``train``/``val``
-    (``seg_seen.check_unseen``); the warnings go to ``comparison.json``."""
+    (``seg_seen.check_unseen``; re-saved copies by their decoded voxels, ``seg_seen_voxels``);
+    the warnings go to ``comparison.json``."""
     from meddx.core.files import write_json_atomic
     from meddx.evaluation.output_dirs import comparison_dir
     from meddx.evaluation.seg_as_trained import check_seg_compatible, load_seg_as_trained
     from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_split
     from meddx.evaluation.seg_seen import check_unseen
+    from meddx.evaluation.seg_seen_voxels import VoxelCheck
 
     source, warnings = load_seg_as_trained(a, data)
     check_seg_compatible(b, source)
-    warnings = (check_unseen(a, source, split, data, role="bundle A")
-                + check_unseen(b, source, split, data, role="bundle B") + warnings)
+    voxels = VoxelCheck(source, split)  # both bundles' re-saved training cases, matched as the cases are decoded
+    warnings = (check_unseen(a, source, split, data, role="bundle A", voxels=voxels)
+                + check_unseen(b, source, split, data, role="bundle B", voxels=voxels) + warnings)
     from meddx.evaluation.compare import split_use_warnings  # train/val: fitted or chosen on, not held out
 
     warnings = split_use_warnings(a, b, data, split) + warnings
     settings = SegEvalSettings(n_resamples=0, progress=False)
-    _, rows_a = evaluate_split(a, source, split, settings)
-    _, rows_b = evaluate_split(b, source, split, settings)
+    _, rows_a = evaluate_split(a, source, split, settings, seen=voxels)  # B's too when B reads files as A does
+    _, rows_b = evaluate_split(b, source, split, settings, seen=voxels)
+    warnings = warnings + voxels.warnings()
     ids = source.split(split).patient_ids
     result = {
         "bundle_a": str(paths[0]), "bundle_b": str(paths[1]), "data": str(data), "split": split, "n": len(rows_a),

@@ -39,7 +39,8 @@ class SegEvalSettings:
 
 def evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSettings | None = None,
                    out_dir: Path | None = None, *,
-                   predicted: Sequence[Any] | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+                   predicted: Sequence[Any] | None = None,
+                   seen: Any = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Metrics of ``predictor`` on ``split`` of a segmentation source, and the per-case rows.
 
     With ``out_dir``, overlays of the worst and best cases are drawn into a staging folder
@@ -52,6 +53,9 @@ def evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSet
     post-processing (``predict_case(..., postprocess=False)`` with the predictor's passes, as
     choosing the passes on val holds them); they are post-processed and scored instead of
     predicting every case again, with the same numbers.
+
+    ``seen``: a ``seg_seen_voxels.VoxelCheck`` shown each case as it is decoded, before its
+    prediction (training cases re-saved under another file or id; it may raise ``LeakageError``).
     """
     from meddx.data.orientation import reading_for
 
@@ -59,11 +63,11 @@ def evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSet
     if predicted is not None and len(predicted) != n:
         raise DataError(f"evaluate_split: {len(predicted)} predictions given for the {n} cases of split {split!r}")
     with reading_for(predictor):
-        return _evaluate_split(predictor, source, split, settings, out_dir, predicted)
+        return _evaluate_split(predictor, source, split, settings, out_dir, predicted, seen)
 
 
-def _evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSettings | None,
-                    out_dir: Path | None, given: Sequence[Any] | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSettings | None, out_dir: Path | None,
+                    given: Sequence[Any] | None, seen: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """:func:`evaluate_split` within the bundle's reading orientation."""
     settings = settings or SegEvalSettings()
     data = source.split(split)
@@ -74,6 +78,8 @@ def _evaluate_split(predictor: Any, source: Any, split: str, settings: SegEvalSe
         case = source.load_case(split, i)
         first = first or case
         _check_case(source, case, first)
+        if seen is not None:
+            seen.see(case, predictor)
         out = predictor.predict_case(case.image, case.spacing) if given is None else predictor.postprocess(given[i])
         predicted[case.id] = out.labels
         rows.append(score_case(predictor, case, out))
@@ -174,25 +180,28 @@ def evaluate_seg_bundle(bundle: str | Path, data: str, split: str = "test", out:
     ``cases.csv``, overlays and ``report.html`` to ``out`` (default
     ``BUNDLE/evaluations/SOURCE-SPLIT-<hash of the source's location>``). Splits carved from
     train are carved as in training; cases the bundle trained on are refused on ``test`` and
-    warned about on ``train``/``val`` (``seg_seen.check_unseen``)."""
+    warned about on ``train``/``val`` (``seg_seen.check_unseen``; copies re-saved under another
+    file or id by their decoded voxels, as each case is decoded, ``seg_seen_voxels``)."""
     from meddx.bundle.bundle import load_bundle
     from meddx.evaluation.output_dirs import evaluation_dir
     from meddx.evaluation.seg_as_trained import load_seg_as_trained
     from meddx.evaluation.seg_seen import check_unseen
+    from meddx.evaluation.seg_seen_voxels import VoxelCheck
     from meddx.registry.store import resolve_bundle_path
 
     path = resolve_bundle_path(bundle)
     predictor = load_bundle(path)
     source, warnings = load_seg_as_trained(predictor, data)
-    warnings = check_unseen(predictor, source, split, data) + warnings
+    voxels = VoxelCheck(source, split)  # re-saved training cases, matched as evaluate_split decodes each case
+    warnings = check_unseen(predictor, source, split, data, voxels=voxels) + warnings
     from meddx.evaluation.split_use import split_use_warning  # train/val: fitted or chosen on, not held out
 
     fitted = split_use_warning(predictor.config, data, split)
     warnings = ([fitted] if fitted else []) + warnings
     out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split)
     out_dir.mkdir(parents=True, exist_ok=True)
-    metrics, rows = evaluate_split(predictor, source, split, settings, out_dir)
-    metrics.update(bundle=str(path), data=str(data), notes=source.notes, warnings=warnings)
+    metrics, rows = evaluate_split(predictor, source, split, settings, out_dir, seen=voxels)
+    metrics.update(bundle=str(path), data=str(data), notes=source.notes, warnings=warnings + voxels.warnings())
     target = write_outputs(out_dir, metrics, rows, predictor.label_names,
                            title=f"{predictor.name} on {source.name} ({split})" if report else None)
     return metrics, target

@@ -13,6 +13,10 @@ knowingly, so a warning says what they are; any other split (``test``) is refuse
 on them is biased towards that bundle. A match by id alone is weaker (another data set may
 reuse names like ``case_001``): it is refused only on the bundle's own training source, and
 warned about elsewhere.
+
+Bundles that record decoded-voxel digests (``voxel_sha256``) are also matched on each case's
+voxels as the evaluation decodes it (``seg_seen_voxels.VoxelCheck``, passed as ``voxels``): a
+training case re-saved under a new id and file is then refused or warned about as above.
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ def recorded_cases(predictor: Any) -> dict[str, dict[str, list[str] | None]] | N
         splits = json.loads(data_json.read_text(encoding="utf-8")).get("splits") or {}
     except (OSError, ValueError):
         return None
-    found = {s: {"ids": list(v.get("ids") or []), "image_sha256": v.get("image_sha256")}
+    found = {s: {"ids": list(v.get("ids") or []), "image_sha256": v.get("image_sha256"),
+                 "voxel_sha256": v.get("voxel_sha256")}
              for s, v in splits.items() if s in SEEN_SPLITS and isinstance(v, dict)}
     return found or None
 
@@ -79,10 +84,16 @@ def training_overlap(predictor: Any, source: Any, split: str) -> dict[str, Any]:
     return result
 
 
-def check_unseen(predictor: Any, source: Any, split: str, data: str, *, role: str = "bundle") -> list[str]:
+def check_unseen(predictor: Any, source: Any, split: str, data: str, *, role: str = "bundle",
+                 voxels: Any = None) -> list[str]:
     """Refuse (``LeakageError``) scoring ``split`` when its cases were in the bundle's train/val
-    split; returns the warnings the evaluation carries (see the module docstring)."""
+    split; returns the warnings the evaluation carries (see the module docstring). ``voxels``: a
+    ``seg_seen_voxels.VoxelCheck`` the bundle is registered with, for the evaluation to match
+    each case's decoded voxels too (the cases matched here by file are not matched again)."""
     found = training_overlap(predictor, source, split)
+    if voxels is not None:
+        voxels.add(predictor, role, recorded_cases(predictor) if found["checked"] else None,
+                   skip={c for s in SEEN_SPLITS for c in found[s]})
     if not found["checked"]:
         return [f"{role} {predictor.name!r} records no training cases (no data.json in its run folder): whether "
                 f"the {split} cases of {source.origin} were trained on is not checked"]

@@ -48,16 +48,18 @@ def seg_bundle_config(config: TrainConfig, source: Any, plan: Any, name: str, ru
 
 
 def training_cases(run_dir: Path) -> dict[str, dict[str, Any]] | None:
-    """The train and val case ids and image digests from the run's ``data.json`` (written by
-    ``seg_fit.data_summary``), so the bundle alone tells ``evaluate``/``compare`` which cases it
-    learned from or chose on (``evaluation.seg_seen``); None when the run recorded none."""
+    """The train and val case ids, image file digests and (runs that recorded them) decoded-voxel
+    digests from the run's ``data.json`` (written by ``seg_fit.data_summary``), so the bundle alone
+    tells ``evaluate``/``compare`` which cases it learned from or chose on (``evaluation.seg_seen``,
+    ``evaluation.seg_seen_voxels``); None when the run recorded none."""
     import json
 
     path = Path(run_dir) / "data.json"
     if not path.is_file():
         return None
     splits = json.loads(path.read_text(encoding="utf-8")).get("splits") or {}
-    return {s: {"ids": list(v.get("ids") or []), "image_sha256": v.get("image_sha256")}
+    return {s: {"ids": list(v.get("ids") or []), "image_sha256": v.get("image_sha256"),
+                **({"voxel_sha256": v["voxel_sha256"]} if isinstance(v.get("voxel_sha256"), list) else {})}
             for s, v in splits.items() if s in ("train", "val") and isinstance(v, dict)} or None
 
 

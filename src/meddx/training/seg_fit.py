@@ -74,8 +74,12 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
 
     check_member_seeds(config.seed, plan.ensemble)  # a plan file's ensemble: before any member trains
     pre = plan.preprocessor()
-    x_train, y_train = preprocess_cases(source, "train", pre, progress)
-    x_val, y_val = preprocess_cases(source, "val", pre, progress)
+    from meddx.training.seg_voxels import DigestingReader
+
+    # each train/val case's voxel digest for data.json, taken as the case is decoded here (a resume keeps its data.json)
+    digesting = DigestingReader(source) if not existing.is_file() else None
+    x_train, y_train = preprocess_cases(digesting or source, "train", pre, progress)
+    x_val, y_val = preprocess_cases(digesting or source, "val", pre, progress)
     if config.evaluate_test and "test" in source.splits:
         _check_cases(source, "test")
     # a resumed run keeps re-planning each network (its BudgetReplan state comes back with its checkpoint).
@@ -88,7 +92,7 @@ def fit_segmentation(config: TrainConfig, run_dir: Path | None = None, *, plan_f
         plan.write(existing)
         write_member_plans(run_dir, plan)  # networks 2..K: their own plan.json, re-planned on its own
         write_json_atomic(run_dir / "config.json", config.model_dump())
-        write_json_atomic(run_dir / "data.json", data_summary(source))
+        write_json_atomic(run_dir / "data.json", data_summary(source, digesting.digests() if digesting else None))
         write_json_atomic(run_dir / "environment.json", {**runlib.environment(), "seed": config.seed})
 
     val_loader = _loader(CaseDataset(x_val, y_val), plan.batch_size if plan.spatial_dims == 2 else 1, shuffle=False)
@@ -205,22 +209,26 @@ def recorded_carves(run_dir: Path) -> dict[str, dict[str, Any]]:
     return recorded_memberships(read_json(path)) if path.is_file() else {}
 
 
-def data_summary(source: Any) -> dict[str, Any]:
+def data_summary(source: Any, voxels: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """What ``data.json`` records of a segmentation source: names, notes, and per split the case
     ids and a hash of every (id, mask file bytes, meta) triple, which a resume compares (the
     masks are a segmentation's labels; :func:`meddx.training.run.check_same_data`), and the
     SHA-256 of each case's image file, which ``evaluate``/``compare`` match to find training
-    cases in any layout (``evaluation.seg_seen``); and the record of each split carved from train
-    (``val_membership``, ``test_membership``; :mod:`meddx.data.seg_carve`), which a resume and the
-    bundle's evaluations read back."""
+    cases in any layout (``evaluation.seg_seen``); ``voxels`` (train and val: ``split -> digests``
+    from ``seg_voxels.DigestingReader``) adds each case's decoded-voxel digest (``voxel_sha256``),
+    which finds them re-saved under any file and id (``evaluation.seg_seen_voxels``); and the
+    record of each split carved from train (``val_membership``, ``test_membership``;
+    :mod:`meddx.data.seg_carve`), which a resume and the bundle's evaluations read back."""
     from meddx.data.seg_carve import membership_fields
 
+    voxels = voxels or {}
     return {
         "name": source.name, "origin": source.origin, "task": source.task, "label_names": source.label_names,
         "spatial_dims": source.spatial_dims, "mask_kind": source.mask_kind, "notes": source.notes,
         "splits": {k: {"n": len(v), "patients": len(set(v.patient_ids)) if v.patient_ids else None,
                        "ids": list(v.ids), "sha256_ids_labels": _split_digest(v),
-                       "image_sha256": [_digest(p, "image") for p in v.images]}
+                       "image_sha256": [_digest(p, "image") for p in v.images],
+                       **({"voxel_sha256": list(voxels[k])} if k in ("train", "val") and k in voxels else {})}
                    for k, v in source.splits.items()},
         **membership_fields(getattr(source, "memberships", None) or {}),
     }
