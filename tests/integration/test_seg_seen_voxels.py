@@ -145,3 +145,17 @@ def test_meddx_train_records_voxel_digests_and_evaluate_refuses_a_reencoded_png(
     assert result.code != 0 and "Traceback" not in result.err, result.out + result.err
     assert f"test case 'resaved' of {other} has the same decoded voxels as train case '{case}'" in result.err
     assert len(result.err.strip().splitlines()) == 1 and not (tmp_path / "out" / "metrics.json").exists()
+
+
+def test_a_refused_evaluation_leaves_no_output_folder(tmp_path: Path) -> None:
+    """The refusal comes while the cases are scored: the folder for metrics.json must not be made
+    before it (an empty evaluation folder reads as an evaluation that ran)."""
+    from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_seg_bundle
+
+    data = write_seg_folder(tmp_path / "pairs", n=10, spatial_dims=3, size=16, seed=4)
+    bundle, train_ids = _bundle_trained_on(tmp_path, "b3", data)
+    other = _resaved_source(tmp_path, data, train_ids[0])
+    with pytest.raises(LeakageError):
+        evaluate_seg_bundle(bundle, str(other), "test", tmp_path / "out",
+                            settings=SegEvalSettings(n_resamples=0, overlays=2), report=False)
+    assert not (tmp_path / "out").exists()

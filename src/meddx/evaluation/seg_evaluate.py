@@ -199,7 +199,6 @@ def evaluate_seg_bundle(bundle: str | Path, data: str, split: str = "test", out:
     fitted = split_use_warning(predictor.config, data, split)
     warnings = ([fitted] if fitted else []) + warnings
     out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split)
-    out_dir.mkdir(parents=True, exist_ok=True)
     metrics, rows = evaluate_split(predictor, source, split, settings, out_dir, seen=voxels)
     metrics.update(bundle=str(path), data=str(data), notes=source.notes, warnings=warnings + voxels.warnings())
     target = write_outputs(out_dir, metrics, rows, predictor.label_names,
