@@ -223,19 +223,38 @@ def align_labels(predictor: Any, source: ImageSource) -> None:
 
     An external test set often lacks a class (no ``digestive`` abstracts this month): its
     labels are re-indexed to the bundle's classes, and the source takes the bundle's task and
-    label names, so metrics are computed over the classes the bundle predicts. A source with a
+    label names, so metrics are computed over the classes the bundle predicts. A class spelled
+    otherwise only in spacing, Unicode form or number format (``1.0`` for the bundle's ``1``:
+    ``data.text_exports.label_key``; never case) is that class, with a note. A source with a
     class the bundle does not know is left alone for :func:`check_compatible` to refuse.
     """
     names, wanted = list(source.label_names), list(predictor.label_names)
     multilabel = predictor.task == "multilabel"
-    if names == wanted or not set(names) <= set(wanted) or multilabel != (source.task == "multilabel"):
+    spelled = _spelled_as_trained(names, wanted)
+    as_named = [spelled.get(n, n) for n in names]
+    if names == wanted or not set(as_named) <= set(wanted) or multilabel != (source.task == "multilabel"):
+        return
+    if len(set(as_named)) < len(as_named):  # two of the file's classes would be one of the bundle's: refused later
         return
     from meddx.data.base import reindex_labels
 
-    index = [wanted.index(n) for n in names]
+    index = [wanted.index(n) for n in as_named]
     for data in source.splits.values():
         data.labels = reindex_labels(data.labels, index, len(wanted))
-    absent = [n for n in wanted if n not in names]
+    absent = [n for n in wanted if n not in as_named]
     source.notes.append(f"{source.origin}: " + (f"no sample of class(es) {absent}; " if absent else "")
-                        + f"labels mapped onto the bundle's classes {wanted}")
+                        + f"labels mapped onto the bundle's classes {wanted}"
+                        + (f" ({len(spelled)} label(s) spelled otherwise only in spacing or number format, e.g. "
+                           "1.0 for 1, read as the bundle's)" if spelled else ""))
     source.label_names, source.task = wanted, predictor.task
+
+
+def _spelled_as_trained(names: list[str], wanted: list[str]) -> dict[str, str]:
+    """The source's class names that are no bundle class but one bundle class spelled otherwise only
+    in spacing, Unicode form or number format, mapped to it (case differences are not mapped)."""
+    from meddx.data.text_exports import label_key
+
+    keys: dict[str, list[str]] = {}
+    for w in wanted:
+        keys.setdefault(label_key(w), []).append(w)
+    return {n: keys[label_key(n)][0] for n in names if n not in wanted and len(keys.get(label_key(n), [])) == 1}

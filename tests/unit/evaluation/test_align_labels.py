@@ -84,3 +84,15 @@ def test_a_recorded_patient_column_the_text_file_lacks_is_left_out_without_colum
     source = load_source_as_trained(bundle, str(held_out), carve_val=False)
     assert len(source.split("test")) == 12
     assert any("no column 'patient_id'" in note for note in source.notes)
+
+
+def test_a_class_spelled_in_another_number_format_or_spacing_is_the_bundles_class() -> None:
+    """An evaluation file written by a spreadsheet (``1.0``, ``Heart  failure``) was refused as other labels."""
+    source = _source("binary", ["1.0", "Heart  failure"], np.array([0, 1, 1, 0]))
+    align_labels(_bundle("multiclass", ["1", "2", "Heart failure"]), source)
+    assert source.label_names == ["1", "2", "Heart failure"]
+    np.testing.assert_array_equal(source.splits["test"].labels, [0, 2, 2, 0])
+    assert "2 label(s) spelled otherwise only in spacing or number format" in source.notes[-1]
+    cased = _source("binary", ["heart failure", "1"], np.array([0, 1]))  # case is not mapped
+    align_labels(_bundle("multiclass", ["1", "2", "Heart failure"]), cased)
+    assert cased.label_names == ["heart failure", "1"]
