@@ -287,7 +287,8 @@ def hf_sequence_classifier(num_classes: int = 2, vocab_size: int | None = None, 
     return HFSequenceClassifier(transformers.AutoModelForSequenceClassification.from_config(config))
 
 
-def load_pretrained(path: str | Path, num_classes: int, pad_id: int | None = None) -> tuple[dict[str, Any], nn.Module]:
+def load_pretrained(path: str | Path, num_classes: int, pad_id: int | None = None,
+                    tokenizer_size: int | None = None) -> tuple[dict[str, Any], nn.Module]:
     """Load a local Hugging Face model folder offline as a ``num_classes`` classifier.
 
     Returns ``(args, module)``: ``create_model("hf-sequence-classifier", num_classes=...,
@@ -299,11 +300,17 @@ def load_pretrained(path: str | Path, num_classes: int, pad_id: int | None = Non
     has none: GPT-2-style models classify from the last token that is not padding, and without
     one refused every batch of two or more documents (a ValueError traceback in training). A
     model's own ``pad_token_id`` is never replaced (RoBERTa derives its positions from it).
+
+    ``tokenizer_size`` (the tokenizer's number of ids) larger than the model's embedding table is
+    refused: the tokenizer files are another model's, and its extra ids died as an IndexError
+    traceback in training (or, on a shorter vocabulary, would read other tokens' embeddings).
     """
     folder = Path(path)
     expected = "config.json and weights (model.safetensors or pytorch_model.bin)"
     if not folder.is_dir():
-        raise DataError(f"{folder}: no such folder; expected a local Hugging Face model folder with {expected}")
+        from meddx.transforms.text_pretrained import not_a_model_folder
+
+        raise not_a_model_folder(folder, expected)
     if not (folder / "config.json").is_file():
         found = ", ".join(sorted(p.name for p in folder.iterdir())[:20]) or "(empty folder)"
         raise DataError(f"{folder}: no config.json; expected a local Hugging Face model folder with {expected}; "
@@ -311,14 +318,46 @@ def load_pretrained(path: str | Path, num_classes: int, pad_id: int | None = Non
     transformers = _transformers()
     try:
         config = transformers.AutoConfig.from_pretrained(str(folder), local_files_only=True)
-        model = transformers.AutoModelForSequenceClassification.from_pretrained(
-            str(folder), num_labels=int(num_classes), local_files_only=True, ignore_mismatched_sizes=True
+        model, info = transformers.AutoModelForSequenceClassification.from_pretrained(
+            str(folder), num_labels=int(num_classes), local_files_only=True, ignore_mismatched_sizes=True,
+            output_loading_info=True,
         )
     except (OSError, ValueError, KeyError) as exc:
         raise DataError(f"{folder}: cannot load the Hugging Face model ({type(exc).__name__}: "
                         f"{str(exc)[:300]}); expected {expected}") from None
+    rows = int(model.get_input_embeddings().num_embeddings)
+    if tokenizer_size is not None and int(tokenizer_size) > rows:
+        raise DataError(f"{folder}: the tokenizer has {int(tokenizer_size)} token ids but the model's embedding "
+                        f"table has {rows} rows (config.json vocab_size {config.vocab_size}); the tokenizer files "
+                        "are not this model's: use the tokenizer it was trained with")
     hf_config = {k: v for k, v in config.to_dict().items() if k not in ("id2label", "label2id", "_name_or_path")}
     args: dict[str, Any] = {"hf_config": hf_config, "vocab_size": int(config.vocab_size)}
     if getattr(config, "pad_token_id", None) is None and pad_id is not None:
         model.config.pad_token_id = args["pad_id"] = int(pad_id)  # the bundle rebuilds it with the same id
-    return args, HFSequenceClassifier(model)
+    module = HFSequenceClassifier(model)
+    module.loading_notes = loading_notes(folder, config, model, info, int(num_classes))
+    return args, module
+
+
+def loading_notes(folder: Path, config: Any, model: nn.Module, info: dict[str, Any], num_classes: int) -> list[str]:
+    """What :func:`load_pretrained` took from the checkpoint, in words: whether the classification
+    head is new (a MaskedLM/PreTraining checkpoint, or one with another class count) or the
+    checkpoint's own (its class order may not be this data's), and encoder weights it lacked
+    (left random: a "pretrained" model that is partly untrained). Parameter names only."""
+    prefix = f"{getattr(model, 'base_model_prefix', '')}."
+    missing = list(info.get("missing_keys") or []) + [k[0] for k in info.get("mismatched_keys") or []]
+    head = [k for k in missing if not k.startswith(prefix)]
+    encoder = [k for k in missing if k.startswith(prefix) and ".pooler." not in k]
+    kind = ", ".join(getattr(config, "architectures", None) or []) or str(getattr(config, "model_type", "?"))
+    if head:
+        labels = getattr(config, "num_labels", None)
+        was = f"; its head had {labels} classes" if info.get("mismatched_keys") else ""
+        notes = [f"{folder}: a new, randomly initialised {num_classes}-class classification head "
+                 f"(the checkpoint is {kind}{was})"]
+    else:
+        notes = [f"{folder}: the checkpoint's own {num_classes}-class classification head is fine-tuned "
+                 f"(the checkpoint is {kind}); its class order may not be this data's: training re-learns it"]
+    if encoder:
+        notes.append(f"{folder}: {len(encoder)} encoder weights are not in the checkpoint and start random "
+                     f"(e.g. {encoder[0]})")
+    return notes

@@ -14,6 +14,7 @@ Note text never reaches a log line: only counts, lengths and ids are reported.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -161,8 +162,10 @@ def _plan_and_tokenizer(config: TrainConfig, source: TextSource, plan_file: str 
         from meddx.models.text import load_pretrained
 
         tokenizer = TextTokenizer.from_pretrained(config.pretrained)
-        args, pretrained = load_pretrained(config.pretrained, source.num_classes, pad_id=tokenizer.pad_id)
+        args, pretrained = load_pretrained(config.pretrained, source.num_classes, pad_id=tokenizer.pad_id,
+                                           tokenizer_size=tokenizer.vocab_size)
         plan = plan.model_copy(update={"model_args": {**args, **plan.model_args}, "vocab_size": tokenizer.vocab_size})
+        plan = _note_loading(plan, pretrained)
     elif config.dp:  # never a vocabulary counted as is: it would hold names and record numbers verbatim
         from meddx.training.text_plan import private_tokenizer
 
@@ -188,6 +191,16 @@ def _plan_and_tokenizer(config: TrainConfig, source: TextSource, plan_file: str 
     net = _check_model(plan, source)
     plan = with_embedding_init(plan, config, embedding_dim(net), overridden="embedding_init" in overrides)
     return plan, tokenizer, pretrained
+
+
+def _note_loading(plan: TextPlan, pretrained: Any) -> TextPlan:
+    """Say on stderr, and in the plan's reason for the model, whether the classification head is new
+    or the checkpoint's own and which encoder weights the folder lacked (see ``loading_notes``)."""
+    notes = list(getattr(pretrained, "loading_notes", []))
+    for note in notes:
+        sys.stderr.write(f"meddx: note: {note}\n")
+    reason = "; ".join([plan.reasons.get("model", ""), *notes]).lstrip("; ")
+    return plan.model_copy(update={"reasons": {**plan.reasons, "model": reason}})
 
 
 def _check_ensemble(config: TrainConfig, source: TextSource, k: int) -> None:

@@ -142,13 +142,11 @@ class TextTokenizer:
         ``max_length`` defaults to the tokenizer's ``model_max_length`` or the model's
         ``max_position_embeddings`` (else 512).
         """
+        from meddx.transforms.text_pretrained import auto_tokenizer, lowercases, not_a_model_folder
+
         folder = Path(path)
         if not folder.is_dir():
-            raise DataError(
-                f"{folder}: no such folder; expected a local Hugging Face model folder containing "
-                f"{' or '.join(_TOKENIZER_FILES)}"
-            )
-        from meddx.transforms.text_pretrained import auto_tokenizer, lowercases
+            raise not_a_model_folder(folder, " or ".join(_TOKENIZER_FILES))
 
         config = {**_read_json(folder / "config.json"), **_read_json(folder / "tokenizer_config.json")}
         if (folder / "tokenizer.json").is_file():

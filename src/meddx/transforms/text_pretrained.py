@@ -13,8 +13,39 @@ from typing import TYPE_CHECKING, Any
 from meddx.core.errors import DataError
 from meddx.transforms.text import _PAD_NAMES, _TOKENIZER_FILES, _first_id
 
+# What transformers.AutoTokenizer reads a vocabulary from (WordPiece, BPE, SentencePiece).
+_VOCABULARY_FILES = ("vocab.txt", "vocab.json", "spiece.model", "spm.model", "sentencepiece.bpe.model",
+                     "tokenizer.model")
+
 if TYPE_CHECKING:  # pragma: no cover
     from tokenizers import Tokenizer
+
+
+def not_a_model_folder(folder: Path, expected: str) -> DataError:
+    """The error for a ``--pretrained`` path that is not a folder: a file inside one (name the
+    folder), or a hub id such as ``bert-base-uncased`` (meddx never downloads: say so)."""
+    if folder.is_file():
+        return DataError(f"{folder}: a file, not a folder; pass the model folder that holds it ({folder.parent}), "
+                         f"with {expected}")
+    text = str(folder)
+    hub_id = not folder.is_absolute() and not text.startswith(".") and text.count("/") <= 1 and "\\" not in text
+    why = (f"; if {text!r} is a Hugging Face hub id: meddx never downloads; where there is network run "
+           f"huggingface-cli download {text} --local-dir DIR and pass DIR") if hub_id else ""
+    return DataError(f"{folder}: no such folder; expected a local Hugging Face model folder with {expected}{why}")
+
+
+def _needs_sentencepiece(folder: Path) -> None:
+    """A SentencePiece-only folder (DeBERTa-v3's spm.model, T5's spiece.model) cannot be read without
+    the ``sentencepiece`` package, which meddx does not install: say so, not "no tokenizer found"."""
+    import importlib.util
+
+    spm = [name for name in _VOCABULARY_FILES[2:] if (folder / name).is_file()]
+    other = any((folder / name).is_file() for name in _VOCABULARY_FILES[:2])
+    if spm and not other and importlib.util.find_spec("sentencepiece") is None:
+        raise DataError(f"{folder}: its tokenizer is a SentencePiece model ({spm[0]}) and reading it needs the "
+                        "package 'sentencepiece', which is not installed: pip install sentencepiece, or where it "
+                        "is installed save a tokenizer.json beside it (AutoTokenizer.from_pretrained(DIR)"
+                        ".save_pretrained(DIR))")
 
 
 def lowercases(tok: Tokenizer) -> bool:
@@ -35,16 +66,21 @@ def auto_tokenizer(folder: Path) -> tuple[Tokenizer, int]:
     """Older model folders (``vocab.txt`` ...) through ``transformers.AutoTokenizer``, offline."""
     present = sorted(p.name for p in folder.iterdir())[:20]
     missing = DataError(
-        f"{folder}: no tokenizer found; expected {' or '.join(_TOKENIZER_FILES)}; "
-        f"found: {', '.join(present) or '(empty folder)'}"
+        f"{folder}: no tokenizer found; expected {' or '.join(_TOKENIZER_FILES)} (or a SentencePiece "
+        f"{' / '.join(_VOCABULARY_FILES[2:])}); a model-only folder needs the tokenizer files of the model it "
+        f"came from; found: {', '.join(present) or '(empty folder)'}"
     )
-    if not any((folder / name).is_file() for name in ("tokenizer_config.json", "vocab.txt", "vocab.json",
-                                                      "config.json")):
+    if not any((folder / name).is_file() for name in ("tokenizer_config.json", "config.json", *_VOCABULARY_FILES)):
         raise missing
     from meddx.core.extras import needs_extra
 
     with needs_extra(f"{folder}: reading this tokenizer"):
         from transformers import AutoTokenizer
+    # A vocabulary file, not only tokenizer_config.json/config.json: from those alone transformers
+    # builds a tokenizer of its five special tokens, and every word would become [UNK].
+    if not any((folder / name).is_file() for name in _VOCABULARY_FILES):
+        raise missing
+    _needs_sentencepiece(folder)
     try:
         hf = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
     except (OSError, ValueError, KeyError, TypeError):
