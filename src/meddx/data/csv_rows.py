@@ -50,3 +50,19 @@ def check_separator(path: str | Path, names: list[str], delimiter: str) -> None:
         fix = "rename it .tsv" if other == "\t" else "re-save it separated by " + ("tabs" if delimiter == "\t" else "commas")
         raise DataError(f"{path}: the header is one column holding {other!r}: the file looks separated by {other!r}, "
                         f"but it is read separated by {delimiter!r}; {fix}")
+
+
+QUOTABLE_CHARS, QUOTABLE_WORDS = 24, 3  # a token or code ('x', '12O', 'see note', 'N/A'); longer may be a note
+
+
+def quotable(cell: object) -> bool:
+    """``cell`` is short enough to be a token or code that an error may quote; a longer one (a free-text
+    comment pasted into a number column: note text, a name) is described by its length instead."""
+    text = str(cell).strip()
+    return len(text) <= QUOTABLE_CHARS and len(text.split()) <= QUOTABLE_WORDS
+
+
+def shown_cell(cell: object) -> str:
+    """The cell for an error message: quoted when :func:`quotable`, else only its length (PHI rule)."""
+    text = str(cell).strip()
+    return repr(cell) if quotable(cell) else f"a text of {len(text)} characters, {len(text.split())} words (not shown)"

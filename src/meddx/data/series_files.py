@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from meddx.core.errors import DataError
+from meddx.data.csv_rows import shown_cell
 from meddx.data.inputs import expand_files
 from meddx.data.series import PHYSIONET_HEADER, SeriesRecord, build_records
 
@@ -208,9 +209,9 @@ def _number(value: Any, where: str) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise DataError(f"{where}: {value!r} is not a number") from None
+        raise DataError(f"{where}: {shown_cell(value)} is not a number") from None
     if not np.isfinite(number):
-        raise DataError(f"{where}: {value!r} is not a finite number")
+        raise DataError(f"{where}: {shown_cell(value)} is not a finite number")
     if abs(number) > float(np.finfo(np.float32).max):  # became inf in the float32 record, named nowhere
         raise DataError(f"{where}: {value!r} is beyond the float32 range (about 3.4e38) that series are held in")
     return number

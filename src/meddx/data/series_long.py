@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import DataError
+from meddx.data.csv_rows import shown_cell
 from meddx.data.base import SPLITS, SplitData, order_label_names
 from meddx.data.series import SeriesSource, build_records, cleaning_counts, cleaning_table, empty_record_note
 from meddx.data.splits import split_alias
@@ -220,7 +221,7 @@ def _numbers(column: Any, path: Path) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         i = int(bad[0])
-        raise DataError(f"{path}, line {i + 2}: value {column.iloc[i]!r} is not a finite number "
+        raise DataError(f"{path}, line {i + 2}: value {shown_cell(column.iloc[i])} is not a finite number "
                         f"({bad.size} such row(s)); remove or fix them")
     huge = np.flatnonzero(np.abs(values) > float(np.finfo(np.float32).max))
     if huge.size:

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from meddx.core.errors import DataError
+from meddx.data.csv_rows import shown_cell
 from meddx.data.base import SplitData
 from meddx.data.series import (
     MORTALITY_LABELS, PHYSIONET_HEADER, SeriesSource, build_records, cleaning_counts, cleaning_table,
@@ -141,7 +142,8 @@ def _parse_files(files: list[Path]) -> dict:
         if not lines or not any(line.strip() for line in lines):
             raise DataError(f"{path}: empty file; expected the header {PHYSIONET_HEADER!r} and rows hh:mm,Parameter,Value")
         if lines[0].strip() != PHYSIONET_HEADER:
-            raise DataError(f"{path}, line 1: missing header; expected {PHYSIONET_HEADER!r}, found {lines[0][:60]!r}")
+            raise DataError(f"{path}, line 1: missing header; expected {PHYSIONET_HEADER!r}, "
+                            f"found {shown_cell(lines[0][:60])}")
         rows = [line.split(",") for line in lines[1:] if line]
         if len(rows) != len(lines) - 1:  # blank lines: keep line numbers exact by refusing them
             bad = next(i for i, line in enumerate(lines[1:], start=2) if not line)
@@ -189,7 +191,7 @@ def _numbers(raw: list[str], files: list[Path], file_idx: list[int]) -> np.ndarr
         if not ok:
             path = files[file_idx[i]]
             line_no = i - file_idx.index(file_idx[i]) + 2
-            raise DataError(f"{path}, line {line_no}: value {text!r} is not a finite number")
+            raise DataError(f"{path}, line {line_no}: value {shown_cell(text)} is not a finite number")
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from meddx.core.errors import DataError
+from meddx.data.csv_rows import quotable, shown_cell
 
 MISSING_TOKENS = frozenset({"", "?", "na", "n/a", "nan", "null", "none"})
 NUMERIC_SHARE = 0.9  # a column this numeric with a few odd cells is an error, not a category column
@@ -231,9 +232,10 @@ def typed_column(path: Path, name: str, cells: list[str], missing: frozenset[str
     _refuse_unusable_numbers(path, name, odd, len(present) - len(odd), trained)
     if present and len(odd) <= (1 - NUMERIC_SHARE) * len(present):
         r, c = odd[0]
+        shown, token = (repr(c), f"'{c}'") if quotable(c) else ("that text", "with that text")  # never echo a note
         advice = (f"fix the cell, or leave it empty if the value is missing (the model's missing-value tokens are "
-                  f"fixed at training: retrain with --missing-values '{c}' to read it as missing)" if trained else
-                  f"if {c!r} means missing pass --missing-values '{c}', if the column holds categories pass "
+                  f"fixed at training: retrain with --missing-values {token} to read it as missing)" if trained else
+                  f"if {shown} means missing pass --missing-values {token}, if the column holds categories pass "
                   f"--categorical {name}")
         raise DataError(f"{path}: row {r}, column {name!r}: {cell_problem(c)}, but {len(present) - len(odd)} of "
                         f"{len(present)} filled cells of the column are ({len(odd)} odd cell(s)); {advice}")
@@ -255,7 +257,7 @@ def cell_problem(cell: str) -> str:
         return f"{cell!r} is not a finite number ({kind})"
     if text.lower() in ("true", "false"):
         return f"{cell!r} is a true/false value, not a number (write 1 or 0)"
-    return f"{cell!r} is not a number"
+    return f"{shown_cell(cell)} is not a number"
 
 
 def _refuse_unusable_numbers(path: Path, name: str, odd: list[tuple[int, str]], numbers: int, trained: bool) -> None:
@@ -313,8 +315,10 @@ def refuse_identifier(path: Path, name: str, kind: str, values: list[Any], check
             return
     elif len(values) < _ID_MIN_ROWS or None in values or len(set(values)) != len(values):
         return
-    shown = ", ".join(str(v if kind != "numeric" else int(v)) for v in values[:3])
-    raise DataError(f"{path}: column {name!r} holds a different value in every row ({shown}, ...), like a row "
+    # Row numbers are shown; text is not (a free-text comment holds note text, an identifier names patients).
+    shown = (", ".join(str(int(v)) for v in values[:3]) + ", ..." if kind == "numeric" else
+             f"{len(values)} distinct texts; values not shown: they may be note text or patient identifiers")
+    raise DataError(f"{path}: column {name!r} holds a different value in every row ({shown}), like a row "
                     "identifier, which a model would memorise instead of learning from; pass --id-column "
                     f"{name} (or --patient-column {name}) if it identifies rows or patients, else remove the column")
 
