@@ -249,9 +249,11 @@ def _read_table(path: Path, encoding: str) -> dict[str, list[Any]]:
     check_separator(path, [str(c) for c in df.columns], "\t" if suffix == ".tsv" else ",")
     header = next(csv.reader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ","), [])
     _check_repeated_names(path, header)
-    from meddx.data.text_exports import check_repeated_header
+    from meddx.data.text_exports import check_header_not_data, check_repeated_header
 
-    check_repeated_header(path, header, df.to_numpy(dtype=object).tolist())  # exports joined with cat
+    rows = df.to_numpy(dtype=object).tolist()
+    check_repeated_header(path, header, rows)  # exports joined with cat
+    check_header_not_data(path, header, rows)  # an export without its header line
     return {str(c).strip(): df[c].tolist() for c in df.columns}
 
 

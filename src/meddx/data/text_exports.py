@@ -67,6 +67,22 @@ def check_repeated_header(path: Path, header: list[str], rows: list[list[str]]) 
                         "their header lines?); expected the header once, on the first line: drop those lines")
 
 
+def check_header_not_data(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    """Refuse a first line that is a data row (a file exported without its header, whose first note is
+    too short for :func:`meddx.data.text.check_header`): a header cell that is also the value of two or
+    more rows of its column (the first document's class, ``cardiology``, read as the label column's
+    name). The first note would become the text column's name, quoted in notes and errors and written
+    into the bundle, and be left out of the data. The message counts rows; it never quotes the line."""
+    for j, name in enumerate(header):
+        key = str(name).replace("\ufeff", "").strip()
+        same = [r for r, cells in enumerate(rows, start=1) if key and j < len(cells) and str(cells[j]).strip() == key]
+        if len(same) >= 2:
+            shown = ", ".join(map(str, same[:5])) + (", ..." if len(same) > 5 else "")
+            raise DataError(f"{path}: the first line looks like a data row, not a header: its cell {j + 1} is also "
+                            f"the value of {len(same)} data row(s) in that column (rows {shown}); add a header line "
+                            "(e.g. text,label) at the top of the file")
+
+
 def _header_key(name: object) -> str:
     return str(name).replace("\ufeff", "").strip().casefold()
 
