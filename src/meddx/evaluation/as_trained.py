@@ -17,8 +17,17 @@ def check_compatible(predictor: Any, source: ImageSource) -> None:
     from meddx.core.errors import DataError
 
     if source.task != predictor.task or list(source.label_names) != list(predictor.label_names):
+        from meddx.data.csv_rows import shown_cell
+
+        # the file's labels the bundle does not know: a few, each quoted only when short (a label
+        # cell may hold a note); the bundle's own labels are its class names, shown as stored
+        unknown = [n for n in source.label_names if n not in predictor.label_names]
+        listed = ", ".join(shown_cell(n) for n in unknown[:5]) + (f", ... ({len(unknown)} in all)" if len(unknown) > 5
+                                                                 else "")
+        theirs = (f"{len(source.label_names)} labels" + (f", {len(unknown)} the bundle does not know: {listed}"
+                                                          if unknown else f" {source.label_names}"))
         raise DataError(
-            f"{source.origin}: task {source.task} with labels {source.label_names} does not match bundle "
+            f"{source.origin}: task {source.task} with {theirs} does not match bundle "
             f"{predictor.name!r} ({predictor.task}, labels {predictor.label_names})"
         )
 

@@ -96,3 +96,17 @@ def test_a_class_spelled_in_another_number_format_or_spacing_is_the_bundles_clas
     cased = _source("binary", ["heart failure", "1"], np.array([0, 1]))  # case is not mapped
     align_labels(_bundle("multiclass", ["1", "2", "Heart failure"]), cased)
     assert cased.label_names == ["heart failure", "1"]
+
+
+def test_a_label_mismatch_names_a_few_unknown_labels_and_never_a_long_one() -> None:
+    """A label column that holds notes: the refusal listed every label in full."""
+    from meddx.core.errors import DataError
+    from meddx.evaluation.as_trained import check_compatible
+
+    notes = [f"Pt Zyxwvut seen on ward {i} and discharged home" for i in range(8)]
+    source = _source("multiclass", ["a", *notes], np.arange(9) % 9)
+    with pytest.raises(DataError) as refused:
+        check_compatible(_bundle("multiclass", ["a", "b"]), source)
+    message = str(refused.value)
+    assert "Zyxwvut" not in message and "9 labels, 8 the bundle does not know" in message
+    assert "a text of 45 characters, 9 words (not shown)" in message and "(8 in all)" in message
