@@ -9,20 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from cli_helpers import run_cli
-
-
-def _image_folder(root: Path) -> Path:
-    """Train and test PNGs with one test image a byte copy of a train image (a leak)."""
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    for split, n in (("train", 2), ("test", 1)):
-        for label in ("normal", "lesion"):
-            (root / split / label).mkdir(parents=True)
-            for i in range(n):
-                Image.fromarray(rng.integers(0, 256, (16, 16), dtype=np.uint8)).save(root / split / label / f"{i}.png")
-    (root / "test" / "normal" / "copy.png").write_bytes((root / "train" / "normal" / "0.png").read_bytes())
-    return root
+from test_verify_clean_manifest_line import _folder as _image_folder  # a leak
 
 
 def _notes(path: Path) -> Path:
