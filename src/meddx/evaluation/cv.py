@@ -141,7 +141,8 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
         out_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(out_dir / cv_plan.PLAN_FILE, now)  # what a resume must find again
 
-    outcomes = fold_outcomes(source, dev, fold_index, how, config, name, out_dir, progress, plan, say)
+    outcomes = fold_outcomes(len(fold_index), out_dir, plan, say, lambda k: _train_fold(
+        source, dev, fold_index[k], k, len(fold_index), how, config, name, out_dir, progress))
     per_fold: list[dict[str, Any]] = []
     oof: list[tuple[int, SplitPredictions, list[str]]] = []
     baseline_oof: list[SplitPredictions] = []

@@ -124,16 +124,14 @@ def clear_fold(out_dir: Path, k: int) -> list[str]:
     return removed
 
 
-def fold_outcomes(source: Any, dev: Any, fold_index: list[np.ndarray], how: str, config: Any,
-                  name: str, out_dir: Path, progress: bool, plan: dict[str, Any] | None,
-                  say: Callable[[str], None]) -> list[FoldOutcome]:
-    """Each fold's outcome: on a resume (``plan``: its ``cv_plan.json``), a finished fold's from its
-    record; any other fold trained now, then recorded. An interruption names the command that resumes the run."""
+def fold_outcomes(n: int, out_dir: Path, plan: dict[str, Any] | None, say: Callable[[str], None],
+                  train: Callable[[int], FoldOutcome]) -> list[FoldOutcome]:
+    """The outcome of each of ``n`` folds: on a resume (``plan``: its ``cv_plan.json``), a finished
+    fold's from its record; any other fold trained now (``train(k)``), then recorded. An interruption
+    names the command that resumes the run."""
     from meddx.evaluation import cv_plan
-    from meddx.evaluation.cv import _train_fold
     from meddx.training.fit import TrainingInterrupted
 
-    n = len(fold_index)
     kept = {k: load_fold(out_dir, k) for k in range(n)} if plan is not None else {}
     if plan is not None:
         reused = [k for k in range(n) if kept[k] is not None]
@@ -141,7 +139,7 @@ def fold_outcomes(source: Any, dev: Any, fold_index: list[np.ndarray], how: str,
         say(f"resuming {out_dir}: {len(reused)} of {n} folds finished and reused, {n - len(reused)} to train")
     outcomes: list[FoldOutcome] = []
     try:
-        for k, test_idx in enumerate(fold_index):
+        for k in range(n):
             outcome = kept.get(k)
             if outcome is not None:
                 say(f"  fold {k}: reused ({out_dir / f'fold{k}'})")
@@ -152,7 +150,7 @@ def fold_outcomes(source: Any, dev: Any, fold_index: list[np.ndarray], how: str,
                 say(f"  fold {k}: training" + (f" (removed what its interrupted run left: {', '.join(removed)})"
                                               if removed else ""))
             try:
-                outcome = _train_fold(source, dev, test_idx, k, n, how, config, name, out_dir, progress)
+                outcome = train(k)
             except (TrainingInterrupted, KeyboardInterrupt):  # not `meddx train --resume` of the fold's run
                 raise TrainingInterrupted(f"cross-validation interrupted in fold {k} (folds 0 to {n - 1}; "
                                           + (f"{k} finished fold(s) kept in {out_dir}); resume with: meddx cv --resume "
