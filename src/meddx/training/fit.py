@@ -51,7 +51,8 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
 
     With ``resume`` (a run folder) the run's own config and plan are used and ``config`` must
     be ``None``. ``source`` (an ``ImageSource`` already split, e.g. one cross-validation fold)
-    replaces reading ``config.data``; it cannot be combined with resume or several processes.
+    replaces reading ``config.data``, in one process; with ``resume`` it must be the data that run
+    folder trained on (``data.json`` checks it): ``meddx cv --resume`` going on inside a fold.
     A run that fails before writing anything leaves no empty run folder.
     """
     from meddx.registry.run_log import recording_run
@@ -59,7 +60,7 @@ def fit(config: TrainConfig | None, *, plan_file: str | Path | None = None, resu
     from meddx.training.run import removing_empty_runs
 
     # a Ctrl-C outside the epochs (which Lightning reports) says what was saved, on one line; not
-    # for a prepared source (a cross-validation fold), whose run cannot be resumed; registry.run_log records it
+    # for a prepared source (a cross-validation fold: meddx cv says how to resume); registry.run_log records it
     with recording_run(config, fold=source is not None) as session, \
             reporting_interrupts() if source is None else contextlib.nullcontext(), removing_empty_runs():
         return session.ended(_fit(config, plan_file=plan_file, resume=resume, progress=progress, source=source))
@@ -101,8 +102,8 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
 
         return fit_segmentation(config, run_dir if resume is not None else None, plan_file=plan_file,
                                 resume=resume is not None, progress=progress)
-    if source is not None and (resume is not None or config.devices * config.num_nodes > 1):
-        raise ConfigError("a prepared source (cross-validation fold) trains in one process and cannot be resumed")
+    if source is not None and config.devices * config.num_nodes > 1:
+        raise ConfigError("a prepared source (cross-validation fold) trains in one process")
     if source is None:
         from meddx.data.carve_record import split_membership  # the resumed run's carving: settings, val record
 
