@@ -254,7 +254,7 @@ def cv(
     ensemble: Optional[int] = typer.Option(None, "--ensemble", help="Text: train K networks per fold (seeds seed..seed+K-1) and average their probabilities."),
     out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for cv.json, oof_predictions.csv and fold bundles."),
     progress: bool = typer.Option(False, "--progress/--no-progress", help="Show each fold's progress bar."),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="Folder of an interrupted meddx cv: reuse its finished folds, train the others (its own settings; options given must match them)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Folder of an interrupted meddx cv: reuse its finished folds, go on inside the interrupted one from its last finished epoch, train the others (its own settings; options given must match them)."),
 ) -> None:
     """Cross-validate a training config: folds stratified and grouped by patient, mean ± sd, out-of-fold predictions."""
     from meddx.evaluation.cv import cross_validate

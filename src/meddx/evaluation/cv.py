@@ -24,33 +24,10 @@ from meddx.data.base import ImageSource, SplitData
 from meddx.evaluation.cv_checks import (fallback_warning, fold_gaps, fold_stats, fold_warnings, gap_warning,
                                         size_warning, threshold_fallback)
 from meddx.evaluation import cv_plan
-from meddx.evaluation.cv_folds import fold_near_copies, grouping_hint, make_folds
-from meddx.evaluation.cv_resume import FoldOutcome, fold_outcomes
+from meddx.evaluation.cv_folds import development_split, fold_near_copies, grouping_hint, make_folds
+from meddx.evaluation.cv_resume import FoldOutcome, fold_outcomes, pooling_interrupts
 
 SUMMARY_METRICS = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
-
-
-def development_split(source: ImageSource) -> SplitData:
-    """Train and val pooled into one split (the data cross-validation may use)."""
-    parts = [source.splits[s] for s in ("train", "val") if s in source.splits]
-    if not parts:
-        raise DataError(f"{source.origin}: no train split to cross-validate")
-    if len(parts) == 1:
-        return parts[0]
-    a, b = parts
-    both = (a.patient_ids is not None) and (b.patient_ids is not None)
-    images = None if a.images is None or b.images is None else np.concatenate([a.images, b.images])
-    paths = None if a.paths is None or b.paths is None else [*a.paths, *b.paths]
-    texts = None if a.texts is None or b.texts is None else [*a.texts, *b.texts]
-    records = None if a.records is None or b.records is None else [*a.records, *b.records]
-    table = None
-    if a.table is not None and b.table is not None:  # table rows (pandas)
-        import pandas as pd
-
-        table = pd.concat([a.table, b.table], ignore_index=True)
-    return SplitData(ids=[*a.ids, *b.ids], labels=np.concatenate([a.labels, b.labels]),
-                     patient_ids=[*a.patient_ids, *b.patient_ids] if both else None,  # type: ignore[misc]
-                     images=images, paths=paths, texts=texts, records=records, table=table)
 
 
 def cross_validate(config: Any = None, folds: int | None = None, out: str | Path | None = None, progress: bool = False,
@@ -104,10 +81,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
                     say: Callable[[str], None]) -> dict[str, Any]:
     from meddx.core.files import write_json_atomic
     from meddx.data.sources import load_source
-    from meddx.evaluation.intervals import metric_intervals
-    from meddx.evaluation.evaluate import SplitPredictions, write_predictions
     from meddx.training import run as runlib
-    from meddx.evaluation.cv_cuts import cut_folds
     from meddx.training.distributed import elastic_rank, one_process_hint
     from meddx.evaluation.output_dirs import check_out_folder
 
@@ -140,9 +114,29 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
             check_destination_free(out_dir / f"fold{k}", "--out")
         out_dir.mkdir(parents=True, exist_ok=True)
         write_json_atomic(out_dir / cv_plan.PLAN_FILE, now)  # what a resume must find again
+        if out:  # a --out folder is a run of `registry runs` too: interrupted, it lists its resume command
+            from meddx.registry.run_log import created
 
-    outcomes = fold_outcomes(len(fold_index), out_dir, plan, say, lambda k: _train_fold(
-        source, dev, fold_index[k], k, len(fold_index), how, config, name, out_dir, progress))
+            created(out_dir, f"{name}-cv{folds}")
+
+    def fold_of(k: int) -> ImageSource:  # built when needed: K copies of the images would cost K times the memory
+        return fold_source(source, dev, fold_index[k], k, len(fold_index), how, config)
+
+    outcomes = fold_outcomes(len(fold_index), out_dir, plan, say,  # a resumed fold's run: its data.json checked
+                             lambda k, run: _train_fold(fold_of(k), k, config, name, out_dir, progress, run),
+                             lambda k, run: runlib.check_same_data(run, fold_of(k)))
+    with pooling_interrupts(out_dir, len(fold_index)):  # a Ctrl-C from here on: the resume only pools
+        return _summary(config, folds, source, dev, fold_index, how, gaps, out_dir, outcomes)
+
+
+def _summary(config: Any, folds: int, source: ImageSource, dev: SplitData, fold_index: list[np.ndarray], how: str,
+             gaps: list[list[str]], out_dir: Path, outcomes: list[FoldOutcome]) -> dict[str, Any]:
+    """Pool the folds' outcomes into ``cv.json`` and ``oof_predictions.csv`` (written into ``out_dir``)."""
+    from meddx.core.files import write_json_atomic
+    from meddx.evaluation.intervals import metric_intervals
+    from meddx.evaluation.evaluate import SplitPredictions, write_predictions
+    from meddx.evaluation.cv_cuts import cut_folds
+
     per_fold: list[dict[str, Any]] = []
     oof: list[tuple[int, SplitPredictions, list[str]]] = []
     baseline_oof: list[SplitPredictions] = []
@@ -206,18 +200,22 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     return summary
 
 
-def _train_fold(source: ImageSource, dev: SplitData, test_idx: np.ndarray, k: int, n: int, how: str, config: Any,
-                name: str, out_dir: Path, progress: bool) -> FoldOutcome:
-    """Train fold ``k`` into ``out_dir/foldK`` and take what cv.json needs from it."""
+def _train_fold(fold: ImageSource, k: int, config: Any, name: str, out_dir: Path, progress: bool,
+                resume_from: Path | None = None) -> FoldOutcome:
+    """Train fold ``k`` (its source ``fold``) into ``out_dir/foldK`` and take what cv.json needs from it;
+    ``resume_from``: its interrupted training run, continued from its last finished epoch (``training.fit``'s
+    resume: the run's own config and plan; ``cv_fold_runs``)."""
     from meddx.bundle.bundle import load_bundle
     from meddx.core.files import to_json
     from meddx.evaluation.evaluate import decided_labels
     from meddx.training.fit import fit
 
-    fold = fold_source(source, dev, test_idx, k, n, how, config)
-    fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
-                                         "add_to_registry": False, "verify": False, "evaluate_test": True})
-    result = fit(fold_cfg, source=fold, progress=progress)
+    if resume_from is not None:
+        result = fit(None, resume=resume_from, source=fold, progress=progress)
+    else:
+        fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
+                                             "add_to_registry": False, "verify": False, "evaluate_test": True})
+        result = fit(fold_cfg, source=fold, progress=progress)
     predictor = load_bundle(result.bundle_path)  # its threshold and temperature decide the fold's labels
     preds = result.predictions["test"]  # already predicted (and calibrated) by training
     weights = getattr(predictor, "decision_weights", None)  # argmax p_k·w_k (evaluation.decision)

@@ -148,3 +148,26 @@ def grouping_hint(dev: SplitData, test_idx: np.ndarray, how: str) -> str:
     return (f"; with {head}, a class (or label) whose samples are copies of one another (identical or near-identical "
             f"content, {counts.max()} samples kept in one fold) leaves some fold's training part without it: add "
             "distinct cases of it")
+
+
+def development_split(source: ImageSource) -> SplitData:
+    """Train and val pooled into one split (the data cross-validation may use)."""
+    parts = [source.splits[s] for s in ("train", "val") if s in source.splits]
+    if not parts:
+        raise DataError(f"{source.origin}: no train split to cross-validate")
+    if len(parts) == 1:
+        return parts[0]
+    a, b = parts
+    both = (a.patient_ids is not None) and (b.patient_ids is not None)
+    images = None if a.images is None or b.images is None else np.concatenate([a.images, b.images])
+    paths = None if a.paths is None or b.paths is None else [*a.paths, *b.paths]
+    texts = None if a.texts is None or b.texts is None else [*a.texts, *b.texts]
+    records = None if a.records is None or b.records is None else [*a.records, *b.records]
+    table = None
+    if a.table is not None and b.table is not None:  # table rows (pandas)
+        import pandas as pd
+
+        table = pd.concat([a.table, b.table], ignore_index=True)
+    return SplitData(ids=[*a.ids, *b.ids], labels=np.concatenate([a.labels, b.labels]),
+                     patient_ids=[*a.patient_ids, *b.patient_ids] if both else None,  # type: ignore[misc]
+                     images=images, paths=paths, texts=texts, records=records, table=table)

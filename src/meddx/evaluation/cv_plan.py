@@ -11,7 +11,8 @@ be taken up again. Each run now writes ``cv_plan.json`` into its folder before f
 - ``k``, ``how`` and ``sha256_folds``: one digest of each fold's held-out sample ids, in order;
 - ``data``: the number of development samples and one SHA-256 of their ids, labels, patient ids
   and content (image bytes or files, documents, table rows, series records);
-- ``meddx_version``; and ``resumes``: one entry per resume, with the folds it reused and trained.
+- ``meddx_version``; and ``resumes``: one entry per resume, with the folds it reused and trained (and
+  ``resumed``: those going on from their interrupted run, its folder and the epochs it held).
 
 A resume re-reads the source, re-makes the folds and refuses, on one line naming what differs, a
 source whose content changed, folds made otherwise, or any training setting that is not the one
@@ -171,11 +172,15 @@ def check_same_settings(folder: str | Path, plan: dict[str, Any], now: dict[str,
                           "or start a new run")
 
 
-def note_resume(folder: str | Path, plan: dict[str, Any], reused: list[int], trained: list[int]) -> None:
-    """Add this resume (time, folds reused, folds to train) to ``cv_plan.json``."""
+def note_resume(folder: str | Path, plan: dict[str, Any], reused: list[int], trained: list[int],
+                runs: dict[int, Any] | None = None) -> None:
+    """Add this resume (time, folds reused, folds to train and, of those, the ones going on from their
+    interrupted run: ``runs``, fold -> ``cv_fold_runs.FoldRun``) to ``cv_plan.json``."""
     from meddx.core.files import write_json_atomic
 
-    entry = {"utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "reused": reused, "trained": trained}
+    entry = {"utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "reused": reused, "trained": trained,
+             "resumed": [{"fold": k, "run": str(run.path), "epochs_saved": run.epochs_saved}
+                         for k, run in sorted((runs or {}).items())]}
     plan["resumes"] = [*(plan.get("resumes") or []), entry]
     write_json_atomic(Path(folder) / PLAN_FILE, plan)
 

@@ -8,10 +8,11 @@ not give the same bits (nor the baseline's), so once a fold is done they are wri
 ``cv_folds/foldK.npz`` (numbers in their own dtypes, no pickle; a JSON part for the rest), atomically.
 
 A resume reuses a fold when its record reads back, its bundle loads, and the bundle's weights and
-config are those the record was written beside (SHA-256). Any other fold is trained again from
-scratch: what it left (a bundle without a record, a damaged one) is removed first. A fold whose
-training was itself interrupted restarts from its first epoch; its run folder under
-``MEDDX_HOME/runs`` stays as an interrupted run.
+config are those the record was written beside (SHA-256). Any other fold is trained again: what it
+left (a bundle without a record, a damaged one) is removed first. A fold whose training was itself
+interrupted goes on from its last finished epoch, through training's own resume of its run folder
+under ``MEDDX_HOME/runs`` (:mod:`meddx.evaluation.cv_fold_runs`), or, when that run cannot be taken up
+(a damaged ``last.ckpt``, other settings or data), restarts from its first epoch with a line saying why.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import json
 import shutil
 import zipfile
 from dataclasses import dataclass
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,19 +126,29 @@ def clear_fold(out_dir: Path, k: int) -> list[str]:
 
 
 def fold_outcomes(n: int, out_dir: Path, plan: dict[str, Any] | None, say: Callable[[str], None],
-                  train: Callable[[int], FoldOutcome]) -> list[FoldOutcome]:
+                  train: Callable[[int, Path | None], FoldOutcome],
+                  same_data: Callable[[int, Path], None] | None = None) -> list[FoldOutcome]:
     """The outcome of each of ``n`` folds: on a resume (``plan``: its ``cv_plan.json``), a finished
-    fold's from its record; any other fold trained now (``train(k)``), then recorded. An interruption
-    names the command that resumes the run."""
+    fold's from its record; any other fold trained now (``train(k, run)``: ``run`` the folder of its
+    interrupted training run to go on from, or ``None`` to train from the first epoch), then recorded.
+    ``same_data(k, run)`` raises a ``MeddxError`` when ``run`` was not trained on fold ``k``'s data.
+    An interruption names the command that resumes the run."""
     from meddx.evaluation import cv_plan
     from meddx.training.fit import TrainingInterrupted
 
     kept = {k: load_fold(out_dir, k) for k in range(n)} if plan is not None else {}
+    runs: dict[int, tuple[Any, str | None]] = {}
     if plan is not None:
         reused = [k for k in range(n) if kept[k] is not None]
-        cv_plan.note_resume(out_dir, plan, reused, [k for k in range(n) if kept[k] is None])
-        say(f"resuming {out_dir}: {len(reused)} of {n} folds finished and reused, {n - len(reused)} to train")
+        runs = {k: _fold_run(out_dir, k, plan, same_data) for k in range(n) if kept[k] is None}
+        cv_plan.note_resume(out_dir, plan, reused, [k for k in range(n) if kept[k] is None],
+                            {k: run for k, (run, _) in runs.items() if run is not None})
+        went_on = sum(run is not None for run, _ in runs.values())
+        whose = "its" if went_on == 1 else "their"
+        say(f"resuming {out_dir}: {len(reused)} of {n} folds finished and reused, {n - len(reused)} to train"
+            + (f" ({went_on} going on from {whose} last finished epoch)" if went_on else ""))
     outcomes: list[FoldOutcome] = []
+    epochs_kept: str | None = None
     try:
         for k in range(n):
             outcome = kept.get(k)
@@ -145,25 +156,60 @@ def fold_outcomes(n: int, out_dir: Path, plan: dict[str, Any] | None, say: Calla
                 say(f"  fold {k}: reused ({out_dir / f'fold{k}'})")
                 outcomes.append(outcome)
                 continue
+            run, why = runs.get(k, (None, None))
             if plan is not None:
                 removed = clear_fold(out_dir, k)  # a bundle without its record, a damaged one
-                say(f"  fold {k}: training" + (f" (removed what its interrupted run left: {', '.join(removed)})"
-                                              if removed else ""))
+                head = run.line(k) if run is not None else f"  fold {k}: training" + (
+                    f" from its first epoch: {why}" if why else "")
+                say(head + (f" (removed what its interrupted run left: {', '.join(removed)})" if removed else ""))
             try:
-                outcome = train(k)
+                outcome = train(k, None if run is None else run.path)
             except (TrainingInterrupted, KeyboardInterrupt):  # not `meddx train --resume` of the fold's run
+                from meddx.evaluation.cv_fold_runs import interrupted_fold_note
+
+                epochs_kept = interrupted_fold_note(out_dir, k)  # what a resume goes on from
+                kept_text = "; ".join([*([f"{k} finished fold(s) kept in {out_dir}"] if k or plan is not None else []),
+                                       *([epochs_kept] if epochs_kept else [])])
                 raise TrainingInterrupted(f"cross-validation interrupted in fold {k} (folds 0 to {n - 1}; "
-                                          + (f"{k} finished fold(s) kept in {out_dir}); resume with: meddx cv --resume "
-                                             f"{out_dir}" if k or plan is not None else
-                                             "none finished, nothing kept); run it again")) from None
+                                          + (f"{kept_text}); resume with: meddx cv --resume {out_dir}" if kept_text
+                                             else "none finished, nothing kept); run it again")) from None
             save_fold(out_dir, k, outcome)
             outcomes.append(outcome)
     except BaseException:
-        if plan is None and not outcomes:  # nothing to resume: the folder is left as before the run (empty)
+        if plan is None and not outcomes and not epochs_kept:  # nothing to resume: the folder is left empty
             with contextlib.suppress(OSError):
                 (Path(out_dir) / cv_plan.PLAN_FILE).unlink()
         raise
     return outcomes
+
+
+def _fold_run(out_dir: Path, k: int, plan: dict[str, Any],
+              same_data: Callable[[int, Path], None] | None) -> tuple[Any, str | None]:
+    """Fold ``k``'s interrupted run to go on from (``cv_fold_runs.FoldRun``), or ``None`` and why not."""
+    from meddx.core.errors import MeddxError
+    from meddx.evaluation.cv_fold_runs import resumable_fold_run
+
+    run, why = resumable_fold_run(out_dir, k, plan.get("config") or {})
+    if run is not None and same_data is not None:
+        try:
+            same_data(k, run.path)
+        except MeddxError:  # its message names the data file: the fold's line names the run instead
+            return None, f"its run {run.path} was trained on other samples than this fold's (its data.json)"
+    return run, why
+
+
+@contextlib.contextmanager
+def pooling_interrupts(out_dir: Path, n: int) -> Iterator[None]:
+    """A Ctrl-C once every fold is trained (while the folds are pooled, bootstrapped and ``cv.json``
+    written) names the resume, which reuses every fold and only pools them."""
+    from meddx.training.fit import TrainingInterrupted
+
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise TrainingInterrupted(f"cross-validation interrupted after its {n} folds were trained, before cv.json "
+                                  f"was written; every fold is kept in {out_dir}; resume with: meddx cv --resume "
+                                  f"{out_dir} (it reuses the folds and only pools them)") from None
 
 
 def _preds(meta: dict[str, Any], arrays: dict[str, np.ndarray], prefix: str) -> Any:
