@@ -32,6 +32,7 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.data.dicom_checks import (check_decoder, check_instance_numbers, check_one_series, check_slice_spacing,
                                     read_dataset)
+from meddx.data.dicom_cut import check_not_cut, cut_error, cut_reason
 from meddx.data.dicom_voi import (functional_item, invert_monochrome1, inverted_display, stored_max, voi_applies,
                                   voi_pixels)
 from meddx.data.orientation import CANONICAL, Reorientation, reorient
@@ -116,12 +117,19 @@ def read_dicom_file(path: Path, orientation: str | None = CANONICAL) -> LoadedIm
         has_preamble = fh.read(132)[128:132] == b"DICM"
     ds = read_dataset(path, force=not has_preamble)  # a truncated file is refused as one
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
+        check_not_cut(path, ds)  # a header cut off reads without error and without pixels
         modality = ds.get("Modality", "unknown")
         raise DataError(
             f"{path}: cannot decode image (DICOM without pixel data, modality {modality}); {_EXPECTED} image"
         )
     check_decoder(ds, path)
-    arr = dicom_pixels(ds)
+    try:
+        arr = dicom_pixels(ds)
+    except Exception:  # pydicom's several-line "fewer bytes of pixel data than expected" for a cut file
+        reason = cut_reason(path)
+        if reason is None:
+            raise
+        raise cut_error(path, reason) from None
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     in_plane = pixel_spacing(ds)
     if int(ds.get("SamplesPerPixel", 1) or 1) > 1 or ds.get("PhotometricInterpretation") == "PALETTE COLOR":
@@ -182,6 +190,7 @@ def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL, *
         except Exception as exc:
             raise DataError(f"{f}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
         if is_image_sop(ds.get("SOPClassUID")):
+            check_not_cut(f, ds)  # a slice cut off before its series UID was "2 series"
             slices.append((f, ds))
     if not slices:
         raise DataError(f"{folder}: no DICOM image files in this folder; expected a DICOM series folder")
@@ -201,7 +210,9 @@ def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL, *
         try:
             planes.append(dicom_pixels(ds))
         except Exception as exc:
-            raise DataError(f"{f}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
+            reason = cut_reason(f)  # a slice cut inside its pixels
+            raise (cut_error(f, reason) if reason else
+                   DataError(f"{f}: cannot decode image ({_reason(exc)}); {_EXPECTED}")) from exc
     _check_planes(folder, planes)
     dz = None
     if positions is not None and len(positions) > 1:

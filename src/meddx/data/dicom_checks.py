@@ -103,7 +103,15 @@ def read_dataset(path: str | Path, force: bool) -> Any:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        ds = pydicom.dcmread(path, force=force)
+        try:
+            ds = pydicom.dcmread(path, force=force)
+        except Exception:  # a header cut inside a length field: "unpack requires a buffer of 4 bytes"
+            from meddx.data.dicom_cut import cut_error, cut_reason
+
+            reason = cut_reason(path)
+            if reason is None:
+                raise
+            raise cut_error(path, reason) from None
     for w in caught:
         if str(w.message).startswith(TRUNCATED):
             raise DataError(f"{path}: cannot decode image (the file ends inside its pixel data: truncated, as by an "
