@@ -14,7 +14,6 @@ may hold protected health information: no message, note or log line quotes any p
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
 import io
@@ -32,6 +31,7 @@ from meddx.data.text_columns import (
     SHOW, cell, check_not_swapped, check_unicode, find_column, guess_label, guess_text, id_values, label_values,
     looks_swapped, missing_column, split_values, text_values,
 )
+from meddx.data.text_exports import decode_bytes as _decode  # predict imports it from here
 
 TABLE_SUFFIXES = (".csv", ".tsv")
 RECORD_SUFFIXES = (".jsonl", ".ndjson", ".parquet")
@@ -104,10 +104,13 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
                         "of class sub-folders holding .txt files")
     if path.is_dir():
         return _load_folder(path, encoding)
-    table = _read_table(path, encoding)
+    as_utf8: list[Path] = []
+    table = _read_table(path, encoding, as_utf8)
     if not any(table.values()):  # a header alone: say so before any column is guessed from no rows
         raise DataError(f"{path}: no rows; expected one document per row")
-    notes: list[str] = []
+    from meddx.data.text_exports import remove_nul, utf8_note
+
+    notes: list[str] = [f"{path.name}: {utf8_note(as_utf8, encoding)}"] if as_utf8 else []
     ordered, used = list(table), {}
     for role, wanted, default, flag in (("id", id_column, "id", "--id-column"),
                                         ("patient", patient_column, "patient_id", "--patient-column"),
@@ -127,6 +130,8 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
         used["label"] = guess_label(path, table, [c for c in ordered if c not in taken], notes)
     rows = list(range(1, len(table[used["text"]]) + 1))
     texts = text_values(path, table[used["text"]], used["text"], rows)
+    texts, nul = remove_nul(texts, [f"{path}: row {r}, column {used['text']!r}" for r in rows], encoding)
+    notes += [f"{path.name}: {nul}"] if nul else []
     try:
         ids = id_values(path, table[used["id"]], used["id"]) if used["id"] else [f"row{r}" for r in rows]
     except DataError:
@@ -191,28 +196,9 @@ def _recorded(encoding: str) -> dict[str, str]:
 HEADER_CHARS, HEADER_WORDS = 64, 6  # longer first-line cells are a document, not a column name
 
 
-def _decode(data: bytes, where: Path, encoding: str) -> str:
-    """Bytes to text; a bad byte gives its offset and line, never the surrounding text."""
-    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    try:
-        codecs.lookup(codec)
-    except LookupError:
-        raise DataError(f"--encoding {encoding!r}: unknown text encoding; expected e.g. utf-8 or latin-1") from None
-    from meddx.data.text_exports import check_byte_marks
-
-    check_byte_marks(data, where, encoding)  # UTF-16 (with or without a mark), a UTF-8 mark read as Latin-1
-    try:
-        return data.decode(codec)
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise DataError(
-            f"{where}: byte offset {exc.start} (line {line}) is not valid {encoding} ({exc.reason}); re-encode "
-            f"the file as UTF-8 (e.g. iconv -f latin1 -t utf-8) or pass its encoding, e.g. --encoding latin-1"
-        ) from None
-
-
-def _read_table(path: Path, encoding: str) -> dict[str, list[Any]]:
-    """Column name -> cell values (strings for CSV/TSV, JSON/Arrow values otherwise)."""
+def _read_table(path: Path, encoding: str, as_utf8: list[Path] | None = None) -> dict[str, list[Any]]:
+    """Column name -> cell values (strings for CSV/TSV, JSON/Arrow values otherwise); ``as_utf8``: see
+    :func:`_decode` (Parquet strings are UTF-8 by the format: ``encoding`` does not apply)."""
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         import pandas as pd
@@ -228,7 +214,7 @@ def _read_table(path: Path, encoding: str) -> dict[str, list[Any]]:
         if any(n is not None for n in df.index.names):  # a named index (to_parquet of df.set_index("label"))
             df = df.reset_index()  # is a column of the file, not row numbers
         return {str(c).strip(): df[c].tolist() for c in df.columns}
-    text = _decode(path.read_bytes(), path, encoding)
+    text = _decode(path.read_bytes(), path, encoding, as_utf8)
     if suffix in (".jsonl", ".ndjson"):
         return _read_jsonl(path, text)
     if suffix not in TABLE_SUFFIXES:
@@ -329,7 +315,7 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
     from meddx.data.text_checks import NO_WORDS, has_words
 
     layout = split_folders(root) or {"train": root}
-    texts, ids, label_raw, split_of, empty, skipped = [], [], [], [], [], []
+    texts, ids, label_raw, split_of, empty, skipped, files, as_utf8 = [], [], [], [], [], [], [], []
     taken: set[str] = set()
     for split in (s for s in SPLITS if s in layout):
         for class_dir in sorted(p for p in layout[split].iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -341,7 +327,8 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
             skipped += [f for f in entries if f not in read]
             for f in documents:
                 _check_name(f, "file")
-                texts.append(_decode(f.read_bytes(), f, encoding))
+                texts.append(_decode(f.read_bytes(), f, encoding, as_utf8))
+                files.append(str(f))
                 if not has_words(texts[-1]):  # empty, whitespace or punctuation only
                     empty.append(f)
                 stem = f.relative_to(root).with_suffix("").as_posix()  # note.txt beside note.TXT: keep both apart
@@ -354,6 +341,9 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
                         f"{', '.join(str(p) for p in empty[:SHOW])}); expected a document in every file: remove them")
     if not texts:
         raise DataError(f"{root}: no .txt files in class sub-folders; expected root/[split/]class/doc.txt")
+    from meddx.data.text_exports import remove_nul, utf8_note
+
+    texts, nul = remove_nul(texts, files, encoding)
     names = order_label_names(set(label_raw))
     if too_few_classes(len(names)):
         raise DataError(f"{root}: found {len(names)} class folder(s); expected at least 2")
@@ -361,6 +351,8 @@ def _load_folder(root: Path, encoding: str) -> TextSource:
     task: TaskType = "binary" if len(names) == 2 else "multiclass"
     columns = dict.fromkeys(("text", "label", "id", "patient", "split", "label_delimiter")) | _recorded(encoding)
     notes = [f"{root.name}: folder of .txt files, one class per sub-folder"]
+    notes += [f"{root.name}: {utf8_note(as_utf8, encoding)}"] if as_utf8 else []
+    notes += [f"{root.name}: {nul}"] if nul else []
     if skipped:  # a sub-folder or another file type in a class folder is not read: say so, counted
         notes.append(f"{root.name}: skipped {len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} in class folders "
                      f"that are not .txt files (first: {skipped[0].relative_to(root).as_posix()}); documents "

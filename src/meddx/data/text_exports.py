@@ -4,6 +4,8 @@ Split from :mod:`meddx.data.text` (the readers) and :mod:`meddx.data.text_column
 
 - byte-order marks that contradict ``--encoding`` (a UTF-8 file read as Latin-1 turns every accented
   letter into two, and its first column name into ``ï»¿text``), and UTF-16 with or without a mark;
+- a UTF-8 file without a mark among ``--encoding latin-1`` files: read as UTF-8, with a note;
+- NUL characters inside a document (a binary export): removed with a counted note;
 - a header row repeated inside the table (exports joined with ``cat``): its cells were read as one
   more document, of a class named like the label column;
 - label spellings that differ only in spacing, Unicode form or number format (``Neoplasms `` and
@@ -16,6 +18,7 @@ Messages and notes give files, rows and counts, never a cell: documents may iden
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from pathlib import Path
@@ -28,6 +31,33 @@ _INTEGRAL = re.compile(r"[+-]?\d+\.0*")  # "1.0", "2.00": a spreadsheet's float 
 
 def _codec_name(encoding: str) -> str:
     return encoding.lower().replace("_", "").replace("-", "")
+
+
+def decode_bytes(data: bytes, where: Path, encoding: str, as_utf8: list[Path] | None = None) -> str:
+    """Bytes to text; a bad byte gives its offset and line, never the surrounding text. Bytes that
+    are UTF-8 although another ``encoding`` was given are read as UTF-8 and ``where`` is added to
+    ``as_utf8`` (the caller's note names them)."""
+    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    try:
+        codecs.lookup(codec)
+    except LookupError:
+        raise DataError(f"--encoding {encoding!r}: unknown text encoding; expected e.g. utf-8 or latin-1") from None
+    check_byte_marks(data, where, encoding)  # UTF-16 (with or without a mark), a UTF-8 mark read as Latin-1
+    if utf8_despite(data, encoding):
+        # A folder of mostly Latin-1 exports takes --encoding latin-1; one of its files in UTF-8 was
+        # read as mojibake (é as Ã©) and trained on, unsaid. The user wants the text, not a refusal
+        # of the whole folder: read that file as what it is, and say so (file names, never text).
+        codec = "utf-8"
+        if as_utf8 is not None:
+            as_utf8.append(where)
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(
+            f"{where}: byte offset {exc.start} (line {line}) is not valid {encoding} ({exc.reason}); re-encode "
+            f"the file as UTF-8 (e.g. iconv -f latin1 -t utf-8) or pass its encoding, e.g. --encoding latin-1"
+        ) from None
 
 
 def check_byte_marks(data: bytes, where: Path, encoding: str) -> None:
@@ -51,6 +81,60 @@ def check_byte_marks(data: bytes, where: Path, encoding: str) -> None:
     if data.startswith(_UTF8_BOM) and codec not in ("utf8", "utf8sig"):
         raise DataError(f"{where}: the file starts with a UTF-8 byte-order mark, so it is UTF-8, but it is read as "
                         f"{encoding}; leave out --encoding (or pass --encoding utf-8)")
+
+
+def utf8_despite(data: bytes, encoding: str) -> bool:
+    """Whether bytes to be read as ``encoding`` (``--encoding latin-1``, cp1252, ...) are UTF-8: they
+    decode as UTF-8 and hold a multi-byte character. Read as the encoding given, each accented
+    letter would become two or three characters (``é`` as ``Ã©``), silently, and the model would
+    train on those. Real single-byte text is almost never valid UTF-8: an accented letter followed
+    by a plain letter (``é`` in ``café au``) is an invalid UTF-8 sequence, so a whole file passes
+    only when every accented character is a capital or ``Â``/``Ã`` followed by a symbol from
+    0x80-0xBF (``Ã©``, ``â€™``), which is how UTF-8 looks in those encodings
+    (``tests/unit/data/test_edges_utf8_latin1.py`` checks real Latin-1 and cp1252 notes). UTF-16/32
+    given explicitly are never second-guessed."""
+    if _codec_name(encoding).startswith("utf") or data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def utf8_note(paths: list[Path], encoding: str) -> str:
+    """The note for files :func:`utf8_despite` read as UTF-8: how many and which (names only)."""
+    shown = ", ".join(str(p) for p in paths[:3]) + (", ..." if len(paths) > 3 else "")
+    return (f"{len(paths)} file(s) ({shown}) read as UTF-8, not {encoding}: their bytes are valid UTF-8 with accented "
+            f"letters, which {encoding} would read as two or three characters each (é as Ã©); to silence this note, "
+            f"give files in one encoding (e.g. iconv -f {codecs.lookup(encoding).name} -t utf-8 the others, then leave "
+            "out --encoding)")
+
+
+def remove_nul(texts: list[str], places: list[str], encoding: str) -> tuple[list[str], str | None]:
+    """``texts`` without NUL characters (U+0000), and a note counting them (``None`` when none held
+    one). A NUL comes from a note copied out of a binary export: it has no meaning in text, but the
+    word and WordPiece tokenizers read a word holding one as [UNK], byte-level BPE as a byte piece,
+    a copy holding one is no duplicate of the note without it (leakage checks), and an HTML page or
+    CSV written from it carries the NUL on. Removed, not refused: the words around it are intact.
+    A text that is a quarter NUL or more is UTF-16 read as a single-byte ``encoding`` (NUL between
+    the letters); removing them would hide that, so it is refused naming ``places[i]``."""
+    held = [i for i, text in enumerate(texts) if "\0" in text]
+    for i in held:
+        count = texts[i].count("\0")
+        if count >= 2 and 4 * count >= len(texts[i]):
+            raise DataError(f"{places[i]}: {count} of its {len(texts[i])} characters are NUL (U+0000): UTF-16 text "
+                            f"read as {encoding}? pass --encoding utf-16, or re-encode it as UTF-8 (e.g. iconv -f "
+                            "utf-16 -t utf-8)")
+    if not held:
+        return texts, None
+    total = sum(texts[i].count("\0") for i in held)
+    shown = ", ".join(places[i] for i in held[:3]) + (", ..." if len(held) > 3 else "")
+    out = list(texts)
+    for i in held:
+        out[i] = out[i].replace("\0", "")
+    return out, (f"removed {total} NUL character(s) (U+0000) from {len(held)} document(s) ({shown}): bytes of a binary "
+                 "export, which the tokenizers would have read as unknown words")
 
 
 def check_repeated_header(path: Path, header: list[str], rows: list[list[str]]) -> None:
