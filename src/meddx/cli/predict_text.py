@@ -38,19 +38,20 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
 
     texts: list[str] = []
     names: list[str] = []
+    as_utf8: list[Path] = []  # files that are UTF-8 despite --encoding (or the bundle's): read as UTF-8
     for path in expand_files(files, (".txt", *TABLE_SUFFIXES, *RECORD_SUFFIXES), "documents"):
         if not path.is_file():
             raise DataError(f"{_named(path)}: no such file; expected .txt documents or a CSV/JSONL/Parquet of "
                             "documents (note text goes after --text)")
         suffix = path.suffix.lower()
         if suffix == ".txt":
-            texts.append(_decode(path.read_bytes(), path, encoding))
+            texts.append(_decode(path.read_bytes(), path, encoding, as_utf8))
             names.append(str(path))
             continue
         if suffix not in (*TABLE_SUFFIXES, ".jsonl", ".ndjson", ".parquet"):
             raise DataError(f"{path}: unsupported document file {suffix or '(no extension)'!r}; expected .txt, "
                             ".csv, .tsv, .jsonl or .parquet")
-        table = _read_table(path, encoding)
+        table = _read_table(path, encoding, as_utf8)
         # as training reads a file: a column named in another case is that column (Text for text)
         column = find_column(list(table), text_column or "text")
         if column is None:
@@ -66,6 +67,11 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
                                 "drop the row or fill it")
             texts.append(value)
             names.append(f"{path}:{ids[row - 1] if ids else f'row{row}'}")
+    from meddx.data.text_exports import remove_nul, utf8_note
+
+    texts, nul = remove_nul(texts, names, encoding)
+    for note in ([utf8_note(as_utf8, encoding)] if as_utf8 else []) + ([nul] if nul else []):
+        typer.echo(f"note: {note}", err=True)  # on stderr: stdout stays the predictions
     return texts, names
 
 
@@ -121,13 +127,16 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
         if problem:
             raise DataError(f"{name}: {problem}")
     targets, stale = explanation_pages(explain, len(docs), overwrite) if explain else ([], [])  # before any work
-    predictions = predictor.predict_documents(docs, names)
-    unread = unknown_only(predictor, docs, names)
+    # One tokenization gives the network's rows, the documents read as [UNK] only and those cut at
+    # max_length (the warnings used to encode each document again, one at a time, and once uncut)
+    encodings = predictor.tokenizer.encode_rows(docs, max_length=predictor.max_length)
+    predictions = encoded_predictions(predictor, encodings, names)
+    unread = [name for name, enc in zip(names, encodings) if all_unknown(enc)]
     if unread:  # on stderr: stdout stays the predictions (JSON lines with --json)
         typer.echo(f"warning: {len(unread)} document(s) ({', '.join(unread[:5])}{', ...' if len(unread) > 5 else ''})"
                    " hold no word of the bundle's vocabulary (every token [UNK]): their scores answer unknown words, "
                    "not the document (another language, or notes unlike the training notes?)", err=True)
-    cut = truncated(predictor, docs, names)
+    cut = [name for name, enc in zip(names, encodings) if enc.overflowing]  # tokens past max_length
     if cut:  # on stderr, counts and names only: the words past the limit changed nothing
         typer.echo(f"note: {len(cut)} document(s) ({', '.join(cut[:5])}{', ...' if len(cut) > 5 else ''}) are longer "
                    f"than the bundle's maximum of {predictor.max_length} tokens: only their first {predictor.max_length} "
@@ -148,26 +157,34 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
         typer.echo(removed_line(stale, explain), err=as_json)  # type: ignore[arg-type]
 
 
-def unknown_only(predictor: Any, docs: list[str], names: list[str]) -> list[str]:
-    """The names of documents whose every token, as far as the model reads, is the tokenizer's unknown
-    token: a word-level vocabulary maps a note in another language, or of words seen fewer than twice
-    in training, to a row of [UNK], which still gets a confident-looking score."""
+def encoded_predictions(predictor: Any, encodings: list[Any], names: list[str], batch_size: int = 64) -> list[Any]:
+    """``predictor.predict_documents(docs, names)`` from the documents' encodings
+    (``TextTokenizer.encode_rows``): the same batches of ``batch_size``, padded as ``predict_texts``
+    pads them, so the same probabilities to the bit, without tokenizing the documents again."""
+    import numpy as np
+    import torch
+
+    from meddx.bundle.predictor import Prediction
+
+    rows = (predictor.tokenizer.pad_rows(encodings[i:i + batch_size]) for i in range(0, len(encodings), batch_size))
+    raw = [predictor.encoded_probs(torch.from_numpy(ids), torch.from_numpy(mask), calibrated=False)
+           for ids, mask in rows]
+    probs = predictor.calibrate(np.concatenate(raw))
+    threshold = (predictor.class_thresholds if predictor.task == "multilabel" and predictor.class_thresholds
+                 else predictor.threshold)
+    return [Prediction(source=name, label=label, threshold=threshold,
+                       probabilities={n: float(v) for n, v in zip(predictor.label_names, row)})
+            for name, label, row in zip(names, predictor.decide(probs), probs)]
+
+
+def all_unknown(enc: Any) -> bool:
+    """Whether every token of ``enc`` the model reads is the unknown token: a word-level vocabulary
+    maps a note in another language, or of words seen fewer than twice in training, to a row of
+    [UNK], which still gets a confident-looking score (byte-level BPE never gives [UNK])."""
     from meddx.transforms.text import _UNK_NAMES
 
-    out = []  # (byte-level BPE never gives [UNK]: no warning)
-    for name, doc in zip(names, docs):
-        tokens = predictor.tokenizer.tokens(doc, max_length=predictor.max_length)
-        if tokens and all(token in _UNK_NAMES for token, _, _ in tokens):
-            out.append(name)
-    return out
-
-
-def truncated(predictor: Any, docs: list[str], names: list[str]) -> list[str]:
-    """The names of documents longer than the bundle's ``max_length`` tokens (special tokens included):
-    the network reads their first ``max_length`` tokens only, so a finding further on cannot change
-    their score, and nothing else would say so."""
-    lengths = predictor.tokenizer.lengths(docs)
-    return [name for name, n in zip(names, lengths) if n > predictor.max_length]
+    tokens = [token for token, special in zip(enc.tokens, enc.special_tokens_mask) if not special]
+    return bool(tokens) and all(token in _UNK_NAMES for token in tokens)
 
 
 def explanation_pages(folder: Path, count: int, overwrite: bool) -> tuple[list[Path], list[Path]]:

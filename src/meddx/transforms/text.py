@@ -219,6 +219,16 @@ class TextTokenizer:
         enc = self._encode([text], limit)[0]
         return (*self._pad([enc]), *_spans(enc, text))
 
+    def encode_rows(self, texts: Sequence[str], max_length: int | None = None) -> list[Encoding]:
+        """Each text's truncated encoding, unpadded: ``pad_rows`` of a slice is ``encode_batch`` of those
+        texts, so a caller also needing tokens or cuts (``meddx predict``) tokenizes once."""
+        limit = self.max_length if max_length is None else _check_max_length(max_length, self._n_special)
+        return self._encode(texts, limit)
+
+    def pad_rows(self, encodings: Sequence[Encoding]) -> tuple[np.ndarray, np.ndarray]:
+        """``(input_ids, attention_mask)`` of :meth:`encode_rows`' encodings, padded as :meth:`encode_batch` pads."""
+        return self._pad(encodings)
+
     def decode(self, ids: Sequence[int]) -> str:
         """Text of ``ids`` with special tokens (padding included) dropped; normalised text, not
         the original (lowercased, NFKC), and ``[UNK]`` words are lost."""
