@@ -46,6 +46,7 @@ from meddx.deid.names_headings import find_heading_names
 from meddx.deid.names_gaelic import find_gaelic_names
 from meddx.deid.names_marked import find_marked_names
 from meddx.deid.names_world import find_world_names
+from meddx.deid.names_unlisted import find_unlisted_names
 from meddx.deid.names_measures import find_measure_names, trim_post_nominals
 from meddx.deid.names_meetings import find_meeting_names
 from meddx.deid.names_nouns import find_noun_names
@@ -58,9 +59,11 @@ from meddx.deid.ocr import ocr_reading
 from meddx.deid.overscrub_guards import drop_overscrubs
 from meddx.deid.overscrub_brands import drop_brand_overscrubs
 from meddx.deid.overscrub_more import drop_more_overscrubs
+from meddx.deid.overscrub_products import drop_product_overscrubs, product_word
 from meddx.deid.tables import find_table_names
 from meddx.deid.places_cues import find_cue_places
 from meddx.deid.places_intl import find_intl_places
+from meddx.deid.places_lanes import find_rural_places
 from meddx.deid.places_more import find_more_places, towns_after_places
 from meddx.deid.practices import find_practices
 from meddx.deid.places_named import drop_place_overscrubs, find_named_places
@@ -107,6 +110,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_named_places(text)  # "from St Mary's ED", "Glasgow City Council", "7 Heol y Bryn"
     cands += find_more_addresses(text)  # "4410 N Broadway", "Grand Ave 10/30", "Eircode V31 X2N4", "is from Ennistymon"
     cands += find_site_places(text)  # "CT at Middlemore;", "Flat 12, Cae Glas", "Avenida da Liberdade", "1015 CJ"
+    cands += find_rural_places(text)  # "Rose Cottage, Back Lane, Great Snoring", "Dadaab camp" (round 21)
     cands += find_postal_places(text)  # "Vill. Rampur", "Am Markt 7, 48143 Münster", "Address: Kilcolgan, Co. Galway"
     cands += find_unit_addresses(text)  # "Kroger on Lincoln Way", "Rural Route 3", "Chicago, Apt 12F", "Duluth, Unit 6"
     cands += find_practices(text) + find_clock_dates(text)  # "to The Limes Surgery", "arrived 03/11 0214"
@@ -122,6 +126,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_plural_names(text)  # "nieces Marguerite and Yvonne Thibodeaux", "to Bartłomiej Zieliński who"
     cands += find_marked_names(text)  # "Referral: Nguyễn Thị Lan, Flat 3B", "specimen from Kemal Aydın"
     cands += find_world_names(text)  # "Li Wen Hao", "Park Ji-hoon", "Nurul Izzah binti Hamzah", "Hamid al-Harbi"
+    cands += find_unlisted_names(text)  # "Tapio Kääriäinen", "Thulani Mkhwanazi", "Litia Vakacegu" (round 21)
     cands += find_handover_names(text)  # "Handover at 0700: Zbigniew Kaczmarek in Bay 6"
     cands += find_heading_names(text)  # "Allergy clinic: Seo-yeon Kim (8)", "Femke de Vries", "HCA Leilani;"
     cands += find_object_names(text)  # "brought Ikechukwu in", "Officer Mensah escorted", "Dr, um, Castellanos"
@@ -139,6 +144,7 @@ def _candidates(text: str) -> list[Cand]:
     cands = split_name_town(text, drop_age_nouns(text, drop_street_dr(text, cands)))
     cands = drop_more_overscrubs(text, cands)  # "Sisters Ward and Theatre staff", "R3230AC cells", "Watched Hamilton"
     cands = drop_brand_overscrubs(text, trim_post_nominals(text, cands))  # "brought Seretide in", "Boston Scientific"
+    cands = drop_product_overscrubs(text, cands)  # "ingested Ma Huang capsules", "Burns review" (round 21)
     return drop_place_overscrubs(text, drop_overscrubs(text, drop_clinical_terms(text, cands)))  # "from Bay 3"
 
 
@@ -193,7 +199,7 @@ def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
     only because it starts a sentence."""
     out = list(chosen)
     for idx, cand in enumerate(out):
-        if cand.type != "NAME":
+        if cand.type != "NAME" or cand.rule == "unlisted-pair":  # its run already holds every unknown word
             continue
         start, end = cand.start, cand.end
         for _ in range(3):
@@ -226,9 +232,11 @@ _VALUE_AFTER_RE = re.compile(r"[ \t]*(?:\d|[:=])")
 
 def _third_word_no_name(text: str, start: int, end: int, word: str, word_end: int) -> bool:
     """A name of two words or more does not grow over an unlisted word that looks English ("Manuel Gonçalves Timed
-    Up and Go") or has a value after it ("Rockwood 6"): a scale or a test, not a third name (round 20)."""
+    Up and Go") or has a value after it ("Rockwood 6"): a scale or a test, not a third name (round 20); nor over a
+    medicine or a device (``overscrub_products.product_word``, round 21)."""
     return len(text[start:end].split()) >= 2 and not lexicon.is_listed(word, parts=True) and (
-        english_looking(word) or _VALUE_AFTER_RE.match(text, word_end) is not None)
+        english_looking(word) or _VALUE_AFTER_RE.match(text, word_end) is not None
+        or product_word(text, word, word_end))  # "Jin-woo Choi Keytruda cycle 4" (round 21)
 
 
 def _growable(text: str, word: str, start: int, end: int, spans: list[Cand], self_idx: int,

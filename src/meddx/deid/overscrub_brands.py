@@ -50,7 +50,8 @@ _TOOL_AFTER_RE = re.compile(r"[ \t]+(?:[A-Z][a-z]+[ \t]+){0,2}(?:Scientific|Test
                             r"|Medical|Pharmaceuticals?|Biosciences?|Instruments?|Factor)\b")  # "Bradford Factor" (round 20)
 
 
-def _drug_word(word: str) -> bool:
+def is_drug_word(word: str) -> bool:
+    """``word`` ends in a medicine's stem and is no listed name ("Seretide", "Symbicort")."""
     return (len(word) > 5 and _DRUG_STEM_RE.search(word.lower()) is not None
             and word not in lexicon.first_names() and word not in lexicon.surnames())
 
@@ -60,7 +61,7 @@ def drop_brand_overscrubs(text: str, cands: list[Cand]) -> list[Cand]:
     out: list[Cand] = []
     for c in cands:
         value = text[c.start:c.end]
-        if c.type == "NAME" and " " not in value and (_drug_word(value) or value in BRANDS_IN_HAND) \
+        if c.type == "NAME" and " " not in value and (is_drug_word(value) or value in BRANDS_IN_HAND) \
                 and _TITLE_BEFORE_RE.search(text, max(0, c.start - 20), c.start) is None:
             continue
         if c.type == "NAME" and value in _SERVICES:
