@@ -21,6 +21,10 @@ TOKENIZER_FILE = "tokenizer.json"
 BASELINE_FILES = ("baseline.safetensors", "baseline.json")
 
 
+class MeddxNulWarning(UserWarning):
+    """NUL characters (U+0000) were removed from documents given to a text predictor (counted, named)."""
+
+
 class TextPredictor(Predictor):
     """A text bundle ready to predict documents; build it with ``meddx.bundle.load_bundle``."""
 
@@ -58,35 +62,77 @@ class TextPredictor(Predictor):
             return np.zeros((0, len(self.label_names)), dtype=np.float64)
         return np.concatenate(outs)
 
-    def predict_texts(self, texts: Sequence[str], batch_size: int = 64, calibrated: bool = True) -> np.ndarray:
-        """Class probabilities ``(N, K)`` of documents: temperature-scaled unless ``calibrated=False``."""
+    def _checked_documents(self, texts: Sequence[str], sources: Sequence[str] | None = None,
+                           caller: str = "predict_texts") -> tuple[list[str], list[int]]:
+        """``texts`` checked (a list of str, each with a word) and without NUL characters, and the NULs
+        removed from each. A NUL (a note copied out of a binary export) made the word holding it
+        ``[UNK]``; training and ``meddx predict`` remove them, so the API does too, warning with a
+        count (``MeddxNulWarning``; names from ``sources``, else ``document i of n``, never text)."""
         if isinstance(texts, str):  # else each character would be scored as a document
-            raise DataError("predict_texts takes a list of documents, got a single str; wrap it in a list")
+            raise DataError(f"{caller} takes a list of documents, got a single str; wrap it in a list")
         bad = [i for i, t in enumerate(texts) if not isinstance(t, str)]
         if bad:
             raise DataError(f"document {bad[0] + 1} of {len(texts)} is {type(texts[bad[0]]).__name__}, not text; "
                             "expected a list of str")  # counted from 1, as the tokenizer's messages count
+        from meddx.data.text_exports import remove_nul
         from meddx.transforms.text_checks import wordless
 
-        empty = [(i, why) for i, t in enumerate(texts) if (why := wordless(t))]
+        n = len(texts)
+        places = list(sources) if sources is not None else [f"document {i + 1} of {n}" for i in range(n)]
+        docs, note = remove_nul(list(texts), places, None)
+        removed = [t.count("\0") for t in texts]
+        if note:
+            import warnings
+
+            warnings.warn(f"{caller}: {note}", MeddxNulWarning, stacklevel=3)
+        empty = [(i, why) for i, t in enumerate(docs) if (why := wordless(t))]
         if empty:  # the CLI refuses it too: a lone [UNK] or punctuation row would get a confident score
-            raise DataError(f"document {empty[0][0] + 1} of {len(texts)} is {empty[0][1]} ({len(empty)} such); "
+            raise DataError(f"document {empty[0][0] + 1} of {len(docs)} is {empty[0][1]} ({len(empty)} such); "
                             "there is nothing to classify: drop it or fill it")
-        probs = self._raw_text_probs(list(texts), batch_size)
+        return docs, removed
+
+    def predict_texts(self, texts: Sequence[str], batch_size: int = 64, calibrated: bool = True) -> np.ndarray:
+        """Class probabilities ``(N, K)`` of documents: temperature-scaled unless ``calibrated=False``.
+        NUL characters are removed first, with a ``MeddxNulWarning`` (:meth:`_checked_documents`)."""
+        docs, _ = self._checked_documents(texts)
+        probs = self._raw_text_probs(docs, batch_size)
         return self.calibrate(probs) if calibrated else probs
 
     def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
         raise DataError(f"bundle {self.name!r} classifies text; pass documents (--text or .txt/CSV files)")
 
     def predict_documents(self, texts: Sequence[str], sources: Sequence[str] | None = None) -> list[Prediction]:
-        """Label and probabilities per document; ``sources`` names each (file, row id) in the output."""
-        probs = self.predict_texts(texts)
-        labels = self.decide(probs)
+        """Label and probabilities per document; ``sources`` names each (file, row id) in the output.
+        A document that held NUL characters has them removed and counted in its ``extra["nul_removed"]``
+        (and a ``MeddxNulWarning``)."""
         names = list(sources) if sources is not None else [f"text{i + 1}" for i in range(len(texts))]
+        if not isinstance(texts, str) and len(names) != len(texts):  # zip() would drop the extra ones unsaid
+            raise DataError(f"predict_documents: {len(texts)} documents but {len(names)} sources; expected one source "
+                            "name per document")
+        docs, removed = self._checked_documents(texts, names, "predict_documents")
+        predictions = self.predict_encodings(self.tokenizer.encode_rows(docs, max_length=self.max_length), names)
+        for prediction, count in zip(predictions, removed):
+            if count:
+                prediction.extra["nul_removed"] = count
+        return predictions
+
+    def predict_encodings(self, encodings: Sequence[Any], sources: Sequence[str], batch_size: int = 64
+                          ) -> list[Prediction]:
+        """:meth:`predict_documents` of documents already encoded (``tokenizer.encode_rows(docs,
+        max_length=self.max_length)``): a caller that also reads the tokens (``meddx predict``'s
+        ``[UNK]`` warning and length note) tokenizes each document once. Batches of ``batch_size``
+        padded as :meth:`predict_texts` pads them: the same probabilities to the bit."""
+        if len(encodings) != len(sources):
+            raise DataError(f"predict_encodings: {len(encodings)} encodings but {len(sources)} sources; expected one "
+                            "source name per encoding")
+        rows = (self.tokenizer.pad_rows(encodings[i:i + batch_size]) for i in range(0, len(encodings), batch_size))
+        raw = [self.encoded_probs(torch.from_numpy(ids), torch.from_numpy(mask), calibrated=False)
+               for ids, mask in rows]
+        probs = self.calibrate(np.concatenate(raw) if raw else np.zeros((0, len(self.label_names)), dtype=np.float64))
+        threshold = self.class_thresholds if self.task == "multilabel" and self.class_thresholds else self.threshold
         return [Prediction(source=s, label=lab, probabilities={n: float(v) for n, v in zip(self.label_names, row)},
-                           threshold=self.class_thresholds if self.task == "multilabel" and self.class_thresholds
-                           else self.threshold)
-                for s, lab, row in zip(names, labels, probs)]
+                           threshold=threshold)
+                for s, lab, row in zip(sources, self.decide(probs), probs)]
 
     def baseline_predictor(self) -> "BaselinePredictor | None":
         """The TF-IDF + logistic regression baseline stored with this bundle, as a predictor."""

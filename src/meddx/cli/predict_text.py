@@ -34,10 +34,12 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
     from meddx.data.inputs import expand_files
     from meddx.data.text import RECORD_SUFFIXES, TABLE_SUFFIXES, _decode, _read_table
     from meddx.data.text_columns import find_column, missing_column
+    from meddx.data.text_exports import nul_free_cells, remove_nul, utf8_note
     from meddx.transforms.text_checks import text_problem, wordless
 
     texts: list[str] = []
     names: list[str] = []
+    id_notes: list[str] = []  # NULs removed from the id column: they would be printed inside the names
     as_utf8: list[Path] = []  # files that are UTF-8 despite --encoding (or the bundle's): read as UTF-8
     for path in expand_files(files, (".txt", *TABLE_SUFFIXES, *RECORD_SUFFIXES), "documents"):
         if not path.is_file():
@@ -57,7 +59,8 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
         if column is None:
             raise missing_column(path, text_column or "text", "text", list(table), "--text-column")
         id_found = find_column(list(table), id_column) if id_column else None
-        ids = table[id_found] if id_found else None  # absent from this file: row numbers
+        ids, nul = nul_free_cells(id_found, table[id_found], "id") if id_found else (None, None)  # else row numbers
+        id_notes += [f"{path.name}: {nul}"] if nul else []
         for row, value in enumerate(table[column], start=1):
             # "..." too; bytes that were not UTF-8 are named below, as for --text
             problem = ("empty or not text" if not isinstance(value, str)
@@ -67,10 +70,8 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
                                 "drop the row or fill it")
             texts.append(value)
             names.append(f"{path}:{ids[row - 1] if ids else f'row{row}'}")
-    from meddx.data.text_exports import remove_nul, utf8_note
-
     texts, nul = remove_nul(texts, names, encoding)
-    for note in ([utf8_note(as_utf8, encoding)] if as_utf8 else []) + ([nul] if nul else []):
+    for note in ([utf8_note(as_utf8, encoding)] if as_utf8 else []) + id_notes + ([nul] if nul else []):
         typer.echo(f"note: {note}", err=True)  # on stderr: stdout stays the predictions
     return texts, names
 
@@ -130,7 +131,7 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
     # One tokenization gives the network's rows, the documents read as [UNK] only and those cut at
     # max_length (the warnings used to encode each document again, one at a time, and once uncut)
     encodings = predictor.tokenizer.encode_rows(docs, max_length=predictor.max_length)
-    predictions = encoded_predictions(predictor, encodings, names)
+    predictions = predictor.predict_encodings(encodings, names)
     unread = [name for name, enc in zip(names, encodings) if all_unknown(enc)]
     if unread:  # on stderr: stdout stays the predictions (JSON lines with --json)
         typer.echo(f"warning: {len(unread)} document(s) ({', '.join(unread[:5])}{', ...' if len(unread) > 5 else ''})"
@@ -155,26 +156,6 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
         from meddx.explain.outputs import removed_line
 
         typer.echo(removed_line(stale, explain), err=as_json)  # type: ignore[arg-type]
-
-
-def encoded_predictions(predictor: Any, encodings: list[Any], names: list[str], batch_size: int = 64) -> list[Any]:
-    """``predictor.predict_documents(docs, names)`` from the documents' encodings
-    (``TextTokenizer.encode_rows``): the same batches of ``batch_size``, padded as ``predict_texts``
-    pads them, so the same probabilities to the bit, without tokenizing the documents again."""
-    import numpy as np
-    import torch
-
-    from meddx.bundle.predictor import Prediction
-
-    rows = (predictor.tokenizer.pad_rows(encodings[i:i + batch_size]) for i in range(0, len(encodings), batch_size))
-    raw = [predictor.encoded_probs(torch.from_numpy(ids), torch.from_numpy(mask), calibrated=False)
-           for ids, mask in rows]
-    probs = predictor.calibrate(np.concatenate(raw))
-    threshold = (predictor.class_thresholds if predictor.task == "multilabel" and predictor.class_thresholds
-                 else predictor.threshold)
-    return [Prediction(source=name, label=label, threshold=threshold,
-                       probabilities={n: float(v) for n, v in zip(predictor.label_names, row)})
-            for name, label, row in zip(names, predictor.decide(probs), probs)]
 
 
 def all_unknown(enc: Any) -> bool:

@@ -108,7 +108,7 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
     table = _read_table(path, encoding, as_utf8)
     if not any(table.values()):  # a header alone: say so before any column is guessed from no rows
         raise DataError(f"{path}: no rows; expected one document per row")
-    from meddx.data.text_exports import remove_nul, utf8_note
+    from meddx.data.text_exports import nul_free_cells, remove_nul, utf8_note
 
     notes: list[str] = [f"{path.name}: {utf8_note(as_utf8, encoding)}"] if as_utf8 else []
     ordered, used = list(table), {}
@@ -132,8 +132,12 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
     texts = text_values(path, table[used["text"]], used["text"], rows)
     texts, nul = remove_nul(texts, [f"{path}: row {r}, column {used['text']!r}" for r in rows], encoding)
     notes += [f"{path.name}: {nul}"] if nul else []
+    for role, what in (("label", "label"), ("patient", "patient id")):  # cardio\0 was a class of its own
+        if used[role]:
+            table[used[role]], nul = nul_free_cells(used[role], table[used[role]], what)
+            notes += [f"{path.name}: {nul}"] if nul else []
     try:
-        ids = id_values(path, table[used["id"]], used["id"]) if used["id"] else [f"row{r}" for r in rows]
+        ids = id_values(path, table[used["id"]], used["id"], notes) if used["id"] else [f"row{r}" for r in rows]
     except DataError:
         if id_column:
             raise

@@ -17,6 +17,7 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.data.base import TaskType, case_clash_notes, order_label_names, too_few_classes
 from meddx.data.splits import SPLIT_ALIASES, split_alias
+from meddx.data.text_exports import merge_label_variants, nul_free_cells  # ids (text_rows reads them too)
 
 MAX_LABEL_VALUES = 50  # a column with more distinct values is not guessed to be the label
 SHOW = 5  # row numbers quoted in a message
@@ -148,8 +149,9 @@ def check_unicode(path: Path, column: str, values: list[str], what: str) -> None
                         f"(rows {_rows_text([r for r, _ in bad])}; row {bad[0][0]}: {bad[0][1]})")
 
 
-def id_values(path: Path, values: list[Any], column: str) -> list[str]:
-    """Ids from ``column``; values are not quoted in errors (a mistyped column may hold documents)."""
+def id_values(path: Path, values: list[Any], column: str, notes: list[str] | None = None) -> list[str]:
+    """Ids from ``column``, NULs removed (noted); never quoted in errors (a wrong column may hold documents)."""
+    values, nul = nul_free_cells(column, values, "id")
     ids, seen = [cell(v) for v in values], {}
     check_unicode(path, column, ids, "id")
     for row, sid in enumerate(ids, start=1):
@@ -158,6 +160,8 @@ def id_values(path: Path, values: list[Any], column: str) -> list[str]:
             raise DataError(f"{path}: row {row}: column {column!r} holds {found}; expected a unique id in every row "
                             "(or leave out --id-column to number the rows)")
         seen[sid] = row
+    if nul and notes is not None:
+        notes.append(f"{path.name}: {nul}")
     return ids
 
 
@@ -201,8 +205,6 @@ def label_values(path: Path, values: list[Any], column: str, delimiter: str | No
     sets = [lst if lst is not None else [s] for lst, s in zip(lists, scalars)]
     check_unicode(path, column, ["".join(s) for s in sets], "label")
     _check_not_documents(path, column, rows, sets, multi)
-    from meddx.data.text_exports import merge_label_variants
-
     sets = merge_label_variants(path, column, rows, sets, notes)
     names = order_label_names({x for s in sets for x in s})
     if notes is not None:

@@ -2,9 +2,10 @@
 
 Split from :mod:`meddx.data.text` (the readers) and :mod:`meddx.data.text_columns` (the cells):
 
-- byte-order marks that contradict ``--encoding`` (a UTF-8 file read as Latin-1 turns every accented
-  letter into two, and its first column name into ``ï»¿text``), and UTF-16 with or without a mark;
-- a UTF-8 file without a mark among ``--encoding latin-1`` files: read as UTF-8, with a note;
+- UTF-16 with or without a byte-order mark under another ``--encoding``, and a UTF-8 mark before bytes
+  that are not UTF-8;
+- a UTF-8 file (with or without its mark) among ``--encoding latin-1`` files: read as UTF-8, with a
+  note (read as Latin-1 every accented letter became two, and the first column name ``ï»¿text``);
 - NUL characters inside a document (a binary export): removed with a counted note;
 - a header row repeated inside the table (exports joined with ``cat``): its cells were read as one
   more document, of a class named like the label column;
@@ -22,6 +23,7 @@ import codecs
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from meddx.core.errors import DataError
 
@@ -42,12 +44,12 @@ def decode_bytes(data: bytes, where: Path, encoding: str, as_utf8: list[Path] | 
         codecs.lookup(codec)
     except LookupError:
         raise DataError(f"--encoding {encoding!r}: unknown text encoding; expected e.g. utf-8 or latin-1") from None
-    check_byte_marks(data, where, encoding)  # UTF-16 (with or without a mark), a UTF-8 mark read as Latin-1
+    check_byte_marks(data, where, encoding)  # UTF-16 (with or without a mark), a UTF-8 mark before other bytes
     if utf8_despite(data, encoding):
         # A folder of mostly Latin-1 exports takes --encoding latin-1; one of its files in UTF-8 was
         # read as mojibake (é as Ã©) and trained on, unsaid. The user wants the text, not a refusal
         # of the whole folder: read that file as what it is, and say so (file names, never text).
-        codec = "utf-8"
+        codec = "utf-8-sig"  # an Excel "CSV UTF-8" export's mark is no part of the first column's name
         if as_utf8 is not None:
             as_utf8.append(where)
     try:
@@ -63,8 +65,9 @@ def decode_bytes(data: bytes, where: Path, encoding: str, as_utf8: list[Path] | 
 def check_byte_marks(data: bytes, where: Path, encoding: str) -> None:
     """Refuse bytes whose start contradicts ``encoding``: a UTF-16 byte-order mark, or UTF-16 without
     one (NUL bytes in every other place of the first line), unless a UTF-16/32 encoding is given; a
-    UTF-8 byte-order mark with another single-byte encoding (the file is UTF-8: read as Latin-1 its
-    accented letters would become two characters each, silently)."""
+    UTF-8 byte-order mark under UTF-16/32, or before bytes that are not UTF-8 (a mark followed by valid
+    UTF-8 under a single-byte encoding is read as UTF-8 by :func:`decode_bytes`, as a file without
+    the mark is: one Excel "CSV UTF-8" export no longer blocks a folder of Latin-1 exports)."""
     codec = _codec_name(encoding)
     wide = codec.startswith(("utf16", "utf32"))
     if data.startswith(_UTF16_BOMS) and not wide:
@@ -78,19 +81,19 @@ def check_byte_marks(data: bytes, where: Path, encoding: str) -> None:
         raise DataError(f"{where}: NUL bytes between the letters of the first line: the file looks like UTF-16 without "
                         f"a byte-order mark; pass --encoding utf-16-{order}, or re-encode it as UTF-8 (e.g. iconv -f "
                         f"utf-16{order} -t utf-8)")
-    if data.startswith(_UTF8_BOM) and codec not in ("utf8", "utf8sig"):
+    if data.startswith(_UTF8_BOM) and codec not in ("utf8", "utf8sig") and not utf8_despite(data, encoding):
         raise DataError(f"{where}: the file starts with a UTF-8 byte-order mark, so it is UTF-8, but it is read as "
                         f"{encoding}; leave out --encoding (or pass --encoding utf-8)")
 
 
 def utf8_despite(data: bytes, encoding: str) -> bool:
     """Whether bytes to be read as ``encoding`` (``--encoding latin-1``, cp1252, ...) are UTF-8: they
-    decode as UTF-8 and hold a multi-byte character. Read as the encoding given, each accented
-    letter would become two or three characters (``é`` as ``Ã©``), silently, and the model would
-    train on those. Real single-byte text is almost never valid UTF-8: an accented letter followed
-    by a plain letter (``é`` in ``café au``) is an invalid UTF-8 sequence, so a whole file passes
-    only when every accented character is a capital or ``Â``/``Ã`` followed by a symbol from
-    0x80-0xBF (``Ã©``, ``â€™``), which is how UTF-8 looks in those encodings
+    decode as UTF-8 and hold a multi-byte character (a UTF-8 byte-order mark is one). Read as the
+    encoding given, each accented letter would become two or three characters (``é`` as ``Ã©``),
+    silently, and the model would train on those. Real single-byte text is almost never valid UTF-8:
+    an accented letter followed by a plain letter (``é`` in ``café au``) is an invalid UTF-8
+    sequence, so a whole file passes only when every accented character is a capital or ``Â``/``Ã``
+    followed by a symbol from 0x80-0xBF (``Ã©``, ``â€™``), which is how UTF-8 looks in those encodings
     (``tests/unit/data/test_edges_utf8_latin1.py`` checks real Latin-1 and cp1252 notes). UTF-16/32
     given explicitly are never second-guessed."""
     if _codec_name(encoding).startswith("utf") or data.isascii():
@@ -106,26 +109,29 @@ def utf8_note(paths: list[Path], encoding: str) -> str:
     """The note for files :func:`utf8_despite` read as UTF-8: how many and which (names only)."""
     shown = ", ".join(str(p) for p in paths[:3]) + (", ..." if len(paths) > 3 else "")
     return (f"{len(paths)} file(s) ({shown}) read as UTF-8, not {encoding}: their bytes are valid UTF-8 with accented "
-            f"letters, which {encoding} would read as two or three characters each (é as Ã©); to silence this note, "
-            f"give files in one encoding (e.g. iconv -f {codecs.lookup(encoding).name} -t utf-8 the others, then leave "
-            "out --encoding)")
+            f"letters (or its byte-order mark), which {encoding} would read as two or three characters each (é as "
+            f"Ã©); to silence this note, give files in one encoding (e.g. iconv -f {codecs.lookup(encoding).name} -t "
+            "utf-8 the others, then leave out --encoding)")
 
 
-def remove_nul(texts: list[str], places: list[str], encoding: str) -> tuple[list[str], str | None]:
+def remove_nul(texts: list[str], places: list[str], encoding: str | None) -> tuple[list[str], str | None]:
     """``texts`` without NUL characters (U+0000), and a note counting them (``None`` when none held
     one). A NUL comes from a note copied out of a binary export: it has no meaning in text, but the
     word and WordPiece tokenizers read a word holding one as [UNK], byte-level BPE as a byte piece,
     a copy holding one is no duplicate of the note without it (leakage checks), and an HTML page or
     CSV written from it carries the NUL on. Removed, not refused: the words around it are intact.
     A text that is a quarter NUL or more is UTF-16 read as a single-byte ``encoding`` (NUL between
-    the letters); removing them would hide that, so it is refused naming ``places[i]``."""
+    the letters); removing them would hide that, so it is refused naming ``places[i]``. ``encoding``
+    ``None``: strings a caller decoded (the Python API, the server's JSON), whose advice is to decode
+    them as UTF-16."""
     held = [i for i, text in enumerate(texts) if "\0" in text]
     for i in held:
         count = texts[i].count("\0")
         if count >= 2 and 4 * count >= len(texts[i]):
+            advice = ("decode its bytes as UTF-16 (e.g. data.decode('utf-16'))" if encoding is None else
+                      "pass --encoding utf-16, or re-encode it as UTF-8 (e.g. iconv -f utf-16 -t utf-8)")
             raise DataError(f"{places[i]}: {count} of its {len(texts[i])} characters are NUL (U+0000): UTF-16 text "
-                            f"read as {encoding}? pass --encoding utf-16, or re-encode it as UTF-8 (e.g. iconv -f "
-                            "utf-16 -t utf-8)")
+                            f"read as {encoding or 'another encoding'}? {advice}")
     if not held:
         return texts, None
     total = sum(texts[i].count("\0") for i in held)
@@ -135,6 +141,51 @@ def remove_nul(texts: list[str], places: list[str], encoding: str) -> tuple[list
         out[i] = out[i].replace("\0", "")
     return out, (f"removed {total} NUL character(s) (U+0000) from {len(held)} document(s) ({shown}): bytes of a binary "
                  "export, which the tokenizers would have read as unknown words")
+
+
+def nul_free_cells(column: str, values: list[Any], what: str) -> tuple[list[Any], str | None]:
+    """``values`` of a label, id or patient column (strings, or lists of them) without NUL characters,
+    and a note counting them naming the first rows (``None`` when none held one). ``cardio\0`` was a
+    class of its own beside ``cardio``, ``p7\0`` another patient than ``p7`` (a leak between splits)."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace("\0", "")
+        return [clean(v) for v in value] if _sequence(value) else value
+
+    def count(value: Any) -> int:
+        if isinstance(value, str):
+            return value.count("\0")
+        return sum(count(v) for v in value) if _sequence(value) else 0
+
+    held = [r for r, v in enumerate(values, start=1) if count(v)]
+    if not held:
+        return values, None
+    total = sum(count(values[r - 1]) for r in held)
+    shown = ", ".join(map(str, held[:5])) + (", ..." if len(held) > 5 else "")
+    return [clean(v) for v in values], (
+        f"column {column!r}: removed {total} NUL character(s) (U+0000) from {len(held)} {what}(s) (rows {shown}): "
+        f"bytes of a binary export, which made each {what} differ from the same {what} without them")
+
+
+def offsets_in_sent(spans: list[dict[str, int]], nul_at: tuple[int, ...]) -> list[dict[str, int]]:
+    """Token ``spans`` (``{"start", "end", ...}`` character offsets into a text whose NULs
+    :func:`remove_nul` removed) as offsets into the text as sent, whose NULs sat at ``nul_at``
+    (sorted): the server's explanation spans index the note the client holds."""
+    import bisect
+
+    def sent(c: int) -> int:  # the sent index of the c-th kept character: c plus the NULs at or before it
+        o = c
+        while (after := c + bisect.bisect_right(nul_at, o)) != o:
+            o = after
+        return o
+
+    return [{**span, "start": sent(span["start"]), "end": sent(span["end"] - 1) + 1 if span["end"] > span["start"]
+             else sent(span["start"])} for span in spans]
+
+
+def _sequence(value: Any) -> bool:
+    """A multi-label cell: a list (JSON) or a NumPy array of values (Parquet)."""
+    return isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray"
 
 
 def check_repeated_header(path: Path, header: list[str], rows: list[list[str]]) -> None:

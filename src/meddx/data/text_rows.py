@@ -40,11 +40,12 @@ def write_kept_rows(source: TextSource, cleaned: TextSource, out: str | Path) ->
         return _write_parquet(path, out, kept, relabel, source.columns.get("label"))
     encoding = source.columns.get("encoding") or "utf-8"
     raw = path.read_bytes()
-    bom = raw.startswith(b"\xef\xbb\xbf") and encoding.lower().replace("_", "-") in ("utf-8", "utf8")
     from meddx.data.text_exports import utf8_despite
 
     # as the reader read it: a merged label written as Latin-1 into a UTF-8 file would be mojibake there
+    # (and a UTF-8 file's byte-order mark, read under --encoding latin-1, stays a mark, not a header cell)
     encoding = "utf-8" if utf8_despite(raw, encoding) else encoding
+    bom = raw.startswith(b"\xef\xbb\xbf") and encoding.lower().replace("_", "-") in ("utf-8", "utf8")
     text = raw.decode("utf-8-sig" if bom else encoding)
     records = sum(len(data.ids) for data in source.splits.values())
     if fmt == ".jsonl":

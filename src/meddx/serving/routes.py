@@ -193,10 +193,16 @@ async def _run(request: Request, served: Any, payload: Any, raw_input: Any, meth
     if payload.kind in ("text", "record", "row"):
         out = await served.batcher.submit(raw_input)
         out.update(_input_notes(served.predictor, payload.kind, raw_input))  # as `meddx predict` notes them
+        if payload.notes:  # a note's NULs removed (uploads.json_payload)
+            out["notes"] = [*out.get("notes", []), *payload.notes]
         if method:
             twin = await in_executor(executor, explainer, served)
             how = {"text": explain_text, "record": explain_series, "row": explain_row}[payload.kind]
             out["explanation"] = await in_executor(executor, how, served, twin, raw_input, method)
+            if payload.nul_at:  # spans into the note as the client sent it, NULs included
+                from meddx.data.text_exports import offsets_in_sent
+
+                out["explanation"]["tokens"] = offsets_in_sent(out["explanation"]["tokens"], payload.nul_at)
         return out
     if getattr(served, "segmentation", False):  # (kind, bytes, mask encoding, pixel size): one job in the executor
         return await served.batcher.submit(raw_input)

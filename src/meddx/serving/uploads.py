@@ -57,6 +57,8 @@ class Payload:
     text: str | None = None
     record: dict[str, Any] | None = None
     spacing: tuple[float, ...] | None = None  # an image's voxel spacing (mm, z y x): its explanation figure's
+    notes: tuple[str, ...] = ()  # a text's: what was done to it on the way in (NULs removed), for the answer
+    nul_at: tuple[int, ...] = ()  # a text's NUL offsets as sent: explanation spans index the sent text
 
 
 # ----------------------------------------------------------------------------- body limit
@@ -326,15 +328,23 @@ def json_payload(body: dict[str, Any], max_chars: int) -> Payload:
         text = body["text"]
         if not isinstance(text, str) or not text.strip():
             raise Problem(422, "invalid-request", '"text" must be a non-empty string')
+        from meddx.core.errors import DataError
+        from meddx.data.text_exports import remove_nul
         from meddx.transforms.text_checks import NO_WORDS, has_words
 
-        if not has_words(text):  # "..." would be scored from punctuation ids alone, as meddx predict refuses it
+        try:  # a NUL made its word [UNK]; training and meddx predict remove them: so does the server, saying so
+            (kept,), nul = remove_nul([text], ['"text"'], None)
+        except DataError as exc:  # a quarter NUL or more: UTF-16 decoded as another encoding by the client
+            raise Problem(422, "invalid-request", str(exc)) from None
+        if not has_words(kept):  # "..." would be scored from punctuation ids alone, as meddx predict refuses it
             raise Problem(422, "invalid-request", f'"text" holds {NO_WORDS}: send a note with words')
         if len(text) > max_chars:
             raise Problem(413, "text-too-long", f"the text has {len(text):,} characters, over the limit of {max_chars:,}")
         refuse_surrogates(text, '"text"')
-        raw = text.encode("utf-8")
-        return Payload(kind="text", sha256=hashlib.sha256(raw).hexdigest(), nbytes=len(raw), text=text)
+        raw = text.encode("utf-8")  # the sha256 and size of the text as sent (the audit's), not as predicted
+        return Payload(kind="text", sha256=hashlib.sha256(raw).hexdigest(), nbytes=len(raw), text=kept,
+                       notes=(nul,) if nul else (),
+                       nul_at=tuple(i for i, c in enumerate(text) if c == "\0") if nul else ())
     kind = "record" if "record" in body else "row"
     record = body[kind]
     if not isinstance(record, dict):

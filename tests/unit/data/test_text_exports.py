@@ -4,7 +4,7 @@
 - label spellings of one class (``Cardiac``/``cardiac``, ``Heart  failure``, ``1.0``/``1``): extra classes;
 - ``NaN``/``NA``/``NULL`` written as a label: a class of that name, without a word;
 - a UTF-8 file (byte-order mark) read with ``--encoding latin-1``: mojibake and a text column named
-  ``ï»¿text``; UTF-16 without a byte-order mark: "line 2 has 3 field(s)";
+  ``ï»¿text`` (now read as UTF-8 with a note); UTF-16 without a byte-order mark: "line 2 has 3 field(s)";
 - a Parquet file whose label is its named index (``df.set_index("label").to_parquet``): "no label column";
 - ``meddx predict`` of a note longer than the bundle's maximum length: cut without a word.
 
@@ -102,12 +102,15 @@ def test_a_label_written_like_a_missing_value_gets_a_note(tmp_path: Path) -> Non
     assert note.startswith("n.csv: column 'label': 2 row(s) (first: row 2) hold a label written like a missing value")
 
 
-def test_a_utf8_file_with_its_byte_order_mark_read_as_latin1_is_refused(tmp_path: Path) -> None:
+def test_a_utf8_file_with_its_byte_order_mark_read_as_latin1_is_read_as_utf8(tmp_path: Path) -> None:
+    """As a UTF-8 file without the mark is (was refused: one Excel "CSV UTF-8" export blocked a folder)."""
     path = tmp_path / "bom.csv"
     path.write_bytes(b"\xef\xbb\xbf" + _csv(tmp_path / "plain.csv", _rows()).read_bytes())
-    assert _error(path, encoding="latin-1") == (f"{path}: the file starts with a UTF-8 byte-order mark, so it is "
-                                                "UTF-8, but it is read as latin-1; leave out --encoding (or pass "
-                                                "--encoding utf-8)")
+    source = load_text_source(path, encoding="latin-1")
+    assert source.columns["text"] == "text"  # the mark is no part of the name (was "ï»¿text" read as Latin-1)
+    assert source.splits["train"].texts == [t for t, _ in _rows()]
+    assert [n for n in source.notes if "read as UTF-8" in n][0].startswith(f"bom.csv: 1 file(s) ({path}) read as "
+                                                                           "UTF-8, not latin-1")
     assert load_text_source(path).columns["text"] == "text"  # read as UTF-8: the mark is no part of the name
     latin = tmp_path / "latin.csv"
     latin.write_bytes("text,label\nCaf\u00e9 fever and cough,a\nChest pain,b\n".encode("latin-1"))
