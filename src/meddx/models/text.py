@@ -316,12 +316,15 @@ def load_pretrained(path: str | Path, num_classes: int, pad_id: int | None = Non
         raise DataError(f"{folder}: no config.json; expected a local Hugging Face model folder with {expected}; "
                         f"found: {found}")
     transformers = _transformers()
+    from meddx.transforms.text_pretrained import quiet_load
+
     try:
         config = transformers.AutoConfig.from_pretrained(str(folder), local_files_only=True)
-        model, info = transformers.AutoModelForSequenceClassification.from_pretrained(
-            str(folder), num_labels=int(num_classes), local_files_only=True, ignore_mismatched_sizes=True,
-            output_loading_info=True,
-        )
+        with quiet_load():  # transformers' LOAD REPORT table and bar: loading_notes says it in words
+            model, info = transformers.AutoModelForSequenceClassification.from_pretrained(
+                str(folder), num_labels=int(num_classes), local_files_only=True, ignore_mismatched_sizes=True,
+                output_loading_info=True,
+            )
     except (OSError, ValueError, KeyError) as exc:
         raise DataError(f"{folder}: cannot load the Hugging Face model ({type(exc).__name__}: "
                         f"{str(exc)[:300]}); expected {expected}") from None

@@ -6,9 +6,10 @@ helpers cover older folders (``vocab.txt`` ...) and tell whether the tokenizer l
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from meddx.core.errors import DataError
 from meddx.transforms.text import _PAD_NAMES, _TOKENIZER_FILES, _first_id
@@ -19,6 +20,26 @@ _VOCABULARY_FILES = ("vocab.txt", "vocab.json", "spiece.model", "spm.model", "se
 
 if TYPE_CHECKING:  # pragma: no cover
     from tokenizers import Tokenizer
+
+
+@contextlib.contextmanager
+def quiet_load() -> Iterator[None]:
+    """transformers' own output while a checkpoint loads, silenced for the block and restored after:
+    its "LOAD REPORT" table of missing and unexpected keys (a warning on its logger) and its "Loading
+    weights" progress bar landed in meddx's output, while meddx already says in words whether the
+    classification head is new and which encoder weights the checkpoint lacks
+    (``models.text.loading_notes``). Errors still show; the user's own verbosity comes back."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def not_a_model_folder(folder: Path, expected: str) -> DataError:
