@@ -55,7 +55,8 @@ PREDICTION_SCHEMA: dict[str, Any] = {
         "channels_warning": {"type": "string", "description": "a colour picture to a grey model or the reverse"},
         "notes": {"type": "array", "items": {"type": "string"}, "description": "table rows and series: what the "
                   "bundle never saw, as meddx predict notes it (a value far outside the training range, a category "
-                  "no training row had, a series value over 100 training sds from the mean); absent when none"},
+                  "no training row had, a series value over 100 training sds from the mean); text: NUL characters "
+                  "removed from the note (counted); absent when none"},
         "observations": {"type": "integer", "description": "series: observations read in the bundle's window"},
         "empty_stay_warning": {"type": "string", "description": "series: only for a stay without any observation"},
         "explanation": {"type": "object", "description": "only with ?explain=: method, target, probability, "
