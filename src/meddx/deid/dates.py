@@ -27,6 +27,7 @@ from meddx.deid.date_patterns import (
 )
 # parsing and shifting live in dates_shift; re-exported here, where callers have always imported them
 from meddx.deid.dates_shift import _parse, day_first, parse_date, shift_date, yearless_years  # noqa: F401
+from meddx.deid.dates_sent import find_sent_dates
 from meddx.deid.patterns import TIME_SPANS
 
 
@@ -55,6 +56,8 @@ def find_dates(text: str) -> list[DateHit]:
                 continue  # "improved to 3/10": "to"/"through" count only after another date
             if rule == "m-d" and _UNIT_AFTER_RE.match(text, end):
                 continue  # "decreased blood pressure by 14/5 mm Hg"
+            if rule == "m-d" and _AGO_RE.match(text, end):
+                continue  # "seen 3/7 ago": three days (x/7 days, x/52 weeks, x/12 months in UK notes)
             if rule == "m-d":  # "Friday 10/6": the weekday was the date word, it belongs to the date
                 wd = _WD_BEFORE_RE.search(text, max(0, start - 12), start)
                 start = wd.start() if wd else start
@@ -68,6 +71,8 @@ def find_dates(text: str) -> list[DateHit]:
                 and not _UNIT_AFTER_RE.match(text, m.end("core")) and not _SPAN_AFTER_RE.match(text, m.end("core")) \
                 and not _score_out_of(text, m):
             hits.append(DateHit(m.start("core"), m.end("core"), "m-d", False))
+    # "(sent 22/11)", "reviewed 14.11": a day and month after a verb of sending or seeing (a dotted one is tagged)
+    hits += [DateHit(d.start, d.end, "m-d" if d.shiftable else "words", False) for d in find_sent_dates(text)]
     hits += [DateHit(m.start(), m.end(), "words", False) for m in FOREIGN_DATE_RE.finditer(text)]
     hits += _listed_month_days(text, hits)
     hits += [DateHit(m.start("core"), m.end("core"), "words", False) for m in MONTH_ALONE_RE.finditer(text)]
@@ -142,6 +147,7 @@ MONTH_ALONE_RE = re.compile(r"(?i:\b(?:in|since|until|till|during|last|next|this
 
 
 _WD_BEFORE_RE = re.compile(r"(?<![A-Za-z])(?:" + "|".join(_WD_ALL + [w.upper() for w in _WD_ALL]) + r")\.?,?[ \t]+$")
+_AGO_RE = re.compile(r"[ \t]*(?i:ago)\b")
 _UNIT_AFTER_RE = re.compile(r"[ \t]*(?i:mm\b|mmhg|cm\b|%|mg\b|kg\b|ml\b|units?\b|mcg\b|g\b)")
 # "died last Christmas Eve", "over Thanksgiving": a holiday names a day (tagged, not shifted); not "Christmas disease"
 HOLIDAY_RE = re.compile(r"\b(?:Christmas(?:[ \t]+(?:Eve|Day))?|New[ \t]+Year['’]?s(?:[ \t]+(?:Eve|Day))?"

@@ -42,6 +42,7 @@ from meddx.deid.names_contexts import find_context_names
 from meddx.deid.names_cues import find_cue_names
 from meddx.deid.names_dob import find_dob_names
 from meddx.deid.names_handover import find_handover_names
+from meddx.deid.names_kin import find_kin_names
 from meddx.deid.names_headings import find_heading_names
 from meddx.deid.names_gaelic import find_gaelic_names
 from meddx.deid.names_marked import find_marked_names
@@ -130,6 +131,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_handover_names(text)  # "Handover at 0700: Zbigniew Kaczmarek in Bay 6"
     cands += find_heading_names(text)  # "Allergy clinic: Seo-yeon Kim (8)", "Femke de Vries", "HCA Leilani;"
     cands += find_object_names(text)  # "brought Ikechukwu in", "Officer Mensah escorted", "Dr, um, Castellanos"
+    cands += find_kin_names(text)  # "baby Anahit feeding", "client Tegwen (16)" (round 21b)
     cands += find_copula_names(text)  # "Patient is Xavi Quonset Jr.", "The patient is Thandiwe Mokoena."
     cands += find_id_paren_names(text)  # "participant STR-0419 (Wanjiru Kamau) consented"
     cands += find_measure_names(text) + find_gaelic_names(text)  # "Ayomide weight 9.8 kg", "Máire Ní Bhriain"

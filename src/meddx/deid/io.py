@@ -38,6 +38,7 @@ class DeidSummary:
     report: Path
     counts: dict[str, int] = field(default_factory=dict)
     empty: int = 0
+    notes: list[str] = field(default_factory=list)  # what the user should know (file names, counts)
 
     @property
     def spans(self) -> int:
@@ -74,6 +75,17 @@ def deid_path(input: str | Path, out: str | Path, *, report: str | Path | None =
             run.table(src, dst, kind, text_column, id_column, patient_column)
     write_report(report_path, run.records)
     summary = DeidSummary(kind, run.documents, dst, report_path, dict(sorted(run.counts.items())), run.empty)
+    if run.as_utf8:  # file names and a count, never text; outputs are UTF-8 whatever was read
+        from meddx.data.text_exports import utf8_note
+
+        summary.notes.append(utf8_note(run.as_utf8, encoding))
+        log.warning("deid: %s", summary.notes[-1])
+    if run.nul_places:
+        shown = ", ".join(run.nul_places[:3]) + (", ..." if len(run.nul_places) > 3 else "")
+        summary.notes.append(f"removed {run.nul} NUL character(s) (U+0000) from {len(run.nul_places)} document(s) "
+                             f"({shown}) before de-identification: bytes of a binary export, which hid the words "
+                             "around them from the rules; the output and the report's offsets are of the text without them")
+        log.warning("deid: %s", summary.notes[-1])
     log.info("deid: %d documents, %d spans replaced (%s)", summary.documents, summary.spans,
              ", ".join(f"{k} {v}" for k, v in summary.counts.items()) or "none")
     if run.empty:
@@ -128,10 +140,19 @@ class _Run:
         self.records: list[dict[str, Any]] = []
         self.counts: Counter[str] = Counter()
         self.documents = self.empty = 0
+        self.as_utf8: list[Path] = []  # files read as UTF-8 despite --encoding (see decode)
+        self.nul = 0  # NUL characters removed (see deid), and where: file, row or line
+        self.nul_places: list[str] = []
 
     def deid(self, text: str, doc_id: str, patient_id: str | None, where: str) -> DeidResult:
         from meddx.deid.replace import deidentify
 
+        if "\0" in text:  # bytes of a binary export: "Jo\0sé" hid the name from every rule (as the text readers do)
+            from meddx.data.text_exports import remove_nul
+
+            self.nul += text.count("\0")
+            (text,), _ = remove_nul([text], [where], self.encoding)  # a text a quarter NUL is UTF-16: refused
+            self.nul_places.append(where)
         try:
             result = deidentify(text, patient_id=patient_id, doc_id=doc_id, settings=self.settings)
         except MeddxError:
@@ -147,10 +168,27 @@ class _Run:
         return result
 
     def decode(self, data: bytes, path: Path) -> str:
+        """Bytes to text as the training readers read them (:mod:`meddx.data.text_exports`): bytes that
+        are valid UTF-8 with accented letters (or a UTF-8 mark) under ``--encoding latin-1``/cp1252 are
+        read as UTF-8 and ``path`` is counted for the note (read as Latin-1, ``José`` became ``JosÃ©``,
+        which no name rule finds: a leak, and the output came back garbled); UTF-16 read as a
+        single-byte encoding is refused (NUL between the letters hides every identifier)."""
+        import codecs
+
+        from meddx.data.text_exports import check_byte_marks, utf8_despite
+
+        codec = "utf-8-sig" if self.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else self.encoding
         try:
-            return data.decode("utf-8-sig" if self.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else self.encoding)
+            codecs.lookup(codec)
         except LookupError:
             raise ConfigError(f"unknown --encoding {self.encoding!r}; use e.g. utf-8, latin-1, cp1252") from None
+        if utf8_despite(data, self.encoding):
+            codec = "utf-8-sig"  # a mark (Excel's "CSV UTF-8") is no part of the first line
+            self.as_utf8.append(path)
+        else:
+            check_byte_marks(data, path, self.encoding)
+        try:
+            return data.decode(codec)
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
             raise DataError(f"{path}: byte {exc.start} (line {line}) is not valid {self.encoding}; re-encode the file "

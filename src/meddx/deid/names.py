@@ -82,12 +82,12 @@ LABEL_RE = re.compile(
 )
 _RELATIONS = (r"(?:father|mother|dad|mom)\s+of\s+(?:the\s+)?(?:baby|infant|child)|fob|mob|widow(?:er)?\s+of\s+the\s+late"
               r"|widow(?:er)?|dtr|dau|hubby|sis|bro|grandma|grandpa|granny|grandad|granddad|stepdad|stepmom"
-              r"|godmother|godfather"
+              r"|godmother|godfather|godson|goddaughter|godchild|grandnephew"  # (round 21b: godson...)
               r"|(?:son|daughter|brother|sister|mother|father)-in-law"
               r"|daughter|son|husband|wife|mother|father|brother|sister|spouse|partner|friend|neighbou?r|niece|nephew"
               r"|aunt|uncle|cousin|grandson|granddaughter|grandmother|grandfather|caregiver|guardian|fianc[ée]e?"
               r"|boyfriend|girlfriend|roommate|proxy|sibling|stepson|stepdaughter|stepmother|stepfather|mom|dad|twin"
-              r"|child|mum|mummy|mommy|daddy"
+              r"|child|mum|mummy|mommy|daddy|auntie|aunty|stepbrother|stepsister|stepchild|grandchild|grandniece"
               r"|hija|hijo|esposa|esposo|madre|padre|hermana|hermano|abuela|abuelo|nieta|nieto|t[ií]a|t[ií]o")
 RELATION_RE = re.compile(
     rf"(?i:\b(?:{_RELATIONS})\b(?!-)(?:'s\s+name\s+is)?)[ \t]*(?:\r?\n[ \t]*)?,?[ \t]*(?:\(|(?i:named|is|was|called)[ \t]+)?"

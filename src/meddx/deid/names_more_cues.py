@@ -36,7 +36,8 @@ Cpl LCpl Pte Spr Gnr Tpr CSgt SSgt Capt""".split())  # (service ranks, round 18:
 # relations written before a name ("Daughter-in-law Mei Ling Chua"): a name does not grow over them either
 RELATION_WORDS = frozenset("""son daughter husband wife partner brother sister mother father mum dad niece nephew
 grandson granddaughter friend neighbour neighbor carer cousin aunt uncle stepson stepdaughter son-in-law daughter-in-law
-mother-in-law father-in-law brother-in-law sister-in-law fiance fiancee""".split())
+mother-in-law father-in-law brother-in-law sister-in-law fiance fiancee
+stepbrother stepsister stepchild grandchild grandniece grandnephew godson goddaughter godchild auntie aunty""".split())
 _RELATIONS = (r"son|daughter|husband|wife|partner|brother|sister|mother|father|mum|dad|niece|nephew|grandson"
               r"|granddaughter|friend|neighbou?r|carer|cousin|aunt|uncle|stepson|stepdaughter|nok")
 # the word names (``_WORD_FIRST_NAMES``) that are verbs or words in every sentence: the relation rule skips them
