@@ -190,3 +190,15 @@ def test_a_headerless_csv_or_a_jsonl_with_line_separators(tmp_path: Path, capsys
     result = run_cli(["deid", str(src), "-o", str(tmp_path / "o.jsonl"), "--report", str(tmp_path / "r.jsonl")], capsys)
     assert result.code == 0, result.err
     assert json.loads((tmp_path / "o.jsonl").read_text(encoding="utf-8"))["text"] == "Seen by Dr. [NAME]\u2028on [DATE]."
+
+
+def test_a_utf8_file_read_with_latin1_is_noted_once_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The note that a file was read as UTF-8 despite --encoding latin-1 is printed by the command,
+    once, on stderr (it reached the terminal only through logging's last-resort handler), without text."""
+    note = tmp_path / "n.txt"
+    note.write_text("Patient José García was seen in clinic today.\n", encoding="utf-8")
+    result = run_cli(["deid", str(note), "--out", str(tmp_path / "o.txt"), "--encoding", "latin-1"], capsys)
+    assert result.code == 0, result.err
+    assert result.err.count(f"note: 1 file(s) ({note}) read as UTF-8, not latin-1") == 1, result.err
+    assert "José" not in result.err + result.out and "García" not in result.err + result.out
+    assert (tmp_path / "o.txt").read_text(encoding="utf-8") == "Patient [NAME] was seen in clinic today.\n"

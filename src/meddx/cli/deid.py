@@ -45,5 +45,7 @@ def deid(
         typer.echo(f"  {kind:<12} {count}")
     if summary.empty:
         typer.echo(f"  ({summary.empty} document(s) with empty text)")
+    for note in summary.notes:  # file names and counts, never text; on stderr, as predict's notes
+        typer.echo(f"note: {note}", err=True)
     typer.echo(f"output: {summary.output}")
     typer.echo(f"report: {summary.report}")

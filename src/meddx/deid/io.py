@@ -79,13 +79,13 @@ def deid_path(input: str | Path, out: str | Path, *, report: str | Path | None =
         from meddx.data.text_exports import utf8_note
 
         summary.notes.append(utf8_note(run.as_utf8, encoding))
-        log.warning("deid: %s", summary.notes[-1])
+        log.info("deid: %s", summary.notes[-1])  # meddx deid prints summary.notes
     if run.nul_places:
         shown = ", ".join(run.nul_places[:3]) + (", ..." if len(run.nul_places) > 3 else "")
         summary.notes.append(f"removed {run.nul} NUL character(s) (U+0000) from {len(run.nul_places)} document(s) "
                              f"({shown}) before de-identification: bytes of a binary export, which hid the words "
                              "around them from the rules; the output and the report's offsets are of the text without them")
-        log.warning("deid: %s", summary.notes[-1])
+        log.info("deid: %s", summary.notes[-1])  # meddx deid prints summary.notes
     log.info("deid: %d documents, %d spans replaced (%s)", summary.documents, summary.spans,
              ", ".join(f"{k} {v}" for k, v in summary.counts.items()) or "none")
     if run.empty:
