@@ -150,3 +150,32 @@ def test_a_damaged_last_checkpoint_retrains_the_fold_from_its_first_epoch(
     assert spy.fits[0][1] is False and spy.epochs_of(1) == [0, 1, 2]
     first, resumed = (json.loads((d / "cv.json").read_text()) for d in (whole, broken))
     assert _without_paths(resumed) == _without_paths(first)
+
+
+def test_a_relative_out_resumed_from_another_folder_goes_on_inside_its_fold(
+        cv_setup: tuple[Path, Path, Path], tmp_path: Path, meddx_home: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``meddx cv --out cv`` run in folder A, resumed as ``meddx cv --resume A/cv`` from A's parent. Before, the
+    fold runs recorded the relative ``output`` and fold records the relative bundle, so from elsewhere every
+    fold was trained again from its first epoch (fold 0 too), saying only "training", and a fold run's bundle
+    would have been saved relative to the resume's folder."""
+    _, config, whole = cv_setup
+    started = tmp_path / "a"
+    started.mkdir()
+    monkeypatch.chdir(started)
+    spy = Spy(monkeypatch, stop_fold=1, stop_epoch=1)
+    result = run_cli(["cv", str(config), "--folds", "3", "--out", "cv"], capsys)
+    assert result.code == 130 and spy.stopped, result.out + result.err
+    assert "resume with: meddx cv --resume cv" in result.err
+
+    monkeypatch.chdir(tmp_path)
+    spy.clear()
+    result = run_cli(["cv", "--resume", "a/cv"], capsys)
+    assert result.code == 0, result.out + result.err
+    assert "fold 0: reused (a/cv/fold0)" in result.out, result.out
+    assert "fold 1: resumed from epoch 2 of 3" in result.out, result.out
+    assert spy.epochs_of(0) == [] and spy.epochs_of(1) == [1, 2]
+    summary = json.loads((started / "cv" / "cv.json").read_text())
+    assert [f["bundle"] for f in summary["folds"]] == [f"a/cv/fold{k}" for k in range(3)]  # as given, from here
+    assert not (tmp_path / "cv").exists()  # no bundle saved relative to the resume's folder
+    assert _without_paths(summary) == _without_paths(json.loads((whole / "cv.json").read_text()))

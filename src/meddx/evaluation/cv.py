@@ -25,7 +25,7 @@ from meddx.evaluation.cv_checks import (fallback_warning, fold_gaps, fold_stats,
                                         size_warning, threshold_fallback)
 from meddx.evaluation import cv_plan
 from meddx.evaluation.cv_folds import development_split, fold_near_copies, grouping_hint, make_folds
-from meddx.evaluation.cv_resume import FoldOutcome, fold_outcomes, pooling_interrupts
+from meddx.evaluation.cv_resume import FoldOutcome, fold_bundle, fold_outcomes, pooling_interrupts
 
 SUMMARY_METRICS = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
 
@@ -212,9 +212,11 @@ def _train_fold(fold: ImageSource, k: int, config: Any, name: str, out_dir: Path
 
     if resume_from is not None:
         result = fit(None, resume=resume_from, source=fold, progress=progress)
-    else:
-        fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": str(out_dir / f"fold{k}"),
-                                             "add_to_registry": False, "verify": False, "evaluate_test": True})
+    else:  # its run's config.json names the bundle absolutely: a resume from another folder finds the run and
+        # saves the bundle into this cv's folder, not into a relative path taken from the resume's folder
+        bundle = str(fold_bundle(out_dir, k).absolute())
+        fold_cfg = config.model_copy(update={"name": f"{name}-fold{k}", "output": bundle, "add_to_registry": False,
+                                             "verify": False, "evaluate_test": True})
         result = fit(fold_cfg, source=fold, progress=progress)
     predictor = load_bundle(result.bundle_path)  # its threshold and temperature decide the fold's labels
     preds = result.predictions["test"]  # already predicted (and calibrated) by training
@@ -222,8 +224,9 @@ def _train_fold(fold: ImageSource, k: int, config: Any, name: str, out_dir: Path
     base = result.predictions.get("baseline_test")
     # a multi-class text baseline with its shift removed decides by argmax p_k·w_k (its own w)
     base_weights = ((predictor.config.get("baseline") or {}).get("decision") or {}).get("class_weights")
+    entry = _fold_entry(k, fold, result, predictor) | {"bundle": str(fold_bundle(out_dir, k))}  # --out as given
     return FoldOutcome(
-        entry=json.loads(to_json(_fold_entry(k, fold, result, predictor))),  # as a resume reads it back
+        entry=json.loads(to_json(entry)),  # as a resume reads it back
         warnings=list(result.metrics.get("warnings") or []), preds=preds,
         decided=decided_labels(predictor, preds.probs), deciding=_deciding_scores(preds.probs, weights),
         weighted=weights is not None, baseline=base,

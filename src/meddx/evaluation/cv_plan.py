@@ -11,6 +11,8 @@ be taken up again. Each run now writes ``cv_plan.json`` into its folder before f
 - ``k``, ``how`` and ``sha256_folds``: one digest of each fold's held-out sample ids, in order;
 - ``data``: the number of development samples and one SHA-256 of their ids, labels, patient ids
   and content (image bytes or files, documents, table rows, series records);
+- ``started`` (UTC) and ``runs`` (``MEDDX_HOME/runs`` then): where, and since when, its folds' training
+  runs are found again (:mod:`meddx.evaluation.cv_fold_runs`);
 - ``meddx_version``; and ``resumes``: one entry per resume, with the folds it reused and trained (and
   ``resumed``: those going on from their interrupted run, its folder and the epochs it held).
 
@@ -83,11 +85,15 @@ def settings_record(config: Any, k: int) -> dict[str, Any]:
 
 def plan_record(config: Any, k: int, how: str, dev: SplitData, fold_index: list[np.ndarray]) -> dict[str, Any]:
     """The ``cv_plan.json`` content of a run about to train its folds (see the module docstring)."""
+    from meddx.core.paths import runs_dir
     from meddx.training.finish import local_path
 
     return {"format": PLAN_FORMAT, **settings_record(config, k), "data_path": local_path(config.data),
             "how": how, "sha256_folds": fold_digests(dev, fold_index),
-            "data": {"n": len(dev), "sha256_content": content_digest(dev)}, "resumes": []}
+            "data": {"n": len(dev), "sha256_content": content_digest(dev)}, "resumes": [],
+            # a fold run started earlier is another cross-validation's; a resume under another MEDDX_HOME says
+            # where its fold runs are (cv_fold_runs)
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": str(Path(runs_dir()).resolve())}
 
 
 def read_plan(folder: str | Path) -> dict[str, Any]:

@@ -52,6 +52,11 @@ def record_path(out_dir: Path, k: int) -> Path:
     return Path(out_dir) / RECORDS / f"fold{k}.npz"
 
 
+def fold_bundle(out_dir: Path, k: int) -> Path:
+    """Fold ``k``'s bundle folder, ``out_dir/foldK`` (as ``out_dir`` is given: cv.json's ``bundle``)."""
+    return Path(out_dir) / f"fold{k}"
+
+
 def bundle_digest(bundle: str | Path) -> str:
     """SHA-256 of a bundle's weights and config: what a fold record was written beside."""
     h = hashlib.sha256()
@@ -96,12 +101,15 @@ def load_fold(out_dir: Path, k: int) -> FoldOutcome | None:
         with np.load(path, allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
         meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
-        bundle = Path(meta["entry"]["bundle"])
-        if bundle.resolve() != (Path(out_dir) / f"fold{k}").resolve() or bundle_digest(bundle) != meta["bundle_sha256"]:
+        # the bundle beside the record, not the path it recorded: that was written from the first run's
+        # folder (a relative --out), and a resume may run from another
+        bundle = fold_bundle(out_dir, k)
+        if bundle_digest(bundle) != meta["bundle_sha256"]:
             return None
         load_bundle(bundle)  # loadable, as meddx predict would load it
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, MeddxError):  # damaged: trained again
         return None
+    meta["entry"]["bundle"] = str(bundle)  # as this resume names the folder, like the folds it trains
     return FoldOutcome(entry=meta["entry"], warnings=list(meta["warnings"]), preds=_preds(meta["preds"], arrays, ""),
                        decided=list(meta["decided"]), deciding=arrays["deciding"], weighted=bool(meta["weighted"]),
                        baseline=_preds(meta["baseline_preds"], arrays, "baseline_") if "baseline_preds" in meta else None,
@@ -189,7 +197,7 @@ def _fold_run(out_dir: Path, k: int, plan: dict[str, Any],
     from meddx.core.errors import MeddxError
     from meddx.evaluation.cv_fold_runs import resumable_fold_run
 
-    run, why = resumable_fold_run(out_dir, k, plan.get("config") or {})
+    run, why = resumable_fold_run(out_dir, k, plan.get("config") or {}, plan.get("runs"))
     if run is not None and same_data is not None:
         try:
             same_data(k, run.path)
