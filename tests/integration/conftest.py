@@ -43,6 +43,17 @@ def _meddx_home(home: Path) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
+def few_resamples(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A YAML config of ``ci_resamples: 100``, given before the flags of a ``train`` or ``cv`` whose
+    test reads point estimates only: the default 1,000 bootstrap resamples of every metric (and, in
+    cv, of every pooled and baseline difference) were about half of a small run's time, and no
+    estimate depends on them (the text cv's pooled macro-F1 is .9708 with either)."""
+    path = tmp_path_factory.mktemp("few_resamples") / "few_resamples.yaml"
+    path.write_text("ci_resamples: 100\n")
+    return path
+
+
+@pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory, lesion_folder: Path) -> dict:
     """One CLI training run shared by the tests that only read its outputs."""
     from meddx.cli.main import main
@@ -72,8 +83,9 @@ def notes_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def text_run(tmp_path_factory: pytest.TempPathFactory, notes_csv: Path) -> dict:
-    """One training run (bilstm-attention) shared by the tests that read its outputs."""
+def text_run(tmp_path_factory: pytest.TempPathFactory, notes_csv: Path, few_resamples: Path) -> dict:
+    """One training run (bilstm-attention) shared by the tests that read its outputs (estimates, files,
+    what was printed and logged; no test reads its intervals, so 100 resamples)."""
     from meddx.cli.main import main
 
     home = tmp_path_factory.mktemp("text_home")
@@ -98,8 +110,8 @@ def text_run(tmp_path_factory: pytest.TempPathFactory, notes_csv: Path) -> dict:
                 warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                main(["train", "--data", str(notes_csv), "--model", "bilstm-attention", "--epochs", "10",
-                      "--name", "notes", "--no-progress", "--seed", "0"])
+                main(["train", str(few_resamples), "--data", str(notes_csv), "--model", "bilstm-attention",
+                      "--epochs", "10", "--name", "notes", "--no-progress", "--seed", "0"])
             except SystemExit as exc:
                 assert not exc.code, f"training failed with exit code {exc.code}: {err.getvalue()}"
     finally:

@@ -32,9 +32,10 @@ def _imbalanced_notes(path: Path) -> Path:
 
 
 def test_the_baseline_difference_does_not_redecide_a_weighted_networks_labels(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, few_resamples: Path, capsys: pytest.CaptureFixture[str]) -> None:
     notes, out = _imbalanced_notes(tmp_path / "notes.csv"), tmp_path / "cv"
-    result = run_cli(["cv", "--data", str(notes), "--model", "lstm", "--epochs", "1", "--folds", "2",
+    result = run_cli(["cv", str(few_resamples),
+                      "--data", str(notes), "--model", "lstm", "--epochs", "1", "--folds", "2",
                       "--out", str(out), "--no-progress"], capsys)
     assert result.code == 0, result.out + result.err
     summary = json.loads((out / "cv.json").read_text())

@@ -220,7 +220,7 @@ def test_compare_with_itself_and_with_an_untrained_model(trained: dict, tmp_path
     assert "DeLong p=" in res.out and "McNemar p=" in res.out
 
 
-def test_cross_validation_groups_patients_and_predicts_each_sample_once(tmp_path: Path,
+def test_cross_validation_groups_patients_and_predicts_each_sample_once(tmp_path: Path, few_resamples: Path,
                                                                          capsys: pytest.CaptureFixture[str]) -> None:
     from meddx.data.synthetic import LABEL_NAMES, make_lesion_images
 
@@ -229,7 +229,8 @@ def test_cross_validation_groups_patients_and_predicts_each_sample_once(tmp_path
             for i, (image, label) in enumerate(zip(data.images, data.labels))]
     manifest = _write_pngs(tmp_path / "cv-data", rows)
     out = tmp_path / "cv"
-    res = run_cli(["cv", "--data", str(manifest), "--folds", "3", "--model", "seed-cnn", "--epochs", "6",
+    res = run_cli(["cv", str(few_resamples),
+                   "--data", str(manifest), "--folds", "3", "--model", "seed-cnn", "--epochs", "6",
                    "--out", str(out)], capsys)
     assert res.code == 0, res.err
     summary = json.loads((out / "cv.json").read_text())

@@ -180,16 +180,17 @@ def _file_hits(roots: list[Path], allowed: set[Path]) -> Iterator[tuple[Path, li
 
 
 @pytest.fixture(scope="module")
-def swept(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """The inputs, and one tiny LSTM bundle (with its TF-IDF baseline) trained on them."""
+def swept(tmp_path_factory: pytest.TempPathFactory, few_resamples: Path) -> dict:
+    """The inputs, and one tiny LSTM bundle (with its TF-IDF baseline) trained on them (100 bootstrap
+    resamples: the sweep reads what is written, not the intervals)."""
     tmp = tmp_path_factory.mktemp("phi_sweep")
     (tmp / "in").mkdir()
     files = _inputs(tmp / "in")
     run = Sweep(tmp / "home")
-    code = run("train lstm", ["train", "--data", str(files["notes"]), "--model", "lstm", "--epochs", "1", "--name",
-                              "a", "--no-progress", "--seed", "0", *T])
+    code = run("train lstm", ["train", str(few_resamples), "--data", str(files["notes"]), "--model", "lstm",
+                              "--epochs", "1", "--name", "a", "--no-progress", "--seed", "0", *T])
     assert code == 0, run.said["train lstm"]
-    return {"tmp": tmp, "files": files, "run": run}
+    return {"tmp": tmp, "files": files, "run": run, "few_resamples": str(few_resamples)}
 
 
 def test_no_verb_that_reads_text_quotes_a_document(swept: dict) -> None:
@@ -208,7 +209,8 @@ def test_no_verb_that_reads_text_quotes_a_document(swept: dict) -> None:
         "evaluate val": ["evaluate", "a", "--data", notes, "--split", "val", "--out", str(out / "eval-val"),
                          "--bootstrap", "50"],
         "compare": ["compare", "a", "a", "--data", notes, "--bootstrap", "20", "--out", str(out / "compare"), "--json"],
-        "cv": ["cv", "--data", notes, "--model", "lstm", "--folds", "2", "--epochs", "1", "--no-progress", *T],
+        "cv": ["cv", swept["few_resamples"], "--data", notes, "--model", "lstm", "--folds", "2", "--epochs", "1",
+               "--no-progress", *T],
         "predict": ["predict", "a", "--text", f"seizure noted by {c['predtext']}", str(f["pred"]), str(f["txt"])],
         "predict --json --explain": ["predict", "a", "--json", "--text", f"seizure noted by {c['predtext']}",
                                      str(f["pred"]), str(f["txt"]), "--explain", str(out / "pages")],

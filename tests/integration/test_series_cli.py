@@ -110,9 +110,10 @@ def test_predict_refuses_a_variable_the_bundle_does_not_know(gbm_bundle: Path, t
     assert result.code == 2 and "troponin" in result.err and "line 2" in result.err
 
 
-def test_cv_on_series_reports_folds_and_the_pooled_auc(long_csv: dict, tmp_path: Path,
+def test_cv_on_series_reports_folds_and_the_pooled_auc(long_csv: dict, tmp_path: Path, few_resamples: Path,
                                                        capsys: pytest.CaptureFixture[str]) -> None:
-    result = run_cli(["cv", "--data", str(long_csv["series"]), "--labels-file", str(long_csv["labels"]),
+    result = run_cli(["cv", str(few_resamples),
+                      "--data", str(long_csv["series"]), "--labels-file", str(long_csv["labels"]),
                       "--model", "logreg", "--folds", "3", "--out", str(tmp_path / "cv")], capsys)
     assert result.code == 0, result.err
     summary = json.loads((tmp_path / "cv" / "cv.json").read_text())

@@ -30,7 +30,7 @@ def test_an_ensemble_of_two_text_networks_trains_saves_predicts_and_explains(
         notes_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
     config = tmp_path / "narrow.yaml"
-    config.write_text(NARROW)
+    config.write_text(NARROW + "ci_resamples: 100\n")  # the test reads estimates, not intervals
     result = run_cli(["train", str(config), "--data", str(notes_csv), "--epochs", "8", "--ensemble", "2",
                       "--no-progress", "--name", "ens", "--seed", "0"], capsys)
     assert result.code == 0, result.err
@@ -84,9 +84,11 @@ def test_an_ensemble_of_two_text_networks_trains_saves_predicts_and_explains(
 
 
 def test_an_ensemble_run_resumes_without_retraining_finished_members(
-        notes_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        notes_csv: Path, tmp_path: Path, few_resamples: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
-    first = run_cli(["train", "--data", str(notes_csv), "--model", "lstm", "--epochs", "2", "--ensemble", "2",
+    first = run_cli(["train", str(few_resamples), "--data", str(notes_csv), "--model", "lstm", "--epochs", "2",
+                     "--ensemble", "2",
                      "--no-progress", "--no-baseline", "--name", "r"], capsys)
     assert first.code == 0, first.err
     run_dir = next((tmp_path / "home" / "runs").iterdir())
@@ -101,12 +103,12 @@ def test_an_ensemble_run_resumes_without_retraining_finished_members(
     assert cfg["model"]["ensemble"] == 2
 
 
-def test_cross_validation_trains_an_ensemble_in_every_fold(notes_csv: Path, tmp_path: Path,
+def test_cross_validation_trains_an_ensemble_in_every_fold(notes_csv: Path, tmp_path: Path, few_resamples: Path,
                                                           capsys: pytest.CaptureFixture[str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
-    result = run_cli(["cv", "--data", str(notes_csv), "--model", "lstm", "--epochs", "1", "--folds", "2",
-                      "--ensemble", "2", "--no-baseline", "--out", str(tmp_path / "cv")], capsys)
+    result = run_cli(["cv", str(few_resamples), "--data", str(notes_csv), "--model", "lstm", "--epochs", "1",
+                      "--folds", "2", "--ensemble", "2", "--no-baseline", "--out", str(tmp_path / "cv")], capsys)
     assert result.code == 0, result.err
     summary = json.loads((tmp_path / "cv" / "cv.json").read_text())
     for fold in summary["folds"]:

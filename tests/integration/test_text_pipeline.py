@@ -120,7 +120,7 @@ def test_text_errors_are_one_line_and_name_the_column(notes_csv: Path, capsys: p
     assert result.code == 2 and "text model" in result.err
 
 
-def test_pretrained_local_model_folder_trains_offline(tmp_path: Path,
+def test_pretrained_local_model_folder_trains_offline(tmp_path: Path, few_resamples: Path,
                                                       capsys: pytest.CaptureFixture[str],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """--pretrained with a tiny BERT folder: its tokenizer and encoder are used, nothing is downloaded."""
@@ -132,7 +132,8 @@ def test_pretrained_local_model_folder_trains_offline(tmp_path: Path,
     save_tiny_bert(folder, keyword_documents(200, seed=9)[0])
     data = write_text_csv(tmp_path / "more-notes.csv", n=600, seed=4)  # a random tiny BERT needs ~100 steps
     out = tmp_path / "bundle"
-    result = run_cli(["train", "--data", str(data), "--pretrained", str(folder), "--epochs", "10", "--lr", "0.003",
+    result = run_cli(["train", str(few_resamples), "--data", str(data), "--pretrained", str(folder), "--epochs", "10",
+                      "--lr", "0.003",
                       "--no-progress", "--output", str(out), "--no-baseline"], capsys)
     assert result.code == 0, result.err
     metrics = json.loads((out / "metrics.json").read_text())
@@ -145,9 +146,10 @@ def test_pretrained_local_model_folder_trains_offline(tmp_path: Path,
     assert predictor.decide(predictor.predict_texts(["history of carcinoma noted"]))[0] == "oncology"
 
 
-def test_cross_validation_of_a_text_model_reports_the_baseline(notes_csv: Path, tmp_path: Path,
+def test_cross_validation_of_a_text_model_reports_the_baseline(notes_csv: Path, tmp_path: Path, few_resamples: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    result = run_cli(["cv", "--data", str(notes_csv), "--model", "bilstm-attention", "--epochs", "6", "--folds", "3",
+    result = run_cli(["cv", str(few_resamples),
+                      "--data", str(notes_csv), "--model", "bilstm-attention", "--epochs", "6", "--folds", "3",
                       "--out", str(tmp_path / "cv")], capsys)
     assert result.code == 0, result.err
     summary = json.loads((tmp_path / "cv" / "cv.json").read_text())
@@ -157,12 +159,13 @@ def test_cross_validation_of_a_text_model_reports_the_baseline(notes_csv: Path, 
     assert "baseline (tfidf-logreg)" in result.out
 
 
-def test_a_text_run_resumes_from_its_run_folder(notes_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+def test_a_text_run_resumes_from_its_run_folder(notes_csv: Path, tmp_path: Path, few_resamples: Path,
+                                                capsys: pytest.CaptureFixture[str],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """--resume reuses the run's plan and tokenizer.json and continues from checkpoints/last.ckpt."""
     monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
-    first = run_cli(["train", "--data", str(notes_csv), "--model", "lstm", "--epochs", "2", "--no-progress",
-                     "--no-baseline", "--name", "r"], capsys)
+    first = run_cli(["train", str(few_resamples), "--data", str(notes_csv), "--model", "lstm", "--epochs", "2",
+                     "--no-progress", "--no-baseline", "--name", "r"], capsys)
     assert first.code == 0, first.err
     run_dir = next((tmp_path / "home" / "runs").iterdir())
     tokenizer = (run_dir / "tokenizer.json").read_text()
@@ -215,7 +218,8 @@ def test_token_faithfulness_beats_random_orders(text_run: dict, notes_csv: Path,
     assert "carcinoma" not in result.out
 
 
-def test_a_latin1_export_is_read_with_encoding_everywhere(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+def test_a_latin1_export_is_read_with_encoding_everywhere(tmp_path: Path, few_resamples: Path,
+                                                          capsys: pytest.CaptureFixture[str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Notes exported as Latin-1: the UTF-8 error names --encoding, and every verb that reads the
     file takes it; the bundle records it, so evaluate and predict read such files back unasked."""
@@ -228,8 +232,8 @@ def test_a_latin1_export_is_read_with_encoding_everywhere(tmp_path: Path, capsys
     refused = run_cli(["data", "info", str(latin)], capsys)
     assert refused.code == 2 and "--encoding latin-1" in refused.err
     assert run_cli(["data", "info", str(latin), "--encoding", "latin-1", "--json"], capsys).code == 0
-    trained = run_cli(["train", "--data", str(latin), "--model", "lstm", "--epochs", "1", "--name", "lat",
-                       "--encoding", "latin-1", "--no-progress"], capsys)
+    trained = run_cli(["train", str(few_resamples), "--data", str(latin), "--model", "lstm", "--epochs", "1",
+                       "--name", "lat", "--encoding", "latin-1", "--no-progress"], capsys)
     assert trained.code == 0, trained.err
     bundle = tmp_path / "home" / "bundles" / "lat" / "v1"
     assert json.loads((bundle / "config.json").read_text())["training"]["text_options"]["encoding"] == "latin-1"
@@ -248,7 +252,7 @@ def test_embeddings_start_from_ppmi_vectors_when_the_vocabulary_is_wider_than_th
     task; the default 128-wide table is too wide for them, so asking for ppmi is a one-line error."""
     monkeypatch.setenv("MEDDX_HOME", str(tmp_path / "home"))
     config = tmp_path / "narrow.yaml"
-    config.write_text("model: bilstm-attention\nmodel_args:\n  embedding_dim: 32\n")
+    config.write_text("model: bilstm-attention\nmodel_args:\n  embedding_dim: 32\nci_resamples: 100\n")
     result = run_cli(["train", str(config), "--data", str(notes_csv), "--epochs", "10", "--no-progress", "--no-baseline",
                       "--name", "ppmi", "--seed", "0"], capsys)
     assert result.code == 0, result.err

@@ -22,8 +22,9 @@ def _val_rows(run_dir: Path) -> list[list[tuple[int, int]]]:
     return out
 
 
-def test_resume_continues_from_last_checkpoint(lesion_folder: Path, meddx_home: Path, capsys) -> None:
-    first = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs", "2",
+def test_resume_continues_from_last_checkpoint(lesion_folder: Path, few_resamples: Path,
+                                               meddx_home: Path, capsys) -> None:
+    first = run_cli(["train", str(few_resamples), "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs", "2",
                      "--name", "resumable", "--no-progress"], capsys)
     assert first.code == 0, first.err
     run_dir = next((meddx_home / "runs").iterdir())
@@ -109,13 +110,15 @@ def test_an_unregistered_bundle_folder_is_not_overwritten_by_the_next_run(lesion
     assert sorted(p.name for p in (meddx_home / "bundles" / "noreg").iterdir()) == ["v1", "v2"]
 
 
-def test_last_checkpoint_follows_every_epoch_not_only_the_best(lesion_folder: Path, meddx_home: Path,
+def test_last_checkpoint_follows_every_epoch_not_only_the_best(lesion_folder: Path, few_resamples: Path,
+                                                               meddx_home: Path,
                                                                capsys) -> None:
     """With a learning rate too small to change validation, only epoch 0 is the best, yet
     last.ckpt (what --resume continues from) must hold the final epoch."""
     import torch
 
-    result = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs", "3", "--lr", "1e-12",
+    result = run_cli(["train", str(few_resamples),
+                      "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs", "3", "--lr", "1e-12",
                       "--patience", "5", "--name", "flat", "--no-progress"], capsys)
     assert result.code == 0, result.err
     run_dir = next((meddx_home / "runs").iterdir())
@@ -138,10 +141,12 @@ def test_resume_without_checkpoint_is_a_clear_error(tmp_path: Path, capsys) -> N
     assert "nothing to resume" in result.err and "Traceback" not in result.err
 
 
-def test_plan_file_overrides_automatic_choice(lesion_folder: Path, meddx_home: Path, tmp_path: Path, capsys) -> None:
+def test_plan_file_overrides_automatic_choice(lesion_folder: Path, few_resamples: Path,
+                                              meddx_home: Path, tmp_path: Path, capsys) -> None:
     edited = tmp_path / "plan.json"
     edited.write_text(json.dumps({"batch_size": 50, "epochs": 1}))
-    result = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--plan", str(edited),
+    result = run_cli(["train", str(few_resamples),
+                      "--data", str(lesion_folder), "--model", "seed-cnn", "--plan", str(edited),
                       "--name", "planned", "--no-progress"], capsys)
     assert result.code == 0, result.err
     run_dir = next((meddx_home / "runs").iterdir())
@@ -150,8 +155,10 @@ def test_plan_file_overrides_automatic_choice(lesion_folder: Path, meddx_home: P
     assert "overridden" in plan["reasons"]["batch_size"]
 
 
-def test_time_budget_sets_epochs_from_measured_speed(lesion_folder: Path, meddx_home: Path, capsys) -> None:
-    result = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--time-budget", "0.1",
+def test_time_budget_sets_epochs_from_measured_speed(lesion_folder: Path, few_resamples: Path,
+                                                     meddx_home: Path, capsys) -> None:
+    result = run_cli(["train", str(few_resamples),
+                      "--data", str(lesion_folder), "--model", "seed-cnn", "--time-budget", "0.1",
                       "--name", "budget", "--no-progress"], capsys)
     assert result.code == 0, result.err
     plan = json.loads(next((meddx_home / "runs").iterdir()).joinpath("plan.json").read_text())
@@ -160,7 +167,8 @@ def test_time_budget_sets_epochs_from_measured_speed(lesion_folder: Path, meddx_
     assert 1 <= plan["epochs"] <= 200
 
 
-def test_a_probe_taken_under_load_is_corrected_after_the_first_epoch(lesion_folder: Path, meddx_home: Path,
+def test_a_probe_taken_under_load_is_corrected_after_the_first_epoch(lesion_folder: Path, few_resamples: Path,
+                                                                     meddx_home: Path,
                                                                      capsys, monkeypatch: pytest.MonkeyPatch) -> None:
     """The speed probe is made to read 50x slow (as under another job's load): the plan starts
     with 1 epoch, the measured first epoch shows more fit, and the run trains them."""
@@ -168,7 +176,8 @@ def test_a_probe_taken_under_load_is_corrected_after_the_first_epoch(lesion_fold
 
     real = speed.seconds_per_sample
     monkeypatch.setattr(speed, "seconds_per_sample", lambda *a, **k: real(*a, **k) * 50)
-    result = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--time-budget", "0.25",
+    result = run_cli(["train", str(few_resamples),
+                      "--data", str(lesion_folder), "--model", "seed-cnn", "--time-budget", "0.25",
                       "--image-size", "28", "--name", "loaded", "--no-progress"], capsys)
     assert result.code == 0, result.err
     run_dir = next((meddx_home / "runs").iterdir())
@@ -222,12 +231,14 @@ def test_demo_runs_offline_end_to_end(meddx_home: Path, capsys) -> None:
     assert (meddx_home / "datasets" / "demo-lesions" / ".complete").is_file()
 
 
-def test_ema_bundle_holds_the_average_and_resume_continues_it(lesion_folder: Path, meddx_home: Path,
+def test_ema_bundle_holds_the_average_and_resume_continues_it(lesion_folder: Path, few_resamples: Path,
+                                                              meddx_home: Path,
                                                               capsys) -> None:
     import torch
     from safetensors.torch import load_file
 
-    result = run_cli(["train", "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs", "2", "--ema", "1",
+    result = run_cli(["train", str(few_resamples),
+                      "--data", str(lesion_folder), "--model", "seed-cnn", "--epochs", "2", "--ema", "1",
                       "--name", "averaged", "--no-progress"], capsys)
     assert result.code == 0, result.err
     run_dir = next((meddx_home / "runs").iterdir())
