@@ -47,18 +47,18 @@ def test_a_value_the_library_refuses_is_one_model_error(name: str, args: dict) -
     assert name in message and next(iter(args)) in message and "\n" not in message
 
 
-def test_train_with_a_bad_model_argument_is_one_line(tmp_path: Path) -> None:
-    import subprocess
-    import sys
+def test_train_with_a_bad_model_argument_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The CLI in-process (a subprocess spent ~8 s importing torch again); that ``python -m meddx``
+    # is this same command is tests/unit/cli/test_module_entry.py's test.
+    from tests.integration.cli_helpers import run_cli
 
     rows = ["text,label"] + [f"note {i} finding {i * 7},{'yes' if i % 2 else 'no'}" for i in range(30)]
     (tmp_path / "notes.csv").write_text("\n".join(rows) + "\n")
     (tmp_path / "c.yaml").write_text(f"data: {tmp_path / 'notes.csv'}\nmodel: lstm\nmodel_args:\n  hidden_size: 1.5\n"
                                      "time_budget: 5\n")
-    done = subprocess.run([sys.executable, "-m", "meddx", "train", str(tmp_path / "c.yaml")], capture_output=True,
-                          text=True, timeout=300)
-    assert done.returncode == 2, done.stderr[-2000:]
-    assert done.stderr.strip() == "meddx: error: model 'lstm': hidden_size must be an integer; got 1.5"
+    done = run_cli(["train", str(tmp_path / "c.yaml")], capsys)
+    assert done.code == 2, done.err[-2000:]
+    assert done.err.strip() == "meddx: error: model 'lstm': hidden_size must be an integer; got 1.5"
 
 
 def _tokens() -> tuple[object, object]:
