@@ -4,6 +4,8 @@ the head is new. ``quiet_load`` silences both for the load and restores the user
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,23 +27,33 @@ def _load(folder: Path) -> dict:
     return info
 
 
-def test_the_load_report_is_silenced_during_the_load_only(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+@contextlib.contextmanager
+def _transformers_records() -> Iterator[list[str]]:
+    """The messages transformers logs inside the block (a handler beside its own stderr handler: it does not
+    propagate)."""
     import logging
 
+    records: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    handler = Collect(level=logging.DEBUG)
+    logging.getLogger("transformers").addHandler(handler)
+    try:
+        yield records
+    finally:
+        logging.getLogger("transformers").removeHandler(handler)
+
+
+def test_the_load_report_is_silenced_during_the_load_only(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     from transformers.utils import logging as hf_logging
 
     from meddx.transforms.text_pretrained import quiet_load
 
-    records: list[str] = []
-
-    class Collect(logging.Handler):  # beside transformers' own stderr handler (it does not propagate)
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record.getMessage())
-
     folder = _mlm_folder(tmp_path / "mlm")
-    handler = Collect(level=logging.DEBUG)
-    logging.getLogger("transformers").addHandler(handler)
-    try:
+    with _transformers_records() as records:
         _load(folder)
         assert any("LOAD REPORT" in r for r in records)  # what the user saw: the reference, so this test can fail
         assert "Loading weights" in capfd.readouterr().err
@@ -49,8 +61,6 @@ def test_the_load_report_is_silenced_during_the_load_only(tmp_path: Path, capfd:
         before = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
         with quiet_load():
             info = _load(folder)
-    finally:
-        logging.getLogger("transformers").removeHandler(handler)
     assert not any("LOAD REPORT" in r for r in records) and "Loading weights" not in capfd.readouterr().err
     assert "classifier.weight" in info["missing_keys"]  # the load is the same: meddx's own note reads this
     assert (hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()) == before
@@ -75,23 +85,11 @@ def test_settings_come_back_after_an_error(tmp_path: Path) -> None:
 
 def test_load_pretrained_shows_no_load_report_and_keeps_its_own_note(tmp_path: Path,
                                                                      capfd: pytest.CaptureFixture[str]) -> None:
-    import logging
-
     from meddx.models.text import load_pretrained
 
-    records: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record.getMessage())
-
     folder = _mlm_folder(tmp_path / "mlm")
-    handler = Collect(level=logging.DEBUG)
-    logging.getLogger("transformers").addHandler(handler)
-    try:
+    with _transformers_records() as records:
         _, module = load_pretrained(folder, 3)
-    finally:
-        logging.getLogger("transformers").removeHandler(handler)
     assert not any("LOAD REPORT" in r for r in records), records
     assert "Loading weights" not in capfd.readouterr().err
     assert any("a new, randomly initialised 3-class classification head" in n for n in module.loading_notes)
