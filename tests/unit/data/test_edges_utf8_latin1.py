@@ -73,6 +73,24 @@ def _rows() -> list[tuple[str, str]]:
     return [(f"{CANARY} syndrome de Ménière, vertiges {i}", "orl" if i % 2 else "neuro") for i in range(6)]
 
 
+def merged_rewrite(tmp_path: Path, encoding: str, texts: list[tuple[str, str]]) -> Path:
+    """``data verify --fix merge`` of a CSV of ``texts`` (text, label) written in ``encoding`` (UTF-8, with or
+    without its mark) and read with ``--encoding latin-1``, whose first row is repeated with another accented
+    label: the file it writes."""
+    from meddx.data.text_rows import write_kept_rows
+    from meddx.data.text_verify import clean_text_source, verify_text_source
+
+    path = tmp_path / "notes.csv"
+    rows = [(t, json.dumps([lab + "_é"], ensure_ascii=False)) for t, lab in texts]
+    rows.append((texts[0][0], json.dumps(["méningite"], ensure_ascii=False)))  # a copy of row 1, another label
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(path, index=False, encoding=encoding)
+    source = load_text_source(path, encoding="latin-1", check_swapped=False)
+    cleaned, _ = clean_text_source(source, verify_text_source(source, near_duplicates=False), "merge")
+    out = write_kept_rows(source, cleaned, tmp_path / "clean.csv")
+    assert out is not None
+    return out
+
+
 def test_a_utf8_csv_read_as_latin1_keeps_its_accents_with_a_note(tmp_path: Path) -> None:
     path = tmp_path / "notes_utf8.csv"
     pd.DataFrame(_rows(), columns=["text", "label"]).to_csv(path, index=False, encoding="utf-8")
@@ -131,17 +149,7 @@ def test_predict_reads_a_utf8_file_given_latin1_as_utf8(tmp_path: Path, capsys: 
 def test_verify_fix_merge_writes_a_label_into_a_utf8_file_as_utf8(tmp_path: Path) -> None:
     """``data verify --fix merge`` rewrites a kept row's labels (the union of its copies'): in the
     encoding the file was read in, else an accented label written as Latin-1 breaks the UTF-8 file."""
-    from meddx.data.text_rows import write_kept_rows
-    from meddx.data.text_verify import clean_text_source, verify_text_source
-
-    path = tmp_path / "notes.csv"
-    rows = [(t, json.dumps([lab + "_é"], ensure_ascii=False)) for t, lab in _rows()]
-    rows.append((_rows()[0][0], json.dumps(["méningite"], ensure_ascii=False)))  # a copy of row 1, another label
-    pd.DataFrame(rows, columns=["text", "label"]).to_csv(path, index=False, encoding="utf-8")
-    source = load_text_source(path, encoding="latin-1", check_swapped=False)
-    cleaned, _ = clean_text_source(source, verify_text_source(source, near_duplicates=False), "merge")
-    out = write_kept_rows(source, cleaned, tmp_path / "clean.csv")
-    assert out is not None
+    out = merged_rewrite(tmp_path, "utf-8", _rows())
     kept = pd.read_csv(out, encoding="utf-8")  # was: not valid UTF-8 (a Latin-1 é in the merged cell)
     assert kept["text"].tolist() == [t for t, _ in _rows()]
     assert sorted(json.loads(kept["label"][0])) == ["méningite", "neuro_é"]

@@ -13,6 +13,7 @@ import pytest
 
 from meddx.core.errors import DataError
 from meddx.data.text import load_text_source
+from test_edges_utf8_latin1 import merged_rewrite
 
 CANARY = "CANARYPHI7731"
 BOM = b"\xef\xbb\xbf"
@@ -79,17 +80,7 @@ def test_utf16_refusals_are_unchanged(tmp_path: Path, data: bytes, encoding: str
 def test_verify_fix_keeps_a_marked_utf8_file_read_as_latin1_marked_and_utf8(tmp_path: Path) -> None:
     """``data verify --fix merge`` copies the file's rows: the mark stays a mark (not a ``ï»¿text``
     header cell nor a U+FEFF inside the name), a merged accented label is written as UTF-8."""
-    from meddx.data.text_rows import write_kept_rows
-    from meddx.data.text_verify import clean_text_source, verify_text_source
-
-    path = tmp_path / "notes.csv"
-    rows = [(t, json.dumps([lab + "_é"], ensure_ascii=False)) for t, lab in _rows()]
-    rows.append((_rows()[0][0], json.dumps(["méningite"], ensure_ascii=False)))  # a copy of row 1, another label
-    pd.DataFrame(rows, columns=["text", "label"]).to_csv(path, index=False, encoding="utf-8-sig")
-    source = load_text_source(path, encoding="latin-1", check_swapped=False)
-    cleaned, _ = clean_text_source(source, verify_text_source(source, near_duplicates=False), "merge")
-    out = write_kept_rows(source, cleaned, tmp_path / "clean.csv")
-    assert out is not None
+    out = merged_rewrite(tmp_path, "utf-8-sig", _rows())
     data = out.read_bytes()
     assert data.startswith(BOM + b"text,label") and data.count(BOM) == 1
     kept = pd.read_csv(out, encoding="utf-8-sig")
