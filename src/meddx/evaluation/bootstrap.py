@@ -14,6 +14,7 @@ Tibshirani 1993, ch. 14; delete-a-block jackknife: Kott 2001).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
@@ -118,8 +119,47 @@ def _as_float(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
-def _evaluate(statistic: Statistic, index_sets: Iterator[np.ndarray], names: list[str]) -> np.ndarray:
-    """(len(index_sets), len(names)) values of ``statistic``; NaN where it returned None/NaN."""
+# Weight-matrix elements per ``batch`` call: 2.5e6 float64 = 20 MB per (rows x n) array, so a
+# statistic's few temporaries of that shape stay under ~200 MB even at n = 100,000 (measured with
+# tracemalloc: 72 MB peak for 5-class ``metric_intervals``' statistic at n = 100,000).
+BATCH_ELEMENTS = 2_500_000
+
+
+def _multiplicities(index_sets: list[np.ndarray], n: int) -> np.ndarray:
+    """(len(index_sets), n) float matrix: row r counts how often each sample is in set r. Built
+    as the transpose of a C-ordered (n, rows) array: per-sample products then need no copy."""
+    w = np.empty((len(index_sets), n))
+    for row, idx in enumerate(index_sets):  # one bincount per row: its writes stay in cache
+        w[row] = np.bincount(idx, minlength=n)
+    return np.ascontiguousarray(w.T).T
+
+
+def _evaluate_batched(batch: Callable[[np.ndarray], dict[str, np.ndarray]], index_sets: Iterator[np.ndarray],
+                      names: list[str], n: int) -> np.ndarray:
+    """``_evaluate`` through ``statistic.batch``: the index sets (drawn in the same order, so the
+    same resamples) go in chunks of multiplicity rows, each chunk one call."""
+    chunk = max(1, BATCH_ELEMENTS // max(n, 1))
+    blocks = []
+    pending: list[np.ndarray] = []
+    for idx in itertools.chain(index_sets, [None]):
+        if idx is not None:
+            pending.append(np.asarray(idx))
+        if pending and (idx is None or len(pending) == chunk):
+            out = batch(_multiplicities(pending, n))
+            blocks.append(np.column_stack([np.asarray(out[name], dtype=float).reshape(len(pending))
+                                           for name in names]))
+            pending = []
+    return np.vstack(blocks) if blocks else np.zeros((0, len(names)))
+
+
+def _evaluate(statistic: Statistic, index_sets: Iterator[np.ndarray], names: list[str], n: int = 0) -> np.ndarray:
+    """(len(index_sets), len(names)) values of ``statistic``; NaN where it returned None/NaN.
+
+    A statistic with a ``batch(W)`` method (W: rows of multiplicities, see ``bootstrap_ci``) is
+    evaluated many resamples per call; otherwise once per index set."""
+    batch = getattr(statistic, "batch", None)
+    if batch is not None and n > 0:
+        return _evaluate_batched(batch, index_sets, names, n)
     rows = []
     for idx in index_sets:
         out = statistic(idx)
@@ -202,7 +242,11 @@ def bootstrap_ci(
             repeats) and returns a flat dict name -> value, ``None`` (or NaN) where undefined.
             It is called, in this order, once on ``np.arange(n)`` (the estimates; its keys are
             the names reported), ``n_resamples`` times on resamples, then once per jackknife
-            unit/block with that unit left out (for the BCa acceleration).
+            unit/block with that unit left out (for the BCa acceleration). Optional speed-up: a
+            ``statistic.batch(W)`` method taking a (rows, n) float matrix of multiplicities (how
+            often each sample is in a resample) and returning name -> (rows,) array (NaN where
+            undefined), equal to calling ``statistic`` on those indices; the resamples and
+            jackknife sets then go to it in chunks (same draws, so the same intervals).
         n: number of samples.
         strata: (n,) stratum per sample (e.g. class): each resample keeps every stratum's
             count of units. With ``groups``, a cluster's stratum is the largest stratum value
@@ -239,13 +283,13 @@ def bootstrap_ci(
                           f"got {full!r:.80}")
     names = list(full)
     estimates = [_as_float(full[name]) for name in names]
-    boot = _evaluate(statistic, _resamples(units, n_resamples, np.random.default_rng(resample_seed)), names)
-    jack = _evaluate(statistic, _jackknife_sets(units, max_jackknife, np.random.default_rng(jackknife_seed)), names)
+    boot = _evaluate(statistic, _resamples(units, n_resamples, np.random.default_rng(resample_seed)), names, n)
+    jack = _evaluate(statistic, _jackknife_sets(units, max_jackknife, np.random.default_rng(jackknife_seed)), names, n)
     free = [i for i, name in enumerate(names) if name in set(unstratified)]
     if free and strata is not None:
         free_units = _make_units(int(n), None, _per_sample(groups, n, "groups"))
         boot[:, free] = _evaluate(statistic, _resamples(free_units, n_resamples, np.random.default_rng(free_seed)),
-                                  names)[:, free]
+                                  names, n)[:, free]
     out = {
         name: _interval(None if math.isnan(est) else est, boot[:, i], jack[:, i], level)
         for i, (name, est) in enumerate(zip(names, estimates))

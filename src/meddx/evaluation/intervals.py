@@ -8,7 +8,8 @@
 Speed: a resample is the original data with integer multiplicities (``np.bincount`` of the
 indices), so the metrics are computed from those weights on arrays sorted once, with numpy,
 instead of calling scikit-learn a thousand times. Tests cross-check them against
-``classification_metrics`` on resampled data.
+``classification_metrics`` on resampled data. ``bootstrap_ci`` hands many resamples at once to
+``_FastMetrics.batch`` (``intervals_batch.py``), which gives the same values bit for bit.
 """
 
 from __future__ import annotations
@@ -56,8 +57,11 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def _nanmean(values: np.ndarray) -> float:
-    defined = values[~np.isnan(values)]
-    return float(defined.mean()) if len(defined) else math.nan
+    """Mean of the defined (non-NaN) values, NaN if none; summed with zeros in the undefined places
+    so that ``intervals_batch`` (row by row) gives the same bits."""
+    defined = ~np.isnan(values)
+    count = int(defined.sum())
+    return float(np.where(defined, values, 0.0).sum() / count) if count else math.nan
 
 
 class _FastMetrics:
@@ -86,6 +90,23 @@ class _FastMetrics:
         # scores: ``classification_metrics(scores=)``).
         r = _ranking_scores(scores, p, task)
         self.codes = [rankdata(-r[:, c], method="dense").astype(int) - 1 for c in range(self.k)]
+        self._onehot: list[Any] | None = None
+
+    @property
+    def rank_onehot(self) -> list[Any]:
+        """Per class, sparse (distinct scores, N) indicators of the positives' and negatives' ``codes`` (``batch``)."""
+        if self._onehot is None:
+            from meddx.evaluation.intervals_batch import rank_indicators
+
+            self._onehot = rank_indicators(self.codes, self.truth)
+        return self._onehot
+
+    def batch(self, w: np.ndarray) -> dict[str, np.ndarray]:
+        """``values`` of every row of the (R, N) multiplicity matrix ``w`` at once: name -> (R,)
+        array, NaN where undefined (``bootstrap_ci`` uses it instead of one call per resample)."""
+        from meddx.evaluation.intervals_batch import batch_values
+
+        return batch_values(self, w)
 
     def _ranking(self, w: np.ndarray, c: int) -> tuple[float, float]:
         """(AUC, AP) of class ``c`` under weights ``w``; NaN when a side is empty."""
@@ -142,19 +163,29 @@ class _FastMetrics:
         return {name: (None if math.isnan(v) else v) for name, v in self.values(self.weights(idx)).items()}
 
 
-def _paired_statistic(a: _FastMetrics, b: _FastMetrics) -> Statistic:
-    """metric(A) - metric(B) on the same resample; None where either is undefined."""
+class _PairedStatistic:
+    """metric(A) - metric(B) on the same resample; None (batch: NaN) where either is undefined."""
 
-    def statistic(idx: np.ndarray) -> dict[str, float | None]:
-        w = a.weights(idx)
-        va, vb = a.values(w), b.values(w)
+    def __init__(self, a: _FastMetrics, b: _FastMetrics) -> None:
+        self.a, self.b = a, b
+
+    def __call__(self, idx: np.ndarray) -> dict[str, float | None]:
+        w = self.a.weights(idx)
+        va, vb = self.a.values(w), self.b.values(w)
         out = {}
         for name in va:
             diff = va[name] - vb[name]
             out[name] = None if math.isnan(diff) else diff
         return out
 
-    return statistic
+    def batch(self, w: np.ndarray) -> dict[str, np.ndarray]:
+        va, vb = self.a.batch(w), self.b.batch(w)
+        return {name: va[name] - vb[name] for name in va}
+
+
+def _paired_statistic(a: _FastMetrics, b: _FastMetrics) -> Statistic:
+    """metric(A) - metric(B) on the same resample (a ``bootstrap_ci`` statistic with ``batch``)."""
+    return _PairedStatistic(a, b)
 
 
 # --- public metric intervals ------------------------------------------------------------
