@@ -85,7 +85,7 @@ def settings_record(config: Any, k: int) -> dict[str, Any]:
 
 def plan_record(config: Any, k: int, how: str, dev: SplitData, fold_index: list[np.ndarray]) -> dict[str, Any]:
     """The ``cv_plan.json`` content of a run about to train its folds (see the module docstring)."""
-    from meddx.core.paths import runs_dir
+    from meddx.core.paths import meddx_home
     from meddx.training.finish import local_path
 
     return {"format": PLAN_FORMAT, **settings_record(config, k), "data_path": local_path(config.data),
@@ -93,7 +93,8 @@ def plan_record(config: Any, k: int, how: str, dev: SplitData, fold_index: list[
             "data": {"n": len(dev), "sha256_content": content_digest(dev)}, "resumes": [],
             # a fold run started earlier is another cross-validation's; a resume under another MEDDX_HOME says
             # where its fold runs are (cv_fold_runs)
-            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "runs": str(Path(runs_dir()).resolve())}
+            "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "runs": str((meddx_home() / "runs").resolve())}  # not runs_dir(): that creates the folder, before a refusal
 
 
 def read_plan(folder: str | Path) -> dict[str, Any]:
