@@ -168,31 +168,20 @@ class _Run:
         return result
 
     def decode(self, data: bytes, path: Path) -> str:
-        """Bytes to text as the training readers read them (:mod:`meddx.data.text_exports`): bytes that
+        """Bytes to text as the training readers read them (``text_exports.decode_bytes``): bytes that
         are valid UTF-8 with accented letters (or a UTF-8 mark) under ``--encoding latin-1``/cp1252 are
         read as UTF-8 and ``path`` is counted for the note (read as Latin-1, ``José`` became ``JosÃ©``,
         which no name rule finds: a leak, and the output came back garbled); UTF-16 read as a
         single-byte encoding is refused (NUL between the letters hides every identifier)."""
         import codecs
 
-        from meddx.data.text_exports import check_byte_marks, utf8_despite
+        from meddx.data.text_exports import decode_bytes
 
-        codec = "utf-8-sig" if self.encoding.lower().replace("_", "-") in ("utf-8", "utf8") else self.encoding
         try:
-            codecs.lookup(codec)
-        except LookupError:
+            codecs.lookup(self.encoding)
+        except LookupError:  # a setting, not the file: deid's own ConfigError, as before
             raise ConfigError(f"unknown --encoding {self.encoding!r}; use e.g. utf-8, latin-1, cp1252") from None
-        if utf8_despite(data, self.encoding):
-            codec = "utf-8-sig"  # a mark (Excel's "CSV UTF-8") is no part of the first line
-            self.as_utf8.append(path)
-        else:
-            check_byte_marks(data, path, self.encoding)
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            raise DataError(f"{path}: byte {exc.start} (line {line}) is not valid {self.encoding}; re-encode the file "
-                            f"as UTF-8 or pass --encoding latin-1") from None
+        return decode_bytes(data, path, self.encoding, self.as_utf8)
 
     def text_file(self, src: Path, dst: Path, doc_id: str | None = None, allow_empty: bool = False) -> None:
         data = src.read_bytes()
