@@ -56,8 +56,15 @@ class TextPredictor(Predictor):
         return self.calibrate(probs) if calibrated else probs
 
     def _raw_text_probs(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
-        outs = [self.encoded_probs(*self.encode(texts[start:start + batch_size]), calibrated=False)
-                for start in range(0, len(texts), batch_size)]
+        return self._raw_encoded_probs(self.tokenizer.encode_rows(list(texts), max_length=self.max_length), batch_size)
+
+    def _raw_encoded_probs(self, encodings: Sequence[Any], batch_size: int) -> np.ndarray:
+        """Uncalibrated ``(N, K)`` probabilities of encodings, padded and scored ``batch_size`` at a time
+        (each batch padded to its own longest row, as :meth:`encode` pads): one path for documents and
+        for encodings a caller already holds."""
+        outs = [self.encoded_probs(*map(torch.from_numpy, self.tokenizer.pad_rows(encodings[start:start + batch_size])),
+                                   calibrated=False)
+                for start in range(0, len(encodings), batch_size)]
         if not outs:
             return np.zeros((0, len(self.label_names)), dtype=np.float64)
         return np.concatenate(outs)
@@ -125,10 +132,7 @@ class TextPredictor(Predictor):
         if len(encodings) != len(sources):
             raise DataError(f"predict_encodings: {len(encodings)} encodings but {len(sources)} sources; expected one "
                             "source name per encoding")
-        rows = (self.tokenizer.pad_rows(encodings[i:i + batch_size]) for i in range(0, len(encodings), batch_size))
-        raw = [self.encoded_probs(torch.from_numpy(ids), torch.from_numpy(mask), calibrated=False)
-               for ids, mask in rows]
-        probs = self.calibrate(np.concatenate(raw) if raw else np.zeros((0, len(self.label_names)), dtype=np.float64))
+        probs = self.calibrate(self._raw_encoded_probs(encodings, batch_size))
         threshold = self.class_thresholds if self.task == "multilabel" and self.class_thresholds else self.threshold
         return [Prediction(source=s, label=lab, probabilities={n: float(v) for n, v in zip(self.label_names, row)},
                            threshold=threshold)
