@@ -111,8 +111,9 @@ def test_resume_goes_on_inside_the_interrupted_fold(cv_setup: tuple[Path, Path, 
     spy.clear()
     result = run_cli(["cv", "--resume", str(broken)], capsys)
     assert result.code == 130 and stopped, result.out + result.err
-    assert "fold 0: reused" in result.out and f"fold 1: resumed from epoch 2 of 3 ({run})" in result.out
-    assert "fold 2: training" in result.out
+    said = result.out + result.err  # the fold lines: on stdout or stderr (notices), as the CLI prints them
+    assert "fold 0: reused" in said and f"fold 1: resumed from epoch 2 of 3 ({run})" in said
+    assert "fold 2: training" in said
     assert spy.fits == [(f"{table.stem}-fold1", True), (f"{table.stem}-fold2", False)]  # fold 1 from its checkpoint
     assert spy.epochs_of(1) == [1, 2] and spy.epochs_of(2) == [0, 1, 2]  # fold 1's epoch 1 not trained again
     assert "after its 3 folds were trained, before cv.json was written" in result.err
@@ -146,7 +147,8 @@ def test_a_damaged_last_checkpoint_retrains_the_fold_from_its_first_epoch(
     spy.clear()
     result = run_cli(["cv", "--resume", str(broken)], capsys)
     assert result.code == 0, result.out + result.err
-    assert f"fold 1: training from its first epoch: {last} is not a readable checkpoint (truncated" in result.out
+    said = result.out + result.err
+    assert f"fold 1: training from its first epoch: {last} is not a readable checkpoint (truncated" in said
     assert spy.fits[0][1] is False and spy.epochs_of(1) == [0, 1, 2]
     first, resumed = (json.loads((d / "cv.json").read_text()) for d in (whole, broken))
     assert _without_paths(resumed) == _without_paths(first)
@@ -172,10 +174,63 @@ def test_a_relative_out_resumed_from_another_folder_goes_on_inside_its_fold(
     spy.clear()
     result = run_cli(["cv", "--resume", "a/cv"], capsys)
     assert result.code == 0, result.out + result.err
-    assert "fold 0: reused (a/cv/fold0)" in result.out, result.out
-    assert "fold 1: resumed from epoch 2 of 3" in result.out, result.out
+    said = result.out + result.err
+    assert "fold 0: reused (a/cv/fold0)" in said, said
+    assert "fold 1: resumed from epoch 2 of 3" in said, said
     assert spy.epochs_of(0) == [] and spy.epochs_of(1) == [1, 2]
     summary = json.loads((started / "cv" / "cv.json").read_text())
     assert [f["bundle"] for f in summary["folds"]] == [f"a/cv/fold{k}" for k in range(3)]  # as given, from here
     assert not (tmp_path / "cv").exists()  # no bundle saved relative to the resume's folder
     assert _without_paths(summary) == _without_paths(json.loads((whole / "cv.json").read_text()))
+
+
+def test_a_saved_fold_is_reused_and_a_moved_folder_goes_on_inside_its_fold(
+        cv_setup: tuple[Path, Path, Path], tmp_path: Path, meddx_home: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Two cases left by stop 51, in one cross-validation. A Ctrl-C after fold 1's bundle was saved but before its
+    cv_folds record was written: before, the resume removed the bundle and trained fold 1 again from its first
+    epoch; now it is reused, its held-out part predicted again from it (the same bits as the uninterrupted run's).
+    Then, interrupted inside fold 2 and moved (`mv first second`): before, fold 2 trained again from epoch 1
+    with a bare "training" line (its run recorded the old absolute path); now it goes on from its last finished
+    epoch and saves its bundle into the moved folder."""
+    from meddx.evaluation import cv_resume
+
+    table, config, whole = cv_setup
+    first, second = tmp_path / "first", tmp_path / "second"
+    spy = Spy(monkeypatch, stop_fold=2, stop_epoch=1)
+    real_save, stopped = cv_resume.save_fold, []
+
+    def interrupted_once(out_dir: Path, k: int, fold: Any) -> Path:  # Ctrl-C between fold 1's bundle and record
+        if k == 1 and not stopped:
+            stopped.append(True)
+            raise KeyboardInterrupt
+        return real_save(out_dir, k, fold)
+
+    monkeypatch.setattr(cv_resume, "save_fold", interrupted_once)
+    result = run_cli(["cv", str(config), "--folds", "3", "--out", str(first)], capsys)
+    assert result.code == 130 and stopped, result.out + result.err
+    assert f"fold 1's bundle {first / 'fold1'}, saved before its record (a resume reuses it)" in result.err
+
+    spy.clear()
+    result = run_cli(["cv", "--resume", str(first)], capsys)  # a Ctrl-C inside fold 2's second epoch
+    assert result.code == 130 and spy.stopped, result.out + result.err
+    said = result.out + result.err
+    assert "2 of 3 folds finished and reused (1 predicted again from its saved bundle), 1 to train" in said, said
+    assert f"fold 1: reused ({first / 'fold1'}; saved before the interrupt" in said
+    assert spy.fits == [(f"{table.stem}-fold2", False)]  # fold 1 not trained again
+    plan = json.loads((first / "cv_plan.json").read_text())
+    assert plan["resumes"][0]["predicted_again"] == [1] and plan["folder"] == str(first)
+
+    first.rename(second)
+    spy.clear()
+    result = run_cli(["cv", "--resume", str(second)], capsys)
+    assert result.code == 0, result.out + result.err
+    said = result.out + result.err
+    assert "fold 2: resumed from epoch 2 of 3" in said, said
+    assert f"its bundle goes to this folder, not to {first})" in said, said
+    assert spy.fits == [(f"{table.stem}-fold2", True)] and spy.epochs_of(2) == [1, 2]
+    assert not first.exists() and (second / "fold2" / "weights.safetensors").is_file()
+    summary = json.loads((second / "cv.json").read_text())
+    assert [f["bundle"] for f in summary["folds"]] == [str(second / f"fold{k}") for k in range(3)]
+    assert _without_paths(summary) == _without_paths(json.loads((whole / "cv.json").read_text()))
+    assert (second / "oof_predictions.csv").read_bytes() == (whole / "oof_predictions.csv").read_bytes()

@@ -113,7 +113,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
         for k in range(len(fold_index)):  # before fold 0 trains, not when fold k is saved
             check_destination_free(out_dir / f"fold{k}", "--out")
         out_dir.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(out_dir / cv_plan.PLAN_FILE, now)  # what a resume must find again
+        write_json_atomic(out_dir / cv_plan.PLAN_FILE, cv_plan.started_in(out_dir, now))  # what a resume finds again
         if out:  # a --out folder is a run of `registry runs` too: interrupted, it lists its resume command
             from meddx.registry.run_log import created
 
@@ -201,17 +201,22 @@ def _summary(config: Any, folds: int, source: ImageSource, dev: SplitData, fold_
 
 
 def _train_fold(fold: ImageSource, k: int, config: Any, name: str, out_dir: Path, progress: bool,
-                resume_from: Path | None = None) -> FoldOutcome:
+                resume_from: Any = None) -> FoldOutcome:
     """Train fold ``k`` (its source ``fold``) into ``out_dir/foldK`` and take what cv.json needs from it;
-    ``resume_from``: its interrupted training run, continued from its last finished epoch (``training.fit``'s
-    resume: the run's own config and plan; ``cv_fold_runs``)."""
+    ``resume_from``: its interrupted training run (``cv_fold_runs.FoldRun``), continued from its last finished
+    epoch (``training.fit``'s resume: the run's own config and plan), or, when it saved the fold's bundle
+    before the interrupt, only read back (``cv_saved``)."""
     from meddx.bundle.bundle import load_bundle
     from meddx.core.files import to_json
     from meddx.evaluation.evaluate import decided_labels
     from meddx.training.fit import fit
 
-    if resume_from is not None:
-        result = fit(None, resume=resume_from, source=fold, progress=progress)
+    if resume_from is not None and resume_from.saved is not None:
+        from meddx.evaluation.cv_saved import saved_fit_result
+
+        result = saved_fit_result(resume_from.path, resume_from.saved, fold)
+    elif resume_from is not None:
+        result = fit(None, resume=resume_from.path, source=fold, progress=progress)
     else:  # its run's config.json names the bundle absolutely: a resume from another folder finds the run and
         # saves the bundle into this cv's folder, not into a relative path taken from the resume's folder
         bundle = str(fold_bundle(out_dir, k).absolute())

@@ -97,6 +97,15 @@ def plan_record(config: Any, k: int, how: str, dev: SplitData, fold_index: list[
             "runs": str((meddx_home() / "runs").resolve())}  # not runs_dir(): that creates the folder, before a refusal
 
 
+def started_in(folder: Path, plan: dict[str, Any]) -> dict[str, Any]:
+    """``plan`` (a new run's :func:`plan_record`) with where it starts: ``folder``, absolute (a resume of the
+    folder moved elsewhere goes on from the fold runs writing into it), and ``earlier_runs``, the fold runs
+    into it that started in its second or later before it did (never its own: ``cv_fold_runs``)."""
+    from meddx.evaluation.cv_fold_runs import earlier_runs
+
+    return {**plan, "folder": str(Path(folder).absolute()), "earlier_runs": earlier_runs(folder, plan["started"])}
+
+
 def read_plan(folder: str | Path) -> dict[str, Any]:
     """The ``cv_plan.json`` of an interrupted cross-validation in ``folder``; refused on one line when
     ``folder`` is not one: missing, finished (``cv.json``), or without a plan."""
@@ -180,14 +189,15 @@ def check_same_settings(folder: str | Path, plan: dict[str, Any], now: dict[str,
 
 
 def note_resume(folder: str | Path, plan: dict[str, Any], reused: list[int], trained: list[int],
-                runs: dict[int, Any] | None = None) -> None:
+                runs: dict[int, Any] | None = None, saved: list[int] | None = None) -> None:
     """Add this resume (time, folds reused, folds to train and, of those, the ones going on from their
-    interrupted run: ``runs``, fold -> ``cv_fold_runs.FoldRun``) to ``cv_plan.json``."""
+    interrupted run: ``runs``, fold -> ``cv_fold_runs.FoldRun``) to ``cv_plan.json``; ``saved``: the reused
+    folds whose bundle was saved without their record (their held-out part predicted again)."""
     from meddx.core.files import write_json_atomic
 
     entry = {"utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "reused": reused, "trained": trained,
              "resumed": [{"fold": k, "run": str(run.path), "epochs_saved": run.epochs_saved}
-                         for k, run in sorted((runs or {}).items())]}
+                         for k, run in sorted((runs or {}).items())], "predicted_again": sorted(saved or [])}
     plan["resumes"] = [*(plan.get("resumes") or []), entry]
     write_json_atomic(Path(folder) / PLAN_FILE, plan)
 

@@ -13,6 +13,9 @@ left (a bundle without a record, a damaged one) is removed first. A fold whose t
 interrupted goes on from its last finished epoch, through training's own resume of its run folder
 under ``MEDDX_HOME/runs`` (:mod:`meddx.evaluation.cv_fold_runs`), or, when that run cannot be taken up
 (a damaged ``last.ckpt``, other settings or data), restarts from its first epoch with a line saying why.
+A fold interrupted after its run saved the bundle but before its record was written keeps the bundle:
+its held-out part is predicted again from it (with the predictor training predicted it with, on the
+same weights: the same bits, checked for tables and documents with their baseline) and recorded.
 """
 
 from __future__ import annotations
@@ -134,27 +137,32 @@ def clear_fold(out_dir: Path, k: int) -> list[str]:
 
 
 def fold_outcomes(n: int, out_dir: Path, plan: dict[str, Any] | None, say: Callable[[str], None],
-                  train: Callable[[int, Path | None], FoldOutcome],
+                  train: Callable[[int, Any], FoldOutcome],
                   same_data: Callable[[int, Path], None] | None = None) -> list[FoldOutcome]:
     """The outcome of each of ``n`` folds: on a resume (``plan``: its ``cv_plan.json``), a finished
-    fold's from its record; any other fold trained now (``train(k, run)``: ``run`` the folder of its
-    interrupted training run to go on from, or ``None`` to train from the first epoch), then recorded.
+    fold's from its record; any other fold trained now (``train(k, run)``: ``run`` its interrupted
+    training run to go on from, a ``cv_fold_runs.FoldRun`` (its ``saved`` bundle, when set, only predicts
+    the fold's held-out part again), or ``None`` to train from the first epoch), then recorded.
     ``same_data(k, run)`` raises a ``MeddxError`` when ``run`` was not trained on fold ``k``'s data.
     An interruption names the command that resumes the run."""
+    from meddx.core.errors import MeddxError
     from meddx.evaluation import cv_plan
+    from meddx.evaluation.cv_fold_runs import retarget
     from meddx.training.fit import TrainingInterrupted
 
     kept = {k: load_fold(out_dir, k) for k in range(n)} if plan is not None else {}
     runs: dict[int, tuple[Any, str | None]] = {}
     if plan is not None:
-        reused = [k for k in range(n) if kept[k] is not None]
         runs = {k: _fold_run(out_dir, k, plan, same_data) for k in range(n) if kept[k] is None}
-        cv_plan.note_resume(out_dir, plan, reused, [k for k in range(n) if kept[k] is None],
-                            {k: run for k, (run, _) in runs.items() if run is not None})
-        went_on = sum(run is not None for run, _ in runs.values())
-        whose = "its" if went_on == 1 else "their"
-        say(f"resuming {out_dir}: {len(reused)} of {n} folds finished and reused, {n - len(reused)} to train"
-            + (f" ({went_on} going on from {whose} last finished epoch)" if went_on else ""))
+        saved = [k for k, (run, _) in runs.items() if run is not None and run.saved is not None]
+        reused = sorted([k for k in range(n) if kept[k] is not None] + saved)
+        going_on = {k: run for k, (run, _) in runs.items() if run is not None and run.saved is None}
+        cv_plan.note_resume(out_dir, plan, reused, [k for k in range(n) if k not in reused], going_on, saved)
+        whose = "its" if len(going_on) == 1 else "their"
+        say(f"resuming {out_dir}: {len(reused)} of {n} folds finished and reused"
+            + (f" ({len(saved)} predicted again from {'its' if len(saved) == 1 else 'their'} saved bundle)"
+               if saved else "") + f", {n - len(reused)} to train"
+            + (f" ({len(going_on)} going on from {whose} last finished epoch)" if going_on else ""))
     outcomes: list[FoldOutcome] = []
     epochs_kept: str | None = None
     try:
@@ -166,12 +174,23 @@ def fold_outcomes(n: int, out_dir: Path, plan: dict[str, Any] | None, say: Calla
                 continue
             run, why = runs.get(k, (None, None))
             if plan is not None:
-                removed = clear_fold(out_dir, k)  # a bundle without its record, a damaged one
+                removed = [] if run is not None and run.saved else clear_fold(out_dir, k)  # a bundle without its record
                 head = run.line(k) if run is not None else f"  fold {k}: training" + (
                     f" from its first epoch: {why}" if why else "")
                 say(head + (f" (removed what its interrupted run left: {', '.join(removed)})" if removed else ""))
+                if run is not None and run.moved_from is not None:
+                    retarget(run.path, out_dir, k)  # its bundle into this folder, not the one it was moved from
             try:
-                outcome = train(k, None if run is None else run.path)
+                try:
+                    outcome = train(k, run)
+                except (MeddxError, OSError, ValueError) as exc:  # a damaged bundle or metrics.json
+                    if run is None or run.saved is None:
+                        raise
+                    removed = clear_fold(out_dir, k)  # the saved bundle does not predict: trained again
+                    say(f"  fold {k}: training from its first epoch: its saved bundle {run.saved} could not predict "
+                        f"its held-out part ({type(exc).__name__}; removed {', '.join(removed)})")
+                    outcome = train(k, None)
+                save_fold(out_dir, k, outcome)  # a Ctrl-C before its record is written: the saved bundle is kept
             except (TrainingInterrupted, KeyboardInterrupt):  # not `meddx train --resume` of the fold's run
                 from meddx.evaluation.cv_fold_runs import interrupted_fold_note
 
@@ -181,7 +200,6 @@ def fold_outcomes(n: int, out_dir: Path, plan: dict[str, Any] | None, say: Calla
                 raise TrainingInterrupted(f"cross-validation interrupted in fold {k} (folds 0 to {n - 1}; "
                                           + (f"{kept_text}); resume with: meddx cv --resume {out_dir}" if kept_text
                                              else "none finished, nothing kept); run it again")) from None
-            save_fold(out_dir, k, outcome)
             outcomes.append(outcome)
     except BaseException:
         if plan is None and not outcomes and not epochs_kept:  # nothing to resume: the folder is left empty

@@ -174,3 +174,139 @@ def test_the_ctrl_c_line_counts_no_epochs_of_a_run_that_saved_its_bundle(tmp_pat
     assert interrupted_fold_note(out, 1) == f"fold 1's 3 finished epochs in {run / 'checkpoints' / 'last.ckpt'}"
     (run / "metrics.json").write_text("{}")
     assert interrupted_fold_note(out, 1) is None
+
+
+def test_a_run_of_an_earlier_cv_in_the_same_second_is_not_taken_up(tmp_path: Path, meddx_home: Path) -> None:
+    """The ``started`` filter compares to the second: an earlier cross-validation into FOLDER that left fold 1's run
+    in the second this one started (a script: run, Ctrl-C, remove, run again) was taken up as this one's. The runs
+    into FOLDER that exist when a cross-validation starts are recorded (``earlier_runs``) and never taken up."""
+    from meddx.evaluation.cv_fold_runs import interrupted_fold_note
+
+    out = tmp_path / "cv"
+    stale = _fold_run(meddx_home, out, 1, "20261125-110000", epoch=1)  # the earlier cv's, in 11:00:00
+    _fold_run(meddx_home, tmp_path / "other", 1, "20261125-110000-2", epoch=1)  # another folder's: not listed
+    plan = cv_plan.started_in(out, {"started": "2026-11-25T11:00:00Z"})
+    assert plan["earlier_runs"] == [stale.name] and plan["folder"] == str(out)
+    out.mkdir()
+    (out / cv_plan.PLAN_FILE).write_text(json.dumps(plan))
+    assert latest_fold_run(out, 1) is None and interrupted_fold_note(out, 1) is None
+    ours = _fold_run(meddx_home, out, 1, "20261125-110000-3", epoch=0)  # this cv's, in the same second
+    assert latest_fold_run(out, 1) == ours and resumable_fold_run(out, 1, SETTINGS)[0].epochs_saved == 1
+    del plan["earlier_runs"]  # a plan written before the list (stop 51): the second alone, as before
+    (out / cv_plan.PLAN_FILE).write_text(json.dumps(plan))
+    assert latest_fold_run(out, 1) == ours
+
+
+def test_an_ensemble_folds_ctrl_c_line_names_each_networks_epochs(tmp_path: Path, meddx_home: Path) -> None:
+    """Before, it counted the first network's epochs only (``RUN/checkpoints/last.ckpt``), which a resume does not
+    go on from alone: network 2 had one epoch kept, network 3 none."""
+    from meddx.evaluation.cv_fold_runs import interrupted_fold_note
+
+    out = tmp_path / "cv"
+    run = _fold_run(meddx_home, out, 1, "20261125-100000", epoch=2, ensemble=3)
+    (run / "members" / "1" / "checkpoints").mkdir(parents=True)
+    torch.save({"epoch": 0, "state_dict": {}}, run / "members" / "1" / "checkpoints" / "last.ckpt")
+    (run / "members" / "2").mkdir()
+    member = run / "members" / "1" / "checkpoints" / "last.ckpt"
+    assert interrupted_fold_note(out, 1) == (
+        f"fold 1's ensemble of 3 networks: network 1's 3 finished epochs in {run / 'checkpoints' / 'last.ckpt'}, "
+        f"network 2's 1 finished epoch in {member}, network 3: none yet")
+
+
+def _moved(tmp_path: Path, home: Path) -> tuple[Path, Path, Path]:
+    """A cross-validation started in ``first`` (its plan records the folder), its fold 1 run interrupted after an
+    epoch, the folder then moved to ``second``."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    (first / cv_plan.PLAN_FILE).write_text(json.dumps(cv_plan.started_in(first, {"started": "2026-11-25T10:00:00Z"})))
+    run = _fold_run(home, first, 1, "20261125-110000", epoch=0)
+    first.rename(second)
+    return first, second, run
+
+
+def test_a_moved_cv_goes_on_from_its_fold_run_and_saves_into_the_new_folder(tmp_path: Path, meddx_home: Path) -> None:
+    from meddx.evaluation.cv_fold_runs import retarget
+
+    first, second, run = _moved(tmp_path, meddx_home)
+    found, why = resumable_fold_run(second, 1, SETTINGS)
+    assert why is None and (found.path, found.moved_from) == (run, first)
+    assert found.line(1) == (f"  fold 1: resumed from epoch 2 of 3 ({run}; its bundle goes to this folder, not to "
+                             f"{first})")
+    retarget(run, second, 1)
+    assert json.loads((run / "config.json").read_text())["output"] == str(second / "fold1")
+    assert resumable_fold_run(second, 1, SETTINGS)[0].moved_from is None
+
+
+def test_a_copied_cv_does_not_take_up_its_originals_fold_run(tmp_path: Path, meddx_home: Path) -> None:
+    """`cp -r first second; meddx cv --resume second`: the run is the original's (it saves into ``first``); taken up
+    from the copy, the original could no longer go on from it."""
+    import shutil
+
+    first, second, run = _moved(tmp_path, meddx_home)
+    shutil.copytree(second, first)
+    found, why = resumable_fold_run(second, 1, SETTINGS)
+    assert found is None and why == (f"its run {run} saves into {first}, where this cross-validation started and "
+                                     "which still holds one (a copy does not go on from its original's runs: resume "
+                                     f"that one with meddx cv --resume {first})")
+    assert resumable_fold_run(first, 1, SETTINGS)[0].path == run
+
+
+def test_a_run_that_saved_the_bundle_beside_is_reused_not_retrained(tmp_path: Path, meddx_home: Path) -> None:
+    """Interrupted between its bundle and its cv record: before, "saved its bundle but the cross-validation did not
+    record it" and the fold trained again from its first epoch. A bundle another run saved is not this run's."""
+    out = tmp_path / "cv"
+    run = _fold_run(meddx_home, out, 1, "20261125-100000", epoch=2)
+    (run / "metrics.json").write_text("{}")
+    bundle = out / "fold1"
+    bundle.mkdir(parents=True)
+    (bundle / "metrics.json").write_text("{}")
+    (bundle / "config.json").write_text(json.dumps({"training": {"run_dir": str(run)}}))
+    found, why = resumable_fold_run(out, 1, SETTINGS)
+    assert why is None and found.saved == bundle
+    assert found.line(1) == (f"  fold 1: reused ({bundle}; saved before the interrupt, its record was not: its "
+                             "held-out part is predicted again from it)")
+    (bundle / "config.json").write_text(json.dumps({"training": {"run_dir": str(tmp_path / "another-run")}}))
+    assert resumable_fold_run(out, 1, SETTINGS) == (
+        None, f"its run {run} saved its bundle but the cross-validation did not record it")
+
+
+def test_a_moved_cv_of_an_older_plan_names_the_run_it_does_not_take_up(tmp_path: Path, meddx_home: Path) -> None:
+    """A plan written by stop 51 records no ``folder``: the fold cannot know its run is its own (before, its line
+    said a bare "training"); it names the run and why."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    _plan(first, "2026-11-25T10:00:00Z")  # started and runs only, as stop 51 wrote them
+    run = _fold_run(meddx_home, first, 1, "20261125-110000", epoch=0)
+    first.rename(second)
+    assert resumable_fold_run(second, 1, SETTINGS) == (None, (
+        f"its run {run} may be this fold's but saves into {first / 'fold1'}, a folder no longer there (this one was "
+        "moved since?); its cv_plan.json, written by an older meddx, does not record the folder it started in, so the "
+        "run is not taken up"))
+    assert resumable_fold_run(second, 2, SETTINGS) == (None, None)
+
+
+def test_a_saved_bundle_that_cannot_predict_is_trained_again_saying_why(tmp_path: Path, meddx_home: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from meddx.core.errors import BundleError
+    from meddx.evaluation import cv_resume
+
+    out = tmp_path / "cv"
+    run = _fold_run(meddx_home, out, 0, "20261125-100000", epoch=2)
+    (run / "metrics.json").write_text("{}")
+    bundle = out / "fold0"
+    bundle.mkdir(parents=True)
+    (bundle / "metrics.json").write_text("{}")
+    (bundle / "config.json").write_text(json.dumps({"training": {"run_dir": str(run)}}))
+    calls, lines = [], []
+
+    def train(k: int, fold_run: FoldRun | None) -> str:
+        calls.append(None if fold_run is None else fold_run.saved)
+        if fold_run is not None:
+            raise BundleError(f"{bundle / 'weights.safetensors'}: damaged")
+        return "trained"
+
+    monkeypatch.setattr(cv_resume, "save_fold", lambda *args: None)
+    outcomes = cv_resume.fold_outcomes(1, out, {"config": SETTINGS}, lines.append, train)  # type: ignore[arg-type]
+    assert outcomes == ["trained"]
+    assert calls == [bundle, None] and not bundle.exists()
+    assert lines[-1] == (f"  fold 0: training from its first epoch: its saved bundle {bundle} could not predict its "
+                         f"held-out part (BundleError; removed {bundle})")
