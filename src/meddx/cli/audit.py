@@ -70,6 +70,7 @@ def _print_table(result: dict, path: Path) -> None:
                   f"n = {result['n_per_side']} per side")
     console.print("model: " + (f"DP-SGD, epsilon {privacy['epsilon']:.3f} at delta {privacy['delta']:g}" if privacy
                                else "trained without differential privacy"))
-    for note in result.get("notes", []):
-        console.print(f"note: {note}")
+    from meddx.cli.streams import notes
+
+    notes(result.get("notes"))  # on stderr: stdout stays the table and the path written
     console.print(f"written: {path}")

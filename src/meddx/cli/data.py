@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 import typer
 
+from meddx.cli import streams
 from meddx.cli.data_print import (
     _per_split, _print_info, _print_seg_info, _print_seg_verify, _print_text_conflicts, _print_text_info, _print_verify,
 )
@@ -183,7 +184,6 @@ def verify(
     the names file or the values seen). A text source is checked for copies
     after normalisation and MinHash near copies; ``--fix`` writes it without the groups found.
     """
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from meddx.cli.data_report import DEFAULT_REPORT, report_destination, write_report
@@ -239,9 +239,8 @@ def verify(
         if clean_manifest is not None:
             raise typer.BadParameter("--clean-manifest lists image files; for a text source use --fix and "
                                      "--fixed-output", param_hint="--clean-manifest")
-    console = Console(stderr=True)
     with Progress("verifying", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
+                  console=streams.stderr_console(), transient=True) as bar:  # never in stdout
         task = bar.add_task("verify", total=sum(len(d) for d in src.splits.values()))
         result = check(src, near_duplicates=near, max_distance=max_distance,  # type: ignore[arg-type]
                        progress=lambda done, total: bar.update(task, completed=done))
@@ -253,8 +252,7 @@ def verify(
             raise typer.Exit(1)
         return
     _print_verify(result.to_dict(), report)
-    for warning in getattr(src, "warnings", None) or []:  # a table's zeros that look like a missing-value code
-        console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
+    streams.warnings(getattr(src, "warnings", None))  # a table's zeros that look like a missing-value code
     if getattr(src, "modality", None) == "series":
         from meddx.data.series_info import print_series_verify
 

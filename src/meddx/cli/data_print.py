@@ -1,9 +1,12 @@
 """Printing for ``meddx data info|verify`` (split from ``cli/data.py``): image, text and
-segmentation sources."""
+segmentation sources. The summary and the checks on stdout; ``note:`` and ``warning:`` lines on
+stderr (``cli.streams``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from meddx.cli import streams
 
 
 def _print_text_info(result: dict) -> None:
@@ -30,8 +33,7 @@ def _print_text_info(result: dict) -> None:
     console.print(lengths)
     console.print("columns: " + ", ".join(f"{k}={v}" for k, v in result["columns"].items() if v is not None))
     print_untrainable(console, result)
-    for note in result["notes"]:
-        console.print(f"note: {note}")
+    streams.notes(result["notes"])
 
 
 def _print_text_conflicts(report: dict) -> None:
@@ -48,7 +50,7 @@ def _print_text_conflicts(report: dict) -> None:
         console.print(f"... and {len(groups) - 10} more in the report")
 
 
-def _print_swapped(console, report: dict) -> None:  # type: ignore[no-untyped-def]
+def _print_swapped(report: dict) -> None:
     """The warning for a text source whose columns look swapped, printed before the verify table: its
     class counts and conflicts are about notes read as labels, and a user reads the table first."""
     from meddx.data.text_columns import ONE_ROW_NAMES
@@ -59,10 +61,10 @@ def _print_swapped(console, report: dict) -> None:  # type: ignore[no-untyped-de
     # verify reads such a file (it may be conflicting duplicates): say what train will refuse
     other = ("" if ONE_ROW_NAMES in swapped else "; if not, the same documents carry different labels (listed "
              "below; --fix drop-conflicting)")
-    console.print(f"[bold yellow]warning:[/bold yellow] {swapped}; labels are shown by number (#1, #2, ...), "
-                  "not by value (they may be note text). If the columns are swapped, name the document column "
-                  "with --text-column and the label column with --label-column (or fix the header's order)"
-                  f"{other}. `meddx train` refuses the file as it is", soft_wrap=True)
+    streams.warning(f"{swapped}; labels are shown by number (#1, #2, ...), not by value (they may be note "
+                    "text). If the columns are swapped, name the document column with --text-column and the label "
+                    f"column with --label-column (or fix the header's order){other}. `meddx train` refuses the "
+                    "file as it is")
 
 
 def conflict_line(s: dict) -> str:
@@ -134,8 +136,7 @@ def _print_seg_info(result: dict) -> None:
     for split, s in result["splits"].items():
         for bad in s["undecodable"][:5]:
             console.print(f"[red]problem[/red] {split}: {bad['reason']}")
-    for note in result["notes"]:
-        console.print(f"note: {note}")
+    streams.notes(result["notes"])
 
 
 def _print_seg_verify(report: dict, path: Path) -> None:
@@ -213,15 +214,14 @@ def _print_info(result: dict) -> None:
     console.print(images)
     print_spacing(console, result)
     if result.get("dtype_mix"):
-        console.print(f"[yellow]warning:[/yellow] {result['dtype_mix']}", soft_wrap=True)
+        streams.warning(result["dtype_mix"])
     if any(s["sampled"] for s in splits.values()):
         console.print("shapes and intensities come from an evenly spread sample of the files (see 'decoded')")
     for split, s in splits.items():
         for bad in s.get("undecodable", [])[:5]:
             console.print(f"[red]undecodable[/red] {split}: {bad['reason']}")
     print_untrainable(console, result)
-    for note in result["notes"]:
-        console.print(f"note: {note}")
+    streams.notes(result["notes"])
 
 
 def _mm(values: list[float]) -> str:
@@ -255,9 +255,8 @@ def print_spacing(console, result: dict) -> None:  # type: ignore[no-untyped-def
         console.print(line, soft_wrap=True)
         if sp["varies"]:
             what = "volume" if result.get("spatial_dims") == 3 else "image"  # 2D: X-rays from two detectors
-            console.print(f"[yellow]warning:[/yellow] spacing varies across {split} files; classification resizes "
-                          f"each {what} to the model's input without resampling, so resample them to one spacing",
-                          soft_wrap=True)
+            streams.warning(f"spacing varies across {split} files; classification resizes each {what} to the "
+                            "model's input without resampling, so resample them to one spacing")
 
 
 def _print_verify(report: dict, path: Path) -> None:
@@ -265,7 +264,7 @@ def _print_verify(report: dict, path: Path) -> None:
     from rich.table import Table
 
     console = Console()
-    _print_swapped(console, report)
+    _print_swapped(report)
     s = report["summary"]
     table = Table("check", "result", title=f"verify {report['source']['name']} ({s['samples']} samples, {s['seconds']} s)")
     table.add_row("undecodable files", str(s["undecodable"]))
@@ -293,8 +292,7 @@ def _print_verify(report: dict, path: Path) -> None:
         console.print("[yellow]shared across splits:[/yellow] " + ", ".join(
             f"{m['split']}:{m['id']} ({m['label']})" for m in g["members"][:4]) + (" ..." if g["size"] > 4 else ""))
     print_untrainable(console, s, report.get("source", {}).get("task"))
-    for note in report.get("notes") or []:  # the reader's: a misspelt label, files left out (were in the JSON only)
-        console.print(f"note: {note}", soft_wrap=True)
+    streams.notes(report.get("notes"))  # the reader's: a misspelt label, files left out (were in the JSON only)
     if report["summary"]["has_leakage"]:
         console.print("[bold red]leakage:[/bold red] the same content or patient appears in more than one split; "
                       "deduplicate before trusting test metrics")

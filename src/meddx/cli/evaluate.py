@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import typer
 
+from meddx.cli import streams
 from meddx.core import SEED_MAX
 from meddx.evaluation.report_format import text_number as _f
 from meddx.evaluation.report_format import text_with_ci as _ci
@@ -68,11 +69,14 @@ def _columns(text_column: str | None, label_column: str | None, id_column: str |
 
 
 def _print_evaluation(metrics: dict[str, Any], path: Path, lines: list[str], report: bool, as_json: bool) -> None:
+    """The metrics (JSON, which holds the warnings, or the headline ``lines``) and the files written on
+    stdout; without ``--json`` each warning on stderr (``cli.streams``)."""
     if as_json:
         typer.echo(json.dumps(metrics, indent=2))
         return
     for line in lines:
         typer.echo(line)
+    streams.warnings(metrics.get("warnings"))
     typer.echo(f"metrics: {path}")
     if report:
         typer.echo(f"report:  {path.parent / 'report.html'}")
@@ -93,7 +97,8 @@ def _is_segmentation_bundle(bundle: str) -> bool:
 
 
 def seg_headline(metrics: dict[str, Any]) -> list[str]:
-    """Per-class Dice and HD95 with CIs, and the measurement error, one line each."""
+    """Per-class Dice and HD95 with CIs, and the measurement error, one line each (the warnings are
+    printed apart, on stderr)."""
     unit = (metrics.get("unit") or {}).get("hd95", "")
     lines = [f"{metrics.get('split')}: n={metrics.get('n')}  mean Dice {_ci_of(metrics.get('mean_foreground', {}).get('dice'))}"]
     for name, values in (metrics.get("classes") or {}).items():
@@ -102,7 +107,7 @@ def seg_headline(metrics: dict[str, Any]) -> list[str]:
     for what, err in (metrics.get("measurement") or {}).items():
         lines.append(f"  {what}: mean absolute difference {_ci((err.get('ci') or {}).get('mean_abs'), err.get('mean_abs'))} "
                      f"{err.get('unit', '')}, median {_f(err.get('median_abs'))}, 95th percentile {_f(err.get('p95_abs'))}")
-    return lines + [f"warning: {w}" for w in metrics.get("warnings", [])]
+    return lines
 
 
 def _ci_of(values: dict[str, Any] | None) -> str:
@@ -113,7 +118,8 @@ def _ci_of(values: dict[str, Any] | None) -> str:
 
 
 def headline(metrics: dict[str, Any]) -> list[str]:
-    """The few lines a clinician reads first: AUC with CI, the operating point, calibration, warnings."""
+    """The few lines a clinician reads first: AUC with CI, the operating point, calibration (the
+    warnings are printed apart, on stderr)."""
     ci = metrics.get("ci") or {}
     lines = [f"{metrics.get('split')}: n={metrics['n']}  AUC {_ci(ci.get('auc'), metrics.get('auc'))}  "
              f"AUPRC {_ci(ci.get('auprc'), metrics.get('auprc'))}  accuracy {_ci(ci.get('accuracy'), metrics.get('accuracy'))}"
@@ -149,7 +155,6 @@ def headline(metrics: dict[str, Any]) -> list[str]:
         from meddx.evaluation.label_calibration import per_label_lines
 
         lines += per_label_lines(cal["per_label"])
-    lines += [f"warning: {w}" for w in metrics.get("warnings", [])]
     return lines
 
 
@@ -206,8 +211,7 @@ def compare(
             ci = f" ({_f(d['ci'][0])}–{_f(d['ci'][1])})" if d["ci"] else ""
             typer.echo(f"  Dice {name}: A {_f(d['a'])}  B {_f(d['b'])}  difference {_f(d['difference'])}{ci}  "
                        f"Wilcoxon p={_p(d['wilcoxon_p'])}")
-        for warning in result.get("warnings", []):
-            typer.echo(f"warning: {warning}")
+        streams.warnings(result.get("warnings"))
         typer.echo(f"comparison: {path}")
         return
     tests = result.get("paired_tests") or {}
@@ -221,10 +225,8 @@ def compare(
                    f"(DeLong CI {_f(d['ci'][0])}–{_f(d['ci'][1])})  DeLong p={_p(d['p_value'])}")
     for line in accuracy_lines(result):
         typer.echo(line)
-    for note in result.get("notes", []):  # e.g. B's labels put in A's order
-        typer.echo(f"note: {note}")
-    for warning in result.get("warnings", []):
-        typer.echo(f"warning: {warning}")
+    streams.notes(result.get("notes"))  # e.g. B's labels put in A's order
+    streams.warnings(result.get("warnings"))
     typer.echo(f"comparison: {path}")
 
 
@@ -271,7 +273,7 @@ def cv(
                   ensemble=ensemble)
     if resume is not None:
         cfg, k = _resumed_settings(ctx, resume, config, values, out)
-        summary = cross_validate(cfg, folds=k, resume=resume, progress=progress, say=typer.echo)
+        summary = cross_validate(cfg, folds=k, resume=resume, progress=progress, say=streams.notice)  # progress
     else:
         cfg = load_config(config, flags=flags_given(ctx), **values)
         summary = cross_validate(cfg, folds=folds, out=out, progress=progress)
@@ -293,9 +295,8 @@ def cv(
 
     cut = cut_folds_warning(summary)  # folds whose last epoch the time limit stopped mid-way
     if cut:
-        typer.echo(cut)
-    for warning in summary.get("warnings", []):  # folds lacking a class, unequal folds (evaluation.cv_checks)
-        typer.echo(f"warning: {warning}")
+        streams.notice(cut)
+    streams.warnings(summary.get("warnings"))  # folds lacking a class, unequal folds (evaluation.cv_checks)
     typer.echo(f"cv: {summary['out_dir']}/cv.json")
 
 

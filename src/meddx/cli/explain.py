@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from meddx.cli import streams
 from meddx.core import SEED_MAX
 
 
@@ -77,7 +78,7 @@ def explain(
     try:
         notice = occlusion_notice(predictor, methods, window, stride)  # a volume can take minutes: say how long
         if notice:
-            typer.echo(notice, err=True)
+            streams.notice(notice)
         explanations = run(predictor, items, methods, target=target, names=names, **options)
         files = write_explanations(predictor, explanations, items, out, overwrite=overwrite)
     except BaseException:
@@ -108,7 +109,7 @@ def _warn_atypical(explanations: list) -> None:
     for e in explanations:
         if e.typicality_warning and e.source not in said:
             said.add(e.source)
-            typer.echo(f"warning: {e.typicality_warning}", err=True)
+            streams.warning(e.typicality_warning)
 
 
 def _occlusion_options(predictor, methods: list[str], window: Optional[int],  # type: ignore[no-untyped-def]
@@ -132,12 +133,11 @@ def _occlusion_options(predictor, methods: list[str], window: Optional[int],  # 
 
 
 def _print_faithfulness(report: dict, path: Path, as_json: bool) -> None:
-    """The table (or its JSON), then each warning (``warning: ...``; to stderr with ``--json``, whose
-    stdout stays JSON) and where the report is."""
+    """The table (or its JSON) and where the report is on stdout, and each warning (``warning: ...``)
+    on stderr."""
     if as_json:
         typer.echo(json.dumps(report["table"], indent=2))
-        for warning in report.get("warnings", []):
-            typer.echo(f"warning: {warning}", err=True)
+        streams.warnings(report.get("warnings"))
         return
     from rich.table import Table
 
@@ -156,8 +156,7 @@ def _print_faithfulness(report: dict, path: Path, as_json: bool) -> None:
                       f"{row['insertion_auc']:.3f}", f"{row['random_insertion_auc']:.3f}", pointing, sanity,
                       f"{row['milliseconds']:.1f}")
     wide_console().print(table)
-    for warning in report.get("warnings", []):
-        typer.echo(f"warning: {warning}")
+    streams.warnings(report.get("warnings"))  # on stderr, as with --json: stdout stays the table and the path
     typer.echo(f"faithfulness: {path}")
 
 

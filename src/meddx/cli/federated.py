@@ -150,8 +150,10 @@ def _summary(result: Any) -> None:
             ci = m.get("ci") or {}
             typer.echo(f"{split}: AUC {text_with_ci(ci.get('auc'), m.get('auc'))}  accuracy "
                        f"{text_with_ci(ci.get('accuracy'), m.get('accuracy'))}  (n={m.get('n')})")
-    if result.metrics.get("note", "").startswith("not evaluated"):
-        typer.echo(result.metrics["note"])
+    if result.metrics.get("note", "").startswith("not evaluated"):  # on stderr: stdout stays the summary
+        from meddx.cli.streams import notice
+
+        notice(result.metrics["note"])
     typer.echo(f"run:    {result.run_dir} (federated.json, federated.png"
                f"{', report.html' if (result.run_dir / 'report.html').is_file() else ''})")
     typer.echo(f"bundle: {result.bundle_path}")

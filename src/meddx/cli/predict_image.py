@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import typer
+from meddx.cli import streams
 
 WARNINGS = ("spacing_warning", "channels_warning", "typicality_warning")
 FEATURES_ONLY = ("bundle {name!r} records the feature check only (made before meddx also checked image intensities): "
@@ -20,7 +20,7 @@ def print_notices(predictor: Any, predictions: list[Any]) -> None:
     for p in predictions:
         for key in WARNINGS:
             if p.extra.get(key):
-                typer.echo(f"warning: {p.extra[key]}", err=True)
+                streams.warning(p.extra[key])
     if not predictions:
         return
     check = getattr(predictor, "typicality", None)
@@ -31,6 +31,6 @@ def print_notices(predictor: Any, predictions: list[Any]) -> None:
         reason = absent_reason(getattr(predictor, "config", None) or {})
         name = predictor.name
         line = f"bundle {name!r} checks no inputs: {reason}" if reason else NO_RECORD.format(name=name)
-        typer.echo(f"note: {line}", err=True)
+        streams.note(line)
     elif getattr(check, "inputs", None) is None:
-        typer.echo(f"note: {FEATURES_ONLY.format(name=predictor.name)}", err=True)
+        streams.note(FEATURES_ONLY.format(name=predictor.name))

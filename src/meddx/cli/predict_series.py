@@ -19,6 +19,8 @@ from typing import Any, Optional
 
 import typer
 
+from meddx.cli import streams
+
 
 def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path], method: str, as_json: bool,
                    top: int = 5, overwrite: bool = False) -> None:
@@ -61,10 +63,10 @@ def predict_series(predictor: Any, files: list[Path], explain_dir: Optional[Path
         typer.echo(f"heatmaps: {explain_dir}")
     said = [predictor.unused_note(records), predictor.far_values_note(records)]
     for note in notes + [n for n in said if n]:  # left out, clashing, unused, far-out: stderr, as the empty-stay note
-        typer.echo(f"note: {note}", err=True)
+        streams.note(note)
     empty = empty_stays(predictor, records)
     if empty:  # on stderr, so that stdout stays JSON lines
-        typer.echo(empty, err=True)
+        streams.notice(empty)
     if stale:  # write_explanations removed them, after the new files: a deletion is never silent
         from meddx.explain.outputs import removed_line
 

@@ -17,6 +17,8 @@ from typing import Any, Optional
 
 import typer
 
+from meddx.cli import streams
+
 
 def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], attribution: str,
                     as_json: bool, top: int = 5, overwrite: bool = False) -> None:
@@ -48,7 +50,7 @@ def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], 
     said = predictor.range_notes(table, names) + predictor.category_notes(table, names) + predictor.missing_notes(
         table, names)
     for note in [f"note: {n}" for n in notes] + said:  # notes: columns found only ignoring case (GLUCOSE for Glucose)
-        typer.echo(note, err=True)
+        streams.notice(note)
     extra: list[dict] | None = None
     if explain is not None:
         from meddx.core.files import to_json, write_text_atomic

@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 import typer
 
+from meddx.cli import streams
 from meddx.core.errors import DataError
 
 
@@ -72,7 +73,7 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
             names.append(f"{path}:{ids[row - 1] if ids else f'row{row}'}")
     texts, nul = remove_nul(texts, names, encoding)
     for note in ([utf8_note(as_utf8, encoding)] if as_utf8 else []) + id_notes + ([nul] if nul else []):
-        typer.echo(f"note: {note}", err=True)  # on stderr: stdout stays the predictions
+        streams.note(note)  # on stderr: stdout stays the predictions
     return texts, names
 
 
@@ -134,14 +135,14 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
     predictions = predictor.predict_encodings(encodings, names)
     unread = [name for name, enc in zip(names, encodings) if all_unknown(enc)]
     if unread:  # on stderr: stdout stays the predictions (JSON lines with --json)
-        typer.echo(f"warning: {len(unread)} document(s) ({', '.join(unread[:5])}{', ...' if len(unread) > 5 else ''})"
-                   " hold no word of the bundle's vocabulary (every token [UNK]): their scores answer unknown words, "
-                   "not the document (another language, or notes unlike the training notes?)", err=True)
+        streams.warning(f"{len(unread)} document(s) ({', '.join(unread[:5])}{', ...' if len(unread) > 5 else ''})"
+                        " hold no word of the bundle's vocabulary (every token [UNK]): their scores answer unknown "
+                        "words, not the document (another language, or notes unlike the training notes?)")
     cut = [name for name, enc in zip(names, encodings) if enc.overflowing]  # tokens past max_length
     if cut:  # on stderr, counts and names only: the words past the limit changed nothing
-        typer.echo(f"note: {len(cut)} document(s) ({', '.join(cut[:5])}{', ...' if len(cut) > 5 else ''}) are longer "
-                   f"than the bundle's maximum of {predictor.max_length} tokens: only their first {predictor.max_length} "
-                   "tokens were read (split long notes, or train with a larger --max-length)", err=True)
+        streams.note(f"{len(cut)} document(s) ({', '.join(cut[:5])}{', ...' if len(cut) > 5 else ''}) are longer "
+                     f"than the bundle's maximum of {predictor.max_length} tokens: only their first "
+                     f"{predictor.max_length} tokens were read (split long notes, or train with a larger --max-length)")
     pages = _write_explanations(predictor, docs, predictions, targets, attribution, overwrite, stale) if explain else []
     from meddx.cli.train import print_predictions
 

@@ -232,8 +232,10 @@ def print_predictions(predictions: list, label_names: list[str], as_json: bool, 
     from meddx.cli.predict_notes import decision_note
 
     note = decision_note(predictions, decision, label_names)
-    if note:
-        typer.echo(note)
+    if note:  # on stderr (cli.streams): stdout stays the table
+        from meddx.cli.streams import notice
+
+        notice(note)
     trained = next((e["training_spacing"] for e in rows if e.get("training_spacing")), None)
     if trained:
         wide_console().print(f"trained at spacing {'x'.join(f'{v:.3g}' for v in trained)} mm (median of the "

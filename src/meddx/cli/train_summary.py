@@ -77,8 +77,11 @@ def _source_notes(run_dir: object) -> list[str]:
 
 
 def print_summary(result: object) -> None:
-    """The end-of-run summary of ``meddx train`` (a ``FitResult``), on stdout."""
+    """The end-of-run summary of ``meddx train`` (a ``FitResult``) on stdout: metrics, plan, where the
+    run and bundle are; its ``note:`` and ``warning:`` lines on stderr (``cli.streams``)."""
     from rich.console import Console
+
+    from meddx.cli import streams
 
     console = Console()
     metrics = result.metrics or {}  # type: ignore[attr-defined]
@@ -89,6 +92,7 @@ def print_summary(result: object) -> None:
             if metrics.get(split):
                 for line in seg_headline(metrics[split]):
                     typer.echo(line)  # plain: long lines must not be wrapped by the console width
+                streams.warnings(metrics[split].get("warnings"))
     for split in ("val", "test") if metrics.get("task") != "segmentation" else ():
         m = metrics.get(split)
         if m:
@@ -102,10 +106,8 @@ def print_summary(result: object) -> None:
     line = plan_line(result.run_dir)  # type: ignore[attr-defined]
     if line:
         typer.echo(line)
-    for note in _source_notes(result.run_dir):  # type: ignore[attr-defined]
-        typer.echo(f"note: {note}")
-    for warning in metrics.get("warnings") or []:
-        console.print(f"warning: {warning}")
+    streams.notes(_source_notes(result.run_dir))  # type: ignore[attr-defined]
+    streams.warnings(metrics.get("warnings"))
     from meddx.training.run import cut_epoch_text
 
     for who, cut in _cut_epochs(result.run_dir):  # type: ignore[attr-defined]
@@ -113,8 +115,8 @@ def print_summary(result: object) -> None:
         share = "its share of " if who else ""
         text = cut_epoch_text(cut, limit=f"the time limit (1.25x {share}--time-budget)")
         if text:
-            typer.echo(f"warning: {who}{text}; the best validation epoch was kept; a longer --time-budget trains "
-                       "whole epochs")
+            streams.warning(f"{who}{text}; the best validation epoch was kept; a longer --time-budget trains "
+                            "whole epochs")
     privacy = _privacy_of(result.bundle_path)  # type: ignore[attr-defined]
     if privacy:
         target = privacy.get("target_epsilon")

@@ -165,4 +165,4 @@ def print_series_info(result: dict[str, Any]) -> None:
         console.print("static features (missing): " + ", ".join(
             f"{s['name']} {s['missing']} ({100 * s['missing_rate']:.0f}%)" for s in result["static"]))
     for note in result["notes"]:
-        console.print(f"note: {note}")
+        Console(stderr=True).print(f"note: {note}")

@@ -122,6 +122,6 @@ def print_table_info(result: dict[str, Any]) -> None:
     console.print(cols)
     console.print(f"missing cells (counted above): {result['missing_values']}", soft_wrap=True)
     for note in result["notes"]:
-        console.print(f"note: {note}")
+        Console(stderr=True).print(f"note: {note}")
     for warning in result.get("warnings") or []:
-        console.print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)
+        Console(stderr=True).print(f"[yellow]warning:[/yellow] {warning}", soft_wrap=True)

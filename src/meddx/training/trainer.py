@@ -38,7 +38,7 @@ def build_trainer(config: TrainConfig, plan: Any, run_dir: Path, progress: bool,
     if progress:  # epochs counted from 1, as the time-limit warning and every other line count them
         from meddx.training.progress_bar import EpochsFromOne
 
-        callbacks.append(EpochsFromOne(leave=True))
+        callbacks.append(EpochsFromOne(leave=True, console_kwargs={"stderr": True}))  # progress: stderr, as notes
     max_time = {"minutes": budget_minutes * 1.25} if budget_minutes else None
     trainer = L.Trainer(
         accelerator="cpu",
