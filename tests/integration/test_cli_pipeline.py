@@ -121,7 +121,7 @@ def test_training_on_patients_shared_across_splits_warns(trained: dict, tmp_path
     result = run_cli(["train", "--data", str(manifest), "--model", "seed-cnn", "--epochs", "1", "--output", str(out),
                       "--no-progress"], capsys)
     assert result.code == 0, result.err
-    assert "warning: data verify found 30 patients with samples on more than one split" in " ".join(result.out.split())
+    assert "warning: data verify found 30 patients with samples on more than one split" in " ".join(result.err.split())
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["warnings"] and "30 patients" in metrics["warnings"][0]
     assert "30 patients with samples on more than one split" in (out / "model_card.md").read_text()

@@ -75,7 +75,7 @@ def test_evaluate_finds_the_failing_site(trained: dict, two_sites: tuple[Path, P
     assert metrics["ci"]["unit"] == "patient"  # the manifest has patient ids
     html = (out / "report.html").read_text()
     assert "site" in html and "<img" in html
-    assert "warning: subgroup site=C" in res.out
+    assert "warning: subgroup site=C" in res.err
 
 
 def test_evaluate_operating_points_and_calibration(trained: dict, tmp_path: Path,

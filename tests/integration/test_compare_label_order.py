@@ -90,5 +90,5 @@ def test_the_printed_comparison_says_the_order_was_changed(bundles: dict[str, Pa
     result = run_cli(["compare", str(bundles["a"]), str(bundles["b_reversed"]), "--data", str(bundles["data"]),
                       "--out", str(bundles["root"] / "cmp-printed"), "--bootstrap", "50"], capsys)
     assert result.code == 0, result.err
-    (line,) = [x for x in result.out.splitlines() if x.startswith("note: ")]
+    (line,) = [x for x in result.err.splitlines() if x.startswith("note: ")]
     assert "another order (['pos', 'neg'])" in line

@@ -37,16 +37,16 @@ def _table(path: Path, n: int, positives: int, big_patient: int = 0) -> Path:
     return path
 
 
-def _cv(table: Path, out: Path, folds: int, capsys: pytest.CaptureFixture[str]) -> tuple[dict, str]:
+def _cv(table: Path, out: Path, folds: int, capsys: pytest.CaptureFixture[str]) -> tuple[dict, str, str]:
     result = run_cli(["cv", "--data", str(table), "--folds", str(folds), "--out", str(out), "--model", "logreg"],
                      capsys)
     assert result.code == 0, result.out + result.err
-    return json.loads((out / "cv.json").read_text()), result.out
+    return json.loads((out / "cv.json").read_text()), result.out, result.err  # results; notes and warnings
 
 
 def test_folds_without_a_class_are_left_out_of_the_class_averaged_means(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    summary, out = _cv(_table(tmp_path / "t.csv", n=80, positives=3), tmp_path / "cv", 5, capsys)
+    summary, out, err = _cv(_table(tmp_path / "t.csv", n=80, positives=3), tmp_path / "cv", 5, capsys)
     short = [f["fold"] for f in summary["folds"] if f.get("missing_classes")]
     assert len(short) == 2 and all(summary["folds"][k]["missing_classes"] == ["label=1"] for k in short)
     full = [f for f in summary["folds"] if not f.get("missing_classes")]
@@ -57,25 +57,25 @@ def test_folds_without_a_class_are_left_out_of_the_class_averaged_means(
     assert summary["mean"]["accuracy"] == pytest.approx(np.mean([f["accuracy"] for f in summary["folds"]]))
     warning = next(w for w in summary["warnings"] if "holds no case of" in w)
     assert f"fold(s) {short[0]}, {short[1]} of 5" in warning and "'label=1' (3 sample(s), in 3 of the 5 folds)" in warning
-    assert "--folds 3" in warning and f"warning: {warning}" in out
+    assert "--folds 3" in warning and f"warning: {warning}" in err and "warning:" not in out
     assert "balanced_accuracy: " in out and "(3 of 5 folds)" in out
     oof = (tmp_path / "cv" / "oof_predictions.csv").read_text().splitlines()
     assert len(oof) == 81 and len({line.split(",")[0] for line in oof[1:]}) == 80  # each case once
 
 
 def test_one_patient_holding_most_cases_is_warned_of(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    summary, out = _cv(_table(tmp_path / "t.csv", n=90, positives=30, big_patient=60), tmp_path / "cv", 3, capsys)
+    summary, out, err = _cv(_table(tmp_path / "t.csv", n=90, positives=30, big_patient=60), tmp_path / "cv", 3, capsys)
     sizes = sorted(f["n_test"] for f in summary["folds"])
     assert sizes[-1] >= 60  # the patient's 60 rows stay in one fold
     warning = next(w for w in summary["warnings"] if "unequal" in w)
     assert f"{sizes[0]} to {sizes[-1]} samples" in warning and "largest patient holds 60 of the 90" in warning
     assert "P-big" not in warning  # counts, never a patient id
-    assert f"warning: {warning}" in out
+    assert f"warning: {warning}" in err and "warning:" not in out
 
 
 def test_equal_folds_have_no_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    summary, out = _cv(_table(tmp_path / "t.csv", n=60, positives=20), tmp_path / "cv", 3, capsys)
-    assert summary["warnings"] == [] and "warning:" not in out
+    summary, out, err = _cv(_table(tmp_path / "t.csv", n=60, positives=20), tmp_path / "cv", 3, capsys)
+    assert summary["warnings"] == [] and "warning:" not in out + err
     assert summary["mean_folds"] == {m: 3 for m in summary["mean"]}
 
 

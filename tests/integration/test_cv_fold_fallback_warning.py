@@ -47,5 +47,5 @@ def test_cv_names_the_folds_whose_threshold_fell_back(tmp_path: Path, monkeypatc
     assert f"no {positive!r} sample in the val of fold(s)" in line[0]
     zero_codes = [w for w in summary["warnings"] if "column 'code'" in w]
     assert len(zero_codes) == 1, "the source's own warning once, not once per fold"
-    printed = [x for x in result.out.splitlines() if x.startswith("warning: ")]
+    printed = [x for x in result.err.splitlines() if x.startswith("warning: ")]  # warnings: on stderr
     assert printed == [f"warning: {w}" for w in summary["warnings"]]

@@ -52,8 +52,8 @@ def test_interrupted_cv_resumes_reusing_finished_folds(tmp_path: Path, meddx_hom
     calls.clear()
     result = run_cli(["cv", "--resume", str(broken)], capsys)  # the recorded settings
     assert result.code == 0, result.out + result.err
-    assert calls == [f"{table.stem}-fold1", f"{table.stem}-fold2"] and "fold 0: reused" in result.out and "fold 1: training" in result.out
-    assert "fold 2: training" in result.out
+    assert calls == [f"{table.stem}-fold1", f"{table.stem}-fold2"] and "fold 0: reused" in result.err and "fold 1: training" in result.err
+    assert "fold 2: training" in result.err  # the fold lines are notices: stderr
     assert (broken / "fold0" / "weights.safetensors").stat().st_mtime_ns == fold0  # not retrained
     first, resumed = (json.loads((d / "cv.json").read_text()) for d in (whole, broken))
     assert _without_paths(resumed) == _without_paths(first)  # every metric to the last digit

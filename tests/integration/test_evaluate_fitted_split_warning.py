@@ -64,7 +64,7 @@ def test_fitted_split_warns_everywhere(split: str, setup: tuple[Path, Path], tmp
                 ["decision threshold (youden)", "calibration temperature", "best validation score was kept",
                  "early stopping on it ended training after epoch 4 of 10"])
     assert all(e in warnings[0] for e in expected)
-    assert f"warning: {warnings[0]}" in ev.out.splitlines()
+    assert f"warning: {warnings[0]}" in ev.err.splitlines()
     assert "is not held out for bundle" in (out / "report.html").read_text()
     js = run_cli(["evaluate", str(bundle), "--data", str(manifest), "--split", split, "--out", str(out),
                   "--bootstrap", "0", "--no-verify", "--no-report", "--json"], capsys)
@@ -79,7 +79,7 @@ def test_test_split_and_an_external_val_do_not_warn(setup: tuple[Path, Path], tm
                   "--bootstrap", "0", "--no-verify", "--no-report"], capsys)
     assert ev.code == 0, ev.err
     assert not any("held out" in w for w in json.loads((tmp_path / "t" / "metrics.json").read_text())["warnings"])
-    assert "held out" not in ev.out
+    assert "held out" not in ev.out + ev.err
     external = tmp_path / "external"
     shutil.copytree(manifest.parent, external)  # the same layout, another file: held out from this bundle
     ev = run_cli(["evaluate", str(bundle), "--data", str(external / "manifest.csv"), "--split", "val",
@@ -101,4 +101,4 @@ def test_compare_on_val_warns_for_each_bundle(setup: tuple[Path, Path], tmp_path
         warnings = json.loads((out / "comparison.json").read_text())["warnings"]
         assert [w.split(":")[0] for w in warnings] == [f"val is not held out for bundle {r} 'cxr'"
                                                        for r in ("A", "B")][:n]
-        assert sum(line.startswith("warning: val is not held out") for line in cmp.out.splitlines()) == n
+        assert sum(line.startswith("warning: val is not held out") for line in cmp.err.splitlines()) == n

@@ -56,12 +56,12 @@ def _evaluate(setup: dict, data: Path, split: str, out: Path, capsys: pytest.Cap
 @pytest.mark.parametrize("split", ["val", "train"])
 def test_the_training_sources_val_and_train_carry_the_warning(setup: dict, tmp_path: Path, split: str,
                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    report, out, _ = _evaluate(setup, setup["data"], split, tmp_path, capsys)
+    report, _, err = _evaluate(setup, setup["data"], split, tmp_path, capsys)
     [warning] = report["warnings"]
     assert warning.startswith(f"{split} is not held out for bundle 'lesions'")
     expected = "the decision threshold (youden)" if split == "val" else "the network's weights were fitted on it"
     assert expected in warning
-    assert f"warning: {warning}" in out
+    assert f"warning: {warning}" in err
 
 
 def test_with_json_the_warning_goes_to_stderr(setup: dict, tmp_path: Path,
@@ -74,5 +74,5 @@ def test_with_json_the_warning_goes_to_stderr(setup: dict, tmp_path: Path,
 @pytest.mark.parametrize("which, split", [("data", "test"), ("other", "val")])
 def test_test_and_another_sources_val_carry_none(setup: dict, tmp_path: Path, which: str, split: str,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    report, out, _ = _evaluate(setup, setup[which], split, tmp_path, capsys)
-    assert report["warnings"] == [] and "warning:" not in out
+    report, out, err = _evaluate(setup, setup[which], split, tmp_path, capsys)
+    assert report["warnings"] == [] and "warning:" not in out + err

@@ -30,7 +30,7 @@ def test_seg_val_warns_and_test_does_not(tmp_path: Path, capsys: pytest.CaptureF
         ev = run_cli(["evaluate", str(bundle), "--data", str(data), "--split", split, "--out", str(out),
                       "--bootstrap", "0"], capsys)
         assert ev.code == 0, ev.err
-        seen[split] = (json.loads((out / "metrics.json").read_text())["warnings"], ev.out,
+        seen[split] = (json.loads((out / "metrics.json").read_text())["warnings"], ev.err,
                        (out / "report.html").read_text())
     warnings, printed, report = seen["val"]
     assert warnings[0].startswith("val is not held out for bundle 'tiny': the test-time passes (mirroring, shifts, "

@@ -48,7 +48,7 @@ def test_training_cases_refused_and_outputs_kept_apart(tmp_path: Path, capsys: p
     result = run_cli(["evaluate", str(bundles["tiny"]), "--data", str(flat), "--split", "train", "--bootstrap", "0",
                       "--out", str(tmp_path / "ev_train")], capsys)  # asked for knowingly: scored, with a warning
     assert result.code == 0, result.err
-    assert "warning:" in result.out and "not held-out" in result.out
+    assert "warning:" in result.err and "not held-out" in result.err
     assert "not held-out" in json.loads((tmp_path / "ev_train" / "metrics.json").read_text())["warnings"][0]
     # its own test split is not training data
     assert run_cli(["evaluate", str(bundles["tiny"]), "--data", str(data), "--bootstrap", "0"], capsys).code == 0

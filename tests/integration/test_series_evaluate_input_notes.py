@@ -59,7 +59,7 @@ def test_evaluate_repeats_what_predict_notes_of_series_files(tmp_path: Path, mon
                       "them, so the model learnt nothing for them and scores those stays as if they were not "
                       "measured"], warnings
     for warning in (*late, *unused):
-        assert f"warning: {warning}" in result.out
+        assert f"warning: {warning}" in result.err
 
     stay = tmp_path / "stay.csv"  # predict says the same of one of those stays
     stay.write_text("patient_id,time,variable,value\n" + "".join(

@@ -46,6 +46,6 @@ def test_training_warns_and_records_the_warning(site: Path, tmp_path: Path, caps
     out = tmp_path / "bundle"
     result = run_cli(["train", "--data", str(site), "--output", str(out), "--no-progress"], capsys)
     assert result.code == 0, result.out + result.err
-    assert _said(" ".join(result.out.split()), "chol")
+    assert _said(" ".join(result.err.split()), "chol")  # the summary's warning: on stderr
     warnings = json.loads((out / "metrics.json").read_text())["warnings"]
     assert [w.split("'")[1] for w in warnings] == ["chol", "ldl"]

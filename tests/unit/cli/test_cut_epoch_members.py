@@ -15,7 +15,7 @@ def _summary(run_dir: Path, capsys: pytest.CaptureFixture[str]) -> str:
     from meddx.cli.train_summary import print_summary
 
     print_summary(SimpleNamespace(metrics={}, run_dir=run_dir, bundle_path=run_dir / "b", registry_ref=None))
-    return " ".join(capsys.readouterr().out.split())
+    return " ".join(capsys.readouterr().err.split())  # warnings: on stderr
 
 
 def test_a_cut_in_a_later_ensemble_network_is_warned_naming_it(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

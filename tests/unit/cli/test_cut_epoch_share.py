@@ -19,7 +19,7 @@ def _summary(run_dir: Path, capsys: pytest.CaptureFixture[str]) -> str:
     from meddx.cli.train_summary import print_summary
 
     print_summary(SimpleNamespace(metrics={}, run_dir=run_dir, bundle_path=run_dir / "b", registry_ref=None))
-    return " ".join(capsys.readouterr().out.split())
+    return " ".join(capsys.readouterr().err.split())  # warnings: on stderr
 
 
 def test_an_ensemble_networks_cut_names_its_share(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,11 +16,12 @@ from types import SimpleNamespace
 import pytest
 
 
-def _summary(run_dir: Path, capsys: pytest.CaptureFixture[str]) -> list[str]:
+def _summary(run_dir: Path, capsys: pytest.CaptureFixture[str], stream: str = "out") -> list[str]:
+    """The lines the summary printed on ``stream``: ``out`` (the plan), ``err`` (the notes)."""
     from meddx.cli.train_summary import print_summary
 
     print_summary(SimpleNamespace(metrics={}, run_dir=run_dir, bundle_path=run_dir / "b", registry_ref=None))
-    return capsys.readouterr().out.splitlines()
+    return getattr(capsys.readouterr(), stream).splitlines()
 
 
 def test_the_data_notes_of_the_run_are_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -28,14 +29,14 @@ def test_the_data_notes_of_the_run_are_printed(tmp_path: Path, capsys: pytest.Ca
              "and is read as a separate class; correct it if it is the same class",
              "no test split: evaluate on a separate held-out source"]
     (tmp_path / "data.json").write_text(json.dumps({"name": "m", "notes": notes}))
-    lines = _summary(tmp_path, capsys)
+    lines = _summary(tmp_path, capsys, "err")
     assert [line for line in lines if line.startswith("note: ")] == [f"note: {n}" for n in notes]
 
 
 def test_a_run_without_data_json_or_notes_prints_none(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert not [line for line in _summary(tmp_path, capsys) if line.startswith("note:")]
+    assert not [line for line in _summary(tmp_path, capsys, "err") if line.startswith("note:")]
     (tmp_path / "data.json").write_text(json.dumps({"name": "m", "notes": []}))
-    assert not [line for line in _summary(tmp_path, capsys) if line.startswith("note:")]
+    assert not [line for line in _summary(tmp_path, capsys, "err") if line.startswith("note:")]
 
 
 def test_the_plan_line_says_model_size_epochs_and_the_kept_epoch(tmp_path: Path,

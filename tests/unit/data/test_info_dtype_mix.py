@@ -40,7 +40,7 @@ def test_integer_and_float_files_are_warned_about(tmp_path: Path, capsys: pytest
     assert "'scaling: percentile'" in info["dtype_mix"] and "first training image" not in info["dtype_mix"]
     json.dumps(info)  # --json dumps it as is
     _print_info(info)
-    out = " ".join(capsys.readouterr().out.split())
+    out = " ".join(capsys.readouterr().err.split())  # warnings: on stderr
     assert "warning: the decoded files mix integer and floating-point pixel values" in out
     # what it warns of: 'auto' has no one mode for the folder (training falls back to percentile)
     train = source.split("train")
@@ -53,7 +53,7 @@ def test_files_of_one_kind_are_not_warned_about(tmp_path: Path, capsys: pytest.C
     info = source_info(load_source(str(_folder(tmp_path / "pngs", with_float=False))))
     assert info["dtype_mix"] is None
     _print_info(info)
-    assert "floating-point" not in capsys.readouterr().out
+    assert "floating-point" not in "".join(capsys.readouterr())  # neither stream
 
 
 def test_8_bit_and_16_bit_files_are_warned_about_as_training_mixes_them(tmp_path: Path) -> None:

@@ -67,11 +67,12 @@ def test_data_info_and_verify_print_the_note(tmp_path: Path, capsys: pytest.Capt
     (tmp_path / "m.csv").write_text("path,label\n" + "".join(f"{n},{lab}\n" for n, lab in zip(names, labels)))
     for argv in (["data", "info", str(tmp_path / "m.csv")],
                  ["data", "verify", str(tmp_path / "m.csv"), "--report", str(tmp_path / "r.json")]):
-        assert "misspelling" not in run_cli(argv, capsys).out, argv  # 5 rows: under 10 times the 1 row
+        said = run_cli(argv, capsys)
+        assert "misspelling" not in said.out + said.err, argv  # 5 rows: under 10 times the 1 row
     labels = ["normal"] + ["pneumonia"] * 10 + ["pnuemonia"]
     (tmp_path / "m.csv").write_text("path,label\n" + "".join(f"{n},{lab}\n" for n, lab in zip(names, labels)))
     for argv in (["data", "info", str(tmp_path / "m.csv")],
                  ["data", "verify", str(tmp_path / "m.csv"), "--report", str(tmp_path / "r.json"), "--overwrite"]):
         result = run_cli(argv, capsys)
         assert ("note: m.csv: label 'pnuemonia' (1 row, first on line 13) looks like a misspelling of 'pneumonia' "
-                "(10 rows)") in result.out, (argv, result.out, result.err)
+                "(10 rows)") in result.err, (argv, result.out, result.err)

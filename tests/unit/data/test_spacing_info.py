@@ -45,8 +45,9 @@ def test_data_info_shows_the_spacing_of_nifti_volumes(folder: Path, capsys) -> N
     assert sp["median"] == [2.0, 0.9, 0.8] and sp["min"] == sp["max"] == [2.0, 0.9, 0.8]
     assert sp["known"] == sp["decoded"] == info["splits"]["train"]["decoded"] and not sp["varies"]
     _print_info(info)
-    out = capsys.readouterr().out
-    assert "spacing train (mm, dz x dy x dx): median 2x0.9x0.8" in out and "varies" not in out
+    captured = capsys.readouterr()
+    out = captured.out
+    assert "spacing train (mm, dz x dy x dx): median 2x0.9x0.8" in out and "varies" not in out + captured.err
 
 
 def test_data_info_warns_when_the_spacing_varies(folder: Path, capsys) -> None:
@@ -56,7 +57,7 @@ def test_data_info_warns_when_the_spacing_varies(folder: Path, capsys) -> None:
     sp = info["splits"]["train"]["spacing"]  # at least 2 of the 4 thin volumes are in train (1 of 10 is val)
     assert sp["min"] == [1.0, 0.9, 0.8] and sp["max"] == [2.0, 0.9, 0.8] and sp["varies"]
     _print_info(info)
-    assert "spacing varies across train files" in capsys.readouterr().out
+    assert "spacing varies across train files" in capsys.readouterr().err
 
 
 def test_an_array_source_says_it_records_no_spacing(capsys) -> None:
@@ -132,5 +133,5 @@ def test_a_2d_source_whose_pixel_spacing_varies_says_image_not_volume(tmp_path: 
     info = source_info(load_source(str(tmp_path / "xr")))
     assert info["spatial_dims"] == 2 and info["splits"]["train"]["spacing"]["varies"]
     _print_info(info)
-    out = " ".join(capsys.readouterr().out.split())
+    out = " ".join(capsys.readouterr().err.split())  # the warning: on stderr
     assert "classification resizes each image to the model's input without resampling" in out

@@ -41,16 +41,29 @@ def _verify(tmp_path: Path, capsys: pytest.CaptureFixture[str], path: Path, *fla
     return run_cli(["data", "verify", str(path), "--report", str(tmp_path / "report.json"), *flags], capsys)
 
 
+def _terminal(tmp_path: Path, path: Path, *flags: str) -> str:
+    """What a terminal shows of ``meddx data verify``: stdout and stderr interleaved as written (click's
+    ``CliRunner`` output), where the order of the stderr warning and the stdout table can be read."""
+    from typer.testing import CliRunner
+
+    from meddx.cli.main import app
+
+    result = CliRunner().invoke(app, ["data", "verify", str(path), "--report", str(tmp_path / "shown.json"), *flags])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 @pytest.mark.parametrize("multilabel", [False, True])
 def test_the_swapped_warning_comes_before_the_verify_table(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                            multilabel: bool) -> None:
     path, flags = _swapped(tmp_path, multilabel)
     result = _verify(tmp_path, capsys, path, *flags)
     assert result.code == 0, result.err
-    out = result.out
-    assert "look swapped" in out and "undecodable files" in out
-    assert out.index("look swapped") < out.index("verify notes") < out.index("undecodable files")
-    assert out.count("look swapped") == 1 and CANARY not in out + result.err
+    out, err = result.out, result.err  # the warning on stderr, the table on stdout
+    assert "look swapped" in err and "undecodable files" in out
+    shown = _terminal(tmp_path, path, *flags)
+    assert shown.index("look swapped") < shown.index("verify notes") < shown.index("undecodable files")
+    assert (out + err).count("look swapped") == 1 and CANARY not in out + result.err
     report = json.loads((tmp_path / "report.json").read_text())
     assert "30 distinct" in report["summary"]["columns_look_swapped"]  # the JSON report says it, as before
 
@@ -102,8 +115,9 @@ def test_verify_warns_that_distinct_code_sets_read_swapped_look_swapped(
     conflicting-duplicates reading, which does not fit distinct documents."""
     result = _verify(tmp_path, capsys, _coded(tmp_path), *_CODED_SWAPPED)
     assert result.code == 0, result.err
-    assert result.out.index("look swapped") < result.out.index("undecodable files")
-    assert "nearly each in one row" in result.out and "carry different labels" not in result.out
+    shown = _terminal(tmp_path, _coded(tmp_path), *_CODED_SWAPPED)  # the warning (stderr) above the table (stdout)
+    assert shown.index("look swapped") < shown.index("undecodable files")
+    assert "nearly each in one row" in result.err and "carry different labels" not in result.out + result.err
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["source"]["label_names"][:2] == ["#1", "#2"] and CANARY not in result.out + result.err
     assert CANARY not in (tmp_path / "report.json").read_text()

@@ -59,7 +59,7 @@ def test_a_cut_in_the_second_network_is_in_the_bundle_and_the_card(
     assert "- network 2 of 2: epochs run: 1 of 1 planned (the time limit stopped epoch 1 after 3 of its 8 " \
            "batches; the best validation epoch was kept)" in card
     assert "- network 1 of 2: epochs run: 1 of 1 planned;" in card
-    assert "warning: network 2 of 2: the time limit" in " ".join(result.out.split())
+    assert "warning: network 2 of 2: the time limit" in " ".join(result.err.split())
 
 
 def test_cv_records_and_warns_of_the_folds_the_time_limit_cut(
@@ -71,7 +71,7 @@ def test_cv_records_and_warns_of_the_folds_the_time_limit_cut(
     summary = json.loads((tmp_path / "cv" / "cv.json").read_text())
     assert summary["cut_folds"] == [1]
     assert [f["cut_epochs"] for f in summary["folds"]] == [[], [{"network": 1, "networks": 1, **CUT}]]
-    out = " ".join(result.out.split())
+    out = " ".join(result.err.split())
     assert "warning: the time limit (1.25x --time-budget) stopped training mid-epoch in fold 1 (stopped epoch 1 " \
            "after 3 of its 8 batches)" in out
     assert "fold 0 (" not in out

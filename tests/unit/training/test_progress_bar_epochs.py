@@ -29,8 +29,8 @@ def test_the_bar_and_the_time_limit_warning_name_the_same_epoch(tmp_path: Path, 
     plan = SimpleNamespace(epochs=len(scores), early_stopping_patience=10, checkpoint="final", reasons={})
     train_and_restore(TrainConfig(data="x", precision="32-true"), plan, _StoppedInLastEpoch(scores, 1), loader,
                       loader, tmp_path, progress=True, resume=False, monitor="val_dice", keep="final")
-    bar = capsys.readouterr().out
+    bar = capsys.readouterr().err  # progress: on stderr
     assert json.loads((tmp_path / "trainer.json").read_text())["cut_epoch"]["epoch"] == 2  # records: from 0
     assert re.findall(r"Epoch (\d+)/(\d+)", bar) == [("1", "3"), ("2", "3"), ("3", "3")]
     print_summary(SimpleNamespace(metrics={}, run_dir=tmp_path, bundle_path=tmp_path / "b", registry_ref=None))
-    assert "stopped epoch 3 after 2 of its 4 batches" in capsys.readouterr().out.replace("\n", " ")
+    assert "stopped epoch 3 after 2 of its 4 batches" in capsys.readouterr().err.replace("\n", " ")  # a warning

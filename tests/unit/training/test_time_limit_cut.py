@@ -69,7 +69,7 @@ def test_the_train_summary_warns_of_a_cut_epoch(tmp_path: Path, capsys) -> None:
 
     (tmp_path / "trainer.json").write_text(json.dumps({"cut_epoch": {"epoch": 0, "batches": 8, "of": 37}}))
     print_summary(SimpleNamespace(metrics={}, run_dir=tmp_path, bundle_path=tmp_path / "b", registry_ref=None))
-    assert "stopped epoch 1 after 8 of its 37 batches" in capsys.readouterr().out.replace("\n", " ")
+    assert "stopped epoch 1 after 8 of its 37 batches" in capsys.readouterr().err.replace("\n", " ")  # a warning
 
 
 def test_the_bundle_and_its_model_card_say_an_epoch_was_cut(tmp_path: Path) -> None:
