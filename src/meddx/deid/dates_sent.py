@@ -15,6 +15,15 @@ each for a look-alike measured on notes and abstracts:
   in an abstract), and nothing after it that a number takes ("per", "vs", "±"); a dotted date is tagged,
   not shifted (``dates_shift`` reads slashes only).
 
+Round 22 adds two cues of the same kind:
+
+- a noun of a planned or past event with ``next``/``last``/``missed`` before it ("next review 22/11", "missed
+  dialysis 21/11", "last appt 04/12"); a UK interval stays ("next review 6/12" is in six months, "review
+  6/52"): a pair over 7, 52 or 12 is read as days, weeks or months unless written with a leading zero
+  ("04/12") or, over 12, with a first number no interval takes (22/12; 18/12 and 24/12 stay months);
+- a dotted pair with a one-digit day after ``seen``/``reviewed``/``sent`` when a clause ends or ``by``,
+  ``at``, ``in``, ``with`` follows ("seen 3.11 by own GP"); "was seen: 4.03 per patient" stays.
+
 Hand-written like the other rules of ``meddx.deid`` (``detect`` says why).
 """
 
@@ -31,9 +40,16 @@ _VERBS = (r"sent|re-?sent|seen|reviewed|re-?reviewed|received|rec['’]?d|recv['
           r"|visited|examined|referred|contacted|wrote|written|letter\s+dated")
 _VERB_RE = re.compile(rf"(?i:\b(?:{_VERBS}))(?![\w'’-])[ \t]*:?[ \t]*(?:(?i:out|off|back|on)[ \t]+){{0,2}}"
                       r"(?:\((?=\d))?")
-# the pair itself: day and month with a slash, or two-digit day and month with a dot ("14.11", "02.12."; its
-# last dot stays out); "4.03 per patient" after "was seen:" in an abstract is a rate
-_PAIR_RE = re.compile(r"(?:(?P<a>\d{1,2})/(?P<b>\d{1,2})|(?P<da>[0-3]\d)\.(?P<dm>0[1-9]|1[0-2]))(?![\d/]|[.,:]\d)")
+# the pair itself: day and month with a slash, or day and month with a dot ("14.11", "02.12."; its last dot stays
+# out; a one-digit day only after a verb and before a clause's end, round 22); "4.03 per patient" is a rate
+_PAIR_RE = re.compile(r"(?:(?P<a>\d{1,2})/(?P<b>\d{1,2})|(?P<da>[0-3]\d|[1-9])\.(?P<dm>0[1-9]|1[0-2]))"
+                      r"(?![\d/]|[.,:]\d)")
+# what may follow a dotted pair with a one-digit day ("seen 3.11 by own GP", "sent 4.12;")
+_SHORT_DOT_END_RE = re.compile(r"[ \t]*(?:[;,)]|\.(?!\d)|$)|[ \t]+(?:by|at|in|with|and|for|to|from)\b", re.M)
+# a noun of an event with a word that dates it: "next review 22/11", "missed dialysis 21/11", "last appt 04/12"
+_EVENT_RE = re.compile(r"(?i:\b(?:next|last|previous|missed|planned|booked|provisional)[ \t]+(?:review|appt|appointment"
+                       r"|dialysis|bloods|clinic|visit|session|scan|dose|infusion|f/?u|follow-?up|check)"
+                       r"(?:[ \t]+(?:date|due))?)(?![\w'’-])[ \t]*:?[ \t]*(?:(?i:on|is|due)[ \t]+)?")
 # a score or a measure named just before the verb: "pain reviewed 7/10", "MRC power checked 4/5"
 _SCORE_BEFORE_RE = re.compile(r"(?i:\b(?:pain|score|scores|scored|gcs|bp|power|mrc|oxford|mmse|moca|amts|ace|acuity|va"
                               r"|vision|snellen|sats|spo2|nihss|apgars?|barthel|berg|tinetti|rating|rated|grade|ratio"
@@ -57,17 +73,32 @@ class SentDate(NamedTuple):
 def find_sent_dates(text: str) -> list[SentDate]:
     """Day/month pairs right after a verb of sending, seeing or receiving (see the module docstring)."""
     out: list[SentDate] = []
-    for verb in _VERB_RE.finditer(text):
+    cues = [(v, False) for v in _VERB_RE.finditer(text)] + [(v, True) for v in _EVENT_RE.finditer(text)]
+    for verb, event in cues:
         m = _PAIR_RE.match(text, verb.end())
         if m is None:
             continue
         day_month = _day_month(m)
         if day_month is None or _NOT_DATE_AFTER_RE.match(text, m.end()):
             continue
+        if len(m.group("da") or "..") == 1 and (event or not _SHORT_DOT_END_RE.match(text, m.end())):
+            continue
+        if event and _interval(m):
+            continue
         if _SCORE_BEFORE_RE.search(text, max(0, verb.start() - 40), verb.start()):
             continue
         out.append(SentDate(m.start(), m.end(), m.group("b") is not None))
     return out
+
+
+def _interval(m: re.Match[str]) -> bool:
+    """A slash pair that UK notes write for a span after an event noun: x/7 days, x/52 weeks, x/12 months ("next
+    review 6/12"); a leading zero ("04/12") or a number no interval takes (22/12) makes it a date."""
+    a, b = m.group("a"), m.group("b")
+    if a is None or a.startswith("0"):
+        return False
+    n = int(a)
+    return (b == "7" and n <= 7) or (b == "52" and n <= 52) or (b == "12" and (n <= 12 or n in (15, 18, 24)))
 
 
 def _day_month(m: re.Match[str]) -> tuple[int, int] | None:
