@@ -100,6 +100,7 @@ screw screws wire wires pin pins nail splint bandage pathway stool
 pak pack packs strait paresis paralysis
 naevus nevus naevi nevi
 balloon stages guidelines guideline competence
+mask masks frame collar brace
 """.split())
 
 STATE_ABBRS = frozenset("""

@@ -1,6 +1,8 @@
 """Names with no title and no listed word, found by the shape of the line around them (de-id round 19's blind set):
 
-- a heading, then the name and a record field: one to three words right after a heading's colon or at a line start,
+- a heading, then the name and a record field: one to three words right after a heading's colon, a dash (round 22:
+  "Orthoptic note -- Tou Pao Moua (age 7)") or at a line start, but not after a word for an age group ("Infant
+  Motrin (2) at night." is a product and a count),
   then an age or a record field ("Wheelchair services assessment: Murugan, 44,", "Allergy clinic: Seo-yeon Kim (8)",
   "renal unit: Chukwuemeka Eze (hosp. no.", "aviation medical: Kai Akana, licence no.", "Lung MDT 21st March:
   Jan-Willem Bakker, T2aN1M0"); one word needs an age, two or three a number, a stage or a field's label;
@@ -37,7 +39,7 @@ _PARTICLE = (r"(?:van[ \t]+der|van[ \t]+den|van[ \t]+de|von[ \t]+der|de[ \t]+la"
 _NAME = rf"{TOKEN}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{TOKEN}){{0,2}}"
 # a heading's colon (or a line start), then the name, then an age or a record field
 _HEADING_RE = re.compile(
-    rf"(?:^|(?<=:)|(?<=\n))[ \t]*(?P<name>{_NAME})(?:"
+    rf"(?:^|(?<=:)|(?<=\n)|(?<=[ \t]--)|(?<=[ \t][–—]))[ \t]*(?P<name>{_NAME})(?:"
     r"(?P<age>,[ \t]*\d{1,3}(?:[ \t]*(?:y|yo|yrs|years|[FM]))?(?=[ \t]*[,;)])|[ \t]*\([ \t]*\d{1,3}[ \t]*\))"
     r"|(?P<field>[ \t]*\([ \t]*(?i:hosp|hospital|dob|d\.o\.b|nhs|mrn|chi|nhi|ur|nric|bsn|aged?)\b"
     r"|,[ \t]*(?:[A-Z]{0,2}\d|(?i:licence|license|hosp|hospital|nhs|mrn|chi|nhi|dob|aged?|passport|nric|bsn|edd"
@@ -89,6 +91,11 @@ Office Desk Line Hub Unit Ward Clinic Only Present Absent Available Unavailable 
 Post Vacancy Hours Request Referral Contact Visit""".split())
 
 
+# the first word of a product made for an age group ("Infant Motrin", "Junior Disprol", "Children's Nurofen")
+_AGE_GROUP_WORDS = frozenset("""Infant Infants Junior Juniors Child Childrens Children's Children’s Kids Kiddies
+Paediatric Pediatric Adult Adults Teen Toddler""".split())
+
+
 def _words_ok(name: str, minimum: int, loose: bool = False) -> bool:
     """Each word a person's word; the last of two or more may be a listed surname that is also a word ("Min-jun
     Park"), and after a particle any uncommon capitalised word ("de Vries"). ``loose`` (after a login's or a
@@ -136,6 +143,8 @@ def find_heading_names(text: str) -> list[Cand]:
     out: list[Cand] = []
     low = text.lower()
     for m in _HEADING_RE.finditer(text):
+        if m.group("name").split()[0] in _AGE_GROUP_WORDS:
+            continue  # "Infant Motrin (2) at night.": a product for an age group and a count, no person (round 22)
         if _words_ok(m.group("name"), 1 if m.group("age") else 2) \
                 and not _eponym_inside(text, m.start("name"), m.end("name")):
             out.append(Cand(m.start("name"), m.end("name"), "NAME", "heading-field", 54))

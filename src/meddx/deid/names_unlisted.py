@@ -16,7 +16,9 @@ word carries evidence that it is a name:
   that does not end in a silent ``e`` ("Vakacegu", "Rakotomalala", "Jayasekera").
 
 A run before a disease, test or scale word stays ("Ménière Disease"), and so does a run that the clinical-term and
-over-scrub filters drop later. English-shaped names with no cue ("Rowan Pemberton-Skye") are still missed.
+over-scrub filters drop later. English-shaped names with no cue ("Rowan Pemberton-Skye") are still missed. A
+run of three at a line or clause start whose first word is neither listed nor spelt as a name loses that word when
+the other two still make a name ("Hyperbaric Tapio Kääriäinen": round 22).
 """
 
 from __future__ import annotations
@@ -96,12 +98,29 @@ def find_unlisted_names(text: str) -> list[Cand]:
             last = j
             while last - i > 2 and product_word(text, words[last - 1].group(), m.start() + words[last - 1].end()):
                 last -= 1  # "Juhani Väisänen Keytruda cycle 6": the medicine is no third name
+            if last - i == 3 and _opening_word(text, m.start() + words[i].start(), words[i].group()) \
+                    and _is_name(text, [w.group() for w in words[i + 1:last]], m.start() + words[last - 1].end()):
+                i += 1  # "Hyperbaric Tapio Kääriäinen" at a line start: the heading's word is no first name (round 22)
             if 2 <= last - i <= 3:
                 start, end = m.start() + words[i].start(), m.start() + words[last - 1].end()
                 if _is_name(text, [w.group() for w in words[i:last]], end):
                     out.append(Cand(start, end, "NAME", "unlisted-pair", 30))
             i = max(j, i + 1)
     return out
+
+
+_OPENING_RE = re.compile(r"(?:^|[\n:;.]|--)[ \t]*\Z")
+# endings of English adjectives and nouns of a heading ("Hyperbaric", "Renal", "Dietary", "Palliative", "Ward")
+_HEADING_END_RE = re.compile(r"(?:ic|ics|al|ary|ory|ive|ous|logy|ist|ure|ment|ness|tion|sion|ity|ing|ed|ward)$")
+
+
+def _opening_word(text: str, start: int, word: str) -> bool:
+    """``word`` opens a line or a clause, where any word is capitalised, ends like an English adjective or noun and
+    nothing says it is a name: not listed and not spelt as one ("Hyperbaric", not "Bolat" of "Bolat Nurlan
+    Nurlanuly")."""
+    return (_OPENING_RE.search(text, max(0, start - 4), start) is not None and not name_spelling(word)
+            and _HEADING_END_RE.search(word.lower()) is not None
+            and word not in lexicon.first_names() and word not in lexicon.surnames())
 
 
 def _plural_before_marked(words: list[re.Match[str]], j: int) -> bool:

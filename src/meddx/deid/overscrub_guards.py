@@ -5,7 +5,8 @@ trimmed before the detector resolves overlaps:
   "Doctor-run", "Dr reg review", "Dr FY1 to see";
 - a charity named for a person ("Marie Curie night sitter", "Called Macmillan", "Sue Ryder hospice"), unless a
   title makes it a person ("Dr Macmillan");
-- a clinic named only by what it treats and how ("Virtual Fracture Clinic", "Rapid Access Chest Pain Clinic");
+- a clinic named only by what it treats and how ("Virtual Fracture Clinic", "Rapid Access Chest Pain Clinic"), or
+  by ordinary words (round 22: "Healthy Minds Clinic");
 - a team's acronym taken as a name after "discussed with" ("MASH duty SW", "CAMHS team", "MARAC referral");
 - a year after "Extension" that names a study, not a telephone ("Extension 2024 substudy", "extension 2019 of the
   trial");
@@ -84,8 +85,22 @@ def _not_identifier(text: str, c: Cand, value: str) -> bool:
         words = value.split()
         common = lexicon.common_words()
         return (len(words) > 1 and words[-1] in _FACILITY_KINDS
-                and all(w.lower() in _SERVICE_WORDS or w.lower() in common for w in words[:-1]))
+                and (all(w.lower() in _SERVICE_WORDS or w.lower() in common for w in words[:-1])
+                     or _ordinary_phrase(text, c.start, words[:-1], common)))
     return False
+
+
+_COMMON_BEFORE_RE = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)[ \t]+\Z")
+
+
+def _ordinary_phrase(text: str, start: int, words: list[str], common: frozenset[str]) -> bool:
+    """"Healthy Minds Clinic" (round 22): the rule left out the common first word; the rest is English-shaped, so the
+    clinic is named by ordinary words, not by a place or a person ("Jenkins Clinic" has no common word before)."""
+    from meddx.deid.names import english_looking
+
+    before = _COMMON_BEFORE_RE.search(text, max(0, start - 20), start)
+    return (before is not None and before.group(1).lower() in common
+            and all(english_looking(w) and not lexicon.is_listed(w) for w in words))
 
 
 def _without_label(text: str, c: Cand, value: str) -> Cand:
