@@ -44,6 +44,7 @@ from meddx.deid.names_dob import find_dob_names
 from meddx.deid.names_handover import find_handover_names
 from meddx.deid.names_kin import find_kin_names
 from meddx.deid.names_headings import find_heading_names
+from meddx.deid.names_headed import find_headed_names
 from meddx.deid.names_gaelic import find_gaelic_names
 from meddx.deid.names_marked import find_marked_names
 from meddx.deid.names_world import find_world_names
@@ -65,6 +66,7 @@ from meddx.deid.tables import find_table_names
 from meddx.deid.places_cues import find_cue_places
 from meddx.deid.places_intl import find_intl_places
 from meddx.deid.places_lanes import find_rural_places
+from meddx.deid.places_villages import find_village_places
 from meddx.deid.places_more import find_more_places, towns_after_places
 from meddx.deid.practices import find_practices
 from meddx.deid.places_named import drop_place_overscrubs, find_named_places
@@ -112,6 +114,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_more_addresses(text)  # "4410 N Broadway", "Grand Ave 10/30", "Eircode V31 X2N4", "is from Ennistymon"
     cands += find_site_places(text)  # "CT at Middlemore;", "Flat 12, Cae Glas", "Avenida da Liberdade", "1015 CJ"
     cands += find_rural_places(text)  # "Rose Cottage, Back Lane, Great Snoring", "Dadaab camp" (round 21)
+    cands += find_village_places(text)  # "bloods at Tadley.", "Kilmessan, Co. Meath", "daughter from Rhayader" (22)
     cands += find_postal_places(text)  # "Vill. Rampur", "Am Markt 7, 48143 Münster", "Address: Kilcolgan, Co. Galway"
     cands += find_unit_addresses(text)  # "Kroger on Lincoln Way", "Rural Route 3", "Chicago, Apt 12F", "Duluth, Unit 6"
     cands += find_practices(text) + find_clock_dates(text)  # "to The Limes Surgery", "arrived 03/11 0214"
@@ -130,6 +133,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_unlisted_names(text)  # "Tapio Kääriäinen", "Thulani Mkhwanazi", "Litia Vakacegu" (round 21)
     cands += find_handover_names(text)  # "Handover at 0700: Zbigniew Kaczmarek in Bay 6"
     cands += find_heading_names(text)  # "Allergy clinic: Seo-yeon Kim (8)", "Femke de Vries", "HCA Leilani;"
+    cands += find_headed_names(text)  # "Apheresis unit: Darlene Begay plasma", "Beridze Funeral Service" (round 22)
     cands += find_object_names(text)  # "brought Ikechukwu in", "Officer Mensah escorted", "Dr, um, Castellanos"
     cands += find_kin_names(text)  # "baby Anahit feeding", "client Tegwen (16)" (round 21b)
     cands += find_copula_names(text)  # "Patient is Xavi Quonset Jr.", "The patient is Thandiwe Mokoena."
@@ -201,7 +205,7 @@ def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
     only because it starts a sentence."""
     out = list(chosen)
     for idx, cand in enumerate(out):
-        if cand.type != "NAME" or cand.rule == "unlisted-pair":  # its run already holds every unknown word
+        if cand.type != "NAME" or cand.rule in ("unlisted-pair", "firm"):  # its run holds every unknown word
             continue
         start, end = cand.start, cand.end
         for _ in range(3):
