@@ -32,6 +32,7 @@ from meddx.data.text_columns import (
     looks_swapped, missing_column, split_values, text_values,
 )
 from meddx.data.text_exports import decode_bytes as _decode  # predict imports it from here
+from meddx.data.text_exports import check_not_json_array, parquet_cells
 
 TABLE_SUFFIXES = (".csv", ".tsv")
 RECORD_SUFFIXES = (".jsonl", ".ndjson", ".parquet")
@@ -167,13 +168,16 @@ def _joined_labels(path: Path, names: list[str], column: str) -> list[str]:
     """A note when single-label class names look like other classes joined by ``|``, ``;`` or ``,``
     (a multi-label export read without ``--label-delimiter``): ``cardiac|urgent`` became a class of
     its own beside ``cardiac``, silently. A comma is common inside one title ("Diabetes, type 2"),
-    so there every piece must be a class. Counts only: class names are shown elsewhere anyway."""
+    so there every piece must be a class. A class that begins or ends with ``|`` or ``;`` (``cardiac|``
+    beside ``cardiac|urgent|``: no class is the bare name) is one too. Counts only, never names."""
     known = set(names)
     for sep, test in (("|", any), (";", any), (",", all)):
         joined = [n for n in names if sep in n and test(p.strip() in known for p in n.split(sep))]
-        if joined:
-            return [f"{path.name}: {len(joined)} of the {len(names)} classes in column {column!r} join another class "
-                    f"with {sep!r} and are read as classes of their own; for rows with several labels pass "
+        edged = [n for n in names if sep != "," and n not in joined and (n.startswith(sep) or n.endswith(sep))]
+        if joined or edged:
+            how = f"join another class with {sep!r}" + (" or begin or end with it" if edged else "")
+            return [f"{path.name}: {len(joined) + len(edged)} of the {len(names)} classes in column {column!r} {how} "
+                    f"and are read as classes of their own; for rows with several labels pass "
                     f"--label-delimiter {sep!r}"]
     return []
 
@@ -217,7 +221,7 @@ def _read_table(path: Path, encoding: str, as_utf8: list[Path] | None = None) ->
                             "with one document per row: re-export it, or save it as CSV/JSONL") from None
         if any(n is not None for n in df.index.names):  # a named index (to_parquet of df.set_index("label"))
             df = df.reset_index()  # is a column of the file, not row numbers
-        return {str(c).strip(): df[c].tolist() for c in df.columns}
+        return {str(c).strip(): parquet_cells(df[c]) for c in df.columns}
     text = _decode(path.read_bytes(), path, encoding, as_utf8)
     if suffix in (".jsonl", ".ndjson"):
         return _read_jsonl(path, text)
@@ -237,7 +241,8 @@ def _read_table(path: Path, encoding: str, as_utf8: list[Path] | None = None) ->
                         "document per row, quoted when it holds separators or line breaks") from None
     check_header(path, [str(c) for c in df.columns])
     check_separator(path, [str(c) for c in df.columns], "\t" if suffix == ".tsv" else ",")
-    header = next(csv.reader(io.StringIO(text), delimiter="\t" if suffix == ".tsv" else ","), [])
+    # newline="": a line ends at LF, CRLF or a bare CR (an old Mac export), as pandas read it above
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter="\t" if suffix == ".tsv" else ","), [])
     _check_repeated_names(path, header)
     from meddx.data.text_exports import check_header_not_data, check_repeated_header
 
@@ -279,9 +284,11 @@ def _read_jsonl(path: Path, text: str) -> dict[str, list[Any]]:
         try:
             record = json.loads(line) if line.strip() else {}
         except json.JSONDecodeError as exc:
+            check_not_json_array(path, text, records)
             raise DataError(f"{path}: line {line_no}: not valid JSON ({exc.msg} at column {exc.colno}); expected "
                             "one JSON object per line: fix or drop that line") from None
         if not isinstance(record, dict):
+            check_not_json_array(path, text, records)
             raise DataError(f"{path}: line {line_no}: a JSON {type(record).__name__}, expected one JSON object "
                             'per line, e.g. {"text": ..., "label": ...}')
         records += [flatten_record(record)] if record else []

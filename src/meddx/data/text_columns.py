@@ -17,7 +17,7 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.data.base import TaskType, case_clash_notes, order_label_names, too_few_classes
 from meddx.data.splits import SPLIT_ALIASES, split_alias
-from meddx.data.text_exports import merge_label_variants, nul_free_cells  # ids (text_rows reads them too)
+from meddx.data.text_exports import list_cell, merge_label_variants, nul_free_cells  # ids: text_rows too
 
 MAX_LABEL_VALUES = 50  # a column with more distinct values is not guessed to be the label
 SHOW = 5  # row numbers quoted in a message
@@ -170,10 +170,7 @@ def _label_list(value: Any, delimiter: str | None) -> list[str] | None:
     if isinstance(value, (list, tuple, np.ndarray)):
         return [cell(x) for x in value if cell(x)]
     if isinstance(value, str) and value.strip().startswith("["):
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError:
-            parsed = None
+        parsed = list_cell(value.strip())  # JSON, or pandas' to_csv text of a list column
         if isinstance(parsed, list):
             return [cell(x) for x in parsed if cell(x)]
     if delimiter is not None and isinstance(value, str) and value.strip():

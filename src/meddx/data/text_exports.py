@@ -9,6 +9,11 @@ Split from :mod:`meddx.data.text` (the readers) and :mod:`meddx.data.text_column
 - NUL characters inside a document (a binary export): removed with a counted note;
 - a header row repeated inside the table (exports joined with ``cat``): its cells were read as one
   more document, of a class named like the label column;
+- a ``.jsonl`` that is one JSON array of records (``json.dump(rows, f)``): said so, not "line 1: not
+  valid JSON";
+- a list column written by pandas' ``to_csv`` (``['cardio', 'renal']``, or a NumPy array's
+  ``['cardio' 'renal']``): not JSON, so each combination became a single-label class;
+- missing cells of nullable Parquet columns (``pd.NA``): missing, not the class or document ``<NA>``;
 - label spellings that differ only in spacing, Unicode form or number format (``Neoplasms `` and
   ``Neoplasms``, ``Heart  failure``, ``1`` and ``1.0`` from a spreadsheet): each became a class of
   its own. Labels that differ in case (``Neoplasms``, ``neoplasms``) stay apart with a note, as image
@@ -20,6 +25,7 @@ Messages and notes give files, rows and counts, never a cell: documents may iden
 from __future__ import annotations
 
 import codecs
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -262,3 +268,50 @@ def merge_label_variants(path: Path, column: str, rows: list[int], sets: list[li
                      f"spacing, Unicode form or number format (1.0 for 1) and are read as that class ({len(changed)} row(s), "
                      f"first: row {changed[0]}); write each class one way in the file to silence this note")
     return [list(dict.fromkeys(to.get(x, x) for x in s)) for s in sets]
+
+
+def parquet_cells(column: Any) -> list[Any]:
+    """A Parquet column's cells, a missing one (pandas' ``NA`` of the nullable ``Int64``, ``string`` and
+    ``boolean`` dtypes, ``NaT``, NaN) as None, as a JSON null reads: ``pd.NA``'s text ``<NA>`` became a
+    class, a document, a patient shared by every such row, and an unknown split."""
+    return [None if missing else value for value, missing in zip(column.tolist(), column.isna().tolist())]
+
+
+def check_not_json_array(path: Path, text: str, records: list[dict]) -> None:
+    """Refuse a ``.jsonl`` that is one JSON array of records (``json.dump(rows, f)``, pretty-printed or
+    not) by what it is: it was refused as "line 1: not valid JSON ... fix or drop that line" or "a
+    JSON list", though no line is wrong. Only when the first line failed; the message counts records."""
+    if records or not text.lstrip("\ufeff \t\r\n").startswith("["):
+        return
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        return
+    if isinstance(whole, list) and whole and all(isinstance(r, dict) for r in whole):
+        raise DataError(f"{path}: the file is one JSON array of {len(whole)} records, not JSON lines; expected one "
+                        f"JSON object per line: convert it (e.g. jq -c '.[]' {path.name} > lines.jsonl)")
+
+
+_LIST_ITEM = r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[+-]?\d+(?:\.\d+)?"""
+_PY_LIST = re.compile(rf"\[\s*(?:(?:{_LIST_ITEM})(?:(?:\s*,\s*|\s+)(?:{_LIST_ITEM}))*\s*,?\s*)?\]")  # items apart
+
+
+def list_cell(text: str) -> Any:
+    """A label cell that starts with ``[`` as a list: JSON (``["a", "b"]``), or the Python or NumPy text
+    of a list of strings or numbers that ``DataFrame.to_csv`` writes for a list column (``['a', 'b']``,
+    ``['a' 'b']`` from an array read out of Parquet), which was read as one class per combination.
+    Anything else (``[redacted]``) is None: a plain label. Quoted items are unquoted with
+    ``ast.literal_eval`` (a string literal: nothing is executed); numbers stay text."""
+    import ast
+
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):  # not JSON, a 5000-digit number, "[[[[..." nested past the stack
+        pass
+    if not _PY_LIST.fullmatch(text):
+        return None
+    items = [item.group() for item in re.finditer(_LIST_ITEM, text[1:-1])]
+    try:  # a number stays its text, as a CSV cell's label does
+        return [ast.literal_eval(item) if item[0] in "'\"" else item for item in items]
+    except (ValueError, SyntaxError):
+        return None
