@@ -239,12 +239,18 @@ def load_config(path: str | Path | None = None, *, flags: dict[str, str] | None 
     if path is not None:
         data = _read_yaml(Path(path))
     given = {k: v for k, v in overrides.items() if v is not None}
-    data.update(given)  # a flag wins over the same field in the file
+    in_file = dict(data)
+    data.update(given)  # a flag wins over the same field in the file (and a note says so)
     if "data" not in data:
         where = f"{path}: no 'data:' field; " if path is not None else ""
         raise ConfigError(f"{where}no data source given: pass --data SOURCE or set 'data:' in the YAML config")
     flags = {k: v for k, v in (flags or {}).items() if k in given}
-    return validated_config(data, path, overridden=set(given), flags=flags)
+    config = validated_config(data, path, overridden=set(given), flags=flags)
+    if path is not None:
+        from meddx.training.config_overrides import note_overrides
+
+        note_overrides(in_file, given, path, flags)
+    return config
 
 
 def validated_config(data: dict[str, Any], path: str | Path | None = None,
@@ -281,12 +287,26 @@ def _problem(err: Any, path: str | Path | None, overridden: set[str], flags: dic
     return f"{field}: {err['msg']} (got {err.get('input')!r})"
 
 
+# The flags of `meddx train` whose config field has another name (as cli.train's FIELD_OF_FLAG):
+# a YAML key spelt as the flag is named with its field.
+FLAG_NAMES = {"patience": "early_stopping_patience", "ema": "ema_epochs", "threads": "num_threads",
+              "labels": "label_names", "categorical": "categorical_columns"}
+
+
 def _unknown_field(name: str) -> str:
     """``unknown field (did you mean 'time_budget'?)`` for a misspelt config key: pydantic's "Extra
     inputs are not permitted" named no field the user could have meant."""
     import difflib
 
-    close = difflib.get_close_matches(name.lower(), list(TrainConfig.model_fields), n=1, cutoff=0.75)
+    key = name.lower().replace("-", "_")
+    if key in FLAG_NAMES:  # `patience: 2`: the flag's name, not the field's
+        return f"unknown field; the flag --{key} sets the field {FLAG_NAMES[key]!r}"
+    if key in ("monitor", "early_stopping_metric", "early_stopping_monitor", "metric"):
+        return ("unknown field; early stopping always watches the validation AUC (ties broken by the lower "
+                "validation loss); set early_stopping_patience, or checkpoint: final to turn it off")
+    if key in TrainConfig.model_fields:  # `time-budget: 1`: the flag's spelling
+        return f"unknown field (did you mean {key!r}?)"
+    close = difflib.get_close_matches(key, list(TrainConfig.model_fields), n=1, cutoff=0.75)
     return "unknown field" + (f" (did you mean {close[0]!r}?)" if close else
                               "; the fields are those of meddx.training.config.TrainConfig (docs/training.md)")
 
