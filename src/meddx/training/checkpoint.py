@@ -104,3 +104,19 @@ def unreadable_fallback(last: Path) -> str:
             return (f"the best epoch's checkpoint {best.name} beside it reads whole: copy it over last.ckpt "
                     "to resume from that epoch (the epochs after it are trained again), or start a new run")
     return "start a new run"
+
+
+def nothing_to_resume(run_dir: Path) -> str:
+    """Why ``--resume run_dir`` has nothing to resume. A bundle folder (``bundles/NAME/vN``, the
+    path a run prints on its ``bundle:`` line) is named as such with its run's folder, which its
+    ``config.json`` records: before, it got the bare "no checkpoints/last.ckpt" of an empty folder."""
+    import json
+
+    try:
+        training = json.loads((run_dir / "config.json").read_text()).get("training") or {}
+    except (OSError, ValueError, AttributeError):
+        training = {}
+    if (run_dir / "weights.safetensors").is_file() and isinstance(training, dict) and training.get("run_dir"):
+        return (f"{run_dir}: a bundle folder, not a run folder; --resume takes the run folder it came from: meddx "
+                f"train --resume {training['run_dir']}")
+    return f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)"

@@ -211,6 +211,9 @@ def check_same_data(run_dir: Path, source: Any, now: dict[str, Any] | None = Non
         raise ConfigError(f"{source.origin}: not the data run {run_dir.name} started on: the samples or labels of "
                           f"split(s) {', '.join(changed)} differ from its data.json; restore that data, or start a "
                           "new run")
+    from meddx.training.data_content import check_same_content
+
+    check_same_content(run_dir, source.origin, recorded, now)
 
 
 CARVED_FROM = "sha256_carved_from"
@@ -220,7 +223,9 @@ samples divided otherwise) from data that changed."""
 
 
 def data_fingerprint(source: ImageSource) -> dict[str, Any]:
-    """Counts per split and class, reader notes, and a hash of every (id, label) pair."""
+    """Counts per split and class, reader notes, a hash of every (id, label) pair and of the contents."""
+    from meddx.training.data_content import CONTENT_KEY, content_digest
+
     splits = {}
     for name, split in source.splits.items():
         digest = hashlib.sha256()
@@ -233,6 +238,7 @@ def data_fingerprint(source: ImageSource) -> dict[str, Any]:
             "per_class": {n: int(c) for n, c in zip(source.label_names, counts)},
             "patients": len(set(split.patient_ids)) if split.patient_ids else None,
             "sha256_ids_labels": digest.hexdigest(),
+            CONTENT_KEY: content_digest(split),  # a file edited in place: a resume refuses it
         }
     return {
         "name": source.name,
@@ -279,9 +285,10 @@ def _checked_config(run_dir: Path) -> Any:
     from meddx.training.config import validated_config
 
     last = run_dir / "checkpoints" / "last.ckpt"
+    from meddx.training.checkpoint import checkpoint_problem, nothing_to_resume, unreadable_fallback
+
     if not last.is_file():
-        raise ConfigError(f"{run_dir}: nothing to resume (no checkpoints/last.ckpt)")
-    from meddx.training.checkpoint import checkpoint_problem, unreadable_fallback
+        raise ConfigError(nothing_to_resume(run_dir))
 
     # an ensemble's later networks too (members/<m>): a damaged one gave a torch traceback, or resumed
     for ckpt in [last, *sorted((run_dir / "members").glob("*/checkpoints/last.ckpt"))]:
