@@ -25,6 +25,7 @@ def evaluate(
     patient_column: Optional[str] = typer.Option(None, "--patient-column", help="Text/series/tables: column holding the patient id (default: training's, when the file has it)."),
     labels_file: Optional[str] = typer.Option(None, "--labels-file", help="Long-format series: labels CSV of --data (default: the one training read, stored absolute)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the file (default: training's, else utf-8)."),
+    label_delimiter: Optional[str] = typer.Option(None, "--label-delimiter", help="Text: split label cells on this (e.g. '|') for multi-label (default: training's)."),
     columns: Optional[str] = typer.Option(None, "--columns", help="Tables: comma-separated column names of a file without a header row (default: training's, when it had none)."),
     attributes: Optional[Path] = typer.Option(None, "--attributes", help="CSV keyed by sample id (id,sex,age_band,site,...) for subgroup metrics."),
     subgroup: Optional[list[str]] = typer.Option(None, "--subgroup", help="Column forming subgroups (repeatable): of --attributes, else of the --data CSV itself (e.g. site)."),
@@ -55,16 +56,18 @@ def evaluate(
     metrics, path = evaluate_bundle(bundle, data, split=split, out=out, settings=settings, attributes=attributes,
                                     verify=verify, report=report, subgroup_columns=list(subgroup or []) or None,
                                     columns=_columns(text_column, label_column, id_column, encoding,
-                                                     patient_column, labels_file, columns))
+                                                     patient_column, labels_file, columns, label_delimiter))
     _print_evaluation(metrics, path, headline(metrics), report, as_json)
 
 
 def _columns(text_column: str | None, label_column: str | None, id_column: str | None,
              encoding: str | None = None, patient_column: str | None = None,
-             labels_file: str | None = None, columns: str | None = None) -> dict[str, str]:
+             labels_file: str | None = None, columns: str | None = None,
+             label_delimiter: str | None = None) -> dict[str, str]:
     """The reader overrides given on the command line (``evaluate_bundle(columns=...)``)."""
     given = {"text_column": text_column, "label_column": label_column, "id_column": id_column, "encoding": encoding,
-             "patient_column": patient_column, "labels_file": labels_file, "columns": columns}
+             "patient_column": patient_column, "labels_file": labels_file, "columns": columns,
+             "label_delimiter": label_delimiter}
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -188,6 +191,7 @@ def compare(
     patient_column: Optional[str] = typer.Option(None, "--patient-column", help="Text/series/tables: column holding the patient id (default: training's, when the file has it)."),
     labels_file: Optional[str] = typer.Option(None, "--labels-file", help="Long-format series: labels CSV of --data (default: the one training read, stored absolute)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the file (default: training's, else utf-8)."),
+    label_delimiter: Optional[str] = typer.Option(None, "--label-delimiter", help="Text: split label cells on this (e.g. '|') for multi-label (default: training's)."),
     columns: Optional[str] = typer.Option(None, "--columns", help="Tables: comma-separated column names of a file without a header row (default: training's, when it had none)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=10, help="Paired bootstrap resamples."),
     level: float = typer.Option(0.95, "--level", min=0.5, max=0.999, help="Confidence level of the intervals."),
@@ -201,7 +205,7 @@ def compare(
     result, path = compare_bundles(bundle_a, bundle_b, data, split, str(out) if out else None,
                                    n_resamples=bootstrap, level=level, seed=seed,
                                    columns=_columns(text_column, label_column, id_column, encoding,
-                                                    patient_column, labels_file, columns))
+                                                    patient_column, labels_file, columns, label_delimiter))
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return

@@ -26,13 +26,47 @@ def check_compatible(predictor: Any, source: ImageSource) -> None:
                                                                  else "")
         theirs = (f"{len(source.label_names)} labels" + (f", {len(unknown)} the bundle does not know: {listed}"
                                                           if unknown else f" {source.label_names}"))
+        hint = _delimiter_hint(predictor, source)  # then the rows are no class of their own: the flag is the fix
         raise DataError(
             f"{source.origin}: task {source.task} with {theirs} does not match bundle "
-            f"{predictor.name!r} ({predictor.task}, labels {predictor.label_names})"
+            f"{predictor.name!r} ({predictor.task}, labels {predictor.label_names}){hint}"
+            + _unknown_rows(source, unknown, advise=not hint)
         )
 
 
-COLUMN_OPTIONS = ("text_column", "label_column", "id_column", "patient_column", "labels_file", "encoding")
+def _unknown_rows(source: ImageSource, unknown: list[str], advise: bool = True) -> str:
+    """How many samples (all splits) carry a label in ``unknown``, the first few by id, and (``advise``)
+    what to do; empty when none is unknown. Ids only, never the samples' text."""
+    import numpy as np
+
+    if not unknown:
+        return ""
+    index = [list(source.label_names).index(n) for n in unknown]
+    ids: list[str] = []
+    for data in source.splits.values():
+        labels = np.asarray(data.labels)
+        hit = labels[:, index].any(axis=1) if labels.ndim == 2 else np.isin(labels, index)
+        ids += [str(data.ids[i]) for i in np.flatnonzero(hit)]
+    if not ids:
+        return ""
+    first = ", ".join(repr(i) for i in ids[:3]) + (", ..." if len(ids) > 3 else "")
+    fix = ": drop those rows, or evaluate a bundle trained with that class" if advise else ""
+    return f"; {len(ids)} sample(s) carry such a label (first: {first}){fix}"
+
+
+def _delimiter_hint(predictor: Any, source: ImageSource) -> str:
+    """For a multi-label bundle and a file read as single-label whose class names hold a separator
+    (``a|b``: label cells joined by a character the reader was not told of), the flag that splits
+    them; names the character only."""
+    if predictor.task != "multilabel" or source.task == "multilabel":
+        return ""
+    found = [c for c in ("|", ";", ",") if any(c in str(n) for n in source.label_names)]
+    return (f"; the file's labels hold {found[0]!r}: if its cells list several labels, give --label-delimiter "
+            f"{found[0]!r}" if found else "")
+
+
+COLUMN_OPTIONS = ("text_column", "label_column", "id_column", "patient_column", "labels_file", "encoding",
+                  "label_delimiter")
 OPTIONAL_COLUMNS = ("id_column", "patient_column", "split_column")
 
 
@@ -43,7 +77,8 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
     a bundle that recorded no near-copy grouping is carved without it, as it was), the same reader
     options (document, label, id and patient columns; series window; table columns). ``columns``
     overrides the recorded ``text_column``/``label_column``/``id_column``/``patient_column`` (and a
-    text file's ``encoding``, a long series' ``labels_file``) for a file laid out differently; a
+    text file's ``encoding`` and ``label_delimiter``, a long series' ``labels_file``) for a file laid
+    out differently (a bundle trained on JSON label lists evaluated on an ``a|b`` export); a
     recorded id, patient or split column that is not given is kept whenever the file's header
     has it (dropping it would re-carve val by sample and resample samples while the metrics say
     patients). A series is read with the window its preprocessor was fitted with, so ``evaluate``
@@ -75,8 +110,9 @@ def load_source_as_trained(predictor: Any, data: str, carve_val: bool, columns: 
         if given or header is not None:
             text_options, dropped = _with_given(text_options, given, header)
     elif options is not None:
-        if "text_column" in given or "encoding" in given:
-            flag = "--text-column" if "text_column" in given else "--encoding"
+        text_only = [k for k in ("text_column", "encoding", "label_delimiter") if k in given]
+        if text_only:
+            flag = "--" + text_only[0].replace("_", "-")
             raise ConfigError(f"{flag}: bundle {predictor.name!r} reads no documents; for its series or table "
                               "source give --label-column, --id-column and --patient-column only")
         if table_columns is not None:
