@@ -63,6 +63,7 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
         ids, nul = nul_free_cells(id_found, table[id_found], "id") if id_found else (None, None)  # else row numbers
         id_notes += [f"{path.name}: {nul}"] if nul else []
         for row, value in enumerate(table[column], start=1):
+            value = _as_text(value)
             # "..." too; bytes that were not UTF-8 are named below, as for --text
             problem = ("empty or not text" if not isinstance(value, str)
                        else None if text_problem(value) else wordless(value))
@@ -75,6 +76,16 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
     for note in ([utf8_note(as_utf8, encoding)] if as_utf8 else []) + id_notes + ([nul] if nul else []):
         streams.note(note)  # on stderr: stdout stays the predictions
     return texts, names
+
+
+def _as_text(value: Any) -> Any:
+    """A JSON/Parquet number or boolean as its text (``12345`` -> ``"12345"``), as training reads the
+    column (``data.text_columns.text_values``), so a file that trained is also one that predicts;
+    anything else (a string, a missing value, a list) is returned unchanged."""
+    import numpy as np
+
+    numeric = isinstance(value, (int, float, np.integer, np.floating, np.bool_))
+    return str(value) if numeric and value == value else value  # NaN stays missing: "empty or not text"
 
 
 _READS = {None: "images", "series": "ICU records (series files)", "tabular": "table rows (CSV files)"}
