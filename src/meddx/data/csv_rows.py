@@ -24,7 +24,9 @@ def check_field_counts(path: str | Path, text: str | None = None, *, delimiter: 
     that do not decode are replaced: they cannot change where fields split)."""
     if text is None:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter, skipinitialspace=skipinitialspace)
+    # newline="": lines end at LF, CRLF or a bare CR (a classic Mac export), as pandas reads them; split at
+    # LF only, a CR-only file is one line holding CRs, csv.Error, and the check was silently skipped
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=skipinitialspace)
     header: int | None = None
     try:
         for row in reader:
