@@ -31,7 +31,9 @@ def _print_text_info(result: dict) -> None:
                             ("min", "median", "p95", "max", "mean")), str(s["empty"]) if unit == "chars" else "",
                             ("-" if s["patients"] is None else str(s["patients"])) if unit == "chars" else "")
     console.print(lengths)
-    console.print("columns: " + ", ".join(f"{k}={v}" for k, v in result["columns"].items() if v is not None))
+    read = ", ".join(f"{k}={v}" for k, v in result["columns"].items() if v is not None)
+    if read:  # a folder of .txt files has no columns (its note says how it was read): no empty "columns: " line
+        console.print("columns: " + read)
     print_untrainable(console, result)
     streams.notes(result["notes"])
 
