@@ -26,31 +26,76 @@ def expand_image_inputs(paths: Sequence[str | Path], spatial_dims: int) -> list[
     skipped; for a 3D bundle a multi-frame DICOM file (an enhanced CT/MR volume) is an input of its
     own. A folder holding no image a bundle of ``spatial_dims`` dimensions can read is an error that
     names it; a path that does not exist is passed on for the reader to report.
+
+    A pattern's matches are read as a folder's files are: ``'export/*'`` skips the ``Thumbs.db``,
+    ``desktop.ini`` and ``DICOMDIR`` among them, as ``export/`` does, rather than stopping on the
+    first as undecodable; a pattern matching no image at all is an error naming it. A file named
+    without a pattern is always an input, so a non-image named on purpose is still reported.
     """
+    expanded: list[Path] = []
+    for raw in paths:
+        text = str(raw)
+        if _GLOB_CHARS.intersection(text) and not Path(text).exists():
+            expanded += _image_matches(text, spatial_dims)
+        else:
+            expanded += _expand_one(Path(text), spatial_dims)
+    return expanded
+
+
+def _image_matches(pattern: str, spatial_dims: int) -> list[Path]:
+    """The inputs a glob ``pattern`` names: its folders expanded, its files kept when they are
+    images (:func:`_input_files`); an error naming the pattern when no image is among them."""
+    matches = _glob(pattern)
+    files = [m for m in matches if not m.is_dir()]
+    images = set(_input_files(files))
+    out: list[Path] = []
+    for m in matches:
+        if m.is_dir():
+            out += _expand_one(m, spatial_dims)
+        elif m in images:
+            out.append(m)
+    if not out:
+        shown = ", ".join(m.name for m in files[:3]) + (f" and {len(files) - 3} more" if len(files) > 3 else "")
+        raise DataError(f"{pattern}: the pattern matches no image file ({len(files)} other file(s): {shown}); "
+                        "expected a pattern matching PNG, JPEG, BMP, TIFF, DICOM or NIfTI files, or folders of them")
+    return out
+
+
+def _input_files(files: Sequence[Path]) -> list[Path]:
+    """Of ``files``, those read as inputs, as in a folder: a supported kind, and for DICOM an
+    object holding pixels (a ``DICOMDIR`` or a structure set holds none). A link whose target is
+    gone stays in, so that the reader names it."""
     from meddx.data.dicom_checks import dicom_frames
     from meddx.data.io import detect_kind
 
-    expanded: list[Path] = []
-    for path in expand_globs(paths):
-        if not path.is_dir():
-            expanded.append(path)
-            continue
-        files = _files_beneath(path)
-        kinds = {f: detect_kind(f) for f in files}
-        frames = {f: dicom_frames(f) for f, k in kinds.items() if k == "dicom"}
-        kinds = {f: None if k == "dicom" and frames[f] == 0 else k for f, k in kinds.items()}
-        if spatial_dims == 3:  # a multi-frame DICOM file is a volume of its own, not a slice of its folder's series
-            series = sorted({f.parent for f in files if kinds[f] == "dicom" and frames[f] == 1})
-            found = series + [f for f in files if kinds[f] == "nifti" or (kinds[f] == "dicom" and frames[f] > 1)]
-            what = "DICOM series folders or NIfTI volumes"
-        else:
-            found = [f for f in files if kinds[f] is not None]
-            what = "image files (PNG, JPEG, BMP, TIFF, DICOM, NIfTI)"
-        if not found:
-            raise DataError(f"{path}: a folder with no {what} in it or below it; name image files, or a folder "
-                            "that holds them")
-        expanded += sorted(found)
-    return expanded
+    kinds = {f: detect_kind(f) for f in files}
+    return [f for f in files if not f.exists()
+            or (kinds[f] is not None and not (kinds[f] == "dicom" and dicom_frames(f) == 0))]
+
+
+def _expand_one(path: Path, spatial_dims: int) -> list[Path]:
+    """``path`` itself when it is not a folder, else the inputs beneath it (see
+    :func:`expand_image_inputs`)."""
+    from meddx.data.dicom_checks import dicom_frames
+    from meddx.data.io import detect_kind
+
+    if not path.is_dir():
+        return [path]
+    files = _files_beneath(path)
+    kinds = {f: detect_kind(f) for f in files}
+    frames = {f: dicom_frames(f) for f, k in kinds.items() if k == "dicom"}
+    kinds = {f: None if k == "dicom" and frames[f] == 0 else k for f, k in kinds.items()}
+    if spatial_dims == 3:  # a multi-frame DICOM file is a volume of its own, not a slice of its folder's series
+        series = sorted({f.parent for f in files if kinds[f] == "dicom" and frames[f] == 1})
+        found = series + [f for f in files if kinds[f] == "nifti" or (kinds[f] == "dicom" and frames[f] > 1)]
+        what = "DICOM series folders or NIfTI volumes"
+    else:
+        found = [f for f in files if kinds[f] is not None]
+        what = "image files (PNG, JPEG, BMP, TIFF, DICOM, NIfTI)"
+    if not found:
+        raise DataError(f"{path}: a folder with no {what} in it or below it; name image files, or a folder "
+                        "that holds them")
+    return sorted(found)
 
 
 # A path holding one of these is a pattern; ``[`` alone is not (``scan[1].png`` missing would
@@ -64,20 +109,25 @@ def expand_globs(paths: Sequence[str | Path]) -> list[Path]:
     a pattern that starts with a dot, as in a shell. A quoted pattern reaches ``predict`` unexpanded
     (and Windows shells never expand one), and a Python caller passes one as it would to ``ls``: it
     used to be refused as "no such file". A pattern that matches nothing is an error naming it."""
-    import glob
-
     out: list[Path] = []
     for raw in paths:
         text = str(raw)
         if not _GLOB_CHARS.intersection(text) or Path(text).exists():
             out.append(Path(text))
             continue
-        matches = sorted(glob.glob(text, recursive=True))
-        if not matches:
-            raise DataError(f"{text}: the pattern matches no file; expected a file, a folder or a glob pattern "
-                            "that matches at least one of them")
-        out += map(Path, matches)
+        out += _glob(text)
     return out
+
+
+def _glob(pattern: str) -> list[Path]:
+    """What ``pattern`` matches, sorted; an error naming it when that is nothing."""
+    import glob
+
+    matches = sorted(glob.glob(pattern, recursive=True))
+    if not matches:
+        raise DataError(f"{pattern}: the pattern matches no file; expected a file, a folder or a glob pattern "
+                        "that matches at least one of them")
+    return [Path(m) for m in matches]
 
 
 def expand_files(paths: Sequence[str | Path], suffixes: Sequence[str], what: str) -> list[Path]:
