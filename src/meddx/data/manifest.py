@@ -9,6 +9,7 @@ the header as line 1, as a spreadsheet shows them.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -144,9 +145,25 @@ def _resolve_paths(raw: list[str], lines: list[int], base: Path, csv_path: Path)
         line, p, full = missing[0]
         raise DataError(
             f"{csv_path}: line {line}: file {p!r} not found (looked for {full}); {len(missing)} missing "
-            f"file(s) in all; expected paths relative to {base} or absolute"
+            f"file(s) in all; expected paths relative to {base} or absolute{_missing_hint(p, base)}"
         )
     return out
+
+
+def _missing_hint(path: str, base: Path) -> str:
+    """Why a manifest path may be missing, when that can be seen: a Windows drive path (``C:\\x.png``,
+    a manifest written on the PACS workstation), or a path written from the current folder rather
+    than the CSV's (a manifest in ``lists/`` naming ``data/a.png``, which sits in ``./data``)."""
+    if _WINDOWS_ABSOLUTE.match(path):
+        return (": it is a Windows drive or network path, which this machine cannot open; write the paths relative "
+                "to the CSV")
+    here = Path.cwd()
+    if Path(path).is_absolute() or base.resolve() == here.resolve():
+        return ""
+    if (here / path).exists() or ("\\" in path and (here / path.replace("\\", "/")).exists()):
+        return (f": the file is there relative to the current folder ({here}), but paths are read relative to the "
+                f"CSV's folder, not the one meddx runs in: write them relative to {base}, or move the CSV")
+    return ""
 
 
 def _check_utf8(csv_path: Path) -> None:
@@ -159,6 +176,9 @@ def _check_utf8(csv_path: Path) -> None:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataError(f"{csv_path}: line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); expected a UTF-8 "
                         "CSV: save it as 'CSV UTF-8' (Excel) or convert it (iconv -f cp1252 -t utf-8)") from None
+
+
+_WINDOWS_ABSOLUTE = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")  # C:\x, C:/x, \\server\share
 
 
 def _full_path(path: str, base: Path) -> Path:
@@ -178,6 +198,12 @@ def _split_values(df, lines: list[int], csv_path: Path) -> list[str]:  # type: i
     out = []
     for line, value in zip(lines, df["split"]):
         split = split_alias(value)
+        if split is None and not str(value).strip():  # a row left blank in the spreadsheet: say so, not "unknown ''"
+            empty = sum(not str(v).strip() for v in df["split"])
+            raise DataError(
+                f"{csv_path}: line {line}: empty split ({empty} row(s) in all); expected one of "
+                f"{', '.join(sorted(set(SPLIT_ALIASES)))} in every row (or no split column: all rows train)"
+            )
         if split is None:
             raise DataError(
                 f"{csv_path}: line {line}: unknown split {value!r}; expected one of "
