@@ -24,7 +24,8 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.data.base import (SPLITS, ImageSource, SplitData, TaskType, case_clash_notes, order_label_names,
                              too_few_classes)
-from meddx.data.io import NIFTI_EXTENSIONS, PIL_EXTENSIONS, detect_kind, image_suffix, is_image_file, read_image
+from meddx.data.io import (NIFTI_EXTENSIONS, PIL_EXTENSIONS, UNREAD_FORMATS, detect_kind, image_suffix, is_image_file,
+                          read_image)
 from meddx.data.splits import split_alias
 
 
@@ -233,8 +234,7 @@ def _class_images(folder: Path, objects: list[Path], unread: list[Path],
     return images, skipped, subdirs
 
 
-UNREAD_SUFFIXES = frozenset({".gif", ".webp", ".jp2", ".j2k", ".jpx", ".heic", ".heif", ".avif", ".pgm", ".ppm",
-                             ".pbm", ".pnm", ".tga"})
+UNREAD_SUFFIXES = frozenset(UNREAD_FORMATS)
 """Picture formats found in exported image folders that ``read_image`` does not read: named in the
 notes as images left out (with their formats and the first file), not counted as "non-image files"."""
 

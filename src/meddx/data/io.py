@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -106,6 +107,52 @@ def detect_kind(path: str | Path) -> ImageKind | None:
     return None
 
 
+_OTHER_PICTURES = ((b"GIF87a", "GIF"), (b"GIF89a", "GIF"), (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG 2000"),
+                   (b"\xffO\xffQ", "JPEG 2000"))
+_NETPBM = {b"P1": "PBM", b"P4": "PBM", b"P2": "PGM", b"P5": "PGM", b"P3": "PPM", b"P6": "PPM"}
+UNREAD_FORMATS = {".gif": "GIF", ".webp": "WebP", ".jp2": "JPEG 2000", ".j2k": "JPEG 2000", ".jpx": "JPEG 2000",
+                   ".heic": "HEIC", ".heif": "HEIF", ".avif": "AVIF", ".pgm": "PGM", ".ppm": "PPM", ".pbm": "PBM",
+                   ".pnm": "PNM", ".tga": "TGA"}
+"""Picture formats found in exports that meddx does not read, by extension, with their names."""
+
+
+def unread_format(path: str | Path) -> str | None:
+    """The name of a picture format meddx does not read (``"GIF"``, ``"WebP"``, ``"HEIC"``...) that
+    ``path`` holds, from its first bytes or else its extension; ``None`` for anything else. Phones
+    and web exports give GIF, WebP and HEIC: naming the format tells the user what to convert,
+    where "unrecognised content" leaves them guessing whether the file is damaged."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        head = b""
+    for magic, name in _OTHER_PICTURES:
+        if head.startswith(magic):
+            return name
+    if head[:2] in _NETPBM and re.match(rb"\s+[0-9#]", head[2:]):  # "P5 8 8 255", "P2\n# by GIMP"
+        return _NETPBM[head[:2]]
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"avif"):
+        return "AVIF" if head[8:12] == b"avif" else "HEIC"
+    return UNREAD_FORMATS.get(image_suffix(path))
+
+
+_DOCUMENT_SUFFIXES = frozenset({".txt", ".csv", ".tsv", ".jsonl", ".json", ".parquet", ".xlsx", ".xls", ".data"})
+
+
+def _not_an_image(path: Path) -> str:
+    """Why ``path``, of no image kind, is not read: a document or table (``note.txt``, ``labs.csv``,
+    given to an image bundle's ``predict``) or a NumPy archive (a MedMNIST ``.npz``, a data source)
+    is named as such, so the user sees which bundle or verb it belongs to; else "unrecognised"."""
+    suffix = image_suffix(path)
+    if suffix in _DOCUMENT_SUFFIXES:
+        return f"unrecognised as an image: a {suffix} file holds text or a table, which a text or table bundle reads"
+    if suffix in (".npz", ".npy"):
+        return f"a NumPy {suffix} array file, not an image file: give a MedMNIST .npz as a data source, -d FILE"
+    return "unrecognised content and extension"
+
+
 def _no_type_suffix(suffix: str) -> bool:
     """True for a name whose "extension" says nothing about its type: none (``IM0001``) or digits,
     as in DICOM files named by their SOP instance UID (``1.2.840.113619.2.55.3.1``, suffix ``.1``)."""
@@ -151,7 +198,11 @@ def read_image(path: str | Path, orientation: str | None | object = _CURRENT, *,
         raise DataError(f"{p}: cannot decode image (empty file, 0 bytes); {_EXPECTED}: copy or export it again")
     kind = detect_kind(p)
     if kind is None:
-        raise DataError(f"{p}: cannot decode image (unrecognised content and extension); {_EXPECTED}")
+        other = unread_format(p)
+        if other:
+            raise DataError(f"{p}: cannot decode image (a {other} picture, a format meddx does not read); "
+                            f"{_EXPECTED}: convert it to PNG")
+        raise DataError(f"{p}: cannot decode image ({_not_an_image(p)}); {_EXPECTED}")
     try:
         if kind == "pil":
             loaded = _read_pil(p)
