@@ -37,8 +37,31 @@ def source_info(source: ImageSource, *, max_decode: int = 200) -> dict:
         "splits": splits,
         "classes_without_training_samples": classes_without_training(source),
         "dtype_mix": dtype_mix_warning(splits),
-        "notes": list(source.notes) + dark_16_bit_notes(splits),
+        "notes": list(source.notes) + dark_16_bit_notes(splits) + one_class_test_notes(source),
     }
+
+
+def one_class_test_notes(source: ImageSource) -> list[str]:
+    """A note per held-out split (``test``; ``val`` has its own, :mod:`meddx.data.val_checks`) whose
+    samples are all of one class while the source has more: AUC and AUPRC are undefined on it, which
+    ``meddx train`` prints as "n/a" and ``meddx evaluate`` explains only once a model is trained; a
+    split folder exported with one class folder is then found before training. Multi-label sources
+    are left out (a label may well be absent from a small test set)."""
+    notes = []
+    for split, data in source.splits.items():
+        labels = np.asarray(data.labels)
+        if split in ("train", "val") or labels.ndim != 1 or not len(labels) or source.num_classes < 2:
+            continue
+        present = np.unique(labels)
+        if len(present) != 1:
+            continue
+        k = int(present[0])
+        only = source.label_names[k] if k < len(source.label_names) else str(k)
+        binary = source.num_classes == 2
+        measures = ("specificity" if k == 0 else "sensitivity") if binary else f"the recall of {only!r}"
+        notes.append(f"{split} holds one class only ({only!r}, {len(labels)} samples): AUC and AUPRC will be "
+                     f"undefined on it and it measures {measures} alone; add samples of the other class(es) to {split}")
+    return notes
 
 
 def dark_16_bit_notes(splits: dict[str, dict]) -> list[str]:
