@@ -23,10 +23,22 @@ def _cut_epochs(run_dir: object) -> list[tuple[str, dict]]:
 
 def _privacy_of(bundle: object) -> dict:
     """The bundle's ``privacy`` section (DP runs), or an empty dict."""
-    try:
-        return json.loads((Path(str(bundle)) / "config.json").read_text()).get("privacy") or {}
-    except (OSError, ValueError):
-        return {}
+    return _json_of(Path(str(bundle)) / "config.json").get("privacy") or {}
+
+
+def _one_class_reasons(result: object, split: str) -> list[str]:
+    """Why ``split``'s AUC is "n/a" when it holds one class only: the warning ``meddx evaluate`` gives
+    (:func:`meddx.evaluation.split_warnings.one_class_warning`, what the split measures instead), made
+    from the run's own predictions of it and the bundle's task and class names. Empty otherwise, and
+    when the result carries no predictions."""
+    preds = (getattr(result, "predictions", None) or {}).get(split)
+    config = _json_of(Path(str(getattr(result, "bundle_path", ""))) / "config.json")
+    names = config.get("label_names")
+    if preds is None or not isinstance(names, list) or not config.get("task"):
+        return []
+    from meddx.evaluation.split_warnings import one_class_warning
+
+    return one_class_warning(preds, str(config["task"]), [str(n) for n in names])
 
 
 def plan_line(run_dir: object) -> str | None:
@@ -98,6 +110,8 @@ def print_summary(result: object) -> None:
         if m:
             console.print(f"{split}: AUC {_f(m.get('auc'))}  ACC {_f(m.get('accuracy'))}  "
                           f"macro-F1 {_f(m.get('macro_f1'))}  (n={m.get('n')})")
+            if m.get("auc") is None:  # say why, as evaluate does
+                streams.warnings(_one_class_reasons(result, split))
         base = (metrics.get("baseline") or {}).get(split)
         if base:
             b = base["metrics"]
