@@ -21,6 +21,15 @@ TOKENIZER_FILE = "tokenizer.json"
 BASELINE_FILES = ("baseline.safetensors", "baseline.json")
 
 
+def documents_not_images(name: str | None) -> str:
+    """Why a text bundle refuses an image (``meddx predict TEXTBUNDLE x.png``, ``predict_arrays``): what it
+    reads instead, worded as an image bundle refuses ``--text`` (``cli.predict_text.refuse_text``), so
+    both directions read alike. ``name``: the bundle's, or ``None`` where the caller has none."""
+    who = f"bundle {name!r}" if name else "a text bundle"
+    return (f"{who} reads documents (CSV/JSONL/Parquet/.txt or --text), not images; give it those, or pass images "
+            "to an image bundle (`meddx registry list` names each bundle's model)")
+
+
 class MeddxNulWarning(UserWarning):
     """NUL characters (U+0000) were removed from documents given to a text predictor (counted, named)."""
 
@@ -106,7 +115,7 @@ class TextPredictor(Predictor):
         return self.calibrate(probs) if calibrated else probs
 
     def predict_arrays(self, images: Sequence[np.ndarray], batch_size: int = 128, calibrated: bool = True) -> np.ndarray:
-        raise DataError(f"bundle {self.name!r} classifies text; pass documents (--text or .txt/CSV files)")
+        raise DataError(documents_not_images(self.name))
 
     def predict_documents(self, texts: Sequence[str], sources: Sequence[str] | None = None) -> list[Prediction]:
         """Label and probabilities per document; ``sources`` names each (file, row id) in the output.

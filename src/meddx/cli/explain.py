@@ -54,7 +54,7 @@ def explain(
         from meddx.cli.predict_text import bundle_encoding, bundle_text_column, read_documents
 
         file_docs, file_names = read_documents(list(inputs or []), bundle_text_column(predictor),
-                                               encoding=bundle_encoding(predictor))
+                                               encoding=bundle_encoding(predictor), bundle=predictor.name)
         items: list = [*(text or []), *file_docs]
         names = [*(f"text{i + 1}" for i in range(len(text or []))), *file_names]  # as predict names them
     else:

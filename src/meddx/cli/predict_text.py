@@ -28,11 +28,14 @@ def _named(path: Path) -> str:
 
 
 def read_documents(files: list[Path], text_column: Optional[str], id_column: Optional[str] = None,
-                   encoding: str = "utf-8") -> tuple[list[str], list[str]]:
+                   encoding: str = "utf-8", bundle: Optional[str] = None) -> tuple[list[str], list[str]]:
     """Documents and their names: a ``.txt`` file is one document; a CSV/TSV/JSONL/Parquet file
     gives one per row from ``text_column`` (default ``text``), named ``FILE:ID`` or ``FILE:rowN``;
-    a folder stands for those files beneath it."""
+    a folder stands for those files beneath it. An image file is refused naming ``bundle`` (its
+    name) and what it reads instead."""
+    from meddx.bundle.text_predictor import documents_not_images
     from meddx.data.inputs import expand_files
+    from meddx.data.io import IMAGE_EXTENSIONS, UNREAD_FORMATS, image_suffix
     from meddx.data.text import RECORD_SUFFIXES, TABLE_SUFFIXES, _decode, _read_table
     from meddx.data.text_columns import find_column, missing_column
     from meddx.data.text_exports import nul_free_cells, remove_nul, utf8_note
@@ -51,6 +54,8 @@ def read_documents(files: list[Path], text_column: Optional[str], id_column: Opt
             texts.append(_decode(path.read_bytes(), path, encoding, as_utf8))
             names.append(str(path))
             continue
+        if image_suffix(path) in IMAGE_EXTENSIONS or suffix in UNREAD_FORMATS:  # a picture, to an image bundle
+            raise DataError(f"{path}: {documents_not_images(bundle)}")
         if suffix not in (*TABLE_SUFFIXES, ".jsonl", ".ndjson", ".parquet"):
             raise DataError(f"{path}: unsupported document file {suffix or '(no extension)'!r}; expected .txt, "
                             ".csv, .tsv, .jsonl or .parquet")
@@ -126,7 +131,7 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
     # evaluate's predictions.csv), else FILE:rowN.
     file_texts, file_names = read_documents(files, text_column or bundle_text_column(predictor),
                                             id_column=recorded.get("id_column"),
-                                            encoding=encoding or bundle_encoding(predictor))
+                                            encoding=encoding or bundle_encoding(predictor), bundle=predictor.name)
     docs = [*texts, *file_texts]
     names = [f"text{i + 1}" for i in range(len(texts))] + file_names
     if not docs:
