@@ -145,15 +145,16 @@ def _resolve_paths(raw: list[str], lines: list[int], base: Path, csv_path: Path)
         line, p, full = missing[0]
         raise DataError(
             f"{csv_path}: line {line}: file {p!r} not found (looked for {full}); {len(missing)} missing "
-            f"file(s) in all; expected paths relative to {base} or absolute{_missing_hint(p, base)}"
+            f"file(s) in all; expected paths relative to {base} or absolute{missing_path_hint(p, base)}"
         )
     return out
 
 
-def _missing_hint(path: str, base: Path) -> str:
+def missing_path_hint(path: str, base: Path) -> str:
     """Why a manifest path may be missing, when that can be seen: a Windows drive path (``C:\\x.png``,
     a manifest written on the PACS workstation), or a path written from the current folder rather
-    than the CSV's (a manifest in ``lists/`` naming ``data/a.png``, which sits in ``./data``)."""
+    than the CSV's (a manifest in ``lists/`` naming ``data/a.png``, which sits in ``./data``). Shared by
+    the image manifest and the segmentation one (``seg_readers``); ``""`` when nothing can be seen."""
     if _WINDOWS_ABSOLUTE.match(path):
         return (": it is a Windows drive or network path, which this machine cannot open; write the paths relative "
                 "to the CSV")

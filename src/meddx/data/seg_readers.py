@@ -25,6 +25,7 @@ from typing import Any
 
 from meddx.core.errors import DataError
 from meddx.data.io import is_image_file
+from meddx.data.manifest import missing_path_hint
 from meddx.data.segmentation import SegSplit
 from meddx.data.splits import SPLIT_ALIASES, split_alias
 
@@ -307,7 +308,7 @@ def _read_manifest(csv_path: Path) -> RawSeg:
                 full = Path(r[i]) if Path(r[i]).is_absolute() else base / r[i]
                 if not full.exists():
                     raise DataError(f"{csv_path}: line {line}: {column} {r[i]!r} not found (looked for {full}); "
-                                    f"expected paths relative to {base} or absolute")
+                                    f"expected paths relative to {base} or absolute{missing_path_hint(r[i], base)}")
                 paths.append(full)
             pairs.append((paths[0], paths[1]))
         rows_here = [r for _, r in by_split[split]]
