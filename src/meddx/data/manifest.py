@@ -130,7 +130,7 @@ def _resolve_paths(raw: list[str], lines: list[int], base: Path, csv_path: Path)
     for line, p in zip(lines, raw):
         if not p:
             raise DataError(f"{csv_path}: line {line}: empty path; expected a file path relative to {base}")
-        full = _full_path(p, base)
+        full = manifest_path(p, base)
         key = str(full.resolve())
         if key in seen:
             raise DataError(
@@ -182,10 +182,11 @@ def _check_utf8(csv_path: Path) -> None:
 _WINDOWS_ABSOLUTE = re.compile(r"^([A-Za-z]:[\\/]|\\\\)")  # C:\x, C:/x, \\server\share
 
 
-def _full_path(path: str, base: Path) -> Path:
+def manifest_path(path: str, base: Path) -> Path:
     """``path`` made absolute against ``base``; a relative path written with Windows separators
     (``images\\a.png``, from a manifest made on Windows) is read with ``/`` when no file has the
-    literal name (a backslash is a legal, but rare, character of a POSIX file name)."""
+    literal name (a backslash is a legal, but rare, character of a POSIX file name). Shared by the
+    image and the segmentation manifests."""
     full = Path(path) if Path(path).is_absolute() else base / path
     if "\\" in path and not full.exists():
         posix = base / path.replace("\\", "/")

@@ -25,7 +25,7 @@ from typing import Any
 
 from meddx.core.errors import DataError
 from meddx.data.io import is_image_file
-from meddx.data.manifest import missing_path_hint
+from meddx.data.manifest import manifest_path, missing_path_hint
 from meddx.data.segmentation import SegSplit
 from meddx.data.splits import SPLIT_ALIASES, split_alias
 
@@ -305,7 +305,7 @@ def _read_manifest(csv_path: Path) -> RawSeg:
             for column, i in (("image", image_col), ("mask", col["mask"])):
                 if not r[i]:
                     raise DataError(f"{csv_path}: line {line}: empty {column} path; expected a path relative to {base}")
-                full = Path(r[i]) if Path(r[i]).is_absolute() else base / r[i]
+                full = manifest_path(r[i], base)  # Windows separators too, as the image manifest reads them
                 if not full.exists():
                     raise DataError(f"{csv_path}: line {line}: {column} {r[i]!r} not found (looked for {full}); "
                                     f"expected paths relative to {base} or absolute{missing_path_hint(r[i], base)}")

@@ -58,3 +58,14 @@ def test_a_plainly_missing_file_gets_no_hint(tmp_path: Path, monkeypatch: pytest
     with pytest.raises(DataError) as err:
         load_seg_source(lists / "m.csv")
     assert str(err.value).endswith(f"expected paths relative to {lists} or absolute"), str(err.value)
+
+
+def test_windows_separators_read_as_the_image_manifest_reads_them(tmp_path: Path) -> None:
+    """``data\\0.png`` relative to the CSV: the image manifest retried it with ``/``; the
+    segmentation manifest refused it as not found."""
+    (tmp_path / "lists").mkdir(parents=True)
+    _project(tmp_path / "lists")
+    (tmp_path / "lists" / "m.csv").write_text("image,mask,split\ndata\\0.png,data\\0_mask.png,train\n"
+                                              "data\\1.png,data\\1_mask.png,val\n")
+    source = load_seg_source(tmp_path / "lists" / "m.csv", test_fraction=0)
+    assert sorted(Path(p).name for split in source.splits.values() for p in split.images) == ["0.png", "1.png"]
