@@ -11,7 +11,9 @@ class folder, images lying outside any class folder, DICOM files that hold no im
 DICOMDIR, dose reports, key objects, presentation states) and class folders without images are
 left out and named or counted in the notes. Paths are sorted, ids are paths relative to
 the root with ``/`` separators, and classes are sorted by name, so the same folder always gives
-the same source.
+the same source. When every image is a DICOM file carrying a usable PatientID, those are the
+patient ids (:mod:`meddx.data.dicom_patients`; a constant or placeholder id of an anonymised export
+is not used), so a carved validation split is grouped by patient and ``data verify`` checks patients.
 """
 
 from __future__ import annotations
@@ -150,6 +152,7 @@ def load_imagefolder(root: str | Path) -> ImageSource:
             labels=np.asarray([y for _, _, y in pairs], dtype=np.int64),
             paths=[str(p) for _, p, _ in pairs],
         )
+    _dicom_patients(splits, notes)
     task: TaskType = "binary" if len(label_names) == 2 else "multiclass"
     spatial_dims = guess_spatial_dims([p for d in splits.values() for p in d.paths or []], notes, one_slice_2d=True)
     return ImageSource(name=root.name, origin=str(root), task=task, label_names=label_names,
@@ -194,6 +197,24 @@ def guess_spatial_dims(paths: list[str], notes: list[str], tries: int = 5, *, on
                  f"{5 - chosen}D files are named as undecodable by `data info`/`verify` and refused by `train`: "
                  "remove them, or export the single frame or whole volume meant")
     return chosen
+
+
+def _dicom_patients(splits: dict[str, SplitData], notes: list[str]) -> None:
+    """Give every split patient ids from the images' DICOM PatientID when all images carry a usable one
+    (:mod:`meddx.data.dicom_patients`): the carved validation split is then grouped by patient and
+    ``data verify`` checks patients across splits; a note says what was read or why it was not used."""
+    from meddx.data.dicom_patients import dicom_patient_ids
+
+    paths = [p for d in splits.values() for p in d.paths or []]
+    ids, note = dicom_patient_ids(paths)
+    if note:
+        notes.append(note)
+    if ids is None:
+        return
+    start = 0
+    for data in splits.values():
+        data.patient_ids = ids[start:start + len(data)]
+        start += len(data)
 
 
 def _nested_hint(nested: list[Path], root: Path) -> str:
