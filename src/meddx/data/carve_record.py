@@ -131,6 +131,24 @@ def recorded_val(train: SplitData | SegSplit, record: Mapping[str, Any]) -> np.n
     return np.flatnonzero(member)
 
 
+def read_back_note(train: SplitData | SegSplit, val_index: np.ndarray, record: Mapping[str, Any]) -> str:
+    """The carving note of a val read back from ``record``; it names the patients on both sides when ``train``
+    now has patient ids the carve did not group by (an image folder whose DICOM PatientID was read after the run
+    started: ``data.dicom_patients``), since the resumed run keeps that optimistic validation split."""
+    note = f"{record.get('note')}; read back from the recorded membership (not carved again)"
+    pids = getattr(train, "patient_ids", None)
+    if pids is None:
+        return note
+    member = np.zeros(len(train), dtype=bool)
+    member[np.asarray(val_index, dtype=np.int64)] = True
+    both = {p for p, m in zip(pids, member) if m} & {p for p, m in zip(pids, member) if not m}
+    if both:
+        note += (f"; {len(both)} patient(s) have samples in both train and val (carved before patient ids were "
+                 "read): validation metrics and the val-chosen threshold are optimistic; start a new run for a "
+                 "validation split grouped by patient")
+    return note
+
+
 def with_membership(near_copies: Any, record: Mapping[str, Any] | None) -> Any:
     """``near_copies`` (settings, ``True`` or ``False``) and a membership ``record`` as one value, the way
     ``training.run.carving_of`` returns a run's carving; ``near_copies`` itself when there is no record (runs

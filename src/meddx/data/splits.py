@@ -64,15 +64,14 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
         raise DataError(
             f"{source.origin}: train has {n} sample(s); at least 2 are needed to carve a validation split"
         )
-    from meddx.data.carve_record import membership_record, recorded_val, split_membership
+    from meddx.data.carve_record import membership_record, read_back_note, recorded_val, split_membership
 
     near_copies, packed = split_membership(near_copies)  # a run's or bundle's record: read back, not carved
     record = packed if membership is None else dict(membership)
     va = None if record is None else recorded_val(train, record)
     if va is not None and record is not None:
         tr = np.setdiff1d(np.arange(n), va)
-        return _with_val(source, tr, va, f"{record.get('note')}; read back from the recorded membership "
-                         "(not carved again)", near_copies, record)
+        return _with_val(source, tr, va, read_back_note(train, va, record), near_copies, record)
     strata = _strata(train.labels)
     new_carving = near_copies is not False and near_copies is not None
     few = _min_val_groups(near_copies)

@@ -204,8 +204,9 @@ def check_same_data(run_dir: Path, source: Any, now: dict[str, Any] | None = Non
     if changed and set(changed) <= {"train", "val"} and data.get(CARVED_FROM) \
             and data.get(CARVED_FROM) == fingerprint.get(CARVED_FROM):  # the same samples, divided otherwise
         raise ConfigError(f"{source.origin}: the validation split carved now is not the one run {run_dir.name} "
-                          "started on, from the same train and val samples: the carving changed (the near-copy search "
-                          "or the image decoding of another meddx version), not the data; resume with the meddx "
+                          "started on, from the same train and val samples: the carving changed (the near-copy search, "
+                          "the image decoding or the patient ids, e.g. DICOM PatientID, of another meddx version), "
+                          "not the data; resume with the meddx "
                           "version the run started with, or start a new run")
     if changed:
         raise ConfigError(f"{source.origin}: not the data run {run_dir.name} started on: the samples or labels of "
