@@ -319,7 +319,8 @@ def compare_bundles(
     at its own operating point (chosen on its own validation split). With patient ids and several
     samples per patient, DeLong and McNemar are clustered (patients as units). Two bundles with the same
     labels in another order are compared in ``a``'s order (``compare_pair.in_label_order``), said in ``notes``.
-    Writes ``comparison.json`` to ``out`` (default: ``BUNDLE_A/comparisons/<B>-<source>-<split>-<hash>``)
+    Writes ``comparison.json`` to ``out`` (default: ``BUNDLE_A/comparisons/<B>-<source>-<split>-<hash>``, the hash
+    also of the options not at their defaults)
     and returns ``(result, path)``. ``columns`` as for ``evaluate_bundle``.
     """
     from pathlib import Path
@@ -359,9 +360,11 @@ def compare_bundles(
         "warnings": split_use_warnings(a, b, data, split),
         "notes": [n for n in (order_note(a, b),) if n],
     }
-    from meddx.evaluation.output_dirs import comparison_dir  # <B>-<source>-<split>-<hash>: never collide
+    from meddx.evaluation.output_dirs import changed_options, comparison_dir  # <B>-<source>-<split>-<hash>
 
-    out_dir = Path(out) if out else comparison_dir(paths[0], paths[1], b.name, source_name, data, split)
+    options = changed_options({"n_resamples": n_resamples, "level": level, "seed": seed, "columns": columns},
+                              {"n_resamples": 1000, "level": 0.95, "seed": 0})  # other options: their own folder
+    out_dir = Path(out) if out else comparison_dir(paths[0], paths[1], b.name, source_name, data, split, options)
     return result, write_json_atomic(out_dir / "comparison.json", result)
 
 

@@ -259,8 +259,9 @@ def evaluate_bundle(
     """Evaluate a bundle (folder, registry name, or a predictor ``load_bundle`` returned) on ``split`` of ``data``.
 
     Writes ``metrics.json``, ``predictions.csv`` and (unless ``report=False``) ``report.html``
-    to ``out`` (default: ``BUNDLE/evaluations/SOURCE-SPLIT-HASH``); returns the metrics and the
-    path of ``metrics.json``. A validation split carved from train is carved exactly as during
+    to ``out`` (default: ``BUNDLE/evaluations/SOURCE-SPLIT-HASH``, HASH of the source's location and of
+    the options not at their defaults, so other options never overwrite an earlier evaluation);
+    returns the metrics and the path of ``metrics.json``. A validation split carved from train is carved exactly as during
     training (same fraction and seed, read from the bundle), so ``--split val`` means the same
     samples, and extra operating points are chosen on those. ``columns`` reads a file laid out
     differently from the training file (see :func:`load_source_as_trained`). ``subgroup_columns``:
@@ -310,7 +311,9 @@ def evaluate_bundle(
     metrics["warnings"][:0] = [w for w in first if w] + table_warnings(predictor, source, split)
     from meddx.evaluation.output_dirs import evaluation_dir  # <source>-<split>-<hash>: sources never collide
 
-    out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split)  # type: ignore[arg-type]
+    out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split,  # type: ignore[arg-type]
+                                                   _folder_options(settings, attributes, subgroup_columns,
+                                                                   columns, verify, report))
     out_dir.mkdir(parents=True, exist_ok=True)
     target = write_json_atomic(out_dir / "metrics.json", metrics)
     write_predictions(out_dir / "predictions.csv", preds, predictor.label_names,
@@ -321,6 +324,19 @@ def evaluate_bundle(
         write_report(out_dir / "report.html", metrics, preds.labels, preds.probs,
                      title=f"{predictor.name} on {source.name} ({split})", scores=preds.scores)
     return metrics, target
+
+
+def _folder_options(settings: EvalSettings, attributes: str | Path | None, subgroup_columns: list[str] | None,
+                    columns: dict[str, str] | None, verify: bool, report: bool) -> dict[str, Any]:
+    """The options not at their defaults that change what is written: hashed into the default folder,
+    so an evaluation with other options (or without a report) keeps the earlier one's files."""
+    from dataclasses import asdict
+
+    from meddx.evaluation.output_dirs import changed_options, file_location
+
+    given = {**asdict(settings), "attributes": file_location(attributes), "subgroups": subgroup_columns,
+             "columns": columns, "verify": verify, "report": report}
+    return changed_options(given, {**asdict(EvalSettings()), "verify": True, "report": True})
 
 
 def _bundle_predictor(bundle: Any, out: str | Path | None) -> tuple[Predictor, Path | None]:

@@ -5,17 +5,25 @@ file name (``site_a/images`` and ``site_b/images``): the second evaluation overw
 first. The name therefore ends with a short hash of the source's resolved location (and, for a
 comparison, of the other bundle's), so different sources get different folders and the same
 source, evaluated again, the same folder.
+
+Options that change what is written (bootstrap, level, seed, extra operating points, subgroups,
+column overrides, ...) are hashed too, but only those that differ from the defaults: an evaluation
+with other options no longer overwrites the first, the same options again refresh their folder, and
+a default evaluation keeps the folder name it always had.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
+from typing import Any
 
 
-def location_key(*locations: str | Path) -> str:
+def location_key(*locations: str | Path, options: dict[str, Any] | None = None) -> str:
     """8 hex digits of SHA-256 over the resolved paths (a spec that is no path, such as
-    ``medmnist:pathmnist``, is hashed as written)."""
+    ``medmnist:pathmnist``, is hashed as written) and, when there are any, the ``options`` that
+    differ from the defaults (none: the key of the locations alone, as before options counted)."""
     digest = hashlib.sha256()
     for loc in locations:
         text = str(loc).strip()
@@ -25,18 +33,41 @@ def location_key(*locations: str | Path) -> str:
         except (OSError, RuntimeError):
             pass
         digest.update(text.encode() + b"\0")
+    if options:
+        digest.update(b"options\0" + json.dumps(options, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:8]
 
 
-def evaluation_dir(bundle: Path, source_name: str, data: str | Path, split: str) -> Path:
-    """``BUNDLE/evaluations/<source>-<split>-<hash of the source's location>``."""
-    return Path(bundle) / "evaluations" / f"{source_name}-{split}-{location_key(data)}"
+def changed_options(given: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``given`` whose value is not ``defaults``' (a missing default: ``None``);
+    ``None``, empty lists and empty dicts count as not given."""
+    return {k: v for k, v in given.items() if v not in (None, [], {}) and v != defaults.get(k)}
+
+
+def file_location(path: str | Path | None) -> str | None:
+    """``path`` resolved (an options file such as ``--attributes``), so that the same file named
+    from another folder hashes alike."""
+    if path is None:
+        return None
+    try:
+        return str(Path(path).expanduser().resolve())
+    except (OSError, RuntimeError):
+        return str(path)
+
+
+def evaluation_dir(bundle: Path, source_name: str, data: str | Path, split: str,
+                   options: dict[str, Any] | None = None) -> Path:
+    """``BUNDLE/evaluations/<source>-<split>-<hash of the source's location and the options not at
+    their defaults>``."""
+    return Path(bundle) / "evaluations" / f"{source_name}-{split}-{location_key(data, options=options)}"
 
 
 def comparison_dir(bundle_a: Path, bundle_b: Path, name_b: str, source_name: str, data: str | Path,
-                   split: str) -> Path:
-    """``A/comparisons/<B>-<source>-<split>-<hash of B's and the source's locations>``."""
-    return Path(bundle_a) / "comparisons" / f"{name_b}-{source_name}-{split}-{location_key(bundle_b, data)}"
+                   split: str, options: dict[str, Any] | None = None) -> Path:
+    """``A/comparisons/<B>-<source>-<split>-<hash of B's and the source's locations and the options
+    not at their defaults>``."""
+    key = location_key(bundle_b, data, options=options)
+    return Path(bundle_a) / "comparisons" / f"{name_b}-{source_name}-{split}-{key}"
 
 
 def check_out_folder(out: str | Path | None, flag: str = "--out") -> None:

@@ -178,7 +178,8 @@ def evaluate_seg_bundle(bundle: str | Path, data: str, split: str = "test", out:
                         settings: SegEvalSettings | None = None, report: bool = True) -> tuple[dict[str, Any], Path]:
     """Evaluate a segmentation bundle on ``split`` of ``data``; writes ``metrics.json``,
     ``cases.csv``, overlays and ``report.html`` to ``out`` (default
-    ``BUNDLE/evaluations/SOURCE-SPLIT-<hash of the source's location>``). Splits carved from
+    ``BUNDLE/evaluations/SOURCE-SPLIT-<hash of the source's location and the options not at their
+    defaults>``). Splits carved from
     train are carved as in training; cases the bundle trained on are refused on ``test`` and
     warned about on ``train``/``val`` (``seg_seen.check_unseen``; copies re-saved under another
     file or id by their decoded voxels, as each case is decoded, ``seg_seen_voxels``)."""
@@ -198,7 +199,13 @@ def evaluate_seg_bundle(bundle: str | Path, data: str, split: str = "test", out:
 
     fitted = split_use_warning(predictor.config, data, split)
     warnings = ([fitted] if fitted else []) + warnings
-    out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split)
+    from dataclasses import asdict
+
+    from meddx.evaluation.output_dirs import changed_options
+
+    chosen = {k: v for k, v in asdict(settings or SegEvalSettings()).items() if k != "progress"}  # progress: shown only
+    options = changed_options({**chosen, "report": report}, {**asdict(SegEvalSettings()), "report": True})
+    out_dir = Path(out) if out else evaluation_dir(path, source.name, data, split, options)  # other options: own folder
     metrics, rows = evaluate_split(predictor, source, split, settings, out_dir, seen=voxels)
     metrics.update(bundle=str(path), data=str(data), notes=source.notes, warnings=warnings + voxels.warnings())
     target = write_outputs(out_dir, metrics, rows, predictor.label_names,
