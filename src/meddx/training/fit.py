@@ -343,11 +343,10 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
 
 
 def interrupted_line(trainer: Any, last: Path, run_dir: Path) -> str:
-    """The Ctrl-C line for an interruption during the epochs: which epoch it stopped, counted from 1
-    as the time-limit warning counts it, and how many finished epochs ``last`` holds. It said
-    "interrupted at epoch 1" for a Ctrl-C in the second epoch, beside ``best-epoch=000.ckpt``: a
-    reader counting from 1 took the one finished epoch for lost. Other ranks point at rank 0's line:
-    only rank 0 saves, and their ``run_dir`` may be a private copy, removed at exit."""
+    """The Ctrl-C line during the epochs: the epoch it stopped in, counted from 1 as the time-limit warning
+    counts it (it said "at epoch 1" in the second, beside ``best-epoch=000.ckpt``), the finished epochs
+    ``last`` holds, and the resume: none without ``last`` (it is refused). Other ranks point at rank 0's
+    line: only rank 0 saves, and their ``run_dir`` may be a private copy, removed at exit."""
     from meddx.training.checkpoint import LastEveryEpoch
 
     where = f"in epoch {int(trainer.current_epoch) + 1} of {trainer.max_epochs}"
@@ -355,9 +354,10 @@ def interrupted_line(trainer: Any, last: Path, run_dir: Path) -> str:
         return (f"training interrupted {where} on process {trainer.global_rank} of {trainer.world_size}; "
                 "rank 0's line says what was saved and how to resume the run")
     saved = next((c.epochs_saved for c in trainer.callbacks if isinstance(c, LastEveryEpoch)), 0)
-    kept = (f"{saved} finished epoch{'s' if saved != 1 else ''} saved in {last}" if saved and last.is_file()
-            else "no epoch finished yet: a resume starts from the first")
-    return f"training interrupted {where} ({kept}); resume with: meddx train --resume {run_dir}"
+    if not last.is_file():  # `--resume` refuses a run without it (checkpoint.nothing_to_resume)
+        return f"training interrupted {where} (no epoch finished yet); nothing to resume: start the run again"
+    kept = f"{saved} finished epoch{'s' if saved != 1 else ''}" if saved else "the finished epochs"
+    return f"training interrupted {where} ({kept} saved in {last}); resume with: meddx train --resume {run_dir}"
 
 
 def epoch_cut_short(trainer: Any) -> dict[str, int] | None:

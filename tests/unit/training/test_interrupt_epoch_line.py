@@ -55,6 +55,13 @@ def test_ctrl_c_in_the_first_epoch_says_none_is_saved(tmp_path: Path, monkeypatc
     config = TrainConfig(data=str(_table(tmp_path / "t.csv")), model="mlp", epochs=3, seed=0, ci_resamples=0)
     with pytest.MonkeyPatch.context() as patch:
         _interrupt_in_epoch(0, patch)
-        with pytest.raises(TrainingInterrupted, match=r"^training interrupted in epoch 1 of 3 \(no epoch finished yet: "
-                                                      r"a resume starts from the first\); resume with: meddx train"):
+        with pytest.raises(TrainingInterrupted) as caught:
             fit(config, progress=False)
+    # no command that would be refused: a resume of this run says "nothing to resume", as `registry run` names none
+    assert str(caught.value) == ("training interrupted in epoch 1 of 3 (no epoch finished yet); "
+                                 "nothing to resume: start the run again")
+    from meddx.core.errors import MeddxError
+
+    run = next((tmp_path / "home" / "runs").iterdir())
+    with pytest.raises(MeddxError, match="nothing to resume"):
+        fit(None, resume=run, progress=False)
