@@ -21,7 +21,8 @@ def deid(
                                         "(default: shift with --patient-column, else tag)."),
     key: Optional[str] = typer.Option(None, "--key", help="Secret for surrogates and date offsets (prefer the env var "
                                       "MEDDX_DEID_KEY; default: a key file created under the meddx data root)."),
-    text_column: str = typer.Option("text", "--text-column", help="Column (CSV/Parquet) or key (JSONL) holding the note."),
+    text_column: Optional[str] = typer.Option(None, "--text-column", help="Column (CSV/Parquet) or key (JSONL) holding "
+                                              "the note (default: 'text', else the longest string column, as train)."),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="Column used as document id in the report (default row-N)."),
     patient_column: Optional[str] = typer.Option(None, "--patient-column",
                                                  help="Column holding the patient id (scopes surrogates and date shifts)."),

@@ -47,9 +47,10 @@ class DeidSummary:
 
 
 def deid_path(input: str | Path, out: str | Path, *, report: str | Path | None = None,
-              settings: DeidSettings | None = None, text_column: str = "text", id_column: str | None = None,
+              settings: DeidSettings | None = None, text_column: str | None = None, id_column: str | None = None,
               patient_column: str | None = None, encoding: str = "utf-8") -> DeidSummary:
-    """De-identify ``input`` into ``out`` and write the span report (default ``OUT.spans.jsonl``)."""
+    """De-identify ``input`` into ``out`` and write the span report (default ``OUT.spans.jsonl``).
+    A table's note column is ``text_column``, else chosen as training chooses it (:func:`note_column`)."""
     src, dst = Path(input), Path(out)
     if not src.exists():
         raise DataError(f"{src}: no such file or folder; expected a .txt file, a folder of .txt files, "
@@ -75,6 +76,9 @@ def deid_path(input: str | Path, out: str | Path, *, report: str | Path | None =
             run.table(src, dst, kind, text_column, id_column, patient_column)
     write_report(report_path, run.records)
     summary = DeidSummary(kind, run.documents, dst, report_path, dict(sorted(run.counts.items())), run.empty)
+    for note in run.notes:  # the note column chosen (a column name and a length, never text)
+        summary.notes.append(note)
+        log.info("deid: %s", note)
     if run.as_utf8:  # file names and a count, never text; outputs are UTF-8 whatever was read
         from meddx.data.text_exports import utf8_note
 
@@ -103,7 +107,7 @@ def _with_key(settings: DeidSettings, has_patients: bool) -> DeidSettings:
     return dataclasses.replace(settings, key=resolve_key(settings.key))
 
 
-def _check_output_paths(src: Path, kind: str, dst: Path, report: Path, text_column: str, id_column: str | None,
+def _check_output_paths(src: Path, kind: str, dst: Path, report: Path, text_column: str | None, id_column: str | None,
                         patient_column: str | None) -> None:
     """Refuse, before anything is read or written, what would write the wrong thing or a note where
     the report should hold none."""
@@ -113,7 +117,7 @@ def _check_output_paths(src: Path, kind: str, dst: Path, report: Path, text_colu
         raise ConfigError(f"{dst}: the output is written in the input's format ({kind}); name --out with the input's "
                           f"extension {src.suffix!r}")
     for column, flag in ((id_column, "--id-column"), (patient_column, "--patient-column")):
-        if column is not None and column == text_column:
+        if column is not None and column == (text_column or "text"):
             raise ConfigError(f"{flag} {column!r} is the text column: its values go into the span report and the "
                               f"date-shift scope, so it must be an id column, not the notes")
 
@@ -143,6 +147,7 @@ class _Run:
         self.as_utf8: list[Path] = []  # files read as UTF-8 despite --encoding (see decode)
         self.nul = 0  # NUL characters removed (see deid), and where: file, row or line
         self.nul_places: list[str] = []
+        self.notes: list[str] = []  # which note column was chosen (note_column)
 
     def deid(self, text: str, doc_id: str, patient_id: str | None, where: str) -> DeidResult:
         from meddx.deid.replace import deidentify
@@ -205,7 +210,7 @@ class _Run:
         if skipped:
             log.info("deid: %d files without .txt suffix left out", skipped)
 
-    def table(self, src: Path, dst: Path, kind: str, text_column: str, id_column: str | None,
+    def table(self, src: Path, dst: Path, kind: str, text_column: str | None, id_column: str | None,
               patient_column: str | None) -> None:
         if kind == "jsonl":
             self._jsonl(src, dst, text_column, id_column, patient_column)
@@ -213,6 +218,8 @@ class _Run:
         import pandas as pd
 
         frame = self._read_frame(src, kind, pd)
+        table = {c: frame[c].tolist() for c in frame.columns if isinstance(c, str)}
+        text_column = note_column(src, table, text_column, (id_column, patient_column), self.notes)
         for column, flag in ((text_column, "--text-column"), (id_column, "--id-column"), (patient_column, "--patient-column")):
             if column is not None and column not in frame.columns:
                 raise DataError(f"{src}: no column {column!r} ({flag}); available columns: "
@@ -269,21 +276,30 @@ class _Run:
             raise DataError(f"{src}: the table has no rows; expected one note per row")
         return frame
 
-    def _jsonl(self, src: Path, dst: Path, text_column: str, id_column: str | None, patient_column: str | None) -> None:
+    def _jsonl(self, src: Path, dst: Path, text_column: str | None, id_column: str | None,
+               patient_column: str | None) -> None:
         from meddx.data.text_rows import physical_lines
 
         lines = [line.rstrip("\r\n") for line in physical_lines(self.decode(src.read_bytes(), src))]
-        out: list[str] = []
+        records: list[tuple[int, dict[str, Any]]] = []
         for n, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
-            where = f"{src}: line {n}"
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise DataError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+                raise DataError(f"{src}: line {n}: not valid JSON ({exc.msg} at column {exc.colno})") from None
             if not isinstance(record, dict):
-                raise DataError(f"{where}: expected a JSON object, got {type(record).__name__}")
+                raise DataError(f"{src}: line {n}: expected a JSON object, got {type(record).__name__}")
+            records.append((n, record))
+        if not records:
+            raise DataError(f"{src}: the file has no JSON lines; expected one object per line")
+        keys = list(dict.fromkeys(k for _, record in records for k in record))
+        table = {k: [record.get(k) for _, record in records] for k in keys}
+        text_column = note_column(src, table, text_column, (id_column, patient_column), self.notes)
+        out: list[str] = []
+        for n, record in records:
+            where = f"{src}: line {n}"
             for key, flag in ((text_column, "--text-column"), (id_column, "--id-column"), (patient_column, "--patient-column")):
                 if key is not None and key not in record:
                     raise DataError(f"{where}: no key {key!r} ({flag}); keys on this line: {', '.join(map(str, record))}")
@@ -298,9 +314,24 @@ class _Run:
                 record[text_column] = self.deid(value, doc, None if patient in (None, "") else str(patient),
                                                 f"{where}, key {text_column!r}").text
             out.append(json.dumps(record, ensure_ascii=False))
-        if not out:
-            raise DataError(f"{src}: the file has no JSON lines; expected one object per line")
         write_text_atomic(dst, "\n".join(out) + "\n", private=True)
+
+
+def note_column(src: Path, table: dict[str, list[Any]], named: str | None, others: tuple[str | None, ...],
+                notes: list[str]) -> str:
+    """The column (JSONL: key) holding the notes, chosen as ``meddx train`` and ``data verify`` choose it
+    (:mod:`meddx.data.text_columns`): ``named`` (``--text-column``, any case), else ``text``, else the string
+    column with the longest mean length, with a note in ``notes``; ``others`` (the id and patient columns)
+    and columns named id, patient_id, split or label(s) are never taken. A note column named ``note`` was
+    refused for want of ``text``. No string column to take: refused. ``named`` and absent: returned as
+    named, for the caller's "no column" error listing the columns."""
+    from meddx.data.text_columns import find_column, guess_text
+
+    found = find_column(list(table), named or "text")
+    if found is not None or named:
+        return found or str(named)
+    taken = {find_column(list(table), c) for c in (*others, "id", "patient_id", "split", "label", "labels")}
+    return guess_text(src, table, [c for c in table if c not in taken], notes)
 
 
 def _cell(frame: Any, column: str | None, i: int) -> str | None:

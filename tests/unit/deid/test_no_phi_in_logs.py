@@ -73,6 +73,8 @@ def _error_cases(tmp_path: Path) -> list[tuple[str, dict]]:
     bad.write_bytes(NOTE.encode("utf-8") + "Zoë Quonsetta".encode("latin-1"))
     missing = tmp_path / "missing.csv"
     _write_csv(missing, [{"id": "a", "note": NOTE}])
+    no_note = tmp_path / "no_note.csv"  # no 'text' column, and none other to take: a label column is never the notes
+    _write_csv(no_note, [{"id": "a", "label": NOTE}])
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     empty_rows = tmp_path / "empty.csv"
@@ -81,7 +83,7 @@ def _error_cases(tmp_path: Path) -> list[tuple[str, dict]]:
     broken.write_text(json.dumps({"text": NOTE}) + "\n" + '{"text": "Quonsetta Vexlerhorn 88812345\n', encoding="utf-8")
     wrong_type = tmp_path / "wrong.jsonl"
     wrong_type.write_text(json.dumps({"text": NOTE}) + "\n" + json.dumps({"text": 88812345}) + "\n", encoding="utf-8")
-    return [(str(bad), {}), (str(missing), {}), (str(empty), {}), (str(empty_rows), {}), (str(broken), {}),
+    return [(str(bad), {}), (str(no_note), {}), (str(empty), {}), (str(empty_rows), {}), (str(broken), {}),
             (str(wrong_type), {}), (str(missing), {"text_column": "note", "patient_column": "pid"})]
 
 
@@ -95,7 +97,7 @@ def test_api_errors_name_the_place_not_the_text(tmp_path: Path, caplog, capsys) 
     out = capsys.readouterr()
     _assert_clean(caplog.text, out.out, out.err, *messages)
     assert "byte " in messages[0] and "--encoding latin-1" in messages[0]
-    assert "available columns: id, note" in messages[1]
+    assert "no other string column; available columns: id, label" in messages[1]
     assert "empty" in messages[2] and "no rows" in messages[3]
     assert "line 2" in messages[4] and "line 2" in messages[5]
     assert "no column 'pid' (--patient-column)" in messages[6]
