@@ -4,7 +4,8 @@ A first-time user read ``label 2`` beside P(2) = .124, the lowest of five probab
 class-weighted multi-class bundle decides by the largest p_k·w_k, and a binary bundle at the
 threshold chosen on validation, while the table shows the calibrated probabilities alone. The rule
 is documented (docs/evaluation.md, "What is chosen where" and "Calibration"); this line says so where
-the surprise happens.
+the surprise happens. ``--json`` rows carry the rule instead (:func:`decision_fields`): their
+``threshold``, and a class-weighted bundle's ``class_weights``, for which ``threshold`` is null.
 """
 
 from __future__ import annotations
@@ -35,3 +36,14 @@ def decision_note(predictions: Sequence[Any], decision: dict[str, Any] | None,
         rule = "labels are decided by the bundle's stored decision rule (config.json `decision`)"
     labels = "label" if len(single) == 1 else "labels"
     return f"note: {off} of {len(single)} {labels} {'is' if off == 1 else 'are'} not the most probable class: {rule}"
+
+
+def decision_fields(decision: dict[str, Any] | None, label_names: Sequence[str]) -> dict[str, Any]:
+    """The rule a ``--json`` row carries beside its ``threshold``, where the table prints
+    :func:`decision_note`: ``{"class_weights": {label: w_k}}`` for a class-weighted bundle (its label is
+    the largest P(k) x w_k; ``threshold`` is null), else ``{}``. A class-weighted text bundle's rows
+    held ``"threshold": null`` and nothing else to tell why a label was not the most probable class."""
+    weights = (decision or {}).get("class_weights")
+    if weights and len(weights) == len(label_names):
+        return {"class_weights": {name: float(w) for name, w in zip(label_names, weights)}}
+    return {}
