@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -45,10 +45,7 @@ def demo(
     # "Time budget"; why: docs/training-notes.md, "Planning").
     result = fit(cfg, progress=progress)
     assert result.bundle_path is not None and result.metrics is not None
-    plan = result.plan
-    width = plan.model_args.get("width")
-    console.print(f"plan: {plan.model}{f' (width {width})' if width else ''}, {plan.epochs} epochs, augmentation "
-                  f"{plan.augment!r}, kept the {plan.checkpoint} epoch (reasons in {result.run_dir / 'plan.json'})")
+    console.print(plan_line(result.plan, result.run_dir))
 
     console.print("[bold]3/4 predict[/] on raw PNG files with the saved bundle:")
     predictor = load_bundle(result.bundle_path)
@@ -126,3 +123,12 @@ def _make_dataset(root: Path) -> None:
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def plan_line(plan: Any, run_dir: Path) -> str:
+    """The demo's ``plan:`` line: model (and width), epochs ("1 epoch", not "1 epochs"), augmentation,
+    the epoch kept and where the planner's reasons are."""
+    width = plan.model_args.get("width")
+    epochs = f"{plan.epochs} epoch{'' if plan.epochs == 1 else 's'}"
+    return (f"plan: {plan.model}{f' (width {width})' if width else ''}, {epochs}, augmentation {plan.augment!r}, "
+            f"kept the {plan.checkpoint} epoch (reasons in {run_dir / 'plan.json'})")

@@ -91,7 +91,7 @@ def explain(
     else:
         for e in explanations:
             typer.echo(f"{e.source}  {e.method}: {e.target} (p={e.probability:.3f})  {e.seconds * 1000:.1f} ms")
-        typer.echo(f"written: {len(files)} files in {out}")
+        typer.echo(written_line(len(files), out))
     if stale:  # with --json on stderr, so that stdout stays JSON lines
         from meddx.explain.outputs import removed_line
 
@@ -185,3 +185,8 @@ def _check_out(out: Path) -> None:
     except OSError as exc:
         raise ConfigError(f"--out {out}: cannot create the folder ({exc.strerror or exc}); expected a writable "
                           "place") from None
+
+
+def written_line(count: int, out: Path) -> str:
+    """``written: 1 file in OUT`` / ``written: 3 files in OUT`` (it said "1 files")."""
+    return f"written: {count} file{'' if count == 1 else 's'} in {out}"
