@@ -160,14 +160,10 @@ def predict_text(predictor: Any, files: list[Path], texts: list[str], explain: O
                      f"than the bundle's maximum of {predictor.max_length} tokens: only their first "
                      f"{predictor.max_length} tokens were read (split long notes, or train with a larger --max-length)")
     pages = _write_explanations(predictor, docs, predictions, targets, attribution, overwrite, stale) if explain else []
-    from meddx.cli.predict_notes import decision_fields
     from meddx.cli.train import print_predictions
 
-    # each document its own page, in order (two may share a name: a CSV id column with a repeated id);
-    # JSON rows carry a class-weighted bundle's weights, as the table's note names them
-    rule = decision_fields(predictor.config.get("decision"), predictor.label_names) if as_json else {}
-    rows = [{"explanation": str(page)} for _, page in pages] if pages else [{} for _ in predictions]
-    extra = [{**rule, **row} for row in rows] if pages or rule else None
+    # each document its own page, in order (two may share a name: a CSV id column with a repeated id)
+    extra = [{"explanation": str(page)} for _, page in pages] if pages else None
     print_predictions(predictions, predictor.label_names, as_json, "document", extra,
                       decision=predictor.config.get("decision"))
     if pages and not as_json:

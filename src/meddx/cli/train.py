@@ -209,11 +209,14 @@ def print_predictions(predictions: list, label_names: list[str], as_json: bool, 
     label, probabilities, and the voxel spacing read (3D image bundles: ``"spacing"``). In order, not by
     source: two inputs may share a name (a file given twice, an id repeated in a CSV), and each keeps
     its own fields. Under the table, a note when a label is not the most probable class (``decision``: the
-    bundle's rule, ``cli.predict_notes``)."""
+    bundle's rule, ``cli.predict_notes``); in JSON rows, the rule's fields (``decision_fields``)."""
     given = list(extra) if extra is not None else [{} for _ in predictions]
-    if as_json:
+    if as_json:  # the rule rides in each row (a class-weighted bundle's class_weights), as the note under a table
+        from meddx.cli.predict_notes import decision_fields
+
+        rule = decision_fields(decision, label_names)
         for p, more in zip(predictions, given):
-            typer.echo(json.dumps({**p.to_dict(), **more}))
+            typer.echo(json.dumps({**p.to_dict(), **rule, **more}))
         return
     rows = [{**(getattr(p, "extra", None) or {}), **more} for p, more in zip(predictions, given)]
     from rich.table import Table

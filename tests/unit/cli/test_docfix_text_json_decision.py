@@ -47,3 +47,18 @@ def test_decision_fields_only_for_a_class_weighted_bundle() -> None:
     assert decision_fields({"rule": "youden", "threshold": .3}, ["neg", "pos"]) == {}
     assert decision_fields(None, NAMES) == {}
     assert decision_fields({"class_weights": [1, 2]}, NAMES) == {}  # not one weight per class: not shown
+
+
+def test_json_rows_of_image_and_table_bundles_carry_the_weights_too(capsys: pytest.CaptureFixture[str]) -> None:
+    """``print_predictions`` (image, table and text bundles) adds the rule to every JSON row, beside
+    the caller's own fields, which win on a clash."""
+    from meddx.cli.train import print_predictions
+
+    preds = [Prediction(f"scan{i}.png", "neuro", {"cardiac": .5, "neuro": .124, "other": .376}) for i in range(2)]
+    decision = {"rule": "argmax", "class_weights": [1.0, 4.5, 1.2]}
+    print_predictions(preds, NAMES, True, "file", [{"explanation": "a"}, {"explanation": "b"}], decision=decision)
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["class_weights"] for r in rows] == [{"cardiac": 1.0, "neuro": 4.5, "other": 1.2}] * 2
+    assert [r["explanation"] for r in rows] == ["a", "b"]
+    print_predictions(preds, NAMES, True, "file", decision={"rule": "youden", "threshold": .4})
+    assert all("class_weights" not in json.loads(line) for line in capsys.readouterr().out.splitlines())
