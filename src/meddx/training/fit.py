@@ -343,10 +343,9 @@ def train_and_restore(config: TrainConfig, plan: Any, task: Any, train_loader: A
 
 
 def interrupted_line(trainer: Any, last: Path, run_dir: Path) -> str:
-    """The Ctrl-C line during the epochs: the epoch it stopped in, counted from 1 as the time-limit warning
-    counts it (it said "at epoch 1" in the second, beside ``best-epoch=000.ckpt``), the finished epochs
-    ``last`` holds, and the resume: none without ``last`` (it is refused). Other ranks point at rank 0's
-    line: only rank 0 saves, and their ``run_dir`` may be a private copy, removed at exit."""
+    """The Ctrl-C line: the epoch it stopped in, from 1 as the time-limit warning counts, the finished epochs
+    ``last`` (an ensemble's later network: its own) holds, and the resume: none without the run's own
+    ``last.ckpt`` (it is refused). Other ranks point at rank 0's line: only rank 0 saves."""
     from meddx.training.checkpoint import LastEveryEpoch
 
     where = f"in epoch {int(trainer.current_epoch) + 1} of {trainer.max_epochs}"
@@ -354,10 +353,11 @@ def interrupted_line(trainer: Any, last: Path, run_dir: Path) -> str:
         return (f"training interrupted {where} on process {trainer.global_rank} of {trainer.world_size}; "
                 "rank 0's line says what was saved and how to resume the run")
     saved = next((c.epochs_saved for c in trainer.callbacks if isinstance(c, LastEveryEpoch)), 0)
-    if not last.is_file():  # `--resume` refuses a run without it (checkpoint.nothing_to_resume)
+    if not (run_dir / "checkpoints" / "last.ckpt").is_file():  # refused by --resume (checkpoint.nothing_to_resume)
         return f"training interrupted {where} (no epoch finished yet); nothing to resume: start the run again"
-    kept = f"{saved} finished epoch{'s' if saved != 1 else ''}" if saved else "the finished epochs"
-    return f"training interrupted {where} ({kept} saved in {last}); resume with: meddx train --resume {run_dir}"
+    kept = (f"{saved or 'the'} finished epoch{'s' if saved != 1 else ''} saved in {last}" if last.is_file()
+            else "no epoch of this network finished yet: a resume starts it from its first")
+    return f"training interrupted {where} ({kept}); resume with: meddx train --resume {run_dir}"
 
 
 def epoch_cut_short(trainer: Any) -> dict[str, int] | None:
