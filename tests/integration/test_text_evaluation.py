@@ -95,7 +95,7 @@ def test_evaluate_an_external_file_of_one_class(text_run: dict, notes_csv: Path,
     assert metrics["per_class"]["neurology"]["sensitivity"] >= 0.95  # the keyword task
     assert metrics["auc"] is None and metrics["per_class"]["oncology"]["support"] == 0
     assert any("one class only ('neurology'" in w for w in metrics["warnings"])
-    assert "sensitivity for 'neurology'" in result.out
+    assert "sensitivity for 'neurology'" in result.err  # the warning line: stderr (cli.streams)
 
 
 def test_compare_a_text_bundle_with_itself(text_run: dict, notes_csv: Path, tmp_path: Path,
