@@ -43,7 +43,20 @@ def test_a_jsonl_note_key_is_chosen_and_a_text_column_still_wins(tmp_path: Path)
     named = tmp_path / "named.csv"  # a 'Text' column (any case) is taken without a note
     named.write_text(f'summary,Text\n"{NOTE} {NOTE}","{NOTE}"\n')
     summary = deid_path(named, tmp_path / "named_out.csv")
-    assert summary.notes == [] and "555-123-4567" in (tmp_path / "named_out.csv").read_text()  # in 'summary'
+    assert "555-123-4567" in (tmp_path / "named_out.csv").read_text()  # in 'summary', which is not scrubbed:
+    assert summary.notes == ["named.csv: column(s) 'summary' copied unchanged, not scrubbed (only 'Text' is); if they "
+                             "hold names, dates or other identifiers, drop them, or de-identify each with --text-column"]
+
+
+def test_other_columns_left_unscrubbed_are_named_and_numbers_ids_and_labels_are_not(tmp_path: Path) -> None:
+    """Only the note column is scrubbed; a name or date column beside it went out unchanged without a word."""
+    src = tmp_path / "visits.csv"
+    src.write_text(f'id,patient,name,seen,age,label,text\n1,p1,John Smith,2021-03-14,70,cardio,"{NOTE}"\n'
+                   f'2,p2,,2021-04-01,8.5,neuro,"{NOTE}"\n')
+    summary = deid_path(src, tmp_path / "out.csv", patient_column="patient")
+    assert summary.notes == ["visits.csv: column(s) 'name', 'seen' copied unchanged, not scrubbed (only 'text' is); "
+                             "if they hold names, dates or other identifiers, drop them, or de-identify each with "
+                             "--text-column"]
 
 
 def test_no_string_column_is_still_refused_and_a_named_column_must_exist(tmp_path: Path) -> None:
