@@ -9,6 +9,8 @@ from typing import Any, Optional, Sequence
 
 import typer
 
+from meddx.training.flag_names import FIELD_OF_FLAG  # the flags whose config field has another name
+
 
 def train(
     ctx: typer.Context,
@@ -102,11 +104,6 @@ def train(
         from meddx.cli.train_summary import print_summary
 
         print_summary(result)
-
-
-# The flags whose config field has another name; every other flag --x-y sets field x_y.
-FIELD_OF_FLAG = {"patience": "early_stopping_patience", "ema": "ema_epochs", "threads": "num_threads",
-                 "labels": "label_names", "categorical": "categorical_columns"}
 
 
 def flags_given(ctx: typer.Context) -> dict[str, str]:

@@ -287,20 +287,16 @@ def _problem(err: Any, path: str | Path | None, overridden: set[str], flags: dic
     return f"{field}: {err['msg']} (got {err.get('input')!r})"
 
 
-# The flags of `meddx train` whose config field has another name (as cli.train's FIELD_OF_FLAG):
-# a YAML key spelt as the flag is named with its field.
-FLAG_NAMES = {"patience": "early_stopping_patience", "ema": "ema_epochs", "threads": "num_threads",
-              "labels": "label_names", "categorical": "categorical_columns"}
-
-
 def _unknown_field(name: str) -> str:
     """``unknown field (did you mean 'time_budget'?)`` for a misspelt config key: pydantic's "Extra
     inputs are not permitted" named no field the user could have meant."""
     import difflib
 
     key = name.lower().replace("-", "_")
-    if key in FLAG_NAMES:  # `patience: 2`: the flag's name, not the field's
-        return f"unknown field; the flag --{key} sets the field {FLAG_NAMES[key]!r}"
+    from meddx.training.flag_names import FIELD_OF_FLAG
+
+    if key in FIELD_OF_FLAG:  # `patience: 2`: the flag's name, not the field's
+        return f"unknown field; the flag --{key} sets the field {FIELD_OF_FLAG[key]!r}"
     if key in ("monitor", "early_stopping_metric", "early_stopping_monitor", "metric"):
         return ("unknown field; early stopping always watches the validation AUC (ties broken by the lower "
                 "validation loss); set early_stopping_patience, or checkpoint: final to turn it off")
