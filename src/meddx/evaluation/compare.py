@@ -360,10 +360,9 @@ def compare_bundles(
         "warnings": split_use_warnings(a, b, data, split),
         "notes": [n for n in (order_note(a, b),) if n],
     }
-    from meddx.evaluation.output_dirs import changed_options, comparison_dir  # <B>-<source>-<split>-<hash>
+    from meddx.evaluation.output_dirs import comparison_dir, comparison_options  # <B>-<source>-<split>-<hash>
 
-    options = changed_options({"n_resamples": n_resamples, "level": level, "seed": seed, "columns": columns},
-                              {"n_resamples": 1000, "level": 0.95, "seed": 0})  # other options: their own folder
+    options = comparison_options(n_resamples, level, seed, columns)  # other options: their own folder
     out_dir = Path(out) if out else comparison_dir(paths[0], paths[1], b.name, source_name, data, split, options)
     return result, write_json_atomic(out_dir / "comparison.json", result)
 

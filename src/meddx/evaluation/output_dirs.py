@@ -44,6 +44,18 @@ def changed_options(given: dict[str, Any], defaults: dict[str, Any]) -> dict[str
     return {k: v for k, v in given.items() if v not in (None, [], {}) and v != defaults.get(k)}
 
 
+RESAMPLING_DEFAULTS = {"n_resamples": 1000, "level": 0.95, "seed": 0}
+"""``meddx compare``'s defaults (``--bootstrap``, ``--level``, ``--seed``), as ``EvalSettings``'."""
+
+
+def comparison_options(n_resamples: int, level: float, seed: int,
+                       columns: dict[str, str] | None = None) -> dict[str, Any]:
+    """A comparison's options not at their defaults, for :func:`comparison_dir` (image and segmentation
+    comparisons alike; ``columns``: the reader overrides, which segmentation has none of)."""
+    return changed_options({"n_resamples": n_resamples, "level": level, "seed": seed, "columns": columns},
+                           RESAMPLING_DEFAULTS)
+
+
 def file_location(path: str | Path | None) -> str | None:
     """``path`` resolved (an options file such as ``--attributes``), so that the same file named
     from another folder hashes alike."""

@@ -65,7 +65,7 @@ def compare_segmentation(a: Any, b: Any, paths: list[Path], data: str, split: st
     (``seg_seen.check_unseen``; re-saved copies by their decoded voxels, ``seg_seen_voxels``);
     the warnings go to ``comparison.json``."""
     from meddx.core.files import write_json_atomic
-    from meddx.evaluation.output_dirs import changed_options, comparison_dir
+    from meddx.evaluation.output_dirs import comparison_dir, comparison_options
     from meddx.evaluation.seg_as_trained import check_seg_compatible, load_seg_as_trained
     from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_split
     from meddx.evaluation.seg_seen import check_unseen
@@ -93,8 +93,7 @@ def compare_segmentation(a: Any, b: Any, paths: list[Path], data: str, split: st
                 "interval: paired bootstrap (BCa) over patients; p: Wilcoxon signed-rank",
         "warnings": warnings,
     }
-    options = changed_options({"n_resamples": n_resamples, "level": level, "seed": seed},
-                              {"n_resamples": 1000, "level": 0.95, "seed": 0})  # other options: their own folder
+    options = comparison_options(n_resamples, level, seed)  # other options: their own folder
     out_dir = Path(out) if out else comparison_dir(paths[0], paths[1], b.name, source.name, data, split, options)
     return result, write_json_atomic(out_dir / "comparison.json", result)
 
