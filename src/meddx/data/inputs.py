@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from meddx.core.errors import DataError
 
@@ -65,26 +65,28 @@ def _input_files(files: Sequence[Path]) -> list[Path]:
     """Of ``files``, those read as inputs, as in a folder: a supported kind, and for DICOM an
     object holding pixels (a ``DICOMDIR`` or a structure set holds none). A link whose target is
     gone stays in, so that the reader names it."""
+    kinds, _ = _input_kinds(files)
+    return [f for f in files if not f.exists() or kinds[f] is not None]
+
+
+def _input_kinds(files: Sequence[Path]) -> tuple[dict[Path, Any], dict[Path, int]]:
+    """Each file's kind as a folder reads it (``None``: no input, a DICOM object holding no pixels
+    among them) and each DICOM file's frame count."""
     from meddx.data.dicom_checks import dicom_frames
     from meddx.data.io import detect_kind
 
     kinds = {f: detect_kind(f) for f in files}
-    return [f for f in files if not f.exists()
-            or (kinds[f] is not None and not (kinds[f] == "dicom" and dicom_frames(f) == 0))]
+    frames = {f: dicom_frames(f) for f, k in kinds.items() if k == "dicom"}
+    return {f: None if k == "dicom" and frames[f] == 0 else k for f, k in kinds.items()}, frames
 
 
 def _expand_one(path: Path, spatial_dims: int) -> list[Path]:
     """``path`` itself when it is not a folder, else the inputs beneath it (see
     :func:`expand_image_inputs`)."""
-    from meddx.data.dicom_checks import dicom_frames
-    from meddx.data.io import detect_kind
-
     if not path.is_dir():
         return [path]
     files = _files_beneath(path)
-    kinds = {f: detect_kind(f) for f in files}
-    frames = {f: dicom_frames(f) for f, k in kinds.items() if k == "dicom"}
-    kinds = {f: None if k == "dicom" and frames[f] == 0 else k for f, k in kinds.items()}
+    kinds, frames = _input_kinds(files)
     if spatial_dims == 3:  # a multi-frame DICOM file is a volume of its own, not a slice of its folder's series
         series = sorted({f.parent for f in files if kinds[f] == "dicom" and frames[f] == 1})
         found = series + [f for f in files if kinds[f] == "nifti" or (kinds[f] == "dicom" and frames[f] > 1)]
