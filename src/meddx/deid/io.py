@@ -328,27 +328,24 @@ def note_column(src: Path, table: dict[str, list[Any]], named: str | None, other
     from meddx.data.text_columns import find_column, guess_text
 
     found = find_column(list(table), named or "text")
+    taken = {find_column(list(table), c) for c in (*others, "id", "patient_id", "split", "label", "labels")}
     if found is not None or named:
         chosen = found or str(named)
     else:
-        taken = {find_column(list(table), c) for c in (*others, "id", "patient_id", "split", "label", "labels")}
         chosen = guess_text(src, table, [c for c in table if c not in taken], notes)
     if chosen in table:
-        notes += _unscrubbed_note(src, table, chosen, others)
+        notes += _unscrubbed_note(src, table, chosen, taken)
     return chosen
 
 
-def _unscrubbed_note(src: Path, table: dict[str, list[Any]], chosen: str, others: tuple[str | None, ...]) -> list[str]:
+def _unscrubbed_note(src: Path, table: dict[str, list[Any]], chosen: str, taken: set[str | None]) -> list[str]:
     """A note naming the other columns that hold more than numbers (a name, a date, a second note): only
     ``chosen`` is scrubbed and they are copied unchanged, which a user taking the output for de-identified
-    would not expect. The id and patient columns (named by flags) and id/split/label columns are left out.
-    Column names only, never a cell."""
+    would not expect. ``taken``: the id and patient columns (named by flags) and id/split/label columns,
+    left out. Column names only, never a cell."""
     import re
 
-    from meddx.data.text_columns import find_column
-
-    known = {chosen, *(c for c in others if c)}
-    known |= {find_column(list(table), c) for c in ("id", "patient_id", "split", "label", "labels")}
+    known = {chosen, *taken}
     number = re.compile(r"\s*[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?\s*")
     left = [c for c in table if c not in known and any(
         isinstance(v, str) and v.strip() and not number.fullmatch(v) for v in table[c])]
