@@ -32,6 +32,7 @@ from meddx.data.text_columns import (
     looks_swapped, missing_column, split_values, text_values,
 )
 from meddx.data.text_exports import decode_bytes as _decode  # predict imports it from here
+from meddx.data.text_header import header_name, ignored_columns
 from meddx.data.text_exports import check_not_json_array, parquet_cells
 
 TABLE_SUFFIXES = (".csv", ".tsv")
@@ -157,7 +158,7 @@ def load_text_source(path: str | Path, *, text_column: str | None = None, label_
         notes.append(f"{path.name}: {len(empty)} row(s) with an empty {used['patient']!r} (first: row {empty[0]}) "
                      "are treated as separate patients")
     patients = None if patients is None else [p or f"id:{i}" for p, i in zip(patients, ids)]
-    ignored = [c for c in ordered if c not in set(used.values())]
+    ignored = ignored_columns(table, set(used.values()))
     notes += [f"{path.name}: ignored column(s) {', '.join(ignored)}"] if ignored else []
     columns = {k: used[k] for k in ("text", "label", "id", "patient", "split")} | {"label_delimiter": label_delimiter}
     columns |= _recorded(encoding) | ({"looks_swapped": swapped} if swapped else {})
@@ -249,7 +250,7 @@ def _read_table(path: Path, encoding: str, as_utf8: list[Path] | None = None) ->
     rows = df.to_numpy(dtype=object).tolist()
     check_repeated_header(path, header, rows)  # exports joined with cat
     check_header_not_data(path, header, rows)  # an export without its header line
-    return {str(c).strip(): df[c].tolist() for c in df.columns}
+    return {header_name(header, i, c): df[c].tolist() for i, c in enumerate(df.columns)}
 
 
 def check_header(path: Path, names: list[str]) -> None:
