@@ -245,6 +245,7 @@ def cv(
     seed: Optional[int] = typer.Option(None, help="Seed of the folds and of training (overrides the config's; default 0)."),
     text_column: Optional[str] = typer.Option(None, "--text-column", help="Text: column holding the document."),
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Text/series/tables: column holding the label(s)."),
+    label_delimiter: Optional[str] = typer.Option(None, "--label-delimiter", help="Text and image manifests: multi-label cells joined by this, e.g. '|' (declares the source multi-label)."),
     patient_column: Optional[str] = typer.Option(None, "--patient-column", help="Text/series/tables: column holding the patient id; folds keep a patient's samples together (default: a column patient_id; a long series: each id its own patient)."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the document files (default utf-8)."),
     lr: Optional[float] = typer.Option(None, help="Peak learning rate."),
@@ -269,8 +270,8 @@ def cv(
     from meddx.cli.train import _csv, flags_given
 
     values = dict(data=data, model=model, epochs=epochs, time_budget=time_budget, seed=seed,
-                  text_column=text_column, label_column=label_column, patient_column=patient_column,
-                  encoding=encoding, lr=lr, labels_file=labels_file,
+                  text_column=text_column, label_column=label_column, label_delimiter=label_delimiter,
+                  patient_column=patient_column, encoding=encoding, lr=lr, labels_file=labels_file,
                   window_hours=window_hours, resample=resample, columns=_csv(columns),
                   categorical_columns=_csv(categorical), missing_values=_csv(missing_values),
                   zero_as_missing=_csv(zero_as_missing), positive_labels=_csv(positive_labels), baseline=baseline,

@@ -56,6 +56,7 @@ class FoldRun:
     time_budget: float | None = None  # its --time-budget (minutes): the time limit may end it before its epochs
     saved: Path | None = None  # the bundle it saved (FOLDER/foldK) before cv recorded the fold: reused
     moved_from: Path | None = None  # the cv folder it writes into, which has moved to this one since
+    networks: tuple[Any, ...] = ()  # an ensemble's cv_networks.NetworkState, one per network (its resume line)
 
     def line(self, k: int) -> str:
         """``fold 2: resumed from epoch 3 of 6 (RUN)``: what the resume does with fold ``k``."""
@@ -66,6 +67,10 @@ class FoldRun:
         return self._line(k)[:-1] + moved + ")"
 
     def _line(self, k: int) -> str:
+        if self.ensemble and self.networks:  # what each network saved and has left, as the Ctrl-C line counts
+            from meddx.evaluation.cv_networks import ensemble_line
+
+            return ensemble_line(k, self.networks, self.path, budget=bool(self.time_budget))
         if self.ensemble:
             return f"  fold {k}: resumed, each network of its ensemble from its last finished epoch ({self.path})"
         of = f" of {self.epochs_planned}" if self.epochs_planned is not None else ""
@@ -196,6 +201,7 @@ def resumable_fold_run(out_dir: Path, k: int, settings: dict[str, Any],
     (``None`` too when no run of it was left). ``settings``: the cross-validation's recorded config
     (``cv_plan.json``'s ``config``); ``runs_then``: its recorded ``runs`` folder (``MEDDX_HOME/runs``
     when it started)."""
+    from meddx.evaluation.cv_networks import network_states
     from meddx.evaluation.cv_plan import UNCOMPARED
     from meddx.registry.run_folders import read_json_quietly
     from meddx.training.checkpoint import checkpoint_problem
@@ -227,11 +233,12 @@ def resumable_fold_run(out_dir: Path, k: int, settings: dict[str, Any],
     planned = read_json_quietly(run / "plan.json").get("epochs")
     saved, record = saved_epochs(run), trainer_record(run)  # trainer.json: written when its training ended
     ended = record.get("epochs_run") == saved and isinstance(record.get("stopped_by"), str)
-    budget = recorded.get("time_budget")
-    return FoldRun(run, saved, planned if isinstance(planned, int) else None, ensemble=(run / "members").is_dir(),
+    budget, ensemble = recorded.get("time_budget"), (run / "members").is_dir()
+    return FoldRun(run, saved, planned if isinstance(planned, int) else None, ensemble=ensemble,
                    stopped_by=record["stopped_by"] if ended else None,
                    time_budget=float(budget) if isinstance(budget, (int, float)) else None,
-                   saved=bundle, moved_from=None if bundle else moved), None
+                   saved=bundle, moved_from=None if bundle else moved,
+                   networks=network_states(run) if ensemble and bundle is None else ()), None
 
 
 def saved_bundle(out_dir: Path, k: int, run: Path) -> Path | None:

@@ -202,6 +202,21 @@ def note_resume(folder: str | Path, plan: dict[str, Any], reused: list[int], tra
     write_json_atomic(Path(folder) / PLAN_FILE, plan)
 
 
+def note_retrained(folder: str | Path, plan: dict[str, Any], k: int) -> None:
+    """Fold ``k``, noted by this resume as predicted again from its saved bundle, was trained again instead
+    (the bundle could not predict its held-out part): its ``cv_plan.json`` entry moves it from ``reused``
+    and ``predicted_again`` to ``trained``."""
+    from meddx.core.files import write_json_atomic
+
+    entry = (plan.get("resumes") or [None])[-1]
+    if not isinstance(entry, dict):
+        return
+    for key in ("reused", "predicted_again"):
+        entry[key] = [fold for fold in entry.get(key) or [] if fold != k]
+    entry["trained"] = sorted({*(entry.get("trained") or []), k})
+    write_json_atomic(Path(folder) / PLAN_FILE, plan)
+
+
 def _shown(value: Any) -> str:
     text = json.dumps(value) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -187,6 +187,8 @@ def fold_outcomes(n: int, out_dir: Path, plan: dict[str, Any] | None, say: Calla
                     if run is None or run.saved is None:
                         raise
                     removed = clear_fold(out_dir, k)  # the saved bundle does not predict: trained again
+                    if plan is not None:  # a saved bundle is only found on a resume
+                        cv_plan.note_retrained(out_dir, plan, k)  # not predicted again, as note_resume recorded
                     say(f"  fold {k}: training from its first epoch: its saved bundle {run.saved} could not predict "
                         f"its held-out part ({type(exc).__name__}; removed {', '.join(removed)})")
                     outcome = train(k, None)
