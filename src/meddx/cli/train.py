@@ -46,7 +46,7 @@ def train(
     label_column: Optional[str] = typer.Option(None, "--label-column", help="Text: column holding the label(s) (default: label).", rich_help_panel="Text"),
     id_column: Optional[str] = typer.Option(None, "--id-column", help="Text: column with document ids.", rich_help_panel="Text"),
     patient_column: Optional[str] = typer.Option(None, "--patient-column", help="Text/series/tables: column with patient ids (splits, folds and bootstrap grouped by patient; a long series: a column of its labels file).", rich_help_panel="Text, series and tables"),
-    label_delimiter: Optional[str] = typer.Option(None, "--label-delimiter", help="Text: multi-label cells joined by this, e.g. '|'.", rich_help_panel="Text"),
+    label_delimiter: Optional[str] = typer.Option(None, "--label-delimiter", help="Text and image CSV manifests: multi-label cells joined by this, e.g. '|'; declares the source multi-label even when every row holds one label.", rich_help_panel="Text"),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text: encoding of the document files, e.g. latin-1 (default utf-8); recorded in the bundle.", rich_help_panel="Text"),
     tokenizer: Optional[str] = typer.Option(None, "--tokenizer", help="Text: word, wordpiece or bpe (fitted on train only; default word).", rich_help_panel="Text"),
     max_length: Optional[int] = typer.Option(None, "--max-length", help="Text: tokens per document (default: 95th percentile of train).", rich_help_panel="Text"),

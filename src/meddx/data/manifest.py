@@ -2,9 +2,12 @@
 
 Paths are relative to the CSV's folder (or absolute). Labels are strings; a label holding
 ``|`` (``effusion|mass``) makes the source multi-label, and an empty label there means "no
-finding". Labels that are all integers are ordered numerically ("2" before "10"), others
-alphabetically. Rows without a ``split`` column all go to train. Line numbers in errors count
-the header as line 1, as a spreadsheet shows them.
+finding". A manifest whose rows all hold one label is read as single-label unless it is declared
+multi-label as documents are, with ``label_delimiter`` (``--label-delimiter '|'``, or the config
+field): its cells are then split on that delimiter whatever they hold. Labels that are all
+integers are ordered numerically ("2" before "10"), others alphabetically. Rows without a
+``split`` column all go to train. Line numbers in errors count the header as line 1, as a
+spreadsheet shows them.
 """
 
 from __future__ import annotations
@@ -24,16 +27,20 @@ COLUMNS = "path,label[,patient_id][,split]"
 MULTILABEL_SEP = "|"
 
 
-def load_manifest(csv_path: str | Path) -> ImageSource:
+def load_manifest(csv_path: str | Path, label_delimiter: str | None = None) -> ImageSource:
     """Read a CSV manifest into an :class:`ImageSource` holding file paths.
 
-    Raises ``DataError`` for a missing ``path``/``label`` column, a row whose file does not
-    exist, a duplicated path, an empty single-label value or an unknown split value, naming
-    the CSV line.
+    ``label_delimiter`` declares the manifest multi-label, its cells joined by it (even when every
+    row holds one label); ``None``: multi-label when a label holds ``|``. Raises ``DataError`` for a
+    missing ``path``/``label`` column, a row whose file does not exist, a duplicated path, an empty
+    single-label value or an unknown split value, naming the CSV line.
     """
     import pandas as pd
 
     csv_path = Path(csv_path)
+    if label_delimiter == "":
+        raise DataError(f"{csv_path}: label_delimiter {label_delimiter!r}: expected the character(s) joining the "
+                        f"labels of a multi-label cell, e.g. '{MULTILABEL_SEP}'")
     if not csv_path.is_file():
         raise DataError(f"{csv_path}: no such file; expected a CSV manifest with columns {COLUMNS}")
     from meddx.data.csv_rows import check_field_counts
@@ -58,12 +65,13 @@ def load_manifest(csv_path: str | Path) -> ImageSource:
     lines = list(range(2, len(df) + 2))
     paths = _resolve_paths(raw_paths, lines, base, csv_path)
     labels_raw = [lbl.strip() for lbl in df["label"]]
-    multilabel = any(MULTILABEL_SEP in lbl for lbl in labels_raw)
+    sep = label_delimiter if label_delimiter is not None else MULTILABEL_SEP
+    multilabel = label_delimiter is not None or any(MULTILABEL_SEP in lbl for lbl in labels_raw)
     splits_col = _split_values(df, lines, csv_path)
     patients, notes = _patients(df, raw_paths, lines, csv_path)
 
     if multilabel:
-        sets = [[x.strip() for x in lbl.split(MULTILABEL_SEP) if x.strip()] for lbl in labels_raw]
+        sets = [[x.strip() for x in lbl.split(sep) if x.strip()] for lbl in labels_raw]
         label_names = order_label_names({x for s in sets for x in s})
         index = {n: i for i, n in enumerate(label_names)}
         labels = np.zeros((len(df), len(label_names)), dtype=np.int64)
@@ -82,7 +90,7 @@ def load_manifest(csv_path: str | Path) -> ImageSource:
         labels = np.asarray([index[lbl] for lbl in labels_raw], dtype=np.int64)
         task = "binary" if len(label_names) == 2 else "multiclass"
     notes += case_clash_notes(label_names, f"{csv_path.name}: labels")
-    notes += _typo_notes(labels_raw, lines, multilabel, f"{csv_path.name}: label")
+    notes += _typo_notes(labels_raw, lines, sep if multilabel else None, f"{csv_path.name}: label")
     if too_few_classes(len(label_names)):
         raise DataError(
             f"{csv_path}: found {len(label_names)} label value(s) ({', '.join(label_names)}); expected at least 2"
@@ -106,8 +114,9 @@ def load_manifest(csv_path: str | Path) -> ImageSource:
                        spatial_dims=spatial_dims, splits=splits, notes=notes)
 
 
-def _typo_notes(labels_raw: list[str], lines: list[int], multilabel: bool, what: str) -> list[str]:
-    """Notes naming a rare label one typing slip from a common one (``label_typos``)."""
+def _typo_notes(labels_raw: list[str], lines: list[int], sep: str | None, what: str) -> list[str]:
+    """Notes naming a rare label one typing slip from a common one (``label_typos``); ``sep``: the
+    delimiter of a multi-label manifest's cells (``None``: single-label)."""
     from collections import Counter
 
     from meddx.data.label_typos import label_typo_notes
@@ -115,7 +124,7 @@ def _typo_notes(labels_raw: list[str], lines: list[int], multilabel: bool, what:
     counts: Counter[str] = Counter()
     first_line: dict[str, int] = {}
     for line, value in zip(lines, labels_raw):
-        names = [x.strip() for x in value.split(MULTILABEL_SEP) if x.strip()] if multilabel else [value]
+        names = [x.strip() for x in value.split(sep) if x.strip()] if sep is not None else [value]
         for name in names:
             counts[name] += 1
             first_line.setdefault(name, line)

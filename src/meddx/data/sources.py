@@ -40,7 +40,9 @@ def load_source(spec: str | Path, *, val_fraction: float = 0.1, seed: int = 0,
     ``test`` split is allowed and recorded in ``notes``. ``text_options`` (``text_column``,
     ``label_column``, ``id_column``, ``patient_column``, ``split_column``, ``label_delimiter``,
     ``encoding``) go to :func:`meddx.data.text.load_text_source` for a text source and are
-    ignored for any other. ``options`` are reader options of time-series and table sources
+    ignored for any other, but for ``label_delimiter``, which declares an image CSV manifest
+    multi-label (:func:`meddx.data.manifest.load_manifest`). ``options`` are reader options of
+    time-series and table sources
     (``labels_file``, ``window_hours``, ``label_column``, ``columns``, ...; see
     :meth:`meddx.training.config.TrainConfig.source_options`): each reader receives the ones its
     signature names (:func:`reader_kwargs`).
@@ -108,7 +110,8 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
         if suffix == ".csv":
             from meddx.data.manifest import load_manifest
 
-            return _val_checked(load_manifest(path))
+            # --label-delimiter declares a manifest multi-label, as it does a document file
+            return _val_checked(load_manifest(path, (text_options or {}).get("label_delimiter")))
         from meddx.data.io import detect_kind
 
         kind = detect_kind(path)

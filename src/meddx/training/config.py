@@ -77,7 +77,9 @@ class TrainConfig(BaseModel):
     patient_column: str | None = Field(
         None, description="text, series, tables: column with patient ids (splits, folds and bootstrap group by "
         "patient; a long series: a column of its labels file)")
-    label_delimiter: str | None = Field(None, description="text: multi-label cells joined by this, e.g. '|'")
+    label_delimiter: str | None = Field(
+        None, description="text and image CSV manifests: multi-label cells joined by this, e.g. '|'; declares the "
+        "source multi-label even when every row holds one label")
     encoding: str | None = Field(None, description="text: encoding of the document files, e.g. latin-1 (default utf-8)")
     tokenizer: Literal["word", "wordpiece", "bpe"] | None = Field(
         None, description="text: word vocabulary or subword tokenizer, trained on train only (default: word)")

@@ -58,8 +58,24 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
                      "precision": config.precision, "label_smoothing": config.label_smoothing},
             "plan_reasons": dict(plan.reasons),
             **spacing_field(source),
+            **declared_multilabel(config, source),
         },
     }
+
+
+def declared_multilabel(config: Any, source: ImageSource) -> dict[str, Any]:
+    """``{"text_options": {"label_delimiter": D}}`` for a multi-label image source (``D``: the run's
+    ``label_delimiter``, else the manifest's ``|``), so that evaluate, explain and compare read a CSV
+    manifest back multi-label (``evaluation.as_trained``) even when its rows all hold one label, as a
+    manifest declared with ``--label-delimiter`` was trained; nothing for other sources (a text
+    bundle records its own ``text_options``; series and tables read none)."""
+    from meddx.data.base import is_text_source
+    from meddx.data.manifest import MULTILABEL_SEP
+
+    if source.task != "multilabel" or is_text_source(source) or getattr(source, "modality", None) in (
+            "series", "tabular"):
+        return {}
+    return {"text_options": {"label_delimiter": getattr(config, "label_delimiter", None) or MULTILABEL_SEP}}
 
 
 def _membership_field(run_dir: Path) -> dict[str, Any]:
