@@ -78,8 +78,10 @@ def fit_to_budget(plan: Plan, n_train: int, budget_minutes: float, precision: st
             break
     # The epochs that fit decide the automatic augmentation and kept epoch. The last probe may
     # have timed the other preset (they differ by about a millisecond per sample at 28 px); the
-    # re-plan after the first epochs corrects the epochs if that matters.
-    return size_defaults(fitted)
+    # re-plan after the first epochs corrects the epochs if that matters. Under one epoch: said, and in plan.json.
+    from meddx.training.short_budget import short_budget
+
+    return short_budget(size_defaults(fitted), n_train, budget_minutes, processes)
 
 
 def _smaller(plan: Plan, shortfall: float, budget_minutes: float, epochs: int) -> Plan:

@@ -1,0 +1,43 @@
+"""A ``--time-budget`` too small for even one epoch of an image classifier: said on stderr and in ``plan.json``.
+
+The planner fits whole epochs into the budget (``plan.plan_epochs``) and plans at least one. With a
+budget under one epoch (``--time-budget 0.0001``), one epoch was planned and trained without a word:
+an epoch of one batch whole (far over the budget), a longer one cut by the time limit after its first
+batches (the warning after training said so, but not why). The plan's ``reasons.epochs`` now records
+the shortfall and a note says it before training: the share of an epoch the budget allows, roughly how
+long an epoch takes at the measured speed, what is trained, and the budget that fits a whole epoch.
+Documents train the batches that fit instead (``text_plan``'s ``train_batches``), with a note of their own.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any
+
+
+def short_budget(plan: Any, n_train: int, budget_minutes: float, processes: int = 1) -> Any:
+    """``plan`` (epochs fitted to ``budget_minutes`` on ``n_train`` samples by ``plan_epochs``, its
+    ``seconds_per_sample`` measured) with the shortfall added to ``reasons.epochs`` and said on stderr
+    when less than one epoch fits the budget; unchanged otherwise."""
+    from meddx.training.plan import epochs_in_budget
+    from meddx.training.text_plan import _budget_for, _duration
+
+    if not plan.seconds_per_sample or not budget_minutes:
+        return plan
+    processes = max(1, int(processes))
+    fraction = epochs_in_budget(n_train, budget_minutes, plan.seconds_per_sample, processes)
+    if fraction >= 1:
+        return plan
+    one_epoch = budget_minutes / max(fraction, 1e-12)  # minutes of budget one epoch needs
+    batches = math.ceil(math.ceil(n_train / processes) / plan.batch_size)
+    trained = ("its one batch is trained whole, over the budget" if batches == 1 else
+               f"the time limit (1.25x the budget) cuts it after the batches that fit (at least 1 of its {batches})")
+    took = f"about {_duration(one_epoch)} at {plan.seconds_per_sample * 1000:.1f} ms measured per sample"
+    reason = f"the {budget_minutes:g} min budget is {fraction:.2%} of one epoch ({took}): 1 epoch planned; {trained}"
+    data = plan.model_dump()
+    data["reasons"]["epochs"] = f"{data['reasons'].get('epochs', '')}; {reason}".lstrip("; ")
+    sys.stderr.write(f"meddx: note: --time-budget {budget_minutes:g} min is shorter than one epoch ({took}): one "
+                     f"epoch is planned: {trained}; give --time-budget {_budget_for(one_epoch):g} or more for a "
+                     "whole epoch (plan.json: reasons.epochs)\n")
+    return type(plan)(**data)
