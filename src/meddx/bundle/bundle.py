@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from meddx.bundle.folder_hint import not_a_bundle_hint
 from meddx.bundle.integrity import READABLE, blamed as _blamed, format_for, format_message as _format_message
 from meddx.bundle.integrity import check_data_checksum as _check_data_checksum, weights_bytes as _weights_bytes
+from meddx.bundle.pickles import refuse_pickles as _refuse_pickles
 from meddx.core.errors import BundleError
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ def save_bundle(
     if not overwrite:
         check_destination_free(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+    tmp = path.parent / f".{path.name}-{uuid.uuid4().hex[:12]}"
+    tmp.mkdir()  # as a plain mkdir makes it: mkdtemp's 0o700 kept a team's shared folder from reading the bundle
     try:
         state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
         (tmp / "weights.safetensors").write_bytes(_weights_bytes(state))
@@ -115,8 +117,10 @@ def read_bundle_config(path: str | Path) -> dict[str, Any]:
             raise BundleError(f"{path / 'config.json'}: missing field {key!r}")
     _check_fields(path / "config.json", config)
     from meddx.bundle.config_keys import check_known_fields
+    from meddx.bundle.config_values import check_values
 
     check_known_fields(path, config)  # a misspelt field is refused, not silently ignored
+    check_values(path / "config.json", config)  # values that would change every prediction silently
     return config
 
 
@@ -254,44 +258,6 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
     if config.get("orientation") is not None and not valid_orientation(config["orientation"]):
         raise bad("orientation", "the voxel orientation volumes are read in, three axis codes such as 'RAS' "
                   "(absent: the files' stored order, as bundles written before it)", config["orientation"])
-
-
-PICKLE_SUFFIXES = (".pkl", ".pickle", ".pt", ".pth", ".ckpt", ".bin")
-
-
-def _refuse_pickles(path: Path) -> None:
-    """Refuse a bundle folder holding any pickle: by suffix, by the pickle protocol 2-5 opening
-    bytes, or a zip (``torch.save`` format) with a ``data.pkl`` inside. A safetensors file whose
-    8-byte header length happens to start with those bytes is recognised by its JSON header."""
-    import zipfile
-
-    for f in sorted(p for p in path.rglob("*") if p.is_file()):
-        with open(f, "rb") as fh:
-            head = fh.read(16)
-        pickled = f.name.lower().endswith(PICKLE_SUFFIXES)
-        if not pickled and head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-            pickled = not _is_safetensors(f, head)
-        if not pickled and head[:4] == b"PK\x03\x04":
-            try:
-                with zipfile.ZipFile(f) as zf:
-                    pickled = any(n == "data.pkl" or n.endswith("/data.pkl") for n in zf.namelist())
-            except (zipfile.BadZipFile, OSError):
-                pickled = False
-        if pickled:
-            raise BundleError(f"{f}: bundles never hold pickles (loading one could run code); remove the file, "
-                              "or re-save the model with safetensors (meddx train writes weights.safetensors)")
-
-
-def _is_safetensors(f: Path, head: bytes) -> bool:
-    n = int.from_bytes(head[:8], "little")
-    if head[8:9] != b"{" or not 2 <= n <= min(f.stat().st_size - 8, 100_000_000):
-        return False
-    with open(f, "rb") as fh:
-        fh.seek(8)
-        try:
-            return isinstance(json.loads(fh.read(n)), dict)
-        except ValueError:
-            return False
 
 
 def _bundle_folder(ref: str | Path) -> Path:
