@@ -140,14 +140,14 @@ class Predictor:
         try:
             for start in range(0, len(x), batch_size):
                 xb = x[start : start + batch_size]
-                probs = probs_from_logits(self.net(xb).double(), self.task)  # type: ignore[arg-type]
+                probs = probs_from_logits(self._forward(xb).double(), self.task)  # type: ignore[arg-type]
                 if slot:  # the head's input of this pass (not the flipped one's), then the input's statistics
                     from meddx.bundle.typicality_inputs import input_statistics
 
                     features.append(torch.cat([slot[-1], input_statistics(xb)], dim=1))  # type: ignore[union-attr]
                     slot.clear()
                 if "hflip" in self.tta:
-                    flipped = probs_from_logits(self.net(torch.flip(xb, dims=[-1])).double(), self.task)  # type: ignore[arg-type]
+                    flipped = probs_from_logits(self._forward(torch.flip(xb, dims=[-1])).double(), self.task)  # type: ignore[arg-type]
                     probs = (probs + flipped) / 2
                 outs.append(probs)
         finally:
@@ -156,6 +156,24 @@ class Predictor:
         if not outs:
             return np.zeros((0, len(self.label_names)), dtype=np.float64)
         return torch.cat(outs).numpy()
+
+    def _forward(self, xb: torch.Tensor) -> torch.Tensor:
+        """The network on one batch. An input it cannot take (``config.json``'s preprocessing size or
+        channels edited away from those the network was built for) is a ``BundleError`` naming the
+        fields, not a torch traceback from deep inside the network."""
+        try:
+            return self.net(xb)
+        except RuntimeError as exc:
+            said = str(exc).strip().split("\n")[0]
+            if not any(word in said for word in ("shape", "size", "channels")) or "memory" in said:
+                raise
+            from meddx.core.errors import BundleError
+
+            where = self.path / "config.json" if self.path else "config.json"
+            raise BundleError(f"{where}: network {self.config['model']['name']!r} cannot take the input field "
+                              f"'preprocessing' gives ({tuple(xb.shape[1:])}, channels first: {said}); its fields "
+                              "'model' and 'preprocessing' disagree (edited by hand?): restore config.json from "
+                              "the bundle's source") from None
 
     def _feature_tap(self) -> Any:
         """The hook that hands out the head's input (registered once); None when no head is found."""
