@@ -23,9 +23,10 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON inst
 
     records = list_bundles()
     present = {(r.name, r.version): Path(r.path).is_dir() for r in records}
+    replaced = {(r.name, r.version) for r in records if present[r.name, r.version] and _replaced(r)}
     if as_json:
-        typer.echo(json.dumps([{**_record(r), "folder_exists": present[r.name, r.version]} for r in records],
-                              indent=2))
+        typer.echo(json.dumps([{**_record(r), "folder_exists": present[r.name, r.version],
+                                "folder_replaced": (r.name, r.version) in replaced} for r in records], indent=2))
         return
     staged: dict[tuple[str, int], list[str]] = {}
     for (name, stage), version in stages().items():
@@ -40,28 +41,51 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON inst
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
         stage = ", ".join(sorted(staged.get((r.name, r.version), [])))
         path = r.path if present[r.name, r.version] else f"{r.path} (missing)"
+        path += " (now holds another bundle)" if (r.name, r.version) in replaced else ""
         table.add_row(r.name, str(r.version), stage, r.task, r.model, metrics, created, path)
     from meddx.cli.train import wide_console
 
     console = wide_console()
     console.print(table if records else "no bundles registered yet (train one with `meddx train` or `meddx demo`)")
     for r in records:
-        if not present[r.name, r.version]:
-            console.print(f"{r.name} v{r.version}: folder missing; remove the entry with "
+        if not present[r.name, r.version] or (r.name, r.version) in replaced:
+            gone = "folder missing" if not present[r.name, r.version] else "its folder now holds another bundle"
+            console.print(f"{r.name} v{r.version}: {gone}; remove the entry with "
                           f"`meddx registry remove {r.name} --version {r.version}`", soft_wrap=True, markup=False)
 
 
+def _replaced(record: object) -> bool:
+    """Whether the record's folder now holds another bundle than the one registered (``registry.same_bundle``)."""
+    from meddx.registry.same_bundle import ReplacedEntryError, check_same_bundle
+
+    try:
+        check_same_bundle(record)
+    except ReplacedEntryError:
+        return True
+    return False
+
+
 @app.command("show")
-def show(ref: str = typer.Argument(..., help="NAME (its production version, else the latest) or NAME:VERSION.")) -> None:
+def show(ref: str = typer.Argument(..., help="NAME (its production version, else the latest), NAME:VERSION or "
+                                           "a registered bundle's folder.")) -> None:
     """One bundle: its registry record, config and metrics headline."""
     from pathlib import Path
 
     from meddx.bundle.bundle import read_bundle_config
-    from meddx.registry.store import get_bundle, list_bundles, stages
+    from meddx.registry.store import _is_plain_name, get_bundle, list_bundles, stages
 
     folder = Path(ref)  # a registered bundle's folder, as `predict` accepts it
-    by_path = [r for r in list_bundles() if ref.strip() and (folder / "config.json").is_file()
-               and Path(r.path).resolve() == folder.resolve()]
+    records = list_bundles()
+    bundle_folder = bool(ref.strip()) and (folder / "config.json").is_file()
+    by_path = [r for r in records if bundle_folder and Path(r.path).resolve() == folder.resolve()]
+    named = _is_plain_name(ref) and ref.partition(":")[0] in {r.name for r in records}  # a bare name is the registry's
+    if bundle_folder and not by_path and not named:
+        from meddx.core.errors import BundleError
+        from meddx.core.paths import registry_db
+
+        # "no registered bundle ...; or pass a bundle folder path" when a bundle folder path was passed
+        raise BundleError(f"{ref}: a bundle folder that is not registered in {registry_db()}; register it with "
+                          f"`meddx registry add {ref}`, or read its {folder / 'config.json'}")
     record = by_path[0] if by_path else get_bundle(ref)
     config = read_bundle_config(record.path)
     staged = sorted(stage for (name, stage), v in stages().items() if name == record.name and v == record.version)

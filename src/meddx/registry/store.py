@@ -226,6 +226,9 @@ def get_bundle(ref: str) -> BundleRecord:
         raise BundleError(_unknown_name(ref, name))
     if not Path(records[0].path).is_dir():
         raise StaleEntryError.of(records[0])
+    from meddx.registry.same_bundle import check_same_bundle
+
+    check_same_bundle(records[0])  # the folder may hold another bundle since it was registered
     return records[0]
 
 
