@@ -126,13 +126,9 @@ def headline(metrics: dict[str, Any]) -> list[str]:
     ci = metrics.get("ci") or {}
     lines = [f"{metrics.get('split')}: n={metrics['n']}  AUC {_ci(ci.get('auc'), metrics.get('auc'))}  "
              f"AUPRC {_ci(ci.get('auprc'), metrics.get('auprc'))}  accuracy {_ci(ci.get('accuracy'), metrics.get('accuracy'))}"
-             + (f"  macro-F1 {_ci(ci.get('macro_f1'), metrics.get('macro_f1'))}" if metrics["task"] != "binary" else "")]
-    base = (metrics.get("baseline") or {}).get(metrics.get("split"))
-    if base:
-        b, d = base["metrics"], base.get("difference") or {}
-        lines.append(f"baseline ({metrics['baseline'].get('model')}): AUC {_f(b.get('auc'))}  accuracy "
-                     f"{_f(b.get('accuracy'))}  macro-F1 {_f(b.get('macro_f1'))}; model - baseline: "
-                     f"AUC {_ci(d.get('auc'))}  macro-F1 {_ci(d.get('macro_f1'))}")
+             + (f"  macro-F1 {_ci(ci.get('macro_f1'), metrics.get('macro_f1'))}" if metrics["task"] != "binary" else "")
+             # --level other than 0.95: every interval printed below is at that level, which nothing else said
+             + (f"  ({ci['level'] * 100:g}% intervals)" if ci.get("level") not in (None, 0.95) else "")]
     point = metrics.get("operating_point") or {}
     if metrics["task"] == "binary":
         positive = metrics["label_names"][1]
@@ -140,10 +136,19 @@ def headline(metrics: dict[str, Any]) -> list[str]:
         lines.append(f"operating point ({point.get('rule')}, threshold {_f(point.get('threshold'))}, chosen on val): "
                      f"sensitivity {_ci(pci.get('sensitivity'), pc['sensitivity'])}  "
                      f"specificity {_ci(pci.get('specificity'), pc['specificity'])}")
+    if metrics["task"] != "binary" and metrics.get("operating_points"):  # no bundle line above to sit under
+        lines.append(f"extra operating points (chosen on val; the bundle decides by {point.get('rule')}):")
     for extra in metrics.get("operating_points", []):
         for name, rates in extra.get(metrics.get("split"), {}).items():
             lines.append(f"  {extra['rule']} ({name}): sensitivity {_ci(rates['sensitivity'])}  "
                          f"specificity {_ci(rates['specificity'])}")
+    # after the operating points: the extra ones are the network's, not the baseline's
+    base = (metrics.get("baseline") or {}).get(metrics.get("split"))
+    if base:
+        b, d = base["metrics"], base.get("difference") or {}
+        lines.append(f"baseline ({metrics['baseline'].get('model')}): AUC {_f(b.get('auc'))}  accuracy "
+                     f"{_f(b.get('accuracy'))}  macro-F1 {_f(b.get('macro_f1'))}; model - baseline: "
+                     f"AUC {_ci(d.get('auc'))}  macro-F1 {_ci(d.get('macro_f1'))}")
     cal = metrics.get("calibration") or {}
     if cal.get("before"):
         after = cal.get("after")
@@ -158,6 +163,10 @@ def headline(metrics: dict[str, Any]) -> list[str]:
         from meddx.evaluation.label_calibration import per_label_lines
 
         lines += per_label_lines(cal["per_label"])
+    if metrics.get("subgroups"):  # --attributes / --subgroup: metrics.json held them, the terminal said nothing
+        from meddx.evaluation.subgroup_lines import subgroup_lines
+
+        lines += subgroup_lines(metrics)
     return lines
 
 
