@@ -12,6 +12,7 @@ from its probabilities decides by argmax p_k·w_k (its ``decision.class_weights`
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -103,7 +104,9 @@ def baseline_metrics(predictor: Any, source: Any, predictions: dict[str, SplitPr
         base_preds = predictions_from_raw(base, split, data, raw)
         if keep is not None:
             keep[split] = base_preds
-        metrics = assess(base, base_preds, settings)
+        # the extra --operating-point rules are the network's (chosen on its validation probabilities):
+        # the baseline's assess has no validation predictions to choose them on, and refused the evaluation
+        metrics = assess(base, base_preds, replace(settings, extra_rules=[]))
         entry: dict[str, Any] = {"metrics": metrics, "difference": None}
         if settings.n_resamples and len(preds.ids) >= 2:
             groups = None if preds.patient_ids is None else np.asarray(preds.patient_ids)
