@@ -21,13 +21,18 @@ from typing import Any
 import numpy as np
 
 CLIP = 1e-12  # probabilities of exactly 0 or 1 have an infinite logit
+# Logits closer together than this count as one value: a float32 network gives identical inputs logits one
+# rounding step apart (the same row computed at another place in a batch), and a slope fitted across such a
+# spread (1e-8 in logit for a collapsed table model) was wherever the optimiser stopped (0.097), not "undefined"
+SAME_LOGIT = 1e-6
 
 
 def calibration_slope(confidence: np.ndarray, outcome: np.ndarray) -> dict[str, Any]:
     """``{"slope", "intercept", "in_the_large"}`` (1, 0 and 0 when calibrated), ``None`` values with a
     ``note`` when they cannot be estimated: all three with one outcome only; slope and intercept alone
-    when the outcomes are perfectly separated or every probability is the same (in the large, a fit
-    of the intercept alone, has a finite estimate whenever both outcomes occur)."""
+    when the outcomes are perfectly separated or every probability is the same (their logits within
+    ``SAME_LOGIT``; in the large, a fit of the intercept alone, has a finite estimate whenever both
+    outcomes occur)."""
     from scipy.optimize import brentq
     from scipy.special import expit, logit
     from sklearn.linear_model import LogisticRegression
@@ -41,14 +46,19 @@ def calibration_slope(confidence: np.ndarray, outcome: np.ndarray) -> dict[str, 
     in_the_large = float(brentq(lambda a: float(np.sum(o - expit(a + x))), -60.0, 60.0))
     undefined = {"slope": None, "intercept": None, "in_the_large": in_the_large}
     positives, negatives = x[o == 1], x[o == 0]
-    if x.min() < x.max() and (positives.min() >= negatives.max() or negatives.min() >= positives.max()):
+    same = x.max() - x.min() <= SAME_LOGIT
+    if not same and (positives.min() >= negatives.max() or negatives.min() >= positives.max()):
         # complete or quasi-complete separation (Albert & Anderson 1984): no finite maximum likelihood, and
         # scikit-learn stops wherever its tolerance does (a slope of .30 for p in {0, 1} right 100 of 101 times)
         return {**undefined, "note": "outcomes perfectly separated by the probabilities (ties at one value aside): "
                                      "the slope is infinite"}
-    if x.min() == x.max():  # a slope on a constant is not identified: the fit returned its start's direction
+    if same:  # a slope on a constant is not identified: the fit returned its start's direction
         return {**undefined, "note": "every probability is the same: the calibration slope and intercept are undefined"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # C=inf (no penalty) is how scikit-learn >= 1.8 spells it
-        fit = LogisticRegression(C=np.inf, max_iter=1000).fit(x[:, None], o)
-    return {"slope": float(fit.coef_[0, 0]), "intercept": float(fit.intercept_[0]), "in_the_large": in_the_large}
+        # fitted on the standardised logit: lbfgs stops on a gradient tolerance, and on a small spread (logits
+        # 1e-3 apart, a nearly collapsed model) it stopped at once, a slope of .0006 where the maximum is 302
+        centre, scale = float(x.mean()), float(x.std())
+        fit = LogisticRegression(C=np.inf, max_iter=1000, tol=1e-10).fit(((x - centre) / scale)[:, None], o)
+    slope = float(fit.coef_[0, 0]) / scale
+    return {"slope": slope, "intercept": float(fit.intercept_[0]) - slope * centre, "in_the_large": in_the_large}

@@ -21,6 +21,7 @@ from meddx.core.files import write_json_atomic, write_text_atomic
 from meddx.data.base import ImageSource
 from meddx.evaluation.leakage import leakage_warning  # noqa: F401  (re-exported: imported from here before)
 from meddx.evaluation.split_warnings import one_class_warning as _one_class_warning
+from meddx.evaluation.split_warnings import collapsed_warning as _collapsed_warning
 from meddx.evaluation.split_warnings import saturation_warning as _saturation_warning
 
 if TYPE_CHECKING:
@@ -149,7 +150,8 @@ def assess(
         n_patients=None if preds.patient_ids is None else len(set(preds.patient_ids)),
         operating_point=dict(predictor.config.get("decision", {})),
     )
-    warnings: list[str] = _one_class_warning(preds, task, names) + _saturation_warning(preds, task)
+    warnings: list[str] = (_one_class_warning(preds, task, names) + _saturation_warning(preds, task)
+                           + _collapsed_warning(preds, task, names))
     from meddx.evaluation.temperature_bounds import temperature_bound_warnings
 
     fitted_on = (predictor.config.get("calibration") or {}).get("n_val")
