@@ -35,6 +35,8 @@ from meddx.evaluation.mcnemar import MCNEMAR_EXACT_BELOW
 
 CLUSTERED_DELONG_METHOD = "clustered DeLong (Obuchowski 1997), patients as units"
 CLUSTERED_MCNEMAR_METHOD = "clustered McNemar (Durkalski et al. 2003), chi-square on 1 df, patients as units"
+CLUSTERED_MCNEMAR_NONE_METHOD = ("clustered McNemar (Durkalski et al. 2003), patients as units: no test (no patient "
+                                 "has more cases right by one model than by the other)")
 CLUSTERED_MCNEMAR_EXACT_METHOD = ("clustered McNemar (Durkalski et al. 2003), exact cluster sign-flip permutation "
                                   "p-value (fewer than 25 discordant patients), patients as units")
 MIN_CLUSTERS = 2
@@ -138,8 +140,10 @@ def _durkalski(bk: np.ndarray, ck: np.ndarray) -> tuple[float, float, str, str |
     d = np.rint(bk - ck).astype(np.int64)
     denominator = float((d**2).sum())
     if denominator == 0.0:
-        return 0.0, 1.0, CLUSTERED_MCNEMAR_METHOD, ("no cluster with more discordant cases one way than the "
-                                                    "other: nothing to test")
+        # no test was made: the method says so (``meddx compare`` prints the method, not the note), as the
+        # sample-level test's "no discordant pairs" does; it named the chi-square before
+        return 0.0, 1.0, CLUSTERED_MCNEMAR_NONE_METHOD, ("no cluster with more discordant cases one way than the "
+                                                         "other: nothing to test")
     statistic = float(d.sum() ** 2 / denominator)
     if int((d != 0).sum()) < MCNEMAR_EXACT_BELOW:
         return statistic, sign_flip_p_value(d), CLUSTERED_MCNEMAR_EXACT_METHOD, None
