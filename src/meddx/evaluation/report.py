@@ -274,7 +274,8 @@ def _subgroups(m: dict) -> str:
 
 def _dataset(m: dict) -> str:
     ds = _d(m.get("dataset"))
-    how = "How many images (and patients) each split holds per class, and whether duplicates could inflate results."
+    unit = {"table": "rows", "series": "series", "text": "documents"}.get(str(ds.get("kind")), "images")  # data kind
+    how = f"How many {unit} (and patients) each split holds per class, and whether duplicates could inflate results."
     if not ds:
         return _section("dataset", how, _not_computed("no dataset summary in the metrics."))
     splits = _d(ds.get("splits"))
@@ -285,7 +286,7 @@ def _dataset(m: dict) -> str:
              *(_num({str(k): v for k, v in _d(_d(s).get("classes")).items()}.get(c)) for c in classes)]
             for name, s in splits.items()]
     body = f"<p>Source: <code>{_e(ds.get('source') or 'not recorded')}</code>; task {_e(ds.get('task') or '—')}.</p>"
-    body += _table(["Split", "Images", "Patients", *(_e(c) for c in classes)], rows) if rows else \
+    body += _table(["Split", unit.capitalize(), "Patients", *(_e(c) for c in classes)], rows) if rows else \
         _not_computed("no split counts.")
     dup = _d(ds.get("duplicates"))
     if not dup or not dup.get("checked"):
