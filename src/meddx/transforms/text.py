@@ -111,7 +111,7 @@ class TextTokenizer:
             trainer = trainers.WordLevelTrainer(**common)
         elif kind == "wordpiece":
             tok = tk.Tokenizer(models.WordPiece(unk_token=_UNK, continuing_subword_prefix="##"))
-            trainer = trainers.WordPieceTrainer(continuing_subword_prefix="##", **common)
+            trainer = None  # trained by text_wordpiece, deterministically
             tok.decoder = decoders.WordPiece(prefix="##")
         else:
             tok = tk.Tokenizer(models.BPE(unk_token=_UNK))
@@ -123,7 +123,12 @@ class TextTokenizer:
         # separates punctuation and keeps the preceding space in the token (so decode restores it).
         tok.pre_tokenizer = (pre_tokenizers.ByteLevel(add_prefix_space=True) if kind == "bpe"
                              else pre_tokenizers.BertPreTokenizer())
-        tok.train_from_iterator(texts, trainer, length=len(texts))
+        if trainer is None:  # upstream's WordPiece trainer gave other merges in every process
+            from meddx.transforms.text_wordpiece import train_wordpiece
+
+            tok = train_wordpiece(tok, texts, specials, {k: v for k, v in common.items() if k != "special_tokens"})
+        else:
+            tok.train_from_iterator(texts, trainer, length=len(texts))
         if kind != "word":
             template = processors.TemplateProcessing(
                 single=f"{_CLS} $A {_SEP}",
