@@ -353,20 +353,11 @@ def _spans(enc: Encoding, text: str) -> tuple[list[tuple[str, int, int]], list[i
     byte-level BPE token's offsets include the space before it (" pain"); the span is trimmed to
     the token's other characters, so a highlight covers the word only, and a token of spaces
     alone gets an empty span at its end."""
+    from meddx.transforms.text_offsets import char_spans  # carried over combining marks NFKC folded in
+
     kept = [i for i, special in enumerate(enc.special_tokens_mask) if not special]
-    spans = [(enc.tokens[i], *_trimmed(text, *enc.offsets[i])) for i in kept]
+    spans = [(enc.tokens[i], *span) for i, span in zip(kept, char_spans(text, [enc.offsets[i] for i in kept]))]
     return spans, kept, bool(enc.overflowing)
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    """``(start, end)`` without the whitespace at either end of ``text[start:end]``. (Not
-    ``tokenizers``' ``trim_offsets``: only a ByteLevel post-processor has it, and putting one on a
-    tokenizer means matching its pre-tokenizer's ``add_prefix_space`` and keeping its template.)"""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return int(start), int(end)
 
 
 def _first_id(tok: Tokenizer, names: Sequence[str], default: int) -> int:
