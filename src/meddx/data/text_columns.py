@@ -40,7 +40,11 @@ def close_columns(columns: list[str], name: str) -> list[str]:
     wanted = name.lower()
     close = difflib.get_close_matches(wanted, list(lower), n=3, cutoff=0.6)
     close += [c for c in lower if c not in close and ((len(wanted) >= 3 and wanted in c) or (len(c) >= 4 and c in wanted))]
+    from meddx.data.text_header import shares_word
+
+    close += [c for c in lower if c not in close and shares_word(wanted, c)]  # notes -> note_text
     return [lower[c] for c in close[:3]]
+
 
 
 def missing_column(path: Path, name: str, role: str, columns: list[str], flag: str) -> DataError:

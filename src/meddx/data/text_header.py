@@ -5,6 +5,7 @@ pandas names a column whose header cell is blank (a trailing comma on every line
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from meddx.data.text_columns import cell
@@ -22,3 +23,11 @@ def ignored_columns(table: dict[str, list[Any]], used: set[str | None]) -> list[
     """The columns read for no role, for the "ignored column(s)" note. An unnamed column with no value
     in any row (every line ending in a comma) holds nothing to ignore and is left out."""
     return [c for c in table if c not in used and not (c.startswith(UNNAMED) and not any(cell(v) for v in table[c]))]
+
+
+def shares_word(a: str, b: str) -> bool:
+    """Whether one name is a word of the other, a plural ``s`` aside (``notes`` and ``note_text``)."""
+    def words(name: str) -> set[str]:
+        return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in re.split(r"[^0-9a-z]+", name) if len(w) >= 3}
+
+    return bool(words(a) & words(b)) and (len(words(a)) == 1 or len(words(b)) == 1)
