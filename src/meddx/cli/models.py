@@ -28,7 +28,8 @@ def models(pattern: str = typer.Argument(
 
     from meddx.models.catalog import catalog_info, catalog_names
 
-    names = catalog_names(model_filter(pattern))
+    # `meddx models list`, as `meddx registry list` is spelt, lists all (no model is named "list")
+    names = catalog_names(model_filter(pattern)) or (catalog_names() if pattern.strip().lower() == "list" else [])
     if not names:
         from meddx.core.errors import ModelError
 

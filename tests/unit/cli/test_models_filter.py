@@ -31,3 +31,10 @@ def test_a_word_matching_nothing_is_one_line_listing_the_names() -> None:
     code, out = _listed("vit")
     assert code != 0  # the ModelError meddx's entry point prints as one line, exit status 2
     assert "no registered model matches 'vit'" in out and "resnet18" in out
+
+
+def test_models_list_lists_every_model_as_registry_list_does() -> None:
+    code, out = _listed("list")
+    assert code == 0
+    for name in ("seed-cnn", "resnet18", "bilstm-attention", "transformer"):
+        assert f" {name} " in out
