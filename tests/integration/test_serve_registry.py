@@ -233,3 +233,25 @@ def test_a_deleted_bundle_folder_is_reported_with_the_remove_command(home: dict)
             assert "meddx registry remove lesions --version 3" in reason
 
     asyncio.run(main())
+
+
+def test_a_folder_now_holding_another_bundle_is_not_served_under_the_registered_name(home: dict) -> None:
+    """Found by the bundle walk: the server loaded whatever a registered folder held, so a folder
+    copied over (``rm -r v3 && cp -r incoming/ v3``) was served as lesions v3, which the CLI refuses."""
+    from meddx.registry.store import register_bundle
+    from meddx.serving.app import create_app
+
+    third = register_bundle(shutil.copytree(home["v1"], home["home"] / "v3"))
+    config_path = Path(third.path) / "config.json"
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    config["label_names"] = [f"other-{name}" for name in config["label_names"]]  # another bundle's labels
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+
+    async def main() -> None:
+        async with async_client(create_app(test_settings())) as c:
+            r = await c.get("/v1/models", headers=auth(home["viewer"]))
+            reason = r.json()["unavailable"]["lesions"]
+            assert "lesions v3" in reason and "now holds another bundle" in reason
+            assert all(m["version"] != 3 for m in r.json()["models"])
+
+    asyncio.run(main())

@@ -142,6 +142,7 @@ class ModelManager:
         self.errors: dict[str, str] = {}  # transient: 503 model-unavailable, retried at each poll
         self.not_servable: dict[str, str] = {}  # permanent: 422 model-not-servable, not retried
         self._failed: set[tuple[str, int]] = set()  # versions not servable (never loaded again)
+        self._records: dict[tuple[str, int], Any] = {}  # the registry rows chosen, checked against their folders
         self._logged: dict[tuple[str, int], str] = {}  # the last failure logged per version (no log per poll)
         self._loader = ThreadPoolExecutor(1, thread_name_prefix="meddx-loader")
         self._refresh_lock = asyncio.Lock()
@@ -179,6 +180,7 @@ class ModelManager:
             stage = "production" if chosen is not None else "latest"
             chosen = chosen or records[0]
             out[name] = (chosen.version, stage, chosen.path)
+            self._records[name, chosen.version] = chosen
         missing = wanted - set(out)
         for name in missing:
             self.errors[name] = "not in the registry (meddx registry list)"
@@ -238,6 +240,10 @@ class ModelManager:
 
         if not Path(path).is_dir():  # deleted behind the registry's back: say how to drop the row
             raise StaleEntryError.of(SimpleNamespace(name=name, version=version, path=path))
+        if (name, version) in self._records:  # a folder that now holds another bundle is not served as this one
+            from meddx.registry.same_bundle import check_same_bundle
+
+            check_same_bundle(self._records[name, version])
         predictor = load_bundle(path)
         kind = modality(predictor.config)
         if predictor.task == "segmentation":
