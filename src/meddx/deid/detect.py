@@ -42,6 +42,8 @@ from meddx.deid.names_contexts import find_context_names
 from meddx.deid.names_cues import find_cue_names
 from meddx.deid.names_dob import find_dob_names
 from meddx.deid.names_handover import find_handover_names
+from meddx.deid.names_slots import find_slot_names
+from meddx.deid.places_travel import find_travel_places
 from meddx.deid.names_kin import find_kin_names
 from meddx.deid.names_headings import find_heading_names
 from meddx.deid.names_headed import find_headed_names
@@ -114,7 +116,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_more_addresses(text)  # "4410 N Broadway", "Grand Ave 10/30", "Eircode V31 X2N4", "is from Ennistymon"
     cands += find_site_places(text)  # "CT at Middlemore;", "Flat 12, Cae Glas", "Avenida da Liberdade", "1015 CJ"
     cands += find_rural_places(text)  # "Rose Cottage, Back Lane, Great Snoring", "Dadaab camp" (round 21)
-    cands += find_village_places(text)  # "bloods at Tadley.", "Kilmessan, Co. Meath", "daughter from Rhayader" (22)
+    cands += find_village_places(text) + find_travel_places(text)  # "bloods at Tadley.", "lands at Scrabster" (22, 23)
     cands += find_postal_places(text)  # "Vill. Rampur", "Am Markt 7, 48143 Münster", "Address: Kilcolgan, Co. Galway"
     cands += find_unit_addresses(text)  # "Kroger on Lincoln Way", "Rural Route 3", "Chicago, Apt 12F", "Duluth, Unit 6"
     cands += find_practices(text) + find_clock_dates(text)  # "to The Limes Surgery", "arrived 03/11 0214"
@@ -131,7 +133,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_marked_names(text)  # "Referral: Nguyễn Thị Lan, Flat 3B", "specimen from Kemal Aydın"
     cands += find_world_names(text)  # "Li Wen Hao", "Park Ji-hoon", "Nurul Izzah binti Hamzah", "Hamid al-Harbi"
     cands += find_unlisted_names(text)  # "Tapio Kääriäinen", "Thulani Mkhwanazi", "Litia Vakacegu" (round 21)
-    cands += find_handover_names(text)  # "Handover at 0700: Zbigniew Kaczmarek in Bay 6"
+    cands += find_handover_names(text) + find_slot_names(text)  # "...: Zbigniew Kaczmarek in Bay 6", "bay 4 Jed Cantrell"
     cands += find_heading_names(text)  # "Allergy clinic: Seo-yeon Kim (8)", "Femke de Vries", "HCA Leilani;"
     cands += find_headed_names(text)  # "Apheresis unit: Darlene Begay plasma", "Beridze Funeral Service" (round 22)
     cands += find_object_names(text)  # "brought Ikechukwu in", "Officer Mensah escorted", "Dr, um, Castellanos"
@@ -234,12 +236,15 @@ def _grow_names(text: str, chosen: list[Cand]) -> list[Cand]:
 
 # a value after a word: "Wojciech Kowalczyk Rockwood 6" (a frailty scale), not a third name
 _VALUE_AFTER_RE = re.compile(r"[ \t]*(?:\d|[:=])")
+_COUNT_AFTER_RE = re.compile(r"[ \t]+[x×][ \t]?\d{1,2}\b")
 
 
 def _third_word_no_name(text: str, start: int, end: int, word: str, word_end: int) -> bool:
     """A name of two words or more does not grow over an unlisted word that looks English ("Manuel Gonçalves Timed
     Up and Go") or has a value after it ("Rockwood 6"): a scale or a test, not a third name (round 20); nor over a
     medicine or a device (``overscrub_products.product_word``, round 21)."""
+    if _COUNT_AFTER_RE.match(text, word_end) and not lexicon.is_listed(word, parts=True):
+        return True  # "Waaka Epley x2": a manoeuvre done twice, after a name of any length (round 23)
     return len(text[start:end].split()) >= 2 and not lexicon.is_listed(word, parts=True) and (
         english_looking(word) or _VALUE_AFTER_RE.match(text, word_end) is not None
         or product_word(text, word, word_end))  # "Jin-woo Choi Keytruda cycle 4" (round 21)

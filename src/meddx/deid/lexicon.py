@@ -101,6 +101,7 @@ pak pack packs strait paresis paralysis
 naevus nevus naevi nevi
 balloon stages guidelines guideline competence
 mask masks frame collar brace
+regime regimen regimens bundle lens lenses
 """.split())
 
 STATE_ABBRS = frozenset("""

@@ -32,10 +32,11 @@ from meddx.deid import lexicon
 from meddx.deid.names import TOKEN, english_looking, is_eponym_use
 from meddx.deid.overscrub_products import brand_word, product_word
 from meddx.deid.patterns import Cand
+from meddx.deid.product_words import kind_word
 
 _HEADED_RE = re.compile(
     rf"(?:(?<=:)|(?<=[ \t]--)|(?<=[ \t][–—]))[ \t]+(?P<name>{TOKEN}(?:[ \t]+{TOKEN}){{1,2}})"
-    r"(?=[ \t]*[,;]|[ \t]+(?:[a-z]|\d|[A-Z]{1,6}(?![a-z])))")
+    r"(?=[ \t]*[,;(]|[ \t]+(?:[a-z]|\d|[A-Z]{1,6}(?![a-z])))")
 # endings of the English adjectives and nouns that start a heading's phrase ("Renal Colic", "Viral Illness")
 _WORD_END_RE = re.compile(r"(?:ic|ics|al|ary|ory|ive|ous|ogy|ist|ure|ment|ness|tion|sion|ity|ing|ed|ism|ile"
                           r"|oid|ar|cle|ase|ine|ide|ate|orme|ema|oma|osis|itis|um|us"
@@ -75,10 +76,13 @@ def find_headed_names(text: str) -> list[Cand]:
             words = list(re.finditer(r"\S+", m.group("name")))
             if len(words) == 3 and product_word(text, words[2].group(), m.start("name") + words[2].end()):
                 words.pop()  # "Vardan Ghukasyan Norwood V", "Fetu Tuilagi Shiley 6": a class or a device, no third name
-            if _DOSE_AFTER_RE.match(text, m.end("name")) or not _person_word_first(words[0].group()):
+            end = m.start("name") + words[-1].end()  # a popped product keeps its own dose ("Ferenc Halmi Advate 2000 units")
+            english = _english_surname(text, m.start("name"), words)
+            if _DOSE_AFTER_RE.match(text, end) or not (english or _person_word_first(words[0].group(), words)):
                 continue  # "Plan: Slozem Retard 240 mg": a medicine and its dose
-            if all(_subject_word(text, w.group(), m.start("name") + w.end(), k > 0) for k, w in enumerate(words)):
-                out.append(Cand(m.start("name"), m.start("name") + words[-1].end(), "NAME", "headed", 50))
+            if english or all(_subject_word(text, w.group(), m.start("name") + w.end(), k > 0)
+                              for k, w in enumerate(words)):
+                out.append(Cand(m.start("name"), end, "NAME", "headed", 50))
     if "Funeral" in text:
         for m in _FIRM_RE.finditer(text):
             word = m.group("name")
@@ -91,11 +95,37 @@ def find_headed_names(text: str) -> list[Cand]:
 _NOT_FIRM_NAMES = frozenset("Co-op Coop Dignity Cooperative Co-operative Family Independent Local Community".split())
 
 
-def _person_word_first(word: str) -> bool:
-    """The first word is a given name's: listed, or a person's word (not English-shaped)."""
+def _person_word_first(word: str, words: list[re.Match[str]]) -> bool:
+    """The first word is a given name's: listed, or a person's word (not English-shaped); no word of the run names a
+    kind of thing or is a brand's combining form ("Gamma Knife", "Accu Chek", "Tai Chi": round 23)."""
     from meddx.deid.names_objects import _person_word
 
+    if any(kind_word(w.group()) for w in words):
+        return False
     return word in lexicon.first_names() or _person_word(word)
+
+
+def _english_surname(text: str, start: int, words: list[re.Match[str]]) -> bool:
+    """Round 23: a given name and a surname English could spell ("Ewart Pengelly", "Kaspars Liepa", "Clemency
+    Askew") or that is a listed town ("Wilhelmina Dunstable"): one word of two may be English-shaped (not with an
+    ending of a heading's English or Latin word, ``_WORD_END_RE``: "Percival" stays missed) and the second may be a
+    listed town, when the other word passes ``_subject_word``."""
+    if len(words) != 2 or any(kind_word(w.group()) for w in words):
+        return False
+    first, second = words[0].group(), words[1].group()
+    ok = [_subject_word(text, w.group(), start + w.end(), k > 0) for k, w in enumerate(words)]
+    if ok[0] and second in lexicon.towns() and second not in lexicon.COUNTRIES and first not in lexicon.towns():
+        return True  # "Wilhelmina Dunstable": a town's name as a surname
+    if ok[0] == ok[1]:
+        return False
+    word, k = (second, 1) if ok[0] else (first, 0)
+    low = word.lower()
+    if low.endswith(("able", "ible")) or (k and low.endswith("s")):
+        return False  # "Able Spacer", "Otago Exercises", "Bach Flowers": a thing's adjective or plural
+    return (english_looking(word) and _WORD_END_RE.search(low) is None and not (k and _LATER_END_RE.search(low))
+            and low not in lexicon.common_words() and word not in lexicon.towns() and not word.isupper()
+            and len(word) >= 3 and not brand_word(word) and not is_eponym_use(text, start + words[k].end())
+            and word not in _PRODUCT_LINE)
 
 
 def _subject_word(text: str, word: str, end: int, later: bool) -> bool:
@@ -111,6 +141,8 @@ def _subject_word(text: str, word: str, end: int, later: bool) -> bool:
         return False  # "Travel history: Sri Lanka in March."
     if word in lexicon.first_names() or word in lexicon.surnames():
         return True
+    if "-" in word and lexicon.is_listed(word, parts=True) and all(p[:1].isupper() for p in word.split("-")):
+        return True  # a double-barrelled surname of listed parts ("Madoc Pryce-Jenkins": round 23, after its fresh lines)
     if word in _SERVICE_WORDS or word in _NOT_PEOPLE or word in lexicon.AMBIGUOUS or word.isupper() \
             or word in _PRODUCT_LINE or len(word) < 3 \
             or word.lower() in lexicon.common_words() or is_eponym_use(text, end) or brand_word(word):

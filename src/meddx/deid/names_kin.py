@@ -40,6 +40,15 @@ Alfamino Nutriprem Puramino Ready Calpol Nurofen Motrin Tylenol Advil Gaviscon I
 Ashton Sudocrem Metanium Bepanthen Drapolene Daktarin Nystan Abidec Dalivit Sytron Calogen Pampers Huggies Johnson
 Moses Bjorn Einstein Grobag Tommee Tippee Medela Lansinoh Avent Oilatum Aveeno Cetraben Doublebase Diprobase""".split())
 # what a baby does: no product is "feeding", "settled" or "born"
+# or what a baby has: a weight, a gestation, a corrected age ("baby Koa 1.2 kg", "infant Maile 3100 g", round 23)
+_INFANT_HAS_RE = re.compile(r"[ \t]*,?[ \t]*(?:\d{1,2}(?:\.\d{1,3})?[ \t]*(?i:kg|kilos?)|\d{3,4}[ \t]*(?i:g|grams?)"
+                            r"|\d{1,2}[ \t]*(?i:lb|lbs)|\d{2}[ \t]*\+[ \t]*[0-6]\b|(?i:cga|corrected|gestation|ga)\b)(?![\w/])")
+# a contact traced from a case of an infection, then what a contact has done ("household contact Sahra screened")
+CONTACT_RE = re.compile(rf"(?<![\w'’-])(?i:household|close|family|school|work|casual|sexual|index)[ \t]+(?i:contacts?)"
+                        rf"[ \t]+(?P<name>{TOKEN}(?:[ \t]+{TOKEN})?)(?![\w'’-])")
+_CONTACT_DOES_RE = re.compile(r"[ \t]*(?:,[ \t]*)?(?:screened|tested|swabbed|vaccinated|attended|attends|to[ \t]+attend"
+                              r"|declined|offered|notified|traced|informed|symptomatic|asymptomatic|negative|positive"
+                              r"|well|given|started|needs|awaiting|booked|called|contacted|unwell|has|had|is|was)\b")
 _INFANT_DOES_RE = re.compile(r"[ \t]+(?:feeding|feeds|fed|breastfeeding|breastfed|bottle-?fed|sleeping|sleeps|slept"
                              r"|crying|cries|cried|settled|settling|unsettled|thriving|latching|latched|gaining|weighs"
                              r"|weighed|weighing|born|delivered|jaundiced|teething|asleep|awake|alert|cooing|smiling"
@@ -58,6 +67,15 @@ def find_kin_names(text: str) -> list[Cand]:
         end = m.start("name") + words[-1].end()
         if any(brand_word(w.group()) or w.group() in _INFANT_PRODUCTS for w in words) or is_eponym_use(text, end):
             continue
-        if _AGE_AFTER_RE.match(text, end) or (m.group("infant") and _INFANT_DOES_RE.match(text, end)):
+        if _AGE_AFTER_RE.match(text, end) or (m.group("infant") and (_INFANT_DOES_RE.match(text, end)
+                                                                     or _INFANT_HAS_RE.match(text, end))):
+            out.append(Cand(m.start("name"), end, "NAME", "relation", 55))
+    for m in CONTACT_RE.finditer(text) if "ontact" in text else ():
+        words = [w for w in re.finditer(r"\S+", m.group("name"))]
+        if len(words) == 2 and not person_word(words[1].group()):
+            words = words[:1]
+        end = m.start("name") + words[-1].end()
+        if all(person_word(w.group()) and not brand_word(w.group()) for w in words) \
+                and (_CONTACT_DOES_RE.match(text, end) or _AGE_AFTER_RE.match(text, end)):
             out.append(Cand(m.start("name"), end, "NAME", "relation", 55))
     return out

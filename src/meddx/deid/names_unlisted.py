@@ -31,6 +31,7 @@ from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.names import TITLE_RE, english_looking
 from meddx.deid.overscrub_products import brand_word, product_word
 from meddx.deid.patterns import Cand
+from meddx.deid.product_words import kind_word
 
 _WORD = rf"[{UPPER}][{LOWER}]+(?:[-'’][{UPPER}]?[{LOWER}]+)*"
 _RUN_RE = re.compile(rf"(?<![\w'’.-]){_WORD}(?:[ \t]{_WORD})+(?![\w'’-]|\.[\w])")
@@ -58,6 +59,8 @@ def _unknown(word: str) -> bool:
     low = word.lower()
     if low in lexicon.common_words() or word in lexicon.AMBIGUOUS or word in lexicon.towns() or brand_word(word):
         return False
+    if kind_word(word):
+        return False  # "Kinesio Tape", "Nova Sure": a kind of thing or a brand's combining form (round 23)
     if word in lexicon.first_names() or word in lexicon.surnames():
         return True
     if _FOREIGN_RE.search(low) or _ENDING_RE.search(low):

@@ -27,8 +27,9 @@ Lynparza Xtandi Zytiga Erleada Nubeqa Enhertu Trodelvy Padcev Blincyto Kymriah Y
 Eliquis Xarelto Pradaxa Lixiana Coumadin Entresto Jardiance Forxiga Invokana Januvia Galvus Trajenta Brilique
 Plavix Prolia Aclasta Monofer Ferinject Venofer Cosmofer Neulasta Aranesp Eprex Mircera Retacrit Zoladex Prostap
 Decapeptyl Sustanon Nebido Testogel Elvanse Concerta Ritalin Strattera Champix Nicorette Regaine Invisalign""".split())
-# what follows a medicine or a device in a note, not a surname: a dose, a cycle, a class, a course's word
-_PRODUCT_AFTER_RE = re.compile(r"[ \t]+(?:\d|[IV]{1,3}\b|[A-D]\b|(?i:cycles?|doses?|infusions?|injections?|tablets?"
+# what follows a medicine or a device in a note, not a surname: a dose, a cycle, a class, a course's word, a count of
+# repeats ("Piripi Waaka Epley x2", "Semont x1": a manoeuvre done twice, round 23)
+_PRODUCT_AFTER_RE = re.compile(r"[ \t]+(?:\d|[IV]{1,3}\b|[A-D]\b|[x×][ \t]?\d{1,2}\b|(?i:cycles?|doses?|infusions?|injections?|tablets?"
                                r"|capsules?|mg|mcg|units|pen|size|sizes|paused|started|stopped|held|on[ \t]+hold"
                                r"|restarted|weekly|daily|nocte|tds|bd|od|qds|prn)\b)")
 

@@ -39,7 +39,9 @@ _SUFFIX_RE = re.compile(r"[a-z]{3,}(?:s?town|ton|ham|ley|leigh|well|worth|brook|
                         r"|wick|wich|thorpe|thwaite|minster|stow|stowe|hall|mouth|stead|hurst|combe|coombe|caster"
                         r"|chester|cester|bridge|church|haven|holme|dale|hythe)$")
 _PREFIX_RE = re.compile(r"^(?:kil|bally|llan|aber|inver|auchter|auchen|porth|glen|strath|cwm|clon|knock|carrick"
-                        r"|tulla|rath)[a-z]{3,}")
+                        r"|tulla|rath"
+                        # Welsh and Scottish beginnings (round 23: "at Pentrefelin", "in Cowdenbeath" is -beath)
+                        r"|pentre|pont|rhos|ystrad|caer|bryn|nant|dun|ard|kirk|loch)[a-z]{3,}")
 # English words of a place-name's shape (the common-word list holds the frequent ones)
 _NOT_PLACES = frozenset("""button cotton mutton carton baton piston proton photon crouton skeleton singleton newton
 wanton trolley valley galley medley volley pulley alley parsley barley motley smiley kidney chimney journey
