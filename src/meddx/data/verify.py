@@ -32,13 +32,12 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.core.files import file_digest
 from meddx.data.base import ImageSource, is_text_source
-from meddx.data.splits import check_patient_overlap, code_groups, component_codes
+from meddx.data.splits import check_patient_overlap
+from meddx.data.verify_pairs import _near_components  # tests import it from here too
 from meddx.data.verify_summary import (  # noqa: F401  (re-exported: text, table and series verify use them)
     _cross_split_samples, _group, _Item, _summary, conflict_entries, exact_groups,
 )
 
-_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint16)
-_ROW_CHUNK = 512
 _THUMB = 32  # thumbnail side for confirming near duplicates (the size phash itself looks at)
 
 
@@ -277,63 +276,3 @@ def _to_pil(plane: np.ndarray):  # type: ignore[no-untyped-def]
         lo, hi = float(grey.min()), float(grey.max())
         grey = ((grey - lo) * (255.0 / (hi - lo)) if hi > lo else np.zeros_like(grey)).astype(np.uint8)
     return Image.fromarray(np.ascontiguousarray(grey))
-
-
-def _near_components(bits: np.ndarray, limit: int, thumbs: np.ndarray | None = None,
-                     min_correlation: float = 0.98) -> list[tuple[list[int], int]]:
-    """Connected groups of near-identical items, and the largest hash distance linking them.
-
-    Candidates: pigeonhole banding. Two hashes differing in at most ``limit`` bits agree exactly
-    on at least one of ``limit + 1`` disjoint bands, so only items sharing a band value are
-    compared. Confirmation (when ``thumbs`` is given): the thumbnails' Pearson correlation must
-    reach ``min_correlation``, because the hashes of small or sparse images (28 px MedMNIST,
-    binary masks) collide for images that are merely alike.
-    """
-    n, nbits = bits.shape
-    packed = np.packbits(bits, axis=1)
-    unit = None if thumbs is None else _standardise(thumbs)
-    found: list[tuple[int, int, int]] = []
-    for band in np.array_split(np.arange(nbits), min(limit + 1, nbits)):
-        _, bucket = np.unique(np.packbits(bits[:, band], axis=1), axis=0, return_inverse=True)
-        bucket = bucket.ravel()
-        order = np.argsort(bucket, kind="stable")
-        for members in np.split(order, np.flatnonzero(np.diff(bucket[order])) + 1):
-            if len(members) > 1:
-                found.extend(_close_pairs(packed, members, limit, unit, min_correlation))
-
-    if not found:
-        return []
-    pairs = np.asarray(found, dtype=np.int64)
-    codes = component_codes(n, pairs[:, :2])
-    edge_max = np.zeros(n, dtype=np.int64)  # per component code: the largest linking distance
-    np.maximum.at(edge_max, codes[pairs[:, 0]], pairs[:, 2])
-    return [(members, int(edge_max[codes[members[0]]])) for members in code_groups(codes)]
-
-
-def _standardise(thumbs: np.ndarray) -> np.ndarray:
-    """Rows scaled so a dot product is the Pearson correlation; constant rows stay zero."""
-    x = thumbs.astype(np.float32)
-    x -= x.mean(axis=1, keepdims=True)
-    norm = np.linalg.norm(x, axis=1, keepdims=True)
-    return np.divide(x, norm, out=np.zeros_like(x), where=norm > 1e-6)
-
-
-def _close_pairs(packed: np.ndarray, members: np.ndarray, limit: int, unit: np.ndarray | None,
-                 min_correlation: float) -> list[tuple[int, int, int]]:
-    """Pairs (i < j) among ``members`` within ``limit`` hash bits (and correlated, if ``unit``)."""
-    out = []
-    block = packed[members]
-    for start in range(0, len(members), _ROW_CHUNK):
-        rows = members[start:start + _ROW_CHUNK]
-        dist = _POPCOUNT[block[start:start + _ROW_CHUNK, None, :] ^ block[None, :, :]].sum(axis=-1)
-        ii, jj = np.nonzero(dist <= limit)
-        a, b, d = rows[ii], members[jj], dist[ii, jj]
-        keep = a < b
-        a, b, d = a[keep], b[keep], d[keep]
-        if unit is not None and len(a):
-            corr = np.einsum("ij,ij->i", unit[a], unit[b])
-            both_flat = ~unit[a].any(axis=1) & ~unit[b].any(axis=1)  # two blank images
-            keep = (corr >= min_correlation) | both_flat
-            a, b, d = a[keep], b[keep], d[keep]
-        out.extend(zip(a.tolist(), b.tolist(), d.tolist()))
-    return out
