@@ -239,6 +239,7 @@ def verify(
         if clean_manifest is not None:
             raise typer.BadParameter("--clean-manifest lists image files; for a text source use --fix and "
                                      "--fixed-output", param_hint="--clean-manifest")
+    _note_ignored(text, max_distance, near_threshold)
     with Progress("verifying", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=streams.stderr_console(), transient=True) as bar:  # never in stdout
         task = bar.add_task("verify", total=sum(len(d) for d in src.splits.values()))
@@ -251,7 +252,7 @@ def verify(
         if result.has_leakage or result.has_errors:  # type: ignore[union-attr]
             raise typer.Exit(1)
         return
-    _print_verify(result.to_dict(), report)
+    _print_verify(result.to_dict(), report, None if fix or clean_manifest else _remedy(src, result.summary, report))
     streams.warnings(getattr(src, "warnings", None))  # a table's zeros that look like a missing-value code
     if getattr(src, "modality", None) == "series":
         from meddx.data.series_info import print_series_verify
@@ -278,6 +279,26 @@ def verify(
         typer.echo(f"clean manifest: {cleaned.manifest} (removed {removed}; kept {_per_split(cleaned.kept)})")
     if result.has_leakage or result.summary.get("classes_without_training_samples"):
         raise typer.Exit(1)
+
+
+def _remedy(src: Any, summary: dict, report: Path) -> str:
+    """What removes shared samples from a source of this kind (``--clean-manifest`` for image files,
+    ``--fix`` for documents...), worded as the leakage warning of ``meddx evaluate`` words it, naming
+    the report just written."""
+    from meddx.evaluation.leakage import _remedy as remedy_for, source_kind
+
+    return remedy_for(source_kind(src), summary).replace("verify-report.json", str(report))
+
+
+def _note_ignored(text: bool, max_distance: Optional[int], near_threshold: float) -> None:
+    """A note for the near-copy setting of the other kind of source, which this one does not use
+    (``--near-threshold 0.5`` on an image folder changed nothing, and said nothing)."""
+    if text and max_distance is not None:
+        streams.note("--max-distance (image hash bits) is ignored for a text source; its near copies use "
+                     "--near-threshold (Jaccard similarity of word 5-grams)")
+    if not text and near_threshold != 0.8:
+        streams.note("--near-threshold (Jaccard similarity of documents) is ignored for a source that is not text; "
+                     "image near copies use --max-distance (hash bits)")
 
 
 def _seg_label_names(labels: Optional[str], segmentation: bool) -> Optional[list[str]]:

@@ -261,7 +261,9 @@ def print_spacing(console, result: dict) -> None:  # type: ignore[no-untyped-def
                             "model's input without resampling, so resample them to one spacing")
 
 
-def _print_verify(report: dict, path: Path) -> None:
+def _print_verify(report: dict, path: Path, remedy: str | None = None) -> None:
+    """The verify table and what it found; ``remedy`` (what removes shared samples from this kind of
+    source) ends the leakage line."""
     from rich.console import Console
     from rich.table import Table
 
@@ -289,17 +291,25 @@ def _print_verify(report: dict, path: Path) -> None:
         console.print(f"conflicting labels: {conflict_line(s)}", soft_wrap=True)
     for bad in report["undecodable"][:5]:
         console.print(f"[red]undecodable[/red] {bad['reason']}")
+    _more(console, report["undecodable"], "undecodable file(s)")
     cross = [g for g in report["exact_duplicates"] + report["near_duplicates"] if g["cross_split"]]
     for g in cross[:5]:
         console.print("[yellow]shared across splits:[/yellow] " + ", ".join(
             f"{m['split']}:{m['id']} ({m['label']})" for m in g["members"][:4]) + (" ..." if g["size"] > 4 else ""))
+    _more(console, cross, "group(s) shared across splits")
     print_untrainable(console, s, report.get("source", {}).get("task"))
     streams.notes(report.get("notes"))  # the reader's: a misspelt label, files left out (were in the JSON only)
     if report["summary"]["has_leakage"]:
         console.print("[bold red]leakage:[/bold red] the same content or patient appears in more than one split; "
-                      "deduplicate before trusting test metrics")
+                      "deduplicate before trusting test metrics" + (f" ({remedy})" if remedy else ""))
     elif not s.get("classes_without_training_samples"):
         console.print("[green]no cross-split duplicates or shared patients found[/green]" if patients else
                       "[green]no cross-split duplicates found[/green] (no patient ids, so patient overlap was not "
                       "checked)")
     console.print(f"report: {path}")
+
+
+def _more(console, listed: list, what: str, shown: int = 5) -> None:  # type: ignore[no-untyped-def]
+    """Say how many of ``listed`` were not printed (the first ``shown`` are), and where they are."""
+    if len(listed) > shown:
+        console.print(f"... and {len(listed) - shown} more {what} in the report")
