@@ -87,13 +87,14 @@ def load_imagefolder(root: str | Path) -> ImageSource:
     objects: list[Path] = []  # DICOM files without an image (DICOMDIR, SR, KO, PR)
     unread: list[Path] = []  # pictures in a format read_image does not read (GIF, WebP...)
     broken: list[Path] = []  # symbolic links whose target is gone (an unmounted share)
+    patient_ids: dict[str, str | None] = {}  # DICOM PatientIDs read with the SOP class (one header read a file)
     stray = _stray_images(root) if root not in by_split.values() else []
     for split, folder in by_split.items():
         stray += _stray_images(folder)
         classes: dict[str, list[Path]] = {}
         nested: list[Path] = []  # sub-folders of class folders (a DICOM series per folder, say)
         for cls_dir in _subdirs(folder):
-            images, skipped, subdirs = _class_images(cls_dir, objects, unread, broken)
+            images, skipped, subdirs = _class_images(cls_dir, objects, unread, broken, patient_ids)
             ignored_files += skipped
             ignored_dirs += subdirs
             nested += _subdirs(cls_dir) if subdirs else []
@@ -152,7 +153,7 @@ def load_imagefolder(root: str | Path) -> ImageSource:
             labels=np.asarray([y for _, _, y in pairs], dtype=np.int64),
             paths=[str(p) for _, p, _ in pairs],
         )
-    _dicom_patients(splits, notes)
+    _dicom_patients(splits, notes, patient_ids)
     task: TaskType = "binary" if len(label_names) == 2 else "multiclass"
     spatial_dims = guess_spatial_dims([p for d in splits.values() for p in d.paths or []], notes, one_slice_2d=True)
     return ImageSource(name=root.name, origin=str(root), task=task, label_names=label_names,
@@ -199,14 +200,15 @@ def guess_spatial_dims(paths: list[str], notes: list[str], tries: int = 5, *, on
     return chosen
 
 
-def _dicom_patients(splits: dict[str, SplitData], notes: list[str]) -> None:
+def _dicom_patients(splits: dict[str, SplitData], notes: list[str], known: dict[str, str | None]) -> None:
     """Give every split patient ids from the images' DICOM PatientID when all images carry a usable one
     (:mod:`meddx.data.dicom_patients`): the carved validation split is then grouped by patient and
-    ``data verify`` checks patients across splits; a note says what was read or why it was not used."""
+    ``data verify`` checks patients across splits; a note says what was read or why it was not used.
+    ``known``: the PatientIDs read with each file's SOP class (``_class_images``), not read again."""
     from meddx.data.dicom_patients import dicom_patient_ids
 
     paths = [p for d in splits.values() for p in d.paths or []]
-    ids, note = dicom_patient_ids(paths)
+    ids, note = dicom_patient_ids(paths, known)
     if note:
         notes.append(note)
     if ids is None:
@@ -235,11 +237,12 @@ def _subdirs(folder: Path) -> list[Path]:
     )
 
 
-def _class_images(folder: Path, objects: list[Path], unread: list[Path],
-                  broken: list[Path]) -> tuple[list[Path], int, int]:
+def _class_images(folder: Path, objects: list[Path], unread: list[Path], broken: list[Path],
+                  patient_ids: dict[str, str | None]) -> tuple[list[Path], int, int]:
     """Image files directly in ``folder``, and how many other files / sub-folders were skipped;
     DICOM files without an image are appended to ``objects``, pictures in formats that are not
-    read (``UNREAD_SUFFIXES``) to ``unread``, symbolic links to nothing to ``broken``."""
+    read (``UNREAD_SUFFIXES``) to ``unread``, symbolic links to nothing to ``broken``; the PatientID of each
+    DICOM file, read with its SOP class, to ``patient_ids`` (path -> id)."""
     images, skipped, subdirs = [], 0, 0
     for p in sorted(folder.iterdir()):
         if p.is_symlink() and not p.exists() and not p.name.startswith("."):
@@ -247,7 +250,7 @@ def _class_images(folder: Path, objects: list[Path], unread: list[Path],
         elif p.is_dir():
             subdirs += 0 if p.name.startswith(".") else 1
         elif is_image_file(p):
-            (objects if _dicom_without_image(p) else images).append(p)
+            (objects if _dicom_without_image(p, patient_ids) else images).append(p)
         elif p.suffix.lower() in UNREAD_SUFFIXES and not p.name.startswith("."):
             unread.append(p)
         elif not p.name.startswith("."):
@@ -278,16 +281,22 @@ def _stray_images(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if is_image_file(p) and not _dicom_without_image(p))
 
 
-def _dicom_without_image(path: Path) -> bool:
+def _dicom_without_image(path: Path, patient_ids: dict[str, str | None] | None = None) -> bool:
     """Whether ``path`` is a DICOM file that holds no image (a DICOMDIR, a structured report, a key
     object or presentation state: :func:`~meddx.data.dicom_checks.dicom_frames`). Such files sit
     beside the images of a PACS or CD export; taken as samples, each would fail to decode and stop
-    ``train``. Only DICOM-named or extension-less files are opened (their file meta read)."""
+    ``train``. Only DICOM-named or extension-less files are opened (their file meta read); given
+    ``patient_ids``, the header up to PatientID is read instead and the id kept there (path -> id) for
+    :func:`_dicom_patients`: one read a file where the file meta and then the header were read."""
     from meddx.data.dicom_checks import holds_no_image
+    from meddx.data.dicom_patients import header_facts
 
-    if image_suffix(path) in PIL_EXTENSIONS | NIFTI_EXTENSIONS:
+    if image_suffix(path) in PIL_EXTENSIONS | NIFTI_EXTENSIONS or detect_kind(path) != "dicom":
         return False
-    return detect_kind(path) == "dicom" and holds_no_image(path)
+    if patient_ids is None:
+        return holds_no_image(path)
+    no_image, patient_ids[str(path)] = header_facts(path)
+    return no_image
 
 
 def _rel(path: Path, root: Path) -> str:

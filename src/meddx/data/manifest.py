@@ -6,7 +6,10 @@ finding". A manifest whose rows all hold one label is read as single-label unles
 multi-label as documents are, with ``label_delimiter`` (``--label-delimiter '|'``, or the config
 field): its cells are then split on that delimiter whatever they hold. Labels that are all
 integers are ordered numerically ("2" before "10"), others alphabetically. Rows without a
-``split`` column all go to train. Line numbers in errors count the header as line 1, as a
+``split`` column all go to train. Without a ``patient_id`` column, a manifest of DICOM files (or series
+folders) takes each file's PatientID as its patient, as an image folder does
+(:mod:`meddx.data.dicom_patients`); with one, the column is used, and a note says when it gives one
+DICOM patient several ids. Line numbers in errors count the header as line 1, as a
 spreadsheet shows them.
 """
 
@@ -69,6 +72,7 @@ def load_manifest(csv_path: str | Path, label_delimiter: str | None = None) -> I
     multilabel = label_delimiter is not None or any(MULTILABEL_SEP in lbl for lbl in labels_raw)
     splits_col = _split_values(df, lines, csv_path)
     patients, notes = _patients(df, raw_paths, lines, csv_path)
+    patients = _dicom_patients(patients, paths, splits_col, csv_path, notes)
 
     if multilabel:
         sets = [[x.strip() for x in lbl.split(sep) if x.strip()] for lbl in labels_raw]
@@ -239,6 +243,23 @@ def _patients(df, raw_paths: list[str], lines: list[int],  # type: ignore[no-unt
         )
     notes += _leading_zero_note(values, csv_path)
     return [v or f"path:{p}" for v, p in zip(values, raw_paths)], notes
+
+
+def _dicom_patients(patients: list[str] | None, paths: list[str], splits: list[str], csv_path: Path,
+                    notes: list[str]) -> list[str] | None:
+    """Patient ids of a manifest listing DICOM files (or series folders): without a ``patient_id`` column, their
+    PatientID, as an image folder's (:func:`meddx.data.dicom_patients.dicom_patient_ids`: placeholder and constant
+    ids of anonymised exports are not used, a note says why); with one, the column, and a note when it gives one
+    DICOM patient several ids (:func:`~meddx.data.dicom_patients.column_split_note`)."""
+    from meddx.data.dicom_patients import column_split_note, dicom_patient_ids
+
+    if patients is not None:
+        note = column_split_note(patients, paths, splits, csv_path.name)
+        notes += [note] if note else []
+        return patients
+    ids, note = dicom_patient_ids(paths)
+    notes += [note] if note else []
+    return ids
 
 
 def _leading_zero_note(values: list[str], csv_path: Path) -> list[str]:
