@@ -73,7 +73,7 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
     if text.lower().startswith("medmnist:"):
         from meddx.data.medmnist import load_medmnist
 
-        return _val_checked(load_medmnist(text))
+        return _ignored_delimiter(_val_checked(load_medmnist(text)), text_options, "a MedMNIST source")
     from meddx.data.series import is_series_spec  # PhysioNet 2012, MIMIC-III, long CSV, or physionet2012:/mimic3:/series:
 
     if is_series_spec(text):
@@ -106,7 +106,7 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
         if suffix == ".npz":
             from meddx.data.medmnist import load_medmnist_file
 
-            return _val_checked(load_medmnist_file(path))
+            return _ignored_delimiter(_val_checked(load_medmnist_file(path)), text_options, "a .npz file")
         if suffix == ".csv":
             from meddx.data.manifest import load_manifest
 
@@ -124,7 +124,7 @@ def _read(spec: str | Path, text_options: Mapping[str, Any] | None = None,
     from meddx.data.imagefolder import load_imagefolder, looks_like_imagefolder
 
     if looks_like_imagefolder(path):
-        return _val_checked(load_imagefolder(path))
+        return _ignored_delimiter(_val_checked(load_imagefolder(path)), text_options, "an image folder")
     what = _describe_flat_folder(path)
     raise DataError(f"{path}: {what}, not a labelled source; {EXPECTED_SOURCE}")
 
@@ -137,6 +137,23 @@ def _val_checked(source: ImageSource) -> ImageSource:
     from meddx.data.val_checks import note_small_validation
 
     return note_small_validation(source)
+
+
+def _ignored_delimiter(source: ImageSource, text_options: Mapping[str, Any] | None, what: str) -> ImageSource:
+    """``source`` (an image folder, a ``.npz`` or ``medmnist:`` source) with a note when a ``label_delimiter``
+    was given that it cannot use: it has no label cells to split (a folder's label is its class folder, a .npz
+    holds label arrays), so it stays single-label; before, the option was ignored without a word. A multi-label
+    source (a MedMNIST multi-label set) gets no note: it is what the delimiter declares, and it is how a
+    multi-label bundle's recorded delimiter (``training.text_options``, ``finish.declared_multilabel``) comes
+    back with its own data in ``evaluate``/``explain``/``compare`` (a folder is never multi-label, so there such a
+    bundle is refused as another task, before any note is shown)."""
+    delimiter = (text_options or {}).get("label_delimiter")
+    if delimiter is None or source.task == "multilabel":
+        return source
+    source.notes.append(f"--label-delimiter {delimiter!r} ignored: {what} has no label cells to split (its labels "
+                        f"are {'class folders' if what == 'an image folder' else 'arrays'}), so it is read single-label "
+                        f"({source.task}); the option declares a CSV manifest or a document file multi-label")
+    return source
 
 
 def _asks_for_text(spec: str, text_options: Mapping[str, Any] | None) -> bool:
