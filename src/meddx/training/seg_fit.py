@@ -196,7 +196,10 @@ def _fit_budget(plan: Any, config: TrainConfig, source: Any, train_ds: Any, x_va
     shared = f" shared by {plan.ensemble} networks" if plan.ensemble > 1 else ""
     data["reasons"]["epochs"] = (f"{config.time_budget:g} min budget{shared} / ({len(train_ds)} patches x "
                                  f"{sps * 1000:.0f} ms measured + {val_seconds:.1f} s validation per epoch)")
-    return type(plan)(**data)
+    from meddx.training.short_budget import seg_short_budget
+
+    # under one epoch: said before training and in reasons.epochs, as for images (one epoch was planned silently)
+    return seg_short_budget(type(plan)(**data), len(train_ds), config.time_budget, val_seconds)
 
 
 def recorded_carves(run_dir: Path) -> dict[str, dict[str, Any]]:
