@@ -32,7 +32,7 @@ def evaluate_documents(predictor: Any, texts: list[str], targets: list[int], met
 
     pad = int(predictor.tokenizer.pad_id)
 
-    def attribute(net: Any, ids: torch.Tensor, mask: torch.Tensor, k: int) -> np.ndarray:
+    def attribute(net: Any, ids: torch.Tensor, mask: torch.Tensor, k: int, keep: list[int]) -> np.ndarray:
         real = int(mask[0].sum())
         if method == "attention":
             with torch.inference_mode():
@@ -40,7 +40,7 @@ def evaluate_documents(predictor: Any, texts: list[str], targets: list[int], met
         else:
             from meddx.explain.text import _integrated_gradients
 
-            weights, _ = _integrated_gradients(net, ids, mask, k, pad, 32)
+            weights, _ = _integrated_gradients(net, ids, mask, k, pad, 32, keep=keep)  # the map explain shows
         return np.asarray(weights, dtype=np.float64)[:real]
 
     def scorer(k: int) -> Callable[[np.ndarray], np.ndarray]:
@@ -51,12 +51,16 @@ def evaluate_documents(predictor: Any, texts: list[str], targets: list[int], met
             return probs_from_logits(logits.float(), predictor.task)[:, k].numpy()
         return score
 
+    from meddx.explain.text import special_positions
+
     items = []
     for text, k in zip(texts, targets):
-        ids, mask = predictor.encode([text])
+        row, row_mask, _, positions, _ = predictor.tokenizer.encode_explained(text, max_length=predictor.max_length)
+        ids, mask = torch.from_numpy(row), torch.from_numpy(row_mask)
         real = int(mask[0].sum())
-        items.append((ids[0, :real].numpy(), lambda net, ids=ids, mask=mask, k=k: attribute(net, ids, mask, k),
-                      scorer(k), pad))
+        keep = special_positions(row_mask, positions)
+        items.append((ids[0, :real].numpy(), lambda net, ids=ids, mask=mask, k=k, keep=keep:
+                      attribute(net, ids, mask, k, keep), scorer(k), pad))
     return _evaluate(predictor.net, items, steps, sanity_inputs)
 
 
