@@ -65,7 +65,7 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
     targets = [target_index(predictor, p, None) for p in probs]
     report: dict[str, Any] = {"bundle": str(predictor.path), "data": str(data), "split": split, "n": len(picks),
                               "seed": seed, "steps": steps, "methods": {},
-                              "settings": {"baseline": "0 after the bundle's normalisation (the training mean)",
+                              "settings": {"baseline": baseline_note(predictor),
                                            "order": "most important first; ties in array order",
                                            "sanity_inputs": sanity_inputs}}
     if "occlusion" in chosen:  # the cube used (``--window``/``--stride`` or the default), beside the scores
@@ -82,6 +82,20 @@ def evaluate_explanations(bundle: Any, data: str, *, split: str = "test", method
                                                      sanity_inputs, masks, point_at, options or {})
     report["table"] = _table(report["methods"])
     return report, _write_report(path, _with_warnings(report, predictor, data, split), exclusive)
+
+
+def baseline_note(predictor: Any) -> str:
+    """What the removed pixels are set to: 0 after the bundle's normalisation, its mean. That is the
+    training images' mean, except where the normalisation is fixed at 0.5 +- 0.5 without looking at
+    them (differentially private and federated bundles: mid-grey), which the report said was the
+    training mean too."""
+    mean = getattr(getattr(predictor, "preprocessor", None), "mean_", None)
+    fixed = bool(predictor.config.get("privacy") or predictor.config.get("federated"))
+    what = "fixed, not fitted on the training images" if fixed else "the training mean"
+    if mean is None:
+        return f"0 after the bundle's normalisation ({what})"
+    values = ", ".join(f"{float(m):.3g}" for m in mean)
+    return f"0 after the bundle's normalisation: intensity {values} of the image scaled to [0, 1] ({what})"
 
 
 def _with_warnings(report: dict[str, Any], predictor: Any, data: str, split: str) -> dict[str, Any]:
