@@ -46,6 +46,12 @@ def deid(
         typer.echo(f"  {kind:<12} {count}")
     if summary.empty:
         typer.echo(f"  ({summary.empty} document(s) with empty text)")
+    if summary.unscoped and dates is None:  # dates tagged for want of a patient: say so, and how to shift them
+        fix = (f"fill in their {patient_column!r} cells" if patient_column else
+               "pass --patient-column to shift each patient's dates by one secret offset, keeping intervals")
+        summary.notes.append(f"dates written as [DATE] in {summary.unscoped} document(s) without a patient id "
+                             f"({'an empty ' + repr(patient_column) + ' cell' if patient_column else 'no --patient-column'}); "
+                             f"{fix}, or pass --dates shift to shift each such document by its own offset")
     for note in summary.notes:  # file names and counts, never text; on stderr, as predict's notes
         typer.echo(f"note: {note}", err=True)
     typer.echo(f"output: {summary.output}")

@@ -20,6 +20,7 @@ from typing import Any
 
 from meddx.core.errors import ConfigError, DataError, MeddxError
 from meddx.core.files import write_bytes_atomic, write_text_atomic
+from meddx.deid.headers import check_header_phi
 from meddx.deid.report import span_records, write_report
 from meddx.deid.spans import DeidResult, DeidSettings
 
@@ -38,6 +39,7 @@ class DeidSummary:
     report: Path
     counts: dict[str, int] = field(default_factory=dict)
     empty: int = 0
+    unscoped: int = 0  # documents with dates and no patient id: dates tagged unless DeidSettings(dates="shift")
     notes: list[str] = field(default_factory=list)  # what the user should know (file names, counts)
 
     @property
@@ -61,7 +63,8 @@ def deid_path(input: str | Path, out: str | Path, *, report: str | Path | None =
                           f".csv, .jsonl/.ndjson or .parquet")
     if kind != "folder" and (dst.is_dir() or str(out).endswith(("/", "\\"))):
         dst = dst / src.name  # a folder given for one file's output: the file goes inside, under its own name
-    report_path = Path(report) if report is not None else Path(str(dst).rstrip("/\\") + ".spans.jsonl")
+    named = dst if dst.name not in ("", "..") else dst.resolve()  # "-o .": "out.spans.jsonl", not a hidden "..spans.jsonl"
+    report_path = Path(report) if report is not None else Path(str(named).rstrip("/\\") + ".spans.jsonl")
     _check_output_paths(src, kind, dst, report_path, text_column, id_column, patient_column)
     settings = _with_key(settings or DeidSettings(), patient_column is not None)
     run = _Run(settings, encoding)
@@ -75,7 +78,7 @@ def deid_path(input: str | Path, out: str | Path, *, report: str | Path | None =
         else:
             run.table(src, dst, kind, text_column, id_column, patient_column)
     write_report(report_path, run.records)
-    summary = DeidSummary(kind, run.documents, dst, report_path, dict(sorted(run.counts.items())), run.empty)
+    summary = DeidSummary(kind, run.documents, dst, report_path, dict(sorted(run.counts.items())), run.empty, run.unscoped)
     for note in run.notes:  # the note column chosen (a column name and a length, never text)
         summary.notes.append(note)
         log.info("deid: %s", note)
@@ -113,6 +116,8 @@ def _check_output_paths(src: Path, kind: str, dst: Path, report: Path, text_colu
     the report should hold none."""
     if report.is_dir():
         raise ConfigError(f"{report}: --report is a folder; give a file path for the span report (JSONL)")
+    if report.resolve() == dst.resolve():  # the report replaced the scrubbed output, exit 0
+        raise ConfigError(f"{report}: --report is the --out path; give the span report its own file (default OUT.spans.jsonl)")
     if kind in ("csv", "jsonl", "parquet") and TABLE_SUFFIXES.get(dst.suffix.lower()) != kind:
         raise ConfigError(f"{dst}: the output is written in the input's format ({kind}); name --out with the input's "
                           f"extension {src.suffix!r}")
@@ -143,7 +148,7 @@ class _Run:
         self.settings, self.encoding = settings, encoding
         self.records: list[dict[str, Any]] = []
         self.counts: Counter[str] = Counter()
-        self.documents = self.empty = 0
+        self.documents = self.empty = self.unscoped = 0
         self.as_utf8: list[Path] = []  # files read as UTF-8 despite --encoding (see decode)
         self.nul = 0  # NUL characters removed (see deid), and where: file, row or line
         self.nul_places: list[str] = []
@@ -167,6 +172,7 @@ class _Run:
                              f"rerun with --debug for the traceback") from exc
         self.documents += 1
         self.empty += not text.strip()
+        self.unscoped += patient_id is None and any(s.type == "DATE" for s in result.spans)
         self.counts.update(s.type for s in result.spans)
         self.records += span_records(doc_id, result.spans)
         log.debug("deid: document %d: %d spans", self.documents, len(result.spans))
@@ -200,12 +206,26 @@ class _Run:
         if not files:
             raise DataError(f"{src}: no .txt files in this folder or below; expected notes as .txt files")
         inputs = {p.resolve() for p in files}
-        for path in files:
-            rel = path.relative_to(src)
-            target = dst / rel
-            if target.resolve() in inputs:
-                raise ConfigError(f"{target}: is an input file; choose an --out folder outside the input tree")
-            self.text_file(path, target, doc_id=rel.as_posix(), allow_empty=True)
+        rels = [path.relative_to(src) for path in files]
+        for rel in rels:
+            if (dst / rel).resolve() in inputs:
+                raise ConfigError(f"{dst / rel}: is an input file; choose an --out folder outside the input tree")
+        # written into a hidden folder beside --out and moved into place once every note is done: an error
+        # or Ctrl-C at note 5 of 10 left notes 1-4 in --out, without a report, looking like a finished run
+        import os
+        import shutil
+        import tempfile
+
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dst.name}.partial-", dir=dst.parent))
+        try:
+            for path, rel in zip(files, rels):
+                self.text_file(path, staging / rel, doc_id=rel.as_posix(), allow_empty=True)
+            for rel in rels:
+                (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / rel, dst / rel)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         skipped = sum(1 for p in src.rglob("*") if p.is_file()) - len(files)
         if skipped:
             log.info("deid: %d files without .txt suffix left out", skipped)
@@ -218,6 +238,7 @@ class _Run:
         import pandas as pd
 
         frame = self._read_frame(src, kind, pd)
+        check_header_phi(src, frame.columns)  # a short first note read as the header: echoed and copied as is
         table = {c: frame[c].tolist() for c in frame.columns if isinstance(c, str)}
         text_column = note_column(src, table, text_column, (id_column, patient_column), self.notes)
         for column, flag in ((text_column, "--text-column"), (id_column, "--id-column"), (patient_column, "--patient-column")):
@@ -295,6 +316,7 @@ class _Run:
         if not records:
             raise DataError(f"{src}: the file has no JSON lines; expected one object per line")
         keys = list(dict.fromkeys(k for _, record in records for k in record))
+        check_header_phi(src, keys, "key")
         table = {k: [record.get(k) for _, record in records] for k in keys}
         text_column = note_column(src, table, text_column, (id_column, patient_column), self.notes)
         out: list[str] = []
@@ -311,7 +333,7 @@ class _Run:
             else:
                 doc = str(record[id_column]) if id_column and record[id_column] is not None else f"line-{n}"
                 patient = record.get(patient_column) if patient_column else None
-                record[text_column] = self.deid(value, doc, None if patient in (None, "") else str(patient),
+                record[text_column] = self.deid(value, doc, None if patient is None else (str(patient).strip() or None),
                                                 f"{where}, key {text_column!r}").text
             out.append(json.dumps(record, ensure_ascii=False))
         write_text_atomic(dst, "\n".join(out) + "\n", private=True)
@@ -359,9 +381,9 @@ def _cell(frame: Any, column: str | None, i: int) -> str | None:
     if column is None:
         return None
     value = frame[column].iloc[i]
-    if value is None or (isinstance(value, float) and value != value) or value == "":
+    if value is None or (isinstance(value, float) and value != value):
         return None
-    return str(value)
+    return str(value).strip() or None  # " p1" (an export's padding) is patient p1: one date offset, not two
 
 
 def csv_style(text: str) -> tuple[str, int]:
