@@ -41,7 +41,7 @@ def deidentify(text: str, *, patient_id: str | None = None, doc_id: str | None =
         from meddx.core.errors import DataError
 
         raise DataError(f"document {doc_id or '?'}: expected text (str), got {type(text).__name__}")
-    spans = detect(text)
+    spans = detected = detect(text)
     if settings.types is not None:
         spans = [s for s in spans if s.type in settings.types]
     date_mode = settings.dates or ("shift" if patient_id else "tag")
@@ -51,6 +51,8 @@ def deidentify(text: str, *, patient_id: str | None = None, doc_id: str | None =
 
         scope = patient_id if patient_id is not None else (doc_id or "")
         surrogates = Surrogates(resolve_key(settings.key), scope, settings.shift_days)
+        if settings.mode == "surrogate":  # no fake may be a real name of this note ("Maria" -> "Lark" beside Lark Smith)
+            surrogates.avoid_names([text[s.start:s.end] for s in detected if s.type == "NAME"])
     # a scanned page: replacements are made from its OCR reading ("D0B: 0l/22/1949" shifted as 01/22/1949, not
     # tagged for want of a parse); the reading keeps every offset
     view = _ocr_view(text) if spans else text

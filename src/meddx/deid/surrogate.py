@@ -90,6 +90,15 @@ class Surrogates:
         self.scope = scope
         self.shift_days = shift_days
         self._redrawn: dict[str, str] = {}  # name word (lower case) -> fake, when the word's own draw was taken
+        self.avoid: set[str] = set()  # the note's own name words (lower case), never written as a fake: see avoid_names
+
+    def avoid_names(self, names: list[str]) -> None:
+        """Never write one of the words of ``names`` (the note's own names) as a fake. Drawn from a key, "Maria"
+        could become "Lark" in a note about Lark Smith, and "Jordan" could stay "Jordan": the output then held a
+        real name of the note, wrongly attached. Such a draw is redrawn (``_redraw``) for this document; the
+        same name keeps its own draw in a patient's notes that do not hold the colliding name."""
+        self.avoid |= {_name_key(m.group()) for name in names for m in _NAME_WORD.finditer(name)
+                       if len(m.group().rstrip(".")) > 1}
 
     def digest(self, kind: str, value: str) -> bytes:
         """HMAC of the scope, the kind and the normalised value."""
@@ -144,6 +153,8 @@ class Surrogates:
             return chr(ord("A") + self.number("initial", token[0].upper(), 26)) + token[1:]
         word = _name_key(token)
         fake = self._redrawn.get(word) or _name_pool(token)[self.number("name", word, len(_name_pool(token)))]
+        if fake.lower() in self.avoid:  # a real name of this note (see avoid_names)
+            return self._redraw(token, set())
         return fake.upper() if token.isupper() else fake
 
     def _redraw(self, token: str, taken: set[str]) -> str:
@@ -151,9 +162,10 @@ class Surrogates:
         pool = _name_pool(token)
         word = _name_key(token)
         start = self.number("name-redraw", word, len(pool))
-        free = [fake for fake in pool[start:] + pool[:start] if fake.lower() not in taken]
+        free = [fake for fake in pool[start:] + pool[:start] if fake.lower() not in taken | self.avoid]
         if not free:  # a "name" of more words than the pool holds: keep the first draw
-            return self._name_fake(token)
+            fake = pool[self.number("name", word, len(pool))]
+            return fake.upper() if token.isupper() else fake
         self._redrawn[word] = free[0]
         return free[0].upper() if token.isupper() else free[0]
 
