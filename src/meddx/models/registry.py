@@ -36,6 +36,18 @@ MODELS: Registry[Any] = Registry("model")
 # without importing MONAI.
 RESNET_WIDTH = 64
 RESNET_NARROW_WIDTH = 32
+# ``stem="auto"`` (vision.py): the small-image stem (3x3/1, no pool) for images whose smallest side is at
+# most this (MedMNIST's 28 and 64 px), the standard 7x7/2 + max-pool above. The image models that take
+# a ``stem``, here so that the budget planner can keep a shrunken input's stem without importing MONAI.
+SMALL_STEM_MAX = 64
+STEM_MODELS = ("densenet121", "resnet18", "resnet18-3d", "resnet50", "resnet50-3d")
+
+
+def auto_stem(sizes: tuple[int, ...] | list[int]) -> str:
+    """The stem ``stem="auto"`` resolves to for an input of ``sizes``: ``small`` or ``standard``."""
+    return "small" if min(sizes) <= SMALL_STEM_MAX else "standard"
+
+
 # The table/series models fitted by scikit-learn (no epochs), here for readers of run folders that
 # must not import torch (``meddx registry run``); ``models.tabular`` registers them.
 SKLEARN_FITTED = ("logreg", "gbm")

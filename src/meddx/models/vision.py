@@ -24,13 +24,10 @@ from monai.networks.nets.efficientnet import efficientnet_params
 from torch import nn
 
 from meddx.core.errors import ModelError
-from meddx.models.registry import MODELS, RESNET_WIDTH
+from meddx.models.registry import MODELS, RESNET_WIDTH, auto_stem
 
 Stem = Literal["auto", "small", "strided", "standard"]
 _STEMS = ("auto", "small", "strided", "standard")
-# Images at most this size (smallest side) get the small-image stem under stem="auto":
-# MedMNIST's 28 and 64 px; 128 px and up (ImageNet-like) get the standard 7x7/2 + max-pool.
-_SMALL_STEM_MAX = 64
 _IMAGE = {"input": "image", "output": "logits"}
 
 
@@ -87,8 +84,8 @@ def _resolve_stem(name: str, stem: str, sizes: tuple[int, ...]) -> str:
     """``auto`` -> ``small`` for images whose smallest side is <= 64 px, else ``standard``."""
     if stem not in _STEMS:
         raise ModelError(f"model {name!r}: stem must be one of {', '.join(_STEMS)}; got {stem!r}")
-    if stem == "auto":
-        return "small" if min(sizes) <= _SMALL_STEM_MAX else "standard"
+    if stem == "auto":  # <= 64 px (MedMNIST's 28 and 64): small; 128 px and up (ImageNet-like): standard
+        return auto_stem(sizes)
     return stem
 
 
@@ -227,23 +224,25 @@ for _spec in _RESNETS:
 # ----------------------------------------------------------------------------- DenseNet
 
 
-def _small_stem_densenet(model: nn.Module, in_channels: int, spatial_dims: int) -> None:
-    """Swap DenseNet's 7x7/2 conv + max-pool for a 3x3/1 conv (MONAI has no option for this).
+def _small_stem_densenet(model: nn.Module, in_channels: int, spatial_dims: int, stride: int = 1) -> None:
+    """Swap DenseNet's 7x7/2 conv + max-pool for a 3x3 conv of ``stride`` 1 (``small``) or 2
+    (``strided``), with no pool (MONAI has no option for this).
 
     Without it a 28 px image shrinks to 0 px by the third transition (28 -> 7 after the stem).
     """
     old = model.features.conv0
     conv_type = Conv[Conv.CONV, spatial_dims]
-    conv = conv_type(in_channels, old.out_channels, kernel_size=3, padding=1, bias=False)
+    conv = conv_type(in_channels, old.out_channels, kernel_size=3, stride=stride, padding=1, bias=False)
     nn.init.kaiming_normal_(conv.weight)  # as MONAI initialises its convolutions
     model.features.conv0 = conv
     model.features.pool0 = nn.Identity()
 
 
-def _densenet_out_size(size: int, small: bool) -> int:
+def _densenet_out_size(size: int, stem: str) -> int:
     """Spatial size after DenseNet-121's stem and its three 2x average-pool transitions."""
-    if not small:
-        size = (size - 1) // 2 + 1  # conv0 7x7 stride 2 padding 3
+    if stem != "small":
+        size = (size - 1) // 2 + 1  # conv0 stride 2 padding 1 (strided, 3x3) or 3 (standard, 7x7)
+    if stem == "standard":
         size = (size - 1) // 2 + 1  # pool0 3x3 stride 2 padding 1
     return size // 8
 
@@ -263,11 +262,11 @@ def densenet121(
     sizes = _check_common("densenet121", in_channels, num_classes, spatial_dims, image_size, (2, 3))
     if isinstance(dropout_prob, bool) or not isinstance(dropout_prob, (int, float)) or not 0 <= dropout_prob < 1:
         raise ModelError(f"model 'densenet121': dropout_prob must be a number in [0, 1); got {dropout_prob!r}")
-    small = _resolve_stem("densenet121", stem, sizes) == "small"
-    if min(_densenet_out_size(s, small) for s in sizes) < 1:
-        need = 8 if small else 29
+    stem = _resolve_stem("densenet121", stem, sizes)
+    if min(_densenet_out_size(s, stem) for s in sizes) < 1:
+        need = {"small": 8, "strided": 15, "standard": 29}[stem]
         raise ModelError(
-            f"model 'densenet121' with the {'small' if small else 'standard'} stem needs "
+            f"model 'densenet121' with the {stem} stem needs "
             f"image_size >= {need} per side; got {sizes}. Use stem='small' or larger images"
         )
     model = DenseNet121(
@@ -277,8 +276,8 @@ def densenet121(
         pretrained=False,
         dropout_prob=dropout_prob,
     )
-    if small:
-        _small_stem_densenet(model, in_channels, spatial_dims)
+    if stem != "standard":  # MONAI builds the standard stem; the small and strided ones replace it
+        _small_stem_densenet(model, in_channels, spatial_dims, stride=2 if stem == "strided" else 1)
     return model
 
 
