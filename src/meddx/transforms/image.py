@@ -293,9 +293,10 @@ def build_augmentation(preset: str, spatial_size: Sequence[int], seed: int | Non
     repeated), with no resampling: at 28 px, bilinear resampling blurs what little detail there
     is (a hand-written PneumoniaMNIST loop lost about .006 test AUC with ``light`` instead of
     shifts; ``benchmarks/RESULTS.md``). Left-right flips are included because the benchmark
-    sources are symmetric enough; turn augmentation off or write a config for data where
-    laterality is the label. MONAI's random transforms carry their own random state, seeded here
-    from ``seed`` so that runs with the same seed augment identically.
+    sources are symmetric enough. Every preset but ``none`` flips, and no option turns the flip
+    alone off: where laterality is the label, train with ``augment: none`` and ``tta: false``
+    (evaluation averages over left-right flips too). MONAI's random transforms carry their own
+    random state, seeded here from ``seed`` so that runs with the same seed augment identically.
     """
     if preset not in AUGMENT_PRESETS:
         raise ConfigError(f"unknown augmentation preset {preset!r}; expected one of {', '.join(AUGMENT_PRESETS)}")
