@@ -17,9 +17,11 @@ from tests.unit.serving.serving_samples import tiny_bundle
 
 def _torch_zip() -> bytes:
     buf = io.BytesIO()
+    # a fixed timestamp: the bytes are part of the test's id, and xdist workers collecting them a
+    # second apart saw two different tests and stopped the whole run ("Different tests were collected")
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("archive/data.pkl", pickle.dumps({"a": 1}, protocol=2))
-        zf.writestr("archive/version", "3")
+        for name, data in (("archive/data.pkl", pickle.dumps({"a": 1}, protocol=2)), ("archive/version", b"3")):
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0)), data)
     return buf.getvalue()
 
 
