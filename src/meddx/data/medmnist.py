@@ -222,6 +222,7 @@ def load_medmnist_file(path: str | Path, *, flag: str | None = None, size: int |
         labels = _labels(labels, len(images), path, split)
         ids = [f"{split}-{i}" for i in range(len(images))]
         splits[split] = SplitData(ids=ids, labels=labels, images=images)
+    _check_splits_agree(splits, path)
     spatial_dims = next(iter(splits.values())).images.ndim - 2  # type: ignore[union-attr]
 
     task, label_names = _task_and_names(splits, info, notes, path)
@@ -333,6 +334,26 @@ def _labels(labels: np.ndarray, n: int, path: Path, split: str) -> np.ndarray:
     if np.any(labels < 0):
         raise DataError(f"{path}: {split}_labels has negative values; expected class indices >= 0")
     return labels.astype(np.int64)
+
+
+def _check_splits_agree(splits: dict[str, SplitData], path: Path) -> None:
+    """Every split has the first split's label layout ((N,) or (N,L) with the same L; 0/1 when
+    multi-label) and image dimensions (2D or 3D): a (N,2) ``train_labels`` beside (N,1) ``val_labels``
+    reached the loss as a shape mismatch deep inside torch, a 3D ``val_images`` beside 2D training
+    images an error naming neither the file nor the split."""
+    (first, data), *rest = splits.items()
+    for split, other in rest:
+        if other.labels.shape[1:] != data.labels.shape[1:]:
+            raise DataError(f"{path}: {split}_labels has shape {other.labels.shape} but {first}_labels has "
+                            f"{data.labels.shape}; expected the same label columns in every split")
+        if other.images.ndim != data.images.ndim:  # type: ignore[union-attr]
+            dims = [(s, d.images.ndim - 2) for s, d in ((split, other), (first, data))]  # type: ignore[union-attr]
+            raise DataError(f"{path}: {dims[0][0]}_images are {dims[0][1]}D but {dims[1][0]}_images are {dims[1][1]}D; "
+                            "expected all 2D or all 3D images")
+    for split, other in splits.items():
+        if other.labels.ndim == 2 and other.labels.size and other.labels.max() > 1:
+            raise DataError(f"{path}: {split}_labels is multi-label (N,{other.labels.shape[1]}) but holds values "
+                            f"up to {int(other.labels.max())}; expected 0/1 per label (or one class index per row, (N,))")
 
 
 def _task_and_names(splits: dict[str, SplitData], info: MedMNISTInfo | None, notes: list[str],
