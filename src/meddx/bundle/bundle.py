@@ -33,11 +33,30 @@ def check_destination_free(path: str | Path, flag: str = "--output") -> None:
     the first epoch too, so a taken ``--output`` does not cost a whole run."""
     path = Path(path)
     if not path.exists():
+        _check_writable_parent(path, flag)
         return
     what = ("a bundle" if (path / "config.json").is_file() else "a file" if path.is_file()
             else "a folder that is not a bundle")
     raise BundleError(f"{path}: {what} already exists there; choose another {flag} or remove it "
                       "(a bundle is never written over)")
+
+
+def _check_writable_parent(path: Path, flag: str) -> None:
+    """Refuse a destination that cannot be created: its nearest existing ancestor is a file, or a
+    folder where nothing can be made (read-only). Found only when the bundle was saved, it cost the
+    whole training run and named a temporary folder (``ro/.b-2959116242a9: permission denied``)."""
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise BundleError(f"{flag} {path}: {parent} is a file; expected a folder (or a new path) for the bundle")
+    probe = parent / f".meddx-probe-{uuid.uuid4().hex[:12]}"
+    try:
+        probe.mkdir()
+    except OSError as exc:
+        raise BundleError(f"{flag} {path}: cannot create a folder in {parent} ({(exc.strerror or str(exc)).lower()}); "
+                          "expected a writable place: choose another path") from None
+    probe.rmdir()
 
 
 def save_bundle(
@@ -100,7 +119,9 @@ def read_bundle_config(path: str | Path) -> dict[str, Any]:
     """Check the bundle folder is complete and return its ``config.json``."""
     path = Path(path)
     if not path.is_dir():
-        raise BundleError(f"{path}: not a bundle folder (no such directory)")
+        found = "a file" if path.is_file() else "no such directory"  # `predict x.png y.png`: the image came first
+        raise BundleError(f"{path}: not a bundle folder ({found}); expected a bundle folder or NAME[:VERSION] "
+                          "(see `meddx registry list`)")
     missing = [name for name in REQUIRED_FILES if not (path / name).is_file()]
     if missing:
         raise BundleError(not_a_bundle_hint(path) or  # a run folder or bundles/NAME: say what to pass instead
