@@ -341,13 +341,15 @@ def _expected(annotation: Any) -> str:
 def _read_yaml(path: Path) -> dict[str, Any]:
     import yaml
 
+    from meddx.core.yaml_keys import load_unique
+
     if path.is_dir() or path.suffix.lower() not in (".yaml", ".yml", ".json"):  # data given as the config file
         raise ConfigError(f"{path}: {'a folder' if path.is_dir() else 'not a .yaml/.yml/.json file'}; CONFIG is a YAML "
                           "config; pass the data with --data PATH")
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_unique(path.read_text(encoding="utf-8")) or {}  # a key given twice is refused
     except UnicodeDecodeError as exc:  # random bytes, a binary file given as the config
         raise ConfigError(f"{path}: not a YAML config: byte {exc.start} is not UTF-8 text; expected a YAML mapping "
                           "of config fields (data: ..., epochs: ...)") from None
