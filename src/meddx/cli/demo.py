@@ -98,7 +98,7 @@ def _make_dataset(root: Path) -> None:
     The images go to a temporary sibling renamed into place, so an interrupted run leaves no
     half-written folder (and the temporary one is removed on any failure)."""
     import shutil
-    import tempfile
+    import uuid
 
     from meddx.data.synthetic import make_lesion_source, write_image_folder
 
@@ -107,7 +107,8 @@ def _make_dataset(root: Path) -> None:
     _check_folder(root)
     try:
         root.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".demo-", dir=root.parent))
+        tmp = root.parent / f".demo-{uuid.uuid4().hex[:12]}"
+        tmp.mkdir()  # as a plain mkdir makes it: mkdtemp's 0o700 kept others sharing the folder from the images
     except OSError as exc:
         from meddx.core.errors import ConfigError
 

@@ -41,7 +41,9 @@ def write_bytes_atomic(path: str | Path, data: bytes, exclusive: bool = False, p
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise MeddxError(f"{path}: cannot write ({exc}); expected a writable folder") from None
+        # the OS error names the temporary sibling (ro/.n.txt._9xwxud2.tmp), a file the user never asked for
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise MeddxError(f"{path}: cannot write in {path.parent} ({reason}); expected a writable folder") from None
     try:
         if hasattr(os, "fchmod"):  # POSIX; elsewhere the platform's default stays
             os.fchmod(fd, mode)
