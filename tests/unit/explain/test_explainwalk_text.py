@@ -8,23 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from meddx.bundle.text_predictor import TextPredictor
-from meddx.data.synthetic_text import keyword_documents
 from meddx.explain.text import render_attribution_html, token_attributions
-from meddx.models.registry import create_model
-from meddx.transforms.text import TextTokenizer
-
-
-def _predictor(kind: str, model: str) -> TextPredictor:
-    texts, _ = keyword_documents(80, seed=0)
-    tokenizer = TextTokenizer.fit(texts, kind=kind, vocab_size=300, max_length=64)
-    torch.manual_seed(0)
-    args = {"vocab_size": tokenizer.vocab_size, "pad_id": tokenizer.pad_id}
-    net = create_model(model, num_classes=3, **args)
-    config = {"name": "t", "task": "multiclass", "label_names": ["a", "b", "c"], "model": {"name": model, "args": args},
-              "preprocessing": {"kind": "tokenizer", "tokenizer": kind, "max_length": 64},
-              "decision": {"rule": "argmax", "threshold": None}, "calibration": {"temperature": 1.0}}
-    return TextPredictor(config, net.eval(), tokenizer)
+from tests.unit.explain.test_text_explain import _predictor
 
 
 @pytest.mark.parametrize(("kind", "model"), [("wordpiece", "transformer"), ("wordpiece", "bilstm-attention")])
