@@ -232,10 +232,9 @@ def resumable_fold_run(out_dir: Path, k: int, settings: dict[str, Any],
         return None, f"its run {run} was started with other settings ({', '.join(differ[:4])})"
     planned = read_json_quietly(run / "plan.json").get("epochs")
     saved, record = saved_epochs(run), trainer_record(run)  # trainer.json: written when its training ended
-    ended = record.get("epochs_run") == saved and isinstance(record.get("stopped_by"), str)
     budget, ensemble = recorded.get("time_budget"), (run / "members").is_dir()
     return FoldRun(run, saved, planned if isinstance(planned, int) else None, ensemble=ensemble,
-                   stopped_by=record["stopped_by"] if ended else None,
+                   stopped_by=ended_by(record, saved),
                    time_budget=float(budget) if isinstance(budget, (int, float)) else None,
                    saved=bundle, moved_from=None if bundle else moved,
                    networks=network_states(run) if ensemble and bundle is None else ()), None
@@ -324,6 +323,14 @@ def network_epochs(run: Path) -> list[tuple[int, Path, int]]:
     count = ensemble if isinstance(ensemble, int) and ensemble > 1 else None  # None: the members/<m> present
     return [(n, folder / "checkpoints" / "last.ckpt", saved_epochs(folder))
             for n, folder in enumerate(network_folders(run, count), start=1)]
+
+
+def ended_by(record: dict[str, Any], saved: int) -> str | None:
+    """What ended a run's training early (``"early stopping"``, ``"the time limit"``), from its
+    ``trainer.json`` ``record``, when that record is of the ``saved`` epochs its ``last.ckpt`` holds
+    (written when its training ended); ``None`` otherwise."""
+    stopped = record.get("stopped_by")
+    return stopped if record.get("epochs_run") == saved and isinstance(stopped, str) else None
 
 
 def _epochs(n: int) -> str:

@@ -53,7 +53,7 @@ def network_states(run: Path) -> tuple[NetworkState, ...]:
     """Each network of ``run`` (one for a run that is no ensemble): finished epochs, planned epochs
     (its own ``plan.json``; a member without one follows the run's, as training's ``member_plans``),
     and the cause that ended it when its ``trainer.json`` records one for the epochs it holds."""
-    from meddx.evaluation.cv_fold_runs import network_epochs
+    from meddx.evaluation.cv_fold_runs import ended_by, network_epochs
     from meddx.registry.run_folders import read_json_quietly
     from meddx.training.run import trainer_record
 
@@ -64,9 +64,8 @@ def network_states(run: Path) -> tuple[NetworkState, ...]:
         own = read_json_quietly(folder / "plan.json").get("epochs") if number > 1 else run_planned
         planned = own if isinstance(own, int) else run_planned
         record = trainer_record(folder)
-        ended = saved > 0 and record.get("epochs_run") == saved and isinstance(record.get("stopped_by"), str)
         states.append(NetworkState(number, saved, planned if isinstance(planned, int) else None,
-                                   record["stopped_by"] if ended else None))
+                                   ended_by(record, saved) if saved > 0 else None))
     return tuple(states)
 
 
