@@ -53,12 +53,7 @@ def main(argv: list[str] | None = None) -> None:
 
     args = sys.argv[1:] if argv is None else argv
     try:
-        _command()(args=args, prog_name="meddx")
-    except SystemExit as exc:
-        # Typer turns a KeyboardInterrupt that no command reported into a silent exit 130.
-        if exc.code == 130 and isinstance(getattr(exc.__context__, "__cause__", None), KeyboardInterrupt):
-            typer.echo("meddx: interrupted", err=True)
-        raise
+        _run(args)
     except MeddxError as exc:
         if "--debug" in args:
             raise
@@ -87,6 +82,36 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         typer.echo("meddx: interrupted", err=True)
         sys.exit(130)
+
+
+def _run(args: list[str]) -> None:
+    """Run the command line; a usage error (unknown option or command, missing argument, bad flag
+    value) is one ``meddx: error:`` line naming the command's ``--help``, exit status 2.
+
+    Click in standalone mode prints such errors as a usage line, a hint line and a boxed panel
+    (Typer's rich formatting): several lines where every other refusal is one. So the command runs
+    outside standalone mode and its exit status is carried here."""
+    try:
+        status = _command().main(args=args, prog_name="meddx", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        sys.exit(exc.exit_code)  # the help is already printed: `meddx` or `meddx data` alone
+    except click.ClickException as exc:
+        if "--debug" in args:
+            raise
+        ctx = getattr(exc, "ctx", None)
+        message = " ".join(exc.format_message().split())
+        if ctx is not None:
+            message += ("" if message.rstrip(")").endswith((".", "?", "!")) else ".") + f" See '{ctx.command_path} --help'."
+        typer.echo(f"meddx: error: {message}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        # Click turns end of input at a prompt into Abort; standalone mode printed "Aborted!".
+        typer.echo("meddx: aborted", err=True)
+        sys.exit(1)
+    if status == 130:  # outside standalone mode Typer returns an unreported Ctrl-C as status 130
+        typer.echo("meddx: interrupted", err=True)
+    if isinstance(status, int) and status:
+        sys.exit(status)
 
 
 def _command() -> click.Command:
