@@ -110,8 +110,7 @@ def _run(args: list[str]) -> None:
         sys.exit(1)
     if status == 130:  # outside standalone mode Typer returns an unreported Ctrl-C as status 130
         typer.echo("meddx: interrupted", err=True)
-    if isinstance(status, int) and status:
-        sys.exit(status)
+    sys.exit(status if isinstance(status, int) else 0)  # as standalone mode did: always SystemExit
 
 
 def _command() -> click.Command:
