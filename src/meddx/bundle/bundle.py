@@ -31,32 +31,18 @@ REQUIRED_FILES = ("weights.safetensors", "config.json", "metrics.json", "model_c
 def check_destination_free(path: str | Path, flag: str = "--output") -> None:
     """Refuse a bundle destination that exists, saying what is there. Training calls it before
     the first epoch too, so a taken ``--output`` does not cost a whole run."""
+    from meddx.core.files import check_writable_folder
+
     path = Path(path)
     if not path.exists():
-        _check_writable_parent(path, flag)
+        # where the bundle folder would be made: found only when the bundle was saved, a read-only place
+        # cost the whole training run and named a temporary folder (``ro/.b-2959116242a9: permission denied``)
+        check_writable_folder(path, flag, BundleError)
         return
     what = ("a bundle" if (path / "config.json").is_file() else "a file" if path.is_file()
             else "a folder that is not a bundle")
     raise BundleError(f"{path}: {what} already exists there; choose another {flag} or remove it "
                       "(a bundle is never written over)")
-
-
-def _check_writable_parent(path: Path, flag: str) -> None:
-    """Refuse a destination that cannot be created: its nearest existing ancestor is a file, or a
-    folder where nothing can be made (read-only). Found only when the bundle was saved, it cost the
-    whole training run and named a temporary folder (``ro/.b-2959116242a9: permission denied``)."""
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if not parent.is_dir():
-        raise BundleError(f"{flag} {path}: {parent} is a file; expected a folder (or a new path) for the bundle")
-    probe = parent / f".meddx-probe-{uuid.uuid4().hex[:12]}"
-    try:
-        probe.mkdir()
-    except OSError as exc:
-        raise BundleError(f"{flag} {path}: cannot create a folder in {parent} ({(exc.strerror or str(exc)).lower()}); "
-                          "expected a writable place: choose another path") from None
-    probe.rmdir()
 
 
 def save_bundle(
@@ -303,8 +289,10 @@ def load_bundle(path: str | Path) -> Predictor:
     value the model or predictor cannot use."""
     path = _bundle_folder(path)
     config = read_bundle_config(path)
-    with _blamed(path / "config.json", "network from field 'model'"):
-        net = _network(config["model"], config["task"])
+    from meddx.bundle.stem_record import with_trained_stem
+
+    with _blamed(path / "config.json", "network from field 'model'"):  # "auto" stem: as the weights were trained
+        net = _network(with_trained_stem(config["model"], path / "weights.safetensors"), config["task"])
     load_weights(net, path / "weights.safetensors", config["model"]["name"])
     net.eval()
     with _blamed(path / "config.json", "predictor from its fields ('preprocessing', 'decision', ...)"):

@@ -8,6 +8,9 @@ replaced file's own, so a team's shared folder reads a bundle's ``config.json`` 
 weights (``tempfile.mkstemp`` alone made every such file ``0o600``). Files that hold note text
 (explanation pages of a document, the rows ``data verify --fix`` keeps) are written ``private``:
 ``0o600`` whatever the umask, as PHI should be.
+
+:func:`check_writable_folder` is the one check, before any work, that a destination folder can be
+written (bundles, explanations, masks): tried with a probe, in one message format.
 """
 
 from __future__ import annotations
@@ -71,6 +74,34 @@ def _link_exclusive(tmp: str, path: Path, data: bytes, mode: int = 0o600) -> Non
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         with os.fdopen(descriptor, "wb") as out:
             out.write(data)
+
+
+def check_writable_folder(folder: str | Path, flag: str, error: type[MeddxError] = MeddxError) -> None:
+    """``error`` (one line naming ``flag`` and ``folder``) when nothing can be written in ``folder``, or,
+    when it is not there yet, where it would be made: a part of it is a link to a folder that is not
+    there, its nearest existing part is a file, or a folder that refuses a new entry. Checked before
+    the work (training, attributions) so that a refusal costs nothing.
+
+    Writability is tried, not asked: a probe folder is made and removed in the nearest existing folder.
+    ``os.access`` and the permission bits answer for the kernel's own rule, which is not what an NFS
+    server (root squash), an ACL or a read-only mount decides; the probe meets what the writes will."""
+    folder = Path(folder)
+    dangling = next((p for p in (folder, *folder.parents) if p.is_symlink() and not p.exists()), None)
+    if dangling is not None:  # mkdir would fail after the work ("File exists")
+        where = "" if dangling == folder else f"{dangling} is "
+        raise error(f"{flag} {folder}: {where}a link to {os.readlink(dangling)}, which is not there; nothing "
+                    "was written: make that folder, or choose another")
+    where = next((p for p in (folder, *folder.parents) if p.exists()), None)
+    if where is None:
+        return
+    if not where.is_dir():
+        raise error(f"{flag} {folder}: {where} is a file; expected a folder (or a new path under one)")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".meddx-probe-", dir=where))
+    except OSError as exc:
+        reason = (exc.strerror or type(exc).__name__).lower()
+        raise error(f"{flag} {folder}: cannot write in {where} ({reason}); nothing was written: choose a "
+                    "writable folder") from None
 
 
 def file_mode(path: Path) -> int:

@@ -53,10 +53,11 @@ def refuse_taken(folder: Path, files: Sequence[Path], flag: str, overwrite: bool
     line naming the first, how many, and the two ways on; checked before the work so nothing is lost
     and no minutes are spent for a refusal. A file given as the folder is refused too, and so is a
     folder that cannot be written (or made): found after the work, that was the minutes lost."""
+    from meddx.core.files import check_writable_folder
     from meddx.evaluation.output_dirs import check_out_folder
 
     check_out_folder(folder, flag)
-    _check_writable(folder, flag)
+    check_writable_folder(folder, flag, ConfigError)
     folder_taken = next((f for f in files if f.is_dir()), None)  # --overwrite cannot replace it: found only
     if folder_taken is not None:                                  # after the work, with half the files replaced
         raise ConfigError(f"{flag} {folder}: {folder_taken} is a folder, where this run writes a file; nothing was "
@@ -67,24 +68,6 @@ def refuse_taken(folder: Path, files: Sequence[Path], flag: str, overwrite: bool
     more = f" (and {len(existing) - 1} more of the {len(files)} files to write)" if len(existing) > 1 else ""
     raise ConfigError(f"{flag} {folder}: {existing[0]}{more} already exists, from an earlier run; nothing was "
                       "written: choose another (or an empty) folder, or pass --overwrite to replace the files")
-
-
-def _check_writable(folder: Path, flag: str) -> None:
-    """``ConfigError`` when ``folder`` (or, when it is not there yet, the folder it would be made in)
-    cannot be written, or is a link to a folder that is not there: read-only permissions or a
-    read-only file system (``os.access``, which the writes themselves would meet; root passes a
-    permission check, as its writes would)."""
-    import os
-
-    dangling = next((p for p in (folder, *folder.parents) if p.is_symlink() and not p.exists()), None)
-    if dangling is not None:  # mkdir would fail after the work ("File exists")
-        where = "" if dangling == folder else f"{dangling} is "
-        raise ConfigError(f"{flag} {folder}: {where}a link to {os.readlink(dangling)}, which is not there; nothing "
-                          "was written: make that folder, or choose another")
-    where = next((p for p in (folder, *folder.parents) if p.exists()), None)
-    if where is not None and where.is_dir() and not os.access(where, os.W_OK | os.X_OK):
-        what = "is not writable" if where == folder else f"cannot be made: {where} is not writable"
-        raise ConfigError(f"{flag} {folder}: {what}; nothing was written: choose a folder you can write to")
 
 
 def appeared(flag: str, path: Path, done: int, during: str = "the explanations were computed") -> ConfigError:

@@ -41,7 +41,8 @@ CATALOG: dict[str, tuple[str, tuple[int, ...], str, str]] = {
     'resnet18': ('image', (2, 3), 'logits',
         'ResNet-18 (MONAI), 2D/3D; the MedMNIST baseline' + _STEM),
     'resnet18-3d': ('image', (3,), 'logits',
-        "ResNet-18 for volumes (MedMNIST3D's 3D baseline)" + _STEM),
+        "ResNet-18 for volumes (MedMNIST3D's 3D baseline); meddx train's 3D default builds it with "
+        "stem=strided, width=32" + _STEM),
     'resnet50': ('image', (2, 3), 'logits',
         'ResNet-50 (MONAI), 2D/3D' + _STEM),
     'resnet50-3d': ('image', (3,), 'logits',

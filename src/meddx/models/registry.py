@@ -36,6 +36,13 @@ MODELS: Registry[Any] = Registry("model")
 # without importing MONAI.
 RESNET_WIDTH = 64
 RESNET_NARROW_WIDTH = 32
+# The 3D classifier ``meddx train`` builds when no model is named (``training.plan.make_plan``): the
+# registered resnet18-3d with a strided 3x3 stem and 32 first-stage channels (8.3M parameters at 28^3,
+# ~7 ms per training sample on CPU), not its own defaults (stem auto, i.e. small up to 64 px, and width
+# 64: the MedMNIST3D baseline, 33.1M parameters, ~0.4 s per sample), which ``--model resnet18-3d`` builds.
+# ``meddx models`` and the plan's ``reasons.model`` say so.
+DEFAULT_3D_MODEL = "resnet18-3d"
+DEFAULT_3D_ARGS: dict[str, Any] = {"stem": "strided", "width": RESNET_NARROW_WIDTH}
 # ``stem="auto"`` (vision.py): the small-image stem (3x3/1, no pool) for images whose smallest side is at
 # most this (MedMNIST's 28 and 64 px), the standard 7x7/2 + max-pool above. The image models that take
 # a ``stem``, here so that the budget planner can keep a shrunken input's stem without importing MONAI.
@@ -46,6 +53,20 @@ STEM_MODELS = ("densenet121", "resnet18", "resnet18-3d", "resnet50", "resnet50-3
 def auto_stem(sizes: tuple[int, ...] | list[int]) -> str:
     """The stem ``stem="auto"`` resolves to for an input of ``sizes``: ``small`` or ``standard``."""
     return "small" if min(sizes) <= SMALL_STEM_MAX else "standard"
+
+
+def with_resolved_stem(name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """``args`` of model ``name`` with ``stem="auto"`` (given, or the factory default) replaced by the stem
+    it builds for ``args["image_size"]`` (the factories' 28 px when absent): what a bundle records, so
+    that loading it rebuilds the network it trained even if the ``auto`` rule changes. Other models,
+    a stem already chosen, or a size the factory would refuse (it names the error): ``args`` unchanged."""
+    if name not in STEM_MODELS or args.get("stem", "auto") != "auto":
+        return dict(args)
+    size = args.get("image_size", 28)
+    sizes = list(size) if isinstance(size, (list, tuple)) else [size]
+    if not sizes or not all(isinstance(s, int) and not isinstance(s, bool) for s in sizes):
+        return dict(args)
+    return {**args, "stem": auto_stem(sizes)}
 
 
 # The table/series models fitted by scikit-learn (no epochs), here for readers of run folders that

@@ -24,7 +24,7 @@ from monai.networks.nets.efficientnet import efficientnet_params
 from torch import nn
 
 from meddx.core.errors import ModelError
-from meddx.models.registry import MODELS, RESNET_WIDTH, auto_stem
+from meddx.models.registry import DEFAULT_3D_ARGS, MODELS, RESNET_WIDTH, auto_stem
 
 Stem = Literal["auto", "small", "strided", "standard"]
 _STEMS = ("auto", "small", "strided", "standard")
@@ -192,7 +192,8 @@ _STEM_DOC = ("stem: small (3x3/1, no pool; MedMNIST), strided (3x3/2, no pool), 
 _RESNETS = (
     ("resnet18", "basic", [2, 2, 2, 2], (2, 3), 2, "ResNet-18 (MONAI), 2D/3D; the MedMNIST baseline"),
     ("resnet50", "bottleneck", [3, 4, 6, 3], (2, 3), 2, "ResNet-50 (MONAI), 2D/3D"),
-    ("resnet18-3d", "basic", [2, 2, 2, 2], (3,), 3, "ResNet-18 for volumes (MedMNIST3D's 3D baseline)"),
+    ("resnet18-3d", "basic", [2, 2, 2, 2], (3,), 3, "ResNet-18 for volumes (MedMNIST3D's 3D baseline); meddx "
+     "train's 3D default builds it with " + ", ".join(f"{k}={v}" for k, v in DEFAULT_3D_ARGS.items())),
     ("resnet50-3d", "bottleneck", [3, 4, 6, 3], (3,), 3, "ResNet-50 for volumes"),
 )
 

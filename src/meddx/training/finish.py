@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from meddx.data.base import ImageSource
 from meddx.data.carve_groups import NEAR_COPY_SETTINGS  # noqa: F401 (imported from here by callers and tests)
+from meddx.models.registry import with_resolved_stem
 from meddx.training.config import TrainConfig
 from meddx.training.plan import Plan
 from meddx.training.run import carved_membership, carved_settings, trainer_record
@@ -32,7 +33,9 @@ def bundle_config(config: TrainConfig, source: ImageSource, plan: Plan, pre: Any
         "task": source.task,
         "label_names": list(source.label_names),
         "spatial_dims": source.spatial_dims,
-        "model": {"name": plan.model, "args": plan.model_args, "num_classes": source.num_classes},
+        # stem "auto" as it resolved: a later change of the rule must not rebuild another network
+        "model": {"name": plan.model, "args": with_resolved_stem(plan.model, plan.model_args),
+                  "num_classes": source.num_classes},
         "preprocessing": pre if isinstance(pre, dict) else pre.to_dict(),
         "decision": {"rule": "argmax" if source.task == "multiclass" else config.threshold_rule, "threshold": None,
                      "class_thresholds": None, "chosen_on": "val", "val": None},

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from meddx.core.errors import ConfigError
 from meddx.data.base import ImageSource
-from meddx.models.registry import RESNET_NARROW_WIDTH
+from meddx.models.registry import DEFAULT_3D_ARGS, DEFAULT_3D_MODEL, RESNET_NARROW_WIDTH
 from meddx.training.class_weights import _class_weights  # noqa: F401 (re-exported: text, table, series plans)
 from meddx.training.config import TrainConfig
 from meddx.training.plan_file import apply_overrides, check_no_conflicts, read_plan, where  # noqa: F401 (re-exported)
@@ -29,6 +29,12 @@ MAX_SIDE_3D = 64
 # "Size-dependent defaults").
 SMALL_SIDE = 32
 SMALL_MIN_EPOCHS = 8
+# reasons.model of a run that names the 3D default's model without its arguments (models.registry.DEFAULT_3D_ARGS)
+_NAMED_3D_DEFAULT = (f"; {DEFAULT_3D_MODEL} with its own defaults (stem auto: small up to 64 px; width 64: the "
+                     "MedMNIST3D baseline, 4x the parameters and tens of times the CPU time per sample), not the 3D "
+                     f"default's stem {DEFAULT_3D_ARGS['stem']} and width {DEFAULT_3D_ARGS['width']}: set model_args "
+                     f"{{stem: {DEFAULT_3D_ARGS['stem']}, width: {DEFAULT_3D_ARGS['width']}}} (YAML config or plan.json) "
+                     "for the default's network")
 # One loss weight per class (per label): a negative one trains away from a class, NaN/inf poison the loss.
 # Shared by every plan schema (image, table, series) so a hand-edited plan is checked alike.
 ClassWeights = list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None
@@ -105,14 +111,16 @@ def make_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any
         channels, reasons["channels"] = config.channels, "set in config"
     else:
         reasons["channels"] = f"from the data ({how})"
-    model = config.model or ("resnet18" if dims == 2 else "resnet18-3d")
+    model = config.model or ("resnet18" if dims == 2 else DEFAULT_3D_MODEL)
     reasons["model"] = "set in config" if config.model else f"default for {dims}D classification"
     default_args: dict[str, Any] = {}
     if dims == 3 and not config.model:
         # On CPU the paper's small-stem 3D ResNet-18 costs ~0.4 s per 28^3 training sample; a
         # strided 3x3 stem and 32 first-stage channels cost ~7 ms (bf16), so tens of epochs fit.
-        default_args = {"stem": "strided", "width": RESNET_NARROW_WIDTH}
+        default_args = dict(DEFAULT_3D_ARGS)
         reasons["model"] += f"; strided stem and width {RESNET_NARROW_WIDTH} so 3D training fits a CPU budget"
+    elif dims == 3 and model == DEFAULT_3D_MODEL and not set(DEFAULT_3D_ARGS) & set(config.model_args):
+        reasons["model"] += _NAMED_3D_DEFAULT  # the same name as the default, another network: say so
     batch = config.batch_size or default_batch_size(size)
     reasons["batch_size"] = "set in config" if config.batch_size else f"default for {int(np.prod(size))} pixels per sample"
     weights, reasons["class_weights"] = _class_weights(config, source)

@@ -22,8 +22,8 @@ def short_budget(plan: Any, n_train: int, budget_minutes: float, processes: int 
     """``plan`` (epochs fitted to ``budget_minutes`` on ``n_train`` samples by ``plan_epochs``, its
     ``seconds_per_sample`` measured) with the shortfall added to ``reasons.epochs`` and said on stderr
     when less than one epoch fits the budget; unchanged otherwise."""
+    from meddx.training.budget_words import duration_words
     from meddx.training.plan import epochs_in_budget
-    from meddx.training.text_plan import _duration
 
     if not plan.seconds_per_sample or not budget_minutes:
         return plan
@@ -33,7 +33,7 @@ def short_budget(plan: Any, n_train: int, budget_minutes: float, processes: int 
         return plan
     one_epoch = budget_minutes / max(fraction, 1e-12)  # minutes of budget one epoch needs
     batches = math.ceil(math.ceil(n_train / processes) / plan.batch_size)
-    took = f"about {_duration(one_epoch)} at {plan.seconds_per_sample * 1000:.1f} ms measured per sample"
+    took = f"about {duration_words(one_epoch)} at {plan.seconds_per_sample * 1000:.1f} ms measured per sample"
     return _said(plan, f"{budget_minutes:g} min", fraction, one_epoch, batches, took)
 
 
@@ -43,7 +43,7 @@ def seg_short_budget(plan: Any, n_patches: int, budget_minutes: float, val_secon
     an epoch is ``n_patches`` training patches at the measured ``seconds_per_sample`` and a validation pass
     of ``val_seconds``, with the 10% that planner keeps back. The epoch is cut as an image classifier's is (the
     time limit, 1.25x the share, after the batches that fit); the budget suggested covers every network."""
-    from meddx.training.text_plan import _duration
+    from meddx.training.budget_words import duration_words
 
     networks = max(1, int(getattr(plan, "ensemble", 1) or 1))
     if not plan.seconds_per_sample or not budget_minutes:
@@ -55,7 +55,7 @@ def seg_short_budget(plan: Any, n_patches: int, budget_minutes: float, val_secon
         return plan
     one_epoch = share / max(fraction, 1e-12)
     batches = math.ceil(n_patches / plan.batch_size)
-    took = (f"about {_duration(one_epoch)} at {plan.seconds_per_sample * 1000:.1f} ms measured per patch and "
+    took = (f"about {duration_words(one_epoch)} at {plan.seconds_per_sample * 1000:.1f} ms measured per patch and "
             f"{val_seconds:.2g} s of validation")
     budget = f"{budget_minutes:g} min" + (f" ({share:.2g} min for each of {networks} networks)" if networks > 1 else "")
     return _said(plan, budget, fraction, one_epoch * networks, batches, took)
@@ -64,7 +64,7 @@ def seg_short_budget(plan: Any, n_patches: int, budget_minutes: float, val_secon
 def _said(plan: Any, budget: str, fraction: float, whole: float, batches: int, took: str) -> Any:
     """``plan`` with the shortfall in ``reasons.epochs``, said on stderr: ``budget`` as given (``"0.01 min"``),
     the ``fraction`` of an epoch it allows, ``whole``: the minutes of ``--time-budget`` a whole epoch needs."""
-    from meddx.training.text_plan import _budget_for
+    from meddx.training.budget_words import budget_for
 
     trained = ("its one batch is trained whole, over the budget" if batches == 1 else
                f"the time limit (1.25x the budget) cuts it after the batches that fit (at least 1 of its {batches})")
@@ -72,6 +72,6 @@ def _said(plan: Any, budget: str, fraction: float, whole: float, batches: int, t
     data = plan.model_dump()
     data["reasons"]["epochs"] = f"{data['reasons'].get('epochs', '')}; {reason}".lstrip("; ")
     sys.stderr.write(f"meddx: note: --time-budget {budget} is shorter than one epoch ({took}): one "
-                     f"epoch is planned: {trained}; give --time-budget {_budget_for(whole):g} or more for a "
+                     f"epoch is planned: {trained}; give --time-budget {budget_for(whole):g} or more for a "
                      "whole epoch (plan.json: reasons.epochs)\n")
     return type(plan)(**data)

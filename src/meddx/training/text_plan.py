@@ -216,6 +216,7 @@ def limit_batches(plan: TextPlan, n_train: int, budget_minutes: float, processes
     import math
     import sys
 
+    from meddx.training.budget_words import budget_for, duration_words
     from meddx.training.plan import epochs_in_budget
 
     assert plan.seconds_per_sample is not None  # set by plan_epochs
@@ -233,33 +234,14 @@ def limit_batches(plan: TextPlan, n_train: int, budget_minutes: float, processes
     data = plan.model_dump()
     data["train_batches"] = fits
     data["reasons"]["train_batches"] = (
-        f"the {budget_minutes:g} min budget is {fraction:.1%} of one epoch ({_duration(one_epoch)} at "
+        f"the {budget_minutes:g} min budget is {fraction:.1%} of one epoch ({duration_words(one_epoch)} at "
         f"{plan.seconds_per_sample * 1000:.1f} ms measured per sample): {fits} of {total} training batches{per} "
         f"({documents} of {n_train} documents), then validation")
     k = plan.ensemble
     given = f"--time-budget {budget_minutes * k:g} min" + (f" ({budget_minutes:g} min per network)" if k > 1 else "")
     where = (f" in each of {processes} processes ({documents} of {n_train} documents; plan.json train_batches "
              "counts one process's)") if processes > 1 else " (plan.json train_batches)"
-    sys.stderr.write(f"meddx: note: {given} is shorter than one epoch (about {_duration(one_epoch)} measured): "
+    sys.stderr.write(f"meddx: note: {given} is shorter than one epoch (about {duration_words(one_epoch)} measured): "
                      f"training stops after {fits} of {total} batches{where}; give "
-                     f"--time-budget {_budget_for(one_epoch * k):g} or more for a full epoch\n")
+                     f"--time-budget {budget_for(one_epoch * k):g} or more for a full epoch\n")
     return TextPlan(**data)
-
-
-def _duration(minutes: float) -> str:
-    """``minutes`` as a person reads it: seconds under a minute ("9.2 s", where ``.1f`` min said
-    "0.2 min", and "0.0 min" for a 2 s epoch), else minutes ("25.3 min")."""
-    return f"{minutes * 60:.2g} s" if minutes < 1 else f"{minutes:.1f} min"
-
-
-def _budget_for(minutes: float) -> float:
-    """The ``--time-budget`` to suggest for ``minutes`` of training, rounded up so that it fits: to
-    whole minutes from one minute, else to two significant digits (0.039 for a 2.3 s epoch, where whole
-    minutes said 1: many epochs). Quotients are rounded to 9 decimals before rounding up, so that
-    floating-point noise (0.29 / 0.01 = 28.999999999999996) does not move the suggestion."""
-    import math
-
-    if minutes >= 1:
-        return float(math.ceil(round(minutes, 9)))
-    step = 10.0 ** (math.floor(math.log10(minutes)) - 1)  # two significant digits
-    return round(math.ceil(round(minutes / step, 9)) * step, 12)

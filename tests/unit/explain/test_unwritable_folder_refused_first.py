@@ -4,11 +4,13 @@ Found by review: ``meddx predict SEG_BUNDLE FILE... --output DIR`` into a read-o
 under a read-only folder) segmented the first input, then failed on a temporary name
 (``DIR/.a_mask.png.k3j2/``) with no word of ``--output``; ``meddx explain --out DIR`` computed every
 map first. Now ``explain.outputs.refuse_taken``, which every such output checks first, refuses it.
-The tests run as root, whom permissions do not stop, so ``os.access`` is what says read-only here.
+The tests run as root, whom permissions do not stop, so the folder is made read-only where the check
+tries it (``core.files.check_writable_folder`` makes a probe folder): ``os.mkdir`` refuses there.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -21,8 +23,14 @@ from tests.unit.bundle.test_seg_predict_inputs import _predictor_2d
 
 
 def _read_only(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
-    real = os.access
-    monkeypatch.setattr(os, "access", lambda p, mode, **k: False if Path(p) == folder else real(p, mode, **k))
+    real = os.mkdir
+
+    def mkdir(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(path).parent == folder:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
 
 
 @pytest.mark.parametrize("sub", ["", "new/deeper"])
@@ -53,5 +61,5 @@ def test_text_pages_into_a_read_only_folder_are_refused_before_predicting(
     predictor = _predictor()
     monkeypatch.setattr(type(predictor), "predict_documents", lambda *a, **k: pytest.fail("predicted"))
     _read_only(monkeypatch, tmp_path)
-    with pytest.raises(ConfigError, match=rf"^--explain {tmp_path}: is not writable"):
+    with pytest.raises(ConfigError, match=rf"^--explain {tmp_path}: cannot write in {tmp_path} \(permission denied\)"):
         predict_text(predictor, [], ["history of seizure"], tmp_path, "auto", None, as_json=False)

@@ -41,7 +41,7 @@ def test_a_seconds_long_epoch_is_shown_in_seconds_and_the_suggestion_fits(ensemb
 
 
 def test_durations_and_suggestions() -> None:
-    from meddx.training.text_plan import _budget_for, _duration
+    from meddx.training.budget_words import budget_for, duration_words
 
-    assert [_duration(m) for m in (0.0383, 0.1704, 0.999, 25.34)] == ["2.3 s", "10 s", "60 s", "25.3 min"]
-    assert [_budget_for(m) for m in (0.0383, 0.29, 0.51, 1.0, 25.3)] == [0.039, 0.29, 0.51, 1.0, 26.0]
+    assert [duration_words(m) for m in (0.0383, 0.1704, 0.999, 25.34)] == ["2.3 s", "10 s", "60 s", "25.3 min"]
+    assert [budget_for(m) for m in (0.0383, 0.29, 0.51, 1.0, 25.3)] == [0.039, 0.29, 0.51, 1.0, 26.0]
