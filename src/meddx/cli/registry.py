@@ -133,14 +133,17 @@ def rollback_cmd(
 def add_cmd(
     path: str = typer.Argument(..., help="A bundle folder: saved with --output or add_to_registry: false, copied "
                                          "from another machine, or left unregistered by a run."),
+    name: Optional[str] = typer.Option(None, "--name", help="File it under this name (e.g. pneumonia-siteB) "
+                                       "instead of the one its config.json gives; the folder is not changed."),
 ) -> None:
     """Register a bundle folder at its name's next version, after checking it loads; a folder already
-    registered is named, not added twice."""
+    registered is named, not added twice (nor under a second name)."""
     from meddx.registry.adding import add_bundle
 
-    record, added = add_bundle(path)
+    record, added = add_bundle(path, name=name)
+    own = f"; its config.json names it {record.config_name!r}" if record.config_name else ""
     if added:
-        typer.echo(f"registered as {record.name}:{record.version} ({record.path})")
+        typer.echo(f"registered as {record.name}:{record.version} ({record.path}{own})")
     else:
         typer.echo(f"{record.path} is already registered as {record.name}:{record.version}")
 

@@ -2,7 +2,8 @@
 folder now holds another bundle (an admin's ``rm -r v1 && cp -r incoming/ v1`` to "update" it) made
 ``lesion:1`` predict, evaluate and promote a bundle that is not lesion v1, while ``registry list`` and
 ``show`` went on naming the model and metrics of the one registered. Resolving a reference compares
-what the row recorded with the folder's ``config.json``: name, task, model and labels."""
+what the row recorded with the folder's ``config.json``: name (the config's own name for a version filed
+under another with ``registry add --name``), task, model and labels."""
 
 from __future__ import annotations
 
@@ -30,11 +31,13 @@ def check_same_bundle(record: Any) -> None:
     model = config.get("model")
     found = (str(config.get("name") or folder.name), config.get("task"),  # as register_bundle records them
              model.get("name") if isinstance(model, dict) else None, config.get("label_names"))
-    if found == (record.name, record.task, record.model, list(record.labels)):
+    own = getattr(record, "config_name", None) or record.name  # filed under another name: the folder's own
+    if found == (own, record.task, record.model, list(record.labels)):
         return
     what = f"{found[2]} {found[1]} {found[0]!r}, labels {found[3]}"
+    rename = f" --name {record.name}" if own != record.name else ""
     raise ReplacedEntryError(
         f"{record.name} v{record.version} is registered at {record.path} ({record.model} {record.task}, labels "
         f"{list(record.labels)}), but that folder now holds another bundle ({what}); put the registered bundle "
         f"back, or index the folder anew: `meddx registry remove {record.name} --version {record.version}`, "
-        f"then `meddx registry add {record.path}`")
+        f"then `meddx registry add {record.path}{rename}`")

@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 from meddx.core.errors import BundleError
 from meddx.core.paths import registry_db
+from meddx.registry.headline import headline_metrics  # also imported from here: run_log, run_folders
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bundles (
@@ -59,6 +60,12 @@ CREATE TABLE IF NOT EXISTS retired_versions (
 """
 
 
+# The config name of a version filed under another name (``registry add --name``), for ``same_bundle``;
+# a table of its own, so a registry.db shared with an older meddx still works there.
+FILED_SCHEMA = """CREATE TABLE IF NOT EXISTS filed_names (name TEXT NOT NULL, version INTEGER NOT NULL,
+    config_name TEXT NOT NULL, PRIMARY KEY (name, version));"""
+
+
 @dataclass
 class BundleRecord:
     """One registered bundle version."""
@@ -72,6 +79,7 @@ class BundleRecord:
     labels: list[str]
     metrics: dict[str, Any]
     created: float
+    config_name: str | None = None  # the folder's own name when filed under another (``registry add --name``)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -99,7 +107,7 @@ def _connect(db: Path | None = None, *, timeout: float = 30,
     except sqlite3.Error as exc:
         raise _db_error(db, exc) from None
     try:
-        for schema in (SCHEMA, STAGES_SCHEMA, RETIRED_SCHEMA, *schemas):
+        for schema in (SCHEMA, STAGES_SCHEMA, RETIRED_SCHEMA, FILED_SCHEMA, *schemas):
             conn.execute(schema)
         with conn:
             yield conn
@@ -130,14 +138,16 @@ def _highest_version(conn: sqlite3.Connection, name: str) -> int:
     return int(row[0] or 0)
 
 
-def register_bundle(path: str | Path, version: int | None = None) -> BundleRecord:
-    """Index a bundle folder under its config name; returns the record (with its version)."""
+def register_bundle(path: str | Path, version: int | None = None, name: str | None = None) -> BundleRecord:
+    """Index a bundle folder under ``name`` (default: its config name; the folder is never
+    rewritten); returns the record (with its version)."""
     from meddx.bundle.bundle import read_bundle_config
 
     path = Path(path).resolve()
     config = read_bundle_config(path)
     metrics = json.loads((path / "metrics.json").read_text())
-    name = str(config.get("name") or path.name)
+    own = str(config.get("name") or path.name)
+    name = name or own
     record = BundleRecord(
         name=name,
         version=version or 0,
@@ -148,6 +158,7 @@ def register_bundle(path: str | Path, version: int | None = None) -> BundleRecor
         labels=list(config["label_names"]),
         metrics=headline_metrics(metrics),
         created=time.time(),
+        config_name=own if own != name else None,
     )
     with _connect() as conn:
         # One write transaction reads the next version and inserts it: two processes registering
@@ -171,12 +182,16 @@ def register_bundle(path: str | Path, version: int | None = None) -> BundleRecor
             (record.name, record.version, record.path, record.task, record.model, record.data,
              json.dumps(record.labels), json.dumps(record.metrics), record.created),
         )
+        conn.execute("DELETE FROM filed_names WHERE name = ? AND version = ?", (name, record.version))
+        if record.config_name:
+            conn.execute("INSERT INTO filed_names VALUES (?,?,?)", (name, record.version, record.config_name))
     return record
 
 
 def list_bundles(name: str | None = None) -> list[BundleRecord]:
     """All registered bundles (or all versions of ``name``), newest version first per name."""
-    query = "SELECT * FROM bundles" + (" WHERE name = ?" if name else "") + " ORDER BY name, version DESC"
+    query = ("SELECT b.*, f.config_name FROM bundles b LEFT JOIN filed_names f USING (name, version)"
+             + (" WHERE name = ?" if name else "") + " ORDER BY name, version DESC")
     with _connect() as conn:
         rows = conn.execute(query, (name,) if name else ()).fetchall()
     return [_record(r) for r in rows]
@@ -195,6 +210,7 @@ def remove_bundle(name: str, version: int) -> BundleRecord:
             have = f"{name} has versions {', '.join(versions)}" if versions else f"nothing is registered as {name!r}"
             raise BundleError(f"no registered bundle {name}:{version} to remove; {have} (see `meddx registry list`)")
         conn.execute("DELETE FROM bundles WHERE name = ? AND version = ?", (name, int(version)))
+        conn.execute("DELETE FROM filed_names WHERE name = ? AND version = ?", (name, int(version)))
         conn.execute("INSERT OR REPLACE INTO retired_versions VALUES (?,?,?,?)",
                      (name, int(version), row[2], time.time()))
         held = conn.execute("SELECT DISTINCT stage FROM stage_events WHERE name = ? AND version = ?",
@@ -272,30 +288,11 @@ def _is_plain_name(ref: str) -> bool:
     return not any(sep in ref for sep in ("/", "\\")) and not ref.startswith(".")
 
 
-def headline_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The few numbers the registry lists for a bundle or a finished run, from its ``metrics.json``
-    (``{"val": {...}, "test": {...}}``): ``val_auc``, ``val_accuracy``, ``test_auc``, ``test_accuracy``, and
-    for segmentation ``val_dice``/``test_dice`` (mean foreground Dice); a number the metrics lack is left out.
-
-    Why one function: ``meddx registry list`` (bundles, :func:`register`) and ``meddx registry runs``
-    (``registry.run_log``) show the same headline, so a bundle and the run that made it agree."""
-    out = {}
-    for split in ("val", "test"):
-        m = metrics.get(split) or {}
-        dice = (m.get("mean_foreground") or {}).get("dice") or {}
-        if dice.get("mean") is not None:  # segmentation: mean foreground Dice
-            out[f"{split}_dice"] = dice["mean"]
-        for key in ("auc", "accuracy"):
-            if m.get(key) is not None:
-                out[f"{split}_{key}"] = m[key]
-    return out
-
-
-
 def _record(row: tuple) -> BundleRecord:
     return BundleRecord(
         name=row[0], version=row[1], path=row[2], task=row[3], model=row[4], data=row[5],
         labels=json.loads(row[6]), metrics=json.loads(row[7]), created=row[8],
+        config_name=row[9] if len(row) > 9 else None,
     )
 
 

@@ -167,13 +167,11 @@ class TrainConfig(BaseModel):
     @field_validator("name")
     @classmethod
     def _plain_name(cls, value: str | None) -> str | None:
-        # The name becomes a folder under the data root and a registry reference NAME[:VERSION]:
-        # "../x" would write outside the root, "a:b" could never be resolved again.
-        import re
+        from meddx.core.names import name_problem  # shared with `meddx registry add --name`
 
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value):
-            raise ValueError(f"name {value!r}: use letters, digits, '.', '_' and '-' (at most 100, starting with a "
-                             "letter or digit); it names a folder and a registry entry NAME:VERSION")
+        problem = None if value is None else name_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("label_names")
