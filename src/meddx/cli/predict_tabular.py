@@ -21,12 +21,13 @@ from meddx.cli import streams
 
 
 def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], attribution: str,
-                    as_json: bool, top: int = 5, overwrite: bool = False) -> None:
+                    as_json: bool, top: int = 5, overwrite: bool = False, skip_bad: bool = False) -> None:
     """Predict every row of ``files`` and print a table (or JSON lines); with ``explain``,
-    ``explain/explanations.json``, never over an earlier run's unless ``overwrite``."""
+    ``explain/explanations.json``, never over an earlier run's unless ``overwrite``; with ``skip_bad``
+    a file that cannot be read or predicted is named on stderr and left out (``cli.predict_skip``)."""
     import pandas as pd
 
-    from meddx.core.errors import ConfigError
+    from meddx.core.errors import ConfigError, MeddxError
     from meddx.explain.outputs import SUMMARY, appeared, refuse_taken
 
     if not files:
@@ -37,15 +38,39 @@ def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], 
     if explain is not None:
         refuse_taken(explain, [explain / SUMMARY], "--explain", overwrite)  # before reading and predicting
     from meddx.bundle.tabular_predictor import file_names, row_labels
+    from meddx.cli.predict_skip import each_input, report_skipped
 
     names, rows, tables, notes = [], [], [], []
-    for path, shown in zip(files, file_names(files)):  # shown: the path as given where two share a name
-        ids, table = predictor.read_rows(path, shown, notes)  # FILE:rowN, FILE telling same-named files apart
-        names += ids
-        rows += row_labels(path, ids, shown)  # an error names the file's row, never a user's id read as one
+
+    def read(path: Path, shown: str) -> list[Any]:
+        """One file's rows; with ``skip_bad`` also predicted, so that a file whose values the bundle
+        cannot use (text in a number column) is skipped alone. ``shown``: the path as given where two
+        files share a name (FILE:rowN); errors name the file's row, never a user's id read as one."""
+        said = len(notes)
+        try:
+            ids, table = predictor.read_rows(path, shown, notes)
+            labels = row_labels(path, ids, shown)
+            found = predictor.predict_table(table, ids, rows=labels) if skip_bad else []
+        except MeddxError:
+            del notes[said:]  # a skipped file's notes would name columns of rows nobody sees
+            raise
+        names.extend(ids)
+        rows.extend(labels)
         tables.append(table)
+        return found
+
+    pairs = list(zip(files, file_names(files)))
+    skipped: list[Any] = []
+    if skip_bad:
+        predictions, skipped = each_input(pairs, lambda pair: read(*pair), name=lambda pair: str(pair[0]))
+    else:
+        for pair in pairs:
+            read(*pair)
+    if not tables:  # every file skipped: nothing to print
+        raise typer.Exit(report_skipped(skipped, 0))
     table = pd.concat(tables, ignore_index=True)
-    predictions = predictor.predict_table(table, names, rows=rows)
+    if not skip_bad:  # every row in one pass
+        predictions = predictor.predict_table(table, names, rows=rows)
     # far-out numbers, unseen categories: on stderr, so that stdout stays JSON lines with --json
     said = predictor.range_notes(table, names) + predictor.category_notes(table, names) + predictor.missing_notes(
         table, names)
@@ -73,6 +98,9 @@ def predict_tabular(predictor: Any, files: list[Path], explain: Optional[Path], 
             parts = ", ".join(f"{t['column']}={_show(t['value'])} ({t['attribution']:+.3f})" for t in e["top"])
             typer.echo(f"{source}: P({e['class']}) pushed by {parts}")
         typer.echo(f"explanations ({found[0]['method'] if found else attribution}): {explain / 'explanations.json'}")
+    status = report_skipped(skipped, len(predictions))
+    if status:
+        raise typer.Exit(status)
 
 
 def _show(value: Any) -> str:

@@ -150,12 +150,17 @@ def predict(
     pixel_size: Optional[float] = typer.Option(None, "--pixel-size", help="Segmentation: mm per pixel for files without spacing (PNG/JPEG), for measurements."),
     overlays: bool = typer.Option(True, "--overlays/--no-overlays", help="Segmentation: write an overlay PNG per input."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Text, series and table bundles: replace files of the same names already in the --explain folder, and remove the pages or heatmaps an earlier, longer run listed there; segmentation: masks and overlays already in --output, and remove those an earlier, longer run listed in its masks.json (without it they are kept and predict refuses)."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Image and table bundles (not text or series): predict every input that reads and name each one that does not (undecodable, wrong shape or channels, missing columns) on stderr, one line each, instead of stopping at the first; exit status 1 when any was skipped, 0 when none. Segmentation skips inputs that cannot be read or have other dimensions."),
 ) -> None:
     """Predict raw image files or documents: label and class probabilities, or masks and measurements for segmentation."""
     from meddx.bundle.bundle import load_bundle
     from meddx.registry.store import resolve_bundle_path
 
     predictor = load_bundle(resolve_bundle_path(bundle))
+    if skip_bad:
+        from meddx.cli.predict_skip import refuse_skip_bad
+
+        refuse_skip_bad(predictor)  # the bundles whose inputs are not read one by one
     if text and predictor.config.get("modality") != "text":
         from meddx.cli.predict_text import refuse_text
 
@@ -174,7 +179,7 @@ def predict(
     if predictor.config.get("modality") == "tabular":  # one prediction per row of CSV/TSV files
         from meddx.cli.predict_tabular import predict_tabular
 
-        predict_tabular(predictor, files or [], explain, attribution, as_json, overwrite=overwrite)
+        predict_tabular(predictor, files or [], explain, attribution, as_json, overwrite=overwrite, skip_bad=skip_bad)
         return
     if overwrite and predictor.task != "segmentation":  # image classifiers write no files the flag could protect
         from meddx.core.errors import ConfigError
@@ -185,18 +190,23 @@ def predict(
     if not files:
         raise typer.BadParameter("give at least one file to predict", param_hint="FILES")
     if predictor.task == "segmentation":
-        _predict_masks(predictor, files, output, pixel_size, overlays, as_json, overwrite)
+        _predict_masks(predictor, files, output, pixel_size, overlays, as_json, overwrite, skip_bad)
         return
     for given, flag, instead in ((output, "--output", "masks of a segmentation bundle"),
                                  (explain, "--explain", "text, series and table bundles; for images run "
                                   f"`meddx explain {bundle} FILE...` (Grad-CAM overlays)")):
         if given is not None:  # silently writing nothing would look like success
             raise typer.BadParameter(f"image classifier {predictor.name!r}: {flag} is for {instead}", param_hint=flag)
-    predictions = predictor.predict_files(files)
     from meddx.cli.predict_image import print_notices
+    from meddx.cli.predict_skip import image_predictions, report_skipped
 
+    predictions, skipped = image_predictions(predictor, files) if skip_bad else (predictor.predict_files(files), [])
     print_notices(predictor, predictions)  # spacing, channels, typicality (stderr: JSON lines stay clean)
-    print_predictions(predictions, predictor.label_names, as_json, "file", decision=predictor.config.get("decision"))
+    if predictions or not skipped:
+        print_predictions(predictions, predictor.label_names, as_json, "file", decision=predictor.config.get("decision"))
+    status = report_skipped(skipped, len(predictions))
+    if status:
+        raise typer.Exit(status)
 
 
 def print_predictions(predictions: list, label_names: list[str], as_json: bool, what: str,
@@ -254,16 +264,29 @@ def wide_console() -> Any:
 
 
 def _predict_masks(predictor: object, files: list[Path], output: Optional[Path], pixel_size: Optional[float],
-                   overlays: bool, as_json: bool, overwrite: bool = False) -> None:
+                   overlays: bool, as_json: bool, overwrite: bool = False, skip_bad: bool = False) -> None:
     """Masks, overlays and measurements; a mask or overlay of an earlier run in ``output`` is refused
-    before anything is segmented unless ``overwrite`` (``bundle.seg_outputs``)."""
+    before anything is segmented unless ``overwrite`` (``bundle.seg_outputs``); with ``skip_bad`` the
+    inputs that cannot be read are left out first (``cli.predict_skip``)."""
     if overwrite and output is None:  # a flag that changed nothing would look like it had
         from meddx.core.errors import ConfigError
 
         raise ConfigError("--overwrite: replaces the masks and overlays in --output DIR; give --output DIR, or leave "
                           "it out")
-    rows = predictor.predict_files(files, output, pixel_size=pixel_size, overlays=overlays,  # type: ignore[attr-defined]
-                                   overwrite=overwrite)
+    from meddx.cli.predict_skip import readable_seg_inputs, report_skipped
+
+    good, skipped = readable_seg_inputs(predictor, files) if skip_bad else (files, [])
+    if good:  # nothing skipped: the inputs as given, as without --skip-bad
+        rows = predictor.predict_files(good if skipped else files, output, pixel_size=pixel_size,  # type: ignore[attr-defined]
+                                       overlays=overlays, overwrite=overwrite)
+        _print_mask_rows(rows, output, as_json)
+    status = report_skipped(skipped, len(good))
+    if status:
+        raise typer.Exit(status)
+
+
+def _print_mask_rows(rows: list[dict], output: Optional[Path], as_json: bool) -> None:
+    """One JSON line, or one line of measurements and mask path, per segmented input."""
     if as_json:
         for row in rows:
             typer.echo(json.dumps(row, default=str))
