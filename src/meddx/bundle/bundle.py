@@ -101,8 +101,10 @@ def save_bundle(
     return path
 
 
-def read_bundle_config(path: str | Path) -> dict[str, Any]:
-    """Check the bundle folder is complete and return its ``config.json``."""
+def read_bundle_config(path: str | Path, registered: Any = None) -> dict[str, Any]:
+    """Check the bundle folder is complete and return its ``config.json``. ``registered``: the registry
+    row the folder was found through (``registry.resolve``), compared with the config as read here
+    (``registry.same_bundle``), so a name's ``config.json`` is read once."""
     path = Path(path)
     if not path.is_dir():
         found = "a file" if path.is_file() else "no such directory"  # `predict x.png y.png`: the image came first
@@ -117,6 +119,10 @@ def read_bundle_config(path: str | Path) -> dict[str, Any]:
     config = _read_json(path / "config.json")
     if not isinstance(config, dict):
         raise BundleError(f"{path / 'config.json'}: expected a JSON object, found a JSON {type(config).__name__}")
+    if registered is not None:  # the folder may hold another bundle since it was registered
+        from meddx.registry.same_bundle import check_same_bundle
+
+        check_same_bundle(registered, config)
     if config.get("format") not in READABLE:
         raise BundleError(_format_message(path, config.get("format")))
     for key in ("task", "label_names", "model", "preprocessing"):
@@ -267,17 +273,18 @@ def _check_fields(where: Path, config: dict[str, Any]) -> None:
                   "(absent: the files' stored order, as bundles written before it)", config["orientation"])
 
 
-def _bundle_folder(ref: str | Path) -> Path:
+def _bundle_folder(ref: str | Path) -> tuple[Path, Any]:
     """The folder of a bundle given as a path (``~`` expanded) or as a registry reference
-    (``resolve_bundle_path``: NAME means the production version), resolved as the CLI resolves it: a
+    (``registry.resolve``: NAME means the production version), resolved as the CLI resolves it: a
     plain NAME that is also a folder here but not a bundle (a data folder ``xray/`` beside the bundle
-    ``xray``) means the registered bundle."""
+    ``xray``) means the registered bundle; and the registry row it was found through, or ``None``."""
     path = Path(ref).expanduser()
     if not str(ref).strip():
-        return path
-    from meddx.registry.store import _is_plain_name, resolve_bundle_path
+        return path, None
+    from meddx.registry.resolve import resolve_bundle
+    from meddx.registry.store import _is_plain_name
 
-    return resolve_bundle_path(str(ref)) if _is_plain_name(str(ref)) else path
+    return resolve_bundle(str(ref)) if _is_plain_name(str(ref)) else (path, None)
 
 
 def load_bundle(path: str | Path) -> Predictor:
@@ -287,8 +294,8 @@ def load_bundle(path: str | Path) -> Predictor:
     A damaged or hand-edited bundle raises a one-line ``BundleError`` naming the file (and field):
     weights that fail their recorded checksum, do not match the model, or a config field whose
     value the model or predictor cannot use."""
-    path = _bundle_folder(path)
-    config = read_bundle_config(path)
+    path, registered = _bundle_folder(path)
+    config = read_bundle_config(path, registered)  # read once: the registry's check runs on it
     from meddx.bundle.stem_record import with_trained_stem
 
     with _blamed(path / "config.json", "network from field 'model'"):  # "auto" stem: as the weights were trained

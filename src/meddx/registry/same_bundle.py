@@ -18,14 +18,16 @@ class ReplacedEntryError(StaleEntryError):
     """A registered version whose folder now holds another bundle (stale as a deleted one is)."""
 
 
-def check_same_bundle(record: Any) -> None:
-    """Refuse ``record`` when its folder's ``config.json`` names another bundle than the one registered.
-    An unreadable or incomplete config is left to loading, which names what is wrong with it."""
+def check_same_bundle(record: Any, config: Any = None) -> None:
+    """Refuse ``record`` when its folder's ``config.json`` (``config``: as the caller read it, else read
+    here) names another bundle than the one registered. An unreadable or incomplete config is left to
+    loading, which names what is wrong with it."""
     folder = Path(record.path)
-    try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
+    if config is None:
+        try:
+            config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
     if not isinstance(config, dict):
         return
     model = config.get("model")

@@ -224,64 +224,30 @@ def remove_bundle(name: str, version: int) -> BundleRecord:
 def get_bundle(ref: str) -> BundleRecord:
     """Resolve ``NAME:VERSION``, or ``NAME`` to the version promoted to production (what
     ``meddx serve`` serves; after a rollback, the version rolled back to) or, when none was
-    promoted, the latest version. A bare name never means a version that was rolled back."""
-    name, _, version = ref.partition(":")
-    if not name.strip():  # list_bundles("") lists every bundle: an unset $MODEL must not pick one
-        raise BundleError(f"bundle reference {ref!r} has no name; expected NAME, NAME:VERSION or a bundle folder path")
-    records = list_bundles(name)
-    if version and records:
-        versions = [str(r.version) for r in records]
-        if version not in versions:
-            raise BundleError(f"no registered bundle {ref!r}: {name} has no version {version}; versions: "
-                              f"{', '.join(sorted(versions, key=int))}")
-        records = [r for r in records if str(r.version) == version]
-    elif records:
-        production = production_version(name)
-        records = [r for r in records if r.version == production] or records
-    if not records:
-        raise BundleError(_unknown_name(ref, name))
-    if not Path(records[0].path).is_dir():
-        raise StaleEntryError.of(records[0])
+    promoted, the latest version (``resolve.find_bundle``), and check that its folder still holds
+    that bundle. A bare name never means a version that was rolled back."""
+    from meddx.registry.resolve import find_bundle
     from meddx.registry.same_bundle import check_same_bundle
 
-    check_same_bundle(records[0])  # the folder may hold another bundle since it was registered
-    return records[0]
-
-
-def _unknown_name(ref: str, name: str) -> str:
-    """Why ``ref`` resolves to nothing: the close matches among the registered names (a typo, a
-    different case), else the names there are."""
-    import difflib
-
-    known = sorted({r.name for r in list_bundles()})
-    lowered = {k.lower(): k for k in known}
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
-    hint = (f"did you mean {' or '.join(repr(lowered[c]) for c in close)}?" if close
-            else f"registered: {', '.join(known[:20]) or '(none)'}{' ...' if len(known) > 20 else ''}")
-    return f"no registered bundle {ref!r}; {hint} (see `meddx registry list`, or pass a bundle folder path)"
+    record = find_bundle(ref)
+    check_same_bundle(record)  # the folder may hold another bundle since it was registered
+    return record
 
 
 def resolve_bundle_path(ref: str | Path) -> Path:
-    """A bundle folder path, or a registry reference ``NAME[:VERSION]`` resolved to its path.
+    """A bundle folder path, or a registry reference ``NAME[:VERSION]`` resolved to its path (checked
+    as :func:`get_bundle` checks it).
 
     A folder that is not a bundle (no ``config.json``) but shares its name with a registered
     bundle (say the data folder ``img`` and the bundle ``img``) means the registered bundle.
     """
-    if not str(ref).strip():  # Path("") is the current folder
-        raise BundleError("empty bundle reference; expected NAME, NAME:VERSION or a bundle folder path")
-    path = Path(ref)
-    if path.exists():
-        if path.is_dir() and not (path / "config.json").is_file() and _is_plain_name(str(ref)):
-            try:
-                return Path(get_bundle(str(ref)).path)
-            except StaleEntryError:
-                raise
-            except BundleError:
-                pass
-        return path
-    if not _is_plain_name(str(ref)):
-        raise BundleError(f"{ref}: no such bundle folder")
-    return Path(get_bundle(str(ref)).path)
+    from meddx.registry.resolve import resolve_bundle
+    from meddx.registry.same_bundle import check_same_bundle
+
+    path, record = resolve_bundle(ref)
+    if record is not None:
+        check_same_bundle(record)
+    return path
 
 
 def _is_plain_name(ref: str) -> bool:
@@ -331,10 +297,11 @@ def promote(name: str, version: int, stage: str = "production") -> int:
     """Make ``name:version`` the bundle of ``stage``; returns the version. Promoting the version
     already there is a no-op. The version must be registered and its folder a valid bundle."""
     from meddx.bundle.bundle import read_bundle_config
+    from meddx.registry.resolve import find_bundle
 
     stage = _check_stage(stage)
-    record = get_bundle(f"{name}:{int(version)}")
-    read_bundle_config(record.path)  # refuse a folder that is incomplete or holds a pickle
+    record = find_bundle(f"{name}:{int(version)}")
+    read_bundle_config(record.path, registered=record)  # incomplete, a pickle, or another bundle: refused
     with _connect() as conn:
         conn.execute("BEGIN IMMEDIATE")
         stack = _stage_stack(conn, name, stage)
