@@ -1,5 +1,5 @@
 """DICOM decoding for :func:`meddx.data.io.read_image`: single files, enhanced multi-frame files
-and series folders, plus the header check that recognises extension-less files without a preamble.
+and series folders (what is DICOM, and what is an image object, is :mod:`meddx.data.dicom_kind`'s).
 
 Intensities follow the DICOM pixel pipeline: MONOCHROME1 is turned into MONOCHROME2 with one
 constant per file taken from BitsStored (the standard's "minimum value displays white", not the
@@ -23,7 +23,6 @@ a NIfTI affine (LPS turned into RAS): a series and its NIfTI conversion read to 
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
@@ -33,6 +32,7 @@ from meddx.core.errors import DataError
 from meddx.data.dicom_checks import (check_decoder, check_instance_numbers, check_one_series, check_slice_spacing,
                                     read_dataset)
 from meddx.data.dicom_cut import check_not_cut, cut_error, cut_reason
+from meddx.data.dicom_kind import check_image_object, with_transfer_syntax
 from meddx.data.dicom_voi import (functional_item, invert_monochrome1, inverted_display, stored_max, voi_applies,
                                   voi_pixels)
 from meddx.data.orientation import CANONICAL, Reorientation, reorient
@@ -84,22 +84,6 @@ def with_bit_depth(arr: np.ndarray, value_max: float | None) -> np.ndarray:
     return out
 
 
-def headerless_dicom(path: str | Path, head: bytes) -> bool:
-    """Whether an extension-less file without the 128-byte preamble is DICOM: it starts with a
-    group 0002/0008 tag and a header-only pydicom read finds a SOP class or image-pixel tags."""
-    if head[:2] not in (b"\x02\x00", b"\x08\x00"):  # cheap check first: README, LICENSE, ...
-        return False
-    import pydicom
-
-    try:
-        with warnings.catch_warnings():  # a non-DICOM file parsed by force warns about every "tag"
-            warnings.simplefilter("ignore")
-            ds = pydicom.dcmread(path, force=True, stop_before_pixels=True)
-    except Exception:  # noqa: BLE001 - not DICOM, whatever the parser says
-        return False
-    return "SOPClassUID" in ds or ("Rows" in ds and "Columns" in ds)
-
-
 def is_image_sop(uid: Any) -> bool:
     """False for a SOP class pydicom knows and that is not an image (RT structure set,
     segmentation, structured report...); True for image classes, unknown ones and none."""
@@ -115,13 +99,14 @@ def read_dicom_file(path: Path, orientation: str | None = CANONICAL) -> LoadedIm
 
     with open(path, "rb") as fh:
         has_preamble = fh.read(132)[128:132] == b"DICM"
-    ds = read_dataset(path, force=not has_preamble)  # a truncated file is refused as one
+    ds = with_transfer_syntax(read_dataset(path, force=not has_preamble))  # a truncated file is refused as one
     if "PixelData" not in ds and "FloatPixelData" not in ds and "DoubleFloatPixelData" not in ds:
         check_not_cut(path, ds)  # a header cut off reads without error and without pixels
         modality = ds.get("Modality", "unknown")
         raise DataError(
             f"{path}: cannot decode image (DICOM without pixel data, modality {modality}); {_EXPECTED} image"
         )
+    check_image_object(path, ds)  # a SEG's mask frames or a dose grid, given for an image
     check_decoder(ds, path)
     try:
         arr = dicom_pixels(ds)
@@ -186,7 +171,7 @@ def read_dicom_series(folder: str | Path, orientation: str | None = CANONICAL, *
     for f in files:  # each file read once; non-image objects (RTSTRUCT, SEG, SR) dropped by SOP class
         checked()
         try:
-            ds = parsed[f.name] if f.name in parsed else pydicom.dcmread(f, force=True)
+            ds = with_transfer_syntax(parsed[f.name] if f.name in parsed else pydicom.dcmread(f, force=True))
         except Exception as exc:
             raise DataError(f"{f}: cannot decode image ({_reason(exc)}); {_EXPECTED}") from exc
         if is_image_sop(ds.get("SOPClassUID")):

@@ -126,16 +126,22 @@ def dicom_patient_ids(paths: list[str], known: Mapping[str, str | None] | None =
 def _read_ids(paths: list[str], known: Mapping[str, str | None]) -> tuple[list[str | None], int, int]:
     """The PatientID of each path (``None``: not DICOM, or none), how many are DICOM, and the index of the first
     that is not (-1: none); a series folder is read by its first image (:func:`header_file`). Once a path is
-    found not DICOM no more headers are read (the ids are not used then), only the file kinds counted. A file
-    named as a PNG/JPEG/BMP/TIFF or NIfTI image is taken for one without being opened: a manifest of 200,000
-    X-ray PNGs (CheXpert) would otherwise open every file (0.06 ms a file here, far more on a network share)."""
+    found not DICOM no more headers are read (the ids are not used then), only the file kinds counted.
+
+    The kind is the content's: a PACS export names its DICOM files ``.png`` or ``.jpg`` as readily as ``.dcm``
+    (its PatientIDs were ignored, so a folder of them was never checked for patients across splits). Once one
+    file is found not DICOM, later files named as a PNG/JPEG/BMP/TIFF or NIfTI image are counted by their name
+    without being opened: a manifest of 200,000 X-ray PNGs (CheXpert) opens one file, not all
+    (0.06 ms a file here, far more on a network share); the ids are not used then anyway. ``known`` files are
+    DICOM (their header was read)."""
     from meddx.data.io import NIFTI_EXTENSIONS, PIL_EXTENSIONS, detect_kind, image_suffix
 
     ids: list[str | None] = []
     n_dicom, first_other = 0, -1
     for p in paths:
-        file = None if image_suffix(p) in PIL_EXTENSIONS | NIFTI_EXTENSIONS else header_file(p)
-        if file is None or detect_kind(file) != "dicom":
+        named_picture = image_suffix(p) in PIL_EXTENSIONS | NIFTI_EXTENSIONS
+        file = None if named_picture and first_other >= 0 else header_file(p)
+        if file is None or (file not in known and detect_kind(file) != "dicom"):
             first_other = first_other if first_other >= 0 else len(ids)
             ids.append(None)
             continue

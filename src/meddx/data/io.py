@@ -35,7 +35,8 @@ from typing import Any, Callable, Literal, Mapping, cast
 import numpy as np
 
 from meddx.core.errors import DataError
-from meddx.data.dicom import headerless_dicom, read_dicom_file, read_dicom_series, with_bit_depth
+from meddx.data.dicom import read_dicom_file, read_dicom_series, with_bit_depth
+from meddx.data.dicom_kind import headerless_dicom
 from meddx.data.orientation import Reorientation, current_orientation, reorient
 from meddx.data.pil_values import (png_grey16, png_value_max, refuse_transparency, sbit_applies, tiff_depth_applies,
                                   tiff_max_sample, tiff_value_max)
@@ -96,14 +97,14 @@ def detect_kind(path: str | Path) -> ImageKind | None:
     if _is_nifti_header(head) or (head[:2] == b"\x1f\x8b" and _is_nifti_header(_gunzip_head(path))):
         return "nifti"
     suffix = image_suffix(path)
-    if suffix in PIL_EXTENSIONS:
-        return "pil"
     if suffix in DICOM_EXTENSIONS:
         return "dicom"
+    if headerless_dicom(path, head):  # DICOM without preamble, named IM0001 or, by a viewer's export, scan.png
+        return "dicom"
+    if suffix in PIL_EXTENSIONS:
+        return "pil"
     if suffix in NIFTI_EXTENSIONS:
         return "nifti"
-    if _no_type_suffix(suffix) and headerless_dicom(path, head):  # DICOM without preamble, named IM0001
-        return "dicom"
     return None
 
 
@@ -160,16 +161,19 @@ def _no_type_suffix(suffix: str) -> bool:
 
 
 def is_image_file(path: str | Path) -> bool:
-    """True for a file :func:`read_image` would try: a known extension, or magic bytes when the
+    """True for a file :func:`read_image` would try: a known extension, magic bytes when the
     name has no extension or a numeric one (DICOM files are often called ``IM0001`` or by their
-    UID, ``1.2.840.113619.2.55.3.1``)."""
+    UID, ``1.2.840.113619.2.55.3.1``), and DICOM content whatever the name (Siemens exports
+    ``.IMA``, other PACS ``.img`` or ``.dat``); a picture under another extension
+    (``scan.png.bak``) stays out, as a backup copy beside its original would double a sample."""
     p = Path(path)
     if p.name.startswith(".") or not p.is_file():
         return False
     suffix = image_suffix(p)
     if suffix in IMAGE_EXTENSIONS:
         return True
-    return _no_type_suffix(suffix) and detect_kind(p) is not None
+    kind = detect_kind(p)
+    return kind is not None if _no_type_suffix(suffix) else kind == "dicom"
 
 
 _CURRENT = object()
@@ -360,14 +364,17 @@ def _reason(exc: BaseException) -> str:
     header values), and an object's repr (``<... object at 0x...>``) is dropped as noise. A quoted
     value ("could not convert string to float: 'DOE^JOHN'", from a DICOM header) is withheld: a header
     may hold a patient's name or id, and this line reaches the terminal and logs (a tag's ``(gggg,eeee)``
-    stays, as the server's upload errors keep it).
+    stays, as the server's upload errors keep it). Python quotes a value holding an apostrophe in double
+    quotes (``"O'BRIEN^PAT"``), withheld too; an apostrophe inside a word ("the dataset's") opens no quote.
     """
-    import re
-
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     if not lines:
         return type(exc).__name__
     text = f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
     text = re.sub(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>", "", text)
-    text = re.sub(r"(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\) '[^']*')|'[^']*'", lambda m: m.group(1) or "(value withheld)", text)
+    text = _QUOTED.sub(lambda m: m.group(1) or "(value withheld)", text)
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+_QUOTED = re.compile(r"""(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\) '[^']*')|"(?:[^"\\]|\\.)*"|(?<!\w)'(?:[^'\\]|\\.)*'""")
+"""A tag and its quoted name (kept), or a quoted value in either quotes (withheld): see :func:`_reason`."""
