@@ -246,6 +246,7 @@ def verify(
         result = check(src, near_duplicates=near, max_distance=max_distance,  # type: ignore[arg-type]
                        progress=lambda done, total: bar.update(task, completed=done))
     fixed = _text_fix(src, result.to_dict(), fix.value) if fix is not None else None  # refused before writing
+    _note_other_settings(report, result.to_dict())
     write_report(report, result.to_dict(), replace)
     if segmentation:
         _print_seg_verify(result.to_dict(), report)
@@ -270,7 +271,11 @@ def verify(
         removed = ", ".join(f"{len(v)} from {k}" for k, v in done["removed"].items()) or "nothing"
         extra = (f"; {done['dropped_without_majority']} group(s) without a strict majority label dropped"
                  if done.get("dropped_without_majority") else "")
+        if done.get("patients_separated"):
+            extra += f"; {done['patients_separated']} patient(s) on two splits kept in their earliest split only"
         typer.echo(f"fixed source ({fix.value}): {out} (removed {removed}{extra}; kept {_per_split(done['kept'])})")
+        if done.get("left_on_two_splits"):
+            streams.warning(done["left_on_two_splits"])
     if clean_manifest is not None:
         from meddx.data.dedupe import write_clean_manifest
 
@@ -288,6 +293,16 @@ def _remedy(src: Any, summary: dict, report: Path) -> str:
     from meddx.evaluation.leakage import _remedy as remedy_for, source_kind
 
     return remedy_for(source_kind(src), summary).replace("verify-report.json", str(report))
+
+
+def _note_other_settings(report: Path, now: dict) -> None:
+    """A note when the earlier report replaced at ``report`` was made with other search settings."""
+    from meddx.cli.data_report import _read_verify_report
+    from meddx.data.verify_settings import earlier_report_note
+
+    note = earlier_report_note(str(report), _read_verify_report(report) if report.is_file() else None, now)
+    if note:
+        streams.note(note)
 
 
 def _note_ignored(text: bool, max_distance: Optional[int], near_threshold: float) -> None:

@@ -280,6 +280,9 @@ def _print_verify(report: dict, path: Path, remedy: str | None = None) -> None:
                   f"{s['near_duplicate_groups']} ({s['near_duplicate_groups_cross_split']})"
                   if report["settings"]["near_duplicates"] else "skipped")
     table.add_row("samples with a near copy in another split", _per_split(s["near_cross_split_samples"]))
+    if "flipped_rotated_groups" in s:  # image verify: mirror images and right-angle rotations
+        table.add_row("flipped/rotated copy groups (across splits)",
+                      f"{s['flipped_rotated_groups']} ({s['flipped_rotated_groups_cross_split']})")
     table.add_row("samples with any copy in another split", _per_split(s["any_cross_split_samples"]))
     table.add_row("duplicate groups with conflicting labels (rows)",
                   f"{s['conflicting_label_groups']} ({s['conflicting_label_rows']})")
@@ -297,6 +300,7 @@ def _print_verify(report: dict, path: Path, remedy: str | None = None) -> None:
         console.print("[yellow]shared across splits:[/yellow] " + ", ".join(
             f"{m['split']}:{m['id']} ({m['label']})" for m in g["members"][:4]) + (" ..." if g["size"] > 4 else ""))
     _more(console, cross, "group(s) shared across splits")
+    print_turned(console, report.get("flipped_rotated_copies") or [])
     print_untrainable(console, s, report.get("source", {}).get("task"))
     streams.notes(report.get("notes"))  # the reader's: a misspelt label, files left out (were in the JSON only)
     if report["summary"]["has_leakage"]:
@@ -307,6 +311,18 @@ def _print_verify(report: dict, path: Path, remedy: str | None = None) -> None:
                       "[green]no cross-split duplicates found[/green] (no patient ids, so patient overlap was not "
                       "checked)")
     console.print(f"report: {path}")
+
+
+def print_turned(console, groups: list[dict], shown: int = 5) -> None:  # type: ignore[no-untyped-def]
+    """The first flipped/rotated copy groups across splits, each member with its turn."""
+    from meddx.data.verify_dihedral import TURNS
+
+    cross = [g for g in groups if g["cross_split"]]
+    for g in cross[:shown]:
+        console.print("[yellow]flipped/rotated copy across splits:[/yellow] " + ", ".join(
+            f"{m['split']}:{m['id']} ({m['label']}, {TURNS.get(m['transform'], m['transform'])})"
+            for m in g["members"][:4]) + (" ..." if g["size"] > 4 else ""), soft_wrap=True)
+    _more(console, cross, "flipped/rotated group(s) shared across splits", shown)
 
 
 def _more(console, listed: list, what: str, shown: int = 5) -> None:  # type: ignore[no-untyped-def]

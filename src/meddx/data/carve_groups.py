@@ -8,7 +8,9 @@ and ``meddx data verify --clean-manifest`` cannot help (it only cleans the split
 Carving therefore finds near copies exactly as ``meddx data verify`` does (the same functions
 with the same settings: perceptual hash plus thumbnail correlation for 2D images and 3D
 volumes, MinHash plus exact Jaccard for documents) and joins them with the patient and
-exact-content groups. One difference: verify also calls any two blank (constant) images near
+exact-content groups. From settings version 3 a 2D image's flipped or rotated copy
+(:mod:`meddx.data.verify_dihedral`) is kept with it too: a mirror of a training image in
+validation is as much a copy as a re-encoded one. One difference: verify also calls any two blank (constant) images near
 copies; carving does not group those (byte-identical blanks are still grouped as exact copies):
 a blank image is a copy of no sample and carries nothing a model could memorise on one side and
 recall on the other (verify reports it for removal), while joining them would make one group of
@@ -40,15 +42,24 @@ NEAR_COPIES_KEY = "val_near_copies"
 NEAR_COPY_SETTINGS: dict[str, Any] = {
     # version 2: a grouped carve whose fold 1 holds too few groups (patients; splits.MIN_VAL_GROUPS) takes
     # a fold that holds enough; bundles recording version 1 re-carve fold 1 as they trained
-    "version": 2,
+    # version 3: flipped/rotated copies of 2D images (meddx.data.verify_dihedral) are grouped too, when
+    # "flips_rotations"; records of versions 1 and 2 re-carve without them (whatever that key says)
+    "version": 3,
     # image verify's defaults (meddx.data.verify.verify_source): 64-bit perceptual hash, 2 bits
     # per 64 apart at most (max_distance None), thumbnails correlated at >= 0.98
-    "hash_size": 8, "max_distance": None, "min_correlation": 0.98,
-    # text verify's defaults (meddx.data.text_verify.verify_text_source): Jaccard of word 5-grams
-    "threshold": 0.8, "shingle": 5, "num_perm": 128,
+    "hash_size": 8, "max_distance": None, "min_correlation": 0.98, "flips_rotations": True,
+    # text verify's defaults (meddx.data.text_verify.verify_text_source): Jaccard of word 5-grams, MinHash
+    # signatures of 128 values banded for Jaccard threshold - lsh_margin
+    "threshold": 0.8, "shingle": 5, "num_perm": 128, "lsh_margin": 0.1,
 }
 """Near-copy settings of a carving: verify's defaults, pinned here (not read from verify's
 signature) so that a recorded carving re-carves the same way even if verify's defaults change."""
+
+
+def groups_flips(settings: Mapping[str, Any]) -> bool:
+    """Whether a carving of ``settings`` groups flipped/rotated copies: version 3 and later, when
+    ``flips_rotations`` (a version-1/2 record merged over today's defaults carries it, yet never did)."""
+    return bool(settings.get("flips_rotations")) and int(settings.get("version", 1)) >= 3
 
 
 def near_copy_settings(near_copies: bool | Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -132,9 +143,10 @@ def near_copy_codes(source: Any, split: str, settings: Mapping[str, Any]) -> tup
 
 
 def _image_groups(source: Any, split: str, settings: Mapping[str, Any]) -> list[list[int]]:
-    """Near-copy groups (sample indices) of an image split, read and fingerprinted as verify
-    reads them (``verify.read_fingerprint``: file digest, decoded array, fingerprint, kept for
-    the verify that follows in training and evaluation, :mod:`meddx.data.fingerprints`);
+    """Near-copy groups (sample indices) of an image split, and from settings version 3 its
+    flipped/rotated copy groups, read and fingerprinted as verify reads them
+    (``verify.read_fingerprint``: file digest, decoded array, fingerprint, kept for the verify
+    that follows in training and evaluation, :mod:`meddx.data.fingerprints`);
     undecodable files (training reports them in its own way) and blank images are left out."""
     from meddx.data.verify import near_duplicate_members, read_fingerprint
     from meddx.data.verify_summary import _Item
@@ -173,7 +185,13 @@ def _image_groups(source: Any, split: str, settings: Mapping[str, Any]) -> list[
     if len(prints) < 2:
         return []
     found, _ = near_duplicate_members(prints, by_digest, settings["max_distance"], float(settings["min_correlation"]))
-    return [members for members, _ in found]
+    groups = [members for members, _ in found]
+    if groups_flips(settings):  # version 3: a mirror or rotation of a training image stays with it
+        from meddx.data.verify_dihedral import flipped_rotated_members
+
+        groups += [members for members, _, _ in flipped_rotated_members(
+            prints, by_digest, groups, settings["max_distance"], float(settings["min_correlation"]))]
+    return groups
 
 
 def _text_groups(source: Any, split: str, settings: Mapping[str, Any]) -> list[list[int]]:
@@ -195,7 +213,7 @@ def _text_groups(source: Any, split: str, settings: Mapping[str, Any]) -> list[l
     if len(shingles) < 2:
         return []
     return [rows for rows, _, _ in _near_groups(shingles, by_digest, float(settings["threshold"]),
-                                                int(settings["num_perm"]))]
+                                                int(settings["num_perm"]), float(settings.get("lsh_margin", 0.1)))]
 
 
 def old_carving_hint(dataset: Mapping[str, Any], kind: str | None = None) -> str | None:

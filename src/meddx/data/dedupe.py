@@ -1,8 +1,9 @@
 """Remove what ``verify`` found from the evaluation splits, as a new CSV manifest.
 
 Training data is left as it is; from the evaluation splits (val, test) we drop every sample
-whose content (exact or near duplicate) or patient also appears in an earlier split (train, then
-val: a test image copied in val leaves test), and keep one copy of exact duplicates within a split.
+whose content (exact or near duplicate, or a flipped/rotated copy) or patient also appears in an
+earlier split (train, then val: a test image copied in val leaves test), and keep one copy of
+exact duplicates within a split.
 The result is an ordinary CSV manifest (``path,label,split``), so any meddx command can use it
 and the original folder is never touched.
 """
@@ -38,7 +39,7 @@ def leaked_ids(report: dict[str, Any], eval_splits: tuple[str, ...] = EVAL_SPLIT
     redundant copies within a split."""
     drop: dict[str, set[str]] = {s: set() for s in eval_splits}
     order = ("train", *eval_splits)
-    for kind in ("exact_duplicates", "near_duplicates"):
+    for kind in ("exact_duplicates", "near_duplicates", "flipped_rotated_copies"):
         for group in report.get(kind, []):
             members = group["members"]
             keeper = next((s for s in order if any(m["split"] == s for m in members)), None)

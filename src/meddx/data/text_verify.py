@@ -38,6 +38,7 @@ from meddx.core.extras import needs_extra
 from meddx.data.base import TextSource
 from meddx.data.splits import check_patient_overlap, code_groups, component_codes
 from meddx.data.text import normalize_text, text_digest
+from meddx.data.text_fix_patients import FIXING_POLICIES, left_on_two_splits, shared_patient_rows
 from meddx.data.verify import VerifyReport, _group, _Item, _label, _summary, conflict_entries, exact_groups
 
 POLICIES = ("drop-conflicting", "drop-duplicates", "merge")
@@ -127,9 +128,10 @@ def _shingles(norm: str, size: int) -> set[str]:
 
 
 def _near_groups(shingles: dict[str, set[str]], by_digest: dict[str, list[int]], threshold: float,
-                 num_perm: int) -> list[tuple[list[int], float, float]]:
+                 num_perm: int, margin: float = _LSH_MARGIN) -> list[tuple[list[int], float, float]]:
     """Components of distinct documents linked by Jaccard >= ``threshold``, as sorted sample
-    indices with the largest and smallest similarity of the links that joined the component."""
+    indices with the largest and smallest similarity of the links that joined the component;
+    candidates from MinHashLSH banded for ``threshold - margin`` (a carving records its margin)."""
     with needs_extra("the near-duplicate search of documents (skip it: --no-near, near_duplicates=False)"):
         from datasketch import MinHash, MinHashLSH
 
@@ -138,7 +140,7 @@ def _near_groups(shingles: dict[str, set[str]], by_digest: dict[str, list[int]],
     # MinHashLSH's banding (b bands of r signature values; a candidate pair shares one band exactly), read
     # bucket by bucket instead of one query per document: a query returns every document of every bucket
     # it shares, so templated notes (all near copies of each other) cost n queries of n results each.
-    bands = MinHashLSH(threshold=max(0.05, threshold - _LSH_MARGIN), num_perm=num_perm).hashranges
+    bands = MinHashLSH(threshold=max(0.05, threshold - margin), num_perm=num_perm).hashranges
     values = np.stack([sig.hashvalues for sig in signatures])
     link = _Linker(lambda a, b: _jaccard(shingles[digests[a]], shingles[digests[b]]), threshold, len(digests))
     for start, end in bands:
@@ -218,8 +220,11 @@ def clean_text_source(source: TextSource, report: dict[str, Any] | VerifyReport,
     the first row (in split order train, val, test, then file order) of every other group, which
     removes cross-split copies; ``merge`` keeps one row per group: for multi-label the union of
     the group's labels, else the label held by a strict majority of the group (the first row
-    carrying it is kept); a group without a strict majority is dropped. The summary says, per
-    split, which ids were removed (and, for merge, relabelled).
+    carrying it is kept); a group without a strict majority is dropped. ``drop-duplicates`` and
+    ``merge`` also remove a patient's rows from every split after the earliest one holding them
+    (:mod:`meddx.data.text_fix_patients`; ``patients_separated``); ``drop-conflicting`` leaves them
+    and says so (``left_on_two_splits``). The summary says, per split, which ids were removed (and,
+    for merge, relabelled).
     """
     if policy not in POLICIES:
         raise ConfigError(f"--fix {policy!r}: expected one of {', '.join(POLICIES)}")
@@ -251,6 +256,7 @@ def clean_text_source(source: TextSource, report: dict[str, Any] | VerifyReport,
         for row in rows:
             if row != keep:
                 drop[row[0]].add(row[1])
+    separated = _separate_patients(report, position, policy, drop)
     splits = {}
     for split, data in source.splits.items():
         kept = [i for i in range(len(data)) if i not in drop[split]]
@@ -262,12 +268,31 @@ def clean_text_source(source: TextSource, report: dict[str, Any] | VerifyReport,
         "removed_rows": sum(len(v) for v in removed.values()), "removed": removed,
         "kept": {s: len(d) for s, d in splits.items()},
     }
+    if separated is not None:
+        summary["patients_separated"] = separated
+    left = left_on_two_splits(report, policy)
+    if left:
+        summary["left_on_two_splits"] = left
     if policy == "merge":
         summary["relabelled"] = dict(relabelled)
         summary["dropped_without_majority"] = no_majority
     note = f"cleaned with {policy}: removed {summary['removed_rows']} row(s) from {len(groups)} duplicate group(s)"
+    if separated:
+        note += f" and {separated} patient(s) on two splits (kept in their earliest split)"
     cleaned = replace(source, splits=splits, notes=[*source.notes, note])
     return cleaned, summary
+
+
+def _separate_patients(report: dict[str, Any], position: dict, policy: str, drop: dict[str, set[int]]) -> int | None:
+    """Add to ``drop`` the rows of patients on two splits outside their earliest split, for the
+    policies that promise no cross-split leakage (:mod:`meddx.data.text_fix_patients`); the number
+    of such patients, None for a policy that leaves them."""
+    if policy not in FIXING_POLICIES:
+        return None
+    shared = shared_patient_rows(report, list(dict.fromkeys(split for split, _ in position)))
+    for split, ids in shared.items():
+        drop[split].update(position[(split, sid)][1] for sid in ids if (split, sid) in position)
+    return len(report.get("patient_overlap") or [])
 
 
 def _merged_groups(report: dict[str, Any], position: dict, origin: str) -> list[list[tuple[str, str]]]:

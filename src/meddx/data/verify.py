@@ -11,11 +11,13 @@
   only items sharing a band exactly), not by comparing all pairs, then confirmed by the
   correlation of 32x32 thumbnails (``min_correlation``), since hashes of 28 px images or sparse
   masks collide for images that are only alike;
+- flipped and rotated copies of 2D images (:mod:`meddx.data.verify_dihedral`): a sample that is
+  another's mirror image or right-angle rotation, and not already its exact or near copy;
 - duplicate groups whose members carry different labels;
 - patients on more than one split.
 
-A duplicate group or patient on two splits is leakage: the test score would partly measure
-memorisation. The report is a dataclass with a JSON-serialisable ``to_dict()``.
+A duplicate group (exact, near, flipped/rotated) or patient on two splits is leakage: the test
+score would partly measure memorisation. The report is a dataclass with a JSON-serialisable ``to_dict()``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from meddx.data.verify_summary import (  # noqa: F401  (re-exported: text, table
     _cross_split_samples, _group, _Item, _summary, conflict_entries, exact_groups,
 )
 
+SEARCH_VERSION = 2
+"""Version of the duplicate search behind a report's findings (``settings.search_version``): 2 added
+flipped/rotated copies; a report without it (version 1) never looked for them."""
 _THUMB = 32  # thumbnail side for confirming near duplicates (the size phash itself looks at)
 
 
@@ -51,16 +56,18 @@ class VerifyReport:
     undecodable: list[dict] = field(default_factory=list)
     exact_duplicates: list[dict] = field(default_factory=list)
     near_duplicates: list[dict] = field(default_factory=list)
+    flipped_rotated_copies: list[dict] = field(default_factory=list)
     conflicting_labels: list[dict] = field(default_factory=list)
     patient_overlap: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     @property
     def has_leakage(self) -> bool:
-        """True when a duplicate group (exact or near) or a patient spans two splits."""
+        """True when a duplicate group (exact, near, flipped/rotated) or a patient spans two splits."""
         return (
             any(g["cross_split"] for g in self.exact_duplicates)
             or any(g["cross_split"] for g in self.near_duplicates)
+            or any(g["cross_split"] for g in self.flipped_rotated_copies)
             or bool(self.patient_overlap)
         )
 
@@ -78,6 +85,7 @@ def verify_source(
     hash_size: int = 8,
     max_distance: int | None = None,
     min_correlation: float = 0.98,
+    flips_rotations: bool = True,
     progress: Callable[[int, int], None] | None = None,
 ) -> VerifyReport:
     """Check ``source`` for undecodable files, duplicates, label conflicts and leakage.
@@ -86,7 +94,9 @@ def verify_source(
     near duplicate; by default 2 bits per 64 (so 2 for 2D with ``hash_size=8``, 6 for 3D,
     whose hash joins three slices). A candidate pair also needs a thumbnail correlation of at
     least ``min_correlation`` (re-encoded, resized or +1-brightness copies score > 0.999;
-    neighbouring MRI slices about 0.95). ``progress(done, total)`` is called as samples are read.
+    neighbouring MRI slices about 0.95). ``flips_rotations`` also searches 2D images for flipped and
+    rotated copies (same distance and correlation, :mod:`meddx.data.verify_dihedral`; only with
+    ``near_duplicates``). ``progress(done, total)`` is called as samples are read.
     A text source goes to :func:`meddx.data.text_verify.verify_text_source` (the same report).
     """
     if getattr(source, "modality", None) == "tabular":  # rows: exact duplicates of feature values
@@ -122,30 +132,55 @@ def verify_source(
     by_digest, exact = exact_groups(items)
     notes: list[str] = []
     near: list[dict] = []
+    turned: list[dict] = []
     if near_duplicates and prints:
         found, limit = near_duplicate_members(prints, by_digest, max_distance, min_correlation)
         near = [_group(items, members, max_distance=dist) for members, dist in found]
+        if flips_rotations:
+            turned = flipped_rotated_groups(items, prints, by_digest, [m for m, _ in found], max_distance,
+                                            min_correlation)
         if source.spatial_dims == 3:
-            notes.append("3D near duplicates compare the middle slice along each axis (3 perceptual hashes)")
+            notes.append("3D near duplicates compare the middle slice along each axis (3 perceptual hashes)"
+                         + ("; flipped/rotated copies are searched among 2D images only" if flips_rotations else ""))
     else:
         limit = max_distance
         notes.append("near-duplicate search skipped")
 
     conflicts = conflict_entries(exact, near)
     overlap = check_patient_overlap(source)
-    summary = _summary(source, items, undecodable, exact, near, overlap)
+    summary = _summary(source, items, undecodable, exact, near, overlap, turned=turned)
     summary["seconds"] = round(time.perf_counter() - start, 2)
     return VerifyReport(
         source={"name": source.name, "origin": source.origin, "task": source.task,
                 "label_names": list(source.label_names), "spatial_dims": source.spatial_dims},
         settings={"near_duplicates": near_duplicates, "hash_size": hash_size, "max_distance": limit,
-                  "min_correlation": min_correlation},
+                  "min_correlation": min_correlation, "flips_rotations": bool(near_duplicates and flips_rotations),
+                  "search_version": SEARCH_VERSION},
         summary=summary, undecodable=undecodable, exact_duplicates=exact, near_duplicates=near,
-        conflicting_labels=conflicts, patient_overlap=overlap, notes=[*source.notes, *notes],
+        flipped_rotated_copies=turned, conflicting_labels=conflicts, patient_overlap=overlap,
+        notes=[*source.notes, *notes],
     )
 
 
 # ------------------------------------------------------------------------------ reading
+def flipped_rotated_groups(items: list[_Item], prints: dict[str, tuple[np.ndarray, np.ndarray]],
+                           by_digest: dict[str, list[int]], near_groups: list[list[int]], max_distance: int | None,
+                           min_correlation: float) -> list[dict]:
+    """The report's ``flipped_rotated_copies``: groups (``_group``) of samples that are flipped or
+    rotated copies of each other, each member with its ``transform`` relative to the first one."""
+    from meddx.data.verify_dihedral import flipped_rotated_members
+
+    groups = []
+    for members, turns, dist in flipped_rotated_members(prints, by_digest, near_groups, max_distance,
+                                                        min_correlation):
+        group = _group(items, members, kind="flipped/rotated copy", max_distance=dist)
+        for k, member in zip(members, group["members"]):
+            member["transform"] = turns[k]
+        group["transforms"] = sorted(set(turns.values()) - {"as is"})
+        groups.append(group)
+    return groups
+
+
 def near_duplicate_members(prints: dict[str, tuple[np.ndarray, np.ndarray]], by_digest: dict[str, list[int]],
                            max_distance: int | None, min_correlation: float) -> tuple[list[tuple[list[int], int]], int]:
     """Groups of near-duplicate samples from the fingerprints of each distinct content.

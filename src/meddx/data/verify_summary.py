@@ -99,8 +99,15 @@ def _group(items: list[_Item], members: list[int], **extra: object) -> dict:
     }
 
 
-def duplicate_counts(exact: list[dict], near: list[dict]) -> dict[str, object]:
-    """The summary counts of exact and near duplicate groups that image and segmentation verify share."""
+def duplicate_counts(exact: list[dict], near: list[dict], turned: list[dict] | None = None) -> dict[str, object]:
+    """The summary counts of exact and near duplicate groups that image and segmentation verify share;
+    with ``turned`` (image verify's flipped/rotated copies) their counts too, and their samples among
+    ``any_cross_split_samples``."""
+    flipped = {} if turned is None else {
+        "flipped_rotated_groups": len(turned),
+        "flipped_rotated_groups_cross_split": sum(g["cross_split"] for g in turned),
+        "flipped_rotated_cross_split_samples": _cross_split_samples(turned),
+    }
     return {
         "exact_duplicate_groups": len(exact),
         "exact_duplicate_groups_cross_split": sum(g["cross_split"] for g in exact),
@@ -109,7 +116,8 @@ def duplicate_counts(exact: list[dict], near: list[dict]) -> dict[str, object]:
         "near_duplicate_groups": len(near),
         "near_duplicate_groups_cross_split": sum(g["cross_split"] for g in near),
         "near_cross_split_samples": _cross_split_samples(near),
-        "any_cross_split_samples": _cross_split_samples(exact + near),
+        **flipped,
+        "any_cross_split_samples": _cross_split_samples(exact + near + (turned or [])),
     }
 
 
@@ -123,8 +131,9 @@ def _cross_split_samples(groups: list[dict]) -> dict[str, int]:
 
 
 def _summary(source: ImageSource, items: list[_Item], undecodable: list[dict], exact: list[dict],
-             near: list[dict], overlap: list[dict]) -> dict:
-    """The summary every verify report shares (counts only; the groups are in the report)."""
+             near: list[dict], overlap: list[dict], turned: list[dict] | None = None) -> dict:
+    """The summary every verify report shares (counts only; the groups are in the report);
+    ``turned``: image verify's flipped/rotated copies (other kinds have none, and no such keys)."""
     redundant_within: dict[str, int] = defaultdict(int)
     for g in exact:
         per_split: dict[str, int] = defaultdict(int)
@@ -137,7 +146,7 @@ def _summary(source: ImageSource, items: list[_Item], undecodable: list[dict], e
         "samples_per_split": {s: len(d) for s, d in source.splits.items()},
         "undecodable": len(undecodable),
         "distinct_contents": len({i.digest for i in items if i.digest is not None}),
-        **duplicate_counts(exact, near),
+        **duplicate_counts(exact, near, turned),
         "exact_duplicate_groups_within_split": sum(not g["cross_split"] for g in exact),
         "exact_redundant_copies_within_split": dict(redundant_within),
         **conflict_counts(exact, near),
