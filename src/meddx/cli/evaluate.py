@@ -29,7 +29,7 @@ def evaluate(
     columns: Optional[str] = typer.Option(None, "--columns", help="Tables: comma-separated column names of a file without a header row (default: training's, when it had none)."),
     attributes: Optional[Path] = typer.Option(None, "--attributes", help="CSV keyed by sample id (id,sex,age_band,site,...) for subgroup metrics."),
     subgroup: Optional[list[str]] = typer.Option(None, "--subgroup", help="Column forming subgroups (repeatable): of --attributes, else of the --data CSV itself (e.g. site)."),
-    operating_point: Optional[list[str]] = typer.Option(None, "--operating-point", help="Extra rule chosen on val and reported, e.g. 'sensitivity>=0.95' (repeatable)."),
+    operating_point: Optional[list[str]] = typer.Option(None, "--operating-point", help="Extra rule chosen on val and reported, e.g. 'sensitivity>=0.95' (repeatable; multi-label: per label, multi-class: one-vs-rest per class)."),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=0, help="Bootstrap resamples for the CIs (0: none)."),
     level: float = typer.Option(0.95, "--level", min=0.5, max=0.999, help="Confidence level of the intervals."),
     seed: int = typer.Option(0, "--seed", min=0, max=SEED_MAX, help="Seed of the bootstrap."),
@@ -44,9 +44,16 @@ def evaluate(
     if 0 < bootstrap < 10:  # refused before any image is read, not after predicting
         raise typer.BadParameter(f"{bootstrap} resamples give no usable interval; use 0 (no intervals) or at "
                                  "least 10 (1000 is the default)", param_hint="--bootstrap")
+    _check_rules(operating_point)  # a malformed rule: refused before any image is read, not after predicting
     _check_out_folder(out)
     if _is_segmentation_bundle(bundle):
         from meddx.evaluation.seg_evaluate import SegEvalSettings, evaluate_seg_bundle
+
+        if operating_point:  # thresholds on class probabilities: a segmentation evaluation has none to choose
+            from meddx.core.errors import ConfigError
+
+            raise ConfigError(f"--operating-point {operating_point[0]!r}: bundle {bundle!r} segments images; "
+                              "operating points apply to classification bundles (binary, multi-class, multi-label)")
 
         metrics, path = evaluate_seg_bundle(bundle, data, split=split, out=out, report=report,
                                             settings=SegEvalSettings(n_resamples=bootstrap, level=level, seed=seed))
@@ -83,6 +90,19 @@ def _print_evaluation(metrics: dict[str, Any], path: Path, lines: list[str], rep
     typer.echo(f"metrics: {path}")
     if report:
         typer.echo(f"report:  {path.parent / 'report.html'}")
+
+
+def _check_rules(rules: Optional[list[str]]) -> None:
+    """Refuse a malformed ``--operating-point`` rule (``sens>=0.9``, ``sensitivity>=1.5``) now, naming
+    the flag, the rule and what is expected, not after the split was read and predicted."""
+    from meddx.core.errors import ConfigError
+    from meddx.evaluation.operating import parse_rule
+
+    for rule in rules or []:
+        try:
+            parse_rule(rule)
+        except ConfigError as exc:
+            raise ConfigError(f"--operating-point: {exc}") from None
 
 
 def _check_out_folder(out: Optional[Path]) -> None:
@@ -129,19 +149,9 @@ def headline(metrics: dict[str, Any]) -> list[str]:
              + (f"  macro-F1 {_ci(ci.get('macro_f1'), metrics.get('macro_f1'))}" if metrics["task"] != "binary" else "")
              # --level other than 0.95: every interval printed below is at that level, which nothing else said
              + (f"  ({ci['level'] * 100:g}% intervals)" if ci.get("level") not in (None, 0.95) else "")]
-    point = metrics.get("operating_point") or {}
-    if metrics["task"] == "binary":
-        positive = metrics["label_names"][1]
-        pc, pci = metrics["per_class"][positive], (ci.get("per_class") or {}).get(positive, {})
-        lines.append(f"operating point ({point.get('rule')}, threshold {_f(point.get('threshold'))}, chosen on val): "
-                     f"sensitivity {_ci(pci.get('sensitivity'), pc['sensitivity'])}  "
-                     f"specificity {_ci(pci.get('specificity'), pc['specificity'])}")
-    if metrics["task"] != "binary" and metrics.get("operating_points"):  # no bundle line above to sit under
-        lines.append(f"extra operating points (chosen on val; the bundle decides by {point.get('rule')}):")
-    for extra in metrics.get("operating_points", []):
-        for name, rates in extra.get(metrics.get("split"), {}).items():
-            lines.append(f"  {extra['rule']} ({name}): sensitivity {_ci(rates['sensitivity'])}  "
-                         f"specificity {_ci(rates['specificity'])}")
+    from meddx.evaluation.operating_lines import operating_lines  # binary: one line; multi-label: one per label
+
+    lines += operating_lines(metrics)
     # after the operating points: the extra ones are the network's, not the baseline's
     base = (metrics.get("baseline") or {}).get(metrics.get("split"))
     if base:

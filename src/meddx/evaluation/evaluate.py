@@ -80,8 +80,8 @@ def predictions_from_raw(predictor: Any, split: str, data: Any, raw: np.ndarray)
 
 
 def predict_split(predictor: Any, source: ImageSource, split: str, batch_size: int | None = None) -> SplitPredictions:
-    """Preprocess a split with the bundle's fitted preprocessing and predict it in chunks (``batch_size``
-    ``None``: the predictor's own, scaled to the input size)."""
+    """Preprocess a split with the bundle's fitted preprocessing and predict it one pass at a time, no
+    pass of a single image (``batch_size`` ``None``: the predictor's own, scaled to the input size)."""
     data = source.split(split)
     if data.texts is not None:  # documents: the text predictor tokenises them itself
         return predictions_from_raw(predictor, split, data, predictor.predict_texts(data.texts, calibrated=False))
@@ -91,13 +91,10 @@ def predict_split(predictor: Any, source: ImageSource, split: str, batch_size: i
     if data.records is not None or data.table is not None:  # series, tables: the predictor encodes the split
         return predictions_from_raw(predictor, split, data, predictor.predict_split_data(data, calibrated=False))
     from meddx.data.orientation import reading_for
+    from meddx.evaluation.image_passes import predict_images  # never a pass of one image (its module docstring)
 
-    chunks = []
     with reading_for(predictor):  # volumes in the voxel orientation the bundle was trained on
-        for start in range(0, len(data), 512):  # bounded memory for large file sources
-            images = [source.get_image(split, i) for i in range(start, min(start + 512, len(data)))]
-            chunks.append(predictor.predict_arrays(images, batch_size=batch_size, calibrated=False))
-    raw = np.concatenate(chunks) if chunks else np.zeros((0, len(predictor.label_names)), dtype=np.float64)
+        raw = predict_images(predictor, source, split, len(data), batch_size)
     return predictions_from_raw(predictor, split, data, raw)
 
 
@@ -166,6 +163,11 @@ def assess(
         metrics["ci"] = ci
     else:
         metrics["ci"] = None
+    from meddx.evaluation.operating_report import measured_rates
+
+    measured = measured_rates(metrics)  # each decision threshold beside its rates (multi-label: per label)
+    if measured is not None:
+        metrics["operating_point"]["measured"] = measured
     before = calibration_summary(preds.labels, preds.probs if preds.raw_probs is None else preds.raw_probs,
                                  task, n_bins=settings.n_bins)
     metrics["calibration"] = {
@@ -197,25 +199,11 @@ def assess(
 
 def _extra_operating_points(predictor: Any, preds: SplitPredictions, val: SplitPredictions | None,
                             settings: EvalSettings) -> list[dict[str, Any]]:
-    """Each rule's threshold chosen on validation, with the test rates and their CIs."""
-    from meddx.core.errors import DataError
-    from meddx.evaluation.intervals import metric_intervals
-    from meddx.evaluation.operating import choose_operating_point, thresholds_of
+    """Each rule's threshold chosen on validation, with the test rates and their CIs
+    (``operating_report.extra_operating_points``, resampling whole patients when known)."""
+    from meddx.evaluation.operating_report import extra_operating_points
 
-    if val is None:
-        raise DataError("extra operating points need the validation split, to choose their thresholds on")
-    task, names = predictor.task, predictor.label_names
-    points = []
-    for rule in settings.extra_rules:
-        point = choose_operating_point(val.labels, val.probs, task, rule, per_class=task != "binary", label_names=names)
-        ci = metric_intervals(preds.labels, preds.probs, task, threshold=thresholds_of(point, names), label_names=names,
-                              groups=_groups(preds), n_resamples=max(settings.n_resamples, 0), level=settings.level,
-                              seed=settings.seed, scores=preds.scores)
-        keep = ("sensitivity", "specificity", "ppv", "npv")
-        classes = [names[1]] if task == "binary" else names
-        point[preds.split] = {c: {m: ci["per_class"][c][m] for m in keep} for c in classes}
-        points.append(point)
-    return points
+    return extra_operating_points(predictor, preds, val, settings, groups=_groups(preds))
 
 
 def dataset_summary(source: ImageSource, verify: bool = True) -> dict[str, Any]:
@@ -275,6 +263,10 @@ def evaluate_bundle(
 
     check_out_folder(out, "out")  # before any prediction
     settings = settings or EvalSettings()
+    from meddx.evaluation.operating import parse_rule
+
+    for rule in settings.extra_rules:  # a malformed rule, too, before any prediction
+        parse_rule(rule)
     predictor, path = _bundle_predictor(bundle, out)
     attrs = None
     if attributes is not None or subgroup_columns:

@@ -81,8 +81,29 @@ def parse_rule(rule: str) -> ThresholdRule:
     except ValueError:
         value = None
     if not kind or value is None or not 0.0 <= value <= 1.0:
-        raise ConfigError(f"unknown threshold rule {rule!r}; valid rules: {RULE_HELP}, e.g. 'sensitivity>=0.95'")
+        raise ConfigError(f"threshold rule {rule!r}: {_rule_problem(text)}; valid rules: {RULE_HELP}")
     return ThresholdRule(kind, value, f"fixed:{value:g}" if kind == "fixed" else f"{kind}>={value:g}")
+
+
+def _rule_problem(text: str) -> str:
+    """What is wrong with a rule ``parse_rule`` refused, in words: a target outside [0, 1] (95 for 0.95),
+    a known rate with another operator (``sensitivity=0.9``), or an unknown name (with the closest one)."""
+    import difflib
+
+    name, op, raw = re.match(r"^([A-Za-z_-]*)(>=|<=|=>|==|=|>|<|:)?(.*)$", text).groups()  # type: ignore[union-attr]
+    if (name, op) in ((k, ">=") for k in ("sensitivity", "specificity", "ppv")) or (name, op) == ("fixed", ":"):
+        try:
+            value = float(raw)
+        except ValueError:
+            return f"the target must be a number in [0, 1], e.g. 0.95; got {raw!r}"
+        return f"the target must be in [0, 1] (a proportion: 0.95, not 95); got {value:g}"
+    if name in ("sensitivity", "specificity", "ppv"):
+        return f"write the target as '{name}>=X' (at least X, X in [0, 1]); got {repr(op) if op else 'no operator'}"
+    known = ["sensitivity", "specificity", "ppv", "fixed", *_MAXIMISED]
+    close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.4) or [
+        k for k in known if name and k.startswith(name.lower())]
+    guess = f"{close[0]}>={raw}" if close and close[0] not in ("fixed", *_MAXIMISED) and raw else (close[0] if close else "")
+    return f"unknown rule{f' (did you mean {guess!r}?)' if guess else ''}"
 
 
 def describe_rule(rule: str, resamples: int | None = None) -> str:
