@@ -48,7 +48,8 @@ _PAIR_RE = re.compile(r"(?:(?P<a>\d{1,2})/(?P<b>\d{1,2})|(?P<da>[0-3]\d|[1-9])\.
 _SHORT_DOT_END_RE = re.compile(r"[ \t]*(?:[;,)]|\.(?!\d)|$)|[ \t]+(?:by|at|in|with|and|for|to|from)\b", re.M)
 # a noun of an event with a word that dates it: "next review 22/11", "missed dialysis 21/11", "last appt 04/12"
 _EVENT_RE = re.compile(r"(?i:\b(?:next|last|previous|missed|planned|booked|provisional)[ \t]+(?:review|appt|appointment"
-                       r"|dialysis|bloods|clinic|visit|session|scan|dose|infusion|f/?u|follow-?up|check)"
+                       r"|dialysis|bloods|clinic|visit|session|scan|dose|infusion|f/?u|follow-?up|check"
+                       r"|tests?|inr|injection|jab|procedure|operation|smear|swab|echo|ecg|x-?ray|mri|ct)"  # (round 24)
                        r"(?:[ \t]+(?:date|due))?)(?![\w'’-])[ \t]*:?[ \t]*(?:(?i:on|is|due)[ \t]+)?")
 # a score or a measure named just before the verb: "pain reviewed 7/10", "MRC power checked 4/5"
 _SCORE_BEFORE_RE = re.compile(r"(?i:\b(?:pain|score|scores|scored|gcs|bp|power|mrc|oxford|mmse|moca|amts|ace|acuity|va"

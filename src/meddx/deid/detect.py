@@ -23,6 +23,7 @@ from meddx.deid.dates_clock import find_clock_dates
 from meddx.deid.ids_intl import find_intl_ids
 from meddx.deid.ids_refs import find_ref_ids
 from meddx.deid.dates_ordinal import find_ordinal_days
+from meddx.deid.dates_ranges import find_date_ranges
 from meddx.deid.ids_uk import find_uk_ids
 from meddx.deid.letters import LOWER, UPPER
 from meddx.deid.locations import find_locations
@@ -43,6 +44,7 @@ from meddx.deid.names_cues import find_cue_names
 from meddx.deid.names_dob import find_dob_names
 from meddx.deid.names_handover import find_handover_names
 from meddx.deid.names_slots import find_slot_names
+from meddx.deid.names_staff import find_staff_names
 from meddx.deid.places_travel import find_travel_places
 from meddx.deid.names_kin import find_kin_names
 from meddx.deid.names_headings import find_heading_names
@@ -63,10 +65,12 @@ from meddx.deid.ocr import ocr_reading
 from meddx.deid.overscrub_guards import drop_overscrubs
 from meddx.deid.overscrub_brands import drop_brand_overscrubs
 from meddx.deid.overscrub_more import drop_more_overscrubs
+from meddx.deid.overscrub_makers import drop_maker_overscrubs
 from meddx.deid.overscrub_products import drop_product_overscrubs, product_word
 from meddx.deid.tables import find_table_names
 from meddx.deid.places_cues import find_cue_places
 from meddx.deid.places_intl import find_intl_places
+from meddx.deid.places_clinics import find_clinic_places
 from meddx.deid.places_lanes import find_rural_places
 from meddx.deid.places_villages import find_village_places
 from meddx.deid.places_more import find_more_places, towns_after_places
@@ -117,6 +121,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_site_places(text)  # "CT at Middlemore;", "Flat 12, Cae Glas", "Avenida da Liberdade", "1015 CJ"
     cands += find_rural_places(text)  # "Rose Cottage, Back Lane, Great Snoring", "Dadaab camp" (round 21)
     cands += find_village_places(text) + find_travel_places(text)  # "bloods at Tadley.", "lands at Scrabster" (22, 23)
+    cands += find_clinic_places(text) + find_date_ranges(text)  # "Eye Clinic, Wythenshawe from", "4-8 November" (24)
     cands += find_postal_places(text)  # "Vill. Rampur", "Am Markt 7, 48143 Münster", "Address: Kilcolgan, Co. Galway"
     cands += find_unit_addresses(text)  # "Kroger on Lincoln Way", "Rural Route 3", "Chicago, Apt 12F", "Duluth, Unit 6"
     cands += find_practices(text) + find_clock_dates(text)  # "to The Limes Surgery", "arrived 03/11 0214"
@@ -134,6 +139,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_world_names(text)  # "Li Wen Hao", "Park Ji-hoon", "Nurul Izzah binti Hamzah", "Hamid al-Harbi"
     cands += find_unlisted_names(text)  # "Tapio Kääriäinen", "Thulani Mkhwanazi", "Litia Vakacegu" (round 21)
     cands += find_handover_names(text) + find_slot_names(text)  # "...: Zbigniew Kaczmarek in Bay 6", "bay 4 Jed Cantrell"
+    cands += find_staff_names(text)  # "driver Kev to", "PC Harman informed", "Percival Stannard, 84M" (round 24)
     cands += find_heading_names(text)  # "Allergy clinic: Seo-yeon Kim (8)", "Femke de Vries", "HCA Leilani;"
     cands += find_headed_names(text)  # "Apheresis unit: Darlene Begay plasma", "Beridze Funeral Service" (round 22)
     cands += find_object_names(text)  # "brought Ikechukwu in", "Officer Mensah escorted", "Dr, um, Castellanos"
@@ -152,7 +158,7 @@ def _candidates(text: str) -> list[Cand]:
     cands = split_name_town(text, drop_age_nouns(text, drop_street_dr(text, cands)))
     cands = drop_more_overscrubs(text, cands)  # "Sisters Ward and Theatre staff", "R3230AC cells", "Watched Hamilton"
     cands = drop_brand_overscrubs(text, trim_post_nominals(text, cands))  # "brought Seretide in", "Boston Scientific"
-    cands = drop_product_overscrubs(text, cands)  # "ingested Ma Huang capsules", "Burns review" (round 21)
+    cands = drop_maker_overscrubs(text, drop_product_overscrubs(text, cands))  # "Ma Huang capsules", "at Lidl" (21, 24)
     return drop_place_overscrubs(text, drop_overscrubs(text, drop_clinical_terms(text, cands)))  # "from Bay 3"
 
 

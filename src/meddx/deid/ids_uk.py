@@ -26,7 +26,8 @@ NI_CTX_RE = re.compile(r"(?:\bNI(?:NO)?|(?i:\bnational\s+insurance))(?:\s*(?:No\
 # (not a culture plate: "Blood agar plate AB12 CDE" is a laboratory label)
 PLATE_CTX_RE = re.compile(r"(?i:\b(?:vehicle|reg(?:istration)?|vrm|car|van|lorry|truck|" + LAB_PLATE
                           + r"plate))\b[^\n\d]{0,12}?"
-                          r"(?P<val>(?-i:[A-Z]{2}\d{2}\s?[A-Z]{3}))(?![\w-])")
+                          r"(?P<val>(?-i:[A-Z]{2}\d{2}\s?[A-Z]{3}|[A-Z]\d{1,3}\s?[A-Z]{3}|[A-Z]{3}\s?\d{1,3}[A-Z]))(?![\w-])")
+# (and, round 24, the older prefix and suffix shapes after the same words: "car reg A123 BCD", "reg ABC 123D")
 # "07449 802 116", "07700 900461": a UK mobile (07xxx) in 5-3-3 or 5-6 groups, no phone word needed
 UK_MOBILE_RE = re.compile(r"(?<![\w+/.-])07\d{3} (?:\d{3} \d{3}|\d{6})(?![\w/-]|[ .]\d)")
 # "(020 8947 3310)", "duty line 0161 474 3870", "029 2034 1189": a UK or Irish landline, trunk 0 and spaced groups,

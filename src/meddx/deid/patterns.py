@@ -151,7 +151,8 @@ TIME_SPANS = r"days?|weeks?|wks?|months?|mths?|hours?|hrs?|years?|yrs?"
 LAB_PLATE = r"(?<!agar\s)(?<!culture\s)(?<!petri\s)(?<!growth\s)(?<!macconkey\s)(?<!chocolate\s)"
 CONTEXT_IDS: list[tuple[str, str]] = [
     ("VEHICLE", r"vin|vehicle\s+identification(?:\s+number)?|vehicle\s*(?:id|#)|licen[cs]e\s+plate(?:\s+number)?"
-                r"|" + LAB_PLATE + r"plate\s*(?:number|no\.?|#)?|tag\s*#|registration\s+plate"),
+                r"|" + LAB_PLATE + r"plate\s*(?:number|no\.?|#)?|tag\s*#|registration\s+plate"
+                r"|rego|(?:car|vehicle)\s+reg(?:istration)?|reg(?:istration)?\s*(?:no\.?|number|mark)"),  # (round 24)
     ("BIOMETRIC", r"finger\s?print(?:\s+scan)?|thumb\s?print|retina(?:l)?\s+scan|retina|iris\s+scan|iris"
                   r"|voice\s?print|palm\s?print|palm\s+vein|biometric|facial\s+recognition|face\s+template"
                   r"|hand\s+geometry|gait\s+signature|dna\s+profile"),

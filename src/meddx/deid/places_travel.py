@@ -22,6 +22,7 @@ import re
 
 from meddx.deid import lexicon
 from meddx.deid.letters import LOWER, UPPER
+from meddx.deid.names import english_looking
 from meddx.deid.overscrub_products import brand_word
 from meddx.deid.patterns import Cand
 from meddx.deid.product_words import kind_word
@@ -34,6 +35,14 @@ _TRAVEL = (r"(?i:fly|flies|flying|flew|flown|flights?|land|lands|landed|landing|
 _TRAVEL_RE = re.compile(rf"(?<![\w'’-]){_TRAVEL}(?:[ \t]+(?:(?i:the|a)[ \t]+)?[a-z]+)?[ \t]+(?i:at|from|in|to|into|via)"
                         rf"[ \t]+(?P<place>{_W}(?:[ \t]+{_W})?)"
                         r"(?=[ \t]*(?:[,;:.()]|\Z|\n)|[ \t]+(?:[a-z]|\d|[A-Z]{1,6}(?![\w'’-])))")
+# round 24: a verb of rescue or arrival, up to two words, then the place ("winched from Glen Etive", "arrived via
+# Calais", "taken by crew to Treliske"; "taken" only with "to": "taken from Medline" is a source); no English-shaped
+# word unless after a landform's word, no number after
+_RESCUE_RE = re.compile(r"(?<![\w'’-])(?i:winch(?:ed|ing)?|airlift(?:ed|ing)?|arriv(?:e|es|ed|ing|al)|evacuated|rescued"
+                        r"|conveyed|taken(?=(?:[ \t]+[a-z]+){0,2}[ \t]+to\b)|travel(?:l?ed|l?ing|s)?)"
+                        r"(?:[ \t]+[a-z]+){0,2}[ \t]+(?i:at|from|to|via)"
+                        rf"[ \t]+(?P<place>{_W}(?:[ \t]+{_W})?)(?=[ \t]*(?:[,;:.()]|\Z|\n)|[ \t]+[a-z])")
+_LANDFORMS = frozenset("Glen Loch Lough Ben Strath Kyle Mount Port Cape Isle Lake".split())
 _CHAINS = (r"Tesco|Asda|Sainsbury['’]?s|Morrisons|Lidl|Aldi|Co-?op|Waitrose|Iceland|Boots|Superdrug|Lloyds|Spar"
            r"|Costa|Greggs|McDonald['’]s|Argos|Primark|Wickes|Homebase|Halfords|Currys|Wetherspoons?|Kroger|Walmart"
            r"|Walgreens|Safeway|Costco|Publix|Meijer")
@@ -45,7 +54,7 @@ _WELSH_RE = re.compile(rf"(?<![\w'’-])(?i:at|from|in|to|near|off|below|above|o
                        rf"(?:[ \t]+(?:y|yr|y'r)[ \t]+|[ \t]+){_W})(?![\w'’-])")
 _CHAIN_WORD_RE = re.compile(_CHAINS)
 _GATE_RE = re.compile(r"(?i:fl[yie]|land|embark|board|sail|ferr|dock|moor|depart|pick|drop|collect|ashore|berth|port"
-                      r"|layover|stopover|connecting)")
+                      r"|layover|stopover|connecting|winch|airlift|arriv|evacuat|rescu|convey|taken|travel)")
 _MONTHS_DAYS = frozenset(calendar.day_name) | frozenset(calendar.month_name[1:])
 # the parts of a port, an airport or a station, which a number follows ("boarded at Gate 12", "to Terminal 5")
 _PORT_PARTS = frozenset("""Gate Gates Terminal Platform Stand Pier Berth Dock Deck Quay Jetty Level Floor Exit Junction
@@ -58,6 +67,11 @@ def find_travel_places(text: str) -> list[Cand]:
     if _GATE_RE.search(text):
         for m in _TRAVEL_RE.finditer(text):
             if all(_place_word(w) for w in m.group("place").split()):
+                out.append(Cand(m.start("place"), m.end("place"), "LOCATION", "travel", 52))
+        for m in _RESCUE_RE.finditer(text):
+            words = m.group("place").split()
+            if all(_place_word(w) and (not english_looking(w) or k > 0 and words[0] in _LANDFORMS)
+                   for k, w in enumerate(words) if k > 0 or w not in _LANDFORMS):
                 out.append(Cand(m.start("place"), m.end("place"), "LOCATION", "travel", 52))
     if "," in text:
         for m in _CHAIN_RE.finditer(text):
