@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -178,7 +179,7 @@ def test_a_multi_line_error_message_is_printed_on_one_line(capsys, monkeypatch) 
     def fail(**_: object) -> None:
         raise DataError("scan.dcm: cannot decode\n  (a library's detail on a second line)\n")
 
-    monkeypatch.setattr(cli_main, "_command", lambda: fail)  # the click command main() runs
+    monkeypatch.setattr(cli_main, "_command", lambda: SimpleNamespace(main=fail))  # the click command main() runs
     _assert_one_line_error(run_cli(["train"], capsys), "scan.dcm: cannot decode | (a library's detail")
 
 
