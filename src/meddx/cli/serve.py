@@ -44,10 +44,11 @@ def serve(
 
     _preflight({"--timeout": timeout, "--poll-seconds": poll_seconds, "--max-wait-ms": max_wait_ms,
                 "--max-upload-mb": max_upload_mb, "--max-unzipped-mb": max_unzipped_mb}, log_level, ssl_certfile, ssl_keyfile)
-    import uvicorn
+    import uvicorn  # noqa: F401 - a missing serve extra is named before the checks below
 
     from meddx.serving.app import create_app
     from meddx.serving.settings import ServeSettings, default_threads
+    from meddx.serving.stopping import run_server
 
     settings = ServeSettings(
         host=host, port=port, models=list(models or []), max_batch=max_batch, max_wait_ms=max_wait_ms,
@@ -65,8 +66,10 @@ def serve(
                    "Put a TLS-terminating proxy in front or pass --ssl-certfile/--ssl-keyfile.", err=True)
     logging.basicConfig(level=getattr(logging, log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, ssl_certfile=ssl_certfile,
-                ssl_keyfile=ssl_keyfile, server_header=False, timeout_keep_alive=10)
+    status = run_server(create_app(settings), host=host, port=port, log_level=log_level, ssl_certfile=ssl_certfile,
+                        ssl_keyfile=ssl_keyfile, server_header=False, timeout_keep_alive=10)
+    if status:  # 0: stopped by SIGTERM or Ctrl-C after answering the requests in flight
+        raise typer.Exit(status)
 
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")  # uvicorn's names

@@ -47,7 +47,9 @@ async def read_body(request: Request, served: Any) -> Any:
         try:
             upload = form.get("file")
             if upload is None:
-                raise Problem(422, "missing-file", 'send the image as the multipart/form-data field "file"')
+                raise Problem(422, "missing-file", 'the body holds no complete form field "file" (none was sent, or '
+                              "the body ends before its closing boundary, as an upload cut off does); send the image as "
+                              'the multipart/form-data field "file", e.g. curl -F file=@scan.png')
             if isinstance(upload, str):  # a part without a filename is a text field: its bytes decoded as text
                 raise Problem(422, "missing-file", 'the form field "file" came as text (its part has no filename); '
                               "send the image as a file upload, e.g. curl -F file=@scan.png (not file=<scan.png)")
@@ -152,5 +154,6 @@ def _series_needs_3d(served: Any, kind: str) -> None:
     predictor = served.predictor
     dims = predictor.spatial_dims if served.segmentation else len(predictor.preprocessor.spatial_size)
     if dims != 3:
-        raise Problem(422, "wrong-dimensions", f"the upload is a ZIP of a DICOM series (a volume), but model "
-                      f"{served.name!r} reads {dims}D images; send one image file (PNG, JPEG, DICOM slice) per request")
+        raise Problem(422, "wrong-dimensions", f"the upload is a ZIP archive, the form a DICOM series (a volume) is "
+                      f"sent in, but model {served.name!r} reads {dims}D images; send one image file (PNG, JPEG, "
+                      "DICOM slice) per request")
