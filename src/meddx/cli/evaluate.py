@@ -300,21 +300,11 @@ def cv(
         summary = cross_validate(cfg, folds=k, resume=resume, progress=progress, say=streams.notice)  # progress
     else:
         cfg = load_config(config, flags=flags_given(ctx), **values)
-        summary = cross_validate(cfg, folds=folds, out=out, progress=progress)
-    typer.echo(summary["how"])
-    for f in summary["folds"]:
-        typer.echo(f"  fold {f['fold']}: n_test={f['n_test']}  AUC {_f(f['auc'])}  accuracy {_f(f['accuracy'])}")
-    k, over = len(summary["folds"]), summary.get("mean_folds") or {}
-    for m, mean in summary["mean"].items():
-        sd = summary["sd"].get(m)
-        typer.echo(f"  {m}: {_f(mean)} ± {_f(sd)}" + (f"  ({over[m]} of {k} folds)" if over.get(m, k) < k else ""))
-    typer.echo(f"  pooled out-of-fold AUC {_ci(summary['pooled']['auc'])}"
-               + (f"  macro-F1 {_ci(summary['pooled']['macro_f1'])}" if "macro_f1" in summary["pooled"] else ""))
-    base = summary.get("baseline")
-    if base:
-        typer.echo(f"  baseline ({base['model']}): " + "  ".join(
-            f"{m} {_f(v)} ± {_f(base['sd'].get(m))}" for m, v in base["mean"].items()))
-        typer.echo("  model - baseline (pooled): " + "  ".join(f"{m} {_ci(v)}" for m, v in base["difference"].items()))
+        summary = cross_validate(cfg, folds=folds, out=out, progress=progress, say=streams.notice)  # fold notes
+    from meddx.evaluation.cv_lines import cv_lines  # mean ± sd over folds, intervals with their method
+
+    for line in cv_lines(summary):
+        typer.echo(line)
     from meddx.evaluation.cv_cuts import cut_folds_warning
 
     cut = cut_folds_warning(summary)  # folds whose last epoch the time limit stopped mid-way

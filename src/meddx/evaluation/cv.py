@@ -24,7 +24,11 @@ from meddx.data.base import ImageSource, SplitData
 from meddx.evaluation.cv_checks import (fallback_warning, fold_gaps, fold_stats, fold_warnings, gap_warning,
                                         size_warning, threshold_fallback)
 from meddx.evaluation import cv_plan
-from meddx.evaluation.cv_folds import development_split, fold_near_copies, grouping_hint, make_folds
+from meddx.evaluation.cv_baseline import baseline_summary as _baseline_summary  # noqa: F401  (tests import it here)
+from meddx.evaluation.cv_baseline import deciding_scores as _deciding_scores
+from meddx.evaluation.cv_baseline import metric_intervals_of  # noqa: F401
+from meddx.evaluation.cv_folds import (ahead_of_training, check_patient_column, development_split,
+                                       fold_near_copies, grouping_hint, make_folds, unused_test_note)
 from meddx.evaluation.cv_resume import FoldOutcome, fold_bundle, fold_outcomes, pooling_interrupts
 
 SUMMARY_METRICS = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
@@ -98,6 +102,7 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     source = load_source(config.data, carve_val=False, text_options=config.text_options,
                          options=config.source_options)
     dev = development_split(source)
+    check_patient_column(config, dev)  # an image source reads no column it names: refused, not ignored
     fold_index, how = make_folds(dev, source.origin, folds, config.seed, source=source)
     check_folds_trainable(source, dev, fold_index, how, config)
     gaps = fold_gaps(dev, fold_index, list(source.label_names))  # classes a fold's held-out part lacks
@@ -122,6 +127,10 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     def fold_of(k: int) -> ImageSource:  # built when needed: K copies of the images would cost K times the memory
         return fold_source(source, dev, fold_index[k], k, len(fold_index), how, config)
 
+    for line in [unused_test_note(source, dev)] + (ahead_of_training(dev, fold_index, gaps, list(source.label_names))
+                                                   if plan is None else []):
+        if line:  # after every refusal (one line each), while --folds can still be changed
+            say(line)
     outcomes = fold_outcomes(len(fold_index), out_dir, plan, say,  # a resumed fold's run: its data.json checked
                              lambda k, run: _train_fold(fold_of(k), k, config, name, out_dir, progress, run),
                              lambda k, run: runlib.check_same_data(run, fold_of(k)))
@@ -136,6 +145,7 @@ def _summary(config: Any, folds: int, source: ImageSource, dev: SplitData, fold_
     from meddx.evaluation.intervals import metric_intervals
     from meddx.evaluation.evaluate import SplitPredictions, write_predictions
     from meddx.evaluation.cv_cuts import cut_folds
+    from meddx.evaluation.cv_lines import interval_record
 
     per_fold: list[dict[str, Any]] = []
     oof: list[tuple[int, SplitPredictions, list[str]]] = []
@@ -180,8 +190,10 @@ def _summary(config: Any, folds: int, source: ImageSource, dev: SplitData, fold_
     summary = {
         "data": config.data, "task": source.task, "label_names": list(source.label_names), "folds": per_fold,
         "k": folds, "how": how, "fold_near_copies": fold_near_copies(source, dev), "n": len(dev),
+        "n_test_unused": len(source.splits["test"]) if "test" in source.splits else 0,  # the source's own test split
         **_mean_sd(per_fold, gaps),
         "pooled": {"auc": pooled["auc"], "auprc": pooled["auprc"], **pooled_extra, "n": len(pooled_preds.ids),
+                   **interval_record(pooled),  # the method, level, resamples and unit of the bounds (cv_lines)
                    "note": "out-of-fold probabilities pooled over folds; threshold-free metrics (and argmax ones "
                            "for multi-class) only, because each fold chose its own threshold"
                            + ("; multi-class folds decided by argmax p_k·w_k with their own class weights: the "
@@ -308,63 +320,6 @@ def decision_thresholds(predictor: Any) -> float | dict[str, float] | None:
     if getattr(predictor, "task", None) == "multilabel" and per_label:
         return dict(per_label)
     return predictor.threshold
-
-
-def _baseline_summary(per_fold: list[dict[str, Any]], parts: list[Any], network: Any, source: ImageSource,
-                      config: Any, decisions: Any = None, base_decisions: Any = None) -> dict[str, Any]:
-    """The bundled baseline's per-fold mean ± sd, its pooled out-of-fold intervals, and the paired
-    pooled difference network − baseline (multi-class: argmax metrics as well); whole patients are
-    resampled when the source has patient ids, as for the network's pooled intervals. ``decisions``:
-    the network's pooled scores whose argmax is each fold's own decision (class-weighted folds,
-    argmax p_k·w_k), for the argmax metrics; ``None`` when that is the argmax of ``network``'s.
-    ``base_decisions``: the same for the baseline (a multi-class text baseline with its balanced
-    weights' shift removed decides by argmax p_k·w_k: the plain argmax of its pooled probabilities
-    would count other decisions than its folds made)."""
-    from meddx.evaluation.intervals import metric_intervals, paired_difference_intervals
-
-    metrics = [m for m in SUMMARY_METRICS if per_fold[0].get("baseline", {}).get(m) is not None]
-    rows = [f["baseline"] for f in per_fold]
-    base = _pool(parts)
-    keys = ["auc", "auprc"] + (["accuracy", "balanced_accuracy", "macro_f1"] if source.task == "multiclass" else [])
-    common = dict(label_names=list(source.label_names), n_resamples=cv_resamples(config), seed=config.seed,
-                  groups=_patient_groups(network))  # the same cases (and patients) as the baseline's pooled rows
-    pooled = metric_intervals_of(base, source.task, common)
-    diff = paired_difference_intervals(network.labels, network.probs, base.probs, source.task,
-                                       scores_a=network.scores, scores_b=base.scores, **common)
-    if base_decisions is not None:  # its argmax metrics at its folds' own decisions
-        decided_base = metric_intervals(base.labels, base_decisions.probs, source.task, **common)
-        pooled = {**pooled, **{k: decided_base[k] for k in keys if k not in ("auc", "auprc")}}
-    if decisions is not None or base_decisions is not None:  # the same resamples (seed), each model's own decisions
-        decided = paired_difference_intervals(network.labels, (decisions or network).probs,
-                                              (base_decisions or base).probs, source.task, **common)
-        diff = {**diff, **{k: decided[k] for k in keys if k not in ("auc", "auprc")}}
-    return {"model": per_fold[0].get("baseline_model"),
-            **dict(zip(("mean", "sd"), fold_stats(rows, [f.get("missing_classes") or [] for f in per_fold], metrics))),
-            "pooled": {k: pooled[k] for k in keys}, "difference": {k: diff[k] for k in keys},
-            "unit": diff["unit"], "n_units": diff["n_units"],
-            "note": "difference = network - baseline on the pooled out-of-fold predictions (paired bootstrap)"
-                    + ("; argmax metrics at each fold's own decisions (argmax p_k·w_k)"
-                       if decisions is not None or base_decisions is not None else "")}
-
-
-def _deciding_scores(probs: np.ndarray, weights: Any) -> np.ndarray:
-    """Multi-class scores whose argmax is a fold's decision: its probabilities, or for a
-    class-weighted fold the one-hot rows of its decisions (``evaluation.decision.decided_class``, as
-    ``Predictor.decide`` and ``oof_predictions.csv``), so pooled argmax metrics count the labels each
-    fold gave. Not p_k·w_k renormalised: dividing by the row sum can merge two near-equal products
-    (classes tied in the network's output), and argmax then took another class than the fold did."""
-    from meddx.evaluation.decision import decided_class
-
-    p = np.asarray(probs, dtype=np.float64)
-    if weights is None or p.ndim != 2:
-        return p
-    return np.eye(p.shape[1])[decided_class(p, np.asarray(weights, dtype=np.float64))]
-
-
-def metric_intervals_of(preds: Any, task: str, common: dict[str, Any]) -> dict[str, Any]:
-    from meddx.evaluation.intervals import metric_intervals
-
-    return metric_intervals(preds.labels, preds.probs, task, scores=preds.scores, **common)
 
 
 def _mean_sd(per_fold: list[dict[str, Any]], gaps: list[list[str]]) -> dict[str, Any]:

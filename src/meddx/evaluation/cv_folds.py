@@ -171,3 +171,46 @@ def development_split(source: ImageSource) -> SplitData:
     return SplitData(ids=[*a.ids, *b.ids], labels=np.concatenate([a.labels, b.labels]),
                      patient_ids=[*a.patient_ids, *b.patient_ids] if both else None,  # type: ignore[misc]
                      images=images, paths=paths, texts=texts, records=records, table=table)
+
+
+def check_patient_column(config: Any, dev: SplitData) -> None:
+    """Refuse ``--patient-column`` (config ``patient_column``) for an image source, before the folds are made:
+    documents, tables and series read their patient ids from the column it names, but an image manifest
+    reads them from its ``patient_id`` column (a DICOM file from its PatientID), whatever the option says.
+    Ignored without a word, the folds were grouped otherwise than the user asked (by sample, or by the
+    manifest's own column) and the ``how`` line was the only hint."""
+    column = getattr(config, "patient_column", None)
+    if column is None or str(column).strip().lower() == "patient_id":  # the manifest's own column: what it reads
+        return
+    if dev.texts is not None or dev.table is not None or dev.records is not None:
+        return
+    named = config.named("patient_column") if hasattr(config, "named") else "patient_column"
+    raise ConfigError(f"{named} {column!r}: {config.data} is an image source, whose patient ids come from a "
+                      "manifest's patient_id column (or each DICOM file's PatientID), not from a column this option "
+                      f"names, so the folds would not be grouped by it; name that manifest column patient_id, or "
+                      f"leave {named} out")
+
+
+def ahead_of_training(dev: SplitData, fold_index: list[np.ndarray], gaps: list[list[str]],
+                      label_names: list[str]) -> list[str]:
+    """The warnings about the folds themselves (a fold testing no case of a class; unequal folds), as
+    ``note:`` lines said before fold 0 trains: they are known from the folds alone, and before they came
+    only with the results, after every fold had trained (hours, for images), when a user could no longer
+    choose other ``--folds``. ``cv.json`` and the end of the run still give them as warnings."""
+    from meddx.evaluation.cv_checks import gap_warning, size_warning
+
+    found = [w for w in (gap_warning(gaps, dev, label_names), size_warning(dev, fold_index)) if w]
+    return [f"note: before fold 0 trains (Ctrl-C now to change --folds; this is said again at the end): {w}"
+            for w in found]
+
+
+def unused_test_note(source: ImageSource, dev: SplitData) -> str | None:
+    """A ``note:`` line when the source has a test split of its own: the folds are cut from train and val
+    only, so those samples are in no fold, and nothing said so (a paper would report K-fold results "on"
+    the whole file, ``cv.json``'s ``n`` aside). ``None`` without a test split."""
+    test = source.splits.get("test")
+    if test is None or not len(test):
+        return None
+    return (f"note: {source.origin}'s own test split ({len(test)} samples) is not used: the folds are cut from its "
+            f"{len(dev)} train and val samples, and it stays held out (cv.json: n_test_unused); evaluate a fold's "
+            "bundle, or a model trained with meddx train, on it")
