@@ -130,6 +130,15 @@ def list_models(pattern: str = "*") -> list[str]:
     return MODELS.names(pattern)
 
 
+# What a model of each input kind reads, in words for errors ("model 'logreg' reads table features").
+INPUT_WORDS = {"image": "images", "text": "documents", "features": "table features", "series": "time series"}
+
+
+def reads(kind: str) -> str:
+    """What a model whose ``input`` is ``kind`` reads, in words (``"features"`` -> ``"table features"``)."""
+    return INPUT_WORDS.get(kind, kind)
+
+
 def model_info(name: str, input: str | None = None, output: str | None = None) -> dict[str, Any]:
     """Metadata of ``name``: at least ``dims`` (supported spatial dims) and ``description``.
 

@@ -64,7 +64,7 @@ class TabularPlan(BaseModel):
 def make_tabular_plan(config: TrainConfig, source: ImageSource, overrides: dict[str, Any] | None = None) -> TabularPlan:
     """Decide model, arguments, imputation, schedule and class weights from the config and the
     training split; ``overrides`` (an edited plan.json) win over everything."""
-    from meddx.models.registry import model_info
+    from meddx.models.registry import model_info, reads
     from meddx.models.tabular import GBM_DEFAULTS, LOGREG_DEFAULTS
     from meddx.training.plan import _class_weights, apply_overrides, check_class_weight_count
     from meddx.training.plan_file import PlanOverrides
@@ -80,7 +80,7 @@ def make_tabular_plan(config: TrainConfig, source: ImageSource, overrides: dict[
     reasons["model"] = "set in config" if config.model else DEFAULT_REASON
     kind = model_info(model, input="features").get("input", "image")
     if kind != "features":
-        raise ModelError(f"model {model!r} reads {kind}s, but {source.origin} is a "
+        raise ModelError(f"model {model!r} reads {reads(kind)}, but {source.origin} is a "
                          "table; pick logreg, gbm or mlp (`meddx models`)")
     if config.dp and model != "mlp":
         raise ConfigError(f"--dp trains by DP-SGD, which needs a network trained by gradient: use --model mlp "

@@ -250,11 +250,11 @@ def _check_text_model(name: str, source: TextSource) -> None:
     """Refuse an unknown name (suggesting and listing the text models only) or a model that reads
     something else than documents."""
     from meddx.core.errors import ModelError
-    from meddx.models.registry import model_info
+    from meddx.models.registry import model_info, reads
 
     kind = model_info(name, input="text").get("input", "image")
     if kind != "text":
-        raise ModelError(f"model {name!r} reads {kind}s, but {source.origin} holds documents; pick a text model "
+        raise ModelError(f"model {name!r} reads {reads(kind)}, but {source.origin} holds documents; pick a text model "
                          "from `meddx models` (lstm, bilstm-attention, transformer, textcnn)")
 
 

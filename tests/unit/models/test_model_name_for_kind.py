@@ -98,3 +98,21 @@ def test_image_typo_lists_image_classifiers_only() -> None:
     names = _valid_names(message)
     assert {"resnet18", "densenet121", "seed-cnn"} <= names
     assert names.isdisjoint({"lstm", "gbm", "unet", "grud"}), names
+
+
+
+@pytest.mark.parametrize("model, words", [("logreg", "table features"), ("grud", "time series")])
+def test_a_text_source_says_what_another_model_reads_in_words(model: str, words: str) -> None:
+    """``model 'logreg' reads featuress`` was the message (the input kind with an "s" glued on)."""
+    from meddx.training.text_fit import _check_model
+
+    with pytest.raises(ModelError, match=f"model '{model}' reads {words}, but notes.csv holds documents"):
+        _check_model(SimpleNamespace(model=model, model_args={}), SimpleNamespace(origin="notes.csv", num_classes=2))
+
+
+def test_a_table_source_says_what_a_series_model_reads_in_words() -> None:
+    from meddx.training.config import TrainConfig
+    from meddx.training.tabular_plan import make_tabular_plan
+
+    with pytest.raises(ModelError, match="model 'grud' reads time series, but t.csv is a table"):
+        make_tabular_plan(TrainConfig(data="t.csv", model="grud"), SimpleNamespace(origin="t.csv"))
