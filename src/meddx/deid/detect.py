@@ -71,6 +71,8 @@ from meddx.deid.tables import find_table_names
 from meddx.deid.places_cues import find_cue_places
 from meddx.deid.places_intl import find_intl_places
 from meddx.deid.places_clinics import find_clinic_places
+from meddx.deid.places_round25 import find_round25_places
+from meddx.deid.names_round25 import find_round25_names
 from meddx.deid.places_lanes import find_rural_places
 from meddx.deid.places_villages import find_village_places
 from meddx.deid.places_more import find_more_places, towns_after_places
@@ -140,6 +142,7 @@ def _candidates(text: str) -> list[Cand]:
     cands += find_unlisted_names(text)  # "Tapio Kääriäinen", "Thulani Mkhwanazi", "Litia Vakacegu" (round 21)
     cands += find_handover_names(text) + find_slot_names(text)  # "...: Zbigniew Kaczmarek in Bay 6", "bay 4 Jed Cantrell"
     cands += find_staff_names(text)  # "driver Kev to", "PC Harman informed", "Percival Stannard, 84M" (round 24)
+    cands += find_round25_names(text) + find_round25_places(text)  # "MR ALPHONSE NWACHUKWU", "at Kawerau mill" (25)
     cands += find_heading_names(text)  # "Allergy clinic: Seo-yeon Kim (8)", "Femke de Vries", "HCA Leilani;"
     cands += find_headed_names(text)  # "Apheresis unit: Darlene Begay plasma", "Beridze Funeral Service" (round 22)
     cands += find_object_names(text)  # "brought Ikechukwu in", "Officer Mensah escorted", "Dr, um, Castellanos"

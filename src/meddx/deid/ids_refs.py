@@ -13,7 +13,8 @@ import re
 from meddx.deid.patterns import Cand
 
 _REF_RE = re.compile(
-    r"(?<![\w-])(?i:ref|reference|our[ \t]+ref|your[ \t]+ref|file|case|claim|crime|incident|custody(?:[ \t]+ref)?)\.?"
+    r"(?<![\w-])(?i:ref|reference|our[ \t]+ref|your[ \t]+ref|file|case|claim|crime|incident"
+    r"|custody(?:[ \t]+(?:ref|record))?)\.?"  # (round 25: "custody record WY/2231/24")
     r"(?:[ \t]*(?i:no|number|#)\.?)?[ \t]*:?[ \t]*"
     r"(?P<id>[A-Z]{1,5}\d{0,9}(?:/[A-Z0-9]{1,8}){1,4})(?![\w/-])")
 

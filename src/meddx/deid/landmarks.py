@@ -23,7 +23,8 @@ from meddx.deid.place_words import _english, _proper_word
 _W = rf"[{UPPER}][{LOWER}]+(?:['’][{LOWER}]|-[{UPPER}][{LOWER}]+)*"  # "Westminster", "Addenbrooke's", "Bhatt-Morrow"
 _PREP = r"(?<![\w-])(?:on|near|at|from|off|by|across|along|under|outside|behind|opposite|to|towards?|into|onto|down|up|via)"
 _LANDMARK_END = (r"Bridge|Common|Heath|Pier|Embankment|Square|Circus|Green|Market|Station|Promenade|Harbour|Harbor"
-                 r"|Quay|Wharf|Tower|Castle|Abbey|Stadium|Arena|Mall|Beach|Moor|Fields|Gardens|Park")
+                 r"|Quay|Wharf|Tower|Castle|Abbey|Stadium|Arena|Mall|Beach|Moor|Fields|Gardens|Park"
+                 r"|Cove|School|College|Academy")  # (round 25: "at Cardinal Newman Catholic School")
 # "on Westminster Bridge", "near Tooting Bec Common", "outside Paddington Station"
 LANDMARK_RE = re.compile(_PREP + rf"[ \t]+(?:the[ \t]+)?(?P<place>(?:{_W}[ \t]+){{1,3}}(?:{_LANDMARK_END}))(?![\w'’-])")
 _STREET_END = r"Street|Road|Avenue|Lane|Boulevard|Crescent"

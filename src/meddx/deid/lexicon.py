@@ -102,6 +102,7 @@ naevus nevus naevi nevi
 balloon stages guidelines guideline competence
 mask masks frame collar brace
 regime regimen regimens bundle lens lenses
+resection
 """.split())
 
 STATE_ABBRS = frozenset("""

@@ -23,7 +23,8 @@ from meddx.deid.patterns import Cand
 # ---- employers ------------------------------------------------------------------------------
 
 _EMPLOYER_CUE_RE = re.compile(
-    r"(?i:\b(?:employer[ \t]*:|(?:employed\s+(?:by|at|with)|employee\s+(?:of|at)|(?:works|working|worked)\s+"
+    r"(?i:\b(?:employer[ \t]*:?|(?:concentrator[ \t]+|equipment[ \t]+)?supplier[ \t]*:?"  # (round 25: no colon needed)
+    r"|(?:employed\s+(?:by|at|with)|employee\s+(?:of|at)|(?:works|working|worked)\s+"
     r"(?:(?:part[ -]time|full[ -]time|nights|days|weekends|overnights|seasonally)\s+)?"
     r"(?:as\s+an?\s+(?:[a-z/-]+\s+){1,3})?(?:for\s+\d+\s+(?:years?|yrs?|months?)\s+)?(?:for|at)"
     r"|retired\s+(?:[a-z/-]+\s+){0,3}?from|retiree\s+of|(?:laid\s+off|fired|let\s+go)\s+(?:by|from)"

@@ -15,6 +15,10 @@ Round 23 and round 24's held-out lines left names with a cue no rule read:
   (``Thaddeus Mbeki-Owens drives``), with the same checks;
 - two capitalised words after a phrase about a person's death or estate (``death of Desmond Pilkington``), or
   after ``with`` and before ``from``/``who`` (``with Jonah Whitcombe from Bozeman``).
+
+Round 25 added: ``PSW``/``HCSW`` (a support worker's title: ``PSW Ginette visits``); a rank after ``by``/``with``
+needs no officer's verb after the name (``brought in by PC Driscoll from the pier``); a worker's one name before a
+verb of speech may be shaped like an English plural (``keyworker Mags rang``).
 """
 
 from __future__ import annotations
@@ -35,11 +39,15 @@ _WORKERS = (r"driver|taxi[ \t]+driver|keyworker|key[ \t]+worker|attorney|deputy|
 # a worker's noun in lower case, or capitalised where a line or a label starts ("Keyworker Bob Tait rang"; not "the
 # Deceased Estate"); a police or judicial rank as written
 _NOUNS = (rf"(?:{_WORKERS}|(?:^|(?<=\n)|(?<=:[ \t])|(?<=\.[ \t]))(?i:{_WORKERS})"
-          r"|(?P<rank>PC|DC|DS|DI)|PCSO|DCI|Sgt|HHJ|DJ|District[ \t]+Judge|Judge)")
+          r"|(?P<rank>PC|DC|DS|DI)|PCSO|DCI|Sgt|HHJ|DJ|District[ \t]+Judge|Judge|PSW|HCSW)")
 # after a rank that is also a clinical abbreviation (presenting complaint, discharge summary), what an officer does
 _RANK_VERB_RE = re.compile(r"[ \t]+(?:informed|attended|attending|called|rang|phoned|present|arrived|took|takes|says"
                            r"|said|stated|states|reports|reported|aware|escorted|escorting|brought|has|had|was|is|will"
                            r"|to|on[ \t]+scene)\b|[ \t]*\((?:\d|collar)")
+# "brought in by PC Driscoll from the pier": after "by" or "with" a rank is an officer whatever follows (round 25)
+_BY_BEFORE_RE = re.compile(r"(?<![\w'’-])(?:by|with)[ \t]+\Z")
+# "keyworker Mags rang": a worker's one name before a verb of speech may be shaped like an English plural (round 25)
+_SPOKE_RE = re.compile(r"[ \t]+(?:rang|called|phoned|emailed|texted|said|says|visited|confirmed|reported)\b")
 _NOUN_RE = re.compile(rf"(?<![\w'’/-])(?:{_NOUNS})[ \t]+(?P<name>{TOKEN}(?:[ \t]+{TOKEN})?)"
                       r"(?=[ \t]*(?:[,;:.)]|\Z|\n)|[ \t]+[a-z])")
 # an age and a sex, an age, a date of birth or a record number after the name and a comma or a bracket
@@ -58,7 +66,7 @@ _WITH_RE = re.compile(rf"(?<![\w'’-])with[ \t]+(?P<name>{TOKEN}[ \t]+{TOKEN})(
 _DEATH_RE = re.compile(rf"(?i:\b(?:death|funeral|estate|passing|inquest|burial|cremation)[ \t]+of[ \t]+(?:the[ \t]+late"
                        rf"[ \t]+)?)(?P<name>{TOKEN}(?:[ \t]+{TOKEN}){{0,2}})")
 _GATE_RE = re.compile(r"(?i:driver|worker|attorney|deputy|executor|appointee|defendant|detainee|claimant|casualty"
-                      r"|deceased|victim|witness|caller|informant|land|lodger|employer|supervisor|foreman|manager"
+                      r"|deceased|victim|witness|caller|informant|land|lodger|employer|supervisor|foreman|manager|PSW|HCSW"
                       r"|mentor|tutor|sponsor|buddy|befriender|handyman|cleaner|judge|PC|DC|DS|DI|Sgt|HHJ|DJ)")
 # English-shaped endings of given names ("Wilfred", "Winifred", "Percival", "Thaddeus", "Cletus"), not of a heading's
 # participle or adjective ("Suspected Kawasaki, 4M")
@@ -72,9 +80,11 @@ def find_staff_names(text: str) -> list[Cand]:
     if _GATE_RE.search(text):
         for m in _NOUN_RE.finditer(text):
             words = m.group("name").split()
-            if m.group("rank") and not _RANK_VERB_RE.match(text, m.end("name")):
+            if m.group("rank") and not _RANK_VERB_RE.match(text, m.end("name")) \
+                    and not _BY_BEFORE_RE.search(text, max(0, m.start() - 8), m.start()):
                 continue  # "PC Dysphagia, 2/52": a presenting complaint, "DS", "DC": a discharge
-            if _pair_ok(text, m.start("name"), words) if len(words) == 2 else _person(words[0]):
+            if _pair_ok(text, m.start("name"), words) if len(words) == 2 else (
+                    _person(words[0]) or not m.group("rank") and _loose(words[0]) and _SPOKE_RE.match(text, m.end())):
                 out.append(Cand(m.start("name"), m.end("name"), "NAME", "staff-noun", 45))
     pairs = (_PAIR_BEFORE_RE.search(text, max(0, d.start() - 80), d.start()) for d in _AFTER_PAIR_RE.finditer(text))
     for m in [*(p for p in pairs if p), *_DEATH_RE.finditer(text), *_WITH_RE.finditer(text)]:

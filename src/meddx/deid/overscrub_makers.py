@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from meddx.deid import lexicon
+from meddx.deid.names import is_eponym_use
 from meddx.deid.patterns import Cand
 from meddx.deid.product_words import kind_word
 
@@ -54,7 +55,8 @@ def drop_maker_overscrubs(text: str, cands: list[Cand]) -> list[Cand]:
             continue
         if c.type == "NAME":
             tail = _COMMA_TAIL_RE.search(value)
-            if tail and _CARE_AFTER_RE.match(text, c.end):
+            # (round 25: "Dr Iqbal, Whipple resection": an eponymous operation after the comma, not a first name)
+            if tail and (_CARE_AFTER_RE.match(text, c.end) or is_eponym_use(text, c.end)):
                 c = Cand(c.start, c.start + tail.start(), c.type, c.rule, c.priority)
                 value = text[c.start:c.end]
             if _product(text, value, c.end) and not c.rule.startswith("world") \

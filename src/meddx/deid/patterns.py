@@ -165,7 +165,7 @@ CONTEXT_IDS: list[tuple[str, str]] = [
                     r"|insurance\s*(?:id|#|no|number)|health\s*plan(?:\s*(?:id|#|no|number))?"
                     r"|group\s*(?:#|no|number)|medicare(?:\s*(?:id|#|no|number|beneficiary))?"
                     r"|medicaid(?:\s*(?:id|#|no|number))?|mbi|hicn|beneficiary(?:\s*(?:id|#|no|number))?|plan\s*id"
-                    r"|nhs\s*(?:number|no|#|(?=:))|health\s*card(?:\s*(?:#|no|number))?|ohip|phn"
+                    r"|nhs\s*(?:number|no|#|(?=:))|health\s*card(?:\s*(?:#|no|number))?|ohip|phn|ramq"
                     # "insurance: Fax # 615.786.6225" is the insurer's fax: a phone word ends the label's reach
                     r"|(?:insurance|insurer|coverage|carrier|payer|payor)\b"
                     r"(?:(?!\b(?:fax|phone|tel|telephone|mobile|cell|pager|ph)\b)[^\n\d]){0,30}?"

@@ -81,9 +81,13 @@ def towns_after_places(text: str, chosen: list[Cand]) -> list[Cand]:
     common = lexicon.common_words()
     out: list[Cand] = []
     for c in chosen:
-        m = _TOWN_AFTER_PLACE_RE.match(text, c.end) if c.type == "LOCATION" else None
+        # (round 25: also a branch's town after an employer, "employer Laurentian Forest Products, Kapuskasing.",
+        # where an English-shaped town is taken too: "-ing" is common in Canadian and British town names)
+        employer = c.type == "NAME" and c.rule == "employer"
+        m = _TOWN_AFTER_PLACE_RE.match(text, c.end) if c.type == "LOCATION" or employer else None
         words = m.group("town").split() if m else []
-        if m and _named(words, common) and not any(w.lower() in common or w in _LARGER or w in lexicon.STATE_NAMES
+        named = _named(words, common) or employer and all(_proper_word(w, common) for w in words)
+        if m and named and not any(w.lower() in common or w in _LARGER or w in lexicon.STATE_NAMES
                                                    for w in words):
             out.append(Cand(m.start("town"), m.end("town"), "LOCATION", "city-after", 56))
     return out
