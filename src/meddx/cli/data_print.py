@@ -21,6 +21,11 @@ def _print_text_info(result: dict) -> None:
                    + (" (positives per label)" if result["task"] == "multilabel" else ""))
     for name in result["label_names"]:
         counts.add_row(name, *(str(s["class_counts"].get(name, 0)) for s in splits.values()))
+    if result["task"] == "multilabel":  # positives per label do not add up to the documents: say how they relate
+        sets = [s.get("label_sets") or {} for s in splits.values()]
+        counts.add_row("[italic]no label[/italic]", *(str(c.get("no_label", "-")) for c in sets))
+        counts.add_row("[italic]labels per document (mean, max)[/italic]", *(
+            f"{c['mean_labels']:g}, {c['max_labels']}" if c.get("mean_labels") is not None else "-" for c in sets))
     counts.add_row("[bold]total[/bold]", *(f"[bold]{s['count']}[/bold]" for s in splits.values()))
     console.print(counts)
     lengths = Table("split", "in", "min", "median", "p95", "max", "mean", "empty", "patients", title="document lengths")

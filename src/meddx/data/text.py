@@ -28,9 +28,10 @@ from meddx.core.errors import DataError
 from meddx.data.base import SPLITS, SplitData, TaskType, TextSource, order_label_names, too_few_classes
 from meddx.data.splits import split_alias
 from meddx.data.text_columns import (
-    SHOW, cell, check_not_swapped, check_unicode, find_column, guess_label, guess_text, id_values, label_values,
+    cell, check_not_swapped, check_unicode, find_column, guess_label, guess_text, id_values, label_values,
     looks_swapped, missing_column, split_values, text_values,
 )
+from meddx.data.text_cells import SHOW
 from meddx.data.text_exports import decode_bytes as _decode  # predict imports it from here
 from meddx.data.text_header import header_name, ignored_columns
 from meddx.data.text_exports import check_not_json_array, parquet_cells

@@ -17,10 +17,11 @@ import numpy as np
 from meddx.core.errors import DataError
 from meddx.data.base import TaskType, case_clash_notes, order_label_names, too_few_classes
 from meddx.data.splits import SPLIT_ALIASES, split_alias
-from meddx.data.text_exports import list_cell, merge_label_variants, nul_free_cells  # ids: text_rows too
+from meddx.data.text_cells import cell, check_one_style as _check_one_style, label_list as _label_list
+from meddx.data.text_cells import rows_text as _rows_text
+from meddx.data.text_exports import merge_label_variants, nul_free_cells  # ids: text_rows too
 
 MAX_LABEL_VALUES = 50  # a column with more distinct values is not guessed to be the label
-SHOW = 5  # row numbers quoted in a message
 FILE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".dcm", ".gz", ".nii", ".npy"}
 
 
@@ -54,13 +55,6 @@ def missing_column(path: Path, name: str, role: str, columns: list[str], flag: s
     meant = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
     return DataError(f"{path}: no column {name!r} for the {role}; {meant}available columns: {', '.join(columns)}; "
                      f"pass one of them with {flag}")
-
-
-def cell(value: Any) -> str:
-    """A scalar cell as stripped text; missing (None, NaN) as ''."""
-    if value is None or (isinstance(value, float) and (math.isnan(value) or value.is_integer())):
-        return "" if value is None or math.isnan(value) else str(int(value))
-    return str(value).strip()
 
 
 def guess_text(path: Path, table: dict[str, list[Any]], candidates: list[str], notes: list[str]) -> str:
@@ -105,10 +99,6 @@ def guess_label(path: Path, table: dict[str, list[Any]], candidates: list[str], 
     notes.append(f"{path.name}: no 'label' column; using {few[0][0]!r}, the one other column with few distinct "
                  f"values ({few[0][1]}); override with --label-column")
     return few[0][0]
-
-
-def _rows_text(rows: list[int]) -> str:
-    return ", ".join(map(str, rows[:SHOW])) + (", ..." if len(rows) > SHOW else "")
 
 
 def text_values(path: Path, values: list[Any], column: str, rows: list[int]) -> list[str]:
@@ -169,19 +159,6 @@ def id_values(path: Path, values: list[Any], column: str, notes: list[str] | Non
     return ids
 
 
-def _label_list(value: Any, delimiter: str | None) -> list[str] | None:
-    """The label names of a multi-label cell, or None for a single-label cell."""
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [cell(x) for x in value if cell(x)]
-    if isinstance(value, str) and value.strip().startswith("["):
-        parsed = list_cell(value.strip())  # JSON, or pandas' to_csv text of a list column
-        if isinstance(parsed, list):
-            return [cell(x) for x in parsed if cell(x)]
-    if delimiter is not None and isinstance(value, str) and value.strip():
-        return [x.strip() for x in value.split(delimiter) if x.strip()]
-    return None
-
-
 def label_values(path: Path, values: list[Any], column: str, delimiter: str | None, rows: list[int],
                  notes: list[str] | None = None) -> tuple[list[str], np.ndarray, TaskType]:
     """Class names, labels and task of a label column; spellings of one class (``Heart  failure``,
@@ -194,12 +171,15 @@ def label_values(path: Path, values: list[Any], column: str, delimiter: str | No
                         f"them) or bytes, not a name (rows {_rows_text(objects)}); name the field holding the label "
                         "with --label-column (a nested JSON field as parent.child)")
     lists = [_label_list(v, delimiter) for v in values]
-    scalars = [cell(v) if lst is None else "" for v, lst in zip(values, lists)]
+    scalars = [cell(v) if lst is None and not (delimiter and isinstance(v, str)) else "" for v, lst in zip(values, lists)]
     missing = [r for r, lst, s in zip(rows, lists, scalars) if lst is None and not s]
     if missing:
+        none = ("with --label-delimiter an empty cell, or one of delimiters only, is a missing label: write [] "
+                "for a document with none of the labels" if delimiter is not None else "a JSON list such as [] for "
+                "multi-label rows")
         raise DataError(f"{path}: column {column!r}: {len(missing)} row(s) without a label (rows "
-                        f"{_rows_text(missing)}); expected a label in every row (a JSON list such as [] for "
-                        "multi-label rows): fill or drop those rows, or pass the label column with --label-column")
+                        f"{_rows_text(missing)}); expected a label in every row ({none}): fill or drop those rows, "
+                        "or pass the label column with --label-column")
     if delimiter is None:
         _check_one_style(path, column, rows, lists)
     multi = delimiter is not None or any(lst is not None for lst in lists)
@@ -219,18 +199,6 @@ def label_values(path: Path, values: list[Any], column: str, delimiter: str | No
         raise DataError(f"{path}: column {column!r} holds {len(names)} distinct label value(s); expected at least 2 "
                         "(is it the label column? pass it with --label-column)")
     return names, labels, task
-
-
-def _check_one_style(path: Path, column: str, rows: list[int], lists: list[list[str] | None]) -> None:
-    """Refuse a column mixing JSON lists with plain labels (without ``--label-delimiter``): one stray
-    ``["a", "b"]`` in a binary file silently made the whole source multi-label."""
-    listed = [r for r, lst in zip(rows, lists) if lst is not None]
-    if listed and len(listed) < len(rows):
-        plain = [r for r, lst in zip(rows, lists) if lst is None]
-        raise DataError(f"{path}: column {column!r}: {len(listed)} row(s) hold a JSON list of labels (rows "
-                        f"{_rows_text(listed)}) and {len(plain)} row(s) one plain label (rows {_rows_text(plain)}); "
-                        "expected one style: a JSON list in every row for multi-label ([\"a\"] for one label, [] "
-                        "for none), or one label per row (fix those rows), or pass --label-delimiter")
 
 
 # A class name longer than this may be a document (a swapped --text-column/--label-column): it would

@@ -2,7 +2,9 @@
 
 Lengths (characters and whitespace-separated words: min, median, 95th percentile, max, mean)
 show whether a model's maximum sequence length cuts most documents, and the count of empty
-documents shows rows that carry no evidence. A class with no training document is listed
+documents shows rows that carry no evidence. A multi-label source also gets, per split, its label
+cardinality: documents with none of the labels, and the mean and most labels per document (the class
+table counts positives per label, which do not add up to the documents). A class with no training document is listed
 (``meddx train`` refuses the source). Only numbers leave this module, never text.
 """
 
@@ -27,7 +29,7 @@ def text_source_info(source: TextSource) -> dict:
             "class_counts": class_counts(source, data),
             "patients": None if data.patient_ids is None else len(set(data.patient_ids)),
             **length_stats(texts),
-        }
+        } | ({"label_sets": label_cardinality(data.labels)} if source.task == "multilabel" else {})
     return {
         "name": source.name,
         "origin": source.origin,
@@ -43,6 +45,14 @@ def text_source_info(source: TextSource) -> dict:
         "classes_without_training_samples": classes_without_training(source),
         "notes": list(source.notes),
     }
+
+
+def label_cardinality(labels: np.ndarray) -> dict:
+    """``no_label`` (documents with none of the labels), ``mean_labels`` and ``max_labels`` per document
+    of a multi-label (N, L) 0/1 matrix; ``mean_labels`` is None for an empty split."""
+    per_doc = (np.asarray(labels) > 0).sum(axis=-1)
+    return {"no_label": int((per_doc == 0).sum()), "mean_labels": round(float(per_doc.mean()), 2) if len(per_doc)
+            else None, "max_labels": int(per_doc.max()) if len(per_doc) else 0}
 
 
 def length_stats(texts: list[str]) -> dict:
