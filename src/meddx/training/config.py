@@ -246,6 +246,9 @@ def load_config(path: str | Path | None = None, *, flags: dict[str, str] | None 
         raise ConfigError(f"{where}no data source given: pass --data SOURCE or set 'data:' in the YAML config")
     flags = {k: v for k, v in (flags or {}).items() if k in given}
     config = validated_config(data, path, overridden=set(given), flags=flags)
+    from meddx.training.config_machine import check_machine_limits
+
+    check_machine_limits(config)  # --threads 100000: refused here, not a traceback from torch
     if path is not None:
         from meddx.training.config_overrides import note_overrides
 

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from meddx.core.errors import ConfigError, MeddxError
 from meddx.core.files import write_json_atomic
 from meddx.training.config import TrainConfig
+from meddx.training.config_kinds import check_source_fields  # a field the source's kind never reads: refused
 from meddx.training.plan import Plan, is_chosen, patience_is_chosen
 from meddx.training.trainer import (build_trainer, epochs_trained, load_checkpoint_weights, quiet_lightning,  # noqa: F401
                                    resolve_precision, set_threads, stop_cause)  # resolve_precision: re-exported for the other fit modules
@@ -97,9 +98,13 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
     from meddx.training import distributed
 
     distributed.join(config.devices, config.num_nodes)  # torchrun: the process group, before anything is planned
-    if source is None and _is_segmentation(config.data):
+    from meddx.data.segmentation import is_segmentation_source
+
+    if source is None and is_segmentation_source(config.data):
         from meddx.training.seg_fit import fit_segmentation
 
+        if resume is None:
+            check_source_fields(config, "segmentation")
         return fit_segmentation(config, run_dir if resume is not None else None, plan_file=plan_file,
                                 resume=resume is not None, progress=progress)
     if source is not None and config.devices * config.num_nodes > 1:
@@ -113,11 +118,10 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
                              near_copies=near_copies, membership=membership)
     if resume is not None:
         runlib.check_same_data(run_dir, source)
+    else:  # --ensemble (segmentation and text only), --tokenizer on a table, ...
+        check_source_fields(config, source)
     from meddx.data.base import is_text_source
 
-    if (config.ensemble or 1) > 1 and not is_text_source(source):
-        raise ConfigError(f"ensemble={config.ensemble}: ensembles are trained for segmentation sources (image + "
-                          f"mask) and documents only; drop --ensemble for {config.data}")
     check_classes_present(source)
     if getattr(source, "modality", None) == "series":
         from meddx.training.series_fit import fit_series
@@ -387,12 +391,6 @@ def _build_task(config: TrainConfig, source: Any, plan: Plan) -> Any:
         max_epochs=plan.epochs,
         label_smoothing=config.label_smoothing,
     )
-
-
-def _is_segmentation(data: str) -> bool:
-    from meddx.data.segmentation import is_segmentation_source
-
-    return is_segmentation_source(data)
 
 
 def _default_name(source_name: str) -> str:
