@@ -15,7 +15,8 @@ from meddx.core.errors import DataError
 # at once, and a small-stem 3D ResNet keeps 64 channels at full resolution (a 64^3 volume: 67 MB per
 # activation per sample), so a fixed 128 held gigabytes. A fixed voxel budget per pass keeps memory
 # alike for 28 px images (still 128 a pass) and volumes (64^3: 4 a pass). Eval-mode networks treat
-# every sample on its own, so the batch changes probabilities only by float rounding.
+# every sample on its own; the float rounding a pass's size would change is kept alike by padding
+# every pass (bundle.pass_rows).
 VOXELS_PER_PASS = 2**20
 MAX_BATCH = 128
 
@@ -132,23 +133,26 @@ class Predictor:
 
     @torch.inference_mode()
     def _raw_probs(self, x: torch.Tensor, batch_size: int, features: list[Any] | None = None) -> np.ndarray:
+        from meddx.bundle.pass_rows import BLOCK_ROWS, PASS_ROWS, aligned_rows, padded, pass_plan
         from meddx.tasks.heads import probs_from_logits
 
         tap = self._feature_tap() if features is not None else None
         slot = tap.start() if tap is not None else None
         outs = []
+        rows = PASS_ROWS if x.dim() == 2 else BLOCK_ROWS  # table rows are cheap, images not
+        bounds, unit = pass_plan(len(x), batch_size, batch_size_for(tuple(x.shape)), rows)
         try:
-            for start in range(0, len(x), batch_size):
-                xb = x[start : start + batch_size]
-                probs = probs_from_logits(self._forward(xb).double(), self.task)  # type: ignore[arg-type]
+            for start, stop in bounds:  # each pass padded so its rows' bits do not depend on it (pass_rows)
+                xb, m = aligned_rows(padded(x[start:stop], unit)), stop - start
+                probs = probs_from_logits(self._forward(xb).double(), self.task)[:m]  # type: ignore[arg-type]
                 if slot:  # the head's input of this pass (not the flipped one's), then the input's statistics
                     from meddx.bundle.typicality_inputs import input_statistics
 
-                    features.append(torch.cat([slot[-1], input_statistics(xb)], dim=1))  # type: ignore[union-attr]
+                    features.append(torch.cat([slot[-1][:m], input_statistics(xb[:m])], dim=1))  # type: ignore[union-attr]
                     slot.clear()
                 if "hflip" in self.tta:
                     flipped = probs_from_logits(self._forward(torch.flip(xb, dims=[-1])).double(), self.task)  # type: ignore[arg-type]
-                    probs = (probs + flipped) / 2
+                    probs = (probs + flipped[:m]) / 2
                 outs.append(probs)
         finally:
             if tap is not None:

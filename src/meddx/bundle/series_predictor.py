@@ -63,12 +63,16 @@ class SeriesPredictor(Predictor):
 
     @torch.inference_mode()
     def _raw_record_probs(self, records: Sequence[Any], batch_size: int) -> np.ndarray:
+        from meddx.bundle.pass_rows import PASS_ROWS, aligned_rows, padded_list
         from meddx.tasks.classification import probs_from_logits
 
         outs = []
-        for start in range(0, len(records), batch_size):
-            inputs = self.encode(records[start:start + batch_size])
-            outs.append(probs_from_logits(self.net(*inputs).double(), self.task))  # type: ignore[arg-type]
+        step = max(1, int(batch_size))
+        for start in range(0, len(records), step):
+            chunk = records[start:start + step]  # padded with its last stay: bits alike in any pass (pass_rows)
+            inputs = self.encode(padded_list(chunk, PASS_ROWS))
+            logits = self.net(*map(aligned_rows, inputs))  # aggregates: rows 64-byte aligned (pass_rows)
+            outs.append(probs_from_logits(logits.double(), self.task)[:len(chunk)])  # type: ignore[arg-type]
         if not outs:
             return np.zeros((0, len(self.label_names)), dtype=np.float64)
         return torch.cat(outs).numpy()

@@ -57,26 +57,38 @@ class TextPredictor(Predictor):
 
     def encoded_probs(self, ids: torch.Tensor, mask: torch.Tensor, calibrated: bool = True) -> np.ndarray:
         """Class probabilities ``(N, K)`` of rows already encoded by :meth:`encode` (an explanation
-        scores the very row it attributes instead of encoding the document again)."""
+        scores the very row it attributes instead of encoding the document again), in one pass padded
+        to a multiple of ``pass_rows.BLOCK_ROWS`` rows so a row's bits do not depend on how many share it."""
+        from meddx.bundle.pass_rows import BLOCK_ROWS, padded
         from meddx.tasks.heads import probs_from_logits
 
         with torch.inference_mode():
-            probs = probs_from_logits(self.net(ids, mask).double(), self.task).numpy()  # type: ignore[arg-type]
+            logits = self.net(padded(ids, BLOCK_ROWS), padded(mask, BLOCK_ROWS))[: len(ids)]
+            probs = probs_from_logits(logits.double(), self.task).numpy()  # type: ignore[arg-type]
         return self.calibrate(probs) if calibrated else probs
 
     def _raw_text_probs(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         return self._raw_encoded_probs(self.tokenizer.encode_rows(list(texts), max_length=self.max_length), batch_size)
 
     def _raw_encoded_probs(self, encodings: Sequence[Any], batch_size: int) -> np.ndarray:
-        """Uncalibrated ``(N, K)`` probabilities of encodings, padded and scored ``batch_size`` at a time
-        (each batch padded to its own longest row, as :meth:`encode` pads): one path for documents and
-        for encodings a caller already holds."""
-        outs = [self.encoded_probs(*map(torch.from_numpy, self.tokenizer.pad_rows(encodings[start:start + batch_size])),
-                                   calibrated=False)
-                for start in range(0, len(encodings), batch_size)]
-        if not outs:
-            return np.zeros((0, len(self.label_names)), dtype=np.float64)
-        return np.concatenate(outs)
+        """Uncalibrated ``(N, K)`` probabilities of encodings, scored ``batch_size`` at a time among
+        encodings of their own token length: one path for documents and for encodings a caller holds.
+
+        A pass of one length needs no padding tokens, and a packed LSTM runs rows of mixed lengths by
+        another kernel than rows of one length (1e-9 apart: a document's bits depended on its batch's
+        other lengths); with :meth:`encoded_probs`' row padding, identical documents get identical bits
+        whatever else is scored with them."""
+        out = np.zeros((len(encodings), len(self.label_names)), dtype=np.float64)
+        by_length: dict[int, list[int]] = {}
+        for i, enc in enumerate(encodings):  # pad_rows gives an empty encoding one token
+            by_length.setdefault(max(len(enc.ids), 1), []).append(i)
+        step = max(1, int(batch_size))
+        for rows in by_length.values():
+            for start in range(0, len(rows), step):
+                chunk = rows[start:start + step]
+                ids, mask = map(torch.from_numpy, self.tokenizer.pad_rows([encodings[i] for i in chunk]))
+                out[chunk] = self.encoded_probs(ids, mask, calibrated=False)
+        return out
 
     def _checked_documents(self, texts: Sequence[str], sources: Sequence[str] | None = None,
                            caller: str = "predict_texts") -> tuple[list[str], list[int]]:
