@@ -3,8 +3,9 @@ when the split has more than one.
 
 Byte-identical images got probabilities a float32 step apart (5e-8) when one of them was predicted
 alone: a CPU convolution or linear layer on a batch of one runs another kernel (oneDNN's/BLAS's
-matrix-vector path) than on a batch of two or more, which sums in another order; batches of 2, 128 or
-129 give every sample the same bits. The lone pass was the split's last one whenever its size left a
+matrix-vector path) than on a batch of two or more, which sums in another order (and wide linear
+layers differ again for passes of 2-3 rows: ``bundle.pass_rows`` pads every pass the predictor runs
+to a multiple of 4, which is what makes evaluate, predict and serve agree to the bit). The lone pass was the split's last one whenever its size left a
 remainder of one (129 images of 28 px: 128 + 1), or every 512-image chunk's last one when the pass
 size left one of 512 (7 or 73 images a pass). The twins' ranks then broke a tie, and a positive and a
 negative copy of one image (duplicates with conflicting labels, which ``data verify`` reports) counted 0
