@@ -18,7 +18,7 @@ def explain(
     method: Optional[list[str]] = typer.Option(None, "--method", "-m", help="gradcam, gradcam++, occlusion, integrated-gradients, saliency, attention (text); auto (default) or all. Repeatable."),
     text: Optional[list[str]] = typer.Option(None, "--text", "-t", help="Text bundle: a document to explain (repeatable)."),
     target: Optional[str] = typer.Option(None, "--target", help="Class to explain (default: the class the bundle decides)."),
-    out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for the overlays, HTML pages and explanations.json (default ./explanations); with --evaluate, for the faithfulness report (default BUNDLE/explanations/)."),
+    out: Optional[Path] = typer.Option(None, "--out", "--output", "-o", help="Folder for the overlays, HTML pages, NIfTI maps of volumes (on the input's grid, to open over it in a viewer) and explanations.json (default ./explanations); with --evaluate, for the faithfulness report (default BUNDLE/explanations/)."),
     data: Optional[str] = typer.Option(None, "--data", "-d", help="With --evaluate: the source whose split is sampled."),
     evaluate: bool = typer.Option(False, "--evaluate", help="Measure faithfulness (deletion/insertion AUC, randomisation check) over --data."),
     split: str = typer.Option("test", "--split", help="With --evaluate: the split to sample."),

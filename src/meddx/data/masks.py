@@ -132,15 +132,22 @@ def write_mask(path: str | Path, mask: np.ndarray, reference: str | Path) -> Pat
     never sees half a mask. Raises ``DataError`` for a shape that does not match the reference
     or values that are not non-negative integers.
     """
+    return write_like(path, _check_labels(np.asarray(mask), Path(path)), reference, "mask")
+
+
+def write_like(path: str | Path, values: np.ndarray, reference: str | Path, what: str = "map") -> Path:
+    """Write ``values`` (``(*spatial)`` of ``read_image(reference).array[0]``, in the orientation reads
+    use now) in the geometry of the image ``reference``, as :func:`write_mask` describes; its dtype is
+    kept (labels: uint8/uint16; an attribution map: float32). ``what`` names the array in errors."""
     from meddx.data.io import detect_kind, read_image
 
     ref = Path(reference)
-    labels = _check_labels(np.asarray(mask), Path(path))
+    labels = values
     ref_image = read_image(ref)
     expected = tuple(ref_image.array.shape[1:])
     if tuple(labels.shape) != expected:
-        raise DataError(f"{path}: mask shape {tuple(labels.shape)} does not match reference {ref} "
-                        f"(spatial shape {expected}); expected a mask the size of its image")
+        raise DataError(f"{path}: {what} shape {tuple(labels.shape)} does not match reference {ref} "
+                        f"(spatial shape {expected}); expected a {what} the size of its image")
     if ref_image.reoriented is not None:
         from meddx.data.orientation import to_stored
 
@@ -148,7 +155,7 @@ def write_mask(path: str | Path, mask: np.ndarray, reference: str | Path) -> Pat
     kind = "dicom" if ref.is_dir() else detect_kind(ref)
     if kind == "pil":
         if labels.ndim != 2:
-            raise DataError(f"{path}: reference {ref} is a multi-page image; only 2D PNG masks are written")
+            raise DataError(f"{path}: reference {ref} is a multi-page image; only 2D PNG {what}s are written")
         return _atomic(_with_suffix(Path(path), ".png"), lambda tmp: _write_png(tmp, labels))
     out = Path(path)
     if image_suffix(out) not in (".nii", ".nii.gz"):
@@ -183,7 +190,9 @@ def _to_nifti_order(labels: np.ndarray) -> np.ndarray:
 def _write_nifti_like(tmp: Path, labels: np.ndarray, ref: Path) -> None:
     import nibabel as nib
 
-    ref_img = nib.load(str(ref))
+    from meddx.data.io import _load_nifti
+
+    ref_img = _load_nifti(ref)  # by content: a gzipped file named .nii reads, as read_image reads it
     data = _to_nifti_order(labels)
     header = ref_img.header.copy()
     header.set_data_dtype(data.dtype)
@@ -195,7 +204,8 @@ def _write_nifti_like(tmp: Path, labels: np.ndarray, ref: Path) -> None:
     img.set_qform(qform if qform is not None else ref_img.affine, code=int(qcode or 0))
     img.set_sform(sform if sform is not None else ref_img.affine, code=int(scode or 0))
     img.header.set_slope_inter(1.0, 0.0)
-    img.header["cal_min"], img.header["cal_max"] = 0, int(labels.max()) if labels.size else 0
+    low = min(0, labels.min()) if labels.size else 0  # a signed map's negative evidence stays in the window
+    img.header["cal_min"], img.header["cal_max"] = low, labels.max() if labels.size else 0
     nib.save(img, str(tmp))
 
 

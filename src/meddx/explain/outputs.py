@@ -34,8 +34,10 @@ def stem(index: int, source: str) -> str:
 def planned_files(predictor: Any, groups: Sequence[tuple[str, Sequence[str]]], folder: Path) -> list[Path]:
     """The files :func:`write_explanations` writes into ``folder`` for ``groups``, one ``(source,
     methods)`` per input in input order: a PNG (images, series) or HTML page (text) per input and
-    method, a comparison PNG per 2D image explained by several methods, and ``explanations.json``
-    (table rows: that file only)."""
+    method, a comparison PNG per 2D image explained by several methods, a NIfTI map per volume file and
+    method (:mod:`meddx.explain.volume_map`), and ``explanations.json`` (table rows: that file only)."""
+    from meddx.explain.volume_map import SUFFIX as MAP, writes_volume_map
+
     modality = predictor.config.get("modality")
     files: list[Path] = []
     if modality != "tabular":
@@ -43,6 +45,8 @@ def planned_files(predictor: Any, groups: Sequence[tuple[str, Sequence[str]]], f
         two_d = modality in (None, "image") and len(predictor.preprocessor.spatial_size) == 2
         for i, (source, methods) in enumerate(groups, start=1):
             files += [folder / f"{stem(i, source)}-{m}.{suffix}" for m in methods]
+            if writes_volume_map(predictor, source):  # a volume's map as NIfTI on the input's grid
+                files += [folder / f"{stem(i, source)}-{m}.{MAP}" for m in methods]
             if two_d and len(methods) > 1:
                 files.append(folder / f"{stem(i, source)}-methods.png")
     return [*files, folder / SUMMARY]
@@ -125,7 +129,7 @@ def earlier_files(folder: Path) -> list[Path]:
         groups = per_input([SimpleNamespace(source=e["source"], method=e["method"]) for e in entries])
         listed = [[e.method for e in g if e.method in known] for g in groups]
         names = [f"{stem(i, g[0].source)}-{tail}" for i, (g, methods) in enumerate(zip(groups, listed), start=1)
-                 for tail in [*(f"{m}.{s}" for m in methods for s in ("png", "html")),
+                 for tail in [*(f"{m}.{s}" for m in methods for s in ("png", "html", "nii.gz")),
                               *(["methods.png"] if len(methods) > 1 else [])]]
     return [folder / n for n in dict.fromkeys(names) if Path(n).name == n and (folder / n).is_file()]
 
@@ -185,7 +189,7 @@ def removed_line(stale: Sequence[Path], folder: Path, name: str = SUMMARY) -> st
 def write_explanations(predictor: Any, explanations: list[Any], inputs: Sequence[Any], out: str | Path, *,
                        overwrite: bool = False, flag: str = "--out") -> list[Path]:
     """Files people look at: an overlay PNG per image and method (3D: three slices through the
-    peak), an HTML page per document and method, a heatmap PNG per stay and method, and one
+    peak, and for a volume file the whole map as NIfTI aligned on it), an HTML page per document and method, a heatmap PNG per stay and method, and one
     comparison figure per 2D image when several methods ran; plus ``explanations.json`` (summaries,
     no arrays, no text). A file of those names already in ``out`` is never replaced unless
     ``overwrite`` (``ConfigError`` naming it, before anything is written); with ``overwrite`` the
@@ -236,8 +240,14 @@ def _input_files(predictor: Any, group: list[Any], inputs: Sequence[Any], i: int
         return files
     from meddx.explain.api import _read
 
+    from meddx.explain.volume_map import SUFFIX as MAP, write_volume_map, writes_volume_map
+
     image = group[0].image if group[0].image is not None else _read(predictor, inputs[i], i)[0]
-    return _image_files(image, group, out, name, group[0].extra.get("spacing"), exclusive)
+    files = _image_files(image, group, out, name, group[0].extra.get("spacing"), exclusive)
+    if writes_volume_map(predictor, source):
+        files += [write_volume_map(predictor, e.attribution, source, tuple(image.shape[1:]),
+                                   out / f"{name}-{e.method}.{MAP}", exclusive) for e in group]
+    return files
 
 
 def _image_files(image: Any, group: list[Any], out: Path, name: str, spacing: Sequence[float] | None,

@@ -284,7 +284,8 @@ def _match_channels(x: np.ndarray, channels: int) -> np.ndarray:
     return x[:3]  # RGBA -> RGB
 
 
-def build_augmentation(preset: str, spatial_size: Sequence[int], seed: int | None = None) -> Callable[[Any], Any] | None:
+def build_augmentation(preset: str, spatial_size: Sequence[int], seed: int | None = None,
+                       voxel_mm: Sequence[float] | None = None) -> Callable[[Any], Any] | None:
     """MONAI random transforms for one channel-first tensor, run on plain tensors (``PlainTensors``:
     no metadata tracking, which costs more than the arithmetic on small images); ``None`` for ``none``.
 
@@ -297,6 +298,8 @@ def build_augmentation(preset: str, spatial_size: Sequence[int], seed: int | Non
     alone off: where laterality is the label, train with ``augment: none`` and ``tta: false``
     (evaluation averages over left-right flips too). MONAI's random transforms carry their own
     random state, seeded here from ``seed`` so that runs with the same seed augment identically.
+    ``voxel_mm``: the size of one model-input voxel of a volume (:func:`rotation_range`): rotations
+    in voxel space that mix axes of unequal voxel size shear the anatomy, so those are left out.
     """
     if preset not in AUGMENT_PRESETS:
         raise ConfigError(f"unknown augmentation preset {preset!r}; expected one of {', '.join(AUGMENT_PRESETS)}")
@@ -316,7 +319,7 @@ def build_augmentation(preset: str, spatial_size: Sequence[int], seed: int | Non
     if preset == "shift":
         return _seeded(Compose(_shift_steps(spatial_size, flip_axis)), seed)
     angle = np.deg2rad(10 if preset == "light" else 15)
-    rotate = angle if spatial_dims == 2 else (angle, angle, angle)
+    rotate = angle if spatial_dims == 2 else rotation_range(angle, voxel_mm)
     scale = 0.1 if preset == "light" else 0.15
     steps: list[Any] = [
         RandFlip(prob=0.5, spatial_axis=flip_axis),
@@ -335,6 +338,35 @@ def build_augmentation(preset: str, spatial_size: Sequence[int], seed: int | Non
             RandGaussianSmooth(prob=0.2),
         ]
     return _seeded(Compose(steps), seed)
+
+
+ISOTROPY = 1.25
+"""Largest ratio of two axes' voxel sizes within which a rotation in their plane is kept (10 degrees then
+shears a right angle by under 2 degrees); a CT of 2.5 mm slices and 0.8 mm pixels rotates in-plane only."""
+
+
+def rotation_range(angle: float, voxel_mm: Sequence[float] | None) -> tuple[float, float, float]:
+    """MONAI's 3D ``rotate_range`` (about axis 0, 1, 2 of ``(D, H, W)``): ``angle`` about each axis whose
+    plane has voxels of near-equal size (:data:`ISOTROPY`), else 0. A rotation in voxel space is a
+    rotation of the anatomy only where both axes have the same voxel size; about a slice axis of 2.5 mm
+    against 0.8 mm pixels it is a shear of about 30 degrees (nnU-Net rotates such data in-plane too).
+    No ``voxel_mm`` (spacing unknown): all three, as voxels are then taken as cubes."""
+    if voxel_mm is None or len(voxel_mm) != 3 or not all(float(v) > 0 for v in voxel_mm):
+        return (angle, angle, angle)
+    mm = [float(v) for v in voxel_mm]
+    planes = ((1, 2), (0, 2), (0, 1))  # the two axes each rotation mixes
+    return tuple(angle if max(mm[i], mm[j]) <= ISOTROPY * min(mm[i], mm[j]) else 0.0  # type: ignore[return-value]
+                 for i, j in planes)
+
+
+def model_voxel_mm(spacing: Sequence[float] | None, native_size: Sequence[int],
+                   spatial_size: Sequence[int]) -> list[float] | None:
+    """The size (mm) of one model-input voxel of a volume of ``spacing`` and ``native_size`` resized
+    to ``spatial_size`` (``transforms.image`` resizes without resampling, so each axis is stretched
+    by its own factor); ``None`` without a spacing or for 2D."""
+    if spacing is None or len(spacing) != 3 or len(native_size) != 3 or len(spatial_size) != 3:
+        return None
+    return [float(s) * int(n) / int(m) for s, n, m in zip(spacing, native_size, spatial_size)]
 
 
 def _shift_steps(spatial_size: Sequence[int], flip_axis: int) -> list[Any]:
