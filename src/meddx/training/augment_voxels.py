@@ -35,3 +35,19 @@ def augment_voxel_mm(source: Any, image_size: Sequence[int], max_files: int = 20
         if voxel is not None and all(np.isfinite(voxel)) and min(voxel) > 0:
             sizes.append(voxel)
     return [round(float(v), 4) for v in np.median(np.array(sizes), axis=0)] if sizes else None
+
+
+def planned_augmentation(plan: Any, source: Any, seed: int | None) -> Any:
+    """``build_augmentation`` for ``plan`` on ``source``: for volumes whose files record a spacing, the
+    affine rotates only in planes of near-equal model voxels, and ``plan.reasons["augment"]`` says so
+    when a plane was left out (recorded in plan.json and the bundle)."""
+    from meddx.transforms.image import build_augmentation, rotation_range
+
+    voxel = augment_voxel_mm(source, plan.image_size) if plan.augment in ("light", "strong") else None
+    said = "rotations only in planes of near-equal voxels" in str(plan.reasons.get("augment"))  # a resumed run's
+    if voxel is not None and 0.0 in rotation_range(1.0, voxel) and not said:
+        shown = "x".join(f"{v:g}" for v in voxel)
+        plan.reasons["augment"] = (plan.reasons.get("augment") or plan.augment) + (
+            f"; rotations only in planes of near-equal voxels (model voxels {shown} mm): a rotation across "
+            "the slice axis would shear the anatomy")
+    return build_augmentation(plan.augment, plan.image_size, seed=seed, voxel_mm=voxel)

@@ -172,8 +172,8 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
 
     from meddx.training.data import (ArrayDataset, fit_with_given_statistics, make_loader, preprocess_planned_train,
                                      preprocess_split)
+    from meddx.training.augment_voxels import planned_augmentation
     from meddx.training.scaling import scaled_fit
-    from meddx.transforms.image import build_augmentation
 
     if plan.normalization:  # fitted by the first process (resume, DDP worker): reuse, never refit
         pre, x_train = preprocess_planned_train(source, plan.normalization, bool(plan.dp_statistics), progress)
@@ -195,7 +195,7 @@ def _fit(config: TrainConfig | None, *, plan_file: str | Path | None, resume: st
     skipped = None if config.dp else too_few_validation_images(len(x_val))  # --dp: a reason of its own
     if skipped:  # kept in the bundle (training.plan_reasons), so predict says why it checks no inputs
         plan.reasons["typicality"] = skipped
-    augment = build_augmentation(plan.augment, plan.image_size, seed=config.seed)
+    augment = planned_augmentation(plan, source, config.seed)  # 3D: rotations in planes of near-equal voxels
     train_ds = ArrayDataset(x_train, source.split("train").labels, augment)
     val_ds = ArrayDataset(x_val, source.split("val").labels)
 

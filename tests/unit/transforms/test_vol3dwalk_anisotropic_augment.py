@@ -59,3 +59,33 @@ def test_the_training_volumes_model_voxel_is_read_from_their_files(tmp_path):
     assert voxel == pytest.approx([1.25, 1.6, 1.6])
     assert rotation_range(0.2, voxel) == (0.2, 0.0, 0.0)
     assert augment_voxel_mm(source, (16, 16)) is None
+
+
+def test_training_rotates_anisotropic_volumes_in_plane_and_says_so(tmp_path):
+    """Wired into training (``fit`` builds its augmentation with ``planned_augmentation``): the plan's
+    reason says which rotations were left out, once, also when a resumed run builds it again."""
+    import nibabel as nib
+
+    from meddx.data.sources import load_source
+    from meddx.training.augment_voxels import planned_augmentation
+    from meddx.training.plan import Plan
+
+    rng = np.random.default_rng(0)
+    for label in ("a", "b"):
+        (tmp_path / "vols" / label).mkdir(parents=True)
+        for k in range(3):
+            nib.save(nib.Nifti1Image(rng.random((32, 32, 8)).astype(np.float32), np.diag([0.8, 0.8, 2.5, 1.0])),
+                     tmp_path / "vols" / label / f"{label}{k}.nii.gz")
+    source = load_source(str(tmp_path / "vols"))
+    plan = Plan.model_validate({**_plan_fields(), "image_size": [8, 32, 32], "augment": "light",
+                                "reasons": {"augment": "default (...)"}})
+    assert planned_augmentation(plan, source, seed=0) is not None
+    assert plan.reasons["augment"].count("rotations only in planes of near-equal voxels") == 1
+    assert "2.5x0.8x0.8 mm" in plan.reasons["augment"]
+    planned_augmentation(plan, source, seed=0)  # resumed: built again from the recorded plan
+    assert plan.reasons["augment"].count("rotations only in planes of near-equal voxels") == 1
+
+
+def _plan_fields() -> dict:
+    return {"model": "resnet18-3d", "model_args": {}, "image_size": [8, 32, 32], "channels": 1, "batch_size": 4,
+            "epochs": 1, "class_weights": None, "early_stopping_patience": 4}
