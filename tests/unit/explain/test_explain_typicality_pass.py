@@ -75,7 +75,10 @@ def test_the_warning_is_predict_s_and_costs_no_forward_pass(bundles: dict[str, P
     checked_passes, checked_err = _explain(bundles, "checked", capsys)
     # was one more (predict_files over both inputs, for the warning), and one prediction pass per method
     assert checked_passes == plain_passes
-    assert [size for size, predicting in checked_passes if predicting] == [1, 1]  # one per image
+    from meddx.bundle.pass_rows import BLOCK_ROWS
+
+    # one per image, padded with copies of it to a block (bundle.pass_rows: the same bits as in a batch)
+    assert [size for size, predicting in checked_passes if predicting] == [BLOCK_ROWS, BLOCK_ROWS]
     assert "unlike the images" not in plain_err
     predicted = load_bundle(bundles["checked"]).predict_files([bundles["blank"], bundles["noise"]])
     expected = [f"warning: {p.extra['typicality_warning']}" for p in predicted if p.extra.get("typicality_warning")]
