@@ -44,7 +44,9 @@ NEAR_COPY_SETTINGS: dict[str, Any] = {
     # a fold that holds enough; bundles recording version 1 re-carve fold 1 as they trained
     # version 3: flipped/rotated copies of 2D images (meddx.data.verify_dihedral) are grouped too, when
     # "flips_rotations"; records of versions 1 and 2 re-carve without them (whatever that key says)
-    "version": 3,
+    # version 4: multi-label labels are stratified iteratively (each label's positives in proportion,
+    # meddx.data.multilabel_strata) rather than by label combination; records of versions 1-3 re-carve by combination
+    "version": 4,
     # image verify's defaults (meddx.data.verify.verify_source): 64-bit perceptual hash, 2 bits
     # per 64 apart at most (max_distance None), thumbnails correlated at >= 0.98
     "hash_size": 8, "max_distance": None, "min_correlation": 0.98, "flips_rotations": True,
@@ -60,6 +62,15 @@ def groups_flips(settings: Mapping[str, Any]) -> bool:
     """Whether a carving of ``settings`` groups flipped/rotated copies: version 3 and later, when
     ``flips_rotations`` (a version-1/2 record merged over today's defaults carries it, yet never did)."""
     return bool(settings.get("flips_rotations")) and int(settings.get("version", 1)) >= 3
+
+
+def stratifies_iteratively(near_copies: bool | Mapping[str, Any] | None) -> bool:
+    """Whether a carving of ``near_copies`` (``True``, recorded settings, ``False``) stratifies multi-label
+    labels iteratively (:mod:`meddx.data.multilabel_strata`): settings version 4 and later. A carving
+    without near-copy grouping (``False``: bundles written before it) or of an older version stratifies
+    by label combination, as it did when it was made, so it re-carves the split it trained against."""
+    settings = near_copy_settings(near_copies)
+    return settings is not None and int(settings.get("version", 1)) >= 4
 
 
 def near_copy_settings(near_copies: bool | Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -8,7 +8,6 @@ model selection optimistic), with exact and near copies of content kept on one s
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
@@ -42,7 +41,8 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
                      membership: Mapping[str, Any] | None = None) -> ImageSource:
     """Return ``source`` with a ``val`` split carved from ``train`` when it has none.
 
-    Stratified by label (label combination for multi-label) and grouped by patient when the
+    Stratified by label (multi-label: iteratively, each label's positives in proportion,
+    :mod:`meddx.data.carve_split`; by label combination for carvings recorded before) and grouped by patient when the
     train split has patient ids; byte-identical samples always stay on one side (with patient
     ids, patients sharing such a copy form one group), and so do near copies (re-encoded or
     resized images, documents with a typo) as ``meddx data verify`` finds them, unless
@@ -72,7 +72,10 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
     if va is not None and record is not None:
         tr = np.setdiff1d(np.arange(n), va)
         return _with_val(source, tr, va, read_back_note(train, va, record), near_copies, record)
-    strata = _strata(train.labels)
+    from meddx.data.carve_groups import stratifies_iteratively
+    from meddx.data.carve_split import grouped_split, stratified_split
+
+    iterative = stratifies_iteratively(near_copies)  # multi-label by each label's positives (settings version 4)
     new_carving = near_copies is not False and near_copies is not None
     few = _min_val_groups(near_copies)
     if new_carving and train.patient_ids is not None and not file_content(train):
@@ -91,13 +94,15 @@ def carve_validation(source: ImageSource, fraction: float = 0.1, seed: int = 0,
         groups, unit = np.asarray(train.patient_ids), "patient"
         if copies is not None:  # one file under two patient ids (re-registered): both patients move together
             groups, unit = _join_groups(groups, copies), f"patient (patients sharing {content} joined)"
-        tr, va, how = _grouped(strata, groups, fraction, seed, source.origin, unit=unit, min_groups=few)
+        tr, va, how = grouped_split(train.labels, groups, fraction, seed, source.origin, unit=unit,
+                                    min_groups=few, iterative=iterative)
     elif copies is not None:  # byte-identical (and near-identical) samples stay on one side, as verify demands
         groups = copies
-        tr, va, how = _grouped(strata, copies, fraction, seed, source.origin, unit=content, min_groups=few)
+        tr, va, how = grouped_split(train.labels, copies, fraction, seed, source.origin, unit=content,
+                                    min_groups=few, iterative=iterative)
     else:
         groups = None
-        tr, va, how = _stratified(strata, fraction, seed)
+        tr, va, how = stratified_split(train.labels, fraction, seed, iterative)
     # Carvings of bundles written before near copies were grouped (near_copies false) stay as they were
     kept: list[int] = []
     if near_copies is not False and near_copies is not None:
@@ -237,34 +242,6 @@ def check_patient_overlap(source: ImageSource) -> list[dict]:
     return overlaps
 
 
-def _strata(labels: np.ndarray) -> np.ndarray:
-    """One stratum per sample: the class, or the label combination for multi-label.
-
-    Multi-label combinations seen fewer than twice share one "rare" stratum so stratification
-    stays possible.
-    """
-    if labels.ndim == 1:
-        return labels.astype(np.int64)
-    keys = ["".join(map(str, row)) for row in labels.astype(np.int64)]
-    counts = Counter(keys)
-    keys = [k if counts[k] >= 2 else "rare" for k in keys]
-    _, codes = np.unique(keys, return_inverse=True)
-    return codes
-
-
-def _stratified(strata: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray, str]:
-    from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
-
-    idx = np.zeros(len(strata))
-    try:
-        tr, va = next(StratifiedShuffleSplit(n_splits=1, test_size=fraction, random_state=seed).split(idx, strata))
-        how = "stratified by label"
-    except ValueError as exc:  # a class with one sample, or fewer val slots than classes
-        tr, va = next(ShuffleSplit(n_splits=1, test_size=fraction, random_state=seed).split(idx))
-        how = f"not stratified ({str(exc).splitlines()[0]})"
-    return np.sort(tr), np.sort(va), how
-
-
 def _content_groups(split: SplitData, origin: str, by_size: bool = False) -> np.ndarray | None:
     """A group id per sample by SHA-256 of its file bytes (a series folder's files; or array bytes, or normalised text, so
     copies of a document that differ only in case or whitespace stay together); ``None`` when
@@ -349,50 +326,3 @@ def code_groups(codes: np.ndarray) -> list[list[int]]:
     order = np.argsort(codes, kind="stable")
     runs = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(codes) else []
     return [run.tolist() for run in runs if len(run) > 1]
-
-
-def _grouped(strata: np.ndarray, groups: np.ndarray, fraction: float, seed: int, origin: str,
-             unit: str = "patient", min_groups: int = 0) -> tuple[np.ndarray, np.ndarray, str]:
-    """One fold of StratifiedGroupKFold with about 1/fraction folds: whole groups move.
-
-    Fold 1, unless its val holds fewer than ``min(min_groups, expected)`` groups or fewer than half
-    ``expected`` (``fraction`` of the groups; 0 ``min_groups``: fold 1 always): then the first fold
-    that holds that many (else the one with the most groups). StratifiedGroupKFold
-    places the largest groups first, so a group larger than a fold (one patient with many samples)
-    can fill fold 1 alone."""
-    from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
-
-    n_groups = len(set(groups.tolist()))
-    if n_groups < 2:
-        raise DataError(
-            f"{origin}: train holds a single {unit} group; at least 2 are needed to carve a validation split "
-            f"grouped by {unit}: provide a val split"
-        )
-    n_splits = min(max(2, int(round(1.0 / fraction))), n_groups)
-    idx = np.zeros(len(strata))
-    try:
-        cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-        with warnings.catch_warnings():  # "least populated class has only k members": expected
-            warnings.simplefilter("ignore", UserWarning)
-            folds = cv.split(idx, strata, groups)
-            tr, va = next(folds)
-            fold = 1
-            expected = int(n_groups * fraction)
-            wanted = max(min(min_groups, expected), expected // 2) if min_groups else 0
-            if len(set(groups[va].tolist())) < wanted:
-                fold, tr, va = _fold_with_groups([(tr, va), *folds], groups, wanted)
-        how = f"stratified by label and grouped by {unit} (fold {fold} of {n_splits} of StratifiedGroupKFold)"
-    except ValueError as exc:
-        gss = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
-        tr, va = next(gss.split(idx, groups=groups))
-        how = f"grouped by {unit}, not stratified ({str(exc).splitlines()[0]})"
-    return np.sort(tr), np.sort(va), how
-
-
-def _fold_with_groups(folds: list[tuple[np.ndarray, np.ndarray]], groups: np.ndarray,
-                      wanted: int) -> tuple[int, np.ndarray, np.ndarray]:
-    """The first of ``folds`` (1-based number, train, val) whose val holds ``wanted`` groups, else
-    the first with the most groups."""
-    counts = [len(set(groups[va].tolist())) for _, va in folds]
-    k = next((i for i, c in enumerate(counts) if c >= wanted), int(np.argmax(counts)))
-    return k + 1, folds[k][0], folds[k][1]

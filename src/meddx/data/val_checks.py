@@ -2,7 +2,8 @@
 
 Training picks the early-stopping epoch, the temperature (calibration) and the decision threshold
 on ``val``. A validation split of a handful of samples or patients (a 6-row CSV carves one
-document), or one without a class that training has, makes those choices rest on a few cases: the
+document), or one without a class that training has, or with only one or two cases of it (multi-label: one
+or two positives of a label, or fewer than three negatives), makes those choices rest on a few cases: the
 run trains (it is not refused), but its notes say so, and :func:`note_small_validation` puts that
 sentence in ``source.notes``, which ``meddx data info`` and ``meddx train`` print and a run's
 ``data.json`` and its bundle's model card record. Every kind of source (images, documents, tables,
@@ -23,13 +24,18 @@ MIN_VAL_SAMPLES = 10
 MIN_VAL_PATIENTS = 3
 """A validation split with patient ids and fewer distinct patients than this gets the warning."""
 
+MIN_VAL_CASES = 3
+"""A class (multi-label: a label's positives, or its negatives) that train has and val holds fewer times than this
+is named: a threshold or temperature chosen on one or two positives rests on them alone, as fragile as on none."""
+
 NOTE_START = "small validation split:"
 """How the warning starts (one per source: a second call does not repeat it)."""
 
 
 def small_validation_note(source: ImageSource) -> str | None:
     """The warning for ``source``'s ``val`` split, or ``None`` when it is large enough and holds
-    every class (multi-label: every label) that ``train`` holds, or when either split is absent."""
+    every class (multi-label: every label's positives and negatives) that ``train`` holds at least
+    :data:`MIN_VAL_CASES` times, or when either split is absent."""
     val, train = source.splits.get("val"), source.splits.get("train")
     if val is None or train is None:
         return None
@@ -41,9 +47,11 @@ def small_validation_note(source: ImageSource) -> str | None:
         if n_patients < MIN_VAL_PATIENTS:
             problems.append(f"{n_patients} patient(s) (fewer than {MIN_VAL_PATIENTS})")
     missing = _missing_classes(source, np.asarray(train.labels), np.asarray(val.labels))
+    what = "label(s)" if np.asarray(train.labels).ndim == 2 else "class(es)"
     if missing:
-        what = "label(s)" if np.asarray(train.labels).ndim == 2 else "class(es)"
         problems.append(f"no sample of {_named(source, missing, what)} that train has")
+    for kind, few in _few_cases(np.asarray(train.labels), np.asarray(val.labels)).items():
+        problems.append(f"fewer than {MIN_VAL_CASES} {kind} of {_counted(source, few, what)}")
     if not problems:
         return None
     return (f"{NOTE_START} val has {' and '.join(problems)}: the early-stopping epoch, the temperature and the "
@@ -68,6 +76,34 @@ def _missing_classes(source: ImageSource, train: np.ndarray, val: np.ndarray) ->
     in_train = set(train.astype(np.int64).tolist())
     in_val = set(val.astype(np.int64).tolist())
     return [names[k] if 0 <= k < len(names) else str(k) for k in sorted(in_train - in_val)]
+
+
+def _few_cases(train: np.ndarray, val: np.ndarray) -> dict[str, list[tuple[int, int]]]:
+    """``(class, count in val)`` of each class that train has and val holds once or twice (``"samples"``), or
+    for multi-label, of each label whose positives train has and val holds once or twice (``"positives"``: none
+    is :func:`_missing_classes`' finding) and of each whose negatives train has and val holds fewer than
+    :data:`MIN_VAL_CASES` times, none included (``"negatives"``: a label positive in almost all of val);
+    only the kinds that have one."""
+    if train.ndim == 2:
+        y = val.reshape(-1, train.shape[1]) > 0
+        held = {"positives": ((train > 0).any(axis=0), y.sum(axis=0), 1),
+                "negatives": ((train <= 0).any(axis=0), (~y).sum(axis=0), 0)}
+        found = {kind: [(int(k), int(count[k])) for k in np.flatnonzero(has & (count >= least) & (count < MIN_VAL_CASES))]
+                 for kind, (has, count, least) in held.items()}
+        return {kind: few for kind, few in found.items() if few}
+    in_train = sorted(set(train.astype(np.int64).tolist()))
+    counts = np.bincount(val.astype(np.int64), minlength=(max(in_train) + 1) if in_train else 0)
+    few = [(k, int(counts[k])) for k in in_train if 0 < counts[k] < MIN_VAL_CASES]
+    return {"samples": few} if few else {}
+
+
+def _counted(source: ImageSource, few: list[tuple[int, int]], what: str) -> str:
+    """``label(s) 'a' (1), 'b' (2)`` (at most 5 named), or a count alone when the columns look swapped."""
+    names = list(source.label_names)
+    if (getattr(source, "columns", None) or {}).get("looks_swapped"):
+        return f"{len(few)} {what} (not named: the text and label columns look swapped)"
+    shown = ", ".join(f"{(names[k] if 0 <= k < len(names) else str(k))!r} ({n})" for k, n in few[:5])
+    return f"{what} {shown}{f' (and {len(few) - 5} more)' if len(few) > 5 else ''}"
 
 
 def _named(source: ImageSource, missing: list[str], what: str) -> str:

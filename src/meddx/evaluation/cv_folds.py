@@ -1,6 +1,7 @@
 """The folds of ``meddx cv``: which samples must share a fold, and why a fold cannot train.
 
-Folds are made with scikit-learn's ``StratifiedGroupKFold``, stratified by label and grouped as the
+Folds are made with scikit-learn's ``StratifiedGroupKFold`` (multi-label: by iterative stratification,
+:mod:`meddx.data.multilabel_strata`, each label's positives spread over the folds), stratified by label and grouped as the
 validation carve groups (:func:`meddx.data.splits.carve_validation`): by patient (patients sharing
 a byte-identical image joined), or by identical content without patient ids, and, given the source,
 with near copies (an image re-encoded, resized or brightened; a document with a typo) joined to
@@ -27,7 +28,7 @@ from meddx.data.base import ImageSource, SplitData
 
 
 def make_folds(split: SplitData, origin: str, k: int, seed: int = 0, source: ImageSource | None = None,
-               near_copies: bool | Mapping[str, Any] = True) -> tuple[list[np.ndarray], str]:
+               near_copies: bool | Mapping[str, Any] = True, iterative: bool = True) -> tuple[list[np.ndarray], str]:
     """Test indices of each of ``k`` folds, and a sentence saying how they were made.
 
     Stratified by label and grouped by patient (patients sharing a byte-identical image joined) or,
@@ -35,10 +36,13 @@ def make_folds(split: SplitData, origin: str, k: int, seed: int = 0, source: Ima
     (re-encoded or resized images, documents with a typo) are joined to those groups as the
     validation carve joins them (:mod:`meddx.data.carve_groups`, verify's search and settings), so
     no near copy sits in a fold's training part and in its held-out part. Without ``source`` (or
-    with ``near_copies`` false) near copies are not searched: the folds of older meddx versions."""
+    with ``near_copies`` false) near copies are not searched: the folds of older meddx versions.
+    Multi-label labels are stratified iteratively (:mod:`meddx.data.multilabel_strata`: each label's
+    positives spread over the folds, groups kept whole); ``iterative`` false stratifies them by label
+    combination, the folds of a run started before (:func:`recorded_iterative`)."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from meddx.data.splits import _strata
+    from meddx.data.carve_split import label_strata
 
     if k < 2:
         raise ConfigError(f"--folds must be at least 2; got {k}")
@@ -46,14 +50,30 @@ def make_folds(split: SplitData, origin: str, k: int, seed: int = 0, source: Ima
     n_groups = len(np.unique(groups))
     if n_groups < k:
         raise DataError(f"{origin}: {n_groups} {unit} group(s) cannot make {k} folds; use --folds {max(2, n_groups)}")
-    strata = _strata(split.labels)
+    if unit == "patient" and n_groups == len(split):  # say so: no two samples were kept together
+        unit = "patient, one sample per patient id (no patient column, or one sample each)"
+    if iterative and np.asarray(split.labels).ndim == 2:
+        from meddx.data.multilabel_strata import HOW, iterative_folds
+
+        folds = iterative_folds(split.labels, k, seed, groups)
+        return folds, f"{k} folds, {HOW} and grouped by {unit} (iterative stratification, seed {seed}){near_note}"
+    strata = label_strata(np.asarray(split.labels))
     with warnings.catch_warnings():  # "least populated class has only 3 members": cv_checks says it per fold
         warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
         folds = [test for _, test in StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
                  .split(np.zeros(len(split)), strata, groups)]
-    if unit == "patient" and n_groups == len(split):  # say so: no two samples were kept together
-        unit = "patient, one sample per patient id (no patient column, or one sample each)"
     return folds, f"{k} folds, stratified by label and grouped by {unit} (StratifiedGroupKFold, seed {seed}){near_note}"
+
+
+def recorded_iterative(plan: Mapping[str, Any] | None) -> bool:
+    """``make_folds``'s ``iterative`` for a ``meddx cv --resume`` of ``plan`` (its ``cv_plan.json``): false
+    when the plan's fold sentence (``how``) says multi-label folds stratified by label without "iteratively"
+    (a run started before iterative stratification), so its folds are made again as it made them; true for
+    a new run (``plan`` ``None``) and for every other plan (single-label folds do not depend on it)."""
+    from meddx.data.multilabel_strata import HOW
+
+    how = str((plan or {}).get("how") or "")
+    return plan is None or HOW in how or "stratified by label" not in how
 
 
 def fold_groups(split: SplitData, origin: str, source: ImageSource | None,

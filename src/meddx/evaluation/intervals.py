@@ -133,7 +133,7 @@ class _FastMetrics:
         neg = total - pos
         tn = neg - fp
         per = {"sensitivity": _ratio(tp, pos), "specificity": _ratio(tn, neg), "ppv": _ratio(tp, tp + fp),
-               "npv": _ratio(tn, tn + fn), "f1": np.where(pos > 0, _ratio(2 * tp, 2 * tp + fp + fn), np.nan)}
+               "npv": _ratio(tn, tn + fn), "f1": _ratio(2 * tp, 2 * tp + fp + fn)}
         per["auc"], per["auprc"] = map(np.array, zip(*(self._ranking(w, c) for c in range(self.k))))
         if self.task == "multilabel":
             accuracy = float(np.mean((tp + tn) / total))
@@ -146,7 +146,7 @@ class _FastMetrics:
         if self.task == "multilabel":
             macro_f1 = _nanmean(per["f1"])
         else:  # of the decisions (argmax for multi-class, whatever per-class thresholds say)
-            macro_f1 = _nanmean(np.where(pos > 0, _ratio(2 * hits, decided + pos), np.nan))
+            macro_f1 = _nanmean(_ratio(2 * hits, decided + pos))
         out = {"accuracy": accuracy, "balanced_accuracy": balanced, "macro_f1": macro_f1}
         for m in ("auc", "auprc"):
             out[m] = float(per[m][1]) if self.task == "binary" else _nanmean(per[m])

@@ -75,7 +75,7 @@ def batch_values(fast: _FastMetrics, w: np.ndarray) -> dict[str, np.ndarray]:
     neg = total[:, None] - pos
     tn = neg - fp
     per = {"sensitivity": _ratio(tp, pos), "specificity": _ratio(tn, neg), "ppv": _ratio(tp, tp + fp),
-           "npv": _ratio(tn, tn + fn), "f1": np.where(pos > 0, _ratio(2 * tp, 2 * tp + fp + fn), np.nan)}
+           "npv": _ratio(tn, tn + fn), "f1": _ratio(2 * tp, 2 * tp + fp + fn)}
     wt = np.ascontiguousarray(w.T)  # (N, R): no copy for bootstrap_ci's matrices (built transposed)
     ranks = [_ranking_rows(wt, fast.rank_onehot[c]) for c in range(k)]
     per["auc"] = np.column_stack([r[0] for r in ranks])
@@ -89,7 +89,7 @@ def batch_values(fast: _FastMetrics, w: np.ndarray) -> dict[str, np.ndarray]:
         hits, decided = counts[:, 4], counts[:, 5]
         accuracy = hits.sum(axis=1) / total
         balanced = _nanmean_rows(_ratio(hits, pos))
-        macro_f1 = _nanmean_rows(np.where(pos > 0, _ratio(2 * hits, decided + pos), np.nan))
+        macro_f1 = _nanmean_rows(_ratio(2 * hits, decided + pos))
     out = {"accuracy": accuracy, "balanced_accuracy": balanced, "macro_f1": macro_f1}
     for m in ("auc", "auprc"):
         out[m] = per[m][:, 1] if fast.task == "binary" else _nanmean_rows(per[m])

@@ -204,8 +204,9 @@ def _class_notes(name: str, positives: int, n: int, tp: int, fp: int, tn: int, f
                  f1: float | None) -> str | None:
     """One note saying why values of class ``name`` are ``None``; ``None`` when all are defined."""
     reasons = []
-    if positives == 0:
-        reasons.append("no positives in y_true: sensitivity, f1, auc and auprc undefined")
+    if positives == 0:  # f1 = 2TP/(2TP+FP+FN): 0 with false positives, 0/0 (undefined) without
+        reasons.append("no positives in y_true: sensitivity, auc and auprc undefined; " +
+                       (f"f1 is 0 ({fp} false positive(s))" if fp else "f1 undefined (never predicted either)"))
     if positives == n:
         reasons.append("no negatives in y_true: specificity, auc and auprc undefined")
     if tp + fp == 0:
@@ -242,9 +243,10 @@ def _per_class(
             "precision": _num(precision[c]),
             "ppv": _num(precision[c]),  # = precision; the name clinical readers look for
             "npv": _num(tn / (tn + fn) if tn + fn else None),
-            # Without positives F1 is 0 whenever the class is predicted at all, which would
-            # pull a macro mean down for a class the data cannot judge: undefined instead.
-            "f1": _num(f1[c]) if positives else None,
+            # F1 = 2TP/(2TP+FP+FN), scikit-learn's: a class without positives but with false
+            # positives scores 0 (its false alarms count against the macro mean); only 0/0 (no
+            # positives, never predicted) is undefined and left out of it: f1_score(zero_division=nan).
+            "f1": _num(f1[c]),
             "support": int(support[c]),
             "auc": _num(roc_auc_score(truth[:, c], p[:, c]) if both else None),
             "auprc": _num(average_precision_score(truth[:, c], p[:, c]) if both else None),
@@ -257,9 +259,10 @@ def _per_class(
 
 
 def _decision_macro_f1(truth: np.ndarray, decided: np.ndarray) -> float | None:
-    """Mean F1 over the classes with positives of the 0/1 decision matrix ``decided``."""
+    """Mean F1 of the 0/1 decision matrix ``decided`` over the classes where it is defined (positives,
+    or predictions: a class predicted but absent scores 0), as :func:`_per_class`."""
     tp, predicted, positives = (truth * decided).sum(0), decided.sum(0), truth.sum(0)
-    return _mean([float(2 * tp[c] / (predicted[c] + positives[c])) if positives[c] else None
+    return _mean([float(2 * tp[c] / (predicted[c] + positives[c])) if predicted[c] + positives[c] else None
                   for c in range(truth.shape[1])])
 
 
@@ -324,7 +327,9 @@ def classification_metrics(
     Returns:
         A JSON-serialisable dict with ``n``, ``task``, ``auc``, ``auprc`` (average precision;
         binary: of the positive column, else the mean over classes), ``accuracy``,
-        ``balanced_accuracy``, ``macro_f1`` (mean of the per-class F1 where defined),
+        ``balanced_accuracy``, ``macro_f1`` (mean of the per-class F1 where defined: 2TP/(2TP+FP+FN),
+        so a class without positives but with false positives counts as 0 and only one never present
+        nor predicted is left out, as scikit-learn's ``f1_score(average="macro", zero_division=nan)``),
         ``threshold`` (scalar, list, or ``None`` for argmax),
         ``per_class`` ({name: {sensitivity, specificity, precision, ppv, npv, f1, support,
         auc, auprc}}, one-vs-rest; ``ppv`` = ``precision``), ``macro`` (mean over classes of

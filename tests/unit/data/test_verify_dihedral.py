@@ -109,7 +109,7 @@ def test_carving_keeps_a_turned_copy_with_its_original_from_version_3_only() -> 
     train = [_smooth(seed) for seed in range(8)] + [turn(_smooth(4), "transpose")]
     source = _source(train, [_smooth(200)])
     codes, groups, samples = near_copy_codes(source, "train", near_copy_settings(True))
-    assert NEAR_COPY_SETTINGS["version"] == 3 and groups == 1 and samples == 2
+    assert NEAR_COPY_SETTINGS["version"] >= 3 and groups == 1 and samples == 2
     assert codes is not None and codes[4] == codes[8] and len(set(codes.tolist())) == 8
     # a bundle recording version 2 (before flipped copies were grouped) re-carves without them
     old = near_copy_settings({**NEAR_COPY_SETTINGS, "version": 2})

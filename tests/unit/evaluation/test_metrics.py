@@ -288,9 +288,11 @@ def test_bad_thresholds_raise_config_error(task: str, threshold: object, match: 
         classification_metrics(y, probs, task, threshold=threshold)  # type: ignore[arg-type]
 
 
-def test_a_class_absent_from_y_true_has_undefined_f1_left_out_of_macro_f1() -> None:
-    """Found by an audit: sklearn's F1 of a class with no positives is 0 once it is predicted, and
-    that 0 entered macro-F1, although the docs call it undefined and excluded."""
+def test_a_class_absent_from_y_true_but_predicted_has_f1_zero_in_macro_f1() -> None:
+    """An audit once left such a class out (F1 undefined without positives); but its false alarms are
+    errors, and a multi-label file with an absent label and 3 false alarms then scored macro-F1 1.000
+    where scikit-learn gives 0.75. F1 = 2TP/(2TP+FP+FN) is 0 there; only 0/0 (never present, never
+    predicted) is undefined and left out: scikit-learn's ``zero_division=nan``."""
     from sklearn.metrics import f1_score
 
     from meddx.evaluation.intervals import metric_intervals
@@ -301,12 +303,13 @@ def test_a_class_absent_from_y_true_has_undefined_f1_left_out_of_macro_f1() -> N
     p[np.arange(80), y] += 0.6
     p /= p.sum(1, keepdims=True)
     m = classification_metrics(y, p, "multiclass", label_names=["a", "b", "c"])
-    assert (p.argmax(1) == 1).any() and m["per_class"]["b"]["f1"] is None  # predicted, never present
-    assert m["macro_f1"] == pytest.approx(f1_score(y, p.argmax(1), labels=[0, 2], average="macro"))
-    assert any("'b'" in n and "f1" in n for n in m["notes"])
+    assert (p.argmax(1) == 1).any() and m["per_class"]["b"]["f1"] == 0.0  # predicted, never present
+    assert m["macro_f1"] == pytest.approx(f1_score(y, p.argmax(1), labels=[0, 1, 2], average="macro",
+                                                   zero_division=np.nan))
+    assert any("'b'" in n and "f1 is 0" in n for n in m["notes"])
     ci = metric_intervals(y, p, "multiclass", label_names=["a", "b", "c"], n_resamples=50)
     assert ci["macro_f1"]["estimate"] == pytest.approx(m["macro_f1"])
-    assert ci["per_class"]["b"]["f1"]["estimate"] is None
+    assert ci["per_class"]["b"]["f1"]["estimate"] == 0.0
 
 
 def test_macro_f1_with_per_class_thresholds_is_of_the_argmax_predictions() -> None:
