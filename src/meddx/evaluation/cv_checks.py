@@ -4,7 +4,7 @@ Two shapes of data make K folds unequal, and ``meddx cv`` reported them as if th
 
 - A class (or a multi-label label's positives or negatives) held by fewer samples, or patients,
   than there are folds: some folds' held-out parts hold none of it. Their AUC and AUPRC are
-  undefined and their balanced accuracy and macro-F1 average the classes they hold (a fold of
+  undefined and their balanced accuracy and macro-F1 average the classes they hold or predict (a fold of
   negatives alone scores balanced accuracy 1.0), so the mean ± sd over folds mixed those in.
   Those folds are now left out of the mean ± sd of the class-averaged metrics, ``cv.json``
   records how many folds each mean is over (``mean_folds``) and each fold's ``missing_classes``,
@@ -75,7 +75,7 @@ def gap_warning(gaps: list[list[str]], dev: SplitData, label_names: list[str]) -
                       f"the {k} folds)" for name, absent in lacking.items())
     usable = max(2, k - max(lacking.values()))
     return (f"the held-out part of fold(s) {', '.join(map(str, short))} of {k} holds no case of {which}: there AUC "
-            "and AUPRC are undefined and balanced accuracy and macro-F1 average the classes present, so the mean "
+            "and AUPRC are undefined and balanced accuracy and macro-F1 average the classes present or predicted, so the mean "
             f"± sd of those is over the other {k - len(short)} fold(s) (cv.json: mean_folds); the pooled "
             f"out-of-fold metrics use every case; --folds {usable} (or more cases of it) gives every fold some")
 
