@@ -138,6 +138,7 @@ def _csv(value: Optional[str]) -> Optional[list[str]]:
 
 
 def predict(
+    ctx: typer.Context,
     bundle: str = typer.Argument(..., help="Bundle folder or registry NAME[:VERSION]."),
     files: Optional[list[Path]] = typer.Argument(None, help="PNG/JPEG/DICOM/NIfTI files, or folders of them (3D bundles: DICOM series folders, multi-frame DICOM and NIfTI volumes); for a text bundle .txt files or a CSV/JSONL/Parquet of documents."),
     text: Optional[list[str]] = typer.Option(None, "--text", "-t", help="Text bundle: a document to classify (repeatable)."),
@@ -157,14 +158,10 @@ def predict(
     from meddx.registry.store import resolve_bundle_path
 
     predictor = load_bundle(resolve_bundle_path(bundle))
-    if skip_bad:
-        from meddx.cli.predict_skip import refuse_skip_bad
+    from meddx.cli.predict_flags import check_predict_options
 
-        refuse_skip_bad(predictor)  # the bundles whose inputs are not read one by one
-    if text and predictor.config.get("modality") != "text":
-        from meddx.cli.predict_text import refuse_text
-
-        refuse_text(predictor)  # one line; series and table bundles ignored the flag
+    # an option this bundle's kind never reads, one line; only those the user gave (a default never is)
+    check_predict_options({name: ctx.params.get(name) for name in flags_given(ctx)}, predictor, bundle)
     if predictor.config.get("modality") == "text":
         from meddx.cli.predict_text import predict_text
 
@@ -181,22 +178,11 @@ def predict(
 
         predict_tabular(predictor, files or [], explain, attribution, as_json, overwrite=overwrite, skip_bad=skip_bad)
         return
-    if overwrite and predictor.task != "segmentation":  # image classifiers write no files the flag could protect
-        from meddx.core.errors import ConfigError
-
-        raise ConfigError(f"--overwrite: replaces the --explain files of text, series and table bundles and the masks "
-                          f"of segmentation bundles; image classifier {predictor.name!r} writes none (image "
-                          f"explanations: meddx explain {bundle} FILE... --out DIR)")
     if not files:
         raise typer.BadParameter("give at least one file to predict", param_hint="FILES")
     if predictor.task == "segmentation":
         _predict_masks(predictor, files, output, pixel_size, overlays, as_json, overwrite, skip_bad)
         return
-    for given, flag, instead in ((output, "--output", "masks of a segmentation bundle"),
-                                 (explain, "--explain", "text, series and table bundles; for images run "
-                                  f"`meddx explain {bundle} FILE...` (Grad-CAM overlays)")):
-        if given is not None:  # silently writing nothing would look like success
-            raise typer.BadParameter(f"image classifier {predictor.name!r}: {flag} is for {instead}", param_hint=flag)
     from meddx.cli.predict_image import print_notices
     from meddx.cli.predict_skip import image_predictions, report_skipped
 

@@ -76,6 +76,20 @@ def cross_validate(config: Any = None, folds: int | None = None, out: str | Path
         return summary
 
 
+def _check_source_kind(config: Any, source: ImageSource, say: Callable[[str], None]) -> None:
+    """Refuse the options the source's kind never reads (``training.config_kinds``) before the folds are
+    made and ``--out`` is created (each fold's fit refused them only after, leaving an empty folder), and
+    say once the note naming gradient options a scikit-learn model ignores (each fold's fit records it
+    in its run's data.json, where no one saw it)."""
+    from meddx.training.config_kinds import check_fields_apply, gradient_only_note, source_kind
+
+    kind = source_kind(source)
+    check_fields_apply(config, kind)
+    note = gradient_only_note(config, kind)
+    if note:
+        say(f"note: {note}")
+
+
 def _value(interval: Any) -> float | None:
     """The point estimate of a pooled metric (``{"estimate", "percentile", ...}``, or a bare number)."""
     return interval.get("estimate") if isinstance(interval, dict) else interval
@@ -103,6 +117,8 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
                          options=config.source_options)
     dev = development_split(source)
     check_patient_column(config, dev)  # an image source reads no column it names: refused, not ignored
+    if plan is None:  # a resume's config is the recorded one, checked when its run began (as fit's resume)
+        _check_source_kind(config, source, say)
     fold_index, how = make_folds(dev, source.origin, folds, config.seed, source=source)
     check_folds_trainable(source, dev, fold_index, how, config)
     gaps = fold_gaps(dev, fold_index, list(source.label_names))  # classes a fold's held-out part lacks
