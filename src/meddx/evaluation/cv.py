@@ -28,7 +28,8 @@ from meddx.evaluation.cv_baseline import baseline_summary as _baseline_summary  
 from meddx.evaluation.cv_baseline import deciding_scores as _deciding_scores
 from meddx.evaluation.cv_baseline import metric_intervals_of  # noqa: F401
 from meddx.evaluation.cv_folds import (ahead_of_training, check_patient_column, development_split,
-                                       fold_near_copies, grouping_hint, make_folds, unused_test_note)
+                                       fold_near_copies, grouping_hint, make_folds, recorded_iterative,
+                                       unused_test_note)
 from meddx.evaluation.cv_resume import FoldOutcome, fold_bundle, fold_outcomes, pooling_interrupts
 
 SUMMARY_METRICS = ("auc", "auprc", "accuracy", "balanced_accuracy", "macro_f1")
@@ -119,7 +120,8 @@ def _cross_validate(config: Any, folds: int, out: str | Path | None, progress: b
     check_patient_column(config, dev)  # an image source reads no column it names: refused, not ignored
     if plan is None:  # a resume's config is the recorded one, checked when its run began (as fit's resume)
         _check_source_kind(config, source, say)
-    fold_index, how = make_folds(dev, source.origin, folds, config.seed, source=source)
+    fold_index, how = make_folds(dev, source.origin, folds, config.seed, source=source,  # a resume: as it began
+                                 iterative=recorded_iterative(plan))
     check_folds_trainable(source, dev, fold_index, how, config)
     gaps = fold_gaps(dev, fold_index, list(source.label_names))  # classes a fold's held-out part lacks
     name = config.name or source.name
