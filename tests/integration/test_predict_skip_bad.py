@@ -194,10 +194,12 @@ def test_a_segmentation_run_leaves_the_bad_inputs_out_of_its_masks(tmp_path: Pat
 
 def test_text_and_series_bundles_refuse_the_flag() -> None:
     """They read every file in one pass (rows and stays named across files): no input to skip alone."""
-    from meddx.cli.predict_skip import refuse_skip_bad
+    from meddx.cli.predict_flags import check_predict_options  # predict's one table of options per bundle kind
 
     for modality in ("text", "series"):
         with pytest.raises(ConfigError, match=f"--skip-bad: .*{modality} bundle 'notes'"):
-            refuse_skip_bad(SimpleNamespace(name="notes", task="binary", config={"modality": modality}))
+            check_predict_options({"skip_bad": True}, SimpleNamespace(
+                name="notes", task="binary", spatial_dims=2, config={"modality": modality}), "notes")
     for config in ({"modality": "tabular"}, {}):  # tables and images take it
-        refuse_skip_bad(SimpleNamespace(name="t", task="binary", config=config))
+        check_predict_options({"skip_bad": True}, SimpleNamespace(name="t", task="binary", spatial_dims=2,
+                                                                  config=config), "t")

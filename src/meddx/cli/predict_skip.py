@@ -119,19 +119,6 @@ def readable_seg_inputs(predictor: Any, files: Sequence[Path]) -> tuple[list[Pat
     return each_image_input(files, predictor.spatial_dims, check)
 
 
-def refuse_skip_bad(predictor: Any) -> None:
-    """Refuse ``--skip-bad`` for a bundle whose inputs are not read one at a time (a flag that
-    changed nothing would look like it had): text bundles read every document file in one pass
-    (rows named across files) and series bundles every patient file (stays across files)."""
-    from meddx.core.errors import ConfigError
-
-    kind = (getattr(predictor, "config", None) or {}).get("modality")
-    if kind in ("text", "series"):
-        raise ConfigError(f"--skip-bad: skips unreadable inputs of image and table bundles; {kind} bundle "
-                          f"{predictor.name!r} reads its files together, so predict without it, and move aside the "
-                          "file its error names")
-
-
 def report_skipped(skipped: Sequence[Skipped], predicted: int) -> int:
     """One ``warning: skipped PATH: REASON`` line per skipped input and a count, on stderr (stdout
     keeps the predictions); returns the exit status (:data:`SKIPPED_EXIT`, or 0 when none)."""
