@@ -20,17 +20,15 @@ The finder and over-scrub tests fail on the code before this round; the guards k
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from meddx.deid import DeidSettings, deidentify
 from meddx.deid.detect import detect
-from tests.unit.deid.deid_helpers import covered, untouched
+from tests.unit.deid.deid_helpers import covered, missed_and_overscrubbed, untouched
 
 HELDOUT = Path(__file__).with_name("test_deid_24_heldout.txt")
-_MARK_RE = re.compile(r"\[\[([A-Z_]+):(.+?)\]\]|\{\{(.+?)\}\}")
 
 
 @pytest.mark.parametrize("text, phi", [
@@ -153,32 +151,8 @@ def test_the_person_or_town_next_to_a_product_stays_found(text: str, phi: str) -
     assert covered(text, phi), text
 
 
-def _heldout() -> list[tuple[str, list[tuple[int, int]], list[tuple[int, int]]]]:
-    """(text, identifier offsets, look-alike offsets) of each line of the held-out set."""
-    out = []
-    for raw in HELDOUT.read_text(encoding="utf-8").splitlines():
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        text, ids, negs, pos = "", [], [], 0
-        for m in _MARK_RE.finditer(raw):
-            text += raw[pos:m.start()]
-            value = m.group(2) or m.group(3)
-            (ids if m.group(1) else negs).append((len(text), len(text) + len(value)))
-            text += value
-            pos = m.end()
-        out.append((text + raw[pos:], ids, negs))
-    return out
-
-
 def test_heldout_set_floor() -> None:
     """After round 24 (tuned on it): 163 identifiers, 4 missed and 3 cut, no look-alike flagged; a floor."""
-    missed = overs = total = 0
-    for text, ids, negs in _heldout():
-        spans = detect(text)
-        for a, b in ids:
-            total += 1
-            keys = [k for k in range(a, b) if text[k].isalnum()]
-            missed += not all(any(s.start <= k < s.end for s in spans) for k in keys)
-        overs += sum(any(s.start < b and a < s.end for s in spans) for a, b in negs)
+    total, missed, overs = missed_and_overscrubbed(HELDOUT)
     assert total == 163
     assert missed <= 7 and overs == 0, (missed, overs)
