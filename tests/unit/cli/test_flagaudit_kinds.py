@@ -26,7 +26,7 @@ VALUES = {"image_size": 32, "channels": 3, "augment": "strong", "scaling": "minm
           "zero_as_missing": ["a"], "positive_labels": ["1"]}
 KINDS = [kinds.IMAGE, kinds.SEGMENTATION, kinds.TEXT, kinds.SERIES, kinds.TABLE]
 NOT_READ = [(field, kind) for field, where in kinds.APPLIES_TO.items() for kind in KINDS if kind not in where]
-READ = [(field, kind) for field, where in kinds.APPLIES_TO.items() for kind in where]
+READ = [(field, kind) for field, where in kinds.APPLIES_TO.items() for kind in sorted(where)]  # sorted: a set's order differs between xdist workers
 
 
 def _flag(field: str) -> str:
