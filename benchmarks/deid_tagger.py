@@ -42,7 +42,6 @@ BLOCK_SETS = ("fourth_review_notes.txt", "fifth_review_notes.txt", "sixth_review
               "test_deid_ninth_review_fresh_notes.txt")
 LABELS = ("O", "NAME", "LOCATION")
 TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|\S")
-_ROUND_MARK_RE = re.compile(r"\[\[([A-Z_]+):([^\]]+)\]\]|\{\{([^}]+)\}\}")
 N_FEATURES = 2 ** 18
 VERBOSE = False
 
@@ -77,20 +76,10 @@ def _synthetic(n: int, seed: int) -> list[tuple[str, list[tuple[int, int, str]]]
 
 
 def round_lines(name: str) -> list[tuple[str, list[tuple[int, int]], list[tuple[int, int]]]]:
-    """(text, identifier offsets, look-alike offsets) per line of a ``[[TYPE:text]]`` / ``{{text}}`` set."""
-    out = []
-    for raw in (DEID_TESTS / name).read_text(encoding="utf-8").splitlines():
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        text, ids, negs, pos = "", [], [], 0
-        for m in _ROUND_MARK_RE.finditer(raw):
-            text += raw[pos:m.start()]
-            value = m.group(2) or m.group(3)
-            (ids if m.group(1) else negs).append((len(text), len(text) + len(value)))
-            text += value
-            pos = m.end()
-        out.append((text + raw[pos:], ids, negs))
-    return out
+    """(text, identifier offsets, look-alike offsets) per line of the round set ``name``."""
+    from meddx.deid.evaluate import read_round_set
+
+    return read_round_set(DEID_TESTS / name)
 
 
 # ---------------------------------------------------------------- features

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 if TYPE_CHECKING:
@@ -39,6 +40,29 @@ def parse_marked(marked: str, note_id: str = "note", patient_id: str | None = No
         last = m.end()
     parts.append(marked[last:])
     return SyntheticNote(note_id, note_id if patient_id is None else patient_id, "".join(parts), spans)
+
+
+ROUND_MARK_RE = re.compile(r"\[\[([A-Z_]+):(.+?)\]\]|\{\{(.+?)\}\}")
+"""A review round's marks (``tests/unit/deid/test_deid_2*_*.txt``): ``[[TYPE:text]]`` an identifier,
+``{{text}}`` a look-alike that must stay (a brand, an eponym)."""
+
+
+def read_round_set(path: str | Path) -> list[tuple[str, list[tuple[int, int]], list[tuple[int, int]]]]:
+    """(text, identifier offsets, look-alike offsets) of each line of a round's marked set; blank lines
+    and ``#`` comments skipped. Shared by the round tests and ``benchmarks/deid_tagger.py``."""
+    out = []
+    for raw in Path(path).read_text(encoding="utf-8").splitlines():
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        text, ids, negs, pos = "", [], [], 0
+        for m in ROUND_MARK_RE.finditer(raw):
+            text += raw[pos:m.start()]
+            value = m.group(2) or m.group(3)
+            (ids if m.group(1) else negs).append((len(text), len(text) + len(value)))
+            text += value
+            pos = m.end()
+        out.append((text + raw[pos:], ids, negs))
+    return out
 
 
 def score(notes: Sequence[Any], results: Sequence[Any]) -> dict[str, Any]:

@@ -3,11 +3,11 @@ one note, and the type detected for each flagged piece of text."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from meddx.deid import DeidSettings, deidentify
 from meddx.deid.detect import detect
+from meddx.deid.evaluate import read_round_set
 
 TAG = DeidSettings(mode="tag", key="k")
 SHIFT = DeidSettings(mode="tag", dates="shift", key="k")
@@ -36,31 +36,10 @@ def untouched(text: str, word: str, last: bool = False) -> bool:
     return not any(s.start < start + len(word) and start < s.end for s in detect(text))
 
 
-_MARK_RE = re.compile(r"\[\[([A-Z_]+):(.+?)\]\]|\{\{(.+?)\}\}")
-
-
-def marked_lines(path: Path) -> list[tuple[str, list[tuple[int, int]], list[tuple[int, int]]]]:
-    """(text, identifier offsets, look-alike offsets) of each line of a round's marked set: ``[[TYPE:text]]``
-    is an identifier, ``{{text}}`` a look-alike that must stay; blank lines and ``#`` comments skipped."""
-    out = []
-    for raw in path.read_text(encoding="utf-8").splitlines():
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        text, ids, negs, pos = "", [], [], 0
-        for m in _MARK_RE.finditer(raw):
-            text += raw[pos:m.start()]
-            value = m.group(2) or m.group(3)
-            (ids if m.group(1) else negs).append((len(text), len(text) + len(value)))
-            text += value
-            pos = m.end()
-        out.append((text + raw[pos:], ids, negs))
-    return out
-
-
 def missed_and_overscrubbed(path: Path) -> tuple[int, int, int]:
     """(identifiers, identifiers missed or cut, look-alikes flagged) of ``detect`` on a marked set."""
     missed = overs = total = 0
-    for text, ids, negs in marked_lines(path):
+    for text, ids, negs in read_round_set(path):
         spans = detect(text)
         for a, b in ids:
             total += 1
