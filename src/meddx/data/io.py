@@ -372,9 +372,16 @@ def _reason(exc: BaseException) -> str:
         return type(exc).__name__
     text = f"{lines[0]} {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
     text = re.sub(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>", "", text)
-    text = _QUOTED.sub(lambda m: m.group(1) or "(value withheld)", text)
+    text = withhold_quoted(text)
     return text if len(text) <= 200 else text[:197] + "..."
 
 
 _QUOTED = re.compile(r"""(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\) '[^']*')|"(?:[^"\\]|\\.)*"|(?<!\w)'(?:[^'\\]|\\.)*'""")
 """A tag and its quoted name (kept), or a quoted value in either quotes (withheld): see :func:`_reason`."""
+
+
+def withhold_quoted(text: str) -> str:
+    """``text`` with every quoted value replaced by ``(value withheld)``, a DICOM tag's quoted name kept
+    (:func:`_reason`): the one rule for a message that may quote a header value (a PatientName misfiled
+    in a numeric field), for the terminal and for the server's answers alike."""
+    return _QUOTED.sub(lambda m: m.group(1) or "(value withheld)", text)

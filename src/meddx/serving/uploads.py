@@ -41,8 +41,6 @@ from meddx.serving.series_zip import withhold_names as _withhold_names
 KINDS = {"png": ".png", "jpeg": ".jpg", "dicom": ".dcm", "nifti": ".nii", "nifti-gz": ".nii.gz"}
 _MULTIPART_SLACK = 64 * 1024
 _ACCEPTED = "PNG, JPEG, DICOM (with the DICM preamble), NIfTI (.nii, .nii.gz) or a ZIP of one DICOM series"
-# pydicom quotes a bad header value ("... to float: 'DOE^JOHN'"); a tag's name follows its "(gggg,eeee) "
-_QUOTED_VALUE = re.compile(r"(\([0-9A-Fa-f]{4},[0-9A-Fa-f]{4}\) '[^']*')|'[^']*'")
 
 
 @dataclass
@@ -245,7 +243,7 @@ def read_upload(path: str, kind: str, orientation: str | None = CANONICAL) -> An
     """``read_image(path, orientation)`` of an upload file; 422 ``malformed-image`` when it cannot
     be decoded, the message never naming the private file nor quoting a DICOM header value."""
     from meddx.core.errors import DataError
-    from meddx.data.io import read_image
+    from meddx.data.io import read_image, withhold_quoted
     from meddx.serving.cancel import check
 
     extracted = extracted_at(path) if kind == ZIP_KIND else None
@@ -256,7 +254,7 @@ def read_upload(path: str, kind: str, orientation: str | None = CANONICAL) -> An
     except DataError as exc:
         detail = str(exc).replace(path, "upload") if extracted is None else _withhold_names(str(exc), extracted)
         if kind in ("dicom", ZIP_KIND):  # a header value may hold anything, PHI included: keep the tag, drop the value
-            detail = _QUOTED_VALUE.sub(lambda m: m.group(1) or "(value withheld)", detail)
+            detail = withhold_quoted(detail)  # data.io's rule: single or double quotes, a tag's name kept
         raise Problem(422, "malformed-image", detail) from None
     except (MemoryError, ValueError, OSError) as exc:
         raise Problem(422, "malformed-image", f"upload: cannot decode the {kind} image ({type(exc).__name__})") from None
